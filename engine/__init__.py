@@ -1,0 +1,1 @@
+"""Hotline Flow engine: BPMN definitions, persisted workflow instances, history. No Flask here."""

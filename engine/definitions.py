@@ -1,0 +1,312 @@
+"""Reading BPMN files: parse, check, and describe what the engine and the forms need.
+
+A file is refused as a whole, with the file name, the element id and the reason, when it does not
+parse, does not validate, or uses something the engine cannot run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator, full_tag
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, IntermediateCatchEvent, StartEvent
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    DurationTimerEventDefinition,
+    TimeDateEventDefinition,
+)
+from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
+from SpiffWorkflow.camunda.parser.event_parsers import (
+    CamundaBoundaryEventParser,
+    CamundaIntermediateCatchEventParser,
+    CamundaStartEventParser,
+)
+
+from .forms import FieldDef, FormDefinitionError, field_from_spiff
+from .sandbox import ScriptRejected, check_source
+from .timer_events import ClockDurationTimerEventDefinition, ClockTimeDateEventDefinition
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
+NS = {"bpmn": BPMN_NS, "camunda": CAMUNDA_NS}
+_ISO_LITERAL = re.compile(r"^(R\d*/.*|P(?=\d|T\d)[0-9YMWDTHS.,]+|\d{4}-\d{2}-\d{2}(T[0-9:.+\-Z]*)?)$")
+_CAMUNDA_EXPRESSION = re.compile(r"^[$#]\{(.*)\}$", re.S)
+_GROUP_EXPRESSION = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+@dataclass(frozen=True)
+class Problem:
+    element_id: str
+    reason: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"element '{self.element_id}'" if self.element_id else "file"
+        line = f" (line {self.line})" if self.line else ""
+        return f"{where}{line}: {self.reason}"
+
+
+class DefinitionError(ValueError):
+    """A BPMN file that cannot be deployed; says which file, which elements, and why."""
+
+    def __init__(self, file_name: str, problems: list[Problem]) -> None:
+        self.file_name = file_name
+        self.problems = problems
+        super().__init__(f"{file_name}: " + "; ".join(str(p) for p in problems))
+
+
+@dataclass(frozen=True)
+class UserTaskInfo:
+    element_id: str
+    name: str
+    name_en: str
+    candidate_groups: str
+    documentation: str
+    fields: tuple[FieldDef, ...]
+
+
+@dataclass
+class ParsedDefinition:
+    """A parsed, checked diagram: immutable once built, shared by every instance of that content."""
+
+    key: str
+    name: str
+    content_hash: str
+    case_prefix: str
+    spec: Any
+    subprocess_specs: dict[str, Any]
+    user_tasks: dict[str, UserTaskInfo] = field(default_factory=dict)
+    element_names: dict[str, str] = field(default_factory=dict)
+
+
+def content_hash(xml: bytes) -> str:
+    return hashlib.sha256(xml).hexdigest()
+
+
+def normalise_timer_expression(text: str) -> str:
+    """Accept timers as Camunda Modeler writes them (PT2H, ${var}) as well as Python expressions."""
+    stripped = (text or "").strip()
+    match = _CAMUNDA_EXPRESSION.match(stripped)
+    if match:
+        return match.group(1).strip()
+    if _ISO_LITERAL.match(stripped):
+        return repr(stripped)
+    return stripped
+
+
+class _ClockTimerMixin:
+    def parse_timer_event(self, event: Any) -> Any:
+        definition = super().parse_timer_event(event)  # type: ignore[misc]
+        if isinstance(definition, TimeDateEventDefinition):
+            return ClockTimeDateEventDefinition(definition.name, definition.expression, description=definition.description)
+        if isinstance(definition, DurationTimerEventDefinition):
+            return ClockDurationTimerEventDefinition(
+                definition.name, definition.expression, description=definition.description
+            )
+        return definition
+
+
+class _StartEventParser(_ClockTimerMixin, CamundaStartEventParser):
+    pass
+
+
+class _CatchEventParser(_ClockTimerMixin, CamundaIntermediateCatchEventParser):
+    pass
+
+
+class _BoundaryEventParser(_ClockTimerMixin, CamundaBoundaryEventParser):
+    pass
+
+
+class HotlineParser(CamundaParser):
+    OVERRIDE_PARSER_CLASSES = {
+        **CamundaParser.OVERRIDE_PARSER_CLASSES,
+        full_tag("startEvent"): (_StartEventParser, StartEvent),
+        full_tag("intermediateCatchEvent"): (_CatchEventParser, IntermediateCatchEvent),
+        full_tag("boundaryEvent"): (_BoundaryEventParser, BoundaryEvent),
+    }
+
+
+_validator_lock = threading.Lock()
+_validator: BpmnValidator | None = None
+
+
+def _schema_validator() -> BpmnValidator:
+    global _validator
+    with _validator_lock:
+        if _validator is None:
+            _validator = BpmnValidator()
+        return _validator
+
+
+def _element_id(node: Any) -> str:
+    while node is not None:
+        if node.get("id"):
+            return node.get("id")
+        node = node.getparent()
+    return ""
+
+
+def _check_references(root: Any) -> list[Problem]:
+    """Spiff reports a flow to a missing element misleadingly; say it plainly."""
+    problems = []
+    ids = {el.get("id") for el in root.iter() if isinstance(el.tag, str) and el.get("id")}
+    for flow in root.iterfind(".//bpmn:sequenceFlow", NS):
+        for end in ("sourceRef", "targetRef"):
+            ref = flow.get(end)
+            if not ref:
+                problems.append(Problem(flow.get("id", ""), f"sequence flow has no {end}", flow.sourceline))
+            elif ref not in ids:
+                problems.append(Problem(flow.get("id", ""), f"{end} '{ref}' names no element in this file", flow.sourceline))
+    for boundary in root.iterfind(".//bpmn:boundaryEvent", NS):
+        ref = boundary.get("attachedToRef")
+        if ref not in ids:
+            problems.append(Problem(boundary.get("id", ""), f"attached to '{ref}', which is not in this file", boundary.sourceline))
+    return problems
+
+
+def _check_expressions(root: Any) -> list[Problem]:
+    """Every script, condition and timer must pass the sandbox's checks before it is deployed."""
+    problems = []
+
+    def check(node: Any, source: str, mode: str) -> None:
+        try:
+            check_source(source, mode)
+        except ScriptRejected as err:
+            problems.append(Problem(_element_id(node), f"{err}", node.sourceline))
+
+    for script in root.iterfind(".//bpmn:scriptTask/bpmn:script", NS):
+        check(script, script.text or "", "exec")
+    for condition in root.iterfind(".//bpmn:conditionExpression", NS):
+        check(condition, (condition.text or "").strip(), "eval")
+    for tag in ("timeDate", "timeDuration", "timeCycle"):
+        for timer in root.iterfind(f".//bpmn:{tag}", NS):
+            if not (timer.text or "").strip():
+                problems.append(Problem(_element_id(timer), f"the timer's {tag} is empty", timer.sourceline))
+                continue
+            timer.text = normalise_timer_expression(timer.text)
+            check(timer, timer.text, "eval")
+    return problems
+
+
+def _executable_process(root: Any, file_name: str) -> Any:
+    processes = [p for p in root.iterfind("bpmn:process", NS) if p.get("isExecutable", "true").lower() == "true"]
+    if len(processes) != 1:
+        raise DefinitionError(
+            file_name, [Problem("", f"a file must hold exactly one executable process; found {len(processes)}")]
+        )
+    return processes[0]
+
+
+def _process_property(process: Any, name: str) -> str | None:
+    for prop in process.iterfind("bpmn:extensionElements/camunda:properties/camunda:property", NS):
+        if prop.get("name") == name:
+            return prop.get("value")
+    return None
+
+
+def _user_tasks(process: Any, spec: Any) -> tuple[dict[str, UserTaskInfo], list[Problem]]:
+    tasks: dict[str, UserTaskInfo] = {}
+    problems: list[Problem] = []
+    for node in process.iter(f"{{{BPMN_NS}}}userTask"):
+        element_id = node.get("id")
+        groups = (node.get(f"{{{CAMUNDA_NS}}}candidateGroups") or "").strip()
+        if not groups:
+            problems.append(Problem(element_id, "a user task needs camunda:candidateGroups (who may do it)", node.sourceline))
+        task_spec = spec.task_specs.get(element_id)
+        fields: list[FieldDef] = []
+        for spiff_field in getattr(getattr(task_spec, "form", None), "fields", []):
+            try:
+                fields.append(field_from_spiff(spiff_field))
+            except FormDefinitionError as err:
+                problems.append(Problem(element_id, str(err), node.sourceline))
+        if len({f.id for f in fields}) != len(fields):
+            problems.append(Problem(element_id, "two form fields share an id", node.sourceline))
+        doc = node.find("bpmn:documentation", NS)
+        name_en = ""
+        for prop in node.iterfind("bpmn:extensionElements/camunda:properties/camunda:property", NS):
+            if prop.get("name") == "name_en":
+                name_en = prop.get("value") or ""
+        tasks[element_id] = UserTaskInfo(
+            element_id=element_id,
+            name=node.get("name") or element_id,
+            name_en=name_en,
+            candidate_groups=groups,
+            documentation=(doc.text or "").strip() if doc is not None else "",
+            fields=tuple(fields),
+        )
+    return tasks, problems
+
+
+def parse_definition(xml: bytes, file_name: str) -> ParsedDefinition:
+    """Parse and check one BPMN file. Raises DefinitionError naming the element and the problem."""
+    try:
+        root = etree.fromstring(xml, parser=etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError as err:
+        raise DefinitionError(file_name, [Problem("", f"not well-formed XML: {err.msg}", err.lineno)]) from err
+    if root.tag != f"{{{BPMN_NS}}}definitions":
+        raise DefinitionError(file_name, [Problem("", "the root element is not bpmn:definitions")])
+    process = _executable_process(root, file_name)
+    problems = _check_references(root) + _check_expressions(root)
+    if problems:
+        raise DefinitionError(file_name, problems)
+
+    parser = HotlineParser(validator=_schema_validator())
+    try:
+        parser.add_bpmn_xml(root, file_name)
+        key = process.get("id")
+        spec = parser.get_spec(key)
+        subprocess_specs = parser.get_subprocess_specs(key)
+    except ValidationException as err:
+        line = getattr(err, "line_number", None) or None
+        raise DefinitionError(file_name, [Problem(err.id or "", err.message if hasattr(err, "message") else str(err), line)]) from err
+
+    user_tasks, task_problems = _user_tasks(process, spec)
+    if task_problems:
+        raise DefinitionError(file_name, task_problems)
+    names = {el.get("id"): el.get("name") or el.get("id") for el in process.iter() if isinstance(el.tag, str) and el.get("id")}
+    return ParsedDefinition(
+        key=key,
+        name=process.get("name") or key,
+        content_hash=content_hash(xml),
+        case_prefix=(_process_property(process, "casePrefix") or key[:2]).upper(),
+        spec=spec,
+        subprocess_specs=subprocess_specs,
+        user_tasks=user_tasks,
+        element_names=names,
+    )
+
+
+def candidate_groups_for(info: UserTaskInfo, data: dict[str, Any]) -> list[str]:
+    """Evaluate ${var} in candidateGroups against the case data: 'department' → the case's department."""
+
+    def substitute(match: re.Match[str]) -> str:
+        value = data.get(match.group(1))
+        return "" if value is None else str(value)
+
+    groups = _GROUP_EXPRESSION.sub(substitute, info.candidate_groups)
+    return [g.strip() for g in groups.split(",") if g.strip()]
+
+
+class SpecCache:
+    """Parsed definitions by content hash: a diagram is parsed once per process, whatever its version."""
+
+    def __init__(self) -> None:
+        self._by_hash: dict[str, ParsedDefinition] = {}
+        self._lock = threading.Lock()
+
+    def get(self, xml: bytes, file_name: str, digest: str | None = None) -> ParsedDefinition:
+        digest = digest or content_hash(xml)
+        with self._lock:
+            cached = self._by_hash.get(digest)
+        if cached is not None:
+            return cached
+        parsed = parse_definition(xml, file_name)
+        with self._lock:
+            self._by_hash.setdefault(digest, parsed)
+            return self._by_hash[digest]

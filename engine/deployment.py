@@ -1,0 +1,68 @@
+"""Deploying diagrams as versioned process definitions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from .definitions import ParsedDefinition, content_hash
+from .errors import NotFound
+from .models import ProcessDefinition
+from .runtime import Engine
+
+
+@dataclass(frozen=True)
+class DeployResult:
+    definition: ProcessDefinition
+    created: bool
+
+
+def deploy(session: Session, engine: Engine, xml: bytes, file_name: str, deployed_by: str) -> DeployResult:
+    """Store a new version of the diagram's process, unless the latest version has the same content.
+
+    The file is parsed and checked first: a DefinitionError leaves nothing stored.
+    """
+    digest = content_hash(xml)
+    parsed = engine.specs.get(xml, file_name, digest)
+    latest = latest_definition(session, parsed.key, required=False)
+    if latest is not None and latest.content_hash == digest:
+        return DeployResult(latest, created=False)
+    definition = ProcessDefinition(
+        key=parsed.key,
+        version=(latest.version + 1) if latest else 1,
+        name=parsed.name,
+        case_prefix=parsed.case_prefix,
+        content_hash=digest,
+        file_name=Path(file_name).name,
+        bpmn_xml=xml.decode("utf-8"),
+        deployed_at=engine.clock.now(),
+        deployed_by=deployed_by,
+    )
+    session.add(definition)
+    session.flush()
+    return DeployResult(definition, created=True)
+
+
+def deploy_files(session: Session, engine: Engine, paths: list[Path], deployed_by: str) -> list[DeployResult]:
+    return [deploy(session, engine, path.read_bytes(), str(path), deployed_by) for path in paths]
+
+
+def latest_definition(session: Session, key: str, required: bool = True) -> ProcessDefinition | None:
+    newest = select(func.max(ProcessDefinition.version)).where(ProcessDefinition.key == key).scalar_subquery()
+    definition = session.scalars(
+        select(ProcessDefinition).where(ProcessDefinition.key == key, ProcessDefinition.version == newest)
+    ).first()
+    if definition is None and required:
+        raise NotFound(f"no process '{key}' is deployed")
+    return definition
+
+
+def parsed_definition(engine: Engine, definition: ProcessDefinition) -> ParsedDefinition:
+    return engine.specs.get(definition.bpmn_xml.encode("utf-8"), definition.file_name, definition.content_hash)
+
+
+def list_definitions(session: Session) -> list[ProcessDefinition]:
+    return list(session.scalars(select(ProcessDefinition).order_by(ProcessDefinition.key, ProcessDefinition.version)))

@@ -1,0 +1,202 @@
+"""Form fields as the diagram declares them (camunda:formData), and server-side validation of input.
+
+The web layer renders these definitions and shows the errors; the rules live here so every way of
+completing a task (web, CLI, tests) is checked the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+FIELD_TYPES = ("string", "long", "boolean", "date", "enum")
+KNOWN_CONSTRAINTS = ("required", "readonly", "minlength", "maxlength", "min", "max", "pattern")
+
+
+@dataclass(frozen=True)
+class Option:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class FieldDef:
+    id: str
+    type: str
+    label: str
+    label_en: str = ""
+    default: str = ""
+    required: bool = False
+    readonly: bool = False
+    multiline: bool = False
+    min_length: int | None = None
+    max_length: int | None = None
+    min_value: int | None = None
+    max_value: int | None = None
+    pattern: str | None = None
+    options: tuple[Option, ...] = ()
+
+    def option_name(self, value: Any) -> str:
+        for option in self.options:
+            if option.id == value:
+                return option.name
+        return "" if value is None else str(value)
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """What is wrong with one value: a code the UI translates, and its parameters."""
+
+    code: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+class FormDefinitionError(ValueError):
+    pass
+
+
+def _int_config(field_id: str, name: str, config: Any) -> int:
+    try:
+        return int(str(config).strip())
+    except (TypeError, ValueError) as err:
+        raise FormDefinitionError(f"field '{field_id}': constraint {name} needs a whole number, got {config!r}") from err
+
+
+def field_from_spiff(spiff_field: Any) -> FieldDef:
+    """Translate SpiffWorkflow's parsed camunda:formField into a FieldDef, checking it on the way."""
+    fid = spiff_field.id
+    if not fid or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", fid):
+        raise FormDefinitionError(f"form field id {fid!r} must be a name of letters, digits and '_'")
+    if spiff_field.type not in FIELD_TYPES:
+        raise FormDefinitionError(
+            f"field '{fid}': type '{spiff_field.type}' is not one of {', '.join(FIELD_TYPES)}"
+        )
+    kwargs: dict[str, Any] = {}
+    for constraint in spiff_field.validation:
+        name, config = constraint.name, constraint.config
+        if name not in KNOWN_CONSTRAINTS:
+            raise FormDefinitionError(f"field '{fid}': unknown constraint '{name}'")
+        if name in ("required", "readonly"):
+            kwargs[name] = str(config).strip().lower() not in ("false", "0")
+        elif name == "minlength":
+            kwargs["min_length"] = _int_config(fid, name, config)
+        elif name == "maxlength":
+            kwargs["max_length"] = _int_config(fid, name, config)
+        elif name == "min":
+            kwargs["min_value"] = _int_config(fid, name, config)
+        elif name == "max":
+            kwargs["max_value"] = _int_config(fid, name, config)
+        elif name == "pattern":
+            try:
+                re.compile(config)
+            except (re.error, TypeError) as err:
+                raise FormDefinitionError(f"field '{fid}': pattern {config!r} is not a valid expression: {err}") from err
+            kwargs["pattern"] = config
+    options: tuple[Option, ...] = ()
+    if spiff_field.type == "enum":
+        options = tuple(Option(o.id, o.name) for o in spiff_field.options)
+        if not options:
+            raise FormDefinitionError(f"field '{fid}': an enum field needs at least one value")
+    return FieldDef(
+        id=fid,
+        type=spiff_field.type,
+        label=spiff_field.label or fid,
+        label_en=spiff_field.get_property("label_en") or "",
+        default=spiff_field.default_value or "",
+        multiline=(spiff_field.get_property("multiline") or "").lower() == "true",
+        options=options,
+        **kwargs,
+    )
+
+
+def _blank(raw: Any) -> bool:
+    return raw is None or (isinstance(raw, str) and raw.strip() == "")
+
+
+def _convert(f: FieldDef, raw: Any) -> tuple[Any, FieldError | None]:
+    """One submitted value to its typed form, or an error. Blank values are handled by the caller."""
+    if f.type == "boolean":
+        if isinstance(raw, bool):
+            return raw, None
+        text = str(raw).strip().lower()
+        if text in ("true", "on", "1", "yes", "y"):
+            return True, None
+        if text in ("false", "off", "0", "no", "n"):
+            return False, None
+        return None, FieldError("not_boolean")
+    text = str(raw).strip()
+    if f.type == "long":
+        if not re.fullmatch(r"[-+]?\d+", text):
+            return None, FieldError("not_integer")
+        number = int(text)
+        if f.min_value is not None and number < f.min_value:
+            return None, FieldError("min_value", {"min": f.min_value})
+        if f.max_value is not None and number > f.max_value:
+            return None, FieldError("max_value", {"max": f.max_value})
+        return number, None
+    if f.type == "date":
+        try:
+            return date.fromisoformat(text).isoformat(), None
+        except ValueError:
+            return None, FieldError("not_date")
+    if f.type == "enum":
+        if text not in {o.id for o in f.options}:
+            return None, FieldError("not_option")
+        return text, None
+    if f.min_length is not None and len(text) < f.min_length:
+        return None, FieldError("min_length", {"min": f.min_length})
+    if f.max_length is not None and len(text) > f.max_length:
+        return None, FieldError("max_length", {"max": f.max_length})
+    if f.pattern and not re.fullmatch(f.pattern, text):
+        return None, FieldError("pattern")
+    return text, None
+
+
+def validate_form(
+    fields: tuple[FieldDef, ...], submitted: Mapping[str, Any], current: Mapping[str, Any] | None = None
+) -> tuple[dict[str, Any], dict[str, FieldError]]:
+    """Check submitted values against the form; return (typed values, errors by field id).
+
+    Every field of the form gets a value (None when left blank, False for an unticked box), so the
+    diagram's conditions and scripts can rely on the names existing. Read-only fields keep the case's
+    current value whatever was submitted.
+    """
+    current = current or {}
+    values: dict[str, Any] = {}
+    errors: dict[str, FieldError] = {}
+    for f in fields:
+        if f.readonly:
+            values[f.id] = current.get(f.id)
+            continue
+        raw = submitted.get(f.id)
+        if f.type == "boolean" and _blank(raw):
+            if f.required:
+                errors[f.id] = FieldError("required")
+            values[f.id] = False
+            continue
+        if _blank(raw):
+            if f.required:
+                errors[f.id] = FieldError("required")
+            values[f.id] = None
+            continue
+        value, error = _convert(f, raw)
+        if error:
+            errors[f.id] = error
+        values[f.id] = value
+    return values, errors
+
+
+def initial_values(fields: tuple[FieldDef, ...], case_data: Mapping[str, Any]) -> dict[str, Any]:
+    """What a form shows before the user types: the case's value, else the diagram's default."""
+    shown: dict[str, Any] = {}
+    for f in fields:
+        if case_data.get(f.id) is not None:
+            shown[f.id] = case_data[f.id]
+        elif f.default != "":
+            shown[f.id] = f.default if f.type != "boolean" else f.default.lower() == "true"
+        else:
+            shown[f.id] = None
+    return shown

@@ -1,0 +1,207 @@
+"""Units of work: start a case, complete a task, fire a timer.
+
+Each function takes the caller's session and writes everything of one step — state, task and timer
+projections, history, version + 1 — into it. The caller (request, CLI command, timer job) commits;
+nothing here does. If anything fails, the caller's rollback leaves the case as it was.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.defaults import EndEvent, ScriptTask
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .casenumbers import next_case_number
+from .definitions import ParsedDefinition, candidate_groups_for
+from .deployment import latest_definition, parsed_definition
+from .errors import Conflict, FormInvalid, NotAllowed, NotFound, ScriptFailed
+from .forms import validate_form
+from .history import data_diff
+from .models import HumanTask, ProcessInstance, Timer
+from .projection import (
+    add_event,
+    ready_user_tasks,
+    summary_values,
+    sync_human_tasks,
+    sync_timers,
+    waiting_timers,
+)
+from .runtime import SYSTEM, Actor, Engine
+from .workflow_io import load_workflow, save_workflow
+
+
+@dataclass
+class _Unit:
+    """What one unit of work has done so far, to be written when it saves."""
+
+    instance: ProcessInstance
+    workflow: BpmnWorkflow
+    parsed: ParsedDefinition
+    now: datetime
+    actor: Actor
+    data: dict[str, Any] = field(default_factory=dict)
+    completed_guid: str | None = None
+
+
+def _completed_ids(workflow: BpmnWorkflow) -> set[Any]:
+    return {t.id for t in workflow.get_tasks(state=TaskState.COMPLETED)}
+
+
+def _run_engine_steps(session: Session, unit: _Unit, refresh_timers: bool = False) -> None:
+    """Run automatic steps (scripts, gateways, due timers) and record the ones a person cares about."""
+    workflow = unit.workflow
+    before = _completed_ids(workflow)
+    try:
+        if refresh_timers:
+            workflow.refresh_timers()
+        workflow.do_engine_steps()
+    except SpiffWorkflowException as err:
+        task_spec = getattr(err, "task_spec", None)
+        element = getattr(task_spec, "bpmn_id", None) or getattr(task_spec, "name", "?")
+        raise ScriptFailed(str(element), str(err)) from err
+    done = [t for t in workflow.get_tasks(state=TaskState.COMPLETED) if t.id not in before]
+    done.sort(key=lambda t: t.last_state_change)
+    for task in done:
+        spec = task.task_spec
+        if isinstance(spec, ScriptTask):
+            kind = "script_ran"
+        elif isinstance(spec, EndEvent):
+            kind = "end_reached"
+        elif isinstance(spec, CatchingEvent) and "Timer" in type(getattr(spec, "event_definition", None)).__name__:
+            kind = "timer_fired"
+        else:
+            continue
+        parent_data = task.parent.data if task.parent is not None else {}
+        changes = data_diff(parent_data, task.data)
+        unit.data.update({k: v[1] for k, v in changes.items()})
+        add_event(session, unit.instance.id, unit.now, SYSTEM.username, kind, spec.bpmn_id,
+                  spec.bpmn_name or spec.bpmn_id, changes)
+
+
+def _save(session: Session, engine: Engine, unit: _Unit) -> ProcessInstance:
+    timers = waiting_timers(unit.workflow)
+    created = sync_human_tasks(session, unit.instance, unit.workflow, unit.parsed, unit.now, timers,
+                               unit.completed_guid, unit.actor.username)
+    sync_timers(session, unit.instance, timers, unit.now)
+    for row in created:
+        add_event(session, unit.instance.id, unit.now, SYSTEM.username, "task_created", row.element_id, row.name,
+                  {"candidate_groups": [None, row.candidate_groups]})
+    open_names = [t.task_spec.bpmn_name or t.task_spec.bpmn_id for t in ready_user_tasks(unit.workflow)]
+    values = summary_values(unit.data, unit.workflow, open_names, unit.now)
+    if values.get("status") == "completed":
+        add_event(session, unit.instance.id, unit.now, SYSTEM.username, "case_closed")
+    save_workflow(session, engine, unit.instance, unit.workflow, values)
+    return unit.instance
+
+
+def _complete(session: Session, unit: _Unit, task: Any, submitted: dict[str, Any]) -> None:
+    info = unit.parsed.user_tasks.get(task.task_spec.bpmn_id)
+    fields = info.fields if info else ()
+    values, errors = validate_form(fields, submitted, task.data)
+    if errors:
+        raise FormInvalid(errors, {**submitted})
+    before = dict(task.data)
+    task.data.update(values)
+    changes = data_diff(before, task.data)
+    unit.data.update({k: v[1] for k, v in changes.items()})
+    task.run()
+    unit.completed_guid = str(task.id)
+    add_event(session, unit.instance.id, unit.now, unit.actor.username, "task_completed",
+              task.task_spec.bpmn_id, task.task_spec.bpmn_name or task.task_spec.bpmn_id, changes)
+    _run_engine_steps(session, unit)
+
+
+def _check_may_do(info_groups: list[str], actor: Actor, what: str) -> None:
+    if not set(info_groups) & actor.groups:
+        raise NotAllowed(f"{what} is for {', '.join(info_groups) or 'nobody'}; you are not in that group")
+
+
+def start_case(
+    session: Session, engine: Engine, process_key: str, actor: Actor, first_task_form: dict[str, Any] | None = None
+) -> ProcessInstance:
+    """Open a case on the latest version of the process.
+
+    With `first_task_form`, the process's first user task (the intake) is completed by the same
+    person in the same unit of work: whoever records the call owns it from the first moment (S3).
+    """
+    definition = latest_definition(session, process_key)
+    parsed = parsed_definition(engine, definition)
+    now = engine.clock.now()
+    workflow = BpmnWorkflow(parsed.spec, parsed.subprocess_specs, script_engine=engine.script_engine)
+    first_task = None
+    if first_task_form is not None:
+        workflow.do_engine_steps()
+        ready = ready_user_tasks(workflow)
+        if not ready:
+            raise NotFound(f"process '{process_key}' has no first task to record the intake in")
+        first_task = ready[0]
+        info = parsed.user_tasks[first_task.task_spec.bpmn_id]
+        _check_may_do(candidate_groups_for(info, first_task.data), actor, f"'{info.name}'")
+        _values, errors = validate_form(info.fields, first_task_form, {})
+        if errors:
+            raise FormInvalid(errors, first_task_form)
+
+    instance = ProcessInstance(
+        case_number=next_case_number(session, definition.case_prefix, now, engine.zone),
+        definition_id=definition.id, process_key=definition.key, status="running", state="",
+        serializer_version=engine.serializer.version, version=0, data={},
+        opened_by=actor.username, opened_at=now, updated_at=now,
+    )
+    instance.definition = definition
+    session.add(instance)
+    session.flush()
+    unit = _Unit(instance, workflow, parsed, now, actor)
+    add_event(session, instance.id, now, actor.username, "case_started", None, parsed.name,
+              {"process_version": [None, definition.version]})
+    _run_engine_steps(session, unit)
+    if first_task is not None:
+        _complete(session, unit, first_task, first_task_form or {})
+    return _save(session, engine, unit)
+
+
+def complete_task(session: Session, engine: Engine, task_id: int, actor: Actor, submitted: dict[str, Any]) -> ProcessInstance:
+    row = session.get(HumanTask, task_id)
+    if row is None:
+        raise NotFound(f"task {task_id} does not exist")
+    if row.status != "open":
+        by = f" by {row.completed_by}" if row.completed_by else ""
+        raise Conflict(f"task '{row.name}' of case {row.instance.case_number} is already {row.status}{by}")
+    _check_may_do(row.candidate_groups.split(","), actor, f"task '{row.name}'")
+    instance = row.instance
+    workflow, parsed = load_workflow(engine, instance)
+    task = next((t for t in ready_user_tasks(workflow) if str(t.id) == row.task_guid), None)
+    if task is None:
+        raise Conflict(f"task '{row.name}' of case {instance.case_number} is no longer waiting; reload the case")
+    unit = _Unit(instance, workflow, parsed, engine.clock.now(), actor, data=dict(instance.data))
+    _complete(session, unit, task, submitted)
+    return _save(session, engine, unit)
+
+
+def fire_timer(session: Session, engine: Engine, timer_id: int) -> ProcessInstance | None:
+    """Let a due timer fire through the engine. Returns None if it is not (or no longer) due."""
+    timer = session.get(Timer, timer_id)
+    now = engine.clock.now()
+    if timer is None or timer.fired_at is not None or timer.due_at > now:
+        return None
+    instance = session.get(ProcessInstance, timer.instance_id)
+    if instance is None or instance.status != "running":
+        return None
+    workflow, parsed = load_workflow(engine, instance)
+    unit = _Unit(instance, workflow, parsed, now, SYSTEM, data=dict(instance.data))
+    _run_engine_steps(session, unit, refresh_timers=True)
+    return _save(session, engine, unit)
+
+
+def due_timer_ids(session: Session, now: datetime, limit: int = 100) -> list[int]:
+    query = (
+        select(Timer.id).where(Timer.fired_at.is_(None), Timer.due_at <= now).order_by(Timer.due_at).limit(limit)
+    )
+    return list(session.scalars(query))

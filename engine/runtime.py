@@ -1,0 +1,36 @@
+"""The engine's long-lived collaborators, built once per process and passed to every unit of work."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from .caching import WorkflowCache
+from .clock import Clock, SystemClock
+from .definitions import SpecCache
+from .sandbox import SandboxScriptEngine
+from .state import StateSerializer
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who does something: a username and the groups (roles) they hold."""
+
+    username: str
+    groups: frozenset[str] = frozenset()
+
+
+SYSTEM = Actor("system", frozenset())
+
+
+@dataclass
+class Engine:
+    clock: Clock = field(default_factory=SystemClock)
+    zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
+    specs: SpecCache = field(default_factory=SpecCache)
+    workflows: WorkflowCache = field(default_factory=WorkflowCache)
+    serializer: StateSerializer = field(default_factory=StateSerializer)
+    script_time_limit: float = 1.0
+
+    def __post_init__(self) -> None:
+        self.script_engine = SandboxScriptEngine(self.clock, self.zone, self.script_time_limit)

@@ -1,0 +1,198 @@
+"""The environment a diagram's scripts and expressions run in.
+
+Scripts come from BPMN files that process owners edit, so they are untrusted: the syntax tree is
+checked before anything runs (no imports, no names or attributes that start with an underscore, no
+function or class definitions), only a short list of builtins and calendar helpers is offered, and a
+time limit stops runaway loops.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+import time
+from collections.abc import Callable, Mapping
+from datetime import date, datetime, timedelta
+from datetime import time as dtime
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
+
+from .clock import Clock
+
+MAX_RANGE = 100_000
+DEFAULT_TIME_LIMIT = 1.0
+
+
+class ScriptRejected(ValueError):
+    """A script or expression uses something the sandbox does not allow."""
+
+
+class ScriptTimeout(RuntimeError):
+    """A script ran longer than the sandbox allows."""
+
+
+_FORBIDDEN_NODES: dict[type[ast.AST], str] = {
+    ast.Import: "imports are not allowed",
+    ast.ImportFrom: "imports are not allowed",
+    ast.FunctionDef: "defining functions is not allowed",
+    ast.AsyncFunctionDef: "defining functions is not allowed",
+    ast.Lambda: "lambda is not allowed",
+    ast.ClassDef: "defining classes is not allowed",
+    ast.Global: "global is not allowed",
+    ast.Nonlocal: "nonlocal is not allowed",
+    ast.With: "with is not allowed",
+    ast.AsyncWith: "with is not allowed",
+    ast.Await: "await is not allowed",
+    ast.Yield: "yield is not allowed",
+    ast.YieldFrom: "yield is not allowed",
+    ast.Try: "try is not allowed",
+    ast.Raise: "raise is not allowed",
+    ast.Delete: "del is not allowed",
+}
+# str.format can reach attributes through its template ("{0.__class__}"), so it is refused by name.
+_FORBIDDEN_ATTRIBUTES = {"format", "format_map", "mro", "gi_frame", "f_globals", "f_locals"}
+
+
+def _safe_range(*args: int) -> range:
+    result = range(*args)
+    if len(result) > MAX_RANGE:
+        raise ScriptRejected(f"range() of more than {MAX_RANGE} items is not allowed")
+    return result
+
+
+SAFE_BUILTINS: dict[str, Any] = {
+    name: getattr(__builtins__, name) if not isinstance(__builtins__, dict) else __builtins__[name]
+    for name in (
+        "abs", "all", "any", "bool", "dict", "enumerate", "filter", "float", "int", "isinstance",
+        "len", "list", "map", "max", "min", "reversed", "round", "set", "sorted", "str", "sum",
+        "tuple", "zip", "ValueError",
+    )
+}
+SAFE_BUILTINS["range"] = _safe_range
+SAFE_BUILTINS["True"] = True
+SAFE_BUILTINS["False"] = False
+SAFE_BUILTINS["None"] = None
+
+
+def check_source(source: str, mode: str) -> ast.AST:
+    """Parse and check a script ('exec') or an expression ('eval'); raise ScriptRejected if unsafe."""
+    try:
+        tree = ast.parse(source, mode=mode)
+    except SyntaxError as err:
+        raise ScriptRejected(f"syntax error on line {err.lineno}: {err.msg}") from err
+    for node in ast.walk(tree):
+        reason = _FORBIDDEN_NODES.get(type(node))
+        if reason:
+            raise ScriptRejected(f"line {getattr(node, 'lineno', '?')}: {reason}")
+        if isinstance(node, ast.Name) and node.id.startswith("_"):
+            raise ScriptRejected(f"line {node.lineno}: names starting with '_' are not allowed ({node.id})")
+        if isinstance(node, ast.Attribute) and (node.attr.startswith("_") or node.attr in _FORBIDDEN_ATTRIBUTES):
+            raise ScriptRejected(f"line {node.lineno}: attribute '{node.attr}' is not allowed")
+    return tree
+
+
+@lru_cache(maxsize=2048)
+def _compile(source: str, mode: str) -> Any:
+    tree = check_source(source, mode)
+    return compile(tree, "<string>", mode)
+
+
+class _TimeLimit:
+    """Stops Python-level execution that runs past a deadline (checked on every traced opcode)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def run(self, func: Callable[[], Any]) -> Any:
+        deadline = time.monotonic() + self.seconds
+        seconds = self.seconds
+
+        def trace(frame: Any, event: str, arg: Any) -> Any:
+            if event == "call":
+                # Opcode events, because a bare `while True: pass` produces no line events.
+                frame.f_trace_opcodes = True
+            if time.monotonic() > deadline:
+                raise ScriptTimeout(f"script ran longer than {seconds:g} s")
+            return trace
+
+        previous = sys.gettrace()
+        sys.settrace(trace)
+        try:
+            return func()
+        finally:
+            sys.settrace(previous)
+
+
+def calendar_functions(clock: Clock, zone: ZoneInfo) -> dict[str, Callable[..., Any]]:
+    """The date helpers a diagram may call. They return ISO strings so case data stays JSON."""
+
+    def now() -> str:
+        return clock.now().astimezone(zone).isoformat()
+
+    def today() -> str:
+        return clock.now().astimezone(zone).date().isoformat()
+
+    def end_of_day(day: str | date | None = None) -> str:
+        """23:59:59 local time of the given day (default: today): the same-day reply deadline."""
+        if day is None:
+            local_day = clock.now().astimezone(zone).date()
+        elif isinstance(day, date):
+            local_day = day if not isinstance(day, datetime) else day.date()
+        else:
+            local_day = date.fromisoformat(str(day)[:10])
+        return datetime.combine(local_day, dtime(23, 59, 59), zone).isoformat()
+
+    def add_hours(hours: float) -> str:
+        return (clock.now().astimezone(zone) + timedelta(hours=hours)).isoformat()
+
+    return {"now": now, "today": today, "end_of_day": end_of_day, "add_hours": add_hours}
+
+
+class SandboxEnvironment(TaskDataEnvironment):
+    """A SpiffWorkflow script environment that checks, limits and isolates every script."""
+
+    def __init__(self, functions: Mapping[str, Callable[..., Any]], time_limit: float = DEFAULT_TIME_LIMIT):
+        super().__init__(dict(functions))
+        self.time_limit = _TimeLimit(time_limit)
+
+    def _globals(self, context: Mapping[str, Any], external_context: Mapping[str, Any] | None) -> dict:
+        clashes = set(self.globals) & set(context)
+        if clashes:
+            raise ScriptRejected(f"case data overwrites a function name: {', '.join(sorted(clashes))}")
+        scope: dict[str, Any] = {"__builtins__": SAFE_BUILTINS}
+        scope.update(self.globals)
+        scope.update(external_context or {})
+        scope.update(context)
+        return scope
+
+    def evaluate(self, expression: str, context: dict, external_context: dict | None = None) -> Any:
+        code = _compile(expression, "eval")
+        scope = self._globals(context, external_context)
+        return self.time_limit.run(lambda: eval(code, scope))
+
+    def execute(self, script: str, context: dict, external_context: dict | None = None) -> bool:
+        code = _compile(script, "exec")
+        scope = self._globals(context, external_context)
+        self.time_limit.run(lambda: exec(code, scope))
+        hidden = set(self.globals) | set(external_context or {}) | {"__builtins__"}
+        for key in [k for k in context if k not in scope]:
+            del context[key]
+        for key, value in scope.items():
+            if key not in hidden and not callable(value):
+                context[key] = value
+        return True
+
+
+class SandboxScriptEngine(PythonScriptEngine):
+    """The script engine handed to every workflow; it also carries the clock the timers ask."""
+
+    def __init__(self, clock: Clock, zone: ZoneInfo, time_limit: float = DEFAULT_TIME_LIMIT) -> None:
+        super().__init__(environment=SandboxEnvironment(calendar_functions(clock, zone), time_limit))
+        self.clock = clock
+        self.zone = zone
+
+    def validate(self, expression: str) -> None:
+        _compile(expression, "exec")

@@ -1,0 +1,1 @@
+"""Hotline Flow command line and settings."""

@@ -1,0 +1,133 @@
+"""The `hotline` command. Thin: it parses arguments, opens the transaction, and calls the engine."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import click
+from sqlalchemy import func, select
+
+from engine.db import make_engine, make_session_factory
+from engine.definitions import DefinitionError
+from engine.deployment import deploy, list_definitions
+from engine.models import ProcessInstance
+from engine.runtime import Engine
+from engine.schema import upgrade
+
+from .demo import DEMO_USERS, create_demo_cases, create_demo_users
+from .settings import Settings
+
+
+def _runtime(settings: Settings) -> tuple[Engine, object]:
+    db = make_engine(settings.database_url)
+    return Engine(zone=ZoneInfo(settings.timezone)), make_session_factory(db)
+
+
+@click.group(help="Hotline Flow: the utility hotline's procedures as BPMN workflows.")
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("spiff").setLevel(logging.WARNING)
+
+
+@main.command("init-db", help="Create or upgrade the database schema (Alembic migrations).")
+def init_db() -> None:
+    settings = Settings.from_env()
+    upgrade(make_engine(settings.database_url))
+    click.echo(f"database ready: {_safe_url(settings.database_url)}")
+
+
+def _deploy_paths(engine: Engine, factory: object, paths: list[Path], actor: str) -> int:
+    failures = 0
+    for path in paths:
+        try:
+            with factory.begin() as session:  # type: ignore[attr-defined]
+                result = deploy(session, engine, path.read_bytes(), str(path), actor)
+            state = "deployed as" if result.created else "unchanged, still"
+            click.echo(f"{path}: {state} {result.definition.key} v{result.definition.version}")
+        except DefinitionError as err:
+            failures += 1
+            click.echo(f"{err.file_name}: refused", err=True)
+            for problem in err.problems:
+                click.echo(f"  {problem}", err=True)
+        except OSError as err:
+            failures += 1
+            click.echo(f"{path}: cannot read: {err.strerror}", err=True)
+    return failures
+
+
+@main.command(help="Deploy BPMN files as new versions of their processes (unchanged files make no new version).")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--by", "actor", default="cli", show_default=True, help="Who deploys (recorded with the version).")
+def deploy_cmd(paths: tuple[Path, ...], actor: str) -> None:
+    settings = Settings.from_env()
+    engine, factory = _runtime(settings)
+    files = [p for path in paths for p in (sorted(path.glob("*.bpmn")) if path.is_dir() else [path])]
+    if _deploy_paths(engine, factory, files, actor):
+        sys.exit(1)
+
+
+main.add_command(deploy_cmd, "deploy")
+
+
+@main.command(help="Set up a demo: schema, the bundled processes, demo users (one per role) and demo cases.")
+def demo() -> None:
+    settings = Settings.from_env()
+    upgrade(make_engine(settings.database_url))
+    engine, factory = _runtime(settings)
+    if _deploy_paths(engine, factory, sorted(settings.processes_dir.glob("*.bpmn")), "demo"):
+        sys.exit(1)
+    with factory.begin() as session:  # type: ignore[attr-defined]
+        create_demo_users(session, engine)
+        has_cases = session.scalar(select(func.count(ProcessInstance.id))) > 0
+    if not has_cases:
+        for number in create_demo_cases(factory, engine):  # type: ignore[arg-type]
+            click.echo(f"demo case {number}")
+    click.echo("\nDemo logins (password for all: hotline123):")
+    for user in DEMO_USERS:
+        click.echo(f"  {user.username:<16} {', '.join(user.roles):<36} {user.display_name}")
+
+
+@main.command(help="Run the web application (and, on SQLite, the timer scheduler in the same process).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-scheduler", is_flag=True, help="Leave timers to separate `hotline worker` processes.")
+def serve(host: str, port: int, no_scheduler: bool) -> None:
+    from webforms import create_app
+
+    from .scheduling import start_background_scheduler
+
+    settings = Settings.from_env()
+    app = create_app(settings=settings)
+    if not no_scheduler and settings.database_url.startswith("sqlite"):
+        start_background_scheduler(app.extensions["hotline"].engine, app.extensions["hotline"].sessions)
+    click.echo(f"Hotline Flow on http://{host}:{port}")
+    app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+@main.command(help="Run the timer scheduler as its own process (for PostgreSQL with several web processes).")
+@click.option("--interval", default=5.0, show_default=True, help="Seconds between looks for due timers.")
+def worker(interval: float) -> None:
+    from .scheduling import run_blocking_scheduler
+
+    settings = Settings.from_env()
+    engine, factory = _runtime(settings)
+    click.echo(f"timer worker on {_safe_url(settings.database_url)}, every {interval:g} s")
+    run_blocking_scheduler(engine, factory, interval)  # type: ignore[arg-type]
+
+
+@main.command("definitions", help="List deployed process definitions and their versions.")
+def definitions_cmd() -> None:
+    settings = Settings.from_env()
+    _engine, factory = _runtime(settings)
+    with factory() as session:  # type: ignore[operator]
+        for d in list_definitions(session):
+            click.echo(f"{d.key:<16} v{d.version:<4} {d.deployed_at:%Y-%m-%d %H:%M} {d.deployed_by:<12} {d.content_hash[:12]}")
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)

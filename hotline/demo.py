@@ -1,0 +1,79 @@
+"""Demo users (one per role) and a few demo cases, for a first look at the system."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.models import HumanTask
+from engine.runner import complete_task, start_case
+from engine.runtime import Engine
+from engine.users import actor_of, create_user, find_user
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    display_name: str
+    roles: tuple[str, ...]
+    password: str = "hotline123"
+
+
+DEMO_USERS = (
+    DemoUser("operator", "王接线 (热线接线员)", ("operator",)),
+    DemoUser("dispatcher", "李调度 (维修调度)", ("dispatcher",)),
+    DemoUser("ops_handler", "赵运行 (生产运行部)", ("operations",)),
+    DemoUser("repair_handler", "钱维修 (维修部)", ("repair",)),
+    DemoUser("billing_handler", "孙收费 (收费部)", ("billing",)),
+    DemoUser("tech_handler", "周技术 (技术部)", ("technical",)),
+    DemoUser("worker", "吴师傅 (维修工)", ("repair_worker",)),
+    DemoUser("liaison", "郑联络 (联络员)", ("liaison",)),
+    DemoUser("supervisor", "陈主管 (值班主管)", ("supervisor",)),
+    DemoUser("owner", "林流程 (流程负责人)", ("process_owner",)),
+    DemoUser("admin", "管理员", ("admin", "supervisor", "process_owner")),
+)
+
+_COMPLAINTS = (
+    dict(customer_name="张伟", customer_phone="13800001111", address="金明小区3号楼2单元501",
+         description="室内温度只有14度,已经持续三天,家里有老人。", category="temperature",
+         department="operations", needs_site_visit="", apologised="on"),
+    dict(customer_name="刘芳", customer_phone="0951-5012345", address="银湖路88号",
+         description="收费窗口工作人员态度恶劣,拒绝解释账单。", category="conduct",
+         department="billing", needs_site_visit="", apologised="on"),
+    dict(customer_name="马强", customer_phone="13912345678", address="新华街17号楼1单元",
+         description="楼道暖气管漏水,地面结冰。", category="facility",
+         department="repair", needs_site_visit="on", apologised="on"),
+)
+
+
+def create_demo_users(session: Session, engine: Engine) -> list[DemoUser]:
+    created = []
+    for demo in DEMO_USERS:
+        if find_user(session, demo.username) is None:
+            create_user(session, engine.clock, demo.username, demo.password, demo.display_name, list(demo.roles))
+            created.append(demo)
+    return created
+
+
+def create_demo_cases(factory: sessionmaker[Session], engine: Engine) -> list[str]:
+    """Three complaints: one waiting for its department, one resolved and waiting for the callback,
+    one waiting for the site order. Each step is its own transaction, as in real use."""
+    numbers = []
+    with factory.begin() as session:
+        operator = actor_of(find_user(session, "operator"))
+    for form in _COMPLAINTS:
+        with factory.begin() as session:
+            numbers.append(start_case(session, engine, "complaint", operator, dict(form)).case_number)
+    with factory.begin() as session:
+        billing = actor_of(find_user(session, "billing_handler"))
+        task = session.scalars(
+            select(HumanTask).where(HumanTask.status == "open", HumanTask.candidate_groups == "billing")
+        ).first()
+        if task is not None:
+            complete_task(session, engine, task.id, billing, {
+                "investigation": "调取窗口录像,确认工作人员解释不耐心。", "outcome": "resolved",
+                "result": "已向客户道歉并详细解释账单,对工作人员进行批评教育。",
+            })
+    return numbers
