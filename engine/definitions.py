@@ -310,3 +310,12 @@ class SpecCache:
         with self._lock:
             self._by_hash.setdefault(digest, parsed)
             return self._by_hash[digest]
+
+
+def fields_by_id(parsed: ParsedDefinition) -> dict[str, FieldDef]:
+    """Every form field of the diagram by id (the first task that declares it wins), for labelling data."""
+    found: dict[str, FieldDef] = {}
+    for info in parsed.user_tasks.values():
+        for f in info.fields:
+            found.setdefault(f.id, f)
+    return found

@@ -1,0 +1,54 @@
+"""Queries behind the tasklist and case pages; they read projections only."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session
+
+from .models import HumanTask, HumanTaskGroup, ProcessInstance
+
+
+def _for_groups(groups: Iterable[str]):  # noqa: ANN202 - a SQLAlchemy clause
+    return exists().where(HumanTaskGroup.task_id == HumanTask.id, HumanTaskGroup.group_name.in_(list(groups)))
+
+
+def open_tasks_for_groups(session: Session, groups: Iterable[str], limit: int = 50, offset: int = 0) -> list[HumanTask]:
+    """Open tasks any of these groups may do, the most urgent first (no deadline last)."""
+    query = (
+        select(HumanTask)
+        .where(HumanTask.status == "open", _for_groups(groups))
+        .order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at, HumanTask.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(session.scalars(query))
+
+
+def count_open_tasks_for_groups(session: Session, groups: Iterable[str]) -> int:
+    return session.scalar(select(func.count(HumanTask.id)).where(HumanTask.status == "open", _for_groups(groups))) or 0
+
+
+def open_tasks_of_case(session: Session, instance_id: int) -> list[HumanTask]:
+    return list(session.scalars(
+        select(HumanTask).where(HumanTask.instance_id == instance_id, HumanTask.status == "open").order_by(HumanTask.id)
+    ))
+
+
+def case_by_number(session: Session, case_number: str) -> ProcessInstance | None:
+    return session.scalars(select(ProcessInstance).where(ProcessInstance.case_number == case_number)).first()
+
+
+def recent_cases(session: Session, limit: int = 50, offset: int = 0, status: str | None = None) -> list[ProcessInstance]:
+    query = select(ProcessInstance).order_by(ProcessInstance.opened_at.desc(), ProcessInstance.id.desc())
+    if status:
+        query = query.where(ProcessInstance.status == status)
+    return list(session.scalars(query.limit(limit).offset(offset)))
+
+
+def count_cases(session: Session, status: str | None = None) -> int:
+    query = select(func.count(ProcessInstance.id))
+    if status:
+        query = query.where(ProcessInstance.status == status)
+    return session.scalar(query) or 0

@@ -1,0 +1,60 @@
+"""Hotline Flow web application: staff sign in, take cases, complete tasks; supervisors read history."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+from flask_wtf import CSRFProtect
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.db import make_engine, make_session_factory
+from engine.runtime import Engine
+from hotline.settings import Settings
+
+csrf = CSRFProtect()
+
+
+@dataclass
+class Hotline:
+    """What the views need from the engine side; kept in app.extensions['hotline']."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None, test_config: dict[str, Any] | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    app = Flask(__name__, instance_path=str(settings.home))
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=10),
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        BABEL_DEFAULT_LOCALE="zh_CN",
+        WTF_CSRF_TIME_LIMIT=None,
+    )
+    if test_config:
+        app.config.update(test_config)
+    logging.getLogger("spiff").setLevel(logging.WARNING)
+
+    runtime = engine or Engine(zone=ZoneInfo(settings.timezone))
+    app.extensions["hotline"] = Hotline(settings, runtime, make_session_factory(make_engine(settings.database_url)))
+
+    from . import auth, cases, database, i18n, tasks, views_support
+
+    csrf.init_app(app)
+    database.init_app(app)
+    i18n.init_app(app)
+    auth.init_app(app)
+    views_support.init_app(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(tasks.bp)
+    app.register_blueprint(cases.bp)
+    return app

@@ -1,0 +1,91 @@
+"""Opening a case from a call (intake) and reading a case with its whole history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from engine.definitions import fields_by_id
+from engine.deployment import latest_definition, parsed_definition
+from engine.errors import FormInvalid
+from engine.forms import initial_values
+from engine.history import case_history
+from engine.intake import intake_task
+from engine.runner import start_case
+from engine.tasklist import case_by_number, count_cases, open_tasks_of_case, recent_cases
+
+from .database import commit, db, runtime
+from .i18n import current_language
+
+bp = Blueprint("cases", __name__, url_prefix="/cases")
+PAGE_SIZE = 50
+STARTABLE = ("complaint",)
+
+
+def _intake(process_key: str) -> tuple[Any, Any]:
+    if process_key not in STARTABLE:
+        abort(404)
+    definition = latest_definition(db(), process_key)
+    parsed = parsed_definition(runtime(), definition)
+    info = intake_task(runtime(), parsed)
+    if info is None:
+        abort(404)
+    if not set(info.candidate_groups.split(",")) & current_user.roles:
+        abort(403)
+    return parsed, info
+
+
+def _render_intake(process_key: str, parsed: Any, info: Any, values: dict, errors: dict, status: int = 200) -> Any:
+    title = info.name_en if current_language() == "en" and info.name_en else info.name
+    return render_template("intake.html", process_key=process_key, process_name=parsed.name, title=title,
+                           info=info, fields=info.fields, values=values, errors=errors), status
+
+
+@bp.route("/new/<process_key>", methods=["GET"])
+@login_required
+def new(process_key: str) -> Any:
+    parsed, info = _intake(process_key)
+    return _render_intake(process_key, parsed, info, initial_values(info.fields, {}), {})
+
+
+@bp.route("/new/<process_key>", methods=["POST"])
+@login_required
+def create(process_key: str) -> Any:
+    parsed, info = _intake(process_key)
+    try:
+        instance = start_case(db(), runtime(), process_key, current_user.actor, request.form.to_dict())
+    except FormInvalid as err:
+        db().rollback()
+        flash(_("Some values need attention; the case is not recorded yet."), "error")
+        return _render_intake(process_key, parsed, info, err.values, err.errors, 400)
+    commit()
+    flash(_("Case %(case)s recorded. Tell the caller this number.", case=instance.case_number), "success")
+    return redirect(url_for("cases.show", case_number=instance.case_number))
+
+
+@bp.route("")
+@login_required
+def index() -> Any:
+    page = max(request.args.get("page", 1, type=int), 1)
+    status = request.args.get("status") or None
+    if status not in (None, "running", "completed"):
+        status = None
+    cases = recent_cases(db(), PAGE_SIZE, (page - 1) * PAGE_SIZE, status)
+    return render_template("cases.html", cases=cases, total=count_cases(db(), status), page=page,
+                           page_size=PAGE_SIZE, status=status)
+
+
+@bp.route("/<case_number>")
+@login_required
+def show(case_number: str) -> Any:
+    instance = case_by_number(db(), case_number)
+    if instance is None:
+        abort(404)
+    parsed = parsed_definition(runtime(), instance.definition)
+    return render_template(
+        "case.html", case=instance, case_fields=fields_by_id(parsed), open_tasks=open_tasks_of_case(db(), instance.id),
+        history=case_history(db(), instance.id), element_names=parsed.element_names,
+    )

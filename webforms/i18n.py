@@ -1,0 +1,44 @@
+"""Chinese (default) and English. Catalogs are compiled from the .po files when they change."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import Flask, session
+from flask_babel import Babel
+
+LANGUAGES = {"zh_CN": "中文", "en": "English"}
+SOURCE = Path(__file__).parent / "translations"
+
+
+def compile_catalogs(target: Path) -> Path:
+    """Compile translations/<lang>/LC_MESSAGES/messages.po into target, if newer than the .mo."""
+    for po in SOURCE.glob("*/LC_MESSAGES/messages.po"):
+        mo = target / po.relative_to(SOURCE).with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        mo.parent.mkdir(parents=True, exist_ok=True)
+        with po.open("rb") as source:
+            catalog = read_po(source)
+        tmp = mo.with_suffix(".mo.tmp")
+        with tmp.open("wb") as out:
+            write_mo(out, catalog)
+        tmp.replace(mo)
+    return target
+
+
+def current_language() -> str:
+    """The language the user chose; otherwise Chinese, whatever the browser asks for (zh-CN is the default)."""
+    chosen = session.get("lang")
+    return chosen if chosen in LANGUAGES else "zh_CN"
+
+
+def init_app(app: Flask) -> None:
+    target = compile_catalogs(Path(app.instance_path) / "translations")
+    Babel(app, locale_selector=current_language, default_translation_directories=str(target))
+
+    @app.context_processor
+    def _languages() -> dict:
+        return {"languages": LANGUAGES, "current_language": current_language()}

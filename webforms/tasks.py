@@ -1,0 +1,88 @@
+"""The tasklist and the task form: staff see their groups' open tasks and complete them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from engine.definitions import fields_by_id
+from engine.deployment import parsed_definition
+from engine.errors import FormInvalid
+from engine.forms import initial_values
+from engine.history import case_history
+from engine.models import HumanTask
+from engine.runner import complete_task
+from engine.tasklist import count_open_tasks_for_groups, open_tasks_for_groups
+
+from .database import commit, db, runtime
+from .i18n import current_language
+from .views_support import can_do
+
+bp = Blueprint("tasks", __name__)
+PAGE_SIZE = 50
+
+
+@bp.route("/")
+@login_required
+def home() -> Any:
+    return redirect(url_for("tasks.tasklist"))
+
+
+@bp.route("/tasks")
+@login_required
+def tasklist() -> Any:
+    page = max(request.args.get("page", 1, type=int), 1)
+    groups = current_user.roles
+    tasks = open_tasks_for_groups(db(), groups, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    total = count_open_tasks_for_groups(db(), groups)
+    return render_template("tasks.html", tasks=tasks, total=total, page=page, page_size=PAGE_SIZE,
+                           now=runtime().clock.now())
+
+
+def _task_for_user(task_id: int) -> HumanTask:
+    task = db().get(HumanTask, task_id)
+    if task is None:
+        abort(404)
+    if not can_do(task):
+        abort(403)
+    return task
+
+
+def _render_task(task: HumanTask, values: dict[str, Any] | None = None, errors: dict | None = None, status: int = 200) -> Any:
+    parsed = parsed_definition(runtime(), task.instance.definition)
+    info = parsed.user_tasks.get(task.element_id)
+    fields = info.fields if info else ()
+    shown = values if values is not None else initial_values(fields, task.instance.data)
+    task_name = info.name_en if info and current_language() == "en" and info.name_en else task.name
+    return render_template(
+        "task.html", task=task, info=info, task_name=task_name, fields=fields, values=shown, errors=errors or {},
+        case=task.instance, case_fields=fields_by_id(parsed), history=case_history(db(), task.instance_id),
+    ), status
+
+
+@bp.route("/tasks/<int:task_id>", methods=["GET"])
+@login_required
+def show(task_id: int) -> Any:
+    task = _task_for_user(task_id)
+    if task.status != "open":
+        flash(_("This task is already %(status)s.", status=_(task.status)), "info")
+        return redirect(url_for("cases.show", case_number=task.instance.case_number))
+    return _render_task(task)
+
+
+@bp.route("/tasks/<int:task_id>", methods=["POST"])
+@login_required
+def complete(task_id: int) -> Any:
+    task = _task_for_user(task_id)
+    try:
+        instance = complete_task(db(), runtime(), task_id, current_user.actor, request.form.to_dict())
+    except FormInvalid as err:
+        db().rollback()
+        flash(_("Some values need attention; nothing was saved yet."), "error")
+        return _render_task(db().get(HumanTask, task_id), values=err.values, errors=err.errors, status=400)
+    commit()
+    flash(_("Task “%(name)s” of case %(case)s completed.", name=task.name, case=instance.case_number), "success")
+    return redirect(url_for("tasks.tasklist"))

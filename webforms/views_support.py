@@ -1,0 +1,145 @@
+"""What every page shares: error pages in the user's language, time and field formatting, masking."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from flask import Flask, render_template
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from engine.errors import Conflict, NotAllowed, NotFound
+from engine.forms import FieldDef, FieldError
+
+from .database import runtime
+from .i18n import current_language
+
+ERROR_MESSAGES = {
+    "required": _l("This field is required."),
+    "not_boolean": _l("Choose yes or no."),
+    "not_integer": _l("Enter a whole number."),
+    "min_value": _l("Enter a number of at least %(min)s."),
+    "max_value": _l("Enter a number of at most %(max)s."),
+    "not_date": _l("Enter a date as YYYY-MM-DD."),
+    "not_option": _l("Choose one of the listed values."),
+    "min_length": _l("Enter at least %(min)s characters."),
+    "max_length": _l("Enter at most %(max)s characters."),
+    "pattern": _l("The format is not valid (for a phone: 13812345678 or 0951-5012345)."),
+}
+
+EVENT_KINDS = {
+    "case_started": _l("Case opened"),
+    "task_completed": _l("Task completed"),
+    "task_created": _l("Task created"),
+    "script_ran": _l("Automatic step"),
+    "timer_fired": _l("Deadline reached"),
+    "end_reached": _l("End reached"),
+    "case_closed": _l("Case closed"),
+}
+
+# Data the engine or the diagram's scripts set, which no form field labels.
+SYSTEM_LABELS = {
+    "reply_due": _l("Reply due"),
+    "reopen_count": _l("Times sent back to the department"),
+    "process_version": _l("Process version"),
+    "candidate_groups": _l("Candidate groups"),
+    "dispatch_overdue": _l("Site order overdue"),
+    "overdue_chased": _l("Department chased"),
+}
+
+_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+PERSONAL_FIELDS = frozenset({"customer_name", "customer_phone", "address"})
+
+
+def error_text(error: FieldError) -> str:
+    message = ERROR_MESSAGES.get(error.code)
+    return str(message) % dict(error.params) if message else error.code
+
+
+def field_label(field: FieldDef) -> str:
+    return field.label_en if current_language() == "en" and field.label_en else field.label
+
+
+def data_label(key: str, fields: dict[str, FieldDef]) -> str:
+    field = fields.get(key)
+    if field is not None:
+        return field_label(field)
+    return str(SYSTEM_LABELS.get(key, key))
+
+
+def mask(field_id: str, value: Any) -> Any:
+    """Personal data of a complainant, masked for roles that do not need it (C7, M6)."""
+    if value is None or field_id not in PERSONAL_FIELDS or current_user.sees_personal_data:
+        return value
+    text = str(value)
+    if field_id == "customer_phone":
+        return text[:3] + "****" + text[-4:] if len(text) >= 8 else "****"
+    if field_id == "customer_name":
+        return text[:1] + "*" * max(len(text) - 1, 1)
+    return text[:6] + "…"
+
+
+def can_do(task: Any) -> bool:
+    """Whether the signed-in user holds one of the task's candidate groups."""
+    return bool(set(task.candidate_groups.split(",")) & current_user.roles)
+
+
+def local_time(value: datetime | str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    return value.astimezone(runtime().zone).strftime(fmt)
+
+
+def display_value(field: FieldDef | None, value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if field is not None and field.type == "enum":
+        return field.option_name(value)
+    if isinstance(value, str) and _ISO_DATETIME.match(value):
+        return local_time(value)
+    return str(value)
+
+
+def _error_page(status: int, title: str, message: str) -> tuple[str, int]:
+    return render_template("error.html", status=status, title=title, message=message), status
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.globals.update(field_label=field_label, data_label=data_label, error_text=error_text, mask=mask,
+                                 display_value=display_value, event_kinds=EVENT_KINDS, can_do=can_do)
+
+    @app.errorhandler(Conflict)
+    def _conflict(err: Conflict) -> tuple[str, int]:
+        return _error_page(409, _("Someone was quicker"), str(err))
+
+    @app.errorhandler(NotAllowed)
+    def _not_allowed(err: NotAllowed) -> tuple[str, int]:
+        return _error_page(403, _("Not your task"), str(err))
+
+    @app.errorhandler(NotFound)
+    def _not_found(err: NotFound) -> tuple[str, int]:
+        return _error_page(404, _("Not found"), str(err))
+
+    @app.errorhandler(403)
+    def _forbidden(_err: Any) -> tuple[str, int]:
+        return _error_page(403, _("Not allowed"), _("Your roles do not allow this page or action."))
+
+    @app.errorhandler(404)
+    def _missing(_err: Any) -> tuple[str, int]:
+        return _error_page(404, _("Not found"), _("There is nothing at this address."))
+
+    @app.errorhandler(CSRFError)
+    def _csrf(err: CSRFError) -> tuple[str, int]:
+        return _error_page(400, _("The form expired"), _("Reload the page and send the form again."))
