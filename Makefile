@@ -1,0 +1,34 @@
+# Two commands: `make demo` sets everything up and runs Hotline Flow with demo data;
+# `make test` runs the whole test suite. Both create the virtual environment when needed.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+
+.PHONY: setup demo serve test lint bench
+
+$(BIN)/hotline: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+setup: $(BIN)/hotline
+
+demo: setup
+	$(BIN)/hotline demo
+	$(BIN)/hotline serve --port $(PORT)
+
+serve: setup
+	$(BIN)/hotline serve --port $(PORT)
+
+lint: setup
+	$(BIN)/ruff check .
+
+test: setup
+	scripts/ensure-chromium
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+bench: setup
+	$(BIN)/python -m bench.engine_bench
