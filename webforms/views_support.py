@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from engine.errors import Conflict, NotAllowed, NotFound
+from engine.errors import Conflict, NotAllowed, NotFound, ScriptFailed
 from engine.forms import FieldDef, FieldError
 
 from .database import runtime
@@ -131,6 +131,13 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(NotFound)
     def _not_found(err: NotFound) -> tuple[str, int]:
         return _error_page(404, _("Not found"), str(err))
+
+    @app.errorhandler(ScriptFailed)
+    def _script_failed(err: ScriptFailed) -> tuple[str, int]:
+        return _error_page(
+            500, _("A step of the procedure failed"),
+            _("Nothing was saved. Tell the process owner: %(detail)s", detail=str(err)),
+        )
 
     @app.errorhandler(403)
     def _forbidden(_err: Any) -> tuple[str, int]:
