@@ -63,7 +63,10 @@ def sync_human_tasks(
     created = []
     for guid, task in ready.items():
         if guid in open_rows:
-            open_rows[guid].due_at = _due_of_user_task(task, timers)
+            # A fired (non-interrupting) deadline leaves no waiting timer, but the task stays overdue.
+            due = _due_of_user_task(task, timers)
+            if due is not None:
+                open_rows[guid].due_at = due
             continue
         info = parsed.user_tasks.get(task.task_spec.bpmn_id)
         groups = candidate_groups_for(info, task.data) if info else []
