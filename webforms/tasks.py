@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from engine.definitions import fields_by_id
@@ -22,6 +23,7 @@ from .i18n import current_language
 from .views_support import can_do
 
 bp = Blueprint("tasks", __name__)
+TASK_STATUS = {"open": _l("open"), "completed": _l("completed"), "cancelled": _l("cancelled")}
 PAGE_SIZE = 50
 
 
@@ -68,7 +70,7 @@ def _render_task(task: HumanTask, values: dict[str, Any] | None = None, errors: 
 def show(task_id: int) -> Any:
     task = _task_for_user(task_id)
     if task.status != "open":
-        flash(_("This task is already %(status)s.", status=_(task.status)), "info")
+        flash(_("This task is already %(status)s.", status=TASK_STATUS.get(task.status, task.status)), "info")
         return redirect(url_for("cases.show", case_number=task.instance.case_number))
     return _render_task(task)
 
