@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, session
@@ -16,7 +17,9 @@ SOURCE = Path(__file__).parent / "translations"
 def compile_catalogs(target: Path) -> Path:
     """Compile translations/<lang>/LC_MESSAGES/messages.po into target, if newer than the .mo."""
     for po in SOURCE.glob("*/LC_MESSAGES/messages.po"):
-        mo = target / po.relative_to(SOURCE).with_suffix(".mo")
+        # Flask-Babel looks catalogs up by the full locale name, which for zh_CN is zh_Hans_CN.
+        language = str(Locale.parse(po.parent.parent.name))
+        mo = target / language / "LC_MESSAGES" / "messages.mo"
         if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
             continue
         mo.parent.mkdir(parents=True, exist_ok=True)
