@@ -1,0 +1,146 @@
+"""Shared fixtures: databases (SQLite always, PostgreSQL when HOTLINE_TEST_DATABASE_URL is set),
+sessions that leave every table empty after each test, a settable clock and a fresh engine runtime.
+
+Kept general on purpose: the web tests reuse them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine as SqlEngine
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine import sandbox
+from engine.clock import SettableClock
+from engine.db import make_engine, make_session_factory
+from engine.deployment import deploy
+from engine.models import Base, HumanTask, ProcessDefinition
+from engine.runtime import Actor, Engine
+from engine.schema import upgrade
+
+from . import helpers
+
+COMPLAINT_BPMN = helpers.COMPLAINT_BPMN
+# 09:00 on Monday 23 November 2026 in Asia/Shanghai.
+START_TIME = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
+
+_BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("HOTLINE_TEST_DATABASE_URL") else [])
+
+
+@pytest.fixture(scope="session", params=_BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The URL of an empty test database: a fresh SQLite file, or the PostgreSQL test database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        return
+    url = make_url(os.environ["HOTLINE_TEST_DATABASE_URL"])
+    if url.get_backend_name() != "postgresql":
+        raise pytest.UsageError(f"HOTLINE_TEST_DATABASE_URL must be a PostgreSQL URL, got {url!r}")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        yield url.render_as_string(hide_password=False)
+        return
+    # pytest -n: each worker gets its own database, so no worker drops another's tables.
+    name = f"{url.database}_{worker}"
+    _run_outside_transaction(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
+    yield url.set(database=name).render_as_string(hide_password=False)
+    _run_outside_transaction(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _run_outside_transaction(url: URL, *statements: str) -> None:
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            for statement in statements:
+                connection.execute(text(statement))
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def db_engine(database_url: str) -> Iterator[SqlEngine]:
+    """One SQLAlchemy engine per database, its schema made by the Alembic migrations."""
+    db = make_engine(database_url)
+    if db.dialect.name == "postgresql":
+        with db.begin() as connection:
+            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    upgrade(db)
+    yield db
+    db.dispose()
+
+
+def empty_all_tables(db: SqlEngine) -> None:
+    with db.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+@pytest.fixture
+def sessions(db_engine: SqlEngine) -> Iterator[sessionmaker[Session]]:
+    """The session factory; callers open and commit (`with sessions.begin() as session:`).
+
+    After the test every table is emptied and module-level caches are cleared, so tests are
+    independent whatever order they run in.
+    """
+    factory = make_session_factory(db_engine)
+    yield factory
+    empty_all_tables(db_engine)
+    sandbox._compile.cache_clear()
+
+
+@pytest.fixture
+def clock() -> SettableClock:
+    return SettableClock(START_TIME)
+
+
+@pytest.fixture
+def runtime(clock: SettableClock) -> Iterator[Engine]:
+    """A fresh engine per test, so neither parsed specs nor workflows leak between tests."""
+    engine = Engine(clock=clock)
+    yield engine
+    engine.workflows.clear()
+
+
+@pytest.fixture
+def deployed(sessions: sessionmaker[Session], runtime: Engine) -> ProcessDefinition:
+    """processes/complaint.bpmn deployed (and committed) as version 1."""
+    with sessions.begin() as session:
+        result = deploy(session, runtime, COMPLAINT_BPMN.read_bytes(), str(COMPLAINT_BPMN), "test")
+    assert result.created
+    return result.definition
+
+
+@pytest.fixture
+def operator() -> Actor:
+    return helpers.OPERATOR
+
+
+@pytest.fixture
+def supervisor() -> Actor:
+    return helpers.SUPERVISOR
+
+
+@pytest.fixture
+def department_handler() -> Callable[[str], Actor]:
+    """department_handler('operations') -> an Actor whose only group is that department."""
+    return helpers.department_handler
+
+
+@pytest.fixture
+def intake_form() -> Callable[..., dict[str, Any]]:
+    """intake_form(**overrides) -> a fresh, valid complaint intake form."""
+    return helpers.intake_form
+
+
+@pytest.fixture
+def open_tasks() -> Callable[[Session, int], list[HumanTask]]:
+    """open_tasks(session, instance_id) -> the case's open human_task rows, oldest first."""
+    return helpers.open_tasks

@@ -1,0 +1,191 @@
+"""Small shared helpers for the test suites (engine, scenarios, web): actors, forms, queries.
+
+Plain functions and constants, so any test module can import them; conftest.py wraps the most used
+ones as fixtures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from engine.models import Base, Event, HumanTask, ProcessInstance, Timer
+from engine.runtime import Actor
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROCESSES = PROJECT_ROOT / "processes"
+COMPLAINT_BPMN = PROCESSES / "complaint.bpmn"
+
+OPERATOR = Actor("op1", frozenset({"operator"}))
+SUPERVISOR = Actor("sup1", frozenset({"supervisor"}))
+DEPARTMENTS = ("customer_service", "operations", "repair", "technical", "billing")
+
+
+def department_handler(department: str) -> Actor:
+    """A handler of one department: their only group is the department's name."""
+    return Actor(f"{department}_handler", frozenset({department}))
+
+
+def intake_form(**overrides: Any) -> dict[str, Any]:
+    """A valid complaint intake (C1): every required field filled; override any value by keyword."""
+    form: dict[str, Any] = {
+        "customer_name": "张伟",
+        "customer_phone": "13800001111",
+        "address": "金明小区3号楼2单元501",
+        "occurred_at": "2026-11-22",
+        "description": "室内温度只有14度,已经持续三天。",
+        "category": "temperature",
+        "department": "operations",
+        "needs_site_visit": False,
+        "apologised": True,
+    }
+    form.update(overrides)
+    return form
+
+
+def open_tasks(session: Session, instance_id: int) -> list[HumanTask]:
+    """The open human_task rows of a case, oldest first."""
+    query = (
+        select(HumanTask)
+        .where(HumanTask.instance_id == instance_id, HumanTask.status == "open")
+        .order_by(HumanTask.id)
+    )
+    return list(session.scalars(query))
+
+
+def open_task(session: Session, instance_id: int, element_id: str) -> HumanTask:
+    """The one open task of a case at the given diagram element (fails if there is not exactly one)."""
+    rows = [row for row in open_tasks(session, instance_id) if row.element_id == element_id]
+    assert len(rows) == 1, f"expected one open '{element_id}' task, found {[r.element_id for r in open_tasks(session, instance_id)]}"
+    return rows[0]
+
+
+def events_of(session: Session, instance_id: int) -> list[Event]:
+    return list(session.scalars(select(Event).where(Event.instance_id == instance_id).order_by(Event.id)))
+
+
+def timers_of(session: Session, instance_id: int) -> list[Timer]:
+    return list(session.scalars(select(Timer).where(Timer.instance_id == instance_id).order_by(Timer.id)))
+
+
+def row_counts(session: Session, tables: Iterable[str] | None = None) -> dict[str, int]:
+    """Rows per table, to show that a failed unit of work wrote nothing."""
+    wanted = set(tables) if tables is not None else None
+    return {
+        table.name: session.scalar(select(func.count()).select_from(table))
+        for table in Base.metadata.sorted_tables
+        if wanted is None or table.name in wanted
+    }
+
+
+def instance_snapshot(session: Session, instance_id: int) -> dict[str, Any]:
+    """What a unit of work may change about a case: version, state, status and its rows."""
+    instance = session.get(ProcessInstance, instance_id, populate_existing=True)
+    assert instance is not None
+    return {
+        "version": instance.version,
+        "state": instance.state,
+        "status": instance.status,
+        "data": instance.data,
+        "tasks": [(t.element_id, t.status, t.completed_by) for t in session.scalars(
+            select(HumanTask).where(HumanTask.instance_id == instance_id).order_by(HumanTask.id))],
+        "timers": [(t.element_id, t.status, t.fired_at) for t in timers_of(session, instance_id)],
+        "events": [(e.kind, e.element_id) for e in events_of(session, instance_id)],
+    }
+
+
+# --- small diagrams for engine tests -------------------------------------------------------------
+
+_DEFINITIONS = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
+    'xmlns:camunda="http://camunda.org/schema/1.0/bpmn" '
+    'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+    'id="Definitions_{key}" targetNamespace="http://hotline.example/test">\n'
+    '<bpmn:process id="{key}" name="{name}" isExecutable="true">\n{properties}{body}\n'
+    "</bpmn:process>\n</bpmn:definitions>\n"
+)
+
+
+def diagram(*elements: str, key: str = "small", name: str = "Small", case_prefix: str | None = None) -> bytes:
+    """A BPMN file holding one executable process made of the given element snippets."""
+    properties = ""
+    if case_prefix:
+        properties = (
+            '<bpmn:extensionElements><camunda:properties>'
+            f'<camunda:property name="casePrefix" value="{case_prefix}"/>'
+            "</camunda:properties></bpmn:extensionElements>\n"
+        )
+    return _DEFINITIONS.format(key=key, name=name, properties=properties, body="\n".join(elements)).encode("utf-8")
+
+
+def flow(source: str, target: str, condition: str | None = None, flow_id: str | None = None) -> str:
+    condition_xml = (
+        f'<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">{condition}</bpmn:conditionExpression>'
+        if condition else ""
+    )
+    return (
+        f'<bpmn:sequenceFlow id="{flow_id or f"flow_{source}_{target}"}" sourceRef="{source}" '
+        f'targetRef="{target}">{condition_xml}</bpmn:sequenceFlow>'
+    )
+
+
+def start_event(element_id: str = "start") -> str:
+    return f'<bpmn:startEvent id="{element_id}"/>'
+
+
+def end_event(element_id: str = "end") -> str:
+    return f'<bpmn:endEvent id="{element_id}"/>'
+
+
+def user_task(element_id: str, groups: str | None = "operator", fields: str = "", name: str | None = None) -> str:
+    groups_xml = f' camunda:candidateGroups="{groups}"' if groups is not None else ""
+    form = (
+        f"<bpmn:extensionElements><camunda:formData>{fields}</camunda:formData></bpmn:extensionElements>"
+        if fields else ""
+    )
+    return f'<bpmn:userTask id="{element_id}" name="{name or element_id}"{groups_xml}>{form}</bpmn:userTask>'
+
+
+def script_task(element_id: str, script: str, name: str | None = None) -> str:
+    from xml.sax.saxutils import escape
+
+    return (
+        f'<bpmn:scriptTask id="{element_id}" name="{name or element_id}" scriptFormat="python">'
+        f"<bpmn:script>{escape(script)}</bpmn:script></bpmn:scriptTask>"
+    )
+
+
+def form_field(field_id: str, field_type: str = "string", constraints: str = "", extra: str = "", attrs: str = "") -> str:
+    """A camunda:formField; constraints like '<camunda:constraint name="required"/>'."""
+    validation = f"<camunda:validation>{constraints}</camunda:validation>" if constraints else ""
+    return (
+        f'<camunda:formField id="{field_id}" label="{field_id}" type="{field_type}"{attrs}>'
+        f"{validation}{extra}</camunda:formField>"
+    )
+
+
+def boundary_timer(element_id: str, attached_to: str, kind: str, expression: str, interrupting: bool = False) -> str:
+    """A timer on a task; kind is timeDuration, timeDate or timeCycle."""
+    from xml.sax.saxutils import escape
+
+    return (
+        f'<bpmn:boundaryEvent id="{element_id}" attachedToRef="{attached_to}" '
+        f'cancelActivity="{"true" if interrupting else "false"}">'
+        f'<bpmn:timerEventDefinition><bpmn:{kind} xsi:type="bpmn:tFormalExpression">{escape(expression)}'
+        f"</bpmn:{kind}></bpmn:timerEventDefinition></bpmn:boundaryEvent>"
+    )
+
+
+def linear(*steps: str, key: str = "small", name: str = "Small", extra: tuple[str, ...] = ()) -> bytes:
+    """start -> steps (element snippets, in order) -> end, with the flows between them."""
+    import re
+
+    ids = [re.search(r'\bid="([^"]+)"', step).group(1) for step in steps]  # type: ignore[union-attr]
+    chain = ["start", *ids, "end"]
+    flows = [flow(a, b) for a, b in zip(chain, chain[1:], strict=False)]
+    return diagram(start_event(), *steps, end_event(), *flows, *extra, key=key, name=name)

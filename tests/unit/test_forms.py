@@ -1,0 +1,194 @@
+"""engine.forms: form fields come from the diagram (camunda:formData) and every submitted value is
+checked on the server against them."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.definitions import DefinitionError, parse_definition
+from engine.deployment import parsed_definition
+from engine.forms import FieldDef, FieldError, Option, initial_values, validate_form
+from engine.models import ProcessDefinition
+from engine.runtime import Engine
+
+from ..helpers import form_field, linear, user_task
+
+REQUIRED = '<camunda:constraint name="required"/>'
+
+
+def fields_of(*fields: str) -> dict[str, FieldDef]:
+    parsed = parse_definition(linear(user_task("ask", fields="".join(fields))), "form.bpmn")
+    return {f.id: f for f in parsed.user_tasks["ask"].fields}
+
+
+def check(field: FieldDef, raw: object, current: dict | None = None) -> tuple[object, FieldError | None]:
+    values, errors = validate_form((field,), {field.id: raw} if raw is not ... else {}, current)
+    return values[field.id], errors.get(field.id)
+
+
+# --- reading fields from the diagram -----------------------------------------------------------------
+
+def test_fields_are_read_with_every_type_and_constraint() -> None:
+    fields = fields_of(
+        form_field("name", "string", REQUIRED + '<camunda:constraint name="minlength" config="2"/>'
+                   '<camunda:constraint name="maxlength" config="5"/>'
+                   r'<camunda:constraint name="pattern" config="[A-Z]\w+"/>',
+                   extra='<camunda:properties><camunda:property id="label_en" value="Name"/>'
+                         '<camunda:property id="multiline" value="true"/></camunda:properties>'),
+        form_field("count", "long", '<camunda:constraint name="min" config="1"/><camunda:constraint name="max" config="9"/>'),
+        form_field("agreed", "boolean", attrs=' defaultValue="true"'),
+        form_field("day", "date", '<camunda:constraint name="readonly"/>'),
+        form_field("colour", "enum", '<camunda:constraint name="required" config="false"/>',
+                   extra='<camunda:value id="red" name="红"/><camunda:value id="blue" name="蓝"/>'),
+    )
+    assert list(fields) == ["name", "count", "agreed", "day", "colour"]
+    name = fields["name"]
+    assert (name.type, name.required, name.min_length, name.max_length, name.pattern) == ("string", True, 2, 5, r"[A-Z]\w+")
+    assert (name.label_en, name.multiline) == ("Name", True)
+    assert (fields["count"].min_value, fields["count"].max_value, fields["count"].required) == (1, 9, False)
+    assert (fields["agreed"].type, fields["agreed"].default) == ("boolean", "true")
+    assert (fields["day"].type, fields["day"].readonly) == ("date", True)
+    colour = fields["colour"]
+    assert colour.required is False  # config="false" switches the constraint off
+    assert colour.options == (Option("red", "红"), Option("blue", "蓝"))
+    assert colour.option_name("blue") == "蓝"
+    assert colour.option_name("green") == "green"
+    assert colour.option_name(None) == ""
+
+
+def test_complaint_intake_form_is_read_from_the_diagram(runtime: Engine, deployed: ProcessDefinition) -> None:
+    intake = parsed_definition(runtime, deployed).user_tasks["intake"]
+    fields = {f.id: f for f in intake.fields}
+    assert list(fields) == ["customer_name", "customer_phone", "address", "occurred_at", "description",
+                            "category", "department", "needs_site_visit", "apologised"]
+    assert fields["customer_phone"].required and fields["customer_phone"].pattern
+    assert {o.id for o in fields["department"].options} == {"customer_service", "operations", "repair", "technical", "billing"}
+    assert fields["description"].min_length == 5 and fields["description"].multiline
+    assert fields["needs_site_visit"].default == "false"
+
+
+@pytest.mark.parametrize(
+    ("field", "reason"),
+    [
+        (form_field("x", "money"), "type 'money' is not one of string, long, boolean, date, enum"),
+        (form_field("x", "string", '<camunda:constraint name="shout"/>'), "unknown constraint 'shout'"),
+        (form_field("x", "string", '<camunda:constraint name="maxlength" config="ten"/>'),
+         "constraint maxlength needs a whole number, got 'ten'"),
+        (form_field("x", "long", '<camunda:constraint name="min" config=""/>'), "constraint min needs a whole number"),
+        (form_field("x", "string", '<camunda:constraint name="pattern" config="(a"/>'), "pattern '(a' is not a valid expression"),
+        (form_field("x", "enum"), "an enum field needs at least one value"),
+        (form_field("2x", "string"), "must be a name of letters, digits and '_'"),
+        (form_field("x") + form_field("x"), "two form fields share an id"),
+    ],
+)
+def test_bad_field_definitions_refuse_the_diagram(field: str, reason: str) -> None:
+    with pytest.raises(DefinitionError) as refused:
+        fields_of(field)
+    assert refused.value.problems[0].element_id == "ask"
+    assert reason in str(refused.value)
+
+
+# --- validating submitted values ---------------------------------------------------------------------
+
+def test_required_fields_must_be_filled() -> None:
+    field = FieldDef("name", "string", "Name", required=True)
+    for blank in (..., None, "", "   "):
+        assert check(field, blank) == (None, FieldError("required"))
+    assert check(field, "  张伟 ") == ("张伟", None)
+
+
+def test_optional_blank_fields_become_none_and_unticked_boxes_false() -> None:
+    fields = (FieldDef("note", "string", "Note", min_length=5), FieldDef("count", "long", "Count", min_value=1),
+              FieldDef("ok", "boolean", "OK"), FieldDef("day", "date", "Day"))
+    values, errors = validate_form(fields, {})
+    assert errors == {}
+    assert values == {"note": None, "count": None, "ok": False, "day": None}
+
+
+def test_string_length_limits() -> None:
+    field = FieldDef("code", "string", "Code", min_length=2, max_length=4)
+    assert check(field, "a") == (None, FieldError("min_length", {"min": 2}))
+    assert check(field, "abcde") == (None, FieldError("max_length", {"max": 4}))
+    assert check(field, "ab") == ("ab", None)
+    assert check(field, "abcd") == ("abcd", None)
+    assert check(field, "  ab  ") == ("ab", None)  # measured after trimming
+
+
+def test_string_pattern_must_match_the_whole_value() -> None:
+    field = FieldDef("phone", "string", "Phone", pattern=r"1[3-9]\d{9}")
+    assert check(field, "13800001111") == ("13800001111", None)
+    assert check(field, "1380000111") == (None, FieldError("pattern"))
+    assert check(field, "13800001111x") == (None, FieldError("pattern"))
+    assert check(field, "x13800001111") == (None, FieldError("pattern"))
+
+
+def test_long_values_and_their_limits() -> None:
+    field = FieldDef("count", "long", "Count", min_value=-2, max_value=10)
+    assert check(field, "7") == (7, None)
+    assert check(field, " +3 ") == (3, None)
+    assert check(field, 10) == (10, None)
+    assert check(field, "-2") == (-2, None)
+    assert check(field, "11") == (None, FieldError("max_value", {"max": 10}))
+    assert check(field, "-3") == (None, FieldError("min_value", {"min": -2}))
+    for bad in ("1.5", "ten", "1e3", "0x10"):
+        assert check(field, bad) == (None, FieldError("not_integer"))
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [(True, True), (False, False), ("true", True), ("on", True), ("1", True), ("yes", True), ("Y", True),
+     ("false", False), ("off", False), ("0", False), ("no", False), ("N", False)],
+)
+def test_boolean_values(raw: object, expected: bool) -> None:
+    assert check(FieldDef("ok", "boolean", "OK"), raw) == (expected, None)
+
+
+def test_boolean_garbage_and_required_box() -> None:
+    assert check(FieldDef("ok", "boolean", "OK"), "maybe") == (None, FieldError("not_boolean"))
+    required = FieldDef("ok", "boolean", "OK", required=True)
+    assert check(required, ...) == (False, FieldError("required"))
+    assert check(required, "") == (False, FieldError("required"))
+    assert check(required, "on") == (True, None)
+
+
+def test_date_values_are_iso_dates() -> None:
+    field = FieldDef("day", "date", "Day")
+    assert check(field, "2026-11-23") == ("2026-11-23", None)
+    assert check(field, " 2026-02-28 ") == ("2026-02-28", None)
+    for bad in ("2026-02-30", "23/11/2026", "tomorrow"):
+        assert check(field, bad) == (None, FieldError("not_date"))
+
+
+def test_enum_values_must_be_an_option_id() -> None:
+    field = FieldDef("colour", "enum", "Colour", options=(Option("red", "红"), Option("blue", "蓝")))
+    assert check(field, "red") == ("red", None)
+    assert check(field, "红") == (None, FieldError("not_option"))
+    assert check(field, "green") == (None, FieldError("not_option"))
+
+
+def test_readonly_fields_keep_the_case_value_whatever_is_submitted() -> None:
+    field = FieldDef("department", "enum", "Dept", readonly=True, required=True,
+                     options=(Option("operations", "运行"), Option("billing", "收费")))
+    assert check(field, "billing", {"department": "operations"}) == ("operations", None)
+    assert check(field, ..., {"department": "operations"}) == ("operations", None)
+
+
+def test_valid_values_are_kept_when_other_fields_fail() -> None:
+    fields = (FieldDef("name", "string", "Name", required=True), FieldDef("count", "long", "Count"),
+              FieldDef("phone", "string", "Phone", pattern=r"\d{11}"))
+    values, errors = validate_form(fields, {"name": "张伟", "count": "x", "phone": "123"})
+    assert errors == {"count": FieldError("not_integer"), "phone": FieldError("pattern")}
+    assert values["name"] == "张伟"
+
+
+def test_fields_not_in_the_form_are_ignored() -> None:
+    values, errors = validate_form((FieldDef("note", "string", "Note"),), {"note": "hi", "department": "billing"})
+    assert (values, errors) == ({"note": "hi"}, {})
+
+
+def test_initial_values_prefer_case_data_then_default() -> None:
+    fields = (FieldDef("name", "string", "Name", default="匿名"), FieldDef("ok", "boolean", "OK", default="true"),
+              FieldDef("off", "boolean", "Off", default="false"), FieldDef("note", "string", "Note"))
+    assert initial_values(fields, {}) == {"name": "匿名", "ok": True, "off": False, "note": None}
+    assert initial_values(fields, {"name": "张伟", "ok": False, "note": "x"}) == {
+        "name": "张伟", "ok": False, "off": False, "note": "x"}

@@ -1,0 +1,67 @@
+"""Signing in and out: only staff with a valid password get in; a wrong password says so (401)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+from flask.testing import FlaskClient
+
+from .support import get, login, logout, post, submit
+
+
+def test_pages_need_sign_in(client: FlaskClient) -> None:
+    for url in ("/", "/tasks", "/cases", "/cases/new/complaint", "/cases/TS-20261123-0001", "/tasks/1"):
+        page = get(client, url)
+        assert page.status == 302, url
+        assert page.response.headers["Location"].startswith("/login?next="), url
+
+
+def test_sign_in_shows_the_tasklist_and_sign_out_ends_the_session(client: FlaskClient) -> None:
+    page = get(client, "/login")
+    assert page.status == 200
+    assert page.has("username") and page.has("password") and page.has("sign-in")
+
+    login(client, "operator")
+    tasks = get(client, "/tasks")
+    assert tasks.status == 200
+    assert tasks.has("task-count") and tasks.has("sign-out")
+    assert "王接线 (热线接线员)" in tasks.html
+
+    after = logout(client)
+    assert after.response.headers["Location"] == "/login"
+    login_page = get(client, "/login")
+    assert "您已退出登录。" in login_page.flashes()
+    assert not login_page.has("sign-out")
+    assert get(client, "/tasks").status == 302
+
+
+@pytest.mark.parametrize(("username", "password"), [
+    ("operator", "wrong-password"),
+    ("operator", ""),
+    ("nobody", "hotline123"),
+], ids=["wrong-password", "empty-password", "unknown-user"])
+def test_wrong_credentials_are_refused_with_401_and_a_message(client: FlaskClient, username: str, password: str) -> None:
+    page = submit(client, "/login", {"username": username, "password": password})
+
+    assert page.status == 401
+    # The same words whether the user exists or not: the page does not tell which usernames exist.
+    assert page.flashes() == ["用户名或密码错误。"]
+    assert page.by_id("username").get("value") == username, "the username typed is kept"
+    assert page.by_id("password").get("value") is None, "the password is never sent back"
+    assert get(client, "/tasks").status == 302, "still signed out"
+
+
+def test_sign_in_goes_back_to_the_page_asked_for_but_only_on_this_site(client: FlaskClient) -> None:
+    token = get(client, "/login").csrf_token()
+    page = post(client, "/login?next=/cases/new/complaint", {"username": "operator", "password": "hotline123"}, token)
+    assert page.response.headers["Location"] == "/cases/new/complaint"
+
+    for target in ("//evil.example/", "https://evil.example/tasks", "tasks", "/%5Cevil.example/", "/%09/evil.example/"):
+        logout(client)
+        token = get(client, "/login").csrf_token()
+        page = post(client, f"/login?next={target}", {"username": "operator", "password": "hotline123"}, token)
+        location = page.response.headers["Location"]
+        # Either the tasklist, or a path of this site that no browser reads as another host.
+        assert location == "/tasks" or (location.startswith("/") and location[1:2] not in ("/", "\\")
+                                        and not urlsplit(location).netloc and "\t" not in location), target

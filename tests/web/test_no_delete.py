@@ -1,0 +1,55 @@
+"""A complaint can never be deleted, only closed with a reason (C7): the app has no route that
+deletes or removes a case, whoever asks, and every attempt leaves the case as it was."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.runtime import Engine
+
+from .support import get, login, record_case, snapshot
+
+
+def test_no_route_can_delete_anything(app: Flask) -> None:
+    """C7: checked on the route table itself, so a later view cannot add a delete unnoticed."""
+    for rule in app.url_map.iter_rules():
+        methods = rule.methods or set()
+        assert not methods & {"DELETE", "PUT", "PATCH"}, f"{rule.rule} allows {sorted(methods)}"
+        assert not any(word in rule.rule.lower() or word in rule.endpoint.lower()
+                       for word in ("delete", "remove", "destroy", "purge")), rule.rule
+    posts = sorted(rule.rule for rule in app.url_map.iter_rules() if "POST" in (rule.methods or set()))
+    assert posts == ["/cases/new/<process_key>", "/lang/<code>", "/login", "/logout", "/tasks/<int:task_id>"]
+
+
+@pytest.mark.parametrize("username", ["operator", "supervisor", "admin"])
+def test_delete_requests_fail_and_the_case_remains(
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine, username: str
+) -> None:
+    """C7: neither the operator who recorded it, nor the supervisor, nor the administrator can delete it."""
+    number, case_id = record_case(sessions, runtime)
+    before = snapshot(sessions, case_id)
+    login(client, username)
+    token = get(client, "/tasks").csrf_token()
+    with_token = {"csrf_token": token}
+    case_url = f"/cases/{number}"
+
+    attempts = {
+        ("DELETE", case_url): 405,
+        ("POST", case_url): 405,
+        ("PUT", case_url): 405,
+        ("GET", f"{case_url}/delete"): 404,
+        ("POST", f"{case_url}/delete"): 404,
+        ("DELETE", f"{case_url}/delete"): 404,
+        ("POST", f"{case_url}/close"): 404,
+        ("DELETE", "/cases"): 405,
+    }
+    for (method, url), status in attempts.items():
+        response = client.open(url, method=method, data=with_token)
+        assert response.status_code == status, f"{method} {url}"
+
+    assert snapshot(sessions, case_id) == before
+    page = get(client, case_url)
+    assert page.status == 200 and page.text("case-number") == number
