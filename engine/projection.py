@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
@@ -86,8 +87,11 @@ def sync_human_tasks(
     return created
 
 
-def sync_timers(session: Session, instance: ProcessInstance, timers: list[Any], now: datetime) -> None:
-    """One row per waiting timer with its due time; the scheduler reads only these rows."""
+def sync_timers(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, timers: list[Any], now: datetime) -> None:
+    """One row per waiting timer with its due time; the scheduler reads only these rows.
+
+    A timer that stopped waiting either fired (its task completed) or was cancelled with its activity.
+    """
     rows = {
         row.task_guid: row
         for row in session.scalars(select(Timer).where(Timer.instance_id == instance.id, Timer.fired_at.is_(None)))
@@ -95,7 +99,9 @@ def sync_timers(session: Session, instance: ProcessInstance, timers: list[Any], 
     waiting = {str(t.id): t for t in timers}
     for guid, row in rows.items():
         if guid not in waiting:
-            row.status, row.fired_at = ("fired" if row.due_at <= now else "cancelled"), now
+            task = workflow.tasks.get(UUID(guid))
+            fired = task is not None and task.state == TaskState.COMPLETED
+            row.status, row.fired_at = ("fired" if fired else "cancelled"), now
     for guid, task in waiting.items():
         due = due_time(task)
         if due is None:

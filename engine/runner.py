@@ -13,6 +13,7 @@ from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.defaults import EndEvent, ScriptTask
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
@@ -55,9 +56,8 @@ def _completed_ids(workflow: BpmnWorkflow) -> set[Any]:
     return {t.id for t in workflow.get_tasks(state=TaskState.COMPLETED)}
 
 
-def _run_engine_steps(session: Session, unit: _Unit, refresh_timers: bool = False) -> None:
-    """Run automatic steps (scripts, gateways, due timers) and record the ones a person cares about."""
-    workflow = unit.workflow
+def _advance(workflow: BpmnWorkflow, refresh_timers: bool = False) -> list[Any]:
+    """Run automatic steps (scripts, gateways, due timers); return the tasks they completed, in order."""
     before = _completed_ids(workflow)
     try:
         if refresh_timers:
@@ -69,15 +69,25 @@ def _run_engine_steps(session: Session, unit: _Unit, refresh_timers: bool = Fals
         raise ScriptFailed(str(element), str(err)) from err
     done = [t for t in workflow.get_tasks(state=TaskState.COMPLETED) if t.id not in before]
     done.sort(key=lambda t: t.last_state_change)
+    return done
+
+
+def _step_kind(spec: Any) -> str | None:
+    if isinstance(spec, ScriptTask):
+        return "script_ran"
+    if isinstance(spec, EndEvent):
+        return "end_reached"
+    if isinstance(spec, CatchingEvent) and isinstance(getattr(spec, "event_definition", None), TimerEventDefinition):
+        return "timer_fired"
+    return None
+
+
+def _record_steps(session: Session, unit: _Unit, done: list[Any]) -> None:
+    """History events for the automatic steps a person cares about, with the data each changed."""
     for task in done:
         spec = task.task_spec
-        if isinstance(spec, ScriptTask):
-            kind = "script_ran"
-        elif isinstance(spec, EndEvent):
-            kind = "end_reached"
-        elif isinstance(spec, CatchingEvent) and "Timer" in type(getattr(spec, "event_definition", None)).__name__:
-            kind = "timer_fired"
-        else:
+        kind = _step_kind(spec)
+        if kind is None:
             continue
         parent_data = task.parent.data if task.parent is not None else {}
         changes = data_diff(parent_data, task.data)
@@ -86,11 +96,15 @@ def _run_engine_steps(session: Session, unit: _Unit, refresh_timers: bool = Fals
                   spec.bpmn_name or spec.bpmn_id, changes)
 
 
+def _run_engine_steps(session: Session, unit: _Unit, refresh_timers: bool = False) -> None:
+    _record_steps(session, unit, _advance(unit.workflow, refresh_timers))
+
+
 def _save(session: Session, engine: Engine, unit: _Unit) -> ProcessInstance:
     timers = waiting_timers(unit.workflow)
     created = sync_human_tasks(session, unit.instance, unit.workflow, unit.parsed, unit.now, timers,
                                unit.completed_guid, unit.actor.username)
-    sync_timers(session, unit.instance, timers, unit.now)
+    sync_timers(session, unit.instance, unit.workflow, timers, unit.now)
     for row in created:
         add_event(session, unit.instance.id, unit.now, SYSTEM.username, "task_created", row.element_id, row.name,
                   {"candidate_groups": [None, row.candidate_groups]})
@@ -137,8 +151,8 @@ def start_case(
     now = engine.clock.now()
     workflow = BpmnWorkflow(parsed.spec, parsed.subprocess_specs, script_engine=engine.script_engine)
     first_task = None
+    first_steps = _advance(workflow)
     if first_task_form is not None:
-        workflow.do_engine_steps()
         ready = ready_user_tasks(workflow)
         if not ready:
             raise NotFound(f"process '{process_key}' has no first task to record the intake in")
@@ -161,7 +175,7 @@ def start_case(
     unit = _Unit(instance, workflow, parsed, now, actor)
     add_event(session, instance.id, now, actor.username, "case_started", None, parsed.name,
               {"process_version": [None, definition.version]})
-    _run_engine_steps(session, unit)
+    _record_steps(session, unit, first_steps)
     if first_task is not None:
         _complete(session, unit, first_task, first_task_form or {})
     return _save(session, engine, unit)
@@ -181,6 +195,10 @@ def complete_task(session: Session, engine: Engine, task_id: int, actor: Actor, 
     if task is None:
         raise Conflict(f"task '{row.name}' of case {instance.case_number} is no longer waiting; reload the case")
     unit = _Unit(instance, workflow, parsed, engine.clock.now(), actor, data=dict(instance.data))
+    # A deadline that passed before the scheduler looked fires first, so its chase is not lost.
+    _run_engine_steps(session, unit, refresh_timers=True)
+    if task.state != TaskState.READY:
+        raise Conflict(f"task '{row.name}' of case {instance.case_number} was closed by its deadline; reload the case")
     _complete(session, unit, task, submitted)
     return _save(session, engine, unit)
 

@@ -9,6 +9,7 @@ time limit stops runaway loops.
 from __future__ import annotations
 
 import ast
+import json
 import sys
 import time
 from collections.abc import Callable, Mapping
@@ -94,10 +95,77 @@ def check_source(source: str, mode: str) -> ast.AST:
     return tree
 
 
+MAX_POWER_RESULT_BITS = 100_000
+MAX_SEQUENCE_LENGTH = 1_000_000
+
+
+def _checked_pow(base: Any, exponent: Any) -> Any:
+    big = isinstance(base, int) and isinstance(exponent, int) and exponent > 0 and abs(base) > 1
+    if big and abs(base).bit_length() * exponent > MAX_POWER_RESULT_BITS:
+        raise ScriptRejected("a power this large is not allowed")
+    return base**exponent
+
+
+def _checked_mul(left: Any, right: Any) -> Any:
+    for sequence, count in ((left, right), (right, left)):
+        repeats = isinstance(sequence, str | list | tuple | bytes) and isinstance(count, int)
+        if repeats and len(sequence) * count > MAX_SEQUENCE_LENGTH:
+            raise ScriptRejected(f"repeating a sequence to more than {MAX_SEQUENCE_LENGTH} items is not allowed")
+    return left * right
+
+
+def _checked_lshift(left: Any, right: Any) -> Any:
+    if isinstance(right, int) and right > MAX_POWER_RESULT_BITS:
+        raise ScriptRejected("a shift this large is not allowed")
+    return left << right
+
+
+_CHECKED_OPERATORS = {ast.Pow: "__sandbox_pow", ast.Mult: "__sandbox_mul", ast.LShift: "__sandbox_lshift"}
+_OPERATOR_FUNCTIONS = {"__sandbox_pow": _checked_pow, "__sandbox_mul": _checked_mul, "__sandbox_lshift": _checked_lshift}
+
+
+class _CheckOperators(ast.NodeTransformer):
+    """One C-level operation (10 ** 10 ** 8, "x" * 10 ** 10) cannot be interrupted by the time limit,
+    so the operators that can blow up are routed through functions that check their size first."""
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+        self.generic_visit(node)
+        name = _CHECKED_OPERATORS.get(type(node.op))
+        if name is None:
+            return node
+        call = ast.Call(func=ast.Name(id=name, ctx=ast.Load()), args=[node.left, node.right], keywords=[])
+        return ast.copy_location(call, node)
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> ast.AST:
+        self.generic_visit(node)
+        name = _CHECKED_OPERATORS.get(type(node.op))
+        if name is None:
+            return node
+        if not isinstance(node.target, ast.Name):
+            raise ScriptRejected(f"line {node.lineno}: use 'x = x {'*'} y' instead of an augmented assignment here")
+        current = ast.Name(id=node.target.id, ctx=ast.Load())
+        call = ast.Call(func=ast.Name(id=name, ctx=ast.Load()), args=[current, node.value], keywords=[])
+        return ast.copy_location(ast.Assign(targets=[node.target], value=call), node)
+
+
 @lru_cache(maxsize=2048)
 def _compile(source: str, mode: str) -> Any:
-    tree = check_source(source, mode)
-    return compile(tree, "<string>", mode)
+    tree = _CheckOperators().visit(check_source(source, mode))
+    return compile(ast.fix_missing_locations(tree), "<string>", mode)
+
+
+def _json_value(name: str, value: Any) -> Any:
+    """Case data is stored as JSON: a script may leave only JSON values (and dates, kept as ISO text)."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError) as err:
+        raise ScriptRejected(
+            f"'{name}' holds a {type(value).__name__}, which case data cannot keep "
+            "(use text, numbers, true/false, lists and dicts)"
+        ) from err
+    return value
 
 
 class _TimeLimit:
@@ -162,7 +230,7 @@ class SandboxEnvironment(TaskDataEnvironment):
         clashes = set(self.globals) & set(context)
         if clashes:
             raise ScriptRejected(f"case data overwrites a function name: {', '.join(sorted(clashes))}")
-        scope: dict[str, Any] = {"__builtins__": SAFE_BUILTINS}
+        scope: dict[str, Any] = {"__builtins__": SAFE_BUILTINS, **_OPERATOR_FUNCTIONS}
         scope.update(self.globals)
         scope.update(external_context or {})
         scope.update(context)
@@ -177,12 +245,15 @@ class SandboxEnvironment(TaskDataEnvironment):
         code = _compile(script, "exec")
         scope = self._globals(context, external_context)
         self.time_limit.run(lambda: exec(code, scope))
-        hidden = set(self.globals) | set(external_context or {}) | {"__builtins__"}
+        hidden = set(self.globals) | set(external_context or {}) | {"__builtins__"} | set(_OPERATOR_FUNCTIONS)
+        results = {
+            key: _json_value(key, value)
+            for key, value in scope.items()
+            if key not in hidden and not callable(value)
+        }
         for key in [k for k in context if k not in scope]:
             del context[key]
-        for key, value in scope.items():
-            if key not in hidden and not callable(value):
-                context[key] = value
+        context.update(results)
         return True
 
 

@@ -24,13 +24,21 @@ def clock_of(task: Any) -> Clock:
     return getattr(task.workflow.script_engine, "clock", _FALLBACK_CLOCK)
 
 
+def _with_zone(value: Any, task: Any) -> str:
+    """A date-time without a zone means the hotline's local time, not the server's."""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value).strip())
+    if moment.tzinfo is None:
+        zone = getattr(task.workflow.script_engine, "zone", UTC)
+        moment = moment.replace(tzinfo=zone)
+    return moment.isoformat()
+
+
 class ClockTimeDateEventDefinition(TimeDateEventDefinition):
     def has_fired(self, my_task: Any) -> bool:
         event_value = my_task._get_internal_data("event_value")
         if event_value is None:
             event_value = my_task.workflow.script_engine.evaluate(my_task, self.expression)
-            if isinstance(event_value, datetime):
-                event_value = event_value.isoformat()
+            event_value = _with_zone(event_value, my_task)
             my_task._set_internal_data(event_value=event_value)
         if TimerEventDefinition.parse_time_or_duration(event_value) <= clock_of(my_task).now():
             my_task._set_internal_data(event_fired=True)

@@ -307,11 +307,6 @@ def test_script_failure_names_the_step_writes_nothing_and_does_not_poison_the_ca
         ]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug: start_case with first_task_form runs the steps before the first user task with a bare "
-    "workflow.do_engine_steps() (runner.py start_case) before the unit exists, so those scripts get no "
-    "script_ran event and their data never reaches ProcessInstance.data"
-))
 def test_scripts_before_the_intake_are_recorded_when_started_with_a_form(
     sessions: sessionmaker[Session], runtime: Engine
 ) -> None:
@@ -425,10 +420,7 @@ def _open(sessions: sessionmaker[Session], instance_id: int) -> list[Any]:
 
 @pytest.mark.parametrize("element", [
     "dispatch_deadline",
-    pytest.param("reply_deadline", marks=pytest.mark.xfail(strict=True, reason=(
-        "engine bug: runner._run_engine_steps recognises timers by '\"Timer\" in type(event_definition).__name__'; "
-        "ClockTimeDateEventDefinition has no 'Timer' in its name, so timeDate timers (the C3/C4 reply deadline) "
-        "never write a timer_fired event"))),
+    "reply_deadline",
 ])
 def test_firing_a_timer_writes_a_timer_fired_event(
     sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock, deployed: ProcessDefinition, element: str
@@ -457,11 +449,6 @@ def test_an_overdue_task_keeps_its_due_time_after_the_chase_c4(
         assert open_task(session, instance_id, "department_handling").due_at == END_OF_DAY_UTC
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug: projection.sync_timers marks every vanished timer row 'fired' when due_at <= now; a task "
-    "completed after its deadline but before the scheduler ran cancels the timer in the workflow (no chase, "
-    "no timer_fired event), yet the row says status='fired'"
-))
 def test_timer_row_says_fired_only_if_it_fired(
     sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock, deployed: ProcessDefinition
 ) -> None:
@@ -500,12 +487,6 @@ def test_fire_timer_ignores_a_case_that_is_not_running(
         assert [t.element_id for t in open_tasks(session, instance_id)] == ["department_handling"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug: a timeDate without a zone ('2026-11-25T18:00:00', as the Camunda Modeler writes it) is read "
-    "by SpiffWorkflow's TimerEventDefinition.get_datetime in the server's local zone (LOCALTZ), not in the "
-    "engine's zone (Asia/Shanghai): on a UTC server the deadline is 8 hours late. timer_events."
-    "ClockTimeDateEventDefinition.has_fired should attach script_engine.zone to a naive value"
-))
 def test_timer_date_without_a_zone_is_local_shanghai_time(
     sessions: sessionmaker[Session], runtime: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:

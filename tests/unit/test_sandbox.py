@@ -147,10 +147,6 @@ def test_range_up_to_the_limit_is_allowed(env: SandboxEnvironment) -> None:
     assert context["total"] == sum(range(MAX_RANGE))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug: the time limit is a trace function, so one long C-level operation "
-    "(10 ** 10 ** 8, huge str/list repetition) is never interrupted and blocks the worker"
-))
 def test_a_single_huge_arithmetic_operation_is_stopped() -> None:
     code = textwrap.dedent("""
         from zoneinfo import ZoneInfo
@@ -241,11 +237,6 @@ def test_case_with_escaping_script_fails_and_writes_nothing(
     assert after["process_instance"] == after["event"] == after["human_task"] == after["case_counter"] == 0
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug: start_case with first_task_form runs the steps before the first user task with a bare "
-    "workflow.do_engine_steps() (runner.py start_case), so a failing script raises SpiffWorkflow's "
-    "WorkflowTaskException instead of ScriptFailed"
-))
 def test_escaping_script_before_the_intake_fails_as_scriptfailed(
     sessions: sessionmaker[Session], runtime: Engine
 ) -> None:
@@ -258,11 +249,6 @@ def test_escaping_script_before_the_intake_fails_as_scriptfailed(
     assert failure.value.element_id == "escape"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug: SandboxEnvironment.execute copies any non-callable value into case data; a set, map or "
-    "generator is not JSON, so the unit fails later with SQLAlchemy's StatementError at flush instead "
-    "of ScriptFailed naming the script"
-))
 @pytest.mark.parametrize("script", ["x = {1, 2}", "x = map(str, [1])"])
 def test_script_leaving_a_non_json_value_fails_as_scriptfailed(
     sessions: sessionmaker[Session], runtime: Engine, script: str
