@@ -28,7 +28,7 @@ from SpiffWorkflow.camunda.parser.event_parsers import (
 )
 
 from .forms import FieldDef, FormDefinitionError, field_from_spiff
-from .sandbox import ScriptRejected, check_source
+from .sandbox import RESERVED_NAMES, ScriptRejected, check_source
 from .timer_events import ClockDurationTimerEventDefinition, ClockTimeDateEventDefinition
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -152,6 +152,13 @@ def _element_id(node: Any) -> str:
     return ""
 
 
+def _element_at_line(root: Any, line: int) -> str:
+    for element in root.iter():
+        if isinstance(element.tag, str) and element.sourceline == line:
+            return _element_id(element)
+    return ""
+
+
 def _check_references(root: Any) -> list[Problem]:
     """Spiff reports a flow to a missing element misleadingly; say it plainly."""
     problems = []
@@ -184,7 +191,9 @@ def _check_expressions(root: Any) -> list[Problem]:
         check(script, script.text or "", "exec")
     for condition in root.iterfind(".//bpmn:conditionExpression", NS):
         check(condition, (condition.text or "").strip(), "eval")
-    for tag in ("timeDate", "timeDuration", "timeCycle"):
+    for timer in root.iterfind(".//bpmn:timeCycle", NS):
+        problems.append(Problem(_element_id(timer), "repeating timers (timeCycle) are not supported; use timeDate or timeDuration", timer.sourceline))
+    for tag in ("timeDate", "timeDuration"):
         for timer in root.iterfind(f".//bpmn:{tag}", NS):
             if not (timer.text or "").strip():
                 problems.append(Problem(_element_id(timer), f"the timer's {tag} is empty", timer.sourceline))
@@ -225,6 +234,11 @@ def _user_tasks(process: Any, spec: Any) -> tuple[dict[str, UserTaskInfo], list[
                 fields.append(field_from_spiff(spiff_field))
             except FormDefinitionError as err:
                 problems.append(Problem(element_id, str(err), node.sourceline))
+        for f in fields:
+            if f.id in RESERVED_NAMES:
+                problems.append(Problem(element_id, f"form field '{f.id}' has the name of a script function; rename it", node.sourceline))
+            if f.required_when and f.required_when[0] not in {g.id for g in fields}:
+                problems.append(Problem(element_id, f"field '{f.id}': requiredWhen names '{f.required_when[0]}', which is not a field of this form", node.sourceline))
         if len({f.id for f in fields}) != len(fields):
             problems.append(Problem(element_id, "two form fields share an id", node.sourceline))
         doc = node.find("bpmn:documentation", NS)
@@ -246,6 +260,10 @@ def _user_tasks(process: Any, spec: Any) -> tuple[dict[str, UserTaskInfo], list[
 def parse_definition(xml: bytes, file_name: str) -> ParsedDefinition:
     """Parse and check one BPMN file. Raises DefinitionError naming the element and the problem."""
     try:
+        xml.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise DefinitionError(file_name, [Problem("", f"the file is not UTF-8 encoded (byte {err.start}); save it as UTF-8")]) from err
+    try:
         root = etree.fromstring(xml, parser=etree.XMLParser(resolve_entities=False, no_network=True))
     except etree.XMLSyntaxError as err:
         raise DefinitionError(file_name, [Problem("", f"not well-formed XML: {err.msg}", err.lineno)]) from err
@@ -264,7 +282,8 @@ def parse_definition(xml: bytes, file_name: str) -> ParsedDefinition:
         subprocess_specs = parser.get_subprocess_specs(key)
     except ValidationException as err:
         line = getattr(err, "line_number", None) or None
-        raise DefinitionError(file_name, [Problem(err.id or "", err.message if hasattr(err, "message") else str(err), line)]) from err
+        element = err.id or (_element_at_line(root, line) if line else "")
+        raise DefinitionError(file_name, [Problem(element or "", err.message if hasattr(err, "message") else str(err), line)]) from err
 
     user_tasks, task_problems = _user_tasks(process, spec)
     if task_problems:

@@ -38,6 +38,8 @@ class FieldDef:
     max_value: int | None = None
     pattern: str | None = None
     options: tuple[Option, ...] = ()
+    # (other field id, value): this field is required when the other field has that value.
+    required_when: tuple[str, str] | None = None
 
     def option_name(self, value: Any) -> str:
         for option in self.options:
@@ -100,8 +102,16 @@ def field_from_spiff(spiff_field: Any) -> FieldDef:
         options = tuple(Option(o.id, o.name) for o in spiff_field.options)
         if not options:
             raise FormDefinitionError(f"field '{fid}': an enum field needs at least one value")
+    required_when = None
+    condition = spiff_field.get_property("requiredWhen")
+    if condition:
+        other, sep, value = condition.partition("=")
+        if not sep or not other.strip():
+            raise FormDefinitionError(f"field '{fid}': requiredWhen must read 'other_field=value', got {condition!r}")
+        required_when = (other.strip(), value.strip())
     return FieldDef(
         id=fid,
+        required_when=required_when,
         type=spiff_field.type,
         label=spiff_field.label or fid,
         label_en=spiff_field.get_property("label_en") or "",
@@ -155,6 +165,12 @@ def _convert(f: FieldDef, raw: Any) -> tuple[Any, FieldError | None]:
     return text, None
 
 
+def _matches(actual: Any, expected: str) -> bool:
+    if isinstance(actual, bool):
+        return str(actual).lower() == expected.lower()
+    return actual is not None and str(actual) == expected
+
+
 def validate_form(
     fields: tuple[FieldDef, ...], submitted: Mapping[str, Any], current: Mapping[str, Any] | None = None
 ) -> tuple[dict[str, Any], dict[str, FieldError]]:
@@ -186,6 +202,11 @@ def validate_form(
         if error:
             errors[f.id] = error
         values[f.id] = value
+    for f in fields:
+        if f.required_when and f.id not in errors and values.get(f.id) in (None, False):
+            other, expected = f.required_when
+            if _matches(values.get(other), expected):
+                errors[f.id] = FieldError("required")
     return values, errors
 
 

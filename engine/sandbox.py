@@ -219,6 +219,10 @@ def calendar_functions(clock: Clock, zone: ZoneInfo) -> dict[str, Callable[..., 
     return {"now": now, "today": today, "end_of_day": end_of_day, "add_hours": add_hours}
 
 
+# Names case data may not take: the functions every script sees.
+RESERVED_NAMES = frozenset(("now", "today", "end_of_day", "add_hours")) | frozenset(SAFE_BUILTINS)
+
+
 class SandboxEnvironment(TaskDataEnvironment):
     """A SpiffWorkflow script environment that checks, limits and isolates every script."""
 

@@ -424,11 +424,6 @@ def test_extension_rejected_keeps_the_deadline_c3(case: ComplaintCase, clock: Se
     summarise_and_close(case)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "diagram gap: complaint.bpmn lets department_handling choose outcome='extension' with no "
-    "extension_reason (the field has no required constraint and nothing checks it), while C3 requires an "
-    "extension request with a reason"
-))
 def test_extension_request_needs_a_reason_c3(case: ComplaintCase) -> None:
     start_without_site_visit(case)
     case.refused("department_handling", department_handler("operations"),

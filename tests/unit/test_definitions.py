@@ -188,10 +188,6 @@ def test_every_problem_of_a_file_is_reported() -> None:
     assert {p.element_id for p in refused.value.problems} == {"f_missing", "sneaky"}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug: schema violations (SpiffWorkflow ValidationException without an id) are reported as "
-    "'file (line N)'; definitions.parse_definition could name the element found at that line"
-))
 def test_schema_violation_names_the_element() -> None:
     xml = linear(user_task("u1").replace("<bpmn:userTask ", '<bpmn:userTask bogus="1" '))
     with pytest.raises(DefinitionError) as refused:
@@ -241,11 +237,6 @@ def test_a_gbk_encoded_diagram_deploys_or_is_refused_clearly(sessions: sessionma
         assert err.file_name == "gbk.bpmn"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug: a form field whose id is a sandbox function (today, now, end_of_day, add_hours) deploys, "
-    "but once a case holds that value every later script fails with 'case data overwrites a function name' "
-    "and the case is stuck; definitions._user_tasks should refuse such ids"
-))
 def test_form_field_named_like_a_script_function_is_refused(sessions: sessionmaker[Session], runtime: Engine) -> None:
     xml = linear(user_task("ask", fields=form_field("today", "date")), script_task("after", "x = 1"), user_task("next"))
     with sessions.begin() as session:

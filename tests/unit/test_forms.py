@@ -192,3 +192,26 @@ def test_initial_values_prefer_case_data_then_default() -> None:
     assert initial_values(fields, {}) == {"name": "匿名", "ok": True, "off": False, "note": None}
     assert initial_values(fields, {"name": "张伟", "ok": False, "note": "x"}) == {
         "name": "张伟", "ok": False, "off": False, "note": "x"}
+
+
+def test_required_when_another_field_has_a_value_c3() -> None:
+    """C3: the reason becomes required only when the department asks for an extension."""
+    outcome = FieldDef("outcome", "enum", "处理结果", options=(Option("resolved", "已处理"), Option("extension", "需延期")))
+    reason = FieldDef("extension_reason", "string", "延期原因", required_when=("outcome", "extension"))
+    approved = FieldDef("approved", "boolean", "批准")
+    until = FieldDef("until", "date", "延期至", required_when=("approved", "true"))
+    fields = (outcome, reason, approved, until)
+    _values, errors = validate_form(fields, {"outcome": "extension", "extension_reason": " "})
+    assert errors == {"extension_reason": FieldError("required")}
+    _values, errors = validate_form(fields, {"outcome": "resolved"})
+    assert errors == {}
+    _values, errors = validate_form(fields, {"outcome": "resolved", "approved": "on"})
+    assert errors == {"until": FieldError("required")}
+    values, errors = validate_form(fields, {"outcome": "extension", "extension_reason": "换阀门", "approved": "on", "until": "2026-11-25"})
+    assert errors == {} and values["until"] == "2026-11-25"
+
+
+def test_required_when_must_name_a_field_of_the_form() -> None:
+    field = form_field("note", extra='<camunda:properties><camunda:property id="requiredWhen" value="nothing=1" /></camunda:properties>')
+    with pytest.raises(DefinitionError, match="requiredWhen names 'nothing'"):
+        parse_definition(linear(user_task("ask", fields=field)), "when.bpmn")

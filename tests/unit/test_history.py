@@ -50,7 +50,7 @@ def test_case_history_is_in_order_and_per_case(
     clock.advance(timedelta(minutes=30))
     with sessions.begin() as session:
         complete_task(session, runtime, open_task(session, first, "department_handling").id,
-                      department_handler("operations"), {"investigation": "检查了管网", "outcome": "resolved"})
+                      department_handler("operations"), {"investigation": "检查了管网", "outcome": "resolved", "result": "已修复"})
     with sessions() as session:
         history = case_history(session, first)
         assert {e.instance_id for e in history} == {first}

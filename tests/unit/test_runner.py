@@ -501,11 +501,6 @@ def test_timer_date_without_a_zone_is_local_shanghai_time(
     assert timer.due_at == datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # 18:00 in Shanghai
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug: a timeCycle (R2/PT1H) deploys (definitions normalises it) but keeps SpiffWorkflow's "
-    "CycleTimerEventDefinition, which neither asks the clock nor is listed by projection.waiting_timers: "
-    "no timer row is written, so the scheduler never fires it. Refuse timeCycle at deploy or support it"
-))
 def test_cycle_timer_gets_a_row_or_is_refused_at_deploy(sessions: sessionmaker[Session], runtime: Engine) -> None:
     xml = linear(user_task("u1"), extra=(boundary_timer("hourly", "u1", "timeCycle", "R2/PT1H"),))
     try:
