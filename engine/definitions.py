@@ -10,6 +10,7 @@ import hashlib
 import re
 import threading
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from lxml import etree
@@ -82,6 +83,14 @@ class ParsedDefinition:
     subprocess_specs: dict[str, Any]
     user_tasks: dict[str, UserTaskInfo] = field(default_factory=dict)
     element_names: dict[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def fields(self) -> dict[str, FieldDef]:
+        found: dict[str, FieldDef] = {}
+        for info in self.user_tasks.values():
+            for f in info.fields:
+                found.setdefault(f.id, f)
+        return found
 
 
 def content_hash(xml: bytes) -> str:
@@ -333,8 +342,4 @@ class SpecCache:
 
 def fields_by_id(parsed: ParsedDefinition) -> dict[str, FieldDef]:
     """Every form field of the diagram by id (the first task that declares it wins), for labelling data."""
-    found: dict[str, FieldDef] = {}
-    for info in parsed.user_tasks.values():
-        for f in info.fields:
-            found.setdefault(f.id, f)
-    return found
+    return parsed.fields

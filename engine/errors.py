@@ -17,7 +17,16 @@ class NotFound(EngineError):
 
 
 class Conflict(EngineError):
-    """Someone else changed the case or the task first; nothing was written."""
+    """Someone else changed the case or the task first; nothing was written.
+
+    `reason` names the kind of conflict and `params` its details, so a user interface can say it in
+    the user's language; the message is for logs and the command line.
+    """
+
+    def __init__(self, message: str, reason: str = "changed", **params: Any) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.params = params
 
 
 class NotAllowed(EngineError):

@@ -187,18 +187,22 @@ def complete_task(session: Session, engine: Engine, task_id: int, actor: Actor, 
         raise NotFound(f"task {task_id} does not exist")
     if row.status != "open":
         by = f" by {row.completed_by}" if row.completed_by else ""
-        raise Conflict(f"task '{row.name}' of case {row.instance.case_number} is already {row.status}{by}")
+        raise Conflict(f"task '{row.name}' of case {row.instance.case_number} is already {row.status}{by}",
+                       "task_closed", task=row.name, case=row.instance.case_number, status=row.status,
+                       by=row.completed_by or "")
     _check_may_do(row.candidate_groups.split(","), actor, f"task '{row.name}'")
     instance = row.instance
     workflow, parsed = load_workflow(engine, instance)
     task = next((t for t in ready_user_tasks(workflow) if str(t.id) == row.task_guid), None)
     if task is None:
-        raise Conflict(f"task '{row.name}' of case {instance.case_number} is no longer waiting; reload the case")
+        raise Conflict(f"task '{row.name}' of case {instance.case_number} is no longer waiting; reload the case",
+                       "task_gone", task=row.name, case=instance.case_number)
     unit = _Unit(instance, workflow, parsed, engine.clock.now(), actor, data=dict(instance.data))
     # A deadline that passed before the scheduler looked fires first, so its chase is not lost.
     _run_engine_steps(session, unit, refresh_timers=True)
     if task.state != TaskState.READY:
-        raise Conflict(f"task '{row.name}' of case {instance.case_number} was closed by its deadline; reload the case")
+        raise Conflict(f"task '{row.name}' of case {instance.case_number} was closed by its deadline; reload the case",
+                       "task_gone", task=row.name, case=instance.case_number)
     _complete(session, unit, task, submitted)
     return _save(session, engine, unit)
 

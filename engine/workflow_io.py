@@ -40,7 +40,8 @@ def save_workflow(
     if result.rowcount != 1:
         raise Conflict(
             f"case {instance.case_number} was changed by someone else while you worked on it; "
-            "reload it and try again"
+            "reload it and try again",
+            "changed", case=instance.case_number,
         )
     # The row now holds these values; tell the identity map without another SELECT.
     for name, value in {**values, "state": state, "version": expected + 1}.items():

@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from engine.definitions import fields_by_id
@@ -20,10 +19,9 @@ from engine.tasklist import count_open_tasks_for_groups, open_tasks_for_groups
 
 from .database import commit, db, runtime
 from .i18n import current_language
-from .views_support import can_do
+from .views_support import TASK_STATUS, can_do, task_label
 
 bp = Blueprint("tasks", __name__)
-TASK_STATUS = {"open": _l("open"), "completed": _l("completed"), "cancelled": _l("cancelled")}
 PAGE_SIZE = 50
 
 
@@ -86,5 +84,5 @@ def complete(task_id: int) -> Any:
         flash(_("Some values need attention; nothing was saved yet."), "error")
         return _render_task(db().get(HumanTask, task_id), values=err.values, errors=err.errors, status=400)
     commit()
-    flash(_("Task “%(name)s” of case %(case)s completed.", name=task.name, case=instance.case_number), "success")
+    flash(_("Task “%(name)s” of case %(case)s completed.", name=task_label(task), case=instance.case_number), "success")
     return redirect(url_for("tasks.tasklist"))

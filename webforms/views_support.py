@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
+from engine.deployment import parsed_definition
 from engine.errors import Conflict, NotAllowed, NotFound, ScriptFailed
 from engine.forms import FieldDef, FieldError
 
@@ -52,6 +53,14 @@ SYSTEM_LABELS = {
 }
 
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+TASK_STATUS = {"open": _l("open"), "completed": _l("completed"), "cancelled": _l("cancelled")}
+
+CONFLICT_MESSAGES = {
+    "task_closed": _l("Task “%(task)s” of case %(case)s is already %(status)s (by %(by)s). Nothing was changed."),
+    "task_gone": _l("Task “%(task)s” of case %(case)s is no longer waiting. Reload the case to see where it is."),
+    "changed": _l("Case %(case)s was changed by someone else while you worked on it. Reload it and try again."),
+}
+
 PERSONAL_FIELDS = frozenset({"customer_name", "customer_phone", "address"})
 
 
@@ -83,6 +92,39 @@ def mask(field_id: str, value: Any) -> Any:
     return text[:6] + "…"
 
 
+def _parsed(instance: Any) -> Any:
+    return parsed_definition(runtime(), instance.definition)
+
+
+def task_label(task: Any) -> str:
+    """A task's name in the UI language (the diagram's name_en in English)."""
+    if current_language() == "en":
+        info = _parsed(task.instance).user_tasks.get(task.element_id)
+        if info is not None and info.name_en:
+            return info.name_en
+    return task.name
+
+
+def option_label(instance: Any, field_id: str) -> str:
+    """A case's enum value (category, department, ...) by the name the diagram gives it."""
+    value = instance.data.get(field_id)
+    if value is None:
+        return ""
+    field = _parsed(instance).fields.get(field_id)
+    return field.option_name(value) if field is not None else str(value)
+
+
+def conflict_text(err: Conflict) -> str:
+    params = dict(err.params)
+    if "status" in params:
+        params["status"] = str(TASK_STATUS.get(params["status"], params["status"]))
+    message = CONFLICT_MESSAGES.get(err.reason)
+    try:
+        return str(message) % params if message else str(err)
+    except (KeyError, TypeError):
+        return str(err)
+
+
 def can_do(task: Any) -> bool:
     """Whether the signed-in user holds one of the task's candidate groups."""
     return bool(set(task.candidate_groups.split(",")) & current_user.roles)
@@ -111,6 +153,19 @@ def display_value(field: FieldDef | None, value: Any) -> str:
     return str(value)
 
 
+def visible_changes(changes: dict[str, list[Any]], fields: dict[str, FieldDef]) -> list[tuple[str, str, str]]:
+    """History rows as (label, before, after), masked, leaving out values that only look different
+    to the machine (a blank field recorded as None)."""
+    rows = []
+    for key, (before, after) in sorted(changes.items()):
+        field = fields.get(key)
+        shown_before = display_value(field, mask(key, before))
+        shown_after = display_value(field, mask(key, after))
+        if shown_before != shown_after:
+            rows.append((data_label(key, fields), shown_before, shown_after))
+    return rows
+
+
 def _error_page(status: int, title: str, message: str) -> tuple[str, int]:
     return render_template("error.html", status=status, title=title, message=message), status
 
@@ -118,11 +173,13 @@ def _error_page(status: int, title: str, message: str) -> tuple[str, int]:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.globals.update(field_label=field_label, data_label=data_label, error_text=error_text, mask=mask,
-                                 display_value=display_value, event_kinds=EVENT_KINDS, can_do=can_do)
+                                 display_value=display_value, event_kinds=EVENT_KINDS, can_do=can_do,
+                                 task_label=task_label, option_label=option_label,
+                                 visible_changes=visible_changes)
 
     @app.errorhandler(Conflict)
     def _conflict(err: Conflict) -> tuple[str, int]:
-        return _error_page(409, _("Someone was quicker"), str(err))
+        return _error_page(409, _("Someone was quicker"), conflict_text(err))
 
     @app.errorhandler(NotAllowed)
     def _not_allowed(err: NotAllowed) -> tuple[str, int]:

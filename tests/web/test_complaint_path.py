@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -160,9 +159,6 @@ def test_what_the_caller_said_is_shown_as_text_not_markup(client: FlaskClient) -
     assert case.doc.xpath("//dd[@data-field='description']")[0].text_content().strip() == said
 
 
-@pytest.mark.xfail(strict=True, reason="a form field left blank is listed in the history as a change '— → —' "
-                   "(engine/history.py data_diff() keeps keys that appear with the value None; "
-                   "webforms/templates/_macros.html history_timeline prints every key)")
 def test_the_history_lists_only_data_that_changed(
     client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine
 ) -> None:

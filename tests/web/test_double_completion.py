@@ -3,7 +3,6 @@ the second attempt gets 409 with a message a person understands, and changes not
 
 from __future__ import annotations
 
-import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -73,8 +72,6 @@ def test_opening_a_completed_task_leads_to_its_case(
     assert get(client, f"/cases/{number}").flashes()[-1] == "该任务已完成。"
 
 
-@pytest.mark.xfail(strict=True, reason="webforms/views_support.py _conflict() shows str(Conflict), the engine's "
-                   "English sentence ('task ... is already completed by ...'), on the Chinese page")
 def test_the_409_message_is_in_the_users_language(
     client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine
 ) -> None:

@@ -3,7 +3,6 @@ to English (and back) for the rest of the session."""
 
 from __future__ import annotations
 
-import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -68,9 +67,6 @@ def test_an_unknown_language_or_a_foreign_next_address_is_ignored(client: FlaskC
     assert get(client, "/tasks").lang == "en"
 
 
-@pytest.mark.xfail(strict=True, reason="webforms/templates/tasks.html (and case.html's open tasks, the success "
-                   "flash in tasks.complete) show HumanTask.name, the Chinese name, in English too; the task page "
-                   "already uses the diagram's name_en")
 def test_the_tasklist_names_tasks_in_english_after_the_switch(
     client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine
 ) -> None:

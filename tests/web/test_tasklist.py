@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -62,9 +61,6 @@ def test_each_user_sees_only_their_groups_tasks_earliest_deadline_first(
         assert page.has("no-tasks") == (not tasks), username
 
 
-@pytest.mark.xfail(strict=True, reason="webforms/templates/tasks.html and cases.html print the enum ids "
-                   "(case.category 'temperature', case.department 'operations') instead of the diagram's "
-                   "option names (温度不达标, 生产运行) shown everywhere else")
 def test_lists_show_category_and_department_by_their_names(
     client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine
 ) -> None:
