@@ -222,19 +222,15 @@ def test_a_refused_file_leaves_running_versions_alone(sessions: sessionmaker[Ses
         assert [t.element_id for t in open_tasks(session, instance.id)] == ["u1"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug: deployment.deploy stores bpmn_xml=xml.decode('utf-8'); a diagram that declares another "
-    "encoding (e.g. GBK, common for Chinese files) parses fine but deploy raises UnicodeDecodeError "
-    "instead of storing it or refusing it with a DefinitionError naming the file"
-))
-def test_a_gbk_encoded_diagram_deploys_or_is_refused_clearly(sessions: sessionmaker[Session], runtime: Engine) -> None:
+def test_a_gbk_encoded_diagram_is_refused_clearly(sessions: sessionmaker[Session], runtime: Engine) -> None:
+    """Diagrams are stored as text: a GBK file is refused, naming the file and what to do, and nothing is stored."""
     xml = linear(user_task("u1", name="登记投诉")).decode("utf-8").replace('encoding="UTF-8"', 'encoding="GBK"').encode("gbk")
-    assert parse_definition(xml, "gbk.bpmn").user_tasks["u1"].name == "登记投诉"
-    try:
-        with sessions.begin() as session:
-            deploy(session, runtime, xml, "gbk.bpmn", "test")
-    except DefinitionError as err:
-        assert err.file_name == "gbk.bpmn"
+    with pytest.raises(DefinitionError) as refused, sessions.begin() as session:
+        deploy(session, runtime, xml, "gbk.bpmn", "test")
+    assert refused.value.file_name == "gbk.bpmn"
+    assert "not UTF-8" in str(refused.value) and "save it as UTF-8" in str(refused.value)
+    with sessions() as session:
+        assert session.scalars(select(ProcessDefinition.version)).all() == []
 
 
 def test_form_field_named_like_a_script_function_is_refused(sessions: sessionmaker[Session], runtime: Engine) -> None:
