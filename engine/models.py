@@ -196,3 +196,16 @@ class CaseCounter(Base):
     prefix: Mapped[str] = mapped_column(String(10), primary_key=True)
     day: Mapped[str] = mapped_column(String(8), primary_key=True)
     last: Mapped[int]
+
+
+class PersonalDataAccess(Base):
+    """Who saw a customer's personal data unmasked, when, and where (M6). Append-only."""
+
+    __tablename__ = "personal_data_access"
+    __table_args__ = (Index("ix_pii_access_instance", "instance_id", "at"), Index("ix_pii_access_user", "username", "at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    username: Mapped[str] = mapped_column(String(100))
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
+    view: Mapped[str] = mapped_column(String(100))

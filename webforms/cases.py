@@ -19,6 +19,7 @@ from engine.tasklist import case_by_number, count_cases, open_tasks_of_case, rec
 
 from .database import commit, db, runtime
 from .i18n import current_language
+from .views_support import record_unmasked_view
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 PAGE_SIZE = 50
@@ -85,6 +86,8 @@ def show(case_number: str) -> Any:
     if instance is None:
         abort(404)
     parsed = parsed_definition(runtime(), instance.definition)
+    record_unmasked_view(instance, "case")
+    commit()
     return render_template(
         "case.html", case=instance, case_fields=fields_by_id(parsed), open_tasks=open_tasks_of_case(db(), instance.id),
         history=case_history(db(), instance.id), element_names=parsed.element_names,

@@ -19,7 +19,7 @@ from engine.tasklist import count_open_tasks_for_groups, open_tasks_for_groups
 
 from .database import commit, db, runtime
 from .i18n import current_language
-from .views_support import TASK_STATUS, can_do, task_label
+from .views_support import TASK_STATUS, can_do, record_unmasked_view, task_label
 
 bp = Blueprint("tasks", __name__)
 PAGE_SIZE = 50
@@ -70,6 +70,8 @@ def show(task_id: int) -> Any:
     if task.status != "open":
         flash(_("This task is already %(status)s.", status=TASK_STATUS.get(task.status, task.status)), "info")
         return redirect(url_for("cases.show", case_number=task.instance.case_number))
+    record_unmasked_view(task.instance, "task")
+    commit()
     return _render_task(task)
 
 

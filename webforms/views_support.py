@@ -12,11 +12,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
+from engine.access_log import PERSONAL_FIELDS, holds_personal_data, record_access
 from engine.deployment import parsed_definition
 from engine.errors import Conflict, NotAllowed, NotFound, ScriptFailed
 from engine.forms import FieldDef, FieldError
 
-from .database import runtime
+from .database import db, runtime
 from .i18n import current_language
 
 ERROR_MESSAGES = {
@@ -61,7 +62,6 @@ CONFLICT_MESSAGES = {
     "changed": _l("Case %(case)s was changed by someone else while you worked on it. Reload it and try again."),
 }
 
-PERSONAL_FIELDS = frozenset({"customer_name", "customer_phone", "address"})
 
 
 def error_text(error: FieldError) -> str:
@@ -128,6 +128,12 @@ def conflict_text(err: Conflict) -> str:
 def can_do(task: Any) -> bool:
     """Whether the signed-in user holds one of the task's candidate groups."""
     return bool(set(task.candidate_groups.split(",")) & current_user.roles)
+
+
+def record_unmasked_view(instance: Any, view: str) -> None:
+    """M6: a user who sees a customer's personal data in full leaves a record (committed with the request)."""
+    if current_user.sees_personal_data and holds_personal_data(instance.data):
+        record_access(db(), runtime().clock, current_user.username, instance.id, view)
 
 
 def local_time(value: datetime | str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:

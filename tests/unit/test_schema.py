@@ -8,13 +8,14 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine as SqlEngine
 from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.models import Base, ProcessDefinition
-from engine.schema import upgrade
+from engine.schema import alembic_config, upgrade
 
 
 def test_migrations_match_the_models(db_engine: SqlEngine) -> None:
@@ -25,7 +26,8 @@ def test_migrations_match_the_models(db_engine: SqlEngine) -> None:
 def test_schema_is_at_the_head_revision_and_upgrading_again_changes_nothing(db_engine: SqlEngine) -> None:
     upgrade(db_engine)
     with db_engine.connect() as connection:
-        assert MigrationContext.configure(connection).get_current_revision() == "0001"
+        head = ScriptDirectory.from_config(alembic_config(db_engine)).get_current_head()
+        assert MigrationContext.configure(connection).get_current_revision() == head
         tables = set(inspect(connection).get_table_names())
     assert {t.name for t in Base.metadata.sorted_tables} <= tables
 

@@ -62,8 +62,6 @@ def test_the_operator_and_the_supervisor_see_the_complainant_in_full(
     assert NAME in get(client, "/cases").html
 
 
-@pytest.mark.xfail(strict=True, reason="M6 'every access ... is recorded': reading a complainant's unmasked data "
-                   "leaves no record; only changes are recorded (webforms/cases.py show(), webforms/tasks.py show())")
 def test_reading_the_complainant_unmasked_is_recorded(
     client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine
 ) -> None:
