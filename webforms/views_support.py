@@ -54,6 +54,14 @@ SYSTEM_LABELS = {
 }
 
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+GROUP_LABELS = {
+    "operator": _l("Hotline operators"), "dispatcher": _l("Repair dispatchers"), "repair_worker": _l("Repair workers"),
+    "liaison": _l("Liaisons"), "supervisor": _l("Supervisors"), "process_owner": _l("Process owners"),
+    "admin": _l("Administrators"), "customer_service": _l("Customer service centre"),
+    "operations": _l("Operations department"), "repair": _l("Repair department"),
+    "technical": _l("Technical department"), "billing": _l("Billing department"),
+}
+
 TASK_STATUS = {"open": _l("open"), "completed": _l("completed"), "cancelled": _l("cancelled")}
 
 CONFLICT_MESSAGES = {
@@ -125,6 +133,15 @@ def conflict_text(err: Conflict) -> str:
         return str(err)
 
 
+def group_label(groups: str | None) -> str:
+    """Candidate groups (comma-separated ids) by their names."""
+    return "、".join(str(GROUP_LABELS.get(g, g)) for g in (groups or "").split(",") if g)
+
+
+def actor_label(username: str) -> str:
+    return _("system") if username == "system" else username
+
+
 def can_do(task: Any) -> bool:
     """Whether the signed-in user holds one of the task's candidate groups."""
     return bool(set(task.candidate_groups.split(",")) & current_user.roles)
@@ -165,6 +182,8 @@ def visible_changes(changes: dict[str, list[Any]], fields: dict[str, FieldDef]) 
     rows = []
     for key, (before, after) in sorted(changes.items()):
         field = fields.get(key)
+        if key == "candidate_groups":
+            before, after = group_label(before) or None, group_label(after) or None
         shown_before = display_value(field, mask(key, before))
         shown_after = display_value(field, mask(key, after))
         if shown_before != shown_after:
@@ -181,7 +200,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(field_label=field_label, data_label=data_label, error_text=error_text, mask=mask,
                                  display_value=display_value, event_kinds=EVENT_KINDS, can_do=can_do,
                                  task_label=task_label, option_label=option_label,
-                                 visible_changes=visible_changes)
+                                 visible_changes=visible_changes, group_label=group_label, actor_label=actor_label)
 
     @app.errorhandler(Conflict)
     def _conflict(err: Conflict) -> tuple[str, int]:
