@@ -9,6 +9,7 @@ supervisor's case page also go to docs/ for the README.
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from collections.abc import Iterator
@@ -88,7 +89,11 @@ def page(server: str) -> Iterator[Page]:
 
 
 def shot(page: Page, name: str, *also: Path) -> None:
+    """Every step goes to tests/browser/screenshots/; the README's pictures in docs/ are refreshed only
+    when HOTLINE_UPDATE_SCREENSHOTS=1, so a test run leaves the tracked files alone."""
     page.screenshot(path=SCREENSHOTS / f"{name}.png")
+    if os.environ.get("HOTLINE_UPDATE_SCREENSHOTS") != "1":
+        return
     for path in also:
         path.parent.mkdir(exist_ok=True)
         page.screenshot(path=path)
