@@ -30,6 +30,7 @@ def _runtime(settings: Settings) -> tuple[Engine, object]:
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("spiff").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 @main.command("init-db", help="Create or upgrade the database schema (Alembic migrations).")

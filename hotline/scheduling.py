@@ -26,6 +26,8 @@ def fire_due_timers(engine: Engine, factory: sessionmaker[Session]) -> int:
                     fired += 1
         except EngineError as err:
             log.warning("timer %s failed: %s", timer_id, err)
+    if fired:
+        log.info("fired %d due timer(s)", fired)
     return fired
 
 

@@ -43,6 +43,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, t
     if test_config:
         app.config.update(test_config)
     logging.getLogger("spiff").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
     runtime = engine or Engine(zone=ZoneInfo(settings.timezone))
     app.extensions["hotline"] = Hotline(settings, runtime, make_session_factory(make_engine(settings.database_url)))
