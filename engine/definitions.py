@@ -328,6 +328,10 @@ class SpecCache:
         self._by_hash: dict[str, ParsedDefinition] = {}
         self._lock = threading.Lock()
 
+    def cached(self, digest: str) -> ParsedDefinition | None:
+        with self._lock:
+            return self._by_hash.get(digest)
+
     def get(self, xml: bytes, file_name: str, digest: str | None = None) -> ParsedDefinition:
         digest = digest or content_hash(xml)
         with self._lock:

@@ -61,6 +61,9 @@ def latest_definition(session: Session, key: str, required: bool = True) -> Proc
 
 
 def parsed_definition(engine: Engine, definition: ProcessDefinition) -> ParsedDefinition:
+    parsed = engine.specs.cached(definition.content_hash)
+    if parsed is not None:
+        return parsed
     return engine.specs.get(definition.bpmn_xml.encode("utf-8"), definition.file_name, definition.content_hash)
 
 

@@ -59,7 +59,8 @@ class ProcessDefinition(Base):
     case_prefix: Mapped[str] = mapped_column(String(10))
     content_hash: Mapped[str] = mapped_column(String(64))
     file_name: Mapped[str] = mapped_column(String(255))
-    bpmn_xml: Mapped[str] = mapped_column(Text)
+    # Deferred: pages and units of work need the parsed spec (cached by hash), not the text.
+    bpmn_xml: Mapped[str] = mapped_column(Text, deferred=True)
     deployed_at: Mapped[datetime]
     deployed_by: Mapped[str] = mapped_column(String(100))
 
@@ -116,8 +117,8 @@ class HumanTask(Base):
     completed_at: Mapped[datetime | None]
     completed_by: Mapped[str | None] = mapped_column(String(100))
 
-    instance: Mapped[ProcessInstance] = relationship(lazy="joined")
-    groups: Mapped[list[HumanTaskGroup]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+    instance: Mapped[ProcessInstance] = relationship()
+    groups: Mapped[list[HumanTaskGroup]] = relationship(cascade="all, delete-orphan")
 
 
 class HumanTaskGroup(Base):

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .definitions import ParsedDefinition, candidate_groups_for
-from .models import Event, HumanTask, HumanTaskGroup, ProcessInstance, Timer
+from .models import HumanTask, HumanTaskGroup, ProcessInstance, Timer
 from .timer_events import ClockDurationTimerEventDefinition, ClockTimeDateEventDefinition, due_time
 
 SUMMARY_FIELDS = ("category", "department", "customer_name", "customer_phone", "address", "priority")
@@ -127,11 +127,10 @@ def _short(value: Any) -> str | None:
     return None if value is None else str(value)[:300]
 
 
-def add_event(
-    session: Session, instance_id: int, at: datetime, actor: str, kind: str,
+def event_row(
+    instance_id: int, at: datetime, actor: str, kind: str,
     element_id: str | None = None, element_name: str | None = None, changes: dict[str, Any] | None = None,
-) -> None:
-    session.add(Event(
-        instance_id=instance_id, at=at, actor=actor, kind=kind,
-        element_id=element_id, element_name=element_name, changes=changes or {},
-    ))
+) -> dict[str, Any]:
+    """One history event, to be inserted with the others of its unit of work in one statement."""
+    return {"instance_id": instance_id, "at": at, "actor": actor, "kind": kind,
+            "element_id": element_id, "element_name": element_name, "changes": changes or {}}

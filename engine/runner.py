@@ -17,7 +17,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from .casenumbers import next_case_number
@@ -26,9 +26,9 @@ from .deployment import latest_definition, parsed_definition
 from .errors import Conflict, FormInvalid, NotAllowed, NotFound, ScriptFailed
 from .forms import validate_form
 from .history import data_diff
-from .models import HumanTask, ProcessInstance, Timer
+from .models import Event, HumanTask, ProcessInstance, Timer
 from .projection import (
-    add_event,
+    event_row,
     ready_user_tasks,
     summary_values,
     sync_human_tasks,
@@ -50,6 +50,7 @@ class _Unit:
     actor: Actor
     data: dict[str, Any] = field(default_factory=dict)
     completed_guid: str | None = None
+    events: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _completed_ids(workflow: BpmnWorkflow) -> set[Any]:
@@ -92,8 +93,8 @@ def _record_steps(session: Session, unit: _Unit, done: list[Any]) -> None:
         parent_data = task.parent.data if task.parent is not None else {}
         changes = data_diff(parent_data, task.data)
         unit.data.update({k: v[1] for k, v in changes.items()})
-        add_event(session, unit.instance.id, unit.now, SYSTEM.username, kind, spec.bpmn_id,
-                  spec.bpmn_name or spec.bpmn_id, changes)
+        unit.events.append(event_row(unit.instance.id, unit.now, SYSTEM.username, kind, spec.bpmn_id,
+                  spec.bpmn_name or spec.bpmn_id, changes))
 
 
 def _run_engine_steps(session: Session, unit: _Unit, refresh_timers: bool = False) -> None:
@@ -106,13 +107,14 @@ def _save(session: Session, engine: Engine, unit: _Unit) -> ProcessInstance:
                                unit.completed_guid, unit.actor.username)
     sync_timers(session, unit.instance, unit.workflow, timers, unit.now)
     for row in created:
-        add_event(session, unit.instance.id, unit.now, SYSTEM.username, "task_created", row.element_id, row.name,
-                  {"candidate_groups": [None, row.candidate_groups]})
+        unit.events.append(event_row(unit.instance.id, unit.now, SYSTEM.username, "task_created", row.element_id, row.name,
+                  {"candidate_groups": [None, row.candidate_groups]}))
     open_names = [t.task_spec.bpmn_name or t.task_spec.bpmn_id for t in ready_user_tasks(unit.workflow)]
     values = summary_values(unit.data, unit.workflow, open_names, unit.now)
     if values.get("status") == "completed":
-        add_event(session, unit.instance.id, unit.now, SYSTEM.username, "case_closed")
+        unit.events.append(event_row(unit.instance.id, unit.now, SYSTEM.username, "case_closed"))
     save_workflow(session, engine, unit.instance, unit.workflow, values)
+    session.execute(insert(Event), unit.events)
     return unit.instance
 
 
@@ -128,8 +130,8 @@ def _complete(session: Session, unit: _Unit, task: Any, submitted: dict[str, Any
     unit.data.update({k: v[1] for k, v in changes.items()})
     task.run()
     unit.completed_guid = str(task.id)
-    add_event(session, unit.instance.id, unit.now, unit.actor.username, "task_completed",
-              task.task_spec.bpmn_id, task.task_spec.bpmn_name or task.task_spec.bpmn_id, changes)
+    unit.events.append(event_row(unit.instance.id, unit.now, unit.actor.username, "task_completed",
+              task.task_spec.bpmn_id, task.task_spec.bpmn_name or task.task_spec.bpmn_id, changes))
     _run_engine_steps(session, unit)
 
 
@@ -173,8 +175,8 @@ def start_case(
     session.add(instance)
     session.flush()
     unit = _Unit(instance, workflow, parsed, now, actor)
-    add_event(session, instance.id, now, actor.username, "case_started", None, parsed.name,
-              {"process_version": [None, definition.version]})
+    unit.events.append(event_row(instance.id, now, actor.username, "case_started", None, parsed.name,
+              {"process_version": [None, definition.version]}))
     _record_steps(session, unit, first_steps)
     if first_task is not None:
         _complete(session, unit, first_task, first_task_form or {})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import exists, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from .models import HumanTask, HumanTaskGroup, ProcessInstance
 
@@ -18,6 +18,7 @@ def open_tasks_for_groups(session: Session, groups: Iterable[str], limit: int = 
     """Open tasks any of these groups may do, the most urgent first (no deadline last)."""
     query = (
         select(HumanTask)
+        .options(joinedload(HumanTask.instance))
         .where(HumanTask.status == "open", _for_groups(groups))
         .order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at, HumanTask.id)
         .limit(limit)
