@@ -14,6 +14,9 @@ A "unit" is what one web request does: in memory, find the ready task, fill its 
 the engine steps after it; persisted, one transaction (`with factory.begin()`) around `start_case` or
 `complete_task`, commit included. Latencies are per unit; cases/s is cases over the summed unit
 time. Looking up the open task's id between units (the task list a person would open) is not timed.
+Backends take turns for --repeat rounds and each reports its best round (shared machines are noisy).
+
+From a test: `main(["--cases", "5", "--no-postgres", "--json", str(tmp_path / "r.json")]) == 0`.
 
 The PostgreSQL run DROPS AND RECREATES the schema `public` of the database it is given.
 """
