@@ -119,6 +119,18 @@ def deployed(sessions: sessionmaker[Session], runtime: Engine) -> ProcessDefinit
 
 
 @pytest.fixture
+def deploy_process(sessions: sessionmaker[Session], runtime: Engine) -> Callable[[str], ProcessDefinition]:
+    """deploy_process('repair') -> processes/repair.bpmn deployed (and committed); returns its definition."""
+
+    def deploy_one(key: str) -> ProcessDefinition:
+        path = helpers.PROCESSES / f"{key}.bpmn"
+        with sessions.begin() as session:
+            return deploy(session, runtime, path.read_bytes(), str(path), "test").definition
+
+    return deploy_one
+
+
+@pytest.fixture
 def operator() -> Actor:
     return helpers.OPERATOR
 

@@ -22,28 +22,20 @@ import engine.runner
 from engine.clock import SettableClock
 from engine.errors import FormInvalid, NotAllowed
 from engine.forms import FieldError
-from engine.models import HumanTask, ProcessDefinition, ProcessInstance, Timer
-from engine.runner import complete_task, due_timer_ids, fire_timer, start_case
+from engine.models import HumanTask, ProcessDefinition, Timer
+from engine.runner import due_timer_ids
 from engine.runtime import Actor, Engine
 from engine.users import PII_ROLES
 
-from ..helpers import (
-    OPERATOR,
-    SUPERVISOR,
-    department_handler,
-    events_of,
-    instance_snapshot,
-    intake_form,
-    open_tasks,
-    timers_of,
-)
+from ..helpers import OPERATOR, SUPERVISOR, department_handler, events_of, intake_form, timers_of
+from .driver import CLOSED, CaseDriver, completed, created, end, new, script, timer_fired
 
-SYSTEM = "system"
+ComplaintCase = CaseDriver
+
 TASK_NAMES = {
     "intake": "登记投诉", "dispatch_site_order": "派发现场工单", "department_handling": "调查处理并答复",
     "approve_extension": "审批延期申请", "callback": "回访客户", "summarise_and_close": "分析总结并结案",
 }
-SUMMARY = ("category", "department", "customer_name", "customer_phone", "address", "priority")
 
 
 def utc(day: int, hour: int, minute: int = 0, second: int = 0) -> datetime:
@@ -55,136 +47,10 @@ def end_of_day(day: int) -> tuple[str, datetime]:
     return f"2026-11-{day:02d}T23:59:59+08:00", utc(day, 15, 59, 59)
 
 
-# --- expected history events ---------------------------------------------------------------------------
-
-Ev = tuple[str, str, str | None, dict[str, Any]]
-
-
-def new(**values: Any) -> dict[str, list[Any]]:
-    """Changes of keys that did not exist before."""
-    return {k: [None, v] for k, v in values.items()}
-
-
-def completed(actor: Actor, element: str, changes: dict[str, list[Any]]) -> Ev:
-    return ("task_completed", actor.username, element, changes)
-
-
-def created(element: str, groups: str) -> Ev:
-    return ("task_created", SYSTEM, element, {"candidate_groups": [None, groups]})
-
-
-def script(element: str, changes: dict[str, list[Any]]) -> Ev:
-    return ("script_ran", SYSTEM, element, changes)
-
-
-def end(element: str) -> Ev:
-    return ("end_reached", SYSTEM, element, {})
-
-
-def timer_fired(element: str) -> Ev:
-    return ("timer_fired", SYSTEM, element, {})
-
-
-CLOSED: Ev = ("case_closed", SYSTEM, None, {})
-
-
-# --- the driver ------------------------------------------------------------------------------------------
-
-class ComplaintCase:
-    """One complaint driven step by step, with every step checked against what it must have written."""
-
-    def __init__(self, sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock) -> None:
-        self.sessions, self.runtime, self.clock = sessions, runtime, clock
-        self.id: int | None = None
-        self.version = 0
-        self.events_seen = 0
-        self.data: dict[str, Any] = {}
-
-    # steps -----------------------------------------------------------------------------------------
-
-    def start(self, actor: Actor, form: dict[str, Any], *, events: list[Ev], open_now: list[tuple[str, str]]) -> None:
-        with self.sessions.begin() as session:
-            self.id = start_case(session, self.runtime, "complaint", actor, form).id
-        self._after_step(events, open_now)
-
-    def complete(self, element: str, actor: Actor, values: dict[str, Any], *,
-                 events: list[Ev], open_now: list[tuple[str, str]]) -> None:
-        with self.sessions.begin() as session:
-            complete_task(session, self.runtime, self.task(element).id, actor, values)
-        self._after_step(events, open_now)
-
-    def fire_due_timers(self, *, events: list[Ev], open_now: list[tuple[str, str]]) -> None:
-        """What the scheduler does: every due timer in its own transaction."""
-        with self.sessions() as session:
-            due = due_timer_ids(session, self.clock.now())
-        assert due, "no timer is due"
-        for timer_id in due:
-            with self.sessions.begin() as session:
-                assert fire_timer(session, self.runtime, timer_id) is not None
-        self._after_step(events, open_now, units=len(due))
-
-    def refused(self, element: str, actor: Actor, values: dict[str, Any], error: type[Exception]) -> Exception:
-        """A step that must fail and write nothing."""
-        before = self.snapshot()
-        with pytest.raises(error) as failure, self.sessions.begin() as session:
-            complete_task(session, self.runtime, self.task(element).id, actor, values)
-        self.runtime.workflows.clear()
-        assert self.snapshot() == before
-        return failure.value
-
-    # checks ----------------------------------------------------------------------------------------
-
-    def _after_step(self, events: list[Ev], open_now: list[tuple[str, str]], units: int = 1) -> None:
-        self.runtime.workflows.clear()  # the next step must reload the case from the database
-        self.version += units
-        for kind, _actor, _element, changes in events:
-            if kind in ("task_completed", "script_ran"):
-                self.data.update({key: after for key, (_before, after) in changes.items()})
-        with self.sessions() as session:
-            instance = self.instance(session)
-            assert [(t.element_id, t.candidate_groups) for t in open_tasks(session, instance.id)] == open_now
-            assert [sorted(g.group_name for g in t.groups) for t in open_tasks(session, instance.id)] == [
-                groups.split(",") for _e, groups in open_now]
-            assert self.new_events(session) == events
-            assert instance.version == self.version
-            assert instance.data == self.data
-            assert {f: getattr(instance, f) for f in SUMMARY} == {
-                f: None if self.data.get(f) is None else str(self.data[f]) for f in SUMMARY}
-            assert instance.current_step == ("、".join(TASK_NAMES[e] for e, _g in open_now) or None)
-            assert instance.updated_at == self.clock.now()
-            if open_now:
-                assert (instance.status, instance.closed_at) == ("running", None)
-
-    def new_events(self, session: Session) -> list[Ev]:
-        events = events_of(session, self.id)
-        fresh = events[self.events_seen:]
-        self.events_seen = len(events)
-        assert all(e.at == self.clock.now() for e in fresh)
-        return [(e.kind, e.actor, e.element_id, e.changes) for e in fresh]
-
-    def instance(self, session: Session) -> ProcessInstance:
-        instance = session.get(ProcessInstance, self.id)
-        assert instance is not None
-        return instance
-
-    def task(self, element: str) -> HumanTask:
-        with self.sessions() as session:
-            (row,) = [t for t in open_tasks(session, self.id) if t.element_id == element]
-            return row
-
-    def timers(self) -> list[tuple[str, datetime, str]]:
-        with self.sessions() as session:
-            return [(t.element_id, t.due_at, t.status) for t in timers_of(session, self.id)]
-
-    def snapshot(self) -> dict[str, Any]:
-        with self.sessions() as session:
-            return instance_snapshot(session, self.id)
-
-
 @pytest.fixture
 def case(sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock,
          deployed: ProcessDefinition) -> ComplaintCase:
-    return ComplaintCase(sessions, runtime, clock)
+    return ComplaintCase(sessions, runtime, clock, "complaint", TASK_NAMES)
 
 
 # --- common stretches of the path --------------------------------------------------------------------------

@@ -1,0 +1,156 @@
+"""The scenario driver shared by the procedures' path tests.
+
+A `CaseDriver` runs one case step by step, each step its own unit of work (`with sessions.begin()`),
+and clears the engine's workflow cache after each one so the next step really reloads the case from
+the database. After every step it checks the open tasks and their candidate groups, the case data
+projection and summary columns, and exactly the history events the step wrote.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.clock import SettableClock
+from engine.models import HumanTask, ProcessInstance
+from engine.runner import complete_task, due_timer_ids, fire_timer, start_case
+from engine.runtime import Actor, Engine
+
+from ..helpers import events_of, instance_snapshot, open_tasks, timers_of
+
+SYSTEM = "system"
+SUMMARY = ("category", "department", "customer_name", "customer_phone", "address", "priority")
+
+# --- expected history events ---------------------------------------------------------------------------
+
+Ev = tuple[str, str, str | None, dict[str, Any]]
+
+
+def new(**values: Any) -> dict[str, list[Any]]:
+    """Changes of keys that did not exist before."""
+    return {k: [None, v] for k, v in values.items()}
+
+
+def completed(actor: Actor, element: str, changes: dict[str, list[Any]]) -> Ev:
+    return ("task_completed", actor.username, element, changes)
+
+
+def created(element: str, groups: str) -> Ev:
+    return ("task_created", SYSTEM, element, {"candidate_groups": [None, groups]})
+
+
+def script(element: str, changes: dict[str, list[Any]]) -> Ev:
+    return ("script_ran", SYSTEM, element, changes)
+
+
+def end(element: str) -> Ev:
+    return ("end_reached", SYSTEM, element, {})
+
+
+def timer_fired(element: str) -> Ev:
+    return ("timer_fired", SYSTEM, element, {})
+
+
+CLOSED: Ev = ("case_closed", SYSTEM, None, {})
+
+
+# --- the driver ------------------------------------------------------------------------------------------
+
+class CaseDriver:
+    """One case driven step by step, with every step checked against what it must have written.
+
+    `task_names` maps each user task's element id to its name (the case's current step shows them).
+    """
+
+    def __init__(self, sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock,
+                 process_key: str, task_names: Mapping[str, str]) -> None:
+        self.sessions, self.runtime, self.clock = sessions, runtime, clock
+        self.process_key, self.task_names = process_key, task_names
+        self.id: int | None = None
+        self.version = 0
+        self.events_seen = 0
+        self.data: dict[str, Any] = {}
+
+    # steps -----------------------------------------------------------------------------------------
+
+    def start(self, actor: Actor, form: dict[str, Any], *, events: list[Ev], open_now: list[tuple[str, str]]) -> None:
+        with self.sessions.begin() as session:
+            self.id = start_case(session, self.runtime, self.process_key, actor, form).id
+        self._after_step(events, open_now)
+
+    def complete(self, element: str, actor: Actor, values: dict[str, Any], *,
+                 events: list[Ev], open_now: list[tuple[str, str]]) -> None:
+        with self.sessions.begin() as session:
+            complete_task(session, self.runtime, self.task(element).id, actor, values)
+        self._after_step(events, open_now)
+
+    def fire_due_timers(self, *, events: list[Ev], open_now: list[tuple[str, str]]) -> None:
+        """What the scheduler does: every due timer in its own transaction."""
+        with self.sessions() as session:
+            due = due_timer_ids(session, self.clock.now())
+        assert due, "no timer is due"
+        for timer_id in due:
+            with self.sessions.begin() as session:
+                assert fire_timer(session, self.runtime, timer_id) is not None
+        self._after_step(events, open_now, units=len(due))
+
+    def refused(self, element: str, actor: Actor, values: dict[str, Any], error: type[Exception]) -> Exception:
+        """A step that must fail and write nothing."""
+        before = self.snapshot()
+        with pytest.raises(error) as failure, self.sessions.begin() as session:
+            complete_task(session, self.runtime, self.task(element).id, actor, values)
+        self.runtime.workflows.clear()
+        assert self.snapshot() == before
+        return failure.value
+
+    # checks ----------------------------------------------------------------------------------------
+
+    def _after_step(self, events: list[Ev], open_now: list[tuple[str, str]], units: int = 1) -> None:
+        self.runtime.workflows.clear()  # the next step must reload the case from the database
+        self.version += units
+        for kind, _actor, _element, changes in events:
+            if kind in ("task_completed", "script_ran"):
+                self.data.update({key: after for key, (_before, after) in changes.items()})
+        with self.sessions() as session:
+            instance = self.instance(session)
+            assert [(t.element_id, t.candidate_groups) for t in open_tasks(session, instance.id)] == open_now
+            assert [sorted(g.group_name for g in t.groups) for t in open_tasks(session, instance.id)] == [
+                groups.split(",") for _e, groups in open_now]
+            assert self.new_events(session) == events
+            assert instance.version == self.version
+            assert instance.data == self.data
+            assert {f: getattr(instance, f) for f in SUMMARY} == {
+                f: None if self.data.get(f) is None else str(self.data[f]) for f in SUMMARY}
+            assert instance.current_step == ("、".join(self.task_names[e] for e, _g in open_now) or None)
+            assert instance.updated_at == self.clock.now()
+            if open_now:
+                assert (instance.status, instance.closed_at) == ("running", None)
+
+    def new_events(self, session: Session) -> list[Ev]:
+        events = events_of(session, self.id)
+        fresh = events[self.events_seen:]
+        self.events_seen = len(events)
+        assert all(e.at == self.clock.now() for e in fresh)
+        return [(e.kind, e.actor, e.element_id, e.changes) for e in fresh]
+
+    def instance(self, session: Session) -> ProcessInstance:
+        instance = session.get(ProcessInstance, self.id)
+        assert instance is not None
+        return instance
+
+    def task(self, element: str) -> HumanTask:
+        with self.sessions() as session:
+            (row,) = [t for t in open_tasks(session, self.id) if t.element_id == element]
+            return row
+
+    def timers(self) -> list[tuple[str, datetime, str]]:
+        with self.sessions() as session:
+            return [(t.element_id, t.due_at, t.status) for t in timers_of(session, self.id)]
+
+    def snapshot(self) -> dict[str, Any]:
+        with self.sessions() as session:
+            return instance_snapshot(session, self.id)
