@@ -28,6 +28,7 @@ from SpiffWorkflow.camunda.parser.event_parsers import (
     CamundaStartEventParser,
 )
 
+from .effects import Effect, read_effects
 from .forms import FieldDef, FormDefinitionError, field_from_spiff
 from .sandbox import RESERVED_NAMES, ScriptRejected, check_source
 from .timer_events import ClockDurationTimerEventDefinition, ClockTimeDateEventDefinition
@@ -83,6 +84,7 @@ class ParsedDefinition:
     subprocess_specs: dict[str, Any]
     user_tasks: dict[str, UserTaskInfo] = field(default_factory=dict)
     element_names: dict[str, str] = field(default_factory=dict)
+    effects: dict[str, Effect] = field(default_factory=dict)
 
     @cached_property
     def fields(self) -> dict[str, FieldDef]:
@@ -295,6 +297,8 @@ def parse_definition(xml: bytes, file_name: str) -> ParsedDefinition:
         raise DefinitionError(file_name, [Problem(element or "", err.message if hasattr(err, "message") else str(err), line)]) from err
 
     user_tasks, task_problems = _user_tasks(process, spec)
+    effects, effect_problems = read_effects(process)
+    task_problems += [Problem(element, reason, line) for element, reason, line in effect_problems]
     if task_problems:
         raise DefinitionError(file_name, task_problems)
     names = {el.get("id"): el.get("name") or el.get("id") for el in process.iter() if isinstance(el.tag, str) and el.get("id")}
@@ -307,6 +311,7 @@ def parse_definition(xml: bytes, file_name: str) -> ParsedDefinition:
         subprocess_specs=subprocess_specs,
         user_tasks=user_tasks,
         element_names=names,
+        effects=effects,
     )
 
 

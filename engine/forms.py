@@ -9,10 +9,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-FIELD_TYPES = ("string", "long", "boolean", "date", "enum")
+FIELD_TYPES = ("string", "long", "boolean", "date", "datetime", "enum")
+# Enums whose values are reference data an administrator keeps, not values written in the diagram.
+REFERENCE_KINDS = ("category", "department")
+DEFAULT_ZONE = ZoneInfo("Asia/Shanghai")
 KNOWN_CONSTRAINTS = ("required", "readonly", "minlength", "maxlength", "min", "max", "pattern")
 
 
@@ -20,6 +24,8 @@ KNOWN_CONSTRAINTS = ("required", "readonly", "minlength", "maxlength", "min", "m
 class Option:
     id: str
     name: str
+    name_en: str = ""
+    group: str = ""
 
 
 @dataclass(frozen=True)
@@ -40,11 +46,15 @@ class FieldDef:
     options: tuple[Option, ...] = ()
     # (other field id, value): this field is required when the other field has that value.
     required_when: tuple[str, str] | None = None
+    # Options come from this kind of reference data (category, department), not from the diagram.
+    reference: str = ""
+    # A department field left empty takes the department this field's category is routed to.
+    suggest_from: str = ""
 
-    def option_name(self, value: Any) -> str:
+    def option_name(self, value: Any, language: str = "zh") -> str:
         for option in self.options:
             if option.id == value:
-                return option.name
+                return option.name_en if language == "en" and option.name_en else option.name
         return "" if value is None else str(value)
 
 
@@ -97,11 +107,22 @@ def field_from_spiff(spiff_field: Any) -> FieldDef:
             except (re.error, TypeError) as err:
                 raise FormDefinitionError(f"field '{fid}': pattern {config!r} is not a valid expression: {err}") from err
             kwargs["pattern"] = config
+    reference = (spiff_field.get_property("reference") or "").strip()
+    if reference and (spiff_field.type != "enum" or reference not in REFERENCE_KINDS):
+        raise FormDefinitionError(
+            f"field '{fid}': reference '{reference}' needs type enum and one of {', '.join(REFERENCE_KINDS)}")
+    suggest_from = (spiff_field.get_property("suggestFrom") or "").strip()
+    if suggest_from and reference != "department":
+        raise FormDefinitionError(f"field '{fid}': suggestFrom is for a field with reference=department")
     options: tuple[Option, ...] = ()
     if spiff_field.type == "enum":
-        options = tuple(Option(o.id, o.name) for o in spiff_field.options)
-        if not options:
-            raise FormDefinitionError(f"field '{fid}': an enum field needs at least one value")
+        english = _options_en(fid, spiff_field.get_property("options_en") or "")
+        options = tuple(Option(o.id, o.name, english.get(o.id, "")) for o in spiff_field.options)
+        if not options and not reference:
+            raise FormDefinitionError(f"field '{fid}': an enum field needs at least one value (or a reference)")
+        unknown = set(english) - {o.id for o in options}
+        if unknown and not reference:
+            raise FormDefinitionError(f"field '{fid}': options_en names values it does not have: {', '.join(sorted(unknown))}")
     required_when = None
     condition = spiff_field.get_property("requiredWhen")
     if condition:
@@ -118,15 +139,34 @@ def field_from_spiff(spiff_field: Any) -> FieldDef:
         default=spiff_field.default_value or "",
         multiline=(spiff_field.get_property("multiline") or "").lower() == "true",
         options=options,
+        reference=reference,
+        suggest_from=suggest_from,
         **kwargs,
     )
+
+
+def _options_en(fid: str, text: str) -> dict[str, str]:
+    """'id:English|id2:English 2' -> {'id': 'English', 'id2': 'English 2'}."""
+    names: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in text.split("|"))):
+        option_id, sep, name = part.partition(":")
+        if not sep or not option_id.strip():
+            raise FormDefinitionError(f"field '{fid}': options_en must read 'id:English name|…', got {part!r}")
+        names[option_id.strip()] = name.strip()
+    return names
+
+
+def parse_local_datetime(text: str, zone: ZoneInfo) -> datetime:
+    """A date and time as a browser or a person writes it; without an offset it is local to `zone`."""
+    moment = datetime.fromisoformat(text.strip().replace(" ", "T", 1))
+    return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment.astimezone(zone)
 
 
 def _blank(raw: Any) -> bool:
     return raw is None or (isinstance(raw, str) and raw.strip() == "")
 
 
-def _convert(f: FieldDef, raw: Any) -> tuple[Any, FieldError | None]:
+def _convert(f: FieldDef, raw: Any, zone: ZoneInfo) -> tuple[Any, FieldError | None]:
     """One submitted value to its typed form, or an error. Blank values are handled by the caller."""
     if f.type == "boolean":
         if isinstance(raw, bool):
@@ -152,6 +192,11 @@ def _convert(f: FieldDef, raw: Any) -> tuple[Any, FieldError | None]:
             return date.fromisoformat(text).isoformat(), None
         except ValueError:
             return None, FieldError("not_date")
+    if f.type == "datetime":
+        try:
+            return parse_local_datetime(text, zone).isoformat(timespec="seconds"), None
+        except ValueError:
+            return None, FieldError("not_datetime")
     if f.type == "enum":
         if text not in {o.id for o in f.options}:
             return None, FieldError("not_option")
@@ -172,7 +217,8 @@ def _matches(actual: Any, expected: str) -> bool:
 
 
 def validate_form(
-    fields: tuple[FieldDef, ...], submitted: Mapping[str, Any], current: Mapping[str, Any] | None = None
+    fields: tuple[FieldDef, ...], submitted: Mapping[str, Any], current: Mapping[str, Any] | None = None,
+    zone: ZoneInfo = DEFAULT_ZONE,
 ) -> tuple[dict[str, Any], dict[str, FieldError]]:
     """Check submitted values against the form; return (typed values, errors by field id).
 
@@ -198,7 +244,7 @@ def validate_form(
                 errors[f.id] = FieldError("required")
             values[f.id] = None
             continue
-        value, error = _convert(f, raw)
+        value, error = _convert(f, raw, zone)
         if error:
             errors[f.id] = error
         values[f.id] = value

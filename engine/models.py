@@ -210,3 +210,101 @@ class PersonalDataAccess(Base):
     username: Mapped[str] = mapped_column(String(100))
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
     view: Mapped[str] = mapped_column(String(100))
+
+
+class Department(Base):
+    """A department cases are routed to; its code is also the role (candidate group) of its handlers."""
+
+    __tablename__ = "department"
+
+    code: Mapped[str] = mapped_column(String(50), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100), default="")
+    sort_order: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class Category(Base):
+    """A kind of case (C1, M3): where it is routed and, for site work, how soon someone must be there (R3)."""
+
+    __tablename__ = "category"
+
+    code: Mapped[str] = mapped_column(String(50), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100), default="")
+    domain: Mapped[str] = mapped_column(String(20))  # heating, water or general
+    parent_code: Mapped[str | None] = mapped_column(String(50))
+    department_code: Mapped[str] = mapped_column(ForeignKey("department.code"))
+    onsite_minutes: Mapped[int | None]
+    sort_order: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class Customer(Base):
+    """The customer register (M5): who lives where, so an outage notice knows whom it concerns."""
+
+    __tablename__ = "customer"
+    __table_args__ = (Index("ix_customer_area", "district", "building", "unit"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_no: Mapped[str] = mapped_column(String(30), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str] = mapped_column(String(30))
+    email: Mapped[str] = mapped_column(String(200), default="")
+    district: Mapped[str] = mapped_column(String(100))
+    building: Mapped[str] = mapped_column(String(100))
+    unit: Mapped[str] = mapped_column(String(50))
+    room: Mapped[str] = mapped_column(String(50), default="")
+    heated_area: Mapped[float | None]
+
+
+class Notice(Base):
+    """A public outage or restoration notice (O1-O3), listed without sign-in."""
+
+    __tablename__ = "notice"
+    __table_args__ = (Index("ix_notice_published", "published_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
+    case_number: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(20))  # outage or restoration
+    service: Mapped[str] = mapped_column(String(20))
+    outage_type: Mapped[str] = mapped_column(String(20))
+    district: Mapped[str] = mapped_column(String(100))
+    building: Mapped[str] = mapped_column(String(100), default="")
+    unit: Mapped[str] = mapped_column(String(50), default="")
+    cause: Mapped[str] = mapped_column(Text, default="")
+    starts_at: Mapped[datetime | None]
+    estimated_restore_at: Mapped[datetime | None]
+    restored_at: Mapped[datetime | None]
+    published_at: Mapped[datetime]
+    recipients: Mapped[list[NoticeRecipient]] = relationship(lazy="raise", viewonly=True)
+
+
+class NoticeRecipient(Base):
+    """An affected customer to be told of a notice; a later sender delivers these and marks them sent."""
+
+    __tablename__ = "notice_recipient"
+    __table_args__ = (Index("ix_notice_recipient_status", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notice.id"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"))
+    channel: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+
+
+class Notification(Base):
+    """An in-app message to one member of staff (L2 notice to a department head, chases)."""
+
+    __tablename__ = "notification"
+    __table_args__ = (Index("ix_notification_recipient", "recipient", "read_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(100))
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))
+    element_id: Mapped[str | None] = mapped_column(String(100))
+    message: Mapped[str] = mapped_column(Text)
+    message_en: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+    read_at: Mapped[datetime | None]

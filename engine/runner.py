@@ -23,8 +23,9 @@ from sqlalchemy.orm import Session
 from .casenumbers import next_case_number
 from .definitions import ParsedDefinition, candidate_groups_for
 from .deployment import latest_definition, parsed_definition
+from .effects import publish_notice, send_notifications
 from .errors import Conflict, FormInvalid, NotAllowed, NotFound, ScriptFailed
-from .forms import validate_form
+from .forms import FieldDef, validate_form
 from .history import data_diff
 from .models import Event, HumanTask, ProcessInstance, Timer
 from .projection import (
@@ -35,6 +36,7 @@ from .projection import (
     sync_timers,
     waiting_timers,
 )
+from .reference import fill_suggested, load_reference_data, reference_session, with_reference_options
 from .runtime import SYSTEM, Actor, Engine
 from .workflow_io import load_workflow, save_workflow
 
@@ -52,18 +54,23 @@ class _Unit:
     completed_guid: str | None = None
     events: list[dict[str, Any]] = field(default_factory=list)
 
+    @property
+    def engine_zone(self) -> Any:
+        return self.workflow.script_engine.zone
+
 
 def _completed_ids(workflow: BpmnWorkflow) -> set[Any]:
     return {t.id for t in workflow.get_tasks(state=TaskState.COMPLETED)}
 
 
-def _advance(workflow: BpmnWorkflow, refresh_timers: bool = False) -> list[Any]:
+def _advance(session: Session, workflow: BpmnWorkflow, refresh_timers: bool = False) -> list[Any]:
     """Run automatic steps (scripts, gateways, due timers); return the tasks they completed, in order."""
     before = _completed_ids(workflow)
     try:
-        if refresh_timers:
-            workflow.refresh_timers()
-        workflow.do_engine_steps()
+        with reference_session(session):
+            if refresh_timers:
+                workflow.refresh_timers()
+            workflow.do_engine_steps()
     except SpiffWorkflowException as err:
         task_spec = getattr(err, "task_spec", None)
         element = getattr(task_spec, "bpmn_id", None) or getattr(task_spec, "name", "?")
@@ -88,17 +95,49 @@ def _record_steps(session: Session, unit: _Unit, done: list[Any]) -> None:
     for task in done:
         spec = task.task_spec
         kind = _step_kind(spec)
-        if kind is None:
-            continue
-        parent_data = task.parent.data if task.parent is not None else {}
-        changes = data_diff(parent_data, task.data)
-        unit.data.update({k: v[1] for k, v in changes.items()})
-        unit.events.append(event_row(unit.instance.id, unit.now, SYSTEM.username, kind, spec.bpmn_id,
-                  spec.bpmn_name or spec.bpmn_id, changes))
+        if kind is not None:
+            parent_data = task.parent.data if task.parent is not None else {}
+            changes = data_diff(parent_data, task.data)
+            unit.data.update({k: v[1] for k, v in changes.items()})
+            unit.events.append(event_row(unit.instance.id, unit.now, SYSTEM.username, kind, spec.bpmn_id,
+                      spec.bpmn_name or spec.bpmn_id, changes))
+        _carry_out_effects(session, unit, spec.bpmn_id, task.data)
+
+
+def _carry_out_effects(session: Session, unit: _Unit, element_id: str, data: dict[str, Any]) -> None:
+    """The notifications and notices the element asks for (docs/modelling.md), with their history events."""
+    effect = unit.parsed.effects.get(element_id)
+    if effect is None:
+        return
+    name = unit.parsed.element_names.get(element_id, element_id)
+    if effect.notify:
+        recipients = send_notifications(session, unit.instance.id, effect, data, unit.now)
+        unit.events.append(event_row(unit.instance.id, unit.now, SYSTEM.username, "notification_sent", element_id,
+                                     name, {"recipients": [None, recipients]}))
+    if effect.publish_notice:
+        notice, count = publish_notice(session, unit.instance.id, unit.instance.case_number, effect.publish_notice,
+                                       data, unit.now, unit.engine_zone)
+        unit.events.append(event_row(unit.instance.id, unit.now, SYSTEM.username, "notice_published", element_id,
+                                     name, {"notice": [None, notice.id], "recipients": [None, count]}))
 
 
 def _run_engine_steps(session: Session, unit: _Unit, refresh_timers: bool = False) -> None:
-    _record_steps(session, unit, _advance(unit.workflow, refresh_timers))
+    _record_steps(session, unit, _advance(session, unit.workflow, refresh_timers))
+
+
+def _checked_form(session: Session, fields: tuple[FieldDef, ...], submitted: dict[str, Any], current: dict[str, Any],
+                  zone: Any) -> dict[str, Any]:
+    """The submitted form checked against the diagram and today's reference data, or FormInvalid."""
+    if any(f.reference for f in fields):
+        reference = load_reference_data(session)
+        fields = with_reference_options(fields, reference)
+        values, errors = validate_form(fields, submitted, current, zone)
+        fill_suggested(fields, values, reference)
+    else:
+        values, errors = validate_form(fields, submitted, current, zone)
+    if errors:
+        raise FormInvalid(errors, {**submitted})
+    return values
 
 
 def _save(session: Session, engine: Engine, unit: _Unit) -> ProcessInstance:
@@ -120,10 +159,7 @@ def _save(session: Session, engine: Engine, unit: _Unit) -> ProcessInstance:
 
 def _complete(session: Session, unit: _Unit, task: Any, submitted: dict[str, Any]) -> None:
     info = unit.parsed.user_tasks.get(task.task_spec.bpmn_id)
-    fields = info.fields if info else ()
-    values, errors = validate_form(fields, submitted, task.data)
-    if errors:
-        raise FormInvalid(errors, {**submitted})
+    values = _checked_form(session, info.fields if info else (), submitted, task.data, unit.engine_zone)
     before = dict(task.data)
     task.data.update(values)
     changes = data_diff(before, task.data)
@@ -132,6 +168,7 @@ def _complete(session: Session, unit: _Unit, task: Any, submitted: dict[str, Any
     unit.completed_guid = str(task.id)
     unit.events.append(event_row(unit.instance.id, unit.now, unit.actor.username, "task_completed",
               task.task_spec.bpmn_id, task.task_spec.bpmn_name or task.task_spec.bpmn_id, changes))
+    _carry_out_effects(session, unit, task.task_spec.bpmn_id, task.data)
     _run_engine_steps(session, unit)
 
 
@@ -153,7 +190,7 @@ def start_case(
     now = engine.clock.now()
     workflow = BpmnWorkflow(parsed.spec, parsed.subprocess_specs, script_engine=engine.script_engine)
     first_task = None
-    first_steps = _advance(workflow)
+    first_steps = _advance(session, workflow)
     if first_task_form is not None:
         ready = ready_user_tasks(workflow)
         if not ready:
@@ -161,9 +198,7 @@ def start_case(
         first_task = ready[0]
         info = parsed.user_tasks[first_task.task_spec.bpmn_id]
         _check_may_do(candidate_groups_for(info, first_task.data), actor, f"'{info.name}'")
-        _values, errors = validate_form(info.fields, first_task_form, {})
-        if errors:
-            raise FormInvalid(errors, first_task_form)
+        _checked_form(session, info.fields, first_task_form, {}, engine.zone)
 
     instance = ProcessInstance(
         case_number=next_case_number(session, definition.case_prefix, now, engine.zone),

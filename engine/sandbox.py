@@ -21,7 +21,8 @@ from zoneinfo import ZoneInfo
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 
-from .clock import Clock
+from .clock import Clock, SystemClock
+from .reference import department_of, onsite_minutes
 
 MAX_RANGE = 100_000
 DEFAULT_TIME_LIMIT = 1.0
@@ -216,11 +217,29 @@ def calendar_functions(clock: Clock, zone: ZoneInfo) -> dict[str, Callable[..., 
     def add_hours(hours: float) -> str:
         return (clock.now().astimezone(zone) + timedelta(hours=hours)).isoformat()
 
-    return {"now": now, "today": today, "end_of_day": end_of_day, "add_hours": add_hours}
+    def add_minutes(minutes: float) -> str:
+        return (clock.now().astimezone(zone) + timedelta(minutes=minutes)).isoformat()
+
+    def hours_between(start: str, end: str) -> float:
+        """Hours from one ISO time to another (negative when `end` is earlier)."""
+        return (_moment(end, zone) - _moment(start, zone)).total_seconds() / 3600
+
+    return {"now": now, "today": today, "end_of_day": end_of_day, "add_hours": add_hours,
+            "add_minutes": add_minutes, "hours_between": hours_between}
+
+
+def _moment(text: str | datetime, zone: ZoneInfo) -> datetime:
+    moment = text if isinstance(text, datetime) else datetime.fromisoformat(str(text))
+    return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
+
+
+def script_functions(clock: Clock, zone: ZoneInfo) -> dict[str, Callable[..., Any]]:
+    """Everything a script may call: the calendar helpers and the reference data lookups."""
+    return {**calendar_functions(clock, zone), "onsite_minutes": onsite_minutes, "department_of": department_of}
 
 
 # Names case data may not take: the functions every script sees.
-RESERVED_NAMES = frozenset(("now", "today", "end_of_day", "add_hours")) | frozenset(SAFE_BUILTINS)
+RESERVED_NAMES = frozenset(script_functions(SystemClock(), ZoneInfo("UTC"))) | frozenset(SAFE_BUILTINS)
 
 
 class SandboxEnvironment(TaskDataEnvironment):
@@ -265,7 +284,7 @@ class SandboxScriptEngine(PythonScriptEngine):
     """The script engine handed to every workflow; it also carries the clock the timers ask."""
 
     def __init__(self, clock: Clock, zone: ZoneInfo, time_limit: float = DEFAULT_TIME_LIMIT) -> None:
-        super().__init__(environment=SandboxEnvironment(calendar_functions(clock, zone), time_limit))
+        super().__init__(environment=SandboxEnvironment(script_functions(clock, zone), time_limit))
         self.clock = clock
         self.zone = zone
 

@@ -119,6 +119,14 @@ def deployed(sessions: sessionmaker[Session], runtime: Engine) -> ProcessDefinit
 
 
 @pytest.fixture
+def reference_data(sessions: sessionmaker[Session], clock: SettableClock) -> None:
+    """Departments, categories (with their routes and on-site minutes), a customer register, heads of
+    department and a supervisor account, committed: see helpers.seed_reference."""
+    with sessions.begin() as session:
+        helpers.seed_reference(session, clock.now())
+
+
+@pytest.fixture
 def deploy_process(sessions: sessionmaker[Session], runtime: Engine) -> Callable[[str], ProcessDefinition]:
     """deploy_process('repair') -> processes/repair.bpmn deployed (and committed); returns its definition."""
 

@@ -189,3 +189,37 @@ def linear(*steps: str, key: str = "small", name: str = "Small", extra: tuple[st
     chain = ["start", *ids, "end"]
     flows = [flow(a, b) for a, b in zip(chain, chain[1:], strict=False)]
     return diagram(start_event(), *steps, end_event(), *flows, *extra, key=key, name=name)
+
+
+# --- reference data, customers and heads of department ---------------------------------------------
+
+# (account, name, phone, district, building, unit, room)
+CUSTOMERS = (
+    ("JM-0301-101", "刘洋", "13900000001", "金明区", "3号楼", "1单元", "101"),
+    ("JM-0301-202", "陈静", "13900000002", "金明区", "3号楼", "1单元", "202"),
+    ("JM-0302-501", "张伟", "13800001111", "金明区", "3号楼", "2单元", "501"),
+    ("JM-0501-301", "王芳", "13900000004", "金明区", "5号楼", "1单元", "301"),
+    ("JM-0502-602", "李强", "", "金明区", "5号楼", "2单元", "602"),
+    ("XH-0101-101", "赵敏", "13900000006", "兴华区", "1号楼", "1单元", "101"),
+)
+# Heads of department hold the department's role and department_head (L2); one supervisor account.
+HEADS = {"operations": "operations_head", "repair": "repair_head"}
+
+
+def seed_reference(session: Session, now: Any) -> None:
+    """Departments and categories of PROCEDURES.md, the customer register above, heads and a supervisor."""
+    from engine.models import Customer, User, UserRole
+    from engine.reference import seed_reference_data
+
+    seed_reference_data(session)
+    session.add_all(
+        Customer(account_no=a, name=n, phone=p, email=f"{a.lower()}@example.test" if not p else "", district=d,
+                 building=b, unit=u, room=r, heated_area=80.0)
+        for a, n, p, d, b, u, r in CUSTOMERS
+    )
+    staff = [(username, {department, "department_head"}) for department, username in HEADS.items()]
+    staff.append((SUPERVISOR.username, {"supervisor"}))
+    for username, roles in staff:
+        session.add(User(username=username, display_name=username, password_hash="!", active=True, created_at=now,
+                         roles=[UserRole(role=r) for r in sorted(roles)]))
+    session.flush()

@@ -70,7 +70,7 @@ def test_complaint_intake_form_is_read_from_the_diagram(runtime: Engine, deploye
 @pytest.mark.parametrize(
     ("field", "reason"),
     [
-        (form_field("x", "money"), "type 'money' is not one of string, long, boolean, date, enum"),
+        (form_field("x", "money"), "type 'money' is not one of string, long, boolean, date, datetime, enum"),
         (form_field("x", "string", '<camunda:constraint name="shout"/>'), "unknown constraint 'shout'"),
         (form_field("x", "string", '<camunda:constraint name="maxlength" config="ten"/>'),
          "constraint maxlength needs a whole number, got 'ten'"),
