@@ -85,6 +85,8 @@ class ParsedDefinition:
     user_tasks: dict[str, UserTaskInfo] = field(default_factory=dict)
     element_names: dict[str, str] = field(default_factory=dict)
     effects: dict[str, Effect] = field(default_factory=dict)
+    name_en: str = ""
+    documentation: str = ""
 
     @cached_property
     def fields(self) -> dict[str, FieldDef]:
@@ -312,6 +314,8 @@ def parse_definition(xml: bytes, file_name: str) -> ParsedDefinition:
         user_tasks=user_tasks,
         element_names=names,
         effects=effects,
+        name_en=_process_property(process, "name_en") or "",
+        documentation=(process.findtext("bpmn:documentation", "", NS) or "").strip(),
     )
 
 

@@ -110,8 +110,8 @@ def runtime(clock: SettableClock) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def deployed(sessions: sessionmaker[Session], runtime: Engine) -> ProcessDefinition:
-    """processes/complaint.bpmn deployed (and committed) as version 1."""
+def deployed(sessions: sessionmaker[Session], runtime: Engine, reference_data: None) -> ProcessDefinition:
+    """processes/complaint.bpmn deployed (and committed) as version 1, with the reference data it routes by."""
     with sessions.begin() as session:
         result = deploy(session, runtime, COMPLAINT_BPMN.read_bytes(), str(COMPLAINT_BPMN), "test")
     assert result.created

@@ -48,14 +48,14 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, t
     runtime = engine or Engine(zone=ZoneInfo(settings.timezone))
     app.extensions["hotline"] = Hotline(settings, runtime, make_session_factory(make_engine(settings.database_url)))
 
-    from . import auth, cases, database, i18n, tasks, views_support
+    from . import admin, auth, cases, database, i18n, notifications, public, supervise, tasks, views_support
 
     csrf.init_app(app)
     database.init_app(app)
     i18n.init_app(app)
     auth.init_app(app)
     views_support.init_app(app)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(tasks.bp)
-    app.register_blueprint(cases.bp)
+    notifications.init_app(app)
+    for blueprint in (auth.bp, tasks.bp, cases.bp, public.bp, notifications.bp, supervise.bp, admin.bp):
+        app.register_blueprint(blueprint)
     return app

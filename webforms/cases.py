@@ -13,23 +13,23 @@ from engine.deployment import latest_definition, parsed_definition
 from engine.errors import FormInvalid
 from engine.forms import initial_values
 from engine.history import case_history
-from engine.intake import intake_task
+from engine.intake import intake_task, startable_processes
 from engine.runner import start_case
 from engine.tasklist import case_by_number, count_cases, open_tasks_of_case, recent_cases
 
 from .database import commit, db, runtime
 from .i18n import current_language
+from .reference_view import form_fields
 from .views_support import record_unmasked_view
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 PAGE_SIZE = 50
-STARTABLE = ("complaint",)
 
 
 def _intake(process_key: str) -> tuple[Any, Any]:
-    if process_key not in STARTABLE:
+    definition = latest_definition(db(), process_key, required=False)
+    if definition is None:
         abort(404)
-    definition = latest_definition(db(), process_key)
     parsed = parsed_definition(runtime(), definition)
     info = intake_task(runtime(), parsed)
     if info is None:
@@ -41,8 +41,19 @@ def _intake(process_key: str) -> tuple[Any, Any]:
 
 def _render_intake(process_key: str, parsed: Any, info: Any, values: dict, errors: dict, status: int = 200) -> Any:
     title = info.name_en if current_language() == "en" and info.name_en else info.name
-    return render_template("intake.html", process_key=process_key, process_name=parsed.name, title=title,
-                           info=info, fields=info.fields, values=values, errors=errors), status
+    process_name = parsed.name_en if current_language() == "en" and parsed.name_en else parsed.name
+    return render_template("intake.html", process_key=process_key, process_name=process_name, title=title,
+                           info=info, fields=form_fields(info.fields), values=values, errors=errors), status
+
+
+@bp.route("/new", methods=["GET"])
+@login_required
+def choose() -> Any:
+    """Which procedure to start: the ones whose intake the user's roles may fill in."""
+    startable = startable_processes(db(), runtime(), current_user.roles)
+    if len(startable) == 1:
+        return redirect(url_for("cases.new", process_key=startable[0].key))
+    return render_template("choose.html", startable=startable)
 
 
 @bp.route("/new/<process_key>", methods=["GET"])

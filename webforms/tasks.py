@@ -19,6 +19,7 @@ from engine.tasklist import count_open_tasks_for_groups, open_tasks_for_groups
 
 from .database import commit, db, runtime
 from .i18n import current_language
+from .reference_view import form_fields
 from .views_support import TASK_STATUS, can_do, record_unmasked_view, task_label
 
 bp = Blueprint("tasks", __name__)
@@ -54,7 +55,7 @@ def _task_for_user(task_id: int) -> HumanTask:
 def _render_task(task: HumanTask, values: dict[str, Any] | None = None, errors: dict | None = None, status: int = 200) -> Any:
     parsed = parsed_definition(runtime(), task.instance.definition)
     info = parsed.user_tasks.get(task.element_id)
-    fields = info.fields if info else ()
+    fields = form_fields(info.fields) if info else ()
     shown = values if values is not None else initial_values(fields, task.instance.data)
     task_name = info.name_en if info and current_language() == "en" and info.name_en else task.name
     return render_template(

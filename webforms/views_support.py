@@ -19,6 +19,7 @@ from engine.forms import FieldDef, FieldError
 
 from .database import db, runtime
 from .i18n import current_language
+from .reference_view import department_routes, enum_name, option_groups
 
 ERROR_MESSAGES = {
     "required": _l("This field is required."),
@@ -27,7 +28,9 @@ ERROR_MESSAGES = {
     "min_value": _l("Enter a number of at least %(min)s."),
     "max_value": _l("Enter a number of at most %(max)s."),
     "not_date": _l("Enter a date as YYYY-MM-DD."),
+    "not_datetime": _l("Enter a date and time as YYYY-MM-DD HH:MM."),
     "not_option": _l("Choose one of the listed values."),
+    "taken": _l("This code is already used."),
     "min_length": _l("Enter at least %(min)s characters."),
     "max_length": _l("Enter at most %(max)s characters."),
     "pattern": _l("The format is not valid (for a phone: 13812345678 or 0951-5012345)."),
@@ -41,6 +44,8 @@ EVENT_KINDS = {
     "timer_fired": _l("Deadline reached"),
     "end_reached": _l("End reached"),
     "case_closed": _l("Case closed"),
+    "notification_sent": _l("Staff notified"),
+    "notice_published": _l("Public notice published"),
 }
 
 # Data the engine or the diagram's scripts set, which no form field labels.
@@ -51,13 +56,15 @@ SYSTEM_LABELS = {
     "candidate_groups": _l("Candidate groups"),
     "dispatch_overdue": _l("Site order overdue"),
     "overdue_chased": _l("Department chased"),
+    "recipients": _l("Recipients"),
+    "notice": _l("Notice"),
 }
 
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 GROUP_LABELS = {
     "operator": _l("Hotline operators"), "dispatcher": _l("Repair dispatchers"), "repair_worker": _l("Repair workers"),
     "liaison": _l("Liaisons"), "supervisor": _l("Supervisors"), "process_owner": _l("Process owners"),
-    "admin": _l("Administrators"), "customer_service": _l("Customer service centre"),
+    "admin": _l("Administrators"), "department_head": _l("Heads of department"), "customer_service": _l("Customer service centre"),
     "operations": _l("Operations department"), "repair": _l("Repair department"),
     "technical": _l("Technical department"), "billing": _l("Billing department"),
 }
@@ -119,7 +126,7 @@ def option_label(instance: Any, field_id: str) -> str:
     if value is None:
         return ""
     field = _parsed(instance).fields.get(field_id)
-    return field.option_name(value) if field is not None else str(value)
+    return enum_name(field, value) if field is not None else str(value)
 
 
 def conflict_text(err: Conflict) -> str:
@@ -164,13 +171,22 @@ def local_time(value: datetime | str | None, fmt: str = "%Y-%m-%d %H:%M") -> str
     return value.astimezone(runtime().zone).strftime(fmt)
 
 
+def datetime_input(value: Any) -> str:
+    """A stored date and time as a datetime-local input shows it (local time, to the minute)."""
+    if not isinstance(value, str) or not _ISO_DATETIME.match(value):
+        return "" if value is None else str(value)
+    return local_time(value, "%Y-%m-%dT%H:%M") if len(value) > 19 else value[:16]
+
+
 def display_value(field: FieldDef | None, value: Any) -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value) or "—"
     if field is not None and field.type == "enum":
-        return field.option_name(value)
+        return enum_name(field, value)
     if isinstance(value, str) and _ISO_DATETIME.match(value):
         return local_time(value)
     return str(value)
@@ -200,7 +216,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(field_label=field_label, data_label=data_label, error_text=error_text, mask=mask,
                                  display_value=display_value, event_kinds=EVENT_KINDS, can_do=can_do,
                                  task_label=task_label, option_label=option_label,
-                                 visible_changes=visible_changes, group_label=group_label, actor_label=actor_label)
+                                 visible_changes=visible_changes, group_label=group_label, actor_label=actor_label,
+                                 enum_name=enum_name, department_routes=department_routes, option_groups=option_groups,
+                                 datetime_input=datetime_input)
 
     @app.errorhandler(Conflict)
     def _conflict(err: Conflict) -> tuple[str, int]:

@@ -62,7 +62,10 @@ def test_complaint_intake_form_is_read_from_the_diagram(runtime: Engine, deploye
     assert list(fields) == ["customer_name", "customer_phone", "address", "occurred_at", "description",
                             "category", "department", "needs_site_visit", "apologised"]
     assert fields["customer_phone"].required and fields["customer_phone"].pattern
-    assert {o.id for o in fields["department"].options} == {"customer_service", "operations", "repair", "technical", "billing"}
+    assert (fields["category"].reference, fields["category"].required) == ("category", True)
+    # C1: the department follows the category unless the operator chooses one
+    assert (fields["department"].reference, fields["department"].suggest_from, fields["department"].required) == (
+        "department", "category", False)
     assert fields["description"].min_length == 5 and fields["description"].multiline
     assert fields["needs_site_visit"].default == "false"
 

@@ -104,7 +104,7 @@ class Page:
         element = self.by_id(f"f-{field_id}")
         assert element is not None, f"no #f-{field_id} in the form"
         if element.tag == "select":
-            selected = element.xpath("./option[@selected]/@value")
+            selected = element.xpath(".//option[@selected]/@value")
             return selected[0] if selected else ""
         if element.tag == "textarea":
             return element.text or ""

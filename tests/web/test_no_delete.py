@@ -21,7 +21,11 @@ def test_no_route_can_delete_anything(app: Flask) -> None:
         assert not any(word in rule.rule.lower() or word in rule.endpoint.lower()
                        for word in ("delete", "remove", "destroy", "purge")), rule.rule
     posts = sorted(rule.rule for rule in app.url_map.iter_rules() if "POST" in (rule.methods or set()))
-    assert posts == ["/cases/new/<process_key>", "/lang/<code>", "/login", "/logout", "/tasks/<int:task_id>"]
+    assert posts == [
+        "/admin/reference/category", "/admin/reference/department/<code>", "/cases/new/<process_key>", "/lang/<code>",
+        "/login", "/logout", "/notifications/<int:notification_id>/read", "/notifications/read-all",
+        "/tasks/<int:task_id>",
+    ]
 
 
 @pytest.mark.parametrize("username", ["operator", "supervisor", "admin"])
