@@ -14,10 +14,12 @@ from engine.db import make_engine, make_session_factory
 from engine.definitions import DefinitionError
 from engine.deployment import deploy, list_definitions
 from engine.models import ProcessInstance
+from engine.reference import seed_reference_data
 from engine.runtime import Engine
 from engine.schema import upgrade
+from engine.traceability import as_markdown, as_text, trace, untraced
 
-from .demo import DEMO_USERS, create_demo_cases, create_demo_users
+from .demo import DEMO_USERS, create_demo_cases, create_demo_customers, create_demo_users
 from .settings import Settings
 
 
@@ -37,7 +39,10 @@ def main() -> None:
 def init_db() -> None:
     settings = Settings.from_env()
     upgrade(make_engine(settings.database_url))
-    click.echo(f"database ready: {_safe_url(settings.database_url)}")
+    _engine, factory = _runtime(settings)
+    with factory.begin() as session:  # type: ignore[attr-defined]
+        added = seed_reference_data(session)
+    click.echo(f"database ready: {_safe_url(settings.database_url)} ({added} reference rows added)")
 
 
 def _deploy_paths(engine: Engine, factory: object, paths: list[Path], actor: str) -> int:
@@ -81,7 +86,9 @@ def demo() -> None:
     if _deploy_paths(engine, factory, sorted(settings.processes_dir.glob("*.bpmn")), "demo"):
         sys.exit(1)
     with factory.begin() as session:  # type: ignore[attr-defined]
+        seed_reference_data(session)
         create_demo_users(session, engine)
+        create_demo_customers(session)
         has_cases = session.scalar(select(func.count(ProcessInstance.id))) > 0
     if not has_cases:
         for number in create_demo_cases(factory, engine):  # type: ignore[arg-type]
@@ -117,6 +124,23 @@ def worker(interval: float) -> None:
     engine, factory = _runtime(settings)
     click.echo(f"timer worker on {_safe_url(settings.database_url)}, every {interval:g} s")
     run_blocking_scheduler(engine, factory, interval)  # type: ignore[arg-type]
+
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@main.command("rules", help="For each rule of docs/procedures.md: the diagram elements and the tests that name it.")
+@click.option("--markdown", is_flag=True, help="Print a Markdown table (docs/traceability.md is this output).")
+@click.option("--check", is_flag=True, help="Exit 1 if a C/R/L/O/Q rule is named in no diagram or in no test.")
+def rules_cmd(markdown: bool, check: bool) -> None:
+    traces = trace(PROJECT_ROOT / "docs" / "procedures.md", Settings.from_env().processes_dir,
+                   PROJECT_ROOT / "tests", PROJECT_ROOT)
+    click.echo(as_markdown(traces) if markdown else as_text(traces), nl=False)
+    problems = untraced(traces)
+    if check and problems:
+        for problem in problems:
+            click.echo(f"untraced: {problem}", err=True)
+        sys.exit(1)
 
 
 @main.command("definitions", help="List deployed process definitions and their versions.")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.models import HumanTask
+from engine.models import Customer, HumanTask
 from engine.runner import complete_task, start_case
 from engine.runtime import Engine
 from engine.users import actor_of, create_user, find_user
@@ -25,6 +25,8 @@ DEMO_USERS = (
     DemoUser("operator", "王接线 (热线接线员)", ("operator",)),
     DemoUser("dispatcher", "李调度 (维修调度)", ("dispatcher",)),
     DemoUser("ops_handler", "赵运行 (生产运行部)", ("operations",)),
+    DemoUser("ops_head", "冯部长 (生产运行部负责人)", ("operations", "department_head")),
+    DemoUser("repair_head", "褚部长 (维修部负责人)", ("repair", "department_head")),
     DemoUser("repair_handler", "钱维修 (维修部)", ("repair",)),
     DemoUser("billing_handler", "孙收费 (收费部)", ("billing",)),
     DemoUser("tech_handler", "周技术 (技术部)", ("technical",)),
@@ -46,6 +48,23 @@ _COMPLAINTS = (
          description="楼道暖气管漏水,地面结冰。", category="facility",
          department="repair", needs_site_visit="on", apologised="on"),
 )
+
+
+# (account, name, phone, district, building, unit, room, heated m²): the customer register (M5).
+DEMO_CUSTOMERS = tuple(
+    (f"JM-{b:02d}{u:02d}-{floor}0{door}", name, f"139{b:02d}{u:02d}{floor:02d}{door:02d}", "金明区", f"{b}号楼", f"{u}单元",
+     f"{floor}0{door}", 70.0 + 10 * door)
+    for b in (3, 5) for u in (1, 2) for floor in (1, 3, 5) for door, name in ((1, "住户甲"), (2, "住户乙"))
+) + (("XH-0101-101", "赵敏", "13900000006", "兴华区", "1号楼", "1单元", "101", 95.0),)
+
+
+def create_demo_customers(session: Session) -> int:
+    if session.scalar(select(func.count(Customer.id))):
+        return 0
+    session.add_all(Customer(account_no=a, name=n, phone=p, email="", district=d, building=b, unit=u, room=r, heated_area=m)
+                    for a, n, p, d, b, u, r, m in DEMO_CUSTOMERS)
+    session.flush()
+    return len(DEMO_CUSTOMERS)
 
 
 def create_demo_users(session: Session, engine: Engine) -> list[DemoUser]:
