@@ -36,7 +36,7 @@ def category() -> Any:
     if errors:
         db().rollback()
         flash(_("Some values need attention; nothing was saved yet."), "error")
-        return _page(errors, request.form.to_dict(), code or "new", 400)
+        return _page(errors, request.form.to_dict(), "new" if new else code, 400)
     commit()
     flash(_("Category %(code)s saved. New cases use it from now on.", code=code), "success")
     return redirect(url_for("admin.reference"))
