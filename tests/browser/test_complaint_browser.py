@@ -2,130 +2,20 @@
 app served by werkzeug on 127.0.0.1: intake with an inline error, department handling, a callback that
 is not satisfied (C5), handling again, a satisfied callback, summary and close (C6), and the
 supervisor reading the history.
-
-Screenshots of every main step go to tests/browser/screenshots/ (git-ignored); the task form and the
-supervisor's case page also go to docs/ for the README.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import threading
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
-from werkzeug.serving import make_server
 
 from engine.clock import SettableClock
-from engine.models import ProcessDefinition
-from engine.runtime import Engine
 
-from ..helpers import PROJECT_ROOT
-from ..web.support import DEMO_PASSWORD, build_app, dispose_app, fast_password_hashing
+from .support import DOCS, Page, complete, expect, open_task, shot, sign_in, sign_out
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-VIEWPORT = {"width": 1400, "height": 900}
-SCREENSHOTS = Path(__file__).parent / "screenshots"
-DOCS = PROJECT_ROOT / "docs"
-
-sync_api = pytest.importorskip("playwright.sync_api", reason="Python Playwright is not installed")
-expect = sync_api.expect
-Page = sync_api.Page
-
-
-@pytest.fixture
-def server(
-    tmp_path: Path,
-    database_url: str,
-    sessions: sessionmaker[Session],
-    runtime: Engine,
-    deployed: ProcessDefinition,
-    monkeypatch: pytest.MonkeyPatch,
-) -> Iterator[str]:
-    """The app served over HTTP from a background thread, on a free port; yields its base address."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"Debian chromium is not installed at {CHROMIUM} (apt-get install chromium); "
-                    "the browser test needs it and never downloads a browser")
-    if make_url(database_url).get_backend_name() != "sqlite":
-        pytest.skip("the browser test runs on SQLite only; the web tests cover PostgreSQL")
-    fast_password_hashing(monkeypatch)
-    app = build_app(tmp_path / "home", database_url, runtime, sessions)
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, name="hotline-test-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{http.server_port}"
-    finally:
-        http.shutdown()
-        thread.join(timeout=10)
-        http.server_close()
-        dispose_app(app)
-
-
-@pytest.fixture
-def page(server: str) -> Iterator[Page]:
-    """A chromium page, 1400x900, Chinese locale, addressing the test server by relative URLs."""
-    SCREENSHOTS.mkdir(exist_ok=True)
-    for old in SCREENSHOTS.glob("*.png"):
-        old.unlink()
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport=VIEWPORT, locale="zh-CN", base_url=server)
-        context.set_default_timeout(10_000)
-        try:
-            yield context.new_page()
-        finally:
-            context.close()
-            browser.close()
-
-
-def shot(page: Page, name: str, *also: Path) -> None:
-    """Every step goes to tests/browser/screenshots/; the README's pictures in docs/ are refreshed only
-    when HOTLINE_UPDATE_SCREENSHOTS=1, so a test run leaves the tracked files alone."""
-    page.screenshot(path=SCREENSHOTS / f"{name}.png")
-    if os.environ.get("HOTLINE_UPDATE_SCREENSHOTS") != "1":
-        return
-    for path in also:
-        path.parent.mkdir(exist_ok=True)
-        page.screenshot(path=path)
-
-
-def sign_in(page: Page, username: str) -> None:
-    page.goto("/login")
-    page.fill("#username", username)
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("#sign-in")
-    expect(page.locator("#task-count")).to_be_visible()
-
-
-def sign_out(page: Page) -> None:
-    page.click("#sign-out")
-    expect(page.locator("#sign-in")).to_be_visible()
-
-
-def open_task(page: Page, element_id: str, case_number: str) -> None:
-    """Find the case's task in the signed-in user's tasklist and open its form."""
-    page.goto("/tasks")
-    link = page.locator("#tasklist tr", has_text=case_number).locator(f"a.task-link[data-element='{element_id}']")
-    expect(link).to_have_count(1)
-    link.click()
-    expect(page.locator("#task-form")).to_be_visible()
-    expect(page.locator("main")).to_contain_text(case_number)
-
-
-def complete(page: Page, case_number: str) -> None:
-    page.click("#complete")
-    expect(page).to_have_url(re.compile(r"/tasks$"))
-    expect(page.locator(".flash.success")).to_contain_text(case_number)
 
 
 def test_a_complaint_through_the_browser(page: Page, clock: SettableClock) -> None:

@@ -1,0 +1,30 @@
+"""Fixtures of the browser tests: every procedure deployed, the app served over HTTP, a chromium page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.models import ProcessDefinition
+from engine.runtime import Engine
+
+from ..helpers import PROCESSES
+from .support import Page, browser_page, serve_app
+
+
+@pytest.fixture
+def server(tmp_path: Path, database_url: str, sessions: sessionmaker[Session], runtime: Engine,
+           deployed: ProcessDefinition, deploy_process: Callable[[str], ProcessDefinition],
+           monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    for path in sorted(PROCESSES.glob("*.bpmn")):
+        if path.stem != "complaint":
+            deploy_process(path.stem)
+    yield from serve_app(tmp_path, database_url, sessions, runtime, monkeypatch)
+
+
+@pytest.fixture
+def page(server: str) -> Iterator[Page]:
+    yield from browser_page(server)
