@@ -69,8 +69,16 @@ def read_effects(process: Any) -> tuple[dict[str, Effect], list[tuple[str, str, 
 
 
 def fill_placeholders(template: str, data: Mapping[str, Any]) -> str:
-    """'{address}' -> the case's address; unknown names stay as written (no attribute access)."""
-    return _PLACEHOLDER.sub(lambda m: str(data[m.group(1)]) if data.get(m.group(1)) is not None else m.group(0), template)
+    """'{address}' -> the case's address, an empty value -> nothing; names the case does not have stay
+    as written, so a typo shows. No attribute access or formatting: only plain names."""
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in data:
+            return match.group(0)
+        return "" if data[name] is None else str(data[name])
+
+    return _PLACEHOLDER.sub(value, template)
 
 
 def _users_with_roles(session: Session, *roles: str) -> list[str]:

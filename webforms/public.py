@@ -17,5 +17,9 @@ bp = Blueprint("public", __name__)
 def notices() -> Any:
     found = recent_notices(db())
     restored = restored_case_ids(db(), [n.instance_id for n in found])
-    current = [n for n in found if n.kind == "outage" and n.instance_id not in restored]
+    current, seen = [], set()
+    for notice in found:  # newest first: a case's latest estimate only
+        if notice.kind == "outage" and notice.instance_id not in restored and notice.instance_id not in seen:
+            current.append(notice)
+            seen.add(notice.instance_id)
     return render_template("notices.html", notices=found, current=current)

@@ -111,3 +111,34 @@ def complete(page: Page, case_number: str) -> None:
     expect(page.locator(".flash.success")).to_contain_text(case_number)
 
 
+
+
+def fill_form(page: Page, values: dict[str, object]) -> None:
+    """Fill form fields by id as a person would: type text, pick options, tick boxes (True/False)."""
+    for field_id, value in values.items():
+        control = page.locator(f"#f-{field_id}")
+        tag = control.evaluate("element => element.tagName.toLowerCase()")
+        if tag == "select":
+            control.select_option(str(value))
+        elif isinstance(value, bool):
+            control.set_checked(value)
+        else:
+            control.fill(str(value))
+
+
+def start_case(page: Page, process_key: str, values: dict[str, object]) -> str:
+    """Open the procedure's intake from the New case page, fill it, record it; returns the case number."""
+    page.goto("/cases/new")
+    if page.locator("#procedures").count():
+        page.click(f"#start-{process_key}")
+    expect(page.locator("#intake-form")).to_be_visible()
+    fill_form(page, values)
+    page.click("#record")
+    expect(page.locator("#case-number")).to_be_visible()
+    return page.locator("#case-number").inner_text().strip()
+
+
+def do_task(page: Page, element_id: str, case_number: str, values: dict[str, object]) -> None:
+    open_task(page, element_id, case_number)
+    fill_form(page, values)
+    complete(page, case_number)

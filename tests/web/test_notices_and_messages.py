@@ -36,10 +36,12 @@ def test_notices_are_public_and_a_restored_outage_leaves_the_current_list_o1_o2(
     assert "金明区 3号楼 1单元" in page.text("current-outages") and "管道爆裂" in page.text("current-outages")
     assert "09:00" in page.text("current-outages") and "17:00" in page.text("current-outages")  # local time
 
+    _notice(sessions, case_id, number, "outage", )  # a new estimate: still one current outage
+    assert get(client, "/notices").by_id("current-outages").xpath(".//article/@data-case") == [number]
     _notice(sessions, case_id, number, "restoration")
     page = get(client, "/notices")
     assert page.by_id("current-outages").xpath(".//article") == []
-    assert len(page.by_id("notice-list").xpath(".//tbody/tr")) == 2
+    assert len(page.by_id("notice-list").xpath(".//tbody/tr")) == 3
 
 
 def test_messages_show_unread_count_and_can_be_marked_read_l2(
