@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.deployment import latest_definition
 from engine.models import Customer, HumanTask
 from engine.runner import complete_task, start_case
 from engine.runtime import Engine
@@ -76,9 +78,41 @@ def create_demo_users(session: Session, engine: Engine) -> list[DemoUser]:
     return created
 
 
+# (process, who opens it, intake form): one open case of every other procedure.
+_OTHER_CASES: tuple[tuple[str, str, dict[str, str]], ...] = (
+    ("repair", "dispatcher", dict(customer_name="马强", customer_phone="13912345678", address="金明区5号楼2单元602",
+                                  description="厨房水管爆裂,水流不止。", category="burst", urgent="on")),
+    ("consultation", "operator", dict(customer_name="赵敏", customer_phone="13900000006", question="明年供暖费标准是否调整?",
+                                      category="billing", answered_now="", promised_reply_at="{tomorrow}T10:00",
+                                      reply_channel="sms", contact="13900000006")),
+    ("outage", "dispatcher", dict(service="heating", outage_type="fault", district="金明区", building="3号楼",
+                                  unit="1单元", cause="一次网管道爆裂,正在抢修。", starts_at="{today}T08:00",
+                                  estimated_restore_at="{today}T20:00")),
+    ("liaison", "liaison", dict(customer_name="周老师", customer_phone="13700000088", address="金明区5号楼1单元301",
+                                collection_method="visit", feedback="整栋楼暖气不热,多户反映室温不足15度。",
+                                category="temperature",
+                                urgency="urgent")),
+)
+
+
+def _start_other_cases(factory: sessionmaker[Session], engine: Engine) -> list[str]:
+    today = engine.clock.now().astimezone(engine.zone).date()
+    dates = {"today": today.isoformat(), "tomorrow": (today + timedelta(days=1)).isoformat()}
+    numbers = []
+    for key, username, form in _OTHER_CASES:
+        with factory.begin() as session:
+            if latest_definition(session, key, required=False) is None:
+                continue
+            actor = actor_of(find_user(session, username))  # type: ignore[arg-type]
+            filled = {name: value.format(**dates) for name, value in form.items()}
+            numbers.append(start_case(session, engine, key, actor, filled).case_number)
+    return numbers
+
+
 def create_demo_cases(factory: sessionmaker[Session], engine: Engine) -> list[str]:
-    """Three complaints: one waiting for its department, one resolved and waiting for the callback,
-    one waiting for the site order. Each step is its own transaction, as in real use."""
+    """Three complaints (one waiting for its department, one resolved and waiting for the callback, one
+    waiting for the site order) and an open case of every other procedure. Each step is its own
+    transaction, as in real use."""
     numbers = []
     with factory.begin() as session:
         operator = actor_of(find_user(session, "operator"))
@@ -95,4 +129,4 @@ def create_demo_cases(factory: sessionmaker[Session], engine: Engine) -> list[st
                 "investigation": "调取窗口录像,确认工作人员解释不耐心。", "outcome": "resolved",
                 "result": "已向客户道歉并详细解释账单,对工作人员进行批评教育。",
             })
-    return numbers
+    return numbers + _start_other_cases(factory, engine)
