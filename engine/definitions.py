@@ -176,6 +176,7 @@ def _check_references(root: Any) -> list[Problem]:
     """Spiff reports a flow to a missing element misleadingly; say it plainly."""
     problems = []
     ids = {el.get("id") for el in root.iter() if isinstance(el.tag, str) and el.get("id")}
+    bpmn_ids = {el.get("id") for el in root.iter(f"{{{BPMN_NS}}}*") if el.get("id")}
     for flow in root.iterfind(".//bpmn:sequenceFlow", NS):
         for end in ("sourceRef", "targetRef"):
             ref = flow.get(end)
@@ -183,6 +184,14 @@ def _check_references(root: Any) -> list[Problem]:
                 problems.append(Problem(flow.get("id", ""), f"sequence flow has no {end}", flow.sourceline))
             elif ref not in ids:
                 problems.append(Problem(flow.get("id", ""), f"{end} '{ref}' names no element in this file", flow.sourceline))
+    # SpiffWorkflow finds elements by id anywhere in the file: a form field or value sharing a BPMN
+    # element's id makes that element unreadable, with a message that does not say why.
+    for node in root.iter(f"{{{CAMUNDA_NS}}}formField", f"{{{CAMUNDA_NS}}}value"):
+        if node.get("id") in bpmn_ids:
+            kind = "form field" if node.tag.endswith("formField") else "enum value"
+            owner = next(a for a in node.iterancestors() if a.tag.startswith(f"{{{BPMN_NS}}}") and a.get("id"))
+            problems.append(Problem(owner.get("id"), f"{kind} id '{node.get('id')}' is also the id of a "
+                                    "diagram element; rename one of them", node.sourceline))
     for boundary in root.iterfind(".//bpmn:boundaryEvent", NS):
         ref = boundary.get("attachedToRef")
         if ref not in ids:

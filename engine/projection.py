@@ -87,10 +87,13 @@ def sync_human_tasks(
     return created
 
 
-def sync_timers(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, timers: list[Any], now: datetime) -> None:
+def sync_timers(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, timers: list[Any], now: datetime,
+                fired_now: list[Any] = ()) -> None:  # type: ignore[assignment]
     """One row per waiting timer with its due time; the scheduler reads only these rows.
 
     A timer that stopped waiting either fired (its task completed) or was cancelled with its activity.
+    A timer that was due as soon as it started (`fired_now`) never waited; it gets a fired row all the
+    same, so its deadline and lateness are on record.
     """
     rows = {
         row.task_guid: row
@@ -110,6 +113,11 @@ def sync_timers(session: Session, instance: ProcessInstance, workflow: BpmnWorkf
             rows[guid].due_at = due
         else:
             session.add(Timer(instance_id=instance.id, task_guid=guid, element_id=task.task_spec.bpmn_id, due_at=due, status="waiting"))
+    for task in fired_now:
+        due = due_time(task)
+        if str(task.id) not in rows and due is not None:
+            session.add(Timer(instance_id=instance.id, task_guid=str(task.id), element_id=task.task_spec.bpmn_id,
+                              due_at=due, status="fired", fired_at=now))
 
 
 def summary_values(data: dict[str, Any], workflow: BpmnWorkflow, open_task_names: list[str], now: datetime) -> dict[str, Any]:

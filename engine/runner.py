@@ -53,6 +53,8 @@ class _Unit:
     data: dict[str, Any] = field(default_factory=dict)
     completed_guid: str | None = None
     events: list[dict[str, Any]] = field(default_factory=list)
+    # Timers that fell due and fired within this unit (e.g. a deadline already past when its task opened).
+    fired_timers: list[Any] = field(default_factory=list)
 
     @property
     def engine_zone(self) -> Any:
@@ -95,6 +97,8 @@ def _record_steps(session: Session, unit: _Unit, done: list[Any]) -> None:
     for task in done:
         spec = task.task_spec
         kind = _step_kind(spec)
+        if kind == "timer_fired":
+            unit.fired_timers.append(task)
         if kind is not None:
             parent_data = task.parent.data if task.parent is not None else {}
             changes = data_diff(parent_data, task.data)
@@ -142,9 +146,9 @@ def _checked_form(session: Session, fields: tuple[FieldDef, ...], submitted: dic
 
 def _save(session: Session, engine: Engine, unit: _Unit) -> ProcessInstance:
     timers = waiting_timers(unit.workflow)
-    created = sync_human_tasks(session, unit.instance, unit.workflow, unit.parsed, unit.now, timers,
-                               unit.completed_guid, unit.actor.username)
-    sync_timers(session, unit.instance, unit.workflow, timers, unit.now)
+    created = sync_human_tasks(session, unit.instance, unit.workflow, unit.parsed, unit.now,
+                               timers + unit.fired_timers, unit.completed_guid, unit.actor.username)
+    sync_timers(session, unit.instance, unit.workflow, timers, unit.now, unit.fired_timers)
     for row in created:
         unit.events.append(event_row(unit.instance.id, unit.now, SYSTEM.username, "task_created", row.element_id, row.name,
                   {"candidate_groups": [None, row.candidate_groups]}))

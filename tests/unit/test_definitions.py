@@ -245,3 +245,16 @@ def test_form_field_named_like_a_script_function_is_refused(sessions: sessionmak
         task_id = open_tasks(session, instance.id)[0].id
     with sessions.begin() as session:
         complete_task(session, runtime, task_id, OPERATOR, {"today": "2026-11-23"})
+
+
+@pytest.mark.parametrize(("field", "kind"), [
+    (form_field("decide", "string"), "form field id 'decide'"),
+    (form_field("choice", "enum", extra='<camunda:value id="after" name="之后"/>'), "enum value id 'after'"),
+])
+def test_a_form_id_that_is_also_an_element_id_is_refused_by_name(field: str, kind: str) -> None:
+    """SpiffWorkflow would report the element as an unsupported task type; say what is wrong instead."""
+    xml = linear(user_task("decide", fields=field), user_task("after"))
+    with pytest.raises(DefinitionError) as refused:
+        parse_definition(xml, "clash.bpmn")
+    assert refused.value.problems[0].element_id == "decide"
+    assert f"{kind} is also the id of a diagram element; rename one of them" in refused.value.problems[0].reason

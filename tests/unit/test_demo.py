@@ -1,0 +1,39 @@
+"""`hotline demo` on a fresh embedded database: schema, every procedure, users, reference data and an
+open case of every procedure, as the README's first command promises."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher
+from click.testing import CliRunner
+from sqlalchemy import create_engine, func, select
+from sqlalchemy.orm import Session
+
+import engine.users
+from engine.models import Category, Customer, Notice, Notification, ProcessInstance
+from hotline.cli import main
+
+
+def test_demo_sets_up_every_procedure_with_open_cases(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine.users, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    monkeypatch.setenv("HOTLINE_HOME", str(tmp_path))
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", url)
+    result = CliRunner().invoke(main, ["demo"])
+    assert result.exit_code == 0, result.output
+    assert "ops_head" in result.output and "hotline123" in result.output
+    db = create_engine(url)
+    with Session(db) as session:
+        keys = session.scalars(select(ProcessInstance.process_key).order_by(ProcessInstance.id)).all()
+        assert sorted(set(keys)) == ["complaint", "consultation", "liaison", "outage", "repair"]
+        assert session.scalar(select(func.count()).select_from(Category)) >= 20
+        assert session.scalar(select(func.count()).select_from(Customer)) > 0
+        assert session.scalars(select(Notice.kind)).all() == ["outage"]
+        assert session.scalars(select(Notification.recipient)).all() == ["ops_head"]
+    again = CliRunner().invoke(main, ["demo"])  # a second run adds no second set of cases
+    assert again.exit_code == 0
+    with Session(db) as session:
+        assert session.scalar(select(func.count()).select_from(ProcessInstance)) == len(keys)
+    db.dispose()
