@@ -121,3 +121,42 @@ def test_a_consultation_with_a_promised_reply_through_the_browser_q1(page: Page,
     do_task(page, "reply_customer", number, {"answer": "明年标准不变,以物价局公告为准。", "channel_used": "sms",
                                              "replied": True})
     assert_closed(page, number, 2)
+
+
+def test_an_urgent_liaison_report_through_the_browser_l1_l5(page: Page, clock: SettableClock) -> None:
+    """L1 the liaison's form from their own page; L2 the head of the department has the urgent notice in
+    their messages at once, then the written report; L4 a work plan with two dated milestones, progress
+    on each; L5 the liaison's callback closes it."""
+    sign_in(page, "liaison")
+    page.click("#nav-liaison")
+    fill_form(page, {"customer_name": "周老师", "customer_phone": "13700000088", "address": "金明区5号楼1单元301",
+                     "collection_method": "visit", "feedback": "整栋楼暖气不热,多户室温不足15度。",
+                     "category": "temperature", "urgency": "urgent"})
+    page.click("#record")
+    number = page.locator("#case-number").inner_text().strip()
+    assert re.fullmatch(r"LL-20261123-\d{4}", number)
+    sign_out(page)
+
+    sign_in(page, "ops_head")
+    expect(page.locator("#unread-count")).to_have_text("1")
+    page.click("#nav-notifications")
+    expect(page.locator("#messages li.unread")).to_contain_text("周老师")
+    expect(page.locator("#messages")).to_contain_text(number)
+    shot(page, "liaison-01-head-message")
+    sign_out(page)
+
+    clock.advance(timedelta(minutes=40))
+    sign_in(page, "liaison")
+    do_task(page, "written_report", number, {"written_report_text": "5号楼1单元整体室温14-15度,疑似立管堵塞。",
+                                             "head_phoned": True})
+    sign_out(page)
+    sign_in(page, "ops_handler")
+    do_task(page, "investigate", number, {"investigation": "立管阀门故障,需停水更换", "decision": "plan"})
+    do_task(page, "make_plan", number, {"plan_summary": "更换立管阀门并冲洗",
+                                        "milestone_lines": "2026-11-24 更换立管阀门\n2026-11-25 冲洗管道并测温"})
+    do_task(page, "report_progress", number, {"progress_note": "阀门已更换"})
+    do_task(page, "report_progress", number, {"progress_note": "冲洗完成,室温19度"})
+    sign_out(page)
+    sign_in(page, "liaison")
+    do_task(page, "callback", number, {"satisfied": "yes"})
+    assert_closed(page, number, 7)
