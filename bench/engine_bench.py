@@ -59,6 +59,7 @@ from engine.definitions import ParsedDefinition, parse_definition
 from engine.deployment import deploy
 from engine.forms import validate_form
 from engine.models import HumanTask
+from engine.reference import default_reference_data, seed_reference_data, with_reference_options
 from engine.runner import complete_task, start_case
 from engine.runtime import Actor, Engine
 from engine.sandbox import SandboxScriptEngine
@@ -162,8 +163,10 @@ def percentile(values: list[float], pct: float) -> float:
 def typed_values(parsed: ParsedDefinition) -> dict[str, dict[str, Any]]:
     """What each form puts into the task data once validated, so both paths carry the same data."""
     typed = {}
+    reference = default_reference_data()
     for step in STEPS:
-        values, errors = validate_form(parsed.user_tasks[step.element_id].fields, step.form)
+        fields = with_reference_options(parsed.user_tasks[step.element_id].fields, reference)
+        values, errors = validate_form(fields, step.form)
         if errors:
             raise SystemExit(f"the benchmark's {step.element_id} form does not validate: {errors}")
         typed[step.element_id] = values
@@ -228,6 +231,7 @@ def prepare(label: str, database: DatabaseEngine, cold_cache: bool = False) -> P
         engine.workflows = WorkflowCache(capacity=0)  # nothing kept: every unit deserializes its case
     factory = make_session_factory(database)
     with factory.begin() as session:
+        seed_reference_data(session)
         deploy(session, engine, PROCESS_FILE.read_bytes(), str(PROCESS_FILE), "bench")
     return Persisted(label, database, factory, engine, clock)
 

@@ -66,21 +66,16 @@ def seed_reference_data(session: Session) -> int:
 
     Rows an administrator changed are left as they are.
     """
-    added = 0
+    defaults = default_reference_data()
     known_departments = set(session.scalars(select(Department.code)))
-    for order, (code, name, name_en) in enumerate(DEPARTMENTS):
-        if code not in known_departments:
-            session.add(Department(code=code, name=name, name_en=name_en, sort_order=order, active=True))
-            added += 1
-    session.flush()
     known_categories = set(session.scalars(select(Category.code)))
-    for order, (code, name, name_en, domain, parent, department, minutes) in enumerate(CATEGORIES):
-        if code not in known_categories:
-            session.add(Category(code=code, name=name, name_en=name_en, domain=domain, parent_code=parent,
-                                 department_code=department, onsite_minutes=minutes, sort_order=order, active=True))
-            added += 1
+    missing_departments = [d for d in defaults.departments if d.code not in known_departments]
+    session.add_all(missing_departments)
     session.flush()
-    return added
+    missing_categories = [c for c in defaults.categories if c.code not in known_categories]
+    session.add_all(missing_categories)
+    session.flush()
+    return len(missing_departments) + len(missing_categories)
 
 
 @dataclass(frozen=True)
@@ -110,6 +105,16 @@ class ReferenceData:
 def load_reference_data(session: Session) -> ReferenceData:
     departments = tuple(session.scalars(select(Department).order_by(Department.sort_order, Department.code)))
     categories = tuple(session.scalars(select(Category).order_by(Category.sort_order, Category.code)))
+    return ReferenceData(departments, categories)
+
+
+def default_reference_data() -> ReferenceData:
+    """The reference data of PROCEDURES.md as seeding writes it, without a database."""
+    departments = tuple(Department(code=c, name=n, name_en=e, sort_order=i, active=True)
+                        for i, (c, n, e) in enumerate(DEPARTMENTS))
+    categories = tuple(Category(code=c, name=n, name_en=e, domain=d, parent_code=p, department_code=dep,
+                                onsite_minutes=m, sort_order=i, active=True)
+                       for i, (c, n, e, d, p, dep, m) in enumerate(CATEGORIES))
     return ReferenceData(departments, categories)
 
 

@@ -1,0 +1,15 @@
+"""The engine benchmark still runs end to end (a smoke run; its figures are not judged here)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bench.engine_bench import main
+
+
+def test_the_engine_benchmark_runs_on_sqlite(tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    assert main(["--cases", "3", "--repeat", "1", "--warmup", "1", "--no-postgres", "--json", str(out)]) == 0
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert "in-memory" in json.dumps(report) and "sqlite" in json.dumps(report)
