@@ -24,7 +24,7 @@ CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 _NS = {"bpmn": BPMN_NS, "camunda": CAMUNDA_NS}
 NOTICE_KINDS = ("outage", "restoration")
-_RECIPIENT = re.compile(r"^(head|role):([A-Za-z0-9_]+|\$\{[A-Za-z_][A-Za-z0-9_]*\})$")
+_RECIPIENT = re.compile(r"^((head|role):([A-Za-z0-9_]+|\$\{[A-Za-z_][A-Za-z0-9_]*\})|opener)$")
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 DEPARTMENT_HEAD = "department_head"
@@ -57,7 +57,8 @@ def read_effects(process: Any) -> tuple[dict[str, Effect], list[tuple[str, str, 
         recipients = tuple(r.strip() for r in props.get("notify", "").split(",") if r.strip())
         for recipient in recipients:
             if not _RECIPIENT.match(recipient):
-                problems.append((element_id, f"notify: '{recipient}' must read head:<department> or role:<role>", node.sourceline))
+                problems.append((element_id, f"notify: '{recipient}' must read head:<department>, role:<role> or opener",
+                                 node.sourceline))
         if recipients and not props.get("notifyMessage"):
             problems.append((element_id, "notify needs a notifyMessage (the text the recipients read)", node.sourceline))
         kind = props.get("publishNotice", "")
@@ -88,10 +89,14 @@ def _users_with_roles(session: Session, *roles: str) -> list[str]:
     return list(session.scalars(query.order_by(User.username)))
 
 
-def recipients_of(session: Session, effect: Effect, data: Mapping[str, Any]) -> list[str]:
+def recipients_of(session: Session, effect: Effect, data: Mapping[str, Any], opened_by: str) -> list[str]:
     """Usernames to notify. A department without a head falls back to the supervisors: nobody is skipped."""
     found: list[str] = []
     for recipient in effect.notify:
+        if recipient == "opener":
+            if opened_by not in found:
+                found.append(opened_by)
+            continue
         kind, _sep, target = _VARIABLE.sub(lambda m: str(data.get(m.group(1)) or ""), recipient).partition(":")
         users = _users_with_roles(session, target, DEPARTMENT_HEAD) if kind == "head" else _users_with_roles(session, target)
         if kind == "head" and not users:
@@ -101,8 +106,8 @@ def recipients_of(session: Session, effect: Effect, data: Mapping[str, Any]) -> 
 
 
 def send_notifications(session: Session, instance_id: int, effect: Effect, data: Mapping[str, Any],
-                       now: datetime) -> list[str]:
-    recipients = recipients_of(session, effect, data)
+                       now: datetime, opened_by: str) -> list[str]:
+    recipients = recipients_of(session, effect, data, opened_by)
     if recipients:
         message, message_en = fill_placeholders(effect.message, data), fill_placeholders(effect.message_en, data)
         session.execute(insert(Notification), [

@@ -115,7 +115,7 @@ def _carry_out_effects(session: Session, unit: _Unit, element_id: str, data: dic
         return
     name = unit.parsed.element_names.get(element_id, element_id)
     if effect.notify:
-        recipients = send_notifications(session, unit.instance.id, effect, data, unit.now)
+        recipients = send_notifications(session, unit.instance.id, effect, data, unit.now, unit.instance.opened_by)
         unit.events.append(event_row(unit.instance.id, unit.now, SYSTEM.username, "notification_sent", element_id,
                                      name, {"recipients": [None, recipients]}))
     if effect.publish_notice:

@@ -427,3 +427,85 @@ def test_a_closed_case_keeps_its_whole_history_c7(case: ComplaintCase, clock: Se
         assert [t.element_id for t in tasks] == ["department_handling", "callback", "summarise_and_close"]
         assert session.scalars(select(Timer).where(Timer.instance_id == case.id)).all()
         assert open_tasks(session, case.id) == []
+
+
+# --- (6) the extension loop taken twice ---------------------------------------------------------------------------------
+
+def test_extension_requested_twice_each_decided_by_the_supervisor_c3(case: ComplaintCase, clock: SettableClock) -> None:
+    """C3: a department may ask for more time again, with a new reason; each request goes to the duty
+    supervisor, and each approval moves the reply deadline again. The case stays with the same department."""
+    ops = department_handler("operations")
+    start_without_site_visit(case)
+    reply_due, due_utc = end_of_day(23)
+
+    # first pass through the loop: requested, approved to the 25th
+    clock.set(utc(23, 5))
+    request_extension(case, ops)
+    assert case.timers() == [("reply_deadline", due_utc, "cancelled")]
+    clock.set(utc(23, 6))
+    first_due, first_due_utc = end_of_day(25)
+    case.complete("approve_extension", SUPERVISOR,
+                  {"extension_approved": "true", "extended_until": "2026-11-25", "supervisor_comment": "同意延期至25日"},
+                  events=[
+                      completed(SUPERVISOR, "approve_extension", new(extended_until="2026-11-25", extension_approved=True,
+                                                                    supervisor_comment="同意延期至25日")),
+                      script("apply_extension", {"outcome": ["extension", None], "reply_due": [reply_due, first_due]}),
+                      created("department_handling", "operations"),
+                  ], open_now=[("department_handling", "operations")])
+    assert case.task("department_handling").due_at == first_due_utc
+    assert case.timers() == [("reply_deadline", due_utc, "cancelled"), ("reply_deadline", first_due_utc, "waiting")]
+
+    # second pass: a new finding and a new reason; only what changed is recorded
+    clock.set(utc(25, 2))
+    case.refused("department_handling", ops, {"investigation": "更换阀门时发现主管道锈蚀", "outcome": "extension",
+                                              "extension_reason": ""}, FormInvalid)
+    case.complete("department_handling", ops,
+                  {"investigation": "更换阀门时发现主管道锈蚀", "outcome": "extension", "extension_reason": "需停水更换管段,已约27日施工"},
+                  events=[
+                      completed(ops, "department_handling", {
+                          "extension_reason": ["备件明天到货", "需停水更换管段,已约27日施工"],
+                          "investigation": ["需要更换主管道阀门", "更换阀门时发现主管道锈蚀"],
+                          "outcome": [None, "extension"]}),
+                      created("approve_extension", "supervisor"),
+                  ], open_now=[("approve_extension", "supervisor")])
+    assert case.timers() == [("reply_deadline", due_utc, "cancelled"), ("reply_deadline", first_due_utc, "cancelled")]
+    # again the department cannot decide on its own extension
+    case.refused("approve_extension", ops, {"extension_approved": True, "extended_until": "2026-11-27"}, NotAllowed)
+
+    clock.set(utc(25, 3))
+    second_due, second_due_utc = end_of_day(27)
+    case.complete("approve_extension", SUPERVISOR,
+                  {"extension_approved": "true", "extended_until": "2026-11-27", "supervisor_comment": "同意再延期至27日"},
+                  events=[
+                      completed(SUPERVISOR, "approve_extension", {"extended_until": ["2026-11-25", "2026-11-27"],
+                                                                 "supervisor_comment": ["同意延期至25日", "同意再延期至27日"]}),
+                      script("apply_extension", {"outcome": ["extension", None], "reply_due": [first_due, second_due]}),
+                      created("department_handling", "operations"),
+                  ], open_now=[("department_handling", "operations")])
+    assert case.task("department_handling").due_at == second_due_utc
+    assert case.timers() == [("reply_deadline", due_utc, "cancelled"), ("reply_deadline", first_due_utc, "cancelled"),
+                             ("reply_deadline", second_due_utc, "waiting")]
+
+    # the first extended deadline passing does nothing now
+    clock.set(utc(26, 1))
+    with case.sessions() as session:
+        assert due_timer_ids(session, clock.now()) == []
+
+    clock.set(utc(27, 3))
+    resolve(case, ops, "已更换锈蚀管段和阀门", "供热恢复,室温21度", before=case.data)
+    assert case.timers()[-1] == ("reply_deadline", second_due_utc, "cancelled")
+    clock.set(utc(27, 4))
+    callback_satisfied(case)
+    summarise_and_close(case)
+    assert (case.data["reply_due"], case.data["extension_reason"], case.data["reopen_count"]) == (second_due, None, 0)
+    assert "overdue_chased" not in case.data
+    with case.sessions() as session:
+        tasks = session.scalars(select(HumanTask).where(HumanTask.instance_id == case.id).order_by(HumanTask.id)).all()
+        assert [(t.element_id, t.candidate_groups, t.status, t.completed_by) for t in tasks] == [
+            ("department_handling", "operations", "completed", "operations_handler"),
+            ("approve_extension", "supervisor", "completed", "sup1"),
+        ] * 2 + [
+            ("department_handling", "operations", "completed", "operations_handler"),
+            ("callback", "operator", "completed", "op1"),
+            ("summarise_and_close", "operator", "completed", "op1"),
+        ]

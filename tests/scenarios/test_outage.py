@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine.clock import SettableClock
 from engine.errors import FormInvalid, NotAllowed
 from engine.forms import FieldError
-from engine.models import Customer, Notice, NoticeRecipient, Notification, ProcessDefinition
+from engine.models import Customer, HumanTask, Notice, NoticeRecipient, Notification, ProcessDefinition
 from engine.runner import due_timer_ids, start_case
 from engine.runtime import Actor, Engine
 
@@ -443,3 +443,56 @@ def test_repair_form_refuses_bad_values_and_other_groups_o2(case: CaseDriver) ->
     for outsider in (OPERATOR, DISPATCHER, department_handler("billing")):
         case.refused("restore_service", outsider, restored, NotAllowed)
     assert len(notices(case)) == 1
+
+
+# --- O1: the correction loop taken twice ---------------------------------------------------------------------------
+
+def test_times_corrected_twice_before_the_outage_is_announced_o1(case: CaseDriver, clock: SettableClock) -> None:
+    """O1: a correction that is still wrong (restoration equal to the start: zero hours) goes back to the
+    correction again; nothing is published until the times are right, and then the notice goes out once."""
+    form = {"service": "heating", "outage_type": "planned", "district": "金明区", "building": "3号楼", "unit": "1单元",
+            "cause": "管道保温改造", "starts_at": local(24, 8), "estimated_restore_at": local(24, 6)}
+    case.start(DISPATCHER, form, events=[
+        *registration(form, "金明区 3号楼 1单元", -2.0),
+        created("correct_times", REGISTRARS),
+    ], open_now=[("correct_times", REGISTRARS)])
+    first_task = case.task("correct_times")
+
+    # first pass: the restoration is moved, but only up to the start: still not after it
+    clock.set(utc(23, 1, 10))
+    case.complete("correct_times", DISPATCHER, {"starts_at": "2026-11-24T08:00", "estimated_restore_at": "2026-11-24T08:00"},
+                  events=[
+                      completed(DISPATCHER, "correct_times", {"estimated_restore_at": [local(24, 6), local(24, 8)]}),
+                      script("compute_duration", {"duration_hours": [-2.0, 0.0]}),
+                      created("correct_times", REGISTRARS),
+                  ], open_now=[("correct_times", REGISTRARS)])
+    second_task = case.task("correct_times")
+    assert second_task.id != first_task.id
+    assert notices(case) == []
+    assert case.timers() == []
+    assert status(case) == ("running", "更正停止时间", "管道保温改造")
+
+    # second pass: both times corrected, six hours: a short planned outage, published (O3) before it starts
+    clock.set(utc(23, 1, 20))
+    first = NewId()
+    case.complete("correct_times", OPERATIONS, {"starts_at": "2026-11-24T07:00", "estimated_restore_at": "2026-11-24T13:00"},
+                  events=[
+                      completed(OPERATIONS, "correct_times", {"estimated_restore_at": [local(24, 8), local(24, 13)],
+                                                              "starts_at": [local(24, 8), local(24, 7)]}),
+                      script("compute_duration", {"duration_hours": [0.0, 6.0]}),
+                      script("announce_planned_short", new(announced_at=local(23, 9, 20), notice_basis="planned_under_8h")),
+                      published("announce_planned_short", first, 2),
+                  ], open_now=[])
+    assert notices(case) == [(first.value, "outage", "TZ-20261123-0001", "heating", "planned", "金明区", "3号楼", "1单元",
+                              "管道保温改造", utc(23, 23), utc(24, 5), None, utc(23, 1, 20))]
+    assert recipients(case, first) == [("JM-0301-101", "sms", "pending"), ("JM-0301-202", "sms", "pending")]
+    assert case.timers() == [("wait_for_start", utc(23, 23), "waiting")]
+    assert (case.data["estimate_updates"], case.data["late_count"]) == (0, 0)
+    assert status(case) == ("running", None, "管道保温改造")
+
+    with case.sessions() as session:
+        tasks = session.scalars(select(HumanTask).where(HumanTask.instance_id == case.id).order_by(HumanTask.id)).all()
+        assert [(t.id, t.element_id, t.status, t.completed_by) for t in tasks] == [
+            (first_task.id, "correct_times", "completed", "disp1"),
+            (second_task.id, "correct_times", "completed", "operations_handler"),
+        ]

@@ -579,3 +579,84 @@ def test_report_not_made_the_same_day_is_recorded_r6(case: RepairCase, clock: Se
     report_repaired(case)
     callback_satisfied(case)
     assert case.data["reply_overdue"] is True
+
+
+# --- (7) the extension loop taken twice ---------------------------------------------------------------------------------
+
+def request_another_extension(case: RepairCase, diagnosis: str, reason: str) -> None:
+    """R6: back on the report after a decision, the worker asks for more time again, with a new reason."""
+    values = {"diagnosis": diagnosis, "work_done": "", "materials": "", "steps_explained": "on",
+              "customer_signed": "on", "outcome": "extension", "extension_reason": reason}
+    case.complete("onsite_report", WORKER, values, events=[
+        completed(WORKER, "onsite_report", changes(
+            case, diagnosis=diagnosis, work_done=None, materials=None, steps_explained=True, customer_signed=True,
+            customer_damage=False, damage_description=None, damage_confirmed=False, outcome="extension",
+            extension_reason=reason)),
+        created("approve_extension", "supervisor"),
+    ], open_now=[("approve_extension", "supervisor")])
+
+
+def test_extension_requested_twice_r6(case: RepairCase, clock: SettableClock, sessions: sessionmaker[Session]) -> None:
+    """R6: the extension loop twice: the first request is approved and moves the report deadline to the
+    25th; the second, with a new reason, is rejected and keeps the 25th; the worker then reports."""
+    until_on_site(case, clock)
+    reply_due, reply_due_utc = end_of_day(23)
+
+    # first pass: requested and approved
+    clock.set(utc(23, 6))
+    request_extension(case)
+    assert case.timers()[-1] == ("report_deadline", reply_due_utc, "cancelled")
+    clock.set(utc(23, 6, 30))
+    extended_due, extended_due_utc = end_of_day(25)
+    case.complete("approve_extension", SUPERVISOR,
+                  {"extension_approved": "on", "extended_until": "2026-11-25", "supervisor_comment": "同意延期至25日"},
+                  events=[
+                      completed(SUPERVISOR, "approve_extension", new(extended_until="2026-11-25", extension_approved=True,
+                                                                    supervisor_comment="同意延期至25日")),
+                      script("apply_extension", {"outcome": ["extension", None], "reply_due": [reply_due, extended_due]}),
+                      created("onsite_report", "repair_worker"),
+                  ], open_now=[("onsite_report", "repair_worker")])
+    assert case.task("onsite_report").due_at == extended_due_utc
+    assert case.timers()[-2:] == [("report_deadline", reply_due_utc, "cancelled"),
+                                  ("report_deadline", extended_due_utc, "waiting")]
+
+    # second pass: a new reason, only what changed is recorded; the reason is still required
+    clock.set(utc(25, 2))
+    refused = case.refused("onsite_report", WORKER, {**REPORT, "work_done": "", "outcome": "extension"}, FormInvalid)
+    assert refused.errors == {"extension_reason": FieldError("required")}
+    request_another_extension(case, "换热器到货型号不符", "厂家重新发货,预计27日到")
+    assert case.data["extension_reason"] == "厂家重新发货,预计27日到"
+    assert case.timers()[-1] == ("report_deadline", extended_due_utc, "cancelled")
+    case.refused("approve_extension", WORKER, {"extension_approved": "on", "extended_until": "2026-11-27"}, NotAllowed)
+
+    clock.set(utc(25, 2, 30))
+    case.complete("approve_extension", SUPERVISOR,
+                  {"extension_approved": "", "extended_until": "2026-11-27", "supervisor_comment": "先临时修复,今天回单"},
+                  events=[
+                      completed(SUPERVISOR, "approve_extension", {
+                          "extended_until": ["2026-11-25", "2026-11-27"], "extension_approved": [True, False],
+                          "supervisor_comment": ["同意延期至25日", "先临时修复,今天回单"]}),
+                      script("apply_extension", {"outcome": ["extension", None]}),
+                      created("onsite_report", "repair_worker"),
+                  ], open_now=[("onsite_report", "repair_worker")])
+    assert case.data["reply_due"] == extended_due
+    assert case.task("onsite_report").due_at == extended_due_utc
+    assert case.timers()[1:] == [("onsite_deadline", utc(23, 3, 2), "cancelled"),
+                                 ("report_deadline", reply_due_utc, "cancelled"),
+                                 ("report_deadline", extended_due_utc, "cancelled"),
+                                 ("report_deadline", extended_due_utc, "waiting")]
+
+    clock.set(utc(25, 6))
+    report_repaired(case, diagnosis="换热器到货型号不符", work_done="临时封堵换热器,恢复供热", materials="")
+    assert case.data["extension_reason"] is None
+    assert case.timers()[-1] == ("report_deadline", extended_due_utc, "cancelled")
+    clock.set(utc(25, 7))
+    callback_satisfied(case)
+    assert "reply_overdue" not in case.data
+    with sessions() as session:
+        tasks = session.scalars(select(HumanTask).where(HumanTask.instance_id == case.id).order_by(HumanTask.id)).all()
+        assert [(t.element_id, t.status, t.completed_by) for t in tasks] == [
+            ("dispatch", "completed", "disp1"), ("arrive_on_site", "completed", "worker1"),
+            *[("onsite_report", "completed", "worker1"), ("approve_extension", "completed", "sup1")] * 2,
+            ("onsite_report", "completed", "worker1"), ("callback", "completed", "disp1"),
+        ]

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.definitions import DefinitionError, parse_definition
 from engine.deployment import deploy
-from engine.models import Customer, Notice, NoticeRecipient, Notification, User
+from engine.models import Customer, Notice, NoticeRecipient, Notification, User, UserRole
 from engine.runner import start_case
 from engine.runtime import Engine
 
@@ -108,8 +108,20 @@ def test_inactive_staff_are_not_notified(sessions: sessionmaker[Session], runtim
         assert session.scalars(select(Notification.recipient)).all() == ["sup1"]
 
 
+def test_progress_goes_to_the_liaison_who_opened_the_case_not_to_every_liaison_l4(
+        sessions: sessionmaker[Session], runtime: Engine, reference_data: None) -> None:
+    """L4: progress is reported to the liaison who brought the matter (`opener`), not to all liaisons."""
+    with sessions.begin() as session:
+        for username in ("liaison_a", "liaison_b"):
+            session.add(User(username=username, display_name=username, password_hash="!", active=True,
+                             created_at=runtime.clock.now(), roles=[UserRole(role="liaison")]))
+    _run(sessions, runtime, effect_task("tell", notify="opener,role:supervisor", notifyMessage="进展"), {})
+    with sessions() as session:
+        assert session.scalars(select(Notification.recipient).order_by(Notification.id)).all() == [OPERATOR.username, "sup1"]
+
+
 @pytest.mark.parametrize(("properties", "reason"), [
-    ({"notify": "boss:operations", "notifyMessage": "x"}, "'boss:operations' must read head:<department> or role:<role>"),
+    ({"notify": "boss:operations", "notifyMessage": "x"}, "'boss:operations' must read head:<department>, role:<role> or opener"),
     ({"notify": "role:supervisor"}, "notify needs a notifyMessage"),
     ({"publishNotice": "flyer"}, "publishNotice must be one of outage, restoration, not 'flyer'"),
 ])
