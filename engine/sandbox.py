@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 
+from .calendar import BusinessCalendar, in_heating_season, is_working_day
 from .clock import Clock, SystemClock
 from .reference import department_of, onsite_minutes
 
@@ -224,8 +225,33 @@ def calendar_functions(clock: Clock, zone: ZoneInfo) -> dict[str, Callable[..., 
         """Hours from one ISO time to another (negative when `end` is earlier)."""
         return (_moment(end, zone) - _moment(start, zone)).total_seconds() / 3600
 
+    business = BusinessCalendar(zone)
+
+    def _day(day: str | date | None) -> date:
+        if day is None:
+            return clock.now().astimezone(zone).date()
+        return day if isinstance(day, date) and not isinstance(day, datetime) else date.fromisoformat(str(day)[:10])
+
+    def working_days(count: int) -> str:
+        """Closing time of the count-th working day after today (official calendar, S2)."""
+        return business.working_days_after(clock.now(), int(count)).isoformat()
+
+    def end_of_working_day() -> str:
+        return business.end_of_working_day(clock.now()).isoformat()
+
+    def working_day(day: str | date | None = None) -> bool:
+        return is_working_day(_day(day))
+
+    def heating_season(day: str | date | None = None) -> bool:
+        return in_heating_season(_day(day))
+
+    def on_duty() -> bool:
+        return business.is_on_duty(clock.now())
+
     return {"now": now, "today": today, "end_of_day": end_of_day, "add_hours": add_hours,
-            "add_minutes": add_minutes, "hours_between": hours_between}
+            "add_minutes": add_minutes, "hours_between": hours_between, "working_days": working_days,
+            "end_of_working_day": end_of_working_day, "is_working_day": working_day,
+            "in_heating_season": heating_season, "is_on_duty": on_duty}
 
 
 def _moment(text: str | datetime, zone: ZoneInfo) -> datetime:
