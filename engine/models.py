@@ -147,6 +147,10 @@ class Timer(Base):
     status: Mapped[str] = mapped_column(String(20), default="waiting")
     claimed_by: Mapped[str | None] = mapped_column(String(100))
     claimed_until: Mapped[datetime | None]
+    # An incident: the firing failed (a script error); a supervisor retries it once the cause is fixed.
+    attempts: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    error: Mapped[str | None] = mapped_column(Text)
+    failed_at: Mapped[datetime | None]
 
 
 class Event(Base):

@@ -252,7 +252,7 @@ def fire_timer(session: Session, engine: Engine, timer_id: int) -> ProcessInstan
     """Let a due timer fire through the engine. Returns None if it is not (or no longer) due."""
     timer = session.get(Timer, timer_id)
     now = engine.clock.now()
-    if timer is None or timer.fired_at is not None or timer.due_at > now:
+    if timer is None or timer.fired_at is not None or timer.status != "waiting" or timer.due_at > now:
         return None
     instance = session.get(ProcessInstance, timer.instance_id)
     if instance is None or instance.status != "running":

@@ -3,44 +3,69 @@
 from __future__ import annotations
 
 import logging
+import os
+import socket
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.errors import EngineError
-from engine.runner import due_timer_ids, fire_timer
+from engine.errors import Conflict
 from engine.runtime import Engine
+from engine.timers import claim_due_timers, fire_claimed_timer, record_incident, release_claim
 
 log = logging.getLogger(__name__)
 
 
-def fire_due_timers(engine: Engine, factory: sessionmaker[Session]) -> int:
-    with factory() as session:
-        ids = due_timer_ids(session, engine.clock.now())
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def fire_due_timers(engine: Engine, factory: sessionmaker[Session], worker: str | None = None, batch: int = 100) -> int:
+    """One scheduler round: claim due timers, fire each in its own transaction, keep failures as
+    incidents. Returns how many fired."""
+    worker = worker or worker_name()
     fired = 0
-    for timer_id in ids:
-        try:
-            with factory.begin() as session:
-                if fire_timer(session, engine, timer_id) is not None:
-                    fired += 1
-        except EngineError as err:
-            log.warning("timer %s failed: %s", timer_id, err)
+    while True:
+        with factory.begin() as session:
+            ids = claim_due_timers(session, worker, engine.clock.now(), batch)
+        for timer_id in ids:
+            fired += _fire_one(engine, factory, timer_id, worker)
+        if len(ids) < batch:
+            break
     if fired:
         log.info("fired %d due timer(s)", fired)
     return fired
 
 
+def _fire_one(engine: Engine, factory: sessionmaker[Session], timer_id: int, worker: str) -> int:
+    try:
+        with factory.begin() as session:
+            return 1 if fire_claimed_timer(session, engine, timer_id, worker) is not None else 0
+    except Conflict:
+        # The case changed under us (a person completed a step): the next round fires it from the new state.
+        with factory.begin() as session:
+            release_claim(session, timer_id, worker)
+    except Exception as err:  # noqa: BLE001 - any failure becomes an incident; the other timers go on
+        log.warning("timer %s failed: %s", timer_id, err)
+        with factory.begin() as session:
+            record_incident(session, timer_id, f"{type(err).__name__}: {err}", engine.clock.now())
+    return 0
+
+
 def start_background_scheduler(engine: Engine, factory: sessionmaker[Session], interval: float = 5.0) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone="UTC")
+    # The first round runs at once: timers that fell due while nothing ran fire at start.
     scheduler.add_job(fire_due_timers, "interval", seconds=interval, args=(engine, factory),
-                      id="fire_due_timers", max_instances=1, coalesce=True)
+                      id="fire_due_timers", max_instances=1, coalesce=True, next_run_time=datetime.now(UTC))
     scheduler.start()
     return scheduler
 
 
 def run_blocking_scheduler(engine: Engine, factory: sessionmaker[Session], interval: float) -> None:
     scheduler = BlockingScheduler(timezone="UTC")
+    # The first round runs at once: timers that fell due while nothing ran fire at start.
     scheduler.add_job(fire_due_timers, "interval", seconds=interval, args=(engine, factory),
-                      id="fire_due_timers", max_instances=1, coalesce=True)
+                      id="fire_due_timers", max_instances=1, coalesce=True, next_run_time=datetime.now(UTC))
     scheduler.start()

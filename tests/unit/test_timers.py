@@ -1,0 +1,140 @@
+"""Durable timers: claimed with a lease, fired exactly once, across restarts and racing workers; a
+failing timer becomes an incident that does not block the others and can be retried."""
+
+from __future__ import annotations
+
+import multiprocessing
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.clock import SettableClock
+from engine.db import make_engine, make_session_factory
+from engine.deployment import deploy
+from engine.models import Event, Timer
+from engine.runner import start_case
+from engine.runtime import Engine
+from engine.timers import claim_due_timers, record_incident, retry_timer, timers_by_state
+from hotline.scheduling import fire_due_timers
+
+from ..helpers import OPERATOR, boundary_timer, diagram, end_event, flow, script_task, start_event, user_task
+
+START = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
+
+
+def deadline_diagram(chase_script: str = "chased = True", minutes: int = 10, key: str = "small") -> bytes:
+    """A task with a non-interrupting deadline whose branch runs `chase_script`."""
+    return diagram(
+        start_event(), user_task("work"), end_event(),
+        boundary_timer("deadline", "work", "timeDuration", f"PT{minutes}M"),
+        script_task("chase", chase_script), end_event("end_chase"),
+        flow("start", "work"), flow("work", "end"), flow("deadline", "chase"), flow("chase", "end_chase"), key=key,
+    )
+
+
+def open_cases(sessions: sessionmaker[Session], runtime: Engine, count: int, xml: bytes | None = None,
+               key: str = "small") -> list[int]:
+    with sessions.begin() as session:
+        deploy(session, runtime, xml or deadline_diagram(), f"{key}.bpmn", "test")
+    ids = []
+    for _ in range(count):
+        with sessions.begin() as session:
+            ids.append(start_case(session, runtime, key, OPERATOR).id)
+    return ids
+
+
+def fired_events(sessions: sessionmaker[Session]) -> dict[int, int]:
+    with sessions() as session:
+        rows = session.execute(select(Event.instance_id, func.count()).where(Event.kind == "timer_fired")
+                               .group_by(Event.instance_id)).all()
+    return dict(rows)
+
+
+def test_a_timer_that_fell_due_while_nothing_ran_fires_once_at_start(sessions: sessionmaker[Session], runtime: Engine,
+                                                                     clock: SettableClock) -> None:
+    (case_id,) = open_cases(sessions, runtime, 1)
+    # everything stops; the deadline passes; a new process (a fresh engine) starts
+    clock.advance(timedelta(hours=3))
+    restarted = Engine(clock=clock)
+    assert fire_due_timers(restarted, sessions, "worker-a") == 1
+    assert fire_due_timers(restarted, sessions, "worker-a") == 0
+    assert fire_due_timers(Engine(clock=clock), sessions, "worker-b") == 0
+    assert fired_events(sessions) == {case_id: 1}
+    with sessions() as session:
+        (timer,) = session.scalars(select(Timer)).all()
+        assert (timer.status, timer.fired_at - timer.due_at) == ("fired", timedelta(hours=2, minutes=50))  # lateness
+
+
+def test_claims_are_exclusive_until_their_lease_runs_out(sessions: sessionmaker[Session], runtime: Engine,
+                                                         clock: SettableClock) -> None:
+    """A worker that died after claiming leaves its timers to another once the lease expires."""
+    open_cases(sessions, runtime, 3)
+    clock.advance(timedelta(minutes=11))
+    with sessions.begin() as session:
+        taken = claim_due_timers(session, "crashed", clock.now(), lease=timedelta(seconds=60))
+    assert len(taken) == 3
+    with sessions.begin() as session:
+        assert claim_due_timers(session, "other", clock.now()) == []
+    assert fire_due_timers(runtime, sessions, "other") == 0  # still leased to the crashed worker
+    clock.advance(timedelta(seconds=61))
+    assert fire_due_timers(runtime, sessions, "other") == 3
+    assert sorted(fired_events(sessions).values()) == [1, 1, 1]
+
+
+def test_a_failing_timer_becomes_an_incident_and_the_others_still_fire(sessions: sessionmaker[Session],
+                                                                       runtime: Engine, clock: SettableClock) -> None:
+    good = open_cases(sessions, runtime, 2)
+    bad = open_cases(sessions, runtime, 1, deadline_diagram("chased = 1 / 0", key="broken"), key="broken")
+    clock.advance(timedelta(minutes=11))
+    assert fire_due_timers(runtime, sessions, "w") == 2
+    assert fired_events(sessions) == {good[0]: 1, good[1]: 1}
+    with sessions() as session:
+        state = timers_by_state(session, clock.now())
+        assert [(t.case_number[:2], t.element_id, t.attempts) for t in state["failed"]] == [("BR", "deadline", 1)]
+        assert "chase" in (state["failed"][0].error or "") and "division by zero" in (state["failed"][0].error or "")
+        kinds = session.scalars(select(Event.kind).where(Event.instance_id == bad[0]).order_by(Event.id)).all()
+        assert kinds[-1] == "incident_raised"
+    assert fire_due_timers(runtime, sessions, "w") == 0  # not retried by itself
+
+    with sessions.begin() as session:
+        failed_id = session.scalars(select(Timer.id).where(Timer.status == "failed")).one()
+        assert retry_timer(session, failed_id, "sup1", clock.now())
+    assert fire_due_timers(runtime, sessions, "w") == 0  # still broken: a second attempt is recorded
+    with sessions() as session:
+        assert session.get(Timer, failed_id).attempts == 2  # type: ignore[union-attr]
+
+
+def test_an_incident_is_not_recorded_over_a_fired_timer(sessions: sessionmaker[Session], runtime: Engine,
+                                                        clock: SettableClock) -> None:
+    open_cases(sessions, runtime, 1)
+    clock.advance(timedelta(minutes=11))
+    fire_due_timers(runtime, sessions, "w")
+    with sessions.begin() as session:
+        timer_id = session.scalars(select(Timer.id)).one()
+        record_incident(session, timer_id, "late news", clock.now())
+    with sessions() as session:
+        assert session.get(Timer, timer_id).status == "fired"  # type: ignore[union-attr]
+
+
+def _race(url: str, worker: str, now: datetime, rounds: int) -> int:
+    factory = make_session_factory(make_engine(url))
+    engine = Engine(clock=SettableClock(now))
+    return sum(fire_due_timers(engine, factory, worker, batch=5) for _ in range(rounds))
+
+
+def test_two_worker_processes_fire_every_timer_exactly_once(database_url: str, sessions: sessionmaker[Session],
+                                                            runtime: Engine, clock: SettableClock) -> None:
+    if make_url(database_url).get_backend_name() != "postgresql":
+        pytest.skip("racing worker processes need PostgreSQL (SQLite is one process's database)")
+    ids = open_cases(sessions, runtime, 40)
+    due = clock.now() + timedelta(minutes=11)
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(2) as pool:
+        fired = pool.starmap(_race, [(database_url, "w1", due, 3), (database_url, "w2", due, 3)])
+    assert sum(fired) == 40
+    assert fired_events(sessions) == {case_id: 1 for case_id in ids}
+    with sessions() as session:
+        assert session.scalars(select(Timer.status).distinct()).all() == ["fired"]
