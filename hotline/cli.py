@@ -17,6 +17,7 @@ from engine.models import ProcessInstance
 from engine.reference import seed_reference_data
 from engine.runtime import Engine
 from engine.schema import upgrade
+from engine.timers import retry_timer, timers_by_state
 from engine.traceability import as_markdown, as_text, trace, untraced
 
 from .demo import DEMO_USERS, create_demo_cases, create_demo_customers, create_demo_users
@@ -141,6 +142,32 @@ def rules_cmd(markdown: bool, check: bool) -> None:
         for problem in problems:
             click.echo(f"untraced: {problem}", err=True)
         sys.exit(1)
+
+
+@main.command("timers", help="List pending, overdue and failed timers; --retry ID puts a failed one back in line.")
+@click.option("--retry", "retry_id", type=int, default=None, help="Retry the failed timer (incident) with this id.")
+@click.option("--limit", type=int, default=50, show_default=True, help="Rows per list.")
+def timers_cmd(retry_id: int | None, limit: int) -> None:
+    settings = Settings.from_env()
+    engine, factory = _runtime(settings)
+    now = engine.clock.now()
+    if retry_id is not None:
+        with factory.begin() as session:  # type: ignore[attr-defined]
+            if not retry_timer(session, retry_id, "cli", now):
+                click.echo(f"timer {retry_id} is not a failed timer", err=True)
+                sys.exit(1)
+        click.echo(f"timer {retry_id} will fire on the scheduler's next round")
+        return
+    with factory() as session:  # type: ignore[attr-defined]
+        state = timers_by_state(session, now, limit)
+    for name in ("overdue", "failed", "pending"):
+        click.echo(f"{name} ({len(state[name])})")
+        for row in state[name]:
+            due = row.due_at.astimezone(engine.zone).strftime("%Y-%m-%d %H:%M:%S")
+            late = f"  late {int((now - row.due_at).total_seconds())}s" if name == "overdue" else ""
+            extra = f"  attempts {row.attempts}: {row.error}" if name == "failed" else ""
+            claim = f"  claimed by {row.claimed_by}" if row.claimed_by else ""
+            click.echo(f"  #{row.id:<6} {row.case_number:<18} {row.element_id:<28} due {due}{late}{claim}{extra}")
 
 
 @main.command("definitions", help="List deployed process definitions and their versions.")

@@ -223,3 +223,30 @@ def seed_reference(session: Session, now: Any) -> None:
         session.add(User(username=username, display_name=username, password_hash="!", active=True, created_at=now,
                          roles=[UserRole(role=r) for r in sorted(roles)]))
     session.flush()
+
+
+# --- cases with a deadline, for timer tests ---------------------------------------------------------------
+
+
+def deadline_diagram(chase_script: str = "chased = True", minutes: int = 10, key: str = "small") -> bytes:
+    """A task with a non-interrupting deadline whose branch runs `chase_script`."""
+    return diagram(
+        start_event(), user_task("work"), end_event(),
+        boundary_timer("deadline", "work", "timeDuration", f"PT{minutes}M"),
+        script_task("chase", chase_script), end_event("end_chase"),
+        flow("start", "work"), flow("work", "end"), flow("deadline", "chase"), flow("chase", "end_chase"), key=key,
+    )
+
+
+def open_cases(sessions: Any, runtime: Any, count: int, xml: bytes | None = None,
+               key: str = "small") -> list[int]:
+    from engine.deployment import deploy
+    from engine.runner import start_case
+
+    with sessions.begin() as session:
+        deploy(session, runtime, xml or deadline_diagram(), f"{key}.bpmn", "test")
+    ids = []
+    for _ in range(count):
+        with sessions.begin() as session:
+            ids.append(start_case(session, runtime, key, OPERATOR).id)
+    return ids

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template
-from flask_login import login_required
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
 
 from engine.notices import open_cases_of, overdue_tasks
+from engine.timers import retry_timer, timers_by_state
 
-from .database import db, runtime
+from .auth import roles_required
+from .database import commit, db, runtime
 
 bp = Blueprint("supervise", __name__)
 
@@ -20,3 +23,22 @@ def handover() -> Any:
     now = runtime().clock.now()
     return render_template("handover.html", outages=open_cases_of(db(), "outage"),
                            complaints=open_cases_of(db(), "complaint"), overdue=overdue_tasks(db(), now), now=now)
+
+
+@bp.route("/incidents")
+@roles_required("supervisor", "admin")
+def incidents() -> Any:
+    """Timers whose firing failed (with the error) and timers past due that have not fired yet."""
+    now = runtime().clock.now()
+    state = timers_by_state(db(), now)
+    return render_template("incidents.html", failed=state["failed"], overdue=state["overdue"], now=now)
+
+
+@bp.route("/incidents/<int:timer_id>/retry", methods=["POST"])
+@roles_required("supervisor", "admin")
+def retry(timer_id: int) -> Any:
+    if not retry_timer(db(), timer_id, current_user.username, runtime().clock.now()):
+        abort(404)
+    commit()
+    flash(_("The timer will fire again on the scheduler's next round."), "success")
+    return redirect(url_for("supervise.incidents"))

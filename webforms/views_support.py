@@ -46,6 +46,8 @@ EVENT_KINDS = {
     "case_closed": _l("Case closed"),
     "notification_sent": _l("Staff notified"),
     "notice_published": _l("Public notice published"),
+    "incident_raised": _l("Automatic step failed (incident)"),
+    "incident_retried": _l("Incident retried"),
 }
 
 # Data the engine or the diagram's scripts set, which no form field labels.
@@ -58,6 +60,7 @@ SYSTEM_LABELS = {
     "overdue_chased": _l("Department chased"),
     "recipients": _l("Recipients"),
     "notice": _l("Notice"),
+    "error": _l("Error"),
 }
 
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")

@@ -13,37 +13,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import SettableClock
 from engine.db import make_engine, make_session_factory
-from engine.deployment import deploy
 from engine.models import Event, Timer
-from engine.runner import start_case
 from engine.runtime import Engine
 from engine.timers import claim_due_timers, record_incident, retry_timer, timers_by_state
 from hotline.scheduling import fire_due_timers
 
-from ..helpers import OPERATOR, boundary_timer, diagram, end_event, flow, script_task, start_event, user_task
+from ..helpers import deadline_diagram, open_cases
 
 START = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
-
-
-def deadline_diagram(chase_script: str = "chased = True", minutes: int = 10, key: str = "small") -> bytes:
-    """A task with a non-interrupting deadline whose branch runs `chase_script`."""
-    return diagram(
-        start_event(), user_task("work"), end_event(),
-        boundary_timer("deadline", "work", "timeDuration", f"PT{minutes}M"),
-        script_task("chase", chase_script), end_event("end_chase"),
-        flow("start", "work"), flow("work", "end"), flow("deadline", "chase"), flow("chase", "end_chase"), key=key,
-    )
-
-
-def open_cases(sessions: sessionmaker[Session], runtime: Engine, count: int, xml: bytes | None = None,
-               key: str = "small") -> list[int]:
-    with sessions.begin() as session:
-        deploy(session, runtime, xml or deadline_diagram(), f"{key}.bpmn", "test")
-    ids = []
-    for _ in range(count):
-        with sessions.begin() as session:
-            ids.append(start_case(session, runtime, key, OPERATOR).id)
-    return ids
 
 
 def fired_events(sessions: sessionmaker[Session]) -> dict[int, int]:
@@ -138,3 +115,26 @@ def test_two_worker_processes_fire_every_timer_exactly_once(database_url: str, s
     assert fired_events(sessions) == {case_id: 1 for case_id in ids}
     with sessions() as session:
         assert session.scalars(select(Timer.status).distinct()).all() == ["fired"]
+
+
+def test_hotline_timers_lists_and_retries(sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock,
+                                          database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from hotline.cli import main
+
+    open_cases(sessions, runtime, 1, deadline_diagram("chased = 1 / 0", key="broken"), key="broken")
+    open_cases(sessions, runtime, 1, deadline_diagram(minutes=60 * 24 * 365, key="later"), key="later")
+    clock.advance(timedelta(minutes=11))
+    fire_due_timers(runtime, sessions, "w")
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", database_url)
+    listed = CliRunner().invoke(main, ["timers"])
+    assert listed.exit_code == 0, listed.output
+    assert "failed (1)" in listed.output and "division by zero" in listed.output
+    assert "pending (1)" in listed.output and "LA-" in listed.output
+    with sessions() as session:
+        failed_id = session.scalars(select(Timer.id).where(Timer.status == "failed")).one()
+    retried = CliRunner().invoke(main, ["timers", "--retry", str(failed_id)])
+    assert retried.exit_code == 0 and "next round" in retried.output
+    again = CliRunner().invoke(main, ["timers", "--retry", str(failed_id)])
+    assert again.exit_code == 1 and "is not a failed timer" in again.output
