@@ -111,7 +111,7 @@ def send_notifications(session: Session, instance_id: int, effect: Effect, data:
     if recipients:
         message, message_en = fill_placeholders(effect.message, data), fill_placeholders(effect.message_en, data)
         session.execute(insert(Notification), [
-            {"recipient": r, "instance_id": instance_id, "element_id": effect.element_id, "message": message,
+            {"recipient": r, "instance_id": instance_id, "element_id": effect.element_id, "kind": "notify", "message": message,
              "message_en": message_en, "created_at": now, "read_at": None}
             for r in recipients
         ])
@@ -158,3 +158,24 @@ def publish_notice(session: Session, instance_id: int, case_number: str, kind: s
             for c in customers
         ])
     return notice, len(customers)
+
+
+def chase_overdue(session: Session, instance_id: int, case_number: str, element_id: str, task_name: str,
+                  groups: list[str], due: datetime, now: datetime, zone: ZoneInfo) -> list[str]:
+    """C4 督办: a task's deadline passed. The supervisors of its department (supervisors who also hold one
+    of the task's groups) are told; where a department has none, every supervisor is."""
+    recipients: list[str] = []
+    for group in groups:
+        recipients.extend(u for u in _users_with_roles(session, "supervisor", group) if u not in recipients)
+    if not recipients:
+        recipients = _users_with_roles(session, "supervisor")
+    if recipients:
+        local_due = due.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        session.execute(insert(Notification), [
+            {"recipient": r, "instance_id": instance_id, "element_id": element_id, "kind": "chase",
+             "message": f"督办:工单 {case_number}「{task_name}」已超过时限({local_due}),请督促办理。",
+             "message_en": f"Overdue: task “{task_name}” of case {case_number} was due {local_due}.",
+             "created_at": now, "read_at": None}
+            for r in recipients
+        ])
+    return recipients

@@ -308,6 +308,8 @@ class Notification(Base):
     recipient: Mapped[str] = mapped_column(String(100))
     instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))
     element_id: Mapped[str | None] = mapped_column(String(100))
+    # notify: a diagram's notify effect; chase: a deadline passed (督办)
+    kind: Mapped[str] = mapped_column(String(20), default="notify", server_default=text("'notify'"))
     message: Mapped[str] = mapped_column(Text)
     message_en: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime]

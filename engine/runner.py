@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.bpmn.specs.defaults import EndEvent, ScriptTask
+from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, EndEvent, ScriptTask
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException
@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from .casenumbers import next_case_number
 from .definitions import ParsedDefinition, candidate_groups_for
 from .deployment import latest_definition, parsed_definition
-from .effects import publish_notice, send_notifications
+from .effects import chase_overdue, publish_notice, send_notifications
 from .errors import Conflict, FormInvalid, NotAllowed, NotFound, ScriptFailed
 from .forms import FieldDef, validate_form
 from .history import data_diff
@@ -38,6 +38,7 @@ from .projection import (
 )
 from .reference import fill_suggested, load_reference_data, reference_session, with_reference_options
 from .runtime import SYSTEM, Actor, Engine
+from .timer_events import due_time
 from .workflow_io import load_workflow, save_workflow
 
 
@@ -99,6 +100,7 @@ def _record_steps(session: Session, unit: _Unit, done: list[Any]) -> None:
         kind = _step_kind(spec)
         if kind == "timer_fired":
             unit.fired_timers.append(task)
+            _chase_if_deadline(session, unit, task)
         if kind is not None:
             parent_data = task.parent.data if task.parent is not None else {}
             changes = data_diff(parent_data, task.data)
@@ -106,6 +108,18 @@ def _record_steps(session: Session, unit: _Unit, done: list[Any]) -> None:
             unit.events.append(event_row(unit.instance.id, unit.now, SYSTEM.username, kind, spec.bpmn_id,
                       spec.bpmn_name or spec.bpmn_id, changes))
         _carry_out_effects(session, unit, spec.bpmn_id, task.data)
+
+
+def _chase_if_deadline(session: Session, unit: _Unit, timer_task: Any) -> None:
+    """A timer on a user task is that task's deadline: when it fires, its supervisors are told (C4)."""
+    if not isinstance(timer_task.task_spec, BoundaryEvent) or timer_task.parent is None:
+        return
+    for sibling in timer_task.parent.children:
+        info = unit.parsed.user_tasks.get(sibling.task_spec.bpmn_id)
+        if info is not None and sibling is not timer_task:
+            due = due_time(timer_task) or unit.now
+            chase_overdue(session, unit.instance.id, unit.instance.case_number, timer_task.task_spec.bpmn_id,
+                          info.name, candidate_groups_for(info, sibling.data), due, unit.now, unit.engine_zone)
 
 
 def _carry_out_effects(session: Session, unit: _Unit, element_id: str, data: dict[str, Any]) -> None:

@@ -83,7 +83,8 @@ def notified(element: str, recipients: list[str]) -> Ev:
 
 def notifications(case: LiaisonCase) -> list[tuple[str, str, str, str]]:
     with case.sessions() as session:
-        rows = session.scalars(select(Notification).where(Notification.instance_id == case.id).order_by(Notification.id))
+        rows = session.scalars(select(Notification).where(Notification.instance_id == case.id, Notification.kind == "notify")
+                               .order_by(Notification.id))
         return [(n.recipient, n.element_id or "", n.message, n.message_en) for n in rows]
 
 

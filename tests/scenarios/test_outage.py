@@ -103,7 +103,8 @@ def recipients(case: CaseDriver, notice: NewId) -> list[tuple[str, str, str]]:
 
 def notifications(case: CaseDriver) -> list[tuple[str, str | None, str, str]]:
     with case.sessions() as session:
-        rows = session.scalars(select(Notification).where(Notification.instance_id == case.id).order_by(Notification.id))
+        rows = session.scalars(select(Notification).where(Notification.instance_id == case.id, Notification.kind == "notify")
+                               .order_by(Notification.id))
         return [(n.recipient, n.element_id, n.message, n.message_en) for n in rows]
 
 

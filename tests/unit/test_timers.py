@@ -13,12 +13,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import SettableClock
 from engine.db import make_engine, make_session_factory
+from engine.deployment import deploy
 from engine.models import Event, Timer
+from engine.runner import start_case
 from engine.runtime import Engine
 from engine.timers import claim_due_timers, record_incident, retry_timer, timers_by_state
 from hotline.scheduling import fire_due_timers
 
-from ..helpers import deadline_diagram, open_cases
+from ..helpers import OPERATOR, deadline_diagram, open_cases
 
 START = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
 
@@ -138,3 +140,37 @@ def test_hotline_timers_lists_and_retries(sessions: sessionmaker[Session], runti
     assert retried.exit_code == 0 and "next round" in retried.output
     again = CliRunner().invoke(main, ["timers", "--retry", str(failed_id)])
     assert again.exit_code == 1 and "is not a failed timer" in again.output
+
+
+def test_a_passed_deadline_chases_the_supervisors_of_that_department_c4(
+        sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock, reference_data: None) -> None:
+    """C4 督办: the deadline of a department's task passes: that department's supervisors are told in
+    the app; a department with no supervisor of its own is chased by every supervisor."""
+    from engine.models import Notification, User, UserRole
+
+    from ..helpers import boundary_timer, diagram, end_event, flow, script_task, start_event, user_task
+
+    with sessions.begin() as session:
+        session.add(User(username="ops_supervisor", display_name="ops", password_hash="!", active=True,
+                         created_at=clock.now(), roles=[UserRole(role="supervisor"), UserRole(role="operations")]))
+    xml = diagram(start_event(), user_task("handle", groups="${department}", name="调查处理"), end_event(),
+                  boundary_timer("deadline", "handle", "timeDuration", "PT1H"), script_task("chase", "late = True"),
+                  end_event("end_chase"), flow("start", "handle"), flow("handle", "end"), flow("deadline", "chase"),
+                  flow("chase", "end_chase"),
+                  user_task("intake", fields='<camunda:formField id="department" label="d" type="string"/>'),
+                  key="dept")
+    xml = xml.replace(b'<bpmn:sequenceFlow id="flow_start_handle" sourceRef="start" targetRef="handle">',
+                      b'<bpmn:sequenceFlow id="flow_start_intake" sourceRef="start" targetRef="intake"></bpmn:sequenceFlow>'
+                      b'<bpmn:sequenceFlow id="flow_intake_handle" sourceRef="intake" targetRef="handle">')
+    with sessions.begin() as session:
+        deploy(session, runtime, xml, "dept.bpmn", "test")
+    for department in ("operations", "billing"):
+        with sessions.begin() as session:
+            start_case(session, runtime, "dept", OPERATOR, {"department": department})
+    clock.advance(timedelta(hours=2))
+    assert fire_due_timers(runtime, sessions, "w") == 2
+    with sessions() as session:
+        rows = session.execute(select(Notification.recipient, Notification.kind, Notification.message)
+                               .order_by(Notification.id)).all()
+    assert [(r, k) for r, k, _m in rows] == [("ops_supervisor", "chase"), ("ops_supervisor", "chase"), ("sup1", "chase")]
+    assert rows[0][2].startswith("督办:工单 DE-20261123-0001「调查处理」已超过时限(2026-11-23 10:00)")
