@@ -101,5 +101,5 @@ def show(case_number: str) -> Any:
     commit()
     return render_template(
         "case.html", case=instance, case_fields=fields_by_id(parsed), open_tasks=open_tasks_of_case(db(), instance.id),
-        history=case_history(db(), instance.id), element_names=parsed.element_names,
+        history=case_history(db(), instance.id), element_names=parsed.element_names, now=runtime().clock.now(),
     )

@@ -92,9 +92,14 @@ def test_handover_lists_open_complaints_and_overdue_tasks_m7(client: FlaskClient
     page = get(client, "/handover")
     assert number in page.text("handover-complaints")
     assert page.by_id("handover-overdue").xpath(".//tbody/tr") == []
+    assert not get(client, f"/cases/{number}").doc.xpath("//span[contains(@class, 'overdue')]")
     clock.advance(timedelta(days=1))
     page = get(client, "/handover")
     assert number in page.text("handover-overdue")
+    # overdue everywhere the task is listed: the tasklist of its department and the case page
+    assert get(client, f"/cases/{number}").doc.xpath("//span[contains(@class, 'overdue')]")
+    switch_user(client, "ops_handler")
+    assert get(client, "/tasks").doc.xpath("//tr[contains(@class, 'overdue')]")
 
 
 def test_the_new_case_page_offers_the_procedures_a_role_may_start(client: FlaskClient, deploy_process) -> None:  # noqa: ANN001
