@@ -88,6 +88,8 @@ _OTHER_CASES: tuple[tuple[str, str, dict[str, str]], ...] = (
     ("outage", "dispatcher", dict(service="heating", outage_type="fault", district="金明区", building="3号楼",
                                   unit="1单元", cause="一次网管道爆裂,正在抢修。", starts_at="{an_hour_ago}",
                                   estimated_restore_at="{in_six_hours}")),
+    ("connection", "operator", dict(customer_name="孙丽", customer_phone="13600000001", address="金明区5号楼2单元602",
+                                    heated_area="96", accepted_on="{today}", acceptance_passed="on")),
     ("liaison", "liaison", dict(customer_name="周老师", customer_phone="13700000088", address="金明区5号楼1单元301",
                                 collection_method="visit", feedback="整栋楼暖气不热,多户反映室温不足15度。",
                                 category="temperature",
@@ -97,7 +99,7 @@ _OTHER_CASES: tuple[tuple[str, str, dict[str, str]], ...] = (
 
 def _start_other_cases(factory: sessionmaker[Session], engine: Engine) -> list[str]:
     now = engine.clock.now().astimezone(engine.zone).replace(second=0, microsecond=0)
-    dates = {"tomorrow": (now.date() + timedelta(days=1)).isoformat(),
+    dates = {"today": now.date().isoformat(), "tomorrow": (now.date() + timedelta(days=1)).isoformat(),
              "an_hour_ago": (now - timedelta(hours=1)).isoformat(timespec="minutes")[:16],
              "in_six_hours": (now + timedelta(hours=6)).isoformat(timespec="minutes")[:16]}
     numbers = []

@@ -28,7 +28,7 @@ def test_a_repair_through_the_browser_r1_r5(page: Page, clock: SettableClock) ->
     site, R4 report with the customer's signature, R5 a callback not satisfied and a second dispatch."""
     sign_in(page, "operator")
     page.goto("/cases/new")
-    expect(page.locator("#procedures a")).to_have_count(3)  # complaint, consultation, repair
+    expect(page.locator("#procedures a")).to_have_count(4)  # complaint, connection, consultation, repair
     page.click("#start-repair")
     page.select_option("#f-category", "burst")
     expect(page.locator("#f-department")).to_have_value("repair")  # routed by the category (C1/R1)

@@ -27,7 +27,7 @@ def test_demo_sets_up_every_procedure_with_open_cases(tmp_path: Path, monkeypatc
     db = create_engine(url)
     with Session(db) as session:
         keys = session.scalars(select(ProcessInstance.process_key).order_by(ProcessInstance.id)).all()
-        assert sorted(set(keys)) == ["complaint", "consultation", "liaison", "outage", "repair"]
+        assert sorted(set(keys)) == ["complaint", "connection", "consultation", "liaison", "outage", "repair"]
         assert session.scalar(select(func.count()).select_from(Category)) >= 20
         assert session.scalar(select(func.count()).select_from(Customer)) > 0
         assert session.scalars(select(Notice.kind)).all() == ["outage"]
