@@ -8,6 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import click
+from sqlalchemy import Engine as SqlEngine
 from sqlalchemy import func, select
 
 from engine.db import make_engine, make_session_factory
@@ -24,9 +25,17 @@ from .demo import DEMO_USERS, create_demo_cases, create_demo_customers, create_d
 from .settings import Settings
 
 
-def _runtime(settings: Settings) -> tuple[Engine, object]:
+def _database(settings: Settings) -> SqlEngine:
+    """The command's database engine; its connections are closed when the command ends."""
     db = make_engine(settings.database_url)
-    return Engine(zone=ZoneInfo(settings.timezone)), make_session_factory(db)
+    context = click.get_current_context(silent=True)
+    if context is not None:
+        context.call_on_close(db.dispose)
+    return db
+
+
+def _runtime(settings: Settings) -> tuple[Engine, object]:
+    return Engine(zone=ZoneInfo(settings.timezone)), make_session_factory(_database(settings))
 
 
 @click.group(help="Hotline Flow: the utility hotline's procedures as BPMN workflows.")
@@ -39,7 +48,7 @@ def main() -> None:
 @main.command("init-db", help="Create or upgrade the database schema (Alembic migrations).")
 def init_db() -> None:
     settings = Settings.from_env()
-    upgrade(make_engine(settings.database_url))
+    upgrade(_database(settings))
     _engine, factory = _runtime(settings)
     with factory.begin() as session:  # type: ignore[attr-defined]
         added = seed_reference_data(session)
@@ -82,7 +91,7 @@ main.add_command(deploy_cmd, "deploy")
 @main.command(help="Set up a demo: schema, the bundled processes, demo users (one per role) and demo cases.")
 def demo() -> None:
     settings = Settings.from_env()
-    upgrade(make_engine(settings.database_url))
+    upgrade(_database(settings))
     engine, factory = _runtime(settings)
     if _deploy_paths(engine, factory, sorted(settings.processes_dir.glob("*.bpmn")), "demo"):
         sys.exit(1)

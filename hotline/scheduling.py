@@ -22,7 +22,7 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def fire_due_timers(engine: Engine, factory: sessionmaker[Session], worker: str | None = None, batch: int = 100) -> int:
+def fire_due_timers(engine: Engine, factory: sessionmaker[Session], worker: str | None = None, batch: int = 20) -> int:
     """One scheduler round: claim due timers, fire each in its own transaction, keep failures as
     incidents. Returns how many fired."""
     worker = worker or worker_name()

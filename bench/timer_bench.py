@@ -1,0 +1,200 @@
+"""Timer benchmark: many pending timers falling due over a window, fired by several worker processes on
+PostgreSQL. Reports how late timers fired (fired − due: p50, p99, max), how many fired, and how many
+fired twice (must be 0).
+
+Setup, not timed: one case of a small diagram (a task with a deadline) is opened through the engine,
+then cloned in SQL into N cases whose timer rows fall due evenly over the window, starting a few
+seconds after the workers start. Each worker is a separate process running the real scheduler round
+(`hotline.scheduling.fire_due_timers`: claim with SKIP LOCKED and a lease, fire each in its own
+transaction) on the system clock, every `--interval` seconds, as `hotline worker` does.
+
+The run uses its own database (default: the test database's name + `_timer_bench`, created when
+missing) and DROPS AND RECREATES its schema `public`.
+
+    python -m bench.timer_bench                        # 10,000 timers over 60 s, 2 workers
+    python -m bench.timer_bench --timers 500 --window 5  # smoke run
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
+
+from engine.clock import SettableClock
+from engine.db import make_engine, make_session_factory
+from engine.deployment import deploy
+from engine.models import Event, ProcessInstance, Timer
+from engine.runner import start_case
+from engine.runtime import SYSTEM, Actor, Engine
+from engine.schema import upgrade
+
+POSTGRES_ENV = "HOTLINE_TEST_DATABASE_URL"
+RESULTS = Path(__file__).parent / "results"
+STARTUP = 5.0  # seconds between the workers' start and the first due timer
+GRACE = 20.0  # seconds after the last due time before the run stops waiting
+
+DIAGRAM = b"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:camunda="http://camunda.org/schema/1.0/bpmn" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+  id="Definitions_timer_bench" targetNamespace="http://hotline.example/bench">
+  <bpmn:process id="timer_bench" name="Timer bench" isExecutable="true">
+    <bpmn:startEvent id="start"/>
+    <bpmn:userTask id="work" name="work" camunda:candidateGroups="operator"/>
+    <bpmn:boundaryEvent id="deadline" attachedToRef="work" cancelActivity="false">
+      <bpmn:timerEventDefinition><bpmn:timeDuration xsi:type="bpmn:tFormalExpression">PT1S</bpmn:timeDuration>
+      </bpmn:timerEventDefinition>
+    </bpmn:boundaryEvent>
+    <bpmn:scriptTask id="chase" name="chase" scriptFormat="python"><bpmn:script>late = True</bpmn:script></bpmn:scriptTask>
+    <bpmn:endEvent id="end"/><bpmn:endEvent id="end_chase"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="work"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="work" targetRef="end"/>
+    <bpmn:sequenceFlow id="f3" sourceRef="deadline" targetRef="chase"/>
+    <bpmn:sequenceFlow id="f4" sourceRef="chase" targetRef="end_chase"/>
+  </bpmn:process>
+</bpmn:definitions>
+"""
+
+
+def bench_database_url(base: str, name: str | None) -> str:
+    url = make_url(base)
+    target = url.set(database=name or f"{url.database}_timer_bench")
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        exists = connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": target.database})
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{target.database}"'))
+    admin.dispose()
+    return target.render_as_string(hide_password=False)
+
+
+def prepare(url: str, timers: int, window: float) -> datetime:
+    """A fresh schema, N cases with one pending timer each; returns when the first one falls due."""
+    database = make_engine(url)
+    with database.begin() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    upgrade(database)
+    factory = make_session_factory(database)
+    engine = Engine(clock=SettableClock(datetime.now(UTC) - timedelta(hours=1)))
+    with factory.begin() as session:
+        deploy(session, engine, DIAGRAM, "timer_bench.bpmn", "bench")
+    with factory.begin() as session:
+        template = start_case(session, engine, "timer_bench", Actor("bench", frozenset({"operator"})))
+        template_id = template.id
+    columns = [c.name for c in ProcessInstance.__table__.columns if c.name not in ("id", "case_number")]
+    first_due = datetime.now(UTC) + timedelta(seconds=STARTUP)
+    step = window / max(timers - 1, 1)
+    with database.begin() as connection:
+        connection.execute(text(
+            f"INSERT INTO process_instance (case_number, {', '.join(columns)}) "
+            f"SELECT 'TB-' || g, {', '.join('p.' + c for c in columns)} "
+            "FROM process_instance p, generate_series(1, :n) g WHERE p.id = :template"), {"n": timers, "template": template_id})
+        connection.execute(text(
+            "INSERT INTO timer (instance_id, task_guid, element_id, due_at, status, attempts) "
+            "SELECT i.id, t.task_guid, t.element_id, "
+            "       :first + make_interval(secs => (row_number() OVER (ORDER BY i.id) - 1) * :step), 'waiting', 0 "
+            "FROM process_instance i JOIN timer t ON t.instance_id = :template WHERE i.case_number LIKE 'TB-%'"),
+            {"first": first_due, "step": step, "template": template_id})
+        connection.execute(text("UPDATE timer SET status = 'cancelled', fired_at = now() WHERE instance_id = :template"),
+                           {"template": template_id})
+        connection.execute(text("ANALYZE"))
+    database.dispose()
+    return first_due
+
+
+def run_worker(url: str, name: str, stop_at: float, interval: float) -> int:
+    from hotline.scheduling import fire_due_timers
+
+    factory = make_session_factory(make_engine(url))
+    engine = Engine()  # the system clock, as in production
+    fired = 0
+    while time.time() < stop_at:
+        began = time.time()
+        fired += fire_due_timers(engine, factory, name)
+        with factory() as session:
+            left = session.scalar(select(func.count(Timer.id)).where(Timer.fired_at.is_(None), Timer.status == "waiting"))
+        if not left:
+            break
+        time.sleep(max(0.0, interval - (time.time() - began)))
+    return fired
+
+
+def percentile(values: list[float], pct: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * pct // 100))
+    return ordered[int(rank) - 1]
+
+
+def measure(url: str) -> dict[str, Any]:
+    database = make_engine(url)
+    factory = make_session_factory(database)
+    with factory() as session:
+        rows = session.execute(select(Timer.due_at, Timer.fired_at, Timer.status)
+                               .join(ProcessInstance, ProcessInstance.id == Timer.instance_id)
+                               .where(ProcessInstance.case_number.like("TB-%"))).all()
+        fired_per_case = session.execute(
+            select(Event.instance_id, func.count()).where(Event.kind == "timer_fired", Event.actor == SYSTEM.username)
+            .group_by(Event.instance_id)).all()
+    database.dispose()
+    lateness = [(fired - due).total_seconds() for due, fired, status in rows if status == "fired" and fired is not None]
+    return {
+        "timers": len(rows),
+        "fired": sum(1 for _d, _f, status in rows if status == "fired"),
+        "not_fired": sum(1 for _d, _f, status in rows if status != "fired"),
+        "double_fires": sum(count - 1 for _case, count in fired_per_case if count > 1),
+        "lateness_p50_s": round(percentile(lateness, 50), 3),
+        "lateness_p99_s": round(percentile(lateness, 99), 3),
+        "lateness_max_s": round(max(lateness, default=0.0), 3),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--timers", type=int, default=10_000)
+    parser.add_argument("--window", type=float, default=60.0, help="seconds over which the timers fall due")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--interval", type=float, default=0.2, help="seconds between a worker's rounds")
+    parser.add_argument("--postgres", metavar="URL", default=os.environ.get(POSTGRES_ENV))
+    parser.add_argument("--database", help="database name to use (default: <test database>_timer_bench)")
+    parser.add_argument("--json", type=Path, default=RESULTS / "timer_bench.json")
+    args = parser.parse_args(argv)
+    if not args.postgres:
+        print(f"needs PostgreSQL: pass --postgres URL or set {POSTGRES_ENV}", file=sys.stderr)
+        return 2
+    url = bench_database_url(args.postgres, args.database)
+    setup_began = time.perf_counter()
+    first_due = prepare(url, args.timers, args.window)
+    setup_seconds = time.perf_counter() - setup_began
+    stop_at = first_due.timestamp() + args.window + GRACE
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(args.workers) as pool:
+        per_worker = pool.starmap(run_worker, [(url, f"worker-{n}", stop_at, args.interval)
+                                               for n in range(1, args.workers + 1)])
+    result = {"workers": args.workers, "window_s": args.window, "setup_s": round(setup_seconds, 1),
+              "fired_per_worker": per_worker, **measure(url)}
+    print(f"{args.timers} timers due over {args.window:g} s, {args.workers} workers on PostgreSQL "
+          f"(round every {args.interval:g} s); setup {setup_seconds:.1f} s")
+    header = ("timers", "fired", "not_fired", "double_fires", "lateness_p50_s", "lateness_p99_s", "lateness_max_s")
+    print("  ".join(f"{h:>14}" for h in header))
+    print("  ".join(f"{result[h]!s:>14}" for h in header))
+    print(f"fired per worker: {per_worker}")
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(result, indent=2), encoding="utf-8")
+    print(f"written {args.json}")
+    return 0 if result["double_fires"] == 0 and result["not_fired"] == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
