@@ -164,11 +164,13 @@ def chase_overdue(session: Session, instance_id: int, case_number: str, element_
                   groups: list[str], due: datetime, now: datetime, zone: ZoneInfo) -> list[str]:
     """C4 督办: a task's deadline passed. The supervisors of its department (supervisors who also hold one
     of the task's groups) are told; where a department has none, every supervisor is."""
-    recipients: list[str] = []
-    for group in groups:
-        recipients.extend(u for u in _users_with_roles(session, "supervisor", group) if u not in recipients)
-    if not recipients:
-        recipients = _users_with_roles(session, "supervisor")
+    supervisors = session.execute(
+        select(User.username, UserRole.role).join(UserRole, UserRole.user_id == User.id)
+        .where(User.active.is_(True), User.id.in_(select(UserRole.user_id).where(UserRole.role == "supervisor")))
+        .order_by(User.username)
+    ).all()
+    of_department = [u for u, role in supervisors if role in groups]
+    recipients = list(dict.fromkeys(of_department or [u for u, _role in supervisors]))
     if recipients:
         local_due = due.astimezone(zone).strftime("%Y-%m-%d %H:%M")
         session.execute(insert(Notification), [
