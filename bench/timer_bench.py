@@ -3,7 +3,7 @@ PostgreSQL. Reports how late timers fired (fired − due: p50, p99, max), how ma
 fired twice (must be 0).
 
 Setup, not timed: one case of a small diagram (a task with a deadline) is opened through the engine,
-then cloned in SQL into N cases whose timer rows fall due evenly over the window, starting a few
+then cloned in SQL (state, open task, timer) into N cases whose timer rows fall due evenly over the window, starting a few
 seconds after the workers start. Each worker is a separate process running the real scheduler round
 (`hotline.scheduling.fire_due_timers`: claim with SKIP LOCKED and a lease, fire each in its own
 transaction) on the system clock, every `--interval` seconds, as `hotline worker` does.
@@ -105,6 +105,16 @@ def prepare(url: str, timers: int, window: float) -> datetime:
             "       :first + make_interval(secs => (row_number() OVER (ORDER BY i.id) - 1) * :step), 'waiting', 0 "
             "FROM process_instance i JOIN timer t ON t.instance_id = :template WHERE i.case_number LIKE 'TB-%'"),
             {"first": first_due, "step": step, "template": template_id})
+        # each case's open task, as the engine wrote it for the template
+        connection.execute(text(
+            "INSERT INTO human_task (instance_id, task_guid, element_id, name, candidate_groups, status, created_at) "
+            "SELECT i.id, h.task_guid, h.element_id, h.name, h.candidate_groups, 'open', h.created_at "
+            "FROM process_instance i JOIN human_task h ON h.instance_id = :template WHERE i.case_number LIKE 'TB-%'"),
+            {"template": template_id})
+        connection.execute(text(
+            "INSERT INTO human_task_group (task_id, group_name) SELECT h.id, g.group_name FROM human_task h "
+            "JOIN human_task t ON t.instance_id = :template JOIN human_task_group g ON g.task_id = t.id "
+            "WHERE h.instance_id <> :template"), {"template": template_id})
         connection.execute(text("UPDATE timer SET status = 'cancelled', fired_at = now() WHERE instance_id = :template"),
                            {"template": template_id})
         connection.execute(text("ANALYZE"))

@@ -107,3 +107,26 @@ def timers_by_state(session: Session, now: datetime, limit: int = 200) -> dict[s
             found[state].append(TimerRow(timer.id, case_number, timer.element_id, timer.due_at, state,
                                          timer.claimed_by, timer.attempts, timer.error))
     return found
+
+
+@dataclass(frozen=True)
+class FiredTimer:
+    id: int
+    case_number: str
+    element_id: str
+    due_at: datetime
+    fired_at: datetime
+
+    @property
+    def lateness(self) -> timedelta:
+        return self.fired_at - self.due_at
+
+
+def recently_fired(session: Session, limit: int = 20) -> list[FiredTimer]:
+    """The last timers that fired, with how late each was (fired − due)."""
+    rows = session.execute(
+        select(Timer.id, ProcessInstance.case_number, Timer.element_id, Timer.due_at, Timer.fired_at)
+        .join(ProcessInstance, ProcessInstance.id == Timer.instance_id)
+        .where(Timer.status == "fired").order_by(Timer.fired_at.desc(), Timer.id.desc()).limit(limit)
+    ).all()
+    return [FiredTimer(*row) for row in rows]

@@ -18,7 +18,7 @@ from engine.models import ProcessInstance
 from engine.reference import seed_reference_data
 from engine.runtime import Engine
 from engine.schema import upgrade
-from engine.timers import retry_timer, timers_by_state
+from engine.timers import recently_fired, retry_timer, timers_by_state
 from engine.traceability import as_markdown, as_text, trace, untraced
 
 from .demo import DEMO_USERS, create_demo_cases, create_demo_customers, create_demo_users
@@ -169,6 +169,7 @@ def timers_cmd(retry_id: int | None, limit: int) -> None:
         return
     with factory() as session:  # type: ignore[attr-defined]
         state = timers_by_state(session, now, limit)
+        fired = recently_fired(session, limit)
     for name in ("overdue", "failed", "pending"):
         click.echo(f"{name} ({len(state[name])})")
         for row in state[name]:
@@ -177,6 +178,11 @@ def timers_cmd(retry_id: int | None, limit: int) -> None:
             extra = f"  attempts {row.attempts}: {row.error}" if name == "failed" else ""
             claim = f"  claimed by {row.claimed_by}" if row.claimed_by else ""
             click.echo(f"  #{row.id:<6} {row.case_number:<18} {row.element_id:<28} due {due}{late}{claim}{extra}")
+    click.echo(f"fired, latest first ({len(fired)})")
+    for timer in fired:
+        due = timer.due_at.astimezone(engine.zone).strftime("%Y-%m-%d %H:%M:%S")
+        click.echo(f"  #{timer.id:<6} {timer.case_number:<18} {timer.element_id:<28} due {due}  "
+                   f"late {timer.lateness.total_seconds():.1f}s")
 
 
 @main.command("definitions", help="List deployed process definitions and their versions.")

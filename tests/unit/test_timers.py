@@ -17,7 +17,7 @@ from engine.deployment import deploy
 from engine.models import Event, Timer
 from engine.runner import start_case
 from engine.runtime import Engine
-from engine.timers import claim_due_timers, record_incident, retry_timer, timers_by_state
+from engine.timers import claim_due_timers, recently_fired, record_incident, retry_timer, timers_by_state
 from hotline.scheduling import fire_due_timers
 
 from ..helpers import OPERATOR, deadline_diagram, open_cases
@@ -43,6 +43,8 @@ def test_a_timer_that_fell_due_while_nothing_ran_fires_once_at_start(sessions: s
     assert fire_due_timers(Engine(clock=clock), sessions, "worker-b") == 0
     assert fired_events(sessions) == {case_id: 1}
     with sessions() as session:
+        (recent,) = recently_fired(session)
+        assert recent.lateness == timedelta(hours=2, minutes=50)
         (timer,) = session.scalars(select(Timer)).all()
         assert (timer.status, timer.fired_at - timer.due_at) == ("fired", timedelta(hours=2, minutes=50))  # lateness
 
@@ -134,6 +136,7 @@ def test_hotline_timers_lists_and_retries(sessions: sessionmaker[Session], runti
     assert listed.exit_code == 0, listed.output
     assert "failed (1)" in listed.output and "division by zero" in listed.output
     assert "pending (1)" in listed.output and "LA-" in listed.output
+    assert "fired, latest first (0)" in listed.output
     with sessions() as session:
         failed_id = session.scalars(select(Timer.id).where(Timer.status == "failed")).one()
     retried = CliRunner().invoke(main, ["timers", "--retry", str(failed_id)])
