@@ -45,8 +45,13 @@ def claim_due_timers(session: Session, worker: str, now: datetime, limit: int = 
 
 def fire_claimed_timer(session: Session, engine: Engine, timer_id: int, worker: str) -> ProcessInstance | None:
     """Fire a timer this worker claimed; None if it is no longer this worker's or no longer due."""
-    timer = session.get(Timer, timer_id, with_for_update=session.get_bind().dialect.name == "postgresql")
-    if timer is None or timer.claimed_by != worker or timer.fired_at is not None or timer.status != "waiting":
+    # Timer and case in one round trip; the runner then finds both in the session.
+    found = session.execute(select(Timer, ProcessInstance).join(ProcessInstance, ProcessInstance.id == Timer.instance_id)
+                            .where(Timer.id == timer_id)).first()
+    if found is None:
+        return None
+    timer = found[0]
+    if timer.claimed_by != worker or timer.fired_at is not None or timer.status != "waiting":
         return None
     return fire_timer(session, engine, timer_id)
 
