@@ -246,6 +246,9 @@ def complete_task(session: Session, engine: Engine, task_id: int, actor: Actor, 
                        "task_closed", task=row.name, case=row.instance.case_number, status=row.status,
                        by=row.completed_by or "")
     _check_may_do(row.candidate_groups.split(","), actor, f"task '{row.name}'")
+    if row.assignee is not None and row.assignee != actor.username:
+        raise Conflict(f"task '{row.name}' of case {row.instance.case_number} was claimed by {row.assignee}",
+                       "task_claimed", task=row.name, case=row.instance.case_number, by=row.assignee)
     instance = row.instance
     workflow, parsed = load_workflow(engine, instance)
     task = next((t for t in ready_user_tasks(workflow) if str(t.id) == row.task_guid), None)

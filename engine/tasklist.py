@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import and_, exists, func, or_, select, true
 from sqlalchemy.orm import Session, joinedload
 
 from .models import HumanTask, HumanTaskGroup, ProcessInstance
@@ -14,12 +14,30 @@ def _for_groups(groups: Iterable[str]):  # noqa: ANN202 - a SQLAlchemy clause
     return exists().where(HumanTaskGroup.task_id == HumanTask.id, HumanTaskGroup.group_name.in_(list(groups)))
 
 
-def open_tasks_for_groups(session: Session, groups: Iterable[str], limit: int = 50, offset: int = 0) -> list[HumanTask]:
-    """Open tasks any of these groups may do, the most urgent first (no deadline last)."""
+TABS = ("todo", "mine", "group", "all")
+
+
+def _tab_filter(tab: str, username: str, groups: Iterable[str]):  # noqa: ANN202 - a SQLAlchemy clause
+    """todo: claimed by me or unclaimed in my groups; mine: claimed by me; group: unclaimed in my groups;
+    all: every open task."""
+    groups = list(groups)
+    unclaimed_in_groups = and_(HumanTask.assignee.is_(None), _for_groups(groups))
+    if tab == "mine":
+        return HumanTask.assignee == username
+    if tab == "group":
+        return unclaimed_in_groups
+    if tab == "all":
+        return true()
+    return or_(HumanTask.assignee == username, unclaimed_in_groups)
+
+
+def open_tasks_for(session: Session, tab: str, username: str, groups: Iterable[str], limit: int = 50,
+                   offset: int = 0) -> list[HumanTask]:
+    """A tab of the tasklist, the most urgent first (no deadline last)."""
     query = (
         select(HumanTask)
         .options(joinedload(HumanTask.instance))
-        .where(HumanTask.status == "open", _for_groups(groups))
+        .where(HumanTask.status == "open", _tab_filter(tab, username, groups))
         .order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at, HumanTask.id)
         .limit(limit)
         .offset(offset)
@@ -27,8 +45,9 @@ def open_tasks_for_groups(session: Session, groups: Iterable[str], limit: int = 
     return list(session.scalars(query))
 
 
-def count_open_tasks_for_groups(session: Session, groups: Iterable[str]) -> int:
-    return session.scalar(select(func.count(HumanTask.id)).where(HumanTask.status == "open", _for_groups(groups))) or 0
+def count_open_tasks_for(session: Session, tab: str, username: str, groups: Iterable[str]) -> int:
+    query = select(func.count(HumanTask.id)).where(HumanTask.status == "open", _tab_filter(tab, username, groups))
+    return session.scalar(query) or 0
 
 
 def open_tasks_of_case(session: Session, instance_id: int) -> list[HumanTask]:

@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from engine.claims import SUPERVISING_ROLES, claim_task, eligible_assignees, reassign_task, release_task
 from engine.definitions import fields_by_id
 from engine.deployment import parsed_definition
 from engine.errors import FormInvalid
@@ -15,7 +16,7 @@ from engine.forms import initial_values
 from engine.history import case_history
 from engine.models import HumanTask
 from engine.runner import complete_task
-from engine.tasklist import count_open_tasks_for_groups, open_tasks_for_groups
+from engine.tasklist import TABS, count_open_tasks_for, open_tasks_for
 
 from .database import commit, db, runtime
 from .i18n import current_language
@@ -36,19 +37,23 @@ def home() -> Any:
 @login_required
 def tasklist() -> Any:
     page = max(request.args.get("page", 1, type=int), 1)
-    groups = current_user.roles
-    tasks = open_tasks_for_groups(db(), groups, PAGE_SIZE, (page - 1) * PAGE_SIZE)
-    total = count_open_tasks_for_groups(db(), groups)
-    return render_template("tasks.html", tasks=tasks, total=total, page=page, page_size=PAGE_SIZE,
-                           now=runtime().clock.now())
+    tabs = [t for t in TABS if t != "all" or current_user.has_role(*SUPERVISING_ROLES)]
+    tab = request.args.get("tab", "todo")
+    if tab not in tabs:
+        tab = "todo"
+    user, groups = current_user.username, current_user.roles
+    tasks = open_tasks_for(db(), tab, user, groups, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    counts = {t: count_open_tasks_for(db(), t, user, groups) for t in tabs}
+    return render_template("tasks.html", tasks=tasks, total=counts[tab], counts=counts, tab=tab, page=page,
+                           page_size=PAGE_SIZE, now=runtime().clock.now())
 
 
 def _task_for_user(task_id: int) -> HumanTask:
     task = db().get(HumanTask, task_id)
     if task is None:
         abort(404)
-    if not can_do(task):
-        abort(403)
+    if not can_do(task) and not current_user.has_role(*SUPERVISING_ROLES):
+        abort(403)  # supervisors may open any task to see it or reassign it; the engine still checks who completes
     return task
 
 
@@ -58,8 +63,10 @@ def _render_task(task: HumanTask, values: dict[str, Any] | None = None, errors: 
     fields = form_fields(info.fields) if info else ()
     shown = values if values is not None else initial_values(fields, task.instance.data)
     task_name = info.name_en if info and current_language() == "en" and info.name_en else task.name
+    assignees = eligible_assignees(db(), task) if current_user.has_role(*SUPERVISING_ROLES) else []
     return render_template(
         "task.html", task=task, info=info, task_name=task_name, fields=fields, values=shown, errors=errors or {},
+        assignees=assignees,
         case=task.instance, case_fields=fields_by_id(parsed), history=case_history(db(), task.instance_id),
     ), status
 
@@ -89,3 +96,33 @@ def complete(task_id: int) -> Any:
     commit()
     flash(_("Task “%(name)s” of case %(case)s completed.", name=task_label(task), case=instance.case_number), "success")
     return redirect(url_for("tasks.tasklist"))
+
+
+def _after_claim_action(task_id: int, message: str) -> Any:
+    commit()
+    flash(message, "success")
+    return redirect(url_for("tasks.show", task_id=task_id))
+
+
+@bp.route("/tasks/<int:task_id>/claim", methods=["POST"])
+@login_required
+def claim(task_id: int) -> Any:
+    task = claim_task(db(), task_id, current_user.actor, runtime().clock.now())
+    return _after_claim_action(task_id, _("You claimed “%(name)s”.", name=task_label(task)))
+
+
+@bp.route("/tasks/<int:task_id>/release", methods=["POST"])
+@login_required
+def release(task_id: int) -> Any:
+    task = release_task(db(), task_id, current_user.actor, runtime().clock.now())
+    commit()
+    flash(_("“%(name)s” is back with its group.", name=task_label(task)), "success")
+    return redirect(url_for("tasks.tasklist"))
+
+
+@bp.route("/tasks/<int:task_id>/reassign", methods=["POST"])
+@login_required
+def reassign(task_id: int) -> Any:
+    username = request.form.get("assignee", "")
+    task = reassign_task(db(), task_id, current_user.actor, username, runtime().clock.now())
+    return _after_claim_action(task_id, _("“%(name)s” is now with %(user)s.", name=task_label(task), user=username))

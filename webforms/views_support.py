@@ -48,6 +48,9 @@ EVENT_KINDS = {
     "notice_published": _l("Public notice published"),
     "incident_raised": _l("Automatic step failed (incident)"),
     "incident_retried": _l("Incident retried"),
+    "task_claimed": _l("Task claimed"),
+    "task_released": _l("Task released"),
+    "task_reassigned": _l("Task reassigned"),
 }
 
 # Data the engine or the diagram's scripts set, which no form field labels.
@@ -61,6 +64,7 @@ SYSTEM_LABELS = {
     "recipients": _l("Recipients"),
     "notice": _l("Notice"),
     "error": _l("Error"),
+    "assignee": _l("Assignee"),
 }
 
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
@@ -78,6 +82,7 @@ CONFLICT_MESSAGES = {
     "task_closed": _l("Task “%(task)s” of case %(case)s is already %(status)s (by %(by)s). Nothing was changed."),
     "task_gone": _l("Task “%(task)s” of case %(case)s is no longer waiting. Reload the case to see where it is."),
     "changed": _l("Case %(case)s was changed by someone else while you worked on it. Reload it and try again."),
+    "task_claimed": _l("Task “%(task)s” of case %(case)s was claimed by %(by)s. Nothing was changed."),
 }
 
 

@@ -1,0 +1,35 @@
+"""Two people in two browsers claim the same task: one gets it, the other is told who was quicker."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.runtime import Engine
+
+from ..web.support import record_case, task_of
+from .support import CHROMIUM, VIEWPORT, Page, expect, shot, sign_in
+
+
+def test_two_browsers_claim_one_task(page: Page, server: str, sessions: sessionmaker[Session], runtime: Engine) -> None:
+    _number, case_id = record_case(sessions, runtime)
+    task_id = task_of(sessions, case_id, "department_handling")
+    assert CHROMIUM.exists()
+    other_context = page.context.browser.new_context(viewport=VIEWPORT, locale="zh-CN", base_url=server)  # type: ignore[union-attr]
+    other = other_context.new_page()
+    try:
+        sign_in(page, "ops_handler")
+        sign_in(other, "ops_head")
+        for p in (page, other):
+            p.goto(f"/tasks/{task_id}")
+            expect(p.locator("#claim")).to_be_visible()
+        page.click("#claim")
+        expect(page.locator("#claim-state")).to_have_text("由您认领。")
+        other.click("#claim")  # the page was loaded before the first claim
+        expect(other.locator("h1")).to_contain_text("409")
+        expect(other.locator("p.message")).to_contain_text("已被 ops_handler 认领")
+        shot(other, "claims-01-second-claim-refused")
+        other.goto(f"/tasks/{task_id}")
+        expect(other.locator("#claim-state")).to_have_text("已由 ops_handler 认领。")
+        expect(other.locator("#complete")).to_be_disabled()
+    finally:
+        other_context.close()

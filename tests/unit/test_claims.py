@@ -1,0 +1,118 @@
+"""Claiming, releasing and reassigning tasks: one winner of two claims, every change in the history."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.claims import claim_task, reassign_task, release_task
+from engine.clock import SettableClock
+from engine.errors import Conflict, NotAllowed
+from engine.models import Event, HumanTask, ProcessDefinition
+from engine.runner import complete_task, start_case
+from engine.runtime import Actor, Engine
+
+from ..helpers import OPERATOR, SUPERVISOR, intake_form
+
+OPS_A = Actor("ops_a", frozenset({"operations"}))
+OPS_B = Actor("ops_b", frozenset({"operations"}))
+HANDLING = {"investigation": "阀门卡滞已处理", "outcome": "resolved", "result": "已恢复供热"}
+
+
+@pytest.fixture
+def task_id(sessions: sessionmaker[Session], runtime: Engine, deployed: ProcessDefinition) -> int:
+    with sessions.begin() as session:
+        case = start_case(session, runtime, "complaint", OPERATOR, intake_form())
+        return session.scalars(select(HumanTask.id).where(HumanTask.instance_id == case.id,
+                                                          HumanTask.status == "open")).one()
+
+
+def history(sessions: sessionmaker[Session], task_id: int) -> list[tuple[str, str, dict]]:
+    with sessions() as session:
+        instance_id = session.get(HumanTask, task_id).instance_id  # type: ignore[union-attr]
+        return [(e.kind, e.actor, e.changes) for e in session.scalars(
+            select(Event).where(Event.instance_id == instance_id, Event.kind.like("task_%ed"),
+                                Event.kind.not_in(("task_created", "task_completed"))).order_by(Event.id))]
+
+
+def test_claim_release_and_claim_again_are_recorded(sessions: sessionmaker[Session], clock: SettableClock,
+                                                    task_id: int) -> None:
+    with sessions.begin() as session:
+        assert claim_task(session, task_id, OPS_A, clock.now()).assignee == "ops_a"
+    with sessions.begin() as session:
+        assert claim_task(session, task_id, OPS_A, clock.now()).assignee == "ops_a"  # claiming again changes nothing
+    with sessions.begin() as session:
+        release_task(session, task_id, OPS_A, clock.now())
+    with sessions.begin() as session:
+        claim_task(session, task_id, OPS_B, clock.now())
+    assert history(sessions, task_id) == [
+        ("task_claimed", "ops_a", {"assignee": [None, "ops_a"]}),
+        ("task_released", "ops_a", {"assignee": ["ops_a", None]}),
+        ("task_claimed", "ops_b", {"assignee": [None, "ops_b"]}),
+    ]
+
+
+def test_a_task_claimed_by_someone_else_cannot_be_claimed_released_or_completed(
+        sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock, task_id: int) -> None:
+    with sessions.begin() as session:
+        claim_task(session, task_id, OPS_A, clock.now())
+    with pytest.raises(Conflict) as taken, sessions.begin() as session:
+        claim_task(session, task_id, OPS_B, clock.now())
+    assert (taken.value.reason, taken.value.params["by"]) == ("task_claimed", "ops_a")
+    with pytest.raises(NotAllowed), sessions.begin() as session:
+        release_task(session, task_id, OPS_B, clock.now())
+    with pytest.raises(Conflict) as completing, sessions.begin() as session:
+        complete_task(session, runtime, task_id, OPS_B, HANDLING)
+    assert completing.value.reason == "task_claimed"
+    with sessions.begin() as session:
+        complete_task(session, runtime, task_id, OPS_A, HANDLING)
+    with pytest.raises(Conflict) as closed, sessions.begin() as session:
+        claim_task(session, task_id, OPS_B, clock.now())
+    assert closed.value.reason == "task_closed"
+
+
+def test_only_the_groups_may_claim(sessions: sessionmaker[Session], clock: SettableClock, task_id: int) -> None:
+    with pytest.raises(NotAllowed), sessions.begin() as session:
+        claim_task(session, task_id, Actor("bill", frozenset({"billing"})), clock.now())
+
+
+def test_two_people_claiming_at_once_one_wins(sessions: sessionmaker[Session], clock: SettableClock,
+                                              task_id: int) -> None:
+    outcomes: dict[str, str] = {}
+    barrier = threading.Barrier(2)
+
+    def claim(actor: Actor) -> None:
+        barrier.wait()
+        try:
+            with sessions.begin() as session:
+                claim_task(session, task_id, actor, clock.now())
+            outcomes[actor.username] = "won"
+        except Conflict as err:
+            outcomes[actor.username] = err.reason
+
+    threads = [threading.Thread(target=claim, args=(a,)) for a in (OPS_A, OPS_B)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes.values()) == ["task_claimed", "won"]
+    winner = next(name for name, outcome in outcomes.items() if outcome == "won")
+    with sessions() as session:
+        assert session.get(HumanTask, task_id).assignee == winner  # type: ignore[union-attr]
+    assert [kind for kind, _a, _c in history(sessions, task_id)] == ["task_claimed"]
+
+
+def test_a_supervisor_reassigns_to_a_member_of_the_group(sessions: sessionmaker[Session], clock: SettableClock,
+                                                         task_id: int) -> None:
+    with sessions.begin() as session:
+        claim_task(session, task_id, OPS_A, clock.now())
+    with pytest.raises(NotAllowed), sessions.begin() as session:
+        reassign_task(session, task_id, OPS_A, "operations_head", clock.now())
+    with pytest.raises(NotAllowed), sessions.begin() as session:
+        reassign_task(session, task_id, SUPERVISOR, "repair_head", clock.now())  # not in operations
+    with sessions.begin() as session:
+        reassign_task(session, task_id, SUPERVISOR, "operations_head", clock.now())
+    assert history(sessions, task_id)[-1] == ("task_reassigned", "sup1", {"assignee": ["ops_a", "operations_head"]})

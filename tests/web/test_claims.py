@@ -1,0 +1,58 @@
+"""Claiming in the web: tabs with counts, claim and release, a clear 409 for the slower of two, and a
+supervisor's reassignment, all in the case history."""
+
+from __future__ import annotations
+
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.runtime import Engine
+
+from .support import get, login, record_case, submit, switch_user, task_of
+
+
+def tab_counts(client: FlaskClient) -> dict[str, str]:
+    page = get(client, "/tasks")
+    return {a.get("id")[4:]: a.xpath("./span")[0].text for a in page.by_id("task-tabs").xpath("./a")}
+
+
+def test_claim_release_and_the_tabs(client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine) -> None:
+    _number, case_id = record_case(sessions, runtime)
+    task_id = task_of(sessions, case_id, "department_handling")
+    login(client, "ops_handler")
+    assert tab_counts(client) == {"todo": "1", "mine": "0", "group": "1"}
+    page = submit(client, f"/tasks/{task_id}", {}, post_url=f"/tasks/{task_id}/claim", follow=True)
+    assert page.text("claim-state") == "由您认领。" and page.has("release")
+    assert tab_counts(client) == {"todo": "1", "mine": "1", "group": "0"}
+
+    switch_user(client, "ops_head")  # same department, but the task is claimed
+    page = get(client, f"/tasks/{task_id}")
+    assert page.text("claim-state") == "已由 ops_handler 认领。"
+    assert page.by_id("complete").get("disabled") is not None
+    assert get(client, "/tasks?tab=group").has("no-tasks")
+    slower = submit(client, f"/tasks/{task_id}", {}, post_url=f"/tasks/{task_id}/claim")
+    assert slower.status == 409
+    assert "已被 ops_handler 认领" in slower.doc.xpath("string(//p[@class='message'])")
+
+    switch_user(client, "ops_handler")
+    submit(client, f"/tasks/{task_id}", {}, post_url=f"/tasks/{task_id}/release", follow=True)
+    assert tab_counts(client) == {"todo": "1", "mine": "0", "group": "1"}
+
+
+def test_a_supervisor_reassigns_and_the_history_shows_it(client: FlaskClient, sessions: sessionmaker[Session],
+                                                        runtime: Engine) -> None:
+    number, case_id = record_case(sessions, runtime)
+    task_id = task_of(sessions, case_id, "department_handling")
+    login(client, "supervisor")
+    assert "all" in tab_counts(client)
+    page = get(client, f"/tasks/{task_id}")
+    options = page.by_id("reassign-to").xpath("./option/@value")
+    assert options == ["operations_head", "ops_handler", "ops_head"]  # active members of operations
+    page = submit(client, f"/tasks/{task_id}", {"assignee": "ops_head"}, post_url=f"/tasks/{task_id}/reassign", follow=True)
+    assert page.text("claim-state") == "已由 ops_head 认领。"
+    case_page = get(client, f"/cases/{number}")
+    (event,) = case_page.doc.xpath("//ol[@id='history']/li[contains(@class, 'kind-task_reassigned')]")
+    assert "supervisor" in event.xpath("string(.//span[@class='actor'])")
+    assert "ops_head" in event.xpath("string(.//td[@class='new'])")
+    bad = submit(client, f"/tasks/{task_id}", {"assignee": "billing_handler"}, post_url=f"/tasks/{task_id}/reassign")
+    assert bad.status == 403
