@@ -69,3 +69,10 @@ def parsed_definition(engine: Engine, definition: ProcessDefinition) -> ParsedDe
 
 def list_definitions(session: Session) -> list[ProcessDefinition]:
     return list(session.scalars(select(ProcessDefinition).order_by(ProcessDefinition.key, ProcessDefinition.version)))
+
+
+def list_process_names(session: Session) -> list[tuple[str, str]]:
+    """(key, name) of every deployed process, by key, with the latest version's name."""
+    rows = session.execute(select(ProcessDefinition.key, ProcessDefinition.name, ProcessDefinition.version)
+                           .order_by(ProcessDefinition.key, ProcessDefinition.version)).all()
+    return list({key: (key, name) for key, name, _version in rows}.values())

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, exists, func, or_, select, true
 from sqlalchemy.orm import Session, joinedload
@@ -15,6 +18,42 @@ def _for_groups(groups: Iterable[str]):  # noqa: ANN202 - a SQLAlchemy clause
 
 
 TABS = ("todo", "mine", "group", "all")
+
+
+@dataclass(frozen=True)
+class TaskFilter:
+    """What a person narrows the tasklist to; empty fields do not filter."""
+
+    process_key: str = ""
+    category: str = ""
+    department: str = ""
+    overdue: bool = False
+    due_between: tuple[datetime, datetime] | None = None  # "due today": within the local day
+    text: str = ""
+    now: datetime | None = None
+
+    def clauses(self) -> list[Any]:
+        found: list[Any] = []
+        if self.process_key:
+            found.append(ProcessInstance.process_key == self.process_key)
+        if self.category:
+            found.append(ProcessInstance.category == self.category)
+        if self.department:
+            found.append(ProcessInstance.department == self.department)
+        if self.overdue and self.now is not None:
+            found.append(HumanTask.due_at < self.now)
+        if self.due_between is not None:
+            found.append(HumanTask.due_at.between(*self.due_between))
+        if self.text.strip():
+            pattern = f"%{_escape_like(self.text.strip()[:100])}%"
+            found.append(or_(*(column.like(pattern, escape="\\") for column in (
+                ProcessInstance.case_number, ProcessInstance.customer_name, ProcessInstance.customer_phone,
+                ProcessInstance.address))))
+        return found
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _tab_filter(tab: str, username: str, groups: Iterable[str]):  # noqa: ANN202 - a SQLAlchemy clause
@@ -31,23 +70,25 @@ def _tab_filter(tab: str, username: str, groups: Iterable[str]):  # noqa: ANN202
     return or_(HumanTask.assignee == username, unclaimed_in_groups)
 
 
+def _filtered(query: Any, tab: str, username: str, groups: Iterable[str], where: TaskFilter | None) -> Any:
+    query = query.where(HumanTask.status == "open", _tab_filter(tab, username, groups))
+    clauses = where.clauses() if where is not None else []
+    if clauses:
+        query = query.join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id).where(*clauses)
+    return query
+
+
 def open_tasks_for(session: Session, tab: str, username: str, groups: Iterable[str], limit: int = 50,
-                   offset: int = 0) -> list[HumanTask]:
+                   offset: int = 0, where: TaskFilter | None = None) -> list[HumanTask]:
     """A tab of the tasklist, the most urgent first (no deadline last)."""
-    query = (
-        select(HumanTask)
-        .options(joinedload(HumanTask.instance))
-        .where(HumanTask.status == "open", _tab_filter(tab, username, groups))
-        .order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at, HumanTask.id)
-        .limit(limit)
-        .offset(offset)
-    )
-    return list(session.scalars(query))
+    query = _filtered(select(HumanTask).options(joinedload(HumanTask.instance)), tab, username, groups, where)
+    query = query.order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at, HumanTask.id)
+    return list(session.scalars(query.limit(limit).offset(offset)))
 
 
-def count_open_tasks_for(session: Session, tab: str, username: str, groups: Iterable[str]) -> int:
-    query = select(func.count(HumanTask.id)).where(HumanTask.status == "open", _tab_filter(tab, username, groups))
-    return session.scalar(query) or 0
+def count_open_tasks_for(session: Session, tab: str, username: str, groups: Iterable[str],
+                         where: TaskFilter | None = None) -> int:
+    return session.scalar(_filtered(select(func.count(HumanTask.id)), tab, username, groups, where)) or 0
 
 
 def open_tasks_of_case(session: Session, instance_id: int) -> list[HumanTask]:

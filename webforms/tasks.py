@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, time
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -10,17 +11,17 @@ from flask_login import current_user, login_required
 
 from engine.claims import SUPERVISING_ROLES, claim_task, eligible_assignees, reassign_task, release_task
 from engine.definitions import fields_by_id
-from engine.deployment import parsed_definition
+from engine.deployment import list_process_names, parsed_definition
 from engine.errors import FormInvalid
 from engine.forms import initial_values
 from engine.history import case_history
 from engine.models import HumanTask
 from engine.runner import complete_task
-from engine.tasklist import TABS, count_open_tasks_for, open_tasks_for
+from engine.tasklist import TABS, TaskFilter, count_open_tasks_for, open_tasks_for
 
 from .database import commit, db, runtime
 from .i18n import current_language
-from .reference_view import form_fields
+from .reference_view import form_fields, request_reference
 from .views_support import TASK_STATUS, can_do, record_unmasked_view, task_label
 
 bp = Blueprint("tasks", __name__)
@@ -42,10 +43,25 @@ def tasklist() -> Any:
     if tab not in tabs:
         tab = "todo"
     user, groups = current_user.username, current_user.roles
-    tasks = open_tasks_for(db(), tab, user, groups, PAGE_SIZE, (page - 1) * PAGE_SIZE)
-    counts = {t: count_open_tasks_for(db(), t, user, groups) for t in tabs}
+    where, chosen = _task_filter()
+    tasks = open_tasks_for(db(), tab, user, groups, PAGE_SIZE, (page - 1) * PAGE_SIZE, where)
+    counts = {t: count_open_tasks_for(db(), t, user, groups, where) for t in tabs}
     return render_template("tasks.html", tasks=tasks, total=counts[tab], counts=counts, tab=tab, page=page,
-                           page_size=PAGE_SIZE, now=runtime().clock.now())
+                           page_size=PAGE_SIZE, now=runtime().clock.now(), chosen=chosen,
+                           processes=list_process_names(db()), reference=request_reference())
+
+
+def _task_filter() -> tuple[TaskFilter, dict[str, str]]:
+    """The tasklist's filters from the query string; `chosen` keeps them for the form and the links."""
+    args = request.args
+    chosen = {k: args.get(k, "").strip()[:100] for k in ("process", "category", "department", "due", "q")}
+    now = runtime().clock.now()
+    today = now.astimezone(runtime().zone).date()
+    whole_day = (datetime.combine(today, time(0, 0), runtime().zone), datetime.combine(today, time(23, 59, 59), runtime().zone))
+    where = TaskFilter(process_key=chosen["process"], category=chosen["category"], department=chosen["department"],
+                       overdue=chosen["due"] == "overdue", due_between=whole_day if chosen["due"] == "today" else None,
+                       text=chosen["q"], now=now)
+    return where, {k: v for k, v in chosen.items() if v}
 
 
 def _task_for_user(task_id: int) -> HumanTask:

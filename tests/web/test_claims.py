@@ -56,3 +56,31 @@ def test_a_supervisor_reassigns_and_the_history_shows_it(client: FlaskClient, se
     assert "ops_head" in event.xpath("string(.//td[@class='new'])")
     bad = submit(client, f"/tasks/{task_id}", {"assignee": "billing_handler"}, post_url=f"/tasks/{task_id}/reassign")
     assert bad.status == 403
+
+
+def test_filters_and_search_narrow_every_tab(client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine,
+                                             clock) -> None:  # noqa: ANN001
+    from datetime import timedelta
+
+    first, _ = record_case(sessions, runtime)
+    second, _ = record_case(sessions, runtime, customer_name="李娜", customer_phone="13911112222", address="银湖路88号",
+                            category="billing", department="operations")
+    login(client, "ops_handler")
+
+    def shown(query: str) -> list[str]:
+        return [case for _e, _u, case in get(client, f"/tasks?{query}").task_links()]
+
+    assert sorted(shown("")) == sorted([first, second])
+    assert shown("q=银湖") == [second]
+    assert shown("q=13911112222") == [second]
+    assert shown(f"q={first}") == [first]
+    assert shown("q=100%25") == []  # a % in the search is a character, not a wildcard
+    assert shown("category=billing") == [second]
+    assert shown("process=complaint&category=temperature") == [first]
+    assert shown("due=today") == sorted([first, second], key=[first, second].index)
+    assert shown("due=overdue") == []
+    clock.advance(timedelta(days=1))
+    assert len(shown("due=overdue")) == 2 and shown("due=today") == []
+    page = get(client, "/tasks?q=银湖&tab=group")
+    assert page.by_id("filter-q").get("value") == "银湖"
+    assert "q=" in page.by_id("tab-mine").get("href")  # the tabs keep the filters
