@@ -40,6 +40,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         _configure_sqlite(engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    if parsed.get_backend_name() == "postgresql":
+        # Every query here is a short OLTP one; PostgreSQL's JIT compiler (on by default) spent
+        # longer compiling the tasklist's counts than running them (160 of 230 ms at 100,000 cases).
+        kwargs.setdefault("connect_args", {"options": "-c jit=off"})
     return create_engine(url, **kwargs)
 
 

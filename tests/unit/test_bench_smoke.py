@@ -13,3 +13,12 @@ def test_the_engine_benchmark_runs_on_sqlite(tmp_path: Path) -> None:
     assert main(["--cases", "3", "--repeat", "1", "--warmup", "1", "--no-postgres", "--json", str(out)]) == 0
     report = json.loads(out.read_text(encoding="utf-8"))
     assert "in-memory" in json.dumps(report) and "sqlite" in json.dumps(report)
+
+
+def test_the_tasklist_benchmark_runs_on_sqlite(tmp_path: Path) -> None:
+    from bench.tasklist_bench import main as tasklist_main
+
+    out = tmp_path / "t.json"
+    assert tasklist_main(["--cases", "200", "--repeat", "1", "--no-postgres", "--json", str(out)]) == 0
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert report["cases"] == 200 and [row["what"] for row in report["sqlite"]][0] == "tasklist (todo tab, first page)"
