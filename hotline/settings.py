@@ -17,6 +17,7 @@ class Settings:
     timezone: str
     secret_key: str
     processes_dir: Path
+    idle_minutes: int = 30
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -28,6 +29,7 @@ class Settings:
             timezone=os.environ.get("HOTLINE_TIMEZONE", "Asia/Shanghai"),
             secret_key=os.environ.get("HOTLINE_SECRET_KEY") or _stored_secret(home),
             processes_dir=Path(os.environ.get("HOTLINE_PROCESSES", PROJECT_ROOT / "processes")),
+            idle_minutes=int(os.environ.get("HOTLINE_IDLE_MINUTES", "30")),
         )
 
 

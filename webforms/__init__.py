@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, t
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
         BABEL_DEFAULT_LOCALE="zh_CN",
         WTF_CSRF_TIME_LIMIT=None,
+        HOTLINE_IDLE_MINUTES=settings.idle_minutes,
     )
     if test_config:
         app.config.update(test_config)
@@ -48,12 +49,25 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, t
     runtime = engine or Engine(zone=ZoneInfo(settings.timezone))
     app.extensions["hotline"] = Hotline(settings, runtime, make_session_factory(make_engine(settings.database_url)))
 
-    from . import admin, auth, cases, database, i18n, notifications, public, supervise, tasks, views_support
+    from . import (
+        admin,
+        auth,
+        cases,
+        database,
+        i18n,
+        idle,
+        notifications,
+        public,
+        supervise,
+        tasks,
+        views_support,
+    )
 
     csrf.init_app(app)
     database.init_app(app)
     i18n.init_app(app)
     auth.init_app(app)
+    idle.init_app(app)
     views_support.init_app(app)
     notifications.init_app(app)
     for blueprint in (auth.bp, tasks.bp, cases.bp, public.bp, notifications.bp, supervise.bp, admin.bp):

@@ -44,8 +44,10 @@ def build_app(home: Path, database_url: str, runtime: Engine, sessions: sessionm
     """The web app on the test database, with the demo users (password hotline123)."""
     with sessions.begin() as session:
         create_demo_users(session, runtime)
+    # The tests move the engine's clock by hours and days while someone stays signed in; the idle
+    # sign-out has its own test with the default limit.
     settings = Settings(home=home, database_url=database_url, timezone="Asia/Shanghai", secret_key="test",
-                        processes_dir=PROCESSES)
+                        processes_dir=PROCESSES, idle_minutes=60 * 24 * 365)
     return create_app(settings=settings, engine=runtime, test_config={"TESTING": True, **(test_config or {})})
 
 

@@ -65,3 +65,19 @@ def test_sign_in_goes_back_to_the_page_asked_for_but_only_on_this_site(client: F
         # Either the tasklist, or a path of this site that no browser reads as another host.
         assert location == "/tasks" or (location.startswith("/") and location[1:2] not in ("/", "\\")
                                         and not urlsplit(location).netloc and "\t" not in location), target
+
+
+def test_an_idle_session_is_signed_out_and_comes_back_to_the_page(app, client: FlaskClient, clock) -> None:  # noqa: ANN001
+    from datetime import timedelta
+
+    app.config["HOTLINE_IDLE_MINUTES"] = 30  # the default of a real installation
+    login(client, "operator")
+    assert get(client, "/cases").status == 200
+    clock.advance(timedelta(minutes=29))
+    assert get(client, "/cases").status == 200  # activity keeps the session alive
+    clock.advance(timedelta(minutes=31))
+    page = get(client, "/cases?status=running")
+    assert page.status == 302 and page.response.headers["Location"].startswith("/login?next=/cases")
+    page = get(client, "/login")
+    assert "30 分钟" in " ".join(page.flashes())
+    assert get(client, "/tasks").status == 302  # signed out for good
