@@ -179,6 +179,23 @@ def local_time(value: datetime | str | None, fmt: str = "%Y-%m-%d %H:%M") -> str
     return value.astimezone(runtime().zone).strftime(fmt)
 
 
+def time_left(due: datetime | None, now: datetime) -> str:
+    """'2 h 5 min left' or 'overdue by 30 min', in the user's language."""
+    if due is None:
+        return ""
+    seconds = int((due - now).total_seconds())
+    minutes = abs(seconds) // 60
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        span = _("%(d)s d %(h)s h", d=days, h=hours)
+    elif hours:
+        span = _("%(h)s h %(m)s min", h=hours, m=mins)
+    else:
+        span = _("%(m)s min", m=mins)
+    return _("%(span)s left", span=span) if seconds >= 0 else _("overdue by %(span)s", span=span)
+
+
 def datetime_input(value: Any) -> str:
     """A stored date and time as a datetime-local input shows it (local time, to the minute)."""
     if not isinstance(value, str) or not _ISO_DATETIME.match(value):
@@ -226,7 +243,7 @@ def init_app(app: Flask) -> None:
                                  task_label=task_label, option_label=option_label,
                                  visible_changes=visible_changes, group_label=group_label, actor_label=actor_label,
                                  enum_name=enum_name, department_routes=department_routes, option_groups=option_groups,
-                                 datetime_input=datetime_input)
+                                 datetime_input=datetime_input, time_left=time_left)
 
     @app.errorhandler(Conflict)
     def _conflict(err: Conflict) -> tuple[str, int]:

@@ -99,7 +99,10 @@ def test_handover_lists_open_complaints_and_overdue_tasks_m7(client: FlaskClient
     # overdue everywhere the task is listed: the tasklist of its department and the case page
     assert get(client, f"/cases/{number}").doc.xpath("//span[contains(@class, 'overdue')]")
     switch_user(client, "ops_handler")
-    assert get(client, "/tasks").doc.xpath("//tr[contains(@class, 'overdue')]")
+    tasks = get(client, "/tasks")
+    assert tasks.doc.xpath("//tr[contains(@class, 'overdue')]")
+    # the countdown: the same-day deadline (23:59:59) passed 9 hours ago (now 09:00 the next day)
+    assert tasks.doc.xpath("string(//span[contains(@class, 'countdown')])") == "已超时 9 小时 0 分"
 
 
 def test_the_new_case_page_offers_the_procedures_a_role_may_start(client: FlaskClient, deploy_process) -> None:  # noqa: ANN001
