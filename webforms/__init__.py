@@ -54,6 +54,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, t
         auth,
         cases,
         database,
+        field,
         i18n,
         idle,
         notifications,
@@ -70,6 +71,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, t
     idle.init_app(app)
     views_support.init_app(app)
     notifications.init_app(app)
-    for blueprint in (auth.bp, tasks.bp, cases.bp, public.bp, notifications.bp, supervise.bp, admin.bp):
+    for blueprint in (auth.bp, tasks.bp, cases.bp, public.bp, notifications.bp, supervise.bp, admin.bp, field.bp):
         app.register_blueprint(blueprint)
     return app

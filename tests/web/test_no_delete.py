@@ -23,6 +23,7 @@ def test_no_route_can_delete_anything(app: Flask) -> None:
     posts = sorted(rule.rule for rule in app.url_map.iter_rules() if "POST" in (rule.methods or set()))
     assert posts == [
         "/admin/reference/category", "/admin/reference/department/<code>", "/cases/new/<process_key>",
+        "/field/<int:task_id>/now",
         "/incidents/<int:timer_id>/retry", "/lang/<code>",
         "/login", "/logout", "/notifications/<int:notification_id>/read", "/notifications/read-all",
         "/tasks/<int:task_id>", "/tasks/<int:task_id>/claim", "/tasks/<int:task_id>/reassign",
