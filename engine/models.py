@@ -259,6 +259,8 @@ class Customer(Base):
     building: Mapped[str] = mapped_column(String(100))
     unit: Mapped[str] = mapped_column(String(50))
     room: Mapped[str] = mapped_column(String(50), default="")
+    # The address as the customer gives it on the phone; district/building/unit are the register's.
+    address: Mapped[str] = mapped_column(String(300), default="", server_default=text("''"))
     heated_area: Mapped[float | None]
 
 

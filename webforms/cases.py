@@ -8,12 +8,14 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from engine.customers import cases_of_phone, find_customers, register_caller
 from engine.definitions import fields_by_id
 from engine.deployment import latest_definition, parsed_definition
 from engine.errors import FormInvalid
 from engine.forms import initial_values
 from engine.history import case_history
 from engine.intake import intake_task, startable_processes
+from engine.models import Customer
 from engine.runner import start_case
 from engine.tasklist import case_by_number, count_cases, open_tasks_of_case, recent_cases
 
@@ -39,11 +41,21 @@ def _intake(process_key: str) -> tuple[Any, Any]:
     return parsed, info
 
 
-def _render_intake(process_key: str, parsed: Any, info: Any, values: dict, errors: dict, status: int = 200) -> Any:
+def _render_intake(process_key: str, parsed: Any, info: Any, values: dict, errors: dict, status: int = 200,
+                   lookup: str = "", found: list | None = None) -> Any:
     title = info.name_en if current_language() == "en" and info.name_en else info.name
     process_name = parsed.name_en if current_language() == "en" and parsed.name_en else parsed.name
+    asks_phone = any(f.id == "customer_phone" for f in info.fields)
+    earlier = cases_of_phone(db(), str(values.get("customer_phone") or "")) if asks_phone else []
     return render_template("intake.html", process_key=process_key, process_name=process_name, title=title,
-                           info=info, fields=form_fields(info.fields), values=values, errors=errors), status
+                           info=info, fields=form_fields(info.fields), values=values, errors=errors,
+                           asks_phone=asks_phone, lookup=lookup, found=found or [], earlier=earlier), status
+
+
+def _customer_values(customer: Customer) -> dict[str, Any]:
+    """What the register knows of a caller, for the intake form's customer fields."""
+    address = customer.address or "".join((customer.district, customer.building, customer.unit, customer.room))
+    return {"customer_name": customer.name, "customer_phone": customer.phone, "address": address}
 
 
 @bp.route("/new", methods=["GET"])
@@ -59,8 +71,15 @@ def choose() -> Any:
 @bp.route("/new/<process_key>", methods=["GET"])
 @login_required
 def new(process_key: str) -> Any:
+    """The intake form; `lookup` searches the customer register (M5), `customer` fills in the one chosen."""
     parsed, info = _intake(process_key)
-    return _render_intake(process_key, parsed, info, initial_values(info.fields, {}), {})
+    values = initial_values(info.fields, {})
+    lookup = request.args.get("lookup", "").strip()[:100]
+    found = find_customers(db(), lookup) if lookup else []
+    chosen = db().get(Customer, request.args.get("customer", 0, type=int)) if request.args.get("customer") else None
+    if chosen is not None:
+        values.update({k: v for k, v in _customer_values(chosen).items() if k in values})
+    return _render_intake(process_key, parsed, info, values, {}, lookup=lookup, found=found)
 
 
 @bp.route("/new/<process_key>", methods=["POST"])
@@ -73,6 +92,8 @@ def create(process_key: str) -> Any:
         db().rollback()
         flash(_("Some values need attention; the case is not recorded yet."), "error")
         return _render_intake(process_key, parsed, info, err.values, err.errors, 400)
+    data = instance.data
+    register_caller(db(), data.get("customer_name"), data.get("customer_phone"), data.get("address"), runtime().clock.now())
     commit()
     flash(_("Case %(case)s recorded. Tell the caller this number.", case=instance.case_number), "success")
     return redirect(url_for("cases.show", case_number=instance.case_number))
