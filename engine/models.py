@@ -116,6 +116,10 @@ class HumanTask(Base):
     due_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
     completed_by: Mapped[str | None] = mapped_column(String(100))
+    # What someone typed and saved without completing; shown again when the form opens.
+    draft: Mapped[dict[str, Any] | None] = mapped_column(deferred=True)
+    draft_by: Mapped[str | None] = mapped_column(String(100))
+    draft_at: Mapped[datetime | None]
 
     instance: Mapped[ProcessInstance] = relationship()
     groups: Mapped[list[HumanTaskGroup]] = relationship(cascade="all, delete-orphan")

@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from engine.claims import SUPERVISING_ROLES, claim_task, eligible_assignees, reassign_task, release_task
 from engine.definitions import fields_by_id
 from engine.deployment import list_process_names, parsed_definition
+from engine.drafts import save_draft
 from engine.errors import FormInvalid
 from engine.forms import initial_values
 from engine.history import case_history
@@ -77,7 +78,7 @@ def _render_task(task: HumanTask, values: dict[str, Any] | None = None, errors: 
     parsed = parsed_definition(runtime(), task.instance.definition)
     info = parsed.user_tasks.get(task.element_id)
     fields = form_fields(info.fields) if info else ()
-    shown = values if values is not None else initial_values(fields, task.instance.data)
+    shown = values if values is not None else {**initial_values(fields, task.instance.data), **(task.draft or {})}
     task_name = info.name_en if info and current_language() == "en" and info.name_en else task.name
     assignees = eligible_assignees(db(), task) if current_user.has_role(*SUPERVISING_ROLES) else []
     return render_template(
@@ -142,3 +143,16 @@ def reassign(task_id: int) -> Any:
     username = request.form.get("assignee", "")
     task = reassign_task(db(), task_id, current_user.actor, username, runtime().clock.now())
     return _after_claim_action(task_id, _("“%(name)s” is now with %(user)s.", name=task_label(task), user=username))
+
+
+@bp.route("/tasks/<int:task_id>/draft", methods=["POST"])
+@login_required
+def draft(task_id: int) -> Any:
+    """Keep what was typed without completing the task; the form shows it again next time."""
+    task = _task_for_user(task_id)
+    info = parsed_definition(runtime(), task.instance.definition).user_tasks.get(task.element_id)
+    field_ids = {f.id for f in info.fields} if info else set()
+    save_draft(db(), task_id, current_user.actor, request.form.to_dict(), field_ids, runtime().clock.now())
+    commit()
+    flash(_("Draft saved; the task stays open."), "success")
+    return redirect(url_for("tasks.show", task_id=task_id))

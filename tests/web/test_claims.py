@@ -84,3 +84,25 @@ def test_filters_and_search_narrow_every_tab(client: FlaskClient, sessions: sess
     page = get(client, "/tasks?q=银湖&tab=group")
     assert page.by_id("filter-q").get("value") == "银湖"
     assert "q=" in page.by_id("tab-mine").get("href")  # the tabs keep the filters
+
+
+def test_a_draft_keeps_what_was_typed_without_completing(client: FlaskClient, sessions: sessionmaker[Session],
+                                                         runtime: Engine) -> None:
+    from ..helpers import instance_snapshot
+
+    _number, case_id = record_case(sessions, runtime)
+    task_id = task_of(sessions, case_id, "department_handling")
+    with sessions() as session:
+        before = instance_snapshot(session, case_id)
+    login(client, "ops_handler")
+    typed = {"investigation": "现场检查中,阀门疑似", "outcome": "", "result": "半句话"}
+    page = submit(client, f"/tasks/{task_id}", typed, post_url=f"/tasks/{task_id}/draft", follow=True)
+    assert page.flashes() == ["草稿已保存,任务仍未办结。"]
+    assert (page.field_value("investigation"), page.field_value("result")) == ("现场检查中,阀门疑似", "半句话")
+    assert page.has("draft-note")
+    with sessions() as session:
+        assert instance_snapshot(session, case_id) == before  # not a step: the case did not move
+    switch_user(client, "ops_head")  # a colleague of the group sees the draft too
+    assert get(client, f"/tasks/{task_id}").field_value("investigation") == "现场检查中,阀门疑似"
+    switch_user(client, "billing_handler")
+    assert submit(client, "/tasks", typed, post_url=f"/tasks/{task_id}/draft").status == 403
