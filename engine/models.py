@@ -320,3 +320,20 @@ class Notification(Base):
     message_en: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime]
     read_at: Mapped[datetime | None]
+
+
+class Attachment(Base):
+    """A file attached to a case (a photo from site, a scan): stored outside the database by checksum."""
+
+    __tablename__ = "attachment"
+    __table_args__ = (Index("ix_attachment_instance", "instance_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("human_task.id"))
+    file_name: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by: Mapped[str] = mapped_column(String(100))
+    uploaded_at: Mapped[datetime]

@@ -36,7 +36,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, t
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=timedelta(hours=10),
-        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        MAX_CONTENT_LENGTH=6 * 1024 * 1024,  # a photo from site (5 MB) and its form
         BABEL_DEFAULT_LOCALE="zh_CN",
         WTF_CSRF_TIME_LIMIT=None,
         HOTLINE_IDLE_MINUTES=settings.idle_minutes,
@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, t
 
     from . import (
         admin,
+        attachments,
         auth,
         cases,
         database,
@@ -71,6 +72,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, t
     idle.init_app(app)
     views_support.init_app(app)
     notifications.init_app(app)
-    for blueprint in (auth.bp, tasks.bp, cases.bp, public.bp, notifications.bp, supervise.bp, admin.bp, field.bp):
+    for blueprint in (auth.bp, tasks.bp, cases.bp, public.bp, notifications.bp, supervise.bp, admin.bp, field.bp, attachments.bp):
         app.register_blueprint(blueprint)
     return app

@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from engine.attachments import attachments_of
 from engine.customers import cases_of_phone, find_customers, register_caller
 from engine.definitions import fields_by_id
 from engine.deployment import latest_definition, parsed_definition
@@ -123,4 +124,5 @@ def show(case_number: str) -> Any:
     return render_template(
         "case.html", case=instance, case_fields=fields_by_id(parsed), open_tasks=open_tasks_of_case(db(), instance.id),
         history=case_history(db(), instance.id), element_names=parsed.element_names, now=runtime().clock.now(),
+        attachments=attachments_of(db(), instance.id),
     )

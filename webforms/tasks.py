@@ -9,6 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from engine.attachments import attachments_of
 from engine.claims import SUPERVISING_ROLES, claim_task, eligible_assignees, reassign_task, release_task
 from engine.definitions import fields_by_id
 from engine.deployment import list_process_names, parsed_definition
@@ -83,7 +84,7 @@ def _render_task(task: HumanTask, values: dict[str, Any] | None = None, errors: 
     assignees = eligible_assignees(db(), task) if current_user.has_role(*SUPERVISING_ROLES) else []
     return render_template(
         "task.html", task=task, info=info, task_name=task_name, fields=fields, values=shown, errors=errors or {},
-        assignees=assignees,
+        assignees=assignees, attachments=attachments_of(db(), task.instance_id),
         case=task.instance, case_fields=fields_by_id(parsed), history=case_history(db(), task.instance_id),
     ), status
 

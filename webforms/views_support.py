@@ -49,6 +49,7 @@ EVENT_KINDS = {
     "incident_raised": _l("Automatic step failed (incident)"),
     "incident_retried": _l("Incident retried"),
     "task_claimed": _l("Task claimed"),
+    "attachment_added": _l("File attached"),
     "task_released": _l("Task released"),
     "task_reassigned": _l("Task reassigned"),
 }
@@ -65,6 +66,7 @@ SYSTEM_LABELS = {
     "notice": _l("Notice"),
     "error": _l("Error"),
     "assignee": _l("Assignee"),
+    "attachment": _l("File"),
 }
 
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
