@@ -33,3 +33,22 @@ def test_two_browsers_claim_one_task(page: Page, server: str, sessions: sessionm
         expect(other.locator("#complete")).to_be_disabled()
     finally:
         other_context.close()
+
+
+def test_the_tasklist_and_public_notices_switch_language(page: Page, server: str, sessions: sessionmaker[Session],
+                                                         runtime: Engine) -> None:
+    """The new pages speak both languages: tabs, filters and the public notice page."""
+    record_case(sessions, runtime)
+    sign_in(page, "ops_handler")
+    expect(page.locator("#tab-todo")).to_contain_text("待办")
+    expect(page.locator("#apply-filters")).to_have_text("筛选")
+    page.click("#lang-switch")
+    expect(page.locator("#tab-todo")).to_contain_text("To do")
+    expect(page.locator("#tab-group")).to_contain_text("Unclaimed in my groups")
+    expect(page.locator("#apply-filters")).to_have_text("Filter")
+    expect(page.locator("#tasklist .countdown").first).to_contain_text("left")
+    shot(page, "tasks-english")
+    page.goto("/notices")
+    expect(page.locator("h1")).to_have_text("Outage notices")
+    page.click("#lang-switch")
+    expect(page.locator("h1")).to_have_text("停水停热公告")
