@@ -49,9 +49,10 @@ if __package__ in (None, ""):  # run as `python bench/engine_bench.py`
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import Engine as DatabaseEngine
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bench.databases import fresh_schema
 from engine.caching import WorkflowCache
 from engine.clock import SettableClock
 from engine.db import make_engine, make_session_factory
@@ -277,11 +278,8 @@ def sqlite_database(directory: str) -> DatabaseEngine:
 
 
 def postgres_database(url: str) -> DatabaseEngine:
-    database = make_engine(url)
-    with database.begin() as connection:
-        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    return database
+    fresh_schema(url)
+    return make_engine(url)
 
 
 # --- the run ----------------------------------------------------------------------------------

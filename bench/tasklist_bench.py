@@ -29,9 +29,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine as SqlEngine
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from bench.databases import fresh_schema, own_database
 from engine.clock import SettableClock
 from engine.db import make_engine, make_session_factory
 from engine.deployment import deploy
@@ -41,6 +42,7 @@ from engine.runner import start_case
 from engine.runtime import Actor, Engine
 from engine.schema import upgrade
 from engine.tasklist import TABS, TaskFilter, count_open_tasks_for, open_tasks_for
+from engine.users import create_user
 
 POSTGRES_ENV = "HOTLINE_TEST_DATABASE_URL"
 PROJECT = Path(__file__).resolve().parent.parent
@@ -53,19 +55,9 @@ HANDLER = ("ops_handler", frozenset({"operations"}))
 
 
 def postgres_url(base: str) -> str:
-    url = make_url(base)
-    target = url.set(database=f"{url.database}_tasklist_bench")
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        if not connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": target.database}):
-            connection.execute(text(f'CREATE DATABASE "{target.database}"'))
-    admin.dispose()
-    database = create_engine(target)
-    with database.begin() as connection:
-        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    database.dispose()
-    return target.render_as_string(hide_password=False)
+    url = own_database(base, f"{make_url(base).database}_tasklist_bench")
+    fresh_schema(url)
+    return url
 
 
 def prepare(database: SqlEngine, cases: int) -> None:
@@ -143,8 +135,6 @@ def web_page(url: str, repeat: int) -> dict[str, Any]:
                             processes_dir=PROJECT / "processes")
         app = create_app(settings=settings, engine=Engine(clock=SettableClock(NOW)),
                          test_config={"TESTING": True, "LOGIN_DISABLED": False})
-        from engine.users import create_user
-
         factory = app.extensions["hotline"].sessions
         with factory.begin() as session:
             user_id = create_user(session, SettableClock(NOW), "ops_handler", "hotline123", "ops", ["operations"]).id

@@ -27,9 +27,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
+from bench.databases import fresh_schema, own_database
 from engine.clock import SettableClock
 from engine.db import make_engine, make_session_factory
 from engine.deployment import deploy
@@ -66,23 +67,13 @@ DIAGRAM = b"""<?xml version="1.0" encoding="UTF-8"?>
 
 
 def bench_database_url(base: str, name: str | None) -> str:
-    url = make_url(base)
-    target = url.set(database=name or f"{url.database}_timer_bench")
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        exists = connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": target.database})
-        if not exists:
-            connection.execute(text(f'CREATE DATABASE "{target.database}"'))
-    admin.dispose()
-    return target.render_as_string(hide_password=False)
+    return own_database(base, name or f"{make_url(base).database}_timer_bench")
 
 
 def prepare(url: str, timers: int, window: float) -> datetime:
     """A fresh schema, N cases with one pending timer each; returns when the first one falls due."""
+    fresh_schema(url)
     database = make_engine(url)
-    with database.begin() as connection:
-        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
     upgrade(database)
     factory = make_session_factory(database)
     engine = Engine(clock=SettableClock(datetime.now(UTC) - timedelta(hours=1)))

@@ -29,9 +29,32 @@ def _task(session: Session, task_id: int) -> HumanTask:
 
 
 def _closed(task: HumanTask) -> Conflict:
-    by = task.completed_by or ""
-    return Conflict(f"task '{task.name}' of case {task.instance.case_number} is already {task.status}",
-                    "task_closed", task=task.name, case=task.instance.case_number, status=task.status, by=by)
+    by = f" by {task.completed_by}" if task.completed_by else ""
+    return Conflict(f"task '{task.name}' of case {task.instance.case_number} is already {task.status}{by}",
+                    "task_closed", task=task.name, case=task.instance.case_number, status=task.status,
+                    by=task.completed_by or "")
+
+
+def _claimed_by_someone_else(task: HumanTask) -> Conflict:
+    return Conflict(f"task '{task.name}' of case {task.instance.case_number} was claimed by {task.assignee}",
+                    "task_claimed", task=task.name, case=task.instance.case_number, by=task.assignee or "")
+
+
+def check_member(groups: list[str], actor: Actor, what: str) -> None:
+    """NotAllowed unless the actor holds one of the groups."""
+    if not set(groups) & actor.groups:
+        raise NotAllowed(f"{what} is for {', '.join(groups) or 'nobody'}; you are not in that group")
+
+
+def workable_task(session: Session, task_id: int, actor: Actor) -> HumanTask:
+    """The task, if it is open, for one of the actor's groups, and not claimed by someone else."""
+    task = _task(session, task_id)
+    if task.status != "open":
+        raise _closed(task)
+    check_member(task.candidate_groups.split(","), actor, f"task '{task.name}'")
+    if task.assignee is not None and task.assignee != actor.username:
+        raise _claimed_by_someone_else(task)
+    return task
 
 
 def _record(session: Session, task: HumanTask, actor: str, kind: str, before: str | None, after: str | None,
@@ -42,8 +65,7 @@ def _record(session: Session, task: HumanTask, actor: str, kind: str, before: st
 
 def claim_task(session: Session, task_id: int, actor: Actor, now: datetime) -> HumanTask:
     task = _task(session, task_id)
-    if not set(task.candidate_groups.split(",")) & actor.groups:
-        raise NotAllowed(f"task '{task.name}' is for {task.candidate_groups}; you are not in that group")
+    check_member(task.candidate_groups.split(","), actor, f"task '{task.name}'")
     claimed = session.execute(
         update(HumanTask).where(HumanTask.id == task_id, HumanTask.status == "open", HumanTask.assignee.is_(None))
         .values(assignee=actor.username).execution_options(synchronize_session=False)
@@ -54,8 +76,7 @@ def claim_task(session: Session, task_id: int, actor: Actor, now: datetime) -> H
             raise _closed(task)
         if task.assignee == actor.username:
             return task
-        raise Conflict(f"task '{task.name}' of case {task.instance.case_number} was claimed by {task.assignee}",
-                       "task_claimed", task=task.name, case=task.instance.case_number, by=task.assignee or "")
+        raise _claimed_by_someone_else(task)
     _record(session, task, actor.username, "task_claimed", None, actor.username, now)
     return task
 

@@ -7,11 +7,8 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from .like import ESCAPE, containing, starting_with
 from .models import Customer, ProcessInstance
-
-
-def _like(text: str) -> str:
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def find_customers(session: Session, query: str, limit: int = 20) -> list[Customer]:
@@ -19,12 +16,12 @@ def find_customers(session: Session, query: str, limit: int = 20) -> list[Custom
     text = query.strip()[:100]
     if len(text) < 2:
         return []
-    prefix = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    prefix, inside = starting_with(text), containing(text)
     register_address = Customer.district + Customer.building + Customer.unit + Customer.room
     return list(session.scalars(
-        select(Customer).where(or_(Customer.phone.like(prefix, escape="\\"), Customer.account_no.like(prefix, escape="\\"),
-                                   Customer.name == text, register_address.like(_like(text), escape="\\"),
-                                   Customer.address.like(_like(text), escape="\\")))
+        select(Customer).where(or_(Customer.phone.like(prefix, escape=ESCAPE), Customer.account_no.like(prefix, escape=ESCAPE),
+                                   Customer.name == text, register_address.like(inside, escape=ESCAPE),
+                                   Customer.address.like(inside, escape=ESCAPE)))
         .order_by(Customer.account_no).limit(limit)
     ))
 

@@ -10,7 +10,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from .errors import Conflict, FormInvalid, NotAllowed, NotFound
+from .claims import workable_task
+from .errors import FormInvalid
 from .forms import FieldError
 from .models import HumanTask
 from .runtime import Actor
@@ -20,17 +21,7 @@ MAX_DRAFT_BYTES = 64 * 1024
 
 def save_draft(session: Session, task_id: int, actor: Actor, submitted: Mapping[str, Any], field_ids: set[str],
                now: datetime) -> HumanTask:
-    task = session.get(HumanTask, task_id)
-    if task is None:
-        raise NotFound(f"task {task_id} does not exist")
-    if task.status != "open":
-        raise Conflict(f"task '{task.name}' is already {task.status}", "task_closed", task=task.name,
-                       case=task.instance.case_number, status=task.status, by=task.completed_by or "")
-    if not set(task.candidate_groups.split(",")) & actor.groups:
-        raise NotAllowed(f"task '{task.name}' is for {task.candidate_groups}; you are not in that group")
-    if task.assignee is not None and task.assignee != actor.username:
-        raise Conflict(f"task '{task.name}' was claimed by {task.assignee}", "task_claimed", task=task.name,
-                       case=task.instance.case_number, by=task.assignee)
+    task = workable_task(session, task_id, actor)
     draft = {key: str(value) for key, value in submitted.items() if key in field_ids}
     if len(json.dumps(draft, ensure_ascii=False).encode("utf-8")) > MAX_DRAFT_BYTES:
         raise FormInvalid({next(iter(draft)): FieldError("max_length", {"max": MAX_DRAFT_BYTES})}, dict(submitted))

@@ -5,6 +5,7 @@ Written in the same transaction as the state, so a list never disagrees with the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -88,7 +89,7 @@ def sync_human_tasks(
 
 
 def sync_timers(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, timers: list[Any], now: datetime,
-                fired_now: list[Any] = ()) -> None:  # type: ignore[assignment]
+                fired_now: Sequence[Any] = ()) -> None:
     """One row per waiting timer with its due time; the scheduler reads only these rows.
 
     A timer that stopped waiting either fired (its task completed) or was cancelled with its activity.

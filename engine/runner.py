@@ -21,13 +21,14 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from .casenumbers import next_case_number
+from .claims import check_member, workable_task
 from .definitions import ParsedDefinition, candidate_groups_for
 from .deployment import latest_definition, parsed_definition
 from .effects import chase_overdue, publish_notice, send_notifications
-from .errors import Conflict, FormInvalid, NotAllowed, NotFound, ScriptFailed
+from .errors import Conflict, FormInvalid, NotFound, ScriptFailed
 from .forms import FieldDef, validate_form
 from .history import data_diff
-from .models import Event, HumanTask, ProcessInstance, Timer
+from .models import Event, ProcessInstance, Timer
 from .projection import (
     event_row,
     ready_user_tasks,
@@ -190,11 +191,6 @@ def _complete(session: Session, unit: _Unit, task: Any, submitted: dict[str, Any
     _run_engine_steps(session, unit)
 
 
-def _check_may_do(info_groups: list[str], actor: Actor, what: str) -> None:
-    if not set(info_groups) & actor.groups:
-        raise NotAllowed(f"{what} is for {', '.join(info_groups) or 'nobody'}; you are not in that group")
-
-
 def start_case(
     session: Session, engine: Engine, process_key: str, actor: Actor, first_task_form: dict[str, Any] | None = None
 ) -> ProcessInstance:
@@ -215,7 +211,7 @@ def start_case(
             raise NotFound(f"process '{process_key}' has no first task to record the intake in")
         first_task = ready[0]
         info = parsed.user_tasks[first_task.task_spec.bpmn_id]
-        _check_may_do(candidate_groups_for(info, first_task.data), actor, f"'{info.name}'")
+        check_member(candidate_groups_for(info, first_task.data), actor, f"'{info.name}'")
         _checked_form(session, info.fields, first_task_form, {}, engine.zone)
 
     instance = ProcessInstance(
@@ -237,18 +233,7 @@ def start_case(
 
 
 def complete_task(session: Session, engine: Engine, task_id: int, actor: Actor, submitted: dict[str, Any]) -> ProcessInstance:
-    row = session.get(HumanTask, task_id)
-    if row is None:
-        raise NotFound(f"task {task_id} does not exist")
-    if row.status != "open":
-        by = f" by {row.completed_by}" if row.completed_by else ""
-        raise Conflict(f"task '{row.name}' of case {row.instance.case_number} is already {row.status}{by}",
-                       "task_closed", task=row.name, case=row.instance.case_number, status=row.status,
-                       by=row.completed_by or "")
-    _check_may_do(row.candidate_groups.split(","), actor, f"task '{row.name}'")
-    if row.assignee is not None and row.assignee != actor.username:
-        raise Conflict(f"task '{row.name}' of case {row.instance.case_number} was claimed by {row.assignee}",
-                       "task_claimed", task=row.name, case=row.instance.case_number, by=row.assignee)
+    row = workable_task(session, task_id, actor)
     instance = row.instance
     workflow, parsed = load_workflow(engine, instance)
     task = next((t for t in ready_user_tasks(workflow) if str(t.id) == row.task_guid), None)

@@ -23,6 +23,7 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnviron
 
 from .calendar import BusinessCalendar, in_heating_season, is_working_day
 from .clock import Clock, SystemClock
+from .forms import parse_local_datetime
 from .reference import department_of, onsite_minutes
 
 MAX_RANGE = 100_000
@@ -254,9 +255,10 @@ def calendar_functions(clock: Clock, zone: ZoneInfo) -> dict[str, Callable[..., 
             "in_heating_season": heating_season, "is_on_duty": on_duty}
 
 
-def _moment(text: str | datetime, zone: ZoneInfo) -> datetime:
-    moment = text if isinstance(text, datetime) else datetime.fromisoformat(str(text))
-    return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
+def _moment(value: str | datetime, zone: ZoneInfo) -> datetime:
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=zone) if value.tzinfo is None else value
+    return parse_local_datetime(str(value), zone)
 
 
 def script_functions(clock: Clock, zone: ZoneInfo) -> dict[str, Callable[..., Any]]:

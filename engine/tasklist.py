@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import and_, exists, func, or_, select, true
 from sqlalchemy.orm import Session, joinedload
 
+from .like import ESCAPE, containing
 from .models import HumanTask, HumanTaskGroup, ProcessInstance
 
 
@@ -45,15 +46,11 @@ class TaskFilter:
         if self.due_between is not None:
             found.append(HumanTask.due_at.between(*self.due_between))
         if self.text.strip():
-            pattern = f"%{_escape_like(self.text.strip()[:100])}%"
-            found.append(or_(*(column.like(pattern, escape="\\") for column in (
+            pattern = containing(self.text.strip()[:100])
+            found.append(or_(*(column.like(pattern, escape=ESCAPE) for column in (
                 ProcessInstance.case_number, ProcessInstance.customer_name, ProcessInstance.customer_phone,
                 ProcessInstance.address))))
         return found
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _tab_filter(tab: str, username: str, groups: Iterable[str]):  # noqa: ANN202 - a SQLAlchemy clause

@@ -8,6 +8,7 @@ import socket
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -54,18 +55,20 @@ def _fire_one(engine: Engine, factory: sessionmaker[Session], timer_id: int, wor
     return 0
 
 
-def start_background_scheduler(engine: Engine, factory: sessionmaker[Session], interval: float = 5.0) -> BackgroundScheduler:
-    scheduler = BackgroundScheduler(timezone="UTC")
+def _add_timer_job(scheduler: BaseScheduler, engine: Engine, factory: sessionmaker[Session], interval: float) -> None:
     # The first round runs at once: timers that fell due while nothing ran fire at start.
     scheduler.add_job(fire_due_timers, "interval", seconds=interval, args=(engine, factory),
                       id="fire_due_timers", max_instances=1, coalesce=True, next_run_time=datetime.now(UTC))
+
+
+def start_background_scheduler(engine: Engine, factory: sessionmaker[Session], interval: float = 5.0) -> BackgroundScheduler:
+    scheduler = BackgroundScheduler(timezone="UTC")
+    _add_timer_job(scheduler, engine, factory, interval)
     scheduler.start()
     return scheduler
 
 
 def run_blocking_scheduler(engine: Engine, factory: sessionmaker[Session], interval: float) -> None:
     scheduler = BlockingScheduler(timezone="UTC")
-    # The first round runs at once: timers that fell due while nothing ran fire at start.
-    scheduler.add_job(fire_due_timers, "interval", seconds=interval, args=(engine, factory),
-                      id="fire_due_timers", max_instances=1, coalesce=True, next_run_time=datetime.now(UTC))
+    _add_timer_job(scheduler, engine, factory, interval)
     scheduler.start()
