@@ -19,7 +19,7 @@ from engine.definitions import DefinitionError
 from engine.deployment import deploy
 from engine.errors import Conflict, FormInvalid, NotAllowed, NotFound, ScriptFailed
 from engine.forms import FieldError
-from engine.models import Event, ProcessDefinition, ProcessInstance, Timer
+from engine.models import Event, HumanTask, ProcessDefinition, ProcessInstance, Timer
 from engine.runner import complete_task, due_timer_ids, fire_timer, start_case
 from engine.runtime import Actor, Engine
 
@@ -249,7 +249,7 @@ def test_concurrent_completion_is_a_conflict_on_postgresql(
         complete_task(session, runtime, task_id, OPS, RESOLVED)
     with sessions() as session:
         rows = [(t.element_id, t.status, t.completed_by) for t in session.scalars(
-            select(runner.HumanTask).where(runner.HumanTask.instance_id == instance_id).order_by(runner.HumanTask.id))]
+            select(HumanTask).where(HumanTask.instance_id == instance_id).order_by(HumanTask.id))]
         assert rows == [("department_handling", "completed", "ops2"), ("callback", "open", None)]
         assert [e.actor for e in events_of(session, instance_id) if e.kind == "task_completed"] == ["op1", "ops2"]
         assert session.get(ProcessInstance, instance_id).version == 2
