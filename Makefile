@@ -13,7 +13,16 @@ $(BIN)/hotline: pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
-setup: $(BIN)/hotline
+VENDOR := webforms/static/vendor
+FRONTEND_SOURCES := frontend/package-lock.json frontend/build.mjs $(wildcard frontend/src/*.js)
+
+# bpmn-js, its properties panel and the signature pad come from the npm registry and are bundled
+# into webforms/static/vendor (ignored by git), so no other project's code is kept in the repository.
+$(VENDOR)/hotline-viewer.js: $(FRONTEND_SOURCES)
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build
+	touch $@
+
+setup: $(BIN)/hotline $(VENDOR)/hotline-viewer.js
 
 demo: setup
 	$(BIN)/hotline demo

@@ -1,0 +1,28 @@
+// Drawn signatures: a canvas with [data-signature-for="<input id>"] writes a PNG data URL
+// into that hidden input whenever a stroke ends; a [data-signature-clear] button empties both.
+import SignaturePad from 'signature_pad';
+
+function attach(canvas) {
+  const input = document.getElementById(canvas.dataset.signatureFor);
+  const ratio = Math.max(window.devicePixelRatio || 1, 1);
+  canvas.width = canvas.offsetWidth * ratio;
+  canvas.height = canvas.offsetHeight * ratio;
+  canvas.getContext('2d').scale(ratio, ratio);
+  const pad = new SignaturePad(canvas, { backgroundColor: 'rgb(255,255,255)' });
+  pad.addEventListener('endStroke', () => {
+    input.value = pad.isEmpty() ? '' : pad.toDataURL('image/png');
+  });
+  const clear = document.querySelector(`[data-signature-clear="${canvas.dataset.signatureFor}"]`);
+  if (clear) {
+    clear.addEventListener('click', (event) => {
+      event.preventDefault();
+      pad.clear();
+      input.value = '';
+    });
+  }
+  return pad;
+}
+
+document.addEventListener('DOMContentLoaded', () => {
+  document.querySelectorAll('canvas[data-signature-for]').forEach(attach);
+});
