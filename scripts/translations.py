@@ -1,0 +1,69 @@
+"""Chinese translations kept in step with the sources.
+
+    .venv/bin/python scripts/translations.py missing            # JSON {msgid: ""} of untranslated strings
+    .venv/bin/python scripts/translations.py add zh.json         # add {msgid: 中文} to zh_CN (and en, empty)
+
+Extraction follows babel.cfg, as tests/unit/test_translations.py does.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.pofile import read_po, write_po
+
+ROOT = Path(__file__).resolve().parents[1]
+CATALOGS = {lang: ROOT / "webforms" / "translations" / lang / "LC_MESSAGES" / "messages.po"
+            for lang in ("zh_CN", "en")}
+KEYWORDS = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None}
+
+
+def extracted() -> set[str]:
+    with (ROOT / "babel.cfg").open(encoding="utf-8") as cfg:
+        method_map, options_map = parse_mapping_cfg(cfg, "babel.cfg")
+    tops = {pattern.split("/", 1)[0] for pattern, _method in method_map}
+
+    def keep(dirpath: str) -> bool:
+        parts = Path(dirpath).relative_to(ROOT).parts
+        return bool(parts) and parts[0] in tops and not any(p.startswith((".", "_")) for p in parts)
+
+    found = set()
+    for _file, _line, message, _comments, _context in extract_from_dir(
+            ROOT, method_map, options_map, keywords=KEYWORDS, directory_filter=keep):
+        msgid = message[0] if isinstance(message, tuple) else message
+        if msgid:
+            found.add(msgid)
+    return found
+
+
+def missing() -> dict[str, str]:
+    with CATALOGS["zh_CN"].open("rb") as handle:
+        catalog = read_po(handle)
+    return {msgid: "" for msgid in sorted(extracted())
+            if not (catalog.get(msgid) and catalog.get(msgid).string)}
+
+
+def add(translations: dict[str, str]) -> None:
+    for lang, path in CATALOGS.items():
+        with path.open("rb") as handle:
+            catalog = read_po(handle)
+        for msgid, chinese in translations.items():
+            if lang == "zh_CN":
+                catalog.add(msgid, chinese)
+            elif msgid not in catalog:
+                catalog.add(msgid, "")
+        with path.open("wb") as handle:
+            write_po(handle, catalog, width=0)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["missing"]:
+        print(json.dumps(missing(), ensure_ascii=False, indent=1))
+    elif len(sys.argv) == 3 and sys.argv[1] == "add":
+        add(json.loads(Path(sys.argv[2]).read_text(encoding="utf-8")))
+    else:
+        sys.exit(__doc__)
