@@ -337,3 +337,23 @@ class Attachment(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     uploaded_by: Mapped[str] = mapped_column(String(100))
     uploaded_at: Mapped[datetime]
+
+
+class HandoverRecord(Base):
+    """One shift change (M7): prepared by the scheduler, completed by the outgoing operator,
+    acknowledged by the incoming shift."""
+
+    __tablename__ = "handover_record"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shift_start: Mapped[datetime]
+    shift_end: Mapped[datetime] = mapped_column(unique=True)
+    prepared_at: Mapped[datetime]
+    snapshot: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(20))  # prepared, handed_over, acknowledged
+    notes: Mapped[str | None] = mapped_column(Text)
+    flood_notes: Mapped[str | None] = mapped_column(Text)
+    handed_over_by: Mapped[str | None] = mapped_column(String(100))
+    handed_over_at: Mapped[datetime | None]
+    acknowledged_by: Mapped[str | None] = mapped_column(String(100))
+    acknowledged_at: Mapped[datetime | None]

@@ -120,7 +120,8 @@ def serve(host: str, port: int, no_scheduler: bool) -> None:
     settings = Settings.from_env()
     app = create_app(settings=settings)
     if not no_scheduler and settings.database_url.startswith("sqlite"):
-        start_background_scheduler(app.extensions["hotline"].engine, app.extensions["hotline"].sessions)
+        start_background_scheduler(app.extensions["hotline"].engine, app.extensions["hotline"].sessions,
+                                   settings.shifts())
     click.echo(f"Hotline Flow on http://{host}:{port}")
     app.run(host=host, port=port, threaded=True, use_reloader=False)
 
@@ -133,7 +134,7 @@ def worker(interval: float) -> None:
     settings = Settings.from_env()
     engine, factory = _runtime(settings)
     click.echo(f"timer worker on {_safe_url(settings.database_url)}, every {interval:g} s")
-    run_blocking_scheduler(engine, factory, interval)  # type: ignore[arg-type]
+    run_blocking_scheduler(engine, factory, settings.shifts(), interval)  # type: ignore[arg-type]
 
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

@@ -13,6 +13,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.errors import Conflict
+from engine.handover import ShiftSettings, prepare_due_handover
 from engine.runtime import Engine
 from engine.timers import claim_due_timers, fire_claimed_timer, record_incident, release_claim
 
@@ -61,14 +62,34 @@ def _add_timer_job(scheduler: BaseScheduler, engine: Engine, factory: sessionmak
                       id="fire_due_timers", max_instances=1, coalesce=True, next_run_time=datetime.now(UTC))
 
 
-def start_background_scheduler(engine: Engine, factory: sessionmaker[Session], interval: float = 5.0) -> BackgroundScheduler:
-    scheduler = BackgroundScheduler(timezone="UTC")
+def prepare_handover(engine: Engine, factory: sessionmaker[Session], shifts: ShiftSettings) -> None:
+    """M7: the handover record of the latest shift change, prepared once whichever worker gets there first."""
+    with factory.begin() as session:
+        prepare_due_handover(session, engine.clock.now(), shifts)
+
+
+def _add_handover_job(scheduler: BaseScheduler, engine: Engine, factory: sessionmaker[Session],
+                      shifts: ShiftSettings) -> None:
+    scheduler.add_job(prepare_handover, "interval", seconds=60, args=(engine, factory, shifts),
+                      id="prepare_handover", max_instances=1, coalesce=True, next_run_time=datetime.now(UTC))
+
+
+def _add_jobs(scheduler: BaseScheduler, engine: Engine, factory: sessionmaker[Session], interval: float,
+              shifts: ShiftSettings) -> None:
     _add_timer_job(scheduler, engine, factory, interval)
+    _add_handover_job(scheduler, engine, factory, shifts)
+
+
+def start_background_scheduler(engine: Engine, factory: sessionmaker[Session], shifts: ShiftSettings,
+                               interval: float = 5.0) -> BackgroundScheduler:
+    scheduler = BackgroundScheduler(timezone="UTC")
+    _add_jobs(scheduler, engine, factory, interval, shifts)
     scheduler.start()
     return scheduler
 
 
-def run_blocking_scheduler(engine: Engine, factory: sessionmaker[Session], interval: float) -> None:
+def run_blocking_scheduler(engine: Engine, factory: sessionmaker[Session], shifts: ShiftSettings,
+                           interval: float) -> None:
     scheduler = BlockingScheduler(timezone="UTC")
-    _add_timer_job(scheduler, engine, factory, interval)
+    _add_jobs(scheduler, engine, factory, interval, shifts)
     scheduler.start()

@@ -6,6 +6,10 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from engine.handover import ShiftSettings
+from engine.shifts import DEFAULT_SHIFT_CHANGES, parse_shift_changes
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -18,6 +22,7 @@ class Settings:
     secret_key: str
     processes_dir: Path
     idle_minutes: int = 30
+    shift_changes: str = DEFAULT_SHIFT_CHANGES
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -30,7 +35,13 @@ class Settings:
             secret_key=os.environ.get("HOTLINE_SECRET_KEY") or _stored_secret(home),
             processes_dir=Path(os.environ.get("HOTLINE_PROCESSES", PROJECT_ROOT / "processes")),
             idle_minutes=int(os.environ.get("HOTLINE_IDLE_MINUTES", "30")),
+            shift_changes=os.environ.get("HOTLINE_SHIFT_CHANGES", DEFAULT_SHIFT_CHANGES),
         )
+
+
+    def shifts(self) -> ShiftSettings:
+        """The shift changes (M7) in the hotline's time zone; a ValueError names a badly written time."""
+        return ShiftSettings(parse_shift_changes(self.shift_changes), ZoneInfo(self.timezone))
 
 
 def _stored_secret(home: Path) -> str:

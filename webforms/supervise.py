@@ -1,4 +1,4 @@
-"""The shift handover (O3, M7): open outages with their causes, open complaints, overdue work."""
+"""Incidents: timers whose firing failed, and retrying them."""
 
 from __future__ import annotations
 
@@ -6,23 +6,14 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
-from engine.notices import open_cases_of, overdue_tasks
 from engine.timers import retry_timer, timers_by_state
 
 from .auth import roles_required
 from .database import commit, db, runtime
 
 bp = Blueprint("supervise", __name__)
-
-
-@bp.route("/handover")
-@login_required
-def handover() -> Any:
-    now = runtime().clock.now()
-    return render_template("handover.html", outages=open_cases_of(db(), "outage"),
-                           complaints=open_cases_of(db(), "complaint"), overdue=overdue_tasks(db(), now), now=now)
 
 
 @bp.route("/incidents")
