@@ -276,7 +276,16 @@ def _user_tasks(process: Any, spec: Any) -> tuple[dict[str, UserTaskInfo], list[
             documentation=(doc.text or "").strip() if doc is not None else "",
             fields=tuple(fields),
         )
+    problems.extend(_unknown_order_fields(tasks))
     return tasks, problems
+
+
+def _unknown_order_fields(tasks: dict[str, UserTaskInfo]) -> list[Problem]:
+    """notBefore may name a field of another step's form (the case keeps it), but it must be some form's."""
+    known = {f.id for info in tasks.values() for f in info.fields}
+    return [Problem(info.element_id, f"field '{f.id}': notBefore names '{f.not_before}', which is no form field "
+                    "of this process")
+            for info in tasks.values() for f in info.fields if f.not_before and f.not_before not in known]
 
 
 def parse_definition(xml: bytes, file_name: str) -> ParsedDefinition:

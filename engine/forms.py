@@ -50,6 +50,8 @@ class FieldDef:
     reference: str = ""
     # A department field left empty takes the department this field's category is routed to.
     suggest_from: str = ""
+    # A date or time that may not be earlier than this other field's (in the same form or the case).
+    not_before: str = ""
 
     def option_name(self, value: Any, language: str = "zh") -> str:
         for option in self.options:
@@ -123,6 +125,9 @@ def field_from_spiff(spiff_field: Any) -> FieldDef:
         unknown = set(english) - {o.id for o in options}
         if unknown and not reference:
             raise FormDefinitionError(f"field '{fid}': options_en names values it does not have: {', '.join(sorted(unknown))}")
+    not_before = (spiff_field.get_property("notBefore") or "").strip()
+    if not_before and spiff_field.type not in ("date", "datetime"):
+        raise FormDefinitionError(f"field '{fid}': notBefore is for a date or datetime field")
     required_when = None
     condition = spiff_field.get_property("requiredWhen")
     if condition:
@@ -141,6 +146,7 @@ def field_from_spiff(spiff_field: Any) -> FieldDef:
         options=options,
         reference=reference,
         suggest_from=suggest_from,
+        not_before=not_before,
         **kwargs,
     )
 
@@ -218,7 +224,7 @@ def _matches(actual: Any, expected: str) -> bool:
 
 def validate_form(
     fields: tuple[FieldDef, ...], submitted: Mapping[str, Any], current: Mapping[str, Any] | None = None,
-    zone: ZoneInfo = DEFAULT_ZONE,
+    zone: ZoneInfo = DEFAULT_ZONE, process_fields: Mapping[str, FieldDef] | None = None,
 ) -> tuple[dict[str, Any], dict[str, FieldError]]:
     """Check submitted values against the form; return (typed values, errors by field id).
 
@@ -253,7 +259,31 @@ def validate_form(
             other, expected = f.required_when
             if _matches(values.get(other), expected):
                 errors[f.id] = FieldError("required")
+    _check_order(fields, values, current, errors, zone, {**(process_fields or {}), **{f.id: f for f in fields}})
     return values, errors
+
+
+def _check_order(fields: tuple[FieldDef, ...], values: Mapping[str, Any], current: Mapping[str, Any],
+                 errors: dict[str, FieldError], zone: ZoneInfo, labels: Mapping[str, FieldDef]) -> None:
+    """notBefore: e.g. a restoration time earlier than the outage's start is a typing mistake. `labels`
+    names the earlier field, which may belong to another step's form."""
+    for f in fields:
+        if not f.not_before or f.id in errors or values.get(f.id) is None:
+            continue
+        other = values[f.not_before] if values.get(f.not_before) is not None else current.get(f.not_before)
+        if other is None or f.not_before in errors:
+            continue
+        if _moment(values[f.id], zone) < _moment(other, zone):
+            other_field = labels.get(f.not_before)
+            errors[f.id] = FieldError("before_other", {
+                "other": other_field.label if other_field else f.not_before,
+                "other_en": (other_field.label_en or other_field.label) if other_field else f.not_before})
+
+
+def _moment(value: Any, zone: ZoneInfo) -> datetime:
+    """A stored date or time as a comparable moment (a date counts from its start, local time)."""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
 
 
 def initial_values(fields: tuple[FieldDef, ...], case_data: Mapping[str, Any]) -> dict[str, Any]:

@@ -145,15 +145,15 @@ def _run_engine_steps(session: Session, unit: _Unit, refresh_timers: bool = Fals
 
 
 def _checked_form(session: Session, fields: tuple[FieldDef, ...], submitted: dict[str, Any], current: dict[str, Any],
-                  zone: Any) -> dict[str, Any]:
+                  zone: Any, parsed: ParsedDefinition) -> dict[str, Any]:
     """The submitted form checked against the diagram and today's reference data, or FormInvalid."""
     if any(f.reference for f in fields):
         reference = load_reference_data(session)
         fields = with_reference_options(fields, reference)
-        values, errors = validate_form(fields, submitted, current, zone)
+        values, errors = validate_form(fields, submitted, current, zone, parsed.fields)
         fill_suggested(fields, values, reference)
     else:
-        values, errors = validate_form(fields, submitted, current, zone)
+        values, errors = validate_form(fields, submitted, current, zone, parsed.fields)
     if errors:
         raise FormInvalid(errors, {**submitted})
     return values
@@ -178,7 +178,7 @@ def _save(session: Session, engine: Engine, unit: _Unit) -> ProcessInstance:
 
 def _complete(session: Session, unit: _Unit, task: Any, submitted: dict[str, Any]) -> None:
     info = unit.parsed.user_tasks.get(task.task_spec.bpmn_id)
-    values = _checked_form(session, info.fields if info else (), submitted, task.data, unit.engine_zone)
+    values = _checked_form(session, info.fields if info else (), submitted, task.data, unit.engine_zone, unit.parsed)
     before = dict(task.data)
     task.data.update(values)
     changes = data_diff(before, task.data)
@@ -212,7 +212,7 @@ def start_case(
         first_task = ready[0]
         info = parsed.user_tasks[first_task.task_spec.bpmn_id]
         check_member(candidate_groups_for(info, first_task.data), actor, f"'{info.name}'")
-        _checked_form(session, info.fields, first_task_form, {}, engine.zone)
+        _checked_form(session, info.fields, first_task_form, {}, engine.zone, parsed)
 
     instance = ProcessInstance(
         case_number=next_case_number(session, definition.case_prefix, now, engine.zone),

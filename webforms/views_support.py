@@ -34,6 +34,7 @@ ERROR_MESSAGES = {
     "min_length": _l("Enter at least %(min)s characters."),
     "max_length": _l("Enter at most %(max)s characters."),
     "pattern": _l("The format is not valid (for a phone: 13812345678 or 0951-5012345)."),
+    "before_other": _l("This may not be earlier than “%(other)s”."),
 }
 
 EVENT_KINDS = {
@@ -91,7 +92,10 @@ CONFLICT_MESSAGES = {
 
 def error_text(error: FieldError) -> str:
     message = ERROR_MESSAGES.get(error.code)
-    return str(message) % dict(error.params) if message else error.code
+    params = dict(error.params)
+    if current_language() == "en":  # a parameter with an English twin (a field's label) says it in English
+        params.update({key: params[f"{key}_en"] for key in list(params) if params.get(f"{key}_en")})
+    return str(message) % params if message else error.code
 
 
 def field_label(field: FieldDef) -> str:

@@ -440,6 +440,14 @@ def test_repair_form_refuses_bad_values_and_other_groups_o2(case: CaseDriver) ->
     assert refused.errors == {"restored_at": FieldError("not_datetime"), "work_done": FieldError("required")}
     refused = case.refused("restore_service", REPAIR, {"work_status": "done"}, FormInvalid)
     assert refused.errors == {"work_status": FieldError("not_option")}
+    # a restoration or a new estimate before the outage started (08:30) is a typing mistake
+    refused = case.refused("restore_service", REPAIR,
+                           {"work_status": "restored", "restored_at": local(23, 8, 15), "work_done": "已恢复"}, FormInvalid)
+    assert refused.errors == {"restored_at": FieldError("before_other", {"other": "停止开始时间(故障:发生时间)",
+                                                                        "other_en": "Starts at (fault: started at)"})}
+    refused = case.refused("restore_service", REPAIR, {"work_status": "update_estimate", "new_estimate": local(22, 20),
+                                                       "progress_note": "抢修中"}, FormInvalid)
+    assert list(refused.errors) == ["new_estimate"]
     restored = {"work_status": "restored", "restored_at": local(23, 12), "work_done": "已恢复"}
     for outsider in (OPERATOR, DISPATCHER, department_handler("billing")):
         case.refused("restore_service", outsider, restored, NotAllowed)

@@ -218,3 +218,29 @@ def test_required_when_must_name_a_field_of_the_form() -> None:
     field = form_field("note", extra='<camunda:properties><camunda:property id="requiredWhen" value="nothing=1" /></camunda:properties>')
     with pytest.raises(DefinitionError, match="requiredWhen names 'nothing'"):
         parse_definition(linear(user_task("ask", fields=field)), "when.bpmn")
+
+
+def test_a_time_may_not_be_earlier_than_the_one_it_follows_o2() -> None:
+    """O2: a restoration reported before the outage started is refused (notBefore), against the same
+    form's value or the case's; the same moment is allowed."""
+    starts = FieldDef("starts_at", "datetime", "停止开始时间", label_en="Starts at")
+    restored = FieldDef("restored_at", "datetime", "实际恢复时间", not_before="starts_at")
+    _values, errors = validate_form((starts, restored), {"starts_at": "2026-11-23 09:00", "restored_at": "2026-11-23 08:59"})
+    assert errors == {"restored_at": FieldError("before_other", {"other": "停止开始时间", "other_en": "Starts at"})}
+    case = {"starts_at": "2026-11-23T09:00:00+08:00"}
+    _values, errors = validate_form((restored,), {"restored_at": "2026-11-23 08:00"}, case)
+    assert errors["restored_at"].code == "before_other"
+    values, errors = validate_form((restored,), {"restored_at": "2026-11-23 09:00"}, case)
+    assert errors == {} and values["restored_at"] == "2026-11-23T09:00:00+08:00"
+    _values, errors = validate_form((restored,), {"restored_at": "2026-11-23 08:00"}, {})
+    assert errors == {}  # nothing to compare with
+
+
+def test_not_before_is_for_times_and_must_name_a_form_field() -> None:
+    order = '<camunda:properties><camunda:property id="notBefore" value="{}" /></camunda:properties>'
+    with pytest.raises(DefinitionError, match="notBefore is for a date or datetime field"):
+        fields_of(form_field("note", "string", extra=order.format("day")))
+    with pytest.raises(DefinitionError, match="notBefore names 'nothing', which is no form field"):
+        fields_of(form_field("day", "date", extra=order.format("nothing")))
+    fields = fields_of(form_field("first", "date"), form_field("later", "date", extra=order.format("first")))
+    assert fields["later"].not_before == "first"

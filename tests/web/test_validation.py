@@ -6,10 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from flask import Flask, session
 from flask.testing import FlaskClient
+from flask_babel import refresh
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.forms import FieldError
 from engine.runtime import Engine
+from webforms.views_support import error_text
 
 from ..helpers import intake_form
 from .support import Page, get, login, record_case, rows, snapshot, submit, task_of
@@ -116,3 +120,13 @@ def test_an_invalid_task_form_is_refused_and_keeps_what_was_typed(
     assert page.field_value("outcome") == ""
     assert snapshot(sessions, case_id) == before
     assert get(client, "/tasks").task_links()[0][1] == f"/tasks/{task_id}", "the task is still open"
+
+
+def test_an_order_error_names_the_other_field_in_the_user_s_language(app: Flask) -> None:
+    """The message of notBefore names the earlier field by its label in the UI language."""
+    error = FieldError("before_other", {"other": "停止开始时间", "other_en": "Starts at"})
+    with app.test_request_context():
+        assert error_text(error) == "不得早于“停止开始时间”。"
+        session["lang"] = "en"
+        refresh()
+        assert error_text(error) == "This may not be earlier than “Starts at”."
