@@ -14,6 +14,7 @@ import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -41,7 +42,9 @@ def stored_path(folder: Path, sha256: str) -> Path:
 
 
 def add_attachment(session: Session, folder: Path, instance_id: int, task_id: int | None, file_name: str,
-                   data: bytes, actor: str, now: datetime) -> Attachment:
+                   data: bytes, actor: str, now: datetime, history: list[dict[str, Any]] | None = None) -> Attachment:
+    """Store the file and its row; the history event is written now, or appended to `history` for a
+    caller that writes a step's events together (a signature drawn in a task's form)."""
     if not data:
         raise AttachmentRefused("empty")
     if len(data) > MAX_BYTES:
@@ -62,8 +65,11 @@ def add_attachment(session: Session, folder: Path, instance_id: int, task_id: in
                             sha256=digest, uploaded_by=actor, uploaded_at=now)
     session.add(attachment)
     session.flush()
-    session.execute(insert(Event), [event_row(instance_id, now, actor, "attachment_added", None, name,
-                                              {"attachment": [None, name]})])
+    event = event_row(instance_id, now, actor, "attachment_added", None, name, {"attachment": [None, name]})
+    if history is None:
+        session.execute(insert(Event), [event])
+    else:
+        history.append(event)
     return attachment
 
 

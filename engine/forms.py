@@ -6,6 +6,8 @@ completing a task (web, CLI, tests) is checked the same way.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -13,11 +15,23 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-FIELD_TYPES = ("string", "long", "boolean", "date", "datetime", "enum")
+FIELD_TYPES = ("string", "long", "boolean", "date", "datetime", "enum", "signature")
 # Enums whose values are reference data an administrator keeps, not values written in the diagram.
 REFERENCE_KINDS = ("category", "department")
 DEFAULT_ZONE = ZoneInfo("Asia/Shanghai")
 KNOWN_CONSTRAINTS = ("required", "readonly", "minlength", "maxlength", "min", "max", "pattern")
+# A drawn signature arrives as the data URL a canvas makes; a signature pad's PNG is a few tens of KB.
+SIGNATURE_PREFIX = "data:image/png;base64,"
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+MAX_SIGNATURE_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True)
+class DrawnImage:
+    """A checked PNG from a signature field, waiting to be stored as an attachment; the case data then
+    keeps the attachment's id in its place."""
+
+    data: bytes
 
 
 @dataclass(frozen=True)
@@ -184,6 +198,8 @@ def _convert(f: FieldDef, raw: Any, zone: ZoneInfo) -> tuple[Any, FieldError | N
             return False, None
         return None, FieldError("not_boolean")
     text = str(raw).strip()
+    if f.type == "signature":
+        return _drawn_image(text)
     if f.type == "long":
         if not re.fullmatch(r"[-+]?\d+", text):
             return None, FieldError("not_integer")
@@ -216,6 +232,22 @@ def _convert(f: FieldDef, raw: Any, zone: ZoneInfo) -> tuple[Any, FieldError | N
     return text, None
 
 
+def _drawn_image(text: str) -> tuple[DrawnImage | None, FieldError | None]:
+    """A canvas's PNG data URL, checked: the prefix, strict base64, the PNG signature bytes, the size."""
+    if not text.startswith(SIGNATURE_PREFIX):
+        return None, FieldError("not_signature")
+    encoded = text[len(SIGNATURE_PREFIX):]
+    if len(encoded) > (MAX_SIGNATURE_BYTES + 2) // 3 * 4:  # checked before decoding a large text
+        return None, FieldError("signature_too_large", {"kb": MAX_SIGNATURE_BYTES // 1024})
+    try:
+        data = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        return None, FieldError("not_signature")
+    if not data.startswith(PNG_MAGIC):
+        return None, FieldError("not_signature")
+    return DrawnImage(data), None
+
+
 def _matches(actual: Any, expected: str) -> bool:
     if isinstance(actual, bool):
         return str(actual).lower() == expected.lower()
@@ -240,6 +272,9 @@ def validate_form(
             values[f.id] = current.get(f.id)
             continue
         raw = submitted.get(f.id)
+        if f.type == "signature" and _blank(raw) and current.get(f.id) is not None:
+            values[f.id] = current[f.id]  # a signature drawn at an earlier pass of this step stays
+            continue
         if f.type == "boolean" and _blank(raw):
             if f.required:
                 errors[f.id] = FieldError("required")

@@ -20,13 +20,14 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from .attachments import add_attachment
 from .casenumbers import next_case_number
 from .claims import check_member, workable_task
 from .definitions import ParsedDefinition, candidate_groups_for
 from .deployment import latest_definition, parsed_definition
 from .effects import chase_overdue, publish_notice, send_notifications
 from .errors import Conflict, FormInvalid, NotFound, ScriptFailed
-from .forms import FieldDef, validate_form
+from .forms import DrawnImage, FieldDef, validate_form
 from .history import data_diff
 from .models import Event, ProcessInstance, Timer
 from .projection import (
@@ -176,9 +177,23 @@ def _save(session: Session, engine: Engine, unit: _Unit) -> ProcessInstance:
     return unit.instance
 
 
-def _complete(session: Session, unit: _Unit, task: Any, submitted: dict[str, Any]) -> None:
+def _store_drawn_images(session: Session, engine: Engine, unit: _Unit, values: dict[str, Any],
+                        task_id: int | None) -> None:
+    """R4: a signature drawn in the form becomes an attachment of the case; the data keeps its id."""
+    for key, value in values.items():
+        if isinstance(value, DrawnImage):
+            if engine.attachment_folder is None:
+                raise RuntimeError("the engine has no attachment folder to store a drawn signature in")
+            attachment = add_attachment(session, engine.attachment_folder, unit.instance.id, task_id, f"{key}.png",
+                                        value.data, unit.actor.username, unit.now, history=unit.events)
+            values[key] = attachment.id
+
+
+def _complete(session: Session, engine: Engine, unit: _Unit, task: Any, submitted: dict[str, Any],
+              task_id: int | None = None) -> None:
     info = unit.parsed.user_tasks.get(task.task_spec.bpmn_id)
     values = _checked_form(session, info.fields if info else (), submitted, task.data, unit.engine_zone, unit.parsed)
+    _store_drawn_images(session, engine, unit, values, task_id)
     before = dict(task.data)
     task.data.update(values)
     changes = data_diff(before, task.data)
@@ -228,7 +243,7 @@ def start_case(
               {"process_version": [None, definition.version]}))
     _record_steps(session, unit, first_steps)
     if first_task is not None:
-        _complete(session, unit, first_task, first_task_form or {})
+        _complete(session, engine, unit, first_task, first_task_form or {})
     return _save(session, engine, unit)
 
 
@@ -246,7 +261,7 @@ def complete_task(session: Session, engine: Engine, task_id: int, actor: Actor, 
     if task.state != TaskState.READY:
         raise Conflict(f"task '{row.name}' of case {instance.case_number} was closed by its deadline; reload the case",
                        "task_gone", task=row.name, case=instance.case_number)
-    _complete(session, unit, task, submitted)
+    _complete(session, engine, unit, task, submitted, row.id)
     return _save(session, engine, unit)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from .caching import WorkflowCache
@@ -31,6 +32,8 @@ class Engine:
     workflows: WorkflowCache = field(default_factory=WorkflowCache)
     serializer: StateSerializer = field(default_factory=StateSerializer)
     script_time_limit: float = 1.0
+    # Where attachments' bytes live (drawn signatures are stored there as a form is completed).
+    attachment_folder: Path | None = None
 
     def __post_init__(self) -> None:
         self.script_engine = SandboxScriptEngine(self.clock, self.zone, self.script_time_limit)

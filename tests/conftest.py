@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -102,9 +103,9 @@ def clock() -> SettableClock:
 
 
 @pytest.fixture
-def runtime(clock: SettableClock) -> Iterator[Engine]:
+def runtime(clock: SettableClock, tmp_path: Path) -> Iterator[Engine]:
     """A fresh engine per test, so neither parsed specs nor workflows leak between tests."""
-    engine = Engine(clock=clock)
+    engine = Engine(clock=clock, attachment_folder=tmp_path / "home" / "attachments")
     yield engine
     engine.workflows.clear()
 

@@ -47,6 +47,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, t
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
     runtime = engine or Engine(zone=ZoneInfo(settings.timezone))
+    runtime.attachment_folder = settings.home / "attachments"  # the folder webforms.attachments reads from
     app.extensions["hotline"] = Hotline(settings, runtime, make_session_factory(make_engine(settings.database_url)))
 
     from . import (

@@ -27,6 +27,10 @@ from .views_support import record_unmasked_view
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 PAGE_SIZE = 50
+# The kinds of call an operator chooses between on the intake page itself (issue 6: intake in one form).
+INTAKE_KINDS = ("complaint", "repair", "consultation")
+# Fields that mean the same on different intakes: what the caller says is a consultation's question.
+SAME_MEANING = {"question": "description", "description": "question"}
 
 
 def _intake(process_key: str) -> tuple[Any, Any]:
@@ -48,9 +52,11 @@ def _render_intake(process_key: str, parsed: Any, info: Any, values: dict, error
     process_name = parsed.name_en if current_language() == "en" and parsed.name_en else parsed.name
     asks_phone = any(f.id == "customer_phone" for f in info.fields)
     earlier = cases_of_phone(db(), str(values.get("customer_phone") or "")) if asks_phone else []
+    kinds = [k for k in startable_processes(db(), runtime(), current_user.roles) if k.key in INTAKE_KINDS]
     return render_template("intake.html", process_key=process_key, process_name=process_name, title=title,
                            info=info, fields=form_fields(info.fields), values=values, errors=errors,
-                           asks_phone=asks_phone, lookup=lookup, found=found or [], earlier=earlier), status
+                           asks_phone=asks_phone, lookup=lookup, found=found or [], earlier=earlier,
+                           kinds=kinds if any(k.key == process_key for k in kinds) else []), status
 
 
 def _customer_values(customer: Customer) -> dict[str, Any]:
@@ -81,6 +87,19 @@ def new(process_key: str) -> Any:
     if chosen is not None:
         values.update({k: v for k, v in _customer_values(chosen).items() if k in values})
     return _render_intake(process_key, parsed, info, values, {}, lookup=lookup, found=found)
+
+
+@bp.route("/new/<process_key>/switch", methods=["POST"])
+@login_required
+def switch(process_key: str) -> Any:
+    """Another kind of call, chosen on the intake page: that procedure's intake, keeping what was typed in
+    the fields both forms have. A POST, so the caller's personal data stays out of addresses and logs."""
+    parsed, info = _intake(process_key)
+    typed = {k: v for k, v in request.form.items() if k != "csrf_token" and v.strip()}
+    for field_id, same_as in SAME_MEANING.items():
+        typed.setdefault(field_id, typed.get(same_as, ""))
+    values = {**initial_values(info.fields, {}), **{f.id: typed[f.id] for f in info.fields if typed.get(f.id)}}
+    return _render_intake(process_key, parsed, info, values, {})
 
 
 @bp.route("/new/<process_key>", methods=["POST"])

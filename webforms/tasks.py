@@ -152,7 +152,8 @@ def draft(task_id: int) -> Any:
     """Keep what was typed without completing the task; the form shows it again next time."""
     task = _task_for_user(task_id)
     info = parsed_definition(runtime(), task.instance.definition).user_tasks.get(task.element_id)
-    field_ids = {f.id for f in info.fields} if info else set()
+    # A signature is drawn with the customer present and sent with the report, never kept in a draft.
+    field_ids = {f.id for f in info.fields if f.type != "signature"} if info else set()
     save_draft(db(), task_id, current_user.actor, request.form.to_dict(), field_ids, runtime().clock.now())
     commit()
     flash(_("Draft saved; the task stays open."), "success")

@@ -35,6 +35,8 @@ ERROR_MESSAGES = {
     "max_length": _l("Enter at most %(max)s characters."),
     "pattern": _l("The format is not valid (for a phone: 13812345678 or 0951-5012345)."),
     "before_other": _l("This may not be earlier than “%(other)s”."),
+    "not_signature": _l("The signature could not be read; clear it and sign again."),
+    "signature_too_large": _l("The signature image is larger than %(kb)s KB; clear it and sign again."),
 }
 
 EVENT_KINDS = {
@@ -218,6 +220,8 @@ def display_value(field: FieldDef | None, value: Any) -> str:
         return "、".join(str(v) for v in value) or "—"
     if field is not None and field.type == "enum":
         return enum_name(field, value)
+    if field is not None and field.type == "signature":
+        return _("Drawn signature (in the attachments)")
     if isinstance(value, str) and _ISO_DATETIME.match(value):
         return local_time(value)
     return str(value)

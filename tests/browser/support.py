@@ -11,6 +11,7 @@ import os
 import re
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -69,6 +70,19 @@ def browser_page(server: str) -> Iterator[Page]:
         finally:
             context.close()
             browser.close()
+
+
+@contextmanager
+def second_browser(page: Page, server: str, viewport: dict[str, int] = VIEWPORT, phone: bool = False) -> Iterator[Page]:
+    """Another person's browser on the same server (own cookies, own session), e.g. the department's
+    handler next to the operator, or a repair worker's phone."""
+    context = page.context.browser.new_context(  # type: ignore[union-attr]
+        viewport=viewport, locale="zh-CN", base_url=server, is_mobile=phone, has_touch=phone)
+    context.set_default_timeout(10_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
 
 
 def shot(page: Page, name: str, *also: Path) -> None:

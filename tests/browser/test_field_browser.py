@@ -1,14 +1,18 @@
-"""The repair worker's page on a 360-pixel-wide phone (R3): readable without sideways scrolling, one tap
-records the arrival."""
+"""The repair worker's pages on a 360-pixel-wide phone (R3, R4): readable without sideways scrolling, one
+tap records the arrival, the customer signs the report on the screen."""
 
 from __future__ import annotations
 
+import re
+
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.models import Attachment, ProcessInstance
 from engine.runtime import Engine
 
 from ..web.test_field import dispatched_repair
-from .support import Page, expect, shot, sign_in
+from .support import Page, complete, expect, fill_form, shot, sign_in
 
 PHONE = {"width": 360, "height": 740}
 
@@ -32,5 +36,51 @@ def test_the_field_page_on_a_phone_r3(page: Page, server: str, sessions: session
         expect(phone.locator(f"li.job[data-case='{number}'][data-element='onsite_report']")).to_be_visible()
         assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
         shot(phone, "field-02-phone-after-arrival")
+    finally:
+        phone_context.close()
+
+
+def test_the_customer_signs_the_report_on_a_phone_r4(page: Page, server: str, sessions: sessionmaker[Session],
+                                                     runtime: Engine) -> None:
+    """R4: on a 360-pixel phone the worker fills the on-site report, the customer draws a signature with
+    the pointer, and the signature is stored as a PNG attachment of the case, shown on the case page."""
+    number, case_id = dispatched_repair(sessions, runtime)
+    phone_context = page.context.browser.new_context(viewport=PHONE, locale="zh-CN", base_url=server,  # type: ignore[union-attr]
+                                                     is_mobile=True, has_touch=True)
+    phone = phone_context.new_page()
+    try:
+        sign_in(phone, "worker")
+        phone.goto("/field")
+        phone.locator(f"li.job[data-case='{number}'] button").click()
+        phone.locator(f"li.job[data-case='{number}'][data-element='onsite_report'] a.button").click()
+        expect(phone.locator("#task-form")).to_be_visible()
+        fill_form(phone, {"diagnosis": "管道爆裂", "work_done": "更换一段管道", "steps_explained": True,
+                          "customer_signed": True, "signer_name": "马强", "outcome": "resolved"})
+        pad = phone.locator("#pad-customer_signature")
+        pad.scroll_into_view_if_needed()
+        box = pad.bounding_box()
+        assert box is not None and box["width"] <= PHONE["width"]
+        phone.mouse.move(box["x"] + 20, box["y"] + 30)
+        phone.mouse.down()
+        for step in range(1, 12):
+            phone.mouse.move(box["x"] + 20 + step * 20, box["y"] + 30 + (step % 3) * 25)
+        phone.mouse.up()
+        expect(phone.locator("#f-customer_signature")).to_have_value(re.compile(r"^data:image/png;base64,"))
+        assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        shot(phone, "field-03-phone-signature")
+        complete(phone, number)
+        with sessions() as session:
+            (attachment,) = session.scalars(select(Attachment).where(Attachment.instance_id == case_id)).all()
+            signature_id = session.get(ProcessInstance, case_id).data["customer_signature"]  # type: ignore[union-attr]
+        assert (attachment.id, attachment.file_name, attachment.content_type) == (signature_id, "customer_signature.png",
+                                                                                  "image/png")
+        assert attachment.size > 500  # a real drawing, not an empty canvas
+        phone.goto(f"/cases/{number}")
+        thumb = phone.locator("#attachments img.thumb")
+        expect(thumb).to_have_attribute("src", f"/attachments/{attachment.id}")
+        thumb.scroll_into_view_if_needed()  # the thumbnail loads lazily
+        phone.wait_for_function("() => { const img = document.querySelector('#attachments img.thumb');"
+                                " return img.complete && img.naturalWidth > 0; }")
+        shot(phone, "field-04-phone-case-with-signature")
     finally:
         phone_context.close()

@@ -10,6 +10,8 @@ times (+08:00), timers and task deadlines are compared in UTC.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,10 +20,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.attachments import read_attachment
 from engine.clock import SettableClock
 from engine.errors import FormInvalid, NotAllowed
-from engine.forms import FieldError
-from engine.models import HumanTask, ProcessDefinition
+from engine.forms import MAX_SIGNATURE_BYTES, FieldError
+from engine.models import Attachment, HumanTask, ProcessDefinition
 from engine.runner import due_timer_ids, start_case
 from engine.runtime import Actor, Engine
 
@@ -73,6 +76,26 @@ def changes(case: RepairCase, **values: Any) -> dict[str, list[Any]]:
 
 
 # --- common stretches of the path --------------------------------------------------------------------------
+
+def signature_url(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode()
+
+
+# The first bytes of a PNG, as a signature pad's canvas makes them, and some image data.
+SIGNATURE_PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(200))
+
+
+class _AnyId(int):
+    """Compares equal to any attachment id (a database sequence decides it)."""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, int) and not isinstance(other, bool) and other > 0
+
+    __hash__ = int.__hash__
+
+
+ANY_ID = _AnyId(1)
+
 
 def repair_form(**overrides: Any) -> dict[str, Any]:
     """A valid repair intake (R1) as the browser posts it: the department left empty."""
@@ -129,7 +152,8 @@ def arrive(case: RepairCase) -> None:
 REPORT = {"diagnosis": "接头密封圈老化", "work_done": "更换接头和密封圈,试水无渗漏", "materials": "DN20接头1个",
           "steps_explained": "on", "customer_signed": "on", "customer_damage": "", "outcome": "resolved"}
 REPORTED = {"diagnosis": "接头密封圈老化", "work_done": "更换接头和密封圈,试水无渗漏", "materials": "DN20接头1个",
-            "steps_explained": True, "customer_signed": True, "customer_damage": False, "damage_description": None,
+            "steps_explained": True, "customer_signed": True, "signer_name": None, "customer_signature": None,
+            "customer_damage": False, "damage_description": None,
             "damage_confirmed": False, "outcome": "resolved", "extension_reason": None}
 
 
@@ -411,6 +435,48 @@ def test_onsite_report_needs_the_customers_signatures_r4(case: RepairCase, clock
     callback_satisfied(case)
 
 
+def test_the_customers_drawn_signature_is_stored_as_an_image_r4(case: RepairCase, clock: SettableClock,
+                                                                   runtime: Engine, sessions: sessionmaker[Session]) -> None:
+    """R4: the customer confirms by name and, optionally, a signature drawn on the worker's phone: the PNG
+    is checked (data URL, PNG bytes, size) and stored as an attachment by its SHA-256 outside the database;
+    the case data keeps the attachment's id. Anything else is refused and nothing is written."""
+    open_order(case)
+    clock.set(utc(23, 1, 2))
+    dispatch(case)
+    clock.set(utc(23, 1, 20))
+    arrive(case)
+    clock.set(utc(23, 2))
+    for bad, code in (("data:image/jpeg;base64," + base64.b64encode(SIGNATURE_PNG).decode(), "not_signature"),
+                      ("data:image/png;base64,not base64!", "not_signature"),
+                      ("data:image/png;base64," + base64.b64encode(b"GIF89a" + bytes(40)).decode(), "not_signature"),
+                      (signature_url(SIGNATURE_PNG + bytes(MAX_SIGNATURE_BYTES)), "signature_too_large")):
+        refused = case.refused("onsite_report", WORKER, {**REPORT, "customer_signature": bad}, FormInvalid)
+        assert refused.errors == {"customer_signature": FieldError(code, refused.errors["customer_signature"].params)}
+        assert refused.values["customer_signature"] == bad  # the form shows what was sent again
+    assert refused.errors["customer_signature"].params == {"kb": MAX_SIGNATURE_BYTES // 1024}
+    with sessions() as session:
+        assert session.scalars(select(Attachment)).all() == []
+
+    case.complete("onsite_report", WORKER, {**REPORT, "signer_name": "刘洋", "customer_signature": signature_url(SIGNATURE_PNG)},
+                  events=[
+        ("attachment_added", WORKER.username, None, {"attachment": [None, "customer_signature.png"]}),
+        completed(WORKER, "onsite_report", new(**{**REPORTED, "signer_name": "刘洋", "customer_signature": ANY_ID})),
+        created("callback", "dispatcher"),
+    ], open_now=[("callback", "dispatcher")])
+    with sessions() as session:
+        (attachment,) = session.scalars(select(Attachment)).all()
+        task = session.scalars(select(HumanTask).where(HumanTask.element_id == "onsite_report")).one()
+        assert type(case.instance(session).data["customer_signature"]) is int
+        assert case.instance(session).data["customer_signature"] == int(attachment.id)
+    digest = hashlib.sha256(SIGNATURE_PNG).hexdigest()
+    assert (attachment.instance_id, attachment.task_id, attachment.content_type, attachment.size, attachment.sha256,
+            attachment.uploaded_by, attachment.uploaded_at) == (case.id, task.id, "image/png", len(SIGNATURE_PNG), digest,
+                                                                WORKER.username, clock.now())
+    assert runtime.attachment_folder is not None
+    assert read_attachment(runtime.attachment_folder, attachment) == SIGNATURE_PNG
+    callback_satisfied(case)
+
+
 # --- (5) not satisfied: dispatched again until satisfied ----------------------------------------------------------------
 
 def test_not_satisfied_twice_is_dispatched_again_until_satisfied_r5(case: RepairCase, clock: SettableClock,
@@ -485,8 +551,8 @@ def request_extension(case: RepairCase) -> None:
     case.complete("onsite_report", WORKER, values, events=[
         completed(WORKER, "onsite_report", changes(
             case, diagnosis="换热器内漏,需整体更换", work_done=None, materials=None, steps_explained=True,
-            customer_signed=True, customer_damage=False, damage_description=None, damage_confirmed=False,
-            outcome="extension", extension_reason="换热器备件明天到货")),
+            customer_signed=True, signer_name=None, customer_signature=None, customer_damage=False,
+            damage_description=None, damage_confirmed=False, outcome="extension", extension_reason="换热器备件明天到货")),
         created("approve_extension", "supervisor"),
     ], open_now=[("approve_extension", "supervisor")])
 
@@ -590,7 +656,7 @@ def request_another_extension(case: RepairCase, diagnosis: str, reason: str) -> 
     case.complete("onsite_report", WORKER, values, events=[
         completed(WORKER, "onsite_report", changes(
             case, diagnosis=diagnosis, work_done=None, materials=None, steps_explained=True, customer_signed=True,
-            customer_damage=False, damage_description=None, damage_confirmed=False, outcome="extension",
+            signer_name=None, customer_signature=None, customer_damage=False, damage_description=None, damage_confirmed=False, outcome="extension",
             extension_reason=reason)),
         created("approve_extension", "supervisor"),
     ], open_now=[("approve_extension", "supervisor")])

@@ -159,9 +159,9 @@ def test_a_single_huge_arithmetic_operation_is_stopped() -> None:
             print("stopped:", err)
     """)
     try:
-        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=2.5)
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=15)
     except subprocess.TimeoutExpired:
-        pytest.fail("a sandboxed script with a 0.1 s limit still ran after 2.5 s")
+        pytest.fail("a sandboxed script with a 0.1 s limit still ran after 15 s")
     assert "stopped:" in result.stdout, result.stderr
 
 

@@ -22,7 +22,7 @@ def test_no_route_can_delete_anything(app: Flask) -> None:
                        for word in ("delete", "remove", "destroy", "purge")), rule.rule
     posts = sorted(rule.rule for rule in app.url_map.iter_rules() if "POST" in (rule.methods or set()))
     assert posts == sorted([
-        "/admin/reference/category", "/admin/reference/department/<code>", "/cases/new/<process_key>",
+        "/admin/reference/category", "/admin/reference/department/<code>", "/cases/new/<process_key>", "/cases/new/<process_key>/switch",
         "/field/<int:task_id>/now",
         "/incidents/<int:timer_id>/retry", "/lang/<code>",
         "/handover/records/<int:record_id>/hand-over", "/handover/records/<int:record_id>/acknowledge",

@@ -1,0 +1,99 @@
+"""Keyboard only (issue 6, item 7): signing in, opening a task, claiming, filling and completing it, and
+recording a call on the intake page, with Tab, Enter, Space and the arrow keys; where the focus is can
+always be seen."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.runtime import Engine
+
+from ..web.support import DEMO_PASSWORD, record_case
+from .support import Page, expect, shot
+
+pytestmark = pytest.mark.browser
+
+
+def tab_to(page: Page, selector: str, limit: int = 80) -> None:
+    """Press Tab until the element is focused; fail if it never is. Each stop must show its focus."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("sel => document.activeElement.matches(sel)", selector):
+            outline = page.evaluate("() => { const s = getComputedStyle(document.activeElement);"
+                                    " return [s.outlineStyle, parseFloat(s.outlineWidth)]; }")
+            assert outline[0] != "none" and outline[1] >= 2, f"{selector} has no visible focus: {outline}"
+            return
+    pytest.fail(f"Tab never reached {selector}")
+
+
+def choose_by_arrows(page: Page, selector: str, value: str, limit: int = 30) -> None:
+    """A focused select changes its value with the arrow keys, as a keyboard user does it."""
+    for _ in range(limit):
+        if page.locator(selector).input_value() == value:
+            return
+        page.keyboard.press("ArrowDown")
+    pytest.fail(f"the arrow keys never reached {value!r} in {selector}")
+
+
+def test_a_task_done_by_keyboard_only(page: Page, sessions: sessionmaker[Session], runtime: Engine) -> None:
+    number, _case_id = record_case(sessions, runtime)
+    page.goto("/login")
+    tab_to(page, "#username")
+    page.keyboard.type("ops_handler")
+    page.keyboard.press("Tab")
+    page.keyboard.type(DEMO_PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.locator("#task-count")).to_have_text("1")
+
+    tab_to(page, "a.task-link[data-element='department_handling']")
+    page.keyboard.press("Enter")
+    expect(page.locator("#task-form")).to_be_visible()
+    tab_to(page, "#claim")
+    page.keyboard.press("Space")
+    expect(page.locator("#claim-state")).to_have_text("由您认领。")
+    tab_to(page, "#f-investigation")
+    page.keyboard.type("热力站循环泵故障,供水温度偏低。")
+    tab_to(page, "#f-outcome")
+    choose_by_arrows(page, "#f-outcome", "resolved")
+    tab_to(page, "#f-result")
+    page.keyboard.type("已更换循环泵,室温恢复至20度。")
+    shot(page, "keyboard-01-task-form")
+    tab_to(page, "#complete")
+    page.keyboard.press("Enter")
+    expect(page.locator(".flash.success")).to_contain_text(number)
+    expect(page).to_have_url(re.compile(r"/tasks$"))
+
+
+def test_a_call_recorded_by_keyboard_only_and_enter_records_it(page: Page) -> None:
+    """On the intake page Space on a kind switches the form; Enter in a field records the case (it does
+    not switch the kind, though the kinds come first)."""
+    page.goto("/login")
+    tab_to(page, "#username")
+    page.keyboard.type("operator")
+    page.keyboard.press("Tab")
+    page.keyboard.type(DEMO_PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.locator("#task-count")).to_be_visible()
+    page.goto("/cases/new/complaint")
+    tab_to(page, "#kind-consultation")
+    page.keyboard.press("Space")
+    expect(page.locator("#kind-consultation")).to_have_attribute("aria-current", "true")
+    tab_to(page, "#f-customer_name")
+    page.keyboard.type("赵敏")
+    page.keyboard.press("Tab")
+    page.keyboard.type("13900000006")
+    tab_to(page, "#f-question")
+    page.keyboard.type("明年供暖费标准是否调整?")
+    tab_to(page, "#f-category")
+    choose_by_arrows(page, "#f-category", "billing")
+    tab_to(page, "#f-answered_now")
+    page.keyboard.press("Space")
+    tab_to(page, "#f-answer")
+    page.keyboard.type("明年标准不变。")
+    tab_to(page, "#f-customer_name")  # Tab wraps round the page back to the first field
+    shot(page, "keyboard-02-intake")
+    page.keyboard.press("Enter")
+    expect(page.locator("#case-number")).to_have_text(re.compile(r"ZX-20261123-\d{4}"))
