@@ -38,6 +38,12 @@ OVERDUE_FLAGS = {
     "heat_overdue": ("通热超时", "heating late"),
     "restoration_late": ("恢复供应超时", "restoration late"),
 }
+# Names of the groups that are not departments, as a reason names who a step waits for.
+GROUP_NAMES = {
+    "operator": ("热线接线员", "hotline operators"), "dispatcher": ("维修调度员", "repair dispatchers"),
+    "repair_worker": ("维修人员", "repair workers"), "liaison": ("联络员", "liaisons"),
+    "supervisor": ("值班主管", "supervisors"), "department_head": ("部门负责人", "heads of department"),
+}
 # How many times a customer was not satisfied and the case went back (C5, L5; R5 counts dispatches).
 RETURN_COUNTERS = {"reopen_count": 0, "replan_count": 0, "dispatch_count": 1}
 
@@ -137,7 +143,8 @@ def reason_text(reason: OpenReason, as_of: datetime, zone: ZoneInfo, language: s
     zh = language != "en"
     parts = []
     for w in reason.waiting:
-        groups = "、".join(department_names.get(g, g) for g in w.groups.split(",") if g)
+        groups = "、".join(department_names.get(g) or GROUP_NAMES.get(g, (g, g))[0 if zh else 1]
+                          for g in w.groups.split(",") if g)
         if zh:
             text = f"等待「{w.task}」({groups}),自{_moment(w.since, zone)}"
             if w.assignee:

@@ -64,12 +64,11 @@ def _name(rows: Any, code: str) -> str:
 def svg_bar_chart(chart_id: str, title: str, bars: list[tuple[str, float | None, str]]) -> Markup:
     """A horizontal bar chart of rates (0…1) as inline SVG: one bar per row, its value written beside
     it; a row without a rate shows '—' and no bar. No script needed."""
-    label_width, bar_width, row_height, top = 150, 260, 26, 28
+    label_width, bar_width, row_height, top = 150, 260, 26, 4
     height = top + row_height * max(1, len(bars)) + 8
     parts = [f'<svg id="{escape(chart_id)}" class="chart" role="img" aria-label="{escape(title)}" '
              f'viewBox="0 0 {label_width + bar_width + 130} {height}" width="100%" '
-             f'xmlns="http://www.w3.org/2000/svg">',
-             f'<text x="0" y="16" class="chart-title">{escape(title)}</text>']
+             f'xmlns="http://www.w3.org/2000/svg">', f"<title>{escape(title)}</title>"]
     for index, (label, value, caption) in enumerate(bars):
         y = top + index * row_height
         parts.append(f'<text x="{label_width - 8}" y="{y + 16}" text-anchor="end" class="chart-label">{escape(label)}</text>')

@@ -73,7 +73,7 @@ def test_kpi_page_shows_the_hand_computed_figures_with_charts_and_definitions_m4
         assert page.text(f"definition-{name}")
     bars = page.doc.xpath("//*[@id='chart-satisfaction']//*[@class='chart-bar']/@data-value")
     assert bars == ["1.0000", "0.3333", "0.5000"]  # operations, repair (billing has none), total
-    assert "5 working days" in page.text("kpi-period") or "5个工作日" in page.text("kpi-period")
+    assert "7天,其中工作日5天" in page.text("kpi-period")
 
     by_category = get(client, "/kpi?from=2026-11-23&to=2026-11-29&group=category&department=repair")
     assert [r.get("data-row") for r in by_category.doc.xpath("//table[@id='kpi-table']/tbody/tr")] == [
@@ -90,7 +90,7 @@ def test_weekly_report_page_and_downloads_m2(client: FlaskClient, world: World) 
     login(client, "supervisor")
     listing = get(client, "/reports")
     assert listing.has(f"report-{weekly}") and listing.has("sample-list")
-    assert "draw reproduced" in listing.text("sample-list") or "可复现" in listing.text("sample-list")
+    assert "抽取可重现" in listing.text("sample-list")
     page = get(client, f"/reports/{weekly}")
     assert page.status == 200
     open_rows = page.doc.xpath("//*[@id='table-open_cases']//tbody/tr")
