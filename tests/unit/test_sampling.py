@@ -203,3 +203,17 @@ def test_scheduler_duties_make_reports_and_sample_once_even_with_two_workers(wor
         samples = sorted(session.scalars(select(CallbackSample.week_start)))
     assert reports == [("monthly", "2026-10-26"), ("weekly", "2026-11-16"), ("weekly", "2026-11-23")]
     assert samples == ["2026-11-16", "2026-11-23"]
+
+
+def test_the_scheduler_runs_the_duties_beside_the_timers(world: World) -> None:
+    """The worker and the embedded scheduler both carry the duties job: at start, then every five minutes."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from hotline.scheduling import _add_timer_job
+
+    scheduler = BackgroundScheduler(timezone="UTC")
+    _add_timer_job(scheduler, world.runtime, world.sessions, 5.0)
+    jobs = {job.id: job for job in scheduler.get_jobs()}
+    assert set(jobs) == {"fire_due_timers", "supervision_duties"}
+    assert jobs["supervision_duties"].trigger.interval.total_seconds() == 300
+    assert jobs["supervision_duties"].max_instances == 1
