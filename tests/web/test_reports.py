@@ -155,3 +155,11 @@ def test_monthly_report_notable_cases_m3(client: FlaskClient, world: World) -> N
     weekly_id = report_id(world.sessions, "weekly", "2027-01-18")
     assert post(client, f"/reports/{weekly_id}/notable", {"case_number": world.cases["M2"]}, token).status == 404
     assert client.get("/reports/999999").status_code == 404
+
+
+def test_nobody_opens_a_sampled_callback_by_hand_m1(client: FlaskClient, world: World) -> None:
+    """M1: a callback case is opened only by the weekly draw; its task's group comes from the case data."""
+    login(client, "operator")
+    assert client.get("/cases/new/callback").status_code == 403
+    choices = get(client, "/cases/new")
+    assert "callback" not in choices.html and "回访抽样" not in choices.html
