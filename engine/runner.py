@@ -207,17 +207,23 @@ def _complete(session: Session, engine: Engine, unit: _Unit, task: Any, submitte
 
 
 def start_case(
-    session: Session, engine: Engine, process_key: str, actor: Actor, first_task_form: dict[str, Any] | None = None
+    session: Session, engine: Engine, process_key: str, actor: Actor, first_task_form: dict[str, Any] | None = None,
+    initial_data: dict[str, Any] | None = None,
 ) -> ProcessInstance:
     """Open a case on the latest version of the process.
 
     With `first_task_form`, the process's first user task (the intake) is completed by the same
     person in the same unit of work: whoever records the call owns it from the first moment (S3).
+    With `initial_data`, the case starts with these values (a case the system opens from another one,
+    such as a sampled callback, M1); they are recorded in the case_started event.
     """
     definition = latest_definition(session, process_key)
     parsed = parsed_definition(engine, definition)
     now = engine.clock.now()
     workflow = BpmnWorkflow(parsed.spec, parsed.subprocess_specs, script_engine=engine.script_engine)
+    if initial_data:
+        for task in workflow.get_tasks(state=TaskState.READY):
+            task.data.update(initial_data)
     first_task = None
     first_steps = _advance(session, workflow)
     if first_task_form is not None:
@@ -238,9 +244,10 @@ def start_case(
     instance.definition = definition
     session.add(instance)
     session.flush()
-    unit = _Unit(instance, workflow, parsed, now, actor)
+    unit = _Unit(instance, workflow, parsed, now, actor, data=dict(initial_data or {}))
     unit.events.append(event_row(instance.id, now, actor.username, "case_started", None, parsed.name,
-              {"process_version": [None, definition.version]}))
+              {"process_version": [None, definition.version],
+               **{k: [None, v] for k, v in sorted((initial_data or {}).items())}}))
     _record_steps(session, unit, first_steps)
     if first_task is not None:
         _complete(session, engine, unit, first_task, first_task_form or {})

@@ -21,7 +21,7 @@ from engine.schema import upgrade
 from engine.timers import recently_fired, retry_timer, timers_by_state
 from engine.traceability import as_markdown, as_text, trace, untraced
 
-from .demo import DEMO_USERS, create_demo_cases, create_demo_customers, create_demo_users
+from .demo import DEMO_USERS, create_demo_cases, create_demo_customers, create_demo_history, create_demo_users
 from .settings import Settings
 
 
@@ -103,6 +103,8 @@ def demo() -> None:
     if not has_cases:
         for number in create_demo_cases(factory, engine):  # type: ignore[arg-type]
             click.echo(f"demo case {number}")
+        history = create_demo_history(factory, engine)  # type: ignore[arg-type]
+        click.echo(f"{len(history)} past cases for the reports and KPIs (M1-M4)")
     click.echo("\nDemo logins (password for all: hotline123):")
     for user in DEMO_USERS:
         click.echo(f"  {user.username:<16} {', '.join(user.roles):<36} {user.display_name}")
@@ -199,3 +201,74 @@ def _safe_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
+
+
+@main.command("report", help="Make (or show, if already made) the weekly (M2) or monthly (M3) report; "
+                             "by default of the latest period that has ended.")
+@click.argument("kind", type=click.Choice(["weekly", "monthly"]))
+@click.option("--for", "for_day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="A day in the period to report on (YYYY-MM-DD).")
+@click.option("--csv", "csv_path", type=click.Path(path_type=Path), default=None, help="Also write the report as CSV.")
+@click.option("--xlsx", "xlsx_path", type=click.Path(path_type=Path), default=None, help="Also write the report as XLSX.")
+@click.option("--by", "actor", default="cli", show_default=True, help="Who makes it (recorded with the report).")
+def report_cmd(kind: str, for_day: object, csv_path: Path | None, xlsx_path: Path | None, actor: str) -> None:
+    from engine.report_export import report_tables, to_csv, to_xlsx
+    from engine.report_periods import period_of_kind
+    from engine.report_store import KINDS, generate_report, latest_due_period
+
+    settings = Settings.from_env()
+    engine, factory = _runtime(settings)
+    period = (period_of_kind(KINDS[kind], for_day.date()) if for_day is not None  # type: ignore[attr-defined]
+              else latest_due_period(kind, engine.clock.now(), engine.zone))
+    with factory.begin() as session:  # type: ignore[attr-defined]
+        report, created = generate_report(session, engine, kind, period, actor)
+        content, notable = report.content, report.notable_cases
+        made = report.generated_at.astimezone(engine.zone).strftime("%Y-%m-%d %H:%M")
+    state = "made now" if created else f"already made at {made}"
+    total = content["total"]
+    click.echo(f"{kind} report {period.first}…{period.last} ({period.label}), #{report.id}, {state}: "
+               f"received {total['received']}, replied {total['replied']}, closed {total['closed']}")
+    tables = report_tables(kind, content, notable)
+    if csv_path is not None:
+        csv_path.write_bytes(to_csv(tables))
+        click.echo(f"written {csv_path}")
+    if xlsx_path is not None:
+        xlsx_path.write_bytes(to_xlsx(tables))
+        click.echo(f"written {xlsx_path}")
+
+
+@main.command("sample", help="Draw a week's callback sample (M1): at least 5 % of the orders that sent someone "
+                             "on site, each becoming a callback task; by default last week. --verify re-checks "
+                             "every recorded draw from its seed.")
+@click.option("--week", "week_day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="A day in the week to sample (YYYY-MM-DD).")
+@click.option("--verify", is_flag=True, help="Re-draw every recorded sample from its seed and compare.")
+@click.option("--by", "actor", default="cli", show_default=True, help="Who draws (recorded with the sample).")
+def sample_cmd(week_day: object, verify: bool, actor: str) -> None:
+    from engine.report_periods import week_of
+    from engine.sampling import draw_weekly_sample, latest_due_week, list_samples, verify_draw
+
+    settings = Settings.from_env()
+    engine, factory = _runtime(settings)
+    if verify:
+        with factory() as session:  # type: ignore[operator]
+            samples = list_samples(session, limit=10_000)
+            failed = [s.week_start for s in samples if not verify_draw(s)]
+        for sample in samples:
+            click.echo(f"{sample.week_start}: {'FAILED' if sample.week_start in failed else 'ok'}  "
+                       f"{sample.sample_size} of {sample.population_size}, seed {sample.seed}")
+        if failed:
+            sys.exit(1)
+        return
+    week = (week_of(week_day.date()) if week_day is not None  # type: ignore[attr-defined]
+            else latest_due_week(engine.clock.now(), engine.zone))
+    with factory.begin() as session:  # type: ignore[attr-defined]
+        result = draw_weekly_sample(session, engine, week, actor)
+        sample = result.sample
+        line = (f"callback sample {sample.week_start}…{sample.week_end} ({'drawn now' if result.created else 'already drawn'}): "
+                f"{sample.sample_size} of {sample.population_size} on-site orders, method {sample.method}, seed {sample.seed}")
+        chosen = list(sample.chosen["cases"])
+    click.echo(line)
+    for number in chosen:
+        callback = result.callbacks.get(number)
+        click.echo(f"  {number}" + (f" -> callback {callback}" if callback else ""))

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.deployment import latest_definition
-from engine.models import Customer, HumanTask
+from engine.models import Customer, HumanTask, ProcessInstance
 from engine.runner import complete_task, start_case
 from engine.runtime import Engine
 from engine.users import actor_of, create_user, find_user
@@ -134,3 +135,152 @@ def create_demo_cases(factory: sessionmaker[Session], engine: Engine) -> list[st
                 "result": "已向客户道歉并详细解释账单,对工作人员进行批评教育。",
             })
     return numbers + _start_other_cases(factory, engine)
+
+
+# --- history for the supervisors' figures (M1-M4) ------------------------------------------------------
+
+# What happens to each past case: (procedure, day of the week 0-6, hour, path).
+_LAST_WEEK = (
+    ("complaint", 0, 9, "closed"), ("repair", 0, 10, "closed"), ("consultation", 0, 11, "answered"),
+    ("complaint", 1, 9, "site_closed"), ("repair", 1, 14, "closed"), ("complaint", 2, 10, "waiting"),
+    ("repair", 2, 15, "on_site"), ("consultation", 3, 9, "answered"), ("complaint", 3, 10, "callback_no"),
+    ("repair", 4, 9, "closed_unhappy"), ("consultation", 4, 16, "answered"), ("complaint", 5, 10, "replied"),
+)
+_COMPLAINT_KINDS = (
+    ("temperature", "operations", "ops_handler", "室内温度只有15度,暖气不热。"),
+    ("billing", "billing", "billing_handler", "供暖费账单金额与面积不符。"),
+    ("facility", "repair", "repair_handler", "楼道暖气管滴水。"),
+    ("conduct", "customer_service", None, "接线员态度不好。"),
+)
+_REPAIR_KINDS = (("leak", "厨房水管接头漏水。"), ("meter_no_display", "IC卡水表无显示,家中无水。"),
+                 ("burst", "小区主管道爆裂。"), ("meter_frozen", "水表冻裂。"))
+
+
+class _History:
+    """Past cases played through the engine on a clock set to their times, each step its own transaction."""
+
+    def __init__(self, factory: sessionmaker[Session], engine: Engine) -> None:
+        from engine.clock import SettableClock
+
+        self.factory = factory
+        self.clock = SettableClock(engine.clock.now())
+        self.engine = Engine(clock=self.clock, zone=engine.zone)
+        with factory() as session:
+            self.actors = {u.username: actor_of(find_user(session, u.username)) for u in DEMO_USERS}  # type: ignore[arg-type]
+        self.numbers: list[str] = []
+
+    def at(self, moment: Any) -> None:
+        self.clock.set(moment)
+
+    def start(self, key: str, username: str, form: dict[str, Any]) -> int:
+        with self.factory.begin() as session:
+            instance = start_case(session, self.engine, key, self.actors[username], form)
+            self.numbers.append(instance.case_number)
+            return instance.id
+
+    def complete(self, case_id: int, element: str, username: str, values: dict[str, Any], after_minutes: int) -> None:
+        self.clock.advance(timedelta(minutes=after_minutes))
+        with self.factory.begin() as session:
+            task = session.scalars(select(HumanTask).where(HumanTask.instance_id == case_id, HumanTask.status == "open",
+                                                           HumanTask.element_id == element)).one()
+            complete_task(session, self.engine, task.id, self.actors[username], values)
+
+    def complaint(self, index: int, path: str) -> int:
+        category, department, handler, text = _COMPLAINT_KINDS[index % len(_COMPLAINT_KINDS)]
+        site = path == "site_closed"
+        if site:
+            category, department, handler, text = _COMPLAINT_KINDS[2]
+        form = dict(_COMPLAINTS[0], category=category, department=department, description=text,
+                    needs_site_visit="on" if site else "")
+        case_id = self.start("complaint", "operator", form)
+        if site:
+            self.complete(case_id, "dispatch_site_order", "operator", {"site_order_note": "请上门查看"}, 2)
+        if path == "waiting" or handler is None:
+            return case_id
+        self.complete(case_id, "department_handling", handler, {
+            "investigation": "已现场核实。", "outcome": "resolved", "result": "已处理并向客户说明。"}, 90)
+        if path == "replied":
+            return case_id
+        satisfied = "no" if path == "callback_no" else "yes"
+        self.complete(case_id, "callback", "operator", {"customer_informed": "on", "satisfied": satisfied,
+                                                        "callback_note": "已回访"}, 60)
+        if satisfied == "yes":
+            self.complete(case_id, "summarise_and_close", "operator", {
+                "root_cause": "设备老化", "improvement": "加强巡检", "close_reason": "resolved"}, 30)
+        return case_id
+
+    def repair(self, index: int, path: str) -> int:
+        category, text = _REPAIR_KINDS[index % len(_REPAIR_KINDS)]
+        case_id = self.start("repair", "dispatcher", {
+            "customer_name": "马强", "customer_phone": "13912345678", "address": "金明区5号楼2单元602",
+            "description": text, "category": category, "urgent": ""})
+        arrival = (self.clock.now() + timedelta(minutes=20)).astimezone(self.engine.zone).strftime("%Y-%m-%dT%H:%M")
+        self.complete(case_id, "dispatch", "dispatcher", {"worker": "维修一班", "expected_arrival": arrival,
+                                                          "arrival_told": "on"}, 1)
+        arrived = (self.clock.now() + timedelta(minutes=15)).astimezone(self.engine.zone).strftime("%Y-%m-%dT%H:%M")
+        self.complete(case_id, "arrive_on_site", "worker", {"arrived_at": arrived}, 15)
+        if path == "on_site":
+            return case_id
+        self.complete(case_id, "onsite_report", "worker", {
+            "diagnosis": "部件老化", "work_done": "更换部件,试水正常", "materials": "配件1套", "steps_explained": "on",
+            "customer_signed": "on", "customer_damage": "", "outcome": "resolved"}, 60)
+        self.complete(case_id, "callback", "dispatcher", {"satisfied": "no" if path == "closed_unhappy" else "yes",
+                                                          "callback_note": "已回访"}, 60)
+        if path == "closed_unhappy":  # R5: sent again, then satisfied
+            self.complete(case_id, "dispatch", "dispatcher", {"worker": "维修二班", "expected_arrival": arrival,
+                                                              "arrival_told": "on"}, 1)
+            self.complete(case_id, "arrive_on_site", "worker", {"arrived_at": arrived}, 15)
+            self.complete(case_id, "onsite_report", "worker", {
+                "diagnosis": "复查", "work_done": "重新紧固", "materials": "无", "steps_explained": "on",
+                "customer_signed": "on", "customer_damage": "", "outcome": "resolved"}, 30)
+            self.complete(case_id, "callback", "dispatcher", {"satisfied": "yes", "callback_note": "满意"}, 30)
+        return case_id
+
+    def consultation(self) -> int:
+        return self.start("consultation", "operator", {
+            "customer_name": "赵敏", "customer_phone": "13900000006", "question": "停暖后如何申请报停?",
+            "category": "billing", "answered_now": "on", "answer": "携带身份证到营业厅办理。"})
+
+    def play(self, key: str, index: int, path: str) -> int:
+        if key == "complaint":
+            return self.complaint(index, path)
+        if key == "repair":
+            return self.repair(index, path)
+        return self.consultation()
+
+
+def create_demo_history(factory: sessionmaker[Session], engine: Engine) -> list[str]:
+    """Cases of last week and of the last 26th-to-25th month played at their past times, then the
+    reports and the callback sample that were due (M1-M3), so the supervisors' pages show figures."""
+    from engine.report_store import find_report, latest_due_period, set_notable_cases
+    from engine.sampling import latest_due_week
+
+    from .scheduling import run_supervision_duties
+
+    with factory() as session:
+        if latest_definition(session, "callback", required=False) is None:
+            return []
+    now = engine.clock.now()
+    history = _History(factory, engine)
+    week = latest_due_week(now, engine.zone)
+    month = latest_due_period("monthly", now, engine.zone)
+    plays = [(datetime.combine(week.first + timedelta(days=weekday), time(hour), engine.zone), key, path, False)
+             for key, weekday, hour, path in _LAST_WEEK]
+    # and a few closed cases over the month period (its 2nd, 9th, 16th and 23rd days)
+    plays += [(datetime.combine(month.first + timedelta(days=offset), time(10), engine.zone),
+               "complaint" if n % 2 == 0 else "repair", "closed", True) for n, offset in enumerate((1, 8, 15, 22))]
+    complaint_ids = []
+    for index, (moment, key, path, in_month) in enumerate(sorted(plays, key=lambda p: p[0])):
+        history.at(moment)
+        case_id = history.play(key, index, path)
+        if key == "complaint" and in_month:
+            complaint_ids.append(case_id)
+    run_supervision_duties(engine, factory, "demo")
+    if complaint_ids:
+        with factory.begin() as session:
+            report = find_report(session, "monthly", month)
+            case = session.get(ProcessInstance, complaint_ids[0])
+            if report is not None and case is not None:
+                set_notable_cases(session, report, [(case.case_number, "供暖初期室温不达标投诉集中,需提前排查换热站。")],
+                                  "demo", now, engine.zone)
+    return history.numbers

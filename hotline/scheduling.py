@@ -1,4 +1,6 @@
-"""APScheduler jobs that fire due timers, each timer in its own transaction."""
+"""APScheduler jobs: firing due timers, each timer in its own transaction; and the supervision duties
+that fall due on the calendar — the weekly report and callback sample every Monday morning (M1, M2)
+and the monthly report on the 26th (M3)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.errors import Conflict
 from engine.handover import ShiftSettings, prepare_due_handover
+from engine.report_store import generate_due_reports
 from engine.runtime import Engine
+from engine.sampling import draw_weekly_sample, latest_due_week
 from engine.timers import claim_due_timers, fire_claimed_timer, record_incident, release_claim
 
 log = logging.getLogger(__name__)
@@ -56,10 +60,46 @@ def _fire_one(engine: Engine, factory: sessionmaker[Session], timer_id: int, wor
     return 0
 
 
+def run_supervision_duties(engine: Engine, factory: sessionmaker[Session], actor: str = "scheduler") -> list[str]:
+    """Make the reports that are due and missing (M2 on Monday 07:00, M3 on the 26th 07:00) and draw
+    last week's callback sample (M1, Monday 07:00), each in its own transaction.
+
+    Safe to run often and from several worker processes at once: there is one report per period and one
+    draw per week (unique constraints), so a second run finds them made and does nothing. Returns what
+    was made."""
+    made = []
+    with factory.begin() as session:
+        for report in generate_due_reports(session, engine, actor):
+            made.append(f"{report.kind} report {report.period_start}…{report.period_end}")
+    with factory.begin() as session:
+        result = draw_weekly_sample(session, engine, latest_due_week(engine.clock.now(), engine.zone), actor)
+        if result.created:
+            made.append(f"callback sample {result.sample.week_start}: {result.sample.sample_size} of "
+                        f"{result.sample.population_size}")
+    for line in made:
+        log.info("made %s", line)
+    return made
+
+
+def _run_duties_logged(engine: Engine, factory: sessionmaker[Session]) -> None:
+    try:
+        run_supervision_duties(engine, factory)
+    except Exception as err:  # noqa: BLE001 - logged; the next round tries again
+        log.warning("supervision duties failed: %s: %s", type(err).__name__, err)
+
+
 def _add_timer_job(scheduler: BaseScheduler, engine: Engine, factory: sessionmaker[Session], interval: float) -> None:
     # The first round runs at once: timers that fell due while nothing ran fire at start.
     scheduler.add_job(fire_due_timers, "interval", seconds=interval, args=(engine, factory),
                       id="fire_due_timers", max_instances=1, coalesce=True, next_run_time=datetime.now(UTC))
+
+
+def _add_duties_job(scheduler: BaseScheduler, engine: Engine, factory: sessionmaker[Session],
+                    duties_interval: float = 300.0) -> None:
+    # Reports and samples: checked every few minutes, so they are made on time (and, after a stop, as
+    # soon as a scheduler runs again); made once whatever the number of workers.
+    scheduler.add_job(_run_duties_logged, "interval", seconds=duties_interval, args=(engine, factory),
+                      id="supervision_duties", max_instances=1, coalesce=True, next_run_time=datetime.now(UTC))
 
 
 def prepare_handover(engine: Engine, factory: sessionmaker[Session], shifts: ShiftSettings) -> None:
@@ -74,16 +114,18 @@ def _add_handover_job(scheduler: BaseScheduler, engine: Engine, factory: session
                       id="prepare_handover", max_instances=1, coalesce=True, next_run_time=datetime.now(UTC))
 
 
-def _add_jobs(scheduler: BaseScheduler, engine: Engine, factory: sessionmaker[Session], interval: float,
-              shifts: ShiftSettings) -> None:
+def add_jobs(scheduler: BaseScheduler, engine: Engine, factory: sessionmaker[Session], interval: float,
+             shifts: ShiftSettings) -> None:
+    """Everything a scheduler process does: fire timers, make reports and samples, prepare handovers."""
     _add_timer_job(scheduler, engine, factory, interval)
+    _add_duties_job(scheduler, engine, factory)
     _add_handover_job(scheduler, engine, factory, shifts)
 
 
 def start_background_scheduler(engine: Engine, factory: sessionmaker[Session], shifts: ShiftSettings,
                                interval: float = 5.0) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone="UTC")
-    _add_jobs(scheduler, engine, factory, interval, shifts)
+    add_jobs(scheduler, engine, factory, interval, shifts)
     scheduler.start()
     return scheduler
 
@@ -91,5 +133,5 @@ def start_background_scheduler(engine: Engine, factory: sessionmaker[Session], s
 def run_blocking_scheduler(engine: Engine, factory: sessionmaker[Session], shifts: ShiftSettings,
                            interval: float) -> None:
     scheduler = BlockingScheduler(timezone="UTC")
-    _add_jobs(scheduler, engine, factory, interval, shifts)
+    add_jobs(scheduler, engine, factory, interval, shifts)
     scheduler.start()

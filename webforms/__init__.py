@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, t
         idle,
         notifications,
         public,
+        reports,
         supervise,
         tasks,
         views_support,
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, t
     idle.init_app(app)
     views_support.init_app(app)
     notifications.init_app(app)
-    for blueprint in (auth.bp, tasks.bp, cases.bp, public.bp, notifications.bp, supervise.bp, handover.bp, admin.bp, field.bp, attachments.bp):
+    for blueprint in (auth.bp, tasks.bp, cases.bp, public.bp, notifications.bp, supervise.bp, handover.bp, admin.bp, field.bp,
+                      attachments.bp, reports.bp):
         app.register_blueprint(blueprint)
     return app

@@ -70,6 +70,9 @@ SYSTEM_LABELS = {
     "error": _l("Error"),
     "assignee": _l("Assignee"),
     "attachment": _l("File"),
+    "callback_group": _l("Called back by"),
+    "sample_week": _l("Sampled in week"),
+    "original_process": _l("Procedure of the original case"),
 }
 
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")

@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 import engine.users
-from engine.models import Category, Customer, Notice, Notification, ProcessInstance
+from engine.models import CallbackSample, Category, Customer, Notice, Notification, ProcessInstance, Report
 from hotline.cli import main
 
 
@@ -27,7 +27,12 @@ def test_demo_sets_up_every_procedure_with_open_cases(tmp_path: Path, monkeypatc
     db = create_engine(url)
     with Session(db) as session:
         keys = session.scalars(select(ProcessInstance.process_key).order_by(ProcessInstance.id)).all()
-        assert sorted(set(keys)) == ["complaint", "connection", "consultation", "liaison", "outage", "repair"]
+        assert sorted(set(keys)) == ["callback", "complaint", "connection", "consultation", "liaison", "outage", "repair"]
+        # past cases, with last week's report, the monthly report that is due and last week's callback sample
+        assert session.scalar(select(func.count()).select_from(Report)) == 2
+        assert session.scalar(select(func.count()).select_from(CallbackSample)) == 1
+        weekly = session.scalars(select(Report).where(Report.kind == "weekly")).one()
+        assert weekly.content["total"]["received"] == 12 and weekly.content["open_cases"]
         assert session.scalar(select(func.count()).select_from(Category)) >= 20
         assert session.scalar(select(func.count()).select_from(Customer)) > 0
         assert session.scalars(select(Notice.kind)).all() == ["outage"]

@@ -27,6 +27,7 @@ def test_no_route_can_delete_anything(app: Flask) -> None:
         "/incidents/<int:timer_id>/retry", "/lang/<code>",
         "/handover/records/<int:record_id>/hand-over", "/handover/records/<int:record_id>/acknowledge",
         "/login", "/logout", "/notifications/<int:notification_id>/read", "/notifications/read-all",
+        "/reports/<int:report_id>/notable",
         "/tasks/<int:task_id>", "/tasks/<int:task_id>/attachments", "/tasks/<int:task_id>/claim",
         "/tasks/<int:task_id>/draft", "/tasks/<int:task_id>/reassign",
         "/tasks/<int:task_id>/release",
