@@ -11,49 +11,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lxml import etree
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.safe_xml import MAX_BPMN_BYTES
 from engine.validation import MESSAGES, NS, Problem, diagram_key, validate_diagram
 
-from ..helpers import COMPLAINT_BPMN, PROCESSES
+from ..helpers import COMPLAINT_BPMN, PROCESSES, edited, remove_element, set_attribute, set_text, the_element
 
 Mutation = Callable[[Any], None]
 
 
-def _one(root: Any, xpath: str) -> Any:
-    (element,) = root.xpath(xpath, namespaces=NS)
-    return element
-
-
-def _set(xpath: str, attribute: str, value: str | None) -> Mutation:
-    def mutate(root: Any) -> None:
-        element = _one(root, xpath)
-        if value is None:
-            del element.attrib[attribute]
-        else:
-            element.set(attribute, value)
-    return mutate
-
-
-def _text(xpath: str, value: str) -> Mutation:
-    def mutate(root: Any) -> None:
-        _one(root, xpath).text = value
-    return mutate
-
-
-def _remove(xpath: str) -> Mutation:
-    def mutate(root: Any) -> None:
-        element = _one(root, xpath)
-        element.getparent().remove(element)
-    return mutate
-
-
 def broken(mutation: Mutation) -> bytes:
-    root = etree.fromstring(COMPLAINT_BPMN.read_bytes())
-    mutation(root)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    return edited(COMPLAINT_BPMN, mutation)
 
 
 CAMUNDA = "{http://camunda.org/schema/1.0/bpmn}candidateGroups"
@@ -62,61 +31,61 @@ DISPATCH_TIMER = "//bpmn:boundaryEvent[@id='dispatch_deadline']//bpmn:timeDurati
 # rule → (change to complaint.bpmn, code, element id, element name, words of the message)
 CORPUS: dict[str, tuple[Mutation, str, str, str | None, str]] = {
     "SpiffWorkflow parses it": (
-        _set("//bpmn:boundaryEvent[@id='dispatch_deadline']", "attachedToRef", "nowhere"),
+        set_attribute("//bpmn:boundaryEvent[@id='dispatch_deadline']", "attachedToRef", "nowhere"),
         "bpmn-invalid", "dispatch_deadline", "派单时限3分钟", "attached to 'nowhere', which is not in this file"),
     "a user task has a candidate group": (
-        _set("//bpmn:userTask[@id='callback']", CAMUNDA, None),
+        set_attribute("//bpmn:userTask[@id='callback']", CAMUNDA, None),
         "missing-candidate-group", "callback", "回访客户", "does not say who may do it. Set its candidate groups"),
     "the candidate group exists": (
-        _set("//bpmn:userTask[@id='approve_extension']", CAMUNDA, "supervisors"),
+        set_attribute("//bpmn:userTask[@id='approve_extension']", CAMUNDA, "supervisors"),
         "unknown-candidate-group", "approve_extension", "审批延期申请", "names the candidate group 'supervisors', which is no role"),
     "a candidate group variable is set by the diagram": (
-        _set("//bpmn:userTask[@id='department_handling']", CAMUNDA, "${departmnt}"),
+        set_attribute("//bpmn:userTask[@id='department_handling']", CAMUNDA, "${departmnt}"),
         "unknown-group-variable", "department_handling", "调查处理并答复", "from 'departmnt', which no form field or script"),
     "a user task has a form": (
-        _remove("//bpmn:userTask[@id='dispatch_site_order']/bpmn:extensionElements/camunda:formData"),
+        remove_element("//bpmn:userTask[@id='dispatch_site_order']/bpmn:extensionElements/camunda:formData"),
         "missing-form", "dispatch_site_order", "派发现场工单", "has no form. Add at least one form field"),
     "a form field has a known type": (
-        _set("//camunda:formField[@id='visit_window']", "type", "text"),
+        set_attribute("//camunda:formField[@id='visit_window']", "type", "text"),
         "unknown-field-type", "dispatch_site_order", "派发现场工单", "'visit_window' of '派发现场工单' has the type 'text'. Choose one of: string"),
     "a timer names only data the diagram sets": (
-        _text("//bpmn:boundaryEvent[@id='reply_deadline']//bpmn:timeDate", "${reply_du}"),
+        set_text("//bpmn:boundaryEvent[@id='reply_deadline']//bpmn:timeDate", "${reply_du}"),
         "timer-unknown-name", "reply_deadline", "当日答复时限", "uses 'reply_du', which no form field or script"),
     "a timer evaluates with the business calendar": (
-        _text(DISPATCH_TIMER, "working_days(0)"),
+        set_text(DISPATCH_TIMER, "working_days(0)"),
         "timer-does-not-evaluate", "dispatch_deadline", "派单时限3分钟", "fails with the business calendar: count working days from 1"),
     "a timer gives the kind of value it needs": (
-        _text(DISPATCH_TIMER, "end_of_day()"),
+        set_text(DISPATCH_TIMER, "end_of_day()"),
         "timer-wrong-value", "dispatch_deadline", "派单时限3分钟", "which is not a duration"),
     "a timer does not repeat": (
-        lambda root: setattr(_one(root, DISPATCH_TIMER), "tag", f"{{{NS['bpmn']}}}timeCycle"),
+        lambda root: setattr(the_element(root, DISPATCH_TIMER), "tag", f"{{{NS['bpmn']}}}timeCycle"),
         "timer-cycle", "dispatch_deadline", "派单时限3分钟", "repeats (timeCycle), which is not supported"),
     "a timer has an expression": (
-        _text(DISPATCH_TIMER, " "),
+        set_text(DISPATCH_TIMER, " "),
         "timer-empty", "dispatch_deadline", "派单时限3分钟", "has no expression. Enter a duration such as PT2H"),
     "a timer passes the sandbox": (
-        _text(DISPATCH_TIMER, "__import__('os')"),
+        set_text(DISPATCH_TIMER, "__import__('os')"),
         "timer-rejected", "dispatch_deadline", "派单时限3分钟", "names starting with '_' are not allowed"),
     "an exclusive gateway's flows have conditions or a default": (
-        _set("//bpmn:exclusiveGateway[@id='gw_site_visit']", "default", None),
+        set_attribute("//bpmn:exclusiveGateway[@id='gw_site_visit']", "default", None),
         "gateway-flow-without-condition", "flow_site_visit_no", "否", "Flow '否' leaving gateway '是否需要上门?' has no condition"),
     "a gateway's default flow leaves it": (
-        _set("//bpmn:exclusiveGateway[@id='gw_site_visit']", "default", "flow_satisfied_yes"),
+        set_attribute("//bpmn:exclusiveGateway[@id='gw_site_visit']", "default", "flow_satisfied_yes"),
         "gateway-default-not-outgoing", "gw_site_visit", "是否需要上门?", "names 'flow_satisfied_yes' as its default flow, but that flow does not leave it"),
     "a condition compiles in the sandbox": (
-        _text("//bpmn:sequenceFlow[@id='flow_site_visit_yes']/bpmn:conditionExpression", "needs_site_visit.__class__"),
+        set_text("//bpmn:sequenceFlow[@id='flow_site_visit_yes']/bpmn:conditionExpression", "needs_site_visit.__class__"),
         "condition-rejected", "flow_site_visit_yes", "是", "attribute '__class__' is not allowed"),
     "a script compiles in the sandbox": (
-        _text("//bpmn:scriptTask[@id='record_dispatch_overdue']/bpmn:script", "import os"),
+        set_text("//bpmn:scriptTask[@id='record_dispatch_overdue']/bpmn:script", "import os"),
         "script-rejected", "record_dispatch_overdue", "记录派单超时", "imports are not allowed"),
     "every element is drawn": (
-        _remove("//bpmndi:BPMNShape[@bpmnElement='callback']"),
+        remove_element("//bpmndi:BPMNShape[@bpmnElement='callback']"),
         "missing-layout", "callback", "回访客户", "is not drawn"),
     "every flow is drawn": (
-        _remove("//bpmndi:BPMNEdge[@bpmnElement='flow_site_visit_yes']"),
+        remove_element("//bpmndi:BPMNEdge[@bpmnElement='flow_site_visit_yes']"),
         "missing-layout", "flow_site_visit_yes", "是", "is not drawn"),
     "documentation names rules of the rule list": (
-        _text("//bpmn:userTask[@id='callback']/bpmn:documentation", "C9: the operator calls the customer back."),
+        set_text("//bpmn:userTask[@id='callback']/bpmn:documentation", "C9: the operator calls the customer back."),
         "unknown-rule-id", "callback", "回访客户", "names rule C9, which is not in the rule list"),
 }
 
@@ -150,7 +119,7 @@ def test_the_corpus_covers_every_element_rule() -> None:
 def test_a_group_given_to_a_user_or_a_new_department_counts(sessions: sessionmaker[Session], reference_data: None) -> None:
     from engine.models import Department
 
-    xml = broken(_set("//bpmn:userTask[@id='approve_extension']", CAMUNDA, "quality_control"))
+    xml = broken(set_attribute("//bpmn:userTask[@id='approve_extension']", CAMUNDA, "quality_control"))
     with sessions.begin() as session:
         assert [p.code for p in validate_diagram(session, xml)] == ["unknown-candidate-group"]
         session.add(Department(code="quality_control", name="质检", name_en="Quality control"))
@@ -159,15 +128,15 @@ def test_a_group_given_to_a_user_or_a_new_department_counts(sessions: sessionmak
 
 
 def test_a_timer_on_the_business_calendar_and_on_a_datetime_field_is_valid(session: Session) -> None:
-    assert validate_diagram(session, broken(_text(
+    assert validate_diagram(session, broken(set_text(
         "//bpmn:boundaryEvent[@id='reply_deadline']//bpmn:timeDate", "working_days(2)"))) == []
-    assert validate_diagram(session, broken(_text(DISPATCH_TIMER, "${'PT' + str(2) + 'H'}"))) == []
+    assert validate_diagram(session, broken(set_text(DISPATCH_TIMER, "${'PT' + str(2) + 'H'}"))) == []
 
 
 def test_several_problems_are_all_reported(session: Session) -> None:
     def two_faults(root: Any) -> None:
-        _set("//bpmn:userTask[@id='callback']", CAMUNDA, None)(root)
-        _text("//bpmn:scriptTask[@id='record_dispatch_overdue']/bpmn:script", "import os")(root)
+        set_attribute("//bpmn:userTask[@id='callback']", CAMUNDA, None)(root)
+        set_text("//bpmn:scriptTask[@id='record_dispatch_overdue']/bpmn:script", "import os")(root)
 
     assert sorted((p.code, p.element_id) for p in validate_diagram(session, broken(two_faults))) == [
         ("missing-candidate-group", "callback"), ("script-rejected", "record_dispatch_overdue")]
