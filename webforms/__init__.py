@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, t
         public,
         supervise,
         tasks,
+        versions,
         views_support,
     )
 
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, t
     idle.init_app(app)
     views_support.init_app(app)
     notifications.init_app(app)
-    for blueprint in (auth.bp, tasks.bp, cases.bp, public.bp, notifications.bp, supervise.bp, admin.bp, field.bp, attachments.bp):
+    for blueprint in (auth.bp, tasks.bp, cases.bp, public.bp, notifications.bp, supervise.bp, admin.bp, field.bp, attachments.bp,
+                      versions.bp):
         app.register_blueprint(blueprint)
     return app
