@@ -211,3 +211,29 @@ def test_only_the_chosen_cases_are_planned(sessions: sessionmaker[Session], runt
                                                                         HumanTask.status == "open"))] == ["Two"]
         # back again: version 2 to 1 is a migration too
         assert [p.mappable for p in plan_migration(session, runtime, "small", 2, 1)] == [True, True]
+
+
+def test_a_case_changed_while_moving_stays_and_the_others_move(
+        sessions: sessionmaker[Session], runtime: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    import engine.migration
+    from engine.errors import Conflict
+
+    at_first, at_second = _small_cases(sessions, runtime, linear(user_task("first"), user_task("second", name="Two")))
+    real_save = engine.migration.save_workflow
+
+    def someone_was_quicker(session: Session, engine_: Engine, instance: ProcessInstance, *args: Any) -> None:
+        if instance.id == at_first:
+            raise Conflict("changed", "changed", case=instance.case_number)
+        real_save(session, engine_, instance, *args)
+
+    monkeypatch.setattr(engine.migration, "save_workflow", someone_was_quicker)
+    with sessions.begin() as session:
+        plans = plan_migration(session, runtime, "small", 1, 2)
+        result = apply_migration(session, runtime, plans, OPERATOR)
+    ((skipped_number, (reason,)),) = result.skipped
+    assert reason.code == "changed-meanwhile"
+    with sessions() as session:
+        assert skipped_number == session.get(ProcessInstance, at_first).case_number
+        assert session.get(ProcessInstance, at_first).definition.version == 1
+        assert session.get(ProcessInstance, at_second).definition.version == 2
+        assert [e.kind for e in events_of(session, at_first)][-1] != "case_migrated"
