@@ -78,6 +78,20 @@ def test_dry_run_then_move_the_chosen_cases(page: Page, sessions: sessionmaker[S
     expect(page.locator(f"#plan-{first}")).to_have_count(0)
 
 
+def test_the_drafts_faulty_element_is_marked(owner_page: Page, sessions: sessionmaker[Session],
+                                             runtime: Engine) -> None:
+    from engine.versions import save_draft
+
+    no_group = edited(COMPLAINT_BPMN, set_attribute("//bpmn:userTask[@id='callback']",
+                                                    "{http://camunda.org/schema/1.0/bpmn}candidateGroups", None))
+    with sessions.begin() as session:
+        save_draft(session, no_group, "owner", clock=runtime.clock)
+    page = owner_page
+    page.goto("/processes/complaint/versions")
+    expect(page.locator("#diagram-draft")).to_have_attribute("data-rendered", "true")
+    expect(page.locator('#diagram-draft [data-element-id="callback"].hotline-problem')).to_have_count(1)
+
+
 @pytest.mark.parametrize("url", ["/processes", "/processes/complaint/versions",
                                  "/processes/complaint/versions/diff?from=1&to=2",
                                  "/processes/complaint/migrate?dry_run=1&from=1&to=2"])
