@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator, full_tag
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, IntermediateCatchEvent, StartEvent
@@ -30,6 +29,7 @@ from SpiffWorkflow.camunda.parser.event_parsers import (
 
 from .effects import Effect, read_effects
 from .forms import FieldDef, FormDefinitionError, field_from_spiff
+from .safe_xml import UnsafeXml, parse_xml
 from .sandbox import RESERVED_NAMES, ScriptRejected, check_source
 from .timer_events import ClockDurationTimerEventDefinition, ClockTimeDateEventDefinition
 
@@ -291,13 +291,9 @@ def _unknown_order_fields(tasks: dict[str, UserTaskInfo]) -> list[Problem]:
 def parse_definition(xml: bytes, file_name: str) -> ParsedDefinition:
     """Parse and check one BPMN file. Raises DefinitionError naming the element and the problem."""
     try:
-        xml.decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise DefinitionError(file_name, [Problem("", f"the file is not UTF-8 encoded (byte {err.start}); save it as UTF-8")]) from err
-    try:
-        root = etree.fromstring(xml, parser=etree.XMLParser(resolve_entities=False, no_network=True))
-    except etree.XMLSyntaxError as err:
-        raise DefinitionError(file_name, [Problem("", f"not well-formed XML: {err.msg}", err.lineno)]) from err
+        root = parse_xml(xml)
+    except UnsafeXml as err:
+        raise DefinitionError(file_name, [Problem("", str(err), err.params.get("line"))]) from err
     if root.tag != f"{{{BPMN_NS}}}definitions":
         raise DefinitionError(file_name, [Problem("", "the root element is not bpmn:definitions")])
     process = _executable_process(root, file_name)

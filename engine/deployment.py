@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from .definitions import ParsedDefinition, content_hash
 from .errors import NotFound
-from .models import ProcessDefinition
+from .models import ProcessAudit, ProcessDefinition
 from .runtime import Engine
 
 
@@ -20,16 +20,19 @@ class DeployResult:
     created: bool
 
 
-def deploy(session: Session, engine: Engine, xml: bytes, file_name: str, deployed_by: str) -> DeployResult:
+def deploy(session: Session, engine: Engine, xml: bytes, file_name: str, deployed_by: str, comment: str = "",
+           source: str = "file", restored_version: int | None = None) -> DeployResult:
     """Store a new version of the diagram's process, unless the latest version has the same content.
 
-    The file is parsed and checked first: a DefinitionError leaves nothing stored.
+    The file is parsed and checked first: a DefinitionError leaves nothing stored. Every new version
+    is written to the audit log with who, when, why and from where (`restored_version`: a rollback).
     """
     digest = content_hash(xml)
     parsed = engine.specs.get(xml, file_name, digest)
     latest = latest_definition(session, parsed.key, required=False)
     if latest is not None and latest.content_hash == digest:
         return DeployResult(latest, created=False)
+    now = engine.clock.now()
     definition = ProcessDefinition(
         key=parsed.key,
         version=(latest.version + 1) if latest else 1,
@@ -38,10 +41,18 @@ def deploy(session: Session, engine: Engine, xml: bytes, file_name: str, deploye
         content_hash=digest,
         file_name=Path(file_name).name,
         bpmn_xml=xml.decode("utf-8"),
-        deployed_at=engine.clock.now(),
+        deployed_at=now,
         deployed_by=deployed_by,
+        comment=comment,
+        source=source,
     )
     session.add(definition)
+    session.add(ProcessAudit(
+        at=now, actor=deployed_by, action="rollback" if restored_version else "deploy", source=source,
+        process_key=parsed.key, version=definition.version, from_version=latest.version if latest else None,
+        comment=comment, details={"file_name": definition.file_name, "content_hash": digest,
+                                  **({"restored_version": restored_version} if restored_version else {})},
+    ))
     session.flush()
     return DeployResult(definition, created=True)
 

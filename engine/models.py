@@ -63,6 +63,42 @@ class ProcessDefinition(Base):
     bpmn_xml: Mapped[str] = mapped_column(Text, deferred=True)
     deployed_at: Mapped[datetime]
     deployed_by: Mapped[str] = mapped_column(String(100))
+    # Why this version was made, and from where: file, cli, browser or rollback.
+    comment: Mapped[str] = mapped_column(Text, default="", server_default=text("''"))
+    source: Mapped[str] = mapped_column(String(20), default="file", server_default=text("'file'"))
+
+
+class ProcessDraft(Base):
+    """A diagram saved from the modeler, valid or not; only a deploy makes it a version."""
+
+    __tablename__ = "process_draft"
+    __table_args__ = (Index("ix_draft_key_saved", "process_key", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_key: Mapped[str] = mapped_column(String(100))
+    bpmn_xml: Mapped[str] = mapped_column(Text, deferred=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    problem_count: Mapped[int]
+    saved_by: Mapped[str] = mapped_column(String(100))
+    saved_at: Mapped[datetime]
+
+
+class ProcessAudit(Base):
+    """Who deployed, rolled back or migrated which process version, when and why. Append-only."""
+
+    __tablename__ = "process_audit"
+    __table_args__ = (Index("ix_process_audit_key", "process_key", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(20))  # deploy, rollback or migrate
+    source: Mapped[str] = mapped_column(String(20))  # file, cli, browser or rollback
+    process_key: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int | None]
+    from_version: Mapped[int | None]
+    comment: Mapped[str] = mapped_column(Text, default="")
+    details: Mapped[dict[str, Any]]
 
 
 class ProcessInstance(Base):

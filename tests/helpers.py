@@ -250,3 +250,48 @@ def open_cases(sessions: Any, runtime: Any, count: int, xml: bytes | None = None
         with sessions.begin() as session:
             ids.append(start_case(session, runtime, key, OPERATOR).id)
     return ids
+
+
+# --- editing a shipped diagram the way a process owner would, one change at a time -----------------------
+
+BPMN_XPATH_NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL", "camunda": "http://camunda.org/schema/1.0/bpmn",
+                 "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI"}
+
+
+def the_element(root: Any, xpath: str) -> Any:
+    (element,) = root.xpath(xpath, namespaces=BPMN_XPATH_NS)
+    return element
+
+
+def set_attribute(xpath: str, attribute: str, value: str | None) -> Any:
+    """A change: set (or with None, remove) one attribute of the one element the XPath finds."""
+    def change(root: Any) -> None:
+        element = the_element(root, xpath)
+        if value is None:
+            del element.attrib[attribute]
+        else:
+            element.set(attribute, value)
+    return change
+
+
+def set_text(xpath: str, value: str) -> Any:
+    def change(root: Any) -> None:
+        the_element(root, xpath).text = value
+    return change
+
+
+def remove_element(xpath: str) -> Any:
+    def change(root: Any) -> None:
+        element = the_element(root, xpath)
+        element.getparent().remove(element)
+    return change
+
+
+def edited(path: Path, *changes: Any) -> bytes:
+    """The diagram at `path` with the given changes applied, as a file's bytes."""
+    from lxml import etree
+
+    root = etree.fromstring(path.read_bytes())
+    for change in changes:
+        change(root)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")

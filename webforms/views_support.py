@@ -55,6 +55,7 @@ EVENT_KINDS = {
     "attachment_added": _l("File attached"),
     "task_released": _l("Task released"),
     "task_reassigned": _l("Task reassigned"),
+    "case_migrated": _l("Moved to another version of the procedure"),
 }
 
 # Data the engine or the diagram's scripts set, which no form field labels.
@@ -73,6 +74,7 @@ SYSTEM_LABELS = {
     "callback_group": _l("Called back by"),
     "sample_week": _l("Sampled in week"),
     "original_process": _l("Procedure of the original case"),
+    "steps": _l("Where the case is"),
 }
 
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")

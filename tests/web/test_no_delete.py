@@ -28,6 +28,8 @@ def test_no_route_can_delete_anything(app: Flask) -> None:
         "/handover/records/<int:record_id>/hand-over", "/handover/records/<int:record_id>/acknowledge",
         "/login", "/logout", "/notifications/<int:notification_id>/read", "/notifications/read-all",
         "/reports/<int:report_id>/notable",
+        "/processes/<key>/migrate", "/processes/<key>/versions/<int:version>/rollback",
+        "/processes/<key>/versions/deploy-draft",
         "/tasks/<int:task_id>", "/tasks/<int:task_id>/attachments", "/tasks/<int:task_id>/claim",
         "/tasks/<int:task_id>/draft", "/tasks/<int:task_id>/reassign",
         "/tasks/<int:task_id>/release",

@@ -1,0 +1,253 @@
+"""engine.validation: a corpus of broken diagrams, one per validation rule, each made from the shipped
+complaint.bpmn by one change and refused with exactly the expected problem; XML attacks refused
+without reading files or exhausting memory; every shipped diagram passes."""
+
+from __future__ import annotations
+
+import resource
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.safe_xml import MAX_BPMN_BYTES
+from engine.validation import MESSAGES, NS, Problem, diagram_key, validate_diagram
+
+from ..helpers import COMPLAINT_BPMN, PROCESSES, edited, remove_element, set_attribute, set_text, the_element
+
+Mutation = Callable[[Any], None]
+
+
+def broken(mutation: Mutation) -> bytes:
+    return edited(COMPLAINT_BPMN, mutation)
+
+
+CAMUNDA = "{http://camunda.org/schema/1.0/bpmn}candidateGroups"
+DISPATCH_TIMER = "//bpmn:boundaryEvent[@id='dispatch_deadline']//bpmn:timeDuration"
+
+# rule → (change to complaint.bpmn, code, element id, element name, words of the message)
+CORPUS: dict[str, tuple[Mutation, str, str, str | None, str]] = {
+    "SpiffWorkflow parses it": (
+        set_attribute("//bpmn:boundaryEvent[@id='dispatch_deadline']", "attachedToRef", "nowhere"),
+        "bpmn-invalid", "dispatch_deadline", "派单时限3分钟", "attached to 'nowhere', which is not in this file"),
+    "a user task has a candidate group": (
+        set_attribute("//bpmn:userTask[@id='callback']", CAMUNDA, None),
+        "missing-candidate-group", "callback", "回访客户", "does not say who may do it. Set its candidate groups"),
+    "the candidate group exists": (
+        set_attribute("//bpmn:userTask[@id='approve_extension']", CAMUNDA, "supervisors"),
+        "unknown-candidate-group", "approve_extension", "审批延期申请", "names the candidate group 'supervisors', which is no role"),
+    "a candidate group variable is set by the diagram": (
+        set_attribute("//bpmn:userTask[@id='department_handling']", CAMUNDA, "${departmnt}"),
+        "unknown-group-variable", "department_handling", "调查处理并答复", "from 'departmnt', which no form field or script"),
+    "a user task has a form": (
+        remove_element("//bpmn:userTask[@id='dispatch_site_order']/bpmn:extensionElements/camunda:formData"),
+        "missing-form", "dispatch_site_order", "派发现场工单", "has no form. Add at least one form field"),
+    "a form field has a known type": (
+        set_attribute("//camunda:formField[@id='visit_window']", "type", "text"),
+        "unknown-field-type", "dispatch_site_order", "派发现场工单", "'visit_window' of '派发现场工单' has the type 'text'. Choose one of: string"),
+    "a timer names only data the diagram sets": (
+        set_text("//bpmn:boundaryEvent[@id='reply_deadline']//bpmn:timeDate", "${reply_du}"),
+        "timer-unknown-name", "reply_deadline", "当日答复时限", "uses 'reply_du', which no form field or script"),
+    "a timer evaluates with the business calendar": (
+        set_text(DISPATCH_TIMER, "working_days(0)"),
+        "timer-does-not-evaluate", "dispatch_deadline", "派单时限3分钟", "fails with the business calendar: count working days from 1"),
+    "a timer gives the kind of value it needs": (
+        set_text(DISPATCH_TIMER, "end_of_day()"),
+        "timer-wrong-value", "dispatch_deadline", "派单时限3分钟", "which is not a duration"),
+    "a timer does not repeat": (
+        lambda root: setattr(the_element(root, DISPATCH_TIMER), "tag", f"{{{NS['bpmn']}}}timeCycle"),
+        "timer-cycle", "dispatch_deadline", "派单时限3分钟", "repeats (timeCycle), which is not supported"),
+    "a timer has an expression": (
+        set_text(DISPATCH_TIMER, " "),
+        "timer-empty", "dispatch_deadline", "派单时限3分钟", "has no expression. Enter a duration such as PT2H"),
+    "a timer passes the sandbox": (
+        set_text(DISPATCH_TIMER, "__import__('os')"),
+        "timer-rejected", "dispatch_deadline", "派单时限3分钟", "names starting with '_' are not allowed"),
+    "an exclusive gateway's flows have conditions or a default": (
+        set_attribute("//bpmn:exclusiveGateway[@id='gw_site_visit']", "default", None),
+        "gateway-flow-without-condition", "flow_site_visit_no", "否", "Flow '否' leaving gateway '是否需要上门?' has no condition"),
+    "a gateway's default flow leaves it": (
+        set_attribute("//bpmn:exclusiveGateway[@id='gw_site_visit']", "default", "flow_satisfied_yes"),
+        "gateway-default-not-outgoing", "gw_site_visit", "是否需要上门?", "names 'flow_satisfied_yes' as its default flow, but that flow does not leave it"),
+    "a condition compiles in the sandbox": (
+        set_text("//bpmn:sequenceFlow[@id='flow_site_visit_yes']/bpmn:conditionExpression", "needs_site_visit.__class__"),
+        "condition-rejected", "flow_site_visit_yes", "是", "attribute '__class__' is not allowed"),
+    "a script compiles in the sandbox": (
+        set_text("//bpmn:scriptTask[@id='record_dispatch_overdue']/bpmn:script", "import os"),
+        "script-rejected", "record_dispatch_overdue", "记录派单超时", "imports are not allowed"),
+    "every element is drawn": (
+        remove_element("//bpmndi:BPMNShape[@bpmnElement='callback']"),
+        "missing-layout", "callback", "回访客户", "is not drawn"),
+    "every flow is drawn": (
+        remove_element("//bpmndi:BPMNEdge[@bpmnElement='flow_site_visit_yes']"),
+        "missing-layout", "flow_site_visit_yes", "是", "is not drawn"),
+    "documentation names rules of the rule list": (
+        set_text("//bpmn:userTask[@id='callback']/bpmn:documentation", "C9: the operator calls the customer back."),
+        "unknown-rule-id", "callback", "回访客户", "names rule C9, which is not in the rule list"),
+}
+
+
+@pytest.fixture
+def session(sessions: sessionmaker[Session], reference_data: None) -> Any:
+    with sessions() as session:
+        yield session
+
+
+@pytest.mark.parametrize("path", sorted(PROCESSES.glob("*.bpmn")), ids=lambda p: p.stem)
+def test_every_shipped_diagram_is_valid(session: Session, path: Path) -> None:
+    assert validate_diagram(session, path.read_bytes()) == []
+
+
+@pytest.mark.parametrize("rule", list(CORPUS))
+def test_a_broken_diagram_is_refused_with_the_expected_problem(session: Session, rule: str) -> None:
+    mutation, code, element_id, element_name, words = CORPUS[rule]
+    (problem,) = validate_diagram(session, broken(mutation))
+    assert (problem.code, problem.element_id, problem.element_name, problem.process_key) == (
+        code, element_id, element_name, "complaint")
+    assert words in problem.message
+    assert problem.message == MESSAGES[code] % dict(problem.params)
+
+
+def test_the_corpus_covers_every_element_rule() -> None:
+    file_level = {"file-too-large", "xml-doctype", "not-utf8", "not-well-formed", "not-bpmn", "process-count"}
+    assert {entry[1] for entry in CORPUS.values()} == set(MESSAGES) - file_level
+
+
+def test_a_group_given_to_a_user_or_a_new_department_counts(sessions: sessionmaker[Session], reference_data: None) -> None:
+    from engine.models import Department
+
+    xml = broken(set_attribute("//bpmn:userTask[@id='approve_extension']", CAMUNDA, "quality_control"))
+    with sessions.begin() as session:
+        assert [p.code for p in validate_diagram(session, xml)] == ["unknown-candidate-group"]
+        session.add(Department(code="quality_control", name="质检", name_en="Quality control"))
+        session.flush()
+        assert validate_diagram(session, xml) == []
+
+
+def test_a_timer_on_the_business_calendar_and_on_a_datetime_field_is_valid(session: Session) -> None:
+    assert validate_diagram(session, broken(set_text(
+        "//bpmn:boundaryEvent[@id='reply_deadline']//bpmn:timeDate", "working_days(2)"))) == []
+    assert validate_diagram(session, broken(set_text(DISPATCH_TIMER, "${'PT' + str(2) + 'H'}"))) == []
+
+
+def test_several_problems_are_all_reported(session: Session) -> None:
+    def two_faults(root: Any) -> None:
+        set_attribute("//bpmn:userTask[@id='callback']", CAMUNDA, None)(root)
+        set_text("//bpmn:scriptTask[@id='record_dispatch_overdue']/bpmn:script", "import os")(root)
+
+    assert sorted((p.code, p.element_id) for p in validate_diagram(session, broken(two_faults))) == [
+        ("missing-candidate-group", "callback"), ("script-rejected", "record_dispatch_overdue")]
+
+
+def test_problem_reads_as_element_and_message() -> None:
+    problem = Problem("callback", "回访客户", "missing-layout", "x is not drawn", "complaint")
+    assert str(problem) == "callback (回访客户): x is not drawn"
+    assert problem.localized() == "x is not drawn"  # outside a request: English
+    assert problem.as_dict() == {"element_id": "callback", "element_name": "回访客户", "code": "missing-layout",
+                                 "message": "x is not drawn", "process_key": "complaint"}
+
+
+def test_diagram_key_reads_the_process_id() -> None:
+    assert diagram_key(COMPLAINT_BPMN.read_bytes()) == "complaint"
+    assert diagram_key(b"<not xml") is None
+
+
+# --- XML attacks ------------------------------------------------------------------------------------------
+
+BILLION_LAUGHS = b"""<?xml version="1.0"?>
+<!DOCTYPE lolz [
+ <!ENTITY lol "lol">
+ <!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+ <!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+ <!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">
+ <!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">
+ <!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">
+ <!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">
+ <!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">
+]>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL">
+<bpmn:process id="lolz" name="&lol9;" isExecutable="true"/></bpmn:definitions>
+"""
+
+
+def _external_entity(secret: Path) -> bytes:
+    return (f'<?xml version="1.0"?>\n<!DOCTYPE d [ <!ENTITY secret SYSTEM "file://{secret}"> ]>\n'
+            '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL">'
+            '<bpmn:process id="leak" name="&secret;" isExecutable="true"/></bpmn:definitions>').encode()
+
+
+def test_billion_laughs_is_refused_quickly_without_expanding(session: Session) -> None:
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.monotonic()
+    (problem,) = validate_diagram(session, BILLION_LAUGHS)
+    assert time.monotonic() - started < 1
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 50_000  # KiB: nothing was expanded
+    assert (problem.code, problem.element_id) == ("xml-doctype", None)
+    assert "declares a DOCTYPE or entities" in problem.message
+
+
+def test_an_external_entity_is_refused_and_the_file_is_not_read(session: Session, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-CONTENT")
+    problems = validate_diagram(session, _external_entity(secret))
+    assert [p.code for p in problems] == ["xml-doctype"]
+    assert "TOP-SECRET-CONTENT" not in repr(problems)
+
+
+def test_an_entity_hidden_in_utf16_is_refused(session: Session, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-CONTENT")
+    xml = _external_entity(secret).decode().replace('<?xml version="1.0"?>', '<?xml version="1.0" encoding="UTF-16"?>')
+    problems = validate_diagram(session, xml.encode("utf-16"))
+    assert [p.code for p in problems] == ["not-utf8"]
+    assert "TOP-SECRET-CONTENT" not in repr(problems)
+
+
+def test_a_file_over_the_size_cap_is_refused_before_parsing(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    from engine import safe_xml
+
+    parsed: list[bytes] = []
+    monkeypatch.setattr(safe_xml.etree, "fromstring", lambda xml, parser=None: parsed.append(xml))
+    huge = COMPLAINT_BPMN.read_bytes().replace(b"</bpmn:definitions>", b"<!--" + b"x" * MAX_BPMN_BYTES + b"--></bpmn:definitions>")
+    (problem,) = validate_diagram(session, huge)
+    assert problem.code == "file-too-large"
+    assert f"at most {MAX_BPMN_BYTES}" in problem.message
+    assert parsed == []
+
+
+def test_not_xml_not_bpmn_and_two_processes(session: Session) -> None:
+    assert [p.code for p in validate_diagram(session, b"<bpmn:definitions")] == ["not-well-formed"]
+    assert [p.code for p in validate_diagram(session, b"<html/>")] == ["not-bpmn"]
+    two = COMPLAINT_BPMN.read_bytes().replace(
+        b"</bpmn:definitions>", b'<bpmn:process id="second" isExecutable="true"/></bpmn:definitions>')
+    (problem,) = validate_diagram(session, two)
+    assert (problem.code, problem.message.split(";")[0]) == (
+        "process-count", "A diagram must hold exactly one executable process")
+
+
+def test_every_message_template_is_listed_for_translation() -> None:
+    from engine.migration import REASONS
+    from engine.version_diff import CHANGES, ELEMENT_TYPES
+    from webforms.problem_messages import (
+        CHANGE_MESSAGES,
+        ELEMENT_TYPE_NAMES,
+        PROBLEM_MESSAGES,
+        REASON_MESSAGES,
+    )
+
+    for listed, templates in ((PROBLEM_MESSAGES, MESSAGES), (CHANGE_MESSAGES, CHANGES), (REASON_MESSAGES, REASONS)):
+        assert {code: str(message._args[0]) for code, message in listed.items()} == templates
+    assert set(ELEMENT_TYPE_NAMES) == set(ELEMENT_TYPES.values())
+
+
+def test_a_group_from_the_data_the_system_starts_the_case_with_is_accepted_m1(session: Session) -> None:
+    """M1: the sampled callback takes its group from data the weekly draw gives the case, declared as a
+    startVariables property; without the declaration the same diagram is refused."""
+    xml = (PROCESSES / "callback.bpmn").read_bytes()
+    assert validate_diagram(session, xml) == []
+    undeclared = xml.replace(b'<camunda:property name="startVariables" value="callback_group" />', b"")
+    assert [p.code for p in validate_diagram(session, undeclared)] == ["unknown-group-variable"]
