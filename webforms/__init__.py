@@ -53,6 +53,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, t
         admin,
         attachments,
         auth,
+        board,
         cases,
         database,
         field,
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, t
     idle.init_app(app)
     views_support.init_app(app)
     notifications.init_app(app)
-    for blueprint in (auth.bp, tasks.bp, cases.bp, public.bp, notifications.bp, supervise.bp, admin.bp, field.bp, attachments.bp):
+    for blueprint in (auth.bp, tasks.bp, cases.bp, public.bp, notifications.bp, supervise.bp, admin.bp, field.bp, attachments.bp,
+                      board.bp):
         app.register_blueprint(blueprint)
     return app

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -41,4 +41,4 @@ def retry(timer_id: int) -> Any:
         abort(404)
     commit()
     flash(_("The timer will fire again on the scheduler's next round."), "success")
-    return redirect(url_for("supervise.incidents"))
+    return redirect(url_for("board.index") if request.form.get("back") == "board" else url_for("supervise.incidents"))
