@@ -70,6 +70,12 @@ class ProcessInstance(Base):
     __table_args__ = (
         Index("ix_instance_status_opened", "status", "opened_at"),
         Index("ix_instance_customer_phone", "customer_phone"),
+        # Case search (engine/case_search.py): every filter column beside the order, so the ids of a page
+        # and the count come from this narrow index, not from the wide rows holding the workflow state.
+        Index("ix_instance_search", "opened_at", "id", "status", "process_key", "category", "department",
+              "case_number", "customer_name", "customer_phone", "address"),
+        Index("ix_instance_department_status", "department", "status", "opened_at"),
+        Index("ix_instance_category_status", "category", "status", "opened_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
