@@ -127,6 +127,8 @@ def searches(cases: int) -> dict[str, CaseQuery]:
         "part of a phone number": CaseQuery(phone=str(some["phone"])[-7:]),
         "part of an address": CaseQuery(address=str(some["address"])[:7]),
         "department + open": CaseQuery(department="repair", status="running"),
+        "open + part of an address": CaseQuery(status="running", address=str(some["address"])[:7]),
+        "department + customer name": CaseQuery(department="repair", customer=str(some["name"])),
         "category + a month": CaseQuery(category="leak", opened_from=NOW - timedelta(days=60),
                                         opened_before=NOW - timedelta(days=30)),
         "procedure, oldest first": CaseQuery(process_key="consultation", sort="oldest"),
