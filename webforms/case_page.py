@@ -19,6 +19,7 @@ from engine.definitions import ParsedDefinition
 from engine.models import Event, ProcessInstance
 
 from .database import db, runtime
+from .i18n import current_language
 
 DEADLINE_STATES = {"waiting": _l("waiting"), "fired": _l("fired"), "failed": _l("failed"),
                    "cancelled": _l("cancelled")}
@@ -59,6 +60,14 @@ def duration_text(span: timedelta) -> str:
     return _("%(m)s min", m=mins)
 
 
+def step_names(parsed: ParsedDefinition) -> dict[str, str]:
+    """The diagram's element names, in English where the diagram gives one (user tasks)."""
+    names = dict(parsed.element_names)
+    if current_language() == "en":
+        names.update({element: info.name_en for element, info in parsed.user_tasks.items() if info.name_en})
+    return names
+
+
 def case_story(instance: ProcessInstance, parsed: ParsedDefinition, history: list[Event]) -> dict[str, Any]:
     """Template values for the diagram, the deadlines and the related cases of a case."""
     now = runtime().clock.now()
@@ -72,6 +81,7 @@ def case_story(instance: ProcessInstance, parsed: ParsedDefinition, history: lis
         "markers": markers,
         "deadlines": case_deadlines(tasks, timers, now, parsed.element_names),
         "related": related,
+        "step_names": step_names(parsed),
         "duration_text": duration_text,
         "deadline_states": DEADLINE_STATES,
     }

@@ -124,3 +124,17 @@ def test_departments_do_not_see_the_customers_other_cases_c7(client: FlaskClient
     assert not page.has("related-cases") and not page.has("no-related")
     assert first not in page.html
     assert json.loads(page.by_id("case-diagram-markers").text)["active"] == ["department_handling", "reply_deadline"]
+
+
+def test_the_case_page_in_english(client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine,
+                                  clock: SettableClock) -> None:
+    case = late_case_with_incident(sessions, runtime, clock)
+    login(client, "supervisor")
+    token = get(client, "/tasks").csrf_token()
+    client.post("/lang/en", data={"csrf_token": token, "next": "/tasks"})
+    page = get(client, f"/cases/{case.number}")
+    assert page.lang == "en"
+    row = page.doc.xpath("//table[@id='deadlines']/tbody/tr[@data-element='department_handling']")[0]
+    assert " ".join(row.text_content().split()).startswith("Investigate, handle and reply")
+    assert "overdue by 0 min" in row.text_content()
+    assert "Failed (incident)" in page.text("diagram-legend")
