@@ -49,10 +49,12 @@ class CaseQuery:
         found: list[Any] = []
         for column, typed in ((ProcessInstance.case_number, self.case_number.upper()),
                               (ProcessInstance.customer_name, self.customer),
-                              (ProcessInstance.customer_phone, self.phone),
                               (ProcessInstance.address, self.address)):
             if typed.strip():
                 found.append(column.like(containing(typed.strip()[:TEXT_LIMIT]), escape=ESCAPE))
+        digits = "".join(c for c in self.phone if c.isdigit())[:TEXT_LIMIT]
+        if digits:
+            found.append(_digits_of(ProcessInstance.customer_phone).like(containing(digits), escape=ESCAPE))
         for column, value in ((ProcessInstance.process_key, self.process_key), (ProcessInstance.category, self.category),
                               (ProcessInstance.department, self.department)):
             if value:
@@ -66,6 +68,11 @@ class CaseQuery:
         if self.opened_before is not None:
             found.append(ProcessInstance.opened_at < self.opened_before)
         return found
+
+
+def _digits_of(phone: Any) -> Any:
+    """A phone number as its digits: "0951-5012345" is found by 09515012345 and by 0951 501 2345."""
+    return func.replace(func.replace(func.replace(phone, "-", ""), " ", ""), "+", "")
 
 
 def _has_overdue_task(now: datetime) -> Any:

@@ -115,3 +115,8 @@ def completed_element_events(session: Session, instance_id: int) -> list[Any]:
 def related_cases(session: Session, instance: ProcessInstance, limit: int = 20) -> list[ProcessInstance]:
     """The customer's other cases (same phone number), open ones first."""
     return [c for c in cases_of_phone(session, instance.customer_phone or "", limit + 1) if c.id != instance.id][:limit]
+
+
+def case_number_of_timer(session: Session, timer_id: int) -> str | None:
+    return session.scalar(select(ProcessInstance.case_number).join(Timer, Timer.instance_id == ProcessInstance.id)
+                          .where(Timer.id == timer_id))

@@ -80,6 +80,7 @@ def case_story(instance: ProcessInstance, parsed: ParsedDefinition, history: lis
         "diagram_xml": embeddable_xml(instance.definition.bpmn_xml),
         "markers": markers,
         "deadlines": case_deadlines(tasks, timers, now, parsed.element_names),
+        "failed_timers": {t.element_id: t.id for t in timers if t.status == "failed"},
         "related": related,
         "step_names": step_names(parsed),
         "duration_text": duration_text,

@@ -16,7 +16,7 @@ from engine.runtime import Engine
 
 from ..helpers import department_handler, open_task
 from .case_story_support import deploy_broken_chase, late_case_with_incident
-from .support import Page, get, login, record_case
+from .support import Page, get, login, record_case, submit
 
 
 def markers(page: Page) -> dict[str, list[str]]:
@@ -138,3 +138,18 @@ def test_the_case_page_in_english(client: FlaskClient, sessions: sessionmaker[Se
     assert " ".join(row.text_content().split()).startswith("Investigate, handle and reply")
     assert "overdue by 0 min" in row.text_content()
     assert "Failed (incident)" in page.text("diagram-legend")
+
+
+def test_a_supervisor_retries_a_failed_deadline_from_the_case_page(
+        client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock) -> None:
+    case = late_case_with_incident(sessions, runtime, clock)
+    login(client, "ops_head")
+    assert not get(client, f"/cases/{case.number}").has("retry-reply_deadline")
+    login(client, "supervisor")
+    page = get(client, f"/cases/{case.number}")
+    assert page.has("retry-reply_deadline")
+    done = submit(client, f"/cases/{case.number}", {"back": "case"}, post_url=f"/incidents/{case.timer_id}/retry")
+    assert done.response.headers["Location"] == f"/cases/{case.number}"
+    page = get(client, f"/cases/{case.number}")
+    assert not page.has("retry-reply_deadline")
+    assert markers(page)["failed"] == [] and "reply_deadline" in markers(page)["active"]

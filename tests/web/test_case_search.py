@@ -45,6 +45,9 @@ def three(sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock
     ("customer=李", [1]),
     ("phone=5012", [1]),
     ("phone=138", [0]),
+    ("phone=0951 501 2345", [1]),
+    ("phone=09515012345", [1]),
+    ("phone=138-0000-1111", [0]),
     ("address=金明", [2, 0]),
     ("address=100%25", []),  # typed % is a character, not a wildcard
     ("category=leak", [1]),
