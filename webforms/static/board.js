@@ -3,7 +3,7 @@
 (function () {
   var live = document.getElementById("board-live");
   if (!live) { return; }
-  var seconds = Math.max(parseInt(live.dataset.refreshSeconds, 10) || 45, 10);
+  var seconds = Math.max(parseInt(live.dataset.refreshSeconds, 10) || 45, 1);
   function refresh() {
     if (document.activeElement && live.contains(document.activeElement) && document.activeElement.tagName === "BUTTON") {
       return; // someone is about to press Retry: do not pull the button from under them
