@@ -1,10 +1,9 @@
-"""The case search's filters from the query string, and back into links (pages, sorting)."""
+"""The case search's filters from the query string: what was chosen (for the form and the page links) and the query."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
 from flask import request
 from flask_login import current_user
@@ -40,9 +39,8 @@ def allowed_filters() -> tuple[str, ...]:
     return tuple(f for f in TEXT_FILTERS if personal or f not in PERSONAL_FILTERS) + CHOICE_FILTERS
 
 
-def search_form(args: Any = None) -> SearchForm:
-    args = args if args is not None else request.args
-    chosen = {k: args.get(k, "").strip()[:100] for k in allowed_filters()}
+def search_form() -> SearchForm:
+    chosen = {k: request.args.get(k, "").strip()[:100] for k in allowed_filters()}
     chosen = {k: v for k, v in chosen.items() if v}
     if chosen.get("status") not in STATUSES:
         chosen.pop("status", None)
