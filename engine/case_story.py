@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .customers import cases_of_phone
-from .models import Event, HumanTask, ProcessInstance, Timer
+from .models import HumanTask, ProcessInstance, Timer
 
 # History events whose element has run to its end.
 COMPLETING_EVENTS = frozenset({"task_completed", "script_ran", "timer_fired", "end_reached"})
@@ -103,13 +103,6 @@ def tasks_of_case(session: Session, instance_id: int) -> list[HumanTask]:
 
 def timers_of_case(session: Session, instance_id: int) -> list[Timer]:
     return list(session.scalars(select(Timer).where(Timer.instance_id == instance_id).order_by(Timer.id)))
-
-
-def completed_element_events(session: Session, instance_id: int) -> list[Any]:
-    """(kind, element_id) of the history events that mark an element as run."""
-    return list(session.execute(
-        select(Event.kind, Event.element_id).where(Event.instance_id == instance_id, Event.kind.in_(COMPLETING_EVENTS))
-    ))
 
 
 def related_cases(session: Session, instance: ProcessInstance, limit: int = 20) -> list[ProcessInstance]:

@@ -11,7 +11,6 @@ from engine.board import board_group_names, overdue_board
 from engine.timers import timers_by_state
 
 from .auth import roles_required
-from .case_page import duration_text
 from .database import db, runtime
 
 bp = Blueprint("board", __name__, url_prefix="/board")
@@ -32,4 +31,4 @@ def index() -> Any:
     incidents = timers_by_state(db(), now, limit=100)
     return render_template("board.html", board=overdue_board(db(), now, chosen), group_names=board_group_names(db(), now),
                            chosen=chosen, failed=incidents["failed"], stuck=incidents["overdue"], now=now,
-                           refresh_seconds=REFRESH_SECONDS, duration_text=duration_text)
+                           refresh_seconds=REFRESH_SECONDS)

@@ -4,11 +4,9 @@ and the customer's other cases."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from typing import Any
 
 import lxml.etree
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
@@ -48,18 +46,6 @@ def start_event_ids(parsed: ParsedDefinition) -> list[str]:
     return [spec.bpmn_id for spec in parsed.spec.task_specs.values() if isinstance(spec, StartEvent) and spec.bpmn_id]
 
 
-def duration_text(span: timedelta) -> str:
-    """'2 d 3 h', '1 h 5 min' or '12 min'."""
-    minutes = int(span.total_seconds()) // 60
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return _("%(d)s d %(h)s h", d=days, h=hours)
-    if hours:
-        return _("%(h)s h %(m)s min", h=hours, m=mins)
-    return _("%(m)s min", m=mins)
-
-
 def step_names(parsed: ParsedDefinition) -> dict[str, str]:
     """The diagram's element names, in English where the diagram gives one (user tasks)."""
     names = dict(parsed.element_names)
@@ -83,6 +69,5 @@ def case_story(instance: ProcessInstance, parsed: ParsedDefinition, history: lis
         "failed_timers": {t.element_id: t.id for t in timers if t.status == "failed"},
         "related": related,
         "step_names": step_names(parsed),
-        "duration_text": duration_text,
         "deadline_states": DEADLINE_STATES,
     }
