@@ -49,3 +49,19 @@ def test_the_case_page_marks_the_diagram_c4(page: Page, sessions: sessionmaker[S
     expect(viewer).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 380, "the page does not fit a phone's width"
     shot(page, "case-page-diagram-phone")
+
+
+def test_a_supervisor_finds_the_late_case_and_opens_it(page: Page, sessions: sessionmaker[Session], runtime: Engine,
+                                                       clock: SettableClock) -> None:
+    """C4: from the search, only cases with an overdue task, to the case's page."""
+    case = late_case_with_incident(sessions, runtime, clock, customer_name="李娜", customer_phone="0951-5012345")
+    sign_in(page, "supervisor")
+    page.goto("/cases")
+    page.fill("#s-phone", "5012345")
+    page.check("#s-overdue")
+    page.press("#s-phone", "Enter")  # the keyboard sends the search
+    expect(page.locator("#caselist tbody tr")).to_have_count(1)
+    expect(page.locator("#case-count")).to_have_text("1")
+    shot(page, "case-search")
+    page.click(f"#caselist a:text('{case.number}')")
+    expect(page.locator("#case-viewer")).to_have_attribute("data-rendered", "true")
