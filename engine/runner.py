@@ -104,12 +104,23 @@ def _record_steps(session: Session, unit: _Unit, done: list[Any]) -> None:
             unit.fired_timers.append(task)
             _chase_if_deadline(session, unit, task)
         if kind is not None:
-            parent_data = task.parent.data if task.parent is not None else {}
-            changes = data_diff(parent_data, task.data)
+            changes = _step_changes(unit.data, task)
             unit.data.update({k: v[1] for k, v in changes.items()})
             unit.events.append(event_row(unit.instance.id, unit.now, SYSTEM.username, kind, spec.bpmn_id,
                       spec.bpmn_name or spec.bpmn_id, changes))
         _carry_out_effects(session, unit, spec.bpmn_id, task.data)
+
+
+def _step_changes(case_data: dict[str, Any], task: Any) -> dict[str, list[Any]]:
+    """What an automatic step changed, before → after as the case saw it.
+
+    The keys come from the step's own data against its parent's; the "before" values come from the
+    case. A branch that split off earlier (a deadline's) carries a copy of the data as it was then, so
+    its parent alone would show a value the case has since set again as new.
+    """
+    touched = data_diff(task.parent.data if task.parent is not None else {}, task.data)
+    return data_diff({k: case_data[k] for k in touched if k in case_data},
+                     {k: task.data[k] for k in touched if k in task.data})
 
 
 def _chase_if_deadline(session: Session, unit: _Unit, timer_task: Any) -> None:

@@ -54,6 +54,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, t
         admin,
         attachments,
         auth,
+        board,
         cases,
         database,
         field,
@@ -77,6 +78,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, t
     views_support.init_app(app)
     notifications.init_app(app)
     for blueprint in (auth.bp, tasks.bp, cases.bp, public.bp, notifications.bp, supervise.bp, handover.bp, admin.bp, field.bp,
-                      attachments.bp, reports.bp, versions.bp):
+                      attachments.bp, reports.bp, versions.bp, board.bp):
         app.register_blueprint(blueprint)
     return app

@@ -9,20 +9,23 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from engine.attachments import attachments_of
+from engine.case_search import count_cases_matching, overdue_case_ids, search_cases
 from engine.customers import cases_of_phone, find_customers, register_caller
 from engine.definitions import fields_by_id
-from engine.deployment import latest_definition, parsed_definition
+from engine.deployment import latest_definition, list_process_names, parsed_definition
 from engine.errors import FormInvalid
 from engine.forms import initial_values
 from engine.history import case_history
 from engine.intake import intake_task, startable_processes
 from engine.models import Customer
 from engine.runner import start_case
-from engine.tasklist import case_by_number, count_cases, open_tasks_of_case, recent_cases
+from engine.tasklist import case_by_number, open_tasks_of_case
 
+from .case_filters import search_form
+from .case_page import case_story
 from .database import commit, db, runtime
 from .i18n import current_language
-from .reference_view import form_fields
+from .reference_view import form_fields, request_reference
 from .views_support import record_unmasked_view
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -122,13 +125,17 @@ def create(process_key: str) -> Any:
 @bp.route("")
 @login_required
 def index() -> Any:
-    page = max(request.args.get("page", 1, type=int), 1)
-    status = request.args.get("status") or None
-    if status not in (None, "running", "completed"):
-        status = None
-    cases = recent_cases(db(), PAGE_SIZE, (page - 1) * PAGE_SIZE, status)
-    return render_template("cases.html", cases=cases, total=count_cases(db(), status), page=page,
-                           page_size=PAGE_SIZE, status=status)
+    """Case search: every filter of the form, a page at a time, in the chosen order."""
+    form = search_form()
+    total = count_cases_matching(db(), form.query)
+    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    cases = search_cases(db(), form.query, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    now = runtime().clock.now()
+    return render_template("cases.html", cases=cases, total=total, page=page, pages=pages, chosen=form.chosen,
+                           errors=form.errors, personal_filters=current_user.sees_personal_data,
+                           overdue=overdue_case_ids(db(), [c.id for c in cases], now),
+                           processes=list_process_names(db()), reference=request_reference())
 
 
 @bp.route("/<case_number>")
@@ -140,8 +147,9 @@ def show(case_number: str) -> Any:
     parsed = parsed_definition(runtime(), instance.definition)
     record_unmasked_view(instance, "case")
     commit()
+    history = case_history(db(), instance.id)
     return render_template(
         "case.html", case=instance, case_fields=fields_by_id(parsed), open_tasks=open_tasks_of_case(db(), instance.id),
-        history=case_history(db(), instance.id), element_names=parsed.element_names, now=runtime().clock.now(),
-        attachments=attachments_of(db(), instance.id),
+        history=history, element_names=parsed.element_names, now=runtime().clock.now(),
+        attachments=attachments_of(db(), instance.id), **case_story(instance, parsed, history),
     )

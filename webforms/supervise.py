@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from engine.case_story import case_number_of_timer
 from engine.timers import retry_timer, timers_by_state
 
 from .auth import roles_required
@@ -32,4 +33,14 @@ def retry(timer_id: int) -> Any:
         abort(404)
     commit()
     flash(_("The timer will fire again on the scheduler's next round."), "success")
-    return redirect(url_for("supervise.incidents"))
+    return redirect(_back_after_retry(timer_id))
+
+
+def _back_after_retry(timer_id: int) -> str:
+    """Back to where the retry was pressed: the board, the case's page or the incidents."""
+    back = request.form.get("back")
+    if back == "board":
+        return url_for("board.index")
+    if back == "case":
+        return url_for("cases.show", case_number=case_number_of_timer(db(), timer_id))
+    return url_for("supervise.incidents")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, render_template
@@ -192,21 +192,24 @@ def local_time(value: datetime | str | None, fmt: str = "%Y-%m-%d %H:%M") -> str
     return value.astimezone(runtime().zone).strftime(fmt)
 
 
+def duration_text(span: timedelta) -> str:
+    """'2 d 3 h', '1 h 5 min' or '12 min', in the user's language."""
+    minutes = int(abs(span.total_seconds())) // 60
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return _("%(d)s d %(h)s h", d=days, h=hours)
+    if hours:
+        return _("%(h)s h %(m)s min", h=hours, m=mins)
+    return _("%(m)s min", m=mins)
+
+
 def time_left(due: datetime | None, now: datetime) -> str:
     """'2 h 5 min left' or 'overdue by 30 min', in the user's language."""
     if due is None:
         return ""
-    seconds = int((due - now).total_seconds())
-    minutes = abs(seconds) // 60
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    if days:
-        span = _("%(d)s d %(h)s h", d=days, h=hours)
-    elif hours:
-        span = _("%(h)s h %(m)s min", h=hours, m=mins)
-    else:
-        span = _("%(m)s min", m=mins)
-    return _("%(span)s left", span=span) if seconds >= 0 else _("overdue by %(span)s", span=span)
+    span = duration_text(due - now)
+    return _("%(span)s left", span=span) if due >= now else _("overdue by %(span)s", span=span)
 
 
 def datetime_input(value: Any) -> str:
@@ -258,7 +261,8 @@ def init_app(app: Flask) -> None:
                                  task_label=task_label, option_label=option_label,
                                  visible_changes=visible_changes, group_label=group_label, actor_label=actor_label,
                                  enum_name=enum_name, department_routes=department_routes, option_groups=option_groups,
-                                 datetime_input=datetime_input, time_left=time_left)
+                                 datetime_input=datetime_input, time_left=time_left,
+                                 duration_text=duration_text)
 
     @app.errorhandler(Conflict)
     def _conflict(err: Conflict) -> tuple[str, int]:

@@ -513,10 +513,10 @@ def test_milestone_date_passing_without_a_report_is_recorded_l4(case: LiaisonCas
     assert case.task("report_progress").due_at == end_of_day_utc(26)
 
     clock.set(utc(26, 16))
-    # The timer's branch does not see what an earlier branch recorded, so the history shows None before.
+    # The timer's branch carries the data of when it split off; the history's "before" is the case's value.
     case.fire_due_timers(events=[
         timer_fired("milestone_deadline"),
-        script("record_milestone_overdue", new(overdue_milestone="更换故障阀门")),
+        script("record_milestone_overdue", {"overdue_milestone": ["排查二级管网", "更换故障阀门"]}),
         end("end_milestone_overdue"),
     ], open_now=[("report_progress", "operations")])
     assert [(e, status) for e, _due, status in case.timers()] == [
