@@ -58,6 +58,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, t
         field,
         i18n,
         idle,
+        modeler,
         notifications,
         public,
         supervise,
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, t
     idle.init_app(app)
     views_support.init_app(app)
     notifications.init_app(app)
-    for blueprint in (auth.bp, tasks.bp, cases.bp, public.bp, notifications.bp, supervise.bp, admin.bp, field.bp, attachments.bp):
+    for blueprint in (auth.bp, tasks.bp, cases.bp, public.bp, notifications.bp, supervise.bp, admin.bp, field.bp, attachments.bp,
+                      modeler.bp):
         app.register_blueprint(blueprint)
     return app

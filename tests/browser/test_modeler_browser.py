@@ -1,0 +1,146 @@
+"""A process owner changes the complaint procedure in the browser's modeler: renames a task and changes
+its deadline in the properties panel, sees a faulty timer marked and the deploy refused, fixes it,
+deploys with a comment, and the next complaint runs the new version (the operator's tasklist shows the
+new name; the deadline is the new one). Unsaved edits are not lost without a warning."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.deployment import latest_definition
+from engine.models import HumanTask, ProcessInstance
+
+from ..helpers import intake_form
+from .support import Page, expect, shot, sign_in, sign_out, start_case
+
+pytestmark = pytest.mark.browser
+
+NEW_NAME = "派发现场工单(电话确认)"
+
+
+def open_in_modeler(page: Page, key: str) -> None:
+    page.click("#nav-modeler")
+    page.click(f"#edit-{key}")
+    expect(page.locator("body")).to_have_attribute("data-modeler-ready", "true")
+
+
+def select_shape(page: Page, element_id: str) -> None:
+    page.locator(f".djs-element[data-element-id='{element_id}']").first.click()
+    expect(page.locator(f".djs-element.selected[data-element-id='{element_id}']")).to_have_count(1)
+
+
+def open_group(page: Page, group: str) -> None:
+    header = page.locator(f"[data-group-id='group-{group}'] > .bio-properties-panel-group-header")
+    if "open" not in (header.get_attribute("class") or ""):
+        header.click()
+
+
+def set_timer(page: Page, expression: str) -> None:
+    open_group(page, "timer")
+    page.fill("#bio-properties-panel-timerEventDefinitionValue", expression)
+    page.locator("#bio-properties-panel-timerEventDefinitionValue").blur()
+
+
+def test_a_process_owner_changes_complaint_and_new_cases_follow_it(
+    page: Page, sessions: sessionmaker[Session]
+) -> None:
+    sign_in(page, "owner")
+    page.click("#nav-modeler")
+    expect(page.locator("#procedures tr[data-key='complaint']")).to_contain_text("版本 1")
+    shot(page, "modeler-01-procedures")
+    open_in_modeler(page, "complaint")
+    expect(page.locator("#problem-count")).to_have_text("–")
+    shot(page, "modeler-02-opened")
+
+    # Rename the site order task in the properties panel: the diagram shows it and the page knows it is unsaved.
+    select_shape(page, "dispatch_site_order")
+    open_group(page, "general")
+    page.fill("#bio-properties-panel-name", NEW_NAME)
+    expect(page.locator(".djs-element[data-element-id='dispatch_site_order']")).to_contain_text("电话确认")
+    expect(page.locator("#dirty-flag")).to_be_visible()
+
+    # A timer naming nothing the case holds: checked, listed with its element, marked on the diagram.
+    select_shape(page, "dispatch_deadline")
+    set_timer(page, "site_order_deadline")
+    page.click("#validate")
+    problem = page.locator("#problems button.problem[data-element='dispatch_deadline']")
+    expect(problem).to_have_count(1)
+    expect(problem).to_contain_text("dispatch_deadline")
+    expect(page.locator(".djs-element.hotline-failed[data-element-id='dispatch_deadline']")).to_have_count(1)
+    expect(page.locator("#modeler-status")).to_have_class(re.compile("error"))
+    shot(page, "modeler-03-problem-marked")
+
+    # Deploying is refused while the problem remains; nothing new is deployed.
+    page.click("#deploy")
+    page.fill("#deploy-comment", "派单时电话确认,时限改为5分钟")
+    page.click("#deploy-confirm")
+    expect(page.locator("#modeler-status")).to_contain_text("未部署")
+    expect(problem).to_have_count(1)
+    with sessions() as session:
+        assert latest_definition(session, "complaint").version == 1
+
+    # The problem in the list selects the timer; fixed there, the check is clean and the mark goes.
+    select_shape(page, "callback")
+    problem.click()
+    expect(page.locator(".djs-element.selected[data-element-id='dispatch_deadline']")).to_have_count(1)
+    set_timer(page, "PT5M")
+    page.click("#validate")
+    expect(page.locator("#problem-count")).to_have_text("0")
+    expect(page.locator(".djs-element.hotline-failed")).to_have_count(0)
+
+    page.click("#save-draft")
+    expect(page.locator("#modeler-status")).to_contain_text("草稿已保存")
+    expect(page.locator("#dirty-flag")).to_be_hidden()
+
+    page.click("#deploy")
+    expect(page.locator("#deploy-comment")).to_have_value("派单时电话确认,时限改为5分钟")
+    page.click("#deploy-confirm")
+    expect(page.locator("#modeler-status")).to_contain_text("版本 2")
+    shot(page, "modeler-04-deployed")
+    with sessions() as session:
+        deployed = latest_definition(session, "complaint")
+        assert deployed.version == 2 and deployed.deployed_by == "owner"
+        assert NEW_NAME in deployed.bpmn_xml and "PT5M" in deployed.bpmn_xml
+    sign_out(page)
+
+    # The next complaint that needs a site visit runs version 2: new name, five minutes to dispatch.
+    sign_in(page, "operator")
+    form = intake_form(needs_site_visit=True)
+    number = start_case(page, "complaint", {k: v for k, v in form.items()})
+    page.goto("/tasks")
+    row = page.locator("#tasklist tr", has_text=number)
+    expect(row.locator("a.task-link[data-element='dispatch_site_order']")).to_have_text(NEW_NAME)
+    shot(page, "modeler-05-tasklist-new-name")
+    with sessions() as session:
+        task = session.scalars(select(HumanTask).join(ProcessInstance)
+                               .where(ProcessInstance.case_number == number,
+                                      HumanTask.element_id == "dispatch_site_order")).one()
+        assert task.instance.definition.version == 2
+        assert task.due_at - task.created_at == timedelta(minutes=5)
+
+
+def test_leaving_with_unsaved_changes_asks_first(page: Page) -> None:
+    sign_in(page, "owner")
+    open_in_modeler(page, "complaint")
+    select_shape(page, "callback")
+    open_group(page, "general")
+    page.fill("#bio-properties-panel-name", "回访客户(24小时内)")
+    expect(page.locator("#dirty-flag")).to_be_visible()
+
+    asked: list[str] = []
+
+    def stay(dialog) -> None:  # noqa: ANN001 - a Playwright Dialog
+        asked.append(dialog.type)
+        dialog.dismiss()
+
+    page.on("dialog", stay)
+    page.click("#nav-modeler")
+    page.wait_for_timeout(500)
+    assert asked == ["beforeunload"]
+    expect(page).to_have_url(re.compile(r"/modeler/complaint$"))
+    expect(page.locator(".djs-element[data-element-id='callback']")).to_contain_text("24小时内")
