@@ -33,6 +33,7 @@ function setDirty(value) {
 async function load(xml) {
   try {
     await api.open(modeler, xml);
+    api.fitBesidePalette(modeler);
   } catch (err) {
     say(format(labels.import_failed, { error: err.message }), 'error');
     return false;

@@ -66,9 +66,25 @@ function selectElement(modeler, id) {
   return true;
 }
 
+// Fits the diagram into the part of the canvas the tool palette leaves free (it floats on the left).
+function fitBesidePalette(modeler) {
+  const canvas = modeler.get('canvas');
+  const container = canvas.getContainer();
+  const palette = container.querySelector('.djs-palette');
+  canvas.zoom('fit-viewport');
+  if (!palette) {
+    return;
+  }
+  const room = palette.getBoundingClientRect().right - container.getBoundingClientRect().left + 16;
+  const { outer } = canvas.viewbox();
+  if (outer.width > room * 2) {
+    canvas.zoom(canvas.zoom() * ((outer.width - room) / outer.width), { x: outer.width, y: 0 });
+  }
+}
+
 // Calls back whenever the diagram is edited (or an edit undone).
 function onChange(modeler, callback) {
   modeler.get('eventBus').on('commandStack.changed', callback);
 }
 
-window.HotlineModeler = { create, open, currentXML, markProblems, selectElement, onChange };
+window.HotlineModeler = { create, open, currentXML, markProblems, selectElement, onChange, fitBesidePalette };

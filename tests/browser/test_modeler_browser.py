@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.deployment import latest_definition
 from engine.models import HumanTask, ProcessInstance
+from engine.versions import latest_draft
 
 from ..helpers import intake_form
 from .support import Page, expect, shot, sign_in, sign_out, start_case
@@ -110,8 +111,7 @@ def test_a_process_owner_changes_complaint_and_new_cases_follow_it(
 
     # The next complaint that needs a site visit runs version 2: new name, five minutes to dispatch.
     sign_in(page, "operator")
-    form = intake_form(needs_site_visit=True)
-    number = start_case(page, "complaint", {k: v for k, v in form.items()})
+    number = start_case(page, "complaint", intake_form(needs_site_visit=True))
     page.goto("/tasks")
     row = page.locator("#tasklist tr", has_text=number)
     expect(row.locator("a.task-link[data-element='dispatch_site_order']")).to_have_text(NEW_NAME)
@@ -144,3 +144,32 @@ def test_leaving_with_unsaved_changes_asks_first(page: Page) -> None:
     assert asked == ["beforeunload"]
     expect(page).to_have_url(re.compile(r"/modeler/complaint$"))
     expect(page.locator(".djs-element[data-element-id='callback']")).to_contain_text("24小时内")
+
+
+def test_a_new_procedure_starts_from_a_blank_pool_and_is_kept_as_a_draft(
+    page: Page, sessions: sessionmaker[Session]
+) -> None:
+    sign_in(page, "owner")
+    page.click("#nav-modeler")
+    page.fill("#new-key", "water_quality")
+    page.fill("#new-name", "水质投诉")
+    page.click("#new-blank")
+    expect(page.locator("body")).to_have_attribute("data-modeler-ready", "true")
+    expect(page.locator(".djs-element[data-element-id='Participant_water_quality']")).to_contain_text("水质投诉")
+    expect(page.locator(".djs-element[data-element-id='start']")).to_be_visible()
+    expect(page.locator("#open-version")).to_have_count(0)
+
+    page.click("#save-draft")
+    expect(page.locator("#modeler-status")).to_contain_text("草稿已保存")
+    shot(page, "modeler-06-blank-saved")
+    with sessions() as session:
+        assert latest_draft(session, "water_quality").saved_by == "owner"
+        assert latest_definition(session, "water_quality", required=False) is None
+
+    page.click("#nav-modeler")
+    row = page.locator("#procedures tr[data-key='water_quality']")
+    expect(row.locator(".latest-version")).to_contain_text("尚未部署")
+    expect(row.locator(".draft")).to_contain_text("owner")
+    page.click("#edit-water_quality")
+    expect(page.locator("#opened-from")).to_contain_text("草稿")
+    expect(page.locator("body")).to_have_attribute("data-modeler-ready", "true")
