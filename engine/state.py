@@ -51,6 +51,11 @@ class StateSerializer:
         self._serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config()))
         self.version = self._serializer.VERSION
 
+    @property
+    def registry(self) -> Any:
+        """The spec converters, which SpiffWorkflow's spec diff compares task specs with."""
+        return self._serializer.registry
+
     def dumps(self, workflow: BpmnWorkflow) -> str:
         return self._serializer.serialize_json(workflow)
 

@@ -13,13 +13,25 @@ from sqlalchemy import func, select
 
 from engine.db import make_engine, make_session_factory
 from engine.definitions import DefinitionError
-from engine.deployment import deploy, list_definitions
-from engine.models import ProcessInstance
+from engine.deployment import list_definitions
+from engine.errors import NotFound
+from engine.migration import CasePlan, apply_migration, plan_migration
+from engine.models import ProcessDefinition, ProcessInstance
 from engine.reference import seed_reference_data
-from engine.runtime import Engine
+from engine.runtime import Actor, Engine
 from engine.schema import upgrade
 from engine.timers import recently_fired, retry_timer, timers_by_state
 from engine.traceability import as_markdown, as_text, trace, untraced
+from engine.validation import InvalidDiagram, diagram_key
+from engine.versions import (
+    VersionDiff,
+    deploy_checked,
+    diff_versions,
+    edited_version_over,
+    list_versions,
+    redeploy,
+    running_cases_by_version,
+)
 
 from .demo import DEMO_USERS, create_demo_cases, create_demo_customers, create_demo_users
 from .settings import Settings
@@ -55,37 +67,161 @@ def init_db() -> None:
     click.echo(f"database ready: {_safe_url(settings.database_url)} ({added} reference rows added)")
 
 
-def _deploy_paths(engine: Engine, factory: object, paths: list[Path], actor: str) -> int:
+def _confirm_overwrite(path: Path, edited: ProcessDefinition) -> bool:
+    click.echo(f"{path}: {edited.key} v{edited.version} was changed ({edited.source}) by {edited.deployed_by} on "
+               f"{edited.deployed_at:%Y-%m-%d %H:%M}" + (f": {edited.comment}" if edited.comment else ""), err=True)
+    try:
+        return click.confirm(f"Overwrite it with {path.name} as a new version?", default=False, err=True)
+    except click.Abort:
+        return False
+
+
+def _deploy_paths(engine: Engine, factory: object, paths: list[Path], actor: str, comment: str = "",
+                  source: str = "cli", over_edits: str = "ask") -> int:
+    """Validate and deploy each file; returns the number refused. `over_edits` says what to do when the
+    newest version was edited in the browser or rolled back: ask, keep it, or overwrite it."""
     failures = 0
     for path in paths:
         try:
+            xml = path.read_bytes()
             with factory.begin() as session:  # type: ignore[attr-defined]
-                result = deploy(session, engine, path.read_bytes(), str(path), actor)
+                key = diagram_key(xml)
+                edited = edited_version_over(session, xml, key) if key else None
+                if edited is not None and (over_edits == "keep" or (
+                        over_edits == "ask" and not _confirm_overwrite(path, edited))):
+                    click.echo(f"{path}: kept {edited.key} v{edited.version} (not overwritten)")
+                    continue
+                result = deploy_checked(session, engine, xml, actor, comment, source, str(path))
             state = "deployed as" if result.created else "unchanged, still"
             click.echo(f"{path}: {state} {result.definition.key} v{result.definition.version}")
+        except InvalidDiagram as err:
+            failures += 1
+            click.echo(f"{path}: refused, {len(err.problems)} problem(s)", err=True)
+            for problem in err.problems:
+                click.echo(f"  {problem}", err=True)
         except DefinitionError as err:
             failures += 1
             click.echo(f"{err.file_name}: refused", err=True)
-            for problem in err.problems:
-                click.echo(f"  {problem}", err=True)
+            for definition_problem in err.problems:
+                click.echo(f"  {definition_problem}", err=True)
         except OSError as err:
             failures += 1
             click.echo(f"{path}: cannot read: {err.strerror}", err=True)
     return failures
 
 
-@main.command(help="Deploy BPMN files as new versions of their processes (unchanged files make no new version).")
+@main.command(help="Validate BPMN files and deploy them as new versions of their processes (unchanged files make "
+                   "no new version). Exits 1 and lists the problems when a file is invalid.")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--by", "actor", default="cli", show_default=True, help="Who deploys (recorded with the version).")
-def deploy_cmd(paths: tuple[Path, ...], actor: str) -> None:
+@click.option("--comment", default="", help="Why: recorded with the version and in the audit log.")
+@click.option("--yes", "overwrite", is_flag=True, help="Overwrite versions edited in the browser without asking.")
+@click.option("--keep-edits", is_flag=True, help="Keep versions edited in the browser without asking.")
+def deploy_cmd(paths: tuple[Path, ...], actor: str, comment: str, overwrite: bool, keep_edits: bool) -> None:
     settings = Settings.from_env()
     engine, factory = _runtime(settings)
     files = [p for path in paths for p in (sorted(path.glob("*.bpmn")) if path.is_dir() else [path])]
-    if _deploy_paths(engine, factory, files, actor):
+    policy = "overwrite" if overwrite else "keep" if keep_edits else "ask"
+    if _deploy_paths(engine, factory, files, actor, comment, "cli", policy):
         sys.exit(1)
 
 
 main.add_command(deploy_cmd, "deploy")
+
+
+@main.command("versions", help="List the versions of a process (newest first); --diff A B says what changed.")
+@click.argument("key")
+@click.option("--diff", "between", nargs=2, type=int, default=None, help="Two version numbers to compare.")
+def versions_cmd(key: str, between: tuple[int, int] | None) -> None:
+    settings = Settings.from_env()
+    engine, factory = _runtime(settings)
+    with factory() as session:  # type: ignore[operator]
+        try:
+            if between:
+                _echo_diff(diff_versions(session, key, *between))
+                return
+            versions = list_versions(session, key)
+            running = running_cases_by_version(session, key)
+        except NotFound as err:
+            click.echo(str(err), err=True)
+            sys.exit(1)
+    if not versions:
+        click.echo(f"no process '{key}' is deployed", err=True)
+        sys.exit(1)
+    for d in versions:
+        when = d.deployed_at.astimezone(engine.zone).strftime("%Y-%m-%d %H:%M")
+        newest = "  (new cases)" if d is versions[0] else ""
+        click.echo(f"v{d.version:<4} {when}  {d.deployed_by:<12} {d.source:<9} {running.get(d.version, 0):>4} running"
+                   f"  {d.comment}{newest}")
+
+
+def _echo_diff(diff: VersionDiff) -> None:
+    click.echo(f"{diff.key}: v{diff.from_version} → v{diff.to_version}")
+    if diff.unchanged:
+        click.echo("  no change")
+    for label, changes in (("added", diff.added), ("removed", diff.removed), ("changed", diff.changed)):
+        for change in changes:
+            name = f" ({change.element_name})" if change.element_name else ""
+            click.echo(f"  {label:<8} {change.element_id}{name}: {'; '.join(w.message for w in change.what)}")
+
+
+@main.command("rollback", help="Deploy an older version of a process again, as its newest version.")
+@click.argument("key")
+@click.option("--to", "version", type=int, required=True, help="The version to go back to.")
+@click.option("--by", "actor", default="cli", show_default=True)
+@click.option("--comment", default="")
+def rollback_cmd(key: str, version: int, actor: str, comment: str) -> None:
+    settings = Settings.from_env()
+    engine, factory = _runtime(settings)
+    try:
+        with factory.begin() as session:  # type: ignore[attr-defined]
+            definition = redeploy(session, engine, key, version, actor, comment)
+            click.echo(f"{key}: v{version} deployed again as v{definition.version}")
+    except (NotFound, InvalidDiagram) as err:
+        click.echo(str(err), err=True)
+        sys.exit(1)
+
+
+@main.command("migrate", help="Move running cases of a process from one version to another; --dry-run only "
+                              "says where each case's tokens would land and which cases cannot move.")
+@click.argument("key")
+@click.option("--from", "from_version", type=int, required=True)
+@click.option("--to", "to_version", type=int, required=True)
+@click.option("--dry-run", is_flag=True, help="Show the plan; change nothing.")
+@click.option("--case", "case_numbers", multiple=True, help="Only this case (repeat for several).")
+@click.option("--at", "at_element", default=None, help="Only cases with an open task at this element id.")
+@click.option("--by", "actor", default="cli", show_default=True)
+def migrate_cmd(key: str, from_version: int, to_version: int, dry_run: bool, case_numbers: tuple[str, ...],
+                at_element: str | None, actor: str) -> None:
+    settings = Settings.from_env()
+    engine, factory = _runtime(settings)
+    opener = factory if dry_run else factory.begin  # type: ignore[attr-defined]
+    try:
+        with opener() as session:  # type: ignore[operator]
+            plans = plan_migration(session, engine, key, from_version, to_version,
+                                   list(case_numbers) or None, at_element)
+            for plan in plans:
+                _echo_plan(plan)
+            if dry_run:
+                movable = sum(p.mappable for p in plans)
+                click.echo(f"dry run: {movable} of {len(plans)} case(s) can move to v{to_version}; nothing changed")
+                return
+            result = apply_migration(session, engine, plans, Actor(actor))
+        click.echo(f"migrated {len(result.migrated)} case(s) to v{to_version}; "
+                   f"{len(result.skipped)} stay on v{from_version}")
+    except (NotFound, ValueError) as err:
+        click.echo(str(err), err=True)
+        sys.exit(1)
+
+
+def _echo_plan(plan: CasePlan) -> None:
+    state = "can move" if plan.mappable else "cannot move"
+    click.echo(f"{plan.case_number}: {state}")
+    for token in plan.tokens:
+        target = f"{token.target_id} ({token.target_name})" if token.target_id else "— nowhere"
+        click.echo(f"  {token.state:<8} {token.element_id} ({token.element_name}) → {target}")
+    for reason in plan.reasons:
+        click.echo(f"  ! {reason.message}")
 
 
 @main.command(help="Set up a demo: schema, the bundled processes, demo users (one per role) and demo cases.")
@@ -93,10 +229,12 @@ def demo() -> None:
     settings = Settings.from_env()
     upgrade(_database(settings))
     engine, factory = _runtime(settings)
-    if _deploy_paths(engine, factory, sorted(settings.processes_dir.glob("*.bpmn")), "demo"):
+    with factory.begin() as session:  # type: ignore[attr-defined]
+        seed_reference_data(session)  # first: validation checks the diagrams' groups against the departments
+    if _deploy_paths(engine, factory, sorted(settings.processes_dir.glob("*.bpmn")), "demo", source="file",
+                     over_edits="keep"):
         sys.exit(1)
     with factory.begin() as session:  # type: ignore[attr-defined]
-        seed_reference_data(session)
         create_demo_users(session, engine)
         create_demo_customers(session)
         has_cases = session.scalar(select(func.count(ProcessInstance.id))) > 0

@@ -1,0 +1,114 @@
+"""The command line does what the versions pages do: `hotline deploy` validates (exit 1 with the problems),
+asks before overwriting a version edited in the browser, `hotline versions KEY` lists and compares,
+`hotline rollback`, and `hotline migrate KEY --from V --to W [--dry-run]`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.models import ProcessAudit, ProcessDefinition, ProcessInstance
+from engine.runner import start_case
+from engine.runtime import Engine
+from engine.versions import deploy_version
+from hotline.cli import main
+
+from ..helpers import COMPLAINT_BPMN, OPERATOR, edited, intake_form, open_tasks, set_attribute
+
+CALLBACK = "//bpmn:userTask[@id='callback']"
+RENAMED = edited(COMPLAINT_BPMN, set_attribute(CALLBACK, "name", "电话回访"))
+
+
+@pytest.fixture
+def cli(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reference_data: None):  # noqa: ANN201
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", database_url)
+    monkeypatch.setenv("HOTLINE_HOME", str(tmp_path))
+
+    def run(*args: str, answer: str | None = None) -> Result:
+        return CliRunner().invoke(main, list(args), input=answer)
+
+    return run
+
+
+def _versions(sessions: sessionmaker[Session]) -> list[tuple[int, str, str]]:
+    with sessions() as session:
+        return [(d.version, d.source, d.deployed_by) for d in session.scalars(
+            select(ProcessDefinition).order_by(ProcessDefinition.version))]
+
+
+def test_deploy_refuses_an_invalid_file_with_its_problems(cli, sessions: sessionmaker[Session], tmp_path: Path) -> None:
+    bad = tmp_path / "complaint.bpmn"
+    bad.write_bytes(edited(COMPLAINT_BPMN, set_attribute(CALLBACK, "{http://camunda.org/schema/1.0/bpmn}candidateGroups",
+                                                         "nobody")))
+    result = cli("deploy", str(bad))
+    assert result.exit_code == 1
+    assert "refused, 1 problem(s)" in result.output
+    assert "callback (回访客户): User task '回访客户' names the candidate group 'nobody'" in result.output
+    assert _versions(sessions) == []
+
+
+def test_deploy_then_versions_lists_and_compares(cli, sessions: sessionmaker[Session], tmp_path: Path) -> None:
+    first = cli("deploy", str(COMPLAINT_BPMN), "--by", "owner", "--comment", "shipped")
+    assert first.exit_code == 0, first.output
+    assert "complaint.bpmn: deployed as complaint v1" in first.output
+    renamed = tmp_path / "complaint.bpmn"
+    renamed.write_bytes(RENAMED)
+    assert "deployed as complaint v2" in cli("deploy", str(renamed), "--by", "owner").output
+    assert "unchanged, still complaint v2" in cli("deploy", str(renamed)).output
+
+    listed = cli("versions", "complaint")
+    assert listed.exit_code == 0
+    lines = listed.output.splitlines()
+    assert lines[0].startswith("v2") and "(new cases)" in lines[0] and "owner" in lines[0]
+    assert lines[1].startswith("v1") and lines[1].rstrip().endswith("shipped")
+    diff = cli("versions", "complaint", "--diff", "1", "2")
+    assert "changed  callback (电话回访): name changed from '回访客户' to '电话回访'" in diff.output
+    assert cli("versions", "nothing").exit_code == 1
+
+
+def test_deploying_the_shipped_file_over_a_browser_edit_asks_first(
+        cli, sessions: sessionmaker[Session], runtime: Engine) -> None:
+    cli("deploy", str(COMPLAINT_BPMN))
+    with sessions.begin() as session:
+        deploy_version(session, runtime, RENAMED, "owner", "callback renamed in the modeler")
+    declined = cli("deploy", str(COMPLAINT_BPMN), answer="n\n")
+    assert declined.exit_code == 0
+    assert "complaint v2 was changed (browser) by owner" in declined.output
+    assert "callback renamed in the modeler" in declined.output
+    assert "kept complaint v2 (not overwritten)" in declined.output
+    assert "kept complaint v2" in cli("deploy", "--keep-edits", str(COMPLAINT_BPMN)).output
+    assert _versions(sessions) == [(1, "cli", "cli"), (2, "browser", "owner")]
+    accepted = cli("deploy", str(COMPLAINT_BPMN), answer="y\n")
+    assert "deployed as complaint v3" in accepted.output
+    assert _versions(sessions)[-1] == (3, "cli", "cli")
+
+
+def test_rollback_and_migrate_from_the_command_line(cli, sessions: sessionmaker[Session], runtime: Engine) -> None:
+    cli("deploy", str(COMPLAINT_BPMN))
+    with sessions.begin() as session:
+        deploy_version(session, runtime, RENAMED, "owner", "renamed")
+        case_number = start_case(session, runtime, "complaint", OPERATOR, intake_form()).case_number
+    rolled = cli("rollback", "complaint", "--to", "1", "--by", "owner")
+    assert "complaint: v1 deployed again as v3" in rolled.output
+
+    dry = cli("migrate", "complaint", "--from", "2", "--to", "3", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert f"{case_number}: can move" in dry.output
+    assert "ready    department_handling (调查处理并答复) → department_handling (调查处理并答复)" in dry.output
+    assert "dry run: 1 of 1 case(s) can move to v3; nothing changed" in dry.output
+    with sessions() as session:
+        assert session.scalars(select(ProcessInstance)).one().definition.version == 2
+
+    applied = cli("migrate", "complaint", "--from", "2", "--to", "3", "--by", "owner")
+    assert "migrated 1 case(s) to v3; 0 stay on v2" in applied.output
+    with sessions() as session:
+        instance = session.scalars(select(ProcessInstance)).one()
+        assert instance.definition.version == 3
+        assert [t.element_id for t in open_tasks(session, instance.id)] == ["department_handling"]
+        assert session.scalars(select(ProcessAudit.action).order_by(ProcessAudit.id)).all() == [
+            "deploy", "deploy", "rollback", "migrate"]
+    assert cli("migrate", "complaint", "--from", "2", "--to", "2").exit_code == 1
