@@ -94,6 +94,22 @@ function refused(result) {
   say(result.answer.error || format(labels.failed, { status: result.status }), 'error');
 }
 
+// An uploaded diagram may hold another process than the one the page opened: the server files it
+// under the key in the diagram, and the page follows.
+function followKey(key) {
+  if (!key || key === data.key) {
+    return;
+  }
+  data.urls.edit = data.urls.edit.replace(/[^/]+$/, encodeURIComponent(key));
+  data.key = key;
+  document.getElementById('process-key').textContent = key;
+  const versionChoice = document.getElementById('open-version');
+  if (versionChoice) {
+    versionChoice.disabled = true;
+    document.getElementById('open-version-go').disabled = true;
+  }
+}
+
 async function saveDraft() {
   const result = await send(data.urls.save, { xml: await api.currentXML(modeler) });
   if (!result.ok) {
@@ -102,6 +118,7 @@ async function saveDraft() {
   }
   showProblems(result.answer.problems);
   setDirty(false);
+  followKey(result.answer.key);
   const count = result.answer.problems.length;
   say(count ? format(labels.saved_with_problems, { count }) : labels.saved, count ? 'warn' : 'success');
 }
@@ -140,6 +157,7 @@ async function deploy(event) {
     return;
   }
   dialog.close();
+  followKey(result.answer.key);
   document.getElementById('deploy-comment').value = '';
   showProblems([]);
   setDirty(false);

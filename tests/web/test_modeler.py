@@ -218,3 +218,13 @@ def test_a_new_procedure_needs_a_free_key_and_a_name(owner: FlaskClient, query: 
     assert response.status_code == 302
     page = get(owner, response.headers["Location"])
     assert any(says in flash for flash in page.flashes()), page.flashes()
+
+
+def test_deploying_the_latest_version_again_makes_no_new_version(
+    owner: FlaskClient, sessions: sessionmaker[Session]
+) -> None:
+    response = send(owner, "deploy", token_of(owner), xml=COMPLAINT, comment="再次部署")
+    assert response.status_code == 200
+    assert response.json["deployed"] is False and response.json["version"] == 1
+    assert "版本 1" in response.json["message"] and "相同" in response.json["message"]
+    assert versions(sessions) == 1
