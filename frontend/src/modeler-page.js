@@ -13,6 +13,8 @@ const dirtyFlag = document.getElementById('dirty-flag');
 const dialog = document.getElementById('deploy-dialog');
 const modeler = api.create(document.getElementById('canvas'), document.getElementById('properties'));
 let dirty = false;
+let lastCheck = 0;
+let checkTimer = null;
 let fileName = `${data.key}.bpmn`;
 
 function format(text, params) {
@@ -39,6 +41,7 @@ async function load(xml) {
     return false;
   }
   setDirty(false);
+  clearTimeout(checkTimer);  // importing is no edit: whoever loads decides whether to check
   return true;
 }
 
@@ -123,8 +126,18 @@ async function saveDraft() {
   say(count ? format(labels.saved_with_problems, { count }) : labels.saved, count ? 'warn' : 'success');
 }
 
-async function check() {
+// Checks run on opening, shortly after each edit and on request; only the newest answer is shown.
+async function latestCheck() {
+  const mine = ++lastCheck;
   const result = await send(data.urls.validate, { xml: await api.currentXML(modeler) });
+  return mine === lastCheck ? result : null;
+}
+
+async function check() {
+  const result = await latestCheck();
+  if (!result) {
+    return;
+  }
   if (!result.ok) {
     refused(result);
     return;
@@ -132,6 +145,18 @@ async function check() {
   const count = result.answer.problems.length;
   showProblems(result.answer.problems);
   say(count ? format(labels.problems, { count }) : labels.valid, count ? 'error' : 'success');
+}
+
+async function checkQuietly() {
+  const result = await latestCheck();
+  if (result && result.ok) {
+    showProblems(result.answer.problems);
+  }
+}
+
+function checkSoon() {
+  clearTimeout(checkTimer);
+  checkTimer = setTimeout(checkQuietly, 1200);
 }
 
 async function deploy(event) {
@@ -221,7 +246,13 @@ window.addEventListener('beforeunload', (event) => {
   }
 });
 
-api.onChange(modeler, () => setDirty(true));
+api.onChange(modeler, () => {
+  setDirty(true);
+  checkSoon();
+});
 load(data.xml).then((ok) => {
   document.body.dataset.modelerReady = ok ? 'true' : 'failed';
+  if (ok) {
+    checkQuietly();
+  }
 });

@@ -55,7 +55,7 @@ def test_a_process_owner_changes_complaint_and_new_cases_follow_it(
     expect(page.locator("#procedures tr[data-key='complaint']")).to_contain_text("版本 1")
     shot(page, "modeler-01-procedures")
     open_in_modeler(page, "complaint")
-    expect(page.locator("#problem-count")).to_have_text("–")
+    expect(page.locator("#problem-count")).to_have_text("0")
     shot(page, "modeler-02-opened")
 
     # Rename the site order task in the properties panel: the diagram shows it and the page knows it is unsaved.
@@ -65,11 +65,13 @@ def test_a_process_owner_changes_complaint_and_new_cases_follow_it(
     expect(page.locator(".djs-element[data-element-id='dispatch_site_order']")).to_contain_text("电话确认")
     expect(page.locator("#dirty-flag")).to_be_visible()
 
-    # A timer naming nothing the case holds: checked, listed with its element, marked on the diagram.
+    # A timer naming nothing the case holds: checked as soon as it is typed, listed with its element,
+    # marked on the diagram; the Check button says so in the status line.
     select_shape(page, "dispatch_deadline")
     set_timer(page, "site_order_deadline")
-    page.click("#validate")
     problem = page.locator("#problems button.problem[data-element='dispatch_deadline']")
+    expect(problem).to_have_count(1)
+    page.click("#validate")
     expect(problem).to_have_count(1)
     expect(problem).to_contain_text("dispatch_deadline")
     expect(page.locator(".djs-element.hotline-failed[data-element-id='dispatch_deadline']")).to_have_count(1)
