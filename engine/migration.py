@@ -239,10 +239,10 @@ def migrate_case(session: Session, engine: Engine, instance: ProcessInstance, ne
     _refresh_open_tasks(session, instance, workflow, new)
     save_workflow(session, engine, instance, workflow, {"definition_id": new_definition.id, "updated_at": now})
     set_committed_value(instance, "definition", new_definition)
-    landed = {t.element_id: t.target_id for t in tokens}
+    steps = sorted({t.target_name or t.target_id or "" for t in tokens})
     session.execute(insert(Event), [event_row(
         instance.id, now, actor.username, "case_migrated", None, new.name,
-        {"process_version": [old_version, new_definition.version], "tokens": [None, landed]})])
+        {"process_version": [old_version, new_definition.version], "steps": [None, steps]})])
     return plan
 
 

@@ -63,6 +63,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, t
         public,
         supervise,
         tasks,
+        versions,
         views_support,
     )
 
@@ -74,6 +75,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, t
     views_support.init_app(app)
     notifications.init_app(app)
     for blueprint in (auth.bp, tasks.bp, cases.bp, public.bp, notifications.bp, supervise.bp, admin.bp, field.bp, attachments.bp,
-                      modeler.bp):
+                      modeler.bp, versions.bp):
         app.register_blueprint(blueprint)
     return app

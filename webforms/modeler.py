@@ -143,6 +143,7 @@ def _editor(key: str, name: str, xml: str, versions: list[ProcessDefinition], so
         "import_failed": _("The diagram could not be drawn: %(error)s"),
         "no_problems": _("No problems found."),
         "whole_diagram": _("Whole diagram"),
+        "migrate": _("Decide what happens to the running cases"),
     }
     data = {
         "key": key, "xml": xml, "labels": labels,
@@ -206,7 +207,8 @@ def deploy() -> Any:
     else:
         message = _("Version %(version)s of %(key)s deployed. New cases use it from now on.",
                     version=definition.version, key=definition.key)
-    return jsonify(deployed=result.created, key=definition.key, version=definition.version, message=message)
+    return jsonify(deployed=result.created, key=definition.key, version=definition.version, message=message,
+                   migrate_url=url_for("versions.migrate", key=definition.key))
 
 
 @bp.route("/upload", methods=["POST"])

@@ -1,8 +1,10 @@
-"""The validation problems of engine/validation.py in the user's language.
+"""The engine's messages about diagrams in the user's language: validation problems
+(engine/validation.py), changes between versions (engine/version_diff.py) and why a case cannot move
+to another version (engine/migration.py).
 
 The engine keeps English templates; listing them here puts them in the catalogs (babel reads only
-webforms/), and Problem.localized() looks them up by the same text. tests/unit/test_validation.py
-checks that the two lists agree."""
+webforms/), and each `localized()` looks them up by the same text. tests/unit/test_validation.py
+checks that the lists agree."""
 
 from __future__ import annotations
 
@@ -33,4 +35,27 @@ PROBLEM_MESSAGES = {
     "script-rejected": _l("The script of '%(name)s' is not allowed: %(detail)s. See the sandbox rules in docs/modelling.md."),
     "missing-layout": _l("'%(name)s' is not drawn (it has no shape or line in the diagram). Open the diagram in the modeler and place it."),
     "unknown-rule-id": _l("The documentation of '%(name)s' names rule %(rule)s, which is not in the rule list (docs/procedures.md). Correct the rule id."),
+}
+
+CHANGE_MESSAGES = {
+    "added": _l("%(type)s added"),
+    "removed": _l("%(type)s removed"),
+    "type": _l("type changed from %(old)s to %(new)s"),
+    "name": _l("name changed from '%(old)s' to '%(new)s'"),
+    "attribute": _l("%(attribute)s changed from '%(old)s' to '%(new)s'"),
+    "documentation": _l("documentation changed"),
+    "condition": _l("condition changed from '%(old)s' to '%(new)s'"),
+    "script": _l("script changed"),
+    "timer": _l("timer changed from '%(old)s' to '%(new)s'"),
+    "field-added": _l("form field '%(field)s' added"),
+    "field-removed": _l("form field '%(field)s' removed"),
+    "field-changed": _l("form field '%(field)s' changed"),
+    "properties": _l("properties changed"),
+}
+
+REASON_MESSAGES = {
+    "element-removed": _l("'%(name)s' (%(element)s), where the case is, is not in version %(version)s"),
+    "type-changed": _l("'%(name)s' is a %(new)s in version %(version)s, no longer a %(old)s"),
+    "form-changed": _l("the form of '%(name)s' changed in version %(version)s (%(fields)s); whoever works on it may have typed into the old one"),
+    "passed-element-removed": _l("the case has passed '%(name)s' (%(element)s), which version %(version)s removed"),
 }

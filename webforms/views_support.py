@@ -52,6 +52,7 @@ EVENT_KINDS = {
     "attachment_added": _l("File attached"),
     "task_released": _l("Task released"),
     "task_reassigned": _l("Task reassigned"),
+    "case_migrated": _l("Moved to another version of the procedure"),
 }
 
 # Data the engine or the diagram's scripts set, which no form field labels.
@@ -67,6 +68,7 @@ SYSTEM_LABELS = {
     "error": _l("Error"),
     "assignee": _l("Assignee"),
     "attachment": _l("File"),
+    "steps": _l("Where the case is"),
 }
 
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")

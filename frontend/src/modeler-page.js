@@ -187,6 +187,13 @@ async function deploy(event) {
   showProblems([]);
   setDirty(false);
   say(result.answer.message, 'success');
+  if (result.answer.deployed) {
+    const next = document.createElement('a');
+    next.id = 'link-migrate';
+    next.href = result.answer.migrate_url;
+    next.textContent = labels.migrate;
+    statusLine.append(' ', next);
+  }
 }
 
 async function download() {

@@ -104,6 +104,7 @@ def test_a_process_owner_changes_complaint_and_new_cases_follow_it(
     expect(page.locator("#deploy-comment")).to_have_value("派单时电话确认,时限改为5分钟")
     page.click("#deploy-confirm")
     expect(page.locator("#modeler-status")).to_contain_text("版本 2")
+    expect(page.locator("#link-migrate")).to_have_attribute("href", "/processes/complaint/migrate")
     shot(page, "modeler-04-deployed")
     with sessions() as session:
         deployed = latest_definition(session, "complaint")

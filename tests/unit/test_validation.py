@@ -228,6 +228,9 @@ def test_not_xml_not_bpmn_and_two_processes(session: Session) -> None:
 
 
 def test_every_message_template_is_listed_for_translation() -> None:
-    from webforms.problem_messages import PROBLEM_MESSAGES
+    from engine.migration import REASONS
+    from engine.version_diff import CHANGES
+    from webforms.problem_messages import CHANGE_MESSAGES, PROBLEM_MESSAGES, REASON_MESSAGES
 
-    assert {code: str(message._args[0]) for code, message in PROBLEM_MESSAGES.items()} == MESSAGES
+    for listed, templates in ((PROBLEM_MESSAGES, MESSAGES), (CHANGE_MESSAGES, CHANGES), (REASON_MESSAGES, REASONS)):
+        assert {code: str(message._args[0]) for code, message in listed.items()} == templates

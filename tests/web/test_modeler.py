@@ -77,6 +77,7 @@ def test_the_list_shows_each_procedure_with_its_latest_version(owner: FlaskClien
     row = page.doc.xpath("//table[@id='procedures']//tr[@data-key='complaint']")[0]
     assert "版本 1" in row.xpath(".//td[@class='latest-version']")[0].text_content()
     assert page.by_id("edit-complaint").get("href") == "/modeler/complaint"
+    assert page.by_id("versions-complaint").get("href") == "/processes/complaint/versions"
     assert page.has("new-key") and page.has("new-name")
 
 
@@ -141,6 +142,7 @@ def test_a_valid_change_is_deployed_as_a_new_version_with_its_comment(
     assert deployed.status_code == 200
     assert deployed.json["version"] == 2 and deployed.json["key"] == "complaint"
     assert "2" in deployed.json["message"]
+    assert deployed.json["migrate_url"] == "/processes/complaint/migrate"
     with sessions() as session:
         latest = latest_definition(session, "complaint")
         assert latest.version == 2 and latest.deployed_by == "owner"

@@ -27,6 +27,8 @@ def test_no_route_can_delete_anything(app: Flask) -> None:
         "/incidents/<int:timer_id>/retry", "/lang/<code>",
         "/login", "/logout", "/modeler/deploy", "/modeler/save", "/modeler/upload", "/modeler/validate",
         "/notifications/<int:notification_id>/read", "/notifications/read-all",
+        "/processes/<key>/migrate", "/processes/<key>/versions/<int:version>/rollback",
+        "/processes/<key>/versions/deploy-draft",
         "/tasks/<int:task_id>", "/tasks/<int:task_id>/attachments", "/tasks/<int:task_id>/claim",
         "/tasks/<int:task_id>/draft", "/tasks/<int:task_id>/reassign",
         "/tasks/<int:task_id>/release",
