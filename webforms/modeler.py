@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from engine.deployment import latest_definition
 from engine.models import ProcessDefinition, ProcessDraft
-from engine.safe_xml import UnsafeXml
+from engine.safe_xml import MAX_BPMN_BYTES, UnsafeXml
 from engine.validation import InvalidDiagram, Problem, diagram_key, validate_diagram
 from engine.versions import deploy_checked, latest_draft, list_versions, save_draft
 
@@ -144,12 +144,14 @@ def _editor(key: str, name: str, xml: str, versions: list[ProcessDefinition], so
         "no_problems": _("No problems found."),
         "whole_diagram": _("Whole diagram"),
         "migrate": _("Decide what happens to the running cases"),
+        "too_large": str(PROBLEM_MESSAGES["file-too-large"]),
     }
     data = {
         "key": key, "xml": xml, "labels": labels,
         "urls": {"validate": url_for("modeler.validate"), "save": url_for("modeler.save"),
                  "deploy": url_for("modeler.deploy"), "upload": url_for("modeler.upload"),
                  "edit": url_for("modeler.edit", key=key)},
+        "max_bytes": MAX_BPMN_BYTES,
     }
     return render_template("modeler.html", key=key, name=name, versions=versions, source=source,
                            version=version, data=data)

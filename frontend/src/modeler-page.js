@@ -213,6 +213,10 @@ async function upload(event) {
   if (!file) {
     return;
   }
+  if (file.size > data.max_bytes) {
+    say(format(labels.too_large, { size: file.size, limit: data.max_bytes }), 'error');
+    return;
+  }
   const form = new FormData();
   form.append('file', file);
   const result = await send(data.urls.upload, form);

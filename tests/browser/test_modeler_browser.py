@@ -176,3 +176,21 @@ def test_a_new_procedure_starts_from_a_blank_pool_and_is_kept_as_a_draft(
     page.click("#edit-water_quality")
     expect(page.locator("#opened-from")).to_contain_text("草稿")
     expect(page.locator("body")).to_have_attribute("data-modeler-ready", "true")
+
+
+def test_files_that_are_no_diagram_are_refused_with_a_clear_message(page: Page) -> None:
+    sign_in(page, "owner")
+    open_in_modeler(page, "complaint")
+    status = page.locator("#modeler-status")
+
+    page.set_input_files("#upload-file", files=[{"name": "photo.bpmn", "mimeType": "application/xml",
+                                                 "buffer": b"<html><body>not a diagram</body></html>"}])
+    expect(status).to_contain_text("bpmn:definitions")
+    expect(status).to_have_class(re.compile("error"))
+    page.set_input_files("#upload-file", files=[{"name": "huge.bpmn", "mimeType": "application/xml",
+                                                 "buffer": b" " * (3 * 1024 * 1024)}])
+    expect(status).to_contain_text("2097152")
+    shot(page, "modeler-07-upload-refused")
+    # The diagram on the canvas is still the one opened, unchanged.
+    expect(page.locator(".djs-element[data-element-id='dispatch_site_order']")).to_be_visible()
+    expect(page.locator("#dirty-flag")).to_be_hidden()
