@@ -145,6 +145,7 @@ def _editor(key: str, name: str, xml: str, versions: list[ProcessDefinition], so
         "whole_diagram": _("Whole diagram"),
         "migrate": _("Decide what happens to the running cases"),
         "too_large": str(PROBLEM_MESSAGES["file-too-large"]),
+        "version": _("version %(version)s"),
     }
     data = {
         "key": key, "xml": xml, "labels": labels,

@@ -113,6 +113,18 @@ function followKey(key) {
   }
 }
 
+function addVersion(version) {
+  const choice = document.getElementById('open-version');
+  if (!choice || choice.disabled) {
+    return;
+  }
+  const option = document.createElement('option');
+  option.value = String(version);
+  option.textContent = format(labels.version, { version });
+  choice.prepend(option);
+  choice.value = option.value;
+}
+
 async function saveDraft() {
   const result = await send(data.urls.save, { xml: await api.currentXML(modeler) });
   if (!result.ok) {
@@ -188,6 +200,7 @@ async function deploy(event) {
   setDirty(false);
   say(result.answer.message, 'success');
   if (result.answer.deployed) {
+    addVersion(result.answer.version);
     const next = document.createElement('a');
     next.id = 'link-migrate';
     next.href = result.answer.migrate_url;

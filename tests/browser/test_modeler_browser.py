@@ -105,6 +105,7 @@ def test_a_process_owner_changes_complaint_and_new_cases_follow_it(
     page.click("#deploy-confirm")
     expect(page.locator("#modeler-status")).to_contain_text("版本 2")
     expect(page.locator("#link-migrate")).to_have_attribute("href", "/processes/complaint/migrate")
+    expect(page.locator("#open-version")).to_have_value("2")
     shot(page, "modeler-04-deployed")
     with sessions() as session:
         deployed = latest_definition(session, "complaint")
