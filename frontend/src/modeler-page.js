@@ -263,6 +263,12 @@ if (versionChoice) {
     window.location.assign(`${data.urls.edit}?version=${encodeURIComponent(versionChoice.value)}`);
   });
 }
+document.addEventListener('keydown', (event) => {
+  if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === 's') {
+    event.preventDefault();
+    saveDraft();
+  }
+});
 window.addEventListener('beforeunload', (event) => {
   if (dirty) {
     event.preventDefault();

@@ -149,6 +149,14 @@ def test_leaving_with_unsaved_changes_asks_first(page: Page) -> None:
     expect(page).to_have_url(re.compile(r"/modeler/complaint$"))
     expect(page.locator(".djs-element[data-element-id='callback']")).to_contain_text("24小时内")
 
+    # Ctrl+S keeps the edit as a draft; then the page may be left without a question.
+    page.keyboard.press("Control+s")
+    expect(page.locator("#modeler-status")).to_contain_text("草稿已保存")
+    expect(page.locator("#dirty-flag")).to_be_hidden()
+    page.click("#nav-modeler")
+    expect(page.locator("#procedures tr[data-key='complaint'] .draft")).to_contain_text("owner")
+    assert asked == ["beforeunload"]
+
 
 def test_a_new_procedure_starts_from_a_blank_pool_and_is_kept_as_a_draft(
     page: Page, sessions: sessionmaker[Session]
