@@ -22,7 +22,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from .definitions import ParsedDefinition, candidate_groups_for
 from .deployment import parsed_definition
-from .errors import NotFound
+from .errors import Conflict, NotFound
 from .models import Event, HumanTask, HumanTaskGroup, ProcessAudit, ProcessDefinition, ProcessInstance
 from .projection import event_row, sync_timers, waiting_timers
 from .runtime import Actor, Engine
@@ -38,6 +38,7 @@ REASONS: dict[str, str] = {
     "form-changed": "the form of '%(name)s' changed in version %(version)s (%(fields)s); whoever works on it "
                     "may have typed into the old one",
     "passed-element-removed": "the case has passed '%(name)s' (%(element)s), which version %(version)s removed",
+    "changed-meanwhile": "someone completed a step of the case while it was being moved; run the dry run again",
 }
 
 
@@ -266,7 +267,13 @@ def apply_migration(session: Session, runtime: Engine, plans: list[CasePlan], ac
         if not plan.mappable:
             result.skipped.append((plan.case_number, plan.reasons))
             continue
-        done = migrate_case(session, runtime, instance, target, actor)
+        try:
+            with session.begin_nested():  # a case that cannot be saved leaves the others moved
+                done = migrate_case(session, runtime, instance, target, actor)
+        except Conflict:
+            session.expire(instance)
+            result.skipped.append((plan.case_number, (_reason("changed-meanwhile"),)))
+            continue
         if done.mappable:
             result.migrated.append(plan.case_number)
         else:

@@ -118,6 +118,11 @@ class Problem:
 
         return gettext(self.msgid, **dict(self.params))
 
+    def as_dict(self) -> dict[str, str | None]:
+        """For a page's script (the modeler marks the faulty elements): the message in the user's language."""
+        return {"element_id": self.element_id, "element_name": self.element_name, "code": self.code,
+                "message": self.localized(), "process_key": self.process_key}
+
     def __str__(self) -> str:
         where = f"{self.element_id} ({self.element_name})" if self.element_name else self.element_id
         return f"{where}: {self.message}" if where else self.message

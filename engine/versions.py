@@ -18,6 +18,7 @@ from .deployment import DeployResult, deploy, latest_definition
 from .errors import NotFound
 from .models import ProcessAudit, ProcessDefinition, ProcessDraft, ProcessInstance
 from .runtime import Engine
+from .safe_xml import MAX_BPMN_BYTES
 from .validation import InvalidDiagram, diagram_key, validate_diagram
 from .version_diff import VersionDiff, diff_versions
 
@@ -32,12 +33,15 @@ __all__ = ["Draft", "InvalidDiagram", "VersionDiff", "deploy_checked", "deploy_v
 
 def save_draft(session: Session, xml: bytes, author: str, *, clock: Clock | None = None, key: str | None = None,
                zone: ZoneInfo | None = None) -> ProcessDraft:
-    """Keep the diagram as it is, problems and all. The key is the process id in the file (or `key`)."""
+    """Keep the diagram as it is, problems and all (only a file over the size cap is refused with
+    InvalidDiagram). The key is the process id in the file, or `key` when the file names none."""
+    clock = clock or SystemClock()
+    problems = validate_diagram(session, xml, clock, zone)
+    if len(xml) > MAX_BPMN_BYTES:  # kept as a draft it would only fill the database
+        raise InvalidDiagram(problems)
     process_key = diagram_key(xml) or key
     if not process_key:
         raise ValueError("the diagram names no executable process; give the process key to save it as a draft")
-    clock = clock or SystemClock()
-    problems = validate_diagram(session, xml, clock, zone)
     draft = ProcessDraft(process_key=process_key, bpmn_xml=xml.decode("utf-8", errors="replace"),
                          content_hash=content_hash(xml), problem_count=len(problems), saved_by=author,
                          saved_at=clock.now())

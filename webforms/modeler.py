@@ -60,8 +60,7 @@ def _unreadable(err: UnsafeXml) -> Any:
 
 
 def _problem(problem: Problem) -> dict[str, Any]:
-    return {"element_id": problem.element_id, "element_name": problem.element_name, "code": problem.code,
-            "message": problem.localized()}
+    return problem.as_dict()
 
 
 def _problems(xml: bytes) -> list[Problem]:

@@ -58,4 +58,5 @@ REASON_MESSAGES = {
     "type-changed": _l("'%(name)s' is a %(new)s in version %(version)s, no longer a %(old)s"),
     "form-changed": _l("the form of '%(name)s' changed in version %(version)s (%(fields)s); whoever works on it may have typed into the old one"),
     "passed-element-removed": _l("the case has passed '%(name)s' (%(element)s), which version %(version)s removed"),
+    "changed-meanwhile": _l("someone completed a step of the case while it was being moved; run the dry run again"),
 }

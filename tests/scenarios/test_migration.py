@@ -34,6 +34,7 @@ from ..helpers import (
     remove_element,
     script_task,
     set_attribute,
+    set_text,
     timers_of,
     user_task,
 )
@@ -211,3 +212,53 @@ def test_only_the_chosen_cases_are_planned(sessions: sessionmaker[Session], runt
                                                                         HumanTask.status == "open"))] == ["Two"]
         # back again: version 2 to 1 is a migration too
         assert [p.mappable for p in plan_migration(session, runtime, "small", 2, 1)] == [True, True]
+
+
+def test_a_case_changed_while_moving_stays_and_the_others_move(
+        sessions: sessionmaker[Session], runtime: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    import engine.migration
+    from engine.errors import Conflict
+
+    at_first, at_second = _small_cases(sessions, runtime, linear(user_task("first"), user_task("second", name="Two")))
+    real_save = engine.migration.save_workflow
+
+    def someone_was_quicker(session: Session, engine_: Engine, instance: ProcessInstance, *args: Any) -> None:
+        if instance.id == at_first:
+            raise Conflict("changed", "changed", case=instance.case_number)
+        real_save(session, engine_, instance, *args)
+
+    monkeypatch.setattr(engine.migration, "save_workflow", someone_was_quicker)
+    with sessions.begin() as session:
+        plans = plan_migration(session, runtime, "small", 1, 2)
+        result = apply_migration(session, runtime, plans, OPERATOR)
+    ((skipped_number, (reason,)),) = result.skipped
+    assert reason.code == "changed-meanwhile"
+    with sessions() as session:
+        assert skipped_number == session.get(ProcessInstance, at_first).case_number
+        assert session.get(ProcessInstance, at_first).definition.version == 1
+        assert session.get(ProcessInstance, at_second).definition.version == 2
+        assert [e.kind for e in events_of(session, at_first)][-1] != "case_migrated"
+
+
+def test_a_changed_timer_counts_again_from_the_migration_and_an_unchanged_one_keeps_its_due_time(
+        sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock,
+        running_cases: dict[str, list[int]]) -> None:
+    with sessions() as session:
+        at_site_order = next(i for i in running_cases["complaint"]
+                             if [t.element_id for t in open_tasks(session, i)] == ["dispatch_site_order"])
+        others = [i for i in running_cases["complaint"] if i != at_site_order]
+        kept = {i: [(t.element_id, t.due_at) for t in timers_of(session, i) if t.status == "waiting"] for i in others}
+    assert any(kept.values())
+    v2 = edited(PROCESSES / "complaint.bpmn",
+                set_text("//bpmn:boundaryEvent[@id='dispatch_deadline']//bpmn:timeDuration", "PT5M"))
+    with sessions.begin() as session:
+        deploy_version(session, runtime, v2, "owner", "5 minutes for the site order")
+    clock.advance(timedelta(minutes=2))
+    with sessions.begin() as session:
+        result = apply_migration(session, runtime, plan_migration(session, runtime, "complaint", 1, 2), OWNER)
+    assert len(result.migrated) == 3
+    with sessions() as session:
+        (timer,) = [t for t in timers_of(session, at_site_order) if t.status == "waiting"]
+        assert (timer.element_id, timer.due_at) == ("dispatch_deadline", clock.now() + timedelta(minutes=5))
+        assert {i: [(t.element_id, t.due_at) for t in timers_of(session, i) if t.status == "waiting"]
+                for i in others} == kept

@@ -112,3 +112,17 @@ def test_rollback_and_migrate_from_the_command_line(cli, sessions: sessionmaker[
         assert session.scalars(select(ProcessAudit.action).order_by(ProcessAudit.id)).all() == [
             "deploy", "deploy", "rollback", "migrate"]
     assert cli("migrate", "complaint", "--from", "2", "--to", "2").exit_code == 1
+
+
+def test_deploy_refuses_an_entity_attack_without_reading_the_file(cli, sessions: sessionmaker[Session],
+                                                                  tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-CONTENT")
+    attack = tmp_path / "attack.bpmn"
+    attack.write_text(f'''<?xml version="1.0"?><!DOCTYPE d [ <!ENTITY s SYSTEM "file://{secret}"> ]>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL">
+<bpmn:process id="leak" name="&s;" isExecutable="true"/></bpmn:definitions>''')
+    result = cli("deploy", str(attack))
+    assert result.exit_code == 1
+    assert "declares a DOCTYPE or entities" in result.output and "TOP-SECRET-CONTENT" not in result.output
+    assert _versions(sessions) == []

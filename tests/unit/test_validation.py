@@ -146,6 +146,8 @@ def test_problem_reads_as_element_and_message() -> None:
     problem = Problem("callback", "回访客户", "missing-layout", "x is not drawn", "complaint")
     assert str(problem) == "callback (回访客户): x is not drawn"
     assert problem.localized() == "x is not drawn"  # outside a request: English
+    assert problem.as_dict() == {"element_id": "callback", "element_name": "回访客户", "code": "missing-layout",
+                                 "message": "x is not drawn", "process_key": "complaint"}
 
 
 def test_diagram_key_reads_the_process_id() -> None:

@@ -82,6 +82,18 @@ def test_the_latest_draft_per_process_is_the_newest(sessions: sessionmaker[Sessi
         save_draft(session, b"<broken", "admin", clock=clock)
 
 
+def test_a_draft_over_the_size_cap_is_not_kept(sessions: sessionmaker[Session], clock: SettableClock,
+                                               reference_data: None) -> None:
+    from engine.safe_xml import MAX_BPMN_BYTES
+
+    huge = V1.replace(b"</bpmn:definitions>", b"<!--" + b"x" * MAX_BPMN_BYTES + b"--></bpmn:definitions>")
+    with pytest.raises(InvalidDiagram) as refused, sessions.begin() as session:
+        save_draft(session, huge, "owner", clock=clock)
+    assert [p.code for p in refused.value.problems] == ["file-too-large"]
+    with sessions() as session:
+        assert latest_draft(session, "complaint") is None
+
+
 def test_deploy_records_author_time_comment_and_source_in_the_audit_log(
         sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock, reference_data: None) -> None:
     with sessions.begin() as session:
@@ -162,3 +174,9 @@ def test_diff_of_added_and_removed_elements_and_moved_shapes() -> None:
     assert [(c.element_id, [w.message for w in c.what]) for c in diff.changed] == [
         ("check", ["candidateGroups changed from 'operator' to 'supervisor'", "form field 'ok' changed"])]
     assert diff_diagrams("small", 1, 1, old, old).unchanged
+
+
+def test_moving_shapes_is_not_a_change_of_the_process() -> None:
+    moved = edited(COMPLAINT_BPMN, set_attribute("//bpmndi:BPMNShape[@bpmnElement='callback']/*", "x", "1500"))
+    assert moved != V1
+    assert diff_diagrams("complaint", 1, 2, V1, moved).unchanged

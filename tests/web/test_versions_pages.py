@@ -41,6 +41,7 @@ def test_only_process_owners_see_the_pages_and_post(client: FlaskClient, two_ver
     assert [get(client, url).status for url in PAGES] == [403] * len(PAGES)
     assert post(client, "/processes/complaint/versions/1/rollback", {}, token).status == 403
     assert post(client, "/processes/complaint/migrate", {"from": "1", "to": "2", "case": "x"}, token).status == 403
+    assert post(client, "/processes/complaint/versions/deploy-draft", {"comment": "x"}, token).status == 403
     with sessions() as session:
         assert len(session.scalars(select(ProcessDefinition)).all()) == 2
     assert not get(client, "/tasks").has("nav-processes")
