@@ -59,10 +59,6 @@ def _unreadable(err: UnsafeXml) -> Any:
     return jsonify(error=message, reason=err.code), 400
 
 
-def _problem(problem: Problem) -> dict[str, Any]:
-    return problem.as_dict()
-
-
 def _problems(xml: bytes) -> list[Problem]:
     return validate_diagram(db(), xml, runtime().clock, runtime().zone)
 
@@ -164,7 +160,7 @@ def validate() -> Any:
         xml = _posted_diagram()
     except UnsafeXml as err:
         return _unreadable(err)
-    return jsonify(problems=[_problem(p) for p in _problems(xml)])
+    return jsonify(problems=[p.as_dict() for p in _problems(xml)])
 
 
 @bp.route("/save", methods=["POST"])
@@ -178,10 +174,10 @@ def save() -> Any:
     if diagram_key(xml) is None:
         # A draft is kept under its process key; without one there is nothing to file it under.
         return jsonify(error=" ".join(p.localized() for p in problems if not p.element_id)
-                       or _("The diagram holds no executable process."), problems=[_problem(p) for p in problems]), 400
+                       or _("The diagram holds no executable process."), problems=[p.as_dict() for p in problems]), 400
     draft = save_draft(db(), xml, current_user.username, clock=runtime().clock, zone=runtime().zone)
     commit()
-    return jsonify(saved=True, key=draft.process_key, problems=[_problem(p) for p in problems])
+    return jsonify(saved=True, key=draft.process_key, problems=[p.as_dict() for p in problems])
 
 
 @bp.route("/deploy", methods=["POST"])
@@ -201,7 +197,7 @@ def deploy() -> Any:
     except InvalidDiagram as err:
         db().rollback()
         return jsonify(error=_("Not deployed: fix the problems listed beside the diagram first."),
-                       problems=[_problem(p) for p in err.problems]), 422
+                       problems=[p.as_dict() for p in err.problems]), 422
     commit()
     definition = result.definition
     if not result.created:
@@ -229,4 +225,4 @@ def upload() -> Any:
     except UnsafeXml as err:
         return _unreadable(err)
     return jsonify(xml=xml.decode("utf-8"), file=file.filename or "",
-                   problems=[_problem(p) for p in _problems(xml)])
+                   problems=[p.as_dict() for p in _problems(xml)])

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.deployment import latest_definition
 from engine.models import ProcessDefinition
+from engine.versions import latest_draft
 
 from ..helpers import COMPLAINT_BPMN
 from .support import Page, get, login
@@ -230,3 +231,15 @@ def test_deploying_the_latest_version_again_makes_no_new_version(
     assert response.json["deployed"] is False and response.json["version"] == 1
     assert "版本 1" in response.json["message"] and "相同" in response.json["message"]
     assert versions(sessions) == 1
+
+
+def test_a_diagram_without_an_executable_process_cannot_be_filed_as_a_draft(
+    owner: FlaskClient, sessions: sessionmaker[Session]
+) -> None:
+    """A draft is kept under its process key; a diagram that names no executable process has none."""
+    not_executable = COMPLAINT.replace('isExecutable="true"', 'isExecutable="false"')
+    response = send(owner, "save", token_of(owner), xml=not_executable)
+    assert response.status_code == 400
+    assert response.json["error"] and [p["element_id"] for p in response.json["problems"]] == [None]
+    with sessions() as session:
+        assert latest_draft(session, "complaint") is None
