@@ -141,12 +141,14 @@ def _editor(key: str, name: str, xml: str, versions: list[ProcessDefinition], so
         "migrate": _("Decide what happens to the running cases"),
         "too_large": str(PROBLEM_MESSAGES["file-too-large"]),
         "version": _("version %(version)s"),
+        "signed_out": _("You are signed out, so nothing was saved. Your changes are still here: sign in again "
+                        "in another tab, then save or deploy again."),
     }
     data = {
         "key": key, "xml": xml, "labels": labels,
         "urls": {"validate": url_for("modeler.validate"), "save": url_for("modeler.save"),
                  "deploy": url_for("modeler.deploy"), "upload": url_for("modeler.upload"),
-                 "edit": url_for("modeler.edit", key=key)},
+                 "edit": url_for("modeler.edit", key=key), "login": url_for("auth.login")},
         "max_bytes": MAX_BPMN_BYTES,
     }
     return render_template("modeler.html", key=key, name=name, versions=versions, source=source,

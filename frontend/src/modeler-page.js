@@ -84,13 +84,16 @@ async function send(url, body) {
       : { 'X-CSRFToken': csrfToken, 'Content-Type': 'application/json' },
     body: isForm ? body : JSON.stringify(body),
   });
-  let answer = {};
-  try {
-    answer = await response.json();
-  } catch (err) {
-    answer = { error: format(labels.failed, { status: response.status }) };
+  const isJson = (response.headers.get('content-type') || '').includes('application/json');
+  if (!isJson) {
+    // The endpoints answer JSON; an HTML page means the session ended (the sign-in page, or the
+    // CSRF refusal of a request without a session). The edits stay on the canvas.
+    const signedOut = response.status === 400
+      || (response.redirected && new URL(response.url).pathname === data.urls.login);
+    return { status: response.status, ok: false,
+      answer: { error: signedOut ? labels.signed_out : format(labels.failed, { status: response.status }) } };
   }
-  return { status: response.status, ok: response.ok, answer };
+  return { status: response.status, ok: response.ok, answer: await response.json() };
 }
 
 function refused(result) {

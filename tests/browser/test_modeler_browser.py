@@ -203,3 +203,17 @@ def test_files_that_are_no_diagram_are_refused_with_a_clear_message(page: Page) 
     # The diagram on the canvas is still the one opened, unchanged.
     expect(page.locator(".djs-element[data-element-id='dispatch_site_order']")).to_be_visible()
     expect(page.locator("#dirty-flag")).to_be_hidden()
+
+
+def test_edits_survive_a_session_that_ended(page: Page) -> None:
+    sign_in(page, "owner")
+    open_in_modeler(page, "complaint")
+    select_shape(page, "callback")
+    open_group(page, "general")
+    page.fill("#bio-properties-panel-name", "回访客户(当日)")
+    page.context.clear_cookies()
+
+    page.click("#save-draft")
+    expect(page.locator("#modeler-status")).to_contain_text("退出登录")
+    expect(page.locator("#dirty-flag")).to_be_visible()
+    expect(page.locator(".djs-element[data-element-id='callback']")).to_contain_text("当日")
