@@ -33,6 +33,15 @@ CHANGES: dict[str, str] = {
     "field-changed": "form field '%(field)s' changed",
     "properties": "properties changed",
 }
+# Element kinds as a process owner calls them (others keep their BPMN name).
+ELEMENT_TYPES: dict[str, str] = {
+    "userTask": "user task", "scriptTask": "script task", "serviceTask": "service task", "task": "task",
+    "sequenceFlow": "sequence flow", "exclusiveGateway": "exclusive gateway", "parallelGateway": "parallel gateway",
+    "inclusiveGateway": "inclusive gateway", "startEvent": "start event", "endEvent": "end event",
+    "boundaryEvent": "boundary event", "intermediateCatchEvent": "intermediate event",
+    "intermediateThrowEvent": "intermediate event", "lane": "lane", "subProcess": "subprocess",
+}
+_TRANSLATED_PARAMS = {"added": ("type",), "removed": ("type",), "type": ("old", "new")}
 # Children folded into their element's description, or pure diagram bookkeeping.
 _NOT_ELEMENTS = ("laneSet", "incoming", "outgoing", "documentation", "extensionElements", "conditionExpression",
                  "script", "timeDate", "timeDuration", "timeCycle", "flowNodeRef")
@@ -55,7 +64,10 @@ class Change:
             return self.message
         from flask_babel import gettext
 
-        return gettext(CHANGES[self.code], **dict(self.params))
+        params = dict(self.params)
+        for name in _TRANSLATED_PARAMS.get(self.code, ()):
+            params[name] = gettext(params[name])
+        return gettext(CHANGES[self.code], **params)
 
 
 def _change(code: str, **params: Any) -> Change:
@@ -101,6 +113,10 @@ class _Element:
     properties: str
 
 
+def _kind(element_type: str) -> str:
+    return ELEMENT_TYPES.get(element_type, element_type)
+
+
 def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
@@ -142,7 +158,7 @@ def diagram_elements(xml: bytes) -> dict[str, _Element]:
 def _compare(old: _Element, new: _Element) -> list[Change]:
     changes = []
     if old.type != new.type:
-        changes.append(_change("type", old=old.type, new=new.type))
+        changes.append(_change("type", old=_kind(old.type), new=_kind(new.type)))
     if old.name != new.name:
         changes.append(_change("name", old=old.name, new=new.name))
     old_attrs, new_attrs = dict(old.attributes), dict(new.attributes)
@@ -175,10 +191,10 @@ def diff_diagrams(key: str, from_version: int, to_version: int, old_xml: bytes, 
     diff = VersionDiff(key, from_version, to_version)
     for element_id in new.keys() - old.keys():
         element = new[element_id]
-        diff.added.append(ElementChange(element_id, element.name, (_change("added", type=element.type),)))
+        diff.added.append(ElementChange(element_id, element.name, (_change("added", type=_kind(element.type)),)))
     for element_id in old.keys() - new.keys():
         element = old[element_id]
-        diff.removed.append(ElementChange(element_id, element.name, (_change("removed", type=element.type),)))
+        diff.removed.append(ElementChange(element_id, element.name, (_change("removed", type=_kind(element.type)),)))
     for element_id in old.keys() & new.keys():
         changes = _compare(old[element_id], new[element_id])
         if changes:

@@ -60,3 +60,21 @@ REASON_MESSAGES = {
     "passed-element-removed": _l("the case has passed '%(name)s' (%(element)s), which version %(version)s removed"),
     "changed-meanwhile": _l("someone completed a step of the case while it was being moved; run the dry run again"),
 }
+
+# The element kinds that CHANGE_MESSAGES name (engine/version_diff.py ELEMENT_TYPES).
+ELEMENT_TYPE_NAMES = {
+    "boundary event": _l("boundary event"),
+    "end event": _l("end event"),
+    "exclusive gateway": _l("exclusive gateway"),
+    "inclusive gateway": _l("inclusive gateway"),
+    "intermediate event": _l("intermediate event"),
+    "lane": _l("lane"),
+    "parallel gateway": _l("parallel gateway"),
+    "script task": _l("script task"),
+    "sequence flow": _l("sequence flow"),
+    "service task": _l("service task"),
+    "start event": _l("start event"),
+    "subprocess": _l("subprocess"),
+    "task": _l("task"),
+    "user task": _l("user task"),
+}

@@ -62,3 +62,4 @@ def test_readable_on_a_narrow_screen(owner_page: Page, url: str) -> None:
     page.goto(url)
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     shot(page, "versions-narrow-" + url.strip("/").split("?")[0].replace("/", "-"))
+

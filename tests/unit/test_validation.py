@@ -231,8 +231,14 @@ def test_not_xml_not_bpmn_and_two_processes(session: Session) -> None:
 
 def test_every_message_template_is_listed_for_translation() -> None:
     from engine.migration import REASONS
-    from engine.version_diff import CHANGES
-    from webforms.problem_messages import CHANGE_MESSAGES, PROBLEM_MESSAGES, REASON_MESSAGES
+    from engine.version_diff import CHANGES, ELEMENT_TYPES
+    from webforms.problem_messages import (
+        CHANGE_MESSAGES,
+        ELEMENT_TYPE_NAMES,
+        PROBLEM_MESSAGES,
+        REASON_MESSAGES,
+    )
 
     for listed, templates in ((PROBLEM_MESSAGES, MESSAGES), (CHANGE_MESSAGES, CHANGES), (REASON_MESSAGES, REASONS)):
         assert {code: str(message._args[0]) for code, message in listed.items()} == templates
+    assert set(ELEMENT_TYPE_NAMES) == set(ELEMENT_TYPES.values())

@@ -167,10 +167,10 @@ def test_diff_of_added_and_removed_elements_and_moved_shapes() -> None:
                  script_task("note", "noted = True", name="记录"))
     diff = diff_diagrams("small", 1, 2, old, new)
     assert [(c.element_id, c.element_name, [w.message for w in c.what]) for c in diff.added] == [
-        ("flow_check_note", "", ["sequenceFlow added"]), ("flow_note_end", "", ["sequenceFlow added"]),
-        ("note", "记录", ["scriptTask added"])]
+        ("flow_check_note", "", ["sequence flow added"]), ("flow_note_end", "", ["sequence flow added"]),
+        ("note", "记录", ["script task added"])]
     assert [(c.element_id, [w.message for w in c.what]) for c in diff.removed] == [
-        ("flow_check_end", ["sequenceFlow removed"])]
+        ("flow_check_end", ["sequence flow removed"])]
     assert [(c.element_id, [w.message for w in c.what]) for c in diff.changed] == [
         ("check", ["candidateGroups changed from 'operator' to 'supervisor'", "form field 'ok' changed"])]
     assert diff_diagrams("small", 1, 1, old, old).unchanged
