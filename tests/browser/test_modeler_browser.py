@@ -217,3 +217,19 @@ def test_edits_survive_a_session_that_ended(page: Page) -> None:
     expect(page.locator("#modeler-status")).to_contain_text("退出登录")
     expect(page.locator("#dirty-flag")).to_be_visible()
     expect(page.locator(".djs-element[data-element-id='callback']")).to_contain_text("当日")
+
+
+def test_the_modeler_in_english(page: Page) -> None:
+    sign_in(page, "owner")
+    open_in_modeler(page, "complaint")
+    page.click("#lang-switch")
+    expect(page.locator("body")).to_have_attribute("data-modeler-ready", "true")
+    expect(page.locator("#save-draft")).to_have_text("Save draft")
+    expect(page.locator("#opened-from")).to_contain_text("opened from version 1")
+    select_shape(page, "dispatch_deadline")
+    set_timer(page, "site_order_deadline")
+    page.click("#validate")
+    expect(page.locator("#problems button.problem[data-element='dispatch_deadline']")).to_contain_text(
+        "uses 'site_order_deadline'")
+    expect(page.locator("#modeler-status")).to_contain_text("1 problem(s) must be fixed before deploying.")
+    shot(page, "modeler-08-english")
