@@ -65,10 +65,13 @@ def _versions_page(key: str, problems: list[Any] | None = None, status: int = 20
     versions = _versions_or_404(key)
     draft, draft_problems = _draft_problems(key)
     newest = versions[0].version
+    shown_problems = problems if problems is not None else draft_problems
+    readable = draft is not None and not any(p.element_id is None for p in draft_problems)
     return render_template(
         "versions.html", key=key, name=versions[0].name, versions=versions, newest=newest,
-        running=running_cases_by_version(db(), key), draft=draft,
-        draft_problems=problems if problems is not None else draft_problems,
+        running=running_cases_by_version(db(), key), draft=draft, draft_problems=shown_problems,
+        draft_drawn=readable and bool(draft_problems),
+        draft_markers=json.dumps({"problem": sorted({p.element_id for p in draft_problems if p.element_id})}),
         audit=list_audit(db(), key, limit=30), source_labels=SOURCE_LABELS, action_labels=ACTION_LABELS,
         diff_from=versions[1].version if len(versions) > 1 else newest, diff_to=newest,
     ), status

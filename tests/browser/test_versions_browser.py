@@ -53,6 +53,45 @@ def test_rollback_from_the_keyboard(owner_page: Page) -> None:
     expect(page.locator(".flash.success")).to_contain_text("3")
 
 
+def test_dry_run_then_move_the_chosen_cases(page: Page, sessions: sessionmaker[Session], runtime: Engine) -> None:
+    from ..web.support import record_case
+
+    first, _ = record_case(sessions, runtime)
+    second, _ = record_case(sessions, runtime)
+    with sessions.begin() as session:
+        deploy_version(session, runtime, RENAMED, "owner", "回访改名")
+    sign_in(page, "owner")
+    page.goto("/processes")
+    page.click("#migrate-complaint")
+    page.select_option("#m-from", "1")
+    page.select_option("#m-to", "2")
+    page.click("#dry-run")
+    expect(page.locator("#plan h2")).to_contain_text("2 件工单中有 2 件可以")
+    expect(page.locator(f"#plan-{first} .tokens")).to_contain_text("调查处理并答复")
+    page.uncheck(f"#move-{second}")
+    page.fill("#m-comment", "先迁移一件")
+    shot(page, "versions-migrate-dry-run")
+    page.click("#apply")
+    expect(page.locator(".flash.success")).to_contain_text("1 件工单已迁移到版本 2")
+    page.click("#dry-run")
+    expect(page.locator(f"#plan-{second}")).to_be_visible()
+    expect(page.locator(f"#plan-{first}")).to_have_count(0)
+
+
+def test_the_drafts_faulty_element_is_marked(owner_page: Page, sessions: sessionmaker[Session],
+                                             runtime: Engine) -> None:
+    from engine.versions import save_draft
+
+    no_group = edited(COMPLAINT_BPMN, set_attribute("//bpmn:userTask[@id='callback']",
+                                                    "{http://camunda.org/schema/1.0/bpmn}candidateGroups", None))
+    with sessions.begin() as session:
+        save_draft(session, no_group, "owner", clock=runtime.clock)
+    page = owner_page
+    page.goto("/processes/complaint/versions")
+    expect(page.locator("#diagram-draft")).to_have_attribute("data-rendered", "true")
+    expect(page.locator('#diagram-draft [data-element-id="callback"].hotline-problem')).to_have_count(1)
+
+
 @pytest.mark.parametrize("url", ["/processes", "/processes/complaint/versions",
                                  "/processes/complaint/versions/diff?from=1&to=2",
                                  "/processes/complaint/migrate?dry_run=1&from=1&to=2"])

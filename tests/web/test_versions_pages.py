@@ -103,6 +103,8 @@ def test_an_invalid_draft_shows_its_problems_and_is_not_deployed(
     page = get(client, "/processes/complaint/versions")
     (problem,) = page.by_id("problems").xpath("./li")
     assert (problem.get("data-element"), problem.get("data-code")) == ("callback", "missing-candidate-group")
+    assert json.loads(page.by_id("markers-draft").text_content()) == {"problem": ["callback"]}
+    assert page.by_id("xml-draft").text_content().encode("utf-8") == NO_GROUP
     refused = post(client, "/processes/complaint/versions/deploy-draft", {"comment": "试试"}, page.csrf_token())
     assert refused.status == 400
     assert refused.by_id("problems").xpath("./li/@data-element") == ["callback"]
