@@ -13,6 +13,7 @@ await build({
   entryPoints: {
     'hotline-viewer': join(here, 'src', 'viewer.js'),
     'hotline-modeler': join(here, 'src', 'modeler.js'),
+    'hotline-modeler-page': join(here, 'src', 'modeler-page.js'),
     'hotline-signature': join(here, 'src', 'signature.js'),
   },
   bundle: true,

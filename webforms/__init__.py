@@ -61,6 +61,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, t
         handover,
         i18n,
         idle,
+        modeler,
         notifications,
         public,
         reports,
@@ -78,6 +79,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, t
     views_support.init_app(app)
     notifications.init_app(app)
     for blueprint in (auth.bp, tasks.bp, cases.bp, public.bp, notifications.bp, supervise.bp, handover.bp, admin.bp, field.bp,
-                      attachments.bp, reports.bp, versions.bp, board.bp):
+                      attachments.bp, reports.bp, versions.bp, board.bp, modeler.bp):
         app.register_blueprint(blueprint)
     return app

@@ -35,13 +35,56 @@ async function currentXML(modeler) {
   return xml;
 }
 
+// A problem about a process names the process id, which is drawn as its pool (participant).
+function shapeOf(modeler, id) {
+  const registry = modeler.get('elementRegistry');
+  return registry.get(id) || registry.find(
+    (element) => element.businessObject && element.businessObject.processRef
+      && element.businessObject.processRef.id === id) || null;
+}
+
 function markProblems(modeler, problemIds) {
   const canvas = modeler.get('canvas');
   const registry = modeler.get('elementRegistry');
   for (const element of registry.getAll()) {
     canvas.removeMarker(element.id, 'hotline-failed');
   }
-  return markElements(modeler, { failed: problemIds });
+  const shown = problemIds.map((id) => (shapeOf(modeler, id) || { id }).id);
+  return markElements(modeler, { failed: shown });
 }
 
-window.HotlineModeler = { create, open, currentXML, markProblems };
+// Selects the element (its properties open in the panel) and scrolls the canvas to it.
+function selectElement(modeler, id) {
+  const element = shapeOf(modeler, id);
+  if (!element) {
+    return false;
+  }
+  modeler.get('selection').select(element);
+  if (element.waypoints || element.width) {
+    modeler.get('canvas').scrollToElement(element, { top: 120, bottom: 120, left: 120, right: 120 });
+  }
+  return true;
+}
+
+// Fits the diagram into the part of the canvas the tool palette leaves free (it floats on the left).
+function fitBesidePalette(modeler) {
+  const canvas = modeler.get('canvas');
+  const container = canvas.getContainer();
+  const palette = container.querySelector('.djs-palette');
+  canvas.zoom('fit-viewport');
+  if (!palette) {
+    return;
+  }
+  const room = palette.getBoundingClientRect().right - container.getBoundingClientRect().left + 16;
+  const { outer } = canvas.viewbox();
+  if (outer.width > room * 2) {
+    canvas.zoom(canvas.zoom() * ((outer.width - room) / outer.width), { x: outer.width, y: 0 });
+  }
+}
+
+// Calls back whenever the diagram is edited (or an edit undone).
+function onChange(modeler, callback) {
+  modeler.get('eventBus').on('commandStack.changed', callback);
+}
+
+window.HotlineModeler = { create, open, currentXML, markProblems, selectElement, onChange, fitBesidePalette };

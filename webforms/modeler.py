@@ -1,0 +1,230 @@
+"""The diagram editor for process owners: the procedures they may change, the modeler page, and the
+JSON endpoints it calls to check, save as a draft, deploy, and read an uploaded file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from engine.deployment import latest_definition
+from engine.models import ProcessDefinition, ProcessDraft
+from engine.safe_xml import MAX_BPMN_BYTES, UnsafeXml
+from engine.validation import InvalidDiagram, Problem, diagram_key, validate_diagram
+from engine.versions import deploy_checked, latest_draft, list_versions, save_draft
+
+from .auth import roles_required
+from .bpmn_files import PROCESS_KEY, blank_diagram, checked_diagram
+from .database import commit, db, runtime
+from .problem_messages import PROBLEM_MESSAGES
+from .views_support import local_time
+
+bp = Blueprint("modeler", __name__, url_prefix="/modeler")
+
+UNREADABLE = {**PROBLEM_MESSAGES, "empty": _l("The file is empty. Choose a .bpmn file.")}
+
+
+@dataclass(frozen=True)
+class Procedure:
+    key: str
+    latest: ProcessDefinition | None
+    draft: ProcessDraft | None
+
+    @property
+    def name(self) -> str:
+        return self.latest.name if self.latest else self.key
+
+
+def pending_draft(key: str, latest: ProcessDefinition | None) -> ProcessDraft | None:
+    """The newest draft, unless a version was deployed since (then the draft is history)."""
+    draft = latest_draft(db(), key)
+    if draft is None or latest is None:
+        return draft
+    if draft.saved_at < latest.deployed_at or draft.content_hash == latest.content_hash:
+        return None
+    return draft
+
+
+def _unreadable(err: UnsafeXml) -> Any:
+    template = UNREADABLE.get(err.code)
+    try:
+        message = str(template) % err.params if template else str(err)
+    except (KeyError, TypeError):
+        message = str(err)
+    return jsonify(error=message, reason=err.code), 400
+
+
+def _problems(xml: bytes) -> list[Problem]:
+    return validate_diagram(db(), xml, runtime().clock, runtime().zone)
+
+
+def _posted_diagram() -> bytes:
+    """The diagram the modeler sent (JSON {"xml": ...}), checked as an upload is."""
+    body = request.get_json(silent=True)
+    xml = body.get("xml") if isinstance(body, dict) else None
+    return checked_diagram(xml.encode("utf-8") if isinstance(xml, str) else b"")
+
+
+@bp.route("")
+@roles_required("process_owner")
+def index() -> Any:
+    keys = set(db().scalars(select(ProcessDefinition.key).distinct()))
+    keys |= set(db().scalars(select(ProcessDraft.process_key).distinct()))
+    procedures = []
+    for key in sorted(keys):
+        latest = latest_definition(db(), key, required=False)
+        procedures.append(Procedure(key, latest, pending_draft(key, latest)))
+    return render_template("modeler_list.html", procedures=procedures, values=request.args)
+
+
+@bp.route("/new")
+@roles_required("process_owner")
+def new() -> Any:
+    key = request.args.get("key", "").strip()
+    name = request.args.get("name", "").strip()
+    error = None
+    if not PROCESS_KEY.match(key):
+        error = _("A key is 2 to 40 lower-case letters, digits or underscores, starting with a letter "
+                  "(for example water_quality).")
+    elif not name:
+        error = _("Give the procedure a name.")
+    elif latest_definition(db(), key, required=False) is not None or latest_draft(db(), key) is not None:
+        error = _("A procedure with the key %(key)s already exists; open it from the list.", key=key)
+    if error:
+        flash(error, "error")
+        return redirect(url_for("modeler.index", key=key, name=name))
+    return _editor(key, name, blank_diagram(key, name).decode("utf-8"), [], _("new blank diagram"))
+
+
+@bp.route("/<key>")
+@roles_required("process_owner")
+def edit(key: str) -> Any:
+    versions = list_versions(db(), key)
+    latest = versions[0] if versions else None
+    wanted = request.args.get("version", type=int)
+    if wanted is not None:
+        chosen = next((v for v in versions if v.version == wanted), None)
+        if chosen is None:
+            abort(404)
+        return _editor(key, chosen.name, chosen.bpmn_xml, versions,
+                       _("version %(version)s", version=chosen.version), chosen.version)
+    draft = pending_draft(key, latest)
+    if draft is not None:
+        return _editor(key, latest.name if latest else key, draft.bpmn_xml, versions,
+                       _("the draft saved %(when)s by %(who)s", when=local_time(draft.saved_at), who=draft.saved_by))
+    if latest is None:
+        abort(404)
+    return _editor(key, latest.name, latest.bpmn_xml, versions,
+                   _("version %(version)s", version=latest.version), latest.version)
+
+
+def _editor(key: str, name: str, xml: str, versions: list[ProcessDefinition], source: str,
+            version: int | None = None) -> Any:
+    labels = {
+        "saved": _("Draft saved. It is not deployed: running and new cases still use the deployed version."),
+        "saved_with_problems": _("Draft saved with %(count)s problem(s); it cannot be deployed until they are fixed."),
+        "valid": _("No problems found: the diagram can be deployed."),
+        "problems": _("%(count)s problem(s) must be fixed before deploying."),
+        "deploy_refused": _("Not deployed: fix the problems listed beside the diagram first."),
+        "comment_needed": _("Say in a few words what changed; the comment is kept with the version."),
+        "unsaved": _("The diagram has changes that are not saved."),
+        "failed": _("The server did not accept the request (%(status)s). Nothing was changed."),
+        "opened": _("Opened %(file)s. Nothing is saved until you save a draft or deploy."),
+        "import_failed": _("The diagram could not be drawn: %(error)s"),
+        "no_problems": _("No problems found."),
+        "whole_diagram": _("Whole diagram"),
+        "migrate": _("Decide what happens to the running cases"),
+        "too_large": str(PROBLEM_MESSAGES["file-too-large"]),
+        "version": _("version %(version)s"),
+        "signed_out": _("You are signed out, so nothing was saved. Your changes are still here: sign in again "
+                        "in another tab, then save or deploy again."),
+    }
+    data = {
+        "key": key, "xml": xml, "labels": labels,
+        "urls": {"validate": url_for("modeler.validate"), "save": url_for("modeler.save"),
+                 "deploy": url_for("modeler.deploy"), "upload": url_for("modeler.upload"),
+                 "edit": url_for("modeler.edit", key=key), "login": url_for("auth.login")},
+        "max_bytes": MAX_BPMN_BYTES,
+    }
+    return render_template("modeler.html", key=key, name=name, versions=versions, source=source,
+                           version=version, data=data)
+
+
+@bp.route("/validate", methods=["POST"])
+@roles_required("process_owner")
+def validate() -> Any:
+    try:
+        xml = _posted_diagram()
+    except UnsafeXml as err:
+        return _unreadable(err)
+    return jsonify(problems=[p.as_dict() for p in _problems(xml)])
+
+
+@bp.route("/save", methods=["POST"])
+@roles_required("process_owner")
+def save() -> Any:
+    try:
+        xml = _posted_diagram()
+    except UnsafeXml as err:
+        return _unreadable(err)
+    problems = _problems(xml)
+    if diagram_key(xml) is None:
+        # A draft is kept under its process key; without one there is nothing to file it under.
+        return jsonify(error=" ".join(p.localized() for p in problems if not p.element_id)
+                       or _("The diagram holds no executable process."), problems=[p.as_dict() for p in problems]), 400
+    draft = save_draft(db(), xml, current_user.username, clock=runtime().clock, zone=runtime().zone)
+    commit()
+    return jsonify(saved=True, key=draft.process_key, problems=[p.as_dict() for p in problems])
+
+
+@bp.route("/deploy", methods=["POST"])
+@roles_required("process_owner")
+def deploy() -> Any:
+    try:
+        xml = _posted_diagram()
+    except UnsafeXml as err:
+        return _unreadable(err)
+    body = request.get_json(silent=True) or {}
+    comment = str(body.get("comment") or "").strip()
+    if not comment:
+        return jsonify(error=_("Say in a few words what changed; the comment is kept with the version."),
+                       reason="comment"), 400
+    try:
+        result = deploy_checked(db(), runtime(), xml, current_user.username, comment, "browser")
+    except InvalidDiagram as err:
+        db().rollback()
+        return jsonify(error=_("Not deployed: fix the problems listed beside the diagram first."),
+                       problems=[p.as_dict() for p in err.problems]), 422
+    commit()
+    definition = result.definition
+    if not result.created:
+        message = _("Nothing deployed: the diagram is the same as version %(version)s.", version=definition.version)
+    else:
+        message = _("Version %(version)s of %(key)s deployed. New cases use it from now on.",
+                    version=definition.version, key=definition.key)
+    return jsonify(deployed=result.created, key=definition.key, version=definition.version, message=message,
+                   migrate_url=url_for("versions.migrate", key=definition.key))
+
+
+@bp.route("/upload", methods=["POST"])
+@roles_required("process_owner")
+def upload() -> Any:
+    """Reads a .bpmn file for the modeler to open; nothing is stored until it is saved or deployed."""
+    file = request.files.get("file")
+    if file is None:
+        return _unreadable(UnsafeXml("empty", "no file"))
+    try:
+        data = file.stream.read()
+    finally:
+        file.close()  # a large upload is spooled to a temporary file: let it go at once
+    try:
+        xml = checked_diagram(data)
+    except UnsafeXml as err:
+        return _unreadable(err)
+    return jsonify(xml=xml.decode("utf-8"), file=file.filename or "",
+                   problems=[p.as_dict() for p in _problems(xml)])
