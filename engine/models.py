@@ -211,12 +211,15 @@ class PersonalDataAccess(Base):
     """Who saw a customer's personal data unmasked, when, and where (M6). Append-only."""
 
     __tablename__ = "personal_data_access"
-    __table_args__ = (Index("ix_pii_access_instance", "instance_id", "at"), Index("ix_pii_access_user", "username", "at"))
+    __table_args__ = (Index("ix_pii_access_instance", "instance_id", "at"), Index("ix_pii_access_user", "username", "at"),
+                      Index("ix_pii_access_customer", "customer_id", "at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime]
     username: Mapped[str] = mapped_column(String(100))
-    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
+    # The case whose data was read, or (at intake, before there is a case) the register's customer.
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id", name="fk_pii_access_customer"))
     view: Mapped[str] = mapped_column(String(100))
 
 

@@ -1,0 +1,32 @@
+"""personal data read at intake by customer (M6)
+
+Revision ID: 0012
+Revises: 0008
+Create Date: 2026-11-23 14:23:36.665348
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0012"
+down_revision = "0008"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("personal_data_access", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("customer_id", sa.Integer(), nullable=True))
+        batch_op.alter_column("instance_id", existing_type=sa.INTEGER(), nullable=True)
+        batch_op.create_index("ix_pii_access_customer", ["customer_id", "at"], unique=False)
+        batch_op.create_foreign_key("fk_pii_access_customer", "customer", ["customer_id"], ["id"])
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("personal_data_access", schema=None) as batch_op:
+        batch_op.drop_constraint("fk_pii_access_customer", type_="foreignkey")
+        batch_op.drop_index("ix_pii_access_customer")
+        batch_op.alter_column("instance_id", existing_type=sa.INTEGER(), nullable=False)
+        batch_op.drop_column("customer_id")
