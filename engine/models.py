@@ -70,6 +70,9 @@ class ProcessInstance(Base):
     __table_args__ = (
         Index("ix_instance_status_opened", "status", "opened_at"),
         Index("ix_instance_customer_phone", "customer_phone"),
+        # The tasklist's search (engine/search_text.py): a trigram index on PostgreSQL (pg_trgm), a plain
+        # one on SQLite, which scans this narrow index instead of the wide case rows.
+        Index("ix_instance_search", "search_text", postgresql_using="gin", postgresql_ops={"search_text": "gin_trgm_ops"}),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -87,6 +90,7 @@ class ProcessInstance(Base):
     customer_phone: Mapped[str | None] = mapped_column(String(40))
     address: Mapped[str | None] = mapped_column(String(300))
     priority: Mapped[str | None] = mapped_column(String(20))
+    search_text: Mapped[str | None] = mapped_column(String(700))
     current_step: Mapped[str | None] = mapped_column(String(200))
     opened_by: Mapped[str] = mapped_column(String(100))
     opened_at: Mapped[datetime]

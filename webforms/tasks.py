@@ -19,7 +19,7 @@ from engine.forms import initial_values
 from engine.history import case_history
 from engine.models import HumanTask
 from engine.runner import complete_task
-from engine.tasklist import TABS, TaskFilter, count_open_tasks_for, open_tasks_for
+from engine.tasklist import TABS, TaskFilter, count_open_tasks_by_tab, open_tasks_for
 
 from .database import commit, db, runtime
 from .i18n import current_language
@@ -47,7 +47,7 @@ def tasklist() -> Any:
     user, groups = current_user.username, current_user.roles
     where, chosen = _task_filter()
     tasks = open_tasks_for(db(), tab, user, groups, PAGE_SIZE, (page - 1) * PAGE_SIZE, where)
-    counts = {t: count_open_tasks_for(db(), t, user, groups, where) for t in tabs}
+    counts = count_open_tasks_by_tab(db(), tabs, user, groups, where)
     return render_template("tasks.html", tasks=tasks, total=counts[tab], counts=counts, tab=tab, page=page,
                            page_size=PAGE_SIZE, now=runtime().clock.now(), chosen=chosen,
                            processes=list_process_names(db()), reference=request_reference())
