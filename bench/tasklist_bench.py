@@ -3,7 +3,7 @@
 Setup, not timed: one complaint is opened through the engine, then cloned in SQL into N open cases
 (each with its open department task and its candidate group), spread over categories, departments,
 customers and due times. Timed: the queries behind the tasklist page (the count of every tab and the
-first page of 50, as `webforms.tasks` runs them) for a department handler, plain, with a category
+first page of 50, `engine.tasklist.tasklist_page` as `webforms.tasks` calls it) for a department handler, plain, with a category
 filter, with a text search and with "overdue"; and the whole page through the Flask test client.
 Each is run `--repeat` times; the table shows the median and the slowest, in milliseconds.
 
@@ -42,7 +42,7 @@ from engine.runner import start_case
 from engine.runtime import Actor, Engine
 from engine.schema import upgrade
 from engine.search_text import search_text
-from engine.tasklist import TABS, TaskFilter, count_open_tasks_by_tab, open_tasks_for
+from engine.tasklist import TABS, TaskFilter, tasklist_page
 from engine.users import create_user
 
 POSTGRES_ENV = "HOTLINE_TEST_DATABASE_URL"
@@ -121,8 +121,7 @@ def measure(database: SqlEngine, url: str, repeat: int) -> list[dict[str, Any]]:
     for label, where in filters.items():
         def page(where: TaskFilter | None = where) -> None:
             with factory() as session:
-                open_tasks_for(session, "todo", user, groups, 50, 0, where)
-                count_open_tasks_by_tab(session, TABS[:3], user, groups, where)
+                tasklist_page(session, "todo", TABS[:3], user, groups, 50, 0, where)
         p50, worst = timed(page, repeat)
         results.append({"what": label, "p50_ms": round(p50, 1), "max_ms": round(worst, 1)})
     results.append(web_page(url, repeat))

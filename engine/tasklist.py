@@ -15,6 +15,8 @@ from .models import HumanTask, HumanTaskGroup, ProcessInstance
 from .search_text import normalized
 
 TABS = ("todo", "mine", "group", "all")
+# The most urgent first, no deadline last.
+_URGENT_FIRST = (HumanTask.due_at.asc().nulls_last(), HumanTask.created_at, HumanTask.id)
 
 
 @dataclass(frozen=True)
@@ -96,14 +98,58 @@ def open_tasks_for(session: Session, tab: str, username: str, groups: Iterable[s
     The page's ids are chosen on the narrow task rows first; only those tasks are then read with their
     cases (without the workflow state), so sorting never carries the wide case rows."""
     ids_query = _open_in(select(HumanTask.id), _candidates(tab, username, groups), where).where(_tab_filter(tab, username))
-    ids_query = ids_query.order_by(HumanTask.due_at.asc().nulls_last(), HumanTask.created_at, HumanTask.id)
-    ids = list(session.scalars(ids_query.limit(limit).offset(offset)))
+    return _with_cases(session, list(session.scalars(ids_query.order_by(*_URGENT_FIRST).limit(limit).offset(offset))))
+
+
+PERSONAL_TABS = ("todo", "mine", "group")
+
+
+@dataclass(frozen=True)
+class TasklistPage:
+    tasks: list[HumanTask]
+    counts: dict[str, int]
+
+
+def _with_cases(session: Session, ids: list[int]) -> list[HumanTask]:
+    """These tasks with their cases (without the workflow state), in the order of `ids`."""
     if not ids:
         return []
     rows = session.scalars(select(HumanTask).where(HumanTask.id.in_(ids)).options(
         joinedload(HumanTask.instance).options(defer(ProcessInstance.state), selectinload(ProcessInstance.definition))))
     by_id = {task.id: task for task in rows}
     return [by_id[task_id] for task_id in ids]
+
+
+def tasklist_page(session: Session, tab: str, tabs: Iterable[str], username: str, groups: Iterable[str],
+                  limit: int = 50, offset: int = 0, where: TaskFilter | None = None) -> TasklistPage:
+    """A tab's page and the counts of every tab, as the tasklist shows them.
+
+    One statement for the personal tabs: the candidates of "to do" (claimed by me or unclaimed in my
+    groups) are read once; window counts give each tab's total, and the rows of the chosen tab sort
+    first, so the page of a narrower tab ("mine", "group") is cut from the same rows."""
+    tabs = list(tabs)
+    counts: dict[str, int] = {}
+    ids: list[int] = []
+    if tab in PERSONAL_TABS:
+        in_tab = _tab_filter(tab, username)
+        query = _open_in(select(
+            HumanTask.id, case((in_tab, 1), else_=0).label("in_tab"),
+            func.count(case((HumanTask.assignee == username, 1))).over().label("mine"),
+            func.count(case((HumanTask.assignee.is_(None), 1))).over().label("unclaimed"),
+        ), _candidates("todo", username, groups), where).where(_tab_filter("todo", username))
+        query = query.order_by(case((in_tab, 0), else_=1), *_URGENT_FIRST).limit(limit).offset(offset)
+        rows = session.execute(query).all()
+        if rows:
+            mine, unclaimed = rows[0].mine, rows[0].unclaimed
+            counts.update(todo=mine + unclaimed, mine=mine, group=unclaimed)
+        ids = [row.id for row in rows if row.in_tab]
+    else:
+        ids = list(session.scalars(_open_in(select(HumanTask.id), None, where).order_by(*_URGENT_FIRST)
+                                   .limit(limit).offset(offset)))
+    missing = [t for t in tabs if t not in counts]
+    if missing:  # "all", or a page past the end of the personal tabs
+        counts.update(count_open_tasks_by_tab(session, missing, username, groups, where))
+    return TasklistPage(_with_cases(session, ids), {t: counts[t] for t in tabs})
 
 
 def count_open_tasks_by_tab(session: Session, tabs: Iterable[str], username: str, groups: Iterable[str],

@@ -50,6 +50,15 @@ def test_the_tasklist_page_runs_the_same_few_statements_for_3_or_30_tasks(
     counting_tasks = [s for s in many if "count(" in s.lower() and "human_task" in s]
     assert len(counting_tasks) == 2  # the personal tabs together, and "all"
 
+    login(client, "ops_handler")
+    with statements(app) as handler:
+        page = get(client, "/tasks")
+    assert page.text("task-count") == "30" and len(page.task_links()) == 30
+    # the page of "to do" and the counts of the three tabs come from one statement
+    assert len([s for s in handler if "count(" in s.lower() and "human_task" in s]) == 1
+    past_the_end = get(client, "/tasks?page=3")
+    assert past_the_end.text("task-count") == "30" and past_the_end.task_links() == []
+
 
 def test_tab_counts_and_the_search_column(sessions: sessionmaker[Session], runtime: Engine, deployed: object) -> None:
     """todo = claimed by me + unclaimed in my groups; the search ignores letter case and surrounding spaces,
