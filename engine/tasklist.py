@@ -15,6 +15,7 @@ from .models import HumanTask, HumanTaskGroup, ProcessInstance
 from .search_text import normalized
 
 TABS = ("todo", "mine", "group", "all")
+PERSONAL_TABS = ("todo", "mine", "group")
 # The most urgent first, no deadline last.
 _URGENT_FIRST = (HumanTask.due_at.asc().nulls_last(), HumanTask.created_at, HumanTask.id)
 
@@ -101,9 +102,6 @@ def open_tasks_for(session: Session, tab: str, username: str, groups: Iterable[s
     return _with_cases(session, list(session.scalars(ids_query.order_by(*_URGENT_FIRST).limit(limit).offset(offset))))
 
 
-PERSONAL_TABS = ("todo", "mine", "group")
-
-
 @dataclass(frozen=True)
 class TasklistPage:
     tasks: list[HumanTask]
@@ -157,7 +155,7 @@ def count_open_tasks_by_tab(session: Session, tabs: Iterable[str], username: str
     """How many open tasks each tab holds, the personal tabs in one query over the same candidates."""
     tabs = list(tabs)
     counts: dict[str, int] = {}
-    if set(tabs) & {"todo", "mine", "group"}:
+    if set(tabs) & set(PERSONAL_TABS):
         mine = func.count(case((HumanTask.assignee == username, 1)))
         unclaimed = func.count(case((HumanTask.assignee.is_(None), 1)))
         claimed_by_me, unclaimed_in_groups = session.execute(
