@@ -3,7 +3,7 @@
 Setup, not timed: one complaint is opened through the engine, then cloned in SQL into N open cases
 (each with its open department task and its candidate group), spread over categories, departments,
 customers and due times. Timed: the queries behind the tasklist page (the count of every tab and the
-first page of 50, as `webforms.tasks` runs them) for a department handler, plain, with a category
+first page of 50, `engine.tasklist.tasklist_page` as `webforms.tasks` calls it) for a department handler, plain, with a category
 filter, with a text search and with "overdue"; and the whole page through the Flask test client.
 Each is run `--repeat` times; the table shows the median and the slowest, in milliseconds.
 
@@ -41,7 +41,8 @@ from engine.reference import seed_reference_data
 from engine.runner import start_case
 from engine.runtime import Actor, Engine
 from engine.schema import upgrade
-from engine.tasklist import TABS, TaskFilter, count_open_tasks_for, open_tasks_for
+from engine.search_text import search_text
+from engine.tasklist import TABS, TaskFilter, tasklist_page
 from engine.users import create_user
 
 POSTGRES_ENV = "HOTLINE_TEST_DATABASE_URL"
@@ -72,14 +73,18 @@ def prepare(database: SqlEngine, cases: int) -> None:
     with factory.begin() as session:
         template = start_case(session, engine, "complaint", Actor("operator", frozenset({"operator"})), form).id
     columns = [c.name for c in ProcessInstance.__table__.columns
-               if c.name not in ("id", "case_number", "category", "department", "customer_name", "customer_phone", "address")]
+               if c.name not in ("id", "case_number", "category", "department", "customer_name", "customer_phone", "address",
+                                 "search_text")]
     rows = [{"n": n, "category": CATEGORIES[n % len(CATEGORIES)], "department": DEPARTMENTS[n % len(DEPARTMENTS)],
              "name": f"客户{n}", "phone": f"139{n:08d}", "address": f"金明区{n % 97}号楼{n % 6 + 1}单元{n % 30 + 1}01",
              "due": NOW + timedelta(minutes=(n % 4000) - 1000)} for n in range(1, cases + 1)]
+    for row in rows:
+        row["search"] = search_text((f"TL-{row['n']}", row["name"], row["phone"], row["address"]))
     with database.begin() as connection:
         connection.execute(text(
             f"INSERT INTO process_instance (case_number, category, department, customer_name, customer_phone, address, "
-            f"{', '.join(columns)}) SELECT 'TL-' || :n, :category, :department, :name, :phone, :address, "
+            f"search_text, {', '.join(columns)}) SELECT 'TL-' || :n, :category, :department, :name, :phone, :address, "
+            f":search, "
             f"{', '.join(columns)} FROM process_instance WHERE id = {template}"), rows)
         connection.execute(text(
             "INSERT INTO human_task (instance_id, task_guid, element_id, name, candidate_groups, status, created_at, due_at) "
@@ -116,9 +121,7 @@ def measure(database: SqlEngine, url: str, repeat: int) -> list[dict[str, Any]]:
     for label, where in filters.items():
         def page(where: TaskFilter | None = where) -> None:
             with factory() as session:
-                open_tasks_for(session, "todo", user, groups, 50, 0, where)
-                for tab in TABS[:3]:
-                    count_open_tasks_for(session, tab, user, groups, where)
+                tasklist_page(session, "todo", TABS[:3], user, groups, 50, 0, where)
         p50, worst = timed(page, repeat)
         results.append({"what": label, "p50_ms": round(p50, 1), "max_ms": round(worst, 1)})
     results.append(web_page(url, repeat))

@@ -121,6 +121,9 @@ class ProcessInstance(Base):
         _search_index("ix_instance_process_search", "process_key", "status", "opened_at"),
         _search_index("ix_instance_category_search", "category", "status", "opened_at"),
         _search_index("ix_instance_department_search", "department", "status", "opened_at"),
+        # The tasklist's search (engine/search_text.py): a trigram index on PostgreSQL (pg_trgm), a plain
+        # one on SQLite, which scans this narrow index instead of the wide case rows.
+        Index("ix_instance_search_text", "search_text", postgresql_using="gin", postgresql_ops={"search_text": "gin_trgm_ops"}),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -138,6 +141,7 @@ class ProcessInstance(Base):
     customer_phone: Mapped[str | None] = mapped_column(String(40))
     address: Mapped[str | None] = mapped_column(String(300))
     priority: Mapped[str | None] = mapped_column(String(20))
+    search_text: Mapped[str | None] = mapped_column(String(700))
     current_step: Mapped[str | None] = mapped_column(String(200))
     opened_by: Mapped[str] = mapped_column(String(100))
     opened_at: Mapped[datetime]
@@ -262,12 +266,15 @@ class PersonalDataAccess(Base):
     """Who saw a customer's personal data unmasked, when, and where (M6). Append-only."""
 
     __tablename__ = "personal_data_access"
-    __table_args__ = (Index("ix_pii_access_instance", "instance_id", "at"), Index("ix_pii_access_user", "username", "at"))
+    __table_args__ = (Index("ix_pii_access_instance", "instance_id", "at"), Index("ix_pii_access_user", "username", "at"),
+                      Index("ix_pii_access_customer", "customer_id", "at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime]
     username: Mapped[str] = mapped_column(String(100))
-    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
+    # The case whose data was read, or (at intake, before there is a case) the register's customer.
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id", name="fk_pii_access_customer"))
     view: Mapped[str] = mapped_column(String(100))
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from .definitions import ParsedDefinition, candidate_groups_for
 from .models import HumanTask, HumanTaskGroup, ProcessInstance, Timer
+from .search_text import search_text
 from .timer_events import ClockDurationTimerEventDefinition, ClockTimeDateEventDefinition, due_time
 
 SUMMARY_FIELDS = ("category", "department", "customer_name", "customer_phone", "address", "priority")
@@ -121,8 +122,10 @@ def sync_timers(session: Session, instance: ProcessInstance, workflow: BpmnWorkf
                               due_at=due, status="fired", fired_at=now))
 
 
-def summary_values(data: dict[str, Any], workflow: BpmnWorkflow, open_task_names: list[str], now: datetime) -> dict[str, Any]:
+def summary_values(data: dict[str, Any], workflow: BpmnWorkflow, open_task_names: list[str], now: datetime,
+                   case_number: str) -> dict[str, Any]:
     values: dict[str, Any] = {field: _short(data.get(field)) for field in SUMMARY_FIELDS}
+    values["search_text"] = search_text((case_number, values["customer_name"], values["customer_phone"], values["address"]))
     values["data"] = data
     values["updated_at"] = now
     values["current_step"] = "、".join(open_task_names)[:200] or None

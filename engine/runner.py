@@ -180,7 +180,7 @@ def _save(session: Session, engine: Engine, unit: _Unit) -> ProcessInstance:
         unit.events.append(event_row(unit.instance.id, unit.now, SYSTEM.username, "task_created", row.element_id, row.name,
                   {"candidate_groups": [None, row.candidate_groups]}))
     open_names = [t.task_spec.bpmn_name or t.task_spec.bpmn_id for t in ready_user_tasks(unit.workflow)]
-    values = summary_values(unit.data, unit.workflow, open_names, unit.now)
+    values = summary_values(unit.data, unit.workflow, open_names, unit.now, unit.instance.case_number)
     if values.get("status") == "completed":
         unit.events.append(event_row(unit.instance.id, unit.now, SYSTEM.username, "case_closed"))
     save_workflow(session, engine, unit.instance, unit.workflow, values)

@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from engine.access_log import record_customer_access
 from engine.attachments import attachments_of
 from engine.case_search import count_cases_matching, overdue_case_ids, search_cases
 from engine.customers import cases_of_phone, find_customers, register_caller
@@ -53,12 +54,13 @@ def _render_intake(process_key: str, parsed: Any, info: Any, values: dict, error
                    lookup: str = "", found: list | None = None) -> Any:
     title = info.name_en if current_language() == "en" and info.name_en else info.name
     process_name = parsed.name_en if current_language() == "en" and parsed.name_en else parsed.name
-    asks_phone = any(f.id == "customer_phone" for f in info.fields)
-    earlier = cases_of_phone(db(), str(values.get("customer_phone") or "")) if asks_phone else []
+    # The register is searched only by roles that see customers' personal data (M6); others type it in.
+    looks_up = any(f.id == "customer_phone" for f in info.fields) and current_user.sees_personal_data
+    earlier = cases_of_phone(db(), str(values.get("customer_phone") or "")) if looks_up else []
     kinds = [k for k in startable_processes(db(), runtime(), current_user.roles) if k.key in INTAKE_KINDS]
     return render_template("intake.html", process_key=process_key, process_name=process_name, title=title,
                            info=info, fields=form_fields(info.fields), values=values, errors=errors,
-                           asks_phone=asks_phone, lookup=lookup, found=found or [], earlier=earlier,
+                           looks_up=looks_up, lookup=lookup, found=found or [], earlier=earlier,
                            kinds=kinds if any(k.key == process_key for k in kinds) else []), status
 
 
@@ -84,11 +86,18 @@ def new(process_key: str) -> Any:
     """The intake form; `lookup` searches the customer register (M5), `customer` fills in the one chosen."""
     parsed, info = _intake(process_key)
     values = initial_values(info.fields, {})
-    lookup = request.args.get("lookup", "").strip()[:100]
+    lookup = request.args.get("lookup", "").strip()[:100] if current_user.sees_personal_data else ""
     found = find_customers(db(), lookup) if lookup else []
-    chosen = db().get(Customer, request.args.get("customer", 0, type=int)) if request.args.get("customer") else None
+    chosen = None
+    if request.args.get("customer") and current_user.sees_personal_data:
+        chosen = db().get(Customer, request.args.get("customer", 0, type=int))
     if chosen is not None:
         values.update({k: v for k, v in _customer_values(chosen).items() if k in values})
+    # M6: the register's records are shown in full (name, phone, address): each one shown is recorded.
+    record_customer_access(db(), runtime().clock, current_user.username, [c.id for c in found], "intake_lookup")
+    if chosen is not None:
+        record_customer_access(db(), runtime().clock, current_user.username, [chosen.id], "intake_customer")
+    commit()
     return _render_intake(process_key, parsed, info, values, {}, lookup=lookup, found=found)
 
 

@@ -19,7 +19,7 @@ from engine.forms import initial_values
 from engine.history import case_history
 from engine.models import HumanTask
 from engine.runner import complete_task
-from engine.tasklist import TABS, TaskFilter, count_open_tasks_for, open_tasks_for
+from engine.tasklist import TABS, TaskFilter, tasklist_page
 
 from .database import commit, db, runtime
 from .i18n import current_language
@@ -46,9 +46,9 @@ def tasklist() -> Any:
         tab = "todo"
     user, groups = current_user.username, current_user.roles
     where, chosen = _task_filter()
-    tasks = open_tasks_for(db(), tab, user, groups, PAGE_SIZE, (page - 1) * PAGE_SIZE, where)
-    counts = {t: count_open_tasks_for(db(), t, user, groups, where) for t in tabs}
-    return render_template("tasks.html", tasks=tasks, total=counts[tab], counts=counts, tab=tab, page=page,
+    found = tasklist_page(db(), tab, tabs, user, groups, PAGE_SIZE, (page - 1) * PAGE_SIZE, where)
+    counts = found.counts
+    return render_template("tasks.html", tasks=found.tasks, total=counts[tab], counts=counts, tab=tab, page=page,
                            page_size=PAGE_SIZE, now=runtime().clock.now(), chosen=chosen,
                            processes=list_process_names(db()), reference=request_reference())
 

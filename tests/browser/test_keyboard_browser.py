@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine.runtime import Engine
 
 from ..web.support import DEMO_PASSWORD, record_case
-from .support import Page, expect, shot
+from .support import Page, expect, second_browser, shot
 
 pytestmark = pytest.mark.browser
 
@@ -97,3 +97,25 @@ def test_a_call_recorded_by_keyboard_only_and_enter_records_it(page: Page) -> No
     shot(page, "keyboard-02-intake")
     page.keyboard.press("Enter")
     expect(page.locator("#case-number")).to_have_text(re.compile(r"ZX-20261123-\d{4}"))
+
+
+def test_the_intake_page_on_a_phone_and_the_skip_link(page: Page, server: str) -> None:
+    """Readable on a 360-pixel screen: the operator's top bar, the kinds of call and the form fit without
+    sideways scrolling; the first Tab offers to skip the top bar."""
+    page.goto("/notices")  # the sign-in page puts the focus on the user name at once
+    tab_to(page, ".skip-link", limit=1)
+    expect(page.locator(".skip-link")).to_be_in_viewport()
+    page.keyboard.press("Enter")
+    expect(page.locator("#content")).to_be_focused()
+    with second_browser(page, server, {"width": 360, "height": 740}, phone=True) as phone:
+        phone.goto("/login")
+        phone.fill("#username", "operator")
+        phone.fill("#password", DEMO_PASSWORD)
+        phone.click("#sign-in")
+        phone.goto("/cases/new/complaint")
+        expect(phone.locator("#kinds button")).to_have_count(2)
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+        shot(phone, "intake-phone")
+        phone.click("#kind-repair")
+        expect(phone.locator("h1")).to_have_text("登记报修")
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 360
