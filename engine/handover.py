@@ -6,7 +6,8 @@ what else must be said and hands over; someone of the incoming shift acknowledge
 From May to September the record also carries the flood-prevention notes (003 §21).
 
 What the record lists is frozen when it is prepared, so it says what was handed over, not what the
-cases look like later. It holds case numbers and codes, never a customer's personal data.
+cases look like later; what was opened after the shift change belongs to the next record, even when
+the record is prepared late (after a stop). It holds case numbers and codes, never a customer's personal data.
 """
 
 from __future__ import annotations
@@ -80,9 +81,11 @@ def snapshot(session: Session, shift_start: datetime, shift_end: datetime) -> di
         "received_by_process": _count_by_process(received),
         "unanswered": _unanswered(session, shift_end),
         "open_complaints": [_case_row(case) for case in _cases(
-            session, ProcessInstance.process_key == "complaint", ProcessInstance.status == "running")[:LIST_LIMIT]],
+            session, ProcessInstance.process_key == "complaint", ProcessInstance.status == "running",
+            ProcessInstance.opened_at < shift_end)[:LIST_LIMIT]],
         "outages": [_outage_row(case) for case in _cases(
-            session, ProcessInstance.process_key == "outage", ProcessInstance.status == "running")[:LIST_LIMIT]],
+            session, ProcessInstance.process_key == "outage", ProcessInstance.status == "running",
+            ProcessInstance.opened_at < shift_end)[:LIST_LIMIT]],
         "overdue_count": session.scalar(select(func.count(HumanTask.id)).where(
             HumanTask.status == "open", HumanTask.due_at < shift_end)) or 0,
     }
@@ -119,7 +122,7 @@ def _unanswered(session: Session, shift_end: datetime) -> list[dict[str, Any]]:
     rows = session.execute(
         select(HumanTask, ProcessInstance.case_number, ProcessInstance.process_key)
         .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
-        .where(HumanTask.status == "open",
+        .where(HumanTask.status == "open", HumanTask.created_at < shift_end,
                HumanTask.id.in_(select(HumanTaskGroup.task_id).where(HumanTaskGroup.group_name.in_(department_codes))))
         .order_by(HumanTask.created_at).limit(LIST_LIMIT))
     return [{"case_number": number, "process_key": key, "task": task.name, "element_id": task.element_id,

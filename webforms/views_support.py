@@ -71,6 +71,12 @@ SYSTEM_LABELS = {
     "error": _l("Error"),
     "assignee": _l("Assignee"),
     "attachment": _l("File"),
+    # The customer and routing of a case the system opened itself (a sampled callback, M1).
+    "customer_name": _l("Customer name"),
+    "customer_phone": _l("Customer phone"),
+    "address": _l("Address"),
+    "category": _l("Category"),
+    "department": _l("Department"),
     "callback_group": _l("Called back by"),
     "sample_week": _l("Sampled in week"),
     "original_process": _l("Procedure of the original case"),

@@ -97,6 +97,16 @@ def test_a_case_of_the_next_shift_is_not_in_the_record_and_the_record_stays_froz
     assert snap["received"] == [] and snap["open_complaints"] == []
 
 
+def test_a_record_prepared_late_leaves_out_what_came_after_the_shift_change_m7(
+        sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock, deployed: ProcessDefinition) -> None:
+    """After a stop the scheduler prepares the missed record late; the cases opened since belong to the next one."""
+    clock.set(local(2026, 11, 23, 20, 30).astimezone(UTC))
+    _complaint(sessions, runtime)
+    with sessions() as session:
+        snap = prepare_due_handover(session, clock.now(), SHIFTS).snapshot
+    assert (snap["received"], snap["unanswered"], snap["open_complaints"]) == ([], [], [])
+
+
 def test_preparing_twice_or_from_two_workers_keeps_one_record_per_shift_change_m7(
         sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock, monkeypatch: pytest.MonkeyPatch) -> None:
     prepare_handover(runtime, sessions, SHIFTS)
