@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 
 from engine.access_log import record_customer_access
 from engine.attachments import attachments_of
+from engine.case_files import may_read_files
 from engine.case_search import count_cases_matching, overdue_case_ids, search_cases
 from engine.customers import cases_of_phone, find_customers, register_caller
 from engine.definitions import fields_by_id
@@ -164,5 +165,7 @@ def show(case_number: str) -> Any:
     return render_template(
         "case.html", case=instance, case_fields=fields_by_id(parsed), open_tasks=open_tasks_of_case(db(), instance.id),
         history=history, element_names=parsed.element_names, now=runtime().clock.now(),
-        attachments=attachments_of(db(), instance.id), **case_story(instance, parsed, history),
+        attachments=attachments_of(db(), instance.id), files_allowed=may_read_files(
+            db(), instance.id, current_user.username, current_user.roles, current_user.sees_personal_data),
+        **case_story(instance, parsed, history),
     )
