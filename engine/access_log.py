@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from .clock import Clock
-from .models import PersonalDataAccess
+from .models import PersonalDataAccess, ProcessInstance
 
 PERSONAL_FIELDS = frozenset({"customer_name", "customer_phone", "address"})
 
@@ -19,6 +19,26 @@ def holds_personal_data(data: dict) -> bool:
 
 def record_access(session: Session, clock: Clock, username: str, instance_id: int, view: str) -> None:
     session.add(PersonalDataAccess(at=clock.now(), username=username, instance_id=instance_id, view=view))
+
+
+def record_list_access(session: Session, clock: Clock, username: str, instance_ids: Iterable[int], view: str) -> None:
+    """Cases shown in full in a list (a page of search results): one row per case, in one statement."""
+    now = clock.now()
+    rows = [{"at": now, "username": username, "instance_id": instance_id, "customer_id": None, "view": view}
+            for instance_id in dict.fromkeys(instance_ids)]
+    if rows:
+        session.execute(insert(PersonalDataAccess), rows)
+
+
+def cases_named_in(session: Session, texts: dict[int, list[str]]) -> list[int]:
+    """Of the cases keyed in `texts`, those whose customer's name, phone or address appears in one of
+    their texts (a message a diagram filled in from the case's data, e.g. an urgent liaison notice)."""
+    if not texts:
+        return []
+    rows = session.execute(select(ProcessInstance.id, ProcessInstance.customer_name, ProcessInstance.customer_phone,
+                                  ProcessInstance.address).where(ProcessInstance.id.in_(list(texts))))
+    return sorted(instance_id for instance_id, *personal in rows
+                  if any(value and value in text for value in personal for text in texts[instance_id]))
 
 
 def record_customer_access(session: Session, clock: Clock, username: str, customer_ids: Iterable[int], view: str) -> None:

@@ -3,7 +3,10 @@ database, named by their SHA-256 checksum (so a file is stored once and can be c
 keeps a row per attachment and the case history an event.
 
 A file's kind is decided by its first bytes, not by the name or the browser's word for it. Writing
-happens before the transaction commits: if it then rolls back, the stored bytes are simply unused.
+happens before the transaction commits, so a committed row always has its file; if the transaction rolls
+back, the stored bytes are unused, and `sweep_orphans` (run daily by the scheduler, or `hotline
+attachments --sweep`) deletes such files once they are older than a grace period that outlasts any
+upload still in flight.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import hashlib
 import os
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +26,7 @@ from .models import Attachment, Event
 from .projection import event_row
 
 MAX_BYTES = 5 * 1024 * 1024
+SWEEP_GRACE = timedelta(hours=24)
 # content type -> the bytes such a file starts with
 KINDS = {"image/jpeg": (b"\xff\xd8\xff",), "image/png": (b"\x89PNG\r\n\x1a\n",), "application/pdf": (b"%PDF-",)}
 
@@ -54,7 +58,10 @@ def add_attachment(session: Session, folder: Path, instance_id: int, task_id: in
         raise AttachmentRefused("not_allowed")
     digest = hashlib.sha256(data).hexdigest()
     target = stored_path(folder, digest)
-    if not target.exists():
+    if target.exists():
+        # Young again: a sweep that found it unreferenced and old leaves it to this upload's commit.
+        os.utime(target)
+    else:
         target.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=target.parent)
         with os.fdopen(handle, "wb") as out:
@@ -83,3 +90,31 @@ def read_attachment(folder: Path, attachment: Attachment) -> bytes:
     if hashlib.sha256(data).hexdigest() != attachment.sha256:
         raise OSError(f"attachment {attachment.id} does not match its checksum")
     return data
+
+
+def sweep_orphans(session: Session, folder: Path, now: datetime, older_than: timedelta = SWEEP_GRACE,
+                  remove: bool = True) -> list[Path]:
+    """Delete (with `remove=False`: only list) the stored files no attachment row references that were last written before `now -
+    older_than` (left by uploads whose transaction rolled back, or half-written temporary files).
+    Returns the files removed. The files are listed before the rows are read, and each is checked
+    for age again just before it goes, so an upload committing meanwhile keeps its file."""
+    cutoff = now - older_than
+    old = [path for path in sorted(folder.glob("??/*")) if path.is_file() and _older(path, cutoff)]
+    if not old:
+        return []
+    referenced = set(session.scalars(select(Attachment.sha256).distinct()))
+    removed = []
+    for path in old:
+        if path.name in referenced or not _older(path, cutoff):
+            continue
+        if remove:
+            path.unlink(missing_ok=True)
+        removed.append(path)
+    return removed
+
+
+def _older(path: Path, cutoff: datetime) -> bool:
+    try:
+        return datetime.fromtimestamp(path.stat().st_mtime, UTC) < cutoff
+    except FileNotFoundError:  # a temporary file renamed into place meanwhile
+        return False

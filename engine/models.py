@@ -262,6 +262,18 @@ class CaseCounter(Base):
     last: Mapped[int]
 
 
+class IntakeKey(Base):
+    """The one-time key an intake form was rendered with, and the case its first submission opened: a
+    second submission of the same form (double click, resubmit after a slow answer) finds the case here
+    instead of opening another. The primary key settles two submissions at once in the database."""
+
+    __tablename__ = "intake_key"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", name="fk_intake_key_instance"))
+    created_at: Mapped[datetime]
+
+
 class PersonalDataAccess(Base):
     """Who saw a customer's personal data unmasked, when, and where (M6). Append-only."""
 

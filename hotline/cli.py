@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -11,6 +12,7 @@ import click
 from sqlalchemy import Engine as SqlEngine
 from sqlalchemy import func, select
 
+from engine.attachments import SWEEP_GRACE, sweep_orphans
 from engine.db import make_engine, make_session_factory
 from engine.definitions import DefinitionError
 from engine.deployment import list_definitions
@@ -273,6 +275,7 @@ def worker(interval: float) -> None:
 
     settings = Settings.from_env()
     engine, factory = _runtime(settings)
+    engine.attachment_folder = settings.attachment_folder  # the daily sweep of unreferenced files
     click.echo(f"timer worker on {_safe_url(settings.database_url)}, every {interval:g} s")
     run_blocking_scheduler(engine, factory, settings.shifts(), interval)  # type: ignore[arg-type]
 
@@ -324,6 +327,23 @@ def timers_cmd(retry_id: int | None, limit: int) -> None:
         due = timer.due_at.astimezone(engine.zone).strftime("%Y-%m-%d %H:%M:%S")
         click.echo(f"  #{timer.id:<6} {timer.case_number:<18} {timer.element_id:<28} due {due}  "
                    f"late {timer.lateness.total_seconds():.1f}s")
+
+
+@main.command("attachments", help="Attached files no case refers to (left by uploads that were rolled back): "
+                                   "lists them; --sweep deletes them.")
+@click.option("--sweep", is_flag=True, help="Delete them (without it, only list what a sweep would delete).")
+@click.option("--older-than-hours", type=click.FloatRange(min=0), default=SWEEP_GRACE.total_seconds() / 3600,
+              show_default=True, help="Grace period: younger files may belong to an upload still being recorded.")
+def attachments_cmd(sweep: bool, older_than_hours: float) -> None:
+    settings = Settings.from_env()
+    engine, factory = _runtime(settings)
+    with factory() as session:  # type: ignore[operator]
+        found = sweep_orphans(session, settings.attachment_folder, engine.clock.now(),
+                              timedelta(hours=older_than_hours), remove=sweep)
+    for path in found:
+        click.echo(f"{'removed' if sweep else 'unreferenced'} {path}")
+    click.echo(f"{len(found)} unreferenced file(s) older than {older_than_hours:g} h "
+               f"{'removed' if sweep else 'found; --sweep deletes them'}")
 
 
 @main.command("definitions", help="List deployed process definitions and their versions.")

@@ -14,6 +14,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.attachments import sweep_orphans
 from engine.errors import Conflict
 from engine.handover import ShiftSettings, prepare_due_handover
 from engine.report_store import generate_due_reports
@@ -114,12 +115,39 @@ def _add_handover_job(scheduler: BaseScheduler, engine: Engine, factory: session
                       id="prepare_handover", max_instances=1, coalesce=True, next_run_time=datetime.now(UTC))
 
 
+def sweep_attachments(engine: Engine, factory: sessionmaker[Session]) -> list[str]:
+    """Delete attached files no case refers to, past the grace period (engine/attachments.py)."""
+    if engine.attachment_folder is None:
+        return []
+    with factory() as session:
+        removed = sweep_orphans(session, engine.attachment_folder, engine.clock.now())
+    for path in removed:
+        log.info("removed unreferenced attachment file %s", path)
+    return [str(path) for path in removed]
+
+
+def _sweep_logged(engine: Engine, factory: sessionmaker[Session]) -> None:
+    try:
+        sweep_attachments(engine, factory)
+    except Exception as err:  # noqa: BLE001 - logged; tomorrow's round tries again
+        log.warning("attachment sweep failed: %s: %s", type(err).__name__, err)
+
+
+def _add_sweep_job(scheduler: BaseScheduler, engine: Engine, factory: sessionmaker[Session]) -> None:
+    # Once a day; several workers sweeping the same folder only find each other's work done.
+    scheduler.add_job(_sweep_logged, "interval", hours=24, args=(engine, factory), id="sweep_attachments",
+                      max_instances=1, coalesce=True, next_run_time=datetime.now(UTC))
+
+
 def add_jobs(scheduler: BaseScheduler, engine: Engine, factory: sessionmaker[Session], interval: float,
              shifts: ShiftSettings) -> None:
-    """Everything a scheduler process does: fire timers, make reports and samples, prepare handovers."""
+    """Everything a scheduler process does: fire timers, make reports and samples, prepare handovers, and
+    (where the engine knows the attachment folder) sweep unreferenced attached files once a day."""
     _add_timer_job(scheduler, engine, factory, interval)
     _add_duties_job(scheduler, engine, factory)
     _add_handover_job(scheduler, engine, factory, shifts)
+    if engine.attachment_folder is not None:
+        _add_sweep_job(scheduler, engine, factory)
 
 
 def start_background_scheduler(engine: Engine, factory: sessionmaker[Session], shifts: ShiftSettings,

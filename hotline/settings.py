@@ -39,6 +39,11 @@ class Settings:
         )
 
 
+    @property
+    def attachment_folder(self) -> Path:
+        """Where attachments' bytes live (webforms, the scheduler's sweep, `hotline attachments`)."""
+        return self.home / "attachments"
+
     def shifts(self) -> ShiftSettings:
         """The shift changes (M7) in the hotline's time zone; a ValueError names a badly written time."""
         return ShiftSettings(parse_shift_changes(self.shift_changes), ZoneInfo(self.timezone))

@@ -11,8 +11,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from engine.access_log import record_access
 from engine.attachments import MAX_BYTES, AttachmentRefused, add_attachment, read_attachment
-from engine.models import Attachment, HumanTask
+from engine.case_files import is_signature, may_read_files
+from engine.models import Attachment, HumanTask, ProcessInstance
 
 from .database import commit, db, hotline, runtime
 from .views_support import can_do
@@ -57,6 +59,13 @@ def download(attachment_id: int) -> Any:
     attachment = db().get(Attachment, attachment_id)
     if attachment is None:
         abort(404)
+    if not may_read_files(db(), attachment.instance_id, current_user.username, current_user.roles,
+                          current_user.sees_personal_data):
+        abort(403)
+    instance = db().get(ProcessInstance, attachment.instance_id)
+    if is_signature(runtime(), instance, attachment.id):  # a customer's signature is personal data (M6)
+        record_access(db(), runtime().clock, current_user.username, instance.id, "attachment")
+        commit()
     data = read_attachment(attachment_folder(), attachment)
     response = Response(data, mimetype=attachment.content_type)
     response.headers["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(attachment.file_name)}"

@@ -7,9 +7,11 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
 
 from engine.access_log import record_customer_access
 from engine.attachments import attachments_of
+from engine.case_files import may_read_files
 from engine.case_search import count_cases_matching, overdue_case_ids, search_cases
 from engine.customers import cases_of_phone, find_customers, register_caller
 from engine.definitions import fields_by_id
@@ -18,6 +20,7 @@ from engine.errors import FormInvalid
 from engine.forms import initial_values
 from engine.history import case_history
 from engine.intake import intake_task, startable_processes
+from engine.intake_keys import case_of_intake_key, new_intake_key, record_intake_key, valid_intake_key
 from engine.models import Customer
 from engine.runner import start_case
 from engine.tasklist import case_by_number, open_tasks_of_case
@@ -27,7 +30,7 @@ from .case_page import case_story
 from .database import commit, db, runtime
 from .i18n import current_language
 from .reference_view import form_fields, request_reference
-from .views_support import record_unmasked_view
+from .views_support import record_unmasked_list, record_unmasked_view
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 PAGE_SIZE = 50
@@ -35,6 +38,7 @@ PAGE_SIZE = 50
 INTAKE_KINDS = ("complaint", "repair", "consultation")
 # Fields that mean the same on different intakes: what the caller says is a consultation's question.
 SAME_MEANING = {"question": "description", "description": "question"}
+INTAKE_KEY_FIELD = "intake_key"
 
 
 def _intake(process_key: str) -> tuple[Any, Any]:
@@ -51,7 +55,7 @@ def _intake(process_key: str) -> tuple[Any, Any]:
 
 
 def _render_intake(process_key: str, parsed: Any, info: Any, values: dict, errors: dict, status: int = 200,
-                   lookup: str = "", found: list | None = None) -> Any:
+                   lookup: str = "", found: list | None = None, intake_key: str | None = None) -> Any:
     title = info.name_en if current_language() == "en" and info.name_en else info.name
     process_name = parsed.name_en if current_language() == "en" and parsed.name_en else parsed.name
     # The register is searched only by roles that see customers' personal data (M6); others type it in.
@@ -61,6 +65,7 @@ def _render_intake(process_key: str, parsed: Any, info: Any, values: dict, error
     return render_template("intake.html", process_key=process_key, process_name=process_name, title=title,
                            info=info, fields=form_fields(info.fields), values=values, errors=errors,
                            looks_up=looks_up, lookup=lookup, found=found or [], earlier=earlier,
+                           intake_key=intake_key or new_intake_key(),
                            kinds=kinds if any(k.key == process_key for k in kinds) else []), status
 
 
@@ -107,27 +112,50 @@ def switch(process_key: str) -> Any:
     """Another kind of call, chosen on the intake page: that procedure's intake, keeping what was typed in
     the fields both forms have. A POST, so the caller's personal data stays out of addresses and logs."""
     parsed, info = _intake(process_key)
-    typed = {k: v for k, v in request.form.items() if k != "csrf_token" and v.strip()}
+    typed = {k: v for k, v in request.form.items() if k not in ("csrf_token", INTAKE_KEY_FIELD) and v.strip()}
     for field_id, same_as in SAME_MEANING.items():
         typed.setdefault(field_id, typed.get(same_as, ""))
     values = {**initial_values(info.fields, {}), **{f.id: typed[f.id] for f in info.fields if typed.get(f.id)}}
-    return _render_intake(process_key, parsed, info, values, {})
+    return _render_intake(process_key, parsed, info, values, {},
+                          intake_key=valid_intake_key(request.form.get(INTAKE_KEY_FIELD)))
 
 
 @bp.route("/new/<process_key>", methods=["POST"])
 @login_required
 def create(process_key: str) -> Any:
     parsed, info = _intake(process_key)
+    key = valid_intake_key(request.form.get(INTAKE_KEY_FIELD))
+    earlier = case_of_intake_key(db(), key) if key else None
+    if earlier is not None:
+        return _already_recorded(earlier)
+    form = {k: v for k, v in request.form.to_dict().items() if k != INTAKE_KEY_FIELD}
     try:
-        instance = start_case(db(), runtime(), process_key, current_user.actor, request.form.to_dict())
+        instance = start_case(db(), runtime(), process_key, current_user.actor, form)
     except FormInvalid as err:
         db().rollback()
         flash(_("Some values need attention; the case is not recorded yet."), "error")
-        return _render_intake(process_key, parsed, info, err.values, err.errors, 400)
-    data = instance.data
-    register_caller(db(), data.get("customer_name"), data.get("customer_phone"), data.get("address"), runtime().clock.now())
-    commit()
+        return _render_intake(process_key, parsed, info, err.values, err.errors, 400, intake_key=key)
+    try:
+        if key:
+            record_intake_key(db(), key, instance.id, runtime().clock.now())
+        data = instance.data
+        register_caller(db(), data.get("customer_name"), data.get("customer_phone"), data.get("address"),
+                        runtime().clock.now())
+        commit()
+    except IntegrityError:
+        # The same form was sent again while this one was being recorded, and that one was first.
+        db().rollback()
+        earlier = case_of_intake_key(db(), key) if key else None
+        if earlier is None:
+            raise
+        return _already_recorded(earlier)
     flash(_("Case %(case)s recorded. Tell the caller this number.", case=instance.case_number), "success")
+    return redirect(url_for("cases.show", case_number=instance.case_number))
+
+
+def _already_recorded(instance: Any) -> Any:
+    flash(_("This form was already sent: case %(case)s was recorded from it, and no second case was opened. "
+            "Tell the caller this number.", case=instance.case_number), "info")
     return redirect(url_for("cases.show", case_number=instance.case_number))
 
 
@@ -140,6 +168,10 @@ def index() -> Any:
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     page = min(max(request.args.get("page", 1, type=int), 1), pages)
     cases = search_cases(db(), form.query, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    # Operators recognise a caller by name in the results, so the list stays unmasked for the roles that
+    # see personal data, and every case shown so is recorded (M6).
+    record_unmasked_list(cases, "case_search")
+    commit()
     now = runtime().clock.now()
     return render_template("cases.html", cases=cases, total=total, page=page, pages=pages, chosen=form.chosen,
                            errors=form.errors, personal_filters=current_user.sees_personal_data,
@@ -160,5 +192,7 @@ def show(case_number: str) -> Any:
     return render_template(
         "case.html", case=instance, case_fields=fields_by_id(parsed), open_tasks=open_tasks_of_case(db(), instance.id),
         history=history, element_names=parsed.element_names, now=runtime().clock.now(),
-        attachments=attachments_of(db(), instance.id), **case_story(instance, parsed, history),
+        attachments=attachments_of(db(), instance.id), files_allowed=may_read_files(
+            db(), instance.id, current_user.username, current_user.roles, current_user.sees_personal_data),
+        **case_story(instance, parsed, history),
     )

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, Flask, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from engine.access_log import cases_named_in, record_list_access
 from engine.notices import case_numbers, mark_read, notifications_for, unread_count
 
 from .database import commit, db, runtime
@@ -19,6 +20,14 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 def index() -> Any:
     found = notifications_for(db(), current_user.username)
     numbers = case_numbers(db(), sorted({n.instance_id for n in found if n.instance_id is not None}))
+    # A diagram may name the customer in a message (L2: the urgent notice to the department head, who
+    # must know where to send people): each case so named on the page is recorded (M6).
+    texts: dict[int, list[str]] = {}
+    for n in found:
+        if n.instance_id is not None:
+            texts.setdefault(n.instance_id, []).extend((n.message, n.message_en or ""))
+    record_list_access(db(), runtime().clock, current_user.username, cases_named_in(db(), texts), "notifications")
+    commit()
     return render_template("notifications.html", notifications=found, case_numbers=numbers)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -12,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from engine.access_log import PERSONAL_FIELDS, holds_personal_data, record_access
+from engine.access_log import PERSONAL_FIELDS, holds_personal_data, record_access, record_list_access
 from engine.deployment import parsed_definition
 from engine.errors import Conflict, NotAllowed, NotFound, ScriptFailed
 from engine.forms import FieldDef, FieldError
@@ -185,6 +186,14 @@ def record_unmasked_view(instance: Any, view: str) -> None:
     """M6: a user who sees a customer's personal data in full leaves a record (committed with the request)."""
     if current_user.sees_personal_data and holds_personal_data(instance.data):
         record_access(db(), runtime().clock, current_user.username, instance.id, view)
+
+
+def record_unmasked_list(instances: Iterable[Any], view: str) -> None:
+    """M6 for a list of cases (search results): each case whose customer is shown in full on the page is
+    recorded, all in one statement. The list shows the customer's name (the summary column)."""
+    if current_user.sees_personal_data:
+        record_list_access(db(), runtime().clock, current_user.username,
+                           [i.id for i in instances if i.customer_name], view)
 
 
 def local_time(value: datetime | str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
