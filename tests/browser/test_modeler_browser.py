@@ -25,7 +25,7 @@ NEW_NAME = "派发现场工单(电话确认)"
 
 
 def open_in_modeler(page: Page, key: str) -> None:
-    page.click("#nav-modeler")
+    page.click("#nav-processes")
     page.click(f"#edit-{key}")
     expect(page.locator("body")).to_have_attribute("data-modeler-ready", "true")
 
@@ -51,7 +51,7 @@ def test_a_process_owner_changes_complaint_and_new_cases_follow_it(
     page: Page, sessions: sessionmaker[Session]
 ) -> None:
     sign_in(page, "owner")
-    page.click("#nav-modeler")
+    page.click("#nav-processes")
     expect(page.locator("#procedures tr[data-key='complaint']")).to_contain_text("版本 1")
     shot(page, "modeler-01-procedures")
     open_in_modeler(page, "complaint")
@@ -143,7 +143,7 @@ def test_leaving_with_unsaved_changes_asks_first(page: Page) -> None:
         dialog.dismiss()
 
     page.on("dialog", stay)
-    page.click("#nav-modeler")
+    page.click("#nav-processes")
     page.wait_for_timeout(500)
     assert asked == ["beforeunload"]
     expect(page).to_have_url(re.compile(r"/modeler/complaint$"))
@@ -153,7 +153,7 @@ def test_leaving_with_unsaved_changes_asks_first(page: Page) -> None:
     page.keyboard.press("Control+s")
     expect(page.locator("#modeler-status")).to_contain_text("草稿已保存")
     expect(page.locator("#dirty-flag")).to_be_hidden()
-    page.click("#nav-modeler")
+    page.click("#nav-processes")
     expect(page.locator("#procedures tr[data-key='complaint'] .draft")).to_contain_text("owner")
     assert asked == ["beforeunload"]
 
@@ -162,7 +162,7 @@ def test_a_new_procedure_starts_from_a_blank_pool_and_is_kept_as_a_draft(
     page: Page, sessions: sessionmaker[Session]
 ) -> None:
     sign_in(page, "owner")
-    page.click("#nav-modeler")
+    page.click("#nav-processes")
     page.fill("#new-key", "water_quality")
     page.fill("#new-name", "水质投诉")
     page.click("#new-blank")
@@ -178,7 +178,7 @@ def test_a_new_procedure_starts_from_a_blank_pool_and_is_kept_as_a_draft(
         assert latest_draft(session, "water_quality").saved_by == "owner"
         assert latest_definition(session, "water_quality", required=False) is None
 
-    page.click("#nav-modeler")
+    page.click("#nav-processes")
     row = page.locator("#procedures tr[data-key='water_quality']")
     expect(row.locator(".latest-version")).to_contain_text("尚未部署")
     expect(row.locator(".draft")).to_contain_text("owner")

@@ -30,7 +30,7 @@ def two_versions(sessions: sessionmaker[Session], runtime: Engine) -> None:
 
 
 PAGES = ("/processes", "/processes/complaint/versions", "/processes/complaint/versions/diff?from=1&to=2",
-         "/processes/complaint/migrate")
+         "/processes/complaint/migrate", "/processes/complaint/versions/1/download")
 
 
 @pytest.mark.parametrize("username", ["operator", "supervisor"])
