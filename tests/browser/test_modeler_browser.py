@@ -30,6 +30,11 @@ def open_in_modeler(page: Page, key: str) -> None:
     expect(page.locator("body")).to_have_attribute("data-modeler-ready", "true")
 
 
+def owner_opens_complaint(page: Page) -> None:
+    sign_in(page, "owner")
+    open_in_modeler(page, "complaint")
+
+
 def select_shape(page: Page, element_id: str) -> None:
     page.locator(f".djs-element[data-element-id='{element_id}']").first.click()
     expect(page.locator(f".djs-element.selected[data-element-id='{element_id}']")).to_have_count(1)
@@ -39,6 +44,12 @@ def open_group(page: Page, group: str) -> None:
     header = page.locator(f"[data-group-id='group-{group}'] > .bio-properties-panel-group-header")
     if "open" not in (header.get_attribute("class") or ""):
         header.click()
+
+
+def rename(page: Page, element_id: str, name: str) -> None:
+    select_shape(page, element_id)
+    open_group(page, "general")
+    page.fill("#bio-properties-panel-name", name)
 
 
 def set_timer(page: Page, expression: str) -> None:
@@ -59,9 +70,7 @@ def test_a_process_owner_changes_complaint_and_new_cases_follow_it(
     shot(page, "modeler-02-opened")
 
     # Rename the site order task in the properties panel: the diagram shows it and the page knows it is unsaved.
-    select_shape(page, "dispatch_site_order")
-    open_group(page, "general")
-    page.fill("#bio-properties-panel-name", NEW_NAME)
+    rename(page, "dispatch_site_order", NEW_NAME)
     expect(page.locator(".djs-element[data-element-id='dispatch_site_order']")).to_contain_text("电话确认")
     expect(page.locator("#dirty-flag")).to_be_visible()
 
@@ -129,11 +138,8 @@ def test_a_process_owner_changes_complaint_and_new_cases_follow_it(
 
 
 def test_leaving_with_unsaved_changes_asks_first(page: Page) -> None:
-    sign_in(page, "owner")
-    open_in_modeler(page, "complaint")
-    select_shape(page, "callback")
-    open_group(page, "general")
-    page.fill("#bio-properties-panel-name", "回访客户(24小时内)")
+    owner_opens_complaint(page)
+    rename(page, "callback", "回访客户(24小时内)")
     expect(page.locator("#dirty-flag")).to_be_visible()
 
     asked: list[str] = []
@@ -188,8 +194,7 @@ def test_a_new_procedure_starts_from_a_blank_pool_and_is_kept_as_a_draft(
 
 
 def test_files_that_are_no_diagram_are_refused_with_a_clear_message(page: Page) -> None:
-    sign_in(page, "owner")
-    open_in_modeler(page, "complaint")
+    owner_opens_complaint(page)
     status = page.locator("#modeler-status")
 
     page.set_input_files("#upload-file", files=[{"name": "photo.bpmn", "mimeType": "application/xml",
@@ -206,11 +211,8 @@ def test_files_that_are_no_diagram_are_refused_with_a_clear_message(page: Page) 
 
 
 def test_edits_survive_a_session_that_ended(page: Page) -> None:
-    sign_in(page, "owner")
-    open_in_modeler(page, "complaint")
-    select_shape(page, "callback")
-    open_group(page, "general")
-    page.fill("#bio-properties-panel-name", "回访客户(当日)")
+    owner_opens_complaint(page)
+    rename(page, "callback", "回访客户(当日)")
     page.context.clear_cookies()
 
     page.click("#save-draft")
@@ -220,8 +222,7 @@ def test_edits_survive_a_session_that_ended(page: Page) -> None:
 
 
 def test_the_modeler_in_english(page: Page) -> None:
-    sign_in(page, "owner")
-    open_in_modeler(page, "complaint")
+    owner_opens_complaint(page)
     page.click("#lang-switch")
     expect(page.locator("body")).to_have_attribute("data-modeler-ready", "true")
     expect(page.locator("#save-draft")).to_have_text("Save draft")
