@@ -45,6 +45,12 @@ def _problems(xml: bytes) -> list[Problem]:
     return validate_diagram(db(), xml, runtime().clock, runtime().zone)
 
 
+def _no_process(problems: list[Problem]) -> str:
+    """Why a diagram without a process key cannot be kept or opened: its problems of the whole file."""
+    return (" ".join(p.localized() for p in problems if not p.element_id)
+            or _("The diagram holds no executable process."))
+
+
 def _posted_diagram() -> bytes:
     """The diagram the modeler sent (JSON {"xml": ...}), checked as an upload is."""
     body = request.get_json(silent=True)
@@ -159,8 +165,7 @@ def save() -> Any:
     problems = _problems(xml)
     if diagram_key(xml) is None:
         # A draft is kept under its process key; without one there is nothing to file it under.
-        return jsonify(error=" ".join(p.localized() for p in problems if not p.element_id)
-                       or _("The diagram holds no executable process."), problems=[p.as_dict() for p in problems]), 400
+        return jsonify(error=_no_process(problems), problems=[p.as_dict() for p in problems]), 400
     draft = save_draft(db(), xml, current_user.username, clock=runtime().clock, zone=runtime().zone)
     commit()
     return jsonify(saved=True, key=draft.process_key, problems=[p.as_dict() for p in problems])
@@ -233,8 +238,7 @@ def open_file() -> Any:
         return redirect(url_for("versions.index"))
     key = diagram_key(xml)
     if key is None:
-        flash(" ".join(p.localized() for p in _problems(xml) if not p.element_id)
-              or _("The diagram holds no executable process."), "error")
+        flash(_no_process(_problems(xml)), "error")
         return redirect(url_for("versions.index"))
     versions = list_versions(db(), key)
     name = versions[0].name if versions else key

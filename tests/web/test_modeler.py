@@ -309,6 +309,9 @@ def test_a_file_uploaded_from_the_list_opens_in_the_modeler_without_being_stored
     refused = open_file(owner, b"<html/>", "page.html")
     assert refused.status_code == 302 and refused.headers["Location"] == "/processes"
     assert any("BPMN" in flash for flash in get(owner, "/processes").flashes())
+    no_process = open_file(owner, COMPLAINT.replace('isExecutable="true"', 'isExecutable="false"').encode("utf-8"))
+    assert no_process.status_code == 302 and no_process.headers["Location"] == "/processes"
+    assert any("可执行" in flash for flash in get(owner, "/processes").flashes())
 
 
 def test_the_versions_page_opens_each_version_and_the_draft_in_the_modeler(
