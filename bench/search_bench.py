@@ -18,50 +18,32 @@ DROPS AND RECREATES its schema `public`.
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
 import sys
-import tempfile
-import time
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Engine as SqlEngine
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
-from bench.databases import fresh_schema, own_database
-from bench.tasklist_bench import timed
+from bench.page_bench import (
+    NOW,
+    Row,
+    bench_arguments,
+    run_backends,
+    signed_in_client,
+    template_case,
+    timed_pages,
+    timed_queries,
+)
 from engine.case_search import CaseQuery, count_cases_matching, search_cases
-from engine.clock import SettableClock
-from engine.db import make_engine, make_session_factory
-from engine.deployment import deploy
 from engine.models import ProcessInstance
-from engine.reference import seed_reference_data
-from engine.runner import start_case
-from engine.runtime import Actor, Engine
-from engine.schema import upgrade
-from engine.users import create_user
 
-POSTGRES_ENV = "HOTLINE_TEST_DATABASE_URL"
-PROJECT = Path(__file__).resolve().parent.parent
-COMPLAINT = PROJECT / "processes" / "complaint.bpmn"
-RESULTS = Path(__file__).parent / "results"
-NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 PROCESSES = ("complaint", "complaint", "repair", "consultation")
 DEPARTMENTS = ("operations", "repair", "billing", "technical", "customer_service")
 CATEGORIES = ("temperature", "facility", "leak", "billing", "quality", "pressure", "conduct", "other")
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = ("伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "霞", "平", "刚")
 DISTRICTS = ("金明区", "兴华区", "西夏区", "金凤区")
-
-
-def postgres_url(base: str) -> str:
-    url = own_database(base, f"{make_url(base).database}_search_bench")
-    fresh_schema(url)
-    return url
 
 
 def case_row(n: int) -> dict[str, Any]:
@@ -80,16 +62,7 @@ def case_row(n: int) -> dict[str, Any]:
 
 
 def prepare(database: SqlEngine, cases: int, events_per_case: int) -> None:
-    upgrade(database)
-    factory = make_session_factory(database)
-    engine = Engine(clock=SettableClock(NOW))
-    with factory.begin() as session:
-        seed_reference_data(session)
-        deploy(session, engine, COMPLAINT.read_bytes(), str(COMPLAINT), "bench")
-    form = {"customer_name": "模板", "customer_phone": "13800000000", "address": "模板地址", "description": "模板投诉内容",
-            "category": "temperature", "department": "operations", "apologised": "on"}
-    with factory.begin() as session:
-        template = start_case(session, engine, "complaint", Actor("operator", frozenset({"operator"})), form).id
+    template = template_case(database)
     varied = ("id", "case_number", "process_key", "category", "department", "customer_name", "customer_phone", "address",
               "opened_at", "updated_at", "status", "closed_at")
     columns = [c.name for c in ProcessInstance.__table__.columns if c.name not in varied]
@@ -136,83 +109,31 @@ def searches(cases: int) -> dict[str, CaseQuery]:
     }
 
 
-def measure(database: SqlEngine, url: str, cases: int, repeat: int) -> list[dict[str, Any]]:
-    factory = make_session_factory(database)
-    results = []
-    for label, query in searches(cases).items():
-        def page(query: CaseQuery = query) -> None:
-            with factory() as session:
-                count_cases_matching(session, query)
-                search_cases(session, query, 50, 0)
-        p50, worst = timed(page, repeat)
-        results.append({"what": label, "p50_ms": round(p50, 1), "max_ms": round(worst, 1)})
+def measure(database: SqlEngine, url: str, cases: int, repeat: int) -> list[Row]:
+    def page(query: CaseQuery) -> Any:
+        return lambda session: (count_cases_matching(session, query), search_cases(session, query, 50, 0))
 
-    def deep_page() -> None:
-        with factory() as session:
-            search_cases(session, CaseQuery(status="completed"), 50, 50 * 500)
-    p50, worst = timed(deep_page, repeat)
-    results.append({"what": "page 501 of closed cases", "p50_ms": round(p50, 1), "max_ms": round(worst, 1)})
-    results.extend(web_pages(url, cases, repeat))
+    queries = {label: page(query) for label, query in searches(cases).items()}
+    queries["page 501 of closed cases"] = lambda session: search_cases(session, CaseQuery(status="completed"), 50, 50 * 500)
+    results = timed_queries(database, queries, repeat)
+    # The whole /cases page with a search and a case page with its history, diagram and deadlines.
+    some = case_row(cases // 3 * 3)  # an open case
+    with signed_in_client(url, "supervisor", ["supervisor"]) as client:
+        results += timed_pages(client, {
+            "whole /cases page, address search (Flask)": f"/cases?address={some['address'][:7]}&status=running",
+            f"whole case page, {some['number']} (Flask)": f"/cases/{some['number']}"}, repeat)
     return results
 
 
-def web_pages(url: str, cases: int, repeat: int) -> list[dict[str, Any]]:
-    """The whole /cases page with a search and a case page with its history, diagram and deadlines."""
-    from hotline.settings import Settings
-    from webforms import create_app
-
-    some = case_row(cases // 3 * 3)  # an open case
-    with tempfile.TemporaryDirectory() as home:
-        settings = Settings(home=Path(home), database_url=url, timezone="Asia/Shanghai", secret_key="bench",
-                            processes_dir=PROJECT / "processes")
-        app = create_app(settings=settings, engine=Engine(clock=SettableClock(NOW)), test_config={"TESTING": True})
-        factory = app.extensions["hotline"].sessions
-        with factory.begin() as session:
-            user_id = create_user(session, SettableClock(NOW), "supervisor", "hotline123", "sup", ["supervisor"]).id
-        client = app.test_client()
-        with client.session_transaction() as browser_session:
-            browser_session["_user_id"] = str(user_id)
-            browser_session["_fresh"] = True
-        pages = {"whole /cases page, address search (Flask)": f"/cases?address={some['address'][:7]}&status=running",
-                 f"whole case page, {some['number']} (Flask)": f"/cases/{some['number']}"}
-        found = []
-        for label, address in pages.items():
-            assert client.get(address).status_code == 200, address
-            p50, worst = timed(lambda address=address: client.get(address), repeat)
-            found.append({"what": label, "p50_ms": round(p50, 1), "max_ms": round(worst, 1)})
-        factory.kw["bind"].dispose()
-    return found
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--cases", type=int, default=100_000)
+    parser = bench_arguments(__doc__, 100_000, "search_bench.json")
     parser.add_argument("--events-per-case", type=int, default=10)
-    parser.add_argument("--repeat", type=int, default=15)
-    parser.add_argument("--postgres", metavar="URL", default=os.environ.get(POSTGRES_ENV))
-    parser.add_argument("--no-postgres", action="store_true")
-    parser.add_argument("--json", type=Path, default=RESULTS / "search_bench.json")
     args = parser.parse_args(argv)
-    report: dict[str, Any] = {"cases": args.cases, "events": args.cases * args.events_per_case}
-    with tempfile.TemporaryDirectory() as directory:
-        backends = [("sqlite", f"sqlite:///{Path(directory) / 'search.db'}")]
-        if args.postgres and not args.no_postgres:
-            backends.append(("postgresql", postgres_url(args.postgres)))
-        for name, url in backends:
-            database = make_engine(url)
-            began = time.perf_counter()
-            prepare(database, args.cases, args.events_per_case)
-            print(f"{name}: {args.cases} cases and {report['events']} events set up in {time.perf_counter() - began:.1f} s")
-            rows = measure(database, url, args.cases, args.repeat)
-            database.dispose()
-            report[name] = rows
-            print(f"{'':2}{'what':<52}{'p50 ms':>10}{'max ms':>10}")
-            for row in rows:
-                print(f"{'':2}{row['what']:<52}{row['p50_ms']:>10}{row['max_ms']:>10}")
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
-    print(f"written {args.json}")
-    return 0
+    events = args.cases * args.events_per_case
+    return run_backends(args, "search_bench", {"cases": args.cases, "events": events},
+                        f"{args.cases} cases and {events} events",
+                        lambda database: prepare(database, args.cases, args.events_per_case),
+                        lambda database, url: measure(database, url, args.cases, args.repeat), 52)
 
 
 if __name__ == "__main__":

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .definitions import ParsedDefinition, content_hash
-from .errors import NotFound
+from .errors import Conflict, NotFound
 from .models import ProcessAudit, ProcessDefinition
 from .runtime import Engine
 
@@ -26,6 +27,8 @@ def deploy(session: Session, engine: Engine, xml: bytes, file_name: str, deploye
 
     The file is parsed and checked first: a DefinitionError leaves nothing stored. Every new version
     is written to the audit log with who, when, why and from where (`restored_version`: a rollback).
+    Conflict (reason "version_taken") when someone else stored the same version number meanwhile:
+    neither the version nor its audit entry is written, and the session can still be used.
     """
     digest = content_hash(xml)
     parsed = engine.specs.get(xml, file_name, digest)
@@ -46,14 +49,19 @@ def deploy(session: Session, engine: Engine, xml: bytes, file_name: str, deploye
         comment=comment,
         source=source,
     )
-    session.add(definition)
-    session.add(ProcessAudit(
+    audit = ProcessAudit(
         at=now, actor=deployed_by, action="rollback" if restored_version else "deploy", source=source,
         process_key=parsed.key, version=definition.version, from_version=latest.version if latest else None,
         comment=comment, details={"file_name": definition.file_name, "content_hash": digest,
                                   **({"restored_version": restored_version} if restored_version else {})},
-    ))
-    session.flush()
+    )
+    try:
+        # A savepoint: the unique (key, version) refusing a concurrent deploy undoes only these two rows.
+        with session.begin_nested():
+            session.add_all([definition, audit])
+    except IntegrityError as err:
+        raise Conflict(f"someone deployed {parsed.key} v{definition.version} meanwhile; reload and deploy again",
+                       "version_taken", key=parsed.key, version=definition.version) from err
     return DeployResult(definition, created=True)
 
 

@@ -137,6 +137,14 @@ def _hours(delta_seconds: float) -> str:
     return f"{hours:.1f}"
 
 
+# A waiting step in words: where and since when, then who claimed it, its deadline, how late it is.
+WAITING_PHRASES = {
+    "zh": ("等待「{task}」({groups}),自{since}", ",已由{assignee}认领", ",时限{due}", ",已超时{hours}小时"),
+    "en": ("waiting at “{task}” ({groups}) since {since}", ", claimed by {assignee}", ", due {due}",
+           ", overdue by {hours} h"),
+}
+
+
 def reason_text(reason: OpenReason, as_of: datetime, zone: ZoneInfo, language: str,
                 department_names: dict[str, str]) -> str:
     """One sentence (Chinese or English) saying why the case is open."""
@@ -145,22 +153,14 @@ def reason_text(reason: OpenReason, as_of: datetime, zone: ZoneInfo, language: s
     for w in reason.waiting:
         groups = "、".join(department_names.get(g) or GROUP_NAMES.get(g, (g, g))[0 if zh else 1]
                           for g in w.groups.split(",") if g)
-        if zh:
-            text = f"等待「{w.task}」({groups}),自{_moment(w.since, zone)}"
-            if w.assignee:
-                text += f",已由{w.assignee}认领"
-            if w.due is not None:
-                text += f",时限{_moment(w.due, zone)}"
-                if w.overdue:
-                    text += f",已超时{_hours((as_of - w.due).total_seconds())}小时"
-        else:
-            text = f"waiting at “{w.task}” ({groups}) since {_moment(w.since, zone)}"
-            if w.assignee:
-                text += f", claimed by {w.assignee}"
-            if w.due is not None:
-                text += f", due {_moment(w.due, zone)}"
-                if w.overdue:
-                    text += f", overdue by {_hours((as_of - w.due).total_seconds())} h"
+        start, claimed, due, overdue = WAITING_PHRASES["zh" if zh else "en"]
+        text = start.format(task=w.task, groups=groups, since=_moment(w.since, zone))
+        if w.assignee:
+            text += claimed.format(assignee=w.assignee)
+        if w.due is not None:
+            text += due.format(due=_moment(w.due, zone))
+            if w.overdue:
+                text += overdue.format(hours=_hours((as_of - w.due).total_seconds()))
         parts.append(text)
     if not reason.waiting:
         parts.append("无待办步骤" if zh else "no open step")

@@ -16,7 +16,7 @@ from engine.attachments import SWEEP_GRACE, sweep_orphans
 from engine.db import make_engine, make_session_factory
 from engine.definitions import DefinitionError
 from engine.deployment import list_definitions
-from engine.errors import NotFound
+from engine.errors import Conflict, NotFound
 from engine.migration import CasePlan, apply_migration, plan_migration
 from engine.models import ProcessDefinition, ProcessInstance
 from engine.reference import seed_reference_data
@@ -109,6 +109,9 @@ def _deploy_paths(engine: Engine, factory: object, paths: list[Path], actor: str
         except OSError as err:
             failures += 1
             click.echo(f"{path}: cannot read: {err.strerror}", err=True)
+        except Conflict as err:
+            failures += 1
+            click.echo(f"{path}: not deployed: {err}", err=True)
     return failures
 
 
@@ -179,7 +182,7 @@ def rollback_cmd(key: str, version: int, actor: str, comment: str) -> None:
         with factory.begin() as session:  # type: ignore[attr-defined]
             definition = redeploy(session, engine, key, version, actor, comment)
             click.echo(f"{key}: v{version} deployed again as v{definition.version}")
-    except (NotFound, InvalidDiagram) as err:
+    except (NotFound, InvalidDiagram, Conflict) as err:
         click.echo(str(err), err=True)
         sys.exit(1)
 

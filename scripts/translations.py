@@ -1,7 +1,7 @@
 """Chinese translations kept in step with the sources.
 
     .venv/bin/python scripts/translations.py missing            # JSON {msgid: ""} of untranslated strings
-    .venv/bin/python scripts/translations.py add zh.json         # add {msgid: 中文} to zh_CN (and en, empty)
+    .venv/bin/python scripts/translations.py add zh.json         # add or correct {msgid: 中文} in zh_CN (and en, empty)
 
 Extraction follows babel.cfg, as tests/unit/test_translations.py does.
 """
@@ -54,6 +54,7 @@ def add(translations: dict[str, str]) -> None:
         for msgid, chinese in translations.items():
             if lang == "zh_CN":
                 catalog.add(msgid, chinese)
+                catalog[msgid].string = chinese  # add() keeps an existing translation; a correction replaces it
             elif msgid not in catalog:
                 catalog.add(msgid, "")
         with path.open("wb") as handle:

@@ -295,3 +295,18 @@ def edited(path: Path, *changes: Any) -> bytes:
     for change in changes:
         change(root)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def version_taken_meanwhile(monkeypatch: Any, seen_version: int) -> None:
+    """The next deploy reads version `seen_version` as the newest, as a deploy does that read just before
+    someone else stored the next version: the number it picks is then already taken."""
+    from engine import deployment
+    from engine.versions import get_version
+
+    real = deployment.latest_definition
+
+    def read_before_the_other_deploy(session: Session, key: str, required: bool = True) -> Any:
+        monkeypatch.setattr(deployment, "latest_definition", real)
+        return get_version(session, key, seen_version)
+
+    monkeypatch.setattr(deployment, "latest_definition", read_before_the_other_deploy)

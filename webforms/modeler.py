@@ -3,16 +3,15 @@ JSON endpoints it calls to check, save as a draft, deploy, and read an uploaded 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
 
 from engine.deployment import latest_definition
+from engine.errors import Conflict
 from engine.models import ProcessDefinition, ProcessDraft
 from engine.safe_xml import MAX_BPMN_BYTES, UnsafeXml
 from engine.validation import InvalidDiagram, Problem, diagram_key, validate_diagram
@@ -21,7 +20,8 @@ from engine.versions import deploy_checked, latest_draft, list_versions, save_dr
 from .auth import roles_required
 from .bpmn_files import PROCESS_KEY, blank_diagram, checked_diagram
 from .database import commit, db, runtime
-from .problem_messages import PROBLEM_MESSAGES
+from .problem_messages import PROBLEM_MESSAGES, deploy_conflict
+from .procedure_list import pending_draft
 from .views_support import local_time
 
 bp = Blueprint("modeler", __name__, url_prefix="/modeler")
@@ -29,38 +29,26 @@ bp = Blueprint("modeler", __name__, url_prefix="/modeler")
 UNREADABLE = {**PROBLEM_MESSAGES, "empty": _l("The file is empty. Choose a .bpmn file.")}
 
 
-@dataclass(frozen=True)
-class Procedure:
-    key: str
-    latest: ProcessDefinition | None
-    draft: ProcessDraft | None
-
-    @property
-    def name(self) -> str:
-        return self.latest.name if self.latest else self.key
-
-
-def pending_draft(key: str, latest: ProcessDefinition | None) -> ProcessDraft | None:
-    """The newest draft, unless a version was deployed since (then the draft is history)."""
-    draft = latest_draft(db(), key)
-    if draft is None or latest is None:
-        return draft
-    if draft.saved_at < latest.deployed_at or draft.content_hash == latest.content_hash:
-        return None
-    return draft
+def _unreadable_message(err: UnsafeXml) -> str:
+    template = UNREADABLE.get(err.code)
+    try:
+        return str(template) % err.params if template else str(err)
+    except (KeyError, TypeError):
+        return str(err)
 
 
 def _unreadable(err: UnsafeXml) -> Any:
-    template = UNREADABLE.get(err.code)
-    try:
-        message = str(template) % err.params if template else str(err)
-    except (KeyError, TypeError):
-        message = str(err)
-    return jsonify(error=message, reason=err.code), 400
+    return jsonify(error=_unreadable_message(err), reason=err.code), 400
 
 
 def _problems(xml: bytes) -> list[Problem]:
     return validate_diagram(db(), xml, runtime().clock, runtime().zone)
+
+
+def _no_process(problems: list[Problem]) -> str:
+    """Why a diagram without a process key cannot be kept or opened: its problems of the whole file."""
+    return (" ".join(p.localized() for p in problems if not p.element_id)
+            or _("The diagram holds no executable process."))
 
 
 def _posted_diagram() -> bytes:
@@ -73,13 +61,8 @@ def _posted_diagram() -> bytes:
 @bp.route("")
 @roles_required("process_owner")
 def index() -> Any:
-    keys = set(db().scalars(select(ProcessDefinition.key).distinct()))
-    keys |= set(db().scalars(select(ProcessDraft.process_key).distinct()))
-    procedures = []
-    for key in sorted(keys):
-        latest = latest_definition(db(), key, required=False)
-        procedures.append(Procedure(key, latest, pending_draft(key, latest)))
-    return render_template("modeler_list.html", procedures=procedures, values=request.args)
+    """The list of procedures is the versions blueprint's; this address stays for old links."""
+    return redirect(url_for("versions.index", **request.args))
 
 
 @bp.route("/new")
@@ -97,7 +80,7 @@ def new() -> Any:
         error = _("A procedure with the key %(key)s already exists; open it from the list.", key=key)
     if error:
         flash(error, "error")
-        return redirect(url_for("modeler.index", key=key, name=name))
+        return redirect(url_for("versions.index", key=key, name=name))
     return _editor(key, name, blank_diagram(key, name).decode("utf-8"), [], _("new blank diagram"))
 
 
@@ -106,6 +89,13 @@ def new() -> Any:
 def edit(key: str) -> Any:
     versions = list_versions(db(), key)
     latest = versions[0] if versions else None
+    wanted_draft = request.args.get("draft", type=int)
+    if wanted_draft is not None:
+        draft = db().get(ProcessDraft, wanted_draft)
+        if draft is None or draft.process_key != key:
+            abort(404)
+        return _editor(key, latest.name if latest else key, draft.bpmn_xml, versions,
+                       _("the draft saved %(when)s by %(who)s", when=local_time(draft.saved_at), who=draft.saved_by))
     wanted = request.args.get("version", type=int)
     if wanted is not None:
         chosen = next((v for v in versions if v.version == wanted), None)
@@ -113,7 +103,7 @@ def edit(key: str) -> Any:
             abort(404)
         return _editor(key, chosen.name, chosen.bpmn_xml, versions,
                        _("version %(version)s", version=chosen.version), chosen.version)
-    draft = pending_draft(key, latest)
+    draft = pending_draft(db(), key, latest)
     if draft is not None:
         return _editor(key, latest.name if latest else key, draft.bpmn_xml, versions,
                        _("the draft saved %(when)s by %(who)s", when=local_time(draft.saved_at), who=draft.saved_by))
@@ -175,8 +165,7 @@ def save() -> Any:
     problems = _problems(xml)
     if diagram_key(xml) is None:
         # A draft is kept under its process key; without one there is nothing to file it under.
-        return jsonify(error=" ".join(p.localized() for p in problems if not p.element_id)
-                       or _("The diagram holds no executable process."), problems=[p.as_dict() for p in problems]), 400
+        return jsonify(error=_no_process(problems), problems=[p.as_dict() for p in problems]), 400
     draft = save_draft(db(), xml, current_user.username, clock=runtime().clock, zone=runtime().zone)
     commit()
     return jsonify(saved=True, key=draft.process_key, problems=[p.as_dict() for p in problems])
@@ -200,6 +189,9 @@ def deploy() -> Any:
         db().rollback()
         return jsonify(error=_("Not deployed: fix the problems listed beside the diagram first."),
                        problems=[p.as_dict() for p in err.problems]), 422
+    except Conflict as err:
+        db().rollback()
+        return jsonify(error=deploy_conflict(err), reason=err.reason), 409
     commit()
     definition = result.definition
     if not result.created:
@@ -211,20 +203,43 @@ def deploy() -> Any:
                    migrate_url=url_for("versions.migrate", key=definition.key))
 
 
-@bp.route("/upload", methods=["POST"])
-@roles_required("process_owner")
-def upload() -> Any:
-    """Reads a .bpmn file for the modeler to open; nothing is stored until it is saved or deployed."""
+def _uploaded_diagram() -> tuple[bytes, str]:
+    """The .bpmn file posted as `file`, checked, and its name; UnsafeXml when it cannot be read."""
     file = request.files.get("file")
     if file is None:
-        return _unreadable(UnsafeXml("empty", "no file"))
+        raise UnsafeXml("empty", "no file")
     try:
         data = file.stream.read()
     finally:
         file.close()  # a large upload is spooled to a temporary file: let it go at once
+    return checked_diagram(data), file.filename or ""
+
+
+@bp.route("/upload", methods=["POST"])
+@roles_required("process_owner")
+def upload() -> Any:
+    """Reads a .bpmn file for the modeler to open; nothing is stored until it is saved or deployed."""
     try:
-        xml = checked_diagram(data)
+        xml, file_name = _uploaded_diagram()
     except UnsafeXml as err:
         return _unreadable(err)
-    return jsonify(xml=xml.decode("utf-8"), file=file.filename or "",
-                   problems=[p.as_dict() for p in _problems(xml)])
+    return jsonify(xml=xml.decode("utf-8"), file=file_name, problems=[p.as_dict() for p in _problems(xml)])
+
+
+@bp.route("/open", methods=["POST"])
+@roles_required("process_owner")
+def open_file() -> Any:
+    """A .bpmn file uploaded from the list of procedures, opened in the modeler under the process id it
+    holds; nothing is stored until it is saved or deployed."""
+    try:
+        xml, file_name = _uploaded_diagram()
+    except UnsafeXml as err:
+        flash(_unreadable_message(err), "error")
+        return redirect(url_for("versions.index"))
+    key = diagram_key(xml)
+    if key is None:
+        flash(_no_process(_problems(xml)), "error")
+        return redirect(url_for("versions.index"))
+    versions = list_versions(db(), key)
+    name = versions[0].name if versions else key
+    return _editor(key, name, xml.decode("utf-8"), versions, _("the file %(file)s", file=file_name))

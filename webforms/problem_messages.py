@@ -8,7 +8,10 @@ checks that the lists agree."""
 
 from __future__ import annotations
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+
+from engine.errors import Conflict
 
 PROBLEM_MESSAGES = {
     "file-too-large": _l("The file has %(size)s bytes; a diagram may have at most %(limit)s. Remove what it does not need (embedded images, copied elements)."),
@@ -78,3 +81,9 @@ ELEMENT_TYPE_NAMES = {
     "task": _l("task"),
     "user task": _l("user task"),
 }
+
+
+def deploy_conflict(err: Conflict) -> str:
+    """A deploy that lost the race for its version number (engine.deployment.deploy), in words."""
+    return gettext("Someone deployed version %(version)s of %(key)s meanwhile, so nothing was deployed. "
+                   "Reload and deploy again.", version=err.params["version"], key=err.params["key"])

@@ -1,6 +1,7 @@
 """Process owners' pages: the versions of a procedure (who deployed what, when and why), what changed
 between two versions with both diagrams side by side, rollback, deploying the latest draft, and the
-migration of running cases (filter, dry run, apply). The modeler has its own pages (/modeler…)."""
+migration of running cases (filter, dry run, apply), and the list of procedures every process owner's
+page starts from. The diagram editor is webforms/modeler.py (/modeler/<key>)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,14 @@ import json
 import re
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 
-from engine.deployment import list_process_names, parsed_definition
+from engine.deployment import parsed_definition
+from engine.errors import Conflict
 from engine.migration import apply_migration, plan_migration
 from engine.validation import InvalidDiagram, validate_diagram
 from engine.versions import (
@@ -30,6 +32,8 @@ from engine.versions import (
 
 from .auth import roles_required
 from .database import commit, db, runtime
+from .problem_messages import deploy_conflict
+from .procedure_list import list_procedures
 
 bp = Blueprint("versions", __name__)
 OWNER = "process_owner"
@@ -80,19 +84,22 @@ def _versions_page(key: str, problems: list[Any] | None = None, status: int = 20
 @bp.route("/processes")
 @roles_required(OWNER)
 def index() -> Any:
-    processes = []
-    for key, name in list_process_names(db()):
-        versions = list_versions(db(), key)
-        processes.append({"key": key, "name": name, "newest": versions[0], "count": len(versions),
-                          "running": sum(running_cases_by_version(db(), key).values()),
-                          "draft": latest_draft(db(), key)})
-    return render_template("processes.html", processes=processes, source_labels=SOURCE_LABELS)
+    return render_template("processes.html", procedures=list_procedures(db()), source_labels=SOURCE_LABELS,
+                           values=request.args)
 
 
 @bp.route("/processes/<key>/versions")
 @roles_required(OWNER)
 def versions(key: str) -> Any:
     return _versions_page(key)
+
+
+@bp.route("/processes/<key>/versions/<int:version>/download")
+@roles_required(OWNER)
+def download(key: str, version: int) -> Any:
+    definition = get_version(db(), key, version)
+    return Response(definition.bpmn_xml, mimetype="application/xml", headers={
+        "Content-Disposition": f'attachment; filename="{key}-v{version}.bpmn"'})
 
 
 def _version_arg(name: str, default: int) -> int:
@@ -129,10 +136,18 @@ def rollback(key: str, version: int) -> Any:
         db().rollback()
         flash(_("Version %(version)s cannot be deployed again as it is; nothing was changed.", version=version), "error")
         return _versions_page(key, err.problems, 400)
+    except Conflict as err:
+        return _deploy_conflict(key, err)
     commit()
     flash(_("Version %(old)s is deployed again as version %(new)s. New cases start on it.",
             old=version, new=definition.version), "success")
     return redirect(url_for("versions.versions", key=key))
+
+
+def _deploy_conflict(key: str, err: Conflict) -> Any:
+    db().rollback()
+    flash(deploy_conflict(err), "error")
+    return _versions_page(key, status=409)
 
 
 @bp.route("/processes/<key>/versions/deploy-draft", methods=["POST"])
@@ -148,6 +163,8 @@ def deploy_draft(key: str) -> Any:
         db().rollback()
         flash(_("The draft has problems and was not deployed. Fix them in the modeler first."), "error")
         return _versions_page(key, err.problems, 400)
+    except Conflict as err:
+        return _deploy_conflict(key, err)
     commit()
     if result.created:
         flash(_("The draft is deployed as version %(version)s. New cases start on it.",

@@ -29,6 +29,24 @@ def tab_to(page: Page, selector: str, limit: int = 80) -> None:
     pytest.fail(f"Tab never reached {selector}")
 
 
+def type_into(page: Page, selector: str, text: str) -> None:
+    tab_to(page, selector)
+    page.keyboard.type(text)
+
+
+def press_on(page: Page, selector: str, key: str) -> None:
+    tab_to(page, selector)
+    page.keyboard.press(key)
+
+
+def sign_in_by_keyboard(page: Page, username: str) -> None:
+    page.goto("/login")
+    type_into(page, "#username", username)
+    page.keyboard.press("Tab")
+    page.keyboard.type(DEMO_PASSWORD)
+    page.keyboard.press("Enter")
+
+
 def choose_by_arrows(page: Page, selector: str, value: str, limit: int = 30) -> None:
     """A focused select changes its value with the arrow keys, as a keyboard user does it."""
     for _ in range(limit):
@@ -40,29 +58,19 @@ def choose_by_arrows(page: Page, selector: str, value: str, limit: int = 30) -> 
 
 def test_a_task_done_by_keyboard_only(page: Page, sessions: sessionmaker[Session], runtime: Engine) -> None:
     number, _case_id = record_case(sessions, runtime)
-    page.goto("/login")
-    tab_to(page, "#username")
-    page.keyboard.type("ops_handler")
-    page.keyboard.press("Tab")
-    page.keyboard.type(DEMO_PASSWORD)
-    page.keyboard.press("Enter")
+    sign_in_by_keyboard(page, "ops_handler")
     expect(page.locator("#task-count")).to_have_text("1")
 
-    tab_to(page, "a.task-link[data-element='department_handling']")
-    page.keyboard.press("Enter")
+    press_on(page, "a.task-link[data-element='department_handling']", "Enter")
     expect(page.locator("#task-form")).to_be_visible()
-    tab_to(page, "#claim")
-    page.keyboard.press("Space")
+    press_on(page, "#claim", "Space")
     expect(page.locator("#claim-state")).to_have_text("由您认领。")
-    tab_to(page, "#f-investigation")
-    page.keyboard.type("热力站循环泵故障,供水温度偏低。")
+    type_into(page, "#f-investigation", "热力站循环泵故障,供水温度偏低。")
     tab_to(page, "#f-outcome")
     choose_by_arrows(page, "#f-outcome", "resolved")
-    tab_to(page, "#f-result")
-    page.keyboard.type("已更换循环泵,室温恢复至20度。")
+    type_into(page, "#f-result", "已更换循环泵,室温恢复至20度。")
     shot(page, "keyboard-01-task-form")
-    tab_to(page, "#complete")
-    page.keyboard.press("Enter")
+    press_on(page, "#complete", "Enter")
     expect(page.locator(".flash.success")).to_contain_text(number)
     expect(page).to_have_url(re.compile(r"/tasks$"))
 
@@ -70,29 +78,19 @@ def test_a_task_done_by_keyboard_only(page: Page, sessions: sessionmaker[Session
 def test_a_call_recorded_by_keyboard_only_and_enter_records_it(page: Page) -> None:
     """On the intake page Space on a kind switches the form; Enter in a field records the case (it does
     not switch the kind, though the kinds come first)."""
-    page.goto("/login")
-    tab_to(page, "#username")
-    page.keyboard.type("operator")
-    page.keyboard.press("Tab")
-    page.keyboard.type(DEMO_PASSWORD)
-    page.keyboard.press("Enter")
+    sign_in_by_keyboard(page, "operator")
     expect(page.locator("#task-count")).to_be_visible()
     page.goto("/cases/new/complaint")
-    tab_to(page, "#kind-consultation")
-    page.keyboard.press("Space")
+    press_on(page, "#kind-consultation", "Space")
     expect(page.locator("#kind-consultation")).to_have_attribute("aria-current", "true")
-    tab_to(page, "#f-customer_name")
-    page.keyboard.type("赵敏")
+    type_into(page, "#f-customer_name", "赵敏")
     page.keyboard.press("Tab")
     page.keyboard.type("13900000006")
-    tab_to(page, "#f-question")
-    page.keyboard.type("明年供暖费标准是否调整?")
+    type_into(page, "#f-question", "明年供暖费标准是否调整?")
     tab_to(page, "#f-category")
     choose_by_arrows(page, "#f-category", "billing")
-    tab_to(page, "#f-answered_now")
-    page.keyboard.press("Space")
-    tab_to(page, "#f-answer")
-    page.keyboard.type("明年标准不变。")
+    press_on(page, "#f-answered_now", "Space")
+    type_into(page, "#f-answer", "明年标准不变。")
     tab_to(page, "#f-customer_name")  # Tab wraps round the page back to the first field
     shot(page, "keyboard-02-intake")
     page.keyboard.press("Enter")

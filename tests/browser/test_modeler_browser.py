@@ -25,9 +25,14 @@ NEW_NAME = "派发现场工单(电话确认)"
 
 
 def open_in_modeler(page: Page, key: str) -> None:
-    page.click("#nav-modeler")
+    page.click("#nav-processes")
     page.click(f"#edit-{key}")
     expect(page.locator("body")).to_have_attribute("data-modeler-ready", "true")
+
+
+def owner_opens_complaint(page: Page) -> None:
+    sign_in(page, "owner")
+    open_in_modeler(page, "complaint")
 
 
 def select_shape(page: Page, element_id: str) -> None:
@@ -41,6 +46,12 @@ def open_group(page: Page, group: str) -> None:
         header.click()
 
 
+def rename(page: Page, element_id: str, name: str) -> None:
+    select_shape(page, element_id)
+    open_group(page, "general")
+    page.fill("#bio-properties-panel-name", name)
+
+
 def set_timer(page: Page, expression: str) -> None:
     open_group(page, "timer")
     page.fill("#bio-properties-panel-timerEventDefinitionValue", expression)
@@ -51,7 +62,7 @@ def test_a_process_owner_changes_complaint_and_new_cases_follow_it(
     page: Page, sessions: sessionmaker[Session]
 ) -> None:
     sign_in(page, "owner")
-    page.click("#nav-modeler")
+    page.click("#nav-processes")
     expect(page.locator("#procedures tr[data-key='complaint']")).to_contain_text("版本 1")
     shot(page, "modeler-01-procedures")
     open_in_modeler(page, "complaint")
@@ -59,9 +70,7 @@ def test_a_process_owner_changes_complaint_and_new_cases_follow_it(
     shot(page, "modeler-02-opened")
 
     # Rename the site order task in the properties panel: the diagram shows it and the page knows it is unsaved.
-    select_shape(page, "dispatch_site_order")
-    open_group(page, "general")
-    page.fill("#bio-properties-panel-name", NEW_NAME)
+    rename(page, "dispatch_site_order", NEW_NAME)
     expect(page.locator(".djs-element[data-element-id='dispatch_site_order']")).to_contain_text("电话确认")
     expect(page.locator("#dirty-flag")).to_be_visible()
 
@@ -129,11 +138,8 @@ def test_a_process_owner_changes_complaint_and_new_cases_follow_it(
 
 
 def test_leaving_with_unsaved_changes_asks_first(page: Page) -> None:
-    sign_in(page, "owner")
-    open_in_modeler(page, "complaint")
-    select_shape(page, "callback")
-    open_group(page, "general")
-    page.fill("#bio-properties-panel-name", "回访客户(24小时内)")
+    owner_opens_complaint(page)
+    rename(page, "callback", "回访客户(24小时内)")
     expect(page.locator("#dirty-flag")).to_be_visible()
 
     asked: list[str] = []
@@ -143,7 +149,7 @@ def test_leaving_with_unsaved_changes_asks_first(page: Page) -> None:
         dialog.dismiss()
 
     page.on("dialog", stay)
-    page.click("#nav-modeler")
+    page.click("#nav-processes")
     page.wait_for_timeout(500)
     assert asked == ["beforeunload"]
     expect(page).to_have_url(re.compile(r"/modeler/complaint$"))
@@ -153,7 +159,7 @@ def test_leaving_with_unsaved_changes_asks_first(page: Page) -> None:
     page.keyboard.press("Control+s")
     expect(page.locator("#modeler-status")).to_contain_text("草稿已保存")
     expect(page.locator("#dirty-flag")).to_be_hidden()
-    page.click("#nav-modeler")
+    page.click("#nav-processes")
     expect(page.locator("#procedures tr[data-key='complaint'] .draft")).to_contain_text("owner")
     assert asked == ["beforeunload"]
 
@@ -162,7 +168,7 @@ def test_a_new_procedure_starts_from_a_blank_pool_and_is_kept_as_a_draft(
     page: Page, sessions: sessionmaker[Session]
 ) -> None:
     sign_in(page, "owner")
-    page.click("#nav-modeler")
+    page.click("#nav-processes")
     page.fill("#new-key", "water_quality")
     page.fill("#new-name", "水质投诉")
     page.click("#new-blank")
@@ -178,7 +184,7 @@ def test_a_new_procedure_starts_from_a_blank_pool_and_is_kept_as_a_draft(
         assert latest_draft(session, "water_quality").saved_by == "owner"
         assert latest_definition(session, "water_quality", required=False) is None
 
-    page.click("#nav-modeler")
+    page.click("#nav-processes")
     row = page.locator("#procedures tr[data-key='water_quality']")
     expect(row.locator(".latest-version")).to_contain_text("尚未部署")
     expect(row.locator(".draft")).to_contain_text("owner")
@@ -188,8 +194,7 @@ def test_a_new_procedure_starts_from_a_blank_pool_and_is_kept_as_a_draft(
 
 
 def test_files_that_are_no_diagram_are_refused_with_a_clear_message(page: Page) -> None:
-    sign_in(page, "owner")
-    open_in_modeler(page, "complaint")
+    owner_opens_complaint(page)
     status = page.locator("#modeler-status")
 
     page.set_input_files("#upload-file", files=[{"name": "photo.bpmn", "mimeType": "application/xml",
@@ -206,11 +211,8 @@ def test_files_that_are_no_diagram_are_refused_with_a_clear_message(page: Page) 
 
 
 def test_edits_survive_a_session_that_ended(page: Page) -> None:
-    sign_in(page, "owner")
-    open_in_modeler(page, "complaint")
-    select_shape(page, "callback")
-    open_group(page, "general")
-    page.fill("#bio-properties-panel-name", "回访客户(当日)")
+    owner_opens_complaint(page)
+    rename(page, "callback", "回访客户(当日)")
     page.context.clear_cookies()
 
     page.click("#save-draft")
@@ -220,8 +222,7 @@ def test_edits_survive_a_session_that_ended(page: Page) -> None:
 
 
 def test_the_modeler_in_english(page: Page) -> None:
-    sign_in(page, "owner")
-    open_in_modeler(page, "complaint")
+    owner_opens_complaint(page)
     page.click("#lang-switch")
     expect(page.locator("body")).to_have_attribute("data-modeler-ready", "true")
     expect(page.locator("#save-draft")).to_have_text("Save draft")

@@ -4,6 +4,8 @@ element marked in both diagrams; a rollback through the keyboard-usable form; ev
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -102,3 +104,17 @@ def test_readable_on_a_narrow_screen(owner_page: Page, url: str) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     shot(page, "versions-narrow-" + url.strip("/").split("?")[0].replace("/", "-"))
 
+
+
+def test_from_the_list_to_the_versions_and_back_into_the_modeler(owner_page: Page) -> None:
+    page = owner_page
+    page.click("#nav-processes")
+    expect(page.locator("#procedures tr[data-key='complaint'] .latest-version")).to_contain_text("回访改名")
+    page.click("#versions-complaint")
+    page.click("#edit-version-1")
+    expect(page.locator("body")).to_have_attribute("data-modeler-ready", "true")
+    expect(page.locator("#opened-from")).to_contain_text("版本 1")
+    expect(page.locator(".djs-element[data-element-id='callback']")).to_contain_text("回访客户")
+    expect(page.locator("#nav-processes")).to_have_class("active")
+    page.locator(".crumb a").click()
+    expect(page).to_have_url(re.compile(r"/processes$"))

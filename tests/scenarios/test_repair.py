@@ -149,6 +149,17 @@ def arrive(case: RepairCase) -> None:
     ], open_now=[("onsite_report", "repair_worker")])
 
 
+def worker_on_site(case: RepairCase) -> None:
+    """A leak recorded at 09:00, dispatched at 09:02, the worker on site at 09:20; the clock then at 10:00,
+    when the report is written."""
+    open_order(case)
+    case.clock.set(utc(23, 1, 2))
+    dispatch(case)
+    case.clock.set(utc(23, 1, 20))
+    arrive(case)
+    case.clock.set(utc(23, 2))
+
+
 REPORT = {"diagnosis": "接头密封圈老化", "work_done": "更换接头和密封圈,试水无渗漏", "materials": "DN20接头1个",
           "steps_explained": "on", "customer_signed": "on", "customer_damage": "", "outcome": "resolved"}
 REPORTED = {"diagnosis": "接头密封圈老化", "work_done": "更换接头和密封圈,试水无渗漏", "materials": "DN20接头1个",
@@ -401,16 +412,11 @@ def test_facility_fault_takes_the_deadline_its_category_sets_r3(case: RepairCase
 
 # --- (4) on site: explain, sign, damage by the customer --------------------------------------------------------------
 
-def test_onsite_report_needs_the_customers_signatures_r4(case: RepairCase, clock: SettableClock) -> None:
+def test_onsite_report_needs_the_customers_signatures_r4(case: RepairCase) -> None:
     """R4: no report without the steps explained and the customer's signature on the result; damage caused
     by the customer needs a description and the customer's own confirmation; a repair says what was done."""
-    open_order(case)
-    clock.set(utc(23, 1, 2))
-    dispatch(case)
-    clock.set(utc(23, 1, 20))
-    arrive(case)
+    worker_on_site(case)
 
-    clock.set(utc(23, 2))
     refused = case.refused("onsite_report", WORKER, {**REPORT, "steps_explained": "", "customer_signed": "",
                                                      "work_done": ""}, FormInvalid)
     assert refused.errors == {"steps_explained": FieldError("required"), "customer_signed": FieldError("required"),
@@ -440,12 +446,7 @@ def test_the_customers_drawn_signature_is_stored_as_an_image_r4(case: RepairCase
     """R4: the customer confirms by name and, optionally, a signature drawn on the worker's phone: the PNG
     is checked (data URL, PNG bytes, size) and stored as an attachment by its SHA-256 outside the database;
     the case data keeps the attachment's id. Anything else is refused and nothing is written."""
-    open_order(case)
-    clock.set(utc(23, 1, 2))
-    dispatch(case)
-    clock.set(utc(23, 1, 20))
-    arrive(case)
-    clock.set(utc(23, 2))
+    worker_on_site(case)
     for bad, code in (("data:image/jpeg;base64," + base64.b64encode(SIGNATURE_PNG).decode(), "not_signature"),
                       ("data:image/png;base64,not base64!", "not_signature"),
                       ("data:image/png;base64," + base64.b64encode(b"GIF89a" + bytes(40)).decode(), "not_signature"),
@@ -483,12 +484,7 @@ def test_not_satisfied_twice_is_dispatched_again_until_satisfied_r5(case: Repair
                                                                     sessions: sessionmaker[Session]) -> None:
     """R5: each time the customer is not satisfied the order goes back to dispatch, with fresh on-site and
     same-day deadlines (R3, R6) and its own 3-minute dispatch limit (R2); dispatch_count counts the rounds."""
-    open_order(case)
-    clock.set(utc(23, 1, 2))
-    dispatch(case)
-    clock.set(utc(23, 1, 20))
-    arrive(case)
-    clock.set(utc(23, 2))
+    worker_on_site(case)
     report_repaired(case)
 
     clock.set(utc(23, 4))

@@ -17,7 +17,15 @@ from engine.runtime import Engine
 from engine.versions import deploy_version
 from hotline.cli import main
 
-from ..helpers import COMPLAINT_BPMN, OPERATOR, edited, intake_form, open_tasks, set_attribute
+from ..helpers import (
+    COMPLAINT_BPMN,
+    OPERATOR,
+    edited,
+    intake_form,
+    open_tasks,
+    set_attribute,
+    version_taken_meanwhile,
+)
 
 CALLBACK = "//bpmn:userTask[@id='callback']"
 RENAMED = edited(COMPLAINT_BPMN, set_attribute(CALLBACK, "name", "电话回访"))
@@ -126,3 +134,19 @@ def test_deploy_refuses_an_entity_attack_without_reading_the_file(cli, sessions:
     assert result.exit_code == 1
     assert "declares a DOCTYPE or entities" in result.output and "TOP-SECRET-CONTENT" not in result.output
     assert _versions(sessions) == []
+
+
+def test_deploy_says_when_someone_else_took_the_version_number_meanwhile(
+        cli, sessions: sessionmaker[Session], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert cli("deploy", str(COMPLAINT_BPMN), "--by", "owner").exit_code == 0
+    renamed = tmp_path / "complaint.bpmn"
+    renamed.write_bytes(RENAMED)
+    assert cli("deploy", str(renamed), "--by", "rival").exit_code == 0
+    version_taken_meanwhile(monkeypatch, seen_version=1)
+    mine = tmp_path / "mine" / "complaint.bpmn"
+    mine.parent.mkdir()
+    mine.write_bytes(edited(COMPLAINT_BPMN, set_attribute(CALLBACK, "name", "回访")))
+    lost = cli("deploy", str(mine), "--by", "owner")
+    assert lost.exit_code == 1
+    assert "not deployed: someone deployed complaint v2 meanwhile; reload and deploy again" in lost.output
+    assert _versions(sessions) == [(1, "cli", "owner"), (2, "cli", "rival")]

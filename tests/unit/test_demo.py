@@ -3,28 +3,19 @@ open case of every procedure, as the README's first command promises."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-from argon2 import PasswordHasher
 from click.testing import CliRunner
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
-import engine.users
 from engine.models import CallbackSample, Category, Customer, Notice, Notification, ProcessInstance, Report
 from hotline.cli import main
 
+from .conftest import Demo
 
-def test_demo_sets_up_every_procedure_with_open_cases(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(engine.users, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
-    url = f"sqlite:///{tmp_path / 'demo.db'}"
-    monkeypatch.setenv("HOTLINE_HOME", str(tmp_path))
-    monkeypatch.setenv("HOTLINE_DATABASE_URL", url)
-    result = CliRunner().invoke(main, ["demo"])
-    assert result.exit_code == 0, result.output
-    assert "ops_head" in result.output and "hotline123" in result.output
-    db = create_engine(url)
+
+def test_demo_sets_up_every_procedure_with_open_cases(demo: Demo) -> None:
+    assert "ops_head" in demo.output and "hotline123" in demo.output
+    db = create_engine(demo.url)
     with Session(db) as session:
         keys = session.scalars(select(ProcessInstance.process_key).order_by(ProcessInstance.id)).all()
         assert sorted(set(keys)) == ["callback", "complaint", "connection", "consultation", "liaison", "outage", "repair"]

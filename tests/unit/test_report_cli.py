@@ -7,27 +7,13 @@ import csv
 import io
 from pathlib import Path
 
-import pytest
-from argon2 import PasswordHasher
 from click.testing import CliRunner
 from openpyxl import load_workbook
 from sqlalchemy import create_engine, select, update
 from sqlalchemy.orm import Session
 
-import engine.users
 from engine.models import CallbackSample, Report
 from hotline.cli import main
-
-
-@pytest.fixture
-def demo_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setattr(engine.users, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
-    url = f"sqlite:///{tmp_path / 'demo.db'}"
-    monkeypatch.setenv("HOTLINE_HOME", str(tmp_path))
-    monkeypatch.setenv("HOTLINE_DATABASE_URL", url)
-    result = CliRunner().invoke(main, ["demo"])
-    assert result.exit_code == 0, result.output
-    return url
 
 
 def test_report_command_makes_a_report_once_and_writes_csv_and_xlsx_m2_m3(demo_database: str, tmp_path: Path) -> None:

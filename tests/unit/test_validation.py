@@ -28,6 +28,12 @@ def broken(mutation: Mutation) -> bytes:
 CAMUNDA = "{http://camunda.org/schema/1.0/bpmn}candidateGroups"
 DISPATCH_TIMER = "//bpmn:boundaryEvent[@id='dispatch_deadline']//bpmn:timeDuration"
 
+
+def dispatch_timer(expression: str, code: str, words: str) -> tuple[Mutation, str, str, str | None, str]:
+    """The dispatch deadline's timer set to `expression`, refused with `code` and these words."""
+    return set_text(DISPATCH_TIMER, expression), code, "dispatch_deadline", "派单时限3分钟", words
+
+
 # rule → (change to complaint.bpmn, code, element id, element name, words of the message)
 CORPUS: dict[str, tuple[Mutation, str, str, str | None, str]] = {
     "SpiffWorkflow parses it": (
@@ -51,21 +57,17 @@ CORPUS: dict[str, tuple[Mutation, str, str, str | None, str]] = {
     "a timer names only data the diagram sets": (
         set_text("//bpmn:boundaryEvent[@id='reply_deadline']//bpmn:timeDate", "${reply_du}"),
         "timer-unknown-name", "reply_deadline", "当日答复时限", "uses 'reply_du', which no form field or script"),
-    "a timer evaluates with the business calendar": (
-        set_text(DISPATCH_TIMER, "working_days(0)"),
-        "timer-does-not-evaluate", "dispatch_deadline", "派单时限3分钟", "fails with the business calendar: count working days from 1"),
-    "a timer gives the kind of value it needs": (
-        set_text(DISPATCH_TIMER, "end_of_day()"),
-        "timer-wrong-value", "dispatch_deadline", "派单时限3分钟", "which is not a duration"),
+    "a timer evaluates with the business calendar": dispatch_timer(
+        "working_days(0)", "timer-does-not-evaluate", "fails with the business calendar: count working days from 1"),
+    "a timer gives the kind of value it needs": dispatch_timer(
+        "end_of_day()", "timer-wrong-value", "which is not a duration"),
     "a timer does not repeat": (
         lambda root: setattr(the_element(root, DISPATCH_TIMER), "tag", f"{{{NS['bpmn']}}}timeCycle"),
         "timer-cycle", "dispatch_deadline", "派单时限3分钟", "repeats (timeCycle), which is not supported"),
-    "a timer has an expression": (
-        set_text(DISPATCH_TIMER, " "),
-        "timer-empty", "dispatch_deadline", "派单时限3分钟", "has no expression. Enter a duration such as PT2H"),
-    "a timer passes the sandbox": (
-        set_text(DISPATCH_TIMER, "__import__('os')"),
-        "timer-rejected", "dispatch_deadline", "派单时限3分钟", "names starting with '_' are not allowed"),
+    "a timer has an expression": dispatch_timer(
+        " ", "timer-empty", "has no expression. Enter a duration such as PT2H"),
+    "a timer passes the sandbox": dispatch_timer(
+        "__import__('os')", "timer-rejected", "names starting with '_' are not allowed"),
     "an exclusive gateway's flows have conditions or a default": (
         set_attribute("//bpmn:exclusiveGateway[@id='gw_site_visit']", "default", None),
         "gateway-flow-without-condition", "flow_site_visit_no", "否", "Flow '否' leaving gateway '是否需要上门?' has no condition"),

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import SettableClock
+from engine.errors import Conflict
 from engine.models import ProcessAudit, ProcessDefinition
 from engine.runner import start_case
 from engine.runtime import Engine
@@ -35,8 +36,10 @@ from ..helpers import (
     edited,
     intake_form,
     remove_element,
+    row_counts,
     set_attribute,
     set_text,
+    version_taken_meanwhile,
 )
 
 V1 = COMPLAINT_BPMN.read_bytes()
@@ -180,3 +183,24 @@ def test_moving_shapes_is_not_a_change_of_the_process() -> None:
     moved = edited(COMPLAINT_BPMN, set_attribute("//bpmndi:BPMNShape[@bpmnElement='callback']/*", "x", "1500"))
     assert moved != V1
     assert diff_diagrams("complaint", 1, 2, V1, moved).unchanged
+
+
+def test_a_deploy_that_loses_the_race_for_its_version_number_writes_nothing(
+        sessions: sessionmaker[Session], runtime: Engine, reference_data: None,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    with sessions.begin() as session:
+        deploy_version(session, runtime, V1, "owner", "first")
+        deploy_version(session, runtime, V2, "rival", "回访改名")
+    version_taken_meanwhile(monkeypatch, seen_version=1)
+    v3 = edited(COMPLAINT_BPMN, set_attribute("//bpmn:userTask[@id='callback']", "name", "回访"))
+    with sessions.begin() as session:
+        before = row_counts(session, ["process_definition", "process_audit"])
+        with pytest.raises(Conflict) as lost:
+            deploy_version(session, runtime, v3, "owner", "回访")
+        assert (lost.value.reason, lost.value.params) == ("version_taken", {"key": "complaint", "version": 2})
+        # The session is still usable and holds nothing of the lost deploy.
+        assert row_counts(session, ["process_definition", "process_audit"]) == before
+    with sessions() as session:
+        assert [(v.version, v.deployed_by) for v in list_versions(session, "complaint")] == [(2, "rival"), (1, "owner")]
+    with sessions.begin() as session:  # read again, deploy again: it becomes version 3
+        assert deploy_version(session, runtime, v3, "owner", "回访").version == 3

@@ -14,11 +14,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.deployment import latest_definition
-from engine.models import ProcessDefinition
-from engine.versions import latest_draft
+from engine.models import ProcessAudit, ProcessDefinition
+from engine.runtime import Engine
+from engine.versions import deploy_version, latest_draft, list_versions, save_draft
 
-from ..helpers import COMPLAINT_BPMN
-from .support import Page, get, login
+from ..helpers import COMPLAINT_BPMN, version_taken_meanwhile
+from .support import Page, get, login, record_case
 
 COMPLAINT = COMPLAINT_BPMN.read_text(encoding="utf-8")
 # A user task without candidate groups: nobody could ever do it, so the diagram may not be deployed.
@@ -62,7 +63,9 @@ def test_only_process_owners_reach_the_modeler(client: FlaskClient, username: st
         assert send(client, endpoint, token, xml=COMPLAINT, comment="x").status_code == 403
     assert client.post("/modeler/upload", data={"file": (BytesIO(COMPLAINT.encode()), "c.bpmn")},
                        headers={"X-CSRFToken": token}).status_code == 403
-    assert "nav-modeler" not in get(client, "/tasks").html
+    assert client.post("/modeler/open", data={"file": (BytesIO(COMPLAINT.encode()), "c.bpmn"),
+                                              "csrf_token": token}).status_code == 403
+    assert "nav-processes" not in get(client, "/tasks").html
 
 
 def test_signed_out_visitors_are_sent_to_sign_in(client: FlaskClient) -> None:
@@ -72,14 +75,22 @@ def test_signed_out_visitors_are_sent_to_sign_in(client: FlaskClient) -> None:
 
 def test_the_list_shows_each_procedure_with_its_latest_version(owner: FlaskClient) -> None:
     page = get(owner, "/tasks")
-    assert page.by_id("nav-modeler") is not None
-    page = get(owner, "/modeler")
+    assert page.by_id("nav-processes") is not None
+    page = get(owner, "/processes")
     assert page.status == 200
     row = page.doc.xpath("//table[@id='procedures']//tr[@data-key='complaint']")[0]
     assert "版本 1" in row.xpath(".//td[@class='latest-version']")[0].text_content()
     assert page.by_id("edit-complaint").get("href") == "/modeler/complaint"
     assert page.by_id("versions-complaint").get("href") == "/processes/complaint/versions"
-    assert page.has("new-key") and page.has("new-name")
+    assert page.has("new-key") and page.has("new-name") and page.has("open-file-input")
+
+
+def test_the_old_list_address_leads_to_the_one_list_of_procedures(owner: FlaskClient) -> None:
+    response = owner.get("/modeler?key=water_quality&name=x")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/processes?key=water_quality&name=x"
+    page = get(owner, "/tasks")
+    assert page.by_id("nav-processes") is not None and not page.has("nav-modeler")
 
 
 def test_the_modeler_opens_the_deployed_diagram_in_both_languages(owner: FlaskClient) -> None:
@@ -127,7 +138,7 @@ def test_an_invalid_diagram_is_saved_as_a_draft_but_never_deployed(
 
     # The draft is what the modeler opens next time, and the list says there is one.
     assert modeler_data(get(owner, "/modeler/complaint"))["xml"] == NOBODY_MAY_CALL_BACK
-    assert "owner" in get(owner, "/modeler").doc.xpath("//tr[@data-key='complaint']/td[@class='draft']")[0].text_content()
+    assert "owner" in get(owner, "/processes").doc.xpath("//tr[@data-key='complaint']/td[@class='draft']")[0].text_content()
     # The deployed version is still there to open.
     assert modeler_data(get(owner, "/modeler/complaint?version=1"))["xml"] == COMPLAINT
 
@@ -148,7 +159,7 @@ def test_a_valid_change_is_deployed_as_a_new_version_with_its_comment(
         latest = latest_definition(session, "complaint")
         assert latest.version == 2 and latest.deployed_by == "owner"
         assert "派发现场工单并电话确认" in latest.bpmn_xml
-    assert "版本 2" in get(owner, "/modeler").doc.xpath("//tr[@data-key='complaint']/td[@class='latest-version']")[0].text_content()
+    assert "版本 2" in get(owner, "/processes").doc.xpath("//tr[@data-key='complaint']/td[@class='latest-version']")[0].text_content()
 
 
 def upload(client: FlaskClient, content: bytes, name: str = "diagram.bpmn") -> Any:
@@ -205,7 +216,7 @@ def test_a_new_procedure_starts_from_a_blank_diagram_named_by_its_owner(
 
     saved = send(owner, "save", token_of(owner, "/modeler/new?key=water_quality&name=水质投诉"), xml=xml)
     assert saved.status_code == 200 and saved.json["key"] == "water_quality"
-    listing = get(owner, "/modeler")
+    listing = get(owner, "/processes")
     assert listing.doc.xpath("//tr[@data-key='water_quality']")
     assert modeler_data(get(owner, "/modeler/water_quality"))["xml"] == xml
     assert versions(sessions) == 1
@@ -243,3 +254,78 @@ def test_a_diagram_without_an_executable_process_cannot_be_filed_as_a_draft(
     assert response.json["error"] and [p["element_id"] for p in response.json["problems"]] == [None]
     with sessions() as session:
         assert latest_draft(session, "complaint") is None
+
+
+def test_a_deploy_that_lost_the_race_for_its_version_number_is_a_clear_conflict(
+    owner: FlaskClient, sessions: sessionmaker[Session], runtime: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = token_of(owner)
+    with sessions.begin() as session:
+        deploy_version(session, runtime, RENAMED.encode("utf-8"), "rival", "同时部署")
+    version_taken_meanwhile(monkeypatch, seen_version=1)
+    lost = send(owner, "deploy", token, xml=COMPLAINT.replace('name="回访客户"', 'name="回访"'), comment="我的修改")
+    assert lost.status_code == 409 and lost.json["reason"] == "version_taken"
+    assert "版本 2" in lost.json["error"] and "重新" in lost.json["error"]
+    with sessions() as session:
+        assert [(v.version, v.deployed_by) for v in list_versions(session, "complaint")] == [(2, "rival"), (1, "test")]
+        assert session.scalar(select(func.count()).select_from(ProcessAudit).where(ProcessAudit.actor == "owner")) == 0
+
+
+def test_the_list_offers_every_action_and_counts_running_cases_per_version(
+    owner: FlaskClient, sessions: sessionmaker[Session], runtime: Engine
+) -> None:
+    record_case(sessions, runtime)
+    with sessions.begin() as session:
+        deploy_version(session, runtime, RENAMED.encode("utf-8"), "owner", "派单确认")
+    record_case(sessions, runtime)
+    record_case(sessions, runtime)
+    page = get(owner, "/processes")
+    row = page.doc.xpath("//tr[@data-key='complaint']")[0]
+    assert [s.text_content() for s in row.xpath(".//span[@class='running-version']")] == ["v2：2", "v1：1"]
+    assert "派单确认" in row.xpath(".//td[@class='latest-version']")[0].text_content()
+    assert page.by_id("edit-complaint").get("href") == "/modeler/complaint"
+    assert page.by_id("migrate-complaint").get("href") == "/processes/complaint/migrate"
+    download = owner.get(page.by_id("download-complaint").get("href"))
+    assert download.status_code == 200 and download.data.decode("utf-8") == RENAMED
+    assert 'filename="complaint-v2.bpmn"' in download.headers["Content-Disposition"]
+    assert owner.get("/processes/complaint/versions/9/download").status_code == 404
+
+
+def open_file(client: FlaskClient, content: bytes, name: str = "diagram.bpmn") -> Any:
+    return client.post("/modeler/open", data={"file": (BytesIO(content), name), "csrf_token": token_of(client, "/processes")},
+                       content_type="multipart/form-data")
+
+
+def test_a_file_uploaded_from_the_list_opens_in_the_modeler_without_being_stored(
+    owner: FlaskClient, sessions: sessionmaker[Session]
+) -> None:
+    page = Page(open_file(owner, RENAMED.encode("utf-8"), "改过的.bpmn"))
+    assert page.status == 200
+    assert modeler_data(page)["xml"] == RENAMED and modeler_data(page)["key"] == "complaint"
+    assert "改过的.bpmn" in page.text("opened-from")
+    assert versions(sessions) == 1
+    with sessions() as session:
+        assert latest_draft(session, "complaint") is None
+    refused = open_file(owner, b"<html/>", "page.html")
+    assert refused.status_code == 302 and refused.headers["Location"] == "/processes"
+    assert any("BPMN" in flash for flash in get(owner, "/processes").flashes())
+    no_process = open_file(owner, COMPLAINT.replace('isExecutable="true"', 'isExecutable="false"').encode("utf-8"))
+    assert no_process.status_code == 302 and no_process.headers["Location"] == "/processes"
+    assert any("可执行" in flash for flash in get(owner, "/processes").flashes())
+
+
+def test_the_versions_page_opens_each_version_and_the_draft_in_the_modeler(
+    owner: FlaskClient, sessions: sessionmaker[Session], runtime: Engine
+) -> None:
+    with sessions.begin() as session:
+        deploy_version(session, runtime, RENAMED.encode("utf-8"), "owner", "派单确认")
+        draft = save_draft(session, NOBODY_MAY_CALL_BACK.encode("utf-8"), "owner", clock=runtime.clock)
+        draft_id = draft.id
+    page = get(owner, "/processes/complaint/versions")
+    assert page.by_id("to-modeler").get("href") == "/modeler/complaint"
+    first = get(owner, page.by_id("edit-version-1").get("href"))
+    assert modeler_data(first)["xml"] == COMPLAINT
+    opened = get(owner, page.by_id("edit-draft").get("href"))
+    assert page.by_id("edit-draft").get("href") == f"/modeler/complaint?draft={draft_id}"
+    assert modeler_data(opened)["xml"] == NOBODY_MAY_CALL_BACK
+    assert get(owner, f"/modeler/repair?draft={draft_id}").status == 404

@@ -26,7 +26,7 @@ def test_no_route_can_delete_anything(app: Flask) -> None:
         "/field/<int:task_id>/now",
         "/incidents/<int:timer_id>/retry", "/lang/<code>",
         "/handover/records/<int:record_id>/hand-over", "/handover/records/<int:record_id>/acknowledge",
-        "/login", "/logout", "/modeler/deploy", "/modeler/save", "/modeler/upload", "/modeler/validate", "/notifications/<int:notification_id>/read", "/notifications/read-all",
+        "/login", "/logout", "/modeler/deploy", "/modeler/open", "/modeler/save", "/modeler/upload", "/modeler/validate", "/notifications/<int:notification_id>/read", "/notifications/read-all",
         "/reports/<int:report_id>/notable",
         "/processes/<key>/migrate", "/processes/<key>/versions/<int:version>/rollback",
         "/processes/<key>/versions/deploy-draft",

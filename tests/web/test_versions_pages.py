@@ -15,7 +15,7 @@ from engine.models import ProcessAudit, ProcessDefinition, ProcessInstance
 from engine.runtime import Engine
 from engine.versions import deploy_version, save_draft
 
-from ..helpers import COMPLAINT_BPMN, edited, events_of, set_attribute
+from ..helpers import COMPLAINT_BPMN, edited, events_of, set_attribute, version_taken_meanwhile
 from .support import get, login, post, record_case
 
 CALLBACK = "//bpmn:userTask[@id='callback']"
@@ -30,7 +30,7 @@ def two_versions(sessions: sessionmaker[Session], runtime: Engine) -> None:
 
 
 PAGES = ("/processes", "/processes/complaint/versions", "/processes/complaint/versions/diff?from=1&to=2",
-         "/processes/complaint/migrate")
+         "/processes/complaint/migrate", "/processes/complaint/versions/1/download")
 
 
 @pytest.mark.parametrize("username", ["operator", "supervisor"])
@@ -163,3 +163,25 @@ def test_dry_run_then_apply_moves_the_chosen_cases(client: FlaskClient, sessions
         assert (audit.comment, audit.details["migrated"]) == ("试点", [first])
     history = get(client, f"/cases/{first}").history()
     assert history[-1].changes["流程版本"] == ("1", "2")
+
+
+@pytest.mark.parametrize("action", ["rollback", "deploy-draft"])
+def test_a_deploy_that_lost_the_race_for_its_version_number_says_so_and_writes_nothing(
+        client: FlaskClient, two_versions: None, sessions: sessionmaker[Session], runtime: Engine,
+        monkeypatch: pytest.MonkeyPatch, action: str) -> None:
+    with sessions.begin() as session:
+        save_draft(session, edited(COMPLAINT_BPMN, set_attribute(CALLBACK, "name", "回访")), "owner", clock=runtime.clock)
+    login(client, "owner")
+    token = get(client, "/processes/complaint/versions").csrf_token()
+    with sessions.begin() as session:
+        deploy_version(session, runtime, edited(COMPLAINT_BPMN, set_attribute(CALLBACK, "name", "回访电话")), "rival", "同期")
+    version_taken_meanwhile(monkeypatch, seen_version=2)
+    url = {"rollback": "/processes/complaint/versions/1/rollback",
+           "deploy-draft": "/processes/complaint/versions/deploy-draft"}[action]
+    lost = post(client, url, {"comment": "同时"}, token)
+    assert lost.status == 409
+    assert any("版本 3" in flash and "重新加载" in flash for flash in lost.flashes()), lost.flashes()
+    assert "rival" in lost.text("version-3")
+    with sessions() as session:
+        assert len(session.scalars(select(ProcessDefinition)).all()) == 3
+        assert not session.scalars(select(ProcessAudit).where(ProcessAudit.comment == "同时")).all()

@@ -1,0 +1,154 @@
+"""What the page benchmarks (tasklist, case search) share: the cloned complaint they start from, the
+timing of a query or page, a signed-in test client, and the run over SQLite and PostgreSQL with its
+table and JSON report."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from flask.testing import FlaskClient
+from sqlalchemy import Engine as SqlEngine
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from bench.databases import fresh_schema, own_database
+from engine.clock import SettableClock
+from engine.db import make_engine, make_session_factory
+from engine.deployment import deploy
+from engine.reference import seed_reference_data
+from engine.runner import start_case
+from engine.runtime import Actor, Engine
+from engine.schema import upgrade
+from engine.users import create_user
+
+POSTGRES_ENV = "HOTLINE_TEST_DATABASE_URL"
+PROJECT = Path(__file__).resolve().parent.parent
+COMPLAINT = PROJECT / "processes" / "complaint.bpmn"
+RESULTS = Path(__file__).parent / "results"
+NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+TEMPLATE_FORM = {"customer_name": "模板", "customer_phone": "13800000000", "address": "模板地址",
+                 "description": "模板投诉内容", "category": "temperature", "department": "operations",
+                 "apologised": "on"}
+
+Row = dict[str, Any]
+
+
+def template_case(database: SqlEngine) -> int:
+    """A fresh schema with the reference data, the complaint procedure and one complaint opened through
+    the engine, which the benchmark then clones in SQL; returns that case's id."""
+    upgrade(database)
+    factory = make_session_factory(database)
+    engine = Engine(clock=SettableClock(NOW))
+    with factory.begin() as session:
+        seed_reference_data(session)
+        deploy(session, engine, COMPLAINT.read_bytes(), str(COMPLAINT), "bench")
+    with factory.begin() as session:
+        return start_case(session, engine, "complaint", Actor("operator", frozenset({"operator"})), TEMPLATE_FORM).id
+
+
+def timed(what: Callable[[], Any], repeat: int) -> tuple[float, float]:
+    """Median and slowest of `repeat` runs, in milliseconds."""
+    samples = []
+    for _ in range(repeat):
+        began = time.perf_counter()
+        what()
+        samples.append((time.perf_counter() - began) * 1000)
+    return statistics.median(samples), max(samples)
+
+
+def timed_row(label: str, what: Callable[[], Any], repeat: int) -> Row:
+    p50, worst = timed(what, repeat)
+    return {"what": label, "p50_ms": round(p50, 1), "max_ms": round(worst, 1)}
+
+
+def timed_queries(database: SqlEngine, queries: dict[str, Callable[[Session], Any]], repeat: int) -> list[Row]:
+    """Each query run in a session of its own, as a request would."""
+    factory: sessionmaker[Session] = make_session_factory(database)
+
+    def in_session(query: Callable[[Session], Any]) -> Callable[[], None]:
+        def run() -> None:
+            with factory() as session:
+                query(session)
+        return run
+
+    return [timed_row(label, in_session(query), repeat) for label, query in queries.items()]
+
+
+@contextmanager
+def signed_in_client(url: str, username: str, groups: list[str]) -> Iterator[FlaskClient]:
+    """The app on the benchmark's database, with a test client signed in as a new user in `groups`."""
+    from hotline.settings import Settings
+    from webforms import create_app
+
+    with tempfile.TemporaryDirectory() as home:
+        settings = Settings(home=Path(home), database_url=url, timezone="Asia/Shanghai", secret_key="bench",
+                            processes_dir=PROJECT / "processes")
+        app = create_app(settings=settings, engine=Engine(clock=SettableClock(NOW)), test_config={"TESTING": True, "LOGIN_DISABLED": False})
+        factory = app.extensions["hotline"].sessions
+        with factory.begin() as session:
+            user_id = create_user(session, SettableClock(NOW), username, "hotline123", username, groups).id
+        client = app.test_client()
+        with client.session_transaction() as browser_session:
+            browser_session["_user_id"] = str(user_id)
+            browser_session["_fresh"] = True
+        try:
+            yield client
+        finally:
+            factory.kw["bind"].dispose()
+
+
+def timed_pages(client: FlaskClient, pages: dict[str, str], repeat: int) -> list[Row]:
+    """Whole pages through the test client; each must answer 200 first."""
+    rows = []
+    for label, address in pages.items():
+        assert client.get(address).status_code == 200, address
+        rows.append(timed_row(label, lambda address=address: client.get(address), repeat))
+    return rows
+
+
+def bench_arguments(doc: str, cases: int, json_name: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--cases", type=int, default=cases)
+    parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--postgres", metavar="URL", default=os.environ.get(POSTGRES_ENV))
+    parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--json", type=Path, default=RESULTS / json_name)
+    return parser
+
+
+def run_backends(args: argparse.Namespace, name: str, report: dict[str, Any], what: str,
+                 prepare: Callable[[SqlEngine], None], measure: Callable[[SqlEngine, str], list[Row]],
+                 width: int) -> int:
+    """Prepare and measure on SQLite, then on PostgreSQL (its own database `<test database>_<name>`,
+    schema dropped first) unless told not to; print the tables and write the JSON report."""
+    with tempfile.TemporaryDirectory() as directory:
+        backends = [("sqlite", f"sqlite:///{Path(directory) / f'{name}.db'}")]
+        if args.postgres and not args.no_postgres:
+            url = own_database(args.postgres, f"{make_url(args.postgres).database}_{name}")
+            fresh_schema(url)
+            backends.append(("postgresql", url))
+        for backend, url in backends:
+            database = make_engine(url)
+            began = time.perf_counter()
+            prepare(database)
+            print(f"{backend}: {what} set up in {time.perf_counter() - began:.1f} s")
+            rows = measure(database, url)
+            database.dispose()
+            report[backend] = rows
+            print(f"{'':2}{'what':<{width}}{'p50 ms':>10}{'max ms':>10}")
+            for row in rows:
+                print(f"{'':2}{row['what']:<{width}}{row['p50_ms']:>10}{row['max_ms']:>10}")
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
+    print(f"written {args.json}")
+    return 0
