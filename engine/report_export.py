@@ -147,9 +147,16 @@ def report_tables(kind: str, content: dict[str, Any], notable: dict[str, Any] | 
     return [*tables, processes, categories, complaints, notable_table]
 
 
+# What a spreadsheet reads as the start of a formula. Reports carry text customers and staff typed
+# (a description, a note), which must stay text: "=HYPERLINK(...)" would become a live link.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _csv_value(table: Table, index: int, value: Any) -> Any:
     if index in table.rate_columns:
         return "—" if value is None else f"{value * 100:.1f}%"
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
     return "" if value is None else value
 
 
@@ -188,6 +195,9 @@ def to_xlsx(tables: list[Table]) -> bytes:
             cell.font = Font(bold=True)
         for row in table.rows:
             sheet.append(list(row))
+            for cell in sheet[sheet.max_row]:
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    cell.data_type = "s"  # text, never a formula (see FORMULA_STARTS)
             for index in table.rate_columns:
                 cell = sheet.cell(row=sheet.max_row, column=index + 1)
                 if isinstance(cell.value, float | int):

@@ -30,6 +30,9 @@ class TaskFilter:
     overdue: bool = False
     due_between: tuple[datetime, datetime] | None = None  # "due today": within the local day
     text: str = ""
+    # Whether the person may search by who the customer is; otherwise the text matches case numbers
+    # only, or a search would reveal the name and phone they see masked (M6).
+    personal: bool = True
     now: datetime | None = None
 
     def clauses(self) -> list[Any]:
@@ -54,8 +57,10 @@ class TaskFilter:
         if self.department:
             found.append(ProcessInstance.department == self.department)
         typed = normalized(self.text[:100])
-        if typed:  # one column with its own index, not an OR over four columns
+        if typed and self.personal:  # one column with its own index, not an OR over four columns
             found.append(ProcessInstance.search_text.like(containing(typed), escape=ESCAPE))
+        elif typed:
+            found.append(func.lower(ProcessInstance.case_number).like(containing(typed), escape=ESCAPE))
         return found
 
 

@@ -62,7 +62,7 @@ def _task_filter() -> tuple[TaskFilter, dict[str, str]]:
     whole_day = (datetime.combine(today, time(0, 0), runtime().zone), datetime.combine(today, time(23, 59, 59), runtime().zone))
     where = TaskFilter(process_key=chosen["process"], category=chosen["category"], department=chosen["department"],
                        overdue=chosen["due"] == "overdue", due_between=whole_day if chosen["due"] == "today" else None,
-                       text=chosen["q"], now=now)
+                       text=chosen["q"], personal=current_user.sees_personal_data, now=now)
     return where, {k: v for k, v in chosen.items() if v}
 
 

