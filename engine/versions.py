@@ -51,8 +51,25 @@ def save_draft(session: Session, xml: bytes, author: str, *, clock: Clock | None
 
 
 def latest_draft(session: Session, key: str) -> ProcessDraft | None:
-    return session.scalars(select(ProcessDraft).where(ProcessDraft.process_key == key)
-                           .order_by(ProcessDraft.id.desc()).limit(1)).first()
+    """The newest draft still waiting to be deployed: None when it holds the same diagram as a deployed
+    version, or was saved before the newest version was deployed (then it is history)."""
+    draft = session.scalars(select(ProcessDraft).where(ProcessDraft.process_key == key)
+                            .order_by(ProcessDraft.id.desc()).limit(1)).first()
+    if draft is None or _superseded(session, draft):
+        return None
+    return draft
+
+
+def _superseded(session: Session, draft: ProcessDraft) -> bool:
+    newest_deploy = session.scalar(select(func.max(ProcessDefinition.deployed_at))
+                                   .where(ProcessDefinition.key == draft.process_key))
+    if newest_deploy is None:
+        return False
+    if draft.saved_at < newest_deploy:
+        return True
+    deployed = session.scalar(select(ProcessDefinition.id).where(
+        ProcessDefinition.key == draft.process_key, ProcessDefinition.content_hash == draft.content_hash).limit(1))
+    return deployed is not None
 
 
 def deploy_version(session: Session, runtime: Engine, xml: bytes, author: str, comment: str,

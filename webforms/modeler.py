@@ -21,7 +21,6 @@ from .auth import roles_required
 from .bpmn_files import PROCESS_KEY, blank_diagram, checked_diagram
 from .database import commit, db, runtime
 from .problem_messages import PROBLEM_MESSAGES, deploy_conflict
-from .procedure_list import pending_draft
 from .views_support import local_time
 
 bp = Blueprint("modeler", __name__, url_prefix="/modeler")
@@ -103,7 +102,7 @@ def edit(key: str) -> Any:
             abort(404)
         return _editor(key, chosen.name, chosen.bpmn_xml, versions,
                        _("version %(version)s", version=chosen.version), chosen.version)
-    draft = pending_draft(db(), key, latest)
+    draft = latest_draft(db(), key)
     if draft is not None:
         return _editor(key, latest.name if latest else key, draft.bpmn_xml, versions,
                        _("the draft saved %(when)s by %(who)s", when=local_time(draft.saved_at), who=draft.saved_by))

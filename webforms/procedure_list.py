@@ -34,22 +34,12 @@ class Procedure:
         return sorted(((v, n) for v, n in self.running.items() if n), reverse=True)
 
 
-def pending_draft(session: Session, key: str, latest: ProcessDefinition | None) -> ProcessDraft | None:
-    """The newest draft, unless a version was deployed since (then the draft is history)."""
-    draft = latest_draft(session, key)
-    if draft is None or latest is None:
-        return draft
-    if draft.saved_at < latest.deployed_at or draft.content_hash == latest.content_hash:
-        return None
-    return draft
-
-
 def list_procedures(session: Session) -> list[Procedure]:
     keys = set(session.scalars(select(ProcessDefinition.key).distinct()))
     keys |= set(session.scalars(select(ProcessDraft.process_key).distinct()))
     procedures = []
     for key in sorted(keys):
         latest = latest_definition(session, key, required=False)
-        procedures.append(Procedure(key, latest, pending_draft(session, key, latest),
+        procedures.append(Procedure(key, latest, latest_draft(session, key),
                                     running_cases_by_version(session, key) if latest else {}))
     return procedures

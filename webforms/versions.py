@@ -40,7 +40,7 @@ OWNER = "process_owner"
 
 SOURCE_LABELS = {"file": _l("shipped file"), "cli": _l("command line"), "browser": _l("modeler"),
                  "rollback": _l("rollback"), "migration": _l("migration")}
-ACTION_LABELS = {"deploy": _l("Deployed"), "rollback": _l("Rolled back"), "migrate": _l("Cases migrated")}
+ACTION_LABELS = {"deploy": _l("Version deployed"), "rollback": _l("Rolled back"), "migrate": _l("Cases migrated")}
 TOKEN_STATES = {"ready": _l("open task"), "waiting": _l("waiting (timer)"), "started": _l("running"),
                 "error": _l("failed")}
 

@@ -5,18 +5,20 @@ with CSRF, in the audit log); the migration of running cases with its dry run. P
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.clock import SettableClock
 from engine.models import ProcessAudit, ProcessDefinition, ProcessInstance
 from engine.runtime import Engine
 from engine.versions import deploy_version, save_draft
 
 from ..helpers import COMPLAINT_BPMN, edited, events_of, set_attribute, version_taken_meanwhile
-from .support import get, login, post, record_case
+from .support import get, login, normalise, post, record_case
 
 CALLBACK = "//bpmn:userTask[@id='callback']"
 RENAMED = edited(COMPLAINT_BPMN, set_attribute(CALLBACK, "name", "电话回访"))
@@ -185,3 +187,44 @@ def test_a_deploy_that_lost_the_race_for_its_version_number_says_so_and_writes_n
     with sessions() as session:
         assert len(session.scalars(select(ProcessDefinition)).all()) == 3
         assert not session.scalars(select(ProcessAudit).where(ProcessAudit.comment == "同时")).all()
+
+
+def test_a_draft_already_deployed_or_older_than_the_newest_version_is_not_offered(
+        client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock) -> None:
+    with sessions.begin() as session:
+        save_draft(session, RENAMED, "owner", clock=clock)
+        deploy_version(session, runtime, RENAMED, "owner", "回访改名")
+    login(client, "owner")
+    page = get(client, "/processes/complaint/versions")
+    assert not page.has("deploy-draft") and not page.has("edit-draft")
+    assert page.text("draft").endswith("没有等待发布的草稿。")
+    assert normalise(get(client, "/processes").by_id("process-complaint").xpath(".//td[@class='draft']")[0].text_content()) == "—"
+    assert "版本 2" in get(client, "/modeler/complaint").text("opened-from")
+    assert page.text("audit").count("发布") == 2 and "发布时间" not in page.text("audit")
+    assert normalise(page.doc.xpath("//h1")[0].text_content()) == "“投诉处理”的版本"
+
+    clock.advance(timedelta(minutes=5))
+    with sessions.begin() as session:  # the first version's diagram again: nothing new to deploy
+        save_draft(session, COMPLAINT_BPMN.read_bytes(), "owner", clock=clock)
+    assert not get(client, "/processes/complaint/versions").has("deploy-draft")
+    with sessions.begin() as session:
+        save_draft(session, NO_GROUP, "owner", clock=clock)
+    assert get(client, "/processes/complaint/versions").has("deploy-draft")
+    clock.advance(timedelta(minutes=5))
+    with sessions.begin() as session:
+        deploy_version(session, runtime, edited(COMPLAINT_BPMN, set_attribute(CALLBACK, "name", "回访")), "owner", "x")
+    assert not get(client, "/processes/complaint/versions").has("deploy-draft")
+
+
+def test_the_migration_starts_from_the_newest_version_with_running_cases(
+        client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine) -> None:
+    record_case(sessions, runtime)
+    with sessions.begin() as session:
+        deploy_version(session, runtime, RENAMED, "owner", "回访改名")
+    record_case(sessions, runtime)
+    with sessions.begin() as session:
+        deploy_version(session, runtime, edited(COMPLAINT_BPMN, set_attribute(CALLBACK, "name", "回访")), "owner", "x")
+    login(client, "owner")
+    page = get(client, "/processes/complaint/migrate")
+    assert page.by_id("m-from").xpath(".//option[@selected]/@value") == ["2"]
+    assert page.by_id("m-to").xpath(".//option[@selected]/@value") == ["3"]
