@@ -1,6 +1,9 @@
 """A report as tables, and those tables as CSV (UTF-8 with a byte-order mark, so spreadsheet programs
 read the Chinese) or XLSX (openpyxl, one sheet per table, rates as percentages).
 
+Times are the hotline's local time: "2026-11-18 10:00" in the CSV, real date-times with a number format
+in the XLSX (so a spreadsheet sorts and filters them).
+
 The tables are the ones the report page shows: for a weekly report (M2) the departments and the open
 cases with their reasons; for a monthly report (M3) the procedures, the categories with their
 sub-categories, complaints per department and the notable cases.
@@ -11,11 +14,15 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+TIME_FORMAT = "%Y-%m-%d %H:%M"
+EXCEL_TIME_FORMAT = "yyyy-mm-dd hh:mm"
 RATES = ("satisfaction", "timeliness", "resolution", "complaint_handling")
 
 LABELS = {
@@ -72,17 +79,23 @@ def _rate(rates: dict[str, Any] | None, name: str) -> float | None:
     return rates[name]["rate"]
 
 
+def local(value: str | datetime, zone: ZoneInfo) -> datetime:
+    """A stored time (ISO text or datetime, with its offset) in the hotline's zone."""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.astimezone(zone)
+
+
 def report_tables(kind: str, content: dict[str, Any], notable: dict[str, Any] | None, language: str = "zh",
-                  generated_at: str = "") -> list[Table]:
-    """The report's tables, with headers in `language` (zh or en)."""
+                  generated_at: datetime | None = None, *, zone: ZoneInfo) -> list[Table]:
+    """The report's tables, with headers in `language` (zh or en) and times in `zone`."""
     t = LABELS["en" if language == "en" else "zh"]
     names = content.get("names", {})
     period = content["period"]
     summary = Table("summary", t["summary"], [t["kind_" + kind], ""])
     summary.rows = [[t["period"], f"{period['first']} – {period['last']} ({period['label']})"],
-                    [t["working_days"], period["working_days"]], [t["as_of"], content["as_of"]]]
-    if generated_at:
-        summary.rows.append([t["generated_at"], generated_at])
+                    [t["working_days"], period["working_days"]], [t["as_of"], local(content["as_of"], zone)]]
+    if generated_at is not None:
+        summary.rows.append([t["generated_at"], local(generated_at, zone)])
     tables = [summary]
     rate_headers = [t[r] for r in RATES]
     if kind == "weekly":
@@ -104,7 +117,7 @@ def report_tables(kind: str, content: dict[str, Any], notable: dict[str, Any] | 
                 row["case_number"], row["process_name_en"] if language == "en" else row["process_name"],
                 _name(names, "departments", row["department"], language),
                 _name(names, "categories", row["category"], language) if row["category"] else "",
-                row["opened_at"], t["yes"] if row["replied"] else t["no"], t["yes"] if row["overdue"] else t["no"],
+                local(row["opened_at"], zone), t["yes"] if row["replied"] else t["no"], t["yes"] if row["overdue"] else t["no"],
                 row["reason_en"] if language == "en" else row["reason"]])
         return [*tables, departments, open_cases]
 
@@ -155,6 +168,8 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 def _csv_value(table: Table, index: int, value: Any) -> Any:
     if index in table.rate_columns:
         return "—" if value is None else f"{value * 100:.1f}%"
+    if isinstance(value, datetime):
+        return value.strftime(TIME_FORMAT)
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return "" if value is None else value
@@ -183,6 +198,17 @@ def _sheet_title(title: str, used: set[str]) -> str:
     return candidate
 
 
+def _xlsx_value(value: Any) -> Any:
+    """Excel keeps no time zone: a local time is written as it reads on the clock."""
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None)
+    return value
+
+
+def _shown(value: Any) -> str:
+    return value.strftime(TIME_FORMAT) if isinstance(value, datetime) else str(value)
+
+
 def to_xlsx(tables: list[Table]) -> bytes:
     """One sheet per table: header in bold, rates as percentages (a missing rate is an empty cell)."""
     workbook = Workbook()
@@ -194,16 +220,18 @@ def to_xlsx(tables: list[Table]) -> bytes:
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in table.rows:
-            sheet.append(list(row))
+            sheet.append([_xlsx_value(value) for value in row])
             for cell in sheet[sheet.max_row]:
                 if isinstance(cell.value, str) and cell.value.startswith("="):
                     cell.data_type = "s"  # text, never a formula (see FORMULA_STARTS)
+                elif isinstance(cell.value, datetime):
+                    cell.number_format = EXCEL_TIME_FORMAT
             for index in table.rate_columns:
                 cell = sheet.cell(row=sheet.max_row, column=index + 1)
                 if isinstance(cell.value, float | int):
                     cell.number_format = "0.0%"
         for column, header in enumerate(table.headers, start=1):
-            width = max([len(str(header))] + [len(str(r[column - 1])) for r in table.rows if column - 1 < len(r)])
+            width = max([len(str(header))] + [len(_shown(r[column - 1])) for r in table.rows if column - 1 < len(r)])
             sheet.column_dimensions[sheet.cell(row=1, column=column).column_letter].width = min(60, max(10, width + 2))
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -383,13 +383,13 @@ def report_cmd(kind: str, for_day: object, csv_path: Path | None, xlsx_path: Pat
               else latest_due_period(kind, engine.clock.now(), engine.zone))
     with factory.begin() as session:  # type: ignore[attr-defined]
         report, created = generate_report(session, engine, kind, period, actor)
-        content, notable = report.content, report.notable_cases
+        content, notable, generated_at = report.content, report.notable_cases, report.generated_at
         made = report.generated_at.astimezone(engine.zone).strftime("%Y-%m-%d %H:%M")
     state = "made now" if created else f"already made at {made}"
     total = content["total"]
     click.echo(f"{kind} report {period.first}…{period.last} ({period.label}), #{report.id}, {state}: "
                f"received {total['received']}, replied {total['replied']}, closed {total['closed']}")
-    tables = report_tables(kind, content, notable)
+    tables = report_tables(kind, content, notable, generated_at=generated_at, zone=engine.zone)
     if csv_path is not None:
         csv_path.write_bytes(to_csv(tables))
         click.echo(f"written {csv_path}")

@@ -163,7 +163,7 @@ def _report(report_id: int) -> Any:
 @roles_required(*SUPERVISORS)
 def show(report_id: int) -> Any:
     report = _report(report_id)
-    tables = report_tables(report.kind, report.content, report.notable_cases, current_language())
+    tables = report_tables(report.kind, report.content, report.notable_cases, current_language(), zone=runtime().zone)
     return render_template("report.html", report=report, content=report.content, tables=tables,
                            notable=(report.notable_cases or {}).get("cases", []), max_notable=MAX_NOTABLE,
                            names=report.content.get("names", {}))
@@ -193,7 +193,7 @@ def notable(report_id: int) -> Any:
 def _download(report_id: int, extension: str) -> Response:
     report = _report(report_id)
     tables = report_tables(report.kind, report.content, report.notable_cases, current_language(),
-                           report.generated_at.isoformat())
+                           report.generated_at, zone=runtime().zone)
     name = f"hotline-{report.kind}-{report.period_start}_{report.period_end}.{extension}"
     if extension == "csv":
         body, mimetype = to_csv(tables), "text/csv; charset=utf-8"

@@ -172,7 +172,7 @@ def test_csv_and_xlsx_carry_the_same_figures(world: World) -> None:
     """The downloads hold the page's tables: read back with csv and openpyxl, the figures are the report's."""
     build_week(world)
     report = weekly(world)
-    tables = report_tables("weekly", report.content, None, "zh")
+    tables = report_tables("weekly", report.content, None, "zh", zone=SHANGHAI)
     rows = list(csv.reader(io.StringIO(to_csv(tables).decode("utf-8-sig"))))
     start = rows.index(["# 各部门受理情况"])
     header, body = rows[start + 1], rows[start + 2:start + 8]
@@ -190,7 +190,7 @@ def test_csv_and_xlsx_carry_the_same_figures(world: World) -> None:
     assert values[-1] == ["合计", 6, 5, 4, 1, 2, 0.5, pytest.approx(6 / 9, abs=1e-4), pytest.approx(4 / 6, abs=1e-4),
                           pytest.approx(2 / 3, abs=1e-4)]
     assert sheet.cell(row=sheet.max_row, column=7).number_format == "0.0%"
-    english = report_tables("weekly", report.content, None, "en")
+    english = report_tables("weekly", report.content, None, "en", zone=SHANGHAI)
     assert english[1].headers[:3] == ["Department", "Received", "Replied"]
 
 

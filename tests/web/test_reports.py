@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable
+from datetime import datetime
 
 import pytest
 from flask.testing import FlaskClient
@@ -104,6 +106,10 @@ def test_weekly_report_page_and_downloads_m2(client: FlaskClient, world: World) 
     departments = rows[rows.index(["# 各部门受理情况"]) + 2:]
     assert departments[5] == ["合计", "6", "5", "4", "1", "2", "50.0%", "66.7%", "66.7%", "66.7%"]
     assert departments[4][:6] == ["收费", "3", "2", "2", "1", "1"]
+    open_cases = rows[rows.index(["# 未答复或未办结工单"]) + 2:]
+    assert [row[4] for row in open_cases[:2]] == ["2026-11-23 09:05", "2026-11-23 09:10"]  # Beijing time
+    summary = {row[0]: row[1] for row in rows[2:6] if len(row) == 2}
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", summary[label]) for label in ("统计截至", "生成时间"))
 
     response = client.get(f"/reports/{weekly}.xlsx")
     assert response.status_code == 200 and response.mimetype.endswith("spreadsheetml.sheet")
@@ -113,6 +119,11 @@ def test_weekly_report_page_and_downloads_m2(client: FlaskClient, world: World) 
     assert totals[:7] == ["合计", 6, 5, 4, 1, 2, 0.5]
     open_sheet = [[c.value for c in row] for row in workbook["未答复或未办结工单"].iter_rows()]
     assert [row[0] for row in open_sheet[1:]] == [world.cases["B"], world.cases["C"]]
+    assert [row[4] for row in open_sheet[1:]] == [datetime(2026, 11, 23, 9, 5), datetime(2026, 11, 23, 9, 10)]
+    opened = workbook["未答复或未办结工单"]["E2"]
+    assert opened.is_date and opened.number_format == "yyyy-mm-dd hh:mm"
+    as_of = [row for row in workbook["概况"].iter_rows() if row[0].value == "统计截至"][0][1]
+    assert isinstance(as_of.value, datetime) and as_of.is_date
 
 
 def test_downloads_follow_the_chosen_language(client: FlaskClient, world: World) -> None:
