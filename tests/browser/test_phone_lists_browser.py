@@ -1,0 +1,63 @@
+"""The lists on a 360-pixel phone: tasks, cases and the overdue board show each row as a card, every
+value after its column's name, without sideways scrolling; on a desktop they stay ordinary tables."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.clock import SettableClock
+from engine.runtime import Engine
+
+from ..web.support import record_case
+from .support import Page, expect, shot, sign_in, sign_out
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 360, "height": 780}
+NARROWEST_VALUE = 120  # px left for a value beside its label: a case number or a time fits on one line
+
+CELLS = """table => Array.from(table.querySelectorAll('tbody td')).filter(td => td.offsetParent !== null).map(td => {
+  const box = td.getBoundingClientRect(), style = getComputedStyle(td);
+  return {label: td.dataset.label, shown: getComputedStyle(td, '::before').content,
+          value: box.width - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight),
+          right: box.right, display: style.display};
+})"""
+
+
+def check_cards(page: Page, table: str, name: str) -> None:
+    rows = page.locator(f"{table} tbody tr")
+    expect(rows.first).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], f"{name} scrolls sideways"
+    headers = page.locator(f"{table} thead th").all_text_contents()
+    assert page.locator(table).get_attribute("role") == "table"
+    for cell in page.locator(table).first.evaluate(CELLS):
+        assert cell["display"] == "block", cell
+        assert cell["label"] in headers and cell["shown"] == f'"{cell["label"]}"', cell
+        assert cell["value"] >= NARROWEST_VALUE, f"{name}: a value has only {cell['value']} px: {cell}"
+        assert cell["right"] <= PHONE["width"], f"{name}: a value is pushed off-screen: {cell}"
+    shot(page, f"phone-list-{name}")
+
+
+def test_tasks_cases_and_the_board_are_cards_on_a_phone(page: Page, sessions: sessionmaker[Session],
+                                                       runtime: Engine, clock: SettableClock) -> None:
+    for _ in range(3):
+        record_case(sessions, runtime, department="operations")
+    clock.advance(timedelta(hours=15, minutes=30))  # the replies are overdue: the board lists them
+    page.set_viewport_size(PHONE)
+    sign_in(page, "ops_handler")
+    page.goto("/tasks")
+    check_cards(page, "#tasklist", "tasks")
+    sign_out(page)
+    sign_in(page, "supervisor")
+    page.goto("/cases")
+    check_cards(page, "#caselist", "cases")
+    page.goto("/board")
+    check_cards(page, "#board-live section.board-group table", "board")
+
+    page.set_viewport_size({"width": 1400, "height": 900})
+    page.goto("/cases")
+    assert page.locator("#caselist td").first.evaluate("td => getComputedStyle(td).display") == "table-cell"
+    expect(page.locator("#caselist thead th").first).to_be_visible()
