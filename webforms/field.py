@@ -10,14 +10,17 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from engine.access_log import holds_personal_data, record_access
+from engine.claims import claim_task
 from engine.deployment import parsed_definition
 from engine.models import HumanTask
 from engine.runner import complete_task
+from engine.runtime import Actor
 from engine.tasklist import open_tasks_for
 
 from .database import commit, db, runtime
@@ -64,7 +67,23 @@ def record_now(task_id: int) -> Any:
         abort(400)
     local_now = runtime().clock.now().astimezone(runtime().zone).strftime("%Y-%m-%dT%H:%M")
     instance = complete_task(db(), runtime(), task_id, current_user.actor, {field_id: local_now})
+    _claim_next_steps(instance.id, current_user.actor)
     commit()
     flash(_("“%(name)s” recorded at %(time)s for case %(case)s.", name=task_label(task), time=local_now[11:],
             case=instance.case_number), "success")
     return redirect(url_for("field.jobs"))
+
+
+def _claim_next_steps(instance_id: int, actor: Actor) -> None:
+    """A job the worker has arrived at is theirs: the case's next open steps for their groups (the
+    on-site report) are claimed for them, so nobody else picks them up and the form says so."""
+    now = runtime().clock.now()
+    for task in db().scalars(select(HumanTask).where(HumanTask.instance_id == instance_id, HumanTask.status == "open",
+                                                     HumanTask.assignee.is_(None))):
+        if set(task.candidate_groups.split(",")) & actor.groups:
+            claim_task(db(), task.id, actor, now)
+
+
+def from_field() -> bool:
+    """Whether the task form was opened from the field page (so completing it leads back there)."""
+    return request.values.get("back") == "field" and current_user.has_role(*FIELD_ROLES)

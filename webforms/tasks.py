@@ -22,6 +22,7 @@ from engine.runner import complete_task
 from engine.tasklist import TABS, TaskFilter, tasklist_page
 
 from .database import commit, db, runtime
+from .field import from_field
 from .i18n import current_language
 from .reference_view import form_fields, request_reference
 from .views_support import TASK_STATUS, can_do, record_unmasked_view, task_label
@@ -86,6 +87,7 @@ def _render_task(task: HumanTask, values: dict[str, Any] | None = None, errors: 
         "task.html", task=task, info=info, task_name=task_name, fields=fields, values=shown, errors=errors or {},
         assignees=assignees, attachments=attachments_of(db(), task.instance_id),
         case=task.instance, case_fields=fields_by_id(parsed), history=case_history(db(), task.instance_id),
+        back_to_field=from_field(),
     ), status
 
 
@@ -106,14 +108,21 @@ def show(task_id: int) -> Any:
 def complete(task_id: int) -> Any:
     task = _task_for_user(task_id)
     try:
-        instance = complete_task(db(), runtime(), task_id, current_user.actor, request.form.to_dict())
+        instance = complete_task(db(), runtime(), task_id, current_user.actor, _form_values())
     except FormInvalid as err:
         db().rollback()
         flash(_("Some values need attention; nothing was saved yet."), "error")
         return _render_task(db().get(HumanTask, task_id), values=err.values, errors=err.errors, status=400)
     commit()
     flash(_("Task “%(name)s” of case %(case)s completed.", name=task_label(task), case=instance.case_number), "success")
-    return redirect(url_for("tasks.tasklist"))
+    return redirect(url_for("field.jobs") if from_field() else url_for("tasks.tasklist"))
+
+
+def _form_values() -> dict[str, Any]:
+    """What the form sent for the task's fields (without the page's own `back`)."""
+    values = request.form.to_dict()
+    values.pop("back", None)
+    return values
 
 
 def _after_claim_action(task_id: int, message: str) -> Any:
@@ -157,4 +166,5 @@ def draft(task_id: int) -> Any:
     save_draft(db(), task_id, current_user.actor, request.form.to_dict(), field_ids, runtime().clock.now())
     commit()
     flash(_("Draft saved; the task stays open."), "success")
-    return redirect(url_for("tasks.show", task_id=task_id))
+    return redirect(url_for("tasks.show", task_id=task_id, back="field") if from_field()
+                    else url_for("tasks.show", task_id=task_id))

@@ -68,7 +68,10 @@ def test_the_customer_signs_the_report_on_a_phone_r4(page: Page, server: str, se
         expect(phone.locator("#f-customer_signature")).to_have_value(re.compile(r"^data:image/png;base64,"))
         assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
         shot(phone, "field-03-phone-signature")
-        complete(phone, number)
+        expect(phone.locator("#claim-state")).to_have_text("由您认领。")  # the arrival made the job the worker's
+        complete(phone, number, returns_to="/field")  # back to the jobs, not the desktop tasklist
+        expect(phone.locator("#no-jobs")).to_be_visible()
+        shot(phone, "field-04-phone-back-at-the-jobs")
         with sessions() as session:
             (attachment,) = session.scalars(select(Attachment).where(Attachment.instance_id == case_id)).all()
             signature_id = session.get(ProcessInstance, case_id).data["customer_signature"]  # type: ignore[union-attr]
@@ -81,6 +84,6 @@ def test_the_customer_signs_the_report_on_a_phone_r4(page: Page, server: str, se
         thumb.scroll_into_view_if_needed()  # the thumbnail loads lazily
         phone.wait_for_function("() => { const img = document.querySelector('#attachments img.thumb');"
                                 " return img.complete && img.naturalWidth > 0; }")
-        shot(phone, "field-04-phone-case-with-signature")
+        shot(phone, "field-05-phone-case-with-signature")
     finally:
         phone_context.close()

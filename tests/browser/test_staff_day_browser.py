@@ -97,7 +97,7 @@ def test_a_repair_from_the_intake_page_in_three_browsers_r1_r5(page: Page, serve
                            "customer_signed": True, "signer_name": "刘洋", "outcome": "resolved"})
         assert worker.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
         shot(worker, "day-repair-03-phone-report")
-        complete(worker, number)
+        complete(worker, number, returns_to="/field")
 
         dispatcher.goto("/tasks")
         do_task(dispatcher, "callback", number, {"satisfied": "yes", "callback_note": "客户满意"})

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.models import Attachment, HumanTask, PersonalDataAccess, ProcessInstance
+from engine.models import Attachment, Event, HumanTask, PersonalDataAccess, ProcessInstance
 from engine.runner import complete_task, start_case
 from engine.runtime import Actor, Engine
 
@@ -137,3 +137,36 @@ def test_the_on_site_report_goes_without_a_signature_r4(client: FlaskClient, ses
         instance = session.get(ProcessInstance, case_id)
         assert instance is not None and instance.data["customer_signature"] is None
         assert session.scalars(select(Attachment)).all() == []
+
+
+def test_the_job_a_worker_arrived_at_is_theirs_and_the_report_leads_back_to_the_jobs_r4(
+        client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine, deploy_process: Any) -> None:
+    """The arrival claims the on-site report for the worker who tapped it (a history entry says so); the
+    report opened from the field page comes back to the jobs, from the tasklist to the tasklist."""
+    deploy_process("repair")
+    number, case_id, task_id = arrived_repair(client, sessions, runtime)
+    with sessions() as session:
+        assert session.get(HumanTask, task_id).assignee == "worker"  # type: ignore[union-attr]
+        claims = session.scalars(select(Event.actor).where(Event.instance_id == case_id, Event.kind == "task_claimed")).all()
+        assert claims == ["worker"]
+    jobs = get(client, "/field")
+    (link,) = jobs.doc.xpath(f"//a[@id='open-{task_id}']/@href")
+    assert link == f"/tasks/{task_id}?back=field"
+    form = get(client, link)
+    assert form.text("claim-state") == "由您认领。" and not form.has("claim")
+    assert form.doc.xpath("//form[@id='task-form']//input[@name='back']/@value") == ["field"]
+    saved = submit(client, link, {**ONSITE_REPORT, "back": "field"}, post_url=f"/tasks/{task_id}/draft")
+    assert saved.response.headers["Location"] == link
+    done = submit(client, link, {**ONSITE_REPORT, "back": "field"}, post_url=f"/tasks/{task_id}")
+    assert done.status == 302 and done.response.headers["Location"] == "/field"
+    with sessions() as session:
+        instance = session.get(ProcessInstance, case_id)
+        assert instance is not None and "back" not in instance.data and instance.data["diagnosis"] == "管道爆裂"
+
+
+def test_a_report_sent_from_the_tasklist_returns_to_the_tasklist(
+        client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine, deploy_process: Any) -> None:
+    deploy_process("repair")
+    _number, _case_id, task_id = arrived_repair(client, sessions, runtime)
+    done = submit(client, f"/tasks/{task_id}", {**ONSITE_REPORT, "back": "elsewhere"})
+    assert done.status == 302 and done.response.headers["Location"] == "/tasks"
