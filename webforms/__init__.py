@@ -63,6 +63,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, t
         idle,
         modeler,
         notifications,
+        people,
         public,
         reports,
         supervise,
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, t
     auth.init_app(app)
     idle.init_app(app)
     views_support.init_app(app)
+    people.init_app(app)
     notifications.init_app(app)
     for blueprint in (auth.bp, tasks.bp, cases.bp, public.bp, notifications.bp, supervise.bp, handover.bp, admin.bp, field.bp,
                       attachments.bp, reports.bp, versions.bp, board.bp, modeler.bp):

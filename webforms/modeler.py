@@ -20,6 +20,7 @@ from engine.versions import deploy_checked, latest_draft, list_versions, save_dr
 from .auth import roles_required
 from .bpmn_files import PROCESS_KEY, blank_diagram, checked_diagram
 from .database import commit, db, runtime
+from .people import person
 from .problem_messages import PROBLEM_MESSAGES, deploy_conflict
 from .views_support import local_time
 
@@ -94,7 +95,7 @@ def edit(key: str) -> Any:
         if draft is None or draft.process_key != key:
             abort(404)
         return _editor(key, latest.name if latest else key, draft.bpmn_xml, versions,
-                       _("the draft saved %(when)s by %(who)s", when=local_time(draft.saved_at), who=draft.saved_by))
+                       _("the draft saved %(when)s by %(who)s", when=local_time(draft.saved_at), who=person(draft.saved_by)))
     wanted = request.args.get("version", type=int)
     if wanted is not None:
         chosen = next((v for v in versions if v.version == wanted), None)
@@ -105,7 +106,7 @@ def edit(key: str) -> Any:
     draft = latest_draft(db(), key)
     if draft is not None:
         return _editor(key, latest.name if latest else key, draft.bpmn_xml, versions,
-                       _("the draft saved %(when)s by %(who)s", when=local_time(draft.saved_at), who=draft.saved_by))
+                       _("the draft saved %(when)s by %(who)s", when=local_time(draft.saved_at), who=person(draft.saved_by)))
     if latest is None:
         abort(404)
     return _editor(key, latest.name, latest.bpmn_xml, versions,

@@ -24,6 +24,7 @@ from engine.tasklist import TABS, TaskFilter, tasklist_page
 from .database import commit, db, runtime
 from .field import from_field
 from .i18n import current_language
+from .people import person
 from .reference_view import form_fields, request_reference
 from .views_support import TASK_STATUS, can_do, record_unmasked_view, task_label
 
@@ -152,7 +153,7 @@ def release(task_id: int) -> Any:
 def reassign(task_id: int) -> Any:
     username = request.form.get("assignee", "")
     task = reassign_task(db(), task_id, current_user.actor, username, runtime().clock.now())
-    return _after_claim_action(task_id, _("“%(name)s” is now with %(user)s.", name=task_label(task), user=username))
+    return _after_claim_action(task_id, _("“%(name)s” is now with %(user)s.", name=task_label(task), user=person(username)))
 
 
 @bp.route("/tasks/<int:task_id>/draft", methods=["POST"])

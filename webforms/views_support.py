@@ -20,6 +20,7 @@ from engine.forms import FieldDef, FieldError
 
 from .database import db, runtime
 from .i18n import current_language
+from .people import person
 from .reference_view import department_routes, enum_name, option_groups
 
 ERROR_MESSAGES = {
@@ -161,6 +162,8 @@ def conflict_text(err: Conflict) -> str:
     params = dict(err.params)
     if "status" in params:
         params["status"] = str(TASK_STATUS.get(params["status"], params["status"]))
+    if params.get("by"):
+        params["by"] = person(params["by"])
     message = CONFLICT_MESSAGES.get(err.reason)
     try:
         return str(message) % params if message else str(err)
@@ -174,7 +177,8 @@ def group_label(groups: str | None) -> str:
 
 
 def actor_label(username: str) -> str:
-    return _("system") if username == "system" else username
+    """Who did it, by display name (webforms/people.py)."""
+    return person(username)
 
 
 def can_do(task: Any) -> bool:

@@ -6,7 +6,8 @@ Plain functions, so tests/web/conftest.py and tests/browser/ share them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ import pytest
 from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.test import TestResponse
 
@@ -30,6 +32,8 @@ from ..helpers import OPERATOR, PROCESSES, instance_snapshot, intake_form, open_
 
 DEMO_PASSWORD = "hotline123"
 assert all(user.password == DEMO_PASSWORD for user in DEMO_USERS)
+# How the pages name each demo user (their display name, not their login).
+NAMES = {user.username: user.display_name for user in DEMO_USERS}
 
 
 def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -160,6 +164,22 @@ def normalise(text: str) -> str:
 
 
 # --- talking to the app ------------------------------------------------------------------------------
+
+
+@contextmanager
+def statements(app: Flask) -> Iterator[list[str]]:
+    """The SQL statements the app runs inside the block."""
+    seen: list[str] = []
+    bind = app.extensions["hotline"].sessions.kw["bind"]
+
+    def remember(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
+        seen.append(statement)
+
+    event.listen(bind, "before_cursor_execute", remember)
+    try:
+        yield seen
+    finally:
+        event.remove(bind, "before_cursor_execute", remember)
 
 
 def get(client: FlaskClient, url: str, **kwargs: Any) -> Page:

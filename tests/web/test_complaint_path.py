@@ -13,7 +13,7 @@ from engine.clock import SettableClock
 from engine.runtime import Engine
 
 from ..helpers import intake_form
-from .support import Page, get, login, record_case, submit, switch_user, task_of
+from .support import NAMES, Page, get, login, record_case, submit, switch_user, task_of
 
 FIRST_HANDLING = {"investigation": "热力站循环泵故障,二次网供水温度偏低。", "outcome": "resolved",
                   "result": "已更换循环泵,室温恢复。"}
@@ -89,22 +89,22 @@ def test_a_complaint_from_the_call_to_the_closed_case(client: FlaskClient, clock
     assert case.text("case-number") == number
     assert case.text("case-status") == "已办结"
     history = case.history()
-    steps = [(e.when, e.kind, e.element, e.actor.split()[-1]) for e in history]
+    steps = [(e.when, e.kind, e.element, e.actor.split(maxsplit=1)[1]) for e in history]
     assert steps == [
-        ("2026-11-23 09:00:00", "工单已登记", "投诉处理", "operator"),
-        ("2026-11-23 09:00:00", "任务已完成", "登记投诉", "operator"),
+        ("2026-11-23 09:00:00", "工单已登记", "投诉处理", NAMES["operator"]),
+        ("2026-11-23 09:00:00", "任务已完成", "登记投诉", NAMES["operator"]),
         ("2026-11-23 09:00:00", "系统自动处理", "设定当日答复时限", "系统"),
         ("2026-11-23 09:00:00", "任务已生成", "调查处理并答复", "系统"),
-        ("2026-11-23 09:30:00", "任务已完成", "调查处理并答复", "ops_handler"),
+        ("2026-11-23 09:30:00", "任务已完成", "调查处理并答复", NAMES["ops_handler"]),
         ("2026-11-23 09:30:00", "任务已生成", "回访客户", "系统"),
-        ("2026-11-23 09:45:00", "任务已完成", "回访客户", "operator"),
+        ("2026-11-23 09:45:00", "任务已完成", "回访客户", NAMES["operator"]),
         ("2026-11-23 09:45:00", "系统自动处理", "退回部门重新处理", "系统"),
         ("2026-11-23 09:45:00", "任务已生成", "调查处理并答复", "系统"),
-        ("2026-11-23 10:45:00", "任务已完成", "调查处理并答复", "ops_handler"),
+        ("2026-11-23 10:45:00", "任务已完成", "调查处理并答复", NAMES["ops_handler"]),
         ("2026-11-23 10:45:00", "任务已生成", "回访客户", "系统"),
-        ("2026-11-23 10:55:00", "任务已完成", "回访客户", "operator"),
+        ("2026-11-23 10:55:00", "任务已完成", "回访客户", NAMES["operator"]),
         ("2026-11-23 10:55:00", "任务已生成", "分析总结并结案", "系统"),
-        ("2026-11-23 11:00:00", "任务已完成", "分析总结并结案", "operator"),
+        ("2026-11-23 11:00:00", "任务已完成", "分析总结并结案", NAMES["operator"]),
         ("2026-11-23 11:00:00", "流程已结束", "结案", "系统"),
         ("2026-11-23 11:00:00", "工单已办结", "", "系统"),
     ]

@@ -138,7 +138,7 @@ def test_an_invalid_diagram_is_saved_as_a_draft_but_never_deployed(
 
     # The draft is what the modeler opens next time, and the list says there is one.
     assert modeler_data(get(owner, "/modeler/complaint"))["xml"] == NOBODY_MAY_CALL_BACK
-    assert "owner" in get(owner, "/processes").doc.xpath("//tr[@data-key='complaint']/td[@class='draft']")[0].text_content()
+    assert "林流程 (流程负责人)" in get(owner, "/processes").doc.xpath("//tr[@data-key='complaint']/td[@class='draft']")[0].text_content()
     # The deployed version is still there to open.
     assert modeler_data(get(owner, "/modeler/complaint?version=1"))["xml"] == COMPLAINT
 

@@ -3,12 +3,9 @@ per row), the counts of all tabs from one statement, and the search on one norma
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.models import HumanTask, ProcessInstance
@@ -16,22 +13,7 @@ from engine.runtime import Engine
 from engine.search_text import SEPARATOR
 from engine.tasklist import TaskFilter, count_open_tasks_by_tab, open_tasks_for
 
-from .support import get, login, record_case
-
-
-@contextmanager
-def statements(app: Flask) -> Iterator[list[str]]:
-    seen: list[str] = []
-    bind = app.extensions["hotline"].sessions.kw["bind"]
-
-    def remember(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
-        seen.append(statement)
-
-    event.listen(bind, "before_cursor_execute", remember)
-    try:
-        yield seen
-    finally:
-        event.remove(bind, "before_cursor_execute", remember)
+from .support import get, login, record_case, statements
 
 
 def test_the_tasklist_page_runs_the_same_few_statements_for_3_or_30_tasks(

@@ -59,7 +59,7 @@ def test_the_versions_page_lists_author_time_comment_and_running_cases(
     page = get(client, "/processes/complaint/versions")
     assert page.status == 200
     newest = page.text("version-2")
-    assert "owner" in newest and "回访改名" in newest and "2026-11-23 09:00" in newest and "新工单使用" in newest
+    assert "林流程 (流程负责人)" in newest and "回访改名" in newest and "2026-11-23 09:00" in newest and "新工单使用" in newest
     assert page.has("rollback-1") and not page.has("rollback-2")
     assert page.by_id("rollback-comment-1").xpath("preceding-sibling::label[@for='rollback-comment-1']")
     assert get(client, "/processes/nothing/versions").status == 404
