@@ -32,6 +32,7 @@ from .i18n import current_language
 from .reference_view import form_fields, request_reference
 from .views_support import record_unmasked_list, record_unmasked_view
 
+CALLER_FIELD = "customer_phone"
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 PAGE_SIZE = 50
 # The kinds of call an operator chooses between on the intake page itself (issue 6: intake in one form).
@@ -149,13 +150,31 @@ def create(process_key: str) -> Any:
         if earlier is None:
             raise
         return _already_recorded(earlier)
-    flash(_("Case %(case)s recorded. Tell the caller this number.", case=instance.case_number), "success")
+    flash(_recorded_message(instance, info), "success")
     return redirect(url_for("cases.show", case_number=instance.case_number))
 
 
+def _has_caller(info: Any) -> bool:
+    """Whether the intake form records someone who called (a customer's phone): an outage or a notice
+    registered by staff has nobody to tell the case number to."""
+    return any(field.id == CALLER_FIELD for field in info.fields)
+
+
+def _recorded_message(instance: Any, info: Any) -> str:
+    if _has_caller(info):
+        return _("Case %(case)s recorded. Tell the caller this number.", case=instance.case_number)
+    return _("Case %(case)s recorded.", case=instance.case_number)
+
+
 def _already_recorded(instance: Any) -> Any:
-    flash(_("This form was already sent: case %(case)s was recorded from it, and no second case was opened. "
-            "Tell the caller this number.", case=instance.case_number), "info")
+    info = intake_task(runtime(), parsed_definition(runtime(), instance.definition))
+    if info is not None and _has_caller(info):
+        message = _("This form was already sent: case %(case)s was recorded from it, and no second case was "
+                    "opened. Tell the caller this number.", case=instance.case_number)
+    else:
+        message = _("This form was already sent: case %(case)s was recorded from it, and no second case was "
+                    "opened.", case=instance.case_number)
+    flash(message, "info")
     return redirect(url_for("cases.show", case_number=instance.case_number))
 
 

@@ -1,16 +1,22 @@
-"""Pages anyone may read without signing in: the outage and restoration notices (O1-O3)."""
+"""Pages anyone may read without signing in: the outage and restoration notices (O1-O3), and the icon."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template
+from flask import Blueprint, redirect, render_template, url_for
 
 from engine.notices import recent_notices, restored_case_ids
 
 from .database import db
 
 bp = Blueprint("public", __name__)
+
+
+@bp.route("/favicon.ico")
+def favicon() -> Any:
+    """Browsers that ask for the icon at its old address get the SVG the pages name."""
+    return redirect(url_for("static", filename="favicon.svg"), 301)
 
 
 @bp.route("/notices")

@@ -46,6 +46,8 @@ def test_tasks_cases_and_the_board_are_cards_on_a_phone(page: Page, sessions: se
     for _ in range(3):
         record_case(sessions, runtime, department="operations")
     clock.advance(timedelta(hours=15, minutes=30))  # the replies are overdue: the board lists them
+    missing: list[str] = []
+    page.on("response", lambda response: missing.append(response.url) if response.status == 404 else None)
     page.set_viewport_size(PHONE)
     sign_in(page, "ops_handler")
     page.goto("/tasks")
@@ -61,3 +63,4 @@ def test_tasks_cases_and_the_board_are_cards_on_a_phone(page: Page, sessions: se
     page.goto("/cases")
     assert page.locator("#caselist td").first.evaluate("td => getComputedStyle(td).display") == "table-cell"
     expect(page.locator("#caselist thead th").first).to_be_visible()
+    assert missing == [], "every file a page asks for exists (the icon too)"

@@ -81,3 +81,15 @@ def test_an_idle_session_is_signed_out_and_comes_back_to_the_page(app, client: F
     page = get(client, "/login")
     assert "30 分钟" in " ".join(page.flashes())
     assert get(client, "/tasks").status == 302  # signed out for good
+
+
+def test_every_page_names_an_icon_that_exists(client: FlaskClient) -> None:
+    signed_out = get(client, "/login")
+    login(client, "operator")
+    for page in (signed_out, get(client, "/tasks")):
+        (icon,) = page.doc.xpath("//link[@rel='icon']/@href")
+        with client.get(icon) as response:
+            assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+            assert b"<svg" in response.data
+    old_address = client.get("/favicon.ico")
+    assert old_address.status_code == 301 and old_address.headers["Location"].endswith("/static/favicon.svg")

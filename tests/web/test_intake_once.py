@@ -115,3 +115,22 @@ def test_two_submissions_of_one_form_at_once_open_one_case(
     assert any("未重复建单" in a.flashes()[0] for a in answers)
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(IntakeKey)) == 1
+
+
+OUTAGE = {"service": "heating", "outage_type": "fault", "district": "金明区", "building": "3号楼", "unit": "1单元",
+          "cause": "管道爆裂", "starts_at": "2026-11-23T08:30", "estimated_restore_at": "2026-11-23T17:00"}
+
+
+def test_a_procedure_without_a_caller_does_not_ask_to_tell_one_the_number(
+        client: FlaskClient, sessions: sessionmaker[Session], deploy_process: Any) -> None:
+    """An outage is registered by staff: nobody called, so the number is not for a caller."""
+    deploy_process("outage")
+    login(client, "dispatcher")
+    page = get(client, "/cases/new/outage")
+    key = page.by_id("intake-key").get("value")
+    first = post(client, "/cases/new/outage", {**OUTAGE, "intake_key": key}, page.csrf_token(), follow=True)
+    (number,) = case_numbers(sessions)
+    assert first.flashes()[-1:] == [f"工单 {number} 已登记。"]
+    again = post(client, "/cases/new/outage", {**OUTAGE, "intake_key": key}, page.csrf_token(), follow=True)
+    assert again.flashes()[-1:] == [f"此表单已提交过：已据此登记工单 {number}，未重复建单。"]
+    assert case_numbers(sessions) == [number]
