@@ -139,7 +139,7 @@ def test_the_on_site_report_goes_without_a_signature_r4(client: FlaskClient, ses
         assert session.scalars(select(Attachment)).all() == []
 
 
-def test_the_job_a_worker_arrived_at_is_theirs_and_the_report_leads_back_to_the_jobs_r4(
+def test_the_job_a_worker_arrived_at_is_theirs_and_the_report_leads_back_to_the_jobs(
         client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine, deploy_process: Any) -> None:
     """The arrival claims the on-site report for the worker who tapped it (a history entry says so); the
     report opened from the field page comes back to the jobs, from the tasklist to the tasklist."""
