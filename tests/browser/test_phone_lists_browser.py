@@ -38,6 +38,7 @@ def check_cards(page: Page, table: str, name: str) -> None:
         assert cell["label"] in headers and cell["shown"] == f'"{cell["label"]}"', cell
         assert cell["value"] >= NARROWEST_VALUE, f"{name}: a value has only {cell['value']} px: {cell}"
         assert cell["right"] <= PHONE["width"], f"{name}: a value is pushed off-screen: {cell}"
+    page.locator(f"{table} tbody tr").first.scroll_into_view_if_needed()
     shot(page, f"phone-list-{name}")
 
 
