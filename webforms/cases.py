@@ -190,7 +190,8 @@ def show(case_number: str) -> Any:
     commit()
     history = case_history(db(), instance.id)
     return render_template(
-        "case.html", case=instance, case_fields=fields_by_id(parsed), open_tasks=open_tasks_of_case(db(), instance.id),
+        "case.html", case=instance, case_fields=fields_by_id(parsed), case_labels=parsed.variable_labels,
+        open_tasks=open_tasks_of_case(db(), instance.id),
         history=history, element_names=parsed.element_names, now=runtime().clock.now(),
         attachments=attachments_of(db(), instance.id), files_allowed=may_read_files(
             db(), instance.id, current_user.username, current_user.roles, current_user.sees_personal_data),

@@ -85,7 +85,7 @@ def _render_task(task: HumanTask, values: dict[str, Any] | None = None, errors: 
     return render_template(
         "task.html", task=task, info=info, task_name=task_name, fields=fields, values=shown, errors=errors or {},
         assignees=assignees, attachments=attachments_of(db(), task.instance_id),
-        case=task.instance, case_fields=fields_by_id(parsed), history=case_history(db(), task.instance_id),
+        case=task.instance, case_fields=fields_by_id(parsed), case_labels=parsed.variable_labels, history=case_history(db(), task.instance_id),
     ), status
 
 
