@@ -91,3 +91,14 @@ def test_help_falls_back_to_nothing_without_the_property() -> None:
     parsed = parse_definition(linear(user_task("only", fields='<camunda:formField id="x" type="string" />')), "x.bpmn")
     info = parsed.user_tasks["only"]
     assert (info.help_text("en"), info.help_text("zh_CN"), parsed.description_text("en")) == ("", "", "")
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_every_step_the_history_names_has_an_english_name(path: Path) -> None:
+    """Events name start, script, timer and end elements as well as user tasks."""
+    from engine.validation import _read
+
+    parsed = parse_definition(path.read_bytes(), path.name)
+    kinds = ("startEvent", "scriptTask", "boundaryEvent", "intermediateCatchEvent", "endEvent")
+    named = {el.get("id") for kind in kinds for el in _read(path.read_bytes()).elements(kind) if el.get("name")}
+    assert named - set(parsed.element_names_en) == set()

@@ -130,6 +130,7 @@ def test_step_names_are_english_on_the_lists_and_in_the_history(
     page = get(client, f"/cases/{number}")
     elements = [entry.element for entry in page.history()]
     assert "Investigate, handle and reply" in elements and "调查处理并答复" not in elements
+    assert "Set same-day reply deadline" in elements and "设定当日答复时限" not in elements
     assert "调查处理并答复" not in get(client, "/handover").html
 
 
