@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from engine.attachments import attachments_of
 from engine.claims import SUPERVISING_ROLES, claim_task, eligible_assignees, reassign_task, release_task
 from engine.definitions import fields_by_id
-from engine.deployment import list_process_names, parsed_definition
+from engine.deployment import parsed_definition
 from engine.drafts import save_draft
 from engine.errors import FormInvalid
 from engine.forms import initial_values
@@ -24,7 +24,7 @@ from engine.tasklist import TABS, TaskFilter, tasklist_page
 from .database import commit, db, runtime
 from .i18n import current_language
 from .reference_view import form_fields, request_reference
-from .views_support import TASK_STATUS, can_do, record_unmasked_view, task_label
+from .views_support import TASK_STATUS, can_do, process_choices, record_unmasked_view, task_label
 
 bp = Blueprint("tasks", __name__)
 PAGE_SIZE = 50
@@ -50,7 +50,7 @@ def tasklist() -> Any:
     counts = found.counts
     return render_template("tasks.html", tasks=found.tasks, total=counts[tab], counts=counts, tab=tab, page=page,
                            page_size=PAGE_SIZE, now=runtime().clock.now(), chosen=chosen,
-                           processes=list_process_names(db()), reference=request_reference())
+                           processes=process_choices(), reference=request_reference())
 
 
 def _task_filter() -> tuple[TaskFilter, dict[str, str]]:

@@ -14,7 +14,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from engine.access_log import PERSONAL_FIELDS, holds_personal_data, record_access, record_list_access
-from engine.deployment import latest_definition, parsed_definition
+from engine.deployment import latest_definition, list_process_names, parsed_definition
 from engine.errors import Conflict, NotAllowed, NotFound, ScriptFailed
 from engine.forms import FieldDef, FieldError
 from engine.variable_labels import VariableLabel
@@ -179,6 +179,28 @@ def task_label(task: Any) -> str:
         if info is not None and info.name_en:
             return info.name_en
     return task.name
+
+
+def process_label(definition: Any) -> str:
+    """A case's procedure by its name in the UI language (the diagram's process name_en in English)."""
+    if current_language() == "en":
+        parsed = parsed_definition(runtime(), definition)
+        if parsed.name_en:
+            return parsed.name_en
+    return definition.name
+
+
+def process_choices() -> list[tuple[str, str]]:
+    """(key, name) of every procedure, for filters and handover records, by name in the UI language."""
+    names = list_process_names(db())
+    if current_language() != "en":
+        return names
+    english = []
+    for key, name in names:
+        definition = latest_definition(db(), key, required=False)
+        parsed = parsed_definition(runtime(), definition) if definition is not None else None
+        english.append((key, parsed.name_en if parsed is not None and parsed.name_en else name))
+    return english
 
 
 def english_step_names(parsed: Any) -> dict[str, str]:
@@ -362,7 +384,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(field_label=field_label, data_label=data_label, error_text=error_text, mask=mask,
                                  display_value=display_value, event_kinds=EVENT_KINDS, can_do=can_do,
                                  task_label=task_label, option_label=option_label, step_label=step_label,
-                                 steps_label=steps_label,
+                                 steps_label=steps_label, process_label=process_label,
                                  visible_changes=visible_changes, case_rows=case_rows,
                                  localized_name=localized_name, group_label=group_label, actor_label=actor_label,
                                  enum_name=enum_name, department_routes=department_routes, option_groups=option_groups,

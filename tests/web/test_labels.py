@@ -127,6 +127,7 @@ def test_step_names_are_english_on_the_lists_and_in_the_history(
     english(client)
     cases = get(client, "/cases")
     assert "Investigate, handle and reply" in cases.html and "调查处理并答复" not in cases.html
+    assert "Complaint" in cases.html and "投诉处理" not in cases.html
     page = get(client, f"/cases/{number}")
     elements = [entry.element for entry in page.history()]
     assert "Investigate, handle and reply" in elements and "调查处理并答复" not in elements
