@@ -342,6 +342,8 @@ def display_value(field: FieldDef | None, value: Any, label: VariableLabel | Non
         return named
     if field is None and key in REFERENCE_KINDS and isinstance(value, str):
         return reference_name(key, value)
+    if field is None and key == "original_process" and isinstance(value, str):  # a sampled callback's
+        return dict(process_choices()).get(value, value)
     if field is not None and field.type == "signature":
         return _("Drawn signature (in the attachments)")
     if isinstance(value, str) and _ISO_DATETIME.match(value):

@@ -146,6 +146,7 @@ def test_the_consultation_kind_is_named_in_english(client: FlaskClient, deploy_p
 def test_a_sampled_callback_shows_its_category_and_department_by_name(
         client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine, deploy_process: Callable[[str], Any]) -> None:
     deploy_process("callback")
+    deploy_process("repair")
     with sessions.begin() as session:
         number = start_case(session, runtime, "callback", Actor("system", frozenset()), initial_data={
             "callback_group": "operator", "sample_week": "2026-W47", "original_case": "BX-20261116-0001",
@@ -162,4 +163,5 @@ def test_a_sampled_callback_shows_its_category_and_department_by_name(
     english(client)
     row = get(client, "/cases").doc.xpath(f"//tr[.//a[normalize-space()='{number}']]")[0].text_content()
     assert "No display, no water" in row
-    assert case_data(get(client, f"/cases/{number}"))["category"][1] == "No display, no water"
+    shown = case_data(get(client, f"/cases/{number}"))
+    assert shown["category"][1] == "No display, no water" and shown["original_process"][1] == "Repair"
