@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import Flask, render_template
+from flask import Flask, g, render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -190,6 +190,15 @@ def process_label(definition: Any) -> str:
     return definition.name
 
 
+def latest_parsed(key: str) -> Any:
+    """The latest version of a procedure, parsed; None if none is deployed. Looked up once per request."""
+    cache = g.setdefault("hotline_latest_parsed", {})
+    if key not in cache:
+        definition = latest_definition(db(), key, required=False)
+        cache[key] = parsed_definition(runtime(), definition) if definition is not None else None
+    return cache[key]
+
+
 def process_choices() -> list[tuple[str, str]]:
     """(key, name) of every procedure, for filters and handover records, by name in the UI language."""
     names = list_process_names(db())
@@ -197,8 +206,7 @@ def process_choices() -> list[tuple[str, str]]:
         return names
     english = []
     for key, name in names:
-        definition = latest_definition(db(), key, required=False)
-        parsed = parsed_definition(runtime(), definition) if definition is not None else None
+        parsed = latest_parsed(key)
         english.append((key, parsed.name_en if parsed is not None and parsed.name_en else name))
     return english
 
@@ -226,11 +234,10 @@ def steps_label(definition: Any, stored: str | None) -> str:
     the case's diagram (a ProcessDefinition, or a process key for the latest version)."""
     if not stored or current_language() != "en" or not definition:
         return stored or ""
-    if isinstance(definition, str):
-        definition = latest_definition(db(), definition, required=False)
-        if definition is None:
-            return stored
-    english = english_step_names(parsed_definition(runtime(), definition))
+    parsed = latest_parsed(definition) if isinstance(definition, str) else parsed_definition(runtime(), definition)
+    if parsed is None:
+        return stored
+    english = english_step_names(parsed)
     return ", ".join(english.get(part, part) for part in stored.split("、"))
 
 

@@ -123,7 +123,7 @@ def test_step_names_are_english_on_the_lists_and_in_the_history(
         client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine) -> None:
     number, _case_id = record_case(sessions, runtime)
     login(client, "supervisor")
-    assert "调查处理并答复" in get(client, "/cases").html
+    assert "调查处理并答复" in get(client, "/cases").html and "调查处理并答复" in get(client, "/handover").html
     english(client)
     cases = get(client, "/cases")
     assert "Investigate, handle and reply" in cases.html and "调查处理并答复" not in cases.html
@@ -132,7 +132,8 @@ def test_step_names_are_english_on_the_lists_and_in_the_history(
     elements = [entry.element for entry in page.history()]
     assert "Investigate, handle and reply" in elements and "调查处理并答复" not in elements
     assert "Set same-day reply deadline" in elements and "设定当日答复时限" not in elements
-    assert "调查处理并答复" not in get(client, "/handover").html
+    handover = get(client, "/handover").html
+    assert "调查处理并答复" not in handover and "Investigate, handle and reply" in handover
 
 
 def test_the_consultation_kind_is_named_in_english(client: FlaskClient, deploy_process: Callable[[str], Any]) -> None:
