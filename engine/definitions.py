@@ -32,6 +32,7 @@ from .forms import FieldDef, FormDefinitionError, field_from_spiff
 from .safe_xml import UnsafeXml, parse_xml
 from .sandbox import RESERVED_NAMES, ScriptRejected, check_source
 from .timer_events import ClockDurationTimerEventDefinition, ClockTimeDateEventDefinition
+from .variable_labels import VariableLabel, read_variable_labels
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
@@ -70,6 +71,12 @@ class UserTaskInfo:
     candidate_groups: str
     documentation: str
     fields: tuple[FieldDef, ...]
+    help: str = ""
+    help_en: str = ""
+
+    def help_text(self, language: str) -> str:
+        """The step explained to the person doing it (property help / help_en); '' when the diagram has none."""
+        return self.help_en if language == "en" and self.help_en else self.help
 
 
 @dataclass
@@ -84,9 +91,17 @@ class ParsedDefinition:
     subprocess_specs: dict[str, Any]
     user_tasks: dict[str, UserTaskInfo] = field(default_factory=dict)
     element_names: dict[str, str] = field(default_factory=dict)
+    element_names_en: dict[str, str] = field(default_factory=dict)
     effects: dict[str, Effect] = field(default_factory=dict)
     name_en: str = ""
     documentation: str = ""
+    description: str = ""
+    description_en: str = ""
+    variable_labels: dict[str, VariableLabel] = field(default_factory=dict)
+
+    def description_text(self, language: str) -> str:
+        """The procedure explained to staff (property description / description_en); '' when absent."""
+        return self.description_en if language == "en" and self.description_en else self.description
 
     @cached_property
     def fields(self) -> dict[str, FieldDef]:
@@ -241,6 +256,12 @@ def _process_property(process: Any, name: str) -> str | None:
     return None
 
 
+def element_properties(node: Any) -> list[tuple[str, str]]:
+    """An element's own camunda properties as (name, value)."""
+    return [(prop.get("name") or "", prop.get("value") or "")
+            for prop in node.iterfind("bpmn:extensionElements/camunda:properties/camunda:property", NS)]
+
+
 def _user_tasks(process: Any, spec: Any) -> tuple[dict[str, UserTaskInfo], list[Problem]]:
     tasks: dict[str, UserTaskInfo] = {}
     problems: list[Problem] = []
@@ -264,17 +285,16 @@ def _user_tasks(process: Any, spec: Any) -> tuple[dict[str, UserTaskInfo], list[
         if len({f.id for f in fields}) != len(fields):
             problems.append(Problem(element_id, "two form fields share an id", node.sourceline))
         doc = node.find("bpmn:documentation", NS)
-        name_en = ""
-        for prop in node.iterfind("bpmn:extensionElements/camunda:properties/camunda:property", NS):
-            if prop.get("name") == "name_en":
-                name_en = prop.get("value") or ""
+        props = dict(element_properties(node))
         tasks[element_id] = UserTaskInfo(
             element_id=element_id,
             name=node.get("name") or element_id,
-            name_en=name_en,
+            name_en=props.get("name_en", ""),
             candidate_groups=groups,
             documentation=(doc.text or "").strip() if doc is not None else "",
             fields=tuple(fields),
+            help=props.get("help", "").strip(),
+            help_en=props.get("help_en", "").strip(),
         )
     problems.extend(_unknown_order_fields(tasks))
     return tasks, problems
@@ -286,6 +306,17 @@ def _unknown_order_fields(tasks: dict[str, UserTaskInfo]) -> list[Problem]:
     return [Problem(info.element_id, f"field '{f.id}': notBefore names '{f.not_before}', which is no form field "
                     "of this process")
             for info in tasks.values() for f in info.fields if f.not_before and f.not_before not in known]
+
+
+def _english_names(process: Any) -> dict[str, str]:
+    """Every element's English name (its name_en property), by element id."""
+    names = {}
+    for el in process.iter():
+        if isinstance(el.tag, str) and el.get("id") and el is not process:
+            english = dict(element_properties(el)).get("name_en", "").strip()
+            if english:
+                names[el.get("id")] = english
+    return names
 
 
 def parse_definition(xml: bytes, file_name: str) -> ParsedDefinition:
@@ -327,9 +358,13 @@ def parse_definition(xml: bytes, file_name: str) -> ParsedDefinition:
         subprocess_specs=subprocess_specs,
         user_tasks=user_tasks,
         element_names=names,
+        element_names_en=_english_names(process),
         effects=effects,
         name_en=_process_property(process, "name_en") or "",
         documentation=(process.findtext("bpmn:documentation", "", NS) or "").strip(),
+        description=(_process_property(process, "description") or "").strip(),
+        description_en=(_process_property(process, "description_en") or "").strip(),
+        variable_labels=read_variable_labels(element_properties(process))[0],
     )
 
 

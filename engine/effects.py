@@ -161,8 +161,8 @@ def publish_notice(session: Session, instance_id: int, case_number: str, kind: s
 
 
 def chase_overdue(session: Session, instance_id: int, case_number: str, element_id: str, task_name: str,
-                  groups: list[str], due: datetime, now: datetime, zone: ZoneInfo) -> list[str]:
-    """C4 督办: a task's deadline passed. The supervisors of its department (supervisors who also hold one
+                  groups: list[str], due: datetime, now: datetime, zone: ZoneInfo, task_name_en: str = "") -> list[str]:
+    """C4 督办: a task's deadline passed (the English message names the task by task_name_en, if given). The supervisors of its department (supervisors who also hold one
     of the task's groups) are told; where a department has none, every supervisor is."""
     supervisors = session.execute(
         select(User.username, UserRole.role).join(UserRole, UserRole.user_id == User.id)
@@ -176,7 +176,7 @@ def chase_overdue(session: Session, instance_id: int, case_number: str, element_
         session.execute(insert(Notification), [
             {"recipient": r, "instance_id": instance_id, "element_id": element_id, "kind": "chase",
              "message": f"督办:工单 {case_number}「{task_name}」已超过时限({local_due}),请督促办理。",
-             "message_en": f"Overdue: task “{task_name}” of case {case_number} was due {local_due}.",
+             "message_en": f"Overdue: task “{task_name_en or task_name}” of case {case_number} was due {local_due}.",
              "created_at": now, "read_at": None}
             for r in recipients
         ])

@@ -36,6 +36,12 @@ class Startable:
     name_en: str
     documentation: str
     groups: tuple[str, ...]
+    description: str = ""
+    description_en: str = ""
+
+    def description_text(self, language: str) -> str:
+        """What the procedure is for, told to staff (process property description / description_en)."""
+        return self.description_en if language == "en" and self.description_en else self.description
 
 
 def startable_processes(session: Session, engine: Engine, roles: set[str] | frozenset[str]) -> list[Startable]:
@@ -55,5 +61,6 @@ def startable_processes(session: Session, engine: Engine, roles: set[str] | froz
             continue
         groups = tuple(g.strip() for g in info.candidate_groups.split(",") if g.strip())
         if set(groups) & set(roles):
-            found.append(Startable(definition.key, parsed.name, parsed.name_en, parsed.documentation, groups))
+            found.append(Startable(definition.key, parsed.name, parsed.name_en, parsed.documentation, groups,
+                                   parsed.description, parsed.description_en))
     return found

@@ -69,6 +69,7 @@ class Waiting:
     since: datetime
     due: datetime | None
     overdue: bool
+    task_en: str = ""
 
 
 @dataclass
@@ -100,20 +101,33 @@ def received_case_rows(session: Session, period: Period, zone: ZoneInfo, as_of: 
     return found
 
 
-def open_reasons(session: Session, case_ids: list[int], as_of: datetime) -> dict[int, OpenReason]:
-    """Why each of these cases is still open: two queries, whatever their number."""
+def _english_task_name(session: Session, engine: Engine | None, definition_id: int, element_id: str) -> str:
+    """A user task's English name (its name_en in the case's diagram); '' without one."""
+    definition = session.get(ProcessDefinition, definition_id) if engine is not None else None
+    if definition is None:
+        return ""
+    info = parsed_definition(engine, definition).user_tasks.get(element_id)
+    return info.name_en if info is not None else ""
+
+
+def open_reasons(session: Session, case_ids: list[int], as_of: datetime,
+                 engine: Engine | None = None) -> dict[int, OpenReason]:
+    """Why each of these cases is still open: two queries, whatever their number (and, with the engine, one
+    per diagram version, for the waiting tasks' English names)."""
     reasons: dict[int, OpenReason] = defaultdict(OpenReason)
     if not case_ids:
         return {}
     tasks = session.execute(
         select(HumanTask.instance_id, HumanTask.name, HumanTask.candidate_groups, HumanTask.assignee,
-               HumanTask.created_at, HumanTask.due_at)
+               HumanTask.created_at, HumanTask.due_at, HumanTask.element_id, ProcessInstance.definition_id)
+        .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
         .where(HumanTask.instance_id.in_(case_ids), HumanTask.status == "open", HumanTask.created_at <= as_of)
         .order_by(HumanTask.instance_id, HumanTask.id)
     )
-    for instance_id, name, groups, assignee, created, due in tasks:
+    for instance_id, name, groups, assignee, created, due, element_id, definition_id in tasks:
         reasons[instance_id].waiting.append(
-            Waiting(name, groups, assignee, created, due, due is not None and due < as_of))
+            Waiting(name, groups, assignee, created, due, due is not None and due < as_of,
+                    _english_task_name(session, engine, definition_id, element_id)))
     for instance_id, data in session.execute(
             select(ProcessInstance.id, ProcessInstance.data).where(ProcessInstance.id.in_(case_ids))):
         reason = reasons[instance_id]
@@ -154,7 +168,7 @@ def reason_text(reason: OpenReason, as_of: datetime, zone: ZoneInfo, language: s
         groups = "、".join(department_names.get(g) or GROUP_NAMES.get(g, (g, g))[0 if zh else 1]
                           for g in w.groups.split(",") if g)
         start, claimed, due, overdue = WAITING_PHRASES["zh" if zh else "en"]
-        text = start.format(task=w.task, groups=groups, since=_moment(w.since, zone))
+        text = start.format(task=w.task if zh else (w.task_en or w.task), groups=groups, since=_moment(w.since, zone))
         if w.assignee:
             text += claimed.format(assignee=w.assignee)
         if w.due is not None:

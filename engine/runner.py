@@ -132,7 +132,8 @@ def _chase_if_deadline(session: Session, unit: _Unit, timer_task: Any) -> None:
         if info is not None and sibling is not timer_task:
             due = due_time(timer_task) or unit.now
             chase_overdue(session, unit.instance.id, unit.instance.case_number, timer_task.task_spec.bpmn_id,
-                          info.name, candidate_groups_for(info, sibling.data), due, unit.now, unit.engine_zone)
+                          info.name, candidate_groups_for(info, sibling.data), due, unit.now, unit.engine_zone,
+                          info.name_en)
 
 
 def _carry_out_effects(session: Session, unit: _Unit, element_id: str, data: dict[str, Any]) -> None:

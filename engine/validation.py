@@ -27,7 +27,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .clock import Clock, SystemClock
-from .definitions import BPMN_NS, CAMUNDA_NS, DefinitionError, normalise_timer_expression, parse_definition
+from .definitions import (
+    BPMN_NS,
+    CAMUNDA_NS,
+    DefinitionError,
+    element_properties,
+    normalise_timer_expression,
+    parse_definition,
+)
 from .forms import FIELD_TYPES
 from .models import Department, UserRole
 from .reference import reference_session
@@ -35,6 +42,7 @@ from .safe_xml import UnsafeXml, parse_xml
 from .sandbox import SAFE_BUILTINS, SandboxEnvironment, ScriptRejected, check_source, script_functions
 from .traceability import read_rules, rule_ids_in
 from .users import STAFF_ROLES
+from .variable_labels import read_variable_labels
 
 NS = {"bpmn": BPMN_NS, "camunda": CAMUNDA_NS, "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
       "di": "http://www.omg.org/spec/DD/20100524/DI", "dc": "http://www.omg.org/spec/DD/20100524/DC"}
@@ -88,6 +96,8 @@ MESSAGES: dict[str, str] = {
                        "docs/modelling.md.",
     "missing-layout": "'%(name)s' is not drawn (it has no shape or line in the diagram). Open the diagram in the "
                       "modeler and place it.",
+    "variable-label": "Process property: %(detail)s. Write label:<variable> = 中文|English and "
+                      "values:<variable> = code:中文|English;code2:中文|English (see docs/modelling.md).",
     "unknown-rule-id": "The documentation of '%(name)s' names rule %(rule)s, which is not in the rule list "
                        "(docs/procedures.md). Correct the rule id.",
 }
@@ -353,6 +363,13 @@ def _check_layout(d: _Diagram) -> Iterable[Problem]:
             yield _problem("missing-layout", flow, d.key)
 
 
+def _check_variable_labels(d: _Diagram) -> Iterable[Problem]:
+    """Process properties label:<variable> / values:<variable> that the pages could not read."""
+    _labels, problems = read_variable_labels(element_properties(d.process))
+    for detail in problems:
+        yield _problem("variable-label", d.process, d.key, detail=detail)
+
+
 def _check_rule_ids(d: _Diagram, rules: frozenset[str]) -> Iterable[Problem]:
     if not rules:
         return
@@ -426,6 +443,7 @@ def validate_diagram(session: Session, xml: bytes, clock: Clock | None = None,
         *_check_code(d),
         *_check_layout(d),
         *_check_rule_ids(d, rule_list()),
+        *_check_variable_labels(d),
     ]
     problems += _spiff_problems(xml, d, {p.element_id for p in problems})
     return problems

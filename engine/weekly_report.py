@@ -45,7 +45,7 @@ def build_weekly_report(session: Session, engine: Engine, period: Period, as_of:
     processes = process_names(session, engine)
     cases = received_case_rows(session, period, zone, as_of, reference)
     open_cases = [c for c in cases if c.closed_at is None]
-    reasons = open_reasons(session, [c.id for c in open_cases], as_of)
+    reasons = open_reasons(session, [c.id for c in open_cases], as_of, engine)
 
     rows: dict[str, dict[str, int]] = {d.code: _zero() for d in reference.departments if d.active}
     for c in cases:

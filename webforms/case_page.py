@@ -47,9 +47,10 @@ def start_event_ids(parsed: ParsedDefinition) -> list[str]:
 
 
 def step_names(parsed: ParsedDefinition) -> dict[str, str]:
-    """The diagram's element names, in English where the diagram gives one (user tasks)."""
+    """The diagram's element names, in English where the diagram gives one (name_en)."""
     names = dict(parsed.element_names)
     if current_language() == "en":
+        names.update(parsed.element_names_en)
         names.update({element: info.name_en for element, info in parsed.user_tasks.items() if info.name_en})
     return names
 

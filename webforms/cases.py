@@ -15,7 +15,7 @@ from engine.case_files import may_read_files
 from engine.case_search import count_cases_matching, overdue_case_ids, search_cases
 from engine.customers import cases_of_phone, find_customers, register_caller
 from engine.definitions import fields_by_id
-from engine.deployment import latest_definition, list_process_names, parsed_definition
+from engine.deployment import latest_definition, parsed_definition
 from engine.errors import FormInvalid
 from engine.forms import initial_values
 from engine.history import case_history
@@ -30,7 +30,7 @@ from .case_page import case_story
 from .database import commit, db, runtime
 from .i18n import current_language
 from .reference_view import form_fields, request_reference
-from .views_support import record_unmasked_list, record_unmasked_view
+from .views_support import process_choices, record_unmasked_list, record_unmasked_view
 
 CALLER_FIELD = "customer_phone"
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -195,7 +195,7 @@ def index() -> Any:
     return render_template("cases.html", cases=cases, total=total, page=page, pages=pages, chosen=form.chosen,
                            errors=form.errors, personal_filters=current_user.sees_personal_data,
                            overdue=overdue_case_ids(db(), [c.id for c in cases], now),
-                           processes=list_process_names(db()), reference=request_reference())
+                           processes=process_choices(), reference=request_reference())
 
 
 @bp.route("/<case_number>")
@@ -209,7 +209,8 @@ def show(case_number: str) -> Any:
     commit()
     history = case_history(db(), instance.id)
     return render_template(
-        "case.html", case=instance, case_fields=fields_by_id(parsed), open_tasks=open_tasks_of_case(db(), instance.id),
+        "case.html", case=instance, case_fields=fields_by_id(parsed), case_labels=parsed.variable_labels,
+        open_tasks=open_tasks_of_case(db(), instance.id),
         history=history, element_names=parsed.element_names, now=runtime().clock.now(),
         attachments=attachments_of(db(), instance.id), files_allowed=may_read_files(
             db(), instance.id, current_user.username, current_user.roles, current_user.sees_personal_data),

@@ -10,7 +10,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from engine.deployment import list_process_names
 from engine.errors import Conflict
 from engine.handover import (
     HandoverNotAllowed,
@@ -26,6 +25,7 @@ from engine.reference import load_reference_data
 from .auth import roles_required
 from .database import commit, db, runtime
 from .i18n import current_language
+from .views_support import process_choices
 
 bp = Blueprint("handover", __name__, url_prefix="/handover")
 
@@ -129,4 +129,4 @@ def _record_context() -> dict[str, Any]:
 
     return {"status_labels": STATUS_LABELS, "flood_season": lambda record: in_flood_season(record, runtime().zone),
             "may_act": current_user.has_role(*HANDOVER_ROLES), "ref_name": ref_name,
-            "process_names": dict(list_process_names(db()))}
+            "process_names": dict(process_choices())}

@@ -37,6 +37,7 @@ PROBLEM_MESSAGES = {
     "condition-rejected": _l("The condition of flow '%(name)s' is not allowed: %(detail)s. Write an expression such as satisfied == False."),
     "script-rejected": _l("The script of '%(name)s' is not allowed: %(detail)s. See the sandbox rules in docs/modelling.md."),
     "missing-layout": _l("'%(name)s' is not drawn (it has no shape or line in the diagram). Open the diagram in the modeler and place it."),
+    "variable-label": _l("Process property: %(detail)s. Write label:<variable> = 中文|English and values:<variable> = code:中文|English;code2:中文|English (see docs/modelling.md)."),
     "unknown-rule-id": _l("The documentation of '%(name)s' names rule %(rule)s, which is not in the rule list (docs/procedures.md). Correct the rule id."),
 }
 

@@ -28,17 +28,31 @@ def form_fields(fields: tuple[FieldDef, ...]) -> tuple[FieldDef, ...]:
     return with_reference_options(fields, request_reference())
 
 
+REFERENCE_KINDS = ("category", "department")
+
+
+def reference_name(kind: str, value: Any) -> str:
+    """A category or department code by its name in the reference data, in the user's language; the code
+    itself when the reference data does not know it."""
+    reference = request_reference()
+    rows = reference.departments if kind == "department" else reference.categories
+    for row in rows:
+        if row.code == value:
+            return row.name_en if current_language() == "en" and row.name_en else row.name
+    return "" if value is None else str(value)
+
+
 def enum_name(field: FieldDef, value: Any) -> str:
     """An enum value by its name in the user's language; reference values keep their name once retired."""
-    language = current_language()
     if field.reference:
-        reference = request_reference()
-        rows = reference.departments if field.reference == "department" else reference.categories
-        for row in rows:
-            if row.code == value:
-                return row.name_en if language == "en" and row.name_en else row.name
-        return "" if value is None else str(value)
-    return field.option_name(value, language)
+        return reference_name(field.reference, value)
+    return field.option_name(value, current_language())
+
+
+def localized_name(row: Any) -> str:
+    """A row with name / name_en (an option, a category, a procedure) by its name in the user's language."""
+    english = getattr(row, "name_en", "")
+    return english if current_language() == "en" and english else row.name
 
 
 def department_routes() -> dict[str, str]:

@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from engine.attachments import attachments_of
 from engine.claims import SUPERVISING_ROLES, claim_task, eligible_assignees, reassign_task, release_task
 from engine.definitions import fields_by_id
-from engine.deployment import list_process_names, parsed_definition
+from engine.deployment import parsed_definition
 from engine.drafts import save_draft
 from engine.errors import FormInvalid
 from engine.forms import initial_values
@@ -26,7 +26,7 @@ from .field import from_field
 from .i18n import current_language
 from .people import person
 from .reference_view import form_fields, request_reference
-from .views_support import TASK_STATUS, can_do, record_unmasked_view, task_label
+from .views_support import TASK_STATUS, can_do, process_choices, record_unmasked_view, task_label
 
 bp = Blueprint("tasks", __name__)
 PAGE_SIZE = 50
@@ -52,7 +52,7 @@ def tasklist() -> Any:
     counts = found.counts
     return render_template("tasks.html", tasks=found.tasks, total=counts[tab], counts=counts, tab=tab, page=page,
                            page_size=PAGE_SIZE, now=runtime().clock.now(), chosen=chosen,
-                           processes=list_process_names(db()), reference=request_reference())
+                           processes=process_choices(), reference=request_reference())
 
 
 def _task_filter() -> tuple[TaskFilter, dict[str, str]]:
@@ -87,7 +87,8 @@ def _render_task(task: HumanTask, values: dict[str, Any] | None = None, errors: 
     return render_template(
         "task.html", task=task, info=info, task_name=task_name, fields=fields, values=shown, errors=errors or {},
         assignees=assignees, attachments=attachments_of(db(), task.instance_id),
-        case=task.instance, case_fields=fields_by_id(parsed), history=case_history(db(), task.instance_id),
+        case=task.instance, case_fields=fields_by_id(parsed), case_labels=parsed.variable_labels,
+        history=case_history(db(), task.instance_id),
         back_to_field=from_field(),
     ), status
 

@@ -7,21 +7,29 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import Flask, render_template
+from flask import Flask, g, render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from engine.access_log import PERSONAL_FIELDS, holds_personal_data, record_access, record_list_access
-from engine.deployment import parsed_definition
+from engine.deployment import latest_definition, list_process_names, parsed_definition
 from engine.errors import Conflict, NotAllowed, NotFound, ScriptFailed
 from engine.forms import FieldDef, FieldError
+from engine.variable_labels import VariableLabel
 
 from .database import db, runtime
 from .i18n import current_language
 from .people import person
-from .reference_view import department_routes, enum_name, option_groups
+from .reference_view import (
+    REFERENCE_KINDS,
+    department_routes,
+    enum_name,
+    localized_name,
+    option_groups,
+    reference_name,
+)
 
 ERROR_MESSAGES = {
     "required": _l("This field is required."),
@@ -117,11 +125,36 @@ def field_label(field: FieldDef) -> str:
     return field.label_en if current_language() == "en" and field.label_en else field.label
 
 
-def data_label(key: str, fields: dict[str, FieldDef]) -> str:
+Labels = dict[str, VariableLabel]
+
+
+def known_label(key: str, fields: dict[str, FieldDef], labels: Labels | None = None) -> str | None:
+    """A data item's name: its form field's label, the diagram's label:<name> property, or the
+    system's name for it; None when nothing names it (a script's working variable)."""
     field = fields.get(key)
     if field is not None:
         return field_label(field)
-    return str(SYSTEM_LABELS.get(key, key))
+    label = (labels or {}).get(key)
+    if label is not None:
+        return label.label(current_language())
+    system = SYSTEM_LABELS.get(key)
+    return str(system) if system is not None else None
+
+
+def data_label(key: str, fields: dict[str, FieldDef], labels: Labels | None = None) -> str:
+    """A data item's name, or its raw name when nothing labels it."""
+    return known_label(key, fields, labels) or key
+
+
+def case_rows(data: dict[str, Any], fields: dict[str, FieldDef],
+              labels: Labels | None = None) -> list[tuple[str, str, str]]:
+    """The case data panel as (key, label, shown value), sorted by key: only data something labels."""
+    rows = []
+    for key, value in sorted(data.items()):
+        label = known_label(key, fields, labels)
+        if label is not None:
+            rows.append((key, label, display_value(fields.get(key), mask(key, value), (labels or {}).get(key), key)))
+    return rows
 
 
 def mask(field_id: str, value: Any) -> Any:
@@ -149,13 +182,79 @@ def task_label(task: Any) -> str:
     return task.name
 
 
+def process_label(definition: Any) -> str:
+    """A case's procedure by its name in the UI language (the diagram's process name_en in English)."""
+    if current_language() == "en":
+        parsed = parsed_definition(runtime(), definition)
+        if parsed.name_en:
+            return parsed.name_en
+    return definition.name
+
+
+def latest_parsed(key: str) -> Any:
+    """The latest version of a procedure, parsed; None if none is deployed. Looked up once per request."""
+    cache = g.setdefault("hotline_latest_parsed", {})
+    if key not in cache:
+        definition = latest_definition(db(), key, required=False)
+        cache[key] = parsed_definition(runtime(), definition) if definition is not None else None
+    return cache[key]
+
+
+def process_choices() -> list[tuple[str, str]]:
+    """(key, name) of every procedure, for filters and handover records, by name in the UI language."""
+    names = list_process_names(db())
+    if current_language() != "en":
+        return names
+    english = []
+    for key, name in names:
+        parsed = latest_parsed(key)
+        english.append((key, parsed.name_en if parsed is not None and parsed.name_en else name))
+    return english
+
+
+def english_step_names(parsed: Any) -> dict[str, str]:
+    """{Chinese name: English name} of a diagram's user tasks that have an English name."""
+    return {info.name: info.name_en for info in parsed.user_tasks.values() if info.name_en}
+
+
+def step_label(instance: Any, element_id: str | None, stored_name: str | None) -> str:
+    """A history event's or deadline's step by the name in the UI language: the diagram's name_en for the
+    element, else the name the event stored."""
+    name = stored_name or ""
+    if current_language() != "en" or instance is None or not element_id:
+        return name
+    parsed = _parsed(instance)
+    info = parsed.user_tasks.get(element_id)
+    if info is not None and info.name_en:
+        return info.name_en
+    return parsed.element_names_en.get(element_id) or name
+
+
+def steps_label(definition: Any, stored: str | None) -> str:
+    """A case's current step(s) as stored ('、'-joined task names) in the UI language, looked up by name in
+    the case's diagram (a ProcessDefinition, or a process key for the latest version)."""
+    if not stored or current_language() != "en" or not definition:
+        return stored or ""
+    parsed = latest_parsed(definition) if isinstance(definition, str) else parsed_definition(runtime(), definition)
+    if parsed is None:
+        return stored
+    english = english_step_names(parsed)
+    return ", ".join(english.get(part, part) for part in stored.split("、"))
+
+
 def option_label(instance: Any, field_id: str) -> str:
-    """A case's enum value (category, department, ...) by the name the diagram gives it."""
+    """A case's enum value (category, department, ...) by the name the diagram gives it, or the
+    reference data's name when the diagram has no such field (a sampled callback's category)."""
     value = instance.data.get(field_id)
     if value is None:
         return ""
     field = _parsed(instance).fields.get(field_id)
-    return enum_name(field, value) if field is not None else str(value)
+    if field is not None:
+        return enum_name(field, value)
+    if field_id in REFERENCE_KINDS:
+        return reference_name(field_id, value)
+    label = _parsed(instance).variable_labels.get(field_id)
+    return (label.value_name(value, current_language()) if label else None) or str(value)
 
 
 def conflict_text(err: Conflict) -> str:
@@ -238,15 +337,24 @@ def datetime_input(value: Any) -> str:
     return local_time(value, "%Y-%m-%dT%H:%M") if len(value) > 19 else value[:16]
 
 
-def display_value(field: FieldDef | None, value: Any) -> str:
+def display_value(field: FieldDef | None, value: Any, label: VariableLabel | None = None, key: str = "") -> str:
+    """A value as staff read it: enum values and a script's named values (values:<name>) by their names in
+    the UI language, reference codes by the reference data's names, times in local time."""
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
     if isinstance(value, list):
-        return "、".join(str(v) for v in value) or "—"
+        return "、".join(display_value(field, v, label, key) for v in value) or "—"
     if field is not None and field.type == "enum":
         return enum_name(field, value)
+    named = label.value_name(value, current_language()) if label is not None else None
+    if named is not None:
+        return named
+    if field is None and key in REFERENCE_KINDS and isinstance(value, str):
+        return reference_name(key, value)
+    if field is None and key == "original_process" and isinstance(value, str):  # a sampled callback's
+        return dict(process_choices()).get(value, value)
     if field is not None and field.type == "signature":
         return _("Drawn signature (in the attachments)")
     if isinstance(value, str) and _ISO_DATETIME.match(value):
@@ -254,18 +362,29 @@ def display_value(field: FieldDef | None, value: Any) -> str:
     return str(value)
 
 
-def visible_changes(changes: dict[str, list[Any]], fields: dict[str, FieldDef]) -> list[tuple[str, str, str]]:
+def sees_raw_data() -> bool:
+    """Supervisors see the history's unlabelled data (a script's working variables) by their raw names."""
+    return "supervisor" in getattr(current_user, "roles", ())
+
+
+def visible_changes(changes: dict[str, list[Any]], fields: dict[str, FieldDef],
+                    labels: Labels | None = None) -> list[tuple[str, str, str]]:
     """History rows as (label, before, after), masked, leaving out values that only look different
-    to the machine (a blank field recorded as None)."""
+    to the machine (a blank field recorded as None), and data nothing labels unless a supervisor looks."""
     rows = []
+    raw = sees_raw_data()
     for key, (before, after) in sorted(changes.items()):
+        label = known_label(key, fields, labels)
+        if label is None and not raw:
+            continue
         field = fields.get(key)
+        variable = (labels or {}).get(key)
         if key == "candidate_groups":
             before, after = group_label(before) or None, group_label(after) or None
-        shown_before = display_value(field, mask(key, before))
-        shown_after = display_value(field, mask(key, after))
+        shown_before = display_value(field, mask(key, before), variable, key)
+        shown_after = display_value(field, mask(key, after), variable, key)
         if shown_before != shown_after:
-            rows.append((data_label(key, fields), shown_before, shown_after))
+            rows.append((label or key, shown_before, shown_after))
     return rows
 
 
@@ -277,8 +396,10 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.globals.update(field_label=field_label, data_label=data_label, error_text=error_text, mask=mask,
                                  display_value=display_value, event_kinds=EVENT_KINDS, can_do=can_do,
-                                 task_label=task_label, option_label=option_label,
-                                 visible_changes=visible_changes, group_label=group_label, actor_label=actor_label,
+                                 task_label=task_label, option_label=option_label, step_label=step_label,
+                                 steps_label=steps_label, process_label=process_label,
+                                 visible_changes=visible_changes, case_rows=case_rows,
+                                 localized_name=localized_name, group_label=group_label, actor_label=actor_label,
                                  enum_name=enum_name, department_routes=department_routes, option_groups=option_groups,
                                  datetime_input=datetime_input, time_left=time_left,
                                  duration_text=duration_text)

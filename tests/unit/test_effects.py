@@ -129,3 +129,22 @@ def test_bad_effect_properties_refuse_the_diagram(properties: dict[str, str], re
     with pytest.raises(DefinitionError) as failure:
         parse_definition(linear(effect_task("tell", **properties)), "bad.bpmn")
     assert "element 'tell'" in str(failure.value) and reason in str(failure.value)
+
+
+def test_a_chase_names_the_task_in_english_in_the_english_message(sessions: sessionmaker[Session]) -> None:
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from engine.effects import chase_overdue
+
+    now = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+    with sessions.begin() as session:
+        session.add(User(username="sup1", display_name="sup", password_hash="!", active=True, created_at=now,
+                         roles=[UserRole(role="supervisor")]))
+    with sessions.begin() as session:
+        chase_overdue(session, None, "TS-20261123-0001", "reply_deadline", "调查处理并答复", ["operations"], now, now,
+                      ZoneInfo("Asia/Shanghai"), "Investigate, handle and reply")
+    with sessions() as session:
+        (note,) = session.scalars(select(Notification)).all()
+    assert "「调查处理并答复」" in note.message
+    assert note.message_en == "Overdue: task “Investigate, handle and reply” of case TS-20261123-0001 was due 2026-11-23 10:00."

@@ -26,6 +26,7 @@ def broken(mutation: Mutation) -> bytes:
 
 
 CAMUNDA = "{http://camunda.org/schema/1.0/bpmn}candidateGroups"
+LABEL_PROPERTY = "/bpmn:definitions/bpmn:process/bpmn:extensionElements/camunda:properties/camunda:property"
 DISPATCH_TIMER = "//bpmn:boundaryEvent[@id='dispatch_deadline']//bpmn:timeDuration"
 
 
@@ -89,6 +90,9 @@ CORPUS: dict[str, tuple[Mutation, str, str, str | None, str]] = {
     "documentation names rules of the rule list": (
         set_text("//bpmn:userTask[@id='callback']/bpmn:documentation", "C9: the operator calls the customer back."),
         "unknown-rule-id", "callback", "回访客户", "names rule C9, which is not in the rule list"),
+    "a label of script data reads 中文|English": (
+        set_attribute(f"{LABEL_PROPERTY}[@name='label:reply_due']", "value", "|Reply due"),
+        "variable-label", "complaint", "投诉处理", "label:reply_due must read '中文|English', got '|Reply due'"),
 }
 
 
@@ -253,3 +257,20 @@ def test_a_group_from_the_data_the_system_starts_the_case_with_is_accepted_m1(se
     assert validate_diagram(session, xml) == []
     undeclared = xml.replace(b'<camunda:property name="startVariables" value="callback_group" />', b"")
     assert [p.code for p in validate_diagram(session, undeclared)] == ["unknown-group-variable"]
+
+
+@pytest.mark.parametrize(("name", "value", "words"), [
+    ("values:reply_due", "end_of_day", "values:reply_due must read 'code:中文|English;code2:中文|English', got 'end_of_day'"),
+    ("values:overdue", "yes:是|Yes", "values:overdue needs a label:overdue property"),
+    ("label:", "答复|Reply", "property 'label:' must name a variable after 'label:'"),
+])
+def test_a_malformed_label_property_is_refused_with_a_clear_message(session: Session, name: str, value: str,
+                                                                     words: str) -> None:
+    def add_property(root: Any) -> None:
+        properties = the_element(root, "/bpmn:definitions/bpmn:process/bpmn:extensionElements/camunda:properties")
+        prop = properties.makeelement(f"{{{NS['camunda']}}}property", {"name": name, "value": value})
+        properties.append(prop)
+
+    (problem,) = validate_diagram(session, broken(add_property))
+    assert (problem.code, problem.element_id) == ("variable-label", "complaint")
+    assert words in problem.message and "docs/modelling.md" in problem.message
