@@ -5,20 +5,17 @@ staff message naming a customer (L2) is recorded too."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import SettableClock
 from engine.models import Notification, PersonalDataAccess, ProcessInstance
 from engine.runtime import Engine
 
-from .support import get, login, record_case
+from .support import get, login, record_case, statements
 
 NAMES = ("张伟", "李娜", "王芳")
 
@@ -29,30 +26,14 @@ def accesses(sessions: sessionmaker[Session], view: str) -> list[tuple[str, int 
             select(PersonalDataAccess).where(PersonalDataAccess.view == view).order_by(PersonalDataAccess.id))]
 
 
-@contextmanager
-def access_log_inserts(app: Flask) -> Iterator[list[str]]:
-    """The INSERT statements into personal_data_access the app sends while the block runs."""
-    bind = app.extensions["hotline"].sessions.kw["bind"]
-    seen: list[str] = []
-
-    def spy(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        if statement.lstrip().upper().startswith("INSERT INTO PERSONAL_DATA_ACCESS"):
-            seen.append(statement)
-
-    event.listen(bind, "before_cursor_execute", spy)
-    try:
-        yield seen
-    finally:
-        event.remove(bind, "before_cursor_execute", spy)
-
-
 @pytest.mark.parametrize("username", ["operator", "supervisor", "admin", "dispatcher"])
 def test_each_case_shown_in_full_in_the_search_is_recorded_in_one_insert_m6(
         app: Flask, client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine, username: str) -> None:
     cases = {name: record_case(sessions, runtime, customer_name=name)[1] for name in NAMES}
     login(client, username)
-    with access_log_inserts(app) as inserts:
+    with statements(app) as sent:
         page = get(client, "/cases")
+    inserts = [sql for sql in sent if sql.lstrip().upper().startswith("INSERT INTO PERSONAL_DATA_ACCESS")]
     assert all(name in page.text("caselist") for name in NAMES)
     assert len(inserts) == 1
     assert sorted(accesses(sessions, "case_search")) == sorted((username, case_id) for case_id in cases.values())
