@@ -294,7 +294,8 @@ def validate_form(
             other, expected = f.required_when
             if _matches(values.get(other), expected):
                 errors[f.id] = FieldError("required")
-    _check_order(fields, values, current, errors, zone, {**(process_fields or {}), **{f.id: f for f in fields}})
+    if any(f.not_before for f in fields):
+        _check_order(fields, values, current, errors, zone, {**(process_fields or {}), **{f.id: f for f in fields}})
     return values, errors
 
 

@@ -20,11 +20,10 @@ from engine.handover import (
     recent_records,
 )
 from engine.notices import open_cases_of, overdue_tasks
-from engine.reference import load_reference_data
 
 from .auth import roles_required
 from .database import commit, db, runtime
-from .i18n import current_language
+from .reference_view import reference_name
 from .views_support import process_choices
 
 bp = Blueprint("handover", __name__, url_prefix="/handover")
@@ -115,18 +114,6 @@ def _notes_errors(notes: str, flood_notes: str, flood_season: bool) -> dict[str,
 
 
 def _record_context() -> dict[str, Any]:
-    reference = load_reference_data(db())
-    rows = {"category": {c.code: c for c in reference.categories},
-            "department": {d.code: d for d in reference.departments}}
-    english = current_language() == "en"
-
-    def ref_name(kind: str, code: str | None) -> str:
-        """A category's or department's name as the record stored its code; the code if it is gone."""
-        row = rows[kind].get(code or "")
-        if row is None:
-            return code or ""
-        return row.name_en if english and row.name_en else row.name
-
     return {"status_labels": STATUS_LABELS, "flood_season": lambda record: in_flood_season(record, runtime().zone),
-            "may_act": current_user.has_role(*HANDOVER_ROLES), "ref_name": ref_name,
+            "may_act": current_user.has_role(*HANDOVER_ROLES), "ref_name": reference_name,
             "process_names": dict(process_choices())}

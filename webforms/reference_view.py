@@ -38,7 +38,7 @@ def reference_name(kind: str, value: Any) -> str:
     rows = reference.departments if kind == "department" else reference.categories
     for row in rows:
         if row.code == value:
-            return row.name_en if current_language() == "en" and row.name_en else row.name
+            return localized_name(row)
     return "" if value is None else str(value)
 
 

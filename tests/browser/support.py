@@ -28,6 +28,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 VIEWPORT = {"width": 1400, "height": 900}
+PHONE = {"width": 360, "height": 740}
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 DOCS = PROJECT_ROOT / "docs"
 

@@ -7,16 +7,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine.runtime import Engine
 
 from ..web.support import record_case, task_of
-from .support import CHROMIUM, VIEWPORT, Page, expect, shot, sign_in
+from .support import CHROMIUM, Page, expect, second_browser, shot, sign_in
 
 
 def test_two_browsers_claim_one_task(page: Page, server: str, sessions: sessionmaker[Session], runtime: Engine) -> None:
     _number, case_id = record_case(sessions, runtime)
     task_id = task_of(sessions, case_id, "department_handling")
     assert CHROMIUM.exists()
-    other_context = page.context.browser.new_context(viewport=VIEWPORT, locale="zh-CN", base_url=server)  # type: ignore[union-attr]
-    other = other_context.new_page()
-    try:
+    with second_browser(page, server) as other:
         sign_in(page, "ops_handler")
         sign_in(other, "ops_head")
         for p in (page, other):
@@ -31,8 +29,6 @@ def test_two_browsers_claim_one_task(page: Page, server: str, sessions: sessionm
         other.goto(f"/tasks/{task_id}")
         expect(other.locator("#claim-state")).to_have_text("已由 赵运行 (生产运行部) 认领。")
         expect(other.locator("#complete")).to_be_disabled()
-    finally:
-        other_context.close()
 
 
 def test_the_tasklist_and_public_notices_switch_language(page: Page, server: str, sessions: sessionmaker[Session],

@@ -12,18 +12,13 @@ from engine.models import Attachment, ProcessInstance
 from engine.runtime import Engine
 
 from ..web.test_field import dispatched_repair
-from .support import Page, complete, expect, fill_form, shot, sign_in
-
-PHONE = {"width": 360, "height": 740}
+from .support import PHONE, Page, complete, expect, fill_form, second_browser, shot, sign_in
 
 
 def test_the_field_page_on_a_phone_r3(page: Page, server: str, sessions: sessionmaker[Session], runtime: Engine) -> None:
     """R3: the worker sees the job, the address and the time left, and records the arrival with one tap."""
     number, _case_id = dispatched_repair(sessions, runtime)
-    phone_context = page.context.browser.new_context(viewport=PHONE, locale="zh-CN", base_url=server,  # type: ignore[union-attr]
-                                                     is_mobile=True, has_touch=True)
-    phone = phone_context.new_page()
-    try:
+    with second_browser(page, server, PHONE, phone=True) as phone:
         sign_in(phone, "worker")
         phone.click("#nav-field")
         job = phone.locator(f"li.job[data-case='{number}']")
@@ -36,8 +31,6 @@ def test_the_field_page_on_a_phone_r3(page: Page, server: str, sessions: session
         expect(phone.locator(f"li.job[data-case='{number}'][data-element='onsite_report']")).to_be_visible()
         assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
         shot(phone, "field-02-phone-after-arrival")
-    finally:
-        phone_context.close()
 
 
 def test_the_customer_signs_the_report_on_a_phone_r4(page: Page, server: str, sessions: sessionmaker[Session],
@@ -45,10 +38,7 @@ def test_the_customer_signs_the_report_on_a_phone_r4(page: Page, server: str, se
     """R4: on a 360-pixel phone the worker fills the on-site report, the customer draws a signature with
     the pointer, and the signature is stored as a PNG attachment of the case, shown on the case page."""
     number, case_id = dispatched_repair(sessions, runtime)
-    phone_context = page.context.browser.new_context(viewport=PHONE, locale="zh-CN", base_url=server,  # type: ignore[union-attr]
-                                                     is_mobile=True, has_touch=True)
-    phone = phone_context.new_page()
-    try:
+    with second_browser(page, server, PHONE, phone=True) as phone:
         sign_in(phone, "worker")
         phone.goto("/field")
         phone.locator(f"li.job[data-case='{number}'] button").click()
@@ -85,5 +75,3 @@ def test_the_customer_signs_the_report_on_a_phone_r4(page: Page, server: str, se
         phone.wait_for_function("() => { const img = document.querySelector('#attachments img.thumb');"
                                 " return img.complete && img.naturalWidth > 0; }")
         shot(phone, "field-05-phone-case-with-signature")
-    finally:
-        phone_context.close()

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine.runtime import Engine
 
 from ..web.support import DEMO_PASSWORD, record_case
-from .support import Page, expect, second_browser, shot
+from .support import PHONE, Page, expect, second_browser, shot
 
 pytestmark = pytest.mark.browser
 
@@ -105,7 +105,7 @@ def test_the_intake_page_on_a_phone_and_the_skip_link(page: Page, server: str) -
     expect(page.locator(".skip-link")).to_be_in_viewport()
     page.keyboard.press("Enter")
     expect(page.locator("#content")).to_be_focused()
-    with second_browser(page, server, {"width": 360, "height": 740}, phone=True) as phone:
+    with second_browser(page, server, PHONE, phone=True) as phone:
         phone.goto("/login")
         phone.fill("#username", "operator")
         phone.fill("#password", DEMO_PASSWORD)

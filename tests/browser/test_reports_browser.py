@@ -15,10 +15,9 @@ from engine.runtime import Engine
 from hotline.scheduling import run_supervision_duties
 
 from ..report_fixtures import build_week, make_world
-from .support import Page, do_task, expect, shot, sign_in, sign_out
+from .support import PHONE, Page, do_task, expect, second_browser, shot, sign_in, sign_out
 
 pytestmark = pytest.mark.browser
-PHONE = {"width": 360, "height": 740}
 
 
 def test_weekly_report_sampled_callback_and_kpis_m1_m2_m4(
@@ -63,14 +62,9 @@ def test_weekly_report_sampled_callback_and_kpis_m1_m2_m4(
     expect(page.locator("#definition-satisfaction")).to_contain_text("抽样回访")
     shot(page, "reports-04-kpi")
 
-    phone_context = page.context.browser.new_context(viewport=PHONE, locale="zh-CN", base_url=server,  # type: ignore[union-attr]
-                                                     is_mobile=True, has_touch=True)
-    phone = phone_context.new_page()
-    try:
+    with second_browser(page, server, PHONE, phone=True) as phone:
         sign_in(phone, "supervisor")
         phone.goto("/kpi?from=2026-11-23&to=2026-11-29")
         expect(phone.locator("#chart-timeliness")).to_be_visible()
         assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
         shot(phone, "reports-05-kpi-phone")
-    finally:
-        phone_context.close()

@@ -11,10 +11,20 @@ import pytest
 
 from engine.clock import SettableClock
 
-from .support import Page, complete, do_task, expect, fill_form, open_task, second_browser, shot, sign_in
+from .support import (
+    PHONE,
+    Page,
+    complete,
+    do_task,
+    expect,
+    fill_form,
+    open_task,
+    second_browser,
+    shot,
+    sign_in,
+)
 
 pytestmark = pytest.mark.browser
-PHONE = {"width": 360, "height": 740}
 
 
 def test_a_complaint_with_a_site_visit_in_two_browsers_c2_c5(page: Page, server: str, clock: SettableClock) -> None:
