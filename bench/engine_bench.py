@@ -53,18 +53,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bench.databases import fresh_schema
-from engine.caching import WorkflowCache
+from engine.bpmn.form_fields import validate_form
+from engine.bpmn.parser import ParsedDefinition, parse_definition
+from engine.bpmn.sandbox import SandboxScriptEngine
+from engine.cases.cache import WorkflowCache
+from engine.cases.runner import complete_task, start_case
 from engine.clock import SettableClock
-from engine.db import make_engine, make_session_factory
-from engine.definitions import ParsedDefinition, parse_definition
-from engine.deployment import deploy
-from engine.forms import validate_form
-from engine.models import HumanTask
-from engine.reference import default_reference_data, seed_reference_data, with_reference_options
-from engine.runner import complete_task, start_case
-from engine.runtime import Actor, Engine
-from engine.sandbox import SandboxScriptEngine
-from engine.schema import upgrade
+from engine.db.models import HumanTask
+from engine.db.schema import upgrade
+from engine.db.session import make_engine, make_session_factory
+from engine.processes.deployment import deploy
+from engine.reference.data import default_reference_data, seed_reference_data, with_reference_options
+from engine.runtime import Actor, Runtime
 
 ROOT = Path(__file__).resolve().parent.parent
 PROCESS_FILE = ROOT / "processes" / "complaint.bpmn"
@@ -216,7 +216,7 @@ class Persisted:
     label: str
     database: DatabaseEngine
     factory: sessionmaker[Session]
-    engine: Engine
+    engine: Runtime
     clock: SettableClock
 
 
@@ -227,7 +227,7 @@ def prepare(label: str, database: DatabaseEngine, cold_cache: bool = False) -> P
     """
     upgrade(database)
     clock = SettableClock(START)
-    engine = Engine(clock=clock, zone=ZONE)
+    engine = Runtime(clock=clock, zone=ZONE)
     if cold_cache:
         engine.workflows = WorkflowCache(capacity=0)  # nothing kept: every unit deserializes its case
     factory = make_session_factory(database)

@@ -22,14 +22,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from bench.databases import fresh_schema, own_database
+from engine.cases.runner import start_case
 from engine.clock import SettableClock
-from engine.db import make_engine, make_session_factory
-from engine.deployment import deploy
-from engine.reference import seed_reference_data
-from engine.runner import start_case
-from engine.runtime import Actor, Engine
-from engine.schema import upgrade
-from engine.users import create_user
+from engine.db.schema import upgrade
+from engine.db.session import make_engine, make_session_factory
+from engine.people.users import create_user
+from engine.processes.deployment import deploy
+from engine.reference.data import seed_reference_data
+from engine.runtime import Actor, Runtime
 
 POSTGRES_ENV = "HOTLINE_TEST_DATABASE_URL"
 PROJECT = Path(__file__).resolve().parent.parent
@@ -48,7 +48,7 @@ def template_case(database: SqlEngine) -> int:
     the engine, which the benchmark then clones in SQL; returns that case's id."""
     upgrade(database)
     factory = make_session_factory(database)
-    engine = Engine(clock=SettableClock(NOW))
+    engine = Runtime(clock=SettableClock(NOW))
     with factory.begin() as session:
         seed_reference_data(session)
         deploy(session, engine, COMPLAINT.read_bytes(), str(COMPLAINT), "bench")
@@ -93,7 +93,7 @@ def signed_in_client(url: str, username: str, groups: list[str]) -> Iterator[Fla
     with tempfile.TemporaryDirectory() as home:
         settings = Settings(home=Path(home), database_url=url, timezone="Asia/Shanghai", secret_key="bench",
                             processes_dir=PROJECT / "processes")
-        app = create_app(settings=settings, engine=Engine(clock=SettableClock(NOW)), test_config={"TESTING": True, "LOGIN_DISABLED": False})
+        app = create_app(settings=settings, runtime=Runtime(clock=SettableClock(NOW)), test_config={"TESTING": True, "LOGIN_DISABLED": False})
         factory = app.extensions["hotline"].sessions
         with factory.begin() as session:
             user_id = create_user(session, SettableClock(NOW), username, "hotline123", username, groups).id

@@ -5,7 +5,7 @@ Setup, not timed: one complaint is opened through the engine, then cloned in SQL
 over a year, three procedures, categories, departments, customers (names, mobile and landline numbers,
 addresses) and states (a third open, each open case with its department task, some past due), and
 every case gets `--events-per-case` history events. Timed: the queries behind /cases (the count and a
-page of 50, as `webforms.cases` runs them) for the typical searches, a page deep in the results, and
+page of 50, as `webforms.work.cases` runs them) for the typical searches, a page deep in the results, and
 the whole /cases and /cases/<number> pages through the Flask test client. Each is run `--repeat`
 times; the table shows the median and the slowest, in milliseconds.
 
@@ -35,8 +35,8 @@ from bench.page_bench import (
     timed_pages,
     timed_queries,
 )
-from engine.case_search import CaseQuery, count_cases_matching, search_cases
-from engine.models import ProcessInstance
+from engine.db.models import ProcessInstance
+from engine.supervision.case_search import CaseQuery, count_cases_matching, search_cases
 
 PROCESSES = ("complaint", "complaint", "repair", "consultation")
 DEPARTMENTS = ("operations", "repair", "billing", "technical", "customer_service")

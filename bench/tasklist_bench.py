@@ -3,7 +3,7 @@
 Setup, not timed: one complaint is opened through the engine, then cloned in SQL into N open cases
 (each with its open department task and its candidate group), spread over categories, departments,
 customers and due times. Timed: the queries behind the tasklist page (the count of every tab and the
-first page of 50, `engine.tasklist.tasklist_page` as `webforms.tasks` calls it) for a department handler, plain, with a category
+first page of 50, `engine.work.tasklist.tasklist_page` as `webforms.work.tasks` calls it) for a department handler, plain, with a category
 filter, with a text search and with "overdue"; and the whole page through the Flask test client.
 Each is run `--repeat` times; the table shows the median and the slowest, in milliseconds.
 
@@ -33,9 +33,9 @@ from bench.page_bench import (
     timed_pages,
     timed_queries,
 )
-from engine.models import ProcessInstance
-from engine.search_text import search_text
-from engine.tasklist import TABS, TaskFilter, tasklist_page
+from engine.db.models import ProcessInstance
+from engine.work.search_text import search_text
+from engine.work.tasklist import TABS, TaskFilter, tasklist_page
 
 DEPARTMENTS = ("operations", "repair", "billing", "technical", "customer_service")
 CATEGORIES = ("temperature", "facility", "leak", "billing", "quality", "pressure", "conduct", "other")

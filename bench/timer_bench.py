@@ -31,13 +31,13 @@ from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
 from bench.databases import fresh_schema, own_database
+from engine.cases.runner import start_case
 from engine.clock import SettableClock
-from engine.db import make_engine, make_session_factory
-from engine.deployment import deploy
-from engine.models import Event, ProcessInstance, Timer
-from engine.runner import start_case
-from engine.runtime import SYSTEM, Actor, Engine
-from engine.schema import upgrade
+from engine.db.models import Event, ProcessInstance, Timer
+from engine.db.schema import upgrade
+from engine.db.session import make_engine, make_session_factory
+from engine.processes.deployment import deploy
+from engine.runtime import SYSTEM, Actor, Runtime
 
 POSTGRES_ENV = "HOTLINE_TEST_DATABASE_URL"
 RESULTS = Path(__file__).parent / "results"
@@ -76,7 +76,7 @@ def prepare(url: str, timers: int, window: float) -> datetime:
     database = make_engine(url)
     upgrade(database)
     factory = make_session_factory(database)
-    engine = Engine(clock=SettableClock(datetime.now(UTC) - timedelta(hours=1)))
+    engine = Runtime(clock=SettableClock(datetime.now(UTC) - timedelta(hours=1)))
     with factory.begin() as session:
         deploy(session, engine, DIAGRAM, "timer_bench.bpmn", "bench")
     with factory.begin() as session:
@@ -117,7 +117,7 @@ def run_worker(url: str, name: str, stop_at: float, interval: float) -> int:
     from hotline.scheduling import fire_due_timers
 
     factory = make_session_factory(make_engine(url))
-    engine = Engine()  # the system clock, as in production
+    engine = Runtime()  # the system clock, as in production
     fired = 0
     while time.time() < stop_at:
         began = time.time()

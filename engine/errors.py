@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .forms import FieldError
+from engine.bpmn.form_fields import FieldError
 
 
 class EngineError(Exception):

@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from .caching import WorkflowCache
-from .clock import Clock, SystemClock
-from .definitions import SpecCache
-from .sandbox import SandboxScriptEngine
-from .state import StateSerializer
+from engine.bpmn.parser import SpecCache
+from engine.bpmn.sandbox import SandboxScriptEngine
+from engine.bpmn.serializer import StateSerializer
+from engine.cases.cache import WorkflowCache
+from engine.clock import Clock, SystemClock
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ SYSTEM = Actor("system", frozenset())
 
 
 @dataclass
-class Engine:
+class Runtime:
     clock: Clock = field(default_factory=SystemClock)
     zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
     specs: SpecCache = field(default_factory=SpecCache)

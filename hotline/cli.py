@@ -12,20 +12,17 @@ import click
 from sqlalchemy import Engine as SqlEngine
 from sqlalchemy import func, select
 
-from engine.attachments import SWEEP_GRACE, sweep_orphans
-from engine.db import make_engine, make_session_factory
-from engine.definitions import DefinitionError
-from engine.deployment import list_definitions
+from engine.bpmn.parser import DefinitionError
+from engine.bpmn.validation import InvalidDiagram, diagram_key
+from engine.cases.due_timers import recently_fired, retry_timer, timers_by_state
+from engine.db.models import ProcessDefinition, ProcessInstance
+from engine.db.schema import upgrade
+from engine.db.session import make_engine, make_session_factory
 from engine.errors import Conflict, NotFound
-from engine.migration import CasePlan, apply_migration, plan_migration
-from engine.models import ProcessDefinition, ProcessInstance
-from engine.reference import seed_reference_data
-from engine.runtime import Actor, Engine
-from engine.schema import upgrade
-from engine.timers import recently_fired, retry_timer, timers_by_state
-from engine.traceability import as_markdown, as_text, trace, untraced
-from engine.validation import InvalidDiagram, diagram_key
-from engine.versions import (
+from engine.processes.deployment import list_definitions
+from engine.processes.migration import CasePlan, apply_migration, plan_migration
+from engine.processes.traceability import as_markdown, as_text, trace, untraced
+from engine.processes.versions import (
     VersionDiff,
     deploy_checked,
     diff_versions,
@@ -34,9 +31,17 @@ from engine.versions import (
     redeploy,
     running_cases_by_version,
 )
-
-from .demo import DEMO_USERS, create_demo_cases, create_demo_customers, create_demo_history, create_demo_users
-from .settings import Settings
+from engine.reference.data import seed_reference_data
+from engine.runtime import Actor, Runtime
+from engine.work.attachments import SWEEP_GRACE, sweep_orphans
+from hotline.demo import (
+    DEMO_USERS,
+    create_demo_cases,
+    create_demo_customers,
+    create_demo_history,
+    create_demo_users,
+)
+from hotline.settings import Settings
 
 
 def _database(settings: Settings) -> SqlEngine:
@@ -48,8 +53,8 @@ def _database(settings: Settings) -> SqlEngine:
     return db
 
 
-def _runtime(settings: Settings) -> tuple[Engine, object]:
-    return Engine(zone=ZoneInfo(settings.timezone)), make_session_factory(_database(settings))
+def _runtime(settings: Settings) -> tuple[Runtime, object]:
+    return Runtime(zone=ZoneInfo(settings.timezone)), make_session_factory(_database(settings))
 
 
 @click.group(help="Hotline Flow: the utility hotline's procedures as BPMN workflows.")
@@ -78,7 +83,7 @@ def _confirm_overwrite(path: Path, edited: ProcessDefinition) -> bool:
         return False
 
 
-def _deploy_paths(engine: Engine, factory: object, paths: list[Path], actor: str, comment: str = "",
+def _deploy_paths(engine: Runtime, factory: object, paths: list[Path], actor: str, comment: str = "",
                   source: str = "cli", over_edits: str = "ask") -> int:
     """Validate and deploy each file; returns the number refused. `over_edits` says what to do when the
     newest version was edited in the browser or rolled back: ask, keep it, or overwrite it."""
@@ -258,14 +263,13 @@ def demo() -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--no-scheduler", is_flag=True, help="Leave timers to separate `hotline worker` processes.")
 def serve(host: str, port: int, no_scheduler: bool) -> None:
+    from hotline.scheduling import start_background_scheduler
     from webforms import create_app
-
-    from .scheduling import start_background_scheduler
 
     settings = Settings.from_env()
     app = create_app(settings=settings)
     if not no_scheduler and settings.database_url.startswith("sqlite"):
-        start_background_scheduler(app.extensions["hotline"].engine, app.extensions["hotline"].sessions,
+        start_background_scheduler(app.extensions["hotline"].runtime, app.extensions["hotline"].sessions,
                                    settings.shifts())
     click.echo(f"Hotline Flow on http://{host}:{port}")
     app.run(host=host, port=port, threaded=True, use_reloader=False)
@@ -274,7 +278,7 @@ def serve(host: str, port: int, no_scheduler: bool) -> None:
 @main.command(help="Run the timer scheduler as its own process (for PostgreSQL with several web processes).")
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between looks for due timers.")
 def worker(interval: float) -> None:
-    from .scheduling import run_blocking_scheduler
+    from hotline.scheduling import run_blocking_scheduler
 
     settings = Settings.from_env()
     engine, factory = _runtime(settings)
@@ -373,9 +377,9 @@ def _safe_url(url: str) -> str:
 @click.option("--xlsx", "xlsx_path", type=click.Path(path_type=Path), default=None, help="Also write the report as XLSX.")
 @click.option("--by", "actor", default="cli", show_default=True, help="Who makes it (recorded with the report).")
 def report_cmd(kind: str, for_day: object, csv_path: Path | None, xlsx_path: Path | None, actor: str) -> None:
-    from engine.report_export import report_tables, to_csv, to_xlsx
-    from engine.report_periods import period_of_kind
-    from engine.report_store import KINDS, generate_report, latest_due_period
+    from engine.supervision.reports.export import report_tables, to_csv, to_xlsx
+    from engine.supervision.reports.periods import period_of_kind
+    from engine.supervision.reports.store import KINDS, generate_report, latest_due_period
 
     settings = Settings.from_env()
     engine, factory = _runtime(settings)
@@ -406,8 +410,8 @@ def report_cmd(kind: str, for_day: object, csv_path: Path | None, xlsx_path: Pat
 @click.option("--verify", is_flag=True, help="Re-draw every recorded sample from its seed and compare.")
 @click.option("--by", "actor", default="cli", show_default=True, help="Who draws (recorded with the sample).")
 def sample_cmd(week_day: object, verify: bool, actor: str) -> None:
-    from engine.report_periods import week_of
-    from engine.sampling import draw_weekly_sample, latest_due_week, list_samples, verify_draw
+    from engine.supervision.reports.periods import week_of
+    from engine.supervision.sampling import draw_weekly_sample, latest_due_week, list_samples, verify_draw
 
     settings = Settings.from_env()
     engine, factory = _runtime(settings)

@@ -9,11 +9,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.deployment import latest_definition
-from engine.models import Customer, HumanTask, ProcessInstance
-from engine.runner import complete_task, start_case
-from engine.runtime import Engine
-from engine.users import actor_of, create_user, find_user
+from engine.cases.runner import complete_task, start_case
+from engine.db.models import Customer, HumanTask, ProcessInstance
+from engine.people.users import actor_of, create_user, find_user
+from engine.processes.deployment import latest_definition
+from engine.runtime import Runtime
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ def create_demo_customers(session: Session) -> int:
     return len(DEMO_CUSTOMERS)
 
 
-def create_demo_users(session: Session, engine: Engine) -> list[DemoUser]:
+def create_demo_users(session: Session, engine: Runtime) -> list[DemoUser]:
     created = []
     for demo in DEMO_USERS:
         if find_user(session, demo.username) is None:
@@ -98,7 +98,7 @@ _OTHER_CASES: tuple[tuple[str, str, dict[str, str]], ...] = (
 )
 
 
-def _start_other_cases(factory: sessionmaker[Session], engine: Engine) -> list[str]:
+def _start_other_cases(factory: sessionmaker[Session], engine: Runtime) -> list[str]:
     now = engine.clock.now().astimezone(engine.zone).replace(second=0, microsecond=0)
     dates = {"today": now.date().isoformat(), "tomorrow": (now.date() + timedelta(days=1)).isoformat(),
              "an_hour_ago": (now - timedelta(hours=1)).isoformat(timespec="minutes")[:16],
@@ -114,7 +114,7 @@ def _start_other_cases(factory: sessionmaker[Session], engine: Engine) -> list[s
     return numbers
 
 
-def create_demo_cases(factory: sessionmaker[Session], engine: Engine) -> list[str]:
+def create_demo_cases(factory: sessionmaker[Session], engine: Runtime) -> list[str]:
     """Three complaints (one waiting for its department, one resolved and waiting for the callback, one
     waiting for the site order) and an open case of every other procedure. Each step is its own
     transaction, as in real use."""
@@ -159,12 +159,12 @@ _REPAIR_KINDS = (("leak", "厨房水管接头漏水。"), ("meter_no_display", "
 class _History:
     """Past cases played through the engine on a clock set to their times, each step its own transaction."""
 
-    def __init__(self, factory: sessionmaker[Session], engine: Engine) -> None:
+    def __init__(self, factory: sessionmaker[Session], engine: Runtime) -> None:
         from engine.clock import SettableClock
 
         self.factory = factory
         self.clock = SettableClock(engine.clock.now())
-        self.engine = Engine(clock=self.clock, zone=engine.zone)
+        self.engine = Runtime(clock=self.clock, zone=engine.zone)
         with factory() as session:
             self.actors = {u.username: actor_of(find_user(session, u.username)) for u in DEMO_USERS}  # type: ignore[arg-type]
         self.numbers: list[str] = []
@@ -249,13 +249,12 @@ class _History:
         return self.consultation()
 
 
-def create_demo_history(factory: sessionmaker[Session], engine: Engine) -> list[str]:
+def create_demo_history(factory: sessionmaker[Session], engine: Runtime) -> list[str]:
     """Cases of last week and of the last 26th-to-25th month played at their past times, then the
     reports and the callback sample that were due (M1-M3), so the supervisors' pages show figures."""
-    from engine.report_store import find_report, latest_due_period, set_notable_cases
-    from engine.sampling import latest_due_week
-
-    from .scheduling import run_supervision_duties
+    from engine.supervision.reports.store import find_report, latest_due_period, set_notable_cases
+    from engine.supervision.sampling import latest_due_week
+    from hotline.scheduling import run_supervision_duties
 
     with factory() as session:
         if latest_definition(session, "callback", required=False) is None:

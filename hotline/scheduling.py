@@ -14,13 +14,13 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.attachments import sweep_orphans
+from engine.cases.due_timers import claim_due_timers, fire_claimed_timer, record_incident, release_claim
 from engine.errors import Conflict
-from engine.handover import ShiftSettings, prepare_due_handover
-from engine.report_store import generate_due_reports
-from engine.runtime import Engine
-from engine.sampling import draw_weekly_sample, latest_due_week
-from engine.timers import claim_due_timers, fire_claimed_timer, record_incident, release_claim
+from engine.runtime import Runtime
+from engine.supervision.handover import ShiftSettings, prepare_due_handover
+from engine.supervision.reports.store import generate_due_reports
+from engine.supervision.sampling import draw_weekly_sample, latest_due_week
+from engine.work.attachments import sweep_orphans
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def fire_due_timers(engine: Engine, factory: sessionmaker[Session], worker: str | None = None, batch: int = 20) -> int:
+def fire_due_timers(engine: Runtime, factory: sessionmaker[Session], worker: str | None = None, batch: int = 20) -> int:
     """One scheduler round: claim due timers, fire each in its own transaction, keep failures as
     incidents. Returns how many fired."""
     worker = worker or worker_name()
@@ -46,7 +46,7 @@ def fire_due_timers(engine: Engine, factory: sessionmaker[Session], worker: str 
     return fired
 
 
-def _fire_one(engine: Engine, factory: sessionmaker[Session], timer_id: int, worker: str) -> int:
+def _fire_one(engine: Runtime, factory: sessionmaker[Session], timer_id: int, worker: str) -> int:
     try:
         with factory.begin() as session:
             return 1 if fire_claimed_timer(session, engine, timer_id, worker) is not None else 0
@@ -61,7 +61,7 @@ def _fire_one(engine: Engine, factory: sessionmaker[Session], timer_id: int, wor
     return 0
 
 
-def run_supervision_duties(engine: Engine, factory: sessionmaker[Session], actor: str = "scheduler") -> list[str]:
+def run_supervision_duties(engine: Runtime, factory: sessionmaker[Session], actor: str = "scheduler") -> list[str]:
     """Make the reports that are due and missing (M2 on Monday 07:00, M3 on the 26th 07:00) and draw
     last week's callback sample (M1, Monday 07:00), each in its own transaction.
 
@@ -82,20 +82,20 @@ def run_supervision_duties(engine: Engine, factory: sessionmaker[Session], actor
     return made
 
 
-def _run_duties_logged(engine: Engine, factory: sessionmaker[Session]) -> None:
+def _run_duties_logged(engine: Runtime, factory: sessionmaker[Session]) -> None:
     try:
         run_supervision_duties(engine, factory)
     except Exception as err:  # noqa: BLE001 - logged; the next round tries again
         log.warning("supervision duties failed: %s: %s", type(err).__name__, err)
 
 
-def _add_timer_job(scheduler: BaseScheduler, engine: Engine, factory: sessionmaker[Session], interval: float) -> None:
+def _add_timer_job(scheduler: BaseScheduler, engine: Runtime, factory: sessionmaker[Session], interval: float) -> None:
     # The first round runs at once: timers that fell due while nothing ran fire at start.
     scheduler.add_job(fire_due_timers, "interval", seconds=interval, args=(engine, factory),
                       id="fire_due_timers", max_instances=1, coalesce=True, next_run_time=datetime.now(UTC))
 
 
-def _add_duties_job(scheduler: BaseScheduler, engine: Engine, factory: sessionmaker[Session],
+def _add_duties_job(scheduler: BaseScheduler, engine: Runtime, factory: sessionmaker[Session],
                     duties_interval: float = 300.0) -> None:
     # Reports and samples: checked every few minutes, so they are made on time (and, after a stop, as
     # soon as a scheduler runs again); made once whatever the number of workers.
@@ -103,19 +103,19 @@ def _add_duties_job(scheduler: BaseScheduler, engine: Engine, factory: sessionma
                       id="supervision_duties", max_instances=1, coalesce=True, next_run_time=datetime.now(UTC))
 
 
-def prepare_handover(engine: Engine, factory: sessionmaker[Session], shifts: ShiftSettings) -> None:
+def prepare_handover(engine: Runtime, factory: sessionmaker[Session], shifts: ShiftSettings) -> None:
     """M7: the handover record of the latest shift change, prepared once whichever worker gets there first."""
     with factory.begin() as session:
         prepare_due_handover(session, engine.clock.now(), shifts)
 
 
-def _add_handover_job(scheduler: BaseScheduler, engine: Engine, factory: sessionmaker[Session],
+def _add_handover_job(scheduler: BaseScheduler, engine: Runtime, factory: sessionmaker[Session],
                       shifts: ShiftSettings) -> None:
     scheduler.add_job(prepare_handover, "interval", seconds=60, args=(engine, factory, shifts),
                       id="prepare_handover", max_instances=1, coalesce=True, next_run_time=datetime.now(UTC))
 
 
-def sweep_attachments(engine: Engine, factory: sessionmaker[Session]) -> list[str]:
+def sweep_attachments(engine: Runtime, factory: sessionmaker[Session]) -> list[str]:
     """Delete attached files no case refers to, past the grace period (engine/attachments.py)."""
     if engine.attachment_folder is None:
         return []
@@ -126,20 +126,20 @@ def sweep_attachments(engine: Engine, factory: sessionmaker[Session]) -> list[st
     return [str(path) for path in removed]
 
 
-def _sweep_logged(engine: Engine, factory: sessionmaker[Session]) -> None:
+def _sweep_logged(engine: Runtime, factory: sessionmaker[Session]) -> None:
     try:
         sweep_attachments(engine, factory)
     except Exception as err:  # noqa: BLE001 - logged; tomorrow's round tries again
         log.warning("attachment sweep failed: %s: %s", type(err).__name__, err)
 
 
-def _add_sweep_job(scheduler: BaseScheduler, engine: Engine, factory: sessionmaker[Session]) -> None:
+def _add_sweep_job(scheduler: BaseScheduler, engine: Runtime, factory: sessionmaker[Session]) -> None:
     # Once a day; several workers sweeping the same folder only find each other's work done.
     scheduler.add_job(_sweep_logged, "interval", hours=24, args=(engine, factory), id="sweep_attachments",
                       max_instances=1, coalesce=True, next_run_time=datetime.now(UTC))
 
 
-def add_jobs(scheduler: BaseScheduler, engine: Engine, factory: sessionmaker[Session], interval: float,
+def add_jobs(scheduler: BaseScheduler, engine: Runtime, factory: sessionmaker[Session], interval: float,
              shifts: ShiftSettings) -> None:
     """Everything a scheduler process does: fire timers, make reports and samples, prepare handovers, and
     (where the engine knows the attachment folder) sweep unreferenced attached files once a day."""
@@ -150,7 +150,7 @@ def add_jobs(scheduler: BaseScheduler, engine: Engine, factory: sessionmaker[Ses
         _add_sweep_job(scheduler, engine, factory)
 
 
-def start_background_scheduler(engine: Engine, factory: sessionmaker[Session], shifts: ShiftSettings,
+def start_background_scheduler(engine: Runtime, factory: sessionmaker[Session], shifts: ShiftSettings,
                                interval: float = 5.0) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone="UTC")
     add_jobs(scheduler, engine, factory, interval, shifts)
@@ -158,7 +158,7 @@ def start_background_scheduler(engine: Engine, factory: sessionmaker[Session], s
     return scheduler
 
 
-def run_blocking_scheduler(engine: Engine, factory: sessionmaker[Session], shifts: ShiftSettings,
+def run_blocking_scheduler(engine: Runtime, factory: sessionmaker[Session], shifts: ShiftSettings,
                            interval: float) -> None:
     scheduler = BlockingScheduler(timezone="UTC")
     add_jobs(scheduler, engine, factory, interval, shifts)

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from engine.handover import ShiftSettings
-from engine.shifts import DEFAULT_SHIFT_CHANGES, parse_shift_changes
+from engine.supervision.handover import ShiftSettings
+from engine.supervision.shifts import DEFAULT_SHIFT_CHANGES, parse_shift_changes
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 

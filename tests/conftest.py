@@ -18,15 +18,14 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import sandbox
+from engine.bpmn import sandbox
 from engine.clock import SettableClock
-from engine.db import make_engine, make_session_factory
-from engine.deployment import deploy
-from engine.models import Base, HumanTask, ProcessDefinition
-from engine.runtime import Actor, Engine
-from engine.schema import upgrade
-
-from . import helpers
+from engine.db.models import Base, HumanTask, ProcessDefinition
+from engine.db.schema import upgrade
+from engine.db.session import make_engine, make_session_factory
+from engine.processes.deployment import deploy
+from engine.runtime import Actor, Runtime
+from tests import helpers
 
 COMPLAINT_BPMN = helpers.COMPLAINT_BPMN
 # 09:00 on Monday 23 November 2026 in Asia/Shanghai.
@@ -103,15 +102,15 @@ def clock() -> SettableClock:
 
 
 @pytest.fixture
-def runtime(clock: SettableClock, tmp_path: Path) -> Iterator[Engine]:
+def runtime(clock: SettableClock, tmp_path: Path) -> Iterator[Runtime]:
     """A fresh engine per test, so neither parsed specs nor workflows leak between tests."""
-    engine = Engine(clock=clock, attachment_folder=tmp_path / "home" / "attachments")
+    engine = Runtime(clock=clock, attachment_folder=tmp_path / "home" / "attachments")
     yield engine
     engine.workflows.clear()
 
 
 @pytest.fixture
-def deployed(sessions: sessionmaker[Session], runtime: Engine, reference_data: None) -> ProcessDefinition:
+def deployed(sessions: sessionmaker[Session], runtime: Runtime, reference_data: None) -> ProcessDefinition:
     """processes/complaint.bpmn deployed (and committed) as version 1, with the reference data it routes by."""
     with sessions.begin() as session:
         result = deploy(session, runtime, COMPLAINT_BPMN.read_bytes(), str(COMPLAINT_BPMN), "test")
@@ -128,7 +127,7 @@ def reference_data(sessions: sessionmaker[Session], clock: SettableClock) -> Non
 
 
 @pytest.fixture
-def deploy_process(sessions: sessionmaker[Session], runtime: Engine) -> Callable[[str], ProcessDefinition]:
+def deploy_process(sessions: sessionmaker[Session], runtime: Runtime) -> Callable[[str], ProcessDefinition]:
     """deploy_process('repair') -> processes/repair.bpmn deployed (and committed); returns its definition."""
 
     def deploy_one(key: str) -> ProcessDefinition:

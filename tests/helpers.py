@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.models import Base, Event, HumanTask, ProcessInstance, Timer
+from engine.db.models import Base, Event, HumanTask, ProcessInstance, Timer
 from engine.runtime import Actor
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -208,8 +208,8 @@ HEADS = {"operations": "operations_head", "repair": "repair_head"}
 
 def seed_reference(session: Session, now: Any) -> None:
     """Departments and categories of PROCEDURES.md, the customer register above, heads and a supervisor."""
-    from engine.models import Customer, User, UserRole
-    from engine.reference import seed_reference_data
+    from engine.db.models import Customer, User, UserRole
+    from engine.reference.data import seed_reference_data
 
     seed_reference_data(session)
     session.add_all(
@@ -240,8 +240,8 @@ def deadline_diagram(chase_script: str = "chased = True", minutes: int = 10, key
 
 def open_cases(sessions: Any, runtime: Any, count: int, xml: bytes | None = None,
                key: str = "small") -> list[int]:
-    from engine.deployment import deploy
-    from engine.runner import start_case
+    from engine.cases.runner import start_case
+    from engine.processes.deployment import deploy
 
     with sessions.begin() as session:
         deploy(session, runtime, xml or deadline_diagram(), f"{key}.bpmn", "test")
@@ -300,8 +300,8 @@ def edited(path: Path, *changes: Any) -> bytes:
 def version_taken_meanwhile(monkeypatch: Any, seen_version: int) -> None:
     """The next deploy reads version `seen_version` as the newest, as a deploy does that read just before
     someone else stored the next version: the number it picks is then already taken."""
-    from engine import deployment
-    from engine.versions import get_version
+    from engine.processes import deployment
+    from engine.processes.versions import get_version
 
     real = deployment.latest_definition
 

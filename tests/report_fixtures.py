@@ -38,12 +38,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.cases.runner import complete_task, start_case
 from engine.clock import SettableClock
-from engine.models import ProcessDefinition, ProcessInstance
-from engine.runner import complete_task, start_case
-from engine.runtime import Actor, Engine
-
-from .helpers import OPERATOR, department_handler, intake_form, open_task
+from engine.db.models import ProcessDefinition, ProcessInstance
+from engine.runtime import Actor, Runtime
+from tests.helpers import OPERATOR, department_handler, intake_form, open_task
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DISPATCHER = Actor("disp1", frozenset({"dispatcher"}))
@@ -58,7 +57,7 @@ def at(month: int, day: int, hour: int, minute: int = 0, second: int = 0, year: 
 @dataclass
 class World:
     sessions: sessionmaker[Session]
-    runtime: Engine
+    runtime: Runtime
     clock: SettableClock
     cases: dict[str, str] = field(default_factory=dict)  # letter -> case number
 
@@ -161,7 +160,7 @@ def build_week(world: World) -> World:
     return w
 
 
-def make_world(sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock,
+def make_world(sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock,
                deploy_process: Callable[[str], ProcessDefinition]) -> World:
     """complaint.bpmn must be deployed already (the `deployed` fixture); the others are deployed here."""
     for key in PROCESSES_USED:

@@ -12,8 +12,8 @@ from flask import Flask
 from flask_wtf import CSRFProtect
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.db import make_engine, make_session_factory
-from engine.runtime import Engine
+from engine.db.session import make_engine, make_session_factory
+from engine.runtime import Runtime
 from hotline.settings import Settings
 
 csrf = CSRFProtect()
@@ -24,11 +24,11 @@ class Hotline:
     """What the views need from the engine side; kept in app.extensions['hotline']."""
 
     settings: Settings
-    engine: Engine
+    runtime: Runtime
     sessions: sessionmaker[Session]
 
 
-def create_app(settings: Settings | None = None, engine: Engine | None = None, test_config: dict[str, Any] | None = None) -> Flask:
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None, test_config: dict[str, Any] | None = None) -> Flask:
     settings = settings or Settings.from_env()
     app = Flask(__name__, instance_path=str(settings.home))
     app.config.update(
@@ -46,31 +46,18 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, t
     logging.getLogger("spiff").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
-    runtime = engine or Engine(zone=ZoneInfo(settings.timezone))
-    runtime.attachment_folder = settings.home / "attachments"  # the folder webforms.attachments reads from
+    runtime = runtime or Runtime(zone=ZoneInfo(settings.timezone))
+    runtime.attachment_folder = settings.home / "attachments"  # the folder webforms.work.attachments reads from
     app.extensions["hotline"] = Hotline(settings, runtime, make_session_factory(make_engine(settings.database_url)))
 
-    from . import (
-        admin,
-        attachments,
-        auth,
-        board,
-        cases,
-        database,
-        field,
-        handover,
-        i18n,
-        idle,
-        modeler,
-        notifications,
-        people,
-        public,
-        reports,
-        supervise,
-        tasks,
-        versions,
-        views_support,
-    )
+    from webforms import database, i18n, public, views_support
+    from webforms.people import auth, idle
+    from webforms.people import names as people
+    from webforms.processes import modeler, versions
+    from webforms.reference import admin
+    from webforms.supervision import board, handover, reports
+    from webforms.supervision import incidents as supervise
+    from webforms.work import attachments, cases, field, notifications, tasks
 
     csrf.init_app(app)
     database.init_app(app)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
 
-from engine.runtime import Engine
+from engine.runtime import Runtime
 
 
 def hotline():  # noqa: ANN201 - returns webforms.Hotline; imported lazily to avoid a cycle
@@ -21,8 +21,8 @@ def db() -> Session:
     return g.db_session
 
 
-def runtime() -> Engine:
-    return hotline().engine
+def runtime() -> Runtime:
+    return hotline().runtime
 
 
 def commit() -> None:

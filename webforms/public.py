@@ -6,9 +6,8 @@ from typing import Any
 
 from flask import Blueprint, redirect, render_template, url_for
 
-from engine.notices import recent_notices, restored_case_ids
-
-from .database import db
+from engine.work.notices import recent_notices, restored_case_ids
+from webforms.database import db
 
 bp = Blueprint("public", __name__)
 
@@ -28,4 +27,4 @@ def notices() -> Any:
         if notice.kind == "outage" and notice.instance_id not in restored and notice.instance_id not in seen:
             current.append(notice)
             seen.add(notice.instance_id)
-    return render_template("notices.html", notices=found, current=current)
+    return render_template("public/notices.html", notices=found, current=current)

@@ -13,16 +13,15 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from engine.access_log import PERSONAL_FIELDS, holds_personal_data, record_access, record_list_access
-from engine.deployment import latest_definition, list_process_names, parsed_definition
+from engine.bpmn.form_fields import FieldDef, FieldError
+from engine.bpmn.variable_labels import VariableLabel
 from engine.errors import Conflict, NotAllowed, NotFound, ScriptFailed
-from engine.forms import FieldDef, FieldError
-from engine.variable_labels import VariableLabel
-
-from .database import db, runtime
-from .i18n import current_language
-from .people import person
-from .reference_view import (
+from engine.people.access_log import PERSONAL_FIELDS, holds_personal_data, record_access, record_list_access
+from engine.processes.deployment import latest_definition, list_process_names, parsed_definition
+from webforms.database import db, runtime
+from webforms.i18n import current_language
+from webforms.people.names import person
+from webforms.reference.labels import (
     REFERENCE_KINDS,
     department_routes,
     enum_name,

@@ -8,15 +8,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.models import ProcessDefinition
-from engine.runtime import Engine
-
-from ..helpers import PROCESSES
-from .support import Page, browser_page, serve_app
+from engine.db.models import ProcessDefinition
+from engine.runtime import Runtime
+from tests.browser.support import Page, browser_page, serve_app
+from tests.helpers import PROCESSES
 
 
 @pytest.fixture
-def server(tmp_path: Path, database_url: str, sessions: sessionmaker[Session], runtime: Engine,
+def server(tmp_path: Path, database_url: str, sessions: sessionmaker[Session], runtime: Runtime,
            deployed: ProcessDefinition, deploy_process: Callable[[str], ProcessDefinition],
            monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     for path in sorted(PROCESSES.glob("*.bpmn")):

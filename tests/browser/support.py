@@ -19,10 +19,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.serving import make_server
 
-from engine.runtime import Engine
-
-from ..helpers import PROJECT_ROOT
-from ..web.support import DEMO_PASSWORD, build_app, dispose_app, fast_password_hashing
+from engine.runtime import Runtime
+from tests.helpers import PROJECT_ROOT
+from tests.web.support import DEMO_PASSWORD, build_app, dispose_app, fast_password_hashing
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -37,7 +36,7 @@ expect = sync_api.expect
 Page = sync_api.Page
 
 
-def serve_app(tmp_path: Path, database_url: str, sessions: sessionmaker[Session], runtime: Engine,
+def serve_app(tmp_path: Path, database_url: str, sessions: sessionmaker[Session], runtime: Runtime,
               monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """The app served over HTTP from a background thread, on a free port; yields its base address."""
     if not CHROMIUM.exists():

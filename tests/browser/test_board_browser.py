@@ -8,19 +8,18 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-import webforms.board
+import webforms.supervision.board
 from engine.clock import SettableClock
-from engine.runtime import Engine
-
-from ..web.support import record_case
-from .support import Page, expect, shot, sign_in
+from engine.runtime import Runtime
+from tests.browser.support import Page, expect, shot, sign_in
+from tests.web.support import record_case
 
 pytestmark = pytest.mark.browser
 
 
-def test_the_board_refreshes_in_place_c4(page: Page, sessions: sessionmaker[Session], runtime: Engine,
+def test_the_board_refreshes_in_place_c4(page: Page, sessions: sessionmaker[Session], runtime: Runtime,
                                         clock: SettableClock, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(webforms.board, "REFRESH_SECONDS", 1)
+    monkeypatch.setattr(webforms.supervision.board, "REFRESH_SECONDS", 1)
     numbers = [record_case(sessions, runtime, department="operations")[0] for _ in range(6)]
     record_case(sessions, runtime, category="leak", department="repair")
     clock.advance(timedelta(hours=14, minutes=30))  # 23:30: the replies are due within the half hour

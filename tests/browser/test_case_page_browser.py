@@ -7,10 +7,9 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import SettableClock
-from engine.runtime import Engine
-
-from ..web.case_story_support import late_case_with_incident
-from .support import Page, expect, shot, sign_in
+from engine.runtime import Runtime
+from tests.browser.support import Page, expect, shot, sign_in
+from tests.web.case_story_support import late_case_with_incident
 
 pytestmark = pytest.mark.browser
 
@@ -21,7 +20,7 @@ def fill_of(page: Page, element_id: str) -> str:
     return page.locator(FIRST_SHAPE.format(element_id)).first.evaluate("node => getComputedStyle(node).fill")
 
 
-def test_the_case_page_marks_the_diagram_c4(page: Page, sessions: sessionmaker[Session], runtime: Engine,
+def test_the_case_page_marks_the_diagram_c4(page: Page, sessions: sessionmaker[Session], runtime: Runtime,
                                              clock: SettableClock) -> None:
     """C4: a supervisor sees on the diagram which step is done, which is late and which automatic step failed."""
     case = late_case_with_incident(sessions, runtime, clock)
@@ -51,7 +50,7 @@ def test_the_case_page_marks_the_diagram_c4(page: Page, sessions: sessionmaker[S
     shot(page, "case-page-diagram-phone")
 
 
-def test_a_supervisor_finds_the_late_case_and_opens_it(page: Page, sessions: sessionmaker[Session], runtime: Engine,
+def test_a_supervisor_finds_the_late_case_and_opens_it(page: Page, sessions: sessionmaker[Session], runtime: Runtime,
                                                        clock: SettableClock) -> None:
     """C4: from the search, only cases with an overdue task, to the case's page."""
     case = late_case_with_incident(sessions, runtime, clock, customer_name="李娜", customer_phone="0951-5012345")

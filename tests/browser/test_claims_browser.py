@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.runtime import Engine
+from engine.runtime import Runtime
+from tests.browser.support import CHROMIUM, Page, expect, second_browser, shot, sign_in
+from tests.web.support import record_case, task_of
 
-from ..web.support import record_case, task_of
-from .support import CHROMIUM, Page, expect, second_browser, shot, sign_in
 
-
-def test_two_browsers_claim_one_task(page: Page, server: str, sessions: sessionmaker[Session], runtime: Engine) -> None:
+def test_two_browsers_claim_one_task(page: Page, server: str, sessions: sessionmaker[Session], runtime: Runtime) -> None:
     _number, case_id = record_case(sessions, runtime)
     task_id = task_of(sessions, case_id, "department_handling")
     assert CHROMIUM.exists()
@@ -32,7 +31,7 @@ def test_two_browsers_claim_one_task(page: Page, server: str, sessions: sessionm
 
 
 def test_the_tasklist_and_public_notices_switch_language(page: Page, server: str, sessions: sessionmaker[Session],
-                                                         runtime: Engine) -> None:
+                                                         runtime: Runtime) -> None:
     """The new pages speak both languages: tabs, filters and the public notice page."""
     record_case(sessions, runtime)
     sign_in(page, "ops_handler")
@@ -50,7 +49,7 @@ def test_the_tasklist_and_public_notices_switch_language(page: Page, server: str
     expect(page.locator("h1")).to_have_text("停水停热公告")
 
 
-def test_a_photo_is_attached_in_the_browser(page: Page, sessions: sessionmaker[Session], runtime: Engine) -> None:
+def test_a_photo_is_attached_in_the_browser(page: Page, sessions: sessionmaker[Session], runtime: Runtime) -> None:
     number, case_id = record_case(sessions, runtime)
     task_id = task_of(sessions, case_id, "department_handling")
     sign_in(page, "ops_handler")

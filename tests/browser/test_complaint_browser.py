@@ -12,9 +12,8 @@ from datetime import timedelta
 import pytest
 
 from engine.clock import SettableClock
-
-from ..web.support import NAMES
-from .support import DOCS, Page, complete, expect, open_task, shot, sign_in, sign_out
+from tests.browser.support import DOCS, Page, complete, expect, open_task, shot, sign_in, sign_out
+from tests.web.support import NAMES
 
 pytestmark = pytest.mark.browser
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from ..helpers import PROCESSES, PROJECT_ROOT
-from .support import Page
+from tests.browser.support import Page
+from tests.helpers import PROCESSES, PROJECT_ROOT
 
 VENDOR = PROJECT_ROOT / "webforms" / "static" / "vendor"
 DIAGRAMS = sorted(PROCESSES.glob("*.bpmn"))

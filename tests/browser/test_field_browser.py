@@ -8,14 +8,13 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.models import Attachment, ProcessInstance
-from engine.runtime import Engine
+from engine.db.models import Attachment, ProcessInstance
+from engine.runtime import Runtime
+from tests.browser.support import PHONE, Page, complete, expect, fill_form, second_browser, shot, sign_in
+from tests.web.test_field import dispatched_repair
 
-from ..web.test_field import dispatched_repair
-from .support import PHONE, Page, complete, expect, fill_form, second_browser, shot, sign_in
 
-
-def test_the_field_page_on_a_phone_r3(page: Page, server: str, sessions: sessionmaker[Session], runtime: Engine) -> None:
+def test_the_field_page_on_a_phone_r3(page: Page, server: str, sessions: sessionmaker[Session], runtime: Runtime) -> None:
     """R3: the worker sees the job, the address and the time left, and records the arrival with one tap."""
     number, _case_id = dispatched_repair(sessions, runtime)
     with second_browser(page, server, PHONE, phone=True) as phone:
@@ -34,7 +33,7 @@ def test_the_field_page_on_a_phone_r3(page: Page, server: str, sessions: session
 
 
 def test_the_customer_signs_the_report_on_a_phone_r4(page: Page, server: str, sessions: sessionmaker[Session],
-                                                     runtime: Engine) -> None:
+                                                     runtime: Runtime) -> None:
     """R4: on a 360-pixel phone the worker fills the on-site report, the customer draws a signature with
     the pointer, and the signature is stored as a PNG attachment of the case, shown on the case page."""
     number, case_id = dispatched_repair(sessions, runtime)

@@ -9,10 +9,9 @@ import re
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.runtime import Engine
-
-from ..web.support import DEMO_PASSWORD, record_case
-from .support import PHONE, Page, expect, second_browser, shot
+from engine.runtime import Runtime
+from tests.browser.support import PHONE, Page, expect, second_browser, shot
+from tests.web.support import DEMO_PASSWORD, record_case
 
 pytestmark = pytest.mark.browser
 
@@ -56,7 +55,7 @@ def choose_by_arrows(page: Page, selector: str, value: str, limit: int = 30) -> 
     pytest.fail(f"the arrow keys never reached {value!r} in {selector}")
 
 
-def test_a_task_done_by_keyboard_only(page: Page, sessions: sessionmaker[Session], runtime: Engine) -> None:
+def test_a_task_done_by_keyboard_only(page: Page, sessions: sessionmaker[Session], runtime: Runtime) -> None:
     number, _case_id = record_case(sessions, runtime)
     sign_in_by_keyboard(page, "ops_handler")
     expect(page.locator("#task-count")).to_have_text("1")

@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from engine.definitions import BPMN_NS
-
-from ..helpers import PROCESSES
-from .support import Page, expect, shot, sign_in
+from engine.bpmn.parser import BPMN_NS
+from tests.browser.support import Page, expect, shot, sign_in
+from tests.helpers import PROCESSES
 
 pytestmark = pytest.mark.browser
 

@@ -9,10 +9,9 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import SettableClock
-from engine.runtime import Engine
-
-from ..web.support import record_case
-from .support import Page, expect, shot, sign_in, sign_out
+from engine.runtime import Runtime
+from tests.browser.support import Page, expect, shot, sign_in, sign_out
+from tests.web.support import record_case
 
 pytestmark = pytest.mark.browser
 
@@ -43,7 +42,7 @@ def check_cards(page: Page, table: str, name: str) -> None:
 
 
 def test_tasks_cases_and_the_board_are_cards_on_a_phone(page: Page, sessions: sessionmaker[Session],
-                                                       runtime: Engine, clock: SettableClock) -> None:
+                                                       runtime: Runtime, clock: SettableClock) -> None:
     for _ in range(3):
         record_case(sessions, runtime, department="operations")
     clock.advance(timedelta(hours=15, minutes=30))  # the replies are overdue: the board lists them

@@ -10,8 +10,7 @@ from datetime import timedelta
 import pytest
 
 from engine.clock import SettableClock
-
-from .support import Page, do_task, expect, fill_form, shot, sign_in, sign_out, start_case
+from tests.browser.support import Page, do_task, expect, fill_form, shot, sign_in, sign_out, start_case
 
 pytestmark = pytest.mark.browser
 

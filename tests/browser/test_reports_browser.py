@@ -10,18 +10,17 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import SettableClock
-from engine.models import ProcessDefinition
-from engine.runtime import Engine
+from engine.db.models import ProcessDefinition
+from engine.runtime import Runtime
 from hotline.scheduling import run_supervision_duties
-
-from ..report_fixtures import build_week, make_world
-from .support import PHONE, Page, do_task, expect, second_browser, shot, sign_in, sign_out
+from tests.browser.support import PHONE, Page, do_task, expect, second_browser, shot, sign_in, sign_out
+from tests.report_fixtures import build_week, make_world
 
 pytestmark = pytest.mark.browser
 
 
 def test_weekly_report_sampled_callback_and_kpis_m1_m2_m4(
-    page: Page, server: str, sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock,
+    page: Page, server: str, sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock,
     deploy_process: Callable[[str], ProcessDefinition],
 ) -> None:
     """M2: Monday's report lists B and C with their reasons; M1: the drawn order is an operator's task;

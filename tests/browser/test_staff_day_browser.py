@@ -10,8 +10,7 @@ from datetime import timedelta
 import pytest
 
 from engine.clock import SettableClock
-
-from .support import (
+from tests.browser.support import (
     PHONE,
     Page,
     complete,

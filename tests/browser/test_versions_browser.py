@@ -9,11 +9,10 @@ import re
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.runtime import Engine
-from engine.versions import deploy_version
-
-from ..helpers import COMPLAINT_BPMN, edited, set_attribute
-from .support import Page, expect, shot, sign_in
+from engine.processes.versions import deploy_version
+from engine.runtime import Runtime
+from tests.browser.support import Page, expect, shot, sign_in
+from tests.helpers import COMPLAINT_BPMN, edited, set_attribute
 
 pytestmark = pytest.mark.browser
 
@@ -21,7 +20,7 @@ RENAMED = edited(COMPLAINT_BPMN, set_attribute("//bpmn:userTask[@id='callback']"
 
 
 @pytest.fixture
-def owner_page(page: Page, sessions: sessionmaker[Session], runtime: Engine) -> Page:
+def owner_page(page: Page, sessions: sessionmaker[Session], runtime: Runtime) -> Page:
     with sessions.begin() as session:
         deploy_version(session, runtime, RENAMED, "owner", "回访改名")
     sign_in(page, "owner")
@@ -55,8 +54,8 @@ def test_rollback_from_the_keyboard(owner_page: Page) -> None:
     expect(page.locator(".flash.success")).to_contain_text("3")
 
 
-def test_dry_run_then_move_the_chosen_cases(page: Page, sessions: sessionmaker[Session], runtime: Engine) -> None:
-    from ..web.support import record_case
+def test_dry_run_then_move_the_chosen_cases(page: Page, sessions: sessionmaker[Session], runtime: Runtime) -> None:
+    from tests.web.support import record_case
 
     first, _ = record_case(sessions, runtime)
     second, _ = record_case(sessions, runtime)
@@ -81,8 +80,8 @@ def test_dry_run_then_move_the_chosen_cases(page: Page, sessions: sessionmaker[S
 
 
 def test_the_drafts_faulty_element_is_marked(owner_page: Page, sessions: sessionmaker[Session],
-                                             runtime: Engine) -> None:
-    from engine.versions import save_draft
+                                             runtime: Runtime) -> None:
+    from engine.processes.versions import save_draft
 
     no_group = edited(COMPLAINT_BPMN, set_attribute("//bpmn:userTask[@id='callback']",
                                                     "{http://camunda.org/schema/1.0/bpmn}candidateGroups", None))

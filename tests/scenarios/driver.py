@@ -15,12 +15,11 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.cases.runner import complete_task, due_timer_ids, fire_timer, start_case
 from engine.clock import SettableClock
-from engine.models import HumanTask, ProcessInstance
-from engine.runner import complete_task, due_timer_ids, fire_timer, start_case
-from engine.runtime import Actor, Engine
-
-from ..helpers import events_of, instance_snapshot, open_tasks, timers_of
+from engine.db.models import HumanTask, ProcessInstance
+from engine.runtime import Actor, Runtime
+from tests.helpers import events_of, instance_snapshot, open_tasks, timers_of
 
 SYSTEM = "system"
 SUMMARY = ("category", "department", "customer_name", "customer_phone", "address", "priority")
@@ -66,7 +65,7 @@ class CaseDriver:
     `task_names` maps each user task's element id to its name (the case's current step shows them).
     """
 
-    def __init__(self, sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock,
+    def __init__(self, sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock,
                  process_key: str, task_names: Mapping[str, str]) -> None:
         self.sessions, self.runtime, self.clock = sessions, runtime, clock
         self.process_key, self.task_names = process_key, task_names

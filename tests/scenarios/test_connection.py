@@ -9,13 +9,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.cases.runner import due_timer_ids, start_case
 from engine.clock import SettableClock
+from engine.db.models import Notification, ProcessDefinition
 from engine.errors import FormInvalid, NotAllowed
-from engine.models import Notification, ProcessDefinition
-from engine.runner import due_timer_ids, start_case
-from engine.runtime import Actor, Engine
-
-from .driver import CLOSED, CaseDriver, completed, created, end, new, script, timer_fired
+from engine.runtime import Actor, Runtime
+from tests.scenarios.driver import CLOSED, CaseDriver, completed, created, end, new, script, timer_fired
 
 TECHNICAL = Actor("tech1", frozenset({"technical"}))
 OPERATIONS = Actor("ops1", frozenset({"operations"}))
@@ -29,7 +28,7 @@ def utc(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime
 
 
 @pytest.fixture
-def case(sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock, reference_data: None,
+def case(sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, reference_data: None,
          deploy_process: Any) -> CaseDriver:
     definition: ProcessDefinition = deploy_process("connection")
     assert (definition.key, definition.case_prefix) == ("connection", "BZ")
@@ -105,7 +104,7 @@ def test_below_18_degrees_the_department_measures_again_until_warm_s1(case: Case
 
 
 def test_bad_values_and_other_groups_are_refused_s2(case: CaseDriver, sessions: sessionmaker[Session],
-                                                    runtime: Engine) -> None:
+                                                    runtime: Runtime) -> None:
     for form, field in (({**ACCEPTANCE, "acceptance_passed": ""}, "acceptance_passed"),
                         ({**ACCEPTANCE, "heated_area": "大约90"}, "heated_area"),
                         ({**ACCEPTANCE, "accepted_on": "2026-02-30"}, "accepted_on")):

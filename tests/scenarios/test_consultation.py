@@ -13,15 +13,14 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.bpmn.form_fields import FieldError
+from engine.cases.runner import due_timer_ids, start_case
 from engine.clock import SettableClock
+from engine.db.models import ProcessDefinition
 from engine.errors import FormInvalid, NotAllowed
-from engine.forms import FieldError
-from engine.models import ProcessDefinition
-from engine.runner import due_timer_ids, start_case
-from engine.runtime import Actor, Engine
-
-from ..helpers import OPERATOR, SUPERVISOR, department_handler, row_counts
-from .driver import CLOSED, CaseDriver, completed, created, end, new, script, timer_fired
+from engine.runtime import Actor, Runtime
+from tests.helpers import OPERATOR, SUPERVISOR, department_handler, row_counts
+from tests.scenarios.driver import CLOSED, CaseDriver, completed, created, end, new, script, timer_fired
 
 TASK_NAMES = {"intake": "登记咨询", "reply_customer": "答复客户"}
 SECOND_OPERATOR = Actor("op2", frozenset({"operator"}))
@@ -57,7 +56,7 @@ def intake_changes(**overrides: Any) -> dict[str, list[Any]]:
 
 
 @pytest.fixture
-def case(sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock, reference_data: None,
+def case(sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, reference_data: None,
          deploy_process: Any) -> CaseDriver:
     definition: ProcessDefinition = deploy_process("consultation")
     assert (definition.key, definition.name, definition.case_prefix) == ("consultation", "咨询", "ZX")
@@ -159,7 +158,7 @@ def test_promised_reply_time_passing_records_the_overdue_reply_q1(case: CaseDriv
 # --- refusals ------------------------------------------------------------------------------------------------------------
 
 def test_intake_refuses_bad_values_and_other_groups_writing_nothing_q1(sessions: sessionmaker[Session],
-                                                                      runtime: Engine, case: CaseDriver) -> None:
+                                                                      runtime: Runtime, case: CaseDriver) -> None:
     """Q1: an answer on the spot needs the answer; a promised reply needs the time, the channel and a phone
     number or e-mail address to reply to; the category is one of the reference data."""
     tables = ("process_instance", "event", "human_task", "timer", "case_counter")

@@ -17,15 +17,14 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.bpmn.form_fields import FieldError
+from engine.cases.runner import due_timer_ids, start_case
 from engine.clock import SettableClock
+from engine.db.models import Notification, ProcessDefinition, User, UserRole
 from engine.errors import FormInvalid, NotAllowed, ScriptFailed
-from engine.forms import FieldError
-from engine.models import Notification, ProcessDefinition, User, UserRole
-from engine.runner import due_timer_ids, start_case
-from engine.runtime import SYSTEM, Actor, Engine
-
-from ..helpers import department_handler, row_counts
-from .driver import CLOSED, CaseDriver, Ev, completed, created, end, new, script, timer_fired
+from engine.runtime import SYSTEM, Actor, Runtime
+from tests.helpers import department_handler, row_counts
+from tests.scenarios.driver import CLOSED, CaseDriver, Ev, completed, created, end, new, script, timer_fired
 
 LiaisonCase = CaseDriver
 
@@ -61,7 +60,7 @@ def end_of_day_utc(day: int) -> datetime:
 
 
 @pytest.fixture
-def case(sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock, reference_data: None,
+def case(sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, reference_data: None,
          deploy_process: Any) -> LiaisonCase:
     definition: ProcessDefinition = deploy_process("liaison")
     assert (definition.key, definition.version, definition.name, definition.case_prefix) == (
@@ -617,7 +616,7 @@ def test_unsatisfied_customer_gets_a_new_plan_each_time_until_satisfied_l5(case:
 
 # --- who may do what, and bad forms ----------------------------------------------------------------------------------
 
-def test_the_information_form_refuses_bad_values_and_writes_nothing_l1(sessions: sessionmaker[Session], runtime: Engine,
+def test_the_information_form_refuses_bad_values_and_writes_nothing_l1(sessions: sessionmaker[Session], runtime: Runtime,
                                                                         case: LiaisonCase) -> None:
     """L1: no case without the customer, a valid contact, an address, the feedback, a known type and
     department and the urgency; and only a liaison fills in the form."""

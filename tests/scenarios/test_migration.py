@@ -1,4 +1,4 @@
-"""engine.migration on running cases of every procedure: the dry run says where each token lands, the
+"""engine.processes.migration on running cases of every procedure: the dry run says where each token lands, the
 apply moves the cases that can move (their history records it, they go on running on the new version)
 and leaves the others on their version with the reason."""
 
@@ -11,19 +11,18 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.cases.projection import ready_user_tasks
+from engine.cases.runner import complete_task, start_case
+from engine.cases.store import load_workflow
 from engine.clock import SettableClock
-from engine.deployment import deploy
-from engine.migration import apply_migration, plan_migration
-from engine.models import HumanTask, ProcessAudit, ProcessInstance
-from engine.projection import ready_user_tasks
-from engine.reference import seed_reference_data
-from engine.runner import complete_task, start_case
-from engine.runtime import Actor, Engine
-from engine.versions import deploy_version
-from engine.workflow_io import load_workflow
+from engine.db.models import HumanTask, ProcessAudit, ProcessInstance
+from engine.processes.deployment import deploy
+from engine.processes.migration import apply_migration, plan_migration
+from engine.processes.versions import deploy_version
+from engine.reference.data import seed_reference_data
+from engine.runtime import Actor, Runtime
 from hotline.demo import create_demo_cases, create_demo_customers, create_demo_users
-
-from ..helpers import (
+from tests.helpers import (
     OPERATOR,
     PROCESSES,
     edited,
@@ -44,10 +43,10 @@ OWNER = Actor("owner", frozenset({"process_owner"}))
 
 
 @pytest.fixture
-def running_cases(sessions: sessionmaker[Session], runtime: Engine,
+def running_cases(sessions: sessionmaker[Session], runtime: Runtime,
                   monkeypatch: pytest.MonkeyPatch) -> dict[str, list[int]]:
     """The demo's running cases: three complaints at different steps and one case of every other procedure."""
-    monkeypatch.setattr("engine.users.hash_password", lambda password: "!")  # nobody signs in here
+    monkeypatch.setattr("engine.people.users.hash_password", lambda password: "!")  # nobody signs in here
     with sessions.begin() as session:
         seed_reference_data(session)
         create_demo_users(session, runtime)
@@ -73,7 +72,7 @@ def _renamed_open_tasks(session: Session, key: str, ids: list[int]) -> bytes:
 
 @pytest.mark.parametrize("key", KEYS)
 def test_dry_run_and_apply_move_running_cases_of_every_procedure(
-        sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock,
+        sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock,
         running_cases: dict[str, list[int]], key: str) -> None:
     ids = running_cases[key]
     with sessions.begin() as session:
@@ -98,7 +97,7 @@ def test_dry_run_and_apply_move_running_cases_of_every_procedure(
         result = apply_migration(session, runtime, plans, OWNER, "rename")
     assert sorted(result.migrated) == sorted(p.case_number for p in plans) and result.skipped == []
 
-    restarted = Engine(clock=clock)  # nothing cached: the migrated state must load on its own
+    restarted = Runtime(clock=clock)  # nothing cached: the migrated state must load on its own
     with sessions() as session:
         for i in ids:
             instance = session.get(ProcessInstance, i)
@@ -120,7 +119,7 @@ def test_dry_run_and_apply_move_running_cases_of_every_procedure(
 
 
 def test_a_migrated_complaint_goes_on_to_its_next_step(
-        sessions: sessionmaker[Session], runtime: Engine, running_cases: dict[str, list[int]]) -> None:
+        sessions: sessionmaker[Session], runtime: Runtime, running_cases: dict[str, list[int]]) -> None:
     with sessions.begin() as session:
         at_department = next(i for i in running_cases["complaint"]
                              if [t.element_id for t in open_tasks(session, i)] == ["department_handling"])
@@ -139,7 +138,7 @@ def test_a_migrated_complaint_goes_on_to_its_next_step(
 
 
 def test_a_case_whose_open_form_lost_a_field_stays_on_its_version(
-        sessions: sessionmaker[Session], runtime: Engine, running_cases: dict[str, list[int]]) -> None:
+        sessions: sessionmaker[Session], runtime: Runtime, running_cases: dict[str, list[int]]) -> None:
     with sessions.begin() as session:
         v2 = edited(PROCESSES / "complaint.bpmn", remove_element("//camunda:formField[@id='visit_window']"))
         deploy_version(session, runtime, v2, "owner", "visit window dropped")
@@ -159,7 +158,7 @@ def test_a_case_whose_open_form_lost_a_field_stays_on_its_version(
         assert "case_migrated" not in [e.kind for e in events_of(session, at_site_order)]
 
 
-def _small_cases(sessions: sessionmaker[Session], runtime: Engine, v2: bytes) -> tuple[int, int]:
+def _small_cases(sessions: sessionmaker[Session], runtime: Runtime, v2: bytes) -> tuple[int, int]:
     """Two cases of a two-task process, one at each task, and a version 2 deployed."""
     with sessions.begin() as session:
         deploy(session, runtime, linear(user_task("first"), user_task("second")), "small.bpmn", "test")
@@ -175,7 +174,7 @@ def _reasons(plans: list[Any]) -> dict[int, list[tuple[str, str]]]:
     return {p.instance_id: [(r.code, r.message) for r in p.reasons] for p in plans}
 
 
-def test_removed_elements_cannot_be_mapped(sessions: sessionmaker[Session], runtime: Engine) -> None:
+def test_removed_elements_cannot_be_mapped(sessions: sessionmaker[Session], runtime: Runtime) -> None:
     at_first, at_second = _small_cases(sessions, runtime, linear(user_task("second")))
     with sessions() as session:
         plans = plan_migration(session, runtime, "small", 1, 2)
@@ -187,7 +186,7 @@ def test_removed_elements_cannot_be_mapped(sessions: sessionmaker[Session], runt
     assert (token.element_id, token.state, token.target_id) == ("first", "ready", None)
 
 
-def test_a_task_that_became_a_script_cannot_be_mapped(sessions: sessionmaker[Session], runtime: Engine) -> None:
+def test_a_task_that_became_a_script_cannot_be_mapped(sessions: sessionmaker[Session], runtime: Runtime) -> None:
     at_first, at_second = _small_cases(sessions, runtime, linear(user_task("first"), script_task("second", "x = 1")))
     with sessions() as session:
         plans = plan_migration(session, runtime, "small", 1, 2)
@@ -197,7 +196,7 @@ def test_a_task_that_became_a_script_cannot_be_mapped(sessions: sessionmaker[Ses
     }
 
 
-def test_only_the_chosen_cases_are_planned(sessions: sessionmaker[Session], runtime: Engine) -> None:
+def test_only_the_chosen_cases_are_planned(sessions: sessionmaker[Session], runtime: Runtime) -> None:
     at_first, at_second = _small_cases(sessions, runtime, linear(user_task("first"), user_task("second", name="Two")))
     with sessions() as session:
         number = session.get(ProcessInstance, at_second).case_number
@@ -215,19 +214,19 @@ def test_only_the_chosen_cases_are_planned(sessions: sessionmaker[Session], runt
 
 
 def test_a_case_changed_while_moving_stays_and_the_others_move(
-        sessions: sessionmaker[Session], runtime: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    import engine.migration
+        sessions: sessionmaker[Session], runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    import engine.processes.migration
     from engine.errors import Conflict
 
     at_first, at_second = _small_cases(sessions, runtime, linear(user_task("first"), user_task("second", name="Two")))
-    real_save = engine.migration.save_workflow
+    real_save = engine.processes.migration.save_workflow
 
-    def someone_was_quicker(session: Session, engine_: Engine, instance: ProcessInstance, *args: Any) -> None:
+    def someone_was_quicker(session: Session, engine_: Runtime, instance: ProcessInstance, *args: Any) -> None:
         if instance.id == at_first:
             raise Conflict("changed", "changed", case=instance.case_number)
         real_save(session, engine_, instance, *args)
 
-    monkeypatch.setattr(engine.migration, "save_workflow", someone_was_quicker)
+    monkeypatch.setattr(engine.processes.migration, "save_workflow", someone_was_quicker)
     with sessions.begin() as session:
         plans = plan_migration(session, runtime, "small", 1, 2)
         result = apply_migration(session, runtime, plans, OPERATOR)
@@ -241,7 +240,7 @@ def test_a_case_changed_while_moving_stays_and_the_others_move(
 
 
 def test_a_changed_timer_counts_again_from_the_migration_and_an_unchanged_one_keeps_its_due_time(
-        sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock,
+        sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock,
         running_cases: dict[str, list[int]]) -> None:
     with sessions() as session:
         at_site_order = next(i for i in running_cases["complaint"]

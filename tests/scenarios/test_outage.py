@@ -17,15 +17,14 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.bpmn.form_fields import FieldError
+from engine.cases.runner import due_timer_ids, start_case
 from engine.clock import SettableClock
+from engine.db.models import Customer, HumanTask, Notice, NoticeRecipient, Notification, ProcessDefinition
 from engine.errors import FormInvalid, NotAllowed
-from engine.forms import FieldError
-from engine.models import Customer, HumanTask, Notice, NoticeRecipient, Notification, ProcessDefinition
-from engine.runner import due_timer_ids, start_case
-from engine.runtime import Actor, Engine
-
-from ..helpers import OPERATOR, SUPERVISOR, department_handler, row_counts
-from .driver import CLOSED, CaseDriver, Ev, completed, created, end, new, script, timer_fired
+from engine.runtime import Actor, Runtime
+from tests.helpers import OPERATOR, SUPERVISOR, department_handler, row_counts
+from tests.scenarios.driver import CLOSED, CaseDriver, Ev, completed, created, end, new, script, timer_fired
 
 TASK_NAMES = {"register_outage": "登记停止供应", "correct_times": "更正停止时间", "restore_service": "抢修并恢复供应"}
 DISPATCHER = Actor("disp1", frozenset({"dispatcher"}))
@@ -75,7 +74,7 @@ def supervisors_notified(element: str) -> Ev:
 
 
 @pytest.fixture
-def case(sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock, reference_data: None,
+def case(sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, reference_data: None,
          deploy_process: Any) -> CaseDriver:
     definition: ProcessDefinition = deploy_process("outage")
     assert (definition.key, definition.name, definition.case_prefix) == ("outage", "停热停水通知", "TZ")
@@ -400,7 +399,7 @@ def test_restoration_not_after_the_start_is_corrected_before_announcing_o1(case:
 # --- refusals: bad values and the wrong group write nothing ----------------------------------------------------------
 
 def test_registration_refuses_bad_values_and_other_groups_writing_nothing_o1(
-        case: CaseDriver, sessions: sessionmaker[Session], runtime: Engine) -> None:
+        case: CaseDriver, sessions: sessionmaker[Session], runtime: Runtime) -> None:
     """O1: an outage cannot be registered (or announced) with a wrong service, a start that is not a time,
     no restoration estimate or no district; hotline operators do not register outages."""
     tables = ("process_instance", "event", "human_task", "timer", "notice", "notice_recipient", "case_counter")

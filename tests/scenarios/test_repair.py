@@ -20,16 +20,15 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.attachments import read_attachment
+from engine.bpmn.form_fields import MAX_SIGNATURE_BYTES, FieldError
+from engine.cases.runner import due_timer_ids, start_case
 from engine.clock import SettableClock
+from engine.db.models import Attachment, HumanTask, ProcessDefinition
 from engine.errors import FormInvalid, NotAllowed
-from engine.forms import MAX_SIGNATURE_BYTES, FieldError
-from engine.models import Attachment, HumanTask, ProcessDefinition
-from engine.runner import due_timer_ids, start_case
-from engine.runtime import Actor, Engine
-
-from ..helpers import OPERATOR, SUPERVISOR, row_counts, timers_of
-from .driver import CLOSED, CaseDriver, completed, created, end, new, script, timer_fired
+from engine.runtime import Actor, Runtime
+from engine.work.attachments import read_attachment
+from tests.helpers import OPERATOR, SUPERVISOR, row_counts, timers_of
+from tests.scenarios.driver import CLOSED, CaseDriver, completed, created, end, new, script, timer_fired
 
 RepairCase = CaseDriver
 
@@ -63,7 +62,7 @@ def end_of_day(day: int) -> tuple[str, datetime]:
 
 
 @pytest.fixture
-def case(sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock, reference_data: None,
+def case(sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, reference_data: None,
          deploy_process: Callable[[str], ProcessDefinition]) -> RepairCase:
     definition = deploy_process("repair")
     assert (definition.key, definition.version, definition.case_prefix) == ("repair", 1, "BX")
@@ -277,7 +276,7 @@ def test_dispatcher_or_operator_opens_the_order_and_may_choose_another_departmen
                                          "arrival_told": "on"}, NotAllowed)
 
 
-def test_intake_refuses_bad_values_and_writes_nothing_r1(sessions: sessionmaker[Session], runtime: Engine,
+def test_intake_refuses_bad_values_and_writes_nothing_r1(sessions: sessionmaker[Session], runtime: Runtime,
                                                          case: RepairCase) -> None:
     """R1: no order without a valid contact, an address, a fault description and a known category."""
     with sessions() as session:
@@ -442,7 +441,7 @@ def test_onsite_report_needs_the_customers_signatures_r4(case: RepairCase) -> No
 
 
 def test_the_customers_drawn_signature_is_stored_as_an_image_r4(case: RepairCase, clock: SettableClock,
-                                                                   runtime: Engine, sessions: sessionmaker[Session]) -> None:
+                                                                   runtime: Runtime, sessions: sessionmaker[Session]) -> None:
     """R4: the customer confirms by name and, optionally, a signature drawn on the worker's phone: the PNG
     is checked (data URL, PNG bytes, size) and stored as an attachment by its SHA-256 outside the database;
     the case data keeps the attachment's id. Anything else is refused and nothing is written."""

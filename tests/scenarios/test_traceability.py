@@ -8,10 +8,9 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from engine.traceability import as_markdown, read_rules, rule_ids_in, trace, untraced
+from engine.processes.traceability import as_markdown, read_rules, rule_ids_in, trace, untraced
 from hotline.cli import main
-
-from ..helpers import PROCESSES, PROJECT_ROOT
+from tests.helpers import PROCESSES, PROJECT_ROOT
 
 PROCEDURES = PROJECT_ROOT / "docs" / "procedures.md"
 

@@ -15,17 +15,16 @@ from click.testing import CliRunner
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.attachments import add_attachment, stored_path, sweep_orphans
+from engine.cases.runner import start_case
 from engine.clock import SettableClock
-from engine.handover import ShiftSettings
-from engine.models import Attachment, ProcessDefinition
-from engine.runner import start_case
-from engine.runtime import Engine
-from engine.shifts import parse_shift_changes
+from engine.db.models import Attachment, ProcessDefinition
+from engine.runtime import Runtime
+from engine.supervision.handover import ShiftSettings
+from engine.supervision.shifts import parse_shift_changes
+from engine.work.attachments import add_attachment, stored_path, sweep_orphans
 from hotline.cli import main
 from hotline.scheduling import add_jobs, sweep_attachments
-
-from ..helpers import OPERATOR, intake_form
+from tests.helpers import OPERATOR, intake_form
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR"
 
@@ -40,7 +39,7 @@ def aged(path: Path, now: datetime, hours: float) -> Path:
     return path
 
 
-def store_three(sessions: sessionmaker[Session], runtime: Engine, folder: Path, now: datetime) -> tuple[Path, Path, Path]:
+def store_three(sessions: sessionmaker[Session], runtime: Runtime, folder: Path, now: datetime) -> tuple[Path, Path, Path]:
     """(referenced and old, unreferenced and young, unreferenced and old), written as uploads would."""
     with sessions.begin() as session:
         case = start_case(session, runtime, "complaint", OPERATOR, intake_form())
@@ -57,7 +56,7 @@ def store_three(sessions: sessionmaker[Session], runtime: Engine, folder: Path, 
     return aged(referenced, now, 48), aged(orphans[0], now, 1), aged(orphans[1], now, 25)
 
 
-def test_the_sweep_removes_only_old_unreferenced_files(sessions: sessionmaker[Session], runtime: Engine,
+def test_the_sweep_removes_only_old_unreferenced_files(sessions: sessionmaker[Session], runtime: Runtime,
                                                        clock: SettableClock, deployed: ProcessDefinition,
                                                        tmp_path: Path) -> None:
     folder = tmp_path / "attachments"
@@ -76,7 +75,7 @@ def test_the_sweep_removes_only_old_unreferenced_files(sessions: sessionmaker[Se
     assert referenced.exists()
 
 
-def test_uploading_an_old_orphan_again_makes_it_young(sessions: sessionmaker[Session], runtime: Engine,
+def test_uploading_an_old_orphan_again_makes_it_young(sessions: sessionmaker[Session], runtime: Runtime,
                                                       clock: SettableClock, deployed: ProcessDefinition,
                                                       tmp_path: Path) -> None:
     """The same bytes uploaded again are stored once: the new upload must keep the file from the sweep."""
@@ -91,7 +90,7 @@ def test_uploading_an_old_orphan_again_makes_it_young(sessions: sessionmaker[Ses
     assert old.exists()
 
 
-def test_the_scheduler_sweeps_once_a_day(sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock,
+def test_the_scheduler_sweeps_once_a_day(sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock,
                                          deployed: ProcessDefinition) -> None:
     assert runtime.attachment_folder is not None
     referenced, young, old = store_three(sessions, runtime, runtime.attachment_folder, clock.now())
@@ -103,7 +102,7 @@ def test_the_scheduler_sweeps_once_a_day(sessions: sessionmaker[Session], runtim
     assert referenced.exists() and young.exists() and not old.exists()
 
 
-def test_the_command_lists_and_sweeps(sessions: sessionmaker[Session], runtime: Engine, database_url: str,
+def test_the_command_lists_and_sweeps(sessions: sessionmaker[Session], runtime: Runtime, database_url: str,
                                       deployed: ProcessDefinition, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HOTLINE_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("HOTLINE_DATABASE_URL", database_url)

@@ -1,11 +1,11 @@
-"""engine.caching: recently used workflows by (case, version), published only after a commit."""
+"""engine.cases.cache: recently used workflows by (case, version), published only after a commit."""
 
 from __future__ import annotations
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.caching import WorkflowCache, put_after_commit
+from engine.cases.cache import WorkflowCache, put_after_commit
 
 
 def test_take_returns_the_workflow_of_that_version_once() -> None:

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from engine.bpmn.sandbox import calendar_functions
 from engine.calendar import BusinessCalendar, in_heating_season, is_working_day
 from engine.clock import SettableClock
-from engine.sandbox import calendar_functions
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CALENDAR = BusinessCalendar(SHANGHAI)

@@ -1,4 +1,4 @@
-"""engine.case_story and the case page's embedding: which diagram elements a case has completed, is
+"""engine.cases.story and the case page's embedding: which diagram elements a case has completed, is
 at, is late at or failed at, and how late each deadline was (C4)."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from engine.case_story import case_deadlines, case_markers
-from webforms.case_page import embeddable_xml
+from engine.cases.story import case_deadlines, case_markers
+from webforms.supervision.case_page import embeddable_xml
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 

@@ -1,4 +1,4 @@
-"""engine.casenumbers: readable case numbers TS-20261123-0001, counted per prefix and per local day
+"""engine.cases.case_numbers: readable case numbers TS-20261123-0001, counted per prefix and per local day
 in Asia/Shanghai."""
 
 from __future__ import annotations
@@ -12,13 +12,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.casenumbers import next_case_number
+from engine.cases.case_numbers import next_case_number
+from engine.cases.runner import start_case
 from engine.clock import SettableClock
-from engine.models import CaseCounter
-from engine.runner import start_case
-from engine.runtime import Engine
-
-from ..helpers import OPERATOR, intake_form
+from engine.db.models import CaseCounter
+from engine.runtime import Runtime
+from tests.helpers import OPERATOR, intake_form
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MORNING = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # 09:00 local
@@ -76,7 +75,7 @@ def test_early_utc_morning_belongs_to_the_local_day(sessions: sessionmaker[Sessi
 
 
 def test_cases_get_numbers_from_their_process_prefix_and_the_clock(
-    sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock, deployed: object
+    sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, deployed: object
 ) -> None:
     with sessions.begin() as session:
         first = start_case(session, runtime, "complaint", OPERATOR, intake_form()).case_number

@@ -8,14 +8,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.claims import claim_task, reassign_task, release_task
+from engine.cases.runner import complete_task, start_case
 from engine.clock import SettableClock
+from engine.db.models import Event, HumanTask, ProcessDefinition
 from engine.errors import Conflict, NotAllowed
-from engine.models import Event, HumanTask, ProcessDefinition
-from engine.runner import complete_task, start_case
-from engine.runtime import Actor, Engine
-
-from ..helpers import OPERATOR, SUPERVISOR, intake_form
+from engine.runtime import Actor, Runtime
+from engine.work.claims import claim_task, reassign_task, release_task
+from tests.helpers import OPERATOR, SUPERVISOR, intake_form
 
 OPS_A = Actor("ops_a", frozenset({"operations"}))
 OPS_B = Actor("ops_b", frozenset({"operations"}))
@@ -23,7 +22,7 @@ HANDLING = {"investigation": "阀门卡滞已处理", "outcome": "resolved", "re
 
 
 @pytest.fixture
-def task_id(sessions: sessionmaker[Session], runtime: Engine, deployed: ProcessDefinition) -> int:
+def task_id(sessions: sessionmaker[Session], runtime: Runtime, deployed: ProcessDefinition) -> int:
     with sessions.begin() as session:
         case = start_case(session, runtime, "complaint", OPERATOR, intake_form())
         return session.scalars(select(HumanTask.id).where(HumanTask.instance_id == case.id,
@@ -56,7 +55,7 @@ def test_claim_release_and_claim_again_are_recorded(sessions: sessionmaker[Sessi
 
 
 def test_a_task_claimed_by_someone_else_cannot_be_claimed_released_or_completed(
-        sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock, task_id: int) -> None:
+        sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, task_id: int) -> None:
     with sessions.begin() as session:
         claim_task(session, task_id, OPS_A, clock.now())
     with pytest.raises(Conflict) as taken, sessions.begin() as session:

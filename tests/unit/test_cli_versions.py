@@ -11,13 +11,12 @@ from click.testing import CliRunner, Result
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.models import ProcessAudit, ProcessDefinition, ProcessInstance
-from engine.runner import start_case
-from engine.runtime import Engine
-from engine.versions import deploy_version
+from engine.cases.runner import start_case
+from engine.db.models import ProcessAudit, ProcessDefinition, ProcessInstance
+from engine.processes.versions import deploy_version
+from engine.runtime import Runtime
 from hotline.cli import main
-
-from ..helpers import (
+from tests.helpers import (
     COMPLAINT_BPMN,
     OPERATOR,
     edited,
@@ -79,7 +78,7 @@ def test_deploy_then_versions_lists_and_compares(cli, sessions: sessionmaker[Ses
 
 
 def test_deploying_the_shipped_file_over_a_browser_edit_asks_first(
-        cli, sessions: sessionmaker[Session], runtime: Engine) -> None:
+        cli, sessions: sessionmaker[Session], runtime: Runtime) -> None:
     cli("deploy", str(COMPLAINT_BPMN))
     with sessions.begin() as session:
         deploy_version(session, runtime, RENAMED, "owner", "callback renamed in the modeler")
@@ -95,7 +94,7 @@ def test_deploying_the_shipped_file_over_a_browser_edit_asks_first(
     assert _versions(sessions)[-1] == (3, "cli", "cli")
 
 
-def test_rollback_and_migrate_from_the_command_line(cli, sessions: sessionmaker[Session], runtime: Engine) -> None:
+def test_rollback_and_migrate_from_the_command_line(cli, sessions: sessionmaker[Session], runtime: Runtime) -> None:
     cli("deploy", str(COMPLAINT_BPMN))
     with sessions.begin() as session:
         deploy_version(session, runtime, RENAMED, "owner", "renamed")

@@ -1,4 +1,4 @@
-"""engine.definitions: parsing and checking BPMN files. A bad file is refused as a whole, naming the
+"""engine.bpmn.parser: parsing and checking BPMN files. A bad file is refused as a whole, naming the
 file, the element and the reason; nothing is stored when a deploy fails."""
 
 from __future__ import annotations
@@ -9,20 +9,19 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.clock import SettableClock
-from engine.definitions import (
+from engine.bpmn.parser import (
     DefinitionError,
     candidate_groups_for,
     content_hash,
     normalise_timer_expression,
     parse_definition,
 )
-from engine.deployment import deploy
-from engine.models import ProcessDefinition
-from engine.runner import complete_task, start_case
-from engine.runtime import Engine
-
-from ..helpers import (
+from engine.cases.runner import complete_task, start_case
+from engine.clock import SettableClock
+from engine.db.models import ProcessDefinition
+from engine.processes.deployment import deploy
+from engine.runtime import Runtime
+from tests.helpers import (
     COMPLAINT_BPMN,
     OPERATOR,
     boundary_timer,
@@ -72,7 +71,7 @@ def test_parsed_timers_carry_the_normalised_expression() -> None:
     assert parsed.spec.task_specs["at_due"].event_definition.expression == "x"
 
 
-def test_camunda_style_timers_run(sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock) -> None:
+def test_camunda_style_timers_run(sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock) -> None:
     """PT2H and ${x} from the desktop modeler give timers due at the right time."""
     xml = linear(script_task("set_due", "x = '2026-11-25T18:00:00+08:00'"), user_task("u1"), extra=(
         boundary_timer("in_two_hours", "u1", "timeDuration", "PT2H"),
@@ -198,7 +197,7 @@ def test_schema_violation_names_the_element() -> None:
 
 @pytest.mark.parametrize("case", ["malformed XML", "flow to a missing element", "user task without candidateGroups",
                                   "enum without values", "bad pattern", "script with an import"])
-def test_nothing_is_stored_when_deploy_fails(sessions: sessionmaker[Session], runtime: Engine, case: str) -> None:
+def test_nothing_is_stored_when_deploy_fails(sessions: sessionmaker[Session], runtime: Runtime, case: str) -> None:
     xml = BAD_FILES[case][0]
     with pytest.raises(DefinitionError), sessions.begin() as session:
         deploy(session, runtime, xml, "bad.bpmn", "test")
@@ -210,7 +209,7 @@ def test_nothing_is_stored_when_deploy_fails(sessions: sessionmaker[Session], ru
     assert (result.created, result.definition.version) == (True, 1)
 
 
-def test_a_refused_file_leaves_running_versions_alone(sessions: sessionmaker[Session], runtime: Engine) -> None:
+def test_a_refused_file_leaves_running_versions_alone(sessions: sessionmaker[Session], runtime: Runtime) -> None:
     good = linear(user_task("u1"))
     with sessions.begin() as session:
         deploy(session, runtime, good, "small.bpmn", "test")
@@ -222,7 +221,7 @@ def test_a_refused_file_leaves_running_versions_alone(sessions: sessionmaker[Ses
         assert [t.element_id for t in open_tasks(session, instance.id)] == ["u1"]
 
 
-def test_a_gbk_encoded_diagram_is_refused_clearly(sessions: sessionmaker[Session], runtime: Engine) -> None:
+def test_a_gbk_encoded_diagram_is_refused_clearly(sessions: sessionmaker[Session], runtime: Runtime) -> None:
     """Diagrams are stored as text: a GBK file is refused, naming the file and what to do, and nothing is stored."""
     xml = linear(user_task("u1", name="登记投诉")).decode("utf-8").replace('encoding="UTF-8"', 'encoding="GBK"').encode("gbk")
     with pytest.raises(DefinitionError) as refused, sessions.begin() as session:
@@ -233,7 +232,7 @@ def test_a_gbk_encoded_diagram_is_refused_clearly(sessions: sessionmaker[Session
         assert session.scalars(select(ProcessDefinition.version)).all() == []
 
 
-def test_form_field_named_like_a_script_function_is_refused(sessions: sessionmaker[Session], runtime: Engine) -> None:
+def test_form_field_named_like_a_script_function_is_refused(sessions: sessionmaker[Session], runtime: Runtime) -> None:
     xml = linear(user_task("ask", fields=form_field("today", "date")), script_task("after", "x = 1"), user_task("next"))
     with sessions.begin() as session:
         try:

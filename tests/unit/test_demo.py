@@ -7,10 +7,9 @@ from click.testing import CliRunner
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
-from engine.models import CallbackSample, Category, Customer, Notice, Notification, ProcessInstance, Report
+from engine.db.models import CallbackSample, Category, Customer, Notice, Notification, ProcessInstance, Report
 from hotline.cli import main
-
-from .conftest import Demo
+from tests.unit.conftest import Demo
 
 
 def test_demo_sets_up_every_procedure_with_open_cases(demo: Demo) -> None:

@@ -1,4 +1,4 @@
-"""engine.deployment: versions of a process. Same content makes no new version; changed content makes
+"""engine.processes.deployment: versions of a process. Same content makes no new version; changed content makes
 the next one; new cases start on the latest while running cases finish on theirs."""
 
 from __future__ import annotations
@@ -9,21 +9,26 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import definitions
+from engine.bpmn import parser as definitions
+from engine.cases.runner import complete_task, start_case
 from engine.clock import SettableClock
-from engine.deployment import deploy, deploy_files, latest_definition, list_definitions, parsed_definition
+from engine.db.models import ProcessInstance
 from engine.errors import NotFound
-from engine.models import ProcessInstance
-from engine.runner import complete_task, start_case
-from engine.runtime import Engine
-
-from ..helpers import COMPLAINT_BPMN, OPERATOR, linear, open_task, open_tasks, user_task
+from engine.processes.deployment import (
+    deploy,
+    deploy_files,
+    latest_definition,
+    list_definitions,
+    parsed_definition,
+)
+from engine.runtime import Runtime
+from tests.helpers import COMPLAINT_BPMN, OPERATOR, linear, open_task, open_tasks, user_task
 
 V1 = linear(user_task("first"), key="small")
 V2 = linear(user_task("first"), user_task("second"), key="small")
 
 
-def test_first_deploy_stores_version_one(sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock) -> None:
+def test_first_deploy_stores_version_one(sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock) -> None:
     with sessions.begin() as session:
         result = deploy(session, runtime, V1, "processes/small.bpmn", "owner")
     assert result.created
@@ -35,7 +40,7 @@ def test_first_deploy_stores_version_one(sessions: sessionmaker[Session], runtim
     assert (definition.deployed_at, definition.deployed_by) == (clock.now(), "owner")
 
 
-def test_same_content_makes_no_new_version(sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock) -> None:
+def test_same_content_makes_no_new_version(sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock) -> None:
     with sessions.begin() as session:
         first = deploy(session, runtime, V1, "small.bpmn", "owner").definition
     clock.advance(timedelta(days=1))
@@ -46,7 +51,7 @@ def test_same_content_makes_no_new_version(sessions: sessionmaker[Session], runt
         assert [d.version for d in list_definitions(session)] == [1]
 
 
-def test_changed_content_makes_the_next_version(sessions: sessionmaker[Session], runtime: Engine) -> None:
+def test_changed_content_makes_the_next_version(sessions: sessionmaker[Session], runtime: Runtime) -> None:
     with sessions.begin() as session:
         deploy(session, runtime, V1, "small.bpmn", "owner")
     with sessions.begin() as session:
@@ -60,7 +65,7 @@ def test_changed_content_makes_the_next_version(sessions: sessionmaker[Session],
         assert [(d.key, d.version) for d in list_definitions(session)] == [("small", 1), ("small", 2), ("small", 3)]
 
 
-def test_versions_are_counted_per_process(sessions: sessionmaker[Session], runtime: Engine) -> None:
+def test_versions_are_counted_per_process(sessions: sessionmaker[Session], runtime: Runtime) -> None:
     with sessions.begin() as session:
         deploy(session, runtime, V1, "small.bpmn", "owner")
         deploy(session, runtime, V2, "small.bpmn", "owner")
@@ -68,7 +73,7 @@ def test_versions_are_counted_per_process(sessions: sessionmaker[Session], runti
     assert other.definition.version == 1
 
 
-def test_deploy_files_reads_paths(sessions: sessionmaker[Session], runtime: Engine) -> None:
+def test_deploy_files_reads_paths(sessions: sessionmaker[Session], runtime: Runtime) -> None:
     with sessions.begin() as session:
         (result,) = deploy_files(session, runtime, [COMPLAINT_BPMN], "cli")
     assert (result.definition.key, result.definition.version, result.definition.file_name) == ("complaint", 1, "complaint.bpmn")
@@ -82,7 +87,7 @@ def test_latest_definition_of_an_unknown_process(sessions: sessionmaker[Session]
 
 
 def test_new_cases_use_the_latest_version_and_running_cases_keep_theirs(
-    sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock
+    sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock
 ) -> None:
     with sessions.begin() as session:
         deploy(session, runtime, V1, "small.bpmn", "owner")
@@ -92,7 +97,7 @@ def test_new_cases_use_the_latest_version_and_running_cases_keep_theirs(
         new_case = start_case(session, runtime, "small", OPERATOR).id
 
     # a restarted process: nothing cached, both versions come back from the stored XML
-    restarted = Engine(clock=clock)
+    restarted = Runtime(clock=clock)
     with sessions.begin() as session:
         assert session.get(ProcessInstance, old_case).definition.version == 1
         assert session.get(ProcessInstance, new_case).definition.version == 2
@@ -106,7 +111,7 @@ def test_new_cases_use_the_latest_version_and_running_cases_keep_theirs(
 
 
 def test_parsed_specs_are_cached_per_content_hash(
-    sessions: sessionmaker[Session], runtime: Engine, monkeypatch: pytest.MonkeyPatch
+    sessions: sessionmaker[Session], runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     parses: list[str] = []
     real_parse = definitions.parse_definition

@@ -8,13 +8,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.definitions import DefinitionError, parse_definition
-from engine.deployment import deploy
-from engine.models import Customer, Notice, NoticeRecipient, Notification, User, UserRole
-from engine.runner import start_case
-from engine.runtime import Engine
-
-from ..helpers import OPERATOR, events_of, form_field, linear, user_task
+from engine.bpmn.parser import DefinitionError, parse_definition
+from engine.cases.runner import start_case
+from engine.db.models import Customer, Notice, NoticeRecipient, Notification, User, UserRole
+from engine.processes.deployment import deploy
+from engine.runtime import Runtime
+from tests.helpers import OPERATOR, events_of, form_field, linear, user_task
 
 
 def effect_task(element_id: str, **properties: str) -> str:
@@ -29,14 +28,14 @@ FIELDS = "".join(form_field(name) for name in (
     form_field(name, "datetime") for name in ("starts_at", "estimated_restore_at", "restored_at"))
 
 
-def _run(sessions: sessionmaker[Session], runtime: Engine, task: str, form: dict[str, Any]) -> int:
+def _run(sessions: sessionmaker[Session], runtime: Runtime, task: str, form: dict[str, Any]) -> int:
     with sessions.begin() as session:
         deploy(session, runtime, linear(user_task("intake", fields=FIELDS), task, user_task("wait")), "e.bpmn", "test")
     with sessions.begin() as session:
         return start_case(session, runtime, "small", OPERATOR, form).id
 
 
-def test_urgent_notice_reaches_the_heads_of_the_department_l2(sessions: sessionmaker[Session], runtime: Engine,
+def test_urgent_notice_reaches_the_heads_of_the_department_l2(sessions: sessionmaker[Session], runtime: Runtime,
                                                              reference_data: None) -> None:
     """L2: the head of the case's department is told in the app, with the case's own words."""
     task = effect_task("tell_head", notify="head:${department}", notifyMessage="紧急: {address} 大面积停热",
@@ -52,7 +51,7 @@ def test_urgent_notice_reaches_the_heads_of_the_department_l2(sessions: sessionm
         ]
 
 
-def test_a_department_without_a_head_notifies_the_supervisors_l2(sessions: sessionmaker[Session], runtime: Engine,
+def test_a_department_without_a_head_notifies_the_supervisors_l2(sessions: sessionmaker[Session], runtime: Runtime,
                                                                  reference_data: None) -> None:
     task = effect_task("tell_head", notify="head:${department},role:supervisor", notifyMessage="紧急 {nothing}")
     _run(sessions, runtime, task, {"department": "billing"})
@@ -60,7 +59,7 @@ def test_a_department_without_a_head_notifies_the_supervisors_l2(sessions: sessi
         assert [(n.recipient, n.message) for n in session.scalars(select(Notification))] == [("sup1", "紧急 {nothing}")]
 
 
-def test_outage_notice_lists_the_customers_of_the_unit_o1_o3(sessions: sessionmaker[Session], runtime: Engine,
+def test_outage_notice_lists_the_customers_of_the_unit_o1_o3(sessions: sessionmaker[Session], runtime: Runtime,
                                                               reference_data: None) -> None:
     """O1/O3: the notice is published and every customer of the affected unit becomes a recipient."""
     form = {"service": "heating", "outage_type": "fault", "district": "金明区", "building": "3号楼", "unit": "1单元",
@@ -86,7 +85,7 @@ def test_outage_notice_lists_the_customers_of_the_unit_o1_o3(sessions: sessionma
     ("", "", ["JM-0301-101", "JM-0301-202", "JM-0302-501", "JM-0501-301", "JM-0502-602"]),
 ])
 def test_a_whole_building_or_district_reaches_all_its_customers_o3(
-        sessions: sessionmaker[Session], runtime: Engine, reference_data: None, building: str, unit: str,
+        sessions: sessionmaker[Session], runtime: Runtime, reference_data: None, building: str, unit: str,
         accounts: list[str]) -> None:
     form = {"service": "water", "outage_type": "planned", "district": "金明区", "building": building, "unit": unit}
     _run(sessions, runtime, effect_task("announce", publishNotice="outage"), form)
@@ -99,7 +98,7 @@ def test_a_whole_building_or_district_reaches_all_its_customers_o3(
         assert channels["JM-0502-602"] == "email"  # no phone on record
 
 
-def test_inactive_staff_are_not_notified(sessions: sessionmaker[Session], runtime: Engine, reference_data: None) -> None:
+def test_inactive_staff_are_not_notified(sessions: sessionmaker[Session], runtime: Runtime, reference_data: None) -> None:
     with sessions.begin() as session:
         head = session.scalars(select(User).where(User.username == "repair_head")).one()
         head.active = False
@@ -109,7 +108,7 @@ def test_inactive_staff_are_not_notified(sessions: sessionmaker[Session], runtim
 
 
 def test_progress_goes_to_the_liaison_who_opened_the_case_not_to_every_liaison_l4(
-        sessions: sessionmaker[Session], runtime: Engine, reference_data: None) -> None:
+        sessions: sessionmaker[Session], runtime: Runtime, reference_data: None) -> None:
     """L4: progress is reported to the liaison who brought the matter (`opener`), not to all liaisons."""
     with sessions.begin() as session:
         for username in ("liaison_a", "liaison_b"):
@@ -135,7 +134,7 @@ def test_a_chase_names_the_task_in_english_in_the_english_message(sessions: sess
     from datetime import UTC, datetime
     from zoneinfo import ZoneInfo
 
-    from engine.effects import chase_overdue
+    from engine.cases.effects import chase_overdue
 
     now = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
     with sessions.begin() as session:

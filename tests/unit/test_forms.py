@@ -1,17 +1,16 @@
-"""engine.forms: form fields come from the diagram (camunda:formData) and every submitted value is
+"""engine.bpmn.form_fields: form fields come from the diagram (camunda:formData) and every submitted value is
 checked on the server against them."""
 
 from __future__ import annotations
 
 import pytest
 
-from engine.definitions import DefinitionError, parse_definition
-from engine.deployment import parsed_definition
-from engine.forms import FieldDef, FieldError, Option, initial_values, validate_form
-from engine.models import ProcessDefinition
-from engine.runtime import Engine
-
-from ..helpers import form_field, linear, user_task
+from engine.bpmn.form_fields import FieldDef, FieldError, Option, initial_values, validate_form
+from engine.bpmn.parser import DefinitionError, parse_definition
+from engine.db.models import ProcessDefinition
+from engine.processes.deployment import parsed_definition
+from engine.runtime import Runtime
+from tests.helpers import form_field, linear, user_task
 
 REQUIRED = '<camunda:constraint name="required"/>'
 
@@ -56,7 +55,7 @@ def test_fields_are_read_with_every_type_and_constraint() -> None:
     assert colour.option_name(None) == ""
 
 
-def test_complaint_intake_form_is_read_from_the_diagram(runtime: Engine, deployed: ProcessDefinition) -> None:
+def test_complaint_intake_form_is_read_from_the_diagram(runtime: Runtime, deployed: ProcessDefinition) -> None:
     intake = parsed_definition(runtime, deployed).user_tasks["intake"]
     fields = {f.id: f for f in intake.fields}
     assert list(fields) == ["customer_name", "customer_phone", "address", "occurred_at", "description",

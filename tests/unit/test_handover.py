@@ -11,10 +11,13 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import handover as handover_module
+from engine.cases.runner import start_case
 from engine.clock import SettableClock
+from engine.db.models import HandoverRecord, ProcessDefinition
 from engine.errors import Conflict
-from engine.handover import (
+from engine.runtime import Actor, Runtime
+from engine.supervision import handover as handover_module
+from engine.supervision.handover import (
     HandoverNotAllowed,
     ShiftSettings,
     acknowledge,
@@ -22,13 +25,9 @@ from engine.handover import (
     in_flood_season,
     prepare_due_handover,
 )
-from engine.models import HandoverRecord, ProcessDefinition
-from engine.runner import start_case
-from engine.runtime import Actor, Engine
-from engine.shifts import latest_shift_change, parse_shift_changes, shift_before
+from engine.supervision.shifts import latest_shift_change, parse_shift_changes, shift_before
 from hotline.scheduling import prepare_handover
-
-from ..helpers import intake_form
+from tests.helpers import intake_form
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SHIFTS = ShiftSettings(parse_shift_changes("08:00,20:00"), SHANGHAI)
@@ -55,7 +54,7 @@ def test_three_shifts_are_read_in_order_and_bad_times_are_named() -> None:
         parse_shift_changes("08:00,08:00")
 
 
-def _complaint(sessions: sessionmaker[Session], runtime: Engine, **overrides: object) -> str:
+def _complaint(sessions: sessionmaker[Session], runtime: Runtime, **overrides: object) -> str:
     with sessions.begin() as session:
         return start_case(session, runtime, "complaint", OPERATOR, intake_form(**overrides)).case_number
 
@@ -66,7 +65,7 @@ def _prepare(sessions: sessionmaker[Session], now: datetime) -> int:
 
 
 def test_the_record_lists_the_shift_s_cases_unanswered_work_and_complaints_without_personal_data_m7(
-        sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock, deployed: ProcessDefinition) -> None:
+        sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, deployed: ProcessDefinition) -> None:
     """M7: received during the shift, waiting for a department (未回复), open complaints — frozen, no names or phones."""
     number = _complaint(sessions, runtime)  # 09:00, in the 08:00-20:00 shift
     clock.advance(timedelta(hours=11, minutes=5))  # 20:05
@@ -87,7 +86,7 @@ def test_the_record_lists_the_shift_s_cases_unanswered_work_and_complaints_witho
 
 
 def test_a_case_of_the_next_shift_is_not_in_the_record_and_the_record_stays_frozen_m7(
-        sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock, deployed: ProcessDefinition) -> None:
+        sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, deployed: ProcessDefinition) -> None:
     clock.set(local(2026, 11, 23, 20, 1).astimezone(UTC))
     record_id = _prepare(sessions, clock.now())
     _complaint(sessions, runtime)  # after the change: belongs to the night shift
@@ -98,7 +97,7 @@ def test_a_case_of_the_next_shift_is_not_in_the_record_and_the_record_stays_froz
 
 
 def test_a_record_prepared_late_leaves_out_what_came_after_the_shift_change_m7(
-        sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock, deployed: ProcessDefinition) -> None:
+        sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, deployed: ProcessDefinition) -> None:
     """After a stop the scheduler prepares the missed record late; the cases opened since belong to the next one."""
     clock.set(local(2026, 11, 23, 20, 30).astimezone(UTC))
     _complaint(sessions, runtime)
@@ -108,7 +107,7 @@ def test_a_record_prepared_late_leaves_out_what_came_after_the_shift_change_m7(
 
 
 def test_preparing_twice_or_from_two_workers_keeps_one_record_per_shift_change_m7(
-        sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock, monkeypatch: pytest.MonkeyPatch) -> None:
+        sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, monkeypatch: pytest.MonkeyPatch) -> None:
     prepare_handover(runtime, sessions, SHIFTS)
     prepare_handover(runtime, sessions, SHIFTS)
     # a second worker that looked before the first one's insert was visible: the unique shift end decides

@@ -1,4 +1,4 @@
-"""engine.history: data diffs and the case's event log."""
+"""engine.cases.history: data diffs and the case's event log."""
 
 from __future__ import annotations
 
@@ -6,13 +6,12 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.cases.history import case_history, data_diff
+from engine.cases.runner import complete_task, start_case
 from engine.clock import SettableClock
-from engine.history import case_history, data_diff
-from engine.models import ProcessDefinition
-from engine.runner import complete_task, start_case
-from engine.runtime import Engine
-
-from ..helpers import OPERATOR, department_handler, intake_form, open_task
+from engine.db.models import ProcessDefinition
+from engine.runtime import Runtime
+from tests.helpers import OPERATOR, department_handler, intake_form, open_task
 
 
 def test_diff_of_equal_data_is_empty() -> None:
@@ -42,7 +41,7 @@ def test_diff_keys_are_sorted() -> None:
 
 
 def test_case_history_is_in_order_and_per_case(
-    sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock, deployed: ProcessDefinition
+    sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, deployed: ProcessDefinition
 ) -> None:
     with sessions.begin() as session:
         first = start_case(session, runtime, "complaint", OPERATOR, intake_form()).id

@@ -1,4 +1,4 @@
-"""engine.kpi: the four KPIs (M4) of THE WEEK in tests/report_fixtures.py, compared with the figures
+"""engine.supervision.kpi: the four KPIs (M4) of THE WEEK in tests/report_fixtures.py, compared with the figures
 computed by hand there; by department, by category, filtered, and at period edges."""
 
 from __future__ import annotations
@@ -10,19 +10,18 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import SettableClock
-from engine.kpi import Counts, Rate, kpi_table, procedure_callback_answers
-from engine.models import ProcessDefinition
-from engine.reference import load_reference_data
-from engine.report_periods import Period, week_of
-from engine.runtime import Engine
-
-from ..report_fixtures import SHANGHAI, WEEK_AS_OF, World, at, build_week, make_world
+from engine.db.models import ProcessDefinition
+from engine.reference.data import load_reference_data
+from engine.runtime import Runtime
+from engine.supervision.kpi import Counts, Rate, kpi_table, procedure_callback_answers
+from engine.supervision.reports.periods import Period, week_of
+from tests.report_fixtures import SHANGHAI, WEEK_AS_OF, World, at, build_week, make_world
 
 WEEK = week_of(date(2026, 11, 23))
 
 
 @pytest.fixture
-def world(sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock, deployed: ProcessDefinition,
+def world(sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, deployed: ProcessDefinition,
           deploy_process: Callable[[str], ProcessDefinition]) -> World:
     return build_week(make_world(sessions, runtime, clock, deploy_process))
 

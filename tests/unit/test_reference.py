@@ -6,15 +6,14 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.definitions import DefinitionError, parse_definition
-from engine.deployment import deploy
+from engine.bpmn.parser import DefinitionError, parse_definition
+from engine.cases.runner import start_case
+from engine.db.models import Category, ProcessInstance
 from engine.errors import FormInvalid, ScriptFailed
-from engine.models import Category, ProcessInstance
-from engine.reference import seed_reference_data
-from engine.runner import start_case
-from engine.runtime import Engine
-
-from ..helpers import OPERATOR, form_field, linear, script_task, user_task
+from engine.processes.deployment import deploy
+from engine.reference.data import seed_reference_data
+from engine.runtime import Runtime
+from tests.helpers import OPERATOR, form_field, linear, script_task, user_task
 
 REFERENCE_FIELDS = (
     form_field("category", "enum", '<camunda:constraint name="required"/>',
@@ -26,18 +25,18 @@ REFERENCE_FIELDS = (
 )
 
 
-def _deploy(sessions: sessionmaker[Session], runtime: Engine, xml: bytes) -> None:
+def _deploy(sessions: sessionmaker[Session], runtime: Runtime, xml: bytes) -> None:
     with sessions.begin() as session:
         deploy(session, runtime, xml, "routed.bpmn", "test")
 
 
-def _start(sessions: sessionmaker[Session], runtime: Engine, form: dict) -> dict:
+def _start(sessions: sessionmaker[Session], runtime: Runtime, form: dict) -> dict:
     with sessions.begin() as session:
         return dict(start_case(session, runtime, "small", OPERATOR, form).data)
 
 
 @pytest.fixture
-def routed(sessions: sessionmaker[Session], runtime: Engine, reference_data: None) -> None:
+def routed(sessions: sessionmaker[Session], runtime: Runtime, reference_data: None) -> None:
     xml = linear(user_task("intake", fields=REFERENCE_FIELDS),
                  script_task("deadline", "onsite_due = add_minutes(onsite_minutes(category))\n"
                                          "routed_to = department_of(category)"),
@@ -45,7 +44,7 @@ def routed(sessions: sessionmaker[Session], runtime: Engine, reference_data: Non
     _deploy(sessions, runtime, xml)
 
 
-def test_department_left_empty_follows_the_category_c1(sessions: sessionmaker[Session], runtime: Engine, routed: None) -> None:
+def test_department_left_empty_follows_the_category_c1(sessions: sessionmaker[Session], runtime: Runtime, routed: None) -> None:
     """C1: the category decides the responsible department unless the operator chooses another one."""
     data = _start(sessions, runtime, {"category": "burst"})
     assert (data["category"], data["department"]) == ("burst", "repair")
@@ -53,7 +52,7 @@ def test_department_left_empty_follows_the_category_c1(sessions: sessionmaker[Se
     assert data["department"] == "operations"
 
 
-def test_category_sets_the_onsite_deadline_r3(sessions: sessionmaker[Session], runtime: Engine, routed: None) -> None:
+def test_category_sets_the_onsite_deadline_r3(sessions: sessionmaker[Session], runtime: Runtime, routed: None) -> None:
     """R3: burst pipe 30 minutes, meter fault 3 hours, others as their category sets."""
     assert _start(sessions, runtime, {"category": "burst"})["onsite_due"] == "2026-11-23T09:30:00+08:00"
     assert _start(sessions, runtime, {"category": "meter_fault"})["onsite_due"] == "2026-11-23T12:00:00+08:00"
@@ -62,7 +61,7 @@ def test_category_sets_the_onsite_deadline_r3(sessions: sessionmaker[Session], r
     assert _start(sessions, runtime, {"category": "conduct"})["onsite_due"] == "2026-11-24T09:00:00+08:00"
 
 
-def test_an_administrator_changes_a_category_and_new_cases_follow(sessions: sessionmaker[Session], runtime: Engine,
+def test_an_administrator_changes_a_category_and_new_cases_follow(sessions: sessionmaker[Session], runtime: Runtime,
                                                                  routed: None) -> None:
     with sessions.begin() as session:
         burst = session.get(Category, "burst")
@@ -73,7 +72,7 @@ def test_an_administrator_changes_a_category_and_new_cases_follow(sessions: sess
         "2026-11-23T09:20:00+08:00", "operations", "operations")
 
 
-def test_unknown_or_retired_category_is_refused_and_nothing_written(sessions: sessionmaker[Session], runtime: Engine,
+def test_unknown_or_retired_category_is_refused_and_nothing_written(sessions: sessionmaker[Session], runtime: Runtime,
                                                                    routed: None) -> None:
     with sessions.begin() as session:
         retired = session.get(Category, "manhole")
@@ -88,7 +87,7 @@ def test_unknown_or_retired_category_is_refused_and_nothing_written(sessions: se
         assert session.scalars(select(ProcessInstance)).all() == []
 
 
-def test_datetime_field_is_kept_with_the_hotline_zone(sessions: sessionmaker[Session], runtime: Engine, routed: None) -> None:
+def test_datetime_field_is_kept_with_the_hotline_zone(sessions: sessionmaker[Session], runtime: Runtime, routed: None) -> None:
     data = _start(sessions, runtime, {"category": "leak", "visit_at": "2026-11-24T14:30"})
     assert data["visit_at"] == "2026-11-24T14:30:00+08:00"
     with pytest.raises(FormInvalid) as failure, sessions.begin() as session:
@@ -96,7 +95,7 @@ def test_datetime_field_is_kept_with_the_hotline_zone(sessions: sessionmaker[Ses
     assert failure.value.errors["visit_at"].code == "not_datetime"
 
 
-def test_script_asking_for_an_unknown_category_fails_the_step(sessions: sessionmaker[Session], runtime: Engine,
+def test_script_asking_for_an_unknown_category_fails_the_step(sessions: sessionmaker[Session], runtime: Runtime,
                                                              reference_data: None) -> None:
     _deploy(sessions, runtime, linear(script_task("deadline", "due = onsite_minutes('nothing')"), user_task("wait")))
     with pytest.raises(ScriptFailed) as failure, sessions.begin() as session:

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from sqlalchemy import create_engine, select, update
 from sqlalchemy.orm import Session
 
-from engine.models import CallbackSample, Report
+from engine.db.models import CallbackSample, Report
 from hotline.cli import main
 
 

@@ -1,4 +1,4 @@
-"""engine.report_periods: the week (Monday start, M1, M2) and the 26th-to-25th month (M3), at their edges:
+"""engine.supervision.reports.periods: the week (Monday start, M1, M2) and the 26th-to-25th month (M3), at their edges:
 the 25th/26th, Sunday/Monday, across a year end and across the Spring Festival."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from engine.report_periods import (
+from engine.supervision.reports.periods import (
     Period,
     last_month_period,
     last_week,
@@ -17,8 +17,8 @@ from engine.report_periods import (
     parse_period,
     week_of,
 )
-from engine.report_store import latest_due_period, next_due
-from engine.sampling import latest_due_week
+from engine.supervision.reports.store import latest_due_period, next_due
+from engine.supervision.sampling import latest_due_week
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

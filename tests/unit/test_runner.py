@@ -1,4 +1,4 @@
-"""engine.runner: units of work. Each writes everything of one step or nothing: permissions, form
+"""engine.cases.runner: units of work. Each writes everything of one step or nothing: permissions, form
 checks, optimistic concurrency, a workflow cache that a failed unit cannot poison, and timers as rows
 that fire once when the injected clock passes their due time."""
 
@@ -13,17 +13,16 @@ from sqlalchemy import Engine as SqlEngine
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import runner
+from engine.bpmn.form_fields import FieldError
+from engine.bpmn.parser import DefinitionError
+from engine.cases import runner
+from engine.cases.runner import complete_task, due_timer_ids, fire_timer, start_case
 from engine.clock import SettableClock
-from engine.definitions import DefinitionError
-from engine.deployment import deploy
+from engine.db.models import Event, HumanTask, ProcessDefinition, ProcessInstance, Timer
 from engine.errors import Conflict, FormInvalid, NotAllowed, NotFound, ScriptFailed
-from engine.forms import FieldError
-from engine.models import Event, HumanTask, ProcessDefinition, ProcessInstance, Timer
-from engine.runner import complete_task, due_timer_ids, fire_timer, start_case
-from engine.runtime import Actor, Engine
-
-from ..helpers import (
+from engine.processes.deployment import deploy
+from engine.runtime import Actor, Runtime
+from tests.helpers import (
     OPERATOR,
     boundary_timer,
     department_handler,
@@ -45,7 +44,7 @@ RESOLVED = {"investigation": "检查了管网", "outcome": "resolved", "result":
 END_OF_DAY_UTC = datetime(2026, 11, 23, 15, 59, 59, tzinfo=UTC)  # 23:59:59 in Shanghai
 
 
-def _start(sessions: sessionmaker[Session], runtime: Engine, **form: Any) -> int:
+def _start(sessions: sessionmaker[Session], runtime: Runtime, **form: Any) -> int:
     with sessions.begin() as session:
         return start_case(session, runtime, "complaint", OPERATOR, intake_form(**form)).id
 
@@ -58,7 +57,7 @@ def _snapshot(sessions: sessionmaker[Session], instance_id: int) -> dict[str, An
 class LoadSpy:
     """Counts how often a unit of work deserializes a case instead of taking it from the cache."""
 
-    def __init__(self, runtime: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    def __init__(self, runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
         self.calls = 0
         real = runtime.serializer.loads
 
@@ -72,7 +71,7 @@ class LoadSpy:
 # --- starting a case -----------------------------------------------------------------------------------
 
 def test_start_case_records_the_intake_in_one_unit_s3(
-    sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock, deployed: ProcessDefinition
+    sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, deployed: ProcessDefinition
 ) -> None:
     """S3, C1: whoever records the call owns the case from the first moment."""
     instance_id = _start(sessions, runtime)
@@ -86,7 +85,7 @@ def test_start_case_records_the_intake_in_one_unit_s3(
 
 
 def test_start_case_without_a_form_opens_the_intake_for_operators(
-    sessions: sessionmaker[Session], runtime: Engine, deployed: ProcessDefinition
+    sessions: sessionmaker[Session], runtime: Runtime, deployed: ProcessDefinition
 ) -> None:
     with sessions.begin() as session:
         instance = start_case(session, runtime, "complaint", OPERATOR)
@@ -97,13 +96,13 @@ def test_start_case_without_a_form_opens_the_intake_for_operators(
         assert [t.element_id for t in open_tasks(session, instance.id)] == ["department_handling"]
 
 
-def test_start_case_of_an_unknown_process(sessions: sessionmaker[Session], runtime: Engine) -> None:
+def test_start_case_of_an_unknown_process(sessions: sessionmaker[Session], runtime: Runtime) -> None:
     with pytest.raises(NotFound, match="no process 'complaint' is deployed"), sessions.begin() as session:
         start_case(session, runtime, "complaint", OPERATOR, intake_form())
 
 
 def test_start_case_outside_the_intake_group_is_not_allowed(
-    sessions: sessionmaker[Session], runtime: Engine, deployed: ProcessDefinition
+    sessions: sessionmaker[Session], runtime: Runtime, deployed: ProcessDefinition
 ) -> None:
     with pytest.raises(NotAllowed, match="'登记投诉' is for operator"), sessions.begin() as session:
         start_case(session, runtime, "complaint", OPS, intake_form())
@@ -113,7 +112,7 @@ def test_start_case_outside_the_intake_group_is_not_allowed(
 
 
 def test_start_case_with_an_invalid_form_keeps_the_values_and_writes_nothing(
-    sessions: sessionmaker[Session], runtime: Engine, deployed: ProcessDefinition
+    sessions: sessionmaker[Session], runtime: Runtime, deployed: ProcessDefinition
 ) -> None:
     form = intake_form(customer_phone="12345", description="冷", category="weather", apologised="")
     with pytest.raises(FormInvalid) as invalid, sessions.begin() as session:
@@ -131,7 +130,7 @@ def test_start_case_with_an_invalid_form_keeps_the_values_and_writes_nothing(
     assert _start_number(sessions, runtime) == "TS-20261123-0001"
 
 
-def _start_number(sessions: sessionmaker[Session], runtime: Engine) -> str:
+def _start_number(sessions: sessionmaker[Session], runtime: Runtime) -> str:
     with sessions.begin() as session:
         return start_case(session, runtime, "complaint", OPERATOR, intake_form()).case_number
 
@@ -140,7 +139,7 @@ def _start_number(sessions: sessionmaker[Session], runtime: Engine) -> str:
 
 @pytest.mark.parametrize("actor", [department_handler("billing"), OPERATOR, Actor("nobody")])
 def test_actor_outside_the_candidate_groups_is_not_allowed(
-    sessions: sessionmaker[Session], runtime: Engine, deployed: ProcessDefinition, actor: Actor
+    sessions: sessionmaker[Session], runtime: Runtime, deployed: ProcessDefinition, actor: Actor
 ) -> None:
     instance_id = _start(sessions, runtime)
     before = _snapshot(sessions, instance_id)
@@ -153,7 +152,7 @@ def test_actor_outside_the_candidate_groups_is_not_allowed(
 
 
 def test_invalid_form_keeps_the_submitted_values_and_writes_nothing(
-    sessions: sessionmaker[Session], runtime: Engine, deployed: ProcessDefinition
+    sessions: sessionmaker[Session], runtime: Runtime, deployed: ProcessDefinition
 ) -> None:
     instance_id = _start(sessions, runtime)
     before = _snapshot(sessions, instance_id)
@@ -172,13 +171,13 @@ def test_invalid_form_keeps_the_submitted_values_and_writes_nothing(
     assert _snapshot(sessions, instance_id) == before
 
 
-def test_unknown_task_is_not_found(sessions: sessionmaker[Session], runtime: Engine) -> None:
+def test_unknown_task_is_not_found(sessions: sessionmaker[Session], runtime: Runtime) -> None:
     with pytest.raises(NotFound, match="task 999999 does not exist"), sessions.begin() as session:
         complete_task(session, runtime, 999_999, OPS, RESOLVED)
 
 
 def test_completing_the_same_task_twice_is_a_conflict(
-    sessions: sessionmaker[Session], runtime: Engine, deployed: ProcessDefinition
+    sessions: sessionmaker[Session], runtime: Runtime, deployed: ProcessDefinition
 ) -> None:
     instance_id = _start(sessions, runtime)
     with sessions.begin() as session:
@@ -192,7 +191,7 @@ def test_completing_the_same_task_twice_is_a_conflict(
 
 
 def test_stale_version_is_a_conflict_and_nothing_is_written(
-    sessions: sessionmaker[Session], runtime: Engine, deployed: ProcessDefinition, monkeypatch: pytest.MonkeyPatch
+    sessions: sessionmaker[Session], runtime: Runtime, deployed: ProcessDefinition, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     instance_id = _start(sessions, runtime)
     # A reads the case (version 1) ...
@@ -224,7 +223,7 @@ def test_stale_version_is_a_conflict_and_nothing_is_written(
 
 
 def test_concurrent_completion_is_a_conflict_on_postgresql(
-    sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock, db_engine: SqlEngine,
+    sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, db_engine: SqlEngine,
     deployed: ProcessDefinition, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Two people complete the same task at once: the second save finds a newer version."""
@@ -233,11 +232,11 @@ def test_concurrent_completion_is_a_conflict_on_postgresql(
     instance_id = _start(sessions, runtime)
     with sessions() as session:
         task_id = open_task(session, instance_id, "department_handling").id
-    other_process = Engine(clock=clock)
+    other_process = Runtime(clock=clock)
     real_load = runner.load_workflow
     raced: list[bool] = []
 
-    def load_after_someone_else_saved(engine: Engine, instance: ProcessInstance) -> Any:
+    def load_after_someone_else_saved(engine: Runtime, instance: ProcessInstance) -> Any:
         if not raced:
             raced.append(True)
             with sessions.begin() as other:
@@ -262,7 +261,7 @@ DIVIDE = linear(user_task("ask", fields=form_field("v", "long")), script_task("d
 
 
 def test_successive_units_reuse_the_cached_workflow(
-    sessions: sessionmaker[Session], runtime: Engine, deployed: ProcessDefinition, monkeypatch: pytest.MonkeyPatch
+    sessions: sessionmaker[Session], runtime: Runtime, deployed: ProcessDefinition, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     spy = LoadSpy(runtime, monkeypatch)
     instance_id = _start(sessions, runtime)
@@ -277,7 +276,7 @@ def test_successive_units_reuse_the_cached_workflow(
 
 
 def test_script_failure_names_the_step_writes_nothing_and_does_not_poison_the_cache(
-    sessions: sessionmaker[Session], runtime: Engine, monkeypatch: pytest.MonkeyPatch
+    sessions: sessionmaker[Session], runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with sessions.begin() as session:
         deploy(session, runtime, DIVIDE, "divide.bpmn", "test")
@@ -308,7 +307,7 @@ def test_script_failure_names_the_step_writes_nothing_and_does_not_poison_the_ca
 
 
 def test_scripts_before_the_intake_are_recorded_when_started_with_a_form(
-    sessions: sessionmaker[Session], runtime: Engine
+    sessions: sessionmaker[Session], runtime: Runtime
 ) -> None:
     xml = linear(script_task("prepare", "channel = 'hotline'"), user_task("intake", fields=form_field("note")),
                  key="prepared")
@@ -324,7 +323,7 @@ def test_scripts_before_the_intake_are_recorded_when_started_with_a_form(
 # --- timers --------------------------------------------------------------------------------------------
 
 def test_timer_rows_hold_the_due_times_c2_c3(
-    sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock, deployed: ProcessDefinition
+    sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, deployed: ProcessDefinition
 ) -> None:
     """C2: the site order is due 3 minutes after intake; C3: the reply is due at the end of the day."""
     instance_id = _start(sessions, runtime, needs_site_visit=True)
@@ -345,7 +344,7 @@ def test_timer_rows_hold_the_due_times_c2_c3(
 
 
 def test_due_timer_ids_lists_only_due_unfired_timers(
-    sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock, deployed: ProcessDefinition
+    sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, deployed: ProcessDefinition
 ) -> None:
     reply_case = _start(sessions, runtime)
     dispatch_case = _start(sessions, runtime, needs_site_visit=True)
@@ -374,7 +373,7 @@ def _waiting_timer(sessions: sessionmaker[Session], instance_id: int) -> Timer:
 
 @pytest.mark.parametrize("element", list(TIMER_CASES))
 def test_timer_fires_once_when_the_clock_passes_its_due_time_c2_c4(
-    sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock, deployed: ProcessDefinition, element: str
+    sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, deployed: ProcessDefinition, element: str
 ) -> None:
     form, due, script, data = TIMER_CASES[element]
     instance_id = _start(sessions, runtime, **form)
@@ -390,7 +389,7 @@ def test_timer_fires_once_when_the_clock_passes_its_due_time_c2_c4(
     assert _snapshot(sessions, instance_id) == before
 
     clock.set(due + timedelta(minutes=1))
-    restarted = Engine(clock=clock)  # a timer that fell due while the system was down fires at start
+    restarted = Runtime(clock=clock)  # a timer that fell due while the system was down fires at start
     with sessions.begin() as session:
         assert due_timer_ids(session, clock.now()) == [timer.id]
         instance = fire_timer(session, restarted, timer.id)
@@ -423,7 +422,7 @@ def _open(sessions: sessionmaker[Session], instance_id: int) -> list[Any]:
     "reply_deadline",
 ])
 def test_firing_a_timer_writes_a_timer_fired_event(
-    sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock, deployed: ProcessDefinition, element: str
+    sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, deployed: ProcessDefinition, element: str
 ) -> None:
     form, due, _script, _data = TIMER_CASES[element]
     instance_id = _start(sessions, runtime, **form)
@@ -437,7 +436,7 @@ def test_firing_a_timer_writes_a_timer_fired_event(
 
 
 def test_an_overdue_task_keeps_its_due_time_after_the_chase_c4(
-    sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock, deployed: ProcessDefinition
+    sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, deployed: ProcessDefinition
 ) -> None:
     """C4: the chase leaves the task open and still overdue, so the tasklist can show it as late."""
     instance_id = _start(sessions, runtime)
@@ -450,7 +449,7 @@ def test_an_overdue_task_keeps_its_due_time_after_the_chase_c4(
 
 
 def test_timer_row_says_fired_only_if_it_fired(
-    sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock, deployed: ProcessDefinition
+    sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, deployed: ProcessDefinition
 ) -> None:
     instance_id = _start(sessions, runtime)
     timer = _waiting_timer(sessions, instance_id)
@@ -466,13 +465,13 @@ def test_timer_row_says_fired_only_if_it_fired(
     assert (row.status == "fired") == chased == (fired_events > 0)
 
 
-def test_fire_timer_of_an_unknown_timer(sessions: sessionmaker[Session], runtime: Engine) -> None:
+def test_fire_timer_of_an_unknown_timer(sessions: sessionmaker[Session], runtime: Runtime) -> None:
     with sessions.begin() as session:
         assert fire_timer(session, runtime, 123_456) is None
 
 
 def test_fire_timer_ignores_a_case_that_is_not_running(
-    sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock, deployed: ProcessDefinition,
+    sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, deployed: ProcessDefinition,
     open_tasks: Callable[[Session, int], list[Any]],
 ) -> None:
     instance_id = _start(sessions, runtime)
@@ -488,7 +487,7 @@ def test_fire_timer_ignores_a_case_that_is_not_running(
 
 
 def test_timer_date_without_a_zone_is_local_shanghai_time(
-    sessions: sessionmaker[Session], runtime: Engine, monkeypatch: pytest.MonkeyPatch
+    sessions: sessionmaker[Session], runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 
@@ -501,7 +500,7 @@ def test_timer_date_without_a_zone_is_local_shanghai_time(
     assert timer.due_at == datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # 18:00 in Shanghai
 
 
-def test_cycle_timer_gets_a_row_or_is_refused_at_deploy(sessions: sessionmaker[Session], runtime: Engine) -> None:
+def test_cycle_timer_gets_a_row_or_is_refused_at_deploy(sessions: sessionmaker[Session], runtime: Runtime) -> None:
     xml = linear(user_task("u1"), extra=(boundary_timer("hourly", "u1", "timeCycle", "R2/PT1H"),))
     try:
         with sessions.begin() as session:

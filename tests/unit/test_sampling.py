@@ -1,4 +1,4 @@
-"""engine.sampling (M1): at least 5 % of a week's on-site orders drawn with a recorded seed, the draw
+"""engine.supervision.sampling (M1): at least 5 % of a week's on-site orders drawn with a recorded seed, the draw
 reproducible from it, each chosen order a callback task for the operators whose answer feeds the
 satisfaction rate (M4); hotline.scheduling: reports and samples made once, on time, by several workers."""
 
@@ -14,25 +14,31 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.cases.runner import complete_task
 from engine.clock import SettableClock
-from engine.kpi import kpi_table
-from engine.models import CallbackSample, HumanTask, ProcessDefinition, ProcessInstance, Report
-from engine.reference import load_reference_data
-from engine.report_periods import week_of
-from engine.runner import complete_task
-from engine.runtime import Engine
-from engine.sampling import METHOD, draw, draw_weekly_sample, on_site_population, sample_size, verify_draw
+from engine.db.models import CallbackSample, HumanTask, ProcessDefinition, ProcessInstance, Report
+from engine.reference.data import load_reference_data
+from engine.runtime import Runtime
+from engine.supervision.kpi import kpi_table
+from engine.supervision.reports.periods import week_of
+from engine.supervision.sampling import (
+    METHOD,
+    draw,
+    draw_weekly_sample,
+    on_site_population,
+    sample_size,
+    verify_draw,
+)
 from hotline.scheduling import run_supervision_duties
-
-from ..helpers import OPERATOR, open_tasks
-from ..report_fixtures import SHANGHAI, WEEK_AS_OF, World, at, build_week, make_world
+from tests.helpers import OPERATOR, open_tasks
+from tests.report_fixtures import SHANGHAI, WEEK_AS_OF, World, at, build_week, make_world
 
 WEEK = week_of(date(2026, 11, 23))
 SEED = "0123456789abcdef0123456789abcdef"
 
 
 @pytest.fixture
-def world(sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock, deployed: ProcessDefinition,
+def world(sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, deployed: ProcessDefinition,
           deploy_process: Callable[[str], ProcessDefinition]) -> World:
     return make_world(sessions, runtime, clock, deploy_process)
 
@@ -212,8 +218,8 @@ def test_the_scheduler_runs_the_duties_beside_the_timers(world: World) -> None:
     """The worker and the embedded scheduler both carry the duties job: at start, then every five minutes."""
     from apscheduler.schedulers.background import BackgroundScheduler
 
-    from engine.handover import ShiftSettings
-    from engine.shifts import parse_shift_changes
+    from engine.supervision.handover import ShiftSettings
+    from engine.supervision.shifts import parse_shift_changes
     from hotline.scheduling import add_jobs
 
     scheduler = BackgroundScheduler(timezone="UTC")

@@ -1,4 +1,4 @@
-"""engine.sandbox: diagram scripts are untrusted. Every escape is refused with a message that says
+"""engine.bpmn.sandbox: diagram scripts are untrusted. Every escape is refused with a message that says
 what, runaway scripts are stopped, and a case whose script fails writes nothing."""
 
 from __future__ import annotations
@@ -12,12 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.clock import SettableClock
-from engine.deployment import deploy
-from engine.errors import ScriptFailed
-from engine.runner import start_case
-from engine.runtime import Engine
-from engine.sandbox import (
+from engine.bpmn.sandbox import (
     MAX_RANGE,
     SandboxEnvironment,
     ScriptRejected,
@@ -25,8 +20,12 @@ from engine.sandbox import (
     calendar_functions,
     check_source,
 )
-
-from ..helpers import OPERATOR, form_field, linear, row_counts, script_task, user_task
+from engine.cases.runner import start_case
+from engine.clock import SettableClock
+from engine.errors import ScriptFailed
+from engine.processes.deployment import deploy
+from engine.runtime import Runtime
+from tests.helpers import OPERATOR, form_field, linear, row_counts, script_task, user_task
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -151,7 +150,7 @@ def test_a_single_huge_arithmetic_operation_is_stopped() -> None:
     code = textwrap.dedent("""
         from zoneinfo import ZoneInfo
         from engine.clock import SettableClock
-        from engine.sandbox import SandboxEnvironment, calendar_functions, ScriptRejected, ScriptTimeout
+        from engine.bpmn.sandbox import SandboxEnvironment, calendar_functions, ScriptRejected, ScriptTimeout
         env = SandboxEnvironment(calendar_functions(SettableClock(), ZoneInfo("Asia/Shanghai")), 0.1)
         try:
             env.execute("x = 10 ** 10 ** 8", {})
@@ -197,7 +196,7 @@ def test_calendar_functions_use_the_clock_in_shanghai(clock: SettableClock) -> N
     assert functions["end_of_day"]() == "2026-11-24T23:59:59+08:00"
 
 
-def test_script_engine_validate_rejects_unsafe_source(runtime: Engine) -> None:
+def test_script_engine_validate_rejects_unsafe_source(runtime: Runtime) -> None:
     with pytest.raises(ScriptRejected):
         runtime.script_engine.validate("import os")
     runtime.script_engine.validate("x = 1")
@@ -218,7 +217,7 @@ CASE_ESCAPES = [
 def test_case_with_escaping_script_fails_and_writes_nothing(
     sessions: sessionmaker[Session], clock: SettableClock, script: str, detail: str
 ) -> None:
-    runtime = Engine(clock=clock, script_time_limit=0.3)
+    runtime = Runtime(clock=clock, script_time_limit=0.3)
     xml = linear(script_task("escape", script, name="逃逸"), user_task("after"), key="escapes")
     with sessions.begin() as session:
         deploy(session, runtime, xml, "escapes.bpmn", "test")
@@ -238,7 +237,7 @@ def test_case_with_escaping_script_fails_and_writes_nothing(
 
 
 def test_escaping_script_before_the_intake_fails_as_scriptfailed(
-    sessions: sessionmaker[Session], runtime: Engine
+    sessions: sessionmaker[Session], runtime: Runtime
 ) -> None:
     xml = linear(script_task("escape", "x = open('/etc/passwd').read()"),
                  user_task("intake", fields=form_field("note")), key="escapes")
@@ -251,7 +250,7 @@ def test_escaping_script_before_the_intake_fails_as_scriptfailed(
 
 @pytest.mark.parametrize("script", ["x = {1, 2}", "x = map(str, [1])"])
 def test_script_leaving_a_non_json_value_fails_as_scriptfailed(
-    sessions: sessionmaker[Session], runtime: Engine, script: str
+    sessions: sessionmaker[Session], runtime: Runtime, script: str
 ) -> None:
     xml = linear(script_task("make_value", script), user_task("after"), key="values")
     with sessions.begin() as session:

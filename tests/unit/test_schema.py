@@ -1,4 +1,4 @@
-"""engine.schema, engine.db, engine.models: the Alembic migrations make exactly the models' schema,
+"""engine.db.schema, engine.db.session, engine.db.models: the Alembic migrations make exactly the models' schema,
 and times are stored as UTC on both databases."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.models import Base, ProcessDefinition
-from engine.schema import alembic_config, upgrade
+from engine.db.models import Base, ProcessDefinition
+from engine.db.schema import alembic_config, upgrade
 
 
 def test_migrations_match_the_models(db_engine: SqlEngine) -> None:

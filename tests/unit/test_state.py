@@ -1,4 +1,4 @@
-"""engine.state: a case's saved state holds its own tasks and data, never the process spec, and comes
+"""engine.bpmn.serializer: a case's saved state holds its own tasks and data, never the process spec, and comes
 back as a workflow that carries on where it stopped."""
 
 from __future__ import annotations
@@ -9,21 +9,20 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.definitions import parse_definition
-from engine.deployment import parsed_definition
-from engine.models import ProcessDefinition, ProcessInstance
-from engine.runner import start_case
-from engine.runtime import Engine
-from engine.state import StateSerializer
-
-from ..helpers import COMPLAINT_BPMN, OPERATOR, intake_form
+from engine.bpmn.parser import parse_definition
+from engine.bpmn.serializer import StateSerializer
+from engine.cases.runner import start_case
+from engine.db.models import ProcessDefinition, ProcessInstance
+from engine.processes.deployment import parsed_definition
+from engine.runtime import Runtime
+from tests.helpers import COMPLAINT_BPMN, OPERATOR, intake_form
 
 
 def _ready_manual(workflow: BpmnWorkflow) -> list[str]:
     return [t.task_spec.bpmn_id for t in workflow.get_tasks(state=TaskState.READY, manual=True)]
 
 
-def _started_workflow(runtime: Engine) -> tuple[BpmnWorkflow, object]:
+def _started_workflow(runtime: Runtime) -> tuple[BpmnWorkflow, object]:
     parsed = parse_definition(COMPLAINT_BPMN.read_bytes(), "complaint.bpmn")
     workflow = BpmnWorkflow(parsed.spec, parsed.subprocess_specs, script_engine=runtime.script_engine)
     workflow.do_engine_steps()
@@ -34,7 +33,7 @@ def _started_workflow(runtime: Engine) -> tuple[BpmnWorkflow, object]:
     return workflow, parsed
 
 
-def test_serialized_state_holds_no_spec(runtime: Engine) -> None:
+def test_serialized_state_holds_no_spec(runtime: Runtime) -> None:
     workflow, _parsed = _started_workflow(runtime)
     text = runtime.serializer.dumps(workflow)
     state = json.loads(text)
@@ -49,7 +48,7 @@ def test_serialized_state_holds_no_spec(runtime: Engine) -> None:
     assert len(text) < 12_000
 
 
-def test_round_trip_keeps_tasks_data_and_timers(runtime: Engine) -> None:
+def test_round_trip_keeps_tasks_data_and_timers(runtime: Runtime) -> None:
     workflow, parsed = _started_workflow(runtime)
     restored = runtime.serializer.loads(runtime.serializer.dumps(workflow), parsed, runtime.script_engine)
     assert restored.spec is parsed.spec
@@ -67,7 +66,7 @@ def test_round_trip_keeps_tasks_data_and_timers(runtime: Engine) -> None:
     assert _ready_manual(restored) == ["callback"]
 
 
-def test_restoring_needs_the_definition(runtime: Engine) -> None:
+def test_restoring_needs_the_definition(runtime: Runtime) -> None:
     workflow, _parsed = _started_workflow(runtime)
     text = runtime.serializer.dumps(workflow)
     try:
@@ -79,7 +78,7 @@ def test_restoring_needs_the_definition(runtime: Engine) -> None:
 
 
 def test_stored_case_state_holds_no_spec(
-    sessions: sessionmaker[Session], runtime: Engine, deployed: ProcessDefinition
+    sessions: sessionmaker[Session], runtime: Runtime, deployed: ProcessDefinition
 ) -> None:
     with sessions.begin() as session:
         instance_id = start_case(session, runtime, "complaint", OPERATOR, intake_form()).id
@@ -88,6 +87,6 @@ def test_stored_case_state_holds_no_spec(
         state = json.loads(instance.state)
         assert "spec" not in state and "subprocess_specs" not in state
         assert instance.serializer_version == StateSerializer().version
-        fresh = Engine(clock=runtime.clock)
+        fresh = Runtime(clock=runtime.clock)
         restored = fresh.serializer.loads(instance.state, parsed_definition(fresh, instance.definition), fresh.script_engine)
         assert _ready_manual(restored) == ["department_handling"]

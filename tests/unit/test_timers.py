@@ -11,16 +11,21 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.cases.due_timers import (
+    claim_due_timers,
+    recently_fired,
+    record_incident,
+    retry_timer,
+    timers_by_state,
+)
+from engine.cases.runner import start_case
 from engine.clock import SettableClock
-from engine.db import make_engine, make_session_factory
-from engine.deployment import deploy
-from engine.models import Event, Timer
-from engine.runner import start_case
-from engine.runtime import Engine
-from engine.timers import claim_due_timers, recently_fired, record_incident, retry_timer, timers_by_state
+from engine.db.models import Event, Timer
+from engine.db.session import make_engine, make_session_factory
+from engine.processes.deployment import deploy
+from engine.runtime import Runtime
 from hotline.scheduling import fire_due_timers
-
-from ..helpers import OPERATOR, deadline_diagram, open_cases
+from tests.helpers import OPERATOR, deadline_diagram, open_cases
 
 START = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
 
@@ -32,15 +37,15 @@ def fired_events(sessions: sessionmaker[Session]) -> dict[int, int]:
     return dict(rows)
 
 
-def test_a_timer_that_fell_due_while_nothing_ran_fires_once_at_start(sessions: sessionmaker[Session], runtime: Engine,
+def test_a_timer_that_fell_due_while_nothing_ran_fires_once_at_start(sessions: sessionmaker[Session], runtime: Runtime,
                                                                      clock: SettableClock) -> None:
     (case_id,) = open_cases(sessions, runtime, 1)
     # everything stops; the deadline passes; a new process (a fresh engine) starts
     clock.advance(timedelta(hours=3))
-    restarted = Engine(clock=clock)
+    restarted = Runtime(clock=clock)
     assert fire_due_timers(restarted, sessions, "worker-a") == 1
     assert fire_due_timers(restarted, sessions, "worker-a") == 0
-    assert fire_due_timers(Engine(clock=clock), sessions, "worker-b") == 0
+    assert fire_due_timers(Runtime(clock=clock), sessions, "worker-b") == 0
     assert fired_events(sessions) == {case_id: 1}
     with sessions() as session:
         (recent,) = recently_fired(session)
@@ -49,7 +54,7 @@ def test_a_timer_that_fell_due_while_nothing_ran_fires_once_at_start(sessions: s
         assert (timer.status, timer.fired_at - timer.due_at) == ("fired", timedelta(hours=2, minutes=50))  # lateness
 
 
-def test_claims_are_exclusive_until_their_lease_runs_out(sessions: sessionmaker[Session], runtime: Engine,
+def test_claims_are_exclusive_until_their_lease_runs_out(sessions: sessionmaker[Session], runtime: Runtime,
                                                          clock: SettableClock) -> None:
     """A worker that died after claiming leaves its timers to another once the lease expires."""
     open_cases(sessions, runtime, 3)
@@ -66,7 +71,7 @@ def test_claims_are_exclusive_until_their_lease_runs_out(sessions: sessionmaker[
 
 
 def test_a_failing_timer_becomes_an_incident_and_the_others_still_fire(sessions: sessionmaker[Session],
-                                                                       runtime: Engine, clock: SettableClock) -> None:
+                                                                       runtime: Runtime, clock: SettableClock) -> None:
     good = open_cases(sessions, runtime, 2)
     bad = open_cases(sessions, runtime, 1, deadline_diagram("chased = 1 / 0", key="broken"), key="broken")
     clock.advance(timedelta(minutes=11))
@@ -88,7 +93,7 @@ def test_a_failing_timer_becomes_an_incident_and_the_others_still_fire(sessions:
         assert session.get(Timer, failed_id).attempts == 2  # type: ignore[union-attr]
 
 
-def test_an_incident_is_not_recorded_over_a_fired_timer(sessions: sessionmaker[Session], runtime: Engine,
+def test_an_incident_is_not_recorded_over_a_fired_timer(sessions: sessionmaker[Session], runtime: Runtime,
                                                         clock: SettableClock) -> None:
     open_cases(sessions, runtime, 1)
     clock.advance(timedelta(minutes=11))
@@ -102,12 +107,12 @@ def test_an_incident_is_not_recorded_over_a_fired_timer(sessions: sessionmaker[S
 
 def _race(url: str, worker: str, now: datetime, rounds: int) -> int:
     factory = make_session_factory(make_engine(url))
-    engine = Engine(clock=SettableClock(now))
+    engine = Runtime(clock=SettableClock(now))
     return sum(fire_due_timers(engine, factory, worker, batch=5) for _ in range(rounds))
 
 
 def test_two_worker_processes_fire_every_timer_exactly_once(database_url: str, sessions: sessionmaker[Session],
-                                                            runtime: Engine, clock: SettableClock) -> None:
+                                                            runtime: Runtime, clock: SettableClock) -> None:
     if make_url(database_url).get_backend_name() != "postgresql":
         pytest.skip("racing worker processes need PostgreSQL (SQLite is one process's database)")
     ids = open_cases(sessions, runtime, 40)
@@ -121,7 +126,7 @@ def test_two_worker_processes_fire_every_timer_exactly_once(database_url: str, s
         assert session.scalars(select(Timer.status).distinct()).all() == ["fired"]
 
 
-def test_hotline_timers_lists_and_retries(sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock,
+def test_hotline_timers_lists_and_retries(sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock,
                                           database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     from click.testing import CliRunner
 
@@ -146,12 +151,11 @@ def test_hotline_timers_lists_and_retries(sessions: sessionmaker[Session], runti
 
 
 def test_a_passed_deadline_chases_the_supervisors_of_that_department_c4(
-        sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock, reference_data: None) -> None:
+        sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, reference_data: None) -> None:
     """C4 督办: the deadline of a department's task passes: that department's supervisors are told in
     the app; a department with no supervisor of its own is chased by every supervisor."""
-    from engine.models import Notification, User, UserRole
-
-    from ..helpers import boundary_timer, diagram, end_event, flow, script_task, start_event, user_task
+    from engine.db.models import Notification, User, UserRole
+    from tests.helpers import boundary_timer, diagram, end_event, flow, script_task, start_event, user_task
 
     with sessions.begin() as session:
         session.add(User(username="ops_supervisor", display_name="ops", password_hash="!", active=True,

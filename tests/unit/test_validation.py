@@ -1,4 +1,4 @@
-"""engine.validation: a corpus of broken diagrams, one per validation rule, each made from the shipped
+"""engine.bpmn.validation: a corpus of broken diagrams, one per validation rule, each made from the shipped
 complaint.bpmn by one change and refused with exactly the expected problem; XML attacks refused
 without reading files or exhausting memory; every shipped diagram passes."""
 
@@ -13,10 +13,17 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.safe_xml import MAX_BPMN_BYTES
-from engine.validation import MESSAGES, NS, Problem, diagram_key, validate_diagram
-
-from ..helpers import COMPLAINT_BPMN, PROCESSES, edited, remove_element, set_attribute, set_text, the_element
+from engine.bpmn.safe_xml import MAX_BPMN_BYTES
+from engine.bpmn.validation import MESSAGES, NS, Problem, diagram_key, validate_diagram
+from tests.helpers import (
+    COMPLAINT_BPMN,
+    PROCESSES,
+    edited,
+    remove_element,
+    set_attribute,
+    set_text,
+    the_element,
+)
 
 Mutation = Callable[[Any], None]
 
@@ -123,7 +130,7 @@ def test_the_corpus_covers_every_element_rule() -> None:
 
 
 def test_a_group_given_to_a_user_or_a_new_department_counts(sessions: sessionmaker[Session], reference_data: None) -> None:
-    from engine.models import Department
+    from engine.db.models import Department
 
     xml = broken(set_attribute("//bpmn:userTask[@id='approve_extension']", CAMUNDA, "quality_control"))
     with sessions.begin() as session:
@@ -214,7 +221,7 @@ def test_an_entity_hidden_in_utf16_is_refused(session: Session, tmp_path: Path) 
 
 
 def test_a_file_over_the_size_cap_is_refused_before_parsing(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
-    from engine import safe_xml
+    from engine.bpmn import safe_xml
 
     parsed: list[bytes] = []
     monkeypatch.setattr(safe_xml.etree, "fromstring", lambda xml, parser=None: parsed.append(xml))
@@ -236,9 +243,9 @@ def test_not_xml_not_bpmn_and_two_processes(session: Session) -> None:
 
 
 def test_every_message_template_is_listed_for_translation() -> None:
-    from engine.migration import REASONS
-    from engine.version_diff import CHANGES, ELEMENT_TYPES
-    from webforms.problem_messages import (
+    from engine.processes.diff import CHANGES, ELEMENT_TYPES
+    from engine.processes.migration import REASONS
+    from webforms.processes.problem_messages import (
         CHANGE_MESSAGES,
         ELEMENT_TYPE_NAMES,
         PROBLEM_MESSAGES,

@@ -1,4 +1,4 @@
-"""engine.variable_labels and the shipped diagrams' own words: every variable a script sets has a name
+"""engine.bpmn.variable_labels and the shipped diagrams' own words: every variable a script sets has a name
 (label:<name>), procedures and steps are explained to staff (description, help) in both languages,
 and every enum value has an English name."""
 
@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.definitions import parse_definition
-from engine.variable_labels import VariableLabel, read_variable_labels
-
-from ..helpers import PROCESSES
+from engine.bpmn.parser import parse_definition
+from engine.bpmn.variable_labels import VariableLabel, read_variable_labels
+from tests.helpers import PROCESSES
 
 SHIPPED = sorted(PROCESSES.glob("*.bpmn"))
 
@@ -47,7 +46,7 @@ def test_a_malformed_property_is_reported_and_left_out(properties: list[tuple[st
 
 def _stored_script_variables(xml: bytes) -> set[str]:
     """Names the scripts assign at the top level (what lands in the case data; not comprehension names)."""
-    from engine.validation import NS, _read
+    from engine.bpmn.validation import NS, _read
 
     names: set[str] = set()
     for script in _read(xml).process.iterfind(".//bpmn:scriptTask/bpmn:script", NS):
@@ -86,7 +85,7 @@ def test_every_enum_value_has_an_english_name(path: Path) -> None:
 
 
 def test_help_falls_back_to_nothing_without_the_property() -> None:
-    from ..helpers import linear, user_task
+    from tests.helpers import linear, user_task
 
     parsed = parse_definition(linear(user_task("only", fields='<camunda:formField id="x" type="string" />')), "x.bpmn")
     info = parsed.user_tasks["only"]
@@ -96,7 +95,7 @@ def test_help_falls_back_to_nothing_without_the_property() -> None:
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
 def test_every_step_the_history_names_has_an_english_name(path: Path) -> None:
     """Events name start, script, timer and end elements as well as user tasks."""
-    from engine.validation import _read
+    from engine.bpmn.validation import _read
 
     parsed = parse_definition(path.read_bytes(), path.name)
     kinds = ("startEvent", "scriptTask", "boundaryEvent", "intermediateCatchEvent", "endEvent")

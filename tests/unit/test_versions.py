@@ -1,4 +1,4 @@
-"""engine.versions and engine.version_diff: drafts (even invalid), deploying a checked diagram as a new
+"""engine.processes.versions and engine.processes.diff: drafts (even invalid), deploying a checked diagram as a new
 version with author, time, comment and source, the audit log, rollback, and what changed between two
 versions."""
 
@@ -10,13 +10,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.cases.runner import start_case
 from engine.clock import SettableClock
+from engine.db.models import ProcessAudit, ProcessDefinition
 from engine.errors import Conflict
-from engine.models import ProcessAudit, ProcessDefinition
-from engine.runner import start_case
-from engine.runtime import Engine
-from engine.version_diff import diff_diagrams
-from engine.versions import (
+from engine.processes.diff import diff_diagrams
+from engine.processes.versions import (
     InvalidDiagram,
     deploy_version,
     diff_versions,
@@ -29,8 +28,8 @@ from engine.versions import (
     running_cases_by_version,
     save_draft,
 )
-
-from ..helpers import (
+from engine.runtime import Runtime
+from tests.helpers import (
     COMPLAINT_BPMN,
     OPERATOR,
     edited,
@@ -56,7 +55,7 @@ INVALID = edited(COMPLAINT_BPMN, set_attribute("//bpmn:userTask[@id='callback']"
 
 
 def test_an_invalid_diagram_is_kept_as_a_draft_but_never_deployed(
-        sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock, reference_data: None) -> None:
+        sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, reference_data: None) -> None:
     with sessions.begin() as session:
         draft = save_draft(session, INVALID, "owner", clock=clock)
         assert (draft.process_key, draft.problem_count, draft.saved_by, draft.saved_at) == ("complaint", 1, "owner", clock.now())
@@ -87,7 +86,7 @@ def test_the_latest_draft_per_process_is_the_newest(sessions: sessionmaker[Sessi
 
 def test_a_draft_over_the_size_cap_is_not_kept(sessions: sessionmaker[Session], clock: SettableClock,
                                                reference_data: None) -> None:
-    from engine.safe_xml import MAX_BPMN_BYTES
+    from engine.bpmn.safe_xml import MAX_BPMN_BYTES
 
     huge = V1.replace(b"</bpmn:definitions>", b"<!--" + b"x" * MAX_BPMN_BYTES + b"--></bpmn:definitions>")
     with pytest.raises(InvalidDiagram) as refused, sessions.begin() as session:
@@ -98,7 +97,7 @@ def test_a_draft_over_the_size_cap_is_not_kept(sessions: sessionmaker[Session], 
 
 
 def test_deploy_records_author_time_comment_and_source_in_the_audit_log(
-        sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock, reference_data: None) -> None:
+        sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, reference_data: None) -> None:
     with sessions.begin() as session:
         v1 = deploy_version(session, runtime, V1, "owner", "first version", source="cli")
     clock.advance(timedelta(hours=1))
@@ -116,7 +115,7 @@ def test_deploy_records_author_time_comment_and_source_in_the_audit_log(
 
 
 def test_rollback_deploys_an_older_version_again_and_new_cases_use_it(
-        sessions: sessionmaker[Session], runtime: Engine, reference_data: None) -> None:
+        sessions: sessionmaker[Session], runtime: Runtime, reference_data: None) -> None:
     with sessions.begin() as session:
         deploy_version(session, runtime, V1, "owner", "v1")
         deploy_version(session, runtime, V2, "owner", "v2")
@@ -135,7 +134,7 @@ def test_rollback_deploys_an_older_version_again_and_new_cases_use_it(
         assert session.get(type(new_case), on_v2).definition.version == 2
 
 
-def test_a_file_deploy_over_a_browser_edit_is_noticed(sessions: sessionmaker[Session], runtime: Engine,
+def test_a_file_deploy_over_a_browser_edit_is_noticed(sessions: sessionmaker[Session], runtime: Runtime,
                                                       reference_data: None) -> None:
     with sessions.begin() as session:
         deploy_version(session, runtime, V1, "cli", "", source="file")
@@ -146,7 +145,7 @@ def test_a_file_deploy_over_a_browser_edit_is_noticed(sessions: sessionmaker[Ses
 
 
 def test_diff_between_two_versions_names_added_removed_and_changed_elements(
-        sessions: sessionmaker[Session], runtime: Engine, reference_data: None) -> None:
+        sessions: sessionmaker[Session], runtime: Runtime, reference_data: None) -> None:
     with sessions.begin() as session:
         deploy_version(session, runtime, V1, "owner", "v1")
         deploy_version(session, runtime, V2, "owner", "v2")
@@ -163,7 +162,7 @@ def test_diff_between_two_versions_names_added_removed_and_changed_elements(
 
 
 def test_diff_of_added_and_removed_elements_and_moved_shapes() -> None:
-    from ..helpers import linear, script_task, user_task
+    from tests.helpers import linear, script_task, user_task
 
     old = linear(user_task("check", fields='<camunda:formField id="ok" type="boolean"/>'))
     new = linear(user_task("check", groups="supervisor", fields='<camunda:formField id="ok" type="string"/>'),
@@ -186,7 +185,7 @@ def test_moving_shapes_is_not_a_change_of_the_process() -> None:
 
 
 def test_a_deploy_that_loses_the_race_for_its_version_number_writes_nothing(
-        sessions: sessionmaker[Session], runtime: Engine, reference_data: None,
+        sessions: sessionmaker[Session], runtime: Runtime, reference_data: None,
         monkeypatch: pytest.MonkeyPatch) -> None:
     with sessions.begin() as session:
         deploy_version(session, runtime, V1, "owner", "first")

@@ -11,13 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import SettableClock
-from engine.deployment import deploy
-from engine.models import Timer
-from engine.runtime import Engine
+from engine.db.models import Timer
+from engine.processes.deployment import deploy
+from engine.runtime import Runtime
 from hotline.scheduling import fire_due_timers
-
-from ..helpers import COMPLAINT_BPMN
-from .support import record_case
+from tests.helpers import COMPLAINT_BPMN
+from tests.web.support import record_case
 
 CHASE_SCRIPT = "<bpmn:script>overdue_chased = True</bpmn:script>"
 
@@ -29,7 +28,7 @@ class LateCase:
     timer_id: int
 
 
-def deploy_broken_chase(sessions: sessionmaker[Session], runtime: Engine) -> None:
+def deploy_broken_chase(sessions: sessionmaker[Session], runtime: Runtime) -> None:
     """A version of the complaint procedure whose chase (C4) fails when the reply deadline passes."""
     xml = COMPLAINT_BPMN.read_text(encoding="utf-8")
     assert CHASE_SCRIPT in xml
@@ -38,7 +37,7 @@ def deploy_broken_chase(sessions: sessionmaker[Session], runtime: Engine) -> Non
         deploy(session, runtime, broken.encode("utf-8"), "complaint.bpmn", "test")
 
 
-def late_case_with_incident(sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock,
+def late_case_with_incident(sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock,
                             **intake: object) -> LateCase:
     """Recorded at 09:00; at 00:00:01 the next day the department's reply is overdue and its chase failed."""
     deploy_broken_chase(sessions, runtime)

@@ -15,10 +15,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.models import ProcessDefinition
-from engine.runtime import Engine
-
-from .support import build_app, dispose_app, fast_password_hashing, get, login, logout, post, submit
+from engine.db.models import ProcessDefinition
+from engine.runtime import Runtime
+from tests.web.support import build_app, dispose_app, fast_password_hashing, get, login, logout, post, submit
 
 __all__ = ["get", "login", "logout", "post", "submit"]
 
@@ -28,11 +27,11 @@ def app(
     tmp_path: Path,
     database_url: str,
     sessions: sessionmaker[Session],
-    runtime: Engine,
+    runtime: Runtime,
     deployed: ProcessDefinition,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Flask]:
-    """create_app(settings, engine=runtime, TESTING) on the test database, demo users created."""
+    """create_app(settings, runtime=runtime, TESTING) on the test database, demo users created."""
     fast_password_hashing(monkeypatch)
     app = build_app(tmp_path, database_url, runtime, sessions)
     yield app

@@ -21,14 +21,13 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.test import TestResponse
 
-import engine.users
-from engine.runner import start_case
-from engine.runtime import Engine
+import engine.people.users
+from engine.cases.runner import start_case
+from engine.runtime import Runtime
 from hotline.demo import DEMO_USERS, create_demo_users
 from hotline.settings import Settings
+from tests.helpers import OPERATOR, PROCESSES, instance_snapshot, intake_form, open_task, row_counts
 from webforms import create_app
-
-from ..helpers import OPERATOR, PROCESSES, instance_snapshot, intake_form, open_task, row_counts
 
 DEMO_PASSWORD = "hotline123"
 assert all(user.password == DEMO_PASSWORD for user in DEMO_USERS)
@@ -40,10 +39,10 @@ def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     """argon2 with its production cost takes ~0.15 s per hash and per check; eleven demo users and a
     dozen sign-ins per test would make the suite slow. The tests keep argon2 (the same code path) with
     the cheapest parameters; the stored hash carries its parameters, so checking works unchanged."""
-    monkeypatch.setattr(engine.users, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    monkeypatch.setattr(engine.people.users, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
-def build_app(home: Path, database_url: str, runtime: Engine, sessions: sessionmaker[Session],
+def build_app(home: Path, database_url: str, runtime: Runtime, sessions: sessionmaker[Session],
               test_config: Mapping[str, Any] | None = None) -> Flask:
     """The web app on the test database, with the demo users (password hotline123)."""
     with sessions.begin() as session:
@@ -52,7 +51,7 @@ def build_app(home: Path, database_url: str, runtime: Engine, sessions: sessionm
     # sign-out has its own test with the default limit.
     settings = Settings(home=home, database_url=database_url, timezone="Asia/Shanghai", secret_key="test",
                         processes_dir=PROCESSES, idle_minutes=60 * 24 * 365)
-    return create_app(settings=settings, engine=runtime, test_config={"TESTING": True, **(test_config or {})})
+    return create_app(settings=settings, runtime=runtime, test_config={"TESTING": True, **(test_config or {})})
 
 
 def dispose_app(app: Flask) -> None:
@@ -225,7 +224,7 @@ def switch_user(client: FlaskClient, username: str) -> Page:
 # --- cases made directly through the engine, for tests about what the pages show -------------------
 
 
-def record_case(sessions: sessionmaker[Session], runtime: Engine, **overrides: Any) -> tuple[str, int]:
+def record_case(sessions: sessionmaker[Session], runtime: Runtime, **overrides: Any) -> tuple[str, int]:
     """A complaint recorded by the operator (as /cases/new/complaint would); returns (number, id)."""
     with sessions.begin() as session:
         instance = start_case(session, runtime, "complaint", OPERATOR, intake_form(**overrides))

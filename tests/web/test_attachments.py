@@ -12,11 +12,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.attachments import MAX_BYTES
-from engine.models import Attachment
-from engine.runtime import Engine
-
-from .support import get, login, record_case, task_of
+from engine.db.models import Attachment
+from engine.runtime import Runtime
+from engine.work.attachments import MAX_BYTES
+from tests.web.support import get, login, record_case, task_of
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(64))
 
@@ -28,7 +27,7 @@ def upload(client: FlaskClient, task_id: int, data: bytes, name: str) -> object:
 
 
 def test_a_photo_is_stored_by_checksum_and_read_back(app: Flask, client: FlaskClient, sessions: sessionmaker[Session],
-                                                     runtime: Engine) -> None:
+                                                     runtime: Runtime) -> None:
     number, case_id = record_case(sessions, runtime)
     task_id = task_of(sessions, case_id, "department_handling")
     login(client, "ops_handler")
@@ -50,7 +49,7 @@ def test_a_photo_is_stored_by_checksum_and_read_back(app: Flask, client: FlaskCl
 
 
 def test_wrong_empty_and_oversized_files_are_refused(client: FlaskClient, sessions: sessionmaker[Session],
-                                                     runtime: Engine) -> None:
+                                                     runtime: Runtime) -> None:
     _number, case_id = record_case(sessions, runtime)
     task_id = task_of(sessions, case_id, "department_handling")
     login(client, "ops_handler")
@@ -62,7 +61,7 @@ def test_wrong_empty_and_oversized_files_are_refused(client: FlaskClient, sessio
         assert session.scalars(select(Attachment)).all() == []
 
 
-def test_only_the_tasks_group_may_attach(client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine) -> None:
+def test_only_the_tasks_group_may_attach(client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime) -> None:
     _number, case_id = record_case(sessions, runtime)
     task_id = task_of(sessions, case_id, "department_handling")
     login(client, "billing_handler")

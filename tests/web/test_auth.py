@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 import pytest
 from flask.testing import FlaskClient
 
-from .support import get, login, logout, post, submit
+from tests.web.support import get, login, logout, post, submit
 
 
 def test_pages_need_sign_in(client: FlaskClient) -> None:

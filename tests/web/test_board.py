@@ -10,12 +10,11 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import SettableClock
-from engine.models import ProcessInstance, Timer
-from engine.runtime import Engine
-
-from ..helpers import deadline_diagram, open_cases
-from .case_story_support import late_case_with_incident
-from .support import Page, get, login, record_case, submit
+from engine.db.models import ProcessInstance, Timer
+from engine.runtime import Runtime
+from tests.helpers import deadline_diagram, open_cases
+from tests.web.case_story_support import late_case_with_incident
+from tests.web.support import Page, get, login, record_case, submit
 
 
 def board(page: Page) -> list[tuple[str, list[str]]]:
@@ -26,7 +25,7 @@ def board(page: Page) -> list[tuple[str, list[str]]]:
 
 
 def test_late_and_nearly_late_tasks_grouped_by_department_worst_first_c4(
-        client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock) -> None:
+        client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock) -> None:
     """C4: replies due the same day; a day later the oldest is the worst, and its department comes first."""
     oldest, _ = record_case(sessions, runtime, department="operations")
     clock.advance(timedelta(days=1))
@@ -61,7 +60,7 @@ def test_the_board_refreshes_itself_without_a_page_reload(client: FlaskClient) -
 
 
 def test_incidents_on_the_board_are_retried_from_it(client: FlaskClient, sessions: sessionmaker[Session],
-                                                    runtime: Engine, clock: SettableClock) -> None:
+                                                    runtime: Runtime, clock: SettableClock) -> None:
     case = late_case_with_incident(sessions, runtime, clock)
     login(client, "supervisor")
     page = get(client, "/board")
@@ -76,7 +75,7 @@ def test_incidents_on_the_board_are_retried_from_it(client: FlaskClient, session
 
 
 def test_heads_of_department_see_the_board_but_only_supervisors_retry(
-        client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock) -> None:
+        client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock) -> None:
     case = late_case_with_incident(sessions, runtime, clock)
     login(client, "ops_head")
     page = get(client, "/board")

@@ -10,13 +10,12 @@ from datetime import timedelta
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.cases.runner import complete_task
 from engine.clock import SettableClock
-from engine.runner import complete_task
-from engine.runtime import Engine
-
-from ..helpers import department_handler, open_task
-from .case_story_support import deploy_broken_chase, late_case_with_incident
-from .support import Page, get, login, record_case, submit
+from engine.runtime import Runtime
+from tests.helpers import department_handler, open_task
+from tests.web.case_story_support import deploy_broken_chase, late_case_with_incident
+from tests.web.support import Page, get, login, record_case, submit
 
 
 def markers(page: Page) -> dict[str, list[str]]:
@@ -29,7 +28,7 @@ def deadline_rows(page: Page) -> dict[str, str]:
 
 
 def test_the_diagram_carries_the_cases_markers_c4(client: FlaskClient, sessions: sessionmaker[Session],
-                                                  runtime: Engine, clock: SettableClock) -> None:
+                                                  runtime: Runtime, clock: SettableClock) -> None:
     """C4: the supervisor sees at a glance which step is late and which automatic step failed."""
     case = late_case_with_incident(sessions, runtime, clock)
     login(client, "supervisor")
@@ -49,7 +48,7 @@ def test_the_diagram_carries_the_cases_markers_c4(client: FlaskClient, sessions:
 
 
 def test_the_diagram_is_the_version_the_case_started_on(client: FlaskClient, sessions: sessionmaker[Session],
-                                                        runtime: Engine) -> None:
+                                                        runtime: Runtime) -> None:
     number, _id = record_case(sessions, runtime)
     deploy_broken_chase(sessions, runtime)  # version 2, deployed after the case started
     login(client, "supervisor")
@@ -59,7 +58,7 @@ def test_the_diagram_is_the_version_the_case_started_on(client: FlaskClient, ses
 
 
 def test_deadlines_show_how_late_each_step_was_c4(client: FlaskClient, sessions: sessionmaker[Session],
-                                                   runtime: Engine, clock: SettableClock) -> None:
+                                                   runtime: Runtime, clock: SettableClock) -> None:
     """C4 (C3: reply the same day): the reply was due at 23:59:59; still open at 02:05 it is overdue by
     2 h 5 min, and so is its deadline whose chase failed."""
     case = late_case_with_incident(sessions, runtime, clock)
@@ -72,7 +71,7 @@ def test_deadlines_show_how_late_each_step_was_c4(client: FlaskClient, sessions:
 
 
 def test_a_late_reply_shows_how_late_it_was_c4(client: FlaskClient, sessions: sessionmaker[Session],
-                                               runtime: Engine, clock: SettableClock) -> None:
+                                               runtime: Runtime, clock: SettableClock) -> None:
     """C3, C4: due at 23:59:59, replied at 03:35 the next morning: late by 3 h 35 min; its deadline fired on time."""
     number, case_id = record_case(sessions, runtime)
     clock.advance(timedelta(hours=18, minutes=35))
@@ -88,7 +87,7 @@ def test_a_late_reply_shows_how_late_it_was_c4(client: FlaskClient, sessions: se
     assert "department_handling" in markers(page)["completed"] and markers(page)["overdue"] == []
 
 
-def test_a_step_done_in_time_is_on_time(client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine,
+def test_a_step_done_in_time_is_on_time(client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime,
                                         clock: SettableClock) -> None:
     number, case_id = record_case(sessions, runtime)
     clock.advance(timedelta(hours=1))
@@ -101,7 +100,7 @@ def test_a_step_done_in_time_is_on_time(client: FlaskClient, sessions: sessionma
     assert rows["department_handling"] == "按时"
 
 
-def test_the_customers_other_cases_m5(client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine) -> None:
+def test_the_customers_other_cases_m5(client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime) -> None:
     """M5: the case page lists the customer's other cases (same phone), not strangers' cases."""
     first, _ = record_case(sessions, runtime)
     second, _ = record_case(sessions, runtime)
@@ -114,7 +113,7 @@ def test_the_customers_other_cases_m5(client: FlaskClient, sessions: sessionmake
 
 
 def test_departments_do_not_see_the_customers_other_cases_c7(client: FlaskClient, sessions: sessionmaker[Session],
-                                                             runtime: Engine) -> None:
+                                                             runtime: Runtime) -> None:
     """C7, M6: listing a complainant's cases would tie them together for a role that sees them masked."""
     first, _ = record_case(sessions, runtime)
     second, _ = record_case(sessions, runtime)
@@ -126,7 +125,7 @@ def test_departments_do_not_see_the_customers_other_cases_c7(client: FlaskClient
     assert json.loads(page.by_id("case-diagram-markers").text)["active"] == ["department_handling", "reply_deadline"]
 
 
-def test_the_case_page_in_english(client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine,
+def test_the_case_page_in_english(client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime,
                                   clock: SettableClock) -> None:
     case = late_case_with_incident(sessions, runtime, clock)
     login(client, "supervisor")
@@ -141,7 +140,7 @@ def test_the_case_page_in_english(client: FlaskClient, sessions: sessionmaker[Se
 
 
 def test_a_supervisor_retries_a_failed_deadline_from_the_case_page(
-        client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock) -> None:
+        client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock) -> None:
     case = late_case_with_incident(sessions, runtime, clock)
     login(client, "ops_head")
     assert not get(client, f"/cases/{case.number}").has("retry-reply_deadline")

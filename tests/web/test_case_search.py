@@ -10,14 +10,13 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
-import webforms.cases
+import webforms.work.cases
+from engine.cases.runner import complete_task
 from engine.clock import SettableClock
-from engine.models import ProcessDefinition, ProcessInstance
-from engine.runner import complete_task
-from engine.runtime import Engine
-
-from ..helpers import OPERATOR, deadline_diagram, open_cases, open_task
-from .support import Page, get, login, record_case
+from engine.db.models import ProcessDefinition, ProcessInstance
+from engine.runtime import Runtime
+from tests.helpers import OPERATOR, deadline_diagram, open_cases, open_task
+from tests.web.support import Page, get, login, record_case
 
 
 def found(page: Page) -> list[str]:
@@ -26,7 +25,7 @@ def found(page: Page) -> list[str]:
 
 
 @pytest.fixture
-def three(sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock) -> list[str]:
+def three(sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock) -> list[str]:
     """Three complaints, opened a day apart, by different customers, categories and departments."""
     numbers = []
     for name, phone, address, category, department in (
@@ -73,7 +72,7 @@ def test_search_by_part_of_the_case_number_in_any_case(client: FlaskClient, thre
     assert get(client, "/cases?number=NOPE").has("no-cases")
 
 
-def test_procedure_status_and_overdue_filters(client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine,
+def test_procedure_status_and_overdue_filters(client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime,
                                               clock: SettableClock) -> None:
     """C4: a supervisor finds the cases whose task is past its deadline."""
     complaint, _id = record_case(sessions, runtime)
@@ -93,9 +92,9 @@ def test_procedure_status_and_overdue_filters(client: FlaskClient, sessions: ses
     assert page.doc.xpath("//tr[@data-case=$n]/@class", n=late_number) == ["overdue"]
 
 
-def test_pages_keep_the_filters(client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine,
+def test_pages_keep_the_filters(client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime,
                                 clock: SettableClock, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(webforms.cases, "PAGE_SIZE", 2)
+    monkeypatch.setattr(webforms.work.cases, "PAGE_SIZE", 2)
     numbers = []
     for _ in range(5):
         numbers.append(record_case(sessions, runtime, category="leak", department="repair")[0])

@@ -6,9 +6,8 @@ from __future__ import annotations
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.runtime import Engine
-
-from .support import get, login, record_case, submit, switch_user, task_of
+from engine.runtime import Runtime
+from tests.web.support import get, login, record_case, submit, switch_user, task_of
 
 
 def tab_counts(client: FlaskClient) -> dict[str, str]:
@@ -16,7 +15,7 @@ def tab_counts(client: FlaskClient) -> dict[str, str]:
     return {a.get("id")[4:]: a.xpath("./span")[0].text for a in page.by_id("task-tabs").xpath("./a")}
 
 
-def test_claim_release_and_the_tabs(client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine) -> None:
+def test_claim_release_and_the_tabs(client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime) -> None:
     _number, case_id = record_case(sessions, runtime)
     task_id = task_of(sessions, case_id, "department_handling")
     login(client, "ops_handler")
@@ -40,7 +39,7 @@ def test_claim_release_and_the_tabs(client: FlaskClient, sessions: sessionmaker[
 
 
 def test_a_supervisor_reassigns_and_the_history_shows_it(client: FlaskClient, sessions: sessionmaker[Session],
-                                                        runtime: Engine) -> None:
+                                                        runtime: Runtime) -> None:
     number, case_id = record_case(sessions, runtime)
     task_id = task_of(sessions, case_id, "department_handling")
     login(client, "supervisor")
@@ -58,7 +57,7 @@ def test_a_supervisor_reassigns_and_the_history_shows_it(client: FlaskClient, se
     assert bad.status == 403
 
 
-def test_filters_and_search_narrow_every_tab(client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine,
+def test_filters_and_search_narrow_every_tab(client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime,
                                              clock) -> None:  # noqa: ANN001
     from datetime import timedelta
 
@@ -93,8 +92,8 @@ def test_filters_and_search_narrow_every_tab(client: FlaskClient, sessions: sess
 
 
 def test_a_draft_keeps_what_was_typed_without_completing(client: FlaskClient, sessions: sessionmaker[Session],
-                                                         runtime: Engine) -> None:
-    from ..helpers import instance_snapshot
+                                                         runtime: Runtime) -> None:
+    from tests.helpers import instance_snapshot
 
     _number, case_id = record_case(sessions, runtime)
     task_id = task_of(sessions, case_id, "department_handling")

@@ -10,10 +10,9 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import SettableClock
-from engine.runtime import Engine
-
-from ..helpers import intake_form
-from .support import NAMES, Page, get, login, record_case, submit, switch_user, task_of
+from engine.runtime import Runtime
+from tests.helpers import intake_form
+from tests.web.support import NAMES, Page, get, login, record_case, submit, switch_user, task_of
 
 FIRST_HANDLING = {"investigation": "热力站循环泵故障,二次网供水温度偏低。", "outcome": "resolved",
                   "result": "已更换循环泵,室温恢复。"}
@@ -160,7 +159,7 @@ def test_what_the_caller_said_is_shown_as_text_not_markup(client: FlaskClient) -
 
 
 def test_the_history_lists_only_data_that_changed(
-    client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime
 ) -> None:
     """The supervisor reads what each step changed; a field nobody filled in did not change."""
     number, case_id = record_case(sessions, runtime)

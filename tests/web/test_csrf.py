@@ -8,10 +8,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.runtime import Engine
-
-from ..helpers import intake_form
-from .support import get, login, post, record_case, rows, snapshot, task_of
+from engine.runtime import Runtime
+from tests.helpers import intake_form
+from tests.web.support import get, login, post, record_case, rows, snapshot, task_of
 
 HANDLING = {"investigation": "热力站循环泵故障。", "outcome": "resolved", "result": "已更换循环泵。"}
 EXPIRED = "表单已过期"
@@ -32,7 +31,7 @@ def test_recording_a_complaint_without_the_token_is_refused(
 
 
 def test_completing_a_task_without_the_token_is_refused(
-    client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime
 ) -> None:
     _number, case_id = record_case(sessions, runtime)
     task_id = task_of(sessions, case_id, "department_handling")
@@ -47,7 +46,7 @@ def test_completing_a_task_without_the_token_is_refused(
 
 
 def test_another_sessions_token_is_refused(
-    app: Flask, client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine
+    app: Flask, client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime
 ) -> None:
     """A token read from someone else's page (e.g. by a forged page) is worth nothing in this session."""
     _number, case_id = record_case(sessions, runtime)

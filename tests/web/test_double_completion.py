@@ -6,16 +6,15 @@ from __future__ import annotations
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.runtime import Engine
-
-from .support import get, login, post, record_case, snapshot, task_of
+from engine.runtime import Runtime
+from tests.web.support import get, login, post, record_case, snapshot, task_of
 
 HANDLING = {"investigation": "热力站循环泵故障。", "outcome": "resolved", "result": "已更换循环泵。"}
 OTHER = {"investigation": "另一种说法:用户家阀门关闭。", "outcome": "extension", "extension_reason": "需要备件。"}
 
 
 def test_posting_the_same_task_twice_gives_409_and_changes_nothing(
-    client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime
 ) -> None:
     """C3: one reply per handling task; the repeated post does not reply again or move the case."""
     number, case_id = record_case(sessions, runtime)
@@ -37,7 +36,7 @@ def test_posting_the_same_task_twice_gives_409_and_changes_nothing(
 
 
 def test_a_second_tab_that_was_slower_gets_409(
-    client: FlaskClient, app, sessions: sessionmaker[Session], runtime: Engine
+    client: FlaskClient, app, sessions: sessionmaker[Session], runtime: Runtime
 ) -> None:
     """Two open forms of the same task: the first one sent wins, the other is told and writes nothing."""
     _number, case_id = record_case(sessions, runtime)
@@ -58,7 +57,7 @@ def test_a_second_tab_that_was_slower_gets_409(
 
 
 def test_opening_a_completed_task_leads_to_its_case(
-    client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime
 ) -> None:
     number, case_id = record_case(sessions, runtime)
     task_id = task_of(sessions, case_id, "department_handling")
@@ -73,7 +72,7 @@ def test_opening_a_completed_task_leads_to_its_case(
 
 
 def test_the_409_message_is_in_the_users_language(
-    client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime
 ) -> None:
     _number, case_id = record_case(sessions, runtime)
     task_id = task_of(sessions, case_id, "department_handling")

@@ -11,17 +11,16 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.models import Attachment, Event, HumanTask, PersonalDataAccess, ProcessInstance
-from engine.runner import complete_task, start_case
-from engine.runtime import Actor, Engine
-
-from ..helpers import open_task
-from .support import get, login, submit
+from engine.cases.runner import complete_task, start_case
+from engine.db.models import Attachment, Event, HumanTask, PersonalDataAccess, ProcessInstance
+from engine.runtime import Actor, Runtime
+from tests.helpers import open_task
+from tests.web.support import get, login, submit
 
 DISPATCHER = Actor("dispatcher", frozenset({"dispatcher"}))
 
 
-def dispatched_repair(sessions: sessionmaker[Session], runtime: Engine) -> tuple[str, int]:
+def dispatched_repair(sessions: sessionmaker[Session], runtime: Runtime) -> tuple[str, int]:
     with sessions.begin() as session:
         case = start_case(session, runtime, "repair", DISPATCHER, {
             "customer_name": "马强", "customer_phone": "13912345678", "address": "金明区5号楼2单元602",
@@ -34,7 +33,7 @@ def dispatched_repair(sessions: sessionmaker[Session], runtime: Engine) -> tuple
 
 
 def test_a_worker_records_arrival_with_one_tap_r3(client: FlaskClient, sessions: sessionmaker[Session],
-                                                  runtime: Engine, deploy_process: Any) -> None:
+                                                  runtime: Runtime, deploy_process: Any) -> None:
     """R3: the arrival time is recorded with one tap; R4: the on-site report opens from the same page."""
     deploy_process("repair")
     number, case_id = dispatched_repair(sessions, runtime)
@@ -72,7 +71,7 @@ ONSITE_REPORT = {"diagnosis": "管道爆裂", "work_done": "更换一段管道",
                  "signer_name": "马强", "outcome": "resolved"}
 
 
-def arrived_repair(client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine) -> tuple[str, int, int]:
+def arrived_repair(client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime) -> tuple[str, int, int]:
     """A repair whose worker is on site; the worker is signed in. Returns (case number, case id, report task id)."""
     number, case_id = dispatched_repair(sessions, runtime)
     login(client, "worker")
@@ -83,7 +82,7 @@ def arrived_repair(client: FlaskClient, sessions: sessionmaker[Session], runtime
 
 
 def test_the_on_site_report_keeps_a_drawn_signature_as_an_image_r4(client: FlaskClient, sessions: sessionmaker[Session],
-                                                                     runtime: Engine, deploy_process: Any) -> None:
+                                                                     runtime: Runtime, deploy_process: Any) -> None:
     """R4: the report's form has a signature pad (a canvas writing into a hidden field, a clear button, a
     label); a signature that is not a PNG is refused and the rest of the input kept; a PNG is stored as
     the case's attachment by its checksum and shown on the case with a thumbnail."""
@@ -123,7 +122,7 @@ def test_the_on_site_report_keeps_a_drawn_signature_as_an_image_r4(client: Flask
 
 
 def test_the_on_site_report_goes_without_a_signature_r4(client: FlaskClient, sessions: sessionmaker[Session],
-                                                        runtime: Engine, deploy_process: Any) -> None:
+                                                        runtime: Runtime, deploy_process: Any) -> None:
     """R4: without JavaScript the signature field stays empty; the report is sent all the same, and a draft
     never keeps a signature."""
     deploy_process("repair")
@@ -140,7 +139,7 @@ def test_the_on_site_report_goes_without_a_signature_r4(client: FlaskClient, ses
 
 
 def test_the_job_a_worker_arrived_at_is_theirs_and_the_report_leads_back_to_the_jobs(
-        client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine, deploy_process: Any) -> None:
+        client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime, deploy_process: Any) -> None:
     """The arrival claims the on-site report for the worker who tapped it (a history entry says so); the
     report opened from the field page comes back to the jobs, from the tasklist to the tasklist."""
     deploy_process("repair")
@@ -165,7 +164,7 @@ def test_the_job_a_worker_arrived_at_is_theirs_and_the_report_leads_back_to_the_
 
 
 def test_a_report_sent_from_the_tasklist_returns_to_the_tasklist(
-        client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine, deploy_process: Any) -> None:
+        client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime, deploy_process: Any) -> None:
     deploy_process("repair")
     _number, _case_id, task_id = arrived_repair(client, sessions, runtime)
     done = submit(client, f"/tasks/{task_id}", {**ONSITE_REPORT, "back": "elsewhere"})

@@ -10,12 +10,11 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import SettableClock
-from engine.handover import ShiftSettings, prepare_due_handover
-from engine.models import HandoverRecord
-from engine.runtime import Engine
-from engine.shifts import parse_shift_changes
-
-from .support import get, login, post, record_case, switch_user
+from engine.db.models import HandoverRecord
+from engine.runtime import Runtime
+from engine.supervision.handover import ShiftSettings, prepare_due_handover
+from engine.supervision.shifts import parse_shift_changes
+from tests.web.support import get, login, post, record_case, switch_user
 
 SHIFTS = ShiftSettings(parse_shift_changes("08:00,20:00"), ZoneInfo("Asia/Shanghai"))
 
@@ -33,7 +32,7 @@ def _record(sessions: sessionmaker[Session], record_id: int) -> HandoverRecord:
 
 
 def test_operator_hands_over_and_the_dispatcher_acknowledges_m7(
-        client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock) -> None:
+        client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock) -> None:
     """M7: the record lists the shift's complaint; handed over with notes, acknowledged by another person."""
     number, _case_id = record_case(sessions, runtime)
     clock.advance(timedelta(hours=11, minutes=2))  # 20:02, just after the evening shift change

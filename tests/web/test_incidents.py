@@ -9,16 +9,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import SettableClock
-from engine.models import Timer
-from engine.runtime import Engine
+from engine.db.models import Timer
+from engine.runtime import Runtime
 from hotline.scheduling import fire_due_timers
-
-from ..helpers import deadline_diagram, open_cases
-from .support import get, login, submit, switch_user
+from tests.helpers import deadline_diagram, open_cases
+from tests.web.support import get, login, submit, switch_user
 
 
 def test_a_supervisor_sees_an_incident_and_retries_it(client: FlaskClient, sessions: sessionmaker[Session],
-                                                       runtime: Engine, clock: SettableClock) -> None:
+                                                       runtime: Runtime, clock: SettableClock) -> None:
     open_cases(sessions, runtime, 1, deadline_diagram("chased = 1 / 0", key="broken"), key="broken")
     clock.advance(timedelta(minutes=11))
     fire_due_timers(runtime, sessions, "w")

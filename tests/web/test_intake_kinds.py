@@ -9,10 +9,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.models import ProcessInstance
-
-from ..helpers import intake_form
-from .support import get, login, post, submit
+from engine.db.models import ProcessInstance
+from tests.helpers import intake_form
+from tests.web.support import get, login, post, submit
 
 TYPED = {"customer_name": "刘洋", "customer_phone": "13900000001", "address": "金明区3号楼1单元101",
          "description": "厨房水管接头漏水,地面有积水。", "category": "leak", "urgent": True}

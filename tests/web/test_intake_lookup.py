@@ -10,16 +10,15 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.access_log import accesses_of_customer
-from engine.models import Customer, PersonalDataAccess
-from engine.runtime import Engine
-
-from ..helpers import intake_form
-from .support import get, login, record_case, submit
+from engine.db.models import Customer, PersonalDataAccess
+from engine.people.access_log import accesses_of_customer
+from engine.runtime import Runtime
+from tests.helpers import intake_form
+from tests.web.support import get, login, record_case, submit
 
 
 def test_the_operator_finds_the_caller_and_sees_their_open_case_m5(client: FlaskClient, sessions: sessionmaker[Session],
-                                                                    runtime: Engine) -> None:
+                                                                    runtime: Runtime) -> None:
     """M5: the customer record and their complaint history at intake."""
     earlier, _ = record_case(sessions, runtime, customer_phone="13900000001", customer_name="刘洋")
     login(client, "operator")

@@ -11,12 +11,11 @@ from typing import Any
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.deployment import deploy
-from engine.runner import start_case
-from engine.runtime import Actor, Engine
-
-from ..helpers import linear, script_task, user_task
-from .support import Page, get, login, post, record_case
+from engine.cases.runner import start_case
+from engine.processes.deployment import deploy
+from engine.runtime import Actor, Runtime
+from tests.helpers import linear, script_task, user_task
+from tests.web.support import Page, get, login, post, record_case
 
 DISPATCHER = Actor("dispatcher", frozenset({"dispatcher"}))
 REPAIR = {"customer_name": "马强", "customer_phone": "13912345678", "address": "金明区5号楼2单元602",
@@ -35,13 +34,13 @@ def case_data(page: Page) -> dict[str, str]:
                               strict=True)}
 
 
-def repair_case(sessions: sessionmaker[Session], runtime: Engine) -> str:
+def repair_case(sessions: sessionmaker[Session], runtime: Runtime) -> str:
     with sessions.begin() as session:
         return start_case(session, runtime, "repair", DISPATCHER, dict(REPAIR)).case_number
 
 
 def test_script_data_shows_by_the_diagrams_labels_in_both_languages(
-        client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine, deploy_process: Callable[[str], Any]) -> None:
+        client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime, deploy_process: Callable[[str], Any]) -> None:
     deploy_process("repair")
     number = repair_case(sessions, runtime)
     login(client, "dispatcher")
@@ -60,7 +59,7 @@ def test_script_data_shows_by_the_diagrams_labels_in_both_languages(
 
 
 def test_unlabelled_script_data_stays_off_the_panel_and_only_supervisors_see_it_in_the_history(
-        client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine) -> None:
+        client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime) -> None:
     xml = linear(script_task("tally", "scratch_total = 41 + 1"),
                  user_task("look", fields='<camunda:formField id="note" label="备注" type="string" />'))
     with sessions.begin() as session:
@@ -80,7 +79,7 @@ def test_unlabelled_script_data_stays_off_the_panel_and_only_supervisors_see_it_
 
 
 def test_choice_lists_and_chosen_values_are_english_on_the_english_ui(
-        client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine) -> None:
+        client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime) -> None:
     login(client, "operator")
     chinese = get(client, "/cases/new/complaint")
     assert "室内温度低" in [o.text_content().strip() for o in chinese.doc.xpath("//select[@id='f-category']//option")] \
@@ -99,7 +98,7 @@ def test_choice_lists_and_chosen_values_are_english_on_the_english_ui(
 
 
 def test_procedures_and_steps_are_explained_by_their_descriptions_not_the_documentation(
-        client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine,
+        client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime,
         deploy_process: Callable[[str], Any]) -> None:
     deploy_process("repair")  # two procedures: the operator chooses on the cards
     login(client, "operator")
@@ -120,7 +119,7 @@ def test_procedures_and_steps_are_explained_by_their_descriptions_not_the_docume
 
 
 def test_step_names_are_english_on_the_lists_and_in_the_history(
-        client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine) -> None:
+        client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime) -> None:
     number, _case_id = record_case(sessions, runtime)
     login(client, "supervisor")
     assert "调查处理并答复" in get(client, "/cases").html and "调查处理并答复" in get(client, "/handover").html
@@ -145,7 +144,7 @@ def test_the_consultation_kind_is_named_in_english(client: FlaskClient, deploy_p
 
 
 def test_a_sampled_callback_shows_its_category_and_department_by_name(
-        client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine, deploy_process: Callable[[str], Any]) -> None:
+        client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime, deploy_process: Callable[[str], Any]) -> None:
     deploy_process("callback")
     deploy_process("repair")
     with sessions.begin() as session:

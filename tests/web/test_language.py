@@ -6,10 +6,9 @@ from __future__ import annotations
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.runtime import Engine
-
-from ..helpers import intake_form
-from .support import get, login, post, record_case, submit
+from engine.runtime import Runtime
+from tests.helpers import intake_form
+from tests.web.support import get, login, post, record_case, submit
 
 
 def switch(client: FlaskClient, code: str, next_url: str) -> None:
@@ -68,7 +67,7 @@ def test_an_unknown_language_or_a_foreign_next_address_is_ignored(client: FlaskC
 
 
 def test_the_tasklist_names_tasks_in_english_after_the_switch(
-    client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime
 ) -> None:
     record_case(sessions, runtime)
     login(client, "ops_handler")

@@ -12,10 +12,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import SettableClock
-from engine.models import Notification, PersonalDataAccess, ProcessInstance
-from engine.runtime import Engine
-
-from .support import get, login, record_case, statements
+from engine.db.models import Notification, PersonalDataAccess, ProcessInstance
+from engine.runtime import Runtime
+from tests.web.support import get, login, record_case, statements
 
 NAMES = ("张伟", "李娜", "王芳")
 
@@ -28,7 +27,7 @@ def accesses(sessions: sessionmaker[Session], view: str) -> list[tuple[str, int 
 
 @pytest.mark.parametrize("username", ["operator", "supervisor", "admin", "dispatcher"])
 def test_each_case_shown_in_full_in_the_search_is_recorded_in_one_insert_m6(
-        app: Flask, client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine, username: str) -> None:
+        app: Flask, client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime, username: str) -> None:
     cases = {name: record_case(sessions, runtime, customer_name=name)[1] for name in NAMES}
     login(client, username)
     with statements(app) as sent:
@@ -43,7 +42,7 @@ def test_each_case_shown_in_full_in_the_search_is_recorded_in_one_insert_m6(
 
 
 def test_a_case_without_a_customer_name_is_not_recorded_as_shown(
-        client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine) -> None:
+        client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime) -> None:
     _number, named = record_case(sessions, runtime)
     _other, anonymous = record_case(sessions, runtime)
     with sessions.begin() as session:  # a caller who gave no name (the summary column the list shows)
@@ -55,7 +54,7 @@ def test_a_case_without_a_customer_name_is_not_recorded_as_shown(
 
 @pytest.mark.parametrize("username", ["ops_handler", "repair_handler", "liaison", "worker", "owner"])
 def test_masked_roles_see_no_name_in_the_search_and_leave_no_record(
-        client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine, username: str) -> None:
+        client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime, username: str) -> None:
     numbers = [record_case(sessions, runtime, customer_name=name)[0] for name in NAMES]
     login(client, username)
     page = get(client, "/cases")
@@ -67,7 +66,7 @@ def test_masked_roles_see_no_name_in_the_search_and_leave_no_record(
 
 
 def test_a_message_naming_the_customer_is_recorded_when_shown_l2_m6(
-        client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock) -> None:
+        client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock) -> None:
     """L2 sends the department head the customer's name and address, which a head does not otherwise see."""
     _number, named = record_case(sessions, runtime)
     _other, unnamed = record_case(sessions, runtime, customer_name="李娜")

@@ -7,9 +7,8 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.runtime import Engine
-
-from .support import Page, get, login, record_case, rows, task_of
+from engine.runtime import Runtime
+from tests.web.support import Page, get, login, record_case, rows, task_of
 
 NAME, PHONE, ADDRESS = "张伟", "13800001111", "金明小区3号楼2单元501"
 
@@ -24,7 +23,7 @@ def history_values(page: Page, label: str) -> list[str]:
 
 @pytest.mark.parametrize(("phone", "masked"), [(PHONE, "138****1111"), ("0951-5012345", "095****2345")])
 def test_the_department_handler_sees_the_complainant_masked(
-    client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine, phone: str, masked: str
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime, phone: str, masked: str
 ) -> None:
     """C7, M6: the handling department needs the problem, not who complained."""
     number, case_id = record_case(sessions, runtime, customer_phone=phone)
@@ -48,7 +47,7 @@ def test_the_department_handler_sees_the_complainant_masked(
 
 @pytest.mark.parametrize("username", ["operator", "supervisor", "admin"])
 def test_the_operator_and_the_supervisor_see_the_complainant_in_full(
-    client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine, username: str
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime, username: str
 ) -> None:
     """C7, M6: the operator calls the customer back; the supervisor checks the case."""
     number, _case_id = record_case(sessions, runtime)
@@ -63,7 +62,7 @@ def test_the_operator_and_the_supervisor_see_the_complainant_in_full(
 
 
 def test_reading_the_complainant_unmasked_is_recorded(
-    client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime
 ) -> None:
     """M6: who read a complainant's personal data, and when, is kept, like every change is."""
     number, _case_id = record_case(sessions, runtime)

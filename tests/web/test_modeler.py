@@ -13,13 +13,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.deployment import latest_definition
-from engine.models import ProcessAudit, ProcessDefinition
-from engine.runtime import Engine
-from engine.versions import deploy_version, latest_draft, list_versions, save_draft
-
-from ..helpers import COMPLAINT_BPMN, version_taken_meanwhile
-from .support import Page, get, login, record_case
+from engine.db.models import ProcessAudit, ProcessDefinition
+from engine.processes.deployment import latest_definition
+from engine.processes.versions import deploy_version, latest_draft, list_versions, save_draft
+from engine.runtime import Runtime
+from tests.helpers import COMPLAINT_BPMN, version_taken_meanwhile
+from tests.web.support import Page, get, login, record_case
 
 COMPLAINT = COMPLAINT_BPMN.read_text(encoding="utf-8")
 # A user task without candidate groups: nobody could ever do it, so the diagram may not be deployed.
@@ -257,7 +256,7 @@ def test_a_diagram_without_an_executable_process_cannot_be_filed_as_a_draft(
 
 
 def test_a_deploy_that_lost_the_race_for_its_version_number_is_a_clear_conflict(
-    owner: FlaskClient, sessions: sessionmaker[Session], runtime: Engine, monkeypatch: pytest.MonkeyPatch
+    owner: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     token = token_of(owner)
     with sessions.begin() as session:
@@ -272,7 +271,7 @@ def test_a_deploy_that_lost_the_race_for_its_version_number_is_a_clear_conflict(
 
 
 def test_the_list_offers_every_action_and_counts_running_cases_per_version(
-    owner: FlaskClient, sessions: sessionmaker[Session], runtime: Engine
+    owner: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime
 ) -> None:
     record_case(sessions, runtime)
     with sessions.begin() as session:
@@ -315,7 +314,7 @@ def test_a_file_uploaded_from_the_list_opens_in_the_modeler_without_being_stored
 
 
 def test_the_versions_page_opens_each_version_and_the_draft_in_the_modeler(
-    owner: FlaskClient, sessions: sessionmaker[Session], runtime: Engine
+    owner: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime
 ) -> None:
     with sessions.begin() as session:
         deploy_version(session, runtime, RENAMED.encode("utf-8"), "owner", "派单确认")

@@ -8,9 +8,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.runtime import Engine
-
-from .support import get, login, record_case, snapshot
+from engine.runtime import Runtime
+from tests.web.support import get, login, record_case, snapshot
 
 
 def test_no_route_can_delete_anything(app: Flask) -> None:
@@ -38,7 +37,7 @@ def test_no_route_can_delete_anything(app: Flask) -> None:
 
 @pytest.mark.parametrize("username", ["operator", "supervisor", "admin"])
 def test_delete_requests_fail_and_the_case_remains(
-    client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine, username: str
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime, username: str
 ) -> None:
     """C7: neither the operator who recorded it, nor the supervisor, nor the administrator can delete it."""
     number, case_id = record_case(sessions, runtime)

@@ -9,10 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import SettableClock
-from engine.models import Notice, Notification
-from engine.runtime import Engine
-
-from .support import get, login, record_case, submit, switch_user
+from engine.db.models import Notice, Notification
+from engine.runtime import Runtime
+from tests.web.support import get, login, record_case, submit, switch_user
 
 
 def _notice(sessions: sessionmaker[Session], instance_id: int, case_number: str, kind: str, **extra: object) -> None:
@@ -25,7 +24,7 @@ def _notice(sessions: sessionmaker[Session], instance_id: int, case_number: str,
 
 
 def test_notices_are_public_and_a_restored_outage_leaves_the_current_list_o1_o2(
-        client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine) -> None:
+        client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime) -> None:
     """O1/O2: anyone reads the outage notice without signing in; once restored it is no longer current."""
     number, case_id = record_case(sessions, runtime)
     _notice(sessions, case_id, number, "outage")
@@ -45,7 +44,7 @@ def test_notices_are_public_and_a_restored_outage_leaves_the_current_list_o1_o2(
 
 
 def test_messages_show_unread_count_and_can_be_marked_read_l2(
-        client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock) -> None:
+        client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock) -> None:
     """L2: a head of department sees the urgent notice at once, as an unread message linked to its case."""
     number, case_id = record_case(sessions, runtime)
     with sessions.begin() as session:
@@ -70,7 +69,7 @@ def test_messages_show_unread_count_and_can_be_marked_read_l2(
 
 
 def test_a_message_cannot_be_marked_read_by_someone_else(client: FlaskClient, sessions: sessionmaker[Session],
-                                                        runtime: Engine, clock: SettableClock) -> None:
+                                                        runtime: Runtime, clock: SettableClock) -> None:
     _number, case_id = record_case(sessions, runtime)
     with sessions.begin() as session:
         note = Notification(recipient="ops_head", instance_id=case_id, element_id=None, message="x", message_en="",
@@ -85,7 +84,7 @@ def test_a_message_cannot_be_marked_read_by_someone_else(client: FlaskClient, se
 
 
 def test_handover_lists_open_complaints_and_overdue_tasks_m7(client: FlaskClient, sessions: sessionmaker[Session],
-                                                              runtime: Engine, clock: SettableClock) -> None:
+                                                              runtime: Runtime, clock: SettableClock) -> None:
     """M7: the next shift sees open complaints and the tasks whose deadline passed."""
     number, _case_id = record_case(sessions, runtime)
     login(client, "operator")

@@ -7,10 +7,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.models import ProcessInstance
-from engine.runtime import SYSTEM, Engine
-
-from .support import NAMES, get, login, record_case, statements, submit, switch_user, task_of
+from engine.db.models import ProcessInstance
+from engine.runtime import SYSTEM, Runtime
+from tests.web.support import NAMES, get, login, record_case, statements, submit, switch_user, task_of
 
 
 def name_lookups(seen: list[str]) -> list[str]:
@@ -18,7 +17,7 @@ def name_lookups(seen: list[str]) -> list[str]:
 
 
 def test_the_history_names_people_with_one_query_per_page(app: Flask, client: FlaskClient,
-                                                         sessions: sessionmaker[Session], runtime: Engine) -> None:
+                                                         sessions: sessionmaker[Session], runtime: Runtime) -> None:
     number, case_id = record_case(sessions, runtime)  # by op1, who has no account: shown by login
     task_id = task_of(sessions, case_id, "department_handling")
     login(client, "ops_handler")
@@ -31,7 +30,7 @@ def test_the_history_names_people_with_one_query_per_page(app: Flask, client: Fl
     assert len(name_lookups(seen)) == 1
 
 
-def test_a_case_the_system_opened_says_so(client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine) -> None:
+def test_a_case_the_system_opened_says_so(client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime) -> None:
     number, case_id = record_case(sessions, runtime)
     with sessions.begin() as session:  # as the weekly draw opens a sampled callback (M1)
         session.get(ProcessInstance, case_id).opened_by = SYSTEM.username  # type: ignore[union-attr]

@@ -6,16 +6,15 @@ from __future__ import annotations
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.runtime import Engine
-
-from ..helpers import intake_form
-from .support import get, login, post, record_case, rows, snapshot, submit, task_of
+from engine.runtime import Runtime
+from tests.helpers import intake_form
+from tests.web.support import get, login, post, record_case, rows, snapshot, submit, task_of
 
 HANDLING = {"investigation": "现场测温14度,阀门故障。", "outcome": "resolved", "result": "已更换阀门。"}
 
 
 def test_a_department_handler_cannot_open_or_complete_another_departments_task(
-    client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime
 ) -> None:
     """C2, C4: the case belongs to the department it was handed to; the others get 403."""
     _number, case_id = record_case(sessions, runtime, department="billing", category="billing")
@@ -34,7 +33,7 @@ def test_a_department_handler_cannot_open_or_complete_another_departments_task(
 
 
 def test_a_supervisor_cannot_complete_a_department_task_either(
-    client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime
 ) -> None:
     """C3, C4: reading every case (the supervisor's role) is not doing the department's work."""
     _number, case_id = record_case(sessions, runtime)
@@ -74,7 +73,7 @@ def test_the_operator_has_the_intake_link(client: FlaskClient) -> None:
 
 
 def test_a_department_cannot_pass_the_case_to_another_department(
-    client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime
 ) -> None:
     """C4 (不得推诿): the handling form has no department field, and a department value slipped into
     the request is ignored: the case stays with operations."""

@@ -5,9 +5,8 @@ from __future__ import annotations
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.models import Category
-
-from .support import get, login, post, submit, switch_user
+from engine.db.models import Category
+from tests.web.support import get, login, post, submit, switch_user
 
 
 def _category(sessions: sessionmaker[Session], code: str) -> Category | None:

@@ -17,16 +17,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import SettableClock
-from engine.models import ProcessDefinition, Report
-from engine.runtime import Engine
+from engine.db.models import ProcessDefinition, Report
+from engine.runtime import Runtime
 from hotline.scheduling import run_supervision_duties
-
-from ..report_fixtures import World, build_week, build_year_end_month, make_world
-from .support import get, login, post, submit
+from tests.report_fixtures import World, build_week, build_year_end_month, make_world
+from tests.web.support import get, login, post, submit
 
 
 @pytest.fixture
-def world(app: object, sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock,
+def world(app: object, sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock,
           deploy_process: Callable[[str], ProcessDefinition]) -> World:
     return make_world(sessions, runtime, clock, deploy_process)
 

@@ -8,9 +8,8 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import SettableClock
-from engine.runtime import Engine
-
-from .support import get, login, logout, record_case, task_of
+from engine.runtime import Runtime
+from tests.web.support import get, login, logout, record_case, task_of
 
 
 def at(day: int, hour: int, minute: int = 0) -> datetime:
@@ -19,7 +18,7 @@ def at(day: int, hour: int, minute: int = 0) -> datetime:
 
 
 def test_each_user_sees_only_their_groups_tasks_earliest_deadline_first(
-    client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock
 ) -> None:
     """C3: the department's task is due the same day it was handed over, and the department's
     handler sees the most urgent one on top; tasks of other departments and roles never show (C2)."""
@@ -65,7 +64,7 @@ def test_each_user_sees_only_their_groups_tasks_earliest_deadline_first(
 
 
 def test_lists_show_category_and_department_by_their_names(
-    client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime
 ) -> None:
     """C1: the category and department chosen at intake read the same in every list as in the form."""
     number, _case_id = record_case(sessions, runtime, category="temperature", department="operations")

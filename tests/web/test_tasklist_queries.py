@@ -8,16 +8,15 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.models import HumanTask, ProcessInstance
-from engine.runtime import Engine
-from engine.search_text import SEPARATOR
-from engine.tasklist import TaskFilter, count_open_tasks_by_tab, open_tasks_for
-
-from .support import get, login, record_case, statements
+from engine.db.models import HumanTask, ProcessInstance
+from engine.runtime import Runtime
+from engine.work.search_text import SEPARATOR
+from engine.work.tasklist import TaskFilter, count_open_tasks_by_tab, open_tasks_for
+from tests.web.support import get, login, record_case, statements
 
 
 def test_the_tasklist_page_runs_the_same_few_statements_for_3_or_30_tasks(
-        app: Flask, client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine) -> None:
+        app: Flask, client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime) -> None:
     """Issue 6: no per-row queries; the counts of the tabs come from one statement."""
     for _ in range(3):
         record_case(sessions, runtime)
@@ -42,7 +41,7 @@ def test_the_tasklist_page_runs_the_same_few_statements_for_3_or_30_tasks(
     assert past_the_end.text("task-count") == "30" and past_the_end.task_links() == []
 
 
-def test_tab_counts_and_the_search_column(sessions: sessionmaker[Session], runtime: Engine, deployed: object) -> None:
+def test_tab_counts_and_the_search_column(sessions: sessionmaker[Session], runtime: Runtime, deployed: object) -> None:
     """todo = claimed by me + unclaimed in my groups; the search ignores letter case and surrounding spaces,
     finds case numbers, names, phones and addresses, and never matches across two of them."""
     number, case_id = record_case(sessions, runtime, customer_name="李娜", customer_phone="13911112222",

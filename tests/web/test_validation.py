@@ -11,12 +11,11 @@ from flask.testing import FlaskClient
 from flask_babel import refresh
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.forms import FieldError
-from engine.runtime import Engine
+from engine.bpmn.form_fields import FieldError
+from engine.runtime import Runtime
+from tests.helpers import intake_form
+from tests.web.support import Page, get, login, record_case, rows, snapshot, submit, task_of
 from webforms.views_support import error_text
-
-from ..helpers import intake_form
-from .support import Page, get, login, record_case, rows, snapshot, submit, task_of
 
 INTAKE_FIELDS = ("customer_name", "customer_phone", "address", "occurred_at", "description", "category",
                  "department", "needs_site_visit", "apologised")
@@ -97,7 +96,7 @@ def test_the_corrected_intake_is_recorded(client: FlaskClient, sessions: session
 
 
 def test_an_invalid_task_form_is_refused_and_keeps_what_was_typed(
-    client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime
 ) -> None:
     """C3: the department's reply needs its findings and an outcome; a refused reply changes nothing."""
     _number, case_id = record_case(sessions, runtime)

@@ -13,12 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import SettableClock
-from engine.models import ProcessAudit, ProcessDefinition, ProcessInstance
-from engine.runtime import Engine
-from engine.versions import deploy_version, save_draft
-
-from ..helpers import COMPLAINT_BPMN, edited, events_of, set_attribute, version_taken_meanwhile
-from .support import get, login, normalise, post, record_case
+from engine.db.models import ProcessAudit, ProcessDefinition, ProcessInstance
+from engine.processes.versions import deploy_version, save_draft
+from engine.runtime import Runtime
+from tests.helpers import COMPLAINT_BPMN, edited, events_of, set_attribute, version_taken_meanwhile
+from tests.web.support import get, login, normalise, post, record_case
 
 CALLBACK = "//bpmn:userTask[@id='callback']"
 RENAMED = edited(COMPLAINT_BPMN, set_attribute(CALLBACK, "name", "电话回访"))
@@ -26,7 +25,7 @@ NO_GROUP = edited(COMPLAINT_BPMN, set_attribute(CALLBACK, "{http://camunda.org/s
 
 
 @pytest.fixture
-def two_versions(sessions: sessionmaker[Session], runtime: Engine) -> None:
+def two_versions(sessions: sessionmaker[Session], runtime: Runtime) -> None:
     with sessions.begin() as session:
         deploy_version(session, runtime, RENAMED, "owner", "回访改名")
 
@@ -50,7 +49,7 @@ def test_only_process_owners_see_the_pages_and_post(client: FlaskClient, two_ver
 
 
 def test_the_versions_page_lists_author_time_comment_and_running_cases(
-        client: FlaskClient, two_versions: None, sessions: sessionmaker[Session], runtime: Engine) -> None:
+        client: FlaskClient, two_versions: None, sessions: sessionmaker[Session], runtime: Runtime) -> None:
     record_case(sessions, runtime)
     login(client, "owner")
     assert get(client, "/tasks").has("nav-processes")
@@ -98,7 +97,7 @@ def test_rollback_is_a_post_with_csrf_and_is_audited(client: FlaskClient, two_ve
 
 
 def test_an_invalid_draft_shows_its_problems_and_is_not_deployed(
-        client: FlaskClient, two_versions: None, sessions: sessionmaker[Session], runtime: Engine) -> None:
+        client: FlaskClient, two_versions: None, sessions: sessionmaker[Session], runtime: Runtime) -> None:
     with sessions.begin() as session:
         save_draft(session, NO_GROUP, "owner", clock=runtime.clock)
     login(client, "owner")
@@ -124,7 +123,7 @@ def test_an_invalid_draft_shows_its_problems_and_is_not_deployed(
 
 
 def test_problems_are_shown_in_english_too(client: FlaskClient, two_versions: None,
-                                           sessions: sessionmaker[Session], runtime: Engine) -> None:
+                                           sessions: sessionmaker[Session], runtime: Runtime) -> None:
     with sessions.begin() as session:
         save_draft(session, NO_GROUP, "owner", clock=runtime.clock)
     login(client, "owner")
@@ -137,7 +136,7 @@ def test_problems_are_shown_in_english_too(client: FlaskClient, two_versions: No
 
 
 def test_dry_run_then_apply_moves_the_chosen_cases(client: FlaskClient, sessions: sessionmaker[Session],
-                                                   runtime: Engine) -> None:
+                                                   runtime: Runtime) -> None:
     first, first_id = record_case(sessions, runtime)
     second, second_id = record_case(sessions, runtime)
     with sessions.begin() as session:
@@ -169,7 +168,7 @@ def test_dry_run_then_apply_moves_the_chosen_cases(client: FlaskClient, sessions
 
 @pytest.mark.parametrize("action", ["rollback", "deploy-draft"])
 def test_a_deploy_that_lost_the_race_for_its_version_number_says_so_and_writes_nothing(
-        client: FlaskClient, two_versions: None, sessions: sessionmaker[Session], runtime: Engine,
+        client: FlaskClient, two_versions: None, sessions: sessionmaker[Session], runtime: Runtime,
         monkeypatch: pytest.MonkeyPatch, action: str) -> None:
     with sessions.begin() as session:
         save_draft(session, edited(COMPLAINT_BPMN, set_attribute(CALLBACK, "name", "回访")), "owner", clock=runtime.clock)
@@ -190,7 +189,7 @@ def test_a_deploy_that_lost_the_race_for_its_version_number_says_so_and_writes_n
 
 
 def test_a_draft_already_deployed_or_older_than_the_newest_version_is_not_offered(
-        client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine, clock: SettableClock) -> None:
+        client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock) -> None:
     with sessions.begin() as session:
         save_draft(session, RENAMED, "owner", clock=clock)
         deploy_version(session, runtime, RENAMED, "owner", "回访改名")
@@ -217,7 +216,7 @@ def test_a_draft_already_deployed_or_older_than_the_newest_version_is_not_offere
 
 
 def test_the_migration_starts_from_the_newest_version_with_running_cases(
-        client: FlaskClient, sessions: sessionmaker[Session], runtime: Engine) -> None:
+        client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime) -> None:
     record_case(sessions, runtime)
     with sessions.begin() as session:
         deploy_version(session, runtime, RENAMED, "owner", "回访改名")

@@ -1,0 +1,65 @@
+"""Workflow instance state to and from JSON, without the spec.
+
+SpiffWorkflow embeds the whole process spec in every serialized workflow. Here the spec comes from
+the parsed-definition cache instead, so a saved case holds only its own tasks and data.
+"""
+
+from __future__ import annotations
+
+import json
+from copy import deepcopy
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
+
+from engine.bpmn.parser import ParsedDefinition
+
+
+class _StateOnlyWorkflowConverter(BpmnWorkflowConverter):
+    def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
+        dct = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(self, dct: dict[str, Any], definition: ParsedDefinition | None = None, script_engine: Any = None) -> BpmnWorkflow:
+        if definition is None:
+            raise ValueError("restoring a workflow needs its parsed definition")
+        workflow = self.target_class(
+            definition.spec, definition.subprocess_specs, script_engine=script_engine, deserializing=True
+        )
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+def _config() -> dict[Any, Any]:
+    config = deepcopy(CAMUNDA_CONFIG)
+    config[BpmnWorkflow] = _StateOnlyWorkflowConverter
+    return config
+
+
+class StateSerializer:
+    def __init__(self) -> None:
+        self._serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config()))
+        self.version = self._serializer.VERSION
+
+    @property
+    def registry(self) -> Any:
+        """The spec converters, which SpiffWorkflow's spec diff compares task specs with."""
+        return self._serializer.registry
+
+    def dumps(self, workflow: BpmnWorkflow) -> str:
+        return self._serializer.serialize_json(workflow)
+
+    def loads(self, text: str, definition: ParsedDefinition, script_engine: Any) -> BpmnWorkflow:
+        dct = json.loads(text)
+        self._serializer.migrate(dct)
+        return self._serializer.registry.restore(dct, definition=definition, script_engine=script_engine)

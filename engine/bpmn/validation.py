@@ -1,0 +1,455 @@
+"""Checking a diagram before it is deployed, with every problem named by element and a way to fix it.
+
+The checks a process owner needs, beyond "SpiffWorkflow can parse it": every user task has a
+candidate group that exists and a form; every form field has a known type; every timer expression
+evaluates with the business calendar; an exclusive gateway's outgoing flows have conditions or a
+default; conditions and scripts pass the sandbox; every element is drawn; documentation names only
+rules of the rule list. A diagram with problems may be saved as a draft but never deployed.
+
+Messages are English templates with parameters: `Problem.message` for logs and the command line,
+`Problem.localized()` in the user's language inside a request (webforms/problem_messages.py lists
+the templates for translation).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.bpmn.form_fields import FIELD_TYPES
+from engine.bpmn.parser import (
+    BPMN_NS,
+    CAMUNDA_NS,
+    DefinitionError,
+    element_properties,
+    normalise_timer_expression,
+    parse_definition,
+)
+from engine.bpmn.safe_xml import UnsafeXml, parse_xml
+from engine.bpmn.sandbox import (
+    SAFE_BUILTINS,
+    SandboxEnvironment,
+    ScriptRejected,
+    check_source,
+    script_functions,
+)
+from engine.bpmn.variable_labels import read_variable_labels
+from engine.clock import Clock, SystemClock
+from engine.db.models import Department, UserRole
+from engine.people.users import STAFF_ROLES
+from engine.processes.traceability import read_rules, rule_ids_in
+from engine.reference.data import reference_session
+
+NS = {"bpmn": BPMN_NS, "camunda": CAMUNDA_NS, "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
+      "di": "http://www.omg.org/spec/DD/20100524/DI", "dc": "http://www.omg.org/spec/DD/20100524/DC"}
+RULES_FILE = Path(__file__).resolve().parents[2] / "docs" / "procedures.md"
+# Groups that are neither a staff role nor a department but are held by people (L2).
+EXTRA_GROUPS = ("department_head",)
+DRAWN = ("startEvent", "endEvent", "userTask", "scriptTask", "serviceTask", "task", "manualTask", "sendTask",
+         "receiveTask", "businessRuleTask", "callActivity", "subProcess", "exclusiveGateway", "parallelGateway",
+         "inclusiveGateway", "eventBasedGateway", "boundaryEvent", "intermediateCatchEvent", "intermediateThrowEvent")
+
+MESSAGES: dict[str, str] = {
+    "file-too-large": "The file has %(size)s bytes; a diagram may have at most %(limit)s. Remove what it does not "
+                      "need (embedded images, copied elements).",
+    "xml-doctype": "The file declares a DOCTYPE or entities, which a diagram never needs. Save the diagram again "
+                   "from the modeler.",
+    "not-utf8": "The file is not UTF-8 encoded (byte %(byte)s). Save it as UTF-8.",
+    "not-well-formed": "The file is not well-formed XML: %(detail)s (line %(line)s). Save the diagram again from "
+                       "the modeler.",
+    "not-bpmn": "The root element is not bpmn:definitions, so this is not a BPMN diagram. Open a .bpmn file.",
+    "process-count": "A diagram must hold exactly one executable process; this one holds %(count)s. Keep one "
+                     "process and mark it executable.",
+    "bpmn-invalid": "SpiffWorkflow cannot run this: %(detail)s. Correct the element as the message says.",
+    "missing-candidate-group": "User task '%(name)s' does not say who may do it. Set its candidate groups "
+                               "(for example operator).",
+    "unknown-candidate-group": "User task '%(name)s' names the candidate group '%(group)s', which is no role or "
+                               "department. Choose one of: %(known)s.",
+    "unknown-group-variable": "User task '%(name)s' takes its candidate group from '%(variable)s', which no form "
+                              "field or script of this diagram sets. Add that field or choose a fixed group.",
+    "missing-form": "User task '%(name)s' has no form. Add at least one form field, so the person doing it "
+                    "records what was done.",
+    "unknown-field-type": "Form field '%(field)s' of '%(name)s' has the type '%(type)s'. Choose one of: %(known)s.",
+    "timer-cycle": "Timer '%(name)s' repeats (timeCycle), which is not supported. Use a date (timeDate) or a "
+                   "duration (timeDuration).",
+    "timer-empty": "Timer '%(name)s' has no expression. Enter a duration such as PT2H, or a date such as "
+                   "${reply_due} or working_days(2).",
+    "timer-rejected": "Timer '%(name)s': the expression '%(expression)s' is not allowed: %(detail)s. Write an "
+                      "expression such as PT2H or working_days(2).",
+    "timer-unknown-name": "Timer '%(name)s' uses '%(variable)s', which no form field or script of this diagram "
+                          "sets and which is no calendar function. Correct the name or set it before the timer.",
+    "timer-does-not-evaluate": "Timer '%(name)s': the expression '%(expression)s' fails with the business "
+                               "calendar: %(detail)s. Correct the expression.",
+    "timer-wrong-value": "Timer '%(name)s': the expression '%(expression)s' gives '%(value)s', which is not a "
+                         "%(expected)s. A timeDuration needs a duration such as PT2H, a timeDate a date and time.",
+    "gateway-flow-without-condition": "Flow '%(flow)s' leaving gateway '%(name)s' has no condition and is not the "
+                                      "default flow. Give it a condition or make it the gateway's default flow.",
+    "gateway-default-not-outgoing": "Gateway '%(name)s' names '%(flow)s' as its default flow, but that flow does "
+                                    "not leave it. Choose one of its outgoing flows as the default.",
+    "condition-rejected": "The condition of flow '%(name)s' is not allowed: %(detail)s. Write an expression such "
+                          "as satisfied == False.",
+    "script-rejected": "The script of '%(name)s' is not allowed: %(detail)s. See the sandbox rules in "
+                       "docs/modelling.md.",
+    "missing-layout": "'%(name)s' is not drawn (it has no shape or line in the diagram). Open the diagram in the "
+                      "modeler and place it.",
+    "variable-label": "Process property: %(detail)s. Write label:<variable> = 中文|English and "
+                      "values:<variable> = code:中文|English;code2:中文|English (see docs/modelling.md).",
+    "unknown-rule-id": "The documentation of '%(name)s' names rule %(rule)s, which is not in the rule list "
+                       "(docs/procedures.md). Correct the rule id.",
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing that keeps a diagram from being deployed, and how to fix it."""
+
+    element_id: str | None
+    element_name: str | None
+    code: str
+    message: str
+    process_key: str | None = None
+    params: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def msgid(self) -> str:
+        return MESSAGES[self.code]
+
+    def localized(self) -> str:
+        """The message in the language of the current request (English outside one)."""
+        from flask import has_request_context
+
+        if not has_request_context():
+            return self.message
+        from flask_babel import gettext
+
+        return gettext(self.msgid, **dict(self.params))
+
+    def as_dict(self) -> dict[str, str | None]:
+        """For a page's script (the modeler marks the faulty elements): the message in the user's language."""
+        return {"element_id": self.element_id, "element_name": self.element_name, "code": self.code,
+                "message": self.localized(), "process_key": self.process_key}
+
+    def __str__(self) -> str:
+        where = f"{self.element_id} ({self.element_name})" if self.element_name else self.element_id
+        return f"{where}: {self.message}" if where else self.message
+
+
+class InvalidDiagram(ValueError):
+    """A diagram that may not be deployed; `problems` says why, element by element."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def _problem(code: str, element: Any, key: str | None, **params: Any) -> Problem:
+    element_id = element.get("id") if element is not None else None
+    element_name = (element.get("name") or None) if element is not None else None
+    params.setdefault("name", element_name or element_id or "")
+    return Problem(element_id, element_name, code, MESSAGES[code] % params, key,
+                   tuple(sorted((k, str(v)) for k, v in params.items())))
+
+
+def known_groups(session: Session) -> set[str]:
+    """Every candidate group someone can hold: staff roles, departments, and roles given to users."""
+    groups = set(STAFF_ROLES) | set(EXTRA_GROUPS)
+    groups |= set(session.scalars(select(Department.code).where(Department.active.is_(True))))
+    groups |= set(session.scalars(select(UserRole.role).distinct()))
+    return groups
+
+
+@lru_cache(maxsize=4)
+def _rules(path: Path, mtime: float) -> frozenset[str]:
+    return frozenset(read_rules(path))
+
+
+def rule_list() -> frozenset[str]:
+    if not RULES_FILE.exists():
+        return frozenset()
+    return _rules(RULES_FILE, RULES_FILE.stat().st_mtime)
+
+
+@dataclass
+class _Diagram:
+    root: Any
+    process: Any
+    key: str | None
+
+    def elements(self, tag: str) -> list[Any]:
+        return list(self.process.iter(f"{{{BPMN_NS}}}{tag}"))
+
+    def by_id(self) -> dict[str, Any]:
+        return {el.get("id"): el for el in self.process.iter() if isinstance(el.tag, str) and el.get("id")}
+
+    def form_fields(self) -> dict[str, Any]:
+        return {f.get("id"): f for f in self.process.iter(f"{{{CAMUNDA_NS}}}formField") if f.get("id")}
+
+    def start_variables(self) -> set[str]:
+        """Data the system gives a case it opens itself (process property startVariables, e.g. a
+        sampled callback's callback_group), so expressions may read it though no form asks for it."""
+        names: set[str] = set()
+        for prop in self.process.iterfind("bpmn:extensionElements/camunda:properties/camunda:property", NS):
+            if prop.get("name") == "startVariables":
+                names |= {name.strip() for name in (prop.get("value") or "").split(",") if name.strip()}
+        return names
+
+    def script_variables(self) -> set[str]:
+        names: set[str] = set()
+        for script in self.process.iterfind(".//bpmn:scriptTask/bpmn:script", NS):
+            try:
+                tree = ast.parse(script.text or "", mode="exec")
+            except SyntaxError:
+                continue
+            names |= {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        return names
+
+
+def _owner(node: Any) -> Any:
+    """The nearest enclosing BPMN element with an id."""
+    while node is not None and not (isinstance(node.tag, str) and node.tag.startswith(f"{{{BPMN_NS}}}")
+                                    and node.get("id")):
+        node = node.getparent()
+    return node
+
+
+def _check_user_tasks(d: _Diagram, groups: set[str]) -> Iterable[Problem]:
+    fields = d.form_fields()
+    variables = set(fields) | d.script_variables() | d.start_variables()
+    for task in d.elements("userTask"):
+        text = (task.get(f"{{{CAMUNDA_NS}}}candidateGroups") or "").strip()
+        names = [g.strip() for g in text.split(",") if g.strip()]
+        if not names:
+            yield _problem("missing-candidate-group", task, d.key)
+        for group in names:
+            if group.startswith("${") and group.endswith("}"):
+                variable = group[2:-1].strip()
+                if variable not in variables:
+                    yield _problem("unknown-group-variable", task, d.key, variable=variable)
+            elif group not in groups:
+                yield _problem("unknown-candidate-group", task, d.key, group=group, known=", ".join(sorted(groups)))
+        form = task.findall("bpmn:extensionElements/camunda:formData/camunda:formField", NS)
+        if not form:
+            yield _problem("missing-form", task, d.key)
+        for field in form:
+            if (field.get("type") or "string") not in FIELD_TYPES:
+                yield _problem("unknown-field-type", task, d.key, field=field.get("id") or "",
+                               type=field.get("type"), known=", ".join(FIELD_TYPES))
+
+
+def _sample_value(field: Any, now: datetime) -> Any:
+    """A value of the field's type, to try a timer expression that reads it."""
+    kind = field.get("type") or "string"
+    if kind == "datetime":
+        return now.isoformat()
+    if kind == "date":
+        return now.date().isoformat()
+    if kind == "long":
+        return 1
+    if kind == "boolean":
+        return False
+    if kind == "enum":
+        value = field.find("camunda:value", NS)
+        return value.get("id") if value is not None else ""
+    return ""
+
+
+def _timer_value_problem(kind: str, value: Any) -> str | None:
+    """The kind of value expected, if `value` is not one."""
+    try:
+        if kind == "timeDuration":
+            TimerEventDefinition.parse_iso_duration(str(value))
+        else:
+            moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value).strip())
+            if not isinstance(moment, datetime):
+                return "date and time"
+    except Exception:  # noqa: BLE001 - SpiffWorkflow raises a bare Exception for a bad duration
+        return "duration" if kind == "timeDuration" else "date and time"
+    return None
+
+
+def _check_timers(d: _Diagram, session: Session, clock: Clock, zone: ZoneInfo) -> Iterable[Problem]:
+    functions = script_functions(clock, zone)
+    fields = d.form_fields()
+    # Values only a running case has: what scripts compute and what the system starts the case with.
+    script_set = (d.script_variables() | d.start_variables()) - set(fields)
+    environment = SandboxEnvironment(functions)
+    now = clock.now().astimezone(zone)
+    for definition in d.process.iter(f"{{{BPMN_NS}}}timerEventDefinition"):
+        event = _owner(definition.getparent())
+        if definition.find("bpmn:timeCycle", NS) is not None:
+            yield _problem("timer-cycle", event, d.key)
+            continue
+        for kind in ("timeDate", "timeDuration"):
+            node = definition.find(f"bpmn:{kind}", NS)
+            if node is None:
+                continue
+            original = (node.text or "").strip()
+            if not original:
+                yield _problem("timer-empty", event, d.key)
+                continue
+            expression = normalise_timer_expression(original)
+            try:
+                tree = check_source(expression, "eval")
+            except ScriptRejected as err:
+                yield _problem("timer-rejected", event, d.key, expression=original, detail=err)
+                continue
+            read = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+            unknown = sorted(read - set(functions) - set(SAFE_BUILTINS) - set(fields) - script_set)
+            if unknown:
+                yield _problem("timer-unknown-name", event, d.key, variable=unknown[0])
+                continue
+            if read & script_set:
+                continue  # a script computes it while the case runs; its scripts are checked on their own
+            context = {name: _sample_value(fields[name], now) for name in read & set(fields)}
+            try:
+                with reference_session(session):
+                    value = environment.evaluate(expression, context)
+            except Exception as err:  # noqa: BLE001 - whatever the expression raises is the process owner's to fix
+                yield _problem("timer-does-not-evaluate", event, d.key, expression=original, detail=err)
+                continue
+            expected = _timer_value_problem(kind, value)
+            if expected:
+                yield _problem("timer-wrong-value", event, d.key, expression=original, value=value, expected=expected)
+
+
+def _check_gateways(d: _Diagram) -> Iterable[Problem]:
+    flows = d.elements("sequenceFlow")
+    for gateway in d.elements("exclusiveGateway"):
+        outgoing = [f for f in flows if f.get("sourceRef") == gateway.get("id")]
+        default = gateway.get("default")
+        if default and default not in {f.get("id") for f in outgoing}:
+            yield _problem("gateway-default-not-outgoing", gateway, d.key, flow=default)
+            continue  # choosing a right default is the fix; the flows need not be named again
+        if len(outgoing) < 2:
+            continue
+        gateway_name = gateway.get("name") or gateway.get("id")
+        for flow in outgoing:
+            has_condition = (flow.findtext("bpmn:conditionExpression", "", NS) or "").strip()
+            if not has_condition and flow.get("id") != default:
+                yield _problem("gateway-flow-without-condition", flow, d.key, name=gateway_name,
+                               flow=flow.get("name") or flow.get("id"))
+
+
+def _check_code(d: _Diagram) -> Iterable[Problem]:
+    for flow in d.elements("sequenceFlow"):
+        condition = (flow.findtext("bpmn:conditionExpression", "", NS) or "").strip()
+        if condition:
+            try:
+                check_source(condition, "eval")
+            except ScriptRejected as err:
+                yield _problem("condition-rejected", flow, d.key, detail=err)
+    for task in d.elements("scriptTask"):
+        try:
+            check_source(task.findtext("bpmn:script", "", NS) or "", "exec")
+        except ScriptRejected as err:
+            yield _problem("script-rejected", task, d.key, detail=err)
+
+
+def _check_layout(d: _Diagram) -> Iterable[Problem]:
+    shapes = {s.get("bpmnElement") for s in d.root.iterfind(".//bpmndi:BPMNShape", NS)
+              if s.find("dc:Bounds", NS) is not None}
+    edges = {e.get("bpmnElement") for e in d.root.iterfind(".//bpmndi:BPMNEdge", NS)
+             if len(e.findall("di:waypoint", NS)) >= 2}
+    for tag in DRAWN:
+        for element in d.elements(tag):
+            if element.get("id") not in shapes:
+                yield _problem("missing-layout", element, d.key)
+    for flow in d.elements("sequenceFlow"):
+        if flow.get("id") not in edges:
+            yield _problem("missing-layout", flow, d.key)
+
+
+def _check_variable_labels(d: _Diagram) -> Iterable[Problem]:
+    """Process properties label:<variable> / values:<variable> that the pages could not read."""
+    _labels, problems = read_variable_labels(element_properties(d.process))
+    for detail in problems:
+        yield _problem("variable-label", d.process, d.key, detail=detail)
+
+
+def _check_rule_ids(d: _Diagram, rules: frozenset[str]) -> Iterable[Problem]:
+    if not rules:
+        return
+    groups = {rule[0] for rule in rules}
+    for doc in d.root.iter(f"{{{BPMN_NS}}}documentation"):
+        named = {r for r in rule_ids_in(doc.text or "") if r[0] in groups}
+        for rule in sorted(named - rules):
+            yield _problem("unknown-rule-id", _owner(doc.getparent()), d.key, rule=rule)
+
+
+def _spiff_problems(xml: bytes, d: _Diagram, flagged: set[str | None]) -> Iterable[Problem]:
+    """What the engine's own parser refuses, unless a check above already named that element."""
+    try:
+        parse_definition(xml, f"{d.key or 'diagram'}.bpmn")
+    except DefinitionError as err:
+        elements = d.by_id()
+        for problem in err.problems:
+            element = elements.get(problem.element_id) if problem.element_id else None
+            while element is not None and element.tag.endswith("EventDefinition"):
+                element = _owner(element.getparent())
+            if element is not None and (element.get("id") in flagged or element.get("sourceRef") in flagged):
+                continue  # already named, or a flow of a gateway already named
+            found = _problem("bpmn-invalid", element, d.key, detail=problem.reason)
+            if element is None and problem.element_id:
+                found = Problem(problem.element_id, None, found.code, found.message, d.key, found.params)
+            yield found
+
+
+def diagram_key(xml: bytes) -> str | None:
+    """The id of the diagram's executable process, if the file can be read that far."""
+    try:
+        d = _read(xml)
+    except _Refused:
+        return None
+    return d.key
+
+
+class _Refused(Exception):
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+def _read(xml: bytes) -> _Diagram:
+    try:
+        root = parse_xml(xml)
+    except UnsafeXml as err:
+        params = {"line": "?", "detail": "", "byte": "?", "size": len(xml), "limit": 0, **err.params}
+        raise _Refused(_problem(err.code, None, None, **params)) from err
+    if root.tag != f"{{{BPMN_NS}}}definitions":
+        raise _Refused(_problem("not-bpmn", None, None))
+    processes = [p for p in root.iterfind("bpmn:process", NS) if p.get("isExecutable", "true").lower() == "true"]
+    if len(processes) != 1:
+        raise _Refused(_problem("process-count", None, None, count=len(processes)))
+    return _Diagram(root, processes[0], processes[0].get("id"))
+
+
+def validate_diagram(session: Session, xml: bytes, clock: Clock | None = None,
+                     zone: ZoneInfo | None = None) -> list[Problem]:
+    """Every problem that keeps this diagram from being deployed; an empty list means it may be."""
+    try:
+        d = _read(xml)
+    except _Refused as refused:
+        return [refused.problem]
+    clock = clock or SystemClock()
+    zone = zone or ZoneInfo("Asia/Shanghai")
+    problems = [
+        *_check_user_tasks(d, known_groups(session)),
+        *_check_timers(d, session, clock, zone),
+        *_check_gateways(d),
+        *_check_code(d),
+        *_check_layout(d),
+        *_check_rule_ids(d, rule_list()),
+        *_check_variable_labels(d),
+    ]
+    problems += _spiff_problems(xml, d, {p.element_id for p in problems})
+    return problems

@@ -1,0 +1,34 @@
+"""Readable case numbers, unique per procedure and day: TS-20261123-0001."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from engine.db.models import CaseCounter
+
+
+def next_case_number(session: Session, prefix: str, when: datetime, zone: ZoneInfo) -> str:
+    day = when.astimezone(zone).strftime("%Y%m%d")
+    for _attempt in range(3):
+        row = session.execute(
+            update(CaseCounter)
+            .where(CaseCounter.prefix == prefix, CaseCounter.day == day)
+            .values(last=CaseCounter.last + 1)
+            .returning(CaseCounter.last)
+        ).first()
+        if row is not None:
+            return f"{prefix}-{day}-{row[0]:04d}"
+        try:
+            # A savepoint, so losing the race to create the day's counter does not spoil the transaction.
+            with session.begin_nested():
+                session.add(CaseCounter(prefix=prefix, day=day, last=1))
+            return f"{prefix}-{day}-0001"
+        except IntegrityError:
+            continue
+    last = session.scalar(select(CaseCounter.last).where(CaseCounter.prefix == prefix, CaseCounter.day == day))
+    raise RuntimeError(f"could not allocate a case number for {prefix}-{day} (last {last})")

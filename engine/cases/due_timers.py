@@ -1,0 +1,137 @@
+"""Due timers: claim them with a lease, fire each in its own unit of work, keep failures as incidents.
+
+Several workers (and web processes running the embedded scheduler) may look for due timers at the same
+time. A worker first claims a batch in a short transaction — on PostgreSQL with `FOR UPDATE SKIP
+LOCKED`, so two workers never take the same row; SQLite serialises writers — and stamps it with a lease.
+A worker that dies mid-fire leaves its claim behind; once the lease expires another worker takes the
+timer. The case's version check stops a timer from firing twice even when a lease ran out under a
+slow worker: the second unit of work finds the timer fired or the case moved on, and writes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from engine.cases.projection import event_row
+from engine.cases.runner import fire_timer
+from engine.db.models import Event, ProcessInstance, Timer
+from engine.runtime import Runtime
+
+LEASE = timedelta(seconds=60)
+ERROR_LIMIT = 4000
+
+
+def claim_due_timers(session: Session, worker: str, now: datetime, limit: int = 100,
+                     lease: timedelta = LEASE) -> list[int]:
+    """Take up to `limit` due, unclaimed (or lease-expired) timers for `worker`, the most overdue first."""
+    query = (
+        select(Timer.id)
+        .where(Timer.fired_at.is_(None), Timer.status == "waiting", Timer.due_at <= now,
+               or_(Timer.claimed_until.is_(None), Timer.claimed_until < now))
+        .order_by(Timer.due_at, Timer.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    ids = list(session.scalars(query))
+    if ids:
+        session.execute(update(Timer).where(Timer.id.in_(ids)).values(claimed_by=worker, claimed_until=now + lease))
+    return ids
+
+
+def fire_claimed_timer(session: Session, engine: Runtime, timer_id: int, worker: str) -> ProcessInstance | None:
+    """Fire a timer this worker claimed; None if it is no longer this worker's or no longer due."""
+    # Timer and case in one round trip; the runner then finds both in the session.
+    found = session.execute(select(Timer, ProcessInstance).join(ProcessInstance, ProcessInstance.id == Timer.instance_id)
+                            .where(Timer.id == timer_id)).first()
+    if found is None:
+        return None
+    timer = found[0]
+    if timer.claimed_by != worker or timer.fired_at is not None or timer.status != "waiting":
+        return None
+    return fire_timer(session, engine, timer_id)
+
+
+def release_claim(session: Session, timer_id: int, worker: str) -> None:
+    """Give a claimed timer back at once (its case was busy), rather than after the lease."""
+    session.execute(update(Timer).where(Timer.id == timer_id, Timer.claimed_by == worker)
+                    .values(claimed_by=None, claimed_until=None))
+
+
+def record_incident(session: Session, timer_id: int, error: str, now: datetime) -> None:
+    """The firing failed: the timer waits for a supervisor's retry instead of failing again and again."""
+    timer = session.get(Timer, timer_id)
+    if timer is None or timer.fired_at is not None:
+        return
+    timer.status, timer.error, timer.failed_at = "failed", error[:ERROR_LIMIT], now
+    timer.attempts += 1
+    timer.claimed_by = timer.claimed_until = None
+    session.add(Event(**event_row(timer.instance_id, now, "system", "incident_raised", timer.element_id,
+                                  timer.element_id, {"error": [None, timer.error]})))
+
+
+def retry_timer(session: Session, timer_id: int, actor: str, now: datetime) -> bool:
+    """Put a failed timer back in line; the scheduler fires it on its next round."""
+    timer = session.get(Timer, timer_id)
+    if timer is None or timer.status != "failed":
+        return False
+    timer.status, timer.claimed_by, timer.claimed_until = "waiting", None, None
+    session.add(Event(**event_row(timer.instance_id, now, actor, "incident_retried", timer.element_id,
+                                  timer.element_id, {"error": [timer.error, None]})))
+    timer.error = None
+    return True
+
+
+@dataclass(frozen=True)
+class TimerRow:
+    id: int
+    case_number: str
+    element_id: str
+    due_at: datetime
+    status: str
+    claimed_by: str | None
+    attempts: int
+    error: str | None
+
+
+def timers_by_state(session: Session, now: datetime, limit: int = 200) -> dict[str, list[TimerRow]]:
+    """Pending (not yet due), overdue (due, not fired yet) and failed timers, soonest first."""
+    rows = session.execute(
+        select(Timer, ProcessInstance.case_number).join(ProcessInstance, ProcessInstance.id == Timer.instance_id)
+        .where(Timer.fired_at.is_(None), Timer.status.in_(("waiting", "failed")))
+        .order_by(Timer.due_at, Timer.id).limit(limit * 3)
+    ).all()
+    found: dict[str, list[TimerRow]] = {"pending": [], "overdue": [], "failed": []}
+    for timer, case_number in rows:
+        state = "failed" if timer.status == "failed" else ("overdue" if timer.due_at <= now else "pending")
+        if len(found[state]) < limit:
+            found[state].append(TimerRow(timer.id, case_number, timer.element_id, timer.due_at, state,
+                                         timer.claimed_by, timer.attempts, timer.error))
+    return found
+
+
+@dataclass(frozen=True)
+class FiredTimer:
+    id: int
+    case_number: str
+    element_id: str
+    due_at: datetime
+    fired_at: datetime
+
+    @property
+    def lateness(self) -> timedelta:
+        return self.fired_at - self.due_at
+
+
+def recently_fired(session: Session, limit: int = 20) -> list[FiredTimer]:
+    """The last timers that fired, with how late each was (fired − due)."""
+    rows = session.execute(
+        select(Timer.id, ProcessInstance.case_number, Timer.element_id, Timer.due_at, Timer.fired_at)
+        .join(ProcessInstance, ProcessInstance.id == Timer.instance_id)
+        .where(Timer.status == "fired").order_by(Timer.fired_at.desc(), Timer.id.desc()).limit(limit)
+    ).all()
+    return [FiredTimer(*row) for row in rows]

@@ -1,0 +1,183 @@
+"""Effects a diagram asks for with element properties: in-app notifications (`notify`) and public
+outage notices with their affected customers (`publishNotice`). See docs/modelling.md.
+
+They are read from the diagram at deploy time and carried out by the unit of work that completes the
+element, in its transaction: a rolled-back step notifies nobody and publishes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from engine.bpmn.form_fields import parse_local_datetime
+from engine.db.models import Customer, Notice, NoticeRecipient, Notification, User, UserRole
+
+CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+_NS = {"bpmn": BPMN_NS, "camunda": CAMUNDA_NS}
+NOTICE_KINDS = ("outage", "restoration")
+_RECIPIENT = re.compile(r"^((head|role):([A-Za-z0-9_]+|\$\{[A-Za-z_][A-Za-z0-9_]*\})|opener)$")
+_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+DEPARTMENT_HEAD = "department_head"
+
+
+@dataclass(frozen=True)
+class Effect:
+    element_id: str
+    notify: tuple[str, ...] = ()
+    message: str = ""
+    message_en: str = ""
+    publish_notice: str = ""
+
+
+def read_effects(process: Any) -> tuple[dict[str, Effect], list[tuple[str, str, int | None]]]:
+    """The effects of a process's elements, and the problems found as (element id, reason, line)."""
+    effects: dict[str, Effect] = {}
+    problems: list[tuple[str, str, int | None]] = []
+    for node in process.iter():
+        if not isinstance(node.tag, str) or not node.get("id"):
+            continue
+        props = {
+            p.get("name"): p.get("value") or ""
+            for p in node.iterfind("bpmn:extensionElements/camunda:properties/camunda:property", _NS)
+            if p.get("name")
+        }
+        if not ({"notify", "publishNotice"} & set(props)):
+            continue
+        element_id = node.get("id")
+        recipients = tuple(r.strip() for r in props.get("notify", "").split(",") if r.strip())
+        for recipient in recipients:
+            if not _RECIPIENT.match(recipient):
+                problems.append((element_id, f"notify: '{recipient}' must read head:<department>, role:<role> or opener",
+                                 node.sourceline))
+        if recipients and not props.get("notifyMessage"):
+            problems.append((element_id, "notify needs a notifyMessage (the text the recipients read)", node.sourceline))
+        kind = props.get("publishNotice", "")
+        if "publishNotice" in props and kind not in NOTICE_KINDS:
+            problems.append((element_id, f"publishNotice must be one of {', '.join(NOTICE_KINDS)}, not '{kind}'", node.sourceline))
+        effects[element_id] = Effect(element_id, recipients, props.get("notifyMessage", ""),
+                                     props.get("notifyMessage_en", ""), kind)
+    return effects, problems
+
+
+def fill_placeholders(template: str, data: Mapping[str, Any]) -> str:
+    """'{address}' -> the case's address, an empty value -> nothing; names the case does not have stay
+    as written, so a typo shows. No attribute access or formatting: only plain names."""
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in data:
+            return match.group(0)
+        return "" if data[name] is None else str(data[name])
+
+    return _PLACEHOLDER.sub(value, template)
+
+
+def _users_with_roles(session: Session, *roles: str) -> list[str]:
+    query = select(User.username).where(User.active.is_(True))
+    for role in roles:
+        query = query.where(User.id.in_(select(UserRole.user_id).where(UserRole.role == role)))
+    return list(session.scalars(query.order_by(User.username)))
+
+
+def recipients_of(session: Session, effect: Effect, data: Mapping[str, Any], opened_by: str) -> list[str]:
+    """Usernames to notify. A department without a head falls back to the supervisors: nobody is skipped."""
+    found: list[str] = []
+    for recipient in effect.notify:
+        if recipient == "opener":
+            if opened_by not in found:
+                found.append(opened_by)
+            continue
+        kind, _sep, target = _VARIABLE.sub(lambda m: str(data.get(m.group(1)) or ""), recipient).partition(":")
+        users = _users_with_roles(session, target, DEPARTMENT_HEAD) if kind == "head" else _users_with_roles(session, target)
+        if kind == "head" and not users:
+            users = _users_with_roles(session, "supervisor")
+        found.extend(u for u in users if u not in found)
+    return found
+
+
+def send_notifications(session: Session, instance_id: int, effect: Effect, data: Mapping[str, Any],
+                       now: datetime, opened_by: str) -> list[str]:
+    recipients = recipients_of(session, effect, data, opened_by)
+    if recipients:
+        message, message_en = fill_placeholders(effect.message, data), fill_placeholders(effect.message_en, data)
+        session.execute(insert(Notification), [
+            {"recipient": r, "instance_id": instance_id, "element_id": effect.element_id, "kind": "notify", "message": message,
+             "message_en": message_en, "created_at": now, "read_at": None}
+            for r in recipients
+        ])
+    return recipients
+
+
+def _moment(value: Any, zone: ZoneInfo) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return parse_local_datetime(str(value), zone)
+    except ValueError:
+        return None
+
+
+def affected_customers(session: Session, district: str, building: str = "", unit: str = "") -> list[Customer]:
+    query = select(Customer).where(Customer.district == district)
+    if building:
+        query = query.where(Customer.building == building)
+        if unit:
+            query = query.where(Customer.unit == unit)
+    return list(session.scalars(query.order_by(Customer.id)))
+
+
+def publish_notice(session: Session, instance_id: int, case_number: str, kind: str, data: Mapping[str, Any],
+                   now: datetime, zone: ZoneInfo) -> tuple[Notice, int]:
+    """O1-O3: the public notice, and every affected customer of the register as one of its recipients."""
+    district, building, unit = (str(data.get(k) or "").strip() for k in ("district", "building", "unit"))
+    notice = Notice(
+        instance_id=instance_id, case_number=case_number, kind=kind,
+        service=str(data.get("service") or ""), outage_type=str(data.get("outage_type") or ""),
+        district=district, building=building, unit=unit, cause=str(data.get("cause") or ""),
+        starts_at=_moment(data.get("starts_at"), zone),
+        estimated_restore_at=_moment(data.get("estimated_restore_at"), zone),
+        restored_at=_moment(data.get("restored_at"), zone) if kind == "restoration" else None,
+        published_at=now,
+    )
+    session.add(notice)
+    session.flush()
+    customers = affected_customers(session, district, building, unit) if district else []
+    if customers:
+        session.execute(insert(NoticeRecipient), [
+            {"notice_id": notice.id, "customer_id": c.id, "channel": "sms" if c.phone else "email", "status": "pending"}
+            for c in customers
+        ])
+    return notice, len(customers)
+
+
+def chase_overdue(session: Session, instance_id: int, case_number: str, element_id: str, task_name: str,
+                  groups: list[str], due: datetime, now: datetime, zone: ZoneInfo, task_name_en: str = "") -> list[str]:
+    """C4 督办: a task's deadline passed (the English message names the task by task_name_en, if given). The supervisors of its department (supervisors who also hold one
+    of the task's groups) are told; where a department has none, every supervisor is."""
+    supervisors = session.execute(
+        select(User.username, UserRole.role).join(UserRole, UserRole.user_id == User.id)
+        .where(User.active.is_(True), User.id.in_(select(UserRole.user_id).where(UserRole.role == "supervisor")))
+        .order_by(User.username)
+    ).all()
+    of_department = [u for u, role in supervisors if role in groups]
+    recipients = list(dict.fromkeys(of_department or [u for u, _role in supervisors]))
+    if recipients:
+        local_due = due.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        session.execute(insert(Notification), [
+            {"recipient": r, "instance_id": instance_id, "element_id": element_id, "kind": "chase",
+             "message": f"督办:工单 {case_number}「{task_name}」已超过时限({local_due}),请督促办理。",
+             "message_en": f"Overdue: task “{task_name_en or task_name}” of case {case_number} was due {local_due}.",
+             "created_at": now, "read_at": None}
+            for r in recipients
+        ])
+    return recipients

@@ -1,0 +1,311 @@
+"""Units of work: start a case, complete a task, fire a timer.
+
+Each function takes the caller's session and writes everything of one step — state, task and timer
+projections, history, version + 1 — into it. The caller (request, CLI command, timer job) commits;
+nothing here does. If anything fails, the caller's rollback leaves the case as it was.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, EndEvent, ScriptTask
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from engine.bpmn.form_fields import DrawnImage, FieldDef, validate_form
+from engine.bpmn.parser import ParsedDefinition, candidate_groups_for
+from engine.bpmn.timer_events import due_time
+from engine.cases.case_numbers import next_case_number
+from engine.cases.effects import chase_overdue, publish_notice, send_notifications
+from engine.cases.history import data_diff
+from engine.cases.projection import (
+    event_row,
+    ready_user_tasks,
+    summary_values,
+    sync_human_tasks,
+    sync_timers,
+    waiting_timers,
+)
+from engine.cases.store import load_workflow, save_workflow
+from engine.db.models import Event, ProcessInstance, Timer
+from engine.errors import Conflict, FormInvalid, NotFound, ScriptFailed
+from engine.processes.deployment import latest_definition, parsed_definition
+from engine.reference.data import (
+    fill_suggested,
+    load_reference_data,
+    reference_session,
+    with_reference_options,
+)
+from engine.runtime import SYSTEM, Actor, Runtime
+from engine.work.attachments import add_attachment
+from engine.work.claims import check_member, workable_task
+
+
+@dataclass
+class _Unit:
+    """What one unit of work has done so far, to be written when it saves."""
+
+    instance: ProcessInstance
+    workflow: BpmnWorkflow
+    parsed: ParsedDefinition
+    now: datetime
+    actor: Actor
+    data: dict[str, Any] = field(default_factory=dict)
+    completed_guid: str | None = None
+    events: list[dict[str, Any]] = field(default_factory=list)
+    # Timers that fell due and fired within this unit (e.g. a deadline already past when its task opened).
+    fired_timers: list[Any] = field(default_factory=list)
+
+    @property
+    def engine_zone(self) -> Any:
+        return self.workflow.script_engine.zone
+
+
+def _completed_ids(workflow: BpmnWorkflow) -> set[Any]:
+    return {t.id for t in workflow.get_tasks(state=TaskState.COMPLETED)}
+
+
+def _advance(session: Session, workflow: BpmnWorkflow, refresh_timers: bool = False) -> list[Any]:
+    """Run automatic steps (scripts, gateways, due timers); return the tasks they completed, in order."""
+    before = _completed_ids(workflow)
+    try:
+        with reference_session(session):
+            if refresh_timers:
+                workflow.refresh_timers()
+            workflow.do_engine_steps()
+    except SpiffWorkflowException as err:
+        task_spec = getattr(err, "task_spec", None)
+        element = getattr(task_spec, "bpmn_id", None) or getattr(task_spec, "name", "?")
+        raise ScriptFailed(str(element), str(err)) from err
+    done = [t for t in workflow.get_tasks(state=TaskState.COMPLETED) if t.id not in before]
+    done.sort(key=lambda t: t.last_state_change)
+    return done
+
+
+def _step_kind(spec: Any) -> str | None:
+    if isinstance(spec, ScriptTask):
+        return "script_ran"
+    if isinstance(spec, EndEvent):
+        return "end_reached"
+    if isinstance(spec, CatchingEvent) and isinstance(getattr(spec, "event_definition", None), TimerEventDefinition):
+        return "timer_fired"
+    return None
+
+
+def _record_steps(session: Session, unit: _Unit, done: list[Any]) -> None:
+    """History events for the automatic steps a person cares about, with the data each changed."""
+    for task in done:
+        spec = task.task_spec
+        kind = _step_kind(spec)
+        if kind == "timer_fired":
+            unit.fired_timers.append(task)
+            _chase_if_deadline(session, unit, task)
+        if kind is not None:
+            changes = _step_changes(unit.data, task)
+            unit.data.update({k: v[1] for k, v in changes.items()})
+            unit.events.append(event_row(unit.instance.id, unit.now, SYSTEM.username, kind, spec.bpmn_id,
+                      spec.bpmn_name or spec.bpmn_id, changes))
+        _carry_out_effects(session, unit, spec.bpmn_id, task.data)
+
+
+def _step_changes(case_data: dict[str, Any], task: Any) -> dict[str, list[Any]]:
+    """What an automatic step changed, before → after as the case saw it.
+
+    The keys come from the step's own data against its parent's; the "before" values come from the
+    case. A branch that split off earlier (a deadline's) carries a copy of the data as it was then, so
+    its parent alone would show a value the case has since set again as new.
+    """
+    touched = data_diff(task.parent.data if task.parent is not None else {}, task.data)
+    return data_diff({k: case_data[k] for k in touched if k in case_data},
+                     {k: task.data[k] for k in touched if k in task.data})
+
+
+def _chase_if_deadline(session: Session, unit: _Unit, timer_task: Any) -> None:
+    """A timer on a user task is that task's deadline: when it fires, its supervisors are told (C4)."""
+    if not isinstance(timer_task.task_spec, BoundaryEvent) or timer_task.parent is None:
+        return
+    for sibling in timer_task.parent.children:
+        info = unit.parsed.user_tasks.get(sibling.task_spec.bpmn_id)
+        if info is not None and sibling is not timer_task:
+            due = due_time(timer_task) or unit.now
+            chase_overdue(session, unit.instance.id, unit.instance.case_number, timer_task.task_spec.bpmn_id,
+                          info.name, candidate_groups_for(info, sibling.data), due, unit.now, unit.engine_zone,
+                          info.name_en)
+
+
+def _carry_out_effects(session: Session, unit: _Unit, element_id: str, data: dict[str, Any]) -> None:
+    """The notifications and notices the element asks for (docs/modelling.md), with their history events."""
+    effect = unit.parsed.effects.get(element_id)
+    if effect is None:
+        return
+    name = unit.parsed.element_names.get(element_id, element_id)
+    if effect.notify:
+        recipients = send_notifications(session, unit.instance.id, effect, data, unit.now, unit.instance.opened_by)
+        unit.events.append(event_row(unit.instance.id, unit.now, SYSTEM.username, "notification_sent", element_id,
+                                     name, {"recipients": [None, recipients]}))
+    if effect.publish_notice:
+        notice, count = publish_notice(session, unit.instance.id, unit.instance.case_number, effect.publish_notice,
+                                       data, unit.now, unit.engine_zone)
+        unit.events.append(event_row(unit.instance.id, unit.now, SYSTEM.username, "notice_published", element_id,
+                                     name, {"notice": [None, notice.id], "recipients": [None, count]}))
+
+
+def _run_engine_steps(session: Session, unit: _Unit, refresh_timers: bool = False) -> None:
+    _record_steps(session, unit, _advance(session, unit.workflow, refresh_timers))
+
+
+def _checked_form(session: Session, fields: tuple[FieldDef, ...], submitted: dict[str, Any], current: dict[str, Any],
+                  zone: Any, parsed: ParsedDefinition) -> dict[str, Any]:
+    """The submitted form checked against the diagram and today's reference data, or FormInvalid."""
+    if any(f.reference for f in fields):
+        reference = load_reference_data(session)
+        fields = with_reference_options(fields, reference)
+        values, errors = validate_form(fields, submitted, current, zone, parsed.fields)
+        fill_suggested(fields, values, reference)
+    else:
+        values, errors = validate_form(fields, submitted, current, zone, parsed.fields)
+    if errors:
+        raise FormInvalid(errors, {**submitted})
+    return values
+
+
+def _save(session: Session, engine: Runtime, unit: _Unit) -> ProcessInstance:
+    timers = waiting_timers(unit.workflow)
+    created = sync_human_tasks(session, unit.instance, unit.workflow, unit.parsed, unit.now,
+                               timers + unit.fired_timers, unit.completed_guid, unit.actor.username)
+    sync_timers(session, unit.instance, unit.workflow, timers, unit.now, unit.fired_timers)
+    for row in created:
+        unit.events.append(event_row(unit.instance.id, unit.now, SYSTEM.username, "task_created", row.element_id, row.name,
+                  {"candidate_groups": [None, row.candidate_groups]}))
+    open_names = [t.task_spec.bpmn_name or t.task_spec.bpmn_id for t in ready_user_tasks(unit.workflow)]
+    values = summary_values(unit.data, unit.workflow, open_names, unit.now, unit.instance.case_number)
+    if values.get("status") == "completed":
+        unit.events.append(event_row(unit.instance.id, unit.now, SYSTEM.username, "case_closed"))
+    save_workflow(session, engine, unit.instance, unit.workflow, values)
+    session.execute(insert(Event), unit.events)
+    return unit.instance
+
+
+def _store_drawn_images(session: Session, engine: Runtime, unit: _Unit, values: dict[str, Any],
+                        task_id: int | None) -> None:
+    """R4: a signature drawn in the form becomes an attachment of the case; the data keeps its id."""
+    for key, value in values.items():
+        if isinstance(value, DrawnImage):
+            if engine.attachment_folder is None:
+                raise RuntimeError("the engine has no attachment folder to store a drawn signature in")
+            attachment = add_attachment(session, engine.attachment_folder, unit.instance.id, task_id, f"{key}.png",
+                                        value.data, unit.actor.username, unit.now, history=unit.events)
+            values[key] = attachment.id
+
+
+def _complete(session: Session, engine: Runtime, unit: _Unit, task: Any, submitted: dict[str, Any],
+              task_id: int | None = None) -> None:
+    info = unit.parsed.user_tasks.get(task.task_spec.bpmn_id)
+    values = _checked_form(session, info.fields if info else (), submitted, task.data, unit.engine_zone, unit.parsed)
+    _store_drawn_images(session, engine, unit, values, task_id)
+    before = dict(task.data)
+    task.data.update(values)
+    changes = data_diff(before, task.data)
+    unit.data.update({k: v[1] for k, v in changes.items()})
+    task.run()
+    unit.completed_guid = str(task.id)
+    unit.events.append(event_row(unit.instance.id, unit.now, unit.actor.username, "task_completed",
+              task.task_spec.bpmn_id, task.task_spec.bpmn_name or task.task_spec.bpmn_id, changes))
+    _carry_out_effects(session, unit, task.task_spec.bpmn_id, task.data)
+    _run_engine_steps(session, unit)
+
+
+def start_case(
+    session: Session, engine: Runtime, process_key: str, actor: Actor, first_task_form: dict[str, Any] | None = None,
+    initial_data: dict[str, Any] | None = None,
+) -> ProcessInstance:
+    """Open a case on the latest version of the process.
+
+    With `first_task_form`, the process's first user task (the intake) is completed by the same
+    person in the same unit of work: whoever records the call owns it from the first moment (S3).
+    With `initial_data`, the case starts with these values (a case the system opens from another one,
+    such as a sampled callback, M1); they are recorded in the case_started event.
+    """
+    definition = latest_definition(session, process_key)
+    parsed = parsed_definition(engine, definition)
+    now = engine.clock.now()
+    workflow = BpmnWorkflow(parsed.spec, parsed.subprocess_specs, script_engine=engine.script_engine)
+    if initial_data:
+        for task in workflow.get_tasks(state=TaskState.READY):
+            task.data.update(initial_data)
+    first_task = None
+    first_steps = _advance(session, workflow)
+    if first_task_form is not None:
+        ready = ready_user_tasks(workflow)
+        if not ready:
+            raise NotFound(f"process '{process_key}' has no first task to record the intake in")
+        first_task = ready[0]
+        info = parsed.user_tasks[first_task.task_spec.bpmn_id]
+        check_member(candidate_groups_for(info, first_task.data), actor, f"'{info.name}'")
+        _checked_form(session, info.fields, first_task_form, {}, engine.zone, parsed)
+
+    instance = ProcessInstance(
+        case_number=next_case_number(session, definition.case_prefix, now, engine.zone),
+        definition_id=definition.id, process_key=definition.key, status="running", state="",
+        serializer_version=engine.serializer.version, version=0, data={},
+        opened_by=actor.username, opened_at=now, updated_at=now,
+    )
+    instance.definition = definition
+    session.add(instance)
+    session.flush()
+    unit = _Unit(instance, workflow, parsed, now, actor, data=dict(initial_data or {}))
+    unit.events.append(event_row(instance.id, now, actor.username, "case_started", None, parsed.name,
+              {"process_version": [None, definition.version],
+               **{k: [None, v] for k, v in sorted((initial_data or {}).items())}}))
+    _record_steps(session, unit, first_steps)
+    if first_task is not None:
+        _complete(session, engine, unit, first_task, first_task_form or {})
+    return _save(session, engine, unit)
+
+
+def complete_task(session: Session, engine: Runtime, task_id: int, actor: Actor, submitted: dict[str, Any]) -> ProcessInstance:
+    row = workable_task(session, task_id, actor)
+    instance = row.instance
+    workflow, parsed = load_workflow(engine, instance)
+    task = next((t for t in ready_user_tasks(workflow) if str(t.id) == row.task_guid), None)
+    if task is None:
+        raise Conflict(f"task '{row.name}' of case {instance.case_number} is no longer waiting; reload the case",
+                       "task_gone", task=row.name, case=instance.case_number)
+    unit = _Unit(instance, workflow, parsed, engine.clock.now(), actor, data=dict(instance.data))
+    # A deadline that passed before the scheduler looked fires first, so its chase is not lost.
+    _run_engine_steps(session, unit, refresh_timers=True)
+    if task.state != TaskState.READY:
+        raise Conflict(f"task '{row.name}' of case {instance.case_number} was closed by its deadline; reload the case",
+                       "task_gone", task=row.name, case=instance.case_number)
+    _complete(session, engine, unit, task, submitted, row.id)
+    return _save(session, engine, unit)
+
+
+def fire_timer(session: Session, engine: Runtime, timer_id: int) -> ProcessInstance | None:
+    """Let a due timer fire through the engine. Returns None if it is not (or no longer) due."""
+    timer = session.get(Timer, timer_id)
+    now = engine.clock.now()
+    if timer is None or timer.fired_at is not None or timer.status != "waiting" or timer.due_at > now:
+        return None
+    instance = session.get(ProcessInstance, timer.instance_id)
+    if instance is None or instance.status != "running":
+        return None
+    workflow, parsed = load_workflow(engine, instance)
+    unit = _Unit(instance, workflow, parsed, now, SYSTEM, data=dict(instance.data))
+    _run_engine_steps(session, unit, refresh_timers=True)
+    return _save(session, engine, unit)
+
+
+def due_timer_ids(session: Session, now: datetime, limit: int = 100) -> list[int]:
+    query = (
+        select(Timer.id).where(Timer.fired_at.is_(None), Timer.due_at <= now).order_by(Timer.due_at).limit(limit)
+    )
+    return list(session.scalars(query))

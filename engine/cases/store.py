@@ -1,0 +1,49 @@
+"""Bringing a case's workflow into memory and back: cache first, then the stored state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from engine.bpmn.parser import ParsedDefinition
+from engine.cases.cache import put_after_commit
+from engine.db.models import ProcessInstance
+from engine.errors import Conflict
+from engine.processes.deployment import parsed_definition
+from engine.runtime import Runtime
+
+
+def load_workflow(engine: Runtime, instance: ProcessInstance) -> tuple[BpmnWorkflow, ParsedDefinition]:
+    parsed = parsed_definition(engine, instance.definition)
+    workflow = engine.workflows.take(instance.id, instance.version)
+    if workflow is None:
+        workflow = engine.serializer.loads(instance.state, parsed, engine.script_engine)
+    return workflow, parsed
+
+
+def save_workflow(
+    session: Session, engine: Runtime, instance: ProcessInstance, workflow: BpmnWorkflow, values: dict[str, Any]
+) -> None:
+    """Write the new state with version + 1, only if nobody saved this case since it was read."""
+    state = engine.serializer.dumps(workflow)
+    expected = instance.version
+    result = session.execute(
+        update(ProcessInstance)
+        .where(ProcessInstance.id == instance.id, ProcessInstance.version == expected)
+        .values(state=state, version=expected + 1, serializer_version=engine.serializer.version, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise Conflict(
+            f"case {instance.case_number} was changed by someone else while you worked on it; "
+            "reload it and try again",
+            "changed", case=instance.case_number,
+        )
+    # The row now holds these values; tell the identity map without another SELECT.
+    for name, value in {**values, "state": state, "version": expected + 1}.items():
+        set_committed_value(instance, name, value)
+    put_after_commit(session, engine.workflows, instance.id, expected + 1, workflow)

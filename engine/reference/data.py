@@ -1,0 +1,169 @@
+"""Reference data: departments and categories (PROCEDURES.md), kept in the database and edited by an
+administrator; forms take their options from here and cases are routed by the category's department.
+
+Scripts in a diagram ask for a category's deadline (`onsite_minutes`) while the engine runs, without a
+session of their own: the unit of work makes its session's reference data current for that time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.bpmn.form_fields import FieldDef, Option
+from engine.db.models import Category, Department
+
+# The on-site deadline of a category that sets none (R3: "other faults as the category sets").
+DEFAULT_ONSITE_MINUTES = 24 * 60
+
+DEPARTMENTS: tuple[tuple[str, str, str], ...] = (
+    ("customer_service", "客服中心", "Customer service"),
+    ("operations", "生产运行", "Operations"),
+    ("repair", "维修", "Repair"),
+    ("technical", "技术", "Technical"),
+    ("billing", "收费", "Billing"),
+)
+
+# code, name, English name, domain, parent, department, on-site minutes (R3)
+CATEGORIES: tuple[tuple[str, str, str, str, str | None, str, int | None], ...] = (
+    ("temperature", "温度不达标", "Temperature below standard", "heating", None, "operations", 240),
+    ("facility", "设施故障", "Facility fault", "heating", None, "repair", 120),
+    ("conduct", "服务态度", "Staff conduct", "heating", None, "customer_service", None),
+    ("billing", "收费", "Billing", "heating", None, "billing", None),
+    ("connection", "报装", "New connection", "heating", None, "technical", None),
+    ("safety", "安全隐患", "Safety hazard", "heating", None, "operations", 30),
+    ("water_outage", "停水", "Water outage", "water", None, "operations", 120),
+    ("leak", "漏水", "Leak", "water", None, "repair", 30),
+    ("burst", "爆管", "Burst pipe", "water", None, "repair", 30),
+    ("pressure", "水压", "Water pressure", "water", None, "operations", 240),
+    ("quality", "水质", "Water quality", "water", None, "technical", 240),
+    ("water_billing", "水费", "Water billing", "water", None, "billing", None),
+    ("manhole", "井盖", "Manhole cover", "water", None, "repair", 120),
+    ("assisted_shutoff", "协助停水", "Assisted shut-off", "water", None, "repair", 120),
+    ("water_theft", "偷窃水", "Water theft", "water", None, "operations", None),
+    ("meter_fault", "IC卡水表故障", "Prepaid meter fault", "water", None, "repair", 180),
+    ("meter_no_display", "无显无水", "No display, no water", "water", "meter_fault", "repair", 180),
+    ("meter_no_sampling", "液晶不采样", "Display not sampling", "water", "meter_fault", "repair", 180),
+    ("meter_low_flow", "水小", "Low flow", "water", "meter_fault", "repair", 180),
+    ("meter_noise", "表响", "Meter noise", "water", "meter_fault", "repair", 180),
+    ("meter_body_leak", "表体漏水", "Meter body leaking", "water", "meter_fault", "repair", 30),
+    ("meter_overdraft", "透支", "Overdrawn", "water", "meter_fault", "billing", None),
+    ("meter_self_running", "表自转", "Meter running by itself", "water", "meter_fault", "repair", 180),
+    ("meter_mismeasure", "计量有误", "Wrong measurement", "water", "meter_fault", "repair", 180),
+    ("meter_frozen", "表冻或烫坏", "Meter frozen or scalded", "water", "meter_fault", "repair", 180),
+    ("other", "其它", "Other", "general", None, "customer_service", None),
+)
+
+
+def seed_reference_data(session: Session) -> int:
+    """Add the departments and categories of PROCEDURES.md that are missing; returns how many were added.
+
+    Rows an administrator changed are left as they are.
+    """
+    defaults = default_reference_data()
+    known_departments = set(session.scalars(select(Department.code)))
+    known_categories = set(session.scalars(select(Category.code)))
+    missing_departments = [d for d in defaults.departments if d.code not in known_departments]
+    session.add_all(missing_departments)
+    session.flush()
+    missing_categories = [c for c in defaults.categories if c.code not in known_categories]
+    session.add_all(missing_categories)
+    session.flush()
+    return len(missing_departments) + len(missing_categories)
+
+
+@dataclass(frozen=True)
+class ReferenceData:
+    """A snapshot of the reference tables, read once per unit of work or page."""
+
+    departments: tuple[Department, ...]
+    categories: tuple[Category, ...]
+
+    def category(self, code: str | None) -> Category | None:
+        return next((c for c in self.categories if c.code == code), None)
+
+    def options(self, kind: str) -> tuple[Option, ...]:
+        if kind == "department":
+            return tuple(Option(d.code, d.name, d.name_en) for d in self.departments if d.active)
+        parents = {c.code: c for c in self.categories}
+        return tuple(
+            Option(c.code, c.name, c.name_en, group=c.domain if c.parent_code is None else c.parent_code)
+            for c in self.categories
+            if c.active and (c.parent_code is None or parents.get(c.parent_code) is not None)
+        )
+
+    def department_routes(self) -> dict[str, str]:
+        return {c.code: c.department_code for c in self.categories if c.active}
+
+
+def load_reference_data(session: Session) -> ReferenceData:
+    departments = tuple(session.scalars(select(Department).order_by(Department.sort_order, Department.code)))
+    categories = tuple(session.scalars(select(Category).order_by(Category.sort_order, Category.code)))
+    return ReferenceData(departments, categories)
+
+
+def default_reference_data() -> ReferenceData:
+    """The reference data of PROCEDURES.md as seeding writes it, without a database."""
+    departments = tuple(Department(code=c, name=n, name_en=e, sort_order=i, active=True)
+                        for i, (c, n, e) in enumerate(DEPARTMENTS))
+    categories = tuple(Category(code=c, name=n, name_en=e, domain=d, parent_code=p, department_code=dep,
+                                onsite_minutes=m, sort_order=i, active=True)
+                       for i, (c, n, e, d, p, dep, m) in enumerate(CATEGORIES))
+    return ReferenceData(departments, categories)
+
+
+def with_reference_options(fields: tuple[FieldDef, ...], reference: ReferenceData) -> tuple[FieldDef, ...]:
+    """The form's fields with reference enums holding today's options."""
+    if not any(f.reference for f in fields):
+        return fields
+    return tuple(replace(f, options=reference.options(f.reference)) if f.reference else f for f in fields)
+
+
+def fill_suggested(fields: tuple[FieldDef, ...], values: dict[str, Any], reference: ReferenceData) -> None:
+    """A department left empty becomes the one the chosen category is routed to (C1)."""
+    for f in fields:
+        if f.suggest_from and values.get(f.id) is None:
+            category = reference.category(values.get(f.suggest_from))
+            if category is not None:
+                values[f.id] = category.department_code
+
+
+# --- for scripts -------------------------------------------------------------------------------------
+
+_current: ContextVar[Session | None] = ContextVar("hotline_reference_session", default=None)
+
+
+@contextmanager
+def reference_session(session: Session) -> Iterator[None]:
+    """Let the scripts run inside this block read reference data through `session`."""
+    token = _current.set(session)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def _category_row(code: str) -> Category:
+    session = _current.get()
+    if session is None:
+        raise LookupError("reference data is read only while a case runs")
+    row = session.get(Category, str(code))
+    if row is None:
+        raise LookupError(f"unknown category '{code}'")
+    return row
+
+
+def onsite_minutes(category: str) -> int:
+    """R3: how many minutes after dispatch someone must be on site for this category."""
+    minutes = _category_row(category).onsite_minutes
+    return DEFAULT_ONSITE_MINUTES if minutes is None else int(minutes)
+
+
+def department_of(category: str) -> str:
+    return _category_row(category).department_code

@@ -1,0 +1,327 @@
+"""Service-quality figures (M4, 001 §6.2) and the case facts the weekly and monthly reports count (M2, M3).
+
+Everything is read from the projections the units of work write — `process_instance` (received,
+closed, department, category), `human_task` (when a step was created and completed, its deadline) and
+`event` (the answers given at callbacks) — with a fixed number of aggregate queries per figure,
+whatever the number of cases; nothing deserializes a workflow.
+
+What the diagrams say, and so what the figures count:
+
+- **A hotline case** is a case of any procedure but the sampled callback itself (`callback.bpmn`, M1),
+  which is follow-up work on another case.
+- **Received** (受理): the case was opened (`process_instance.opened_at`) in the period (and by the
+  time of the figures).
+- **Replied** (答复, 回复): the department gave the hotline its result. Complaint (C3): the department
+  completed 调查处理并答复 with "handled" — the case moves on to the callback (`callback` task created).
+  Repair (R6): the worker reported the repair done (现场维修并回单) — the `callback` task is created.
+  Liaison feedback (L4): the department finished on site or its plan — the `callback` task is created.
+  Consultation (Q1), outage (O2) and new connection (S2) reply by finishing: the answer given, the
+  service restored, the heating on; for them replied is closed.
+- **Closed** (办结): the case reached its end (`process_instance.closed_at`).
+- **A deadline** is a task's due time (`human_task.due_at`): dispatch within 3 minutes (C2, R2), on
+  site within the category's minutes (R3) or 2 hours (L4), the same-day reply (C3, R6), the written
+  report within 1 hour (L2) or submission within 24 hours (L3), a promised reply time (Q1), heating
+  within 2 working days (S2), an outage's estimated restoration (O2), a plan's milestones (L4).
+- **A callback answer** is the customer's answer to 客户是否满意 / 用户是否满意 at a procedure's callback
+  (complaint C5, repair R5, liaison L5), every time one is recorded, and the answer of every reached
+  customer at a sampled callback (M1).
+- A case's **department** is its responsible department (`department`); a case without one (a
+  consultation) belongs to the department its category is routed to; an outage or a new connection
+  without either to operations (生产运行), who restore and heat; anything else to customer service.
+
+The four KPIs (M4), each for a period (whole local days) and for every department or category:
+
+1. **Satisfaction rate** (用户满意度) = callback answers "satisfied" ÷ callback answers recorded in the
+   period (by the time the callback task was completed).
+2. **Response timeliness rate** (响应及时率) = deadlines met ÷ deadlines judged: every task deadline
+   falling in the period that has passed, or whose task is done, by the time of the figures; met when
+   the task was completed at or before its due time. Cancelled tasks are not judged.
+3. **Resolution rate** (问题解决率) = cases received in the period and closed by the time of the
+   figures ÷ cases received in the period.
+4. **Complaint handling rate** (投诉处理率) = complaints (C1-C7) received in the period that the
+   department had replied to by the time of the figures ÷ complaints received in the period.
+
+A rate with nothing to divide by is shown as "—", never as 0 % or 100 %.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from engine.db.models import Event, HumanTask, ProcessInstance
+from engine.reference.data import ReferenceData
+from engine.supervision.reports.periods import Period
+
+# Follow-up work on other cases, not hotline cases of their own (M1).
+INTERNAL_PROCESSES = ("callback",)
+# The user task whose creation means the department has replied (see "Replied" above).
+REPLY_MARKERS = {"complaint": "callback", "repair": "callback", "liaison": "callback"}
+# The procedures' own callbacks and the form field holding the customer's answer (C5, R5, L5).
+CALLBACK_ELEMENTS = {"complaint": "callback", "repair": "callback", "liaison": "callback"}
+ANSWER_FIELD = "satisfied"
+SATISFIED = "yes"
+# The sampled callback (M1): its task and the process it belongs to.
+SAMPLE_PROCESS = "callback"
+SAMPLE_TASK = "sample_callback"
+# Whose a case is when it names no department and its category none either.
+PROCESS_DEPARTMENT = {"outage": "operations", "connection": "operations"}
+FALLBACK_DEPARTMENT = "customer_service"
+COMPLAINT_PROCESS = "complaint"
+NONE = ""  # the group key of cases without a category
+
+KPI_NAMES = ("satisfaction", "timeliness", "resolution", "complaint_handling")
+
+
+def department_of_case(process_key: str, department: str | None, category: str | None,
+                       reference: ReferenceData) -> str:
+    """A case's department for the figures (see the module's docstring)."""
+    if department:
+        return department
+    routed = reference.category(category)
+    if routed is not None:
+        return routed.department_code
+    return PROCESS_DEPARTMENT.get(process_key, FALLBACK_DEPARTMENT)
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A share: `part` of `whole`. None when there is nothing to divide by."""
+
+    part: int
+    whole: int
+
+    @property
+    def value(self) -> float | None:
+        return None if self.whole == 0 else self.part / self.whole
+
+    @property
+    def percent(self) -> str:
+        """'87.5%' with one decimal, '—' when there is nothing to divide by."""
+        return "—" if self.value is None else f"{self.value * 100:.1f}%"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"part": self.part, "whole": self.whole, "rate": None if self.value is None else round(self.value, 4)}
+
+
+@dataclass
+class Counts:
+    """The counts behind the figures, for one group of cases."""
+
+    received: int = 0
+    replied: int = 0
+    closed: int = 0
+    complaints: int = 0
+    complaints_replied: int = 0
+    deadlines: int = 0
+    deadlines_met: int = 0
+    answers: int = 0
+    satisfied: int = 0
+
+    def add(self, other: Counts) -> None:
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+    @property
+    def rates(self) -> dict[str, Rate]:
+        return {
+            "satisfaction": Rate(self.satisfied, self.answers),
+            "timeliness": Rate(self.deadlines_met, self.deadlines),
+            "resolution": Rate(self.closed, self.received),
+            "complaint_handling": Rate(self.complaints_replied, self.complaints),
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        counts = {f.name: getattr(self, f.name) for f in fields(self)}
+        return {**counts, "rates": {name: rate.as_dict() for name, rate in self.rates.items()}}
+
+
+@dataclass(frozen=True)
+class GroupKey:
+    process_key: str
+    department: str
+    category: str
+
+
+@dataclass
+class KpiTable:
+    """The figures of one period, by department or by category, with the total."""
+
+    period: Period
+    as_of: datetime
+    group_by: str
+    rows: dict[str, Counts] = field(default_factory=dict)
+    total: Counts = field(default_factory=Counts)
+
+
+# --- the queries -------------------------------------------------------------------------------------
+
+
+def _hotline_case() -> Any:
+    return ProcessInstance.process_key.not_in(INTERNAL_PROCESSES)
+
+
+def replied_at_column() -> Any:
+    """When the department replied (see "Replied"): a correlated subquery, or the closing time."""
+    whens = []
+    for process_key, element_id in REPLY_MARKERS.items():
+        first = (select(func.min(HumanTask.created_at))
+                 .where(HumanTask.instance_id == ProcessInstance.id, HumanTask.element_id == element_id)
+                 .correlate(ProcessInstance).scalar_subquery())
+        whens.append((ProcessInstance.process_key == process_key, first))
+    return case(*whens, else_=ProcessInstance.closed_at)
+
+
+def _received_counts(session: Session, start: datetime, end: datetime, as_of: datetime) -> dict[GroupKey, Counts]:
+    """Received, replied, closed and the complaint counts, by (process, department, category)."""
+    per_case = (
+        select(ProcessInstance.process_key.label("process_key"), ProcessInstance.department.label("department"),
+               ProcessInstance.category.label("category"), replied_at_column().label("replied_at"),
+               ProcessInstance.closed_at.label("closed_at"))
+        .where(ProcessInstance.opened_at >= start, ProcessInstance.opened_at < end,
+               ProcessInstance.opened_at <= as_of, _hotline_case())
+        .subquery()
+    )
+    replied = case((per_case.c.replied_at <= as_of, 1), else_=0)
+    closed = case((per_case.c.closed_at <= as_of, 1), else_=0)
+    query = (select(per_case.c.process_key, per_case.c.department, per_case.c.category, func.count(),
+                    func.sum(replied), func.sum(closed))
+             .group_by(per_case.c.process_key, per_case.c.department, per_case.c.category))
+    found: dict[GroupKey, Counts] = {}
+    for process_key, department, category, received, replied_count, closed_count in session.execute(query):
+        counts = Counts(received=received, replied=int(replied_count or 0), closed=int(closed_count or 0))
+        if process_key == COMPLAINT_PROCESS:
+            counts.complaints, counts.complaints_replied = counts.received, counts.replied
+        found[GroupKey(process_key, department or "", category or NONE)] = counts
+    return found
+
+
+def _deadline_counts(session: Session, start: datetime, end: datetime, as_of: datetime) -> dict[GroupKey, Counts]:
+    """Deadlines judged and met (M4 timeliness), by the case's (process, department, category)."""
+    done = and_(HumanTask.status == "completed", HumanTask.completed_at <= as_of)
+    met = case((and_(done, HumanTask.completed_at <= HumanTask.due_at), 1), else_=0)
+    query = (
+        select(ProcessInstance.process_key, ProcessInstance.department, ProcessInstance.category,
+               func.count(), func.sum(met))
+        .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+        .where(HumanTask.due_at >= start, HumanTask.due_at < end, HumanTask.status != "cancelled",
+               or_(HumanTask.due_at <= as_of, done), _hotline_case())
+        .group_by(ProcessInstance.process_key, ProcessInstance.department, ProcessInstance.category)
+    )
+    return {GroupKey(p, d or "", c or NONE): Counts(deadlines=n, deadlines_met=int(m or 0))
+            for p, d, c, n, m in session.execute(query)}
+
+
+def procedure_callback_answers(session: Session, start: datetime, end: datetime,
+                               as_of: datetime) -> list[tuple[GroupKey, str, str | None, datetime]]:
+    """Every answer given at a procedure's callback (C5, R5, L5) in the period:
+    (group, case number, answer, when).
+
+    The history keeps what a step changed, so a second "not satisfied" after a first one changes
+    nothing and is not in its event: the answer of each callback is the last one recorded up to it.
+    One query: the callback events of the cases whose callback task was completed in the period.
+    """
+    elements = set(CALLBACK_ELEMENTS.values())
+    answered = (select(HumanTask.instance_id)
+                .where(HumanTask.element_id.in_(elements), HumanTask.status == "completed",
+                       HumanTask.completed_at >= start, HumanTask.completed_at < end,
+                       HumanTask.completed_at <= as_of))
+    rows = session.execute(
+        select(Event.instance_id, Event.element_id, Event.at, Event.changes, ProcessInstance.process_key,
+               ProcessInstance.department, ProcessInstance.category, ProcessInstance.case_number)
+        .join(ProcessInstance, ProcessInstance.id == Event.instance_id)
+        .where(Event.instance_id.in_(answered), Event.kind == "task_completed", Event.element_id.in_(elements),
+               ProcessInstance.process_key.in_(tuple(CALLBACK_ELEMENTS)))
+        .order_by(Event.instance_id, Event.id)
+    )
+    answers = []
+    last: dict[int, Any] = {}
+    for instance_id, element_id, at, changes, process_key, department, category, number in rows:
+        if element_id != CALLBACK_ELEMENTS[process_key]:
+            continue
+        if ANSWER_FIELD in (changes or {}):
+            last[instance_id] = changes[ANSWER_FIELD][1]
+        if start <= at < end and at <= as_of:
+            answers.append((GroupKey(process_key, department or "", category or NONE), number,
+                            last.get(instance_id), at))
+    return answers
+
+
+def sampled_callback_answers(session: Session, start: datetime, end: datetime,
+                             as_of: datetime) -> list[tuple[GroupKey, str, str | None, datetime]]:
+    """The answers of reached customers at sampled callbacks (M1) completed in the period:
+    (group of the original case, original case number, answer, when)."""
+    rows = session.execute(
+        select(ProcessInstance.department, ProcessInstance.category, ProcessInstance.data, HumanTask.completed_at)
+        .join(HumanTask, HumanTask.instance_id == ProcessInstance.id)
+        .where(HumanTask.element_id == SAMPLE_TASK, HumanTask.status == "completed",
+               HumanTask.completed_at >= start, HumanTask.completed_at < end, HumanTask.completed_at <= as_of,
+               ProcessInstance.process_key == SAMPLE_PROCESS)
+    )
+    answers = []
+    for department, category, data, at in rows:
+        if not data.get("reached"):
+            continue
+        key = GroupKey(str(data.get("original_process") or ""), department or "", category or NONE)
+        answers.append((key, str(data.get("original_case") or ""), data.get(ANSWER_FIELD), at))
+    return answers
+
+
+def _answer_counts(session: Session, start: datetime, end: datetime, as_of: datetime) -> dict[GroupKey, Counts]:
+    found: dict[GroupKey, Counts] = defaultdict(Counts)
+    for key, _number, answer, _at in (procedure_callback_answers(session, start, end, as_of)
+                                      + sampled_callback_answers(session, start, end, as_of)):
+        found[key].answers += 1
+        found[key].satisfied += 1 if answer == SATISFIED else 0
+    return found
+
+
+def counts_by_group(session: Session, period: Period, zone: ZoneInfo, as_of: datetime) -> dict[GroupKey, Counts]:
+    """Every count of the period, by (process, department as written, category)."""
+    start, end = period.bounds(zone)
+    merged: dict[GroupKey, Counts] = defaultdict(Counts)
+    for part in (_received_counts(session, start, end, as_of), _deadline_counts(session, start, end, as_of),
+                 _answer_counts(session, start, end, as_of)):
+        for key, counts in part.items():
+            merged[key].add(counts)
+    return dict(merged)
+
+
+def kpi_table(session: Session, period: Period, zone: ZoneInfo, as_of: datetime, reference: ReferenceData,
+              group_by: str = "department", department: str | None = None, category: str | None = None) -> KpiTable:
+    """The four KPIs of a period by department or by category, optionally for one department and/or
+    one category (a parent category takes in its sub-categories), with the total."""
+    if group_by not in ("department", "category"):
+        raise ValueError("group_by is department or category")
+    table = KpiTable(period, as_of, group_by)
+    wanted_categories = _with_children(category, reference) if category else None
+    for key, counts in counts_by_group(session, period, zone, as_of).items():
+        dept = department_of_case(key.process_key, key.department, key.category or None, reference)
+        if department and dept != department:
+            continue
+        if wanted_categories is not None and key.category not in wanted_categories:
+            continue
+        row = dept if group_by == "department" else key.category
+        table.rows.setdefault(row, Counts()).add(counts)
+        table.total.add(counts)
+    table.rows = dict(sorted(table.rows.items(), key=lambda item: _order(item[0], group_by, reference)))
+    return table
+
+
+def _with_children(category: str, reference: ReferenceData) -> set[str]:
+    return {category} | {c.code for c in reference.categories if c.parent_code == category}
+
+
+def _order(code: str, group_by: str, reference: ReferenceData) -> tuple[int, str]:
+    rows: Iterable[Any] = reference.departments if group_by == "department" else reference.categories
+    for index, row in enumerate(rows):
+        if row.code == code:
+            return index, code
+    return 10_000, code

@@ -1,0 +1,122 @@
+"""Who works on a task: claiming a group task, giving it back, a supervisor handing it to someone.
+
+A claim is one conditional UPDATE (`… WHERE assignee IS NULL AND status = 'open'`): of two people
+claiming the same task at the same moment exactly one row changes, and the other gets a Conflict
+naming who was quicker. Every change is a history event of the case. The workflow state is not
+touched, so claiming never conflicts with the engine's own steps.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from engine.cases.projection import event_row
+from engine.db.models import Event, HumanTask, User, UserRole
+from engine.errors import Conflict, NotAllowed, NotFound
+from engine.runtime import Actor
+
+SUPERVISING_ROLES = frozenset({"supervisor", "admin"})
+
+
+def _task(session: Session, task_id: int) -> HumanTask:
+    task = session.get(HumanTask, task_id)
+    if task is None:
+        raise NotFound(f"task {task_id} does not exist")
+    return task
+
+
+def _closed(task: HumanTask) -> Conflict:
+    by = f" by {task.completed_by}" if task.completed_by else ""
+    return Conflict(f"task '{task.name}' of case {task.instance.case_number} is already {task.status}{by}",
+                    "task_closed", task=task.name, case=task.instance.case_number, status=task.status,
+                    by=task.completed_by or "")
+
+
+def _claimed_by_someone_else(task: HumanTask) -> Conflict:
+    return Conflict(f"task '{task.name}' of case {task.instance.case_number} was claimed by {task.assignee}",
+                    "task_claimed", task=task.name, case=task.instance.case_number, by=task.assignee or "")
+
+
+def check_member(groups: list[str], actor: Actor, what: str) -> None:
+    """NotAllowed unless the actor holds one of the groups."""
+    if not set(groups) & actor.groups:
+        raise NotAllowed(f"{what} is for {', '.join(groups) or 'nobody'}; you are not in that group")
+
+
+def workable_task(session: Session, task_id: int, actor: Actor) -> HumanTask:
+    """The task, if it is open, for one of the actor's groups, and not claimed by someone else."""
+    task = _task(session, task_id)
+    if task.status != "open":
+        raise _closed(task)
+    check_member(task.candidate_groups.split(","), actor, f"task '{task.name}'")
+    if task.assignee is not None and task.assignee != actor.username:
+        raise _claimed_by_someone_else(task)
+    return task
+
+
+def _record(session: Session, task: HumanTask, actor: str, kind: str, before: str | None, after: str | None,
+            now: datetime) -> None:
+    session.execute(insert(Event), [event_row(task.instance_id, now, actor, kind, task.element_id, task.name,
+                                              {"assignee": [before, after]})])
+
+
+def claim_task(session: Session, task_id: int, actor: Actor, now: datetime) -> HumanTask:
+    task = _task(session, task_id)
+    check_member(task.candidate_groups.split(","), actor, f"task '{task.name}'")
+    claimed = session.execute(
+        update(HumanTask).where(HumanTask.id == task_id, HumanTask.status == "open", HumanTask.assignee.is_(None))
+        .values(assignee=actor.username).execution_options(synchronize_session=False)
+    ).rowcount
+    session.refresh(task)
+    if claimed != 1:
+        if task.status != "open":
+            raise _closed(task)
+        if task.assignee == actor.username:
+            return task
+        raise _claimed_by_someone_else(task)
+    _record(session, task, actor.username, "task_claimed", None, actor.username, now)
+    return task
+
+
+def release_task(session: Session, task_id: int, actor: Actor, now: datetime) -> HumanTask:
+    """Give a claimed task back to its groups: its assignee may, and so may a supervisor."""
+    task = _task(session, task_id)
+    if task.status != "open":
+        raise _closed(task)
+    if task.assignee is None:
+        return task
+    if task.assignee != actor.username and not actor.groups & SUPERVISING_ROLES:
+        raise NotAllowed(f"task '{task.name}' is claimed by {task.assignee}; only they or a supervisor may release it")
+    before = task.assignee
+    task.assignee = None
+    _record(session, task, actor.username, "task_released", before, None, now)
+    return task
+
+
+def eligible_assignees(session: Session, task: HumanTask) -> list[User]:
+    """Active staff holding one of the task's groups, by name."""
+    groups = [g for g in task.candidate_groups.split(",") if g]
+    return list(session.scalars(
+        select(User).where(User.active.is_(True), User.id.in_(select(UserRole.user_id).where(UserRole.role.in_(groups))))
+        .order_by(User.username)
+    ))
+
+
+def reassign_task(session: Session, task_id: int, supervisor: Actor, username: str, now: datetime) -> HumanTask:
+    """A supervisor hands an open task to a named member of its groups."""
+    if not supervisor.groups & SUPERVISING_ROLES:
+        raise NotAllowed("only a supervisor may reassign a task")
+    task = _task(session, task_id)
+    if task.status != "open":
+        raise _closed(task)
+    if username not in {u.username for u in eligible_assignees(session, task)}:
+        raise NotAllowed(f"{username} is not an active member of {task.candidate_groups}")
+    before = task.assignee
+    if before == username:
+        return task
+    task.assignee = username
+    _record(session, task, supervisor.username, "task_reassigned", before, username, now)
+    return task

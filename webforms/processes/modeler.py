@@ -1,0 +1,244 @@
+"""The diagram editor for process owners: the procedures they may change, the modeler page, and the
+JSON endpoints it calls to check, save as a draft, deploy, and read an uploaded file."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from engine.bpmn.safe_xml import MAX_BPMN_BYTES, UnsafeXml
+from engine.bpmn.validation import InvalidDiagram, Problem, diagram_key, validate_diagram
+from engine.db.models import ProcessDefinition, ProcessDraft
+from engine.errors import Conflict
+from engine.processes.deployment import latest_definition
+from engine.processes.versions import deploy_checked, latest_draft, list_versions, save_draft
+from webforms.database import commit, db, runtime
+from webforms.people.auth import roles_required
+from webforms.people.names import person
+from webforms.processes.bpmn_files import PROCESS_KEY, blank_diagram, checked_diagram
+from webforms.processes.problem_messages import PROBLEM_MESSAGES, deploy_conflict
+from webforms.views_support import local_time
+
+bp = Blueprint("modeler", __name__, url_prefix="/modeler")
+
+UNREADABLE = {**PROBLEM_MESSAGES, "empty": _l("The file is empty. Choose a .bpmn file.")}
+
+
+def _unreadable_message(err: UnsafeXml) -> str:
+    template = UNREADABLE.get(err.code)
+    try:
+        return str(template) % err.params if template else str(err)
+    except (KeyError, TypeError):
+        return str(err)
+
+
+def _unreadable(err: UnsafeXml) -> Any:
+    return jsonify(error=_unreadable_message(err), reason=err.code), 400
+
+
+def _problems(xml: bytes) -> list[Problem]:
+    return validate_diagram(db(), xml, runtime().clock, runtime().zone)
+
+
+def _no_process(problems: list[Problem]) -> str:
+    """Why a diagram without a process key cannot be kept or opened: its problems of the whole file."""
+    return (" ".join(p.localized() for p in problems if not p.element_id)
+            or _("The diagram holds no executable process."))
+
+
+def _posted_diagram() -> bytes:
+    """The diagram the modeler sent (JSON {"xml": ...}), checked as an upload is."""
+    body = request.get_json(silent=True)
+    xml = body.get("xml") if isinstance(body, dict) else None
+    return checked_diagram(xml.encode("utf-8") if isinstance(xml, str) else b"")
+
+
+@bp.route("")
+@roles_required("process_owner")
+def index() -> Any:
+    """The list of procedures is the versions blueprint's; this address stays for old links."""
+    return redirect(url_for("versions.index", **request.args))
+
+
+@bp.route("/new")
+@roles_required("process_owner")
+def new() -> Any:
+    key = request.args.get("key", "").strip()
+    name = request.args.get("name", "").strip()
+    error = None
+    if not PROCESS_KEY.match(key):
+        error = _("A key is 2 to 40 lower-case letters, digits or underscores, starting with a letter "
+                  "(for example water_quality).")
+    elif not name:
+        error = _("Give the procedure a name.")
+    elif latest_definition(db(), key, required=False) is not None or latest_draft(db(), key) is not None:
+        error = _("A procedure with the key %(key)s already exists; open it from the list.", key=key)
+    if error:
+        flash(error, "error")
+        return redirect(url_for("versions.index", key=key, name=name))
+    return _editor(key, name, blank_diagram(key, name).decode("utf-8"), [], _("new blank diagram"))
+
+
+@bp.route("/<key>")
+@roles_required("process_owner")
+def edit(key: str) -> Any:
+    versions = list_versions(db(), key)
+    latest = versions[0] if versions else None
+    wanted_draft = request.args.get("draft", type=int)
+    if wanted_draft is not None:
+        draft = db().get(ProcessDraft, wanted_draft)
+        if draft is None or draft.process_key != key:
+            abort(404)
+        return _editor(key, latest.name if latest else key, draft.bpmn_xml, versions,
+                       _("the draft saved %(when)s by %(who)s", when=local_time(draft.saved_at), who=person(draft.saved_by)))
+    wanted = request.args.get("version", type=int)
+    if wanted is not None:
+        chosen = next((v for v in versions if v.version == wanted), None)
+        if chosen is None:
+            abort(404)
+        return _editor(key, chosen.name, chosen.bpmn_xml, versions,
+                       _("version %(version)s", version=chosen.version), chosen.version)
+    draft = latest_draft(db(), key)
+    if draft is not None:
+        return _editor(key, latest.name if latest else key, draft.bpmn_xml, versions,
+                       _("the draft saved %(when)s by %(who)s", when=local_time(draft.saved_at), who=person(draft.saved_by)))
+    if latest is None:
+        abort(404)
+    return _editor(key, latest.name, latest.bpmn_xml, versions,
+                   _("version %(version)s", version=latest.version), latest.version)
+
+
+def _editor(key: str, name: str, xml: str, versions: list[ProcessDefinition], source: str,
+            version: int | None = None) -> Any:
+    labels = {
+        "saved": _("Draft saved. It is not deployed: running and new cases still use the deployed version."),
+        "saved_with_problems": _("Draft saved with %(count)s problem(s); it cannot be deployed until they are fixed."),
+        "valid": _("No problems found: the diagram can be deployed."),
+        "problems": _("%(count)s problem(s) must be fixed before deploying."),
+        "deploy_refused": _("Not deployed: fix the problems listed beside the diagram first."),
+        "comment_needed": _("Say in a few words what changed; the comment is kept with the version."),
+        "unsaved": _("The diagram has changes that are not saved."),
+        "failed": _("The server did not accept the request (%(status)s). Nothing was changed."),
+        "opened": _("Opened %(file)s. Nothing is saved until you save a draft or deploy."),
+        "import_failed": _("The diagram could not be drawn: %(error)s"),
+        "no_problems": _("No problems found."),
+        "whole_diagram": _("Whole diagram"),
+        "migrate": _("Decide what happens to the running cases"),
+        "too_large": str(PROBLEM_MESSAGES["file-too-large"]),
+        "version": _("version %(version)s"),
+        "signed_out": _("You are signed out, so nothing was saved. Your changes are still here: sign in again "
+                        "in another tab, then save or deploy again."),
+    }
+    data = {
+        "key": key, "xml": xml, "labels": labels,
+        "urls": {"validate": url_for("modeler.validate"), "save": url_for("modeler.save"),
+                 "deploy": url_for("modeler.deploy"), "upload": url_for("modeler.upload"),
+                 "edit": url_for("modeler.edit", key=key), "login": url_for("auth.login")},
+        "max_bytes": MAX_BPMN_BYTES,
+    }
+    return render_template("processes/modeler.html", key=key, name=name, versions=versions, source=source,
+                           version=version, data=data)
+
+
+@bp.route("/validate", methods=["POST"])
+@roles_required("process_owner")
+def validate() -> Any:
+    try:
+        xml = _posted_diagram()
+    except UnsafeXml as err:
+        return _unreadable(err)
+    return jsonify(problems=[p.as_dict() for p in _problems(xml)])
+
+
+@bp.route("/save", methods=["POST"])
+@roles_required("process_owner")
+def save() -> Any:
+    try:
+        xml = _posted_diagram()
+    except UnsafeXml as err:
+        return _unreadable(err)
+    problems = _problems(xml)
+    if diagram_key(xml) is None:
+        # A draft is kept under its process key; without one there is nothing to file it under.
+        return jsonify(error=_no_process(problems), problems=[p.as_dict() for p in problems]), 400
+    draft = save_draft(db(), xml, current_user.username, clock=runtime().clock, zone=runtime().zone)
+    commit()
+    return jsonify(saved=True, key=draft.process_key, problems=[p.as_dict() for p in problems])
+
+
+@bp.route("/deploy", methods=["POST"])
+@roles_required("process_owner")
+def deploy() -> Any:
+    try:
+        xml = _posted_diagram()
+    except UnsafeXml as err:
+        return _unreadable(err)
+    body = request.get_json(silent=True) or {}
+    comment = str(body.get("comment") or "").strip()
+    if not comment:
+        return jsonify(error=_("Say in a few words what changed; the comment is kept with the version."),
+                       reason="comment"), 400
+    try:
+        result = deploy_checked(db(), runtime(), xml, current_user.username, comment, "browser")
+    except InvalidDiagram as err:
+        db().rollback()
+        return jsonify(error=_("Not deployed: fix the problems listed beside the diagram first."),
+                       problems=[p.as_dict() for p in err.problems]), 422
+    except Conflict as err:
+        db().rollback()
+        return jsonify(error=deploy_conflict(err), reason=err.reason), 409
+    commit()
+    definition = result.definition
+    if not result.created:
+        message = _("Nothing deployed: the diagram is the same as version %(version)s.", version=definition.version)
+    else:
+        message = _("Version %(version)s of %(key)s deployed. New cases use it from now on.",
+                    version=definition.version, key=definition.key)
+    return jsonify(deployed=result.created, key=definition.key, version=definition.version, message=message,
+                   migrate_url=url_for("versions.migrate", key=definition.key))
+
+
+def _uploaded_diagram() -> tuple[bytes, str]:
+    """The .bpmn file posted as `file`, checked, and its name; UnsafeXml when it cannot be read."""
+    file = request.files.get("file")
+    if file is None:
+        raise UnsafeXml("empty", "no file")
+    try:
+        data = file.stream.read()
+    finally:
+        file.close()  # a large upload is spooled to a temporary file: let it go at once
+    return checked_diagram(data), file.filename or ""
+
+
+@bp.route("/upload", methods=["POST"])
+@roles_required("process_owner")
+def upload() -> Any:
+    """Reads a .bpmn file for the modeler to open; nothing is stored until it is saved or deployed."""
+    try:
+        xml, file_name = _uploaded_diagram()
+    except UnsafeXml as err:
+        return _unreadable(err)
+    return jsonify(xml=xml.decode("utf-8"), file=file_name, problems=[p.as_dict() for p in _problems(xml)])
+
+
+@bp.route("/open", methods=["POST"])
+@roles_required("process_owner")
+def open_file() -> Any:
+    """A .bpmn file uploaded from the list of procedures, opened in the modeler under the process id it
+    holds; nothing is stored until it is saved or deployed."""
+    try:
+        xml, file_name = _uploaded_diagram()
+    except UnsafeXml as err:
+        flash(_unreadable_message(err), "error")
+        return redirect(url_for("versions.index"))
+    key = diagram_key(xml)
+    if key is None:
+        flash(_no_process(_problems(xml)), "error")
+        return redirect(url_for("versions.index"))
+    versions = list_versions(db(), key)
+    name = versions[0].name if versions else key
+    return _editor(key, name, xml.decode("utf-8"), versions, _("the file %(file)s", file=file_name))

@@ -1,0 +1,78 @@
+"""Reference data on pages: the options of reference fields and enum values in the user's language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g
+from flask_babel import lazy_gettext as _l
+
+from engine.bpmn.form_fields import FieldDef
+from engine.reference.data import ReferenceData, load_reference_data, with_reference_options
+from webforms.database import db
+from webforms.i18n import current_language
+
+
+def request_reference() -> ReferenceData:
+    """The reference tables, read at most once per request."""
+    if "hotline_reference" not in g:
+        g.hotline_reference = load_reference_data(db())
+    return g.hotline_reference
+
+
+def form_fields(fields: tuple[FieldDef, ...]) -> tuple[FieldDef, ...]:
+    """A form's fields as the page shows them: reference enums hold today's options."""
+    if not any(f.reference for f in fields):
+        return fields
+    return with_reference_options(fields, request_reference())
+
+
+REFERENCE_KINDS = ("category", "department")
+
+
+def reference_name(kind: str, value: Any) -> str:
+    """A category or department code by its name in the reference data, in the user's language; the code
+    itself when the reference data does not know it."""
+    reference = request_reference()
+    rows = reference.departments if kind == "department" else reference.categories
+    for row in rows:
+        if row.code == value:
+            return localized_name(row)
+    return "" if value is None else str(value)
+
+
+def enum_name(field: FieldDef, value: Any) -> str:
+    """An enum value by its name in the user's language; reference values keep their name once retired."""
+    if field.reference:
+        return reference_name(field.reference, value)
+    return field.option_name(value, current_language())
+
+
+def localized_name(row: Any) -> str:
+    """A row with name / name_en (an option, a category, a procedure) by its name in the user's language."""
+    english = getattr(row, "name_en", "")
+    return english if current_language() == "en" and english else row.name
+
+
+def department_routes() -> dict[str, str]:
+    return request_reference().department_routes()
+
+
+DOMAIN_LABELS = {"heating": _l("Heating"), "water": _l("Water"), "general": _l("General")}
+
+
+def option_groups(field: FieldDef) -> list[tuple[str, list[Any]]]:
+    """A select's options in their order, grouped (heating, water, a parent category); '' = no group."""
+    groups: dict[str, list[Any]] = {}
+    for option in field.options:
+        groups.setdefault(option.group, []).append(option)
+    labelled = []
+    for group, options in groups.items():
+        if group in DOMAIN_LABELS:
+            label = str(DOMAIN_LABELS[group])
+        elif group:
+            label = enum_name(field, group)
+        else:
+            label = ""
+        labelled.append((label, options))
+    return labelled

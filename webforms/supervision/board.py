@@ -1,0 +1,33 @@
+"""The overdue board for supervisors and heads of department: what is late or nearly late, grouped by
+who has to act, and the incidents (failed deadlines) with their retry. The page refreshes itself."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, render_template, request
+
+from engine.cases.due_timers import timers_by_state
+from engine.supervision.board import board_group_names, overdue_board
+from webforms.database import db, runtime
+from webforms.people.auth import roles_required
+
+bp = Blueprint("board", __name__, url_prefix="/board")
+BOARD_ROLES = ("supervisor", "admin", "department_head")
+REFRESH_SECONDS = 45
+
+
+@bp.app_context_processor
+def _board_roles() -> dict[str, Any]:
+    return {"board_roles": BOARD_ROLES}
+
+
+@bp.route("")
+@roles_required(*BOARD_ROLES)
+def index() -> Any:
+    now = runtime().clock.now()
+    chosen = request.args.get("group", "").strip()[:300]
+    incidents = timers_by_state(db(), now, limit=100)
+    return render_template("supervision/board.html", board=overdue_board(db(), now, chosen), group_names=board_group_names(db(), now),
+                           chosen=chosen, failed=incidents["failed"], stuck=incidents["overdue"], now=now,
+                           refresh_seconds=REFRESH_SECONDS)

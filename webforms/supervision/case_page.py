@@ -1,0 +1,73 @@
+"""What the case page shows besides the history: the diagram with the case's markers, its deadlines
+and the customer's other cases."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import lxml.etree
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from markupsafe import Markup
+from SpiffWorkflow.bpmn.specs.defaults import StartEvent
+
+from engine.bpmn.parser import ParsedDefinition
+from engine.cases.story import case_deadlines, case_markers, related_cases, tasks_of_case, timers_of_case
+from engine.db.models import Event, ProcessInstance
+from webforms.database import db, runtime
+from webforms.i18n import current_language
+
+DEADLINE_STATES = {"waiting": _l("waiting"), "fired": _l("fired"), "failed": _l("failed"),
+                   "cancelled": _l("cancelled")}
+
+# What an HTML parser would take for the end of a <script> element, or for the start of the states
+# in which it would not see that end.
+_SCRIPT_HAZARD = re.compile(r"<!--|</?script[\s/>]", re.IGNORECASE)
+
+
+def embeddable_xml(xml: str) -> Markup | None:
+    """The diagram's XML as the text of a <script type="application/xml"> element, or None when it
+    cannot be put there safely. XML escapes every "<" of its text already; what is left are comments
+    and CDATA sections (rewritten as escaped text here) and elements named `script` without a prefix."""
+    if _SCRIPT_HAZARD.search(xml):
+        parser = lxml.etree.XMLParser(remove_comments=True, strip_cdata=True, resolve_entities=False, no_network=True)
+        try:
+            xml = lxml.etree.tostring(lxml.etree.fromstring(xml.encode("utf-8"), parser), encoding="unicode")
+        except lxml.etree.XMLSyntaxError:
+            return None
+        if _SCRIPT_HAZARD.search(xml):
+            return None
+    return Markup(xml)  # checked above: nothing in it can end or disturb the script element
+
+
+def start_event_ids(parsed: ParsedDefinition) -> list[str]:
+    return [spec.bpmn_id for spec in parsed.spec.task_specs.values() if isinstance(spec, StartEvent) and spec.bpmn_id]
+
+
+def step_names(parsed: ParsedDefinition) -> dict[str, str]:
+    """The diagram's element names, in English where the diagram gives one (name_en)."""
+    names = dict(parsed.element_names)
+    if current_language() == "en":
+        names.update(parsed.element_names_en)
+        names.update({element: info.name_en for element, info in parsed.user_tasks.items() if info.name_en})
+    return names
+
+
+def case_story(instance: ProcessInstance, parsed: ParsedDefinition, history: list[Event]) -> dict[str, Any]:
+    """Template values for the diagram, the deadlines and the related cases of a case."""
+    now = runtime().clock.now()
+    tasks = tasks_of_case(db(), instance.id)
+    timers = timers_of_case(db(), instance.id)
+    markers = case_markers(history, tasks, timers, now, start_event_ids(parsed))
+    # The customer's other cases would tie one complainant's cases together: only for who may know them (C7).
+    related = related_cases(db(), instance) if current_user.sees_personal_data else []
+    return {
+        "diagram_xml": embeddable_xml(instance.definition.bpmn_xml),
+        "markers": markers,
+        "deadlines": case_deadlines(tasks, timers, now, parsed.element_names),
+        "failed_timers": {t.element_id: t.id for t in timers if t.status == "failed"},
+        "related": related,
+        "step_names": step_names(parsed),
+        "deadline_states": DEADLINE_STATES,
+    }

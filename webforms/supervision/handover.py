@@ -1,0 +1,118 @@
+"""The shift handover (M7, O3): the live picture for the next shift and the handover records the
+scheduler prepares at each shift change, completed by the outgoing and acknowledged by the incoming shift."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from engine.errors import Conflict
+from engine.supervision.handover import (
+    HandoverNotAllowed,
+    acknowledge,
+    get_record,
+    hand_over,
+    in_flood_season,
+    recent_records,
+)
+from engine.work.notices import open_cases_of, overdue_tasks
+from webforms.database import commit, db, runtime
+from webforms.people.auth import roles_required
+from webforms.reference.labels import reference_name
+from webforms.views_support import process_choices
+
+bp = Blueprint("handover", __name__, url_prefix="/handover")
+
+HANDOVER_ROLES = ("operator", "dispatcher", "supervisor", "admin")
+NOTES_LIMIT = 4000
+PAGE_SIZE = 30
+STATUS_LABELS = {"prepared": _l("Waiting for the outgoing shift"), "handed_over": _l("Handed over, not yet acknowledged"),
+                 "acknowledged": _l("Acknowledged")}
+REFUSALS = {"not_handed_over": _l("The outgoing shift has not handed over yet."),
+            "own_handover": _l("Someone of the incoming shift acknowledges, not the one who handed over.")}
+
+
+@bp.route("")
+@login_required
+def current() -> Any:
+    now = runtime().clock.now()
+    latest = recent_records(db(), limit=1)
+    return render_template("supervision/handover.html", record=latest[0] if latest else None, **_record_context(),
+                           outages=open_cases_of(db(), "outage"), complaints=open_cases_of(db(), "complaint"),
+                           overdue=overdue_tasks(db(), now), now=now)
+
+
+@bp.route("/records")
+@roles_required(*HANDOVER_ROLES)
+def records() -> Any:
+    page = max(request.args.get("page", 1, type=int), 1)
+    rows = recent_records(db(), limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
+    return render_template("supervision/handover_records.html", records=rows[:PAGE_SIZE], page=page,
+                           has_next=len(rows) > PAGE_SIZE, status_labels=STATUS_LABELS)
+
+
+@bp.route("/records/<int:record_id>")
+@roles_required(*HANDOVER_ROLES)
+def show(record_id: int) -> Any:
+    return render_template("supervision/handover_record.html", record=get_record(db(), record_id), **_record_context())
+
+
+@bp.route("/records/<int:record_id>/hand-over", methods=["POST"])
+@roles_required(*HANDOVER_ROLES)
+def submit(record_id: int) -> Any:
+    record = get_record(db(), record_id)
+    notes = request.form.get("notes", "").strip()
+    flood_notes = request.form.get("flood_notes", "").strip()
+    flood_season = in_flood_season(record, runtime().zone)
+    errors = _notes_errors(notes, flood_notes, flood_season)
+    if errors:
+        return render_template("supervision/handover_record.html", record=record, errors=errors, typed=request.form,
+                               **_record_context()), 400
+    try:
+        hand_over(db(), record_id, current_user.username, notes, flood_notes if flood_season else None,
+                  runtime().clock.now())
+    except Conflict as err:
+        flash(_("%(user)s handed this shift over first; nothing was changed.", user=err.params.get("by")), "error")
+        return redirect(url_for("handover.show", record_id=record_id))
+    commit()
+    flash(_("Handed over. The incoming shift acknowledges it."), "success")
+    return redirect(url_for("handover.show", record_id=record_id))
+
+
+@bp.route("/records/<int:record_id>/acknowledge", methods=["POST"])
+@roles_required(*HANDOVER_ROLES)
+def confirm(record_id: int) -> Any:
+    try:
+        acknowledge(db(), record_id, current_user.username, runtime().clock.now())
+    except Conflict as err:
+        flash(_("%(user)s acknowledged this handover first; nothing was changed.", user=err.params.get("by")), "error")
+        return redirect(url_for("handover.show", record_id=record_id))
+    except HandoverNotAllowed as refused:
+        flash(str(REFUSALS[refused.reason]), "error")
+        return redirect(url_for("handover.show", record_id=record_id))
+    commit()
+    flash(_("Handover acknowledged."), "success")
+    return redirect(url_for("handover.show", record_id=record_id))
+
+
+def _notes_errors(notes: str, flood_notes: str, flood_season: bool) -> dict[str, str]:
+    errors = {}
+    if not notes:
+        errors["notes"] = _("Write what the next shift must know (or “nothing further”).")
+    elif len(notes) > NOTES_LIMIT:
+        errors["notes"] = _("Enter at most %(max)s characters.", max=NOTES_LIMIT)
+    if flood_season and not flood_notes:
+        errors["flood_notes"] = _("From May to September the flood-prevention record is required.")
+    elif len(flood_notes) > NOTES_LIMIT:
+        errors["flood_notes"] = _("Enter at most %(max)s characters.", max=NOTES_LIMIT)
+    return errors
+
+
+def _record_context() -> dict[str, Any]:
+    return {"status_labels": STATUS_LABELS, "flood_season": lambda record: in_flood_season(record, runtime().zone),
+            "may_act": current_user.has_role(*HANDOVER_ROLES), "ref_name": reference_name,
+            "process_names": dict(process_choices())}
