@@ -87,19 +87,45 @@ class Step:
 
 
 STEPS = (
-    Step("intake", OPERATOR, {
-        "customer_name": "张伟", "customer_phone": "13800001111", "address": "金明小区3号楼2单元501",
-        "occurred_at": "2026-11-20", "description": "室内温度只有14度,已经持续三天,家里有老人。",
-        "category": "temperature", "department": "operations", "needs_site_visit": "", "apologised": "on",
-    }),
-    Step("department_handling", HANDLER, {
-        "investigation": "换热站二次网循环泵故障,已更换。", "outcome": "resolved",
-        "result": "已修复,室温恢复到20度以上,已电话答复客户。", "extension_reason": "",
-    }),
-    Step("callback", OPERATOR, {"customer_informed": "on", "satisfied": "yes", "callback_note": "客户表示满意。"}),
-    Step("summarise_and_close", OPERATOR, {
-        "root_cause": "循环泵老化", "improvement": "入冬前巡检循环泵", "close_reason": "resolved",
-    }),
+    Step(
+        "intake",
+        OPERATOR,
+        {
+            "customer_name": "张伟",
+            "customer_phone": "13800001111",
+            "address": "金明小区3号楼2单元501",
+            "occurred_at": "2026-11-20",
+            "description": "室内温度只有14度,已经持续三天,家里有老人。",
+            "category": "temperature",
+            "department": "operations",
+            "needs_site_visit": "",
+            "apologised": "on",
+        },
+    ),
+    Step(
+        "department_handling",
+        HANDLER,
+        {
+            "investigation": "换热站二次网循环泵故障,已更换。",
+            "outcome": "resolved",
+            "result": "已修复,室温恢复到20度以上,已电话答复客户。",
+            "extension_reason": "",
+        },
+    ),
+    Step(
+        "callback",
+        OPERATOR,
+        {"customer_informed": "on", "satisfied": "yes", "callback_note": "客户表示满意。"},
+    ),
+    Step(
+        "summarise_and_close",
+        OPERATOR,
+        {
+            "root_cause": "循环泵老化",
+            "improvement": "入冬前巡检循环泵",
+            "close_reason": "resolved",
+        },
+    ),
 )
 UNITS_PER_CASE = len(STEPS)
 
@@ -111,7 +137,9 @@ class Run:
     backend: str
     cases: int = 0
     wall_seconds: float = 0.0
-    every_cases_per_second: list[float] = field(default_factory=list)  # of all repeats, when best_of chose this
+    every_cases_per_second: list[float] = field(
+        default_factory=list
+    )  # of all repeats, when best_of chose this
     by_step: dict[str, list[float]] = field(default_factory=lambda: {s.element_id: [] for s in STEPS})
 
     def record(self, step: Step, seconds: float) -> None:
@@ -240,11 +268,14 @@ def prepare(label: str, database: DatabaseEngine, cold_cache: bool = False) -> P
 def open_task_id(factory: sessionmaker[Session], instance_id: int, step: Step) -> int:
     with factory.begin() as session:
         rows = session.execute(
-            select(HumanTask.id, HumanTask.element_id)
-            .where(HumanTask.instance_id == instance_id, HumanTask.status == "open")
+            select(HumanTask.id, HumanTask.element_id).where(
+                HumanTask.instance_id == instance_id, HumanTask.status == "open"
+            )
         ).all()
     if len(rows) != 1 or rows[0].element_id != step.element_id:
-        raise RuntimeError(f"case {instance_id}: expected '{step.element_id}' to be the one open task, found {rows}")
+        raise RuntimeError(
+            f"case {instance_id}: expected '{step.element_id}' to be the one open task, found {rows}"
+        )
     return rows[0].id
 
 
@@ -289,15 +320,21 @@ def print_table(rows: list[dict[str, Any]], out: Any = sys.stdout) -> None:
     header = ("backend", "cases", "cases/s", "tasks/s", "p50 ms", "p99 ms", "× in-memory")
     table = [header] + [
         (
-            r["backend"], str(r["cases"]), f"{r['cases_per_s']:.1f}", f"{r['task_completions_per_s']:.1f}",
-            f"{r['p50_ms']:.2f}", f"{r['p99_ms']:.2f}",
+            r["backend"],
+            str(r["cases"]),
+            f"{r['cases_per_s']:.1f}",
+            f"{r['task_completions_per_s']:.1f}",
+            f"{r['p50_ms']:.2f}",
+            f"{r['p99_ms']:.2f}",
             "—" if r["ratio_vs_memory"] is None else f"{r['ratio_vs_memory']:.2f}",
         )
         for r in rows
     ]
     widths = [max(len(line[i]) for line in table) for i in range(len(header))]
     for n, line in enumerate(table):
-        cells = [line[0].ljust(widths[0])] + [cell.rjust(w) for cell, w in zip(line[1:], widths[1:], strict=True)]
+        cells = [line[0].ljust(widths[0])] + [
+            cell.rjust(w) for cell, w in zip(line[1:], widths[1:], strict=True)
+        ]
         print("  ".join(cells), file=out)
         if n == 0:
             print("  ".join("-" * w for w in widths), file=out)
@@ -311,8 +348,11 @@ def profile(what: Callable[[], Run], out_file: Path, top: int) -> str:
     out_file.parent.mkdir(parents=True, exist_ok=True)
     profiler.dump_stats(out_file)
     text_out = io.StringIO()
-    print(f"profile of {run.cases} cases on {run.backend} ({run.wall_seconds:.2f} s under cProfile), "
-          f"saved to {out_file}", file=text_out)
+    print(
+        f"profile of {run.cases} cases on {run.backend} ({run.wall_seconds:.2f} s under cProfile), "
+        f"saved to {out_file}",
+        file=text_out,
+    )
     stats = pstats.Stats(profiler, stream=text_out).strip_dirs()
     stats.sort_stats("cumulative").print_stats(top)
     stats.sort_stats("tottime").print_stats(top)
@@ -320,20 +360,44 @@ def profile(what: Callable[[], Run], out_file: Path, top: int) -> str:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench.engine_bench", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--cases", type=int, default=200, help="cases per backend (default 200; 5 for a smoke run)")
-    parser.add_argument("--repeat", type=int, default=3,
-                        help="timed rounds; each backend's best round is reported (default 3)")
-    parser.add_argument("--warmup", type=int, default=None, help="untimed cases first (default: min(20, cases))")
-    parser.add_argument("--postgres", metavar="URL", default=os.environ.get(POSTGRES_ENV) or None,
-                        help=f"PostgreSQL URL (default ${POSTGRES_ENV}); its schema public is dropped")
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.engine_bench", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument(
+        "--cases", type=int, default=200, help="cases per backend (default 200; 5 for a smoke run)"
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="timed rounds; each backend's best round is reported (default 3)",
+    )
+    parser.add_argument(
+        "--warmup", type=int, default=None, help="untimed cases first (default: min(20, cases))"
+    )
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        default=os.environ.get(POSTGRES_ENV) or None,
+        help=f"PostgreSQL URL (default ${POSTGRES_ENV}); its schema public is dropped",
+    )
     parser.add_argument("--no-postgres", action="store_true", help="skip PostgreSQL even if configured")
-    parser.add_argument("--cold-cache", action="store_true",
-                        help="add runs without the workflow cache (as when requests land on different processes)")
-    parser.add_argument("--profile", nargs="?", const="sqlite", choices=("memory", "sqlite", "postgresql"),
-                        help="after the table, run that backend once more under cProfile (default sqlite)")
+    parser.add_argument(
+        "--cold-cache",
+        action="store_true",
+        help="add runs without the workflow cache (as when requests land on different processes)",
+    )
+    parser.add_argument(
+        "--profile",
+        nargs="?",
+        const="sqlite",
+        choices=("memory", "sqlite", "postgresql"),
+        help="after the table, run that backend once more under cProfile (default sqlite)",
+    )
     parser.add_argument("--top", type=int, default=30, help="lines of profile to print (default 30)")
-    parser.add_argument("--json", type=Path, default=RESULTS_FILE, help=f"where to write results (default {RESULTS_FILE})")
+    parser.add_argument(
+        "--json", type=Path, default=RESULTS_FILE, help=f"where to write results (default {RESULTS_FILE})"
+    )
     args = parser.parse_args(argv)
     if args.cases < 1 or args.repeat < 1:
         parser.error("--cases and --repeat must be at least 1")
@@ -386,14 +450,18 @@ def main(argv: list[str] | None = None) -> int:
                 databases.append(database)
                 persisted[name] = prepare(name, database)
                 if args.cold_cache:
-                    persisted[f"{name} (cold cache)"] = prepare(f"{name} (cold cache)", database, cold_cache=True)
+                    persisted[f"{name} (cold cache)"] = prepare(
+                        f"{name} (cold cache)", database, cold_cache=True
+                    )
             measures.update({label: partial(run_persisted, backend) for label, backend in persisted.items()})
 
             runs = measure_all(measures, args.cases, args.warmup, args.repeat)
             memory = runs[0].cases_per_second
             rows = [run.row(memory if run is not runs[0] else None) for run in runs]
-            print(f"complaint.bpmn: {args.cases} cases × {UNITS_PER_CASE} task completions, best of {args.repeat} "
-                  f"rounds after {args.warmup} warm-up cases; goal: persisted ≥ {GOAL} × in-memory cases/s")
+            print(
+                f"complaint.bpmn: {args.cases} cases × {UNITS_PER_CASE} task completions, best of {args.repeat} "
+                f"rounds after {args.warmup} warm-up cases; goal: persisted ≥ {GOAL} × in-memory cases/s"
+            )
             print_table(rows)
             if not postgres:
                 print(f"(PostgreSQL skipped: pass --postgres URL or set {POSTGRES_ENV})")

@@ -36,9 +36,15 @@ PROJECT = Path(__file__).resolve().parent.parent
 COMPLAINT = PROJECT / "processes" / "complaint.bpmn"
 RESULTS = Path(__file__).parent / "results"
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
-TEMPLATE_FORM = {"customer_name": "模板", "customer_phone": "13800000000", "address": "模板地址",
-                 "description": "模板投诉内容", "category": "temperature", "department": "operations",
-                 "apologised": "on"}
+TEMPLATE_FORM = {
+    "customer_name": "模板",
+    "customer_phone": "13800000000",
+    "address": "模板地址",
+    "description": "模板投诉内容",
+    "category": "temperature",
+    "department": "operations",
+    "apologised": "on",
+}
 
 Row = dict[str, Any]
 
@@ -53,7 +59,9 @@ def template_case(database: SqlEngine) -> int:
         seed_reference_data(session)
         deploy(session, engine, COMPLAINT.read_bytes(), str(COMPLAINT), "bench")
     with factory.begin() as session:
-        return start_case(session, engine, "complaint", Actor("operator", frozenset({"operator"})), TEMPLATE_FORM).id
+        return start_case(
+            session, engine, "complaint", Actor("operator", frozenset({"operator"})), TEMPLATE_FORM
+        ).id
 
 
 def timed(what: Callable[[], Any], repeat: int) -> tuple[float, float]:
@@ -71,7 +79,9 @@ def timed_row(label: str, what: Callable[[], Any], repeat: int) -> Row:
     return {"what": label, "p50_ms": round(p50, 1), "max_ms": round(worst, 1)}
 
 
-def timed_queries(database: SqlEngine, queries: dict[str, Callable[[Session], Any]], repeat: int) -> list[Row]:
+def timed_queries(
+    database: SqlEngine, queries: dict[str, Callable[[Session], Any]], repeat: int
+) -> list[Row]:
     """Each query run in a session of its own, as a request would."""
     factory: sessionmaker[Session] = make_session_factory(database)
 
@@ -79,6 +89,7 @@ def timed_queries(database: SqlEngine, queries: dict[str, Callable[[Session], An
         def run() -> None:
             with factory() as session:
                 query(session)
+
         return run
 
     return [timed_row(label, in_session(query), repeat) for label, query in queries.items()]
@@ -91,9 +102,18 @@ def signed_in_client(url: str, username: str, groups: list[str]) -> Iterator[Fla
     from webforms import create_app
 
     with tempfile.TemporaryDirectory() as home:
-        settings = Settings(home=Path(home), database_url=url, timezone="Asia/Shanghai", secret_key="bench",
-                            processes_dir=PROJECT / "processes")
-        app = create_app(settings=settings, runtime=Runtime(clock=SettableClock(NOW)), test_config={"TESTING": True, "LOGIN_DISABLED": False})
+        settings = Settings(
+            home=Path(home),
+            database_url=url,
+            timezone="Asia/Shanghai",
+            secret_key="bench",
+            processes_dir=PROJECT / "processes",
+        )
+        app = create_app(
+            settings=settings,
+            runtime=Runtime(clock=SettableClock(NOW)),
+            test_config={"TESTING": True, "LOGIN_DISABLED": False},
+        )
         factory = app.extensions["hotline"].sessions
         with factory.begin() as session:
             user_id = create_user(session, SettableClock(NOW), username, "hotline123", username, groups).id
@@ -126,9 +146,15 @@ def bench_arguments(doc: str, cases: int, json_name: str) -> argparse.ArgumentPa
     return parser
 
 
-def run_backends(args: argparse.Namespace, name: str, report: dict[str, Any], what: str,
-                 prepare: Callable[[SqlEngine], None], measure: Callable[[SqlEngine, str], list[Row]],
-                 width: int) -> int:
+def run_backends(
+    args: argparse.Namespace,
+    name: str,
+    report: dict[str, Any],
+    what: str,
+    prepare: Callable[[SqlEngine], None],
+    measure: Callable[[SqlEngine, str], list[Row]],
+    width: int,
+) -> int:
     """Prepare and measure on SQLite, then on PostgreSQL (its own database `<test database>_<name>`,
     schema dropped first) unless told not to; print the tables and write the JSON report."""
     with tempfile.TemporaryDirectory() as directory:

@@ -44,30 +44,65 @@ HANDLER = ("ops_handler", frozenset({"operations"}))
 
 def prepare(database: SqlEngine, cases: int) -> None:
     template = template_case(database)
-    columns = [c.name for c in ProcessInstance.__table__.columns
-               if c.name not in ("id", "case_number", "category", "department", "customer_name", "customer_phone", "address",
-                                 "search_text")]
-    rows = [{"n": n, "category": CATEGORIES[n % len(CATEGORIES)], "department": DEPARTMENTS[n % len(DEPARTMENTS)],
-             "name": f"客户{n}", "phone": f"139{n:08d}", "address": f"金明区{n % 97}号楼{n % 6 + 1}单元{n % 30 + 1}01",
-             "due": NOW + timedelta(minutes=(n % 4000) - 1000)} for n in range(1, cases + 1)]
+    columns = [
+        c.name
+        for c in ProcessInstance.__table__.columns
+        if c.name
+        not in (
+            "id",
+            "case_number",
+            "category",
+            "department",
+            "customer_name",
+            "customer_phone",
+            "address",
+            "search_text",
+        )
+    ]
+    rows = [
+        {
+            "n": n,
+            "category": CATEGORIES[n % len(CATEGORIES)],
+            "department": DEPARTMENTS[n % len(DEPARTMENTS)],
+            "name": f"客户{n}",
+            "phone": f"139{n:08d}",
+            "address": f"金明区{n % 97}号楼{n % 6 + 1}单元{n % 30 + 1}01",
+            "due": NOW + timedelta(minutes=(n % 4000) - 1000),
+        }
+        for n in range(1, cases + 1)
+    ]
     for row in rows:
         row["search"] = search_text((f"TL-{row['n']}", row["name"], row["phone"], row["address"]))
     with database.begin() as connection:
-        connection.execute(text(
-            f"INSERT INTO process_instance (case_number, category, department, customer_name, customer_phone, address, "
-            f"search_text, {', '.join(columns)}) SELECT 'TL-' || :n, :category, :department, :name, :phone, :address, "
-            f":search, "
-            f"{', '.join(columns)} FROM process_instance WHERE id = {template}"), rows)
-        connection.execute(text(
-            "INSERT INTO human_task (instance_id, task_guid, element_id, name, candidate_groups, status, created_at, due_at) "
-            "SELECT i.id, h.task_guid, h.element_id, h.name, i.department, 'open', h.created_at, NULL "
-            f"FROM process_instance i JOIN human_task h ON h.instance_id = {template} WHERE i.case_number LIKE 'TL-%'"))
-        connection.execute(text(
-            "INSERT INTO human_task_group (task_id, group_name) SELECT id, candidate_groups FROM human_task "
-            f"WHERE instance_id <> {template}"))
-        connection.execute(text("UPDATE human_task SET due_at = :due WHERE instance_id = "
-                                "(SELECT id FROM process_instance WHERE case_number = 'TL-' || :n)"),
-                           [{"due": r["due"], "n": r["n"]} for r in rows[: min(cases, 20000)]])
+        connection.execute(
+            text(
+                f"INSERT INTO process_instance (case_number, category, department, customer_name, customer_phone, address, "
+                f"search_text, {', '.join(columns)}) SELECT 'TL-' || :n, :category, :department, :name, :phone, :address, "
+                f":search, "
+                f"{', '.join(columns)} FROM process_instance WHERE id = {template}"
+            ),
+            rows,
+        )
+        connection.execute(
+            text(
+                "INSERT INTO human_task (instance_id, task_guid, element_id, name, candidate_groups, status, created_at, due_at) "
+                "SELECT i.id, h.task_guid, h.element_id, h.name, i.department, 'open', h.created_at, NULL "
+                f"FROM process_instance i JOIN human_task h ON h.instance_id = {template} WHERE i.case_number LIKE 'TL-%'"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO human_task_group (task_id, group_name) SELECT id, candidate_groups FROM human_task "
+                f"WHERE instance_id <> {template}"
+            )
+        )
+        connection.execute(
+            text(
+                "UPDATE human_task SET due_at = :due WHERE instance_id = "
+                "(SELECT id FROM process_instance WHERE case_number = 'TL-' || :n)"
+            ),
+            [{"due": r["due"], "n": r["n"]} for r in rows[: min(cases, 20000)]],
+        )
         connection.execute(text("ANALYZE"))
 
 
@@ -92,9 +127,15 @@ def measure(database: SqlEngine, url: str, repeat: int) -> list[Row]:
 
 def main(argv: list[str] | None = None) -> int:
     args = bench_arguments(__doc__, 100_000, "tasklist_bench.json").parse_args(argv)
-    return run_backends(args, "tasklist_bench", {"cases": args.cases}, f"{args.cases} open cases",
-                        lambda database: prepare(database, args.cases),
-                        lambda database, url: measure(database, url, args.repeat), 44)
+    return run_backends(
+        args,
+        "tasklist_bench",
+        {"cases": args.cases},
+        f"{args.cases} open cases",
+        lambda database: prepare(database, args.cases),
+        lambda database, url: measure(database, url, args.repeat),
+        44,
+    )
 
 
 if __name__ == "__main__":

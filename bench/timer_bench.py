@@ -86,28 +86,44 @@ def prepare(url: str, timers: int, window: float) -> datetime:
     first_due = datetime.now(UTC) + timedelta(seconds=STARTUP)
     step = window / max(timers - 1, 1)
     with database.begin() as connection:
-        connection.execute(text(
-            f"INSERT INTO process_instance (case_number, {', '.join(columns)}) "
-            f"SELECT 'TB-' || g, {', '.join('p.' + c for c in columns)} "
-            "FROM process_instance p, generate_series(1, :n) g WHERE p.id = :template"), {"n": timers, "template": template_id})
-        connection.execute(text(
-            "INSERT INTO timer (instance_id, task_guid, element_id, due_at, status, attempts) "
-            "SELECT i.id, t.task_guid, t.element_id, "
-            "       :first + make_interval(secs => (row_number() OVER (ORDER BY i.id) - 1) * :step), 'waiting', 0 "
-            "FROM process_instance i JOIN timer t ON t.instance_id = :template WHERE i.case_number LIKE 'TB-%'"),
-            {"first": first_due, "step": step, "template": template_id})
+        connection.execute(
+            text(
+                f"INSERT INTO process_instance (case_number, {', '.join(columns)}) "
+                f"SELECT 'TB-' || g, {', '.join('p.' + c for c in columns)} "
+                "FROM process_instance p, generate_series(1, :n) g WHERE p.id = :template"
+            ),
+            {"n": timers, "template": template_id},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO timer (instance_id, task_guid, element_id, due_at, status, attempts) "
+                "SELECT i.id, t.task_guid, t.element_id, "
+                "       :first + make_interval(secs => (row_number() OVER (ORDER BY i.id) - 1) * :step), 'waiting', 0 "
+                "FROM process_instance i JOIN timer t ON t.instance_id = :template WHERE i.case_number LIKE 'TB-%'"
+            ),
+            {"first": first_due, "step": step, "template": template_id},
+        )
         # each case's open task, as the engine wrote it for the template
-        connection.execute(text(
-            "INSERT INTO human_task (instance_id, task_guid, element_id, name, candidate_groups, status, created_at) "
-            "SELECT i.id, h.task_guid, h.element_id, h.name, h.candidate_groups, 'open', h.created_at "
-            "FROM process_instance i JOIN human_task h ON h.instance_id = :template WHERE i.case_number LIKE 'TB-%'"),
-            {"template": template_id})
-        connection.execute(text(
-            "INSERT INTO human_task_group (task_id, group_name) SELECT h.id, g.group_name FROM human_task h "
-            "JOIN human_task t ON t.instance_id = :template JOIN human_task_group g ON g.task_id = t.id "
-            "WHERE h.instance_id <> :template"), {"template": template_id})
-        connection.execute(text("UPDATE timer SET status = 'cancelled', fired_at = now() WHERE instance_id = :template"),
-                           {"template": template_id})
+        connection.execute(
+            text(
+                "INSERT INTO human_task (instance_id, task_guid, element_id, name, candidate_groups, status, created_at) "
+                "SELECT i.id, h.task_guid, h.element_id, h.name, h.candidate_groups, 'open', h.created_at "
+                "FROM process_instance i JOIN human_task h ON h.instance_id = :template WHERE i.case_number LIKE 'TB-%'"
+            ),
+            {"template": template_id},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO human_task_group (task_id, group_name) SELECT h.id, g.group_name FROM human_task h "
+                "JOIN human_task t ON t.instance_id = :template JOIN human_task_group g ON g.task_id = t.id "
+                "WHERE h.instance_id <> :template"
+            ),
+            {"template": template_id},
+        )
+        connection.execute(
+            text("UPDATE timer SET status = 'cancelled', fired_at = now() WHERE instance_id = :template"),
+            {"template": template_id},
+        )
         connection.execute(text("ANALYZE"))
     database.dispose()
     return first_due
@@ -123,7 +139,9 @@ def run_worker(url: str, name: str, stop_at: float, interval: float) -> int:
         began = time.time()
         fired += fire_due_timers(engine, factory, name)
         with factory() as session:
-            left = session.scalar(select(func.count(Timer.id)).where(Timer.fired_at.is_(None), Timer.status == "waiting"))
+            left = session.scalar(
+                select(func.count(Timer.id)).where(Timer.fired_at.is_(None), Timer.status == "waiting")
+            )
         if not left:
             break
         time.sleep(max(0.0, interval - (time.time() - began)))
@@ -142,14 +160,22 @@ def measure(url: str) -> dict[str, Any]:
     database = make_engine(url)
     factory = make_session_factory(database)
     with factory() as session:
-        rows = session.execute(select(Timer.due_at, Timer.fired_at, Timer.status)
-                               .join(ProcessInstance, ProcessInstance.id == Timer.instance_id)
-                               .where(ProcessInstance.case_number.like("TB-%"))).all()
+        rows = session.execute(
+            select(Timer.due_at, Timer.fired_at, Timer.status)
+            .join(ProcessInstance, ProcessInstance.id == Timer.instance_id)
+            .where(ProcessInstance.case_number.like("TB-%"))
+        ).all()
         fired_per_case = session.execute(
-            select(Event.instance_id, func.count()).where(Event.kind == "timer_fired", Event.actor == SYSTEM.username)
-            .group_by(Event.instance_id)).all()
+            select(Event.instance_id, func.count())
+            .where(Event.kind == "timer_fired", Event.actor == SYSTEM.username)
+            .group_by(Event.instance_id)
+        ).all()
     database.dispose()
-    lateness = [(fired - due).total_seconds() for due, fired, status in rows if status == "fired" and fired is not None]
+    lateness = [
+        (fired - due).total_seconds()
+        for due, fired, status in rows
+        if status == "fired" and fired is not None
+    ]
     return {
         "timers": len(rows),
         "fired": sum(1 for _d, _f, status in rows if status == "fired"),
@@ -181,13 +207,29 @@ def main(argv: list[str] | None = None) -> int:
     stop_at = first_due.timestamp() + args.window + GRACE
     context = multiprocessing.get_context("spawn")
     with context.Pool(args.workers) as pool:
-        per_worker = pool.starmap(run_worker, [(url, f"worker-{n}", stop_at, args.interval)
-                                               for n in range(1, args.workers + 1)])
-    result = {"workers": args.workers, "window_s": args.window, "setup_s": round(setup_seconds, 1),
-              "fired_per_worker": per_worker, **measure(url)}
-    print(f"{args.timers} timers due over {args.window:g} s, {args.workers} workers on PostgreSQL "
-          f"(round every {args.interval:g} s); setup {setup_seconds:.1f} s")
-    header = ("timers", "fired", "not_fired", "double_fires", "lateness_p50_s", "lateness_p99_s", "lateness_max_s")
+        per_worker = pool.starmap(
+            run_worker, [(url, f"worker-{n}", stop_at, args.interval) for n in range(1, args.workers + 1)]
+        )
+    result = {
+        "workers": args.workers,
+        "window_s": args.window,
+        "setup_s": round(setup_seconds, 1),
+        "fired_per_worker": per_worker,
+        **measure(url),
+    }
+    print(
+        f"{args.timers} timers due over {args.window:g} s, {args.workers} workers on PostgreSQL "
+        f"(round every {args.interval:g} s); setup {setup_seconds:.1f} s"
+    )
+    header = (
+        "timers",
+        "fired",
+        "not_fired",
+        "double_fires",
+        "lateness_p50_s",
+        "lateness_p99_s",
+        "lateness_max_s",
+    )
     print("  ".join(f"{h:>14}" for h in header))
     print("  ".join(f"{result[h]!s:>14}" for h in header))
     print(f"fired per worker: {per_worker}")

@@ -75,16 +75,26 @@ def init_db() -> None:
 
 
 def _confirm_overwrite(path: Path, edited: ProcessDefinition) -> bool:
-    click.echo(f"{path}: {edited.key} v{edited.version} was changed ({edited.source}) by {edited.deployed_by} on "
-               f"{edited.deployed_at:%Y-%m-%d %H:%M}" + (f": {edited.comment}" if edited.comment else ""), err=True)
+    click.echo(
+        f"{path}: {edited.key} v{edited.version} was changed ({edited.source}) by {edited.deployed_by} on "
+        f"{edited.deployed_at:%Y-%m-%d %H:%M}" + (f": {edited.comment}" if edited.comment else ""),
+        err=True,
+    )
     try:
         return click.confirm(f"Overwrite it with {path.name} as a new version?", default=False, err=True)
     except click.Abort:
         return False
 
 
-def _deploy_paths(engine: Runtime, factory: object, paths: list[Path], actor: str, comment: str = "",
-                  source: str = "cli", over_edits: str = "ask") -> int:
+def _deploy_paths(
+    engine: Runtime,
+    factory: object,
+    paths: list[Path],
+    actor: str,
+    comment: str = "",
+    source: str = "cli",
+    over_edits: str = "ask",
+) -> int:
     """Validate and deploy each file; returns the number refused. `over_edits` says what to do when the
     newest version was edited in the browser or rolled back: ask, keep it, or overwrite it."""
     failures = 0
@@ -94,8 +104,9 @@ def _deploy_paths(engine: Runtime, factory: object, paths: list[Path], actor: st
             with factory.begin() as session:  # type: ignore[attr-defined]
                 key = diagram_key(xml)
                 edited = edited_version_over(session, xml, key) if key else None
-                if edited is not None and (over_edits == "keep" or (
-                        over_edits == "ask" and not _confirm_overwrite(path, edited))):
+                if edited is not None and (
+                    over_edits == "keep" or (over_edits == "ask" and not _confirm_overwrite(path, edited))
+                ):
                     click.echo(f"{path}: kept {edited.key} v{edited.version} (not overwritten)")
                     continue
                 result = deploy_checked(session, engine, xml, actor, comment, source, str(path))
@@ -120,12 +131,18 @@ def _deploy_paths(engine: Runtime, factory: object, paths: list[Path], actor: st
     return failures
 
 
-@main.command(help="Validate BPMN files and deploy them as new versions of their processes (unchanged files make "
-                   "no new version). Exits 1 and lists the problems when a file is invalid.")
+@main.command(
+    help="Validate BPMN files and deploy them as new versions of their processes (unchanged files make "
+    "no new version). Exits 1 and lists the problems when a file is invalid."
+)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--by", "actor", default="cli", show_default=True, help="Who deploys (recorded with the version).")
+@click.option(
+    "--by", "actor", default="cli", show_default=True, help="Who deploys (recorded with the version)."
+)
 @click.option("--comment", default="", help="Why: recorded with the version and in the audit log.")
-@click.option("--yes", "overwrite", is_flag=True, help="Overwrite versions edited in the browser without asking.")
+@click.option(
+    "--yes", "overwrite", is_flag=True, help="Overwrite versions edited in the browser without asking."
+)
 @click.option("--keep-edits", is_flag=True, help="Keep versions edited in the browser without asking.")
 def deploy_cmd(paths: tuple[Path, ...], actor: str, comment: str, overwrite: bool, keep_edits: bool) -> None:
     settings = Settings.from_env()
@@ -161,8 +178,10 @@ def versions_cmd(key: str, between: tuple[int, int] | None) -> None:
     for d in versions:
         when = d.deployed_at.astimezone(engine.zone).strftime("%Y-%m-%d %H:%M")
         newest = "  (new cases)" if d is versions[0] else ""
-        click.echo(f"v{d.version:<4} {when}  {d.deployed_by:<12} {d.source:<9} {running.get(d.version, 0):>4} running"
-                   f"  {d.comment}{newest}")
+        click.echo(
+            f"v{d.version:<4} {when}  {d.deployed_by:<12} {d.source:<9} {running.get(d.version, 0):>4} running"
+            f"  {d.comment}{newest}"
+        )
 
 
 def _echo_diff(diff: VersionDiff) -> None:
@@ -192,8 +211,11 @@ def rollback_cmd(key: str, version: int, actor: str, comment: str) -> None:
         sys.exit(1)
 
 
-@main.command("migrate", help="Move running cases of a process from one version to another; --dry-run only "
-                              "says where each case's tokens would land and which cases cannot move.")
+@main.command(
+    "migrate",
+    help="Move running cases of a process from one version to another; --dry-run only "
+    "says where each case's tokens would land and which cases cannot move.",
+)
 @click.argument("key")
 @click.option("--from", "from_version", type=int, required=True)
 @click.option("--to", "to_version", type=int, required=True)
@@ -201,24 +223,36 @@ def rollback_cmd(key: str, version: int, actor: str, comment: str) -> None:
 @click.option("--case", "case_numbers", multiple=True, help="Only this case (repeat for several).")
 @click.option("--at", "at_element", default=None, help="Only cases with an open task at this element id.")
 @click.option("--by", "actor", default="cli", show_default=True)
-def migrate_cmd(key: str, from_version: int, to_version: int, dry_run: bool, case_numbers: tuple[str, ...],
-                at_element: str | None, actor: str) -> None:
+def migrate_cmd(
+    key: str,
+    from_version: int,
+    to_version: int,
+    dry_run: bool,
+    case_numbers: tuple[str, ...],
+    at_element: str | None,
+    actor: str,
+) -> None:
     settings = Settings.from_env()
     engine, factory = _runtime(settings)
     opener = factory if dry_run else factory.begin  # type: ignore[attr-defined]
     try:
         with opener() as session:  # type: ignore[operator]
-            plans = plan_migration(session, engine, key, from_version, to_version,
-                                   list(case_numbers) or None, at_element)
+            plans = plan_migration(
+                session, engine, key, from_version, to_version, list(case_numbers) or None, at_element
+            )
             for plan in plans:
                 _echo_plan(plan)
             if dry_run:
                 movable = sum(p.mappable for p in plans)
-                click.echo(f"dry run: {movable} of {len(plans)} case(s) can move to v{to_version}; nothing changed")
+                click.echo(
+                    f"dry run: {movable} of {len(plans)} case(s) can move to v{to_version}; nothing changed"
+                )
                 return
             result = apply_migration(session, engine, plans, Actor(actor))
-        click.echo(f"migrated {len(result.migrated)} case(s) to v{to_version}; "
-                   f"{len(result.skipped)} stay on v{from_version}")
+        click.echo(
+            f"migrated {len(result.migrated)} case(s) to v{to_version}; "
+            f"{len(result.skipped)} stay on v{from_version}"
+        )
     except (NotFound, ValueError) as err:
         click.echo(str(err), err=True)
         sys.exit(1)
@@ -241,8 +275,14 @@ def demo() -> None:
     engine, factory = _runtime(settings)
     with factory.begin() as session:  # type: ignore[attr-defined]
         seed_reference_data(session)  # first: validation checks the diagrams' groups against the departments
-    if _deploy_paths(engine, factory, sorted(settings.processes_dir.glob("*.bpmn")), "demo", source="file",
-                     over_edits="keep"):
+    if _deploy_paths(
+        engine,
+        factory,
+        sorted(settings.processes_dir.glob("*.bpmn")),
+        "demo",
+        source="file",
+        over_edits="keep",
+    ):
         sys.exit(1)
     with factory.begin() as session:  # type: ignore[attr-defined]
         create_demo_users(session, engine)
@@ -269,8 +309,9 @@ def serve(host: str, port: int, no_scheduler: bool) -> None:
     settings = Settings.from_env()
     app = create_app(settings=settings)
     if not no_scheduler and settings.database_url.startswith("sqlite"):
-        start_background_scheduler(app.extensions["hotline"].runtime, app.extensions["hotline"].sessions,
-                                   settings.shifts())
+        start_background_scheduler(
+            app.extensions["hotline"].runtime, app.extensions["hotline"].sessions, settings.shifts()
+        )
     click.echo(f"Hotline Flow on http://{host}:{port}")
     app.run(host=host, port=port, threaded=True, use_reloader=False)
 
@@ -290,12 +331,22 @@ def worker(interval: float) -> None:
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
-@main.command("rules", help="For each rule of docs/procedures.md: the diagram elements and the tests that name it.")
-@click.option("--markdown", is_flag=True, help="Print a Markdown table (docs/traceability.md is this output).")
-@click.option("--check", is_flag=True, help="Exit 1 if a C/R/L/O/Q rule is named in no diagram or in no test.")
+@main.command(
+    "rules", help="For each rule of docs/procedures.md: the diagram elements and the tests that name it."
+)
+@click.option(
+    "--markdown", is_flag=True, help="Print a Markdown table (docs/traceability.md is this output)."
+)
+@click.option(
+    "--check", is_flag=True, help="Exit 1 if a C/R/L/O/Q rule is named in no diagram or in no test."
+)
 def rules_cmd(markdown: bool, check: bool) -> None:
-    traces = trace(PROJECT_ROOT / "docs" / "procedures.md", Settings.from_env().processes_dir,
-                   PROJECT_ROOT / "tests", PROJECT_ROOT)
+    traces = trace(
+        PROJECT_ROOT / "docs" / "procedures.md",
+        Settings.from_env().processes_dir,
+        PROJECT_ROOT / "tests",
+        PROJECT_ROOT,
+    )
     click.echo(as_markdown(traces) if markdown else as_text(traces), nl=False)
     problems = untraced(traces)
     if check and problems:
@@ -304,8 +355,12 @@ def rules_cmd(markdown: bool, check: bool) -> None:
         sys.exit(1)
 
 
-@main.command("timers", help="List pending, overdue and failed timers; --retry ID puts a failed one back in line.")
-@click.option("--retry", "retry_id", type=int, default=None, help="Retry the failed timer (incident) with this id.")
+@main.command(
+    "timers", help="List pending, overdue and failed timers; --retry ID puts a failed one back in line."
+)
+@click.option(
+    "--retry", "retry_id", type=int, default=None, help="Retry the failed timer (incident) with this id."
+)
 @click.option("--limit", type=int, default=50, show_default=True, help="Rows per list.")
 def timers_cmd(retry_id: int | None, limit: int) -> None:
     settings = Settings.from_env()
@@ -328,29 +383,48 @@ def timers_cmd(retry_id: int | None, limit: int) -> None:
             late = f"  late {int((now - row.due_at).total_seconds())}s" if name == "overdue" else ""
             extra = f"  attempts {row.attempts}: {row.error}" if name == "failed" else ""
             claim = f"  claimed by {row.claimed_by}" if row.claimed_by else ""
-            click.echo(f"  #{row.id:<6} {row.case_number:<18} {row.element_id:<28} due {due}{late}{claim}{extra}")
+            click.echo(
+                f"  #{row.id:<6} {row.case_number:<18} {row.element_id:<28} due {due}{late}{claim}{extra}"
+            )
     click.echo(f"fired, latest first ({len(fired)})")
     for timer in fired:
         due = timer.due_at.astimezone(engine.zone).strftime("%Y-%m-%d %H:%M:%S")
-        click.echo(f"  #{timer.id:<6} {timer.case_number:<18} {timer.element_id:<28} due {due}  "
-                   f"late {timer.lateness.total_seconds():.1f}s")
+        click.echo(
+            f"  #{timer.id:<6} {timer.case_number:<18} {timer.element_id:<28} due {due}  "
+            f"late {timer.lateness.total_seconds():.1f}s"
+        )
 
 
-@main.command("attachments", help="Attached files no case refers to (left by uploads that were rolled back): "
-                                   "lists them; --sweep deletes them.")
+@main.command(
+    "attachments",
+    help="Attached files no case refers to (left by uploads that were rolled back): "
+    "lists them; --sweep deletes them.",
+)
 @click.option("--sweep", is_flag=True, help="Delete them (without it, only list what a sweep would delete).")
-@click.option("--older-than-hours", type=click.FloatRange(min=0), default=SWEEP_GRACE.total_seconds() / 3600,
-              show_default=True, help="Grace period: younger files may belong to an upload still being recorded.")
+@click.option(
+    "--older-than-hours",
+    type=click.FloatRange(min=0),
+    default=SWEEP_GRACE.total_seconds() / 3600,
+    show_default=True,
+    help="Grace period: younger files may belong to an upload still being recorded.",
+)
 def attachments_cmd(sweep: bool, older_than_hours: float) -> None:
     settings = Settings.from_env()
     engine, factory = _runtime(settings)
     with factory() as session:  # type: ignore[operator]
-        found = sweep_orphans(session, settings.attachment_folder, engine.clock.now(),
-                              timedelta(hours=older_than_hours), remove=sweep)
+        found = sweep_orphans(
+            session,
+            settings.attachment_folder,
+            engine.clock.now(),
+            timedelta(hours=older_than_hours),
+            remove=sweep,
+        )
     for path in found:
         click.echo(f"{'removed' if sweep else 'unreferenced'} {path}")
-    click.echo(f"{len(found)} unreferenced file(s) older than {older_than_hours:g} h "
-               f"{'removed' if sweep else 'found; --sweep deletes them'}")
+    click.echo(
+        f"{len(found)} unreferenced file(s) older than {older_than_hours:g} h "
+        f"{'removed' if sweep else 'found; --sweep deletes them'}"
+    )
 
 
 @main.command("definitions", help="List deployed process definitions and their versions.")
@@ -359,7 +433,9 @@ def definitions_cmd() -> None:
     _engine, factory = _runtime(settings)
     with factory() as session:  # type: ignore[operator]
         for d in list_definitions(session):
-            click.echo(f"{d.key:<16} v{d.version:<4} {d.deployed_at:%Y-%m-%d %H:%M} {d.deployed_by:<12} {d.content_hash[:12]}")
+            click.echo(
+                f"{d.key:<16} v{d.version:<4} {d.deployed_at:%Y-%m-%d %H:%M} {d.deployed_by:<12} {d.content_hash[:12]}"
+            )
 
 
 def _safe_url(url: str) -> str:
@@ -368,14 +444,32 @@ def _safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-@main.command("report", help="Make (or show, if already made) the weekly (M2) or monthly (M3) report; "
-                             "by default of the latest period that has ended.")
+@main.command(
+    "report",
+    help="Make (or show, if already made) the weekly (M2) or monthly (M3) report; "
+    "by default of the latest period that has ended.",
+)
 @click.argument("kind", type=click.Choice(["weekly", "monthly"]))
-@click.option("--for", "for_day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="A day in the period to report on (YYYY-MM-DD).")
-@click.option("--csv", "csv_path", type=click.Path(path_type=Path), default=None, help="Also write the report as CSV.")
-@click.option("--xlsx", "xlsx_path", type=click.Path(path_type=Path), default=None, help="Also write the report as XLSX.")
-@click.option("--by", "actor", default="cli", show_default=True, help="Who makes it (recorded with the report).")
+@click.option(
+    "--for",
+    "for_day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="A day in the period to report on (YYYY-MM-DD).",
+)
+@click.option(
+    "--csv", "csv_path", type=click.Path(path_type=Path), default=None, help="Also write the report as CSV."
+)
+@click.option(
+    "--xlsx",
+    "xlsx_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Also write the report as XLSX.",
+)
+@click.option(
+    "--by", "actor", default="cli", show_default=True, help="Who makes it (recorded with the report)."
+)
 def report_cmd(kind: str, for_day: object, csv_path: Path | None, xlsx_path: Path | None, actor: str) -> None:
     from engine.supervision.reports.export import report_tables, to_csv, to_xlsx
     from engine.supervision.reports.periods import period_of_kind
@@ -383,16 +477,21 @@ def report_cmd(kind: str, for_day: object, csv_path: Path | None, xlsx_path: Pat
 
     settings = Settings.from_env()
     engine, factory = _runtime(settings)
-    period = (period_of_kind(KINDS[kind], for_day.date()) if for_day is not None  # type: ignore[attr-defined]
-              else latest_due_period(kind, engine.clock.now(), engine.zone))
+    period = (
+        period_of_kind(KINDS[kind], for_day.date())
+        if for_day is not None  # type: ignore[attr-defined]
+        else latest_due_period(kind, engine.clock.now(), engine.zone)
+    )
     with factory.begin() as session:  # type: ignore[attr-defined]
         report, created = generate_report(session, engine, kind, period, actor)
         content, notable, generated_at = report.content, report.notable_cases, report.generated_at
         made = report.generated_at.astimezone(engine.zone).strftime("%Y-%m-%d %H:%M")
     state = "made now" if created else f"already made at {made}"
     total = content["total"]
-    click.echo(f"{kind} report {period.first}…{period.last} ({period.label}), #{report.id}, {state}: "
-               f"received {total['received']}, replied {total['replied']}, closed {total['closed']}")
+    click.echo(
+        f"{kind} report {period.first}…{period.last} ({period.label}), #{report.id}, {state}: "
+        f"received {total['received']}, replied {total['replied']}, closed {total['closed']}"
+    )
     tables = report_tables(kind, content, notable, generated_at=generated_at, zone=engine.zone)
     if csv_path is not None:
         csv_path.write_bytes(to_csv(tables))
@@ -402,11 +501,19 @@ def report_cmd(kind: str, for_day: object, csv_path: Path | None, xlsx_path: Pat
         click.echo(f"written {xlsx_path}")
 
 
-@main.command("sample", help="Draw a week's callback sample (M1): at least 5 % of the orders that sent someone "
-                             "on site, each becoming a callback task; by default last week. --verify re-checks "
-                             "every recorded draw from its seed.")
-@click.option("--week", "week_day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="A day in the week to sample (YYYY-MM-DD).")
+@main.command(
+    "sample",
+    help="Draw a week's callback sample (M1): at least 5 % of the orders that sent someone "
+    "on site, each becoming a callback task; by default last week. --verify re-checks "
+    "every recorded draw from its seed.",
+)
+@click.option(
+    "--week",
+    "week_day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="A day in the week to sample (YYYY-MM-DD).",
+)
 @click.option("--verify", is_flag=True, help="Re-draw every recorded sample from its seed and compare.")
 @click.option("--by", "actor", default="cli", show_default=True, help="Who draws (recorded with the sample).")
 def sample_cmd(week_day: object, verify: bool, actor: str) -> None:
@@ -420,18 +527,25 @@ def sample_cmd(week_day: object, verify: bool, actor: str) -> None:
             samples = list_samples(session, limit=10_000)
             failed = [s.week_start for s in samples if not verify_draw(s)]
         for sample in samples:
-            click.echo(f"{sample.week_start}: {'FAILED' if sample.week_start in failed else 'ok'}  "
-                       f"{sample.sample_size} of {sample.population_size}, seed {sample.seed}")
+            click.echo(
+                f"{sample.week_start}: {'FAILED' if sample.week_start in failed else 'ok'}  "
+                f"{sample.sample_size} of {sample.population_size}, seed {sample.seed}"
+            )
         if failed:
             sys.exit(1)
         return
-    week = (week_of(week_day.date()) if week_day is not None  # type: ignore[attr-defined]
-            else latest_due_week(engine.clock.now(), engine.zone))
+    week = (
+        week_of(week_day.date())
+        if week_day is not None  # type: ignore[attr-defined]
+        else latest_due_week(engine.clock.now(), engine.zone)
+    )
     with factory.begin() as session:  # type: ignore[attr-defined]
         result = draw_weekly_sample(session, engine, week, actor)
         sample = result.sample
-        line = (f"callback sample {sample.week_start}…{sample.week_end} ({'drawn now' if result.created else 'already drawn'}): "
-                f"{sample.sample_size} of {sample.population_size} on-site orders, method {sample.method}, seed {sample.seed}")
+        line = (
+            f"callback sample {sample.week_start}…{sample.week_end} ({'drawn now' if result.created else 'already drawn'}): "
+            f"{sample.sample_size} of {sample.population_size} on-site orders, method {sample.method}, seed {sample.seed}"
+        )
         chosen = list(sample.chosen["cases"])
     click.echo(line)
     for number in chosen:

@@ -29,7 +29,9 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def fire_due_timers(engine: Runtime, factory: sessionmaker[Session], worker: str | None = None, batch: int = 20) -> int:
+def fire_due_timers(
+    engine: Runtime, factory: sessionmaker[Session], worker: str | None = None, batch: int = 20
+) -> int:
     """One scheduler round: claim due timers, fire each in its own transaction, keep failures as
     incidents. Returns how many fired."""
     worker = worker or worker_name()
@@ -61,7 +63,9 @@ def _fire_one(engine: Runtime, factory: sessionmaker[Session], timer_id: int, wo
     return 0
 
 
-def run_supervision_duties(engine: Runtime, factory: sessionmaker[Session], actor: str = "scheduler") -> list[str]:
+def run_supervision_duties(
+    engine: Runtime, factory: sessionmaker[Session], actor: str = "scheduler"
+) -> list[str]:
     """Make the reports that are due and missing (M2 on Monday 07:00, M3 on the 26th 07:00) and draw
     last week's callback sample (M1, Monday 07:00), each in its own transaction.
 
@@ -75,8 +79,10 @@ def run_supervision_duties(engine: Runtime, factory: sessionmaker[Session], acto
     with factory.begin() as session:
         result = draw_weekly_sample(session, engine, latest_due_week(engine.clock.now(), engine.zone), actor)
         if result.created:
-            made.append(f"callback sample {result.sample.week_start}: {result.sample.sample_size} of "
-                        f"{result.sample.population_size}")
+            made.append(
+                f"callback sample {result.sample.week_start}: {result.sample.sample_size} of "
+                f"{result.sample.population_size}"
+            )
     for line in made:
         log.info("made %s", line)
     return made
@@ -89,18 +95,37 @@ def _run_duties_logged(engine: Runtime, factory: sessionmaker[Session]) -> None:
         log.warning("supervision duties failed: %s: %s", type(err).__name__, err)
 
 
-def _add_timer_job(scheduler: BaseScheduler, engine: Runtime, factory: sessionmaker[Session], interval: float) -> None:
+def _add_timer_job(
+    scheduler: BaseScheduler, engine: Runtime, factory: sessionmaker[Session], interval: float
+) -> None:
     # The first round runs at once: timers that fell due while nothing ran fire at start.
-    scheduler.add_job(fire_due_timers, "interval", seconds=interval, args=(engine, factory),
-                      id="fire_due_timers", max_instances=1, coalesce=True, next_run_time=datetime.now(UTC))
+    scheduler.add_job(
+        fire_due_timers,
+        "interval",
+        seconds=interval,
+        args=(engine, factory),
+        id="fire_due_timers",
+        max_instances=1,
+        coalesce=True,
+        next_run_time=datetime.now(UTC),
+    )
 
 
-def _add_duties_job(scheduler: BaseScheduler, engine: Runtime, factory: sessionmaker[Session],
-                    duties_interval: float = 300.0) -> None:
+def _add_duties_job(
+    scheduler: BaseScheduler, engine: Runtime, factory: sessionmaker[Session], duties_interval: float = 300.0
+) -> None:
     # Reports and samples: checked every few minutes, so they are made on time (and, after a stop, as
     # soon as a scheduler runs again); made once whatever the number of workers.
-    scheduler.add_job(_run_duties_logged, "interval", seconds=duties_interval, args=(engine, factory),
-                      id="supervision_duties", max_instances=1, coalesce=True, next_run_time=datetime.now(UTC))
+    scheduler.add_job(
+        _run_duties_logged,
+        "interval",
+        seconds=duties_interval,
+        args=(engine, factory),
+        id="supervision_duties",
+        max_instances=1,
+        coalesce=True,
+        next_run_time=datetime.now(UTC),
+    )
 
 
 def prepare_handover(engine: Runtime, factory: sessionmaker[Session], shifts: ShiftSettings) -> None:
@@ -109,10 +134,19 @@ def prepare_handover(engine: Runtime, factory: sessionmaker[Session], shifts: Sh
         prepare_due_handover(session, engine.clock.now(), shifts)
 
 
-def _add_handover_job(scheduler: BaseScheduler, engine: Runtime, factory: sessionmaker[Session],
-                      shifts: ShiftSettings) -> None:
-    scheduler.add_job(prepare_handover, "interval", seconds=60, args=(engine, factory, shifts),
-                      id="prepare_handover", max_instances=1, coalesce=True, next_run_time=datetime.now(UTC))
+def _add_handover_job(
+    scheduler: BaseScheduler, engine: Runtime, factory: sessionmaker[Session], shifts: ShiftSettings
+) -> None:
+    scheduler.add_job(
+        prepare_handover,
+        "interval",
+        seconds=60,
+        args=(engine, factory, shifts),
+        id="prepare_handover",
+        max_instances=1,
+        coalesce=True,
+        next_run_time=datetime.now(UTC),
+    )
 
 
 def sweep_attachments(engine: Runtime, factory: sessionmaker[Session]) -> list[str]:
@@ -135,12 +169,25 @@ def _sweep_logged(engine: Runtime, factory: sessionmaker[Session]) -> None:
 
 def _add_sweep_job(scheduler: BaseScheduler, engine: Runtime, factory: sessionmaker[Session]) -> None:
     # Once a day; several workers sweeping the same folder only find each other's work done.
-    scheduler.add_job(_sweep_logged, "interval", hours=24, args=(engine, factory), id="sweep_attachments",
-                      max_instances=1, coalesce=True, next_run_time=datetime.now(UTC))
+    scheduler.add_job(
+        _sweep_logged,
+        "interval",
+        hours=24,
+        args=(engine, factory),
+        id="sweep_attachments",
+        max_instances=1,
+        coalesce=True,
+        next_run_time=datetime.now(UTC),
+    )
 
 
-def add_jobs(scheduler: BaseScheduler, engine: Runtime, factory: sessionmaker[Session], interval: float,
-             shifts: ShiftSettings) -> None:
+def add_jobs(
+    scheduler: BaseScheduler,
+    engine: Runtime,
+    factory: sessionmaker[Session],
+    interval: float,
+    shifts: ShiftSettings,
+) -> None:
     """Everything a scheduler process does: fire timers, make reports and samples, prepare handovers, and
     (where the engine knows the attachment folder) sweep unreferenced attached files once a day."""
     _add_timer_job(scheduler, engine, factory, interval)
@@ -150,16 +197,18 @@ def add_jobs(scheduler: BaseScheduler, engine: Runtime, factory: sessionmaker[Se
         _add_sweep_job(scheduler, engine, factory)
 
 
-def start_background_scheduler(engine: Runtime, factory: sessionmaker[Session], shifts: ShiftSettings,
-                               interval: float = 5.0) -> BackgroundScheduler:
+def start_background_scheduler(
+    engine: Runtime, factory: sessionmaker[Session], shifts: ShiftSettings, interval: float = 5.0
+) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone="UTC")
     add_jobs(scheduler, engine, factory, interval, shifts)
     scheduler.start()
     return scheduler
 
 
-def run_blocking_scheduler(engine: Runtime, factory: sessionmaker[Session], shifts: ShiftSettings,
-                           interval: float) -> None:
+def run_blocking_scheduler(
+    engine: Runtime, factory: sessionmaker[Session], shifts: ShiftSettings, interval: float
+) -> None:
     scheduler = BlockingScheduler(timezone="UTC")
     add_jobs(scheduler, engine, factory, interval, shifts)
     scheduler.start()

@@ -38,7 +38,6 @@ class Settings:
             shift_changes=os.environ.get("HOTLINE_SHIFT_CHANGES", DEFAULT_SHIFT_CHANGES),
         )
 
-
     @property
     def attachment_folder(self) -> Path:
         """Where attachments' bytes live (webforms, the scheduler's sweep, `hotline attachments`)."""

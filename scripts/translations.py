@@ -17,8 +17,10 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parents[1]
-CATALOGS = {lang: ROOT / "webforms" / "translations" / lang / "LC_MESSAGES" / "messages.po"
-            for lang in ("zh_CN", "en")}
+CATALOGS = {
+    lang: ROOT / "webforms" / "translations" / lang / "LC_MESSAGES" / "messages.po"
+    for lang in ("zh_CN", "en")
+}
 KEYWORDS = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None}
 
 
@@ -33,7 +35,8 @@ def extracted() -> set[str]:
 
     found = set()
     for _file, _line, message, _comments, _context in extract_from_dir(
-            ROOT, method_map, options_map, keywords=KEYWORDS, directory_filter=keep):
+        ROOT, method_map, options_map, keywords=KEYWORDS, directory_filter=keep
+    ):
         msgid = message[0] if isinstance(message, tuple) else message
         if msgid:
             found.add(msgid)
@@ -43,8 +46,9 @@ def extracted() -> set[str]:
 def missing() -> dict[str, str]:
     with CATALOGS["zh_CN"].open("rb") as handle:
         catalog = read_po(handle)
-    return {msgid: "" for msgid in sorted(extracted())
-            if not (catalog.get(msgid) and catalog.get(msgid).string)}
+    return {
+        msgid: "" for msgid in sorted(extracted()) if not (catalog.get(msgid) and catalog.get(msgid).string)
+    }
 
 
 def add(translations: dict[str, str]) -> None:
@@ -54,7 +58,9 @@ def add(translations: dict[str, str]) -> None:
         for msgid, chinese in translations.items():
             if lang == "zh_CN":
                 catalog.add(msgid, chinese)
-                catalog[msgid].string = chinese  # add() keeps an existing translation; a correction replaces it
+                catalog[
+                    msgid
+                ].string = chinese  # add() keeps an existing translation; a correction replaces it
             elif msgid not in catalog:
                 catalog.add(msgid, "")
         with path.open("wb") as handle:

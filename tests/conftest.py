@@ -49,7 +49,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         return
     # pytest -n: each worker gets its own database, so no worker drops another's tables.
     name = f"{url.database}_{worker}"
-    _run_outside_transaction(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
+    _run_outside_transaction(
+        url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"'
+    )
     yield url.set(database=name).render_as_string(hide_password=False)
     _run_outside_transaction(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 

@@ -60,7 +60,9 @@ def open_tasks(session: Session, instance_id: int) -> list[HumanTask]:
 def open_task(session: Session, instance_id: int, element_id: str) -> HumanTask:
     """The one open task of a case at the given diagram element (fails if there is not exactly one)."""
     rows = [row for row in open_tasks(session, instance_id) if row.element_id == element_id]
-    assert len(rows) == 1, f"expected one open '{element_id}' task, found {[r.element_id for r in open_tasks(session, instance_id)]}"
+    assert len(rows) == 1, (
+        f"expected one open '{element_id}' task, found {[r.element_id for r in open_tasks(session, instance_id)]}"
+    )
     return rows[0]
 
 
@@ -91,8 +93,12 @@ def instance_snapshot(session: Session, instance_id: int) -> dict[str, Any]:
         "state": instance.state,
         "status": instance.status,
         "data": instance.data,
-        "tasks": [(t.element_id, t.status, t.completed_by) for t in session.scalars(
-            select(HumanTask).where(HumanTask.instance_id == instance_id).order_by(HumanTask.id))],
+        "tasks": [
+            (t.element_id, t.status, t.completed_by)
+            for t in session.scalars(
+                select(HumanTask).where(HumanTask.instance_id == instance_id).order_by(HumanTask.id)
+            )
+        ],
         "timers": [(t.element_id, t.status, t.fired_at) for t in timers_of(session, instance_id)],
         "events": [(e.kind, e.element_id) for e in events_of(session, instance_id)],
     }
@@ -116,17 +122,20 @@ def diagram(*elements: str, key: str = "small", name: str = "Small", case_prefix
     properties = ""
     if case_prefix:
         properties = (
-            '<bpmn:extensionElements><camunda:properties>'
+            "<bpmn:extensionElements><camunda:properties>"
             f'<camunda:property name="casePrefix" value="{case_prefix}"/>'
             "</camunda:properties></bpmn:extensionElements>\n"
         )
-    return _DEFINITIONS.format(key=key, name=name, properties=properties, body="\n".join(elements)).encode("utf-8")
+    return _DEFINITIONS.format(key=key, name=name, properties=properties, body="\n".join(elements)).encode(
+        "utf-8"
+    )
 
 
 def flow(source: str, target: str, condition: str | None = None, flow_id: str | None = None) -> str:
     condition_xml = (
         f'<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">{condition}</bpmn:conditionExpression>'
-        if condition else ""
+        if condition
+        else ""
     )
     return (
         f'<bpmn:sequenceFlow id="{flow_id or f"flow_{source}_{target}"}" sourceRef="{source}" '
@@ -142,11 +151,14 @@ def end_event(element_id: str = "end") -> str:
     return f'<bpmn:endEvent id="{element_id}"/>'
 
 
-def user_task(element_id: str, groups: str | None = "operator", fields: str = "", name: str | None = None) -> str:
+def user_task(
+    element_id: str, groups: str | None = "operator", fields: str = "", name: str | None = None
+) -> str:
     groups_xml = f' camunda:candidateGroups="{groups}"' if groups is not None else ""
     form = (
         f"<bpmn:extensionElements><camunda:formData>{fields}</camunda:formData></bpmn:extensionElements>"
-        if fields else ""
+        if fields
+        else ""
     )
     return f'<bpmn:userTask id="{element_id}" name="{name or element_id}"{groups_xml}>{form}</bpmn:userTask>'
 
@@ -160,7 +172,9 @@ def script_task(element_id: str, script: str, name: str | None = None) -> str:
     )
 
 
-def form_field(field_id: str, field_type: str = "string", constraints: str = "", extra: str = "", attrs: str = "") -> str:
+def form_field(
+    field_id: str, field_type: str = "string", constraints: str = "", extra: str = "", attrs: str = ""
+) -> str:
     """A camunda:formField; constraints like '<camunda:constraint name="required"/>'."""
     validation = f"<camunda:validation>{constraints}</camunda:validation>" if constraints else ""
     return (
@@ -169,7 +183,9 @@ def form_field(field_id: str, field_type: str = "string", constraints: str = "",
     )
 
 
-def boundary_timer(element_id: str, attached_to: str, kind: str, expression: str, interrupting: bool = False) -> str:
+def boundary_timer(
+    element_id: str, attached_to: str, kind: str, expression: str, interrupting: bool = False
+) -> str:
     """A timer on a task; kind is timeDuration, timeDate or timeCycle."""
     from xml.sax.saxutils import escape
 
@@ -213,15 +229,32 @@ def seed_reference(session: Session, now: Any) -> None:
 
     seed_reference_data(session)
     session.add_all(
-        Customer(account_no=a, name=n, phone=p, email=f"{a.lower()}@example.test" if not p else "", district=d,
-                 building=b, unit=u, room=r, heated_area=80.0)
+        Customer(
+            account_no=a,
+            name=n,
+            phone=p,
+            email=f"{a.lower()}@example.test" if not p else "",
+            district=d,
+            building=b,
+            unit=u,
+            room=r,
+            heated_area=80.0,
+        )
         for a, n, p, d, b, u, r in CUSTOMERS
     )
     staff = [(username, {department, "department_head"}) for department, username in HEADS.items()]
     staff.append((SUPERVISOR.username, {"supervisor"}))
     for username, roles in staff:
-        session.add(User(username=username, display_name=username, password_hash="!", active=True, created_at=now,
-                         roles=[UserRole(role=r) for r in sorted(roles)]))
+        session.add(
+            User(
+                username=username,
+                display_name=username,
+                password_hash="!",
+                active=True,
+                created_at=now,
+                roles=[UserRole(role=r) for r in sorted(roles)],
+            )
+        )
     session.flush()
 
 
@@ -231,15 +264,23 @@ def seed_reference(session: Session, now: Any) -> None:
 def deadline_diagram(chase_script: str = "chased = True", minutes: int = 10, key: str = "small") -> bytes:
     """A task with a non-interrupting deadline whose branch runs `chase_script`."""
     return diagram(
-        start_event(), user_task("work"), end_event(),
+        start_event(),
+        user_task("work"),
+        end_event(),
         boundary_timer("deadline", "work", "timeDuration", f"PT{minutes}M"),
-        script_task("chase", chase_script), end_event("end_chase"),
-        flow("start", "work"), flow("work", "end"), flow("deadline", "chase"), flow("chase", "end_chase"), key=key,
+        script_task("chase", chase_script),
+        end_event("end_chase"),
+        flow("start", "work"),
+        flow("work", "end"),
+        flow("deadline", "chase"),
+        flow("chase", "end_chase"),
+        key=key,
     )
 
 
-def open_cases(sessions: Any, runtime: Any, count: int, xml: bytes | None = None,
-               key: str = "small") -> list[int]:
+def open_cases(
+    sessions: Any, runtime: Any, count: int, xml: bytes | None = None, key: str = "small"
+) -> list[int]:
     from engine.cases.runner import start_case
     from engine.processes.deployment import deploy
 
@@ -254,8 +295,11 @@ def open_cases(sessions: Any, runtime: Any, count: int, xml: bytes | None = None
 
 # --- editing a shipped diagram the way a process owner would, one change at a time -----------------------
 
-BPMN_XPATH_NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL", "camunda": "http://camunda.org/schema/1.0/bpmn",
-                 "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI"}
+BPMN_XPATH_NS = {
+    "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
+    "camunda": "http://camunda.org/schema/1.0/bpmn",
+    "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
+}
 
 
 def the_element(root: Any, xpath: str) -> Any:
@@ -265,18 +309,21 @@ def the_element(root: Any, xpath: str) -> Any:
 
 def set_attribute(xpath: str, attribute: str, value: str | None) -> Any:
     """A change: set (or with None, remove) one attribute of the one element the XPath finds."""
+
     def change(root: Any) -> None:
         element = the_element(root, xpath)
         if value is None:
             del element.attrib[attribute]
         else:
             element.set(attribute, value)
+
     return change
 
 
 def set_text(xpath: str, value: str) -> Any:
     def change(root: Any) -> None:
         the_element(root, xpath).text = value
+
     return change
 
 
@@ -284,6 +331,7 @@ def remove_element(xpath: str) -> Any:
     def change(root: Any) -> None:
         element = the_element(root, xpath)
         element.getparent().remove(element)
+
     return change
 
 

@@ -78,7 +78,9 @@ class World:
     def instance(self, session: Session, letter: str) -> ProcessInstance:
         from sqlalchemy import select
 
-        return session.scalars(select(ProcessInstance).where(ProcessInstance.case_number == self.cases[letter])).one()
+        return session.scalars(
+            select(ProcessInstance).where(ProcessInstance.case_number == self.cases[letter])
+        ).one()
 
     # the procedures' steps ------------------------------------------------------------------------------
 
@@ -88,43 +90,95 @@ class World:
 
     def handle(self, letter: str, moment: datetime, department: str) -> None:
         self.when(moment)
-        self.complete(letter, "department_handling", department_handler(department),
-                      {"investigation": "现场核实情况属实", "outcome": "resolved", "result": "已处理并答复客户"})
+        self.complete(
+            letter,
+            "department_handling",
+            department_handler(department),
+            {"investigation": "现场核实情况属实", "outcome": "resolved", "result": "已处理并答复客户"},
+        )
 
     def callback(self, letter: str, moment: datetime, satisfied: str) -> None:
         self.when(moment)
         values = {"customer_informed": True, "satisfied": satisfied, "callback_note": "回访"}
-        self.complete(letter, "callback", OPERATOR if self.cases[letter].startswith("TS") else DISPATCHER, values)
+        self.complete(
+            letter, "callback", OPERATOR if self.cases[letter].startswith("TS") else DISPATCHER, values
+        )
 
     def consultation(self, letter: str, moment: datetime, category: str = "billing") -> None:
         self.when(moment)
-        self.start(letter, "consultation", OPERATOR, {
-            "customer_name": "王芳", "customer_phone": "13900000004", "question": "明年供暖费标准是否调整?",
-            "category": category, "answered_now": "on", "answer": "标准不变。"})
+        self.start(
+            letter,
+            "consultation",
+            OPERATOR,
+            {
+                "customer_name": "王芳",
+                "customer_phone": "13900000004",
+                "question": "明年供暖费标准是否调整?",
+                "category": category,
+                "answered_now": "on",
+                "answer": "标准不变。",
+            },
+        )
 
-    def repair_on_site(self, letter: str, moment: datetime, category: str = "leak", report: bool = True,
-                       callback: str | None = "yes") -> None:
+    def repair_on_site(
+        self,
+        letter: str,
+        moment: datetime,
+        category: str = "leak",
+        report: bool = True,
+        callback: str | None = "yes",
+    ) -> None:
         """A repair: recorded, dispatched a minute later, on site after 20 minutes, reported after two
         hours, called back after four."""
         from datetime import timedelta
 
         self.when(moment)
-        self.start(letter, "repair", DISPATCHER, {
-            "customer_name": "刘洋", "customer_phone": "13900000001", "address": "金明区3号楼1单元101",
-            "description": "厨房水管接头漏水,地面有积水。", "category": category, "department": "", "urgent": ""})
+        self.start(
+            letter,
+            "repair",
+            DISPATCHER,
+            {
+                "customer_name": "刘洋",
+                "customer_phone": "13900000001",
+                "address": "金明区3号楼1单元101",
+                "description": "厨房水管接头漏水,地面有积水。",
+                "category": category,
+                "department": "",
+                "urgent": "",
+            },
+        )
         self.when(moment + timedelta(minutes=1))
         arrival = (moment + timedelta(minutes=21)).strftime("%Y-%m-%dT%H:%M")
-        self.complete(letter, "dispatch", DISPATCHER, {"worker": "维修一班", "expected_arrival": arrival,
-                                                       "arrival_told": "on"})
+        self.complete(
+            letter,
+            "dispatch",
+            DISPATCHER,
+            {"worker": "维修一班", "expected_arrival": arrival, "arrival_told": "on"},
+        )
         self.when(moment + timedelta(minutes=20))
-        self.complete(letter, "arrive_on_site", WORKER, {"arrived_at": self.clock.now().astimezone(SHANGHAI)
-                                                         .strftime("%Y-%m-%dT%H:%M")})
+        self.complete(
+            letter,
+            "arrive_on_site",
+            WORKER,
+            {"arrived_at": self.clock.now().astimezone(SHANGHAI).strftime("%Y-%m-%dT%H:%M")},
+        )
         if not report:
             return
         self.when(moment + timedelta(hours=2))
-        self.complete(letter, "onsite_report", WORKER, {
-            "diagnosis": "接头密封圈老化", "work_done": "更换接头和密封圈", "materials": "接头1个", "steps_explained": "on",
-            "customer_signed": "on", "customer_damage": "", "outcome": "resolved"})
+        self.complete(
+            letter,
+            "onsite_report",
+            WORKER,
+            {
+                "diagnosis": "接头密封圈老化",
+                "work_done": "更换接头和密封圈",
+                "materials": "接头1个",
+                "steps_explained": "on",
+                "customer_signed": "on",
+                "customer_damage": "",
+                "outcome": "resolved",
+            },
+        )
         if callback is None:
             return
         self.when(moment + timedelta(hours=4))
@@ -146,8 +200,12 @@ def build_week(world: World) -> World:
     w.handle("A", at(11, 23, 10, 0), "operations")
     w.callback("A", at(11, 23, 11, 0), "yes")
     w.when(at(11, 23, 11, 30))
-    w.complete("A", "summarise_and_close", OPERATOR,
-               {"root_cause": "换热站阀门故障", "improvement": "每周巡检阀门", "close_reason": "resolved"})
+    w.complete(
+        "A",
+        "summarise_and_close",
+        OPERATOR,
+        {"root_cause": "换热站阀门故障", "improvement": "每周巡检阀门", "close_reason": "resolved"},
+    )
     w.repair_on_site("D", at(11, 23, 10, 0))
     w.handle("C", at(11, 23, 15, 0), "repair")
     w.callback("C", at(11, 23, 16, 0), "no")
@@ -160,8 +218,12 @@ def build_week(world: World) -> World:
     return w
 
 
-def make_world(sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock,
-               deploy_process: Callable[[str], ProcessDefinition]) -> World:
+def make_world(
+    sessions: sessionmaker[Session],
+    runtime: Runtime,
+    clock: SettableClock,
+    deploy_process: Callable[[str], ProcessDefinition],
+) -> World:
     """complaint.bpmn must be deployed already (the `deployed` fixture); the others are deployed here."""
     for key in PROCESSES_USED:
         deploy_process(key)
@@ -190,8 +252,13 @@ def build_year_end_month(world: World) -> World:
     w = world
     w.consultation("M0", at(12, 25, 23, 59))
     w.consultation("M1", at(12, 26, 0, 0), category="meter_no_display")
-    w.complaint("M2", at(1, 1, 10, 0, year=2027), department="repair", category="meter_frozen",
-                description="IC卡水表冻裂,家中无水。")
+    w.complaint(
+        "M2",
+        at(1, 1, 10, 0, year=2027),
+        department="repair",
+        category="meter_frozen",
+        description="IC卡水表冻裂,家中无水。",
+    )
     w.consultation("M3", at(1, 10, 10, 0, year=2027), category="meter_fault")
     w.consultation("M4", at(1, 25, 23, 59, year=2027), category="leak")
     w.consultation("M5", at(1, 26, 0, 0, year=2027), category="leak")

@@ -28,7 +28,11 @@ class Hotline:
     sessions: sessionmaker[Session]
 
 
-def create_app(settings: Settings | None = None, runtime: Runtime | None = None, test_config: dict[str, Any] | None = None) -> Flask:
+def create_app(
+    settings: Settings | None = None,
+    runtime: Runtime | None = None,
+    test_config: dict[str, Any] | None = None,
+) -> Flask:
     settings = settings or Settings.from_env()
     app = Flask(__name__, instance_path=str(settings.home))
     app.config.update(
@@ -47,8 +51,12 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
     runtime = runtime or Runtime(zone=ZoneInfo(settings.timezone))
-    runtime.attachment_folder = settings.home / "attachments"  # the folder webforms.work.attachments reads from
-    app.extensions["hotline"] = Hotline(settings, runtime, make_session_factory(make_engine(settings.database_url)))
+    runtime.attachment_folder = (
+        settings.home / "attachments"
+    )  # the folder webforms.work.attachments reads from
+    app.extensions["hotline"] = Hotline(
+        settings, runtime, make_session_factory(make_engine(settings.database_url))
+    )
 
     from webforms import database, i18n, public, views_support
     from webforms.people import auth, idle
@@ -67,7 +75,21 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     views_support.init_app(app)
     people.init_app(app)
     notifications.init_app(app)
-    for blueprint in (auth.bp, tasks.bp, cases.bp, public.bp, notifications.bp, supervise.bp, handover.bp, admin.bp, field.bp,
-                      attachments.bp, reports.bp, versions.bp, board.bp, modeler.bp):
+    for blueprint in (
+        auth.bp,
+        tasks.bp,
+        cases.bp,
+        public.bp,
+        notifications.bp,
+        supervise.bp,
+        handover.bp,
+        admin.bp,
+        field.bp,
+        attachments.bp,
+        reports.bp,
+        versions.bp,
+        board.bp,
+        modeler.bp,
+    ):
         app.register_blueprint(blueprint)
     return app

@@ -94,22 +94,35 @@ SYSTEM_LABELS = {
 
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 GROUP_LABELS = {
-    "operator": _l("Hotline operators"), "dispatcher": _l("Repair dispatchers"), "repair_worker": _l("Repair workers"),
-    "liaison": _l("Liaisons"), "supervisor": _l("Supervisors"), "process_owner": _l("Process owners"),
-    "admin": _l("Administrators"), "department_head": _l("Heads of department"), "customer_service": _l("Customer service centre"),
-    "operations": _l("Operations department"), "repair": _l("Repair department"),
-    "technical": _l("Technical department"), "billing": _l("Billing department"),
+    "operator": _l("Hotline operators"),
+    "dispatcher": _l("Repair dispatchers"),
+    "repair_worker": _l("Repair workers"),
+    "liaison": _l("Liaisons"),
+    "supervisor": _l("Supervisors"),
+    "process_owner": _l("Process owners"),
+    "admin": _l("Administrators"),
+    "department_head": _l("Heads of department"),
+    "customer_service": _l("Customer service centre"),
+    "operations": _l("Operations department"),
+    "repair": _l("Repair department"),
+    "technical": _l("Technical department"),
+    "billing": _l("Billing department"),
 }
 
 TASK_STATUS = {"open": _l("open"), "completed": _l("completed"), "cancelled": _l("cancelled")}
 
 CONFLICT_MESSAGES = {
-    "task_closed": _l("Task “%(task)s” of case %(case)s is already %(status)s (by %(by)s). Nothing was changed."),
-    "task_gone": _l("Task “%(task)s” of case %(case)s is no longer waiting. Reload the case to see where it is."),
-    "changed": _l("Case %(case)s was changed by someone else while you worked on it. Reload it and try again."),
+    "task_closed": _l(
+        "Task “%(task)s” of case %(case)s is already %(status)s (by %(by)s). Nothing was changed."
+    ),
+    "task_gone": _l(
+        "Task “%(task)s” of case %(case)s is no longer waiting. Reload the case to see where it is."
+    ),
+    "changed": _l(
+        "Case %(case)s was changed by someone else while you worked on it. Reload it and try again."
+    ),
     "task_claimed": _l("Task “%(task)s” of case %(case)s was claimed by %(by)s. Nothing was changed."),
 }
-
 
 
 def error_text(error: FieldError) -> str:
@@ -145,14 +158,17 @@ def data_label(key: str, fields: dict[str, FieldDef], labels: Labels | None = No
     return known_label(key, fields, labels) or key
 
 
-def case_rows(data: dict[str, Any], fields: dict[str, FieldDef],
-              labels: Labels | None = None) -> list[tuple[str, str, str]]:
+def case_rows(
+    data: dict[str, Any], fields: dict[str, FieldDef], labels: Labels | None = None
+) -> list[tuple[str, str, str]]:
     """The case data panel as (key, label, shown value), sorted by key: only data something labels."""
     rows = []
     for key, value in sorted(data.items()):
         label = known_label(key, fields, labels)
         if label is not None:
-            rows.append((key, label, display_value(fields.get(key), mask(key, value), (labels or {}).get(key), key)))
+            rows.append(
+                (key, label, display_value(fields.get(key), mask(key, value), (labels or {}).get(key), key))
+            )
     return rows
 
 
@@ -234,7 +250,9 @@ def steps_label(definition: Any, stored: str | None) -> str:
     the case's diagram (a ProcessDefinition, or a process key for the latest version)."""
     if not stored or current_language() != "en" or not definition:
         return stored or ""
-    parsed = latest_parsed(definition) if isinstance(definition, str) else parsed_definition(runtime(), definition)
+    parsed = (
+        latest_parsed(definition) if isinstance(definition, str) else parsed_definition(runtime(), definition)
+    )
     if parsed is None:
         return stored
     english = english_step_names(parsed)
@@ -294,8 +312,9 @@ def record_unmasked_list(instances: Iterable[Any], view: str) -> None:
     """M6 for a list of cases (search results): each case whose customer is shown in full on the page is
     recorded, all in one statement. The list shows the customer's name (the summary column)."""
     if current_user.sees_personal_data:
-        record_list_access(db(), runtime().clock, current_user.username,
-                           [i.id for i in instances if i.customer_name], view)
+        record_list_access(
+            db(), runtime().clock, current_user.username, [i.id for i in instances if i.customer_name], view
+        )
 
 
 def local_time(value: datetime | str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -336,7 +355,9 @@ def datetime_input(value: Any) -> str:
     return local_time(value, "%Y-%m-%dT%H:%M") if len(value) > 19 else value[:16]
 
 
-def display_value(field: FieldDef | None, value: Any, label: VariableLabel | None = None, key: str = "") -> str:
+def display_value(
+    field: FieldDef | None, value: Any, label: VariableLabel | None = None, key: str = ""
+) -> str:
     """A value as staff read it: enum values and a script's named values (values:<name>) by their names in
     the UI language, reference codes by the reference data's names, times in local time."""
     if value is None or value == "":
@@ -366,8 +387,9 @@ def sees_raw_data() -> bool:
     return "supervisor" in getattr(current_user, "roles", ())
 
 
-def visible_changes(changes: dict[str, list[Any]], fields: dict[str, FieldDef],
-                    labels: Labels | None = None) -> list[tuple[str, str, str]]:
+def visible_changes(
+    changes: dict[str, list[Any]], fields: dict[str, FieldDef], labels: Labels | None = None
+) -> list[tuple[str, str, str]]:
     """History rows as (label, before, after), masked, leaving out values that only look different
     to the machine (a blank field recorded as None), and data nothing labels unless a supervisor looks."""
     rows = []
@@ -393,15 +415,31 @@ def _error_page(status: int, title: str, message: str) -> tuple[str, int]:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["local_time"] = local_time
-    app.jinja_env.globals.update(field_label=field_label, data_label=data_label, error_text=error_text, mask=mask,
-                                 display_value=display_value, event_kinds=EVENT_KINDS, can_do=can_do,
-                                 task_label=task_label, option_label=option_label, step_label=step_label,
-                                 steps_label=steps_label, process_label=process_label,
-                                 visible_changes=visible_changes, case_rows=case_rows,
-                                 localized_name=localized_name, group_label=group_label, actor_label=actor_label,
-                                 enum_name=enum_name, department_routes=department_routes, option_groups=option_groups,
-                                 datetime_input=datetime_input, time_left=time_left,
-                                 duration_text=duration_text)
+    app.jinja_env.globals.update(
+        field_label=field_label,
+        data_label=data_label,
+        error_text=error_text,
+        mask=mask,
+        display_value=display_value,
+        event_kinds=EVENT_KINDS,
+        can_do=can_do,
+        task_label=task_label,
+        option_label=option_label,
+        step_label=step_label,
+        steps_label=steps_label,
+        process_label=process_label,
+        visible_changes=visible_changes,
+        case_rows=case_rows,
+        localized_name=localized_name,
+        group_label=group_label,
+        actor_label=actor_label,
+        enum_name=enum_name,
+        department_routes=department_routes,
+        option_groups=option_groups,
+        datetime_input=datetime_input,
+        time_left=time_left,
+        duration_text=duration_text,
+    )
 
     @app.errorhandler(Conflict)
     def _conflict(err: Conflict) -> tuple[str, int]:
@@ -418,7 +456,8 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(ScriptFailed)
     def _script_failed(err: ScriptFailed) -> tuple[str, int]:
         return _error_page(
-            500, _("A step of the procedure failed"),
+            500,
+            _("A step of the procedure failed"),
             _("Nothing was saved. Tell the process owner: %(detail)s", detail=str(err)),
         )
 

@@ -90,7 +90,9 @@ def _int_config(field_id: str, name: str, config: Any) -> int:
     try:
         return int(str(config).strip())
     except (TypeError, ValueError) as err:
-        raise FormDefinitionError(f"field '{field_id}': constraint {name} needs a whole number, got {config!r}") from err
+        raise FormDefinitionError(
+            f"field '{field_id}': constraint {name} needs a whole number, got {config!r}"
+        ) from err
 
 
 def field_from_spiff(spiff_field: Any) -> FieldDef:
@@ -121,12 +123,15 @@ def field_from_spiff(spiff_field: Any) -> FieldDef:
             try:
                 re.compile(config)
             except (re.error, TypeError) as err:
-                raise FormDefinitionError(f"field '{fid}': pattern {config!r} is not a valid expression: {err}") from err
+                raise FormDefinitionError(
+                    f"field '{fid}': pattern {config!r} is not a valid expression: {err}"
+                ) from err
             kwargs["pattern"] = config
     reference = (spiff_field.get_property("reference") or "").strip()
     if reference and (spiff_field.type != "enum" or reference not in REFERENCE_KINDS):
         raise FormDefinitionError(
-            f"field '{fid}': reference '{reference}' needs type enum and one of {', '.join(REFERENCE_KINDS)}")
+            f"field '{fid}': reference '{reference}' needs type enum and one of {', '.join(REFERENCE_KINDS)}"
+        )
     suggest_from = (spiff_field.get_property("suggestFrom") or "").strip()
     if suggest_from and reference != "department":
         raise FormDefinitionError(f"field '{fid}': suggestFrom is for a field with reference=department")
@@ -135,10 +140,14 @@ def field_from_spiff(spiff_field: Any) -> FieldDef:
         english = _options_en(fid, spiff_field.get_property("options_en") or "")
         options = tuple(Option(o.id, o.name, english.get(o.id, "")) for o in spiff_field.options)
         if not options and not reference:
-            raise FormDefinitionError(f"field '{fid}': an enum field needs at least one value (or a reference)")
+            raise FormDefinitionError(
+                f"field '{fid}': an enum field needs at least one value (or a reference)"
+            )
         unknown = set(english) - {o.id for o in options}
         if unknown and not reference:
-            raise FormDefinitionError(f"field '{fid}': options_en names values it does not have: {', '.join(sorted(unknown))}")
+            raise FormDefinitionError(
+                f"field '{fid}': options_en names values it does not have: {', '.join(sorted(unknown))}"
+            )
     not_before = (spiff_field.get_property("notBefore") or "").strip()
     if not_before and spiff_field.type not in ("date", "datetime"):
         raise FormDefinitionError(f"field '{fid}': notBefore is for a date or datetime field")
@@ -147,7 +156,9 @@ def field_from_spiff(spiff_field: Any) -> FieldDef:
     if condition:
         other, sep, value = condition.partition("=")
         if not sep or not other.strip():
-            raise FormDefinitionError(f"field '{fid}': requiredWhen must read 'other_field=value', got {condition!r}")
+            raise FormDefinitionError(
+                f"field '{fid}': requiredWhen must read 'other_field=value', got {condition!r}"
+            )
         required_when = (other.strip(), value.strip())
     return FieldDef(
         id=fid,
@@ -171,7 +182,9 @@ def _options_en(fid: str, text: str) -> dict[str, str]:
     for part in filter(None, (p.strip() for p in text.split("|"))):
         option_id, sep, name = part.partition(":")
         if not sep or not option_id.strip():
-            raise FormDefinitionError(f"field '{fid}': options_en must read 'id:English name|…', got {part!r}")
+            raise FormDefinitionError(
+                f"field '{fid}': options_en must read 'id:English name|…', got {part!r}"
+            )
         names[option_id.strip()] = name.strip()
     return names
 
@@ -236,7 +249,7 @@ def _drawn_image(text: str) -> tuple[DrawnImage | None, FieldError | None]:
     """A canvas's PNG data URL, checked: the prefix, strict base64, the PNG signature bytes, the size."""
     if not text.startswith(SIGNATURE_PREFIX):
         return None, FieldError("not_signature")
-    encoded = text[len(SIGNATURE_PREFIX):]
+    encoded = text[len(SIGNATURE_PREFIX) :]
     if len(encoded) > (MAX_SIGNATURE_BYTES + 2) // 3 * 4:  # checked before decoding a large text
         return None, FieldError("signature_too_large", {"kb": MAX_SIGNATURE_BYTES // 1024})
     try:
@@ -255,8 +268,11 @@ def _matches(actual: Any, expected: str) -> bool:
 
 
 def validate_form(
-    fields: tuple[FieldDef, ...], submitted: Mapping[str, Any], current: Mapping[str, Any] | None = None,
-    zone: ZoneInfo = DEFAULT_ZONE, process_fields: Mapping[str, FieldDef] | None = None,
+    fields: tuple[FieldDef, ...],
+    submitted: Mapping[str, Any],
+    current: Mapping[str, Any] | None = None,
+    zone: ZoneInfo = DEFAULT_ZONE,
+    process_fields: Mapping[str, FieldDef] | None = None,
 ) -> tuple[dict[str, Any], dict[str, FieldError]]:
     """Check submitted values against the form; return (typed values, errors by field id).
 
@@ -295,12 +311,20 @@ def validate_form(
             if _matches(values.get(other), expected):
                 errors[f.id] = FieldError("required")
     if any(f.not_before for f in fields):
-        _check_order(fields, values, current, errors, zone, {**(process_fields or {}), **{f.id: f for f in fields}})
+        _check_order(
+            fields, values, current, errors, zone, {**(process_fields or {}), **{f.id: f for f in fields}}
+        )
     return values, errors
 
 
-def _check_order(fields: tuple[FieldDef, ...], values: Mapping[str, Any], current: Mapping[str, Any],
-                 errors: dict[str, FieldError], zone: ZoneInfo, labels: Mapping[str, FieldDef]) -> None:
+def _check_order(
+    fields: tuple[FieldDef, ...],
+    values: Mapping[str, Any],
+    current: Mapping[str, Any],
+    errors: dict[str, FieldError],
+    zone: ZoneInfo,
+    labels: Mapping[str, FieldDef],
+) -> None:
     """notBefore: e.g. a restoration time earlier than the outage's start is a typing mistake. `labels`
     names the earlier field, which may belong to another step's form."""
     for f in fields:
@@ -311,9 +335,13 @@ def _check_order(fields: tuple[FieldDef, ...], values: Mapping[str, Any], curren
             continue
         if _moment(values[f.id], zone) < _moment(other, zone):
             other_field = labels.get(f.not_before)
-            errors[f.id] = FieldError("before_other", {
-                "other": other_field.label if other_field else f.not_before,
-                "other_en": (other_field.label_en or other_field.label) if other_field else f.not_before})
+            errors[f.id] = FieldError(
+                "before_other",
+                {
+                    "other": other_field.label if other_field else f.not_before,
+                    "other_en": (other_field.label_en or other_field.label) if other_field else f.not_before,
+                },
+            )
 
 
 def _moment(value: Any, zone: ZoneInfo) -> datetime:

@@ -131,7 +131,9 @@ class _ClockTimerMixin:
     def parse_timer_event(self, event: Any) -> Any:
         definition = super().parse_timer_event(event)  # type: ignore[misc]
         if isinstance(definition, TimeDateEventDefinition):
-            return ClockTimeDateEventDefinition(definition.name, definition.expression, description=definition.description)
+            return ClockTimeDateEventDefinition(
+                definition.name, definition.expression, description=definition.description
+            )
         if isinstance(definition, DurationTimerEventDefinition):
             return ClockDurationTimerEventDefinition(
                 definition.name, definition.expression, description=definition.description
@@ -198,19 +200,36 @@ def _check_references(root: Any) -> list[Problem]:
             if not ref:
                 problems.append(Problem(flow.get("id", ""), f"sequence flow has no {end}", flow.sourceline))
             elif ref not in ids:
-                problems.append(Problem(flow.get("id", ""), f"{end} '{ref}' names no element in this file", flow.sourceline))
+                problems.append(
+                    Problem(
+                        flow.get("id", ""), f"{end} '{ref}' names no element in this file", flow.sourceline
+                    )
+                )
     # SpiffWorkflow finds elements by id anywhere in the file: a form field or value sharing a BPMN
     # element's id makes that element unreadable, with a message that does not say why.
     for node in root.iter(f"{{{CAMUNDA_NS}}}formField", f"{{{CAMUNDA_NS}}}value"):
         if node.get("id") in bpmn_ids:
             kind = "form field" if node.tag.endswith("formField") else "enum value"
-            owner = next(a for a in node.iterancestors() if a.tag.startswith(f"{{{BPMN_NS}}}") and a.get("id"))
-            problems.append(Problem(owner.get("id"), f"{kind} id '{node.get('id')}' is also the id of a "
-                                    "diagram element; rename one of them", node.sourceline))
+            owner = next(
+                a for a in node.iterancestors() if a.tag.startswith(f"{{{BPMN_NS}}}") and a.get("id")
+            )
+            problems.append(
+                Problem(
+                    owner.get("id"),
+                    f"{kind} id '{node.get('id')}' is also the id of a diagram element; rename one of them",
+                    node.sourceline,
+                )
+            )
     for boundary in root.iterfind(".//bpmn:boundaryEvent", NS):
         ref = boundary.get("attachedToRef")
         if ref not in ids:
-            problems.append(Problem(boundary.get("id", ""), f"attached to '{ref}', which is not in this file", boundary.sourceline))
+            problems.append(
+                Problem(
+                    boundary.get("id", ""),
+                    f"attached to '{ref}', which is not in this file",
+                    boundary.sourceline,
+                )
+            )
     return problems
 
 
@@ -229,7 +248,13 @@ def _check_expressions(root: Any) -> list[Problem]:
     for condition in root.iterfind(".//bpmn:conditionExpression", NS):
         check(condition, (condition.text or "").strip(), "eval")
     for timer in root.iterfind(".//bpmn:timeCycle", NS):
-        problems.append(Problem(_element_id(timer), "repeating timers (timeCycle) are not supported; use timeDate or timeDuration", timer.sourceline))
+        problems.append(
+            Problem(
+                _element_id(timer),
+                "repeating timers (timeCycle) are not supported; use timeDate or timeDuration",
+                timer.sourceline,
+            )
+        )
     for tag in ("timeDate", "timeDuration"):
         for timer in root.iterfind(f".//bpmn:{tag}", NS):
             if not (timer.text or "").strip():
@@ -241,10 +266,13 @@ def _check_expressions(root: Any) -> list[Problem]:
 
 
 def _executable_process(root: Any, file_name: str) -> Any:
-    processes = [p for p in root.iterfind("bpmn:process", NS) if p.get("isExecutable", "true").lower() == "true"]
+    processes = [
+        p for p in root.iterfind("bpmn:process", NS) if p.get("isExecutable", "true").lower() == "true"
+    ]
     if len(processes) != 1:
         raise DefinitionError(
-            file_name, [Problem("", f"a file must hold exactly one executable process; found {len(processes)}")]
+            file_name,
+            [Problem("", f"a file must hold exactly one executable process; found {len(processes)}")],
         )
     return processes[0]
 
@@ -258,8 +286,10 @@ def _process_property(process: Any, name: str) -> str | None:
 
 def element_properties(node: Any) -> list[tuple[str, str]]:
     """An element's own camunda properties as (name, value)."""
-    return [(prop.get("name") or "", prop.get("value") or "")
-            for prop in node.iterfind("bpmn:extensionElements/camunda:properties/camunda:property", NS)]
+    return [
+        (prop.get("name") or "", prop.get("value") or "")
+        for prop in node.iterfind("bpmn:extensionElements/camunda:properties/camunda:property", NS)
+    ]
 
 
 def _user_tasks(process: Any, spec: Any) -> tuple[dict[str, UserTaskInfo], list[Problem]]:
@@ -269,7 +299,11 @@ def _user_tasks(process: Any, spec: Any) -> tuple[dict[str, UserTaskInfo], list[
         element_id = node.get("id")
         groups = (node.get(f"{{{CAMUNDA_NS}}}candidateGroups") or "").strip()
         if not groups:
-            problems.append(Problem(element_id, "a user task needs camunda:candidateGroups (who may do it)", node.sourceline))
+            problems.append(
+                Problem(
+                    element_id, "a user task needs camunda:candidateGroups (who may do it)", node.sourceline
+                )
+            )
         task_spec = spec.task_specs.get(element_id)
         fields: list[FieldDef] = []
         for spiff_field in getattr(getattr(task_spec, "form", None), "fields", []):
@@ -279,9 +313,21 @@ def _user_tasks(process: Any, spec: Any) -> tuple[dict[str, UserTaskInfo], list[
                 problems.append(Problem(element_id, str(err), node.sourceline))
         for f in fields:
             if f.id in RESERVED_NAMES:
-                problems.append(Problem(element_id, f"form field '{f.id}' has the name of a script function; rename it", node.sourceline))
+                problems.append(
+                    Problem(
+                        element_id,
+                        f"form field '{f.id}' has the name of a script function; rename it",
+                        node.sourceline,
+                    )
+                )
             if f.required_when and f.required_when[0] not in {g.id for g in fields}:
-                problems.append(Problem(element_id, f"field '{f.id}': requiredWhen names '{f.required_when[0]}', which is not a field of this form", node.sourceline))
+                problems.append(
+                    Problem(
+                        element_id,
+                        f"field '{f.id}': requiredWhen names '{f.required_when[0]}', which is not a field of this form",
+                        node.sourceline,
+                    )
+                )
         if len({f.id for f in fields}) != len(fields):
             problems.append(Problem(element_id, "two form fields share an id", node.sourceline))
         doc = node.find("bpmn:documentation", NS)
@@ -303,9 +349,15 @@ def _user_tasks(process: Any, spec: Any) -> tuple[dict[str, UserTaskInfo], list[
 def _unknown_order_fields(tasks: dict[str, UserTaskInfo]) -> list[Problem]:
     """notBefore may name a field of another step's form (the case keeps it), but it must be some form's."""
     known = {f.id for info in tasks.values() for f in info.fields}
-    return [Problem(info.element_id, f"field '{f.id}': notBefore names '{f.not_before}', which is no form field "
-                    "of this process")
-            for info in tasks.values() for f in info.fields if f.not_before and f.not_before not in known]
+    return [
+        Problem(
+            info.element_id,
+            f"field '{f.id}': notBefore names '{f.not_before}', which is no form field of this process",
+        )
+        for info in tasks.values()
+        for f in info.fields
+        if f.not_before and f.not_before not in known
+    ]
 
 
 def _english_names(process: Any) -> dict[str, str]:
@@ -341,14 +393,20 @@ def parse_definition(xml: bytes, file_name: str) -> ParsedDefinition:
     except ValidationException as err:
         line = getattr(err, "line_number", None) or None
         element = err.id or (_element_at_line(root, line) if line else "")
-        raise DefinitionError(file_name, [Problem(element or "", err.message if hasattr(err, "message") else str(err), line)]) from err
+        raise DefinitionError(
+            file_name, [Problem(element or "", err.message if hasattr(err, "message") else str(err), line)]
+        ) from err
 
     user_tasks, task_problems = _user_tasks(process, spec)
     effects, effect_problems = read_effects(process)
     task_problems += [Problem(element, reason, line) for element, reason, line in effect_problems]
     if task_problems:
         raise DefinitionError(file_name, task_problems)
-    names = {el.get("id"): el.get("name") or el.get("id") for el in process.iter() if isinstance(el.tag, str) and el.get("id")}
+    names = {
+        el.get("id"): el.get("name") or el.get("id")
+        for el in process.iter()
+        if isinstance(el.tag, str) and el.get("id")
+    }
     return ParsedDefinition(
         key=key,
         name=process.get("name") or key,

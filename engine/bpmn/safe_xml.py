@@ -26,15 +26,25 @@ class UnsafeXml(ValueError):
 
 
 def _parser() -> etree.XMLParser:
-    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
-                           huge_tree=False, remove_comments=False)
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_comments=False,
+    )
 
 
 def parse_xml(xml: bytes, limit: int = MAX_BPMN_BYTES) -> Any:
     """The root element of a document, or UnsafeXml (too large, DTD, not UTF-8, not well-formed)."""
     if len(xml) > limit:
-        raise UnsafeXml("file-too-large", f"the file has {len(xml)} bytes; the limit is {limit}",
-                        size=len(xml), limit=limit)
+        raise UnsafeXml(
+            "file-too-large",
+            f"the file has {len(xml)} bytes; the limit is {limit}",
+            size=len(xml),
+            limit=limit,
+        )
     if _DTD_MARKUP.search(xml):
         raise UnsafeXml("xml-doctype", "the file declares a DOCTYPE or entities, which a diagram never needs")
     try:
@@ -42,11 +52,15 @@ def parse_xml(xml: bytes, limit: int = MAX_BPMN_BYTES) -> Any:
             raise UnicodeDecodeError("utf-8", xml, xml.index(b"\x00"), xml.index(b"\x00") + 1, "NUL byte")
         xml.decode("utf-8")
     except UnicodeDecodeError as err:
-        raise UnsafeXml("not-utf8", f"the file is not UTF-8 encoded (byte {err.start}); save it as UTF-8", byte=err.start) from err
+        raise UnsafeXml(
+            "not-utf8", f"the file is not UTF-8 encoded (byte {err.start}); save it as UTF-8", byte=err.start
+        ) from err
     try:
         root = etree.fromstring(xml, parser=_parser())
     except etree.XMLSyntaxError as err:
-        raise UnsafeXml("not-well-formed", f"not well-formed XML: {err.msg}", detail=err.msg, line=err.lineno) from err
+        raise UnsafeXml(
+            "not-well-formed", f"not well-formed XML: {err.msg}", detail=err.msg, line=err.lineno
+        ) from err
     if root.getroottree().docinfo.doctype:
         raise UnsafeXml("xml-doctype", "the file declares a DOCTYPE or entities, which a diagram never needs")
     return root

@@ -70,9 +70,30 @@ def _safe_range(*args: int) -> range:
 SAFE_BUILTINS: dict[str, Any] = {
     name: getattr(__builtins__, name) if not isinstance(__builtins__, dict) else __builtins__[name]
     for name in (
-        "abs", "all", "any", "bool", "dict", "enumerate", "filter", "float", "int", "isinstance",
-        "len", "list", "map", "max", "min", "reversed", "round", "set", "sorted", "str", "sum",
-        "tuple", "zip", "ValueError",
+        "abs",
+        "all",
+        "any",
+        "bool",
+        "dict",
+        "enumerate",
+        "filter",
+        "float",
+        "int",
+        "isinstance",
+        "len",
+        "list",
+        "map",
+        "max",
+        "min",
+        "reversed",
+        "round",
+        "set",
+        "sorted",
+        "str",
+        "sum",
+        "tuple",
+        "zip",
+        "ValueError",
     )
 }
 SAFE_BUILTINS["range"] = _safe_range
@@ -93,7 +114,9 @@ def check_source(source: str, mode: str) -> ast.AST:
             raise ScriptRejected(f"line {getattr(node, 'lineno', '?')}: {reason}")
         if isinstance(node, ast.Name) and node.id.startswith("_"):
             raise ScriptRejected(f"line {node.lineno}: names starting with '_' are not allowed ({node.id})")
-        if isinstance(node, ast.Attribute) and (node.attr.startswith("_") or node.attr in _FORBIDDEN_ATTRIBUTES):
+        if isinstance(node, ast.Attribute) and (
+            node.attr.startswith("_") or node.attr in _FORBIDDEN_ATTRIBUTES
+        ):
             raise ScriptRejected(f"line {node.lineno}: attribute '{node.attr}' is not allowed")
     return tree
 
@@ -113,7 +136,9 @@ def _checked_mul(left: Any, right: Any) -> Any:
     for sequence, count in ((left, right), (right, left)):
         repeats = isinstance(sequence, str | list | tuple | bytes) and isinstance(count, int)
         if repeats and len(sequence) * count > MAX_SEQUENCE_LENGTH:
-            raise ScriptRejected(f"repeating a sequence to more than {MAX_SEQUENCE_LENGTH} items is not allowed")
+            raise ScriptRejected(
+                f"repeating a sequence to more than {MAX_SEQUENCE_LENGTH} items is not allowed"
+            )
     return left * right
 
 
@@ -124,7 +149,11 @@ def _checked_lshift(left: Any, right: Any) -> Any:
 
 
 _CHECKED_OPERATORS = {ast.Pow: "__sandbox_pow", ast.Mult: "__sandbox_mul", ast.LShift: "__sandbox_lshift"}
-_OPERATOR_FUNCTIONS = {"__sandbox_pow": _checked_pow, "__sandbox_mul": _checked_mul, "__sandbox_lshift": _checked_lshift}
+_OPERATOR_FUNCTIONS = {
+    "__sandbox_pow": _checked_pow,
+    "__sandbox_mul": _checked_mul,
+    "__sandbox_lshift": _checked_lshift,
+}
 
 
 class _CheckOperators(ast.NodeTransformer):
@@ -145,7 +174,9 @@ class _CheckOperators(ast.NodeTransformer):
         if name is None:
             return node
         if not isinstance(node.target, ast.Name):
-            raise ScriptRejected(f"line {node.lineno}: use 'x = x {'*'} y' instead of an augmented assignment here")
+            raise ScriptRejected(
+                f"line {node.lineno}: use 'x = x {'*'} y' instead of an augmented assignment here"
+            )
         current = ast.Name(id=node.target.id, ctx=ast.Load())
         call = ast.Call(func=ast.Name(id=name, ctx=ast.Load()), args=[current, node.value], keywords=[])
         return ast.copy_location(ast.Assign(targets=[node.target], value=call), node)
@@ -231,7 +262,11 @@ def calendar_functions(clock: Clock, zone: ZoneInfo) -> dict[str, Callable[..., 
     def _day(day: str | date | None) -> date:
         if day is None:
             return clock.now().astimezone(zone).date()
-        return day if isinstance(day, date) and not isinstance(day, datetime) else date.fromisoformat(str(day)[:10])
+        return (
+            day
+            if isinstance(day, date) and not isinstance(day, datetime)
+            else date.fromisoformat(str(day)[:10])
+        )
 
     def working_days(count: int) -> str:
         """Closing time of the count-th working day after today (official calendar, S2)."""
@@ -249,10 +284,19 @@ def calendar_functions(clock: Clock, zone: ZoneInfo) -> dict[str, Callable[..., 
     def on_duty() -> bool:
         return business.is_on_duty(clock.now())
 
-    return {"now": now, "today": today, "end_of_day": end_of_day, "add_hours": add_hours,
-            "add_minutes": add_minutes, "hours_between": hours_between, "working_days": working_days,
-            "end_of_working_day": end_of_working_day, "is_working_day": working_day,
-            "in_heating_season": heating_season, "is_on_duty": on_duty}
+    return {
+        "now": now,
+        "today": today,
+        "end_of_day": end_of_day,
+        "add_hours": add_hours,
+        "add_minutes": add_minutes,
+        "hours_between": hours_between,
+        "working_days": working_days,
+        "end_of_working_day": end_of_working_day,
+        "is_working_day": working_day,
+        "in_heating_season": heating_season,
+        "is_on_duty": on_duty,
+    }
 
 
 def _moment(value: str | datetime, zone: ZoneInfo) -> datetime:
@@ -263,7 +307,11 @@ def _moment(value: str | datetime, zone: ZoneInfo) -> datetime:
 
 def script_functions(clock: Clock, zone: ZoneInfo) -> dict[str, Callable[..., Any]]:
     """Everything a script may call: the calendar helpers and the reference data lookups."""
-    return {**calendar_functions(clock, zone), "onsite_minutes": onsite_minutes, "department_of": department_of}
+    return {
+        **calendar_functions(clock, zone),
+        "onsite_minutes": onsite_minutes,
+        "department_of": department_of,
+    }
 
 
 # Names case data may not take: the functions every script sees.

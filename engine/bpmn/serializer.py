@@ -26,7 +26,9 @@ class _StateOnlyWorkflowConverter(BpmnWorkflowConverter):
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
         return dct
 
-    def from_dict(self, dct: dict[str, Any], definition: ParsedDefinition | None = None, script_engine: Any = None) -> BpmnWorkflow:
+    def from_dict(
+        self, dct: dict[str, Any], definition: ParsedDefinition | None = None, script_engine: Any = None
+    ) -> BpmnWorkflow:
         if definition is None:
             raise ValueError("restoring a workflow needs its parsed definition")
         workflow = self.target_class(

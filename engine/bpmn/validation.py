@@ -50,62 +50,85 @@ from engine.people.users import STAFF_ROLES
 from engine.processes.traceability import read_rules, rule_ids_in
 from engine.reference.data import reference_session
 
-NS = {"bpmn": BPMN_NS, "camunda": CAMUNDA_NS, "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
-      "di": "http://www.omg.org/spec/DD/20100524/DI", "dc": "http://www.omg.org/spec/DD/20100524/DC"}
+NS = {
+    "bpmn": BPMN_NS,
+    "camunda": CAMUNDA_NS,
+    "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
+    "di": "http://www.omg.org/spec/DD/20100524/DI",
+    "dc": "http://www.omg.org/spec/DD/20100524/DC",
+}
 RULES_FILE = Path(__file__).resolve().parents[2] / "docs" / "procedures.md"
 # Groups that are neither a staff role nor a department but are held by people (L2).
 EXTRA_GROUPS = ("department_head",)
-DRAWN = ("startEvent", "endEvent", "userTask", "scriptTask", "serviceTask", "task", "manualTask", "sendTask",
-         "receiveTask", "businessRuleTask", "callActivity", "subProcess", "exclusiveGateway", "parallelGateway",
-         "inclusiveGateway", "eventBasedGateway", "boundaryEvent", "intermediateCatchEvent", "intermediateThrowEvent")
+DRAWN = (
+    "startEvent",
+    "endEvent",
+    "userTask",
+    "scriptTask",
+    "serviceTask",
+    "task",
+    "manualTask",
+    "sendTask",
+    "receiveTask",
+    "businessRuleTask",
+    "callActivity",
+    "subProcess",
+    "exclusiveGateway",
+    "parallelGateway",
+    "inclusiveGateway",
+    "eventBasedGateway",
+    "boundaryEvent",
+    "intermediateCatchEvent",
+    "intermediateThrowEvent",
+)
 
 MESSAGES: dict[str, str] = {
     "file-too-large": "The file has %(size)s bytes; a diagram may have at most %(limit)s. Remove what it does not "
-                      "need (embedded images, copied elements).",
+    "need (embedded images, copied elements).",
     "xml-doctype": "The file declares a DOCTYPE or entities, which a diagram never needs. Save the diagram again "
-                   "from the modeler.",
+    "from the modeler.",
     "not-utf8": "The file is not UTF-8 encoded (byte %(byte)s). Save it as UTF-8.",
     "not-well-formed": "The file is not well-formed XML: %(detail)s (line %(line)s). Save the diagram again from "
-                       "the modeler.",
+    "the modeler.",
     "not-bpmn": "The root element is not bpmn:definitions, so this is not a BPMN diagram. Open a .bpmn file.",
     "process-count": "A diagram must hold exactly one executable process; this one holds %(count)s. Keep one "
-                     "process and mark it executable.",
+    "process and mark it executable.",
     "bpmn-invalid": "SpiffWorkflow cannot run this: %(detail)s. Correct the element as the message says.",
     "missing-candidate-group": "User task '%(name)s' does not say who may do it. Set its candidate groups "
-                               "(for example operator).",
+    "(for example operator).",
     "unknown-candidate-group": "User task '%(name)s' names the candidate group '%(group)s', which is no role or "
-                               "department. Choose one of: %(known)s.",
+    "department. Choose one of: %(known)s.",
     "unknown-group-variable": "User task '%(name)s' takes its candidate group from '%(variable)s', which no form "
-                              "field or script of this diagram sets. Add that field or choose a fixed group.",
+    "field or script of this diagram sets. Add that field or choose a fixed group.",
     "missing-form": "User task '%(name)s' has no form. Add at least one form field, so the person doing it "
-                    "records what was done.",
+    "records what was done.",
     "unknown-field-type": "Form field '%(field)s' of '%(name)s' has the type '%(type)s'. Choose one of: %(known)s.",
     "timer-cycle": "Timer '%(name)s' repeats (timeCycle), which is not supported. Use a date (timeDate) or a "
-                   "duration (timeDuration).",
+    "duration (timeDuration).",
     "timer-empty": "Timer '%(name)s' has no expression. Enter a duration such as PT2H, or a date such as "
-                   "${reply_due} or working_days(2).",
+    "${reply_due} or working_days(2).",
     "timer-rejected": "Timer '%(name)s': the expression '%(expression)s' is not allowed: %(detail)s. Write an "
-                      "expression such as PT2H or working_days(2).",
+    "expression such as PT2H or working_days(2).",
     "timer-unknown-name": "Timer '%(name)s' uses '%(variable)s', which no form field or script of this diagram "
-                          "sets and which is no calendar function. Correct the name or set it before the timer.",
+    "sets and which is no calendar function. Correct the name or set it before the timer.",
     "timer-does-not-evaluate": "Timer '%(name)s': the expression '%(expression)s' fails with the business "
-                               "calendar: %(detail)s. Correct the expression.",
+    "calendar: %(detail)s. Correct the expression.",
     "timer-wrong-value": "Timer '%(name)s': the expression '%(expression)s' gives '%(value)s', which is not a "
-                         "%(expected)s. A timeDuration needs a duration such as PT2H, a timeDate a date and time.",
+    "%(expected)s. A timeDuration needs a duration such as PT2H, a timeDate a date and time.",
     "gateway-flow-without-condition": "Flow '%(flow)s' leaving gateway '%(name)s' has no condition and is not the "
-                                      "default flow. Give it a condition or make it the gateway's default flow.",
+    "default flow. Give it a condition or make it the gateway's default flow.",
     "gateway-default-not-outgoing": "Gateway '%(name)s' names '%(flow)s' as its default flow, but that flow does "
-                                    "not leave it. Choose one of its outgoing flows as the default.",
+    "not leave it. Choose one of its outgoing flows as the default.",
     "condition-rejected": "The condition of flow '%(name)s' is not allowed: %(detail)s. Write an expression such "
-                          "as satisfied == False.",
+    "as satisfied == False.",
     "script-rejected": "The script of '%(name)s' is not allowed: %(detail)s. See the sandbox rules in "
-                       "docs/modelling.md.",
+    "docs/modelling.md.",
     "missing-layout": "'%(name)s' is not drawn (it has no shape or line in the diagram). Open the diagram in the "
-                      "modeler and place it.",
+    "modeler and place it.",
     "variable-label": "Process property: %(detail)s. Write label:<variable> = 中文|English and "
-                      "values:<variable> = code:中文|English;code2:中文|English (see docs/modelling.md).",
+    "values:<variable> = code:中文|English;code2:中文|English (see docs/modelling.md).",
     "unknown-rule-id": "The documentation of '%(name)s' names rule %(rule)s, which is not in the rule list "
-                       "(docs/procedures.md). Correct the rule id.",
+    "(docs/procedures.md). Correct the rule id.",
 }
 
 
@@ -136,8 +159,13 @@ class Problem:
 
     def as_dict(self) -> dict[str, str | None]:
         """For a page's script (the modeler marks the faulty elements): the message in the user's language."""
-        return {"element_id": self.element_id, "element_name": self.element_name, "code": self.code,
-                "message": self.localized(), "process_key": self.process_key}
+        return {
+            "element_id": self.element_id,
+            "element_name": self.element_name,
+            "code": self.code,
+            "message": self.localized(),
+            "process_key": self.process_key,
+        }
 
     def __str__(self) -> str:
         where = f"{self.element_id} ({self.element_name})" if self.element_name else self.element_id
@@ -156,8 +184,14 @@ def _problem(code: str, element: Any, key: str | None, **params: Any) -> Problem
     element_id = element.get("id") if element is not None else None
     element_name = (element.get("name") or None) if element is not None else None
     params.setdefault("name", element_name or element_id or "")
-    return Problem(element_id, element_name, code, MESSAGES[code] % params, key,
-                   tuple(sorted((k, str(v)) for k, v in params.items())))
+    return Problem(
+        element_id,
+        element_name,
+        code,
+        MESSAGES[code] % params,
+        key,
+        tuple(sorted((k, str(v)) for k, v in params.items())),
+    )
 
 
 def known_groups(session: Session) -> set[str]:
@@ -210,14 +244,17 @@ class _Diagram:
                 tree = ast.parse(script.text or "", mode="exec")
             except SyntaxError:
                 continue
-            names |= {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+            names |= {
+                n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+            }
         return names
 
 
 def _owner(node: Any) -> Any:
     """The nearest enclosing BPMN element with an id."""
-    while node is not None and not (isinstance(node.tag, str) and node.tag.startswith(f"{{{BPMN_NS}}}")
-                                    and node.get("id")):
+    while node is not None and not (
+        isinstance(node.tag, str) and node.tag.startswith(f"{{{BPMN_NS}}}") and node.get("id")
+    ):
         node = node.getparent()
     return node
 
@@ -236,14 +273,22 @@ def _check_user_tasks(d: _Diagram, groups: set[str]) -> Iterable[Problem]:
                 if variable not in variables:
                     yield _problem("unknown-group-variable", task, d.key, variable=variable)
             elif group not in groups:
-                yield _problem("unknown-candidate-group", task, d.key, group=group, known=", ".join(sorted(groups)))
+                yield _problem(
+                    "unknown-candidate-group", task, d.key, group=group, known=", ".join(sorted(groups))
+                )
         form = task.findall("bpmn:extensionElements/camunda:formData/camunda:formField", NS)
         if not form:
             yield _problem("missing-form", task, d.key)
         for field in form:
             if (field.get("type") or "string") not in FIELD_TYPES:
-                yield _problem("unknown-field-type", task, d.key, field=field.get("id") or "",
-                               type=field.get("type"), known=", ".join(FIELD_TYPES))
+                yield _problem(
+                    "unknown-field-type",
+                    task,
+                    d.key,
+                    field=field.get("id") or "",
+                    type=field.get("type"),
+                    known=", ".join(FIELD_TYPES),
+                )
 
 
 def _sample_value(field: Any, now: datetime) -> Any:
@@ -319,7 +364,9 @@ def _check_timers(d: _Diagram, session: Session, clock: Clock, zone: ZoneInfo) -
                 continue
             expected = _timer_value_problem(kind, value)
             if expected:
-                yield _problem("timer-wrong-value", event, d.key, expression=original, value=value, expected=expected)
+                yield _problem(
+                    "timer-wrong-value", event, d.key, expression=original, value=value, expected=expected
+                )
 
 
 def _check_gateways(d: _Diagram) -> Iterable[Problem]:
@@ -336,8 +383,13 @@ def _check_gateways(d: _Diagram) -> Iterable[Problem]:
         for flow in outgoing:
             has_condition = (flow.findtext("bpmn:conditionExpression", "", NS) or "").strip()
             if not has_condition and flow.get("id") != default:
-                yield _problem("gateway-flow-without-condition", flow, d.key, name=gateway_name,
-                               flow=flow.get("name") or flow.get("id"))
+                yield _problem(
+                    "gateway-flow-without-condition",
+                    flow,
+                    d.key,
+                    name=gateway_name,
+                    flow=flow.get("name") or flow.get("id"),
+                )
 
 
 def _check_code(d: _Diagram) -> Iterable[Problem]:
@@ -356,10 +408,16 @@ def _check_code(d: _Diagram) -> Iterable[Problem]:
 
 
 def _check_layout(d: _Diagram) -> Iterable[Problem]:
-    shapes = {s.get("bpmnElement") for s in d.root.iterfind(".//bpmndi:BPMNShape", NS)
-              if s.find("dc:Bounds", NS) is not None}
-    edges = {e.get("bpmnElement") for e in d.root.iterfind(".//bpmndi:BPMNEdge", NS)
-             if len(e.findall("di:waypoint", NS)) >= 2}
+    shapes = {
+        s.get("bpmnElement")
+        for s in d.root.iterfind(".//bpmndi:BPMNShape", NS)
+        if s.find("dc:Bounds", NS) is not None
+    }
+    edges = {
+        e.get("bpmnElement")
+        for e in d.root.iterfind(".//bpmndi:BPMNEdge", NS)
+        if len(e.findall("di:waypoint", NS)) >= 2
+    }
     for tag in DRAWN:
         for element in d.elements(tag):
             if element.get("id") not in shapes:
@@ -427,14 +485,17 @@ def _read(xml: bytes) -> _Diagram:
         raise _Refused(_problem(err.code, None, None, **params)) from err
     if root.tag != f"{{{BPMN_NS}}}definitions":
         raise _Refused(_problem("not-bpmn", None, None))
-    processes = [p for p in root.iterfind("bpmn:process", NS) if p.get("isExecutable", "true").lower() == "true"]
+    processes = [
+        p for p in root.iterfind("bpmn:process", NS) if p.get("isExecutable", "true").lower() == "true"
+    ]
     if len(processes) != 1:
         raise _Refused(_problem("process-count", None, None, count=len(processes)))
     return _Diagram(root, processes[0], processes[0].get("id"))
 
 
-def validate_diagram(session: Session, xml: bytes, clock: Clock | None = None,
-                     zone: ZoneInfo | None = None) -> list[Problem]:
+def validate_diagram(
+    session: Session, xml: bytes, clock: Clock | None = None, zone: ZoneInfo | None = None
+) -> list[Problem]:
     """Every problem that keeps this diagram from being deployed; an empty list means it may be."""
     try:
         d = _read(xml)

@@ -47,7 +47,9 @@ def _values(variable: str, text: str) -> dict[str, tuple[str, str]]:
     for part in filter(None, (p.strip() for p in text.split(";"))):
         code, sep, names = part.partition(":")
         if not sep or not code.strip():
-            raise LabelError(f"values:{variable} must read 'code:中文|English;code2:中文|English', got {part!r}")
+            raise LabelError(
+                f"values:{variable} must read 'code:中文|English;code2:中文|English', got {part!r}"
+            )
         values[code.strip()] = _names(names, f"values:{variable} ({code.strip()})")
     if not values:
         raise LabelError(f"values:{variable} names no value; write 'code:中文|English;…'")
@@ -55,9 +57,11 @@ def _values(variable: str, text: str) -> dict[str, tuple[str, str]]:
 
 
 def _variable(prop_name: str, prefix: str) -> str:
-    variable = prop_name[len(prefix):].strip()
+    variable = prop_name[len(prefix) :].strip()
     if not variable.isidentifier():
-        raise LabelError(f"property '{prop_name}' must name a variable after '{prefix}' (e.g. {prefix}priority)")
+        raise LabelError(
+            f"property '{prop_name}' must name a variable after '{prefix}' (e.g. {prefix}priority)"
+        )
     return variable
 
 

@@ -42,7 +42,9 @@ class WorkflowCache:
             self._items.clear()
 
 
-def put_after_commit(session: Session, cache: WorkflowCache, instance_id: int, version: int, workflow: Any) -> None:
+def put_after_commit(
+    session: Session, cache: WorkflowCache, instance_id: int, version: int, workflow: Any
+) -> None:
     session.info.setdefault(_PENDING_KEY, []).append((cache, instance_id, version, workflow))
 
 

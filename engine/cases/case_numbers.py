@@ -30,5 +30,7 @@ def next_case_number(session: Session, prefix: str, when: datetime, zone: ZoneIn
             return f"{prefix}-{day}-0001"
         except IntegrityError:
             continue
-    last = session.scalar(select(CaseCounter.last).where(CaseCounter.prefix == prefix, CaseCounter.day == day))
+    last = session.scalar(
+        select(CaseCounter.last).where(CaseCounter.prefix == prefix, CaseCounter.day == day)
+    )
     raise RuntimeError(f"could not allocate a case number for {prefix}-{day} (last {last})")

@@ -25,13 +25,18 @@ LEASE = timedelta(seconds=60)
 ERROR_LIMIT = 4000
 
 
-def claim_due_timers(session: Session, worker: str, now: datetime, limit: int = 100,
-                     lease: timedelta = LEASE) -> list[int]:
+def claim_due_timers(
+    session: Session, worker: str, now: datetime, limit: int = 100, lease: timedelta = LEASE
+) -> list[int]:
     """Take up to `limit` due, unclaimed (or lease-expired) timers for `worker`, the most overdue first."""
     query = (
         select(Timer.id)
-        .where(Timer.fired_at.is_(None), Timer.status == "waiting", Timer.due_at <= now,
-               or_(Timer.claimed_until.is_(None), Timer.claimed_until < now))
+        .where(
+            Timer.fired_at.is_(None),
+            Timer.status == "waiting",
+            Timer.due_at <= now,
+            or_(Timer.claimed_until.is_(None), Timer.claimed_until < now),
+        )
         .order_by(Timer.due_at, Timer.id)
         .limit(limit)
     )
@@ -39,15 +44,22 @@ def claim_due_timers(session: Session, worker: str, now: datetime, limit: int = 
         query = query.with_for_update(skip_locked=True)
     ids = list(session.scalars(query))
     if ids:
-        session.execute(update(Timer).where(Timer.id.in_(ids)).values(claimed_by=worker, claimed_until=now + lease))
+        session.execute(
+            update(Timer).where(Timer.id.in_(ids)).values(claimed_by=worker, claimed_until=now + lease)
+        )
     return ids
 
 
-def fire_claimed_timer(session: Session, engine: Runtime, timer_id: int, worker: str) -> ProcessInstance | None:
+def fire_claimed_timer(
+    session: Session, engine: Runtime, timer_id: int, worker: str
+) -> ProcessInstance | None:
     """Fire a timer this worker claimed; None if it is no longer this worker's or no longer due."""
     # Timer and case in one round trip; the runner then finds both in the session.
-    found = session.execute(select(Timer, ProcessInstance).join(ProcessInstance, ProcessInstance.id == Timer.instance_id)
-                            .where(Timer.id == timer_id)).first()
+    found = session.execute(
+        select(Timer, ProcessInstance)
+        .join(ProcessInstance, ProcessInstance.id == Timer.instance_id)
+        .where(Timer.id == timer_id)
+    ).first()
     if found is None:
         return None
     timer = found[0]
@@ -58,8 +70,11 @@ def fire_claimed_timer(session: Session, engine: Runtime, timer_id: int, worker:
 
 def release_claim(session: Session, timer_id: int, worker: str) -> None:
     """Give a claimed timer back at once (its case was busy), rather than after the lease."""
-    session.execute(update(Timer).where(Timer.id == timer_id, Timer.claimed_by == worker)
-                    .values(claimed_by=None, claimed_until=None))
+    session.execute(
+        update(Timer)
+        .where(Timer.id == timer_id, Timer.claimed_by == worker)
+        .values(claimed_by=None, claimed_until=None)
+    )
 
 
 def record_incident(session: Session, timer_id: int, error: str, now: datetime) -> None:
@@ -70,8 +85,19 @@ def record_incident(session: Session, timer_id: int, error: str, now: datetime) 
     timer.status, timer.error, timer.failed_at = "failed", error[:ERROR_LIMIT], now
     timer.attempts += 1
     timer.claimed_by = timer.claimed_until = None
-    session.add(Event(**event_row(timer.instance_id, now, "system", "incident_raised", timer.element_id,
-                                  timer.element_id, {"error": [None, timer.error]})))
+    session.add(
+        Event(
+            **event_row(
+                timer.instance_id,
+                now,
+                "system",
+                "incident_raised",
+                timer.element_id,
+                timer.element_id,
+                {"error": [None, timer.error]},
+            )
+        )
+    )
 
 
 def retry_timer(session: Session, timer_id: int, actor: str, now: datetime) -> bool:
@@ -80,8 +106,19 @@ def retry_timer(session: Session, timer_id: int, actor: str, now: datetime) -> b
     if timer is None or timer.status != "failed":
         return False
     timer.status, timer.claimed_by, timer.claimed_until = "waiting", None, None
-    session.add(Event(**event_row(timer.instance_id, now, actor, "incident_retried", timer.element_id,
-                                  timer.element_id, {"error": [timer.error, None]})))
+    session.add(
+        Event(
+            **event_row(
+                timer.instance_id,
+                now,
+                actor,
+                "incident_retried",
+                timer.element_id,
+                timer.element_id,
+                {"error": [timer.error, None]},
+            )
+        )
+    )
     timer.error = None
     return True
 
@@ -101,16 +138,28 @@ class TimerRow:
 def timers_by_state(session: Session, now: datetime, limit: int = 200) -> dict[str, list[TimerRow]]:
     """Pending (not yet due), overdue (due, not fired yet) and failed timers, soonest first."""
     rows = session.execute(
-        select(Timer, ProcessInstance.case_number).join(ProcessInstance, ProcessInstance.id == Timer.instance_id)
+        select(Timer, ProcessInstance.case_number)
+        .join(ProcessInstance, ProcessInstance.id == Timer.instance_id)
         .where(Timer.fired_at.is_(None), Timer.status.in_(("waiting", "failed")))
-        .order_by(Timer.due_at, Timer.id).limit(limit * 3)
+        .order_by(Timer.due_at, Timer.id)
+        .limit(limit * 3)
     ).all()
     found: dict[str, list[TimerRow]] = {"pending": [], "overdue": [], "failed": []}
     for timer, case_number in rows:
         state = "failed" if timer.status == "failed" else ("overdue" if timer.due_at <= now else "pending")
         if len(found[state]) < limit:
-            found[state].append(TimerRow(timer.id, case_number, timer.element_id, timer.due_at, state,
-                                         timer.claimed_by, timer.attempts, timer.error))
+            found[state].append(
+                TimerRow(
+                    timer.id,
+                    case_number,
+                    timer.element_id,
+                    timer.due_at,
+                    state,
+                    timer.claimed_by,
+                    timer.attempts,
+                    timer.error,
+                )
+            )
     return found
 
 
@@ -132,6 +181,8 @@ def recently_fired(session: Session, limit: int = 20) -> list[FiredTimer]:
     rows = session.execute(
         select(Timer.id, ProcessInstance.case_number, Timer.element_id, Timer.due_at, Timer.fired_at)
         .join(ProcessInstance, ProcessInstance.id == Timer.instance_id)
-        .where(Timer.status == "fired").order_by(Timer.fired_at.desc(), Timer.id.desc()).limit(limit)
+        .where(Timer.status == "fired")
+        .order_by(Timer.fired_at.desc(), Timer.id.desc())
+        .limit(limit)
     ).all()
     return [FiredTimer(*row) for row in rows]

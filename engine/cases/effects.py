@@ -57,15 +57,29 @@ def read_effects(process: Any) -> tuple[dict[str, Effect], list[tuple[str, str, 
         recipients = tuple(r.strip() for r in props.get("notify", "").split(",") if r.strip())
         for recipient in recipients:
             if not _RECIPIENT.match(recipient):
-                problems.append((element_id, f"notify: '{recipient}' must read head:<department>, role:<role> or opener",
-                                 node.sourceline))
+                problems.append(
+                    (
+                        element_id,
+                        f"notify: '{recipient}' must read head:<department>, role:<role> or opener",
+                        node.sourceline,
+                    )
+                )
         if recipients and not props.get("notifyMessage"):
-            problems.append((element_id, "notify needs a notifyMessage (the text the recipients read)", node.sourceline))
+            problems.append(
+                (element_id, "notify needs a notifyMessage (the text the recipients read)", node.sourceline)
+            )
         kind = props.get("publishNotice", "")
         if "publishNotice" in props and kind not in NOTICE_KINDS:
-            problems.append((element_id, f"publishNotice must be one of {', '.join(NOTICE_KINDS)}, not '{kind}'", node.sourceline))
-        effects[element_id] = Effect(element_id, recipients, props.get("notifyMessage", ""),
-                                     props.get("notifyMessage_en", ""), kind)
+            problems.append(
+                (
+                    element_id,
+                    f"publishNotice must be one of {', '.join(NOTICE_KINDS)}, not '{kind}'",
+                    node.sourceline,
+                )
+            )
+        effects[element_id] = Effect(
+            element_id, recipients, props.get("notifyMessage", ""), props.get("notifyMessage_en", ""), kind
+        )
     return effects, problems
 
 
@@ -97,24 +111,45 @@ def recipients_of(session: Session, effect: Effect, data: Mapping[str, Any], ope
             if opened_by not in found:
                 found.append(opened_by)
             continue
-        kind, _sep, target = _VARIABLE.sub(lambda m: str(data.get(m.group(1)) or ""), recipient).partition(":")
-        users = _users_with_roles(session, target, DEPARTMENT_HEAD) if kind == "head" else _users_with_roles(session, target)
+        kind, _sep, target = _VARIABLE.sub(lambda m: str(data.get(m.group(1)) or ""), recipient).partition(
+            ":"
+        )
+        users = (
+            _users_with_roles(session, target, DEPARTMENT_HEAD)
+            if kind == "head"
+            else _users_with_roles(session, target)
+        )
         if kind == "head" and not users:
             users = _users_with_roles(session, "supervisor")
         found.extend(u for u in users if u not in found)
     return found
 
 
-def send_notifications(session: Session, instance_id: int, effect: Effect, data: Mapping[str, Any],
-                       now: datetime, opened_by: str) -> list[str]:
+def send_notifications(
+    session: Session, instance_id: int, effect: Effect, data: Mapping[str, Any], now: datetime, opened_by: str
+) -> list[str]:
     recipients = recipients_of(session, effect, data, opened_by)
     if recipients:
-        message, message_en = fill_placeholders(effect.message, data), fill_placeholders(effect.message_en, data)
-        session.execute(insert(Notification), [
-            {"recipient": r, "instance_id": instance_id, "element_id": effect.element_id, "kind": "notify", "message": message,
-             "message_en": message_en, "created_at": now, "read_at": None}
-            for r in recipients
-        ])
+        message, message_en = (
+            fill_placeholders(effect.message, data),
+            fill_placeholders(effect.message_en, data),
+        )
+        session.execute(
+            insert(Notification),
+            [
+                {
+                    "recipient": r,
+                    "instance_id": instance_id,
+                    "element_id": effect.element_id,
+                    "kind": "notify",
+                    "message": message,
+                    "message_en": message_en,
+                    "created_at": now,
+                    "read_at": None,
+                }
+                for r in recipients
+            ],
+        )
     return recipients
 
 
@@ -136,14 +171,27 @@ def affected_customers(session: Session, district: str, building: str = "", unit
     return list(session.scalars(query.order_by(Customer.id)))
 
 
-def publish_notice(session: Session, instance_id: int, case_number: str, kind: str, data: Mapping[str, Any],
-                   now: datetime, zone: ZoneInfo) -> tuple[Notice, int]:
+def publish_notice(
+    session: Session,
+    instance_id: int,
+    case_number: str,
+    kind: str,
+    data: Mapping[str, Any],
+    now: datetime,
+    zone: ZoneInfo,
+) -> tuple[Notice, int]:
     """O1-O3: the public notice, and every affected customer of the register as one of its recipients."""
     district, building, unit = (str(data.get(k) or "").strip() for k in ("district", "building", "unit"))
     notice = Notice(
-        instance_id=instance_id, case_number=case_number, kind=kind,
-        service=str(data.get("service") or ""), outage_type=str(data.get("outage_type") or ""),
-        district=district, building=building, unit=unit, cause=str(data.get("cause") or ""),
+        instance_id=instance_id,
+        case_number=case_number,
+        kind=kind,
+        service=str(data.get("service") or ""),
+        outage_type=str(data.get("outage_type") or ""),
+        district=district,
+        building=building,
+        unit=unit,
+        cause=str(data.get("cause") or ""),
         starts_at=_moment(data.get("starts_at"), zone),
         estimated_restore_at=_moment(data.get("estimated_restore_at"), zone),
         restored_at=_moment(data.get("restored_at"), zone) if kind == "restoration" else None,
@@ -153,31 +201,61 @@ def publish_notice(session: Session, instance_id: int, case_number: str, kind: s
     session.flush()
     customers = affected_customers(session, district, building, unit) if district else []
     if customers:
-        session.execute(insert(NoticeRecipient), [
-            {"notice_id": notice.id, "customer_id": c.id, "channel": "sms" if c.phone else "email", "status": "pending"}
-            for c in customers
-        ])
+        session.execute(
+            insert(NoticeRecipient),
+            [
+                {
+                    "notice_id": notice.id,
+                    "customer_id": c.id,
+                    "channel": "sms" if c.phone else "email",
+                    "status": "pending",
+                }
+                for c in customers
+            ],
+        )
     return notice, len(customers)
 
 
-def chase_overdue(session: Session, instance_id: int, case_number: str, element_id: str, task_name: str,
-                  groups: list[str], due: datetime, now: datetime, zone: ZoneInfo, task_name_en: str = "") -> list[str]:
+def chase_overdue(
+    session: Session,
+    instance_id: int,
+    case_number: str,
+    element_id: str,
+    task_name: str,
+    groups: list[str],
+    due: datetime,
+    now: datetime,
+    zone: ZoneInfo,
+    task_name_en: str = "",
+) -> list[str]:
     """C4 督办: a task's deadline passed (the English message names the task by task_name_en, if given). The supervisors of its department (supervisors who also hold one
     of the task's groups) are told; where a department has none, every supervisor is."""
     supervisors = session.execute(
-        select(User.username, UserRole.role).join(UserRole, UserRole.user_id == User.id)
-        .where(User.active.is_(True), User.id.in_(select(UserRole.user_id).where(UserRole.role == "supervisor")))
+        select(User.username, UserRole.role)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(
+            User.active.is_(True), User.id.in_(select(UserRole.user_id).where(UserRole.role == "supervisor"))
+        )
         .order_by(User.username)
     ).all()
     of_department = [u for u, role in supervisors if role in groups]
     recipients = list(dict.fromkeys(of_department or [u for u, _role in supervisors]))
     if recipients:
         local_due = due.astimezone(zone).strftime("%Y-%m-%d %H:%M")
-        session.execute(insert(Notification), [
-            {"recipient": r, "instance_id": instance_id, "element_id": element_id, "kind": "chase",
-             "message": f"督办:工单 {case_number}「{task_name}」已超过时限({local_due}),请督促办理。",
-             "message_en": f"Overdue: task “{task_name_en or task_name}” of case {case_number} was due {local_due}.",
-             "created_at": now, "read_at": None}
-            for r in recipients
-        ])
+        session.execute(
+            insert(Notification),
+            [
+                {
+                    "recipient": r,
+                    "instance_id": instance_id,
+                    "element_id": element_id,
+                    "kind": "chase",
+                    "message": f"督办:工单 {case_number}「{task_name}」已超过时限({local_due}),请督促办理。",
+                    "message_en": f"Overdue: task “{task_name_en or task_name}” of case {case_number} was due {local_due}.",
+                    "created_at": now,
+                    "read_at": None,
+                }
+                for r in recipients
+            ],
+        )
     return recipients

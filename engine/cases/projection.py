@@ -47,8 +47,14 @@ def _due_of_user_task(task: Any, timers: list[Any]) -> datetime | None:
 
 
 def sync_human_tasks(
-    session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, parsed: ParsedDefinition,
-    now: datetime, timers: list[Any], completed_guid: str | None, actor: str,
+    session: Session,
+    instance: ProcessInstance,
+    workflow: BpmnWorkflow,
+    parsed: ParsedDefinition,
+    now: datetime,
+    timers: list[Any],
+    completed_guid: str | None,
+    actor: str,
 ) -> list[HumanTask]:
     """Open a row for each new ready user task, close rows whose task went away. Returns new rows."""
     open_rows = {
@@ -89,8 +95,14 @@ def sync_human_tasks(
     return created
 
 
-def sync_timers(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, timers: list[Any], now: datetime,
-                fired_now: Sequence[Any] = ()) -> None:
+def sync_timers(
+    session: Session,
+    instance: ProcessInstance,
+    workflow: BpmnWorkflow,
+    timers: list[Any],
+    now: datetime,
+    fired_now: Sequence[Any] = (),
+) -> None:
     """One row per waiting timer with its due time; the scheduler reads only these rows.
 
     A timer that stopped waiting either fired (its task completed) or was cancelled with its activity.
@@ -99,7 +111,9 @@ def sync_timers(session: Session, instance: ProcessInstance, workflow: BpmnWorkf
     """
     rows = {
         row.task_guid: row
-        for row in session.scalars(select(Timer).where(Timer.instance_id == instance.id, Timer.fired_at.is_(None)))
+        for row in session.scalars(
+            select(Timer).where(Timer.instance_id == instance.id, Timer.fired_at.is_(None))
+        )
     }
     waiting = {str(t.id): t for t in timers}
     for guid, row in rows.items():
@@ -114,18 +128,37 @@ def sync_timers(session: Session, instance: ProcessInstance, workflow: BpmnWorkf
         if guid in rows:
             rows[guid].due_at = due
         else:
-            session.add(Timer(instance_id=instance.id, task_guid=guid, element_id=task.task_spec.bpmn_id, due_at=due, status="waiting"))
+            session.add(
+                Timer(
+                    instance_id=instance.id,
+                    task_guid=guid,
+                    element_id=task.task_spec.bpmn_id,
+                    due_at=due,
+                    status="waiting",
+                )
+            )
     for task in fired_now:
         due = due_time(task)
         if str(task.id) not in rows and due is not None:
-            session.add(Timer(instance_id=instance.id, task_guid=str(task.id), element_id=task.task_spec.bpmn_id,
-                              due_at=due, status="fired", fired_at=now))
+            session.add(
+                Timer(
+                    instance_id=instance.id,
+                    task_guid=str(task.id),
+                    element_id=task.task_spec.bpmn_id,
+                    due_at=due,
+                    status="fired",
+                    fired_at=now,
+                )
+            )
 
 
-def summary_values(data: dict[str, Any], workflow: BpmnWorkflow, open_task_names: list[str], now: datetime,
-                   case_number: str) -> dict[str, Any]:
+def summary_values(
+    data: dict[str, Any], workflow: BpmnWorkflow, open_task_names: list[str], now: datetime, case_number: str
+) -> dict[str, Any]:
     values: dict[str, Any] = {field: _short(data.get(field)) for field in SUMMARY_FIELDS}
-    values["search_text"] = search_text((case_number, values["customer_name"], values["customer_phone"], values["address"]))
+    values["search_text"] = search_text(
+        (case_number, values["customer_name"], values["customer_phone"], values["address"])
+    )
     values["data"] = data
     values["updated_at"] = now
     values["current_step"] = "、".join(open_task_names)[:200] or None
@@ -140,9 +173,21 @@ def _short(value: Any) -> str | None:
 
 
 def event_row(
-    instance_id: int, at: datetime, actor: str, kind: str,
-    element_id: str | None = None, element_name: str | None = None, changes: dict[str, Any] | None = None,
+    instance_id: int,
+    at: datetime,
+    actor: str,
+    kind: str,
+    element_id: str | None = None,
+    element_name: str | None = None,
+    changes: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """One history event, to be inserted with the others of its unit of work in one statement."""
-    return {"instance_id": instance_id, "at": at, "actor": actor, "kind": kind,
-            "element_id": element_id, "element_name": element_name, "changes": changes or {}}
+    return {
+        "instance_id": instance_id,
+        "at": at,
+        "actor": actor,
+        "kind": kind,
+        "element_id": element_id,
+        "element_name": element_name,
+        "changes": changes or {},
+    }

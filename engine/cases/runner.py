@@ -95,7 +95,9 @@ def _step_kind(spec: Any) -> str | None:
         return "script_ran"
     if isinstance(spec, EndEvent):
         return "end_reached"
-    if isinstance(spec, CatchingEvent) and isinstance(getattr(spec, "event_definition", None), TimerEventDefinition):
+    if isinstance(spec, CatchingEvent) and isinstance(
+        getattr(spec, "event_definition", None), TimerEventDefinition
+    ):
         return "timer_fired"
     return None
 
@@ -111,8 +113,17 @@ def _record_steps(session: Session, unit: _Unit, done: list[Any]) -> None:
         if kind is not None:
             changes = _step_changes(unit.data, task)
             unit.data.update({k: v[1] for k, v in changes.items()})
-            unit.events.append(event_row(unit.instance.id, unit.now, SYSTEM.username, kind, spec.bpmn_id,
-                      spec.bpmn_name or spec.bpmn_id, changes))
+            unit.events.append(
+                event_row(
+                    unit.instance.id,
+                    unit.now,
+                    SYSTEM.username,
+                    kind,
+                    spec.bpmn_id,
+                    spec.bpmn_name or spec.bpmn_id,
+                    changes,
+                )
+            )
         _carry_out_effects(session, unit, spec.bpmn_id, task.data)
 
 
@@ -124,8 +135,10 @@ def _step_changes(case_data: dict[str, Any], task: Any) -> dict[str, list[Any]]:
     its parent alone would show a value the case has since set again as new.
     """
     touched = data_diff(task.parent.data if task.parent is not None else {}, task.data)
-    return data_diff({k: case_data[k] for k in touched if k in case_data},
-                     {k: task.data[k] for k in touched if k in task.data})
+    return data_diff(
+        {k: case_data[k] for k in touched if k in case_data},
+        {k: task.data[k] for k in touched if k in task.data},
+    )
 
 
 def _chase_if_deadline(session: Session, unit: _Unit, timer_task: Any) -> None:
@@ -136,9 +149,18 @@ def _chase_if_deadline(session: Session, unit: _Unit, timer_task: Any) -> None:
         info = unit.parsed.user_tasks.get(sibling.task_spec.bpmn_id)
         if info is not None and sibling is not timer_task:
             due = due_time(timer_task) or unit.now
-            chase_overdue(session, unit.instance.id, unit.instance.case_number, timer_task.task_spec.bpmn_id,
-                          info.name, candidate_groups_for(info, sibling.data), due, unit.now, unit.engine_zone,
-                          info.name_en)
+            chase_overdue(
+                session,
+                unit.instance.id,
+                unit.instance.case_number,
+                timer_task.task_spec.bpmn_id,
+                info.name,
+                candidate_groups_for(info, sibling.data),
+                due,
+                unit.now,
+                unit.engine_zone,
+                info.name_en,
+            )
 
 
 def _carry_out_effects(session: Session, unit: _Unit, element_id: str, data: dict[str, Any]) -> None:
@@ -148,22 +170,55 @@ def _carry_out_effects(session: Session, unit: _Unit, element_id: str, data: dic
         return
     name = unit.parsed.element_names.get(element_id, element_id)
     if effect.notify:
-        recipients = send_notifications(session, unit.instance.id, effect, data, unit.now, unit.instance.opened_by)
-        unit.events.append(event_row(unit.instance.id, unit.now, SYSTEM.username, "notification_sent", element_id,
-                                     name, {"recipients": [None, recipients]}))
+        recipients = send_notifications(
+            session, unit.instance.id, effect, data, unit.now, unit.instance.opened_by
+        )
+        unit.events.append(
+            event_row(
+                unit.instance.id,
+                unit.now,
+                SYSTEM.username,
+                "notification_sent",
+                element_id,
+                name,
+                {"recipients": [None, recipients]},
+            )
+        )
     if effect.publish_notice:
-        notice, count = publish_notice(session, unit.instance.id, unit.instance.case_number, effect.publish_notice,
-                                       data, unit.now, unit.engine_zone)
-        unit.events.append(event_row(unit.instance.id, unit.now, SYSTEM.username, "notice_published", element_id,
-                                     name, {"notice": [None, notice.id], "recipients": [None, count]}))
+        notice, count = publish_notice(
+            session,
+            unit.instance.id,
+            unit.instance.case_number,
+            effect.publish_notice,
+            data,
+            unit.now,
+            unit.engine_zone,
+        )
+        unit.events.append(
+            event_row(
+                unit.instance.id,
+                unit.now,
+                SYSTEM.username,
+                "notice_published",
+                element_id,
+                name,
+                {"notice": [None, notice.id], "recipients": [None, count]},
+            )
+        )
 
 
 def _run_engine_steps(session: Session, unit: _Unit, refresh_timers: bool = False) -> None:
     _record_steps(session, unit, _advance(session, unit.workflow, refresh_timers))
 
 
-def _checked_form(session: Session, fields: tuple[FieldDef, ...], submitted: dict[str, Any], current: dict[str, Any],
-                  zone: Any, parsed: ParsedDefinition) -> dict[str, Any]:
+def _checked_form(
+    session: Session,
+    fields: tuple[FieldDef, ...],
+    submitted: dict[str, Any],
+    current: dict[str, Any],
+    zone: Any,
+    parsed: ParsedDefinition,
+) -> dict[str, Any]:
     """The submitted form checked against the diagram and today's reference data, or FormInvalid."""
     if any(f.reference for f in fields):
         reference = load_reference_data(session)
@@ -179,12 +234,29 @@ def _checked_form(session: Session, fields: tuple[FieldDef, ...], submitted: dic
 
 def _save(session: Session, engine: Runtime, unit: _Unit) -> ProcessInstance:
     timers = waiting_timers(unit.workflow)
-    created = sync_human_tasks(session, unit.instance, unit.workflow, unit.parsed, unit.now,
-                               timers + unit.fired_timers, unit.completed_guid, unit.actor.username)
+    created = sync_human_tasks(
+        session,
+        unit.instance,
+        unit.workflow,
+        unit.parsed,
+        unit.now,
+        timers + unit.fired_timers,
+        unit.completed_guid,
+        unit.actor.username,
+    )
     sync_timers(session, unit.instance, unit.workflow, timers, unit.now, unit.fired_timers)
     for row in created:
-        unit.events.append(event_row(unit.instance.id, unit.now, SYSTEM.username, "task_created", row.element_id, row.name,
-                  {"candidate_groups": [None, row.candidate_groups]}))
+        unit.events.append(
+            event_row(
+                unit.instance.id,
+                unit.now,
+                SYSTEM.username,
+                "task_created",
+                row.element_id,
+                row.name,
+                {"candidate_groups": [None, row.candidate_groups]},
+            )
+        )
     open_names = [t.task_spec.bpmn_name or t.task_spec.bpmn_id for t in ready_user_tasks(unit.workflow)]
     values = summary_values(unit.data, unit.workflow, open_names, unit.now, unit.instance.case_number)
     if values.get("status") == "completed":
@@ -194,22 +266,40 @@ def _save(session: Session, engine: Runtime, unit: _Unit) -> ProcessInstance:
     return unit.instance
 
 
-def _store_drawn_images(session: Session, engine: Runtime, unit: _Unit, values: dict[str, Any],
-                        task_id: int | None) -> None:
+def _store_drawn_images(
+    session: Session, engine: Runtime, unit: _Unit, values: dict[str, Any], task_id: int | None
+) -> None:
     """R4: a signature drawn in the form becomes an attachment of the case; the data keeps its id."""
     for key, value in values.items():
         if isinstance(value, DrawnImage):
             if engine.attachment_folder is None:
                 raise RuntimeError("the engine has no attachment folder to store a drawn signature in")
-            attachment = add_attachment(session, engine.attachment_folder, unit.instance.id, task_id, f"{key}.png",
-                                        value.data, unit.actor.username, unit.now, history=unit.events)
+            attachment = add_attachment(
+                session,
+                engine.attachment_folder,
+                unit.instance.id,
+                task_id,
+                f"{key}.png",
+                value.data,
+                unit.actor.username,
+                unit.now,
+                history=unit.events,
+            )
             values[key] = attachment.id
 
 
-def _complete(session: Session, engine: Runtime, unit: _Unit, task: Any, submitted: dict[str, Any],
-              task_id: int | None = None) -> None:
+def _complete(
+    session: Session,
+    engine: Runtime,
+    unit: _Unit,
+    task: Any,
+    submitted: dict[str, Any],
+    task_id: int | None = None,
+) -> None:
     info = unit.parsed.user_tasks.get(task.task_spec.bpmn_id)
-    values = _checked_form(session, info.fields if info else (), submitted, task.data, unit.engine_zone, unit.parsed)
+    values = _checked_form(
+        session, info.fields if info else (), submitted, task.data, unit.engine_zone, unit.parsed
+    )
     _store_drawn_images(session, engine, unit, values, task_id)
     before = dict(task.data)
     task.data.update(values)
@@ -217,14 +307,27 @@ def _complete(session: Session, engine: Runtime, unit: _Unit, task: Any, submitt
     unit.data.update({k: v[1] for k, v in changes.items()})
     task.run()
     unit.completed_guid = str(task.id)
-    unit.events.append(event_row(unit.instance.id, unit.now, unit.actor.username, "task_completed",
-              task.task_spec.bpmn_id, task.task_spec.bpmn_name or task.task_spec.bpmn_id, changes))
+    unit.events.append(
+        event_row(
+            unit.instance.id,
+            unit.now,
+            unit.actor.username,
+            "task_completed",
+            task.task_spec.bpmn_id,
+            task.task_spec.bpmn_name or task.task_spec.bpmn_id,
+            changes,
+        )
+    )
     _carry_out_effects(session, unit, task.task_spec.bpmn_id, task.data)
     _run_engine_steps(session, unit)
 
 
 def start_case(
-    session: Session, engine: Runtime, process_key: str, actor: Actor, first_task_form: dict[str, Any] | None = None,
+    session: Session,
+    engine: Runtime,
+    process_key: str,
+    actor: Actor,
+    first_task_form: dict[str, Any] | None = None,
     initial_data: dict[str, Any] | None = None,
 ) -> ProcessInstance:
     """Open a case on the latest version of the process.
@@ -254,37 +357,65 @@ def start_case(
 
     instance = ProcessInstance(
         case_number=next_case_number(session, definition.case_prefix, now, engine.zone),
-        definition_id=definition.id, process_key=definition.key, status="running", state="",
-        serializer_version=engine.serializer.version, version=0, data={},
-        opened_by=actor.username, opened_at=now, updated_at=now,
+        definition_id=definition.id,
+        process_key=definition.key,
+        status="running",
+        state="",
+        serializer_version=engine.serializer.version,
+        version=0,
+        data={},
+        opened_by=actor.username,
+        opened_at=now,
+        updated_at=now,
     )
     instance.definition = definition
     session.add(instance)
     session.flush()
     unit = _Unit(instance, workflow, parsed, now, actor, data=dict(initial_data or {}))
-    unit.events.append(event_row(instance.id, now, actor.username, "case_started", None, parsed.name,
-              {"process_version": [None, definition.version],
-               **{k: [None, v] for k, v in sorted((initial_data or {}).items())}}))
+    unit.events.append(
+        event_row(
+            instance.id,
+            now,
+            actor.username,
+            "case_started",
+            None,
+            parsed.name,
+            {
+                "process_version": [None, definition.version],
+                **{k: [None, v] for k, v in sorted((initial_data or {}).items())},
+            },
+        )
+    )
     _record_steps(session, unit, first_steps)
     if first_task is not None:
         _complete(session, engine, unit, first_task, first_task_form or {})
     return _save(session, engine, unit)
 
 
-def complete_task(session: Session, engine: Runtime, task_id: int, actor: Actor, submitted: dict[str, Any]) -> ProcessInstance:
+def complete_task(
+    session: Session, engine: Runtime, task_id: int, actor: Actor, submitted: dict[str, Any]
+) -> ProcessInstance:
     row = workable_task(session, task_id, actor)
     instance = row.instance
     workflow, parsed = load_workflow(engine, instance)
     task = next((t for t in ready_user_tasks(workflow) if str(t.id) == row.task_guid), None)
     if task is None:
-        raise Conflict(f"task '{row.name}' of case {instance.case_number} is no longer waiting; reload the case",
-                       "task_gone", task=row.name, case=instance.case_number)
+        raise Conflict(
+            f"task '{row.name}' of case {instance.case_number} is no longer waiting; reload the case",
+            "task_gone",
+            task=row.name,
+            case=instance.case_number,
+        )
     unit = _Unit(instance, workflow, parsed, engine.clock.now(), actor, data=dict(instance.data))
     # A deadline that passed before the scheduler looked fires first, so its chase is not lost.
     _run_engine_steps(session, unit, refresh_timers=True)
     if task.state != TaskState.READY:
-        raise Conflict(f"task '{row.name}' of case {instance.case_number} was closed by its deadline; reload the case",
-                       "task_gone", task=row.name, case=instance.case_number)
+        raise Conflict(
+            f"task '{row.name}' of case {instance.case_number} was closed by its deadline; reload the case",
+            "task_gone",
+            task=row.name,
+            case=instance.case_number,
+        )
     _complete(session, engine, unit, task, submitted, row.id)
     return _save(session, engine, unit)
 
@@ -306,6 +437,9 @@ def fire_timer(session: Session, engine: Runtime, timer_id: int) -> ProcessInsta
 
 def due_timer_ids(session: Session, now: datetime, limit: int = 100) -> list[int]:
     query = (
-        select(Timer.id).where(Timer.fired_at.is_(None), Timer.due_at <= now).order_by(Timer.due_at).limit(limit)
+        select(Timer.id)
+        .where(Timer.fired_at.is_(None), Timer.due_at <= now)
+        .order_by(Timer.due_at)
+        .limit(limit)
     )
     return list(session.scalars(query))

@@ -26,7 +26,11 @@ def load_workflow(engine: Runtime, instance: ProcessInstance) -> tuple[BpmnWorkf
 
 
 def save_workflow(
-    session: Session, engine: Runtime, instance: ProcessInstance, workflow: BpmnWorkflow, values: dict[str, Any]
+    session: Session,
+    engine: Runtime,
+    instance: ProcessInstance,
+    workflow: BpmnWorkflow,
+    values: dict[str, Any],
 ) -> None:
     """Write the new state with version + 1, only if nobody saved this case since it was read."""
     state = engine.serializer.dumps(workflow)
@@ -41,7 +45,8 @@ def save_workflow(
         raise Conflict(
             f"case {instance.case_number} was changed by someone else while you worked on it; "
             "reload it and try again",
-            "changed", case=instance.case_number,
+            "changed",
+            case=instance.case_number,
         )
     # The row now holds these values; tell the identity map without another SELECT.
     for name, value in {**values, "state": state, "version": expected + 1}.items():

@@ -24,8 +24,13 @@ COMPLETING_EVENTS = frozenset({"task_completed", "script_ran", "timer_fired", "e
 MARKER_STATES = ("completed", "active", "overdue", "failed")
 
 
-def case_markers(events: Iterable[Any], tasks: Iterable[HumanTask], timers: Iterable[Timer], now: datetime,
-                 start_ids: Iterable[str] = ()) -> dict[str, list[str]]:
+def case_markers(
+    events: Iterable[Any],
+    tasks: Iterable[HumanTask],
+    timers: Iterable[Timer],
+    now: datetime,
+    start_ids: Iterable[str] = (),
+) -> dict[str, list[str]]:
     """Element ids by state: completed (ran at least once and is not running now), active (an open task
     or a waiting timer), overdue (an open task past due) and failed (a timer whose firing failed).
 
@@ -82,23 +87,44 @@ def _late_by(due: datetime, done: datetime | None, now: datetime) -> timedelta:
     return max((done or now) - due, timedelta(0))
 
 
-def case_deadlines(tasks: Iterable[HumanTask], timers: Iterable[Timer], now: datetime,
-                   names: dict[str, str]) -> list[Deadline]:
+def case_deadlines(
+    tasks: Iterable[HumanTask], timers: Iterable[Timer], now: datetime, names: dict[str, str]
+) -> list[Deadline]:
     """Every task with a due time and every timer, by due time. A timer still waiting is late only
     once it is due and has not fired; a fired timer's lateness is how long after its due time it fired."""
     found = [
-        Deadline("task", t.element_id, t.name, t.due_at, t.completed_at, t.status, _late_by(t.due_at, t.completed_at, now))
-        for t in tasks if t.due_at is not None
+        Deadline(
+            "task",
+            t.element_id,
+            t.name,
+            t.due_at,
+            t.completed_at,
+            t.status,
+            _late_by(t.due_at, t.completed_at, now),
+        )
+        for t in tasks
+        if t.due_at is not None
     ]
     for timer in timers:
         done = timer.fired_at
-        found.append(Deadline("timer", timer.element_id, names.get(timer.element_id, timer.element_id), timer.due_at,
-                              done, timer.status, _late_by(timer.due_at, done, now)))
+        found.append(
+            Deadline(
+                "timer",
+                timer.element_id,
+                names.get(timer.element_id, timer.element_id),
+                timer.due_at,
+                done,
+                timer.status,
+                _late_by(timer.due_at, done, now),
+            )
+        )
     return sorted(found, key=lambda d: (d.due_at, d.kind, d.element_id))
 
 
 def tasks_of_case(session: Session, instance_id: int) -> list[HumanTask]:
-    return list(session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id).order_by(HumanTask.id)))
+    return list(
+        session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id).order_by(HumanTask.id))
+    )
 
 
 def timers_of_case(session: Session, instance_id: int) -> list[Timer]:
@@ -107,9 +133,14 @@ def timers_of_case(session: Session, instance_id: int) -> list[Timer]:
 
 def related_cases(session: Session, instance: ProcessInstance, limit: int = 20) -> list[ProcessInstance]:
     """The customer's other cases (same phone number), open ones first."""
-    return [c for c in cases_of_phone(session, instance.customer_phone or "", limit + 1) if c.id != instance.id][:limit]
+    return [
+        c for c in cases_of_phone(session, instance.customer_phone or "", limit + 1) if c.id != instance.id
+    ][:limit]
 
 
 def case_number_of_timer(session: Session, timer_id: int) -> str | None:
-    return session.scalar(select(ProcessInstance.case_number).join(Timer, Timer.instance_id == ProcessInstance.id)
-                          .where(Timer.id == timer_id))
+    return session.scalar(
+        select(ProcessInstance.case_number)
+        .join(Timer, Timer.instance_id == ProcessInstance.id)
+        .where(Timer.id == timer_id)
+    )

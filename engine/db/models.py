@@ -50,7 +50,10 @@ class Base(DeclarativeBase):
 
 class ProcessDefinition(Base):
     __tablename__ = "process_definition"
-    __table_args__ = (UniqueConstraint("key", "version"), Index("ix_definition_key_hash", "key", "content_hash"))
+    __table_args__ = (
+        UniqueConstraint("key", "version"),
+        Index("ix_definition_key_hash", "key", "content_hash"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(100))
@@ -104,8 +107,18 @@ class ProcessAudit(Base):
 # What case search filters on (engine/case_search.py). A case's row is wide (it holds the serialized
 # workflow), so each search index carries all of these: the ids of a page and the counts come from the
 # index alone. One index per column a filter narrows by equality, one for no such filter (by date).
-SEARCHED_COLUMNS = ("status", "opened_at", "id", "process_key", "category", "department", "case_number",
-                    "customer_name", "customer_phone", "address")
+SEARCHED_COLUMNS = (
+    "status",
+    "opened_at",
+    "id",
+    "process_key",
+    "category",
+    "department",
+    "case_number",
+    "customer_name",
+    "customer_phone",
+    "address",
+)
 
 
 def _search_index(name: str, *leading: str) -> Index:
@@ -123,7 +136,12 @@ class ProcessInstance(Base):
         _search_index("ix_instance_department_search", "department", "status", "opened_at"),
         # The tasklist's search (engine/search_text.py): a trigram index on PostgreSQL (pg_trgm), a plain
         # one on SQLite, which scans this narrow index instead of the wide case rows.
-        Index("ix_instance_search_text", "search_text", postgresql_using="gin", postgresql_ops={"search_text": "gin_trgm_ops"}),
+        Index(
+            "ix_instance_search_text",
+            "search_text",
+            postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -193,7 +211,12 @@ class HumanTaskGroup(Base):
 class Timer(Base):
     __tablename__ = "timer"
     __table_args__ = (
-        Index("ix_timer_due_pending", "due_at", sqlite_where=text("fired_at IS NULL"), postgresql_where=text("fired_at IS NULL")),
+        Index(
+            "ix_timer_due_pending",
+            "due_at",
+            sqlite_where=text("fired_at IS NULL"),
+            postgresql_where=text("fired_at IS NULL"),
+        ),
         UniqueConstraint("instance_id", "task_guid"),
     )
 
@@ -278,8 +301,11 @@ class PersonalDataAccess(Base):
     """Who saw a customer's personal data unmasked, when, and where (M6). Append-only."""
 
     __tablename__ = "personal_data_access"
-    __table_args__ = (Index("ix_pii_access_instance", "instance_id", "at"), Index("ix_pii_access_user", "username", "at"),
-                      Index("ix_pii_access_customer", "customer_id", "at"))
+    __table_args__ = (
+        Index("ix_pii_access_instance", "instance_id", "at"),
+        Index("ix_pii_access_user", "username", "at"),
+        Index("ix_pii_access_customer", "customer_id", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime]

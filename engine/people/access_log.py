@@ -21,11 +21,15 @@ def record_access(session: Session, clock: Clock, username: str, instance_id: in
     session.add(PersonalDataAccess(at=clock.now(), username=username, instance_id=instance_id, view=view))
 
 
-def record_list_access(session: Session, clock: Clock, username: str, instance_ids: Iterable[int], view: str) -> None:
+def record_list_access(
+    session: Session, clock: Clock, username: str, instance_ids: Iterable[int], view: str
+) -> None:
     """Cases shown in full in a list (a page of search results): one row per case, in one statement."""
     now = clock.now()
-    rows = [{"at": now, "username": username, "instance_id": instance_id, "customer_id": None, "view": view}
-            for instance_id in dict.fromkeys(instance_ids)]
+    rows = [
+        {"at": now, "username": username, "instance_id": instance_id, "customer_id": None, "view": view}
+        for instance_id in dict.fromkeys(instance_ids)
+    ]
     if rows:
         session.execute(insert(PersonalDataAccess), rows)
 
@@ -35,26 +39,47 @@ def cases_named_in(session: Session, texts: dict[int, list[str]]) -> list[int]:
     their texts (a message a diagram filled in from the case's data, e.g. an urgent liaison notice)."""
     if not texts:
         return []
-    rows = session.execute(select(ProcessInstance.id, ProcessInstance.customer_name, ProcessInstance.customer_phone,
-                                  ProcessInstance.address).where(ProcessInstance.id.in_(list(texts))))
-    return sorted(instance_id for instance_id, *personal in rows
-                  if any(value and value in text for value in personal for text in texts[instance_id]))
+    rows = session.execute(
+        select(
+            ProcessInstance.id,
+            ProcessInstance.customer_name,
+            ProcessInstance.customer_phone,
+            ProcessInstance.address,
+        ).where(ProcessInstance.id.in_(list(texts)))
+    )
+    return sorted(
+        instance_id
+        for instance_id, *personal in rows
+        if any(value and value in text for value in personal for text in texts[instance_id])
+    )
 
 
-def record_customer_access(session: Session, clock: Clock, username: str, customer_ids: Iterable[int], view: str) -> None:
+def record_customer_access(
+    session: Session, clock: Clock, username: str, customer_ids: Iterable[int], view: str
+) -> None:
     """A register record read in full outside a case (the caller found or chosen at intake)."""
     now = clock.now()
-    session.add_all(PersonalDataAccess(at=now, username=username, customer_id=customer_id, view=view)
-                    for customer_id in customer_ids)
+    session.add_all(
+        PersonalDataAccess(at=now, username=username, customer_id=customer_id, view=view)
+        for customer_id in customer_ids
+    )
 
 
 def accesses_of_customer(session: Session, customer_id: int) -> list[PersonalDataAccess]:
-    return list(session.scalars(
-        select(PersonalDataAccess).where(PersonalDataAccess.customer_id == customer_id).order_by(PersonalDataAccess.id)
-    ))
+    return list(
+        session.scalars(
+            select(PersonalDataAccess)
+            .where(PersonalDataAccess.customer_id == customer_id)
+            .order_by(PersonalDataAccess.id)
+        )
+    )
 
 
 def accesses_of_case(session: Session, instance_id: int) -> list[PersonalDataAccess]:
-    return list(session.scalars(
-        select(PersonalDataAccess).where(PersonalDataAccess.instance_id == instance_id).order_by(PersonalDataAccess.id)
-    ))
+    return list(
+        session.scalars(
+            select(PersonalDataAccess)
+            .where(PersonalDataAccess.instance_id == instance_id)
+            .order_by(PersonalDataAccess.id)
+        )
+    )

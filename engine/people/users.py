@@ -38,8 +38,12 @@ def create_user(
     if len(password) < 8:
         raise ValueError("a password needs at least 8 characters")
     user = User(
-        username=username, display_name=display_name, password_hash=hash_password(password),
-        active=True, created_at=clock.now(), roles=[UserRole(role=r) for r in sorted(set(roles))],
+        username=username,
+        display_name=display_name,
+        password_hash=hash_password(password),
+        active=True,
+        created_at=clock.now(),
+        roles=[UserRole(role=r) for r in sorted(set(roles))],
     )
     session.add(user)
     session.flush()

@@ -21,8 +21,16 @@ class DeployResult:
     created: bool
 
 
-def deploy(session: Session, engine: Runtime, xml: bytes, file_name: str, deployed_by: str, comment: str = "",
-           source: str = "file", restored_version: int | None = None) -> DeployResult:
+def deploy(
+    session: Session,
+    engine: Runtime,
+    xml: bytes,
+    file_name: str,
+    deployed_by: str,
+    comment: str = "",
+    source: str = "file",
+    restored_version: int | None = None,
+) -> DeployResult:
     """Store a new version of the diagram's process, unless the latest version has the same content.
 
     The file is parsed and checked first: a DefinitionError leaves nothing stored. Every new version
@@ -50,22 +58,37 @@ def deploy(session: Session, engine: Runtime, xml: bytes, file_name: str, deploy
         source=source,
     )
     audit = ProcessAudit(
-        at=now, actor=deployed_by, action="rollback" if restored_version else "deploy", source=source,
-        process_key=parsed.key, version=definition.version, from_version=latest.version if latest else None,
-        comment=comment, details={"file_name": definition.file_name, "content_hash": digest,
-                                  **({"restored_version": restored_version} if restored_version else {})},
+        at=now,
+        actor=deployed_by,
+        action="rollback" if restored_version else "deploy",
+        source=source,
+        process_key=parsed.key,
+        version=definition.version,
+        from_version=latest.version if latest else None,
+        comment=comment,
+        details={
+            "file_name": definition.file_name,
+            "content_hash": digest,
+            **({"restored_version": restored_version} if restored_version else {}),
+        },
     )
     try:
         # A savepoint: the unique (key, version) refusing a concurrent deploy undoes only these two rows.
         with session.begin_nested():
             session.add_all([definition, audit])
     except IntegrityError as err:
-        raise Conflict(f"someone deployed {parsed.key} v{definition.version} meanwhile; reload and deploy again",
-                       "version_taken", key=parsed.key, version=definition.version) from err
+        raise Conflict(
+            f"someone deployed {parsed.key} v{definition.version} meanwhile; reload and deploy again",
+            "version_taken",
+            key=parsed.key,
+            version=definition.version,
+        ) from err
     return DeployResult(definition, created=True)
 
 
-def deploy_files(session: Session, engine: Runtime, paths: list[Path], deployed_by: str) -> list[DeployResult]:
+def deploy_files(
+    session: Session, engine: Runtime, paths: list[Path], deployed_by: str
+) -> list[DeployResult]:
     return [deploy(session, engine, path.read_bytes(), str(path), deployed_by) for path in paths]
 
 
@@ -83,15 +106,22 @@ def parsed_definition(engine: Runtime, definition: ProcessDefinition) -> ParsedD
     parsed = engine.specs.cached(definition.content_hash)
     if parsed is not None:
         return parsed
-    return engine.specs.get(definition.bpmn_xml.encode("utf-8"), definition.file_name, definition.content_hash)
+    return engine.specs.get(
+        definition.bpmn_xml.encode("utf-8"), definition.file_name, definition.content_hash
+    )
 
 
 def list_definitions(session: Session) -> list[ProcessDefinition]:
-    return list(session.scalars(select(ProcessDefinition).order_by(ProcessDefinition.key, ProcessDefinition.version)))
+    return list(
+        session.scalars(select(ProcessDefinition).order_by(ProcessDefinition.key, ProcessDefinition.version))
+    )
 
 
 def list_process_names(session: Session) -> list[tuple[str, str]]:
     """(key, name) of every deployed process, by key, with the latest version's name."""
-    rows = session.execute(select(ProcessDefinition.key, ProcessDefinition.name, ProcessDefinition.version)
-                           .order_by(ProcessDefinition.key, ProcessDefinition.version)).all()
+    rows = session.execute(
+        select(ProcessDefinition.key, ProcessDefinition.name, ProcessDefinition.version).order_by(
+            ProcessDefinition.key, ProcessDefinition.version
+        )
+    ).all()
     return list({key: (key, name) for key, name, _version in rows}.values())

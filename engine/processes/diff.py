@@ -35,16 +35,37 @@ CHANGES: dict[str, str] = {
 }
 # Element kinds as a process owner calls them (others keep their BPMN name).
 ELEMENT_TYPES: dict[str, str] = {
-    "userTask": "user task", "scriptTask": "script task", "serviceTask": "service task", "task": "task",
-    "sequenceFlow": "sequence flow", "exclusiveGateway": "exclusive gateway", "parallelGateway": "parallel gateway",
-    "inclusiveGateway": "inclusive gateway", "startEvent": "start event", "endEvent": "end event",
-    "boundaryEvent": "boundary event", "intermediateCatchEvent": "intermediate event",
-    "intermediateThrowEvent": "intermediate event", "lane": "lane", "subProcess": "subprocess",
+    "userTask": "user task",
+    "scriptTask": "script task",
+    "serviceTask": "service task",
+    "task": "task",
+    "sequenceFlow": "sequence flow",
+    "exclusiveGateway": "exclusive gateway",
+    "parallelGateway": "parallel gateway",
+    "inclusiveGateway": "inclusive gateway",
+    "startEvent": "start event",
+    "endEvent": "end event",
+    "boundaryEvent": "boundary event",
+    "intermediateCatchEvent": "intermediate event",
+    "intermediateThrowEvent": "intermediate event",
+    "lane": "lane",
+    "subProcess": "subprocess",
 }
 _TRANSLATED_PARAMS = {"added": ("type",), "removed": ("type",), "type": ("old", "new")}
 # Children folded into their element's description, or pure diagram bookkeeping.
-_NOT_ELEMENTS = ("laneSet", "incoming", "outgoing", "documentation", "extensionElements", "conditionExpression",
-                 "script", "timeDate", "timeDuration", "timeCycle", "flowNodeRef")
+_NOT_ELEMENTS = (
+    "laneSet",
+    "incoming",
+    "outgoing",
+    "documentation",
+    "extensionElements",
+    "conditionExpression",
+    "script",
+    "timeDate",
+    "timeDuration",
+    "timeCycle",
+    "flowNodeRef",
+)
 _IGNORED_ATTRIBUTES = {"id", "name"}
 
 
@@ -95,8 +116,11 @@ class VersionDiff:
 
     def markers(self) -> dict[str, list[str]]:
         """Element ids by kind of change, for the diagram viewer (both diagrams share the ids)."""
-        return {"added": [c.element_id for c in self.added], "changed": [c.element_id for c in self.changed],
-                "removed": [c.element_id for c in self.removed]}
+        return {
+            "added": [c.element_id for c in self.added],
+            "changed": [c.element_id for c in self.changed],
+            "removed": [c.element_id for c in self.removed],
+        }
 
 
 @dataclass(frozen=True)
@@ -131,15 +155,29 @@ def _describe(node: Any) -> _Element:
         found = node.find(f"bpmn:timerEventDefinition/bpmn:{kind}", NS)
         if found is not None:
             timer = f"{kind} {(found.text or '').strip()}"
-    fields = {f.get("id"): etree.tostring(f, method="c14n").decode()
-              for f in node.iterfind("bpmn:extensionElements/camunda:formData/camunda:formField", NS)}
-    properties = "".join(etree.tostring(p, method="c14n").decode()
-                         for p in node.iterfind("bpmn:extensionElements/camunda:properties", NS))
-    attributes = tuple(sorted((_local(k), v) for k, v in node.attrib.items()
-                              if _local(k) not in _IGNORED_ATTRIBUTES))
-    return _Element(id=node.get("id"), type=_local(node.tag), name=node.get("name") or "", attributes=attributes,
-                    documentation=_text(node, "bpmn:documentation"), condition=_text(node, "bpmn:conditionExpression"),
-                    script=_text(node, "bpmn:script"), timer=timer, fields=fields, properties=properties)
+    fields = {
+        f.get("id"): etree.tostring(f, method="c14n").decode()
+        for f in node.iterfind("bpmn:extensionElements/camunda:formData/camunda:formField", NS)
+    }
+    properties = "".join(
+        etree.tostring(p, method="c14n").decode()
+        for p in node.iterfind("bpmn:extensionElements/camunda:properties", NS)
+    )
+    attributes = tuple(
+        sorted((_local(k), v) for k, v in node.attrib.items() if _local(k) not in _IGNORED_ATTRIBUTES)
+    )
+    return _Element(
+        id=node.get("id"),
+        type=_local(node.tag),
+        name=node.get("name") or "",
+        attributes=attributes,
+        documentation=_text(node, "bpmn:documentation"),
+        condition=_text(node, "bpmn:conditionExpression"),
+        script=_text(node, "bpmn:script"),
+        timer=timer,
+        fields=fields,
+        properties=properties,
+    )
 
 
 def diagram_elements(xml: bytes) -> dict[str, _Element]:
@@ -164,8 +202,14 @@ def _compare(old: _Element, new: _Element) -> list[Change]:
     old_attrs, new_attrs = dict(old.attributes), dict(new.attributes)
     for attribute in sorted(old_attrs.keys() | new_attrs.keys()):
         if old_attrs.get(attribute) != new_attrs.get(attribute):
-            changes.append(_change("attribute", attribute=attribute, old=old_attrs.get(attribute),
-                                   new=new_attrs.get(attribute)))
+            changes.append(
+                _change(
+                    "attribute",
+                    attribute=attribute,
+                    old=old_attrs.get(attribute),
+                    new=new_attrs.get(attribute),
+                )
+            )
     if old.condition != new.condition:
         changes.append(_change("condition", old=old.condition, new=new.condition))
     if old.script != new.script:
@@ -186,19 +230,27 @@ def _compare(old: _Element, new: _Element) -> list[Change]:
     return changes
 
 
-def diff_diagrams(key: str, from_version: int, to_version: int, old_xml: bytes, new_xml: bytes) -> VersionDiff:
+def diff_diagrams(
+    key: str, from_version: int, to_version: int, old_xml: bytes, new_xml: bytes
+) -> VersionDiff:
     old, new = diagram_elements(old_xml), diagram_elements(new_xml)
     diff = VersionDiff(key, from_version, to_version)
     for element_id in new.keys() - old.keys():
         element = new[element_id]
-        diff.added.append(ElementChange(element_id, element.name, (_change("added", type=_kind(element.type)),)))
+        diff.added.append(
+            ElementChange(element_id, element.name, (_change("added", type=_kind(element.type)),))
+        )
     for element_id in old.keys() - new.keys():
         element = old[element_id]
-        diff.removed.append(ElementChange(element_id, element.name, (_change("removed", type=_kind(element.type)),)))
+        diff.removed.append(
+            ElementChange(element_id, element.name, (_change("removed", type=_kind(element.type)),))
+        )
     for element_id in old.keys() & new.keys():
         changes = _compare(old[element_id], new[element_id])
         if changes:
-            diff.changed.append(ElementChange(element_id, new[element_id].name or old[element_id].name, tuple(changes)))
+            diff.changed.append(
+                ElementChange(element_id, new[element_id].name or old[element_id].name, tuple(changes))
+            )
     for part in (diff.added, diff.removed, diff.changed):
         part.sort(key=lambda c: c.element_id)
     return diff
@@ -209,4 +261,6 @@ def diff_versions(session: Session, key: str, from_version: int, to_version: int
     from engine.processes.versions import get_version
 
     old, new = get_version(session, key, from_version), get_version(session, key, to_version)
-    return diff_diagrams(key, from_version, to_version, old.bpmn_xml.encode("utf-8"), new.bpmn_xml.encode("utf-8"))
+    return diff_diagrams(
+        key, from_version, to_version, old.bpmn_xml.encode("utf-8"), new.bpmn_xml.encode("utf-8")
+    )

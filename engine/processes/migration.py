@@ -43,7 +43,7 @@ REASONS: dict[str, str] = {
     "element-removed": "'%(name)s' (%(element)s), where the case is, is not in version %(version)s",
     "type-changed": "'%(name)s' is a %(new)s in version %(version)s, no longer a %(old)s",
     "form-changed": "the form of '%(name)s' changed in version %(version)s (%(fields)s); whoever works on it "
-                    "may have typed into the old one",
+    "may have typed into the old one",
     "passed-element-removed": "the case has passed '%(name)s' (%(element)s), which version %(version)s removed",
     "changed-meanwhile": "someone completed a step of the case while it was being moved; run the dry run again",
 }
@@ -119,8 +119,11 @@ def _form_change(old: ParsedDefinition, new: ParsedDefinition, element_id: str) 
     old_types = {f.id: f.type for f in old_info.fields}
     new_types = {f.id: f.type for f in new_info.fields}
     changes = [f"{fid} removed" for fid in sorted(old_types.keys() - new_types.keys())]
-    changes += [f"{fid}: {old_types[fid]} → {new_types[fid]}" for fid in sorted(old_types.keys() & new_types.keys())
-                if old_types[fid] != new_types[fid]]
+    changes += [
+        f"{fid}: {old_types[fid]} → {new_types[fid]}"
+        for fid in sorted(old_types.keys() & new_types.keys())
+        if old_types[fid] != new_types[fid]
+    ]
     return ", ".join(changes) or None
 
 
@@ -129,8 +132,9 @@ def _timer_expression(spec: Any) -> Any:
     return (type(definition).__name__, getattr(definition, "expression", None))
 
 
-def _migrate_copy(engine: Runtime, workflow: BpmnWorkflow, old: ParsedDefinition, new: ParsedDefinition,
-                  to_version: int) -> tuple[tuple[TokenPlan, ...], tuple[Reason, ...]]:
+def _migrate_copy(
+    engine: Runtime, workflow: BpmnWorkflow, old: ParsedDefinition, new: ParsedDefinition, to_version: int
+) -> tuple[tuple[TokenPlan, ...], tuple[Reason, ...]]:
     """Migrate `workflow` (a copy nobody else holds) to the new spec; say where its tokens landed and
     why it could not move. The workflow is only usable when there are no reasons."""
     spec_diff = SpecDiff(engine.serializer.registry, workflow.spec, new.spec)
@@ -140,28 +144,53 @@ def _migrate_copy(engine: Runtime, workflow: BpmnWorkflow, old: ParsedDefinition
         spec = task.task_spec
         target = spec_diff.alignment.get(spec)
         state = TaskState.get_name(task.state).lower()
-        tokens.append(TokenPlan(spec.bpmn_id, _name(spec), state, target.bpmn_id if target else None,
-                                _name(target) if target else None))
+        tokens.append(
+            TokenPlan(
+                spec.bpmn_id,
+                _name(spec),
+                state,
+                target.bpmn_id if target else None,
+                _name(target) if target else None,
+            )
+        )
         if target is None:
-            reasons.append(_reason("element-removed", name=_name(spec), element=spec.bpmn_id, version=to_version))
+            reasons.append(
+                _reason("element-removed", name=_name(spec), element=spec.bpmn_id, version=to_version)
+            )
         elif type(target) is not type(spec):
-            reasons.append(_reason("type-changed", name=_name(spec), old=type(spec).__name__,
-                                   new=type(target).__name__, version=to_version))
+            reasons.append(
+                _reason(
+                    "type-changed",
+                    name=_name(spec),
+                    old=type(spec).__name__,
+                    new=type(target).__name__,
+                    version=to_version,
+                )
+            )
         else:
             fields = _form_change(old, new, spec.bpmn_id)
             if fields:
                 reasons.append(_reason("form-changed", name=_name(spec), fields=fields, version=to_version))
     for task in workflow.get_tasks(state=PASSED):
         if spec_diff.alignment.get(task.task_spec, task.task_spec) is None and task.task_spec.bpmn_id:
-            reasons.append(_reason("passed-element-removed", name=_name(task.task_spec),
-                                   element=task.task_spec.bpmn_id, version=to_version))
+            reasons.append(
+                _reason(
+                    "passed-element-removed",
+                    name=_name(task.task_spec),
+                    element=task.task_spec.bpmn_id,
+                    version=to_version,
+                )
+            )
     if reasons:
         return tuple(tokens), tuple(dict.fromkeys(reasons))
 
     # A waiting timer keeps its computed due time unless the new version changed the timer itself.
-    kept = {task.id: dict(task.internal_data) for task in workflow.get_tasks(state=TaskState.WAITING)
-            if spec_diff.alignment.get(task.task_spec) is not None
-            and _timer_expression(task.task_spec) == _timer_expression(spec_diff.alignment[task.task_spec])}
+    kept = {
+        task.id: dict(task.internal_data)
+        for task in workflow.get_tasks(state=TaskState.WAITING)
+        if spec_diff.alignment.get(task.task_spec) is not None
+        and _timer_expression(task.task_spec) == _timer_expression(spec_diff.alignment[task.task_spec])
+    }
     migrate_workflow(WorkflowDiff(workflow, spec_diff), workflow, new.spec)
     workflow.subprocess_specs = new.subprocess_specs
     for task_id, internal in kept.items():
@@ -171,8 +200,14 @@ def _migrate_copy(engine: Runtime, workflow: BpmnWorkflow, old: ParsedDefinition
     landed = {t.id for t in workflow.get_tasks(state=ACTIVE)}
     missing = [t for t in active if t.id not in landed]
     for task in missing:  # the new version's structure no longer reaches this token from where it was
-        reasons.append(_reason("element-removed", name=_name(task.task_spec), element=task.task_spec.bpmn_id,
-                               version=to_version))
+        reasons.append(
+            _reason(
+                "element-removed",
+                name=_name(task.task_spec),
+                element=task.task_spec.bpmn_id,
+                version=to_version,
+            )
+        )
     return tuple(tokens), tuple(reasons)
 
 
@@ -181,42 +216,77 @@ def _load_copy(engine: Runtime, instance: ProcessInstance, parsed: ParsedDefinit
     return engine.serializer.loads(instance.state, parsed, engine.script_engine)
 
 
-def candidate_cases(session: Session, key: str, version: int, case_numbers: list[str] | None = None,
-                    at_element: str | None = None) -> list[ProcessInstance]:
+def candidate_cases(
+    session: Session,
+    key: str,
+    version: int,
+    case_numbers: list[str] | None = None,
+    at_element: str | None = None,
+) -> list[ProcessInstance]:
     """Running cases on this version, optionally only these case numbers or those with an open task here."""
     definition = get_version(session, key, version)
-    query = (select(ProcessInstance).where(ProcessInstance.definition_id == definition.id,
-                                           ProcessInstance.status == "running").order_by(ProcessInstance.id))
+    query = (
+        select(ProcessInstance)
+        .where(ProcessInstance.definition_id == definition.id, ProcessInstance.status == "running")
+        .order_by(ProcessInstance.id)
+    )
     if case_numbers is not None:
         query = query.where(ProcessInstance.case_number.in_(case_numbers))
     if at_element:
-        query = query.where(ProcessInstance.id.in_(select(HumanTask.instance_id).where(
-            HumanTask.status == "open", HumanTask.element_id == at_element)))
+        query = query.where(
+            ProcessInstance.id.in_(
+                select(HumanTask.instance_id).where(
+                    HumanTask.status == "open", HumanTask.element_id == at_element
+                )
+            )
+        )
     return list(session.scalars(query))
 
 
 def plan_case(engine: Runtime, instance: ProcessInstance, new_definition: ProcessDefinition) -> CasePlan:
     old = parsed_definition(engine, instance.definition)
     new = parsed_definition(engine, new_definition)
-    tokens, reasons = _migrate_copy(engine, _load_copy(engine, instance, old), old, new, new_definition.version)
-    return CasePlan(instance.case_number, instance.id, instance.version, instance.process_key,
-                    instance.definition.version, new_definition.version, tokens, reasons)
+    tokens, reasons = _migrate_copy(
+        engine, _load_copy(engine, instance, old), old, new, new_definition.version
+    )
+    return CasePlan(
+        instance.case_number,
+        instance.id,
+        instance.version,
+        instance.process_key,
+        instance.definition.version,
+        new_definition.version,
+        tokens,
+        reasons,
+    )
 
 
-def plan_migration(session: Session, runtime: Runtime, key: str, from_version: int, to_version: int,
-                   case_numbers: list[str] | None = None, at_element: str | None = None) -> list[CasePlan]:
+def plan_migration(
+    session: Session,
+    runtime: Runtime,
+    key: str,
+    from_version: int,
+    to_version: int,
+    case_numbers: list[str] | None = None,
+    at_element: str | None = None,
+) -> list[CasePlan]:
     """The dry run: for each running case on `from_version`, where its tokens would land in `to_version`."""
     if from_version == to_version:
         raise ValueError("choose two different versions")
     target = get_version(session, key, to_version)
-    return [plan_case(runtime, instance, target)
-            for instance in candidate_cases(session, key, from_version, case_numbers, at_element)]
+    return [
+        plan_case(runtime, instance, target)
+        for instance in candidate_cases(session, key, from_version, case_numbers, at_element)
+    ]
 
 
-def _refresh_open_tasks(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow,
-                        new: ParsedDefinition) -> None:
+def _refresh_open_tasks(
+    session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, new: ParsedDefinition
+) -> None:
     """Open task rows take the new version's name and candidate groups of their element."""
-    rows = session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "open"))
+    rows = session.scalars(
+        select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "open")
+    )
     tasks = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
     for row in rows:
         task = tasks.get(row.task_guid)
@@ -230,32 +300,59 @@ def _refresh_open_tasks(session: Session, instance: ProcessInstance, workflow: B
             row.groups = [HumanTaskGroup(group_name=g) for g in groups]
 
 
-def migrate_case(session: Session, engine: Runtime, instance: ProcessInstance, new_definition: ProcessDefinition,
-                 actor: Actor) -> CasePlan:
+def migrate_case(
+    session: Session,
+    engine: Runtime,
+    instance: ProcessInstance,
+    new_definition: ProcessDefinition,
+    actor: Actor,
+) -> CasePlan:
     """Move one case to the new version if it can be; its history records the move. Returns its plan."""
     old_version = instance.definition.version
     old = parsed_definition(engine, instance.definition)
     new = parsed_definition(engine, new_definition)
     workflow = _load_copy(engine, instance, old)
     tokens, reasons = _migrate_copy(engine, workflow, old, new, new_definition.version)
-    plan = CasePlan(instance.case_number, instance.id, instance.version, instance.process_key, old_version,
-                    new_definition.version, tokens, reasons)
+    plan = CasePlan(
+        instance.case_number,
+        instance.id,
+        instance.version,
+        instance.process_key,
+        old_version,
+        new_definition.version,
+        tokens,
+        reasons,
+    )
     if reasons:
         return plan
     now = engine.clock.now()
     sync_timers(session, instance, workflow, waiting_timers(workflow), now)
     _refresh_open_tasks(session, instance, workflow, new)
-    save_workflow(session, engine, instance, workflow, {"definition_id": new_definition.id, "updated_at": now})
+    save_workflow(
+        session, engine, instance, workflow, {"definition_id": new_definition.id, "updated_at": now}
+    )
     set_committed_value(instance, "definition", new_definition)
     steps = sorted({t.target_name or t.target_id or "" for t in tokens})
-    session.execute(insert(Event), [event_row(
-        instance.id, now, actor.username, "case_migrated", None, new.name,
-        {"process_version": [old_version, new_definition.version], "steps": [None, steps]})])
+    session.execute(
+        insert(Event),
+        [
+            event_row(
+                instance.id,
+                now,
+                actor.username,
+                "case_migrated",
+                None,
+                new.name,
+                {"process_version": [old_version, new_definition.version], "steps": [None, steps]},
+            )
+        ],
+    )
     return plan
 
 
-def apply_migration(session: Session, runtime: Runtime, plans: list[CasePlan], actor: Actor,
-                    comment: str = "") -> MigrationResult:
+def apply_migration(
+    session: Session, runtime: Runtime, plans: list[CasePlan], actor: Actor, comment: str = ""
+) -> MigrationResult:
     """Migrate the cases of a dry run that can move, planning each again against its current state
     (someone may have completed a task since). Cases that cannot move stay on their version."""
     result = MigrationResult()
@@ -285,10 +382,18 @@ def apply_migration(session: Session, runtime: Runtime, plans: list[CasePlan], a
             result.migrated.append(plan.case_number)
         else:
             result.skipped.append((plan.case_number, done.reasons))
-    session.add(ProcessAudit(
-        at=runtime.clock.now(), actor=actor.username, action="migrate", source="migration", process_key=key,
-        version=to_version, from_version=from_version, comment=comment.strip(),
-        details={"migrated": result.migrated, "skipped": [number for number, _r in result.skipped]},
-    ))
+    session.add(
+        ProcessAudit(
+            at=runtime.clock.now(),
+            actor=actor.username,
+            action="migrate",
+            source="migration",
+            process_key=key,
+            version=to_version,
+            from_version=from_version,
+            comment=comment.strip(),
+            details={"migrated": result.migrated, "skipped": [number for number, _r in result.skipped]},
+        )
+    )
     session.flush()
     return result

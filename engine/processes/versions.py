@@ -27,12 +27,33 @@ SOURCES = ("file", "cli", "browser", "rollback")
 # Versions made from something other than the shipped .bpmn files: deploying a file over them asks first.
 EDITED_SOURCES = ("browser", "rollback")
 
-__all__ = ["Draft", "InvalidDiagram", "VersionDiff", "deploy_checked", "deploy_version", "diff_versions", "edited_version_over", "get_version", "latest_draft",
-           "list_audit", "list_versions", "redeploy", "running_cases_by_version", "save_draft"]
+__all__ = [
+    "Draft",
+    "InvalidDiagram",
+    "VersionDiff",
+    "deploy_checked",
+    "deploy_version",
+    "diff_versions",
+    "edited_version_over",
+    "get_version",
+    "latest_draft",
+    "list_audit",
+    "list_versions",
+    "redeploy",
+    "running_cases_by_version",
+    "save_draft",
+]
 
 
-def save_draft(session: Session, xml: bytes, author: str, *, clock: Clock | None = None, key: str | None = None,
-               zone: ZoneInfo | None = None) -> ProcessDraft:
+def save_draft(
+    session: Session,
+    xml: bytes,
+    author: str,
+    *,
+    clock: Clock | None = None,
+    key: str | None = None,
+    zone: ZoneInfo | None = None,
+) -> ProcessDraft:
     """Keep the diagram as it is, problems and all (only a file over the size cap is refused with
     InvalidDiagram). The key is the process id in the file, or `key` when the file names none."""
     clock = clock or SystemClock()
@@ -41,10 +62,17 @@ def save_draft(session: Session, xml: bytes, author: str, *, clock: Clock | None
         raise InvalidDiagram(problems)
     process_key = diagram_key(xml) or key
     if not process_key:
-        raise ValueError("the diagram names no executable process; give the process key to save it as a draft")
-    draft = ProcessDraft(process_key=process_key, bpmn_xml=xml.decode("utf-8", errors="replace"),
-                         content_hash=content_hash(xml), problem_count=len(problems), saved_by=author,
-                         saved_at=clock.now())
+        raise ValueError(
+            "the diagram names no executable process; give the process key to save it as a draft"
+        )
+    draft = ProcessDraft(
+        process_key=process_key,
+        bpmn_xml=xml.decode("utf-8", errors="replace"),
+        content_hash=content_hash(xml),
+        problem_count=len(problems),
+        saved_by=author,
+        saved_at=clock.now(),
+    )
     session.add(draft)
     session.flush()
     return draft
@@ -53,27 +81,35 @@ def save_draft(session: Session, xml: bytes, author: str, *, clock: Clock | None
 def latest_draft(session: Session, key: str) -> ProcessDraft | None:
     """The newest draft still waiting to be deployed: None when it holds the same diagram as a deployed
     version, or was saved before the newest version was deployed (then it is history)."""
-    draft = session.scalars(select(ProcessDraft).where(ProcessDraft.process_key == key)
-                            .order_by(ProcessDraft.id.desc()).limit(1)).first()
+    draft = session.scalars(
+        select(ProcessDraft).where(ProcessDraft.process_key == key).order_by(ProcessDraft.id.desc()).limit(1)
+    ).first()
     if draft is None or _superseded(session, draft):
         return None
     return draft
 
 
 def _superseded(session: Session, draft: ProcessDraft) -> bool:
-    newest_deploy = session.scalar(select(func.max(ProcessDefinition.deployed_at))
-                                   .where(ProcessDefinition.key == draft.process_key))
+    newest_deploy = session.scalar(
+        select(func.max(ProcessDefinition.deployed_at)).where(ProcessDefinition.key == draft.process_key)
+    )
     if newest_deploy is None:
         return False
     if draft.saved_at < newest_deploy:
         return True
-    deployed = session.scalar(select(ProcessDefinition.id).where(
-        ProcessDefinition.key == draft.process_key, ProcessDefinition.content_hash == draft.content_hash).limit(1))
+    deployed = session.scalar(
+        select(ProcessDefinition.id)
+        .where(
+            ProcessDefinition.key == draft.process_key, ProcessDefinition.content_hash == draft.content_hash
+        )
+        .limit(1)
+    )
     return deployed is not None
 
 
-def deploy_version(session: Session, runtime: Runtime, xml: bytes, author: str, comment: str,
-                   source: str = "browser") -> ProcessDefinition:
+def deploy_version(
+    session: Session, runtime: Runtime, xml: bytes, author: str, comment: str, source: str = "browser"
+) -> ProcessDefinition:
     """Validate and deploy the diagram as the next version; InvalidDiagram when it has problems.
 
     The same content as the newest version makes no new version (the newest is returned).
@@ -81,8 +117,16 @@ def deploy_version(session: Session, runtime: Runtime, xml: bytes, author: str, 
     return deploy_checked(session, runtime, xml, author, comment, source).definition
 
 
-def deploy_checked(session: Session, runtime: Runtime, xml: bytes, author: str, comment: str, source: str,
-                   file_name: str | None = None, restored_version: int | None = None) -> DeployResult:
+def deploy_checked(
+    session: Session,
+    runtime: Runtime,
+    xml: bytes,
+    author: str,
+    comment: str,
+    source: str,
+    file_name: str | None = None,
+    restored_version: int | None = None,
+) -> DeployResult:
     """deploy_version, saying whether a new version was made; `file_name` as the file was called."""
     if source not in SOURCES:
         raise ValueError(f"unknown source {source!r}; one of {', '.join(SOURCES)}")
@@ -90,29 +134,47 @@ def deploy_checked(session: Session, runtime: Runtime, xml: bytes, author: str, 
     if problems:
         raise InvalidDiagram(problems)
     key = diagram_key(xml)
-    return deploy(session, runtime, xml, file_name or f"{key}.bpmn", author, comment.strip(), source, restored_version)
+    return deploy(
+        session, runtime, xml, file_name or f"{key}.bpmn", author, comment.strip(), source, restored_version
+    )
 
 
 def list_versions(session: Session, key: str) -> list[ProcessDefinition]:
     """Every version of the process, newest first."""
-    return list(session.scalars(select(ProcessDefinition).where(ProcessDefinition.key == key)
-                                .order_by(ProcessDefinition.version.desc())))
+    return list(
+        session.scalars(
+            select(ProcessDefinition)
+            .where(ProcessDefinition.key == key)
+            .order_by(ProcessDefinition.version.desc())
+        )
+    )
 
 
 def get_version(session: Session, key: str, version: int) -> ProcessDefinition:
-    definition = session.scalars(select(ProcessDefinition).where(
-        ProcessDefinition.key == key, ProcessDefinition.version == version)).first()
+    definition = session.scalars(
+        select(ProcessDefinition).where(ProcessDefinition.key == key, ProcessDefinition.version == version)
+    ).first()
     if definition is None:
         raise NotFound(f"process '{key}' has no version {version}")
     return definition
 
 
-def redeploy(session: Session, runtime: Runtime, key: str, version: int, author: str, comment: str) -> ProcessDefinition:
+def redeploy(
+    session: Session, runtime: Runtime, key: str, version: int, author: str, comment: str
+) -> ProcessDefinition:
     """Rollback: deploy an older version's diagram again, as the next version (checked like any deploy)."""
     old = get_version(session, key, version)
     comment = comment.strip() or f"rollback to version {version}"
-    return deploy_checked(session, runtime, old.bpmn_xml.encode("utf-8"), author, comment, "rollback",
-                          old.file_name, restored_version=version).definition
+    return deploy_checked(
+        session,
+        runtime,
+        old.bpmn_xml.encode("utf-8"),
+        author,
+        comment,
+        "rollback",
+        old.file_name,
+        restored_version=version,
+    ).definition
 
 
 def running_cases_by_version(session: Session, key: str) -> dict[int, int]:

@@ -18,7 +18,9 @@ def _text(raw: Any, limit: int) -> str:
     return str(raw or "").strip()[:limit]
 
 
-def save_category(session: Session, code: str, submitted: Mapping[str, Any], new: bool) -> dict[str, FieldError]:
+def save_category(
+    session: Session, code: str, submitted: Mapping[str, Any], new: bool
+) -> dict[str, FieldError]:
     """Create or change a category; returns the errors by field (nothing is written when there are any)."""
     errors: dict[str, FieldError] = {}
     if new and not _CODE.match(code):
@@ -50,7 +52,12 @@ def save_category(session: Session, code: str, submitted: Mapping[str, Any], new
     if row is None:
         row = Category(code=code, sort_order=1000)
         session.add(row)
-    row.name, row.name_en, row.domain, row.parent_code = name, _text(submitted.get("name_en"), 100), domain, parent
+    row.name, row.name_en, row.domain, row.parent_code = (
+        name,
+        _text(submitted.get("name_en"), 100),
+        domain,
+        parent,
+    )
     row.department_code, row.onsite_minutes = department, minutes
     row.active = str(submitted.get("active", "")).lower() in ("on", "true", "1")
     session.flush()

@@ -110,11 +110,24 @@ def load_reference_data(session: Session) -> ReferenceData:
 
 def default_reference_data() -> ReferenceData:
     """The reference data of PROCEDURES.md as seeding writes it, without a database."""
-    departments = tuple(Department(code=c, name=n, name_en=e, sort_order=i, active=True)
-                        for i, (c, n, e) in enumerate(DEPARTMENTS))
-    categories = tuple(Category(code=c, name=n, name_en=e, domain=d, parent_code=p, department_code=dep,
-                                onsite_minutes=m, sort_order=i, active=True)
-                       for i, (c, n, e, d, p, dep, m) in enumerate(CATEGORIES))
+    departments = tuple(
+        Department(code=c, name=n, name_en=e, sort_order=i, active=True)
+        for i, (c, n, e) in enumerate(DEPARTMENTS)
+    )
+    categories = tuple(
+        Category(
+            code=c,
+            name=n,
+            name_en=e,
+            domain=d,
+            parent_code=p,
+            department_code=dep,
+            onsite_minutes=m,
+            sort_order=i,
+            active=True,
+        )
+        for i, (c, n, e, d, p, dep, m) in enumerate(CATEGORIES)
+    )
     return ReferenceData(departments, categories)
 
 

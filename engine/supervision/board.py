@@ -44,18 +44,29 @@ def _late_or_soon(now: datetime) -> list[Any]:
     return [HumanTask.status == "open", HumanTask.due_at.is_not(None), HumanTask.due_at < now + SOON]
 
 
-def overdue_board(session: Session, now: datetime, groups: str = "", limit: int = ROW_LIMIT) -> list[BoardGroup]:
+def overdue_board(
+    session: Session, now: datetime, groups: str = "", limit: int = ROW_LIMIT
+) -> list[BoardGroup]:
     """Groups ordered by their worst task (the longest overdue first); within a group, the longest
     overdue first, then those falling due soonest. `groups` keeps one group only."""
     where = _late_or_soon(now) + ([HumanTask.candidate_groups == groups] if groups else [])
     counts = session.execute(
-        select(HumanTask.candidate_groups, func.count(HumanTask.id),
-               func.count(HumanTask.id).filter(HumanTask.due_at < now))
-        .where(*where).group_by(HumanTask.candidate_groups)
+        select(
+            HumanTask.candidate_groups,
+            func.count(HumanTask.id),
+            func.count(HumanTask.id).filter(HumanTask.due_at < now),
+        )
+        .where(*where)
+        .group_by(HumanTask.candidate_groups)
     ).all()
     board = {key: BoardGroup(key, total, late) for key, total, late in counts}
-    tasks = session.scalars(select(HumanTask).options(joinedload(HumanTask.instance)).where(*where)
-                            .order_by(HumanTask.due_at, HumanTask.id).limit(limit))
+    tasks = session.scalars(
+        select(HumanTask)
+        .options(joinedload(HumanTask.instance))
+        .where(*where)
+        .order_by(HumanTask.due_at, HumanTask.id)
+        .limit(limit)
+    )
     for task in tasks:
         assert task.due_at is not None
         board[task.candidate_groups].items.append(BoardItem(task, now - task.due_at))
@@ -64,5 +75,11 @@ def overdue_board(session: Session, now: datetime, groups: str = "", limit: int 
 
 def board_group_names(session: Session, now: datetime) -> list[str]:
     """The groups that have something on the board, for the filter."""
-    return list(session.scalars(select(HumanTask.candidate_groups).where(*_late_or_soon(now)).distinct()
-                                .order_by(HumanTask.candidate_groups)))
+    return list(
+        session.scalars(
+            select(HumanTask.candidate_groups)
+            .where(*_late_or_soon(now))
+            .distinct()
+            .order_by(HumanTask.candidate_groups)
+        )
+    )

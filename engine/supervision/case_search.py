@@ -47,16 +47,21 @@ class CaseQuery:
 
     def clauses(self) -> list[Any]:
         found: list[Any] = []
-        for column, typed in ((ProcessInstance.case_number, self.case_number.upper()),
-                              (ProcessInstance.customer_name, self.customer),
-                              (ProcessInstance.address, self.address)):
+        for column, typed in (
+            (ProcessInstance.case_number, self.case_number.upper()),
+            (ProcessInstance.customer_name, self.customer),
+            (ProcessInstance.address, self.address),
+        ):
             if typed.strip():
                 found.append(column.like(containing(typed.strip()[:TEXT_LIMIT]), escape=ESCAPE))
         digits = "".join(c for c in self.phone if c.isdigit())[:TEXT_LIMIT]
         if digits:
             found.append(_digits_of(ProcessInstance.customer_phone).like(containing(digits), escape=ESCAPE))
-        for column, value in ((ProcessInstance.process_key, self.process_key), (ProcessInstance.category, self.category),
-                              (ProcessInstance.department, self.department)):
+        for column, value in (
+            (ProcessInstance.process_key, self.process_key),
+            (ProcessInstance.category, self.category),
+            (ProcessInstance.department, self.department),
+        ):
             if value:
                 found.append(column == value)
         if self.status in STATUSES:
@@ -78,19 +83,27 @@ def _digits_of(phone: Any) -> Any:
 
 def _has_overdue_task(now: datetime) -> Any:
     # EXISTS, not IN: walking the search index newest first, a page stops after its 50 matches.
-    return exists().where(HumanTask.instance_id == ProcessInstance.id, HumanTask.status == "open", HumanTask.due_at < now)
+    return exists().where(
+        HumanTask.instance_id == ProcessInstance.id, HumanTask.status == "open", HumanTask.due_at < now
+    )
 
 
-def search_cases(session: Session, query: CaseQuery, limit: int = 50, offset: int = 0) -> list[ProcessInstance]:
+def search_cases(
+    session: Session, query: CaseQuery, limit: int = 50, offset: int = 0
+) -> list[ProcessInstance]:
     """A page of matching cases. The ids come first, from the narrow search index alone (a case's row
     is wide: it holds the serialized workflow), then only the page's rows are read."""
     order = SORTS.get(query.sort, SORTS["newest"])
-    ids = list(session.scalars(select(ProcessInstance.id).where(*query.clauses()).order_by(*order)
-                               .limit(limit).offset(offset)))
+    ids = list(
+        session.scalars(
+            select(ProcessInstance.id).where(*query.clauses()).order_by(*order).limit(limit).offset(offset)
+        )
+    )
     if not ids:
         return []
-    rows = session.scalars(select(ProcessInstance).options(defer(ProcessInstance.state))
-                           .where(ProcessInstance.id.in_(ids)))
+    rows = session.scalars(
+        select(ProcessInstance).options(defer(ProcessInstance.state)).where(ProcessInstance.id.in_(ids))
+    )
     by_id = {row.id: row for row in rows}
     return [by_id[i] for i in ids]
 
@@ -103,7 +116,12 @@ def overdue_case_ids(session: Session, instance_ids: list[int], now: datetime) -
     """Which of these cases have an open task past due (one query for a page of results)."""
     if not instance_ids:
         return set()
-    return set(session.scalars(
-        select(HumanTask.instance_id).where(HumanTask.instance_id.in_(instance_ids), HumanTask.status == "open",
-                                            HumanTask.due_at < now).distinct()
-    ))
+    return set(
+        session.scalars(
+            select(HumanTask.instance_id)
+            .where(
+                HumanTask.instance_id.in_(instance_ids), HumanTask.status == "open", HumanTask.due_at < now
+            )
+            .distinct()
+        )
+    )

@@ -59,8 +59,13 @@ def prepare_due_handover(session: Session, now: datetime, shifts: ShiftSettings)
     if existing is not None:
         return existing
     shift_start = shift_before(shift_end, shifts.changes, shifts.zone)
-    record = HandoverRecord(shift_start=shift_start, shift_end=shift_end, prepared_at=now, status="prepared",
-                            snapshot=snapshot(session, shift_start, shift_end))
+    record = HandoverRecord(
+        shift_start=shift_start,
+        shift_end=shift_end,
+        prepared_at=now,
+        status="prepared",
+        snapshot=snapshot(session, shift_start, shift_end),
+    )
     try:
         with session.begin_nested():
             session.add(record)
@@ -74,25 +79,43 @@ def _record_ending(session: Session, shift_end: datetime) -> HandoverRecord | No
 
 
 def snapshot(session: Session, shift_start: datetime, shift_end: datetime) -> dict[str, Any]:
-    received = _cases(session, ProcessInstance.opened_at >= shift_start, ProcessInstance.opened_at < shift_end)
+    received = _cases(
+        session, ProcessInstance.opened_at >= shift_start, ProcessInstance.opened_at < shift_end
+    )
     return {
         "received": [_case_row(case) for case in received[:LIST_LIMIT]],
         "received_count": len(received),
         "received_by_process": _count_by_process(received),
         "unanswered": _unanswered(session, shift_end),
-        "open_complaints": [_case_row(case) for case in _cases(
-            session, ProcessInstance.process_key == "complaint", ProcessInstance.status == "running",
-            ProcessInstance.opened_at < shift_end)[:LIST_LIMIT]],
-        "outages": [_outage_row(case) for case in _cases(
-            session, ProcessInstance.process_key == "outage", ProcessInstance.status == "running",
-            ProcessInstance.opened_at < shift_end)[:LIST_LIMIT]],
-        "overdue_count": session.scalar(select(func.count(HumanTask.id)).where(
-            HumanTask.status == "open", HumanTask.due_at < shift_end)) or 0,
+        "open_complaints": [
+            _case_row(case)
+            for case in _cases(
+                session,
+                ProcessInstance.process_key == "complaint",
+                ProcessInstance.status == "running",
+                ProcessInstance.opened_at < shift_end,
+            )[:LIST_LIMIT]
+        ],
+        "outages": [
+            _outage_row(case)
+            for case in _cases(
+                session,
+                ProcessInstance.process_key == "outage",
+                ProcessInstance.status == "running",
+                ProcessInstance.opened_at < shift_end,
+            )[:LIST_LIMIT]
+        ],
+        "overdue_count": session.scalar(
+            select(func.count(HumanTask.id)).where(HumanTask.status == "open", HumanTask.due_at < shift_end)
+        )
+        or 0,
     }
 
 
 def _cases(session: Session, *conditions: Any) -> list[ProcessInstance]:
-    return list(session.scalars(select(ProcessInstance).where(*conditions).order_by(ProcessInstance.opened_at)))
+    return list(
+        session.scalars(select(ProcessInstance).where(*conditions).order_by(ProcessInstance.opened_at))
+    )
 
 
 def _count_by_process(cases: list[ProcessInstance]) -> dict[str, int]:
@@ -103,17 +126,28 @@ def _count_by_process(cases: list[ProcessInstance]) -> dict[str, int]:
 
 
 def _case_row(case: ProcessInstance) -> dict[str, Any]:
-    return {"case_number": case.case_number, "process_key": case.process_key, "category": case.category,
-            "department": case.department, "status": case.status, "current_step": case.current_step,
-            "opened_at": case.opened_at.isoformat()}
+    return {
+        "case_number": case.case_number,
+        "process_key": case.process_key,
+        "category": case.category,
+        "department": case.department,
+        "status": case.status,
+        "current_step": case.current_step,
+        "opened_at": case.opened_at.isoformat(),
+    }
 
 
 def _outage_row(case: ProcessInstance) -> dict[str, Any]:
     data = case.data
     area = " ".join(str(data.get(part) or "") for part in ("district", "building", "unit")).strip()
-    return {"case_number": case.case_number, "service": data.get("service"), "area": area,
-            "cause": data.get("cause") or "", "estimated_restore_at": data.get("estimated_restore_at"),
-            "current_step": case.current_step}
+    return {
+        "case_number": case.case_number,
+        "service": data.get("service"),
+        "area": area,
+        "cause": data.get("cause") or "",
+        "estimated_restore_at": data.get("estimated_restore_at"),
+        "current_step": case.current_step,
+    }
 
 
 def _unanswered(session: Session, shift_end: datetime) -> list[dict[str, Any]]:
@@ -122,14 +156,29 @@ def _unanswered(session: Session, shift_end: datetime) -> list[dict[str, Any]]:
     rows = session.execute(
         select(HumanTask, ProcessInstance.case_number, ProcessInstance.process_key)
         .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
-        .where(HumanTask.status == "open", HumanTask.created_at < shift_end,
-               HumanTask.id.in_(select(HumanTaskGroup.task_id).where(HumanTaskGroup.group_name.in_(department_codes))))
-        .order_by(HumanTask.created_at).limit(LIST_LIMIT))
-    return [{"case_number": number, "process_key": key, "task": task.name, "element_id": task.element_id,
-             "groups": task.candidate_groups, "waiting_since": task.created_at.isoformat(),
-             "due_at": task.due_at.isoformat() if task.due_at else None,
-             "overdue": bool(task.due_at and task.due_at < shift_end)}
-            for task, number, key in rows]
+        .where(
+            HumanTask.status == "open",
+            HumanTask.created_at < shift_end,
+            HumanTask.id.in_(
+                select(HumanTaskGroup.task_id).where(HumanTaskGroup.group_name.in_(department_codes))
+            ),
+        )
+        .order_by(HumanTask.created_at)
+        .limit(LIST_LIMIT)
+    )
+    return [
+        {
+            "case_number": number,
+            "process_key": key,
+            "task": task.name,
+            "element_id": task.element_id,
+            "groups": task.candidate_groups,
+            "waiting_since": task.created_at.isoformat(),
+            "due_at": task.due_at.isoformat() if task.due_at else None,
+            "overdue": bool(task.due_at and task.due_at < shift_end),
+        }
+        for task, number, key in rows
+    ]
 
 
 def get_record(session: Session, record_id: int, *, for_update: bool = False) -> HandoverRecord:
@@ -140,13 +189,17 @@ def get_record(session: Session, record_id: int, *, for_update: bool = False) ->
     return record
 
 
-def hand_over(session: Session, record_id: int, username: str, notes: str, flood_notes: str | None,
-              now: datetime) -> HandoverRecord:
+def hand_over(
+    session: Session, record_id: int, username: str, notes: str, flood_notes: str | None, now: datetime
+) -> HandoverRecord:
     """The outgoing operator completes the record. Validation of the notes is the caller's (the form's)."""
     record = get_record(session, record_id, for_update=True)
     if record.status != "prepared":
-        raise Conflict(f"handover {record_id} was already handed over by {record.handed_over_by}",
-                       reason="handover_done", by=record.handed_over_by)
+        raise Conflict(
+            f"handover {record_id} was already handed over by {record.handed_over_by}",
+            reason="handover_done",
+            by=record.handed_over_by,
+        )
     record.status = "handed_over"
     record.handed_over_by = username
     record.handed_over_at = now
@@ -159,8 +212,11 @@ def acknowledge(session: Session, record_id: int, username: str, now: datetime) 
     """Someone of the incoming shift, not the one who handed over, confirms taking it over."""
     record = get_record(session, record_id, for_update=True)
     if record.status == "acknowledged":
-        raise Conflict(f"handover {record_id} was already acknowledged by {record.acknowledged_by}",
-                       reason="handover_acknowledged", by=record.acknowledged_by)
+        raise Conflict(
+            f"handover {record_id} was already acknowledged by {record.acknowledged_by}",
+            reason="handover_acknowledged",
+            by=record.acknowledged_by,
+        )
     if record.status != "handed_over":
         raise HandoverNotAllowed("not_handed_over")
     if record.handed_over_by == username:
@@ -172,5 +228,8 @@ def acknowledge(session: Session, record_id: int, username: str, now: datetime) 
 
 
 def recent_records(session: Session, limit: int = 50, offset: int = 0) -> list[HandoverRecord]:
-    return list(session.scalars(select(HandoverRecord).order_by(HandoverRecord.shift_end.desc())
-                                .limit(limit).offset(offset)))
+    return list(
+        session.scalars(
+            select(HandoverRecord).order_by(HandoverRecord.shift_end.desc()).limit(limit).offset(offset)
+        )
+    )

@@ -80,8 +80,9 @@ NONE = ""  # the group key of cases without a category
 KPI_NAMES = ("satisfaction", "timeliness", "resolution", "complaint_handling")
 
 
-def department_of_case(process_key: str, department: str | None, category: str | None,
-                       reference: ReferenceData) -> str:
+def department_of_case(
+    process_key: str, department: str | None, category: str | None, reference: ReferenceData
+) -> str:
     """A case's department for the figures (see the module's docstring)."""
     if department:
         return department
@@ -108,7 +109,11 @@ class Rate:
         return "—" if self.value is None else f"{self.value * 100:.1f}%"
 
     def as_dict(self) -> dict[str, Any]:
-        return {"part": self.part, "whole": self.whole, "rate": None if self.value is None else round(self.value, 4)}
+        return {
+            "part": self.part,
+            "whole": self.whole,
+            "rate": None if self.value is None else round(self.value, 4),
+        }
 
 
 @dataclass
@@ -172,28 +177,46 @@ def replied_at_column() -> Any:
     """When the department replied (see "Replied"): a correlated subquery, or the closing time."""
     whens = []
     for process_key, element_id in REPLY_MARKERS.items():
-        first = (select(func.min(HumanTask.created_at))
-                 .where(HumanTask.instance_id == ProcessInstance.id, HumanTask.element_id == element_id)
-                 .correlate(ProcessInstance).scalar_subquery())
+        first = (
+            select(func.min(HumanTask.created_at))
+            .where(HumanTask.instance_id == ProcessInstance.id, HumanTask.element_id == element_id)
+            .correlate(ProcessInstance)
+            .scalar_subquery()
+        )
         whens.append((ProcessInstance.process_key == process_key, first))
     return case(*whens, else_=ProcessInstance.closed_at)
 
 
-def _received_counts(session: Session, start: datetime, end: datetime, as_of: datetime) -> dict[GroupKey, Counts]:
+def _received_counts(
+    session: Session, start: datetime, end: datetime, as_of: datetime
+) -> dict[GroupKey, Counts]:
     """Received, replied, closed and the complaint counts, by (process, department, category)."""
     per_case = (
-        select(ProcessInstance.process_key.label("process_key"), ProcessInstance.department.label("department"),
-               ProcessInstance.category.label("category"), replied_at_column().label("replied_at"),
-               ProcessInstance.closed_at.label("closed_at"))
-        .where(ProcessInstance.opened_at >= start, ProcessInstance.opened_at < end,
-               ProcessInstance.opened_at <= as_of, _hotline_case())
+        select(
+            ProcessInstance.process_key.label("process_key"),
+            ProcessInstance.department.label("department"),
+            ProcessInstance.category.label("category"),
+            replied_at_column().label("replied_at"),
+            ProcessInstance.closed_at.label("closed_at"),
+        )
+        .where(
+            ProcessInstance.opened_at >= start,
+            ProcessInstance.opened_at < end,
+            ProcessInstance.opened_at <= as_of,
+            _hotline_case(),
+        )
         .subquery()
     )
     replied = case((per_case.c.replied_at <= as_of, 1), else_=0)
     closed = case((per_case.c.closed_at <= as_of, 1), else_=0)
-    query = (select(per_case.c.process_key, per_case.c.department, per_case.c.category, func.count(),
-                    func.sum(replied), func.sum(closed))
-             .group_by(per_case.c.process_key, per_case.c.department, per_case.c.category))
+    query = select(
+        per_case.c.process_key,
+        per_case.c.department,
+        per_case.c.category,
+        func.count(),
+        func.sum(replied),
+        func.sum(closed),
+    ).group_by(per_case.c.process_key, per_case.c.department, per_case.c.category)
     found: dict[GroupKey, Counts] = {}
     for process_key, department, category, received, replied_count, closed_count in session.execute(query):
         counts = Counts(received=received, replied=int(replied_count or 0), closed=int(closed_count or 0))
@@ -203,24 +226,39 @@ def _received_counts(session: Session, start: datetime, end: datetime, as_of: da
     return found
 
 
-def _deadline_counts(session: Session, start: datetime, end: datetime, as_of: datetime) -> dict[GroupKey, Counts]:
+def _deadline_counts(
+    session: Session, start: datetime, end: datetime, as_of: datetime
+) -> dict[GroupKey, Counts]:
     """Deadlines judged and met (M4 timeliness), by the case's (process, department, category)."""
     done = and_(HumanTask.status == "completed", HumanTask.completed_at <= as_of)
     met = case((and_(done, HumanTask.completed_at <= HumanTask.due_at), 1), else_=0)
     query = (
-        select(ProcessInstance.process_key, ProcessInstance.department, ProcessInstance.category,
-               func.count(), func.sum(met))
+        select(
+            ProcessInstance.process_key,
+            ProcessInstance.department,
+            ProcessInstance.category,
+            func.count(),
+            func.sum(met),
+        )
         .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
-        .where(HumanTask.due_at >= start, HumanTask.due_at < end, HumanTask.status != "cancelled",
-               or_(HumanTask.due_at <= as_of, done), _hotline_case())
+        .where(
+            HumanTask.due_at >= start,
+            HumanTask.due_at < end,
+            HumanTask.status != "cancelled",
+            or_(HumanTask.due_at <= as_of, done),
+            _hotline_case(),
+        )
         .group_by(ProcessInstance.process_key, ProcessInstance.department, ProcessInstance.category)
     )
-    return {GroupKey(p, d or "", c or NONE): Counts(deadlines=n, deadlines_met=int(m or 0))
-            for p, d, c, n, m in session.execute(query)}
+    return {
+        GroupKey(p, d or "", c or NONE): Counts(deadlines=n, deadlines_met=int(m or 0))
+        for p, d, c, n, m in session.execute(query)
+    }
 
 
-def procedure_callback_answers(session: Session, start: datetime, end: datetime,
-                               as_of: datetime) -> list[tuple[GroupKey, str, str | None, datetime]]:
+def procedure_callback_answers(
+    session: Session, start: datetime, end: datetime, as_of: datetime
+) -> list[tuple[GroupKey, str, str | None, datetime]]:
     """Every answer given at a procedure's callback (C5, R5, L5) in the period:
     (group, case number, answer, when).
 
@@ -229,16 +267,31 @@ def procedure_callback_answers(session: Session, start: datetime, end: datetime,
     One query: the callback events of the cases whose callback task was completed in the period.
     """
     elements = set(CALLBACK_ELEMENTS.values())
-    answered = (select(HumanTask.instance_id)
-                .where(HumanTask.element_id.in_(elements), HumanTask.status == "completed",
-                       HumanTask.completed_at >= start, HumanTask.completed_at < end,
-                       HumanTask.completed_at <= as_of))
+    answered = select(HumanTask.instance_id).where(
+        HumanTask.element_id.in_(elements),
+        HumanTask.status == "completed",
+        HumanTask.completed_at >= start,
+        HumanTask.completed_at < end,
+        HumanTask.completed_at <= as_of,
+    )
     rows = session.execute(
-        select(Event.instance_id, Event.element_id, Event.at, Event.changes, ProcessInstance.process_key,
-               ProcessInstance.department, ProcessInstance.category, ProcessInstance.case_number)
+        select(
+            Event.instance_id,
+            Event.element_id,
+            Event.at,
+            Event.changes,
+            ProcessInstance.process_key,
+            ProcessInstance.department,
+            ProcessInstance.category,
+            ProcessInstance.case_number,
+        )
         .join(ProcessInstance, ProcessInstance.id == Event.instance_id)
-        .where(Event.instance_id.in_(answered), Event.kind == "task_completed", Event.element_id.in_(elements),
-               ProcessInstance.process_key.in_(tuple(CALLBACK_ELEMENTS)))
+        .where(
+            Event.instance_id.in_(answered),
+            Event.kind == "task_completed",
+            Event.element_id.in_(elements),
+            ProcessInstance.process_key.in_(tuple(CALLBACK_ELEMENTS)),
+        )
         .order_by(Event.instance_id, Event.id)
     )
     answers = []
@@ -249,21 +302,30 @@ def procedure_callback_answers(session: Session, start: datetime, end: datetime,
         if ANSWER_FIELD in (changes or {}):
             last[instance_id] = changes[ANSWER_FIELD][1]
         if start <= at < end and at <= as_of:
-            answers.append((GroupKey(process_key, department or "", category or NONE), number,
-                            last.get(instance_id), at))
+            answers.append(
+                (GroupKey(process_key, department or "", category or NONE), number, last.get(instance_id), at)
+            )
     return answers
 
 
-def sampled_callback_answers(session: Session, start: datetime, end: datetime,
-                             as_of: datetime) -> list[tuple[GroupKey, str, str | None, datetime]]:
+def sampled_callback_answers(
+    session: Session, start: datetime, end: datetime, as_of: datetime
+) -> list[tuple[GroupKey, str, str | None, datetime]]:
     """The answers of reached customers at sampled callbacks (M1) completed in the period:
     (group of the original case, original case number, answer, when)."""
     rows = session.execute(
-        select(ProcessInstance.department, ProcessInstance.category, ProcessInstance.data, HumanTask.completed_at)
+        select(
+            ProcessInstance.department, ProcessInstance.category, ProcessInstance.data, HumanTask.completed_at
+        )
         .join(HumanTask, HumanTask.instance_id == ProcessInstance.id)
-        .where(HumanTask.element_id == SAMPLE_TASK, HumanTask.status == "completed",
-               HumanTask.completed_at >= start, HumanTask.completed_at < end, HumanTask.completed_at <= as_of,
-               ProcessInstance.process_key == SAMPLE_PROCESS)
+        .where(
+            HumanTask.element_id == SAMPLE_TASK,
+            HumanTask.status == "completed",
+            HumanTask.completed_at >= start,
+            HumanTask.completed_at < end,
+            HumanTask.completed_at <= as_of,
+            ProcessInstance.process_key == SAMPLE_PROCESS,
+        )
     )
     answers = []
     for department, category, data, at in rows:
@@ -274,28 +336,44 @@ def sampled_callback_answers(session: Session, start: datetime, end: datetime,
     return answers
 
 
-def _answer_counts(session: Session, start: datetime, end: datetime, as_of: datetime) -> dict[GroupKey, Counts]:
+def _answer_counts(
+    session: Session, start: datetime, end: datetime, as_of: datetime
+) -> dict[GroupKey, Counts]:
     found: dict[GroupKey, Counts] = defaultdict(Counts)
-    for key, _number, answer, _at in (procedure_callback_answers(session, start, end, as_of)
-                                      + sampled_callback_answers(session, start, end, as_of)):
+    for key, _number, answer, _at in procedure_callback_answers(
+        session, start, end, as_of
+    ) + sampled_callback_answers(session, start, end, as_of):
         found[key].answers += 1
         found[key].satisfied += 1 if answer == SATISFIED else 0
     return found
 
 
-def counts_by_group(session: Session, period: Period, zone: ZoneInfo, as_of: datetime) -> dict[GroupKey, Counts]:
+def counts_by_group(
+    session: Session, period: Period, zone: ZoneInfo, as_of: datetime
+) -> dict[GroupKey, Counts]:
     """Every count of the period, by (process, department as written, category)."""
     start, end = period.bounds(zone)
     merged: dict[GroupKey, Counts] = defaultdict(Counts)
-    for part in (_received_counts(session, start, end, as_of), _deadline_counts(session, start, end, as_of),
-                 _answer_counts(session, start, end, as_of)):
+    for part in (
+        _received_counts(session, start, end, as_of),
+        _deadline_counts(session, start, end, as_of),
+        _answer_counts(session, start, end, as_of),
+    ):
         for key, counts in part.items():
             merged[key].add(counts)
     return dict(merged)
 
 
-def kpi_table(session: Session, period: Period, zone: ZoneInfo, as_of: datetime, reference: ReferenceData,
-              group_by: str = "department", department: str | None = None, category: str | None = None) -> KpiTable:
+def kpi_table(
+    session: Session,
+    period: Period,
+    zone: ZoneInfo,
+    as_of: datetime,
+    reference: ReferenceData,
+    group_by: str = "department",
+    department: str | None = None,
+    category: str | None = None,
+) -> KpiTable:
     """The four KPIs of a period by department or by category, optionally for one department and/or
     one category (a parent category takes in its sub-categories), with the total."""
     if group_by not in ("department", "category"):

@@ -70,21 +70,33 @@ def draw(population: list[str], seed: str, size: int) -> list[str]:
 def verify_draw(sample: CallbackSample) -> bool:
     """Does the recorded seed give the recorded choice from the recorded population?"""
     population = list(sample.population["cases"])
-    return (sample.population_size == len(population)
-            and sample.sample_size == sample_size(len(population), Decimal(sample.rate))
-            and draw(population, sample.seed, sample.sample_size) == list(sample.chosen["cases"]))
+    return (
+        sample.population_size == len(population)
+        and sample.sample_size == sample_size(len(population), Decimal(sample.rate))
+        and draw(population, sample.seed, sample.sample_size) == list(sample.chosen["cases"])
+    )
 
 
 def on_site_population(session: Session, week: Period, zone: ZoneInfo) -> list[str]:
     """Case numbers, sorted, of the cases in which someone went on site in the week."""
     start, end = week.bounds(zone)
-    site = or_(*(and_(ProcessInstance.process_key == key, HumanTask.element_id == element)
-                 for key, element in SITE_ELEMENTS.items()))
+    site = or_(
+        *(
+            and_(ProcessInstance.process_key == key, HumanTask.element_id == element)
+            for key, element in SITE_ELEMENTS.items()
+        )
+    )
     numbers = session.scalars(
-        select(ProcessInstance.case_number).distinct()
+        select(ProcessInstance.case_number)
+        .distinct()
         .join(HumanTask, HumanTask.instance_id == ProcessInstance.id)
-        .where(HumanTask.element_id.in_(set(SITE_ELEMENTS.values())), HumanTask.status == "completed",
-               HumanTask.completed_at >= start, HumanTask.completed_at < end, site)
+        .where(
+            HumanTask.element_id.in_(set(SITE_ELEMENTS.values())),
+            HumanTask.status == "completed",
+            HumanTask.completed_at >= start,
+            HumanTask.completed_at < end,
+            site,
+        )
     )
     return sorted(numbers)
 
@@ -100,8 +112,9 @@ class SampleResult:
     callbacks: dict[str, str]  # original case number -> callback case number
 
 
-def draw_weekly_sample(session: Session, engine: Runtime, week: Period, actor: str = "scheduler",
-                       seed: str | None = None) -> SampleResult:
+def draw_weekly_sample(
+    session: Session, engine: Runtime, week: Period, actor: str = "scheduler", seed: str | None = None
+) -> SampleResult:
     """Draw the week's sample and open a callback case for every chosen order; or return the recorded
     draw when there is one. `seed` is for tests and re-checks; otherwise a fresh random one."""
     if week.kind != "week":
@@ -114,9 +127,19 @@ def draw_weekly_sample(session: Session, engine: Runtime, week: Period, actor: s
     size = sample_size(len(population))
     chosen = draw(population, seed, size)
     now = engine.clock.now()
-    sample = CallbackSample(week_start=week.first.isoformat(), week_end=week.last.isoformat(), method=METHOD, seed=seed,
-                            rate=str(SAMPLE_RATE), population_size=len(population), sample_size=size,
-                            population={"cases": population}, chosen={"cases": chosen}, drawn_at=now, drawn_by=actor)
+    sample = CallbackSample(
+        week_start=week.first.isoformat(),
+        week_end=week.last.isoformat(),
+        method=METHOD,
+        seed=seed,
+        rate=str(SAMPLE_RATE),
+        population_size=len(population),
+        sample_size=size,
+        population={"cases": population},
+        chosen={"cases": chosen},
+        drawn_at=now,
+        drawn_by=actor,
+    )
     try:
         with session.begin_nested():
             session.add(sample)
@@ -135,12 +158,16 @@ def _open_callbacks(session: Session, engine: Runtime, chosen: list[str], week: 
     if latest_definition(session, SAMPLE_PROCESS, required=False) is None:
         return {}
     reference = load_reference_data(session)
-    originals = {c.case_number: c for c in session.scalars(
-        select(ProcessInstance).where(ProcessInstance.case_number.in_(chosen)))}
+    originals = {
+        c.case_number: c
+        for c in session.scalars(select(ProcessInstance).where(ProcessInstance.case_number.in_(chosen)))
+    }
     callbacks = {}
     for number in chosen:
         original = originals[number]
-        callback = start_case(session, engine, SAMPLE_PROCESS, SYSTEM, initial_data=callback_data(original, week, reference))
+        callback = start_case(
+            session, engine, SAMPLE_PROCESS, SYSTEM, initial_data=callback_data(original, week, reference)
+        )
         callbacks[number] = callback.case_number
     return callbacks
 
@@ -161,7 +188,9 @@ def callback_data(original: ProcessInstance, week: Period, reference: Any) -> di
         "customer_phone": data.get("customer_phone"),
         "address": data.get("address"),
         "category": original.category,
-        "department": department_of_case(original.process_key, original.department, original.category, reference),
+        "department": department_of_case(
+            original.process_key, original.department, original.category, reference
+        ),
     }
 
 
@@ -174,4 +203,6 @@ def latest_due_week(now: datetime, zone: ZoneInfo) -> Period:
 
 
 def list_samples(session: Session, limit: int = 100) -> list[CallbackSample]:
-    return list(session.scalars(select(CallbackSample).order_by(CallbackSample.week_start.desc()).limit(limit)))
+    return list(
+        session.scalars(select(CallbackSample).order_by(CallbackSample.week_start.desc()).limit(limit))
+    )

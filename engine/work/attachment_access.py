@@ -20,20 +20,36 @@ ALL_CASES_ROLES = frozenset({"supervisor", "admin"})
 def takes_part_in_case(session: Session, instance_id: int, username: str, roles: Iterable[str]) -> bool:
     """Whether the user holds a candidate group of one of the case's tasks (open or done), or claimed
     or completed one: the people who work on the case."""
-    in_groups = exists().where(HumanTaskGroup.task_id == HumanTask.id, HumanTaskGroup.group_name.in_(list(roles)))
-    return session.scalar(select(HumanTask.id).where(
-        HumanTask.instance_id == instance_id,
-        or_(HumanTask.assignee == username, HumanTask.completed_by == username, in_groups),
-    ).limit(1)) is not None
+    in_groups = exists().where(
+        HumanTaskGroup.task_id == HumanTask.id, HumanTaskGroup.group_name.in_(list(roles))
+    )
+    return (
+        session.scalar(
+            select(HumanTask.id)
+            .where(
+                HumanTask.instance_id == instance_id,
+                or_(HumanTask.assignee == username, HumanTask.completed_by == username, in_groups),
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
-def may_read_files(session: Session, instance_id: int, username: str, roles: frozenset[str],
-                   sees_personal_data: bool) -> bool:
-    return bool(roles & ALL_CASES_ROLES) or sees_personal_data or takes_part_in_case(session, instance_id, username, roles)
+def may_read_files(
+    session: Session, instance_id: int, username: str, roles: frozenset[str], sees_personal_data: bool
+) -> bool:
+    return (
+        bool(roles & ALL_CASES_ROLES)
+        or sees_personal_data
+        or takes_part_in_case(session, instance_id, username, roles)
+    )
 
 
 def is_signature(engine: Runtime, instance: ProcessInstance, attachment_id: int) -> bool:
     """A customer's drawn signature: the case's data keeps its attachment id in a signature field."""
     fields = fields_by_id(parsed_definition(engine, instance.definition))
-    return any(field.type == "signature" and instance.data.get(field_id) == attachment_id
-               for field_id, field in fields.items())
+    return any(
+        field.type == "signature" and instance.data.get(field_id) == attachment_id
+        for field_id, field in fields.items()
+    )

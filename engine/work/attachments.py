@@ -28,7 +28,11 @@ from engine.db.models import Attachment, Event
 MAX_BYTES = 5 * 1024 * 1024
 SWEEP_GRACE = timedelta(hours=24)
 # content type -> the bytes such a file starts with
-KINDS = {"image/jpeg": (b"\xff\xd8\xff",), "image/png": (b"\x89PNG\r\n\x1a\n",), "application/pdf": (b"%PDF-",)}
+KINDS = {
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "application/pdf": (b"%PDF-",),
+}
 
 
 @dataclass(frozen=True)
@@ -45,8 +49,17 @@ def stored_path(folder: Path, sha256: str) -> Path:
     return folder / sha256[:2] / sha256
 
 
-def add_attachment(session: Session, folder: Path, instance_id: int, task_id: int | None, file_name: str,
-                   data: bytes, actor: str, now: datetime, history: list[dict[str, Any]] | None = None) -> Attachment:
+def add_attachment(
+    session: Session,
+    folder: Path,
+    instance_id: int,
+    task_id: int | None,
+    file_name: str,
+    data: bytes,
+    actor: str,
+    now: datetime,
+    history: list[dict[str, Any]] | None = None,
+) -> Attachment:
     """Store the file and its row; the history event is written now, or appended to `history` for a
     caller that writes a step's events together (a signature drawn in a task's form)."""
     if not data:
@@ -68,8 +81,16 @@ def add_attachment(session: Session, folder: Path, instance_id: int, task_id: in
             out.write(data)
         os.replace(temporary, target)  # whole or not at all
     name = Path(file_name or "file").name[:200] or "file"
-    attachment = Attachment(instance_id=instance_id, task_id=task_id, file_name=name, content_type=kind, size=len(data),
-                            sha256=digest, uploaded_by=actor, uploaded_at=now)
+    attachment = Attachment(
+        instance_id=instance_id,
+        task_id=task_id,
+        file_name=name,
+        content_type=kind,
+        size=len(data),
+        sha256=digest,
+        uploaded_by=actor,
+        uploaded_at=now,
+    )
     session.add(attachment)
     session.flush()
     event = event_row(instance_id, now, actor, "attachment_added", None, name, {"attachment": [None, name]})
@@ -81,7 +102,11 @@ def add_attachment(session: Session, folder: Path, instance_id: int, task_id: in
 
 
 def attachments_of(session: Session, instance_id: int) -> list[Attachment]:
-    return list(session.scalars(select(Attachment).where(Attachment.instance_id == instance_id).order_by(Attachment.id)))
+    return list(
+        session.scalars(
+            select(Attachment).where(Attachment.instance_id == instance_id).order_by(Attachment.id)
+        )
+    )
 
 
 def read_attachment(folder: Path, attachment: Attachment) -> bytes:
@@ -92,8 +117,9 @@ def read_attachment(folder: Path, attachment: Attachment) -> bytes:
     return data
 
 
-def sweep_orphans(session: Session, folder: Path, now: datetime, older_than: timedelta = SWEEP_GRACE,
-                  remove: bool = True) -> list[Path]:
+def sweep_orphans(
+    session: Session, folder: Path, now: datetime, older_than: timedelta = SWEEP_GRACE, remove: bool = True
+) -> list[Path]:
     """Delete (with `remove=False`: only list) the stored files no attachment row references that were last written before `now -
     older_than` (left by uploads whose transaction rolled back, or half-written temporary files).
     Returns the files removed. The files are listed before the rows are read, and each is checked

@@ -30,14 +30,24 @@ def _task(session: Session, task_id: int) -> HumanTask:
 
 def _closed(task: HumanTask) -> Conflict:
     by = f" by {task.completed_by}" if task.completed_by else ""
-    return Conflict(f"task '{task.name}' of case {task.instance.case_number} is already {task.status}{by}",
-                    "task_closed", task=task.name, case=task.instance.case_number, status=task.status,
-                    by=task.completed_by or "")
+    return Conflict(
+        f"task '{task.name}' of case {task.instance.case_number} is already {task.status}{by}",
+        "task_closed",
+        task=task.name,
+        case=task.instance.case_number,
+        status=task.status,
+        by=task.completed_by or "",
+    )
 
 
 def _claimed_by_someone_else(task: HumanTask) -> Conflict:
-    return Conflict(f"task '{task.name}' of case {task.instance.case_number} was claimed by {task.assignee}",
-                    "task_claimed", task=task.name, case=task.instance.case_number, by=task.assignee or "")
+    return Conflict(
+        f"task '{task.name}' of case {task.instance.case_number} was claimed by {task.assignee}",
+        "task_claimed",
+        task=task.name,
+        case=task.instance.case_number,
+        by=task.assignee or "",
+    )
 
 
 def check_member(groups: list[str], actor: Actor, what: str) -> None:
@@ -57,18 +67,33 @@ def workable_task(session: Session, task_id: int, actor: Actor) -> HumanTask:
     return task
 
 
-def _record(session: Session, task: HumanTask, actor: str, kind: str, before: str | None, after: str | None,
-            now: datetime) -> None:
-    session.execute(insert(Event), [event_row(task.instance_id, now, actor, kind, task.element_id, task.name,
-                                              {"assignee": [before, after]})])
+def _record(
+    session: Session,
+    task: HumanTask,
+    actor: str,
+    kind: str,
+    before: str | None,
+    after: str | None,
+    now: datetime,
+) -> None:
+    session.execute(
+        insert(Event),
+        [
+            event_row(
+                task.instance_id, now, actor, kind, task.element_id, task.name, {"assignee": [before, after]}
+            )
+        ],
+    )
 
 
 def claim_task(session: Session, task_id: int, actor: Actor, now: datetime) -> HumanTask:
     task = _task(session, task_id)
     check_member(task.candidate_groups.split(","), actor, f"task '{task.name}'")
     claimed = session.execute(
-        update(HumanTask).where(HumanTask.id == task_id, HumanTask.status == "open", HumanTask.assignee.is_(None))
-        .values(assignee=actor.username).execution_options(synchronize_session=False)
+        update(HumanTask)
+        .where(HumanTask.id == task_id, HumanTask.status == "open", HumanTask.assignee.is_(None))
+        .values(assignee=actor.username)
+        .execution_options(synchronize_session=False)
     ).rowcount
     session.refresh(task)
     if claimed != 1:
@@ -89,7 +114,9 @@ def release_task(session: Session, task_id: int, actor: Actor, now: datetime) ->
     if task.assignee is None:
         return task
     if task.assignee != actor.username and not actor.groups & SUPERVISING_ROLES:
-        raise NotAllowed(f"task '{task.name}' is claimed by {task.assignee}; only they or a supervisor may release it")
+        raise NotAllowed(
+            f"task '{task.name}' is claimed by {task.assignee}; only they or a supervisor may release it"
+        )
     before = task.assignee
     task.assignee = None
     _record(session, task, actor.username, "task_released", before, None, now)
@@ -99,13 +126,20 @@ def release_task(session: Session, task_id: int, actor: Actor, now: datetime) ->
 def eligible_assignees(session: Session, task: HumanTask) -> list[User]:
     """Active staff holding one of the task's groups, by name."""
     groups = [g for g in task.candidate_groups.split(",") if g]
-    return list(session.scalars(
-        select(User).where(User.active.is_(True), User.id.in_(select(UserRole.user_id).where(UserRole.role.in_(groups))))
-        .order_by(User.username)
-    ))
+    return list(
+        session.scalars(
+            select(User)
+            .where(
+                User.active.is_(True), User.id.in_(select(UserRole.user_id).where(UserRole.role.in_(groups)))
+            )
+            .order_by(User.username)
+        )
+    )
 
 
-def reassign_task(session: Session, task_id: int, supervisor: Actor, username: str, now: datetime) -> HumanTask:
+def reassign_task(
+    session: Session, task_id: int, supervisor: Actor, username: str, now: datetime
+) -> HumanTask:
     """A supervisor hands an open task to a named member of its groups."""
     if not supervisor.groups & SUPERVISING_ROLES:
         raise NotAllowed("only a supervisor may reassign a task")

@@ -44,13 +44,20 @@ class Startable:
         return self.description_en if language == "en" and self.description_en else self.description
 
 
-def startable_processes(session: Session, engine: Runtime, roles: set[str] | frozenset[str]) -> list[Startable]:
+def startable_processes(
+    session: Session, engine: Runtime, roles: set[str] | frozenset[str]
+) -> list[Startable]:
     """The procedures whose intake these roles may fill in, on their latest versions, by key."""
-    newest = (select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("version"))
-              .group_by(ProcessDefinition.key).subquery())
+    newest = (
+        select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("version"))
+        .group_by(ProcessDefinition.key)
+        .subquery()
+    )
     definitions = session.scalars(
-        select(ProcessDefinition).join(newest, (ProcessDefinition.key == newest.c.key)
-                                       & (ProcessDefinition.version == newest.c.version))
+        select(ProcessDefinition)
+        .join(
+            newest, (ProcessDefinition.key == newest.c.key) & (ProcessDefinition.version == newest.c.version)
+        )
         .order_by(ProcessDefinition.key)
     )
     found = []
@@ -61,6 +68,15 @@ def startable_processes(session: Session, engine: Runtime, roles: set[str] | fro
             continue
         groups = tuple(g.strip() for g in info.candidate_groups.split(",") if g.strip())
         if set(groups) & set(roles):
-            found.append(Startable(definition.key, parsed.name, parsed.name_en, parsed.documentation, groups,
-                                   parsed.description, parsed.description_en))
+            found.append(
+                Startable(
+                    definition.key,
+                    parsed.name,
+                    parsed.name_en,
+                    parsed.documentation,
+                    groups,
+                    parsed.description,
+                    parsed.description_en,
+                )
+            )
     return found

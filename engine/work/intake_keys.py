@@ -36,5 +36,8 @@ def record_intake_key(session: Session, key: str, instance_id: int, now: datetim
 
 
 def case_of_intake_key(session: Session, key: str) -> ProcessInstance | None:
-    return session.scalar(select(ProcessInstance).join(IntakeKey, IntakeKey.instance_id == ProcessInstance.id)
-                          .where(IntakeKey.key == key))
+    return session.scalar(
+        select(ProcessInstance)
+        .join(IntakeKey, IntakeKey.instance_id == ProcessInstance.id)
+        .where(IntakeKey.key == key)
+    )

@@ -19,11 +19,19 @@ from engine.work.claims import workable_task
 MAX_DRAFT_BYTES = 64 * 1024
 
 
-def save_draft(session: Session, task_id: int, actor: Actor, submitted: Mapping[str, Any], field_ids: set[str],
-               now: datetime) -> HumanTask:
+def save_draft(
+    session: Session,
+    task_id: int,
+    actor: Actor,
+    submitted: Mapping[str, Any],
+    field_ids: set[str],
+    now: datetime,
+) -> HumanTask:
     task = workable_task(session, task_id, actor)
     draft = {key: str(value) for key, value in submitted.items() if key in field_ids}
     if len(json.dumps(draft, ensure_ascii=False).encode("utf-8")) > MAX_DRAFT_BYTES:
-        raise FormInvalid({next(iter(draft)): FieldError("max_length", {"max": MAX_DRAFT_BYTES})}, dict(submitted))
+        raise FormInvalid(
+            {next(iter(draft)): FieldError("max_length", {"max": MAX_DRAFT_BYTES})}, dict(submitted)
+        )
     task.draft, task.draft_by, task.draft_at = draft, actor.username, now
     return task

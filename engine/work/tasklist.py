@@ -97,14 +97,25 @@ def _open_in(query: Any, candidates: Any, where: TaskFilter | None) -> Any:
     return query.where(HumanTask.status == "open", *(where.clauses() if where is not None else []))
 
 
-def open_tasks_for(session: Session, tab: str, username: str, groups: Iterable[str], limit: int = 50,
-                   offset: int = 0, where: TaskFilter | None = None) -> list[HumanTask]:
+def open_tasks_for(
+    session: Session,
+    tab: str,
+    username: str,
+    groups: Iterable[str],
+    limit: int = 50,
+    offset: int = 0,
+    where: TaskFilter | None = None,
+) -> list[HumanTask]:
     """A tab of the tasklist, the most urgent first (no deadline last).
 
     The page's ids are chosen on the narrow task rows first; only those tasks are then read with their
     cases (without the workflow state), so sorting never carries the wide case rows."""
-    ids_query = _open_in(select(HumanTask.id), _candidates(tab, username, groups), where).where(_tab_filter(tab, username))
-    return _with_cases(session, list(session.scalars(ids_query.order_by(*_URGENT_FIRST).limit(limit).offset(offset))))
+    ids_query = _open_in(select(HumanTask.id), _candidates(tab, username, groups), where).where(
+        _tab_filter(tab, username)
+    )
+    return _with_cases(
+        session, list(session.scalars(ids_query.order_by(*_URGENT_FIRST).limit(limit).offset(offset)))
+    )
 
 
 @dataclass(frozen=True)
@@ -117,14 +128,29 @@ def _with_cases(session: Session, ids: list[int]) -> list[HumanTask]:
     """These tasks with their cases (without the workflow state), in the order of `ids`."""
     if not ids:
         return []
-    rows = session.scalars(select(HumanTask).where(HumanTask.id.in_(ids)).options(
-        joinedload(HumanTask.instance).options(defer(ProcessInstance.state), selectinload(ProcessInstance.definition))))
+    rows = session.scalars(
+        select(HumanTask)
+        .where(HumanTask.id.in_(ids))
+        .options(
+            joinedload(HumanTask.instance).options(
+                defer(ProcessInstance.state), selectinload(ProcessInstance.definition)
+            )
+        )
+    )
     by_id = {task.id: task for task in rows}
     return [by_id[task_id] for task_id in ids]
 
 
-def tasklist_page(session: Session, tab: str, tabs: Iterable[str], username: str, groups: Iterable[str],
-                  limit: int = 50, offset: int = 0, where: TaskFilter | None = None) -> TasklistPage:
+def tasklist_page(
+    session: Session,
+    tab: str,
+    tabs: Iterable[str],
+    username: str,
+    groups: Iterable[str],
+    limit: int = 50,
+    offset: int = 0,
+    where: TaskFilter | None = None,
+) -> TasklistPage:
     """A tab's page and the counts of every tab, as the tasklist shows them.
 
     One statement for the personal tabs: the candidates of "to do" (claimed by me or unclaimed in my
@@ -135,11 +161,16 @@ def tasklist_page(session: Session, tab: str, tabs: Iterable[str], username: str
     ids: list[int] = []
     if tab in PERSONAL_TABS:
         in_tab = _tab_filter(tab, username)
-        query = _open_in(select(
-            HumanTask.id, case((in_tab, 1), else_=0).label("in_tab"),
-            func.count(case((HumanTask.assignee == username, 1))).over().label("mine"),
-            func.count(case((HumanTask.assignee.is_(None), 1))).over().label("unclaimed"),
-        ), _candidates("todo", username, groups), where).where(_tab_filter("todo", username))
+        query = _open_in(
+            select(
+                HumanTask.id,
+                case((in_tab, 1), else_=0).label("in_tab"),
+                func.count(case((HumanTask.assignee == username, 1))).over().label("mine"),
+                func.count(case((HumanTask.assignee.is_(None), 1))).over().label("unclaimed"),
+            ),
+            _candidates("todo", username, groups),
+            where,
+        ).where(_tab_filter("todo", username))
         query = query.order_by(case((in_tab, 0), else_=1), *_URGENT_FIRST).limit(limit).offset(offset)
         rows = session.execute(query).all()
         if rows:
@@ -147,16 +178,27 @@ def tasklist_page(session: Session, tab: str, tabs: Iterable[str], username: str
             counts.update(todo=mine + unclaimed, mine=mine, group=unclaimed)
         ids = [row.id for row in rows if row.in_tab]
     else:
-        ids = list(session.scalars(_open_in(select(HumanTask.id), None, where).order_by(*_URGENT_FIRST)
-                                   .limit(limit).offset(offset)))
+        ids = list(
+            session.scalars(
+                _open_in(select(HumanTask.id), None, where)
+                .order_by(*_URGENT_FIRST)
+                .limit(limit)
+                .offset(offset)
+            )
+        )
     missing = [t for t in tabs if t not in counts]
     if missing:  # "all", or a page past the end of the personal tabs
         counts.update(count_open_tasks_by_tab(session, missing, username, groups, where))
     return TasklistPage(_with_cases(session, ids), {t: counts[t] for t in tabs})
 
 
-def count_open_tasks_by_tab(session: Session, tabs: Iterable[str], username: str, groups: Iterable[str],
-                            where: TaskFilter | None = None) -> dict[str, int]:
+def count_open_tasks_by_tab(
+    session: Session,
+    tabs: Iterable[str],
+    username: str,
+    groups: Iterable[str],
+    where: TaskFilter | None = None,
+) -> dict[str, int]:
     """How many open tasks each tab holds, the personal tabs in one query over the same candidates."""
     tabs = list(tabs)
     counts: dict[str, int] = {}
@@ -164,29 +206,37 @@ def count_open_tasks_by_tab(session: Session, tabs: Iterable[str], username: str
         mine = func.count(case((HumanTask.assignee == username, 1)))
         unclaimed = func.count(case((HumanTask.assignee.is_(None), 1)))
         claimed_by_me, unclaimed_in_groups = session.execute(
-            _open_in(select(mine, unclaimed), _candidates("todo", username, groups), where)).one()
+            _open_in(select(mine, unclaimed), _candidates("todo", username, groups), where)
+        ).one()
         counts.update(todo=claimed_by_me + unclaimed_in_groups, mine=claimed_by_me, group=unclaimed_in_groups)
     if "all" in tabs:
         counts["all"] = session.scalar(_open_in(select(func.count(HumanTask.id)), None, where)) or 0
     return {tab: counts[tab] for tab in tabs}
 
 
-def count_open_tasks_for(session: Session, tab: str, username: str, groups: Iterable[str],
-                         where: TaskFilter | None = None) -> int:
+def count_open_tasks_for(
+    session: Session, tab: str, username: str, groups: Iterable[str], where: TaskFilter | None = None
+) -> int:
     return count_open_tasks_by_tab(session, [tab], username, groups, where)[tab]
 
 
 def open_tasks_of_case(session: Session, instance_id: int) -> list[HumanTask]:
-    return list(session.scalars(
-        select(HumanTask).where(HumanTask.instance_id == instance_id, HumanTask.status == "open").order_by(HumanTask.id)
-    ))
+    return list(
+        session.scalars(
+            select(HumanTask)
+            .where(HumanTask.instance_id == instance_id, HumanTask.status == "open")
+            .order_by(HumanTask.id)
+        )
+    )
 
 
 def case_by_number(session: Session, case_number: str) -> ProcessInstance | None:
     return session.scalars(select(ProcessInstance).where(ProcessInstance.case_number == case_number)).first()
 
 
-def recent_cases(session: Session, limit: int = 50, offset: int = 0, status: str | None = None) -> list[ProcessInstance]:
+def recent_cases(
+    session: Session, limit: int = 50, offset: int = 0, status: str | None = None
+) -> list[ProcessInstance]:
     query = select(ProcessInstance).order_by(ProcessInstance.opened_at.desc(), ProcessInstance.id.desc())
     if status:
         query = query.where(ProcessInstance.status == status)

@@ -15,9 +15,15 @@ from tests.helpers import PROCESSES
 
 
 @pytest.fixture
-def server(tmp_path: Path, database_url: str, sessions: sessionmaker[Session], runtime: Runtime,
-           deployed: ProcessDefinition, deploy_process: Callable[[str], ProcessDefinition],
-           monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def server(
+    tmp_path: Path,
+    database_url: str,
+    sessions: sessionmaker[Session],
+    runtime: Runtime,
+    deployed: ProcessDefinition,
+    deploy_process: Callable[[str], ProcessDefinition],
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[str]:
     for path in sorted(PROCESSES.glob("*.bpmn")):
         if path.stem != "complaint":
             deploy_process(path.stem)

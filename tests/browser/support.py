@@ -24,8 +24,16 @@ from tests.helpers import PROJECT_ROOT
 from tests.web.support import DEMO_PASSWORD, build_app, dispose_app, fast_password_hashing
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 VIEWPORT = {"width": 1400, "height": 900}
 PHONE = {"width": 360, "height": 740}
 SCREENSHOTS = Path(__file__).parent / "screenshots"
@@ -36,12 +44,19 @@ expect = sync_api.expect
 Page = sync_api.Page
 
 
-def serve_app(tmp_path: Path, database_url: str, sessions: sessionmaker[Session], runtime: Runtime,
-              monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def serve_app(
+    tmp_path: Path,
+    database_url: str,
+    sessions: sessionmaker[Session],
+    runtime: Runtime,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[str]:
     """The app served over HTTP from a background thread, on a free port; yields its base address."""
     if not CHROMIUM.exists():
-        pytest.skip(f"Debian chromium is not installed at {CHROMIUM} (apt-get install chromium); "
-                    "the browser test needs it and never downloads a browser")
+        pytest.skip(
+            f"Debian chromium is not installed at {CHROMIUM} (apt-get install chromium); "
+            "the browser test needs it and never downloads a browser"
+        )
     if make_url(database_url).get_backend_name() != "sqlite":
         pytest.skip("the browser test runs on SQLite only; the web tests cover PostgreSQL")
     fast_password_hashing(monkeypatch)
@@ -73,11 +88,14 @@ def browser_page(server: str) -> Iterator[Page]:
 
 
 @contextmanager
-def second_browser(page: Page, server: str, viewport: dict[str, int] = VIEWPORT, phone: bool = False) -> Iterator[Page]:
+def second_browser(
+    page: Page, server: str, viewport: dict[str, int] = VIEWPORT, phone: bool = False
+) -> Iterator[Page]:
     """Another person's browser on the same server (own cookies, own session), e.g. the department's
     handler next to the operator, or a repair worker's phone."""
     context = page.context.browser.new_context(  # type: ignore[union-attr]
-        viewport=viewport, locale="zh-CN", base_url=server, is_mobile=phone, has_touch=phone)
+        viewport=viewport, locale="zh-CN", base_url=server, is_mobile=phone, has_touch=phone
+    )
     context.set_default_timeout(10_000)
     try:
         yield context.new_page()
@@ -112,7 +130,9 @@ def sign_out(page: Page) -> None:
 def open_task(page: Page, element_id: str, case_number: str) -> None:
     """Find the case's task in the signed-in user's tasklist and open its form."""
     page.goto("/tasks")
-    link = page.locator("#tasklist tr", has_text=case_number).locator(f"a.task-link[data-element='{element_id}']")
+    link = page.locator("#tasklist tr", has_text=case_number).locator(
+        f"a.task-link[data-element='{element_id}']"
+    )
     expect(link).to_have_count(1)
     link.click()
     expect(page.locator("#task-form")).to_be_visible()
@@ -124,8 +144,6 @@ def complete(page: Page, case_number: str, returns_to: str = "/tasks") -> None:
     page.click("#complete")
     expect(page).to_have_url(re.compile(re.escape(returns_to) + "$"))
     expect(page.locator(".flash.success")).to_contain_text(case_number)
-
-
 
 
 def fill_form(page: Page, values: dict[str, object]) -> None:

@@ -17,8 +17,13 @@ from tests.web.support import record_case
 pytestmark = pytest.mark.browser
 
 
-def test_the_board_refreshes_in_place_c4(page: Page, sessions: sessionmaker[Session], runtime: Runtime,
-                                        clock: SettableClock, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_board_refreshes_in_place_c4(
+    page: Page,
+    sessions: sessionmaker[Session],
+    runtime: Runtime,
+    clock: SettableClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setattr(webforms.supervision.board, "REFRESH_SECONDS", 1)
     numbers = [record_case(sessions, runtime, department="operations")[0] for _ in range(6)]
     record_case(sessions, runtime, category="leak", department="repair")

@@ -20,8 +20,9 @@ def fill_of(page: Page, element_id: str) -> str:
     return page.locator(FIRST_SHAPE.format(element_id)).first.evaluate("node => getComputedStyle(node).fill")
 
 
-def test_the_case_page_marks_the_diagram_c4(page: Page, sessions: sessionmaker[Session], runtime: Runtime,
-                                             clock: SettableClock) -> None:
+def test_the_case_page_marks_the_diagram_c4(
+    page: Page, sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock
+) -> None:
     """C4: a supervisor sees on the diagram which step is done, which is late and which automatic step failed."""
     case = late_case_with_incident(sessions, runtime, clock)
     sign_in(page, "supervisor")
@@ -30,8 +31,12 @@ def test_the_case_page_marks_the_diagram_c4(page: Page, sessions: sessionmaker[S
     viewer = page.locator("#case-viewer")
     expect(viewer).to_have_attribute("data-rendered", "true")
     assert viewer.get_attribute("data-error") is None
-    marked = {element: page.locator(f"#case-viewer g.djs-element[data-element-id='{element}']").get_attribute("class")
-              for element in ("intake", "department_handling", "reply_deadline", "callback")}
+    marked = {
+        element: page.locator(f"#case-viewer g.djs-element[data-element-id='{element}']").get_attribute(
+            "class"
+        )
+        for element in ("intake", "department_handling", "reply_deadline", "callback")
+    }
     assert "hotline-completed" in marked["intake"]
     assert {"hotline-active", "hotline-overdue"} <= set(marked["department_handling"].split())
     assert "hotline-completed" not in marked["department_handling"]
@@ -41,19 +46,26 @@ def test_the_case_page_marks_the_diagram_c4(page: Page, sessions: sessionmaker[S
     assert fill_of(page, "department_handling") == "rgb(253, 226, 226)"
     assert fill_of(page, "reply_deadline") == "rgb(142, 27, 27)"
     expect(page.locator("#diagram-legend")).to_be_visible()
-    expect(page.locator("#deadlines tr[data-element='department_handling'] .lateness")).to_contain_text("已超时")
+    expect(page.locator("#deadlines tr[data-element='department_handling'] .lateness")).to_contain_text(
+        "已超时"
+    )
     shot(page, "case-page-diagram")
 
     page.set_viewport_size({"width": 360, "height": 780})
     expect(viewer).to_be_visible()
-    assert page.evaluate("document.documentElement.scrollWidth") <= 380, "the page does not fit a phone's width"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 380, (
+        "the page does not fit a phone's width"
+    )
     shot(page, "case-page-diagram-phone")
 
 
-def test_a_supervisor_finds_the_late_case_and_opens_it(page: Page, sessions: sessionmaker[Session], runtime: Runtime,
-                                                       clock: SettableClock) -> None:
+def test_a_supervisor_finds_the_late_case_and_opens_it(
+    page: Page, sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock
+) -> None:
     """C4: from the search, only cases with an overdue task, to the case's page."""
-    case = late_case_with_incident(sessions, runtime, clock, customer_name="李娜", customer_phone="0951-5012345")
+    case = late_case_with_incident(
+        sessions, runtime, clock, customer_name="李娜", customer_phone="0951-5012345"
+    )
     sign_in(page, "supervisor")
     page.goto("/cases")
     page.fill("#s-phone", "5012345")

@@ -9,7 +9,9 @@ from tests.browser.support import CHROMIUM, Page, expect, second_browser, shot, 
 from tests.web.support import record_case, task_of
 
 
-def test_two_browsers_claim_one_task(page: Page, server: str, sessions: sessionmaker[Session], runtime: Runtime) -> None:
+def test_two_browsers_claim_one_task(
+    page: Page, server: str, sessions: sessionmaker[Session], runtime: Runtime
+) -> None:
     _number, case_id = record_case(sessions, runtime)
     task_id = task_of(sessions, case_id, "department_handling")
     assert CHROMIUM.exists()
@@ -30,8 +32,9 @@ def test_two_browsers_claim_one_task(page: Page, server: str, sessions: sessionm
         expect(other.locator("#complete")).to_be_disabled()
 
 
-def test_the_tasklist_and_public_notices_switch_language(page: Page, server: str, sessions: sessionmaker[Session],
-                                                         runtime: Runtime) -> None:
+def test_the_tasklist_and_public_notices_switch_language(
+    page: Page, server: str, sessions: sessionmaker[Session], runtime: Runtime
+) -> None:
     """The new pages speak both languages: tabs, filters and the public notice page."""
     record_case(sessions, runtime)
     sign_in(page, "ops_handler")
@@ -49,17 +52,23 @@ def test_the_tasklist_and_public_notices_switch_language(page: Page, server: str
     expect(page.locator("h1")).to_have_text("停水停热公告")
 
 
-def test_a_photo_is_attached_in_the_browser(page: Page, sessions: sessionmaker[Session], runtime: Runtime) -> None:
+def test_a_photo_is_attached_in_the_browser(
+    page: Page, sessions: sessionmaker[Session], runtime: Runtime
+) -> None:
     number, case_id = record_case(sessions, runtime)
     task_id = task_of(sessions, case_id, "department_handling")
     sign_in(page, "ops_handler")
     page.goto(f"/tasks/{task_id}")
     photo = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(64))
-    page.set_input_files("#upload-file", files=[{"name": "现场.png", "mimeType": "image/png", "buffer": photo}])
+    page.set_input_files(
+        "#upload-file", files=[{"name": "现场.png", "mimeType": "image/png", "buffer": photo}]
+    )
     page.click("#upload")
     expect(page.locator(".flash.success")).to_contain_text(number)
     expect(page.locator("#attachments a")).to_have_text("现场.png")
-    page.set_input_files("#upload-file", files=[{"name": "fake.jpg", "mimeType": "image/jpeg", "buffer": b"not a photo"}])
+    page.set_input_files(
+        "#upload-file", files=[{"name": "fake.jpg", "mimeType": "image/jpeg", "buffer": b"not a photo"}]
+    )
     page.click("#upload")
     expect(page.locator(".flash.error")).to_contain_text("只能上传照片")
     expect(page.locator("#attachments li")).to_have_count(1)

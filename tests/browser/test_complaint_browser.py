@@ -128,9 +128,15 @@ def test_a_complaint_through_the_browser(page: Page, clock: SettableClock) -> No
     events = page.locator("#history > li")
     expect(events).to_have_count(16)
     done = page.locator("#history > li.kind-task_completed")
-    steps = [(item.locator(".when").inner_text(), item.locator(".what").inner_text(),
-              item.locator(".actor").inner_text().split(maxsplit=1)[1], item.locator("table.diff td.new").all_inner_texts())
-             for item in done.all()]
+    steps = [
+        (
+            item.locator(".when").inner_text(),
+            item.locator(".what").inner_text(),
+            item.locator(".actor").inner_text().split(maxsplit=1)[1],
+            item.locator("table.diff td.new").all_inner_texts(),
+        )
+        for item in done.all()
+    ]
     assert [(when, actor) for when, _what, actor, _new in steps] == [
         ("2026-11-23 09:00:00", NAMES["operator"]),
         ("2026-11-23 09:30:00", NAMES["ops_handler"]),
@@ -142,12 +148,16 @@ def test_a_complaint_through_the_browser(page: Page, clock: SettableClock) -> No
     names = ["登记投诉", "调查处理并答复", "回访客户", "调查处理并答复", "回访客户", "分析总结并结案"]
     assert all(name in what for name, (_when, what, _actor, _new) in zip(names, steps, strict=True))
     changed = [new for _when, _what, _actor, new in steps]
-    assert "13800001111" in changed[0] and "温度不达标" in changed[0], "the supervisor sees the intake in full (C7)"
+    assert "13800001111" in changed[0] and "温度不达标" in changed[0], (
+        "the supervisor sees the intake in full (C7)"
+    )
     assert "已处理完毕并答复" in changed[1] and "不满意" in changed[2] and "满意" in changed[4]
     assert "问题已解决" in changed[5]
     expect(page.locator("#history li.kind-case_closed")).to_have_count(1)
     shot(page, "08-supervisor-case-history", DOCS / "screenshot-case.png")
     done.nth(1).scroll_into_view_if_needed()
-    page.evaluate("element => window.scrollBy(0, element.getBoundingClientRect().top - 16)",
-                  done.nth(1).element_handle())
+    page.evaluate(
+        "element => window.scrollBy(0, element.getBoundingClientRect().top - 16)",
+        done.nth(1).element_handle(),
+    )
     shot(page, "09-supervisor-history-later-steps")

@@ -14,7 +14,9 @@ from tests.browser.support import PHONE, Page, complete, expect, fill_form, seco
 from tests.web.test_field import dispatched_repair
 
 
-def test_the_field_page_on_a_phone_r3(page: Page, server: str, sessions: sessionmaker[Session], runtime: Runtime) -> None:
+def test_the_field_page_on_a_phone_r3(
+    page: Page, server: str, sessions: sessionmaker[Session], runtime: Runtime
+) -> None:
     """R3: the worker sees the job, the address and the time left, and records the arrival with one tap."""
     number, _case_id = dispatched_repair(sessions, runtime)
     with second_browser(page, server, PHONE, phone=True) as phone:
@@ -32,8 +34,9 @@ def test_the_field_page_on_a_phone_r3(page: Page, server: str, sessions: session
         shot(phone, "field-02-phone-after-arrival")
 
 
-def test_the_customer_signs_the_report_on_a_phone_r4(page: Page, server: str, sessions: sessionmaker[Session],
-                                                     runtime: Runtime) -> None:
+def test_the_customer_signs_the_report_on_a_phone_r4(
+    page: Page, server: str, sessions: sessionmaker[Session], runtime: Runtime
+) -> None:
     """R4: on a 360-pixel phone the worker fills the on-site report, the customer draws a signature with
     the pointer, and the signature is stored as a PNG attachment of the case, shown on the case page."""
     number, case_id = dispatched_repair(sessions, runtime)
@@ -43,8 +46,17 @@ def test_the_customer_signs_the_report_on_a_phone_r4(page: Page, server: str, se
         phone.locator(f"li.job[data-case='{number}'] button").click()
         phone.locator(f"li.job[data-case='{number}'][data-element='onsite_report'] a.button").click()
         expect(phone.locator("#task-form")).to_be_visible()
-        fill_form(phone, {"diagnosis": "管道爆裂", "work_done": "更换一段管道", "steps_explained": True,
-                          "customer_signed": True, "signer_name": "马强", "outcome": "resolved"})
+        fill_form(
+            phone,
+            {
+                "diagnosis": "管道爆裂",
+                "work_done": "更换一段管道",
+                "steps_explained": True,
+                "customer_signed": True,
+                "signer_name": "马强",
+                "outcome": "resolved",
+            },
+        )
         pad = phone.locator("#pad-customer_signature")
         pad.scroll_into_view_if_needed()
         box = pad.bounding_box()
@@ -57,20 +69,27 @@ def test_the_customer_signs_the_report_on_a_phone_r4(page: Page, server: str, se
         expect(phone.locator("#f-customer_signature")).to_have_value(re.compile(r"^data:image/png;base64,"))
         assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
         shot(phone, "field-03-phone-signature")
-        expect(phone.locator("#claim-state")).to_have_text("由您认领。")  # the arrival made the job the worker's
+        expect(phone.locator("#claim-state")).to_have_text(
+            "由您认领。"
+        )  # the arrival made the job the worker's
         complete(phone, number, returns_to="/field")  # back to the jobs, not the desktop tasklist
         expect(phone.locator("#no-jobs")).to_be_visible()
         shot(phone, "field-04-phone-back-at-the-jobs")
         with sessions() as session:
             (attachment,) = session.scalars(select(Attachment).where(Attachment.instance_id == case_id)).all()
             signature_id = session.get(ProcessInstance, case_id).data["customer_signature"]  # type: ignore[union-attr]
-        assert (attachment.id, attachment.file_name, attachment.content_type) == (signature_id, "customer_signature.png",
-                                                                                  "image/png")
+        assert (attachment.id, attachment.file_name, attachment.content_type) == (
+            signature_id,
+            "customer_signature.png",
+            "image/png",
+        )
         assert attachment.size > 500  # a real drawing, not an empty canvas
         phone.goto(f"/cases/{number}")
         thumb = phone.locator("#attachments img.thumb")
         expect(thumb).to_have_attribute("src", f"/attachments/{attachment.id}")
         thumb.scroll_into_view_if_needed()  # the thumbnail loads lazily
-        phone.wait_for_function("() => { const img = document.querySelector('#attachments img.thumb');"
-                                " return img.complete && img.naturalWidth > 0; }")
+        phone.wait_for_function(
+            "() => { const img = document.querySelector('#attachments img.thumb');"
+            " return img.complete && img.naturalWidth > 0; }"
+        )
         shot(phone, "field-05-phone-case-with-signature")

@@ -21,8 +21,10 @@ def tab_to(page: Page, selector: str, limit: int = 80) -> None:
     for _ in range(limit):
         page.keyboard.press("Tab")
         if page.evaluate("sel => document.activeElement.matches(sel)", selector):
-            outline = page.evaluate("() => { const s = getComputedStyle(document.activeElement);"
-                                    " return [s.outlineStyle, parseFloat(s.outlineWidth)]; }")
+            outline = page.evaluate(
+                "() => { const s = getComputedStyle(document.activeElement);"
+                " return [s.outlineStyle, parseFloat(s.outlineWidth)]; }"
+            )
             assert outline[0] != "none" and outline[1] >= 2, f"{selector} has no visible focus: {outline}"
             return
     pytest.fail(f"Tab never reached {selector}")

@@ -129,9 +129,11 @@ def test_a_process_owner_changes_complaint_and_new_cases_follow_it(
     expect(row.locator("a.task-link[data-element='dispatch_site_order']")).to_have_text(NEW_NAME)
     shot(page, "modeler-05-tasklist-new-name")
     with sessions() as session:
-        task = session.scalars(select(HumanTask).join(ProcessInstance)
-                               .where(ProcessInstance.case_number == number,
-                                      HumanTask.element_id == "dispatch_site_order")).one()
+        task = session.scalars(
+            select(HumanTask)
+            .join(ProcessInstance)
+            .where(ProcessInstance.case_number == number, HumanTask.element_id == "dispatch_site_order")
+        ).one()
         assert task.instance.definition.version == 2
         assert task.due_at - task.created_at == timedelta(minutes=5)
 
@@ -172,7 +174,9 @@ def test_a_new_procedure_starts_from_a_blank_pool_and_is_kept_as_a_draft(
     page.fill("#new-name", "水质投诉")
     page.click("#new-blank")
     expect(page.locator("body")).to_have_attribute("data-modeler-ready", "true")
-    expect(page.locator(".djs-element[data-element-id='Participant_water_quality']")).to_contain_text("水质投诉")
+    expect(page.locator(".djs-element[data-element-id='Participant_water_quality']")).to_contain_text(
+        "水质投诉"
+    )
     expect(page.locator(".djs-element[data-element-id='start']")).to_be_visible()
     expect(page.locator("#open-version")).to_have_count(0)
 
@@ -196,12 +200,22 @@ def test_files_that_are_no_diagram_are_refused_with_a_clear_message(page: Page) 
     owner_opens_complaint(page)
     status = page.locator("#modeler-status")
 
-    page.set_input_files("#upload-file", files=[{"name": "photo.bpmn", "mimeType": "application/xml",
-                                                 "buffer": b"<html><body>not a diagram</body></html>"}])
+    page.set_input_files(
+        "#upload-file",
+        files=[
+            {
+                "name": "photo.bpmn",
+                "mimeType": "application/xml",
+                "buffer": b"<html><body>not a diagram</body></html>",
+            }
+        ],
+    )
     expect(status).to_contain_text("bpmn:definitions")
     expect(status).to_have_class(re.compile("error"))
-    page.set_input_files("#upload-file", files=[{"name": "huge.bpmn", "mimeType": "application/xml",
-                                                 "buffer": b" " * (3 * 1024 * 1024)}])
+    page.set_input_files(
+        "#upload-file",
+        files=[{"name": "huge.bpmn", "mimeType": "application/xml", "buffer": b" " * (3 * 1024 * 1024)}],
+    )
     expect(status).to_contain_text("2097152")
     shot(page, "modeler-07-upload-refused")
     # The diagram on the canvas is still the one opened, unchanged.
@@ -230,6 +244,7 @@ def test_the_modeler_in_english(page: Page) -> None:
     set_timer(page, "site_order_deadline")
     page.click("#validate")
     expect(page.locator("#problems button.problem[data-element='dispatch_deadline']")).to_contain_text(
-        "uses 'site_order_deadline'")
+        "uses 'site_order_deadline'"
+    )
     expect(page.locator("#modeler-status")).to_contain_text("1 problem(s) must be fixed before deploying.")
     shot(page, "modeler-08-english")

@@ -33,7 +33,9 @@ def semantics(xml: bytes) -> Counter[tuple]:
             if not isinstance(element.tag, str) or element.tag in DERIVED:
                 continue
             path = tuple(a.get("id") or a.tag for a in reversed(list(element.iterancestors())))
-            said[(path, element.tag, tuple(sorted(element.attrib.items())), (element.text or "").strip())] += 1
+            said[
+                (path, element.tag, tuple(sorted(element.attrib.items())), (element.text or "").strip())
+            ] += 1
     return said
 
 
@@ -42,7 +44,9 @@ def only_in(first: Counter[tuple], second: Counter[tuple]) -> list[tuple]:
 
 
 @pytest.mark.parametrize("diagram", DIAGRAMS, ids=[path.stem for path in DIAGRAMS])
-def test_a_downloaded_diagram_says_what_the_shipped_file_says(page: Page, diagram: Path, tmp_path: Path) -> None:
+def test_a_downloaded_diagram_says_what_the_shipped_file_says(
+    page: Page, diagram: Path, tmp_path: Path
+) -> None:
     sign_in(page, "owner")
     page.goto(f"/modeler/{diagram.stem}")
     expect(page.locator("body")).to_have_attribute("data-modeler-ready", "true")

@@ -41,8 +41,9 @@ def check_cards(page: Page, table: str, name: str) -> None:
     shot(page, f"phone-list-{name}")
 
 
-def test_tasks_cases_and_the_board_are_cards_on_a_phone(page: Page, sessions: sessionmaker[Session],
-                                                       runtime: Runtime, clock: SettableClock) -> None:
+def test_tasks_cases_and_the_board_are_cards_on_a_phone(
+    page: Page, sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock
+) -> None:
     for _ in range(3):
         record_case(sessions, runtime, department="operations")
     clock.advance(timedelta(hours=15, minutes=30))  # the replies are overdue: the board lists them

@@ -31,8 +31,16 @@ def test_a_repair_through_the_browser_r1_r5(page: Page, clock: SettableClock) ->
     page.click("#start-repair")
     page.select_option("#f-category", "burst")
     expect(page.locator("#f-department")).to_have_value("repair")  # routed by the category (C1/R1)
-    fill_form(page, {"customer_name": "马强", "customer_phone": "13912345678", "address": "新华街17号楼1单元",
-                     "description": "楼道水管爆裂,水流不止。", "urgent": True})
+    fill_form(
+        page,
+        {
+            "customer_name": "马强",
+            "customer_phone": "13912345678",
+            "address": "新华街17号楼1单元",
+            "description": "楼道水管爆裂,水流不止。",
+            "urgent": True,
+        },
+    )
     shot(page, "repair-01-intake")
     page.click("#record")
     number = page.locator("#case-number").inner_text().strip()
@@ -40,19 +48,35 @@ def test_a_repair_through_the_browser_r1_r5(page: Page, clock: SettableClock) ->
     sign_out(page)
 
     sign_in(page, "dispatcher")
-    do_task(page, "dispatch", number, {"worker": "吴师傅", "expected_arrival": "2026-11-23T09:25", "arrival_told": True})
+    do_task(
+        page,
+        "dispatch",
+        number,
+        {"worker": "吴师傅", "expected_arrival": "2026-11-23T09:25", "arrival_told": True},
+    )
     sign_out(page)
     clock.advance(timedelta(minutes=20))
     sign_in(page, "worker")
     do_task(page, "arrive_on_site", number, {"arrived_at": "2026-11-23T09:20"})
-    report = {"diagnosis": "立管接头老化爆裂", "work_done": "更换接头并试压", "materials": "DN25接头1个",
-              "steps_explained": True, "customer_signed": True, "outcome": "resolved"}
+    report = {
+        "diagnosis": "立管接头老化爆裂",
+        "work_done": "更换接头并试压",
+        "materials": "DN25接头1个",
+        "steps_explained": True,
+        "customer_signed": True,
+        "outcome": "resolved",
+    }
     do_task(page, "onsite_report", number, report)
     sign_out(page)
 
     sign_in(page, "dispatcher")
     do_task(page, "callback", number, {"satisfied": "no", "callback_note": "仍有渗水"})
-    do_task(page, "dispatch", number, {"worker": "吴师傅", "expected_arrival": "2026-11-23T10:30", "arrival_told": True})
+    do_task(
+        page,
+        "dispatch",
+        number,
+        {"worker": "吴师傅", "expected_arrival": "2026-11-23T10:30", "arrival_told": True},
+    )
     sign_out(page)
     sign_in(page, "worker")
     do_task(page, "arrive_on_site", number, {"arrived_at": "2026-11-23T10:25"})
@@ -68,9 +92,20 @@ def test_a_fault_outage_through_the_browser_o1_o2_o3(page: Page, clock: Settable
     """O1 the fault outage is on the public notice page at once; O3 it is on the shift handover while
     open; O2 the estimate is updated, then the restoration is announced and the case closes."""
     sign_in(page, "dispatcher")
-    number = start_case(page, "outage", {
-        "service": "heating", "outage_type": "fault", "district": "金明区", "building": "3号楼", "unit": "1单元",
-        "cause": "一次网管道爆裂", "starts_at": "2026-11-23T08:40", "estimated_restore_at": "2026-11-23T16:00"})
+    number = start_case(
+        page,
+        "outage",
+        {
+            "service": "heating",
+            "outage_type": "fault",
+            "district": "金明区",
+            "building": "3号楼",
+            "unit": "1单元",
+            "cause": "一次网管道爆裂",
+            "starts_at": "2026-11-23T08:40",
+            "estimated_restore_at": "2026-11-23T16:00",
+        },
+    )
     assert re.fullmatch(r"TZ-20261123-\d{4}", number)
     page.goto("/handover")
     expect(page.locator("#handover-outages")).to_contain_text(number)
@@ -86,14 +121,26 @@ def test_a_fault_outage_through_the_browser_o1_o2_o3(page: Page, clock: Settable
 
     clock.advance(timedelta(hours=2))
     sign_in(page, "ops_handler")
-    do_task(page, "restore_service", number, {"work_status": "update_estimate", "new_estimate": "2026-11-23T19:00",
-                                              "progress_note": "更换管段需延长时间"})
+    do_task(
+        page,
+        "restore_service",
+        number,
+        {
+            "work_status": "update_estimate",
+            "new_estimate": "2026-11-23T19:00",
+            "progress_note": "更换管段需延长时间",
+        },
+    )
     page.goto("/notices")
     expect(page.locator("#current-outages article")).to_have_count(1)
     expect(page.locator("#current-outages article")).to_contain_text("19:00")
     clock.advance(timedelta(hours=4))
-    do_task(page, "restore_service", number, {"work_status": "restored", "restored_at": "2026-11-23T15:10",
-                                              "work_done": "更换DN300管段,恢复供热"})
+    do_task(
+        page,
+        "restore_service",
+        number,
+        {"work_status": "restored", "restored_at": "2026-11-23T15:10", "work_done": "更换DN300管段,恢复供热"},
+    )
     page.goto("/notices")
     expect(page.locator("#current-outages article")).to_have_count(0)
     expect(page.locator("#notice-list tbody tr")).to_have_count(3)
@@ -104,21 +151,37 @@ def test_a_fault_outage_through_the_browser_o1_o2_o3(page: Page, clock: Settable
     assert_closed(page, number, 3)
 
 
-def test_a_consultation_with_a_promised_reply_through_the_browser_q1(page: Page, clock: SettableClock) -> None:
+def test_a_consultation_with_a_promised_reply_through_the_browser_q1(
+    page: Page, clock: SettableClock
+) -> None:
     """Q1: not answerable on the spot: a reply time is promised, the contact recorded, and the reply task
     waits in the operators' tasklist with that deadline until the reply is given."""
     sign_in(page, "operator")
-    number = start_case(page, "consultation", {
-        "customer_name": "赵敏", "customer_phone": "13900000006", "question": "明年供暖费标准是否调整?",
-        "category": "billing", "answered_now": False, "promised_reply_at": "2026-11-24T10:00",
-        "reply_channel": "sms", "contact": "13900000006"})
+    number = start_case(
+        page,
+        "consultation",
+        {
+            "customer_name": "赵敏",
+            "customer_phone": "13900000006",
+            "question": "明年供暖费标准是否调整?",
+            "category": "billing",
+            "answered_now": False,
+            "promised_reply_at": "2026-11-24T10:00",
+            "reply_channel": "sms",
+            "contact": "13900000006",
+        },
+    )
     assert re.fullmatch(r"ZX-20261123-\d{4}", number)
     page.goto("/tasks")
     row = page.locator("#tasklist tr", has_text=number)
     expect(row).to_contain_text("2026-11-24 10:00")
     clock.advance(timedelta(hours=20))
-    do_task(page, "reply_customer", number, {"answer": "明年标准不变,以物价局公告为准。", "channel_used": "sms",
-                                             "replied": True})
+    do_task(
+        page,
+        "reply_customer",
+        number,
+        {"answer": "明年标准不变,以物价局公告为准。", "channel_used": "sms", "replied": True},
+    )
     assert_closed(page, number, 2)
 
 
@@ -128,9 +191,18 @@ def test_an_urgent_liaison_report_through_the_browser_l1_l5(page: Page, clock: S
     on each; L5 the liaison's callback closes it."""
     sign_in(page, "liaison")
     page.click("#nav-liaison")
-    fill_form(page, {"customer_name": "周老师", "customer_phone": "13700000088", "address": "金明区5号楼1单元301",
-                     "collection_method": "visit", "feedback": "整栋楼暖气不热,多户室温不足15度。",
-                     "category": "temperature", "urgency": "urgent"})
+    fill_form(
+        page,
+        {
+            "customer_name": "周老师",
+            "customer_phone": "13700000088",
+            "address": "金明区5号楼1单元301",
+            "collection_method": "visit",
+            "feedback": "整栋楼暖气不热,多户室温不足15度。",
+            "category": "temperature",
+            "urgency": "urgent",
+        },
+    )
     page.click("#record")
     number = page.locator("#case-number").inner_text().strip()
     assert re.fullmatch(r"LL-20261123-\d{4}", number)
@@ -146,13 +218,24 @@ def test_an_urgent_liaison_report_through_the_browser_l1_l5(page: Page, clock: S
 
     clock.advance(timedelta(minutes=40))
     sign_in(page, "liaison")
-    do_task(page, "written_report", number, {"written_report_text": "5号楼1单元整体室温14-15度,疑似立管堵塞。",
-                                             "head_phoned": True})
+    do_task(
+        page,
+        "written_report",
+        number,
+        {"written_report_text": "5号楼1单元整体室温14-15度,疑似立管堵塞。", "head_phoned": True},
+    )
     sign_out(page)
     sign_in(page, "ops_handler")
     do_task(page, "investigate", number, {"investigation": "立管阀门故障,需停水更换", "decision": "plan"})
-    do_task(page, "make_plan", number, {"plan_summary": "更换立管阀门并冲洗",
-                                        "milestone_lines": "2026-11-24 更换立管阀门\n2026-11-25 冲洗管道并测温"})
+    do_task(
+        page,
+        "make_plan",
+        number,
+        {
+            "plan_summary": "更换立管阀门并冲洗",
+            "milestone_lines": "2026-11-24 更换立管阀门\n2026-11-25 冲洗管道并测温",
+        },
+    )
     do_task(page, "report_progress", number, {"progress_note": "阀门已更换"})
     do_task(page, "report_progress", number, {"progress_note": "冲洗完成,室温19度"})
     sign_out(page)

@@ -20,7 +20,11 @@ pytestmark = pytest.mark.browser
 
 
 def test_weekly_report_sampled_callback_and_kpis_m1_m2_m4(
-    page: Page, server: str, sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock,
+    page: Page,
+    server: str,
+    sessions: sessionmaker[Session],
+    runtime: Runtime,
+    clock: SettableClock,
     deploy_process: Callable[[str], ProcessDefinition],
 ) -> None:
     """M2: Monday's report lists B and C with their reasons; M1: the drawn order is an operator's task;
@@ -48,8 +52,12 @@ def test_weekly_report_sampled_callback_and_kpis_m1_m2_m4(
     sign_out(page)
 
     sign_in(page, "operator")
-    do_task(page, "sample_callback", callback_number, {"reached": True, "satisfied": "yes",
-                                                        "callback_comment": "维修及时,很满意"})
+    do_task(
+        page,
+        "sample_callback",
+        callback_number,
+        {"reached": True, "satisfied": "yes", "callback_comment": "维修及时,很满意"},
+    )
     shot(page, "reports-03-callback-done")
     sign_out(page)
 

@@ -54,7 +54,9 @@ def test_rollback_from_the_keyboard(owner_page: Page) -> None:
     expect(page.locator(".flash.success")).to_contain_text("3")
 
 
-def test_dry_run_then_move_the_chosen_cases(page: Page, sessions: sessionmaker[Session], runtime: Runtime) -> None:
+def test_dry_run_then_move_the_chosen_cases(
+    page: Page, sessions: sessionmaker[Session], runtime: Runtime
+) -> None:
     from tests.web.support import record_case
 
     first, _ = record_case(sessions, runtime)
@@ -79,12 +81,17 @@ def test_dry_run_then_move_the_chosen_cases(page: Page, sessions: sessionmaker[S
     expect(page.locator(f"#plan-{first}")).to_have_count(0)
 
 
-def test_the_drafts_faulty_element_is_marked(owner_page: Page, sessions: sessionmaker[Session],
-                                             runtime: Runtime) -> None:
+def test_the_drafts_faulty_element_is_marked(
+    owner_page: Page, sessions: sessionmaker[Session], runtime: Runtime
+) -> None:
     from engine.processes.versions import save_draft
 
-    no_group = edited(COMPLAINT_BPMN, set_attribute("//bpmn:userTask[@id='callback']",
-                                                    "{http://camunda.org/schema/1.0/bpmn}candidateGroups", None))
+    no_group = edited(
+        COMPLAINT_BPMN,
+        set_attribute(
+            "//bpmn:userTask[@id='callback']", "{http://camunda.org/schema/1.0/bpmn}candidateGroups", None
+        ),
+    )
     with sessions.begin() as session:
         save_draft(session, no_group, "owner", clock=runtime.clock)
     page = owner_page
@@ -93,16 +100,21 @@ def test_the_drafts_faulty_element_is_marked(owner_page: Page, sessions: session
     expect(page.locator('#diagram-draft [data-element-id="callback"].hotline-problem')).to_have_count(1)
 
 
-@pytest.mark.parametrize("url", ["/processes", "/processes/complaint/versions",
-                                 "/processes/complaint/versions/diff?from=1&to=2",
-                                 "/processes/complaint/migrate?dry_run=1&from=1&to=2"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/processes",
+        "/processes/complaint/versions",
+        "/processes/complaint/versions/diff?from=1&to=2",
+        "/processes/complaint/migrate?dry_run=1&from=1&to=2",
+    ],
+)
 def test_readable_on_a_narrow_screen(owner_page: Page, url: str) -> None:
     page = owner_page
     page.set_viewport_size({"width": 360, "height": 740})
     page.goto(url)
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     shot(page, "versions-narrow-" + url.strip("/").split("?")[0].replace("/", "-"))
-
 
 
 def test_from_the_list_to_the_versions_and_back_into_the_modeler(owner_page: Page) -> None:

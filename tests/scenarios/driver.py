@@ -59,14 +59,21 @@ CLOSED: Ev = ("case_closed", SYSTEM, None, {})
 
 # --- the driver ------------------------------------------------------------------------------------------
 
+
 class CaseDriver:
     """One case driven step by step, with every step checked against what it must have written.
 
     `task_names` maps each user task's element id to its name (the case's current step shows them).
     """
 
-    def __init__(self, sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock,
-                 process_key: str, task_names: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        runtime: Runtime,
+        clock: SettableClock,
+        process_key: str,
+        task_names: Mapping[str, str],
+    ) -> None:
         self.sessions, self.runtime, self.clock = sessions, runtime, clock
         self.process_key, self.task_names = process_key, task_names
         self.id: int | None = None
@@ -76,13 +83,22 @@ class CaseDriver:
 
     # steps -----------------------------------------------------------------------------------------
 
-    def start(self, actor: Actor, form: dict[str, Any], *, events: list[Ev], open_now: list[tuple[str, str]]) -> None:
+    def start(
+        self, actor: Actor, form: dict[str, Any], *, events: list[Ev], open_now: list[tuple[str, str]]
+    ) -> None:
         with self.sessions.begin() as session:
             self.id = start_case(session, self.runtime, self.process_key, actor, form).id
         self._after_step(events, open_now)
 
-    def complete(self, element: str, actor: Actor, values: dict[str, Any], *,
-                 events: list[Ev], open_now: list[tuple[str, str]]) -> None:
+    def complete(
+        self,
+        element: str,
+        actor: Actor,
+        values: dict[str, Any],
+        *,
+        events: list[Ev],
+        open_now: list[tuple[str, str]],
+    ) -> None:
         with self.sessions.begin() as session:
             complete_task(session, self.runtime, self.task(element).id, actor, values)
         self._after_step(events, open_now)
@@ -97,7 +113,9 @@ class CaseDriver:
                 assert fire_timer(session, self.runtime, timer_id) is not None
         self._after_step(events, open_now, units=len(due))
 
-    def refused(self, element: str, actor: Actor, values: dict[str, Any], error: type[Exception]) -> Exception:
+    def refused(
+        self, element: str, actor: Actor, values: dict[str, Any], error: type[Exception]
+    ) -> Exception:
         """A step that must fail and write nothing."""
         before = self.snapshot()
         with pytest.raises(error) as failure, self.sessions.begin() as session:
@@ -118,12 +136,14 @@ class CaseDriver:
             instance = self.instance(session)
             assert [(t.element_id, t.candidate_groups) for t in open_tasks(session, instance.id)] == open_now
             assert [sorted(g.group_name for g in t.groups) for t in open_tasks(session, instance.id)] == [
-                groups.split(",") for _e, groups in open_now]
+                groups.split(",") for _e, groups in open_now
+            ]
             assert self.new_events(session) == events
             assert instance.version == self.version
             assert instance.data == self.data
             assert {f: getattr(instance, f) for f in SUMMARY} == {
-                f: None if self.data.get(f) is None else str(self.data[f]) for f in SUMMARY}
+                f: None if self.data.get(f) is None else str(self.data[f]) for f in SUMMARY
+            }
             assert instance.current_step == ("、".join(self.task_names[e] for e, _g in open_now) or None)
             assert instance.updated_at == self.clock.now()
             if open_now:
@@ -131,7 +151,7 @@ class CaseDriver:
 
     def new_events(self, session: Session) -> list[Ev]:
         events = events_of(session, self.id)
-        fresh = events[self.events_seen:]
+        fresh = events[self.events_seen :]
         self.events_seen = len(events)
         assert all(e.at == self.clock.now() for e in fresh)
         return [(e.kind, e.actor, e.element_id, e.changes) for e in fresh]

@@ -32,8 +32,12 @@ from tests.scenarios.driver import CLOSED, CaseDriver, completed, created, end, 
 ComplaintCase = CaseDriver
 
 TASK_NAMES = {
-    "intake": "登记投诉", "dispatch_site_order": "派发现场工单", "department_handling": "调查处理并答复",
-    "approve_extension": "审批延期申请", "callback": "回访客户", "summarise_and_close": "分析总结并结案",
+    "intake": "登记投诉",
+    "dispatch_site_order": "派发现场工单",
+    "department_handling": "调查处理并答复",
+    "approve_extension": "审批延期申请",
+    "callback": "回访客户",
+    "summarise_and_close": "分析总结并结案",
 }
 
 
@@ -47,17 +51,24 @@ def end_of_day(day: int) -> tuple[str, datetime]:
 
 
 @pytest.fixture
-def case(sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock,
-         deployed: ProcessDefinition) -> ComplaintCase:
+def case(
+    sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, deployed: ProcessDefinition
+) -> ComplaintCase:
     return ComplaintCase(sessions, runtime, clock, "complaint", TASK_NAMES)
 
 
 # --- common stretches of the path --------------------------------------------------------------------------
 
 INTAKE_CHANGES = new(
-    customer_name="张伟", customer_phone="13800001111", address="金明小区3号楼2单元501", occurred_at="2026-11-22",
-    description="室内温度只有14度,已经持续三天。", category="temperature", department="operations",
-    needs_site_visit=False, apologised=True,
+    customer_name="张伟",
+    customer_phone="13800001111",
+    address="金明小区3号楼2单元501",
+    occurred_at="2026-11-22",
+    description="室内温度只有14度,已经持续三天。",
+    category="temperature",
+    department="operations",
+    needs_site_visit=False,
+    apologised=True,
 )
 
 
@@ -68,16 +79,22 @@ def intake_changes(**overrides: Any) -> dict[str, list[Any]]:
 def start_without_site_visit(case: ComplaintCase, department: str = "operations") -> None:
     """C1, S3: the operator records the call and classifies it; C3: the department gets it, due today."""
     reply_due, _ = end_of_day(23)
-    case.start(OPERATOR, intake_form(department=department), events=[
-        ("case_started", "op1", None, {"process_version": [None, 1]}),
-        completed(OPERATOR, "intake", intake_changes(department=department)),
-        script("set_reply_deadline", new(reopen_count=0, reply_due=reply_due)),
-        created("department_handling", department),
-    ], open_now=[("department_handling", department)])
+    case.start(
+        OPERATOR,
+        intake_form(department=department),
+        events=[
+            ("case_started", "op1", None, {"process_version": [None, 1]}),
+            completed(OPERATOR, "intake", intake_changes(department=department)),
+            script("set_reply_deadline", new(reopen_count=0, reply_due=reply_due)),
+            created("department_handling", department),
+        ],
+        open_now=[("department_handling", department)],
+    )
 
 
-def resolve(case: ComplaintCase, handler: Actor, investigation: str, result: str,
-            before: dict[str, Any] | None = None) -> None:
+def resolve(
+    case: ComplaintCase, handler: Actor, investigation: str, result: str, before: dict[str, Any] | None = None
+) -> None:
     """C3: the department replies with the result; C5: the operator calls the customer back."""
     before = before or {}
     changes = {
@@ -87,39 +104,67 @@ def resolve(case: ComplaintCase, handler: Actor, investigation: str, result: str
         "extension_reason": [before.get("extension_reason"), None],
     }
     changes = {k: v for k, v in changes.items() if v[0] != v[1] or k not in case.data}
-    case.complete("department_handling", handler, {"investigation": investigation, "outcome": "resolved", "result": result},
-                  events=[completed(handler, "department_handling", dict(sorted(changes.items()))),
-                          created("callback", "operator")],
-                  open_now=[("callback", "operator")])
+    case.complete(
+        "department_handling",
+        handler,
+        {"investigation": investigation, "outcome": "resolved", "result": result},
+        events=[
+            completed(handler, "department_handling", dict(sorted(changes.items()))),
+            created("callback", "operator"),
+        ],
+        open_now=[("callback", "operator")],
+    )
 
 
 def callback_satisfied(case: ComplaintCase, before: dict[str, Any] | None = None) -> None:
     before = before or {}
-    changes = {"customer_informed": [before.get("customer_informed"), True],
-               "satisfied": [before.get("satisfied"), "yes"],
-               "callback_note": [before.get("callback_note"), "客户表示满意"]}
-    case.complete("callback", OPERATOR, {"customer_informed": "on", "satisfied": "yes", "callback_note": "客户表示满意"},
-                  events=[completed(OPERATOR, "callback", {k: v for k, v in changes.items() if v[0] != v[1]}),
-                          created("summarise_and_close", "operator")],
-                  open_now=[("summarise_and_close", "operator")])
+    changes = {
+        "customer_informed": [before.get("customer_informed"), True],
+        "satisfied": [before.get("satisfied"), "yes"],
+        "callback_note": [before.get("callback_note"), "客户表示满意"],
+    }
+    case.complete(
+        "callback",
+        OPERATOR,
+        {"customer_informed": "on", "satisfied": "yes", "callback_note": "客户表示满意"},
+        events=[
+            completed(OPERATOR, "callback", {k: v for k, v in changes.items() if v[0] != v[1]}),
+            created("summarise_and_close", "operator"),
+        ],
+        open_now=[("summarise_and_close", "operator")],
+    )
 
 
 def summarise_and_close(case: ComplaintCase) -> None:
     """C6: closed with cause, improvement and reason; C7: closed, never deleted."""
     values = {"root_cause": "换热站阀门故障", "improvement": "每周巡检阀门", "close_reason": "resolved"}
-    case.complete("summarise_and_close", OPERATOR, values, events=[
-        completed(OPERATOR, "summarise_and_close", new(**dict(sorted(values.items())))),
-        end("end_closed"),
-        CLOSED,
-    ], open_now=[])
+    case.complete(
+        "summarise_and_close",
+        OPERATOR,
+        values,
+        events=[
+            completed(OPERATOR, "summarise_and_close", new(**dict(sorted(values.items())))),
+            end("end_closed"),
+            CLOSED,
+        ],
+        open_now=[],
+    )
     with case.sessions() as session:
         instance = case.instance(session)
-        assert (instance.status, instance.closed_at, instance.current_step) == ("completed", case.clock.now(), None)
-        assert all(t.status != "open" for t in session.scalars(select(HumanTask).where(HumanTask.instance_id == case.id)))
+        assert (instance.status, instance.closed_at, instance.current_step) == (
+            "completed",
+            case.clock.now(),
+            None,
+        )
+        assert all(
+            t.status != "open"
+            for t in session.scalars(select(HumanTask).where(HumanTask.instance_id == case.id))
+        )
         assert all(t.fired_at is not None for t in timers_of(session, case.id))
 
 
 # --- (1) satisfied at once ------------------------------------------------------------------------------------
+
 
 def test_satisfied_at_once_c1_c3_c5_c6_s3(case: ComplaintCase, clock: SettableClock) -> None:
     """C1/S3 intake by the operator who took the call, C3 same-day reply, C5 callback, C6 close."""
@@ -130,8 +175,16 @@ def test_satisfied_at_once_c1_c3_c5_c6_s3(case: ComplaintCase, clock: SettableCl
     with case.sessions() as session:
         instance = case.instance(session)
         # C1: time, place, description, contact, category and department are recorded; S3: owned by op1
-        assert (instance.opened_by, instance.opened_at, instance.case_number) == ("op1", clock.now(), "TS-20261123-0001")
-        assert (instance.category, instance.department, instance.address) == ("temperature", "operations", "金明小区3号楼2单元501")
+        assert (instance.opened_by, instance.opened_at, instance.case_number) == (
+            "op1",
+            clock.now(),
+            "TS-20261123-0001",
+        )
+        assert (instance.category, instance.department, instance.address) == (
+            "temperature",
+            "operations",
+            "金明小区3号楼2单元501",
+        )
 
     clock.set(utc(23, 2, 30))
     resolve(case, department_handler("operations"), "换热站阀门卡滞", "已更换阀门,室温恢复到20度")
@@ -142,36 +195,68 @@ def test_satisfied_at_once_c1_c3_c5_c6_s3(case: ComplaintCase, clock: SettableCl
 
     clock.set(utc(23, 3, 10))
     # C6: no close without cause and improvement measure
-    refused = case.refused("summarise_and_close", OPERATOR, {"root_cause": "", "improvement": "", "close_reason": "resolved"},
-                           FormInvalid)
+    refused = case.refused(
+        "summarise_and_close",
+        OPERATOR,
+        {"root_cause": "", "improvement": "", "close_reason": "resolved"},
+        FormInvalid,
+    )
     assert refused.errors == {"root_cause": FieldError("required"), "improvement": FieldError("required")}
     summarise_and_close(case)
-    assert (case.data["satisfied"], case.data["reopen_count"], case.data["close_reason"]) == ("yes", 0, "resolved")
+    assert (case.data["satisfied"], case.data["reopen_count"], case.data["close_reason"]) == (
+        "yes",
+        0,
+        "resolved",
+    )
 
 
 # --- (2) site visit, then unsatisfied twice -------------------------------------------------------------------
 
-def test_site_visit_then_unsatisfied_twice_then_satisfied_c2_c5(case: ComplaintCase, clock: SettableClock) -> None:
+
+def test_site_visit_then_unsatisfied_twice_then_satisfied_c2_c5(
+    case: ComplaintCase, clock: SettableClock
+) -> None:
     """C2: the site order is issued within 3 minutes; C5: not satisfied goes back to the same department."""
     repair = department_handler("repair")
     form = intake_form(department="repair", category="facility", needs_site_visit="on")
-    case.start(OPERATOR, form, events=[
-        ("case_started", "op1", None, {"process_version": [None, 1]}),
-        completed(OPERATOR, "intake", intake_changes(department="repair", category="facility", needs_site_visit=True)),
-        created("dispatch_site_order", "operator"),
-    ], open_now=[("dispatch_site_order", "operator")])
+    case.start(
+        OPERATOR,
+        form,
+        events=[
+            ("case_started", "op1", None, {"process_version": [None, 1]}),
+            completed(
+                OPERATOR,
+                "intake",
+                intake_changes(department="repair", category="facility", needs_site_visit=True),
+            ),
+            created("dispatch_site_order", "operator"),
+        ],
+        open_now=[("dispatch_site_order", "operator")],
+    )
     assert case.task("dispatch_site_order").due_at == utc(23, 1, 3)
     assert case.timers() == [("dispatch_deadline", utc(23, 1, 3), "waiting")]
 
     clock.set(utc(23, 1, 2))  # within the 3 minutes
     reply_due, due_utc = end_of_day(23)
-    case.complete("dispatch_site_order", OPERATOR, {"site_order_note": "楼道暖气管漏水,请维修部上门", "visit_window": "今天10点前"},
-                  events=[
-                      completed(OPERATOR, "dispatch_site_order", new(site_order_note="楼道暖气管漏水,请维修部上门", visit_window="今天10点前")),
-                      script("set_reply_deadline", new(reopen_count=0, reply_due=reply_due)),
-                      created("department_handling", "repair"),
-                  ], open_now=[("department_handling", "repair")])
-    assert case.timers() == [("dispatch_deadline", utc(23, 1, 3), "cancelled"), ("reply_deadline", due_utc, "waiting")]
+    case.complete(
+        "dispatch_site_order",
+        OPERATOR,
+        {"site_order_note": "楼道暖气管漏水,请维修部上门", "visit_window": "今天10点前"},
+        events=[
+            completed(
+                OPERATOR,
+                "dispatch_site_order",
+                new(site_order_note="楼道暖气管漏水,请维修部上门", visit_window="今天10点前"),
+            ),
+            script("set_reply_deadline", new(reopen_count=0, reply_due=reply_due)),
+            created("department_handling", "repair"),
+        ],
+        open_now=[("department_handling", "repair")],
+    )
+    assert case.timers() == [
+        ("dispatch_deadline", utc(23, 1, 3), "cancelled"),
+        ("reply_deadline", due_utc, "waiting"),
+    ]
     assert "dispatch_overdue" not in case.data
 
     clock.set(utc(23, 3))
@@ -179,11 +264,19 @@ def test_site_visit_then_unsatisfied_twice_then_satisfied_c2_c5(case: ComplaintC
 
     # C5: not satisfied -> back to the same department, same day
     clock.set(utc(23, 4))
-    case.complete("callback", OPERATOR, {"customer_informed": True, "satisfied": "no", "callback_note": "仍然漏水"}, events=[
-        completed(OPERATOR, "callback", new(callback_note="仍然漏水", customer_informed=True, satisfied="no")),
-        script("reopen_for_department", {"outcome": ["resolved", None], "reopen_count": [0, 1]}),
-        created("department_handling", "repair"),
-    ], open_now=[("department_handling", "repair")])
+    case.complete(
+        "callback",
+        OPERATOR,
+        {"customer_informed": True, "satisfied": "no", "callback_note": "仍然漏水"},
+        events=[
+            completed(
+                OPERATOR, "callback", new(callback_note="仍然漏水", customer_informed=True, satisfied="no")
+            ),
+            script("reopen_for_department", {"outcome": ["resolved", None], "reopen_count": [0, 1]}),
+            created("department_handling", "repair"),
+        ],
+        open_now=[("department_handling", "repair")],
+    )
     assert case.task("department_handling").due_at == due_utc
 
     clock.set(utc(23, 6))
@@ -192,12 +285,20 @@ def test_site_visit_then_unsatisfied_twice_then_satisfied_c2_c5(case: ComplaintC
     # the next day: not satisfied again, with that day's deadline
     clock.set(utc(24, 2))
     next_due, next_due_utc = end_of_day(24)
-    case.complete("callback", OPERATOR, {"customer_informed": True, "satisfied": "no", "callback_note": "地面还有水"}, events=[
-        completed(OPERATOR, "callback", {"callback_note": ["仍然漏水", "地面还有水"]}),
-        script("reopen_for_department", {"outcome": ["resolved", None], "reopen_count": [1, 2],
-                                         "reply_due": [reply_due, next_due]}),
-        created("department_handling", "repair"),
-    ], open_now=[("department_handling", "repair")])
+    case.complete(
+        "callback",
+        OPERATOR,
+        {"customer_informed": True, "satisfied": "no", "callback_note": "地面还有水"},
+        events=[
+            completed(OPERATOR, "callback", {"callback_note": ["仍然漏水", "地面还有水"]}),
+            script(
+                "reopen_for_department",
+                {"outcome": ["resolved", None], "reopen_count": [1, 2], "reply_due": [reply_due, next_due]},
+            ),
+            created("department_handling", "repair"),
+        ],
+        open_now=[("department_handling", "repair")],
+    )
     assert case.task("department_handling").due_at == next_due_utc
     assert [(e, d, s) for e, d, s in case.timers()][-1] == ("reply_deadline", next_due_utc, "waiting")
 
@@ -209,23 +310,41 @@ def test_site_visit_then_unsatisfied_twice_then_satisfied_c2_c5(case: ComplaintC
     summarise_and_close(case)
     assert case.data["reopen_count"] == 2
     with case.sessions() as session:
-        handled = session.scalars(select(HumanTask).where(
-            HumanTask.instance_id == case.id, HumanTask.element_id == "department_handling").order_by(HumanTask.id)).all()
+        handled = session.scalars(
+            select(HumanTask)
+            .where(HumanTask.instance_id == case.id, HumanTask.element_id == "department_handling")
+            .order_by(HumanTask.id)
+        ).all()
         # C5/C4: three rounds, all with the same department, each completed by it
-        assert [(t.candidate_groups, t.status, t.completed_by) for t in handled] == [("repair", "completed", "repair_handler")] * 3
+        assert [(t.candidate_groups, t.status, t.completed_by) for t in handled] == [
+            ("repair", "completed", "repair_handler")
+        ] * 3
 
 
 # --- (3) extension requested ------------------------------------------------------------------------------------
 
+
 def request_extension(case: ComplaintCase, handler: Actor) -> None:
     """C3: the department asks for more time, with a reason; the duty supervisor decides."""
-    case.complete("department_handling", handler,
-                  {"investigation": "需要更换主管道阀门", "outcome": "extension", "extension_reason": "备件明天到货"},
-                  events=[
-                      completed(handler, "department_handling", new(extension_reason="备件明天到货", investigation="需要更换主管道阀门",
-                                                                    outcome="extension", result=None)),
-                      created("approve_extension", "supervisor"),
-                  ], open_now=[("approve_extension", "supervisor")])
+    case.complete(
+        "department_handling",
+        handler,
+        {"investigation": "需要更换主管道阀门", "outcome": "extension", "extension_reason": "备件明天到货"},
+        events=[
+            completed(
+                handler,
+                "department_handling",
+                new(
+                    extension_reason="备件明天到货",
+                    investigation="需要更换主管道阀门",
+                    outcome="extension",
+                    result=None,
+                ),
+            ),
+            created("approve_extension", "supervisor"),
+        ],
+        open_now=[("approve_extension", "supervisor")],
+    )
 
 
 def test_extension_approved_moves_the_deadline_c3(case: ComplaintCase, clock: SettableClock) -> None:
@@ -236,20 +355,40 @@ def test_extension_approved_moves_the_deadline_c3(case: ComplaintCase, clock: Se
     reply_due, due_utc = end_of_day(23)
     assert case.timers() == [("reply_deadline", due_utc, "cancelled")]
     # the department cannot decide on its own extension
-    case.refused("approve_extension", ops, {"extension_approved": True, "extended_until": "2026-11-25"}, NotAllowed)
+    case.refused(
+        "approve_extension", ops, {"extension_approved": True, "extended_until": "2026-11-25"}, NotAllowed
+    )
 
     clock.set(utc(23, 6))
     extended_due, extended_due_utc = end_of_day(25)
-    case.complete("approve_extension", SUPERVISOR,
-                  {"extension_approved": "true", "extended_until": "2026-11-25", "supervisor_comment": "同意延期至25日"},
-                  events=[
-                      completed(SUPERVISOR, "approve_extension", new(extended_until="2026-11-25", extension_approved=True,
-                                                                    supervisor_comment="同意延期至25日")),
-                      script("apply_extension", {"outcome": ["extension", None], "reply_due": [reply_due, extended_due]}),
-                      created("department_handling", "operations"),
-                  ], open_now=[("department_handling", "operations")])
+    case.complete(
+        "approve_extension",
+        SUPERVISOR,
+        {
+            "extension_approved": "true",
+            "extended_until": "2026-11-25",
+            "supervisor_comment": "同意延期至25日",
+        },
+        events=[
+            completed(
+                SUPERVISOR,
+                "approve_extension",
+                new(
+                    extended_until="2026-11-25", extension_approved=True, supervisor_comment="同意延期至25日"
+                ),
+            ),
+            script(
+                "apply_extension", {"outcome": ["extension", None], "reply_due": [reply_due, extended_due]}
+            ),
+            created("department_handling", "operations"),
+        ],
+        open_now=[("department_handling", "operations")],
+    )
     assert case.task("department_handling").due_at == extended_due_utc
-    assert case.timers() == [("reply_deadline", due_utc, "cancelled"), ("reply_deadline", extended_due_utc, "waiting")]
+    assert case.timers() == [
+        ("reply_deadline", due_utc, "cancelled"),
+        ("reply_deadline", extended_due_utc, "waiting"),
+    ]
 
     # the old same-day deadline passing does nothing now
     clock.set(utc(24, 1))
@@ -271,14 +410,21 @@ def test_extension_rejected_keeps_the_deadline_c3(case: ComplaintCase, clock: Se
     reply_due, due_utc = end_of_day(23)
 
     clock.set(utc(23, 6))
-    case.complete("approve_extension", SUPERVISOR,
-                  {"extension_approved": "", "extended_until": "2026-11-25", "supervisor_comment": "今天必须答复"},
-                  events=[
-                      completed(SUPERVISOR, "approve_extension", new(extended_until="2026-11-25", extension_approved=False,
-                                                                    supervisor_comment="今天必须答复")),
-                      script("apply_extension", {"outcome": ["extension", None]}),
-                      created("department_handling", "operations"),
-                  ], open_now=[("department_handling", "operations")])
+    case.complete(
+        "approve_extension",
+        SUPERVISOR,
+        {"extension_approved": "", "extended_until": "2026-11-25", "supervisor_comment": "今天必须答复"},
+        events=[
+            completed(
+                SUPERVISOR,
+                "approve_extension",
+                new(extended_until="2026-11-25", extension_approved=False, supervisor_comment="今天必须答复"),
+            ),
+            script("apply_extension", {"outcome": ["extension", None]}),
+            created("department_handling", "operations"),
+        ],
+        open_now=[("department_handling", "operations")],
+    )
     assert case.data["reply_due"] == reply_due
     assert case.task("department_handling").due_at == due_utc
     assert case.timers() == [("reply_deadline", due_utc, "cancelled"), ("reply_deadline", due_utc, "waiting")]
@@ -291,11 +437,16 @@ def test_extension_rejected_keeps_the_deadline_c3(case: ComplaintCase, clock: Se
 
 def test_extension_request_needs_a_reason_c3(case: ComplaintCase) -> None:
     start_without_site_visit(case)
-    case.refused("department_handling", department_handler("operations"),
-                 {"investigation": "需要更换主管道阀门", "outcome": "extension", "extension_reason": ""}, FormInvalid)
+    case.refused(
+        "department_handling",
+        department_handler("operations"),
+        {"investigation": "需要更换主管道阀门", "outcome": "extension", "extension_reason": ""},
+        FormInvalid,
+    )
 
 
 # --- (4) the reply deadline passes: chase, no bouncing ---------------------------------------------------------------
+
 
 def test_reply_deadline_passing_chases_the_department_c4(case: ComplaintCase, clock: SettableClock) -> None:
     """C4: the chase is recorded and the task stays open with the same department."""
@@ -309,29 +460,57 @@ def test_reply_deadline_passing_chases_the_department_c4(case: ComplaintCase, cl
         assert due_timer_ids(session, clock.now()) == []
 
     clock.set(utc(23, 16, 5))  # 00:05 the next day in Shanghai
-    case.fire_due_timers(events=[
-        timer_fired("reply_deadline"),
-        script("record_reply_overdue", new(overdue_chased=True)),
-        end("end_reply_overdue"),
-    ], open_now=[("department_handling", "operations")])
+    case.fire_due_timers(
+        events=[
+            timer_fired("reply_deadline"),
+            script("record_reply_overdue", new(overdue_chased=True)),
+            end("end_reply_overdue"),
+        ],
+        open_now=[("department_handling", "operations")],
+    )
     task_after = case.task("department_handling")
-    assert (task_after.id, task_after.task_guid, task_after.status) == (task_before.id, task_before.task_guid, "open")
+    assert (task_after.id, task_after.task_guid, task_after.status) == (
+        task_before.id,
+        task_before.task_guid,
+        "open",
+    )
     assert task_after.due_at == due_utc  # still visibly overdue
     assert case.timers() == [("reply_deadline", due_utc, "fired")]
     with case.sessions() as session:
         assert due_timer_ids(session, clock.now()) == []  # chased once only
 
     # no bouncing: another department cannot take it, and the form cannot move it
-    case.refused("department_handling", department_handler("billing"),
-                 {"investigation": "不是我们部门的事", "outcome": "resolved"}, NotAllowed)
+    case.refused(
+        "department_handling",
+        department_handler("billing"),
+        {"investigation": "不是我们部门的事", "outcome": "resolved"},
+        NotAllowed,
+    )
     clock.set(utc(24, 1))
-    case.complete("department_handling", ops,
-                  {"investigation": "夜间补水后恢复", "outcome": "resolved", "result": "已答复客户", "department": "billing"},
-                  events=[
-                      completed(ops, "department_handling", new(extension_reason=None, investigation="夜间补水后恢复",
-                                                                outcome="resolved", result="已答复客户")),
-                      created("callback", "operator"),
-                  ], open_now=[("callback", "operator")])
+    case.complete(
+        "department_handling",
+        ops,
+        {
+            "investigation": "夜间补水后恢复",
+            "outcome": "resolved",
+            "result": "已答复客户",
+            "department": "billing",
+        },
+        events=[
+            completed(
+                ops,
+                "department_handling",
+                new(
+                    extension_reason=None,
+                    investigation="夜间补水后恢复",
+                    outcome="resolved",
+                    result="已答复客户",
+                ),
+            ),
+            created("callback", "operator"),
+        ],
+        open_now=[("callback", "operator")],
+    )
     assert case.data["department"] == "operations"
     callback_satisfied(case)
     summarise_and_close(case)
@@ -340,36 +519,57 @@ def test_reply_deadline_passing_chases_the_department_c4(case: ComplaintCase, cl
 
 # --- (5) the 3-minute dispatch timer -----------------------------------------------------------------------------------
 
-def test_dispatch_not_issued_within_three_minutes_is_recorded_c2(case: ComplaintCase, clock: SettableClock) -> None:
+
+def test_dispatch_not_issued_within_three_minutes_is_recorded_c2(
+    case: ComplaintCase, clock: SettableClock
+) -> None:
     """C2: a site order not issued within 3 minutes of intake is recorded; the order stays open."""
     form = intake_form(needs_site_visit=True)
-    case.start(OPERATOR, form, events=[
-        ("case_started", "op1", None, {"process_version": [None, 1]}),
-        completed(OPERATOR, "intake", intake_changes(needs_site_visit=True)),
-        created("dispatch_site_order", "operator"),
-    ], open_now=[("dispatch_site_order", "operator")])
+    case.start(
+        OPERATOR,
+        form,
+        events=[
+            ("case_started", "op1", None, {"process_version": [None, 1]}),
+            completed(OPERATOR, "intake", intake_changes(needs_site_visit=True)),
+            created("dispatch_site_order", "operator"),
+        ],
+        open_now=[("dispatch_site_order", "operator")],
+    )
     order = case.task("dispatch_site_order")
 
     clock.set(utc(23, 1, 2, 59))
     with case.sessions() as session:
         assert due_timer_ids(session, clock.now()) == []
     clock.set(utc(23, 1, 3))
-    case.fire_due_timers(events=[
-        timer_fired("dispatch_deadline"),
-        script("record_dispatch_overdue", new(dispatch_overdue=True)),
-        end("end_dispatch_overdue"),
-    ], open_now=[("dispatch_site_order", "operator")])
+    case.fire_due_timers(
+        events=[
+            timer_fired("dispatch_deadline"),
+            script("record_dispatch_overdue", new(dispatch_overdue=True)),
+            end("end_dispatch_overdue"),
+        ],
+        open_now=[("dispatch_site_order", "operator")],
+    )
     assert case.task("dispatch_site_order").id == order.id
     assert case.task("dispatch_site_order").due_at == utc(23, 1, 3)
     assert case.timers() == [("dispatch_deadline", utc(23, 1, 3), "fired")]
 
     clock.set(utc(23, 1, 5))
     reply_due, due_utc = end_of_day(23)
-    case.complete("dispatch_site_order", OPERATOR, {"site_order_note": "请生产运行部上门测温"}, events=[
-        completed(OPERATOR, "dispatch_site_order", new(site_order_note="请生产运行部上门测温", visit_window=None)),
-        script("set_reply_deadline", new(reopen_count=0, reply_due=reply_due)),
-        created("department_handling", "operations"),
-    ], open_now=[("department_handling", "operations")])
+    case.complete(
+        "dispatch_site_order",
+        OPERATOR,
+        {"site_order_note": "请生产运行部上门测温"},
+        events=[
+            completed(
+                OPERATOR,
+                "dispatch_site_order",
+                new(site_order_note="请生产运行部上门测温", visit_window=None),
+            ),
+            script("set_reply_deadline", new(reopen_count=0, reply_due=reply_due)),
+            created("department_handling", "operations"),
+        ],
+        open_now=[("department_handling", "operations")],
+    )
     clock.set(utc(23, 5))
     resolve(case, department_handler("operations"), "上门测温16度,调整了流量", "室温恢复")
     callback_satisfied(case)
@@ -379,10 +579,13 @@ def test_dispatch_not_issued_within_three_minutes_is_recorded_c2(case: Complaint
 
 # --- C7: a complaint is never deleted --------------------------------------------------------------------------------
 
+
 def test_engine_offers_no_way_to_delete_a_case_c7() -> None:
     """C7: hiding or deleting a complaint is forbidden, so the engine API has no delete of any kind."""
     forbidden = ("delete", "remove", "purge", "destroy", "drop", "erase")
-    public = [name for name, obj in inspect.getmembers(engine.cases.runner, callable) if not name.startswith("_")]
+    public = [
+        name for name, obj in inspect.getmembers(engine.cases.runner, callable) if not name.startswith("_")
+    ]
     assert {"start_case", "complete_task", "fire_timer"} <= set(public)
     assert not [name for name in public if any(word in name.lower() for word in forbidden)]
     import pkgutil
@@ -392,36 +595,56 @@ def test_engine_offers_no_way_to_delete_a_case_c7() -> None:
         if ".migrations" in module_info.name:
             continue
         module = import_module(module_info.name)
-        names = [n for n, o in inspect.getmembers(module, inspect.isfunction) if o.__module__ == module.__name__]
-        assert not [n for n in names if any(w in n.lower() for w in forbidden) and "case" in n.lower()], module.__name__
+        names = [
+            n for n, o in inspect.getmembers(module, inspect.isfunction) if o.__module__ == module.__name__
+        ]
+        assert not [n for n in names if any(w in n.lower() for w in forbidden) and "case" in n.lower()], (
+            module.__name__
+        )
         source = inspect.getsource(module)
         assert "delete(ProcessInstance" not in source and "delete(Event" not in source, module.__name__
 
 
 def test_complainant_identity_is_for_case_handling_roles_only_c7() -> None:
     assert {"operator", "supervisor"} <= PII_ROLES
-    assert PII_ROLES.isdisjoint({"customer_service", "operations", "repair", "technical", "billing", "repair_worker"})
+    assert PII_ROLES.isdisjoint(
+        {"customer_service", "operations", "repair", "technical", "billing", "repair_worker"}
+    )
 
 
-def test_a_closed_case_keeps_its_whole_history_c7(case: ComplaintCase, clock: SettableClock,
-                                                  sessions: sessionmaker[Session],
-                                                  open_tasks: Callable[[Session, int], list[HumanTask]]) -> None:
+def test_a_closed_case_keeps_its_whole_history_c7(
+    case: ComplaintCase,
+    clock: SettableClock,
+    sessions: sessionmaker[Session],
+    open_tasks: Callable[[Session, int], list[HumanTask]],
+) -> None:
     start_without_site_visit(case)
     with sessions() as session:
-        first_events = [(e.id, e.kind, e.actor, e.element_id, e.changes, e.at) for e in events_of(session, case.id)]
+        first_events = [
+            (e.id, e.kind, e.actor, e.element_id, e.changes, e.at) for e in events_of(session, case.id)
+        ]
     resolve(case, department_handler("operations"), "换热站阀门卡滞", "已更换阀门")
     callback_satisfied(case)
     clock.advance(timedelta(days=30))
     summarise_and_close(case)
     with sessions() as session:
         instance = case.instance(session)
-        history = [(e.id, e.kind, e.actor, e.element_id, e.changes, e.at) for e in events_of(session, case.id)]
-        assert history[:len(first_events)] == first_events  # earlier events unchanged: append-only
+        history = [
+            (e.id, e.kind, e.actor, e.element_id, e.changes, e.at) for e in events_of(session, case.id)
+        ]
+        assert history[: len(first_events)] == first_events  # earlier events unchanged: append-only
         assert [h[1] for h in history] == [
-            "case_started", "task_completed", "script_ran", "task_created",
-            "task_completed", "task_created",
-            "task_completed", "task_created",
-            "task_completed", "end_reached", "case_closed",
+            "case_started",
+            "task_completed",
+            "script_ran",
+            "task_created",
+            "task_completed",
+            "task_created",
+            "task_completed",
+            "task_created",
+            "task_completed",
+            "end_reached",
+            "case_closed",
         ]
         assert instance.state and instance.data["close_reason"] == "resolved"
         tasks = session.scalars(select(HumanTask).where(HumanTask.instance_id == case.id)).all()
@@ -432,7 +655,10 @@ def test_a_closed_case_keeps_its_whole_history_c7(case: ComplaintCase, clock: Se
 
 # --- (6) the extension loop taken twice ---------------------------------------------------------------------------------
 
-def test_extension_requested_twice_each_decided_by_the_supervisor_c3(case: ComplaintCase, clock: SettableClock) -> None:
+
+def test_extension_requested_twice_each_decided_by_the_supervisor_c3(
+    case: ComplaintCase, clock: SettableClock
+) -> None:
     """C3: a department may ask for more time again, with a new reason; each request goes to the duty
     supervisor, and each approval moves the reply deadline again. The case stays with the same department."""
     ops = department_handler("operations")
@@ -445,47 +671,102 @@ def test_extension_requested_twice_each_decided_by_the_supervisor_c3(case: Compl
     assert case.timers() == [("reply_deadline", due_utc, "cancelled")]
     clock.set(utc(23, 6))
     first_due, first_due_utc = end_of_day(25)
-    case.complete("approve_extension", SUPERVISOR,
-                  {"extension_approved": "true", "extended_until": "2026-11-25", "supervisor_comment": "同意延期至25日"},
-                  events=[
-                      completed(SUPERVISOR, "approve_extension", new(extended_until="2026-11-25", extension_approved=True,
-                                                                    supervisor_comment="同意延期至25日")),
-                      script("apply_extension", {"outcome": ["extension", None], "reply_due": [reply_due, first_due]}),
-                      created("department_handling", "operations"),
-                  ], open_now=[("department_handling", "operations")])
+    case.complete(
+        "approve_extension",
+        SUPERVISOR,
+        {
+            "extension_approved": "true",
+            "extended_until": "2026-11-25",
+            "supervisor_comment": "同意延期至25日",
+        },
+        events=[
+            completed(
+                SUPERVISOR,
+                "approve_extension",
+                new(
+                    extended_until="2026-11-25", extension_approved=True, supervisor_comment="同意延期至25日"
+                ),
+            ),
+            script("apply_extension", {"outcome": ["extension", None], "reply_due": [reply_due, first_due]}),
+            created("department_handling", "operations"),
+        ],
+        open_now=[("department_handling", "operations")],
+    )
     assert case.task("department_handling").due_at == first_due_utc
-    assert case.timers() == [("reply_deadline", due_utc, "cancelled"), ("reply_deadline", first_due_utc, "waiting")]
+    assert case.timers() == [
+        ("reply_deadline", due_utc, "cancelled"),
+        ("reply_deadline", first_due_utc, "waiting"),
+    ]
 
     # second pass: a new finding and a new reason; only what changed is recorded
     clock.set(utc(25, 2))
-    case.refused("department_handling", ops, {"investigation": "更换阀门时发现主管道锈蚀", "outcome": "extension",
-                                              "extension_reason": ""}, FormInvalid)
-    case.complete("department_handling", ops,
-                  {"investigation": "更换阀门时发现主管道锈蚀", "outcome": "extension", "extension_reason": "需停水更换管段,已约27日施工"},
-                  events=[
-                      completed(ops, "department_handling", {
-                          "extension_reason": ["备件明天到货", "需停水更换管段,已约27日施工"],
-                          "investigation": ["需要更换主管道阀门", "更换阀门时发现主管道锈蚀"],
-                          "outcome": [None, "extension"]}),
-                      created("approve_extension", "supervisor"),
-                  ], open_now=[("approve_extension", "supervisor")])
-    assert case.timers() == [("reply_deadline", due_utc, "cancelled"), ("reply_deadline", first_due_utc, "cancelled")]
+    case.refused(
+        "department_handling",
+        ops,
+        {"investigation": "更换阀门时发现主管道锈蚀", "outcome": "extension", "extension_reason": ""},
+        FormInvalid,
+    )
+    case.complete(
+        "department_handling",
+        ops,
+        {
+            "investigation": "更换阀门时发现主管道锈蚀",
+            "outcome": "extension",
+            "extension_reason": "需停水更换管段,已约27日施工",
+        },
+        events=[
+            completed(
+                ops,
+                "department_handling",
+                {
+                    "extension_reason": ["备件明天到货", "需停水更换管段,已约27日施工"],
+                    "investigation": ["需要更换主管道阀门", "更换阀门时发现主管道锈蚀"],
+                    "outcome": [None, "extension"],
+                },
+            ),
+            created("approve_extension", "supervisor"),
+        ],
+        open_now=[("approve_extension", "supervisor")],
+    )
+    assert case.timers() == [
+        ("reply_deadline", due_utc, "cancelled"),
+        ("reply_deadline", first_due_utc, "cancelled"),
+    ]
     # again the department cannot decide on its own extension
-    case.refused("approve_extension", ops, {"extension_approved": True, "extended_until": "2026-11-27"}, NotAllowed)
+    case.refused(
+        "approve_extension", ops, {"extension_approved": True, "extended_until": "2026-11-27"}, NotAllowed
+    )
 
     clock.set(utc(25, 3))
     second_due, second_due_utc = end_of_day(27)
-    case.complete("approve_extension", SUPERVISOR,
-                  {"extension_approved": "true", "extended_until": "2026-11-27", "supervisor_comment": "同意再延期至27日"},
-                  events=[
-                      completed(SUPERVISOR, "approve_extension", {"extended_until": ["2026-11-25", "2026-11-27"],
-                                                                 "supervisor_comment": ["同意延期至25日", "同意再延期至27日"]}),
-                      script("apply_extension", {"outcome": ["extension", None], "reply_due": [first_due, second_due]}),
-                      created("department_handling", "operations"),
-                  ], open_now=[("department_handling", "operations")])
+    case.complete(
+        "approve_extension",
+        SUPERVISOR,
+        {
+            "extension_approved": "true",
+            "extended_until": "2026-11-27",
+            "supervisor_comment": "同意再延期至27日",
+        },
+        events=[
+            completed(
+                SUPERVISOR,
+                "approve_extension",
+                {
+                    "extended_until": ["2026-11-25", "2026-11-27"],
+                    "supervisor_comment": ["同意延期至25日", "同意再延期至27日"],
+                },
+            ),
+            script("apply_extension", {"outcome": ["extension", None], "reply_due": [first_due, second_due]}),
+            created("department_handling", "operations"),
+        ],
+        open_now=[("department_handling", "operations")],
+    )
     assert case.task("department_handling").due_at == second_due_utc
-    assert case.timers() == [("reply_deadline", due_utc, "cancelled"), ("reply_deadline", first_due_utc, "cancelled"),
-                             ("reply_deadline", second_due_utc, "waiting")]
+    assert case.timers() == [
+        ("reply_deadline", due_utc, "cancelled"),
+        ("reply_deadline", first_due_utc, "cancelled"),
+        ("reply_deadline", second_due_utc, "waiting"),
+    ]
 
     # the first extended deadline passing does nothing now
     clock.set(utc(26, 1))
@@ -498,10 +779,16 @@ def test_extension_requested_twice_each_decided_by_the_supervisor_c3(case: Compl
     clock.set(utc(27, 4))
     callback_satisfied(case)
     summarise_and_close(case)
-    assert (case.data["reply_due"], case.data["extension_reason"], case.data["reopen_count"]) == (second_due, None, 0)
+    assert (case.data["reply_due"], case.data["extension_reason"], case.data["reopen_count"]) == (
+        second_due,
+        None,
+        0,
+    )
     assert "overdue_chased" not in case.data
     with case.sessions() as session:
-        tasks = session.scalars(select(HumanTask).where(HumanTask.instance_id == case.id).order_by(HumanTask.id)).all()
+        tasks = session.scalars(
+            select(HumanTask).where(HumanTask.instance_id == case.id).order_by(HumanTask.id)
+        ).all()
         assert [(t.element_id, t.candidate_groups, t.status, t.completed_by) for t in tasks] == [
             ("department_handling", "operations", "completed", "operations_handler"),
             ("approve_extension", "supervisor", "completed", "sup1"),

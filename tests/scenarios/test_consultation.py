@@ -40,8 +40,14 @@ def local(day: int, hour: int, minute: int = 0) -> str:
 def intake(**overrides: Any) -> dict[str, Any]:
     """A consultation the operator could not answer at once: a reply by SMS promised for 15:00 today."""
     form: dict[str, Any] = {
-        "customer_name": "王芳", "customer_phone": "13900000004", "question": QUESTION, "category": "billing",
-        "answered_now": "", "answer": "", "promised_reply_at": "2026-11-23T15:00", "reply_channel": "sms",
+        "customer_name": "王芳",
+        "customer_phone": "13900000004",
+        "question": QUESTION,
+        "category": "billing",
+        "answered_now": "",
+        "answer": "",
+        "promised_reply_at": "2026-11-23T15:00",
+        "reply_channel": "sms",
         "contact": "13900000004",
     }
     form.update(overrides)
@@ -49,15 +55,28 @@ def intake(**overrides: Any) -> dict[str, Any]:
 
 
 def intake_changes(**overrides: Any) -> dict[str, list[Any]]:
-    values = {"customer_name": "王芳", "customer_phone": "13900000004", "question": QUESTION, "category": "billing",
-              "answered_now": False, "answer": None, "promised_reply_at": local(23, 15), "reply_channel": "sms",
-              "contact": "13900000004"}
+    values = {
+        "customer_name": "王芳",
+        "customer_phone": "13900000004",
+        "question": QUESTION,
+        "category": "billing",
+        "answered_now": False,
+        "answer": None,
+        "promised_reply_at": local(23, 15),
+        "reply_channel": "sms",
+        "contact": "13900000004",
+    }
     return new(**{**values, **overrides})
 
 
 @pytest.fixture
-def case(sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, reference_data: None,
-         deploy_process: Any) -> CaseDriver:
+def case(
+    sessions: sessionmaker[Session],
+    runtime: Runtime,
+    clock: SettableClock,
+    reference_data: None,
+    deploy_process: Any,
+) -> CaseDriver:
     definition: ProcessDefinition = deploy_process("consultation")
     assert (definition.key, definition.name, definition.case_prefix) == ("consultation", "咨询", "ZX")
     return CaseDriver(sessions, runtime, clock, "consultation", TASK_NAMES)
@@ -68,39 +87,63 @@ def start_with_promise(case: CaseDriver, **overrides: Any) -> None:
     expected = {k: v for k, v in overrides.items() if k != "promised_reply_at"}
     if "promised_reply_at" in overrides:
         expected["promised_reply_at"] = overrides["promised_reply_at"] + ":00+08:00"
-    case.start(OPERATOR, intake(**overrides), events=[
-        ("case_started", OPERATOR.username, None, {"process_version": [None, 1]}),
-        completed(OPERATOR, "intake", intake_changes(**expected)),
-        created("reply_customer", "operator"),
-    ], open_now=[("reply_customer", "operator")])
+    case.start(
+        OPERATOR,
+        intake(**overrides),
+        events=[
+            ("case_started", OPERATOR.username, None, {"process_version": [None, 1]}),
+            completed(OPERATOR, "intake", intake_changes(**expected)),
+            created("reply_customer", "operator"),
+        ],
+        open_now=[("reply_customer", "operator")],
+    )
 
 
 def closed(case: CaseDriver) -> None:
     with case.sessions() as session:
         instance = case.instance(session)
-        assert (instance.status, instance.closed_at, instance.current_step) == ("completed", case.clock.now(), None)
+        assert (instance.status, instance.closed_at, instance.current_step) == (
+            "completed",
+            case.clock.now(),
+            None,
+        )
 
 
 # --- answered on the spot ---------------------------------------------------------------------------------------------
 
+
 def test_answered_on_the_spot_closes_the_case_at_once_q1(case: CaseDriver, clock: SettableClock) -> None:
     """Q1: answered where possible on the spot: recorded with the answer, and closed; no reply is promised."""
-    case.start(OPERATOR, intake(answered_now="on", answer=ANSWER, promised_reply_at="", reply_channel="", contact=""),
-               events=[
-                   ("case_started", OPERATOR.username, None, {"process_version": [None, 1]}),
-                   completed(OPERATOR, "intake", intake_changes(answered_now=True, answer=ANSWER, promised_reply_at=None,
-                                                                reply_channel=None, contact=None)),
-                   end("end_answered_now"),
-                   CLOSED,
-               ], open_now=[])
+    case.start(
+        OPERATOR,
+        intake(answered_now="on", answer=ANSWER, promised_reply_at="", reply_channel="", contact=""),
+        events=[
+            ("case_started", OPERATOR.username, None, {"process_version": [None, 1]}),
+            completed(
+                OPERATOR,
+                "intake",
+                intake_changes(
+                    answered_now=True, answer=ANSWER, promised_reply_at=None, reply_channel=None, contact=None
+                ),
+            ),
+            end("end_answered_now"),
+            CLOSED,
+        ],
+        open_now=[],
+    )
     closed(case)
     assert case.timers() == []
     with case.sessions() as session:
         instance = case.instance(session)
-        assert (instance.case_number, instance.opened_by, instance.category) == ("ZX-20261123-0001", "op1", "billing")
+        assert (instance.case_number, instance.opened_by, instance.category) == (
+            "ZX-20261123-0001",
+            "op1",
+            "billing",
+        )
 
 
 # --- a reply is promised -------------------------------------------------------------------------------------------------
+
 
 def test_promised_reply_is_given_in_time_q1(case: CaseDriver, clock: SettableClock) -> None:
     """Q1: a reply time is promised and the contact recorded; the reply by SMS before that time closes the case."""
@@ -109,33 +152,48 @@ def test_promised_reply_is_given_in_time_q1(case: CaseDriver, clock: SettableClo
     assert case.timers() == [("reply_due", utc(23, 7), "waiting")]
 
     clock.set(utc(23, 6, 30))
-    case.complete("reply_customer", OPERATOR, {"answer": ANSWER, "channel_used": "sms", "replied": "on"}, events=[
-        completed(OPERATOR, "reply_customer", {"answer": [None, ANSWER], "channel_used": [None, "sms"],
-                                               "replied": [None, True]}),
-        end("end_replied"),
-        CLOSED,
-    ], open_now=[])
+    case.complete(
+        "reply_customer",
+        OPERATOR,
+        {"answer": ANSWER, "channel_used": "sms", "replied": "on"},
+        events=[
+            completed(
+                OPERATOR,
+                "reply_customer",
+                {"answer": [None, ANSWER], "channel_used": [None, "sms"], "replied": [None, True]},
+            ),
+            end("end_replied"),
+            CLOSED,
+        ],
+        open_now=[],
+    )
     closed(case)
     assert case.timers() == [("reply_due", utc(23, 7), "cancelled")]
     assert "reply_overdue" not in case.data
 
 
-def test_promised_reply_time_passing_records_the_overdue_reply_q1(case: CaseDriver, clock: SettableClock) -> None:
+def test_promised_reply_time_passing_records_the_overdue_reply_q1(
+    case: CaseDriver, clock: SettableClock
+) -> None:
     """Q1: when the promised time passes without a reply, that is recorded; the reply task stays open, still
     visibly overdue, and any operator may still reply (here by e-mail)."""
-    start_with_promise(case, promised_reply_at="2026-11-23T11:00", reply_channel="email",
-                       contact="wang.fang@example.com")
+    start_with_promise(
+        case, promised_reply_at="2026-11-23T11:00", reply_channel="email", contact="wang.fang@example.com"
+    )
     task_before = case.task("reply_customer")
 
     clock.set(utc(23, 2, 59, 59))
     with case.sessions() as session:
         assert due_timer_ids(session, clock.now()) == []
     clock.set(utc(23, 3))  # 11:00 in Shanghai
-    case.fire_due_timers(events=[
-        timer_fired("reply_due"),
-        script("record_reply_overdue", new(reply_overdue=True)),
-        end("end_reply_overdue"),
-    ], open_now=[("reply_customer", "operator")])
+    case.fire_due_timers(
+        events=[
+            timer_fired("reply_due"),
+            script("record_reply_overdue", new(reply_overdue=True)),
+            end("end_reply_overdue"),
+        ],
+        open_now=[("reply_customer", "operator")],
+    )
     task_after = case.task("reply_customer")
     assert (task_after.id, task_after.status, task_after.due_at) == (task_before.id, "open", utc(23, 3))
     assert case.timers() == [("reply_due", utc(23, 3), "fired")]
@@ -143,22 +201,31 @@ def test_promised_reply_time_passing_records_the_overdue_reply_q1(case: CaseDriv
         assert due_timer_ids(session, clock.now()) == []  # recorded once only
 
     clock.set(utc(23, 4))
-    case.complete("reply_customer", SECOND_OPERATOR, {"answer": ANSWER, "channel_used": "email", "replied": True},
-                  events=[
-                      completed(SECOND_OPERATOR, "reply_customer", {"answer": [None, ANSWER],
-                                                                    "channel_used": [None, "email"],
-                                                                    "replied": [None, True]}),
-                      end("end_replied"),
-                      CLOSED,
-                  ], open_now=[])
+    case.complete(
+        "reply_customer",
+        SECOND_OPERATOR,
+        {"answer": ANSWER, "channel_used": "email", "replied": True},
+        events=[
+            completed(
+                SECOND_OPERATOR,
+                "reply_customer",
+                {"answer": [None, ANSWER], "channel_used": [None, "email"], "replied": [None, True]},
+            ),
+            end("end_replied"),
+            CLOSED,
+        ],
+        open_now=[],
+    )
     closed(case)
     assert (case.data["reply_overdue"], case.data["contact"]) == (True, "wang.fang@example.com")
 
 
 # --- refusals ------------------------------------------------------------------------------------------------------------
 
-def test_intake_refuses_bad_values_and_other_groups_writing_nothing_q1(sessions: sessionmaker[Session],
-                                                                      runtime: Runtime, case: CaseDriver) -> None:
+
+def test_intake_refuses_bad_values_and_other_groups_writing_nothing_q1(
+    sessions: sessionmaker[Session], runtime: Runtime, case: CaseDriver
+) -> None:
     """Q1: an answer on the spot needs the answer; a promised reply needs the time, the channel and a phone
     number or e-mail address to reply to; the category is one of the reference data."""
     tables = ("process_instance", "event", "human_task", "timer", "case_counter")
@@ -172,17 +239,28 @@ def test_intake_refuses_bad_values_and_other_groups_writing_nothing_q1(sessions:
 
     assert errors(intake(answered_now="on", answer="")) == {"answer": FieldError("required")}
     assert errors(intake(promised_reply_at="", reply_channel="", contact="")) == {
-        "promised_reply_at": FieldError("required"), "reply_channel": FieldError("required"),
+        "promised_reply_at": FieldError("required"),
+        "reply_channel": FieldError("required"),
         "contact": FieldError("required"),
     }
-    assert errors(intake(customer_phone="12345", category="gas", promised_reply_at="下午三点", reply_channel="fax",
-                         contact="wang.fang@")) == {
-        "customer_phone": FieldError("pattern"), "category": FieldError("not_option"),
-        "promised_reply_at": FieldError("not_datetime"), "reply_channel": FieldError("not_option"),
+    assert errors(
+        intake(
+            customer_phone="12345",
+            category="gas",
+            promised_reply_at="下午三点",
+            reply_channel="fax",
+            contact="wang.fang@",
+        )
+    ) == {
+        "customer_phone": FieldError("pattern"),
+        "category": FieldError("not_option"),
+        "promised_reply_at": FieldError("not_datetime"),
+        "reply_channel": FieldError("not_option"),
         "contact": FieldError("pattern"),
     }
     assert errors(intake(question="", customer_name="")) == {
-        "question": FieldError("required"), "customer_name": FieldError("required"),
+        "question": FieldError("required"),
+        "customer_name": FieldError("required"),
     }
     with pytest.raises(NotAllowed), sessions.begin() as session:
         start_case(session, runtime, "consultation", department_handler("repair"), intake())
@@ -193,10 +271,20 @@ def test_intake_refuses_bad_values_and_other_groups_writing_nothing_q1(sessions:
 def test_reply_refuses_bad_values_and_other_groups_q1(case: CaseDriver) -> None:
     """Q1: the reply records the answer, the channel used and that the customer has it; only operators reply."""
     start_with_promise(case, contact="0951-6012345")
-    refused = case.refused("reply_customer", OPERATOR, {"answer": "", "channel_used": "fax", "replied": ""}, FormInvalid)
+    refused = case.refused(
+        "reply_customer", OPERATOR, {"answer": "", "channel_used": "fax", "replied": ""}, FormInvalid
+    )
     assert isinstance(refused, FormInvalid)
-    assert refused.errors == {"answer": FieldError("required"), "channel_used": FieldError("not_option"),
-                              "replied": FieldError("required")}
+    assert refused.errors == {
+        "answer": FieldError("required"),
+        "channel_used": FieldError("not_option"),
+        "replied": FieldError("required"),
+    }
     for outsider in (SUPERVISOR, department_handler("customer_service")):
-        case.refused("reply_customer", outsider, {"answer": ANSWER, "channel_used": "phone", "replied": "on"}, NotAllowed)
+        case.refused(
+            "reply_customer",
+            outsider,
+            {"answer": ANSWER, "channel_used": "phone", "replied": "on"},
+            NotAllowed,
+        )
     assert case.data["contact"] == "0951-6012345"

@@ -23,7 +23,9 @@ class Demo:
 def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Demo:
     """`hotline demo` on a fresh SQLite file in tmp_path (HOTLINE_HOME and HOTLINE_DATABASE_URL point there)."""
     # The demo creates users: cheap password hashing keeps the test fast.
-    monkeypatch.setattr(engine.people.users, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    monkeypatch.setattr(
+        engine.people.users, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    )
     url = f"sqlite:///{tmp_path / 'demo.db'}"
     monkeypatch.setenv("HOTLINE_HOME", str(tmp_path))
     monkeypatch.setenv("HOTLINE_DATABASE_URL", url)

@@ -39,7 +39,9 @@ def aged(path: Path, now: datetime, hours: float) -> Path:
     return path
 
 
-def store_three(sessions: sessionmaker[Session], runtime: Runtime, folder: Path, now: datetime) -> tuple[Path, Path, Path]:
+def store_three(
+    sessions: sessionmaker[Session], runtime: Runtime, folder: Path, now: datetime
+) -> tuple[Path, Path, Path]:
     """(referenced and old, unreferenced and young, unreferenced and old), written as uploads would."""
     with sessions.begin() as session:
         case = start_case(session, runtime, "complaint", OPERATOR, intake_form())
@@ -56,9 +58,13 @@ def store_three(sessions: sessionmaker[Session], runtime: Runtime, folder: Path,
     return aged(referenced, now, 48), aged(orphans[0], now, 1), aged(orphans[1], now, 25)
 
 
-def test_the_sweep_removes_only_old_unreferenced_files(sessions: sessionmaker[Session], runtime: Runtime,
-                                                       clock: SettableClock, deployed: ProcessDefinition,
-                                                       tmp_path: Path) -> None:
+def test_the_sweep_removes_only_old_unreferenced_files(
+    sessions: sessionmaker[Session],
+    runtime: Runtime,
+    clock: SettableClock,
+    deployed: ProcessDefinition,
+    tmp_path: Path,
+) -> None:
     folder = tmp_path / "attachments"
     referenced, young, old = store_three(sessions, runtime, folder, clock.now())
     assert referenced.exists() and young.exists() and old.exists()
@@ -75,9 +81,13 @@ def test_the_sweep_removes_only_old_unreferenced_files(sessions: sessionmaker[Se
     assert referenced.exists()
 
 
-def test_uploading_an_old_orphan_again_makes_it_young(sessions: sessionmaker[Session], runtime: Runtime,
-                                                      clock: SettableClock, deployed: ProcessDefinition,
-                                                      tmp_path: Path) -> None:
+def test_uploading_an_old_orphan_again_makes_it_young(
+    sessions: sessionmaker[Session],
+    runtime: Runtime,
+    clock: SettableClock,
+    deployed: ProcessDefinition,
+    tmp_path: Path,
+) -> None:
     """The same bytes uploaded again are stored once: the new upload must keep the file from the sweep."""
     folder = tmp_path / "attachments"
     _referenced, _young, old = store_three(sessions, runtime, folder, clock.now())
@@ -86,24 +96,35 @@ def test_uploading_an_old_orphan_again_makes_it_young(sessions: sessionmaker[Ses
         add_attachment(session, folder, case_id, None, "again.png", photo(3), "op1", clock.now())
         session.rollback()  # rolled back too, this time: the file is as young as the upload
     with sessions() as session:
-        assert old not in sweep_orphans(session, folder, datetime.now().astimezone())  # the file's time is real
+        assert old not in sweep_orphans(
+            session, folder, datetime.now().astimezone()
+        )  # the file's time is real
     assert old.exists()
 
 
-def test_the_scheduler_sweeps_once_a_day(sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock,
-                                         deployed: ProcessDefinition) -> None:
+def test_the_scheduler_sweeps_once_a_day(
+    sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, deployed: ProcessDefinition
+) -> None:
     assert runtime.attachment_folder is not None
     referenced, young, old = store_three(sessions, runtime, runtime.attachment_folder, clock.now())
     scheduler = BackgroundScheduler(timezone="UTC")
-    add_jobs(scheduler, runtime, sessions, 5.0, ShiftSettings(parse_shift_changes("08:00,20:00"), runtime.zone))
+    add_jobs(
+        scheduler, runtime, sessions, 5.0, ShiftSettings(parse_shift_changes("08:00,20:00"), runtime.zone)
+    )
     job = scheduler.get_job("sweep_attachments")
     assert job is not None and job.trigger.interval == timedelta(hours=24) and job.max_instances == 1
     assert sweep_attachments(runtime, sessions) == [str(old)]
     assert referenced.exists() and young.exists() and not old.exists()
 
 
-def test_the_command_lists_and_sweeps(sessions: sessionmaker[Session], runtime: Runtime, database_url: str,
-                                      deployed: ProcessDefinition, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_command_lists_and_sweeps(
+    sessions: sessionmaker[Session],
+    runtime: Runtime,
+    database_url: str,
+    deployed: ProcessDefinition,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("HOTLINE_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("HOTLINE_DATABASE_URL", database_url)
     now = datetime.now().astimezone()  # the command runs on the system clock

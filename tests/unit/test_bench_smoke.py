@@ -21,14 +21,22 @@ def test_the_tasklist_benchmark_runs_on_sqlite(tmp_path: Path) -> None:
     out = tmp_path / "t.json"
     assert tasklist_main(["--cases", "200", "--repeat", "1", "--no-postgres", "--json", str(out)]) == 0
     report = json.loads(out.read_text(encoding="utf-8"))
-    assert report["cases"] == 200 and [row["what"] for row in report["sqlite"]][0] == "tasklist (todo tab, first page)"
+    assert (
+        report["cases"] == 200
+        and [row["what"] for row in report["sqlite"]][0] == "tasklist (todo tab, first page)"
+    )
 
 
 def test_the_search_benchmark_runs_on_sqlite(tmp_path: Path) -> None:
     from bench.search_bench import main as search_main
 
     out = tmp_path / "s.json"
-    assert search_main(["--cases", "300", "--events-per-case", "3", "--repeat", "1", "--no-postgres", "--json", str(out)]) == 0
+    assert (
+        search_main(
+            ["--cases", "300", "--events-per-case", "3", "--repeat", "1", "--no-postgres", "--json", str(out)]
+        )
+        == 0
+    )
     report = json.loads(out.read_text(encoding="utf-8"))
     assert report["events"] == 900
     rows = {row["what"]: row for row in report["sqlite"]}

@@ -75,7 +75,9 @@ def test_puts_are_dropped_when_the_transaction_rolls_back(sessions: sessionmaker
     assert cache.take(1, 2) is None
 
 
-def test_a_rolled_back_transaction_does_not_publish_into_the_next_one(sessions: sessionmaker[Session]) -> None:
+def test_a_rolled_back_transaction_does_not_publish_into_the_next_one(
+    sessions: sessionmaker[Session],
+) -> None:
     cache = WorkflowCache()
     session = sessions()
     with pytest.raises(RuntimeError), session.begin():

@@ -20,64 +20,84 @@ def local(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> d
     return datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)
 
 
-@pytest.mark.parametrize(("day", "working"), [
-    (date(2026, 2, 13), True),   # Friday before the Spring Festival
-    (date(2026, 2, 14), True),   # Saturday, a make-up working day
-    (date(2026, 2, 17), False),  # Spring Festival
-    (date(2026, 2, 23), False),  # last day of the holiday, a Monday
-    (date(2026, 2, 24), True),
-    (date(2026, 2, 28), True),   # Saturday, make-up working day
-    (date(2026, 9, 20), True),   # Sunday, make-up working day before National Day
-    (date(2026, 10, 1), False),  # National Day
-    (date(2026, 10, 7), False),
-    (date(2026, 10, 10), True),  # Saturday, make-up working day
-    (date(2026, 10, 11), False),
-    (date(2030, 7, 6), False),   # a year without an official notice yet: Monday to Friday
-    (date(2030, 7, 8), True),
-])
+@pytest.mark.parametrize(
+    ("day", "working"),
+    [
+        (date(2026, 2, 13), True),  # Friday before the Spring Festival
+        (date(2026, 2, 14), True),  # Saturday, a make-up working day
+        (date(2026, 2, 17), False),  # Spring Festival
+        (date(2026, 2, 23), False),  # last day of the holiday, a Monday
+        (date(2026, 2, 24), True),
+        (date(2026, 2, 28), True),  # Saturday, make-up working day
+        (date(2026, 9, 20), True),  # Sunday, make-up working day before National Day
+        (date(2026, 10, 1), False),  # National Day
+        (date(2026, 10, 7), False),
+        (date(2026, 10, 10), True),  # Saturday, make-up working day
+        (date(2026, 10, 11), False),
+        (date(2030, 7, 6), False),  # a year without an official notice yet: Monday to Friday
+        (date(2030, 7, 8), True),
+    ],
+)
 def test_official_working_days_s2(day: date, working: bool) -> None:
     """S2: working days follow the official Chinese calendar, make-up working days included."""
     assert is_working_day(day) is working
 
 
-@pytest.mark.parametrize(("accepted", "due"), [
-    (local(2026, 11, 20), local(2026, 11, 24, 17, 30)),        # Friday -> Tuesday
-    (local(2026, 2, 13), local(2026, 2, 24, 17, 30)),          # Sat 14th counts, then the Spring Festival
-    (local(2026, 9, 30, 16), local(2026, 10, 9, 17, 30)),      # over National Day
-    (local(2026, 10, 9, 23, 50), local(2026, 10, 12, 17, 30)),  # make-up Saturday 10th counts
-])
+@pytest.mark.parametrize(
+    ("accepted", "due"),
+    [
+        (local(2026, 11, 20), local(2026, 11, 24, 17, 30)),  # Friday -> Tuesday
+        (local(2026, 2, 13), local(2026, 2, 24, 17, 30)),  # Sat 14th counts, then the Spring Festival
+        (local(2026, 9, 30, 16), local(2026, 10, 9, 17, 30)),  # over National Day
+        (local(2026, 10, 9, 23, 50), local(2026, 10, 12, 17, 30)),  # make-up Saturday 10th counts
+    ],
+)
 def test_two_working_days_skip_holidays_and_count_make_up_days_s2(accepted: datetime, due: datetime) -> None:
     """S2: a new connection accepted then gets heat by the closing time of the second working day after."""
     assert CALENDAR.working_days_after(accepted, 2) == due
 
 
-@pytest.mark.parametrize(("moment", "end"), [
-    (local(2026, 11, 23, 9), local(2026, 11, 23, 17, 30)),
-    (local(2026, 11, 23, 18), local(2026, 11, 24, 17, 30)),   # after closing: the next working day
-    (local(2026, 2, 14, 10), local(2026, 2, 14, 17, 30)),     # a make-up Saturday is a working day
-    (local(2026, 2, 15, 10), local(2026, 2, 24, 17, 30)),     # inside the Spring Festival
-])
+@pytest.mark.parametrize(
+    ("moment", "end"),
+    [
+        (local(2026, 11, 23, 9), local(2026, 11, 23, 17, 30)),
+        (local(2026, 11, 23, 18), local(2026, 11, 24, 17, 30)),  # after closing: the next working day
+        (local(2026, 2, 14, 10), local(2026, 2, 14, 17, 30)),  # a make-up Saturday is a working day
+        (local(2026, 2, 15, 10), local(2026, 2, 24, 17, 30)),  # inside the Spring Festival
+    ],
+)
 def test_end_of_working_day(moment: datetime, end: datetime) -> None:
     assert CALENDAR.end_of_working_day(moment) == end
 
 
-@pytest.mark.parametrize(("day", "inside"), [
-    (date(2026, 11, 14), False), (date(2026, 11, 15), True), (date(2026, 12, 31), True),
-    (date(2027, 1, 1), True), (date(2027, 3, 15), True), (date(2027, 3, 16), False), (date(2026, 7, 1), False),
-])
+@pytest.mark.parametrize(
+    ("day", "inside"),
+    [
+        (date(2026, 11, 14), False),
+        (date(2026, 11, 15), True),
+        (date(2026, 12, 31), True),
+        (date(2027, 1, 1), True),
+        (date(2027, 3, 15), True),
+        (date(2027, 3, 16), False),
+        (date(2026, 7, 1), False),
+    ],
+)
 def test_heating_season_is_15_november_to_15_march_s1(day: date, inside: bool) -> None:
     """S1: the heating season runs from 15 November to 15 March, both days included."""
     assert in_heating_season(day) is inside
 
 
-@pytest.mark.parametrize(("moment", "staffed"), [
-    (local(2026, 6, 8, 10), True),     # Monday, office hours
-    (local(2026, 6, 8, 20), False),    # Monday evening outside the season
-    (local(2026, 6, 6, 10), False),    # Saturday outside the season
-    (local(2026, 10, 10, 10), True),   # make-up Saturday
-    (local(2026, 11, 21, 3), True),    # Saturday 03:00 in the heating season: 24-hour duty (S1)
-    (local(2027, 3, 16, 3), False),
-])
+@pytest.mark.parametrize(
+    ("moment", "staffed"),
+    [
+        (local(2026, 6, 8, 10), True),  # Monday, office hours
+        (local(2026, 6, 8, 20), False),  # Monday evening outside the season
+        (local(2026, 6, 6, 10), False),  # Saturday outside the season
+        (local(2026, 10, 10, 10), True),  # make-up Saturday
+        (local(2026, 11, 21, 3), True),  # Saturday 03:00 in the heating season: 24-hour duty (S1)
+        (local(2027, 3, 16, 3), False),
+    ],
+)
 def test_duty_hours_s1(moment: datetime, staffed: bool) -> None:
     """S1: round-the-clock duty in the heating season, office hours on working days otherwise."""
     assert CALENDAR.is_on_duty(moment) is staffed

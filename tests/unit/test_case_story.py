@@ -18,10 +18,16 @@ def event(kind: str, element_id: str | None) -> SimpleNamespace:
     return SimpleNamespace(kind=kind, element_id=element_id)
 
 
-def task(element_id: str, status: str, due: datetime | None = None, completed: datetime | None = None,
-         name: str = "") -> SimpleNamespace:
-    return SimpleNamespace(element_id=element_id, status=status, due_at=due, completed_at=completed,
-                           name=name or element_id)
+def task(
+    element_id: str,
+    status: str,
+    due: datetime | None = None,
+    completed: datetime | None = None,
+    name: str = "",
+) -> SimpleNamespace:
+    return SimpleNamespace(
+        element_id=element_id, status=status, due_at=due, completed_at=completed, name=name or element_id
+    )
 
 
 def timer(element_id: str, status: str, due: datetime, fired: datetime | None = None) -> SimpleNamespace:
@@ -29,29 +35,48 @@ def timer(element_id: str, status: str, due: datetime, fired: datetime | None = 
 
 
 def test_markers_of_a_case_with_a_completed_step_an_overdue_task_and_a_failed_timer() -> None:
-    events = [event("case_started", None), event("task_completed", "intake"), event("task_created", "handling"),
-              event("script_ran", "set_deadline"), event("incident_raised", "deadline")]
-    tasks = [task("intake", "completed", completed=NOW - timedelta(hours=3)),
-             task("handling", "open", due=NOW - timedelta(minutes=5))]
-    timers = [timer("deadline", "failed", NOW - timedelta(minutes=5)), timer("reminder", "waiting", NOW + timedelta(hours=1))]
+    events = [
+        event("case_started", None),
+        event("task_completed", "intake"),
+        event("task_created", "handling"),
+        event("script_ran", "set_deadline"),
+        event("incident_raised", "deadline"),
+    ]
+    tasks = [
+        task("intake", "completed", completed=NOW - timedelta(hours=3)),
+        task("handling", "open", due=NOW - timedelta(minutes=5)),
+    ]
+    timers = [
+        timer("deadline", "failed", NOW - timedelta(minutes=5)),
+        timer("reminder", "waiting", NOW + timedelta(hours=1)),
+    ]
 
     markers = case_markers(events, tasks, timers, NOW, start_ids=["start"])
 
-    assert markers == {"completed": ["intake", "set_deadline", "start"], "active": ["handling", "reminder"],
-                       "overdue": ["handling"], "failed": ["deadline"]}
+    assert markers == {
+        "completed": ["intake", "set_deadline", "start"],
+        "active": ["handling", "reminder"],
+        "overdue": ["handling"],
+        "failed": ["deadline"],
+    }
 
 
 def test_a_task_that_runs_again_is_active_not_completed_and_not_overdue_before_its_due_time() -> None:
     """A case sent back to the department (C5): the task completed once is open again."""
-    tasks = [task("handling", "completed", completed=NOW - timedelta(hours=2)),
-             task("handling", "open", due=NOW + timedelta(minutes=1)), task("dispatch", "cancelled")]
+    tasks = [
+        task("handling", "completed", completed=NOW - timedelta(hours=2)),
+        task("handling", "open", due=NOW + timedelta(minutes=1)),
+        task("dispatch", "cancelled"),
+    ]
     markers = case_markers([event("task_completed", "handling")], tasks, [], NOW)
     assert markers == {"completed": [], "active": ["handling"], "overdue": [], "failed": []}
 
 
 def test_a_fired_deadline_is_completed_and_a_cancelled_one_is_not_marked() -> None:
-    timers = [timer("reply_deadline", "fired", NOW - timedelta(hours=1), NOW - timedelta(minutes=59)),
-              timer("dispatch_deadline", "cancelled", NOW + timedelta(minutes=1), NOW - timedelta(minutes=2))]
+    timers = [
+        timer("reply_deadline", "fired", NOW - timedelta(hours=1), NOW - timedelta(minutes=59)),
+        timer("dispatch_deadline", "cancelled", NOW + timedelta(minutes=1), NOW - timedelta(minutes=2)),
+    ]
     markers = case_markers([], [], timers, NOW)
     assert markers["completed"] == ["reply_deadline"] and markers["active"] == [] and markers["failed"] == []
 
@@ -60,12 +85,18 @@ def test_lateness_of_every_deadline_C4() -> None:
     """C4: how late each step was: done − due when done late, now − due while still open, zero when on time."""
     tasks = [
         task("on_time", "completed", due=NOW - timedelta(hours=2), completed=NOW - timedelta(hours=3)),
-        task("late", "completed", due=NOW - timedelta(hours=5), completed=NOW - timedelta(hours=2, minutes=30)),
+        task(
+            "late", "completed", due=NOW - timedelta(hours=5), completed=NOW - timedelta(hours=2, minutes=30)
+        ),
         task("still_open", "open", due=NOW - timedelta(minutes=45)),
         task("no_deadline", "open"),
     ]
-    timers = [timer("deadline", "fired", NOW - timedelta(hours=4), NOW - timedelta(hours=4) + timedelta(seconds=30)),
-              timer("broken", "failed", NOW - timedelta(minutes=10))]
+    timers = [
+        timer(
+            "deadline", "fired", NOW - timedelta(hours=4), NOW - timedelta(hours=4) + timedelta(seconds=30)
+        ),
+        timer("broken", "failed", NOW - timedelta(minutes=10)),
+    ]
     found = {d.element_id: d for d in case_deadlines(tasks, timers, NOW, {"deadline": "答复时限"})}
 
     assert set(found) == {"on_time", "late", "still_open", "deadline", "broken"}
@@ -85,11 +116,14 @@ def test_ordinary_diagram_xml_is_embedded_unchanged() -> None:
     assert str(embeddable_xml(xml)) == xml
 
 
-@pytest.mark.parametrize("inside", [
-    "<documentation><![CDATA[</script><script>alert(1)</script>]]></documentation>",
-    "<!-- <script> -->",
-    "<documentation>&lt;/script&gt;</documentation>",
-])
+@pytest.mark.parametrize(
+    "inside",
+    [
+        "<documentation><![CDATA[</script><script>alert(1)</script>]]></documentation>",
+        "<!-- <script> -->",
+        "<documentation>&lt;/script&gt;</documentation>",
+    ],
+)
 def test_diagram_xml_cannot_end_the_script_element_it_is_embedded_in(inside: str) -> None:
     embedded = embeddable_xml(BPMN.format(inside))
     assert embedded is not None

@@ -70,8 +70,14 @@ def test_counting_restarts_on_the_shanghai_day(sessions: sessionmaker[Session]) 
 def test_early_utc_morning_belongs_to_the_local_day(sessions: sessionmaker[Session]) -> None:
     # 2026-11-22 16:30 UTC is 00:30 on the 23rd in Shanghai
     with sessions.begin() as session:
-        assert next_case_number(session, "TS", datetime(2026, 11, 22, 16, 30, tzinfo=UTC), SHANGHAI) == "TS-20261123-0001"
-        assert next_case_number(session, "TS", datetime(2026, 11, 22, 15, 30, tzinfo=UTC), SHANGHAI) == "TS-20261122-0001"
+        assert (
+            next_case_number(session, "TS", datetime(2026, 11, 22, 16, 30, tzinfo=UTC), SHANGHAI)
+            == "TS-20261123-0001"
+        )
+        assert (
+            next_case_number(session, "TS", datetime(2026, 11, 22, 15, 30, tzinfo=UTC), SHANGHAI)
+            == "TS-20261122-0001"
+        )
 
 
 def test_cases_get_numbers_from_their_process_prefix_and_the_clock(

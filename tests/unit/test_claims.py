@@ -25,24 +25,37 @@ HANDLING = {"investigation": "阀门卡滞已处理", "outcome": "resolved", "re
 def task_id(sessions: sessionmaker[Session], runtime: Runtime, deployed: ProcessDefinition) -> int:
     with sessions.begin() as session:
         case = start_case(session, runtime, "complaint", OPERATOR, intake_form())
-        return session.scalars(select(HumanTask.id).where(HumanTask.instance_id == case.id,
-                                                          HumanTask.status == "open")).one()
+        return session.scalars(
+            select(HumanTask.id).where(HumanTask.instance_id == case.id, HumanTask.status == "open")
+        ).one()
 
 
 def history(sessions: sessionmaker[Session], task_id: int) -> list[tuple[str, str, dict]]:
     with sessions() as session:
         instance_id = session.get(HumanTask, task_id).instance_id  # type: ignore[union-attr]
-        return [(e.kind, e.actor, e.changes) for e in session.scalars(
-            select(Event).where(Event.instance_id == instance_id, Event.kind.like("task_%ed"),
-                                Event.kind.not_in(("task_created", "task_completed"))).order_by(Event.id))]
+        return [
+            (e.kind, e.actor, e.changes)
+            for e in session.scalars(
+                select(Event)
+                .where(
+                    Event.instance_id == instance_id,
+                    Event.kind.like("task_%ed"),
+                    Event.kind.not_in(("task_created", "task_completed")),
+                )
+                .order_by(Event.id)
+            )
+        ]
 
 
-def test_claim_release_and_claim_again_are_recorded(sessions: sessionmaker[Session], clock: SettableClock,
-                                                    task_id: int) -> None:
+def test_claim_release_and_claim_again_are_recorded(
+    sessions: sessionmaker[Session], clock: SettableClock, task_id: int
+) -> None:
     with sessions.begin() as session:
         assert claim_task(session, task_id, OPS_A, clock.now()).assignee == "ops_a"
     with sessions.begin() as session:
-        assert claim_task(session, task_id, OPS_A, clock.now()).assignee == "ops_a"  # claiming again changes nothing
+        assert (
+            claim_task(session, task_id, OPS_A, clock.now()).assignee == "ops_a"
+        )  # claiming again changes nothing
     with sessions.begin() as session:
         release_task(session, task_id, OPS_A, clock.now())
     with sessions.begin() as session:
@@ -55,7 +68,8 @@ def test_claim_release_and_claim_again_are_recorded(sessions: sessionmaker[Sessi
 
 
 def test_a_task_claimed_by_someone_else_cannot_be_claimed_released_or_completed(
-        sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, task_id: int) -> None:
+    sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, task_id: int
+) -> None:
     with sessions.begin() as session:
         claim_task(session, task_id, OPS_A, clock.now())
     with pytest.raises(Conflict) as taken, sessions.begin() as session:
@@ -73,13 +87,16 @@ def test_a_task_claimed_by_someone_else_cannot_be_claimed_released_or_completed(
     assert closed.value.reason == "task_closed"
 
 
-def test_only_the_groups_may_claim(sessions: sessionmaker[Session], clock: SettableClock, task_id: int) -> None:
+def test_only_the_groups_may_claim(
+    sessions: sessionmaker[Session], clock: SettableClock, task_id: int
+) -> None:
     with pytest.raises(NotAllowed), sessions.begin() as session:
         claim_task(session, task_id, Actor("bill", frozenset({"billing"})), clock.now())
 
 
-def test_two_people_claiming_at_once_one_wins(sessions: sessionmaker[Session], clock: SettableClock,
-                                              task_id: int) -> None:
+def test_two_people_claiming_at_once_one_wins(
+    sessions: sessionmaker[Session], clock: SettableClock, task_id: int
+) -> None:
     outcomes: dict[str, str] = {}
     barrier = threading.Barrier(2)
 
@@ -104,8 +121,9 @@ def test_two_people_claiming_at_once_one_wins(sessions: sessionmaker[Session], c
     assert [kind for kind, _a, _c in history(sessions, task_id)] == ["task_claimed"]
 
 
-def test_a_supervisor_reassigns_to_a_member_of_the_group(sessions: sessionmaker[Session], clock: SettableClock,
-                                                         task_id: int) -> None:
+def test_a_supervisor_reassigns_to_a_member_of_the_group(
+    sessions: sessionmaker[Session], clock: SettableClock, task_id: int
+) -> None:
     with sessions.begin() as session:
         claim_task(session, task_id, OPS_A, clock.now())
     with pytest.raises(NotAllowed), sessions.begin() as session:
@@ -114,4 +132,8 @@ def test_a_supervisor_reassigns_to_a_member_of_the_group(sessions: sessionmaker[
         reassign_task(session, task_id, SUPERVISOR, "repair_head", clock.now())  # not in operations
     with sessions.begin() as session:
         reassign_task(session, task_id, SUPERVISOR, "operations_head", clock.now())
-    assert history(sessions, task_id)[-1] == ("task_reassigned", "sup1", {"assignee": ["ops_a", "operations_head"]})
+    assert history(sessions, task_id)[-1] == (
+        "task_reassigned",
+        "sup1",
+        {"assignee": ["ops_a", "operations_head"]},
+    )

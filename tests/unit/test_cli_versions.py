@@ -43,14 +43,22 @@ def cli(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, refe
 
 def _versions(sessions: sessionmaker[Session]) -> list[tuple[int, str, str]]:
     with sessions() as session:
-        return [(d.version, d.source, d.deployed_by) for d in session.scalars(
-            select(ProcessDefinition).order_by(ProcessDefinition.version))]
+        return [
+            (d.version, d.source, d.deployed_by)
+            for d in session.scalars(select(ProcessDefinition).order_by(ProcessDefinition.version))
+        ]
 
 
-def test_deploy_refuses_an_invalid_file_with_its_problems(cli, sessions: sessionmaker[Session], tmp_path: Path) -> None:
+def test_deploy_refuses_an_invalid_file_with_its_problems(
+    cli, sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
     bad = tmp_path / "complaint.bpmn"
-    bad.write_bytes(edited(COMPLAINT_BPMN, set_attribute(CALLBACK, "{http://camunda.org/schema/1.0/bpmn}candidateGroups",
-                                                         "nobody")))
+    bad.write_bytes(
+        edited(
+            COMPLAINT_BPMN,
+            set_attribute(CALLBACK, "{http://camunda.org/schema/1.0/bpmn}candidateGroups", "nobody"),
+        )
+    )
     result = cli("deploy", str(bad))
     assert result.exit_code == 1
     assert "refused, 1 problem(s)" in result.output
@@ -58,7 +66,9 @@ def test_deploy_refuses_an_invalid_file_with_its_problems(cli, sessions: session
     assert _versions(sessions) == []
 
 
-def test_deploy_then_versions_lists_and_compares(cli, sessions: sessionmaker[Session], tmp_path: Path) -> None:
+def test_deploy_then_versions_lists_and_compares(
+    cli, sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
     first = cli("deploy", str(COMPLAINT_BPMN), "--by", "owner", "--comment", "shipped")
     assert first.exit_code == 0, first.output
     assert "complaint.bpmn: deployed as complaint v1" in first.output
@@ -78,7 +88,8 @@ def test_deploy_then_versions_lists_and_compares(cli, sessions: sessionmaker[Ses
 
 
 def test_deploying_the_shipped_file_over_a_browser_edit_asks_first(
-        cli, sessions: sessionmaker[Session], runtime: Runtime) -> None:
+    cli, sessions: sessionmaker[Session], runtime: Runtime
+) -> None:
     cli("deploy", str(COMPLAINT_BPMN))
     with sessions.begin() as session:
         deploy_version(session, runtime, RENAMED, "owner", "callback renamed in the modeler")
@@ -94,7 +105,9 @@ def test_deploying_the_shipped_file_over_a_browser_edit_asks_first(
     assert _versions(sessions)[-1] == (3, "cli", "cli")
 
 
-def test_rollback_and_migrate_from_the_command_line(cli, sessions: sessionmaker[Session], runtime: Runtime) -> None:
+def test_rollback_and_migrate_from_the_command_line(
+    cli, sessions: sessionmaker[Session], runtime: Runtime
+) -> None:
     cli("deploy", str(COMPLAINT_BPMN))
     with sessions.begin() as session:
         deploy_version(session, runtime, RENAMED, "owner", "renamed")
@@ -105,7 +118,9 @@ def test_rollback_and_migrate_from_the_command_line(cli, sessions: sessionmaker[
     dry = cli("migrate", "complaint", "--from", "2", "--to", "3", "--dry-run")
     assert dry.exit_code == 0, dry.output
     assert f"{case_number}: can move" in dry.output
-    assert "ready    department_handling (调查处理并答复) → department_handling (调查处理并答复)" in dry.output
+    assert (
+        "ready    department_handling (调查处理并答复) → department_handling (调查处理并答复)" in dry.output
+    )
     assert "dry run: 1 of 1 case(s) can move to v3; nothing changed" in dry.output
     with sessions() as session:
         assert session.scalars(select(ProcessInstance)).one().definition.version == 2
@@ -117,18 +132,23 @@ def test_rollback_and_migrate_from_the_command_line(cli, sessions: sessionmaker[
         assert instance.definition.version == 3
         assert [t.element_id for t in open_tasks(session, instance.id)] == ["department_handling"]
         assert session.scalars(select(ProcessAudit.action).order_by(ProcessAudit.id)).all() == [
-            "deploy", "deploy", "rollback", "migrate"]
+            "deploy",
+            "deploy",
+            "rollback",
+            "migrate",
+        ]
     assert cli("migrate", "complaint", "--from", "2", "--to", "2").exit_code == 1
 
 
-def test_deploy_refuses_an_entity_attack_without_reading_the_file(cli, sessions: sessionmaker[Session],
-                                                                  tmp_path: Path) -> None:
+def test_deploy_refuses_an_entity_attack_without_reading_the_file(
+    cli, sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
     secret = tmp_path / "secret.txt"
     secret.write_text("TOP-SECRET-CONTENT")
     attack = tmp_path / "attack.bpmn"
-    attack.write_text(f'''<?xml version="1.0"?><!DOCTYPE d [ <!ENTITY s SYSTEM "file://{secret}"> ]>
+    attack.write_text(f"""<?xml version="1.0"?><!DOCTYPE d [ <!ENTITY s SYSTEM "file://{secret}"> ]>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL">
-<bpmn:process id="leak" name="&s;" isExecutable="true"/></bpmn:definitions>''')
+<bpmn:process id="leak" name="&s;" isExecutable="true"/></bpmn:definitions>""")
     result = cli("deploy", str(attack))
     assert result.exit_code == 1
     assert "declares a DOCTYPE or entities" in result.output and "TOP-SECRET-CONTENT" not in result.output
@@ -136,7 +156,8 @@ def test_deploy_refuses_an_entity_attack_without_reading_the_file(cli, sessions:
 
 
 def test_deploy_says_when_someone_else_took_the_version_number_meanwhile(
-        cli, sessions: sessionmaker[Session], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cli, sessions: sessionmaker[Session], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert cli("deploy", str(COMPLAINT_BPMN), "--by", "owner").exit_code == 0
     renamed = tmp_path / "complaint.bpmn"
     renamed.write_bytes(RENAMED)

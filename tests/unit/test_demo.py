@@ -17,7 +17,15 @@ def test_demo_sets_up_every_procedure_with_open_cases(demo: Demo) -> None:
     db = create_engine(demo.url)
     with Session(db) as session:
         keys = session.scalars(select(ProcessInstance.process_key).order_by(ProcessInstance.id)).all()
-        assert sorted(set(keys)) == ["callback", "complaint", "connection", "consultation", "liaison", "outage", "repair"]
+        assert sorted(set(keys)) == [
+            "callback",
+            "complaint",
+            "connection",
+            "consultation",
+            "liaison",
+            "outage",
+            "repair",
+        ]
         # past cases, with last week's report, the monthly report that is due and last week's callback sample
         assert session.scalar(select(func.count()).select_from(Report)) == 2
         assert session.scalar(select(func.count()).select_from(CallbackSample)) == 1

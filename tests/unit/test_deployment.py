@@ -28,19 +28,28 @@ V1 = linear(user_task("first"), key="small")
 V2 = linear(user_task("first"), user_task("second"), key="small")
 
 
-def test_first_deploy_stores_version_one(sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock) -> None:
+def test_first_deploy_stores_version_one(
+    sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock
+) -> None:
     with sessions.begin() as session:
         result = deploy(session, runtime, V1, "processes/small.bpmn", "owner")
     assert result.created
     definition = result.definition
-    assert (definition.key, definition.version, definition.name, definition.case_prefix) == ("small", 1, "Small", "SM")
+    assert (definition.key, definition.version, definition.name, definition.case_prefix) == (
+        "small",
+        1,
+        "Small",
+        "SM",
+    )
     assert definition.file_name == "small.bpmn"
     assert definition.content_hash == definitions.content_hash(V1)
     assert definition.bpmn_xml.encode("utf-8") == V1
     assert (definition.deployed_at, definition.deployed_by) == (clock.now(), "owner")
 
 
-def test_same_content_makes_no_new_version(sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock) -> None:
+def test_same_content_makes_no_new_version(
+    sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock
+) -> None:
     with sessions.begin() as session:
         first = deploy(session, runtime, V1, "small.bpmn", "owner").definition
     clock.advance(timedelta(days=1))
@@ -62,7 +71,11 @@ def test_changed_content_makes_the_next_version(sessions: sessionmaker[Session],
         v3 = deploy(session, runtime, V1, "small.bpmn", "owner")
         assert (v3.created, v3.definition.version) == (True, 3)
         assert latest_definition(session, "small").version == 3
-        assert [(d.key, d.version) for d in list_definitions(session)] == [("small", 1), ("small", 2), ("small", 3)]
+        assert [(d.key, d.version) for d in list_definitions(session)] == [
+            ("small", 1),
+            ("small", 2),
+            ("small", 3),
+        ]
 
 
 def test_versions_are_counted_per_process(sessions: sessionmaker[Session], runtime: Runtime) -> None:
@@ -76,7 +89,11 @@ def test_versions_are_counted_per_process(sessions: sessionmaker[Session], runti
 def test_deploy_files_reads_paths(sessions: sessionmaker[Session], runtime: Runtime) -> None:
     with sessions.begin() as session:
         (result,) = deploy_files(session, runtime, [COMPLAINT_BPMN], "cli")
-    assert (result.definition.key, result.definition.version, result.definition.file_name) == ("complaint", 1, "complaint.bpmn")
+    assert (result.definition.key, result.definition.version, result.definition.file_name) == (
+        "complaint",
+        1,
+        "complaint.bpmn",
+    )
 
 
 def test_latest_definition_of_an_unknown_process(sessions: sessionmaker[Session]) -> None:

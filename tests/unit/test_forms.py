@@ -27,22 +27,41 @@ def check(field: FieldDef, raw: object, current: dict | None = None) -> tuple[ob
 
 # --- reading fields from the diagram -----------------------------------------------------------------
 
+
 def test_fields_are_read_with_every_type_and_constraint() -> None:
     fields = fields_of(
-        form_field("name", "string", REQUIRED + '<camunda:constraint name="minlength" config="2"/>'
-                   '<camunda:constraint name="maxlength" config="5"/>'
-                   r'<camunda:constraint name="pattern" config="[A-Z]\w+"/>',
-                   extra='<camunda:properties><camunda:property id="label_en" value="Name"/>'
-                         '<camunda:property id="multiline" value="true"/></camunda:properties>'),
-        form_field("count", "long", '<camunda:constraint name="min" config="1"/><camunda:constraint name="max" config="9"/>'),
+        form_field(
+            "name",
+            "string",
+            REQUIRED + '<camunda:constraint name="minlength" config="2"/>'
+            '<camunda:constraint name="maxlength" config="5"/>'
+            r'<camunda:constraint name="pattern" config="[A-Z]\w+"/>',
+            extra='<camunda:properties><camunda:property id="label_en" value="Name"/>'
+            '<camunda:property id="multiline" value="true"/></camunda:properties>',
+        ),
+        form_field(
+            "count",
+            "long",
+            '<camunda:constraint name="min" config="1"/><camunda:constraint name="max" config="9"/>',
+        ),
         form_field("agreed", "boolean", attrs=' defaultValue="true"'),
         form_field("day", "date", '<camunda:constraint name="readonly"/>'),
-        form_field("colour", "enum", '<camunda:constraint name="required" config="false"/>',
-                   extra='<camunda:value id="red" name="红"/><camunda:value id="blue" name="蓝"/>'),
+        form_field(
+            "colour",
+            "enum",
+            '<camunda:constraint name="required" config="false"/>',
+            extra='<camunda:value id="red" name="红"/><camunda:value id="blue" name="蓝"/>',
+        ),
     )
     assert list(fields) == ["name", "count", "agreed", "day", "colour"]
     name = fields["name"]
-    assert (name.type, name.required, name.min_length, name.max_length, name.pattern) == ("string", True, 2, 5, r"[A-Z]\w+")
+    assert (name.type, name.required, name.min_length, name.max_length, name.pattern) == (
+        "string",
+        True,
+        2,
+        5,
+        r"[A-Z]\w+",
+    )
     assert (name.label_en, name.multiline) == ("Name", True)
     assert (fields["count"].min_value, fields["count"].max_value, fields["count"].required) == (1, 9, False)
     assert (fields["agreed"].type, fields["agreed"].default) == ("boolean", "true")
@@ -55,16 +74,30 @@ def test_fields_are_read_with_every_type_and_constraint() -> None:
     assert colour.option_name(None) == ""
 
 
-def test_complaint_intake_form_is_read_from_the_diagram(runtime: Runtime, deployed: ProcessDefinition) -> None:
+def test_complaint_intake_form_is_read_from_the_diagram(
+    runtime: Runtime, deployed: ProcessDefinition
+) -> None:
     intake = parsed_definition(runtime, deployed).user_tasks["intake"]
     fields = {f.id: f for f in intake.fields}
-    assert list(fields) == ["customer_name", "customer_phone", "address", "occurred_at", "description",
-                            "category", "department", "needs_site_visit", "apologised"]
+    assert list(fields) == [
+        "customer_name",
+        "customer_phone",
+        "address",
+        "occurred_at",
+        "description",
+        "category",
+        "department",
+        "needs_site_visit",
+        "apologised",
+    ]
     assert fields["customer_phone"].required and fields["customer_phone"].pattern
     assert (fields["category"].reference, fields["category"].required) == ("category", True)
     # C1: the department follows the category unless the operator chooses one
-    assert (fields["department"].reference, fields["department"].suggest_from, fields["department"].required) == (
-        "department", "category", False)
+    assert (
+        fields["department"].reference,
+        fields["department"].suggest_from,
+        fields["department"].required,
+    ) == ("department", "category", False)
     assert fields["description"].min_length == 5 and fields["description"].multiline
     assert fields["needs_site_visit"].default == "false"
 
@@ -74,10 +107,18 @@ def test_complaint_intake_form_is_read_from_the_diagram(runtime: Runtime, deploy
     [
         (form_field("x", "money"), "type 'money' is not one of string, long, boolean, date, datetime, enum"),
         (form_field("x", "string", '<camunda:constraint name="shout"/>'), "unknown constraint 'shout'"),
-        (form_field("x", "string", '<camunda:constraint name="maxlength" config="ten"/>'),
-         "constraint maxlength needs a whole number, got 'ten'"),
-        (form_field("x", "long", '<camunda:constraint name="min" config=""/>'), "constraint min needs a whole number"),
-        (form_field("x", "string", '<camunda:constraint name="pattern" config="(a"/>'), "pattern '(a' is not a valid expression"),
+        (
+            form_field("x", "string", '<camunda:constraint name="maxlength" config="ten"/>'),
+            "constraint maxlength needs a whole number, got 'ten'",
+        ),
+        (
+            form_field("x", "long", '<camunda:constraint name="min" config=""/>'),
+            "constraint min needs a whole number",
+        ),
+        (
+            form_field("x", "string", '<camunda:constraint name="pattern" config="(a"/>'),
+            "pattern '(a' is not a valid expression",
+        ),
         (form_field("x", "enum"), "an enum field needs at least one value"),
         (form_field("2x", "string"), "must be a name of letters, digits and '_'"),
         (form_field("x") + form_field("x"), "two form fields share an id"),
@@ -92,6 +133,7 @@ def test_bad_field_definitions_refuse_the_diagram(field: str, reason: str) -> No
 
 # --- validating submitted values ---------------------------------------------------------------------
 
+
 def test_required_fields_must_be_filled() -> None:
     field = FieldDef("name", "string", "Name", required=True)
     for blank in (..., None, "", "   "):
@@ -100,8 +142,12 @@ def test_required_fields_must_be_filled() -> None:
 
 
 def test_optional_blank_fields_become_none_and_unticked_boxes_false() -> None:
-    fields = (FieldDef("note", "string", "Note", min_length=5), FieldDef("count", "long", "Count", min_value=1),
-              FieldDef("ok", "boolean", "OK"), FieldDef("day", "date", "Day"))
+    fields = (
+        FieldDef("note", "string", "Note", min_length=5),
+        FieldDef("count", "long", "Count", min_value=1),
+        FieldDef("ok", "boolean", "OK"),
+        FieldDef("day", "date", "Day"),
+    )
     values, errors = validate_form(fields, {})
     assert errors == {}
     assert values == {"note": None, "count": None, "ok": False, "day": None}
@@ -138,8 +184,20 @@ def test_long_values_and_their_limits() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [(True, True), (False, False), ("true", True), ("on", True), ("1", True), ("yes", True), ("Y", True),
-     ("false", False), ("off", False), ("0", False), ("no", False), ("N", False)],
+    [
+        (True, True),
+        (False, False),
+        ("true", True),
+        ("on", True),
+        ("1", True),
+        ("yes", True),
+        ("Y", True),
+        ("false", False),
+        ("off", False),
+        ("0", False),
+        ("no", False),
+        ("N", False),
+    ],
 )
 def test_boolean_values(raw: object, expected: bool) -> None:
     assert check(FieldDef("ok", "boolean", "OK"), raw) == (expected, None)
@@ -169,36 +227,57 @@ def test_enum_values_must_be_an_option_id() -> None:
 
 
 def test_readonly_fields_keep_the_case_value_whatever_is_submitted() -> None:
-    field = FieldDef("department", "enum", "Dept", readonly=True, required=True,
-                     options=(Option("operations", "运行"), Option("billing", "收费")))
+    field = FieldDef(
+        "department",
+        "enum",
+        "Dept",
+        readonly=True,
+        required=True,
+        options=(Option("operations", "运行"), Option("billing", "收费")),
+    )
     assert check(field, "billing", {"department": "operations"}) == ("operations", None)
     assert check(field, ..., {"department": "operations"}) == ("operations", None)
 
 
 def test_valid_values_are_kept_when_other_fields_fail() -> None:
-    fields = (FieldDef("name", "string", "Name", required=True), FieldDef("count", "long", "Count"),
-              FieldDef("phone", "string", "Phone", pattern=r"\d{11}"))
+    fields = (
+        FieldDef("name", "string", "Name", required=True),
+        FieldDef("count", "long", "Count"),
+        FieldDef("phone", "string", "Phone", pattern=r"\d{11}"),
+    )
     values, errors = validate_form(fields, {"name": "张伟", "count": "x", "phone": "123"})
     assert errors == {"count": FieldError("not_integer"), "phone": FieldError("pattern")}
     assert values["name"] == "张伟"
 
 
 def test_fields_not_in_the_form_are_ignored() -> None:
-    values, errors = validate_form((FieldDef("note", "string", "Note"),), {"note": "hi", "department": "billing"})
+    values, errors = validate_form(
+        (FieldDef("note", "string", "Note"),), {"note": "hi", "department": "billing"}
+    )
     assert (values, errors) == ({"note": "hi"}, {})
 
 
 def test_initial_values_prefer_case_data_then_default() -> None:
-    fields = (FieldDef("name", "string", "Name", default="匿名"), FieldDef("ok", "boolean", "OK", default="true"),
-              FieldDef("off", "boolean", "Off", default="false"), FieldDef("note", "string", "Note"))
+    fields = (
+        FieldDef("name", "string", "Name", default="匿名"),
+        FieldDef("ok", "boolean", "OK", default="true"),
+        FieldDef("off", "boolean", "Off", default="false"),
+        FieldDef("note", "string", "Note"),
+    )
     assert initial_values(fields, {}) == {"name": "匿名", "ok": True, "off": False, "note": None}
     assert initial_values(fields, {"name": "张伟", "ok": False, "note": "x"}) == {
-        "name": "张伟", "ok": False, "off": False, "note": "x"}
+        "name": "张伟",
+        "ok": False,
+        "off": False,
+        "note": "x",
+    }
 
 
 def test_required_when_another_field_has_a_value_c3() -> None:
     """C3: the reason becomes required only when the department asks for an extension."""
-    outcome = FieldDef("outcome", "enum", "处理结果", options=(Option("resolved", "已处理"), Option("extension", "需延期")))
+    outcome = FieldDef(
+        "outcome", "enum", "处理结果", options=(Option("resolved", "已处理"), Option("extension", "需延期"))
+    )
     reason = FieldDef("extension_reason", "string", "延期原因", required_when=("outcome", "extension"))
     approved = FieldDef("approved", "boolean", "批准")
     until = FieldDef("until", "date", "延期至", required_when=("approved", "true"))
@@ -209,12 +288,18 @@ def test_required_when_another_field_has_a_value_c3() -> None:
     assert errors == {}
     _values, errors = validate_form(fields, {"outcome": "resolved", "approved": "on"})
     assert errors == {"until": FieldError("required")}
-    values, errors = validate_form(fields, {"outcome": "extension", "extension_reason": "换阀门", "approved": "on", "until": "2026-11-25"})
+    values, errors = validate_form(
+        fields,
+        {"outcome": "extension", "extension_reason": "换阀门", "approved": "on", "until": "2026-11-25"},
+    )
     assert errors == {} and values["until"] == "2026-11-25"
 
 
 def test_required_when_must_name_a_field_of_the_form() -> None:
-    field = form_field("note", extra='<camunda:properties><camunda:property id="requiredWhen" value="nothing=1" /></camunda:properties>')
+    field = form_field(
+        "note",
+        extra='<camunda:properties><camunda:property id="requiredWhen" value="nothing=1" /></camunda:properties>',
+    )
     with pytest.raises(DefinitionError, match="requiredWhen names 'nothing'"):
         parse_definition(linear(user_task("ask", fields=field)), "when.bpmn")
 
@@ -224,8 +309,12 @@ def test_a_time_may_not_be_earlier_than_the_one_it_follows_o2() -> None:
     form's value or the case's; the same moment is allowed."""
     starts = FieldDef("starts_at", "datetime", "停止开始时间", label_en="Starts at")
     restored = FieldDef("restored_at", "datetime", "实际恢复时间", not_before="starts_at")
-    _values, errors = validate_form((starts, restored), {"starts_at": "2026-11-23 09:00", "restored_at": "2026-11-23 08:59"})
-    assert errors == {"restored_at": FieldError("before_other", {"other": "停止开始时间", "other_en": "Starts at"})}
+    _values, errors = validate_form(
+        (starts, restored), {"starts_at": "2026-11-23 09:00", "restored_at": "2026-11-23 08:59"}
+    )
+    assert errors == {
+        "restored_at": FieldError("before_other", {"other": "停止开始时间", "other_en": "Starts at"})
+    }
     case = {"starts_at": "2026-11-23T09:00:00+08:00"}
     _values, errors = validate_form((restored,), {"restored_at": "2026-11-23 08:00"}, case)
     assert errors["restored_at"].code == "before_other"

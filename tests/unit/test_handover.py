@@ -39,9 +39,15 @@ def local(*args: int) -> datetime:
 
 
 def test_latest_shift_change_is_yesterday_evening_in_the_small_hours_m7() -> None:
-    assert latest_shift_change(local(2026, 11, 24, 3, 0), SHIFTS.changes, SHANGHAI) == local(2026, 11, 23, 20, 0)
-    assert latest_shift_change(local(2026, 11, 24, 8, 0), SHIFTS.changes, SHANGHAI) == local(2026, 11, 24, 8, 0)
-    assert latest_shift_change(local(2026, 11, 24, 19, 59), SHIFTS.changes, SHANGHAI) == local(2026, 11, 24, 8, 0)
+    assert latest_shift_change(local(2026, 11, 24, 3, 0), SHIFTS.changes, SHANGHAI) == local(
+        2026, 11, 23, 20, 0
+    )
+    assert latest_shift_change(local(2026, 11, 24, 8, 0), SHIFTS.changes, SHANGHAI) == local(
+        2026, 11, 24, 8, 0
+    )
+    assert latest_shift_change(local(2026, 11, 24, 19, 59), SHIFTS.changes, SHANGHAI) == local(
+        2026, 11, 24, 8, 0
+    )
     assert shift_before(local(2026, 11, 24, 8, 0), SHIFTS.changes, SHANGHAI) == local(2026, 11, 23, 20, 0)
     assert shift_before(local(2027, 1, 1, 8, 0), SHIFTS.changes, SHANGHAI) == local(2026, 12, 31, 20, 0)
 
@@ -65,14 +71,18 @@ def _prepare(sessions: sessionmaker[Session], now: datetime) -> int:
 
 
 def test_the_record_lists_the_shift_s_cases_unanswered_work_and_complaints_without_personal_data_m7(
-        sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, deployed: ProcessDefinition) -> None:
+    sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, deployed: ProcessDefinition
+) -> None:
     """M7: received during the shift, waiting for a department (未回复), open complaints — frozen, no names or phones."""
     number = _complaint(sessions, runtime)  # 09:00, in the 08:00-20:00 shift
     clock.advance(timedelta(hours=11, minutes=5))  # 20:05
     record_id = _prepare(sessions, clock.now())
     with sessions() as session:
         record = session.get(HandoverRecord, record_id)
-        assert (record.shift_start, record.shift_end) == (local(2026, 11, 23, 8, 0), local(2026, 11, 23, 20, 0))
+        assert (record.shift_start, record.shift_end) == (
+            local(2026, 11, 23, 8, 0),
+            local(2026, 11, 23, 20, 0),
+        )
         assert record.status == "prepared"
         snap = record.snapshot
         assert [row["case_number"] for row in snap["received"]] == [number]
@@ -86,7 +96,8 @@ def test_the_record_lists_the_shift_s_cases_unanswered_work_and_complaints_witho
 
 
 def test_a_case_of_the_next_shift_is_not_in_the_record_and_the_record_stays_frozen_m7(
-        sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, deployed: ProcessDefinition) -> None:
+    sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, deployed: ProcessDefinition
+) -> None:
     clock.set(local(2026, 11, 23, 20, 1).astimezone(UTC))
     record_id = _prepare(sessions, clock.now())
     _complaint(sessions, runtime)  # after the change: belongs to the night shift
@@ -97,7 +108,8 @@ def test_a_case_of_the_next_shift_is_not_in_the_record_and_the_record_stays_froz
 
 
 def test_a_record_prepared_late_leaves_out_what_came_after_the_shift_change_m7(
-        sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, deployed: ProcessDefinition) -> None:
+    sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, deployed: ProcessDefinition
+) -> None:
     """After a stop the scheduler prepares the missed record late; the cases opened since belong to the next one."""
     clock.set(local(2026, 11, 23, 20, 30).astimezone(UTC))
     _complaint(sessions, runtime)
@@ -107,7 +119,8 @@ def test_a_record_prepared_late_leaves_out_what_came_after_the_shift_change_m7(
 
 
 def test_preparing_twice_or_from_two_workers_keeps_one_record_per_shift_change_m7(
-        sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
     prepare_handover(runtime, sessions, SHIFTS)
     prepare_handover(runtime, sessions, SHIFTS)
     # a second worker that looked before the first one's insert was visible: the unique shift end decides
@@ -131,7 +144,8 @@ def test_preparing_twice_or_from_two_workers_keeps_one_record_per_shift_change_m
 
 
 def test_outgoing_hands_over_and_someone_else_acknowledges_once_m7(
-        sessions: sessionmaker[Session], clock: SettableClock) -> None:
+    sessions: sessionmaker[Session], clock: SettableClock
+) -> None:
     record_id = _prepare(sessions, clock.now())
     with sessions.begin() as session, pytest.raises(HandoverNotAllowed, match="not_handed_over"):
         acknowledge(session, record_id, "dispatcher", clock.now())
@@ -149,7 +163,11 @@ def test_outgoing_hands_over_and_someone_else_acknowledges_once_m7(
         acknowledge(session, record_id, "supervisor", clock.now())
     with sessions() as session:
         record = session.get(HandoverRecord, record_id)
-        assert (record.status, record.notes, record.handed_over_by) == ("acknowledged", "3号楼抢修未完,注意回访。", "operator")
+        assert (record.status, record.notes, record.handed_over_by) == (
+            "acknowledged",
+            "3号楼抢修未完,注意回访。",
+            "operator",
+        )
         assert (record.acknowledged_by, record.acknowledged_at) == ("dispatcher", clock.now())
 
 

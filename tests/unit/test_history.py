@@ -22,7 +22,11 @@ def test_diff_of_equal_data_is_empty() -> None:
 def test_diff_lists_changed_added_and_removed_keys() -> None:
     before = {"same": 1, "changed": "old", "removed": True}
     after = {"same": 1, "changed": "new", "added": 3}
-    assert data_diff(before, after) == {"added": [None, 3], "changed": ["old", "new"], "removed": [True, None]}
+    assert data_diff(before, after) == {
+        "added": [None, 3],
+        "changed": ["old", "new"],
+        "removed": [True, None],
+    }
 
 
 def test_diff_notices_keys_that_appear_or_vanish_with_none() -> None:
@@ -48,13 +52,24 @@ def test_case_history_is_in_order_and_per_case(
         other = start_case(session, runtime, "complaint", OPERATOR, intake_form(department="billing")).id
     clock.advance(timedelta(minutes=30))
     with sessions.begin() as session:
-        complete_task(session, runtime, open_task(session, first, "department_handling").id,
-                      department_handler("operations"), {"investigation": "检查了管网", "outcome": "resolved", "result": "已修复"})
+        complete_task(
+            session,
+            runtime,
+            open_task(session, first, "department_handling").id,
+            department_handler("operations"),
+            {"investigation": "检查了管网", "outcome": "resolved", "result": "已修复"},
+        )
     with sessions() as session:
         history = case_history(session, first)
         assert {e.instance_id for e in history} == {first}
-        assert [e.kind for e in history] == ["case_started", "task_completed", "script_ran", "task_created",
-                                             "task_completed", "task_created"]
+        assert [e.kind for e in history] == [
+            "case_started",
+            "task_completed",
+            "script_ran",
+            "task_created",
+            "task_completed",
+            "task_created",
+        ]
         assert [e.id for e in history] == sorted(e.id for e in history)
         assert history[-2].at == clock.now() and history[0].at == clock.now() - timedelta(minutes=30)
         assert history[-2].changes["investigation"] == [None, "检查了管网"]

@@ -21,8 +21,13 @@ WEEK = week_of(date(2026, 11, 23))
 
 
 @pytest.fixture
-def world(sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, deployed: ProcessDefinition,
-          deploy_process: Callable[[str], ProcessDefinition]) -> World:
+def world(
+    sessions: sessionmaker[Session],
+    runtime: Runtime,
+    clock: SettableClock,
+    deployed: ProcessDefinition,
+    deploy_process: Callable[[str], ProcessDefinition],
+) -> World:
     return build_week(make_world(sessions, runtime, clock, deploy_process))
 
 
@@ -36,16 +41,36 @@ def test_kpis_by_department_match_the_hand_computed_week_m4(world: World) -> Non
         table = kpi_table(session, WEEK, SHANGHAI, WEEK_AS_OF, load_reference_data(session))
     assert list(table.rows) == ["operations", "repair", "billing"]  # in the reference data's order
     assert figures(table.rows["operations"]) == {
-        "satisfaction": (1, 1), "timeliness": (1, 1), "resolution": (1, 1), "complaint_handling": (1, 1)}
+        "satisfaction": (1, 1),
+        "timeliness": (1, 1),
+        "resolution": (1, 1),
+        "complaint_handling": (1, 1),
+    }
     assert figures(table.rows["billing"]) == {
-        "satisfaction": (0, 0), "timeliness": (0, 1), "resolution": (2, 3), "complaint_handling": (0, 1)}
+        "satisfaction": (0, 0),
+        "timeliness": (0, 1),
+        "resolution": (2, 3),
+        "complaint_handling": (0, 1),
+    }
     assert figures(table.rows["repair"]) == {
-        "satisfaction": (1, 3), "timeliness": (5, 7), "resolution": (1, 2), "complaint_handling": (1, 1)}
+        "satisfaction": (1, 3),
+        "timeliness": (5, 7),
+        "resolution": (1, 2),
+        "complaint_handling": (1, 1),
+    }
     assert figures(table.total) == {
-        "satisfaction": (2, 4), "timeliness": (6, 9), "resolution": (4, 6), "complaint_handling": (2, 3)}
+        "satisfaction": (2, 4),
+        "timeliness": (6, 9),
+        "resolution": (4, 6),
+        "complaint_handling": (2, 3),
+    }
     assert (table.total.received, table.total.replied, table.total.closed) == (6, 5, 4)
     assert {n: r.percent for n, r in table.total.rates.items()} == {
-        "satisfaction": "50.0%", "timeliness": "66.7%", "resolution": "66.7%", "complaint_handling": "66.7%"}
+        "satisfaction": "50.0%",
+        "timeliness": "66.7%",
+        "resolution": "66.7%",
+        "complaint_handling": "66.7%",
+    }
     assert table.rows["billing"].rates["satisfaction"].percent == "—"  # nothing to divide by
 
 
@@ -55,13 +80,20 @@ def test_kpis_by_category_and_filtered(world: World) -> None:
         reference = load_reference_data(session)
         by_category = kpi_table(session, WEEK, SHANGHAI, WEEK_AS_OF, reference, group_by="category")
         repair_only = kpi_table(session, WEEK, SHANGHAI, WEEK_AS_OF, reference, department="repair")
-        billing_category = kpi_table(session, WEEK, SHANGHAI, WEEK_AS_OF, reference, group_by="category",
-                                     category="billing")
+        billing_category = kpi_table(
+            session, WEEK, SHANGHAI, WEEK_AS_OF, reference, group_by="category", category="billing"
+        )
     assert {code: (c.received, c.replied, c.closed) for code, c in by_category.rows.items()} == {
-        "temperature": (1, 1, 1), "facility": (1, 1, 0), "billing": (3, 2, 2), "leak": (1, 1, 1)}
+        "temperature": (1, 1, 1),
+        "facility": (1, 1, 0),
+        "billing": (3, 2, 2),
+        "leak": (1, 1, 1),
+    }
     assert figures(by_category.rows["facility"])["satisfaction"] == (0, 2)
     assert figures(by_category.rows["leak"])["timeliness"] == (3, 3)
-    assert list(repair_only.rows) == ["repair"] and figures(repair_only.total) == figures(repair_only.rows["repair"])
+    assert list(repair_only.rows) == ["repair"] and figures(repair_only.total) == figures(
+        repair_only.rows["repair"]
+    )
     assert list(billing_category.rows) == ["billing"] and billing_category.total.received == 3
 
 
@@ -85,8 +117,9 @@ def test_period_edges_sunday_night_and_monday_midnight(world: World) -> None:
         reference = load_reference_data(session)
         before = kpi_table(session, week_of(date(2026, 11, 22)), SHANGHAI, WEEK_AS_OF, reference)
         after = kpi_table(session, week_of(date(2026, 11, 30)), SHANGHAI, WEEK_AS_OF, reference)
-        sunday = kpi_table(session, Period("custom", date(2026, 11, 29), date(2026, 11, 29)), SHANGHAI, WEEK_AS_OF,
-                           reference)
+        sunday = kpi_table(
+            session, Period("custom", date(2026, 11, 29), date(2026, 11, 29)), SHANGHAI, WEEK_AS_OF, reference
+        )
     assert (before.total.received, before.total.replied) == (1, 0)
     assert figures(before.total)["timeliness"] == (0, 1)  # P's reply was due Sunday 23:59:59 and is late
     assert (after.total.received, after.total.closed) == (1, 1)
@@ -98,8 +131,14 @@ def test_a_second_unsatisfied_answer_counts_although_nothing_changed(world: Worl
     start, end = WEEK.bounds(SHANGHAI)
     with world.sessions() as session:
         answers = procedure_callback_answers(session, start, end, WEEK_AS_OF)
-    assert sorted((number, answer) for _key, number, answer, _at in answers) == sorted([
-        (world.cases["A"], "yes"), (world.cases["C"], "no"), (world.cases["C"], "no"), (world.cases["D"], "yes")])
+    assert sorted((number, answer) for _key, number, answer, _at in answers) == sorted(
+        [
+            (world.cases["A"], "yes"),
+            (world.cases["C"], "no"),
+            (world.cases["C"], "no"),
+            (world.cases["D"], "yes"),
+        ]
+    )
 
 
 def test_rates_with_nothing_to_divide_by() -> None:

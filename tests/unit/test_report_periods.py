@@ -23,13 +23,16 @@ from engine.supervision.sampling import latest_due_week
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-@pytest.mark.parametrize(("day", "first", "last"), [
-    (date(2026, 11, 23), date(2026, 11, 23), date(2026, 11, 29)),  # a Monday starts its week
-    (date(2026, 11, 29), date(2026, 11, 23), date(2026, 11, 29)),  # a Sunday ends it
-    (date(2026, 11, 30), date(2026, 11, 30), date(2026, 12, 6)),
-    (date(2027, 1, 1), date(2026, 12, 28), date(2027, 1, 3)),  # across the year end
-    (date(2026, 2, 17), date(2026, 2, 16), date(2026, 2, 22)),  # Spring Festival 2026: a week of holidays
-])
+@pytest.mark.parametrize(
+    ("day", "first", "last"),
+    [
+        (date(2026, 11, 23), date(2026, 11, 23), date(2026, 11, 29)),  # a Monday starts its week
+        (date(2026, 11, 29), date(2026, 11, 23), date(2026, 11, 29)),  # a Sunday ends it
+        (date(2026, 11, 30), date(2026, 11, 30), date(2026, 12, 6)),
+        (date(2027, 1, 1), date(2026, 12, 28), date(2027, 1, 3)),  # across the year end
+        (date(2026, 2, 17), date(2026, 2, 16), date(2026, 2, 22)),  # Spring Festival 2026: a week of holidays
+    ],
+)
 def test_a_week_runs_from_monday_to_sunday(day: date, first: date, last: date) -> None:
     """M2: the week starts on Monday, whatever the holidays."""
     week = week_of(day)
@@ -46,15 +49,18 @@ def test_last_week_is_the_week_before_and_its_label_is_the_iso_week() -> None:
     assert week_of(date(2027, 1, 4)).label == "2027-W01"
 
 
-@pytest.mark.parametrize(("day", "first", "last", "label"), [
-    (date(2026, 11, 25), date(2026, 10, 26), date(2026, 11, 25), "2026-11"),  # the 25th ends a period
-    (date(2026, 11, 26), date(2026, 11, 26), date(2026, 12, 25), "2026-12"),  # the 26th starts the next
-    (date(2026, 12, 26), date(2026, 12, 26), date(2027, 1, 25), "2027-01"),  # across the year end
-    (date(2027, 1, 1), date(2026, 12, 26), date(2027, 1, 25), "2027-01"),
-    (date(2027, 1, 25), date(2026, 12, 26), date(2027, 1, 25), "2027-01"),
-    (date(2026, 2, 17), date(2026, 1, 26), date(2026, 2, 25), "2026-02"),  # across the Spring Festival
-    (date(2026, 3, 1), date(2026, 2, 26), date(2026, 3, 25), "2026-03"),  # a February with 28 days
-])
+@pytest.mark.parametrize(
+    ("day", "first", "last", "label"),
+    [
+        (date(2026, 11, 25), date(2026, 10, 26), date(2026, 11, 25), "2026-11"),  # the 25th ends a period
+        (date(2026, 11, 26), date(2026, 11, 26), date(2026, 12, 25), "2026-12"),  # the 26th starts the next
+        (date(2026, 12, 26), date(2026, 12, 26), date(2027, 1, 25), "2027-01"),  # across the year end
+        (date(2027, 1, 1), date(2026, 12, 26), date(2027, 1, 25), "2027-01"),
+        (date(2027, 1, 25), date(2026, 12, 26), date(2027, 1, 25), "2027-01"),
+        (date(2026, 2, 17), date(2026, 1, 26), date(2026, 2, 25), "2026-02"),  # across the Spring Festival
+        (date(2026, 3, 1), date(2026, 2, 26), date(2026, 3, 25), "2026-03"),  # a February with 28 days
+    ],
+)
 def test_the_month_runs_from_the_26th_to_the_25th(day: date, first: date, last: date, label: str) -> None:
     """M3: statistics from the 26th of last month to the 25th of this month."""
     period = month_period_of(day)
@@ -84,11 +90,14 @@ def test_bounds_are_local_midnights() -> None:
 
 
 def test_previous_periods() -> None:
-    assert month_period_of(date(2027, 1, 10)).previous() == Period("month", date(2026, 11, 26), date(2026, 12, 25))
+    assert month_period_of(date(2027, 1, 10)).previous() == Period(
+        "month", date(2026, 11, 26), date(2026, 12, 25)
+    )
     assert last_month_period(date(2026, 11, 26)) == Period("month", date(2026, 10, 26), date(2026, 11, 25))
     assert last_month_period(date(2026, 11, 25)) == Period("month", date(2026, 9, 26), date(2026, 10, 25))
     assert Period("custom", date(2026, 11, 1), date(2026, 11, 10)).previous() == Period(
-        "custom", date(2026, 10, 22), date(2026, 10, 31))
+        "custom", date(2026, 10, 22), date(2026, 10, 31)
+    )
 
 
 def test_parse_period_takes_only_a_first_day() -> None:
@@ -115,7 +124,8 @@ def test_when_reports_and_samples_fall_due() -> None:
     assert latest_due_period("monthly", shanghai(2026, 12, 26, 6, 59), SHANGHAI).label == "2026-11"
     assert latest_due_period("monthly", shanghai(2026, 12, 26, 7, 0), SHANGHAI).label == "2026-12"
     assert latest_due_period("monthly", shanghai(2027, 1, 26, 8, 0), SHANGHAI) == Period(
-        "month", date(2026, 12, 26), date(2027, 1, 25))
+        "month", date(2026, 12, 26), date(2027, 1, 25)
+    )
     assert next_due("weekly", shanghai(2026, 11, 30, 6, 0), SHANGHAI) == shanghai(2026, 11, 30, 7, 0)
     assert next_due("weekly", shanghai(2026, 11, 30, 7, 0), SHANGHAI) == shanghai(2026, 12, 7, 7, 0)
     assert next_due("monthly", shanghai(2026, 12, 26, 7, 0), SHANGHAI) == shanghai(2027, 1, 26, 7, 0)

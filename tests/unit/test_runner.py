@@ -70,6 +70,7 @@ class LoadSpy:
 
 # --- starting a case -----------------------------------------------------------------------------------
 
+
 def test_start_case_records_the_intake_in_one_unit_s3(
     sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, deployed: ProcessDefinition
 ) -> None:
@@ -77,10 +78,19 @@ def test_start_case_records_the_intake_in_one_unit_s3(
     instance_id = _start(sessions, runtime)
     with sessions() as session:
         instance = session.get(ProcessInstance, instance_id)
-        assert (instance.opened_by, instance.opened_at, instance.version, instance.status) == ("op1", clock.now(), 1, "running")
+        assert (instance.opened_by, instance.opened_at, instance.version, instance.status) == (
+            "op1",
+            clock.now(),
+            1,
+            "running",
+        )
         assert instance.definition_id == deployed.id and instance.process_key == "complaint"
         started, intake = events_of(session, instance_id)[:2]
-        assert (started.kind, started.actor, started.changes) == ("case_started", "op1", {"process_version": [None, 1]})
+        assert (started.kind, started.actor, started.changes) == (
+            "case_started",
+            "op1",
+            {"process_version": [None, 1]},
+        )
         assert (intake.kind, intake.actor, intake.element_id) == ("task_completed", "op1", "intake")
 
 
@@ -108,7 +118,10 @@ def test_start_case_outside_the_intake_group_is_not_allowed(
         start_case(session, runtime, "complaint", OPS, intake_form())
     with sessions() as session:
         assert row_counts(session, ["process_instance", "event", "case_counter"]) == {
-            "process_instance": 0, "event": 0, "case_counter": 0}
+            "process_instance": 0,
+            "event": 0,
+            "case_counter": 0,
+        }
 
 
 def test_start_case_with_an_invalid_form_keeps_the_values_and_writes_nothing(
@@ -137,6 +150,7 @@ def _start_number(sessions: sessionmaker[Session], runtime: Runtime) -> str:
 
 # --- completing tasks: who, what, and nothing half-done ------------------------------------------------
 
+
 @pytest.mark.parametrize("actor", [department_handler("billing"), OPERATOR, Actor("nobody")])
 def test_actor_outside_the_candidate_groups_is_not_allowed(
     sessions: sessionmaker[Session], runtime: Runtime, deployed: ProcessDefinition, actor: Actor
@@ -145,8 +159,10 @@ def test_actor_outside_the_candidate_groups_is_not_allowed(
     before = _snapshot(sessions, instance_id)
     with sessions() as session:
         task_id = open_task(session, instance_id, "department_handling").id
-    with pytest.raises(NotAllowed, match="task '调查处理并答复' is for operations; you are not in that group"), \
-            sessions.begin() as session:
+    with (
+        pytest.raises(NotAllowed, match="task '调查处理并答复' is for operations; you are not in that group"),
+        sessions.begin() as session,
+    ):
         complete_task(session, runtime, task_id, actor, RESOLVED)
     assert _snapshot(sessions, instance_id) == before
 
@@ -184,14 +200,22 @@ def test_completing_the_same_task_twice_is_a_conflict(
         task_id = open_task(session, instance_id, "department_handling").id
         complete_task(session, runtime, task_id, OPS, RESOLVED)
     before = _snapshot(sessions, instance_id)
-    with pytest.raises(Conflict, match=r"task '调查处理并答复' of case TS-20261123-0001 is already completed by operations_handler"), \
-            sessions.begin() as session:
+    with (
+        pytest.raises(
+            Conflict,
+            match=r"task '调查处理并答复' of case TS-20261123-0001 is already completed by operations_handler",
+        ),
+        sessions.begin() as session,
+    ):
         complete_task(session, runtime, task_id, Actor("ops2", frozenset({"operations"})), RESOLVED)
     assert _snapshot(sessions, instance_id) == before
 
 
 def test_stale_version_is_a_conflict_and_nothing_is_written(
-    sessions: sessionmaker[Session], runtime: Runtime, deployed: ProcessDefinition, monkeypatch: pytest.MonkeyPatch
+    sessions: sessionmaker[Session],
+    runtime: Runtime,
+    deployed: ProcessDefinition,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     instance_id = _start(sessions, runtime)
     # A reads the case (version 1) ...
@@ -202,12 +226,19 @@ def test_stale_version_is_a_conflict_and_nothing_is_written(
         assert task.instance.version == 1
     # ... another transaction saves the case meanwhile ...
     with sessions.begin() as other:
-        other.execute(update(ProcessInstance).where(ProcessInstance.id == instance_id)
-                      .values(version=ProcessInstance.version + 1))
+        other.execute(
+            update(ProcessInstance)
+            .where(ProcessInstance.id == instance_id)
+            .values(version=ProcessInstance.version + 1)
+        )
     before = _snapshot(sessions, instance_id)
     # ... so A's save finds version 2 where it expected 1.
-    with pytest.raises(Conflict, match="case TS-20261123-0001 was changed by someone else while you worked on it"), \
-            stale.begin():
+    with (
+        pytest.raises(
+            Conflict, match="case TS-20261123-0001 was changed by someone else while you worked on it"
+        ),
+        stale.begin(),
+    ):
         complete_task(stale, runtime, task_id, OPS, RESOLVED)
     stale.close()
     assert _snapshot(sessions, instance_id) == before
@@ -223,8 +254,12 @@ def test_stale_version_is_a_conflict_and_nothing_is_written(
 
 
 def test_concurrent_completion_is_a_conflict_on_postgresql(
-    sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, db_engine: SqlEngine,
-    deployed: ProcessDefinition, monkeypatch: pytest.MonkeyPatch,
+    sessions: sessionmaker[Session],
+    runtime: Runtime,
+    clock: SettableClock,
+    db_engine: SqlEngine,
+    deployed: ProcessDefinition,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Two people complete the same task at once: the second save finds a newer version."""
     if db_engine.dialect.name != "postgresql":
@@ -240,38 +275,61 @@ def test_concurrent_completion_is_a_conflict_on_postgresql(
         if not raced:
             raced.append(True)
             with sessions.begin() as other:
-                complete_task(other, other_process, task_id, Actor("ops2", frozenset({"operations"})), RESOLVED)
+                complete_task(
+                    other, other_process, task_id, Actor("ops2", frozenset({"operations"})), RESOLVED
+                )
         return real_load(engine, instance)
 
     monkeypatch.setattr(runner, "load_workflow", load_after_someone_else_saved)
     with pytest.raises(Conflict, match="was changed by someone else"), sessions.begin() as session:
         complete_task(session, runtime, task_id, OPS, RESOLVED)
     with sessions() as session:
-        rows = [(t.element_id, t.status, t.completed_by) for t in session.scalars(
-            select(HumanTask).where(HumanTask.instance_id == instance_id).order_by(HumanTask.id))]
+        rows = [
+            (t.element_id, t.status, t.completed_by)
+            for t in session.scalars(
+                select(HumanTask).where(HumanTask.instance_id == instance_id).order_by(HumanTask.id)
+            )
+        ]
         assert rows == [("department_handling", "completed", "ops2"), ("callback", "open", None)]
-        assert [e.actor for e in events_of(session, instance_id) if e.kind == "task_completed"] == ["op1", "ops2"]
+        assert [e.actor for e in events_of(session, instance_id) if e.kind == "task_completed"] == [
+            "op1",
+            "ops2",
+        ]
         assert session.get(ProcessInstance, instance_id).version == 2
 
 
 # --- scripts that fail, and the workflow cache ---------------------------------------------------------
 
-DIVIDE = linear(user_task("ask", fields=form_field("v", "long")), script_task("divide_step", "y = 10 // v"),
-                user_task("check"), key="divide")
+DIVIDE = linear(
+    user_task("ask", fields=form_field("v", "long")),
+    script_task("divide_step", "y = 10 // v"),
+    user_task("check"),
+    key="divide",
+)
 
 
 def test_successive_units_reuse_the_cached_workflow(
-    sessions: sessionmaker[Session], runtime: Runtime, deployed: ProcessDefinition, monkeypatch: pytest.MonkeyPatch
+    sessions: sessionmaker[Session],
+    runtime: Runtime,
+    deployed: ProcessDefinition,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     spy = LoadSpy(runtime, monkeypatch)
     instance_id = _start(sessions, runtime)
     with sessions.begin() as session:
-        complete_task(session, runtime, open_task(session, instance_id, "department_handling").id, OPS, RESOLVED)
+        complete_task(
+            session, runtime, open_task(session, instance_id, "department_handling").id, OPS, RESOLVED
+        )
     assert spy.calls == 0
     runtime.workflows.clear()
     with sessions.begin() as session:
-        complete_task(session, runtime, open_task(session, instance_id, "callback").id, OPERATOR,
-                      {"customer_informed": True, "satisfied": "yes"})
+        complete_task(
+            session,
+            runtime,
+            open_task(session, instance_id, "callback").id,
+            OPERATOR,
+            {"customer_informed": True, "satisfied": "yes"},
+        )
     assert spy.calls == 1
 
 
@@ -309,8 +367,11 @@ def test_script_failure_names_the_step_writes_nothing_and_does_not_poison_the_ca
 def test_scripts_before_the_intake_are_recorded_when_started_with_a_form(
     sessions: sessionmaker[Session], runtime: Runtime
 ) -> None:
-    xml = linear(script_task("prepare", "channel = 'hotline'"), user_task("intake", fields=form_field("note")),
-                 key="prepared")
+    xml = linear(
+        script_task("prepare", "channel = 'hotline'"),
+        user_task("intake", fields=form_field("note")),
+        key="prepared",
+    )
     with sessions.begin() as session:
         deploy(session, runtime, xml, "prepared.bpmn", "test")
         instance = start_case(session, runtime, "prepared", OPERATOR, {"note": "hello"})
@@ -322,6 +383,7 @@ def test_scripts_before_the_intake_are_recorded_when_started_with_a_form(
 
 # --- timers --------------------------------------------------------------------------------------------
 
+
 def test_timer_rows_hold_the_due_times_c2_c3(
     sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, deployed: ProcessDefinition
 ) -> None:
@@ -329,8 +391,12 @@ def test_timer_rows_hold_the_due_times_c2_c3(
     instance_id = _start(sessions, runtime, needs_site_visit=True)
     with sessions() as session:
         (dispatch_timer,) = timers_of(session, instance_id)
-        assert (dispatch_timer.element_id, dispatch_timer.due_at, dispatch_timer.status, dispatch_timer.fired_at) == (
-            "dispatch_deadline", clock.now() + timedelta(minutes=3), "waiting", None)
+        assert (
+            dispatch_timer.element_id,
+            dispatch_timer.due_at,
+            dispatch_timer.status,
+            dispatch_timer.fired_at,
+        ) == ("dispatch_deadline", clock.now() + timedelta(minutes=3), "waiting", None)
         dispatch = open_task(session, instance_id, "dispatch_site_order")
         assert dispatch.due_at == dispatch_timer.due_at
     clock.advance(timedelta(minutes=2))
@@ -359,8 +425,12 @@ def test_due_timer_ids_lists_only_due_unfired_timers(
 
 TIMER_CASES = {
     # element: (intake overrides, due time, script it starts, data the script sets)
-    "dispatch_deadline": ({"needs_site_visit": True}, datetime(2026, 11, 23, 1, 3, tzinfo=UTC),
-                          "record_dispatch_overdue", {"dispatch_overdue": True}),
+    "dispatch_deadline": (
+        {"needs_site_visit": True},
+        datetime(2026, 11, 23, 1, 3, tzinfo=UTC),
+        "record_dispatch_overdue",
+        {"dispatch_overdue": True},
+    ),
     "reply_deadline": ({}, END_OF_DAY_UTC, "record_reply_overdue", {"overdue_chased": True}),
 }
 
@@ -373,7 +443,11 @@ def _waiting_timer(sessions: sessionmaker[Session], instance_id: int) -> Timer:
 
 @pytest.mark.parametrize("element", list(TIMER_CASES))
 def test_timer_fires_once_when_the_clock_passes_its_due_time_c2_c4(
-    sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, deployed: ProcessDefinition, element: str
+    sessions: sessionmaker[Session],
+    runtime: Runtime,
+    clock: SettableClock,
+    deployed: ProcessDefinition,
+    element: str,
 ) -> None:
     form, due, script, data = TIMER_CASES[element]
     instance_id = _start(sessions, runtime, **form)
@@ -403,7 +477,9 @@ def test_timer_fires_once_when_the_clock_passes_its_due_time_c2_c4(
         instance = session.get(ProcessInstance, instance_id)
         assert instance.version == before["version"] + 1
         assert {k: instance.data.get(k) for k in data} == data
-        new_events = [(e.kind, e.actor, e.element_id, e.changes) for e in events_of(session, instance_id)][len(before["events"]):]
+        new_events = [(e.kind, e.actor, e.element_id, e.changes) for e in events_of(session, instance_id)][
+            len(before["events"]) :
+        ]
         assert [e for e in new_events if e[0] != "timer_fired"] == [
             ("script_ran", "system", script, {k: [None, v] for k, v in data.items()}),
             ("end_reached", "system", script.replace("record", "end"), {}),
@@ -417,12 +493,19 @@ def _open(sessions: sessionmaker[Session], instance_id: int) -> list[Any]:
         return open_tasks(session, instance_id)
 
 
-@pytest.mark.parametrize("element", [
-    "dispatch_deadline",
-    "reply_deadline",
-])
+@pytest.mark.parametrize(
+    "element",
+    [
+        "dispatch_deadline",
+        "reply_deadline",
+    ],
+)
 def test_firing_a_timer_writes_a_timer_fired_event(
-    sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, deployed: ProcessDefinition, element: str
+    sessions: sessionmaker[Session],
+    runtime: Runtime,
+    clock: SettableClock,
+    deployed: ProcessDefinition,
+    element: str,
 ) -> None:
     form, due, _script, _data = TIMER_CASES[element]
     instance_id = _start(sessions, runtime, **form)
@@ -431,7 +514,9 @@ def test_firing_a_timer_writes_a_timer_fired_event(
     with sessions.begin() as session:
         fire_timer(session, runtime, timer.id)
     with sessions() as session:
-        fired = [(e.actor, e.element_id, e.at) for e in events_of(session, instance_id) if e.kind == "timer_fired"]
+        fired = [
+            (e.actor, e.element_id, e.at) for e in events_of(session, instance_id) if e.kind == "timer_fired"
+        ]
     assert fired == [("system", element, due)]
 
 
@@ -455,13 +540,19 @@ def test_timer_row_says_fired_only_if_it_fired(
     timer = _waiting_timer(sessions, instance_id)
     clock.set(END_OF_DAY_UTC + timedelta(minutes=5))  # the scheduler has not run yet
     with sessions.begin() as session:
-        complete_task(session, runtime, open_task(session, instance_id, "department_handling").id, OPS, RESOLVED)
+        complete_task(
+            session, runtime, open_task(session, instance_id, "department_handling").id, OPS, RESOLVED
+        )
     with sessions() as session:
         row = session.get(Timer, timer.id)
         chased = session.get(ProcessInstance, instance_id).data.get("overdue_chased", False)
-        fired_events = session.scalar(select(func.count(Event.id)).where(
-            Event.instance_id == instance_id, Event.kind.in_(["timer_fired", "script_ran"]),
-            Event.element_id.in_(["reply_deadline", "record_reply_overdue"])))
+        fired_events = session.scalar(
+            select(func.count(Event.id)).where(
+                Event.instance_id == instance_id,
+                Event.kind.in_(["timer_fired", "script_ran"]),
+                Event.element_id.in_(["reply_deadline", "record_reply_overdue"]),
+            )
+        )
     assert (row.status == "fired") == chased == (fired_events > 0)
 
 
@@ -471,13 +562,18 @@ def test_fire_timer_of_an_unknown_timer(sessions: sessionmaker[Session], runtime
 
 
 def test_fire_timer_ignores_a_case_that_is_not_running(
-    sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, deployed: ProcessDefinition,
+    sessions: sessionmaker[Session],
+    runtime: Runtime,
+    clock: SettableClock,
+    deployed: ProcessDefinition,
     open_tasks: Callable[[Session, int], list[Any]],
 ) -> None:
     instance_id = _start(sessions, runtime)
     timer = _waiting_timer(sessions, instance_id)
     with sessions.begin() as session:
-        session.execute(update(ProcessInstance).where(ProcessInstance.id == instance_id).values(status="suspended"))
+        session.execute(
+            update(ProcessInstance).where(ProcessInstance.id == instance_id).values(status="suspended")
+        )
     clock.set(END_OF_DAY_UTC)
     with sessions.begin() as session:
         assert fire_timer(session, runtime, timer.id) is None
@@ -500,7 +596,9 @@ def test_timer_date_without_a_zone_is_local_shanghai_time(
     assert timer.due_at == datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # 18:00 in Shanghai
 
 
-def test_cycle_timer_gets_a_row_or_is_refused_at_deploy(sessions: sessionmaker[Session], runtime: Runtime) -> None:
+def test_cycle_timer_gets_a_row_or_is_refused_at_deploy(
+    sessions: sessionmaker[Session], runtime: Runtime
+) -> None:
     xml = linear(user_task("u1"), extra=(boundary_timer("hourly", "u1", "timeCycle", "R2/PT1H"),))
     try:
         with sessions.begin() as session:
@@ -511,4 +609,5 @@ def test_cycle_timer_gets_a_row_or_is_refused_at_deploy(sessions: sessionmaker[S
     with sessions.begin() as session:
         instance = start_case(session, runtime, "small", OPERATOR)
         assert [(t.element_id, t.due_at) for t in timers_of(session, instance.id)] == [
-            ("hourly", datetime(2026, 11, 23, 2, 0, tzinfo=UTC))]
+            ("hourly", datetime(2026, 11, 23, 2, 0, tzinfo=UTC))
+        ]

@@ -38,13 +38,20 @@ SEED = "0123456789abcdef0123456789abcdef"
 
 
 @pytest.fixture
-def world(sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, deployed: ProcessDefinition,
-          deploy_process: Callable[[str], ProcessDefinition]) -> World:
+def world(
+    sessions: sessionmaker[Session],
+    runtime: Runtime,
+    clock: SettableClock,
+    deployed: ProcessDefinition,
+    deploy_process: Callable[[str], ProcessDefinition],
+) -> World:
     return make_world(sessions, runtime, clock, deploy_process)
 
 
-@pytest.mark.parametrize(("population", "size"), [
-    (0, 0), (1, 1), (19, 1), (20, 1), (21, 2), (40, 2), (41, 3), (100, 5), (101, 6), (1000, 50)])
+@pytest.mark.parametrize(
+    ("population", "size"),
+    [(0, 0), (1, 1), (19, 1), (20, 1), (21, 2), (40, 2), (41, 3), (100, 5), (101, 6), (1000, 50)],
+)
 def test_sample_size_is_at_least_five_percent_and_at_least_one_m1(population: int, size: int) -> None:
     """M1: not below 5 %, rounded up; one of a small week; none of an empty one."""
     assert sample_size(population) == size
@@ -54,7 +61,13 @@ def test_sample_size_is_at_least_five_percent_and_at_least_one_m1(population: in
 def test_the_draw_is_fixed_by_its_seed_and_checkable_with_sha256_m1() -> None:
     """M1: the same seed and population give the same draw, in any order of the population; the rank is
     SHA-256 of "seed:case number", which anyone can recompute (e.g. `printf … | sha256sum`)."""
-    population = ["BX-20261123-0001", "BX-20261123-0002", "BX-20261123-0003", "TS-20261123-0001", "TS-20261123-0002"]
+    population = [
+        "BX-20261123-0001",
+        "BX-20261123-0002",
+        "BX-20261123-0003",
+        "TS-20261123-0001",
+        "TS-20261123-0002",
+    ]
     assert draw(population, SEED, 2) == ["TS-20261123-0001", "TS-20261123-0002"]
     assert draw(list(reversed(population)), SEED, 2) == ["TS-20261123-0001", "TS-20261123-0002"]
     assert draw(population, "f" * 32, 2) == ["BX-20261123-0001", "TS-20261123-0002"]
@@ -82,7 +95,12 @@ def test_weekly_draw_is_recorded_and_opens_callback_tasks_m1(world: World) -> No
     sample = result.sample
     assert result.created
     assert (sample.week_start, sample.week_end, sample.method, sample.seed, sample.rate) == (
-        "2026-11-23", "2026-11-29", METHOD, SEED, "0.05")
+        "2026-11-23",
+        "2026-11-29",
+        METHOD,
+        SEED,
+        "0.05",
+    )
     assert (sample.population_size, sample.sample_size) == (2, 1)
     assert sample.chosen["cases"] == draw(sorted([world.cases["C"], world.cases["D"]]), SEED, 1)
     assert verify_draw(sample)
@@ -90,12 +108,17 @@ def test_weekly_draw_is_recorded_and_opens_callback_tasks_m1(world: World) -> No
     callback_number = result.callbacks[original]
     assert callback_number.startswith("HF-20261130-")
     with world.sessions() as session:
-        callback = session.scalars(select(ProcessInstance).where(ProcessInstance.case_number == callback_number)).one()
+        callback = session.scalars(
+            select(ProcessInstance).where(ProcessInstance.case_number == callback_number)
+        ).one()
         origin = session.scalars(select(ProcessInstance).where(ProcessInstance.case_number == original)).one()
         assert callback.process_key == "callback" and callback.opened_by == "system"
         assert (callback.data["original_case"], callback.data["sample_week"]) == (original, "2026-W48")
         assert (callback.category, callback.department, callback.customer_name) == (
-            origin.category, "repair", origin.customer_name)
+            origin.category,
+            "repair",
+            origin.customer_name,
+        )
         (task,) = open_tasks(session, callback.id)
         assert (task.element_id, task.candidate_groups, task.due_at) == ("sample_callback", "operator", None)
 
@@ -110,7 +133,12 @@ def test_the_draw_is_made_once_a_week(world: World) -> None:
     assert len(first.sample.seed) == 32 and first.sample.seed != SEED
     assert again.callbacks == first.callbacks
     with world.sessions() as session:
-        assert session.scalar(select(func.count(ProcessInstance.id)).where(ProcessInstance.process_key == "callback")) == 1
+        assert (
+            session.scalar(
+                select(func.count(ProcessInstance.id)).where(ProcessInstance.process_key == "callback")
+            )
+            == 1
+        )
 
 
 def test_tampered_draw_does_not_verify(world: World) -> None:
@@ -125,7 +153,11 @@ def test_tampered_draw_does_not_verify(world: World) -> None:
 def test_an_empty_week_draws_nothing(world: World) -> None:
     with world.sessions.begin() as session:
         result = draw_weekly_sample(session, world.runtime, week_of(date(2026, 11, 16)), "tester")
-    assert (result.sample.population_size, result.sample.sample_size, result.sample.chosen["cases"]) == (0, 0, [])
+    assert (result.sample.population_size, result.sample.sample_size, result.sample.chosen["cases"]) == (
+        0,
+        0,
+        [],
+    )
 
 
 def test_twenty_one_on_site_orders_give_two_callbacks_m1(world: World) -> None:
@@ -153,11 +185,18 @@ def test_a_sampled_callback_feeds_the_satisfaction_rate_m1_m4(world: World) -> N
     world.when(at(12, 1, 10, 0))
     with world.sessions.begin() as session:
         task = session.scalars(select(HumanTask).where(HumanTask.element_id == "sample_callback")).one()
-        complete_task(session, world.runtime, task.id, OPERATOR,
-                      {"reached": "on", "satisfied": "no", "callback_comment": "维修后仍有渗水"})
+        complete_task(
+            session,
+            world.runtime,
+            task.id,
+            OPERATOR,
+            {"reached": "on", "satisfied": "no", "callback_comment": "维修后仍有渗水"},
+        )
     with world.sessions() as session:
         after = kpi_table(session, next_week, SHANGHAI, at(12, 1, 12, 0), load_reference_data(session))
-        callback = session.scalars(select(ProcessInstance).where(ProcessInstance.process_key == "callback")).one()
+        callback = session.scalars(
+            select(ProcessInstance).where(ProcessInstance.process_key == "callback")
+        ).one()
     assert callback.status == "completed"
     assert (after.rows["repair"].satisfied, after.rows["repair"].answers) == (0, 1)
     assert (after.total.satisfied, after.total.answers) == (0, 1)
@@ -180,7 +219,9 @@ def test_the_callback_form_asks_whether_satisfied_only_of_a_reached_customer(wor
         task = session.scalars(select(HumanTask).where(HumanTask.element_id == "sample_callback")).one()
         complete_task(session, world.runtime, task.id, OPERATOR, {"callback_comment": "无人接听"})
     with world.sessions() as session:
-        table = kpi_table(session, week_of(date(2026, 11, 30)), SHANGHAI, at(12, 6, 12, 0), load_reference_data(session))
+        table = kpi_table(
+            session, week_of(date(2026, 11, 30)), SHANGHAI, at(12, 6, 12, 0), load_reference_data(session)
+        )
     assert table.total.answers == 0
 
 
@@ -191,13 +232,22 @@ def test_scheduler_duties_make_reports_and_sample_once_even_with_two_workers(wor
     build_week(world)
     world.when(at(11, 30, 6, 59))
     made_early = run_supervision_duties(world.runtime, world.sessions, "worker-0")
-    assert [m.split(" ")[0:2] for m in made_early] == [["weekly", "report"], ["monthly", "report"],
-                                                       ["callback", "sample"]]
+    assert [m.split(" ")[0:2] for m in made_early] == [
+        ["weekly", "report"],
+        ["monthly", "report"],
+        ["callback", "sample"],
+    ]
     assert "2026-11-16" in made_early[0] and "2026-11-16" in made_early[2]  # before 07:00: the week before
     world.when(at(11, 30, 7, 0))
     results: list[list[str]] = []
-    workers = [threading.Thread(target=lambda n=n: results.append(
-        run_supervision_duties(world.runtime, world.sessions, f"worker-{n}"))) for n in (1, 2)]
+    workers = [
+        threading.Thread(
+            target=lambda n=n: results.append(
+                run_supervision_duties(world.runtime, world.sessions, f"worker-{n}")
+            )
+        )
+        for n in (1, 2)
+    ]
     for worker in workers:
         worker.start()
     for worker in workers:
@@ -223,7 +273,13 @@ def test_the_scheduler_runs_the_duties_beside_the_timers(world: World) -> None:
     from hotline.scheduling import add_jobs
 
     scheduler = BackgroundScheduler(timezone="UTC")
-    add_jobs(scheduler, world.runtime, world.sessions, 5.0, ShiftSettings(parse_shift_changes("08:00,20:00"), SHANGHAI))
+    add_jobs(
+        scheduler,
+        world.runtime,
+        world.sessions,
+        5.0,
+        ShiftSettings(parse_shift_changes("08:00,20:00"), SHANGHAI),
+    )
     jobs = {job.id: job for job in scheduler.get_jobs()}
     assert set(jobs) == {"fire_due_timers", "supervision_duties", "prepare_handover", "sweep_attachments"}
     assert jobs["supervision_duties"].trigger.interval.total_seconds() == 300

@@ -37,6 +37,7 @@ def env(clock: SettableClock) -> SandboxEnvironment:
 
 # --- escapes refused before anything runs (ScriptRejected, from the syntax tree) -------------------
 
+
 @pytest.mark.parametrize(
     ("script", "message"),
     [
@@ -60,7 +61,9 @@ def env(clock: SettableClock) -> SandboxEnvironment:
         ("x = 1 +", "syntax error on line 1"),
     ],
 )
-def test_escape_attempts_are_rejected_with_a_reason(env: SandboxEnvironment, script: str, message: str) -> None:
+def test_escape_attempts_are_rejected_with_a_reason(
+    env: SandboxEnvironment, script: str, message: str
+) -> None:
     context = {"y": 5}
     with pytest.raises(ScriptRejected, match=message):
         env.execute(script, context)
@@ -72,7 +75,9 @@ def test_rejected_script_names_the_line(env: SandboxEnvironment) -> None:
         env.execute("a = 1\nb = 2\nimport os", {})
 
 
-@pytest.mark.parametrize("expression", ["__import__('os').getcwd()", "().__class__.__mro__", "'{0.__class__}'.format(1)"])
+@pytest.mark.parametrize(
+    "expression", ["__import__('os').getcwd()", "().__class__.__mro__", "'{0.__class__}'.format(1)"]
+)
 def test_expressions_are_checked_too(env: SandboxEnvironment, expression: str) -> None:
     with pytest.raises(ScriptRejected):
         env.evaluate(expression, {})
@@ -84,6 +89,7 @@ def test_check_source_accepts_ordinary_scripts() -> None:
 
 
 # --- missing builtins: NameError naming the function ------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("script", "name"),
@@ -105,6 +111,7 @@ def test_dangerous_builtins_are_missing(env: SandboxEnvironment, script: str, na
 
 
 # --- runaway scripts ---------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     "script",
@@ -134,7 +141,9 @@ def test_time_limit_restores_the_previous_tracer(env: SandboxEnvironment) -> Non
     assert sys.gettrace() is before
 
 
-@pytest.mark.parametrize("script", ["x = list(range(10**9))", "x = range(0, 10**12, 2)", f"x = range({MAX_RANGE + 1})"])
+@pytest.mark.parametrize(
+    "script", ["x = list(range(10**9))", "x = range(0, 10**12, 2)", f"x = range({MAX_RANGE + 1})"]
+)
 def test_huge_range_is_rejected(env: SandboxEnvironment, script: str) -> None:
     with pytest.raises(ScriptRejected, match=f"range\\(\\) of more than {MAX_RANGE} items is not allowed"):
         env.execute(script, {})
@@ -165,6 +174,7 @@ def test_a_single_huge_arithmetic_operation_is_stopped() -> None:
 
 
 # --- what scripts may use and what they leave behind --------------------------------------------------
+
 
 def test_scripts_read_and_write_case_data(env: SandboxEnvironment) -> None:
     context = {"count": 2, "name": "张伟"}
@@ -239,8 +249,11 @@ def test_case_with_escaping_script_fails_and_writes_nothing(
 def test_escaping_script_before_the_intake_fails_as_scriptfailed(
     sessions: sessionmaker[Session], runtime: Runtime
 ) -> None:
-    xml = linear(script_task("escape", "x = open('/etc/passwd').read()"),
-                 user_task("intake", fields=form_field("note")), key="escapes")
+    xml = linear(
+        script_task("escape", "x = open('/etc/passwd').read()"),
+        user_task("intake", fields=form_field("note")),
+        key="escapes",
+    )
     with sessions.begin() as session:
         deploy(session, runtime, xml, "escapes.bpmn", "test")
     with pytest.raises(ScriptFailed) as failure, sessions.begin() as session:

@@ -47,8 +47,17 @@ def test_sqlite_connections_use_wal_and_foreign_keys(db_engine: SqlEngine) -> No
 
 
 def _definition(deployed_at: datetime) -> ProcessDefinition:
-    return ProcessDefinition(key="k", version=1, name="n", case_prefix="K", content_hash="0" * 64,
-                             file_name="k.bpmn", bpmn_xml="<x/>", deployed_at=deployed_at, deployed_by="t")
+    return ProcessDefinition(
+        key="k",
+        version=1,
+        name="n",
+        case_prefix="K",
+        content_hash="0" * 64,
+        file_name="k.bpmn",
+        bpmn_xml="<x/>",
+        deployed_at=deployed_at,
+        deployed_by="t",
+    )
 
 
 def test_times_come_back_as_aware_utc(sessions: sessionmaker[Session]) -> None:
@@ -62,6 +71,9 @@ def test_times_come_back_as_aware_utc(sessions: sessionmaker[Session]) -> None:
 
 
 def test_naive_times_are_refused(sessions: sessionmaker[Session]) -> None:
-    with pytest.raises(StatementError, match="naive datetime given to a UTC column"), sessions.begin() as session:
+    with (
+        pytest.raises(StatementError, match="naive datetime given to a UTC column"),
+        sessions.begin() as session,
+    ):
         session.add(_definition(datetime(2026, 11, 23, 9, 0)))
         session.flush()

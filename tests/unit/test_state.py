@@ -52,12 +52,17 @@ def test_round_trip_keeps_tasks_data_and_timers(runtime: Runtime) -> None:
     workflow, parsed = _started_workflow(runtime)
     restored = runtime.serializer.loads(runtime.serializer.dumps(workflow), parsed, runtime.script_engine)
     assert restored.spec is parsed.spec
-    assert {str(t.id): t.state for t in restored.get_tasks()} == {str(t.id): t.state for t in workflow.get_tasks()}
+    assert {str(t.id): t.state for t in restored.get_tasks()} == {
+        str(t.id): t.state for t in workflow.get_tasks()
+    }
     assert _ready_manual(restored) == ["department_handling"]
     (task,) = restored.get_tasks(state=TaskState.READY, manual=True)
     assert task.data["department"] == "operations"
     assert task.data["reply_due"] == "2026-11-23T23:59:59+08:00"
-    waiting = {t.task_spec.bpmn_id: t.internal_data.get("event_value") for t in restored.get_tasks(state=TaskState.WAITING)}
+    waiting = {
+        t.task_spec.bpmn_id: t.internal_data.get("event_value")
+        for t in restored.get_tasks(state=TaskState.WAITING)
+    }
     assert waiting == {"reply_deadline": "2026-11-23T23:59:59+08:00"}
     # the restored workflow carries on
     task.data.update({"investigation": "检查了管网", "outcome": "resolved"})
@@ -88,5 +93,7 @@ def test_stored_case_state_holds_no_spec(
         assert "spec" not in state and "subprocess_specs" not in state
         assert instance.serializer_version == StateSerializer().version
         fresh = Runtime(clock=runtime.clock)
-        restored = fresh.serializer.loads(instance.state, parsed_definition(fresh, instance.definition), fresh.script_engine)
+        restored = fresh.serializer.loads(
+            instance.state, parsed_definition(fresh, instance.definition), fresh.script_engine
+        )
         assert _ready_manual(restored) == ["department_handling"]

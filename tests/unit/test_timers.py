@@ -32,13 +32,17 @@ START = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
 
 def fired_events(sessions: sessionmaker[Session]) -> dict[int, int]:
     with sessions() as session:
-        rows = session.execute(select(Event.instance_id, func.count()).where(Event.kind == "timer_fired")
-                               .group_by(Event.instance_id)).all()
+        rows = session.execute(
+            select(Event.instance_id, func.count())
+            .where(Event.kind == "timer_fired")
+            .group_by(Event.instance_id)
+        ).all()
     return dict(rows)
 
 
-def test_a_timer_that_fell_due_while_nothing_ran_fires_once_at_start(sessions: sessionmaker[Session], runtime: Runtime,
-                                                                     clock: SettableClock) -> None:
+def test_a_timer_that_fell_due_while_nothing_ran_fires_once_at_start(
+    sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock
+) -> None:
     (case_id,) = open_cases(sessions, runtime, 1)
     # everything stops; the deadline passes; a new process (a fresh engine) starts
     clock.advance(timedelta(hours=3))
@@ -51,11 +55,15 @@ def test_a_timer_that_fell_due_while_nothing_ran_fires_once_at_start(sessions: s
         (recent,) = recently_fired(session)
         assert recent.lateness == timedelta(hours=2, minutes=50)
         (timer,) = session.scalars(select(Timer)).all()
-        assert (timer.status, timer.fired_at - timer.due_at) == ("fired", timedelta(hours=2, minutes=50))  # lateness
+        assert (timer.status, timer.fired_at - timer.due_at) == (
+            "fired",
+            timedelta(hours=2, minutes=50),
+        )  # lateness
 
 
-def test_claims_are_exclusive_until_their_lease_runs_out(sessions: sessionmaker[Session], runtime: Runtime,
-                                                         clock: SettableClock) -> None:
+def test_claims_are_exclusive_until_their_lease_runs_out(
+    sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock
+) -> None:
     """A worker that died after claiming leaves its timers to another once the lease expires."""
     open_cases(sessions, runtime, 3)
     clock.advance(timedelta(minutes=11))
@@ -70,8 +78,9 @@ def test_claims_are_exclusive_until_their_lease_runs_out(sessions: sessionmaker[
     assert sorted(fired_events(sessions).values()) == [1, 1, 1]
 
 
-def test_a_failing_timer_becomes_an_incident_and_the_others_still_fire(sessions: sessionmaker[Session],
-                                                                       runtime: Runtime, clock: SettableClock) -> None:
+def test_a_failing_timer_becomes_an_incident_and_the_others_still_fire(
+    sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock
+) -> None:
     good = open_cases(sessions, runtime, 2)
     bad = open_cases(sessions, runtime, 1, deadline_diagram("chased = 1 / 0", key="broken"), key="broken")
     clock.advance(timedelta(minutes=11))
@@ -79,9 +88,15 @@ def test_a_failing_timer_becomes_an_incident_and_the_others_still_fire(sessions:
     assert fired_events(sessions) == {good[0]: 1, good[1]: 1}
     with sessions() as session:
         state = timers_by_state(session, clock.now())
-        assert [(t.case_number[:2], t.element_id, t.attempts) for t in state["failed"]] == [("BR", "deadline", 1)]
-        assert "chase" in (state["failed"][0].error or "") and "division by zero" in (state["failed"][0].error or "")
-        kinds = session.scalars(select(Event.kind).where(Event.instance_id == bad[0]).order_by(Event.id)).all()
+        assert [(t.case_number[:2], t.element_id, t.attempts) for t in state["failed"]] == [
+            ("BR", "deadline", 1)
+        ]
+        assert "chase" in (state["failed"][0].error or "") and "division by zero" in (
+            state["failed"][0].error or ""
+        )
+        kinds = session.scalars(
+            select(Event.kind).where(Event.instance_id == bad[0]).order_by(Event.id)
+        ).all()
         assert kinds[-1] == "incident_raised"
     assert fire_due_timers(runtime, sessions, "w") == 0  # not retried by itself
 
@@ -93,8 +108,9 @@ def test_a_failing_timer_becomes_an_incident_and_the_others_still_fire(sessions:
         assert session.get(Timer, failed_id).attempts == 2  # type: ignore[union-attr]
 
 
-def test_an_incident_is_not_recorded_over_a_fired_timer(sessions: sessionmaker[Session], runtime: Runtime,
-                                                        clock: SettableClock) -> None:
+def test_an_incident_is_not_recorded_over_a_fired_timer(
+    sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock
+) -> None:
     open_cases(sessions, runtime, 1)
     clock.advance(timedelta(minutes=11))
     fire_due_timers(runtime, sessions, "w")
@@ -111,8 +127,9 @@ def _race(url: str, worker: str, now: datetime, rounds: int) -> int:
     return sum(fire_due_timers(engine, factory, worker, batch=5) for _ in range(rounds))
 
 
-def test_two_worker_processes_fire_every_timer_exactly_once(database_url: str, sessions: sessionmaker[Session],
-                                                            runtime: Runtime, clock: SettableClock) -> None:
+def test_two_worker_processes_fire_every_timer_exactly_once(
+    database_url: str, sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock
+) -> None:
     if make_url(database_url).get_backend_name() != "postgresql":
         pytest.skip("racing worker processes need PostgreSQL (SQLite is one process's database)")
     ids = open_cases(sessions, runtime, 40)
@@ -126,8 +143,13 @@ def test_two_worker_processes_fire_every_timer_exactly_once(database_url: str, s
         assert session.scalars(select(Timer.status).distinct()).all() == ["fired"]
 
 
-def test_hotline_timers_lists_and_retries(sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock,
-                                          database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_hotline_timers_lists_and_retries(
+    sessions: sessionmaker[Session],
+    runtime: Runtime,
+    clock: SettableClock,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from click.testing import CliRunner
 
     from hotline.cli import main
@@ -151,24 +173,43 @@ def test_hotline_timers_lists_and_retries(sessions: sessionmaker[Session], runti
 
 
 def test_a_passed_deadline_chases_the_supervisors_of_that_department_c4(
-        sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, reference_data: None) -> None:
+    sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, reference_data: None
+) -> None:
     """C4 督办: the deadline of a department's task passes: that department's supervisors are told in
     the app; a department with no supervisor of its own is chased by every supervisor."""
     from engine.db.models import Notification, User, UserRole
     from tests.helpers import boundary_timer, diagram, end_event, flow, script_task, start_event, user_task
 
     with sessions.begin() as session:
-        session.add(User(username="ops_supervisor", display_name="ops", password_hash="!", active=True,
-                         created_at=clock.now(), roles=[UserRole(role="supervisor"), UserRole(role="operations")]))
-    xml = diagram(start_event(), user_task("handle", groups="${department}", name="调查处理"), end_event(),
-                  boundary_timer("deadline", "handle", "timeDuration", "PT1H"), script_task("chase", "late = True"),
-                  end_event("end_chase"), flow("start", "handle"), flow("handle", "end"), flow("deadline", "chase"),
-                  flow("chase", "end_chase"),
-                  user_task("intake", fields='<camunda:formField id="department" label="d" type="string"/>'),
-                  key="dept")
-    xml = xml.replace(b'<bpmn:sequenceFlow id="flow_start_handle" sourceRef="start" targetRef="handle">',
-                      b'<bpmn:sequenceFlow id="flow_start_intake" sourceRef="start" targetRef="intake"></bpmn:sequenceFlow>'
-                      b'<bpmn:sequenceFlow id="flow_intake_handle" sourceRef="intake" targetRef="handle">')
+        session.add(
+            User(
+                username="ops_supervisor",
+                display_name="ops",
+                password_hash="!",
+                active=True,
+                created_at=clock.now(),
+                roles=[UserRole(role="supervisor"), UserRole(role="operations")],
+            )
+        )
+    xml = diagram(
+        start_event(),
+        user_task("handle", groups="${department}", name="调查处理"),
+        end_event(),
+        boundary_timer("deadline", "handle", "timeDuration", "PT1H"),
+        script_task("chase", "late = True"),
+        end_event("end_chase"),
+        flow("start", "handle"),
+        flow("handle", "end"),
+        flow("deadline", "chase"),
+        flow("chase", "end_chase"),
+        user_task("intake", fields='<camunda:formField id="department" label="d" type="string"/>'),
+        key="dept",
+    )
+    xml = xml.replace(
+        b'<bpmn:sequenceFlow id="flow_start_handle" sourceRef="start" targetRef="handle">',
+        b'<bpmn:sequenceFlow id="flow_start_intake" sourceRef="start" targetRef="intake"></bpmn:sequenceFlow>'
+        b'<bpmn:sequenceFlow id="flow_intake_handle" sourceRef="intake" targetRef="handle">',
+    )
     with sessions.begin() as session:
         deploy(session, runtime, xml, "dept.bpmn", "test")
     for department in ("operations", "billing"):
@@ -177,7 +218,12 @@ def test_a_passed_deadline_chases_the_supervisors_of_that_department_c4(
     clock.advance(timedelta(hours=2))
     assert fire_due_timers(runtime, sessions, "w") == 2
     with sessions() as session:
-        rows = session.execute(select(Notification.recipient, Notification.kind, Notification.message)
-                               .order_by(Notification.id)).all()
-    assert [(r, k) for r, k, _m in rows] == [("ops_supervisor", "chase"), ("ops_supervisor", "chase"), ("sup1", "chase")]
+        rows = session.execute(
+            select(Notification.recipient, Notification.kind, Notification.message).order_by(Notification.id)
+        ).all()
+    assert [(r, k) for r, k, _m in rows] == [
+        ("ops_supervisor", "chase"),
+        ("ops_supervisor", "chase"),
+        ("sup1", "chase"),
+    ]
     assert rows[0][2].startswith("督办:工单 DE-20261123-0001「调查处理」已超过时限(2026-11-23 10:00)")

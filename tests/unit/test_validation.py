@@ -46,60 +46,135 @@ def dispatch_timer(expression: str, code: str, words: str) -> tuple[Mutation, st
 CORPUS: dict[str, tuple[Mutation, str, str, str | None, str]] = {
     "SpiffWorkflow parses it": (
         set_attribute("//bpmn:boundaryEvent[@id='dispatch_deadline']", "attachedToRef", "nowhere"),
-        "bpmn-invalid", "dispatch_deadline", "派单时限3分钟", "attached to 'nowhere', which is not in this file"),
+        "bpmn-invalid",
+        "dispatch_deadline",
+        "派单时限3分钟",
+        "attached to 'nowhere', which is not in this file",
+    ),
     "a user task has a candidate group": (
         set_attribute("//bpmn:userTask[@id='callback']", CAMUNDA, None),
-        "missing-candidate-group", "callback", "回访客户", "does not say who may do it. Set its candidate groups"),
+        "missing-candidate-group",
+        "callback",
+        "回访客户",
+        "does not say who may do it. Set its candidate groups",
+    ),
     "the candidate group exists": (
         set_attribute("//bpmn:userTask[@id='approve_extension']", CAMUNDA, "supervisors"),
-        "unknown-candidate-group", "approve_extension", "审批延期申请", "names the candidate group 'supervisors', which is no role"),
+        "unknown-candidate-group",
+        "approve_extension",
+        "审批延期申请",
+        "names the candidate group 'supervisors', which is no role",
+    ),
     "a candidate group variable is set by the diagram": (
         set_attribute("//bpmn:userTask[@id='department_handling']", CAMUNDA, "${departmnt}"),
-        "unknown-group-variable", "department_handling", "调查处理并答复", "from 'departmnt', which no form field or script"),
+        "unknown-group-variable",
+        "department_handling",
+        "调查处理并答复",
+        "from 'departmnt', which no form field or script",
+    ),
     "a user task has a form": (
         remove_element("//bpmn:userTask[@id='dispatch_site_order']/bpmn:extensionElements/camunda:formData"),
-        "missing-form", "dispatch_site_order", "派发现场工单", "has no form. Add at least one form field"),
+        "missing-form",
+        "dispatch_site_order",
+        "派发现场工单",
+        "has no form. Add at least one form field",
+    ),
     "a form field has a known type": (
         set_attribute("//camunda:formField[@id='visit_window']", "type", "text"),
-        "unknown-field-type", "dispatch_site_order", "派发现场工单", "'visit_window' of '派发现场工单' has the type 'text'. Choose one of: string"),
+        "unknown-field-type",
+        "dispatch_site_order",
+        "派发现场工单",
+        "'visit_window' of '派发现场工单' has the type 'text'. Choose one of: string",
+    ),
     "a timer names only data the diagram sets": (
         set_text("//bpmn:boundaryEvent[@id='reply_deadline']//bpmn:timeDate", "${reply_du}"),
-        "timer-unknown-name", "reply_deadline", "当日答复时限", "uses 'reply_du', which no form field or script"),
+        "timer-unknown-name",
+        "reply_deadline",
+        "当日答复时限",
+        "uses 'reply_du', which no form field or script",
+    ),
     "a timer evaluates with the business calendar": dispatch_timer(
-        "working_days(0)", "timer-does-not-evaluate", "fails with the business calendar: count working days from 1"),
+        "working_days(0)",
+        "timer-does-not-evaluate",
+        "fails with the business calendar: count working days from 1",
+    ),
     "a timer gives the kind of value it needs": dispatch_timer(
-        "end_of_day()", "timer-wrong-value", "which is not a duration"),
+        "end_of_day()", "timer-wrong-value", "which is not a duration"
+    ),
     "a timer does not repeat": (
         lambda root: setattr(the_element(root, DISPATCH_TIMER), "tag", f"{{{NS['bpmn']}}}timeCycle"),
-        "timer-cycle", "dispatch_deadline", "派单时限3分钟", "repeats (timeCycle), which is not supported"),
+        "timer-cycle",
+        "dispatch_deadline",
+        "派单时限3分钟",
+        "repeats (timeCycle), which is not supported",
+    ),
     "a timer has an expression": dispatch_timer(
-        " ", "timer-empty", "has no expression. Enter a duration such as PT2H"),
+        " ", "timer-empty", "has no expression. Enter a duration such as PT2H"
+    ),
     "a timer passes the sandbox": dispatch_timer(
-        "__import__('os')", "timer-rejected", "names starting with '_' are not allowed"),
+        "__import__('os')", "timer-rejected", "names starting with '_' are not allowed"
+    ),
     "an exclusive gateway's flows have conditions or a default": (
         set_attribute("//bpmn:exclusiveGateway[@id='gw_site_visit']", "default", None),
-        "gateway-flow-without-condition", "flow_site_visit_no", "否", "Flow '否' leaving gateway '是否需要上门?' has no condition"),
+        "gateway-flow-without-condition",
+        "flow_site_visit_no",
+        "否",
+        "Flow '否' leaving gateway '是否需要上门?' has no condition",
+    ),
     "a gateway's default flow leaves it": (
         set_attribute("//bpmn:exclusiveGateway[@id='gw_site_visit']", "default", "flow_satisfied_yes"),
-        "gateway-default-not-outgoing", "gw_site_visit", "是否需要上门?", "names 'flow_satisfied_yes' as its default flow, but that flow does not leave it"),
+        "gateway-default-not-outgoing",
+        "gw_site_visit",
+        "是否需要上门?",
+        "names 'flow_satisfied_yes' as its default flow, but that flow does not leave it",
+    ),
     "a condition compiles in the sandbox": (
-        set_text("//bpmn:sequenceFlow[@id='flow_site_visit_yes']/bpmn:conditionExpression", "needs_site_visit.__class__"),
-        "condition-rejected", "flow_site_visit_yes", "是", "attribute '__class__' is not allowed"),
+        set_text(
+            "//bpmn:sequenceFlow[@id='flow_site_visit_yes']/bpmn:conditionExpression",
+            "needs_site_visit.__class__",
+        ),
+        "condition-rejected",
+        "flow_site_visit_yes",
+        "是",
+        "attribute '__class__' is not allowed",
+    ),
     "a script compiles in the sandbox": (
         set_text("//bpmn:scriptTask[@id='record_dispatch_overdue']/bpmn:script", "import os"),
-        "script-rejected", "record_dispatch_overdue", "记录派单超时", "imports are not allowed"),
+        "script-rejected",
+        "record_dispatch_overdue",
+        "记录派单超时",
+        "imports are not allowed",
+    ),
     "every element is drawn": (
         remove_element("//bpmndi:BPMNShape[@bpmnElement='callback']"),
-        "missing-layout", "callback", "回访客户", "is not drawn"),
+        "missing-layout",
+        "callback",
+        "回访客户",
+        "is not drawn",
+    ),
     "every flow is drawn": (
         remove_element("//bpmndi:BPMNEdge[@bpmnElement='flow_site_visit_yes']"),
-        "missing-layout", "flow_site_visit_yes", "是", "is not drawn"),
+        "missing-layout",
+        "flow_site_visit_yes",
+        "是",
+        "is not drawn",
+    ),
     "documentation names rules of the rule list": (
-        set_text("//bpmn:userTask[@id='callback']/bpmn:documentation", "C9: the operator calls the customer back."),
-        "unknown-rule-id", "callback", "回访客户", "names rule C9, which is not in the rule list"),
+        set_text(
+            "//bpmn:userTask[@id='callback']/bpmn:documentation", "C9: the operator calls the customer back."
+        ),
+        "unknown-rule-id",
+        "callback",
+        "回访客户",
+        "names rule C9, which is not in the rule list",
+    ),
     "a label of script data reads 中文|English": (
         set_attribute(f"{LABEL_PROPERTY}[@name='label:reply_due']", "value", "|Reply due"),
-        "variable-label", "complaint", "投诉处理", "label:reply_due must read '中文|English', got '|Reply due'"),
+        "variable-label",
+        "complaint",
+        "投诉处理",
+        "label:reply_due must read '中文|English', got '|Reply due'",
+    ),
 }
 
 
@@ -119,7 +194,11 @@ def test_a_broken_diagram_is_refused_with_the_expected_problem(session: Session,
     mutation, code, element_id, element_name, words = CORPUS[rule]
     (problem,) = validate_diagram(session, broken(mutation))
     assert (problem.code, problem.element_id, problem.element_name, problem.process_key) == (
-        code, element_id, element_name, "complaint")
+        code,
+        element_id,
+        element_name,
+        "complaint",
+    )
     assert words in problem.message
     assert problem.message == MESSAGES[code] % dict(problem.params)
 
@@ -129,7 +208,9 @@ def test_the_corpus_covers_every_element_rule() -> None:
     assert {entry[1] for entry in CORPUS.values()} == set(MESSAGES) - file_level
 
 
-def test_a_group_given_to_a_user_or_a_new_department_counts(sessions: sessionmaker[Session], reference_data: None) -> None:
+def test_a_group_given_to_a_user_or_a_new_department_counts(
+    sessions: sessionmaker[Session], reference_data: None
+) -> None:
     from engine.db.models import Department
 
     xml = broken(set_attribute("//bpmn:userTask[@id='approve_extension']", CAMUNDA, "quality_control"))
@@ -141,8 +222,13 @@ def test_a_group_given_to_a_user_or_a_new_department_counts(sessions: sessionmak
 
 
 def test_a_timer_on_the_business_calendar_and_on_a_datetime_field_is_valid(session: Session) -> None:
-    assert validate_diagram(session, broken(set_text(
-        "//bpmn:boundaryEvent[@id='reply_deadline']//bpmn:timeDate", "working_days(2)"))) == []
+    assert (
+        validate_diagram(
+            session,
+            broken(set_text("//bpmn:boundaryEvent[@id='reply_deadline']//bpmn:timeDate", "working_days(2)")),
+        )
+        == []
+    )
     assert validate_diagram(session, broken(set_text(DISPATCH_TIMER, "${'PT' + str(2) + 'H'}"))) == []
 
 
@@ -152,15 +238,22 @@ def test_several_problems_are_all_reported(session: Session) -> None:
         set_text("//bpmn:scriptTask[@id='record_dispatch_overdue']/bpmn:script", "import os")(root)
 
     assert sorted((p.code, p.element_id) for p in validate_diagram(session, broken(two_faults))) == [
-        ("missing-candidate-group", "callback"), ("script-rejected", "record_dispatch_overdue")]
+        ("missing-candidate-group", "callback"),
+        ("script-rejected", "record_dispatch_overdue"),
+    ]
 
 
 def test_problem_reads_as_element_and_message() -> None:
     problem = Problem("callback", "回访客户", "missing-layout", "x is not drawn", "complaint")
     assert str(problem) == "callback (回访客户): x is not drawn"
     assert problem.localized() == "x is not drawn"  # outside a request: English
-    assert problem.as_dict() == {"element_id": "callback", "element_name": "回访客户", "code": "missing-layout",
-                                 "message": "x is not drawn", "process_key": "complaint"}
+    assert problem.as_dict() == {
+        "element_id": "callback",
+        "element_name": "回访客户",
+        "code": "missing-layout",
+        "message": "x is not drawn",
+        "process_key": "complaint",
+    }
 
 
 def test_diagram_key_reads_the_process_id() -> None:
@@ -188,9 +281,11 @@ BILLION_LAUGHS = b"""<?xml version="1.0"?>
 
 
 def _external_entity(secret: Path) -> bytes:
-    return (f'<?xml version="1.0"?>\n<!DOCTYPE d [ <!ENTITY secret SYSTEM "file://{secret}"> ]>\n'
-            '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL">'
-            '<bpmn:process id="leak" name="&secret;" isExecutable="true"/></bpmn:definitions>').encode()
+    return (
+        f'<?xml version="1.0"?>\n<!DOCTYPE d [ <!ENTITY secret SYSTEM "file://{secret}"> ]>\n'
+        '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL">'
+        '<bpmn:process id="leak" name="&secret;" isExecutable="true"/></bpmn:definitions>'
+    ).encode()
 
 
 def test_billion_laughs_is_refused_quickly_without_expanding(session: Session) -> None:
@@ -214,18 +309,26 @@ def test_an_external_entity_is_refused_and_the_file_is_not_read(session: Session
 def test_an_entity_hidden_in_utf16_is_refused(session: Session, tmp_path: Path) -> None:
     secret = tmp_path / "secret.txt"
     secret.write_text("TOP-SECRET-CONTENT")
-    xml = _external_entity(secret).decode().replace('<?xml version="1.0"?>', '<?xml version="1.0" encoding="UTF-16"?>')
+    xml = (
+        _external_entity(secret)
+        .decode()
+        .replace('<?xml version="1.0"?>', '<?xml version="1.0" encoding="UTF-16"?>')
+    )
     problems = validate_diagram(session, xml.encode("utf-16"))
     assert [p.code for p in problems] == ["not-utf8"]
     assert "TOP-SECRET-CONTENT" not in repr(problems)
 
 
-def test_a_file_over_the_size_cap_is_refused_before_parsing(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_file_over_the_size_cap_is_refused_before_parsing(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from engine.bpmn import safe_xml
 
     parsed: list[bytes] = []
     monkeypatch.setattr(safe_xml.etree, "fromstring", lambda xml, parser=None: parsed.append(xml))
-    huge = COMPLAINT_BPMN.read_bytes().replace(b"</bpmn:definitions>", b"<!--" + b"x" * MAX_BPMN_BYTES + b"--></bpmn:definitions>")
+    huge = COMPLAINT_BPMN.read_bytes().replace(
+        b"</bpmn:definitions>", b"<!--" + b"x" * MAX_BPMN_BYTES + b"--></bpmn:definitions>"
+    )
     (problem,) = validate_diagram(session, huge)
     assert problem.code == "file-too-large"
     assert f"at most {MAX_BPMN_BYTES}" in problem.message
@@ -236,10 +339,13 @@ def test_not_xml_not_bpmn_and_two_processes(session: Session) -> None:
     assert [p.code for p in validate_diagram(session, b"<bpmn:definitions")] == ["not-well-formed"]
     assert [p.code for p in validate_diagram(session, b"<html/>")] == ["not-bpmn"]
     two = COMPLAINT_BPMN.read_bytes().replace(
-        b"</bpmn:definitions>", b'<bpmn:process id="second" isExecutable="true"/></bpmn:definitions>')
+        b"</bpmn:definitions>", b'<bpmn:process id="second" isExecutable="true"/></bpmn:definitions>'
+    )
     (problem,) = validate_diagram(session, two)
     assert (problem.code, problem.message.split(";")[0]) == (
-        "process-count", "A diagram must hold exactly one executable process")
+        "process-count",
+        "A diagram must hold exactly one executable process",
+    )
 
 
 def test_every_message_template_is_listed_for_translation() -> None:
@@ -252,7 +358,11 @@ def test_every_message_template_is_listed_for_translation() -> None:
         REASON_MESSAGES,
     )
 
-    for listed, templates in ((PROBLEM_MESSAGES, MESSAGES), (CHANGE_MESSAGES, CHANGES), (REASON_MESSAGES, REASONS)):
+    for listed, templates in (
+        (PROBLEM_MESSAGES, MESSAGES),
+        (CHANGE_MESSAGES, CHANGES),
+        (REASON_MESSAGES, REASONS),
+    ):
         assert {code: str(message._args[0]) for code, message in listed.items()} == templates
     assert set(ELEMENT_TYPE_NAMES) == set(ELEMENT_TYPES.values())
 
@@ -266,15 +376,25 @@ def test_a_group_from_the_data_the_system_starts_the_case_with_is_accepted_m1(se
     assert [p.code for p in validate_diagram(session, undeclared)] == ["unknown-group-variable"]
 
 
-@pytest.mark.parametrize(("name", "value", "words"), [
-    ("values:reply_due", "end_of_day", "values:reply_due must read 'code:中文|English;code2:中文|English', got 'end_of_day'"),
-    ("values:overdue", "yes:是|Yes", "values:overdue needs a label:overdue property"),
-    ("label:", "答复|Reply", "property 'label:' must name a variable after 'label:'"),
-])
-def test_a_malformed_label_property_is_refused_with_a_clear_message(session: Session, name: str, value: str,
-                                                                     words: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "value", "words"),
+    [
+        (
+            "values:reply_due",
+            "end_of_day",
+            "values:reply_due must read 'code:中文|English;code2:中文|English', got 'end_of_day'",
+        ),
+        ("values:overdue", "yes:是|Yes", "values:overdue needs a label:overdue property"),
+        ("label:", "答复|Reply", "property 'label:' must name a variable after 'label:'"),
+    ],
+)
+def test_a_malformed_label_property_is_refused_with_a_clear_message(
+    session: Session, name: str, value: str, words: str
+) -> None:
     def add_property(root: Any) -> None:
-        properties = the_element(root, "/bpmn:definitions/bpmn:process/bpmn:extensionElements/camunda:properties")
+        properties = the_element(
+            root, "/bpmn:definitions/bpmn:process/bpmn:extensionElements/camunda:properties"
+        )
         prop = properties.makeelement(f"{{{NS['camunda']}}}property", {"name": name, "value": value})
         properties.append(prop)
 

@@ -37,13 +37,16 @@ def deploy_broken_chase(sessions: sessionmaker[Session], runtime: Runtime) -> No
         deploy(session, runtime, broken.encode("utf-8"), "complaint.bpmn", "test")
 
 
-def late_case_with_incident(sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock,
-                            **intake: object) -> LateCase:
+def late_case_with_incident(
+    sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, **intake: object
+) -> LateCase:
     """Recorded at 09:00; at 00:00:01 the next day the department's reply is overdue and its chase failed."""
     deploy_broken_chase(sessions, runtime)
     number, instance_id = record_case(sessions, runtime, **intake)
     clock.advance(timedelta(hours=15, seconds=2))
     fire_due_timers(runtime, sessions, "test-worker")
     with sessions() as session:
-        timer_id = session.scalars(select(Timer.id).where(Timer.instance_id == instance_id, Timer.status == "failed")).one()
+        timer_id = session.scalars(
+            select(Timer.id).where(Timer.instance_id == instance_id, Timer.status == "failed")
+        ).one()
     return LateCase(number, instance_id, timer_id)

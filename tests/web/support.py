@@ -39,19 +39,34 @@ def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     """argon2 with its production cost takes ~0.15 s per hash and per check; eleven demo users and a
     dozen sign-ins per test would make the suite slow. The tests keep argon2 (the same code path) with
     the cheapest parameters; the stored hash carries its parameters, so checking works unchanged."""
-    monkeypatch.setattr(engine.people.users, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    monkeypatch.setattr(
+        engine.people.users, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    )
 
 
-def build_app(home: Path, database_url: str, runtime: Runtime, sessions: sessionmaker[Session],
-              test_config: Mapping[str, Any] | None = None) -> Flask:
+def build_app(
+    home: Path,
+    database_url: str,
+    runtime: Runtime,
+    sessions: sessionmaker[Session],
+    test_config: Mapping[str, Any] | None = None,
+) -> Flask:
     """The web app on the test database, with the demo users (password hotline123)."""
     with sessions.begin() as session:
         create_demo_users(session, runtime)
     # The tests move the engine's clock by hours and days while someone stays signed in; the idle
     # sign-out has its own test with the default limit.
-    settings = Settings(home=home, database_url=database_url, timezone="Asia/Shanghai", secret_key="test",
-                        processes_dir=PROCESSES, idle_minutes=60 * 24 * 365)
-    return create_app(settings=settings, runtime=runtime, test_config={"TESTING": True, **(test_config or {})})
+    settings = Settings(
+        home=home,
+        database_url=database_url,
+        timezone="Asia/Shanghai",
+        secret_key="test",
+        processes_dir=PROCESSES,
+        idle_minutes=60 * 24 * 365,
+    )
+    return create_app(
+        settings=settings, runtime=runtime, test_config={"TESTING": True, **(test_config or {})}
+    )
 
 
 def dispose_app(app: Flask) -> None:
@@ -139,13 +154,23 @@ class Page:
             kind = normalise(what.xpath("./strong")[0].text_content())
             actor = normalise(what.xpath(".//span[@class='actor']")[0].text_content())
             whole = normalise(what.text_content())
-            element = whole[len(kind):whole.rfind(actor)].strip().lstrip("·").strip()
+            element = whole[len(kind) : whole.rfind(actor)].strip().lstrip("·").strip()
             changes = {
-                normalise(tr[0].text_content()): (normalise(tr[1].text_content()), normalise(tr[2].text_content()))
+                normalise(tr[0].text_content()): (
+                    normalise(tr[1].text_content()),
+                    normalise(tr[2].text_content()),
+                )
                 for tr in item.xpath(".//table[contains(@class, 'diff')]/tbody/tr")
             }
-            entries.append(HistoryEntry(normalise(item.xpath(".//div[@class='when']")[0].text_content()),
-                                        kind, element, actor, changes))
+            entries.append(
+                HistoryEntry(
+                    normalise(item.xpath(".//div[@class='when']")[0].text_content()),
+                    kind,
+                    element,
+                    actor,
+                    changes,
+                )
+            )
         return entries
 
 
@@ -185,14 +210,21 @@ def get(client: FlaskClient, url: str, **kwargs: Any) -> Page:
     return Page(client.get(url, **kwargs))
 
 
-def submit(client: FlaskClient, form_url: str, data: Mapping[str, Any], post_url: str | None = None,
-           follow: bool = False) -> Page:
+def submit(
+    client: FlaskClient,
+    form_url: str,
+    data: Mapping[str, Any],
+    post_url: str | None = None,
+    follow: bool = False,
+) -> Page:
     """Open the page holding the form, take its CSRF token, and post the data as a browser would."""
     token = get(client, form_url).csrf_token()
     return post(client, post_url or form_url, data, token, follow=follow)
 
 
-def post(client: FlaskClient, url: str, data: Mapping[str, Any], token: str | None, follow: bool = False) -> Page:
+def post(
+    client: FlaskClient, url: str, data: Mapping[str, Any], token: str | None, follow: bool = False
+) -> Page:
     body = {k: v for k, v in data.items() if v is not None and v is not False}
     body = {k: ("on" if v is True else v) for k, v in body.items()}
     if token is not None:
@@ -218,7 +250,6 @@ def logout(client: FlaskClient) -> Page:
 def switch_user(client: FlaskClient, username: str) -> Page:
     logout(client)
     return login(client, username)
-
 
 
 # --- cases made directly through the engine, for tests about what the pages show -------------------

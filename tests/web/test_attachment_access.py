@@ -18,7 +18,9 @@ from tests.web.test_attachments import PNG, upload
 from tests.web.test_field import ONSITE_REPORT, SIGNATURE_PNG, arrived_repair, signature_url
 
 
-def signed_repair(client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime) -> tuple[str, int, int]:
+def signed_repair(
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime
+) -> tuple[str, int, int]:
     """A repair whose worker sent the on-site report with the customer's signature: (number, case id, attachment id)."""
     number, case_id, task_id = arrived_repair(client, sessions, runtime)
     submit(client, f"/tasks/{task_id}", {**ONSITE_REPORT, "customer_signature": signature_url(SIGNATURE_PNG)})
@@ -29,13 +31,20 @@ def signed_repair(client: FlaskClient, sessions: sessionmaker[Session], runtime:
 
 def attachment_reads(sessions: sessionmaker[Session]) -> list[tuple[str, int | None]]:
     with sessions() as session:
-        return [(a.username, a.instance_id) for a in session.scalars(
-            select(PersonalDataAccess).where(PersonalDataAccess.view == "attachment").order_by(PersonalDataAccess.id))]
+        return [
+            (a.username, a.instance_id)
+            for a in session.scalars(
+                select(PersonalDataAccess)
+                .where(PersonalDataAccess.view == "attachment")
+                .order_by(PersonalDataAccess.id)
+            )
+        ]
 
 
 @pytest.mark.parametrize("username", ["worker", "dispatcher", "operator", "supervisor", "admin"])
 def test_the_signature_opens_for_who_works_on_the_case_and_is_recorded_r4_m6(
-        client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime, deploy_process: Any, username: str) -> None:
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime, deploy_process: Any, username: str
+) -> None:
     deploy_process("repair")
     _number, case_id, attachment_id = signed_repair(client, sessions, runtime)
     switch_user(client, username)
@@ -46,7 +55,8 @@ def test_the_signature_opens_for_who_works_on_the_case_and_is_recorded_r4_m6(
 
 @pytest.mark.parametrize("username", ["billing_handler", "ops_handler", "liaison", "owner", "tech_handler"])
 def test_the_signature_is_refused_to_others_and_the_case_page_does_not_link_it(
-        client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime, deploy_process: Any, username: str) -> None:
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime, deploy_process: Any, username: str
+) -> None:
     deploy_process("repair")
     number, _case_id, attachment_id = signed_repair(client, sessions, runtime)
     switch_user(client, username)
@@ -58,7 +68,8 @@ def test_the_signature_is_refused_to_others_and_the_case_page_does_not_link_it(
 
 
 def test_a_photo_opens_for_the_tasks_group_and_who_claimed_a_task_without_a_record(
-        client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime) -> None:
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime
+) -> None:
     """A site photo is not a customer's personal data: reading it is allowed by the same rule, not logged."""
     _number, case_id = record_case(sessions, runtime)
     task_id = task_of(sessions, case_id, "department_handling")

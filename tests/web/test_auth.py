@@ -36,12 +36,18 @@ def test_sign_in_shows_the_tasklist_and_sign_out_ends_the_session(client: FlaskC
     assert get(client, "/tasks").status == 302
 
 
-@pytest.mark.parametrize(("username", "password"), [
-    ("operator", "wrong-password"),
-    ("operator", ""),
-    ("nobody", "hotline123"),
-], ids=["wrong-password", "empty-password", "unknown-user"])
-def test_wrong_credentials_are_refused_with_401_and_a_message(client: FlaskClient, username: str, password: str) -> None:
+@pytest.mark.parametrize(
+    ("username", "password"),
+    [
+        ("operator", "wrong-password"),
+        ("operator", ""),
+        ("nobody", "hotline123"),
+    ],
+    ids=["wrong-password", "empty-password", "unknown-user"],
+)
+def test_wrong_credentials_are_refused_with_401_and_a_message(
+    client: FlaskClient, username: str, password: str
+) -> None:
     page = submit(client, "/login", {"username": username, "password": password})
 
     assert page.status == 401
@@ -54,17 +60,31 @@ def test_wrong_credentials_are_refused_with_401_and_a_message(client: FlaskClien
 
 def test_sign_in_goes_back_to_the_page_asked_for_but_only_on_this_site(client: FlaskClient) -> None:
     token = get(client, "/login").csrf_token()
-    page = post(client, "/login?next=/cases/new/complaint", {"username": "operator", "password": "hotline123"}, token)
+    page = post(
+        client, "/login?next=/cases/new/complaint", {"username": "operator", "password": "hotline123"}, token
+    )
     assert page.response.headers["Location"] == "/cases/new/complaint"
 
-    for target in ("//evil.example/", "https://evil.example/tasks", "tasks", "/%5Cevil.example/", "/%09/evil.example/"):
+    for target in (
+        "//evil.example/",
+        "https://evil.example/tasks",
+        "tasks",
+        "/%5Cevil.example/",
+        "/%09/evil.example/",
+    ):
         logout(client)
         token = get(client, "/login").csrf_token()
-        page = post(client, f"/login?next={target}", {"username": "operator", "password": "hotline123"}, token)
+        page = post(
+            client, f"/login?next={target}", {"username": "operator", "password": "hotline123"}, token
+        )
         location = page.response.headers["Location"]
         # Either the tasklist, or a path of this site that no browser reads as another host.
-        assert location == "/tasks" or (location.startswith("/") and location[1:2] not in ("/", "\\")
-                                        and not urlsplit(location).netloc and "\t" not in location), target
+        assert location == "/tasks" or (
+            location.startswith("/")
+            and location[1:2] not in ("/", "\\")
+            and not urlsplit(location).netloc
+            and "\t" not in location
+        ), target
 
 
 def test_an_idle_session_is_signed_out_and_comes_back_to_the_page(app, client: FlaskClient, clock) -> None:  # noqa: ANN001

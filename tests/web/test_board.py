@@ -20,20 +20,23 @@ from tests.web.support import Page, get, login, record_case, submit
 def board(page: Page) -> list[tuple[str, list[str]]]:
     """(group, [case number of each row]) in the order shown."""
     assert page.status == 200, page.html[:2000]
-    return [(section.get("data-group"), section.xpath(".//tr[contains(@class, 'board-item')]/@data-case"))
-            for section in page.doc.xpath("//section[contains(@class, 'board-group')]")]
+    return [
+        (section.get("data-group"), section.xpath(".//tr[contains(@class, 'board-item')]/@data-case"))
+        for section in page.doc.xpath("//section[contains(@class, 'board-group')]")
+    ]
 
 
 def test_late_and_nearly_late_tasks_grouped_by_department_worst_first_c4(
-        client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock) -> None:
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock
+) -> None:
     """C4: replies due the same day; a day later the oldest is the worst, and its department comes first."""
     oldest, _ = record_case(sessions, runtime, department="operations")
     clock.advance(timedelta(days=1))
     repair, _ = record_case(sessions, runtime, category="leak", department="repair")
     newer, _ = record_case(sessions, runtime, department="operations")
     clock.advance(timedelta(hours=15, minutes=30))  # 00:30 local: the second day's replies are 30 min late
-    soon_id, = open_cases(sessions, runtime, 1, deadline_diagram(minutes=10), key="small")
-    later_id, = open_cases(sessions, runtime, 1, deadline_diagram(minutes=90, key="later"), key="later")
+    (soon_id,) = open_cases(sessions, runtime, 1, deadline_diagram(minutes=10), key="small")
+    (later_id,) = open_cases(sessions, runtime, 1, deadline_diagram(minutes=90, key="later"), key="later")
     with sessions() as session:
         soon, later = (session.get(ProcessInstance, i).case_number for i in (soon_id, later_id))  # type: ignore[union-attr]
     login(client, "supervisor")
@@ -45,7 +48,12 @@ def test_late_and_nearly_late_tasks_grouped_by_department_worst_first_c4(
     assert "已超时 1 天 0 小时" in first_row.text_content() and "overdue" in first_row.get("class")
     soon_row = page.doc.xpath("//tr[@data-case=$n]", n=soon)[0]
     assert "剩余 10 分钟" in soon_row.text_content() and "due-soon" in soon_row.get("class")
-    assert page.doc.xpath("//section[@id='group-operations']/h2")[0].text_content().split() == ["生产运行部", "2", "2", "项已超时"]
+    assert page.doc.xpath("//section[@id='group-operations']/h2")[0].text_content().split() == [
+        "生产运行部",
+        "2",
+        "2",
+        "项已超时",
+    ]
 
     assert board(get(client, "/board?group=repair")) == [("repair", [repair])]
 
@@ -59,8 +67,9 @@ def test_the_board_refreshes_itself_without_a_page_reload(client: FlaskClient) -
     assert page.has("board-empty")
 
 
-def test_incidents_on_the_board_are_retried_from_it(client: FlaskClient, sessions: sessionmaker[Session],
-                                                    runtime: Runtime, clock: SettableClock) -> None:
+def test_incidents_on_the_board_are_retried_from_it(
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock
+) -> None:
     case = late_case_with_incident(sessions, runtime, clock)
     login(client, "supervisor")
     page = get(client, "/board")
@@ -75,7 +84,8 @@ def test_incidents_on_the_board_are_retried_from_it(client: FlaskClient, session
 
 
 def test_heads_of_department_see_the_board_but_only_supervisors_retry(
-        client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock) -> None:
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock
+) -> None:
     case = late_case_with_incident(sessions, runtime, clock)
     login(client, "ops_head")
     page = get(client, "/board")

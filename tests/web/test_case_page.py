@@ -23,12 +23,15 @@ def markers(page: Page) -> dict[str, list[str]]:
 
 
 def deadline_rows(page: Page) -> dict[str, str]:
-    return {row.get("data-element"): " ".join(row.xpath("./td[@class='lateness']")[0].text_content().split())
-            for row in page.doc.xpath("//table[@id='deadlines']/tbody/tr")}
+    return {
+        row.get("data-element"): " ".join(row.xpath("./td[@class='lateness']")[0].text_content().split())
+        for row in page.doc.xpath("//table[@id='deadlines']/tbody/tr")
+    }
 
 
-def test_the_diagram_carries_the_cases_markers_c4(client: FlaskClient, sessions: sessionmaker[Session],
-                                                  runtime: Runtime, clock: SettableClock) -> None:
+def test_the_diagram_carries_the_cases_markers_c4(
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock
+) -> None:
     """C4: the supervisor sees at a glance which step is late and which automatic step failed."""
     case = late_case_with_incident(sessions, runtime, clock)
     login(client, "supervisor")
@@ -41,14 +44,18 @@ def test_the_diagram_carries_the_cases_markers_c4(client: FlaskClient, sessions:
     assert found["overdue"] == ["department_handling"]
     assert found["failed"] == ["reply_deadline"]
     viewer = page.by_id("case-viewer")
-    assert viewer.get("data-bpmn-viewer") == "case-diagram-xml" and viewer.get("data-markers") == "case-diagram-markers"
+    assert (
+        viewer.get("data-bpmn-viewer") == "case-diagram-xml"
+        and viewer.get("data-markers") == "case-diagram-markers"
+    )
     assert "overdue_chased = 1 / 0" in page.by_id("case-diagram-xml").text  # the version this case runs on
     assert page.has("diagram-legend")
     assert "division by zero" in page.text("history")  # the incident is in the timeline
 
 
-def test_the_diagram_is_the_version_the_case_started_on(client: FlaskClient, sessions: sessionmaker[Session],
-                                                        runtime: Runtime) -> None:
+def test_the_diagram_is_the_version_the_case_started_on(
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime
+) -> None:
     number, _id = record_case(sessions, runtime)
     deploy_broken_chase(sessions, runtime)  # version 2, deployed after the case started
     login(client, "supervisor")
@@ -57,8 +64,9 @@ def test_the_diagram_is_the_version_the_case_started_on(client: FlaskClient, ses
     assert "1 / 0" not in page.by_id("case-diagram-xml").text
 
 
-def test_deadlines_show_how_late_each_step_was_c4(client: FlaskClient, sessions: sessionmaker[Session],
-                                                   runtime: Runtime, clock: SettableClock) -> None:
+def test_deadlines_show_how_late_each_step_was_c4(
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock
+) -> None:
     """C4 (C3: reply the same day): the reply was due at 23:59:59; still open at 02:05 it is overdue by
     2 h 5 min, and so is its deadline whose chase failed."""
     case = late_case_with_incident(sessions, runtime, clock)
@@ -70,15 +78,20 @@ def test_deadlines_show_how_late_each_step_was_c4(client: FlaskClient, sessions:
     assert rows["reply_deadline"] == "已超时 2 小时 5 分"  # the failed deadline has still not fired
 
 
-def test_a_late_reply_shows_how_late_it_was_c4(client: FlaskClient, sessions: sessionmaker[Session],
-                                               runtime: Runtime, clock: SettableClock) -> None:
+def test_a_late_reply_shows_how_late_it_was_c4(
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock
+) -> None:
     """C3, C4: due at 23:59:59, replied at 03:35 the next morning: late by 3 h 35 min; its deadline fired on time."""
     number, case_id = record_case(sessions, runtime)
     clock.advance(timedelta(hours=18, minutes=35))
     with sessions.begin() as session:
-        complete_task(session, runtime, open_task(session, case_id, "department_handling").id,
-                      department_handler("operations"),
-                      {"investigation": "更换了二级管网阀门", "outcome": "resolved", "result": "已恢复供热,室温20度"})
+        complete_task(
+            session,
+            runtime,
+            open_task(session, case_id, "department_handling").id,
+            department_handler("operations"),
+            {"investigation": "更换了二级管网阀门", "outcome": "resolved", "result": "已恢复供热,室温20度"},
+        )
     login(client, "supervisor")
     page = get(client, f"/cases/{number}")
     rows = deadline_rows(page)
@@ -87,20 +100,27 @@ def test_a_late_reply_shows_how_late_it_was_c4(client: FlaskClient, sessions: se
     assert "department_handling" in markers(page)["completed"] and markers(page)["overdue"] == []
 
 
-def test_a_step_done_in_time_is_on_time(client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime,
-                                        clock: SettableClock) -> None:
+def test_a_step_done_in_time_is_on_time(
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock
+) -> None:
     number, case_id = record_case(sessions, runtime)
     clock.advance(timedelta(hours=1))
     with sessions.begin() as session:
-        complete_task(session, runtime, open_task(session, case_id, "department_handling").id,
-                      department_handler("operations"),
-                      {"investigation": "更换了二级管网阀门", "outcome": "resolved", "result": "已恢复供热,室温20度"})
+        complete_task(
+            session,
+            runtime,
+            open_task(session, case_id, "department_handling").id,
+            department_handler("operations"),
+            {"investigation": "更换了二级管网阀门", "outcome": "resolved", "result": "已恢复供热,室温20度"},
+        )
     login(client, "supervisor")
     rows = deadline_rows(get(client, f"/cases/{number}"))
     assert rows["department_handling"] == "按时"
 
 
-def test_the_customers_other_cases_m5(client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime) -> None:
+def test_the_customers_other_cases_m5(
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime
+) -> None:
     """M5: the case page lists the customer's other cases (same phone), not strangers' cases."""
     first, _ = record_case(sessions, runtime)
     second, _ = record_case(sessions, runtime)
@@ -112,8 +132,9 @@ def test_the_customers_other_cases_m5(client: FlaskClient, sessions: sessionmake
     assert get(client, f"/cases/{stranger}").has("no-related")
 
 
-def test_departments_do_not_see_the_customers_other_cases_c7(client: FlaskClient, sessions: sessionmaker[Session],
-                                                             runtime: Runtime) -> None:
+def test_departments_do_not_see_the_customers_other_cases_c7(
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime
+) -> None:
     """C7, M6: listing a complainant's cases would tie them together for a role that sees them masked."""
     first, _ = record_case(sessions, runtime)
     second, _ = record_case(sessions, runtime)
@@ -122,11 +143,15 @@ def test_departments_do_not_see_the_customers_other_cases_c7(client: FlaskClient
     assert page.status == 200
     assert not page.has("related-cases") and not page.has("no-related")
     assert first not in page.html
-    assert json.loads(page.by_id("case-diagram-markers").text)["active"] == ["department_handling", "reply_deadline"]
+    assert json.loads(page.by_id("case-diagram-markers").text)["active"] == [
+        "department_handling",
+        "reply_deadline",
+    ]
 
 
-def test_the_case_page_in_english(client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime,
-                                  clock: SettableClock) -> None:
+def test_the_case_page_in_english(
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock
+) -> None:
     case = late_case_with_incident(sessions, runtime, clock)
     login(client, "supervisor")
     token = get(client, "/tasks").csrf_token()
@@ -140,14 +165,17 @@ def test_the_case_page_in_english(client: FlaskClient, sessions: sessionmaker[Se
 
 
 def test_a_supervisor_retries_a_failed_deadline_from_the_case_page(
-        client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock) -> None:
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock
+) -> None:
     case = late_case_with_incident(sessions, runtime, clock)
     login(client, "ops_head")
     assert not get(client, f"/cases/{case.number}").has("retry-reply_deadline")
     login(client, "supervisor")
     page = get(client, f"/cases/{case.number}")
     assert page.has("retry-reply_deadline")
-    done = submit(client, f"/cases/{case.number}", {"back": "case"}, post_url=f"/incidents/{case.timer_id}/retry")
+    done = submit(
+        client, f"/cases/{case.number}", {"back": "case"}, post_url=f"/incidents/{case.timer_id}/retry"
+    )
     assert done.response.headers["Location"] == f"/cases/{case.number}"
     page = get(client, f"/cases/{case.number}")
     assert not page.has("retry-reply_deadline")

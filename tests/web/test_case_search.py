@@ -33,34 +33,48 @@ def three(sessions: sessionmaker[Session], runtime: Runtime, clock: SettableCloc
         ("李娜", "0951-5012345", "兴华苑1号楼1单元101", "leak", "repair"),
         ("王强", "13900000004", "金明区5号楼1单元301", "billing", "billing"),
     ):
-        numbers.append(record_case(sessions, runtime, customer_name=name, customer_phone=phone, address=address,
-                                   category=category, department=department)[0])
+        numbers.append(
+            record_case(
+                sessions,
+                runtime,
+                customer_name=name,
+                customer_phone=phone,
+                address=address,
+                category=category,
+                department=department,
+            )[0]
+        )
         clock.advance(timedelta(days=1))
     return numbers
 
 
-@pytest.mark.parametrize(("query", "expected"), [
-    ("", [2, 1, 0]),
-    ("customer=李", [1]),
-    ("phone=5012", [1]),
-    ("phone=138", [0]),
-    ("phone=0951 501 2345", [1]),
-    ("phone=09515012345", [1]),
-    ("phone=138-0000-1111", [0]),
-    ("address=金明", [2, 0]),
-    ("address=100%25", []),  # typed % is a character, not a wildcard
-    ("category=leak", [1]),
-    ("department=billing", [2]),
-    ("department=operations&category=leak", []),
-    ("from=2026-11-24", [2, 1]),
-    ("to=2026-11-24", [1, 0]),
-    ("from=2026-11-24&to=2026-11-24", [1]),
-    ("sort=oldest", [0, 1, 2]),
-    ("sort=number", [0, 1, 2]),
-    ("status=completed", []),
-    ("status=running", [2, 1, 0]),
-])
-def test_each_filter_finds_the_right_cases(client: FlaskClient, three: list[str], query: str, expected: list[int]) -> None:
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("", [2, 1, 0]),
+        ("customer=李", [1]),
+        ("phone=5012", [1]),
+        ("phone=138", [0]),
+        ("phone=0951 501 2345", [1]),
+        ("phone=09515012345", [1]),
+        ("phone=138-0000-1111", [0]),
+        ("address=金明", [2, 0]),
+        ("address=100%25", []),  # typed % is a character, not a wildcard
+        ("category=leak", [1]),
+        ("department=billing", [2]),
+        ("department=operations&category=leak", []),
+        ("from=2026-11-24", [2, 1]),
+        ("to=2026-11-24", [1, 0]),
+        ("from=2026-11-24&to=2026-11-24", [1]),
+        ("sort=oldest", [0, 1, 2]),
+        ("sort=number", [0, 1, 2]),
+        ("status=completed", []),
+        ("status=running", [2, 1, 0]),
+    ],
+)
+def test_each_filter_finds_the_right_cases(
+    client: FlaskClient, three: list[str], query: str, expected: list[int]
+) -> None:
     login(client, "supervisor")
     assert found(get(client, f"/cases?{query}")) == [three[i] for i in expected]
 
@@ -72,8 +86,9 @@ def test_search_by_part_of_the_case_number_in_any_case(client: FlaskClient, thre
     assert get(client, "/cases?number=NOPE").has("no-cases")
 
 
-def test_procedure_status_and_overdue_filters(client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime,
-                                              clock: SettableClock) -> None:
+def test_procedure_status_and_overdue_filters(
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock
+) -> None:
     """C4: a supervisor finds the cases whose task is past its deadline."""
     complaint, _id = record_case(sessions, runtime)
     late, done = open_cases(sessions, runtime, 2, deadline_diagram(minutes=10), key="small")
@@ -92,8 +107,13 @@ def test_procedure_status_and_overdue_filters(client: FlaskClient, sessions: ses
     assert page.doc.xpath("//tr[@data-case=$n]/@class", n=late_number) == ["overdue"]
 
 
-def test_pages_keep_the_filters(client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime,
-                                clock: SettableClock, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pages_keep_the_filters(
+    client: FlaskClient,
+    sessions: sessionmaker[Session],
+    runtime: Runtime,
+    clock: SettableClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setattr(webforms.work.cases, "PAGE_SIZE", 2)
     numbers = []
     for _ in range(5):
@@ -111,7 +131,9 @@ def test_pages_keep_the_filters(client: FlaskClient, sessions: sessionmaker[Sess
     last = get(client, second.by_id("next-page").get("href"))
     assert found(last) == numbers[4:] and not last.has("next-page")
     assert found(get(client, last.by_id("prev-page").get("href"))) == numbers[2:4]
-    assert found(get(client, "/cases?category=leak&sort=oldest&page=99")) == numbers[4:]  # past the end: the last page
+    assert (
+        found(get(client, "/cases?category=leak&sort=oldest&page=99")) == numbers[4:]
+    )  # past the end: the last page
 
 
 def test_a_wrong_date_is_pointed_out_and_ignored(client: FlaskClient, three: list[str]) -> None:
@@ -133,7 +155,9 @@ def test_departments_cannot_search_by_who_the_customer_is(client: FlaskClient, t
 
 
 @pytest.mark.parametrize("username", ["operator", "supervisor", "admin"])
-def test_roles_that_see_personal_data_have_the_personal_filters(client: FlaskClient, three: list[str], username: str) -> None:
+def test_roles_that_see_personal_data_have_the_personal_filters(
+    client: FlaskClient, three: list[str], username: str
+) -> None:
     login(client, username)
     page = get(client, "/cases?customer=王")
     assert page.has("s-customer") and page.has("s-phone") and page.has("s-address")
@@ -144,8 +168,9 @@ def test_search_needs_a_sign_in(client: FlaskClient) -> None:
     assert client.get("/cases").status_code == 302
 
 
-def test_the_procedure_list_holds_every_deployed_procedure(client: FlaskClient,
-                                                          deploy_process: Callable[[str], ProcessDefinition]) -> None:
+def test_the_procedure_list_holds_every_deployed_procedure(
+    client: FlaskClient, deploy_process: Callable[[str], ProcessDefinition]
+) -> None:
     deploy_process("repair")
     login(client, "supervisor")
     options = get(client, "/cases").doc.xpath("//select[@id='s-process']/option/@value")

@@ -15,7 +15,9 @@ def tab_counts(client: FlaskClient) -> dict[str, str]:
     return {a.get("id")[4:]: a.xpath("./span")[0].text for a in page.by_id("task-tabs").xpath("./a")}
 
 
-def test_claim_release_and_the_tabs(client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime) -> None:
+def test_claim_release_and_the_tabs(
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime
+) -> None:
     _number, case_id = record_case(sessions, runtime)
     task_id = task_of(sessions, case_id, "department_handling")
     login(client, "ops_handler")
@@ -38,8 +40,9 @@ def test_claim_release_and_the_tabs(client: FlaskClient, sessions: sessionmaker[
     assert tab_counts(client) == {"todo": "1", "mine": "0", "group": "1"}
 
 
-def test_a_supervisor_reassigns_and_the_history_shows_it(client: FlaskClient, sessions: sessionmaker[Session],
-                                                        runtime: Runtime) -> None:
+def test_a_supervisor_reassigns_and_the_history_shows_it(
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime
+) -> None:
     number, case_id = record_case(sessions, runtime)
     task_id = task_of(sessions, case_id, "department_handling")
     login(client, "supervisor")
@@ -47,23 +50,39 @@ def test_a_supervisor_reassigns_and_the_history_shows_it(client: FlaskClient, se
     page = get(client, f"/tasks/{task_id}")
     options = page.by_id("reassign-to").xpath("./option/@value")
     assert options == ["operations_head", "ops_handler", "ops_head"]  # active members of operations
-    page = submit(client, f"/tasks/{task_id}", {"assignee": "ops_head"}, post_url=f"/tasks/{task_id}/reassign", follow=True)
+    page = submit(
+        client,
+        f"/tasks/{task_id}",
+        {"assignee": "ops_head"},
+        post_url=f"/tasks/{task_id}/reassign",
+        follow=True,
+    )
     assert page.text("claim-state") == "已由 冯部长 (生产运行部负责人) 认领。"
     case_page = get(client, f"/cases/{number}")
     (event,) = case_page.doc.xpath("//ol[@id='history']/li[contains(@class, 'kind-task_reassigned')]")
     assert "陈主管 (值班主管)" in event.xpath("string(.//span[@class='actor'])")
     assert "ops_head" in event.xpath("string(.//td[@class='new'])")
-    bad = submit(client, f"/tasks/{task_id}", {"assignee": "billing_handler"}, post_url=f"/tasks/{task_id}/reassign")
+    bad = submit(
+        client, f"/tasks/{task_id}", {"assignee": "billing_handler"}, post_url=f"/tasks/{task_id}/reassign"
+    )
     assert bad.status == 403
 
 
-def test_filters_and_search_narrow_every_tab(client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime,
-                                             clock) -> None:  # noqa: ANN001
+def test_filters_and_search_narrow_every_tab(
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime, clock
+) -> None:  # noqa: ANN001
     from datetime import timedelta
 
     first, _ = record_case(sessions, runtime)
-    second, _ = record_case(sessions, runtime, customer_name="李娜", customer_phone="13911112222", address="银湖路88号",
-                            category="billing", department="operations")
+    second, _ = record_case(
+        sessions,
+        runtime,
+        customer_name="李娜",
+        customer_phone="13911112222",
+        address="银湖路88号",
+        category="billing",
+        department="operations",
+    )
     login(client, "ops_handler")
 
     def shown(query: str) -> list[str]:
@@ -91,8 +110,9 @@ def test_filters_and_search_narrow_every_tab(client: FlaskClient, sessions: sess
     assert shown("tab=all&q=13911112222") == [second]
 
 
-def test_a_draft_keeps_what_was_typed_without_completing(client: FlaskClient, sessions: sessionmaker[Session],
-                                                         runtime: Runtime) -> None:
+def test_a_draft_keeps_what_was_typed_without_completing(
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime
+) -> None:
     from tests.helpers import instance_snapshot
 
     _number, case_id = record_case(sessions, runtime)
@@ -103,7 +123,10 @@ def test_a_draft_keeps_what_was_typed_without_completing(client: FlaskClient, se
     typed = {"investigation": "现场检查中,阀门疑似", "outcome": "", "result": "半句话"}
     page = submit(client, f"/tasks/{task_id}", typed, post_url=f"/tasks/{task_id}/draft", follow=True)
     assert page.flashes() == ["草稿已保存,任务仍未办结。"]
-    assert (page.field_value("investigation"), page.field_value("result")) == ("现场检查中,阀门疑似", "半句话")
+    assert (page.field_value("investigation"), page.field_value("result")) == (
+        "现场检查中,阀门疑似",
+        "半句话",
+    )
     assert page.has("draft-note")
     with sessions() as session:
         assert instance_snapshot(session, case_id) == before  # not a step: the case did not move

@@ -14,14 +14,23 @@ from engine.runtime import Runtime
 from tests.helpers import intake_form
 from tests.web.support import NAMES, Page, get, login, record_case, submit, switch_user, task_of
 
-FIRST_HANDLING = {"investigation": "热力站循环泵故障,二次网供水温度偏低。", "outcome": "resolved",
-                  "result": "已更换循环泵,室温恢复。"}
-SECOND_HANDLING = {"investigation": "复查发现该户暖气片积气。", "outcome": "resolved",
-                   "result": "上门排气并复测室温20度。"}
+FIRST_HANDLING = {
+    "investigation": "热力站循环泵故障,二次网供水温度偏低。",
+    "outcome": "resolved",
+    "result": "已更换循环泵,室温恢复。",
+}
+SECOND_HANDLING = {
+    "investigation": "复查发现该户暖气片积气。",
+    "outcome": "resolved",
+    "result": "上门排气并复测室温20度。",
+}
 NOT_SATISFIED = {"customer_informed": True, "satisfied": "no", "callback_note": "客户称室温仍只有16度。"}
 SATISFIED = {"customer_informed": True, "satisfied": "yes", "callback_note": "客户确认室温20度,表示满意。"}
-SUMMARY = {"root_cause": "循环泵老化且用户暖气片积气。", "improvement": "入冬前巡检循环泵;提醒用户排气。",
-           "close_reason": "resolved"}
+SUMMARY = {
+    "root_cause": "循环泵老化且用户暖气片积气。",
+    "improvement": "入冬前巡检循环泵;提醒用户排气。",
+    "close_reason": "resolved",
+}
 
 
 def only_task(client: FlaskClient, element_id: str, case_number: str) -> str:
@@ -31,8 +40,9 @@ def only_task(client: FlaskClient, element_id: str, case_number: str) -> str:
     return links[0][1]
 
 
-def complete(client: FlaskClient, clock: SettableClock, minutes: int, element_id: str, case_number: str,
-             form: dict) -> Page:
+def complete(
+    client: FlaskClient, clock: SettableClock, minutes: int, element_id: str, case_number: str, form: dict
+) -> Page:
     """Let time pass, then open the task from the tasklist and complete it."""
     clock.advance(timedelta(minutes=minutes))
     url = only_task(client, element_id, case_number)
@@ -58,7 +68,9 @@ def test_a_complaint_from_the_call_to_the_closed_case(client: FlaskClient, clock
     case = get(client, case_url)
     number = case.text("case-number")
     assert number == "TS-20261123-0001" and case_url == f"/cases/{number}"
-    assert case.flashes() == [f"工单 {number} 已登记。请告知来电人此工单号。"], "the number to tell the caller"
+    assert case.flashes() == [f"工单 {number} 已登记。请告知来电人此工单号。"], (
+        "the number to tell the caller"
+    )
     assert case.text("case-status") == "处理中"
 
     # C2, C3: handed to the department chosen at intake; its handler finds it in the tasklist.
@@ -111,27 +123,48 @@ def test_a_complaint_from_the_call_to_the_closed_case(client: FlaskClient, clock
     # The data each step changed, as labelled values (a supervisor sees the complainant in full, C7).
     expected_changes = {
         0: {"流程版本": ("—", "1")},
-        1: {"投诉人姓名": ("—", "张伟"), "联系电话": ("—", "13800001111"), "地址": ("—", "金明小区3号楼2单元501"),
-            "发生日期": ("—", "2026-11-22"), "投诉内容": ("—", "室内温度只有14度,已经持续三天。"),
-            "投诉类别": ("—", "温度不达标"), "责任部门": ("—", "生产运行"), "需上门处理": ("—", "否"),
-            "已向客户致歉": ("—", "是")},
+        1: {
+            "投诉人姓名": ("—", "张伟"),
+            "联系电话": ("—", "13800001111"),
+            "地址": ("—", "金明小区3号楼2单元501"),
+            "发生日期": ("—", "2026-11-22"),
+            "投诉内容": ("—", "室内温度只有14度,已经持续三天。"),
+            "投诉类别": ("—", "温度不达标"),
+            "责任部门": ("—", "生产运行"),
+            "需上门处理": ("—", "否"),
+            "已向客户致歉": ("—", "是"),
+        },
         2: {"答复截止时间": ("—", "2026-11-23 23:59"), "退回责任部门次数": ("—", "0")},
         3: {"候选组": ("—", "生产运行部")},
-        4: {"调查情况": ("—", FIRST_HANDLING["investigation"]), "处理结果": ("—", "已处理完毕并答复"),
-            "处理结果说明": ("—", FIRST_HANDLING["result"])},
+        4: {
+            "调查情况": ("—", FIRST_HANDLING["investigation"]),
+            "处理结果": ("—", "已处理完毕并答复"),
+            "处理结果说明": ("—", FIRST_HANDLING["result"]),
+        },
         5: {"候选组": ("—", "热线接线员")},
-        6: {"已告知客户处理结果": ("—", "是"), "客户是否满意": ("—", "不满意"),
-            "回访记录": ("—", NOT_SATISFIED["callback_note"])},
+        6: {
+            "已告知客户处理结果": ("—", "是"),
+            "客户是否满意": ("—", "不满意"),
+            "回访记录": ("—", NOT_SATISFIED["callback_note"]),
+        },
         7: {"退回责任部门次数": ("0", "1"), "处理结果": ("已处理完毕并答复", "—")},
         8: {"候选组": ("—", "生产运行部")},
-        9: {"调查情况": (FIRST_HANDLING["investigation"], SECOND_HANDLING["investigation"]),
+        9: {
+            "调查情况": (FIRST_HANDLING["investigation"], SECOND_HANDLING["investigation"]),
             "处理结果": ("—", "已处理完毕并答复"),
-            "处理结果说明": (FIRST_HANDLING["result"], SECOND_HANDLING["result"])},
+            "处理结果说明": (FIRST_HANDLING["result"], SECOND_HANDLING["result"]),
+        },
         10: {"候选组": ("—", "热线接线员")},
-        11: {"客户是否满意": ("不满意", "满意"), "回访记录": (NOT_SATISFIED["callback_note"], SATISFIED["callback_note"])},
+        11: {
+            "客户是否满意": ("不满意", "满意"),
+            "回访记录": (NOT_SATISFIED["callback_note"], SATISFIED["callback_note"]),
+        },
         12: {"候选组": ("—", "热线接线员")},
-        13: {"原因分析": ("—", SUMMARY["root_cause"]), "改进措施": ("—", SUMMARY["improvement"]),
-             "结案原因": ("—", "问题已解决")},
+        13: {
+            "原因分析": ("—", SUMMARY["root_cause"]),
+            "改进措施": ("—", SUMMARY["improvement"]),
+            "结案原因": ("—", "问题已解决"),
+        },
     }
     for index, changes in expected_changes.items():
         shown = history[index].changes
@@ -142,7 +175,9 @@ def test_a_complaint_from_the_call_to_the_closed_case(client: FlaskClient, clock
     # The case data at the end, as the supervisor sees it.
     data = {dd.get("data-field"): dd.text_content().strip() for dd in case.doc.xpath("//dd[@data-field]")}
     assert data["customer_phone"] == "13800001111"
-    assert data["satisfied"] == "满意" and data["close_reason"] == "问题已解决" and data["reopen_count"] == "1"
+    assert (
+        data["satisfied"] == "满意" and data["close_reason"] == "问题已解决" and data["reopen_count"] == "1"
+    )
     assert "2026-11-23 11:00" in case.html, "closing time shown"
     assert get(client, "/cases?status=completed").html.count(number) >= 1, "a closed complaint is kept (C7)"
 
@@ -164,9 +199,15 @@ def test_the_history_lists_only_data_that_changed(
     """The supervisor reads what each step changed; a field nobody filled in did not change."""
     number, case_id = record_case(sessions, runtime)
     login(client, "ops_handler")
-    assert submit(client, f"/tasks/{task_of(sessions, case_id, 'department_handling')}", FIRST_HANDLING).status == 302
+    assert (
+        submit(client, f"/tasks/{task_of(sessions, case_id, 'department_handling')}", FIRST_HANDLING).status
+        == 302
+    )
     switch_user(client, "supervisor")
 
-    rows = [(entry.element, label, values) for entry in get(client, f"/cases/{number}").history()
-            for label, values in entry.changes.items()]
+    rows = [
+        (entry.element, label, values)
+        for entry in get(client, f"/cases/{number}").history()
+        for label, values in entry.changes.items()
+    ]
     assert [row for row in rows if row[2][0] == row[2][1]] == []

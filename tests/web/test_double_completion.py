@@ -10,7 +10,11 @@ from engine.runtime import Runtime
 from tests.web.support import get, login, post, record_case, snapshot, task_of
 
 HANDLING = {"investigation": "热力站循环泵故障。", "outcome": "resolved", "result": "已更换循环泵。"}
-OTHER = {"investigation": "另一种说法:用户家阀门关闭。", "outcome": "extension", "extension_reason": "需要备件。"}
+OTHER = {
+    "investigation": "另一种说法:用户家阀门关闭。",
+    "outcome": "extension",
+    "extension_reason": "需要备件。",
+}
 
 
 def test_posting_the_same_task_twice_gives_409_and_changes_nothing(

@@ -32,7 +32,8 @@ def _record(sessions: sessionmaker[Session], record_id: int) -> HandoverRecord:
 
 
 def test_operator_hands_over_and_the_dispatcher_acknowledges_m7(
-        client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock) -> None:
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock
+) -> None:
     """M7: the record lists the shift's complaint; handed over with notes, acknowledged by another person."""
     number, _case_id = record_case(sessions, runtime)
     clock.advance(timedelta(hours=11, minutes=2))  # 20:02, just after the evening shift change
@@ -42,8 +43,13 @@ def test_operator_hands_over_and_the_dispatcher_acknowledges_m7(
     assert number in page.text(f"handover-record-{record_id}")
     assert number in page.text("handover-unanswered")
     assert not page.has("handover-flood")  # November: no flood-prevention record
-    done = post(client, f"/handover/records/{record_id}/hand-over", {"notes": "金明小区投诉待生产运行答复。"},
-                page.csrf_token(), follow=True)
+    done = post(
+        client,
+        f"/handover/records/{record_id}/hand-over",
+        {"notes": "金明小区投诉待生产运行答复。"},
+        page.csrf_token(),
+        follow=True,
+    )
     assert done.status == 200
     assert "王接线 (热线接线员)" in done.text("handed-over-by")
     assert not done.has("handover-acknowledge")  # not for the one who handed over
@@ -53,24 +59,35 @@ def test_operator_hands_over_and_the_dispatcher_acknowledges_m7(
     switch_user(client, "dispatcher")
     page = get(client, f"/handover/records/{record_id}")
     assert page.has("handover-acknowledge")
-    acknowledged = post(client, f"/handover/records/{record_id}/acknowledge", {}, page.csrf_token(), follow=True)
+    acknowledged = post(
+        client, f"/handover/records/{record_id}/acknowledge", {}, page.csrf_token(), follow=True
+    )
     assert "李调度 (维修调度)" in acknowledged.text("acknowledged-by")
     record = _record(sessions, record_id)
-    assert (record.status, record.handed_over_by, record.acknowledged_by) == ("acknowledged", "operator", "dispatcher")
+    assert (record.status, record.handed_over_by, record.acknowledged_by) == (
+        "acknowledged",
+        "operator",
+        "dispatcher",
+    )
     listing = get(client, "/handover/records")
     assert listing.by_id("handover-records").xpath(".//tbody/tr/td[4]/text()") == ["王接线 (热线接线员)"]
 
 
 def test_missing_notes_are_refused_with_the_typed_flood_record_kept_m7(
-        client: FlaskClient, sessions: sessionmaker[Session], clock: SettableClock) -> None:
+    client: FlaskClient, sessions: sessionmaker[Session], clock: SettableClock
+) -> None:
     """M7 (003 §21): from May to September the flood-prevention record is required too."""
     clock.set(datetime(2027, 6, 10, 12, 30, tzinfo=UTC))  # 20:30 in Shanghai
     record_id = _prepare(sessions, clock.now())
     login(client, "operator")
     page = get(client, f"/handover/records/{record_id}")
     assert page.has("handover-flood")
-    refused = post(client, f"/handover/records/{record_id}/hand-over",
-                   {"notes": "  ", "flood_notes": "泵站水位正常"}, page.csrf_token())
+    refused = post(
+        client,
+        f"/handover/records/{record_id}/hand-over",
+        {"notes": "  ", "flood_notes": "泵站水位正常"},
+        page.csrf_token(),
+    )
     assert refused.status == 400
     assert refused.has("err-notes") and not refused.has("err-flood_notes")
     assert refused.by_id("handover-flood").text == "泵站水位正常"
@@ -78,13 +95,18 @@ def test_missing_notes_are_refused_with_the_typed_flood_record_kept_m7(
     assert refused.status == 400 and refused.has("err-flood_notes")
     assert refused.by_id("handover-notes").text == "无"
     assert _record(sessions, record_id).status == "prepared"
-    post(client, f"/handover/records/{record_id}/hand-over", {"notes": "无", "flood_notes": "泵站水位正常"},
-         page.csrf_token())
+    post(
+        client,
+        f"/handover/records/{record_id}/hand-over",
+        {"notes": "无", "flood_notes": "泵站水位正常"},
+        page.csrf_token(),
+    )
     assert _record(sessions, record_id).flood_notes == "泵站水位正常"
 
 
 def test_handing_over_twice_keeps_the_first_notes_m7(
-        client: FlaskClient, sessions: sessionmaker[Session], clock: SettableClock) -> None:
+    client: FlaskClient, sessions: sessionmaker[Session], clock: SettableClock
+) -> None:
     record_id = _prepare(sessions, clock.now())
     login(client, "operator")
     token = get(client, f"/handover/records/{record_id}").csrf_token()
@@ -98,7 +120,8 @@ def test_handing_over_twice_keeps_the_first_notes_m7(
 
 
 def test_handover_records_are_for_the_hotline_s_own_staff(
-        client: FlaskClient, sessions: sessionmaker[Session], clock: SettableClock) -> None:
+    client: FlaskClient, sessions: sessionmaker[Session], clock: SettableClock
+) -> None:
     record_id = _prepare(sessions, clock.now())
     login(client, "worker")
     assert get(client, "/handover/records").status == 403

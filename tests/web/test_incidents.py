@@ -16,8 +16,9 @@ from tests.helpers import deadline_diagram, open_cases
 from tests.web.support import get, login, submit, switch_user
 
 
-def test_a_supervisor_sees_an_incident_and_retries_it(client: FlaskClient, sessions: sessionmaker[Session],
-                                                       runtime: Runtime, clock: SettableClock) -> None:
+def test_a_supervisor_sees_an_incident_and_retries_it(
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock
+) -> None:
     open_cases(sessions, runtime, 1, deadline_diagram("chased = 1 / 0", key="broken"), key="broken")
     clock.advance(timedelta(minutes=11))
     fire_due_timers(runtime, sessions, "w")

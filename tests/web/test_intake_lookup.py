@@ -17,27 +17,38 @@ from tests.helpers import intake_form
 from tests.web.support import get, login, record_case, submit
 
 
-def test_the_operator_finds_the_caller_and_sees_their_open_case_m5(client: FlaskClient, sessions: sessionmaker[Session],
-                                                                    runtime: Runtime) -> None:
+def test_the_operator_finds_the_caller_and_sees_their_open_case_m5(
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime
+) -> None:
     """M5: the customer record and their complaint history at intake."""
     earlier, _ = record_case(sessions, runtime, customer_phone="13900000001", customer_name="刘洋")
     login(client, "operator")
     page = get(client, "/cases/new/complaint?lookup=1390000000")
     rows = page.by_id("found-customers").xpath("./tbody/tr")
-    assert [r.xpath("./td")[0].text for r in rows] == ["JM-0301-101", "JM-0301-202", "JM-0501-301", "XH-0101-101"]
-    assert get(client, "/cases/new/complaint?lookup=3号楼").by_id("found-customers").xpath("./tbody/tr/td[1]/text()") == [
-        "JM-0301-101", "JM-0301-202", "JM-0302-501"]
+    assert [r.xpath("./td")[0].text for r in rows] == [
+        "JM-0301-101",
+        "JM-0301-202",
+        "JM-0501-301",
+        "XH-0101-101",
+    ]
+    assert get(client, "/cases/new/complaint?lookup=3号楼").by_id("found-customers").xpath(
+        "./tbody/tr/td[1]/text()"
+    ) == ["JM-0301-101", "JM-0301-202", "JM-0302-501"]
 
     with sessions() as session:
         liu = session.scalars(select(Customer).where(Customer.account_no == "JM-0301-101")).one()
     page = get(client, f"/cases/new/complaint?customer={liu.id}")
-    assert (page.field_value("customer_name"), page.field_value("customer_phone"), page.field_value("address")) == (
-        "刘洋", "13900000001", "金明区3号楼1单元101")
+    assert (
+        page.field_value("customer_name"),
+        page.field_value("customer_phone"),
+        page.field_value("address"),
+    ) == ("刘洋", "13900000001", "金明区3号楼1单元101")
     assert earlier in page.text("earlier-cases")  # the open case is shown: no duplicate by mistake
 
 
-def test_a_new_caller_is_added_to_the_register_with_the_case_m5(client: FlaskClient,
-                                                                sessions: sessionmaker[Session]) -> None:
+def test_a_new_caller_is_added_to_the_register_with_the_case_m5(
+    client: FlaskClient, sessions: sessionmaker[Session]
+) -> None:
     login(client, "operator")
     page = get(client, "/cases/new/complaint?lookup=13700001234")
     assert page.has("no-customer")
@@ -54,7 +65,9 @@ def test_a_new_caller_is_added_to_the_register_with_the_case_m5(client: FlaskCli
     assert len(page.by_id("earlier-cases").xpath(".//li")) == 2
 
 
-def test_every_caller_shown_in_full_at_intake_is_recorded_m6(client: FlaskClient, sessions: sessionmaker[Session]) -> None:
+def test_every_caller_shown_in_full_at_intake_is_recorded_m6(
+    client: FlaskClient, sessions: sessionmaker[Session]
+) -> None:
     """M6: the register's records the lookup shows (name, phone, address in full), and the one whose data
     fills the form, each leave a record of who saw them and where."""
     login(client, "operator")
@@ -70,7 +83,9 @@ def test_every_caller_shown_in_full_at_intake_is_recorded_m6(client: FlaskClient
     get(client, f"/cases/new/complaint?customer={liu}")
     with sessions() as session:
         assert [(a.username, a.view) for a in accesses_of_customer(session, liu)] == [
-            ("operator", "intake_lookup"), ("operator", "intake_customer")]
+            ("operator", "intake_lookup"),
+            ("operator", "intake_customer"),
+        ]
     # a search that finds nobody, or the form alone, records nothing
     get(client, "/cases/new/complaint?lookup=nobody-here")
     get(client, "/cases/new/complaint")
@@ -78,8 +93,9 @@ def test_every_caller_shown_in_full_at_intake_is_recorded_m6(client: FlaskClient
         assert len(session.scalars(select(PersonalDataAccess)).all()) == 4
 
 
-def test_roles_without_personal_data_cannot_search_the_register_m6(client: FlaskClient, sessions: sessionmaker[Session],
-                                                                   deploy_process: Any) -> None:
+def test_roles_without_personal_data_cannot_search_the_register_m6(
+    client: FlaskClient, sessions: sessionmaker[Session], deploy_process: Any
+) -> None:
     """M6: a liaison records the feedback the customer gives them; the register (everyone's name, phone and
     address) is not searched from their intake, and asking for it shows and records nothing."""
     deploy_process("liaison")

@@ -35,7 +35,8 @@ def send(client: FlaskClient, token: str, key: str, follow: bool = False) -> Pag
 
 
 def test_the_same_form_sent_twice_opens_one_case_and_the_second_answer_shows_it(
-        client: FlaskClient, sessions: sessionmaker[Session]) -> None:
+    client: FlaskClient, sessions: sessionmaker[Session]
+) -> None:
     login(client, "operator")
     token, key = intake_page(client)
     first = send(client, token, key)
@@ -45,14 +46,18 @@ def test_the_same_form_sent_twice_opens_one_case_and_the_second_answer_shows_it(
     again = send(client, token, key, follow=True)
     assert case_numbers(sessions) == [number]
     assert again.response.request.path == f"/cases/{number}"
-    assert again.flashes()[-1:] == [f"此表单已提交过：已据此登记工单 {number}，未重复建单。请将此编号告知来电人。"]
+    assert again.flashes()[-1:] == [
+        f"此表单已提交过：已据此登记工单 {number}，未重复建单。请将此编号告知来电人。"
+    ]
     with sessions() as session:
         assert session.scalar(select(IntakeKey.instance_id).where(IntakeKey.key == key)) == session.scalar(
-            select(ProcessInstance.id))
+            select(ProcessInstance.id)
+        )
 
 
 def test_each_opened_form_has_its_own_key_and_opens_its_own_case(
-        client: FlaskClient, sessions: sessionmaker[Session]) -> None:
+    client: FlaskClient, sessions: sessionmaker[Session]
+) -> None:
     login(client, "operator")
     token, first_key = intake_page(client)
     _token, second_key = intake_page(client)
@@ -62,12 +67,15 @@ def test_each_opened_form_has_its_own_key_and_opens_its_own_case(
     assert len(case_numbers(sessions)) == 2
 
 
-def test_a_form_with_errors_and_a_switched_kind_keep_the_key(client: FlaskClient, sessions: sessionmaker[Session],
-                                                              deploy_process: Any) -> None:
+def test_a_form_with_errors_and_a_switched_kind_keep_the_key(
+    client: FlaskClient, sessions: sessionmaker[Session], deploy_process: Any
+) -> None:
     deploy_process("repair")
     login(client, "operator")
     token, key = intake_page(client)
-    refused = post(client, "/cases/new/complaint", {**intake_form(customer_phone="12"), "intake_key": key}, token)
+    refused = post(
+        client, "/cases/new/complaint", {**intake_form(customer_phone="12"), "intake_key": key}, token
+    )
     assert refused.status == 400 and refused.by_id("intake-key").get("value") == key
     switched = post(client, "/cases/new/repair/switch", {**intake_form(), "intake_key": key}, token)
     assert switched.by_id("intake-key").get("value") == key
@@ -75,7 +83,8 @@ def test_a_form_with_errors_and_a_switched_kind_keep_the_key(client: FlaskClient
 
 
 def test_two_submissions_of_one_form_at_once_open_one_case(
-        app: Flask, sessions: sessionmaker[Session], database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    app: Flask, sessions: sessionmaker[Session], database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Both requests find no case for the key before either commits; the database lets one record it."""
     if not database_url.startswith("postgresql"):
         pytest.skip("SQLite runs one writing transaction at a time: the two requests cannot overlap")
@@ -102,7 +111,9 @@ def test_two_submissions_of_one_form_at_once_open_one_case(
     def submit_form(client: FlaskClient, token: str) -> None:
         answers.append(send(client, token, key, follow=True))
 
-    threads = [threading.Thread(target=submit_form, args=(c, t)) for c, (t, _k) in zip(clients, tokens, strict=True)]
+    threads = [
+        threading.Thread(target=submit_form, args=(c, t)) for c, (t, _k) in zip(clients, tokens, strict=True)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -116,12 +127,21 @@ def test_two_submissions_of_one_form_at_once_open_one_case(
         assert session.scalar(select(func.count()).select_from(IntakeKey)) == 1
 
 
-OUTAGE = {"service": "heating", "outage_type": "fault", "district": "金明区", "building": "3号楼", "unit": "1单元",
-          "cause": "管道爆裂", "starts_at": "2026-11-23T08:30", "estimated_restore_at": "2026-11-23T17:00"}
+OUTAGE = {
+    "service": "heating",
+    "outage_type": "fault",
+    "district": "金明区",
+    "building": "3号楼",
+    "unit": "1单元",
+    "cause": "管道爆裂",
+    "starts_at": "2026-11-23T08:30",
+    "estimated_restore_at": "2026-11-23T17:00",
+}
 
 
 def test_a_procedure_without_a_caller_does_not_ask_to_tell_one_the_number(
-        client: FlaskClient, sessions: sessionmaker[Session], deploy_process: Any) -> None:
+    client: FlaskClient, sessions: sessionmaker[Session], deploy_process: Any
+) -> None:
     """An outage is registered by staff: nobody called, so the number is not for a caller."""
     deploy_process("outage")
     login(client, "dispatcher")

@@ -18,8 +18,13 @@ from tests.helpers import linear, script_task, user_task
 from tests.web.support import Page, get, login, post, record_case
 
 DISPATCHER = Actor("dispatcher", frozenset({"dispatcher"}))
-REPAIR = {"customer_name": "马强", "customer_phone": "13912345678", "address": "金明区5号楼2单元602",
-          "description": "厨房水管爆裂", "category": "burst"}
+REPAIR = {
+    "customer_name": "马强",
+    "customer_phone": "13912345678",
+    "address": "金明区5号楼2单元602",
+    "description": "厨房水管爆裂",
+    "category": "burst",
+}
 
 
 def english(client: FlaskClient) -> None:
@@ -29,9 +34,12 @@ def english(client: FlaskClient) -> None:
 
 def case_data(page: Page) -> dict[str, str]:
     """The case data panel as {key: (label, value)}."""
-    return {dd.get("data-field"): (dt.text_content().strip(), dd.text_content().strip())
-            for dt, dd in zip(page.doc.xpath("//dl[@class='data']/dt"), page.doc.xpath("//dl[@class='data']/dd"),
-                              strict=True)}
+    return {
+        dd.get("data-field"): (dt.text_content().strip(), dd.text_content().strip())
+        for dt, dd in zip(
+            page.doc.xpath("//dl[@class='data']/dt"), page.doc.xpath("//dl[@class='data']/dd"), strict=True
+        )
+    }
 
 
 def repair_case(sessions: sessionmaker[Session], runtime: Runtime) -> str:
@@ -40,7 +48,11 @@ def repair_case(sessions: sessionmaker[Session], runtime: Runtime) -> str:
 
 
 def test_script_data_shows_by_the_diagrams_labels_in_both_languages(
-        client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime, deploy_process: Callable[[str], Any]) -> None:
+    client: FlaskClient,
+    sessions: sessionmaker[Session],
+    runtime: Runtime,
+    deploy_process: Callable[[str], Any],
+) -> None:
     deploy_process("repair")
     number = repair_case(sessions, runtime)
     login(client, "dispatcher")
@@ -52,16 +64,22 @@ def test_script_data_shows_by_the_diagrams_labels_in_both_languages(
     english(client)
     page = get(client, f"/cases/{number}")
     shown = case_data(page)
-    assert shown["priority"] == ("Priority", "Urgent") and shown["dispatch_count"] == ("Times dispatched", "0")
+    assert shown["priority"] == ("Priority", "Urgent") and shown["dispatch_count"] == (
+        "Times dispatched",
+        "0",
+    )
     assert shown["category"][1] == "Burst pipe" or shown["category"][1] != "burst"
     assert any(entry.changes.get("Priority") == ("—", "Urgent") for entry in page.history())
     assert "priority" not in {label for label, _value in shown.values()}
 
 
 def test_unlabelled_script_data_stays_off_the_panel_and_only_supervisors_see_it_in_the_history(
-        client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime) -> None:
-    xml = linear(script_task("tally", "scratch_total = 41 + 1"),
-                 user_task("look", fields='<camunda:formField id="note" label="备注" type="string" />'))
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime
+) -> None:
+    xml = linear(
+        script_task("tally", "scratch_total = 41 + 1"),
+        user_task("look", fields='<camunda:formField id="note" label="备注" type="string" />'),
+    )
     with sessions.begin() as session:
         deploy(session, runtime, xml, "small.bpmn", "test")
     with sessions.begin() as session:
@@ -79,16 +97,22 @@ def test_unlabelled_script_data_stays_off_the_panel_and_only_supervisors_see_it_
 
 
 def test_choice_lists_and_chosen_values_are_english_on_the_english_ui(
-        client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime) -> None:
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime
+) -> None:
     login(client, "operator")
     chinese = get(client, "/cases/new/complaint")
-    assert "室内温度低" in [o.text_content().strip() for o in chinese.doc.xpath("//select[@id='f-category']//option")] \
-        or any("温" in o.text_content() for o in chinese.doc.xpath("//select[@id='f-category']//option"))
+    assert "室内温度低" in [
+        o.text_content().strip() for o in chinese.doc.xpath("//select[@id='f-category']//option")
+    ] or any("温" in o.text_content() for o in chinese.doc.xpath("//select[@id='f-category']//option"))
 
     english(client)
     page = get(client, "/cases/new/complaint")
-    categories = [o.text_content().strip() for o in page.doc.xpath("//select[@id='f-category']//option[@value!='']")]
-    departments = [o.text_content().strip() for o in page.doc.xpath("//select[@id='f-department']//option[@value!='']")]
+    categories = [
+        o.text_content().strip() for o in page.doc.xpath("//select[@id='f-category']//option[@value!='']")
+    ]
+    departments = [
+        o.text_content().strip() for o in page.doc.xpath("//select[@id='f-department']//option[@value!='']")
+    ]
     assert categories and departments
     assert not any("\u4e00" <= ch <= "\u9fff" for name in categories + departments for ch in name)
 
@@ -98,8 +122,11 @@ def test_choice_lists_and_chosen_values_are_english_on_the_english_ui(
 
 
 def test_procedures_and_steps_are_explained_by_their_descriptions_not_the_documentation(
-        client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime,
-        deploy_process: Callable[[str], Any]) -> None:
+    client: FlaskClient,
+    sessions: sessionmaker[Session],
+    runtime: Runtime,
+    deploy_process: Callable[[str], Any],
+) -> None:
     deploy_process("repair")  # two procedures: the operator chooses on the cards
     login(client, "operator")
     cards = get(client, "/cases/new")
@@ -119,10 +146,13 @@ def test_procedures_and_steps_are_explained_by_their_descriptions_not_the_docume
 
 
 def test_step_names_are_english_on_the_lists_and_in_the_history(
-        client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime) -> None:
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime
+) -> None:
     number, _case_id = record_case(sessions, runtime)
     login(client, "supervisor")
-    assert "调查处理并答复" in get(client, "/cases").html and "调查处理并答复" in get(client, "/handover").html
+    assert (
+        "调查处理并答复" in get(client, "/cases").html and "调查处理并答复" in get(client, "/handover").html
+    )
     english(client)
     cases = get(client, "/cases")
     assert "Investigate, handle and reply" in cases.html and "调查处理并答复" not in cases.html
@@ -135,7 +165,9 @@ def test_step_names_are_english_on_the_lists_and_in_the_history(
     assert "调查处理并答复" not in handover and "Investigate, handle and reply" in handover
 
 
-def test_the_consultation_kind_is_named_in_english(client: FlaskClient, deploy_process: Callable[[str], Any]) -> None:
+def test_the_consultation_kind_is_named_in_english(
+    client: FlaskClient, deploy_process: Callable[[str], Any]
+) -> None:
     deploy_process("consultation")
     login(client, "operator")
     english(client)
@@ -144,15 +176,32 @@ def test_the_consultation_kind_is_named_in_english(client: FlaskClient, deploy_p
 
 
 def test_a_sampled_callback_shows_its_category_and_department_by_name(
-        client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime, deploy_process: Callable[[str], Any]) -> None:
+    client: FlaskClient,
+    sessions: sessionmaker[Session],
+    runtime: Runtime,
+    deploy_process: Callable[[str], Any],
+) -> None:
     deploy_process("callback")
     deploy_process("repair")
     with sessions.begin() as session:
-        number = start_case(session, runtime, "callback", Actor("system", frozenset()), initial_data={
-            "callback_group": "operator", "sample_week": "2026-W47", "original_case": "BX-20261116-0001",
-            "original_process": "repair", "original_summary": "IC卡水表无显示", "customer_name": "马强",
-            "customer_phone": "13912345678", "address": "金明区5号楼", "category": "meter_no_display",
-            "department": "repair"}).case_number
+        number = start_case(
+            session,
+            runtime,
+            "callback",
+            Actor("system", frozenset()),
+            initial_data={
+                "callback_group": "operator",
+                "sample_week": "2026-W47",
+                "original_case": "BX-20261116-0001",
+                "original_process": "repair",
+                "original_summary": "IC卡水表无显示",
+                "customer_name": "马强",
+                "customer_phone": "13912345678",
+                "address": "金明区5号楼",
+                "category": "meter_no_display",
+                "department": "repair",
+            },
+        ).case_number
     login(client, "operator")
     listing = get(client, "/cases")
     row = listing.doc.xpath(f"//tr[.//a[normalize-space()='{number}']]")[0].text_content()

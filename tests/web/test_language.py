@@ -42,12 +42,18 @@ def test_the_switch_changes_to_english_and_back(client: FlaskClient) -> None:
     assert tasks.lang == "en" and "My tasks" in tasks.html and "我的任务" not in tasks.html
 
     intake = get(client, "/cases/new/complaint")
-    assert intake.doc.xpath("//label[@for='f-customer_name']")[0].text_content().split()[0:2] == ["Complainant", "name"]
+    assert intake.doc.xpath("//label[@for='f-customer_name']")[0].text_content().split()[0:2] == [
+        "Complainant",
+        "name",
+    ]
     assert intake.text("record") == "Record case"
     refused = submit(client, "/cases/new/complaint", intake_form(customer_name="", customer_phone="12345"))
     assert refused.status == 400
     assert refused.error("customer_name") == "This field is required."
-    assert refused.error("customer_phone") == "The format is not valid (for a phone: 13812345678 or 0951-5012345)."
+    assert (
+        refused.error("customer_phone")
+        == "The format is not valid (for a phone: 13812345678 or 0951-5012345)."
+    )
 
     switch(client, "zh_CN", "/tasks")
     assert get(client, "/tasks").lang == "zh-CN"
@@ -74,6 +80,8 @@ def test_the_tasklist_names_tasks_in_english_after_the_switch(
     switch(client, "en", "/tasks")
 
     task_url = get(client, "/tasks").task_links()[0][1]
-    assert get(client, task_url).doc.xpath("//h1")[0].text_content().strip() == "Investigate, handle and reply"
+    assert (
+        get(client, task_url).doc.xpath("//h1")[0].text_content().strip() == "Investigate, handle and reply"
+    )
     link = get(client, "/tasks").doc.xpath("//a[contains(@class, 'task-link')]")[0]
     assert link.text_content().strip() == "Investigate, handle and reply"

@@ -22,8 +22,10 @@ from tests.web.support import Page, get, login, record_case
 
 COMPLAINT = COMPLAINT_BPMN.read_text(encoding="utf-8")
 # A user task without candidate groups: nobody could ever do it, so the diagram may not be deployed.
-NOBODY_MAY_CALL_BACK = COMPLAINT.replace('<bpmn:userTask id="callback" name="回访客户" camunda:candidateGroups="operator">',
-                                         '<bpmn:userTask id="callback" name="回访客户">')
+NOBODY_MAY_CALL_BACK = COMPLAINT.replace(
+    '<bpmn:userTask id="callback" name="回访客户" camunda:candidateGroups="operator">',
+    '<bpmn:userTask id="callback" name="回访客户">',
+)
 RENAMED = COMPLAINT.replace('name="派发现场工单"', 'name="派发现场工单并电话确认"')
 
 
@@ -60,10 +62,20 @@ def test_only_process_owners_reach_the_modeler(client: FlaskClient, username: st
     assert get(client, "/modeler/new?key=water&name=x").status == 403
     for endpoint in ("validate", "save", "deploy"):
         assert send(client, endpoint, token, xml=COMPLAINT, comment="x").status_code == 403
-    assert client.post("/modeler/upload", data={"file": (BytesIO(COMPLAINT.encode()), "c.bpmn")},
-                       headers={"X-CSRFToken": token}).status_code == 403
-    assert client.post("/modeler/open", data={"file": (BytesIO(COMPLAINT.encode()), "c.bpmn"),
-                                              "csrf_token": token}).status_code == 403
+    assert (
+        client.post(
+            "/modeler/upload",
+            data={"file": (BytesIO(COMPLAINT.encode()), "c.bpmn")},
+            headers={"X-CSRFToken": token},
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            "/modeler/open", data={"file": (BytesIO(COMPLAINT.encode()), "c.bpmn"), "csrf_token": token}
+        ).status_code
+        == 403
+    )
     assert "nav-processes" not in get(client, "/tasks").html
 
 
@@ -112,7 +124,9 @@ def test_a_valid_diagram_checks_clean(owner: FlaskClient) -> None:
     assert response.json == {"problems": []}
 
 
-def test_posts_without_the_csrf_header_are_refused(owner: FlaskClient, sessions: sessionmaker[Session]) -> None:
+def test_posts_without_the_csrf_header_are_refused(
+    owner: FlaskClient, sessions: sessionmaker[Session]
+) -> None:
     for endpoint in ("validate", "save", "deploy"):
         assert send(owner, endpoint, None, xml=RENAMED, comment="x").status_code == 400
     assert versions(sessions) == 1
@@ -137,7 +151,12 @@ def test_an_invalid_diagram_is_saved_as_a_draft_but_never_deployed(
 
     # The draft is what the modeler opens next time, and the list says there is one.
     assert modeler_data(get(owner, "/modeler/complaint"))["xml"] == NOBODY_MAY_CALL_BACK
-    assert "林流程 (流程负责人)" in get(owner, "/processes").doc.xpath("//tr[@data-key='complaint']/td[@class='draft']")[0].text_content()
+    assert (
+        "林流程 (流程负责人)"
+        in get(owner, "/processes")
+        .doc.xpath("//tr[@data-key='complaint']/td[@class='draft']")[0]
+        .text_content()
+    )
     # The deployed version is still there to open.
     assert modeler_data(get(owner, "/modeler/complaint?version=1"))["xml"] == COMPLAINT
 
@@ -158,12 +177,21 @@ def test_a_valid_change_is_deployed_as_a_new_version_with_its_comment(
         latest = latest_definition(session, "complaint")
         assert latest.version == 2 and latest.deployed_by == "owner"
         assert "派发现场工单并电话确认" in latest.bpmn_xml
-    assert "版本 2" in get(owner, "/processes").doc.xpath("//tr[@data-key='complaint']/td[@class='latest-version']")[0].text_content()
+    assert (
+        "版本 2"
+        in get(owner, "/processes")
+        .doc.xpath("//tr[@data-key='complaint']/td[@class='latest-version']")[0]
+        .text_content()
+    )
 
 
 def upload(client: FlaskClient, content: bytes, name: str = "diagram.bpmn") -> Any:
-    response = client.post("/modeler/upload", data={"file": (BytesIO(content), name)},
-                           headers={"X-CSRFToken": token_of(client)}, content_type="multipart/form-data")
+    response = client.post(
+        "/modeler/upload",
+        data={"file": (BytesIO(content), name)},
+        headers={"X-CSRFToken": token_of(client)},
+        content_type="multipart/form-data",
+    )
     # The test client spools a large body to a temporary file and leaves it open with the request.
     response.request.environ["wsgi.input"].close()
     return response
@@ -180,17 +208,28 @@ def test_an_uploaded_diagram_is_read_and_checked_but_not_stored(
     assert modeler_data(get(owner, "/modeler/complaint"))["xml"] == COMPLAINT
 
 
-@pytest.mark.parametrize(("content", "says"), [
-    (b"<?xml version='1.0'?><definitions>" + b" " * (2 * 1024 * 1024) + b"</definitions>", "at most 2097152"),
-    (b"", "empty"),
-    (b"\x89PNG\r\n\x1a\n not a diagram", "UTF-8"),
-    (b"<bpmn:definitions xmlns:bpmn='http://www.omg.org/spec/BPMN/20100524/MODEL'><bpmn:process>",
-     "not well-formed"),
-    (b"<?xml version='1.0'?><html><body>hello</body></html>", "BPMN"),
-    (b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
-     b'<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL">&x;</bpmn:definitions>',
-     "DOCTYPE"),
-], ids=["too-large", "empty", "binary", "truncated", "not-bpmn", "entities"])
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (
+            b"<?xml version='1.0'?><definitions>" + b" " * (2 * 1024 * 1024) + b"</definitions>",
+            "at most 2097152",
+        ),
+        (b"", "empty"),
+        (b"\x89PNG\r\n\x1a\n not a diagram", "UTF-8"),
+        (
+            b"<bpmn:definitions xmlns:bpmn='http://www.omg.org/spec/BPMN/20100524/MODEL'><bpmn:process>",
+            "not well-formed",
+        ),
+        (b"<?xml version='1.0'?><html><body>hello</body></html>", "BPMN"),
+        (
+            b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+            b'<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL">&x;</bpmn:definitions>',
+            "DOCTYPE",
+        ),
+    ],
+    ids=["too-large", "empty", "binary", "truncated", "not-bpmn", "entities"],
+)
 def test_files_that_are_no_diagram_are_refused_with_a_clear_message(
     owner: FlaskClient, content: bytes, says: str
 ) -> None:
@@ -221,11 +260,14 @@ def test_a_new_procedure_starts_from_a_blank_diagram_named_by_its_owner(
     assert versions(sessions) == 1
 
 
-@pytest.mark.parametrize(("query", "says"), [
-    ("key=complaint&name=重复", "已存在"),
-    ("key=Bad-Key&name=x", "小写"),
-    ("key=water_quality&name=", "名称"),
-])
+@pytest.mark.parametrize(
+    ("query", "says"),
+    [
+        ("key=complaint&name=重复", "已存在"),
+        ("key=Bad-Key&name=x", "小写"),
+        ("key=water_quality&name=", "名称"),
+    ],
+)
 def test_a_new_procedure_needs_a_free_key_and_a_name(owner: FlaskClient, query: str, says: str) -> None:
     response = owner.get(f"/modeler/new?{query}")
     assert response.status_code == 302
@@ -262,12 +304,22 @@ def test_a_deploy_that_lost_the_race_for_its_version_number_is_a_clear_conflict(
     with sessions.begin() as session:
         deploy_version(session, runtime, RENAMED.encode("utf-8"), "rival", "同时部署")
     version_taken_meanwhile(monkeypatch, seen_version=1)
-    lost = send(owner, "deploy", token, xml=COMPLAINT.replace('name="回访客户"', 'name="回访"'), comment="我的修改")
+    lost = send(
+        owner, "deploy", token, xml=COMPLAINT.replace('name="回访客户"', 'name="回访"'), comment="我的修改"
+    )
     assert lost.status_code == 409 and lost.json["reason"] == "version_taken"
     assert "版本 2" in lost.json["error"] and "重新" in lost.json["error"]
     with sessions() as session:
-        assert [(v.version, v.deployed_by) for v in list_versions(session, "complaint")] == [(2, "rival"), (1, "test")]
-        assert session.scalar(select(func.count()).select_from(ProcessAudit).where(ProcessAudit.actor == "owner")) == 0
+        assert [(v.version, v.deployed_by) for v in list_versions(session, "complaint")] == [
+            (2, "rival"),
+            (1, "test"),
+        ]
+        assert (
+            session.scalar(
+                select(func.count()).select_from(ProcessAudit).where(ProcessAudit.actor == "owner")
+            )
+            == 0
+        )
 
 
 def test_the_list_offers_every_action_and_counts_running_cases_per_version(
@@ -291,8 +343,11 @@ def test_the_list_offers_every_action_and_counts_running_cases_per_version(
 
 
 def open_file(client: FlaskClient, content: bytes, name: str = "diagram.bpmn") -> Any:
-    return client.post("/modeler/open", data={"file": (BytesIO(content), name), "csrf_token": token_of(client, "/processes")},
-                       content_type="multipart/form-data")
+    return client.post(
+        "/modeler/open",
+        data={"file": (BytesIO(content), name), "csrf_token": token_of(client, "/processes")},
+        content_type="multipart/form-data",
+    )
 
 
 def test_a_file_uploaded_from_the_list_opens_in_the_modeler_without_being_stored(
@@ -308,7 +363,9 @@ def test_a_file_uploaded_from_the_list_opens_in_the_modeler_without_being_stored
     refused = open_file(owner, b"<html/>", "page.html")
     assert refused.status_code == 302 and refused.headers["Location"] == "/processes"
     assert any("BPMN" in flash for flash in get(owner, "/processes").flashes())
-    no_process = open_file(owner, COMPLAINT.replace('isExecutable="true"', 'isExecutable="false"').encode("utf-8"))
+    no_process = open_file(
+        owner, COMPLAINT.replace('isExecutable="true"', 'isExecutable="false"').encode("utf-8")
+    )
     assert no_process.status_code == 302 and no_process.headers["Location"] == "/processes"
     assert any("可执行" in flash for flash in get(owner, "/processes").flashes())
 

@@ -17,22 +17,43 @@ def test_no_route_can_delete_anything(app: Flask) -> None:
     for rule in app.url_map.iter_rules():
         methods = rule.methods or set()
         assert not methods & {"DELETE", "PUT", "PATCH"}, f"{rule.rule} allows {sorted(methods)}"
-        assert not any(word in rule.rule.lower() or word in rule.endpoint.lower()
-                       for word in ("delete", "remove", "destroy", "purge")), rule.rule
+        assert not any(
+            word in rule.rule.lower() or word in rule.endpoint.lower()
+            for word in ("delete", "remove", "destroy", "purge")
+        ), rule.rule
     posts = sorted(rule.rule for rule in app.url_map.iter_rules() if "POST" in (rule.methods or set()))
-    assert posts == sorted([
-        "/admin/reference/category", "/admin/reference/department/<code>", "/cases/new/<process_key>", "/cases/new/<process_key>/switch",
-        "/field/<int:task_id>/now",
-        "/incidents/<int:timer_id>/retry", "/lang/<code>",
-        "/handover/records/<int:record_id>/hand-over", "/handover/records/<int:record_id>/acknowledge",
-        "/login", "/logout", "/modeler/deploy", "/modeler/open", "/modeler/save", "/modeler/upload", "/modeler/validate", "/notifications/<int:notification_id>/read", "/notifications/read-all",
-        "/reports/<int:report_id>/notable",
-        "/processes/<key>/migrate", "/processes/<key>/versions/<int:version>/rollback",
-        "/processes/<key>/versions/deploy-draft",
-        "/tasks/<int:task_id>", "/tasks/<int:task_id>/attachments", "/tasks/<int:task_id>/claim",
-        "/tasks/<int:task_id>/draft", "/tasks/<int:task_id>/reassign",
-        "/tasks/<int:task_id>/release",
-    ])
+    assert posts == sorted(
+        [
+            "/admin/reference/category",
+            "/admin/reference/department/<code>",
+            "/cases/new/<process_key>",
+            "/cases/new/<process_key>/switch",
+            "/field/<int:task_id>/now",
+            "/incidents/<int:timer_id>/retry",
+            "/lang/<code>",
+            "/handover/records/<int:record_id>/hand-over",
+            "/handover/records/<int:record_id>/acknowledge",
+            "/login",
+            "/logout",
+            "/modeler/deploy",
+            "/modeler/open",
+            "/modeler/save",
+            "/modeler/upload",
+            "/modeler/validate",
+            "/notifications/<int:notification_id>/read",
+            "/notifications/read-all",
+            "/reports/<int:report_id>/notable",
+            "/processes/<key>/migrate",
+            "/processes/<key>/versions/<int:version>/rollback",
+            "/processes/<key>/versions/deploy-draft",
+            "/tasks/<int:task_id>",
+            "/tasks/<int:task_id>/attachments",
+            "/tasks/<int:task_id>/claim",
+            "/tasks/<int:task_id>/draft",
+            "/tasks/<int:task_id>/reassign",
+            "/tasks/<int:task_id>/release",
+        ]
+    )
 
 
 @pytest.mark.parametrize("username", ["operator", "supervisor", "admin"])

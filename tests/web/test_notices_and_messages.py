@@ -14,17 +14,34 @@ from engine.runtime import Runtime
 from tests.web.support import get, login, record_case, submit, switch_user
 
 
-def _notice(sessions: sessionmaker[Session], instance_id: int, case_number: str, kind: str, **extra: object) -> None:
+def _notice(
+    sessions: sessionmaker[Session], instance_id: int, case_number: str, kind: str, **extra: object
+) -> None:
     at = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
     with sessions.begin() as session:
-        session.add(Notice(instance_id=instance_id, case_number=case_number, kind=kind, service="heating",
-                           outage_type="fault", district="金明区", building="3号楼", unit="1单元", cause="管道爆裂",
-                           starts_at=at, estimated_restore_at=at + timedelta(hours=8), restored_at=None,
-                           published_at=at, **extra))
+        session.add(
+            Notice(
+                instance_id=instance_id,
+                case_number=case_number,
+                kind=kind,
+                service="heating",
+                outage_type="fault",
+                district="金明区",
+                building="3号楼",
+                unit="1单元",
+                cause="管道爆裂",
+                starts_at=at,
+                estimated_restore_at=at + timedelta(hours=8),
+                restored_at=None,
+                published_at=at,
+                **extra,
+            )
+        )
 
 
 def test_notices_are_public_and_a_restored_outage_leaves_the_current_list_o1_o2(
-        client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime) -> None:
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime
+) -> None:
     """O1/O2: anyone reads the outage notice without signing in; once restored it is no longer current."""
     number, case_id = record_case(sessions, runtime)
     _notice(sessions, case_id, number, "outage")
@@ -35,7 +52,12 @@ def test_notices_are_public_and_a_restored_outage_leaves_the_current_list_o1_o2(
     assert "金明区 3号楼 1单元" in page.text("current-outages") and "管道爆裂" in page.text("current-outages")
     assert "09:00" in page.text("current-outages") and "17:00" in page.text("current-outages")  # local time
 
-    _notice(sessions, case_id, number, "outage", )  # a new estimate: still one current outage
+    _notice(
+        sessions,
+        case_id,
+        number,
+        "outage",
+    )  # a new estimate: still one current outage
     assert get(client, "/notices").by_id("current-outages").xpath(".//article/@data-case") == [number]
     _notice(sessions, case_id, number, "restoration")
     page = get(client, "/notices")
@@ -44,13 +66,23 @@ def test_notices_are_public_and_a_restored_outage_leaves_the_current_list_o1_o2(
 
 
 def test_messages_show_unread_count_and_can_be_marked_read_l2(
-        client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock) -> None:
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock
+) -> None:
     """L2: a head of department sees the urgent notice at once, as an unread message linked to its case."""
     number, case_id = record_case(sessions, runtime)
     with sessions.begin() as session:
         for text in ("紧急: 金明区大面积停热", "第二条"):
-            session.add(Notification(recipient="ops_head", instance_id=case_id, element_id="notify_head", message=text,
-                                     message_en="Urgent", created_at=clock.now(), read_at=None))
+            session.add(
+                Notification(
+                    recipient="ops_head",
+                    instance_id=case_id,
+                    element_id="notify_head",
+                    message=text,
+                    message_en="Urgent",
+                    created_at=clock.now(),
+                    read_at=None,
+                )
+            )
     login(client, "operator")
     assert not get(client, "/tasks").has("unread-count")
     switch_user(client, "ops_head")
@@ -68,12 +100,20 @@ def test_messages_show_unread_count_and_can_be_marked_read_l2(
         assert all(n.read_at == clock.now() for n in session.scalars(select(Notification)))
 
 
-def test_a_message_cannot_be_marked_read_by_someone_else(client: FlaskClient, sessions: sessionmaker[Session],
-                                                        runtime: Runtime, clock: SettableClock) -> None:
+def test_a_message_cannot_be_marked_read_by_someone_else(
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock
+) -> None:
     _number, case_id = record_case(sessions, runtime)
     with sessions.begin() as session:
-        note = Notification(recipient="ops_head", instance_id=case_id, element_id=None, message="x", message_en="",
-                            created_at=clock.now(), read_at=None)
+        note = Notification(
+            recipient="ops_head",
+            instance_id=case_id,
+            element_id=None,
+            message="x",
+            message_en="",
+            created_at=clock.now(),
+            read_at=None,
+        )
         session.add(note)
         session.flush()
         note_id = note.id
@@ -83,8 +123,9 @@ def test_a_message_cannot_be_marked_read_by_someone_else(client: FlaskClient, se
         assert session.get(Notification, note_id).read_at is None  # type: ignore[union-attr]
 
 
-def test_handover_lists_open_complaints_and_overdue_tasks_m7(client: FlaskClient, sessions: sessionmaker[Session],
-                                                              runtime: Runtime, clock: SettableClock) -> None:
+def test_handover_lists_open_complaints_and_overdue_tasks_m7(
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock
+) -> None:
     """M7: the next shift sees open complaints and the tasks whose deadline passed."""
     number, _case_id = record_case(sessions, runtime)
     login(client, "operator")
@@ -104,7 +145,9 @@ def test_handover_lists_open_complaints_and_overdue_tasks_m7(client: FlaskClient
     assert tasks.doc.xpath("string(//span[contains(@class, 'countdown')])") == "已超时 9 小时 0 分"
 
 
-def test_the_new_case_page_offers_the_procedures_a_role_may_start(client: FlaskClient, deploy_process) -> None:  # noqa: ANN001
+def test_the_new_case_page_offers_the_procedures_a_role_may_start(
+    client: FlaskClient, deploy_process
+) -> None:  # noqa: ANN001
     login(client, "operator")
     only_one = get(client, "/cases/new")
     assert (only_one.status, only_one.response.headers["Location"]) == (302, "/cases/new/complaint")

@@ -16,8 +16,9 @@ def name_lookups(seen: list[str]) -> list[str]:
     return [s for s in seen if "app_user.display_name" in s and "WHERE" not in s.upper()]
 
 
-def test_the_history_names_people_with_one_query_per_page(app: Flask, client: FlaskClient,
-                                                         sessions: sessionmaker[Session], runtime: Runtime) -> None:
+def test_the_history_names_people_with_one_query_per_page(
+    app: Flask, client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime
+) -> None:
     number, case_id = record_case(sessions, runtime)  # by op1, who has no account: shown by login
     task_id = task_of(sessions, case_id, "department_handling")
     login(client, "ops_handler")
@@ -30,7 +31,9 @@ def test_the_history_names_people_with_one_query_per_page(app: Flask, client: Fl
     assert len(name_lookups(seen)) == 1
 
 
-def test_a_case_the_system_opened_says_so(client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime) -> None:
+def test_a_case_the_system_opened_says_so(
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime
+) -> None:
     number, case_id = record_case(sessions, runtime)
     with sessions.begin() as session:  # as the weekly draw opens a sampled callback (M1)
         session.get(ProcessInstance, case_id).opened_by = SYSTEM.username  # type: ignore[union-attr]

@@ -49,7 +49,9 @@ def test_a_supervisor_cannot_complete_a_department_task_either(
     assert page.by_id("complete").get("disabled") is not None
 
 
-def test_a_department_handler_cannot_open_the_intake_page(client: FlaskClient, sessions: sessionmaker[Session]) -> None:
+def test_a_department_handler_cannot_open_the_intake_page(
+    client: FlaskClient, sessions: sessionmaker[Session]
+) -> None:
     """C1, S3: complaints are recorded by the hotline operator who takes the call."""
     login(client, "ops_handler")
     tasks = get(client, "/tasks")

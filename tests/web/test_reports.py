@@ -25,14 +25,21 @@ from tests.web.support import get, login, post, submit
 
 
 @pytest.fixture
-def world(app: object, sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock,
-          deploy_process: Callable[[str], ProcessDefinition]) -> World:
+def world(
+    app: object,
+    sessions: sessionmaker[Session],
+    runtime: Runtime,
+    clock: SettableClock,
+    deploy_process: Callable[[str], ProcessDefinition],
+) -> World:
     return make_world(sessions, runtime, clock, deploy_process)
 
 
 def report_id(sessions: sessionmaker[Session], kind: str, period_start: str) -> int:
     with sessions() as session:
-        return session.scalar(select(Report.id).where(Report.kind == kind, Report.period_start == period_start))
+        return session.scalar(
+            select(Report.id).where(Report.kind == kind, Report.period_start == period_start)
+        )
 
 
 @pytest.mark.parametrize("username", ["operator", "dispatcher", "ops_handler", "owner"])
@@ -42,7 +49,13 @@ def test_only_supervisors_see_figures_and_reports(client: FlaskClient, world: Wo
     weekly = report_id(world.sessions, "weekly", "2026-11-23")
     login(client, username)
     assert not get(client, "/tasks").has("nav-reports")
-    for url in ("/kpi", "/reports", f"/reports/{weekly}", f"/reports/{weekly}.csv", f"/reports/{weekly}.xlsx"):
+    for url in (
+        "/kpi",
+        "/reports",
+        f"/reports/{weekly}",
+        f"/reports/{weekly}.csv",
+        f"/reports/{weekly}.xlsx",
+    ):
         assert client.get(url).status_code == 403, url
     token = get(client, "/tasks").csrf_token()
     assert post(client, f"/reports/{weekly}/notable", {"case_number": "x"}, token).status == 403
@@ -54,19 +67,31 @@ def test_signed_out_visitors_are_sent_to_sign_in(client: FlaskClient, world: Wor
         assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
-def test_kpi_page_shows_the_hand_computed_figures_with_charts_and_definitions_m4(client: FlaskClient,
-                                                                                 world: World) -> None:
+def test_kpi_page_shows_the_hand_computed_figures_with_charts_and_definitions_m4(
+    client: FlaskClient, world: World
+) -> None:
     build_week(world)
     login(client, "supervisor")
     assert get(client, "/tasks").has("nav-reports")
     page = get(client, "/kpi?from=2026-11-23&to=2026-11-29")
     assert page.status == 200
-    rows = {row.get("data-row"): {cell.get("data-col"): " ".join(cell.text_content().split())
-                                  for cell in row.xpath("./td[@data-col]")}
-            for row in page.doc.xpath("//table[@id='kpi-table']/tbody/tr")}
+    rows = {
+        row.get("data-row"): {
+            cell.get("data-col"): " ".join(cell.text_content().split())
+            for cell in row.xpath("./td[@data-col]")
+        }
+        for row in page.doc.xpath("//table[@id='kpi-table']/tbody/tr")
+    }
     assert list(rows) == ["operations", "repair", "billing", "total"]
-    assert rows["total"] == {"received": "6", "replied": "5", "closed": "4", "satisfaction": "50.0% 2/4",
-                             "timeliness": "66.7% 6/9", "resolution": "66.7% 4/6", "complaint_handling": "66.7% 2/3"}
+    assert rows["total"] == {
+        "received": "6",
+        "replied": "5",
+        "closed": "4",
+        "satisfaction": "50.0% 2/4",
+        "timeliness": "66.7% 6/9",
+        "resolution": "66.7% 4/6",
+        "complaint_handling": "66.7% 2/3",
+    }
     assert rows["repair"]["timeliness"] == "71.4% 5/7" and rows["billing"]["satisfaction"] == "— 0/0"
     for name in ("satisfaction", "timeliness", "resolution", "complaint_handling"):
         chart = page.by_id(f"chart-{name}")
@@ -78,7 +103,10 @@ def test_kpi_page_shows_the_hand_computed_figures_with_charts_and_definitions_m4
 
     by_category = get(client, "/kpi?from=2026-11-23&to=2026-11-29&group=category&department=repair")
     assert [r.get("data-row") for r in by_category.doc.xpath("//table[@id='kpi-table']/tbody/tr")] == [
-        "facility", "leak", "total"]
+        "facility",
+        "leak",
+        "total",
+    ]
     assert client.get("/kpi?from=2026-11-23&to=bad").status_code == 400
     assert client.get("/kpi?department=nowhere").status_code == 400
     assert get(client, "/kpi").status == 200  # the current 26th-to-25th period by default
@@ -95,20 +123,25 @@ def test_weekly_report_page_and_downloads_m2(client: FlaskClient, world: World) 
     page = get(client, f"/reports/{weekly}")
     assert page.status == 200
     open_rows = page.doc.xpath("//*[@id='table-open_cases']//tbody/tr")
-    assert [r.xpath("./td")[0].text_content().strip() for r in open_rows] == [world.cases["B"], world.cases["C"]]
+    assert [r.xpath("./td")[0].text_content().strip() for r in open_rows] == [
+        world.cases["B"],
+        world.cases["C"],
+    ]
     assert "151.0" in open_rows[0].xpath("./td")[-1].text_content()
 
     response = client.get(f"/reports/{weekly}.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert "hotline-weekly-2026-11-23_2026-11-29.csv" in response.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
-    departments = rows[rows.index(["# 各部门受理情况"]) + 2:]
+    departments = rows[rows.index(["# 各部门受理情况"]) + 2 :]
     assert departments[5] == ["合计", "6", "5", "4", "1", "2", "50.0%", "66.7%", "66.7%", "66.7%"]
     assert departments[4][:6] == ["收费", "3", "2", "2", "1", "1"]
-    open_cases = rows[rows.index(["# 未答复或未办结工单"]) + 2:]
+    open_cases = rows[rows.index(["# 未答复或未办结工单"]) + 2 :]
     assert [row[4] for row in open_cases[:2]] == ["2026-11-23 09:05", "2026-11-23 09:10"]  # Beijing time
     summary = {row[0]: row[1] for row in rows[2:6] if len(row) == 2}
-    assert all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", summary[label]) for label in ("统计截至", "生成时间"))
+    assert all(
+        re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", summary[label]) for label in ("统计截至", "生成时间")
+    )
 
     response = client.get(f"/reports/{weekly}.xlsx")
     assert response.status_code == 200 and response.mimetype.endswith("spreadsheetml.sheet")
@@ -142,17 +175,31 @@ def test_monthly_report_notable_cases_m3(client: FlaskClient, world: World) -> N
     login(client, "supervisor")
     page = get(client, f"/reports/{monthly}")
     assert page.has("notable-missing")
-    categories = {r.xpath("./td")[0].text_content().strip(): r.xpath("./td")[1].text_content().strip()
-                  for r in page.doc.xpath("//*[@id='table-categories']//tbody/tr")}
-    assert categories["IC卡水表故障"] == "3" and categories["无显无水"] == "1" and categories["(未细分)"] == "1"
+    categories = {
+        r.xpath("./td")[0].text_content().strip(): r.xpath("./td")[1].text_content().strip()
+        for r in page.doc.xpath("//*[@id='table-categories']//tbody/tr")
+    }
+    assert (
+        categories["IC卡水表故障"] == "3" and categories["无显无水"] == "1" and categories["(未细分)"] == "1"
+    )
     assert categories["合计"] == "4"
 
     token = page.csrf_token()
-    refused = post(client, f"/reports/{monthly}/notable", {"case_number": world.cases["M0"], "note": "x"}, token,
-                   follow=True)
+    refused = post(
+        client,
+        f"/reports/{monthly}/notable",
+        {"case_number": world.cases["M0"], "note": "x"},
+        token,
+        follow=True,
+    )
     assert any(world.cases["M0"] in f for f in refused.flashes())
-    saved = post(client, f"/reports/{monthly}/notable",
-                 {"case_number": world.cases["M2"], "note": "冬季水表冻裂,需提前宣传防冻"}, token, follow=True)
+    saved = post(
+        client,
+        f"/reports/{monthly}/notable",
+        {"case_number": world.cases["M2"], "note": "冬季水表冻裂,需提前宣传防冻"},
+        token,
+        follow=True,
+    )
     assert saved.status == 200 and saved.has("notable-saved")
     assert saved.by_id("notable-case-0").get("value") == world.cases["M2"]
     notable_rows = saved.doc.xpath("//*[@id='table-notable']//tbody/tr")
@@ -163,7 +210,9 @@ def test_monthly_report_notable_cases_m3(client: FlaskClient, world: World) -> N
     notable = [[c.value for c in row] for row in workbook["案例分析"].iter_rows()]
     assert notable[1][0] == world.cases["M2"] and notable[1][-1] == "冬季水表冻裂,需提前宣传防冻"
     weekly_id = report_id(world.sessions, "weekly", "2027-01-18")
-    assert post(client, f"/reports/{weekly_id}/notable", {"case_number": world.cases["M2"]}, token).status == 404
+    assert (
+        post(client, f"/reports/{weekly_id}/notable", {"case_number": world.cases["M2"]}, token).status == 404
+    )
     assert client.get("/reports/999999").status_code == 404
 
 

@@ -39,11 +39,20 @@ def test_each_user_sees_only_their_groups_tasks_earliest_deadline_first(
         ("department_handling", f"/tasks/{task_of(sessions, case_id, 'department_handling')}", number)
         for number, case_id in ((early, early_id), (middle, middle_id), (late, late_id))
     ]
-    dues = [row.xpath("./td")[0].text_content().split() for row in page.doc.xpath("//*[@id='tasklist']/tbody/tr")]
-    assert [" ".join(due[:2]) for due in dues] == ["2026-11-23 23:59", "2026-11-24 23:59", "2026-11-25 23:59"], \
-        "deadlines in Beijing time"
+    dues = [
+        row.xpath("./td")[0].text_content().split() for row in page.doc.xpath("//*[@id='tasklist']/tbody/tr")
+    ]
+    assert [" ".join(due[:2]) for due in dues] == [
+        "2026-11-23 23:59",
+        "2026-11-24 23:59",
+        "2026-11-25 23:59",
+    ], "deadlines in Beijing time"
     # with the time left to each (now: 10:00 on the 23rd)
-    assert [" ".join(due[2:]) for due in dues] == ["剩余 13 小时 59 分", "剩余 1 天 13 小时", "剩余 2 天 13 小时"]
+    assert [" ".join(due[2:]) for due in dues] == [
+        "剩余 13 小时 59 分",
+        "剩余 1 天 13 小时",
+        "剩余 2 天 13 小时",
+    ]
     assert page.text("task-count") == "3"
     assert billing not in page.html and site not in page.html
 

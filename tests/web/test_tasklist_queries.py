@@ -16,7 +16,8 @@ from tests.web.support import get, login, record_case, statements
 
 
 def test_the_tasklist_page_runs_the_same_few_statements_for_3_or_30_tasks(
-        app: Flask, client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime) -> None:
+    app: Flask, client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime
+) -> None:
     """Issue 6: no per-row queries; the counts of the tabs come from one statement."""
     for _ in range(3):
         record_case(sessions, runtime)
@@ -41,11 +42,19 @@ def test_the_tasklist_page_runs_the_same_few_statements_for_3_or_30_tasks(
     assert past_the_end.text("task-count") == "30" and past_the_end.task_links() == []
 
 
-def test_tab_counts_and_the_search_column(sessions: sessionmaker[Session], runtime: Runtime, deployed: object) -> None:
+def test_tab_counts_and_the_search_column(
+    sessions: sessionmaker[Session], runtime: Runtime, deployed: object
+) -> None:
     """todo = claimed by me + unclaimed in my groups; the search ignores letter case and surrounding spaces,
     finds case numbers, names, phones and addresses, and never matches across two of them."""
-    number, case_id = record_case(sessions, runtime, customer_name="李娜", customer_phone="13911112222",
-                                  address="银湖路88号", department="operations")
+    number, case_id = record_case(
+        sessions,
+        runtime,
+        customer_name="李娜",
+        customer_phone="13911112222",
+        address="银湖路88号",
+        department="operations",
+    )
     record_case(sessions, runtime, department="operations")
     with sessions() as session:
         instance = session.get(ProcessInstance, case_id)
@@ -53,18 +62,27 @@ def test_tab_counts_and_the_search_column(sessions: sessionmaker[Session], runti
         assert instance.search_text == SEPARATOR.join((number.lower(), "李娜", "13911112222", "银湖路88号"))
         groups = {"operations"}
         assert count_open_tasks_by_tab(session, ["todo", "mine", "group"], "ops_handler", groups) == {
-            "todo": 2, "mine": 0, "group": 2}
+            "todo": 2,
+            "mine": 0,
+            "group": 2,
+        }
 
         def found(text: str) -> list[str]:
             where = TaskFilter(text=text)
-            return [t.instance.case_number for t in open_tasks_for(session, "todo", "ops_handler", groups, 50, 0, where)]
+            return [
+                t.instance.case_number
+                for t in open_tasks_for(session, "todo", "ops_handler", groups, 50, 0, where)
+            ]
 
         for typed in (f"  {number.lower()} ", number, "李娜", "1391111", "银湖路"):
             assert found(typed) == [number], typed
         assert found("222银湖") == []  # the end of the phone and the start of the address
         assert found("100%") == []
     with sessions.begin() as session:  # claimed by ops_handler, who then moved to billing
-        session.scalars(select(HumanTask).where(HumanTask.instance_id == case_id)).one().assignee = "ops_handler"
+        session.scalars(
+            select(HumanTask).where(HumanTask.instance_id == case_id)
+        ).one().assignee = "ops_handler"
     with sessions() as session:
-        assert count_open_tasks_by_tab(session, ["todo", "mine", "group", "all"], "ops_handler", {"billing"}) == {
-            "todo": 1, "mine": 1, "group": 0, "all": 2}
+        assert count_open_tasks_by_tab(
+            session, ["todo", "mine", "group", "all"], "ops_handler", {"billing"}
+        ) == {"todo": 1, "mine": 1, "group": 0, "all": 2}

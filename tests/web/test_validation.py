@@ -17,8 +17,17 @@ from tests.helpers import intake_form
 from tests.web.support import Page, get, login, record_case, rows, snapshot, submit, task_of
 from webforms.views_support import error_text
 
-INTAKE_FIELDS = ("customer_name", "customer_phone", "address", "occurred_at", "description", "category",
-                 "department", "needs_site_visit", "apologised")
+INTAKE_FIELDS = (
+    "customer_name",
+    "customer_phone",
+    "address",
+    "occurred_at",
+    "description",
+    "category",
+    "department",
+    "needs_site_visit",
+    "apologised",
+)
 
 REQUIRED = "此项为必填项。"
 PATTERN = "格式不正确（电话号码示例：13812345678 或 0951-5012345）。"
@@ -37,20 +46,37 @@ def assert_typed_values_kept(page: Page, typed: dict[str, Any], except_fields: t
             assert shown == ("" if value is None else value), field_id
 
 
-@pytest.mark.parametrize(("overrides", "field_id", "message"), [
-    ({"customer_name": ""}, "customer_name", REQUIRED),
-    ({"address": "   "}, "address", REQUIRED),
-    ({"apologised": False}, "apologised", REQUIRED),
-    ({"customer_phone": "12345"}, "customer_phone", PATTERN),
-    ({"customer_phone": "138-0000-1111x"}, "customer_phone", PATTERN),
-    ({"customer_name": "张" * 51}, "customer_name", "最多可输入 50 个字符。"),
-    ({"description": "很冷" * 1001}, "description", "最多可输入 2000 个字符。"),
-    ({"category": "weather"}, "category", NOT_OPTION),
-    ({"department": "marketing"}, "department", NOT_OPTION),
-], ids=["required-text", "required-blank-spaces", "required-checkbox", "pattern-short-phone", "pattern-letters",
-        "maxlength-name", "maxlength-description", "enum-category", "enum-department"])
+@pytest.mark.parametrize(
+    ("overrides", "field_id", "message"),
+    [
+        ({"customer_name": ""}, "customer_name", REQUIRED),
+        ({"address": "   "}, "address", REQUIRED),
+        ({"apologised": False}, "apologised", REQUIRED),
+        ({"customer_phone": "12345"}, "customer_phone", PATTERN),
+        ({"customer_phone": "138-0000-1111x"}, "customer_phone", PATTERN),
+        ({"customer_name": "张" * 51}, "customer_name", "最多可输入 50 个字符。"),
+        ({"description": "很冷" * 1001}, "description", "最多可输入 2000 个字符。"),
+        ({"category": "weather"}, "category", NOT_OPTION),
+        ({"department": "marketing"}, "department", NOT_OPTION),
+    ],
+    ids=[
+        "required-text",
+        "required-blank-spaces",
+        "required-checkbox",
+        "pattern-short-phone",
+        "pattern-letters",
+        "maxlength-name",
+        "maxlength-description",
+        "enum-category",
+        "enum-department",
+    ],
+)
 def test_an_invalid_intake_is_refused_and_the_form_keeps_what_was_typed(
-    client: FlaskClient, sessions: sessionmaker[Session], overrides: dict[str, Any], field_id: str, message: str
+    client: FlaskClient,
+    sessions: sessionmaker[Session],
+    overrides: dict[str, Any],
+    field_id: str,
+    message: str,
 ) -> None:
     """C1: the intake records the complaint completely and correctly, or not at all."""
     login(client, "operator")
@@ -91,7 +117,9 @@ def test_the_corrected_intake_is_recorded(client: FlaskClient, sessions: session
     assert submit(client, "/cases/new/complaint", intake_form(customer_phone="12345")).status == 400
     page = submit(client, "/cases/new/complaint", intake_form(customer_phone="0951-5012345"))
     assert page.status == 302
-    assert page.response.headers["Location"] == "/cases/TS-20261123-0001", "the refused try used no case number"
+    assert page.response.headers["Location"] == "/cases/TS-20261123-0001", (
+        "the refused try used no case number"
+    )
     assert rows(sessions)["process_instance"] == 1
 
 

@@ -21,7 +21,9 @@ from tests.web.support import get, login, normalise, post, record_case
 
 CALLBACK = "//bpmn:userTask[@id='callback']"
 RENAMED = edited(COMPLAINT_BPMN, set_attribute(CALLBACK, "name", "电话回访"))
-NO_GROUP = edited(COMPLAINT_BPMN, set_attribute(CALLBACK, "{http://camunda.org/schema/1.0/bpmn}candidateGroups", None))
+NO_GROUP = edited(
+    COMPLAINT_BPMN, set_attribute(CALLBACK, "{http://camunda.org/schema/1.0/bpmn}candidateGroups", None)
+)
 
 
 @pytest.fixture
@@ -30,18 +32,27 @@ def two_versions(sessions: sessionmaker[Session], runtime: Runtime) -> None:
         deploy_version(session, runtime, RENAMED, "owner", "回访改名")
 
 
-PAGES = ("/processes", "/processes/complaint/versions", "/processes/complaint/versions/diff?from=1&to=2",
-         "/processes/complaint/migrate", "/processes/complaint/versions/1/download")
+PAGES = (
+    "/processes",
+    "/processes/complaint/versions",
+    "/processes/complaint/versions/diff?from=1&to=2",
+    "/processes/complaint/migrate",
+    "/processes/complaint/versions/1/download",
+)
 
 
 @pytest.mark.parametrize("username", ["operator", "supervisor"])
-def test_only_process_owners_see_the_pages_and_post(client: FlaskClient, two_versions: None, username: str,
-                                                    sessions: sessionmaker[Session]) -> None:
+def test_only_process_owners_see_the_pages_and_post(
+    client: FlaskClient, two_versions: None, username: str, sessions: sessionmaker[Session]
+) -> None:
     login(client, username)
     token = get(client, "/tasks").csrf_token()
     assert [get(client, url).status for url in PAGES] == [403] * len(PAGES)
     assert post(client, "/processes/complaint/versions/1/rollback", {}, token).status == 403
-    assert post(client, "/processes/complaint/migrate", {"from": "1", "to": "2", "case": "x"}, token).status == 403
+    assert (
+        post(client, "/processes/complaint/migrate", {"from": "1", "to": "2", "case": "x"}, token).status
+        == 403
+    )
     assert post(client, "/processes/complaint/versions/deploy-draft", {"comment": "x"}, token).status == 403
     with sessions() as session:
         assert len(session.scalars(select(ProcessDefinition)).all()) == 2
@@ -49,7 +60,8 @@ def test_only_process_owners_see_the_pages_and_post(client: FlaskClient, two_ver
 
 
 def test_the_versions_page_lists_author_time_comment_and_running_cases(
-        client: FlaskClient, two_versions: None, sessions: sessionmaker[Session], runtime: Runtime) -> None:
+    client: FlaskClient, two_versions: None, sessions: sessionmaker[Session], runtime: Runtime
+) -> None:
     record_case(sessions, runtime)
     login(client, "owner")
     assert get(client, "/tasks").has("nav-processes")
@@ -58,13 +70,20 @@ def test_the_versions_page_lists_author_time_comment_and_running_cases(
     page = get(client, "/processes/complaint/versions")
     assert page.status == 200
     newest = page.text("version-2")
-    assert "林流程 (流程负责人)" in newest and "回访改名" in newest and "2026-11-23 09:00" in newest and "新工单使用" in newest
+    assert (
+        "林流程 (流程负责人)" in newest
+        and "回访改名" in newest
+        and "2026-11-23 09:00" in newest
+        and "新工单使用" in newest
+    )
     assert page.has("rollback-1") and not page.has("rollback-2")
     assert page.by_id("rollback-comment-1").xpath("preceding-sibling::label[@for='rollback-comment-1']")
     assert get(client, "/processes/nothing/versions").status == 404
 
 
-def test_the_diff_page_shows_both_diagrams_with_the_changes_marked(client: FlaskClient, two_versions: None) -> None:
+def test_the_diff_page_shows_both_diagrams_with_the_changes_marked(
+    client: FlaskClient, two_versions: None
+) -> None:
     login(client, "owner")
     page = get(client, "/processes/complaint/versions/diff?from=1&to=2")
     assert page.status == 200
@@ -80,12 +99,15 @@ def test_the_diff_page_shows_both_diagrams_with_the_changes_marked(client: Flask
     assert get(client, "/processes/complaint/versions/diff?from=1&to=9").status == 404
 
 
-def test_rollback_is_a_post_with_csrf_and_is_audited(client: FlaskClient, two_versions: None,
-                                                     sessions: sessionmaker[Session]) -> None:
+def test_rollback_is_a_post_with_csrf_and_is_audited(
+    client: FlaskClient, two_versions: None, sessions: sessionmaker[Session]
+) -> None:
     login(client, "owner")
     assert post(client, "/processes/complaint/versions/1/rollback", {"comment": "x"}, None).status == 400
     token = get(client, "/processes/complaint/versions").csrf_token()
-    done = post(client, "/processes/complaint/versions/1/rollback", {"comment": "回访名称改回"}, token, follow=True)
+    done = post(
+        client, "/processes/complaint/versions/1/rollback", {"comment": "回访名称改回"}, token, follow=True
+    )
     assert done.status == 200
     assert any("3" in message for message in done.flashes())
     with sessions() as session:
@@ -97,7 +119,8 @@ def test_rollback_is_a_post_with_csrf_and_is_audited(client: FlaskClient, two_ve
 
 
 def test_an_invalid_draft_shows_its_problems_and_is_not_deployed(
-        client: FlaskClient, two_versions: None, sessions: sessionmaker[Session], runtime: Runtime) -> None:
+    client: FlaskClient, two_versions: None, sessions: sessionmaker[Session], runtime: Runtime
+) -> None:
     with sessions.begin() as session:
         save_draft(session, NO_GROUP, "owner", clock=runtime.clock)
     login(client, "owner")
@@ -106,14 +129,20 @@ def test_an_invalid_draft_shows_its_problems_and_is_not_deployed(
     assert (problem.get("data-element"), problem.get("data-code")) == ("callback", "missing-candidate-group")
     assert json.loads(page.by_id("markers-draft").text_content()) == {"problem": ["callback"]}
     assert page.by_id("xml-draft").text_content().encode("utf-8") == NO_GROUP
-    refused = post(client, "/processes/complaint/versions/deploy-draft", {"comment": "试试"}, page.csrf_token())
+    refused = post(
+        client, "/processes/complaint/versions/deploy-draft", {"comment": "试试"}, page.csrf_token()
+    )
     assert refused.status == 400
     assert refused.by_id("problems").xpath("./li/@data-element") == ["callback"]
     with sessions() as session:
         assert len(session.scalars(select(ProcessDefinition)).all()) == 2
     with sessions.begin() as session:
-        save_draft(session, edited(COMPLAINT_BPMN, set_attribute(CALLBACK, "name", "回访")), "owner",
-                   clock=runtime.clock)
+        save_draft(
+            session,
+            edited(COMPLAINT_BPMN, set_attribute(CALLBACK, "name", "回访")),
+            "owner",
+            clock=runtime.clock,
+        )
     token = get(client, "/processes/complaint/versions").csrf_token()
     deployed = post(client, "/processes/complaint/versions/deploy-draft", {"comment": "回访"}, token)
     assert deployed.status == 302
@@ -122,8 +151,9 @@ def test_an_invalid_draft_shows_its_problems_and_is_not_deployed(
         assert (newest.version, newest.source, newest.comment) == (3, "browser", "回访")
 
 
-def test_problems_are_shown_in_english_too(client: FlaskClient, two_versions: None,
-                                           sessions: sessionmaker[Session], runtime: Runtime) -> None:
+def test_problems_are_shown_in_english_too(
+    client: FlaskClient, two_versions: None, sessions: sessionmaker[Session], runtime: Runtime
+) -> None:
     with sessions.begin() as session:
         save_draft(session, NO_GROUP, "owner", clock=runtime.clock)
     login(client, "owner")
@@ -135,8 +165,9 @@ def test_problems_are_shown_in_english_too(client: FlaskClient, two_versions: No
     assert chinese != english and "回访客户" in chinese
 
 
-def test_dry_run_then_apply_moves_the_chosen_cases(client: FlaskClient, sessions: sessionmaker[Session],
-                                                   runtime: Runtime) -> None:
+def test_dry_run_then_apply_moves_the_chosen_cases(
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime
+) -> None:
     first, first_id = record_case(sessions, runtime)
     second, second_id = record_case(sessions, runtime)
     with sessions.begin() as session:
@@ -149,12 +180,20 @@ def test_dry_run_then_apply_moves_the_chosen_cases(client: FlaskClient, sessions
     for number in (first, second):
         row = page.by_id(f"plan-{number}")
         assert row.get("class") == "movable"
-        assert row.xpath(".//ul[@class='tokens']/li/@data-element") == ["department_handling", "reply_deadline"]
+        assert row.xpath(".//ul[@class='tokens']/li/@data-element") == [
+            "department_handling",
+            "reply_deadline",
+        ]
     only_first = get(client, f"/processes/complaint/migrate?dry_run=1&from=1&to=2&cases={first}")
     assert only_first.has(f"plan-{first}") and not only_first.has(f"plan-{second}")
 
-    moved = post(client, "/processes/complaint/migrate", {"from": "1", "to": "2", "case": first, "comment": "试点"},
-                 page.csrf_token(), follow=True)
+    moved = post(
+        client,
+        "/processes/complaint/migrate",
+        {"from": "1", "to": "2", "case": first, "comment": "试点"},
+        page.csrf_token(),
+        follow=True,
+    )
     assert moved.status == 200
     with sessions() as session:
         assert session.get(ProcessInstance, first_id).definition.version == 2
@@ -168,17 +207,35 @@ def test_dry_run_then_apply_moves_the_chosen_cases(client: FlaskClient, sessions
 
 @pytest.mark.parametrize("action", ["rollback", "deploy-draft"])
 def test_a_deploy_that_lost_the_race_for_its_version_number_says_so_and_writes_nothing(
-        client: FlaskClient, two_versions: None, sessions: sessionmaker[Session], runtime: Runtime,
-        monkeypatch: pytest.MonkeyPatch, action: str) -> None:
+    client: FlaskClient,
+    two_versions: None,
+    sessions: sessionmaker[Session],
+    runtime: Runtime,
+    monkeypatch: pytest.MonkeyPatch,
+    action: str,
+) -> None:
     with sessions.begin() as session:
-        save_draft(session, edited(COMPLAINT_BPMN, set_attribute(CALLBACK, "name", "回访")), "owner", clock=runtime.clock)
+        save_draft(
+            session,
+            edited(COMPLAINT_BPMN, set_attribute(CALLBACK, "name", "回访")),
+            "owner",
+            clock=runtime.clock,
+        )
     login(client, "owner")
     token = get(client, "/processes/complaint/versions").csrf_token()
     with sessions.begin() as session:
-        deploy_version(session, runtime, edited(COMPLAINT_BPMN, set_attribute(CALLBACK, "name", "回访电话")), "rival", "同期")
+        deploy_version(
+            session,
+            runtime,
+            edited(COMPLAINT_BPMN, set_attribute(CALLBACK, "name", "回访电话")),
+            "rival",
+            "同期",
+        )
     version_taken_meanwhile(monkeypatch, seen_version=2)
-    url = {"rollback": "/processes/complaint/versions/1/rollback",
-           "deploy-draft": "/processes/complaint/versions/deploy-draft"}[action]
+    url = {
+        "rollback": "/processes/complaint/versions/1/rollback",
+        "deploy-draft": "/processes/complaint/versions/deploy-draft",
+    }[action]
     lost = post(client, url, {"comment": "同时"}, token)
     assert lost.status == 409
     assert any("版本 3" in flash and "重新加载" in flash for flash in lost.flashes()), lost.flashes()
@@ -189,7 +246,8 @@ def test_a_deploy_that_lost_the_race_for_its_version_number_says_so_and_writes_n
 
 
 def test_a_draft_already_deployed_or_older_than_the_newest_version_is_not_offered(
-        client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock) -> None:
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock
+) -> None:
     with sessions.begin() as session:
         save_draft(session, RENAMED, "owner", clock=clock)
         deploy_version(session, runtime, RENAMED, "owner", "回访改名")
@@ -197,7 +255,15 @@ def test_a_draft_already_deployed_or_older_than_the_newest_version_is_not_offere
     page = get(client, "/processes/complaint/versions")
     assert not page.has("deploy-draft") and not page.has("edit-draft")
     assert page.text("draft").endswith("没有等待发布的草稿。")
-    assert normalise(get(client, "/processes").by_id("process-complaint").xpath(".//td[@class='draft']")[0].text_content()) == "—"
+    assert (
+        normalise(
+            get(client, "/processes")
+            .by_id("process-complaint")
+            .xpath(".//td[@class='draft']")[0]
+            .text_content()
+        )
+        == "—"
+    )
     assert "版本 2" in get(client, "/modeler/complaint").text("opened-from")
     assert page.text("audit").count("发布") == 2 and "发布时间" not in page.text("audit")
     assert normalise(page.doc.xpath("//h1")[0].text_content()) == "“投诉处理”的版本"
@@ -211,18 +277,23 @@ def test_a_draft_already_deployed_or_older_than_the_newest_version_is_not_offere
     assert get(client, "/processes/complaint/versions").has("deploy-draft")
     clock.advance(timedelta(minutes=5))
     with sessions.begin() as session:
-        deploy_version(session, runtime, edited(COMPLAINT_BPMN, set_attribute(CALLBACK, "name", "回访")), "owner", "x")
+        deploy_version(
+            session, runtime, edited(COMPLAINT_BPMN, set_attribute(CALLBACK, "name", "回访")), "owner", "x"
+        )
     assert not get(client, "/processes/complaint/versions").has("deploy-draft")
 
 
 def test_the_migration_starts_from_the_newest_version_with_running_cases(
-        client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime) -> None:
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime
+) -> None:
     record_case(sessions, runtime)
     with sessions.begin() as session:
         deploy_version(session, runtime, RENAMED, "owner", "回访改名")
     record_case(sessions, runtime)
     with sessions.begin() as session:
-        deploy_version(session, runtime, edited(COMPLAINT_BPMN, set_attribute(CALLBACK, "name", "回访")), "owner", "x")
+        deploy_version(
+            session, runtime, edited(COMPLAINT_BPMN, set_attribute(CALLBACK, "name", "回访")), "owner", "x"
+        )
     login(client, "owner")
     page = get(client, "/processes/complaint/migrate")
     assert page.by_id("m-from").xpath(".//option[@selected]/@value") == ["2"]

@@ -25,8 +25,13 @@ def init_app(app: Flask) -> None:
         if seen is not None and now - datetime.fromisoformat(seen) > limit:
             logout_user()
             session.pop("seen_at", None)
-            flash(_("You were signed out after %(minutes)s minutes without activity. Sign in again to go on.",
-                    minutes=app.config["HOTLINE_IDLE_MINUTES"]), "info")
+            flash(
+                _(
+                    "You were signed out after %(minutes)s minutes without activity. Sign in again to go on.",
+                    minutes=app.config["HOTLINE_IDLE_MINUTES"],
+                ),
+                "info",
+            )
             target = request.full_path if request.method == "GET" else None
             return redirect(url_for("auth.login", next=target) if target else url_for("auth.login"))
         session["seen_at"] = now.isoformat()

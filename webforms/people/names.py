@@ -17,7 +17,9 @@ SYSTEM_ACTORS = frozenset({"system", "scheduler"})
 def display_names() -> dict[str, str]:
     """Every user's display name by login, for this request."""
     if "display_names" not in g:
-        g.display_names = {row.username: row.display_name for row in db().execute(select(User.username, User.display_name))}
+        g.display_names = {
+            row.username: row.display_name for row in db().execute(select(User.username, User.display_name))
+        }
     return g.display_names
 
 

@@ -46,8 +46,9 @@ def _problems(xml: bytes) -> list[Problem]:
 
 def _no_process(problems: list[Problem]) -> str:
     """Why a diagram without a process key cannot be kept or opened: its problems of the whole file."""
-    return (" ".join(p.localized() for p in problems if not p.element_id)
-            or _("The diagram holds no executable process."))
+    return " ".join(p.localized() for p in problems if not p.element_id) or _(
+        "The diagram holds no executable process."
+    )
 
 
 def _posted_diagram() -> bytes:
@@ -71,8 +72,10 @@ def new() -> Any:
     name = request.args.get("name", "").strip()
     error = None
     if not PROCESS_KEY.match(key):
-        error = _("A key is 2 to 40 lower-case letters, digits or underscores, starting with a letter "
-                  "(for example water_quality).")
+        error = _(
+            "A key is 2 to 40 lower-case letters, digits or underscores, starting with a letter "
+            "(for example water_quality)."
+        )
     elif not name:
         error = _("Give the procedure a name.")
     elif latest_definition(db(), key, required=False) is not None or latest_draft(db(), key) is not None:
@@ -93,30 +96,63 @@ def edit(key: str) -> Any:
         draft = db().get(ProcessDraft, wanted_draft)
         if draft is None or draft.process_key != key:
             abort(404)
-        return _editor(key, latest.name if latest else key, draft.bpmn_xml, versions,
-                       _("the draft saved %(when)s by %(who)s", when=local_time(draft.saved_at), who=person(draft.saved_by)))
+        return _editor(
+            key,
+            latest.name if latest else key,
+            draft.bpmn_xml,
+            versions,
+            _(
+                "the draft saved %(when)s by %(who)s",
+                when=local_time(draft.saved_at),
+                who=person(draft.saved_by),
+            ),
+        )
     wanted = request.args.get("version", type=int)
     if wanted is not None:
         chosen = next((v for v in versions if v.version == wanted), None)
         if chosen is None:
             abort(404)
-        return _editor(key, chosen.name, chosen.bpmn_xml, versions,
-                       _("version %(version)s", version=chosen.version), chosen.version)
+        return _editor(
+            key,
+            chosen.name,
+            chosen.bpmn_xml,
+            versions,
+            _("version %(version)s", version=chosen.version),
+            chosen.version,
+        )
     draft = latest_draft(db(), key)
     if draft is not None:
-        return _editor(key, latest.name if latest else key, draft.bpmn_xml, versions,
-                       _("the draft saved %(when)s by %(who)s", when=local_time(draft.saved_at), who=person(draft.saved_by)))
+        return _editor(
+            key,
+            latest.name if latest else key,
+            draft.bpmn_xml,
+            versions,
+            _(
+                "the draft saved %(when)s by %(who)s",
+                when=local_time(draft.saved_at),
+                who=person(draft.saved_by),
+            ),
+        )
     if latest is None:
         abort(404)
-    return _editor(key, latest.name, latest.bpmn_xml, versions,
-                   _("version %(version)s", version=latest.version), latest.version)
+    return _editor(
+        key,
+        latest.name,
+        latest.bpmn_xml,
+        versions,
+        _("version %(version)s", version=latest.version),
+        latest.version,
+    )
 
 
-def _editor(key: str, name: str, xml: str, versions: list[ProcessDefinition], source: str,
-            version: int | None = None) -> Any:
+def _editor(
+    key: str, name: str, xml: str, versions: list[ProcessDefinition], source: str, version: int | None = None
+) -> Any:
     labels = {
         "saved": _("Draft saved. It is not deployed: running and new cases still use the deployed version."),
-        "saved_with_problems": _("Draft saved with %(count)s problem(s); it cannot be deployed until they are fixed."),
+        "saved_with_problems": _(
+            "Draft saved with %(count)s problem(s); it cannot be deployed until they are fixed."
+        ),
         "valid": _("No problems found: the diagram can be deployed."),
         "problems": _("%(count)s problem(s) must be fixed before deploying."),
         "deploy_refused": _("Not deployed: fix the problems listed beside the diagram first."),
@@ -130,18 +166,34 @@ def _editor(key: str, name: str, xml: str, versions: list[ProcessDefinition], so
         "migrate": _("Decide what happens to the running cases"),
         "too_large": str(PROBLEM_MESSAGES["file-too-large"]),
         "version": _("version %(version)s"),
-        "signed_out": _("You are signed out, so nothing was saved. Your changes are still here: sign in again "
-                        "in another tab, then save or deploy again."),
+        "signed_out": _(
+            "You are signed out, so nothing was saved. Your changes are still here: sign in again "
+            "in another tab, then save or deploy again."
+        ),
     }
     data = {
-        "key": key, "xml": xml, "labels": labels,
-        "urls": {"validate": url_for("modeler.validate"), "save": url_for("modeler.save"),
-                 "deploy": url_for("modeler.deploy"), "upload": url_for("modeler.upload"),
-                 "edit": url_for("modeler.edit", key=key), "login": url_for("auth.login")},
+        "key": key,
+        "xml": xml,
+        "labels": labels,
+        "urls": {
+            "validate": url_for("modeler.validate"),
+            "save": url_for("modeler.save"),
+            "deploy": url_for("modeler.deploy"),
+            "upload": url_for("modeler.upload"),
+            "edit": url_for("modeler.edit", key=key),
+            "login": url_for("auth.login"),
+        },
         "max_bytes": MAX_BPMN_BYTES,
     }
-    return render_template("processes/modeler.html", key=key, name=name, versions=versions, source=source,
-                           version=version, data=data)
+    return render_template(
+        "processes/modeler.html",
+        key=key,
+        name=name,
+        versions=versions,
+        source=source,
+        version=version,
+        data=data,
+    )
 
 
 @bp.route("/validate", methods=["POST"])
@@ -180,26 +232,40 @@ def deploy() -> Any:
     body = request.get_json(silent=True) or {}
     comment = str(body.get("comment") or "").strip()
     if not comment:
-        return jsonify(error=_("Say in a few words what changed; the comment is kept with the version."),
-                       reason="comment"), 400
+        return jsonify(
+            error=_("Say in a few words what changed; the comment is kept with the version."),
+            reason="comment",
+        ), 400
     try:
         result = deploy_checked(db(), runtime(), xml, current_user.username, comment, "browser")
     except InvalidDiagram as err:
         db().rollback()
-        return jsonify(error=_("Not deployed: fix the problems listed beside the diagram first."),
-                       problems=[p.as_dict() for p in err.problems]), 422
+        return jsonify(
+            error=_("Not deployed: fix the problems listed beside the diagram first."),
+            problems=[p.as_dict() for p in err.problems],
+        ), 422
     except Conflict as err:
         db().rollback()
         return jsonify(error=deploy_conflict(err), reason=err.reason), 409
     commit()
     definition = result.definition
     if not result.created:
-        message = _("Nothing deployed: the diagram is the same as version %(version)s.", version=definition.version)
+        message = _(
+            "Nothing deployed: the diagram is the same as version %(version)s.", version=definition.version
+        )
     else:
-        message = _("Version %(version)s of %(key)s deployed. New cases use it from now on.",
-                    version=definition.version, key=definition.key)
-    return jsonify(deployed=result.created, key=definition.key, version=definition.version, message=message,
-                   migrate_url=url_for("versions.migrate", key=definition.key))
+        message = _(
+            "Version %(version)s of %(key)s deployed. New cases use it from now on.",
+            version=definition.version,
+            key=definition.key,
+        )
+    return jsonify(
+        deployed=result.created,
+        key=definition.key,
+        version=definition.version,
+        message=message,
+        migrate_url=url_for("versions.migrate", key=definition.key),
+    )
 
 
 def _uploaded_diagram() -> tuple[bytes, str]:

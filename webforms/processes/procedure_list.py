@@ -40,6 +40,12 @@ def list_procedures(session: Session) -> list[Procedure]:
     procedures = []
     for key in sorted(keys):
         latest = latest_definition(session, key, required=False)
-        procedures.append(Procedure(key, latest, latest_draft(session, key),
-                                    running_cases_by_version(session, key) if latest else {}))
+        procedures.append(
+            Procedure(
+                key,
+                latest,
+                latest_draft(session, key),
+                running_cases_by_version(session, key) if latest else {},
+            )
+        )
     return procedures

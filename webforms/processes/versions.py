@@ -37,11 +37,24 @@ from webforms.processes.procedure_list import list_procedures
 bp = Blueprint("versions", __name__)
 OWNER = "process_owner"
 
-SOURCE_LABELS = {"file": _l("shipped file"), "cli": _l("command line"), "browser": _l("modeler"),
-                 "rollback": _l("rollback"), "migration": _l("migration")}
-ACTION_LABELS = {"deploy": _l("Version deployed"), "rollback": _l("Rolled back"), "migrate": _l("Cases migrated")}
-TOKEN_STATES = {"ready": _l("open task"), "waiting": _l("waiting (timer)"), "started": _l("running"),
-                "error": _l("failed")}
+SOURCE_LABELS = {
+    "file": _l("shipped file"),
+    "cli": _l("command line"),
+    "browser": _l("modeler"),
+    "rollback": _l("rollback"),
+    "migration": _l("migration"),
+}
+ACTION_LABELS = {
+    "deploy": _l("Version deployed"),
+    "rollback": _l("Rolled back"),
+    "migrate": _l("Cases migrated"),
+}
+TOKEN_STATES = {
+    "ready": _l("open task"),
+    "waiting": _l("waiting (timer)"),
+    "started": _l("running"),
+    "error": _l("failed"),
+}
 
 
 @bp.app_template_filter("json_in_script")
@@ -71,20 +84,33 @@ def _versions_page(key: str, problems: list[Any] | None = None, status: int = 20
     shown_problems = problems if problems is not None else draft_problems
     readable = draft is not None and not any(p.element_id is None for p in draft_problems)
     return render_template(
-        "processes/versions.html", key=key, name=versions[0].name, versions=versions, newest=newest,
-        running=running_cases_by_version(db(), key), draft=draft, draft_problems=shown_problems,
+        "processes/versions.html",
+        key=key,
+        name=versions[0].name,
+        versions=versions,
+        newest=newest,
+        running=running_cases_by_version(db(), key),
+        draft=draft,
+        draft_problems=shown_problems,
         draft_drawn=readable and bool(draft_problems),
         draft_markers=json.dumps({"problem": sorted({p.element_id for p in draft_problems if p.element_id})}),
-        audit=list_audit(db(), key, limit=30), source_labels=SOURCE_LABELS, action_labels=ACTION_LABELS,
-        diff_from=versions[1].version if len(versions) > 1 else newest, diff_to=newest,
+        audit=list_audit(db(), key, limit=30),
+        source_labels=SOURCE_LABELS,
+        action_labels=ACTION_LABELS,
+        diff_from=versions[1].version if len(versions) > 1 else newest,
+        diff_to=newest,
     ), status
 
 
 @bp.route("/processes")
 @roles_required(OWNER)
 def index() -> Any:
-    return render_template("processes/processes.html", procedures=list_procedures(db()), source_labels=SOURCE_LABELS,
-                           values=request.args)
+    return render_template(
+        "processes/processes.html",
+        procedures=list_procedures(db()),
+        source_labels=SOURCE_LABELS,
+        values=request.args,
+    )
 
 
 @bp.route("/processes/<key>/versions")
@@ -97,8 +123,11 @@ def versions(key: str) -> Any:
 @roles_required(OWNER)
 def download(key: str, version: int) -> Any:
     definition = get_version(db(), key, version)
-    return Response(definition.bpmn_xml, mimetype="application/xml", headers={
-        "Content-Disposition": f'attachment; filename="{key}-v{version}.bpmn"'})
+    return Response(
+        definition.bpmn_xml,
+        mimetype="application/xml",
+        headers={"Content-Disposition": f'attachment; filename="{key}-v{version}.bpmn"'},
+    )
 
 
 def _version_arg(name: str, default: int) -> int:
@@ -119,7 +148,13 @@ def diff(key: str) -> Any:
     changes = diff_versions(db(), key, from_version, to_version)
     markers = changes.markers()
     return render_template(
-        "processes/version_diff.html", key=key, name=versions[0].name, versions=versions, old=old, new=new, diff=changes,
+        "processes/version_diff.html",
+        key=key,
+        name=versions[0].name,
+        versions=versions,
+        old=old,
+        new=new,
+        diff=changes,
         old_markers=json.dumps({"removed": markers["removed"], "changed": markers["changed"]}),
         new_markers=json.dumps({"added": markers["added"], "changed": markers["changed"]}),
         source_labels=SOURCE_LABELS,
@@ -130,16 +165,27 @@ def diff(key: str) -> Any:
 @roles_required(OWNER)
 def rollback(key: str, version: int) -> Any:
     try:
-        definition = redeploy(db(), runtime(), key, version, current_user.username, request.form.get("comment", ""))
+        definition = redeploy(
+            db(), runtime(), key, version, current_user.username, request.form.get("comment", "")
+        )
     except InvalidDiagram as err:
         db().rollback()
-        flash(_("Version %(version)s cannot be deployed again as it is; nothing was changed.", version=version), "error")
+        flash(
+            _("Version %(version)s cannot be deployed again as it is; nothing was changed.", version=version),
+            "error",
+        )
         return _versions_page(key, err.problems, 400)
     except Conflict as err:
         return _deploy_conflict(key, err)
     commit()
-    flash(_("Version %(old)s is deployed again as version %(new)s. New cases start on it.",
-            old=version, new=definition.version), "success")
+    flash(
+        _(
+            "Version %(old)s is deployed again as version %(new)s. New cases start on it.",
+            old=version,
+            new=definition.version,
+        ),
+        "success",
+    )
     return redirect(url_for("versions.versions", key=key))
 
 
@@ -156,8 +202,14 @@ def deploy_draft(key: str) -> Any:
     if draft is None:
         abort(404)
     try:
-        result = deploy_checked(db(), runtime(), draft.bpmn_xml.encode("utf-8"), current_user.username,
-                                request.form.get("comment", ""), "browser")
+        result = deploy_checked(
+            db(),
+            runtime(),
+            draft.bpmn_xml.encode("utf-8"),
+            current_user.username,
+            request.form.get("comment", ""),
+            "browser",
+        )
     except InvalidDiagram as err:
         db().rollback()
         flash(_("The draft has problems and was not deployed. Fix them in the modeler first."), "error")
@@ -166,11 +218,21 @@ def deploy_draft(key: str) -> Any:
         return _deploy_conflict(key, err)
     commit()
     if result.created:
-        flash(_("The draft is deployed as version %(version)s. New cases start on it.",
-                version=result.definition.version), "success")
+        flash(
+            _(
+                "The draft is deployed as version %(version)s. New cases start on it.",
+                version=result.definition.version,
+            ),
+            "success",
+        )
     else:
-        flash(_("The draft is the same as version %(version)s; no new version was made.",
-                version=result.definition.version), "info")
+        flash(
+            _(
+                "The draft is the same as version %(version)s; no new version was made.",
+                version=result.definition.version,
+            ),
+            "info",
+        )
     return redirect(url_for("versions.versions", key=key))
 
 
@@ -193,14 +255,25 @@ def migrate(key: str) -> Any:
     plans = None
     if request.args.get("dry_run") and from_version != to_version:
         get_version(db(), key, from_version)
-        plans = plan_migration(db(), runtime(), key, from_version, to_version, _case_numbers(cases_text), at_element)
+        plans = plan_migration(
+            db(), runtime(), key, from_version, to_version, _case_numbers(cases_text), at_element
+        )
     elif request.args.get("dry_run"):
         flash(_("Choose two different versions."), "error")
     steps = sorted(_user_task_names(key, from_version).items(), key=lambda item: item[1])
     return render_template(
-        "processes/migrate.html", key=key, name=versions[0].name, versions=versions, running=running,
-        from_version=from_version, to_version=to_version, cases_text=cases_text, at_element=at_element or "",
-        steps=steps, plans=plans, token_states=TOKEN_STATES,
+        "processes/migrate.html",
+        key=key,
+        name=versions[0].name,
+        versions=versions,
+        running=running,
+        from_version=from_version,
+        to_version=to_version,
+        cases_text=cases_text,
+        at_element=at_element or "",
+        steps=steps,
+        plans=plans,
+        token_states=TOKEN_STATES,
     )
 
 
@@ -223,7 +296,14 @@ def apply(key: str) -> Any:
     plans = plan_migration(db(), runtime(), key, from_version, to_version, numbers)
     result = apply_migration(db(), runtime(), plans, current_user.actor, request.form.get("comment", ""))
     commit()
-    flash(_("%(moved)s case(s) moved to version %(new)s; %(stayed)s stay on version %(old)s.",
-            moved=len(result.migrated), new=to_version, stayed=len(result.skipped), old=from_version),
-          "success" if not result.skipped else "info")
+    flash(
+        _(
+            "%(moved)s case(s) moved to version %(new)s; %(stayed)s stay on version %(old)s.",
+            moved=len(result.migrated),
+            new=to_version,
+            stayed=len(result.skipped),
+            old=from_version,
+        ),
+        "success" if not result.skipped else "info",
+    )
     return redirect(url_for("versions.migrate", key=key, **{"from": from_version, "to": to_version}))

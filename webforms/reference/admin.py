@@ -15,9 +15,16 @@ from webforms.people.auth import roles_required
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
-def _page(errors: dict | None = None, values: dict | None = None, editing: str = "", status: int = 200) -> Any:
-    return render_template("reference/reference.html", reference=load_reference_data(db()), errors=errors or {},
-                           values=values or {}, editing=editing), status
+def _page(
+    errors: dict | None = None, values: dict | None = None, editing: str = "", status: int = 200
+) -> Any:
+    return render_template(
+        "reference/reference.html",
+        reference=load_reference_data(db()),
+        errors=errors or {},
+        values=values or {},
+        editing=editing,
+    ), status
 
 
 @bp.route("/reference")

@@ -28,6 +28,13 @@ def index() -> Any:
     now = runtime().clock.now()
     chosen = request.args.get("group", "").strip()[:300]
     incidents = timers_by_state(db(), now, limit=100)
-    return render_template("supervision/board.html", board=overdue_board(db(), now, chosen), group_names=board_group_names(db(), now),
-                           chosen=chosen, failed=incidents["failed"], stuck=incidents["overdue"], now=now,
-                           refresh_seconds=REFRESH_SECONDS)
+    return render_template(
+        "supervision/board.html",
+        board=overdue_board(db(), now, chosen),
+        group_names=board_group_names(db(), now),
+        chosen=chosen,
+        failed=incidents["failed"],
+        stuck=incidents["overdue"],
+        now=now,
+        refresh_seconds=REFRESH_SECONDS,
+    )

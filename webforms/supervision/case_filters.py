@@ -59,9 +59,18 @@ def search_form() -> SearchForm:
                 # Local days: from the start of the first to the start of the day after the last.
                 days[key] = datetime.combine(day + timedelta(days=1 if key == "to" else 0), time(0, 0), zone)
     query = CaseQuery(
-        case_number=chosen.get("number", ""), customer=chosen.get("customer", ""), phone=chosen.get("phone", ""),
-        address=chosen.get("address", ""), process_key=chosen.get("process", ""), category=chosen.get("category", ""),
-        department=chosen.get("department", ""), status=chosen.get("status", ""), overdue="overdue" in chosen,
-        opened_from=days["from"], opened_before=days["to"], sort=chosen.get("sort", "newest"), now=runtime().clock.now(),
+        case_number=chosen.get("number", ""),
+        customer=chosen.get("customer", ""),
+        phone=chosen.get("phone", ""),
+        address=chosen.get("address", ""),
+        process_key=chosen.get("process", ""),
+        category=chosen.get("category", ""),
+        department=chosen.get("department", ""),
+        status=chosen.get("status", ""),
+        overdue="overdue" in chosen,
+        opened_from=days["from"],
+        opened_before=days["to"],
+        sort=chosen.get("sort", "newest"),
+        now=runtime().clock.now(),
     )
     return SearchForm(chosen, query, errors)

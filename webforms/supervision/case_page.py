@@ -18,8 +18,12 @@ from engine.db.models import Event, ProcessInstance
 from webforms.database import db, runtime
 from webforms.i18n import current_language
 
-DEADLINE_STATES = {"waiting": _l("waiting"), "fired": _l("fired"), "failed": _l("failed"),
-                   "cancelled": _l("cancelled")}
+DEADLINE_STATES = {
+    "waiting": _l("waiting"),
+    "fired": _l("fired"),
+    "failed": _l("failed"),
+    "cancelled": _l("cancelled"),
+}
 
 # What an HTML parser would take for the end of a <script> element, or for the start of the states
 # in which it would not see that end.
@@ -31,7 +35,9 @@ def embeddable_xml(xml: str) -> Markup | None:
     cannot be put there safely. XML escapes every "<" of its text already; what is left are comments
     and CDATA sections (rewritten as escaped text here) and elements named `script` without a prefix."""
     if _SCRIPT_HAZARD.search(xml):
-        parser = lxml.etree.XMLParser(remove_comments=True, strip_cdata=True, resolve_entities=False, no_network=True)
+        parser = lxml.etree.XMLParser(
+            remove_comments=True, strip_cdata=True, resolve_entities=False, no_network=True
+        )
         try:
             xml = lxml.etree.tostring(lxml.etree.fromstring(xml.encode("utf-8"), parser), encoding="unicode")
         except lxml.etree.XMLSyntaxError:
@@ -42,7 +48,11 @@ def embeddable_xml(xml: str) -> Markup | None:
 
 
 def start_event_ids(parsed: ParsedDefinition) -> list[str]:
-    return [spec.bpmn_id for spec in parsed.spec.task_specs.values() if isinstance(spec, StartEvent) and spec.bpmn_id]
+    return [
+        spec.bpmn_id
+        for spec in parsed.spec.task_specs.values()
+        if isinstance(spec, StartEvent) and spec.bpmn_id
+    ]
 
 
 def step_names(parsed: ParsedDefinition) -> dict[str, str]:

@@ -30,10 +30,15 @@ bp = Blueprint("handover", __name__, url_prefix="/handover")
 HANDOVER_ROLES = ("operator", "dispatcher", "supervisor", "admin")
 NOTES_LIMIT = 4000
 PAGE_SIZE = 30
-STATUS_LABELS = {"prepared": _l("Waiting for the outgoing shift"), "handed_over": _l("Handed over, not yet acknowledged"),
-                 "acknowledged": _l("Acknowledged")}
-REFUSALS = {"not_handed_over": _l("The outgoing shift has not handed over yet."),
-            "own_handover": _l("Someone of the incoming shift acknowledges, not the one who handed over.")}
+STATUS_LABELS = {
+    "prepared": _l("Waiting for the outgoing shift"),
+    "handed_over": _l("Handed over, not yet acknowledged"),
+    "acknowledged": _l("Acknowledged"),
+}
+REFUSALS = {
+    "not_handed_over": _l("The outgoing shift has not handed over yet."),
+    "own_handover": _l("Someone of the incoming shift acknowledges, not the one who handed over."),
+}
 
 
 @bp.route("")
@@ -41,9 +46,15 @@ REFUSALS = {"not_handed_over": _l("The outgoing shift has not handed over yet.")
 def current() -> Any:
     now = runtime().clock.now()
     latest = recent_records(db(), limit=1)
-    return render_template("supervision/handover.html", record=latest[0] if latest else None, **_record_context(),
-                           outages=open_cases_of(db(), "outage"), complaints=open_cases_of(db(), "complaint"),
-                           overdue=overdue_tasks(db(), now), now=now)
+    return render_template(
+        "supervision/handover.html",
+        record=latest[0] if latest else None,
+        **_record_context(),
+        outages=open_cases_of(db(), "outage"),
+        complaints=open_cases_of(db(), "complaint"),
+        overdue=overdue_tasks(db(), now),
+        now=now,
+    )
 
 
 @bp.route("/records")
@@ -51,14 +62,21 @@ def current() -> Any:
 def records() -> Any:
     page = max(request.args.get("page", 1, type=int), 1)
     rows = recent_records(db(), limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
-    return render_template("supervision/handover_records.html", records=rows[:PAGE_SIZE], page=page,
-                           has_next=len(rows) > PAGE_SIZE, status_labels=STATUS_LABELS)
+    return render_template(
+        "supervision/handover_records.html",
+        records=rows[:PAGE_SIZE],
+        page=page,
+        has_next=len(rows) > PAGE_SIZE,
+        status_labels=STATUS_LABELS,
+    )
 
 
 @bp.route("/records/<int:record_id>")
 @roles_required(*HANDOVER_ROLES)
 def show(record_id: int) -> Any:
-    return render_template("supervision/handover_record.html", record=get_record(db(), record_id), **_record_context())
+    return render_template(
+        "supervision/handover_record.html", record=get_record(db(), record_id), **_record_context()
+    )
 
 
 @bp.route("/records/<int:record_id>/hand-over", methods=["POST"])
@@ -70,13 +88,27 @@ def submit(record_id: int) -> Any:
     flood_season = in_flood_season(record, runtime().zone)
     errors = _notes_errors(notes, flood_notes, flood_season)
     if errors:
-        return render_template("supervision/handover_record.html", record=record, errors=errors, typed=request.form,
-                               **_record_context()), 400
+        return render_template(
+            "supervision/handover_record.html",
+            record=record,
+            errors=errors,
+            typed=request.form,
+            **_record_context(),
+        ), 400
     try:
-        hand_over(db(), record_id, current_user.username, notes, flood_notes if flood_season else None,
-                  runtime().clock.now())
+        hand_over(
+            db(),
+            record_id,
+            current_user.username,
+            notes,
+            flood_notes if flood_season else None,
+            runtime().clock.now(),
+        )
     except Conflict as err:
-        flash(_("%(user)s handed this shift over first; nothing was changed.", user=err.params.get("by")), "error")
+        flash(
+            _("%(user)s handed this shift over first; nothing was changed.", user=err.params.get("by")),
+            "error",
+        )
         return redirect(url_for("handover.show", record_id=record_id))
     commit()
     flash(_("Handed over. The incoming shift acknowledges it."), "success")
@@ -89,7 +121,10 @@ def confirm(record_id: int) -> Any:
     try:
         acknowledge(db(), record_id, current_user.username, runtime().clock.now())
     except Conflict as err:
-        flash(_("%(user)s acknowledged this handover first; nothing was changed.", user=err.params.get("by")), "error")
+        flash(
+            _("%(user)s acknowledged this handover first; nothing was changed.", user=err.params.get("by")),
+            "error",
+        )
         return redirect(url_for("handover.show", record_id=record_id))
     except HandoverNotAllowed as refused:
         flash(str(REFUSALS[refused.reason]), "error")
@@ -113,6 +148,10 @@ def _notes_errors(notes: str, flood_notes: str, flood_season: bool) -> dict[str,
 
 
 def _record_context() -> dict[str, Any]:
-    return {"status_labels": STATUS_LABELS, "flood_season": lambda record: in_flood_season(record, runtime().zone),
-            "may_act": current_user.has_role(*HANDOVER_ROLES), "ref_name": reference_name,
-            "process_names": dict(process_choices())}
+    return {
+        "status_labels": STATUS_LABELS,
+        "flood_season": lambda record: in_flood_season(record, runtime().zone),
+        "may_act": current_user.has_role(*HANDOVER_ROLES),
+        "ref_name": reference_name,
+        "process_names": dict(process_choices()),
+    }

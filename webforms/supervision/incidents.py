@@ -22,7 +22,9 @@ def incidents() -> Any:
     """Timers whose firing failed (with the error) and timers past due that have not fired yet."""
     now = runtime().clock.now()
     state = timers_by_state(db(), now)
-    return render_template("supervision/incidents.html", failed=state["failed"], overdue=state["overdue"], now=now)
+    return render_template(
+        "supervision/incidents.html", failed=state["failed"], overdue=state["overdue"], now=now
+    )
 
 
 @bp.route("/incidents/<int:timer_id>/retry", methods=["POST"])

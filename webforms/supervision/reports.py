@@ -42,15 +42,21 @@ KPI_LABELS = {
     "complaint_handling": _l("Complaint handling rate"),
 }
 KPI_DEFINITIONS = {
-    "satisfaction": _l("Callback answers “satisfied” ÷ all callback answers recorded in the period: every answer "
-                       "given at a complaint, repair or liaison callback (C5, R5, L5) and every reached customer's "
-                       "answer at a sampled callback (M1)."),
-    "timeliness": _l("Deadlines met ÷ deadlines judged: every task deadline in the period (dispatch in 3 minutes, "
-                     "on site in time, same-day reply, promised reply time, …) that has passed or whose task is "
-                     "done; met when the task was completed by its due time."),
+    "satisfaction": _l(
+        "Callback answers “satisfied” ÷ all callback answers recorded in the period: every answer "
+        "given at a complaint, repair or liaison callback (C5, R5, L5) and every reached customer's "
+        "answer at a sampled callback (M1)."
+    ),
+    "timeliness": _l(
+        "Deadlines met ÷ deadlines judged: every task deadline in the period (dispatch in 3 minutes, "
+        "on site in time, same-day reply, promised reply time, …) that has passed or whose task is "
+        "done; met when the task was completed by its due time."
+    ),
     "resolution": _l("Cases received in the period and closed by now ÷ cases received in the period."),
-    "complaint_handling": _l("Complaints received in the period that the department has replied to (handled and "
-                             "answered, C3) ÷ complaints received in the period."),
+    "complaint_handling": _l(
+        "Complaints received in the period that the department has replied to (handled and "
+        "answered, C3) ÷ complaints received in the period."
+    ),
 }
 NOTABLE_PROBLEMS = {
     "unknown": _l("There is no hotline case %(case)s."),
@@ -71,18 +77,29 @@ def svg_bar_chart(chart_id: str, title: str, bars: list[tuple[str, float | None,
     it; a row without a rate shows '—' and no bar. No script needed."""
     label_width, bar_width, row_height, top = 150, 260, 26, 4
     height = top + row_height * max(1, len(bars)) + 8
-    parts = [f'<svg id="{escape(chart_id)}" class="chart" role="img" aria-label="{escape(title)}" '
-             f'viewBox="0 0 {label_width + bar_width + 130} {height}" width="100%" '
-             f'xmlns="http://www.w3.org/2000/svg">', f"<title>{escape(title)}</title>"]
+    parts = [
+        f'<svg id="{escape(chart_id)}" class="chart" role="img" aria-label="{escape(title)}" '
+        f'viewBox="0 0 {label_width + bar_width + 130} {height}" width="100%" '
+        f'xmlns="http://www.w3.org/2000/svg">',
+        f"<title>{escape(title)}</title>",
+    ]
     for index, (label, value, caption) in enumerate(bars):
         y = top + index * row_height
-        parts.append(f'<text x="{label_width - 8}" y="{y + 16}" text-anchor="end" class="chart-label">{escape(label)}</text>')
-        parts.append(f'<rect x="{label_width}" y="{y + 4}" width="{bar_width}" height="16" class="chart-track"/>')
+        parts.append(
+            f'<text x="{label_width - 8}" y="{y + 16}" text-anchor="end" class="chart-label">{escape(label)}</text>'
+        )
+        parts.append(
+            f'<rect x="{label_width}" y="{y + 4}" width="{bar_width}" height="16" class="chart-track"/>'
+        )
         if value is not None:
             width = round(bar_width * max(0.0, min(1.0, value)), 1)
-            parts.append(f'<rect x="{label_width}" y="{y + 4}" width="{width}" height="16" class="chart-bar" '
-                         f'data-value="{value:.4f}"><title>{escape(label)}: {escape(caption)}</title></rect>')
-        parts.append(f'<text x="{label_width + bar_width + 8}" y="{y + 16}" class="chart-value">{escape(caption)}</text>')
+            parts.append(
+                f'<rect x="{label_width}" y="{y + 4}" width="{width}" height="16" class="chart-bar" '
+                f'data-value="{value:.4f}"><title>{escape(label)}: {escape(caption)}</title></rect>'
+            )
+        parts.append(
+            f'<text x="{label_width + bar_width + 8}" y="{y + 16}" class="chart-value">{escape(caption)}</text>'
+        )
     parts.append("</svg>")
     return Markup("".join(parts))
 
@@ -108,7 +125,10 @@ def kpi() -> Any:
     first = _date_arg("from", month.first)
     last = _date_arg("to", min(month.last, today))
     if last < first or (last - first).days > MAX_DAYS:
-        flash(_("Choose a period of at most %(days)s days whose end is not before its start.", days=MAX_DAYS), "error")
+        flash(
+            _("Choose a period of at most %(days)s days whose end is not before its start.", days=MAX_DAYS),
+            "error",
+        )
         first, last = month.first, min(month.last, today)
     group_by = request.args.get("group", "department")
     if group_by not in ("department", "category"):
@@ -126,22 +146,43 @@ def kpi() -> Any:
     labels = {code: _name(rows_of, code) for code in table.rows}
     charts = {}
     for name in KPI_NAMES:
-        bars = [(labels[code], counts.rates[name].value,
-                 f"{counts.rates[name].percent} ({counts.rates[name].part}/{counts.rates[name].whole})")
-                for code, counts in table.rows.items()]
+        bars = [
+            (
+                labels[code],
+                counts.rates[name].value,
+                f"{counts.rates[name].percent} ({counts.rates[name].part}/{counts.rates[name].whole})",
+            )
+            for code, counts in table.rows.items()
+        ]
         total = table.total.rates[name]
         bars.append((_("Total"), total.value, f"{total.percent} ({total.part}/{total.whole})"))
         charts[name] = svg_bar_chart(f"chart-{name}", str(KPI_LABELS[name]), bars)
     presets = {
         "this_week": (today - timedelta(days=today.weekday()), today),
-        "last_week": (today - timedelta(days=today.weekday() + 7), today - timedelta(days=today.weekday() + 1)),
+        "last_week": (
+            today - timedelta(days=today.weekday() + 7),
+            today - timedelta(days=today.weekday() + 1),
+        ),
         "this_month": (month.first, min(month.last, today)),
         "last_month": (month.previous().first, month.previous().last),
     }
-    return render_template("supervision/kpi.html", table=table, labels=labels, charts=charts, kpi_names=KPI_NAMES,
-                           kpi_labels=KPI_LABELS, kpi_definitions=KPI_DEFINITIONS, first=first, last=last,
-                           group_by=group_by, department=department or "", category=category or "",
-                           reference=reference, presets=presets, now=now)
+    return render_template(
+        "supervision/kpi.html",
+        table=table,
+        labels=labels,
+        charts=charts,
+        kpi_names=KPI_NAMES,
+        kpi_labels=KPI_LABELS,
+        kpi_definitions=KPI_DEFINITIONS,
+        first=first,
+        last=last,
+        group_by=group_by,
+        department=department or "",
+        category=category or "",
+        reference=reference,
+        presets=presets,
+        now=now,
+    )
 
 
 @bp.route("/reports")
@@ -151,10 +192,15 @@ def index() -> Any:
     engine = runtime()
     now = engine.clock.now()
     samples = list_samples(db(), limit=20)
-    return render_template("supervision/reports.html", reports=list_reports(db()), samples=samples,
-                           verified={s.id: verify_draw(s) for s in samples}, sample_rate=SAMPLE_RATE,
-                           next_weekly=next_due("weekly", now, engine.zone),
-                           next_monthly=next_due("monthly", now, engine.zone))
+    return render_template(
+        "supervision/reports.html",
+        reports=list_reports(db()),
+        samples=samples,
+        verified={s.id: verify_draw(s) for s in samples},
+        sample_rate=SAMPLE_RATE,
+        next_weekly=next_due("weekly", now, engine.zone),
+        next_monthly=next_due("monthly", now, engine.zone),
+    )
 
 
 def _report(report_id: int) -> Any:
@@ -168,10 +214,18 @@ def _report(report_id: int) -> Any:
 @roles_required(*SUPERVISORS)
 def show(report_id: int) -> Any:
     report = _report(report_id)
-    tables = report_tables(report.kind, report.content, report.notable_cases, current_language(), zone=runtime().zone)
-    return render_template("supervision/report.html", report=report, content=report.content, tables=tables,
-                           notable=(report.notable_cases or {}).get("cases", []), max_notable=MAX_NOTABLE,
-                           names=report.content.get("names", {}))
+    tables = report_tables(
+        report.kind, report.content, report.notable_cases, current_language(), zone=runtime().zone
+    )
+    return render_template(
+        "supervision/report.html",
+        report=report,
+        content=report.content,
+        tables=tables,
+        notable=(report.notable_cases or {}).get("cases", []),
+        max_notable=MAX_NOTABLE,
+        names=report.content.get("names", {}),
+    )
 
 
 @bp.route("/reports/<int:report_id>/notable", methods=["POST"])
@@ -188,7 +242,10 @@ def notable(report_id: int) -> Any:
     problems = set_notable_cases(db(), report, chosen, current_user.username, engine.clock.now(), engine.zone)
     if problems:
         for problem in problems:
-            flash(str(NOTABLE_PROBLEMS[problem.reason]) % {"case": problem.case_number, "max": MAX_NOTABLE}, "error")
+            flash(
+                str(NOTABLE_PROBLEMS[problem.reason]) % {"case": problem.case_number, "max": MAX_NOTABLE},
+                "error",
+            )
         return redirect(url_for("reports.show", report_id=report.id) + "#notable")
     commit()
     flash(_("The notable cases are saved with the report."), "success")
@@ -197,14 +254,22 @@ def notable(report_id: int) -> Any:
 
 def _download(report_id: int, extension: str) -> Response:
     report = _report(report_id)
-    tables = report_tables(report.kind, report.content, report.notable_cases, current_language(),
-                           report.generated_at, zone=runtime().zone)
+    tables = report_tables(
+        report.kind,
+        report.content,
+        report.notable_cases,
+        current_language(),
+        report.generated_at,
+        zone=runtime().zone,
+    )
     name = f"hotline-{report.kind}-{report.period_start}_{report.period_end}.{extension}"
     if extension == "csv":
         body, mimetype = to_csv(tables), "text/csv; charset=utf-8"
     else:
         body, mimetype = to_xlsx(tables), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
 
 
 @bp.route("/reports/<int:report_id>.csv")

@@ -41,8 +41,16 @@ def upload(task_id: int) -> Any:
     upload = request.files.get("file")
     data = upload.read(MAX_BYTES + 1) if upload is not None else b""
     try:
-        add_attachment(db(), attachment_folder(), task.instance_id, task.id, upload.filename if upload else "",
-                       data, current_user.username, runtime().clock.now())
+        add_attachment(
+            db(),
+            attachment_folder(),
+            task.instance_id,
+            task.id,
+            upload.filename if upload else "",
+            data,
+            current_user.username,
+            runtime().clock.now(),
+        )
     except AttachmentRefused as refused:
         db().rollback()
         flash(str(REFUSALS[refused.code]) % {"mb": MAX_BYTES // (1024 * 1024)}, "error")
@@ -58,8 +66,13 @@ def download(attachment_id: int) -> Any:
     attachment = db().get(Attachment, attachment_id)
     if attachment is None:
         abort(404)
-    if not may_read_files(db(), attachment.instance_id, current_user.username, current_user.roles,
-                          current_user.sees_personal_data):
+    if not may_read_files(
+        db(),
+        attachment.instance_id,
+        current_user.username,
+        current_user.roles,
+        current_user.sees_personal_data,
+    ):
         abort(403)
     instance = db().get(ProcessInstance, attachment.instance_id)
     if is_signature(runtime(), instance, attachment.id):  # a customer's signature is personal data (M6)

@@ -54,24 +54,46 @@ def _intake(process_key: str) -> tuple[Any, Any]:
     return parsed, info
 
 
-def _render_intake(process_key: str, parsed: Any, info: Any, values: dict, errors: dict, status: int = 200,
-                   lookup: str = "", found: list | None = None, intake_key: str | None = None) -> Any:
+def _render_intake(
+    process_key: str,
+    parsed: Any,
+    info: Any,
+    values: dict,
+    errors: dict,
+    status: int = 200,
+    lookup: str = "",
+    found: list | None = None,
+    intake_key: str | None = None,
+) -> Any:
     title = info.name_en if current_language() == "en" and info.name_en else info.name
     process_name = parsed.name_en if current_language() == "en" and parsed.name_en else parsed.name
     # The register is searched only by roles that see customers' personal data (M6); others type it in.
     looks_up = any(f.id == "customer_phone" for f in info.fields) and current_user.sees_personal_data
     earlier = cases_of_phone(db(), str(values.get("customer_phone") or "")) if looks_up else []
     kinds = [k for k in startable_processes(db(), runtime(), current_user.roles) if k.key in INTAKE_KINDS]
-    return render_template("work/intake.html", process_key=process_key, process_name=process_name, title=title,
-                           info=info, fields=form_fields(info.fields), values=values, errors=errors,
-                           looks_up=looks_up, lookup=lookup, found=found or [], earlier=earlier,
-                           intake_key=intake_key or new_intake_key(),
-                           kinds=kinds if any(k.key == process_key for k in kinds) else []), status
+    return render_template(
+        "work/intake.html",
+        process_key=process_key,
+        process_name=process_name,
+        title=title,
+        info=info,
+        fields=form_fields(info.fields),
+        values=values,
+        errors=errors,
+        looks_up=looks_up,
+        lookup=lookup,
+        found=found or [],
+        earlier=earlier,
+        intake_key=intake_key or new_intake_key(),
+        kinds=kinds if any(k.key == process_key for k in kinds) else [],
+    ), status
 
 
 def _customer_values(customer: Customer) -> dict[str, Any]:
     """What the register knows of a caller, for the intake form's customer fields."""
-    address = customer.address or "".join((customer.district, customer.building, customer.unit, customer.room))
+    address = customer.address or "".join(
+        (customer.district, customer.building, customer.unit, customer.room)
+    )
     return {"customer_name": customer.name, "customer_phone": customer.phone, "address": address}
 
 
@@ -99,7 +121,9 @@ def new(process_key: str) -> Any:
     if chosen is not None:
         values.update({k: v for k, v in _customer_values(chosen).items() if k in values})
     # M6: the register's records are shown in full (name, phone, address): each one shown is recorded.
-    record_customer_access(db(), runtime().clock, current_user.username, [c.id for c in found], "intake_lookup")
+    record_customer_access(
+        db(), runtime().clock, current_user.username, [c.id for c in found], "intake_lookup"
+    )
     if chosen is not None:
         record_customer_access(db(), runtime().clock, current_user.username, [chosen.id], "intake_customer")
     commit()
@@ -115,9 +139,13 @@ def switch(process_key: str) -> Any:
     typed = {k: v for k, v in request.form.items() if k not in ("csrf_token", INTAKE_KEY_FIELD) and v.strip()}
     for field_id, same_as in SAME_MEANING.items():
         typed.setdefault(field_id, typed.get(same_as, ""))
-    values = {**initial_values(info.fields, {}), **{f.id: typed[f.id] for f in info.fields if typed.get(f.id)}}
-    return _render_intake(process_key, parsed, info, values, {},
-                          intake_key=valid_intake_key(request.form.get(INTAKE_KEY_FIELD)))
+    values = {
+        **initial_values(info.fields, {}),
+        **{f.id: typed[f.id] for f in info.fields if typed.get(f.id)},
+    }
+    return _render_intake(
+        process_key, parsed, info, values, {}, intake_key=valid_intake_key(request.form.get(INTAKE_KEY_FIELD))
+    )
 
 
 @bp.route("/new/<process_key>", methods=["POST"])
@@ -139,8 +167,13 @@ def create(process_key: str) -> Any:
         if key:
             record_intake_key(db(), key, instance.id, runtime().clock.now())
         data = instance.data
-        register_caller(db(), data.get("customer_name"), data.get("customer_phone"), data.get("address"),
-                        runtime().clock.now())
+        register_caller(
+            db(),
+            data.get("customer_name"),
+            data.get("customer_phone"),
+            data.get("address"),
+            runtime().clock.now(),
+        )
         commit()
     except IntegrityError:
         # The same form was sent again while this one was being recorded, and that one was first.
@@ -168,11 +201,16 @@ def _recorded_message(instance: Any, info: Any) -> str:
 def _already_recorded(instance: Any) -> Any:
     info = intake_task(runtime(), parsed_definition(runtime(), instance.definition))
     if info is not None and _has_caller(info):
-        message = _("This form was already sent: case %(case)s was recorded from it, and no second case was "
-                    "opened. Tell the caller this number.", case=instance.case_number)
+        message = _(
+            "This form was already sent: case %(case)s was recorded from it, and no second case was "
+            "opened. Tell the caller this number.",
+            case=instance.case_number,
+        )
     else:
-        message = _("This form was already sent: case %(case)s was recorded from it, and no second case was "
-                    "opened.", case=instance.case_number)
+        message = _(
+            "This form was already sent: case %(case)s was recorded from it, and no second case was opened.",
+            case=instance.case_number,
+        )
     flash(message, "info")
     return redirect(url_for("cases.show", case_number=instance.case_number))
 
@@ -191,10 +229,19 @@ def index() -> Any:
     record_unmasked_list(cases, "case_search")
     commit()
     now = runtime().clock.now()
-    return render_template("supervision/cases.html", cases=cases, total=total, page=page, pages=pages, chosen=form.chosen,
-                           errors=form.errors, personal_filters=current_user.sees_personal_data,
-                           overdue=overdue_case_ids(db(), [c.id for c in cases], now),
-                           processes=process_choices(), reference=request_reference())
+    return render_template(
+        "supervision/cases.html",
+        cases=cases,
+        total=total,
+        page=page,
+        pages=pages,
+        chosen=form.chosen,
+        errors=form.errors,
+        personal_filters=current_user.sees_personal_data,
+        overdue=overdue_case_ids(db(), [c.id for c in cases], now),
+        processes=process_choices(),
+        reference=request_reference(),
+    )
 
 
 @bp.route("/<case_number>")
@@ -208,10 +255,17 @@ def show(case_number: str) -> Any:
     commit()
     history = case_history(db(), instance.id)
     return render_template(
-        "supervision/case.html", case=instance, case_fields=fields_by_id(parsed), case_labels=parsed.variable_labels,
+        "supervision/case.html",
+        case=instance,
+        case_fields=fields_by_id(parsed),
+        case_labels=parsed.variable_labels,
         open_tasks=open_tasks_of_case(db(), instance.id),
-        history=history, element_names=parsed.element_names, now=runtime().clock.now(),
-        attachments=attachments_of(db(), instance.id), files_allowed=may_read_files(
-            db(), instance.id, current_user.username, current_user.roles, current_user.sees_personal_data),
+        history=history,
+        element_names=parsed.element_names,
+        now=runtime().clock.now(),
+        attachments=attachments_of(db(), instance.id),
+        files_allowed=may_read_files(
+            db(), instance.id, current_user.username, current_user.roles, current_user.sees_personal_data
+        ),
         **case_story(instance, parsed, history),
     )

@@ -68,8 +68,15 @@ def record_now(task_id: int) -> Any:
     instance = complete_task(db(), runtime(), task_id, current_user.actor, {field_id: local_now})
     _claim_next_steps(instance.id, current_user.actor)
     commit()
-    flash(_("“%(name)s” recorded at %(time)s for case %(case)s.", name=task_label(task), time=local_now[11:],
-            case=instance.case_number), "success")
+    flash(
+        _(
+            "“%(name)s” recorded at %(time)s for case %(case)s.",
+            name=task_label(task),
+            time=local_now[11:],
+            case=instance.case_number,
+        ),
+        "success",
+    )
     return redirect(url_for("field.jobs"))
 
 
@@ -77,8 +84,11 @@ def _claim_next_steps(instance_id: int, actor: Actor) -> None:
     """A job the worker has arrived at is theirs: the case's next open steps for their groups (the
     on-site report) are claimed for them, so nobody else picks them up and the form says so."""
     now = runtime().clock.now()
-    for task in db().scalars(select(HumanTask).where(HumanTask.instance_id == instance_id, HumanTask.status == "open",
-                                                     HumanTask.assignee.is_(None))):
+    for task in db().scalars(
+        select(HumanTask).where(
+            HumanTask.instance_id == instance_id, HumanTask.status == "open", HumanTask.assignee.is_(None)
+        )
+    ):
         if set(task.candidate_groups.split(",")) & actor.groups:
             claim_task(db(), task.id, actor, now)
 

@@ -25,7 +25,9 @@ def index() -> Any:
     for n in found:
         if n.instance_id is not None:
             texts.setdefault(n.instance_id, []).extend((n.message, n.message_en or ""))
-    record_list_access(db(), runtime().clock, current_user.username, cases_named_in(db(), texts), "notifications")
+    record_list_access(
+        db(), runtime().clock, current_user.username, cases_named_in(db(), texts), "notifications"
+    )
     commit()
     return render_template("work/notifications.html", notifications=found, case_numbers=numbers)
 

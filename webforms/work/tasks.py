@@ -49,9 +49,19 @@ def tasklist() -> Any:
     where, chosen = _task_filter()
     found = tasklist_page(db(), tab, tabs, user, groups, PAGE_SIZE, (page - 1) * PAGE_SIZE, where)
     counts = found.counts
-    return render_template("work/tasks.html", tasks=found.tasks, total=counts[tab], counts=counts, tab=tab, page=page,
-                           page_size=PAGE_SIZE, now=runtime().clock.now(), chosen=chosen,
-                           processes=process_choices(), reference=request_reference())
+    return render_template(
+        "work/tasks.html",
+        tasks=found.tasks,
+        total=counts[tab],
+        counts=counts,
+        tab=tab,
+        page=page,
+        page_size=PAGE_SIZE,
+        now=runtime().clock.now(),
+        chosen=chosen,
+        processes=process_choices(),
+        reference=request_reference(),
+    )
 
 
 def _task_filter() -> tuple[TaskFilter, dict[str, str]]:
@@ -60,10 +70,20 @@ def _task_filter() -> tuple[TaskFilter, dict[str, str]]:
     chosen = {k: args.get(k, "").strip()[:100] for k in ("process", "category", "department", "due", "q")}
     now = runtime().clock.now()
     today = now.astimezone(runtime().zone).date()
-    whole_day = (datetime.combine(today, time(0, 0), runtime().zone), datetime.combine(today, time(23, 59, 59), runtime().zone))
-    where = TaskFilter(process_key=chosen["process"], category=chosen["category"], department=chosen["department"],
-                       overdue=chosen["due"] == "overdue", due_between=whole_day if chosen["due"] == "today" else None,
-                       text=chosen["q"], personal=current_user.sees_personal_data, now=now)
+    whole_day = (
+        datetime.combine(today, time(0, 0), runtime().zone),
+        datetime.combine(today, time(23, 59, 59), runtime().zone),
+    )
+    where = TaskFilter(
+        process_key=chosen["process"],
+        category=chosen["category"],
+        department=chosen["department"],
+        overdue=chosen["due"] == "overdue",
+        due_between=whole_day if chosen["due"] == "today" else None,
+        text=chosen["q"],
+        personal=current_user.sees_personal_data,
+        now=now,
+    )
     return where, {k: v for k, v in chosen.items() if v}
 
 
@@ -72,21 +92,36 @@ def _task_for_user(task_id: int) -> HumanTask:
     if task is None:
         abort(404)
     if not can_do(task) and not current_user.has_role(*SUPERVISING_ROLES):
-        abort(403)  # supervisors may open any task to see it or reassign it; the engine still checks who completes
+        abort(
+            403
+        )  # supervisors may open any task to see it or reassign it; the engine still checks who completes
     return task
 
 
-def _render_task(task: HumanTask, values: dict[str, Any] | None = None, errors: dict | None = None, status: int = 200) -> Any:
+def _render_task(
+    task: HumanTask, values: dict[str, Any] | None = None, errors: dict | None = None, status: int = 200
+) -> Any:
     parsed = parsed_definition(runtime(), task.instance.definition)
     info = parsed.user_tasks.get(task.element_id)
     fields = form_fields(info.fields) if info else ()
-    shown = values if values is not None else {**initial_values(fields, task.instance.data), **(task.draft or {})}
+    shown = (
+        values if values is not None else {**initial_values(fields, task.instance.data), **(task.draft or {})}
+    )
     task_name = info.name_en if info and current_language() == "en" and info.name_en else task.name
     assignees = eligible_assignees(db(), task) if current_user.has_role(*SUPERVISING_ROLES) else []
     return render_template(
-        "work/task.html", task=task, info=info, task_name=task_name, fields=fields, values=shown, errors=errors or {},
-        assignees=assignees, attachments=attachments_of(db(), task.instance_id),
-        case=task.instance, case_fields=fields_by_id(parsed), case_labels=parsed.variable_labels,
+        "work/task.html",
+        task=task,
+        info=info,
+        task_name=task_name,
+        fields=fields,
+        values=shown,
+        errors=errors or {},
+        assignees=assignees,
+        attachments=attachments_of(db(), task.instance_id),
+        case=task.instance,
+        case_fields=fields_by_id(parsed),
+        case_labels=parsed.variable_labels,
         history=case_history(db(), task.instance_id),
         back_to_field=from_field(),
     ), status
@@ -115,7 +150,10 @@ def complete(task_id: int) -> Any:
         flash(_("Some values need attention; nothing was saved yet."), "error")
         return _render_task(db().get(HumanTask, task_id), values=err.values, errors=err.errors, status=400)
     commit()
-    flash(_("Task “%(name)s” of case %(case)s completed.", name=task_label(task), case=instance.case_number), "success")
+    flash(
+        _("Task “%(name)s” of case %(case)s completed.", name=task_label(task), case=instance.case_number),
+        "success",
+    )
     return redirect(url_for("field.jobs") if from_field() else url_for("tasks.tasklist"))
 
 
@@ -153,7 +191,9 @@ def release(task_id: int) -> Any:
 def reassign(task_id: int) -> Any:
     username = request.form.get("assignee", "")
     task = reassign_task(db(), task_id, current_user.actor, username, runtime().clock.now())
-    return _after_claim_action(task_id, _("“%(name)s” is now with %(user)s.", name=task_label(task), user=person(username)))
+    return _after_claim_action(
+        task_id, _("“%(name)s” is now with %(user)s.", name=task_label(task), user=person(username))
+    )
 
 
 @bp.route("/tasks/<int:task_id>/draft", methods=["POST"])
@@ -167,5 +207,8 @@ def draft(task_id: int) -> Any:
     save_draft(db(), task_id, current_user.actor, request.form.to_dict(), field_ids, runtime().clock.now())
     commit()
     flash(_("Draft saved; the task stays open."), "success")
-    return redirect(url_for("tasks.show", task_id=task_id, back="field") if from_field()
-                    else url_for("tasks.show", task_id=task_id))
+    return redirect(
+        url_for("tasks.show", task_id=task_id, back="field")
+        if from_field()
+        else url_for("tasks.show", task_id=task_id)
+    )

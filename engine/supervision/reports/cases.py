@@ -40,9 +40,12 @@ OVERDUE_FLAGS = {
 }
 # Names of the groups that are not departments, as a reason names who a step waits for.
 GROUP_NAMES = {
-    "operator": ("热线接线员", "hotline operators"), "dispatcher": ("维修调度员", "repair dispatchers"),
-    "repair_worker": ("维修人员", "repair workers"), "liaison": ("联络员", "liaisons"),
-    "supervisor": ("值班主管", "supervisors"), "department_head": ("部门负责人", "heads of department"),
+    "operator": ("热线接线员", "hotline operators"),
+    "dispatcher": ("维修调度员", "repair dispatchers"),
+    "repair_worker": ("维修人员", "repair workers"),
+    "liaison": ("联络员", "liaisons"),
+    "supervisor": ("值班主管", "supervisors"),
+    "department_head": ("部门负责人", "heads of department"),
 }
 # How many times a customer was not satisfied and the case went back (C5, L5; R5 counts dispatches).
 RETURN_COUNTERS = {"reopen_count": 0, "replan_count": 0, "dispatch_count": 1}
@@ -81,23 +84,46 @@ class OpenReason:
     missed: list[str] = field(default_factory=list)  # keys of OVERDUE_FLAGS
 
 
-def received_case_rows(session: Session, period: Period, zone: ZoneInfo, as_of: datetime,
-                       reference: ReferenceData) -> list[CaseRow]:
+def received_case_rows(
+    session: Session, period: Period, zone: ZoneInfo, as_of: datetime, reference: ReferenceData
+) -> list[CaseRow]:
     """The hotline cases received in the period, oldest first, with reply and closing as at `as_of`."""
     start, end = period.bounds(zone)
     rows = session.execute(
-        select(ProcessInstance.id, ProcessInstance.case_number, ProcessInstance.process_key,
-               ProcessInstance.department, ProcessInstance.category, ProcessInstance.opened_at,
-               replied_at_column(), ProcessInstance.closed_at, ProcessInstance.current_step)
-        .where(ProcessInstance.opened_at >= start, ProcessInstance.opened_at < end, ProcessInstance.opened_at <= as_of,
-               ProcessInstance.process_key.not_in(INTERNAL_PROCESSES))
+        select(
+            ProcessInstance.id,
+            ProcessInstance.case_number,
+            ProcessInstance.process_key,
+            ProcessInstance.department,
+            ProcessInstance.category,
+            ProcessInstance.opened_at,
+            replied_at_column(),
+            ProcessInstance.closed_at,
+            ProcessInstance.current_step,
+        )
+        .where(
+            ProcessInstance.opened_at >= start,
+            ProcessInstance.opened_at < end,
+            ProcessInstance.opened_at <= as_of,
+            ProcessInstance.process_key.not_in(INTERNAL_PROCESSES),
+        )
         .order_by(ProcessInstance.opened_at, ProcessInstance.id)
     )
     found = []
     for id_, number, key, department, category, opened, replied, closed, step in rows:
-        found.append(CaseRow(id_, number, key, department_of_case(key, department, category, reference),
-                             category or "", opened, replied if replied and replied <= as_of else None,
-                             closed if closed and closed <= as_of else None, step))
+        found.append(
+            CaseRow(
+                id_,
+                number,
+                key,
+                department_of_case(key, department, category, reference),
+                category or "",
+                opened,
+                replied if replied and replied <= as_of else None,
+                closed if closed and closed <= as_of else None,
+                step,
+            )
+        )
     return found
 
 
@@ -110,30 +136,50 @@ def _english_task_name(session: Session, engine: Runtime | None, definition_id: 
     return info.name_en if info is not None else ""
 
 
-def open_reasons(session: Session, case_ids: list[int], as_of: datetime,
-                 engine: Runtime | None = None) -> dict[int, OpenReason]:
+def open_reasons(
+    session: Session, case_ids: list[int], as_of: datetime, engine: Runtime | None = None
+) -> dict[int, OpenReason]:
     """Why each of these cases is still open: two queries, whatever their number (and, with the engine, one
     per diagram version, for the waiting tasks' English names)."""
     reasons: dict[int, OpenReason] = defaultdict(OpenReason)
     if not case_ids:
         return {}
     tasks = session.execute(
-        select(HumanTask.instance_id, HumanTask.name, HumanTask.candidate_groups, HumanTask.assignee,
-               HumanTask.created_at, HumanTask.due_at, HumanTask.element_id, ProcessInstance.definition_id)
+        select(
+            HumanTask.instance_id,
+            HumanTask.name,
+            HumanTask.candidate_groups,
+            HumanTask.assignee,
+            HumanTask.created_at,
+            HumanTask.due_at,
+            HumanTask.element_id,
+            ProcessInstance.definition_id,
+        )
         .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
         .where(HumanTask.instance_id.in_(case_ids), HumanTask.status == "open", HumanTask.created_at <= as_of)
         .order_by(HumanTask.instance_id, HumanTask.id)
     )
     for instance_id, name, groups, assignee, created, due, element_id, definition_id in tasks:
         reasons[instance_id].waiting.append(
-            Waiting(name, groups, assignee, created, due, due is not None and due < as_of,
-                    _english_task_name(session, engine, definition_id, element_id)))
+            Waiting(
+                name,
+                groups,
+                assignee,
+                created,
+                due,
+                due is not None and due < as_of,
+                _english_task_name(session, engine, definition_id, element_id),
+            )
+        )
     for instance_id, data in session.execute(
-            select(ProcessInstance.id, ProcessInstance.data).where(ProcessInstance.id.in_(case_ids))):
+        select(ProcessInstance.id, ProcessInstance.data).where(ProcessInstance.id.in_(case_ids))
+    ):
         reason = reasons[instance_id]
         if data.get("extension_reason") and data.get("extension_approved") is not False:
             reason.extension_reason = str(data["extension_reason"])
-            reason.extended_until = str(data.get("extended_until") or "") if data.get("extension_approved") else ""
+            reason.extended_until = (
+                str(data.get("extended_until") or "") if data.get("extension_approved") else ""
+            )
         for counter, baseline in RETURN_COUNTERS.items():
             value = data.get(counter)
             if isinstance(value, int) and value > baseline:
@@ -154,21 +200,31 @@ def _hours(delta_seconds: float) -> str:
 # A waiting step in words: where and since when, then who claimed it, its deadline, how late it is.
 WAITING_PHRASES = {
     "zh": ("等待「{task}」({groups}),自{since}", ",已由{assignee}认领", ",时限{due}", ",已超时{hours}小时"),
-    "en": ("waiting at “{task}” ({groups}) since {since}", ", claimed by {assignee}", ", due {due}",
-           ", overdue by {hours} h"),
+    "en": (
+        "waiting at “{task}” ({groups}) since {since}",
+        ", claimed by {assignee}",
+        ", due {due}",
+        ", overdue by {hours} h",
+    ),
 }
 
 
-def reason_text(reason: OpenReason, as_of: datetime, zone: ZoneInfo, language: str,
-                department_names: dict[str, str]) -> str:
+def reason_text(
+    reason: OpenReason, as_of: datetime, zone: ZoneInfo, language: str, department_names: dict[str, str]
+) -> str:
     """One sentence (Chinese or English) saying why the case is open."""
     zh = language != "en"
     parts = []
     for w in reason.waiting:
-        groups = "、".join(department_names.get(g) or GROUP_NAMES.get(g, (g, g))[0 if zh else 1]
-                          for g in w.groups.split(",") if g)
+        groups = "、".join(
+            department_names.get(g) or GROUP_NAMES.get(g, (g, g))[0 if zh else 1]
+            for g in w.groups.split(",")
+            if g
+        )
         start, claimed, due, overdue = WAITING_PHRASES["zh" if zh else "en"]
-        text = start.format(task=w.task if zh else (w.task_en or w.task), groups=groups, since=_moment(w.since, zone))
+        text = start.format(
+            task=w.task if zh else (w.task_en or w.task), groups=groups, since=_moment(w.since, zone)
+        )
         if w.assignee:
             text += claimed.format(assignee=w.assignee)
         if w.due is not None:
@@ -183,9 +239,15 @@ def reason_text(reason: OpenReason, as_of: datetime, zone: ZoneInfo, language: s
         if zh:
             parts.append(f"申请延期:{reason.extension_reason}" + (f"(批准至{until})" if until else ""))
         else:
-            parts.append(f"extension asked: {reason.extension_reason}" + (f" (granted until {until})" if until else ""))
+            parts.append(
+                f"extension asked: {reason.extension_reason}" + (f" (granted until {until})" if until else "")
+            )
     if reason.returned:
-        parts.append(f"客户不满意退回{reason.returned}次" if zh else f"customer not satisfied, sent back {reason.returned}×")
+        parts.append(
+            f"客户不满意退回{reason.returned}次"
+            if zh
+            else f"customer not satisfied, sent back {reason.returned}×"
+        )
     if reason.missed:
         labels = [OVERDUE_FLAGS[flag][0 if zh else 1] for flag in reason.missed]
         parts.append(("已记录:" if zh else "recorded: ") + ("、" if zh else ", ").join(labels))
@@ -194,11 +256,16 @@ def reason_text(reason: OpenReason, as_of: datetime, zone: ZoneInfo, language: s
 
 def process_names(session: Session, engine: Runtime) -> dict[str, tuple[str, str]]:
     """{process key: (Chinese name, English name)} of the latest deployed versions."""
-    newest = (select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("version"))
-              .group_by(ProcessDefinition.key).subquery())
+    newest = (
+        select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("version"))
+        .group_by(ProcessDefinition.key)
+        .subquery()
+    )
     definitions = session.scalars(
-        select(ProcessDefinition).join(newest, (ProcessDefinition.key == newest.c.key)
-                                       & (ProcessDefinition.version == newest.c.version)))
+        select(ProcessDefinition).join(
+            newest, (ProcessDefinition.key == newest.c.key) & (ProcessDefinition.version == newest.c.version)
+        )
+    )
     names = {}
     for definition in definitions:
         parsed = parsed_definition(engine, definition)
@@ -209,7 +276,11 @@ def process_names(session: Session, engine: Runtime) -> dict[str, tuple[str, str
 def reference_names(reference: ReferenceData) -> dict[str, dict[str, Any]]:
     """Names of departments and categories as reports keep them (so a later rename leaves a report as made)."""
     return {
-        "departments": {d.code: {"name": d.name, "name_en": d.name_en or d.name} for d in reference.departments},
-        "categories": {c.code: {"name": c.name, "name_en": c.name_en or c.name, "parent": c.parent_code or ""}
-                       for c in reference.categories},
+        "departments": {
+            d.code: {"name": d.name, "name_en": d.name_en or d.name} for d in reference.departments
+        },
+        "categories": {
+            c.code: {"name": c.name, "name_en": c.name_en or c.name, "parent": c.parent_code or ""}
+            for c in reference.categories
+        },
     }

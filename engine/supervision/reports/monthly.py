@@ -28,7 +28,9 @@ from engine.supervision.reports.weekly import period_content
 MAX_CANDIDATES = 200
 
 
-def build_monthly_report(session: Session, engine: Runtime, period: Period, as_of: datetime) -> dict[str, Any]:
+def build_monthly_report(
+    session: Session, engine: Runtime, period: Period, as_of: datetime
+) -> dict[str, Any]:
     zone = engine.zone
     reference = load_reference_data(session)
     processes = process_names(session, engine)
@@ -69,9 +71,15 @@ def build_monthly_report(session: Session, engine: Runtime, period: Period, as_o
             unknown.add(counts)
 
     candidates = [
-        {"case_number": c.case_number, "process": c.process_key, "category": c.category, "department": c.department,
-         "closed": c.closed_at is not None}
-        for c in cases if c.process_key == COMPLAINT_PROCESS or c.closed_at is None
+        {
+            "case_number": c.case_number,
+            "process": c.process_key,
+            "category": c.category,
+            "department": c.department,
+            "closed": c.closed_at is not None,
+        }
+        for c in cases
+        if c.process_key == COMPLAINT_PROCESS or c.closed_at is None
     ][:MAX_CANDIDATES]
     return {
         "rule": "M3",
@@ -80,9 +88,15 @@ def build_monthly_report(session: Session, engine: Runtime, period: Period, as_o
         "zone": str(zone),
         "names": reference_names(reference),
         "total": _figures(by_category.total),
-        "processes": [{"code": key, "name": processes.get(key, (key, key))[0],
-                       "name_en": processes.get(key, (key, key))[1], **counts}
-                      for key, counts in sorted(by_process.items())],
+        "processes": [
+            {
+                "code": key,
+                "name": processes.get(key, (key, key))[0],
+                "name_en": processes.get(key, (key, key))[1],
+                **counts,
+            }
+            for key, counts in sorted(by_process.items())
+        ],
         "categories": categories,
         "no_category": _figures(unknown),
         "complaints_by_department": [{"code": code, **counts} for code, counts in complaints.items()],
@@ -102,5 +116,10 @@ def _count(row: dict[str, int], replied_at: datetime | None, closed_at: datetime
 
 def _figures(counts: Counts) -> dict[str, Any]:
     data = counts.as_dict()
-    return {"received": data["received"], "replied": data["replied"], "closed": data["closed"],
-            "complaints": data["complaints"], "rates": data["rates"]}
+    return {
+        "received": data["received"],
+        "replied": data["replied"],
+        "closed": data["closed"],
+        "complaints": data["complaints"],
+        "rates": data["rates"],
+    }

@@ -97,7 +97,9 @@ def month_period_of(day: date) -> Period:
     else:
         start_year, start_month = _add_month(day.year, day.month, -1)
     end_year, end_month = _add_month(start_year, start_month, 1)
-    return Period("month", date(start_year, start_month, MONTH_START_DAY), date(end_year, end_month, MONTH_END_DAY))
+    return Period(
+        "month", date(start_year, start_month, MONTH_START_DAY), date(end_year, end_month, MONTH_END_DAY)
+    )
 
 
 def month_period_ending_in(year: int, month: int) -> Period:

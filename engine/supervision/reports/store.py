@@ -57,10 +57,14 @@ def latest_due_period(kind: str, now: datetime, zone: ZoneInfo) -> Period:
 
 
 def find_report(session: Session, kind: str, period: Period) -> Report | None:
-    return session.scalar(select(Report).where(Report.kind == kind, Report.period_start == period.first.isoformat()))
+    return session.scalar(
+        select(Report).where(Report.kind == kind, Report.period_start == period.first.isoformat())
+    )
 
 
-def generate_report(session: Session, engine: Runtime, kind: str, period: Period, actor: str) -> tuple[Report, bool]:
+def generate_report(
+    session: Session, engine: Runtime, kind: str, period: Period, actor: str
+) -> tuple[Report, bool]:
     """The report of this kind and period: made now if there is none yet. Returns (report, made now).
 
     Figures are as at the time it is made (the engine's clock). A concurrent maker that wins the race
@@ -74,8 +78,14 @@ def generate_report(session: Session, engine: Runtime, kind: str, period: Period
     now = engine.clock.now()
     builder = build_weekly_report if kind == "weekly" else build_monthly_report
     content = builder(session, engine, period, now)
-    report = Report(kind=kind, period_start=period.first.isoformat(), period_end=period.last.isoformat(),
-                    generated_at=now, generated_by=actor, content=content)
+    report = Report(
+        kind=kind,
+        period_start=period.first.isoformat(),
+        period_end=period.last.isoformat(),
+        generated_at=now,
+        generated_by=actor,
+        content=content,
+    )
     try:
         with session.begin_nested():
             session.add(report)
@@ -91,8 +101,9 @@ def generate_due_reports(session: Session, engine: Runtime, actor: str = "schedu
     """The scheduler's job: make the weekly and monthly reports that are due and missing."""
     made = []
     for kind in KINDS:
-        report, created = generate_report(session, engine, kind, latest_due_period(kind, engine.clock.now(), engine.zone),
-                                          actor)
+        report, created = generate_report(
+            session, engine, kind, latest_due_period(kind, engine.clock.now(), engine.zone), actor
+        )
         if created:
             made.append(report)
     return made
@@ -118,8 +129,9 @@ class NotableProblem:
     reason: str  # unknown, outside_period, too_many
 
 
-def set_notable_cases(session: Session, report: Report, chosen: list[tuple[str, str]], actor: str,
-                      now: datetime, zone: ZoneInfo) -> list[NotableProblem]:
+def set_notable_cases(
+    session: Session, report: Report, chosen: list[tuple[str, str]], actor: str, now: datetime, zone: ZoneInfo
+) -> list[NotableProblem]:
     """M3: keep the supervisor's notable cases (case number, note) with a monthly report.
 
     Each must be a hotline case received in the report's period; at most MAX_NOTABLE. What the case
@@ -133,9 +145,15 @@ def set_notable_cases(session: Session, report: Report, chosen: list[tuple[str, 
     if len(chosen) > MAX_NOTABLE:
         problems.append(NotableProblem(chosen[MAX_NOTABLE][0], "too_many"))
     numbers = [number for number, _note in chosen]
-    cases = {c.case_number: c for c in session.scalars(
-        select(ProcessInstance).where(ProcessInstance.case_number.in_(numbers),
-                                      ProcessInstance.process_key.not_in(INTERNAL_PROCESSES)))}
+    cases = {
+        c.case_number: c
+        for c in session.scalars(
+            select(ProcessInstance).where(
+                ProcessInstance.case_number.in_(numbers),
+                ProcessInstance.process_key.not_in(INTERNAL_PROCESSES),
+            )
+        )
+    }
     first = datetime.fromisoformat(report.period_start)
     last = datetime.fromisoformat(report.period_end)
     for number in numbers:
@@ -146,8 +164,10 @@ def set_notable_cases(session: Session, report: Report, chosen: list[tuple[str, 
             problems.append(NotableProblem(number, "outside_period"))
     if problems:
         return problems
-    entries = [{"case_number": number, "note": note[:2000], **case_summary(cases[number], zone)}
-               for number, note in chosen]
+    entries = [
+        {"case_number": number, "note": note[:2000], **case_summary(cases[number], zone)}
+        for number, note in chosen
+    ]
     report.notable_cases = {"cases": entries}
     report.notable_by, report.notable_at = actor, now
     return []

@@ -32,8 +32,14 @@ from engine.supervision.reports.periods import Period
 
 
 def period_content(period: Period) -> dict[str, Any]:
-    return {"kind": period.kind, "first": period.first.isoformat(), "last": period.last.isoformat(),
-            "label": period.label, "days": period.days, "working_days": period.working_days}
+    return {
+        "kind": period.kind,
+        "first": period.first.isoformat(),
+        "last": period.last.isoformat(),
+        "label": period.label,
+        "days": period.days,
+        "working_days": period.working_days,
+    }
 
 
 def build_weekly_report(session: Session, engine: Runtime, period: Period, as_of: datetime) -> dict[str, Any]:
@@ -64,27 +70,47 @@ def build_weekly_report(session: Session, engine: Runtime, period: Period, as_of
     listed = []
     for c in open_cases:
         reason = reasons.get(c.id) or OpenReason()
-        listed.append({
-            "case_number": c.case_number, "process": c.process_key,
-            "process_name": processes.get(c.process_key, (c.process_key, c.process_key))[0],
-            "process_name_en": processes.get(c.process_key, (c.process_key, c.process_key))[1],
-            "department": c.department, "category": c.category,
-            "opened_at": c.opened_at.isoformat(), "replied": c.replied_at is not None,
-            "replied_at": c.replied_at.isoformat() if c.replied_at else None,
-            "overdue": any(w.overdue for w in reason.waiting),
-            "waiting": [{"task": w.task, "groups": w.groups, "assignee": w.assignee, "since": w.since.isoformat(),
-                         "due": w.due.isoformat() if w.due else None, "overdue": w.overdue} for w in reason.waiting],
-            "reason": reason_text(reason, as_of, zone, "zh", department_names),
-            "reason_en": reason_text(reason, as_of, zone, "en", department_names_en),
-        })
+        listed.append(
+            {
+                "case_number": c.case_number,
+                "process": c.process_key,
+                "process_name": processes.get(c.process_key, (c.process_key, c.process_key))[0],
+                "process_name_en": processes.get(c.process_key, (c.process_key, c.process_key))[1],
+                "department": c.department,
+                "category": c.category,
+                "opened_at": c.opened_at.isoformat(),
+                "replied": c.replied_at is not None,
+                "replied_at": c.replied_at.isoformat() if c.replied_at else None,
+                "overdue": any(w.overdue for w in reason.waiting),
+                "waiting": [
+                    {
+                        "task": w.task,
+                        "groups": w.groups,
+                        "assignee": w.assignee,
+                        "since": w.since.isoformat(),
+                        "due": w.due.isoformat() if w.due else None,
+                        "overdue": w.overdue,
+                    }
+                    for w in reason.waiting
+                ],
+                "reason": reason_text(reason, as_of, zone, "zh", department_names),
+                "reason_en": reason_text(reason, as_of, zone, "en", department_names_en),
+            }
+        )
     return {
         "rule": "M2",
         "period": period_content(period),
         "as_of": as_of.isoformat(),
         "zone": str(zone),
         "names": names,
-        "departments": [{"code": code, **counts, "rates": kpis.rows[code].as_dict()["rates"] if code in kpis.rows
-                         else None} for code, counts in rows.items()],
+        "departments": [
+            {
+                "code": code,
+                **counts,
+                "rates": kpis.rows[code].as_dict()["rates"] if code in kpis.rows else None,
+            }
+            for code, counts in rows.items()
+        ],
         "total": {**total, "rates": kpis.total.as_dict()["rates"]},
         "open_cases": listed,
     }

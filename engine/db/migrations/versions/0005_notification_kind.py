@@ -10,19 +10,19 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0005'
-down_revision = '0004'
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('notification', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('kind', sa.String(length=20), server_default=sa.text("'notify'"), nullable=False))
-
+    with op.batch_alter_table("notification", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("kind", sa.String(length=20), server_default=sa.text("'notify'"), nullable=False)
+        )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('notification', schema=None) as batch_op:
-        batch_op.drop_column('kind')
-
+    with op.batch_alter_table("notification", schema=None) as batch_op:
+        batch_op.drop_column("kind")

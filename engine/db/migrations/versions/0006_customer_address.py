@@ -10,19 +10,19 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0006'
-down_revision = '0005'
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('customer', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('address', sa.String(length=300), server_default=sa.text("('')"), nullable=False))
-
+    with op.batch_alter_table("customer", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("address", sa.String(length=300), server_default=sa.text("('')"), nullable=False)
+        )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('customer', schema=None) as batch_op:
-        batch_op.drop_column('address')
-
+    with op.batch_alter_table("customer", schema=None) as batch_op:
+        batch_op.drop_column("address")

@@ -16,18 +16,28 @@ branch_labels = None
 depends_on = None
 
 
-
 def upgrade() -> None:
     with op.batch_alter_table("process_instance", schema=None) as batch_op:
         batch_op.add_column(sa.Column("search_text", sa.String(length=700), nullable=True))
-    parts = [f"lower(coalesce({column}, ''))" for column in ("case_number", "customer_name", "customer_phone", "address")]
+    parts = [
+        f"lower(coalesce({column}, ''))"
+        for column in ("case_number", "customer_name", "customer_phone", "address")
+    ]
     separator = "chr(31)" if op.get_bind().dialect.name == "postgresql" else "char(31)"
-    op.execute(f"UPDATE process_instance SET search_text = substr({f' || {separator} || '.join(parts)}, 1, 700)")
+    op.execute(
+        f"UPDATE process_instance SET search_text = substr({f' || {separator} || '.join(parts)}, 1, 700)"
+    )
     if op.get_bind().dialect.name == "postgresql":
         # pg_trgm ships with PostgreSQL (contrib); a substring search on the trigram index.
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-        op.create_index("ix_instance_search_text", "process_instance", ["search_text"], unique=False,
-                        postgresql_using="gin", postgresql_ops={"search_text": "gin_trgm_ops"})
+        op.create_index(
+            "ix_instance_search_text",
+            "process_instance",
+            ["search_text"],
+            unique=False,
+            postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
+        )
     else:
         op.create_index("ix_instance_search_text", "process_instance", ["search_text"], unique=False)
     with op.batch_alter_table("personal_data_access", schema=None) as batch_op:
