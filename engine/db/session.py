@@ -11,6 +11,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.cases.cache import discard_pending, publish_after_commit
 
+# A connection execution option a read-only unit of work sets: SQLite then opens a deferred
+# transaction (no write lock) instead of BEGIN IMMEDIATE.
+READ_ONLY_OPTION = "hotline_read_only"
+
 
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
@@ -27,8 +31,11 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         # IMMEDIATE takes the write lock at the start, so two writers queue instead of one failing
-        # half-way with a stale snapshot.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # half-way with a stale snapshot. A read-only unit of work reads a snapshot without the lock.
+        if connection.get_execution_options().get(READ_ONLY_OPTION):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

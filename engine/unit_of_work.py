@@ -1,0 +1,79 @@
+"""The unit of work: one transaction per command (a web request, a CLI command, a timer job).
+
+It is the only thing in Hotline Flow that commits. Use cases take plain values and a unit of work,
+do their reads and writes through `uow.session`, and the caller decides: `uow.commit()` keeps
+everything, leaving the `with` block without it throws everything away.
+
+    with UnitOfWork(sessions, runtime) as uow:
+        instance = start_case(uow, "complaint", actor, values)
+        uow.commit()
+
+A read-only unit (`read_only=True`) never takes SQLite's write lock and refuses to commit, so a page
+that only reads cannot queue behind writers or write by accident.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.db.session import READ_ONLY_OPTION
+from engine.runtime import Runtime
+
+
+class UnitOfWorkError(RuntimeError):
+    """A unit of work used the wrong way: committing a read-only unit, or using one outside `with`."""
+
+
+class UnitOfWork:
+    def __init__(self, sessions: sessionmaker[Session], runtime: Runtime, *, read_only: bool = False) -> None:
+        self._sessions = sessions
+        self.runtime = runtime
+        self.read_only = read_only
+        self._session: Session | None = None
+        self.committed = False
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            raise UnitOfWorkError("a unit of work's session is open only inside its `with` block")
+        return self._session
+
+    @property
+    def clock(self):  # noqa: ANN201 - engine.clock.Clock; kept short for use cases
+        return self.runtime.clock
+
+    def __enter__(self) -> UnitOfWork:
+        self._session = self._sessions()
+        self.committed = False
+        if self.read_only:
+            self._session.connection(execution_options={READ_ONLY_OPTION: True})
+        return self
+
+    def commit(self) -> None:
+        if self.read_only:
+            raise UnitOfWorkError("a read-only unit of work cannot commit")
+        self.session.commit()
+        self.committed = True
+
+    def rollback(self) -> None:
+        self.session.rollback()
+
+    def flush(self) -> None:
+        self.session.flush()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        session, self._session = self._session, None
+        if session is None:
+            return
+        try:
+            if session.in_transaction():
+                session.rollback()
+        finally:
+            session.close()
