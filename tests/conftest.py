@@ -1,5 +1,11 @@
 """Shared fixtures: databases (SQLite always, PostgreSQL when HOTLINE_TEST_DATABASE_URL is set),
-sessions that leave every table empty after each test, a settable clock and a fresh engine runtime.
+sessions isolated per test, a settable clock and a fresh engine runtime.
+
+Isolation: by default a test runs inside one outer transaction that is rolled back at its end; every
+commit of the code under test (a unit of work, `sessions.begin()`) only releases a savepoint. A test
+that needs several connections or processes (threads racing, two workers, a CLI command or a live
+server opening its own engine) is marked `@pytest.mark.real_commits`: its commits are real and every
+table is emptied afterwards.
 
 Kept general on purpose: the web tests reuse them.
 """
@@ -85,17 +91,46 @@ def empty_all_tables(db: SqlEngine) -> None:
             connection.execute(table.delete())
 
 
+REAL_COMMITS = "real_commits"
+
+
 @pytest.fixture
-def sessions(db_engine: SqlEngine) -> Iterator[sessionmaker[Session]]:
+def sessions(request: pytest.FixtureRequest, db_engine: SqlEngine) -> Iterator[sessionmaker[Session]]:
     """The session factory; callers open and commit (`with sessions.begin() as session:`).
 
-    After the test every table is emptied and module-level caches are cleared, so tests are
-    independent whatever order they run in.
+    Whatever the test commits is gone afterwards (rolled back, or for `real_commits` tests deleted) and
+    module-level caches are cleared, so tests are independent whatever order they run in.
     """
-    factory = make_session_factory(db_engine)
-    yield factory
-    empty_all_tables(db_engine)
+    if request.node.get_closest_marker(REAL_COMMITS):
+        yield from committing_sessions(db_engine)
+    else:
+        yield from savepoint_sessions(db_engine)
     sandbox._compile.cache_clear()
+
+
+def savepoint_sessions(db: SqlEngine) -> Iterator[sessionmaker[Session]]:
+    """Sessions joined to one outer transaction (SQLAlchemy's "joining a session into an external
+    transaction"): their commits release savepoints, and the outer transaction is rolled back at the end.
+
+    The factory is the production one (its after-commit listeners publish to the workflow cache), only
+    bound to the test's connection. On SQLite the outer BEGIN is the BEGIN IMMEDIATE of
+    engine.db.session, taken once per test.
+    """
+    with db.connect() as connection:
+        outer = connection.begin()
+        factory = make_session_factory(db)
+        factory.configure(bind=connection, join_transaction_mode="create_savepoint")
+        try:
+            yield factory
+        finally:
+            if outer.is_active:
+                outer.rollback()
+
+
+def committing_sessions(db: SqlEngine) -> Iterator[sessionmaker[Session]]:
+    """Sessions on their own pooled connections that really commit; every table is emptied afterwards."""
+    yield make_session_factory(db)
+    empty_all_tables(db)
 
 
 @pytest.fixture

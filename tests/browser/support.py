@@ -21,7 +21,7 @@ from werkzeug.serving import make_server
 
 from engine.runtime import Runtime
 from tests.helpers import PROJECT_ROOT
-from tests.web.support import DEMO_PASSWORD, build_app, dispose_app, fast_password_hashing
+from tests.web.support import DEMO_PASSWORD, build_app, fast_password_hashing
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -42,6 +42,7 @@ DOCS = PROJECT_ROOT / "docs"
 sync_api = pytest.importorskip("playwright.sync_api", reason="Python Playwright is not installed")
 expect = sync_api.expect
 Page = sync_api.Page
+Browser = sync_api.Browser
 
 
 def serve_app(
@@ -52,11 +53,7 @@ def serve_app(
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[str]:
     """The app served over HTTP from a background thread, on a free port; yields its base address."""
-    if not CHROMIUM.exists():
-        pytest.skip(
-            f"Debian chromium is not installed at {CHROMIUM} (apt-get install chromium); "
-            "the browser test needs it and never downloads a browser"
-        )
+    skip_without_chromium()
     if make_url(database_url).get_backend_name() != "sqlite":
         pytest.skip("the browser test runs on SQLite only; the web tests cover PostgreSQL")
     fast_password_hashing(monkeypatch)
@@ -70,21 +67,37 @@ def serve_app(
         http.shutdown()
         thread.join(timeout=10)
         http.server_close()
-        dispose_app(app)
 
 
-def browser_page(server: str) -> Iterator[Page]:
-    """A chromium page, 1400x900, Chinese locale, addressing the test server by relative URLs."""
-    SCREENSHOTS.mkdir(exist_ok=True)
+def skip_without_chromium() -> None:
+    if not CHROMIUM.exists():
+        pytest.skip(
+            f"Debian chromium is not installed at {CHROMIUM} (apt-get install chromium); "
+            "the browser test needs it and never downloads a browser"
+        )
+
+
+def launch_chromium() -> Iterator[Browser]:
+    """Debian chromium driven by Playwright; launched once per test process (about a second each time),
+    every test then gets its own context (cookies, storage) from browser_page."""
+    skip_without_chromium()
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport=VIEWPORT, locale="zh-CN", base_url=server)
-        context.set_default_timeout(10_000)
         try:
-            yield context.new_page()
+            yield browser
         finally:
-            context.close()
             browser.close()
+
+
+def browser_page(browser: Browser, server: str) -> Iterator[Page]:
+    """A chromium page, 1400x900, Chinese locale, addressing the test server by relative URLs."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN", base_url=server)
+    context.set_default_timeout(10_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
 
 
 @contextmanager

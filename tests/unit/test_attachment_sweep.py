@@ -117,6 +117,7 @@ def test_the_scheduler_sweeps_once_a_day(
     assert referenced.exists() and young.exists() and not old.exists()
 
 
+@pytest.mark.real_commits
 def test_the_command_lists_and_sweeps(
     sessions: sessionmaker[Session],
     runtime: Runtime,

@@ -93,6 +93,7 @@ def test_cases_get_numbers_from_their_process_prefix_and_the_clock(
     assert [first, second, third] == ["TS-20261123-0001", "TS-20261123-0002", "TS-20261124-0001"]
 
 
+@pytest.mark.real_commits
 def test_concurrent_transactions_get_distinct_numbers(sessions: sessionmaker[Session]) -> None:
     """The first case of the day races to create the counter row; nobody may get a number twice."""
     workers = 6

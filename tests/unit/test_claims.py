@@ -94,6 +94,7 @@ def test_only_the_groups_may_claim(
         claim_task(session, task_id, Actor("bill", frozenset({"billing"})), clock.now())
 
 
+@pytest.mark.real_commits
 def test_two_people_claiming_at_once_one_wins(
     sessions: sessionmaker[Session], clock: SettableClock, task_id: int
 ) -> None:

@@ -29,6 +29,9 @@ from tests.helpers import (
 CALLBACK = "//bpmn:userTask[@id='callback']"
 RENAMED = edited(COMPLAINT_BPMN, set_attribute(CALLBACK, "name", "电话回访"))
 
+# The commands open their own database engine: they see only what is really committed.
+pytestmark = pytest.mark.real_commits
+
 
 @pytest.fixture
 def cli(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reference_data: None):  # noqa: ANN201

@@ -105,6 +105,7 @@ def test_one_report_per_period_made_again_is_the_same_report(world: World) -> No
         generate_report(session, world.runtime, "weekly", MONTH, "tester")
 
 
+@pytest.mark.real_commits
 def test_two_makers_racing_write_one_report(world: World) -> None:
     """Several scheduler processes may make the same report at once: exactly one is written, and the
     loser gets the winner's report (the unique constraint; PostgreSQL and SQLite)."""

@@ -253,6 +253,7 @@ def test_stale_version_is_a_conflict_and_nothing_is_written(
         assert session.get(ProcessInstance, instance_id).version == 3
 
 
+@pytest.mark.real_commits
 def test_concurrent_completion_is_a_conflict_on_postgresql(
     sessions: sessionmaker[Session],
     runtime: Runtime,

@@ -225,6 +225,7 @@ def test_the_callback_form_asks_whether_satisfied_only_of_a_reached_customer(wor
     assert table.total.answers == 0
 
 
+@pytest.mark.real_commits
 def test_scheduler_duties_make_reports_and_sample_once_even_with_two_workers(world: World) -> None:
     """M1, M2, M3 on time: at Monday 07:00 the scheduler makes last week's report, the monthly report
     that is due, and last week's sample; two workers running the job at once make each exactly once,

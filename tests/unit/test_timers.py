@@ -127,6 +127,7 @@ def _race(url: str, worker: str, now: datetime, rounds: int) -> int:
     return sum(fire_due_timers(engine, factory, worker, batch=5) for _ in range(rounds))
 
 
+@pytest.mark.real_commits
 def test_two_worker_processes_fire_every_timer_exactly_once(
     database_url: str, sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock
 ) -> None:
@@ -143,6 +144,7 @@ def test_two_worker_processes_fire_every_timer_exactly_once(
         assert session.scalars(select(Timer.status).distinct()).all() == ["fired"]
 
 
+@pytest.mark.real_commits
 def test_hotline_timers_lists_and_retries(
     sessions: sessionmaker[Session],
     runtime: Runtime,

@@ -7,7 +7,6 @@ CSRF protection stays on: tests take the token from the form they post, as a bro
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.db.models import ProcessDefinition
 from engine.runtime import Runtime
-from tests.web.support import build_app, dispose_app, fast_password_hashing, get, login, logout, post, submit
+from tests.web.support import build_app, fast_password_hashing, get, login, logout, post, submit
 
 __all__ = ["get", "login", "logout", "post", "submit"]
 
@@ -30,12 +29,10 @@ def app(
     runtime: Runtime,
     deployed: ProcessDefinition,
     monkeypatch: pytest.MonkeyPatch,
-) -> Iterator[Flask]:
+) -> Flask:
     """create_app(settings, runtime=runtime, TESTING) on the test database, demo users created."""
     fast_password_hashing(monkeypatch)
-    app = build_app(tmp_path, database_url, runtime, sessions)
-    yield app
-    dispose_app(app)
+    return build_app(tmp_path, database_url, runtime, sessions)
 
 
 @pytest.fixture

@@ -64,14 +64,13 @@ def build_app(
         processes_dir=PROCESSES,
         idle_minutes=60 * 24 * 365,
     )
-    return create_app(
-        settings=settings, runtime=runtime, test_config={"TESTING": True, **(test_config or {})}
-    )
-
-
-def dispose_app(app: Flask) -> None:
-    """Close the app's own database connections (PostgreSQL would keep them open otherwise)."""
-    app.extensions["hotline"].sessions.kw["bind"].dispose()
+    app = create_app(settings=settings, runtime=runtime, test_config={"TESTING": True, **(test_config or {})})
+    # The app opens its sessions from the test's factory, so a request sees what the test wrote and the
+    # test's end undoes what the request wrote (see tests/conftest.py: savepoints or real commits).
+    hotline = app.extensions["hotline"]
+    hotline.sessions.kw["bind"].dispose()
+    hotline.sessions = sessions
+    return app
 
 
 # --- reading pages ---------------------------------------------------------------------------------

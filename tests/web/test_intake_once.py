@@ -82,6 +82,7 @@ def test_a_form_with_errors_and_a_switched_kind_keep_the_key(
     assert case_numbers(sessions) == []
 
 
+@pytest.mark.real_commits
 def test_two_submissions_of_one_form_at_once_open_one_case(
     app: Flask, sessions: sessionmaker[Session], database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
