@@ -19,7 +19,7 @@ from engine.supervision.handover import (
     in_flood_season,
     recent_records,
 )
-from engine.work.notices import open_cases_of, overdue_tasks
+from engine.supervision.live_picture import open_cases_of, overdue_tasks
 from webforms.database import commit, db, runtime
 from webforms.people.auth import roles_required
 from webforms.reference.labels import reference_name

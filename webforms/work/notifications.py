@@ -8,7 +8,7 @@ from flask import Blueprint, Flask, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from engine.people.access_log import cases_named_in, record_list_access
-from engine.work.notices import case_numbers, mark_read, notifications_for, unread_count
+from engine.work.messages import case_numbers, mark_read, notifications_for, unread_count
 from webforms.database import commit, db, runtime
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
