@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-_PENDING_KEY = "hotline.workflow_cache_puts"
+from engine.db.session import after_commit
 
 
 class WorkflowCache:
@@ -45,13 +45,5 @@ class WorkflowCache:
 def put_after_commit(
     session: Session, cache: WorkflowCache, instance_id: int, version: int, workflow: Any
 ) -> None:
-    session.info.setdefault(_PENDING_KEY, []).append((cache, instance_id, version, workflow))
-
-
-def publish_after_commit(session: Session) -> None:
-    for cache, instance_id, version, workflow in session.info.pop(_PENDING_KEY, []):
-        cache.put(instance_id, version, workflow)
-
-
-def discard_pending(session: Session) -> None:
-    session.info.pop(_PENDING_KEY, None)
+    """Keep the saved workflow once the transaction commits, so no one reuses a state that rolled back."""
+    after_commit(session, lambda: cache.put(instance_id, version, workflow))
