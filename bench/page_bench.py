@@ -98,20 +98,16 @@ def timed_queries(
 @contextmanager
 def signed_in_client(url: str, username: str, groups: list[str]) -> Iterator[FlaskClient]:
     """The app on the benchmark's database, with a test client signed in as a new user in `groups`."""
+    from hotline.bootstrap import bootstrap
     from hotline.settings import Settings
-    from webforms import create_app
+    from hotline.web import web_app
 
     with tempfile.TemporaryDirectory() as home:
         settings = Settings(
-            home=Path(home),
-            database_url=url,
-            timezone="Asia/Shanghai",
-            secret_key="bench",
-            processes_dir=PROJECT / "processes",
+            home=Path(home), database_url=url, secret_key="bench", processes_dir=PROJECT / "processes"
         )
-        app = create_app(
-            settings=settings,
-            runtime=Runtime(clock=SettableClock(NOW)),
+        app = web_app(
+            bootstrap(settings, clock=SettableClock(NOW)),
             test_config={"TESTING": True, "LOGIN_DISABLED": False},
         )
         factory = app.extensions["hotline"].sessions

@@ -10,7 +10,7 @@ from engine.bpmn.parser import SpecCache
 from engine.bpmn.sandbox import SandboxScriptEngine
 from engine.bpmn.serializer import StateSerializer
 from engine.cases.cache import WorkflowCache
-from engine.clock import Clock, SystemClock
+from engine.clock import DEFAULT_TIME_ZONE, Clock
 
 
 @dataclass(frozen=True)
@@ -26,8 +26,10 @@ SYSTEM = Actor("system", frozenset())
 
 @dataclass
 class Runtime:
-    clock: Clock = field(default_factory=SystemClock)
-    zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
+    """Built by hotline.bootstrap (or a test): the clock is always given, never taken from the system here."""
+
+    clock: Clock
+    zone: ZoneInfo = field(default_factory=lambda: ZoneInfo(DEFAULT_TIME_ZONE))
     specs: SpecCache = field(default_factory=SpecCache)
     workflows: WorkflowCache = field(default_factory=WorkflowCache)
     serializer: StateSerializer = field(default_factory=StateSerializer)

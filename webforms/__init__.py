@@ -6,15 +6,13 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Flask
 from flask_wtf import CSRFProtect
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.db.session import make_engine, make_session_factory
 from engine.runtime import Runtime
-from hotline.settings import Settings
+from webforms.config import WebConfig
 
 csrf = CSRFProtect()
 
@@ -23,40 +21,36 @@ csrf = CSRFProtect()
 class Hotline:
     """What the views need from the engine side; kept in app.extensions['hotline']."""
 
-    settings: Settings
+    config: WebConfig
     runtime: Runtime
     sessions: sessionmaker[Session]
 
 
 def create_app(
-    settings: Settings | None = None,
-    runtime: Runtime | None = None,
+    config: WebConfig,
+    runtime: Runtime,
+    sessions: sessionmaker[Session],
     test_config: dict[str, Any] | None = None,
 ) -> Flask:
-    settings = settings or Settings.from_env()
-    app = Flask(__name__, instance_path=str(settings.home))
+    """The web app on the given runtime and database; hotline.web builds them (hotline.bootstrap)."""
+    if runtime.attachment_folder is None:
+        raise ValueError("the web application needs a runtime with an attachment folder")
+    app = Flask(__name__, instance_path=str(config.home))
     app.config.update(
-        SECRET_KEY=settings.secret_key,
+        SECRET_KEY=config.secret_key,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=timedelta(hours=10),
         MAX_CONTENT_LENGTH=6 * 1024 * 1024,  # a photo from site (5 MB) and its form
         BABEL_DEFAULT_LOCALE="zh_CN",
         WTF_CSRF_TIME_LIMIT=None,
-        HOTLINE_IDLE_MINUTES=settings.idle_minutes,
+        HOTLINE_IDLE_MINUTES=config.idle_minutes,
     )
     if test_config:
         app.config.update(test_config)
     logging.getLogger("spiff").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
-
-    runtime = runtime or Runtime(zone=ZoneInfo(settings.timezone))
-    runtime.attachment_folder = (
-        settings.home / "attachments"
-    )  # the folder webforms.work.attachments reads from
-    app.extensions["hotline"] = Hotline(
-        settings, runtime, make_session_factory(make_engine(settings.database_url))
-    )
+    app.extensions["hotline"] = Hotline(config, runtime, sessions)
 
     from webforms import database, i18n, public, views_support
     from webforms.people import auth, idle

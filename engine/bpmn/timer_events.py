@@ -15,13 +15,12 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     TimerEventDefinition,
 )
 
-from engine.clock import Clock, SystemClock
-
-_FALLBACK_CLOCK = SystemClock()
+from engine.clock import Clock
 
 
 def clock_of(task: Any) -> Clock:
-    return getattr(task.workflow.script_engine, "clock", _FALLBACK_CLOCK)
+    """The clock of the runtime that runs the workflow (its script engine carries it)."""
+    return task.workflow.script_engine.clock
 
 
 def _with_zone(value: Any, task: Any) -> str:

@@ -47,6 +47,7 @@ from engine.bpmn.variable_labels import read_variable_labels
 from engine.clock import Clock, SystemClock
 from engine.db.models import Department, UserRole
 from engine.people.users import STAFF_ROLES
+from engine.processes.rules import RULE_LIST
 from engine.processes.traceability import read_rules, rule_ids_in
 from engine.reference.data import reference_session
 
@@ -57,7 +58,7 @@ NS = {
     "di": "http://www.omg.org/spec/DD/20100524/DI",
     "dc": "http://www.omg.org/spec/DD/20100524/DC",
 }
-RULES_FILE = Path(__file__).resolve().parents[2] / "docs" / "procedures.md"
+RULES_FILE = RULE_LIST  # package data: read the same way from a checkout and a wheel
 # Groups that are neither a staff role nor a department but are held by people (L2).
 EXTRA_GROUPS = ("department_head",)
 DRAWN = (

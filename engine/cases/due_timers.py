@@ -10,8 +10,11 @@ slow worker: the second unit of work finds the timer fired or the case moved on,
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
@@ -19,10 +22,15 @@ from sqlalchemy.orm import Session
 from engine.cases.projection import event_row
 from engine.cases.runner import fire_timer
 from engine.db.models import Event, ProcessInstance, Timer
+from engine.errors import Conflict
 from engine.runtime import Runtime
+
+if TYPE_CHECKING:
+    from engine.unit_of_work import UnitOfWork
 
 LEASE = timedelta(seconds=60)
 ERROR_LIMIT = 4000
+log = logging.getLogger(__name__)
 
 
 def claim_due_timers(
@@ -121,6 +129,47 @@ def retry_timer(session: Session, timer_id: int, actor: str, now: datetime) -> b
     )
     timer.error = None
     return True
+
+
+# --- use cases: the scheduler's round and a supervisor's retry, on units of work ----------------------
+
+
+def fire_due_timers(units: Callable[[], UnitOfWork], worker: str, batch: int = 20) -> int:
+    """One scheduler round: claim due timers, fire each in its own unit of work, keep failures as
+    incidents. `units` opens a fresh unit of work. Returns how many fired."""
+    fired = 0
+    while True:
+        with units() as uow:
+            ids = claim_due_timers(uow.session, worker, uow.clock.now(), batch)
+            uow.commit()
+        for timer_id in ids:
+            fired += _fire_one(units, timer_id, worker)
+        if len(ids) < batch:
+            return fired
+
+
+def _fire_one(units: Callable[[], UnitOfWork], timer_id: int, worker: str) -> int:
+    try:
+        with units() as uow:
+            instance = fire_claimed_timer(uow.session, uow.runtime, timer_id, worker)
+            uow.commit()
+            return 0 if instance is None else 1
+    except Conflict:
+        # The case changed under us (a person completed a step): the next round fires it from the new state.
+        with units() as uow:
+            release_claim(uow.session, timer_id, worker)
+            uow.commit()
+    except Exception as err:  # noqa: BLE001 - any failure becomes an incident; the other timers go on
+        log.warning("timer %s failed: %s", timer_id, err)
+        with units() as uow:
+            record_incident(uow.session, timer_id, f"{type(err).__name__}: {err}", uow.clock.now())
+            uow.commit()
+    return 0
+
+
+def retry_failed_timer(uow: UnitOfWork, timer_id: int, actor: str) -> bool:
+    """A supervisor puts a failed timer back in line; False if it is not a failed timer."""
+    return retry_timer(uow.session, timer_id, actor, uow.clock.now())
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from engine.bpmn.parser import content_hash
 from engine.bpmn.safe_xml import MAX_BPMN_BYTES
 from engine.bpmn.validation import InvalidDiagram, diagram_key, validate_diagram
-from engine.clock import Clock, SystemClock
+from engine.clock import Clock
 from engine.db.models import ProcessAudit, ProcessDefinition, ProcessDraft, ProcessInstance
 from engine.errors import NotFound
 from engine.processes.deployment import DeployResult, deploy, latest_definition
@@ -50,13 +50,12 @@ def save_draft(
     xml: bytes,
     author: str,
     *,
-    clock: Clock | None = None,
+    clock: Clock,
     key: str | None = None,
     zone: ZoneInfo | None = None,
 ) -> ProcessDraft:
     """Keep the diagram as it is, problems and all (only a file over the size cap is refused with
     InvalidDiagram). The key is the process id in the file, or `key` when the file names none."""
-    clock = clock or SystemClock()
     problems = validate_diagram(session, xml, clock, zone)
     if len(xml) > MAX_BPMN_BYTES:  # kept as a draft it would only fill the database
         raise InvalidDiagram(problems)

@@ -23,11 +23,13 @@ from werkzeug.test import TestResponse
 
 import engine.people.users
 from engine.cases.runner import start_case
+from engine.db.session import make_engine, make_session_factory
 from engine.runtime import Runtime
+from hotline.bootstrap import Services
 from hotline.demo import DEMO_USERS, create_demo_users
 from hotline.settings import Settings
+from hotline.web import web_app
 from tests.helpers import OPERATOR, PROCESSES, instance_snapshot, intake_form, open_task, row_counts
-from webforms import create_app
 
 DEMO_PASSWORD = "hotline123"
 assert all(user.password == DEMO_PASSWORD for user in DEMO_USERS)
@@ -59,14 +61,14 @@ def build_app(
     settings = Settings(
         home=home,
         database_url=database_url,
-        timezone="Asia/Shanghai",
         secret_key="test",
         processes_dir=PROCESSES,
         idle_minutes=60 * 24 * 365,
     )
-    return create_app(
-        settings=settings, runtime=runtime, test_config={"TESTING": True, **(test_config or {})}
-    )
+    # The app gets its own session factory (and connections) on the test database, as `hotline serve`
+    # does; the test's runtime carries the settable clock and the attachment folder.
+    services = Services(settings, runtime, make_session_factory(make_engine(database_url)))
+    return web_app(services, test_config={"TESTING": True, **(test_config or {})})
 
 
 def dispose_app(app: Flask) -> None:

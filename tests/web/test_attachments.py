@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-from pathlib import Path
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -47,7 +46,8 @@ def test_a_photo_is_stored_by_checksum_and_read_back(
         len(PNG),
         digest,
     )
-    stored = Path(app.instance_path) / "attachments" / digest[:2] / digest
+    assert runtime.attachment_folder is not None
+    stored = runtime.attachment_folder / digest[:2] / digest
     assert stored.read_bytes() == PNG
     case_page = get(client, f"/cases/{number}")
     assert case_page.doc.xpath("//ul[@id='attachments']//a/text()") == ["现场照片.png"]

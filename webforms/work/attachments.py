@@ -15,7 +15,7 @@ from engine.db.models import Attachment, HumanTask, ProcessInstance
 from engine.people.access_log import record_access
 from engine.work.attachment_access import is_signature, may_read_files
 from engine.work.attachments import MAX_BYTES, AttachmentRefused, add_attachment, read_attachment
-from webforms.database import commit, db, hotline, runtime
+from webforms.database import commit, db, runtime
 from webforms.views_support import can_do
 
 bp = Blueprint("attachments", __name__)
@@ -27,7 +27,9 @@ REFUSALS = {
 
 
 def attachment_folder() -> Path:
-    return hotline().settings.home / "attachments"
+    folder = runtime().attachment_folder
+    assert folder is not None  # create_app refuses a runtime without one
+    return folder
 
 
 @bp.route("/tasks/<int:task_id>/attachments", methods=["POST"])
