@@ -8,6 +8,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from engine.db.models import HumanTask, Notice, NoticeRecipient, Notification, ProcessInstance
+from engine.db.results import rows_matched
 
 
 def recent_notices(session: Session, limit: int = 100) -> list[Notice]:
@@ -67,7 +68,7 @@ def mark_read(session: Session, username: str, now: datetime, notification_id: i
     statement = update(Notification).where(Notification.recipient == username, Notification.read_at.is_(None))
     if notification_id is not None:
         statement = statement.where(Notification.id == notification_id)
-    return session.execute(statement.values(read_at=now)).rowcount or 0
+    return rows_matched(session.execute(statement.values(read_at=now))) or 0
 
 
 def open_cases_of(session: Session, process_key: str, limit: int = 200) -> list[ProcessInstance]:
