@@ -18,6 +18,7 @@ from types import TracebackType
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.clock import Clock
 from engine.db.session import READ_ONLY_OPTION
 from engine.runtime import Runtime
 
@@ -41,7 +42,7 @@ class UnitOfWork:
         return self._session
 
     @property
-    def clock(self):  # noqa: ANN201 - engine.clock.Clock; kept short for use cases
+    def clock(self) -> Clock:
         return self.runtime.clock
 
     def __enter__(self) -> UnitOfWork:

@@ -234,4 +234,8 @@ def recently_fired(session: Session, limit: int = 20) -> list[FiredTimer]:
         .order_by(Timer.fired_at.desc(), Timer.id.desc())
         .limit(limit)
     ).all()
-    return [FiredTimer(*row) for row in rows]
+    return [
+        FiredTimer(timer_id, case_number, element_id, due_at, fired_at)
+        for timer_id, case_number, element_id, due_at, fired_at in rows
+        if fired_at is not None  # always set on a fired timer; the column is nullable for waiting ones
+    ]

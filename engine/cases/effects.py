@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from lxml import etree
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
@@ -39,12 +40,13 @@ class Effect:
     publish_notice: str = ""
 
 
-def read_effects(process: Any) -> tuple[dict[str, Effect], list[tuple[str, str, int | None]]]:
+def read_effects(process: etree._Element) -> tuple[dict[str, Effect], list[tuple[str, str, int | None]]]:
     """The effects of a process's elements, and the problems found as (element id, reason, line)."""
     effects: dict[str, Effect] = {}
     problems: list[tuple[str, str, int | None]] = []
     for node in process.iter():
-        if not isinstance(node.tag, str) or not node.get("id"):
+        element_id = node.get("id")
+        if not isinstance(node.tag, str) or not element_id:
             continue
         props = {
             p.get("name"): p.get("value") or ""
@@ -53,7 +55,6 @@ def read_effects(process: Any) -> tuple[dict[str, Effect], list[tuple[str, str, 
         }
         if not ({"notify", "publishNotice"} & set(props)):
             continue
-        element_id = node.get("id")
         recipients = tuple(r.strip() for r in props.get("notify", "").split(",") if r.strip())
         for recipient in recipients:
             if not _RECIPIENT.match(recipient):

@@ -6,9 +6,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
 
 # A connection execution option a read-only unit of work sets: SQLite then opens a deferred
 # transaction (no write lock) instead of BEGIN IMMEDIATE.
@@ -18,7 +20,7 @@ _AFTER_COMMIT_KEY = "hotline.after_commit"
 
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+    def _on_connect(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
         # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's own handling defers it badly).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -29,7 +31,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(connection: Any) -> None:
+    def _on_begin(connection: Connection) -> None:
         # IMMEDIATE takes the write lock at the start, so two writers queue instead of one failing
         # half-way with a stale snapshot. A read-only unit of work reads a snapshot without the lock.
         if connection.get_execution_options().get(READ_ONLY_OPTION):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -13,7 +13,7 @@ from engine.db.models import PersonalDataAccess, ProcessInstance
 PERSONAL_FIELDS = frozenset({"customer_name", "customer_phone", "address"})
 
 
-def holds_personal_data(data: dict) -> bool:
+def holds_personal_data(data: Mapping[str, object]) -> bool:
     return any(data.get(key) for key in PERSONAL_FIELDS)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal, overload
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -92,7 +93,12 @@ def deploy_files(
     return [deploy(session, engine, path.read_bytes(), str(path), deployed_by) for path in paths]
 
 
+@overload
+def latest_definition(session: Session, key: str, required: Literal[True] = True) -> ProcessDefinition: ...
+@overload
+def latest_definition(session: Session, key: str, required: bool) -> ProcessDefinition | None: ...
 def latest_definition(session: Session, key: str, required: bool = True) -> ProcessDefinition | None:
+    """The newest version of a process; without one, NotFound (or None when not `required`)."""
     newest = select(func.max(ProcessDefinition.version)).where(ProcessDefinition.key == key).scalar_subquery()
     definition = session.scalars(
         select(ProcessDefinition).where(ProcessDefinition.key == key, ProcessDefinition.version == newest)

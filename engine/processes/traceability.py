@@ -53,6 +53,8 @@ def diagram_mentions(bpmn: Path) -> dict[str, list[str]]:
     mentions: dict[str, list[str]] = {}
     for doc in root.iter(f"{{{_BPMN}}}documentation"):
         owner = doc.getparent()
+        if owner is None:
+            continue
         element = f"{bpmn.name}#{owner.get('id')}" + (f" ({owner.get('name')})" if owner.get("name") else "")
         for rule in rule_ids_in(doc.text or ""):
             if element not in mentions.setdefault(rule, []):

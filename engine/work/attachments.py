@@ -17,12 +17,11 @@ import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from engine.cases.projection import event_row
+from engine.cases.projection import EventRow, event_row
 from engine.db.models import Attachment, Event
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -58,7 +57,7 @@ def add_attachment(
     data: bytes,
     actor: str,
     now: datetime,
-    history: list[dict[str, Any]] | None = None,
+    history: list[EventRow] | None = None,
 ) -> Attachment:
     """Store the file and its row; the history event is written now, or appended to `history` for a
     caller that writes a step's events together (a signature drawn in a task's form)."""

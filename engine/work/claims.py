@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from engine.cases.projection import event_row
 from engine.db.models import Event, HumanTask, User, UserRole
+from engine.db.results import rows_matched
 from engine.errors import Conflict, NotAllowed, NotFound
 from engine.runtime import Actor
 
@@ -89,12 +90,14 @@ def _record(
 def claim_task(session: Session, task_id: int, actor: Actor, now: datetime) -> HumanTask:
     task = _task(session, task_id)
     check_member(task.candidate_groups.split(","), actor, f"task '{task.name}'")
-    claimed = session.execute(
-        update(HumanTask)
-        .where(HumanTask.id == task_id, HumanTask.status == "open", HumanTask.assignee.is_(None))
-        .values(assignee=actor.username)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    claimed = rows_matched(
+        session.execute(
+            update(HumanTask)
+            .where(HumanTask.id == task_id, HumanTask.status == "open", HumanTask.assignee.is_(None))
+            .values(assignee=actor.username)
+            .execution_options(synchronize_session=False)
+        )
+    )
     session.refresh(task)
     if claimed != 1:
         if task.status != "open":

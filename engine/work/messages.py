@@ -9,6 +9,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from engine.db.models import Notification, ProcessInstance
+from engine.db.results import rows_matched
 
 
 def notifications_for(session: Session, username: str, limit: int = 100) -> list[Notification]:
@@ -38,7 +39,7 @@ def mark_read(session: Session, username: str, now: datetime, notification_id: i
     statement = update(Notification).where(Notification.recipient == username, Notification.read_at.is_(None))
     if notification_id is not None:
         statement = statement.where(Notification.id == notification_id)
-    return session.execute(statement.values(read_at=now)).rowcount or 0
+    return rows_matched(session.execute(statement.values(read_at=now))) or 0
 
 
 def case_numbers(session: Session, instance_ids: list[int]) -> dict[int, str]:
