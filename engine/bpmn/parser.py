@@ -28,6 +28,7 @@ from SpiffWorkflow.camunda.parser.event_parsers import (
 )
 
 from engine.bpmn.form_fields import FieldDef, FormDefinitionError, field_from_spiff
+from engine.bpmn.roles import DiagramRoles, read_roles
 from engine.bpmn.safe_xml import UnsafeXml, parse_xml
 from engine.bpmn.sandbox import RESERVED_NAMES, ScriptRejected, check_source
 from engine.bpmn.timer_events import ClockDurationTimerEventDefinition, ClockTimeDateEventDefinition
@@ -98,6 +99,7 @@ class ParsedDefinition:
     description: str = ""
     description_en: str = ""
     variable_labels: dict[str, VariableLabel] = field(default_factory=dict)
+    roles: DiagramRoles = field(default_factory=DiagramRoles)
 
     def description_text(self, language: str) -> str:
         """The procedure explained to staff (property description / description_en); '' when absent."""
@@ -400,6 +402,10 @@ def parse_definition(xml: bytes, file_name: str) -> ParsedDefinition:
     user_tasks, task_problems = _user_tasks(process, spec)
     effects, effect_problems = read_effects(process)
     task_problems += [Problem(element, reason, line) for element, reason, line in effect_problems]
+    roles, role_problems = read_roles(process)
+    task_problems += [
+        Problem(p.element.get("id", ""), p.message, p.element.sourceline) for p in role_problems
+    ]
     if task_problems:
         raise DefinitionError(file_name, task_problems)
     names = {
@@ -423,6 +429,7 @@ def parse_definition(xml: bytes, file_name: str) -> ParsedDefinition:
         description=(_process_property(process, "description") or "").strip(),
         description_en=(_process_property(process, "description_en") or "").strip(),
         variable_labels=read_variable_labels(element_properties(process))[0],
+        roles=roles,
     )
 
 

@@ -35,6 +35,7 @@ from engine.bpmn.parser import (
     normalise_timer_expression,
     parse_definition,
 )
+from engine.bpmn.roles import ROLE_MESSAGES, read_roles
 from engine.bpmn.safe_xml import UnsafeXml, parse_xml
 from engine.bpmn.sandbox import (
     SAFE_BUILTINS,
@@ -445,6 +446,20 @@ def _check_rule_ids(d: _Diagram, rules: frozenset[str]) -> Iterable[Problem]:
             yield _problem("unknown-rule-id", _owner(doc.getparent()), d.key, rule=rule)
 
 
+# --- diagram roles -----------------------------------------------------------------------------------
+# What the figures, the weekly sample, the handover and the intake page read from a diagram (its roles,
+# engine.bpmn.roles) must be well-formed and point at a task that can carry it: a renamed step keeps
+# its role, a misspelt or misplaced role is refused here instead of silently dropping out of a KPI.
+
+MESSAGES.update(ROLE_MESSAGES)
+
+
+def _check_roles(d: _Diagram) -> Iterable[Problem]:
+    _roles, problems = read_roles(d.process)
+    for problem in problems:
+        yield _problem(problem.code, problem.element, d.key, **problem.params)
+
+
 def _spiff_problems(xml: bytes, d: _Diagram, flagged: set[str | None]) -> Iterable[Problem]:
     """What the engine's own parser refuses, unless a check above already named that element."""
     try:
@@ -512,6 +527,7 @@ def validate_diagram(
         *_check_layout(d),
         *_check_rule_ids(d, rule_list()),
         *_check_variable_labels(d),
+        *_check_roles(d),
     ]
     problems += _spiff_problems(xml, d, {p.element_id for p in problems})
     return problems

@@ -1,6 +1,7 @@
 """The shift handover record (M7; 003 ch.6 §24–26): at each shift change the record is prepared with
 what the next shift takes over — the cases received during the shift, cases still waiting for a
-department's answer, open complaints and open outages with their causes. The outgoing operator adds
+department's answer, open complaints and open outages with their causes (the procedures whose diagrams
+declare the process role `complaint` or `outage`, engine.bpmn.roles). The outgoing operator adds
 what else must be said and hands over; someone of the incoming shift acknowledges it.
 
 From May to September the record also carries the flood-prevention notes (003 §21).
@@ -21,8 +22,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from engine.bpmn.roles import COMPLAINT, OUTAGE
 from engine.db.models import Department, HandoverRecord, HumanTask, HumanTaskGroup, ProcessInstance
 from engine.errors import Conflict, NotFound
+from engine.processes.deployed_roles import deployed_roles
 from engine.supervision.shifts import latest_shift_change, shift_before
 
 # More than this in one list is summarised by its count; a handover is read by a person.
@@ -82,6 +85,7 @@ def snapshot(session: Session, shift_start: datetime, shift_end: datetime) -> di
     received = _cases(
         session, ProcessInstance.opened_at >= shift_start, ProcessInstance.opened_at < shift_end
     )
+    roles = deployed_roles(session)
     return {
         "received": [_case_row(case) for case in received[:LIST_LIMIT]],
         "received_count": len(received),
@@ -91,7 +95,7 @@ def snapshot(session: Session, shift_start: datetime, shift_end: datetime) -> di
             _case_row(case)
             for case in _cases(
                 session,
-                ProcessInstance.process_key == "complaint",
+                ProcessInstance.process_key.in_(roles.keys_with(COMPLAINT)),
                 ProcessInstance.status == "running",
                 ProcessInstance.opened_at < shift_end,
             )[:LIST_LIMIT]
@@ -100,7 +104,7 @@ def snapshot(session: Session, shift_start: datetime, shift_end: datetime) -> di
             _outage_row(case)
             for case in _cases(
                 session,
-                ProcessInstance.process_key == "outage",
+                ProcessInstance.process_key.in_(roles.keys_with(OUTAGE)),
                 ProcessInstance.status == "running",
                 ProcessInstance.opened_at < shift_end,
             )[:LIST_LIMIT]

@@ -24,6 +24,7 @@ from tests.helpers import (
     set_text,
     the_element,
 )
+from tests.unit.test_diagram_roles import ROLE_CORPUS
 
 Mutation = Callable[[Any], None]
 
@@ -176,6 +177,7 @@ CORPUS: dict[str, tuple[Mutation, str, str, str | None, str]] = {
         "label:reply_due must read '中文|English', got '|Reply due'",
     ),
 }
+CORPUS.update(ROLE_CORPUS)  # the diagram roles' problems, one broken diagram each
 
 
 @pytest.fixture

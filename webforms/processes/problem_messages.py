@@ -85,6 +85,27 @@ PROBLEM_MESSAGES = {
     "unknown-rule-id": _l(
         "The documentation of '%(name)s' names rule %(rule)s, which is not in the rule list (docs/procedures.md). Correct the rule id."
     ),
+    # Diagram roles (engine.bpmn.roles).
+    "role-unknown": _l(
+        "Step '%(name)s' declares the role '%(role)s', which is no role of a step. Choose one of: %(known)s (see Roles in docs/modelling.md)."
+    ),
+    "process-role-unknown": _l(
+        "The process declares the role '%(role)s', which is no role of a procedure. Choose one of: %(known)s (see Roles in docs/modelling.md)."
+    ),
+    "role-not-on-user-task": _l(
+        "'%(name)s' declares the role '%(role)s', but only a user task can have it. Move the role property to the user task it is about."
+    ),
+    "role-not-unique": _l(
+        "'%(name)s' and '%(other)s' both declare the role '%(role)s', which a process has at most once. Remove it from the one that is not the %(role)s step."
+    ),
+    "role-missing": _l(
+        "A process with the role '%(process_role)s' needs a user task with the role '%(role)s'. Set role = %(role)s on that task (see Roles in docs/modelling.md)."
+    ),
+    "callback-without-answer": _l(
+        "Callback '%(name)s' has no form field '%(field)s' (values yes / no) for the customer's answer, so the satisfaction rate cannot count it. Add the field or remove the role."
+    ),
+    "intake-flag": _l("Process property intake is '%(value)s'; write true or false."),
+    "intake-order": _l("Process property intakeOrder is '%(value)s'; write a whole number (1 comes first)."),
 }
 
 CHANGE_MESSAGES = {

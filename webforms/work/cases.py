@@ -17,6 +17,7 @@ from engine.db.models import Customer
 from engine.errors import FormInvalid
 from engine.people.access_log import record_customer_access
 from engine.people.customers import cases_of_phone, find_customers, register_caller
+from engine.processes.deployed_roles import intake_kinds
 from engine.processes.deployment import latest_definition, parsed_definition
 from engine.supervision.case_search import count_cases_matching, overdue_case_ids, search_cases
 from engine.work.attachment_access import may_read_files
@@ -34,8 +35,6 @@ from webforms.views_support import process_choices, record_unmasked_list, record
 CALLER_FIELD = "customer_phone"
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 PAGE_SIZE = 50
-# The kinds of call an operator chooses between on the intake page itself (issue 6: intake in one form).
-INTAKE_KINDS = ("complaint", "repair", "consultation")
 # Fields that mean the same on different intakes: what the caller says is a consultation's question.
 SAME_MEANING = {"question": "description", "description": "question"}
 INTAKE_KEY_FIELD = "intake_key"
@@ -70,7 +69,12 @@ def _render_intake(
     # The register is searched only by roles that see customers' personal data (M6); others type it in.
     looks_up = any(f.id == "customer_phone" for f in info.fields) and current_user.sees_personal_data
     earlier = cases_of_phone(db(), str(values.get("customer_phone") or "")) if looks_up else []
-    kinds = [k for k in startable_processes(db(), runtime(), current_user.roles) if k.key in INTAKE_KINDS]
+    # The kinds of call an operator switches between on the intake page: diagrams with intake = true.
+    intake_order = intake_kinds(db())
+    kinds = sorted(
+        (k for k in startable_processes(db(), runtime(), current_user.roles) if k.key in intake_order),
+        key=lambda kind: intake_order.index(kind.key),
+    )
     return render_template(
         "work/intake.html",
         process_key=process_key,
