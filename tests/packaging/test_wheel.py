@@ -48,9 +48,10 @@ class Installed:
 
 
 def _dependency_paths() -> list[str]:
-    """Where this interpreter finds the dependencies, leaving out the checkout itself."""
-    checkout = str(PROJECT_ROOT)
-    return [p for p in sys.path if "site-packages" in p and not p.startswith(checkout) and Path(p).is_dir()]
+    """Where this interpreter finds the dependencies: its site-packages folders (which may lie inside the
+    checkout, as .venv does). Listed in a .pth file they are plain path entries: the editable install's
+    own .pth there is not read, so the checkout's packages stay out of the fresh environment."""
+    return [p for p in sys.path if "site-packages" in p and Path(p).is_dir()]
 
 
 @pytest.fixture(scope="module")
