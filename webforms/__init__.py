@@ -52,27 +52,30 @@ def create_app(
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     app.extensions["hotline"] = Hotline(config, runtime, sessions)
 
-    from webforms import database, i18n, public, views_support
+    from webforms import cases_blueprint, database, errors, i18n, public, templating
     from webforms.people import auth, idle
     from webforms.people import names as people
     from webforms.processes import modeler, versions
     from webforms.reference import admin
     from webforms.supervision import board, handover, reports
+    from webforms.supervision import cases as _case_pages  # noqa: F401 - its routes are on cases_blueprint.bp
     from webforms.supervision import incidents as supervise
-    from webforms.work import attachments, cases, field, notifications, tasks
+    from webforms.work import attachments, field, notifications, tasks
+    from webforms.work import intake as _intake  # noqa: F401 - its routes are on cases_blueprint.bp
 
     csrf.init_app(app)
     database.init_app(app)
     i18n.init_app(app)
     auth.init_app(app)
     idle.init_app(app)
-    views_support.init_app(app)
+    errors.init_app(app)
+    templating.init_app(app)
     people.init_app(app)
     notifications.init_app(app)
     for blueprint in (
         auth.bp,
         tasks.bp,
-        cases.bp,
+        cases_blueprint.bp,
         public.bp,
         notifications.bp,
         supervise.bp,

@@ -9,14 +9,14 @@ from flask_babel import lazy_gettext as _l
 
 from engine.bpmn.form_fields import FieldDef
 from engine.reference.data import ReferenceData, load_reference_data, with_reference_options
-from webforms.database import db
+from webforms.database import reading_session
 from webforms.i18n import current_language
 
 
 def request_reference() -> ReferenceData:
     """The reference tables, read at most once per request."""
     if "hotline_reference" not in g:
-        g.hotline_reference = load_reference_data(db())
+        g.hotline_reference = load_reference_data(reading_session())
     return g.hotline_reference
 
 
