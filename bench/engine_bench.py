@@ -56,7 +56,6 @@ from bench.databases import fresh_schema
 from engine.bpmn.form_fields import validate_form
 from engine.bpmn.parser import ParsedDefinition, parse_definition
 from engine.bpmn.sandbox import SandboxScriptEngine
-from engine.cases.cache import WorkflowCache
 from engine.cases.runner import complete_task, start_case
 from engine.clock import SettableClock
 from engine.db.models import HumanTask
@@ -65,6 +64,7 @@ from engine.db.session import make_engine, make_session_factory
 from engine.processes.deployment import deploy
 from engine.reference.data import default_reference_data, seed_reference_data, with_reference_options
 from engine.runtime import Actor, Runtime
+from engine.runtime.workflow_cache import WorkflowCache
 
 ROOT = Path(__file__).resolve().parent.parent
 PROCESS_FILE = ROOT / "processes" / "complaint.bpmn"

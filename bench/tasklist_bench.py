@@ -33,8 +33,8 @@ from bench.page_bench import (
     timed_pages,
     timed_queries,
 )
+from engine.cases.search_text import search_text
 from engine.db.models import ProcessInstance
-from engine.work.search_text import search_text
 from engine.work.tasklist import TABS, TaskFilter, tasklist_page
 
 DEPARTMENTS = ("operations", "repair", "billing", "technical", "customer_service")

@@ -27,13 +27,13 @@ from SpiffWorkflow.camunda.parser.event_parsers import (
     CamundaStartEventParser,
 )
 
+from engine.bpmn.effects import Effect, read_effects
 from engine.bpmn.form_fields import FieldDef, FormDefinitionError, field_from_spiff
 from engine.bpmn.roles import DiagramRoles, read_roles
 from engine.bpmn.safe_xml import UnsafeXml, parse_xml
 from engine.bpmn.sandbox import RESERVED_NAMES, ScriptRejected, check_source
 from engine.bpmn.timer_events import ClockDurationTimerEventDefinition, ClockTimeDateEventDefinition
 from engine.bpmn.variable_labels import VariableLabel, read_variable_labels
-from engine.cases.effects import Effect, read_effects
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"

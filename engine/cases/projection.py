@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from engine.bpmn.parser import ParsedDefinition, candidate_groups_for
 from engine.bpmn.timer_events import ClockDurationTimerEventDefinition, ClockTimeDateEventDefinition, due_time
+from engine.cases.search_text import search_text
 from engine.db.models import HumanTask, HumanTaskGroup, ProcessInstance, Timer
-from engine.work.search_text import search_text
 
 SUMMARY_FIELDS = ("category", "department", "customer_name", "customer_phone", "address", "priority")
 

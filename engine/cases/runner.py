@@ -40,6 +40,7 @@ from engine.cases.projection import (
     waiting_timers,
 )
 from engine.cases.store import load_workflow, save_workflow
+from engine.cases.task_access import check_member, workable_task
 from engine.db.models import Event, ProcessInstance, Timer
 from engine.errors import Conflict, FormInvalid, NotFound, ScriptFailed
 from engine.processes.deployment import latest_definition, parsed_definition
@@ -51,7 +52,6 @@ from engine.reference.data import (
 )
 from engine.runtime import SYSTEM, Actor, Runtime
 from engine.work.attachments import add_attachment
-from engine.work.claims import check_member, workable_task
 
 
 @dataclass

@@ -10,12 +10,12 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.bpmn.parser import ParsedDefinition
-from engine.cases.cache import put_after_commit
 from engine.db.models import ProcessInstance
 from engine.db.results import rows_matched
 from engine.errors import Conflict
 from engine.processes.deployment import parsed_definition
 from engine.runtime import Runtime
+from engine.runtime.workflow_cache import put_after_commit
 
 
 def load_workflow(engine: Runtime, instance: ProcessInstance) -> tuple[BpmnWorkflow, ParsedDefinition]:

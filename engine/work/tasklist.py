@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, SelectBase, case, func, or_, select, true, union
 from sqlalchemy.orm import Session, defer, joinedload, selectinload
 
+from engine.cases.search_text import normalized
 from engine.db.like import ESCAPE, containing
 from engine.db.models import HumanTask, HumanTaskGroup, ProcessInstance
-from engine.work.search_text import normalized
 
 TABS = ("todo", "mine", "group", "all")
 PERSONAL_TABS = ("todo", "mine", "group")

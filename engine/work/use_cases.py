@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from engine.cases import runner
+from engine.cases.task_access import workable_task
 from engine.db.models import Attachment, HumanTask, ProcessInstance
 from engine.errors import NotAllowed, NotFound
 from engine.people.customers import register_caller
@@ -113,7 +114,7 @@ def reassign_task(uow: UnitOfWork, task_id: int, supervisor: Actor, username: st
 
 def save_task_draft(uow: UnitOfWork, task_id: int, actor: Actor, submitted: Mapping[str, Any]) -> HumanTask:
     """Keep what was typed in a task's form without completing it."""
-    task = claims.workable_task(uow.session, task_id, actor)
+    task = workable_task(uow.session, task_id, actor)
     info = parsed_definition(uow.runtime, task.instance.definition).user_tasks.get(task.element_id)
     # A signature is drawn with the customer present and sent with the report, never kept in a draft.
     field_ids = {f.id for f in info.fields if f.type != "signature"} if info else set()

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 from engine.bpmn.parser import SpecCache
 from engine.bpmn.sandbox import SandboxScriptEngine
 from engine.bpmn.serializer import StateSerializer
-from engine.cases.cache import WorkflowCache
 from engine.clock import DEFAULT_TIME_ZONE, Clock
+from engine.runtime.workflow_cache import WorkflowCache
 
 
 @dataclass(frozen=True)
