@@ -41,6 +41,7 @@ from hotline.demo import (
     create_demo_history,
     create_demo_users,
 )
+from hotline.errors import cli_translation
 from hotline.settings import Settings
 
 
@@ -492,7 +493,14 @@ def report_cmd(kind: str, for_day: object, csv_path: Path | None, xlsx_path: Pat
         f"{kind} report {period.first}…{period.last} ({period.label}), #{report.id}, {state}: "
         f"received {total['received']}, replied {total['replied']}, closed {total['closed']}"
     )
-    tables = report_tables(kind, content, notable, generated_at=generated_at, zone=engine.zone)
+    tables = report_tables(
+        kind,
+        content,
+        notable,
+        generated_at=generated_at,
+        zone=engine.zone,
+        translate=cli_translation("zh_CN"),
+    )
     if csv_path is not None:
         csv_path.write_bytes(to_csv(tables))
         click.echo(f"written {csv_path}")

@@ -24,18 +24,23 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnviron
 from engine.bpmn.form_fields import parse_local_datetime
 from engine.calendar import BusinessCalendar, in_heating_season, is_working_day
 from engine.clock import Clock, SystemClock
+from engine.errors import HotlineError
 from engine.reference.data import department_of, onsite_minutes
 
 MAX_RANGE = 100_000
 DEFAULT_TIME_LIMIT = 1.0
 
 
-class ScriptRejected(ValueError):
+class ScriptRejected(HotlineError, ValueError):
     """A script or expression uses something the sandbox does not allow."""
 
+    code = "script-rejected"
 
-class ScriptTimeout(RuntimeError):
+
+class ScriptTimeout(HotlineError, RuntimeError):
     """A script ran longer than the sandbox allows."""
+
+    code = "script-timeout"
 
 
 _FORBIDDEN_NODES: dict[type[ast.AST], str] = {

@@ -84,7 +84,7 @@ def _advance(session: Session, workflow: BpmnWorkflow, refresh_timers: bool = Fa
     except SpiffWorkflowException as err:
         task_spec = getattr(err, "task_spec", None)
         element = getattr(task_spec, "bpmn_id", None) or getattr(task_spec, "name", "?")
-        raise ScriptFailed(str(element), str(err)) from err
+        raise ScriptFailed.from_spiff(str(element), err) from err
     done = [t for t in workflow.get_tasks(state=TaskState.COMPLETED) if t.id not in before]
     done.sort(key=lambda t: t.last_state_change)
     return done

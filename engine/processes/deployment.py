@@ -102,6 +102,15 @@ def latest_definition(session: Session, key: str, required: bool = True) -> Proc
     return definition
 
 
+def get_version(session: Session, key: str, version: int) -> ProcessDefinition:
+    definition = session.scalars(
+        select(ProcessDefinition).where(ProcessDefinition.key == key, ProcessDefinition.version == version)
+    ).first()
+    if definition is None:
+        raise NotFound(f"process '{key}' has no version {version}")
+    return definition
+
+
 def parsed_definition(engine: Runtime, definition: ProcessDefinition) -> ParsedDefinition:
     parsed = engine.specs.cached(definition.content_hash)
     if parsed is not None:

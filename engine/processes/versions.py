@@ -17,8 +17,7 @@ from engine.bpmn.safe_xml import MAX_BPMN_BYTES
 from engine.bpmn.validation import InvalidDiagram, diagram_key, validate_diagram
 from engine.clock import Clock, SystemClock
 from engine.db.models import ProcessAudit, ProcessDefinition, ProcessDraft, ProcessInstance
-from engine.errors import NotFound
-from engine.processes.deployment import DeployResult, deploy, latest_definition
+from engine.processes.deployment import DeployResult, deploy, get_version, latest_definition
 from engine.processes.diff import VersionDiff, diff_versions
 from engine.runtime import Runtime
 
@@ -148,15 +147,6 @@ def list_versions(session: Session, key: str) -> list[ProcessDefinition]:
             .order_by(ProcessDefinition.version.desc())
         )
     )
-
-
-def get_version(session: Session, key: str, version: int) -> ProcessDefinition:
-    definition = session.scalars(
-        select(ProcessDefinition).where(ProcessDefinition.key == key, ProcessDefinition.version == version)
-    ).first()
-    if definition is None:
-        raise NotFound(f"process '{key}' has no version {version}")
-    return definition
 
 
 def redeploy(

@@ -26,7 +26,7 @@ from engine.supervision.reports.store import (
 )
 from engine.supervision.sampling import SAMPLE_RATE, list_samples, verify_draw
 from webforms.database import commit, db, runtime
-from webforms.i18n import current_language
+from webforms.i18n import catalog_text, current_language
 from webforms.people.auth import roles_required
 from webforms.reference.labels import request_reference
 
@@ -215,7 +215,12 @@ def _report(report_id: int) -> Any:
 def show(report_id: int) -> Any:
     report = _report(report_id)
     tables = report_tables(
-        report.kind, report.content, report.notable_cases, current_language(), zone=runtime().zone
+        report.kind,
+        report.content,
+        report.notable_cases,
+        current_language(),
+        zone=runtime().zone,
+        translate=catalog_text,
     )
     return render_template(
         "supervision/report.html",
@@ -261,6 +266,7 @@ def _download(report_id: int, extension: str) -> Response:
         current_language(),
         report.generated_at,
         zone=runtime().zone,
+        translate=catalog_text,
     )
     name = f"hotline-{report.kind}-{report.period_start}_{report.period_end}.{extension}"
     if extension == "csv":
