@@ -62,7 +62,12 @@ from engine.db.models import HumanTask
 from engine.db.schema import upgrade
 from engine.db.session import make_engine, make_session_factory
 from engine.processes.deployment import deploy
-from engine.reference.data import default_reference_data, seed_reference_data, with_reference_options
+from engine.reference.data import (
+    default_reference_data,
+    script_lookups,
+    seed_reference_data,
+    with_reference_options,
+)
 from engine.runtime import Actor, Runtime
 from engine.runtime.workflow_cache import WorkflowCache
 
@@ -211,7 +216,7 @@ def ready_task(workflow: BpmnWorkflow, step: Step) -> Any:
 
 def run_in_memory(parsed: ParsedDefinition, cases: int, label: str = "in-memory") -> Run:
     clock = SettableClock(START)
-    script_engine = SandboxScriptEngine(clock, ZONE)
+    script_engine = SandboxScriptEngine(clock, ZONE, script_lookups())
     data = typed_values(parsed)
     run = Run(label)
     gc.collect()

@@ -20,11 +20,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import Clock
 from engine.db.session import READ_ONLY_OPTION
+from engine.errors import HotlineError
 from engine.runtime import Runtime
 
 
-class UnitOfWorkError(RuntimeError):
+class UnitOfWorkError(HotlineError, RuntimeError):
     """A unit of work used the wrong way: committing a read-only unit, or using one outside `with`."""
+
+    code = "unit-of-work-misuse"
 
 
 class UnitOfWork:

@@ -12,10 +12,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.cases.definitions import latest_definition
 from engine.cases.runner import complete_task, start_case
 from engine.db.models import Customer, HumanTask, ProcessInstance
 from engine.people.users import actor_of, create_user, find_user
-from engine.processes.deployment import latest_definition
 from engine.runtime import Runtime
 from engine.unit_of_work import UnitOfWork
 

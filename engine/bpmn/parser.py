@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -34,6 +35,7 @@ from engine.bpmn.safe_xml import UnsafeXml, parse_xml
 from engine.bpmn.sandbox import RESERVED_NAMES, ScriptRejected, check_source
 from engine.bpmn.timer_events import ClockDurationTimerEventDefinition, ClockTimeDateEventDefinition
 from engine.bpmn.variable_labels import VariableLabel, read_variable_labels
+from engine.errors import HotlineError
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
@@ -55,13 +57,24 @@ class Problem:
         return f"{where}{line}: {self.reason}"
 
 
-class DefinitionError(ValueError):
-    """A BPMN file that cannot be deployed; says which file, which elements, and why."""
+class DefinitionError(HotlineError, ValueError):
+    """A BPMN file that cannot be deployed; says which file, which elements, and why.
 
-    def __init__(self, file_name: str, problems: list[Problem]) -> None:
+    The error's element and line are those of the first problem; `notes` are SpiffWorkflow's."""
+
+    code = "definition-invalid"
+
+    def __init__(self, file_name: str, problems: list[Problem], notes: Iterable[str] = ()) -> None:
+        first = problems[0] if problems else None
+        super().__init__(
+            f"{file_name}: " + "; ".join(str(p) for p in problems),
+            element_id=(first.element_id or None) if first else None,
+            params={"file": file_name, "count": len(problems)},
+            line=first.line if first else None,
+            notes=notes,
+        )
         self.file_name = file_name
         self.problems = problems
-        super().__init__(f"{file_name}: " + "; ".join(str(p) for p in problems))
 
 
 @dataclass(frozen=True)
@@ -396,7 +409,9 @@ def parse_definition(xml: bytes, file_name: str) -> ParsedDefinition:
         line = getattr(err, "line_number", None) or None
         element = err.id or (_element_at_line(root, line) if line else "")
         raise DefinitionError(
-            file_name, [Problem(element or "", err.message if hasattr(err, "message") else str(err), line)]
+            file_name,
+            [Problem(element or "", err.message if hasattr(err, "message") else str(err), line)],
+            notes=getattr(err, "notes", ()),
         ) from err
 
     user_tasks, task_problems = _user_tasks(process, spec)

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.bpmn.safe_xml import parse_xml
+from engine.messages import N_
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
@@ -57,20 +58,32 @@ SATISFIED = "yes"
 
 # English templates of the problems below; the pages show them in the user's language.
 ROLE_MESSAGES: dict[str, str] = {
-    "role-unknown": "Step '%(name)s' declares the role '%(role)s', which is no role of a step. Choose one of: "
-    "%(known)s (see Roles in docs/modelling.md).",
-    "process-role-unknown": "The process declares the role '%(role)s', which is no role of a procedure. Choose "
-    "one of: %(known)s (see Roles in docs/modelling.md).",
-    "role-not-on-user-task": "'%(name)s' declares the role '%(role)s', but only a user task can have it. Move "
-    "the role property to the user task it is about.",
-    "role-not-unique": "'%(name)s' and '%(other)s' both declare the role '%(role)s', which a process has at "
-    "most once. Remove it from the one that is not the %(role)s step.",
-    "role-missing": "A process with the role '%(process_role)s' needs a user task with the role '%(role)s'. "
-    "Set role = %(role)s on that task (see Roles in docs/modelling.md).",
-    "callback-without-answer": "Callback '%(name)s' has no form field '%(field)s' (values yes / no) for the "
-    "customer's answer, so the satisfaction rate cannot count it. Add the field or remove the role.",
-    "intake-flag": "Process property intake is '%(value)s'; write true or false.",
-    "intake-order": "Process property intakeOrder is '%(value)s'; write a whole number (1 comes first).",
+    "role-unknown": N_(
+        "Step '%(name)s' declares the role '%(role)s', which is no role of a step. Choose one of: "
+        "%(known)s (see Roles in docs/modelling.md)."
+    ),
+    "process-role-unknown": N_(
+        "The process declares the role '%(role)s', which is no role of a procedure. Choose "
+        "one of: %(known)s (see Roles in docs/modelling.md)."
+    ),
+    "role-not-on-user-task": N_(
+        "'%(name)s' declares the role '%(role)s', but only a user task can have it. Move "
+        "the role property to the user task it is about."
+    ),
+    "role-not-unique": N_(
+        "'%(name)s' and '%(other)s' both declare the role '%(role)s', which a process has at "
+        "most once. Remove it from the one that is not the %(role)s step."
+    ),
+    "role-missing": N_(
+        "A process with the role '%(process_role)s' needs a user task with the role '%(role)s'. "
+        "Set role = %(role)s on that task (see Roles in docs/modelling.md)."
+    ),
+    "callback-without-answer": N_(
+        "Callback '%(name)s' has no form field '%(field)s' (values yes / no) for the "
+        "customer's answer, so the satisfaction rate cannot count it. Add the field or remove the role."
+    ),
+    "intake-flag": N_("Process property intake is '%(value)s'; write true or false."),
+    "intake-order": N_("Process property intakeOrder is '%(value)s'; write a whole number (1 comes first)."),
 }
 
 

@@ -27,7 +27,9 @@ from sqlalchemy.orm import Session
 from engine.bpmn.form_fields import DrawnImage, FieldDef, validate_form
 from engine.bpmn.parser import ParsedDefinition, candidate_groups_for
 from engine.bpmn.timer_events import due_time
+from engine.cases.attachments import add_attachment
 from engine.cases.case_numbers import next_case_number
+from engine.cases.definitions import latest_definition, parsed_definition
 from engine.cases.effects import chase_overdue, publish_notice, send_notifications
 from engine.cases.history import data_diff
 from engine.cases.projection import (
@@ -43,7 +45,6 @@ from engine.cases.store import load_workflow, save_workflow
 from engine.cases.task_access import check_member, workable_task
 from engine.db.models import Event, ProcessInstance, Timer
 from engine.errors import Conflict, FormInvalid, NotFound, ScriptFailed
-from engine.processes.deployment import latest_definition, parsed_definition
 from engine.reference.data import (
     fill_suggested,
     load_reference_data,
@@ -51,7 +52,6 @@ from engine.reference.data import (
     with_reference_options,
 )
 from engine.runtime import SYSTEM, Actor, Runtime
-from engine.work.attachments import add_attachment
 
 
 @dataclass
@@ -90,7 +90,7 @@ def _advance(session: Session, workflow: BpmnWorkflow, refresh_timers: bool = Fa
     except SpiffWorkflowException as err:
         task_spec = getattr(err, "task_spec", None)
         element = getattr(task_spec, "bpmn_id", None) or getattr(task_spec, "name", "?")
-        raise ScriptFailed(str(element), str(err)) from err
+        raise ScriptFailed.from_spiff(str(element), err) from err
     done = [t for t in workflow.get_tasks(state=TaskState.COMPLETED) if t.id not in before]
     done.sort(key=lambda t: t.last_state_change)
     return done

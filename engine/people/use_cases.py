@@ -4,9 +4,13 @@ work, never a commit. A page that only reads calls them in its own short unit af
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from engine.people.access_log import record_access, record_customer_access, record_list_access
-from engine.unit_of_work import UnitOfWork
+
+if TYPE_CHECKING:
+    # A use case is handed its unit of work; it never opens one.
+    from engine.unit_of_work import UnitOfWork
 
 
 def record_case_view(uow: UnitOfWork, username: str, instance_id: int, view: str) -> None:

@@ -4,13 +4,18 @@ commits; InvalidDiagram or Conflict leave the caller to throw the unit away."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from engine.db.models import ProcessDefinition, ProcessDraft
 from engine.errors import NotFound
 from engine.processes.deployment import DeployResult
 from engine.processes.migration import MigrationResult, apply_migration, plan_migration
 from engine.processes.versions import deploy_checked, latest_draft, redeploy, save_draft
 from engine.runtime import Actor
-from engine.unit_of_work import UnitOfWork
+
+if TYPE_CHECKING:
+    # A use case is handed its unit of work; it never opens one.
+    from engine.unit_of_work import UnitOfWork
 
 
 def save_diagram_draft(uow: UnitOfWork, xml: bytes, author: str) -> ProcessDraft:

@@ -14,12 +14,12 @@ from sqlalchemy.orm import Session
 
 from engine.bpmn.parser import content_hash
 from engine.bpmn.safe_xml import MAX_BPMN_BYTES
-from engine.bpmn.validation import InvalidDiagram, diagram_key, validate_diagram
+from engine.cases.definitions import get_version, latest_definition
 from engine.clock import Clock
 from engine.db.models import ProcessAudit, ProcessDefinition, ProcessDraft, ProcessInstance
-from engine.errors import NotFound
-from engine.processes.deployment import DeployResult, deploy, latest_definition
+from engine.processes.deployment import DeployResult, deploy
 from engine.processes.diff import VersionDiff, diff_versions
+from engine.processes.validation import InvalidDiagram, diagram_key, validate_diagram
 from engine.runtime import Runtime
 
 Draft = ProcessDraft
@@ -147,15 +147,6 @@ def list_versions(session: Session, key: str) -> list[ProcessDefinition]:
             .order_by(ProcessDefinition.version.desc())
         )
     )
-
-
-def get_version(session: Session, key: str, version: int) -> ProcessDefinition:
-    definition = session.scalars(
-        select(ProcessDefinition).where(ProcessDefinition.key == key, ProcessDefinition.version == version)
-    ).first()
-    if definition is None:
-        raise NotFound(f"process '{key}' has no version {version}")
-    return definition
 
 
 def redeploy(

@@ -4,11 +4,14 @@ FormInvalid when the form has errors, so every caller refuses a bad form the sam
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.errors import FormInvalid
 from engine.reference.admin import save_category, save_department
-from engine.unit_of_work import UnitOfWork
+
+if TYPE_CHECKING:
+    # A use case is handed its unit of work; it never opens one.
+    from engine.unit_of_work import UnitOfWork
 
 
 def save_category_form(uow: UnitOfWork, code: str, submitted: Mapping[str, Any], new: bool) -> None:

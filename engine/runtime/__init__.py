@@ -10,6 +10,7 @@ from engine.bpmn.parser import SpecCache
 from engine.bpmn.sandbox import SandboxScriptEngine
 from engine.bpmn.serializer import StateSerializer
 from engine.clock import DEFAULT_TIME_ZONE, Clock
+from engine.reference.data import script_lookups
 from engine.runtime.workflow_cache import WorkflowCache
 
 
@@ -38,4 +39,6 @@ class Runtime:
     attachment_folder: Path | None = None
 
     def __post_init__(self) -> None:
-        self.script_engine = SandboxScriptEngine(self.clock, self.zone, self.script_time_limit)
+        self.script_engine = SandboxScriptEngine(
+            self.clock, self.zone, script_lookups(), self.script_time_limit
+        )

@@ -12,10 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from engine.cases.attachments import SWEEP_GRACE, sweep_orphans
 from engine.db.models import CallbackSample, HandoverRecord, Report
 from engine.supervision.handover import ShiftSettings, prepare_due_handover
-from engine.supervision.reports.periods import period_of_kind, week_of
+from engine.supervision.periods import period_of_kind, week_of
 from engine.supervision.reports.store import KINDS, generate_due_reports, generate_report, latest_due_period
 from engine.supervision.sampling import (
     SampleResult,
@@ -24,8 +26,10 @@ from engine.supervision.sampling import (
     list_samples,
     verify_draw,
 )
-from engine.unit_of_work import UnitOfWork
-from engine.work.attachments import SWEEP_GRACE, sweep_orphans
+
+if TYPE_CHECKING:
+    # A use case is handed its unit of work; it never opens one.
+    from engine.unit_of_work import UnitOfWork
 
 
 def make_report(uow: UnitOfWork, kind: str, actor: str, day: date | None = None) -> tuple[Report, bool]:

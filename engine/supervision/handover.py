@@ -13,9 +13,10 @@ the record is prepared late (after a stop). It holds case numbers and codes, nev
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, time
-from typing import Any
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -24,7 +25,8 @@ from sqlalchemy.orm import Session
 
 from engine.bpmn.roles import COMPLAINT, OUTAGE
 from engine.db.models import Department, HandoverRecord, HumanTask, HumanTaskGroup, ProcessInstance
-from engine.errors import Conflict, NotFound
+from engine.errors import Conflict, HotlineError, NotFound
+from engine.messages import N_
 from engine.processes.deployed_roles import deployed_roles
 from engine.supervision.shifts import latest_shift_change, shift_before
 
@@ -33,11 +35,16 @@ LIST_LIMIT = 300
 FLOOD_SEASON_MONTHS = range(5, 10)  # May to September (003 §21)
 
 
-class HandoverNotAllowed(Exception):
+class HandoverNotAllowed(HotlineError):
     """The step does not fit the record's state or the user (e.g. acknowledging one's own handover)."""
 
+    TEMPLATES: ClassVar[Mapping[str, str]] = {
+        "not_handed_over": N_("The outgoing shift has not handed over yet."),
+        "own_handover": N_("Someone of the incoming shift acknowledges, not the one who handed over."),
+    }
+
     def __init__(self, reason: str) -> None:
-        super().__init__(reason)
+        super().__init__(reason, code=reason)
         self.reason = reason
 
 

@@ -64,7 +64,7 @@ from engine.bpmn.roles import ANSWER_FIELD, CALLBACK, COMPLAINT, REPLIED, SAMPLE
 from engine.db.models import Event, HumanTask, ProcessInstance
 from engine.processes.deployed_roles import DeployedRoles, deployed_roles
 from engine.reference.data import ReferenceData
-from engine.supervision.reports.periods import Period
+from engine.supervision.periods import Period
 
 # Whose a case is when it names no department, its category none, and its diagram none either.
 FALLBACK_DEPARTMENT = "customer_service"

@@ -40,7 +40,7 @@ from engine.processes.deployed_roles import DeployedRoles, deployed_roles
 from engine.reference.data import load_reference_data
 from engine.runtime import SYSTEM, Runtime
 from engine.supervision.kpi import department_of_case
-from engine.supervision.reports.periods import Period, week_of
+from engine.supervision.periods import Period, week_of
 
 SAMPLE_RATE = Decimal("0.05")
 METHOD = "sha256-rank-v1"

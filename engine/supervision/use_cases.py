@@ -3,11 +3,16 @@ acknowledge it, choose a month's notable cases. Plain values and a unit of work;
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from engine.cases.due_timers import retry_timer
 from engine.db.models import HandoverRecord
 from engine.supervision.handover import acknowledge, get_record, hand_over, in_flood_season
 from engine.supervision.reports.store import NotableProblem, get_report, set_notable_cases
-from engine.unit_of_work import UnitOfWork
+
+if TYPE_CHECKING:
+    # A use case is handed its unit of work; it never opens one.
+    from engine.unit_of_work import UnitOfWork
 
 
 def retry_incident(uow: UnitOfWork, timer_id: int, username: str) -> bool:

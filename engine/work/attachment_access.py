@@ -9,8 +9,8 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from engine.bpmn.parser import fields_by_id
+from engine.cases.definitions import parsed_definition
 from engine.db.models import HumanTask, HumanTaskGroup, ProcessInstance
-from engine.processes.deployment import parsed_definition
 from engine.runtime import Runtime
 
 # Roles that read every case with its files: supervisors check cases, the rest see personal data anyway.

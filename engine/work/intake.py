@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.bpmn.parser import ParsedDefinition, UserTaskInfo
+from engine.cases.definitions import parsed_definition
 from engine.db.models import ProcessDefinition
-from engine.processes.deployment import parsed_definition
 from engine.runtime import Runtime
 
 # Parsed definitions are immutable per content hash, and so is their first task.

@@ -10,23 +10,26 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import IntegrityError
 
 from engine.cases import runner
+from engine.cases.attachments import add_attachment
+from engine.cases.definitions import parsed_definition
 from engine.cases.task_access import workable_task
 from engine.db.models import Attachment, HumanTask, ProcessInstance
 from engine.errors import NotAllowed, NotFound
 from engine.people.customers import register_caller
-from engine.processes.deployment import parsed_definition
 from engine.runtime import Actor
-from engine.unit_of_work import UnitOfWork
 from engine.work import claims, task_drafts
-from engine.work.attachments import add_attachment
 from engine.work.intake_keys import case_of_intake_key, record_intake_key
 from engine.work.messages import mark_read
 from engine.work.site_visit import claim_next_steps, one_tap_field
+
+if TYPE_CHECKING:
+    # A use case is handed its unit of work; it never opens one.
+    from engine.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,13 @@ from pathlib import Path
 import click
 
 from engine.bpmn.parser import DefinitionError
-from engine.bpmn.validation import InvalidDiagram, diagram_key
+from engine.cases.definitions import list_definitions
 from engine.db.models import ProcessDefinition
 from engine.errors import Conflict, NotFound
-from engine.processes.deployment import list_definitions
 from engine.processes.migration import CasePlan, apply_migration, plan_migration
 from engine.processes.rules import RULE_LIST
 from engine.processes.traceability import as_markdown, as_text, trace, untraced
+from engine.processes.validation import InvalidDiagram, diagram_key
 from engine.processes.versions import (
     VersionDiff,
     deploy_checked,

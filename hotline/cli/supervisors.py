@@ -44,6 +44,7 @@ def report_cmd(
     kind: str, for_day: datetime | None, csv_path: Path | None, xlsx_path: Path | None, actor: str
 ) -> None:
     from engine.supervision.reports.export import report_tables, to_csv, to_xlsx
+    from hotline.errors import cli_translation
 
     services = command_services()
     zone = services.runtime.zone
@@ -59,7 +60,12 @@ def report_cmd(
         f"received {total['received']}, replied {total['replied']}, closed {total['closed']}"
     )
     tables = report_tables(
-        kind, report.content, report.notable_cases, generated_at=report.generated_at, zone=zone
+        kind,
+        report.content,
+        report.notable_cases,
+        generated_at=report.generated_at,
+        zone=zone,
+        translate=cli_translation("zh_CN"),
     )
     if csv_path is not None:
         csv_path.write_bytes(to_csv(tables))

@@ -28,7 +28,7 @@ from engine.reference.data import load_reference_data
 from engine.runtime import Actor, Runtime
 from engine.supervision.handover import snapshot
 from engine.supervision.kpi import Counts, kpi_table
-from engine.supervision.reports.periods import month_period_of, week_of
+from engine.supervision.periods import month_period_of, week_of
 from engine.supervision.reports.store import generate_report
 from engine.supervision.sampling import draw_weekly_sample, on_site_population
 from tests.helpers import (

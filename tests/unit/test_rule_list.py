@@ -3,7 +3,7 @@ reads it too); docs/procedures.md shows the same text to readers."""
 
 from __future__ import annotations
 
-from engine.bpmn import validation
+from engine.processes import validation
 from engine.processes.rules import RULE_LIST
 from tests.helpers import PROJECT_ROOT
 

@@ -1,8 +1,9 @@
 """Every UI string in the sources has a Chinese translation that keeps its placeholders.
 
-Chinese is the default language, so a string added with _() / gettext / _l / lazy_gettext but not
-translated shows up in English for every operator. The msgids are extracted the way `pybabel extract`
-does it, with the mapping in babel.cfg:
+Chinese is the default language, so a string added with _() / gettext / _l / lazy_gettext (or an
+engine message template marked with N_()) but not translated shows up in English for every operator.
+The msgids are extracted the way `pybabel extract` does it, with the mapping in babel.cfg (webforms/
+and engine/):
 
     pybabel extract -F babel.cfg -k _l -o /tmp/messages.pot .
     pybabel update -i /tmp/messages.pot -d webforms/translations -D messages

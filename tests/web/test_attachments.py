@@ -11,9 +11,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.cases.attachments import MAX_BYTES
 from engine.db.models import Attachment
 from engine.runtime import Runtime
-from engine.work.attachments import MAX_BYTES
 from tests.web.support import get, login, record_case, task_of
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(64))

@@ -11,18 +11,19 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from engine.bpmn.safe_xml import MAX_BPMN_BYTES, UnsafeXml
-from engine.bpmn.validation import InvalidDiagram, Problem, diagram_key, validate_diagram
+from engine.cases.definitions import latest_definition
 from engine.db.models import ProcessDefinition, ProcessDraft
 from engine.errors import Conflict
 from engine.processes import deploy_diagram, save_diagram_draft
-from engine.processes.deployment import latest_definition
+from engine.processes.validation import DiagramProblem, InvalidDiagram, diagram_key, validate_diagram
 from engine.processes.versions import latest_draft, list_versions
 from webforms.database import reading_session, reads_only, runtime, unit_of_work
 from webforms.errors import refusals
+from webforms.i18n import translated
 from webforms.people.auth import roles_required
 from webforms.people.names import person
 from webforms.processes.bpmn_files import PROCESS_KEY, blank_diagram, checked_diagram
-from webforms.processes.problem_messages import PROBLEM_MESSAGES, deploy_conflict
+from webforms.processes.problem_messages import PROBLEM_MESSAGES, deploy_conflict, problem_as_dict
 from webforms.shown_values import local_time
 
 bp = Blueprint("modeler", __name__, url_prefix="/modeler")
@@ -42,13 +43,13 @@ def _unreadable(err: UnsafeXml) -> Any:
     return jsonify(error=_unreadable_message(err), reason=err.code), 400
 
 
-def _problems(xml: bytes) -> list[Problem]:
+def _problems(xml: bytes) -> list[DiagramProblem]:
     return validate_diagram(reading_session(), xml, runtime().clock, runtime().zone)
 
 
-def _no_process(problems: list[Problem]) -> str:
+def _no_process(problems: list[DiagramProblem]) -> str:
     """Why a diagram without a process key cannot be kept or opened: its problems of the whole file."""
-    return " ".join(p.localized() for p in problems if not p.element_id) or _(
+    return " ".join(translated(p) for p in problems if not p.element_id) or _(
         "The diagram holds no executable process."
     )
 
@@ -211,7 +212,7 @@ def validate() -> Any:
         xml = _posted_diagram()
     except UnsafeXml as err:
         return _unreadable(err)
-    return jsonify(problems=[p.as_dict() for p in _problems(xml)])
+    return jsonify(problems=[problem_as_dict(p) for p in _problems(xml)])
 
 
 @bp.route("/save", methods=["POST"])
@@ -225,17 +226,17 @@ def save() -> Any:
         problems = _problems(xml)
         if diagram_key(xml) is None:
             # A draft is kept under its process key; without one there is nothing to file it under.
-            return jsonify(error=_no_process(problems), problems=[p.as_dict() for p in problems]), 400
+            return jsonify(error=_no_process(problems), problems=[problem_as_dict(p) for p in problems]), 400
         draft = save_diagram_draft(uow, xml, current_user.username)
         key = draft.process_key
         uow.commit()
-    return jsonify(saved=True, key=key, problems=[p.as_dict() for p in problems])
+    return jsonify(saved=True, key=key, problems=[problem_as_dict(p) for p in problems])
 
 
 def _not_deployable(err: InvalidDiagram) -> Any:
     return jsonify(
         error=_("Not deployed: fix the problems listed beside the diagram first."),
-        problems=[p.as_dict() for p in err.problems],
+        problems=[problem_as_dict(p) for p in err.problems],
     ), 422
 
 
@@ -302,7 +303,9 @@ def upload() -> Any:
         xml, file_name = _uploaded_diagram()
     except UnsafeXml as err:
         return _unreadable(err)
-    return jsonify(xml=xml.decode("utf-8"), file=file_name, problems=[p.as_dict() for p in _problems(xml)])
+    return jsonify(
+        xml=xml.decode("utf-8"), file=file_name, problems=[problem_as_dict(p) for p in _problems(xml)]
+    )
 
 
 @bp.route("/open", methods=["POST"])

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.cases.definitions import latest_definition
 from engine.db.models import ProcessDefinition, ProcessDraft
-from engine.processes.deployment import latest_definition
 from engine.processes.versions import latest_draft, running_cases_by_version
 
 

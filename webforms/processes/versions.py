@@ -15,11 +15,11 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 
-from engine.bpmn.validation import InvalidDiagram, validate_diagram
+from engine.cases.definitions import parsed_definition
 from engine.errors import Conflict
 from engine.processes import deploy_latest_draft, migrate_cases, roll_back_to
-from engine.processes.deployment import parsed_definition
 from engine.processes.migration import plan_migration
+from engine.processes.validation import InvalidDiagram, validate_diagram
 from engine.processes.versions import (
     diff_versions,
     get_version,

@@ -16,8 +16,8 @@ from markupsafe import Markup, escape
 from engine.errors import NotFound
 from engine.supervision import choose_notable_cases
 from engine.supervision.kpi import KPI_NAMES, kpi_table
+from engine.supervision.periods import Period, local_date, month_period_of
 from engine.supervision.reports.export import report_tables, to_csv, to_xlsx
-from engine.supervision.reports.periods import Period, local_date, month_period_of
 from engine.supervision.reports.store import (
     MAX_NOTABLE,
     get_report,
@@ -26,7 +26,7 @@ from engine.supervision.reports.store import (
 )
 from engine.supervision.sampling import SAMPLE_RATE, list_samples, verify_draw
 from webforms.database import reading_session, reads_only, runtime, unit_of_work
-from webforms.i18n import current_language
+from webforms.i18n import catalog_text, current_language
 from webforms.people.auth import roles_required
 from webforms.reference.labels import request_reference
 
@@ -218,7 +218,12 @@ def _report(report_id: int) -> Any:
 def show(report_id: int) -> Any:
     report = _report(report_id)
     tables = report_tables(
-        report.kind, report.content, report.notable_cases, current_language(), zone=runtime().zone
+        report.kind,
+        report.content,
+        report.notable_cases,
+        current_language(),
+        zone=runtime().zone,
+        translate=catalog_text,
     )
     return render_template(
         "supervision/report.html",
@@ -264,6 +269,7 @@ def _download(report_id: int, extension: str) -> Response:
         current_language(),
         report.generated_at,
         zone=runtime().zone,
+        translate=catalog_text,
     )
     name = f"hotline-{report.kind}-{report.period_start}_{report.period_end}.{extension}"
     if extension == "csv":

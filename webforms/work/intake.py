@@ -12,11 +12,11 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import Session
 
 from engine.bpmn.form_fields import initial_values
+from engine.cases.definitions import latest_definition, parsed_definition
 from engine.db.models import Customer
 from engine.errors import FormInvalid
 from engine.people.customers import cases_of_phone, find_customers
 from engine.processes.deployed_roles import intake_kinds
-from engine.processes.deployment import latest_definition, parsed_definition
 from engine.work import record_call
 from engine.work.intake import intake_task, startable_processes
 from engine.work.intake_keys import new_intake_key, valid_intake_key

@@ -13,12 +13,12 @@ from sqlalchemy.orm import Session
 
 from engine.bpmn.form_fields import initial_values
 from engine.bpmn.parser import fields_by_id
+from engine.cases.attachments import attachments_of
+from engine.cases.definitions import parsed_definition
 from engine.cases.history import case_history
 from engine.db.models import HumanTask
 from engine.errors import FormInvalid
-from engine.processes.deployment import parsed_definition
 from engine.work import claim_task, complete_task, reassign_task, release_task, save_task_draft
-from engine.work.attachments import attachments_of
 from engine.work.claims import SUPERVISING_ROLES, eligible_assignees
 from engine.work.tasklist import TABS, TaskFilter, tasklist_page
 from webforms.database import read_only, runtime, unit_of_work

@@ -13,11 +13,15 @@ from functools import lru_cache
 from types import CodeType
 from typing import Any, Literal
 
+from engine.errors import HotlineError
+
 CompileMode = Literal["exec", "eval"]
 
 
-class ScriptRejected(ValueError):
+class ScriptRejected(HotlineError, ValueError):
     """A script or expression uses something the sandbox does not allow."""
+
+    code = "script-rejected"
 
 
 _FORBIDDEN_NODES: dict[type[ast.AST], str] = {

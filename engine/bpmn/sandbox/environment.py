@@ -17,6 +17,7 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnviron
 from engine.bpmn.sandbox.checks import OPERATOR_FUNCTIONS, ScriptRejected, _compile
 from engine.bpmn.sandbox.functions import SAFE_BUILTINS, ScriptFunction, script_functions
 from engine.clock import Clock
+from engine.errors import HotlineError
 
 if TYPE_CHECKING:
     from _typeshed import TraceFunction
@@ -28,8 +29,10 @@ CaseData = dict[str, Any]
 _Result = TypeVar("_Result")
 
 
-class ScriptTimeout(RuntimeError):
+class ScriptTimeout(HotlineError, RuntimeError):
     """A script ran longer than the sandbox allows."""
+
+    code = "script-timeout"
 
 
 def _json_value(name: str, value: object) -> object:
@@ -116,8 +119,14 @@ class SandboxEnvironment(TaskDataEnvironment):
 class SandboxScriptEngine(PythonScriptEngine):
     """The script engine handed to every workflow; it also carries the clock the timers ask."""
 
-    def __init__(self, clock: Clock, zone: ZoneInfo, time_limit: float = DEFAULT_TIME_LIMIT) -> None:
-        super().__init__(environment=SandboxEnvironment(script_functions(clock, zone), time_limit))
+    def __init__(
+        self,
+        clock: Clock,
+        zone: ZoneInfo,
+        lookups: Mapping[str, ScriptFunction],
+        time_limit: float = DEFAULT_TIME_LIMIT,
+    ) -> None:
+        super().__init__(environment=SandboxEnvironment(script_functions(clock, zone, lookups), time_limit))
         self.clock = clock
         self.zone = zone
 

@@ -5,7 +5,7 @@ JSON."""
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 from typing import Any
@@ -15,7 +15,6 @@ from engine.bpmn.form_fields import parse_local_datetime
 from engine.bpmn.sandbox.checks import ScriptRejected
 from engine.calendar import BusinessCalendar, in_heating_season, is_working_day
 from engine.clock import Clock
-from engine.reference.data import department_of, onsite_minutes
 
 MAX_RANGE = 100_000
 
@@ -140,13 +139,20 @@ def _moment(value: str | datetime, zone: ZoneInfo) -> datetime:
     return parse_local_datetime(str(value), zone)
 
 
-def script_functions(clock: Clock, zone: ZoneInfo) -> dict[str, ScriptFunction]:
+# The reference data lookups scripts may call (R3's on-site minutes, a category's department). The
+# dialect names them; the runtime hands in what answers them (engine.reference), so the sandbox reads
+# no database itself.
+LOOKUP_NAMES = ("onsite_minutes", "department_of")
+
+
+def script_functions(
+    clock: Clock, zone: ZoneInfo, lookups: Mapping[str, ScriptFunction]
+) -> dict[str, ScriptFunction]:
     """Everything a script may call: the calendar helpers and the reference data lookups."""
-    return {
-        **calendar_functions(clock, zone),
-        "onsite_minutes": onsite_minutes,
-        "department_of": department_of,
-    }
+    missing = sorted(set(LOOKUP_NAMES) - set(lookups))
+    if missing:
+        raise ValueError(f"the script functions need lookups for {', '.join(missing)}")
+    return {**calendar_functions(clock, zone), **{name: lookups[name] for name in LOOKUP_NAMES}}
 
 
 class _NamesOnlyClock:
@@ -157,4 +163,8 @@ class _NamesOnlyClock:
 
 
 # Names case data may not take: the functions every script sees.
-RESERVED_NAMES = frozenset(script_functions(_NamesOnlyClock(), ZoneInfo("UTC"))) | frozenset(SAFE_BUILTINS)
+RESERVED_NAMES = (
+    frozenset(calendar_functions(_NamesOnlyClock(), ZoneInfo("UTC")))
+    | frozenset(LOOKUP_NAMES)
+    | frozenset(SAFE_BUILTINS)
+)

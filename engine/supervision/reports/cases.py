@@ -19,13 +19,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from engine.cases.definitions import parsed_definition
 from engine.db.models import HumanTask, ProcessDefinition, ProcessInstance
 from engine.processes.deployed_roles import deployed_roles
-from engine.processes.deployment import parsed_definition
 from engine.reference.data import ReferenceData
 from engine.runtime import Runtime
 from engine.supervision.kpi import department_of_case, hotline_case, replied_at_column
-from engine.supervision.reports.periods import Period
+from engine.supervision.periods import Period
 
 # Data a diagram's script sets when a deadline passed (C2, C4, R2, R3, R6, L2-L4, Q1, S2, O2).
 OVERDUE_FLAGS = {

@@ -23,8 +23,8 @@ from engine.processes.deployed_roles import deployed_roles
 from engine.reference.data import load_reference_data
 from engine.runtime import Runtime
 from engine.supervision.kpi import Counts, kpi_table
+from engine.supervision.periods import Period
 from engine.supervision.reports.cases import process_names, received_case_rows, reference_names
-from engine.supervision.reports.periods import Period
 from engine.supervision.reports.weekly import period_content
 
 MAX_CANDIDATES = 200

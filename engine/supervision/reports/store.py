@@ -22,8 +22,8 @@ from engine.errors import NotFound
 from engine.processes.deployed_roles import deployed_roles
 from engine.runtime import Runtime
 from engine.supervision.kpi import hotline_case
+from engine.supervision.periods import Period, local_date, month_period_of, parse_period, week_of
 from engine.supervision.reports.monthly import build_monthly_report
-from engine.supervision.reports.periods import Period, local_date, month_period_of, parse_period, week_of
 from engine.supervision.reports.weekly import build_weekly_report
 
 KINDS = {"weekly": "week", "monthly": "month"}

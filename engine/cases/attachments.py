@@ -14,15 +14,18 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import ClassVar
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from engine.cases.projection import EventRow, event_row
 from engine.db.models import Attachment, Event
+from engine.errors import HotlineError
+from engine.messages import N_
 
 MAX_BYTES = 5 * 1024 * 1024
 SWEEP_GRACE = timedelta(hours=24)
@@ -34,10 +37,20 @@ KINDS = {
 }
 
 
-@dataclass(frozen=True)
-class AttachmentRefused(ValueError):
-    code: str  # too_large, empty, not_allowed
-    limit: int = MAX_BYTES
+class AttachmentRefused(HotlineError, ValueError):
+    """A file that is not kept: `code` is too_large, empty or not_allowed; `limit` the largest size."""
+
+    TEMPLATES: ClassVar[Mapping[str, str]] = {
+        "empty": N_("Choose a file to attach."),
+        "too_large": N_("The file is larger than %(mb)s MB."),
+        "not_allowed": N_("Only photos (JPEG, PNG) and PDF files can be attached."),
+    }
+
+    def __init__(self, code: str, limit: int = MAX_BYTES) -> None:
+        super().__init__(
+            f"attachment refused: {code}", code=code, params={"limit": limit, "mb": limit // (1024 * 1024)}
+        )
+        self.limit = limit
 
 
 def kind_of(data: bytes) -> str | None:
