@@ -53,16 +53,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bench.databases import fresh_schema
-from engine.bpmn.form_fields import validate_form
-from engine.bpmn.parser import ParsedDefinition, parse_definition
-from engine.bpmn.sandbox import SandboxScriptEngine
-from engine.cases.runner import complete_task, start_case
+from engine.bpmn import ParsedDefinition, SandboxScriptEngine, parse_definition, validate_form
+from engine.cases import complete_task, start_case
 from engine.clock import SettableClock
-from engine.db.models import HumanTask
-from engine.db.schema import upgrade
-from engine.db.session import make_engine, make_session_factory
-from engine.processes.deployment import deploy
-from engine.reference.data import (
+from engine.db import HumanTask, make_engine, make_session_factory, upgrade
+from engine.processes import deploy
+from engine.reference import (
     default_reference_data,
     script_lookups,
     seed_reference_data,

@@ -22,13 +22,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from bench.databases import fresh_schema, own_database
-from engine.cases.runner import start_case
+from engine.cases import start_case
 from engine.clock import SettableClock
-from engine.db.schema import upgrade
-from engine.db.session import make_engine, make_session_factory
-from engine.people.users import create_user
-from engine.processes.deployment import deploy
-from engine.reference.data import seed_reference_data
+from engine.db import make_engine, make_session_factory, upgrade
+from engine.people import create_user
+from engine.processes import deploy
+from engine.reference import seed_reference_data
 from engine.runtime import Actor, Runtime
 
 POSTGRES_ENV = "HOTLINE_TEST_DATABASE_URL"

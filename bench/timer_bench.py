@@ -31,12 +31,10 @@ from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
 from bench.databases import fresh_schema, own_database
-from engine.cases.runner import start_case
+from engine.cases import start_case
 from engine.clock import SettableClock, SystemClock
-from engine.db.models import Event, ProcessInstance, Timer
-from engine.db.schema import upgrade
-from engine.db.session import make_engine, make_session_factory
-from engine.processes.deployment import deploy
+from engine.db import Event, ProcessInstance, Timer, make_engine, make_session_factory, upgrade
+from engine.processes import deploy
 from engine.runtime import SYSTEM, Actor, Runtime
 
 POSTGRES_ENV = "HOTLINE_TEST_DATABASE_URL"

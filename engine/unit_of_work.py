@@ -19,7 +19,7 @@ from types import TracebackType
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import Clock
-from engine.db.session import READ_ONLY_OPTION
+from engine.db import READ_ONLY_OPTION
 from engine.errors import HotlineError
 from engine.runtime import Runtime
 

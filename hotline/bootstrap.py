@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import Clock, SystemClock
-from engine.db.session import make_engine, make_session_factory
+from engine.db import make_engine, make_session_factory
 from engine.runtime import Runtime
 from engine.unit_of_work import UnitOfWork
 from hotline.settings import Settings

@@ -12,10 +12,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.cases.definitions import latest_definition
-from engine.cases.runner import complete_task, start_case
-from engine.db.models import Customer, HumanTask, ProcessInstance
-from engine.people.users import actor_of, create_user, find_user
+from engine.cases import complete_task, latest_definition, start_case
+from engine.db import Customer, HumanTask, ProcessInstance
+from engine.people import actor_of, create_user, find_user
 from engine.runtime import Runtime
 from engine.unit_of_work import UnitOfWork
 
@@ -462,9 +461,13 @@ class _History:
 def create_demo_history(factory: sessionmaker[Session], engine: Runtime) -> list[str]:
     """Cases of last week and of the last 26th-to-25th month played at their past times, then the
     reports and the callback sample that were due (M1-M3), so the supervisors' pages show figures."""
-    from engine.supervision.duties import run_due_duties
-    from engine.supervision.reports.store import find_report, latest_due_period, set_notable_cases
-    from engine.supervision.sampling import latest_due_week
+    from engine.supervision import (
+        find_report,
+        latest_due_period,
+        latest_due_week,
+        run_due_duties,
+        set_notable_cases,
+    )
 
     with UnitOfWork(factory, engine, read_only=True) as uow:
         if latest_definition(uow.session, "callback", required=False) is None:

@@ -16,10 +16,10 @@ from importlib import resources
 import click
 from babel.messages.pofile import read_po
 
-from engine.bpmn.parser import DefinitionError
+from engine.bpmn import DefinitionError
 from engine.errors import HotlineError
 from engine.messages import CONTEXT_SEPARATOR, Coded, Translate, english
-from engine.processes.validation import InvalidDiagram
+from engine.processes import InvalidDiagram
 
 LANGUAGE_VARIABLE = "HOTLINE_LANGUAGE"
 

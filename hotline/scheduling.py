@@ -23,8 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.cases import due_timers
 from engine.runtime import Runtime
-from engine.supervision.duties import prepare_handover_record, run_due_duties, sweep_attachment_files
-from engine.supervision.handover import ShiftSettings
+from engine.supervision import ShiftSettings, prepare_handover_record, run_due_duties, sweep_attachment_files
 from engine.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)

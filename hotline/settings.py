@@ -9,8 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from engine.clock import DEFAULT_TIME_ZONE
-from engine.supervision.handover import ShiftSettings
-from engine.supervision.shifts import DEFAULT_SHIFT_CHANGES, parse_shift_changes
+from engine.supervision import DEFAULT_SHIFT_CHANGES, ShiftSettings, parse_shift_changes
 from hotline.shipped_files import shipped_processes
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import g
 
-from engine.cases.definitions import latest_definition, list_process_names, parsed_definition
+from engine.cases import latest_definition, list_process_names, parsed_definition
 from webforms.database import reading_session, runtime
 from webforms.i18n import current_language
 from webforms.reference.labels import REFERENCE_KINDS, enum_name, reference_name

@@ -13,12 +13,11 @@ from typing import Any
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
-from engine.bpmn.parser import DefinitionError
-from engine.bpmn.safe_xml import UnsafeXml
-from engine.cases.attachments import AttachmentRefused
+from engine.bpmn import DefinitionError, UnsafeXml
+from engine.cases import AttachmentRefused
 from engine.errors import Conflict, FormInvalid, HotlineError, NotAllowed, NotFound, ScriptFailed
-from engine.processes.validation import InvalidDiagram
-from engine.supervision.handover import HandoverNotAllowed
+from engine.processes import InvalidDiagram
+from engine.supervision import HandoverNotAllowed
 from webforms.people.names import person
 
 # The most specific class first: an error answers with the status of the first class it is.

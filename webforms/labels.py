@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from engine.bpmn.form_fields import FieldDef, FieldError
-from engine.bpmn.variable_labels import VariableLabel
+from engine.bpmn import FieldDef, FieldError, VariableLabel
 from webforms.i18n import current_language
 from webforms.people.names import person
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, redirect, render_template, url_for
 
-from engine.cases.public_notices import recent_notices, restored_case_ids
+from engine.cases import recent_notices, restored_case_ids
 from webforms.database import reading_session, reads_only
 
 bp = Blueprint("public", __name__)

@@ -10,8 +10,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from engine.bpmn.form_fields import FieldDef
-from engine.bpmn.variable_labels import VariableLabel
+from engine.bpmn import FieldDef, VariableLabel
 from webforms.database import runtime
 from webforms.diagram_names import process_choices
 from webforms.i18n import current_language

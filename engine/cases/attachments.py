@@ -23,7 +23,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from engine.cases.projection import EventRow, event_row
-from engine.db.models import Attachment, Event
+from engine.db import Attachment, Event
 from engine.errors import HotlineError
 from engine.messages import N_
 

@@ -8,8 +8,8 @@ from typing import Literal, overload
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.bpmn.parser import ParsedDefinition
-from engine.db.models import ProcessDefinition
+from engine.bpmn import ParsedDefinition
+from engine.db import ProcessDefinition
 from engine.errors import NotFound
 from engine.runtime import Runtime
 

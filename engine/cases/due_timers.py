@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from engine.cases.projection import event_row
 from engine.cases.runner import fire_timer
-from engine.db.models import Event, ProcessInstance, Timer
+from engine.db import Event, ProcessInstance, Timer
 from engine.errors import Conflict
 from engine.runtime import Runtime
 

@@ -16,9 +16,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from engine.bpmn.effects import Effect
-from engine.bpmn.form_fields import parse_local_datetime
-from engine.db.models import Customer, Notice, NoticeRecipient, Notification, User, UserRole
+from engine.bpmn import Effect, parse_local_datetime
+from engine.db import Customer, Notice, NoticeRecipient, Notification, User, UserRole
 
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")

@@ -17,10 +17,15 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.bpmn.parser import ParsedDefinition, candidate_groups_for
-from engine.bpmn.timer_events import ClockDurationTimerEventDefinition, ClockTimeDateEventDefinition, due_time
+from engine.bpmn import (
+    ClockDurationTimerEventDefinition,
+    ClockTimeDateEventDefinition,
+    ParsedDefinition,
+    candidate_groups_for,
+    due_time,
+)
 from engine.cases.search_text import search_text
-from engine.db.models import HumanTask, HumanTaskGroup, ProcessInstance, Timer
+from engine.db import HumanTask, HumanTaskGroup, ProcessInstance, Timer
 
 SUMMARY_FIELDS = ("category", "department", "customer_name", "customer_phone", "address", "priority")
 

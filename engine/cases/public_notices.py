@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.db.models import Notice, NoticeRecipient
+from engine.db import Notice, NoticeRecipient
 
 
 def recent_notices(session: Session, limit: int = 100) -> list[Notice]:

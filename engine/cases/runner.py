@@ -24,9 +24,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from engine.bpmn.form_fields import DrawnImage, FieldDef, validate_form
-from engine.bpmn.parser import ParsedDefinition, candidate_groups_for
-from engine.bpmn.timer_events import due_time
+from engine.bpmn import DrawnImage, FieldDef, ParsedDefinition, candidate_groups_for, due_time, validate_form
 from engine.cases.attachments import add_attachment
 from engine.cases.case_numbers import next_case_number
 from engine.cases.definitions import latest_definition, parsed_definition
@@ -43,14 +41,9 @@ from engine.cases.projection import (
 )
 from engine.cases.store import load_workflow, save_workflow
 from engine.cases.task_access import check_member, workable_task
-from engine.db.models import Event, ProcessInstance, Timer
+from engine.db import Event, ProcessInstance, Timer
 from engine.errors import Conflict, FormInvalid, NotFound, ScriptFailed
-from engine.reference.data import (
-    fill_suggested,
-    load_reference_data,
-    reference_session,
-    with_reference_options,
-)
+from engine.reference import fill_suggested, load_reference_data, reference_session, with_reference_options
 from engine.runtime import SYSTEM, Actor, Runtime
 
 

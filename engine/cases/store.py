@@ -9,10 +9,9 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from engine.bpmn.parser import ParsedDefinition
+from engine.bpmn import ParsedDefinition
 from engine.cases.definitions import parsed_definition
-from engine.db.models import ProcessInstance
-from engine.db.results import rows_matched
+from engine.db import ProcessInstance, rows_matched
 from engine.errors import Conflict
 from engine.runtime import Runtime
 from engine.runtime.workflow_cache import put_after_commit

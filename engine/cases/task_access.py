@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from engine.db.models import HumanTask
+from engine.db import HumanTask
 from engine.errors import Conflict, NotAllowed, NotFound
 from engine.runtime import Actor
 

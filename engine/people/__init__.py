@@ -1,32 +1,29 @@
 """People: users and roles, the customer register, the record of unmasked views (M6), masking.
 
-The package's public face is its use cases (engine/people/use_cases.py): plain values and a unit of
-work, never a commit. `from engine.people import record_customer_view`.
-"""
+The package's public face: other packages import from here, not from its modules."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from engine.people.use_cases import (
-        record_case_list_view,
-        record_case_view,
-        record_customer_view,
-    )
+from engine.people.access_log import cases_named_in, holds_personal_data
+from engine.people.customers import cases_of_phone, find_customers, register_caller
+from engine.people.masking import masked
+from engine.people.use_cases import record_case_list_view, record_case_view, record_customer_view
+from engine.people.users import PII_ROLES, STAFF_ROLES, actor_of, authenticate, create_user, find_user
 
 __all__ = [
+    "PII_ROLES",
+    "STAFF_ROLES",
+    "actor_of",
+    "authenticate",
+    "cases_named_in",
+    "cases_of_phone",
+    "create_user",
+    "find_customers",
+    "find_user",
+    "holds_personal_data",
+    "masked",
     "record_case_list_view",
     "record_case_view",
     "record_customer_view",
+    "register_caller",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    # Loaded on first use: the use cases sit on top of the whole engine, while the engine's own lower
-    # modules import from this package, so importing them here at once would make import cycles.
-    if name in __all__:
-        from engine.people import use_cases
-
-        return getattr(use_cases, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

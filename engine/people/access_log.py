@@ -8,7 +8,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
-from engine.db.models import PersonalDataAccess, ProcessInstance
+from engine.db import PersonalDataAccess, ProcessInstance
 
 PERSONAL_FIELDS = frozenset({"customer_name", "customer_phone", "address"})
 

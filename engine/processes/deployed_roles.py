@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.bpmn.roles import DiagramRoles, roles_of_xml
-from engine.db.models import ProcessDefinition
+from engine.bpmn import DiagramRoles, roles_of_xml
+from engine.db import ProcessDefinition
 
 _lock = threading.Lock()
 _roles_by_hash: dict[str, DiagramRoles] = {}

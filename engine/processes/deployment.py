@@ -8,9 +8,9 @@ from pathlib import Path
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from engine.bpmn.parser import content_hash
-from engine.cases.definitions import latest_definition
-from engine.db.models import ProcessAudit, ProcessDefinition
+from engine.bpmn import content_hash
+from engine.cases import latest_definition
+from engine.db import ProcessAudit, ProcessDefinition
 from engine.errors import Conflict
 from engine.runtime import Runtime
 

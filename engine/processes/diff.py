@@ -16,9 +16,8 @@ from typing import Any, ClassVar, NamedTuple
 from lxml import etree
 from sqlalchemy.orm import Session
 
-from engine.bpmn.parser import BPMN_NS
-from engine.bpmn.safe_xml import parse_xml
-from engine.cases.definitions import get_version
+from engine.bpmn import BPMN_NS, parse_xml
+from engine.cases import get_version
 from engine.messages import N_, Coded, as_params
 from engine.processes.validation import NS
 

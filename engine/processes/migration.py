@@ -21,18 +21,9 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from engine.bpmn.parser import ParsedDefinition, candidate_groups_for
-from engine.cases.definitions import parsed_definition
-from engine.cases.projection import event_row, sync_timers, waiting_timers
-from engine.cases.store import save_workflow
-from engine.db.models import (
-    Event,
-    HumanTask,
-    HumanTaskGroup,
-    ProcessAudit,
-    ProcessDefinition,
-    ProcessInstance,
-)
+from engine.bpmn import ParsedDefinition, candidate_groups_for
+from engine.cases import event_row, parsed_definition, save_workflow, sync_timers, waiting_timers
+from engine.db import Event, HumanTask, HumanTaskGroup, ProcessAudit, ProcessDefinition, ProcessInstance
 from engine.errors import Conflict, NotFound
 from engine.messages import N_, Coded, as_params
 from engine.processes.versions import get_version

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from engine.db.models import ProcessDefinition, ProcessDraft
+from engine.db import ProcessDefinition, ProcessDraft
 from engine.errors import NotFound
 from engine.processes.deployment import DeployResult
 from engine.processes.migration import MigrationResult, apply_migration, plan_migration

@@ -26,33 +26,34 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.bpmn.form_fields import FIELD_TYPES
-from engine.bpmn.parser import (
+from engine.bpmn import (
     BPMN_NS,
     CAMUNDA_NS,
+    FIELD_TYPES,
+    ROLE_MESSAGES,
+    SAFE_BUILTINS,
+    XML_MESSAGES,
     DefinitionError,
+    SandboxEnvironment,
+    ScriptRejected,
+    UnsafeXml,
+    check_source,
     element_properties,
     normalise_timer_expression,
     parse_definition,
-)
-from engine.bpmn.roles import ROLE_MESSAGES, read_roles
-from engine.bpmn.safe_xml import XML_MESSAGES, UnsafeXml, parse_xml
-from engine.bpmn.sandbox import (
-    SAFE_BUILTINS,
-    SandboxEnvironment,
-    ScriptRejected,
-    check_source,
+    parse_xml,
+    read_roles,
+    read_variable_labels,
     script_functions,
 )
-from engine.bpmn.variable_labels import read_variable_labels
 from engine.clock import Clock, SystemClock
-from engine.db.models import Department, UserRole
+from engine.db import Department, UserRole
 from engine.errors import HotlineError
 from engine.messages import N_, Coded, as_params
-from engine.people.users import STAFF_ROLES
+from engine.people import STAFF_ROLES
 from engine.processes.rules import RULE_LIST
 from engine.processes.traceability import read_rules, rule_ids_in
-from engine.reference.data import reference_session, script_lookups
+from engine.reference import reference_session, script_lookups
 
 NS = {
     "bpmn": BPMN_NS,

@@ -12,11 +12,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.bpmn.parser import content_hash
-from engine.bpmn.safe_xml import MAX_BPMN_BYTES
-from engine.cases.definitions import get_version, latest_definition
+from engine.bpmn import MAX_BPMN_BYTES, content_hash
+from engine.cases import get_version, latest_definition
 from engine.clock import Clock
-from engine.db.models import ProcessAudit, ProcessDefinition, ProcessDraft, ProcessInstance
+from engine.db import ProcessAudit, ProcessDefinition, ProcessDraft, ProcessInstance
 from engine.processes.deployment import DeployResult, deploy
 from engine.processes.diff import VersionDiff, diff_versions
 from engine.processes.validation import InvalidDiagram, diagram_key, validate_diagram

@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.bpmn.form_fields import FieldDef, Option
-from engine.db.models import Category, Department
+from engine.bpmn import FieldDef, Option
+from engine.db import Category, Department
 
 # The on-site deadline of a category that sets none (R3: "other faults as the category sets").
 DEFAULT_ONSITE_MINUTES = 24 * 60

@@ -6,11 +6,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from engine.bpmn.parser import SpecCache
-from engine.bpmn.sandbox import SandboxScriptEngine
-from engine.bpmn.serializer import StateSerializer
+from engine.bpmn import SandboxScriptEngine, SpecCache, StateSerializer
 from engine.clock import DEFAULT_TIME_ZONE, Clock
-from engine.reference.data import script_lookups
+from engine.reference import script_lookups
 from engine.runtime.workflow_cache import WorkflowCache
 
 

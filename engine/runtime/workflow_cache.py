@@ -9,7 +9,7 @@ from collections import OrderedDict
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from sqlalchemy.orm import Session
 
-from engine.db.session import after_commit
+from engine.db import after_commit
 
 
 class WorkflowCache:

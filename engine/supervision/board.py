@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, joinedload
 
-from engine.db.models import HumanTask
+from engine.db import HumanTask
 
 SOON = timedelta(hours=1)
 ROW_LIMIT = 500

@@ -15,8 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Exists, SQLColumnExpression, exists, func, select
 from sqlalchemy.orm import Session, defer
 
-from engine.db.like import ESCAPE, containing
-from engine.db.models import HumanTask, ProcessInstance
+from engine.db import ESCAPE, HumanTask, ProcessInstance, containing
 
 STATUSES = ("running", "completed")
 SORTS: dict[str, tuple[SQLColumnExpression[Any], ...]] = {

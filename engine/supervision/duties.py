@@ -14,8 +14,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from engine.cases.attachments import SWEEP_GRACE, sweep_orphans
-from engine.db.models import CallbackSample, HandoverRecord, Report
+from engine.cases import SWEEP_GRACE, sweep_orphans
+from engine.db import CallbackSample, HandoverRecord, Report
 from engine.supervision.handover import ShiftSettings, prepare_due_handover
 from engine.supervision.periods import period_of_kind, week_of
 from engine.supervision.reports.store import KINDS, generate_due_reports, generate_report, latest_due_period

@@ -23,11 +23,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from engine.bpmn.roles import COMPLAINT, OUTAGE
-from engine.db.models import Department, HandoverRecord, HumanTask, HumanTaskGroup, ProcessInstance
+from engine.bpmn import COMPLAINT, OUTAGE
+from engine.db import Department, HandoverRecord, HumanTask, HumanTaskGroup, ProcessInstance
 from engine.errors import Conflict, HotlineError, NotFound
 from engine.messages import N_
-from engine.processes.deployed_roles import deployed_roles
+from engine.processes import deployed_roles
 from engine.supervision.shifts import latest_shift_change, shift_before
 
 # More than this in one list is summarised by its count; a handover is read by a person.

@@ -60,10 +60,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from engine.bpmn.roles import ANSWER_FIELD, CALLBACK, COMPLAINT, REPLIED, SAMPLED_CALLBACK, SATISFIED
-from engine.db.models import Event, HumanTask, ProcessInstance
-from engine.processes.deployed_roles import DeployedRoles, deployed_roles
-from engine.reference.data import ReferenceData
+from engine.bpmn import ANSWER_FIELD, CALLBACK, COMPLAINT, REPLIED, SAMPLED_CALLBACK, SATISFIED
+from engine.db import Event, HumanTask, ProcessInstance
+from engine.processes import DeployedRoles, deployed_roles
+from engine.reference import ReferenceData
 from engine.supervision.periods import Period
 
 # Whose a case is when it names no department, its category none, and its diagram none either.

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.db.models import HumanTask, ProcessInstance
+from engine.db import HumanTask, ProcessInstance
 
 
 def open_cases_of(session: Session, process_key: str, limit: int = 200) -> list[ProcessInstance]:

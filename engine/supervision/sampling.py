@@ -33,11 +33,11 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from engine.bpmn.roles import SAMPLED_CALLBACK, SITE_VISIT
-from engine.cases.runner import start_case
-from engine.db.models import CallbackSample, HumanTask, ProcessInstance
-from engine.processes.deployed_roles import DeployedRoles, deployed_roles
-from engine.reference.data import load_reference_data
+from engine.bpmn import SAMPLED_CALLBACK, SITE_VISIT
+from engine.cases import start_case
+from engine.db import CallbackSample, HumanTask, ProcessInstance
+from engine.processes import DeployedRoles, deployed_roles
+from engine.reference import load_reference_data
 from engine.runtime import SYSTEM, Runtime
 from engine.supervision.kpi import department_of_case
 from engine.supervision.periods import Period, week_of

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from engine.cases.due_timers import retry_timer
-from engine.db.models import HandoverRecord
+from engine.cases import retry_timer
+from engine.db import HandoverRecord
 from engine.supervision.handover import acknowledge, get_record, hand_over, in_flood_season
 from engine.supervision.reports.store import NotableProblem, get_report, set_notable_cases
 

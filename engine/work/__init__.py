@@ -1,48 +1,66 @@
-"""Staff's work: intake, the tasklist, claims, drafts, attachments, messages.
+"""Staff's work: intake, the tasklist, claims, drafts, attachments, messages — and the use cases the
+web, the command line and jobs share.
 
-The package's public face is its use cases (engine/work/use_cases.py): plain values and a unit of
-work, never a commit. `from engine.work import save_task_draft`.
-"""
+The package's public face: other packages import from here, not from its modules."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from engine.work.use_cases import (
-        RecordedCall,
-        SiteArrival,
-        arrive_on_site,
-        attach_file,
-        claim_task,
-        complete_task,
-        mark_notifications_read,
-        reassign_task,
-        record_call,
-        release_task,
-        save_task_draft,
-    )
+from engine.work.attachment_access import is_signature, may_read_files
+from engine.work.claims import SUPERVISING_ROLES, eligible_assignees
+from engine.work.intake import intake_task, startable_processes
+from engine.work.intake_keys import new_intake_key, valid_intake_key
+from engine.work.messages import case_numbers, notifications_for, unread_count
+from engine.work.site_visit import one_tap_field
+from engine.work.tasklist import (
+    TABS,
+    TaskFilter,
+    case_by_number,
+    open_tasks_for,
+    open_tasks_of_case,
+    tasklist_page,
+)
+from engine.work.use_cases import (
+    RecordedCall,
+    SiteArrival,
+    arrive_on_site,
+    attach_file,
+    claim_task,
+    complete_task,
+    mark_notifications_read,
+    reassign_task,
+    record_call,
+    release_task,
+    save_task_draft,
+)
 
 __all__ = [
     "RecordedCall",
+    "SUPERVISING_ROLES",
     "SiteArrival",
+    "TABS",
+    "TaskFilter",
     "arrive_on_site",
     "attach_file",
+    "case_by_number",
+    "case_numbers",
     "claim_task",
     "complete_task",
+    "eligible_assignees",
+    "intake_task",
+    "is_signature",
     "mark_notifications_read",
+    "may_read_files",
+    "new_intake_key",
+    "notifications_for",
+    "one_tap_field",
+    "open_tasks_for",
+    "open_tasks_of_case",
     "reassign_task",
     "record_call",
     "release_task",
     "save_task_draft",
+    "startable_processes",
+    "tasklist_page",
+    "unread_count",
+    "valid_intake_key",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    # Loaded on first use: the use cases sit on top of the whole engine, while the engine's own lower
-    # modules import from this package, so importing them here at once would make import cycles.
-    if name in __all__:
-        from engine.work import use_cases
-
-        return getattr(use_cases, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -13,15 +13,8 @@ from datetime import datetime
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from engine.cases.projection import event_row
-from engine.cases.task_access import (
-    check_member,
-    claimed_conflict,
-    closed_conflict,
-    task_by_id,
-)
-from engine.db.models import Event, HumanTask, User, UserRole
-from engine.db.results import rows_matched
+from engine.cases import check_member, claimed_conflict, closed_conflict, event_row, task_by_id
+from engine.db import Event, HumanTask, User, UserRole, rows_matched
 from engine.errors import NotAllowed
 from engine.runtime import Actor
 

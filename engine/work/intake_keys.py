@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.db.models import IntakeKey, ProcessInstance
+from engine.db import IntakeKey, ProcessInstance
 
 _KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 

@@ -8,8 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from engine.db.models import Notification, ProcessInstance
-from engine.db.results import rows_matched
+from engine.db import Notification, ProcessInstance, rows_matched
 
 
 def notifications_for(session: Session, username: str, limit: int = 100) -> list[Notification]:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.cases.definitions import parsed_definition
-from engine.db.models import HumanTask
+from engine.cases import parsed_definition
+from engine.db import HumanTask
 from engine.runtime import Actor, Runtime
 from engine.work.claims import claim_task
 

@@ -10,9 +10,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from engine.bpmn.form_fields import FieldError
-from engine.cases.task_access import workable_task
-from engine.db.models import HumanTask
+from engine.bpmn import FieldError
+from engine.cases import workable_task
+from engine.db import HumanTask
 from engine.errors import FormInvalid
 from engine.runtime import Actor
 

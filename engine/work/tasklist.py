@@ -10,9 +10,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, SelectBase, case, func, or_, select, true, union
 from sqlalchemy.orm import Session, defer, joinedload, selectinload
 
-from engine.cases.search_text import normalized
-from engine.db.like import ESCAPE, containing
-from engine.db.models import HumanTask, HumanTaskGroup, ProcessInstance
+from engine.cases import normalized
+from engine.db import ESCAPE, HumanTask, HumanTaskGroup, ProcessInstance, containing
 
 TABS = ("todo", "mine", "group", "all")
 PERSONAL_TABS = ("todo", "mine", "group")

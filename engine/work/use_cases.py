@@ -14,13 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import IntegrityError
 
-from engine.cases import runner
-from engine.cases.attachments import add_attachment
-from engine.cases.definitions import parsed_definition
-from engine.cases.task_access import workable_task
-from engine.db.models import Attachment, HumanTask, ProcessInstance
+from engine.cases import add_attachment, parsed_definition, runner, workable_task
+from engine.db import Attachment, HumanTask, ProcessInstance
 from engine.errors import NotAllowed, NotFound
-from engine.people.customers import register_caller
+from engine.people import register_caller
 from engine.runtime import Actor
 from engine.work import claims, task_drafts
 from engine.work.intake_keys import case_of_intake_key, record_intake_key

@@ -9,12 +9,10 @@ from datetime import timedelta
 import click
 from sqlalchemy import func, select
 
-from engine.cases.attachments import SWEEP_GRACE
-from engine.cases.due_timers import recently_fired, retry_failed_timer, timers_by_state
-from engine.db.models import ProcessInstance
-from engine.db.schema import upgrade
-from engine.reference.data import seed_reference_data
-from engine.supervision.duties import sweep_attachment_files
+from engine.cases import SWEEP_GRACE, recently_fired, retry_failed_timer, timers_by_state
+from engine.db import ProcessInstance, upgrade
+from engine.reference import seed_reference_data
+from engine.supervision import sweep_attachment_files
 from hotline.cli.process_owners import deploy_files
 from hotline.cli.services import command_services, safe_url
 from hotline.demo import (

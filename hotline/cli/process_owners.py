@@ -8,22 +8,28 @@ from pathlib import Path
 
 import click
 
-from engine.bpmn.parser import DefinitionError
-from engine.cases.definitions import list_definitions
-from engine.db.models import ProcessDefinition
+from engine.bpmn import DefinitionError
+from engine.cases import list_definitions
+from engine.db import ProcessDefinition
 from engine.errors import Conflict, NotFound
-from engine.processes.migration import CasePlan, apply_migration, plan_migration
-from engine.processes.rules import RULE_LIST
-from engine.processes.traceability import as_markdown, as_text, trace, untraced
-from engine.processes.validation import InvalidDiagram, diagram_key
-from engine.processes.versions import (
+from engine.processes import (
+    RULE_LIST,
+    CasePlan,
+    InvalidDiagram,
     VersionDiff,
+    apply_migration,
+    as_markdown,
+    as_text,
     deploy_checked,
+    diagram_key,
     diff_versions,
     edited_version_over,
     list_versions,
+    plan_migration,
     redeploy,
     running_cases_by_version,
+    trace,
+    untraced,
 )
 from engine.runtime import Actor
 from hotline.bootstrap import Services

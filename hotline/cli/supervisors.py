@@ -9,8 +9,7 @@ from pathlib import Path
 
 import click
 
-from engine.supervision.duties import check_recorded_samples, draw_sample, make_report
-from engine.supervision.reports.store import period_of_report
+from engine.supervision import check_recorded_samples, draw_sample, make_report, period_of_report
 from hotline.cli.services import command_services
 
 
@@ -43,7 +42,7 @@ from hotline.cli.services import command_services
 def report_cmd(
     kind: str, for_day: datetime | None, csv_path: Path | None, xlsx_path: Path | None, actor: str
 ) -> None:
-    from engine.supervision.reports.export import report_tables, to_csv, to_xlsx
+    from engine.supervision import report_tables, to_csv, to_xlsx
     from hotline.errors import cli_translation
 
     services = command_services()

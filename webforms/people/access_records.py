@@ -7,8 +7,7 @@ from typing import Any
 
 from flask_login import current_user
 
-from engine.people import record_case_list_view, record_case_view, record_customer_view
-from engine.people.access_log import holds_personal_data
+from engine.people import holds_personal_data, record_case_list_view, record_case_view, record_customer_view
 from webforms.database import unit_of_work
 
 

@@ -11,8 +11,8 @@ from flask import Blueprint, Flask, abort, flash, redirect, render_template, req
 from flask_babel import gettext as _
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
 
-from engine.db.models import User
-from engine.people.users import PII_ROLES, authenticate
+from engine.db import User
+from engine.people import PII_ROLES, authenticate
 from engine.runtime import Actor
 from webforms.database import read_only
 from webforms.i18n import LANGUAGES

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask_login import current_user
 
-from engine.people.masking import masked
+from engine.people import masked
 
 
 def mask(field_id: str, value: Any) -> Any:

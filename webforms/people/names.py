@@ -7,7 +7,7 @@ from flask import Flask, g
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from engine.db.models import User
+from engine.db import User
 from webforms.database import reading_session
 
 # Actors that are the system itself: the engine's own steps and the scheduler's jobs.

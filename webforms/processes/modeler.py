@@ -10,13 +10,20 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from engine.bpmn.safe_xml import MAX_BPMN_BYTES, UnsafeXml
-from engine.cases.definitions import latest_definition
-from engine.db.models import ProcessDefinition, ProcessDraft
+from engine.bpmn import MAX_BPMN_BYTES, UnsafeXml
+from engine.cases import latest_definition
+from engine.db import ProcessDefinition, ProcessDraft
 from engine.errors import Conflict
-from engine.processes import deploy_diagram, save_diagram_draft
-from engine.processes.validation import DiagramProblem, InvalidDiagram, diagram_key, validate_diagram
-from engine.processes.versions import latest_draft, list_versions
+from engine.processes import (
+    DiagramProblem,
+    InvalidDiagram,
+    deploy_diagram,
+    diagram_key,
+    latest_draft,
+    list_versions,
+    save_diagram_draft,
+    validate_diagram,
+)
 from webforms.database import reading_session, reads_only, runtime, unit_of_work
 from webforms.errors import refusals
 from webforms.i18n import translated

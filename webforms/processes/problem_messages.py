@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext
 
 from engine.errors import Conflict
-from engine.processes.validation import MESSAGES, DiagramProblem
+from engine.processes import MESSAGES, DiagramProblem
 from webforms.error_messages import message_for
 from webforms.i18n import translated
 

@@ -15,18 +15,21 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 
-from engine.cases.definitions import parsed_definition
+from engine.cases import parsed_definition
 from engine.errors import Conflict
-from engine.processes import deploy_latest_draft, migrate_cases, roll_back_to
-from engine.processes.migration import plan_migration
-from engine.processes.validation import InvalidDiagram, validate_diagram
-from engine.processes.versions import (
+from engine.processes import (
+    InvalidDiagram,
+    deploy_latest_draft,
     diff_versions,
     get_version,
     latest_draft,
     list_audit,
     list_versions,
+    migrate_cases,
+    plan_migration,
+    roll_back_to,
     running_cases_by_version,
+    validate_diagram,
 )
 from webforms.database import read_only, reading_session, reads_only, runtime, unit_of_work
 from webforms.errors import refusals

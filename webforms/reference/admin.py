@@ -9,8 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from engine.errors import FormInvalid
-from engine.reference import save_category_form, save_department_form
-from engine.reference.data import load_reference_data
+from engine.reference import load_reference_data, save_category_form, save_department_form
 from webforms.database import read_only, unit_of_work
 from webforms.errors import form_refused, refusals
 from webforms.people.auth import roles_required

@@ -7,8 +7,8 @@ from typing import Any
 from flask import g
 from flask_babel import lazy_gettext as _l
 
-from engine.bpmn.form_fields import FieldDef
-from engine.reference.data import ReferenceData, load_reference_data, with_reference_options
+from engine.bpmn import FieldDef
+from engine.reference import ReferenceData, load_reference_data, with_reference_options
 from webforms.database import reading_session
 from webforms.i18n import current_language, localized_name
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from flask import Blueprint, render_template, request
 
-from engine.cases.due_timers import timers_by_state
-from engine.supervision.board import board_group_names, overdue_board
+from engine.cases import timers_by_state
+from engine.supervision import board_group_names, overdue_board
 from webforms.database import reading_session, reads_only, runtime
 from webforms.people.auth import roles_required
 

@@ -13,9 +13,9 @@ from markupsafe import Markup
 from SpiffWorkflow.bpmn.specs.defaults import StartEvent
 from sqlalchemy.orm import Session
 
-from engine.bpmn.parser import ParsedDefinition
-from engine.cases.story import case_deadlines, case_markers, related_cases, tasks_of_case, timers_of_case
-from engine.db.models import Event, ProcessInstance
+from engine.bpmn import ParsedDefinition
+from engine.cases import case_deadlines, case_markers, related_cases, tasks_of_case, timers_of_case
+from engine.db import Event, ProcessInstance
 from webforms.database import runtime
 from webforms.i18n import current_language
 

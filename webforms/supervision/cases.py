@@ -7,13 +7,10 @@ from typing import Any
 from flask import abort, render_template, request
 from flask_login import current_user, login_required
 
-from engine.bpmn.parser import fields_by_id
-from engine.cases.attachments import attachments_of
-from engine.cases.definitions import parsed_definition
-from engine.cases.history import case_history
-from engine.supervision.case_search import count_cases_matching, overdue_case_ids, search_cases
-from engine.work.attachment_access import may_read_files
-from engine.work.tasklist import case_by_number, open_tasks_of_case
+from engine.bpmn import fields_by_id
+from engine.cases import attachments_of, case_history, parsed_definition
+from engine.supervision import count_cases_matching, overdue_case_ids, search_cases
+from engine.work import case_by_number, may_read_files, open_tasks_of_case
 from webforms.cases_blueprint import bp
 from webforms.database import read_only, runtime
 from webforms.diagram_names import process_choices

@@ -11,9 +11,16 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from engine.errors import Conflict
-from engine.supervision import acknowledge_handover, hand_over_shift
-from engine.supervision.handover import HandoverNotAllowed, get_record, in_flood_season, recent_records
-from engine.supervision.live_picture import open_cases_of, overdue_tasks
+from engine.supervision import (
+    HandoverNotAllowed,
+    acknowledge_handover,
+    get_record,
+    hand_over_shift,
+    in_flood_season,
+    open_cases_of,
+    overdue_tasks,
+    recent_records,
+)
 from webforms.database import read_only, runtime, unit_of_work
 from webforms.diagram_names import process_choices
 from webforms.errors import refusals

@@ -8,8 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from engine.cases.due_timers import timers_by_state
-from engine.cases.story import case_number_of_timer
+from engine.cases import case_number_of_timer, timers_by_state
 from engine.supervision import retry_incident
 from engine.unit_of_work import UnitOfWork
 from webforms.database import read_only, runtime, unit_of_work

@@ -14,17 +14,24 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 
 from engine.errors import NotFound
-from engine.supervision import choose_notable_cases
-from engine.supervision.kpi import KPI_NAMES, kpi_table
-from engine.supervision.periods import Period, local_date, month_period_of
-from engine.supervision.reports.export import report_tables, to_csv, to_xlsx
-from engine.supervision.reports.store import (
+from engine.supervision import (
+    KPI_NAMES,
     MAX_NOTABLE,
+    SAMPLE_RATE,
+    Period,
+    choose_notable_cases,
     get_report,
+    kpi_table,
     list_reports,
+    list_samples,
+    local_date,
+    month_period_of,
     next_due,
+    report_tables,
+    to_csv,
+    to_xlsx,
+    verify_draw,
 )
-from engine.supervision.sampling import SAMPLE_RATE, list_samples, verify_draw
 from webforms.database import reading_session, reads_only, runtime, unit_of_work
 from webforms.i18n import catalog_text, current_language
 from webforms.people.auth import roles_required

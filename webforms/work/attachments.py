@@ -11,11 +11,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from engine.cases.attachments import MAX_BYTES, AttachmentRefused, read_attachment
-from engine.db.models import Attachment, HumanTask, ProcessInstance
+from engine.cases import MAX_BYTES, AttachmentRefused, read_attachment
+from engine.db import Attachment, HumanTask, ProcessInstance
 from engine.people import record_case_view
-from engine.work import attach_file
-from engine.work.attachment_access import is_signature, may_read_files
+from engine.work import attach_file, is_signature, may_read_files
 from webforms.database import read_only, runtime, unit_of_work
 from webforms.errors import refusals
 from webforms.people.auth import can_do

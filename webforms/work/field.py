@@ -14,12 +14,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from engine.db.models import HumanTask
-from engine.people import record_case_view
-from engine.people.access_log import holds_personal_data
-from engine.work import arrive_on_site
-from engine.work.site_visit import one_tap_field
-from engine.work.tasklist import open_tasks_for
+from engine.db import HumanTask
+from engine.people import holds_personal_data, record_case_view
+from engine.work import arrive_on_site, one_tap_field, open_tasks_for
 from webforms.database import read_only, runtime, unit_of_work
 from webforms.diagram_names import task_label
 from webforms.people.auth import can_do

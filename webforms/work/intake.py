@@ -11,15 +11,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy.orm import Session
 
-from engine.bpmn.form_fields import initial_values
-from engine.cases.definitions import latest_definition, parsed_definition
-from engine.db.models import Customer
+from engine.bpmn import initial_values
+from engine.cases import latest_definition, parsed_definition
+from engine.db import Customer
 from engine.errors import FormInvalid
-from engine.people.customers import cases_of_phone, find_customers
-from engine.processes.deployed_roles import intake_kinds
-from engine.work import record_call
-from engine.work.intake import intake_task, startable_processes
-from engine.work.intake_keys import new_intake_key, valid_intake_key
+from engine.people import cases_of_phone, find_customers
+from engine.processes import intake_kinds
+from engine.work import intake_task, new_intake_key, record_call, startable_processes, valid_intake_key
 from webforms.cases_blueprint import bp
 from webforms.database import read_only, runtime, unit_of_work
 from webforms.errors import form_refused, refusals

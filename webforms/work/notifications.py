@@ -7,9 +7,8 @@ from typing import Any
 from flask import Blueprint, Flask, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from engine.people.access_log import cases_named_in
-from engine.work import mark_notifications_read
-from engine.work.messages import case_numbers, notifications_for, unread_count
+from engine.people import cases_named_in
+from engine.work import case_numbers, mark_notifications_read, notifications_for, unread_count
 from webforms.database import read_only, reading_session, unit_of_work
 from webforms.people.access_records import record_cases_shown
 

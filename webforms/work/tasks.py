@@ -11,16 +11,22 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy.orm import Session
 
-from engine.bpmn.form_fields import initial_values
-from engine.bpmn.parser import fields_by_id
-from engine.cases.attachments import attachments_of
-from engine.cases.definitions import parsed_definition
-from engine.cases.history import case_history
-from engine.db.models import HumanTask
+from engine.bpmn import fields_by_id, initial_values
+from engine.cases import attachments_of, case_history, parsed_definition
+from engine.db import HumanTask
 from engine.errors import FormInvalid
-from engine.work import claim_task, complete_task, reassign_task, release_task, save_task_draft
-from engine.work.claims import SUPERVISING_ROLES, eligible_assignees
-from engine.work.tasklist import TABS, TaskFilter, tasklist_page
+from engine.work import (
+    SUPERVISING_ROLES,
+    TABS,
+    TaskFilter,
+    claim_task,
+    complete_task,
+    eligible_assignees,
+    reassign_task,
+    release_task,
+    save_task_draft,
+    tasklist_page,
+)
 from webforms.database import read_only, runtime, unit_of_work
 from webforms.diagram_names import process_choices, task_label
 from webforms.errors import form_refused, refusals

@@ -19,10 +19,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.cases.definitions import parsed_definition
-from engine.db.models import HumanTask, ProcessDefinition, ProcessInstance
-from engine.processes.deployed_roles import deployed_roles
-from engine.reference.data import ReferenceData
+from engine.cases import parsed_definition
+from engine.db import HumanTask, ProcessDefinition, ProcessInstance
+from engine.processes import deployed_roles
+from engine.reference import ReferenceData
 from engine.runtime import Runtime
 from engine.supervision.kpi import department_of_case, hotline_case, replied_at_column
 from engine.supervision.periods import Period

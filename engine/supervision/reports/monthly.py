@@ -18,9 +18,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from engine.bpmn.roles import COMPLAINT
-from engine.processes.deployed_roles import deployed_roles
-from engine.reference.data import load_reference_data
+from engine.bpmn import COMPLAINT
+from engine.processes import deployed_roles
+from engine.reference import load_reference_data
 from engine.runtime import Runtime
 from engine.supervision.kpi import Counts, kpi_table
 from engine.supervision.periods import Period

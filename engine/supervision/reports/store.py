@@ -17,9 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from engine.db.models import ProcessInstance, Report
+from engine.db import ProcessInstance, Report
 from engine.errors import NotFound
-from engine.processes.deployed_roles import deployed_roles
+from engine.processes import deployed_roles
 from engine.runtime import Runtime
 from engine.supervision.kpi import hotline_case
 from engine.supervision.periods import Period, local_date, month_period_of, parse_period, week_of

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from engine.reference.data import load_reference_data
+from engine.reference import load_reference_data
 from engine.runtime import Runtime
 from engine.supervision.kpi import kpi_table
 from engine.supervision.periods import Period
