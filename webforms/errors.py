@@ -8,8 +8,9 @@ leaves the view's unit of work, which throws the change away, and is answered he
     @refusals({FormInvalid: form_refused(_l("Some values need attention; ..."), render_task_again)})
     def complete(task_id): ...
 
-Whatever a view does not answer itself goes to the app's handlers below (Conflict 409, NotAllowed
-403, NotFound 404, ScriptFailed 500), so a race answers 409, never 500.
+Whatever a view does not answer itself goes to the app's handlers below, which take the status,
+title and message of every engine error from webforms.error_messages (Conflict 409, NotAllowed 403,
+NotFound 404, ScriptFailed 500, ...), so a race answers 409, never 500.
 """
 
 from __future__ import annotations
@@ -21,42 +22,14 @@ from typing import Any
 from flask import Flask, flash, render_template
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
-from engine.errors import Conflict, FormInvalid, NotAllowed, NotFound, ScriptFailed
-from webforms.labels import TASK_STATUS
-from webforms.people.names import person
+from engine.errors import FormInvalid, HotlineError, ScriptFailed
+from webforms.error_messages import message_for, status_for, title_for
 
 View = Callable[..., ResponseReturnValue]
 # An answer gets the refusal and the view's own arguments (the values of its URL).
 Answer = Callable[..., ResponseReturnValue]
-
-CONFLICT_MESSAGES = {
-    "task_closed": _l(
-        "Task “%(task)s” of case %(case)s is already %(status)s (by %(by)s). Nothing was changed."
-    ),
-    "task_gone": _l(
-        "Task “%(task)s” of case %(case)s is no longer waiting. Reload the case to see where it is."
-    ),
-    "changed": _l(
-        "Case %(case)s was changed by someone else while you worked on it. Reload it and try again."
-    ),
-    "task_claimed": _l("Task “%(task)s” of case %(case)s was claimed by %(by)s. Nothing was changed."),
-}
-
-
-def conflict_text(err: Conflict) -> str:
-    params = dict(err.params)
-    if "status" in params:
-        params["status"] = str(TASK_STATUS.get(params["status"], params["status"]))
-    if params.get("by"):
-        params["by"] = person(params["by"])
-    message = CONFLICT_MESSAGES.get(err.reason)
-    try:
-        return str(message) % params if message else str(err)
-    except (KeyError, TypeError):
-        return str(err)
 
 
 def refusals(answers: Mapping[type[Exception], Answer]) -> Callable[[View], View]:
@@ -93,25 +66,17 @@ def error_page(status: int, title: str, message: str) -> tuple[str, int]:
 
 
 def init_app(app: Flask) -> None:
-    @app.errorhandler(Conflict)
-    def _conflict(err: Conflict) -> tuple[str, int]:
-        return error_page(409, _("Someone was quicker"), conflict_text(err))
-
-    @app.errorhandler(NotAllowed)
-    def _not_allowed(err: NotAllowed) -> tuple[str, int]:
-        return error_page(403, _("Not your task"), str(err))
-
-    @app.errorhandler(NotFound)
-    def _not_found(err: NotFound) -> tuple[str, int]:
-        return error_page(404, _("Not found"), str(err))
-
     @app.errorhandler(ScriptFailed)
     def _script_failed(err: ScriptFailed) -> tuple[str, int]:
         return error_page(
-            500,
-            _("A step of the procedure failed"),
-            _("Nothing was saved. Tell the process owner: %(detail)s", detail=str(err)),
+            status_for(err),
+            title_for(err),
+            _("Nothing was saved. Tell the process owner: %(detail)s", detail=message_for(err)),
         )
+
+    @app.errorhandler(HotlineError)
+    def _refused(err: HotlineError) -> tuple[str, int]:
+        return error_page(status_for(err), title_for(err), message_for(err))
 
     @app.errorhandler(403)
     def _forbidden(_err: Any) -> tuple[str, int]:

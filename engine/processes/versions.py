@@ -2,7 +2,7 @@
 checked diagram as a new version, going back to an older version (rollback), and the audit log.
 
 New cases always start on the newest version; running cases stay on theirs until migrated
-(engine/migration.py). Nothing here commits: the request or command does.
+(engine/processes/migration.py). Nothing here commits: the request or command does.
 """
 
 from __future__ import annotations

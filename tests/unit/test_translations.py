@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "webforms" / "translations"
 ZH_CN_PO = TRANSLATIONS / "zh_CN" / "LC_MESSAGES" / "messages.po"
 KEYWORDS = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None}
-# Passed to _() as variables, so no extractor finds them: webforms/tasks.py, _(task.status).
+# Passed to _() as variables, so no extractor finds them: webforms/work/tasks.py, _(task.status).
 RUNTIME_MSGIDS = ("completed", "cancelled")
 
 # %(name)s, %s, %5.2f, %% ... as Python's %-formatting reads them.

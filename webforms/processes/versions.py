@@ -1,7 +1,7 @@
 """Process owners' pages: the versions of a procedure (who deployed what, when and why), what changed
 between two versions with both diagrams side by side, rollback, deploying the latest draft, and the
 migration of running cases (filter, dry run, apply), and the list of procedures every process owner's
-page starts from. The diagram editor is webforms/modeler.py (/modeler/<key>)."""
+page starts from. The diagram editor is webforms/processes/modeler.py (/modeler/<key>)."""
 
 from __future__ import annotations
 

@@ -49,7 +49,7 @@ class ProcessInstance(Base):
         _search_index("ix_instance_process_search", "process_key", "status", "opened_at"),
         _search_index("ix_instance_category_search", "category", "status", "opened_at"),
         _search_index("ix_instance_department_search", "department", "status", "opened_at"),
-        # The tasklist's search (engine/search_text.py): a trigram index on PostgreSQL (pg_trgm), a plain
+        # The tasklist's search (engine/cases/search_text.py): a trigram index on PostgreSQL (pg_trgm), a plain
         # one on SQLite, which scans this narrow index instead of the wide case rows.
         Index(
             "ix_instance_search_text",
