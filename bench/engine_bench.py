@@ -53,18 +53,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bench.databases import fresh_schema
-from engine.bpmn.form_fields import validate_form
-from engine.bpmn.parser import ParsedDefinition, parse_definition
-from engine.bpmn.sandbox import SandboxScriptEngine
-from engine.cases.cache import WorkflowCache
-from engine.cases.runner import complete_task, start_case
+from engine.bpmn import ParsedDefinition, SandboxScriptEngine, parse_definition, validate_form
+from engine.cases import complete_task, start_case
 from engine.clock import SettableClock
-from engine.db.models import HumanTask
-from engine.db.schema import upgrade
-from engine.db.session import make_engine, make_session_factory
-from engine.processes.deployment import deploy
-from engine.reference.data import default_reference_data, seed_reference_data, with_reference_options
+from engine.db import HumanTask, make_engine, make_session_factory, upgrade
+from engine.processes import deploy
+from engine.reference import (
+    default_reference_data,
+    script_lookups,
+    seed_reference_data,
+    with_reference_options,
+)
 from engine.runtime import Actor, Runtime
+from engine.runtime.workflow_cache import WorkflowCache
 
 ROOT = Path(__file__).resolve().parent.parent
 PROCESS_FILE = ROOT / "processes" / "complaint.bpmn"
@@ -211,7 +212,7 @@ def ready_task(workflow: BpmnWorkflow, step: Step) -> Any:
 
 def run_in_memory(parsed: ParsedDefinition, cases: int, label: str = "in-memory") -> Run:
     clock = SettableClock(START)
-    script_engine = SandboxScriptEngine(clock, ZONE)
+    script_engine = SandboxScriptEngine(clock, ZONE, script_lookups())
     data = typed_values(parsed)
     run = Run(label)
     gc.collect()

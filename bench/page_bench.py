@@ -22,13 +22,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from bench.databases import fresh_schema, own_database
-from engine.cases.runner import start_case
+from engine.cases import start_case
 from engine.clock import SettableClock
-from engine.db.schema import upgrade
-from engine.db.session import make_engine, make_session_factory
-from engine.people.users import create_user
-from engine.processes.deployment import deploy
-from engine.reference.data import seed_reference_data
+from engine.db import make_engine, make_session_factory, upgrade
+from engine.people import create_user
+from engine.processes import deploy
+from engine.reference import seed_reference_data
 from engine.runtime import Actor, Runtime
 
 POSTGRES_ENV = "HOTLINE_TEST_DATABASE_URL"
@@ -98,20 +97,16 @@ def timed_queries(
 @contextmanager
 def signed_in_client(url: str, username: str, groups: list[str]) -> Iterator[FlaskClient]:
     """The app on the benchmark's database, with a test client signed in as a new user in `groups`."""
+    from hotline.bootstrap import bootstrap
     from hotline.settings import Settings
-    from webforms import create_app
+    from hotline.web import web_app
 
     with tempfile.TemporaryDirectory() as home:
         settings = Settings(
-            home=Path(home),
-            database_url=url,
-            timezone="Asia/Shanghai",
-            secret_key="bench",
-            processes_dir=PROJECT / "processes",
+            home=Path(home), database_url=url, secret_key="bench", processes_dir=PROJECT / "processes"
         )
-        app = create_app(
-            settings=settings,
-            runtime=Runtime(clock=SettableClock(NOW)),
+        app = web_app(
+            bootstrap(settings, clock=SettableClock(NOW)),
             test_config={"TESTING": True, "LOGIN_DISABLED": False},
         )
         factory = app.extensions["hotline"].sessions

@@ -35,8 +35,8 @@ from bench.page_bench import (
     timed_pages,
     timed_queries,
 )
-from engine.db.models import ProcessInstance
-from engine.supervision.case_search import CaseQuery, count_cases_matching, search_cases
+from engine.db import ProcessInstance
+from engine.supervision import CaseQuery, count_cases_matching, search_cases
 
 PROCESSES = ("complaint", "complaint", "repair", "consultation")
 DEPARTMENTS = ("operations", "repair", "billing", "technical", "customer_service")

@@ -33,9 +33,9 @@ from bench.page_bench import (
     timed_pages,
     timed_queries,
 )
-from engine.db.models import ProcessInstance
-from engine.work.search_text import search_text
-from engine.work.tasklist import TABS, TaskFilter, tasklist_page
+from engine.cases import search_text
+from engine.db import ProcessInstance
+from engine.work import TABS, TaskFilter, tasklist_page
 
 DEPARTMENTS = ("operations", "repair", "billing", "technical", "customer_service")
 CATEGORIES = ("temperature", "facility", "leak", "billing", "quality", "pressure", "conduct", "other")

@@ -31,12 +31,10 @@ from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
 from bench.databases import fresh_schema, own_database
-from engine.cases.runner import start_case
-from engine.clock import SettableClock
-from engine.db.models import Event, ProcessInstance, Timer
-from engine.db.schema import upgrade
-from engine.db.session import make_engine, make_session_factory
-from engine.processes.deployment import deploy
+from engine.cases import start_case
+from engine.clock import SettableClock, SystemClock
+from engine.db import Event, ProcessInstance, Timer, make_engine, make_session_factory, upgrade
+from engine.processes import deploy
 from engine.runtime import SYSTEM, Actor, Runtime
 
 POSTGRES_ENV = "HOTLINE_TEST_DATABASE_URL"
@@ -133,7 +131,7 @@ def run_worker(url: str, name: str, stop_at: float, interval: float) -> int:
     from hotline.scheduling import fire_due_timers
 
     factory = make_session_factory(make_engine(url))
-    engine = Runtime()  # the system clock, as in production
+    engine = Runtime(clock=SystemClock())  # the system clock, as in production
     fired = 0
     while time.time() < stop_at:
         began = time.time()

@@ -6,6 +6,9 @@ import threading
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+# The hotline's time zone unless settings say otherwise: "today", deadlines and displayed times.
+DEFAULT_TIME_ZONE = "Asia/Shanghai"
+
 
 class Clock(Protocol):
     def now(self) -> datetime:
@@ -14,6 +17,8 @@ class Clock(Protocol):
 
 
 class SystemClock:
+    """The real time; built once, by the composition root (hotline.bootstrap), and passed on."""
+
     def now(self) -> datetime:
         return datetime.now(UTC)
 

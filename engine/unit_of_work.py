@@ -18,12 +18,16 @@ from types import TracebackType
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.db.session import READ_ONLY_OPTION
+from engine.clock import Clock
+from engine.db import READ_ONLY_OPTION
+from engine.errors import HotlineError
 from engine.runtime import Runtime
 
 
-class UnitOfWorkError(RuntimeError):
+class UnitOfWorkError(HotlineError, RuntimeError):
     """A unit of work used the wrong way: committing a read-only unit, or using one outside `with`."""
+
+    code = "unit-of-work-misuse"
 
 
 class UnitOfWork:
@@ -41,7 +45,7 @@ class UnitOfWork:
         return self._session
 
     @property
-    def clock(self):  # noqa: ANN201 - engine.clock.Clock; kept short for use cases
+    def clock(self) -> Clock:
         return self.runtime.clock
 
     def __enter__(self) -> UnitOfWork:

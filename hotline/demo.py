@@ -1,4 +1,7 @@
-"""Demo users (one per role) and a few demo cases, for a first look at the system."""
+"""Demo users (one per role) and a few demo cases, for a first look at the system.
+
+Each step of a demo case is its own unit of work, as in real use.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +12,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.cases.runner import complete_task, start_case
-from engine.db.models import Customer, HumanTask, ProcessInstance
-from engine.people.users import actor_of, create_user, find_user
-from engine.processes.deployment import latest_definition
+from engine.cases import complete_task, latest_definition, start_case
+from engine.db import Customer, HumanTask, ProcessInstance
+from engine.people import actor_of, create_user, find_user
 from engine.runtime import Runtime
+from engine.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -197,12 +200,13 @@ def _start_other_cases(factory: sessionmaker[Session], engine: Runtime) -> list[
     }
     numbers = []
     for key, username, form in _OTHER_CASES:
-        with factory.begin() as session:
-            if latest_definition(session, key, required=False) is None:
+        with UnitOfWork(factory, engine) as uow:
+            if latest_definition(uow.session, key, required=False) is None:
                 continue
-            actor = actor_of(find_user(session, username))  # type: ignore[arg-type]
+            actor = actor_of(find_user(uow.session, username))  # type: ignore[arg-type]
             filled = {name: value.format(**dates) for name, value in form.items()}
-            numbers.append(start_case(session, engine, key, actor, filled).case_number)
+            numbers.append(start_case(uow.session, engine, key, actor, filled).case_number)
+            uow.commit()
     return numbers
 
 
@@ -211,19 +215,20 @@ def create_demo_cases(factory: sessionmaker[Session], engine: Runtime) -> list[s
     waiting for the site order) and an open case of every other procedure. Each step is its own
     transaction, as in real use."""
     numbers = []
-    with factory.begin() as session:
-        operator = actor_of(find_user(session, "operator"))
+    with UnitOfWork(factory, engine, read_only=True) as uow:
+        operator = actor_of(find_user(uow.session, "operator"))  # type: ignore[arg-type]
     for form in _COMPLAINTS:
-        with factory.begin() as session:
-            numbers.append(start_case(session, engine, "complaint", operator, dict(form)).case_number)
-    with factory.begin() as session:
-        billing = actor_of(find_user(session, "billing_handler"))
-        task = session.scalars(
+        with UnitOfWork(factory, engine) as uow:
+            numbers.append(start_case(uow.session, engine, "complaint", operator, dict(form)).case_number)
+            uow.commit()
+    with UnitOfWork(factory, engine) as uow:
+        billing = actor_of(find_user(uow.session, "billing_handler"))  # type: ignore[arg-type]
+        task = uow.session.scalars(
             select(HumanTask).where(HumanTask.status == "open", HumanTask.candidate_groups == "billing")
         ).first()
         if task is not None:
             complete_task(
-                session,
+                uow.session,
                 engine,
                 task.id,
                 billing,
@@ -233,6 +238,7 @@ def create_demo_cases(factory: sessionmaker[Session], engine: Runtime) -> list[s
                     "result": "已向客户道歉并详细解释账单,对工作人员进行批评教育。",
                 },
             )
+        uow.commit()
     return numbers + _start_other_cases(factory, engine)
 
 
@@ -275,33 +281,35 @@ class _History:
 
         self.factory = factory
         self.clock = SettableClock(engine.clock.now())
-        self.engine = Runtime(clock=self.clock, zone=engine.zone)
-        with factory() as session:
-            self.actors = {u.username: actor_of(find_user(session, u.username)) for u in DEMO_USERS}  # type: ignore[arg-type]
+        self.engine = Runtime(clock=self.clock, zone=engine.zone, attachment_folder=engine.attachment_folder)
+        with UnitOfWork(factory, self.engine, read_only=True) as uow:
+            self.actors = {u.username: actor_of(find_user(uow.session, u.username)) for u in DEMO_USERS}  # type: ignore[arg-type]
         self.numbers: list[str] = []
 
     def at(self, moment: Any) -> None:
         self.clock.set(moment)
 
     def start(self, key: str, username: str, form: dict[str, Any]) -> int:
-        with self.factory.begin() as session:
-            instance = start_case(session, self.engine, key, self.actors[username], form)
-            self.numbers.append(instance.case_number)
-            return instance.id
+        with UnitOfWork(self.factory, self.engine) as uow:
+            instance = start_case(uow.session, self.engine, key, self.actors[username], form)
+            uow.commit()
+        self.numbers.append(instance.case_number)
+        return instance.id
 
     def complete(
         self, case_id: int, element: str, username: str, values: dict[str, Any], after_minutes: int
     ) -> None:
         self.clock.advance(timedelta(minutes=after_minutes))
-        with self.factory.begin() as session:
-            task = session.scalars(
+        with UnitOfWork(self.factory, self.engine) as uow:
+            task = uow.session.scalars(
                 select(HumanTask).where(
                     HumanTask.instance_id == case_id,
                     HumanTask.status == "open",
                     HumanTask.element_id == element,
                 )
             ).one()
-            complete_task(session, self.engine, task.id, self.actors[username], values)
+            complete_task(uow.session, self.engine, task.id, self.actors[username], values)
+            uow.commit()
 
     def complaint(self, index: int, path: str) -> int:
         category, department, handler, text = _COMPLAINT_KINDS[index % len(_COMPLAINT_KINDS)]
@@ -453,12 +461,16 @@ class _History:
 def create_demo_history(factory: sessionmaker[Session], engine: Runtime) -> list[str]:
     """Cases of last week and of the last 26th-to-25th month played at their past times, then the
     reports and the callback sample that were due (M1-M3), so the supervisors' pages show figures."""
-    from engine.supervision.reports.store import find_report, latest_due_period, set_notable_cases
-    from engine.supervision.sampling import latest_due_week
-    from hotline.scheduling import run_supervision_duties
+    from engine.supervision import (
+        find_report,
+        latest_due_period,
+        latest_due_week,
+        run_due_duties,
+        set_notable_cases,
+    )
 
-    with factory() as session:
-        if latest_definition(session, "callback", required=False) is None:
+    with UnitOfWork(factory, engine, read_only=True) as uow:
+        if latest_definition(uow.session, "callback", required=False) is None:
             return []
     now = engine.clock.now()
     history = _History(factory, engine)
@@ -484,18 +496,19 @@ def create_demo_history(factory: sessionmaker[Session], engine: Runtime) -> list
         case_id = history.play(key, index, path)
         if key == "complaint" and in_month:
             complaint_ids.append(case_id)
-    run_supervision_duties(engine, factory, "demo")
+    run_due_duties(lambda: UnitOfWork(factory, engine), "demo")
     if complaint_ids:
-        with factory.begin() as session:
-            report = find_report(session, "monthly", month)
-            case = session.get(ProcessInstance, complaint_ids[0])
+        with UnitOfWork(factory, engine) as uow:
+            report = find_report(uow.session, "monthly", month)
+            case = uow.session.get(ProcessInstance, complaint_ids[0])
             if report is not None and case is not None:
                 set_notable_cases(
-                    session,
+                    uow.session,
                     report,
                     [(case.case_number, "供暖初期室温不达标投诉集中,需提前排查换热站。")],
                     "demo",
                     now,
                     engine.zone,
                 )
+            uow.commit()
     return history.numbers

@@ -1,12 +1,19 @@
-"""APScheduler jobs: firing due timers, each timer in its own transaction; and the supervision duties
-that fall due on the calendar — the weekly report and callback sample every Monday morning (M1, M2)
-and the monthly report on the 26th (M3)."""
+"""APScheduler jobs: firing due timers, each timer in its own unit of work; and the supervision duties
+that fall due on the calendar — the weekly report and callback sample every Monday morning (M1, M2),
+the monthly report on the 26th (M3), the handover record at each shift change (M7) and a daily sweep
+of attached files no case refers to.
+
+The jobs are thin: each opens units of work on the runtime and session factory the composition root
+built (hotline.bootstrap) and calls the use case in the engine (engine.cases.due_timers,
+engine.supervision.duties).
+"""
 
 from __future__ import annotations
 
 import logging
 import os
 import socket
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -14,13 +21,10 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.cases.due_timers import claim_due_timers, fire_claimed_timer, record_incident, release_claim
-from engine.errors import Conflict
+from engine.cases import due_timers
 from engine.runtime import Runtime
-from engine.supervision.handover import ShiftSettings, prepare_due_handover
-from engine.supervision.reports.store import generate_due_reports
-from engine.supervision.sampling import draw_weekly_sample, latest_due_week
-from engine.work.attachments import sweep_orphans
+from engine.supervision import ShiftSettings, prepare_handover_record, run_due_duties, sweep_attachment_files
+from engine.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -29,155 +33,79 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def _units(engine: Runtime, factory: sessionmaker[Session]) -> Callable[[], UnitOfWork]:
+    return lambda: UnitOfWork(factory, engine)
+
+
 def fire_due_timers(
     engine: Runtime, factory: sessionmaker[Session], worker: str | None = None, batch: int = 20
 ) -> int:
-    """One scheduler round: claim due timers, fire each in its own transaction, keep failures as
-    incidents. Returns how many fired."""
-    worker = worker or worker_name()
-    fired = 0
-    while True:
-        with factory.begin() as session:
-            ids = claim_due_timers(session, worker, engine.clock.now(), batch)
-        for timer_id in ids:
-            fired += _fire_one(engine, factory, timer_id, worker)
-        if len(ids) < batch:
-            break
+    """One scheduler round (engine.cases.due_timers.fire_due_timers). Returns how many fired."""
+    fired = due_timers.fire_due_timers(_units(engine, factory), worker or worker_name(), batch)
     if fired:
         log.info("fired %d due timer(s)", fired)
     return fired
 
 
-def _fire_one(engine: Runtime, factory: sessionmaker[Session], timer_id: int, worker: str) -> int:
-    try:
-        with factory.begin() as session:
-            return 1 if fire_claimed_timer(session, engine, timer_id, worker) is not None else 0
-    except Conflict:
-        # The case changed under us (a person completed a step): the next round fires it from the new state.
-        with factory.begin() as session:
-            release_claim(session, timer_id, worker)
-    except Exception as err:  # noqa: BLE001 - any failure becomes an incident; the other timers go on
-        log.warning("timer %s failed: %s", timer_id, err)
-        with factory.begin() as session:
-            record_incident(session, timer_id, f"{type(err).__name__}: {err}", engine.clock.now())
-    return 0
-
-
 def run_supervision_duties(
     engine: Runtime, factory: sessionmaker[Session], actor: str = "scheduler"
 ) -> list[str]:
-    """Make the reports that are due and missing (M2 on Monday 07:00, M3 on the 26th 07:00) and draw
-    last week's callback sample (M1, Monday 07:00), each in its own transaction.
-
-    Safe to run often and from several worker processes at once: there is one report per period and one
-    draw per week (unique constraints), so a second run finds them made and does nothing. Returns what
-    was made."""
-    made = []
-    with factory.begin() as session:
-        for report in generate_due_reports(session, engine, actor):
-            made.append(f"{report.kind} report {report.period_start}…{report.period_end}")
-    with factory.begin() as session:
-        result = draw_weekly_sample(session, engine, latest_due_week(engine.clock.now(), engine.zone), actor)
-        if result.created:
-            made.append(
-                f"callback sample {result.sample.week_start}: {result.sample.sample_size} of "
-                f"{result.sample.population_size}"
-            )
+    """Make the reports that are due and missing and draw last week's callback sample, each in its own
+    unit of work; made once whatever the number of workers. Returns what was made."""
+    made = run_due_duties(_units(engine, factory), actor)
     for line in made:
         log.info("made %s", line)
     return made
 
 
-def _run_duties_logged(engine: Runtime, factory: sessionmaker[Session]) -> None:
-    try:
-        run_supervision_duties(engine, factory)
-    except Exception as err:  # noqa: BLE001 - logged; the next round tries again
-        log.warning("supervision duties failed: %s: %s", type(err).__name__, err)
-
-
-def _add_timer_job(
-    scheduler: BaseScheduler, engine: Runtime, factory: sessionmaker[Session], interval: float
-) -> None:
-    # The first round runs at once: timers that fell due while nothing ran fire at start.
-    scheduler.add_job(
-        fire_due_timers,
-        "interval",
-        seconds=interval,
-        args=(engine, factory),
-        id="fire_due_timers",
-        max_instances=1,
-        coalesce=True,
-        next_run_time=datetime.now(UTC),
-    )
-
-
-def _add_duties_job(
-    scheduler: BaseScheduler, engine: Runtime, factory: sessionmaker[Session], duties_interval: float = 300.0
-) -> None:
-    # Reports and samples: checked every few minutes, so they are made on time (and, after a stop, as
-    # soon as a scheduler runs again); made once whatever the number of workers.
-    scheduler.add_job(
-        _run_duties_logged,
-        "interval",
-        seconds=duties_interval,
-        args=(engine, factory),
-        id="supervision_duties",
-        max_instances=1,
-        coalesce=True,
-        next_run_time=datetime.now(UTC),
-    )
-
-
 def prepare_handover(engine: Runtime, factory: sessionmaker[Session], shifts: ShiftSettings) -> None:
     """M7: the handover record of the latest shift change, prepared once whichever worker gets there first."""
-    with factory.begin() as session:
-        prepare_due_handover(session, engine.clock.now(), shifts)
-
-
-def _add_handover_job(
-    scheduler: BaseScheduler, engine: Runtime, factory: sessionmaker[Session], shifts: ShiftSettings
-) -> None:
-    scheduler.add_job(
-        prepare_handover,
-        "interval",
-        seconds=60,
-        args=(engine, factory, shifts),
-        id="prepare_handover",
-        max_instances=1,
-        coalesce=True,
-        next_run_time=datetime.now(UTC),
-    )
+    with UnitOfWork(factory, engine) as uow:
+        prepare_handover_record(uow, shifts)
+        uow.commit()
 
 
 def sweep_attachments(engine: Runtime, factory: sessionmaker[Session]) -> list[str]:
-    """Delete attached files no case refers to, past the grace period (engine/attachments.py)."""
+    """Delete attached files no case refers to, past the grace period."""
     if engine.attachment_folder is None:
         return []
-    with factory() as session:
-        removed = sweep_orphans(session, engine.attachment_folder, engine.clock.now())
+    with UnitOfWork(factory, engine, read_only=True) as uow:
+        removed = sweep_attachment_files(uow)
     for path in removed:
         log.info("removed unreferenced attachment file %s", path)
     return [str(path) for path in removed]
 
 
-def _sweep_logged(engine: Runtime, factory: sessionmaker[Session]) -> None:
-    try:
-        sweep_attachments(engine, factory)
-    except Exception as err:  # noqa: BLE001 - logged; tomorrow's round tries again
-        log.warning("attachment sweep failed: %s: %s", type(err).__name__, err)
+def _logged(job: Callable[..., object], what: str) -> Callable[..., None]:
+    def run(*args: object) -> None:
+        try:
+            job(*args)
+        except Exception as err:  # noqa: BLE001 - logged; the next round tries again
+            log.warning("%s failed: %s: %s", what, type(err).__name__, err)
+
+    return run
 
 
-def _add_sweep_job(scheduler: BaseScheduler, engine: Runtime, factory: sessionmaker[Session]) -> None:
-    # Once a day; several workers sweeping the same folder only find each other's work done.
+def _add_job(
+    scheduler: BaseScheduler,
+    job: Callable[..., object],
+    job_id: str,
+    args: tuple[object, ...],
+    **every: float,
+) -> None:
+    # The first round runs at once: timers that fell due while nothing ran fire at start, and reports,
+    # samples and handovers missed during a stop are made as soon as a scheduler runs. APScheduler keeps
+    # its rounds on the system time (a business clock set in the past would make it skip this round as
+    # missed); what is due is still decided on the engine's clock.
     scheduler.add_job(
-        _sweep_logged,
+        job,
         "interval",
-        hours=24,
-        args=(engine, factory),
-        id="sweep_attachments",
+        args=args,
+        id=job_id,
         max_instances=1,
         coalesce=True,
         next_run_time=datetime.now(UTC),
+        **every,
     )
 
 
@@ -187,14 +115,29 @@ def add_jobs(
     factory: sessionmaker[Session],
     interval: float,
     shifts: ShiftSettings,
+    duties_interval: float = 300.0,
 ) -> None:
     """Everything a scheduler process does: fire timers, make reports and samples, prepare handovers, and
-    (where the engine knows the attachment folder) sweep unreferenced attached files once a day."""
-    _add_timer_job(scheduler, engine, factory, interval)
-    _add_duties_job(scheduler, engine, factory)
-    _add_handover_job(scheduler, engine, factory, shifts)
+    (where the runtime knows the attachment folder) sweep unreferenced attached files once a day."""
+    _add_job(scheduler, fire_due_timers, "fire_due_timers", (engine, factory), seconds=interval)
+    # Reports and samples: checked every few minutes, so they are made on time.
+    _add_job(
+        scheduler,
+        _logged(run_supervision_duties, "supervision duties"),
+        "supervision_duties",
+        (engine, factory),
+        seconds=duties_interval,
+    )
+    _add_job(scheduler, prepare_handover, "prepare_handover", (engine, factory, shifts), seconds=60)
     if engine.attachment_folder is not None:
-        _add_sweep_job(scheduler, engine, factory)
+        # Once a day; several workers sweeping the same folder only find each other's work done.
+        _add_job(
+            scheduler,
+            _logged(sweep_attachments, "attachment sweep"),
+            "sweep_attachments",
+            (engine, factory),
+            hours=24,
+        )
 
 
 def start_background_scheduler(

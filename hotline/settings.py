@@ -4,23 +4,22 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from engine.supervision.handover import ShiftSettings
-from engine.supervision.shifts import DEFAULT_SHIFT_CHANGES, parse_shift_changes
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from engine.clock import DEFAULT_TIME_ZONE
+from engine.supervision import DEFAULT_SHIFT_CHANGES, ShiftSettings, parse_shift_changes
+from hotline.shipped_files import shipped_processes
 
 
 @dataclass(frozen=True)
 class Settings:
     home: Path
     database_url: str
-    timezone: str
     secret_key: str
-    processes_dir: Path
+    timezone: str = DEFAULT_TIME_ZONE
+    processes_dir: Path = field(default_factory=shipped_processes)
     idle_minutes: int = 30
     shift_changes: str = DEFAULT_SHIFT_CHANGES
 
@@ -28,24 +27,29 @@ class Settings:
     def from_env(cls) -> Settings:
         home = Path(os.environ.get("HOTLINE_HOME", Path.cwd() / "instance")).resolve()
         database_url = os.environ.get("HOTLINE_DATABASE_URL") or f"sqlite:///{home / 'hotline.db'}"
+        processes = os.environ.get("HOTLINE_PROCESSES")
         return cls(
             home=home,
             database_url=database_url,
-            timezone=os.environ.get("HOTLINE_TIMEZONE", "Asia/Shanghai"),
             secret_key=os.environ.get("HOTLINE_SECRET_KEY") or _stored_secret(home),
-            processes_dir=Path(os.environ.get("HOTLINE_PROCESSES", PROJECT_ROOT / "processes")),
+            timezone=os.environ.get("HOTLINE_TIMEZONE", DEFAULT_TIME_ZONE),
+            processes_dir=Path(processes) if processes else shipped_processes(),
             idle_minutes=int(os.environ.get("HOTLINE_IDLE_MINUTES", "30")),
             shift_changes=os.environ.get("HOTLINE_SHIFT_CHANGES", DEFAULT_SHIFT_CHANGES),
         )
 
     @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
     def attachment_folder(self) -> Path:
-        """Where attachments' bytes live (webforms, the scheduler's sweep, `hotline attachments`)."""
+        """Where attachments' bytes live: the one definition, handed to the runtime by hotline.bootstrap."""
         return self.home / "attachments"
 
     def shifts(self) -> ShiftSettings:
         """The shift changes (M7) in the hotline's time zone; a ValueError names a badly written time."""
-        return ShiftSettings(parse_shift_changes(self.shift_changes), ZoneInfo(self.timezone))
+        return ShiftSettings(parse_shift_changes(self.shift_changes), self.zone)
 
 
 def _stored_secret(home: Path) -> str:

@@ -3,7 +3,10 @@
     .venv/bin/python scripts/translations.py missing            # JSON {msgid: ""} of untranslated strings
     .venv/bin/python scripts/translations.py add zh.json         # add or correct {msgid: 中文} in zh_CN (and en, empty)
 
-Extraction follows babel.cfg, as tests/unit/test_translations.py does.
+A msgid with a context (the engine's NC_("report", ...)) is written "report\u0004Summary" in the JSON.
+
+Extraction follows babel.cfg, as tests/unit/test_translations.py does: the web layer's strings and the
+engine's message templates (marked with N_(), engine/messages.py).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ CATALOGS = {
     for lang in ("zh_CN", "en")
 }
 KEYWORDS = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None}
+CONTEXT = "\x04"  # how a msgid with a context (msgctxt) is written in the JSON: context, this, msgid
 
 
 def extracted() -> set[str]:
@@ -34,35 +38,45 @@ def extracted() -> set[str]:
         return bool(parts) and parts[0] in tops and not any(p.startswith((".", "_")) for p in parts)
 
     found = set()
-    for _file, _line, message, _comments, _context in extract_from_dir(
+    for _file, _line, message, _comments, context in extract_from_dir(
         ROOT, method_map, options_map, keywords=KEYWORDS, directory_filter=keep
     ):
         msgid = message[0] if isinstance(message, tuple) else message
         if msgid:
-            found.add(msgid)
+            found.add(msgid if context is None else f"{context}{CONTEXT}{msgid}")
     return found
+
+
+def _split(key: str) -> tuple[str | None, str]:
+    """A key of extracted() as (msgctxt, msgid): "report\x04Summary" is Summary in the context report."""
+    context, _sep, msgid = key.rpartition(CONTEXT)
+    return context or None, msgid
 
 
 def missing() -> dict[str, str]:
     with CATALOGS["zh_CN"].open("rb") as handle:
         catalog = read_po(handle)
-    return {
-        msgid: "" for msgid in sorted(extracted()) if not (catalog.get(msgid) and catalog.get(msgid).string)
-    }
+
+    def translated(key: str) -> bool:
+        context, msgid = _split(key)
+        message = catalog.get(msgid, context)
+        return bool(message and message.string)
+
+    return {key: "" for key in sorted(extracted()) if not translated(key)}
 
 
 def add(translations: dict[str, str]) -> None:
     for lang, path in CATALOGS.items():
         with path.open("rb") as handle:
             catalog = read_po(handle)
-        for msgid, chinese in translations.items():
+        for key, chinese in translations.items():
+            context, msgid = _split(key)
             if lang == "zh_CN":
-                catalog.add(msgid, chinese)
-                catalog[
-                    msgid
-                ].string = chinese  # add() keeps an existing translation; a correction replaces it
-            elif msgid not in catalog:
-                catalog.add(msgid, "")
+                catalog.add(msgid, chinese, context=context)
+                # add() keeps an existing translation; a correction replaces it
+                catalog.get(msgid, context).string = chinese
+            elif catalog.get(msgid, context) is None:
+                catalog.add(msgid, "", context=context)
         with path.open("wb") as handle:
             write_po(handle, catalog, width=0)
 

@@ -1,14 +1,21 @@
-"""Chinese (default) and English. Catalogs are compiled from the .po files when they change."""
+"""Chinese (default) and English: the one way pages say things in the user's language.
+
+Catalogs are compiled from the .po files when they change. Everything the engine says (a code with
+parameters, engine/messages.py) goes through `translated`; a row that carries its own English name
+(a category, a procedure, a task) goes through `localized_name`."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, session
-from flask_babel import Babel
+from flask_babel import Babel, gettext
+
+from engine.messages import Coded
 
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
 SOURCE = Path(__file__).parent / "translations"
@@ -38,6 +45,24 @@ def current_language() -> str:
     return chosen if chosen in LANGUAGES else "zh_CN"
 
 
+def catalog_text(template: str) -> str:
+    """One template (an engine message's, a report's label) in the user's language, as the catalogs have
+    it; the template itself outside a request. The engine's functions take this as their `translate`."""
+    return gettext(template)
+
+
+def translated(said: Coded) -> str:
+    """An engine message (a validation problem, a change between versions, why a case cannot move)
+    in the user's language; in English outside a request."""
+    return said.say(catalog_text)
+
+
+def localized_name(row: Any) -> str:
+    """A row with name / name_en (an option, a category, a procedure) by its name in the user's language."""
+    english = getattr(row, "name_en", "")
+    return english if current_language() == "en" and english else row.name
+
+
 def init_app(app: Flask) -> None:
     target = compile_catalogs(Path(app.instance_path) / "translations")
     Babel(app, locale_selector=current_language, default_translation_directories=str(target))
@@ -45,3 +70,6 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def _languages() -> dict:
         return {"languages": LANGUAGES, "current_language": current_language()}
+
+    app.jinja_env.filters["translated"] = translated
+    app.jinja_env.globals["localized_name"] = localized_name

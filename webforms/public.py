@@ -6,8 +6,8 @@ from typing import Any
 
 from flask import Blueprint, redirect, render_template, url_for
 
-from engine.work.notices import recent_notices, restored_case_ids
-from webforms.database import db
+from engine.cases import recent_notices, restored_case_ids
+from webforms.database import reading_session, reads_only
 
 bp = Blueprint("public", __name__)
 
@@ -19,9 +19,10 @@ def favicon() -> Any:
 
 
 @bp.route("/notices")
+@reads_only
 def notices() -> Any:
-    found = recent_notices(db())
-    restored = restored_case_ids(db(), [n.instance_id for n in found])
+    found = recent_notices(reading_session())
+    restored = restored_case_ids(reading_session(), [n.instance_id for n in found])
     current, seen = [], set()
     for notice in found:  # newest first: a case's latest estimate only
         if notice.kind == "outage" and notice.instance_id not in restored and notice.instance_id not in seen:

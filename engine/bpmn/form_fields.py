@@ -15,10 +15,13 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from engine.clock import DEFAULT_TIME_ZONE
+from engine.errors import HotlineError
+
 FIELD_TYPES = ("string", "long", "boolean", "date", "datetime", "enum", "signature")
 # Enums whose values are reference data an administrator keeps, not values written in the diagram.
 REFERENCE_KINDS = ("category", "department")
-DEFAULT_ZONE = ZoneInfo("Asia/Shanghai")
+DEFAULT_ZONE = ZoneInfo(DEFAULT_TIME_ZONE)
 KNOWN_CONSTRAINTS = ("required", "readonly", "minlength", "maxlength", "min", "max", "pattern")
 # A drawn signature arrives as the data URL a canvas makes; a signature pad's PNG is a few tens of KB.
 SIGNATURE_PREFIX = "data:image/png;base64,"
@@ -82,8 +85,10 @@ class FieldError:
     params: Mapping[str, Any] = field(default_factory=dict)
 
 
-class FormDefinitionError(ValueError):
-    pass
+class FormDefinitionError(HotlineError, ValueError):
+    """A camunda:formField the engine cannot use (a constraint without its value, an unknown type)."""
+
+    code = "form-definition"
 
 
 def _int_config(field_id: str, name: str, config: Any) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -27,12 +28,14 @@ from SpiffWorkflow.camunda.parser.event_parsers import (
     CamundaStartEventParser,
 )
 
+from engine.bpmn.effects import Effect, read_effects
 from engine.bpmn.form_fields import FieldDef, FormDefinitionError, field_from_spiff
+from engine.bpmn.roles import DiagramRoles, read_roles
 from engine.bpmn.safe_xml import UnsafeXml, parse_xml
 from engine.bpmn.sandbox import RESERVED_NAMES, ScriptRejected, check_source
 from engine.bpmn.timer_events import ClockDurationTimerEventDefinition, ClockTimeDateEventDefinition
 from engine.bpmn.variable_labels import VariableLabel, read_variable_labels
-from engine.cases.effects import Effect, read_effects
+from engine.errors import HotlineError
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
@@ -54,13 +57,24 @@ class Problem:
         return f"{where}{line}: {self.reason}"
 
 
-class DefinitionError(ValueError):
-    """A BPMN file that cannot be deployed; says which file, which elements, and why."""
+class DefinitionError(HotlineError, ValueError):
+    """A BPMN file that cannot be deployed; says which file, which elements, and why.
 
-    def __init__(self, file_name: str, problems: list[Problem]) -> None:
+    The error's element and line are those of the first problem; `notes` are SpiffWorkflow's."""
+
+    code = "definition-invalid"
+
+    def __init__(self, file_name: str, problems: list[Problem], notes: Iterable[str] = ()) -> None:
+        first = problems[0] if problems else None
+        super().__init__(
+            f"{file_name}: " + "; ".join(str(p) for p in problems),
+            element_id=(first.element_id or None) if first else None,
+            params={"file": file_name, "count": len(problems)},
+            line=first.line if first else None,
+            notes=notes,
+        )
         self.file_name = file_name
         self.problems = problems
-        super().__init__(f"{file_name}: " + "; ".join(str(p) for p in problems))
 
 
 @dataclass(frozen=True)
@@ -98,6 +112,7 @@ class ParsedDefinition:
     description: str = ""
     description_en: str = ""
     variable_labels: dict[str, VariableLabel] = field(default_factory=dict)
+    roles: DiagramRoles = field(default_factory=DiagramRoles)
 
     def description_text(self, language: str) -> str:
         """The procedure explained to staff (property description / description_en); '' when absent."""
@@ -394,12 +409,18 @@ def parse_definition(xml: bytes, file_name: str) -> ParsedDefinition:
         line = getattr(err, "line_number", None) or None
         element = err.id or (_element_at_line(root, line) if line else "")
         raise DefinitionError(
-            file_name, [Problem(element or "", err.message if hasattr(err, "message") else str(err), line)]
+            file_name,
+            [Problem(element or "", err.message if hasattr(err, "message") else str(err), line)],
+            notes=getattr(err, "notes", ()),
         ) from err
 
     user_tasks, task_problems = _user_tasks(process, spec)
     effects, effect_problems = read_effects(process)
     task_problems += [Problem(element, reason, line) for element, reason, line in effect_problems]
+    roles, role_problems = read_roles(process)
+    task_problems += [
+        Problem(p.element.get("id", ""), p.message, p.element.sourceline) for p in role_problems
+    ]
     if task_problems:
         raise DefinitionError(file_name, task_problems)
     names = {
@@ -423,6 +444,7 @@ def parse_definition(xml: bytes, file_name: str) -> ParsedDefinition:
         description=(_process_property(process, "description") or "").strip(),
         description_en=(_process_property(process, "description_en") or "").strip(),
         variable_labels=read_variable_labels(element_properties(process))[0],
+        roles=roles,
     )
 
 

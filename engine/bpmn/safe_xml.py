@@ -8,21 +8,50 @@ laughs") and external entities (reading local files) whatever the parser would d
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from lxml import etree
+
+from engine.errors import HotlineError
+from engine.messages import N_
 
 MAX_BPMN_BYTES = 2 * 1024 * 1024
 _DTD_MARKUP = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
-class UnsafeXml(ValueError):
+# Why a file is not read as a diagram; validation (engine/processes/validation.py) reports these too.
+XML_MESSAGES: dict[str, str] = {
+    "file-too-large": N_(
+        "The file has %(size)s bytes; a diagram may have at most %(limit)s. Remove what it does not "
+        "need (embedded images, copied elements)."
+    ),
+    "xml-doctype": N_(
+        "The file declares a DOCTYPE or entities, which a diagram never needs. Save the diagram again "
+        "from the modeler."
+    ),
+    "not-utf8": N_("The file is not UTF-8 encoded (byte %(byte)s). Save it as UTF-8."),
+    "not-well-formed": N_(
+        "The file is not well-formed XML: %(detail)s (line %(line)s). Save the diagram again from "
+        "the modeler."
+    ),
+    "not-bpmn": N_(
+        "The root element is not bpmn:definitions, so this is not a BPMN diagram. Open a .bpmn file."
+    ),
+}
+
+
+class UnsafeXml(HotlineError, ValueError):
     """XML refused before or while parsing; `code` says why, `params` the details."""
 
+    TEMPLATES: ClassVar[Mapping[str, str]] = {
+        **XML_MESSAGES,
+        "empty": N_("The file is empty. Choose a .bpmn file."),
+    }
+
     def __init__(self, code: str, message: str, **params: Any) -> None:
-        super().__init__(message)
-        self.code = code
-        self.params = params
+        line = params.get("line")
+        super().__init__(message, code=code, params=params, line=line if isinstance(line, int) else None)
 
 
 def _parser() -> etree.XMLParser:

@@ -21,7 +21,7 @@ from engine.bpmn.parser import ParsedDefinition
 
 class _StateOnlyWorkflowConverter(BpmnWorkflowConverter):
     def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
-        dct = WorkflowConverter.to_dict(self, workflow)
+        dct: dict[str, Any] = WorkflowConverter.to_dict(self, workflow)
         dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
         return dct
@@ -42,8 +42,9 @@ class _StateOnlyWorkflowConverter(BpmnWorkflowConverter):
         return workflow
 
 
-def _config() -> dict[Any, Any]:
-    config = deepcopy(CAMUNDA_CONFIG)
+def _config() -> dict[type, type]:
+    """SpiffWorkflow's Camunda converters, with ours for the workflow itself."""
+    config: dict[type, type] = deepcopy(CAMUNDA_CONFIG)
     config[BpmnWorkflow] = _StateOnlyWorkflowConverter
     return config
 
@@ -59,7 +60,8 @@ class StateSerializer:
         return self._serializer.registry
 
     def dumps(self, workflow: BpmnWorkflow) -> str:
-        return self._serializer.serialize_json(workflow)
+        text: str = self._serializer.serialize_json(workflow)
+        return text
 
     def loads(self, text: str, definition: ParsedDefinition, script_engine: Any) -> BpmnWorkflow:
         dct = json.loads(text)

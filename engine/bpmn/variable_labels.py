@@ -11,12 +11,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from engine.errors import HotlineError
+
 LABEL_PREFIX = "label:"
 VALUES_PREFIX = "values:"
 
 
-class LabelError(ValueError):
+class LabelError(HotlineError, ValueError):
     """A malformed label property: the message says what it should look like."""
+
+    code = "variable-label"
 
 
 @dataclass(frozen=True)

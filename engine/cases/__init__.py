@@ -1,1 +1,86 @@
-"""cases"""
+"""One case, one step: the runner (start, complete, fire a timer), the stored workflow, the projections
+pages read, history, effects, due timers, case files and the definitions a case runs on.
+
+The package's public face: other packages import from here, not from its modules."""
+
+from __future__ import annotations
+
+from engine.cases.attachments import (
+    MAX_BYTES,
+    SWEEP_GRACE,
+    AttachmentRefused,
+    add_attachment,
+    attachments_of,
+    read_attachment,
+    sweep_orphans,
+)
+from engine.cases.definitions import (
+    get_version,
+    latest_definition,
+    list_definitions,
+    list_process_names,
+    parsed_definition,
+)
+from engine.cases.due_timers import recently_fired, retry_failed_timer, retry_timer, timers_by_state
+from engine.cases.history import case_history
+from engine.cases.projection import event_row, sync_timers, waiting_timers
+from engine.cases.public_notices import recent_notices, restored_case_ids
+from engine.cases.runner import complete_task, start_case
+from engine.cases.search_text import normalized, search_text
+from engine.cases.store import save_workflow
+from engine.cases.story import (
+    case_deadlines,
+    case_markers,
+    case_number_of_timer,
+    related_cases,
+    tasks_of_case,
+    timers_of_case,
+)
+from engine.cases.task_access import (
+    check_member,
+    claimed_conflict,
+    closed_conflict,
+    task_by_id,
+    workable_task,
+)
+
+__all__ = [
+    "AttachmentRefused",
+    "MAX_BYTES",
+    "SWEEP_GRACE",
+    "add_attachment",
+    "attachments_of",
+    "case_deadlines",
+    "case_history",
+    "case_markers",
+    "case_number_of_timer",
+    "check_member",
+    "claimed_conflict",
+    "closed_conflict",
+    "complete_task",
+    "event_row",
+    "get_version",
+    "latest_definition",
+    "list_definitions",
+    "list_process_names",
+    "normalized",
+    "parsed_definition",
+    "read_attachment",
+    "recent_notices",
+    "recently_fired",
+    "related_cases",
+    "restored_case_ids",
+    "retry_failed_timer",
+    "retry_timer",
+    "save_workflow",
+    "search_text",
+    "start_case",
+    "sweep_orphans",
+    "sync_timers",
+    "task_by_id",
+    "tasks_of_case",
+    "timers_by_state",
+    "timers_of_case",
+    "waiting_timers",
+    "workable_task",
+]

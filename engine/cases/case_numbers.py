@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from engine.db.models import CaseCounter
+from engine.db import CaseCounter
 
 
 def next_case_number(session: Session, prefix: str, when: datetime, zone: ZoneInfo) -> str:

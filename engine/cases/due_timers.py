@@ -10,19 +10,27 @@ slow worker: the second unit of work finds the timer fired or the case moved on,
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from engine.cases.projection import event_row
 from engine.cases.runner import fire_timer
-from engine.db.models import Event, ProcessInstance, Timer
+from engine.db import Event, ProcessInstance, Timer
+from engine.errors import Conflict
 from engine.runtime import Runtime
+
+if TYPE_CHECKING:
+    from engine.unit_of_work import UnitOfWork
 
 LEASE = timedelta(seconds=60)
 ERROR_LIMIT = 4000
+log = logging.getLogger(__name__)
 
 
 def claim_due_timers(
@@ -123,6 +131,47 @@ def retry_timer(session: Session, timer_id: int, actor: str, now: datetime) -> b
     return True
 
 
+# --- use cases: the scheduler's round and a supervisor's retry, on units of work ----------------------
+
+
+def fire_due_timers(units: Callable[[], UnitOfWork], worker: str, batch: int = 20) -> int:
+    """One scheduler round: claim due timers, fire each in its own unit of work, keep failures as
+    incidents. `units` opens a fresh unit of work. Returns how many fired."""
+    fired = 0
+    while True:
+        with units() as uow:
+            ids = claim_due_timers(uow.session, worker, uow.clock.now(), batch)
+            uow.commit()
+        for timer_id in ids:
+            fired += _fire_one(units, timer_id, worker)
+        if len(ids) < batch:
+            return fired
+
+
+def _fire_one(units: Callable[[], UnitOfWork], timer_id: int, worker: str) -> int:
+    try:
+        with units() as uow:
+            instance = fire_claimed_timer(uow.session, uow.runtime, timer_id, worker)
+            uow.commit()
+            return 0 if instance is None else 1
+    except Conflict:
+        # The case changed under us (a person completed a step): the next round fires it from the new state.
+        with units() as uow:
+            release_claim(uow.session, timer_id, worker)
+            uow.commit()
+    except Exception as err:  # noqa: BLE001 - any failure becomes an incident; the other timers go on
+        log.warning("timer %s failed: %s", timer_id, err)
+        with units() as uow:
+            record_incident(uow.session, timer_id, f"{type(err).__name__}: {err}", uow.clock.now())
+            uow.commit()
+    return 0
+
+
+def retry_failed_timer(uow: UnitOfWork, timer_id: int, actor: str) -> bool:
+    """A supervisor puts a failed timer back in line; False if it is not a failed timer."""
+    return retry_timer(uow.session, timer_id, actor, uow.clock.now())
+
+
 @dataclass(frozen=True)
 class TimerRow:
     id: int
@@ -185,4 +234,8 @@ def recently_fired(session: Session, limit: int = 20) -> list[FiredTimer]:
         .order_by(Timer.fired_at.desc(), Timer.id.desc())
         .limit(limit)
     ).all()
-    return [FiredTimer(*row) for row in rows]
+    return [
+        FiredTimer(timer_id, case_number, element_id, due_at, fired_at)
+        for timer_id, case_number, element_id, due_at, fired_at in rows
+        if fired_at is not None  # always set on a fired timer; the column is nullable for waiting ones
+    ]

@@ -1,15 +1,14 @@
-"""Effects a diagram asks for with element properties: in-app notifications (`notify`) and public
-outage notices with their affected customers (`publishNotice`). See docs/modelling.md.
+"""Carrying out the effects a diagram asks for (engine.bpmn.effects): in-app notifications (`notify`)
+and public outage notices with their affected customers (`publishNotice`). See docs/modelling.md.
 
-They are read from the diagram at deploy time and carried out by the unit of work that completes the
-element, in its transaction: a rolled-back step notifies nobody and publishes nothing.
+The unit of work that completes the element carries them out in its transaction: a rolled-back step
+notifies nobody and publishes nothing.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,70 +16,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from engine.bpmn.form_fields import parse_local_datetime
-from engine.db.models import Customer, Notice, NoticeRecipient, Notification, User, UserRole
+from engine.bpmn import Effect, parse_local_datetime
+from engine.db import Customer, Notice, NoticeRecipient, Notification, User, UserRole
 
-CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
-BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-_NS = {"bpmn": BPMN_NS, "camunda": CAMUNDA_NS}
-NOTICE_KINDS = ("outage", "restoration")
-_RECIPIENT = re.compile(r"^((head|role):([A-Za-z0-9_]+|\$\{[A-Za-z_][A-Za-z0-9_]*\})|opener)$")
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 DEPARTMENT_HEAD = "department_head"
-
-
-@dataclass(frozen=True)
-class Effect:
-    element_id: str
-    notify: tuple[str, ...] = ()
-    message: str = ""
-    message_en: str = ""
-    publish_notice: str = ""
-
-
-def read_effects(process: Any) -> tuple[dict[str, Effect], list[tuple[str, str, int | None]]]:
-    """The effects of a process's elements, and the problems found as (element id, reason, line)."""
-    effects: dict[str, Effect] = {}
-    problems: list[tuple[str, str, int | None]] = []
-    for node in process.iter():
-        if not isinstance(node.tag, str) or not node.get("id"):
-            continue
-        props = {
-            p.get("name"): p.get("value") or ""
-            for p in node.iterfind("bpmn:extensionElements/camunda:properties/camunda:property", _NS)
-            if p.get("name")
-        }
-        if not ({"notify", "publishNotice"} & set(props)):
-            continue
-        element_id = node.get("id")
-        recipients = tuple(r.strip() for r in props.get("notify", "").split(",") if r.strip())
-        for recipient in recipients:
-            if not _RECIPIENT.match(recipient):
-                problems.append(
-                    (
-                        element_id,
-                        f"notify: '{recipient}' must read head:<department>, role:<role> or opener",
-                        node.sourceline,
-                    )
-                )
-        if recipients and not props.get("notifyMessage"):
-            problems.append(
-                (element_id, "notify needs a notifyMessage (the text the recipients read)", node.sourceline)
-            )
-        kind = props.get("publishNotice", "")
-        if "publishNotice" in props and kind not in NOTICE_KINDS:
-            problems.append(
-                (
-                    element_id,
-                    f"publishNotice must be one of {', '.join(NOTICE_KINDS)}, not '{kind}'",
-                    node.sourceline,
-                )
-            )
-        effects[element_id] = Effect(
-            element_id, recipients, props.get("notifyMessage", ""), props.get("notifyMessage_en", ""), kind
-        )
-    return effects, problems
 
 
 def fill_placeholders(template: str, data: Mapping[str, Any]) -> str:

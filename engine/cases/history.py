@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.db.models import Event
+from engine.db import Event
 
 
 def data_diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:

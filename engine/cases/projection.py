@@ -7,24 +7,30 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.bpmn.parser import ParsedDefinition, candidate_groups_for
-from engine.bpmn.timer_events import ClockDurationTimerEventDefinition, ClockTimeDateEventDefinition, due_time
-from engine.db.models import HumanTask, HumanTaskGroup, ProcessInstance, Timer
-from engine.work.search_text import search_text
+from engine.bpmn import (
+    ClockDurationTimerEventDefinition,
+    ClockTimeDateEventDefinition,
+    ParsedDefinition,
+    candidate_groups_for,
+    due_time,
+)
+from engine.cases.search_text import search_text
+from engine.db import HumanTask, HumanTaskGroup, ProcessInstance, Timer
 
 SUMMARY_FIELDS = ("category", "department", "customer_name", "customer_phone", "address", "priority")
 
 
-def waiting_timers(workflow: BpmnWorkflow) -> list[Any]:
+def waiting_timers(workflow: BpmnWorkflow) -> list[SpiffTask]:
     timers = []
     for task in workflow.get_tasks(state=TaskState.WAITING):
         definition = getattr(task.task_spec, "event_definition", None)
@@ -35,14 +41,15 @@ def waiting_timers(workflow: BpmnWorkflow) -> list[Any]:
     return timers
 
 
-def ready_user_tasks(workflow: BpmnWorkflow) -> list[Any]:
-    return workflow.get_tasks(state=TaskState.READY, manual=True)
+def ready_user_tasks(workflow: BpmnWorkflow) -> list[SpiffTask]:
+    ready: list[SpiffTask] = workflow.get_tasks(state=TaskState.READY, manual=True)
+    return ready
 
 
-def _due_of_user_task(task: Any, timers: list[Any]) -> datetime | None:
+def _due_of_user_task(task: SpiffTask, timers: list[SpiffTask]) -> datetime | None:
     """A user task's deadline: the earliest boundary timer waiting beside it."""
-    dues = [due_time(t) for t in timers if t.parent is task.parent and t is not task]
-    dues = [d for d in dues if d is not None]
+    beside = [due_time(t) for t in timers if t.parent is task.parent and t is not task]
+    dues = [d for d in beside if d is not None]
     return min(dues) if dues else None
 
 
@@ -52,7 +59,7 @@ def sync_human_tasks(
     workflow: BpmnWorkflow,
     parsed: ParsedDefinition,
     now: datetime,
-    timers: list[Any],
+    timers: list[SpiffTask],
     completed_guid: str | None,
     actor: str,
 ) -> list[HumanTask]:
@@ -99,9 +106,9 @@ def sync_timers(
     session: Session,
     instance: ProcessInstance,
     workflow: BpmnWorkflow,
-    timers: list[Any],
+    timers: list[SpiffTask],
     now: datetime,
-    fired_now: Sequence[Any] = (),
+    fired_now: Sequence[SpiffTask] = (),
 ) -> None:
     """One row per waiting timer with its due time; the scheduler reads only these rows.
 
@@ -172,6 +179,18 @@ def _short(value: Any) -> str | None:
     return None if value is None else str(value)[:300]
 
 
+class EventRow(TypedDict):
+    """The values of one `event` row, as inserted in bulk with the rest of a unit of work's events."""
+
+    instance_id: int
+    at: datetime
+    actor: str
+    kind: str
+    element_id: str | None
+    element_name: str | None
+    changes: dict[str, Any]
+
+
 def event_row(
     instance_id: int,
     at: datetime,
@@ -180,7 +199,7 @@ def event_row(
     element_id: str | None = None,
     element_name: str | None = None,
     changes: dict[str, Any] | None = None,
-) -> dict[str, Any]:
+) -> EventRow:
     """One history event, to be inserted with the others of its unit of work in one statement."""
     return {
         "instance_id": instance_id,

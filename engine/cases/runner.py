@@ -10,23 +10,28 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, EndEvent, ScriptTask
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.specs.base import TaskSpec
+from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from engine.bpmn.form_fields import DrawnImage, FieldDef, validate_form
-from engine.bpmn.parser import ParsedDefinition, candidate_groups_for
-from engine.bpmn.timer_events import due_time
+from engine.bpmn import DrawnImage, FieldDef, ParsedDefinition, candidate_groups_for, due_time, validate_form
+from engine.cases.attachments import add_attachment
 from engine.cases.case_numbers import next_case_number
+from engine.cases.definitions import latest_definition, parsed_definition
 from engine.cases.effects import chase_overdue, publish_notice, send_notifications
 from engine.cases.history import data_diff
 from engine.cases.projection import (
+    EventRow,
     event_row,
     ready_user_tasks,
     summary_values,
@@ -35,18 +40,11 @@ from engine.cases.projection import (
     waiting_timers,
 )
 from engine.cases.store import load_workflow, save_workflow
-from engine.db.models import Event, ProcessInstance, Timer
+from engine.cases.task_access import check_member, workable_task
+from engine.db import Event, ProcessInstance, Timer
 from engine.errors import Conflict, FormInvalid, NotFound, ScriptFailed
-from engine.processes.deployment import latest_definition, parsed_definition
-from engine.reference.data import (
-    fill_suggested,
-    load_reference_data,
-    reference_session,
-    with_reference_options,
-)
+from engine.reference import fill_suggested, load_reference_data, reference_session, with_reference_options
 from engine.runtime import SYSTEM, Actor, Runtime
-from engine.work.attachments import add_attachment
-from engine.work.claims import check_member, workable_task
 
 
 @dataclass
@@ -60,20 +58,21 @@ class _Unit:
     actor: Actor
     data: dict[str, Any] = field(default_factory=dict)
     completed_guid: str | None = None
-    events: list[dict[str, Any]] = field(default_factory=list)
+    events: list[EventRow] = field(default_factory=list)
     # Timers that fell due and fired within this unit (e.g. a deadline already past when its task opened).
-    fired_timers: list[Any] = field(default_factory=list)
+    fired_timers: list[SpiffTask] = field(default_factory=list)
 
     @property
-    def engine_zone(self) -> Any:
-        return self.workflow.script_engine.zone
+    def engine_zone(self) -> ZoneInfo:
+        zone: ZoneInfo = self.workflow.script_engine.zone
+        return zone
 
 
-def _completed_ids(workflow: BpmnWorkflow) -> set[Any]:
+def _completed_ids(workflow: BpmnWorkflow) -> set[UUID]:
     return {t.id for t in workflow.get_tasks(state=TaskState.COMPLETED)}
 
 
-def _advance(session: Session, workflow: BpmnWorkflow, refresh_timers: bool = False) -> list[Any]:
+def _advance(session: Session, workflow: BpmnWorkflow, refresh_timers: bool = False) -> list[SpiffTask]:
     """Run automatic steps (scripts, gateways, due timers); return the tasks they completed, in order."""
     before = _completed_ids(workflow)
     try:
@@ -84,13 +83,13 @@ def _advance(session: Session, workflow: BpmnWorkflow, refresh_timers: bool = Fa
     except SpiffWorkflowException as err:
         task_spec = getattr(err, "task_spec", None)
         element = getattr(task_spec, "bpmn_id", None) or getattr(task_spec, "name", "?")
-        raise ScriptFailed(str(element), str(err)) from err
+        raise ScriptFailed.from_spiff(str(element), err) from err
     done = [t for t in workflow.get_tasks(state=TaskState.COMPLETED) if t.id not in before]
     done.sort(key=lambda t: t.last_state_change)
     return done
 
 
-def _step_kind(spec: Any) -> str | None:
+def _step_kind(spec: TaskSpec) -> str | None:
     if isinstance(spec, ScriptTask):
         return "script_ran"
     if isinstance(spec, EndEvent):
@@ -102,7 +101,7 @@ def _step_kind(spec: Any) -> str | None:
     return None
 
 
-def _record_steps(session: Session, unit: _Unit, done: list[Any]) -> None:
+def _record_steps(session: Session, unit: _Unit, done: list[SpiffTask]) -> None:
     """History events for the automatic steps a person cares about, with the data each changed."""
     for task in done:
         spec = task.task_spec
@@ -127,7 +126,7 @@ def _record_steps(session: Session, unit: _Unit, done: list[Any]) -> None:
         _carry_out_effects(session, unit, spec.bpmn_id, task.data)
 
 
-def _step_changes(case_data: dict[str, Any], task: Any) -> dict[str, list[Any]]:
+def _step_changes(case_data: dict[str, Any], task: SpiffTask) -> dict[str, list[Any]]:
     """What an automatic step changed, before → after as the case saw it.
 
     The keys come from the step's own data against its parent's; the "before" values come from the
@@ -141,7 +140,7 @@ def _step_changes(case_data: dict[str, Any], task: Any) -> dict[str, list[Any]]:
     )
 
 
-def _chase_if_deadline(session: Session, unit: _Unit, timer_task: Any) -> None:
+def _chase_if_deadline(session: Session, unit: _Unit, timer_task: SpiffTask) -> None:
     """A timer on a user task is that task's deadline: when it fires, its supervisors are told (C4)."""
     if not isinstance(timer_task.task_spec, BoundaryEvent) or timer_task.parent is None:
         return
@@ -216,7 +215,7 @@ def _checked_form(
     fields: tuple[FieldDef, ...],
     submitted: dict[str, Any],
     current: dict[str, Any],
-    zone: Any,
+    zone: ZoneInfo,
     parsed: ParsedDefinition,
 ) -> dict[str, Any]:
     """The submitted form checked against the diagram and today's reference data, or FormInvalid."""
@@ -292,7 +291,7 @@ def _complete(
     session: Session,
     engine: Runtime,
     unit: _Unit,
-    task: Any,
+    task: SpiffTask,
     submitted: dict[str, Any],
     task_id: int | None = None,
 ) -> None:

@@ -9,12 +9,12 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from engine.bpmn.parser import ParsedDefinition
-from engine.cases.cache import put_after_commit
-from engine.db.models import ProcessInstance
+from engine.bpmn import ParsedDefinition
+from engine.cases.definitions import parsed_definition
+from engine.db import ProcessInstance, rows_matched
 from engine.errors import Conflict
-from engine.processes.deployment import parsed_definition
 from engine.runtime import Runtime
+from engine.runtime.workflow_cache import put_after_commit
 
 
 def load_workflow(engine: Runtime, instance: ProcessInstance) -> tuple[BpmnWorkflow, ParsedDefinition]:
@@ -41,7 +41,7 @@ def save_workflow(
         .values(state=state, version=expected + 1, serializer_version=engine.serializer.version, **values)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if rows_matched(result) != 1:
         raise Conflict(
             f"case {instance.case_number} was changed by someone else while you worked on it; "
             "reload it and try again",

@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.db.models import HumanTask, ProcessInstance, Timer
-from engine.people.customers import cases_of_phone
+from engine.db import HumanTask, ProcessInstance, Timer
+from engine.people import cases_of_phone
 
 # History events whose element has run to its end.
 COMPLETING_EVENTS = frozenset({"task_completed", "script_ran", "timer_fired", "end_reached"})

@@ -1,1 +1,71 @@
-"""db"""
+"""The database: tables by area (models/), sessions and their SQLite settings, the schema and its
+Alembic migrations.
+
+The package's public face: other packages import from here, not from its modules."""
+
+from __future__ import annotations
+
+from engine.db.like import ESCAPE, containing, starting_with
+from engine.db.models import (
+    Attachment,
+    CallbackSample,
+    CaseCounter,
+    Category,
+    Customer,
+    Department,
+    Event,
+    HandoverRecord,
+    HumanTask,
+    HumanTaskGroup,
+    IntakeKey,
+    Notice,
+    NoticeRecipient,
+    Notification,
+    PersonalDataAccess,
+    ProcessAudit,
+    ProcessDefinition,
+    ProcessDraft,
+    ProcessInstance,
+    Report,
+    Timer,
+    User,
+    UserRole,
+)
+from engine.db.results import rows_matched
+from engine.db.schema import upgrade
+from engine.db.session import READ_ONLY_OPTION, after_commit, make_engine, make_session_factory
+
+__all__ = [
+    "Attachment",
+    "CallbackSample",
+    "CaseCounter",
+    "Category",
+    "Customer",
+    "Department",
+    "ESCAPE",
+    "Event",
+    "HandoverRecord",
+    "HumanTask",
+    "HumanTaskGroup",
+    "IntakeKey",
+    "Notice",
+    "NoticeRecipient",
+    "Notification",
+    "PersonalDataAccess",
+    "ProcessAudit",
+    "ProcessDefinition",
+    "ProcessDraft",
+    "ProcessInstance",
+    "READ_ONLY_OPTION",
+    "Report",
+    "Timer",
+    "User",
+    "UserRole",
+    "after_commit",
+    "containing",
+    "make_engine",
+    "make_session_factory",
+    "rows_matched",
+    "starting_with",
+    "upgrade",
+]

@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.orm import Session, sessionmaker
-
-from engine.cases.cache import discard_pending, publish_after_commit
+from sqlalchemy.pool import ConnectionPoolEntry
 
 # A connection execution option a read-only unit of work sets: SQLite then opens a deferred
 # transaction (no write lock) instead of BEGIN IMMEDIATE.
 READ_ONLY_OPTION = "hotline_read_only"
+_AFTER_COMMIT_KEY = "hotline.after_commit"
 
 
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+    def _on_connect(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
         # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's own handling defers it badly).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -29,7 +31,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(connection: Any) -> None:
+    def _on_begin(connection: Connection) -> None:
         # IMMEDIATE takes the write lock at the start, so two writers queue instead of one failing
         # half-way with a stale snapshot. A read-only unit of work reads a snapshot without the lock.
         if connection.get_execution_options().get(READ_ONLY_OPTION):
@@ -54,8 +56,25 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, **kwargs)
 
 
+def after_commit(session: Session, action: Callable[[], None]) -> None:
+    """Run `action` once the session's transaction commits; forget it if the transaction rolls back.
+
+    For what must not be seen before the data is durable (the workflow cache publishes saved workflows so).
+    """
+    session.info.setdefault(_AFTER_COMMIT_KEY, []).append(action)
+
+
+def _run_after_commit(session: Session) -> None:
+    for action in session.info.pop(_AFTER_COMMIT_KEY, []):
+        action()
+
+
+def _discard_after_commit(session: Session) -> None:
+    session.info.pop(_AFTER_COMMIT_KEY, None)
+
+
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     factory = sessionmaker(bind=engine, expire_on_commit=False)
-    event.listen(factory, "after_commit", publish_after_commit)
-    event.listen(factory, "after_soft_rollback", lambda session, _previous: discard_pending(session))
+    event.listen(factory, "after_commit", _run_after_commit)
+    event.listen(factory, "after_soft_rollback", lambda session, _previous: _discard_after_commit(session))
     return factory

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
-from engine.db.models import PersonalDataAccess, ProcessInstance
+from engine.db import PersonalDataAccess, ProcessInstance
 
 PERSONAL_FIELDS = frozenset({"customer_name", "customer_phone", "address"})
 
 
-def holds_personal_data(data: dict) -> bool:
+def holds_personal_data(data: Mapping[str, object]) -> bool:
     return any(data.get(key) for key in PERSONAL_FIELDS)
 
 

@@ -7,8 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from engine.db.like import ESCAPE, containing, starting_with
-from engine.db.models import Customer, ProcessInstance
+from engine.db import ESCAPE, Customer, ProcessInstance, containing, starting_with
 
 
 def find_customers(session: Session, query: str, limit: int = 20) -> list[Customer]:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
-from engine.db.models import User, UserRole
+from engine.db import User, UserRole
 from engine.runtime import Actor
 
 _hasher = PasswordHasher()

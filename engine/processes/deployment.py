@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from engine.bpmn.parser import ParsedDefinition, content_hash
-from engine.db.models import ProcessAudit, ProcessDefinition
-from engine.errors import Conflict, NotFound
+from engine.bpmn import content_hash
+from engine.cases import latest_definition
+from engine.db import ProcessAudit, ProcessDefinition
+from engine.errors import Conflict
 from engine.runtime import Runtime
 
 
@@ -90,38 +90,3 @@ def deploy_files(
     session: Session, engine: Runtime, paths: list[Path], deployed_by: str
 ) -> list[DeployResult]:
     return [deploy(session, engine, path.read_bytes(), str(path), deployed_by) for path in paths]
-
-
-def latest_definition(session: Session, key: str, required: bool = True) -> ProcessDefinition | None:
-    newest = select(func.max(ProcessDefinition.version)).where(ProcessDefinition.key == key).scalar_subquery()
-    definition = session.scalars(
-        select(ProcessDefinition).where(ProcessDefinition.key == key, ProcessDefinition.version == newest)
-    ).first()
-    if definition is None and required:
-        raise NotFound(f"no process '{key}' is deployed")
-    return definition
-
-
-def parsed_definition(engine: Runtime, definition: ProcessDefinition) -> ParsedDefinition:
-    parsed = engine.specs.cached(definition.content_hash)
-    if parsed is not None:
-        return parsed
-    return engine.specs.get(
-        definition.bpmn_xml.encode("utf-8"), definition.file_name, definition.content_hash
-    )
-
-
-def list_definitions(session: Session) -> list[ProcessDefinition]:
-    return list(
-        session.scalars(select(ProcessDefinition).order_by(ProcessDefinition.key, ProcessDefinition.version))
-    )
-
-
-def list_process_names(session: Session) -> list[tuple[str, str]]:
-    """(key, name) of every deployed process, by key, with the latest version's name."""
-    rows = session.execute(
-        select(ProcessDefinition.key, ProcessDefinition.name, ProcessDefinition.version).order_by(
-            ProcessDefinition.key, ProcessDefinition.version
-        )
-    ).all()
-    return list({key: (key, name) for key, name, _version in rows}.values())

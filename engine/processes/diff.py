@@ -3,53 +3,56 @@
 Elements are matched by id (the modeler keeps ids when an element is edited). A change is what a
 process owner would care about: type, name, who may do a task, its form fields, conditions, scripts,
 timers, documentation and properties. Moving a shape in the drawing is not a change of the process.
-Each change is a code with parameters, so the pages can say it in the user's language.
+Each change is a code with parameters (engine/messages.py), so the pages can say it in the user's
+language; the templates and element kinds are marked with `N_` for the catalogs.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 from lxml import etree
 from sqlalchemy.orm import Session
 
-from engine.bpmn.parser import BPMN_NS
-from engine.bpmn.safe_xml import parse_xml
-from engine.bpmn.validation import NS
+from engine.bpmn import BPMN_NS, parse_xml
+from engine.cases import get_version
+from engine.messages import N_, Coded, as_params
+from engine.processes.validation import NS
 
 CHANGES: dict[str, str] = {
-    "added": "%(type)s added",
-    "removed": "%(type)s removed",
-    "type": "type changed from %(old)s to %(new)s",
-    "name": "name changed from '%(old)s' to '%(new)s'",
-    "attribute": "%(attribute)s changed from '%(old)s' to '%(new)s'",
-    "documentation": "documentation changed",
-    "condition": "condition changed from '%(old)s' to '%(new)s'",
-    "script": "script changed",
-    "timer": "timer changed from '%(old)s' to '%(new)s'",
-    "field-added": "form field '%(field)s' added",
-    "field-removed": "form field '%(field)s' removed",
-    "field-changed": "form field '%(field)s' changed",
-    "properties": "properties changed",
+    "added": N_("%(type)s added"),
+    "removed": N_("%(type)s removed"),
+    "type": N_("type changed from %(old)s to %(new)s"),
+    "name": N_("name changed from '%(old)s' to '%(new)s'"),
+    "attribute": N_("%(attribute)s changed from '%(old)s' to '%(new)s'"),
+    "documentation": N_("documentation changed"),
+    "condition": N_("condition changed from '%(old)s' to '%(new)s'"),
+    "script": N_("script changed"),
+    "timer": N_("timer changed from '%(old)s' to '%(new)s'"),
+    "field-added": N_("form field '%(field)s' added"),
+    "field-removed": N_("form field '%(field)s' removed"),
+    "field-changed": N_("form field '%(field)s' changed"),
+    "properties": N_("properties changed"),
 }
 # Element kinds as a process owner calls them (others keep their BPMN name).
 ELEMENT_TYPES: dict[str, str] = {
-    "userTask": "user task",
-    "scriptTask": "script task",
-    "serviceTask": "service task",
-    "task": "task",
-    "sequenceFlow": "sequence flow",
-    "exclusiveGateway": "exclusive gateway",
-    "parallelGateway": "parallel gateway",
-    "inclusiveGateway": "inclusive gateway",
-    "startEvent": "start event",
-    "endEvent": "end event",
-    "boundaryEvent": "boundary event",
-    "intermediateCatchEvent": "intermediate event",
-    "intermediateThrowEvent": "intermediate event",
-    "lane": "lane",
-    "subProcess": "subprocess",
+    "userTask": N_("user task"),
+    "scriptTask": N_("script task"),
+    "serviceTask": N_("service task"),
+    "task": N_("task"),
+    "sequenceFlow": N_("sequence flow"),
+    "exclusiveGateway": N_("exclusive gateway"),
+    "parallelGateway": N_("parallel gateway"),
+    "inclusiveGateway": N_("inclusive gateway"),
+    "startEvent": N_("start event"),
+    "endEvent": N_("end event"),
+    "boundaryEvent": N_("boundary event"),
+    "intermediateCatchEvent": N_("intermediate event"),
+    "intermediateThrowEvent": N_("intermediate event"),
+    "lane": N_("lane"),
+    "subProcess": N_("subprocess"),
 }
 _TRANSLATED_PARAMS = {"added": ("type",), "removed": ("type",), "type": ("old", "new")}
 # Children folded into their element's description, or pure diagram bookkeeping.
@@ -70,29 +73,19 @@ _IGNORED_ATTRIBUTES = {"id", "name"}
 
 
 @dataclass(frozen=True)
-class Change:
+class Change(Coded):
+    """One way an element changed: a code with parameters (the element kinds are said in the message's
+    language too)."""
+
+    TEMPLATES: ClassVar[Mapping[str, str]] = CHANGES
+    TRANSLATED_PARAMS: ClassVar[Mapping[str, tuple[str, ...]]] = _TRANSLATED_PARAMS
+
     code: str
     params: tuple[tuple[str, str], ...] = ()
 
-    @property
-    def message(self) -> str:
-        return CHANGES[self.code] % dict(self.params)
-
-    def localized(self) -> str:
-        from flask import has_request_context
-
-        if not has_request_context():
-            return self.message
-        from flask_babel import gettext
-
-        params = dict(self.params)
-        for name in _TRANSLATED_PARAMS.get(self.code, ()):
-            params[name] = gettext(params[name])
-        return gettext(CHANGES[self.code], **params)
-
 
 def _change(code: str, **params: Any) -> Change:
-    return Change(code, tuple(sorted((k, "" if v is None else str(v)) for k, v in params.items())))
+    return Change(code, as_params(params))
 
 
 class ElementChange(NamedTuple):
@@ -258,8 +251,6 @@ def diff_diagrams(
 
 def diff_versions(session: Session, key: str, from_version: int, to_version: int) -> VersionDiff:
     """What changed from one deployed version of the process to another."""
-    from engine.processes.versions import get_version
-
     old, new = get_version(session, key, from_version), get_version(session, key, to_version)
     return diff_diagrams(
         key, from_version, to_version, old.bpmn_xml.encode("utf-8"), new.bpmn_xml.encode("utf-8")

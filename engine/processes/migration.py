@@ -10,8 +10,9 @@ stay on their version.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.util.diff import SpecDiff, WorkflowDiff, migrate_workflow
@@ -20,19 +21,11 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from engine.bpmn.parser import ParsedDefinition, candidate_groups_for
-from engine.cases.projection import event_row, sync_timers, waiting_timers
-from engine.cases.store import save_workflow
-from engine.db.models import (
-    Event,
-    HumanTask,
-    HumanTaskGroup,
-    ProcessAudit,
-    ProcessDefinition,
-    ProcessInstance,
-)
+from engine.bpmn import ParsedDefinition, candidate_groups_for
+from engine.cases import event_row, parsed_definition, save_workflow, sync_timers, waiting_timers
+from engine.db import Event, HumanTask, HumanTaskGroup, ProcessAudit, ProcessDefinition, ProcessInstance
 from engine.errors import Conflict, NotFound
-from engine.processes.deployment import parsed_definition
+from engine.messages import N_, Coded, as_params
 from engine.processes.versions import get_version
 from engine.runtime import Actor, Runtime
 
@@ -40,38 +33,33 @@ ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERR
 PASSED = TaskState.COMPLETED | TaskState.CANCELLED
 
 REASONS: dict[str, str] = {
-    "element-removed": "'%(name)s' (%(element)s), where the case is, is not in version %(version)s",
-    "type-changed": "'%(name)s' is a %(new)s in version %(version)s, no longer a %(old)s",
-    "form-changed": "the form of '%(name)s' changed in version %(version)s (%(fields)s); whoever works on it "
-    "may have typed into the old one",
-    "passed-element-removed": "the case has passed '%(name)s' (%(element)s), which version %(version)s removed",
-    "changed-meanwhile": "someone completed a step of the case while it was being moved; run the dry run again",
+    "element-removed": N_("'%(name)s' (%(element)s), where the case is, is not in version %(version)s"),
+    "type-changed": N_("'%(name)s' is a %(new)s in version %(version)s, no longer a %(old)s"),
+    "form-changed": N_(
+        "the form of '%(name)s' changed in version %(version)s (%(fields)s); whoever works on it "
+        "may have typed into the old one"
+    ),
+    "passed-element-removed": N_(
+        "the case has passed '%(name)s' (%(element)s), which version %(version)s removed"
+    ),
+    "changed-meanwhile": N_(
+        "someone completed a step of the case while it was being moved; run the dry run again"
+    ),
 }
 
 
 @dataclass(frozen=True)
-class Reason:
+class Reason(Coded):
     """Why a case cannot move; a code with parameters, said in the user's language on the pages."""
+
+    TEMPLATES: ClassVar[Mapping[str, str]] = REASONS
 
     code: str
     params: tuple[tuple[str, str], ...]
 
-    @property
-    def message(self) -> str:
-        return REASONS[self.code] % dict(self.params)
-
-    def localized(self) -> str:
-        from flask import has_request_context
-
-        if not has_request_context():
-            return self.message
-        from flask_babel import gettext
-
-        return gettext(REASONS[self.code], **dict(self.params))
-
 
 def _reason(code: str, **params: Any) -> Reason:
-    return Reason(code, tuple(sorted((k, str(v)) for k, v in params.items())))
+    return Reason(code, as_params(params))
 
 
 @dataclass(frozen=True)

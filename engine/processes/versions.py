@@ -2,7 +2,7 @@
 checked diagram as a new version, going back to an older version (rollback), and the audit log.
 
 New cases always start on the newest version; running cases stay on theirs until migrated
-(engine/migration.py). Nothing here commits: the request or command does.
+(engine/processes/migration.py). Nothing here commits: the request or command does.
 """
 
 from __future__ import annotations
@@ -12,14 +12,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.bpmn.parser import content_hash
-from engine.bpmn.safe_xml import MAX_BPMN_BYTES
-from engine.bpmn.validation import InvalidDiagram, diagram_key, validate_diagram
-from engine.clock import Clock, SystemClock
-from engine.db.models import ProcessAudit, ProcessDefinition, ProcessDraft, ProcessInstance
-from engine.errors import NotFound
-from engine.processes.deployment import DeployResult, deploy, latest_definition
+from engine.bpmn import MAX_BPMN_BYTES, content_hash
+from engine.cases import get_version, latest_definition
+from engine.clock import Clock
+from engine.db import ProcessAudit, ProcessDefinition, ProcessDraft, ProcessInstance
+from engine.processes.deployment import DeployResult, deploy
 from engine.processes.diff import VersionDiff, diff_versions
+from engine.processes.validation import InvalidDiagram, diagram_key, validate_diagram
 from engine.runtime import Runtime
 
 Draft = ProcessDraft
@@ -50,13 +49,12 @@ def save_draft(
     xml: bytes,
     author: str,
     *,
-    clock: Clock | None = None,
+    clock: Clock,
     key: str | None = None,
     zone: ZoneInfo | None = None,
 ) -> ProcessDraft:
     """Keep the diagram as it is, problems and all (only a file over the size cap is refused with
     InvalidDiagram). The key is the process id in the file, or `key` when the file names none."""
-    clock = clock or SystemClock()
     problems = validate_diagram(session, xml, clock, zone)
     if len(xml) > MAX_BPMN_BYTES:  # kept as a draft it would only fill the database
         raise InvalidDiagram(problems)
@@ -148,15 +146,6 @@ def list_versions(session: Session, key: str) -> list[ProcessDefinition]:
             .order_by(ProcessDefinition.version.desc())
         )
     )
-
-
-def get_version(session: Session, key: str, version: int) -> ProcessDefinition:
-    definition = session.scalars(
-        select(ProcessDefinition).where(ProcessDefinition.key == key, ProcessDefinition.version == version)
-    ).first()
-    if definition is None:
-        raise NotFound(f"process '{key}' has no version {version}")
-    return definition
 
 
 def redeploy(

@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from engine.bpmn.form_fields import FieldError
-from engine.db.models import Category, Department
+from engine.bpmn import FieldError
+from engine.db import Category, Department
 
 _CODE = re.compile(r"^[a-z][a-z0-9_]{1,49}$")
 

@@ -7,7 +7,7 @@ session of their own: the unit of work makes its session's reference data curren
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.bpmn.form_fields import FieldDef, Option
-from engine.db.models import Category, Department
+from engine.bpmn import FieldDef, Option
+from engine.db import Category, Department
 
 # The on-site deadline of a category that sets none (R3: "other faults as the category sets").
 DEFAULT_ONSITE_MINUTES = 24 * 60
@@ -180,3 +180,8 @@ def onsite_minutes(category: str) -> int:
 
 def department_of(category: str) -> str:
     return _category_row(category).department_code
+
+
+def script_lookups() -> dict[str, Callable[[str], object]]:
+    """What answers the reference lookups a diagram's scripts may call (engine.bpmn.sandbox LOOKUP_NAMES)."""
+    return {"onsite_minutes": onsite_minutes, "department_of": department_of}

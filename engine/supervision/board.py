@@ -6,12 +6,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, joinedload
 
-from engine.db.models import HumanTask
+from engine.db import HumanTask
 
 SOON = timedelta(hours=1)
 ROW_LIMIT = 500
@@ -40,7 +39,7 @@ class BoardGroup:
         return (-worst, self.groups)
 
 
-def _late_or_soon(now: datetime) -> list[Any]:
+def _late_or_soon(now: datetime) -> list[ColumnElement[bool]]:
     return [HumanTask.status == "open", HumanTask.due_at.is_not(None), HumanTask.due_at < now + SOON]
 
 

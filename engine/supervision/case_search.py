@@ -12,14 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import ColumnElement, Exists, SQLColumnExpression, exists, func, select
 from sqlalchemy.orm import Session, defer
 
-from engine.db.like import ESCAPE, containing
-from engine.db.models import HumanTask, ProcessInstance
+from engine.db import ESCAPE, HumanTask, ProcessInstance, containing
 
 STATUSES = ("running", "completed")
-SORTS: dict[str, tuple[Any, ...]] = {
+SORTS: dict[str, tuple[SQLColumnExpression[Any], ...]] = {
     "newest": (ProcessInstance.opened_at.desc(), ProcessInstance.id.desc()),
     "oldest": (ProcessInstance.opened_at, ProcessInstance.id),
     "number": (ProcessInstance.case_number,),
@@ -45,8 +44,8 @@ class CaseQuery:
     sort: str = "newest"
     now: datetime | None = None
 
-    def clauses(self) -> list[Any]:
-        found: list[Any] = []
+    def clauses(self) -> list[ColumnElement[bool]]:
+        found: list[ColumnElement[bool]] = []
         for column, typed in (
             (ProcessInstance.case_number, self.case_number.upper()),
             (ProcessInstance.customer_name, self.customer),
@@ -75,13 +74,13 @@ class CaseQuery:
         return found
 
 
-def _digits_of(phone: Any) -> Any:
+def _digits_of(phone: SQLColumnExpression[str | None]) -> ColumnElement[str]:
     """A phone number as its digits: "0951-5012345" is found by 09515012345 and by 0951 501 2345. The
     forms store digits with at most a dash after the area code, so the dash is all there is to drop."""
     return func.replace(phone, "-", "")
 
 
-def _has_overdue_task(now: datetime) -> Any:
+def _has_overdue_task(now: datetime) -> Exists:
     # EXISTS, not IN: walking the search index newest first, a page stops after its 50 matches.
     return exists().where(
         HumanTask.instance_id == ProcessInstance.id, HumanTask.status == "open", HumanTask.due_at < now

@@ -1,6 +1,7 @@
 """The shift handover record (M7; 003 ch.6 §24–26): at each shift change the record is prepared with
 what the next shift takes over — the cases received during the shift, cases still waiting for a
-department's answer, open complaints and open outages with their causes. The outgoing operator adds
+department's answer, open complaints and open outages with their causes (the procedures whose diagrams
+declare the process role `complaint` or `outage`, engine.bpmn.roles). The outgoing operator adds
 what else must be said and hands over; someone of the incoming shift acknowledges it.
 
 From May to September the record also carries the flood-prevention notes (003 §21).
@@ -12,17 +13,21 @@ the record is prepared late (after a stop). It holds case numbers and codes, nev
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, time
-from typing import Any
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from engine.db.models import Department, HandoverRecord, HumanTask, HumanTaskGroup, ProcessInstance
-from engine.errors import Conflict, NotFound
+from engine.bpmn import COMPLAINT, OUTAGE
+from engine.db import Department, HandoverRecord, HumanTask, HumanTaskGroup, ProcessInstance
+from engine.errors import Conflict, HotlineError, NotFound
+from engine.messages import N_
+from engine.processes import deployed_roles
 from engine.supervision.shifts import latest_shift_change, shift_before
 
 # More than this in one list is summarised by its count; a handover is read by a person.
@@ -30,11 +35,16 @@ LIST_LIMIT = 300
 FLOOD_SEASON_MONTHS = range(5, 10)  # May to September (003 §21)
 
 
-class HandoverNotAllowed(Exception):
+class HandoverNotAllowed(HotlineError):
     """The step does not fit the record's state or the user (e.g. acknowledging one's own handover)."""
 
+    TEMPLATES: ClassVar[Mapping[str, str]] = {
+        "not_handed_over": N_("The outgoing shift has not handed over yet."),
+        "own_handover": N_("Someone of the incoming shift acknowledges, not the one who handed over."),
+    }
+
     def __init__(self, reason: str) -> None:
-        super().__init__(reason)
+        super().__init__(reason, code=reason)
         self.reason = reason
 
 
@@ -82,6 +92,7 @@ def snapshot(session: Session, shift_start: datetime, shift_end: datetime) -> di
     received = _cases(
         session, ProcessInstance.opened_at >= shift_start, ProcessInstance.opened_at < shift_end
     )
+    roles = deployed_roles(session)
     return {
         "received": [_case_row(case) for case in received[:LIST_LIMIT]],
         "received_count": len(received),
@@ -91,7 +102,7 @@ def snapshot(session: Session, shift_start: datetime, shift_end: datetime) -> di
             _case_row(case)
             for case in _cases(
                 session,
-                ProcessInstance.process_key == "complaint",
+                ProcessInstance.process_key.in_(roles.keys_with(COMPLAINT)),
                 ProcessInstance.status == "running",
                 ProcessInstance.opened_at < shift_end,
             )[:LIST_LIMIT]
@@ -100,7 +111,7 @@ def snapshot(session: Session, shift_start: datetime, shift_end: datetime) -> di
             _outage_row(case)
             for case in _cases(
                 session,
-                ProcessInstance.process_key == "outage",
+                ProcessInstance.process_key.in_(roles.keys_with(OUTAGE)),
                 ProcessInstance.status == "running",
                 ProcessInstance.opened_at < shift_end,
             )[:LIST_LIMIT]

@@ -5,16 +5,18 @@ closed, department, category), `human_task` (when a step was created and complet
 `event` (the answers given at callbacks) — with a fixed number of aggregate queries per figure,
 whatever the number of cases; nothing deserializes a workflow.
 
-What the diagrams say, and so what the figures count:
+What the diagrams say, and so what the figures count (the diagrams declare which steps these are:
+the roles of engine.bpmn.roles and docs/modelling.md; the figures read them from every deployed version):
 
-- **A hotline case** is a case of any procedure but the sampled callback itself (`callback.bpmn`, M1),
-  which is follow-up work on another case.
+- **A hotline case** is a case of any procedure but the sampled callback itself (`callback.bpmn`, M1,
+  process role `sampled_callback`), which is follow-up work on another case.
 - **Received** (受理): the case was opened (`process_instance.opened_at`) in the period (and by the
   time of the figures).
 - **Replied** (答复, 回复): the department gave the hotline its result. Complaint (C3): the department
-  completed 调查处理并答复 with "handled" — the case moves on to the callback (`callback` task created).
-  Repair (R6): the worker reported the repair done (现场维修并回单) — the `callback` task is created.
-  Liaison feedback (L4): the department finished on site or its plan — the `callback` task is created.
+  completed 调查处理并答复 with "handled" — the case moves on to the callback (the task with the role
+  `replied` is created). Repair (R6): the worker reported the repair done (现场维修并回单) — the callback
+  task is created. Liaison feedback (L4): the department finished on site or its plan — the callback
+  task is created.
   Consultation (Q1), outage (O2) and new connection (S2) reply by finishing: the answer given, the
   service restored, the heating on; for them replied is closed.
 - **Closed** (办结): the case reached its end (`process_instance.closed_at`).
@@ -23,11 +25,12 @@ What the diagrams say, and so what the figures count:
   report within 1 hour (L2) or submission within 24 hours (L3), a promised reply time (Q1), heating
   within 2 working days (S2), an outage's estimated restoration (O2), a plan's milestones (L4).
 - **A callback answer** is the customer's answer to 客户是否满意 / 用户是否满意 at a procedure's callback
-  (complaint C5, repair R5, liaison L5), every time one is recorded, and the answer of every reached
-  customer at a sampled callback (M1).
+  (complaint C5, repair R5, liaison L5: role `callback`), every time one is recorded, and the answer of
+  every reached customer at a sampled callback (M1).
 - A case's **department** is its responsible department (`department`); a case without one (a
-  consultation) belongs to the department its category is routed to; an outage or a new connection
-  without either to operations (生产运行), who restore and heat; anything else to customer service.
+  consultation) belongs to the department its category is routed to; a case without either to its
+  diagram's `defaultDepartment` (outage and new connection: operations, 生产运行, who restore and heat);
+  anything else to customer service.
 
 The four KPIs (M4), each for a period (whole local days) and for every department or category:
 
@@ -38,8 +41,9 @@ The four KPIs (M4), each for a period (whole local days) and for every departmen
    the task was completed at or before its due time. Cancelled tasks are not judged.
 3. **Resolution rate** (问题解决率) = cases received in the period and closed by the time of the
    figures ÷ cases received in the period.
-4. **Complaint handling rate** (投诉处理率) = complaints (C1-C7) received in the period that the
-   department had replied to by the time of the figures ÷ complaints received in the period.
+4. **Complaint handling rate** (投诉处理率) = complaints (C1-C7, process role `complaint`) received in
+   the period that the department had replied to by the time of the figures ÷ complaints received in
+   the period.
 
 A rate with nothing to divide by is shown as "—", never as 0 % or 100 %.
 """
@@ -56,32 +60,25 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from engine.db.models import Event, HumanTask, ProcessInstance
-from engine.reference.data import ReferenceData
-from engine.supervision.reports.periods import Period
+from engine.bpmn import ANSWER_FIELD, CALLBACK, COMPLAINT, REPLIED, SAMPLED_CALLBACK, SATISFIED
+from engine.db import Event, HumanTask, ProcessInstance
+from engine.processes import DeployedRoles, deployed_roles
+from engine.reference import ReferenceData
+from engine.supervision.periods import Period
 
-# Follow-up work on other cases, not hotline cases of their own (M1).
-INTERNAL_PROCESSES = ("callback",)
-# The user task whose creation means the department has replied (see "Replied" above).
-REPLY_MARKERS = {"complaint": "callback", "repair": "callback", "liaison": "callback"}
-# The procedures' own callbacks and the form field holding the customer's answer (C5, R5, L5).
-CALLBACK_ELEMENTS = {"complaint": "callback", "repair": "callback", "liaison": "callback"}
-ANSWER_FIELD = "satisfied"
-SATISFIED = "yes"
-# The sampled callback (M1): its task and the process it belongs to.
-SAMPLE_PROCESS = "callback"
-SAMPLE_TASK = "sample_callback"
-# Whose a case is when it names no department and its category none either.
-PROCESS_DEPARTMENT = {"outage": "operations", "connection": "operations"}
+# Whose a case is when it names no department, its category none, and its diagram none either.
 FALLBACK_DEPARTMENT = "customer_service"
-COMPLAINT_PROCESS = "complaint"
 NONE = ""  # the group key of cases without a category
 
 KPI_NAMES = ("satisfaction", "timeliness", "resolution", "complaint_handling")
 
 
 def department_of_case(
-    process_key: str, department: str | None, category: str | None, reference: ReferenceData
+    process_key: str,
+    department: str | None,
+    category: str | None,
+    reference: ReferenceData,
+    roles: DeployedRoles,
 ) -> str:
     """A case's department for the figures (see the module's docstring)."""
     if department:
@@ -89,7 +86,7 @@ def department_of_case(
     routed = reference.category(category)
     if routed is not None:
         return routed.department_code
-    return PROCESS_DEPARTMENT.get(process_key, FALLBACK_DEPARTMENT)
+    return roles.default_department(process_key) or FALLBACK_DEPARTMENT
 
 
 @dataclass(frozen=True)
@@ -169,26 +166,27 @@ class KpiTable:
 # --- the queries -------------------------------------------------------------------------------------
 
 
-def _hotline_case() -> Any:
-    return ProcessInstance.process_key.not_in(INTERNAL_PROCESSES)
+def hotline_case(roles: DeployedRoles) -> Any:
+    """A condition on `process_instance`: not a sampled callback (follow-up work, M1)."""
+    return ProcessInstance.process_key.not_in(roles.keys_with(SAMPLED_CALLBACK))
 
 
-def replied_at_column() -> Any:
+def replied_at_column(roles: DeployedRoles) -> Any:
     """When the department replied (see "Replied"): a correlated subquery, or the closing time."""
     whens = []
-    for process_key, element_id in REPLY_MARKERS.items():
+    for process_key, element_ids in roles.element_ids(REPLIED).items():
         first = (
             select(func.min(HumanTask.created_at))
-            .where(HumanTask.instance_id == ProcessInstance.id, HumanTask.element_id == element_id)
+            .where(HumanTask.instance_id == ProcessInstance.id, HumanTask.element_id.in_(sorted(element_ids)))
             .correlate(ProcessInstance)
             .scalar_subquery()
         )
         whens.append((ProcessInstance.process_key == process_key, first))
-    return case(*whens, else_=ProcessInstance.closed_at)
+    return case(*whens, else_=ProcessInstance.closed_at) if whens else ProcessInstance.closed_at
 
 
 def _received_counts(
-    session: Session, start: datetime, end: datetime, as_of: datetime
+    session: Session, roles: DeployedRoles, start: datetime, end: datetime, as_of: datetime
 ) -> dict[GroupKey, Counts]:
     """Received, replied, closed and the complaint counts, by (process, department, category)."""
     per_case = (
@@ -196,14 +194,14 @@ def _received_counts(
             ProcessInstance.process_key.label("process_key"),
             ProcessInstance.department.label("department"),
             ProcessInstance.category.label("category"),
-            replied_at_column().label("replied_at"),
+            replied_at_column(roles).label("replied_at"),
             ProcessInstance.closed_at.label("closed_at"),
         )
         .where(
             ProcessInstance.opened_at >= start,
             ProcessInstance.opened_at < end,
             ProcessInstance.opened_at <= as_of,
-            _hotline_case(),
+            hotline_case(roles),
         )
         .subquery()
     )
@@ -218,16 +216,17 @@ def _received_counts(
         func.sum(closed),
     ).group_by(per_case.c.process_key, per_case.c.department, per_case.c.category)
     found: dict[GroupKey, Counts] = {}
+    complaint_keys = roles.keys_with(COMPLAINT)
     for process_key, department, category, received, replied_count, closed_count in session.execute(query):
         counts = Counts(received=received, replied=int(replied_count or 0), closed=int(closed_count or 0))
-        if process_key == COMPLAINT_PROCESS:
+        if process_key in complaint_keys:
             counts.complaints, counts.complaints_replied = counts.received, counts.replied
         found[GroupKey(process_key, department or "", category or NONE)] = counts
     return found
 
 
 def _deadline_counts(
-    session: Session, start: datetime, end: datetime, as_of: datetime
+    session: Session, roles: DeployedRoles, start: datetime, end: datetime, as_of: datetime
 ) -> dict[GroupKey, Counts]:
     """Deadlines judged and met (M4 timeliness), by the case's (process, department, category)."""
     done = and_(HumanTask.status == "completed", HumanTask.completed_at <= as_of)
@@ -246,7 +245,7 @@ def _deadline_counts(
             HumanTask.due_at < end,
             HumanTask.status != "cancelled",
             or_(HumanTask.due_at <= as_of, done),
-            _hotline_case(),
+            hotline_case(roles),
         )
         .group_by(ProcessInstance.process_key, ProcessInstance.department, ProcessInstance.category)
     )
@@ -257,7 +256,7 @@ def _deadline_counts(
 
 
 def procedure_callback_answers(
-    session: Session, start: datetime, end: datetime, as_of: datetime
+    session: Session, start: datetime, end: datetime, as_of: datetime, roles: DeployedRoles | None = None
 ) -> list[tuple[GroupKey, str, str | None, datetime]]:
     """Every answer given at a procedure's callback (C5, R5, L5) in the period:
     (group, case number, answer, when).
@@ -266,7 +265,12 @@ def procedure_callback_answers(
     nothing and is not in its event: the answer of each callback is the last one recorded up to it.
     One query: the callback events of the cases whose callback task was completed in the period.
     """
-    elements = set(CALLBACK_ELEMENTS.values())
+    roles = roles or deployed_roles(session)
+    internal = roles.keys_with(SAMPLED_CALLBACK)
+    callbacks = {key: ids for key, ids in roles.element_ids(CALLBACK).items() if key not in internal}
+    if not callbacks:
+        return []
+    elements = sorted(set().union(*callbacks.values()))
     answered = select(HumanTask.instance_id).where(
         HumanTask.element_id.in_(elements),
         HumanTask.status == "completed",
@@ -290,14 +294,14 @@ def procedure_callback_answers(
             Event.instance_id.in_(answered),
             Event.kind == "task_completed",
             Event.element_id.in_(elements),
-            ProcessInstance.process_key.in_(tuple(CALLBACK_ELEMENTS)),
+            ProcessInstance.process_key.in_(tuple(callbacks)),
         )
         .order_by(Event.instance_id, Event.id)
     )
     answers = []
     last: dict[int, Any] = {}
     for instance_id, element_id, at, changes, process_key, department, category, number in rows:
-        if element_id != CALLBACK_ELEMENTS[process_key]:
+        if element_id not in callbacks[process_key]:
             continue
         if ANSWER_FIELD in (changes or {}):
             last[instance_id] = changes[ANSWER_FIELD][1]
@@ -309,22 +313,35 @@ def procedure_callback_answers(
 
 
 def sampled_callback_answers(
-    session: Session, start: datetime, end: datetime, as_of: datetime
+    session: Session, start: datetime, end: datetime, as_of: datetime, roles: DeployedRoles | None = None
 ) -> list[tuple[GroupKey, str, str | None, datetime]]:
     """The answers of reached customers at sampled callbacks (M1) completed in the period:
     (group of the original case, original case number, answer, when)."""
+    roles = roles or deployed_roles(session)
+    samples = {
+        key: ids
+        for key, ids in roles.element_ids(CALLBACK).items()
+        if key in roles.keys_with(SAMPLED_CALLBACK)
+    }
+    if not samples:
+        return []
+    sampled_task = or_(
+        *(
+            and_(ProcessInstance.process_key == key, HumanTask.element_id.in_(sorted(ids)))
+            for key, ids in samples.items()
+        )
+    )
     rows = session.execute(
         select(
             ProcessInstance.department, ProcessInstance.category, ProcessInstance.data, HumanTask.completed_at
         )
         .join(HumanTask, HumanTask.instance_id == ProcessInstance.id)
         .where(
-            HumanTask.element_id == SAMPLE_TASK,
+            sampled_task,
             HumanTask.status == "completed",
             HumanTask.completed_at >= start,
             HumanTask.completed_at < end,
             HumanTask.completed_at <= as_of,
-            ProcessInstance.process_key == SAMPLE_PROCESS,
         )
     )
     answers = []
@@ -337,27 +354,28 @@ def sampled_callback_answers(
 
 
 def _answer_counts(
-    session: Session, start: datetime, end: datetime, as_of: datetime
+    session: Session, roles: DeployedRoles, start: datetime, end: datetime, as_of: datetime
 ) -> dict[GroupKey, Counts]:
     found: dict[GroupKey, Counts] = defaultdict(Counts)
     for key, _number, answer, _at in procedure_callback_answers(
-        session, start, end, as_of
-    ) + sampled_callback_answers(session, start, end, as_of):
+        session, start, end, as_of, roles
+    ) + sampled_callback_answers(session, start, end, as_of, roles):
         found[key].answers += 1
         found[key].satisfied += 1 if answer == SATISFIED else 0
     return found
 
 
 def counts_by_group(
-    session: Session, period: Period, zone: ZoneInfo, as_of: datetime
+    session: Session, period: Period, zone: ZoneInfo, as_of: datetime, roles: DeployedRoles | None = None
 ) -> dict[GroupKey, Counts]:
     """Every count of the period, by (process, department as written, category)."""
     start, end = period.bounds(zone)
+    roles = roles or deployed_roles(session)
     merged: dict[GroupKey, Counts] = defaultdict(Counts)
     for part in (
-        _received_counts(session, start, end, as_of),
-        _deadline_counts(session, start, end, as_of),
-        _answer_counts(session, start, end, as_of),
+        _received_counts(session, roles, start, end, as_of),
+        _deadline_counts(session, roles, start, end, as_of),
+        _answer_counts(session, roles, start, end, as_of),
     ):
         for key, counts in part.items():
             merged[key].add(counts)
@@ -379,9 +397,10 @@ def kpi_table(
     if group_by not in ("department", "category"):
         raise ValueError("group_by is department or category")
     table = KpiTable(period, as_of, group_by)
+    roles = deployed_roles(session)
     wanted_categories = _with_children(category, reference) if category else None
-    for key, counts in counts_by_group(session, period, zone, as_of).items():
-        dept = department_of_case(key.process_key, key.department, key.category or None, reference)
+    for key, counts in counts_by_group(session, period, zone, as_of, roles).items():
+        dept = department_of_case(key.process_key, key.department, key.category or None, reference, roles)
         if department and dept != department:
             continue
         if wanted_categories is not None and key.category not in wanted_categories:

@@ -1,14 +1,16 @@
 """Weekly callback sampling (M1, 003 art.14): call back at least 5 % of the orders that sent someone on site.
 
 - **Population** of a week (Monday 00:00 to Monday 00:00, local time): the hotline cases in which
-  someone went on site during that week — a repair worker confirmed arriving (repair `arrive_on_site`,
-  R3), a complaint's site order was issued (complaint `dispatch_site_order`, C2), a liaison case was
-  solved on site (liaison `solve_on_site`, L4) — each case once, by case number.
+  someone went on site during that week: a task with the role `site_visit` was completed — a repair
+  worker confirmed arriving (repair `arrive_on_site`, R3), a complaint's site order was issued
+  (complaint `dispatch_site_order`, C2), a liaison case was solved on site (liaison `solve_on_site`,
+  L4) — each case once, by case number.
 - **Size**: ⌈5 % × population⌉, and at least 1 when the population is not empty (0 of 0).
 - **Draw**: a fresh random seed (128 bits) is recorded with the sorted population. Every case number
   is ranked by SHA-256 of "seed:case number" (hex, ascending) and the first `size` are chosen. Anyone
   can check a draw from the recorded seed and population, in any language (`verify_draw`).
-- **Callbacks**: each chosen case opens a case of `callback.bpmn` (回访抽样) for the operators, linked
+- **Callbacks**: each chosen case opens a case of the procedure with the process role
+  `sampled_callback` (`callback.bpmn`, 回访抽样) for the operators, linked
   to the original case (its number, customer and a summary); its answers feed the satisfaction rate
   (engine.supervision.kpi).
 
@@ -31,18 +33,17 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from engine.cases.runner import start_case
-from engine.db.models import CallbackSample, HumanTask, ProcessInstance
-from engine.processes.deployment import latest_definition
-from engine.reference.data import load_reference_data
+from engine.bpmn import SAMPLED_CALLBACK, SITE_VISIT
+from engine.cases import start_case
+from engine.db import CallbackSample, HumanTask, ProcessInstance
+from engine.processes import DeployedRoles, deployed_roles
+from engine.reference import load_reference_data
 from engine.runtime import SYSTEM, Runtime
-from engine.supervision.kpi import SAMPLE_PROCESS, department_of_case
-from engine.supervision.reports.periods import Period, week_of
+from engine.supervision.kpi import department_of_case
+from engine.supervision.periods import Period, week_of
 
 SAMPLE_RATE = Decimal("0.05")
 METHOD = "sha256-rank-v1"
-# The user task whose completion means someone went on site, per procedure (see above).
-SITE_ELEMENTS = {"repair": "arrive_on_site", "complaint": "dispatch_site_order", "liaison": "solve_on_site"}
 # Who calls the sampled customers back: the callback task's group comes from the case data.
 CALLBACK_GROUP = "operator"
 # When the week's draw falls due: Monday morning, with the weekly report (M1, M2).
@@ -80,10 +81,13 @@ def verify_draw(sample: CallbackSample) -> bool:
 def on_site_population(session: Session, week: Period, zone: ZoneInfo) -> list[str]:
     """Case numbers, sorted, of the cases in which someone went on site in the week."""
     start, end = week.bounds(zone)
+    site_visits = deployed_roles(session).element_ids(SITE_VISIT)
+    if not site_visits:
+        return []
     site = or_(
         *(
-            and_(ProcessInstance.process_key == key, HumanTask.element_id == element)
-            for key, element in SITE_ELEMENTS.items()
+            and_(ProcessInstance.process_key == key, HumanTask.element_id.in_(sorted(elements)))
+            for key, elements in site_visits.items()
         )
     )
     numbers = session.scalars(
@@ -91,7 +95,7 @@ def on_site_population(session: Session, week: Period, zone: ZoneInfo) -> list[s
         .distinct()
         .join(HumanTask, HumanTask.instance_id == ProcessInstance.id)
         .where(
-            HumanTask.element_id.in_(set(SITE_ELEMENTS.values())),
+            HumanTask.element_id.in_(sorted(set().union(*site_visits.values()))),
             HumanTask.status == "completed",
             HumanTask.completed_at >= start,
             HumanTask.completed_at < end,
@@ -155,7 +159,9 @@ def draw_weekly_sample(
 
 
 def _open_callbacks(session: Session, engine: Runtime, chosen: list[str], week: Period) -> dict[str, str]:
-    if latest_definition(session, SAMPLE_PROCESS, required=False) is None:
+    roles = deployed_roles(session)
+    sample_process = roles.latest_key_with(SAMPLED_CALLBACK)
+    if sample_process is None:
         return {}
     reference = load_reference_data(session)
     originals = {
@@ -166,13 +172,19 @@ def _open_callbacks(session: Session, engine: Runtime, chosen: list[str], week: 
     for number in chosen:
         original = originals[number]
         callback = start_case(
-            session, engine, SAMPLE_PROCESS, SYSTEM, initial_data=callback_data(original, week, reference)
+            session,
+            engine,
+            sample_process,
+            SYSTEM,
+            initial_data=callback_data(original, week, reference, roles),
         )
         callbacks[number] = callback.case_number
     return callbacks
 
 
-def callback_data(original: ProcessInstance, week: Period, reference: Any) -> dict[str, Any]:
+def callback_data(
+    original: ProcessInstance, week: Period, reference: Any, roles: DeployedRoles
+) -> dict[str, Any]:
     """What a sampled callback case starts with: the link to the original and whom to call."""
     data = original.data or {}
     summary = next((str(data[f]) for f in SUMMARY_FIELDS if data.get(f)), "")
@@ -189,7 +201,7 @@ def callback_data(original: ProcessInstance, week: Period, reference: Any) -> di
         "address": data.get("address"),
         "category": original.category,
         "department": department_of_case(
-            original.process_key, original.department, original.category, reference
+            original.process_key, original.department, original.category, reference, roles
         ),
     }
 

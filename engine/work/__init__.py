@@ -1,1 +1,66 @@
-"""work"""
+"""Staff's work: intake, the tasklist, claims, drafts, attachments, messages — and the use cases the
+web, the command line and jobs share.
+
+The package's public face: other packages import from here, not from its modules."""
+
+from __future__ import annotations
+
+from engine.work.attachment_access import is_signature, may_read_files
+from engine.work.claims import SUPERVISING_ROLES, eligible_assignees
+from engine.work.intake import intake_task, startable_processes
+from engine.work.intake_keys import new_intake_key, valid_intake_key
+from engine.work.messages import case_numbers, notifications_for, unread_count
+from engine.work.site_visit import one_tap_field
+from engine.work.tasklist import (
+    TABS,
+    TaskFilter,
+    case_by_number,
+    open_tasks_for,
+    open_tasks_of_case,
+    tasklist_page,
+)
+from engine.work.use_cases import (
+    RecordedCall,
+    SiteArrival,
+    arrive_on_site,
+    attach_file,
+    claim_task,
+    complete_task,
+    mark_notifications_read,
+    reassign_task,
+    record_call,
+    release_task,
+    save_task_draft,
+)
+
+__all__ = [
+    "RecordedCall",
+    "SUPERVISING_ROLES",
+    "SiteArrival",
+    "TABS",
+    "TaskFilter",
+    "arrive_on_site",
+    "attach_file",
+    "case_by_number",
+    "case_numbers",
+    "claim_task",
+    "complete_task",
+    "eligible_assignees",
+    "intake_task",
+    "is_signature",
+    "mark_notifications_read",
+    "may_read_files",
+    "new_intake_key",
+    "notifications_for",
+    "one_tap_field",
+    "open_tasks_for",
+    "open_tasks_of_case",
+    "reassign_task",
+    "record_call",
+    "release_task",
+    "save_task_draft",
+    "startable_processes",
+    "tasklist_page",
+    "unread_count",
+    "valid_intake_key",
+]

@@ -8,9 +8,9 @@ from collections.abc import Iterable
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
-from engine.bpmn.parser import fields_by_id
-from engine.db.models import HumanTask, HumanTaskGroup, ProcessInstance
-from engine.processes.deployment import parsed_definition
+from engine.bpmn import fields_by_id
+from engine.cases import parsed_definition
+from engine.db import HumanTask, HumanTaskGroup, ProcessInstance
 from engine.runtime import Runtime
 
 # Roles that read every case with its files: supervisors check cases, the rest see personal data anyway.

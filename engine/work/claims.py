@@ -13,58 +13,12 @@ from datetime import datetime
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from engine.cases.projection import event_row
-from engine.db.models import Event, HumanTask, User, UserRole
-from engine.errors import Conflict, NotAllowed, NotFound
+from engine.cases import check_member, claimed_conflict, closed_conflict, event_row, task_by_id
+from engine.db import Event, HumanTask, User, UserRole, rows_matched
+from engine.errors import NotAllowed
 from engine.runtime import Actor
 
 SUPERVISING_ROLES = frozenset({"supervisor", "admin"})
-
-
-def _task(session: Session, task_id: int) -> HumanTask:
-    task = session.get(HumanTask, task_id)
-    if task is None:
-        raise NotFound(f"task {task_id} does not exist")
-    return task
-
-
-def _closed(task: HumanTask) -> Conflict:
-    by = f" by {task.completed_by}" if task.completed_by else ""
-    return Conflict(
-        f"task '{task.name}' of case {task.instance.case_number} is already {task.status}{by}",
-        "task_closed",
-        task=task.name,
-        case=task.instance.case_number,
-        status=task.status,
-        by=task.completed_by or "",
-    )
-
-
-def _claimed_by_someone_else(task: HumanTask) -> Conflict:
-    return Conflict(
-        f"task '{task.name}' of case {task.instance.case_number} was claimed by {task.assignee}",
-        "task_claimed",
-        task=task.name,
-        case=task.instance.case_number,
-        by=task.assignee or "",
-    )
-
-
-def check_member(groups: list[str], actor: Actor, what: str) -> None:
-    """NotAllowed unless the actor holds one of the groups."""
-    if not set(groups) & actor.groups:
-        raise NotAllowed(f"{what} is for {', '.join(groups) or 'nobody'}; you are not in that group")
-
-
-def workable_task(session: Session, task_id: int, actor: Actor) -> HumanTask:
-    """The task, if it is open, for one of the actor's groups, and not claimed by someone else."""
-    task = _task(session, task_id)
-    if task.status != "open":
-        raise _closed(task)
-    check_member(task.candidate_groups.split(","), actor, f"task '{task.name}'")
-    if task.assignee is not None and task.assignee != actor.username:
-        raise _claimed_by_someone_else(task)
-    return task
 
 
 def _record(
@@ -87,30 +41,32 @@ def _record(
 
 
 def claim_task(session: Session, task_id: int, actor: Actor, now: datetime) -> HumanTask:
-    task = _task(session, task_id)
+    task = task_by_id(session, task_id)
     check_member(task.candidate_groups.split(","), actor, f"task '{task.name}'")
-    claimed = session.execute(
-        update(HumanTask)
-        .where(HumanTask.id == task_id, HumanTask.status == "open", HumanTask.assignee.is_(None))
-        .values(assignee=actor.username)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    claimed = rows_matched(
+        session.execute(
+            update(HumanTask)
+            .where(HumanTask.id == task_id, HumanTask.status == "open", HumanTask.assignee.is_(None))
+            .values(assignee=actor.username)
+            .execution_options(synchronize_session=False)
+        )
+    )
     session.refresh(task)
     if claimed != 1:
         if task.status != "open":
-            raise _closed(task)
+            raise closed_conflict(task)
         if task.assignee == actor.username:
             return task
-        raise _claimed_by_someone_else(task)
+        raise claimed_conflict(task)
     _record(session, task, actor.username, "task_claimed", None, actor.username, now)
     return task
 
 
 def release_task(session: Session, task_id: int, actor: Actor, now: datetime) -> HumanTask:
     """Give a claimed task back to its groups: its assignee may, and so may a supervisor."""
-    task = _task(session, task_id)
+    task = task_by_id(session, task_id)
     if task.status != "open":
-        raise _closed(task)
+        raise closed_conflict(task)
     if task.assignee is None:
         return task
     if task.assignee != actor.username and not actor.groups & SUPERVISING_ROLES:
@@ -143,9 +99,9 @@ def reassign_task(
     """A supervisor hands an open task to a named member of its groups."""
     if not supervisor.groups & SUPERVISING_ROLES:
         raise NotAllowed("only a supervisor may reassign a task")
-    task = _task(session, task_id)
+    task = task_by_id(session, task_id)
     if task.status != "open":
-        raise _closed(task)
+        raise closed_conflict(task)
     if username not in {u.username for u in eligible_assignees(session, task)}:
         raise NotAllowed(f"{username} is not an active member of {task.candidate_groups}")
     before = task.assignee

@@ -9,9 +9,9 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.bpmn.parser import ParsedDefinition, UserTaskInfo
-from engine.db.models import ProcessDefinition
-from engine.processes.deployment import parsed_definition
+from engine.bpmn import ParsedDefinition, UserTaskInfo
+from engine.cases import parsed_definition
+from engine.db import ProcessDefinition
 from engine.runtime import Runtime
 
 # Parsed definitions are immutable per content hash, and so is their first task.

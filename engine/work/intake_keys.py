@@ -3,7 +3,7 @@ the case it opened, and any later submission of the same key is shown that case 
 
 Two submissions at once are settled by the key's primary key, not by looking first: the second insert
 waits for the first transaction and fails once it commits (PostgreSQL), or waits for the write lock
-(SQLite); the caller then rolls back and reads the case the first one opened.
+(SQLite); `engine.work.record_call` then throws its own case away and returns the first one.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.db.models import IntakeKey, ProcessInstance
+from engine.db import IntakeKey, ProcessInstance
 
 _KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 

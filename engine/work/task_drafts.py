@@ -10,11 +10,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from engine.bpmn.form_fields import FieldError
-from engine.db.models import HumanTask
+from engine.bpmn import FieldError
+from engine.cases import workable_task
+from engine.db import HumanTask
 from engine.errors import FormInvalid
 from engine.runtime import Actor
-from engine.work.claims import workable_task
 
 MAX_DRAFT_BYTES = 64 * 1024
 

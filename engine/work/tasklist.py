@@ -7,12 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, or_, select, true, union
+from sqlalchemy import ColumnElement, SelectBase, case, func, or_, select, true, union
 from sqlalchemy.orm import Session, defer, joinedload, selectinload
 
-from engine.db.like import ESCAPE, containing
-from engine.db.models import HumanTask, HumanTaskGroup, ProcessInstance
-from engine.work.search_text import normalized
+from engine.cases import normalized
+from engine.db import ESCAPE, HumanTask, HumanTaskGroup, ProcessInstance, containing
 
 TABS = ("todo", "mine", "group", "all")
 PERSONAL_TABS = ("todo", "mine", "group")
@@ -35,10 +34,10 @@ class TaskFilter:
     personal: bool = True
     now: datetime | None = None
 
-    def clauses(self) -> list[Any]:
+    def clauses(self) -> list[ColumnElement[bool]]:
         """Conditions on the task rows; the case's own filters become one `instance_id IN (...)`, which the
         database answers from the cases' narrow indexes instead of reading a case row per task."""
-        found: list[Any] = []
+        found: list[ColumnElement[bool]] = []
         if self.overdue and self.now is not None:
             found.append(HumanTask.due_at < self.now)
         if self.due_between is not None:
@@ -48,8 +47,8 @@ class TaskFilter:
             found.append(HumanTask.instance_id.in_(select(ProcessInstance.id).where(*of_case)))
         return found
 
-    def _case_clauses(self) -> list[Any]:
-        found: list[Any] = []
+    def _case_clauses(self) -> list[ColumnElement[bool]]:
+        found: list[ColumnElement[bool]] = []
         if self.process_key:
             found.append(ProcessInstance.process_key == self.process_key)
         if self.category:
@@ -64,7 +63,7 @@ class TaskFilter:
         return found
 
 
-def _candidates(tab: str, username: str, groups: Iterable[str]) -> Any:
+def _candidates(tab: str, username: str, groups: Iterable[str]) -> SelectBase | None:
     """The ids of the tasks a tab may show, open or not, each part from its own index: a UNION, not an OR
     that would make the database read every open task. None for 'all'."""
     in_groups = select(HumanTaskGroup.task_id.label("id")).where(HumanTaskGroup.group_name.in_(list(groups)))
@@ -78,7 +77,7 @@ def _candidates(tab: str, username: str, groups: Iterable[str]) -> Any:
     return None
 
 
-def _tab_filter(tab: str, username: str) -> Any:
+def _tab_filter(tab: str, username: str) -> ColumnElement[bool]:
     """todo: claimed by me or unclaimed in my groups; mine: claimed by me; group: unclaimed in my groups;
     all: every open task. The groups are the candidates' part."""
     if tab == "mine":
@@ -90,7 +89,8 @@ def _tab_filter(tab: str, username: str) -> Any:
     return true()
 
 
-def _open_in(query: Any, candidates: Any, where: TaskFilter | None) -> Any:
+# `query` stays Any: Select's type parameters differ between SQLAlchemy 2.0 and 2.1.
+def _open_in(query: Any, candidates: SelectBase | None, where: TaskFilter | None) -> Any:
     if candidates is not None:
         ids = candidates.subquery()
         query = query.join(ids, ids.c.id == HumanTask.id)

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.cases.definitions import latest_definition
 from engine.db.models import HumanTask, ProcessInstance
-from engine.processes.deployment import latest_definition
 from engine.processes.versions import latest_draft
 from tests.browser.support import Page, expect, shot, sign_in, sign_out, start_case
 from tests.helpers import intake_form

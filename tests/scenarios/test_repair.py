@@ -21,12 +21,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.bpmn.form_fields import MAX_SIGNATURE_BYTES, FieldError
+from engine.cases.attachments import read_attachment
 from engine.cases.runner import due_timer_ids, start_case
 from engine.clock import SettableClock
 from engine.db.models import Attachment, HumanTask, ProcessDefinition
 from engine.errors import FormInvalid, NotAllowed
 from engine.runtime import Actor, Runtime
-from engine.work.attachments import read_attachment
 from tests.helpers import OPERATOR, SUPERVISOR, row_counts, timers_of
 from tests.scenarios.driver import CLOSED, CaseDriver, completed, created, end, new, script, timer_fired
 

@@ -15,13 +15,13 @@ from click.testing import CliRunner
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.cases.attachments import add_attachment, stored_path, sweep_orphans
 from engine.cases.runner import start_case
 from engine.clock import SettableClock
 from engine.db.models import Attachment, ProcessDefinition
 from engine.runtime import Runtime
 from engine.supervision.handover import ShiftSettings
 from engine.supervision.shifts import parse_shift_changes
-from engine.work.attachments import add_attachment, stored_path, sweep_orphans
 from hotline.cli import main
 from hotline.scheduling import add_jobs, sweep_attachments
 from tests.helpers import OPERATOR, intake_form

@@ -1,11 +1,11 @@
-"""engine.cases.cache: recently used workflows by (case, version), published only after a commit."""
+"""engine.runtime.workflow_cache: recently used workflows by (case, version), published only after a commit."""
 
 from __future__ import annotations
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.cases.cache import WorkflowCache, put_after_commit
+from engine.runtime.workflow_cache import WorkflowCache, put_after_commit
 
 
 def test_take_returns_the_workflow_of_that_version_once() -> None:

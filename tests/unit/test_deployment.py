@@ -10,17 +10,12 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.bpmn import parser as definitions
+from engine.cases.definitions import latest_definition, list_definitions, parsed_definition
 from engine.cases.runner import complete_task, start_case
 from engine.clock import SettableClock
 from engine.db.models import ProcessInstance
 from engine.errors import NotFound
-from engine.processes.deployment import (
-    deploy,
-    deploy_files,
-    latest_definition,
-    list_definitions,
-    parsed_definition,
-)
+from engine.processes.deployment import deploy, deploy_files
 from engine.runtime import Runtime
 from tests.helpers import COMPLAINT_BPMN, OPERATOR, linear, open_task, open_tasks, user_task
 

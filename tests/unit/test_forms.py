@@ -7,8 +7,8 @@ import pytest
 
 from engine.bpmn.form_fields import FieldDef, FieldError, Option, initial_values, validate_form
 from engine.bpmn.parser import DefinitionError, parse_definition
+from engine.cases.definitions import parsed_definition
 from engine.db.models import ProcessDefinition
-from engine.processes.deployment import parsed_definition
 from engine.runtime import Runtime
 from tests.helpers import form_field, linear, user_task
 

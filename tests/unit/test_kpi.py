@@ -14,7 +14,7 @@ from engine.db.models import ProcessDefinition
 from engine.reference.data import load_reference_data
 from engine.runtime import Runtime
 from engine.supervision.kpi import Counts, Rate, kpi_table, procedure_callback_answers
-from engine.supervision.reports.periods import Period, week_of
+from engine.supervision.periods import Period, week_of
 from tests.report_fixtures import SHANGHAI, WEEK_AS_OF, World, at, build_week, make_world
 
 WEEK = week_of(date(2026, 11, 23))

@@ -1,4 +1,4 @@
-"""engine.supervision.reports.periods: the week (Monday start, M1, M2) and the 26th-to-25th month (M3), at their edges:
+"""engine.supervision.periods: the week (Monday start, M1, M2) and the 26th-to-25th month (M3), at their edges:
 the 25th/26th, Sunday/Monday, across a year end and across the Spring Festival."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from engine.supervision.reports.periods import (
+from engine.supervision.periods import (
     Period,
     last_month_period,
     last_week,

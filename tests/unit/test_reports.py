@@ -18,10 +18,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import SettableClock
 from engine.db.models import ProcessDefinition, Report
+from engine.messages import english as english_text
 from engine.runtime import Runtime
+from engine.supervision.periods import month_period_of, week_of
 from engine.supervision.reports.export import report_tables, to_csv, to_xlsx
-from engine.supervision.reports.periods import month_period_of, week_of
 from engine.supervision.reports.store import generate_due_reports, generate_report, set_notable_cases
+from hotline.errors import cli_translation
 from tests.report_fixtures import SHANGHAI, World, build_week, build_year_end_month, make_world
 
 WEEK = week_of(date(2026, 11, 23))
@@ -242,7 +244,9 @@ def test_csv_and_xlsx_carry_the_same_figures(world: World) -> None:
     """The downloads hold the page's tables: read back with csv and openpyxl, the figures are the report's."""
     build_week(world)
     report = weekly(world)
-    tables = report_tables("weekly", report.content, None, "zh", zone=SHANGHAI)
+    tables = report_tables(
+        "weekly", report.content, None, "zh", zone=SHANGHAI, translate=cli_translation("zh_CN")
+    )
     rows = list(csv.reader(io.StringIO(to_csv(tables).decode("utf-8-sig"))))
     start = rows.index(["# 各部门受理情况"])
     header, body = rows[start + 1], rows[start + 2 : start + 8]
@@ -270,7 +274,7 @@ def test_csv_and_xlsx_carry_the_same_figures(world: World) -> None:
         pytest.approx(2 / 3, abs=1e-4),
     ]
     assert sheet.cell(row=sheet.max_row, column=7).number_format == "0.0%"
-    english = report_tables("weekly", report.content, None, "en", zone=SHANGHAI)
+    english = report_tables("weekly", report.content, None, "en", zone=SHANGHAI, translate=english_text)
     assert english[1].headers[:3] == ["Department", "Received", "Replied"]
 
 

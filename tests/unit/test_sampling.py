@@ -20,7 +20,7 @@ from engine.db.models import CallbackSample, HumanTask, ProcessDefinition, Proce
 from engine.reference.data import load_reference_data
 from engine.runtime import Runtime
 from engine.supervision.kpi import kpi_table
-from engine.supervision.reports.periods import week_of
+from engine.supervision.periods import week_of
 from engine.supervision.sampling import (
     METHOD,
     draw,

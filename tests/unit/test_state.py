@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.bpmn.parser import parse_definition
 from engine.bpmn.serializer import StateSerializer
+from engine.cases.definitions import parsed_definition
 from engine.cases.runner import start_case
 from engine.db.models import ProcessDefinition, ProcessInstance
-from engine.processes.deployment import parsed_definition
 from engine.runtime import Runtime
 from tests.helpers import COMPLAINT_BPMN, OPERATOR, intake_form
 

@@ -1,8 +1,9 @@
 """Every UI string in the sources has a Chinese translation that keeps its placeholders.
 
-Chinese is the default language, so a string added with _() / gettext / _l / lazy_gettext but not
-translated shows up in English for every operator. The msgids are extracted the way `pybabel extract`
-does it, with the mapping in babel.cfg:
+Chinese is the default language, so a string added with _() / gettext / _l / lazy_gettext (or an
+engine message template marked with N_()) but not translated shows up in English for every operator.
+The msgids are extracted the way `pybabel extract` does it, with the mapping in babel.cfg (webforms/
+and engine/):
 
     pybabel extract -F babel.cfg -k _l -o /tmp/messages.pot .
     pybabel update -i /tmp/messages.pot -d webforms/translations -D messages
@@ -28,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "webforms" / "translations"
 ZH_CN_PO = TRANSLATIONS / "zh_CN" / "LC_MESSAGES" / "messages.po"
 KEYWORDS = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None}
-# Passed to _() as variables, so no extractor finds them: webforms/tasks.py, _(task.status).
+# Passed to _() as variables, so no extractor finds them: webforms/work/tasks.py, _(task.status).
 RUNTIME_MSGIDS = ("completed", "cancelled")
 
 # %(name)s, %s, %5.2f, %% ... as Python's %-formatting reads them.

@@ -1,4 +1,4 @@
-"""engine.bpmn.validation: a corpus of broken diagrams, one per validation rule, each made from the shipped
+"""engine.processes.validation: a corpus of broken diagrams, one per validation rule, each made from the shipped
 complaint.bpmn by one change and refused with exactly the expected problem; XML attacks refused
 without reading files or exhausting memory; every shipped diagram passes."""
 
@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.bpmn.safe_xml import MAX_BPMN_BYTES
-from engine.bpmn.validation import MESSAGES, NS, Problem, diagram_key, validate_diagram
+from engine.processes.validation import MESSAGES, NS, DiagramProblem, diagram_key, validate_diagram
 from tests.helpers import (
     COMPLAINT_BPMN,
     PROCESSES,
@@ -24,6 +24,7 @@ from tests.helpers import (
     set_text,
     the_element,
 )
+from tests.unit.test_diagram_roles import ROLE_CORPUS
 
 Mutation = Callable[[Any], None]
 
@@ -176,6 +177,7 @@ CORPUS: dict[str, tuple[Mutation, str, str, str | None, str]] = {
         "label:reply_due must read '中文|English', got '|Reply due'",
     ),
 }
+CORPUS.update(ROLE_CORPUS)  # the diagram roles' problems, one broken diagram each
 
 
 @pytest.fixture
@@ -244,16 +246,18 @@ def test_several_problems_are_all_reported(session: Session) -> None:
 
 
 def test_problem_reads_as_element_and_message() -> None:
-    problem = Problem("callback", "回访客户", "missing-layout", "x is not drawn", "complaint")
-    assert str(problem) == "callback (回访客户): x is not drawn"
-    assert problem.localized() == "x is not drawn"  # outside a request: English
-    assert problem.as_dict() == {
-        "element_id": "callback",
-        "element_name": "回访客户",
-        "code": "missing-layout",
-        "message": "x is not drawn",
-        "process_key": "complaint",
-    }
+    problem = DiagramProblem("callback", "回访客户", "missing-layout", "complaint", (("name", "回访客户"),))
+    assert str(problem) == (
+        "callback (回访客户): '回访客户' is not drawn (it has no shape or line in the diagram). "
+        "Open the diagram in the modeler and place it."
+    )
+
+
+def test_a_problem_is_said_through_the_catalog_it_is_given() -> None:
+    problem = DiagramProblem("callback", "回访客户", "missing-layout", "complaint", (("name", "回访客户"),))
+    catalog = {MESSAGES["missing-layout"]: "「%(name)s」没有画出"}
+
+    assert problem.say(lambda template: catalog.get(template, template)) == "「回访客户」没有画出"
 
 
 def test_diagram_key_reads_the_process_id() -> None:
@@ -348,23 +352,15 @@ def test_not_xml_not_bpmn_and_two_processes(session: Session) -> None:
     )
 
 
-def test_every_message_template_is_listed_for_translation() -> None:
+def test_every_engine_message_template_is_extracted_for_the_catalogs() -> None:
     from engine.processes.diff import CHANGES, ELEMENT_TYPES
     from engine.processes.migration import REASONS
-    from webforms.processes.problem_messages import (
-        CHANGE_MESSAGES,
-        ELEMENT_TYPE_NAMES,
-        PROBLEM_MESSAGES,
-        REASON_MESSAGES,
-    )
+    from tests.unit.test_translations import _extracted_msgids
 
-    for listed, templates in (
-        (PROBLEM_MESSAGES, MESSAGES),
-        (CHANGE_MESSAGES, CHANGES),
-        (REASON_MESSAGES, REASONS),
-    ):
-        assert {code: str(message._args[0]) for code, message in listed.items()} == templates
-    assert set(ELEMENT_TYPE_NAMES) == set(ELEMENT_TYPES.values())
+    extracted = _extracted_msgids()
+    templates = {*MESSAGES.values(), *CHANGES.values(), *ELEMENT_TYPES.values(), *REASONS.values()}
+    assert templates - set(extracted) == set()
+    assert all(any(place.startswith("engine/") for place in extracted[t]) for t in templates)
 
 
 def test_a_group_from_the_data_the_system_starts_the_case_with_is_accepted_m1(session: Session) -> None:

@@ -56,7 +56,7 @@ def test_a_malformed_property_is_reported_and_left_out(properties: list[tuple[st
 
 def _stored_script_variables(xml: bytes) -> set[str]:
     """Names the scripts assign at the top level (what lands in the case data; not comprehension names)."""
-    from engine.bpmn.validation import NS, _read
+    from engine.processes.validation import NS, _read
 
     names: set[str] = set()
     for script in _read(xml).process.iterfind(".//bpmn:scriptTask/bpmn:script", NS):
@@ -115,7 +115,7 @@ def test_help_falls_back_to_nothing_without_the_property() -> None:
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
 def test_every_step_the_history_names_has_an_english_name(path: Path) -> None:
     """Events name start, script, timer and end elements as well as user tasks."""
-    from engine.bpmn.validation import _read
+    from engine.processes.validation import _read
 
     parsed = parse_definition(path.read_bytes(), path.name)
     kinds = ("startEvent", "scriptTask", "boundaryEvent", "intermediateCatchEvent", "endEvent")

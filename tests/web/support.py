@@ -24,10 +24,11 @@ from werkzeug.test import TestResponse
 import engine.people.users
 from engine.cases.runner import start_case
 from engine.runtime import Runtime
+from hotline.bootstrap import Services
 from hotline.demo import DEMO_USERS, create_demo_users
 from hotline.settings import Settings
+from hotline.web import web_app
 from tests.helpers import OPERATOR, PROCESSES, instance_snapshot, intake_form, open_task, row_counts
-from webforms import create_app
 
 DEMO_PASSWORD = "hotline123"
 assert all(user.password == DEMO_PASSWORD for user in DEMO_USERS)
@@ -59,18 +60,15 @@ def build_app(
     settings = Settings(
         home=home,
         database_url=database_url,
-        timezone="Asia/Shanghai",
         secret_key="test",
         processes_dir=PROCESSES,
         idle_minutes=60 * 24 * 365,
     )
-    app = create_app(settings=settings, runtime=runtime, test_config={"TESTING": True, **(test_config or {})})
     # The app opens its sessions from the test's factory, so a request sees what the test wrote and the
-    # test's end undoes what the request wrote (see tests/conftest.py: savepoints or real commits).
-    hotline = app.extensions["hotline"]
-    hotline.sessions.kw["bind"].dispose()
-    hotline.sessions = sessions
-    return app
+    # test's end undoes what the request wrote (see tests/conftest.py: savepoints or real commits); the
+    # test's runtime carries the settable clock and the attachment folder.
+    services = Services(settings, runtime, sessions)
+    return web_app(services, test_config={"TESTING": True, **(test_config or {})})
 
 
 # --- reading pages ---------------------------------------------------------------------------------

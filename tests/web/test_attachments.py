@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import hashlib
 import io
-from pathlib import Path
 
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.cases.attachments import MAX_BYTES
 from engine.db.models import Attachment
 from engine.runtime import Runtime
-from engine.work.attachments import MAX_BYTES
 from tests.web.support import get, login, record_case, task_of
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(64))
@@ -47,7 +46,8 @@ def test_a_photo_is_stored_by_checksum_and_read_back(
         len(PNG),
         digest,
     )
-    stored = Path(app.instance_path) / "attachments" / digest[:2] / digest
+    assert runtime.attachment_folder is not None
+    stored = runtime.attachment_folder / digest[:2] / digest
     assert stored.read_bytes() == PNG
     case_page = get(client, f"/cases/{number}")
     assert case_page.doc.xpath("//ul[@id='attachments']//a/text()") == ["现场照片.png"]

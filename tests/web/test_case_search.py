@@ -10,7 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
-import webforms.work.cases
+import webforms.supervision.cases
 from engine.cases.runner import complete_task
 from engine.clock import SettableClock
 from engine.db.models import ProcessDefinition, ProcessInstance
@@ -114,7 +114,7 @@ def test_pages_keep_the_filters(
     clock: SettableClock,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(webforms.work.cases, "PAGE_SIZE", 2)
+    monkeypatch.setattr(webforms.supervision.cases, "PAGE_SIZE", 2)
     numbers = []
     for _ in range(5):
         numbers.append(record_case(sessions, runtime, category="leak", department="repair")[0])

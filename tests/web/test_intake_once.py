@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-import webforms.work.cases
+import engine.work.use_cases
 from engine.db.models import IntakeKey, ProcessInstance
 from tests.helpers import intake_form
 from tests.web.support import Page, get, login, post
@@ -97,7 +97,7 @@ def test_two_submissions_of_one_form_at_once_open_one_case(
     key = tokens[0][1]
     both_looked = threading.Barrier(2, timeout=20)
     looked = threading.local()
-    original = webforms.work.cases.case_of_intake_key
+    original = engine.work.use_cases.case_of_intake_key
 
     def look_then_wait(session: Session, wanted: str) -> Any:
         found = original(session, wanted)
@@ -106,7 +106,7 @@ def test_two_submissions_of_one_form_at_once_open_one_case(
             both_looked.wait()
         return found
 
-    monkeypatch.setattr(webforms.work.cases, "case_of_intake_key", look_then_wait)
+    monkeypatch.setattr(engine.work.use_cases, "case_of_intake_key", look_then_wait)
     answers: list[Page] = []
 
     def submit_form(client: FlaskClient, token: str) -> None:

@@ -13,8 +13,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.cases.definitions import latest_definition
 from engine.db.models import ProcessAudit, ProcessDefinition
-from engine.processes.deployment import latest_definition
 from engine.processes.versions import deploy_version, latest_draft, list_versions, save_draft
 from engine.runtime import Runtime
 from tests.helpers import COMPLAINT_BPMN, version_taken_meanwhile

@@ -8,9 +8,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.cases.search_text import SEPARATOR
 from engine.db.models import HumanTask, ProcessInstance
 from engine.runtime import Runtime
-from engine.work.search_text import SEPARATOR
 from engine.work.tasklist import TaskFilter, count_open_tasks_by_tab, open_tasks_for
 from tests.web.support import get, login, record_case, statements
 

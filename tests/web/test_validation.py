@@ -15,7 +15,7 @@ from engine.bpmn.form_fields import FieldError
 from engine.runtime import Runtime
 from tests.helpers import intake_form
 from tests.web.support import Page, get, login, record_case, rows, snapshot, submit, task_of
-from webforms.views_support import error_text
+from webforms.labels import error_text
 
 INTAKE_FIELDS = (
     "customer_name",

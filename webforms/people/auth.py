@@ -11,10 +11,10 @@ from flask import Blueprint, Flask, abort, flash, redirect, render_template, req
 from flask_babel import gettext as _
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
 
-from engine.db.models import User
-from engine.people.users import PII_ROLES, authenticate
+from engine.db import User
+from engine.people import PII_ROLES, authenticate
 from engine.runtime import Actor
-from webforms.database import db
+from webforms.database import read_only
 from webforms.i18n import LANGUAGES
 
 bp = Blueprint("auth", __name__)
@@ -49,8 +49,16 @@ def _signed_in(user: User) -> SignedInUser:
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> SignedInUser | None:
-    user = db().get(User, int(user_id)) if user_id.isdigit() else None
-    return _signed_in(user) if user is not None and user.active else None
+    if not user_id.isdigit():
+        return None
+    with read_only() as uow:
+        user = uow.session.get(User, int(user_id))
+        return _signed_in(user) if user is not None and user.active else None
+
+
+def can_do(task: Any) -> bool:
+    """Whether the signed-in user holds one of the task's candidate groups."""
+    return bool(set(task.candidate_groups.split(",")) & current_user.roles)
 
 
 def roles_required(*roles: str) -> Any:
@@ -77,12 +85,14 @@ def _safe_next(target: str | None) -> str:
 def login() -> Any:
     if request.method == "POST":
         username = request.form.get("username", "").strip()
-        user = authenticate(db(), username, request.form.get("password", ""))
-        if user is None:
+        with read_only() as uow:
+            user = authenticate(uow.session, username, request.form.get("password", ""))
+            signed_in = _signed_in(user) if user is not None else None
+        if signed_in is None:
             flash(_("Wrong username or password."), "error")
             return render_template("people/login.html", username=username), 401
         session.permanent = True
-        login_user(_signed_in(user))
+        login_user(signed_in)
         return redirect(_safe_next(request.args.get("next")))
     return render_template("people/login.html", username="")
 

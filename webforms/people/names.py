@@ -7,8 +7,8 @@ from flask import Flask, g
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from engine.db.models import User
-from webforms.database import db
+from engine.db import User
+from webforms.database import reading_session
 
 # Actors that are the system itself: the engine's own steps and the scheduler's jobs.
 SYSTEM_ACTORS = frozenset({"system", "scheduler"})
@@ -18,7 +18,8 @@ def display_names() -> dict[str, str]:
     """Every user's display name by login, for this request."""
     if "display_names" not in g:
         g.display_names = {
-            row.username: row.display_name for row in db().execute(select(User.username, User.display_name))
+            row.username: row.display_name
+            for row in reading_session().execute(select(User.username, User.display_name))
         }
     return g.display_names
 

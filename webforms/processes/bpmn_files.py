@@ -6,8 +6,7 @@ from __future__ import annotations
 import re
 from xml.sax.saxutils import quoteattr
 
-from engine.bpmn.parser import BPMN_NS
-from engine.bpmn.safe_xml import UnsafeXml, parse_xml
+from engine.bpmn import BPMN_NS, UnsafeXml, parse_xml
 
 PROCESS_KEY = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 

@@ -10,18 +10,28 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from engine.bpmn.safe_xml import MAX_BPMN_BYTES, UnsafeXml
-from engine.bpmn.validation import InvalidDiagram, Problem, diagram_key, validate_diagram
-from engine.db.models import ProcessDefinition, ProcessDraft
+from engine.bpmn import MAX_BPMN_BYTES, UnsafeXml
+from engine.cases import latest_definition
+from engine.db import ProcessDefinition, ProcessDraft
 from engine.errors import Conflict
-from engine.processes.deployment import latest_definition
-from engine.processes.versions import deploy_checked, latest_draft, list_versions, save_draft
-from webforms.database import commit, db, runtime
+from engine.processes import (
+    DiagramProblem,
+    InvalidDiagram,
+    deploy_diagram,
+    diagram_key,
+    latest_draft,
+    list_versions,
+    save_diagram_draft,
+    validate_diagram,
+)
+from webforms.database import reading_session, reads_only, runtime, unit_of_work
+from webforms.errors import refusals
+from webforms.i18n import translated
 from webforms.people.auth import roles_required
 from webforms.people.names import person
 from webforms.processes.bpmn_files import PROCESS_KEY, blank_diagram, checked_diagram
-from webforms.processes.problem_messages import PROBLEM_MESSAGES, deploy_conflict
-from webforms.views_support import local_time
+from webforms.processes.problem_messages import PROBLEM_MESSAGES, deploy_conflict, problem_as_dict
+from webforms.shown_values import local_time
 
 bp = Blueprint("modeler", __name__, url_prefix="/modeler")
 
@@ -40,13 +50,13 @@ def _unreadable(err: UnsafeXml) -> Any:
     return jsonify(error=_unreadable_message(err), reason=err.code), 400
 
 
-def _problems(xml: bytes) -> list[Problem]:
-    return validate_diagram(db(), xml, runtime().clock, runtime().zone)
+def _problems(xml: bytes) -> list[DiagramProblem]:
+    return validate_diagram(reading_session(), xml, runtime().clock, runtime().zone)
 
 
-def _no_process(problems: list[Problem]) -> str:
+def _no_process(problems: list[DiagramProblem]) -> str:
     """Why a diagram without a process key cannot be kept or opened: its problems of the whole file."""
-    return " ".join(p.localized() for p in problems if not p.element_id) or _(
+    return " ".join(translated(p) for p in problems if not p.element_id) or _(
         "The diagram holds no executable process."
     )
 
@@ -67,6 +77,7 @@ def index() -> Any:
 
 @bp.route("/new")
 @roles_required("process_owner")
+@reads_only
 def new() -> Any:
     key = request.args.get("key", "").strip()
     name = request.args.get("name", "").strip()
@@ -78,7 +89,10 @@ def new() -> Any:
         )
     elif not name:
         error = _("Give the procedure a name.")
-    elif latest_definition(db(), key, required=False) is not None or latest_draft(db(), key) is not None:
+    elif (
+        latest_definition(reading_session(), key, required=False) is not None
+        or latest_draft(reading_session(), key) is not None
+    ):
         error = _("A procedure with the key %(key)s already exists; open it from the list.", key=key)
     if error:
         flash(error, "error")
@@ -88,12 +102,13 @@ def new() -> Any:
 
 @bp.route("/<key>")
 @roles_required("process_owner")
+@reads_only
 def edit(key: str) -> Any:
-    versions = list_versions(db(), key)
+    versions = list_versions(reading_session(), key)
     latest = versions[0] if versions else None
     wanted_draft = request.args.get("draft", type=int)
     if wanted_draft is not None:
-        draft = db().get(ProcessDraft, wanted_draft)
+        draft = reading_session().get(ProcessDraft, wanted_draft)
         if draft is None or draft.process_key != key:
             abort(404)
         return _editor(
@@ -120,7 +135,7 @@ def edit(key: str) -> Any:
             _("version %(version)s", version=chosen.version),
             chosen.version,
         )
-    draft = latest_draft(db(), key)
+    draft = latest_draft(reading_session(), key)
     if draft is not None:
         return _editor(
             key,
@@ -198,12 +213,13 @@ def _editor(
 
 @bp.route("/validate", methods=["POST"])
 @roles_required("process_owner")
+@reads_only
 def validate() -> Any:
     try:
         xml = _posted_diagram()
     except UnsafeXml as err:
         return _unreadable(err)
-    return jsonify(problems=[p.as_dict() for p in _problems(xml)])
+    return jsonify(problems=[problem_as_dict(p) for p in _problems(xml)])
 
 
 @bp.route("/save", methods=["POST"])
@@ -213,17 +229,31 @@ def save() -> Any:
         xml = _posted_diagram()
     except UnsafeXml as err:
         return _unreadable(err)
-    problems = _problems(xml)
-    if diagram_key(xml) is None:
-        # A draft is kept under its process key; without one there is nothing to file it under.
-        return jsonify(error=_no_process(problems), problems=[p.as_dict() for p in problems]), 400
-    draft = save_draft(db(), xml, current_user.username, clock=runtime().clock, zone=runtime().zone)
-    commit()
-    return jsonify(saved=True, key=draft.process_key, problems=[p.as_dict() for p in problems])
+    with unit_of_work() as uow:
+        problems = _problems(xml)
+        if diagram_key(xml) is None:
+            # A draft is kept under its process key; without one there is nothing to file it under.
+            return jsonify(error=_no_process(problems), problems=[problem_as_dict(p) for p in problems]), 400
+        draft = save_diagram_draft(uow, xml, current_user.username)
+        key = draft.process_key
+        uow.commit()
+    return jsonify(saved=True, key=key, problems=[problem_as_dict(p) for p in problems])
+
+
+def _not_deployable(err: InvalidDiagram) -> Any:
+    return jsonify(
+        error=_("Not deployed: fix the problems listed beside the diagram first."),
+        problems=[problem_as_dict(p) for p in err.problems],
+    ), 422
+
+
+def _deployed_first(err: Conflict) -> Any:
+    return jsonify(error=deploy_conflict(err), reason=err.reason), 409
 
 
 @bp.route("/deploy", methods=["POST"])
 @roles_required("process_owner")
+@refusals({InvalidDiagram: _not_deployable, Conflict: _deployed_first})
 def deploy() -> Any:
     try:
         xml = _posted_diagram()
@@ -236,19 +266,10 @@ def deploy() -> Any:
             error=_("Say in a few words what changed; the comment is kept with the version."),
             reason="comment",
         ), 400
-    try:
-        result = deploy_checked(db(), runtime(), xml, current_user.username, comment, "browser")
-    except InvalidDiagram as err:
-        db().rollback()
-        return jsonify(
-            error=_("Not deployed: fix the problems listed beside the diagram first."),
-            problems=[p.as_dict() for p in err.problems],
-        ), 422
-    except Conflict as err:
-        db().rollback()
-        return jsonify(error=deploy_conflict(err), reason=err.reason), 409
-    commit()
-    definition = result.definition
+    with unit_of_work() as uow:
+        result = deploy_diagram(uow, xml, current_user.username, comment, "browser")
+        definition = result.definition
+        uow.commit()
     if not result.created:
         message = _(
             "Nothing deployed: the diagram is the same as version %(version)s.", version=definition.version
@@ -282,17 +303,21 @@ def _uploaded_diagram() -> tuple[bytes, str]:
 
 @bp.route("/upload", methods=["POST"])
 @roles_required("process_owner")
+@reads_only
 def upload() -> Any:
     """Reads a .bpmn file for the modeler to open; nothing is stored until it is saved or deployed."""
     try:
         xml, file_name = _uploaded_diagram()
     except UnsafeXml as err:
         return _unreadable(err)
-    return jsonify(xml=xml.decode("utf-8"), file=file_name, problems=[p.as_dict() for p in _problems(xml)])
+    return jsonify(
+        xml=xml.decode("utf-8"), file=file_name, problems=[problem_as_dict(p) for p in _problems(xml)]
+    )
 
 
 @bp.route("/open", methods=["POST"])
 @roles_required("process_owner")
+@reads_only
 def open_file() -> Any:
     """A .bpmn file uploaded from the list of procedures, opened in the modeler under the process id it
     holds; nothing is stored until it is saved or deployed."""
@@ -305,6 +330,6 @@ def open_file() -> Any:
     if key is None:
         flash(_no_process(_problems(xml)), "error")
         return redirect(url_for("versions.index"))
-    versions = list_versions(db(), key)
+    versions = list_versions(reading_session(), key)
     name = versions[0].name if versions else key
     return _editor(key, name, xml.decode("utf-8"), versions, _("the file %(file)s", file=file_name))

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.db.models import ProcessDefinition, ProcessDraft
-from engine.processes.deployment import latest_definition
-from engine.processes.versions import latest_draft, running_cases_by_version
+from engine.cases import latest_definition
+from engine.db import ProcessDefinition, ProcessDraft
+from engine.processes import latest_draft, running_cases_by_version
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Process owners' pages: the versions of a procedure (who deployed what, when and why), what changed
 between two versions with both diagrams side by side, rollback, deploying the latest draft, and the
 migration of running cases (filter, dry run, apply), and the list of procedures every process owner's
-page starts from. The diagram editor is webforms/modeler.py (/modeler/<key>)."""
+page starts from. The diagram editor is webforms/processes/modeler.py (/modeler/<key>)."""
 
 from __future__ import annotations
 
@@ -15,21 +15,24 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 
-from engine.bpmn.validation import InvalidDiagram, validate_diagram
+from engine.cases import parsed_definition
 from engine.errors import Conflict
-from engine.processes.deployment import parsed_definition
-from engine.processes.migration import apply_migration, plan_migration
-from engine.processes.versions import (
-    deploy_checked,
+from engine.processes import (
+    InvalidDiagram,
+    deploy_latest_draft,
     diff_versions,
     get_version,
     latest_draft,
     list_audit,
     list_versions,
-    redeploy,
+    migrate_cases,
+    plan_migration,
+    roll_back_to,
     running_cases_by_version,
+    validate_diagram,
 )
-from webforms.database import commit, db, runtime
+from webforms.database import read_only, reading_session, reads_only, runtime, unit_of_work
+from webforms.errors import refusals
 from webforms.people.auth import roles_required
 from webforms.processes.problem_messages import deploy_conflict
 from webforms.processes.procedure_list import list_procedures
@@ -64,17 +67,19 @@ def json_in_script(text: str) -> Markup:
 
 
 def _versions_or_404(key: str) -> list[Any]:
-    versions = list_versions(db(), key)
+    versions = list_versions(reading_session(), key)
     if not versions:
         abort(404)
     return versions
 
 
 def _draft_problems(key: str) -> tuple[Any, list[Any]]:
-    draft = latest_draft(db(), key)
+    draft = latest_draft(reading_session(), key)
     if draft is None:
         return None, []
-    return draft, validate_diagram(db(), draft.bpmn_xml.encode("utf-8"), runtime().clock, runtime().zone)
+    return draft, validate_diagram(
+        reading_session(), draft.bpmn_xml.encode("utf-8"), runtime().clock, runtime().zone
+    )
 
 
 def _versions_page(key: str, problems: list[Any] | None = None, status: int = 200) -> Any:
@@ -89,12 +94,12 @@ def _versions_page(key: str, problems: list[Any] | None = None, status: int = 20
         name=versions[0].name,
         versions=versions,
         newest=newest,
-        running=running_cases_by_version(db(), key),
+        running=running_cases_by_version(reading_session(), key),
         draft=draft,
         draft_problems=shown_problems,
         draft_drawn=readable and bool(draft_problems),
         draft_markers=json.dumps({"problem": sorted({p.element_id for p in draft_problems if p.element_id})}),
-        audit=list_audit(db(), key, limit=30),
+        audit=list_audit(reading_session(), key, limit=30),
         source_labels=SOURCE_LABELS,
         action_labels=ACTION_LABELS,
         diff_from=versions[1].version if len(versions) > 1 else newest,
@@ -104,10 +109,11 @@ def _versions_page(key: str, problems: list[Any] | None = None, status: int = 20
 
 @bp.route("/processes")
 @roles_required(OWNER)
+@reads_only
 def index() -> Any:
     return render_template(
         "processes/processes.html",
-        procedures=list_procedures(db()),
+        procedures=list_procedures(reading_session()),
         source_labels=SOURCE_LABELS,
         values=request.args,
     )
@@ -115,14 +121,16 @@ def index() -> Any:
 
 @bp.route("/processes/<key>/versions")
 @roles_required(OWNER)
+@reads_only
 def versions(key: str) -> Any:
     return _versions_page(key)
 
 
 @bp.route("/processes/<key>/versions/<int:version>/download")
 @roles_required(OWNER)
+@reads_only
 def download(key: str, version: int) -> Any:
-    definition = get_version(db(), key, version)
+    definition = get_version(reading_session(), key, version)
     return Response(
         definition.bpmn_xml,
         mimetype="application/xml",
@@ -139,13 +147,17 @@ def _version_arg(name: str, default: int) -> int:
 
 @bp.route("/processes/<key>/versions/diff")
 @roles_required(OWNER)
+@reads_only
 def diff(key: str) -> Any:
     versions = _versions_or_404(key)
     newest = versions[0].version
     from_version = _version_arg("from", versions[1].version if len(versions) > 1 else newest)
     to_version = _version_arg("to", newest)
-    old, new = get_version(db(), key, from_version), get_version(db(), key, to_version)
-    changes = diff_versions(db(), key, from_version, to_version)
+    old, new = (
+        get_version(reading_session(), key, from_version),
+        get_version(reading_session(), key, to_version),
+    )
+    changes = diff_versions(reading_session(), key, from_version, to_version)
     markers = changes.markers()
     return render_template(
         "processes/version_diff.html",
@@ -161,23 +173,31 @@ def diff(key: str) -> Any:
     )
 
 
+def _deploy_conflict(err: Conflict, key: str, **_url_values: Any) -> Any:
+    flash(deploy_conflict(err), "error")
+    return _page_in_read_only_unit(key, status=409)
+
+
+def _page_in_read_only_unit(key: str, problems: list[Any] | None = None, status: int = 200) -> Any:
+    with read_only():
+        return _versions_page(key, problems, status)
+
+
+def _not_deployed_again(err: InvalidDiagram, key: str, version: int) -> Any:
+    flash(
+        _("Version %(version)s cannot be deployed again as it is; nothing was changed.", version=version),
+        "error",
+    )
+    return _page_in_read_only_unit(key, err.problems, 400)
+
+
 @bp.route("/processes/<key>/versions/<int:version>/rollback", methods=["POST"])
 @roles_required(OWNER)
+@refusals({InvalidDiagram: _not_deployed_again, Conflict: _deploy_conflict})
 def rollback(key: str, version: int) -> Any:
-    try:
-        definition = redeploy(
-            db(), runtime(), key, version, current_user.username, request.form.get("comment", "")
-        )
-    except InvalidDiagram as err:
-        db().rollback()
-        flash(
-            _("Version %(version)s cannot be deployed again as it is; nothing was changed.", version=version),
-            "error",
-        )
-        return _versions_page(key, err.problems, 400)
-    except Conflict as err:
-        return _deploy_conflict(key, err)
-    commit()
+    with unit_of_work() as uow:
+        definition = roll_back_to(uow, key, version, current_user.username, request.form.get("comment", ""))
+        uow.commit()
     flash(
         _(
             "Version %(old)s is deployed again as version %(new)s. New cases start on it.",
@@ -189,34 +209,20 @@ def rollback(key: str, version: int) -> Any:
     return redirect(url_for("versions.versions", key=key))
 
 
-def _deploy_conflict(key: str, err: Conflict) -> Any:
-    db().rollback()
-    flash(deploy_conflict(err), "error")
-    return _versions_page(key, status=409)
+def _draft_not_deployed(err: InvalidDiagram, key: str) -> Any:
+    flash(_("The draft has problems and was not deployed. Fix them in the modeler first."), "error")
+    return _page_in_read_only_unit(key, err.problems, 400)
 
 
 @bp.route("/processes/<key>/versions/deploy-draft", methods=["POST"])
 @roles_required(OWNER)
+@refusals({InvalidDiagram: _draft_not_deployed, Conflict: _deploy_conflict})
 def deploy_draft(key: str) -> Any:
-    draft = latest_draft(db(), key)
-    if draft is None:
-        abort(404)
-    try:
-        result = deploy_checked(
-            db(),
-            runtime(),
-            draft.bpmn_xml.encode("utf-8"),
-            current_user.username,
-            request.form.get("comment", ""),
-            "browser",
-        )
-    except InvalidDiagram as err:
-        db().rollback()
-        flash(_("The draft has problems and was not deployed. Fix them in the modeler first."), "error")
-        return _versions_page(key, err.problems, 400)
-    except Conflict as err:
-        return _deploy_conflict(key, err)
-    commit()
+    with unit_of_work() as uow:
+        if latest_draft(uow.session, key) is None:
+            abort(404)
+        result = deploy_latest_draft(uow, key, current_user.username, request.form.get("comment", ""))
+        uow.commit()
     if result.created:
         flash(
             _(
@@ -243,10 +249,11 @@ def _case_numbers(text: str) -> list[str] | None:
 
 @bp.route("/processes/<key>/migrate")
 @roles_required(OWNER)
+@reads_only
 def migrate(key: str) -> Any:
     versions = _versions_or_404(key)
     newest = versions[0].version
-    running = running_cases_by_version(db(), key)
+    running = running_cases_by_version(reading_session(), key)
     older_with_cases = [v.version for v in versions if v.version != newest and running.get(v.version)]
     from_version = _version_arg("from", older_with_cases[0] if older_with_cases else newest)
     to_version = _version_arg("to", newest)
@@ -254,9 +261,9 @@ def migrate(key: str) -> Any:
     at_element = request.args.get("at", "") or None
     plans = None
     if request.args.get("dry_run") and from_version != to_version:
-        get_version(db(), key, from_version)
+        get_version(reading_session(), key, from_version)
         plans = plan_migration(
-            db(), runtime(), key, from_version, to_version, _case_numbers(cases_text), at_element
+            reading_session(), runtime(), key, from_version, to_version, _case_numbers(cases_text), at_element
         )
     elif request.args.get("dry_run"):
         flash(_("Choose two different versions."), "error")
@@ -278,7 +285,7 @@ def migrate(key: str) -> Any:
 
 
 def _user_task_names(key: str, version: int) -> dict[str, str]:
-    parsed = parsed_definition(runtime(), get_version(db(), key, version))
+    parsed = parsed_definition(runtime(), get_version(reading_session(), key, version))
     return {element_id: info.name for element_id, info in parsed.user_tasks.items()}
 
 
@@ -293,9 +300,11 @@ def apply(key: str) -> Any:
     if not numbers or from_version == to_version:
         flash(_("Choose at least one case that can move."), "error")
         return redirect(url_for("versions.migrate", key=key, **{"from": from_version, "to": to_version}))
-    plans = plan_migration(db(), runtime(), key, from_version, to_version, numbers)
-    result = apply_migration(db(), runtime(), plans, current_user.actor, request.form.get("comment", ""))
-    commit()
+    with unit_of_work() as uow:
+        result = migrate_cases(
+            uow, key, from_version, to_version, numbers, current_user.actor, request.form.get("comment", "")
+        )
+        uow.commit()
     flash(
         _(
             "%(moved)s case(s) moved to version %(new)s; %(stayed)s stay on version %(old)s.",

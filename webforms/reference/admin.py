@@ -6,25 +6,29 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
-from engine.reference.admin import save_category, save_department
-from engine.reference.data import load_reference_data
-from webforms.database import commit, db
+from engine.errors import FormInvalid
+from engine.reference import load_reference_data, save_category_form, save_department_form
+from webforms.database import read_only, unit_of_work
+from webforms.errors import form_refused, refusals
 from webforms.people.auth import roles_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+NOT_SAVED = _l("Some values need attention; nothing was saved yet.")
 
 
 def _page(
     errors: dict | None = None, values: dict | None = None, editing: str = "", status: int = 200
 ) -> Any:
-    return render_template(
-        "reference/reference.html",
-        reference=load_reference_data(db()),
-        errors=errors or {},
-        values=values or {},
-        editing=editing,
-    ), status
+    with read_only() as uow:
+        return render_template(
+            "reference/reference.html",
+            reference=load_reference_data(uow.session),
+            errors=errors or {},
+            values=values or {},
+            editing=editing,
+        ), status
 
 
 @bp.route("/reference")
@@ -33,29 +37,34 @@ def reference() -> Any:
     return _page()
 
 
+def _category_again(err: FormInvalid) -> Any:
+    new = request.form.get("new") == "1"
+    code = request.form.get("code", "").strip()
+    return _page(err.errors, request.form.to_dict(), "new" if new else code, 400)
+
+
 @bp.route("/reference/category", methods=["POST"])
 @roles_required("admin")
+@refusals({FormInvalid: form_refused(NOT_SAVED, _category_again)})
 def category() -> Any:
     code = request.form.get("code", "").strip()
-    new = request.form.get("new") == "1"
-    errors = save_category(db(), code, request.form, new)
-    if errors:
-        db().rollback()
-        flash(_("Some values need attention; nothing was saved yet."), "error")
-        return _page(errors, request.form.to_dict(), "new" if new else code, 400)
-    commit()
+    with unit_of_work() as uow:
+        save_category_form(uow, code, request.form, request.form.get("new") == "1")
+        uow.commit()
     flash(_("Category %(code)s saved. New cases use it from now on.", code=code), "success")
     return redirect(url_for("admin.reference"))
 
 
+def _department_again(err: FormInvalid, code: str) -> Any:
+    return _page(err.errors, request.form.to_dict(), f"department:{code}", 400)
+
+
 @bp.route("/reference/department/<code>", methods=["POST"])
 @roles_required("admin")
+@refusals({FormInvalid: form_refused(NOT_SAVED, _department_again)})
 def department(code: str) -> Any:
-    errors = save_department(db(), code, request.form)
-    if errors:
-        db().rollback()
-        flash(_("Some values need attention; nothing was saved yet."), "error")
-        return _page(errors, request.form.to_dict(), f"department:{code}", 400)
-    commit()
+    with unit_of_work() as uow:
+        save_department_form(uow, code, request.form)
+        uow.commit()
     flash(_("Department %(code)s saved.", code=code), "success")
     return redirect(url_for("admin.reference"))

@@ -7,16 +7,16 @@ from typing import Any
 from flask import g
 from flask_babel import lazy_gettext as _l
 
-from engine.bpmn.form_fields import FieldDef
-from engine.reference.data import ReferenceData, load_reference_data, with_reference_options
-from webforms.database import db
-from webforms.i18n import current_language
+from engine.bpmn import FieldDef
+from engine.reference import ReferenceData, load_reference_data, with_reference_options
+from webforms.database import reading_session
+from webforms.i18n import current_language, localized_name
 
 
 def request_reference() -> ReferenceData:
     """The reference tables, read at most once per request."""
     if "hotline_reference" not in g:
-        g.hotline_reference = load_reference_data(db())
+        g.hotline_reference = load_reference_data(reading_session())
     return g.hotline_reference
 
 
@@ -46,12 +46,6 @@ def enum_name(field: FieldDef, value: Any) -> str:
     if field.reference:
         return reference_name(field.reference, value)
     return field.option_name(value, current_language())
-
-
-def localized_name(row: Any) -> str:
-    """A row with name / name_en (an option, a category, a procedure) by its name in the user's language."""
-    english = getattr(row, "name_en", "")
-    return english if current_language() == "en" and english else row.name
 
 
 def department_routes() -> dict[str, str]:

@@ -7,9 +7,9 @@ from typing import Any
 
 from flask import Blueprint, render_template, request
 
-from engine.cases.due_timers import timers_by_state
-from engine.supervision.board import board_group_names, overdue_board
-from webforms.database import db, runtime
+from engine.cases import timers_by_state
+from engine.supervision import board_group_names, overdue_board
+from webforms.database import reading_session, reads_only, runtime
 from webforms.people.auth import roles_required
 
 bp = Blueprint("board", __name__, url_prefix="/board")
@@ -24,14 +24,15 @@ def _board_roles() -> dict[str, Any]:
 
 @bp.route("")
 @roles_required(*BOARD_ROLES)
+@reads_only
 def index() -> Any:
     now = runtime().clock.now()
     chosen = request.args.get("group", "").strip()[:300]
-    incidents = timers_by_state(db(), now, limit=100)
+    incidents = timers_by_state(reading_session(), now, limit=100)
     return render_template(
         "supervision/board.html",
-        board=overdue_board(db(), now, chosen),
-        group_names=board_group_names(db(), now),
+        board=overdue_board(reading_session(), now, chosen),
+        group_names=board_group_names(reading_session(), now),
         chosen=chosen,
         failed=incidents["failed"],
         stuck=incidents["overdue"],

@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from flask import request
 from flask_login import current_user
 
-from engine.supervision.case_search import SORTS, STATUSES, CaseQuery
+from engine.supervision import SORTS, STATUSES, CaseQuery
 from webforms.database import runtime
 
 TEXT_FILTERS = ("number", "customer", "phone", "address")

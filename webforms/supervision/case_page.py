@@ -11,11 +11,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from SpiffWorkflow.bpmn.specs.defaults import StartEvent
+from sqlalchemy.orm import Session
 
-from engine.bpmn.parser import ParsedDefinition
-from engine.cases.story import case_deadlines, case_markers, related_cases, tasks_of_case, timers_of_case
-from engine.db.models import Event, ProcessInstance
-from webforms.database import db, runtime
+from engine.bpmn import ParsedDefinition
+from engine.cases import case_deadlines, case_markers, related_cases, tasks_of_case, timers_of_case
+from engine.db import Event, ProcessInstance
+from webforms.database import runtime
 from webforms.i18n import current_language
 
 DEADLINE_STATES = {
@@ -64,14 +65,16 @@ def step_names(parsed: ParsedDefinition) -> dict[str, str]:
     return names
 
 
-def case_story(instance: ProcessInstance, parsed: ParsedDefinition, history: list[Event]) -> dict[str, Any]:
+def case_story(
+    session: Session, instance: ProcessInstance, parsed: ParsedDefinition, history: list[Event]
+) -> dict[str, Any]:
     """Template values for the diagram, the deadlines and the related cases of a case."""
     now = runtime().clock.now()
-    tasks = tasks_of_case(db(), instance.id)
-    timers = timers_of_case(db(), instance.id)
+    tasks = tasks_of_case(session, instance.id)
+    timers = timers_of_case(session, instance.id)
     markers = case_markers(history, tasks, timers, now, start_event_ids(parsed))
     # The customer's other cases would tie one complainant's cases together: only for who may know them (C7).
-    related = related_cases(db(), instance) if current_user.sees_personal_data else []
+    related = related_cases(session, instance) if current_user.sees_personal_data else []
     return {
         "diagram_xml": embeddable_xml(instance.definition.bpmn_xml),
         "markers": markers,

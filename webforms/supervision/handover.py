@@ -11,19 +11,21 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from engine.errors import Conflict
-from engine.supervision.handover import (
+from engine.supervision import (
     HandoverNotAllowed,
-    acknowledge,
+    acknowledge_handover,
     get_record,
-    hand_over,
+    hand_over_shift,
     in_flood_season,
+    open_cases_of,
+    overdue_tasks,
     recent_records,
 )
-from engine.work.notices import open_cases_of, overdue_tasks
-from webforms.database import commit, db, runtime
+from webforms.database import read_only, runtime, unit_of_work
+from webforms.diagram_names import process_choices
+from webforms.errors import refusals
 from webforms.people.auth import roles_required
 from webforms.reference.labels import reference_name
-from webforms.views_support import process_choices
 
 bp = Blueprint("handover", __name__, url_prefix="/handover")
 
@@ -45,91 +47,93 @@ REFUSALS = {
 @login_required
 def current() -> Any:
     now = runtime().clock.now()
-    latest = recent_records(db(), limit=1)
-    return render_template(
-        "supervision/handover.html",
-        record=latest[0] if latest else None,
-        **_record_context(),
-        outages=open_cases_of(db(), "outage"),
-        complaints=open_cases_of(db(), "complaint"),
-        overdue=overdue_tasks(db(), now),
-        now=now,
-    )
+    with read_only() as uow:
+        latest = recent_records(uow.session, limit=1)
+        return render_template(
+            "supervision/handover.html",
+            record=latest[0] if latest else None,
+            **_record_context(),
+            outages=open_cases_of(uow.session, "outage"),
+            complaints=open_cases_of(uow.session, "complaint"),
+            overdue=overdue_tasks(uow.session, now),
+            now=now,
+        )
 
 
 @bp.route("/records")
 @roles_required(*HANDOVER_ROLES)
 def records() -> Any:
     page = max(request.args.get("page", 1, type=int), 1)
-    rows = recent_records(db(), limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
-    return render_template(
-        "supervision/handover_records.html",
-        records=rows[:PAGE_SIZE],
-        page=page,
-        has_next=len(rows) > PAGE_SIZE,
-        status_labels=STATUS_LABELS,
-    )
+    with read_only() as uow:
+        rows = recent_records(uow.session, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
+        return render_template(
+            "supervision/handover_records.html",
+            records=rows[:PAGE_SIZE],
+            page=page,
+            has_next=len(rows) > PAGE_SIZE,
+            status_labels=STATUS_LABELS,
+        )
 
 
 @bp.route("/records/<int:record_id>")
 @roles_required(*HANDOVER_ROLES)
 def show(record_id: int) -> Any:
-    return render_template(
-        "supervision/handover_record.html", record=get_record(db(), record_id), **_record_context()
+    with read_only() as uow:
+        return render_template(
+            "supervision/handover_record.html", record=get_record(uow.session, record_id), **_record_context()
+        )
+
+
+def _handed_over_first(err: Conflict, record_id: int) -> Any:
+    flash(
+        _("%(user)s handed this shift over first; nothing was changed.", user=err.params.get("by")), "error"
     )
+    return redirect(url_for("handover.show", record_id=record_id))
 
 
 @bp.route("/records/<int:record_id>/hand-over", methods=["POST"])
 @roles_required(*HANDOVER_ROLES)
+@refusals({Conflict: _handed_over_first})
 def submit(record_id: int) -> Any:
-    record = get_record(db(), record_id)
     notes = request.form.get("notes", "").strip()
     flood_notes = request.form.get("flood_notes", "").strip()
-    flood_season = in_flood_season(record, runtime().zone)
-    errors = _notes_errors(notes, flood_notes, flood_season)
-    if errors:
-        return render_template(
-            "supervision/handover_record.html",
-            record=record,
-            errors=errors,
-            typed=request.form,
-            **_record_context(),
-        ), 400
-    try:
-        hand_over(
-            db(),
-            record_id,
-            current_user.username,
-            notes,
-            flood_notes if flood_season else None,
-            runtime().clock.now(),
-        )
-    except Conflict as err:
-        flash(
-            _("%(user)s handed this shift over first; nothing was changed.", user=err.params.get("by")),
-            "error",
-        )
-        return redirect(url_for("handover.show", record_id=record_id))
-    commit()
+    with unit_of_work() as uow:
+        record = get_record(uow.session, record_id)
+        errors = _notes_errors(notes, flood_notes, in_flood_season(record, runtime().zone))
+        if errors:
+            return render_template(
+                "supervision/handover_record.html",
+                record=record,
+                errors=errors,
+                typed=request.form,
+                **_record_context(),
+            ), 400
+        hand_over_shift(uow, record_id, current_user.username, notes, flood_notes)
+        uow.commit()
     flash(_("Handed over. The incoming shift acknowledges it."), "success")
+    return redirect(url_for("handover.show", record_id=record_id))
+
+
+def _acknowledged_first(err: Conflict, record_id: int) -> Any:
+    flash(
+        _("%(user)s acknowledged this handover first; nothing was changed.", user=err.params.get("by")),
+        "error",
+    )
+    return redirect(url_for("handover.show", record_id=record_id))
+
+
+def _not_allowed(refused: HandoverNotAllowed, record_id: int) -> Any:
+    flash(str(REFUSALS[refused.reason]), "error")
     return redirect(url_for("handover.show", record_id=record_id))
 
 
 @bp.route("/records/<int:record_id>/acknowledge", methods=["POST"])
 @roles_required(*HANDOVER_ROLES)
+@refusals({Conflict: _acknowledged_first, HandoverNotAllowed: _not_allowed})
 def confirm(record_id: int) -> Any:
-    try:
-        acknowledge(db(), record_id, current_user.username, runtime().clock.now())
-    except Conflict as err:
-        flash(
-            _("%(user)s acknowledged this handover first; nothing was changed.", user=err.params.get("by")),
-            "error",
-        )
-        return redirect(url_for("handover.show", record_id=record_id))
-    except HandoverNotAllowed as refused:
-        flash(str(REFUSALS[refused.reason]), "error")
-        return redirect(url_for("handover.show", record_id=record_id))
-    commit()
+    with unit_of_work() as uow:
+        acknowledge_handover(uow, record_id, current_user.username)
+        uow.commit()
     flash(_("Handover acknowledged."), "success")
     return redirect(url_for("handover.show", record_id=record_id))
 

@@ -8,9 +8,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from engine.cases.due_timers import retry_timer, timers_by_state
-from engine.cases.story import case_number_of_timer
-from webforms.database import commit, db, runtime
+from engine.cases import case_number_of_timer, timers_by_state
+from engine.supervision import retry_incident
+from engine.unit_of_work import UnitOfWork
+from webforms.database import read_only, runtime, unit_of_work
 from webforms.people.auth import roles_required
 
 bp = Blueprint("supervise", __name__)
@@ -21,27 +22,30 @@ bp = Blueprint("supervise", __name__)
 def incidents() -> Any:
     """Timers whose firing failed (with the error) and timers past due that have not fired yet."""
     now = runtime().clock.now()
-    state = timers_by_state(db(), now)
-    return render_template(
-        "supervision/incidents.html", failed=state["failed"], overdue=state["overdue"], now=now
-    )
+    with read_only() as uow:
+        state = timers_by_state(uow.session, now)
+        return render_template(
+            "supervision/incidents.html", failed=state["failed"], overdue=state["overdue"], now=now
+        )
 
 
 @bp.route("/incidents/<int:timer_id>/retry", methods=["POST"])
 @roles_required("supervisor", "admin")
 def retry(timer_id: int) -> Any:
-    if not retry_timer(db(), timer_id, current_user.username, runtime().clock.now()):
-        abort(404)
-    commit()
+    with unit_of_work() as uow:
+        if not retry_incident(uow, timer_id, current_user.username):
+            abort(404)
+        back = _back_after_retry(uow, timer_id)
+        uow.commit()
     flash(_("The timer will fire again on the scheduler's next round."), "success")
-    return redirect(_back_after_retry(timer_id))
+    return redirect(back)
 
 
-def _back_after_retry(timer_id: int) -> str:
+def _back_after_retry(uow: UnitOfWork, timer_id: int) -> str:
     """Back to where the retry was pressed: the board, the case's page or the incidents."""
     back = request.form.get("back")
     if back == "board":
         return url_for("board.index")
     if back == "case":
-        return url_for("cases.show", case_number=case_number_of_timer(db(), timer_id))
+        return url_for("cases.show", case_number=case_number_of_timer(uow.session, timer_id))
     return url_for("supervise.incidents")

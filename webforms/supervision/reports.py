@@ -14,19 +14,26 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 
 from engine.errors import NotFound
-from engine.supervision.kpi import KPI_NAMES, kpi_table
-from engine.supervision.reports.export import report_tables, to_csv, to_xlsx
-from engine.supervision.reports.periods import Period, local_date, month_period_of
-from engine.supervision.reports.store import (
+from engine.supervision import (
+    KPI_NAMES,
     MAX_NOTABLE,
+    SAMPLE_RATE,
+    Period,
+    choose_notable_cases,
     get_report,
+    kpi_table,
     list_reports,
+    list_samples,
+    local_date,
+    month_period_of,
     next_due,
-    set_notable_cases,
+    report_tables,
+    to_csv,
+    to_xlsx,
+    verify_draw,
 )
-from engine.supervision.sampling import SAMPLE_RATE, list_samples, verify_draw
-from webforms.database import commit, db, runtime
-from webforms.i18n import current_language
+from webforms.database import reading_session, reads_only, runtime, unit_of_work
+from webforms.i18n import catalog_text, current_language
 from webforms.people.auth import roles_required
 from webforms.reference.labels import request_reference
 
@@ -116,6 +123,7 @@ def _date_arg(name: str, default: date) -> date:
 
 @bp.route("/kpi")
 @roles_required(*SUPERVISORS)
+@reads_only
 def kpi() -> Any:
     """M4: the four KPIs of a period by department or category, with charts and their definitions."""
     engine = runtime()
@@ -141,7 +149,7 @@ def kpi() -> Any:
     if category and reference.category(category) is None:
         abort(400)
     period = Period("custom", first, last)
-    table = kpi_table(db(), period, engine.zone, now, reference, group_by, department, category)
+    table = kpi_table(reading_session(), period, engine.zone, now, reference, group_by, department, category)
     rows_of = reference.departments if group_by == "department" else reference.categories
     labels = {code: _name(rows_of, code) for code in table.rows}
     charts = {}
@@ -187,14 +195,15 @@ def kpi() -> Any:
 
 @bp.route("/reports")
 @roles_required(*SUPERVISORS)
+@reads_only
 def index() -> Any:
     """The reports made so far, when the next ones fall due, and the weekly callback samples (M1)."""
     engine = runtime()
     now = engine.clock.now()
-    samples = list_samples(db(), limit=20)
+    samples = list_samples(reading_session(), limit=20)
     return render_template(
         "supervision/reports.html",
-        reports=list_reports(db()),
+        reports=list_reports(reading_session()),
         samples=samples,
         verified={s.id: verify_draw(s) for s in samples},
         sample_rate=SAMPLE_RATE,
@@ -205,17 +214,23 @@ def index() -> Any:
 
 def _report(report_id: int) -> Any:
     try:
-        return get_report(db(), report_id)
+        return get_report(reading_session(), report_id)
     except NotFound:
         abort(404)
 
 
 @bp.route("/reports/<int:report_id>")
 @roles_required(*SUPERVISORS)
+@reads_only
 def show(report_id: int) -> Any:
     report = _report(report_id)
     tables = report_tables(
-        report.kind, report.content, report.notable_cases, current_language(), zone=runtime().zone
+        report.kind,
+        report.content,
+        report.notable_cases,
+        current_language(),
+        zone=runtime().zone,
+        translate=catalog_text,
     )
     return render_template(
         "supervision/report.html",
@@ -232,24 +247,24 @@ def show(report_id: int) -> Any:
 @roles_required(*SUPERVISORS)
 def notable(report_id: int) -> Any:
     """M3: the supervisor's notable cases (案例分析) for a monthly report, each with a note."""
-    report = _report(report_id)
-    if report.kind != "monthly":
-        abort(404)
     numbers = request.form.getlist("case_number")
     notes = request.form.getlist("note")
     chosen = [(n, notes[i] if i < len(notes) else "") for i, n in enumerate(numbers)]
-    engine = runtime()
-    problems = set_notable_cases(db(), report, chosen, current_user.username, engine.clock.now(), engine.zone)
+    with unit_of_work() as uow:
+        if _report(report_id).kind != "monthly":
+            abort(404)
+        problems = choose_notable_cases(uow, report_id, chosen, current_user.username)
+        if not problems:
+            uow.commit()
+    for problem in problems:
+        flash(
+            str(NOTABLE_PROBLEMS[problem.reason]) % {"case": problem.case_number, "max": MAX_NOTABLE},
+            "error",
+        )
     if problems:
-        for problem in problems:
-            flash(
-                str(NOTABLE_PROBLEMS[problem.reason]) % {"case": problem.case_number, "max": MAX_NOTABLE},
-                "error",
-            )
-        return redirect(url_for("reports.show", report_id=report.id) + "#notable")
-    commit()
+        return redirect(url_for("reports.show", report_id=report_id) + "#notable")
     flash(_("The notable cases are saved with the report."), "success")
-    return redirect(url_for("reports.show", report_id=report.id) + "#notable")
+    return redirect(url_for("reports.show", report_id=report_id) + "#notable")
 
 
 def _download(report_id: int, extension: str) -> Response:
@@ -261,6 +276,7 @@ def _download(report_id: int, extension: str) -> Response:
         current_language(),
         report.generated_at,
         zone=runtime().zone,
+        translate=catalog_text,
     )
     name = f"hotline-{report.kind}-{report.period_start}_{report.period_end}.{extension}"
     if extension == "csv":
@@ -274,11 +290,13 @@ def _download(report_id: int, extension: str) -> Response:
 
 @bp.route("/reports/<int:report_id>.csv")
 @roles_required(*SUPERVISORS)
+@reads_only
 def download_csv(report_id: int) -> Response:
     return _download(report_id, "csv")
 
 
 @bp.route("/reports/<int:report_id>.xlsx")
 @roles_required(*SUPERVISORS)
+@reads_only
 def download_xlsx(report_id: int) -> Response:
     return _download(report_id, "xlsx")

@@ -11,12 +11,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from engine.db.models import Attachment, HumanTask, ProcessInstance
-from engine.people.access_log import record_access
-from engine.work.attachment_access import is_signature, may_read_files
-from engine.work.attachments import MAX_BYTES, AttachmentRefused, add_attachment, read_attachment
-from webforms.database import commit, db, hotline, runtime
-from webforms.views_support import can_do
+from engine.cases import MAX_BYTES, AttachmentRefused, read_attachment
+from engine.db import Attachment, HumanTask, ProcessInstance
+from engine.people import record_case_view
+from engine.work import attach_file, is_signature, may_read_files
+from webforms.database import read_only, runtime, unit_of_work
+from webforms.errors import refusals
+from webforms.people.auth import can_do
 
 bp = Blueprint("attachments", __name__)
 REFUSALS = {
@@ -27,59 +28,61 @@ REFUSALS = {
 
 
 def attachment_folder() -> Path:
-    return hotline().settings.home / "attachments"
+    folder = runtime().attachment_folder
+    if folder is None:
+        raise RuntimeError("the runtime has no attachment folder")
+    return folder
+
+
+def _refused(refused: AttachmentRefused, task_id: int) -> Any:
+    flash(str(REFUSALS[refused.code]) % {"mb": MAX_BYTES // (1024 * 1024)}, "error")
+    return redirect(url_for("tasks.show", task_id=task_id))
 
 
 @bp.route("/tasks/<int:task_id>/attachments", methods=["POST"])
 @login_required
+@refusals({AttachmentRefused: _refused})
 def upload(task_id: int) -> Any:
-    task = db().get(HumanTask, task_id)
-    if task is None:
-        abort(404)
-    if not can_do(task) or task.status != "open":
-        abort(403)
     upload = request.files.get("file")
     data = upload.read(MAX_BYTES + 1) if upload is not None else b""
-    try:
-        add_attachment(
-            db(),
-            attachment_folder(),
-            task.instance_id,
-            task.id,
-            upload.filename if upload else "",
-            data,
-            current_user.username,
-            runtime().clock.now(),
-        )
-    except AttachmentRefused as refused:
-        db().rollback()
-        flash(str(REFUSALS[refused.code]) % {"mb": MAX_BYTES // (1024 * 1024)}, "error")
-        return redirect(url_for("tasks.show", task_id=task_id))
-    commit()
-    flash(_("File attached to case %(case)s.", case=task.instance.case_number), "success")
+    with unit_of_work() as uow:
+        task = uow.session.get(HumanTask, task_id)
+        if task is None:
+            abort(404)
+        if not can_do(task) or task.status != "open":
+            abort(403)
+        attach_file(uow, task_id, upload.filename if upload else "", data, current_user.username)
+        message = _("File attached to case %(case)s.", case=task.instance.case_number)
+        uow.commit()
+    flash(message, "success")
     return redirect(url_for("tasks.show", task_id=task_id))
 
 
 @bp.route("/attachments/<int:attachment_id>")
 @login_required
 def download(attachment_id: int) -> Any:
-    attachment = db().get(Attachment, attachment_id)
-    if attachment is None:
-        abort(404)
-    if not may_read_files(
-        db(),
-        attachment.instance_id,
-        current_user.username,
-        current_user.roles,
-        current_user.sees_personal_data,
-    ):
-        abort(403)
-    instance = db().get(ProcessInstance, attachment.instance_id)
-    if is_signature(runtime(), instance, attachment.id):  # a customer's signature is personal data (M6)
-        record_access(db(), runtime().clock, current_user.username, instance.id, "attachment")
-        commit()
-    data = read_attachment(attachment_folder(), attachment)
-    response = Response(data, mimetype=attachment.content_type)
-    response.headers["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(attachment.file_name)}"
+    with read_only() as uow:
+        attachment = uow.session.get(Attachment, attachment_id)
+        if attachment is None:
+            abort(404)
+        if not may_read_files(
+            uow.session,
+            attachment.instance_id,
+            current_user.username,
+            current_user.roles,
+            current_user.sees_personal_data,
+        ):
+            abort(403)
+        instance = uow.session.get(ProcessInstance, attachment.instance_id)
+        # A customer's signature is personal data (M6).
+        signature = is_signature(runtime(), instance, attachment.id)
+        data = read_attachment(attachment_folder(), attachment)
+        content_type, file_name, instance_id = attachment.content_type, attachment.file_name, instance.id
+    if signature:
+        with unit_of_work() as uow:
+            record_case_view(uow, current_user.username, instance_id, "attachment")
+            uow.commit()
+    response = Response(data, mimetype=content_type)
+    response.headers["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(file_name)}"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

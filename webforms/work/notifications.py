@@ -7,9 +7,10 @@ from typing import Any
 from flask import Blueprint, Flask, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from engine.people.access_log import cases_named_in, record_list_access
-from engine.work.notices import case_numbers, mark_read, notifications_for, unread_count
-from webforms.database import commit, db, runtime
+from engine.people import cases_named_in
+from engine.work import case_numbers, mark_notifications_read, notifications_for, unread_count
+from webforms.database import read_only, reading_session, unit_of_work
+from webforms.people.access_records import record_cases_shown
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
@@ -17,34 +18,38 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 @bp.route("")
 @login_required
 def index() -> Any:
-    found = notifications_for(db(), current_user.username)
-    numbers = case_numbers(db(), sorted({n.instance_id for n in found if n.instance_id is not None}))
-    # A diagram may name the customer in a message (L2: the urgent notice to the department head, who
-    # must know where to send people): each case so named on the page is recorded (M6).
-    texts: dict[int, list[str]] = {}
-    for n in found:
-        if n.instance_id is not None:
-            texts.setdefault(n.instance_id, []).extend((n.message, n.message_en or ""))
-    record_list_access(
-        db(), runtime().clock, current_user.username, cases_named_in(db(), texts), "notifications"
-    )
-    commit()
-    return render_template("work/notifications.html", notifications=found, case_numbers=numbers)
+    with read_only() as uow:
+        found = notifications_for(uow.session, current_user.username)
+        numbers = case_numbers(
+            uow.session, sorted({n.instance_id for n in found if n.instance_id is not None})
+        )
+        # A diagram may name the customer in a message (L2: the urgent notice to the department head, who
+        # must know where to send people): each case so named on the page is recorded (M6).
+        texts: dict[int, list[str]] = {}
+        for n in found:
+            if n.instance_id is not None:
+                texts.setdefault(n.instance_id, []).extend((n.message, n.message_en or ""))
+        named = cases_named_in(uow.session, texts)
+        page = render_template("work/notifications.html", notifications=found, case_numbers=numbers)
+    record_cases_shown(named, "notifications")
+    return page
 
 
 @bp.route("/<int:notification_id>/read", methods=["POST"])
 @login_required
 def read(notification_id: int) -> Any:
-    mark_read(db(), current_user.username, runtime().clock.now(), notification_id)
-    commit()
+    with unit_of_work() as uow:
+        mark_notifications_read(uow, current_user.username, notification_id)
+        uow.commit()
     return redirect(url_for("notifications.index"))
 
 
 @bp.route("/read-all", methods=["POST"])
 @login_required
 def read_all() -> Any:
-    mark_read(db(), current_user.username, runtime().clock.now())
-    commit()
+    with unit_of_work() as uow:
+        mark_notifications_read(uow, current_user.username)
+        uow.commit()
     return redirect(url_for("notifications.index"))
 
 
@@ -52,5 +57,5 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def _unread() -> dict[str, Any]:
         if current_user.is_authenticated:
-            return {"unread_notifications": unread_count(db(), current_user.username)}
+            return {"unread_notifications": unread_count(reading_session(), current_user.username)}
         return {"unread_notifications": 0}

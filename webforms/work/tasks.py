@@ -7,28 +7,40 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from sqlalchemy.orm import Session
 
-from engine.bpmn.form_fields import initial_values
-from engine.bpmn.parser import fields_by_id
-from engine.cases.history import case_history
-from engine.cases.runner import complete_task
-from engine.db.models import HumanTask
+from engine.bpmn import fields_by_id, initial_values
+from engine.cases import attachments_of, case_history, parsed_definition
+from engine.db import HumanTask
 from engine.errors import FormInvalid
-from engine.processes.deployment import parsed_definition
-from engine.work.attachments import attachments_of
-from engine.work.claims import SUPERVISING_ROLES, claim_task, eligible_assignees, reassign_task, release_task
-from engine.work.task_drafts import save_draft
-from engine.work.tasklist import TABS, TaskFilter, tasklist_page
-from webforms.database import commit, db, runtime
+from engine.work import (
+    SUPERVISING_ROLES,
+    TABS,
+    TaskFilter,
+    claim_task,
+    complete_task,
+    eligible_assignees,
+    reassign_task,
+    release_task,
+    save_task_draft,
+    tasklist_page,
+)
+from webforms.database import read_only, runtime, unit_of_work
+from webforms.diagram_names import process_choices, task_label
+from webforms.errors import form_refused, refusals
 from webforms.i18n import current_language
+from webforms.labels import TASK_STATUS
+from webforms.people.access_records import record_unmasked_view
+from webforms.people.auth import can_do
 from webforms.people.names import person
 from webforms.reference.labels import form_fields, request_reference
-from webforms.views_support import TASK_STATUS, can_do, process_choices, record_unmasked_view, task_label
 from webforms.work.field import from_field
 
 bp = Blueprint("tasks", __name__)
 PAGE_SIZE = 50
+NOT_SAVED = _l("Some values need attention; nothing was saved yet.")
 
 
 @bp.route("/")
@@ -47,21 +59,22 @@ def tasklist() -> Any:
         tab = "todo"
     user, groups = current_user.username, current_user.roles
     where, chosen = _task_filter()
-    found = tasklist_page(db(), tab, tabs, user, groups, PAGE_SIZE, (page - 1) * PAGE_SIZE, where)
-    counts = found.counts
-    return render_template(
-        "work/tasks.html",
-        tasks=found.tasks,
-        total=counts[tab],
-        counts=counts,
-        tab=tab,
-        page=page,
-        page_size=PAGE_SIZE,
-        now=runtime().clock.now(),
-        chosen=chosen,
-        processes=process_choices(),
-        reference=request_reference(),
-    )
+    with read_only() as uow:
+        found = tasklist_page(uow.session, tab, tabs, user, groups, PAGE_SIZE, (page - 1) * PAGE_SIZE, where)
+        counts = found.counts
+        return render_template(
+            "work/tasks.html",
+            tasks=found.tasks,
+            total=counts[tab],
+            counts=counts,
+            tab=tab,
+            page=page,
+            page_size=PAGE_SIZE,
+            now=runtime().clock.now(),
+            chosen=chosen,
+            processes=process_choices(),
+            reference=request_reference(),
+        )
 
 
 def _task_filter() -> tuple[TaskFilter, dict[str, str]]:
@@ -87,19 +100,22 @@ def _task_filter() -> tuple[TaskFilter, dict[str, str]]:
     return where, {k: v for k, v in chosen.items() if v}
 
 
-def _task_for_user(task_id: int) -> HumanTask:
-    task = db().get(HumanTask, task_id)
+def _task_for_user(session: Session, task_id: int) -> HumanTask:
+    task = session.get(HumanTask, task_id)
     if task is None:
         abort(404)
+    # Supervisors may open any task to see it or reassign it; the engine still checks who completes.
     if not can_do(task) and not current_user.has_role(*SUPERVISING_ROLES):
-        abort(
-            403
-        )  # supervisors may open any task to see it or reassign it; the engine still checks who completes
+        abort(403)
     return task
 
 
 def _render_task(
-    task: HumanTask, values: dict[str, Any] | None = None, errors: dict | None = None, status: int = 200
+    session: Session,
+    task: HumanTask,
+    values: dict[str, Any] | None = None,
+    errors: dict | None = None,
+    status: int = 200,
 ) -> Any:
     parsed = parsed_definition(runtime(), task.instance.definition)
     info = parsed.user_tasks.get(task.element_id)
@@ -108,7 +124,7 @@ def _render_task(
         values if values is not None else {**initial_values(fields, task.instance.data), **(task.draft or {})}
     )
     task_name = info.name_en if info and current_language() == "en" and info.name_en else task.name
-    assignees = eligible_assignees(db(), task) if current_user.has_role(*SUPERVISING_ROLES) else []
+    assignees = eligible_assignees(session, task) if current_user.has_role(*SUPERVISING_ROLES) else []
     return render_template(
         "work/task.html",
         task=task,
@@ -118,11 +134,11 @@ def _render_task(
         values=shown,
         errors=errors or {},
         assignees=assignees,
-        attachments=attachments_of(db(), task.instance_id),
+        attachments=attachments_of(session, task.instance_id),
         case=task.instance,
         case_fields=fields_by_id(parsed),
         case_labels=parsed.variable_labels,
-        history=case_history(db(), task.instance_id),
+        history=case_history(session, task.instance_id),
         back_to_field=from_field(),
     ), status
 
@@ -130,30 +146,37 @@ def _render_task(
 @bp.route("/tasks/<int:task_id>", methods=["GET"])
 @login_required
 def show(task_id: int) -> Any:
-    task = _task_for_user(task_id)
-    if task.status != "open":
-        flash(_("This task is already %(status)s.", status=TASK_STATUS.get(task.status, task.status)), "info")
-        return redirect(url_for("cases.show", case_number=task.instance.case_number))
-    record_unmasked_view(task.instance, "task")
-    commit()
-    return _render_task(task)
+    with read_only() as uow:
+        task = _task_for_user(uow.session, task_id)
+        if task.status != "open":
+            flash(
+                _("This task is already %(status)s.", status=TASK_STATUS.get(task.status, task.status)),
+                "info",
+            )
+            return redirect(url_for("cases.show", case_number=task.instance.case_number))
+        page = _render_task(uow.session, task)
+        instance_id, data = task.instance_id, task.instance.data
+    record_unmasked_view(instance_id, data, "task")
+    return page
+
+
+def _task_form_again(err: FormInvalid, task_id: int) -> Any:
+    with read_only() as uow:
+        task = uow.session.get(HumanTask, task_id)
+        return _render_task(uow.session, task, values=err.values, errors=err.errors, status=400)
 
 
 @bp.route("/tasks/<int:task_id>", methods=["POST"])
 @login_required
+@refusals({FormInvalid: form_refused(NOT_SAVED, _task_form_again)})
 def complete(task_id: int) -> Any:
-    task = _task_for_user(task_id)
-    try:
-        instance = complete_task(db(), runtime(), task_id, current_user.actor, _form_values())
-    except FormInvalid as err:
-        db().rollback()
-        flash(_("Some values need attention; nothing was saved yet."), "error")
-        return _render_task(db().get(HumanTask, task_id), values=err.values, errors=err.errors, status=400)
-    commit()
-    flash(
-        _("Task “%(name)s” of case %(case)s completed.", name=task_label(task), case=instance.case_number),
-        "success",
-    )
+    with unit_of_work() as uow:
+        task = _task_for_user(uow.session, task_id)
+        name = task_label(task)
+        instance = complete_task(uow, task_id, current_user.actor, _form_values())
+        message = _("Task “%(name)s” of case %(case)s completed.", name=name, case=instance.case_number)
+        uow.commit()
+    flash(message, "success")
     return redirect(url_for("field.jobs") if from_field() else url_for("tasks.tasklist"))
 
 
@@ -164,25 +187,25 @@ def _form_values() -> dict[str, Any]:
     return values
 
 
-def _after_claim_action(task_id: int, message: str) -> Any:
-    commit()
-    flash(message, "success")
-    return redirect(url_for("tasks.show", task_id=task_id))
-
-
 @bp.route("/tasks/<int:task_id>/claim", methods=["POST"])
 @login_required
 def claim(task_id: int) -> Any:
-    task = claim_task(db(), task_id, current_user.actor, runtime().clock.now())
-    return _after_claim_action(task_id, _("You claimed “%(name)s”.", name=task_label(task)))
+    with unit_of_work() as uow:
+        task = claim_task(uow, task_id, current_user.actor)
+        message = _("You claimed “%(name)s”.", name=task_label(task))
+        uow.commit()
+    flash(message, "success")
+    return redirect(url_for("tasks.show", task_id=task_id))
 
 
 @bp.route("/tasks/<int:task_id>/release", methods=["POST"])
 @login_required
 def release(task_id: int) -> Any:
-    task = release_task(db(), task_id, current_user.actor, runtime().clock.now())
-    commit()
-    flash(_("“%(name)s” is back with its group.", name=task_label(task)), "success")
+    with unit_of_work() as uow:
+        task = release_task(uow, task_id, current_user.actor)
+        message = _("“%(name)s” is back with its group.", name=task_label(task))
+        uow.commit()
+    flash(message, "success")
     return redirect(url_for("tasks.tasklist"))
 
 
@@ -190,22 +213,22 @@ def release(task_id: int) -> Any:
 @login_required
 def reassign(task_id: int) -> Any:
     username = request.form.get("assignee", "")
-    task = reassign_task(db(), task_id, current_user.actor, username, runtime().clock.now())
-    return _after_claim_action(
-        task_id, _("“%(name)s” is now with %(user)s.", name=task_label(task), user=person(username))
-    )
+    with unit_of_work() as uow:
+        task = reassign_task(uow, task_id, current_user.actor, username)
+        message = _("“%(name)s” is now with %(user)s.", name=task_label(task), user=person(username))
+        uow.commit()
+    flash(message, "success")
+    return redirect(url_for("tasks.show", task_id=task_id))
 
 
 @bp.route("/tasks/<int:task_id>/draft", methods=["POST"])
 @login_required
 def draft(task_id: int) -> Any:
     """Keep what was typed without completing the task; the form shows it again next time."""
-    task = _task_for_user(task_id)
-    info = parsed_definition(runtime(), task.instance.definition).user_tasks.get(task.element_id)
-    # A signature is drawn with the customer present and sent with the report, never kept in a draft.
-    field_ids = {f.id for f in info.fields if f.type != "signature"} if info else set()
-    save_draft(db(), task_id, current_user.actor, request.form.to_dict(), field_ids, runtime().clock.now())
-    commit()
+    with unit_of_work() as uow:
+        _task_for_user(uow.session, task_id)
+        save_task_draft(uow, task_id, current_user.actor, request.form.to_dict())
+        uow.commit()
     flash(_("Draft saved; the task stays open."), "success")
     return redirect(
         url_for("tasks.show", task_id=task_id, back="field")

@@ -19,12 +19,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.db.models import HumanTask, ProcessDefinition, ProcessInstance
-from engine.processes.deployment import parsed_definition
-from engine.reference.data import ReferenceData
+from engine.cases import parsed_definition
+from engine.db import HumanTask, ProcessDefinition, ProcessInstance
+from engine.processes import deployed_roles
+from engine.reference import ReferenceData
 from engine.runtime import Runtime
-from engine.supervision.kpi import INTERNAL_PROCESSES, department_of_case, replied_at_column
-from engine.supervision.reports.periods import Period
+from engine.supervision.kpi import department_of_case, hotline_case, replied_at_column
+from engine.supervision.periods import Period
 
 # Data a diagram's script sets when a deadline passed (C2, C4, R2, R3, R6, L2-L4, Q1, S2, O2).
 OVERDUE_FLAGS = {
@@ -89,6 +90,7 @@ def received_case_rows(
 ) -> list[CaseRow]:
     """The hotline cases received in the period, oldest first, with reply and closing as at `as_of`."""
     start, end = period.bounds(zone)
+    roles = deployed_roles(session)
     rows = session.execute(
         select(
             ProcessInstance.id,
@@ -97,7 +99,7 @@ def received_case_rows(
             ProcessInstance.department,
             ProcessInstance.category,
             ProcessInstance.opened_at,
-            replied_at_column(),
+            replied_at_column(roles),
             ProcessInstance.closed_at,
             ProcessInstance.current_step,
         )
@@ -105,7 +107,7 @@ def received_case_rows(
             ProcessInstance.opened_at >= start,
             ProcessInstance.opened_at < end,
             ProcessInstance.opened_at <= as_of,
-            ProcessInstance.process_key.not_in(INTERNAL_PROCESSES),
+            hotline_case(roles),
         )
         .order_by(ProcessInstance.opened_at, ProcessInstance.id)
     )
@@ -116,7 +118,7 @@ def received_case_rows(
                 id_,
                 number,
                 key,
-                department_of_case(key, department, category, reference),
+                department_of_case(key, department, category, reference, roles),
                 category or "",
                 opened,
                 replied if replied and replied <= as_of else None,

@@ -18,11 +18,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from engine.reference.data import load_reference_data
+from engine.bpmn import COMPLAINT
+from engine.processes import deployed_roles
+from engine.reference import load_reference_data
 from engine.runtime import Runtime
-from engine.supervision.kpi import COMPLAINT_PROCESS, Counts, kpi_table
+from engine.supervision.kpi import Counts, kpi_table
+from engine.supervision.periods import Period
 from engine.supervision.reports.cases import process_names, received_case_rows, reference_names
-from engine.supervision.reports.periods import Period
 from engine.supervision.reports.weekly import period_content
 
 MAX_CANDIDATES = 200
@@ -36,13 +38,14 @@ def build_monthly_report(
     processes = process_names(session, engine)
     cases = received_case_rows(session, period, zone, as_of, reference)
     by_category = kpi_table(session, period, zone, as_of, reference, group_by="category")
+    complaint_keys = deployed_roles(session).keys_with(COMPLAINT)
 
     by_process: dict[str, dict[str, int]] = {}
     complaints: dict[str, dict[str, int]] = {d.code: _zero() for d in reference.departments if d.active}
     for c in cases:
         row = by_process.setdefault(c.process_key, _zero())
         _count(row, c.replied_at, c.closed_at)
-        if c.process_key == COMPLAINT_PROCESS:
+        if c.process_key in complaint_keys:
             _count(complaints.setdefault(c.department, _zero()), c.replied_at, c.closed_at)
 
     categories = []
@@ -79,7 +82,7 @@ def build_monthly_report(
             "closed": c.closed_at is not None,
         }
         for c in cases
-        if c.process_key == COMPLAINT_PROCESS or c.closed_at is None
+        if c.process_key in complaint_keys or c.closed_at is None
     ][:MAX_CANDIDATES]
     return {
         "rule": "M3",

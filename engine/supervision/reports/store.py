@@ -17,12 +17,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from engine.db.models import ProcessInstance, Report
+from engine.db import ProcessInstance, Report
 from engine.errors import NotFound
+from engine.processes import deployed_roles
 from engine.runtime import Runtime
-from engine.supervision.kpi import INTERNAL_PROCESSES
+from engine.supervision.kpi import hotline_case
+from engine.supervision.periods import Period, local_date, month_period_of, parse_period, week_of
 from engine.supervision.reports.monthly import build_monthly_report
-from engine.supervision.reports.periods import Period, local_date, month_period_of, parse_period, week_of
 from engine.supervision.reports.weekly import build_weekly_report
 
 KINDS = {"weekly": "week", "monthly": "month"}
@@ -150,7 +151,7 @@ def set_notable_cases(
         for c in session.scalars(
             select(ProcessInstance).where(
                 ProcessInstance.case_number.in_(numbers),
-                ProcessInstance.process_key.not_in(INTERNAL_PROCESSES),
+                hotline_case(deployed_roles(session)),
             )
         )
     }

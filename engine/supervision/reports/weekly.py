@@ -17,9 +17,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from engine.reference.data import load_reference_data
+from engine.reference import load_reference_data
 from engine.runtime import Runtime
 from engine.supervision.kpi import kpi_table
+from engine.supervision.periods import Period
 from engine.supervision.reports.cases import (
     OpenReason,
     open_reasons,
@@ -28,7 +29,6 @@ from engine.supervision.reports.cases import (
     received_case_rows,
     reference_names,
 )
-from engine.supervision.reports.periods import Period
 
 
 def period_content(period: Period) -> dict[str, Any]:

@@ -5,20 +5,20 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import Any
 
+from SpiffWorkflow.bpmn import BpmnWorkflow
 from sqlalchemy.orm import Session
 
-_PENDING_KEY = "hotline.workflow_cache_puts"
+from engine.db import after_commit
 
 
 class WorkflowCache:
     def __init__(self, capacity: int = 512) -> None:
         self.capacity = capacity
-        self._items: OrderedDict[int, tuple[int, Any]] = OrderedDict()
+        self._items: OrderedDict[int, tuple[int, BpmnWorkflow]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def take(self, instance_id: int, version: int) -> Any | None:
+    def take(self, instance_id: int, version: int) -> BpmnWorkflow | None:
         """Remove and return the workflow saved at this version, if this process holds it.
 
         Taken, not read: the caller mutates it, and a unit of work that rolls back must not leave a
@@ -30,7 +30,7 @@ class WorkflowCache:
             return None
         return item[1]
 
-    def put(self, instance_id: int, version: int, workflow: Any) -> None:
+    def put(self, instance_id: int, version: int, workflow: BpmnWorkflow) -> None:
         with self._lock:
             self._items[instance_id] = (version, workflow)
             self._items.move_to_end(instance_id)
@@ -43,15 +43,7 @@ class WorkflowCache:
 
 
 def put_after_commit(
-    session: Session, cache: WorkflowCache, instance_id: int, version: int, workflow: Any
+    session: Session, cache: WorkflowCache, instance_id: int, version: int, workflow: BpmnWorkflow
 ) -> None:
-    session.info.setdefault(_PENDING_KEY, []).append((cache, instance_id, version, workflow))
-
-
-def publish_after_commit(session: Session) -> None:
-    for cache, instance_id, version, workflow in session.info.pop(_PENDING_KEY, []):
-        cache.put(instance_id, version, workflow)
-
-
-def discard_pending(session: Session) -> None:
-    session.info.pop(_PENDING_KEY, None)
+    """Keep the saved workflow once the transaction commits, so no one reuses a state that rolled back."""
+    after_commit(session, lambda: cache.put(instance_id, version, workflow))

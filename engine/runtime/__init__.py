@@ -6,11 +6,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from engine.bpmn.parser import SpecCache
-from engine.bpmn.sandbox import SandboxScriptEngine
-from engine.bpmn.serializer import StateSerializer
-from engine.cases.cache import WorkflowCache
-from engine.clock import Clock, SystemClock
+from engine.bpmn import SandboxScriptEngine, SpecCache, StateSerializer
+from engine.clock import DEFAULT_TIME_ZONE, Clock
+from engine.reference import script_lookups
+from engine.runtime.workflow_cache import WorkflowCache
 
 
 @dataclass(frozen=True)
@@ -26,8 +25,10 @@ SYSTEM = Actor("system", frozenset())
 
 @dataclass
 class Runtime:
-    clock: Clock = field(default_factory=SystemClock)
-    zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
+    """Built by hotline.bootstrap (or a test): the clock is always given, never taken from the system here."""
+
+    clock: Clock
+    zone: ZoneInfo = field(default_factory=lambda: ZoneInfo(DEFAULT_TIME_ZONE))
     specs: SpecCache = field(default_factory=SpecCache)
     workflows: WorkflowCache = field(default_factory=WorkflowCache)
     serializer: StateSerializer = field(default_factory=StateSerializer)
@@ -36,4 +37,6 @@ class Runtime:
     attachment_folder: Path | None = None
 
     def __post_init__(self) -> None:
-        self.script_engine = SandboxScriptEngine(self.clock, self.zone, self.script_time_limit)
+        self.script_engine = SandboxScriptEngine(
+            self.clock, self.zone, script_lookups(), self.script_time_limit
+        )

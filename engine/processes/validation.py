@@ -6,49 +6,54 @@ evaluates with the business calendar; an exclusive gateway's outgoing flows have
 default; conditions and scripts pass the sandbox; every element is drawn; documentation names only
 rules of the rule list. A diagram with problems may be saved as a draft but never deployed.
 
-Messages are English templates with parameters: `Problem.message` for logs and the command line,
-`Problem.localized()` in the user's language inside a request (webforms/problem_messages.py lists
-the templates for translation).
+Each problem is a code with parameters (engine/messages.py): `DiagramProblem.message` says it in
+English; the web and the command line say it in the user's language through the catalogs, into which
+`pybabel extract` takes the templates below (marked with `N_`).
 """
 
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.bpmn.form_fields import FIELD_TYPES
-from engine.bpmn.parser import (
+from engine.bpmn import (
     BPMN_NS,
     CAMUNDA_NS,
+    FIELD_TYPES,
+    ROLE_MESSAGES,
+    SAFE_BUILTINS,
+    XML_MESSAGES,
     DefinitionError,
+    SandboxEnvironment,
+    ScriptRejected,
+    UnsafeXml,
+    check_source,
     element_properties,
     normalise_timer_expression,
     parse_definition,
-)
-from engine.bpmn.safe_xml import UnsafeXml, parse_xml
-from engine.bpmn.sandbox import (
-    SAFE_BUILTINS,
-    SandboxEnvironment,
-    ScriptRejected,
-    check_source,
+    parse_xml,
+    read_roles,
+    read_variable_labels,
     script_functions,
 )
-from engine.bpmn.variable_labels import read_variable_labels
 from engine.clock import Clock, SystemClock
-from engine.db.models import Department, UserRole
-from engine.people.users import STAFF_ROLES
+from engine.db import Department, UserRole
+from engine.errors import HotlineError
+from engine.messages import N_, Coded, as_params
+from engine.people import STAFF_ROLES
+from engine.processes.rules import RULE_LIST
 from engine.processes.traceability import read_rules, rule_ids_in
-from engine.reference.data import reference_session
+from engine.reference import reference_session, script_lookups
 
 NS = {
     "bpmn": BPMN_NS,
@@ -57,7 +62,7 @@ NS = {
     "di": "http://www.omg.org/spec/DD/20100524/DI",
     "dc": "http://www.omg.org/spec/DD/20100524/DC",
 }
-RULES_FILE = Path(__file__).resolve().parents[2] / "docs" / "procedures.md"
+RULES_FILE = RULE_LIST  # package data: read the same way from a checkout and a wheel
 # Groups that are neither a staff role nor a department but are held by people (L2).
 EXTRA_GROUPS = ("department_head",)
 DRAWN = (
@@ -83,115 +88,124 @@ DRAWN = (
 )
 
 MESSAGES: dict[str, str] = {
-    "file-too-large": "The file has %(size)s bytes; a diagram may have at most %(limit)s. Remove what it does not "
-    "need (embedded images, copied elements).",
-    "xml-doctype": "The file declares a DOCTYPE or entities, which a diagram never needs. Save the diagram again "
-    "from the modeler.",
-    "not-utf8": "The file is not UTF-8 encoded (byte %(byte)s). Save it as UTF-8.",
-    "not-well-formed": "The file is not well-formed XML: %(detail)s (line %(line)s). Save the diagram again from "
-    "the modeler.",
-    "not-bpmn": "The root element is not bpmn:definitions, so this is not a BPMN diagram. Open a .bpmn file.",
-    "process-count": "A diagram must hold exactly one executable process; this one holds %(count)s. Keep one "
-    "process and mark it executable.",
-    "bpmn-invalid": "SpiffWorkflow cannot run this: %(detail)s. Correct the element as the message says.",
-    "missing-candidate-group": "User task '%(name)s' does not say who may do it. Set its candidate groups "
-    "(for example operator).",
-    "unknown-candidate-group": "User task '%(name)s' names the candidate group '%(group)s', which is no role or "
-    "department. Choose one of: %(known)s.",
-    "unknown-group-variable": "User task '%(name)s' takes its candidate group from '%(variable)s', which no form "
-    "field or script of this diagram sets. Add that field or choose a fixed group.",
-    "missing-form": "User task '%(name)s' has no form. Add at least one form field, so the person doing it "
-    "records what was done.",
-    "unknown-field-type": "Form field '%(field)s' of '%(name)s' has the type '%(type)s'. Choose one of: %(known)s.",
-    "timer-cycle": "Timer '%(name)s' repeats (timeCycle), which is not supported. Use a date (timeDate) or a "
-    "duration (timeDuration).",
-    "timer-empty": "Timer '%(name)s' has no expression. Enter a duration such as PT2H, or a date such as "
-    "${reply_due} or working_days(2).",
-    "timer-rejected": "Timer '%(name)s': the expression '%(expression)s' is not allowed: %(detail)s. Write an "
-    "expression such as PT2H or working_days(2).",
-    "timer-unknown-name": "Timer '%(name)s' uses '%(variable)s', which no form field or script of this diagram "
-    "sets and which is no calendar function. Correct the name or set it before the timer.",
-    "timer-does-not-evaluate": "Timer '%(name)s': the expression '%(expression)s' fails with the business "
-    "calendar: %(detail)s. Correct the expression.",
-    "timer-wrong-value": "Timer '%(name)s': the expression '%(expression)s' gives '%(value)s', which is not a "
-    "%(expected)s. A timeDuration needs a duration such as PT2H, a timeDate a date and time.",
-    "gateway-flow-without-condition": "Flow '%(flow)s' leaving gateway '%(name)s' has no condition and is not the "
-    "default flow. Give it a condition or make it the gateway's default flow.",
-    "gateway-default-not-outgoing": "Gateway '%(name)s' names '%(flow)s' as its default flow, but that flow does "
-    "not leave it. Choose one of its outgoing flows as the default.",
-    "condition-rejected": "The condition of flow '%(name)s' is not allowed: %(detail)s. Write an expression such "
-    "as satisfied == False.",
-    "script-rejected": "The script of '%(name)s' is not allowed: %(detail)s. See the sandbox rules in "
-    "docs/modelling.md.",
-    "missing-layout": "'%(name)s' is not drawn (it has no shape or line in the diagram). Open the diagram in the "
-    "modeler and place it.",
-    "variable-label": "Process property: %(detail)s. Write label:<variable> = 中文|English and "
-    "values:<variable> = code:中文|English;code2:中文|English (see docs/modelling.md).",
-    "unknown-rule-id": "The documentation of '%(name)s' names rule %(rule)s, which is not in the rule list "
-    "(docs/procedures.md). Correct the rule id.",
+    **XML_MESSAGES,
+    "process-count": N_(
+        "A diagram must hold exactly one executable process; this one holds %(count)s. Keep one "
+        "process and mark it executable."
+    ),
+    "bpmn-invalid": N_("SpiffWorkflow cannot run this: %(detail)s. Correct the element as the message says."),
+    "missing-candidate-group": N_(
+        "User task '%(name)s' does not say who may do it. Set its candidate groups (for example operator)."
+    ),
+    "unknown-candidate-group": N_(
+        "User task '%(name)s' names the candidate group '%(group)s', which is no role or "
+        "department. Choose one of: %(known)s."
+    ),
+    "unknown-group-variable": N_(
+        "User task '%(name)s' takes its candidate group from '%(variable)s', which no form "
+        "field or script of this diagram sets. Add that field or choose a fixed group."
+    ),
+    "missing-form": N_(
+        "User task '%(name)s' has no form. Add at least one form field, so the person doing it "
+        "records what was done."
+    ),
+    "unknown-field-type": N_(
+        "Form field '%(field)s' of '%(name)s' has the type '%(type)s'. Choose one of: %(known)s."
+    ),
+    "timer-cycle": N_(
+        "Timer '%(name)s' repeats (timeCycle), which is not supported. Use a date (timeDate) or a "
+        "duration (timeDuration)."
+    ),
+    "timer-empty": N_(
+        "Timer '%(name)s' has no expression. Enter a duration such as PT2H, or a date such as "
+        "${reply_due} or working_days(2)."
+    ),
+    "timer-rejected": N_(
+        "Timer '%(name)s': the expression '%(expression)s' is not allowed: %(detail)s. Write an "
+        "expression such as PT2H or working_days(2)."
+    ),
+    "timer-unknown-name": N_(
+        "Timer '%(name)s' uses '%(variable)s', which no form field or script of this diagram "
+        "sets and which is no calendar function. Correct the name or set it before the timer."
+    ),
+    "timer-does-not-evaluate": N_(
+        "Timer '%(name)s': the expression '%(expression)s' fails with the business "
+        "calendar: %(detail)s. Correct the expression."
+    ),
+    "timer-wrong-value": N_(
+        "Timer '%(name)s': the expression '%(expression)s' gives '%(value)s', which is not a "
+        "%(expected)s. A timeDuration needs a duration such as PT2H, a timeDate a date and time."
+    ),
+    "gateway-flow-without-condition": N_(
+        "Flow '%(flow)s' leaving gateway '%(name)s' has no condition and is not the "
+        "default flow. Give it a condition or make it the gateway's default flow."
+    ),
+    "gateway-default-not-outgoing": N_(
+        "Gateway '%(name)s' names '%(flow)s' as its default flow, but that flow does "
+        "not leave it. Choose one of its outgoing flows as the default."
+    ),
+    "condition-rejected": N_(
+        "The condition of flow '%(name)s' is not allowed: %(detail)s. Write an expression such "
+        "as satisfied == False."
+    ),
+    "script-rejected": N_(
+        "The script of '%(name)s' is not allowed: %(detail)s. See the sandbox rules in docs/modelling.md."
+    ),
+    "missing-layout": N_(
+        "'%(name)s' is not drawn (it has no shape or line in the diagram). Open the diagram in the "
+        "modeler and place it."
+    ),
+    "variable-label": N_(
+        "Process property: %(detail)s. Write label:<variable> = 中文|English and "
+        "values:<variable> = code:中文|English;code2:中文|English (see docs/modelling.md)."
+    ),
+    "unknown-rule-id": N_(
+        "The documentation of '%(name)s' names rule %(rule)s, which is not in the rule list "
+        "(docs/procedures.md). Correct the rule id."
+    ),
 }
 
 
 @dataclass(frozen=True)
-class Problem:
-    """One thing that keeps a diagram from being deployed, and how to fix it."""
+class DiagramProblem(Coded):
+    """One thing that keeps a diagram from being deployed, and how to fix it: a code with parameters
+    (`message` says it in English; the web and the command line say it through the catalogs)."""
+
+    TEMPLATES: ClassVar[Mapping[str, str]] = MESSAGES
 
     element_id: str | None
     element_name: str | None
     code: str
-    message: str
     process_key: str | None = None
-    params: tuple[tuple[str, Any], ...] = ()
-
-    @property
-    def msgid(self) -> str:
-        return MESSAGES[self.code]
-
-    def localized(self) -> str:
-        """The message in the language of the current request (English outside one)."""
-        from flask import has_request_context
-
-        if not has_request_context():
-            return self.message
-        from flask_babel import gettext
-
-        return gettext(self.msgid, **dict(self.params))
-
-    def as_dict(self) -> dict[str, str | None]:
-        """For a page's script (the modeler marks the faulty elements): the message in the user's language."""
-        return {
-            "element_id": self.element_id,
-            "element_name": self.element_name,
-            "code": self.code,
-            "message": self.localized(),
-            "process_key": self.process_key,
-        }
+    params: tuple[tuple[str, str], ...] = ()
 
     def __str__(self) -> str:
         where = f"{self.element_id} ({self.element_name})" if self.element_name else self.element_id
         return f"{where}: {self.message}" if where else self.message
 
 
-class InvalidDiagram(ValueError):
+class InvalidDiagram(HotlineError, ValueError):
     """A diagram that may not be deployed; `problems` says why, element by element."""
 
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("; ".join(str(p) for p in problems))
+    code = "invalid-diagram"
+    TEMPLATES: ClassVar[Mapping[str, str]] = {
+        "invalid-diagram": N_("Not deployed: fix the problems listed beside the diagram first."),
+    }
+
+    def __init__(self, problems: list[DiagramProblem]) -> None:
+        super().__init__(
+            "; ".join(str(p) for p in problems),
+            element_id=problems[0].element_id if problems else None,
+            params={"count": len(problems)},
+        )
         self.problems = problems
 
 
-def _problem(code: str, element: Any, key: str | None, **params: Any) -> Problem:
+def _problem(code: str, element: Any, key: str | None, **params: Any) -> DiagramProblem:
     element_id = element.get("id") if element is not None else None
     element_name = (element.get("name") or None) if element is not None else None
     params.setdefault("name", element_name or element_id or "")
-    return Problem(
-        element_id,
-        element_name,
-        code,
-        MESSAGES[code] % params,
-        key,
-        tuple(sorted((k, str(v)) for k, v in params.items())),
-    )
+    return DiagramProblem(element_id, element_name, code, key, as_params(params))
 
 
 def known_groups(session: Session) -> set[str]:
@@ -259,7 +273,7 @@ def _owner(node: Any) -> Any:
     return node
 
 
-def _check_user_tasks(d: _Diagram, groups: set[str]) -> Iterable[Problem]:
+def _check_user_tasks(d: _Diagram, groups: set[str]) -> Iterable[DiagramProblem]:
     fields = d.form_fields()
     variables = set(fields) | d.script_variables() | d.start_variables()
     for task in d.elements("userTask"):
@@ -322,8 +336,8 @@ def _timer_value_problem(kind: str, value: Any) -> str | None:
     return None
 
 
-def _check_timers(d: _Diagram, session: Session, clock: Clock, zone: ZoneInfo) -> Iterable[Problem]:
-    functions = script_functions(clock, zone)
+def _check_timers(d: _Diagram, session: Session, clock: Clock, zone: ZoneInfo) -> Iterable[DiagramProblem]:
+    functions = script_functions(clock, zone, script_lookups())
     fields = d.form_fields()
     # Values only a running case has: what scripts compute and what the system starts the case with.
     script_set = (d.script_variables() | d.start_variables()) - set(fields)
@@ -369,7 +383,7 @@ def _check_timers(d: _Diagram, session: Session, clock: Clock, zone: ZoneInfo) -
                 )
 
 
-def _check_gateways(d: _Diagram) -> Iterable[Problem]:
+def _check_gateways(d: _Diagram) -> Iterable[DiagramProblem]:
     flows = d.elements("sequenceFlow")
     for gateway in d.elements("exclusiveGateway"):
         outgoing = [f for f in flows if f.get("sourceRef") == gateway.get("id")]
@@ -392,7 +406,7 @@ def _check_gateways(d: _Diagram) -> Iterable[Problem]:
                 )
 
 
-def _check_code(d: _Diagram) -> Iterable[Problem]:
+def _check_code(d: _Diagram) -> Iterable[DiagramProblem]:
     for flow in d.elements("sequenceFlow"):
         condition = (flow.findtext("bpmn:conditionExpression", "", NS) or "").strip()
         if condition:
@@ -407,7 +421,7 @@ def _check_code(d: _Diagram) -> Iterable[Problem]:
             yield _problem("script-rejected", task, d.key, detail=err)
 
 
-def _check_layout(d: _Diagram) -> Iterable[Problem]:
+def _check_layout(d: _Diagram) -> Iterable[DiagramProblem]:
     shapes = {
         s.get("bpmnElement")
         for s in d.root.iterfind(".//bpmndi:BPMNShape", NS)
@@ -427,14 +441,14 @@ def _check_layout(d: _Diagram) -> Iterable[Problem]:
             yield _problem("missing-layout", flow, d.key)
 
 
-def _check_variable_labels(d: _Diagram) -> Iterable[Problem]:
+def _check_variable_labels(d: _Diagram) -> Iterable[DiagramProblem]:
     """Process properties label:<variable> / values:<variable> that the pages could not read."""
     _labels, problems = read_variable_labels(element_properties(d.process))
     for detail in problems:
         yield _problem("variable-label", d.process, d.key, detail=detail)
 
 
-def _check_rule_ids(d: _Diagram, rules: frozenset[str]) -> Iterable[Problem]:
+def _check_rule_ids(d: _Diagram, rules: frozenset[str]) -> Iterable[DiagramProblem]:
     if not rules:
         return
     groups = {rule[0] for rule in rules}
@@ -444,7 +458,21 @@ def _check_rule_ids(d: _Diagram, rules: frozenset[str]) -> Iterable[Problem]:
             yield _problem("unknown-rule-id", _owner(doc.getparent()), d.key, rule=rule)
 
 
-def _spiff_problems(xml: bytes, d: _Diagram, flagged: set[str | None]) -> Iterable[Problem]:
+# --- diagram roles -----------------------------------------------------------------------------------
+# What the figures, the weekly sample, the handover and the intake page read from a diagram (its roles,
+# engine.bpmn.roles) must be well-formed and point at a task that can carry it: a renamed step keeps
+# its role, a misspelt or misplaced role is refused here instead of silently dropping out of a KPI.
+
+MESSAGES.update(ROLE_MESSAGES)
+
+
+def _check_roles(d: _Diagram) -> Iterable[DiagramProblem]:
+    _roles, problems = read_roles(d.process)
+    for problem in problems:
+        yield _problem(problem.code, problem.element, d.key, **problem.params)
+
+
+def _spiff_problems(xml: bytes, d: _Diagram, flagged: set[str | None]) -> Iterable[DiagramProblem]:
     """What the engine's own parser refuses, unless a check above already named that element."""
     try:
         parse_definition(xml, f"{d.key or 'diagram'}.bpmn")
@@ -458,7 +486,7 @@ def _spiff_problems(xml: bytes, d: _Diagram, flagged: set[str | None]) -> Iterab
                 continue  # already named, or a flow of a gateway already named
             found = _problem("bpmn-invalid", element, d.key, detail=problem.reason)
             if element is None and problem.element_id:
-                found = Problem(problem.element_id, None, found.code, found.message, d.key, found.params)
+                found = DiagramProblem(problem.element_id, None, found.code, d.key, found.params)
             yield found
 
 
@@ -471,9 +499,11 @@ def diagram_key(xml: bytes) -> str | None:
     return d.key
 
 
-class _Refused(Exception):
-    def __init__(self, problem: Problem) -> None:
-        super().__init__(problem.message)
+class _Refused(HotlineError):
+    """A file read no further than its first problem (not XML, not BPMN, not one process)."""
+
+    def __init__(self, problem: DiagramProblem) -> None:
+        super().__init__(problem.message, code=problem.code, params=dict(problem.params))
         self.problem = problem
 
 
@@ -495,7 +525,7 @@ def _read(xml: bytes) -> _Diagram:
 
 def validate_diagram(
     session: Session, xml: bytes, clock: Clock | None = None, zone: ZoneInfo | None = None
-) -> list[Problem]:
+) -> list[DiagramProblem]:
     """Every problem that keeps this diagram from being deployed; an empty list means it may be."""
     try:
         d = _read(xml)
@@ -511,6 +541,7 @@ def validate_diagram(
         *_check_layout(d),
         *_check_rule_ids(d, rule_list()),
         *_check_variable_labels(d),
+        *_check_roles(d),
     ]
     problems += _spiff_problems(xml, d, {p.element_id for p in problems})
     return problems

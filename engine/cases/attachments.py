@@ -14,16 +14,18 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import ClassVar
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from engine.cases.projection import event_row
-from engine.db.models import Attachment, Event
+from engine.cases.projection import EventRow, event_row
+from engine.db import Attachment, Event
+from engine.errors import HotlineError
+from engine.messages import N_
 
 MAX_BYTES = 5 * 1024 * 1024
 SWEEP_GRACE = timedelta(hours=24)
@@ -35,10 +37,20 @@ KINDS = {
 }
 
 
-@dataclass(frozen=True)
-class AttachmentRefused(ValueError):
-    code: str  # too_large, empty, not_allowed
-    limit: int = MAX_BYTES
+class AttachmentRefused(HotlineError, ValueError):
+    """A file that is not kept: `code` is too_large, empty or not_allowed; `limit` the largest size."""
+
+    TEMPLATES: ClassVar[Mapping[str, str]] = {
+        "empty": N_("Choose a file to attach."),
+        "too_large": N_("The file is larger than %(mb)s MB."),
+        "not_allowed": N_("Only photos (JPEG, PNG) and PDF files can be attached."),
+    }
+
+    def __init__(self, code: str, limit: int = MAX_BYTES) -> None:
+        super().__init__(
+            f"attachment refused: {code}", code=code, params={"limit": limit, "mb": limit // (1024 * 1024)}
+        )
+        self.limit = limit
 
 
 def kind_of(data: bytes) -> str | None:
@@ -58,7 +70,7 @@ def add_attachment(
     data: bytes,
     actor: str,
     now: datetime,
-    history: list[dict[str, Any]] | None = None,
+    history: list[EventRow] | None = None,
 ) -> Attachment:
     """Store the file and its row; the history event is written now, or appended to `history` for a
     caller that writes a step's events together (a signature drawn in a task's form)."""

@@ -1,0 +1,63 @@
+"""The deployed definitions a case runs on, as everything but deployment reads them: by key (the newest
+version) or version, parsed once per content hash (the runtime's spec cache)."""
+
+from __future__ import annotations
+
+from typing import Literal, overload
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from engine.bpmn import ParsedDefinition
+from engine.db import ProcessDefinition
+from engine.errors import NotFound
+from engine.runtime import Runtime
+
+
+@overload
+def latest_definition(session: Session, key: str, required: Literal[True] = True) -> ProcessDefinition: ...
+@overload
+def latest_definition(session: Session, key: str, required: bool) -> ProcessDefinition | None: ...
+def latest_definition(session: Session, key: str, required: bool = True) -> ProcessDefinition | None:
+    """The newest version of a process; without one, NotFound (or None when not `required`)."""
+    newest = select(func.max(ProcessDefinition.version)).where(ProcessDefinition.key == key).scalar_subquery()
+    definition = session.scalars(
+        select(ProcessDefinition).where(ProcessDefinition.key == key, ProcessDefinition.version == newest)
+    ).first()
+    if definition is None and required:
+        raise NotFound(f"no process '{key}' is deployed")
+    return definition
+
+
+def get_version(session: Session, key: str, version: int) -> ProcessDefinition:
+    definition = session.scalars(
+        select(ProcessDefinition).where(ProcessDefinition.key == key, ProcessDefinition.version == version)
+    ).first()
+    if definition is None:
+        raise NotFound(f"process '{key}' has no version {version}")
+    return definition
+
+
+def parsed_definition(engine: Runtime, definition: ProcessDefinition) -> ParsedDefinition:
+    parsed = engine.specs.cached(definition.content_hash)
+    if parsed is not None:
+        return parsed
+    return engine.specs.get(
+        definition.bpmn_xml.encode("utf-8"), definition.file_name, definition.content_hash
+    )
+
+
+def list_definitions(session: Session) -> list[ProcessDefinition]:
+    return list(
+        session.scalars(select(ProcessDefinition).order_by(ProcessDefinition.key, ProcessDefinition.version))
+    )
+
+
+def list_process_names(session: Session) -> list[tuple[str, str]]:
+    """(key, name) of every deployed process, by key, with the latest version's name."""
+    rows = session.execute(
+        select(ProcessDefinition.key, ProcessDefinition.name, ProcessDefinition.version).order_by(
+            ProcessDefinition.key, ProcessDefinition.version
+        )
+    ).all()
+    return list({key: (key, name) for key, name, _version in rows}.values())

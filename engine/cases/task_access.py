@@ -1,0 +1,56 @@
+"""Whether someone may work on a task: it exists, is open, is for one of their groups and not claimed
+by someone else. Completing a step (engine.cases.runner) and claiming it (engine.work.claims) ask alike."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from engine.db import HumanTask
+from engine.errors import Conflict, NotAllowed, NotFound
+from engine.runtime import Actor
+
+
+def task_by_id(session: Session, task_id: int) -> HumanTask:
+    task = session.get(HumanTask, task_id)
+    if task is None:
+        raise NotFound(f"task {task_id} does not exist")
+    return task
+
+
+def closed_conflict(task: HumanTask) -> Conflict:
+    by = f" by {task.completed_by}" if task.completed_by else ""
+    return Conflict(
+        f"task '{task.name}' of case {task.instance.case_number} is already {task.status}{by}",
+        "task_closed",
+        task=task.name,
+        case=task.instance.case_number,
+        status=task.status,
+        by=task.completed_by or "",
+    )
+
+
+def claimed_conflict(task: HumanTask) -> Conflict:
+    return Conflict(
+        f"task '{task.name}' of case {task.instance.case_number} was claimed by {task.assignee}",
+        "task_claimed",
+        task=task.name,
+        case=task.instance.case_number,
+        by=task.assignee or "",
+    )
+
+
+def check_member(groups: list[str], actor: Actor, what: str) -> None:
+    """NotAllowed unless the actor holds one of the groups."""
+    if not set(groups) & actor.groups:
+        raise NotAllowed(f"{what} is for {', '.join(groups) or 'nobody'}; you are not in that group")
+
+
+def workable_task(session: Session, task_id: int, actor: Actor) -> HumanTask:
+    """The task, if it is open, for one of the actor's groups, and not claimed by someone else."""
+    task = task_by_id(session, task_id)
+    if task.status != "open":
+        raise closed_conflict(task)
+    check_member(task.candidate_groups.split(","), actor, f"task '{task.name}'")
+    if task.assignee is not None and task.assignee != actor.username:
+        raise claimed_conflict(task)
+    return task

@@ -1,0 +1,50 @@
+"""The database tables (SQLAlchemy 2.0), one module per area. Pages and reports read these projections,
+never workflow state."""
+
+from engine.db.models.base import Base, JSONType, UTCDateTime
+from engine.db.models.cases import (
+    SEARCHED_COLUMNS,
+    Attachment,
+    CaseCounter,
+    Event,
+    HumanTask,
+    HumanTaskGroup,
+    IntakeKey,
+    ProcessInstance,
+    Timer,
+)
+from engine.db.models.messages import Notice, NoticeRecipient, Notification
+from engine.db.models.people import Customer, PersonalDataAccess, User, UserRole
+from engine.db.models.processes import ProcessAudit, ProcessDefinition, ProcessDraft
+from engine.db.models.reference import Category, Department
+from engine.db.models.supervision import CallbackSample, HandoverRecord, Report
+
+__all__ = [
+    "UTCDateTime",
+    "JSONType",
+    "Base",
+    "ProcessDefinition",
+    "ProcessDraft",
+    "ProcessAudit",
+    "SEARCHED_COLUMNS",
+    "ProcessInstance",
+    "HumanTask",
+    "HumanTaskGroup",
+    "Timer",
+    "Event",
+    "CaseCounter",
+    "IntakeKey",
+    "Attachment",
+    "User",
+    "UserRole",
+    "PersonalDataAccess",
+    "Customer",
+    "Department",
+    "Category",
+    "Notice",
+    "NoticeRecipient",
+    "Notification",
+    "HandoverRecord",
+    "Report",
+    "CallbackSample",
+]

@@ -1,0 +1,80 @@
+"""Staff accounts and roles, the customer register (M5) and the log of unmasked views (M6)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    String,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from engine.db.models.base import Base
+
+
+class User(Base):
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime]
+
+    roles: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+
+    @property
+    def role_names(self) -> set[str]:
+        return {r.role for r in self.roles}
+
+
+class UserRole(Base):
+    """A role is also a candidate group: a user may do the tasks of every group they hold."""
+
+    __tablename__ = "user_role"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(100), primary_key=True)
+
+
+class PersonalDataAccess(Base):
+    """Who saw a customer's personal data unmasked, when, and where (M6). Append-only."""
+
+    __tablename__ = "personal_data_access"
+    __table_args__ = (
+        Index("ix_pii_access_instance", "instance_id", "at"),
+        Index("ix_pii_access_user", "username", "at"),
+        Index("ix_pii_access_customer", "customer_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    username: Mapped[str] = mapped_column(String(100))
+    # The case whose data was read, or (at intake, before there is a case) the register's customer.
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id", name="fk_pii_access_customer"))
+    view: Mapped[str] = mapped_column(String(100))
+
+
+class Customer(Base):
+    """The customer register (M5): who lives where, so an outage notice knows whom it concerns."""
+
+    __tablename__ = "customer"
+    __table_args__ = (Index("ix_customer_area", "district", "building", "unit"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_no: Mapped[str] = mapped_column(String(30), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str] = mapped_column(String(30))
+    email: Mapped[str] = mapped_column(String(200), default="")
+    district: Mapped[str] = mapped_column(String(100))
+    building: Mapped[str] = mapped_column(String(100))
+    unit: Mapped[str] = mapped_column(String(50))
+    room: Mapped[str] = mapped_column(String(50), default="")
+    # The address as the customer gives it on the phone; district/building/unit are the register's.
+    address: Mapped[str] = mapped_column(String(300), default="", server_default=text("''"))
+    heated_area: Mapped[float | None]

@@ -1,0 +1,39 @@
+"""Reference data: departments and the categories that route to them."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    ForeignKey,
+    String,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from engine.db.models.base import Base
+
+
+class Department(Base):
+    """A department cases are routed to; its code is also the role (candidate group) of its handlers."""
+
+    __tablename__ = "department"
+
+    code: Mapped[str] = mapped_column(String(50), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100), default="")
+    sort_order: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class Category(Base):
+    """A kind of case (C1, M3): where it is routed and, for site work, how soon someone must be there (R3)."""
+
+    __tablename__ = "category"
+
+    code: Mapped[str] = mapped_column(String(50), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100), default="")
+    domain: Mapped[str] = mapped_column(String(20))  # heating, water or general
+    parent_code: Mapped[str | None] = mapped_column(String(50))
+    department_code: Mapped[str] = mapped_column(ForeignKey("department.code"))
+    onsite_minutes: Mapped[int | None]
+    sort_order: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)

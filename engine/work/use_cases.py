@@ -1,0 +1,139 @@
+"""What staff do, as use cases: each takes plain values and a unit of work, does its reads and writes
+through it and never commits; the caller (a web view, a CLI command, a job, a test) commits.
+
+    with UnitOfWork(sessions, runtime) as uow:
+        recorded = record_call(uow, "complaint", actor, form, intake_key)
+        uow.commit()
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.exc import IntegrityError
+
+from engine.cases import add_attachment, parsed_definition, runner, workable_task
+from engine.db import Attachment, HumanTask, ProcessInstance
+from engine.errors import NotAllowed, NotFound
+from engine.people import register_caller
+from engine.runtime import Actor
+from engine.work import claims, task_drafts
+from engine.work.intake_keys import case_of_intake_key, record_intake_key
+from engine.work.messages import mark_read
+from engine.work.site_visit import claim_next_steps, one_tap_field
+
+if TYPE_CHECKING:
+    # A use case is handed its unit of work; it never opens one.
+    from engine.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True)
+class RecordedCall:
+    """The case a call opened; `first` is False when the form had been sent before and the case its
+    first submission opened is returned instead of a second one."""
+
+    instance: ProcessInstance
+    first: bool = True
+
+
+def record_call(
+    uow: UnitOfWork,
+    process_key: str,
+    actor: Actor,
+    form: Mapping[str, Any],
+    intake_key: str | None = None,
+) -> RecordedCall:
+    """Open a case from an intake form: the case, the form's one-time key and the caller in the
+    register. FormInvalid when the form has errors (nothing is written)."""
+    if intake_key:
+        earlier = case_of_intake_key(uow.session, intake_key)
+        if earlier is not None:
+            return RecordedCall(earlier, first=False)
+    instance = runner.start_case(uow.session, uow.runtime, process_key, actor, dict(form))
+    now = uow.clock.now()
+    try:
+        if intake_key:
+            record_intake_key(uow.session, intake_key, instance.id, now)
+        data = instance.data
+        register_caller(
+            uow.session, data.get("customer_name"), data.get("customer_phone"), data.get("address"), now
+        )
+        uow.flush()
+    except IntegrityError:
+        # The same form was sent again while this one was being recorded, and that one was first:
+        # its case stands, this one is thrown away.
+        uow.rollback()
+        earlier = case_of_intake_key(uow.session, intake_key) if intake_key else None
+        if earlier is None:
+            raise
+        return RecordedCall(earlier, first=False)
+    return RecordedCall(instance)
+
+
+def complete_task(uow: UnitOfWork, task_id: int, actor: Actor, values: Mapping[str, Any]) -> ProcessInstance:
+    """Complete a task with the values its form sent; FormInvalid, Conflict or NotAllowed otherwise."""
+    return runner.complete_task(uow.session, uow.runtime, task_id, actor, dict(values))
+
+
+@dataclass(frozen=True)
+class SiteArrival:
+    instance: ProcessInstance
+    task_name: str
+    recorded_at: str  # the local time written into the step's field, as YYYY-MM-DDTHH:MM
+
+
+def arrive_on_site(uow: UnitOfWork, task_id: int, actor: Actor) -> SiteArrival:
+    """Record now in a step that asks only for a time (arrived, done), then claim the case's next
+    steps for the worker: the job is theirs from the moment they are there."""
+    task = uow.session.get(HumanTask, task_id)
+    if task is None:
+        raise NotFound(f"task {task_id} does not exist")
+    field_id = one_tap_field(uow.runtime, task)
+    if field_id is None:
+        raise NotAllowed(f"step '{task.name}' asks for more than a time")
+    local_now = uow.clock.now().astimezone(uow.runtime.zone).strftime("%Y-%m-%dT%H:%M")
+    task_name = task.name
+    instance = runner.complete_task(uow.session, uow.runtime, task_id, actor, {field_id: local_now})
+    claim_next_steps(uow.session, uow.runtime, instance.id, actor)
+    return SiteArrival(instance, task_name, local_now)
+
+
+def claim_task(uow: UnitOfWork, task_id: int, actor: Actor) -> HumanTask:
+    return claims.claim_task(uow.session, task_id, actor, uow.clock.now())
+
+
+def release_task(uow: UnitOfWork, task_id: int, actor: Actor) -> HumanTask:
+    return claims.release_task(uow.session, task_id, actor, uow.clock.now())
+
+
+def reassign_task(uow: UnitOfWork, task_id: int, supervisor: Actor, username: str) -> HumanTask:
+    return claims.reassign_task(uow.session, task_id, supervisor, username, uow.clock.now())
+
+
+def save_task_draft(uow: UnitOfWork, task_id: int, actor: Actor, submitted: Mapping[str, Any]) -> HumanTask:
+    """Keep what was typed in a task's form without completing it."""
+    task = workable_task(uow.session, task_id, actor)
+    info = parsed_definition(uow.runtime, task.instance.definition).user_tasks.get(task.element_id)
+    # A signature is drawn with the customer present and sent with the report, never kept in a draft.
+    field_ids = {f.id for f in info.fields if f.type != "signature"} if info else set()
+    return task_drafts.save_draft(uow.session, task_id, actor, submitted, field_ids, uow.clock.now())
+
+
+def attach_file(uow: UnitOfWork, task_id: int, file_name: str, data: bytes, username: str) -> Attachment:
+    """A file (a photo from site, a scan) attached to a task's case; AttachmentRefused when it may not be."""
+    task = uow.session.get(HumanTask, task_id)
+    if task is None:
+        raise NotFound(f"task {task_id} does not exist")
+    folder = uow.runtime.attachment_folder
+    if folder is None:
+        raise RuntimeError("the runtime has no attachment folder")
+    return add_attachment(
+        uow.session, folder, task.instance_id, task.id, file_name, data, username, uow.clock.now()
+    )
+
+
+def mark_notifications_read(uow: UnitOfWork, username: str, notification_id: int | None = None) -> int:
+    """One message read, or all of them when no id is given; returns how many changed."""
+    return mark_read(uow.session, username, uow.clock.now(), notification_id)

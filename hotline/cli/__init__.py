@@ -1,0 +1,31 @@
+"""The `hotline` command, its subcommands grouped by who runs them.
+
+- operations.py: whoever runs the installation (init-db, serve, worker, demo, timers, attachments);
+- process_owners.py: the procedures' owners (deploy, versions, rollback, migrate, definitions, rules);
+- supervisors.py: the supervisors' duties (report, sample).
+
+Every command is thin: it parses its arguments, opens units of work on the services the composition
+root builds (hotline.bootstrap), calls the engine and prints the result.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from hotline.cli import operations, process_owners, supervisors
+
+
+@click.group(help="Hotline Flow: the utility hotline's procedures as BPMN workflows.")
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("spiff").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+for _audience in (operations, process_owners, supervisors):
+    for _command in _audience.COMMANDS:
+        main.add_command(_command)
+
+__all__ = ["main"]

@@ -1,0 +1,159 @@
+"""Commands for whoever runs the installation: the schema, the web app and the scheduler, the demo,
+and the two things an operator looks after by hand — stuck timers and left-over attached files."""
+
+from __future__ import annotations
+
+import sys
+from datetime import timedelta
+
+import click
+from sqlalchemy import func, select
+
+from engine.cases import SWEEP_GRACE, recently_fired, retry_failed_timer, timers_by_state
+from engine.db import ProcessInstance, upgrade
+from engine.reference import seed_reference_data
+from engine.supervision import sweep_attachment_files
+from hotline.cli.process_owners import deploy_files
+from hotline.cli.services import command_services, safe_url
+from hotline.demo import (
+    DEMO_USERS,
+    create_demo_cases,
+    create_demo_customers,
+    create_demo_history,
+    create_demo_users,
+)
+
+
+@click.command("init-db", help="Create or upgrade the database schema (Alembic migrations).")
+def init_db() -> None:
+    services = command_services()
+    upgrade(services.database)
+    with services.unit_of_work() as uow:
+        added = seed_reference_data(uow.session)
+        uow.commit()
+    click.echo(f"database ready: {safe_url(services.settings.database_url)} ({added} reference rows added)")
+
+
+@click.command(help="Set up a demo: schema, the bundled processes, demo users (one per role) and demo cases.")
+def demo() -> None:
+    services = command_services()
+    upgrade(services.database)
+    with services.unit_of_work() as uow:
+        seed_reference_data(
+            uow.session
+        )  # first: validation checks the diagrams' groups against the departments
+        uow.commit()
+    diagrams = sorted(services.settings.processes_dir.glob("*.bpmn"))
+    if not diagrams:
+        click.echo(f"no diagrams in {services.settings.processes_dir} (set HOTLINE_PROCESSES)", err=True)
+        sys.exit(1)
+    if deploy_files(services, diagrams, "demo", source="file", over_edits="keep"):
+        sys.exit(1)
+    with services.unit_of_work() as uow:
+        create_demo_users(uow.session, uow.runtime)
+        create_demo_customers(uow.session)
+        has_cases = uow.session.scalar(select(func.count(ProcessInstance.id))) > 0
+        uow.commit()
+    if not has_cases:
+        for number in create_demo_cases(services.sessions, services.runtime):
+            click.echo(f"demo case {number}")
+        history = create_demo_history(services.sessions, services.runtime)
+        click.echo(f"{len(history)} past cases for the reports and KPIs (M1-M4)")
+    click.echo("\nDemo logins (password for all: hotline123):")
+    for user in DEMO_USERS:
+        click.echo(f"  {user.username:<16} {', '.join(user.roles):<36} {user.display_name}")
+
+
+@click.command(help="Run the web application (and, on SQLite, the timer scheduler in the same process).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-scheduler", is_flag=True, help="Leave timers to separate `hotline worker` processes.")
+def serve(host: str, port: int, no_scheduler: bool) -> None:
+    from hotline.scheduling import start_background_scheduler
+    from hotline.web import web_app
+
+    services = command_services()
+    app = web_app(services)
+    settings = services.settings
+    if not no_scheduler and settings.database_url.startswith("sqlite"):
+        start_background_scheduler(services.runtime, services.sessions, settings.shifts())
+    click.echo(f"Hotline Flow on http://{host}:{port}")
+    app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+@click.command(help="Run the timer scheduler as its own process (for PostgreSQL with several web processes).")
+@click.option("--interval", default=5.0, show_default=True, help="Seconds between looks for due timers.")
+def worker(interval: float) -> None:
+    from hotline.scheduling import run_blocking_scheduler
+
+    services = command_services()
+    click.echo(f"timer worker on {safe_url(services.settings.database_url)}, every {interval:g} s")
+    run_blocking_scheduler(services.runtime, services.sessions, services.settings.shifts(), interval)
+
+
+@click.command(
+    "timers", help="List pending, overdue and failed timers; --retry ID puts a failed one back in line."
+)
+@click.option(
+    "--retry", "retry_id", type=int, default=None, help="Retry the failed timer (incident) with this id."
+)
+@click.option("--limit", type=int, default=50, show_default=True, help="Rows per list.")
+def timers_cmd(retry_id: int | None, limit: int) -> None:
+    services = command_services()
+    zone = services.runtime.zone
+    if retry_id is not None:
+        with services.unit_of_work() as uow:
+            if not retry_failed_timer(uow, retry_id, "cli"):
+                click.echo(f"timer {retry_id} is not a failed timer", err=True)
+                sys.exit(1)
+            uow.commit()
+        click.echo(f"timer {retry_id} will fire on the scheduler's next round")
+        return
+    now = services.runtime.clock.now()
+    with services.unit_of_work(read_only=True) as uow:
+        state = timers_by_state(uow.session, now, limit)
+        fired = recently_fired(uow.session, limit)
+    for name in ("overdue", "failed", "pending"):
+        click.echo(f"{name} ({len(state[name])})")
+        for row in state[name]:
+            due = row.due_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+            late = f"  late {int((now - row.due_at).total_seconds())}s" if name == "overdue" else ""
+            extra = f"  attempts {row.attempts}: {row.error}" if name == "failed" else ""
+            claim = f"  claimed by {row.claimed_by}" if row.claimed_by else ""
+            click.echo(
+                f"  #{row.id:<6} {row.case_number:<18} {row.element_id:<28} due {due}{late}{claim}{extra}"
+            )
+    click.echo(f"fired, latest first ({len(fired)})")
+    for timer in fired:
+        due = timer.due_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+        click.echo(
+            f"  #{timer.id:<6} {timer.case_number:<18} {timer.element_id:<28} due {due}  "
+            f"late {timer.lateness.total_seconds():.1f}s"
+        )
+
+
+@click.command(
+    "attachments",
+    help="Attached files no case refers to (left by uploads that were rolled back): "
+    "lists them; --sweep deletes them.",
+)
+@click.option("--sweep", is_flag=True, help="Delete them (without it, only list what a sweep would delete).")
+@click.option(
+    "--older-than-hours",
+    type=click.FloatRange(min=0),
+    default=SWEEP_GRACE.total_seconds() / 3600,
+    show_default=True,
+    help="Grace period: younger files may belong to an upload still being recorded.",
+)
+def attachments_cmd(sweep: bool, older_than_hours: float) -> None:
+    with command_services().unit_of_work(read_only=True) as uow:
+        found = sweep_attachment_files(uow, timedelta(hours=older_than_hours), remove=sweep)
+    for path in found:
+        click.echo(f"{'removed' if sweep else 'unreferenced'} {path}")
+    click.echo(
+        f"{len(found)} unreferenced file(s) older than {older_than_hours:g} h "
+        f"{'removed' if sweep else 'found; --sweep deletes them'}"
+    )
+
+
+COMMANDS = (init_db, demo, serve, worker, timers_cmd, attachments_cmd)

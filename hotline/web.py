@@ -1,0 +1,28 @@
+"""The web application built on the composition root; gunicorn's entry point.
+
+gunicorn -w 4 'hotline.web:web_app()'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from hotline.bootstrap import Services, bootstrap
+from hotline.settings import Settings
+from webforms import create_app
+from webforms.config import WebConfig
+
+
+def web_config(settings: Settings) -> WebConfig:
+    return WebConfig(home=settings.home, secret_key=settings.secret_key, idle_minutes=settings.idle_minutes)
+
+
+def web_app(services: Services | None = None, test_config: Mapping[str, Any] | None = None) -> Flask:
+    """The app on `services` (default: bootstrapped from the environment)."""
+    services = services or bootstrap()
+    return create_app(
+        web_config(services.settings), services.runtime, services.sessions, dict(test_config or {})
+    )

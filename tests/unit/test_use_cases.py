@@ -1,0 +1,135 @@
+"""The use cases called directly with a unit of work, as the CLI and the scheduler's jobs call them: they
+write through the unit and never commit; leaving the unit without committing keeps nothing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.clock import SettableClock
+from engine.db.models import Customer, HumanTask, IntakeKey, ProcessDefinition, ProcessInstance
+from engine.errors import FormInvalid, NotFound
+from engine.runtime import Actor, Runtime
+from engine.unit_of_work import UnitOfWork
+from engine.work import arrive_on_site, claim_task, complete_task, record_call
+from engine.work.intake_keys import new_intake_key
+from tests.helpers import OPERATOR, intake_form, open_task, row_counts
+
+DISPATCHER = Actor("dispatcher", frozenset({"dispatcher"}))
+WORKER = Actor("worker", frozenset({"repair_worker"}))
+NEW_CALLER = {"customer_name": "林芳", "customer_phone": "13700002222"}
+
+
+def test_record_call_opens_the_case_keeps_the_key_and_registers_the_caller(
+    sessions: sessionmaker[Session], runtime: Runtime, deployed: ProcessDefinition
+) -> None:
+    key = new_intake_key()
+    with UnitOfWork(sessions, runtime) as uow:
+        recorded = record_call(uow, "complaint", OPERATOR, intake_form(**NEW_CALLER), key)
+        uow.commit()
+    assert recorded.first
+    with sessions() as session:
+        case = session.scalars(select(ProcessInstance)).one()
+        assert case.case_number == recorded.instance.case_number
+        assert session.scalar(select(IntakeKey.instance_id).where(IntakeKey.key == key)) == case.id
+        assert (
+            session.scalar(select(Customer.name).where(Customer.phone == NEW_CALLER["customer_phone"]))
+            == "林芳"
+        )
+
+
+def test_the_same_key_again_returns_the_first_case_and_opens_no_second(
+    sessions: sessionmaker[Session], runtime: Runtime, deployed: ProcessDefinition
+) -> None:
+    key = new_intake_key()
+    with UnitOfWork(sessions, runtime) as uow:
+        first = record_call(uow, "complaint", OPERATOR, intake_form(), key)
+        uow.commit()
+    with UnitOfWork(sessions, runtime) as uow:
+        again = record_call(uow, "complaint", OPERATOR, intake_form(), key)
+        uow.commit()
+    assert not again.first and again.instance.case_number == first.instance.case_number
+    with sessions() as session:
+        assert len(session.scalars(select(ProcessInstance)).all()) == 1
+
+
+def test_a_refused_form_writes_nothing(
+    sessions: sessionmaker[Session], runtime: Runtime, deployed: ProcessDefinition
+) -> None:
+    with sessions() as session:
+        before = row_counts(session)
+    with pytest.raises(FormInvalid) as refused, UnitOfWork(sessions, runtime) as uow:
+        record_call(uow, "complaint", OPERATOR, intake_form(customer_phone="12"), new_intake_key())
+    assert "customer_phone" in refused.value.errors
+    with sessions() as session:
+        assert row_counts(session) == before
+
+
+def test_a_unit_left_by_an_error_after_a_use_case_wrote_keeps_nothing(
+    sessions: sessionmaker[Session], runtime: Runtime, deployed: ProcessDefinition
+) -> None:
+    """The call was recorded (flushed) in the unit, then the next step failed: neither is kept."""
+    with sessions() as session:
+        before = row_counts(session)
+    with pytest.raises(NotFound), UnitOfWork(sessions, runtime) as uow:
+        recorded = record_call(uow, "complaint", OPERATOR, intake_form(**NEW_CALLER), new_intake_key())
+        assert uow.session.get(ProcessInstance, recorded.instance.id) is not None
+        claim_task(uow, 987654, OPERATOR)
+    with sessions() as session:
+        assert row_counts(session) == before
+
+
+def dispatched_repair(sessions: sessionmaker[Session], runtime: Runtime) -> int:
+    with UnitOfWork(sessions, runtime) as uow:
+        form = {**intake_form(), "description": "厨房水管爆裂", "category": "burst"}
+        case_id = record_call(uow, "repair", DISPATCHER, form).instance.id
+        dispatch = open_task(uow.session, case_id, "dispatch")
+        values = {"worker": "吴师傅", "expected_arrival": "2026-11-23T09:25", "arrival_told": "on"}
+        complete_task(uow, dispatch.id, DISPATCHER, values)
+        uow.commit()
+    return case_id
+
+
+def test_arrive_on_site_records_now_and_makes_the_next_step_the_workers(
+    sessions: sessionmaker[Session],
+    runtime: Runtime,
+    clock: SettableClock,
+    deploy_process: Any,
+    reference_data: None,
+) -> None:
+    deploy_process("repair")
+    case_id = dispatched_repair(sessions, runtime)
+    clock.advance(timedelta(minutes=20))
+    with sessions() as session:
+        arrive = open_task(session, case_id, "arrive_on_site").id
+    with UnitOfWork(sessions, runtime) as uow:
+        arrival = arrive_on_site(uow, arrive, WORKER)
+        uow.commit()
+    assert arrival.recorded_at == "2026-11-23T09:20"  # 01:20 UTC in Asia/Shanghai
+    with sessions() as session:
+        assert session.get(HumanTask, arrive).status == "completed"
+        assert session.get(ProcessInstance, case_id).data["arrived_at"] == "2026-11-23T09:20:00+08:00"
+        report = open_task(session, case_id, "onsite_report")
+        assert report.assignee == "worker"
+
+
+def test_arrive_on_site_refuses_a_step_that_asks_for_more_than_a_time(
+    sessions: sessionmaker[Session], runtime: Runtime, deploy_process: Any, reference_data: None
+) -> None:
+    deploy_process("repair")
+    case_id = dispatched_repair(sessions, runtime)
+    with UnitOfWork(sessions, runtime) as uow:
+        arrive = open_task(uow.session, case_id, "arrive_on_site").id
+        arrive_on_site(uow, arrive, WORKER)
+        uow.commit()
+    with sessions() as session:
+        before = row_counts(session)
+        report = open_task(session, case_id, "onsite_report").id
+    with pytest.raises(Exception, match="asks for more than a time"), UnitOfWork(sessions, runtime) as uow:
+        arrive_on_site(uow, report, WORKER)
+    with sessions() as session:
+        assert row_counts(session) == before

@@ -1,0 +1,91 @@
+"""Errors in one place: the engine's refusals mapped to a status and a message in the user's language,
+the error pages, and `refusals`, the one way a view answers a refused change with its own page.
+
+A use case that refuses raises (FormInvalid, Conflict, NotAllowed, ScriptFailed, ...); the exception
+leaves the view's unit of work, which throws the change away, and is answered here:
+
+    @bp.route("/tasks/<int:task_id>", methods=["POST"])
+    @refusals({FormInvalid: form_refused(_l("Some values need attention; ..."), render_task_again)})
+    def complete(task_id): ...
+
+Whatever a view does not answer itself goes to the app's handlers below, which take the status,
+title and message of every engine error from webforms.error_messages (Conflict 409, NotAllowed 403,
+NotFound 404, ScriptFailed 500, ...), so a race answers 409, never 500.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from functools import wraps
+from typing import Any
+
+from flask import Flask, flash, render_template
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+
+from engine.errors import FormInvalid, HotlineError, ScriptFailed
+from webforms.error_messages import message_for, status_for, title_for
+
+View = Callable[..., ResponseReturnValue]
+# An answer gets the refusal and the view's own arguments (the values of its URL).
+Answer = Callable[..., ResponseReturnValue]
+
+
+def refusals(answers: Mapping[type[Exception], Answer]) -> Callable[[View], View]:
+    """The view's own answers to refusals (the first matching class answers); others propagate."""
+    kinds = tuple(answers)
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def answered(*args: Any, **kwargs: Any) -> ResponseReturnValue:
+            try:
+                return view(*args, **kwargs)
+            except kinds as refused:
+                answer = next(a for kind, a in answers.items() if isinstance(refused, kind))
+                return answer(refused, *args, **kwargs)
+
+        return answered
+
+    return decorate
+
+
+def form_refused(message: Any, render_again: Callable[..., ResponseReturnValue]) -> Answer:
+    """A form with errors: say so, and show the form again with what was typed and the errors
+    (`render_again(err, **view_args)` answers 400)."""
+
+    def answer(err: FormInvalid, *args: Any, **kwargs: Any) -> ResponseReturnValue:
+        flash(str(message), "error")
+        return render_again(err, *args, **kwargs)
+
+    return answer
+
+
+def error_page(status: int, title: str, message: str) -> tuple[str, int]:
+    return render_template("error.html", status=status, title=title, message=message), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(ScriptFailed)
+    def _script_failed(err: ScriptFailed) -> tuple[str, int]:
+        return error_page(
+            status_for(err),
+            title_for(err),
+            _("Nothing was saved. Tell the process owner: %(detail)s", detail=message_for(err)),
+        )
+
+    @app.errorhandler(HotlineError)
+    def _refused(err: HotlineError) -> tuple[str, int]:
+        return error_page(status_for(err), title_for(err), message_for(err))
+
+    @app.errorhandler(403)
+    def _forbidden(_err: Any) -> tuple[str, int]:
+        return error_page(403, _("Not allowed"), _("Your roles do not allow this page or action."))
+
+    @app.errorhandler(404)
+    def _missing(_err: Any) -> tuple[str, int]:
+        return error_page(404, _("Not found"), _("There is nothing at this address."))
+
+    @app.errorhandler(CSRFError)
+    def _csrf(err: CSRFError) -> tuple[str, int]:
+        return error_page(400, _("The form expired"), _("Reload the page and send the form again."))

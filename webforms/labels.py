@@ -1,0 +1,133 @@
+"""Names of things on pages, in the user's language: form fields and their errors, data items, history
+events, task states and candidate groups."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from engine.bpmn import FieldDef, FieldError, VariableLabel
+from webforms.i18n import current_language
+from webforms.people.names import person
+
+ERROR_MESSAGES = {
+    "required": _l("This field is required."),
+    "not_boolean": _l("Choose yes or no."),
+    "not_integer": _l("Enter a whole number."),
+    "min_value": _l("Enter a number of at least %(min)s."),
+    "max_value": _l("Enter a number of at most %(max)s."),
+    "not_date": _l("Enter a date as YYYY-MM-DD."),
+    "not_datetime": _l("Enter a date and time as YYYY-MM-DD HH:MM."),
+    "not_option": _l("Choose one of the listed values."),
+    "taken": _l("This code is already used."),
+    "min_length": _l("Enter at least %(min)s characters."),
+    "max_length": _l("Enter at most %(max)s characters."),
+    "pattern": _l("The format is not valid (for a phone: 13812345678 or 0951-5012345)."),
+    "before_other": _l("This may not be earlier than “%(other)s”."),
+    "not_signature": _l("The signature could not be read; clear it and sign again."),
+    "signature_too_large": _l("The signature image is larger than %(kb)s KB; clear it and sign again."),
+}
+
+EVENT_KINDS = {
+    "case_started": _l("Case opened"),
+    "task_completed": _l("Task completed"),
+    "task_created": _l("Task created"),
+    "script_ran": _l("Automatic step"),
+    "timer_fired": _l("Deadline reached"),
+    "end_reached": _l("End reached"),
+    "case_closed": _l("Case closed"),
+    "notification_sent": _l("Staff notified"),
+    "notice_published": _l("Public notice published"),
+    "incident_raised": _l("Automatic step failed (incident)"),
+    "incident_retried": _l("Incident retried"),
+    "task_claimed": _l("Task claimed"),
+    "attachment_added": _l("File attached"),
+    "task_released": _l("Task released"),
+    "task_reassigned": _l("Task reassigned"),
+    "case_migrated": _l("Moved to another version of the procedure"),
+}
+
+# Data the engine or the diagram's scripts set, which no form field labels.
+SYSTEM_LABELS = {
+    "reply_due": _l("Reply due"),
+    "reopen_count": _l("Times sent back to the department"),
+    "process_version": _l("Process version"),
+    "candidate_groups": _l("Candidate groups"),
+    "dispatch_overdue": _l("Site order overdue"),
+    "overdue_chased": _l("Department chased"),
+    "recipients": _l("Recipients"),
+    "notice": _l("Notice"),
+    "error": _l("Error"),
+    "assignee": _l("Assignee"),
+    "attachment": _l("File"),
+    # The customer and routing of a case the system opened itself (a sampled callback, M1).
+    "customer_name": _l("Customer name"),
+    "customer_phone": _l("Customer phone"),
+    "address": _l("Address"),
+    "category": _l("Category"),
+    "department": _l("Department"),
+    "callback_group": _l("Called back by"),
+    "sample_week": _l("Sampled in week"),
+    "original_process": _l("Procedure of the original case"),
+    "steps": _l("Where the case is"),
+}
+
+GROUP_LABELS = {
+    "operator": _l("Hotline operators"),
+    "dispatcher": _l("Repair dispatchers"),
+    "repair_worker": _l("Repair workers"),
+    "liaison": _l("Liaisons"),
+    "supervisor": _l("Supervisors"),
+    "process_owner": _l("Process owners"),
+    "admin": _l("Administrators"),
+    "department_head": _l("Heads of department"),
+    "customer_service": _l("Customer service centre"),
+    "operations": _l("Operations department"),
+    "repair": _l("Repair department"),
+    "technical": _l("Technical department"),
+    "billing": _l("Billing department"),
+}
+
+TASK_STATUS = {"open": _l("open"), "completed": _l("completed"), "cancelled": _l("cancelled")}
+
+
+def error_text(error: FieldError) -> str:
+    message = ERROR_MESSAGES.get(error.code)
+    params = dict(error.params)
+    if current_language() == "en":  # a parameter with an English twin (a field's label) says it in English
+        params.update({key: params[f"{key}_en"] for key in list(params) if params.get(f"{key}_en")})
+    return str(message) % params if message else error.code
+
+
+def field_label(field: FieldDef) -> str:
+    return field.label_en if current_language() == "en" and field.label_en else field.label
+
+
+Labels = dict[str, VariableLabel]
+
+
+def known_label(key: str, fields: dict[str, FieldDef], labels: Labels | None = None) -> str | None:
+    """A data item's name: its form field's label, the diagram's label:<name> property, or the
+    system's name for it; None when nothing names it (a script's working variable)."""
+    field = fields.get(key)
+    if field is not None:
+        return field_label(field)
+    label = (labels or {}).get(key)
+    if label is not None:
+        return label.label(current_language())
+    system = SYSTEM_LABELS.get(key)
+    return str(system) if system is not None else None
+
+
+def data_label(key: str, fields: dict[str, FieldDef], labels: Labels | None = None) -> str:
+    """A data item's name, or its raw name when nothing labels it."""
+    return known_label(key, fields, labels) or key
+
+
+def group_label(groups: str | None) -> str:
+    """Candidate groups (comma-separated ids) by their names."""
+    return "、".join(str(GROUP_LABELS.get(g, g)) for g in (groups or "").split(",") if g)
+
+
+def actor_label(username: str) -> str:
+    """Who did it, by display name (webforms/people/names.py)."""
+    return person(username)

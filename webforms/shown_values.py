@@ -1,0 +1,127 @@
+"""Values as staff read them: times in local time, spans of time, enum values by their names, yes and
+no, masked personal data; the case data panel and the history's changes."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from engine.bpmn import FieldDef, VariableLabel
+from webforms.database import runtime
+from webforms.diagram_names import process_choices
+from webforms.i18n import current_language
+from webforms.labels import Labels, group_label, known_label
+from webforms.people.masking import mask
+from webforms.reference.labels import REFERENCE_KINDS, enum_name, reference_name
+
+_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+
+
+def case_rows(
+    data: dict[str, Any], fields: dict[str, FieldDef], labels: Labels | None = None
+) -> list[tuple[str, str, str]]:
+    """The case data panel as (key, label, shown value), sorted by key: only data something labels."""
+    rows = []
+    for key, value in sorted(data.items()):
+        label = known_label(key, fields, labels)
+        if label is not None:
+            rows.append(
+                (key, label, display_value(fields.get(key), mask(key, value), (labels or {}).get(key), key))
+            )
+    return rows
+
+
+def local_time(value: datetime | str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    return value.astimezone(runtime().zone).strftime(fmt)
+
+
+def duration_text(span: timedelta) -> str:
+    """'2 d 3 h', '1 h 5 min' or '12 min', in the user's language."""
+    minutes = int(abs(span.total_seconds())) // 60
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return _("%(d)s d %(h)s h", d=days, h=hours)
+    if hours:
+        return _("%(h)s h %(m)s min", h=hours, m=mins)
+    return _("%(m)s min", m=mins)
+
+
+def time_left(due: datetime | None, now: datetime) -> str:
+    """'2 h 5 min left' or 'overdue by 30 min', in the user's language."""
+    if due is None:
+        return ""
+    span = duration_text(due - now)
+    return _("%(span)s left", span=span) if due >= now else _("overdue by %(span)s", span=span)
+
+
+def datetime_input(value: Any) -> str:
+    """A stored date and time as a datetime-local input shows it (local time, to the minute)."""
+    if not isinstance(value, str) or not _ISO_DATETIME.match(value):
+        return "" if value is None else str(value)
+    return local_time(value, "%Y-%m-%dT%H:%M") if len(value) > 19 else value[:16]
+
+
+def display_value(
+    field: FieldDef | None, value: Any, label: VariableLabel | None = None, key: str = ""
+) -> str:
+    """A value as staff read it: enum values and a script's named values (values:<name>) by their names in
+    the UI language, reference codes by the reference data's names, times in local time."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, list):
+        return "、".join(display_value(field, v, label, key) for v in value) or "—"
+    if field is not None and field.type == "enum":
+        return enum_name(field, value)
+    named = label.value_name(value, current_language()) if label is not None else None
+    if named is not None:
+        return named
+    if field is None and key in REFERENCE_KINDS and isinstance(value, str):
+        return reference_name(key, value)
+    if field is None and key == "original_process" and isinstance(value, str):  # a sampled callback's
+        return dict(process_choices()).get(value, value)
+    if field is not None and field.type == "signature":
+        return _("Drawn signature (in the attachments)")
+    if isinstance(value, str) and _ISO_DATETIME.match(value):
+        return local_time(value)
+    return str(value)
+
+
+def sees_raw_data() -> bool:
+    """Supervisors see the history's unlabelled data (a script's working variables) by their raw names."""
+    return "supervisor" in getattr(current_user, "roles", ())
+
+
+def visible_changes(
+    changes: dict[str, list[Any]], fields: dict[str, FieldDef], labels: Labels | None = None
+) -> list[tuple[str, str, str]]:
+    """History rows as (label, before, after), masked, leaving out values that only look different
+    to the machine (a blank field recorded as None), and data nothing labels unless a supervisor looks."""
+    rows = []
+    raw = sees_raw_data()
+    for key, (before, after) in sorted(changes.items()):
+        label = known_label(key, fields, labels)
+        if label is None and not raw:
+            continue
+        field = fields.get(key)
+        variable = (labels or {}).get(key)
+        if key == "candidate_groups":
+            before, after = group_label(before) or None, group_label(after) or None
+        shown_before = display_value(field, mask(key, before), variable, key)
+        shown_after = display_value(field, mask(key, after), variable, key)
+        if shown_before != shown_after:
+            rows.append((label or key, shown_before, shown_after))
+    return rows

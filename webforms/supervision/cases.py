@@ -1,0 +1,86 @@
+"""Reading cases: the case search with every filter, and a case's page with its whole history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, render_template, request
+from flask_login import current_user, login_required
+
+from engine.bpmn import fields_by_id
+from engine.cases import attachments_of, case_history, parsed_definition
+from engine.supervision import count_cases_matching, overdue_case_ids, search_cases
+from engine.work import case_by_number, may_read_files, open_tasks_of_case
+from webforms.cases_blueprint import bp
+from webforms.database import read_only, runtime
+from webforms.diagram_names import process_choices
+from webforms.people.access_records import record_unmasked_list, record_unmasked_view
+from webforms.reference.labels import request_reference
+from webforms.supervision.case_filters import search_form
+from webforms.supervision.case_page import case_story
+
+PAGE_SIZE = 50
+
+
+@bp.route("")
+@login_required
+def index() -> Any:
+    """Case search: every filter of the form, a page at a time, in the chosen order."""
+    form = search_form()
+    with read_only() as uow:
+        total = count_cases_matching(uow.session, form.query)
+        pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+        page = min(max(request.args.get("page", 1, type=int), 1), pages)
+        cases = search_cases(uow.session, form.query, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+        now = runtime().clock.now()
+        shown = render_template(
+            "supervision/cases.html",
+            cases=cases,
+            total=total,
+            page=page,
+            pages=pages,
+            chosen=form.chosen,
+            errors=form.errors,
+            personal_filters=current_user.sees_personal_data,
+            overdue=overdue_case_ids(uow.session, [c.id for c in cases], now),
+            processes=process_choices(),
+            reference=request_reference(),
+        )
+        named = [c.id for c in cases if c.customer_name]
+    # Operators recognise a caller by name in the results, so the list stays unmasked for the roles that
+    # see personal data, and every case shown so is recorded (M6).
+    record_unmasked_list(named, "case_search")
+    return shown
+
+
+@bp.route("/<case_number>")
+@login_required
+def show(case_number: str) -> Any:
+    with read_only() as uow:
+        instance = case_by_number(uow.session, case_number)
+        if instance is None:
+            abort(404)
+        parsed = parsed_definition(runtime(), instance.definition)
+        history = case_history(uow.session, instance.id)
+        page = render_template(
+            "supervision/case.html",
+            case=instance,
+            case_fields=fields_by_id(parsed),
+            case_labels=parsed.variable_labels,
+            open_tasks=open_tasks_of_case(uow.session, instance.id),
+            history=history,
+            element_names=parsed.element_names,
+            now=runtime().clock.now(),
+            attachments=attachments_of(uow.session, instance.id),
+            files_allowed=may_read_files(
+                uow.session,
+                instance.id,
+                current_user.username,
+                current_user.roles,
+                current_user.sees_personal_data,
+            ),
+            **case_story(uow.session, instance, parsed, history),
+        )
+        instance_id, data = instance.id, instance.data
+    record_unmasked_view(instance_id, data, "case")
+    return page

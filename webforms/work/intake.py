@@ -1,0 +1,199 @@
+"""Opening a case from a call (intake): choosing the kind of call, the intake form with the customer
+register (M5), switching kind while keeping what was typed, and recording the call once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy.orm import Session
+
+from engine.bpmn import initial_values
+from engine.cases import latest_definition, parsed_definition
+from engine.db import Customer
+from engine.errors import FormInvalid
+from engine.people import cases_of_phone, find_customers
+from engine.processes import intake_kinds
+from engine.work import intake_task, new_intake_key, record_call, startable_processes, valid_intake_key
+from webforms.cases_blueprint import bp
+from webforms.database import read_only, runtime, unit_of_work
+from webforms.errors import form_refused, refusals
+from webforms.i18n import current_language
+from webforms.people.access_records import record_customers_shown
+from webforms.reference.labels import form_fields
+
+CALLER_FIELD = "customer_phone"
+# Fields that mean the same on different intakes: what the caller says is a consultation's question.
+SAME_MEANING = {"question": "description", "description": "question"}
+INTAKE_KEY_FIELD = "intake_key"
+NOT_RECORDED = _l("Some values need attention; the case is not recorded yet.")
+
+
+def _intake(session: Session, process_key: str) -> tuple[Any, Any]:
+    definition = latest_definition(session, process_key, required=False)
+    if definition is None:
+        abort(404)
+    parsed = parsed_definition(runtime(), definition)
+    info = intake_task(runtime(), parsed)
+    if info is None:
+        abort(404)
+    if not set(info.candidate_groups.split(",")) & current_user.roles:
+        abort(403)
+    return parsed, info
+
+
+def _render_intake(
+    session: Session,
+    process_key: str,
+    parsed: Any,
+    info: Any,
+    values: dict,
+    errors: dict,
+    status: int = 200,
+    lookup: str = "",
+    found: list | None = None,
+    intake_key: str | None = None,
+) -> Any:
+    title = info.name_en if current_language() == "en" and info.name_en else info.name
+    process_name = parsed.name_en if current_language() == "en" and parsed.name_en else parsed.name
+    # The register is searched only by roles that see customers' personal data (M6); others type it in.
+    looks_up = any(f.id == "customer_phone" for f in info.fields) and current_user.sees_personal_data
+    earlier = cases_of_phone(session, str(values.get("customer_phone") or "")) if looks_up else []
+    # The kinds of call an operator switches between on the intake page: diagrams with intake = true.
+    intake_order = intake_kinds(session)
+    kinds = sorted(
+        (k for k in startable_processes(session, runtime(), current_user.roles) if k.key in intake_order),
+        key=lambda kind: intake_order.index(kind.key),
+    )
+    return render_template(
+        "work/intake.html",
+        process_key=process_key,
+        process_name=process_name,
+        title=title,
+        info=info,
+        fields=form_fields(info.fields),
+        values=values,
+        errors=errors,
+        looks_up=looks_up,
+        lookup=lookup,
+        found=found or [],
+        earlier=earlier,
+        intake_key=intake_key or new_intake_key(),
+        kinds=kinds if any(k.key == process_key for k in kinds) else [],
+    ), status
+
+
+def _customer_values(customer: Customer) -> dict[str, Any]:
+    """What the register knows of a caller, for the intake form's customer fields."""
+    address = customer.address or "".join(
+        (customer.district, customer.building, customer.unit, customer.room)
+    )
+    return {"customer_name": customer.name, "customer_phone": customer.phone, "address": address}
+
+
+@bp.route("/new", methods=["GET"])
+@login_required
+def choose() -> Any:
+    """Which procedure to start: the ones whose intake the user's roles may fill in."""
+    with read_only() as uow:
+        startable = startable_processes(uow.session, runtime(), current_user.roles)
+        if len(startable) == 1:
+            return redirect(url_for("cases.new", process_key=startable[0].key))
+        return render_template("work/choose.html", startable=startable)
+
+
+@bp.route("/new/<process_key>", methods=["GET"])
+@login_required
+def new(process_key: str) -> Any:
+    """The intake form; `lookup` searches the customer register (M5), `customer` fills in the one chosen."""
+    with read_only() as uow:
+        parsed, info = _intake(uow.session, process_key)
+        values = initial_values(info.fields, {})
+        lookup = request.args.get("lookup", "").strip()[:100] if current_user.sees_personal_data else ""
+        found = find_customers(uow.session, lookup) if lookup else []
+        chosen = None
+        if request.args.get("customer") and current_user.sees_personal_data:
+            chosen = uow.session.get(Customer, request.args.get("customer", 0, type=int))
+        if chosen is not None:
+            values.update({k: v for k, v in _customer_values(chosen).items() if k in values})
+        page = _render_intake(uow.session, process_key, parsed, info, values, {}, lookup=lookup, found=found)
+        found_ids, chosen_ids = [c.id for c in found], [chosen.id] if chosen is not None else []
+    # M6: the register's records are shown in full (name, phone, address): each one shown is recorded.
+    record_customers_shown(found_ids, "intake_lookup")
+    record_customers_shown(chosen_ids, "intake_customer")
+    return page
+
+
+@bp.route("/new/<process_key>/switch", methods=["POST"])
+@login_required
+def switch(process_key: str) -> Any:
+    """Another kind of call, chosen on the intake page: that procedure's intake, keeping what was typed in
+    the fields both forms have. A POST, so the caller's personal data stays out of addresses and logs."""
+    typed = {k: v for k, v in request.form.items() if k not in ("csrf_token", INTAKE_KEY_FIELD) and v.strip()}
+    for field_id, same_as in SAME_MEANING.items():
+        typed.setdefault(field_id, typed.get(same_as, ""))
+    with read_only() as uow:
+        parsed, info = _intake(uow.session, process_key)
+        values = {
+            **initial_values(info.fields, {}),
+            **{f.id: typed[f.id] for f in info.fields if typed.get(f.id)},
+        }
+        key = valid_intake_key(request.form.get(INTAKE_KEY_FIELD))
+        return _render_intake(uow.session, process_key, parsed, info, values, {}, intake_key=key)
+
+
+def _intake_again(err: FormInvalid, process_key: str) -> Any:
+    with read_only() as uow:
+        parsed, info = _intake(uow.session, process_key)
+        key = valid_intake_key(request.form.get(INTAKE_KEY_FIELD))
+        return _render_intake(
+            uow.session, process_key, parsed, info, err.values, err.errors, 400, intake_key=key
+        )
+
+
+@bp.route("/new/<process_key>", methods=["POST"])
+@login_required
+@refusals({FormInvalid: form_refused(NOT_RECORDED, _intake_again)})
+def create(process_key: str) -> Any:
+    key = valid_intake_key(request.form.get(INTAKE_KEY_FIELD))
+    form = {k: v for k, v in request.form.to_dict().items() if k != INTAKE_KEY_FIELD}
+    with unit_of_work() as uow:
+        _parsed, info = _intake(uow.session, process_key)
+        recorded = record_call(uow, process_key, current_user.actor, form, key)
+        number = recorded.instance.case_number
+        if not recorded.first:
+            message = _already_recorded(recorded.instance, number)
+        else:
+            message = _recorded_message(number, info)
+            uow.commit()
+    flash(message, "success" if recorded.first else "info")
+    return redirect(url_for("cases.show", case_number=number))
+
+
+def _has_caller(info: Any) -> bool:
+    """Whether the intake form records someone who called (a customer's phone): an outage or a notice
+    registered by staff has nobody to tell the case number to."""
+    return any(field.id == CALLER_FIELD for field in info.fields)
+
+
+def _recorded_message(number: str, info: Any) -> str:
+    if _has_caller(info):
+        return _("Case %(case)s recorded. Tell the caller this number.", case=number)
+    return _("Case %(case)s recorded.", case=number)
+
+
+def _already_recorded(instance: Any, number: str) -> str:
+    info = intake_task(runtime(), parsed_definition(runtime(), instance.definition))
+    if info is not None and _has_caller(info):
+        return _(
+            "This form was already sent: case %(case)s was recorded from it, and no second case was "
+            "opened. Tell the caller this number.",
+            case=number,
+        )
+    return _(
+        "This form was already sent: case %(case)s was recorded from it, and no second case was opened.",
+        case=number,
+    )
