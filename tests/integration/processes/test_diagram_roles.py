@@ -2,7 +2,7 @@
 reports (M2, M3), the weekly callback sample (M1), the handover (M7) and the intake page find the callback,
 the reply, the site visit and the procedures by what the diagrams declare, not by element ids: a process
 owner renames them in the modeler and every figure still counts them, on the latest and older versions
-alike. ROLE_CORPUS holds one broken diagram per role problem (tests/unit/test_validation.py runs it)."""
+alike. ROLE_CORPUS holds one broken diagram per role problem (tests/integration/processes/test_validation.py runs it)."""
 
 from __future__ import annotations
 

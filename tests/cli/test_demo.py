@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from engine.db.models import CallbackSample, Category, Customer, Notice, Notification, ProcessInstance, Report
 from hotline.cli import main
-from tests.unit.conftest import Demo
+from tests.cli.conftest import Demo
 
 
 def test_demo_sets_up_every_procedure_with_open_cases(demo: Demo) -> None:

@@ -24,7 +24,7 @@ from tests.helpers import (
     set_text,
     the_element,
 )
-from tests.unit.test_diagram_roles import ROLE_CORPUS
+from tests.integration.processes.test_diagram_roles import ROLE_CORPUS
 
 Mutation = Callable[[Any], None]
 
