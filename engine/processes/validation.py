@@ -46,7 +46,7 @@ from engine.bpmn import (
     read_variable_labels,
     script_functions,
 )
-from engine.clock import Clock, SystemClock
+from engine.clock import Clock
 from engine.db import Department, UserRole
 from engine.errors import HotlineError
 from engine.messages import N_, Coded, as_params
@@ -523,16 +523,12 @@ def _read(xml: bytes) -> _Diagram:
     return _Diagram(root, processes[0], processes[0].get("id"))
 
 
-def validate_diagram(
-    session: Session, xml: bytes, clock: Clock | None = None, zone: ZoneInfo | None = None
-) -> list[DiagramProblem]:
+def validate_diagram(session: Session, xml: bytes, clock: Clock, zone: ZoneInfo) -> list[DiagramProblem]:
     """Every problem that keeps this diagram from being deployed; an empty list means it may be."""
     try:
         d = _read(xml)
     except _Refused as refused:
         return [refused.problem]
-    clock = clock or SystemClock()
-    zone = zone or ZoneInfo("Asia/Shanghai")
     problems = [
         *_check_user_tasks(d, known_groups(session)),
         *_check_timers(d, session, clock, zone),

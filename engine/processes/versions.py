@@ -50,8 +50,8 @@ def save_draft(
     author: str,
     *,
     clock: Clock,
+    zone: ZoneInfo,
     key: str | None = None,
-    zone: ZoneInfo | None = None,
 ) -> ProcessDraft:
     """Keep the diagram as it is, problems and all (only a file over the size cap is refused with
     InvalidDiagram). The key is the process id in the file, or `key` when the file names none."""

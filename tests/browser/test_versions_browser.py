@@ -93,7 +93,7 @@ def test_the_drafts_faulty_element_is_marked(
         ),
     )
     with sessions.begin() as session:
-        save_draft(session, no_group, "owner", clock=runtime.clock)
+        save_draft(session, no_group, "owner", clock=runtime.clock, zone=runtime.zone)
     page = owner_page
     page.goto("/processes/complaint/versions")
     expect(page.locator("#diagram-draft")).to_have_attribute("data-rendered", "true")

@@ -375,7 +375,9 @@ def test_the_versions_page_opens_each_version_and_the_draft_in_the_modeler(
 ) -> None:
     with sessions.begin() as session:
         deploy_version(session, runtime, RENAMED.encode("utf-8"), "owner", "派单确认")
-        draft = save_draft(session, NOBODY_MAY_CALL_BACK.encode("utf-8"), "owner", clock=runtime.clock)
+        draft = save_draft(
+            session, NOBODY_MAY_CALL_BACK.encode("utf-8"), "owner", clock=runtime.clock, zone=runtime.zone
+        )
         draft_id = draft.id
     page = get(owner, "/processes/complaint/versions")
     assert page.by_id("to-modeler").get("href") == "/modeler/complaint"

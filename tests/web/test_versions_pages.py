@@ -122,7 +122,7 @@ def test_an_invalid_draft_shows_its_problems_and_is_not_deployed(
     client: FlaskClient, two_versions: None, sessions: sessionmaker[Session], runtime: Runtime
 ) -> None:
     with sessions.begin() as session:
-        save_draft(session, NO_GROUP, "owner", clock=runtime.clock)
+        save_draft(session, NO_GROUP, "owner", clock=runtime.clock, zone=runtime.zone)
     login(client, "owner")
     page = get(client, "/processes/complaint/versions")
     (problem,) = page.by_id("problems").xpath("./li")
@@ -142,6 +142,7 @@ def test_an_invalid_draft_shows_its_problems_and_is_not_deployed(
             edited(COMPLAINT_BPMN, set_attribute(CALLBACK, "name", "回访")),
             "owner",
             clock=runtime.clock,
+            zone=runtime.zone,
         )
     token = get(client, "/processes/complaint/versions").csrf_token()
     deployed = post(client, "/processes/complaint/versions/deploy-draft", {"comment": "回访"}, token)
@@ -155,7 +156,7 @@ def test_problems_are_shown_in_english_too(
     client: FlaskClient, two_versions: None, sessions: sessionmaker[Session], runtime: Runtime
 ) -> None:
     with sessions.begin() as session:
-        save_draft(session, NO_GROUP, "owner", clock=runtime.clock)
+        save_draft(session, NO_GROUP, "owner", clock=runtime.clock, zone=runtime.zone)
     login(client, "owner")
     chinese = get(client, "/processes/complaint/versions").text("problems")
     token = get(client, "/tasks").csrf_token()
@@ -220,6 +221,7 @@ def test_a_deploy_that_lost_the_race_for_its_version_number_says_so_and_writes_n
             edited(COMPLAINT_BPMN, set_attribute(CALLBACK, "name", "回访")),
             "owner",
             clock=runtime.clock,
+            zone=runtime.zone,
         )
     login(client, "owner")
     token = get(client, "/processes/complaint/versions").csrf_token()
@@ -249,7 +251,7 @@ def test_a_draft_already_deployed_or_older_than_the_newest_version_is_not_offere
     client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock
 ) -> None:
     with sessions.begin() as session:
-        save_draft(session, RENAMED, "owner", clock=clock)
+        save_draft(session, RENAMED, "owner", clock=clock, zone=runtime.zone)
         deploy_version(session, runtime, RENAMED, "owner", "回访改名")
     login(client, "owner")
     page = get(client, "/processes/complaint/versions")
@@ -270,10 +272,10 @@ def test_a_draft_already_deployed_or_older_than_the_newest_version_is_not_offere
 
     clock.advance(timedelta(minutes=5))
     with sessions.begin() as session:  # the first version's diagram again: nothing new to deploy
-        save_draft(session, COMPLAINT_BPMN.read_bytes(), "owner", clock=clock)
+        save_draft(session, COMPLAINT_BPMN.read_bytes(), "owner", clock=clock, zone=runtime.zone)
     assert not get(client, "/processes/complaint/versions").has("deploy-draft")
     with sessions.begin() as session:
-        save_draft(session, NO_GROUP, "owner", clock=clock)
+        save_draft(session, NO_GROUP, "owner", clock=clock, zone=runtime.zone)
     assert get(client, "/processes/complaint/versions").has("deploy-draft")
     clock.advance(timedelta(minutes=5))
     with sessions.begin() as session:

@@ -9,12 +9,16 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.bpmn.safe_xml import MAX_BPMN_BYTES
-from engine.processes.validation import MESSAGES, NS, DiagramProblem, diagram_key, validate_diagram
+from engine.clock import DEFAULT_TIME_ZONE, SettableClock
+from engine.processes.validation import MESSAGES, NS, DiagramProblem, diagram_key
+from engine.processes.validation import validate_diagram as validate_with
+from tests.conftest import START_TIME
 from tests.helpers import (
     COMPLAINT_BPMN,
     PROCESSES,
@@ -27,6 +31,11 @@ from tests.helpers import (
 from tests.integration.processes.test_diagram_roles import ROLE_CORPUS
 
 Mutation = Callable[[Any], None]
+
+
+def validate_diagram(session: Session, xml: bytes) -> list[DiagramProblem]:
+    """The diagram's problems, checked on the hotline's zone at the tests' start time."""
+    return validate_with(session, xml, SettableClock(START_TIME), ZoneInfo(DEFAULT_TIME_ZONE))
 
 
 def broken(mutation: Mutation) -> bytes:

@@ -62,7 +62,7 @@ def test_an_invalid_diagram_is_kept_as_a_draft_but_never_deployed(
     sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, reference_data: None
 ) -> None:
     with sessions.begin() as session:
-        draft = save_draft(session, INVALID, "owner", clock=clock)
+        draft = save_draft(session, INVALID, "owner", clock=clock, zone=runtime.zone)
         assert (draft.process_key, draft.problem_count, draft.saved_by, draft.saved_at) == (
             "complaint",
             1,
@@ -81,30 +81,30 @@ def test_an_invalid_diagram_is_kept_as_a_draft_but_never_deployed(
 
 
 def test_the_latest_draft_per_process_is_the_newest(
-    sessions: sessionmaker[Session], clock: SettableClock, reference_data: None
+    sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, reference_data: None
 ) -> None:
     with sessions.begin() as session:
-        save_draft(session, V1, "owner", clock=clock)
+        save_draft(session, V1, "owner", clock=clock, zone=runtime.zone)
         clock.advance(timedelta(minutes=5))
-        save_draft(session, V2, "admin", clock=clock)
-        save_draft(session, b"<broken", "admin", clock=clock, key="repair")
+        save_draft(session, V2, "admin", clock=clock, zone=runtime.zone)
+        save_draft(session, b"<broken", "admin", clock=clock, zone=runtime.zone, key="repair")
     with sessions() as session:
         newest = latest_draft(session, "complaint")
         assert (newest.bpmn_xml.encode(), newest.saved_by, newest.problem_count) == (V2, "admin", 0)
         assert latest_draft(session, "repair").problem_count == 1
         assert latest_draft(session, "outage") is None
     with pytest.raises(ValueError, match="give the process key"), sessions.begin() as session:
-        save_draft(session, b"<broken", "admin", clock=clock)
+        save_draft(session, b"<broken", "admin", clock=clock, zone=runtime.zone)
 
 
 def test_a_draft_over_the_size_cap_is_not_kept(
-    sessions: sessionmaker[Session], clock: SettableClock, reference_data: None
+    sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, reference_data: None
 ) -> None:
     from engine.bpmn.safe_xml import MAX_BPMN_BYTES
 
     huge = V1.replace(b"</bpmn:definitions>", b"<!--" + b"x" * MAX_BPMN_BYTES + b"--></bpmn:definitions>")
     with pytest.raises(InvalidDiagram) as refused, sessions.begin() as session:
-        save_draft(session, huge, "owner", clock=clock)
+        save_draft(session, huge, "owner", clock=clock, zone=runtime.zone)
     assert [p.code for p in refused.value.problems] == ["file-too-large"]
     with sessions() as session:
         assert latest_draft(session, "complaint") is None
