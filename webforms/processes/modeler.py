@@ -111,17 +111,7 @@ def edit(key: str) -> Any:
         draft = reading_session().get(ProcessDraft, wanted_draft)
         if draft is None or draft.process_key != key:
             abort(404)
-        return _editor(
-            key,
-            latest.name if latest else key,
-            draft.bpmn_xml,
-            versions,
-            _(
-                "the draft saved %(when)s by %(who)s",
-                when=local_time(draft.saved_at),
-                who=person(draft.saved_by),
-            ),
-        )
+        return _draft_editor(key, latest.name if latest else key, draft, versions)
     wanted = request.args.get("version", type=int)
     if wanted is not None:
         chosen = next((v for v in versions if v.version == wanted), None)
@@ -137,17 +127,7 @@ def edit(key: str) -> Any:
         )
     draft = latest_draft(reading_session(), key)
     if draft is not None:
-        return _editor(
-            key,
-            latest.name if latest else key,
-            draft.bpmn_xml,
-            versions,
-            _(
-                "the draft saved %(when)s by %(who)s",
-                when=local_time(draft.saved_at),
-                who=person(draft.saved_by),
-            ),
-        )
+        return _draft_editor(key, latest.name if latest else key, draft, versions)
     if latest is None:
         abort(404)
     return _editor(
@@ -158,6 +138,14 @@ def edit(key: str) -> Any:
         _("version %(version)s", version=latest.version),
         latest.version,
     )
+
+
+def _draft_editor(key: str, name: str, draft: ProcessDraft, versions: list[ProcessDefinition]) -> Any:
+    """The modeler on a saved draft, saying whose draft it is."""
+    saved = _(
+        "the draft saved %(when)s by %(who)s", when=local_time(draft.saved_at), who=person(draft.saved_by)
+    )
+    return _editor(key, name, draft.bpmn_xml, versions, saved)
 
 
 def _editor(
