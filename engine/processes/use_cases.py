@@ -23,9 +23,11 @@ def save_diagram_draft(uow: UnitOfWork, xml: bytes, author: str) -> ProcessDraft
     return save_draft(uow.session, xml, author, clock=uow.clock, zone=uow.runtime.zone)
 
 
-def deploy_diagram(uow: UnitOfWork, xml: bytes, author: str, comment: str, source: str) -> DeployResult:
+def deploy_diagram(
+    uow: UnitOfWork, xml: bytes, author: str, comment: str, source: str, file_name: str | None = None
+) -> DeployResult:
     """Deploy a diagram as the next version of its procedure, checked first (InvalidDiagram)."""
-    return deploy_checked(uow.session, uow.runtime, xml, author, comment, source)
+    return deploy_checked(uow.session, uow.runtime, xml, author, comment, source, file_name)
 
 
 def deploy_latest_draft(uow: UnitOfWork, key: str, author: str, comment: str) -> DeployResult:

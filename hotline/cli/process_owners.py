@@ -20,13 +20,13 @@ from engine.processes import (
     apply_migration,
     as_markdown,
     as_text,
-    deploy_checked,
+    deploy_diagram,
     diagram_key,
     diff_versions,
     edited_version_over,
     list_versions,
     plan_migration,
-    redeploy,
+    roll_back_to,
     running_cases_by_version,
     trace,
     untraced,
@@ -72,7 +72,7 @@ def deploy_files(
                 ):
                     click.echo(f"{path}: kept {edited.key} v{edited.version} (not overwritten)")
                     continue
-                result = deploy_checked(uow.session, uow.runtime, xml, actor, comment, source, str(path))
+                result = deploy_diagram(uow, xml, actor, comment, source, str(path))
                 uow.commit()
             state = "deployed as" if result.created else "unchanged, still"
             click.echo(f"{path}: {state} {result.definition.key} v{result.definition.version}")
@@ -164,7 +164,7 @@ def _echo_diff(diff: VersionDiff) -> None:
 def rollback_cmd(key: str, version: int, actor: str, comment: str) -> None:
     try:
         with command_services().unit_of_work() as uow:
-            definition = redeploy(uow.session, uow.runtime, key, version, actor, comment)
+            definition = roll_back_to(uow, key, version, actor, comment)
             uow.commit()
         click.echo(f"{key}: v{version} deployed again as v{definition.version}")
     except (NotFound, InvalidDiagram, Conflict) as err:
