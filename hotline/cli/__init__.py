@@ -11,13 +11,29 @@ root builds (hotline.bootstrap), calls the engine and prints the result.
 from __future__ import annotations
 
 import logging
+import sys
+from typing import Any
 
 import click
 
+from engine.errors import HotlineError
 from hotline.cli import operations, process_owners, supervisors
+from hotline.errors import echo_error
 
 
-@click.group(help="Hotline Flow: the utility hotline's procedures as BPMN workflows.")
+class _Commands(click.Group):
+    """The command group; an engine error a command does not answer itself is said here, in one way
+    (hotline.errors), and the command exits 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except HotlineError as err:
+            echo_error(err)
+            sys.exit(1)
+
+
+@click.group(cls=_Commands, help="Hotline Flow: the utility hotline's procedures as BPMN workflows.")
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("spiff").setLevel(logging.WARNING)

@@ -11,7 +11,7 @@ import click
 from engine.bpmn import DefinitionError
 from engine.cases import list_definitions
 from engine.db import ProcessDefinition
-from engine.errors import Conflict, NotFound
+from engine.errors import Conflict
 from engine.processes import (
     RULE_LIST,
     CasePlan,
@@ -125,15 +125,11 @@ def versions_cmd(key: str, between: tuple[int, int] | None) -> None:
     services = command_services()
     # Printed inside the unit: leaving a read-only unit rolls back, which expires what it loaded.
     with services.unit_of_work(read_only=True) as uow:
-        try:
-            if between:
-                _echo_diff(diff_versions(uow.session, key, *between))
-                return
-            versions = list_versions(uow.session, key)
-            running = running_cases_by_version(uow.session, key)
-        except NotFound as err:
-            click.echo(str(err), err=True)
-            sys.exit(1)
+        if between:
+            _echo_diff(diff_versions(uow.session, key, *between))
+            return
+        versions = list_versions(uow.session, key)
+        running = running_cases_by_version(uow.session, key)
         if not versions:
             click.echo(f"no process '{key}' is deployed", err=True)
             sys.exit(1)
@@ -162,14 +158,10 @@ def _echo_diff(diff: VersionDiff) -> None:
 @click.option("--by", "actor", default="cli", show_default=True)
 @click.option("--comment", default="")
 def rollback_cmd(key: str, version: int, actor: str, comment: str) -> None:
-    try:
-        with command_services().unit_of_work() as uow:
-            definition = roll_back_to(uow, key, version, actor, comment)
-            uow.commit()
-        click.echo(f"{key}: v{version} deployed again as v{definition.version}")
-    except (NotFound, InvalidDiagram, Conflict) as err:
-        click.echo(str(err), err=True)
-        sys.exit(1)
+    with command_services().unit_of_work() as uow:
+        definition = roll_back_to(uow, key, version, actor, comment)
+        uow.commit()
+    click.echo(f"{key}: v{version} deployed again as v{definition.version}")
 
 
 @click.command(
@@ -218,7 +210,7 @@ def migrate_cmd(
             f"migrated {len(result.migrated)} case(s) to v{to_version}; "
             f"{len(result.skipped)} stay on v{from_version}"
         )
-    except (NotFound, ValueError) as err:
+    except ValueError as err:
         click.echo(str(err), err=True)
         sys.exit(1)
 

@@ -173,3 +173,15 @@ def test_deploy_says_when_someone_else_took_the_version_number_meanwhile(
     assert lost.exit_code == 1
     assert "not deployed: someone deployed complaint v2 meanwhile; reload and deploy again" in lost.output
     assert _versions(sessions) == [(1, "cli", "owner"), (2, "cli", "rival")]
+
+
+def test_an_engine_error_no_command_answers_is_said_once_and_exits_1(cli) -> None:
+    """The command group says every engine error a command lets through (hotline.errors): one line on
+    stderr, exit code 1, no traceback."""
+    rolled = cli("rollback", "complaint", "--to", "7")
+    assert rolled.exit_code == 1
+    assert rolled.output == "process 'complaint' has no version 7\n"
+    assert "Traceback" not in rolled.output
+    versions = cli("versions", "nothing-like-it", "--diff", "1", "2")
+    assert versions.exit_code == 1
+    assert versions.output == "process 'nothing-like-it' has no version 1\n"

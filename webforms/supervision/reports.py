@@ -33,7 +33,7 @@ from engine.supervision import (
     verify_draw,
 )
 from webforms.database import reading_session, reads_only, runtime, unit_of_work
-from webforms.i18n import catalog_text, current_language
+from webforms.i18n import catalog_text, current_language, localized_name
 from webforms.people.auth import roles_required
 from webforms.reference.labels import request_reference
 
@@ -75,7 +75,7 @@ NOTABLE_PROBLEMS = {
 def _name(rows: Any, code: str) -> str:
     for row in rows:
         if row.code == code:
-            return row.name_en if current_language() == "en" and row.name_en else row.name
+            return localized_name(row)
     return code or _("(no category)")
 
 

@@ -21,7 +21,7 @@ from engine.work import intake_task, new_intake_key, record_call, startable_proc
 from webforms.cases_blueprint import bp
 from webforms.database import read_only, runtime, unit_of_work
 from webforms.errors import form_refused, refusals
-from webforms.i18n import current_language
+from webforms.i18n import localized_name
 from webforms.people.access_records import record_customers_shown
 from webforms.reference.labels import form_fields
 
@@ -57,8 +57,8 @@ def _render_intake(
     found: list | None = None,
     intake_key: str | None = None,
 ) -> Any:
-    title = info.name_en if current_language() == "en" and info.name_en else info.name
-    process_name = parsed.name_en if current_language() == "en" and parsed.name_en else parsed.name
+    title = localized_name(info)
+    process_name = localized_name(parsed)
     # The register is searched only by roles that see customers' personal data (M6); others type it in.
     looks_up = any(f.id == "customer_phone" for f in info.fields) and current_user.sees_personal_data
     earlier = cases_of_phone(session, str(values.get("customer_phone") or "")) if looks_up else []

@@ -30,7 +30,7 @@ from engine.work import (
 from webforms.database import read_only, runtime, unit_of_work
 from webforms.diagram_names import process_choices, task_label
 from webforms.errors import form_refused, refusals
-from webforms.i18n import current_language
+from webforms.i18n import localized_name
 from webforms.labels import TASK_STATUS
 from webforms.people.access_records import record_unmasked_view
 from webforms.people.auth import can_do
@@ -123,7 +123,7 @@ def _render_task(
     shown = (
         values if values is not None else {**initial_values(fields, task.instance.data), **(task.draft or {})}
     )
-    task_name = info.name_en if info and current_language() == "en" and info.name_en else task.name
+    task_name = localized_name(info) if info else task.name
     assignees = eligible_assignees(session, task) if current_user.has_role(*SUPERVISING_ROLES) else []
     return render_template(
         "work/task.html",
