@@ -23,6 +23,7 @@ from engine.supervision import (
 )
 from webforms.database import read_only, runtime, unit_of_work
 from webforms.diagram_names import process_choices
+from webforms.error_messages import message_for
 from webforms.errors import refusals
 from webforms.people.auth import roles_required
 from webforms.reference.labels import reference_name
@@ -36,10 +37,6 @@ STATUS_LABELS = {
     "prepared": _l("Waiting for the outgoing shift"),
     "handed_over": _l("Handed over, not yet acknowledged"),
     "acknowledged": _l("Acknowledged"),
-}
-REFUSALS = {
-    "not_handed_over": _l("The outgoing shift has not handed over yet."),
-    "own_handover": _l("Someone of the incoming shift acknowledges, not the one who handed over."),
 }
 
 
@@ -123,7 +120,7 @@ def _acknowledged_first(err: Conflict, record_id: int) -> Any:
 
 
 def _not_allowed(refused: HandoverNotAllowed, record_id: int) -> Any:
-    flash(str(REFUSALS[refused.reason]), "error")
+    flash(message_for(refused), "error")
     return redirect(url_for("handover.show", record_id=record_id))
 
 

@@ -8,7 +8,6 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from engine.cases import MAX_BYTES, AttachmentRefused, read_attachment
@@ -16,15 +15,11 @@ from engine.db import Attachment, HumanTask, ProcessInstance
 from engine.people import record_case_view
 from engine.work import attach_file, is_signature, may_read_files
 from webforms.database import read_only, runtime, unit_of_work
+from webforms.error_messages import message_for
 from webforms.errors import refusals
 from webforms.people.auth import can_do
 
 bp = Blueprint("attachments", __name__)
-REFUSALS = {
-    "empty": _l("Choose a file to attach."),
-    "too_large": _l("The file is larger than %(mb)s MB."),
-    "not_allowed": _l("Only photos (JPEG, PNG) and PDF files can be attached."),
-}
 
 
 def attachment_folder() -> Path:
@@ -35,7 +30,7 @@ def attachment_folder() -> Path:
 
 
 def _refused(refused: AttachmentRefused, task_id: int) -> Any:
-    flash(str(REFUSALS[refused.code]) % {"mb": MAX_BYTES // (1024 * 1024)}, "error")
+    flash(message_for(refused), "error")
     return redirect(url_for("tasks.show", task_id=task_id))
 
 
