@@ -191,8 +191,9 @@ def _schema_validator() -> BpmnValidator:
 
 def _element_id(node: Any) -> str:
     while node is not None:
-        if node.get("id"):
-            return node.get("id")
+        element_id = node.get("id")
+        if element_id:
+            return str(element_id)
         node = node.getparent()
     return ""
 
@@ -295,7 +296,8 @@ def _executable_process(root: Any, file_name: str) -> Any:
 def _process_property(process: Any, name: str) -> str | None:
     for prop in process.iterfind("bpmn:extensionElements/camunda:properties/camunda:property", NS):
         if prop.get("name") == name:
-            return prop.get("value")
+            value = prop.get("value")
+            return None if value is None else str(value)
     return None
 
 

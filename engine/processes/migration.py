@@ -96,7 +96,7 @@ class MigrationResult:
 
 
 def _name(spec: Any) -> str:
-    return spec.bpmn_name or spec.bpmn_id or spec.name
+    return str(spec.bpmn_name or spec.bpmn_id or spec.name)
 
 
 def _form_change(old: ParsedDefinition, new: ParsedDefinition, element_id: str) -> str | None:

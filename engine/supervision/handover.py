@@ -80,7 +80,11 @@ def prepare_due_handover(session: Session, now: datetime, shifts: ShiftSettings)
         with session.begin_nested():
             session.add(record)
     except IntegrityError:
-        return _record_ending(session, shift_end)  # another process prepared it first
+        # Another process prepared it first: its record stands.
+        prepared = _record_ending(session, shift_end)
+        if prepared is None:
+            raise
+        return prepared
     return record
 
 

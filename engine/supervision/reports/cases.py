@@ -131,7 +131,9 @@ def received_case_rows(
 
 def _english_task_name(session: Session, engine: Runtime | None, definition_id: int, element_id: str) -> str:
     """A user task's English name (its name_en in the case's diagram); '' without one."""
-    definition = session.get(ProcessDefinition, definition_id) if engine is not None else None
+    if engine is None:
+        return ""
+    definition = session.get(ProcessDefinition, definition_id)
     if definition is None:
         return ""
     info = parsed_definition(engine, definition).user_tasks.get(element_id)

@@ -89,13 +89,14 @@ def _name(names: dict[str, Any], group: str, code: str, language: str) -> str:
     entry = names.get(group, {}).get(code)
     if entry is None:
         return code
-    return entry["name_en"] if language == "en" else entry["name"]
+    return str(entry["name_en"] if language == "en" else entry["name"])
 
 
 def _rate(rates: dict[str, Any] | None, name: str) -> float | None:
     if not rates:
         return None
-    return rates[name]["rate"]
+    rate = rates[name]["rate"]
+    return None if rate is None else float(rate)
 
 
 def local(value: str | datetime, zone: ZoneInfo) -> datetime:
@@ -336,7 +337,8 @@ def _shown(value: Any) -> str:
 def to_xlsx(tables: list[Table]) -> bytes:
     """One sheet per table: header in bold, rates as percentages (a missing rate is an empty cell)."""
     workbook = Workbook()
-    workbook.remove(workbook.active)
+    for default_sheet in workbook.worksheets:  # a new workbook starts with one empty sheet
+        workbook.remove(default_sheet)
     used: set[str] = set()
     for table in tables:
         sheet = workbook.create_sheet(_sheet_title(table.title, used))
