@@ -18,6 +18,7 @@ from engine.cases import AttachmentRefused
 from engine.errors import Conflict, FormInvalid, HotlineError, NotAllowed, NotFound, ScriptFailed
 from engine.processes import InvalidDiagram
 from engine.supervision import HandoverNotAllowed
+from webforms.labels import TASK_STATUS
 from webforms.people.names import person
 
 # The most specific class first: an error answers with the status of the first class it is.
@@ -39,7 +40,6 @@ TITLES: tuple[tuple[type[HotlineError], Any], ...] = (
     (Conflict, _l("Someone was quicker")),
     (ScriptFailed, _l("A step of the procedure failed")),
 )
-TASK_STATUS = {"open": _l("open"), "completed": _l("completed"), "cancelled": _l("cancelled")}
 
 
 def status_for(error: HotlineError) -> int:

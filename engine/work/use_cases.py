@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import IntegrityError
 
-from engine.cases import add_attachment, parsed_definition, runner, workable_task
+from engine.cases import add_attachment, parsed_definition, runner, task_by_id, workable_task
 from engine.db import Attachment, HumanTask, ProcessInstance
-from engine.errors import NotAllowed, NotFound
+from engine.errors import NotAllowed
 from engine.people import register_caller
 from engine.runtime import Actor
 from engine.work import claims, task_drafts
@@ -87,9 +87,7 @@ class SiteArrival:
 def arrive_on_site(uow: UnitOfWork, task_id: int, actor: Actor) -> SiteArrival:
     """Record now in a step that asks only for a time (arrived, done), then claim the case's next
     steps for the worker: the job is theirs from the moment they are there."""
-    task = uow.session.get(HumanTask, task_id)
-    if task is None:
-        raise NotFound(f"task {task_id} does not exist")
+    task = task_by_id(uow.session, task_id)
     field_id = one_tap_field(uow.runtime, task)
     if field_id is None:
         raise NotAllowed(f"step '{task.name}' asks for more than a time")
@@ -123,9 +121,7 @@ def save_task_draft(uow: UnitOfWork, task_id: int, actor: Actor, submitted: Mapp
 
 def attach_file(uow: UnitOfWork, task_id: int, file_name: str, data: bytes, username: str) -> Attachment:
     """A file (a photo from site, a scan) attached to a task's case; AttachmentRefused when it may not be."""
-    task = uow.session.get(HumanTask, task_id)
-    if task is None:
-        raise NotFound(f"task {task_id} does not exist")
+    task = task_by_id(uow.session, task_id)
     folder = uow.runtime.attachment_folder
     if folder is None:
         raise RuntimeError("the runtime has no attachment folder")
