@@ -30,7 +30,11 @@ def case_rows(
         label = known_label(key, fields, labels)
         if label is not None:
             rows.append(
-                (key, label, display_value(fields.get(key), mask(key, value), (labels or {}).get(key), key))
+                (
+                    key,
+                    label,
+                    display_value(fields.get(key), mask(key, value, fields), (labels or {}).get(key), key),
+                )
             )
     return rows
 
@@ -120,8 +124,8 @@ def visible_changes(
         variable = (labels or {}).get(key)
         if key == "candidate_groups":
             before, after = group_label(before) or None, group_label(after) or None
-        shown_before = display_value(field, mask(key, before), variable, key)
-        shown_after = display_value(field, mask(key, after), variable, key)
+        shown_before = display_value(field, mask(key, before, fields), variable, key)
+        shown_after = display_value(field, mask(key, after, fields), variable, key)
         if shown_before != shown_after:
             rows.append((label or key, shown_before, shown_after))
     return rows

@@ -8,6 +8,7 @@ from __future__ import annotations
 from engine.bpmn.effects import Effect
 from engine.bpmn.form_fields import (
     FIELD_TYPES,
+    PERSONAL_KINDS,
     DrawnImage,
     FieldDef,
     FieldError,
@@ -70,6 +71,7 @@ __all__ = [
     "DrawnImage",
     "Effect",
     "FIELD_TYPES",
+    "PERSONAL_KINDS",
     "FieldDef",
     "FieldError",
     "MAX_BPMN_BYTES",

@@ -27,6 +27,9 @@ KNOWN_CONSTRAINTS = ("required", "readonly", "minlength", "maxlength", "min", "m
 SIGNATURE_PREFIX = "data:image/png;base64,"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 MAX_SIGNATURE_BYTES = 256 * 1024
+# Property `personal` of a form field: the field holds a customer's personal data, masked as its kind
+# for roles that do not see personal data, and every unmasked view of it is recorded (C7, M6).
+PERSONAL_KINDS = ("phone", "name", "address", "text")
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,8 @@ class FieldDef:
     suggest_from: str = ""
     # A date or time that may not be earlier than this other field's (in the same form or the case).
     not_before: str = ""
+    # A customer's personal data, of this kind (PERSONAL_KINDS); "" when the field is not personal.
+    personal: str = ""
 
     def option_name(self, value: Any, language: str = "zh") -> str:
         for option in self.options:
@@ -156,6 +161,11 @@ def field_from_spiff(spiff_field: Any) -> FieldDef:
     not_before = (spiff_field.get_property("notBefore") or "").strip()
     if not_before and spiff_field.type not in ("date", "datetime"):
         raise FormDefinitionError(f"field '{fid}': notBefore is for a date or datetime field")
+    personal = (spiff_field.get_property("personal") or "").strip()
+    if personal and personal not in PERSONAL_KINDS:
+        raise FormDefinitionError(
+            f"field '{fid}': personal '{personal}' must be one of {', '.join(PERSONAL_KINDS)}"
+        )
     required_when = None
     condition = spiff_field.get_property("requiredWhen")
     if condition:
@@ -177,6 +187,7 @@ def field_from_spiff(spiff_field: Any) -> FieldDef:
         reference=reference,
         suggest_from=suggest_from,
         not_before=not_before,
+        personal=personal,
         **kwargs,
     )
 

@@ -10,7 +10,7 @@ import hashlib
 import re
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
@@ -120,11 +120,20 @@ class ParsedDefinition:
 
     @cached_property
     def fields(self) -> dict[str, FieldDef]:
+        """Every form field by id: the first task that declares it wins, but a field that any task
+        declares personal is personal wherever it is shown."""
         found: dict[str, FieldDef] = {}
         for info in self.user_tasks.values():
             for f in info.fields:
-                found.setdefault(f.id, f)
+                first = found.setdefault(f.id, f)
+                if f.personal and not first.personal:
+                    found[f.id] = replace(first, personal=f.personal)
         return found
+
+    @cached_property
+    def personal_fields(self) -> dict[str, str]:
+        """The fields declared personal data (property `personal`), with their kind."""
+        return {f.id: f.personal for f in self.fields.values() if f.personal}
 
 
 def content_hash(xml: bytes) -> str:

@@ -14,6 +14,7 @@ from engine.cases.attachments import (
     read_attachment,
     sweep_orphans,
 )
+from engine.cases.case_access import EVERY_CASE_ROLES, may_read_case, readable_cases, reads_every_case
 from engine.cases.definitions import (
     get_version,
     latest_definition,
@@ -45,6 +46,7 @@ from engine.cases.task_access import (
 )
 
 __all__ = [
+    "EVERY_CASE_ROLES",
     "AttachmentRefused",
     "MAX_BYTES",
     "SWEEP_GRACE",
@@ -63,9 +65,12 @@ __all__ = [
     "latest_definition",
     "list_definitions",
     "list_process_names",
+    "may_read_case",
     "normalized",
     "parsed_definition",
     "read_attachment",
+    "readable_cases",
+    "reads_every_case",
     "recent_notices",
     "recently_fired",
     "related_cases",

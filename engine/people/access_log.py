@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
 from engine.db import PersonalDataAccess, ProcessInstance
+from engine.people.masking import CUSTOMER_COLUMNS
 
-PERSONAL_FIELDS = frozenset({"customer_name", "customer_phone", "address"})
 
-
-def holds_personal_data(data: Mapping[str, object]) -> bool:
-    return any(data.get(key) for key in PERSONAL_FIELDS)
+def holds_personal_data(data: Mapping[str, object], personal: Collection[str] = CUSTOMER_COLUMNS) -> bool:
+    """Whether the case data holds a value of one of these personal fields (by default the customer's
+    name, phone and address; a page passes the fields its diagram declares personal as well)."""
+    return any(data.get(key) for key in personal)
 
 
 def record_access(session: Session, clock: Clock, username: str, instance_id: int, view: str) -> None:

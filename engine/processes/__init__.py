@@ -18,9 +18,12 @@ from engine.processes.use_cases import (
 )
 from engine.processes.validation import (
     MESSAGES,
+    WARNING_MESSAGES,
     DiagramProblem,
+    DiagramWarning,
     InvalidDiagram,
     diagram_key,
+    diagram_warnings,
     validate_diagram,
 )
 from engine.processes.versions import (
@@ -40,8 +43,10 @@ __all__ = [
     "CasePlan",
     "DeployedRoles",
     "DiagramProblem",
+    "DiagramWarning",
     "InvalidDiagram",
     "MESSAGES",
+    "WARNING_MESSAGES",
     "RULE_LIST",
     "VersionDiff",
     "apply_migration",
@@ -69,4 +74,5 @@ __all__ = [
     "trace",
     "untraced",
     "validate_diagram",
+    "diagram_warnings",
 ]

@@ -14,6 +14,7 @@ English; the web and the command line say it in the user's language through the 
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -65,6 +66,9 @@ NS = {
 RULES_FILE = RULE_LIST  # package data: read the same way from a checkout and a wheel
 # Groups that are neither a staff role nor a department but are held by people (L2).
 EXTRA_GROUPS = ("department_head",)
+# A text field whose id or label says it holds who the customer is or how to reach them.
+PERSONAL_ID_HINT = re.compile(r"(?:^|_)(?:name|phone|tel|mobile|contact|address|addr|email)(?:_|$)", re.I)
+PERSONAL_LABEL_HINTS = ("地址", "住址", "电话", "手机", "姓名", "联系", "邮箱")
 DRAWN = (
     "startEvent",
     "endEvent",
@@ -164,6 +168,14 @@ MESSAGES: dict[str, str] = {
         "(docs/procedures.md). Correct the rule id."
     ),
 }
+# What deploys but deserves a look (diagram_warnings): said beside the problems, never refusing.
+WARNING_MESSAGES: dict[str, str] = {
+    "undeclared-personal-field": N_(
+        "Field '%(field)s' (%(label)s) of '%(name)s' looks like a customer's personal data but is not "
+        "declared so: add the field property personal = phone, name, address or text, so that roles "
+        "that must not see it get it masked and every unmasked view is recorded (M6)."
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -182,6 +194,12 @@ class DiagramProblem(Coded):
     def __str__(self) -> str:
         where = f"{self.element_id} ({self.element_name})" if self.element_name else self.element_id
         return f"{where}: {self.message}" if where else self.message
+
+
+class DiagramWarning(DiagramProblem):
+    """Something a process owner should look at that does not keep the diagram from being deployed."""
+
+    TEMPLATES: ClassVar[Mapping[str, str]] = WARNING_MESSAGES
 
 
 class InvalidDiagram(HotlineError, ValueError):
@@ -541,3 +559,49 @@ def validate_diagram(session: Session, xml: bytes, clock: Clock, zone: ZoneInfo)
     ]
     problems += _spiff_problems(xml, d, {p.element_id for p in problems})
     return problems
+
+
+def _looks_personal(field: Any) -> bool:
+    label = field.get("label") or ""
+    return bool(PERSONAL_ID_HINT.search(field.get("id") or "")) or any(
+        h in label for h in PERSONAL_LABEL_HINTS
+    )
+
+
+def _declares_personal(field: Any) -> bool:
+    return any(
+        prop.get("id") == "personal" and (prop.get("value") or "").strip()
+        for prop in field.iterfind("camunda:properties/camunda:property", NS)
+    )
+
+
+def diagram_warnings(xml: bytes) -> list[DiagramWarning]:
+    """What deploys but deserves a look: a text field whose id or label suggests a customer's personal
+    data (name, phone, contact, address, 姓名, 电话, 联系, 地址, …) without the property `personal`."""
+    try:
+        d = _read(xml)
+    except _Refused:
+        return []
+    warnings: list[DiagramWarning] = []
+    for task in d.elements("userTask"):
+        for field in task.iterfind("bpmn:extensionElements/camunda:formData/camunda:formField", NS):
+            if (field.get("type") or "string") != "string" or _declares_personal(field):
+                continue
+            if _looks_personal(field):
+                problem = _problem(
+                    "undeclared-personal-field",
+                    task,
+                    d.key,
+                    field=field.get("id") or "",
+                    label=field.get("label") or "",
+                )
+                warnings.append(
+                    DiagramWarning(
+                        problem.element_id,
+                        problem.element_name,
+                        problem.code,
+                        problem.process_key,
+                        problem.params,
+                    )
+                )
+    return warnings

@@ -15,7 +15,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, Exists, SQLColumnExpression, exists, func, select
 from sqlalchemy.orm import Session, defer
 
+from engine.cases import readable_cases
 from engine.db import ESCAPE, HumanTask, ProcessInstance, containing
+from engine.runtime import Actor
 
 STATUSES = ("running", "completed")
 SORTS: dict[str, tuple[SQLColumnExpression[Any], ...]] = {
@@ -28,7 +30,8 @@ TEXT_LIMIT = 100
 
 @dataclass(frozen=True)
 class CaseQuery:
-    """What a supervisor narrows the cases to; empty fields do not filter. `opened_before` is exclusive."""
+    """What a supervisor narrows the cases to; empty fields do not filter. `opened_before` is exclusive.
+    `visible_to`: only the cases this person may open (engine.cases.may_read_case); None: every case."""
 
     case_number: str = ""
     customer: str = ""
@@ -43,9 +46,13 @@ class CaseQuery:
     opened_before: datetime | None = None
     sort: str = "newest"
     now: datetime | None = None
+    visible_to: Actor | None = None
 
     def clauses(self) -> list[ColumnElement[bool]]:
         found: list[ColumnElement[bool]] = []
+        readable = readable_cases(self.visible_to) if self.visible_to is not None else None
+        if readable is not None:
+            found.append(readable)
         for column, typed in (
             (ProcessInstance.case_number, self.case_number.upper()),
             (ProcessInstance.customer_name, self.customer),

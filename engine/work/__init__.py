@@ -5,7 +5,7 @@ The package's public face: other packages import from here, not from its modules
 
 from __future__ import annotations
 
-from engine.work.attachment_access import is_signature, may_read_files
+from engine.work.attachment_access import is_signature
 from engine.work.claims import SUPERVISING_ROLES, eligible_assignees
 from engine.work.intake import intake_task, startable_processes
 from engine.work.intake_keys import new_intake_key, valid_intake_key
@@ -49,7 +49,6 @@ __all__ = [
     "intake_task",
     "is_signature",
     "mark_notifications_read",
-    "may_read_files",
     "new_intake_key",
     "notifications_for",
     "one_tap_field",

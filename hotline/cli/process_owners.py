@@ -22,6 +22,7 @@ from engine.processes import (
     as_text,
     deploy_diagram,
     diagram_key,
+    diagram_warnings,
     diff_versions,
     edited_version_over,
     list_versions,
@@ -76,6 +77,8 @@ def deploy_files(
                 uow.commit()
             state = "deployed as" if result.created else "unchanged, still"
             click.echo(f"{path}: {state} {result.definition.key} v{result.definition.version}")
+            for warning in diagram_warnings(xml):
+                click.echo(f"{path}: warning: {warning}", err=True)
         except InvalidDiagram as err:
             failures += 1
             click.echo(f"{path}: refused, {len(err.problems)} problem(s)", err=True)

@@ -72,9 +72,11 @@ def test_masked_roles_see_no_name_in_the_search_and_leave_no_record(
     login(client, username)
     page = get(client, "/cases")
     assert page.status == 200
-    assert all(number in page.text("caselist") for number in numbers)
+    # The complaints are routed to operations: only its handler may open them, so only they find them.
+    listed = page.text("caselist") if page.has("caselist") else ""
+    assert all((number in listed) == (username == "ops_handler") for number in numbers)
     assert not any(name in page.html for name in NAMES)
-    assert "张*" in page.text("caselist")
+    assert ("张*" in listed) == (username == "ops_handler")
     assert accesses(sessions, "case_search") == []
 
 

@@ -3,17 +3,23 @@ own after the page has read what it shows (the page's own reading takes no write
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask_login import current_user
 
+from engine.bpmn import FieldDef
 from engine.people import holds_personal_data, record_case_list_view, record_case_view, record_customer_view
 from webforms.database import unit_of_work
+from webforms.people.masking import declared_personal
 
 
-def record_unmasked_view(instance_id: int, data: dict[str, Any], view: str) -> None:
-    """A case whose customer the user sees in full (its page, one of its tasks) leaves a record."""
-    if current_user.sees_personal_data and holds_personal_data(data):
+def record_unmasked_view(
+    instance_id: int, data: dict[str, Any], view: str, fields: Mapping[str, FieldDef] | None = None
+) -> None:
+    """A case whose personal data the user sees in full (its page, one of its tasks) leaves a record:
+    the customer's name, phone or address, or any field its diagram declares personal (`fields`)."""
+    if current_user.sees_personal_data and holds_personal_data(data, declared_personal(fields)):
         with unit_of_work() as uow:
             record_case_view(uow, current_user.username, instance_id, view)
             uow.commit()

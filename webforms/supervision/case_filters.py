@@ -72,5 +72,6 @@ def search_form() -> SearchForm:
         opened_before=days["to"],
         sort=chosen.get("sort", "newest"),
         now=runtime().clock.now(),
+        visible_to=current_user.actor,
     )
     return SearchForm(chosen, query, errors)

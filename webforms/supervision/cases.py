@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, render_template, request
+from flask import render_template, request
 from flask_login import current_user, login_required
 
 from engine.bpmn import fields_by_id
 from engine.cases import attachments_of, case_history, parsed_definition
 from engine.supervision import count_cases_matching, overdue_case_ids, search_cases
-from engine.work import case_by_number, may_read_files, open_tasks_of_case
+from engine.work import case_by_number, open_tasks_of_case
+from webforms.case_access import check_case_readable
 from webforms.cases_blueprint import bp
 from webforms.database import read_only, runtime
 from webforms.diagram_names import process_choices
@@ -58,8 +59,8 @@ def index() -> Any:
 def show(case_number: str) -> Any:
     with read_only() as uow:
         instance = case_by_number(uow.session, case_number)
-        if instance is None:
-            abort(404)
+        check_case_readable(uow.session, instance.id if instance is not None else None)
+        assert instance is not None
         parsed = parsed_definition(runtime(), instance.definition)
         history = case_history(uow.session, instance.id)
         page = render_template(
@@ -72,15 +73,8 @@ def show(case_number: str) -> Any:
             element_names=parsed.element_names,
             now=runtime().clock.now(),
             attachments=attachments_of(uow.session, instance.id),
-            files_allowed=may_read_files(
-                uow.session,
-                instance.id,
-                current_user.username,
-                current_user.roles,
-                current_user.sees_personal_data,
-            ),
             **case_story(uow.session, instance, parsed, history),
         )
-        instance_id, data = instance.id, instance.data
-    record_unmasked_view(instance_id, data, "case")
+        instance_id, data, fields = instance.id, instance.data, fields_by_id(parsed)
+    record_unmasked_view(instance_id, data, "case", fields)
     return page

@@ -13,7 +13,8 @@ from flask_login import current_user, login_required
 from engine.cases import MAX_BYTES, AttachmentRefused, read_attachment
 from engine.db import Attachment, HumanTask, ProcessInstance
 from engine.people import record_case_view
-from engine.work import attach_file, is_signature, may_read_files
+from engine.work import attach_file, is_signature
+from webforms.case_access import check_case_readable
 from webforms.database import read_only, runtime, unit_of_work
 from webforms.error_messages import message_for
 from webforms.errors import refusals
@@ -58,16 +59,9 @@ def upload(task_id: int) -> Any:
 def download(attachment_id: int) -> Any:
     with read_only() as uow:
         attachment = uow.session.get(Attachment, attachment_id)
-        if attachment is None:
-            abort(404)
-        if not may_read_files(
-            uow.session,
-            attachment.instance_id,
-            current_user.username,
-            current_user.roles,
-            current_user.sees_personal_data,
-        ):
-            abort(403)
+        # A file of a case the user may not open is not found, like the case itself.
+        check_case_readable(uow.session, attachment.instance_id if attachment is not None else None)
+        assert attachment is not None
         instance = uow.session.get(ProcessInstance, attachment.instance_id)
         # A customer's signature is personal data (M6).
         signature = is_signature(runtime(), instance, attachment.id)

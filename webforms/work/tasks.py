@@ -156,7 +156,8 @@ def show(task_id: int) -> Any:
             return redirect(url_for("cases.show", case_number=task.instance.case_number))
         page = _render_task(uow.session, task)
         instance_id, data = task.instance_id, task.instance.data
-    record_unmasked_view(instance_id, data, "task")
+        fields = fields_by_id(parsed_definition(runtime(), task.instance.definition))
+    record_unmasked_view(instance_id, data, "task", fields)
     return page
 
 
