@@ -28,7 +28,7 @@ from engine.cases.projection import event_row, sync_timers, waiting_timers
 from engine.cases.public_notices import recent_notices, restored_case_ids
 from engine.cases.runner import complete_task, start_case
 from engine.cases.search_text import normalized, search_text
-from engine.cases.store import save_workflow
+from engine.cases.store import lock_case, save_workflow, take_case
 from engine.cases.story import (
     case_deadlines,
     case_markers,
@@ -65,6 +65,7 @@ __all__ = [
     "latest_definition",
     "list_definitions",
     "list_process_names",
+    "lock_case",
     "may_read_case",
     "normalized",
     "parsed_definition",
@@ -83,6 +84,7 @@ __all__ = [
     "sweep_orphans",
     "sync_timers",
     "task_by_id",
+    "take_case",
     "tasks_of_case",
     "timers_by_state",
     "timers_of_case",

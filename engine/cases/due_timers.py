@@ -2,10 +2,18 @@
 
 Several workers (and web processes running the embedded scheduler) may look for due timers at the same
 time. A worker first claims a batch in a short transaction — on PostgreSQL with `FOR UPDATE SKIP
-LOCKED`, so two workers never take the same row; SQLite serialises writers — and stamps it with a lease.
-A worker that dies mid-fire leaves its claim behind; once the lease expires another worker takes the
-timer. The case's version check stops a timer from firing twice even when a lease ran out under a
-slow worker: the second unit of work finds the timer fired or the case moved on, and writes nothing.
+LOCKED`, so two workers never take the same row; SQLite serialises writers — and stamps it with a short
+lease (LEASE, 8 s), which it renews while it works through the batch (each time less than half of it is
+left). A worker that dies mid-fire leaves its claim behind; the lease runs out within LEASE and another
+worker takes the timer at its next round, so a killed worker's timers are late by at most LEASE plus
+the polling interval. The case's lock and version check (engine.cases.store.take_case) stop a timer
+from firing twice even when a lease ran out under a slow worker: the second unit of work finds the
+timer fired or the case moved on, and writes nothing.
+
+A firing that fails on a transient database error (engine.db.is_transient: a lost connection, a
+deadlock, a locked database) is tried again by a later round, each time after a longer pause
+(`retries`, `not_before`); only an error of the diagram or its data becomes an incident that waits for
+a supervisor's retry.
 """
 
 from __future__ import annotations
@@ -21,14 +29,17 @@ from sqlalchemy.orm import Session
 
 from engine.cases.projection import event_row
 from engine.cases.runner import fire_timer
-from engine.db import Event, ProcessInstance, Timer
+from engine.db import Event, ProcessInstance, Timer, is_transient
 from engine.errors import Conflict
 from engine.runtime import Runtime
 
 if TYPE_CHECKING:
     from engine.unit_of_work import UnitOfWork
 
-LEASE = timedelta(seconds=60)
+LEASE = timedelta(seconds=8)
+# After a transient database error: 5 s, 10 s, 20 s … at most 5 minutes until the next try.
+RETRY_PAUSE = timedelta(seconds=5)
+RETRY_PAUSE_LIMIT = timedelta(minutes=5)
 ERROR_LIMIT = 4000
 log = logging.getLogger(__name__)
 
@@ -44,6 +55,7 @@ def claim_due_timers(
             Timer.status == "waiting",
             Timer.due_at <= now,
             or_(Timer.claimed_until.is_(None), Timer.claimed_until < now),
+            or_(Timer.not_before.is_(None), Timer.not_before <= now),
         )
         .order_by(Timer.due_at, Timer.id)
         .limit(limit)
@@ -56,6 +68,35 @@ def claim_due_timers(
             update(Timer).where(Timer.id.in_(ids)).values(claimed_by=worker, claimed_until=now + lease)
         )
     return ids
+
+
+def renew_claims(session: Session, timer_ids: list[int], worker: str, until: datetime) -> None:
+    """The worker is alive and still working through these claimed timers: hold them until `until`."""
+    session.execute(
+        update(Timer)
+        .where(Timer.id.in_(timer_ids), Timer.claimed_by == worker, Timer.fired_at.is_(None))
+        .values(claimed_until=until)
+    )
+
+
+def retry_pause(retries: int) -> timedelta:
+    """How long a timer waits after its `retries`-th transient failure."""
+    pause: timedelta = RETRY_PAUSE * 2 ** min(max(retries - 1, 0), 16)
+    return min(pause, RETRY_PAUSE_LIMIT)
+
+
+def postpone_timer(session: Session, timer_id: int, worker: str, now: datetime) -> None:
+    """The firing failed on a transient database error: give the claim back and let a later round
+    try again after a pause that grows with each such failure. No incident: nothing is wrong with the
+    case."""
+    timer = session.get(Timer, timer_id)
+    if timer is None or timer.fired_at is not None or timer.status != "waiting":
+        return
+    if timer.claimed_by not in (None, worker):
+        return  # the lease ran out and another worker has it now
+    timer.retries += 1
+    timer.not_before = now + retry_pause(timer.retries)
+    timer.claimed_by = timer.claimed_until = None
 
 
 def fire_claimed_timer(
@@ -114,6 +155,7 @@ def retry_timer(session: Session, timer_id: int, actor: str, now: datetime) -> b
     if timer is None or timer.status != "failed":
         return False
     timer.status, timer.claimed_by, timer.claimed_until = "waiting", None, None
+    timer.not_before = None
     session.add(
         Event(
             **event_row(
@@ -134,18 +176,39 @@ def retry_timer(session: Session, timer_id: int, actor: str, now: datetime) -> b
 # --- use cases: the scheduler's round and a supervisor's retry, on units of work ----------------------
 
 
-def fire_due_timers(units: Callable[[], UnitOfWork], worker: str, batch: int = 20) -> int:
+def fire_due_timers(
+    units: Callable[[], UnitOfWork], worker: str, batch: int = 20, lease: timedelta = LEASE
+) -> int:
     """One scheduler round: claim due timers, fire each in its own unit of work, keep failures as
-    incidents. `units` opens a fresh unit of work. Returns how many fired."""
+    incidents (transient database errors: tried again later). `units` opens a fresh unit of work.
+    Returns how many fired."""
     fired = 0
     while True:
         with units() as uow:
-            ids = claim_due_timers(uow.session, worker, uow.clock.now(), batch)
+            claimed_at = uow.clock.now()
+            ids = claim_due_timers(uow.session, worker, claimed_at, batch, lease)
             uow.commit()
-        for timer_id in ids:
+        held_until = claimed_at + lease
+        for index, timer_id in enumerate(ids):
+            held_until = _keep_claims(units, ids[index:], worker, held_until, lease)
             fired += _fire_one(units, timer_id, worker)
         if len(ids) < batch:
             return fired
+
+
+def _keep_claims(
+    units: Callable[[], UnitOfWork], ids: list[int], worker: str, held_until: datetime, lease: timedelta
+) -> datetime:
+    """The heartbeat: before each firing, renew the claims still to be fired once less than half of the
+    lease is left. Returns until when they are held."""
+    unit = units()
+    now = unit.clock.now()
+    if held_until - now > lease / 2:
+        return held_until
+    with unit as uow:
+        renew_claims(uow.session, ids, worker, now + lease)
+        uow.commit()
+    return now + lease
 
 
 def _fire_one(units: Callable[[], UnitOfWork], timer_id: int, worker: str) -> int:
@@ -160,6 +223,15 @@ def _fire_one(units: Callable[[], UnitOfWork], timer_id: int, worker: str) -> in
             release_claim(uow.session, timer_id, worker)
             uow.commit()
     except Exception as err:  # noqa: BLE001 - any failure becomes an incident; the other timers go on
+        if is_transient(err):
+            # The database, not the case: a later round fires it, after a pause.
+            log.warning(
+                "timer %s: database error, tried again later: %s: %s", timer_id, type(err).__name__, err
+            )
+            with units() as uow:
+                postpone_timer(uow.session, timer_id, worker, uow.clock.now())
+                uow.commit()
+            return 0
         log.warning("timer %s failed: %s", timer_id, err)
         with units() as uow:
             record_incident(uow.session, timer_id, f"{type(err).__name__}: {err}", uow.clock.now())

@@ -39,9 +39,9 @@ from engine.cases.projection import (
     sync_timers,
     waiting_timers,
 )
-from engine.cases.store import load_workflow, save_workflow
-from engine.cases.task_access import check_member, workable_task
-from engine.db import Event, ProcessInstance, Timer
+from engine.cases.store import load_workflow, save_workflow, take_case
+from engine.cases.task_access import check_member, claimed_conflict, closed_conflict, workable_task
+from engine.db import Event, HumanTask, ProcessInstance, Timer
 from engine.errors import Conflict, FormInvalid, NotFound, ScriptFailed
 from engine.reference import fill_suggested, load_reference_data, reference_session, with_reference_options
 from engine.runtime import SYSTEM, Actor, Runtime
@@ -396,6 +396,7 @@ def complete_task(
 ) -> ProcessInstance:
     row = workable_task(session, task_id, actor)
     instance = row.instance
+    _take_task(session, row, actor)
     workflow, parsed = load_workflow(engine, instance)
     task = next((t for t in ready_user_tasks(workflow) if str(t.id) == row.task_guid), None)
     if task is None:
@@ -419,6 +420,24 @@ def complete_task(
     return _save(session, engine, unit)
 
 
+def _take_task(session: Session, row: HumanTask, actor: Actor) -> None:
+    """Lock the task's case before writing anything (engine.cases.store.take_case) and look at the task
+    again as the lock leaves it: whoever completed or claimed it meanwhile has committed by now, and the
+    loser is told who was quicker (a Conflict, 409 in the web) instead of failing on a constraint."""
+    try:
+        take_case(session, row.instance)
+    except Conflict:
+        session.refresh(row)
+        if row.status != "open":
+            raise closed_conflict(row) from None
+        raise
+    session.refresh(row)
+    if row.status != "open":
+        raise closed_conflict(row)
+    if row.assignee is not None and row.assignee != actor.username:
+        raise claimed_conflict(row)
+
+
 def fire_timer(session: Session, engine: Runtime, timer_id: int) -> ProcessInstance | None:
     """Let a due timer fire through the engine. Returns None if it is not (or no longer) due."""
     timer = session.get(Timer, timer_id)
@@ -428,6 +447,7 @@ def fire_timer(session: Session, engine: Runtime, timer_id: int) -> ProcessInsta
     instance = session.get(ProcessInstance, timer.instance_id)
     if instance is None or instance.status != "running":
         return None
+    take_case(session, instance)
     workflow, parsed = load_workflow(engine, instance)
     unit = _Unit(instance, workflow, parsed, now, SYSTEM, data=dict(instance.data))
     _run_engine_steps(session, unit, refresh_timers=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -25,6 +25,43 @@ def load_workflow(engine: Runtime, instance: ProcessInstance) -> tuple[BpmnWorkf
     return workflow, parsed
 
 
+def lock_case(session: Session, instance_id: int) -> int | None:
+    """Take the case's row for the rest of this transaction and return its version as last committed.
+
+    Every unit of work that changes a case or one of its tasks (completing, firing a timer, migrating,
+    claiming) takes this lock before it writes anything, so two of them on the same case run one after
+    the other: the later one waits here, then sees what the first one committed. On PostgreSQL it is
+    `SELECT … FOR NO KEY UPDATE` (rows of other tables may still refer to the case meanwhile); SQLite
+    has taken its write lock at BEGIN IMMEDIATE already.
+    """
+    version: int | None = session.scalar(
+        select(ProcessInstance.version)
+        .where(ProcessInstance.id == instance_id)
+        .with_for_update(key_share=True)
+    )
+    return version
+
+
+def take_case(session: Session, instance: ProcessInstance) -> None:
+    """The first write of a unit of work that saves the case: lock its row and check nobody saved it
+    since it was read (Conflict otherwise), before any task, timer or history row is written.
+
+    Without it, two people completing the same task both inserted the next task's row and the loser
+    failed on the unique constraint (a bare 500) before `save_workflow` could check the version.
+    """
+    if lock_case(session, instance.id) != instance.version:
+        raise changed_conflict(instance)
+
+
+def changed_conflict(instance: ProcessInstance) -> Conflict:
+    return Conflict(
+        f"case {instance.case_number} was changed by someone else while you worked on it; "
+        "reload it and try again",
+        "changed",
+        case=instance.case_number,
+    )
+
+
 def save_workflow(
     session: Session,
     engine: Runtime,
@@ -42,12 +79,7 @@ def save_workflow(
         .execution_options(synchronize_session=False)
     )
     if rows_matched(result) != 1:
-        raise Conflict(
-            f"case {instance.case_number} was changed by someone else while you worked on it; "
-            "reload it and try again",
-            "changed",
-            case=instance.case_number,
-        )
+        raise changed_conflict(instance)
     # The row now holds these values; tell the identity map without another SELECT.
     for name, value in {**values, "state": state, "version": expected + 1}.items():
         set_committed_value(instance, name, value)

@@ -34,6 +34,7 @@ from engine.db.models import (
 from engine.db.results import rows_matched
 from engine.db.schema import upgrade
 from engine.db.session import READ_ONLY_OPTION, after_commit, make_engine, make_session_factory
+from engine.db.transient import is_transient
 
 __all__ = [
     "Attachment",
@@ -63,6 +64,7 @@ __all__ = [
     "UserRole",
     "after_commit",
     "containing",
+    "is_transient",
     "make_engine",
     "make_session_factory",
     "rows_matched",

@@ -22,7 +22,14 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.bpmn import ParsedDefinition, candidate_groups_for
-from engine.cases import event_row, parsed_definition, save_workflow, sync_timers, waiting_timers
+from engine.cases import (
+    event_row,
+    parsed_definition,
+    save_workflow,
+    sync_timers,
+    take_case,
+    waiting_timers,
+)
 from engine.db import Event, HumanTask, HumanTaskGroup, ProcessAudit, ProcessDefinition, ProcessInstance
 from engine.errors import Conflict, NotFound
 from engine.messages import N_, Coded, as_params
@@ -314,6 +321,7 @@ def migrate_case(
     if reasons:
         return plan
     now = engine.clock.now()
+    take_case(session, instance)
     sync_timers(session, instance, workflow, waiting_timers(workflow), now)
     _refresh_open_tasks(session, instance, workflow, new)
     save_workflow(

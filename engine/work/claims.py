@@ -3,7 +3,10 @@
 A claim is one conditional UPDATE (`… WHERE assignee IS NULL AND status = 'open'`): of two people
 claiming the same task at the same moment exactly one row changes, and the other gets a Conflict
 naming who was quicker. Every change is a history event of the case. The workflow state is not
-touched, so claiming never conflicts with the engine's own steps.
+touched, but a claim (like a release or a reassignment) is decided under the same guard as a
+completion: it first locks the task's case (engine.cases.lock_case), so a claim and a completion of the
+same task run one after the other and the later one sees the earlier one's result — never "you
+claimed it" for a task someone else completed at the same moment.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from engine.cases import check_member, claimed_conflict, closed_conflict, event_row, task_by_id
+from engine.cases import check_member, claimed_conflict, closed_conflict, event_row, lock_case, task_by_id
 from engine.db import Event, HumanTask, User, UserRole, rows_matched
 from engine.errors import NotAllowed
 from engine.runtime import Actor
@@ -40,9 +43,18 @@ def _record(
     )
 
 
+def _locked_task(session: Session, task_id: int) -> HumanTask:
+    """The task as it is once its case is locked: a completion or claim that committed meanwhile shows."""
+    task = task_by_id(session, task_id)
+    lock_case(session, task.instance_id)
+    session.refresh(task)
+    return task
+
+
 def claim_task(session: Session, task_id: int, actor: Actor, now: datetime) -> HumanTask:
     task = task_by_id(session, task_id)
     check_member(task.candidate_groups.split(","), actor, f"task '{task.name}'")
+    lock_case(session, task.instance_id)
     claimed = rows_matched(
         session.execute(
             update(HumanTask)
@@ -64,7 +76,7 @@ def claim_task(session: Session, task_id: int, actor: Actor, now: datetime) -> H
 
 def release_task(session: Session, task_id: int, actor: Actor, now: datetime) -> HumanTask:
     """Give a claimed task back to its groups: its assignee may, and so may a supervisor."""
-    task = task_by_id(session, task_id)
+    task = _locked_task(session, task_id)
     if task.status != "open":
         raise closed_conflict(task)
     if task.assignee is None:
@@ -99,7 +111,7 @@ def reassign_task(
     """A supervisor hands an open task to a named member of its groups."""
     if not supervisor.groups & SUPERVISING_ROLES:
         raise NotAllowed("only a supervisor may reassign a task")
-    task = task_by_id(session, task_id)
+    task = _locked_task(session, task_id)
     if task.status != "open":
         raise closed_conflict(task)
     if username not in {u.username for u in eligible_assignees(session, task)}:

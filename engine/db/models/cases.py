@@ -148,6 +148,10 @@ class Timer(Base):
     attempts: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     error: Mapped[str | None] = mapped_column(Text)
     failed_at: Mapped[datetime | None]
+    # A transient database error while firing (a lost connection, a deadlock, a locked database) is no
+    # incident: a later round tries again, each time after a longer pause, not before `not_before`.
+    retries: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    not_before: Mapped[datetime | None]
 
 
 class Event(Base):

@@ -262,28 +262,34 @@ def test_concurrent_completion_is_a_conflict_on_postgresql(
     deployed: ProcessDefinition,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Two people complete the same task at once: the second save finds a newer version."""
+    """Two people complete the same task at once: the one who read the case before the other saved it
+    finds, on taking the case's lock, a newer version and the task completed, and is told by whom."""
     if db_engine.dialect.name != "postgresql":
         pytest.skip("SQLite takes the write lock at BEGIN IMMEDIATE, so two writers cannot interleave")
     instance_id = _start(sessions, runtime)
     with sessions() as session:
         task_id = open_task(session, instance_id, "department_handling").id
     other_process = Runtime(clock=clock)
-    real_load = runner.load_workflow
+    real_workable = runner.workable_task
     raced: list[bool] = []
 
-    def load_after_someone_else_saved(engine: Runtime, instance: ProcessInstance) -> Any:
+    def read_then_someone_else_saves(session: Session, wanted: int, actor: Actor) -> HumanTask:
+        row = real_workable(session, wanted, actor)
         if not raced:
             raced.append(True)
             with sessions.begin() as other:
                 complete_task(
                     other, other_process, task_id, Actor("ops2", frozenset({"operations"})), RESOLVED
                 )
-        return real_load(engine, instance)
+        return row
 
-    monkeypatch.setattr(runner, "load_workflow", load_after_someone_else_saved)
-    with pytest.raises(Conflict, match="was changed by someone else"), sessions.begin() as session:
+    monkeypatch.setattr(runner, "workable_task", read_then_someone_else_saves)
+    with (
+        pytest.raises(Conflict, match="is already completed by ops2") as conflict,
+        sessions.begin() as session,
+    ):
         complete_task(session, runtime, task_id, OPS, RESOLVED)
+    assert (conflict.value.reason, conflict.value.params["by"]) == ("task_closed", "ops2")
     with sessions() as session:
         rows = [
             (t.element_id, t.status, t.completed_by)
