@@ -1,8 +1,8 @@
 """timer retries after transient database errors
 
-Revision ID: 0015d
+Revision ID: 0015
 Revises: 0014
-Create Date: 2026-11-24 10:00:00.000000
+Create Date: 2026-12-01 10:00:00.000000
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015d"
+revision = "0015"
 down_revision = "0014"
 branch_labels = None
 depends_on = None
