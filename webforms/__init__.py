@@ -52,7 +52,7 @@ def create_app(
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     app.extensions["hotline"] = Hotline(config, runtime, sessions)
 
-    from webforms import cases_blueprint, database, errors, i18n, public, templating
+    from webforms import cases_blueprint, database, errors, i18n, public, request_checks, templating
     from webforms.people import auth, idle
     from webforms.people import names as people
     from webforms.processes import modeler, versions
@@ -63,11 +63,13 @@ def create_app(
     from webforms.work import attachments, field, notifications, tasks
     from webforms.work import intake as _intake  # noqa: F401 - its routes are on cases_blueprint.bp
 
+    request_checks.register_converters(app)
     csrf.init_app(app)
     database.init_app(app)
     i18n.init_app(app)
     auth.init_app(app)
     idle.init_app(app)
+    request_checks.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
     people.init_app(app)

@@ -17,6 +17,11 @@ ERROR_MESSAGES = {
     "max_value": _l("Enter a number of at most %(max)s."),
     "not_date": _l("Enter a date as YYYY-MM-DD."),
     "not_datetime": _l("Enter a date and time as YYYY-MM-DD HH:MM."),
+    "year_out_of_range": _l("Enter a year from %(first)s to %(last)s."),
+    "control_character": _l(
+        "This field holds a control character (%(code)s) that cannot be kept; retype the text instead of "
+        "pasting it."
+    ),
     "not_option": _l("Choose one of the listed values."),
     "taken": _l("This code is already used."),
     "min_length": _l("Enter at least %(min)s characters."),

@@ -42,12 +42,16 @@ def case_rows(
 def local_time(value: datetime | str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     if value is None:
         return ""
+    typed = value
     if isinstance(value, str):
         try:
             value = datetime.fromisoformat(value)
         except ValueError:
-            return value
-    return value.astimezone(runtime().zone).strftime(fmt)
+            return typed
+    try:
+        return value.astimezone(runtime().zone).strftime(fmt)
+    except OverflowError:  # a refused 9999-12-31T23:59-12:00 shown again as typed
+        return str(typed)
 
 
 def duration_text(span: timedelta) -> str:

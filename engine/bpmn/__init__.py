@@ -8,11 +8,13 @@ from __future__ import annotations
 from engine.bpmn.effects import Effect
 from engine.bpmn.form_fields import (
     FIELD_TYPES,
+    MAX_NAME_LENGTH,
     PERSONAL_KINDS,
     DrawnImage,
     FieldDef,
     FieldError,
     Option,
+    control_character_error,
     initial_values,
     parse_local_datetime,
     validate_form,
@@ -103,6 +105,8 @@ __all__ = [
     "normalise_timer_expression",
     "parse_definition",
     "parse_local_datetime",
+    "control_character_error",
+    "MAX_NAME_LENGTH",
     "parse_xml",
     "read_roles",
     "read_variable_labels",

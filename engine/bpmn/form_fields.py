@@ -30,6 +30,20 @@ MAX_SIGNATURE_BYTES = 256 * 1024
 # Property `personal` of a form field: the field holds a customer's personal data, masked as its kind
 # for roles that do not see personal data, and every unmasked view of it is recorded (C7, M6).
 PERSONAL_KINDS = ("phone", "name", "address", "text")
+# Longest text a field takes unless its diagram asks for less (maxlength): a line, a text area. A
+# diagram may lower these, never raise them; names and labels in a diagram are kept to MAX_NAME_LENGTH.
+MAX_TEXT_LENGTH = 2000
+MAX_MULTILINE_LENGTH = 10000
+MAX_NAME_LENGTH = 200
+# Dates and times a form takes: outside these years a value is a typing mistake (and year 1 or 9999
+# with an offset does not even convert to local time).
+FIRST_YEAR, LAST_YEAR = 1900, 2200
+# A whole number a form takes, whatever the diagram says: what a 64-bit column and JSON keep exactly.
+LARGEST_WHOLE_NUMBER = 2**53 - 1
+# Control characters no form value may hold (NUL cannot even be stored on PostgreSQL); a text area
+# keeps its tabs and line breaks, a one-line field only its tabs.
+_CONTROL_IN_LINE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+_CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -166,6 +180,13 @@ def field_from_spiff(spiff_field: Any) -> FieldDef:
         raise FormDefinitionError(
             f"field '{fid}': personal '{personal}' must be one of {', '.join(PERSONAL_KINDS)}"
         )
+    multiline = (spiff_field.get_property("multiline") or "").lower() == "true"
+    if spiff_field.type == "string":
+        kwargs["max_length"] = _max_length(fid, kwargs.get("max_length"), multiline)
+    label = spiff_field.label or fid
+    label_en = spiff_field.get_property("label_en") or ""
+    if len(label) > MAX_NAME_LENGTH or len(label_en) > MAX_NAME_LENGTH:
+        raise FormDefinitionError(f"field '{fid}': a label may be at most {MAX_NAME_LENGTH} characters long")
     required_when = None
     condition = spiff_field.get_property("requiredWhen")
     if condition:
@@ -179,10 +200,10 @@ def field_from_spiff(spiff_field: Any) -> FieldDef:
         id=fid,
         required_when=required_when,
         type=spiff_field.type,
-        label=spiff_field.label or fid,
-        label_en=spiff_field.get_property("label_en") or "",
+        label=label,
+        label_en=label_en,
         default=spiff_field.default_value or "",
-        multiline=(spiff_field.get_property("multiline") or "").lower() == "true",
+        multiline=multiline,
         options=options,
         reference=reference,
         suggest_from=suggest_from,
@@ -190,6 +211,23 @@ def field_from_spiff(spiff_field: Any) -> FieldDef:
         personal=personal,
         **kwargs,
     )
+
+
+def _ceiling(multiline: bool) -> int:
+    return MAX_MULTILINE_LENGTH if multiline else MAX_TEXT_LENGTH
+
+
+def _max_length(fid: str, declared: int | None, multiline: bool) -> int:
+    """A text field's longest value: the diagram's maxlength, which may not pass the ceiling of its kind."""
+    ceiling = _ceiling(multiline)
+    if declared is None:
+        return ceiling
+    if declared > ceiling:
+        raise FormDefinitionError(
+            f"field '{fid}': maxlength {declared} is more than the {ceiling} characters "
+            f"a {'text area' if multiline else 'one-line field'} may take"
+        )
+    return declared
 
 
 def _options_en(fid: str, text: str) -> dict[str, str]:
@@ -208,7 +246,21 @@ def _options_en(fid: str, text: str) -> dict[str, str]:
 def parse_local_datetime(text: str, zone: ZoneInfo) -> datetime:
     """A date and time as a browser or a person writes it; without an offset it is local to `zone`."""
     moment = datetime.fromisoformat(text.strip().replace(" ", "T", 1))
-    return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment.astimezone(zone)
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        raise ValueError(f"{text!r} is outside the years {FIRST_YEAR}-{LAST_YEAR}")
+    try:
+        return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment.astimezone(zone)
+    except OverflowError as err:  # unreachable inside the window, kept so no offset can crash a form
+        raise ValueError(f"{text!r} cannot be read as a local time") from err
+
+
+def control_character_error(text: str, multiline: bool = False) -> FieldError | None:
+    """A field error when `text` holds a control character (NUL, vertical tab, escape …); a text area
+    may hold tabs and line breaks, a one-line field tabs."""
+    found = (_CONTROL_IN_TEXT if multiline else _CONTROL_IN_LINE).search(text)
+    if found is None:
+        return None
+    return FieldError("control_character", {"code": f"U+{ord(found.group()):04X}"})
 
 
 def _blank(raw: Any) -> bool:
@@ -229,10 +281,15 @@ def _convert(f: FieldDef, raw: Any, zone: ZoneInfo) -> tuple[Any, FieldError | N
     text = str(raw).strip()
     if f.type == "signature":
         return _drawn_image(text)
+    control = control_character_error(text, f.multiline and f.type == "string")
+    if control is not None:
+        return None, control
     if f.type == "long":
-        if not re.fullmatch(r"[-+]?\d+", text):
+        if not re.fullmatch(r"[-+]?[0-9]{1,16}", text):
             return None, FieldError("not_integer")
         number = int(text)
+        if abs(number) > LARGEST_WHOLE_NUMBER:
+            return None, FieldError("not_integer")
         if f.min_value is not None and number < f.min_value:
             return None, FieldError("min_value", {"min": f.min_value})
         if f.max_value is not None and number > f.max_value:
@@ -240,22 +297,29 @@ def _convert(f: FieldDef, raw: Any, zone: ZoneInfo) -> tuple[Any, FieldError | N
         return number, None
     if f.type == "date":
         try:
-            return date.fromisoformat(text).isoformat(), None
+            day = date.fromisoformat(text)
         except ValueError:
             return None, FieldError("not_date")
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+            return None, FieldError("year_out_of_range", {"first": FIRST_YEAR, "last": LAST_YEAR})
+        return day.isoformat(), None
     if f.type == "datetime":
         try:
-            return parse_local_datetime(text, zone).isoformat(timespec="seconds"), None
+            moment = datetime.fromisoformat(text.replace(" ", "T", 1))
         except ValueError:
             return None, FieldError("not_datetime")
+        if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+            return None, FieldError("year_out_of_range", {"first": FIRST_YEAR, "last": LAST_YEAR})
+        return parse_local_datetime(text, zone).isoformat(timespec="seconds"), None
     if f.type == "enum":
         if text not in {o.id for o in f.options}:
             return None, FieldError("not_option")
         return text, None
     if f.min_length is not None and len(text) < f.min_length:
         return None, FieldError("min_length", {"min": f.min_length})
-    if f.max_length is not None and len(text) > f.max_length:
-        return None, FieldError("max_length", {"max": f.max_length})
+    longest = f.max_length if f.max_length is not None else _ceiling(f.multiline)
+    if len(text) > longest:
+        return None, FieldError("max_length", {"max": longest})
     if f.pattern and not re.fullmatch(f.pattern, text):
         return None, FieldError("pattern")
     return text, None

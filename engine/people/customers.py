@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from engine.db import ESCAPE, Customer, ProcessInstance, containing, starting_with
@@ -49,25 +51,60 @@ def cases_of_phone(session: Session, phone: str, limit: int = 20) -> list[Proces
     )
 
 
+# A new caller's account number is T, the UTC day and the phone's last 8 digits; two phones ending
+# alike on one day take the next free suffix (-2, -3, …). Tried in the same order by every intake, so
+# two intakes for one new caller at once ask for the same number and the database keeps one row.
+ACCOUNT_SUFFIXES = 50
+
+
+def _account_numbers(phone: str, now: datetime) -> list[str]:
+    first = f"T{now:%Y%m%d}{phone[-8:]}"
+    return [first] + [f"{first}-{n}" for n in range(2, ACCOUNT_SUFFIXES + 1)]
+
+
+def _customer_of_phone(session: Session, phone: str) -> Customer | None:
+    return session.scalars(
+        select(Customer).where(Customer.phone == phone).order_by(Customer.id).limit(1)
+    ).first()
+
+
 def register_caller(
     session: Session, name: str | None, phone: str | None, address: str | None, now: datetime
 ) -> Customer | None:
     """A caller who is not in the register yet is added (name, phone, address as told); returns the new
-    record, or None when the phone is already known or missing."""
-    if not phone or session.scalar(select(func.count(Customer.id)).where(Customer.phone == phone)):
+    record, or None when the phone is already known or missing.
+
+    The row is inserted with ON CONFLICT DO NOTHING: an account number another caller took moves on to
+    the next suffix, and when another intake for the same caller was quicker (it waited for that one to
+    commit), the caller is known and nothing is added; no constraint error spoils the unit of work."""
+    if not phone:
         return None
-    customer = Customer(
-        account_no=f"T{now:%Y%m%d}{phone[-8:]}",
-        name=(name or "")[:100],
-        phone=phone[:30],
-        email="",
-        district="",
-        building="",
-        unit="",
-        room="",
-        address=(address or "")[:300],
-        heated_area=None,
-    )
-    session.add(customer)
-    session.flush()
-    return customer
+    phone = phone[:30]
+    if _customer_of_phone(session, phone) is not None:
+        return None
+    values = {
+        "name": (name or "")[:100],
+        "phone": phone,
+        "email": "",
+        "district": "",
+        "building": "",
+        "unit": "",
+        "room": "",
+        "address": (address or "")[:300],
+        "heated_area": None,
+    }
+    dialect = session.get_bind().dialect.name
+    upsert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    for account_no in _account_numbers(phone, now):
+        statement = (
+            upsert(Customer)
+            .values(account_no=account_no, **values)
+            .on_conflict_do_nothing()
+            .returning(Customer.id)
+        )
+        new_id = session.scalar(statement)
+        if new_id is not None:
+            return session.get(Customer, new_id)
+        if _customer_of_phone(session, phone) is not None:
+            return None  # another intake registered this caller meanwhile
+    raise RuntimeError(f"no free account number for {phone!r} today after {ACCOUNT_SUFFIXES} tries")

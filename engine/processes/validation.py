@@ -31,6 +31,7 @@ from engine.bpmn import (
     BPMN_NS,
     CAMUNDA_NS,
     FIELD_TYPES,
+    MAX_NAME_LENGTH,
     ROLE_MESSAGES,
     SAFE_BUILTINS,
     XML_MESSAGES,
@@ -162,6 +163,10 @@ MESSAGES: dict[str, str] = {
     "variable-label": N_(
         "Process property: %(detail)s. Write label:<variable> = 中文|English and "
         "values:<variable> = code:中文|English;code2:中文|English (see docs/modelling.md)."
+    ),
+    "name-too-long": N_(
+        "The %(what)s of '%(name)s' is %(length)s characters long; at most %(limit)s are allowed. "
+        "Shorten it (a longer explanation belongs in the documentation)."
     ),
     "unknown-rule-id": N_(
         "The documentation of '%(name)s' names rule %(rule)s, which is not in the rule list "
@@ -459,6 +464,31 @@ def _check_layout(d: _Diagram) -> Iterable[DiagramProblem]:
             yield _problem("missing-layout", flow, d.key)
 
 
+# Properties that are names shown on pages (English names, labels).
+_NAME_PROPERTIES = ("name_en", "label_en")
+
+
+def _check_name_lengths(d: _Diagram) -> Iterable[DiagramProblem]:
+    """Names and labels are shown on every list and form: a name of a few hundred thousand characters
+    made every page megabytes long. The problem names the element by its id (its name is the problem)."""
+    for element in d.root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        texts = [("name", element.get("name") or "")]
+        if element.tag == f"{{{CAMUNDA_NS}}}formField":
+            texts.append(("label", element.get("label") or ""))
+        if element.tag == f"{{{CAMUNDA_NS}}}property" and element.get("name") in _NAME_PROPERTIES:
+            texts = [(element.get("name"), element.get("value") or "")]
+        for what, text in texts:
+            if len(text) > MAX_NAME_LENGTH:
+                # A field's label or a property belongs to the BPMN element around it (the user task).
+                owner = element if element.tag.startswith(f"{{{BPMN_NS}}}") else _owner(element)
+                element_id = owner.get("id") if owner is not None else None
+                named = element.get("id") if element.tag == f"{{{CAMUNDA_NS}}}formField" else element_id
+                params = {"what": what, "name": named or "", "length": len(text), "limit": MAX_NAME_LENGTH}
+                yield DiagramProblem(element_id, None, "name-too-long", d.key, as_params(params))
+
+
 def _check_variable_labels(d: _Diagram) -> Iterable[DiagramProblem]:
     """Process properties label:<variable> / values:<variable> that the pages could not read."""
     _labels, problems = read_variable_labels(element_properties(d.process))
@@ -556,6 +586,7 @@ def validate_diagram(session: Session, xml: bytes, clock: Clock, zone: ZoneInfo)
         *_check_rule_ids(d, rule_list()),
         *_check_variable_labels(d),
         *_check_roles(d),
+        *_check_name_lengths(d),
     ]
     problems += _spiff_problems(xml, d, {p.element_id for p in problems})
     return problems

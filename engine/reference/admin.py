@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from engine.bpmn import FieldError
+from engine.bpmn import FieldError, control_character_error
 from engine.db import Category, Department
 
 _CODE = re.compile(r"^[a-z][a-z0-9_]{1,49}$")
@@ -18,10 +18,22 @@ def _text(raw: Any, limit: int) -> str:
     return str(raw or "").strip()[:limit]
 
 
+def _control_characters(submitted: Mapping[str, Any]) -> dict[str, FieldError]:
+    """Names and codes are one line of text: a control character (NUL, a vertical tab) is refused."""
+    return {
+        key: error
+        for key, value in submitted.items()
+        if (error := control_character_error(str(value))) is not None
+    }
+
+
 def save_category(
     session: Session, code: str, submitted: Mapping[str, Any], new: bool
 ) -> dict[str, FieldError]:
     """Create or change a category; returns the errors by field (nothing is written when there are any)."""
+    refused = _control_characters({"code": code, **submitted})
+    if refused:
+        return refused
     errors: dict[str, FieldError] = {}
     if new and not _CODE.match(code):
         errors["code"] = FieldError("pattern")
@@ -36,7 +48,7 @@ def save_category(
     minutes_text = _text(submitted.get("onsite_minutes"), 10)
     minutes: int | None = None
     if minutes_text:
-        if not minutes_text.isdigit() or not 1 <= int(minutes_text) <= 7 * 24 * 60:
+        if not re.fullmatch(r"[0-9]+", minutes_text) or not 1 <= int(minutes_text) <= 7 * 24 * 60:
             errors["onsite_minutes"] = FieldError("min_value", {"min": 1})
         else:
             minutes = int(minutes_text)
@@ -65,6 +77,9 @@ def save_category(
 
 
 def save_department(session: Session, code: str, submitted: Mapping[str, Any]) -> dict[str, FieldError]:
+    refused = _control_characters({"code": code, **submitted})
+    if refused:
+        return refused
     row = session.get(Department, code)
     if row is None:
         return {"code": FieldError("not_option")}

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from engine.bpmn import FieldError
+from engine.bpmn import FieldError, control_character_error
 from engine.cases import workable_task
 from engine.db import HumanTask
 from engine.errors import FormInvalid
@@ -29,6 +29,13 @@ def save_draft(
 ) -> HumanTask:
     task = workable_task(session, task_id, actor)
     draft = {key: str(value) for key, value in submitted.items() if key in field_ids}
+    refused = {
+        key: error
+        for key, value in draft.items()
+        if (error := control_character_error(value, True)) is not None
+    }
+    if refused:
+        raise FormInvalid(refused, dict(submitted))
     if len(json.dumps(draft, ensure_ascii=False).encode("utf-8")) > MAX_DRAFT_BYTES:
         raise FormInvalid(
             {next(iter(draft)): FieldError("max_length", {"max": MAX_DRAFT_BYTES})}, dict(submitted)

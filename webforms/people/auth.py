@@ -76,7 +76,14 @@ def roles_required(*roles: str) -> Any:
 
 
 def _safe_next(target: str | None) -> str:
-    if target and not urlsplit(target).netloc and target.startswith("/") and not target.startswith("//"):
+    if (
+        target
+        and target.isprintable()  # no CR/LF (a header break) or other control character
+        and "\\" not in target  # browsers read "/\\host" as "//host"
+        and not urlsplit(target).netloc
+        and target.startswith("/")
+        and not target.startswith("//")
+    ):
         return target
     return url_for("tasks.tasklist")
 

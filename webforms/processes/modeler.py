@@ -32,6 +32,7 @@ from webforms.people.auth import roles_required
 from webforms.people.names import person
 from webforms.processes.bpmn_files import PROCESS_KEY, blank_diagram, checked_diagram
 from webforms.processes.problem_messages import PROBLEM_MESSAGES, deploy_conflict, problem_as_dict
+from webforms.request_checks import int_arg
 from webforms.shown_values import local_time
 
 bp = Blueprint("modeler", __name__, url_prefix="/modeler")
@@ -107,13 +108,13 @@ def new() -> Any:
 def edit(key: str) -> Any:
     versions = list_versions(reading_session(), key)
     latest = versions[0] if versions else None
-    wanted_draft = request.args.get("draft", type=int)
+    wanted_draft = int_arg("draft", lowest=0)
     if wanted_draft is not None:
         draft = reading_session().get(ProcessDraft, wanted_draft)
         if draft is None or draft.process_key != key:
             abort(404)
         return _draft_editor(key, latest.name if latest else key, draft, versions)
-    wanted = request.args.get("version", type=int)
+    wanted = int_arg("version", lowest=0)
     if wanted is not None:
         chosen = next((v for v in versions if v.version == wanted), None)
         if chosen is None:

@@ -36,6 +36,7 @@ from webforms.errors import refusals
 from webforms.people.auth import roles_required
 from webforms.processes.problem_messages import deploy_conflict
 from webforms.processes.procedure_list import list_procedures
+from webforms.request_checks import LARGEST_ID, int_arg
 
 bp = Blueprint("versions", __name__)
 OWNER = "process_owner"
@@ -139,10 +140,12 @@ def download(key: str, version: int) -> Any:
 
 
 def _version_arg(name: str, default: int) -> int:
-    try:
-        return int(request.args.get(name, default))
-    except ValueError:
+    if request.args.get(name) is None:
+        return default
+    version = int_arg(name, lowest=0)
+    if version is None:
         abort(400)
+    return version
 
 
 @bp.route("/processes/<key>/versions/diff")
@@ -296,6 +299,8 @@ def apply(key: str) -> Any:
         from_version, to_version = int(request.form["from"]), int(request.form["to"])
     except (KeyError, ValueError):
         abort(400)
+    if not (0 <= from_version <= LARGEST_ID and 0 <= to_version <= LARGEST_ID):
+        abort(400)  # no column holds it (SQLite raised OverflowError)
     numbers = request.form.getlist("case")
     if not numbers or from_version == to_version:
         flash(_("Choose at least one case that can move."), "error")

@@ -13,6 +13,7 @@ from engine.reference import load_reference_data, save_category_form, save_depar
 from webforms.database import read_only, unit_of_work
 from webforms.errors import form_refused, refusals
 from webforms.people.auth import roles_required
+from webforms.request_checks import checks_own_input
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 NOT_SAVED = _l("Some values need attention; nothing was saved yet.")
@@ -44,6 +45,7 @@ def _category_again(err: FormInvalid) -> Any:
 
 
 @bp.route("/reference/category", methods=["POST"])
+@checks_own_input
 @roles_required("admin")
 @refusals({FormInvalid: form_refused(NOT_SAVED, _category_again)})
 def category() -> Any:
@@ -60,6 +62,7 @@ def _department_again(err: FormInvalid, code: str) -> Any:
 
 
 @bp.route("/reference/department/<code>", methods=["POST"])
+@checks_own_input
 @roles_required("admin")
 @refusals({FormInvalid: form_refused(NOT_SAVED, _department_again)})
 def department(code: str) -> Any:

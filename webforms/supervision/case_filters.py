@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from engine.supervision import SORTS, STATUSES, CaseQuery
 from webforms.database import runtime
+from webforms.request_checks import day_of
 
 TEXT_FILTERS = ("number", "customer", "phone", "address")
 # Searching by who the customer is would reveal them to roles that see them masked (C7, M6).
@@ -27,10 +28,7 @@ class SearchForm:
 
 
 def _day(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
+    return day_of(text)
 
 
 def allowed_filters() -> tuple[str, ...]:

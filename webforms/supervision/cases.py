@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import render_template, request
+from flask import render_template
 from flask_login import current_user, login_required
 
 from engine.bpmn import fields_by_id
@@ -17,6 +17,7 @@ from webforms.database import read_only, runtime
 from webforms.diagram_names import process_choices
 from webforms.people.access_records import record_unmasked_list, record_unmasked_view
 from webforms.reference.labels import request_reference
+from webforms.request_checks import int_arg
 from webforms.supervision.case_filters import search_form
 from webforms.supervision.case_page import case_story
 
@@ -31,7 +32,7 @@ def index() -> Any:
     with read_only() as uow:
         total = count_cases_matching(uow.session, form.query)
         pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-        page = min(max(request.args.get("page", 1, type=int), 1), pages)
+        page = min(int_arg("page", 1) or 1, pages)
         cases = search_cases(uow.session, form.query, PAGE_SIZE, (page - 1) * PAGE_SIZE)
         now = runtime().clock.now()
         shown = render_template(

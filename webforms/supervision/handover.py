@@ -27,6 +27,7 @@ from webforms.error_messages import message_for
 from webforms.errors import refusals
 from webforms.people.auth import roles_required
 from webforms.reference.labels import reference_name
+from webforms.request_checks import int_arg
 
 bp = Blueprint("handover", __name__, url_prefix="/handover")
 
@@ -60,7 +61,7 @@ def current() -> Any:
 @bp.route("/records")
 @roles_required(*HANDOVER_ROLES)
 def records() -> Any:
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = int_arg("page", 1) or 1
     with read_only() as uow:
         rows = recent_records(uow.session, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
         return render_template(

@@ -36,6 +36,7 @@ from webforms.database import reading_session, reads_only, runtime, unit_of_work
 from webforms.i18n import catalog_text, current_language, localized_name
 from webforms.people.auth import roles_required
 from webforms.reference.labels import request_reference
+from webforms.request_checks import day_of
 
 bp = Blueprint("reports", __name__)
 
@@ -115,10 +116,10 @@ def _date_arg(name: str, default: date) -> date:
     raw = request.args.get(name, "").strip()
     if not raw:
         return default
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
+    day = day_of(raw)
+    if day is None:
         abort(400)
+    return day
 
 
 @bp.route("/kpi")

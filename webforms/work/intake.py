@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy.orm import Session
 
-from engine.bpmn import initial_values
+from engine.bpmn import control_character_error, initial_values
 from engine.cases import latest_definition, parsed_definition
 from engine.db import Customer
 from engine.errors import FormInvalid
@@ -24,6 +24,7 @@ from webforms.errors import form_refused, refusals
 from webforms.i18n import localized_name
 from webforms.people.access_records import record_customers_shown
 from webforms.reference.labels import form_fields
+from webforms.request_checks import checks_own_input, int_arg
 
 CALLER_FIELD = "customer_phone"
 # Fields that mean the same on different intakes: what the caller says is a consultation's question.
@@ -61,7 +62,9 @@ def _render_intake(
     process_name = localized_name(parsed)
     # The register is searched only by roles that see customers' personal data (M6); others type it in.
     looks_up = any(f.id == "customer_phone" for f in info.fields) and current_user.sees_personal_data
-    earlier = cases_of_phone(session, str(values.get("customer_phone") or "")) if looks_up else []
+    # The caller's earlier cases, for a phone the form took (a refused one may hold anything, even NUL).
+    phone = "" if CALLER_FIELD in errors else str(values.get(CALLER_FIELD) or "")
+    earlier = cases_of_phone(session, phone) if looks_up and control_character_error(phone) is None else []
     # The kinds of call an operator switches between on the intake page: diagrams with intake = true.
     intake_order = intake_kinds(session)
     kinds = sorted(
@@ -115,8 +118,9 @@ def new(process_key: str) -> Any:
         lookup = request.args.get("lookup", "").strip()[:100] if current_user.sees_personal_data else ""
         found = find_customers(uow.session, lookup) if lookup else []
         chosen = None
-        if request.args.get("customer") and current_user.sees_personal_data:
-            chosen = uow.session.get(Customer, request.args.get("customer", 0, type=int))
+        customer_id = int_arg("customer")
+        if customer_id is not None and current_user.sees_personal_data:
+            chosen = uow.session.get(Customer, customer_id)
         if chosen is not None:
             values.update({k: v for k, v in _customer_values(chosen).items() if k in values})
         page = _render_intake(uow.session, process_key, parsed, info, values, {}, lookup=lookup, found=found)
@@ -128,6 +132,7 @@ def new(process_key: str) -> Any:
 
 
 @bp.route("/new/<process_key>/switch", methods=["POST"])
+@checks_own_input
 @login_required
 def switch(process_key: str) -> Any:
     """Another kind of call, chosen on the intake page: that procedure's intake, keeping what was typed in
@@ -155,6 +160,7 @@ def _intake_again(err: FormInvalid, process_key: str) -> Any:
 
 
 @bp.route("/new/<process_key>", methods=["POST"])
+@checks_own_input
 @login_required
 @refusals({FormInvalid: form_refused(NOT_RECORDED, _intake_again)})
 def create(process_key: str) -> Any:

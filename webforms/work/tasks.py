@@ -36,6 +36,7 @@ from webforms.people.access_records import record_unmasked_view
 from webforms.people.auth import can_do
 from webforms.people.names import person
 from webforms.reference.labels import form_fields, request_reference
+from webforms.request_checks import checks_own_input, int_arg
 from webforms.work.field import from_field
 
 bp = Blueprint("tasks", __name__)
@@ -52,7 +53,7 @@ def home() -> Any:
 @bp.route("/tasks")
 @login_required
 def tasklist() -> Any:
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = int_arg("page", 1) or 1
     tabs = [t for t in TABS if t != "all" or current_user.has_role(*SUPERVISING_ROLES)]
     tab = request.args.get("tab", "todo")
     if tab not in tabs:
@@ -168,6 +169,7 @@ def _task_form_again(err: FormInvalid, task_id: int) -> Any:
 
 
 @bp.route("/tasks/<int:task_id>", methods=["POST"])
+@checks_own_input
 @login_required
 @refusals({FormInvalid: form_refused(NOT_SAVED, _task_form_again)})
 def complete(task_id: int) -> Any:
@@ -223,7 +225,9 @@ def reassign(task_id: int) -> Any:
 
 
 @bp.route("/tasks/<int:task_id>/draft", methods=["POST"])
+@checks_own_input
 @login_required
+@refusals({FormInvalid: form_refused(NOT_SAVED, _task_form_again)})
 def draft(task_id: int) -> Any:
     """Keep what was typed without completing the task; the form shows it again next time."""
     with unit_of_work() as uow:

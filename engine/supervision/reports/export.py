@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -323,10 +324,23 @@ def _sheet_title(title: str, used: set[str]) -> str:
     return candidate
 
 
+# Characters XML 1.0 (and so an XLSX sheet) cannot hold; older case data may contain them (Word pastes
+# a vertical tab for a line break). A vertical tab or form feed becomes a line break, any other the
+# replacement character, so the export always writes and shows where something was.
+_NOT_IN_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_text(text: str) -> str:
+    return _NOT_IN_XML.sub(lambda found: "\n" if found.group() in "\x0b\x0c" else "\ufffd", text)
+
+
 def _xlsx_value(value: Any) -> Any:
-    """Excel keeps no time zone: a local time is written as it reads on the clock."""
+    """Excel keeps no time zone: a local time is written as it reads on the clock; text loses the
+    characters XML cannot hold."""
     if isinstance(value, datetime):
         return value.replace(tzinfo=None)
+    if isinstance(value, str):
+        return _xml_text(value)
     return value
 
 
@@ -342,7 +356,7 @@ def to_xlsx(tables: list[Table]) -> bytes:
     used: set[str] = set()
     for table in tables:
         sheet = workbook.create_sheet(_sheet_title(table.title, used))
-        sheet.append(table.headers)
+        sheet.append([_xlsx_value(header) for header in table.headers])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in table.rows:

@@ -332,3 +332,98 @@ def test_not_before_is_for_times_and_must_name_a_form_field() -> None:
         fields_of(form_field("day", "date", extra=order.format("nothing")))
     fields = fields_of(form_field("first", "date"), form_field("later", "date", extra=order.format("first")))
     assert fields["later"].not_before == "first"
+
+
+# --- issue 14: values no field takes, whatever the browser sends ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "multiline"),
+    [
+        ("a\x00b", True),
+        ("a\x0bb", True),
+        ("\x1b[31m", True),
+        ("a\x7f", True),
+        ("a\nb", False),
+        ("a\rb", False),
+    ],
+)
+def test_control_characters_are_refused_in_every_text(raw: str, multiline: bool) -> None:
+    """NUL cannot be stored on PostgreSQL and a vertical tab breaks the XLSX export: refused with a
+    field error naming the character; a text area keeps its tabs and line breaks."""
+    field = FieldDef("note", "string", "Note", multiline=multiline)
+    value, error = check(field, raw)
+    assert value is None and error is not None and error.code == "control_character"
+    assert error.params["code"].startswith("U+")
+
+
+def test_a_text_area_keeps_tabs_and_line_breaks_and_a_line_its_tabs() -> None:
+    assert check(FieldDef("note", "string", "Note", multiline=True), "a\tb\r\nc") == ("a\tb\r\nc", None)
+    assert check(FieldDef("note", "string", "Note"), "a\tb") == ("a\tb", None)
+
+
+@pytest.mark.parametrize("field_type", ["long", "date", "datetime", "enum"])
+def test_nul_in_a_typed_field_is_refused_as_a_control_character(field_type: str) -> None:
+    field = FieldDef("x", field_type, "X", options=(Option("a", "A"),))
+    assert check(field, "a\x00")[1] == FieldError("control_character", {"code": "U+0000"})
+
+
+def test_text_fields_have_a_maximum_length_that_a_diagram_may_lower_but_not_raise() -> None:
+    fields = fields_of(
+        form_field("line"),
+        form_field(
+            "area",
+            extra='<camunda:properties><camunda:property id="multiline" value="true"/></camunda:properties>',
+        ),
+        form_field("short", constraints='<camunda:constraint name="maxlength" config="30"/>'),
+    )
+    assert [fields[f].max_length for f in ("line", "area", "short")] == [2000, 10000, 30]
+    assert check(fields["line"], "x" * 2001) == (None, FieldError("max_length", {"max": 2000}))
+    assert check(fields["area"], "x" * 100_000) == (None, FieldError("max_length", {"max": 10000}))
+    assert check(fields["area"], "x" * 10_000) == ("x" * 10_000, None)
+    # A field made without the diagram still has the limit.
+    assert check(FieldDef("raw", "string", "Raw"), "x" * 2001) == (
+        None,
+        FieldError("max_length", {"max": 2000}),
+    )
+    with pytest.raises(DefinitionError) as refused:
+        fields_of(form_field("big", constraints='<camunda:constraint name="maxlength" config="5000"/>'))
+    assert "maxlength 5000 is more than the 2000 characters" in str(refused.value)
+
+
+def test_a_label_longer_than_200_characters_refuses_the_diagram() -> None:
+    with pytest.raises(DefinitionError) as refused:
+        fields_of(form_field("x", attrs="").replace('label="x"', f'label="{"长" * 201}"'))
+    assert "a label may be at most 200 characters long" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "9999-12-31T23:59-12:00",
+        "0001-01-01T00:00+14:00",
+        "0001-01-01T00:00",
+        "1899-12-31T23:59",
+        "2201-01-01T00:00",
+    ],
+)
+def test_date_times_outside_1900_to_2200_are_refused_not_crashing(raw: str) -> None:
+    """OverflowError in parse_local_datetime before; year 1 was taken and crashed later."""
+    assert check(FieldDef("at", "datetime", "At"), raw) == (
+        None,
+        FieldError("year_out_of_range", {"first": 1900, "last": 2200}),
+    )
+
+
+def test_dates_outside_1900_to_2200_are_refused() -> None:
+    field = FieldDef("day", "date", "Day")
+    for raw in ("0001-01-01", "9999-12-31"):
+        assert check(field, raw) == (None, FieldError("year_out_of_range", {"first": 1900, "last": 2200}))
+    assert check(field, "0000-00-00") == (None, FieldError("not_date"))
+    assert check(FieldDef("at", "datetime", "At"), "2200-12-31T23:59+14:00")[1] is None
+
+
+@pytest.mark.parametrize("raw", ["9" * 5000, "9" * 20, str(2**53), "١٢٣"])
+def test_whole_numbers_beyond_what_json_and_a_64_bit_column_keep_are_refused(raw: str) -> None:
+    """int() of 5,000 digits raised ValueError (a 500); Arabic-Indic digits matched \\d."""
+    assert check(FieldDef("count", "long", "Count"), raw) == (None, FieldError("not_integer"))

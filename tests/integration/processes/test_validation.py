@@ -185,6 +185,29 @@ CORPUS: dict[str, tuple[Mutation, str, str, str | None, str]] = {
         "投诉处理",
         "label:reply_due must read '中文|English', got '|Reply due'",
     ),
+    # Issue 14: a 1.9 MB process name made every page 2 MB; names and labels are kept to 200 characters,
+    # and the problem names the element by its id, not by the name it refuses.
+    "a process name is at most 200 characters": (
+        set_attribute("/bpmn:definitions/bpmn:process", "name", "投" * 201),
+        "name-too-long",
+        "complaint",
+        None,
+        "is 201 characters long; at most 200 are allowed",
+    ),
+    "a task name is at most 200 characters": (
+        set_attribute("//bpmn:userTask[@id='callback']", "name", "x" * 1_900_000),
+        "name-too-long",
+        "callback",
+        None,
+        "The name of 'callback' is 1900000 characters long",
+    ),
+    "a field label is at most 200 characters": (
+        set_attribute("//camunda:formField[@id='description']", "label", "内容" * 101),
+        "name-too-long",
+        "intake",
+        None,
+        "The label of 'description' is 202 characters long",
+    ),
 }
 CORPUS.update(ROLE_CORPUS)  # the diagram roles' problems, one broken diagram each
 

@@ -1,0 +1,100 @@
+"""What no request may bring in, checked before a view runs: numbers in the address that no database
+column holds, and control characters (NUL above all, which PostgreSQL cannot store or even compare).
+
+- `<int:…>` in a route takes at most a 64-bit number; a larger one is a 404, like any unknown id
+  (SQLite raised OverflowError on `/tasks/99999999999999999999`).
+- `int_arg` reads a whole-number query parameter (a page, a version) within the same bounds.
+- Query parameters with a control character are refused with a 400 page that says why (`next`, where
+  sign-in goes, is checked by webforms.people.auth and falls back to the tasklist); so are forms,
+  except those of views marked `@checks_own_input`, whose fields refuse such a value with a field
+  error and keep what was typed (task forms, intake, reference data).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date
+from typing import Any, TypeVar
+
+from flask import Flask, current_app, request
+from flask_babel import gettext as _
+from werkzeug.routing import IntegerConverter
+
+LARGEST_ID = 2**63 - 1
+FIRST_YEAR, LAST_YEAR = 1900, 2200
+# Tabs and line breaks are text in a form's text area; no other control character is.
+_CONTROL_IN_ARG = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL_IN_FORM = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+class BoundedIntegerConverter(IntegerConverter):
+    """`<int:…>` up to the largest 64-bit id: a longer number matches no route (404)."""
+
+    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", LARGEST_ID)
+        super().__init__(url_map, *args, **kwargs)
+
+
+def int_arg(name: str, default: int | None = None, lowest: int = 1) -> int | None:
+    """A whole-number query parameter between `lowest` and the largest id; else `default`."""
+    raw = request.args.get(name, "").strip()
+    if not re.fullmatch(r"[+-]?[0-9]{1,19}", raw):
+        return default
+    number = int(raw)
+    return number if lowest <= number <= LARGEST_ID else default
+
+
+def day_of(text: str) -> date | None:
+    """A day typed in a filter (YYYY-MM-DD) within the years a case can have; else None (9999-12-31
+    has no day after it, and the filters count to the start of the next day)."""
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    return day if FIRST_YEAR <= day.year <= LAST_YEAR else None
+
+
+def checks_own_input(view: View) -> View:
+    """Marks a view whose form fields refuse control characters themselves, with the form kept."""
+    view.checks_own_input = True  # type: ignore[attr-defined]
+    return view
+
+
+def _refused_input() -> tuple[str, int] | None:
+    for key, values in request.args.lists():
+        if key == "next":
+            continue  # where to go after signing in: read only through auth's check, which drops it
+        if _CONTROL_IN_ARG.search(key) or any(_CONTROL_IN_ARG.search(v) for v in values):
+            return _page()
+    if request.method == "POST":
+        view = current_app.view_functions.get(request.endpoint or "")
+        if getattr(view, "checks_own_input", False):
+            return None
+        for key, values in request.form.lists():
+            if _CONTROL_IN_FORM.search(key) or any(_CONTROL_IN_FORM.search(v) for v in values):
+                return _page()
+    return None
+
+
+def _page() -> tuple[str, int]:
+    from webforms.errors import error_page
+
+    return error_page(
+        400,
+        _("Characters that cannot be used"),
+        _(
+            "The address or the form holds a control character (such as NUL or a vertical tab), which "
+            "no field can keep. Remove it (retype the text instead of pasting it) and try again."
+        ),
+    )
+
+
+def register_converters(app: Flask) -> None:
+    """Before any blueprint is registered: its rules are compiled with the converters known then."""
+    app.url_map.converters["int"] = BoundedIntegerConverter
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_refused_input)
