@@ -25,10 +25,11 @@ from bench.databases import fresh_schema, own_database
 from engine.cases import start_case
 from engine.clock import SettableClock
 from engine.db import make_engine, make_session_factory, upgrade
-from engine.people import create_user
+from engine.people import create_user, open_session
 from engine.processes import deploy
 from engine.reference import seed_reference_data
 from engine.runtime import Actor, Runtime
+from engine.unit_of_work import UnitOfWork
 
 POSTGRES_ENV = "HOTLINE_TEST_DATABASE_URL"
 PROJECT = Path(__file__).resolve().parent.parent
@@ -109,12 +110,17 @@ def signed_in_client(url: str, username: str, groups: list[str]) -> Iterator[Fla
             bootstrap(settings, clock=SettableClock(NOW)),
             test_config={"TESTING": True, "LOGIN_DISABLED": False},
         )
-        factory = app.extensions["hotline"].sessions
+        hotline = app.extensions["hotline"]
+        factory = hotline.sessions
         with factory.begin() as session:
             user_id = create_user(session, SettableClock(NOW), username, "hotline123", username, groups).id
+        # Signed in as the sign-in page does it: a session on the server, its token in the cookie.
+        with UnitOfWork(factory, hotline.runtime) as uow:
+            token = open_session(uow, user_id, "127.0.0.1", settings.session_limits())
+            uow.commit()
         client = app.test_client()
         with client.session_transaction() as browser_session:
-            browser_session["_user_id"] = str(user_id)
+            browser_session["_user_id"] = token
             browser_session["_fresh"] = True
         try:
             yield client

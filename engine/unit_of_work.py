@@ -9,17 +9,20 @@ everything, leaving the `with` block without it throws everything away.
         uow.commit()
 
 A read-only unit (`read_only=True`) never takes SQLite's write lock and refuses to commit, so a page
-that only reads cannot queue behind writers or write by accident.
+that only reads cannot queue behind writers or write by accident. A unit that must not wait
+(`wait=False`, for bookkeeping that can be done on the next request) raises WriteLockBusy at once
+when SQLite's write lock is held instead of queueing behind the writer.
 """
 
 from __future__ import annotations
 
 from types import TracebackType
 
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import Clock
-from engine.db import READ_ONLY_OPTION
+from engine.db import NO_WAIT_OPTION, READ_ONLY_OPTION
 from engine.errors import HotlineError
 from engine.runtime import Runtime
 
@@ -30,11 +33,20 @@ class UnitOfWorkError(HotlineError, RuntimeError):
     code = "unit-of-work-misuse"
 
 
+class WriteLockBusy(HotlineError):
+    """A unit opened with `wait=False` found the write lock held by another connection; nothing was done."""
+
+    code = "write-lock-busy"
+
+
 class UnitOfWork:
-    def __init__(self, sessions: sessionmaker[Session], runtime: Runtime, *, read_only: bool = False) -> None:
+    def __init__(
+        self, sessions: sessionmaker[Session], runtime: Runtime, *, read_only: bool = False, wait: bool = True
+    ) -> None:
         self._sessions = sessions
         self.runtime = runtime
         self.read_only = read_only
+        self.wait = wait
         self._session: Session | None = None
         self.committed = False
 
@@ -53,6 +65,13 @@ class UnitOfWork:
         self.committed = False
         if self.read_only:
             self._session.connection(execution_options={READ_ONLY_OPTION: True})
+        elif not self.wait:
+            try:
+                self._session.connection(execution_options={NO_WAIT_OPTION: True})
+            except OperationalError as busy:
+                session, self._session = self._session, None
+                session.close()
+                raise WriteLockBusy("another connection holds the write lock") from busy
         return self
 
     def commit(self) -> None:

@@ -1,7 +1,7 @@
 """APScheduler jobs: firing due timers, each timer in its own unit of work; and the supervision duties
 that fall due on the calendar — the weekly report and callback sample every Monday morning (M1, M2),
-the monthly report on the 26th (M3), the handover record at each shift change (M7) and a daily sweep
-of attached files no case refers to.
+the monthly report on the 26th (M3), the handover record at each shift change (M7), a daily sweep
+of attached files no case refers to, and every 15 minutes the deletion of ended sign-in sessions.
 
 The jobs are thin: each opens units of work on the runtime and session factory the composition root
 built (hotline.bootstrap) and calls the use case in the engine (engine.cases.due_timers,
@@ -22,6 +22,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.cases import due_timers
+from engine.people import SessionLimits, delete_ended_sessions
 from engine.runtime import Runtime
 from engine.supervision import ShiftSettings, prepare_handover_record, run_due_duties, sweep_attachment_files
 from engine.unit_of_work import UnitOfWork
@@ -76,6 +77,17 @@ def sweep_attachments(engine: Runtime, factory: sessionmaker[Session]) -> list[s
     return [str(path) for path in removed]
 
 
+def delete_old_sessions(engine: Runtime, factory: sessionmaker[Session], limits: SessionLimits) -> int:
+    """Delete sign-in sessions that can no longer sign anyone in (signed out, idle, past their lifetime)
+    and failed sign-ins past their keeping time. Returns how many sessions went."""
+    with UnitOfWork(factory, engine) as uow:
+        deleted = delete_ended_sessions(uow.session, uow.clock, limits)
+        uow.commit()
+    if deleted:
+        log.info("deleted %d ended sign-in session(s)", deleted)
+    return deleted
+
+
 def _logged(job: Callable[..., object], what: str) -> Callable[..., None]:
     def run(*args: object) -> None:
         try:
@@ -116,6 +128,7 @@ def add_jobs(
     interval: float,
     shifts: ShiftSettings,
     duties_interval: float = 300.0,
+    session_limits: SessionLimits | None = None,
 ) -> None:
     """Everything a scheduler process does: fire timers, make reports and samples, prepare handovers, and
     (where the runtime knows the attachment folder) sweep unreferenced attached files once a day."""
@@ -138,20 +151,37 @@ def add_jobs(
             (engine, factory),
             hours=24,
         )
+    if session_limits is not None:
+        # Sign-in sessions past their limits (they sign nobody in already) are deleted every 15 minutes.
+        _add_job(
+            scheduler,
+            _logged(delete_old_sessions, "session clean-up"),
+            "delete_old_sessions",
+            (engine, factory, session_limits),
+            minutes=15,
+        )
 
 
 def start_background_scheduler(
-    engine: Runtime, factory: sessionmaker[Session], shifts: ShiftSettings, interval: float = 5.0
+    engine: Runtime,
+    factory: sessionmaker[Session],
+    shifts: ShiftSettings,
+    interval: float = 5.0,
+    session_limits: SessionLimits | None = None,
 ) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone="UTC")
-    add_jobs(scheduler, engine, factory, interval, shifts)
+    add_jobs(scheduler, engine, factory, interval, shifts, session_limits=session_limits)
     scheduler.start()
     return scheduler
 
 
 def run_blocking_scheduler(
-    engine: Runtime, factory: sessionmaker[Session], shifts: ShiftSettings, interval: float
+    engine: Runtime,
+    factory: sessionmaker[Session],
+    shifts: ShiftSettings,
+    interval: float,
+    session_limits: SessionLimits | None = None,
 ) -> None:
     scheduler = BlockingScheduler(timezone="UTC")
-    add_jobs(scheduler, engine, factory, interval, shifts)
+    add_jobs(scheduler, engine, factory, interval, shifts, session_limits=session_limits)
     scheduler.start()

@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from engine.clock import DEFAULT_TIME_ZONE
+from engine.people import SessionLimits
 from engine.supervision import DEFAULT_SHIFT_CHANGES, ShiftSettings, parse_shift_changes
 from hotline.shipped_files import shipped_processes
 
@@ -22,6 +24,12 @@ class Settings:
     processes_dir: Path = field(default_factory=shipped_processes)
     idle_minutes: int = 30
     shift_changes: str = DEFAULT_SHIFT_CHANGES
+    # A session ends this long after sign-in, however active.
+    session_hours: float = 12
+    # The site is served over HTTPS (directly or behind a proxy): the session cookie is sent only so.
+    tls: bool = False
+    # How many reverse proxies in front set X-Forwarded-For/-Proto/-Host (werkzeug's ProxyFix); 0: none.
+    proxies: int = 0
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -36,6 +44,9 @@ class Settings:
             processes_dir=Path(processes) if processes else shipped_processes(),
             idle_minutes=int(os.environ.get("HOTLINE_IDLE_MINUTES", "30")),
             shift_changes=os.environ.get("HOTLINE_SHIFT_CHANGES", DEFAULT_SHIFT_CHANGES),
+            session_hours=float(os.environ.get("HOTLINE_SESSION_HOURS", "12")),
+            tls=_flag(os.environ.get("HOTLINE_TLS", "")),
+            proxies=int(os.environ.get("HOTLINE_PROXIES", "0")),
         )
 
     @property
@@ -47,9 +58,19 @@ class Settings:
         """Where attachments' bytes live: the one definition, handed to the runtime by hotline.bootstrap."""
         return self.home / "attachments"
 
+    def session_limits(self) -> SessionLimits:
+        """How long a sign-in session may stay idle, and how long it may last at all."""
+        return SessionLimits(
+            idle=timedelta(minutes=self.idle_minutes), lifetime=timedelta(hours=self.session_hours)
+        )
+
     def shifts(self) -> ShiftSettings:
         """The shift changes (M7) in the hotline's time zone; a ValueError names a badly written time."""
         return ShiftSettings(parse_shift_changes(self.shift_changes), self.zone)
+
+
+def _flag(value: str) -> bool:
+    return value.strip().lower() in ("1", "true", "yes", "on")
 
 
 def _stored_secret(home: Path) -> str:

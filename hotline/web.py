@@ -17,7 +17,14 @@ from webforms.config import WebConfig
 
 
 def web_config(settings: Settings) -> WebConfig:
-    return WebConfig(home=settings.home, secret_key=settings.secret_key, idle_minutes=settings.idle_minutes)
+    return WebConfig(
+        home=settings.home,
+        secret_key=settings.secret_key,
+        idle_minutes=settings.idle_minutes,
+        session_hours=settings.session_hours,
+        tls=settings.tls,
+        proxies=settings.proxies,
+    )
 
 
 def web_app(services: Services | None = None, test_config: Mapping[str, Any] | None = None) -> Flask:

@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask
 from flask_wtf import CSRFProtect
 from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine.runtime import Runtime
 from webforms.config import WebConfig
@@ -40,20 +41,29 @@ def create_app(
         SECRET_KEY=config.secret_key,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=10),
+        SESSION_COOKIE_SECURE=config.tls,
+        # The cookie lasts as long as a session may; the server decides when it really ends.
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=config.session_hours),
         MAX_CONTENT_LENGTH=6 * 1024 * 1024,  # a photo from site (5 MB) and its form
         BABEL_DEFAULT_LOCALE="zh_CN",
         WTF_CSRF_TIME_LIMIT=None,
         HOTLINE_IDLE_MINUTES=config.idle_minutes,
+        HOTLINE_SESSION_HOURS=config.session_hours,
     )
     if test_config:
         app.config.update(test_config)
+    if config.proxies:
+        # Behind reverse proxies: the client's address (sign-in limits), scheme (Secure cookie) and host
+        # come from their X-Forwarded-* headers, trusted for exactly that many hops.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=config.proxies, x_proto=config.proxies, x_host=config.proxies
+        )
     logging.getLogger("spiff").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     app.extensions["hotline"] = Hotline(config, runtime, sessions)
 
-    from webforms import cases_blueprint, database, errors, i18n, public, request_checks, templating
-    from webforms.people import auth, idle
+    from webforms import cases_blueprint, database, errors, i18n, public, request_checks, security, templating
+    from webforms.people import auth, sessions
     from webforms.people import names as people
     from webforms.processes import modeler, versions
     from webforms.reference import admin
@@ -68,8 +78,9 @@ def create_app(
     database.init_app(app)
     i18n.init_app(app)
     auth.init_app(app)
-    idle.init_app(app)
+    sessions.init_app(app)
     request_checks.init_app(app)
+    security.init_app(app, config.tls)
     errors.init_app(app)
     templating.init_app(app)
     people.init_app(app)

@@ -13,3 +13,9 @@ class WebConfig:
     secret_key: str
     # A signed-in session without a request for this long signs out.
     idle_minutes: int = 30
+    # A session ends this long after sign-in, however active (the absolute lifetime).
+    session_hours: float = 12
+    # Served over HTTPS: the session cookie is marked Secure (and HSTS is sent).
+    tls: bool = False
+    # Reverse proxies in front whose X-Forwarded-For/-Proto/-Host are trusted (werkzeug's ProxyFix).
+    proxies: int = 0

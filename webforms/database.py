@@ -49,8 +49,8 @@ class _RequestUnit:
     traceback, which an exception that is a frozen dataclass (AttachmentRefused) refuses.
     """
 
-    def __init__(self, read_only: bool) -> None:
-        self._uow = UnitOfWork(hotline().sessions, runtime(), read_only=read_only)
+    def __init__(self, read_only: bool, wait: bool = True) -> None:
+        self._uow = UnitOfWork(hotline().sessions, runtime(), read_only=read_only, wait=wait)
 
     def __enter__(self) -> UnitOfWork:
         uow = self._uow.__enter__()
@@ -64,9 +64,10 @@ class _RequestUnit:
         self._uow.__exit__(exc_type, exc, traceback)
 
 
-def unit_of_work() -> AbstractContextManager[UnitOfWork]:
-    """A unit that may write; leaving it without `uow.commit()` (an error, a refused form) keeps nothing."""
-    return _RequestUnit(read_only=False)
+def unit_of_work(wait: bool = True) -> AbstractContextManager[UnitOfWork]:
+    """A unit that may write; leaving it without `uow.commit()` (an error, a refused form) keeps nothing.
+    `wait=False`: raise WriteLockBusy at once rather than queue behind a writer (bookkeeping only)."""
+    return _RequestUnit(read_only=False, wait=wait)
 
 
 def read_only() -> AbstractContextManager[UnitOfWork]:

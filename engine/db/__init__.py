@@ -27,13 +27,21 @@ from engine.db.models import (
     ProcessDraft,
     ProcessInstance,
     Report,
+    SignInFailure,
+    SignInSession,
     Timer,
     User,
     UserRole,
 )
 from engine.db.results import rows_matched
 from engine.db.schema import upgrade
-from engine.db.session import READ_ONLY_OPTION, after_commit, make_engine, make_session_factory
+from engine.db.session import (
+    NO_WAIT_OPTION,
+    READ_ONLY_OPTION,
+    after_commit,
+    make_engine,
+    make_session_factory,
+)
 from engine.db.transient import is_transient
 
 __all__ = [
@@ -50,6 +58,7 @@ __all__ = [
     "HumanTaskGroup",
     "IntakeKey",
     "Notice",
+    "NO_WAIT_OPTION",
     "NoticeRecipient",
     "Notification",
     "PersonalDataAccess",
@@ -59,6 +68,8 @@ __all__ = [
     "ProcessInstance",
     "READ_ONLY_OPTION",
     "Report",
+    "SignInFailure",
+    "SignInSession",
     "Timer",
     "User",
     "UserRole",

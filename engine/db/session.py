@@ -15,6 +15,11 @@ from sqlalchemy.pool import ConnectionPoolEntry
 # A connection execution option a read-only unit of work sets: SQLite then opens a deferred
 # transaction (no write lock) instead of BEGIN IMMEDIATE.
 READ_ONLY_OPTION = "hotline_read_only"
+# A connection execution option for a write that is worth doing only if it need not wait (a session's
+# "last seen" time): on SQLite BEGIN IMMEDIATE then fails at once, instead of after the busy timeout,
+# when another connection holds the write lock.
+NO_WAIT_OPTION = "hotline_no_wait"
+_BUSY_TIMEOUT_MS = 10000
 _AFTER_COMMIT_KEY = "hotline.after_commit"
 
 
@@ -25,7 +30,7 @@ def _configure_sqlite(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
@@ -34,8 +39,15 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(connection: Connection) -> None:
         # IMMEDIATE takes the write lock at the start, so two writers queue instead of one failing
         # half-way with a stale snapshot. A read-only unit of work reads a snapshot without the lock.
-        if connection.get_execution_options().get(READ_ONLY_OPTION):
+        options = connection.get_execution_options()
+        if options.get(READ_ONLY_OPTION):
             connection.exec_driver_sql("BEGIN")
+        elif options.get(NO_WAIT_OPTION):
+            connection.exec_driver_sql("PRAGMA busy_timeout=0")
+            try:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            finally:
+                connection.exec_driver_sql(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
         else:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 

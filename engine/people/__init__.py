@@ -1,4 +1,4 @@
-"""People: users and roles, the customer register, the record of unmasked views (M6), masking.
+"""People: users and roles, signing in (server-side sessions, throttled guessing), the customer register, the record of unmasked views (M6), masking.
 
 The package's public face: other packages import from here, not from its modules."""
 
@@ -7,20 +7,67 @@ from __future__ import annotations
 from engine.people.access_log import cases_named_in, holds_personal_data
 from engine.people.customers import cases_of_phone, find_customers, register_caller
 from engine.people.masking import CUSTOMER_COLUMNS, masked, masked_as, personal_kinds
+from engine.people.sign_in import (
+    ACCOUNT_LIMIT,
+    ADDRESS_LIMIT,
+    SEEN_EVERY,
+    THROTTLE_WINDOW,
+    SessionLimits,
+    SessionState,
+    SignInLocked,
+    SignInRefused,
+    check_credentials,
+    delete_ended_sessions,
+    end_session,
+    note_seen,
+    open_session,
+    record_failed_sign_in,
+    session_state,
+    sessions_of,
+)
 from engine.people.use_cases import record_case_list_view, record_case_view, record_customer_view
-from engine.people.users import PII_ROLES, STAFF_ROLES, actor_of, authenticate, create_user, find_user
+from engine.people.users import (
+    PII_ROLES,
+    STAFF_ROLES,
+    actor_of,
+    authenticate,
+    create_user,
+    end_sessions_of,
+    find_user,
+    set_active,
+    set_password,
+)
 
 __all__ = [
     "CUSTOMER_COLUMNS",
+    "ACCOUNT_LIMIT",
+    "ADDRESS_LIMIT",
     "PII_ROLES",
+    "SEEN_EVERY",
     "STAFF_ROLES",
+    "THROTTLE_WINDOW",
+    "SessionLimits",
+    "SessionState",
+    "SignInLocked",
+    "SignInRefused",
     "actor_of",
     "authenticate",
     "cases_named_in",
     "cases_of_phone",
+    "check_credentials",
     "create_user",
+    "delete_ended_sessions",
+    "end_session",
+    "end_sessions_of",
     "find_customers",
     "find_user",
+    "note_seen",
+    "open_session",
+    "record_failed_sign_in",
+    "session_state",
+    "sessions_of",
+    "set_active",
+    "set_password",
     "holds_personal_data",
     "masked",
     "masked_as",

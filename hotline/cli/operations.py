@@ -76,7 +76,9 @@ def serve(host: str, port: int, no_scheduler: bool) -> None:
     app = web_app(services)
     settings = services.settings
     if not no_scheduler and settings.database_url.startswith("sqlite"):
-        start_background_scheduler(services.runtime, services.sessions, settings.shifts())
+        start_background_scheduler(
+            services.runtime, services.sessions, settings.shifts(), session_limits=settings.session_limits()
+        )
     click.echo(f"Hotline Flow on http://{host}:{port}")
     app.run(host=host, port=port, threaded=True, use_reloader=False)
 
@@ -88,7 +90,13 @@ def worker(interval: float) -> None:
 
     services = command_services()
     click.echo(f"timer worker on {safe_url(services.settings.database_url)}, every {interval:g} s")
-    run_blocking_scheduler(services.runtime, services.sessions, services.settings.shifts(), interval)
+    run_blocking_scheduler(
+        services.runtime,
+        services.sessions,
+        services.settings.shifts(),
+        interval,
+        session_limits=services.settings.session_limits(),
+    )
 
 
 @click.command(

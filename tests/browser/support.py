@@ -43,6 +43,7 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="Python Playwright 
 expect = sync_api.expect
 Page = sync_api.Page
 Browser = sync_api.Browser
+BrowserContext = sync_api.BrowserContext
 
 
 def serve_app(
@@ -89,31 +90,52 @@ def launch_chromium() -> Iterator[Browser]:
             browser.close()
 
 
+def refused_by_policy(context: BrowserContext) -> list[str]:
+    """What the Content-Security-Policy refused in the context's pages (chromium says each refusal on the
+    console, e.g. an inline script or handler, a style or image from elsewhere); checked when it closes."""
+    refused: list[str] = []
+    context.on(
+        "console",
+        lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None,
+    )
+    return refused
+
+
 def browser_page(browser: Browser, server: str) -> Iterator[Page]:
-    """A chromium page, 1400x900, Chinese locale, addressing the test server by relative URLs."""
+    """A chromium page, 1400x900, Chinese locale, addressing the test server by relative URLs; the test
+    fails if the page's security policy refused anything the page needed."""
     SCREENSHOTS.mkdir(exist_ok=True)
     context = browser.new_context(viewport=VIEWPORT, locale="zh-CN", base_url=server)
     context.set_default_timeout(10_000)
+    refused = refused_by_policy(context)
     try:
         yield context.new_page()
     finally:
         context.close()
+    assert refused == [], f"the Content-Security-Policy refused: {refused}"
 
 
 @contextmanager
 def second_browser(
-    page: Page, server: str, viewport: dict[str, int] = VIEWPORT, phone: bool = False
+    page: Page,
+    server: str,
+    viewport: dict[str, int] = VIEWPORT,
+    phone: bool = False,
+    policy_checked: bool = True,
 ) -> Iterator[Page]:
     """Another person's browser on the same server (own cookies, own session), e.g. the department's
-    handler next to the operator, or a repair worker's phone."""
+    handler next to the operator, or a repair worker's phone. `policy_checked=False` for a test that
+    expects the Content-Security-Policy to refuse something."""
     context = page.context.browser.new_context(  # type: ignore[union-attr]
         viewport=viewport, locale="zh-CN", base_url=server, is_mobile=phone, has_touch=phone
     )
     context.set_default_timeout(10_000)
+    refused = refused_by_policy(context) if policy_checked else []
     try:
         yield context.new_page()
     finally:
         context.close()
+    assert refused == [], f"the Content-Security-Policy refused: {refused}"
 
 
 def shot(page: Page, name: str, *also: Path) -> None:

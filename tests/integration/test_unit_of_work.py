@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import ast
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.db import make_engine, make_session_factory
 from engine.db.models import CaseCounter
 from engine.runtime import Runtime
-from engine.unit_of_work import UnitOfWork, UnitOfWorkError
+from engine.unit_of_work import UnitOfWork, UnitOfWorkError, WriteLockBusy
 from tests.helpers import PROJECT_ROOT
 
 # A savepoint (session.begin_nested()) stays inside the unit's transaction, so it is not among these.
@@ -104,3 +106,35 @@ def test_a_read_only_unit_reads_while_another_connection_writes(
     finally:
         writer.execute("ROLLBACK")
         writer.close()
+
+
+@pytest.mark.real_commits
+def test_a_unit_that_must_not_wait_gives_up_at_once_while_another_connection_writes(
+    sessions: sessionmaker[Session], runtime: Runtime
+) -> None:
+    """Bookkeeping a later request can do (a session's "last seen") does not queue behind a writer:
+    `wait=False` raises WriteLockBusy at once instead of after the 10 s busy timeout; a later unit on
+    the same pooled connection waits again as usual, and once the lock is free the unit writes."""
+    url = sessions.kw["bind"].url
+    if url.get_backend_name() != "sqlite":
+        pytest.skip("the write lock taken at BEGIN is SQLite's")
+    one_connection = make_engine(url.render_as_string(hide_password=False), pool_size=1, max_overflow=0)
+    units = make_session_factory(one_connection)
+    writer = sqlite3.connect(url.database, isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        start = time.monotonic()
+        with pytest.raises(WriteLockBusy), UnitOfWork(units, runtime, wait=False):
+            pass
+        assert time.monotonic() - start < 1
+        with UnitOfWork(units, runtime, read_only=True) as uow:
+            assert uow.session.connection().exec_driver_sql("PRAGMA busy_timeout").scalar() == 10000
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    with UnitOfWork(units, runtime, wait=False) as uow:
+        uow.session.add(CaseCounter(prefix="TS", day="20261123", last=1))
+        uow.commit()
+    with UnitOfWork(units, runtime, read_only=True) as uow:
+        assert uow.session.scalar(select(func.count()).select_from(CaseCounter)) == 1
+    one_connection.dispose()

@@ -51,18 +51,20 @@ def build_app(
     runtime: Runtime,
     sessions: sessionmaker[Session],
     test_config: Mapping[str, Any] | None = None,
+    **settings_given: Any,
 ) -> Flask:
-    """The web app on the test database, with the demo users (password hotline123)."""
+    """The web app on the test database, with the demo users (password hotline123); `settings_given`
+    replace the test settings' own (e.g. tls=True)."""
     with sessions.begin() as session:
         create_demo_users(session, runtime)
     # The tests move the engine's clock by hours and days while someone stays signed in; the idle
-    # sign-out has its own test with the default limit.
+    # sign-out and the session's lifetime have their own tests with the default limits.
     settings = Settings(
         home=home,
         database_url=database_url,
         secret_key="test",
         processes_dir=PROCESSES,
-        idle_minutes=60 * 24 * 365,
+        **{"idle_minutes": 60 * 24 * 365, "session_hours": 24 * 365 * 10, **settings_given},
     )
     # The app opens its sessions from the test's factory, so a request sees what the test wrote and the
     # test's end undoes what the request wrote (see tests/conftest.py: savepoints or real commits); the

@@ -1,19 +1,27 @@
 """Pages that only read do so in a read-only unit of work: on SQLite they take no write lock, so they
-answer at once while a writer (the scheduler firing timers, a long migration) holds it."""
+answer at once while a writer (the scheduler firing timers, a long migration) holds it — also when
+many signed-in users read at once (issue 14, item 2)."""
 
 from __future__ import annotations
 
 import sqlite3
 import threading
+import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.test import TestResponse
 
+from engine.clock import SettableClock
+from engine.runtime import Runtime
+from engine.unit_of_work import UnitOfWork
 from tests.web.support import get, login, statements
 
 READ_ONLY_PAGES = ("/tasks", "/handover", "/notifications", "/notices")
@@ -92,3 +100,84 @@ def test_reading_pages_send_no_begin_immediate(app: Flask, client: FlaskClient, 
             assert client.get(url).status_code == 200
     begins = [s for s in sent if s.startswith("BEGIN")]
     assert begins and all(s == "BEGIN" for s in begins)
+
+
+def signed_in_copies(app: Flask, client: FlaskClient, count: int) -> list[FlaskClient]:
+    """`count` browsers holding the signed-in client's session cookie (each request on its own thread)."""
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    copies = []
+    for _ in range(count):
+        copy = app.test_client()
+        copy.set_cookie("session", cookie.value)
+        copies.append(copy)
+    return copies
+
+
+def concurrent_gets(clients: list[FlaskClient], url: str) -> list[tuple[int, float]]:
+    """Every client GETs url at once (one thread each): (status, time.monotonic() when it answered)."""
+    start = threading.Barrier(len(clients))
+    answers: list[tuple[int, float]] = []
+    lock = threading.Lock()
+
+    def read(reader: FlaskClient) -> None:
+        start.wait()
+        status = reader.get(url).status_code
+        with lock:
+            answers.append((status, time.monotonic()))
+
+    threads = [threading.Thread(target=read, args=(c,), daemon=True) for c in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return answers
+
+
+def test_signed_in_tasklists_answer_while_a_long_unit_of_work_holds_the_write_lock(
+    app: Flask,
+    client: FlaskClient,
+    sqlite_file: str,
+    sessions: sessionmaker[Session],
+    runtime: Runtime,
+    clock: SettableClock,
+) -> None:
+    """Issue 14 (2): a slow writer (a unit of work holding BEGIN IMMEDIATE, as a slow script or a
+    migration does, here until every reader has answered or 30 s) makes no other user's tasklist wait
+    or fail: 200 signed-in readers at once all answer 200 while it holds the lock. A reader that wanted
+    the lock would wait out the 10 s busy timeout and fail with "database is locked". The sessions'
+    "last seen" is due to be written on every one of these requests, and is skipped, not waited for."""
+    login(client, "operator")
+    readers = signed_in_copies(app, client, 200)
+    clock.advance(timedelta(minutes=2))
+    holding, release = threading.Event(), threading.Event()
+    released_at: list[float] = []
+
+    def long_write() -> None:
+        with UnitOfWork(sessions, runtime) as uow:
+            uow.session.connection()  # BEGIN IMMEDIATE: the write lock is held from here
+            holding.set()
+            release.wait(30)
+            released_at.append(time.monotonic())
+
+    writer = threading.Thread(target=long_write, daemon=True)
+    writer.start()
+    assert holding.wait(5)
+    try:
+        answers = concurrent_gets(readers, "/tasks")
+    finally:
+        release.set()
+        writer.join(15)
+
+    assert Counter(status for status, _at in answers) == Counter({200: 200})
+    assert max(at for _status, at in answers) < released_at[0], "no reader waited for the writer"
+
+
+def test_two_hundred_concurrent_signed_in_tasklists_answer_without_a_500(
+    app: Flask, client: FlaskClient, sqlite_file: str, clock: SettableClock
+) -> None:
+    login(client, "operator")
+    clock.advance(timedelta(minutes=2))  # each request is due to note the session's "last seen"
+    answers = concurrent_gets(signed_in_copies(app, client, 200), "/tasks")
+    statuses = Counter(status for status, _at in answers)
+    assert statuses == Counter({200: 200})

@@ -14,7 +14,7 @@ from engine.db.models.cases import (
     Timer,
 )
 from engine.db.models.messages import Notice, NoticeRecipient, Notification
-from engine.db.models.people import Customer, PersonalDataAccess, User, UserRole
+from engine.db.models.people import Customer, PersonalDataAccess, SignInFailure, SignInSession, User, UserRole
 from engine.db.models.processes import ProcessAudit, ProcessDefinition, ProcessDraft
 from engine.db.models.reference import Category, Department
 from engine.db.models.supervision import CallbackSample, HandoverRecord, Report
@@ -38,6 +38,8 @@ __all__ = [
     "User",
     "UserRole",
     "PersonalDataAccess",
+    "SignInFailure",
+    "SignInSession",
     "Customer",
     "Department",
     "Category",

@@ -78,3 +78,39 @@ class Customer(Base):
     # The address as the customer gives it on the phone; district/building/unit are the register's.
     address: Mapped[str] = mapped_column(String(300), default="", server_default=text("''"))
     heated_area: Mapped[float | None]
+
+
+class SignInSession(Base):
+    """A signed-in browser session, kept on the server so it can end: the cookie carries only a random
+    token, whose SHA-256 is the key here. A session ends when it is revoked (sign-out, a password
+    change, the account disabled), idle longer than the idle limit or older than the absolute lifetime."""
+
+    __tablename__ = "sign_in_session"
+    __table_args__ = (
+        Index("ix_sign_in_session_user", "user_id"),
+        Index("ix_sign_in_session_seen", "last_seen_at"),
+    )
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime]
+    # Updated at most once a minute, so reading pages do not write on every request.
+    last_seen_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    address: Mapped[str] = mapped_column(String(100), default="")
+
+
+class SignInFailure(Base):
+    """A refused sign-in (wrong password, unknown or disabled user): the record that throttles guessing
+    per account and per client address, shared by every web process."""
+
+    __tablename__ = "sign_in_failure"
+    __table_args__ = (
+        Index("ix_sign_in_failure_username", "username", "at"),
+        Index("ix_sign_in_failure_address", "address", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    username: Mapped[str] = mapped_column(String(100))
+    address: Mapped[str] = mapped_column(String(100))

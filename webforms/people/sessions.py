@@ -1,0 +1,132 @@
+"""Who is signed in: the session token in the cookie, looked up on the server on every request.
+
+The cookie (Flask's signed session, HttpOnly, SameSite=Lax, Secure over TLS) carries as Flask-Login's
+user id only the random token of a SignInSession row; the CSRF token, the language and pending
+messages live beside it but grant nothing. Each request reads the row in a read-only unit (no SQLite
+write lock): a session signed out, ended by a password change or a disabled account, idle longer than
+`HOTLINE_IDLE_MINUTES` or older than `HOTLINE_SESSION_HOURS` signs nobody in, and an idle or expired one
+asks for the password again and comes back to where the person was. "Last seen" is written at most once
+a minute, in a unit that does not wait for the write lock (skipped while a writer holds it), so reading
+pages never queue behind writers.
+
+Why not Flask-Session: it stores the whole session dict server-side through Flask-SQLAlchemy (which
+this project does not use) and would write on every request that touches a flash message or the CSRF
+token; one small table of tokens with Flask-Login's "basic" session protection (strong protection
+would sign a repair worker out whenever the phone's address changes) gives revocation without that.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask, current_app, flash, g, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import UserMixin, logout_user
+
+from engine.db import User
+from engine.people import PII_ROLES, SessionLimits, note_seen, session_state
+from engine.runtime import Actor
+from engine.unit_of_work import WriteLockBusy
+from webforms.database import read_only, runtime, unit_of_work
+
+# Flask-Login's key for the user id in the cookie session: here, the session token.
+_TOKEN_KEY = "_user_id"
+
+
+@dataclass
+class SignedInUser(UserMixin):
+    id: int
+    username: str
+    display_name: str
+    roles: frozenset[str]
+    # The session's random token: what Flask-Login keeps in the cookie as the "user id".
+    token: str = ""
+
+    def get_id(self) -> str:
+        return self.token
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.username, self.roles)
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles & set(roles))
+
+    @property
+    def sees_personal_data(self) -> bool:
+        return bool(self.roles & PII_ROLES)
+
+
+def signed_in_user(user: User, token: str) -> SignedInUser:
+    return SignedInUser(user.id, user.username, user.display_name, frozenset(user.role_names), token)
+
+
+def session_limits() -> SessionLimits:
+    config = current_app.config
+    return SessionLimits(
+        idle=timedelta(minutes=config["HOTLINE_IDLE_MINUTES"]),
+        lifetime=timedelta(hours=config["HOTLINE_SESSION_HOURS"]),
+    )
+
+
+def signed_in_for(token: str) -> SignedInUser | None:
+    """The user the token signs in now (Flask-Login's user loader); checked once per request."""
+    if "hotline_signed_in" in g:
+        found: SignedInUser | None = g.hotline_signed_in
+        return found if found is not None and found.token == token else None
+    with read_only() as uow:
+        state = session_state(uow.session, runtime().clock, token, session_limits())
+        g.hotline_signed_in = signed_in_user(state.user, token) if state.user is not None else None
+    return g.hotline_signed_in
+
+
+def _note_seen(token: str) -> None:
+    """Keep the session from going idle, unless a writer holds the lock: then the next request does."""
+    try:
+        with unit_of_work(wait=False) as uow:
+            note_seen(uow, token)
+            uow.commit()
+    except WriteLockBusy:
+        pass
+
+
+def init_app(app: Flask) -> None:
+    @app.before_request
+    def _check_session() -> Any:
+        token = session.get(_TOKEN_KEY)
+        if request.endpoint in (None, "static") or not isinstance(token, str) or not token:
+            return None
+        with read_only() as uow:
+            state = session_state(uow.session, runtime().clock, token, session_limits())
+            signed_in = signed_in_user(state.user, token) if state.user is not None else None
+        g.hotline_signed_in = signed_in
+        if signed_in is not None:
+            if state.stale:
+                _note_seen(token)
+            return None
+        logout_user()
+        if state.ended == "idle":
+            flash(
+                _(
+                    "You were signed out after %(minutes)s minutes without activity. Sign in again to go on.",
+                    minutes=app.config["HOTLINE_IDLE_MINUTES"],
+                ),
+                "info",
+            )
+        elif state.ended == "expired":
+            hours = "{:g}".format(app.config["HOTLINE_SESSION_HOURS"])
+            flash(
+                _(
+                    "Your session ended %(hours)s hours after you signed in. Sign in again to go on.",
+                    hours=hours,
+                ),
+                "info",
+            )
+        else:
+            return None  # signed out elsewhere: the page's own sign-in check answers
+        if request.endpoint == "auth.login":
+            return None
+        target = request.full_path if request.method == "GET" else None
+        return redirect(url_for("auth.login", next=target) if target else url_for("auth.login"))
