@@ -27,11 +27,12 @@ from typing import TYPE_CHECKING
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from engine.cases.case_access import readable_cases
 from engine.cases.projection import event_row
 from engine.cases.runner import fire_timer
 from engine.db import Event, ProcessInstance, Timer, is_transient
 from engine.errors import Conflict
-from engine.runtime import Runtime
+from engine.runtime import Actor, Runtime
 
 if TYPE_CHECKING:
     from engine.unit_of_work import UnitOfWork
@@ -41,6 +42,7 @@ LEASE = timedelta(seconds=8)
 RETRY_PAUSE = timedelta(seconds=5)
 RETRY_PAUSE_LIMIT = timedelta(minutes=5)
 ERROR_LIMIT = 4000
+LAST_ERROR_LIMIT = 300  # the short text of a transient error kept on a postponed timer
 log = logging.getLogger(__name__)
 
 
@@ -85,10 +87,19 @@ def retry_pause(retries: int) -> timedelta:
     return min(pause, RETRY_PAUSE_LIMIT)
 
 
-def postpone_timer(session: Session, timer_id: int, worker: str, now: datetime) -> None:
+def short_error(err: BaseException) -> str:
+    """A transient error as one short line: its type and the first line of its message."""
+    first_line = next((line.strip() for line in str(err).splitlines() if line.strip()), "")
+    text = f"{type(err).__name__}: {first_line}" if first_line else type(err).__name__
+    return text if len(text) <= LAST_ERROR_LIMIT else text[: LAST_ERROR_LIMIT - 1] + "…"
+
+
+def postpone_timer(
+    session: Session, timer_id: int, worker: str, now: datetime, error: str | None = None
+) -> None:
     """The firing failed on a transient database error: give the claim back and let a later round
     try again after a pause that grows with each such failure. No incident: nothing is wrong with the
-    case."""
+    case. The error's short text and its time are kept, so the timer shows as retrying."""
     timer = session.get(Timer, timer_id)
     if timer is None or timer.fired_at is not None or timer.status != "waiting":
         return
@@ -97,6 +108,8 @@ def postpone_timer(session: Session, timer_id: int, worker: str, now: datetime) 
     timer.retries += 1
     timer.not_before = now + retry_pause(timer.retries)
     timer.claimed_by = timer.claimed_until = None
+    if error is not None:
+        timer.last_error, timer.last_error_at = error[:LAST_ERROR_LIMIT], now
 
 
 def fire_claimed_timer(
@@ -229,7 +242,7 @@ def _fire_one(units: Callable[[], UnitOfWork], timer_id: int, worker: str) -> in
                 "timer %s: database error, tried again later: %s: %s", timer_id, type(err).__name__, err
             )
             with units() as uow:
-                postpone_timer(uow.session, timer_id, worker, uow.clock.now())
+                postpone_timer(uow.session, timer_id, worker, uow.clock.now(), short_error(err))
                 uow.commit()
             return 0
         log.warning("timer %s failed: %s", timer_id, err)
@@ -254,14 +267,29 @@ class TimerRow:
     claimed_by: str | None
     attempts: int
     error: str | None
+    # After transient database errors: how many, not before when the next try, the last error and when.
+    retries: int = 0
+    not_before: datetime | None = None
+    last_error: str | None = None
+    last_error_at: datetime | None = None
+
+    @property
+    def retrying(self) -> bool:
+        """Postponed after a transient database error, waiting for its next try (not an incident)."""
+        return self.status != "failed" and self.retries > 0
 
 
-def timers_by_state(session: Session, now: datetime, limit: int = 200) -> dict[str, list[TimerRow]]:
-    """Pending (not yet due), overdue (due, not fired yet) and failed timers, soonest first."""
+def timers_by_state(
+    session: Session, now: datetime, limit: int = 200, actor: Actor | None = None
+) -> dict[str, list[TimerRow]]:
+    """Pending (not yet due), overdue (due, not fired yet) and failed timers, soonest first; `actor`:
+    only those of cases this person may open (None: every case)."""
+    readable = readable_cases(actor) if actor is not None else None
     rows = session.execute(
         select(Timer, ProcessInstance.case_number)
         .join(ProcessInstance, ProcessInstance.id == Timer.instance_id)
         .where(Timer.fired_at.is_(None), Timer.status.in_(("waiting", "failed")))
+        .where(*([readable] if readable is not None else []))
         .order_by(Timer.due_at, Timer.id)
         .limit(limit * 3)
     ).all()
@@ -279,6 +307,10 @@ def timers_by_state(session: Session, now: datetime, limit: int = 200) -> dict[s
                     timer.claimed_by,
                     timer.attempts,
                     timer.error,
+                    timer.retries,
+                    timer.not_before,
+                    timer.last_error,
+                    timer.last_error_at,
                 )
             )
     return found

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
-from engine.db import PersonalDataAccess, ProcessInstance
+from engine.db import PersonalDataAccess, ProcessDefinition, ProcessInstance
 from engine.people.masking import CUSTOMER_COLUMNS
 
 
@@ -35,24 +35,26 @@ def record_list_access(
         session.execute(insert(PersonalDataAccess), rows)
 
 
-def cases_named_in(session: Session, texts: dict[int, list[str]]) -> list[int]:
-    """Of the cases keyed in `texts`, those whose customer's name, phone or address appears in one of
-    their texts (a message a diagram filled in from the case's data, e.g. an urgent liaison notice)."""
+def cases_named_in(
+    session: Session,
+    texts: dict[int, list[str]],
+    declared: Callable[[ProcessDefinition], Collection[str]] | None = None,
+) -> list[int]:
+    """Of the cases keyed in `texts`, those whose customer's name, phone or address, or the value of a
+    field their diagram declares personal (`declared`: the field ids of a definition, e.g. a
+    consultation's reply contact), appears in one of their texts (a message a diagram filled in from
+    the case's data, e.g. an urgent liaison notice)."""
     if not texts:
         return []
-    rows = session.execute(
-        select(
-            ProcessInstance.id,
-            ProcessInstance.customer_name,
-            ProcessInstance.customer_phone,
-            ProcessInstance.address,
-        ).where(ProcessInstance.id.in_(list(texts)))
-    )
-    return sorted(
-        instance_id
-        for instance_id, *personal in rows
-        if any(value and value in text for value in personal for text in texts[instance_id])
-    )
+    found = []
+    for case in session.scalars(select(ProcessInstance).where(ProcessInstance.id.in_(list(texts)))):
+        values = [case.customer_name, case.customer_phone, case.address]
+        if declared is not None:
+            data = case.data or {}
+            values.extend(str(data[key]) for key in declared(case.definition) if data.get(key))
+        if any(value and value in text for value in values for text in texts[case.id]):
+            found.append(case.id)
+    return sorted(found)
 
 
 def record_customer_access(

@@ -10,7 +10,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, joinedload
 
-from engine.db import HumanTask
+from engine.cases import readable_cases
+from engine.db import HumanTask, ProcessInstance
+from engine.runtime import Actor
 
 SOON = timedelta(hours=1)
 ROW_LIMIT = 500
@@ -39,16 +41,22 @@ class BoardGroup:
         return (-worst, self.groups)
 
 
-def _late_or_soon(now: datetime) -> list[ColumnElement[bool]]:
-    return [HumanTask.status == "open", HumanTask.due_at.is_not(None), HumanTask.due_at < now + SOON]
+def _late_or_soon(now: datetime, actor: Actor | None = None) -> list[ColumnElement[bool]]:
+    where = [HumanTask.status == "open", HumanTask.due_at.is_not(None), HumanTask.due_at < now + SOON]
+    readable = readable_cases(actor) if actor is not None else None
+    if readable is not None:
+        # In a subquery of its own: the rule's own look-ups of tasks must not correlate with this task.
+        where.append(HumanTask.instance_id.in_(select(ProcessInstance.id).where(readable)))
+    return where
 
 
 def overdue_board(
-    session: Session, now: datetime, groups: str = "", limit: int = ROW_LIMIT
+    session: Session, now: datetime, groups: str = "", limit: int = ROW_LIMIT, actor: Actor | None = None
 ) -> list[BoardGroup]:
     """Groups ordered by their worst task (the longest overdue first); within a group, the longest
-    overdue first, then those falling due soonest. `groups` keeps one group only."""
-    where = _late_or_soon(now) + ([HumanTask.candidate_groups == groups] if groups else [])
+    overdue first, then those falling due soonest. `groups` keeps one group only; `actor`: only the
+    cases this person may open (None: every case)."""
+    where = _late_or_soon(now, actor) + ([HumanTask.candidate_groups == groups] if groups else [])
     counts = session.execute(
         select(
             HumanTask.candidate_groups,
@@ -72,12 +80,12 @@ def overdue_board(
     return sorted(board.values(), key=BoardGroup.rank)
 
 
-def board_group_names(session: Session, now: datetime) -> list[str]:
-    """The groups that have something on the board, for the filter."""
+def board_group_names(session: Session, now: datetime, actor: Actor | None = None) -> list[str]:
+    """The groups that have something on the board (of the cases `actor` may open), for the filter."""
     return list(
         session.scalars(
             select(HumanTask.candidate_groups)
-            .where(*_late_or_soon(now))
+            .where(*_late_or_soon(now, actor))
             .distinct()
             .order_by(HumanTask.candidate_groups)
         )

@@ -126,6 +126,15 @@ def timers_cmd(retry_id: int | None, limit: int) -> None:
         for row in state[name]:
             due = row.due_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
             late = f"  late {int((now - row.due_at).total_seconds())}s" if name == "overdue" else ""
+            if row.retrying:
+                late += f"  retrying ({row.retries})"
+                if row.not_before is not None:
+                    late += f", next try at {row.not_before.astimezone(zone).strftime('%Y-%m-%d %H:%M:%S')}"
+                if row.last_error:
+                    at = row.last_error_at.astimezone(zone).strftime("%H:%M:%S") if row.last_error_at else ""
+                    late += (
+                        f", last error {at}: {row.last_error}" if at else f", last error: {row.last_error}"
+                    )
             extra = f"  attempts {row.attempts}: {row.error}" if name == "failed" else ""
             claim = f"  claimed by {row.claimed_by}" if row.claimed_by else ""
             click.echo(

@@ -3,18 +3,24 @@ group that has to act, the worst first (C4: supervisors chase what is late); inc
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.cases import runner
 from engine.clock import SettableClock
 from engine.db.models import ProcessInstance, Timer
 from engine.runtime import Runtime
+from hotline.scheduling import fire_due_timers
 from tests.helpers import deadline_diagram, open_cases
 from tests.web.case_story_support import late_case_with_incident
-from tests.web.support import Page, get, login, record_case, submit
+from tests.web.support import Page, get, login, post, record_case, submit, switch_user
 
 
 def board(page: Page) -> list[tuple[str, list[str]]]:
@@ -105,3 +111,57 @@ def test_supervisors_and_administrators_open_the_board(client: FlaskClient, user
     login(client, username)
     assert get(client, "/board").status == 200
     assert get(client, "/tasks").has("nav-board")
+
+
+def test_a_timer_postponed_after_a_database_error_shows_as_retrying_on_the_board_and_incidents(
+    client: FlaskClient,
+    sessions: sessionmaker[Session],
+    runtime: Runtime,
+    clock: SettableClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 14 follow-up: not "past due, not fired yet" but retrying (n), the next try, the last error."""
+    (case_id,) = open_cases(sessions, runtime, 1, deadline_diagram(minutes=10), key="small")
+    clock.advance(timedelta(minutes=11))
+
+    def database_is_locked(engine: Runtime, instance: ProcessInstance) -> Any:
+        raise OperationalError("SELECT 1", {}, sqlite3.OperationalError("database is locked"))
+
+    monkeypatch.setattr(runner, "load_workflow", database_is_locked)
+    fire_due_timers(runtime, sessions, "w")
+    with sessions() as session:
+        timer = session.scalars(select(Timer).where(Timer.instance_id == case_id)).one()
+        assert (timer.retries, timer.status) == (1, "waiting")
+    failed_at = clock.now().astimezone(runtime.zone)
+    at, next_try = failed_at.strftime("%H:%M:%S"), (failed_at + timedelta(seconds=5)).strftime("%H:%M:%S")
+    login(client, "supervisor")
+    shown = " ".join(get(client, "/board").text(f"board-stuck-{timer.id}").split())
+    assert f"重试中（第 1 次），下次尝试 {next_try}，上次错误 {at}：OperationalError: " in shown
+    assert "database is locked" in shown and "已到期、尚未触发" not in shown
+    post(client, "/lang/en", {"next": "/incidents"}, get(client, "/incidents").csrf_token())
+    english = " ".join(get(client, "/incidents").text(f"overdue-timer-{timer.id}").split())
+    assert f"Retrying (1), next try at {next_try}, last error at {at}: OperationalError: " in english
+
+
+def test_a_head_of_department_sees_only_the_rows_and_incidents_of_cases_they_may_open(
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock
+) -> None:
+    """Issue 14 follow-up: the board shows a department head no case number whose page answers 404
+    (engine.cases.readable_cases); a supervisor still sees every department's."""
+    ours, _ = record_case(sessions, runtime, department="operations")
+    theirs = late_case_with_incident(sessions, runtime, clock, category="leak", department="repair")
+    login(client, "ops_head")
+    page = get(client, "/board")
+    assert board(page) == [("operations", [ours])]
+    assert theirs.number not in page.html and not page.has(f"board-incident-{theirs.timer_id}")
+    assert [option for option in page.doc.xpath("//select[@id='board-group']/option/@value") if option] == [
+        "operations"
+    ]
+    for link in page.doc.xpath("//div[@id='board-live']//a/@href"):
+        assert get(client, link).status == 200, link
+    assert get(client, "/board?group=repair").doc.xpath("//tr[contains(@class, 'board-item')]") == []
+
+    switch_user(client, "supervisor")
+    page = get(client, "/board")
+    assert sorted(board(page)) == [("operations", [ours]), ("repair", [theirs.number])]
+    assert page.has(f"board-incident-{theirs.timer_id}")

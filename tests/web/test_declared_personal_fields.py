@@ -12,7 +12,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.cases import start_case
-from engine.db.models import PersonalDataAccess, ProcessInstance
+from engine.clock import SettableClock
+from engine.db.models import Notification, PersonalDataAccess, ProcessInstance
 from engine.runtime import Runtime
 from tests.helpers import OPERATOR
 from tests.web.support import Page, get, login, switch_user
@@ -106,3 +107,44 @@ def test_the_consultation_s_contact_is_shown_in_full_and_recorded_q1_m6(
     assert shown(page, "contact") == CONTACT
     assert history_values(page, "答复联系方式(电话或邮箱)") == [CONTACT]
     assert case_views(sessions, case_id) == [username]
+
+
+def test_a_message_naming_a_field_declared_personal_is_recorded_as_read_in_full_m6(
+    client: FlaskClient, sessions: sessionmaker[Session], clock: SettableClock, consultation: tuple[str, int]
+) -> None:
+    """Issue 14 follow-up: a message a diagram filled in with the reply contact (declared personal, not a
+    customer column) is recorded like one naming the customer; a message naming nothing personal is not."""
+    number, case_id = consultation
+    with sessions.begin() as session:
+        for text in (f"请回电 {CONTACT}", "请尽快答复"):
+            session.add(
+                Notification(
+                    recipient="billing_handler",
+                    instance_id=case_id,
+                    element_id="notify",
+                    message=text,
+                    message_en=None,
+                    created_at=clock.now(),
+                    read_at=None,
+                )
+            )
+    login(client, "billing_handler")
+    page = get(client, "/notifications")
+    assert CONTACT in page.text("messages")
+    assert page.by_id("messages").xpath(".//a/text()") == [number, number]  # billing may open the case
+    assert list_views(sessions, case_id) == ["billing_handler"]
+    with sessions.begin() as session:
+        session.execute(update(Notification).values(message="请尽快答复"))
+    get(client, "/notifications")
+    assert list_views(sessions, case_id) == ["billing_handler"]  # nothing personal named: no new record
+
+
+def list_views(sessions: sessionmaker[Session], instance_id: int) -> list[str]:
+    with sessions() as session:
+        return list(
+            session.scalars(
+                select(PersonalDataAccess.username).where(
+                    PersonalDataAccess.instance_id == instance_id, PersonalDataAccess.view == "notifications"
+                )
+            )
+        )

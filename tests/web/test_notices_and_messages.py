@@ -160,3 +160,30 @@ def test_the_new_case_page_offers_the_procedures_a_role_may_start(
     switch_user(client, "ops_handler")
     page = get(client, "/cases/new")
     assert page.status == 200 and page.by_id("procedures").xpath(".//a") == []
+
+
+def test_a_message_about_a_case_its_reader_may_not_open_names_it_without_a_link(
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock
+) -> None:
+    """Issue 14 follow-up: a case number in a message links to the case only for who may open it."""
+    number, case_id = record_case(sessions, runtime, category="leak", department="repair")
+    with sessions.begin() as session:
+        for recipient in ("ops_head", "supervisor"):
+            session.add(
+                Notification(
+                    recipient=recipient,
+                    instance_id=case_id,
+                    element_id="notify_head",
+                    message="请协调",
+                    message_en=None,
+                    created_at=clock.now(),
+                    read_at=None,
+                )
+            )
+    login(client, "ops_head")
+    assert get(client, f"/cases/{number}").status == 404
+    messages = get(client, "/notifications").by_id("messages")
+    assert number in messages.text_content() and messages.xpath(".//a") == []
+    switch_user(client, "supervisor")
+    links = get(client, "/notifications").by_id("messages").xpath(".//a/@href")
+    assert links == [f"/cases/{number}"]

@@ -16,7 +16,14 @@ from engine.clock import SettableClock
 from engine.db.models import ProcessAudit, ProcessDefinition, ProcessInstance
 from engine.processes.versions import deploy_version, save_draft
 from engine.runtime import Runtime
-from tests.helpers import COMPLAINT_BPMN, edited, events_of, set_attribute, version_taken_meanwhile
+from tests.helpers import (
+    COMPLAINT_BPMN,
+    edited,
+    events_of,
+    remove_element,
+    set_attribute,
+    version_taken_meanwhile,
+)
 from tests.web.support import get, login, normalise, post, record_case
 
 CALLBACK = "//bpmn:userTask[@id='callback']"
@@ -300,3 +307,40 @@ def test_the_migration_starts_from_the_newest_version_with_running_cases(
     page = get(client, "/processes/complaint/migrate")
     assert page.by_id("m-from").xpath(".//option[@selected]/@value") == ["2"]
     assert page.by_id("m-to").xpath(".//option[@selected]/@value") == ["3"]
+
+
+UNDECLARED_PHONE = edited(
+    COMPLAINT_BPMN,
+    remove_element(
+        "//camunda:formField[@id='customer_phone']/camunda:properties/camunda:property[@id='personal']"
+    ),
+)
+
+
+def test_the_warnings_of_the_draft_and_of_the_newest_version_are_shown_in_both_languages(
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime
+) -> None:
+    """Issue 14 follow-up: what /modeler/validate and `hotline deploy` warn about (a field that looks
+    personal but is not declared so) is said on the versions page too, for the draft and the version new
+    cases start on; the draft still deploys."""
+    login(client, "owner")
+    page = get(client, "/processes/complaint/versions")
+    assert not page.has("draft-warnings") and not page.has("newest-warnings")
+    with sessions.begin() as session:
+        save_draft(session, UNDECLARED_PHONE, "owner", clock=runtime.clock, zone=runtime.zone)
+    page = get(client, "/processes/complaint/versions")
+    (warning,) = page.by_id("draft-warnings").xpath("./li")
+    assert (warning.get("data-element"), warning.get("data-code")) == ("intake", "undeclared-personal-field")
+    assert "customer_phone" in warning.text_content() and not page.has("problems")
+    chinese = warning.text_content()
+    deployed = post(
+        client, "/processes/complaint/versions/deploy-draft", {"comment": "电话"}, page.csrf_token()
+    )
+    assert deployed.status == 302
+    token = get(client, "/tasks").csrf_token()
+    post(client, "/lang/en", {"next": "/processes/complaint/versions"}, token)
+    page = get(client, "/processes/complaint/versions")
+    assert "Version 2 deploys, but deserves a look:" in normalise(page.text("newest-warnings-card"))
+    english = page.text("newest-warnings")
+    assert "looks like a customer's personal data but is not declared so" in english
+    assert english != chinese and not page.has("draft-warnings")

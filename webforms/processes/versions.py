@@ -20,6 +20,7 @@ from engine.errors import Conflict
 from engine.processes import (
     InvalidDiagram,
     deploy_latest_draft,
+    diagram_warnings,
     diff_versions,
     get_version,
     latest_draft,
@@ -99,6 +100,10 @@ def _versions_page(key: str, problems: list[Any] | None = None, status: int = 20
         draft=draft,
         draft_problems=shown_problems,
         draft_drawn=readable and bool(draft_problems),
+        # Deployable, but worth a look (as /modeler/validate and `hotline deploy` say): the draft's and
+        # those of the version new cases start on.
+        draft_warnings=diagram_warnings(draft.bpmn_xml.encode("utf-8")) if draft is not None else [],
+        newest_warnings=diagram_warnings(versions[0].bpmn_xml.encode("utf-8")),
         draft_markers=json.dumps({"problem": sorted({p.element_id for p in draft_problems if p.element_id})}),
         audit=list_audit(reading_session(), key, limit=30),
         source_labels=SOURCE_LABELS,

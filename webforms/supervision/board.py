@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, render_template, request
+from flask_login import current_user
 
 from engine.cases import timers_by_state
 from engine.supervision import board_group_names, overdue_board
@@ -28,11 +29,13 @@ def _board_roles() -> dict[str, Any]:
 def index() -> Any:
     now = runtime().clock.now()
     chosen = request.args.get("group", "").strip()[:300]
-    incidents = timers_by_state(reading_session(), now, limit=100)
+    # Only the cases this person may open (a department head: their department's); supervisors all.
+    actor = current_user.actor
+    incidents = timers_by_state(reading_session(), now, limit=100, actor=actor)
     return render_template(
         "supervision/board.html",
-        board=overdue_board(reading_session(), now, chosen),
-        group_names=board_group_names(reading_session(), now),
+        board=overdue_board(reading_session(), now, chosen, actor=actor),
+        group_names=board_group_names(reading_session(), now, actor),
         chosen=chosen,
         failed=incidents["failed"],
         stuck=incidents["overdue"],

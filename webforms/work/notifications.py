@@ -6,10 +6,14 @@ from typing import Any
 
 from flask import Blueprint, Flask, redirect, render_template, url_for
 from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from engine.cases import parsed_definition, readable_cases
+from engine.db import ProcessDefinition, ProcessInstance
 from engine.people import cases_named_in
 from engine.work import case_numbers, mark_notifications_read, notifications_for, unread_count
-from webforms.database import read_only, reading_session, unit_of_work
+from webforms.database import read_only, reading_session, runtime, unit_of_work
 from webforms.people.access_records import record_cases_shown
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -29,10 +33,31 @@ def index() -> Any:
         for n in found:
             if n.instance_id is not None:
                 texts.setdefault(n.instance_id, []).extend((n.message, n.message_en or ""))
-        named = cases_named_in(uow.session, texts)
-        page = render_template("work/notifications.html", notifications=found, case_numbers=numbers)
+        named = cases_named_in(uow.session, texts, _declared_personal)
+        page = render_template(
+            "work/notifications.html",
+            notifications=found,
+            case_numbers=numbers,
+            openable=_openable(uow.session, list(numbers)),
+        )
     record_cases_shown(named, "notifications")
     return page
+
+
+def _declared_personal(definition: ProcessDefinition) -> list[str]:
+    """The fields the case's diagram declares personal data (property `personal`)."""
+    return list(parsed_definition(runtime(), definition).personal_fields)
+
+
+def _openable(session: Session, instance_ids: list[int]) -> set[int]:
+    """Of the cases the messages name, those this person may open: the others are named without a
+    link (it would answer 404: engine.cases.may_read_case)."""
+    readable = readable_cases(current_user.actor)
+    if readable is None or not instance_ids:
+        return set(instance_ids)
+    return set(
+        session.scalars(select(ProcessInstance.id).where(ProcessInstance.id.in_(instance_ids), readable))
+    )
 
 
 @bp.route("/<int:notification_id>/read", methods=["POST"])

@@ -152,6 +152,10 @@ class Timer(Base):
     # incident: a later round tries again, each time after a longer pause, not before `not_before`.
     retries: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     not_before: Mapped[datetime | None]
+    # The last such error (its type and the start of its message) and when it happened, so the timer is
+    # shown as retrying rather than plain overdue.
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    last_error_at: Mapped[datetime | None]
 
 
 class Event(Base):

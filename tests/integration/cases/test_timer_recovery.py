@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
 import signal
 import time
 from datetime import datetime, timedelta
@@ -16,7 +17,7 @@ from sqlalchemy import Engine as SqlEngine
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, object_session, sessionmaker
 
-from engine.cases import runner
+from engine.cases import runner, timers_by_state
 from engine.cases.due_timers import fire_due_timers
 from engine.clock import SettableClock
 from engine.db.models import Event, ProcessInstance, Timer
@@ -189,3 +190,41 @@ def test_the_timers_of_a_killed_worker_fire_within_15_seconds(
     with sessions() as session:
         late = [t.fired_at - t.due_at for t in session.scalars(select(Timer)) if t.fired_at is not None]
     assert len(late) == 10 and max(late) <= KILLED_WORKER_BOUND, late
+
+
+@pytest.mark.real_commits
+def test_a_postponed_timer_keeps_its_last_error_and_when_and_is_listed_as_retrying(
+    sessions: sessionmaker[Session],
+    runtime: Runtime,
+    clock: SettableClock,
+    db_engine: SqlEngine,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 14 follow-up: the timer row says why it waits (the short text of the last transient error,
+    and when), and the lists of timers show it as retrying rather than plain overdue."""
+    open_cases(sessions, runtime, 1)
+    clock.advance(timedelta(minutes=11))
+    real_load = runner.load_workflow
+
+    def lose_the_connection(engine: Runtime, instance: ProcessInstance) -> Any:
+        session = object_session(instance)
+        assert session is not None
+        _cut_connection(db_engine, session)
+        return real_load(engine, instance)
+
+    monkeypatch.setattr(runner, "load_workflow", lose_the_connection)
+    failed_at = clock.now()
+    assert scheduling.fire_due_timers(runtime, sessions, "w") == 0
+    clock.advance(timedelta(seconds=6))
+    assert scheduling.fire_due_timers(runtime, sessions, "w") == 0  # lost again: the second retry
+    with sessions() as session:
+        timer = session.scalars(select(Timer)).one()
+        assert (timer.status, timer.retries, timer.error) == ("waiting", 2, None)
+        assert timer.last_error_at == failed_at + timedelta(seconds=6)
+        assert timer.last_error is not None and "\n" not in timer.last_error
+        assert re.match(r"\w+Error: \(\w+(\.\w+)*\) \S", timer.last_error)  # type, then the driver's message
+        assert len(timer.last_error) <= 300
+        (row,) = timers_by_state(session, clock.now())["overdue"]
+    assert row.retrying and row.retries == 2
+    assert row.not_before == failed_at + timedelta(seconds=6 + 10)
+    assert (row.last_error, row.last_error_at) == (timer.last_error, timer.last_error_at)
