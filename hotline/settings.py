@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from engine.bpmn import DEFAULT_MEMORY_LIMIT_MB, DEFAULT_POOL_SIZE, DEFAULT_TIME_LIMIT
 from engine.clock import DEFAULT_TIME_ZONE
 from engine.supervision import DEFAULT_SHIFT_CHANGES, ShiftSettings, parse_shift_changes
 from hotline.shipped_files import shipped_processes
@@ -22,6 +23,10 @@ class Settings:
     processes_dir: Path = field(default_factory=shipped_processes)
     idle_minutes: int = 30
     shift_changes: str = DEFAULT_SHIFT_CHANGES
+    # Scripts of diagrams that need a sandbox process: its time limit, memory cap and how many run.
+    script_time_limit: float = DEFAULT_TIME_LIMIT
+    script_memory_mb: int = DEFAULT_MEMORY_LIMIT_MB
+    script_processes: int = DEFAULT_POOL_SIZE
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -36,6 +41,9 @@ class Settings:
             processes_dir=Path(processes) if processes else shipped_processes(),
             idle_minutes=int(os.environ.get("HOTLINE_IDLE_MINUTES", "30")),
             shift_changes=os.environ.get("HOTLINE_SHIFT_CHANGES", DEFAULT_SHIFT_CHANGES),
+            script_time_limit=float(os.environ.get("HOTLINE_SCRIPT_TIME_LIMIT", DEFAULT_TIME_LIMIT)),
+            script_memory_mb=int(os.environ.get("HOTLINE_SCRIPT_MEMORY_MB", DEFAULT_MEMORY_LIMIT_MB)),
+            script_processes=int(os.environ.get("HOTLINE_SCRIPT_PROCESSES", DEFAULT_POOL_SIZE)),
         )
 
     @property
