@@ -9,6 +9,10 @@ completions per case; the first one opens the case (`start_case` with the intake
     python -m bench.engine_bench --postgres URL     # or set HOTLINE_TEST_DATABASE_URL
     python -m bench.engine_bench --cold-cache       # also: every unit of work deserializes the case
     python -m bench.engine_bench --profile sqlite   # then cProfile one more persisted run
+    python -m bench.engine_bench --script-calls 0   # without the table of µs per script call
+
+After the table, the cost of one script call: a condition and a script that the sandbox runs in
+process (the fast path), and a script that needs a sandbox process (engine.bpmn.sandbox.pool).
 
 A "unit" is what one web request does: in memory, find the ready task, fill its data, run it and
 the engine steps after it; persisted, one transaction (`with factory.begin()`) around `start_case` or
@@ -314,6 +318,50 @@ def postgres_database(url: str) -> DatabaseEngine:
     return make_engine(url)
 
 
+# --- the cost of one script call ---------------------------------------------------------------
+
+# (what, mode, source, case data): conditions and scripts of the shipped diagrams, and one that needs a
+# sandbox process (a comprehension: the liaison's milestone plan, the outage's affected area).
+SCRIPT_CALLS = (
+    ("condition, in process", "eval", "satisfied == 'no'", {"satisfied": "yes"}),
+    ("script, in process", "exec", "reply_due = end_of_day()\nreopen_count = 0", {}),
+    (
+        "script, sandbox process",
+        "exec",
+        'affected_area = " ".join([part for part in (district, building) if part])',
+        {"district": "金明区", "building": "3号楼"},
+    ),
+)
+
+
+def measure_script_calls(calls: int) -> list[dict[str, Any]]:
+    """µs per call of the sandbox: the in-process fast path and a call to a sandbox process (the
+    pool's processes are started before timing). Each figure is the best of 3 rounds of `calls`."""
+    clock = SettableClock(START)
+    environment = SandboxScriptEngine(clock, ZONE, script_lookups()).sandbox
+    rows = []
+    for what, mode, source, data in SCRIPT_CALLS:
+        pooled = mode == "exec" and "join" in source
+        count = max(1, calls // 10) if pooled else calls
+
+        def once(source: str = source, data: dict[str, Any] = data, mode: str = mode) -> None:
+            context = dict(data)
+            if mode == "eval":
+                environment.evaluate(source, context)
+            else:
+                environment.execute(source, context)
+
+        once()  # compiled, and the pool started
+        best = float("inf")
+        for _ in range(3):
+            t0 = time.perf_counter()
+            for _ in range(count):
+                once()
+            best = min(best, (time.perf_counter() - t0) / count)
+        rows.append({"what": what, "calls": count, "us_per_call": round(best * 1e6, 1)})
+    return rows
+
+
 # --- the run ----------------------------------------------------------------------------------
 
 
@@ -397,6 +445,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--top", type=int, default=30, help="lines of profile to print (default 30)")
     parser.add_argument(
+        "--script-calls",
+        type=int,
+        default=5000,
+        help="calls per figure of the script cost table (a tenth of them to a sandbox process; "
+        "0 skips it; default 5000)",
+    )
+    parser.add_argument(
         "--json", type=Path, default=RESULTS_FILE, help=f"where to write results (default {RESULTS_FILE})"
     )
     args = parser.parse_args(argv)
@@ -466,7 +521,10 @@ def main(argv: list[str] | None = None) -> int:
             print_table(rows)
             if not postgres:
                 print(f"(PostgreSQL skipped: pass --postgres URL or set {POSTGRES_ENV})")
-            write_json(args, rows)
+            script_rows = measure_script_calls(args.script_calls) if args.script_calls > 0 else []
+            for row in script_rows:
+                print(f"script call: {row['what']:<26} {row['us_per_call']:>9.1f} µs  ({row['calls']} calls)")
+            write_json(args, rows, script_rows)
 
             if args.profile:
                 prof_file = args.json.parent / f"engine_bench_{args.profile}.prof"
@@ -478,7 +536,9 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def write_json(args: argparse.Namespace, rows: list[dict[str, Any]]) -> None:
+def write_json(
+    args: argparse.Namespace, rows: list[dict[str, Any]], script_rows: list[dict[str, Any]]
+) -> None:
     document = {
         "benchmark": "engine_bench",
         "process": PROCESS_FILE.name,
@@ -496,6 +556,7 @@ def write_json(args: argparse.Namespace, rows: list[dict[str, Any]]) -> None:
             "SQLAlchemy": package_version("SQLAlchemy"),
         },
         "results": rows,
+        "script_calls": script_rows,
     }
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

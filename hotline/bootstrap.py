@@ -45,7 +45,14 @@ class Services:
 
 
 def build_runtime(settings: Settings, clock: Clock) -> Runtime:
-    return Runtime(clock=clock, zone=settings.zone, attachment_folder=settings.attachment_folder)
+    return Runtime(
+        clock=clock,
+        zone=settings.zone,
+        attachment_folder=settings.attachment_folder,
+        script_time_limit=settings.script_time_limit,
+        script_memory_mb=settings.script_memory_mb,
+        script_processes=settings.script_processes,
+    )
 
 
 def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -> Services:

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from engine.bpmn import DEFAULT_MEMORY_LIMIT_MB, DEFAULT_POOL_SIZE, DEFAULT_TIME_LIMIT
 from engine.clock import DEFAULT_TIME_ZONE
 from engine.people import SessionLimits
 from engine.supervision import DEFAULT_SHIFT_CHANGES, ShiftSettings, parse_shift_changes
@@ -30,6 +31,10 @@ class Settings:
     tls: bool = False
     # How many reverse proxies in front set X-Forwarded-For/-Proto/-Host (werkzeug's ProxyFix); 0: none.
     proxies: int = 0
+    # Scripts of diagrams that need a sandbox process: its time limit, memory cap and how many run.
+    script_time_limit: float = DEFAULT_TIME_LIMIT
+    script_memory_mb: int = DEFAULT_MEMORY_LIMIT_MB
+    script_processes: int = DEFAULT_POOL_SIZE
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -47,6 +52,9 @@ class Settings:
             session_hours=float(os.environ.get("HOTLINE_SESSION_HOURS", "12")),
             tls=_flag(os.environ.get("HOTLINE_TLS", "")),
             proxies=int(os.environ.get("HOTLINE_PROXIES", "0")),
+            script_time_limit=float(os.environ.get("HOTLINE_SCRIPT_TIME_LIMIT", DEFAULT_TIME_LIMIT)),
+            script_memory_mb=int(os.environ.get("HOTLINE_SCRIPT_MEMORY_MB", DEFAULT_MEMORY_LIMIT_MB)),
+            script_processes=int(os.environ.get("HOTLINE_SCRIPT_PROCESSES", DEFAULT_POOL_SIZE)),
         )
 
     @property

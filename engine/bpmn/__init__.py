@@ -49,12 +49,19 @@ from engine.bpmn.roles import (
 )
 from engine.bpmn.safe_xml import MAX_BPMN_BYTES, XML_MESSAGES, UnsafeXml, parse_xml
 from engine.bpmn.sandbox import (
+    DEFAULT_MEMORY_LIMIT_MB,
+    DEFAULT_POOL_SIZE,
+    DEFAULT_TIME_LIMIT,
     SAFE_BUILTINS,
     SandboxEnvironment,
     SandboxScriptEngine,
     ScriptRejected,
+    ScriptTimeout,
+    ScriptTooLarge,
     check_source,
+    loaded_names,
     script_functions,
+    stored_names,
 )
 from engine.bpmn.serializer import StateSerializer
 from engine.bpmn.timer_events import ClockDurationTimerEventDefinition, ClockTimeDateEventDefinition, due_time
@@ -68,6 +75,9 @@ __all__ = [
     "COMPLAINT",
     "ClockDurationTimerEventDefinition",
     "ClockTimeDateEventDefinition",
+    "DEFAULT_MEMORY_LIMIT_MB",
+    "DEFAULT_POOL_SIZE",
+    "DEFAULT_TIME_LIMIT",
     "DefinitionError",
     "DiagramRoles",
     "DrawnImage",
@@ -89,6 +99,8 @@ __all__ = [
     "SandboxEnvironment",
     "SandboxScriptEngine",
     "ScriptRejected",
+    "ScriptTimeout",
+    "ScriptTooLarge",
     "SpecCache",
     "StateSerializer",
     "UnsafeXml",
@@ -102,6 +114,7 @@ __all__ = [
     "element_properties",
     "fields_by_id",
     "initial_values",
+    "loaded_names",
     "normalise_timer_expression",
     "parse_definition",
     "parse_local_datetime",
@@ -112,5 +125,6 @@ __all__ = [
     "read_variable_labels",
     "roles_of_xml",
     "script_functions",
+    "stored_names",
     "validate_form",
 ]

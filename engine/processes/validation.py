@@ -30,6 +30,9 @@ from sqlalchemy.orm import Session
 from engine.bpmn import (
     BPMN_NS,
     CAMUNDA_NS,
+    DEFAULT_MEMORY_LIMIT_MB,
+    DEFAULT_POOL_SIZE,
+    DEFAULT_TIME_LIMIT,
     FIELD_TYPES,
     MAX_NAME_LENGTH,
     ROLE_MESSAGES,
@@ -41,12 +44,14 @@ from engine.bpmn import (
     UnsafeXml,
     check_source,
     element_properties,
+    loaded_names,
     normalise_timer_expression,
     parse_definition,
     parse_xml,
     read_roles,
     read_variable_labels,
     script_functions,
+    stored_names,
 )
 from engine.clock import Clock
 from engine.db import Department, UserRole
@@ -155,6 +160,10 @@ MESSAGES: dict[str, str] = {
     ),
     "script-rejected": N_(
         "The script of '%(name)s' is not allowed: %(detail)s. See the sandbox rules in docs/modelling.md."
+    ),
+    "code-unknown-name": N_(
+        "'%(name)s' uses '%(variable)s', which no form field or script of this diagram sets and "
+        "which is no function a script may call. Correct the name or set it before this step."
     ),
     "missing-layout": N_(
         "'%(name)s' is not drawn (it has no shape or line in the diagram). Open the diagram in the "
@@ -278,9 +287,9 @@ class _Diagram:
         names: set[str] = set()
         for script in self.process.iterfind(".//bpmn:scriptTask/bpmn:script", NS):
             try:
-                tree = ast.parse(script.text or "", mode="exec")
-            except SyntaxError:
-                continue
+                tree = check_source(script.text or "", "exec")
+            except ScriptRejected:
+                continue  # named as that script's own problem
             names |= {
                 n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
             }
@@ -359,12 +368,23 @@ def _timer_value_problem(kind: str, value: Any) -> str | None:
     return None
 
 
-def _check_timers(d: _Diagram, session: Session, clock: Clock, zone: ZoneInfo) -> Iterable[DiagramProblem]:
+def _check_timers(
+    d: _Diagram, session: Session, clock: Clock, zone: ZoneInfo, sandbox: SandboxEnvironment | None
+) -> Iterable[DiagramProblem]:
+    # The runtime's sandbox when given (its pool and limits); else one with the default limits. Either
+    # way a timer expression that would freeze or fill the process is cut off as a script would be.
     functions = script_functions(clock, zone, script_lookups())
     fields = d.form_fields()
     # Values only a running case has: what scripts compute and what the system starts the case with.
     script_set = (d.script_variables() | d.start_variables()) - set(fields)
-    environment = SandboxEnvironment(functions)
+    environment = SandboxEnvironment(
+        functions,
+        sandbox.limits.time_limit if sandbox else DEFAULT_TIME_LIMIT,
+        memory_limit_mb=sandbox.limits.memory_limit_mb if sandbox else DEFAULT_MEMORY_LIMIT_MB,
+        pool_size=sandbox.limits.size if sandbox else DEFAULT_POOL_SIZE,
+        clock=clock,
+        zone=zone,
+    )
     now = clock.now().astimezone(zone)
     for definition in d.process.iter(f"{{{BPMN_NS}}}timerEventDefinition"):
         event = _owner(definition.getparent())
@@ -430,18 +450,47 @@ def _check_gateways(d: _Diagram) -> Iterable[DiagramProblem]:
 
 
 def _check_code(d: _Diagram) -> Iterable[DiagramProblem]:
+    # What a condition or script may read: a form field, what a script of this diagram or the system
+    # (startVariables) sets, what it sets itself, an offered builtin or a script function.
+    known = (
+        set(d.form_fields())
+        | d.script_variables()
+        | d.start_variables()
+        | set(SAFE_BUILTINS)
+        | set(script_functions(_NAMES_ONLY_CLOCK, ZoneInfo("UTC"), script_lookups()))
+    )
+
+    def unknown(element: Any, tree: ast.AST) -> Iterable[DiagramProblem]:
+        names = sorted(loaded_names(tree) - known - stored_names(tree))
+        if names:
+            yield _problem("code-unknown-name", element, d.key, variable=names[0])
+
     for flow in d.elements("sequenceFlow"):
         condition = (flow.findtext("bpmn:conditionExpression", "", NS) or "").strip()
         if condition:
             try:
-                check_source(condition, "eval")
+                tree = check_source(condition, "eval")
             except ScriptRejected as err:
                 yield _problem("condition-rejected", flow, d.key, detail=err)
+                continue
+            yield from unknown(flow, tree)
     for task in d.elements("scriptTask"):
         try:
-            check_source(task.findtext("bpmn:script", "", NS) or "", "exec")
+            tree = check_source(task.findtext("bpmn:script", "", NS) or "", "exec")
         except ScriptRejected as err:
             yield _problem("script-rejected", task, d.key, detail=err)
+            continue
+        yield from unknown(task, tree)
+
+
+class _NamesOnly:
+    """A clock for listing the script functions' names; none of them is called."""
+
+    def now(self) -> datetime:
+        return datetime(2000, 1, 1, tzinfo=ZoneInfo("UTC"))
+
+
+_NAMES_ONLY_CLOCK = _NamesOnly()
 
 
 def _check_layout(d: _Diagram) -> Iterable[DiagramProblem]:
@@ -571,15 +620,23 @@ def _read(xml: bytes) -> _Diagram:
     return _Diagram(root, processes[0], processes[0].get("id"))
 
 
-def validate_diagram(session: Session, xml: bytes, clock: Clock, zone: ZoneInfo) -> list[DiagramProblem]:
-    """Every problem that keeps this diagram from being deployed; an empty list means it may be."""
+def validate_diagram(
+    session: Session,
+    xml: bytes,
+    clock: Clock,
+    zone: ZoneInfo,
+    *,
+    sandbox: SandboxEnvironment | None = None,
+) -> list[DiagramProblem]:
+    """Every problem that keeps this diagram from being deployed; an empty list means it may be.
+    Timer expressions are tried under the limits of `sandbox` (the runtime's; default limits if None)."""
     try:
         d = _read(xml)
     except _Refused as refused:
         return [refused.problem]
     problems = [
         *_check_user_tasks(d, known_groups(session)),
-        *_check_timers(d, session, clock, zone),
+        *_check_timers(d, session, clock, zone, sandbox),
         *_check_gateways(d),
         *_check_code(d),
         *_check_layout(d),

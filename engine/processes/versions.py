@@ -128,7 +128,9 @@ def deploy_checked(
     """deploy_version, saying whether a new version was made; `file_name` as the file was called."""
     if source not in SOURCES:
         raise ValueError(f"unknown source {source!r}; one of {', '.join(SOURCES)}")
-    problems = validate_diagram(session, xml, runtime.clock, runtime.zone)
+    problems = validate_diagram(
+        session, xml, runtime.clock, runtime.zone, sandbox=runtime.script_engine.sandbox
+    )
     if problems:
         raise InvalidDiagram(problems)
     key = diagram_key(xml)

@@ -6,7 +6,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from engine.bpmn import SandboxScriptEngine, SpecCache, StateSerializer
+from engine.bpmn import (
+    DEFAULT_MEMORY_LIMIT_MB,
+    DEFAULT_POOL_SIZE,
+    DEFAULT_TIME_LIMIT,
+    SandboxScriptEngine,
+    SpecCache,
+    StateSerializer,
+)
 from engine.clock import DEFAULT_TIME_ZONE, Clock
 from engine.reference import script_lookups
 from engine.runtime.workflow_cache import WorkflowCache
@@ -32,11 +39,19 @@ class Runtime:
     specs: SpecCache = field(default_factory=SpecCache)
     workflows: WorkflowCache = field(default_factory=WorkflowCache)
     serializer: StateSerializer = field(default_factory=StateSerializer)
-    script_time_limit: float = 1.0
+    # Limits of the scripts that run in a sandbox process (engine.bpmn.sandbox.pool).
+    script_time_limit: float = DEFAULT_TIME_LIMIT
+    script_memory_mb: int = DEFAULT_MEMORY_LIMIT_MB
+    script_processes: int = DEFAULT_POOL_SIZE
     # Where attachments' bytes live (drawn signatures are stored there as a form is completed).
     attachment_folder: Path | None = None
 
     def __post_init__(self) -> None:
         self.script_engine = SandboxScriptEngine(
-            self.clock, self.zone, script_lookups(), self.script_time_limit
+            self.clock,
+            self.zone,
+            script_lookups(),
+            self.script_time_limit,
+            memory_limit_mb=self.script_memory_mb,
+            pool_size=self.script_processes,
         )

@@ -11,7 +11,9 @@ from sqlalchemy import func, select
 
 from engine.cases import SWEEP_GRACE, recently_fired, retry_failed_timer, timers_by_state
 from engine.db import ProcessInstance, upgrade
+from engine.errors import HotlineError
 from engine.reference import seed_reference_data
+from engine.runtime import Runtime
 from engine.supervision import sweep_attachment_files
 from hotline.cli.process_owners import deploy_files
 from hotline.cli.services import command_services, safe_url
@@ -64,6 +66,14 @@ def demo() -> None:
         click.echo(f"  {user.username:<16} {', '.join(user.roles):<36} {user.display_name}")
 
 
+def _start_sandbox(runtime: Runtime) -> None:
+    """Start a sandbox process now, so the first script that needs one does not wait for it."""
+    try:
+        runtime.script_engine.sandbox.pool.warm_up()
+    except HotlineError as err:
+        click.echo(f"warning: scripts that need a sandbox process will fail: {err}", err=True)
+
+
 @click.command(help="Run the web application (and, on SQLite, the timer scheduler in the same process).")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -75,6 +85,7 @@ def serve(host: str, port: int, no_scheduler: bool) -> None:
     services = command_services()
     app = web_app(services)
     settings = services.settings
+    _start_sandbox(services.runtime)
     if not no_scheduler and settings.database_url.startswith("sqlite"):
         start_background_scheduler(
             services.runtime, services.sessions, settings.shifts(), session_limits=settings.session_limits()
@@ -89,6 +100,7 @@ def worker(interval: float) -> None:
     from hotline.scheduling import run_blocking_scheduler
 
     services = command_services()
+    _start_sandbox(services.runtime)
     click.echo(f"timer worker on {safe_url(services.settings.database_url)}, every {interval:g} s")
     run_blocking_scheduler(
         services.runtime,

@@ -10,9 +10,15 @@ from bench.engine_bench import main
 
 def test_the_engine_benchmark_runs_on_sqlite(tmp_path: Path) -> None:
     out = tmp_path / "r.json"
-    assert main(["--cases", "3", "--repeat", "1", "--warmup", "1", "--no-postgres", "--json", str(out)]) == 0
+    argv = ["--cases", "3", "--repeat", "1", "--warmup", "1", "--no-postgres", "--script-calls", "20"]
+    assert main([*argv, "--json", str(out)]) == 0
     report = json.loads(out.read_text(encoding="utf-8"))
     assert "in-memory" in json.dumps(report) and "sqlite" in json.dumps(report)
+    assert [row["what"] for row in report["script_calls"]] == [
+        "condition, in process",
+        "script, in process",
+        "script, sandbox process",
+    ]
 
 
 def test_the_tasklist_benchmark_runs_on_sqlite(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ never read with entities."""
 from __future__ import annotations
 
 import json
+import time
 from io import BytesIO
 from typing import Any
 
@@ -13,6 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.bpmn.sandbox import Limits
 from engine.cases.definitions import latest_definition
 from engine.db.models import ProcessAudit, ProcessDefinition
 from engine.processes.versions import deploy_version, latest_draft, list_versions, save_draft
@@ -387,3 +389,27 @@ def test_the_versions_page_opens_each_version_and_the_draft_in_the_modeler(
     assert page.by_id("edit-draft").get("href") == f"/modeler/complaint?draft={draft_id}"
     assert modeler_data(opened)["xml"] == NOBODY_MAY_CALL_BACK
     assert get(owner, f"/modeler/repair?draft={draft_id}").status == 404
+
+
+# --- timer expressions are tried under the runtime's script limits (issue 14) --------------------------
+
+FREEZING_TIMER = COMPLAINT.replace(">PT3M<", ">${sum([[1]] * 60000, [])}<", 1)
+
+
+def test_validating_a_timer_that_would_freeze_the_server_stops_at_the_runtimes_limit(
+    owner: FlaskClient, runtime: Runtime
+) -> None:
+    runtime.script_engine.sandbox.limits = Limits(0.3, 64, 1)
+    runtime.script_engine.sandbox.pool.warm_up()  # a server starts its sandbox process at start-up
+    token = token_of(owner)
+    started = time.monotonic()
+    checked = send(owner, "validate", token, xml=FREEZING_TIMER).json["problems"]
+    assert time.monotonic() - started < 0.3 + 1.5  # the limit, a process started and replaced
+    assert any("0.3 s" in p["message"] for p in checked), checked
+
+    # The versions page re-validates the saved draft on every view: under the same limit.
+    assert send(owner, "save", token, xml=FREEZING_TIMER).json["saved"] is True
+    started = time.monotonic()
+    page = owner.get("/processes/complaint/versions")
+    assert page.status_code == 200
+    assert time.monotonic() - started < 0.3 + 1.5

@@ -53,7 +53,9 @@ def _unreadable(err: UnsafeXml) -> Any:
 
 
 def _problems(xml: bytes) -> list[DiagramProblem]:
-    return validate_diagram(reading_session(), xml, runtime().clock, runtime().zone)
+    return validate_diagram(
+        reading_session(), xml, runtime().clock, runtime().zone, sandbox=runtime().script_engine.sandbox
+    )
 
 
 def _no_process(problems: list[DiagramProblem]) -> str:

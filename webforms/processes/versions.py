@@ -80,7 +80,11 @@ def _draft_problems(key: str) -> tuple[Any, list[Any]]:
     if draft is None:
         return None, []
     return draft, validate_diagram(
-        reading_session(), draft.bpmn_xml.encode("utf-8"), runtime().clock, runtime().zone
+        reading_session(),
+        draft.bpmn_xml.encode("utf-8"),
+        runtime().clock,
+        runtime().zone,
+        sandbox=runtime().script_engine.sandbox,
     )
 
 

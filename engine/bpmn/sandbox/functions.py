@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from engine.bpmn.form_fields import parse_local_datetime
-from engine.bpmn.sandbox.checks import ScriptRejected
+from engine.bpmn.sandbox.checks import OFFERED_BUILTINS, ScriptRejected
 from engine.calendar import BusinessCalendar, in_heating_season, is_working_day
 from engine.clock import Clock
 
@@ -29,37 +29,8 @@ def _safe_range(*args: int) -> range:
     return result
 
 
-_ALLOWED_BUILTINS = (
-    "abs",
-    "all",
-    "any",
-    "bool",
-    "dict",
-    "enumerate",
-    "filter",
-    "float",
-    "int",
-    "isinstance",
-    "len",
-    "list",
-    "map",
-    "max",
-    "min",
-    "reversed",
-    "round",
-    "set",
-    "sorted",
-    "str",
-    "sum",
-    "tuple",
-    "zip",
-    "ValueError",
-)
-SAFE_BUILTINS: dict[str, object] = {name: getattr(builtins, name) for name in _ALLOWED_BUILTINS}
+SAFE_BUILTINS: dict[str, object] = {name: getattr(builtins, name) for name in OFFERED_BUILTINS}
 SAFE_BUILTINS["range"] = _safe_range
-SAFE_BUILTINS["True"] = True
-SAFE_BUILTINS["False"] = False
-SAFE_BUILTINS["None"] = None
 
 
 def calendar_functions(clock: Clock, zone: ZoneInfo) -> dict[str, ScriptFunction]:
@@ -155,12 +126,25 @@ def script_functions(
     return {**calendar_functions(clock, zone), **{name: lookups[name] for name in LOOKUP_NAMES}}
 
 
+class FixedClock:
+    """The moment a call to a sandbox process was made: its calendar helpers answer with it, so a
+    script sees the time the injected clock gave the caller (a test's fake clock included)."""
+
+    def __init__(self, moment: datetime) -> None:
+        self.moment = moment
+
+    def now(self) -> datetime:
+        return self.moment
+
+
 class _NamesOnlyClock:
     """Stands in where only the functions' names are wanted: none of them is called."""
 
     def now(self) -> datetime:
         return datetime(2000, 1, 1, tzinfo=UTC)
 
+
+CALENDAR_NAMES = frozenset(calendar_functions(_NamesOnlyClock(), ZoneInfo("UTC")))
 
 # Names case data may not take: the functions every script sees.
 RESERVED_NAMES = (

@@ -39,6 +39,7 @@ from tests.helpers import (
     PROJECT_ROOT,
     edited,
     set_attribute,
+    set_text,
     the_element,
 )
 from tests.report_fixtures import (
@@ -297,6 +298,14 @@ def test_a_malformed_role_is_refused_at_deploy_too() -> None:
 
 
 # rule → (change to complaint.bpmn, code, element id, element name, words of the message)
+def _both(*changes: Mutation) -> Mutation:
+    def change(root: Any) -> None:
+        for one in changes:
+            one(root)
+
+    return change
+
+
 ROLE_CORPUS: dict[str, tuple[Mutation, str, str, str | None, str]] = {
     "a step's role is a known one": (
         set_attribute(f"{CALLBACK_TASK}{ROLE}", "value", "callback,replied,answer"),
@@ -334,7 +343,12 @@ ROLE_CORPUS: dict[str, tuple[Mutation, str, str, str | None, str]] = {
         "with the role 'complaint' needs a user task with the role 'replied'",
     ),
     "a callback asks whether the customer is satisfied": (
-        set_attribute(f"{CALLBACK_TASK}//camunda:formField[@id='satisfied']", "id", "happy"),
+        _both(  # the gateway reads the renamed field too (else its condition names an unknown name)
+            set_attribute(f"{CALLBACK_TASK}//camunda:formField[@id='satisfied']", "id", "happy"),
+            set_text(
+                "//bpmn:sequenceFlow[@id='flow_satisfied_no']/bpmn:conditionExpression", "happy == 'no'"
+            ),
+        ),
         "callback-without-answer",
         "callback",
         "回访客户",

@@ -148,6 +148,16 @@ CORPUS: dict[str, tuple[Mutation, str, str, str | None, str]] = {
         "是",
         "attribute '__class__' is not allowed",
     ),
+    "a condition reads only names the diagram or the sandbox provides": (
+        set_text(
+            "//bpmn:sequenceFlow[@id='flow_satisfied_no']/bpmn:conditionExpression",
+            "satisfied == 'no' or unhappy",
+        ),
+        "code-unknown-name",
+        "flow_satisfied_no",
+        "不满意",
+        "uses 'unhappy', which no form field or script of this diagram sets",
+    ),
     "a script compiles in the sandbox": (
         set_text("//bpmn:scriptTask[@id='record_dispatch_overdue']/bpmn:script", "import os"),
         "script-rejected",
