@@ -23,7 +23,9 @@ from flask import Flask, flash, render_template
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import SQLAlchemyError
 
+from engine.db import is_transient
 from engine.errors import FormInvalid, HotlineError, ScriptFailed
 from webforms.error_messages import message_for, status_for, title_for
 
@@ -65,9 +67,32 @@ def error_page(status: int, title: str, message: str) -> tuple[str, int]:
     return render_template("error.html", status=status, title=title, message=message), status
 
 
+# Seconds a client is asked to wait before trying again after the database was busy.
+RETRY_AFTER_SECONDS = 5
+
+
+def database_busy_page() -> ResponseReturnValue:
+    """The database did not answer in time (a lock held too long, a lost connection, a serialization
+    failure): the request's unit of work was rolled back, so the same request may simply be sent again."""
+    page, status = error_page(
+        503,
+        _("The database is busy"),
+        _("Nothing was saved by this request. Wait a moment and try again (go back and send the form again)."),
+    )
+    return page, status, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+
 def init_app(app: Flask) -> None:
+    @app.errorhandler(SQLAlchemyError)
+    def _database_error(err: SQLAlchemyError) -> ResponseReturnValue:
+        if is_transient(err):
+            return database_busy_page()
+        raise err
+
     @app.errorhandler(ScriptFailed)
-    def _script_failed(err: ScriptFailed) -> tuple[str, int]:
+    def _script_failed(err: ScriptFailed) -> ResponseReturnValue:
+        if is_transient(err):  # a lookup the script made lost the database, not the script's fault
+            return database_busy_page()
         return error_page(
             status_for(err),
             title_for(err),

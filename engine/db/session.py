@@ -23,14 +23,14 @@ _BUSY_TIMEOUT_MS = 10000
 _AFTER_COMMIT_KEY = "hotline.after_commit"
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
         # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's own handling defers it badly).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
@@ -47,18 +47,19 @@ def _configure_sqlite(engine: Engine) -> None:
             try:
                 connection.exec_driver_sql("BEGIN IMMEDIATE")
             finally:
-                connection.exec_driver_sql(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+                connection.exec_driver_sql(f"PRAGMA busy_timeout={busy_timeout_ms}")
         else:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, busy_timeout_ms: int = _BUSY_TIMEOUT_MS, **kwargs: Any) -> Engine:
+    """An engine for `url`; on SQLite a writer waits up to `busy_timeout_ms` for the write lock."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, **kwargs)
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, busy_timeout_ms)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     if parsed.get_backend_name() == "postgresql":
