@@ -77,7 +77,9 @@ def database_busy_page() -> ResponseReturnValue:
     page, status = error_page(
         503,
         _("The database is busy"),
-        _("Nothing was saved by this request. Wait a moment and try again (go back and send the form again)."),
+        _(
+            "Nothing was saved by this request. Wait a moment and try again (go back and send the form again)."
+        ),
     )
     return page, status, {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
