@@ -1,6 +1,9 @@
-"""The entry point of a sandbox process (engine.bpmn.sandbox.pool starts it).
+"""The entry point of a sandbox process: engine.bpmn.sandbox.pool starts it as
 
-A child limits its own address space (RLIMIT_AS: what it uses once started plus the memory cap) and
+    python -m engine.bpmn.sandbox.child READ_FD WRITE_FD MEMORY_BYTES CPU_SECONDS
+
+with the two pipe ends of its channel (engine.bpmn.sandbox.channel) as its only open descriptors
+beside stdin and stdout (/dev/null) and stderr. A child limits its own address space (RLIMIT_AS: what it uses once started plus the memory cap) and
 its processor time (RLIMIT_CPU, renewed before every call: a backstop behind the parent's wall-clock
 deadline), then answers requests until its connection closes. Every message is JSON, so a child
 can send its parent nothing but data:
@@ -19,26 +22,16 @@ from __future__ import annotations
 
 import json
 import resource
-from collections.abc import Callable
-from datetime import date, datetime
-from multiprocessing.connection import Connection
+import sys
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from engine.bpmn.sandbox.channel import READY, Channel, encode
 from engine.bpmn.sandbox.checks import CompileMode, ScriptRejected, _compile
 from engine.bpmn.sandbox.functions import FixedClock, calendar_functions
 from engine.bpmn.sandbox.output import build_scope, changed_values, json_value
-
-READY = "ready"
-
-
-def encode(message: dict[str, Any]) -> bytes:
-    def default(value: object) -> str:
-        if isinstance(value, datetime | date):
-            return value.isoformat()
-        raise TypeError(f"a {type(value).__name__} cannot be sent")
-
-    return json.dumps(message, ensure_ascii=False, default=default).encode("utf-8")
 
 
 def address_space_bytes() -> int:
@@ -72,7 +65,7 @@ _CALLBACK_ERRORS: dict[str, type[Exception]] = {
 class _Callback:
     """A function the parent runs: the child sends the call and waits for the answer."""
 
-    def __init__(self, conn: Connection, name: str) -> None:
+    def __init__(self, conn: Channel, name: str) -> None:
         self.conn = conn
         self.name = name
 
@@ -85,7 +78,7 @@ class _Callback:
         raise error(str(answer.get("message", "")))
 
 
-def _functions(conn: Connection, request: dict[str, Any]) -> dict[str, Callable[..., Any]]:
+def _functions(conn: Channel, request: dict[str, Any]) -> dict[str, Callable[..., Any]]:
     local: dict[str, Callable[..., Any]] = {}
     if request.get("now") and request.get("zone"):
         clock = FixedClock(datetime.fromisoformat(request["now"]))
@@ -97,7 +90,7 @@ def _functions(conn: Connection, request: dict[str, Any]) -> dict[str, Callable[
     }
 
 
-def run_request(conn: Connection, request: dict[str, Any]) -> dict[str, Any]:
+def run_request(conn: Channel, request: dict[str, Any]) -> dict[str, Any]:
     mode: CompileMode = "eval" if request["mode"] == "eval" else "exec"
     source = str(request["source"])
     functions = _functions(conn, request)
@@ -118,7 +111,7 @@ def _failure(kind: str, err: BaseException) -> dict[str, Any]:
     return {"ok": False, "kind": kind, "type": type(err).__name__, "message": str(err)[:2000]}
 
 
-def serve(conn: Connection, memory_limit: int, cpu_seconds: float) -> None:
+def serve(conn: Channel, memory_limit: int, cpu_seconds: float) -> None:
     """The child's main loop: limit itself, say it is ready, answer until the parent hangs up."""
     try:
         baseline = address_space_bytes()
@@ -146,4 +139,30 @@ def serve(conn: Connection, memory_limit: int, cpu_seconds: float) -> None:
             message = encode(_failure("rejected", err))
         except Exception as err:  # noqa: BLE001 - whatever the script raises is the process owner's to fix
             message = encode(_failure("error", err))
-        conn.send_bytes(message)
+        try:
+            conn.send_bytes(message)
+        except OSError:  # the parent hung up (or killed this process's call)
+            return
+
+
+def main(argv: Sequence[str]) -> int:
+    """`python -m engine.bpmn.sandbox.child READ_FD WRITE_FD MEMORY_BYTES CPU_SECONDS`."""
+    try:
+        read_fd, write_fd, memory_limit = (int(arg) for arg in argv[:3])
+        cpu_seconds = float(argv[3])
+    except (ValueError, IndexError):
+        print(
+            "usage: python -m engine.bpmn.sandbox.child READ_FD WRITE_FD MEMORY_BYTES CPU_SECONDS",
+            file=sys.stderr,
+        )
+        return 2
+    conn = Channel(read_fd, write_fd)
+    try:
+        serve(conn, memory_limit, cpu_seconds)
+    finally:
+        conn.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

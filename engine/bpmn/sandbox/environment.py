@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 
+from engine.bpmn.sandbox.channel import encode
 from engine.bpmn.sandbox.checks import CompileMode, ScriptRejected, _compile
-from engine.bpmn.sandbox.child import encode
 from engine.bpmn.sandbox.fastpath import FastPathExceeded, fast_code, fast_scope
 from engine.bpmn.sandbox.functions import CALENDAR_NAMES, ScriptFunction, script_functions
 from engine.bpmn.sandbox.output import build_scope, changed_values, check_results, json_value

@@ -1,55 +1,59 @@
 """A pool of long-lived sandbox processes: where scripts run that the fast path cannot bound.
 
-Children are started from multiprocessing's `forkserver` (a clean interpreter that preloaded the
-child's modules, so a child starts in milliseconds and never inherits the threads, locks or database
-connections of a web or worker process). Each limits its address space to what it uses after start-up
-plus the memory cap (default 64 MB) and its processor time as a backstop (engine.bpmn.sandbox.child).
+Each child is a fresh interpreter, `python -m engine.bpmn.sandbox.child`, started with subprocess
+(never a fork of a web or worker process, so it inherits none of their threads, locks, database
+connections or environment): its only open descriptors beside /dev/null and stderr are the two pipe
+ends of its channel (engine.bpmn.sandbox.channel), its environment is PATH, LANG and the path to the
+project, and it runs in a session of its own, out of reach of signals sent to the server's process
+group. It limits its address space to what it uses after start-up plus the memory cap (default
+64 MB) and its processor time as a backstop (engine.bpmn.sandbox.child).
 
 The parent sends one request and waits with a wall-clock deadline (default 1 s). A child past the
-deadline is killed (SIGKILL) and replaced before the call returns ScriptTimeout; a child that ran out
-of memory (MemoryError, or killed by its limits) is replaced and the call raises ScriptTooLarge.
-Nothing a child sends is trusted: replies are JSON of bounded length, and a child can only ask its
-parent to run the functions the call offered (the reference lookups).
+deadline is killed (SIGKILL), reaped and replaced before the call returns ScriptTimeout; a child that
+ran out of memory (MemoryError, or killed by its limits) is replaced and the call raises
+ScriptTooLarge. Nothing a child sends is trusted: replies are JSON frames of bounded length, and a
+child can only ask its parent to run the functions the call offered (the reference lookups).
 
 A pool is shared by every thread (web threads and scheduler threads): `run` takes an idle child, or
 starts one while fewer than `size` exist, or waits for one. Pools are started lazily and shared per
 configuration (`shared_pool`), so the many Runtimes of a test run share a few processes; all of them
-are closed at interpreter exit.
+are closed at interpreter exit. A process forked from one with pools (a pre-forking server) forgets
+the parent's children and starts its own.
 """
 
 from __future__ import annotations
 
 import atexit
-import io
 import json
-import multiprocessing
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from multiprocessing import forkserver, popen_forkserver, reduction, spawn, util
-from multiprocessing.connection import Connection
-from multiprocessing.context import ForkServerProcess, set_spawning_popen
-from multiprocessing.process import BaseProcess
+from pathlib import Path
 from typing import Any
 
+from engine.bpmn.sandbox.channel import READY, Channel, encode
 from engine.bpmn.sandbox.checks import ScriptRejected
-from engine.bpmn.sandbox.child import READY, encode, serve
 from engine.bpmn.sandbox.output import MAX_OUTPUT_BYTES
 from engine.errors import HotlineError
 
 DEFAULT_TIME_LIMIT = 1.0
 DEFAULT_MEMORY_LIMIT_MB = 64
 DEFAULT_POOL_SIZE = 2
-START_TIMEOUT = 30.0  # the forkserver's first start imports the engine
+START_TIMEOUT = 30.0  # a child imports the sandbox's modules before it says it is ready
 CALLS_PER_CHILD = 5_000  # a child is replaced after this many calls (its heap only grows)
 # A reply holds at most MAX_OUTPUT_BYTES of results; JSON escapes may double it.
 _MAX_REPLY_BYTES = 4 * MAX_OUTPUT_BYTES + 65_536
 
-_FORKSERVER_PRELOAD = ["engine.bpmn.sandbox.child"]
+_CHILD_MODULE = "engine.bpmn.sandbox.child"
+# The directory the engine package is in: the child imports the same code as its parent.
+_PROJECT_ROOT = str(Path(__file__).resolve().parents[3])
+_CHILD_ENVIRONMENT = ("PATH", "LANG")  # and PYTHONPATH, with the project's root first
 
 
 class ScriptTimeout(HotlineError, RuntimeError):
@@ -99,48 +103,57 @@ class Limits:
 
 @dataclass
 class _Child:
-    process: BaseProcess
-    conn: Connection
+    process: subprocess.Popen[bytes]
+    conn: Channel
     baseline: int
     calls: int = 0
 
 
-def _context() -> Any:
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(_FORKSERVER_PRELOAD)
-    return context
+def _child_environment() -> dict[str, str]:
+    """What the child's interpreter needs to find the project, and none of the parent's settings
+    (database URLs, secret keys)."""
+    environment = {name: os.environ[name] for name in _CHILD_ENVIRONMENT if name in os.environ}
+    paths = [_PROJECT_ROOT, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    environment["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
+    return environment
 
 
-class _Popen(popen_forkserver.Popen):
-    """multiprocessing's forkserver launch, except that the child does not import the parent's main
-    module again (a `hotline` or WSGI server script): the child needs only its own, preloaded module.
-    The body is popen_forkserver.Popen._launch (Python 3.11–3.13) with that one key left out."""
+def _launch(memory: int, cpu: float) -> tuple[subprocess.Popen[bytes], Channel]:
+    """Start one child; the parent's channel to it."""
+    if not sys.executable:
+        raise SandboxUnavailable("no Python interpreter to start a sandbox process with")
+    to_child_r, to_child_w = os.pipe()  # not inheritable (PEP 446): only pass_fds reach the child
+    to_parent_r, to_parent_w = os.pipe()
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", _CHILD_MODULE, str(to_child_r), str(to_parent_w), str(memory), f"{cpu:g}"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=None,  # the child's tracebacks reach the server's log
+            pass_fds=(to_child_r, to_parent_w),
+            close_fds=True,
+            cwd="/",
+            env=_child_environment(),
+            start_new_session=True,
+        )
+    except OSError as err:
+        for fd in (to_child_r, to_child_w, to_parent_r, to_parent_w):
+            os.close(fd)
+        raise SandboxUnavailable(f"a sandbox process did not start: {err}") from err
+    os.close(to_child_r)
+    os.close(to_parent_w)
+    return process, Channel(to_parent_r, to_child_w)
 
-    def _launch(self, process_obj: Any) -> None:
-        prep_data = spawn.get_preparation_data(process_obj._name)
-        prep_data.pop("init_main_from_path", None)
-        prep_data.pop("init_main_from_name", None)
-        buf = io.BytesIO()
-        set_spawning_popen(self)
-        try:
-            reduction.dump(prep_data, buf)
-            reduction.dump(process_obj, buf)
-        finally:
-            set_spawning_popen(None)
-        fds: list[int] = self._fds  # type: ignore[attr-defined]  # set by popen_forkserver.Popen
-        self.sentinel, w = forkserver.connect_to_new_process(fds)
-        parent_w = os.dup(w)
-        close_fds = util.close_fds  # type: ignore[attr-defined]  # untyped in typeshed
-        self.finalizer = util.Finalize(self, close_fds, (parent_w, self.sentinel))
-        with open(w, "wb", closefd=True) as f:
-            f.write(buf.getbuffer())
-        self.pid = forkserver.read_signed(self.sentinel)
 
-
-class _SandboxProcess(ForkServerProcess):
-    @staticmethod
-    def _Popen(process_obj: Any) -> Any:  # noqa: N802 - multiprocessing's name
-        return _Popen(process_obj)
+def _reap(process: subprocess.Popen[bytes], kill: bool, wait: float | None = None) -> None:
+    """End a child (SIGKILL if `kill`, or after `wait` seconds) and wait for it: no zombies."""
+    if kill:
+        process.kill()
+    try:
+        process.wait(wait)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 class SandboxPool:
@@ -158,9 +171,13 @@ class SandboxPool:
 
     def _forget_if_forked(self) -> None:
         """A pool copied into a forked process (a pre-forking server) must not share its parent's
-        children: the copy forgets them (they are the parent's to end) and starts its own."""
+        children: the copy closes its duplicates of their channels (the parent's close() must reach
+        them), forgets them (they are the parent's to end) and starts its own."""
         if self._pid != os.getpid():
             self._pid = os.getpid()
+            for child in self._idle:
+                child.conn.close()
+                _NOT_OURS.append(child.process)
             self._idle = []
             self._count = 0
             self._lock = threading.Condition()  # another thread may have held it at the fork
@@ -168,40 +185,33 @@ class SandboxPool:
     # --- children ---------------------------------------------------------------------------------
 
     def _start(self) -> _Child:
-        context = _context()
-        parent_conn, child_conn = context.Pipe(duplex=True)
         memory = self.limits.memory_limit_mb * 1024 * 1024
         cpu = max(1.0, self.limits.time_limit * 2)
-        process = _SandboxProcess(
-            target=serve, args=(child_conn, memory, cpu), daemon=True, name="hotline-sandbox"
-        )
-        process.start()
-        child_conn.close()
-        if not parent_conn.poll(START_TIMEOUT):
-            process.kill()
-            process.join()
-            raise SandboxUnavailable("a sandbox process did not start")
+        process, conn = _launch(memory, cpu)
         try:
-            hello = json.loads(parent_conn.recv_bytes(4096))
-        except (EOFError, OSError, ValueError) as err:
-            process.join(1)
-            raise SandboxUnavailable(f"a sandbox process did not start: {err}") from err
-        if not isinstance(hello, dict) or not hello.get(READY):
-            process.kill()
-            process.join()
-            raise SandboxUnavailable("a sandbox process did not start")
+            if not conn.poll(START_TIMEOUT):
+                raise SandboxUnavailable("a sandbox process did not start")
+            try:
+                hello = json.loads(conn.recv_bytes(4096))
+            except (EOFError, OSError, ValueError) as err:
+                raise SandboxUnavailable(f"a sandbox process did not start: {err!r}") from err
+            if not isinstance(hello, dict) or not hello.get(READY):
+                raise SandboxUnavailable("a sandbox process did not start")
+        except BaseException:
+            conn.close()
+            _reap(process, kill=True)
+            raise
         self.started += 1
-        return _Child(process, parent_conn, int(hello.get("baseline", 0)))
+        return _Child(process, conn, int(hello.get("baseline", 0)))
 
     @staticmethod
     def _end(child: _Child, kill: bool) -> None:
+        """Close the channel (a child ends when it reads its end) and reap the process; one that
+        does not end within a second is killed."""
         if kill:
             child.process.kill()
         child.conn.close()
-        child.process.join(1 if not kill else None)
-        if child.process.is_alive():
-            child.process.kill()
-            child.process.join()
+        _reap(child.process, kill=False, wait=None if kill else 1.0)
 
     def _acquire(self) -> _Child:
         self._forget_if_forked()
@@ -258,12 +268,12 @@ class SandboxPool:
 
     def pids(self) -> list[int]:
         with self._lock:
-            return [c.process.pid for c in self._idle if c.process.pid is not None]
+            return [c.process.pid for c in self._idle]
 
     # --- one call ---------------------------------------------------------------------------------
 
     def run(self, payload: bytes, functions: Mapping[str, Callable[..., Any]]) -> dict[str, Any]:
-        """Send one request (engine.bpmn.sandbox.child.encode) and answer the child's calls until it
+        """Send one request (engine.bpmn.sandbox.channel.encode) and answer the child's calls until it
         replies; ScriptTimeout past the deadline, ScriptTooLarge past the memory cap, ScriptRejected
         or the script's own error otherwise."""
         child = self._acquire()
@@ -312,8 +322,10 @@ class SandboxPool:
     def _died(self, child: _Child) -> dict[str, Any]:
         """A child that ended mid-call: killed by its processor-time backstop (SIGXCPU), or
         otherwise by running out of memory where Python could not raise MemoryError."""
-        child.process.join(5)
-        code = child.process.exitcode
+        try:
+            code = child.process.wait(5)
+        except subprocess.TimeoutExpired:
+            code = None  # run() kills and reaps it
         if code == -signal.SIGXCPU:
             raise ScriptTimeout(f"script ran longer than {self.limits.time_limit:g} s")
         return {"ok": False, "kind": "memory", "type": "killed", "message": str(code)}
@@ -347,24 +359,14 @@ def _outcome(reply: dict[str, Any], limits: Limits) -> dict[str, Any]:
 
 
 _EVERY_POOL: weakref.WeakSet[SandboxPool] = weakref.WeakSet()
+# In a forked copy: the parent's sandbox processes, never waited for (they are not the copy's
+# children) and kept so that subprocess does not warn, when they are dropped, that they still run.
+_NOT_OURS: list[subprocess.Popen[bytes]] = []
 
 
 def _after_fork_in_child() -> None:
-    """After os.fork() (not multiprocessing's): multiprocessing's forkserver of the parent cannot be
-    asked by the copy (it is not the copy's child), and the parent's sandbox processes are not the
-    copy's to end at exit. The copy starts a forkserver and sandbox processes of its own."""
-    server = getattr(forkserver, "_forkserver", None)
-    if server is not None and getattr(server, "_forkserver_pid", None) is not None:
-        alive_fd = server._forkserver_alive_fd
-        server._forkserver_address = None
-        server._forkserver_alive_fd = None
-        server._forkserver_pid = None
-        server._lock = threading.Lock()
-        if alive_fd is not None:
-            os.close(alive_fd)  # the copy's duplicate; the parent keeps the server alive with its own
-    children = getattr(multiprocessing.process, "_children", None)
-    if isinstance(children, set):
-        children.difference_update({p for p in children if isinstance(p, _SandboxProcess)})
+    """After os.fork(): the parent's sandbox processes are not the copy's to use or to end at exit.
+    Every pool in the copy forgets them and starts its own on first use."""
     for pool in list(_EVERY_POOL):
         pool._forget_if_forked()
     global _POOLS_LOCK
@@ -388,8 +390,9 @@ def shared_pool(limits: Limits = Limits()) -> SandboxPool:
 
 @atexit.register
 def close_all_pools() -> None:
+    """Every pool's children end: the shared pools' and those of pools made on their own."""
     with _POOLS_LOCK:
-        pools = list(_POOLS.values())
+        pools = {*_POOLS.values(), *_EVERY_POOL}
         _POOLS.clear()
     for pool in pools:
         pool.close()

@@ -9,6 +9,8 @@ resident memory; the sandbox process itself is held to 64 MB above its start-up 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -469,3 +471,66 @@ def test_a_pool_copied_into_a_forked_process_starts_its_own_children() -> None:
         assert pool.pids() == [parents] and is_running(parents)
     finally:
         pool.close()
+
+
+def test_a_forked_copy_lets_go_of_its_parents_sandbox_process() -> None:
+    """The copy closes its duplicates of the channel: the parent's close() ends its child at once
+    (the child reads the end of its pipe), not after waiting a second and killing it."""
+    pool = SandboxPool(Limits(LIMIT, 64, 1))
+    try:
+        pool.warm_up()
+        (child,) = pool.pids()
+        hold_r, hold_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the copy lives on (a pre-forking server's worker) until the parent says
+            os.close(hold_w)
+            os.read(hold_r, 1)
+            os._exit(0)
+        os.close(hold_r)
+        try:
+            started = time.monotonic()
+            pool.close()
+            assert time.monotonic() - started < 0.8
+            assert not is_running(child)
+        finally:
+            os.close(hold_w)
+            os.waitpid(pid, 0)
+    finally:
+        pool.close()
+
+
+def _open_descriptors(pid: int) -> dict[int, str]:
+    fds = Path(f"/proc/{pid}/fd")
+    return {int(fd.name): os.readlink(fd) for fd in fds.iterdir()}
+
+
+def test_a_sandbox_process_has_its_channel_a_session_and_no_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", "postgresql+psycopg://hotline:secret@db/hotline")
+    monkeypatch.setenv("SECRET_KEY", "not for scripts")
+    pool = SandboxPool(Limits(LIMIT, 64, 1))
+    try:
+        pool.warm_up()
+        (pid,) = pool.pids()
+        environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+        names = {entry.split(b"=", 1)[0].decode() for entry in environ if entry}
+        assert names <= {"PATH", "LANG", "PYTHONPATH"} and "PYTHONPATH" in names
+        assert os.getsid(pid) == pid != os.getsid(0)  # a session of its own: the server's signals miss it
+        descriptors = _open_descriptors(pid)
+        assert descriptors[0] == descriptors[1] == "/dev/null"
+        pipes = [fd for fd, target in descriptors.items() if fd > 2]
+        assert len(pipes) == 2 and all(descriptors[fd].startswith("pipe:") for fd in pipes), descriptors
+        assert len(descriptors) == 5  # stdin, stdout, stderr and the two pipe ends
+        env = SandboxEnvironment({}, LIMIT, pool=pool)
+        context: dict = {}
+        env.execute("x = [i for i in range(2)]", context)
+        assert context == {"x": [0, 1]}
+    finally:
+        pool.close()
+
+
+def test_the_sandbox_module_is_the_childs_command() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "engine.bpmn.sandbox.child"], capture_output=True, text=True, timeout=30
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith("usage: python -m engine.bpmn.sandbox.child READ_FD WRITE_FD"), done.stderr
