@@ -117,6 +117,18 @@ def test_each_role_opens_only_the_cases_it_has_a_part_in_c7_m6(
 
 
 @pytest.mark.parametrize("username", USERNAMES)
+def test_the_shift_handover_lists_every_departments_cases_so_only_roles_reading_every_case_open_it_m7(
+    client: FlaskClient, cases: dict[str, tuple[str, int]], username: str
+) -> None:
+    """M7: the handover page lists open complaints, outages and overdue tasks of every department, with
+    their case numbers; for a role that may not open those cases the page is not allowed, nor linked."""
+    switch_user(client, username)
+    page = get(client, "/handover")
+    assert page.status == (200 if username in EVERY_CASE else 403), username
+    assert get(client, "/tasks").has("nav-handover") == (username in EVERY_CASE)
+
+
+@pytest.mark.parametrize("username", USERNAMES)
 def test_the_reports_and_their_downloads_are_the_supervisors(
     client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime, username: str
 ) -> None:

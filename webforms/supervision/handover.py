@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from engine.errors import Conflict
 from engine.supervision import (
@@ -34,6 +34,13 @@ bp = Blueprint("handover", __name__, url_prefix="/handover")
 HANDOVER_ROLES = ("operator", "dispatcher", "supervisor", "admin")
 NOTES_LIMIT = 4000
 PAGE_SIZE = 30
+
+
+@bp.app_context_processor
+def _handover_roles() -> dict[str, Any]:
+    return {"handover_roles": HANDOVER_ROLES}
+
+
 STATUS_LABELS = {
     "prepared": _l("Waiting for the outgoing shift"),
     "handed_over": _l("Handed over, not yet acknowledged"),
@@ -42,8 +49,10 @@ STATUS_LABELS = {
 
 
 @bp.route("")
-@login_required
+@roles_required(*HANDOVER_ROLES)
 def current() -> Any:
+    """The shift's handover and the live picture: cases of every department, so only for the roles
+    that read every case (docs/access.md)."""
     now = runtime().clock.now()
     with read_only() as uow:
         latest = recent_records(uow.session, limit=1)

@@ -16,19 +16,20 @@ trip each, so code of a restricted shape runs in the calling process instead:
 Why that bounds time and memory: without loops, calls to script-defined code or comprehensions,
 control never goes back, so every node of the tree is evaluated at most once: at most
 MAX_FAST_NODES evaluations. The only evaluations whose cost is not constant are those that build or
-walk a sequence: the binary operators (`+ * ** << % | & ^ -`), comparisons of sized values and the
-whitelisted calls. Each is routed through a `_FastRun` that predicts the size of the result before
-the operation runs (an operator) or measures its arguments and result (a call, a comparison) and
-charges it to a work budget: one value may have at most MAX_FAST_ITEMS items, one run may charge
-at most MAX_FAST_WORK items in all, an integer at most MAX_FAST_INT_BITS bits; `%` on text
-(formatting, whose width is unbounded), `round` with a huge number of digits and `working_days(n)`
-with n over MAX_FAST_COUNT leave the fast path at once. Memory allocated by one run is therefore at
-most MAX_FAST_WORK items (8 bytes a list item, at most 4 a character: 16 MB in the very worst case,
-usually a few hundred bytes) plus one value the size of the largest input (`str(data)`), and time is
-at most MAX_FAST_NODES constant-time steps, plus the charged work, plus for each comparison of nested
-values a walk of the input they come from (case data, itself bounded by MAX_OUTPUT_BYTES per script):
-microseconds for the diagrams' code, milliseconds at worst (tests/unit/bpmn/test_sandbox_fastpath.py,
-tests/integration/bpmn/test_sandbox_limits.py).
+walk a sequence: the binary operators (`+ * ** << % | & ^ -`), comparisons, hashing (set and
+dict literals, subscripts) and the whitelisted calls. Each is routed through a `_FastRun` that
+predicts the size of the result before the operation runs (an operator) or measures what will be
+walked before the walk (an operand, a key, a call's arguments) and charges it to a work budget: one
+value may have at most MAX_FAST_ITEMS items, one run may charge at most MAX_FAST_WORK items in all,
+an integer at most MAX_FAST_INT_BITS bits. Only flat containers are walked on the fast path: a
+container holding containers may share them (`a = [a] * 100`, four times, is 10^8 elements behind
+400 charged items), so it leaves at once. `%` on text (formatting, whose width is unbounded), `round`
+with a huge number of digits and `working_days(n)` with n over MAX_FAST_COUNT leave at once too. So
+every walk and every value built is charged before it happens: one run allocates at most about
+MAX_FAST_WORK items (8 bytes a list item, at most 4 a character: 16 MB in the very worst case,
+usually a few hundred bytes) and takes at most MAX_FAST_NODES constant-time steps plus the charged
+work: microseconds for the diagrams' code, milliseconds at worst (tests/unit/bpmn/
+test_sandbox_fastpath.py, tests/integration/bpmn/test_sandbox_limits.py).
 
 When a run reaches a limit it raises FastPathExceeded before the costly step, and the whole script
 runs again in a sandbox process (engine.bpmn.sandbox.pool) under the operating system's limits:
@@ -191,6 +192,21 @@ class _Instrument(ast.NodeTransformer):
         ]
         return node
 
+    def visit_Set(self, node: ast.Set) -> ast.AST:
+        self.generic_visit(node)
+        node.elts = [_call("__fast_measure", e, e) for e in node.elts]  # hashed
+        return node
+
+    def visit_Dict(self, node: ast.Dict) -> ast.AST:
+        self.generic_visit(node)
+        node.keys = [None if k is None else _call("__fast_measure", k, k) for k in node.keys]  # hashed
+        return node
+
+    def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
+        self.generic_visit(node)
+        node.slice = _call("__fast_measure", node.slice, node.slice)  # a key is hashed
+        return node
+
     def visit_Call(self, node: ast.Call) -> ast.AST:
         self.generic_visit(node)
         assert isinstance(node.func, ast.Name)  # is_bounded refused the others
@@ -222,6 +238,29 @@ def _count(value: object) -> int:
 
 def _size(value: object) -> int:
     return len(value) if isinstance(value, _SIZED) else 1
+
+
+_CONTAINERS = (list, tuple, dict, set, frozenset)
+# Calls that look at a container, not into it: their cost does not depend on what it holds.
+_SHALLOW_FUNCTIONS = frozenset({"len", "bool", "isinstance"})
+
+
+def _walk_cost(value: object) -> int:
+    """What comparing, hashing or converting `value` visits. Only flat containers stay on the fast
+    path: a container that holds containers may share them (`a = [a] * 100` four times over is 10^8
+    elements behind 400 charged items), so walking it costs width^depth — such a value sends the
+    script to a sandbox process instead. Text inside a flat container counts with its length, so
+    `str([s] * 1000)` is charged for the text it would build."""
+    if not isinstance(value, _CONTAINERS):
+        return _size(value)
+    items = list(value.items()) if isinstance(value, dict) else value
+    cost = len(value)
+    for item in items:
+        for element in item if isinstance(value, dict) else (item,):
+            if isinstance(element, _CONTAINERS):
+                raise FastPathExceeded("a value that holds containers")
+            cost += _size(element)
+    return cost
 
 
 def _bits(value: object) -> int:
@@ -267,9 +306,9 @@ class _FastRun:
         return _size(left) + _size(right)
 
     def measure(self, value: Any) -> Any:
-        """An operand of a comparison: comparing walks it."""
-        if isinstance(value, _SIZED):
-            self.charge(len(value))
+        """A value that will be walked (compared, hashed, searched, converted): charged with what the
+        walk visits, before it happens."""
+        self.charge(_walk_cost(value), one_value=False)
         return value
 
     def search(self, value: Any) -> Any:
@@ -289,6 +328,8 @@ class _FastRun:
         for argument in args:
             if isinstance(argument, _SIZED):
                 self.charge(len(argument))
+                if name not in _SHALLOW_FUNCTIONS:
+                    self.charge(_walk_cost(argument), one_value=False)
         result = function(*args)
         if isinstance(result, _SIZED):
             self.charge(len(result))

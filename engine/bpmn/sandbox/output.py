@@ -7,6 +7,7 @@ here, with the name of the value, before anything is written."""
 from __future__ import annotations
 
 import json
+import math
 import operator
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
@@ -55,8 +56,8 @@ def _too_large(name: str, size: int) -> ScriptRejected:
 
 def json_value(name: str, value: object) -> object:
     """The value as case data keeps it, or ScriptRejected saying why it cannot be kept."""
-    if value is None or isinstance(value, bool | float):
-        return value
+    if value is None or isinstance(value, bool) or (isinstance(value, float) and math.isfinite(value)):
+        return value  # NaN and infinity are no JSON: PostgreSQL refuses them in a JSON column
     if isinstance(value, str) and len(value) * 4 <= MAX_OUTPUT_BYTES:
         return value
     if isinstance(value, int) and -(1 << 64) < value < 1 << 64:
@@ -71,7 +72,7 @@ def json_value(name: str, value: object) -> object:
     if shape == "size":
         raise _too_large(name, MAX_OUTPUT_BYTES)
     try:
-        text = json.dumps(value, ensure_ascii=False)
+        text = json.dumps(value, ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError) as err:
         raise ScriptRejected(
             f"'{name}' holds a {type(value).__name__}, which case data cannot keep "

@@ -208,6 +208,24 @@ def test_functions_and_builtins_do_not_leak_into_case_data(env: SandboxEnvironme
     assert set(context) == {"due"}
 
 
+@pytest.mark.parametrize(
+    "script",
+    [
+        "r = float('nan')",
+        "r = 1e308 * 10",
+        "r = [1, float('-inf')]",
+        "r = {'a': float('nan')}",
+        "r = [x for x in [float('nan')]]",  # in a sandbox process
+    ],
+)
+def test_nan_and_infinity_are_no_case_data(env: SandboxEnvironment, script: str) -> None:
+    """NaN and infinity are no JSON: PostgreSQL refuses them in the case's JSON column at commit."""
+    context: dict = {}
+    with pytest.raises(ScriptRejected, match="case data cannot keep"):
+        env.execute(script, context)
+    assert context == {}
+
+
 def test_case_data_may_not_shadow_a_function(env: SandboxEnvironment) -> None:
     with pytest.raises(ScriptRejected, match="case data overwrites a function name: today"):
         env.execute("x = 1", {"today": "2026-01-01"})

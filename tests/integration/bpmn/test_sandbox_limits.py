@@ -9,6 +9,7 @@ resident memory; the sandbox process itself is held to 64 MB above its start-up 
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import sys
 import threading
@@ -129,15 +130,45 @@ GROWTH = {
 }
 
 
+def peak_resident_bytes() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
 def _attack(env: SandboxEnvironment, script: str, expected: tuple[type[Exception], ...]) -> None:
     rss = resident_bytes()
+    # The peak, not only what is left: a value built in this process and freed again still took it.
+    peak = max(peak_resident_bytes(), rss)
     started = time.monotonic()
     with pytest.raises(expected):
         env.execute(script, {})
     elapsed = time.monotonic() - started
     assert elapsed < LIMIT + GRACE, f"took {elapsed:.2f} s"
     assert resident_bytes() - rss < PARENT_GROWTH
+    assert peak_resident_bytes() - peak < PARENT_GROWTH, "the calling process built the value itself"
     serves_the_next_scripts(env)
+
+
+# Loop-free code, so it has the fast path's shape: shared sublists make walking a value cost
+# width^depth behind a few hundred charged items (comparing, hashing, converting it). Such values leave
+# the fast path for a sandbox process, where the time limit or the memory cap stops them.
+_SHARED = "x = 1.5\ny = x + 0\na = [x] * 100\nb = [y] * 100\n" + "a = [a] * 100\nb = [b] * 100\n" * 4
+LOOP_FREE = {
+    "comparing nested shared lists": _SHARED + "r = a == b\na = 0\nb = 0\n",
+    "min of nested shared lists": _SHARED + "r = min(a, b)\na = 0\nb = 0\n",
+    "hashing nested shared tuples": ("a = (1.5,) * 100\n" + "a = (a,) * 100\n" * 4 + "r = len({a})\na = 0\n"),
+    "a nested key looked up": "a = (1,) * 100\n" + "a = (a,) * 100\n" * 4 + "d = {}\nr = a in d\na = 0\n",
+    "str of nested shared lists": (
+        "a = [0] * 100\na = [a] * 100\na = [a] * 100\na = [a] * 100\nr = len(str(a))\na = 0\n"
+    ),
+    "str of one long text repeated": "s = 'x' * 100000\nr = len(str([s] * 1000))\ns = 0\n",
+}
+
+
+@pytest.mark.parametrize("script", LOOP_FREE.values(), ids=LOOP_FREE.keys())
+def test_loop_free_code_that_walks_a_huge_value_leaves_the_process(
+    env: SandboxEnvironment, script: str
+) -> None:
+    _attack(env, script, (ScriptTimeout, ScriptTooLarge))
 
 
 @pytest.mark.parametrize("script", TIMEOUTS.values(), ids=TIMEOUTS.keys())
