@@ -6,6 +6,7 @@ parameters, engine/messages.py) goes through `translated`; a row that carries it
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +33,11 @@ def compile_catalogs(target: Path) -> Path:
         mo.parent.mkdir(parents=True, exist_ok=True)
         with po.open("rb") as source:
             catalog = read_po(source)
-        tmp = mo.with_suffix(".mo.tmp")
-        with tmp.open("wb") as out:
+        # Several web processes may start on a fresh home at once: each writes its own file and renames
+        # it into place, so none finds a half-written catalog or another's file gone.
+        with tempfile.NamedTemporaryFile(dir=mo.parent, suffix=".mo.tmp", delete=False) as out:
             write_mo(out, catalog)
-        tmp.replace(mo)
+        Path(out.name).replace(mo)
     return target
 
 
