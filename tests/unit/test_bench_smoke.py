@@ -47,3 +47,32 @@ def test_the_search_benchmark_runs_on_sqlite(tmp_path: Path) -> None:
     assert report["events"] == 900
     rows = {row["what"]: row for row in report["sqlite"]}
     assert "part of a phone number" in rows and any(what.startswith("whole case page") for what in rows)
+
+
+def test_the_process_benchmark_runs_on_sqlite(tmp_path: Path) -> None:
+    from bench.process_bench import main as process_main
+
+    out = tmp_path / "p.json"
+    assert process_main(["--processes", "3", "--rounds", "1", "--warmup", "1", "--json", str(out)]) == 0
+    report = json.loads(out.read_text(encoding="utf-8"))
+    rows = {row["backend"]: row for row in report["results"]}
+    assert rows["sqlite"]["processes"] == 6 and rows["in-memory"]["processes"] == 6
+    assert rows["sqlite"]["ratio_vs_memory"] > 0
+    # every process started and completed, each with its history
+    assert report["history"]["completed"] == report["history"]["cases"] == 6 + 2
+    assert report["history"]["events_per_case"] >= 3
+
+
+def test_the_web_benchmark_completes_forms_through_gunicorn(tmp_path: Path) -> None:
+    from bench.web_bench import main as web_main
+
+    out = tmp_path / "w.json"
+    argv = ["--completions", "4", "--rounds", "1", "--warmup", "1", "--clients", "1"]
+    argv += ["--gunicorn-workers", "1", "--engine-workers", "1", "--json", str(out)]
+    assert web_main(argv) == 0
+    report = json.loads(out.read_text(encoding="utf-8"))
+    rows = {row["side"]: row for row in report["results"]}
+    assert rows["engine"]["completions"] == rows["http"]["completions"] == 4
+    assert rows["http"]["ratio_vs_engine"] > 0
+    # every case opened for it (warm-up included) was completed: through the engine or through HTTP
+    assert report["history"]["completed"] == report["history"]["cases"] == 2 * 4 + 2

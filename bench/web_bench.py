@@ -1,0 +1,441 @@
+"""Task completions per second through HTTP (gunicorn, two workers) against the same completions called
+directly through the engine's use case, in the same run, on one SQLite database.
+
+Setup, not timed: a SQLite file in a temporary home with the schema, the reference data and the
+one-task process of bench/one_task.py deployed (start → a user task with a form of four fields → end),
+one operator account per client thread, and enough cases opened through the engine that every
+completion below has its own open task.
+
+- **engine**: `--engine-workers` spawned processes (default 2, like gunicorn's workers), each with its
+  own connection pool, complete their share of the tasks with `engine.work.complete_task` in a
+  `UnitOfWork` of their own, as the web view does (without Flask).
+- **http**: `gunicorn -w 2 'hotline.web:web_app()'` on a loopback port, on the same database. Each of
+  `--clients` threads signs in through the real sign-in form (GET /login for the CSRF token, POST
+  the username and password), opens one task page (its form, and the CSRF token of the session), then
+  POSTs the task form `/tasks/<id>` for each of its tasks, as the browser does (answer: 302 to the
+  tasklist, which is not fetched; the flash message it would show is dropped with the cookie it rides
+  in). Each gunicorn worker has its own engine, workflow cache and sandbox pool, started when the
+  worker boots; warm-up completions run before the first round.
+
+The two take turns for --rounds rounds; a round's completions/s is its completions over the time from
+the first to the last; the median round of each is reported and every round is in the JSON. The
+issue's aim: http ≥ 0.6 × engine. The client threads run in this process, on the same 2 cores as the
+server (as the engine workers do not): part of what HTTP costs here is the client's.
+
+    python -m bench.web_bench                      # 4 clients, 150 completions a round, 3 rounds
+    python -m bench.web_bench --completions 10 --rounds 1 --warmup 2   # smoke run
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import json
+import multiprocessing
+import os
+import platform
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+import urllib.error
+import urllib.parse
+import urllib.request
+from datetime import UTC, datetime
+from importlib.metadata import version as package_version
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):  # run as `python bench/web_bench.py`
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.one_task import (
+    FORM,
+    GROUP,
+    PASSWORD,
+    PROCESS_KEY,
+    Persisted,
+    Round,
+    Timing,
+    history_per_case,
+    median_round,
+    monotonic,
+    ms,
+    open_cases,
+    prepare_database,
+    print_table,
+    spread,
+)
+from engine.clock import SystemClock
+from engine.db import make_engine, make_session_factory
+from engine.people import create_user
+from webforms.i18n import compile_catalogs
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS_FILE = ROOT / "bench" / "results" / "web_bench.json"
+GOAL = 0.6  # http completions/s ≥ GOAL × engine completions/s
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+# --- engine level ---------------------------------------------------------------------------------
+
+
+def engine_worker(barrier: Any, results: Any, url: str, warmup: list[int], rounds: list[list[int]]) -> None:
+    """Complete `warmup` untimed, then each round's tasks once the main process joins the barrier."""
+    try:
+        persisted = Persisted(url)
+        for task_id in warmup:
+            persisted.complete(task_id)
+        for number, task_ids in enumerate(rounds):
+            barrier.wait()
+            timing = Timing(monotonic(), 0.0, {"complete": []})
+            for task_id in task_ids:
+                t0 = monotonic()
+                persisted.complete(task_id)
+                timing.units["complete"].append(monotonic() - t0)
+            timing.ended = monotonic()
+            results.put((number, timing))
+        persisted.close()
+    except Exception:
+        results.put(traceback.format_exc())
+        barrier.abort()
+
+
+class EngineWorkers:
+    """Worker processes that run one round each time `run_round` is called."""
+
+    def __init__(
+        self, url: str, workers: int, warmup: list[list[int]], rounds: list[list[list[int]]]
+    ) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.barrier = context.Barrier(workers + 1)
+        self.results = context.Queue()
+        self.workers = workers
+        self.processes = [
+            context.Process(
+                target=engine_worker,
+                args=(self.barrier, self.results, url, warmup[i], [r[i] for r in rounds]),
+                daemon=True,
+            )
+            for i in range(workers)
+        ]
+        for process in self.processes:
+            process.start()
+
+    def run_round(self) -> list[Timing]:
+        self.barrier.wait(timeout=300)
+        timings = []
+        for _ in range(self.workers):
+            item = self.results.get(timeout=600)
+            if isinstance(item, str):
+                raise RuntimeError(f"an engine worker failed:\n{item}")
+            timings.append(item[1])
+        return timings
+
+    def close(self) -> None:
+        for process in self.processes:
+            process.join(timeout=30)
+            if process.is_alive():
+                process.terminate()
+
+
+# --- through HTTP ---------------------------------------------------------------------------------
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+class Client:
+    """One person in a browser: signed in through the sign-in form, then posting task forms."""
+
+    def __init__(self, base: str, username: str) -> None:
+        self.base = base
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), NoRedirect())
+        page = self.fetch("/login")
+        self.fetch("/login", {"username": username, "password": PASSWORD, "csrf_token": token_in(page)}, 302)
+        self.cookie = ""
+        self.token = ""
+
+    def fetch(self, path: str, form: dict[str, str] | None = None, expect: int = 200) -> str:
+        data = urllib.parse.urlencode(form).encode() if form is not None else None
+        try:
+            with self.opener.open(self.base + path, data, timeout=60) as response:
+                status, body = response.status, str(response.read().decode())
+        except urllib.error.HTTPError as answer:
+            status, body = answer.code, answer.read().decode(errors="replace")
+        if status != expect:
+            raise RuntimeError(f"{'POST' if form is not None else 'GET'} {path}: {status}, expected {expect}")
+        return body
+
+    def open_form(self, task_id: int) -> None:
+        """The task page as the browser shows it: its form has the benchmark's fields; the session's
+        CSRF token and cookie are kept for the posts."""
+        page = self.fetch(f"/tasks/{task_id}")
+        missing = [name for name in FORM if f'name="{name}"' not in page]
+        if missing:
+            raise RuntimeError(f"the task page has no fields {missing}")
+        self.token = token_in(page)
+        self.cookie = "; ".join(f"{c.name}={c.value}" for c in self.jar)
+
+    def complete(self, task_id: int) -> None:
+        """POST the task form with the session's cookie (not updated: the answer's cookie carries only
+        the flash message that the tasklist, not fetched here, would show)."""
+        data = urllib.parse.urlencode({**FORM, "csrf_token": self.token}).encode()
+        request = urllib.request.Request(f"{self.base}/tasks/{task_id}", data, {"Cookie": self.cookie})
+        opener = urllib.request.build_opener(NoRedirect())
+        try:
+            with opener.open(request, timeout=60) as response:
+                status = response.status
+        except urllib.error.HTTPError as answer:
+            status = answer.code
+            if status == 302 and "/login" in answer.headers.get("Location", ""):
+                raise RuntimeError(f"POST /tasks/{task_id}: sent to sign in again") from None
+            if status != 302:
+                raise RuntimeError(f"POST /tasks/{task_id}: {status}: {answer.read()[:500]!r}") from None
+        if status != 302:
+            raise RuntimeError(f"POST /tasks/{task_id}: {status}, expected 302")
+
+
+def token_in(page: str) -> str:
+    found = CSRF.search(page)
+    if not found:
+        raise RuntimeError("no CSRF token in the page")
+    return found.group(1)
+
+
+def http_round(clients: list[Client], task_ids: list[list[int]]) -> list[Timing]:
+    """Each client completes its tasks from a thread of its own; all start together."""
+    timings: list[Timing | None] = [None] * len(clients)
+    errors: list[str] = []
+    start = threading.Barrier(len(clients))
+
+    def work(i: int) -> None:
+        try:
+            start.wait()
+            timing = Timing(monotonic(), 0.0, {"complete": []})
+            for task_id in task_ids[i]:
+                t0 = monotonic()
+                clients[i].complete(task_id)
+                timing.units["complete"].append(monotonic() - t0)
+            timing.ended = monotonic()
+            timings[i] = timing
+        except Exception:
+            errors.append(traceback.format_exc())
+            start.abort()
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(clients))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise RuntimeError(f"a client failed:\n{errors[0]}")
+    return [t for t in timings if t is not None]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def start_gunicorn(home: Path, url: str, port: int, workers: int) -> tuple[subprocess.Popen[bytes], str]:
+    """gunicorn serving the app on 127.0.0.1:port, once it answers; the server and its base URL."""
+    environment = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep),
+        "HOTLINE_DATABASE_URL": url,
+        "HOTLINE_HOME": str(home),
+        "HOTLINE_SECRET_KEY": "web-bench",
+        "HOTLINE_PROCESSES": str(ROOT / "processes"),
+    }
+    # Compiled once here: gunicorn's workers boot at the same time and each would compile the
+    # catalogs into the same file of an empty home (webforms.i18n.compile_catalogs), racing.
+    compile_catalogs(home / "translations")
+    command = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}"]
+    command += ["--log-level", "warning", "hotline.web:web_app()"]
+    server = subprocess.Popen(command, cwd=ROOT, env=environment)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5) as response:
+                if response.status == 200:
+                    return server, f"http://127.0.0.1:{port}"
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        if server.poll() is not None or time.monotonic() > deadline:
+            server.kill()
+            raise RuntimeError("gunicorn did not answer on /login")
+        time.sleep(0.2)
+
+
+def stop(server: subprocess.Popen[bytes]) -> None:
+    server.send_signal(signal.SIGINT)  # gunicorn's quick shutdown: the rounds are over
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+# --- the run --------------------------------------------------------------------------------------
+
+
+def split(items: list[int], parts: int) -> list[list[int]]:
+    return [items[i::parts] for i in range(parts)]
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.web_bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=4, help="HTTP client threads (default 4)")
+    parser.add_argument("--gunicorn-workers", type=int, default=2, help="gunicorn workers (default 2)")
+    parser.add_argument("--engine-workers", type=int, default=2, help="engine-level processes (default 2)")
+    parser.add_argument(
+        "--completions", type=int, default=150, help="task completions per round and side (default 150)"
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="rounds per side; the median is reported")
+    parser.add_argument(
+        "--warmup", type=int, default=10, help="untimed completions per client and engine worker first"
+    )
+    parser.add_argument(
+        "--json", type=Path, default=RESULTS_FILE, help=f"where to write results (default {RESULTS_FILE})"
+    )
+    args = parser.parse_args(argv)
+    if min(args.clients, args.gunicorn_workers, args.engine_workers, args.completions, args.rounds) < 1:
+        parser.error("--clients, the workers, --completions and --rounds must be at least 1")
+    if args.warmup < 1:
+        parser.error("--warmup must be at least 1 (a client opens its first task's form)")
+    return args
+
+
+def row(side: str, rounds: list[Round], engine: Round | None, parallel: str) -> dict[str, Any]:
+    middle = median_round(rounds)
+    latencies = middle.latencies("complete")
+    return {
+        "side": side,
+        "parallel": parallel,
+        "completions": middle.items,
+        "seconds": round(middle.seconds, 3),
+        "completions_per_s": round(middle.per_second, 1),
+        "p50_ms": ms(latencies, 50),
+        "p99_ms": ms(latencies, 99),
+        "ratio_vs_engine": round(middle.per_second / engine.per_second, 3) if engine else None,
+        "completions_per_s_of_each_round": spread(rounds),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    n, rounds = args.completions, args.rounds
+    began = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="hotline-web-bench-") as tmp:
+        home = Path(tmp)
+        url = f"sqlite:///{home / 'web_bench.db'}"
+        prepare_database(url)
+        usernames = [f"bench_client_{i}" for i in range(args.clients)]
+        database = make_engine(url)
+        with make_session_factory(database).begin() as session:
+            for username in usernames:
+                create_user(session, SystemClock(), username, PASSWORD, username, [GROUP])
+        database.dispose()
+        engine_warmup = args.warmup * args.engine_workers
+        http_warmup = args.warmup * args.clients
+        tasks = open_cases(url, engine_warmup + http_warmup + 2 * n * rounds)
+        engine_tasks, tasks = tasks[:engine_warmup], tasks[engine_warmup:]
+        client_warmup, tasks = tasks[:http_warmup], tasks[http_warmup:]
+        engine_rounds = [split(tasks[r * n : (r + 1) * n], args.engine_workers) for r in range(rounds)]
+        tasks = tasks[n * rounds :]
+        http_rounds = [split(tasks[r * n : (r + 1) * n], args.clients) for r in range(rounds)]
+
+        workers = EngineWorkers(
+            url, args.engine_workers, split(engine_tasks, args.engine_workers), engine_rounds
+        )
+        prepared = time.monotonic()
+        server, base = start_gunicorn(home, url, free_port(), args.gunicorn_workers)
+        print(
+            f"set up in {prepared - began:.1f} s (schema, {len(usernames)} accounts, "
+            f"{engine_warmup + http_warmup + 2 * n * rounds} cases); gunicorn up in {time.monotonic() - prepared:.1f} s"
+        )
+        try:
+            clients = [Client(base, username) for username in usernames]
+            for client, warmup in zip(clients, split(client_warmup, args.clients), strict=True):
+                client.open_form(warmup[0])
+            http_round(clients, split(client_warmup, args.clients))
+            by_side: dict[str, list[Round]] = {"engine": [], "http": []}
+            for r in range(rounds):
+                by_side["engine"].append(Round("engine", workers.run_round(), n))
+                by_side["http"].append(Round("http", http_round(clients, http_rounds[r]), n))
+        finally:
+            stop(server)
+            workers.close()
+        history = history_per_case(url)
+    if history["completed"] != history["cases"]:
+        raise RuntimeError(f"not every case completed: {history}")
+    engine = median_round(by_side["engine"])
+    rows = [
+        row("engine", by_side["engine"], None, f"{args.engine_workers} processes"),
+        row(
+            "http",
+            by_side["http"],
+            engine,
+            f"gunicorn -w {args.gunicorn_workers}, {args.clients} clients",
+        ),
+    ]
+    print(
+        f"{PROCESS_KEY}: task completions (a form of 4 fields), {n} a round, median of {rounds} rounds, "
+        f"SQLite; goal: http ≥ {GOAL} × engine"
+    )
+    print_table(
+        ("side", "parallel", "completions", "completions/s", "p50 ms", "p99 ms", "× engine"),
+        [
+            (
+                r["side"],
+                r["parallel"],
+                str(r["completions"]),
+                f"{r['completions_per_s']:.1f}",
+                f"{r['p50_ms']:.2f}",
+                f"{r['p99_ms']:.2f}",
+                "—" if r["ratio_vs_engine"] is None else f"{r['ratio_vs_engine']:.3f}",
+            )
+            for r in rows
+        ],
+    )
+    document = {
+        "benchmark": "web_bench",
+        "process": PROCESS_KEY,
+        "database": "sqlite",
+        "clients": args.clients,
+        "gunicorn_workers": args.gunicorn_workers,
+        "engine_workers": args.engine_workers,
+        "completions_per_round": n,
+        "rounds": rounds,
+        "goal_ratio": GOAL,
+        "history": history,
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+            "load_average": list(os.getloadavg()),
+            "gunicorn": package_version("gunicorn"),
+            "SQLAlchemy": package_version("SQLAlchemy"),
+        },
+        "results": rows,
+    }
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(f"written {args.json} ({time.monotonic() - began:.1f} s in all)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
