@@ -47,3 +47,12 @@ def test_the_search_benchmark_runs_on_sqlite(tmp_path: Path) -> None:
     assert report["events"] == 900
     rows = {row["what"]: row for row in report["sqlite"]}
     assert "part of a phone number" in rows and any(what.startswith("whole case page") for what in rows)
+
+
+def test_the_state_benchmark_runs_on_sqlite(tmp_path: Path) -> None:
+    from bench.state_bench import main as state_main
+
+    out = tmp_path / "st.json"
+    assert state_main(["--loops", "1", "3", "--json", str(out)]) == 0
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert set(report["bytes_after_loops"]) == {"1", "3"} and report["closed_status"] == "completed"
