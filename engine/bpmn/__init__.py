@@ -5,6 +5,7 @@ The package's public face: other packages import from here, not from its modules
 
 from __future__ import annotations
 
+from engine.bpmn.compaction import compact, passed_element_ids
 from engine.bpmn.effects import Effect
 from engine.bpmn.form_fields import (
     FIELD_TYPES,
@@ -109,6 +110,7 @@ __all__ = [
     "XML_MESSAGES",
     "candidate_groups_for",
     "check_source",
+    "compact",
     "content_hash",
     "due_time",
     "element_properties",
@@ -121,6 +123,7 @@ __all__ = [
     "control_character_error",
     "MAX_NAME_LENGTH",
     "parse_xml",
+    "passed_element_ids",
     "read_roles",
     "read_variable_labels",
     "roles_of_xml",

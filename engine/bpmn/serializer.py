@@ -2,6 +2,12 @@
 
 SpiffWorkflow embeds the whole process spec in every serialized workflow. Here the spec comes from
 the parsed-definition cache instead, so a saved case holds only its own tasks and data.
+
+Stored formats (the state's `format` field; `process_instance.serializer_version` says the same):
+- none: SpiffWorkflow's dict with every task the workflow ever made (states written before
+  compaction). Still loaded as it is; its next save compacts it.
+- `compact-1`: the same dict after `engine.bpmn.compaction.compact` cut off the finished past, with
+  `passed_element_ids` (the bpmn ids of the tasks cut off).
 """
 
 from __future__ import annotations
@@ -16,7 +22,10 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 
+from engine.bpmn.compaction import compact, passed_element_ids, set_passed_element_ids
 from engine.bpmn.parser import ParsedDefinition
+
+FORMAT = "compact-1"
 
 
 class _StateOnlyWorkflowConverter(BpmnWorkflowConverter):
@@ -24,6 +33,8 @@ class _StateOnlyWorkflowConverter(BpmnWorkflowConverter):
         dct: dict[str, Any] = WorkflowConverter.to_dict(self, workflow)
         dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        dct["format"] = FORMAT
+        dct["passed_element_ids"] = sorted(passed_element_ids(workflow))
         return dct
 
     def from_dict(
@@ -39,6 +50,7 @@ class _StateOnlyWorkflowConverter(BpmnWorkflowConverter):
         self.set_default_attributes(workflow, dct)
         self.subprocesses_from_dict(dct["subprocesses"], workflow)
         workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        set_passed_element_ids(workflow, dct.get("passed_element_ids", ()))
         return workflow
 
 
@@ -52,7 +64,8 @@ def _config() -> dict[type, type]:
 class StateSerializer:
     def __init__(self) -> None:
         self._serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config()))
-        self.version = self._serializer.VERSION
+        # SpiffWorkflow's dict version and ours, as process_instance.serializer_version (≤ 20 characters).
+        self.version = f"{self._serializer.VERSION}+{FORMAT}"
 
     @property
     def registry(self) -> Any:
@@ -60,6 +73,9 @@ class StateSerializer:
         return self._serializer.registry
 
     def dumps(self, workflow: BpmnWorkflow) -> str:
+        """The workflow's state, compacted first: `compact` removes the finished past from the
+        workflow itself, so the workflow kept in memory is the one the state restores."""
+        compact(workflow)
         text: str = self._serializer.serialize_json(workflow)
         return text
 

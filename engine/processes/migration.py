@@ -21,7 +21,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from engine.bpmn import ParsedDefinition, candidate_groups_for
+from engine.bpmn import ParsedDefinition, candidate_groups_for, passed_element_ids
 from engine.cases import (
     event_row,
     parsed_definition,
@@ -166,13 +166,17 @@ def _migrate_copy(
             fields = _form_change(old, new, spec.bpmn_id)
             if fields:
                 reasons.append(_reason("form-changed", name=_name(spec), fields=fields, version=to_version))
-    for task in workflow.get_tasks(state=PASSED):
-        if spec_diff.alignment.get(task.task_spec, task.task_spec) is None and task.task_spec.bpmn_id:
+    # The tasks the workflow still holds, and those compaction cut off (engine.bpmn.compaction).
+    passed = [t.task_spec for t in workflow.get_tasks(state=PASSED)]
+    cut_off = passed_element_ids(workflow)
+    passed += [s for s in workflow.spec.task_specs.values() if s.bpmn_id in cut_off]
+    for spec in dict.fromkeys(passed):
+        if spec_diff.alignment.get(spec, spec) is None and spec.bpmn_id:
             reasons.append(
                 _reason(
                     "passed-element-removed",
-                    name=_name(task.task_spec),
-                    element=task.task_spec.bpmn_id,
+                    name=_name(spec),
+                    element=spec.bpmn_id,
                     version=to_version,
                 )
             )

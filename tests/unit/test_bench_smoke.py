@@ -76,3 +76,12 @@ def test_the_web_benchmark_completes_forms_through_gunicorn(tmp_path: Path) -> N
     assert rows["http"]["ratio_vs_engine"] > 0
     # every case opened for it (warm-up included) was completed: through the engine or through HTTP
     assert report["history"]["completed"] == report["history"]["cases"] == 2 * 4 + 2
+
+
+def test_the_state_benchmark_runs_on_sqlite(tmp_path: Path) -> None:
+    from bench.state_bench import main as state_main
+
+    out = tmp_path / "st.json"
+    assert state_main(["--loops", "1", "3", "--json", str(out)]) == 0
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert set(report["bytes_after_loops"]) == {"1", "3"} and report["closed_status"] == "completed"
