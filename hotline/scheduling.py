@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -28,6 +29,9 @@ from engine.supervision import ShiftSettings, prepare_handover_record, run_due_d
 from engine.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
+BATCH = 20  # timers a worker claims at a time
+END_MARGIN = 0.2  # seconds
+IDLE_PAUSE = 0.05  # seconds before a round that follows one which fired nothing though a timer was due
 
 
 def worker_name() -> str:
@@ -39,13 +43,54 @@ def _units(engine: Runtime, factory: sessionmaker[Session]) -> Callable[[], Unit
 
 
 def fire_due_timers(
-    engine: Runtime, factory: sessionmaker[Session], worker: str | None = None, batch: int = 20
+    engine: Runtime, factory: sessionmaker[Session], worker: str | None = None, batch: int = BATCH
 ) -> int:
     """One scheduler round (engine.cases.due_timers.fire_due_timers). Returns how many fired."""
     fired = due_timers.fire_due_timers(_units(engine, factory), worker or worker_name(), batch)
     if fired:
         log.info("fired %d due timer(s)", fired)
     return fired
+
+
+def seconds_to_next_timer(engine: Runtime, factory: sessionmaker[Session]) -> float | None:
+    """How long until the soonest timer this worker could take falls due (0 if one is due), or None."""
+    with UnitOfWork(factory, engine, read_only=True) as uow:
+        now = uow.clock.now()
+        due = due_timers.next_due_at(uow.session, now)
+    return None if due is None else max((due - now).total_seconds(), 0.0)
+
+
+def fire_timers_on_time(
+    engine: Runtime,
+    factory: sessionmaker[Session],
+    interval: float,
+    worker: str | None = None,
+    batch: int = BATCH,
+    sleep: Callable[[float], None] = time.sleep,
+) -> int:
+    """The timer job: rounds of fire_due_timers until the next scheduled run, `interval` seconds on.
+
+    A round that finds work goes on at once (fire_due_timers claims again while its batches come back
+    full). Between rounds the job looks up when the next timer falls due and, if that is before the next
+    run, sleeps until then and fires it — so a timer fires moments after its due time, not up to a
+    polling interval late, and an idle worker asks the database once per gap, not every few tenths of a
+    second. Returns how many fired."""
+    worker = worker or worker_name()
+    # Ends a little before the next run is due, so that run does not find this one still going.
+    ends = time.monotonic() + interval - min(END_MARGIN, interval / 4)
+    fired = 0
+    while True:
+        fired_now = fire_due_timers(engine, factory, worker, batch)
+        fired += fired_now
+        left = ends - time.monotonic()
+        if left <= 0:
+            return fired
+        wait = seconds_to_next_timer(engine, factory)
+        if wait is None or wait >= left:
+            return fired
+        # A due timer the last round did not fire (its case was busy, a firing failed) is tried again
+        # after a short pause rather than in a tight loop.
+        sleep(max(wait, 0.0 if fired_now else IDLE_PAUSE))
 
 
 def run_supervision_duties(
@@ -132,7 +177,8 @@ def add_jobs(
 ) -> None:
     """Everything a scheduler process does: fire timers, make reports and samples, prepare handovers, and
     (where the runtime knows the attachment folder) sweep unreferenced attached files once a day."""
-    _add_job(scheduler, fire_due_timers, "fire_due_timers", (engine, factory), seconds=interval)
+    # Each run lasts until the next one is due, firing every timer as it falls due (fire_timers_on_time).
+    _add_job(scheduler, fire_timers_on_time, "fire_due_timers", (engine, factory, interval), seconds=interval)
     # Reports and samples: checked every few minutes, so they are made on time.
     _add_job(
         scheduler,

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from engine.cases.case_access import readable_cases
@@ -46,30 +46,48 @@ LAST_ERROR_LIMIT = 300  # the short text of a transient error kept on a postpone
 log = logging.getLogger(__name__)
 
 
+def _claimable(now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """A timer a worker may take at `now`: waiting, not fired, not held by a live lease, not paused."""
+    return (
+        Timer.fired_at.is_(None),
+        Timer.status == "waiting",
+        or_(Timer.claimed_until.is_(None), Timer.claimed_until < now),
+        or_(Timer.not_before.is_(None), Timer.not_before <= now),
+    )
+
+
 def claim_due_timers(
     session: Session, worker: str, now: datetime, limit: int = 100, lease: timedelta = LEASE
 ) -> list[int]:
-    """Take up to `limit` due, unclaimed (or lease-expired) timers for `worker`, the most overdue first."""
-    query = (
+    """Take up to `limit` due, unclaimed (or lease-expired) timers for `worker`, the most overdue first.
+
+    On PostgreSQL one statement picks them (`FOR UPDATE SKIP LOCKED`, so two workers never take the
+    same row) and stamps the lease (`UPDATE … RETURNING`); SQLite serialises writers, so a plain select
+    and update do the same there."""
+    due = (
         select(Timer.id)
-        .where(
-            Timer.fired_at.is_(None),
-            Timer.status == "waiting",
-            Timer.due_at <= now,
-            or_(Timer.claimed_until.is_(None), Timer.claimed_until < now),
-            or_(Timer.not_before.is_(None), Timer.not_before <= now),
-        )
+        .where(Timer.due_at <= now, *_claimable(now))
         .order_by(Timer.due_at, Timer.id)
         .limit(limit)
     )
+    stamp = update(Timer).values(claimed_by=worker, claimed_until=now + lease)
     if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    ids = list(session.scalars(query))
+        picked = due.with_for_update(skip_locked=True).scalar_subquery()
+        rows = session.execute(
+            stamp.where(Timer.id.in_(picked)).returning(Timer.id, Timer.due_at),
+            execution_options={"synchronize_session": False},
+        ).all()
+        return [timer_id for timer_id, _due in sorted(rows, key=lambda row: (row[1], row[0]))]
+    ids = list(session.scalars(due))
     if ids:
-        session.execute(
-            update(Timer).where(Timer.id.in_(ids)).values(claimed_by=worker, claimed_until=now + lease)
-        )
+        session.execute(stamp.where(Timer.id.in_(ids)))
     return ids
+
+
+def next_due_at(session: Session, now: datetime) -> datetime | None:
+    """When the soonest timer a worker could take falls due (in the past if one is due already), or None."""
+    found: datetime | None = session.scalar(select(func.min(Timer.due_at)).where(*_claimable(now)))
+    return found
 
 
 def renew_claims(session: Session, timer_ids: list[int], worker: str, until: datetime) -> None:
