@@ -7,15 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, TypedDict
+from typing import Any, TypedDict, cast
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.bpmn import (
     ClockDurationTimerEventDefinition,
@@ -28,6 +29,24 @@ from engine.cases.search_text import search_text
 from engine.db import HumanTask, HumanTaskGroup, ProcessInstance, Timer
 
 SUMMARY_FIELDS = ("category", "department", "customer_name", "customer_phone", "address", "priority")
+
+# The projection's writes as Core statements built once: a unit binds its values and SQLAlchemy reuses
+# the compiled statement (per set of columns written), without the ORM's flush bookkeeping.
+_tasks = cast(Table, HumanTask.__table__)
+_task_groups = cast(Table, HumanTaskGroup.__table__)
+_timers = cast(Table, Timer.__table__)
+_INSERT_TASK = insert(_tasks).returning(_tasks.c.id)
+_INSERT_TASK_GROUPS = insert(_task_groups)
+_UPDATE_TASK = update(_tasks).where(_tasks.c.id == bindparam("where_id"))
+_INSERT_TIMERS = insert(_timers)
+_UPDATE_TIMER = update(_timers).where(_timers.c.id == bindparam("where_id"))
+
+
+def _update_row(session: Session, statement: Any, row: HumanTask | Timer, **values: Any) -> None:
+    """Write `values` to the row, and tell the row's object in the session without another SELECT."""
+    session.execute(statement, {**values, "where_id": row.id})
+    for name, value in values.items():
+        set_committed_value(row, name, value)
 
 
 def waiting_timers(workflow: BpmnWorkflow) -> list[SpiffTask]:
@@ -53,6 +72,17 @@ def _due_of_user_task(task: SpiffTask, timers: list[SpiffTask]) -> datetime | No
     return min(dues) if dues else None
 
 
+def open_task_rows(session: Session, instance_id: int) -> dict[str, HumanTask]:
+    """The case's open task rows by task guid, as the database has them now (rows already in the
+    session are refreshed: read after `lock_case`, they show what others committed before the lock)."""
+    query = (
+        select(HumanTask)
+        .where(HumanTask.instance_id == instance_id, HumanTask.status == "open")
+        .execution_options(populate_existing=True)
+    )
+    return {row.task_guid: row for row in session.scalars(query)}
+
+
 def sync_human_tasks(
     session: Session,
     instance: ProcessInstance,
@@ -62,43 +92,51 @@ def sync_human_tasks(
     timers: list[SpiffTask],
     completed_guid: str | None,
     actor: str,
+    ready_tasks: list[SpiffTask] | None = None,
+    open_rows: dict[str, HumanTask] | None = None,
 ) -> list[HumanTask]:
-    """Open a row for each new ready user task, close rows whose task went away. Returns new rows."""
-    open_rows = {
-        row.task_guid: row
-        for row in session.scalars(
-            select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "open")
-        )
+    """Open a row for each new ready user task, close rows whose task went away. Returns new rows.
+
+    `ready_tasks` are the workflow's ready user tasks if the caller has them already; `open_rows` the
+    case's open rows (`open_task_rows`) if it read them in this transaction after locking the case, or
+    `{}` for a case opened in this unit: either spares a SELECT.
+    """
+    if open_rows is None:
+        open_rows = open_task_rows(session, instance.id)
+    ready = {
+        str(task.id): task for task in (ready_user_tasks(workflow) if ready_tasks is None else ready_tasks)
     }
-    ready = {str(task.id): task for task in ready_user_tasks(workflow)}
     for guid, row in open_rows.items():
         if guid == completed_guid:
-            row.status, row.completed_at, row.completed_by = "completed", now, actor
+            _update_row(session, _UPDATE_TASK, row, status="completed", completed_at=now, completed_by=actor)
         elif guid not in ready:
-            row.status, row.completed_at = "cancelled", now
+            _update_row(session, _UPDATE_TASK, row, status="cancelled", completed_at=now)
     created = []
+    group_rows: list[dict[str, Any]] = []
     for guid, task in ready.items():
         if guid in open_rows:
             # A fired (non-interrupting) deadline leaves no waiting timer, but the task stays overdue.
             due = _due_of_user_task(task, timers)
-            if due is not None:
-                open_rows[guid].due_at = due
+            if due is not None and open_rows[guid].due_at != due:
+                _update_row(session, _UPDATE_TASK, open_rows[guid], due_at=due)
             continue
         info = parsed.user_tasks.get(task.task_spec.bpmn_id)
         groups = candidate_groups_for(info, task.data) if info else []
-        row = HumanTask(
-            instance_id=instance.id,
-            task_guid=guid,
-            element_id=task.task_spec.bpmn_id,
-            name=task.task_spec.bpmn_name or task.task_spec.bpmn_id,
-            candidate_groups=",".join(groups),
-            status="open",
-            created_at=now,
-            due_at=_due_of_user_task(task, timers),
-            groups=[HumanTaskGroup(group_name=g) for g in groups],
-        )
-        session.add(row)
-        created.append(row)
+        values: dict[str, Any] = {
+            "instance_id": instance.id,
+            "task_guid": guid,
+            "element_id": task.task_spec.bpmn_id,
+            "name": task.task_spec.bpmn_name or task.task_spec.bpmn_id,
+            "candidate_groups": ",".join(groups),
+            "status": "open",
+            "created_at": now,
+            "due_at": _due_of_user_task(task, timers),
+        }
+        task_id = session.execute(_INSERT_TASK, values).scalar_one()
+        group_rows.extend({"task_id": task_id, "group_name": g} for g in groups)
+        created.append(HumanTask(id=task_id, **values))  # what was written, not added to the session
+    if group_rows:
+        session.execute(_INSERT_TASK_GROUPS, group_rows)
     return created
 
 
@@ -109,54 +147,66 @@ def sync_timers(
     timers: list[SpiffTask],
     now: datetime,
     fired_now: Sequence[SpiffTask] = (),
+    new_case: bool = False,
 ) -> None:
     """One row per waiting timer with its due time; the scheduler reads only these rows.
 
     A timer that stopped waiting either fired (its task completed) or was cancelled with its activity.
     A timer that was due as soon as it started (`fired_now`) never waited; it gets a fired row all the
-    same, so its deadline and lateness are on record.
+    same, so its deadline and lateness are on record. A case opened in this unit (`new_case`) has no
+    rows yet, so none are read.
     """
-    rows = {
-        row.task_guid: row
-        for row in session.scalars(
-            select(Timer).where(Timer.instance_id == instance.id, Timer.fired_at.is_(None))
-        )
-    }
+    rows = (
+        {}
+        if new_case
+        else {
+            row.task_guid: row
+            for row in session.scalars(
+                select(Timer).where(Timer.instance_id == instance.id, Timer.fired_at.is_(None))
+            )
+        }
+    )
     waiting = {str(t.id): t for t in timers}
     for guid, row in rows.items():
         if guid not in waiting:
             task = workflow.tasks.get(UUID(guid))
             fired = task is not None and task.state == TaskState.COMPLETED
-            row.status, row.fired_at = ("fired" if fired else "cancelled"), now
+            _update_row(session, _UPDATE_TIMER, row, status="fired" if fired else "cancelled", fired_at=now)
+    new_rows: list[dict[str, Any]] = []
     for guid, task in waiting.items():
         due = due_time(task)
         if due is None:
             continue
         if guid in rows:
-            rows[guid].due_at = due
+            if rows[guid].due_at != due:
+                _update_row(session, _UPDATE_TIMER, rows[guid], due_at=due)
         else:
-            session.add(
-                Timer(
-                    instance_id=instance.id,
-                    task_guid=guid,
-                    element_id=task.task_spec.bpmn_id,
-                    due_at=due,
-                    status="waiting",
-                )
-            )
+            new_rows.append(_timer_values(instance, guid, task, due, "waiting", None))
     for task in fired_now:
         due = due_time(task)
         if str(task.id) not in rows and due is not None:
-            session.add(
-                Timer(
-                    instance_id=instance.id,
-                    task_guid=str(task.id),
-                    element_id=task.task_spec.bpmn_id,
-                    due_at=due,
-                    status="fired",
-                    fired_at=now,
-                )
-            )
+            new_rows.append(_timer_values(instance, str(task.id), task, due, "fired", now))
+    if new_rows:
+        session.execute(_INSERT_TIMERS, new_rows)
+
+
+def _timer_values(
+    instance: ProcessInstance,
+    guid: str,
+    task: SpiffTask,
+    due: datetime,
+    status: str,
+    fired_at: datetime | None,
+) -> dict[str, Any]:
+    """A timer row's values; every row of one insert names the same columns."""
+    return {
+        "instance_id": instance.id,
+        "task_guid": guid,
+        "element_id": task.task_spec.bpmn_id,
+        "due_at": due,
+        "status": status,
+        "fired_at": fired_at,
+    }
 
 
 def summary_values(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -21,7 +21,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.specs.base import TaskSpec
 from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from engine.bpmn import DrawnImage, FieldDef, ParsedDefinition, candidate_groups_for, due_time, validate_form
@@ -33,6 +33,7 @@ from engine.cases.history import data_diff
 from engine.cases.projection import (
     EventRow,
     event_row,
+    open_task_rows,
     ready_user_tasks,
     summary_values,
     sync_human_tasks,
@@ -43,7 +44,13 @@ from engine.cases.store import load_workflow, save_workflow, take_case
 from engine.cases.task_access import check_member, claimed_conflict, closed_conflict, workable_task
 from engine.db import Event, HumanTask, ProcessInstance, Timer
 from engine.errors import Conflict, FormInvalid, NotFound, ScriptFailed
-from engine.reference import fill_suggested, load_reference_data, reference_session, with_reference_options
+from engine.reference import (
+    ReferenceData,
+    fill_suggested,
+    load_reference_data,
+    reference_session,
+    with_reference_options,
+)
 from engine.runtime import SYSTEM, Actor, Runtime
 
 
@@ -61,6 +68,12 @@ class _Unit:
     events: list[EventRow] = field(default_factory=list)
     # Timers that fell due and fired within this unit (e.g. a deadline already past when its task opened).
     fired_timers: list[SpiffTask] = field(default_factory=list)
+    # The case's open task rows as read after its lock (None: read them when saving), and whether the
+    # case was opened in this unit (it has no task or timer rows to read yet).
+    open_rows: dict[str, HumanTask] | None = None
+    new_case: bool = False
+    # The reference data as this unit read it to check a form, for the next form it checks.
+    reference: ReferenceData | None = None
 
     @property
     def engine_zone(self) -> ZoneInfo:
@@ -217,10 +230,14 @@ def _checked_form(
     current: dict[str, Any],
     zone: ZoneInfo,
     parsed: ParsedDefinition,
-) -> dict[str, Any]:
-    """The submitted form checked against the diagram and today's reference data, or FormInvalid."""
+    unit: _Unit | None = None,
+) -> tuple[dict[str, Any], ReferenceData | None]:
+    """The submitted form checked against the diagram and today's reference data, or FormInvalid;
+    with the reference data read for it (a unit reads it once, however many forms it checks)."""
+    reference = unit.reference if unit is not None else None
     if any(f.reference for f in fields):
-        reference = load_reference_data(session)
+        if reference is None:
+            reference = load_reference_data(session)
         fields = with_reference_options(fields, reference)
         values, errors = validate_form(fields, submitted, current, zone, parsed.fields)
         fill_suggested(fields, values, reference)
@@ -228,11 +245,18 @@ def _checked_form(
         values, errors = validate_form(fields, submitted, current, zone, parsed.fields)
     if errors:
         raise FormInvalid(errors, {**submitted})
-    return values
+    return values, reference
 
 
 def _save(session: Session, engine: Runtime, unit: _Unit) -> ProcessInstance:
+    # The rows are written with Core statements as they are computed; no read here needs a flush first.
+    with session.no_autoflush:
+        return _save_unit(session, engine, unit)
+
+
+def _save_unit(session: Session, engine: Runtime, unit: _Unit) -> ProcessInstance:
     timers = waiting_timers(unit.workflow)
+    ready = ready_user_tasks(unit.workflow)
     created = sync_human_tasks(
         session,
         unit.instance,
@@ -242,8 +266,12 @@ def _save(session: Session, engine: Runtime, unit: _Unit) -> ProcessInstance:
         timers + unit.fired_timers,
         unit.completed_guid,
         unit.actor.username,
+        ready,
+        {} if unit.new_case else unit.open_rows,
     )
-    sync_timers(session, unit.instance, unit.workflow, timers, unit.now, unit.fired_timers)
+    sync_timers(
+        session, unit.instance, unit.workflow, timers, unit.now, unit.fired_timers, new_case=unit.new_case
+    )
     for row in created:
         unit.events.append(
             event_row(
@@ -256,12 +284,13 @@ def _save(session: Session, engine: Runtime, unit: _Unit) -> ProcessInstance:
                 {"candidate_groups": [None, row.candidate_groups]},
             )
         )
-    open_names = [t.task_spec.bpmn_name or t.task_spec.bpmn_id for t in ready_user_tasks(unit.workflow)]
+    open_names = [t.task_spec.bpmn_name or t.task_spec.bpmn_id for t in ready]
     values = summary_values(unit.data, unit.workflow, open_names, unit.now, unit.instance.case_number)
     if values.get("status") == "completed":
         unit.events.append(event_row(unit.instance.id, unit.now, SYSTEM.username, "case_closed"))
     save_workflow(session, engine, unit.instance, unit.workflow, values)
-    session.execute(insert(Event), unit.events)
+    # A Core insert of the table: one executemany whatever columns each row leaves empty.
+    session.execute(insert(cast(Table, Event.__table__)), unit.events)
     return unit.instance
 
 
@@ -296,8 +325,8 @@ def _complete(
     task_id: int | None = None,
 ) -> None:
     info = unit.parsed.user_tasks.get(task.task_spec.bpmn_id)
-    values = _checked_form(
-        session, info.fields if info else (), submitted, task.data, unit.engine_zone, unit.parsed
+    values, unit.reference = _checked_form(
+        session, info.fields if info else (), submitted, task.data, unit.engine_zone, unit.parsed, unit
     )
     _store_drawn_images(session, engine, unit, values, task_id)
     before = dict(task.data)
@@ -344,6 +373,7 @@ def start_case(
         for task in workflow.get_tasks(state=TaskState.READY):
             task.data.update(initial_data)
     first_task = None
+    reference: ReferenceData | None = None
     first_steps = _advance(session, workflow)
     if first_task_form is not None:
         ready = ready_user_tasks(workflow)
@@ -352,7 +382,7 @@ def start_case(
         first_task = ready[0]
         info = parsed.user_tasks[first_task.task_spec.bpmn_id]
         check_member(candidate_groups_for(info, first_task.data), actor, f"'{info.name}'")
-        _checked_form(session, info.fields, first_task_form, {}, engine.zone, parsed)
+        _, reference = _checked_form(session, info.fields, first_task_form, {}, engine.zone, parsed)
 
     instance = ProcessInstance(
         case_number=next_case_number(session, definition.case_prefix, now, engine.zone),
@@ -370,7 +400,8 @@ def start_case(
     instance.definition = definition
     session.add(instance)
     session.flush()
-    unit = _Unit(instance, workflow, parsed, now, actor, data=dict(initial_data or {}))
+    unit = _Unit(instance, workflow, parsed, now, actor, data=dict(initial_data or {}), new_case=True)
+    unit.reference = reference
     unit.events.append(
         event_row(
             instance.id,
@@ -396,7 +427,7 @@ def complete_task(
 ) -> ProcessInstance:
     row = workable_task(session, task_id, actor)
     instance = row.instance
-    _take_task(session, row, actor)
+    open_rows = _take_task(session, row, actor)
     workflow, parsed = load_workflow(engine, instance)
     task = next((t for t in ready_user_tasks(workflow) if str(t.id) == row.task_guid), None)
     if task is None:
@@ -406,7 +437,9 @@ def complete_task(
             task=row.name,
             case=instance.case_number,
         )
-    unit = _Unit(instance, workflow, parsed, engine.clock.now(), actor, data=dict(instance.data))
+    unit = _Unit(
+        instance, workflow, parsed, engine.clock.now(), actor, data=dict(instance.data), open_rows=open_rows
+    )
     # A deadline that passed before the scheduler looked fires first, so its chase is not lost.
     _run_engine_steps(session, unit, refresh_timers=True)
     if task.state != TaskState.READY:
@@ -420,10 +453,13 @@ def complete_task(
     return _save(session, engine, unit)
 
 
-def _take_task(session: Session, row: HumanTask, actor: Actor) -> None:
+def _take_task(session: Session, row: HumanTask, actor: Actor) -> dict[str, HumanTask]:
     """Lock the task's case before writing anything (engine.cases.store.take_case) and look at the task
     again as the lock leaves it: whoever completed or claimed it meanwhile has committed by now, and the
-    loser is told who was quicker (a Conflict, 409 in the web) instead of failing on a constraint."""
+    loser is told who was quicker (a Conflict, 409 in the web) instead of failing on a constraint.
+
+    Returns the case's open task rows as read after the lock (the row among them, refreshed), which
+    the unit's projection then works from without reading them again."""
     try:
         take_case(session, row.instance)
     except Conflict:
@@ -431,11 +467,13 @@ def _take_task(session: Session, row: HumanTask, actor: Actor) -> None:
         if row.status != "open":
             raise closed_conflict(row) from None
         raise
-    session.refresh(row)
-    if row.status != "open":
+    open_rows = open_task_rows(session, row.instance_id)
+    if open_rows.get(row.task_guid) is not row:
+        session.refresh(row)  # closed meanwhile: by whom
         raise closed_conflict(row)
     if row.assignee is not None and row.assignee != actor.username:
         raise claimed_conflict(row)
+    return open_rows
 
 
 def fire_timer(session: Session, engine: Runtime, timer_id: int) -> ProcessInstance | None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -62,6 +62,15 @@ def changed_conflict(instance: ProcessInstance) -> Conflict:
     )
 
 
+_instances = cast(Table, ProcessInstance.__table__)
+# Built once as a Core statement: each unit only binds its values, and SQLAlchemy compiles it once per
+# set of columns written (the columns come from the parameters' keys) instead of building an ORM
+# update of the large state and data values per unit.
+_SAVE_STATE = update(_instances).where(
+    _instances.c.id == bindparam("where_id"), _instances.c.version == bindparam("where_version")
+)
+
+
 def save_workflow(
     session: Session,
     engine: Runtime,
@@ -73,14 +82,24 @@ def save_workflow(
     state = engine.serializer.dumps(workflow)
     expected = instance.version
     result = session.execute(
-        update(ProcessInstance)
-        .where(ProcessInstance.id == instance.id, ProcessInstance.version == expected)
-        .values(state=state, version=expected + 1, serializer_version=engine.serializer.version, **values)
-        .execution_options(synchronize_session=False)
+        _SAVE_STATE,
+        {
+            **values,
+            "state": state,
+            "version": expected + 1,
+            "serializer_version": engine.serializer.version,
+            "where_id": instance.id,
+            "where_version": expected,
+        },
     )
     if rows_matched(result) != 1:
         raise changed_conflict(instance)
     # The row now holds these values; tell the identity map without another SELECT.
-    for name, value in {**values, "state": state, "version": expected + 1}.items():
+    for name, value in {
+        **values,
+        "state": state,
+        "version": expected + 1,
+        "serializer_version": engine.serializer.version,
+    }.items():
         set_committed_value(instance, name, value)
     put_after_commit(session, engine.workflows, instance.id, expected + 1, workflow)

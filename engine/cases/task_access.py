@@ -3,7 +3,7 @@ by someone else. Completing a step (engine.cases.runner) and claiming it (engine
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from engine.db import HumanTask
 from engine.errors import Conflict, NotAllowed, NotFound
@@ -11,7 +11,8 @@ from engine.runtime import Actor
 
 
 def task_by_id(session: Session, task_id: int) -> HumanTask:
-    task = session.get(HumanTask, task_id)
+    # With its case in the same statement: every caller looks at the case next (lock, conflict text).
+    task = session.get(HumanTask, task_id, options=[joinedload(HumanTask.instance)])
     if task is None:
         raise NotFound(f"task {task_id} does not exist")
     return task

@@ -1,0 +1,85 @@
+"""What one unit of work says to the database (issue 15): the case, its task rows and its timers read
+once each, nothing read that the unit knows already, and every write a single statement per row set."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine as SqlEngine
+from sqlalchemy import event
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.cases.runner import complete_task, start_case
+from engine.db.models import ProcessDefinition
+from engine.runtime import Runtime
+from tests.helpers import OPERATOR, department_handler, events_of, intake_form, open_task
+
+OPS = department_handler("operations")
+RESOLVED = {"investigation": "检查了管网", "outcome": "resolved", "result": "已修复"}
+_TRANSACTION = re.compile(r"^(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT)\b")
+
+
+@contextmanager
+def statements(db_engine: SqlEngine) -> Iterator[list[str]]:
+    """The SQL statements sent meanwhile, transaction control left out."""
+    sent: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if not _TRANSACTION.match(statement.lstrip()):
+            sent.append(" ".join(statement.split()))
+
+    event.listen(db_engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(db_engine, "before_cursor_execute", record)
+
+
+def _selects_of(sent: list[str], table: str) -> list[str]:
+    return [s for s in sent if s.startswith("SELECT") and re.search(rf"\bFROM {table}\b", s)]
+
+
+def _start(sessions: sessionmaker[Session], runtime: Runtime) -> int:
+    with sessions.begin() as session:
+        return start_case(session, runtime, "complaint", OPERATOR, intake_form()).id
+
+
+def test_completing_a_task_reads_its_row_with_the_case_and_the_open_rows_once(
+    sessions: sessionmaker[Session], runtime: Runtime, db_engine: SqlEngine, deployed: ProcessDefinition
+) -> None:
+    instance_id = _start(sessions, runtime)
+    with sessions() as session:
+        task_id = open_task(session, instance_id, "department_handling").id
+    with statements(db_engine) as sent, sessions.begin() as session:
+        complete_task(session, runtime, task_id, OPS, RESOLVED)
+    task_reads = _selects_of(sent, "human_task")
+    # The task by id with its case joined in, then the case's open rows once its lock is held.
+    assert len(task_reads) == 2, task_reads
+    assert "JOIN process_instance" in task_reads[0]
+    # Of the case itself only the version, under the lock (engine.cases.store.lock_case).
+    assert [s[:40] for s in _selects_of(sent, "process_instance")] == [
+        "SELECT process_instance.version FROM pro"
+    ]
+    assert len(_selects_of(sent, "timer")) == 1
+    # complete the department's task, open the callback with its group, close the reply deadline,
+    # save the case, write the history
+    assert len(sent) == 10, sent
+
+
+def test_opening_a_case_reads_no_task_or_timer_rows_and_writes_its_history_at_once(
+    sessions: sessionmaker[Session], runtime: Runtime, db_engine: SqlEngine, deployed: ProcessDefinition
+) -> None:
+    with statements(db_engine) as sent:
+        instance_id = _start(sessions, runtime)
+    assert _selects_of(sent, "human_task") == []
+    assert _selects_of(sent, "timer") == []
+    # The intake form is checked before the case exists and again as its task completes: one read
+    # of the reference data serves both.
+    assert len(_selects_of(sent, "department")) == 1
+    assert len(_selects_of(sent, "category")) == 1
+    assert len([s for s in sent if s.startswith("INSERT INTO event")]) == 1
+    with sessions() as session:
+        kinds = [e.kind for e in events_of(session, instance_id)]
+    assert kinds[:2] == ["case_started", "task_completed"] and "task_created" in kinds
