@@ -4,7 +4,6 @@ as a known one, so neither the answer nor its time tells which usernames exist."
 
 from __future__ import annotations
 
-import statistics
 import time
 from datetime import timedelta
 
@@ -142,6 +141,12 @@ def test_unknown_and_known_usernames_take_the_same_time_with_production_argon2(
         assert answer.status_code == 401
         return took
 
-    known = statistics.median(seconds("operator", f"10.2.0.{i}") for i in range(3))
-    unknown = statistics.median(seconds(f"nobody{i}", f"10.3.0.{i}") for i in range(3))
-    assert 0.5 < unknown / known < 2, (known, unknown)
+    # Taken in turns, and the quickest of each compared: what a request costs at least, not what a
+    # busy machine added to one of them (CI runs other tests beside this one).
+    known_times: list[float] = []
+    unknown_times: list[float] = []
+    for i in range(4):
+        known_times.append(seconds("operator", f"10.2.0.{i}"))
+        unknown_times.append(seconds(f"nobody{i}", f"10.3.0.{i}"))
+    known, unknown = min(known_times), min(unknown_times)
+    assert 0.5 < unknown / known < 2, (known_times, unknown_times)
