@@ -5,10 +5,15 @@ worker processes started together that time those units side by side."""
 
 from __future__ import annotations
 
+import json
 import multiprocessing
+import os
+import platform
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from importlib.metadata import version as package_version
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -300,3 +305,19 @@ def print_table(header: Sequence[str], lines: Sequence[Sequence[str]]) -> None:
 
 def monotonic() -> float:
     return time.monotonic()
+
+
+def machine(*packages: str) -> dict[str, Any]:
+    """What the JSON says of the machine a run was made on: Python, platform, cores, load, versions."""
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "load_average": list(os.getloadavg()),
+        **{package: package_version(package) for package in packages},
+    }
+
+
+def write_report(path: Path, document: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

@@ -22,14 +22,10 @@ is ≥ 300 completed processes/s on this machine's 2 cores.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import sys
 import tempfile
 import traceback
 from datetime import UTC, datetime
-from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +39,7 @@ from bench.one_task import (
     Round,
     Timing,
     history_per_case,
+    machine,
     median_round,
     monotonic,
     ms,
@@ -50,6 +47,7 @@ from bench.one_task import (
     print_table,
     run_in_workers,
     spread,
+    write_report,
 )
 
 RESULTS_FILE = Path(__file__).resolve().parent / "results" / "process_bench.json"
@@ -198,18 +196,10 @@ def main(argv: list[str] | None = None) -> int:
         "goal_processes_per_s": GOAL,
         "history": history,
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            "cpus": os.cpu_count(),
-            "load_average": list(os.getloadavg()),
-            "SpiffWorkflow": package_version("SpiffWorkflow"),
-            "SQLAlchemy": package_version("SQLAlchemy"),
-        },
+        "machine": machine("SpiffWorkflow", "SQLAlchemy"),
         "results": rows,
     }
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    write_report(args.json, document)
     print(f"written {args.json}")
     return 0
 

@@ -30,10 +30,8 @@ from __future__ import annotations
 
 import argparse
 import http.cookiejar
-import json
 import multiprocessing
 import os
-import platform
 import re
 import signal
 import socket
@@ -47,7 +45,6 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from datetime import UTC, datetime
-from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +60,7 @@ from bench.one_task import (
     Round,
     Timing,
     history_per_case,
+    machine,
     median_round,
     monotonic,
     ms,
@@ -70,6 +68,7 @@ from bench.one_task import (
     prepare_database,
     print_table,
     spread,
+    write_report,
 )
 from engine.clock import SystemClock
 from engine.db import make_engine, make_session_factory
@@ -421,18 +420,10 @@ def main(argv: list[str] | None = None) -> int:
         "goal_ratio": GOAL,
         "history": history,
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            "cpus": os.cpu_count(),
-            "load_average": list(os.getloadavg()),
-            "gunicorn": package_version("gunicorn"),
-            "SQLAlchemy": package_version("SQLAlchemy"),
-        },
+        "machine": machine("gunicorn", "SQLAlchemy"),
         "results": rows,
     }
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    write_report(args.json, document)
     print(f"written {args.json} ({time.monotonic() - began:.1f} s in all)")
     return 0
 
