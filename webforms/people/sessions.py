@@ -26,7 +26,7 @@ from flask_babel import gettext as _
 from flask_login import UserMixin, logout_user
 
 from engine.db import User
-from engine.people import PII_ROLES, SessionLimits, note_seen, session_state
+from engine.people import PII_ROLES, SessionLimits, SessionState, note_seen, session_state
 from engine.runtime import Actor
 from engine.unit_of_work import WriteLockBusy
 from webforms.database import read_only, runtime, unit_of_work
@@ -76,10 +76,16 @@ def signed_in_for(token: str) -> SignedInUser | None:
     if "hotline_signed_in" in g:
         found: SignedInUser | None = g.hotline_signed_in
         return found if found is not None and found.token == token else None
+    return _look_up(token)[1]
+
+
+def _look_up(token: str) -> tuple[SessionState, SignedInUser | None]:
+    """The session's state and whom it signs in, read once and kept for the rest of the request."""
     with read_only() as uow:
         state = session_state(uow.session, runtime().clock, token, session_limits())
-        g.hotline_signed_in = signed_in_user(state.user, token) if state.user is not None else None
-    return g.hotline_signed_in
+        signed_in = signed_in_user(state.user, token) if state.user is not None else None
+    g.hotline_signed_in = signed_in
+    return state, signed_in
 
 
 def _note_seen(token: str) -> None:
@@ -98,10 +104,7 @@ def init_app(app: Flask) -> None:
         token = session.get(_TOKEN_KEY)
         if request.endpoint in (None, "static") or not isinstance(token, str) or not token:
             return None
-        with read_only() as uow:
-            state = session_state(uow.session, runtime().clock, token, session_limits())
-            signed_in = signed_in_user(state.user, token) if state.user is not None else None
-        g.hotline_signed_in = signed_in
+        state, signed_in = _look_up(token)
         if signed_in is not None:
             if state.stale:
                 _note_seen(token)
