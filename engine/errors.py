@@ -78,6 +78,7 @@ class Conflict(HotlineError):
             "Case %(case)s was changed by someone else while you worked on it. Reload it and try again."
         ),
         "task_claimed": N_("Task “%(task)s” of case %(case)s was claimed by %(by)s. Nothing was changed."),
+        "taken": N_("“%(code)s” was added by someone else meanwhile; nothing was changed. Reload the page."),
         "version_taken": N_(
             "Someone deployed version %(version)s of %(key)s meanwhile, so nothing was deployed. "
             "Reload and deploy again."

@@ -63,7 +63,7 @@ def create_app(
     app.extensions["hotline"] = Hotline(config, runtime, sessions)
 
     from webforms import cases_blueprint, database, errors, i18n, public, request_checks, security, templating
-    from webforms.people import auth, sessions
+    from webforms.people import accounts, audit, auth, password, sessions
     from webforms.people import names as people
     from webforms.processes import modeler, versions
     from webforms.reference import admin
@@ -94,6 +94,9 @@ def create_app(
         supervise.bp,
         handover.bp,
         admin.bp,
+        accounts.bp,
+        audit.bp,
+        password.bp,
         field.bp,
         attachments.bp,
         reports.bp,

@@ -3,9 +3,18 @@ events, task states and candidate groups."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from flask import g
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from engine.bpmn import FieldDef, FieldError, VariableLabel
+from engine.db import Department
+from engine.messages import say
+from engine.people import ACCOUNT_PROBLEMS
+from webforms.database import reading_session
 from webforms.i18n import current_language
 from webforms.people.names import person
 
@@ -30,6 +39,11 @@ ERROR_MESSAGES = {
     "before_other": _l("This may not be earlier than “%(other)s”."),
     "not_signature": _l("The signature could not be read; clear it and sign again."),
     "signature_too_large": _l("The signature image is larger than %(kb)s KB; clear it and sign again."),
+    "code_pattern": _l("Use 2 to 50 lower-case letters, digits or _, beginning with a letter."),
+    "in_use": _l(
+        "Still in use, so it was not retired. Open tasks of its group: %(tasks)s. Active categories "
+        "routed to it: %(categories)s. Reroute or finish them first."
+    ),
 }
 
 EVENT_KINDS = {
@@ -98,6 +112,8 @@ TASK_STATUS = {"open": _l("open"), "completed": _l("completed"), "cancelled": _l
 def error_text(error: FieldError) -> str:
     message = ERROR_MESSAGES.get(error.code)
     params = dict(error.params)
+    if message is None and error.code in ACCOUNT_PROBLEMS:
+        return say(ACCOUNT_PROBLEMS[error.code], params, gettext)
     if current_language() == "en":  # a parameter with an English twin (a field's label) says it in English
         params.update({key: params[f"{key}_en"] for key in list(params) if params.get(f"{key}_en")})
     return str(message) % params if message else error.code
@@ -130,7 +146,23 @@ def data_label(key: str, fields: dict[str, FieldDef], labels: Labels | None = No
 
 def group_label(groups: str | None) -> str:
     """Candidate groups (comma-separated ids) by their names."""
-    return "、".join(str(GROUP_LABELS.get(g, g)) for g in (groups or "").split(",") if g)
+    names = GROUP_LABELS if all(g in GROUP_LABELS for g in (groups or "").split(",") if g) else _group_names()
+    return "、".join(str(names.get(g, g)) for g in (groups or "").split(",") if g)
+
+
+def _group_names() -> dict[str, Any]:
+    """The known labels and, for a department an administrator added, its name: read once per request."""
+    if "hotline_group_names" not in g:
+        english = current_language() == "en"
+        added = {
+            code: (name_en if english and name_en else name)
+            for code, name, name_en in reading_session().execute(
+                select(Department.code, Department.name, Department.name_en)
+            )
+            if code not in GROUP_LABELS
+        }
+        g.hotline_group_names = {**GROUP_LABELS, **added}
+    return g.hotline_group_names
 
 
 def actor_label(username: str) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from engine.db.like import ESCAPE, containing, starting_with
 from engine.db.models import (
+    AdminAudit,
     Attachment,
     CallbackSample,
     CaseCounter,
@@ -45,6 +46,7 @@ from engine.db.session import (
 from engine.db.transient import is_transient
 
 __all__ = [
+    "AdminAudit",
     "Attachment",
     "CallbackSample",
     "CaseCounter",

@@ -1,10 +1,21 @@
-"""People: users and roles, signing in (server-side sessions, throttled guessing), the customer register, the record of unmasked views (M6), masking.
+"""People: users and roles, staff accounts administered (accounts.py) with their password rules, signing in (server-side sessions, throttled guessing), the customer register, the record of unmasked views (M6), masking.
 
 The package's public face: other packages import from here, not from its modules."""
 
 from __future__ import annotations
 
 from engine.people.access_log import cases_named_in, holds_personal_data
+from engine.people.accounts import (
+    ACCOUNT_PROBLEMS,
+    ROLES,
+    add_account,
+    change_own_password,
+    department_codes,
+    reset_password,
+    search_accounts,
+    set_account_active,
+    update_account,
+)
 from engine.people.customers import cases_of_phone, find_customers, register_caller
 from engine.people.masking import CUSTOMER_COLUMNS, masked, masked_as, personal_kinds
 from engine.people.sign_in import (
@@ -28,7 +39,6 @@ from engine.people.sign_in import (
 from engine.people.use_cases import record_case_list_view, record_case_view, record_customer_view
 from engine.people.users import (
     PII_ROLES,
-    STAFF_ROLES,
     actor_of,
     authenticate,
     create_user,
@@ -37,8 +47,18 @@ from engine.people.users import (
     set_active,
     set_password,
 )
+from engine.reference import STAFF_ROLES
 
 __all__ = [
+    "ACCOUNT_PROBLEMS",
+    "ROLES",
+    "add_account",
+    "change_own_password",
+    "department_codes",
+    "reset_password",
+    "search_accounts",
+    "set_account_active",
+    "update_account",
     "CUSTOMER_COLUMNS",
     "ACCOUNT_LIMIT",
     "ADDRESS_LIMIT",

@@ -16,10 +16,6 @@ from engine.runtime import Actor
 
 _hasher = PasswordHasher()
 
-# Roles that are not departments. Departments (operations, repair, ...) are roles too: their handlers'
-# tasks are addressed to them by the diagrams' candidate groups.
-STAFF_ROLES = ("operator", "dispatcher", "repair_worker", "liaison", "supervisor", "process_owner", "admin")
-DEPARTMENTS = ("customer_service", "operations", "repair", "technical", "billing")
 # Who may see a complainant's identity unmasked (C7, M6).
 PII_ROLES = frozenset({"operator", "dispatcher", "supervisor", "admin"})
 

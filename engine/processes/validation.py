@@ -24,7 +24,6 @@ from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.bpmn import (
@@ -54,13 +53,11 @@ from engine.bpmn import (
     stored_names,
 )
 from engine.clock import Clock
-from engine.db import Department, UserRole
 from engine.errors import HotlineError
 from engine.messages import N_, Coded, as_params
-from engine.people import STAFF_ROLES
 from engine.processes.rules import RULE_LIST
 from engine.processes.traceability import read_rules, rule_ids_in
-from engine.reference import reference_session, script_lookups
+from engine.reference import known_groups, reference_session, script_lookups
 
 NS = {
     "bpmn": BPMN_NS,
@@ -70,8 +67,6 @@ NS = {
     "dc": "http://www.omg.org/spec/DD/20100524/DC",
 }
 RULES_FILE = RULE_LIST  # package data: read the same way from a checkout and a wheel
-# Groups that are neither a staff role nor a department but are held by people (L2).
-EXTRA_GROUPS = ("department_head",)
 # A text field whose id or label says it holds who the customer is or how to reach them.
 PERSONAL_ID_HINT = re.compile(r"(?:^|_)(?:name|phone|tel|mobile|contact|address|addr|email)(?:_|$)", re.I)
 PERSONAL_LABEL_HINTS = ("地址", "住址", "电话", "手机", "姓名", "联系", "邮箱")
@@ -238,14 +233,6 @@ def _problem(code: str, element: Any, key: str | None, **params: Any) -> Diagram
     element_name = (element.get("name") or None) if element is not None else None
     params.setdefault("name", element_name or element_id or "")
     return DiagramProblem(element_id, element_name, code, key, as_params(params))
-
-
-def known_groups(session: Session) -> set[str]:
-    """Every candidate group someone can hold: staff roles, departments, and roles given to users."""
-    groups = set(STAFF_ROLES) | set(EXTRA_GROUPS)
-    groups |= set(session.scalars(select(Department.code).where(Department.active.is_(True))))
-    groups |= set(session.scalars(select(UserRole.role).distinct()))
-    return groups
 
 
 @lru_cache(maxsize=4)

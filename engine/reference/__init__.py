@@ -1,9 +1,12 @@
-"""Reference data: departments and categories with their routes and deadlines.
+"""Reference data: departments and categories with their routes and deadlines, the candidate groups
+diagrams may name, and the record of administrative changes.
 
 The package's public face: other packages import from here, not from its modules."""
 
 from __future__ import annotations
 
+from engine.reference.admin import department_uses
+from engine.reference.audit import admin_events, changes_between, record_admin_change
 from engine.reference.data import (
     ReferenceData,
     default_reference_data,
@@ -14,13 +17,23 @@ from engine.reference.data import (
     seed_reference_data,
     with_reference_options,
 )
-from engine.reference.use_cases import save_category_form, save_department_form
+from engine.reference.groups import EXTRA_GROUPS, STAFF_ROLES, is_role_name, known_groups
+from engine.reference.use_cases import add_department_form, save_category_form, save_department_form
 
 __all__ = [
+    "EXTRA_GROUPS",
+    "STAFF_ROLES",
     "ReferenceData",
+    "add_department_form",
+    "admin_events",
+    "changes_between",
     "default_reference_data",
+    "department_uses",
     "fill_suggested",
+    "is_role_name",
+    "known_groups",
     "load_reference_data",
+    "record_admin_change",
     "reference_session",
     "save_category_form",
     "save_department_form",

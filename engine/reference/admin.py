@@ -1,4 +1,5 @@
-"""An administrator's changes to reference data, checked before they are written."""
+"""An administrator's changes to reference data, checked before they are written; each change is
+recorded in the administrative audit (who, when, each field before and after)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,16 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.bpmn import FieldError, control_character_error
-from engine.db import Category, Department
+from engine.clock import Clock
+from engine.db import Category, Department, HumanTask, HumanTaskGroup, ProcessInstance
+from engine.errors import Conflict
+from engine.reference.audit import changes_between, record_admin_change
+from engine.reference.groups import is_role_name
 
 _CODE = re.compile(r"^[a-z][a-z0-9_]{1,49}$")
 
@@ -27,8 +34,23 @@ def _control_characters(submitted: Mapping[str, Any]) -> dict[str, FieldError]:
     }
 
 
+# How many users of a department a refusal to retire it names; the rest are counted.
+USES_NAMED = 10
+
+_CATEGORY_FIELDS = ("name", "name_en", "domain", "parent_code", "department_code", "onsite_minutes", "active")
+_DEPARTMENT_FIELDS = ("name", "name_en", "active")
+
+
+def _snapshot(row: Any, fields: tuple[str, ...]) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in fields} if row is not None else {}
+
+
+def _checked(raw: Any) -> bool:
+    return str(raw or "").lower() in ("on", "true", "1")
+
+
 def save_category(
-    session: Session, code: str, submitted: Mapping[str, Any], new: bool
+    session: Session, clock: Clock, actor: str, code: str, submitted: Mapping[str, Any], new: bool
 ) -> dict[str, FieldError]:
     """Create or change a category; returns the errors by field (nothing is written when there are any)."""
     refused = _control_characters({"code": code, **submitted})
@@ -61,6 +83,7 @@ def save_category(
     if errors:
         return errors
     row = session.get(Category, code) if not new else None
+    before = _snapshot(row, _CATEGORY_FIELDS)
     if row is None:
         row = Category(code=code, sort_order=1000)
         session.add(row)
@@ -71,12 +94,51 @@ def save_category(
         parent,
     )
     row.department_code, row.onsite_minutes = department, minutes
-    row.active = str(submitted.get("active", "")).lower() in ("on", "true", "1")
+    row.active = _checked(submitted.get("active"))
+    changes = changes_between(before, _snapshot(row, _CATEGORY_FIELDS))
+    if changes:
+        action = "category_added" if not before else "category_changed"
+        record_admin_change(session, clock, actor, action, "category", code, changes)
     session.flush()
     return {}
 
 
-def save_department(session: Session, code: str, submitted: Mapping[str, Any]) -> dict[str, FieldError]:
+def department_uses(session: Session, code: str) -> tuple[list[str], list[str]]:
+    """What still needs the department: its open tasks (as "case number: task") and the active
+    categories routed to it (as "name (code)")."""
+    tasks = [
+        f"{number}: {name}"
+        for number, name in session.execute(
+            select(ProcessInstance.case_number, HumanTask.name)
+            .join(HumanTask, HumanTask.instance_id == ProcessInstance.id)
+            .join(HumanTaskGroup, HumanTaskGroup.task_id == HumanTask.id)
+            .where(HumanTaskGroup.group_name == code, HumanTask.status == "open")
+            .order_by(ProcessInstance.case_number, HumanTask.id)
+        )
+    ]
+    categories = [
+        f"{name} ({category})"
+        for category, name in session.execute(
+            select(Category.code, Category.name)
+            .where(Category.department_code == code, Category.active.is_(True))
+            .order_by(Category.sort_order, Category.code)
+        )
+    ]
+    return tasks, categories
+
+
+def _named(items: list[str]) -> str:
+    if not items:
+        return "-"
+    shown = ", ".join(items[:USES_NAMED])
+    return shown if len(items) <= USES_NAMED else f"{shown} (+{len(items) - USES_NAMED})"
+
+
+def save_department(
+    session: Session, clock: Clock, actor: str, code: str, submitted: Mapping[str, Any]
+) -> dict[str, FieldError]:
+    """Rename a department, retire it (refused while open tasks or active categories use it, naming
+    them) or bring it back."""
     refused = _control_characters({"code": code, **submitted})
     if refused:
         return refused
@@ -86,7 +148,56 @@ def save_department(session: Session, code: str, submitted: Mapping[str, Any]) -
     name = _text(submitted.get("name"), 100)
     if not name:
         return {"name": FieldError("required")}
-    row.name, row.name_en = name, _text(submitted.get("name_en"), 100)
-    row.active = str(submitted.get("active", "")).lower() in ("on", "true", "1")
+    active = _checked(submitted.get("active"))
+    if row.active and not active:
+        tasks, categories = department_uses(session, code)
+        if tasks or categories:
+            return {
+                "active": FieldError("in_use", {"tasks": _named(tasks), "categories": _named(categories)})
+            }
+    before = _snapshot(row, _DEPARTMENT_FIELDS)
+    row.name, row.name_en, row.active = name, _text(submitted.get("name_en"), 100), active
+    changes = changes_between(before, _snapshot(row, _DEPARTMENT_FIELDS))
+    if changes:
+        if before["active"] and not active:
+            action = "department_retired"
+        elif active and not before["active"]:
+            action = "department_restored"
+        else:
+            action = "department_changed"
+        record_admin_change(session, clock, actor, action, "department", code, changes)
     session.flush()
+    return {}
+
+
+def add_department(
+    session: Session, clock: Clock, actor: str, submitted: Mapping[str, Any]
+) -> dict[str, FieldError]:
+    """A new department: its code is the candidate group of its handlers (diagrams may name it)."""
+    code = _text(submitted.get("code"), 60)
+    refused = _control_characters({**submitted, "code": code})
+    if refused:
+        return refused
+    errors: dict[str, FieldError] = {}
+    if not _CODE.match(code):
+        errors["code"] = FieldError("code_pattern")
+    elif is_role_name(code) or session.get(Department, code) is not None:
+        errors["code"] = FieldError("taken")
+    name = _text(submitted.get("name"), 100)
+    if not name:
+        errors["name"] = FieldError("required")
+    if errors:
+        return errors
+    sort_order = max(session.scalars(select(Department.sort_order)), default=0) + 1
+    row = Department(
+        code=code, name=name, name_en=_text(submitted.get("name_en"), 100), sort_order=sort_order
+    )
+    row.active = True
+    session.add(row)
+    added = changes_between({}, _snapshot(row, _DEPARTMENT_FIELDS))
+    record_admin_change(session, clock, actor, "department_added", "department", code, added)
+    try:
+        session.flush()
+    except IntegrityError as err:  # added by someone else since the check above
+        raise Conflict(f"department {code} was added meanwhile", "taken", code=code) from err
     return {}

@@ -1,5 +1,5 @@
-"""Administering reference data, as use cases: a category or a department saved from a form.
-FormInvalid when the form has errors, so every caller refuses a bad form the same way."""
+"""Administering reference data, as use cases: a category or a department saved from a form, a new
+department. FormInvalid when the form has errors, so every caller refuses a bad form the same way."""
 
 from __future__ import annotations
 
@@ -7,20 +7,29 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from engine.errors import FormInvalid
-from engine.reference.admin import save_category, save_department
+from engine.reference.admin import add_department, save_category, save_department
 
 if TYPE_CHECKING:
     # A use case is handed its unit of work; it never opens one.
     from engine.unit_of_work import UnitOfWork
 
 
-def save_category_form(uow: UnitOfWork, code: str, submitted: Mapping[str, Any], new: bool) -> None:
-    errors = save_category(uow.session, code, submitted, new)
+def save_category_form(
+    uow: UnitOfWork, actor: str, code: str, submitted: Mapping[str, Any], new: bool
+) -> None:
+    errors = save_category(uow.session, uow.clock, actor, code, submitted, new)
     if errors:
         raise FormInvalid(errors, submitted)
 
 
-def save_department_form(uow: UnitOfWork, code: str, submitted: Mapping[str, Any]) -> None:
-    errors = save_department(uow.session, code, submitted)
+def save_department_form(uow: UnitOfWork, actor: str, code: str, submitted: Mapping[str, Any]) -> None:
+    """Rename, retire or bring back a department (retiring one still in use is refused)."""
+    errors = save_department(uow.session, uow.clock, actor, code, submitted)
+    if errors:
+        raise FormInvalid(errors, submitted)
+
+
+def add_department_form(uow: UnitOfWork, actor: str, submitted: Mapping[str, Any]) -> None:
+    errors = add_department(uow.session, uow.clock, actor, submitted)
     if errors:
         raise FormInvalid(errors, submitted)

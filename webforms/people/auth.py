@@ -103,6 +103,8 @@ def login() -> Any:
         session.permanent = True
         login_user(signed_in)
         g.hotline_signed_in = signed_in
+        if signed_in.must_change_password:
+            return redirect(url_for("account.password"))
         return redirect(_safe_next(request.args.get("next")))
     return render_template("people/login.html", username="")
 

@@ -33,6 +33,8 @@ from webforms.database import read_only, runtime, unit_of_work
 
 # Flask-Login's key for the user id in the cookie session: here, the session token.
 _TOKEN_KEY = "_user_id"
+# What opens for someone who must first choose their own password (an administrator chose theirs).
+OPEN_BEFORE_PASSWORD_CHANGE = frozenset({"account.password", "auth.logout", "auth.set_language", "static"})
 
 
 @dataclass
@@ -43,6 +45,8 @@ class SignedInUser(UserMixin):
     roles: frozenset[str]
     # The session's random token: what Flask-Login keeps in the cookie as the "user id".
     token: str = ""
+    # An administrator chose the password: only the password page opens until the user chose one.
+    must_change_password: bool = False
 
     def get_id(self) -> str:
         return self.token
@@ -60,7 +64,14 @@ class SignedInUser(UserMixin):
 
 
 def signed_in_user(user: User, token: str) -> SignedInUser:
-    return SignedInUser(user.id, user.username, user.display_name, frozenset(user.role_names), token)
+    return SignedInUser(
+        user.id,
+        user.username,
+        user.display_name,
+        frozenset(user.role_names),
+        token,
+        user.must_change_password,
+    )
 
 
 def session_limits() -> SessionLimits:
@@ -108,6 +119,8 @@ def init_app(app: Flask) -> None:
         if signed_in is not None:
             if state.stale:
                 _note_seen(token)
+            if signed_in.must_change_password and request.endpoint not in OPEN_BEFORE_PASSWORD_CHANGE:
+                return redirect(url_for("account.password"))
             return None
         logout_user()
         if state.ended == "idle":

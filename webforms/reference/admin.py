@@ -7,9 +7,15 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from engine.errors import FormInvalid
-from engine.reference import load_reference_data, save_category_form, save_department_form
+from engine.reference import (
+    add_department_form,
+    load_reference_data,
+    save_category_form,
+    save_department_form,
+)
 from webforms.database import read_only, unit_of_work
 from webforms.errors import form_refused, refusals
 from webforms.people.auth import roles_required
@@ -51,7 +57,7 @@ def _category_again(err: FormInvalid) -> Any:
 def category() -> Any:
     code = request.form.get("code", "").strip()
     with unit_of_work() as uow:
-        save_category_form(uow, code, request.form, request.form.get("new") == "1")
+        save_category_form(uow, current_user.username, code, request.form, request.form.get("new") == "1")
         uow.commit()
     flash(_("Category %(code)s saved. New cases use it from now on.", code=code), "success")
     return redirect(url_for("admin.reference"))
@@ -67,7 +73,31 @@ def _department_again(err: FormInvalid, code: str) -> Any:
 @refusals({FormInvalid: form_refused(NOT_SAVED, _department_again)})
 def department(code: str) -> Any:
     with unit_of_work() as uow:
-        save_department_form(uow, code, request.form)
+        save_department_form(uow, current_user.username, code, request.form)
         uow.commit()
     flash(_("Department %(code)s saved.", code=code), "success")
+    return redirect(url_for("admin.reference"))
+
+
+def _new_department_again(err: FormInvalid) -> Any:
+    return _page(err.errors, request.form.to_dict(), "department:new", 400)
+
+
+@bp.route("/reference/department", methods=["POST"])
+@checks_own_input
+@roles_required("admin")
+@refusals({FormInvalid: form_refused(NOT_SAVED, _new_department_again)})
+def new_department() -> Any:
+    code = request.form.get("code", "").strip()
+    with unit_of_work() as uow:
+        add_department_form(uow, current_user.username, request.form)
+        uow.commit()
+    flash(
+        _(
+            "Department %(code)s added. Give its handlers the department on their account; diagrams may "
+            "name it as a group.",
+            code=code,
+        ),
+        "success",
+    )
     return redirect(url_for("admin.reference"))

@@ -14,7 +14,15 @@ from engine.db.models.cases import (
     Timer,
 )
 from engine.db.models.messages import Notice, NoticeRecipient, Notification
-from engine.db.models.people import Customer, PersonalDataAccess, SignInFailure, SignInSession, User, UserRole
+from engine.db.models.people import (
+    AdminAudit,
+    Customer,
+    PersonalDataAccess,
+    SignInFailure,
+    SignInSession,
+    User,
+    UserRole,
+)
 from engine.db.models.processes import ProcessAudit, ProcessDefinition, ProcessDraft
 from engine.db.models.reference import Category, Department
 from engine.db.models.supervision import CallbackSample, HandoverRecord, Report
@@ -35,6 +43,7 @@ __all__ = [
     "CaseCounter",
     "IntakeKey",
     "Attachment",
+    "AdminAudit",
     "User",
     "UserRole",
     "PersonalDataAccess",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     ForeignKey,
@@ -24,6 +25,11 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
+    phone: Mapped[str] = mapped_column(String(30), default="", server_default=text("''"))
+    email: Mapped[str] = mapped_column(String(200), default="", server_default=text("''"))
+    # Set when an administrator chose the password (a new account, a reset): the next sign-in leads to
+    # the password page and nowhere else until the user has chosen their own.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
 
     roles: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
 
@@ -39,6 +45,26 @@ class UserRole(Base):
 
     user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True)
     role: Mapped[str] = mapped_column(String(100), primary_key=True)
+
+
+class AdminAudit(Base):
+    """An administrative change (a staff account, a department, a category): who, when, what changed
+    (each field before and after). Append-only; supervisors read it."""
+
+    __tablename__ = "admin_audit"
+    __table_args__ = (
+        Index("ix_admin_audit_at", "at"),
+        Index("ix_admin_audit_subject", "subject_kind", "subject", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(40))
+    subject_kind: Mapped[str] = mapped_column(String(20))  # user, department or category
+    subject: Mapped[str] = mapped_column(String(100))
+    # {field: [before, after]}; a password is recorded as changed, never its value or hash.
+    changes: Mapped[dict[str, Any]]
 
 
 class PersonalDataAccess(Base):

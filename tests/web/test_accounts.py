@@ -1,0 +1,213 @@
+"""Staff accounts on the web: administrators list, search, add, change, disable and enable accounts and
+reset passwords; the owner of a reset or new account must choose a password before any other page
+opens; everyone changes their own password; supervisors read the administrative changes."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.db import User
+from engine.people import find_user
+from tests.web.support import DEMO_PASSWORD, get, login, logout, post, submit
+
+STRONG = "Copper-kettle-Maple-9"
+OWN = "violet tundra harbour 42"
+
+
+def _user(sessions: sessionmaker[Session], username: str) -> User | None:
+    with sessions() as session:
+        user = find_user(session, username)
+        if user is not None:
+            session.expunge(user)
+        return user
+
+
+def _add(client: FlaskClient, **overrides: object) -> object:
+    form = {
+        "username": "wang_li",
+        "display_name": "王丽",
+        "phone": "13800005678",
+        "email": "wang.li@example.com",
+        "password": STRONG,
+        "roles": [],
+        "departments": ["billing"],
+        **overrides,
+    }
+    return submit(client, "/admin/users/new", form)
+
+
+def test_only_administrators_open_the_account_pages(client: FlaskClient) -> None:
+    login(client, "supervisor")
+    assert get(client, "/admin/users").status == 403
+    assert get(client, "/admin/users/new").status == 403
+    token = get(client, "/tasks").csrf_token()
+    assert post(client, "/admin/users/operator/active", {"active": "0"}, token).status == 403
+
+
+def test_an_administrator_adds_a_handler_and_finds_the_account(
+    client: FlaskClient, sessions: sessionmaker[Session]
+) -> None:
+    login(client, "admin")
+    page = _add(client)
+    assert page.status == 302
+    user = _user(sessions, "wang_li")
+    assert user is not None and user.role_names == {"billing"} and user.must_change_password
+    listed = get(client, "/admin/users?q=5678")
+    assert listed.has("account-wang_li") and not listed.has("account-operator")
+    assert get(client, "/admin/users?group=billing").has("account-billing_handler")
+
+
+def test_a_refused_account_keeps_what_was_typed_and_says_why(
+    client: FlaskClient, sessions: sessionmaker[Session]
+) -> None:
+    login(client, "admin")
+    page = _add(client, password="password123456", email="not-an-address")
+    assert page.status == 400
+    assert "too easy to guess" in (page.error("password") or "") or "太容易被猜到" in (
+        page.error("password") or ""
+    )
+    assert page.error("email") is not None
+    assert page.by_id("username").get("value") == "wang_li"
+    assert page.by_id("phone").get("value") == "13800005678"
+    assert page.by_id("department-billing").get("checked") is not None
+    assert _user(sessions, "wang_li") is None
+    taken = _add(client, username="operator")
+    assert taken.status == 400 and taken.error("username") is not None
+
+
+def test_the_owner_of_a_new_account_must_choose_a_password_before_anything_else(
+    client: FlaskClient, app: Flask, sessions: sessionmaker[Session]
+) -> None:
+    login(client, "admin")
+    _add(client)
+    logout(client)
+    page = submit(client, "/login", {"username": "wang_li", "password": STRONG})
+    assert page.response.headers["Location"] == "/account/password"
+    assert get(client, "/tasks").response.headers["Location"] == "/account/password"
+    assert get(client, "/account/password").has("must-change")
+    refused = submit(
+        client, "/account/password", {"current": STRONG, "new": "wang_li2026!", "repeated": "wang_li2026!"}
+    )
+    assert refused.status == 400 and refused.error("new") is not None
+    changed = submit(client, "/account/password", {"current": STRONG, "new": OWN, "repeated": OWN})
+    assert changed.status == 302 and changed.response.headers["Location"] == "/tasks"
+    assert get(client, "/tasks").status == 200  # signed in again with a new session
+    assert not _user(sessions, "wang_li").must_change_password  # type: ignore[union-attr]
+
+
+def test_everyone_changes_their_own_password_and_other_browsers_sign_in_again(
+    app: Flask, sessions: sessionmaker[Session]
+) -> None:
+    here, elsewhere = app.test_client(), app.test_client()
+    login(here, "operator")
+    login(elsewhere, "operator")
+    wrong = submit(here, "/account/password", {"current": "nope", "new": OWN, "repeated": OWN})
+    assert wrong.status == 400 and wrong.error("current") is not None
+    changed = submit(here, "/account/password", {"current": DEMO_PASSWORD, "new": OWN, "repeated": OWN})
+    assert changed.status == 302
+    assert get(here, "/tasks").status == 200
+    assert get(elsewhere, "/tasks").status == 302  # its session ended with the change
+    login(elsewhere, "operator", OWN)
+
+
+def test_disabling_an_account_ends_its_session_and_enabling_lets_it_in_again(app: Flask) -> None:
+    admin, operator = app.test_client(), app.test_client()
+    login(operator, "operator")
+    login(admin, "admin")
+    page = submit(admin, "/admin/users/operator", {"active": "0"}, post_url="/admin/users/operator/active")
+    assert page.status == 302
+    assert get(operator, "/tasks").status == 302
+    refused = submit(operator, "/login", {"username": "operator", "password": DEMO_PASSWORD})
+    assert refused.status == 401
+    submit(admin, "/admin/users/operator", {"active": "1"}, post_url="/admin/users/operator/active")
+    login(operator, "operator")
+
+
+def test_an_administrator_cannot_disable_their_own_account(client: FlaskClient) -> None:
+    login(client, "admin")
+    page = submit(client, "/admin/users/admin", {"active": "0"}, post_url="/admin/users/admin/active")
+    assert page.status == 400 and page.error("active") is not None
+
+
+def test_changing_roles_and_departments_and_resetting_a_password(
+    client: FlaskClient, app: Flask, sessions: sessionmaker[Session]
+) -> None:
+    login(client, "admin")
+    page = submit(
+        client,
+        "/admin/users/repair_handler",
+        {
+            "profile": "1",
+            "display_name": "维修经办人",
+            "phone": "",
+            "email": "",
+            "roles": ["department_head"],
+            "departments": ["repair", "technical"],
+        },
+    )
+    assert page.status == 302
+    assert _user(sessions, "repair_handler").role_names == {"department_head", "repair", "technical"}  # type: ignore[union-attr]
+    reset = submit(
+        client,
+        "/admin/users/repair_handler",
+        {"password": STRONG},
+        post_url="/admin/users/repair_handler/password",
+    )
+    assert reset.status == 302
+    assert _user(sessions, "repair_handler").must_change_password  # type: ignore[union-attr]
+    weak = submit(
+        client,
+        "/admin/users/repair_handler",
+        {"password": "repair_handler1"},
+        post_url="/admin/users/repair_handler/password",
+    )
+    assert weak.status == 400 and weak.error("password") is not None
+    assert get(client, "/admin/users/nobody").status == 404
+
+
+def test_supervisors_read_every_administrative_change_but_do_not_administer(client: FlaskClient) -> None:
+    login(client, "admin")
+    _add(client)
+    submit(client, "/admin/users/liaison", {"active": "0"}, post_url="/admin/users/liaison/active")
+    logout(client)
+    login(client, "supervisor")
+    page = get(client, "/admin/audit")
+    assert page.status == 200
+    rows = page.by_id("audit-events").xpath(".//tbody/tr/@data-action")
+    assert rows[:2] == ["user_disabled", "user_added"]
+    assert "wang_li" in page.text("audit-events") and STRONG not in page.text("audit-events")
+    only = get(client, "/admin/audit?subject=liaison&kind=user")
+    assert only.by_id("audit-events").xpath(".//tbody/tr/@data-action") == ["user_disabled"]
+    logout(client)
+    login(client, "operator")
+    assert get(client, "/admin/audit").status == 403
+
+
+def test_an_administrator_adds_a_department_and_retiring_one_in_use_names_its_users(
+    client: FlaskClient,
+) -> None:
+    login(client, "admin")
+    added = submit(
+        client,
+        "/admin/reference",
+        {"code": "heat_supply", "name": "供热站", "name_en": "Heat supply"},
+        post_url="/admin/reference/department",
+    )
+    assert added.status == 302
+    assert get(client, "/admin/reference").has("department-heat_supply")
+    assert get(client, "/admin/users/new").has("department-heat_supply")
+    bad = submit(
+        client,
+        "/admin/reference",
+        {"code": "Heat Supply", "name": ""},
+        post_url="/admin/reference/department",
+    )
+    assert bad.status == 400 and bad.error("code") is not None
+    assert bad.by_id("department-new").xpath(".//input[@name='code']/@value") == ["Heat Supply"]
+    retire = submit(
+        client, "/admin/reference", {"name": "维修"}, post_url="/admin/reference/department/repair"
+    )
+    assert retire.status == 400
+    assert "leak" in (retire.error("active") or "")

@@ -1,0 +1,49 @@
+"""The administrative changes (staff accounts, departments, categories), for supervisors and
+administrators: who changed what, when, each field before and after; a password only as "reset" or
+"changed"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, render_template, request
+from flask_babel import lazy_gettext as _l
+
+from engine.reference import admin_events
+from webforms.database import read_only
+from webforms.people.auth import roles_required
+
+bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
+
+ACTIONS = {
+    "user_added": _l("Account added"),
+    "user_changed": _l("Account changed"),
+    "user_disabled": _l("Account disabled"),
+    "user_enabled": _l("Account enabled again"),
+    "password_reset": _l("Password reset"),
+    "password_changed": _l("Own password changed"),
+    "department_added": _l("Department added"),
+    "department_changed": _l("Department changed"),
+    "department_retired": _l("Department retired"),
+    "department_restored": _l("Department in use again"),
+    "category_added": _l("Category added"),
+    "category_changed": _l("Category changed"),
+}
+KINDS = {"user": _l("Staff account"), "department": _l("Department"), "category": _l("Category")}
+
+
+@bp.route("")
+@roles_required("supervisor", "admin")
+def index() -> Any:
+    kind = request.args.get("kind", "")
+    kind = kind if kind in KINDS else ""
+    subject = request.args.get("subject", "")[:100]
+    with read_only() as uow:
+        return render_template(
+            "people/audit.html",
+            events=admin_events(uow.session, subject_kind=kind or None, subject=subject or None),
+            actions=ACTIONS,
+            kinds=KINDS,
+            kind=kind,
+            subject=subject,
+        )

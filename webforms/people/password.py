@@ -1,0 +1,52 @@
+"""Everyone's own password: changed knowing the current one. A password an administrator chose (a new
+account, a reset) leads here after sign-in, and no other page opens until a new one is chosen
+(webforms.people.sessions). The change ends every session of the account, the other browsers' too;
+this browser is signed in again with a new session."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required, login_user
+
+from engine.errors import FormInvalid
+from engine.people import change_own_password, find_user, open_session
+from webforms.database import unit_of_work
+from webforms.errors import form_refused, refusals
+from webforms.people.sessions import session_limits, signed_in_user
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+NOT_SAVED = _l("Some values need attention; nothing was saved yet.")
+
+
+def _page(errors: dict[str, Any] | None = None, status: int = 200) -> Any:
+    return render_template("people/password.html", errors=errors or {}), status
+
+
+def _again(err: FormInvalid) -> Any:
+    return _page(err.errors, 400)
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+@refusals({FormInvalid: form_refused(NOT_SAVED, _again)})
+def password() -> Any:
+    if request.method == "GET":
+        return _page()
+    form = request.form
+    with unit_of_work() as uow:
+        change_own_password(
+            uow, current_user.username, form.get("current", ""), form.get("new", ""), form.get("repeated", "")
+        )
+        user = find_user(uow.session, current_user.username)
+        assert user is not None  # the use case found it
+        signed_in = signed_in_user(user, "")
+        signed_in.token = open_session(uow, signed_in.id, request.remote_addr or "", session_limits())
+        uow.commit()
+    login_user(signed_in)
+    g.hotline_signed_in = signed_in
+    flash(_("Your password was changed. Other browsers signed in as you must sign in again."), "success")
+    return redirect(url_for("tasks.tasklist"))
