@@ -1,0 +1,116 @@
+"""First start without the demo: `hotline init-db` then `hotline users add --admin NAME` (the password
+read from standard input) gives an empty system an administrator can sign in to; `hotline users …`
+lists, changes, disables, enables accounts and resets a password, each change an audit event."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.clock import SettableClock
+from engine.db import AdminAudit, ProcessInstance, User
+from engine.people import check_credentials, find_user
+from hotline.cli import main
+from tests.web.support import fast_password_hashing
+
+STRONG = "Copper-kettle-Maple-9"
+TEMPORARY = "violet tundra harbour 42"
+
+# The commands open their own database engine: they see only what is really committed.
+pytestmark = pytest.mark.real_commits
+
+
+@pytest.fixture
+def cli(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
+    fast_password_hashing(monkeypatch)
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", database_url)
+    monkeypatch.setenv("HOTLINE_HOME", str(tmp_path))
+
+    def run(*args: str, answer: str | None = None) -> Result:
+        return CliRunner().invoke(main, list(args), input=answer)
+
+    return run
+
+
+def _user(sessions: sessionmaker[Session], username: str) -> User:
+    with sessions() as session:
+        user = find_user(session, username)
+        assert user is not None
+        session.expunge(user)
+        return user
+
+
+def test_init_db_and_the_first_administrator_make_a_working_empty_system(
+    cli, sessions: sessionmaker[Session], clock: SettableClock
+) -> None:
+    assert cli("init-db").exit_code == 0
+    weak = cli("users", "add", "--admin", "root", answer="hotline123\n")
+    assert weak.exit_code == 1 and "password:" in weak.output and "nothing was changed" in weak.output
+    added = cli("users", "add", "--admin", "--name", "系统管理员", "root", answer=f"{STRONG}\n")
+    assert added.exit_code == 0, added.output
+    assert "added root (admin)" in added.output
+    root = _user(sessions, "root")
+    assert root.role_names == {"admin"} and not root.must_change_password
+    with sessions() as session:
+        assert check_credentials(session, clock, "root", STRONG, "").username == "root"
+        assert session.scalar(select(func.count()).select_from(ProcessInstance)) == 0  # empty: no demo cases
+        assert session.scalar(select(func.count()).select_from(User)) == 1
+        [event] = session.scalars(select(AdminAudit))
+        assert (event.actor, event.action, event.subject) == ("cli", "user_added", "root")
+
+
+def test_the_administrator_keeps_staff_accounts_from_the_command_line(
+    cli, sessions: sessionmaker[Session], clock: SettableClock
+) -> None:
+    assert cli("init-db").exit_code == 0
+    cli("users", "add", "--admin", "root", answer=f"{STRONG}\n")
+    added = cli(
+        "users",
+        "add",
+        "li_na",
+        "--name",
+        "李娜",
+        "--department",
+        "repair",
+        "--temporary",
+        "--by",
+        "root",
+        answer=f"{TEMPORARY}\n",
+    )
+    assert added.exit_code == 0, added.output
+    assert _user(sessions, "li_na").must_change_password
+    unknown = cli("users", "add", "zhao", "--department", "nowhere", answer=f"{STRONG}\n")
+    assert unknown.exit_code == 1 and "nowhere" in unknown.output and "repair" in unknown.output
+
+    listed = cli("users", "list", "--search", "李")
+    assert listed.exit_code == 0 and "li_na" in listed.output and "root" not in listed.output
+    assert "must change password" in listed.output
+
+    edited = cli(
+        "users", "edit", "li_na", "--phone", "13800001234", "--department", "billing", "--by", "root"
+    )
+    assert edited.exit_code == 0, edited.output
+    assert "groups ['repair'] -> ['billing']" in edited.output
+    assert _user(sessions, "li_na").role_names == {"billing"}
+
+    assert cli("users", "disable", "li_na", "--by", "root").exit_code == 0
+    assert not _user(sessions, "li_na").active
+    assert "disabled" in cli("users", "list").output
+    assert cli("users", "enable", "li_na", "--by", "root").exit_code == 0
+    assert cli("users", "disable", "root", "--by", "root").exit_code == 1  # the last administrator stays
+
+    reset = cli("users", "reset-password", "li_na", "--by", "root", answer=f"{STRONG}\n")
+    assert reset.exit_code == 0, reset.output
+    with sessions() as session:
+        assert check_credentials(session, clock, "li_na", STRONG, "").must_change_password
+        actions = list(
+            session.scalars(
+                select(AdminAudit.action).where(AdminAudit.subject == "li_na").order_by(AdminAudit.id)
+            )
+        )
+    assert actions == ["user_added", "user_changed", "user_disabled", "user_enabled", "password_reset"]
+    assert cli("users", "edit", "nobody", "--phone", "1").exit_code == 1
