@@ -79,6 +79,10 @@ class Conflict(HotlineError):
         ),
         "task_claimed": N_("Task “%(task)s” of case %(case)s was claimed by %(by)s. Nothing was changed."),
         "taken": N_("“%(code)s” was added by someone else meanwhile; nothing was changed. Reload the page."),
+        "account_changed": N_(
+            "Account %(username)s was changed by someone else while you edited it; nothing was changed. "
+            "Reload the page and try again."
+        ),
         "version_taken": N_(
             "Someone deployed version %(version)s of %(key)s meanwhile, so nothing was deployed. "
             "Reload and deploy again."

@@ -8,6 +8,7 @@ from engine.people.access_log import cases_named_in, holds_personal_data
 from engine.people.accounts import (
     ACCOUNT_PROBLEMS,
     ROLES,
+    account_stamp,
     add_account,
     change_own_password,
     department_codes,
@@ -52,6 +53,7 @@ from engine.reference import STAFF_ROLES
 __all__ = [
     "ACCOUNT_PROBLEMS",
     "ROLES",
+    "account_stamp",
     "add_account",
     "change_own_password",
     "department_codes",

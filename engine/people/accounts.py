@@ -8,6 +8,8 @@ whose code has an English template in ACCOUNT_PROBLEMS (or the web's field messa
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -103,11 +105,23 @@ def _clean(value: str | None, limit: int) -> str:
     return (value or "").strip()[:limit]
 
 
-def _account(session: Session, username: str) -> User:
-    user = find_user(session, username)
+def _account(session: Session, username: str, *, lock: bool = False) -> User:
+    """The account; `lock`: its row is locked until the unit ends (PostgreSQL's FOR UPDATE; SQLite's
+    writers queue anyway), so a change compared against what its editor saw cannot interleave."""
+    query = select(User).where(User.username == username)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    user = session.scalars(query).first()
     if user is None:
         raise NotFound(f"no user {username!r}")
     return user
+
+
+def account_stamp(user: User) -> str:
+    """A short fingerprint of what an edit form shows of the account: a form sent back with another one
+    was filled in on a version someone else has changed since."""
+    shown = json.dumps(_profile(user), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(shown.encode()).hexdigest()[:16]
 
 
 def _other_active_admins(session: Session, user: User) -> int:
@@ -196,9 +210,13 @@ def update_account(
     email: str | None = None,
     roles: Sequence[str] | None = None,
     departments: Sequence[str] | None = None,
+    seen: str | None = None,
 ) -> dict[str, list[Any]]:
-    """Change what is given (None: left as it is); returns the changes recorded."""
-    user = _account(uow.session, username)
+    """Change what is given (None: left as it is); returns the changes recorded. `seen`: the
+    account_stamp the editor's form was filled in on; Conflict when the account changed since."""
+    user = _account(uow.session, username, lock=seen is not None)
+    if seen is not None and seen != account_stamp(user):
+        raise Conflict(f"account {username} was changed meanwhile", "account_changed", username=username)
     before = _profile(user)
     values = {
         key: _clean(value, limit)

@@ -211,3 +211,26 @@ def test_an_administrator_adds_a_department_and_retiring_one_in_use_names_its_us
     )
     assert retire.status == 400
     assert "leak" in (retire.error("active") or "")
+
+
+def test_an_account_changed_by_someone_else_meanwhile_answers_409_and_keeps_their_change(
+    app: Flask, sessions: sessionmaker[Session]
+) -> None:
+    first, second = app.test_client(), app.test_client()
+    login(first, "admin")
+    login(second, "admin")
+    form = get(second, "/admin/users/tech_handler")
+    seen, token = form.by_id("account-form").xpath(".//input[@name='seen']/@value")[0], form.csrf_token()
+    changed = {"profile": "1", "display_name": "技术员甲", "roles": [], "departments": ["technical"]}
+    page = submit(first, "/admin/users/tech_handler", changed)
+    assert page.status == 302
+    stale = {
+        "profile": "1",
+        "display_name": "技术员乙",
+        "roles": [],
+        "departments": ["technical"],
+        "seen": seen,
+    }
+    late = post(second, "/admin/users/tech_handler", stale, token)
+    assert late.status == 409
+    assert _user(sessions, "tech_handler").display_name == "技术员甲"  # type: ignore[union-attr]

@@ -17,6 +17,7 @@ from engine.db import Department, User
 from engine.errors import FormInvalid
 from engine.people import (
     ROLES,
+    account_stamp,
     add_account,
     find_user,
     reset_password,
@@ -64,6 +65,7 @@ def _form_page(
             roles=ROLES,
             values=values,
             errors=errors,
+            stamp=account_stamp(account) if account is not None else "",
         ), status
 
 
@@ -159,6 +161,7 @@ def edit(username: str) -> Any:
             email=values["email"],
             roles=values["roles"],
             departments=values["departments"],
+            seen=request.form.get("seen"),
         )
         uow.commit()
     if changes:

@@ -4,17 +4,19 @@ reset to be changed at the next sign-in, changed by its owner; every change an a
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import SettableClock
 from engine.db import AdminAudit, User
-from engine.errors import FormInvalid, NotFound
+from engine.errors import Conflict, FormInvalid, NotFound
 from engine.people import (
     SessionLimits,
+    account_stamp,
     add_account,
     change_own_password,
     check_credentials,
@@ -244,3 +246,46 @@ def test_accounts_are_found_by_any_part_of_name_phone_or_email_and_by_group(
         assert [u.username for u in search_accounts(session, "LI.NA@")] == ["li_na"]
         assert [u.username for u in search_accounts(session, "i_n")] == ["li_na"]  # "_" is no wildcard
         assert [u.username for u in search_accounts(session, group="repair")] == ["li_na", "repair_head"]
+
+
+@pytest.mark.real_commits
+def test_two_administrators_saving_one_account_at_once_one_wins_the_other_is_told(
+    sessions: sessionmaker[Session], runtime: Runtime, reference_data: None
+) -> None:
+    """Both filled in the same version of the form: the second save finds it changed (409), whichever
+    database; nothing of it is written."""
+    with UnitOfWork(sessions, runtime) as unit:
+        add_account(unit, "root", "zhang", STRONG, roles=["operator"])
+        unit.commit()
+    with sessions() as session:
+        user = find_user(session, "zhang")
+        assert user is not None
+        seen = account_stamp(user)
+    start = threading.Barrier(2)
+    outcomes: dict[str, str] = {}
+
+    def save(name: str) -> None:
+        try:
+            with UnitOfWork(sessions, runtime) as unit:
+                start.wait(timeout=10)
+                update_account(unit, name, "zhang", display_name=f"张 ({name})", seen=seen)
+                unit.commit()
+            outcomes[name] = "saved"
+        except Conflict as conflict:
+            outcomes[name] = conflict.code
+
+    threads = [threading.Thread(target=save, args=(name,)) for name in ("root", "root2")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes.values()) == ["account_changed", "saved"]
+    winner = next(name for name, outcome in outcomes.items() if outcome == "saved")
+    with sessions() as session:
+        assert find_user(session, "zhang").display_name == f"张 ({winner})"  # type: ignore[union-attr]
+        assert (
+            session.scalar(
+                select(func.count()).select_from(AdminAudit).where(AdminAudit.action == "user_changed")
+            )
+            == 1
+        )
