@@ -14,6 +14,7 @@ from engine.bpmn import FieldDef, FieldError, VariableLabel
 from engine.db import Department
 from engine.messages import say
 from engine.people import ACCOUNT_PROBLEMS
+from engine.reference import REFERENCE_PROBLEMS
 from webforms.database import reading_session
 from webforms.i18n import current_language
 from webforms.people.names import person
@@ -39,11 +40,6 @@ ERROR_MESSAGES = {
     "before_other": _l("This may not be earlier than “%(other)s”."),
     "not_signature": _l("The signature could not be read; clear it and sign again."),
     "signature_too_large": _l("The signature image is larger than %(kb)s KB; clear it and sign again."),
-    "code_pattern": _l("Use 2 to 50 lower-case letters, digits or _, beginning with a letter."),
-    "in_use": _l(
-        "Still in use, so it was not retired. Open tasks of its group: %(tasks)s. Active categories "
-        "routed to it: %(categories)s. Reroute or finish them first."
-    ),
 }
 
 EVENT_KINDS = {
@@ -112,8 +108,9 @@ TASK_STATUS = {"open": _l("open"), "completed": _l("completed"), "cancelled": _l
 def error_text(error: FieldError) -> str:
     message = ERROR_MESSAGES.get(error.code)
     params = dict(error.params)
-    if message is None and error.code in ACCOUNT_PROBLEMS:
-        return say(ACCOUNT_PROBLEMS[error.code], params, gettext)
+    template = ACCOUNT_PROBLEMS.get(error.code) or REFERENCE_PROBLEMS.get(error.code)
+    if message is None and template is not None:
+        return say(template, params, gettext)
     if current_language() == "en":  # a parameter with an English twin (a field's label) says it in English
         params.update({key: params[f"{key}_en"] for key in list(params) if params.get(f"{key}_en")})
     return str(message) % params if message else error.code

@@ -80,10 +80,6 @@ def _profile_errors(values: Mapping[str, str]) -> dict[str, FieldError]:
     return errors
 
 
-def department_codes(session: Session) -> list[str]:
-    return list(session.scalars(select(Department.code).order_by(Department.sort_order, Department.code)))
-
-
 def _group_errors(
     session: Session, roles: Iterable[str], departments: Iterable[str], held: set[str]
 ) -> dict[str, FieldError]:

@@ -5,7 +5,7 @@ The package's public face: other packages import from here, not from its modules
 
 from __future__ import annotations
 
-from engine.reference.admin import department_uses
+from engine.reference.admin import REFERENCE_PROBLEMS, department_uses
 from engine.reference.audit import admin_events, changes_between, record_admin_change
 from engine.reference.data import (
     ReferenceData,
@@ -21,6 +21,7 @@ from engine.reference.groups import EXTRA_GROUPS, STAFF_ROLES, is_role_name, kno
 from engine.reference.use_cases import add_department_form, save_category_form, save_department_form
 
 __all__ = [
+    "REFERENCE_PROBLEMS",
     "EXTRA_GROUPS",
     "STAFF_ROLES",
     "ReferenceData",

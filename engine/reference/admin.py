@@ -15,6 +15,7 @@ from engine.bpmn import FieldError, control_character_error
 from engine.clock import Clock
 from engine.db import Category, Department, HumanTask, HumanTaskGroup, ProcessInstance
 from engine.errors import Conflict
+from engine.messages import N_
 from engine.reference.audit import changes_between, record_admin_change
 from engine.reference.groups import is_role_name
 
@@ -34,6 +35,18 @@ def _control_characters(submitted: Mapping[str, Any]) -> dict[str, FieldError]:
     }
 
 
+# What the refusals of this module mean, for whoever says them (the web's field messages say the
+# common ones, required and taken, in the same words).
+REFERENCE_PROBLEMS: dict[str, str] = {
+    "code_pattern": N_("Use 2 to 50 lower-case letters, digits or _, beginning with a letter."),
+    "in_use": N_(
+        "Still in use, so it was not retired. Open tasks of its group: %(tasks)s. Active categories "
+        "routed to it: %(categories)s. Reroute or finish them first."
+    ),
+    "taken": N_("This code is already used."),
+    "required": N_("This field is required."),
+    "not_option": N_("Choose one of the listed values."),
+}
 # How many users of a department a refusal to retire it names; the rest are counted.
 USES_NAMED = 10
 

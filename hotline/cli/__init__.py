@@ -3,7 +3,8 @@
 - operations.py: whoever runs the installation (init-db, serve, worker, demo, timers, attachments);
 - process_owners.py: the procedures' owners (deploy, versions, rollback, migrate, definitions, rules);
 - supervisors.py: the supervisors' duties (report, sample);
-- accounts.py: the administrator's staff accounts (users add, list, edit, disable, enable, reset-password).
+- accounts.py, departments.py: the administrator's staff accounts (users add, list, edit, disable,
+  enable, reset-password) and departments (departments list, add, rename, retire, restore).
 
 Every command is thin: it parses its arguments, opens units of work on the services the composition
 root builds (hotline.bootstrap), calls the engine and prints the result.
@@ -18,7 +19,7 @@ from typing import Any
 import click
 
 from engine.errors import HotlineError
-from hotline.cli import accounts, operations, process_owners, supervisors
+from hotline.cli import accounts, departments, operations, process_owners, supervisors
 from hotline.errors import echo_error
 
 
@@ -41,7 +42,7 @@ def main() -> None:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
-for _audience in (operations, process_owners, supervisors, accounts):
+for _audience in (operations, process_owners, supervisors, accounts, departments):
     for _command in _audience.COMMANDS:
         main.add_command(_command)
 

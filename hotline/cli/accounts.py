@@ -23,11 +23,12 @@ from engine.people import (
     set_account_active,
     update_account,
 )
+from engine.reference import REFERENCE_PROBLEMS
 from engine.unit_of_work import UnitOfWork
 from hotline.cli.services import command_services
 from hotline.errors import cli_translation
 
-_by = click.option(
+by_option = click.option(
     "--by", "actor", default="cli", show_default=True, help="Who makes the change (recorded in the audit)."
 )
 
@@ -39,7 +40,7 @@ def _read_password(prompt: str) -> str:
 
 
 @contextmanager
-def _change() -> Iterator[UnitOfWork]:
+def administrative_change() -> Iterator[UnitOfWork]:
     """A unit of work that commits when the block ends; a refused form is said field by field (exit 1)."""
     translate = cli_translation()
     try:
@@ -48,7 +49,7 @@ def _change() -> Iterator[UnitOfWork]:
             uow.commit()
     except FormInvalid as refused:
         for name, error in refused.errors.items():
-            template = ACCOUNT_PROBLEMS.get(error.code)
+            template = ACCOUNT_PROBLEMS.get(error.code) or REFERENCE_PROBLEMS.get(error.code)
             message = say(template, dict(error.params), translate) if template else error.code
             click.echo(f"{name}: {message}", err=True)
         click.echo("nothing was changed", err=True)
@@ -71,7 +72,7 @@ def users() -> None:
 @click.option(
     "--temporary", is_flag=True, help="The owner must choose another password at the first sign-in."
 )
-@_by
+@by_option
 def add(
     username: str,
     admin: bool,
@@ -85,7 +86,7 @@ def add(
 ) -> None:
     password = _read_password(f"Password for {username}")
     chosen = sorted({*roles, *(("admin",) if admin else ())})
-    with _change() as uow:
+    with administrative_change() as uow:
         user = add_account(
             uow,
             actor,
@@ -124,7 +125,7 @@ def list_cmd(text: str, group: str) -> None:
 @click.option("--department", "departments", multiple=True, help="The departments (replaces them).")
 @click.option("--no-roles", is_flag=True, help="Take every role away.")
 @click.option("--no-departments", is_flag=True, help="Take every department away.")
-@_by
+@by_option
 def edit(
     username: str,
     display_name: str | None,
@@ -136,7 +137,7 @@ def edit(
     no_departments: bool,
     actor: str,
 ) -> None:
-    with _change() as uow:
+    with administrative_change() as uow:
         changes = update_account(
             uow,
             actor,
@@ -155,7 +156,7 @@ def edit(
 
 def _set_active(active: bool) -> Callable[[str, str], None]:
     def command(username: str, actor: str) -> None:
-        with _change() as uow:
+        with administrative_change() as uow:
             changed = set_account_active(uow, actor, username, active)
         state = "enabled" if active else "disabled (its sessions have ended)"
         click.echo(f"{username} {state}" if changed else f"{username} was already {state.split()[0]}")
@@ -164,10 +165,10 @@ def _set_active(active: bool) -> Callable[[str, str], None]:
 
 
 users.command("disable", help="Disable an account: no sign-in, its sessions end; its history stays.")(
-    click.argument("username")(_by(_set_active(False)))
+    click.argument("username")(by_option(_set_active(False)))
 )
 users.command("enable", help="Enable a disabled account again.")(
-    click.argument("username")(_by(_set_active(True)))
+    click.argument("username")(by_option(_set_active(True)))
 )
 
 
@@ -177,10 +178,10 @@ users.command("enable", help="Enable a disabled account again.")(
     "their own at the next sign-in, and the account's sessions end.",
 )
 @click.argument("username")
-@_by
+@by_option
 def reset_password_cmd(username: str, actor: str) -> None:
     password = _read_password(f"Temporary password for {username}")
-    with _change() as uow:
+    with administrative_change() as uow:
         reset_password(uow, actor, username, password)
     click.echo(f"{username}: password reset; a new one must be chosen at the next sign-in")
 
