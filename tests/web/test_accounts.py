@@ -234,3 +234,26 @@ def test_an_account_changed_by_someone_else_meanwhile_answers_409_and_keeps_thei
     late = post(second, "/admin/users/tech_handler", stale, token)
     assert late.status == 409
     assert _user(sessions, "tech_handler").display_name == "技术员甲"  # type: ignore[union-attr]
+
+
+def test_odd_input_to_the_account_and_department_forms_never_answers_500(
+    client: FlaskClient, sessions: sessionmaker[Session]
+) -> None:
+    login(client, "admin")
+    odd = ["", " ", "x" * 5000, "a\x00b", "\u202e\ufeff", "<script>", "operator,admin", "1e309"]
+    for value in odd:
+        for url in ("/admin/users/new", "/admin/users/operator"):
+            data = {"username": value, "display_name": value, "phone": value, "email": value}
+            page = submit(
+                client,
+                url,
+                {**data, "password": value, "roles": [value], "departments": [value], "profile": "1"},
+            )
+            assert page.status in (302, 400), (url, value, page.status)
+        page = submit(
+            client, "/admin/reference", {"code": value, "name": value}, post_url="/admin/reference/department"
+        )
+        assert page.status in (302, 400, 409), (value, page.status)
+        for url in (f"/admin/users?q={value[:200]}", f"/admin/audit?subject={value[:200]}&kind={value[:50]}"):
+            assert get(client, url).status in (200, 400)
+    assert _user(sessions, "operator").display_name != "x" * 5000  # type: ignore[union-attr]
