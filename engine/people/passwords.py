@@ -16,9 +16,9 @@ MIN_LENGTH = 10
 MAX_LENGTH = 200
 # zxcvbn's score 3: "safely unguessable", about 10^8 guesses or more.
 MIN_SCORE = 3
-# zxcvbn's cost grows with length; beyond this the first part decides (a long password is not weak
-# because of what follows).
-JUDGED_LENGTH = 100
+# zxcvbn judges at most 72 characters (its cost grows with length, and it refuses longer input); a
+# longer password is judged by its first 72, which a long one only makes stronger.
+JUDGED_LENGTH = 72
 # Words anyone would try first against this system's accounts.
 SITE_WORDS = ("hotline", "heating", "water")
 

@@ -108,6 +108,7 @@ def test_an_added_account_holds_its_details_and_groups_and_is_an_audit_event(
         ("qwertyuiop123", "too-common"),  # a keyboard run
         ("hotline2026!", "too-common"),  # the system's own name with a year
         ("x" * 201, "too-long"),
+        ("a" * 73, "too-common"),  # beyond what zxcvbn judges (72 characters), still judged
     ],
 )
 def test_a_weak_password_is_refused_with_the_reason(
@@ -117,6 +118,12 @@ def test_a_weak_password_is_refused_with_the_reason(
     assert errors == {"password": problem}
     with sessions() as session:
         assert find_user(session, "zhang") is None
+
+
+@pytest.mark.parametrize("password", ["violet tundra harbour 42 " * 4, "Kx9!mQ2#" * 25])
+def test_a_long_strong_password_is_accepted(uow, sessions: sessionmaker[Session], password: str) -> None:
+    _add(uow, password=password)
+    assert _user(sessions, "zhang").active
 
 
 def test_a_taken_user_name_and_unknown_groups_are_refused_naming_the_choices(
