@@ -4,6 +4,7 @@ no, masked personal data; the case data panel and the history's changes."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,19 +15,42 @@ from engine.bpmn import FieldDef, VariableLabel
 from webforms.database import runtime
 from webforms.diagram_names import process_choices
 from webforms.i18n import current_language
-from webforms.labels import Labels, group_label, known_label
+from webforms.labels import SYSTEM_LABELS, Labels, group_label, known_label
 from webforms.people.masking import mask
+from webforms.people.names import person
 from webforms.reference.labels import REFERENCE_KINDS, enum_name, reference_name
 
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+# Data items holding logins (one, or a list of them): shown by the people's display names.
+PEOPLE_ITEMS = frozenset({"assignee", "recipients"})
+
+
+def people_named(value: Any) -> Any:
+    """Logins as people call them; anything else (a count of notified customers) as it is."""
+    if isinstance(value, str):
+        return person(value) or None
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return "、".join(person(v) for v in value) or None
+    return value
+
+
+def form_order(fields: dict[str, FieldDef], labels: Labels | None = None) -> Callable[[str], tuple[int, str]]:
+    """A sort key putting data items as people met them: the forms' fields in the diagram's order (a
+    form's own order within it), then what the diagram's scripts label, then the system's data, then
+    the rest by name."""
+    ranks: dict[str, int] = {}
+    for key in (*fields, *(labels or {}), *SYSTEM_LABELS):
+        ranks.setdefault(key, len(ranks))
+    return lambda key: (ranks.get(key, len(ranks)), key)
 
 
 def case_rows(
     data: dict[str, Any], fields: dict[str, FieldDef], labels: Labels | None = None
 ) -> list[tuple[str, str, str]]:
-    """The case data panel as (key, label, shown value), sorted by key: only data something labels."""
+    """The case data panel as (key, label, shown value) in form order: only data something labels."""
     rows = []
-    for key, value in sorted(data.items()):
+    order = form_order(fields, labels)
+    for key, value in sorted(data.items(), key=lambda item: order(item[0])):
         label = known_label(key, fields, labels)
         if label is not None:
             rows.append(
@@ -120,7 +144,8 @@ def visible_changes(
     to the machine (a blank field recorded as None), and data nothing labels unless a supervisor looks."""
     rows = []
     raw = sees_raw_data()
-    for key, (before, after) in sorted(changes.items()):
+    order = form_order(fields, labels)
+    for key, (before, after) in sorted(changes.items(), key=lambda item: order(item[0])):
         label = known_label(key, fields, labels)
         if label is None and not raw:
             continue
@@ -128,6 +153,8 @@ def visible_changes(
         variable = (labels or {}).get(key)
         if key == "candidate_groups":
             before, after = group_label(before) or None, group_label(after) or None
+        elif key in PEOPLE_ITEMS:
+            before, after = people_named(before), people_named(after)
         shown_before = display_value(field, mask(key, before, fields), variable, key)
         shown_after = display_value(field, mask(key, after, fields), variable, key)
         if shown_before != shown_after:

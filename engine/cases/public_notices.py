@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.db import Notice, NoticeRecipient
+from engine.db import Customer, Notice, NoticeRecipient
 
 
 def recent_notices(session: Session, limit: int = 100) -> list[Notice]:
@@ -37,3 +37,19 @@ def recipient_counts(session: Session, notice_ids: list[int]) -> dict[int, int]:
         .group_by(NoticeRecipient.notice_id)
     )
     return {notice_id: count for notice_id, count in rows}
+
+
+def notice_of_case(session: Session, instance_id: int, notice_id: int) -> Notice | None:
+    """One notice a case published; None when the case did not publish it."""
+    return session.scalar(select(Notice).where(Notice.id == notice_id, Notice.instance_id == instance_id))
+
+
+def notice_recipients(session: Session, notice_id: int) -> list[tuple[Customer, NoticeRecipient]]:
+    """The customers a notice is sent to, with how and whether it has gone, in register order."""
+    rows = session.execute(
+        select(Customer, NoticeRecipient)
+        .join(NoticeRecipient, NoticeRecipient.customer_id == Customer.id)
+        .where(NoticeRecipient.notice_id == notice_id)
+        .order_by(Customer.id)
+    )
+    return [(customer, recipient) for customer, recipient in rows]

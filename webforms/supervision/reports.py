@@ -52,8 +52,8 @@ KPI_LABELS = {
 KPI_DEFINITIONS = {
     "satisfaction": _l(
         "Callback answers “satisfied” ÷ all callback answers recorded in the period: every answer "
-        "given at a complaint, repair or liaison callback (C5, R5, L5) and every reached customer's "
-        "answer at a sampled callback (M1)."
+        "given at a complaint, repair or liaison callback and every reached customer's answer at a "
+        "sampled callback."
     ),
     "timeliness": _l(
         "Deadlines met ÷ deadlines judged: every task deadline in the period (dispatch in 3 minutes, "
@@ -63,7 +63,7 @@ KPI_DEFINITIONS = {
     "resolution": _l("Cases received in the period and closed by now ÷ cases received in the period."),
     "complaint_handling": _l(
         "Complaints received in the period that the department has replied to (handled and "
-        "answered, C3) ÷ complaints received in the period."
+        "answered) ÷ complaints received in the period."
     ),
 }
 NOTABLE_PROBLEMS = {
