@@ -181,6 +181,10 @@ def test_a_published_notice_is_told_in_words_with_links_to_it_and_its_customers_
     assert [r[0].text_content() for r in rows] == ["JM-0301-101", "JM-0301-202"]
     assert "刘洋" in recipients.text("notice-recipients")
 
+    switch_user(client, "ops_handler")  # the repair's department: the list, without the customers' names (M6)
+    masked = get(client, item.xpath(".//a[@class='recipients-link']/@href")[0])
+    assert masked.status == 200 and "刘洋" not in masked.html and "刘*" in masked.text("notice-recipients")
+
     switch_user(client, "tech_handler")  # no part in the case: neither the case nor its notice's customers
     assert get(client, item.xpath(".//a[@class='recipients-link']/@href")[0]).status == 404
 
