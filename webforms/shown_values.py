@@ -23,6 +23,8 @@ from webforms.reference.labels import REFERENCE_KINDS, enum_name, reference_name
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 # Data items holding logins (one, or a list of them): shown by the people's display names.
 PEOPLE_ITEMS = frozenset({"assignee", "recipients"})
+# Data items holding candidate groups (comma-separated ids): shown by the groups' names.
+GROUP_ITEMS = frozenset({"candidate_groups", "callback_group"})
 
 
 def people_named(value: Any) -> Any:
@@ -31,6 +33,17 @@ def people_named(value: Any) -> Any:
         return person(value) or None
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return "、".join(person(v) for v in value) or None
+    return value
+
+
+def named(key: str, value: Any, fields: dict[str, FieldDef]) -> Any:
+    """The system's data naming groups or people, by their names; a form's own field keeps its value."""
+    if key in fields:
+        return value
+    if key in GROUP_ITEMS and isinstance(value, str):
+        return group_label(value) or None
+    if key in PEOPLE_ITEMS:
+        return people_named(value)
     return value
 
 
@@ -57,7 +70,12 @@ def case_rows(
                 (
                     key,
                     label,
-                    display_value(fields.get(key), mask(key, value, fields), (labels or {}).get(key), key),
+                    display_value(
+                        fields.get(key),
+                        mask(key, named(key, value, fields), fields),
+                        (labels or {}).get(key),
+                        key,
+                    ),
                 )
             )
     return rows
@@ -151,10 +169,7 @@ def visible_changes(
             continue
         field = fields.get(key)
         variable = (labels or {}).get(key)
-        if key == "candidate_groups":
-            before, after = group_label(before) or None, group_label(after) or None
-        elif key in PEOPLE_ITEMS:
-            before, after = people_named(before), people_named(after)
+        before, after = named(key, before, fields), named(key, after, fields)
         shown_before = display_value(field, mask(key, before, fields), variable, key)
         shown_after = display_value(field, mask(key, after, fields), variable, key)
         if shown_before != shown_after:

@@ -9,13 +9,16 @@ import re
 from typing import Any
 
 import lxml.html
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.bpmn import FieldDef
 from engine.db.models import Notification
 from engine.runtime import Runtime
 from tests.web.support import NAMES, get, login, post, record_case, submit, switch_user, task_of
+from webforms.shown_values import named
 
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4"
@@ -232,3 +235,13 @@ def test_no_page_shows_a_procedure_rule_id(
             assert response.status_code == 200, url
             found = RULE_ID.findall(visible_text(response.get_data(as_text=True)))
             assert not found, f"{url} ({language}) shows rule ids {found}"
+
+
+def test_the_systems_data_names_groups_by_their_names_m1(app: Flask) -> None:
+    """M1: a sampled callback's "called back by" is the group's name, not its id; a form's own field
+    with the same name keeps its value."""
+    with app.test_request_context("/"):
+        assert named("callback_group", "operator", {}) == "热线接线员"
+        assert named("candidate_groups", "operations,repair", {}) == "生产运行部、维修部"
+        own = {"callback_group": FieldDef(id="callback_group", type="string", label="回访组")}
+        assert named("callback_group", "operator", own) == "operator"
