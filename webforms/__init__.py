@@ -70,6 +70,7 @@ def create_app(
     from webforms.supervision import board, handover, reports
     from webforms.supervision import cases as _case_pages  # noqa: F401 - its routes are on cases_blueprint.bp
     from webforms.supervision import incidents as supervise
+    from webforms.supervision import notice_recipients as _notice_recipients  # noqa: F401 - routes on cases_blueprint.bp
     from webforms.work import attachments, field, notifications, tasks
     from webforms.work import intake as _intake  # noqa: F401 - its routes are on cases_blueprint.bp
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, redirect, render_template, url_for
 
-from engine.cases import recent_notices, restored_case_ids
+from engine.cases import recent_outages
 from webforms.database import reading_session, reads_only
 
 bp = Blueprint("public", __name__)
@@ -21,11 +21,7 @@ def favicon() -> Any:
 @bp.route("/notices")
 @reads_only
 def notices() -> Any:
-    found = recent_notices(reading_session())
-    restored = restored_case_ids(reading_session(), [n.instance_id for n in found])
-    current, seen = [], set()
-    for notice in found:  # newest first: a case's latest estimate only
-        if notice.kind == "outage" and notice.instance_id not in restored and notice.instance_id not in seen:
-            current.append(notice)
-            seen.add(notice.instance_id)
-    return render_template("public/notices.html", notices=found, current=current)
+    """One entry per outage with its latest estimate; each notice it published is kept, on demand."""
+    outages = recent_outages(reading_session())
+    current = [o for o in outages if o.is_current]
+    return render_template("public/notices.html", outages=outages, current=current)

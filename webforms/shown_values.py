@@ -4,6 +4,7 @@ no, masked personal data; the case data panel and the history's changes."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,26 +15,67 @@ from engine.bpmn import FieldDef, VariableLabel
 from webforms.database import runtime
 from webforms.diagram_names import process_choices
 from webforms.i18n import current_language
-from webforms.labels import Labels, group_label, known_label
+from webforms.labels import SYSTEM_LABELS, Labels, group_label, known_label
 from webforms.people.masking import mask
+from webforms.people.names import person
 from webforms.reference.labels import REFERENCE_KINDS, enum_name, reference_name
 
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+# Data items holding logins (one, or a list of them): shown by the people's display names.
+PEOPLE_ITEMS = frozenset({"assignee", "recipients"})
+# Data items holding candidate groups (comma-separated ids): shown by the groups' names.
+GROUP_ITEMS = frozenset({"candidate_groups", "callback_group"})
+
+
+def people_named(value: Any) -> Any:
+    """Logins as people call them; anything else (a count of notified customers) as it is."""
+    if isinstance(value, str):
+        return person(value) or None
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return "、".join(person(v) for v in value) or None
+    return value
+
+
+def named(key: str, value: Any, fields: dict[str, FieldDef]) -> Any:
+    """The system's data naming groups or people, by their names; a form's own field keeps its value."""
+    if key in fields:
+        return value
+    if key in GROUP_ITEMS and isinstance(value, str):
+        return group_label(value) or None
+    if key in PEOPLE_ITEMS:
+        return people_named(value)
+    return value
+
+
+def form_order(fields: dict[str, FieldDef], labels: Labels | None = None) -> Callable[[str], tuple[int, str]]:
+    """A sort key putting data items as people met them: the forms' fields in the diagram's order (a
+    form's own order within it), then what the diagram's scripts label, then the system's data, then
+    the rest by name."""
+    ranks: dict[str, int] = {}
+    for key in (*fields, *(labels or {}), *SYSTEM_LABELS):
+        ranks.setdefault(key, len(ranks))
+    return lambda key: (ranks.get(key, len(ranks)), key)
 
 
 def case_rows(
     data: dict[str, Any], fields: dict[str, FieldDef], labels: Labels | None = None
 ) -> list[tuple[str, str, str]]:
-    """The case data panel as (key, label, shown value), sorted by key: only data something labels."""
+    """The case data panel as (key, label, shown value) in form order: only data something labels."""
     rows = []
-    for key, value in sorted(data.items()):
+    order = form_order(fields, labels)
+    for key, value in sorted(data.items(), key=lambda item: order(item[0])):
         label = known_label(key, fields, labels)
         if label is not None:
             rows.append(
                 (
                     key,
                     label,
-                    display_value(fields.get(key), mask(key, value, fields), (labels or {}).get(key), key),
+                    display_value(
+                        fields.get(key),
+                        mask(key, named(key, value, fields), fields),
+                        (labels or {}).get(key),
+                        key,
+                    ),
                 )
             )
     return rows
@@ -120,14 +162,14 @@ def visible_changes(
     to the machine (a blank field recorded as None), and data nothing labels unless a supervisor looks."""
     rows = []
     raw = sees_raw_data()
-    for key, (before, after) in sorted(changes.items()):
+    order = form_order(fields, labels)
+    for key, (before, after) in sorted(changes.items(), key=lambda item: order(item[0])):
         label = known_label(key, fields, labels)
         if label is None and not raw:
             continue
         field = fields.get(key)
         variable = (labels or {}).get(key)
-        if key == "candidate_groups":
-            before, after = group_label(before) or None, group_label(after) or None
+        before, after = named(key, before, fields), named(key, after, fields)
         shown_before = display_value(field, mask(key, before, fields), variable, key)
         shown_after = display_value(field, mask(key, after, fields), variable, key)
         if shown_before != shown_after:

@@ -25,7 +25,14 @@ from engine.cases.definitions import (
 from engine.cases.due_timers import recently_fired, retry_failed_timer, retry_timer, timers_by_state
 from engine.cases.history import case_history
 from engine.cases.projection import event_row, sync_timers, waiting_timers
-from engine.cases.public_notices import recent_notices, restored_case_ids
+from engine.cases.public_notices import (
+    Outage,
+    notice_of_case,
+    notice_recipients,
+    recent_notices,
+    recent_outages,
+    restored_case_ids,
+)
 from engine.cases.runner import complete_task, start_case
 from engine.cases.search_text import normalized, search_text
 from engine.cases.store import lock_case, save_workflow, take_case
@@ -46,6 +53,7 @@ from engine.cases.task_access import (
 )
 
 __all__ = [
+    "Outage",
     "EVERY_CASE_ROLES",
     "AttachmentRefused",
     "MAX_BYTES",
@@ -68,11 +76,14 @@ __all__ = [
     "lock_case",
     "may_read_case",
     "normalized",
+    "notice_of_case",
+    "notice_recipients",
     "parsed_definition",
     "read_attachment",
     "readable_cases",
     "reads_every_case",
     "recent_notices",
+    "recent_outages",
     "recently_fired",
     "related_cases",
     "restored_case_ids",

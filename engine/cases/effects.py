@@ -20,19 +20,24 @@ from engine.bpmn import Effect, parse_local_datetime
 from engine.db import Customer, Notice, NoticeRecipient, Notification, User, UserRole
 
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}([。．.!！?？]?)")
+_SENTENCE_ENDS = ("。", "．", ".", "!", "！", "?", "？")
 DEPARTMENT_HEAD = "department_head"
 
 
 def fill_placeholders(template: str, data: Mapping[str, Any]) -> str:
     """'{address}' -> the case's address, an empty value -> nothing; names the case does not have stay
-    as written, so a typo shows. No attribute access or formatting: only plain names."""
+    as written, so a typo shows. No attribute access or formatting: only plain names. A value that ends
+    its own sentence (what someone typed, "…的危险。") takes the place of the full stop after it."""
 
     def value(match: re.Match[str]) -> str:
-        name = match.group(1)
+        name, stop = match.group(1), match.group(2)
         if name not in data:
             return match.group(0)
-        return "" if data[name] is None else str(data[name])
+        text = "" if data[name] is None else str(data[name])
+        if stop and text.rstrip().endswith(_SENTENCE_ENDS):
+            return text.rstrip()
+        return text + stop
 
     return _PLACEHOLDER.sub(value, template)
 

@@ -51,7 +51,8 @@ def cases_of_phone(session: Session, phone: str, limit: int = 20) -> list[Proces
     )
 
 
-# A new caller's account number is T, the UTC day and the phone's last 8 digits; two phones ending
+# A new caller's account number is T, the day of `now` (the caller passes it in the hotline's zone, as
+# the case numbers have it) and the phone's last 8 digits; two phones ending
 # alike on one day take the next free suffix (-2, -3, …). Tried in the same order by every intake, so
 # two intakes for one new caller at once ask for the same number and the database keeps one row.
 ACCOUNT_SUFFIXES = 50

@@ -182,7 +182,7 @@ WARNING_MESSAGES: dict[str, str] = {
     "undeclared-personal-field": N_(
         "Field '%(field)s' (%(label)s) of '%(name)s' looks like a customer's personal data but is not "
         "declared so: add the field property personal = phone, name, address or text, so that roles "
-        "that must not see it get it masked and every unmasked view is recorded (M6)."
+        "that must not see it get it masked and every unmasked view is recorded."
     ),
 }
 

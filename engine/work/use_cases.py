@@ -57,8 +57,12 @@ def record_call(
         if intake_key:
             record_intake_key(uow.session, intake_key, instance.id, now)
         data = instance.data
-        register_caller(
-            uow.session, data.get("customer_name"), data.get("customer_phone"), data.get("address"), now
+        register_caller(  # the account number carries the local day, as the case number does
+            uow.session,
+            data.get("customer_name"),
+            data.get("customer_phone"),
+            data.get("address"),
+            now.astimezone(uow.runtime.zone),
         )
         uow.flush()
     except IntegrityError:

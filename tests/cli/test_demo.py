@@ -3,13 +3,30 @@ open case of every procedure, as the README's first command promises."""
 
 from __future__ import annotations
 
+import subprocess
+from datetime import timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
 from click.testing import CliRunner
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
-from engine.db.models import CallbackSample, Category, Customer, Notice, Notification, ProcessInstance, Report
+from engine.clock import DEFAULT_TIME_ZONE
+from engine.db.models import (
+    CallbackSample,
+    Category,
+    Customer,
+    HumanTask,
+    Notice,
+    Notification,
+    ProcessInstance,
+    Report,
+)
 from hotline.cli import main
 from tests.cli.conftest import Demo
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_demo_sets_up_every_procedure_with_open_cases(demo: Demo) -> None:
@@ -40,3 +57,35 @@ def test_demo_sets_up_every_procedure_with_open_cases(demo: Demo) -> None:
     with Session(db) as session:
         assert session.scalar(select(func.count()).select_from(ProcessInstance)) == len(keys)
     db.dispose()
+
+
+def test_the_demos_open_cases_wait_at_steps_with_realistic_deadlines(demo: Demo) -> None:
+    """Minutes after `hotline demo` nothing of today's cases is overdue: the 3-minute orders (C2, R2) went
+    out as a dispatcher sends them, so every open task of today's cases has at least half an hour, or
+    the same-day reply's end of the day (C3, R6)."""
+    db = create_engine(demo.url)
+    with Session(db) as session:
+        started = session.scalar(select(func.max(ProcessInstance.opened_at)))
+        tasks = session.execute(
+            select(ProcessInstance.case_number, HumanTask.element_id, HumanTask.created_at, HumanTask.due_at)
+            .join(HumanTask, HumanTask.instance_id == ProcessInstance.id)
+            .where(HumanTask.status == "open", ProcessInstance.opened_at >= started - timedelta(hours=1))
+        ).all()
+    db.dispose()
+    zone = ZoneInfo(DEFAULT_TIME_ZONE)
+    for number, element, created, due in tasks:
+        if due is None:
+            continue
+        end_of_day = due.astimezone(zone).strftime("%H:%M") == "23:59"
+        assert end_of_day or due - created >= timedelta(minutes=30), (number, element, created, due)
+    assert {element for _n, element, _c, _d in tasks} >= {"department_handling", "arrive_on_site"}
+
+
+def test_the_readme_tells_how_to_change_the_port_and_make_honours_it() -> None:
+    """Port 5000 is often taken (AirPlay on macOS, another app): the README says PORT=, and it works."""
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    assert "make demo PORT=8080" in readme and "--port 8080" in readme
+    planned = subprocess.run(
+        ["make", "-n", "serve", "PORT=8123"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    assert "serve --port 8123" in planned

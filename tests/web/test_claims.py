@@ -61,7 +61,7 @@ def test_a_supervisor_reassigns_and_the_history_shows_it(
     case_page = get(client, f"/cases/{number}")
     (event,) = case_page.doc.xpath("//ol[@id='history']/li[contains(@class, 'kind-task_reassigned')]")
     assert "陈主管 (值班主管)" in event.xpath("string(.//span[@class='actor'])")
-    assert "ops_head" in event.xpath("string(.//td[@class='new'])")
+    assert event.xpath("string(.//td[@class='new'])") == "冯部长 (生产运行部负责人)"  # by name, not login
     bad = submit(
         client, f"/tasks/{task_id}", {"assignee": "billing_handler"}, post_url=f"/tasks/{task_id}/reassign"
     )

@@ -62,7 +62,52 @@ def test_notices_are_public_and_a_restored_outage_leaves_the_current_list_o1_o2(
     _notice(sessions, case_id, number, "restoration")
     page = get(client, "/notices")
     assert page.by_id("current-outages").xpath(".//article") == []
-    assert len(page.by_id("notice-list").xpath(".//tbody/tr")) == 3
+    assert len(page.by_id("notice-list").xpath(".//tbody/tr")) == 1  # one outage, its three notices inside
+
+
+def test_a_new_estimate_updates_the_one_outage_and_keeps_the_earlier_ones_on_demand_o2(
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime
+) -> None:
+    """O2: each new estimate republishes the outage's notice; the page lists the outage once, with its
+    latest estimate, and every notice it published in a <details> that opens on demand."""
+    number, case_id = record_case(sessions, runtime)
+    other, other_id = record_case(sessions, runtime)
+    _notice(sessions, case_id, number, "outage")
+    later = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+    with sessions.begin() as session:
+        first = session.scalars(select(Notice).where(Notice.instance_id == case_id)).one()
+        first.published_at = datetime(2026, 11, 23, 0, 30, tzinfo=UTC)
+        session.add(
+            Notice(
+                instance_id=case_id,
+                case_number=number,
+                kind="outage",
+                service="heating",
+                outage_type="fault",
+                district="金明区",
+                building="3号楼",
+                unit="1单元",
+                cause="管道爆裂",
+                starts_at=first.starts_at,
+                estimated_restore_at=later + timedelta(hours=10),  # 20:00 local
+                restored_at=None,
+                published_at=later,
+            )
+        )
+    _notice(sessions, other_id, other, "outage")
+    page = get(client, "/notices")
+    rows = page.by_id("notice-list").xpath(".//tbody/tr")
+    assert [r.get("data-case") for r in rows] == [number, other]
+    row = rows[0]
+    estimate = row.xpath(".//td[contains(@class, 'estimate')]")[0].text_content().strip()
+    assert estimate == "2026-11-23 20:00"
+    history = row.xpath(".//details[contains(@class, 'notice-history')]")[0]
+    assert history.get("open") is None
+    assert [" ".join(li.text_content().split()) for li in history.xpath(".//li")] == [
+        "2026-11-23 10:00 · 预计恢复 2026-11-23 20:00",
+        "2026-11-23 08:30 · 预计恢复 2026-11-23 17:00",
+    ]
+    assert page.by_id("current-outages").xpath(".//article/@data-case") == [number, other]
 
 
 def test_messages_show_unread_count_and_can_be_marked_read_l2(

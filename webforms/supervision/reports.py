@@ -52,8 +52,8 @@ KPI_LABELS = {
 KPI_DEFINITIONS = {
     "satisfaction": _l(
         "Callback answers “satisfied” ÷ all callback answers recorded in the period: every answer "
-        "given at a complaint, repair or liaison callback (C5, R5, L5) and every reached customer's "
-        "answer at a sampled callback (M1)."
+        "given at a complaint, repair or liaison callback and every reached customer's answer at a "
+        "sampled callback."
     ),
     "timeliness": _l(
         "Deadlines met ÷ deadlines judged: every task deadline in the period (dispatch in 3 minutes, "
@@ -63,7 +63,7 @@ KPI_DEFINITIONS = {
     "resolution": _l("Cases received in the period and closed by now ÷ cases received in the period."),
     "complaint_handling": _l(
         "Complaints received in the period that the department has replied to (handled and "
-        "answered, C3) ÷ complaints received in the period."
+        "answered) ÷ complaints received in the period."
     ),
 }
 NOTABLE_PROBLEMS = {
@@ -83,30 +83,33 @@ def _name(rows: Any, code: str) -> str:
 def svg_bar_chart(chart_id: str, title: str, bars: list[tuple[str, float | None, str]]) -> Markup:
     """A horizontal bar chart of rates (0…1) as inline SVG: one bar per row, its value written beside
     it; a row without a rate shows '—' and no bar. No script needed."""
-    label_width, bar_width, row_height, top = 150, 260, 26, 4
+    # Drawn about as wide as a chart's card, so the 14-unit text reads at about 14 px on a desktop and
+    # no smaller than 11 px on a phone (the picture scales down with its card, never up).
+    label_width, bar_width, value_width, row_height, top = 100, 160, 108, 28, 4
+    width = label_width + bar_width + value_width
     height = top + row_height * max(1, len(bars)) + 8
     parts = [
         f'<svg id="{escape(chart_id)}" class="chart" role="img" aria-label="{escape(title)}" '
-        f'viewBox="0 0 {label_width + bar_width + 130} {height}" width="100%" '
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
         f'xmlns="http://www.w3.org/2000/svg">',
         f"<title>{escape(title)}</title>",
     ]
     for index, (label, value, caption) in enumerate(bars):
         y = top + index * row_height
         parts.append(
-            f'<text x="{label_width - 8}" y="{y + 16}" text-anchor="end" class="chart-label">{escape(label)}</text>'
+            f'<text x="{label_width - 8}" y="{y + 18}" text-anchor="end" class="chart-label">{escape(label)}</text>'
         )
         parts.append(
-            f'<rect x="{label_width}" y="{y + 4}" width="{bar_width}" height="16" class="chart-track"/>'
+            f'<rect x="{label_width}" y="{y + 5}" width="{bar_width}" height="18" class="chart-track"/>'
         )
         if value is not None:
-            width = round(bar_width * max(0.0, min(1.0, value)), 1)
+            filled = round(bar_width * max(0.0, min(1.0, value)), 1)
             parts.append(
-                f'<rect x="{label_width}" y="{y + 4}" width="{width}" height="16" class="chart-bar" '
+                f'<rect x="{label_width}" y="{y + 5}" width="{filled}" height="18" class="chart-bar" '
                 f'data-value="{value:.4f}"><title>{escape(label)}: {escape(caption)}</title></rect>'
             )
         parts.append(
-            f'<text x="{label_width + bar_width + 8}" y="{y + 16}" class="chart-value">{escape(caption)}</text>'
+            f'<text x="{label_width + bar_width + 8}" y="{y + 18}" class="chart-value">{escape(caption)}</text>'
         )
     parts.append("</svg>")
     return Markup("".join(parts))

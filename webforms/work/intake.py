@@ -167,33 +167,35 @@ def create(process_key: str) -> Any:
     key = valid_intake_key(request.form.get(INTAKE_KEY_FIELD))
     form = {k: v for k, v in request.form.to_dict().items() if k != INTAKE_KEY_FIELD}
     with unit_of_work() as uow:
-        _parsed, info = _intake(uow.session, process_key)
+        parsed, info = _intake(uow.session, process_key)
         recorded = record_call(uow, process_key, current_user.actor, form, key)
         number = recorded.instance.case_number
         if not recorded.first:
             message = _already_recorded(recorded.instance, number)
         else:
-            message = _recorded_message(number, info)
+            message = _recorded_message(number, parsed, info)
             uow.commit()
     flash(message, "success" if recorded.first else "info")
     return redirect(url_for("cases.show", case_number=number))
 
 
-def _has_caller(info: Any) -> bool:
-    """Whether the intake form records someone who called (a customer's phone): an outage or a notice
-    registered by staff has nobody to tell the case number to."""
-    return any(field.id == CALLER_FIELD for field in info.fields)
+def _has_caller(parsed: Any, info: Any) -> bool:
+    """Whether the case was opened from a call (a kind of call of the intake page, whose form records the
+    customer's phone): an outage registered by staff, or a liaison's report of a visit, has nobody on
+    the line to tell the case number to."""
+    return parsed.roles.intake and any(field.id == CALLER_FIELD for field in info.fields)
 
 
-def _recorded_message(number: str, info: Any) -> str:
-    if _has_caller(info):
+def _recorded_message(number: str, parsed: Any, info: Any) -> str:
+    if _has_caller(parsed, info):
         return _("Case %(case)s recorded. Tell the caller this number.", case=number)
     return _("Case %(case)s recorded.", case=number)
 
 
 def _already_recorded(instance: Any, number: str) -> str:
-    info = intake_task(runtime(), parsed_definition(runtime(), instance.definition))
-    if info is not None and _has_caller(info):
+    parsed = parsed_definition(runtime(), instance.definition)
+    info = intake_task(runtime(), parsed)
+    if info is not None and _has_caller(parsed, info):
         return _(
             "This form was already sent: case %(case)s was recorded from it, and no second case was "
             "opened. Tell the caller this number.",

@@ -3,7 +3,7 @@ write through the unit and never commit; leaving the unit without committing kee
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -40,6 +40,22 @@ def test_record_call_opens_the_case_keeps_the_key_and_registers_the_caller(
             session.scalar(select(Customer.name).where(Customer.phone == NEW_CALLER["customer_phone"]))
             == "林芳"
         )
+
+
+def test_a_new_callers_account_number_carries_the_local_day_as_the_case_number_does(
+    sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, deployed: ProcessDefinition
+) -> None:
+    """At 01:30 in Shanghai it is still yesterday in UTC: both numbers carry Shanghai's day."""
+    clock.set(datetime(2026, 11, 23, 17, 30, tzinfo=UTC))  # 2026-11-24 01:30 Asia/Shanghai
+    with UnitOfWork(sessions, runtime) as uow:
+        recorded = record_call(uow, "complaint", OPERATOR, intake_form(**NEW_CALLER), new_intake_key())
+        uow.commit()
+    assert "-20261124-" in recorded.instance.case_number
+    with sessions() as session:
+        account = session.scalar(
+            select(Customer.account_no).where(Customer.phone == NEW_CALLER["customer_phone"])
+        )
+    assert account == "T2026112400002222"  # T, the local day, the phone's last 8 digits
 
 
 def test_the_same_key_again_returns_the_first_case_and_opens_no_second(

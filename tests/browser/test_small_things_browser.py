@@ -1,0 +1,42 @@
+"""Small things seen in a browser: the intake form's tick boxes sit together below its inputs (not at the
+foot of the fourth column), and the KPI charts' labels are readable on a desktop and on a phone."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.support import PHONE, VIEWPORT, Page, expect, shot, sign_in
+
+pytestmark = pytest.mark.browser
+
+# The size a chart's 14-unit text is drawn at, after the picture is scaled to its card.
+CHART_TEXT_PX = """() => Array.from(document.querySelectorAll('svg.chart')).map(svg =>
+  14 * svg.getBoundingClientRect().width / svg.viewBox.baseVal.width)"""
+
+
+def test_the_intake_tick_boxes_sit_below_the_inputs_on_the_left(page: Page) -> None:
+    page.set_viewport_size(VIEWPORT)
+    sign_in(page, "operator")
+    page.goto("/cases/new/complaint")
+    name = page.locator("#f-customer_name").bounding_box()
+    text = page.locator("#f-description").bounding_box()
+    visit = page.locator("#f-needs_site_visit").bounding_box()
+    apology = page.locator("#f-apologised").bounding_box()
+    assert name and text and visit and apology
+    assert abs(visit["x"] - name["x"]) < 12, "the box starts a row of its own at the form's left edge"
+    assert text["y"] + text["height"] <= visit["y"] < apology["y"], "below the inputs, above the next box"
+    assert apology["y"] - (visit["y"] + visit["height"]) < 40, "the boxes stay together"
+    shot(page, "small-01-intake-tick-boxes")
+
+
+@pytest.mark.parametrize("viewport,smallest", [(VIEWPORT, 13.0), (PHONE, 11.0)], ids=["desktop", "phone"])
+def test_the_kpi_chart_labels_are_readable_m4(page: Page, viewport: dict[str, int], smallest: float) -> None:
+    page.set_viewport_size(viewport)
+    sign_in(page, "supervisor")
+    page.goto("/kpi")
+    expect(page.locator("svg.chart").first).to_be_visible()
+    sizes = page.evaluate(CHART_TEXT_PX)
+    assert len(sizes) == 4 and min(sizes) >= smallest, sizes
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    page.locator("svg.chart").first.scroll_into_view_if_needed()
+    shot(page, f"small-02-kpi-charts-{viewport['width']}")

@@ -1,0 +1,64 @@
+"""What a diagram's effects did, told in words in a case's history: the public notice it published, with
+links to the notice and to the customers it goes to, and the staff it notified, by name. The history
+keeps the raw facts (a notice's id, a count, logins); people read sentences."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import url_for
+from flask_babel import gettext as _
+from markupsafe import Markup, escape
+
+from webforms.people.names import person
+
+
+def _after(changes: dict[str, Any], key: str) -> Any:
+    pair = changes.get(key)
+    return pair[1] if isinstance(pair, list | tuple) and len(pair) == 2 else None
+
+
+def _link(href: str, text: str, css_class: str) -> Markup:
+    return Markup('<a href="{}" class="{}">{}</a>').format(href, css_class, text)
+
+
+def _notice_words(changes: dict[str, Any], case_number: str) -> Markup | None:
+    notice_id, count = _after(changes, "notice"), _after(changes, "recipients")
+    if not isinstance(notice_id, int) or not isinstance(count, int):
+        return None
+    notice = _link(
+        url_for("public.notices", _anchor=f"notice-{notice_id}"), _("the public notice"), "notice-link"
+    )
+    if not count:
+        return Markup(
+            escape(_("Published %(notice)s; no customer of the register lives in the area.", notice="\x00"))
+        ).replace("\x00", notice)
+    customers = _link(
+        url_for("cases.notice_recipients_page", case_number=case_number, notice_id=notice_id),
+        _("1 affected customer") if count == 1 else _("%(count)s affected customers", count=count),
+        "recipients-link",
+    )
+    return (
+        Markup(escape(_("Published %(notice)s; it goes to %(customers)s.", notice="\x00", customers="\x01")))
+        .replace("\x00", notice)
+        .replace("\x01", customers)
+    )
+
+
+def _notified_words(changes: dict[str, Any]) -> Markup | None:
+    recipients = _after(changes, "recipients")
+    if not isinstance(recipients, list) or not all(isinstance(r, str) for r in recipients):
+        return None
+    if not recipients:
+        return Markup(escape(_("Nobody was there to notify.")))
+    return Markup(escape(_("Notified %(people)s.", people="、".join(person(r) for r in recipients))))
+
+
+def effect_words(event: Any, case_number: str) -> Markup | None:
+    """The event told as a sentence, for the events of effects; None for the others (their changes show)."""
+    changes = event.changes or {}
+    if event.kind == "notice_published":
+        return _notice_words(changes, case_number)
+    if event.kind == "notification_sent":
+        return _notified_words(changes)
+    return None
