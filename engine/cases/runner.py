@@ -34,6 +34,7 @@ from engine.cases.projection import (
     EventRow,
     event_row,
     open_task_rows,
+    pending_timer_dues,
     ready_user_tasks,
     summary_values,
     sync_human_tasks,
@@ -72,6 +73,9 @@ class _Unit:
     # case was opened in this unit (it has no task or timer rows to read yet).
     open_rows: dict[str, HumanTask] | None = None
     new_case: bool = False
+    # The case's unfired timer rows by task guid with their due times, as known from the workflow it
+    # loaded (None: read them when saving).
+    pending_timers: dict[str, datetime] | None = None
     # The reference data as this unit read it to check a form, for the next form it checks.
     reference: ReferenceData | None = None
 
@@ -82,7 +86,8 @@ class _Unit:
 
 
 def _completed_ids(workflow: BpmnWorkflow) -> set[UUID]:
-    return {t.id for t in workflow.get_tasks(state=TaskState.COMPLETED)}
+    # `workflow.tasks` holds the tasks SpiffWorkflow's tree walk reaches, and is far quicker to look at.
+    return {t.id for t in workflow.tasks.values() if t.state == TaskState.COMPLETED}
 
 
 def _advance(session: Session, workflow: BpmnWorkflow, refresh_timers: bool = False) -> list[SpiffTask]:
@@ -97,7 +102,7 @@ def _advance(session: Session, workflow: BpmnWorkflow, refresh_timers: bool = Fa
         task_spec = getattr(err, "task_spec", None)
         element = getattr(task_spec, "bpmn_id", None) or getattr(task_spec, "name", "?")
         raise ScriptFailed.from_spiff(str(element), err) from err
-    done = [t for t in workflow.get_tasks(state=TaskState.COMPLETED) if t.id not in before]
+    done = [t for t in workflow.tasks.values() if t.state == TaskState.COMPLETED and t.id not in before]
     done.sort(key=lambda t: t.last_state_change)
     return done
 
@@ -270,7 +275,14 @@ def _save_unit(session: Session, engine: Runtime, unit: _Unit) -> ProcessInstanc
         {} if unit.new_case else unit.open_rows,
     )
     sync_timers(
-        session, unit.instance, unit.workflow, timers, unit.now, unit.fired_timers, new_case=unit.new_case
+        session,
+        unit.instance,
+        unit.workflow,
+        timers,
+        unit.now,
+        unit.fired_timers,
+        new_case=unit.new_case,
+        pending_dues=unit.pending_timers,
     )
     for row in created:
         unit.events.append(
@@ -438,7 +450,14 @@ def complete_task(
             case=instance.case_number,
         )
     unit = _Unit(
-        instance, workflow, parsed, engine.clock.now(), actor, data=dict(instance.data), open_rows=open_rows
+        instance,
+        workflow,
+        parsed,
+        engine.clock.now(),
+        actor,
+        data=dict(instance.data),
+        open_rows=open_rows,
+        pending_timers=pending_timer_dues(waiting_timers(workflow)),
     )
     # A deadline that passed before the scheduler looked fires first, so its chase is not lost.
     _run_engine_steps(session, unit, refresh_timers=True)

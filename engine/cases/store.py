@@ -34,12 +34,16 @@ def lock_case(session: Session, instance_id: int) -> int | None:
     `SELECT … FOR NO KEY UPDATE` (rows of other tables may still refer to the case meanwhile); SQLite
     has taken its write lock at BEGIN IMMEDIATE already.
     """
-    version: int | None = session.scalar(
-        select(ProcessInstance.version)
-        .where(ProcessInstance.id == instance_id)
-        .with_for_update(key_share=True)
-    )
+    version: int | None = session.scalar(_LOCK_CASE, {"instance_id": instance_id})
     return version
+
+
+# Built once: executing it again reuses its compiled form without rebuilding the statement.
+_LOCK_CASE = (
+    select(ProcessInstance.version)
+    .where(ProcessInstance.id == bindparam("instance_id"))
+    .with_for_update(key_share=True)
+)
 
 
 def take_case(session: Session, instance: ProcessInstance) -> None:
