@@ -41,7 +41,7 @@ from engine.cases.projection import (
     sync_timers,
     waiting_timers,
 )
-from engine.cases.store import load_workflow, save_workflow, take_case
+from engine.cases.store import insert_case, load_workflow, save_workflow, take_case
 from engine.cases.task_access import check_member, claimed_conflict, closed_conflict, workable_task
 from engine.db import Event, HumanTask, ProcessInstance, Timer
 from engine.errors import Conflict, FormInvalid, NotFound, ScriptFailed
@@ -396,10 +396,10 @@ def start_case(
         check_member(candidate_groups_for(info, first_task.data), actor, f"'{info.name}'")
         _, reference = _checked_form(session, info.fields, first_task_form, {}, engine.zone, parsed)
 
-    instance = ProcessInstance(
+    instance = insert_case(
+        session,
+        definition,
         case_number=next_case_number(session, definition.case_prefix, now, engine.zone),
-        definition_id=definition.id,
-        process_key=definition.key,
         status="running",
         state="",
         serializer_version=engine.serializer.version,
@@ -409,9 +409,6 @@ def start_case(
         opened_at=now,
         updated_at=now,
     )
-    instance.definition = definition
-    session.add(instance)
-    session.flush()
     unit = _Unit(instance, workflow, parsed, now, actor, data=dict(initial_data or {}), new_case=True)
     unit.reference = reference
     unit.events.append(
