@@ -36,6 +36,7 @@ from engine.db.models import (
 from engine.db.results import rows_matched
 from engine.db.schema import upgrade
 from engine.db.session import (
+    DURABILITY_LEVELS,
     NO_WAIT_OPTION,
     READ_ONLY_OPTION,
     after_commit,
@@ -45,6 +46,7 @@ from engine.db.session import (
 from engine.db.transient import is_transient
 
 __all__ = [
+    "DURABILITY_LEVELS",
     "Attachment",
     "CallbackSample",
     "CaseCounter",
