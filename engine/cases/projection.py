@@ -63,7 +63,8 @@ def _update_row(session: Session, statement: Any, row: HumanTask | Timer, **valu
         set_committed_value(row, name, value)
 
 
-def _is_timer(task: SpiffTask) -> bool:
+def is_clock_timer(task: SpiffTask) -> bool:
+    """A timer event whose due time the engine's clock decides (engine.bpmn.timer_events)."""
     definition = getattr(task.task_spec, "event_definition", None)
     return isinstance(task.task_spec, CatchingEvent) and isinstance(
         definition, ClockDurationTimerEventDefinition | ClockTimeDateEventDefinition
@@ -84,7 +85,7 @@ def _in_tree_order(workflow: BpmnWorkflow, state: int, found: list[SpiffTask]) -
 
 
 def waiting_timers(workflow: BpmnWorkflow) -> list[SpiffTask]:
-    found = [t for t in workflow.tasks.values() if t.state == TaskState.WAITING and _is_timer(t)]
+    found = [t for t in workflow.tasks.values() if t.state == TaskState.WAITING and is_clock_timer(t)]
     return _in_tree_order(workflow, TaskState.WAITING, found)
 
 
@@ -305,3 +306,17 @@ def event_row(
         "element_name": element_name,
         "changes": changes or {},
     }
+
+
+def timers_may_fire(workflow: BpmnWorkflow, now: datetime) -> bool:
+    """Whether refreshing the workflow's timers at `now` could change anything: some timer is due (or
+    its due time unknown), or something else waits that a refresh looks at (a cycle timer, a message, a
+    subprocess). Otherwise the refresh and the engine steps after it would find nothing to do."""
+    if workflow.subprocesses:
+        return True
+    for task in workflow.tasks.values():
+        if task.state == TaskState.WAITING:
+            due = due_time(task) if is_clock_timer(task) else None
+            if due is None or due <= now:
+                return True
+    return False

@@ -39,6 +39,7 @@ from engine.cases.projection import (
     summary_values,
     sync_human_tasks,
     sync_timers,
+    timers_may_fire,
     waiting_timers,
 )
 from engine.cases.store import insert_case, load_workflow, save_workflow, take_case
@@ -457,7 +458,8 @@ def complete_task(
         pending_timers=pending_timer_dues(waiting_timers(workflow)),
     )
     # A deadline that passed before the scheduler looked fires first, so its chase is not lost.
-    _run_engine_steps(session, unit, refresh_timers=True)
+    if timers_may_fire(workflow, unit.now):
+        _run_engine_steps(session, unit, refresh_timers=True)
     if task.state != TaskState.READY:
         raise Conflict(
             f"task '{row.name}' of case {instance.case_number} was closed by its deadline; reload the case",
