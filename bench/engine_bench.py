@@ -58,6 +58,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bench.databases import fresh_schema
+from bench.unit_floor import floor_rows, print_floor
 from engine.bpmn import ParsedDefinition, SandboxScriptEngine, parse_definition, validate_form
 from engine.cases import complete_task, start_case
 from engine.clock import SettableClock
@@ -452,6 +453,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="commit durability of the databases (HOTLINE_DURABILITY); several: a run of each database "
         "at each, labelled with it (default: each database's usual one)",
     )
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="after the table, the floor: µs per unit of serialization and of the bare driver's writes "
+        "against the in-memory unit (bench/unit_floor.py)",
+    )
     parser.add_argument("--top", type=int, default=30, help="lines of profile to print (default 30)")
     parser.add_argument(
         "--script-calls",
@@ -536,7 +543,13 @@ def main(argv: list[str] | None = None) -> int:
             script_rows = measure_script_calls(args.script_calls) if args.script_calls > 0 else []
             for row in script_rows:
                 print(f"script call: {row['what']:<26} {row['us_per_call']:>9.1f} µs  ({row['calls']} calls)")
-            write_json(args, rows, script_rows)
+            floor = []
+            if args.floor:
+                steps = [(s.element_id, v) for s, v in zip(STEPS, typed_values(parsed).values(), strict=True)]
+                script_engine = SandboxScriptEngine(SettableClock(START), ZONE, script_lookups())
+                floor = floor_rows(parsed, script_engine, steps, Path(tmp), postgres)
+                print_floor(floor)
+            write_json(args, rows, script_rows, floor)
 
             if args.profile:
                 prof_file = args.json.parent / f"engine_bench_{args.profile}.prof"
@@ -550,7 +563,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def write_json(
-    args: argparse.Namespace, rows: list[dict[str, Any]], script_rows: list[dict[str, Any]]
+    args: argparse.Namespace,
+    rows: list[dict[str, Any]],
+    script_rows: list[dict[str, Any]],
+    floor: list[dict[str, Any]],
 ) -> None:
     document = {
         "benchmark": "engine_bench",
@@ -571,6 +587,7 @@ def write_json(
         },
         "results": rows,
         "script_calls": script_rows,
+        "floor": floor,
     }
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
