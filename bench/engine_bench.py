@@ -10,6 +10,7 @@ completions per case; the first one opens the case (`start_case` with the intake
     python -m bench.engine_bench --cold-cache       # also: every unit of work deserializes the case
     python -m bench.engine_bench --profile sqlite   # then cProfile one more persisted run
     python -m bench.engine_bench --script-calls 0   # without the table of µs per script call
+    python -m bench.engine_bench --durability full normal   # each database at both commit durabilities
 
 After the table, the cost of one script call: a condition and a script that the sandbox runs in
 process (the fast path), and a script that needs a sandbox process (engine.bpmn.sandbox.pool).
@@ -57,10 +58,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bench.databases import fresh_schema
+from bench.unit_floor import floor_rows, print_floor
 from engine.bpmn import ParsedDefinition, SandboxScriptEngine, parse_definition, validate_form
 from engine.cases import complete_task, start_case
 from engine.clock import SettableClock
-from engine.db import HumanTask, make_engine, make_session_factory, upgrade
+from engine.db import DURABILITY_LEVELS, HumanTask, make_engine, make_session_factory, upgrade
 from engine.processes import deploy
 from engine.reference import (
     default_reference_data,
@@ -309,13 +311,14 @@ def run_persisted(backend: Persisted, cases: int) -> Run:
     return run
 
 
-def sqlite_database(directory: str) -> DatabaseEngine:
-    return make_engine(f"sqlite:///{Path(directory) / 'bench.db'}")
+def sqlite_database(directory: str, durability: str | None = None) -> DatabaseEngine:
+    return make_engine(f"sqlite:///{Path(directory) / 'bench.db'}", durability=durability)
 
 
-def postgres_database(url: str) -> DatabaseEngine:
-    fresh_schema(url)
-    return make_engine(url)
+def postgres_database(url: str, durability: str | None = None, fresh: bool = True) -> DatabaseEngine:
+    if fresh:
+        fresh_schema(url)
+    return make_engine(url, durability=durability)
 
 
 # --- the cost of one script call ---------------------------------------------------------------
@@ -443,6 +446,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         choices=("memory", "sqlite", "postgresql"),
         help="after the table, run that backend once more under cProfile (default sqlite)",
     )
+    parser.add_argument(
+        "--durability",
+        nargs="+",
+        choices=DURABILITY_LEVELS,
+        help="commit durability of the databases (HOTLINE_DURABILITY); several: a run of each database "
+        "at each, labelled with it (default: each database's usual one)",
+    )
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="after the table, the floor: µs per unit of serialization and of the bare driver's writes "
+        "against the in-memory unit (bench/unit_floor.py)",
+    )
     parser.add_argument("--top", type=int, default=30, help="lines of profile to print (default 30)")
     parser.add_argument(
         "--script-calls",
@@ -498,9 +514,12 @@ def main(argv: list[str] | None = None) -> int:
     databases: list[DatabaseEngine] = []
     with tempfile.TemporaryDirectory(prefix="hotline-bench-") as tmp:
         try:
-            names = [("sqlite", partial(sqlite_database, tmp))]
-            if postgres:
-                names.append(("postgresql", partial(postgres_database, postgres)))
+            names = []
+            for n, level in enumerate(args.durability or [None]):
+                suffix = f" [{level}]" if level else ""
+                names.append((f"sqlite{suffix}", partial(sqlite_database, tmp, level)))
+                if postgres:  # one schema, made fresh once: every level's engine works in it
+                    names.append((f"postgresql{suffix}", partial(postgres_database, postgres, level, n == 0)))
             for name, make_database in names:
                 database = make_database()
                 databases.append(database)
@@ -524,11 +543,18 @@ def main(argv: list[str] | None = None) -> int:
             script_rows = measure_script_calls(args.script_calls) if args.script_calls > 0 else []
             for row in script_rows:
                 print(f"script call: {row['what']:<26} {row['us_per_call']:>9.1f} µs  ({row['calls']} calls)")
-            write_json(args, rows, script_rows)
+            floor = []
+            if args.floor:
+                steps = [(s.element_id, v) for s, v in zip(STEPS, typed_values(parsed).values(), strict=True)]
+                script_engine = SandboxScriptEngine(SettableClock(START), ZONE, script_lookups())
+                floor = floor_rows(parsed, script_engine, steps, Path(tmp), postgres)
+                print_floor(floor)
+            write_json(args, rows, script_rows, floor)
 
             if args.profile:
                 prof_file = args.json.parent / f"engine_bench_{args.profile}.prof"
-                what = measures["in-memory" if args.profile == "memory" else args.profile]
+                label = "in-memory" if args.profile == "memory" else args.profile
+                what = measures[next(name for name in measures if name.startswith(label))]
                 print(profile(partial(what, args.cases), prof_file, args.top))
         finally:
             for database in databases:
@@ -537,7 +563,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def write_json(
-    args: argparse.Namespace, rows: list[dict[str, Any]], script_rows: list[dict[str, Any]]
+    args: argparse.Namespace,
+    rows: list[dict[str, Any]],
+    script_rows: list[dict[str, Any]],
+    floor: list[dict[str, Any]],
 ) -> None:
     document = {
         "benchmark": "engine_bench",
@@ -547,6 +576,7 @@ def write_json(
         "warmup_cases": args.warmup,
         "repeat": args.repeat,
         "goal_ratio": GOAL,
+        "durability": args.durability or "each database's usual (SQLite normal, PostgreSQL full)",
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {
             "python": platform.python_version(),
@@ -557,6 +587,7 @@ def write_json(
         },
         "results": rows,
         "script_calls": script_rows,
+        "floor": floor,
     }
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

@@ -59,4 +59,5 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -
     """Everything wired from `settings` (default: the environment) on `clock` (default: the real time)."""
     settings = settings or Settings.from_env()
     runtime = build_runtime(settings, clock or SystemClock())
-    return Services(settings, runtime, make_session_factory(make_engine(settings.database_url)))
+    database = make_engine(settings.database_url, durability=settings.durability)
+    return Services(settings, runtime, make_session_factory(database))

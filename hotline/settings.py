@@ -35,6 +35,8 @@ class Settings:
     script_time_limit: float = DEFAULT_TIME_LIMIT
     script_memory_mb: int = DEFAULT_MEMORY_LIMIT_MB
     script_processes: int = DEFAULT_POOL_SIZE
+    # How commits are made durable: "full" or "normal" (engine.db.make_engine); None: the database's usual.
+    durability: str | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -55,6 +57,7 @@ class Settings:
             script_time_limit=float(os.environ.get("HOTLINE_SCRIPT_TIME_LIMIT", DEFAULT_TIME_LIMIT)),
             script_memory_mb=int(os.environ.get("HOTLINE_SCRIPT_MEMORY_MB", DEFAULT_MEMORY_LIMIT_MB)),
             script_processes=int(os.environ.get("HOTLINE_SCRIPT_PROCESSES", DEFAULT_POOL_SIZE)),
+            durability=os.environ.get("HOTLINE_DURABILITY") or None,
         )
 
     @property

@@ -5,13 +5,23 @@ from __future__ import annotations
 
 from typing import Literal, overload
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from engine.bpmn import ParsedDefinition
 from engine.db import ProcessDefinition
 from engine.errors import NotFound
 from engine.runtime import Runtime
+
+# Built once (every case opened asks it): a call binds the key to a statement compiled before.
+_NEWEST_VERSION = (
+    select(func.max(ProcessDefinition.version))
+    .where(ProcessDefinition.key == bindparam("key"))
+    .scalar_subquery()
+)
+_LATEST_DEFINITION = select(ProcessDefinition).where(
+    ProcessDefinition.key == bindparam("key"), ProcessDefinition.version == _NEWEST_VERSION
+)
 
 
 @overload
@@ -20,10 +30,7 @@ def latest_definition(session: Session, key: str, required: Literal[True] = True
 def latest_definition(session: Session, key: str, required: bool) -> ProcessDefinition | None: ...
 def latest_definition(session: Session, key: str, required: bool = True) -> ProcessDefinition | None:
     """The newest version of a process; without one, NotFound (or None when not `required`)."""
-    newest = select(func.max(ProcessDefinition.version)).where(ProcessDefinition.key == key).scalar_subquery()
-    definition = session.scalars(
-        select(ProcessDefinition).where(ProcessDefinition.key == key, ProcessDefinition.version == newest)
-    ).first()
+    definition = session.scalars(_LATEST_DEFINITION, {"key": key}).first()
     if definition is None and required:
         raise NotFound(f"no process '{key}' is deployed")
     return definition

@@ -40,6 +40,20 @@ _INSERT_TASK_GROUPS = insert(_task_groups)
 _UPDATE_TASK = update(_tasks).where(_tasks.c.id == bindparam("where_id"))
 _INSERT_TIMERS = insert(_timers)
 _UPDATE_TIMER = update(_timers).where(_timers.c.id == bindparam("where_id"))
+# A timer row addressed by its task, when the unit knows the case's timers from its workflow as loaded.
+_UPDATE_TIMER_OF_TASK = update(_timers).where(
+    _timers.c.instance_id == bindparam("where_instance"),
+    _timers.c.task_guid == bindparam("where_guid"),
+    _timers.c.fired_at.is_(None),
+)
+_OPEN_TASK_ROWS = (
+    select(HumanTask)
+    .where(HumanTask.instance_id == bindparam("instance_id"), HumanTask.status == "open")
+    .execution_options(populate_existing=True)
+)
+_PENDING_TIMER_ROWS = select(Timer).where(
+    Timer.instance_id == bindparam("instance_id"), Timer.fired_at.is_(None)
+)
 
 
 def _update_row(session: Session, statement: Any, row: HumanTask | Timer, **values: Any) -> None:
@@ -49,20 +63,42 @@ def _update_row(session: Session, statement: Any, row: HumanTask | Timer, **valu
         set_committed_value(row, name, value)
 
 
+def is_clock_timer(task: SpiffTask) -> bool:
+    """A timer event whose due time the engine's clock decides (engine.bpmn.timer_events)."""
+    definition = getattr(task.task_spec, "event_definition", None)
+    return isinstance(task.task_spec, CatchingEvent) and isinstance(
+        definition, ClockDurationTimerEventDefinition | ClockTimeDateEventDefinition
+    )
+
+
+def _is_ready_user_task(task: SpiffTask) -> bool:
+    return task.state == TaskState.READY and bool(task.task_spec.manual)
+
+
+def _in_tree_order(workflow: BpmnWorkflow, state: int, found: list[SpiffTask]) -> list[SpiffTask]:
+    """`found` in the order SpiffWorkflow's tree walk gives. The walk costs more than the look at
+    `workflow.tasks` that found them, so it is made only when the order matters (more than one)."""
+    if len(found) < 2:
+        return found
+    ids = {t.id for t in found}
+    return [t for t in workflow.get_tasks(state=state) if t.id in ids]
+
+
 def waiting_timers(workflow: BpmnWorkflow) -> list[SpiffTask]:
-    timers = []
-    for task in workflow.get_tasks(state=TaskState.WAITING):
-        definition = getattr(task.task_spec, "event_definition", None)
-        if isinstance(task.task_spec, CatchingEvent) and isinstance(
-            definition, ClockDurationTimerEventDefinition | ClockTimeDateEventDefinition
-        ):
-            timers.append(task)
-    return timers
+    found = [t for t in workflow.tasks.values() if t.state == TaskState.WAITING and is_clock_timer(t)]
+    return _in_tree_order(workflow, TaskState.WAITING, found)
 
 
 def ready_user_tasks(workflow: BpmnWorkflow) -> list[SpiffTask]:
-    ready: list[SpiffTask] = workflow.get_tasks(state=TaskState.READY, manual=True)
-    return ready
+    found = [t for t in workflow.tasks.values() if _is_ready_user_task(t)]
+    return _in_tree_order(workflow, TaskState.READY, found)
+
+
+def pending_timer_dues(timers: list[SpiffTask]) -> dict[str, datetime]:
+    """The due time of each waiting timer by task guid: what the case's unfired timer rows hold, as
+    `sync_timers` wrote them when the workflow was saved."""
+    dues = {str(t.id): due_time(t) for t in timers}
+    return {guid: due for guid, due in dues.items() if due is not None}
 
 
 def _due_of_user_task(task: SpiffTask, timers: list[SpiffTask]) -> datetime | None:
@@ -75,12 +111,8 @@ def _due_of_user_task(task: SpiffTask, timers: list[SpiffTask]) -> datetime | No
 def open_task_rows(session: Session, instance_id: int) -> dict[str, HumanTask]:
     """The case's open task rows by task guid, as the database has them now (rows already in the
     session are refreshed: read after `lock_case`, they show what others committed before the lock)."""
-    query = (
-        select(HumanTask)
-        .where(HumanTask.instance_id == instance_id, HumanTask.status == "open")
-        .execution_options(populate_existing=True)
-    )
-    return {row.task_guid: row for row in session.scalars(query)}
+    rows = session.scalars(_OPEN_TASK_ROWS, {"instance_id": instance_id})
+    return {row.task_guid: row for row in rows}
 
 
 def sync_human_tasks(
@@ -148,46 +180,60 @@ def sync_timers(
     now: datetime,
     fired_now: Sequence[SpiffTask] = (),
     new_case: bool = False,
+    pending_dues: dict[str, datetime] | None = None,
 ) -> None:
     """One row per waiting timer with its due time; the scheduler reads only these rows.
 
     A timer that stopped waiting either fired (its task completed) or was cancelled with its activity.
     A timer that was due as soon as it started (`fired_now`) never waited; it gets a fired row all the
     same, so its deadline and lateness are on record. A case opened in this unit (`new_case`) has no
-    rows yet, so none are read.
+    rows yet, so none are read; a unit that loaded the workflow under the case's lock knows its unfired
+    rows from it (`pending_dues`, by `pending_timer_dues` of the workflow as loaded), so none are read
+    either: the rows were written from that same workflow when it was saved.
     """
-    rows = (
-        {}
-        if new_case
-        else {
-            row.task_guid: row
-            for row in session.scalars(
-                select(Timer).where(Timer.instance_id == instance.id, Timer.fired_at.is_(None))
-            )
+    if new_case:
+        pending_dues = {}
+    rows: dict[str, Timer] = {}
+    if pending_dues is None:
+        rows = {
+            row.task_guid: row for row in session.scalars(_PENDING_TIMER_ROWS, {"instance_id": instance.id})
         }
-    )
+        pending_dues = {guid: row.due_at for guid, row in rows.items()}
     waiting = {str(t.id): t for t in timers}
-    for guid, row in rows.items():
+    for guid in pending_dues:
         if guid not in waiting:
             task = workflow.tasks.get(UUID(guid))
             fired = task is not None and task.state == TaskState.COMPLETED
-            _update_row(session, _UPDATE_TIMER, row, status="fired" if fired else "cancelled", fired_at=now)
+            _update_timer(
+                session, instance, guid, rows, status="fired" if fired else "cancelled", fired_at=now
+            )
     new_rows: list[dict[str, Any]] = []
     for guid, task in waiting.items():
         due = due_time(task)
         if due is None:
             continue
-        if guid in rows:
-            if rows[guid].due_at != due:
-                _update_row(session, _UPDATE_TIMER, rows[guid], due_at=due)
+        if guid in pending_dues:
+            if pending_dues[guid] != due:
+                _update_timer(session, instance, guid, rows, due_at=due)
         else:
             new_rows.append(_timer_values(instance, guid, task, due, "waiting", None))
     for task in fired_now:
         due = due_time(task)
-        if str(task.id) not in rows and due is not None:
+        if str(task.id) not in pending_dues and due is not None:
             new_rows.append(_timer_values(instance, str(task.id), task, due, "fired", now))
     if new_rows:
         session.execute(_INSERT_TIMERS, new_rows)
+
+
+def _update_timer(
+    session: Session, instance: ProcessInstance, guid: str, rows: dict[str, Timer], **values: Any
+) -> None:
+    """Write `values` to the timer row of the task: by id when it was read, else by case and task."""
+    row = rows.get(guid)
+    if row is not None:
+        _update_row(session, _UPDATE_TIMER, row, **values)
+    else:
+        session.execute(_UPDATE_TIMER_OF_TASK, {**values, "where_instance": instance.id, "where_guid": guid})
 
 
 def _timer_values(
@@ -260,3 +306,17 @@ def event_row(
         "element_name": element_name,
         "changes": changes or {},
     }
+
+
+def timers_may_fire(workflow: BpmnWorkflow, now: datetime) -> bool:
+    """Whether refreshing the workflow's timers at `now` could change anything: some timer is due (or
+    its due time unknown), or something else waits that a refresh looks at (a cycle timer, a message, a
+    subprocess). Otherwise the refresh and the engine steps after it would find nothing to do."""
+    if workflow.subprocesses:
+        return True
+    for task in workflow.tasks.values():
+        if task.state == TaskState.WAITING:
+            due = due_time(task) if is_clock_timer(task) else None
+            if due is None or due <= now:
+                return True
+    return False

@@ -34,13 +34,15 @@ from engine.cases.projection import (
     EventRow,
     event_row,
     open_task_rows,
+    pending_timer_dues,
     ready_user_tasks,
     summary_values,
     sync_human_tasks,
     sync_timers,
+    timers_may_fire,
     waiting_timers,
 )
-from engine.cases.store import load_workflow, save_workflow, take_case
+from engine.cases.store import insert_case, load_workflow, save_workflow, take_case
 from engine.cases.task_access import check_member, claimed_conflict, closed_conflict, workable_task
 from engine.db import Event, HumanTask, ProcessInstance, Timer
 from engine.errors import Conflict, FormInvalid, NotFound, ScriptFailed
@@ -72,6 +74,9 @@ class _Unit:
     # case was opened in this unit (it has no task or timer rows to read yet).
     open_rows: dict[str, HumanTask] | None = None
     new_case: bool = False
+    # The case's unfired timer rows by task guid with their due times, as known from the workflow it
+    # loaded (None: read them when saving).
+    pending_timers: dict[str, datetime] | None = None
     # The reference data as this unit read it to check a form, for the next form it checks.
     reference: ReferenceData | None = None
 
@@ -82,7 +87,8 @@ class _Unit:
 
 
 def _completed_ids(workflow: BpmnWorkflow) -> set[UUID]:
-    return {t.id for t in workflow.get_tasks(state=TaskState.COMPLETED)}
+    # `workflow.tasks` holds the tasks SpiffWorkflow's tree walk reaches, and is far quicker to look at.
+    return {t.id for t in workflow.tasks.values() if t.state == TaskState.COMPLETED}
 
 
 def _advance(session: Session, workflow: BpmnWorkflow, refresh_timers: bool = False) -> list[SpiffTask]:
@@ -97,7 +103,7 @@ def _advance(session: Session, workflow: BpmnWorkflow, refresh_timers: bool = Fa
         task_spec = getattr(err, "task_spec", None)
         element = getattr(task_spec, "bpmn_id", None) or getattr(task_spec, "name", "?")
         raise ScriptFailed.from_spiff(str(element), err) from err
-    done = [t for t in workflow.get_tasks(state=TaskState.COMPLETED) if t.id not in before]
+    done = [t for t in workflow.tasks.values() if t.state == TaskState.COMPLETED and t.id not in before]
     done.sort(key=lambda t: t.last_state_change)
     return done
 
@@ -270,7 +276,14 @@ def _save_unit(session: Session, engine: Runtime, unit: _Unit) -> ProcessInstanc
         {} if unit.new_case else unit.open_rows,
     )
     sync_timers(
-        session, unit.instance, unit.workflow, timers, unit.now, unit.fired_timers, new_case=unit.new_case
+        session,
+        unit.instance,
+        unit.workflow,
+        timers,
+        unit.now,
+        unit.fired_timers,
+        new_case=unit.new_case,
+        pending_dues=unit.pending_timers,
     )
     for row in created:
         unit.events.append(
@@ -384,10 +397,10 @@ def start_case(
         check_member(candidate_groups_for(info, first_task.data), actor, f"'{info.name}'")
         _, reference = _checked_form(session, info.fields, first_task_form, {}, engine.zone, parsed)
 
-    instance = ProcessInstance(
+    instance = insert_case(
+        session,
+        definition,
         case_number=next_case_number(session, definition.case_prefix, now, engine.zone),
-        definition_id=definition.id,
-        process_key=definition.key,
         status="running",
         state="",
         serializer_version=engine.serializer.version,
@@ -397,9 +410,6 @@ def start_case(
         opened_at=now,
         updated_at=now,
     )
-    instance.definition = definition
-    session.add(instance)
-    session.flush()
     unit = _Unit(instance, workflow, parsed, now, actor, data=dict(initial_data or {}), new_case=True)
     unit.reference = reference
     unit.events.append(
@@ -438,10 +448,18 @@ def complete_task(
             case=instance.case_number,
         )
     unit = _Unit(
-        instance, workflow, parsed, engine.clock.now(), actor, data=dict(instance.data), open_rows=open_rows
+        instance,
+        workflow,
+        parsed,
+        engine.clock.now(),
+        actor,
+        data=dict(instance.data),
+        open_rows=open_rows,
+        pending_timers=pending_timer_dues(waiting_timers(workflow)),
     )
     # A deadline that passed before the scheduler looked fires first, so its chase is not lost.
-    _run_engine_steps(session, unit, refresh_timers=True)
+    if timers_may_fire(workflow, unit.now):
+        _run_engine_steps(session, unit, refresh_timers=True)
     if task.state != TaskState.READY:
         raise Conflict(
             f"task '{row.name}' of case {instance.case_number} was closed by its deadline; reload the case",

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any, cast
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from sqlalchemy import Table, bindparam, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.bpmn import ParsedDefinition
 from engine.cases.definitions import parsed_definition
-from engine.db import ProcessInstance, rows_matched
+from engine.db import ProcessDefinition, ProcessInstance, rows_matched
 from engine.errors import Conflict
 from engine.runtime import Runtime
 from engine.runtime.workflow_cache import put_after_commit
@@ -34,12 +34,16 @@ def lock_case(session: Session, instance_id: int) -> int | None:
     `SELECT … FOR NO KEY UPDATE` (rows of other tables may still refer to the case meanwhile); SQLite
     has taken its write lock at BEGIN IMMEDIATE already.
     """
-    version: int | None = session.scalar(
-        select(ProcessInstance.version)
-        .where(ProcessInstance.id == instance_id)
-        .with_for_update(key_share=True)
-    )
+    version: int | None = session.scalar(_LOCK_CASE, {"instance_id": instance_id})
     return version
+
+
+# Built once: executing it again reuses its compiled form without rebuilding the statement.
+_LOCK_CASE = (
+    select(ProcessInstance.version)
+    .where(ProcessInstance.id == bindparam("instance_id"))
+    .with_for_update(key_share=True)
+)
 
 
 def take_case(session: Session, instance: ProcessInstance) -> None:
@@ -63,6 +67,38 @@ def changed_conflict(instance: ProcessInstance) -> Conflict:
 
 
 _instances = cast(Table, ProcessInstance.__table__)
+_INSERT_CASE = insert(_instances).returning(_instances.c.id)
+# Every column of a new case's row: the summary columns start empty, the first save fills them.
+_EMPTY_SUMMARY = {
+    name: None
+    for name in (
+        "category",
+        "department",
+        "customer_name",
+        "customer_phone",
+        "address",
+        "priority",
+        "search_text",
+        "current_step",
+        "closed_at",
+    )
+}
+
+
+def insert_case(session: Session, definition: ProcessDefinition, **values: Any) -> ProcessInstance:
+    """A new case's row, written at once with a Core insert; returned as the session's object for it.
+
+    The object holds every column as written, so nothing is read back, and the ORM's flush of a new
+    object (its unit-of-work bookkeeping) is not needed.
+    """
+    row = {**_EMPTY_SUMMARY, **values, "definition_id": definition.id, "process_key": definition.key}
+    instance = ProcessInstance(id=session.execute(_INSERT_CASE, row).scalar_one(), **row)
+    make_transient_to_detached(instance)  # as if loaded: its attributes are what the row holds
+    session.add(instance)
+    set_committed_value(instance, "definition", definition)
+    return instance
+
+
 # Built once as a Core statement: each unit only binds its values, and SQLAlchemy compiles it once per
 # set of columns written (the columns come from the parameters' keys) instead of building an ORM
 # update of the large state and data values per unit.

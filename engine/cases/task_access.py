@@ -3,16 +3,22 @@ by someone else. Completing a step (engine.cases.runner) and claiming it (engine
 
 from __future__ import annotations
 
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
 from engine.db import HumanTask
 from engine.errors import Conflict, NotAllowed, NotFound
 from engine.runtime import Actor
 
+# With its case in the same statement: every caller looks at the case next (lock, conflict text).
+# Built once, so a request binds the id to a statement compiled before instead of building one.
+_TASK_WITH_CASE = (
+    select(HumanTask).options(joinedload(HumanTask.instance)).where(HumanTask.id == bindparam("task_id"))
+)
+
 
 def task_by_id(session: Session, task_id: int) -> HumanTask:
-    # With its case in the same statement: every caller looks at the case next (lock, conflict text).
-    task = session.get(HumanTask, task_id, options=[joinedload(HumanTask.instance)])
+    task = session.scalars(_TASK_WITH_CASE, {"task_id": task_id}).one_or_none()
     if task is None:
         raise NotFound(f"task {task_id} does not exist")
     return task

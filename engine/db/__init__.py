@@ -37,6 +37,7 @@ from engine.db.models import (
 from engine.db.results import rows_matched
 from engine.db.schema import upgrade
 from engine.db.session import (
+    DURABILITY_LEVELS,
     NO_WAIT_OPTION,
     READ_ONLY_OPTION,
     after_commit,
@@ -47,6 +48,7 @@ from engine.db.transient import is_transient
 
 __all__ = [
     "AdminAudit",
+    "DURABILITY_LEVELS",
     "Attachment",
     "CallbackSample",
     "CaseCounter",

@@ -20,10 +20,19 @@ READ_ONLY_OPTION = "hotline_read_only"
 # when another connection holds the write lock.
 NO_WAIT_OPTION = "hotline_no_wait"
 _BUSY_TIMEOUT_MS = 10000
+# How a commit is made durable (HOTLINE_DURABILITY, README "Configuration"):
+# - "full": a commit returns once it is on disk (SQLite synchronous=FULL, PostgreSQL synchronous_commit=on);
+# - "normal": once the database holds it in its write-ahead log; a crash of the application loses nothing,
+#   a power loss or operating-system crash (on PostgreSQL also a crash of the server) may lose the last
+#   commits, never corrupt what is stored (SQLite synchronous=NORMAL in WAL mode, PostgreSQL
+#   synchronous_commit=off: at most about 3 × wal_writer_delay, 0.6 s by default).
+DURABILITY_LEVELS = ("full", "normal")
+# Without a setting each database keeps what it always did: SQLite "normal", PostgreSQL "full".
+_DEFAULT_DURABILITY = {"sqlite": "normal", "postgresql": "full"}
 _AFTER_COMMIT_KEY = "hotline.after_commit"
 
 
-def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int, synchronous: str) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
         # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's own handling defers it badly).
@@ -32,7 +41,7 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -52,20 +61,35 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_engine(url: str, busy_timeout_ms: int = _BUSY_TIMEOUT_MS, **kwargs: Any) -> Engine:
-    """An engine for `url`; on SQLite a writer waits up to `busy_timeout_ms` for the write lock."""
+def make_engine(
+    url: str, busy_timeout_ms: int = _BUSY_TIMEOUT_MS, durability: str | None = None, **kwargs: Any
+) -> Engine:
+    """An engine for `url`; on SQLite a writer waits up to `busy_timeout_ms` for the write lock.
+
+    `durability` is one of DURABILITY_LEVELS (None: the database's usual one, see _DEFAULT_DURABILITY).
+    """
     parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
+    backend = parsed.get_backend_name()
+    if durability is None:
+        durability = _DEFAULT_DURABILITY.get(backend, "full")
+    if durability not in DURABILITY_LEVELS:
+        raise ValueError(f"durability must be one of {', '.join(DURABILITY_LEVELS)}, not {durability!r}")
+    if backend == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, **kwargs)
-        _configure_sqlite(engine, busy_timeout_ms)
+        _configure_sqlite(engine, busy_timeout_ms, "FULL" if durability == "full" else "NORMAL")
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    if parsed.get_backend_name() == "postgresql":
+    if backend == "postgresql":
         # Every query here is a short OLTP one; PostgreSQL's JIT compiler (on by default) spent
         # longer compiling the tasklist's counts than running them (160 of 230 ms at 100,000 cases).
-        kwargs.setdefault("connect_args", {"options": "-c jit=off"})
+        options = "-c jit=off"
+        if durability == "normal":
+            # A commit waited ~8 ms for the disk on the benchmark machine: 4 of them cost a complaint
+            # case more than all its engine steps (bench/README.md).
+            options += " -c synchronous_commit=off"
+        kwargs.setdefault("connect_args", {"options": options})
     return create_engine(url, **kwargs)
 
 

@@ -102,9 +102,14 @@ class ReferenceData:
         return {c.code: c.department_code for c in self.categories if c.active}
 
 
+# Built once: every form with a reference field reads them, and a built statement is compiled once.
+_DEPARTMENTS = select(Department).order_by(Department.sort_order, Department.code)
+_CATEGORIES = select(Category).order_by(Category.sort_order, Category.code)
+
+
 def load_reference_data(session: Session) -> ReferenceData:
-    departments = tuple(session.scalars(select(Department).order_by(Department.sort_order, Department.code)))
-    categories = tuple(session.scalars(select(Category).order_by(Category.sort_order, Category.code)))
+    departments = tuple(session.scalars(_DEPARTMENTS))
+    categories = tuple(session.scalars(_CATEGORIES))
     return ReferenceData(departments, categories)
 
 

@@ -21,6 +21,15 @@ def test_the_engine_benchmark_runs_on_sqlite(tmp_path: Path) -> None:
     ]
 
 
+def test_the_engine_benchmark_runs_each_durability_it_is_given(tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    argv = ["--cases", "1", "--repeat", "1", "--warmup", "1", "--no-postgres", "--script-calls", "0"]
+    assert main([*argv, "--durability", "full", "normal", "--json", str(out)]) == 0
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert [row["backend"] for row in report["results"]] == ["in-memory", "sqlite [full]", "sqlite [normal]"]
+    assert report["durability"] == ["full", "normal"]
+
+
 def test_the_tasklist_benchmark_runs_on_sqlite(tmp_path: Path) -> None:
     from bench.tasklist_bench import main as tasklist_main
 

@@ -563,6 +563,31 @@ def test_timer_row_says_fired_only_if_it_fired(
     assert (row.status == "fired") == chased == (fired_events > 0)
 
 
+@pytest.mark.parametrize("late", [False, True])
+def test_a_completion_fires_a_deadline_only_once_it_is_due_c4(
+    sessions: sessionmaker[Session],
+    runtime: Runtime,
+    clock: SettableClock,
+    deployed: ProcessDefinition,
+    late: bool,
+) -> None:
+    """C4: completing a task looks at its deadline only when it may have passed (the scheduler may not
+    have run yet); before that the completion closes the deadline without firing it."""
+    instance_id = _start(sessions, runtime)
+    timer = _waiting_timer(sessions, instance_id)
+    clock.set(END_OF_DAY_UTC + (timedelta(minutes=5) if late else -timedelta(minutes=5)))
+    with sessions.begin() as session:
+        complete_task(
+            session, runtime, open_task(session, instance_id, "department_handling").id, OPS, RESOLVED
+        )
+    with sessions() as session:
+        row = session.get(Timer, timer.id)
+        kinds = [e.kind for e in events_of(session, instance_id) if e.element_id == "reply_deadline"]
+    assert row.status == ("fired" if late else "cancelled")
+    assert row.fired_at is not None
+    assert kinds == (["timer_fired"] if late else [])
+
+
 def test_fire_timer_of_an_unknown_timer(sessions: sessionmaker[Session], runtime: Runtime) -> None:
     with sessions.begin() as session:
         assert fire_timer(session, runtime, 123_456) is None
