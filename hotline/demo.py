@@ -1,6 +1,7 @@
 """Demo users (one per role) and a few demo cases, for a first look at the system.
 
-Each step of a demo case is its own unit of work, as in real use.
+Each step of a demo case is its own unit of work, as in real use, and a case is opened the way a call
+is recorded at intake (engine.work.record_call): its caller joins the customer register (M5).
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.cases import complete_task, latest_definition, start_case
+from engine.cases import complete_task, latest_definition
 from engine.db import Customer, HumanTask, ProcessInstance
 from engine.people import actor_of, create_user, find_user
 from engine.runtime import Runtime
 from engine.unit_of_work import UnitOfWork
+from engine.work import record_call
 
 
 @dataclass(frozen=True)
@@ -205,7 +207,7 @@ def _start_other_cases(factory: sessionmaker[Session], engine: Runtime) -> list[
                 continue
             actor = actor_of(find_user(uow.session, username))  # type: ignore[arg-type]
             filled = {name: value.format(**dates) for name, value in form.items()}
-            numbers.append(start_case(uow.session, engine, key, actor, filled).case_number)
+            numbers.append(record_call(uow, key, actor, filled).instance.case_number)
             uow.commit()
     return numbers
 
@@ -219,7 +221,7 @@ def create_demo_cases(factory: sessionmaker[Session], engine: Runtime) -> list[s
         operator = actor_of(find_user(uow.session, "operator"))  # type: ignore[arg-type]
     for form in _COMPLAINTS:
         with UnitOfWork(factory, engine) as uow:
-            numbers.append(start_case(uow.session, engine, "complaint", operator, dict(form)).case_number)
+            numbers.append(record_call(uow, "complaint", operator, dict(form)).instance.case_number)
             uow.commit()
     with UnitOfWork(factory, engine) as uow:
         billing = actor_of(find_user(uow.session, "billing_handler"))  # type: ignore[arg-type]
@@ -291,7 +293,7 @@ class _History:
 
     def start(self, key: str, username: str, form: dict[str, Any]) -> int:
         with UnitOfWork(self.factory, self.engine) as uow:
-            instance = start_case(uow.session, self.engine, key, self.actors[username], form)
+            instance = record_call(uow, key, self.actors[username], form).instance
             uow.commit()
         self.numbers.append(instance.case_number)
         return instance.id
