@@ -63,6 +63,7 @@ SYSTEM_LABELS = {
     "notice": _l("Notice"),
     "error": _l("Error"),
     "assignee": _l("Assignee"),
+    "handover_reason": _l("Reason for the handover"),
     "attachment": _l("File"),
     # The customer and routing of a case the system opened itself (a sampled callback, M1).
     "customer_name": _l("Customer name"),

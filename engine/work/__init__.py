@@ -6,7 +6,13 @@ The package's public face: other packages import from here, not from its modules
 from __future__ import annotations
 
 from engine.work.attachment_access import is_signature
-from engine.work.claims import SUPERVISING_ROLES, eligible_assignees
+from engine.work.claims import (
+    SUPERVISING_ROLES,
+    eligible_assignees,
+    group_members,
+    suitable_groups,
+    suitable_people,
+)
 from engine.work.intake import intake_task, startable_processes
 from engine.work.intake_keys import new_intake_key, valid_intake_key
 from engine.work.messages import case_numbers, notifications_for, unread_count
@@ -26,6 +32,7 @@ from engine.work.use_cases import (
     attach_file,
     claim_task,
     complete_task,
+    hand_task_to_group,
     mark_notifications_read,
     reassign_task,
     record_call,
@@ -46,6 +53,8 @@ __all__ = [
     "claim_task",
     "complete_task",
     "eligible_assignees",
+    "group_members",
+    "hand_task_to_group",
     "intake_task",
     "is_signature",
     "mark_notifications_read",
@@ -59,6 +68,8 @@ __all__ = [
     "release_task",
     "save_task_draft",
     "startable_processes",
+    "suitable_groups",
+    "suitable_people",
     "tasklist_page",
     "unread_count",
     "valid_intake_key",

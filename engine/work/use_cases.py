@@ -106,8 +106,16 @@ def release_task(uow: UnitOfWork, task_id: int, actor: Actor) -> HumanTask:
     return claims.release_task(uow.session, task_id, actor, uow.clock.now())
 
 
-def reassign_task(uow: UnitOfWork, task_id: int, supervisor: Actor, username: str) -> HumanTask:
-    return claims.reassign_task(uow.session, task_id, supervisor, username, uow.clock.now())
+def reassign_task(uow: UnitOfWork, task_id: int, supervisor: Actor, username: str, reason: str) -> HumanTask:
+    """A supervisor hands a task to a person; FormInvalid without a reason."""
+    return claims.reassign_task(uow.session, task_id, supervisor, username, uow.clock.now(), reason)
+
+
+def hand_task_to_group(
+    uow: UnitOfWork, task_id: int, supervisor: Actor, group: str, reason: str
+) -> HumanTask:
+    """A supervisor sends a task to another group; FormInvalid without a reason or for an empty group."""
+    return claims.hand_task_to_group(uow.session, task_id, supervisor, group, uow.clock.now(), reason)
 
 
 def save_task_draft(uow: UnitOfWork, task_id: int, actor: Actor, submitted: Mapping[str, Any]) -> HumanTask:

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from engine.errors import FormInvalid
 from engine.reference import load_reference_data, save_category_form, save_department_form
+from engine.work import group_members
 from webforms.database import read_only, unit_of_work
 from webforms.errors import form_refused, refusals
 from webforms.people.auth import roles_required
@@ -26,6 +27,8 @@ def _page(
         return render_template(
             "reference/reference.html",
             reference=load_reference_data(uow.session),
+            # A department's code is its handlers' role: with nobody holding it, its cases get stuck.
+            members=group_members(uow.session),
             errors=errors or {},
             values=values or {},
             editing=editing,
