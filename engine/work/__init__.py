@@ -13,6 +13,7 @@ from engine.work.claims import (
     suitable_groups,
     suitable_people,
 )
+from engine.work.customer_contact import customer_contact_kinds
 from engine.work.intake import intake_task, startable_processes
 from engine.work.intake_keys import new_intake_key, valid_intake_key
 from engine.work.messages import case_numbers, notifications_for, unread_count
@@ -52,6 +53,7 @@ __all__ = [
     "case_numbers",
     "claim_task",
     "complete_task",
+    "customer_contact_kinds",
     "eligible_assignees",
     "group_members",
     "hand_task_to_group",

@@ -22,6 +22,7 @@ from engine.work import (
     TaskFilter,
     claim_task,
     complete_task,
+    customer_contact_kinds,
     eligible_assignees,
     group_members,
     hand_task_to_group,
@@ -39,6 +40,7 @@ from webforms.i18n import localized_name
 from webforms.labels import TASK_STATUS, group_label
 from webforms.people.access_records import record_unmasked_view
 from webforms.people.auth import can_do
+from webforms.people.masking import show_customer_in_full
 from webforms.people.names import person
 from webforms.reference.labels import form_fields, request_reference
 from webforms.request_checks import checks_own_input, int_arg
@@ -127,6 +129,7 @@ def _render_task(
     handover_values: dict | None = None,
 ) -> Any:
     parsed = parsed_definition(runtime(), task.instance.definition)
+    show_customer_in_full(customer_contact_kinds(session, runtime(), task.instance, current_user.actor))
     info = parsed.user_tasks.get(task.element_id)
     fields = form_fields(info.fields) if info else ()
     shown = (
@@ -188,9 +191,10 @@ def show(task_id: int) -> Any:
                 "info",
             )
             return redirect(url_for("cases.show", case_number=task.instance.case_number))
+        parsed = parsed_definition(runtime(), task.instance.definition)
         page = _render_task(uow.session, task)
         instance_id, data = task.instance_id, task.instance.data
-        fields = fields_by_id(parsed_definition(runtime(), task.instance.definition))
+        fields = fields_by_id(parsed)
     record_unmasked_view(instance_id, data, "task", fields)
     return page
 
