@@ -18,6 +18,7 @@ from engine.db import Customer, HumanTask, ProcessInstance
 from engine.people import actor_of, create_user, find_user
 from engine.runtime import Runtime
 from engine.unit_of_work import UnitOfWork
+from engine.work import complete_task as complete_work
 from engine.work import record_call
 
 
@@ -310,7 +311,7 @@ class _History:
                     HumanTask.element_id == element,
                 )
             ).one()
-            complete_task(uow.session, self.engine, task.id, self.actors[username], values)
+            complete_work(uow, task.id, self.actors[username], values)
             uow.commit()
 
     def complaint(self, index: int, path: str) -> int:
@@ -378,7 +379,7 @@ class _History:
             case_id,
             "dispatch",
             "dispatcher",
-            {"worker": "维修一班", "expected_arrival": arrival, "arrival_told": "on"},
+            {"worker": "worker", "expected_arrival": arrival, "arrival_told": "on"},
             1,
         )
         arrived = (
@@ -414,7 +415,7 @@ class _History:
                 case_id,
                 "dispatch",
                 "dispatcher",
-                {"worker": "维修二班", "expected_arrival": arrival, "arrival_told": "on"},
+                {"worker": "repair_worker", "expected_arrival": arrival, "arrival_told": "on"},
                 1,
             )
             self.complete(case_id, "arrive_on_site", "worker", {"arrived_at": arrived}, 15)

@@ -28,6 +28,10 @@ ERROR_MESSAGES = {
     "max_length": _l("Enter at most %(max)s characters."),
     "pattern": _l("The format is not valid (for a phone: 13812345678 or 0951-5012345)."),
     "before_other": _l("This may not be earlier than “%(other)s”."),
+    "after_onsite_limit": _l(
+        "Later than the on-site limit (%(limit)s) for this category: promise an earlier time, or say why "
+        "in the reason field."
+    ),
     "not_signature": _l("The signature could not be read; clear it and sign again."),
     "signature_too_large": _l("The signature image is larger than %(kb)s KB; clear it and sign again."),
 }

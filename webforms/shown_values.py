@@ -16,6 +16,7 @@ from webforms.diagram_names import process_choices
 from webforms.i18n import current_language
 from webforms.labels import Labels, group_label, known_label
 from webforms.people.masking import mask
+from webforms.people.names import person
 from webforms.reference.labels import REFERENCE_KINDS, enum_name, reference_name
 
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
@@ -94,6 +95,8 @@ def display_value(
         return "、".join(display_value(field, v, label, key) for v in value) or "—"
     if field is not None and field.type == "enum":
         return enum_name(field, value)
+    if field is not None and field.staff_of and isinstance(value, str):  # a person or crew sent (R2)
+        return group_label(value) if value in field.staff_of else person(value)
     named = label.value_name(value, current_language()) if label is not None else None
     if named is not None:
         return named

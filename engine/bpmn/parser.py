@@ -359,6 +359,14 @@ def _user_tasks(process: Any, spec: Any) -> tuple[dict[str, UserTaskInfo], list[
                         node.sourceline,
                     )
                 )
+            if f.onsite_limit_reason and f.onsite_limit_reason not in {g.id for g in fields}:
+                problems.append(
+                    Problem(
+                        element_id,
+                        f"field '{f.id}': onsiteLimitReason names '{f.onsite_limit_reason}', which is not a field of this form",
+                        node.sourceline,
+                    )
+                )
             if f.required_when and f.required_when[0] not in {g.id for g in fields}:
                 problems.append(
                     Problem(

@@ -340,6 +340,13 @@ def _check_user_tasks(d: _Diagram, groups: set[str]) -> Iterable[DiagramProblem]
         if not form:
             yield _problem("missing-form", task, d.key)
         for field in form:
+            staff = field.find("camunda:properties/camunda:property[@id='staffOf']", NS)
+            staff_groups = (staff.get("value") or "") if staff is not None else ""
+            for group in [g.strip() for g in staff_groups.split(",") if g.strip()]:
+                if group not in groups:
+                    yield _problem(
+                        "unknown-candidate-group", task, d.key, group=group, known=", ".join(sorted(groups))
+                    )
             if (field.get("type") or "string") not in FIELD_TYPES:
                 yield _problem(
                     "unknown-field-type",

@@ -5,6 +5,7 @@ The package's public face: other packages import from here, not from its modules
 from __future__ import annotations
 
 from engine.reference.data import (
+    DEFAULT_ONSITE_MINUTES,
     ReferenceData,
     default_reference_data,
     fill_suggested,
@@ -17,6 +18,7 @@ from engine.reference.data import (
 from engine.reference.use_cases import save_category_form, save_department_form
 
 __all__ = [
+    "DEFAULT_ONSITE_MINUTES",
     "ReferenceData",
     "default_reference_data",
     "fill_suggested",

@@ -14,6 +14,7 @@ from engine.work.claims import (
     suitable_people,
 )
 from engine.work.customer_contact import customer_contact_kinds
+from engine.work.dispatch import StaffChoice, onsite_limit, staff_choices
 from engine.work.intake import intake_task, startable_processes
 from engine.work.intake_keys import new_intake_key, valid_intake_key
 from engine.work.messages import case_numbers, notifications_for, unread_count
@@ -45,6 +46,7 @@ __all__ = [
     "RecordedCall",
     "SUPERVISING_ROLES",
     "SiteArrival",
+    "StaffChoice",
     "TABS",
     "TaskFilter",
     "arrive_on_site",
@@ -63,12 +65,14 @@ __all__ = [
     "new_intake_key",
     "notifications_for",
     "one_tap_field",
+    "onsite_limit",
     "open_tasks_for",
     "open_tasks_of_case",
     "reassign_task",
     "record_call",
     "release_task",
     "save_task_draft",
+    "staff_choices",
     "startable_processes",
     "suitable_groups",
     "suitable_people",

@@ -45,6 +45,7 @@ from webforms.people.names import person
 from webforms.reference.labels import form_fields, request_reference
 from webforms.request_checks import checks_own_input, int_arg
 from webforms.work.field import from_field
+from webforms.work.staff_picker import promise_limit, with_staff_options
 
 bp = Blueprint("tasks", __name__)
 PAGE_SIZE = 50
@@ -131,7 +132,7 @@ def _render_task(
     parsed = parsed_definition(runtime(), task.instance.definition)
     show_customer_in_full(customer_contact_kinds(session, runtime(), task.instance, current_user.actor))
     info = parsed.user_tasks.get(task.element_id)
-    fields = form_fields(info.fields) if info else ()
+    fields = with_staff_options(session, form_fields(info.fields)) if info else ()
     shown = (
         values if values is not None else {**initial_values(fields, task.instance.data), **(task.draft or {})}
     )
@@ -146,6 +147,7 @@ def _render_task(
         values=shown,
         errors=errors or {},
         handover=handover,
+        promise_limit=promise_limit(session, fields, task.instance.data),
         handover_errors=handover_errors or {},
         handover_values=handover_values or {},
         attachments=attachments_of(session, task.instance_id),
