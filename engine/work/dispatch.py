@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from engine.bpmn import FieldDef, FieldError, UserTaskInfo, parse_local_datetime
 from engine.cases import event_row
-from engine.db import Category, Event, HumanTask, User, UserRole
+from engine.db import Category, Event, HumanTask, ProcessInstance, User, UserRole
 from engine.reference import DEFAULT_ONSITE_MINUTES
 from engine.runtime import Actor
 
@@ -30,6 +30,8 @@ class StaffChoice:
     is_group: bool
     open_jobs: int  # open tasks held (a person) or waiting unclaimed for the crew
     done_today: int = 0
+    # Where the person's latest open job is: where they are, or are heading (for "nearest", R2).
+    at_address: str = ""
 
 
 def staff_choices(
@@ -61,10 +63,25 @@ def staff_choices(
             .group_by(HumanTask.completed_by)
         ).all()
     )
+    addresses: dict[str, str] = {}
+    latest_jobs = session.execute(
+        select(HumanTask.assignee, ProcessInstance.address)
+        .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+        .where(HumanTask.status == "open", HumanTask.assignee.in_(names))
+        .order_by(HumanTask.created_at)
+    )
+    for assignee, address in latest_jobs:
+        if assignee is not None:
+            addresses[assignee] = address or ""  # the newest job's wins
     people = sorted(
         (
             StaffChoice(
-                m.username, m.display_name, False, open_jobs.get(m.username, 0), done_today.get(m.username, 0)
+                m.username,
+                m.display_name,
+                False,
+                open_jobs.get(m.username, 0),
+                done_today.get(m.username, 0),
+                addresses.get(m.username, ""),
             )
             for m in members
         ),

@@ -88,6 +88,12 @@ def test_the_dispatcher_picks_a_worker_and_a_late_promise_needs_a_reason_r2_r3(
     case_page = get(client, f"/cases/{number}")
     assert "吴师傅 (维修工)" in case_page.html  # the worker by name, not by login
 
+    # R2: at the next dispatch the worker shows as busy, and where their job is (who is nearest)
+    _second, second_id = burst_pipe(sessions, runtime)
+    page = get(client, f"/tasks/{task_of(sessions, second_id, 'dispatch')}")
+    (busy,) = page.by_id("f-worker").xpath(".//option[@value='worker']")
+    assert "未完成:1" in busy.text and "金明区5号楼2单元602" in busy.text
+
 
 def test_a_promise_within_the_limit_needs_no_reason_and_a_crew_keeps_the_job_open_to_all(
     client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime, deploy_process: Any

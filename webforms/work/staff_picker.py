@@ -28,6 +28,8 @@ def _option(choice: Any) -> Option:
         open=choice.open_jobs,
         done=choice.done_today,
     )
+    if choice.at_address:
+        name = _("%(choice)s · at %(address)s", choice=name, address=choice.at_address)
     return Option(choice.value, name, group=STAFF_PEOPLE)
 
 
