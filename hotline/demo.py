@@ -1,6 +1,7 @@
 """Demo users (one per role) and a few demo cases, for a first look at the system.
 
-Each step of a demo case is its own unit of work, as in real use.
+Each step of a demo case is its own unit of work, as in real use, and a case is opened the way a call
+is recorded at intake (engine.work.record_call): its caller joins the customer register (M5).
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.cases import complete_task, latest_definition, start_case
+from engine.cases import complete_task, latest_definition
 from engine.db import Customer, HumanTask, ProcessInstance
 from engine.people import actor_of, create_user, find_user
 from engine.runtime import Runtime
 from engine.unit_of_work import UnitOfWork
+from engine.work import complete_task as complete_work
+from engine.work import record_call
 
 
 @dataclass(frozen=True)
@@ -205,7 +208,7 @@ def _start_other_cases(factory: sessionmaker[Session], engine: Runtime) -> list[
                 continue
             actor = actor_of(find_user(uow.session, username))  # type: ignore[arg-type]
             filled = {name: value.format(**dates) for name, value in form.items()}
-            instance = start_case(uow.session, engine, key, actor, filled)
+            instance = record_call(uow, key, actor, filled).instance
             numbers.append(instance.case_number)
             uow.commit()
         if key == "repair":  # dispatched within its 3 minutes, as a dispatcher does: the worker is on the way
@@ -252,7 +255,7 @@ def create_demo_cases(factory: sessionmaker[Session], engine: Runtime) -> list[s
         operator = actor_of(find_user(uow.session, "operator"))  # type: ignore[arg-type]
     for form in _COMPLAINTS:
         with UnitOfWork(factory, engine) as uow:
-            instance = start_case(uow.session, engine, "complaint", operator, dict(form))
+            instance = record_call(uow, "complaint", operator, dict(form)).instance
             numbers.append(instance.case_number)
             uow.commit()
         if form["needs_site_visit"]:
@@ -334,7 +337,7 @@ class _History:
 
     def start(self, key: str, username: str, form: dict[str, Any]) -> int:
         with UnitOfWork(self.factory, self.engine) as uow:
-            instance = start_case(uow.session, self.engine, key, self.actors[username], form)
+            instance = record_call(uow, key, self.actors[username], form).instance
             uow.commit()
         self.numbers.append(instance.case_number)
         return instance.id
@@ -351,7 +354,7 @@ class _History:
                     HumanTask.element_id == element,
                 )
             ).one()
-            complete_task(uow.session, self.engine, task.id, self.actors[username], values)
+            complete_work(uow, task.id, self.actors[username], values)
             uow.commit()
 
     def complaint(self, index: int, path: str) -> int:
@@ -419,7 +422,7 @@ class _History:
             case_id,
             "dispatch",
             "dispatcher",
-            {"worker": "维修一班", "expected_arrival": arrival, "arrival_told": "on"},
+            {"worker": "worker", "expected_arrival": arrival, "arrival_told": "on"},
             1,
         )
         arrived = (
@@ -455,7 +458,7 @@ class _History:
                 case_id,
                 "dispatch",
                 "dispatcher",
-                {"worker": "维修二班", "expected_arrival": arrival, "arrival_told": "on"},
+                {"worker": "repair_worker", "expected_arrival": arrival, "arrival_told": "on"},
                 1,
             )
             self.complete(case_id, "arrive_on_site", "worker", {"arrived_at": arrived}, 15)

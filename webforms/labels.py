@@ -38,6 +38,10 @@ ERROR_MESSAGES = {
     "max_length": _l("Enter at most %(max)s characters."),
     "pattern": _l("The format is not valid (for a phone: 13812345678 or 0951-5012345)."),
     "before_other": _l("This may not be earlier than “%(other)s”."),
+    "after_onsite_limit": _l(
+        "Later than the on-site limit (%(limit)s) for this category: promise an earlier time, or say why "
+        "in the reason field."
+    ),
     "not_signature": _l("The signature could not be read; clear it and sign again."),
     "signature_too_large": _l("The signature image is larger than %(kb)s KB; clear it and sign again."),
 }
@@ -73,6 +77,7 @@ SYSTEM_LABELS = {
     "notice": _l("Notice"),
     "error": _l("Error"),
     "assignee": _l("Assignee"),
+    "handover_reason": _l("Reason for the handover"),
     "attachment": _l("File"),
     # The customer and routing of a case the system opened itself (a sampled callback, M1).
     "customer_name": _l("Customer name"),

@@ -136,6 +136,8 @@ def display_value(
         return "、".join(display_value(field, v, label, key) for v in value) or "—"
     if field is not None and field.type == "enum":
         return enum_name(field, value)
+    if field is not None and field.staff_of and isinstance(value, str):  # a person or crew sent (R2)
+        return group_label(value) if value in field.staff_of else person(value)
     named = label.value_name(value, current_language()) if label is not None else None
     if named is not None:
         return named

@@ -88,6 +88,12 @@ class FieldDef:
     not_before: str = ""
     # A customer's personal data, of this kind (PERSONAL_KINDS); "" when the field is not personal.
     personal: str = ""
+    # Property staffOf: the value is an active member of these groups (a person) or one of the groups
+    # (a crew), chosen from a list; the case's next steps for those groups become the chosen person's.
+    staff_of: tuple[str, ...] = ()
+    # Property onsiteLimitReason: a promised time later than the case category's on-site limit (R3)
+    # needs this other field (the reason) filled in.
+    onsite_limit_reason: str = ""
 
     def option_name(self, value: Any, language: str = "zh") -> str:
         for option in self.options:
@@ -180,6 +186,12 @@ def field_from_spiff(spiff_field: Any) -> FieldDef:
         raise FormDefinitionError(
             f"field '{fid}': personal '{personal}' must be one of {', '.join(PERSONAL_KINDS)}"
         )
+    staff_of = tuple(g.strip() for g in (spiff_field.get_property("staffOf") or "").split(",") if g.strip())
+    if staff_of and spiff_field.type != "string":
+        raise FormDefinitionError(f"field '{fid}': staffOf is for a string field")
+    onsite_limit_reason = (spiff_field.get_property("onsiteLimitReason") or "").strip()
+    if onsite_limit_reason and spiff_field.type != "datetime":
+        raise FormDefinitionError(f"field '{fid}': onsiteLimitReason is for a datetime field")
     multiline = (spiff_field.get_property("multiline") or "").lower() == "true"
     if spiff_field.type == "string":
         kwargs["max_length"] = _max_length(fid, kwargs.get("max_length"), multiline)
@@ -209,6 +221,8 @@ def field_from_spiff(spiff_field: Any) -> FieldDef:
         suggest_from=suggest_from,
         not_before=not_before,
         personal=personal,
+        staff_of=staff_of,
+        onsite_limit_reason=onsite_limit_reason,
         **kwargs,
     )
 

@@ -87,6 +87,10 @@ class UserTaskInfo:
     fields: tuple[FieldDef, ...]
     help: str = ""
     help_en: str = ""
+    # Property customer_contact = the kinds of personal data (name, phone, address, text) whoever does
+    # this step needs in full to visit or call the customer; the rest stays masked, and every view in
+    # full is recorded (M6); docs/access.md.
+    customer_contact: frozenset[str] = frozenset()
 
     def help_text(self, language: str) -> str:
         """The step explained to the person doing it (property help / help_en); '' when the diagram has none."""
@@ -310,6 +314,15 @@ def _process_property(process: Any, name: str) -> str | None:
     return None
 
 
+# The user-task property naming the personal data a step's people need to reach the customer.
+CUSTOMER_CONTACT = "customer_contact"
+
+
+def contact_kinds(value: str) -> frozenset[str]:
+    """The kinds of personal data a customer_contact property names ("phone, address")."""
+    return frozenset(kind.strip() for kind in value.split(",") if kind.strip())
+
+
 def element_properties(node: Any) -> list[tuple[str, str]]:
     """An element's own camunda properties as (name, value)."""
     return [
@@ -346,6 +359,14 @@ def _user_tasks(process: Any, spec: Any) -> tuple[dict[str, UserTaskInfo], list[
                         node.sourceline,
                     )
                 )
+            if f.onsite_limit_reason and f.onsite_limit_reason not in {g.id for g in fields}:
+                problems.append(
+                    Problem(
+                        element_id,
+                        f"field '{f.id}': onsiteLimitReason names '{f.onsite_limit_reason}', which is not a field of this form",
+                        node.sourceline,
+                    )
+                )
             if f.required_when and f.required_when[0] not in {g.id for g in fields}:
                 problems.append(
                     Problem(
@@ -367,6 +388,7 @@ def _user_tasks(process: Any, spec: Any) -> tuple[dict[str, UserTaskInfo], list[
             fields=tuple(fields),
             help=props.get("help", "").strip(),
             help_en=props.get("help_en", "").strip(),
+            customer_contact=contact_kinds(props.get(CUSTOMER_CONTACT, "")),
         )
     problems.extend(_unknown_order_fields(tasks))
     return tasks, problems

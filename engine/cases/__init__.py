@@ -15,6 +15,7 @@ from engine.cases.attachments import (
     sweep_orphans,
 )
 from engine.cases.case_access import EVERY_CASE_ROLES, may_read_case, readable_cases, reads_every_case
+from engine.cases.contact_access import contact_kinds_of_tasks, contact_steps
 from engine.cases.definitions import (
     get_version,
     latest_definition,
@@ -54,6 +55,8 @@ from engine.cases.task_access import (
 
 __all__ = [
     "Outage",
+    "contact_steps",
+    "contact_kinds_of_tasks",
     "EVERY_CASE_ROLES",
     "AttachmentRefused",
     "MAX_BYTES",

@@ -53,11 +53,13 @@ def check_member(groups: list[str], actor: Actor, what: str) -> None:
 
 
 def workable_task(session: Session, task_id: int, actor: Actor) -> HumanTask:
-    """The task, if it is open, for one of the actor's groups, and not claimed by someone else."""
+    """The task, if it is open, for one of the actor's groups or handed to the actor by a supervisor, and
+    not claimed by someone else."""
     task = task_by_id(session, task_id)
     if task.status != "open":
         raise closed_conflict(task)
-    check_member(task.candidate_groups.split(","), actor, f"task '{task.name}'")
+    if task.assignee != actor.username:
+        check_member(task.candidate_groups.split(","), actor, f"task '{task.name}'")
     if task.assignee is not None and task.assignee != actor.username:
         raise claimed_conflict(task)
     return task

@@ -29,11 +29,13 @@ from sqlalchemy.orm import Session
 from engine.bpmn import (
     BPMN_NS,
     CAMUNDA_NS,
+    CUSTOMER_CONTACT,
     DEFAULT_MEMORY_LIMIT_MB,
     DEFAULT_POOL_SIZE,
     DEFAULT_TIME_LIMIT,
     FIELD_TYPES,
     MAX_NAME_LENGTH,
+    PERSONAL_KINDS,
     ROLE_MESSAGES,
     SAFE_BUILTINS,
     XML_MESSAGES,
@@ -42,6 +44,7 @@ from engine.bpmn import (
     ScriptRejected,
     UnsafeXml,
     check_source,
+    contact_kinds,
     element_properties,
     loaded_names,
     normalise_timer_expression,
@@ -113,6 +116,10 @@ MESSAGES: dict[str, str] = {
     "missing-form": N_(
         "User task '%(name)s' has no form. Add at least one form field, so the person doing it "
         "records what was done."
+    ),
+    "customer-contact-value": N_(
+        "Step '%(name)s' has the property customer_contact = '%(value)s'. Name the personal data whoever "
+        "does the step needs to visit or call the customer, from: %(known)s (for example phone, address)."
     ),
     "unknown-field-type": N_(
         "Form field '%(field)s' of '%(name)s' has the type '%(type)s'. Choose one of: %(known)s."
@@ -309,10 +316,24 @@ def _check_user_tasks(d: _Diagram, groups: set[str]) -> Iterable[DiagramProblem]
                 yield _problem(
                     "unknown-candidate-group", task, d.key, group=group, known=", ".join(sorted(groups))
                 )
+        contact = dict(element_properties(task)).get(CUSTOMER_CONTACT)
+        if contact is not None and (
+            not contact_kinds(contact) or contact_kinds(contact) - set(PERSONAL_KINDS)
+        ):
+            yield _problem(
+                "customer-contact-value", task, d.key, value=contact, known=", ".join(PERSONAL_KINDS)
+            )
         form = task.findall("bpmn:extensionElements/camunda:formData/camunda:formField", NS)
         if not form:
             yield _problem("missing-form", task, d.key)
         for field in form:
+            staff = field.find("camunda:properties/camunda:property[@id='staffOf']", NS)
+            staff_groups = (staff.get("value") or "") if staff is not None else ""
+            for group in [g.strip() for g in staff_groups.split(",") if g.strip()]:
+                if group not in groups:
+                    yield _problem(
+                        "unknown-candidate-group", task, d.key, group=group, known=", ".join(sorted(groups))
+                    )
             if (field.get("type") or "string") not in FIELD_TYPES:
                 yield _problem(
                     "unknown-field-type",

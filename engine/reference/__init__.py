@@ -8,6 +8,7 @@ from __future__ import annotations
 from engine.reference.admin import REFERENCE_PROBLEMS, department_uses
 from engine.reference.audit import admin_events, changes_between, record_admin_change
 from engine.reference.data import (
+    DEFAULT_ONSITE_MINUTES,
     ReferenceData,
     default_reference_data,
     fill_suggested,
@@ -24,6 +25,7 @@ __all__ = [
     "REFERENCE_PROBLEMS",
     "EXTRA_GROUPS",
     "STAFF_ROLES",
+    "DEFAULT_ONSITE_MINUTES",
     "ReferenceData",
     "add_department_form",
     "admin_events",

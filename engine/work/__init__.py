@@ -6,7 +6,15 @@ The package's public face: other packages import from here, not from its modules
 from __future__ import annotations
 
 from engine.work.attachment_access import is_signature
-from engine.work.claims import SUPERVISING_ROLES, eligible_assignees
+from engine.work.claims import (
+    SUPERVISING_ROLES,
+    eligible_assignees,
+    group_members,
+    suitable_groups,
+    suitable_people,
+)
+from engine.work.customer_contact import customer_contact_kinds
+from engine.work.dispatch import StaffChoice, onsite_limit, staff_choices
 from engine.work.intake import intake_task, startable_processes
 from engine.work.intake_keys import new_intake_key, valid_intake_key
 from engine.work.messages import case_numbers, notifications_for, unread_count
@@ -26,6 +34,7 @@ from engine.work.use_cases import (
     attach_file,
     claim_task,
     complete_task,
+    hand_task_to_group,
     mark_notifications_read,
     reassign_task,
     record_call,
@@ -37,6 +46,7 @@ __all__ = [
     "RecordedCall",
     "SUPERVISING_ROLES",
     "SiteArrival",
+    "StaffChoice",
     "TABS",
     "TaskFilter",
     "arrive_on_site",
@@ -45,20 +55,27 @@ __all__ = [
     "case_numbers",
     "claim_task",
     "complete_task",
+    "customer_contact_kinds",
     "eligible_assignees",
+    "group_members",
+    "hand_task_to_group",
     "intake_task",
     "is_signature",
     "mark_notifications_read",
     "new_intake_key",
     "notifications_for",
     "one_tap_field",
+    "onsite_limit",
     "open_tasks_for",
     "open_tasks_of_case",
     "reassign_task",
     "record_call",
     "release_task",
     "save_task_draft",
+    "staff_choices",
     "startable_processes",
+    "suitable_groups",
+    "suitable_people",
     "tasklist_page",
     "unread_count",
     "valid_intake_key",

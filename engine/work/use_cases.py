@@ -16,10 +16,11 @@ from sqlalchemy.exc import IntegrityError
 
 from engine.cases import add_attachment, parsed_definition, runner, task_by_id, workable_task
 from engine.db import Attachment, HumanTask, ProcessInstance
-from engine.errors import NotAllowed
+from engine.errors import FormInvalid, NotAllowed
 from engine.people import register_caller
 from engine.runtime import Actor
 from engine.work import claims, task_drafts
+from engine.work.dispatch import assign_dispatched, dispatch_problems
 from engine.work.intake_keys import case_of_intake_key, record_intake_key
 from engine.work.messages import mark_read
 from engine.work.site_visit import claim_next_steps, one_tap_field
@@ -77,8 +78,21 @@ def record_call(
 
 
 def complete_task(uow: UnitOfWork, task_id: int, actor: Actor, values: Mapping[str, Any]) -> ProcessInstance:
-    """Complete a task with the values its form sent; FormInvalid, Conflict or NotAllowed otherwise."""
-    return runner.complete_task(uow.session, uow.runtime, task_id, actor, dict(values))
+    """Complete a task with the values its form sent; FormInvalid, Conflict or NotAllowed otherwise.
+    A dispatch (a staffOf field, R2) names someone of the groups, a promise past the on-site limit has a
+    reason (R3), and the case's next steps for those groups become the person's."""
+    task = task_by_id(uow.session, task_id)
+    info = parsed_definition(uow.runtime, task.instance.definition).user_tasks.get(task.element_id)
+    dispatches = info is not None and any(f.staff_of or f.onsite_limit_reason for f in info.fields)
+    if info is not None and dispatches:
+        now, zone = uow.clock.now(), uow.runtime.zone
+        errors = dispatch_problems(uow.session, info, task.instance.data, values, now, zone)
+        if errors:
+            raise FormInvalid(errors, values)
+    instance = runner.complete_task(uow.session, uow.runtime, task_id, actor, dict(values))
+    if info is not None and dispatches:
+        assign_dispatched(uow.session, instance.id, info, values, actor, uow.clock.now())
+    return instance
 
 
 @dataclass(frozen=True)
@@ -110,8 +124,16 @@ def release_task(uow: UnitOfWork, task_id: int, actor: Actor) -> HumanTask:
     return claims.release_task(uow.session, task_id, actor, uow.clock.now())
 
 
-def reassign_task(uow: UnitOfWork, task_id: int, supervisor: Actor, username: str) -> HumanTask:
-    return claims.reassign_task(uow.session, task_id, supervisor, username, uow.clock.now())
+def reassign_task(uow: UnitOfWork, task_id: int, supervisor: Actor, username: str, reason: str) -> HumanTask:
+    """A supervisor hands a task to a person; FormInvalid without a reason."""
+    return claims.reassign_task(uow.session, task_id, supervisor, username, uow.clock.now(), reason)
+
+
+def hand_task_to_group(
+    uow: UnitOfWork, task_id: int, supervisor: Actor, group: str, reason: str
+) -> HumanTask:
+    """A supervisor sends a task to another group; FormInvalid without a reason or for an empty group."""
+    return claims.hand_task_to_group(uow.session, task_id, supervisor, group, uow.clock.now(), reason)
 
 
 def save_task_draft(uow: UnitOfWork, task_id: int, actor: Actor, submitted: Mapping[str, Any]) -> HumanTask:

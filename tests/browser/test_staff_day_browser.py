@@ -63,7 +63,9 @@ def test_a_complaint_with_a_site_visit_in_two_browsers_c2_c5(
     with second_browser(page, server) as handler:
         sign_in(handler, "repair_handler")
         open_task(handler, "department_handling", number)
-        expect(handler.locator("dd[data-field='customer_phone']")).to_have_text("139****0002")  # C7: masked
+        # M6: the investigating department may call and visit (customer_contact); C7: not who complained
+        expect(handler.locator("dd[data-field='customer_phone']")).to_have_text("13900000002")
+        expect(handler.locator("dd[data-field='customer_name']")).not_to_have_text("陈静")
         handler.click("#claim")
         expect(handler.locator("#claim-state")).to_have_text("由您认领。")
         fill_form(
@@ -142,7 +144,7 @@ def test_a_repair_from_the_intake_page_in_three_browsers_r1_r5(
             dispatcher,
             "dispatch",
             number,
-            {"worker": "吴师傅", "expected_arrival": "2026-11-23T09:25", "arrival_told": True},
+            {"worker": "worker", "expected_arrival": "2026-11-23T09:25", "arrival_told": True},
         )
         sign_in(worker, "worker")
         clock.advance(timedelta(minutes=20))

@@ -89,3 +89,23 @@ def test_the_readme_tells_how_to_change_the_port_and_make_honours_it() -> None:
         ["make", "-n", "serve", "PORT=8123"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True
     ).stdout
     assert "serve --port 8123" in planned
+
+
+def test_every_demo_caller_is_in_the_register_with_their_cases_m5(demo: Demo) -> None:
+    """M5: the demo's cases are recorded as calls are, so a repeat caller is found by name or phone at
+    intake, with their earlier cases."""
+    from engine.people import cases_of_phone, find_customers
+
+    db = create_engine(demo.url)
+    with Session(db) as session:
+        callers = set(
+            session.scalars(
+                select(ProcessInstance.customer_phone).where(ProcessInstance.customer_phone != "")
+            )
+        )
+        registered = set(session.scalars(select(Customer.phone)))
+        assert callers and callers <= registered
+        assert [c.phone for c in find_customers(session, "张伟")] == ["13800001111"]
+        assert [c.name for c in find_customers(session, "13800001111")] == ["张伟"]
+        assert len(cases_of_phone(session, "13800001111")) >= 8
+    db.dispose()

@@ -186,6 +186,7 @@ def dispatch(case: RepairCase, worker: str = "维修一班 王师傅", arrival_i
                     expected_arrival=arrival,
                     arrival_told=True,
                     dispatch_note=note or None,
+                    late_arrival_reason=None,
                 ),
             ),
             script(
@@ -380,6 +381,7 @@ def test_leak_repaired_and_customer_satisfied_at_once_r1_r2_r3_r4_r5_r6(
                     arrival_told=True,
                     dispatch_note=None,
                     expected_arrival="2026-11-23T09:25:00+08:00",
+                    late_arrival_reason=None,
                     worker="维修一班 王师傅",
                 ),
             ),

@@ -48,12 +48,19 @@ def test_a_supervisor_reassigns_and_the_history_shows_it(
     login(client, "supervisor")
     assert "all" in tab_counts(client)
     page = get(client, f"/tasks/{task_id}")
-    options = page.by_id("reassign-to").xpath("./option/@value")
-    assert options == ["operations_head", "ops_handler", "ops_head"]  # active members of operations
+    members = page.by_id("handover-members").xpath("./option/@value")
+    assert members == ["operations_head", "ops_handler", "ops_head"]  # active members of operations first
+    assert "billing_handler" in page.by_id("handover-others").xpath("./option/@value")
+    # no reason: refused, and what was chosen is still chosen
+    refused = submit(
+        client, f"/tasks/{task_id}", {"assignee": "ops_head"}, post_url=f"/tasks/{task_id}/reassign"
+    )
+    assert refused.status == 400 and refused.has("err-handover_reason")
+    assert refused.by_id("reassign-to").xpath(".//option[@selected]/@value") == ["ops_head"]
     page = submit(
         client,
         f"/tasks/{task_id}",
-        {"assignee": "ops_head"},
+        {"assignee": "ops_head", "handover_reason": "赵运行今天休假"},
         post_url=f"/tasks/{task_id}/reassign",
         follow=True,
     )
@@ -62,10 +69,53 @@ def test_a_supervisor_reassigns_and_the_history_shows_it(
     (event,) = case_page.doc.xpath("//ol[@id='history']/li[contains(@class, 'kind-task_reassigned')]")
     assert "陈主管 (值班主管)" in event.xpath("string(.//span[@class='actor'])")
     assert event.xpath("string(.//td[@class='new'])") == "冯部长 (生产运行部负责人)"  # by name, not login
-    bad = submit(
-        client, f"/tasks/{task_id}", {"assignee": "billing_handler"}, post_url=f"/tasks/{task_id}/reassign"
+    assert "赵运行今天休假" in event.xpath("string(.//table)")
+    nobody = submit(
+        client,
+        f"/tasks/{task_id}",
+        {"assignee": "owner", "handover_reason": "试试"},
+        post_url=f"/tasks/{task_id}/reassign",
     )
-    assert bad.status == 403
+    assert nobody.status == 403  # a process owner does no casework
+
+
+def test_work_routed_to_a_department_nobody_belongs_to_is_handed_on(
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime
+) -> None:
+    """C4 (不得推诿): a case routed to customer_service, which has no member, is not stuck: the supervisor
+    sees why the buttons are disabled and hands the task to a group with people, with a reason."""
+    number, case_id = record_case(sessions, runtime, category="conduct", department="customer_service")
+    task_id = task_of(sessions, case_id, "department_handling")
+    login(client, "supervisor")
+    page = get(client, f"/tasks/{task_id}")
+    assert page.by_id("complete").get("disabled") is not None and page.has("why-disabled")
+    assert page.has("nobody-in-groups") and not page.has("handover-members")
+    groups = page.by_id("handover-groups").xpath("./option/@value")
+    assert "group:operations" in groups and "group:customer_service" not in groups
+    assert "group:supervisor" not in groups
+    submit(
+        client,
+        f"/tasks/{task_id}",
+        {"assignee": "group:operations", "handover_reason": "客服中心暂无人员"},
+        post_url=f"/tasks/{task_id}/reassign",
+        follow=True,
+    )
+    history = get(client, f"/cases/{number}").doc.xpath("//li[contains(@class, 'kind-task_reassigned')]")
+    assert "客服中心暂无人员" in history[-1].xpath("string(.)")
+
+    switch_user(client, "ops_handler")  # now the operations department's to do
+    assert tab_counts(client)["group"] == "1"
+    page = get(client, f"/tasks/{task_id}")
+    assert page.by_id("complete").get("disabled") is None
+
+
+def test_the_reference_page_flags_a_department_without_members(client: FlaskClient) -> None:
+    login(client, "admin")
+    page = get(client, "/admin/reference")
+    assert page.by_id("members-customer_service").xpath(".//span[@class='warn']")
+    assert page.text("members-operations") == "3"
+    assert page.has("nobody-for-conduct")
+    assert not page.has("nobody-for-temperature")
 
 
 def test_filters_and_search_narrow_every_tab(

@@ -142,6 +142,8 @@ class Fuzzer:
             # all the same (an outage restored when it starts goes to the correction step).
             self.hours += self.hour_step
             return (self.clock.now() + timedelta(hours=1 + self.hours)).strftime("%Y-%m-%dT%H:%M")
+        if f.staff_of:  # a person or crew of the groups (R2): the crew is always there
+            return rng.choice(f.staff_of)
         if f.type == "enum":
             options = [o.id for o in f.options]
             if f.reference == "department":

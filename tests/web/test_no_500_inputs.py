@@ -152,10 +152,10 @@ def test_a_text_area_without_a_maximum_takes_10000_characters_and_says_so_in_the
     login(client, "ops_handler")
     page = get(client, f"/tasks/{task_id}")
     assert page.by_id("f-investigation").get("maxlength") == "10000"
-    before = snapshot(sessions, instance_id)
+    before = snapshot(sessions, instance_id, reads=False)
     refused = submit(client, f"/tasks/{task_id}", {"investigation": "查" * 10_001, "outcome": "resolved"})
     assert refused.status == 400 and refused.error("investigation") == "最多可输入 10000 个字符。"
-    assert snapshot(sessions, instance_id) == before
+    assert snapshot(sessions, instance_id, reads=False) == before
 
 
 # --- addresses: huge ids and pages, impossible dates, control characters, next= ---------------------
@@ -267,12 +267,12 @@ def test_nul_in_a_draft_is_refused_with_the_task_form_shown_again(
     _number, instance_id = record_case(sessions, client.application.extensions["hotline"].runtime)
     task_id = task_of(sessions, instance_id, "department_handling")
     login(client, "ops_handler")
-    before = snapshot(sessions, instance_id)
+    before = snapshot(sessions, instance_id, reads=False)
     page = submit(
         client, f"/tasks/{task_id}", {"investigation": "查\x00看"}, post_url=f"/tasks/{task_id}/draft"
     )
     assert page.status == 400 and page.error("investigation") is not None
-    assert snapshot(sessions, instance_id) == before
+    assert snapshot(sessions, instance_id, reads=False) == before
 
 
 # --- the XLSX export ----------------------------------------------------------------------------------

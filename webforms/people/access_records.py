@@ -11,7 +11,7 @@ from flask_login import current_user
 from engine.bpmn import FieldDef
 from engine.people import holds_personal_data, record_case_list_view, record_case_view, record_customer_view
 from webforms.database import unit_of_work
-from webforms.people.masking import declared_personal
+from webforms.people.masking import declared_personal, sees_in_full
 
 
 def record_unmasked_view(
@@ -19,7 +19,7 @@ def record_unmasked_view(
 ) -> None:
     """A case whose personal data the user sees in full (its page, one of its tasks) leaves a record:
     the customer's name, phone or address, or any field its diagram declares personal (`fields`)."""
-    if current_user.sees_personal_data and holds_personal_data(data, declared_personal(fields)):
+    if sees_in_full() and holds_personal_data(data, declared_personal(fields)):
         with unit_of_work() as uow:
             record_case_view(uow, current_user.username, instance_id, view)
             uow.commit()

@@ -1,10 +1,13 @@
-"""Personal data on pages: shown in full to the roles that need it, masked for everyone else."""
+"""Personal data on pages: shown in full to the roles that need it, and on one case's pages to whoever
+must visit or call that case's customer for their step (engine.cases.must_contact_customer); masked for
+everyone else."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
+from flask import g
 from flask_login import current_user
 
 from engine.bpmn import FieldDef
@@ -16,7 +19,27 @@ def declared_personal(fields: Mapping[str, FieldDef] | None) -> dict[str, str]:
     return personal_kinds({key: f.personal for key, f in (fields or {}).items() if f.personal})
 
 
+def show_customer_in_full(kinds: frozenset[str]) -> None:
+    """This request shows one case, whose customer the signed-in user must reach for their step: these
+    kinds of its personal data are shown in full (engine.cases.customer_contact_kinds)."""
+    g.customer_contact = kinds
+
+
+def _contact_kinds() -> frozenset[str]:
+    return g.get("customer_contact", frozenset())
+
+
+def sees_in_full() -> bool:
+    """Whether this page shows some of a customer's personal data in full to the signed-in user."""
+    return bool(current_user.sees_personal_data or _contact_kinds())
+
+
 def mask(field_id: str, value: Any, fields: Mapping[str, FieldDef] | None = None) -> Any:
     """The value as the signed-in user may see it (C7, M6); `fields`: the case's diagram's form fields,
     which say which fields are personal data."""
-    return value if current_user.sees_personal_data else masked(field_id, value, declared_personal(fields))
+    if current_user.sees_personal_data:
+        return value
+    kinds = declared_personal(fields)
+    if kinds.get(field_id) in _contact_kinds():
+        return value
+    return masked(field_id, value, kinds)

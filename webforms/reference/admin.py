@@ -16,6 +16,7 @@ from engine.reference import (
     save_category_form,
     save_department_form,
 )
+from engine.work import group_members
 from webforms.database import read_only, unit_of_work
 from webforms.errors import form_refused, refusals
 from webforms.people.auth import roles_required
@@ -32,6 +33,8 @@ def _page(
         return render_template(
             "reference/reference.html",
             reference=load_reference_data(uow.session),
+            # A department's code is its handlers' role: with nobody holding it, its cases get stuck.
+            members=group_members(uow.session),
             errors=errors or {},
             values=values or {},
             editing=editing,

@@ -53,10 +53,17 @@ def department_routes() -> dict[str, str]:
 
 
 DOMAIN_LABELS = {"heating": _l("Heating"), "water": _l("Water"), "general": _l("General")}
+# The option groups of a list of people and crews (webforms/work/staff_picker.py).
+STAFF_PEOPLE, STAFF_CREWS = "staff:people", "staff:crews"
+STAFF_OPTION_GROUPS = {
+    STAFF_PEOPLE: _l("Workers, the least busy first"),
+    STAFF_CREWS: _l("Crews (any member)"),
+}
 
 
 def option_groups(field: FieldDef) -> list[tuple[str, list[Any]]]:
-    """A select's options in their order, grouped (heating, water, a parent category); '' = no group."""
+    """A select's options in their order, grouped (heating, water, a parent category; the people and
+    the crews of a staff list); '' = no group."""
     groups: dict[str, list[Any]] = {}
     for option in field.options:
         groups.setdefault(option.group, []).append(option)
@@ -64,6 +71,8 @@ def option_groups(field: FieldDef) -> list[tuple[str, list[Any]]]:
     for group, options in groups.items():
         if group in DOMAIN_LABELS:
             label = str(DOMAIN_LABELS[group])
+        elif group in STAFF_OPTION_GROUPS:
+            label = str(STAFF_OPTION_GROUPS[group])
         elif group:
             label = enum_name(field, group)
         else:

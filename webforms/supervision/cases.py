@@ -10,12 +10,13 @@ from flask_login import current_user, login_required
 from engine.bpmn import fields_by_id
 from engine.cases import attachments_of, case_history, parsed_definition
 from engine.supervision import count_cases_matching, overdue_case_ids, search_cases
-from engine.work import case_by_number, open_tasks_of_case
+from engine.work import case_by_number, customer_contact_kinds, open_tasks_of_case
 from webforms.case_access import check_case_readable
 from webforms.cases_blueprint import bp
 from webforms.database import read_only, runtime
 from webforms.diagram_names import process_choices
 from webforms.people.access_records import record_unmasked_list, record_unmasked_view
+from webforms.people.masking import show_customer_in_full
 from webforms.reference.labels import request_reference
 from webforms.request_checks import int_arg
 from webforms.supervision.case_filters import search_form
@@ -63,6 +64,7 @@ def show(case_number: str) -> Any:
         check_case_readable(uow.session, instance.id if instance is not None else None)
         assert instance is not None
         parsed = parsed_definition(runtime(), instance.definition)
+        show_customer_in_full(customer_contact_kinds(uow.session, runtime(), instance, current_user.actor))
         history = case_history(uow.session, instance.id)
         page = render_template(
             "supervision/case.html",

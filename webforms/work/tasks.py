@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any
 
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from engine.bpmn import fields_by_id, initial_values
 from engine.cases import attachments_of, case_history, parsed_definition
-from engine.db import HumanTask
+from engine.db import HumanTask, User
 from engine.errors import FormInvalid
 from engine.work import (
     SUPERVISING_ROLES,
@@ -21,27 +22,35 @@ from engine.work import (
     TaskFilter,
     claim_task,
     complete_task,
+    customer_contact_kinds,
     eligible_assignees,
+    group_members,
+    hand_task_to_group,
     reassign_task,
     release_task,
     save_task_draft,
+    suitable_groups,
+    suitable_people,
     tasklist_page,
 )
 from webforms.database import read_only, runtime, unit_of_work
 from webforms.diagram_names import process_choices, task_label
 from webforms.errors import form_refused, refusals
 from webforms.i18n import localized_name
-from webforms.labels import TASK_STATUS
+from webforms.labels import TASK_STATUS, group_label
 from webforms.people.access_records import record_unmasked_view
 from webforms.people.auth import can_do
+from webforms.people.masking import show_customer_in_full
 from webforms.people.names import person
 from webforms.reference.labels import form_fields, request_reference
 from webforms.request_checks import checks_own_input, int_arg
 from webforms.work.field import from_field
+from webforms.work.staff_picker import promise_limit, with_staff_options
 
 bp = Blueprint("tasks", __name__)
 PAGE_SIZE = 50
 NOT_SAVED = _l("Some values need attention; nothing was saved yet.")
+NOT_HANDED_OVER = _l("The task was not handed over: some values need attention.")
 
 
 @bp.route("/")
@@ -117,15 +126,18 @@ def _render_task(
     values: dict[str, Any] | None = None,
     errors: dict | None = None,
     status: int = 200,
+    handover_errors: dict | None = None,
+    handover_values: dict | None = None,
 ) -> Any:
     parsed = parsed_definition(runtime(), task.instance.definition)
+    show_customer_in_full(customer_contact_kinds(session, runtime(), task.instance, current_user.actor))
     info = parsed.user_tasks.get(task.element_id)
-    fields = form_fields(info.fields) if info else ()
+    fields = with_staff_options(session, form_fields(info.fields)) if info else ()
     shown = (
         values if values is not None else {**initial_values(fields, task.instance.data), **(task.draft or {})}
     )
     task_name = localized_name(info) if info else task.name
-    assignees = eligible_assignees(session, task) if current_user.has_role(*SUPERVISING_ROLES) else []
+    handover = _handover_choices(session, task) if current_user.has_role(*SUPERVISING_ROLES) else None
     return render_template(
         "work/task.html",
         task=task,
@@ -134,7 +146,10 @@ def _render_task(
         fields=fields,
         values=shown,
         errors=errors or {},
-        assignees=assignees,
+        handover=handover,
+        promise_limit=promise_limit(session, fields, task.instance.data),
+        handover_errors=handover_errors or {},
+        handover_values=handover_values or {},
         attachments=attachments_of(session, task.instance_id),
         case=task.instance,
         case_fields=fields_by_id(parsed),
@@ -142,6 +157,29 @@ def _render_task(
         history=case_history(session, task.instance_id),
         back_to_field=from_field(),
     ), status
+
+
+@dataclass(frozen=True)
+class HandoverChoices:
+    """Whom a supervisor may hand a task to: the members of its groups first, then other staff, then
+    groups with members (a group without any would leave the task stuck again)."""
+
+    members: list[User]
+    others: list[User]
+    groups: list[tuple[str, int]]
+    nobody_in_groups: bool
+
+
+def _handover_choices(session: Session, task: HumanTask) -> HandoverChoices:
+    members = eligible_assignees(session, task)
+    member_names = {u.username for u in members}
+    counts = group_members(session)
+    return HandoverChoices(
+        members=members,
+        others=[u for u in suitable_people(session) if u.username not in member_names],
+        groups=[(g, counts[g]) for g in suitable_groups(session)],
+        nobody_in_groups=not members,
+    )
 
 
 @bp.route("/tasks/<int:task_id>", methods=["GET"])
@@ -155,9 +193,10 @@ def show(task_id: int) -> Any:
                 "info",
             )
             return redirect(url_for("cases.show", case_number=task.instance.case_number))
+        parsed = parsed_definition(runtime(), task.instance.definition)
         page = _render_task(uow.session, task)
         instance_id, data = task.instance_id, task.instance.data
-        fields = fields_by_id(parsed_definition(runtime(), task.instance.definition))
+        fields = fields_by_id(parsed)
     record_unmasked_view(instance_id, data, "task", fields)
     return page
 
@@ -212,13 +251,36 @@ def release(task_id: int) -> Any:
     return redirect(url_for("tasks.tasklist"))
 
 
+GROUP_CHOICE = "group:"
+
+
+def _handover_again(err: FormInvalid, task_id: int) -> Any:
+    with read_only() as uow:
+        task = uow.session.get(HumanTask, task_id)
+        return _render_task(
+            uow.session, task, status=400, handover_errors=err.errors, handover_values=request.form.to_dict()
+        )
+
+
 @bp.route("/tasks/<int:task_id>/reassign", methods=["POST"])
+@checks_own_input
 @login_required
+@refusals({FormInvalid: form_refused(NOT_HANDED_OVER, _handover_again)})
 def reassign(task_id: int) -> Any:
-    username = request.form.get("assignee", "")
+    """A supervisor hands the task to a person (`assignee` = username) or a group (`group:<code>`),
+    with a reason the history keeps."""
+    chosen = request.form.get("assignee", "")
+    reason = request.form.get("handover_reason", "")
     with unit_of_work() as uow:
-        task = reassign_task(uow, task_id, current_user.actor, username)
-        message = _("“%(name)s” is now with %(user)s.", name=task_label(task), user=person(username))
+        if uow.session.get(HumanTask, task_id) is None:
+            abort(404)
+        if chosen.startswith(GROUP_CHOICE):
+            group = chosen[len(GROUP_CHOICE) :]
+            task = hand_task_to_group(uow, task_id, current_user.actor, group, reason)
+            message = _("“%(name)s” is now with %(group)s.", name=task_label(task), group=group_label(group))
+        else:
+            task = reassign_task(uow, task_id, current_user.actor, chosen, reason)
+            message = _("“%(name)s” is now with %(user)s.", name=task_label(task), user=person(chosen))
         uow.commit()
     flash(message, "success")
     return redirect(url_for("tasks.show", task_id=task_id))

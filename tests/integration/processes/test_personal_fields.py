@@ -91,3 +91,15 @@ def test_a_field_is_suspected_by_its_id_or_its_label(field_id: str, label: str) 
         set_attribute(f"//camunda:formField[@id='{field_id}']", "label", label),
     )
     assert [dict(w.params)["field"] for w in diagram_warnings(xml)] == [field_id]
+
+
+def test_the_steps_that_reach_the_customer_say_what_they_need_m6() -> None:
+    """M6: whoever must visit or call the customer for a step sees what the step declares in full."""
+    complaint = parse_definition(COMPLAINT_BPMN.read_bytes(), "complaint.bpmn")
+    assert complaint.user_tasks["department_handling"].customer_contact == {"phone", "address"}
+    assert complaint.user_tasks["summarise_and_close"].customer_contact == frozenset()
+    liaison = parse_definition((PROCESSES / "liaison.bpmn").read_bytes(), "liaison.bpmn")
+    contact = {element for element, info in liaison.user_tasks.items() if info.customer_contact}
+    assert contact == {"collect_info", "investigate", "solve_on_site", "callback"}
+    repair = parse_definition(REPAIR.read_bytes(), "repair.bpmn")
+    assert repair.user_tasks["onsite_report"].customer_contact == {"name", "phone", "address"}

@@ -96,6 +96,17 @@ CORPUS: dict[str, tuple[Mutation, str, str, str | None, str]] = {
         "派发现场工单",
         "'visit_window' of '派发现场工单' has the type 'text'. Choose one of: string",
     ),
+    "a step names the personal data its people need to reach the customer (M6)": (
+        set_attribute(
+            "//bpmn:userTask[@id='department_handling']//camunda:property[@name='customer_contact']",
+            "value",
+            "true",
+        ),
+        "customer-contact-value",
+        "department_handling",
+        "调查处理并答复",
+        "customer_contact = 'true'. Name the personal data whoever does the step needs",
+    ),
     "a timer names only data the diagram sets": (
         set_text("//bpmn:boundaryEvent[@id='reply_deadline']//bpmn:timeDate", "${reply_du}"),
         "timer-unknown-name",

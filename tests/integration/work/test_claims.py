@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine.cases.runner import complete_task, start_case
 from engine.clock import SettableClock
 from engine.db.models import Event, HumanTask, ProcessDefinition
-from engine.errors import Conflict, NotAllowed
+from engine.errors import Conflict, FormInvalid, NotAllowed
 from engine.runtime import Actor, Runtime
-from engine.work.claims import claim_task, reassign_task, release_task
+from engine.work.claims import claim_task, hand_task_to_group, reassign_task, release_task, suitable_groups
 from tests.helpers import OPERATOR, SUPERVISOR, intake_form
 
 OPS_A = Actor("ops_a", frozenset({"operations"}))
@@ -122,19 +122,74 @@ def test_two_people_claiming_at_once_one_wins(
     assert [kind for kind, _a, _c in history(sessions, task_id)] == ["task_claimed"]
 
 
-def test_a_supervisor_reassigns_to_a_member_of_the_group(
+def test_a_supervisor_reassigns_with_a_reason(
     sessions: sessionmaker[Session], clock: SettableClock, task_id: int
 ) -> None:
     with sessions.begin() as session:
         claim_task(session, task_id, OPS_A, clock.now())
     with pytest.raises(NotAllowed), sessions.begin() as session:
-        reassign_task(session, task_id, OPS_A, "operations_head", clock.now())
+        reassign_task(session, task_id, OPS_A, "operations_head", clock.now(), "休假")
+    with pytest.raises(FormInvalid) as refused, sessions.begin() as session:
+        reassign_task(session, task_id, SUPERVISOR, "operations_head", clock.now(), "  ")
+    assert set(refused.value.errors) == {"handover_reason"}
     with pytest.raises(NotAllowed), sessions.begin() as session:
-        reassign_task(session, task_id, SUPERVISOR, "repair_head", clock.now())  # not in operations
+        reassign_task(session, task_id, SUPERVISOR, "nobody_such", clock.now(), "休假")
     with sessions.begin() as session:
-        reassign_task(session, task_id, SUPERVISOR, "operations_head", clock.now())
+        reassign_task(session, task_id, SUPERVISOR, "operations_head", clock.now(), "赵运行休假")
     assert history(sessions, task_id)[-1] == (
         "task_reassigned",
         "sup1",
-        {"assignee": ["ops_a", "operations_head"]},
+        {"assignee": ["ops_a", "operations_head"], "handover_reason": [None, "赵运行休假"]},
     )
+
+
+def test_a_task_handed_to_someone_outside_its_groups_is_theirs_to_complete(
+    sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, task_id: int
+) -> None:
+    """C4: nothing stays stuck; the supervisor hands the work to whoever can do it, with a reason."""
+    with sessions.begin() as session:
+        reassign_task(session, task_id, SUPERVISOR, "repair_head", clock.now(), "运行部无人值班")
+    repair_head = Actor("repair_head", frozenset({"repair", "department_head"}))
+    with sessions.begin() as session:
+        complete_task(session, runtime, task_id, repair_head, HANDLING)
+    with sessions() as session:
+        task = session.get(HumanTask, task_id)
+        assert (task.status, task.completed_by) == ("completed", "repair_head")  # type: ignore[union-attr]
+
+
+def test_a_supervisor_hands_a_task_to_another_group_with_members(
+    sessions: sessionmaker[Session], clock: SettableClock, task_id: int
+) -> None:
+    """A task routed to a department nobody belongs to (customer_service) goes to one with people in it."""
+    with sessions() as session:
+        groups = suitable_groups(session)
+    assert {"operations", "repair", "department_head"} <= set(groups)
+    assert "customer_service" not in groups and "supervisor" not in groups
+    with sessions.begin() as session:
+        claim_task(session, task_id, OPS_A, clock.now())
+    with pytest.raises(FormInvalid) as refused, sessions.begin() as session:
+        hand_task_to_group(session, task_id, SUPERVISOR, "customer_service", clock.now(), "转客服")
+    assert set(refused.value.errors) == {"group"}
+    with pytest.raises(NotAllowed), sessions.begin() as session:
+        hand_task_to_group(session, task_id, OPS_A, "repair", clock.now(), "转维修")
+    with sessions.begin() as session:
+        hand_task_to_group(session, task_id, SUPERVISOR, "repair", clock.now(), "属于管网维修")
+    with sessions() as session:
+        task = session.get(HumanTask, task_id)
+        assert task is not None
+        assert (task.candidate_groups, task.assignee, [g.group_name for g in task.groups]) == (
+            "repair",
+            None,
+            ["repair"],
+        )
+    assert history(sessions, task_id)[-1] == (
+        "task_reassigned",
+        "sup1",
+        {
+            "candidate_groups": ["operations", "repair"],
+            "assignee": ["ops_a", None],
+            "handover_reason": [None, "属于管网维修"],
+        },
+    )
+    with pytest.raises(NotAllowed), sessions.begin() as session:  # operations is no longer its group
+        claim_task(session, task_id, OPS_B, clock.now())

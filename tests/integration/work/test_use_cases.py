@@ -104,7 +104,7 @@ def dispatched_repair(sessions: sessionmaker[Session], runtime: Runtime) -> int:
         form = {**intake_form(), "description": "厨房水管爆裂", "category": "burst"}
         case_id = record_call(uow, "repair", DISPATCHER, form).instance.id
         dispatch = open_task(uow.session, case_id, "dispatch")
-        values = {"worker": "吴师傅", "expected_arrival": "2026-11-23T09:25", "arrival_told": "on"}
+        values = {"worker": "repair_worker", "expected_arrival": "2026-11-23T09:25", "arrival_told": "on"}
         complete_task(uow, dispatch.id, DISPATCHER, values)
         uow.commit()
     return case_id
