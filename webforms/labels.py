@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from engine.bpmn import FieldDef, FieldError, VariableLabel
-from webforms.i18n import current_language
+from webforms.i18n import current_language, list_separator
 from webforms.people.names import person
 
 ERROR_MESSAGES = {
@@ -130,7 +130,7 @@ def data_label(key: str, fields: dict[str, FieldDef], labels: Labels | None = No
 
 def group_label(groups: str | None) -> str:
     """Candidate groups (comma-separated ids) by their names."""
-    return "、".join(str(GROUP_LABELS.get(g, g)) for g in (groups or "").split(",") if g)
+    return list_separator().join(str(GROUP_LABELS.get(g, g)) for g in (groups or "").split(",") if g)
 
 
 def actor_label(username: str) -> str:

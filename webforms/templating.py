@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from webforms.diagram_language import shown_diagram
 from webforms.diagram_names import option_label, process_label, step_label, steps_label, task_label
 from webforms.labels import EVENT_KINDS, actor_label, data_label, error_text, field_label, group_label
 from webforms.people.auth import can_do
@@ -40,6 +41,7 @@ def init_app(app: Flask) -> None:
         step_label=step_label,
         steps_label=steps_label,
         process_label=process_label,
+        shown_diagram=shown_diagram,
         visible_changes=visible_changes,
         case_rows=case_rows,
         localized_name=localized_name,

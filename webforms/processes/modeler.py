@@ -26,6 +26,7 @@ from engine.processes import (
     validate_diagram,
 )
 from webforms.database import reading_session, reads_only, runtime, unit_of_work
+from webforms.diagram_names import process_label
 from webforms.errors import refusals
 from webforms.i18n import translated
 from webforms.people.auth import roles_required
@@ -115,7 +116,7 @@ def edit(key: str) -> Any:
         draft = reading_session().get(ProcessDraft, wanted_draft)
         if draft is None or draft.process_key != key:
             abort(404)
-        return _draft_editor(key, latest.name if latest else key, draft, versions)
+        return _draft_editor(key, process_label(latest) if latest else key, draft, versions)
     wanted = int_arg("version", lowest=0)
     if wanted is not None:
         chosen = next((v for v in versions if v.version == wanted), None)
@@ -123,7 +124,7 @@ def edit(key: str) -> Any:
             abort(404)
         return _editor(
             key,
-            chosen.name,
+            process_label(chosen),
             chosen.bpmn_xml,
             versions,
             _("version %(version)s", version=chosen.version),
@@ -131,12 +132,12 @@ def edit(key: str) -> Any:
         )
     draft = latest_draft(reading_session(), key)
     if draft is not None:
-        return _draft_editor(key, latest.name if latest else key, draft, versions)
+        return _draft_editor(key, process_label(latest) if latest else key, draft, versions)
     if latest is None:
         abort(404)
     return _editor(
         key,
-        latest.name,
+        process_label(latest),
         latest.bpmn_xml,
         versions,
         _("version %(version)s", version=latest.version),
@@ -327,5 +328,5 @@ def open_file() -> Any:
         flash(_no_process(_problems(xml)), "error")
         return redirect(url_for("versions.index"))
     versions = list_versions(reading_session(), key)
-    name = versions[0].name if versions else key
+    name = process_label(versions[0]) if versions else key
     return _editor(key, name, xml.decode("utf-8"), versions, _("the file %(file)s", file=file_name))

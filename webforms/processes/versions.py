@@ -33,6 +33,7 @@ from engine.processes import (
     validate_diagram,
 )
 from webforms.database import read_only, reading_session, reads_only, runtime, unit_of_work
+from webforms.diagram_names import element_labels, process_label, user_task_names
 from webforms.errors import refusals
 from webforms.people.auth import roles_required
 from webforms.processes.problem_messages import deploy_conflict
@@ -97,7 +98,7 @@ def _versions_page(key: str, problems: list[Any] | None = None, status: int = 20
     return render_template(
         "processes/versions.html",
         key=key,
-        name=versions[0].name,
+        name=process_label(versions[0]),
         versions=versions,
         newest=newest,
         running=running_cases_by_version(reading_session(), key),
@@ -174,11 +175,15 @@ def diff(key: str) -> Any:
     return render_template(
         "processes/version_diff.html",
         key=key,
-        name=versions[0].name,
+        name=process_label(versions[0]),
         versions=versions,
         old=old,
         new=new,
         diff=changes,
+        element_names={
+            **element_labels(parsed_definition(runtime(), old)),
+            **element_labels(parsed_definition(runtime(), new)),
+        },
         old_markers=json.dumps({"removed": markers["removed"], "changed": markers["changed"]}),
         new_markers=json.dumps({"added": markers["added"], "changed": markers["changed"]}),
         source_labels=SOURCE_LABELS,
@@ -283,7 +288,7 @@ def migrate(key: str) -> Any:
     return render_template(
         "processes/migrate.html",
         key=key,
-        name=versions[0].name,
+        name=process_label(versions[0]),
         versions=versions,
         running=running,
         from_version=from_version,
@@ -291,14 +296,20 @@ def migrate(key: str) -> Any:
         cases_text=cases_text,
         at_element=at_element or "",
         steps=steps,
+        from_names=_element_labels(key, from_version),
+        to_names=_element_labels(key, to_version),
         plans=plans,
         token_states=TOKEN_STATES,
     )
 
 
+def _element_labels(key: str, version: int) -> dict[str, str]:
+    return element_labels(parsed_definition(runtime(), get_version(reading_session(), key, version)))
+
+
 def _user_task_names(key: str, version: int) -> dict[str, str]:
     parsed = parsed_definition(runtime(), get_version(reading_session(), key, version))
-    return {element_id: info.name for element_id, info in parsed.user_tasks.items()}
+    return user_task_names(parsed)
 
 
 @bp.route("/processes/<key>/migrate", methods=["POST"])
