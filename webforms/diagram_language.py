@@ -5,6 +5,7 @@ The stored diagram is never changed; the modeler edits the diagram itself (name 
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 import lxml.etree
 
@@ -12,6 +13,11 @@ from webforms.i18n import current_language
 
 _BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 _CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
+_DI = "http://www.omg.org/spec/BPMN/20100524/DI"
+_DC = "http://www.omg.org/spec/DD/20100524/DC"
+# bpmn-js's width of a new label beside its element: a label the diagram sized for a Chinese name of a
+# character or two gets this much room, so the English name wraps by words.
+LABEL_WIDTH = 90.0
 _ENGLISH_NAME = (
     f"{{{_BPMN}}}extensionElements/{{{_CAMUNDA}}}properties/{{{_CAMUNDA}}}property[@name='name_en']"
 )
@@ -42,4 +48,20 @@ def english_diagram(xml: str) -> str:
         process_name = english.get(participant.get("processRef"))
         if participant.get("id") not in english and process_name:
             participant.set("name", process_name)
+    _widen_labels(root, set(english))
     return lxml.etree.tostring(root, encoding="unicode")
+
+
+def _widen_labels(root: Any, renamed: set[str]) -> None:
+    """Labels beside renamed elements at least LABEL_WIDTH wide, centred where they were."""
+    for drawn in root.iter(f"{{{_DI}}}BPMNShape", f"{{{_DI}}}BPMNEdge"):
+        if drawn.get("bpmnElement") not in renamed:
+            continue
+        bounds = drawn.find(f"{{{_DI}}}BPMNLabel/{{{_DC}}}Bounds")
+        try:
+            x, width = float(bounds.get("x")), float(bounds.get("width"))  # type: ignore[union-attr]
+        except (AttributeError, TypeError, ValueError):
+            continue
+        if width < LABEL_WIDTH:
+            bounds.set("x", f"{x - (LABEL_WIDTH - width) / 2:g}")
+            bounds.set("width", f"{LABEL_WIDTH:g}")

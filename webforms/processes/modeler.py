@@ -23,12 +23,13 @@ from engine.processes import (
     latest_draft,
     list_versions,
     save_diagram_draft,
+    stale_english_names,
     validate_diagram,
 )
 from webforms.database import reading_session, reads_only, runtime, unit_of_work
 from webforms.diagram_names import process_label
 from webforms.errors import refusals
-from webforms.i18n import translated
+from webforms.i18n import current_language, translated
 from webforms.people.auth import roles_required
 from webforms.people.names import person
 from webforms.processes.bpmn_files import PROCESS_KEY, blank_diagram, checked_diagram
@@ -174,6 +175,7 @@ def _editor(
         "migrate": _("Decide what happens to the running cases"),
         "too_large": str(PROBLEM_MESSAGES["file-too-large"]),
         "version": _("version %(version)s"),
+        "opened_from": _("opened from %(source)s"),
         "signed_out": _(
             "You are signed out, so nothing was saved. Your changes are still here: sign in again "
             "in another tab, then save or deploy again."
@@ -183,6 +185,7 @@ def _editor(
         "key": key,
         "xml": xml,
         "labels": labels,
+        "language": current_language(),
         "urls": {
             "validate": url_for("modeler.validate"),
             "save": url_for("modeler.save"),
@@ -215,8 +218,17 @@ def validate() -> Any:
     return jsonify(
         problems=[problem_as_dict(p) for p in _problems(xml)],
         # Deployable, but worth a look (a field that looks personal but is not declared so).
-        warnings=[problem_as_dict(p) for p in diagram_warnings(xml)],
+        warnings=[problem_as_dict(p) for p in _warnings(xml)],
     )
+
+
+def _warnings(xml: bytes) -> list[Any]:
+    """What deploys but deserves a look: a field that looks personal but is not declared so, and an
+    English name left as it was when the element was renamed since the deployed version."""
+    key = diagram_key(xml)
+    deployed = latest_definition(reading_session(), key, required=False) if key else None
+    previous = deployed.bpmn_xml.encode("utf-8") if deployed is not None else None
+    return [*diagram_warnings(xml), *stale_english_names(xml, previous, key)]
 
 
 @bp.route("/save", methods=["POST"])
@@ -264,6 +276,7 @@ def deploy() -> Any:
             reason="comment",
         ), 400
     with unit_of_work() as uow:
+        warnings = [problem_as_dict(p) for p in _warnings(xml)]  # against the version deployed until now
         result = deploy_diagram(uow, xml, current_user.username, comment, "browser")
         definition = result.definition
         uow.commit()
@@ -282,6 +295,7 @@ def deploy() -> Any:
         key=definition.key,
         version=definition.version,
         message=message,
+        warnings=warnings,
         migrate_url=url_for("versions.migrate", key=definition.key),
     )
 

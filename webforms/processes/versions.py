@@ -30,6 +30,7 @@ from engine.processes import (
     plan_migration,
     roll_back_to,
     running_cases_by_version,
+    stale_english_names,
     validate_diagram,
 )
 from webforms.database import read_only, reading_session, reads_only, runtime, unit_of_work
@@ -89,6 +90,13 @@ def _draft_problems(key: str) -> tuple[Any, list[Any]]:
     )
 
 
+def _draft_warnings(draft: Any, newest: Any) -> list[Any]:
+    if draft is None:
+        return []
+    xml = draft.bpmn_xml.encode("utf-8")
+    return [*diagram_warnings(xml), *stale_english_names(xml, newest.bpmn_xml.encode("utf-8"), newest.key)]
+
+
 def _versions_page(key: str, problems: list[Any] | None = None, status: int = 200) -> Any:
     versions = _versions_or_404(key)
     draft, draft_problems = _draft_problems(key)
@@ -107,7 +115,7 @@ def _versions_page(key: str, problems: list[Any] | None = None, status: int = 20
         draft_drawn=readable and bool(draft_problems),
         # Deployable, but worth a look (as /modeler/validate and `hotline deploy` say): the draft's and
         # those of the version new cases start on.
-        draft_warnings=diagram_warnings(draft.bpmn_xml.encode("utf-8")) if draft is not None else [],
+        draft_warnings=_draft_warnings(draft, versions[0]),
         newest_warnings=diagram_warnings(versions[0].bpmn_xml.encode("utf-8")),
         draft_markers=json.dumps({"problem": sorted({p.element_id for p in draft_problems if p.element_id})}),
         audit=list_audit(reading_session(), key, limit=30),
