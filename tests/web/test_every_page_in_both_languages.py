@@ -112,7 +112,7 @@ def walk(client: FlaskClient) -> Iterator[tuple[str, lxml.html.HtmlElement]]:
     """Every page reachable from the tasklist by links, each kind of page (digits aside) a few times."""
     seen: set[str] = set()
     kinds: dict[str, int] = {}
-    queue = ["/tasks", "/notices"]
+    queue = ["/tasks", "/notices", "/cases/XX-00000000-0000", "/no-such-page"]  # and the not-found page
     while queue:
         url = queue.pop(0)
         kind = re.sub(r"[0-9]+", "N", url)
@@ -124,7 +124,7 @@ def walk(client: FlaskClient) -> Iterator[tuple[str, lxml.html.HtmlElement]]:
         assert response.status_code in (200, 302, 404), f"{url} answered {response.status_code}"
         if response.status_code == 302:
             queue.append(response.headers["Location"])
-        if response.status_code != 200 or response.mimetype != "text/html":
+        if response.status_code == 302 or response.mimetype != "text/html":
             continue
         doc = lxml.html.fromstring(response.get_data(as_text=True))
         yield url, doc
