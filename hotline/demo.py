@@ -31,19 +31,19 @@ class DemoUser:
 
 
 DEMO_USERS = (
-    DemoUser("operator", "王接线 (热线接线员)", ("operator",)),
-    DemoUser("dispatcher", "李调度 (维修调度)", ("dispatcher",)),
-    DemoUser("ops_handler", "赵运行 (生产运行部)", ("operations",)),
-    DemoUser("ops_head", "冯部长 (生产运行部负责人)", ("operations", "department_head")),
-    DemoUser("repair_head", "褚部长 (维修部负责人)", ("repair", "department_head")),
-    DemoUser("repair_handler", "钱维修 (维修部)", ("repair",)),
-    DemoUser("billing_handler", "孙收费 (收费部)", ("billing",)),
-    DemoUser("tech_handler", "周技术 (技术部)", ("technical",)),
-    DemoUser("worker", "吴师傅 (维修工)", ("repair_worker",)),
-    DemoUser("liaison", "郑联络 (联络员)", ("liaison",)),
-    DemoUser("supervisor", "陈主管 (值班主管)", ("supervisor",)),
-    DemoUser("owner", "林流程 (流程负责人)", ("process_owner",)),
-    DemoUser("admin", "管理员", ("admin", "supervisor", "process_owner")),
+    DemoUser("operator", "王接线", ("operator",)),
+    DemoUser("dispatcher", "李调度", ("dispatcher",)),
+    DemoUser("ops_handler", "赵运行", ("operations",)),
+    DemoUser("ops_head", "冯部长", ("operations", "department_head")),
+    DemoUser("repair_head", "褚部长", ("repair", "department_head")),
+    DemoUser("repair_handler", "钱维修", ("repair",)),
+    DemoUser("billing_handler", "孙收费", ("billing",)),
+    DemoUser("tech_handler", "周技术", ("technical",)),
+    DemoUser("worker", "吴师傅", ("repair_worker",)),
+    DemoUser("liaison", "郑联络", ("liaison",)),
+    DemoUser("supervisor", "陈主管", ("supervisor",)),
+    DemoUser("owner", "林流程", ("process_owner",)),
+    DemoUser("admin", "杨管理", ("admin", "supervisor", "process_owner")),
 )
 
 _COMPLAINTS = (

@@ -65,9 +65,12 @@ def step_label(instance: Any, element_id: str | None, stored_name: str | None) -
     """A history event's or deadline's step by the name in the UI language: the diagram's name_en for the
     element, else the name the event stored."""
     name = stored_name or ""
-    if current_language() != "en" or instance is None or not element_id:
+    if current_language() != "en" or instance is None:
         return name
     parsed = _parsed(instance)
+    if not element_id:
+        # An event of the whole case (opened, moved to another version) names its procedure.
+        return parsed.name_en if parsed.name_en and name == parsed.name else name
     info = parsed.user_tasks.get(element_id)
     if info is not None and info.name_en:
         return info.name_en
@@ -101,3 +104,24 @@ def option_label(instance: Any, field_id: str) -> str:
         return reference_name(field_id, value)
     label = _parsed(instance).variable_labels.get(field_id)
     return (label.value_name(value, current_language()) if label else None) or str(value)
+
+
+def user_task_names(parsed: Any) -> dict[str, str]:
+    """{element id: name in the UI language} of a diagram's user tasks."""
+    english = current_language() == "en"
+    return {
+        element_id: (info.name_en if english and info.name_en else info.name)
+        for element_id, info in parsed.user_tasks.items()
+    }
+
+
+def element_labels(parsed: Any) -> dict[str, str]:
+    """{element id: English name} of every element of a diagram that has one, in English; empty in
+    Chinese (the diagram's own names are Chinese). Pages look names up here before showing the stored one."""
+    if current_language() != "en" or parsed is None:
+        return {}
+    labels = dict(parsed.element_names_en)
+    labels.update(
+        {element_id: info.name_en for element_id, info in parsed.user_tasks.items() if info.name_en}
+    )
+    return labels

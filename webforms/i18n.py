@@ -47,6 +47,11 @@ def current_language() -> str:
     return chosen if chosen in LANGUAGES else "zh_CN"
 
 
+def list_separator() -> str:
+    """What separates the items of a list in running text: the enumeration comma in Chinese."""
+    return ", " if current_language() == "en" else "、"
+
+
 def catalog_text(template: str) -> str:
     """One template (an engine message's, a report's label) in the user's language, as the catalogs have
     it; the template itself outside a request. The engine's functions take this as their `translate`."""

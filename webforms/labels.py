@@ -16,7 +16,7 @@ from engine.messages import say
 from engine.people import ACCOUNT_PROBLEMS
 from engine.reference import REFERENCE_PROBLEMS
 from webforms.database import reading_session
-from webforms.i18n import current_language
+from webforms.i18n import current_language, list_separator
 from webforms.people.names import person
 
 ERROR_MESSAGES = {
@@ -149,7 +149,7 @@ def data_label(key: str, fields: dict[str, FieldDef], labels: Labels | None = No
 def group_label(groups: str | None) -> str:
     """Candidate groups (comma-separated ids) by their names."""
     names = GROUP_LABELS if all(g in GROUP_LABELS for g in (groups or "").split(",") if g) else _group_names()
-    return "、".join(str(names.get(g, g)) for g in (groups or "").split(",") if g)
+    return list_separator().join(str(names.get(g, g)) for g in (groups or "").split(",") if g)
 
 
 def _group_names() -> dict[str, Any]:

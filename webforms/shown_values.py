@@ -14,7 +14,7 @@ from flask_login import current_user
 from engine.bpmn import FieldDef, VariableLabel
 from webforms.database import runtime
 from webforms.diagram_names import process_choices
-from webforms.i18n import current_language
+from webforms.i18n import current_language, list_separator
 from webforms.labels import SYSTEM_LABELS, Labels, group_label, known_label
 from webforms.people.masking import mask
 from webforms.people.names import person
@@ -133,7 +133,7 @@ def display_value(
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
     if isinstance(value, list):
-        return "、".join(display_value(field, v, label, key) for v in value) or "—"
+        return list_separator().join(display_value(field, v, label, key) for v in value) or "—"
     if field is not None and field.type == "enum":
         return enum_name(field, value)
     if field is not None and field.staff_of and isinstance(value, str):  # a person or crew sent (R2)

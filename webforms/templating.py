@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from webforms.diagram_language import shown_diagram
 from webforms.diagram_names import option_label, process_label, step_label, steps_label, task_label
 from webforms.history_effects import effect_words
 from webforms.labels import EVENT_KINDS, actor_label, data_label, error_text, field_label, group_label
@@ -41,6 +42,7 @@ def init_app(app: Flask) -> None:
         step_label=step_label,
         steps_label=steps_label,
         process_label=process_label,
+        shown_diagram=shown_diagram,
         visible_changes=visible_changes,
         effect_words=effect_words,
         case_rows=case_rows,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from engine.processes.deployed_roles import DeployedRoles, deployed_roles, intake_kinds
 from engine.processes.deployment import deploy
+from engine.processes.english_names import stale_english_names
 from engine.processes.migration import CasePlan, apply_migration, plan_migration
 from engine.processes.rules import RULE_LIST
 from engine.processes.traceability import as_markdown, as_text, trace, untraced
@@ -75,4 +76,5 @@ __all__ = [
     "untraced",
     "validate_diagram",
     "diagram_warnings",
+    "stale_english_names",
 ]

@@ -191,6 +191,10 @@ WARNING_MESSAGES: dict[str, str] = {
         "declared so: add the field property personal = phone, name, address or text, so that roles "
         "that must not see it get it masked and every unmasked view is recorded."
     ),
+    "stale-english-name": N_(
+        "'%(name)s' was called '%(old)s' in the deployed version, but its English name is still "
+        "'%(english)s': check the English name (extension property name_en)."
+    ),
 }
 
 

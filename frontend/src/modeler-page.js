@@ -11,7 +11,7 @@ const problemList = document.getElementById('problems');
 const problemCount = document.getElementById('problem-count');
 const dirtyFlag = document.getElementById('dirty-flag');
 const dialog = document.getElementById('deploy-dialog');
-const modeler = api.create(document.getElementById('canvas'), document.getElementById('properties'));
+const modeler = api.create(document.getElementById('canvas'), document.getElementById('properties'), data.language);
 let dirty = false;
 let lastCheck = 0;
 let checkTimer = null;
@@ -45,7 +45,26 @@ async function load(xml) {
   return true;
 }
 
-function showProblems(problems) {
+function problemItem(problem, kind) {
+  const item = document.createElement('li');
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.className = kind;
+  button.dataset.element = problem.element_id || '';
+  button.dataset.code = problem.code || '';
+  const where = document.createElement('strong');
+  where.textContent = problem.element_name
+    ? `${problem.element_name} (${problem.element_id})` : (problem.element_id || labels.whole_diagram);
+  const what = document.createElement('span');
+  what.textContent = problem.message;
+  button.append(where, what);
+  button.addEventListener('click', () => api.selectElement(modeler, problem.element_id));
+  item.append(button);
+  return item;
+}
+
+// Problems keep the diagram from being deployed; warnings (listed after them) do not.
+function showProblems(problems, warnings = []) {
   problemList.replaceChildren();
   problemCount.textContent = String(problems.length);
   problemCount.classList.toggle('bad', problems.length > 0);
@@ -55,23 +74,8 @@ function showProblems(problems) {
     none.textContent = labels.no_problems;
     problemList.append(none);
   }
-  for (const problem of problems) {
-    const item = document.createElement('li');
-    const button = document.createElement('button');
-    button.type = 'button';
-    button.className = 'problem';
-    button.dataset.element = problem.element_id || '';
-    button.dataset.code = problem.code || '';
-    const where = document.createElement('strong');
-    where.textContent = problem.element_name
-      ? `${problem.element_name} (${problem.element_id})` : (problem.element_id || labels.whole_diagram);
-    const what = document.createElement('span');
-    what.textContent = problem.message;
-    button.append(where, what);
-    button.addEventListener('click', () => api.selectElement(modeler, problem.element_id));
-    item.append(button);
-    problemList.append(item);
-  }
+  problemList.append(...problems.map((problem) => problemItem(problem, 'problem')));
+  problemList.append(...warnings.map((warning) => problemItem(warning, 'warning')));
   api.markProblems(modeler, problems.map((p) => p.element_id).filter(Boolean));
 }
 
@@ -158,14 +162,14 @@ async function check() {
     return;
   }
   const count = result.answer.problems.length;
-  showProblems(result.answer.problems);
+  showProblems(result.answer.problems, result.answer.warnings);
   say(count ? format(labels.problems, { count }) : labels.valid, count ? 'error' : 'success');
 }
 
 async function checkQuietly() {
   const result = await latestCheck();
   if (result && result.ok) {
-    showProblems(result.answer.problems);
+    showProblems(result.answer.problems, result.answer.warnings);
   }
 }
 
@@ -199,11 +203,14 @@ async function deploy(event) {
   dialog.close();
   followKey(result.answer.key);
   document.getElementById('deploy-comment').value = '';
-  showProblems([]);
+  showProblems([], result.answer.warnings);
   setDirty(false);
   say(result.answer.message, 'success');
   if (result.answer.deployed) {
     addVersion(result.answer.version);
+    // The page now shows what was just deployed: the header says so.
+    document.getElementById('opened-from').textContent = format(
+      labels.opened_from, { source: format(labels.version, { version: result.answer.version }) });
     const next = document.createElement('a');
     next.id = 'link-migrate';
     next.href = result.answer.migrate_url;

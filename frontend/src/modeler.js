@@ -9,8 +9,19 @@ import {
 import CamundaBehaviorsModule from 'camunda-bpmn-js-behaviors/lib/camunda-platform';
 import camundaModdle from 'camunda-bpmn-moddle/resources/camunda.json';
 import { markElements } from './markers.js';
+import EnglishLabelsModule from './english-labels.js';
+import translateToChinese from './zh-CN.js';
 
-function create(container, panel) {
+// In Chinese the tools, menus and properties panel speak Chinese; in English the diagram is drawn with
+// its English names (the modeler's own texts are English already).
+function languageModules(language) {
+  if (language === 'en') {
+    return [EnglishLabelsModule];
+  }
+  return [{ translate: ['value', translateToChinese] }];
+}
+
+function create(container, panel, language) {
   return new BpmnModeler({
     container,
     propertiesPanel: { parent: panel },
@@ -19,6 +30,7 @@ function create(container, panel) {
       BpmnPropertiesProviderModule,
       CamundaPlatformPropertiesProviderModule,
       CamundaBehaviorsModule,
+      ...languageModules(language),
     ],
     moddleExtensions: { camunda: camundaModdle },
   });

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from engine.bpmn import DefinitionError
-from engine.cases import list_definitions
+from engine.cases import latest_definition, list_definitions
 from engine.db import ProcessDefinition
 from engine.errors import Conflict
 from engine.processes import (
@@ -29,6 +29,7 @@ from engine.processes import (
     plan_migration,
     roll_back_to,
     running_cases_by_version,
+    stale_english_names,
     trace,
     untraced,
 )
@@ -73,11 +74,13 @@ def deploy_files(
                 ):
                     click.echo(f"{path}: kept {edited.key} v{edited.version} (not overwritten)")
                     continue
+                deployed = latest_definition(uow.session, key, required=False) if key else None
+                previous = deployed.bpmn_xml.encode("utf-8") if deployed is not None else None
                 result = deploy_diagram(uow, xml, actor, comment, source, str(path))
                 uow.commit()
             state = "deployed as" if result.created else "unchanged, still"
             click.echo(f"{path}: {state} {result.definition.key} v{result.definition.version}")
-            for warning in diagram_warnings(xml):
+            for warning in [*diagram_warnings(xml), *stale_english_names(xml, previous, key)]:
                 click.echo(f"{path}: warning: {warning}", err=True)
         except InvalidDiagram as err:
             failures += 1

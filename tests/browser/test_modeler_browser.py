@@ -161,7 +161,7 @@ def test_leaving_with_unsaved_changes_asks_first(page: Page) -> None:
     expect(page.locator("#modeler-status")).to_contain_text("草稿已保存")
     expect(page.locator("#dirty-flag")).to_be_hidden()
     page.click("#nav-processes")
-    expect(page.locator("#procedures tr[data-key='complaint'] .draft")).to_contain_text("林流程 (流程负责人)")
+    expect(page.locator("#procedures tr[data-key='complaint'] .draft")).to_contain_text("林流程")
     assert asked == ["beforeunload"]
 
 
@@ -190,7 +190,7 @@ def test_a_new_procedure_starts_from_a_blank_pool_and_is_kept_as_a_draft(
     page.click("#nav-processes")
     row = page.locator("#procedures tr[data-key='water_quality']")
     expect(row.locator(".latest-version")).to_contain_text("尚未部署")
-    expect(row.locator(".draft")).to_contain_text("林流程 (流程负责人)")
+    expect(row.locator(".draft")).to_contain_text("林流程")
     page.click("#edit-water_quality")
     expect(page.locator("#opened-from")).to_contain_text("草稿")
     expect(page.locator("body")).to_have_attribute("data-modeler-ready", "true")

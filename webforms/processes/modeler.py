@@ -23,11 +23,13 @@ from engine.processes import (
     latest_draft,
     list_versions,
     save_diagram_draft,
+    stale_english_names,
     validate_diagram,
 )
 from webforms.database import reading_session, reads_only, runtime, unit_of_work
+from webforms.diagram_names import process_label
 from webforms.errors import refusals
-from webforms.i18n import translated
+from webforms.i18n import current_language, translated
 from webforms.people.auth import roles_required
 from webforms.people.names import person
 from webforms.processes.bpmn_files import PROCESS_KEY, blank_diagram, checked_diagram
@@ -115,7 +117,7 @@ def edit(key: str) -> Any:
         draft = reading_session().get(ProcessDraft, wanted_draft)
         if draft is None or draft.process_key != key:
             abort(404)
-        return _draft_editor(key, latest.name if latest else key, draft, versions)
+        return _draft_editor(key, process_label(latest) if latest else key, draft, versions)
     wanted = int_arg("version", lowest=0)
     if wanted is not None:
         chosen = next((v for v in versions if v.version == wanted), None)
@@ -123,7 +125,7 @@ def edit(key: str) -> Any:
             abort(404)
         return _editor(
             key,
-            chosen.name,
+            process_label(chosen),
             chosen.bpmn_xml,
             versions,
             _("version %(version)s", version=chosen.version),
@@ -131,12 +133,12 @@ def edit(key: str) -> Any:
         )
     draft = latest_draft(reading_session(), key)
     if draft is not None:
-        return _draft_editor(key, latest.name if latest else key, draft, versions)
+        return _draft_editor(key, process_label(latest) if latest else key, draft, versions)
     if latest is None:
         abort(404)
     return _editor(
         key,
-        latest.name,
+        process_label(latest),
         latest.bpmn_xml,
         versions,
         _("version %(version)s", version=latest.version),
@@ -173,6 +175,7 @@ def _editor(
         "migrate": _("Decide what happens to the running cases"),
         "too_large": str(PROBLEM_MESSAGES["file-too-large"]),
         "version": _("version %(version)s"),
+        "opened_from": _("opened from %(source)s"),
         "signed_out": _(
             "You are signed out, so nothing was saved. Your changes are still here: sign in again "
             "in another tab, then save or deploy again."
@@ -182,6 +185,7 @@ def _editor(
         "key": key,
         "xml": xml,
         "labels": labels,
+        "language": current_language(),
         "urls": {
             "validate": url_for("modeler.validate"),
             "save": url_for("modeler.save"),
@@ -214,8 +218,17 @@ def validate() -> Any:
     return jsonify(
         problems=[problem_as_dict(p) for p in _problems(xml)],
         # Deployable, but worth a look (a field that looks personal but is not declared so).
-        warnings=[problem_as_dict(p) for p in diagram_warnings(xml)],
+        warnings=[problem_as_dict(p) for p in _warnings(xml)],
     )
+
+
+def _warnings(xml: bytes) -> list[Any]:
+    """What deploys but deserves a look: a field that looks personal but is not declared so, and an
+    English name left as it was when the element was renamed since the deployed version."""
+    key = diagram_key(xml)
+    deployed = latest_definition(reading_session(), key, required=False) if key else None
+    previous = deployed.bpmn_xml.encode("utf-8") if deployed is not None else None
+    return [*diagram_warnings(xml), *stale_english_names(xml, previous, key)]
 
 
 @bp.route("/save", methods=["POST"])
@@ -263,6 +276,7 @@ def deploy() -> Any:
             reason="comment",
         ), 400
     with unit_of_work() as uow:
+        warnings = [problem_as_dict(p) for p in _warnings(xml)]  # against the version deployed until now
         result = deploy_diagram(uow, xml, current_user.username, comment, "browser")
         definition = result.definition
         uow.commit()
@@ -281,6 +295,7 @@ def deploy() -> Any:
         key=definition.key,
         version=definition.version,
         message=message,
+        warnings=warnings,
         migrate_url=url_for("versions.migrate", key=definition.key),
     )
 
@@ -327,5 +342,5 @@ def open_file() -> Any:
         flash(_no_process(_problems(xml)), "error")
         return redirect(url_for("versions.index"))
     versions = list_versions(reading_session(), key)
-    name = versions[0].name if versions else key
+    name = process_label(versions[0]) if versions else key
     return _editor(key, name, xml.decode("utf-8"), versions, _("the file %(file)s", file=file_name))

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from engine.cases import latest_definition
 from engine.db import ProcessDefinition, ProcessDraft
 from engine.processes import latest_draft, running_cases_by_version
+from webforms.diagram_names import process_label
 
 
 @dataclass(frozen=True)
@@ -22,7 +23,7 @@ class Procedure:
 
     @property
     def name(self) -> str:
-        return self.latest.name if self.latest else self.key
+        return process_label(self.latest) if self.latest else self.key
 
     @property
     def running_total(self) -> int:

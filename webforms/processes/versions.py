@@ -30,9 +30,11 @@ from engine.processes import (
     plan_migration,
     roll_back_to,
     running_cases_by_version,
+    stale_english_names,
     validate_diagram,
 )
 from webforms.database import read_only, reading_session, reads_only, runtime, unit_of_work
+from webforms.diagram_names import element_labels, process_label, user_task_names
 from webforms.errors import refusals
 from webforms.people.auth import roles_required
 from webforms.processes.problem_messages import deploy_conflict
@@ -88,6 +90,13 @@ def _draft_problems(key: str) -> tuple[Any, list[Any]]:
     )
 
 
+def _draft_warnings(draft: Any, newest: Any) -> list[Any]:
+    if draft is None:
+        return []
+    xml = draft.bpmn_xml.encode("utf-8")
+    return [*diagram_warnings(xml), *stale_english_names(xml, newest.bpmn_xml.encode("utf-8"), newest.key)]
+
+
 def _versions_page(key: str, problems: list[Any] | None = None, status: int = 200) -> Any:
     versions = _versions_or_404(key)
     draft, draft_problems = _draft_problems(key)
@@ -97,7 +106,7 @@ def _versions_page(key: str, problems: list[Any] | None = None, status: int = 20
     return render_template(
         "processes/versions.html",
         key=key,
-        name=versions[0].name,
+        name=process_label(versions[0]),
         versions=versions,
         newest=newest,
         running=running_cases_by_version(reading_session(), key),
@@ -106,7 +115,7 @@ def _versions_page(key: str, problems: list[Any] | None = None, status: int = 20
         draft_drawn=readable and bool(draft_problems),
         # Deployable, but worth a look (as /modeler/validate and `hotline deploy` say): the draft's and
         # those of the version new cases start on.
-        draft_warnings=diagram_warnings(draft.bpmn_xml.encode("utf-8")) if draft is not None else [],
+        draft_warnings=_draft_warnings(draft, versions[0]),
         newest_warnings=diagram_warnings(versions[0].bpmn_xml.encode("utf-8")),
         draft_markers=json.dumps({"problem": sorted({p.element_id for p in draft_problems if p.element_id})}),
         audit=list_audit(reading_session(), key, limit=30),
@@ -174,11 +183,15 @@ def diff(key: str) -> Any:
     return render_template(
         "processes/version_diff.html",
         key=key,
-        name=versions[0].name,
+        name=process_label(versions[0]),
         versions=versions,
         old=old,
         new=new,
         diff=changes,
+        element_names={
+            **element_labels(parsed_definition(runtime(), old)),
+            **element_labels(parsed_definition(runtime(), new)),
+        },
         old_markers=json.dumps({"removed": markers["removed"], "changed": markers["changed"]}),
         new_markers=json.dumps({"added": markers["added"], "changed": markers["changed"]}),
         source_labels=SOURCE_LABELS,
@@ -283,7 +296,7 @@ def migrate(key: str) -> Any:
     return render_template(
         "processes/migrate.html",
         key=key,
-        name=versions[0].name,
+        name=process_label(versions[0]),
         versions=versions,
         running=running,
         from_version=from_version,
@@ -291,14 +304,20 @@ def migrate(key: str) -> Any:
         cases_text=cases_text,
         at_element=at_element or "",
         steps=steps,
+        from_names=_element_labels(key, from_version),
+        to_names=_element_labels(key, to_version),
         plans=plans,
         token_states=TOKEN_STATES,
     )
 
 
+def _element_labels(key: str, version: int) -> dict[str, str]:
+    return element_labels(parsed_definition(runtime(), get_version(reading_session(), key, version)))
+
+
 def _user_task_names(key: str, version: int) -> dict[str, str]:
     parsed = parsed_definition(runtime(), get_version(reading_session(), key, version))
-    return {element_id: info.name for element_id, info in parsed.user_tasks.items()}
+    return user_task_names(parsed)
 
 
 @bp.route("/processes/<key>/migrate", methods=["POST"])

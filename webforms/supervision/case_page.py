@@ -17,6 +17,7 @@ from engine.bpmn import ParsedDefinition
 from engine.cases import case_deadlines, case_markers, related_cases, tasks_of_case, timers_of_case
 from engine.db import Event, ProcessInstance
 from webforms.database import runtime
+from webforms.diagram_language import shown_diagram
 from webforms.i18n import current_language
 
 DEADLINE_STATES = {
@@ -76,7 +77,7 @@ def case_story(
     # The customer's other cases would tie one complainant's cases together: only for who may know them (C7).
     related = related_cases(session, instance) if current_user.sees_personal_data else []
     return {
-        "diagram_xml": embeddable_xml(instance.definition.bpmn_xml),
+        "diagram_xml": embeddable_xml(shown_diagram(instance.definition.bpmn_xml)),
         "markers": markers,
         "deadlines": case_deadlines(tasks, timers, now, parsed.element_names),
         "failed_timers": {t.element_id: t.id for t in timers if t.status == "failed"},
