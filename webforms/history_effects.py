@@ -10,6 +10,7 @@ from flask import url_for
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
+from webforms.i18n import list_separator
 from webforms.people.names import person
 
 
@@ -51,7 +52,7 @@ def _notified_words(changes: dict[str, Any]) -> Markup | None:
         return None
     if not recipients:
         return Markup(escape(_("Nobody was there to notify.")))
-    return Markup(escape(_("Notified %(people)s.", people="、".join(person(r) for r in recipients))))
+    return Markup(escape(_("Notified %(people)s.", people=list_separator().join(person(r) for r in recipients))))
 
 
 def effect_words(event: Any, case_number: str) -> Markup | None:

@@ -32,7 +32,7 @@ def people_named(value: Any) -> Any:
     if isinstance(value, str):
         return person(value) or None
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return "、".join(person(v) for v in value) or None
+        return list_separator().join(person(v) for v in value) or None
     return value
 
 
