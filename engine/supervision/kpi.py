@@ -23,7 +23,9 @@ the roles of engine.bpmn.roles and docs/modelling.md; the figures read them from
 - **A deadline** is a task's due time (`human_task.due_at`): dispatch within 3 minutes (C2, R2), on
   site within the category's minutes (R3) or 2 hours (L4), the same-day reply (C3, R6), the written
   report within 1 hour (L2) or submission within 24 hours (L3), a promised reply time (Q1), heating
-  within 2 working days (S2), an outage's estimated restoration (O2), a plan's milestones (L4).
+  within 2 working days (S2), an outage's estimated restoration (O2), a plan's milestones (L4), the
+  department's investigation of a liaison report (L4: 2 hours for an urgent one), the callback within
+  24 hours (C5, R5, L5).
 - **A callback answer** is the customer's answer to 客户是否满意 / 用户是否满意 at a procedure's callback
   (complaint C5, repair R5, liaison L5: role `callback`), every time one is recorded, and the answer of
   every reached customer at a sampled callback (M1).

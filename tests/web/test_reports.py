@@ -88,11 +88,11 @@ def test_kpi_page_shows_the_hand_computed_figures_with_charts_and_definitions_m4
         "replied": "5",
         "closed": "4",
         "satisfaction": "50.0% 2/4",
-        "timeliness": "66.7% 6/9",
+        "timeliness": "76.9% 10/13",
         "resolution": "66.7% 4/6",
         "complaint_handling": "66.7% 2/3",
     }
-    assert rows["repair"]["timeliness"] == "71.4% 5/7" and rows["billing"]["satisfaction"] == "— 0/0"
+    assert rows["repair"]["timeliness"] == "80.0% 8/10" and rows["billing"]["satisfaction"] == "— 0/0"
     for name in ("satisfaction", "timeliness", "resolution", "complaint_handling"):
         chart = page.by_id(f"chart-{name}")
         assert chart is not None and chart.tag == "svg"
@@ -134,7 +134,7 @@ def test_weekly_report_page_and_downloads_m2(client: FlaskClient, world: World) 
     assert "hotline-weekly-2026-11-23_2026-11-29.csv" in response.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
     departments = rows[rows.index(["# 各部门受理情况"]) + 2 :]
-    assert departments[5] == ["合计", "6", "5", "4", "1", "2", "50.0%", "66.7%", "66.7%", "66.7%"]
+    assert departments[5] == ["合计", "6", "5", "4", "1", "2", "50.0%", "76.9%", "66.7%", "66.7%"]
     assert departments[4][:6] == ["收费", "3", "2", "2", "1", "1"]
     open_cases = rows[rows.index(["# 未答复或未办结工单"]) + 2 :]
     assert [row[4] for row in open_cases[:2]] == ["2026-11-23 09:05", "2026-11-23 09:10"]  # Beijing time

@@ -148,7 +148,7 @@ def test_renamed_steps_and_procedures_still_count_in_the_kpis_and_reports_m2_m4(
         table = kpi_table(session, WEEK, SHANGHAI, WEEK_AS_OF, load_reference_data(session))
     assert figures(table.total) == {
         "satisfaction": (2, 4),
-        "timeliness": (6, 9),
+        "timeliness": (10, 13),
         "resolution": (4, 6),
         "complaint_handling": (2, 3),
     }
