@@ -94,6 +94,15 @@ class CaseDriver:
             self.id = start_case(session, self.runtime, self.process_key, actor, form).id
         self._after_step(events, open_now)
 
+    def open_with(
+        self, actor: Actor, data: dict[str, Any], *, events: list[Ev], open_now: list[tuple[str, str]]
+    ) -> None:
+        """A case the system opens itself with these values (a sampled callback, M1), no intake form."""
+        with self.sessions.begin() as session:
+            self.id = start_case(session, self.runtime, self.process_key, actor, initial_data=data).id
+        self.data.update(data)
+        self._after_step(events, open_now)
+
     def complete(
         self,
         element: str,

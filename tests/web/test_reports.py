@@ -17,11 +17,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import SettableClock
-from engine.db.models import ProcessDefinition, Report
+from engine.db.models import ProcessDefinition, ProcessInstance, Report
 from engine.runtime import Runtime
 from hotline.scheduling import run_supervision_duties
 from tests.report_fixtures import World, build_week, build_year_end_month, make_world
-from tests.web.support import get, login, post, submit
+from tests.web.support import get, login, post, submit, switch_user
 
 
 @pytest.fixture
@@ -222,3 +222,54 @@ def test_nobody_opens_a_sampled_callback_by_hand_m1(client: FlaskClient, world: 
     assert client.get("/cases/new/callback").status_code == 403
     choices = get(client, "/cases/new")
     assert "callback" not in choices.html and "回访抽样" not in choices.html
+
+
+def test_the_sample_form_shows_the_facts_read_only_and_the_kpis_show_the_outcomes_m1_m4(
+    client: FlaskClient, world: World
+) -> None:
+    """Item 7 of issue 16: the sampled callback's form shows the original case and the customer as text,
+    not as fields, and a posted change to them is ignored; the customer is not satisfied, which sends the
+    work back to the department, and the KPI page of that week counts it, with the callback still open."""
+    from engine.supervision.periods import week_of
+    from engine.supervision.sampling import draw_weekly_sample
+    from tests.helpers import open_tasks
+    from tests.report_fixtures import at
+
+    build_week(world)
+    with world.sessions.begin() as session:
+        result = draw_weekly_sample(session, world.runtime, week_of(at(11, 23, 9, 0).date()), "tester")
+    ((original, number),) = result.callbacks.items()
+    world.when(at(12, 1, 10, 0))
+    with world.sessions() as session:
+        case_id = session.scalars(
+            select(ProcessInstance.id).where(ProcessInstance.case_number == number)
+        ).one()
+        (task,) = open_tasks(session, case_id)
+    login(client, "operator")
+    page = get(client, f"/tasks/{task.id}")
+    for field_id in ("original_case", "original_summary", "customer_name", "customer_phone"):
+        shown = page.by_id(f"f-{field_id}")
+        assert shown.tag == "p" and shown.get("data-readonly") == "true", field_id
+        assert not page.doc.xpath("//form[@id='task-form']//*[@name=$n]", n=field_id), field_id
+    assert page.text("f-original_case") == original
+    assert page.text("f-customer_phone") == "13900000001"  # the operator must call the customer
+    done = submit(
+        client,
+        f"/tasks/{task.id}",
+        {"original_case": "XX-1", "customer_phone": "110", "reached": "on", "satisfied": "no"},
+    )
+    assert done.status == 302
+    with world.sessions() as session:
+        data = session.get_one(ProcessInstance, case_id).data
+        assert (data["original_case"], data["customer_phone"], data["sent_back_count"]) == (
+            original,
+            "13900000001",
+            1,
+        )
+        assert [t.element_id for t in open_tasks(session, case_id)] == ["department_rework"]
+
+    switch_user(client, "supervisor")
+    week = week_of(at(12, 1, 10, 0).date())
+    kpi = get(client, f"/kpi?from={week.first.isoformat()}&to={week.last.isoformat()}")
+    counts = {k: kpi.text(f"sampled-{k}") for k in ("satisfied", "not_satisfied", "not_reached", "open")}
+    assert counts == {"satisfied": "0", "not_satisfied": "1", "not_reached": "0", "open": "1"}
