@@ -7,23 +7,23 @@ when the weekly report falls due.
 | case | received | procedure, department, category | what happens | replied | closed |
 |---|---|---|---|---|---|
 | P | Sun 22 23:59 | complaint, operations, temperature | nothing (the week before) | – | – |
-| A | Mon 23 09:00 | complaint, operations, temperature | handled 10:00 (due 23:59:59), callback "yes" 11:00, closed 11:30 | yes | yes |
+| A | Mon 23 09:00 | complaint, operations, temperature | handled 10:00 (due 23:59:59), callback "yes" 11:00 (due Tue 10:00), closed 11:30 | yes | yes |
 | B | Mon 23 09:05 | complaint, billing, billing | nothing: its reply was due Mon 23:59:59 | no | no |
-| C | Mon 23 09:10 | complaint, repair, facility, site visit | site order 09:12 (due 09:13); handled 15:00; callback "no" 16:00; handled again Tue 10:00 (due Mon 23:59:59: late); callback "no" again Tue 11:00; waits for the department (due Tue 23:59:59) | yes | no |
-| D | Mon 23 10:00 | repair, repair, leak | dispatched 10:01 (due 10:03), on site 10:20 (due 10:31), reported 12:00 (due 23:59:59), callback "yes" 14:00 | yes | yes |
+| C | Mon 23 09:10 | complaint, repair, facility, site visit | site order 09:12 (due 09:13); handled 15:00; callback "no" 16:00 (due Tue 15:00); handled again Tue 10:00 (due Mon 23:59:59: late); callback "no" again Tue 11:00 (due Wed 10:00); waits for the department (due Tue 23:59:59) | yes | no |
+| D | Mon 23 10:00 | repair, repair, leak | dispatched 10:01 (due 10:03), on site 10:20 (due 10:31), reported 12:00 (due 23:59:59), callback "yes" 14:00 (due Tue 12:00) | yes | yes |
 | E | Tue 24 09:00 | consultation, billing (its category's), billing | answered on the spot | yes | yes |
 | F | Sun 29 23:59 | consultation, billing, billing | answered on the spot | yes | yes |
 | G | Mon 30 00:00 | consultation, billing, billing | answered on the spot (the week after) | – | – |
 
 By hand, for the week (department: received / replied / closed; deadlines met / judged; callback answers
-satisfied / given; complaints replied / received):
+satisfied / given; complaints replied / received). A callback is due 24 hours after it opens (C5, R5):
 
-- operations: 1 / 1 / 1; deadlines 1 / 1; answers 1 / 1; complaints 1 / 1
+- operations: 1 / 1 / 1; deadlines 2 / 2; answers 1 / 1; complaints 1 / 1
 - billing: 3 / 2 / 2 (B, E, F); deadlines 0 / 1; answers 0 / 0; complaints 0 / 1
-- repair: 2 / 2 / 1 (C, D); deadlines C 2 of 4 + D 3 of 3 = 5 / 7; answers C "no", "no" + D "yes" = 1 / 3;
+- repair: 2 / 2 / 1 (C, D); deadlines C 4 of 6 + D 4 of 4 = 8 / 10; answers C "no", "no" + D "yes" = 1 / 3;
   complaints 1 / 1
-- total: 6 / 5 / 4; deadlines 6 / 9; answers 2 / 4; complaints 2 / 3 — satisfaction 50.0 %, timeliness
-  66.7 %, resolution 66.7 %, complaint handling 66.7 %.
+- total: 6 / 5 / 4; deadlines 10 / 13; answers 2 / 4; complaints 2 / 3 — satisfaction 50.0 %, timeliness
+  76.9 %, resolution 66.7 %, complaint handling 66.7 %.
 
 On-site orders of the week (M1): C (site order issued) and D (worker on site): population 2, sample 1.
 """

@@ -59,6 +59,7 @@ EVENT_KINDS = {
     "incident_raised": _l("Automatic step failed (incident)"),
     "incident_retried": _l("Incident retried"),
     "task_claimed": _l("Task claimed"),
+    "task_claimed_on_completion": _l("Task claimed on completion"),
     "attachment_added": _l("File attached"),
     "task_released": _l("Task released"),
     "task_reassigned": _l("Task reassigned"),

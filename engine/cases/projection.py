@@ -140,7 +140,16 @@ def sync_human_tasks(
     }
     for guid, row in open_rows.items():
         if guid == completed_guid:
-            _update_row(session, _UPDATE_TASK, row, status="completed", completed_at=now, completed_by=actor)
+            # Completing an unclaimed task claims it (engine.cases.runner): the row names who did it.
+            _update_row(
+                session,
+                _UPDATE_TASK,
+                row,
+                status="completed",
+                completed_at=now,
+                completed_by=actor,
+                assignee=row.assignee or actor,
+            )
         elif guid not in ready:
             _update_row(session, _UPDATE_TASK, row, status="cancelled", completed_at=now)
     created = []

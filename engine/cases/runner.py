@@ -467,8 +467,26 @@ def complete_task(
             task=row.name,
             case=instance.case_number,
         )
+    if row.assignee is None:
+        _claim_on_completion(unit, row)
     _complete(session, engine, unit, task, submitted, row.id)
     return _save(session, engine, unit)
+
+
+def _claim_on_completion(unit: _Unit, row: HumanTask) -> None:
+    """Completing a task nobody claimed claims it for whoever completes it, in the same unit: the
+    history says so, and the completed row names them as its assignee (engine.cases.projection)."""
+    unit.events.append(
+        event_row(
+            unit.instance.id,
+            unit.now,
+            unit.actor.username,
+            "task_claimed_on_completion",
+            row.element_id,
+            row.name,
+            {"assignee": [None, unit.actor.username]},
+        )
+    )
 
 
 def _take_task(session: Session, row: HumanTask, actor: Actor) -> dict[str, HumanTask]:

@@ -42,6 +42,7 @@ from engine.supervision.reports.store import (
     period_of_report,
     set_notable_cases,
 )
+from engine.supervision.sampled_outcomes import SampledSummary, period_sampled_summary
 from engine.supervision.sampling import SAMPLE_RATE, latest_due_week, list_samples, verify_draw
 from engine.supervision.shifts import DEFAULT_SHIFT_CHANGES, parse_shift_changes
 from engine.supervision.use_cases import (
@@ -52,6 +53,7 @@ from engine.supervision.use_cases import (
 )
 
 __all__ = [
+    "period_sampled_summary",
     "CaseQuery",
     "DEFAULT_SHIFT_CHANGES",
     "HandoverNotAllowed",
@@ -59,6 +61,7 @@ __all__ = [
     "MAX_NOTABLE",
     "Period",
     "SAMPLE_RATE",
+    "SampledSummary",
     "SORTS",
     "STATUSES",
     "ShiftSettings",

@@ -23,7 +23,9 @@ the roles of engine.bpmn.roles and docs/modelling.md; the figures read them from
 - **A deadline** is a task's due time (`human_task.due_at`): dispatch within 3 minutes (C2, R2), on
   site within the category's minutes (R3) or 2 hours (L4), the same-day reply (C3, R6), the written
   report within 1 hour (L2) or submission within 24 hours (L3), a promised reply time (Q1), heating
-  within 2 working days (S2), an outage's estimated restoration (O2), a plan's milestones (L4).
+  within 2 working days (S2), an outage's estimated restoration (O2), a plan's milestones (L4), the
+  department's investigation of a liaison report (L4: 2 hours for an urgent one), the callback within
+  24 hours (C5, R5, L5).
 - **A callback answer** is the customer's answer to 客户是否满意 / 用户是否满意 at a procedure's callback
   (complaint C5, repair R5, liaison L5: role `callback`), every time one is recorded, and the answer of
   every reached customer at a sampled callback (M1).
@@ -65,6 +67,7 @@ from engine.db import Event, HumanTask, ProcessInstance
 from engine.processes import DeployedRoles, deployed_roles
 from engine.reference import ReferenceData
 from engine.supervision.periods import Period
+from engine.supervision.sampled_outcomes import sampled_answers
 
 # Whose a case is when it names no department, its category none, and its diagram none either.
 FALLBACK_DEPARTMENT = "customer_service"
@@ -315,42 +318,15 @@ def procedure_callback_answers(
 def sampled_callback_answers(
     session: Session, start: datetime, end: datetime, as_of: datetime, roles: DeployedRoles | None = None
 ) -> list[tuple[GroupKey, str, str | None, datetime]]:
-    """The answers of reached customers at sampled callbacks (M1) completed in the period:
-    (group of the original case, original case number, answer, when)."""
+    """The answers of reached customers at sampled callbacks (M1) in the period, every pass of the
+    step (engine.supervision.sampled_outcomes): (group of the original case, original case number,
+    answer, when)."""
     roles = roles or deployed_roles(session)
-    samples = {
-        key: ids
-        for key, ids in roles.element_ids(CALLBACK).items()
-        if key in roles.keys_with(SAMPLED_CALLBACK)
-    }
-    if not samples:
-        return []
-    sampled_task = or_(
-        *(
-            and_(ProcessInstance.process_key == key, HumanTask.element_id.in_(sorted(ids)))
-            for key, ids in samples.items()
-        )
-    )
-    rows = session.execute(
-        select(
-            ProcessInstance.department, ProcessInstance.category, ProcessInstance.data, HumanTask.completed_at
-        )
-        .join(HumanTask, HumanTask.instance_id == ProcessInstance.id)
-        .where(
-            sampled_task,
-            HumanTask.status == "completed",
-            HumanTask.completed_at >= start,
-            HumanTask.completed_at < end,
-            HumanTask.completed_at <= as_of,
-        )
-    )
-    answers = []
-    for department, category, data, at in rows:
-        if not data.get("reached"):
-            continue
-        key = GroupKey(str(data.get("original_process") or ""), department or "", category or NONE)
-        answers.append((key, str(data.get("original_case") or ""), data.get(ANSWER_FIELD), at))
-    return answers
+    return [
+        (GroupKey(a.original_process, a.department, a.category or NONE), a.original_case, a.answer, a.at)
+        for a in sampled_answers(session, roles, start, end, as_of)
+        if a.reached
+    ]
 
 
 def _answer_counts(

@@ -1,10 +1,11 @@
 """Weekly callback sampling (M1, 003 art.14): call back at least 5 % of the orders that sent someone on site.
 
-- **Population** of a week (Monday 00:00 to Monday 00:00, local time): the hotline cases in which
-  someone went on site during that week: a task with the role `site_visit` was completed — a repair
-  worker confirmed arriving (repair `arrive_on_site`, R3), a complaint's site order was issued
-  (complaint `dispatch_site_order`, C2), a liaison case was solved on site (liaison `solve_on_site`,
-  L4) — each case once, by case number.
+- **Population** of a week (Monday 00:00 to Monday 00:00, local time): the hotline cases finished
+  (closed) during that week in which someone went on site: a task with the role `site_visit` was
+  completed — a repair worker confirmed arriving (repair `arrive_on_site`, R3), a complaint's site order
+  was issued (complaint `dispatch_site_order`, C2), a liaison case was solved on site (liaison
+  `solve_on_site`, L4) — each case once, by case number. An order still open is not drawn: the
+  customer is asked about a result, not about work still going on.
 - **Size**: ⌈5 % × population⌉, and at least 1 when the population is not empty (0 of 0).
 - **Draw**: a fresh random seed (128 bits) is recorded with the sorted population. Every case number
   is ranked by SHA-256 of "seed:case number" (hex, ascending) and the first `size` are chosen. Anyone
@@ -79,7 +80,7 @@ def verify_draw(sample: CallbackSample) -> bool:
 
 
 def on_site_population(session: Session, week: Period, zone: ZoneInfo) -> list[str]:
-    """Case numbers, sorted, of the cases in which someone went on site in the week."""
+    """Case numbers, sorted, of the cases finished in the week in which someone went on site."""
     start, end = week.bounds(zone)
     site_visits = deployed_roles(session).element_ids(SITE_VISIT)
     if not site_visits:
@@ -97,8 +98,8 @@ def on_site_population(session: Session, week: Period, zone: ZoneInfo) -> list[s
         .where(
             HumanTask.element_id.in_(sorted(set().union(*site_visits.values()))),
             HumanTask.status == "completed",
-            HumanTask.completed_at >= start,
-            HumanTask.completed_at < end,
+            ProcessInstance.closed_at >= start,
+            ProcessInstance.closed_at < end,
             site,
         )
     )

@@ -38,6 +38,10 @@ def completed(actor: Actor, element: str, changes: dict[str, list[Any]]) -> Ev:
     return ("task_completed", actor.username, element, changes)
 
 
+def claimed_on_completion(actor: Actor, element: str) -> Ev:
+    return ("task_claimed_on_completion", actor.username, element, {"assignee": [None, actor.username]})
+
+
 def created(element: str, groups: str) -> Ev:
     return ("task_created", SYSTEM, element, {"candidate_groups": [None, groups]})
 
@@ -90,6 +94,15 @@ class CaseDriver:
             self.id = start_case(session, self.runtime, self.process_key, actor, form).id
         self._after_step(events, open_now)
 
+    def open_with(
+        self, actor: Actor, data: dict[str, Any], *, events: list[Ev], open_now: list[tuple[str, str]]
+    ) -> None:
+        """A case the system opens itself with these values (a sampled callback, M1), no intake form."""
+        with self.sessions.begin() as session:
+            self.id = start_case(session, self.runtime, self.process_key, actor, initial_data=data).id
+        self.data.update(data)
+        self._after_step(events, open_now)
+
     def complete(
         self,
         element: str,
@@ -99,8 +112,11 @@ class CaseDriver:
         events: list[Ev],
         open_now: list[tuple[str, str]],
     ) -> None:
+        row = self.task(element)
         with self.sessions.begin() as session:
-            complete_task(session, self.runtime, self.task(element).id, actor, values)
+            complete_task(session, self.runtime, row.id, actor, values)
+        if row.assignee is None:  # completing an unclaimed task claims it first, in the same unit
+            events = [claimed_on_completion(actor, element), *events]
         self._after_step(events, open_now)
 
     def fire_due_timers(self, *, events: list[Ev], open_now: list[tuple[str, str]]) -> None:

@@ -188,10 +188,16 @@ def test_satisfied_at_once_c1_c3_c5_c6_s3(case: ComplaintCase, clock: SettableCl
 
     clock.set(utc(23, 2, 30))
     resolve(case, department_handler("operations"), "换热站阀门卡滞", "已更换阀门,室温恢复到20度")
-    assert case.timers() == [("reply_deadline", due_utc, "cancelled")]
+    # C5: the callback is due 24 hours after the department replied, and so on the overdue board then.
+    assert case.timers() == [
+        ("reply_deadline", due_utc, "cancelled"),
+        ("callback_deadline", utc(24, 2, 30), "waiting"),
+    ]
+    assert case.task("callback").due_at == utc(24, 2, 30)
 
     clock.set(utc(23, 3))
     callback_satisfied(case)
+    assert case.timers()[-1] == ("callback_deadline", utc(24, 2, 30), "cancelled")
 
     clock.set(utc(23, 3, 10))
     # C6: no close without cause and improvement measure
@@ -638,10 +644,13 @@ def test_a_closed_case_keeps_its_whole_history_c7(
             "task_completed",
             "script_ran",
             "task_created",
+            "task_claimed_on_completion",
             "task_completed",
             "task_created",
+            "task_claimed_on_completion",
             "task_completed",
             "task_created",
+            "task_claimed_on_completion",
             "task_completed",
             "end_reached",
             "case_closed",
@@ -775,7 +784,7 @@ def test_extension_requested_twice_each_decided_by_the_supervisor_c3(
 
     clock.set(utc(27, 3))
     resolve(case, ops, "已更换锈蚀管段和阀门", "供热恢复,室温21度", before=case.data)
-    assert case.timers()[-1] == ("reply_deadline", second_due_utc, "cancelled")
+    assert case.timers()[-2] == ("reply_deadline", second_due_utc, "cancelled")
     clock.set(utc(27, 4))
     callback_satisfied(case)
     summarise_and_close(case)

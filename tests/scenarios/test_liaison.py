@@ -12,12 +12,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.bpmn.form_fields import FieldError
+from engine.calendar import BusinessCalendar
 from engine.cases.runner import due_timer_ids, start_case
 from engine.clock import SettableClock
 from engine.db.models import Notification, ProcessDefinition, User, UserRole
@@ -44,6 +46,7 @@ TASK_NAMES = {
     "callback": "回访用户",
 }
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 CUSTOMER = "王芳(金明区5号楼1单元301)"
 
 
@@ -183,13 +186,22 @@ def collect(case: LiaisonCase, urgency: str, department: str = "", routed_to: st
 
 
 def hand_over(case: LiaisonCase) -> Ev:
-    """L4: the department's notice; people on site within 2 hours of it if solvable on the spot."""
+    """L4: the department's notice; people on site within 2 hours of it if solvable on the spot. The
+    investigation is due by then for an urgent matter (L2, L4), by the close of the next working day for
+    a general one."""
     now = case.clock.now()
+    on_site_due = local(now + timedelta(hours=2))
+    investigate_due = (
+        on_site_due
+        if case.data["urgency"] == "urgent"
+        else BusinessCalendar(SHANGHAI).working_days_after(now, 1).isoformat()
+    )
     return script(
         "hand_over",
         new(
             handed_over_at=local(now),
-            on_site_due=local(now + timedelta(hours=2)),
+            investigate_due=investigate_due,
+            on_site_due=on_site_due,
             plan_count=0,
             progress_reports=[],
             replan_count=0,
@@ -431,8 +443,14 @@ def test_urgent_matter_notifies_the_department_head_at_once_l1_l2(
 
     clock.set(utc(23, 1, 40))
     hand_in_written_report(case)
-    assert case.timers() == [("written_report_deadline", utc(23, 2), "cancelled")]
+    # L4, L2: the department's investigation of an urgent matter is due when people must be on site,
+    # 2 hours after the notice; it is on the overdue board from then (item 5 of issue 16).
+    assert case.timers() == [
+        ("written_report_deadline", utc(23, 2), "cancelled"),
+        ("investigate_deadline", utc(23, 3, 40), "waiting"),
+    ]
     assert case.data["on_site_due"] == "2026-11-23T11:40:00+08:00"
+    assert case.task("investigate").due_at == utc(23, 3, 40)
 
     clock.set(utc(23, 2))
     investigate(case, "on_site", actor=OPS_HEAD)  # the head holds the department's role too
@@ -441,7 +459,12 @@ def test_urgent_matter_notifies_the_department_head_at_once_l1_l2(
 
     clock.set(utc(23, 3))
     solve_on_site(case, "2026-11-23T10:45")
-    assert case.timers()[-1] == ("on_site_deadline", utc(23, 3, 40), "cancelled")
+    # L5: the liaison's callback is due 24 hours after it opened (item 5 of issue 16).
+    assert case.timers()[-2:] == [
+        ("on_site_deadline", utc(23, 3, 40), "cancelled"),
+        ("callback_deadline", utc(24, 3), "waiting"),
+    ]
+    assert case.task("callback").due_at == utc(24, 3)
     assert notifications(case)[1:] == [
         (
             "liaison1",
@@ -504,7 +527,12 @@ def test_general_matter_is_submitted_to_the_department_within_24_hours_l3(
     clock.set(utc(23, 6))
     case.refused("submit_to_department", LIAISON, {"form_checked": "", "submission_note": ""}, FormInvalid)
     submit(case)
-    assert case.timers() == [("submission_deadline", utc(24, 1), "cancelled")]
+    # L3, L4: a general matter's investigation is due at the close of the next working day.
+    assert case.timers() == [
+        ("submission_deadline", utc(24, 1), "cancelled"),
+        ("investigate_deadline", utc(24, 9, 30), "waiting"),
+    ]
+    assert case.task("investigate").due_at == utc(24, 9, 30)
     with case.sessions() as session:
         assert case.instance(session).department == "repair"
 
@@ -691,6 +719,7 @@ def test_work_plan_progress_is_reported_on_each_milestone_by_its_date_l4(
     assert case.task("report_progress").due_at == end_of_day_utc(25)
     assert case.timers() == [
         ("submission_deadline", utc(24, 1), "cancelled"),
+        ("investigate_deadline", utc(24, 9, 30), "cancelled"),
         ("milestone_deadline", end_of_day_utc(25), "waiting"),
     ]
 
@@ -705,7 +734,10 @@ def test_work_plan_progress_is_reported_on_each_milestone_by_its_date_l4(
     report_progress(case, "故障阀门已更换,正在试压")
     clock.set(utc(30, 6))
     report_progress(case, "已恢复供热,入户测温20度")
-    assert case.timers()[-1] == ("milestone_deadline", end_of_day_utc(30), "cancelled")
+    assert case.timers()[-2:] == [
+        ("milestone_deadline", end_of_day_utc(30), "cancelled"),
+        ("callback_deadline", utc(30, 6) + timedelta(hours=24), "waiting"),
+    ]
 
     # the liaison has every report, in the data and in the app
     assert case.data["progress_reports"] == [
@@ -795,6 +827,7 @@ def test_milestone_date_passing_without_a_report_is_recorded_l4(
     )
     assert [(e, status) for e, _due, status in case.timers()] == [
         ("submission_deadline", "cancelled"),
+        ("investigate_deadline", "cancelled"),
         ("milestone_deadline", "fired"),
         ("milestone_deadline", "fired"),
     ]

@@ -432,7 +432,12 @@ def test_leak_repaired_and_customer_satisfied_at_once_r1_r2_r3_r4_r5_r6(
         ],
         open_now=[("callback", "dispatcher")],
     )
-    assert case.timers()[2:] == [("report_deadline", reply_due_utc, "cancelled")]
+    # R5: the dispatcher's callback is due 24 hours after the report, and so on the overdue board then.
+    assert case.timers()[2:] == [
+        ("report_deadline", reply_due_utc, "cancelled"),
+        ("callback_deadline", utc(24, 2, 10), "waiting"),
+    ]
+    assert case.task("callback").due_at == utc(24, 2, 10)
 
     clock.set(utc(23, 3))
     callback_satisfied(case)
@@ -1130,7 +1135,7 @@ def test_extension_requested_twice_r6(
     clock.set(utc(25, 6))
     report_repaired(case, diagnosis="换热器到货型号不符", work_done="临时封堵换热器,恢复供热", materials="")
     assert case.data["extension_reason"] is None
-    assert case.timers()[-1] == ("report_deadline", extended_due_utc, "cancelled")
+    assert case.timers()[-2] == ("report_deadline", extended_due_utc, "cancelled")
     clock.set(utc(25, 7))
     callback_satisfied(case)
     assert "reply_overdue" not in case.data

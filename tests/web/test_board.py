@@ -4,7 +4,8 @@ group that has to act, the worst first (C4: supervisors chase what is late); inc
 from __future__ import annotations
 
 import sqlite3
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,12 +16,27 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.cases import runner
 from engine.clock import SettableClock
-from engine.db.models import ProcessInstance, Timer
-from engine.runtime import Runtime
+from engine.db.models import ProcessDefinition, ProcessInstance, Timer
+from engine.runtime import SYSTEM, Actor, Runtime
 from hotline.scheduling import fire_due_timers
-from tests.helpers import deadline_diagram, open_cases
+from tests.helpers import deadline_diagram, department_handler, open_cases, open_task
 from tests.web.case_story_support import late_case_with_incident
 from tests.web.support import Page, get, login, post, record_case, submit, switch_user
+
+LIAISON = Actor("liaison1", frozenset({"liaison"}))
+# L2: a safety hazard reported strongly is urgent; the form as the liaison's browser posts it.
+GAS_SMELL = {
+    "customer_name": "王芳",
+    "customer_phone": "13900000004",
+    "address": "金明区5号楼1单元301",
+    "collection_method": "visit",
+    "feedback": "楼道里有很重的煤气味",
+    "suggestions": "",
+    "complaints": "",
+    "category": "temperature",
+    "department": "",
+    "urgency": "urgent",
+}
 
 
 def board(page: Page) -> list[tuple[str, list[str]]]:
@@ -165,3 +181,59 @@ def test_a_head_of_department_sees_only_the_rows_and_incidents_of_cases_they_may
     page = get(client, "/board")
     assert sorted(board(page)) == [("operations", [ours]), ("repair", [theirs.number])]
     assert page.has(f"board-incident-{theirs.timer_id}")
+
+
+def test_callbacks_an_urgent_investigation_and_sampled_callbacks_reach_the_board_c5_l4_m1(
+    client: FlaskClient,
+    sessions: sessionmaker[Session],
+    runtime: Runtime,
+    clock: SettableClock,
+    deploy_process: Callable[[str], ProcessDefinition],
+) -> None:
+    """Item 5 of issue 16: steps that had no deadline now have the one the diagram gives them, and so
+    reach the board when late: the complaint's callback 24 hours after the reply (C5), the department's
+    investigation of an urgent liaison report 2 hours after the notice (L4, L2), and a sampled callback
+    by the fourth working day's closing time (M1). Monday 23 November 09:00 local."""
+    for key in ("liaison", "callback"):
+        deploy_process(key)
+    with sessions.begin() as session:
+        sampled = runner.start_case(
+            session,
+            runtime,
+            "callback",
+            SYSTEM,
+            initial_data={"callback_group": "operator", "original_case": "WX-20261120-0001"},
+        ).case_number
+    complaint, complaint_id = record_case(sessions, runtime, department="operations")
+    with sessions.begin() as session:
+        handling = open_task(session, complaint_id, "department_handling").id
+        runner.complete_task(
+            session,
+            runtime,
+            handling,
+            department_handler("operations"),
+            {"investigation": "阀门卡滞已处理", "outcome": "resolved", "result": "已恢复供热"},
+        )
+    with sessions.begin() as session:
+        gas = runner.start_case(session, runtime, "liaison", LIAISON, GAS_SMELL)
+        report = open_task(session, gas.id, "written_report").id
+    with sessions.begin() as session:
+        runner.complete_task(
+            session, runtime, report, LIAISON, {"written_report_text": "楼道内有明显煤气味,已疏散住户。"}
+        )
+    login(client, "supervisor")
+    assert board(get(client, "/board")) == []  # nothing due within the hour yet
+
+    clock.advance(timedelta(hours=1, minutes=30))  # the investigation is due in 30 minutes
+    assert board(get(client, "/board")) == [("operations", [gas.case_number])]
+    clock.set(datetime(2026, 11, 28, 1, 0, tzinfo=UTC))  # Saturday: everything is late
+    page = get(client, "/board")
+    assert board(page) == [
+        ("operations", [gas.case_number]),
+        ("operator", [complaint, sampled]),
+    ]
+    names = [
+        " ".join(row.xpath("string(.)").split())
+        for row in page.doc.xpath("//tr[contains(@class, 'board-item')]")
+    ]
+    assert "调查核实" in names[0] and "回访客户" in names[1] and "抽样回访" in names[2]

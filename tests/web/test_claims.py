@@ -184,3 +184,27 @@ def test_a_draft_keeps_what_was_typed_without_completing(
     assert get(client, f"/tasks/{task_id}").field_value("investigation") == "现场检查中,阀门疑似"
     switch_user(client, "billing_handler")
     assert submit(client, "/tasks", typed, post_url=f"/tasks/{task_id}/draft").status == 403
+
+
+def test_completing_without_claiming_says_it_claims_and_the_history_shows_the_claim(
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime
+) -> None:
+    """The form of an unclaimed task says that completing claims it; the case history then shows the
+    claim on completion by the person's name, before the completion."""
+    number, case_id = record_case(sessions, runtime)
+    task_id = task_of(sessions, case_id, "department_handling")
+    login(client, "ops_handler")
+    page = get(client, f"/tasks/{task_id}")
+    assert page.text("claim-on-complete") == "完成任务即由您认领;历史中会记录这次认领。"
+    done = submit(
+        client,
+        f"/tasks/{task_id}",
+        {"investigation": "阀门卡滞已处理", "outcome": "resolved", "result": "已恢复供热"},
+    )
+    assert done.status == 302
+    switch_user(client, "supervisor")
+    history = get(client, f"/cases/{number}").doc.xpath("//ol[@id='history']/li")
+    kinds = [li.get("class") for li in history]
+    claimed = next(i for i, k in enumerate(kinds) if "kind-task_claimed_on_completion" in k)
+    assert "kind-task_completed" in kinds[claimed + 1]
+    assert "赵运行" in history[claimed].xpath("string(.//span[@class='actor'])")

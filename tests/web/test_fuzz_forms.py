@@ -219,10 +219,10 @@ class Fuzzer:
         assert info is not None
         variables = re.findall(r"\$\{\s*(\w+)\s*\}", info.candidate_groups)
         if variables:  # opened by the system (a sampled callback, M1), its group in the start data
+            # with the department of the original case, who handles what a customer is not satisfied with
+            start_data = {"department": "operations", **dict.fromkeys(variables, "operator")}
             with self.sessions.begin() as session:
-                instance_id = start_case(
-                    session, self.runtime, key, SYSTEM, initial_data=dict.fromkeys(variables, "operator")
-                ).id
+                instance_id = start_case(session, self.runtime, key, SYSTEM, initial_data=start_data).id
         else:
             instance_id = self.intake(key, info, rng)
         for _step in range(STEPS_PER_CASE):

@@ -17,11 +17,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import SettableClock
-from engine.db.models import ProcessDefinition, Report
+from engine.db.models import ProcessDefinition, ProcessInstance, Report
 from engine.runtime import Runtime
 from hotline.scheduling import run_supervision_duties
 from tests.report_fixtures import World, build_week, build_year_end_month, make_world
-from tests.web.support import get, login, post, submit
+from tests.web.support import get, login, post, submit, switch_user
 
 
 @pytest.fixture
@@ -88,11 +88,11 @@ def test_kpi_page_shows_the_hand_computed_figures_with_charts_and_definitions_m4
         "replied": "5",
         "closed": "4",
         "satisfaction": "50.0% 2/4",
-        "timeliness": "66.7% 6/9",
+        "timeliness": "76.9% 10/13",
         "resolution": "66.7% 4/6",
         "complaint_handling": "66.7% 2/3",
     }
-    assert rows["repair"]["timeliness"] == "71.4% 5/7" and rows["billing"]["satisfaction"] == "— 0/0"
+    assert rows["repair"]["timeliness"] == "80.0% 8/10" and rows["billing"]["satisfaction"] == "— 0/0"
     for name in ("satisfaction", "timeliness", "resolution", "complaint_handling"):
         chart = page.by_id(f"chart-{name}")
         assert chart is not None and chart.tag == "svg"
@@ -134,7 +134,7 @@ def test_weekly_report_page_and_downloads_m2(client: FlaskClient, world: World) 
     assert "hotline-weekly-2026-11-23_2026-11-29.csv" in response.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
     departments = rows[rows.index(["# 各部门受理情况"]) + 2 :]
-    assert departments[5] == ["合计", "6", "5", "4", "1", "2", "50.0%", "66.7%", "66.7%", "66.7%"]
+    assert departments[5] == ["合计", "6", "5", "4", "1", "2", "50.0%", "76.9%", "66.7%", "66.7%"]
     assert departments[4][:6] == ["收费", "3", "2", "2", "1", "1"]
     open_cases = rows[rows.index(["# 未答复或未办结工单"]) + 2 :]
     assert [row[4] for row in open_cases[:2]] == ["2026-11-23 09:05", "2026-11-23 09:10"]  # Beijing time
@@ -222,3 +222,54 @@ def test_nobody_opens_a_sampled_callback_by_hand_m1(client: FlaskClient, world: 
     assert client.get("/cases/new/callback").status_code == 403
     choices = get(client, "/cases/new")
     assert "callback" not in choices.html and "回访抽样" not in choices.html
+
+
+def test_the_sample_form_shows_the_facts_read_only_and_the_kpis_show_the_outcomes_m1_m4(
+    client: FlaskClient, world: World
+) -> None:
+    """Item 7 of issue 16: the sampled callback's form shows the original case and the customer as text,
+    not as fields, and a posted change to them is ignored; the customer is not satisfied, which sends the
+    work back to the department, and the KPI page of that week counts it, with the callback still open."""
+    from engine.supervision.periods import week_of
+    from engine.supervision.sampling import draw_weekly_sample
+    from tests.helpers import open_tasks
+    from tests.report_fixtures import at
+
+    build_week(world)
+    with world.sessions.begin() as session:
+        result = draw_weekly_sample(session, world.runtime, week_of(at(11, 23, 9, 0).date()), "tester")
+    ((original, number),) = result.callbacks.items()
+    world.when(at(12, 1, 10, 0))
+    with world.sessions() as session:
+        case_id = session.scalars(
+            select(ProcessInstance.id).where(ProcessInstance.case_number == number)
+        ).one()
+        (task,) = open_tasks(session, case_id)
+    login(client, "operator")
+    page = get(client, f"/tasks/{task.id}")
+    for field_id in ("original_case", "original_summary", "customer_name", "customer_phone"):
+        shown = page.by_id(f"f-{field_id}")
+        assert shown.tag == "p" and shown.get("data-readonly") == "true", field_id
+        assert not page.doc.xpath("//form[@id='task-form']//*[@name=$n]", n=field_id), field_id
+    assert page.text("f-original_case") == original
+    assert page.text("f-customer_phone") == "13900000001"  # the operator must call the customer
+    done = submit(
+        client,
+        f"/tasks/{task.id}",
+        {"original_case": "XX-1", "customer_phone": "110", "reached": "on", "satisfied": "no"},
+    )
+    assert done.status == 302
+    with world.sessions() as session:
+        data = session.get_one(ProcessInstance, case_id).data
+        assert (data["original_case"], data["customer_phone"], data["sent_back_count"]) == (
+            original,
+            "13900000001",
+            1,
+        )
+        assert [t.element_id for t in open_tasks(session, case_id)] == ["department_rework"]
+
+    switch_user(client, "supervisor")
+    week = week_of(at(12, 1, 10, 0).date())
+    kpi = get(client, f"/kpi?from={week.first.isoformat()}&to={week.last.isoformat()}")
+    counts = {k: kpi.text(f"sampled-{k}") for k in ("satisfied", "not_satisfied", "not_reached", "open")}
+    assert counts == {"satisfied": "0", "not_satisfied": "1", "not_reached": "0", "open": "1"}

@@ -27,6 +27,7 @@ from engine.supervision import (
     local_date,
     month_period_of,
     next_due,
+    period_sampled_summary,
     report_tables,
     to_csv,
     to_xlsx,
@@ -154,6 +155,7 @@ def kpi() -> Any:
         abort(400)
     period = Period("custom", first, last)
     table = kpi_table(reading_session(), period, engine.zone, now, reference, group_by, department, category)
+    sampled = period_sampled_summary(reading_session(), period, engine.zone, now)
     rows_of = reference.departments if group_by == "department" else reference.categories
     labels = {code: _name(rows_of, code) for code in table.rows}
     charts = {}
@@ -181,6 +183,7 @@ def kpi() -> Any:
     return render_template(
         "supervision/kpi.html",
         table=table,
+        sampled=sampled,
         labels=labels,
         charts=charts,
         kpi_names=KPI_NAMES,

@@ -74,6 +74,16 @@ LABELS: dict[str, str] = {
     "running": NC_("report", "open"),
     "completed": NC_("report", "closed"),
     "generated_at": NC_("report", "Generated at"),
+    "sampled_callbacks": NC_("report", "Sampled callbacks"),
+    "callback_case": NC_("report", "Callback"),
+    "original_case": NC_("report", "Original case"),
+    "outcome": NC_("report", "Outcome"),
+    "answered_at": NC_("report", "Answered at"),
+    "outcome_satisfied": NC_("report", "satisfied"),
+    "outcome_not_satisfied": NC_("report", "not satisfied: sent back to the department"),
+    "outcome_not_reached": NC_("report", "customer not reached"),
+    "outcome_open": NC_("report", "open: waiting for the call"),
+    "outcome_with_department": NC_("report", "open: sent back to the department"),
 }
 
 
@@ -104,6 +114,40 @@ def local(value: str | datetime, zone: ZoneInfo) -> datetime:
     """A stored time (ISO text or datetime, with its offset) in the hotline's zone."""
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
     return moment.astimezone(zone)
+
+
+def _sampled_table(
+    content: dict[str, Any], names: dict[str, Any], language: str, t: dict[str, str], zone: ZoneInfo
+) -> Table:
+    """The week's sampled callbacks (M1): each answer with its outcome, then those still open. A report
+    made before sampled callbacks were reported has none."""
+    sampled = content.get("sampled_callbacks") or {"answers": [], "open": []}
+    table = Table(
+        "sampled_callbacks",
+        t["sampled_callbacks"],
+        [t["callback_case"], t["original_case"], t["department"], t["outcome"], t["answered_at"]],
+    )
+    for row in sampled["answers"]:
+        table.rows.append(
+            [
+                row["case_number"],
+                row["original_case"],
+                _name(names, "departments", row["department"], language) if row["department"] else "",
+                t["outcome_" + row["outcome"]],
+                local(row["at"], zone),
+            ]
+        )
+    for row in sampled["open"]:
+        table.rows.append(
+            [
+                row["case_number"],
+                row["original_case"],
+                _name(names, "departments", row["department"], language) if row["department"] else "",
+                t["outcome_with_department"] if row["sent_back"] else t["outcome_open"],
+                "",
+            ]
+        )
+    return table
 
 
 def report_tables(
@@ -197,7 +241,7 @@ def report_tables(
                     row["reason_en"] if language == "en" else row["reason"],
                 ]
             )
-        return [*tables, departments, open_cases]
+        return [*tables, departments, open_cases, _sampled_table(content, names, language, t, zone)]
 
     processes = Table("processes", t["processes"], [t["process"], t["received"], t["replied"], t["closed"]])
     for row in content["processes"]:

@@ -4,7 +4,8 @@ For every department: the cases **received** in the week (Monday 00:00 to Monday
 how many of them the department had **replied** to and how many were **closed** by the time the report
 was made (see engine.supervision.kpi for what replied and closed mean in each procedure), and every received case
 that was not replied to or not closed, with the reason (engine.supervision.reports.cases). The week's four KPIs
-(M4) per department come with it.
+(M4) per department come with it, and what the sampled callbacks of the week found (M1: satisfied, not
+satisfied and sent back to the department, not reached; those still open).
 
 The content is plain JSON, kept in the `report` table as it was when made: later changes to the cases
 do not change a report already made.
@@ -17,6 +18,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from engine.processes import deployed_roles
 from engine.reference import load_reference_data
 from engine.runtime import Runtime
 from engine.supervision.kpi import kpi_table
@@ -29,6 +31,7 @@ from engine.supervision.reports.cases import (
     received_case_rows,
     reference_names,
 )
+from engine.supervision.sampled_outcomes import sampled_summary
 
 
 def period_content(period: Period) -> dict[str, Any]:
@@ -67,6 +70,8 @@ def build_weekly_report(session: Session, engine: Runtime, period: Period, as_of
             total[key] += row[key]
 
     kpis = kpi_table(session, period, zone, as_of, reference, group_by="department")
+    start, end = period.bounds(zone)
+    sampled = sampled_summary(session, deployed_roles(session), start, end, as_of)
     listed = []
     for c in open_cases:
         reason = reasons.get(c.id) or OpenReason()
@@ -113,6 +118,8 @@ def build_weekly_report(session: Session, engine: Runtime, period: Period, as_of
         ],
         "total": {**total, "rates": kpis.total.as_dict()["rates"]},
         "open_cases": listed,
+        # M1: what the week's sampled callbacks found, and those still open (engine.supervision.sampled_outcomes)
+        "sampled_callbacks": sampled.as_dict(),
     }
 
 

@@ -67,6 +67,7 @@ def test_case_history_is_in_order_and_per_case(
             "task_completed",
             "script_ran",
             "task_created",
+            "task_claimed_on_completion",
             "task_completed",
             "task_created",
         ]

@@ -167,7 +167,7 @@ def test_people_completing_the_same_task_at_once_one_wins_the_others_are_told_wh
         ] * (len(HANDLERS) - 1), outcomes
         assert _history(sessions, case_id) == [("task_completed", "department_handling", winner)]
         assert _tasks(sessions, case_id) == [
-            ("department_handling", "completed", winner, None),
+            ("department_handling", "completed", winner, winner),  # completing claimed it
             ("callback", "open", None, None),
         ]
 
@@ -195,7 +195,7 @@ def test_a_claim_against_a_completion_only_one_of_them_happens(
         ), outcomes
         if outcomes[0] == "won:ops_0":
             assert _history(sessions, case_id) == [("task_completed", "department_handling", "ops_0")]
-            assert _tasks(sessions, case_id)[0] == ("department_handling", "completed", "ops_0", None)
+            assert _tasks(sessions, case_id)[0] == ("department_handling", "completed", "ops_0", "ops_0")
         else:
             assert _history(sessions, case_id) == [("task_claimed", "department_handling", "ops_1")]
             assert _tasks(sessions, case_id) == [("department_handling", "open", None, "ops_1")]

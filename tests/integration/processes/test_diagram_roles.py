@@ -148,7 +148,7 @@ def test_renamed_steps_and_procedures_still_count_in_the_kpis_and_reports_m2_m4(
         table = kpi_table(session, WEEK, SHANGHAI, WEEK_AS_OF, load_reference_data(session))
     assert figures(table.total) == {
         "satisfaction": (2, 4),
-        "timeliness": (6, 9),
+        "timeliness": (10, 13),
         "resolution": (4, 6),
         "complaint_handling": (2, 3),
     }
@@ -174,14 +174,15 @@ def test_renamed_steps_and_procedures_still_count_in_the_kpis_and_reports_m2_m4(
 def test_renamed_site_visits_make_the_sample_and_a_renamed_sampled_callback_counts_m1_m4(
     renamed_world: World,
 ) -> None:
-    """M1: C (site order sent) and D (worker on site) are the week's population although both steps were
-    renamed; the draw opens a case of the renamed sampled-callback procedure, whose answer counts (M4)."""
+    """M1: D (worker on site, finished in the week) is the week's population although its site-visit step
+    was renamed (C's site order was sent too, but C is not finished); the draw opens a case of the
+    renamed sampled-callback procedure, whose answer counts (M4)."""
     w = build_week(renamed_world)
     with w.sessions() as session:
-        assert on_site_population(session, WEEK, SHANGHAI) == sorted([w.cases["C"], w.cases["D"]])
+        assert on_site_population(session, WEEK, SHANGHAI) == [w.cases["D"]]
     with w.sessions.begin() as session:
         result = draw_weekly_sample(session, w.runtime, WEEK, "tester", seed=SEED)
-    assert result.sample.population_size == 2 and len(result.callbacks) == 1
+    assert result.sample.population_size == 1 and len(result.callbacks) == 1
     w.when(at(12, 1, 10, 0))
     with w.sessions.begin() as session:
         task = session.scalars(select(HumanTask).where(HumanTask.element_id == "ring_back")).one()
@@ -193,7 +194,7 @@ def test_renamed_site_visits_make_the_sample_and_a_renamed_sampled_callback_coun
         sample_case = session.scalars(
             select(ProcessInstance).where(ProcessInstance.process_key == "follow_up_sample")
         ).one()
-    assert sample_case.status == "completed"
+    assert sample_case.status == "running"  # not satisfied: back to the department (R5)
     assert (table.total.satisfied, table.total.answers) == (0, 1)
     assert table.total.received == 1  # G only: the sampled callback is follow-up work, not a case
 

@@ -42,7 +42,7 @@ def test_kpis_by_department_match_the_hand_computed_week_m4(world: World) -> Non
     assert list(table.rows) == ["operations", "repair", "billing"]  # in the reference data's order
     assert figures(table.rows["operations"]) == {
         "satisfaction": (1, 1),
-        "timeliness": (1, 1),
+        "timeliness": (2, 2),
         "resolution": (1, 1),
         "complaint_handling": (1, 1),
     }
@@ -54,20 +54,20 @@ def test_kpis_by_department_match_the_hand_computed_week_m4(world: World) -> Non
     }
     assert figures(table.rows["repair"]) == {
         "satisfaction": (1, 3),
-        "timeliness": (5, 7),
+        "timeliness": (8, 10),
         "resolution": (1, 2),
         "complaint_handling": (1, 1),
     }
     assert figures(table.total) == {
         "satisfaction": (2, 4),
-        "timeliness": (6, 9),
+        "timeliness": (10, 13),
         "resolution": (4, 6),
         "complaint_handling": (2, 3),
     }
     assert (table.total.received, table.total.replied, table.total.closed) == (6, 5, 4)
     assert {n: r.percent for n, r in table.total.rates.items()} == {
         "satisfaction": "50.0%",
-        "timeliness": "66.7%",
+        "timeliness": "76.9%",
         "resolution": "66.7%",
         "complaint_handling": "66.7%",
     }
@@ -90,7 +90,7 @@ def test_kpis_by_category_and_filtered(world: World) -> None:
         "leak": (1, 1, 1),
     }
     assert figures(by_category.rows["facility"])["satisfaction"] == (0, 2)
-    assert figures(by_category.rows["leak"])["timeliness"] == (3, 3)
+    assert figures(by_category.rows["leak"])["timeliness"] == (4, 4)
     assert list(repair_only.rows) == ["repair"] and figures(repair_only.total) == figures(
         repair_only.rows["repair"]
     )
@@ -104,9 +104,10 @@ def test_figures_are_as_at_their_time(world: World) -> None:
         table = kpi_table(session, WEEK, SHANGHAI, noon, load_reference_data(session))
     # received by noon: A, B, C, D (E and F come later); replied A and D (reported at 12:00); closed A
     assert (table.total.received, table.total.replied, table.total.closed) == (4, 2, 1)
-    # deadlines judged by noon: A's reply (met 10:00), C's site order (met), D's dispatch, on site and report
-    # (report done 12:00, on time); B's and C's same-day replies are not due yet.
-    assert figures(table.total)["timeliness"] == (5, 5)
+    # deadlines judged by noon: A's reply (met 10:00) and callback (done 11:00, due Tue 10:00), C's site
+    # order (met), D's dispatch, on site and report (report done 12:00, on time); B's and C's same-day
+    # replies and D's callback are not due yet.
+    assert figures(table.total)["timeliness"] == (6, 6)
     assert figures(table.total)["satisfaction"] == (1, 1)  # A's "yes" at 11:00; D's callback is at 14:00
 
 

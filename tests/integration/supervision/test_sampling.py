@@ -8,7 +8,7 @@ import hashlib
 import threading
 from collections import Counter
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -19,8 +19,11 @@ from engine.clock import SettableClock
 from engine.db.models import CallbackSample, HumanTask, ProcessDefinition, ProcessInstance, Report
 from engine.reference.data import load_reference_data
 from engine.runtime import Runtime
+from engine.supervision import period_sampled_summary
 from engine.supervision.kpi import kpi_table
 from engine.supervision.periods import week_of
+from engine.supervision.reports.export import report_tables
+from engine.supervision.reports.store import generate_report
 from engine.supervision.sampling import (
     METHOD,
     draw,
@@ -29,8 +32,9 @@ from engine.supervision.sampling import (
     sample_size,
     verify_draw,
 )
+from hotline.errors import cli_translation
 from hotline.scheduling import run_supervision_duties
-from tests.helpers import OPERATOR, open_tasks
+from tests.helpers import OPERATOR, department_handler, open_tasks
 from tests.report_fixtures import SHANGHAI, WEEK_AS_OF, World, at, build_week, make_world
 
 WEEK = week_of(date(2026, 11, 23))
@@ -85,11 +89,13 @@ def test_every_order_is_equally_likely_to_be_drawn_m1() -> None:
 
 
 def test_weekly_draw_is_recorded_and_opens_callback_tasks_m1(world: World) -> None:
-    """M1: the week's on-site orders are C (site order) and D (worker on site): one is drawn, recorded with
-    its seed, and becomes a callback task for the operators, linked to the original case."""
+    """M1: the week's on-site orders are C (site order) and D (worker on site), but only D was finished in
+    the week: C still waits for the department, so its customer cannot be asked about a result (item 7
+    of issue 16). D is drawn, recorded with its seed, and becomes a callback task for the operators,
+    linked to the original case."""
     build_week(world)
     with world.sessions() as session:
-        assert on_site_population(session, WEEK, SHANGHAI) == sorted([world.cases["C"], world.cases["D"]])
+        assert on_site_population(session, WEEK, SHANGHAI) == [world.cases["D"]]
     with world.sessions.begin() as session:
         result = draw_weekly_sample(session, world.runtime, WEEK, "tester", seed=SEED)
     sample = result.sample
@@ -101,8 +107,8 @@ def test_weekly_draw_is_recorded_and_opens_callback_tasks_m1(world: World) -> No
         SEED,
         "0.05",
     )
-    assert (sample.population_size, sample.sample_size) == (2, 1)
-    assert sample.chosen["cases"] == draw(sorted([world.cases["C"], world.cases["D"]]), SEED, 1)
+    assert (sample.population_size, sample.sample_size) == (1, 1)
+    assert sample.chosen["cases"] == draw([world.cases["D"]], SEED, 1) == [world.cases["D"]]
     assert verify_draw(sample)
     (original,) = sample.chosen["cases"]
     callback_number = result.callbacks[original]
@@ -120,7 +126,13 @@ def test_weekly_draw_is_recorded_and_opens_callback_tasks_m1(world: World) -> No
             origin.customer_name,
         )
         (task,) = open_tasks(session, callback.id)
-        assert (task.element_id, task.candidate_groups, task.due_at) == ("sample_callback", "operator", None)
+        # M1: drawn on Monday 30 at 07:00, the callback is due by Friday's closing time (17:30 local), so
+        # it is on the overdue board when the week's callbacks are not done (item 5 of issue 16).
+        assert (task.element_id, task.candidate_groups, task.due_at) == (
+            "sample_callback",
+            "operator",
+            datetime(2026, 12, 4, 9, 30, tzinfo=UTC),
+        )
 
 
 def test_the_draw_is_made_once_a_week(world: World) -> None:
@@ -161,9 +173,11 @@ def test_an_empty_week_draws_nothing(world: World) -> None:
 
 
 def test_twenty_one_on_site_orders_give_two_callbacks_m1(world: World) -> None:
-    """M1 at the edge: 5 % of 21 is 1.05, so two orders are called back."""
+    """M1 at the edge: 5 % of 21 finished orders is 1.05, so two orders are called back; an order
+    whose worker is on site but has not reported is not finished and not drawn."""
+    world.repair_on_site("open", at(11, 24, 7, 0), report=False)
     for i in range(21):
-        world.repair_on_site(f"R{i}", at(11, 24, 8, 0) + timedelta(minutes=30 * i), report=False)
+        world.repair_on_site(f"R{i}", at(11, 24, 8, 0) + timedelta(minutes=30 * i))
     world.when(WEEK_AS_OF)
     with world.sessions.begin() as session:
         result = draw_weekly_sample(session, world.runtime, WEEK, "tester")
@@ -197,11 +211,36 @@ def test_a_sampled_callback_feeds_the_satisfaction_rate_m1_m4(world: World) -> N
         callback = session.scalars(
             select(ProcessInstance).where(ProcessInstance.process_key == "callback")
         ).one()
-    assert callback.status == "completed"
+    # R5: not satisfied sends the work back to the original case's department, and it is counted
+    assert callback.status == "running" and callback.data["sent_back_count"] == 1
     assert (after.rows["repair"].satisfied, after.rows["repair"].answers) == (0, 1)
     assert (after.total.satisfied, after.total.answers) == (0, 1)
     assert after.total.received == 1  # G only: a callback is follow-up work, not a hotline case
     assert result.callbacks
+
+    # the department handles it again the same day, the operator calls again: satisfied now
+    world.when(at(12, 1, 15, 0))
+    with world.sessions.begin() as session:
+        (rework,) = open_tasks(session, callback.id)
+        assert (rework.element_id, rework.candidate_groups) == ("department_rework", "repair")
+        assert rework.due_at == at(12, 1, 23, 59, 59)
+        complete_task(
+            session,
+            world.runtime,
+            rework.id,
+            department_handler("repair"),
+            {"rework_result": "更换了接头密封圈"},
+        )
+    world.when(at(12, 2, 10, 0))
+    with world.sessions.begin() as session:
+        (again,) = open_tasks(session, callback.id)
+        assert again.element_id == "sample_callback"
+        complete_task(session, world.runtime, again.id, OPERATOR, {"reached": "on", "satisfied": "yes"})
+    with world.sessions() as session:
+        final = kpi_table(session, next_week, SHANGHAI, at(12, 2, 12, 0), load_reference_data(session))
+        assert session.get_one(ProcessInstance, callback.id).status == "completed"
+    # both answers count, each with what was answered then: "no" on Tuesday, "yes" on Wednesday
+    assert (final.total.satisfied, final.total.answers) == (1, 2)
 
 
 def test_the_callback_form_asks_whether_satisfied_only_of_a_reached_customer(world: World) -> None:
@@ -285,3 +324,59 @@ def test_the_scheduler_runs_the_duties_beside_the_timers(world: World) -> None:
     assert set(jobs) == {"fire_due_timers", "supervision_duties", "prepare_handover", "sweep_attachments"}
     assert jobs["supervision_duties"].trigger.interval.total_seconds() == 300
     assert jobs["supervision_duties"].max_instances == 1
+
+
+def test_the_weekly_report_shows_what_the_sampled_callbacks_found_m1_m2_r5(world: World) -> None:
+    """Item 7 of issue 16: the week after the draw, the sampled customer is not satisfied (Tuesday), the
+    department handles it again and the customer is satisfied (Wednesday). Meanwhile the callback is
+    open and sent back once; the Monday report lists both answers with their outcomes."""
+    build_week(world)
+    with world.sessions.begin() as session:
+        result = draw_weekly_sample(session, world.runtime, WEEK, "tester", seed=SEED)
+    (callback_number,) = result.callbacks.values()
+    next_week = week_of(date(2026, 11, 30))
+    world.when(at(12, 1, 10, 0))
+    with world.sessions.begin() as session:
+        task = session.scalars(select(HumanTask).where(HumanTask.element_id == "sample_callback")).one()
+        values = {"reached": "on", "satisfied": "no", "callback_comment": "仍有渗水"}
+        complete_task(session, world.runtime, task.id, OPERATOR, values)
+    world.when(at(12, 1, 12, 0))
+    with world.sessions() as session:
+        meanwhile = period_sampled_summary(session, next_week, SHANGHAI, world.clock.now())
+    assert [(o.case_number, o.original_case, o.sent_back) for o in meanwhile.still_open] == [
+        (callback_number, world.cases["D"], 1)
+    ]
+    assert [a.outcome for a in meanwhile.answers] == ["not_satisfied"]
+    with world.sessions.begin() as session:
+        rework = session.scalars(select(HumanTask).where(HumanTask.element_id == "department_rework")).one()
+        complete_task(
+            session,
+            world.runtime,
+            rework.id,
+            department_handler("repair"),
+            {"rework_result": "更换了接头密封圈"},
+        )
+    world.when(at(12, 2, 10, 0))
+    with world.sessions.begin() as session:
+        again = session.scalars(
+            select(HumanTask).where(HumanTask.element_id == "sample_callback", HumanTask.status == "open")
+        ).one()
+        complete_task(session, world.runtime, again.id, OPERATOR, {"reached": "on", "satisfied": "yes"})
+
+    world.when(at(12, 7, 7, 0))
+    with world.sessions.begin() as session:
+        report, _made = generate_report(session, world.runtime, "weekly", next_week, "tester")
+        content = report.content
+    assert content["sampled_callbacks"]["counts"] == {
+        "satisfied": 1,
+        "not_satisfied": 1,
+        "not_reached": 0,
+        "open": 0,
+    }
+    tables = report_tables("weekly", content, None, "zh", zone=SHANGHAI, translate=cli_translation("zh_CN"))
+    sampled = tables[-1]
+    assert (sampled.key, sampled.title) == ("sampled_callbacks", "抽样回访")
+    assert [row[:4] for row in sampled.rows] == [
+        [callback_number, world.cases["D"], "维修", "不满意:已退回部门重新处理"],
+        [callback_number, world.cases["D"], "维修", "满意"],
+    ]

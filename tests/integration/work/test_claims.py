@@ -193,3 +193,41 @@ def test_a_supervisor_hands_a_task_to_another_group_with_members(
     )
     with pytest.raises(NotAllowed), sessions.begin() as session:  # operations is no longer its group
         claim_task(session, task_id, OPS_B, clock.now())
+
+
+def test_completing_an_unclaimed_task_claims_it_for_the_completer_in_the_history(
+    sessions: sessionmaker[Session], runtime: Runtime, task_id: int
+) -> None:
+    """Completing without claiming first claims the task in the same unit of work: the history says
+    who took it, just before the completion, and the task row names them as its assignee."""
+    with sessions.begin() as session:
+        complete_task(session, runtime, task_id, OPS_A, HANDLING)
+    with sessions() as session:
+        row = session.get(HumanTask, task_id)
+        assert row is not None and (row.assignee, row.completed_by) == ("ops_a", "ops_a")
+        kinds = [
+            (e.kind, e.actor, e.changes.get("assignee"))
+            for e in session.scalars(
+                select(Event)
+                .where(
+                    Event.instance_id == row.instance_id,
+                    Event.element_id == row.element_id,
+                    Event.kind != "task_created",
+                )
+                .order_by(Event.id)
+            )
+        ]
+    assert kinds[:2] == [
+        ("task_claimed_on_completion", "ops_a", [None, "ops_a"]),
+        ("task_completed", "ops_a", None),
+    ]
+
+
+def test_completing_a_task_one_claimed_records_no_second_claim(
+    sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, task_id: int
+) -> None:
+    with sessions.begin() as session:
+        claim_task(session, task_id, OPS_A, clock.now())
+    with sessions.begin() as session:
+        complete_task(session, runtime, task_id, OPS_A, HANDLING)
+    assert [kind for kind, _a, _c in history(sessions, task_id)] == ["task_claimed"]
