@@ -148,24 +148,18 @@ def sync_timers(
     now: datetime,
     fired_now: Sequence[SpiffTask] = (),
     new_case: bool = False,
+    rows: dict[str, Timer] | None = None,
 ) -> None:
     """One row per waiting timer with its due time; the scheduler reads only these rows.
 
     A timer that stopped waiting either fired (its task completed) or was cancelled with its activity.
     A timer that was due as soon as it started (`fired_now`) never waited; it gets a fired row all the
     same, so its deadline and lateness are on record. A case opened in this unit (`new_case`) has no
-    rows yet, so none are read.
+    rows yet, so none are read; `rows`: the case's unfired rows by task guid if the caller read them
+    in this transaction after locking the case.
     """
-    rows = (
-        {}
-        if new_case
-        else {
-            row.task_guid: row
-            for row in session.scalars(
-                select(Timer).where(Timer.instance_id == instance.id, Timer.fired_at.is_(None))
-            )
-        }
-    )
+    if rows is None:
+        rows = {} if new_case else _unfired_timer_rows(session, instance.id)
     waiting = {str(t.id): t for t in timers}
     for guid, row in rows.items():
         if guid not in waiting:
@@ -188,6 +182,11 @@ def sync_timers(
             new_rows.append(_timer_values(instance, str(task.id), task, due, "fired", now))
     if new_rows:
         session.execute(_INSERT_TIMERS, new_rows)
+
+
+def _unfired_timer_rows(session: Session, instance_id: int) -> dict[str, Timer]:
+    query = select(Timer).where(Timer.instance_id == instance_id, Timer.fired_at.is_(None))
+    return {row.task_guid: row for row in session.scalars(query)}
 
 
 def _timer_values(
