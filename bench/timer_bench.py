@@ -105,12 +105,15 @@ def prepare(url: str, timers: int, window: float) -> datetime:
             ),
             {"first": first_due, "step": step, "template": template_id},
         )
-        # each case's open task, as the engine wrote it for the template
+        # each case's open task, as the engine wrote it for the template, due when the case's timer is
+        # (as the engine keeps it: otherwise every firing would also correct the task's due time)
         connection.execute(
             text(
-                "INSERT INTO human_task (instance_id, task_guid, element_id, name, candidate_groups, status, created_at) "
-                "SELECT i.id, h.task_guid, h.element_id, h.name, h.candidate_groups, 'open', h.created_at "
-                "FROM process_instance i JOIN human_task h ON h.instance_id = :template WHERE i.case_number LIKE 'TB-%'"
+                "INSERT INTO human_task (instance_id, task_guid, element_id, name, candidate_groups, status, "
+                "created_at, due_at) "
+                "SELECT i.id, h.task_guid, h.element_id, h.name, h.candidate_groups, 'open', h.created_at, t.due_at "
+                "FROM process_instance i JOIN human_task h ON h.instance_id = :template "
+                "JOIN timer t ON t.instance_id = i.id WHERE i.case_number LIKE 'TB-%'"
             ),
             {"template": template_id},
         )
