@@ -223,11 +223,16 @@ def retry_timer(session: Session, timer_id: int, actor: str, now: datetime) -> b
 
 
 def fire_due_timers(
-    units: Callable[[], UnitOfWork], worker: str, batch: int = 20, lease: timedelta = LEASE
+    units: Callable[[], UnitOfWork],
+    worker: str,
+    batch: int = 20,
+    lease: timedelta = LEASE,
+    on_backlog: Callable[[], None] | None = None,
 ) -> int:
     """One scheduler round: claim due timers and fire them in groups, each group one unit of work
     (engine.cases.timer_groups); keep failures as incidents (transient database errors: tried again
-    later). `units` opens a fresh unit of work. Returns how many fired."""
+    later). `units` opens a fresh unit of work; `on_backlog` is called each time a claim comes back
+    full (more timers are due than one batch). Returns how many fired."""
     fired = 0
     while True:
         with units() as uow:
@@ -235,6 +240,8 @@ def fire_due_timers(
             claimed_at = uow.clock.now()
             ids = claim_due_timers(uow.session, worker, claimed_at, batch, lease)
             uow.commit()
+        if on_backlog is not None and len(ids) == batch:
+            on_backlog()
         held_until = claimed_at + lease
         pending = ids
         while pending:

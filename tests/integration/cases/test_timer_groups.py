@@ -17,6 +17,7 @@ from engine.clock import SettableClock
 from engine.db.models import Event, Notification, ProcessInstance, Timer
 from engine.runtime import Runtime
 from engine.unit_of_work import UnitOfWork
+from hotline import scheduling
 from tests.helpers import deadline_diagram, open_cases
 from tests.integration.cases.test_statements import statements
 
@@ -126,3 +127,24 @@ def test_a_case_held_by_another_transaction_is_left_to_the_next_round_at_once(
         person.rollback()
     assert fire_due_timers(CountedUnits(sessions, runtime), "w") == 1
     assert _fired_per_case(sessions) == {first: 1, held: 1, last: 1}
+
+
+@pytest.mark.real_commits
+def test_helper_threads_join_a_round_only_when_more_is_due_than_one_batch(
+    database_url: str, sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock
+) -> None:
+    """On PostgreSQL a worker's round takes a helper thread (its own connection, its own claims) once a
+    claim comes back full; with less due than a batch, it fires alone. Every timer fires once."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("helper threads fire only on PostgreSQL (SQLite has one writer at a time)")
+    few = open_cases(sessions, runtime, 3)
+    clock.advance(timedelta(minutes=11))
+    assert scheduling.fire_due_timers(runtime, sessions, "w", batch=5) == 3
+    many = open_cases(sessions, runtime, 12, deadline_diagram(key="many"), key="many")
+    clock.advance(timedelta(minutes=11))
+    assert scheduling.fire_due_timers(runtime, sessions, "w", batch=5) == 12
+    assert _fired_per_case(sessions) == {case_id: 1 for case_id in few + many}
+    with sessions() as session:
+        claimed = dict(session.execute(select(Timer.instance_id, Timer.claimed_by)).all())
+    assert {claimed[case_id] for case_id in few} == {"w"}
+    assert {claimed[case_id] for case_id in many} == {"w", "w+1"}

@@ -148,7 +148,7 @@ def _fire_and_hang(url: str, worker: str, now: datetime, firing: Any) -> None:
         return real_load(engine, instance)
 
     runner.load_workflow = hang_in_the_third  # type: ignore[assignment]
-    scheduling.fire_due_timers(engine, factory, worker)
+    scheduling.fire_due_timers(engine, factory, worker, threads=1)  # one thread: its firings are one unit
 
 
 @pytest.mark.real_commits
