@@ -7,8 +7,8 @@ Setup, not timed: one case of a small diagram (a task with a deadline) is opened
 then cloned in SQL (state, open task, timer) into N cases whose timer rows fall due evenly over the
 window (or all at once for the burst), starting a few seconds after the workers start. Each worker is a
 separate process running the scheduler's real timer job (`hotline.scheduling.fire_timers_on_time`:
-rounds that claim with SKIP LOCKED and a lease and fire each timer in its own transaction, sleeping
-until the next due time in between) every `--interval` seconds on the system clock, as `hotline worker`
+rounds that claim with SKIP LOCKED and a lease and fire the claimed timers in groups, one transaction
+each, with a helper thread once more is due than a batch; sleeping until the next due time in between) every `--interval` seconds on the system clock, as `hotline worker`
 does. One table, one row per run.
 
 The run uses its own database (default: the test database's name + `_timer_bench`, created when

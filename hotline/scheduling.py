@@ -1,4 +1,4 @@
-"""APScheduler jobs: firing due timers, each timer in its own unit of work; and the supervision duties
+"""APScheduler jobs: firing due timers, in groups of one unit of work each; and the supervision duties
 that fall due on the calendar — the weekly report and callback sample every Monday morning (M1, M2),
 the monthly report on the 26th (M3), the handover record at each shift change (M7), a daily sweep
 of attached files no case refers to, and every 15 minutes the deletion of ended sign-in sessions.

@@ -4,11 +4,13 @@ Several workers (and web processes running the embedded scheduler) may look for 
 time. A worker first claims a batch in a short transaction — on PostgreSQL with `FOR UPDATE SKIP
 LOCKED`, so two workers never take the same row; SQLite serialises writers — and stamps it with a short
 lease (LEASE, 8 s), which it renews while it works through the batch (each time less than half of it is
-left). A worker that dies mid-fire leaves its claim behind; the lease runs out within LEASE and another
-worker takes the timer at its next round, so a killed worker's timers are late by at most LEASE plus
-the polling interval. The case's lock and version check (engine.cases.store.take_case) stop a timer
-from firing twice even when a lease ran out under a slow worker: the second unit of work finds the
-timer fired or the case moved on, and writes nothing.
+left). The claimed timers then fire in groups, one unit of work and one commit per group of at most
+GROUP_TIME (engine.cases.timer_groups: the group's cases are locked, and their rows read, together).
+A worker that dies mid-group loses that group's uncommitted firings and leaves its claims behind; the
+lease runs out within LEASE and another worker takes the timers at its next round, so a killed
+worker's timers are late by at most LEASE plus the polling interval. The case's lock and version
+check stop a timer from firing twice even when a lease ran out under a slow worker: the second unit
+of work finds the timer fired or the case locked or moved on, and writes nothing.
 
 A firing that fails on a transient database error (engine.db.is_transient: a lost connection, a
 deadlock, a locked database) is tried again by a later round, each time after a longer pause
