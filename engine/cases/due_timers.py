@@ -1,14 +1,16 @@
-"""Due timers: claim them with a lease, fire each in its own unit of work, keep failures as incidents.
+"""Due timers: claim them with a lease, fire them in groups, keep failures as incidents.
 
 Several workers (and web processes running the embedded scheduler) may look for due timers at the same
 time. A worker first claims a batch in a short transaction — on PostgreSQL with `FOR UPDATE SKIP
 LOCKED`, so two workers never take the same row; SQLite serialises writers — and stamps it with a short
 lease (LEASE, 8 s), which it renews while it works through the batch (each time less than half of it is
-left). A worker that dies mid-fire leaves its claim behind; the lease runs out within LEASE and another
-worker takes the timer at its next round, so a killed worker's timers are late by at most LEASE plus
-the polling interval. The case's lock and version check (engine.cases.store.take_case) stop a timer
-from firing twice even when a lease ran out under a slow worker: the second unit of work finds the
-timer fired or the case moved on, and writes nothing.
+left). The claimed timers then fire in groups, one unit of work and one commit per group of at most
+GROUP_TIME (engine.cases.timer_groups: the group's cases are locked, and their rows read, together).
+A worker that dies mid-group loses that group's uncommitted firings and leaves its claims behind; the
+lease runs out within LEASE and another worker takes the timers at its next round, so a killed
+worker's timers are late by at most LEASE plus the polling interval. The case's lock and version
+check stop a timer from firing twice even when a lease ran out under a slow worker: the second unit
+of work finds the timer fired or the case locked or moved on, and writes nothing.
 
 A firing that fails on a transient database error (engine.db.is_transient: a lost connection, a
 deadlock, a locked database) is tried again by a later round, each time after a longer pause
@@ -24,12 +26,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from engine.cases.case_access import readable_cases
 from engine.cases.projection import event_row
 from engine.cases.runner import fire_timer
+from engine.cases.timer_groups import FiringGroup, lock_group
 from engine.db import Event, ProcessInstance, Timer, is_transient
 from engine.errors import Conflict
 from engine.runtime import Actor, Runtime
@@ -38,6 +41,10 @@ if TYPE_CHECKING:
     from engine.unit_of_work import UnitOfWork
 
 LEASE = timedelta(seconds=8)
+# A group of firings commits once it has run this long, even if claimed timers are left: a firing is
+# durable (and seen by others) at most this long after its fired_at, and the claims still to be fired
+# are renewed between groups.
+GROUP_TIME = timedelta(seconds=0.25)
 # After a transient database error: 5 s, 10 s, 20 s … at most 5 minutes until the next try.
 RETRY_PAUSE = timedelta(seconds=5)
 RETRY_PAUSE_LIMIT = timedelta(minutes=5)
@@ -157,6 +164,16 @@ def release_claim(session: Session, timer_id: int, worker: str) -> None:
     )
 
 
+def release_claims(session: Session, timer_ids: list[int], worker: str) -> None:
+    """Give claimed timers whose cases were busy back at once, rather than after the lease."""
+    if timer_ids:
+        session.execute(
+            update(Timer)
+            .where(Timer.id.in_(timer_ids), Timer.claimed_by == worker, Timer.fired_at.is_(None))
+            .values(claimed_by=None, claimed_until=None)
+        )
+
+
 def record_incident(session: Session, timer_id: int, error: str, now: datetime) -> None:
     """The firing failed: the timer waits for a supervisor's retry instead of failing again and again."""
     timer = session.get(Timer, timer_id)
@@ -208,66 +225,128 @@ def retry_timer(session: Session, timer_id: int, actor: str, now: datetime) -> b
 
 
 def fire_due_timers(
-    units: Callable[[], UnitOfWork], worker: str, batch: int = 20, lease: timedelta = LEASE
+    units: Callable[[], UnitOfWork],
+    worker: str,
+    batch: int = 20,
+    lease: timedelta = LEASE,
+    on_backlog: Callable[[], None] | None = None,
 ) -> int:
-    """One scheduler round: claim due timers, fire each in its own unit of work, keep failures as
-    incidents (transient database errors: tried again later). `units` opens a fresh unit of work.
-    Returns how many fired."""
+    """One scheduler round: claim due timers and fire them in groups, each group one unit of work
+    (engine.cases.timer_groups); keep failures as incidents (transient database errors: tried again
+    later). `units` opens a fresh unit of work; `on_backlog` is called each time a claim comes back
+    full (more timers are due than one batch). Returns how many fired."""
     fired = 0
     while True:
         with units() as uow:
+            _without_waiting_for_the_disk(uow.session)
             claimed_at = uow.clock.now()
             ids = claim_due_timers(uow.session, worker, claimed_at, batch, lease)
             uow.commit()
+        if on_backlog is not None and len(ids) == batch:
+            on_backlog()
         held_until = claimed_at + lease
-        for index, timer_id in enumerate(ids):
-            held_until = _keep_claims(units, ids[index:], worker, held_until, lease)
-            fired += _fire_one(units, timer_id, worker)
+        pending = ids
+        while pending:
+            held_until = _keep_claims(units, pending, worker, held_until, lease)
+            fired_now, pending = _fire_group(units, pending, worker)
+            fired += fired_now
         if len(ids) < batch:
             return fired
+
+
+def _without_waiting_for_the_disk(session: Session) -> None:
+    """Commit this transaction without waiting for the disk (PostgreSQL: `synchronous_commit = off` for
+    it alone): only for claims and their renewals. A claim a server crash loses only leaves its timer
+    unclaimed — who fires a timer once is decided by the case's lock and version, not by the claim —
+    and the firing after a claim commits synchronously, which writes the log up to and including the
+    claim. Firings, incidents and postponements keep waiting for the disk: a firing lost after its
+    commit would fire again, and notify again."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL synchronous_commit = off"))
 
 
 def _keep_claims(
     units: Callable[[], UnitOfWork], ids: list[int], worker: str, held_until: datetime, lease: timedelta
 ) -> datetime:
-    """The heartbeat: before each firing, renew the claims still to be fired once less than half of the
+    """The heartbeat: before each group, renew the claims still to be fired once less than half of the
     lease is left. Returns until when they are held."""
     unit = units()
     now = unit.clock.now()
     if held_until - now > lease / 2:
         return held_until
     with unit as uow:
+        _without_waiting_for_the_disk(uow.session)
         renew_claims(uow.session, ids, worker, now + lease)
         uow.commit()
     return now + lease
 
 
+def _fire_group(units: Callable[[], UnitOfWork], timer_ids: list[int], worker: str) -> tuple[int, list[int]]:
+    """Fire claimed timers in one unit of work, one commit for all, until GROUP_TIME has passed.
+    Returns how many fired and the timers left to the next group.
+
+    A firing that fails takes the group's unit down with it (nothing of the group is written): that
+    timer is then dealt with on its own as `_fire_one` would (an incident, a pause after a database
+    error, its claim given back after a conflict) and the others go on in a new group. A failure that is
+    no firing's (the group's reads, its commit) sends each timer through `_fire_one`."""
+    firing: int | None = None
+    try:
+        with units() as uow:
+            started = uow.clock.now()
+            group, fireable, busy = lock_group(uow.session, timer_ids, worker)
+            release_claims(uow.session, busy, worker)
+            fired, left = 0, []
+            for index, timer_id in enumerate(fireable):
+                if index and uow.clock.now() - started >= GROUP_TIME:
+                    left = fireable[index:]
+                    break
+                firing = timer_id
+                fired += _fire_in_group(uow, timer_id, group)
+            firing = None
+            uow.commit()
+            return fired, left
+    except Exception as err:  # noqa: BLE001 - dealt with per timer below
+        if firing is None:
+            return sum(_fire_one(units, timer_id, worker) for timer_id in timer_ids), []
+        _after_failure(units, firing, worker, err)
+        return 0, [timer_id for timer_id in timer_ids if timer_id != firing]
+
+
+def _fire_in_group(uow: UnitOfWork, timer_id: int, group: FiringGroup) -> int:
+    return 0 if fire_timer(uow.session, uow.runtime, timer_id, group) is None else 1
+
+
 def _fire_one(units: Callable[[], UnitOfWork], timer_id: int, worker: str) -> int:
+    """Fire one claimed timer in a unit of work of its own."""
     try:
         with units() as uow:
             instance = fire_claimed_timer(uow.session, uow.runtime, timer_id, worker)
             uow.commit()
             return 0 if instance is None else 1
-    except Conflict:
+    except Exception as err:  # noqa: BLE001 - any failure becomes an incident; the other timers go on
+        _after_failure(units, timer_id, worker, err)
+    return 0
+
+
+def _after_failure(units: Callable[[], UnitOfWork], timer_id: int, worker: str, err: Exception) -> None:
+    """A firing failed and wrote nothing; say so on the timer in a unit of work of its own."""
+    if isinstance(err, Conflict):
         # The case changed under us (a person completed a step): the next round fires it from the new state.
         with units() as uow:
             release_claim(uow.session, timer_id, worker)
             uow.commit()
-    except Exception as err:  # noqa: BLE001 - any failure becomes an incident; the other timers go on
-        if is_transient(err):
-            # The database, not the case: a later round fires it, after a pause.
-            log.warning(
-                "timer %s: database error, tried again later: %s: %s", timer_id, type(err).__name__, err
-            )
-            with units() as uow:
-                postpone_timer(uow.session, timer_id, worker, uow.clock.now(), short_error(err))
-                uow.commit()
-            return 0
-        log.warning("timer %s failed: %s", timer_id, err)
+        return
+    if is_transient(err):
+        # The database, not the case: a later round fires it, after a pause.
+        log.warning("timer %s: database error, tried again later: %s: %s", timer_id, type(err).__name__, err)
         with units() as uow:
-            record_incident(uow.session, timer_id, f"{type(err).__name__}: {err}", uow.clock.now())
+            postpone_timer(uow.session, timer_id, worker, uow.clock.now(), short_error(err))
             uow.commit()
-    return 0
+        return
+    log.warning("timer %s failed: %s", timer_id, err)
+    with units() as uow:
+        record_incident(uow.session, timer_id, f"{type(err).__name__}: {err}", uow.clock.now())
+        uow.commit()
 
 
 def retry_failed_timer(uow: UnitOfWork, timer_id: int, actor: str) -> bool:

@@ -8,7 +8,7 @@ notifies nobody and publishes nothing.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -162,6 +162,20 @@ def publish_notice(
     return notice, len(customers)
 
 
+def active_supervisors(session: Session) -> list[tuple[str, str]]:
+    """Every active supervisor with each of their roles, as (username, role), by username: what a chase
+    (C4) chooses its recipients from. Firings in one unit of work read it once between them."""
+    rows = session.execute(
+        select(User.username, UserRole.role)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(
+            User.active.is_(True), User.id.in_(select(UserRole.user_id).where(UserRole.role == "supervisor"))
+        )
+        .order_by(User.username)
+    ).all()
+    return [(username, role) for username, role in rows]
+
+
 def chase_overdue(
     session: Session,
     instance_id: int,
@@ -173,17 +187,14 @@ def chase_overdue(
     now: datetime,
     zone: ZoneInfo,
     task_name_en: str = "",
+    supervisors: Sequence[tuple[str, str]] | None = None,
 ) -> list[str]:
-    """C4 督办: a task's deadline passed (the English message names the task by task_name_en, if given). The supervisors of its department (supervisors who also hold one
-    of the task's groups) are told; where a department has none, every supervisor is."""
-    supervisors = session.execute(
-        select(User.username, UserRole.role)
-        .join(UserRole, UserRole.user_id == User.id)
-        .where(
-            User.active.is_(True), User.id.in_(select(UserRole.user_id).where(UserRole.role == "supervisor"))
-        )
-        .order_by(User.username)
-    ).all()
+    """C4 督办: a task's deadline passed (the English message names the task by task_name_en, if given).
+    The supervisors of its department (supervisors who also hold one of the task's groups) are told;
+    where a department has none, every supervisor is. `supervisors`: `active_supervisors` as the
+    caller read it in this transaction (None: read it here)."""
+    if supervisors is None:
+        supervisors = active_supervisors(session)
     of_department = [u for u, role in supervisors if role in groups]
     recipients = list(dict.fromkeys(of_department or [u for u, _role in supervisors]))
     if recipients:

@@ -190,6 +190,7 @@ def sync_timers(
     fired_now: Sequence[SpiffTask] = (),
     new_case: bool = False,
     pending_dues: dict[str, datetime] | None = None,
+    rows: dict[str, Timer] | None = None,
 ) -> None:
     """One row per waiting timer with its due time; the scheduler reads only these rows.
 
@@ -198,15 +199,20 @@ def sync_timers(
     same, so its deadline and lateness are on record. A case opened in this unit (`new_case`) has no
     rows yet, so none are read; a unit that loaded the workflow under the case's lock knows its unfired
     rows from it (`pending_dues`, by `pending_timer_dues` of the workflow as loaded), so none are read
-    either: the rows were written from that same workflow when it was saved.
+    either: the rows were written from that same workflow when it was saved. `rows`: the case's unfired
+    rows by task guid if the caller read them in this transaction after locking the case (a group of
+    timer firings does), so they are updated by id.
     """
     if new_case:
         pending_dues = {}
-    rows: dict[str, Timer] = {}
+    if rows is None:
+        rows = {}
+        if pending_dues is None:
+            rows = {
+                row.task_guid: row
+                for row in session.scalars(_PENDING_TIMER_ROWS, {"instance_id": instance.id})
+            }
     if pending_dues is None:
-        rows = {
-            row.task_guid: row for row in session.scalars(_PENDING_TIMER_ROWS, {"instance_id": instance.id})
-        }
         pending_dues = {guid: row.due_at for guid, row in rows.items()}
     waiting = {str(t.id): t for t in timers}
     for guid in pending_dues:

@@ -28,7 +28,7 @@ from engine.bpmn import DrawnImage, FieldDef, ParsedDefinition, candidate_groups
 from engine.cases.attachments import add_attachment
 from engine.cases.case_numbers import next_case_number
 from engine.cases.definitions import latest_definition, parsed_definition
-from engine.cases.effects import chase_overdue, publish_notice, send_notifications
+from engine.cases.effects import active_supervisors, chase_overdue, publish_notice, send_notifications
 from engine.cases.history import data_diff
 from engine.cases.projection import (
     EventRow,
@@ -44,6 +44,7 @@ from engine.cases.projection import (
 )
 from engine.cases.store import insert_case, load_workflow, save_workflow, take_case
 from engine.cases.task_access import check_member, claimed_conflict, closed_conflict, workable_task
+from engine.cases.timer_groups import FiringGroup
 from engine.db import Event, HumanTask, ProcessInstance, Timer
 from engine.errors import Conflict, FormInvalid, NotFound, ScriptFailed
 from engine.reference import (
@@ -77,6 +78,10 @@ class _Unit:
     # The case's unfired timer rows by task guid with their due times, as known from the workflow it
     # loaded (None: read them when saving).
     pending_timers: dict[str, datetime] | None = None
+    # The case's unfired timer rows as read after its lock (None: read them when saving).
+    timer_rows: dict[str, Timer] | None = None
+    # The group of timer firings this unit belongs to (engine.cases.timer_groups), if any.
+    group: FiringGroup | None = None
     # The reference data as this unit read it to check a form, for the next form it checks.
     reference: ReferenceData | None = None
 
@@ -167,6 +172,11 @@ def _chase_if_deadline(session: Session, unit: _Unit, timer_task: SpiffTask) -> 
         info = unit.parsed.user_tasks.get(sibling.task_spec.bpmn_id)
         if info is not None and sibling is not timer_task:
             due = due_time(timer_task) or unit.now
+            supervisors = None
+            if unit.group is not None:
+                if unit.group.supervisors is None:
+                    unit.group.supervisors = active_supervisors(session)
+                supervisors = unit.group.supervisors
             chase_overdue(
                 session,
                 unit.instance.id,
@@ -178,6 +188,7 @@ def _chase_if_deadline(session: Session, unit: _Unit, timer_task: SpiffTask) -> 
                 unit.now,
                 unit.engine_zone,
                 info.name_en,
+                supervisors,
             )
 
 
@@ -284,6 +295,7 @@ def _save_unit(session: Session, engine: Runtime, unit: _Unit) -> ProcessInstanc
         unit.fired_timers,
         new_case=unit.new_case,
         pending_dues=unit.pending_timers,
+        rows=unit.timer_rows,
     )
     for row in created:
         unit.events.append(
@@ -512,8 +524,13 @@ def _take_task(session: Session, row: HumanTask, actor: Actor) -> dict[str, Huma
     return open_rows
 
 
-def fire_timer(session: Session, engine: Runtime, timer_id: int) -> ProcessInstance | None:
-    """Let a due timer fire through the engine. Returns None if it is not (or no longer) due."""
+def fire_timer(
+    session: Session, engine: Runtime, timer_id: int, group: FiringGroup | None = None
+) -> ProcessInstance | None:
+    """Let a due timer fire through the engine. Returns None if it is not (or no longer) due.
+
+    `group`: the firings of one unit of work that locked their cases and read their rows together
+    (engine.cases.timer_groups); a case of the group is not locked or read again."""
     timer = session.get(Timer, timer_id)
     now = engine.clock.now()
     if timer is None or timer.fired_at is not None or timer.status != "waiting" or timer.due_at > now:
@@ -521,9 +538,21 @@ def fire_timer(session: Session, engine: Runtime, timer_id: int) -> ProcessInsta
     instance = session.get(ProcessInstance, timer.instance_id)
     if instance is None or instance.status != "running":
         return None
-    take_case(session, instance)
+    rows = group.take(instance.id) if group is not None else None
+    if rows is None:
+        take_case(session, instance)
     workflow, parsed = load_workflow(engine, instance)
-    unit = _Unit(instance, workflow, parsed, now, SYSTEM, data=dict(instance.data))
+    unit = _Unit(
+        instance,
+        workflow,
+        parsed,
+        now,
+        SYSTEM,
+        data=dict(instance.data),
+        open_rows=rows.open_tasks if rows is not None else None,
+        timer_rows=rows.timers if rows is not None else None,
+        group=group,
+    )
     _run_engine_steps(session, unit, refresh_timers=True)
     return _save(session, engine, unit)
 
