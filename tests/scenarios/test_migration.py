@@ -21,7 +21,7 @@ from engine.processes.migration import apply_migration, plan_migration
 from engine.processes.versions import deploy_version
 from engine.reference.data import seed_reference_data
 from engine.runtime import Actor, Runtime
-from hotline.demo import create_demo_cases, create_demo_customers, create_demo_users
+from hotline.demo import _COMPLAINTS, create_demo_cases, create_demo_customers, create_demo_users
 from tests.helpers import (
     OPERATOR,
     PROCESSES,
@@ -55,6 +55,11 @@ def running_cases(
         for key in KEYS:
             deploy(session, runtime, (PROCESSES / f"{key}.bpmn").read_bytes(), f"{key}.bpmn", "test")
     create_demo_cases(sessions, runtime)
+    # The demo sends its site orders at once (C2); one complaint here still waits for its site order.
+    with sessions.begin() as session:
+        start_case(
+            session, runtime, "complaint", Actor("operator", frozenset({"operator"})), dict(_COMPLAINTS[2])
+        )
     runtime.workflows.clear()
     with sessions() as session:
         cases: dict[str, list[int]] = {}
@@ -324,7 +329,7 @@ def test_a_changed_timer_counts_again_from_the_migration_and_an_unchanged_one_ke
     clock.advance(timedelta(minutes=2))
     with sessions.begin() as session:
         result = apply_migration(session, runtime, plan_migration(session, runtime, "complaint", 1, 2), OWNER)
-    assert len(result.migrated) == 3
+    assert len(result.migrated) == len(running_cases["complaint"])
     with sessions() as session:
         (timer,) = [t for t in timers_of(session, at_site_order) if t.status == "waiting"]
         assert (timer.element_id, timer.due_at) == ("dispatch_deadline", clock.now() + timedelta(minutes=5))
