@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +20,8 @@ PERSONAL_TABS = ("todo", "mine", "group")
 _URGENT_FIRST = (HumanTask.due_at.asc().nulls_last(), HumanTask.created_at, HumanTask.id)
 # A tab counts its tasks up to here and then shows "1000+": no page reads every task of a large department.
 COUNT_LIMIT = 1000
+# A search's matching cases are listed by id in the page's statements up to this many.
+MATCHED_CASES_LISTED = 2000
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,10 @@ class TaskFilter:
     # only, or a search would reveal the name and phone they see masked (M6).
     personal: bool = True
     now: datetime | None = None
+    # The cases a search matched, when they are few: looked up once for the page's statements.
+    case_ids: tuple[int, ...] | None = None
+    # PostgreSQL: the search column's trigram index narrows a case-number search first.
+    trigram_index: bool = False
 
     def clauses(self, in_urgency_order: bool = False) -> list[ColumnElement[bool]]:
         """Conditions on the task rows; the case's own filters become one `instance_id IN (...)`, which the
@@ -49,10 +55,26 @@ class TaskFilter:
         if self.due_between is not None:
             found.append(HumanTask.due_at.between(*self.due_between))
         of_case = self._case_clauses()
-        if of_case:
-            task_case = HumanTask.instance_id + 0 if in_urgency_order else HumanTask.instance_id
+        task_case = HumanTask.instance_id + 0 if in_urgency_order else HumanTask.instance_id
+        if self.case_ids is not None:
+            found.append(task_case.in_(self.case_ids))
+        elif of_case:
             found.append(task_case.in_(select(ProcessInstance.id).where(*of_case)))
         return found
+
+    def prepared(self, session: Session) -> TaskFilter:
+        """The filter for this database, with a search (which reads every case's search text or number) run
+        once for the page: its cases are given to the counts and the page by id when they are at most
+        MATCHED_CASES_LISTED."""
+        if not normalized(self.text[:100]) or self.case_ids is not None:
+            return self
+        ready = replace(self, trigram_index=session.get_bind().dialect.name == "postgresql")
+        found = list(
+            session.scalars(
+                select(ProcessInstance.id).where(*ready._case_clauses()).limit(MATCHED_CASES_LISTED + 1)
+            )
+        )
+        return ready if len(found) > MATCHED_CASES_LISTED else replace(ready, case_ids=tuple(found))
 
     def _case_clauses(self) -> list[ColumnElement[bool]]:
         found: list[ColumnElement[bool]] = []
@@ -66,6 +88,8 @@ class TaskFilter:
         if typed and self.personal:  # one column with its own index, not an OR over four columns
             found.append(ProcessInstance.search_text.like(containing(typed), escape=ESCAPE))
         elif typed:
+            if self.trigram_index:  # the case number is the search column's first part
+                found.append(ProcessInstance.search_text.like(containing(typed), escape=ESCAPE))
             found.append(func.lower(ProcessInstance.case_number).like(containing(typed), escape=ESCAPE))
         return found
 
@@ -136,12 +160,13 @@ def _page_ids(
 ) -> list[int]:
     """The ids of a tab's page, the most urgent first. A tab of many tasks is read in urgency order from
     the open tasks' index, each task checked against the tab, and the reading stops at the page's end;
-    a tab of few is read from its candidates (group and assignee indexes) and sorted."""
-    if many:
+    the tasks of the few cases a search found are read case by case; a tab of few is read from its
+    candidates (group and assignee indexes). The last two are then sorted."""
+    if many or (where is not None and where.case_ids is not None):
         query = select(HumanTask.id).where(
             HumanTask.status == "open",
             _in_tab(tab, username, groups),
-            *_filtered(where, in_urgency_order=True),
+            *_filtered(where, in_urgency_order=many),
         )
     else:
         query = _open_in(select(HumanTask.id), _candidates(tab, username, groups), where).where(
@@ -205,6 +230,8 @@ def tasklist_page(
     """A tab's page and the counts of every tab, as the tasklist shows them: one statement counts the tabs
     (each up to COUNT_LIMIT), one reads the page's ids, one the page's tasks with their cases."""
     tabs, groups = list(tabs), list(groups)
+    if where is not None:
+        where = where.prepared(session)
     counts = count_open_tasks_by_tab(session, list(dict.fromkeys([*tabs, tab])), username, groups, where)
     many = counts[tab] > COUNT_LIMIT  # not counted to the end: the page may lie past the count
     ids: list[int] = []

@@ -120,9 +120,10 @@ def test_counts_stop_at_the_limit_and_a_large_tab_pages_in_urgency_order(
 def test_a_large_tab_read_in_urgency_order_finds_what_its_candidates_find(
     sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, deployed: object
 ) -> None:
-    """Both ways of reading a tab's page (many tasks: the open tasks in urgency order, checked against the
-    tab; few: the tab's candidates, sorted) give the same tasks in the same order, for every tab and
-    filter, with a task claimed outside the user's groups and tasks in two of them."""
+    """The ways of reading a tab's page (many tasks: the open tasks in urgency order, checked against the
+    tab; few: the tab's candidates, sorted; a search: the tasks of the cases it found) give the same tasks
+    in the same order, for every tab and filter, with a task claimed outside the user's groups and tasks in
+    two of them."""
     start = clock.now()
     for n, (department, category) in enumerate(
         [("operations", "leak"), ("repair", "leak"), ("operations", "temperature"), ("billing", "leak")] * 3
@@ -138,6 +139,7 @@ def test_a_large_tab_read_in_urgency_order_finds_what_its_candidates_find(
         None,
         TaskFilter(category="leak"),
         TaskFilter(text="银湖路1"),
+        TaskFilter(text="-001", personal=False),
         TaskFilter(overdue=True, now=start + timedelta(days=1)),
     ]
     with sessions() as session:
@@ -145,6 +147,10 @@ def test_a_large_tab_read_in_urgency_order_finds_what_its_candidates_find(
             few = _page_ids(session, tab, "ops_handler", groups, 50, 0, where, many=False)
             many = _page_ids(session, tab, "ops_handler", groups, 50, 0, where, many=True)
             assert many == few, (tab, where)
+            if where is not None and where.text:  # the search's cases looked up once, then listed by id
+                listed = where.prepared(session)
+                assert listed.case_ids is not None
+                assert _page_ids(session, tab, "ops_handler", groups, 50, 0, listed, many=False) == few
             assert _page_ids(session, tab, "ops_handler", groups, 3, 2, where, many=True) == few[2:5]
         counts = count_open_tasks_by_tab(session, TABS, "ops_handler", groups)
         assert counts == {"todo": 10, "mine": 1, "group": 9, "all": 12}
