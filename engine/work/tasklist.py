@@ -42,6 +42,9 @@ class TaskFilter:
     case_ids: tuple[int, ...] | None = None
     # PostgreSQL: the search column's trigram index narrows a case-number search first.
     trigram_index: bool = False
+    # The search matched more cases than are listed: each task's case is checked instead, since reading
+    # tasks until a page or a count is full then looks at few of them, not at every case's text.
+    matches_many: bool = False
 
     def clauses(self, in_urgency_order: bool = False) -> list[ColumnElement[bool]]:
         """Conditions on the task rows; the case's own filters become one `instance_id IN (...)`, which the
@@ -58,6 +61,8 @@ class TaskFilter:
         task_case = HumanTask.instance_id + 0 if in_urgency_order else HumanTask.instance_id
         if self.case_ids is not None:
             found.append(task_case.in_(self.case_ids))
+        elif of_case and self.matches_many:
+            found.append(exists().where(ProcessInstance.id == HumanTask.instance_id, *of_case))
         elif of_case:
             found.append(task_case.in_(select(ProcessInstance.id).where(*of_case)))
         return found
@@ -74,7 +79,9 @@ class TaskFilter:
                 select(ProcessInstance.id).where(*ready._case_clauses()).limit(MATCHED_CASES_LISTED + 1)
             )
         )
-        return ready if len(found) > MATCHED_CASES_LISTED else replace(ready, case_ids=tuple(found))
+        if len(found) > MATCHED_CASES_LISTED:
+            return replace(ready, matches_many=True)
+        return replace(ready, case_ids=tuple(found))
 
     def _case_clauses(self) -> list[ColumnElement[bool]]:
         found: list[ColumnElement[bool]] = []

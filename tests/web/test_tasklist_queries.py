@@ -6,6 +6,7 @@ normalized column."""
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -121,7 +122,8 @@ def test_a_large_tab_read_in_urgency_order_finds_what_its_candidates_find(
     sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, deployed: object
 ) -> None:
     """The ways of reading a tab's page (many tasks: the open tasks in urgency order, checked against the
-    tab; few: the tab's candidates, sorted; a search: the tasks of the cases it found) give the same tasks
+    tab; few: the tab's candidates, sorted; a search: the tasks of the cases it found, or each task's case
+    checked when it found many) give the same tasks
     in the same order, for every tab and filter, with a task claimed outside the user's groups and tasks in
     two of them."""
     start = clock.now()
@@ -151,6 +153,9 @@ def test_a_large_tab_read_in_urgency_order_finds_what_its_candidates_find(
                 listed = where.prepared(session)
                 assert listed.case_ids is not None
                 assert _page_ids(session, tab, "ops_handler", groups, 50, 0, listed, many=False) == few
+                checked = replace(where, matches_many=True)  # each task's case checked instead
+                assert _page_ids(session, tab, "ops_handler", groups, 50, 0, checked, many=True) == few
+                assert _page_ids(session, tab, "ops_handler", groups, 50, 0, checked, many=False) == few
             assert _page_ids(session, tab, "ops_handler", groups, 3, 2, where, many=True) == few[2:5]
         counts = count_open_tasks_by_tab(session, TABS, "ops_handler", groups)
         assert counts == {"todo": 10, "mine": 1, "group": 9, "all": 12}
