@@ -7,7 +7,19 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, SelectBase, and_, exists, func, or_, select, true, union
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    SelectBase,
+    and_,
+    bindparam,
+    exists,
+    func,
+    or_,
+    select,
+    true,
+    union,
+)
 from sqlalchemy.orm import Session, aliased, defer, joinedload, selectinload
 
 from engine.cases import normalized
@@ -59,8 +71,12 @@ class TaskFilter:
             found.append(HumanTask.due_at.between(*self.due_between))
         of_case = self._case_clauses()
         task_case = HumanTask.instance_id + 0 if in_urgency_order else HumanTask.instance_id
-        if self.case_ids is not None:
-            found.append(task_case.in_(self.case_ids))
+        if self.case_ids is not None:  # ids written into the statement: PostgreSQL plans a list of bound
+            # parameters slowly, and after a few runs prepares the statement with a worse, generic plan
+            listed: BindParameter[Any] = bindparam(
+                "case_ids", list(self.case_ids), expanding=True, literal_execute=True
+            )
+            found.append(task_case.in_(listed))
         elif of_case and self.matches_many:
             found.append(exists().where(ProcessInstance.id == HumanTask.instance_id, *of_case))
         elif of_case:
