@@ -64,19 +64,27 @@ def template_case(database: SqlEngine) -> int:
         ).id
 
 
-def timed(what: Callable[[], Any], repeat: int) -> tuple[float, float]:
-    """Median and slowest of `repeat` runs, in milliseconds."""
-    samples = []
+def summary(label: str, samples: list[float]) -> Row:
+    """Median, 95th percentile and slowest of the samples (ms)."""
+    p95 = statistics.quantiles(samples, n=20, method="inclusive")[-1] if len(samples) > 1 else samples[0]
+    return {
+        "what": label,
+        "p50_ms": round(statistics.median(samples), 1),
+        "p95_ms": round(p95, 1),
+        "max_ms": round(max(samples), 1),
+    }
+
+
+def timed_rounds(whats: dict[str, Callable[[], Any]], repeat: int) -> list[Row]:
+    """Each of `whats` run `repeat` times, taking turns round after round so that a spell of load on the
+    machine falls on all of them alike; a row per label with p50, p95 and the slowest (ms)."""
+    samples: dict[str, list[float]] = {label: [] for label in whats}
     for _ in range(repeat):
-        began = time.perf_counter()
-        what()
-        samples.append((time.perf_counter() - began) * 1000)
-    return statistics.median(samples), max(samples)
-
-
-def timed_row(label: str, what: Callable[[], Any], repeat: int) -> Row:
-    p50, worst = timed(what, repeat)
-    return {"what": label, "p50_ms": round(p50, 1), "max_ms": round(worst, 1)}
+        for label, what in whats.items():
+            began = time.perf_counter()
+            what()
+            samples[label].append((time.perf_counter() - began) * 1000)
+    return [summary(label, taken) for label, taken in samples.items()]
 
 
 def timed_queries(
@@ -92,7 +100,7 @@ def timed_queries(
 
         return run
 
-    return [timed_row(label, in_session(query), repeat) for label, query in queries.items()]
+    return timed_rounds({label: in_session(query) for label, query in queries.items()}, repeat)
 
 
 @contextmanager
@@ -129,18 +137,18 @@ def signed_in_client(url: str, username: str, groups: list[str]) -> Iterator[Fla
 
 
 def timed_pages(client: FlaskClient, pages: dict[str, str], repeat: int) -> list[Row]:
-    """Whole pages through the test client; each must answer 200 first."""
-    rows = []
-    for label, address in pages.items():
+    """Whole pages through the test client, as the server makes them; each must answer 200 first."""
+    for address in pages.values():
         assert client.get(address).status_code == 200, address
-        rows.append(timed_row(label, lambda address=address: client.get(address), repeat))
-    return rows
+    return timed_rounds(
+        {label: lambda address=address: client.get(address) for label, address in pages.items()}, repeat
+    )
 
 
-def bench_arguments(doc: str, cases: int, json_name: str) -> argparse.ArgumentParser:
+def bench_arguments(doc: str, cases: int, json_name: str, repeat: int = 15) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("--cases", type=int, default=cases)
-    parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--repeat", type=int, default=repeat)
     parser.add_argument("--postgres", metavar="URL", default=os.environ.get(POSTGRES_ENV))
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--json", type=Path, default=RESULTS / json_name)
@@ -157,7 +165,8 @@ def run_backends(
     width: int,
 ) -> int:
     """Prepare and measure on SQLite, then on PostgreSQL (its own database `<test database>_<name>`,
-    schema dropped first) unless told not to; print the tables and write the JSON report."""
+    schema dropped first) unless told not to; print one table (p50 and p95 of each backend side by side)
+    and write the JSON report."""
     with tempfile.TemporaryDirectory() as directory:
         backends = [("sqlite", f"sqlite:///{Path(directory) / f'{name}.db'}")]
         if args.postgres and not args.no_postgres:
@@ -168,14 +177,19 @@ def run_backends(
             database = make_engine(url)
             began = time.perf_counter()
             prepare(database)
-            print(f"{backend}: {what} set up in {time.perf_counter() - began:.1f} s")
-            rows = measure(database, url)
+            print(f"{backend}: {what} set up in {time.perf_counter() - began:.1f} s", flush=True)
+            report[backend] = measure(database, url)
             database.dispose()
-            report[backend] = rows
-            print(f"{'':2}{'what':<{width}}{'p50 ms':>10}{'max ms':>10}")
-            for row in rows:
-                print(f"{'':2}{row['what']:<{width}}{row['p50_ms']:>10}{row['max_ms']:>10}")
+    print_table(report, [backend for backend, _url in backends], width)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
     print(f"written {args.json}")
     return 0
+
+
+def print_table(report: dict[str, Any], backends: list[str], width: int) -> None:
+    """One row per measurement, p50 and p95 (ms) of every backend."""
+    print(f"{'what':<{width}}" + "".join(f"{f'{b} p50':>17}{f'{b} p95':>17}" for b in backends))
+    for n, row in enumerate(report[backends[0]]):
+        cells = [(report[b][n]["p50_ms"], report[b][n]["p95_ms"]) for b in backends]
+        print(f"{row['what']:<{width}}" + "".join(f"{p50:>17}{p95:>17}" for p50, p95 in cells))

@@ -20,6 +20,7 @@ from engine.work.intake_keys import new_intake_key, valid_intake_key
 from engine.work.messages import case_numbers, notifications_for, unread_count
 from engine.work.site_visit import one_tap_field
 from engine.work.tasklist import (
+    COUNT_LIMIT,
     TABS,
     TaskFilter,
     case_by_number,
@@ -43,6 +44,7 @@ from engine.work.use_cases import (
 )
 
 __all__ = [
+    "COUNT_LIMIT",
     "RecordedCall",
     "SUPERVISING_ROLES",
     "SiteArrival",

@@ -17,6 +17,7 @@ from engine.cases import attachments_of, case_history, parsed_definition
 from engine.db import HumanTask, User
 from engine.errors import FormInvalid
 from engine.work import (
+    COUNT_LIMIT,
     SUPERVISING_ROLES,
     TABS,
     TaskFilter,
@@ -77,9 +78,10 @@ def tasklist() -> Any:
             tasks=found.tasks,
             total=counts[tab],
             counts=counts,
+            count_limit=COUNT_LIMIT,
+            more=found.more,
             tab=tab,
             page=page,
-            page_size=PAGE_SIZE,
             now=runtime().clock.now(),
             chosen=chosen,
             processes=process_choices(),

@@ -88,6 +88,27 @@ class HumanTask(Base):
     __tablename__ = "human_task"
     __table_args__ = (
         Index("ix_task_open_due", "status", "due_at"),
+        # The tasklist reads a large tab's open tasks in urgency order from here and stops at the page's end;
+        # assignee and case make the checks of the tab and the filters without reading the task row.
+        Index(
+            "ix_task_open_urgent",
+            "due_at",
+            "created_at",
+            "id",
+            "assignee",
+            "instance_id",
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+        # Open tasks someone has claimed: few, and SQLite's statistics of the assignee index (mostly NULL) would
+        # make it read every open task to find one person's.
+        Index(
+            "ix_task_claimed_open",
+            "assignee",
+            "due_at",
+            sqlite_where=text("status = 'open' AND assignee IS NOT NULL"),
+            postgresql_where=text("status = 'open' AND assignee IS NOT NULL"),
+        ),
         Index("ix_task_instance", "instance_id", "status"),
         UniqueConstraint("instance_id", "task_guid"),
     )
