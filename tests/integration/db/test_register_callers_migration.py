@@ -17,7 +17,7 @@ from engine.people import find_customers
 from engine.runtime import Runtime
 from tests.helpers import OPERATOR, intake_form
 
-MIGRATION = Path(engine.db.__file__).parent / "migrations" / "versions" / "0021_register_callers_of_cases.py"
+MIGRATION = Path(engine.db.__file__).parent / "migrations" / "versions" / "0020_register_callers_of_cases.py"
 
 
 def migration() -> ModuleType:

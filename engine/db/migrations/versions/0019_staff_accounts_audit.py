@@ -1,7 +1,7 @@
 """staff accounts: phone, e-mail, a password to change at next sign-in; the administrative audit
 
-Revision ID: 0025
-Revises: 0017
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-07 07:40:00.000000
 """
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0025"
-down_revision = "0017"
+revision = "0019"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 

@@ -5,8 +5,8 @@ lookup could not find. Each phone of a case that the register does not know is a
 and address of its newest case, numbered as intake numbers a new caller (T, the day of their first
 case, the phone's last 8 digits, -2, -3, … when taken).
 
-Revision ID: 0021
-Revises: 0017
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-07 08:30:00.000000
 """
 
@@ -17,8 +17,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0021"
-down_revision = "0025"
+revision = "0020"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
