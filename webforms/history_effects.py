@@ -52,7 +52,9 @@ def _notified_words(changes: dict[str, Any]) -> Markup | None:
         return None
     if not recipients:
         return Markup(escape(_("Nobody was there to notify.")))
-    return Markup(escape(_("Notified %(people)s.", people=list_separator().join(person(r) for r in recipients))))
+    return Markup(
+        escape(_("Notified %(people)s.", people=list_separator().join(person(r) for r in recipients)))
+    )
 
 
 def effect_words(event: Any, case_number: str) -> Markup | None:
