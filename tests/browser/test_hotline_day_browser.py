@@ -161,6 +161,33 @@ def find_repeat_caller(page: Page, way: Way, earlier: str) -> None:
     shot(page, way.name("02-repeat-caller"))
 
 
+def history_in_plain_words(page: Page) -> None:
+    """Point 8 on a case page: completing without a claim shows as a claim by the person's name (6), and
+    the history names nobody by login and says no rule id."""
+    expect(page.locator("#case-viewer")).to_have_attribute("data-rendered", "true")
+    claim = page.locator("#history li.kind-task_claimed_on_completion")
+    expect(claim).to_have_count(1)
+    expect(claim.locator(".actor")).to_contain_text(NAMES["ops_handler"])
+    expect(claim.locator("xpath=following-sibling::li[1]")).to_have_class(re.compile("kind-task_completed"))
+    text = page.locator("#history").inner_text()
+    assert not RULE_ID.findall(text), RULE_ID.findall(text)
+    for login in ("operator", "ops_handler", "dispatcher"):
+        assert not re.search(rf"\b{login}\b", text), f"the login {login} in the history"
+
+
+def notices_fit(page: Page, way: Way, sessions: sessionmaker[Session], case_id: int, number: str) -> None:
+    """Point 10: the public notices, one card per outage on a phone, one table row on a desktop."""
+    _publish(sessions, case_id, number, [6, 8])
+    page.goto("/notices")
+    outage = page.locator(f"#outage-{number}")
+    expect(outage).to_have_count(1)
+    display = outage.locator("td").first.evaluate("td => getComputedStyle(td).display")
+    assert display == ("block" if way.phone else "table-cell"), display
+    fits(page, way)
+    shot(page, way.name("11-notices"))
+    speaks_only_its_language(page, way, sessions)
+
+
 @pytest.mark.parametrize("way", [ZH_DESKTOP, EN_PHONE], ids=["zh-1400", "en-360"])
 def test_the_hotline_day_c4_c5_r2_r3_m1_m5_m6_o2(
     page: Page,
@@ -292,12 +319,8 @@ def test_the_hotline_day_c4_c5_r2_r3_m1_m5_m6_o2(
         # Point 8: the history in people's words, in form order, without rule ids
         supervisor.goto(f"/cases/{complaint}")
         expect(supervisor.locator("#case-viewer")).to_have_attribute("data-rendered", "true")
-        history = supervisor.locator("#history")
-        claim = supervisor.locator("#history li.kind-task_claimed_on_completion")
-        expect(claim).to_have_count(1)
-        expect(claim.locator(".actor")).to_contain_text(NAMES["ops_handler"])
-        completed = claim.locator("xpath=following-sibling::li[1]")
-        expect(completed).to_have_class(re.compile("kind-task_completed"))
+        history_in_plain_words(supervisor)
+        completed = supervisor.locator("#history li.kind-task_claimed_on_completion + li.kind-task_completed")
         rows = [
             text.strip() for text in completed.locator("table.diff tbody td:first-child").all_inner_texts()
         ]
@@ -305,10 +328,6 @@ def test_the_hotline_day_c4_c5_r2_r3_m1_m5_m6_o2(
         assert rows and [label for label in rows if label in shown_in_form] == shown_in_form, (
             f"the history lists {rows}, the form {form_labels}"
         )
-        text = history.inner_text()
-        assert not RULE_ID.findall(text), RULE_ID.findall(text)
-        for login in ("operator", "ops_handler", "dispatcher"):
-            assert not re.search(rf"\b{login}\b", text), f"the login {login} in the history"
         fits(supervisor, way)
         shot(supervisor, way.name("09-case-page"))
         speaks_only_its_language(supervisor, way, sessions)
@@ -327,12 +346,34 @@ def test_the_hotline_day_c4_c5_r2_r3_m1_m5_m6_o2(
     speaks_only_its_language(page, way, sessions)
 
     # Point 10: the public notices as one card per outage on a phone, a table row on a desktop
-    _publish(sessions, _stuck_id, stuck, [6, 8])
-    page.goto("/notices")
-    outage = page.locator(f"#outage-{stuck}")
-    expect(outage).to_have_count(1)
-    display = outage.locator("td").first.evaluate("td => getComputedStyle(td).display")
-    assert display == ("block" if way.phone else "table-cell"), display
-    fits(page, way)
-    shot(page, way.name("11-notices"))
+    notices_fit(page, way, sessions, _stuck_id, stuck)
+
+
+@pytest.mark.parametrize("way", [ZH_PHONE, EN_DESKTOP], ids=["zh-360", "en-1400"])
+def test_the_key_pages_of_the_day_in_the_other_language_and_width(
+    page: Page,
+    server: str,
+    sessions: sessionmaker[Session],
+    runtime: Runtime,
+    way: Way,
+) -> None:
+    """The intake with a repeat caller (1, 11), the case page's history and diagram (6, 8, 9) and the
+    public notices (10) in Chinese on a phone and in English on a desktop."""
+    enter(page, "operator", way)
+    complaint = record_complaint(page, way)
+    find_repeat_caller(page, way, complaint)
     speaks_only_its_language(page, way, sessions)
+    with second_browser(page, server, way.viewport, phone=way.phone) as handler:
+        enter(handler, "ops_handler", way)
+        open_task(handler, "department_handling", complaint)
+        fill_form(
+            handler, {"investigation": "入户阀门卡滞,已疏通", "outcome": "resolved", "result": "已恢复供热"}
+        )
+        complete(handler, complaint)
+    page.goto(f"/cases/{complaint}")
+    history_in_plain_words(page)
+    fits(page, way)
+    shot(page, way.name("09-case-page"))
+    speaks_only_its_language(page, way, sessions)
+    _number, case_id = record_case(sessions, runtime)
+    notices_fit(page, way, sessions, case_id, _number)
