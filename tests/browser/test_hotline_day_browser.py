@@ -146,9 +146,20 @@ def record_complaint(page: Page, way: Way) -> str:
     return page.locator("#case-number").inner_text().strip()
 
 
+# How many pixels of the search box's placeholder do not fit in its box.
+PLACEHOLDER_CUT = """input => {
+  const style = getComputedStyle(input), context = document.createElement('canvas').getContext('2d');
+  context.font = style.font;
+  const room = input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  return Math.max(0, context.measureText(input.placeholder).width - room);
+}"""
+
+
 def find_repeat_caller(page: Page, way: Way, earlier: str) -> None:
-    """Point 1: the caller of an earlier case is found by phone, with that case listed."""
+    """Point 1: the caller of an earlier case is found by phone, with that case listed; the search box
+    shows its whole hint at every width."""
     page.goto("/cases/new/repair")
+    assert page.locator("#lookup").evaluate(PLACEHOLDER_CUT) == 0, "the search box's hint is cut off"
     page.fill("#lookup", CALLER["customer_phone"])
     page.click("#find-caller")
     found = page.locator("#found-customers tbody tr")
