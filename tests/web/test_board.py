@@ -237,3 +237,17 @@ def test_callbacks_an_urgent_investigation_and_sampled_callbacks_reach_the_board
         for row in page.doc.xpath("//tr[contains(@class, 'board-item')]")
     ]
     assert "调查核实" in names[0] and "回访客户" in names[1] and "抽样回访" in names[2]
+
+
+def test_the_incident_count_counts_the_deadlines_past_due_that_have_not_fired(
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock
+) -> None:
+    """Seen in issue 16's browser walk: the board's incidents said 0 above a row of a reply deadline past
+    due and not fired; the count is the number of rows listed (C4)."""
+    record_case(sessions, runtime, department="operations")
+    clock.advance(timedelta(hours=16))  # the same-day reply deadline has passed; no scheduler fired it
+    login(client, "supervisor")
+    page = get(client, "/board")
+    listed = page.doc.xpath("//section[@id='board-incidents']//tbody/tr")
+    assert len(listed) == 1 and listed[0].get("id", "").startswith("board-stuck-")
+    assert page.text("board-incident-count") == "1"
