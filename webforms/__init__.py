@@ -62,7 +62,17 @@ def create_app(
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     app.extensions["hotline"] = Hotline(config, runtime, sessions)
 
-    from webforms import cases_blueprint, database, errors, i18n, public, request_checks, security, templating
+    from webforms import (
+        cases_blueprint,
+        database,
+        errors,
+        health,
+        i18n,
+        public,
+        request_checks,
+        security,
+        templating,
+    )
     from webforms.people import accounts, audit, auth, password, sessions
     from webforms.people import names as people
     from webforms.processes import modeler, versions
@@ -90,6 +100,7 @@ def create_app(
         tasks.bp,
         cases_blueprint.bp,
         public.bp,
+        health.bp,
         notifications.bp,
         supervise.bp,
         handover.bp,
