@@ -19,7 +19,7 @@ from typing import Any
 import click
 
 from engine.errors import HotlineError
-from hotline.cli import accounts, departments, operations, process_owners, supervisors
+from hotline.cli import accounts, departments, operations, process_owners, supervisors, upkeep
 from hotline.errors import echo_error
 
 
@@ -42,7 +42,7 @@ def main() -> None:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
-for _audience in (operations, process_owners, supervisors, accounts, departments):
+for _audience in (operations, upkeep, process_owners, supervisors, accounts, departments):
     for _command in _audience.COMMANDS:
         main.add_command(_command)
 

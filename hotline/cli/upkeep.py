@@ -1,0 +1,60 @@
+"""Commands that keep an installation safe: backing it up and restoring it (SQLite; PostgreSQL has
+pg_dump / pg_restore, docs/operations.md)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from engine.db import upgrade
+from hotline.backup import BackupRefused, BackupSummary, make_backup, restore_backup
+from hotline.cli.services import command_services
+
+
+def _say(what: str, summary: BackupSummary) -> None:
+    counts = summary.counts
+    click.echo(
+        f"{what} {summary.folder}: {counts['process_instance']} case(s), {counts['event']} event(s), "
+        f"{counts['attachment']} attachment(s), {summary.files} attached file(s)"
+    )
+
+
+@click.command(
+    help="Back up the SQLite database and the attachments into the new folder PATH, "
+    "safely while the server and workers run."
+)
+@click.argument("path", type=click.Path(path_type=Path, file_okay=False))
+def backup(path: Path) -> None:
+    services = command_services()
+    settings = services.settings
+    try:
+        summary = make_backup(
+            settings.database_url, settings.attachment_folder, path, services.runtime.clock.now()
+        )
+    except BackupRefused as refused:
+        click.echo(f"error: {refused}", err=True)
+        sys.exit(1)
+    _say("backed up into", summary)
+
+
+@click.command(
+    help="Restore the backup in folder PATH into this installation's database and attachments "
+    "folder. Stop the web and worker processes first."
+)
+@click.argument("path", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option("--replace", is_flag=True, help="Overwrite a database that already holds cases.")
+def restore(path: Path, replace: bool) -> None:
+    services = command_services()
+    settings = services.settings
+    try:
+        summary = restore_backup(path, settings.database_url, settings.attachment_folder, replace)
+    except BackupRefused as refused:
+        click.echo(f"error: {refused}", err=True)
+        sys.exit(1)
+    upgrade(services.database)  # a backup made before an upgrade gets the newer migrations
+    _say("restored from", summary)
+
+
+COMMANDS = (backup, restore)
