@@ -1,5 +1,5 @@
 """Commands that keep an installation safe: backing it up and restoring it (SQLite; PostgreSQL has
-pg_dump / pg_restore, docs/operations.md)."""
+pg_dump / pg_restore, docs/operations.md), and checking its configuration."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import click
 
 from engine.db import upgrade
 from hotline.backup import BackupRefused, BackupSummary, make_backup, restore_backup
+from hotline.checks import check_installation
 from hotline.cli.services import command_services
 
 
@@ -57,4 +58,20 @@ def restore(path: Path, replace: bool) -> None:
     _say("restored from", summary)
 
 
-COMMANDS = (backup, restore)
+@click.command(
+    help="Report configuration problems: secret key, attachments folder, time zone, shift "
+    "changes, the database and its migrations, a running timer worker. Exit 1 on a problem."
+)
+@click.option("--before-start", is_flag=True, help="Leave out the running timer worker (nothing runs yet).")
+def check(before_start: bool) -> None:
+    findings = check_installation(worker=not before_start)
+    for finding in findings:
+        click.echo(f"{'ok     ' if finding.ok else 'PROBLEM'}  {finding.name}: {finding.detail}")
+    problems = sum(not finding.ok for finding in findings)
+    if problems:
+        click.echo(f"{problems} problem(s)", err=True)
+        sys.exit(1)
+    click.echo("no problems found")
+
+
+COMMANDS = (backup, restore, check)
