@@ -49,6 +49,7 @@ def create_app(
         WTF_CSRF_TIME_LIMIT=None,
         HOTLINE_IDLE_MINUTES=config.idle_minutes,
         HOTLINE_SESSION_HOURS=config.session_hours,
+        HOTLINE_METRICS_TOKEN=config.metrics_token,
     )
     if test_config:
         app.config.update(test_config)
@@ -68,6 +69,7 @@ def create_app(
         errors,
         health,
         i18n,
+        metrics,
         public,
         request_checks,
         security,
@@ -84,6 +86,7 @@ def create_app(
     from webforms.work import intake as _intake  # noqa: F401 - its routes are on cases_blueprint.bp
 
     request_checks.register_converters(app)
+    metrics.init_app(app)  # first: its timing starts before any other check may answer
     csrf.init_app(app)
     database.init_app(app)
     i18n.init_app(app)
@@ -101,6 +104,7 @@ def create_app(
         cases_blueprint.bp,
         public.bp,
         health.bp,
+        metrics.bp,
         notifications.bp,
         supervise.bp,
         handover.bp,

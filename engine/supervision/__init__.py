@@ -37,6 +37,7 @@ from engine.supervision.health import (
 )
 from engine.supervision.kpi import KPI_NAMES, kpi_table
 from engine.supervision.live_picture import open_cases_of, overdue_tasks
+from engine.supervision.operating_figures import OperatingFigures, operating_figures
 from engine.supervision.periods import Period, local_date, month_period_of
 from engine.supervision.reports.export import report_tables, to_csv, to_xlsx
 from engine.supervision.reports.store import (
@@ -59,6 +60,8 @@ from engine.supervision.use_cases import (
 )
 
 __all__ = [
+    "OperatingFigures",
+    "operating_figures",
     "Health",
     "WORKER_SILENCE",
     "check_health",
