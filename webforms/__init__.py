@@ -72,6 +72,7 @@ def create_app(
         metrics,
         public,
         request_checks,
+        request_log,
         security,
         templating,
     )
@@ -86,7 +87,9 @@ def create_app(
     from webforms.work import intake as _intake  # noqa: F401 - its routes are on cases_blueprint.bp
 
     request_checks.register_converters(app)
-    metrics.init_app(app)  # first: its timing starts before any other check may answer
+    # First: the request id and timing start before any other check may answer.
+    request_log.init_app(app)
+    metrics.init_app(app)
     csrf.init_app(app)
     database.init_app(app)
     i18n.init_app(app)

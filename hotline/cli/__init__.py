@@ -21,6 +21,7 @@ import click
 from engine.errors import HotlineError
 from hotline.cli import accounts, departments, operations, process_owners, supervisors, upkeep
 from hotline.errors import echo_error
+from hotline.logs import configure_logging
 
 
 class _Commands(click.Group):
@@ -37,7 +38,7 @@ class _Commands(click.Group):
 
 @click.group(cls=_Commands, help="Hotline Flow: the utility hotline's procedures as BPMN workflows.")
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     logging.getLogger("spiff").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
