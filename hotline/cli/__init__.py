@@ -19,7 +19,7 @@ from typing import Any
 import click
 
 from engine.errors import HotlineError
-from hotline.cli import accounts, departments, operations, process_owners, supervisors, upkeep
+from hotline.cli import accounts, customers, departments, operations, process_owners, supervisors, upkeep
 from hotline.errors import echo_error
 from hotline.logs import configure_logging
 
@@ -43,7 +43,7 @@ def main() -> None:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
-for _audience in (operations, upkeep, process_owners, supervisors, accounts, departments):
+for _audience in (operations, upkeep, process_owners, supervisors, accounts, departments, customers):
     for _command in _audience.COMMANDS:
         main.add_command(_command)
 
