@@ -1,5 +1,6 @@
-"""Log lines stamped in the hotline's time zone (HOTLINE_TIMEZONE), as the pages show times, with the
-offset written out so a line read next to another zone's logs is not misread."""
+"""Readable log lines (the default; hotline.logs writes JSON when asked) stamped in the hotline's time
+zone (HOTLINE_TIMEZONE), as the pages show times, with the offset written out so a line read next to
+another zone's logs is not misread."""
 
 from __future__ import annotations
 
@@ -32,10 +33,3 @@ def hotline_zone() -> ZoneInfo:
         return ZoneInfo(os.environ.get("HOTLINE_TIMEZONE", DEFAULT_TIME_ZONE))
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo("UTC")
-
-
-def configure_logging(level: int = logging.INFO) -> None:
-    """What every command logs goes to standard error, stamped in the hotline's zone."""
-    handler = logging.StreamHandler()
-    handler.setFormatter(ZonedFormatter(hotline_zone()))
-    logging.basicConfig(level=level, handlers=[handler])

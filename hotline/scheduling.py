@@ -27,7 +27,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine.cases import due_timers
 from engine.people import SessionLimits, delete_ended_sessions
 from engine.runtime import Runtime
-from engine.supervision import ShiftSettings, prepare_handover_record, run_due_duties, sweep_attachment_files
+from engine.supervision import (
+    ShiftSettings,
+    prepare_handover_record,
+    record_worker_heartbeat,
+    run_due_duties,
+    sweep_attachment_files,
+)
 from engine.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -89,6 +95,13 @@ def _firing_threads(factory: sessionmaker[Session]) -> int:
     return FIRING_THREADS if isinstance(bind, Engine) and bind.dialect.name == "postgresql" else 1
 
 
+def record_heartbeat(engine: Runtime, factory: sessionmaker[Session], worker: str | None = None) -> None:
+    """Say in the database that this worker makes its rounds (the health check looks for one)."""
+    with UnitOfWork(factory, engine) as uow:
+        record_worker_heartbeat(uow.session, worker or worker_name(), uow.clock.now())
+        uow.commit()
+
+
 def seconds_to_next_timer(engine: Runtime, factory: sessionmaker[Session]) -> float | None:
     """How long until the soonest timer this worker could take falls due (0 if one is due), or None."""
     with UnitOfWork(factory, engine, read_only=True) as uow:
@@ -114,6 +127,7 @@ def fire_timers_on_time(
     polling interval late, and an idle worker asks the database once per gap, not every few tenths of a
     second. Returns how many fired."""
     worker = worker or worker_name()
+    record_heartbeat(engine, factory, worker)
     # Ends a little before the next run is due, so that run does not find this one still going.
     ends = time.monotonic() + interval - min(END_MARGIN, interval / 4)
     fired = 0

@@ -31,6 +31,8 @@ class Settings:
     tls: bool = False
     # How many reverse proxies in front set X-Forwarded-For/-Proto/-Host (werkzeug's ProxyFix); 0: none.
     proxies: int = 0
+    # Who may read /metrics: a request with `Authorization: Bearer <token>`; empty: loopback only.
+    metrics_token: str = ""
     # Scripts of diagrams that need a sandbox process: its time limit, memory cap and how many run.
     script_time_limit: float = DEFAULT_TIME_LIMIT
     script_memory_mb: int = DEFAULT_MEMORY_LIMIT_MB
@@ -54,6 +56,7 @@ class Settings:
             session_hours=float(os.environ.get("HOTLINE_SESSION_HOURS", "12")),
             tls=_flag(os.environ.get("HOTLINE_TLS", "")),
             proxies=int(os.environ.get("HOTLINE_PROXIES", "0")),
+            metrics_token=os.environ.get("HOTLINE_METRICS_TOKEN", ""),
             script_time_limit=float(os.environ.get("HOTLINE_SCRIPT_TIME_LIMIT", DEFAULT_TIME_LIMIT)),
             script_memory_mb=int(os.environ.get("HOTLINE_SCRIPT_MEMORY_MB", DEFAULT_MEMORY_LIMIT_MB)),
             script_processes=int(os.environ.get("HOTLINE_SCRIPT_PROCESSES", DEFAULT_POOL_SIZE)),

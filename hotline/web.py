@@ -24,6 +24,7 @@ def web_config(settings: Settings) -> WebConfig:
         session_hours=settings.session_hours,
         tls=settings.tls,
         proxies=settings.proxies,
+        metrics_token=settings.metrics_token,
     )
 
 

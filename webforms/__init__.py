@@ -49,6 +49,7 @@ def create_app(
         WTF_CSRF_TIME_LIMIT=None,
         HOTLINE_IDLE_MINUTES=config.idle_minutes,
         HOTLINE_SESSION_HOURS=config.session_hours,
+        HOTLINE_METRICS_TOKEN=config.metrics_token,
     )
     if test_config:
         app.config.update(test_config)
@@ -62,7 +63,19 @@ def create_app(
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     app.extensions["hotline"] = Hotline(config, runtime, sessions)
 
-    from webforms import cases_blueprint, database, errors, i18n, public, request_checks, security, templating
+    from webforms import (
+        cases_blueprint,
+        database,
+        errors,
+        health,
+        i18n,
+        metrics,
+        public,
+        request_checks,
+        request_log,
+        security,
+        templating,
+    )
     from webforms.people import accounts, audit, auth, password, sessions
     from webforms.people import names as people
     from webforms.processes import modeler, versions
@@ -75,6 +88,9 @@ def create_app(
     from webforms.work import intake as _intake  # noqa: F401 - its routes are on cases_blueprint.bp
 
     request_checks.register_converters(app)
+    # First: the request id and timing start before any other check may answer.
+    request_log.init_app(app)
+    metrics.init_app(app)
     csrf.init_app(app)
     database.init_app(app)
     i18n.init_app(app)
@@ -91,6 +107,8 @@ def create_app(
         tasks.bp,
         cases_blueprint.bp,
         public.bp,
+        health.bp,
+        metrics.bp,
         notifications.bp,
         supervise.bp,
         handover.bp,

@@ -19,3 +19,5 @@ class WebConfig:
     tls: bool = False
     # Reverse proxies in front whose X-Forwarded-For/-Proto/-Host are trusted (werkzeug's ProxyFix).
     proxies: int = 0
+    # Who may read /metrics: a request with this bearer token; empty: requests from this machine only.
+    metrics_token: str = ""

@@ -33,9 +33,10 @@ from engine.db.models import (
     Timer,
     User,
     UserRole,
+    WorkerHeartbeat,
 )
 from engine.db.results import rows_matched
-from engine.db.schema import upgrade
+from engine.db.schema import migrations_behind, upgrade
 from engine.db.session import (
     DURABILITY_LEVELS,
     NO_WAIT_OPTION,
@@ -77,6 +78,7 @@ __all__ = [
     "Timer",
     "User",
     "UserRole",
+    "WorkerHeartbeat",
     "after_commit",
     "containing",
     "is_transient",
@@ -84,5 +86,6 @@ __all__ = [
     "make_session_factory",
     "rows_matched",
     "starting_with",
+    "migrations_behind",
     "upgrade",
 ]

@@ -6,7 +6,9 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -31,3 +33,11 @@ def make_revision(engine: Engine, message: str) -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.revision(config, message=message, autogenerate=True)
+
+
+def migrations_behind(connection: Connection) -> list[str]:
+    """The migrations the database on `connection` still lacks (its revision is not the newest): the
+    newest revisions it should be at, or [] when it is current."""
+    heads = set(ScriptDirectory.from_config(alembic_config(connection.engine)).get_heads())
+    current = set(MigrationContext.configure(connection).get_current_heads())
+    return sorted(heads - current)

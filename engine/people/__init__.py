@@ -16,6 +16,14 @@ from engine.people.accounts import (
     set_account_active,
     update_account,
 )
+from engine.people.customer_import import (
+    ImportRefused,
+    ImportResult,
+    export_customers,
+    import_customers,
+    read_rows,
+    rejected_rows_csv,
+)
 from engine.people.customers import cases_of_phone, find_customers, register_caller
 from engine.people.masking import CUSTOMER_COLUMNS, masked, masked_as, personal_kinds
 from engine.people.sign_in import (
@@ -50,6 +58,12 @@ from engine.people.users import (
 from engine.reference import STAFF_ROLES
 
 __all__ = [
+    "ImportRefused",
+    "ImportResult",
+    "export_customers",
+    "import_customers",
+    "read_rows",
+    "rejected_rows_csv",
     "ACCOUNT_PROBLEMS",
     "ROLES",
     "account_stamp",

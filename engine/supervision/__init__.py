@@ -28,8 +28,16 @@ from engine.supervision.handover import (
     in_flood_season,
     recent_records,
 )
+from engine.supervision.health import (
+    WORKER_SILENCE,
+    Health,
+    check_health,
+    record_worker_heartbeat,
+    worker_check,
+)
 from engine.supervision.kpi import KPI_NAMES, kpi_table
 from engine.supervision.live_picture import open_cases_of, overdue_tasks
+from engine.supervision.operating_figures import OperatingFigures, operating_figures
 from engine.supervision.periods import Period, local_date, month_period_of
 from engine.supervision.reports.export import report_tables, to_csv, to_xlsx
 from engine.supervision.reports.store import (
@@ -54,6 +62,13 @@ from engine.supervision.use_cases import (
 
 __all__ = [
     "period_sampled_summary",
+    "OperatingFigures",
+    "operating_figures",
+    "Health",
+    "WORKER_SILENCE",
+    "check_health",
+    "record_worker_heartbeat",
+    "worker_check",
     "CaseQuery",
     "DEFAULT_SHIFT_CHANGES",
     "HandoverNotAllowed",

@@ -19,9 +19,9 @@ from typing import Any
 import click
 
 from engine.errors import HotlineError
-from hotline.cli import accounts, departments, operations, process_owners, supervisors
+from hotline.cli import accounts, customers, departments, operations, process_owners, supervisors, upkeep
 from hotline.errors import echo_error
-from hotline.log_lines import configure_logging
+from hotline.logs import configure_logging
 
 
 class _Commands(click.Group):
@@ -43,7 +43,7 @@ def main() -> None:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
-for _audience in (operations, process_owners, supervisors, accounts, departments):
+for _audience in (operations, upkeep, process_owners, supervisors, accounts, departments, customers):
     for _command in _audience.COMMANDS:
         main.add_command(_command)
 

@@ -3,8 +3,10 @@ and the two things an operator looks after by hand — stuck timers and left-ove
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import timedelta
+from typing import NoReturn
 
 import click
 from sqlalchemy import func, select
@@ -78,7 +80,16 @@ def _start_sandbox(runtime: Runtime) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--no-scheduler", is_flag=True, help="Leave timers to separate `hotline worker` processes.")
-def serve(host: str, port: int, no_scheduler: bool) -> None:
+@click.option(
+    "--production",
+    is_flag=True,
+    help="Several web processes under gunicorn (hotline/gunicorn_conf.py), JSON logs; timers are left to "
+    "`hotline worker` processes.",
+)
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="Web processes (--production).")
+def serve(host: str, port: int, no_scheduler: bool, production: bool, workers: int | None) -> None:
+    if production:
+        _serve_with_gunicorn(host, port, workers)
     from hotline.scheduling import start_background_scheduler
     from hotline.web import web_app
 
@@ -92,6 +103,15 @@ def serve(host: str, port: int, no_scheduler: bool) -> None:
         )
     click.echo(f"Hotline Flow on http://{host}:{port}")
     app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+def _serve_with_gunicorn(host: str, port: int, workers: int | None) -> NoReturn:
+    """Replace this process with gunicorn on the shipped configuration (signals then reach it directly)."""
+    argv = [sys.executable, "-m", "gunicorn", "--config", "python:hotline.gunicorn_conf"]
+    argv += ["--bind", f"{host}:{port}"] + (["--workers", str(workers)] if workers else [])
+    argv.append("hotline.web:web_app()")
+    sys.stdout.flush()
+    os.execv(sys.executable, argv)
 
 
 @click.command(help="Run the timer scheduler as its own process (for PostgreSQL with several web processes).")

@@ -25,6 +25,7 @@ from webforms.i18n import localized_name
 from webforms.people.access_records import record_customers_shown
 from webforms.reference.labels import form_fields
 from webforms.request_checks import checks_own_input, int_arg
+from webforms.request_log import note_case
 
 CALLER_FIELD = "customer_phone"
 # Fields that mean the same on different intakes: what the caller says is a consultation's question.
@@ -170,6 +171,7 @@ def create(process_key: str) -> Any:
         parsed, info = _intake(uow.session, process_key)
         recorded = record_call(uow, process_key, current_user.actor, form, key)
         number = recorded.instance.case_number
+        note_case(number)
         if not recorded.first:
             message = _already_recorded(recorded.instance, number)
         else:

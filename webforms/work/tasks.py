@@ -45,6 +45,7 @@ from webforms.people.masking import show_customer_in_full
 from webforms.people.names import person
 from webforms.reference.labels import form_fields, request_reference
 from webforms.request_checks import checks_own_input, int_arg
+from webforms.request_log import note_case
 from webforms.work.field import from_field
 from webforms.work.staff_picker import promise_limit, with_staff_options
 
@@ -119,6 +120,7 @@ def _task_for_user(session: Session, task_id: int) -> HumanTask:
     # Supervisors may open any task to see it or reassign it; the engine still checks who completes.
     if not can_do(task) and not current_user.has_role(*SUPERVISING_ROLES):
         abort(403)
+    note_case(task.instance.case_number)
     return task
 
 

@@ -25,7 +25,7 @@ from engine.db.models.people import (
 )
 from engine.db.models.processes import ProcessAudit, ProcessDefinition, ProcessDraft
 from engine.db.models.reference import Category, Department
-from engine.db.models.supervision import CallbackSample, HandoverRecord, Report
+from engine.db.models.supervision import CallbackSample, HandoverRecord, Report, WorkerHeartbeat
 
 __all__ = [
     "UTCDateTime",
@@ -39,6 +39,7 @@ __all__ = [
     "HumanTask",
     "HumanTaskGroup",
     "Timer",
+    "WorkerHeartbeat",
     "Event",
     "CaseCounter",
     "IntakeKey",

@@ -104,6 +104,11 @@ class Customer(Base):
     # The address as the customer gives it on the phone; district/building/unit are the register's.
     address: Mapped[str] = mapped_column(String(300), default="", server_default=text("''"))
     heated_area: Mapped[float | None]
+    # From the billing system's register (engine.people.customer_import): more numbers, the meter, the
+    # service (heating or water).
+    other_phones: Mapped[str] = mapped_column(String(100), default="", server_default=text("''"))
+    meter_no: Mapped[str] = mapped_column(String(50), default="", server_default=text("''"))
+    service: Mapped[str] = mapped_column(String(20), default="", server_default=text("''"))
 
 
 class SignInSession(Base):

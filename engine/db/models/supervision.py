@@ -76,3 +76,12 @@ class CallbackSample(Base):
     chosen: Mapped[dict[str, Any]]  # {"cases": [case numbers, in draw order]}
     drawn_at: Mapped[datetime]
     drawn_by: Mapped[str] = mapped_column(String(100))
+
+
+class WorkerHeartbeat(Base):
+    """When each timer worker last made its round: the health check wants one seen within the minute."""
+
+    __tablename__ = "worker_heartbeat"
+
+    worker: Mapped[str] = mapped_column(String(100), primary_key=True)
+    seen_at: Mapped[datetime]

@@ -1,0 +1,68 @@
+"""Commands for the administrator: the customer register (M5) imported from the billing system and
+exported (`hotline customers …`)."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+
+import click
+
+from engine.people import ImportRefused, export_customers, import_customers, read_rows, rejected_rows_csv
+from hotline.cli.accounts import by_option
+from hotline.cli.services import command_services
+
+
+@click.group("customers", help="The customer register: import from the billing system, export.")
+def customers() -> None:
+    pass
+
+
+@customers.command(
+    "import",
+    help="Import customers from a CSV or XLSX file, upserting by account number; "
+    "rejected rows (line and reason) go to --rejected.",
+)
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option(
+    "--rejected",
+    "rejected_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Where to write the rejected rows (CSV); default: FILE.rejected.csv when any.",
+)
+@by_option
+def import_cmd(file: Path, rejected_file: Path | None, actor: str) -> None:
+    with command_services().unit_of_work() as uow:
+        try:
+            result = import_customers(uow.session, uow.clock, actor, read_rows(file), file.name)
+        except ImportRefused as refused:
+            click.echo(f"error: {refused}; nothing was imported", err=True)
+            sys.exit(1)
+        uow.commit()
+    counts = result.as_counts()
+    click.echo(", ".join(f"{n} {what}" for what, n in counts.items()))
+    if result.rejected:
+        target = rejected_file or file.with_name(file.name + ".rejected.csv")
+        target.write_text(rejected_rows_csv(result.rejected), encoding="utf-8-sig")
+        click.echo(f"rejected rows: {target}")
+
+
+@customers.command("export", help="Write the register to a CSV file; --masked as a masked role sees it.")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--masked", is_flag=True, help="Names, phones and addresses masked.")
+def export_cmd(file: Path, masked: bool) -> None:
+    count = -1
+    with (
+        command_services().unit_of_work(read_only=True) as uow,
+        file.open("w", encoding="utf-8-sig", newline="") as out,
+    ):
+        writer = csv.writer(out)
+        for row in export_customers(uow.session, masked):
+            writer.writerow(row)
+            count += 1
+    click.echo(f"{count} customer(s) written to {file}")
+
+
+COMMANDS = (customers,)

@@ -1,0 +1,124 @@
+"""hotline check (issue 17, a production run): configuration problems are named before they bite, and
+the exit code says whether there were any. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.clock import SystemClock
+from engine.db import make_engine, upgrade
+from engine.runtime import Runtime
+from hotline.cli import main
+from hotline.scheduling import record_heartbeat
+
+LONG_SECRET = "x" * 40
+
+
+@pytest.fixture
+def installation(
+    database_url: str, sessions: sessionmaker[Session], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> str:
+    """The environment of an installation on the test database (its schema current), nothing wrong."""
+    monkeypatch.setenv("HOTLINE_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", database_url)
+    monkeypatch.setenv("HOTLINE_SECRET_KEY", LONG_SECRET)
+    monkeypatch.setenv("HOTLINE_TIMEZONE", "Asia/Shanghai")
+    monkeypatch.delenv("HOTLINE_SHIFT_CHANGES", raising=False)
+    return database_url
+
+
+def _worker_round(sessions: sessionmaker[Session]) -> None:
+    # `hotline check` asks on the real clock, as a running worker writes.
+    record_heartbeat(Runtime(clock=SystemClock()), sessions, "host-b:7")
+
+
+def _problems(output: str) -> list[str]:
+    return [
+        line.split(":")[0].removeprefix("PROBLEM").strip()
+        for line in output.splitlines()
+        if "PROBLEM" in line
+    ]
+
+
+@pytest.mark.real_commits
+def test_a_sound_installation_with_a_running_worker_passes(
+    installation: str, sessions: sessionmaker[Session]
+) -> None:
+    _worker_round(sessions)
+    result = CliRunner().invoke(main, ["check"])
+    assert result.exit_code == 0, result.output
+    assert _problems(result.output) == []
+    assert "no problems found" in result.output
+
+
+@pytest.mark.real_commits
+def test_no_worker_running_is_a_problem_except_before_the_first_start(
+    installation: str, sessions: sessionmaker[Session]
+) -> None:
+    result = CliRunner().invoke(main, ["check"])
+    assert result.exit_code == 1
+    assert _problems(result.output) == ["timer worker"]
+    assert "no timer worker has run" in result.output
+    assert CliRunner().invoke(main, ["check", "--before-start"]).exit_code == 0
+
+
+@pytest.mark.real_commits
+def test_each_problem_is_named(
+    installation: str, sessions: sessionmaker[Session], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _worker_round(sessions)
+    monkeypatch.delenv("HOTLINE_SECRET_KEY")
+    monkeypatch.setenv("HOTLINE_TIMEZONE", "Mars/Olympus_Mons")
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "attachments").write_text("a file where the folder should be")
+
+    result = CliRunner().invoke(main, ["check"])
+    assert result.exit_code == 1
+    expected = ["attachments folder", "time zone"]
+    if make_url(installation).get_backend_name() == "postgresql":
+        expected.insert(0, "secret key")  # several processes, each making its own key
+    assert _problems(result.output) == expected, result.output
+    assert "'Mars/Olympus_Mons' is no IANA time zone" in result.output
+
+
+@pytest.mark.real_commits
+def test_a_short_secret_and_badly_written_shift_changes_are_problems(
+    installation: str, sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _worker_round(sessions)
+    monkeypatch.setenv("HOTLINE_SECRET_KEY", "secret")
+    monkeypatch.setenv("HOTLINE_SHIFT_CHANGES", "8 o'clock")
+    result = CliRunner().invoke(main, ["check"])
+    assert result.exit_code == 1
+    assert _problems(result.output) == ["secret key", "shift changes"], result.output
+
+
+def test_a_database_behind_its_migrations_is_a_problem(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    old = make_engine(url)
+    upgrade(old, "0025")
+    old.dispose()
+    monkeypatch.setenv("HOTLINE_HOME", str(tmp_path))
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", url)
+    monkeypatch.setenv("HOTLINE_SECRET_KEY", LONG_SECRET)
+    result = CliRunner().invoke(main, ["check", "--before-start"])
+    assert result.exit_code == 1
+    assert _problems(result.output) == ["migrations"]
+    assert "run hotline init-db" in result.output
+
+
+def test_an_unreachable_database_is_a_problem(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOTLINE_HOME", str(tmp_path))
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", "postgresql+psycopg://hotline@127.0.0.1:9/none")
+    monkeypatch.setenv("HOTLINE_SECRET_KEY", LONG_SECRET)
+    result = CliRunner().invoke(main, ["check", "--before-start"])
+    assert result.exit_code == 1
+    assert _problems(result.output) == ["database", "migrations"]
