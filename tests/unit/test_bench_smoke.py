@@ -38,7 +38,7 @@ def test_the_tasklist_benchmark_runs_on_sqlite(tmp_path: Path) -> None:
     report = json.loads(out.read_text(encoding="utf-8"))
     assert (
         report["cases"] == 200
-        and [row["what"] for row in report["sqlite"]][0] == "tasklist (todo tab, first page)"
+        and [row["what"] for row in report["sqlite"]][0] == "handler: to do tab"
     )
 
 
