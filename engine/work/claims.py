@@ -170,19 +170,8 @@ def reassign_task(
     if before == username:
         return task
     task.assignee = username
-    session.execute(
-        insert(Event),
-        [
-            event_row(
-                task.instance_id,
-                now,
-                supervisor.username,
-                "task_reassigned",
-                task.element_id,
-                task.name,
-                {"assignee": [before, username], "handover_reason": [None, reason]},
-            )
-        ],
+    _record_handover(
+        session, task, supervisor, now, {"assignee": [before, username], "handover_reason": [None, reason]}
     )
     return task
 
@@ -206,18 +195,14 @@ def hand_task_to_group(
     if before_assignee is not None:
         changes["assignee"] = [before_assignee, None]
     changes["handover_reason"] = [None, reason]
-    session.execute(
-        insert(Event),
-        [
-            event_row(
-                task.instance_id,
-                now,
-                supervisor.username,
-                "task_reassigned",
-                task.element_id,
-                task.name,
-                changes,
-            )
-        ],
-    )
+    _record_handover(session, task, supervisor, now, changes)
     return task
+
+
+def _record_handover(
+    session: Session, task: HumanTask, supervisor: Actor, now: datetime, changes: dict[str, list[str | None]]
+) -> None:
+    row = event_row(
+        task.instance_id, now, supervisor.username, "task_reassigned", task.element_id, task.name, changes
+    )
+    session.execute(insert(Event), [row])
