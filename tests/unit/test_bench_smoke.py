@@ -36,10 +36,7 @@ def test_the_tasklist_benchmark_runs_on_sqlite(tmp_path: Path) -> None:
     out = tmp_path / "t.json"
     assert tasklist_main(["--cases", "200", "--repeat", "1", "--no-postgres", "--json", str(out)]) == 0
     report = json.loads(out.read_text(encoding="utf-8"))
-    assert (
-        report["cases"] == 200
-        and [row["what"] for row in report["sqlite"]][0] == "handler: to do tab"
-    )
+    assert report["cases"] == 200 and [row["what"] for row in report["sqlite"]][0] == "handler: to do tab"
 
 
 def test_the_search_benchmark_runs_on_sqlite(tmp_path: Path) -> None:
