@@ -4,13 +4,15 @@ optional beside a required "the customer signed", and the KPI charts are drawn a
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.clock import SettableClock
 from engine.runtime import Runtime
-from tests.web.support import get, login
+from tests.web.support import get, login, record_case, task_of
 from tests.web.test_field import arrived_repair
 
 
@@ -69,3 +71,17 @@ def test_the_kpi_charts_are_drawn_at_their_own_size_not_shrunk_to_tiny_text_m4(c
     response.close()
     rule = re.search(r"svg\.chart \{([^}]*)\}", css)
     assert rule and "font-size:14px" in rule.group(1).replace(" ", "")
+
+
+def test_a_task_page_shows_its_deadline_in_red_only_once_it_has_passed(
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock
+) -> None:
+    """The due line of a task page is a plain time before the deadline and red, marked overdue, after it."""
+    _number, case_id = record_case(sessions, runtime)
+    task_id = task_of(sessions, case_id, "department_handling")
+    login(client, "ops_handler")
+    before = get(client, f"/tasks/{task_id}").by_id("task-due")
+    assert before.get("class") == "due-at" and not before.xpath(".//span[contains(@class, 'badge')]")
+    clock.advance(timedelta(days=2))
+    after = get(client, f"/tasks/{task_id}").by_id("task-due")
+    assert after.get("class") == "due" and after.xpath(".//span[contains(@class, 'badge')]")

@@ -145,6 +145,7 @@ def _render_task(
     return render_template(
         "work/task.html",
         task=task,
+        now=runtime().clock.now(),
         info=info,
         task_name=task_name,
         fields=fields,
