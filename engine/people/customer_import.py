@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from engine.clock import Clock
 from engine.db import Customer
+from engine.errors import HotlineError
 from engine.people.masking import masked_as
 from engine.reference import record_admin_change
 
@@ -69,8 +70,10 @@ COLUMNS = (
 )
 
 
-class ImportRefused(ValueError):
+class ImportRefused(HotlineError):
     """The file as a whole cannot be read (no header with an account column, not CSV or XLSX)."""
+
+    code = "import_refused"
 
 
 @dataclass(frozen=True)

@@ -104,7 +104,7 @@ def test_a_database_behind_its_migrations_is_a_problem(
 ) -> None:
     url = f"sqlite:///{tmp_path / 'old.db'}"
     old = make_engine(url)
-    upgrade(old, "0025")
+    upgrade(old, "0020")  # one migration behind the newest
     old.dispose()
     monkeypatch.setenv("HOTLINE_HOME", str(tmp_path))
     monkeypatch.setenv("HOTLINE_DATABASE_URL", url)

@@ -24,6 +24,7 @@ depends_on = None
 
 _case = sa.table(
     "process_instance",
+    sa.column("id", sa.Integer),
     sa.column("customer_name", sa.String),
     sa.column("customer_phone", sa.String),
     sa.column("address", sa.String),
@@ -52,7 +53,7 @@ def register_callers(connection: Any) -> int:
     cases = connection.execute(
         sa.select(_case.c.customer_phone, _case.c.customer_name, _case.c.address, _case.c.opened_at)
         .where(_case.c.customer_phone.is_not(None), _case.c.customer_phone != "")
-        .order_by(_case.c.opened_at)
+        .order_by(_case.c.opened_at, _case.c.id)
     )
     for phone, name, address, opened_at in cases:
         if phone in known:
