@@ -252,20 +252,7 @@ def rejected_rows_csv(rejected: Iterable[Rejected]) -> str:
     return out.getvalue()
 
 
-EXPORT_COLUMNS = (
-    "account",
-    "name",
-    "phone",
-    "other_phones",
-    "district",
-    "building",
-    "unit",
-    "room",
-    "address",
-    "heated_area",
-    "meter_no",
-    "service",
-)
+EXPORT_COLUMNS = ("account", *COLUMNS)
 _MASKED_AS = {"name": "name", "phone": "phone", "address": "address"}
 
 

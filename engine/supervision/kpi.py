@@ -63,11 +63,11 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.bpmn import ANSWER_FIELD, CALLBACK, COMPLAINT, REPLIED, SAMPLED_CALLBACK, SATISFIED
-from engine.db import Event, HumanTask, ProcessInstance
+from engine.db import HumanTask, ProcessInstance
 from engine.processes import DeployedRoles, deployed_roles
 from engine.reference import ReferenceData
 from engine.supervision.periods import Period
-from engine.supervision.sampled_outcomes import sampled_answers
+from engine.supervision.sampled_outcomes import callback_completions, sampled_answers
 
 # Whose a case is when it names no department, its category none, and its diagram none either.
 FALLBACK_DEPARTMENT = "customer_service"
@@ -273,33 +273,15 @@ def procedure_callback_answers(
     callbacks = {key: ids for key, ids in roles.element_ids(CALLBACK).items() if key not in internal}
     if not callbacks:
         return []
-    elements = sorted(set().union(*callbacks.values()))
-    answered = select(HumanTask.instance_id).where(
-        HumanTask.element_id.in_(elements),
-        HumanTask.status == "completed",
-        HumanTask.completed_at >= start,
-        HumanTask.completed_at < end,
-        HumanTask.completed_at <= as_of,
-    )
-    rows = session.execute(
-        select(
-            Event.instance_id,
-            Event.element_id,
-            Event.at,
-            Event.changes,
-            ProcessInstance.process_key,
-            ProcessInstance.department,
-            ProcessInstance.category,
-            ProcessInstance.case_number,
-        )
-        .join(ProcessInstance, ProcessInstance.id == Event.instance_id)
-        .where(
-            Event.instance_id.in_(answered),
-            Event.kind == "task_completed",
-            Event.element_id.in_(elements),
-            ProcessInstance.process_key.in_(tuple(callbacks)),
-        )
-        .order_by(Event.instance_id, Event.id)
+    rows = callback_completions(
+        session,
+        {key: set(ids) for key, ids in callbacks.items()},
+        start,
+        end,
+        as_of,
+        ProcessInstance.department,
+        ProcessInstance.category,
+        ProcessInstance.case_number,
     )
     answers = []
     last: dict[int, Any] = {}

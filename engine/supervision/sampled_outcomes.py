@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -98,13 +99,18 @@ def _sampled_steps(roles: DeployedRoles) -> dict[str, set[str]]:
     return {key: set(ids) for key, ids in roles.element_ids(CALLBACK).items() if key in samples}
 
 
-def sampled_answers(
-    session: Session, roles: DeployedRoles, start: datetime, end: datetime, as_of: datetime
-) -> list[SampledAnswer]:
-    """Every answer recorded at a sampled callback in [start, end) by `as_of`, in the order given."""
-    steps = _sampled_steps(roles)
-    if not steps:
-        return []
+def callback_completions(
+    session: Session,
+    steps: dict[str, set[str]],
+    start: datetime,
+    end: datetime,
+    as_of: datetime,
+    *case_columns: Any,
+) -> Iterable[Sequence[Any]]:
+    """The completions of the callback steps (`steps`, by process key) of the cases whose callback was
+    completed in [start, end) by `as_of`, in history order: instance id, element id, when, what changed,
+    process key, then `case_columns` of the case. One query; earlier completions come too, because an
+    answer that did not change is not in its own event."""
     elements = sorted(set().union(*steps.values()))
     answered = select(HumanTask.instance_id).where(
         HumanTask.element_id.in_(elements),
@@ -113,17 +119,14 @@ def sampled_answers(
         HumanTask.completed_at < end,
         HumanTask.completed_at <= as_of,
     )
-    rows = session.execute(
+    return session.execute(
         select(
             Event.instance_id,
             Event.element_id,
             Event.at,
             Event.changes,
             ProcessInstance.process_key,
-            ProcessInstance.case_number,
-            ProcessInstance.department,
-            ProcessInstance.category,
-            ProcessInstance.data,
+            *case_columns,
         )
         .join(ProcessInstance, ProcessInstance.id == Event.instance_id)
         .where(
@@ -133,6 +136,26 @@ def sampled_answers(
             ProcessInstance.process_key.in_(sorted(steps)),
         )
         .order_by(Event.instance_id, Event.id)
+    )
+
+
+def sampled_answers(
+    session: Session, roles: DeployedRoles, start: datetime, end: datetime, as_of: datetime
+) -> list[SampledAnswer]:
+    """Every answer recorded at a sampled callback in [start, end) by `as_of`, in the order given."""
+    steps = _sampled_steps(roles)
+    if not steps:
+        return []
+    rows = callback_completions(
+        session,
+        steps,
+        start,
+        end,
+        as_of,
+        ProcessInstance.case_number,
+        ProcessInstance.department,
+        ProcessInstance.category,
+        ProcessInstance.data,
     )
     found = []
     seen: dict[int, dict[str, Any]] = {}
