@@ -44,13 +44,6 @@ def staff_choices(
         .order_by(User.username)
     ).all()
     names = [m.username for m in members]
-    open_jobs = dict(
-        session.execute(
-            select(HumanTask.assignee, func.count())
-            .where(HumanTask.status == "open", HumanTask.assignee.in_(names))
-            .group_by(HumanTask.assignee)
-        ).all()
-    )
     start_of_day = datetime.combine(now.astimezone(zone).date(), datetime.min.time(), zone)
     done_today = dict(
         session.execute(
@@ -63,6 +56,8 @@ def staff_choices(
             .group_by(HumanTask.completed_by)
         ).all()
     )
+    # One read of the open jobs gives both how many each person holds and where the newest one is.
+    open_jobs: dict[str, int] = {}
     addresses: dict[str, str] = {}
     latest_jobs = session.execute(
         select(HumanTask.assignee, ProcessInstance.address)
@@ -72,6 +67,7 @@ def staff_choices(
     )
     for assignee, address in latest_jobs:
         if assignee is not None:
+            open_jobs[assignee] = open_jobs.get(assignee, 0) + 1
             addresses[assignee] = address or ""  # the newest job's wins
     people = sorted(
         (
