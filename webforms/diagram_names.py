@@ -8,6 +8,7 @@ from typing import Any
 from flask import g
 
 from engine.cases import latest_definition, list_process_names, parsed_definition
+from engine.db.models import ProcessDefinition
 from webforms.database import reading_session, runtime
 from webforms.i18n import current_language
 from webforms.reference.labels import REFERENCE_KINDS, enum_name, reference_name
@@ -75,6 +76,23 @@ def step_label(instance: Any, element_id: str | None, stored_name: str | None) -
     if info is not None and info.name_en:
         return info.name_en
     return parsed.element_names_en.get(element_id) or name
+
+
+def element_label(definition_id: int | None, element_id: str) -> str:
+    """A diagram element (a deadline's timer event, say) by the name the diagram gives it in the UI
+    language; its id when the diagram names it not. Each version is parsed once per request."""
+    if definition_id is None:
+        return element_id
+    cache = g.setdefault("hotline_parsed_by_id", {})
+    if definition_id not in cache:
+        definition = reading_session().get(ProcessDefinition, definition_id)
+        cache[definition_id] = parsed_definition(runtime(), definition) if definition is not None else None
+    parsed = cache[definition_id]
+    if parsed is None:
+        return element_id
+    if current_language() == "en" and parsed.element_names_en.get(element_id):
+        return str(parsed.element_names_en[element_id])
+    return str(parsed.element_names.get(element_id) or element_id)
 
 
 def steps_label(definition: Any, stored: str | None) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, url_for
 
 from engine.cases import recent_outages
-from webforms.database import reading_session, reads_only
+from webforms.database import reading_session, reads_only, runtime
 
 bp = Blueprint("public", __name__)
 
@@ -24,4 +24,5 @@ def notices() -> Any:
     """One entry per outage with its latest estimate; each notice it published is kept, on demand."""
     outages = recent_outages(reading_session())
     current = [o for o in outages if o.is_current]
-    return render_template("public/notices.html", outages=outages, current=current)
+    now = runtime().clock.now()
+    return render_template("public/notices.html", outages=outages, current=current, now=now)

@@ -5,7 +5,14 @@ from __future__ import annotations
 from flask import Flask
 
 from webforms.diagram_language import shown_diagram
-from webforms.diagram_names import option_label, process_label, step_label, steps_label, task_label
+from webforms.diagram_names import (
+    element_label,
+    option_label,
+    process_label,
+    step_label,
+    steps_label,
+    task_label,
+)
 from webforms.history_effects import effect_words
 from webforms.labels import EVENT_KINDS, actor_label, data_label, error_text, field_label, group_label
 from webforms.people.auth import can_do
@@ -40,6 +47,7 @@ def init_app(app: Flask) -> None:
         task_label=task_label,
         option_label=option_label,
         step_label=step_label,
+        element_label=element_label,
         steps_label=steps_label,
         process_label=process_label,
         shown_diagram=shown_diagram,

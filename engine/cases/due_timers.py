@@ -369,6 +369,8 @@ class TimerRow:
     not_before: datetime | None = None
     last_error: str | None = None
     last_error_at: datetime | None = None
+    # The diagram version the case runs, so pages can name the step as the diagram does.
+    definition_id: int | None = None
 
     @property
     def retrying(self) -> bool:
@@ -383,7 +385,7 @@ def timers_by_state(
     only those of cases this person may open (None: every case)."""
     readable = readable_cases(actor) if actor is not None else None
     rows = session.execute(
-        select(Timer, ProcessInstance.case_number)
+        select(Timer, ProcessInstance.case_number, ProcessInstance.definition_id)
         .join(ProcessInstance, ProcessInstance.id == Timer.instance_id)
         .where(Timer.fired_at.is_(None), Timer.status.in_(("waiting", "failed")))
         .where(*([readable] if readable is not None else []))
@@ -391,7 +393,7 @@ def timers_by_state(
         .limit(limit * 3)
     ).all()
     found: dict[str, list[TimerRow]] = {"pending": [], "overdue": [], "failed": []}
-    for timer, case_number in rows:
+    for timer, case_number, definition_id in rows:
         state = "failed" if timer.status == "failed" else ("overdue" if timer.due_at <= now else "pending")
         if len(found[state]) < limit:
             found[state].append(
@@ -408,6 +410,7 @@ def timers_by_state(
                     timer.not_before,
                     timer.last_error,
                     timer.last_error_at,
+                    definition_id,
                 )
             )
     return found

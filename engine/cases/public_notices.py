@@ -4,6 +4,7 @@ procedure publishes them through engine.cases.effects."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -30,6 +31,11 @@ class Outage:
     @property
     def is_current(self) -> bool:
         return self.restoration is None
+
+    def estimate_passed(self, now: datetime) -> bool:
+        """Still out after the time it was expected back: the public should see the estimate is late."""
+        expected = self.latest.estimated_restore_at
+        return self.is_current and expected is not None and expected < now
 
 
 def recent_outages(session: Session, limit: int = 50) -> list[Outage]:

@@ -352,6 +352,8 @@ def test_the_hotline_day_c4_c5_r2_r3_m1_m5_m6_o2(
     for field in ("original_case", "customer_name", "customer_phone"):
         expect(page.locator(f"#f-{field}")).to_have_attribute("data-readonly", "true")
     expect(page.locator("#f-original_case")).to_have_text(repair)
+    # Nothing has been reworked yet: the rework's result is not shown as an empty line.
+    expect(page.locator("#f-rework_result")).to_have_count(0)
     fits(page, way)
     shot(page, way.name("10-sampled-callback"))
     speaks_only_its_language(page, way, sessions)

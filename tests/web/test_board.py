@@ -10,16 +10,18 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.bpmn.parser import CAMUNDA_NS as CAMUNDA
 from engine.cases import runner
 from engine.clock import SettableClock
 from engine.db.models import ProcessDefinition, ProcessInstance, Timer
 from engine.runtime import SYSTEM, Actor, Runtime
 from hotline.scheduling import fire_due_timers
-from tests.helpers import deadline_diagram, department_handler, open_cases, open_task
+from tests.helpers import COMPLAINT_BPMN, deadline_diagram, department_handler, open_cases, open_task
 from tests.web.case_story_support import late_case_with_incident
 from tests.web.support import Page, get, login, post, record_case, submit, switch_user
 
@@ -251,3 +253,30 @@ def test_the_incident_count_counts_the_deadlines_past_due_that_have_not_fired(
     listed = page.doc.xpath("//section[@id='board-incidents']//tbody/tr")
     assert len(listed) == 1 and listed[0].get("id", "").startswith("board-stuck-")
     assert page.text("board-incident-count") == "1"
+
+
+@pytest.mark.parametrize("language", ["zh_CN", "en"])
+def test_an_incident_names_its_deadline_as_the_diagram_does_in_either_language(
+    client: FlaskClient,
+    sessions: sessionmaker[Session],
+    runtime: Runtime,
+    clock: SettableClock,
+    language: str,
+) -> None:
+    case = late_case_with_incident(sessions, runtime, clock)
+    with sessions() as session:
+        element_id = session.get(Timer, case.timer_id).element_id  # type: ignore[union-attr]
+    element = etree.parse(str(COMPLAINT_BPMN)).find(f".//*[@id='{element_id}']")
+    assert element is not None and element.get("name")
+    english = element.find(f".//{{{CAMUNDA}}}property[@name='name_en']")
+    expected = english.get("value") if language == "en" and english is not None else element.get("name")
+    login(client, "supervisor")
+    assert (
+        post(client, f"/lang/{language}", {"next": "/board"}, get(client, "/board").csrf_token()).status
+        == 302
+    )
+    for path, row in (("/board", f"board-incident-{case.timer_id}"), ("/incidents", None)):
+        page = get(client, path)
+        text = page.text(row) if row else page.doc.text_content()
+        assert expected in text, path
+        assert element_id not in text, path

@@ -232,3 +232,24 @@ def test_a_message_about_a_case_its_reader_may_not_open_names_it_without_a_link(
     switch_user(client, "supervisor")
     links = get(client, "/notifications").by_id("messages").xpath(".//a/@href")
     assert links == [f"/cases/{number}"]
+
+
+def test_a_current_outage_past_its_expected_time_says_so_until_a_new_estimate_o2(
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock
+) -> None:
+    """O2: once the expected time has passed with no restoration, the public sees the estimate is late;
+    a new estimate or the restoration takes the sign away."""
+    number, case_id = record_case(sessions, runtime)
+    _notice(sessions, case_id, number, "outage")  # expected back 17:00 local (09:00 UTC)
+    clock.set(datetime(2026, 11, 23, 8, 59, tzinfo=UTC))
+    assert not get(client, "/notices").doc.xpath("//*[contains(@class, 'estimate-passed')]")
+
+    clock.set(datetime(2026, 11, 23, 9, 1, tzinfo=UTC))
+    page = get(client, "/notices")
+    assert page.by_id("current-outages").xpath(".//p[contains(@class, 'estimate-passed')]")
+    assert page.by_id("notice-list").xpath(
+        ".//td[contains(@class, 'estimate')]/span[@class='late estimate-passed']"
+    )
+
+    _notice(sessions, case_id, number, "restoration")
+    assert not get(client, "/notices").doc.xpath("//*[contains(@class, 'estimate-passed')]")
