@@ -76,6 +76,7 @@ def create_app(
         security,
         templating,
     )
+    from webforms import outage_feeds as _outage_feeds  # noqa: F401 - its routes are on public.bp
     from webforms.people import accounts, audit, auth, password, sessions
     from webforms.people import names as people
     from webforms.processes import modeler, versions

@@ -8,7 +8,7 @@ from typing import Any
 from flask import g
 
 from engine.cases import latest_definition, list_process_names, parsed_definition
-from engine.db.models import ProcessDefinition
+from engine.db import ProcessDefinition
 from webforms.database import reading_session, runtime
 from webforms.i18n import current_language
 from webforms.reference.labels import REFERENCE_KINDS, enum_name, reference_name

@@ -44,7 +44,7 @@ ENGLISH_WORD = re.compile(r"[A-Za-z][A-Za-z'’]+")
 # Case numbers (TS-20261207-0001), account numbers (JM-0301-101), element ids (reply_deadline).
 IDS = re.compile(r"\b[A-Z]{2}-[0-9-]+\b|\b\w+_\w+\b")
 # Words a Chinese page may show: file types, keys and names of things that are not translated.
-ALLOWED_IN_CHINESE = {"bpmn", "Ctrl", "JavaScript", "Excel", "Hotline", "Flow", "Camunda", "Modeler"}
+ALLOWED_IN_CHINESE = {"bpmn", "Ctrl", "JavaScript", "Excel", "Hotline", "Flow", "Camunda", "Modeler", "Atom"}
 # Who deployed the diagrams and made the reports in this database (logins are ids).
 ACTORS_WITHOUT_ACCOUNT = {"demo", "test", "system", "scheduler"}
 SKIPPED_PATHS = ("/logout", "/download", "/attachments/", ".csv", ".xlsx", "/lang/")
