@@ -83,6 +83,10 @@ class Conflict(HotlineError):
             "Account %(username)s was changed by someone else while you edited it; nothing was changed. "
             "Reload the page and try again."
         ),
+        "knowledge_changed": N_(
+            "Knowledge base entry %(entry)s was changed by someone else while you edited it; nothing was "
+            "changed. Reload the page to see their version."
+        ),
         "version_taken": N_(
             "Someone deployed version %(version)s of %(key)s meanwhile, so nothing was deployed. "
             "Reload and deploy again."

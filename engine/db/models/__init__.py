@@ -13,6 +13,7 @@ from engine.db.models.cases import (
     ProcessInstance,
     Timer,
 )
+from engine.db.models.knowledge import KnowledgeEntry, KnowledgeTerm, KnowledgeVersion
 from engine.db.models.messages import Notice, NoticeRecipient, Notification
 from engine.db.models.people import (
     AdminAudit,
@@ -54,6 +55,9 @@ __all__ = [
     "Department",
     "Category",
     "Notice",
+    "KnowledgeEntry",
+    "KnowledgeVersion",
+    "KnowledgeTerm",
     "NoticeRecipient",
     "Notification",
     "HandoverRecord",
