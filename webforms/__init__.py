@@ -85,7 +85,7 @@ def create_app(
     from webforms.supervision import cases as _case_pages  # noqa: F401 - its routes are on cases_blueprint.bp
     from webforms.supervision import incidents as supervise
     from webforms.supervision import notice_recipients as _notice_recipients  # noqa: F401 - routes on cases_blueprint.bp
-    from webforms.work import attachments, field, notifications, tasks
+    from webforms.work import attachments, field, knowledge, notifications, tasks
     from webforms.work import intake as _intake  # noqa: F401 - its routes are on cases_blueprint.bp
 
     request_checks.register_converters(app)
@@ -123,6 +123,7 @@ def create_app(
         versions.bp,
         board.bp,
         modeler.bp,
+        knowledge.bp,
     ):
         app.register_blueprint(blueprint)
     return app

@@ -60,6 +60,11 @@ def _text(outage: Outage, now: datetime) -> str:
     return "\n".join(lines)
 
 
+def outage_summary(outage: Outage) -> tuple[str, str]:
+    """An outage as one headline and a few lines, in the page's language (the intake's suggestions)."""
+    return _title(outage), _text(outage, runtime().clock.now())
+
+
 def _first_published(outage: Outage) -> datetime:
     return min(n.published_at for n in outage.notices)
 

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from engine.bpmn.form_fields import FieldError, control_character_error
+from engine.bpmn import FieldError, control_character_error
 from engine.db import Category, KnowledgeEntry, KnowledgeTerm, KnowledgeVersion, User
 from engine.errors import Conflict, NotFound
 from engine.knowledge.terms import weighted_terms
@@ -83,7 +83,7 @@ def entry_values(
     valid_from = _date(submitted.get("valid_from"), "valid_from", errors)
     valid_until = _date(submitted.get("valid_until"), "valid_until", errors)
     if valid_from and valid_until and valid_until < valid_from:
-        errors["valid_until"] = FieldError("before_other", {"other": "valid_from"})
+        errors["valid_until"] = FieldError("before_other", {"other": "生效日期", "other_en": "Valid from"})
     active = str(submitted.get("active", "1")) in ("1", "on", "true", "True")
     values = EntryValues(
         texts["title"][0],
