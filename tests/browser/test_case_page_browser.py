@@ -31,6 +31,7 @@ def test_the_case_page_marks_the_diagram_c4(
     viewer = page.locator("#case-viewer")
     expect(viewer).to_have_attribute("data-rendered", "true")
     assert viewer.get_attribute("data-error") is None
+    assert viewer.get_attribute("data-focused") == "false"  # a desktop shows the whole diagram
     marked = {
         element: page.locator(f"#case-viewer g.djs-element[data-element-id='{element}']").get_attribute(
             "class"
@@ -57,6 +58,17 @@ def test_the_case_page_marks_the_diagram_c4(
         "the page does not fit a phone's width"
     )
     shot(page, "case-page-diagram-phone")
+
+    # Opened on a phone, the diagram shows the case's current step at a readable size, not the whole
+    # procedure shrunk to the width of the screen.
+    page.reload()
+    expect(viewer).to_have_attribute("data-rendered", "true")
+    assert viewer.get_attribute("data-focused") == "true"
+    box = page.locator("#case-viewer g.djs-element[data-element-id='department_handling']").bounding_box()
+    frame = viewer.bounding_box()
+    assert box is not None and frame is not None
+    assert box["width"] >= 50, "the current step is too small to read"
+    assert frame["x"] <= box["x"] and box["x"] + box["width"] <= frame["x"] + frame["width"] + 1
 
 
 def test_a_supervisor_finds_the_late_case_and_opens_it(
