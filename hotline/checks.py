@@ -1,5 +1,5 @@
-"""`hotline check`: configuration problems found before they bite — a secret key each web process would
-make for itself, an attachments folder nobody can write, no timer worker running, a time zone or shift
+"""`hotline check`: configuration problems found before they bite — a secret key too short to be
+one, an attachments folder nobody can write, no timer worker running, a time zone or shift
 times that do not parse, a database that cannot be reached or lacks migrations."""
 
 from __future__ import annotations
@@ -8,8 +8,6 @@ import os
 import tempfile
 from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from sqlalchemy.engine import make_url
 
 from engine.clock import DEFAULT_TIME_ZONE
 from engine.supervision import check_health
@@ -29,14 +27,9 @@ class Finding:
 def _secret_key(settings: Settings) -> Finding:
     given = os.environ.get("HOTLINE_SECRET_KEY")
     if given is None:
-        if make_url(settings.database_url).get_backend_name() != "sqlite":
-            return Finding(
-                "secret key",
-                False,
-                "HOTLINE_SECRET_KEY is not set: with several web processes or machines each may make its "
-                "own and refuse the others' sessions; set the same long random value for all of them",
-            )
-        return Finding("secret key", True, f"kept in {settings.home / 'secret_key'} (one machine)")
+        return Finding(
+            "secret key", True, "kept in the database, one for every web process (HOTLINE_SECRET_KEY unset)"
+        )
     if len(given) < SHORTEST_SECRET:
         return Finding(
             "secret key", False, f"HOTLINE_SECRET_KEY is shorter than {SHORTEST_SECRET} characters"

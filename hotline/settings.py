@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -20,7 +19,8 @@ from hotline.shipped_files import shipped_processes
 class Settings:
     home: Path
     database_url: str
-    secret_key: str
+    # HOTLINE_SECRET_KEY; None: the installation's key kept in the database (hotline.signing_key).
+    secret_key: str | None
     timezone: str = DEFAULT_TIME_ZONE
     processes_dir: Path = field(default_factory=shipped_processes)
     idle_minutes: int = 30
@@ -48,7 +48,7 @@ class Settings:
         return cls(
             home=home,
             database_url=database_url,
-            secret_key=os.environ.get("HOTLINE_SECRET_KEY") or _stored_secret(home),
+            secret_key=os.environ.get("HOTLINE_SECRET_KEY") or None,
             timezone=os.environ.get("HOTLINE_TIMEZONE", DEFAULT_TIME_ZONE),
             processes_dir=Path(processes) if processes else shipped_processes(),
             idle_minutes=int(os.environ.get("HOTLINE_IDLE_MINUTES", "30")),
@@ -85,15 +85,3 @@ class Settings:
 
 def _flag(value: str) -> bool:
     return value.strip().lower() in ("1", "true", "yes", "on")
-
-
-def _stored_secret(home: Path) -> str:
-    """A per-installation secret, made once, so sessions survive restarts without configuration."""
-    path = home / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    home.mkdir(parents=True, exist_ok=True)
-    secret = secrets.token_hex(32)
-    path.write_text(secret)
-    path.chmod(0o600)
-    return secret

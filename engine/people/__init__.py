@@ -25,6 +25,7 @@ from engine.people.customer_import import (
     rejected_rows_csv,
 )
 from engine.people.customers import cases_of_phone, find_customers, register_caller
+from engine.people.installation_secrets import session_signing_key, shared_secret
 from engine.people.masking import CUSTOMER_COLUMNS, masked, masked_as, personal_kinds
 from engine.people.sign_in import (
     ACCOUNT_LIMIT,
@@ -100,6 +101,8 @@ __all__ = [
     "record_failed_sign_in",
     "session_state",
     "sessions_of",
+    "session_signing_key",
+    "shared_secret",
     "set_active",
     "set_password",
     "holds_personal_data",

@@ -17,6 +17,7 @@ from engine.db.models.messages import Notice, NoticeRecipient, Notification
 from engine.db.models.people import (
     AdminAudit,
     Customer,
+    InstallationSecret,
     PersonalDataAccess,
     SignInFailure,
     SignInSession,
@@ -47,6 +48,7 @@ __all__ = [
     "AdminAudit",
     "User",
     "UserRole",
+    "InstallationSecret",
     "PersonalDataAccess",
     "SignInFailure",
     "SignInSession",

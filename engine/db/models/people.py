@@ -131,6 +131,18 @@ class SignInSession(Base):
     address: Mapped[str] = mapped_column(String(100), default="")
 
 
+class InstallationSecret(Base):
+    """A secret the installation makes once and every process reads: the key that signs session cookies
+    and form tokens when HOTLINE_SECRET_KEY is not set. The first process to start inserts it; the
+    others' inserts of their own candidates do nothing, and all read the one stored."""
+
+    __tablename__ = "installation_secret"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+
+
 class SignInFailure(Base):
     """A refused sign-in (wrong password, unknown or disabled user): the record that throttles guessing
     per account and per client address, shared by every web process."""
