@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 
 from engine.bpmn import DEFAULT_MEMORY_LIMIT_MB, DEFAULT_POOL_SIZE, DEFAULT_TIME_LIMIT
 from engine.clock import DEFAULT_TIME_ZONE
-from engine.people import SessionLimits
+from engine.people import DirectorySettings, SessionLimits
 from engine.supervision import DEFAULT_SHIFT_CHANGES, ShiftSettings, parse_shift_changes
+from hotline.directory_settings import directory_from_env
 from hotline.shipped_files import shipped_processes
 
 
@@ -39,9 +40,13 @@ class Settings:
     script_processes: int = DEFAULT_POOL_SIZE
     # How commits are made durable: "full" or "normal" (engine.db.make_engine); None: the database's usual.
     durability: str | None = None
+    # Staff may sign in with the utility's LDAP directory (HOTLINE_LDAP_*); None: local accounts only.
+    directory: DirectorySettings | None = None
 
     @classmethod
-    def from_env(cls) -> Settings:
+    def from_env(cls, *, with_directory: bool = True) -> Settings:
+        """The settings of the environment; DirectorySettingsInvalid names a bad HOTLINE_LDAP_* setting
+        (`with_directory=False` leaves the directory out, for the check that reports it)."""
         home = Path(os.environ.get("HOTLINE_HOME", Path.cwd() / "instance")).resolve()
         database_url = os.environ.get("HOTLINE_DATABASE_URL") or f"sqlite:///{home / 'hotline.db'}"
         processes = os.environ.get("HOTLINE_PROCESSES")
@@ -61,6 +66,7 @@ class Settings:
             script_memory_mb=int(os.environ.get("HOTLINE_SCRIPT_MEMORY_MB", DEFAULT_MEMORY_LIMIT_MB)),
             script_processes=int(os.environ.get("HOTLINE_SCRIPT_PROCESSES", DEFAULT_POOL_SIZE)),
             durability=os.environ.get("HOTLINE_DURABILITY") or None,
+            directory=directory_from_env(os.environ) if with_directory else None,
         )
 
     @property

@@ -26,6 +26,7 @@ def web_config(settings: Settings, secret_key: str) -> WebConfig:
         tls=settings.tls,
         proxies=settings.proxies,
         metrics_token=settings.metrics_token,
+        directory=settings.directory,
     )
 
 

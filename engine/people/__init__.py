@@ -25,6 +25,20 @@ from engine.people.customer_import import (
     rejected_rows_csv,
 )
 from engine.people.customers import cases_of_phone, find_customers, register_caller
+from engine.people.directory import (
+    DirectoryPerson,
+    DirectorySettings,
+    DirectoryUnavailable,
+    directory_person,
+    probe_directory,
+)
+from engine.people.directory_sign_in import (
+    DIRECTORY_ACTOR,
+    DirectorySignIn,
+    check_directory_credentials,
+    directory_account,
+    signs_in_with_directory,
+)
 from engine.people.installation_secrets import session_signing_key, shared_secret
 from engine.people.masking import CUSTOMER_COLUMNS, masked, masked_as, personal_kinds
 from engine.people.sign_in import (
@@ -59,6 +73,16 @@ from engine.people.users import (
 from engine.reference import STAFF_ROLES
 
 __all__ = [
+    "DIRECTORY_ACTOR",
+    "DirectoryPerson",
+    "DirectorySettings",
+    "DirectorySignIn",
+    "DirectoryUnavailable",
+    "check_directory_credentials",
+    "directory_account",
+    "directory_person",
+    "probe_directory",
+    "signs_in_with_directory",
     "ImportRefused",
     "ImportResult",
     "export_customers",

@@ -30,6 +30,9 @@ class User(Base):
     # Set when an administrator chose the password (a new account, a reset): the next sign-in leads to
     # the password page and nowhere else until the user has chosen their own.
     must_change_password: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    # Signs in against the LDAP directory (engine.people.directory): no local password, and the display
+    # name, phone, e-mail and groups are the directory's, brought in line at each sign-in.
+    directory_managed: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
 
     roles: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
 

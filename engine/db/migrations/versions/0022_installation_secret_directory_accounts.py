@@ -1,5 +1,5 @@
 """installation secret (the session signing key made once in the database and shared by every web
-process when HOTLINE_SECRET_KEY is not set)
+process when HOTLINE_SECRET_KEY is not set); accounts managed by the LDAP directory
 
 Revision ID: 0022
 Revises: 0021
@@ -25,7 +25,13 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("name"),
     )
+    with op.batch_alter_table("app_user", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("directory_managed", sa.Boolean(), server_default=sa.text("false"), nullable=False)
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("app_user", schema=None) as batch_op:
+        batch_op.drop_column("directory_managed")
     op.drop_table("installation_secret")
