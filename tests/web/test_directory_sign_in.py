@@ -152,3 +152,46 @@ def test_an_unreachable_directory_is_said_in_words_and_local_accounts_still_sign
     with sessions() as session:
         assert list(session.scalars(select(SignInFailure))) == []  # not the person's fault
     login(client, "admin")  # a local administrator
+
+
+def test_a_directory_managed_account_is_kept_in_the_directory_not_here(
+    app: Flask, sessions: sessionmaker[Session]
+) -> None:
+    """No password is reset or changed here, and details and roles are not edited here: the next sign-in
+    would put the directory's back. The account page says so; disabling it still works."""
+    person = app.test_client()
+    assert _sign_in(person, "wang_fang").status == 302
+    own = submit(
+        person,
+        "/account/password",
+        {"current": "x", "new": "Copper-kettle-Maple-9", "repeated": "Copper-kettle-Maple-9"},
+    )
+    assert own.status == 400 and own.error("current") is not None
+
+    admin = app.test_client()
+    login(admin, "admin")
+    page = get(admin, "/admin/users/wang_fang")
+    assert page.has("directory-managed") and page.has("directory-note") and not page.has("reset-password")
+    reset = submit(
+        admin,
+        "/admin/users/wang_fang",
+        {"password": "Copper-kettle-Maple-9"},
+        post_url="/admin/users/wang_fang/password",
+    )
+    assert reset.status == 400
+    edited = submit(
+        admin,
+        "/admin/users/wang_fang",
+        {
+            "profile": "1",
+            "display_name": "王芳",
+            "phone": "",
+            "email": "",
+            "roles": ["supervisor"],
+            "departments": [],
+        },
+    )
+    assert edited.status == 400 and edited.error("roles") is not None
+    account = _account(sessions, "wang_fang")
+    assert account is not None and account.role_names == {"operator"} and not account.must_change_password
+    assert "员工目录" in get(admin, "/admin/users?q=wang").html
