@@ -187,8 +187,8 @@ def _by_search(
         else _connection(settings, server, None, None)
     )
     try:
-        if not settings.bind_dn:
-            _bind(service)  # anonymous search, where the directory allows it
+        if not settings.bind_dn and not _bind(service):  # anonymous search, where the directory allows it
+            raise DirectoryUnavailable("the directory refuses anonymous searches: set a bind DN")
         from ldap3 import SUBTREE
         from ldap3.utils.conv import escape_filter_chars
 

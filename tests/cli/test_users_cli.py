@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import SettableClock
 from engine.db import AdminAudit, ProcessDefinition, ProcessInstance, User
-from engine.people import check_credentials, find_user
+from engine.people import DirectoryPerson, DirectorySignIn, check_credentials, directory_account, find_user
+from engine.runtime import Runtime
+from engine.unit_of_work import UnitOfWork
 from hotline.cli import main
 from tests.helpers import PROCESSES
 from tests.web.support import fast_password_hashing
@@ -165,3 +167,17 @@ def test_the_administrator_keeps_staff_accounts_from_the_command_line(
         )
     assert actions == ["user_added", "user_changed", "user_disabled", "user_enabled", "password_reset"]
     assert cli("users", "edit", "nobody", "--phone", "1").exit_code == 1
+
+
+def test_a_directory_managed_account_is_listed_as_such_and_its_password_is_not_reset_here(
+    cli, sessions: sessionmaker[Session], runtime: Runtime
+) -> None:
+    assert cli("init-db").exit_code == 0
+    person = DirectoryPerson("wang_fang", "uid=wang_fang,dc=x", "王芳", "", "", ())
+    with UnitOfWork(sessions, runtime) as uow:
+        directory_account(uow, DirectorySignIn(person, frozenset({"operator"})))
+        uow.commit()
+    listed = cli("users", "list")
+    assert "wang_fang" in listed.output and "active, directory" in listed.output
+    refused = cli("users", "reset-password", "wang_fang", answer=f"{STRONG}\n")
+    assert refused.exit_code == 1 and "staff directory" in refused.output

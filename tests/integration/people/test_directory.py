@@ -4,9 +4,12 @@ a directory that cannot answer says so."""
 
 from __future__ import annotations
 
+import socket
+import time
+
 import pytest
 
-from engine.people import DirectoryUnavailable, directory_person, probe_directory
+from engine.people import DirectorySettings, DirectoryUnavailable, directory_person, probe_directory
 from tests.directory_server import PEOPLE, PEOPLE_IN_DIRECTORY, DirectoryServer, directory_server
 
 __all__ = ["directory_server"]
@@ -83,3 +86,16 @@ def test_a_directory_that_cannot_answer_says_so(directory_server: DirectoryServe
     assert "cannot be reached" in (probe_directory(settings) or "")
     refused = directory_server.settings(bind_password="not-the-service-password")
     assert probe_directory(refused) is not None
+
+
+def test_a_directory_that_takes_the_connection_but_never_answers_gives_up_after_the_timeout() -> None:
+    """A hung server (the port accepts, nothing answers): the sign-in waits the timeout, not forever."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        port = silent.getsockname()[1]
+        settings = DirectorySettings(url=f"ldap://127.0.0.1:{port}", user_base="ou=people", timeout=1.0)
+        started = time.monotonic()
+        with pytest.raises(DirectoryUnavailable):
+            directory_person(settings, "wang_fang", FANG_PASSWORD)
+        assert time.monotonic() - started < 10
