@@ -1,6 +1,7 @@
-"""`hotline check`: configuration problems found before they bite — a secret key each web process would
-make for itself, an attachments folder nobody can write, no timer worker running, a time zone or shift
-times that do not parse, a database that cannot be reached or lacks migrations."""
+"""`hotline check`: configuration problems found before they bite — a secret key too short to be
+one, an attachments folder nobody can write, no timer worker running, a time zone or shift
+times that do not parse, a database that cannot be reached or lacks migrations, an LDAP directory
+that is badly configured or does not answer."""
 
 from __future__ import annotations
 
@@ -9,11 +10,11 @@ import tempfile
 from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy.engine import make_url
-
 from engine.clock import DEFAULT_TIME_ZONE
+from engine.people import probe_directory
 from engine.supervision import check_health
 from hotline.bootstrap import Services, bootstrap
+from hotline.directory_settings import DirectorySettingsInvalid
 from hotline.settings import Settings
 
 SHORTEST_SECRET = 32
@@ -29,14 +30,9 @@ class Finding:
 def _secret_key(settings: Settings) -> Finding:
     given = os.environ.get("HOTLINE_SECRET_KEY")
     if given is None:
-        if make_url(settings.database_url).get_backend_name() != "sqlite":
-            return Finding(
-                "secret key",
-                False,
-                "HOTLINE_SECRET_KEY is not set: with several web processes or machines each may make its "
-                "own and refuse the others' sessions; set the same long random value for all of them",
-            )
-        return Finding("secret key", True, f"kept in {settings.home / 'secret_key'} (one machine)")
+        return Finding(
+            "secret key", True, "kept in the database, one for every web process (HOTLINE_SECRET_KEY unset)"
+        )
     if len(given) < SHORTEST_SECRET:
         return Finding(
             "secret key", False, f"HOTLINE_SECRET_KEY is shorter than {SHORTEST_SECRET} characters"
@@ -84,9 +80,28 @@ def _database(services: Services, worker: bool) -> list[Finding]:
     ]
 
 
+def _directory(settings: Settings) -> list[Finding]:
+    if settings.directory is None:
+        return []
+    problem = probe_directory(settings.directory)
+    if problem is not None:
+        return [
+            Finding(
+                "directory", False, f"{settings.directory.url}: {problem}; directory accounts cannot sign in"
+            )
+        ]
+    return [Finding("directory", True, f"{settings.directory.url} answers")]
+
+
 def check_installation(settings: Settings | None = None, *, worker: bool = True) -> list[Finding]:
     """Every check, in order; `worker=False` leaves out the running timer worker (before the first start)."""
-    settings = settings or Settings.from_env()
+    directory: list[Finding] = []
+    if settings is None:
+        try:
+            settings = Settings.from_env()
+        except DirectorySettingsInvalid as invalid:
+            directory = [Finding("directory", False, str(invalid))]
+            settings = Settings.from_env(with_directory=False)
     findings = [_secret_key(settings), _attachment_folder(settings), _time_zone(settings)]
     if findings[-1].ok:
         findings.append(_shift_changes(settings))
@@ -97,4 +112,4 @@ def check_installation(settings: Settings | None = None, *, worker: bool = True)
         findings += _database(services, worker)
     finally:
         services.close()
-    return findings
+    return findings + (directory or _directory(settings))

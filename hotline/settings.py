@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -11,8 +10,9 @@ from zoneinfo import ZoneInfo
 
 from engine.bpmn import DEFAULT_MEMORY_LIMIT_MB, DEFAULT_POOL_SIZE, DEFAULT_TIME_LIMIT
 from engine.clock import DEFAULT_TIME_ZONE
-from engine.people import SessionLimits
+from engine.people import DirectorySettings, SessionLimits
 from engine.supervision import DEFAULT_SHIFT_CHANGES, ShiftSettings, parse_shift_changes
+from hotline.directory_settings import directory_from_env
 from hotline.shipped_files import shipped_processes
 
 
@@ -20,7 +20,8 @@ from hotline.shipped_files import shipped_processes
 class Settings:
     home: Path
     database_url: str
-    secret_key: str
+    # HOTLINE_SECRET_KEY; None: the installation's key kept in the database (hotline.signing_key).
+    secret_key: str | None
     timezone: str = DEFAULT_TIME_ZONE
     processes_dir: Path = field(default_factory=shipped_processes)
     idle_minutes: int = 30
@@ -39,16 +40,20 @@ class Settings:
     script_processes: int = DEFAULT_POOL_SIZE
     # How commits are made durable: "full" or "normal" (engine.db.make_engine); None: the database's usual.
     durability: str | None = None
+    # Staff may sign in with the utility's LDAP directory (HOTLINE_LDAP_*); None: local accounts only.
+    directory: DirectorySettings | None = None
 
     @classmethod
-    def from_env(cls) -> Settings:
+    def from_env(cls, *, with_directory: bool = True) -> Settings:
+        """The settings of the environment; DirectorySettingsInvalid names a bad HOTLINE_LDAP_* setting
+        (`with_directory=False` leaves the directory out, for the check that reports it)."""
         home = Path(os.environ.get("HOTLINE_HOME", Path.cwd() / "instance")).resolve()
         database_url = os.environ.get("HOTLINE_DATABASE_URL") or f"sqlite:///{home / 'hotline.db'}"
         processes = os.environ.get("HOTLINE_PROCESSES")
         return cls(
             home=home,
             database_url=database_url,
-            secret_key=os.environ.get("HOTLINE_SECRET_KEY") or _stored_secret(home),
+            secret_key=os.environ.get("HOTLINE_SECRET_KEY") or None,
             timezone=os.environ.get("HOTLINE_TIMEZONE", DEFAULT_TIME_ZONE),
             processes_dir=Path(processes) if processes else shipped_processes(),
             idle_minutes=int(os.environ.get("HOTLINE_IDLE_MINUTES", "30")),
@@ -61,6 +66,7 @@ class Settings:
             script_memory_mb=int(os.environ.get("HOTLINE_SCRIPT_MEMORY_MB", DEFAULT_MEMORY_LIMIT_MB)),
             script_processes=int(os.environ.get("HOTLINE_SCRIPT_PROCESSES", DEFAULT_POOL_SIZE)),
             durability=os.environ.get("HOTLINE_DURABILITY") or None,
+            directory=directory_from_env(os.environ) if with_directory else None,
         )
 
     @property
@@ -85,15 +91,3 @@ class Settings:
 
 def _flag(value: str) -> bool:
     return value.strip().lower() in ("1", "true", "yes", "on")
-
-
-def _stored_secret(home: Path) -> str:
-    """A per-installation secret, made once, so sessions survive restarts without configuration."""
-    path = home / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    home.mkdir(parents=True, exist_ok=True)
-    secret = secrets.token_hex(32)
-    path.write_text(secret)
-    path.chmod(0o600)
-    return secret

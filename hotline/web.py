@@ -12,25 +12,26 @@ from flask import Flask
 
 from hotline.bootstrap import Services, bootstrap
 from hotline.settings import Settings
+from hotline.signing_key import signing_key
 from webforms import create_app
 from webforms.config import WebConfig
 
 
-def web_config(settings: Settings) -> WebConfig:
+def web_config(settings: Settings, secret_key: str) -> WebConfig:
     return WebConfig(
         home=settings.home,
-        secret_key=settings.secret_key,
+        secret_key=secret_key,
         idle_minutes=settings.idle_minutes,
         session_hours=settings.session_hours,
         tls=settings.tls,
         proxies=settings.proxies,
         metrics_token=settings.metrics_token,
+        directory=settings.directory,
     )
 
 
 def web_app(services: Services | None = None, test_config: Mapping[str, Any] | None = None) -> Flask:
     """The app on `services` (default: bootstrapped from the environment)."""
     services = services or bootstrap()
-    return create_app(
-        web_config(services.settings), services.runtime, services.sessions, dict(test_config or {})
-    )
+    config = web_config(services.settings, signing_key(services))
+    return create_app(config, services.runtime, services.sessions, dict(test_config or {}))

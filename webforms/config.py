@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine.people import DirectorySettings
+
 
 @dataclass(frozen=True)
 class WebConfig:
@@ -21,3 +23,5 @@ class WebConfig:
     proxies: int = 0
     # Who may read /metrics: a request with this bearer token; empty: requests from this machine only.
     metrics_token: str = ""
+    # Staff may sign in with the utility's LDAP directory; None: local accounts only.
+    directory: DirectorySettings | None = None

@@ -25,6 +25,21 @@ from engine.people.customer_import import (
     rejected_rows_csv,
 )
 from engine.people.customers import cases_of_phone, find_customers, register_caller
+from engine.people.directory import (
+    DirectoryPerson,
+    DirectorySettings,
+    DirectoryUnavailable,
+    directory_person,
+    probe_directory,
+)
+from engine.people.directory_sign_in import (
+    DIRECTORY_ACTOR,
+    DirectorySignIn,
+    check_directory_credentials,
+    directory_account,
+    signs_in_with_directory,
+)
+from engine.people.installation_secrets import session_signing_key, shared_secret
 from engine.people.masking import CUSTOMER_COLUMNS, masked, masked_as, personal_kinds
 from engine.people.sign_in import (
     ACCOUNT_LIMIT,
@@ -58,6 +73,16 @@ from engine.people.users import (
 from engine.reference import STAFF_ROLES
 
 __all__ = [
+    "DIRECTORY_ACTOR",
+    "DirectoryPerson",
+    "DirectorySettings",
+    "DirectorySignIn",
+    "DirectoryUnavailable",
+    "check_directory_credentials",
+    "directory_account",
+    "directory_person",
+    "probe_directory",
+    "signs_in_with_directory",
     "ImportRefused",
     "ImportResult",
     "export_customers",
@@ -100,6 +125,8 @@ __all__ = [
     "record_failed_sign_in",
     "session_state",
     "sessions_of",
+    "session_signing_key",
+    "shared_secret",
     "set_active",
     "set_password",
     "holds_personal_data",

@@ -54,6 +54,10 @@ ACCOUNT_PROBLEMS: dict[str, str] = {
     "last_admin": N_("At least one active administrator must remain."),
     "own_account": N_("You cannot disable your own account."),
     "required": N_("This field is required."),
+    "directory_managed": N_(
+        "This account signs in with the staff directory: its password, details, roles and departments "
+        "are kept there."
+    ),
 }
 _PROFILE = ("display_name", "phone", "email")
 
@@ -236,11 +240,17 @@ def update_account(
         and not _other_active_admins(uow.session, user)
     ):
         errors["roles"] = FieldError("last_admin")
+    groups = set(new_roles) | set(new_departments)
+    if user.directory_managed and not errors:
+        # The next sign-in would put the directory's values back: they are changed in the directory.
+        changed = [key for key, value in values.items() if getattr(user, key) != value]
+        errors = {key: FieldError("directory_managed") for key in changed}
+        if groups != held:
+            errors["roles"] = FieldError("directory_managed")
     if errors:
         raise FormInvalid(errors, submitted)
     for key, value in values.items():
         setattr(user, key, value)
-    groups = set(new_roles) | set(new_departments)
     if groups != held:
         user.roles = [role for role in user.roles if role.role in groups] + [
             UserRole(role=group) for group in sorted(groups - held)
@@ -277,7 +287,11 @@ def reset_password(uow: UnitOfWork, actor: str, username: str, password: str) ->
     """An administrator sets a temporary password: the account's sessions end, and its owner must
     choose their own at the next sign-in."""
     user = _account(uow.session, username)
-    error = _password_error(password, username, user.display_name)
+    error = (
+        FieldError("directory_managed")
+        if user.directory_managed
+        else _password_error(password, username, user.display_name)
+    )
     if error is not None:
         raise FormInvalid({"password": error}, {})
     user.password_hash = hash_password(password)
@@ -294,7 +308,9 @@ def change_own_password(uow: UnitOfWork, username: str, current: str, new: str, 
     account ends; the caller signs the person in again with a new one."""
     user = _account(uow.session, username)
     errors: dict[str, FieldError] = {}
-    if not verify_password(user, current):
+    if user.directory_managed:
+        errors["current"] = FieldError("directory_managed")
+    elif not verify_password(user, current):
         errors["current"] = FieldError("wrong_password")
     elif new == current:
         errors["new"] = FieldError("same_password")

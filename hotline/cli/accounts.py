@@ -112,6 +112,8 @@ def list_cmd(text: str, group: str) -> None:
             state = "active" if user.active else "disabled"
             if user.active and user.must_change_password:
                 state = "must change password"
+            if user.directory_managed:
+                state += ", directory"
             groups = ",".join(sorted(user.role_names))
             click.echo(f"{user.username:<20} {user.display_name:<16} {groups:<40} {state}")
 

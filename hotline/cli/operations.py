@@ -6,17 +6,26 @@ from __future__ import annotations
 import os
 import sys
 from datetime import timedelta
+from pathlib import Path
 from typing import NoReturn
 
 import click
 from sqlalchemy import func, select
 
-from engine.cases import SWEEP_GRACE, recently_fired, retry_failed_timer, timers_by_state
+from engine.cases import (
+    SWEEP_GRACE,
+    latest_definition,
+    recently_fired,
+    retry_failed_timer,
+    timers_by_state,
+)
 from engine.db import ProcessInstance, upgrade
 from engine.errors import HotlineError
+from engine.processes import diagram_key
 from engine.reference import seed_reference_data
 from engine.runtime import Runtime
 from engine.supervision import sweep_attachment_files
+from hotline.bootstrap import Services
 from hotline.cli.process_owners import deploy_files
 from hotline.cli.services import command_services, safe_url
 from hotline.demo import (
@@ -28,7 +37,11 @@ from hotline.demo import (
 )
 
 
-@click.command("init-db", help="Create or upgrade the database schema (Alembic migrations).")
+@click.command(
+    "init-db",
+    help="Create or upgrade the database schema (Alembic migrations), add the reference data and deploy "
+    "the shipped procedures that have no version yet. Running it again changes nothing.",
+)
 def init_db() -> None:
     services = command_services()
     upgrade(services.database)
@@ -36,6 +49,38 @@ def init_db() -> None:
         added = seed_reference_data(uow.session)
         uow.commit()
     click.echo(f"database ready: {safe_url(services.settings.database_url)} ({added} reference rows added)")
+    if _deploy_first_versions(services):
+        sys.exit(1)
+
+
+def _deploy_first_versions(services: Services) -> int:
+    """Deploy each shipped diagram whose procedure has no version yet; returns the number refused.
+    A procedure already deployed is left to its owner (`hotline deploy`), so an upgrade never replaces
+    their versions with the shipped ones."""
+    folder = services.settings.processes_dir
+    diagrams = sorted(folder.glob("*.bpmn"))
+    if not diagrams:
+        click.echo(f"warning: no diagrams in {folder} (set HOTLINE_PROCESSES); nothing deployed", err=True)
+        return 0
+    keys = {path: _diagram_key_of(path) for path in diagrams}
+    with services.unit_of_work(read_only=True) as uow:
+        kept = {
+            key: definition.version
+            for key in {key for key in keys.values() if key is not None}
+            if (definition := latest_definition(uow.session, key, required=False)) is not None
+        }
+    for key, version in sorted(kept.items()):
+        click.echo(f"{key}: already deployed (v{version}), kept")
+    first = [path for path in diagrams if keys[path] not in kept]
+    return deploy_files(services, first, "init-db", source="file", over_edits="keep")
+
+
+def _diagram_key_of(path: Path) -> str | None:
+    """The process key a diagram file holds; None when it cannot be read (deploying it says why)."""
+    try:
+        return diagram_key(path.read_bytes())
+    except OSError:
+        return None
 
 
 @click.command(help="Set up a demo: schema, the bundled processes, demo users (one per role) and demo cases.")

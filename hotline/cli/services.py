@@ -6,11 +6,15 @@ import click
 from sqlalchemy.engine import make_url
 
 from hotline.bootstrap import Services, bootstrap
+from hotline.directory_settings import DirectorySettingsInvalid
 
 
 def command_services() -> Services:
     """Settings from the environment, the real clock, and a database whose connections close with the command."""
-    services = bootstrap()
+    try:
+        services = bootstrap()
+    except DirectorySettingsInvalid as invalid:
+        raise click.UsageError(str(invalid)) from invalid
     context = click.get_current_context(silent=True)
     if context is not None:
         context.call_on_close(services.close)

@@ -98,8 +98,8 @@ def _wait_healthy(base: str, web_log: Path) -> dict[str, object]:
             status, body = _get(f"{base}/healthz")
             if status == 200:
                 return dict(json.loads(body))
-        except (urllib.error.URLError, ConnectionError):
-            pass
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass  # not listening yet, or a worker still booting on a loaded machine: ask again
         assert time.monotonic() < ends, f"never healthy; log:\n{web_log.read_text()[-3000:]}"
         time.sleep(0.5)
 

@@ -1,5 +1,6 @@
-"""First start without the demo: `hotline init-db` then `hotline users add --admin NAME` (the password
-read from standard input) gives an empty system an administrator can sign in to; `hotline users …`
+"""First start without the demo: `hotline init-db` (schema, reference data and the shipped procedures,
+idempotently) then `hotline users add --admin NAME` (the password read from standard input) gives an
+empty system an administrator can sign in to and open cases in; `hotline users …`
 lists, changes, disables, enables accounts and resets a password, each change an audit event."""
 
 from __future__ import annotations
@@ -12,9 +13,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import SettableClock
-from engine.db import AdminAudit, ProcessInstance, User
-from engine.people import check_credentials, find_user
+from engine.db import AdminAudit, ProcessDefinition, ProcessInstance, User
+from engine.people import DirectoryPerson, DirectorySignIn, check_credentials, directory_account, find_user
+from engine.runtime import Runtime
+from engine.unit_of_work import UnitOfWork
 from hotline.cli import main
+from tests.helpers import PROCESSES
 from tests.web.support import fast_password_hashing
 
 STRONG = "Copper-kettle-Maple-9"
@@ -61,6 +65,55 @@ def test_init_db_and_the_first_administrator_make_a_working_empty_system(
         assert session.scalar(select(func.count()).select_from(User)) == 1
         [event] = session.scalars(select(AdminAudit))
         assert (event.actor, event.action, event.subject) == ("cli", "user_added", "root")
+        deployed = {(d.key, d.version) for d in session.scalars(select(ProcessDefinition))}
+    assert deployed == {(path.stem, 1) for path in PROCESSES.glob("*.bpmn")}  # every shipped procedure
+
+
+def _versions(sessions: sessionmaker[Session]) -> list[tuple[str, int, str]]:
+    with sessions() as session:
+        rows = session.execute(
+            select(ProcessDefinition.key, ProcessDefinition.version, ProcessDefinition.deployed_by).order_by(
+                ProcessDefinition.key, ProcessDefinition.version
+            )
+        )
+        return [tuple(row) for row in rows]  # type: ignore[misc]
+
+
+def test_init_db_again_and_deploying_the_same_files_make_no_new_version(
+    cli, sessions: sessionmaker[Session]
+) -> None:
+    first = cli("init-db")
+    assert first.exit_code == 0, first.output
+    assert "complaint.bpmn: deployed as complaint v1" in first.output
+    once = _versions(sessions)
+    assert {version for _, version, _ in once} == {1} and {by for _, _, by in once} == {"init-db"}
+
+    again = cli("init-db")
+    assert again.exit_code == 0, again.output
+    assert "complaint: already deployed (v1), kept" in again.output and "deployed as" not in again.output
+    deployed = cli("deploy", str(PROCESSES))
+    assert deployed.exit_code == 0, deployed.output
+    assert "complaint.bpmn: unchanged, still complaint v1" in deployed.output
+    assert _versions(sessions) == once
+
+
+def test_init_db_leaves_a_procedure_its_owner_changed_as_it_is(
+    cli, sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    assert cli("init-db").exit_code == 0
+    changed = tmp_path / "complaint.bpmn"
+    xml = (PROCESSES / "complaint.bpmn").read_text(encoding="utf-8")
+    changed.write_text(
+        xml.replace("<bpmn:documentation>", "<bpmn:documentation>Edited. ", 1), encoding="utf-8"
+    )
+    assert cli("deploy", "--by", "owner", str(changed)).exit_code == 0
+    owned = _versions(sessions)
+    assert ("complaint", 2, "owner") in owned
+
+    again = cli("init-db")
+    assert again.exit_code == 0, again.output
+    assert "complaint: already deployed (v2), kept" in again.output
+    assert _versions(sessions) == owned
 
 
 def test_the_administrator_keeps_staff_accounts_from_the_command_line(
@@ -114,3 +167,17 @@ def test_the_administrator_keeps_staff_accounts_from_the_command_line(
         )
     assert actions == ["user_added", "user_changed", "user_disabled", "user_enabled", "password_reset"]
     assert cli("users", "edit", "nobody", "--phone", "1").exit_code == 1
+
+
+def test_a_directory_managed_account_is_listed_as_such_and_its_password_is_not_reset_here(
+    cli, sessions: sessionmaker[Session], runtime: Runtime
+) -> None:
+    assert cli("init-db").exit_code == 0
+    person = DirectoryPerson("wang_fang", "uid=wang_fang,dc=x", "王芳", "", "", ())
+    with UnitOfWork(sessions, runtime) as uow:
+        directory_account(uow, DirectorySignIn(person, frozenset({"operator"})))
+        uow.commit()
+    listed = cli("users", "list")
+    assert "wang_fang" in listed.output and "active, directory" in listed.output
+    refused = cli("users", "reset-password", "wang_fang", answer=f"{STRONG}\n")
+    assert refused.exit_code == 1 and "staff directory" in refused.output

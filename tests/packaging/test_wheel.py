@@ -1,7 +1,8 @@
 """The installed wheel works away from the checkout: it is built with the installed setuptools (no
 download), installed into a fresh virtual environment outside the repository, and there `hotline
-init-db` runs the shipped migrations, `hotline deploy processes/` checks rule ids against the shipped
-rule list (a diagram naming an unknown rule is refused, the bundled ones deploy) and `hotline rules
+init-db` runs the shipped migrations and deploys the diagrams bundled in the package, `hotline deploy
+processes/` checks rule ids against the shipped rule list (a diagram naming an unknown rule is refused,
+the bundled ones are already there and make no new version) and `hotline rules
 --check` finds the bundled diagrams in the package."""
 
 from __future__ import annotations
@@ -105,10 +106,12 @@ def test_the_installed_package_is_the_wheel_not_the_checkout(installed: Installe
     assert "site-packages" in shown.stdout and str(PROJECT_ROOT) not in shown.stdout
 
 
-def test_init_db_runs_the_shipped_migrations(installed: Installed) -> None:
+def test_init_db_runs_the_shipped_migrations_and_deploys_the_bundled_procedures(installed: Installed) -> None:
     result = installed.run("hotline", "init-db", home="migrations")
     assert result.returncode == 0, result.stderr
     assert "database ready" in result.stdout and "reference rows added" in result.stdout
+    for diagram in PROCESSES.glob("*.bpmn"):
+        assert f"{diagram.name}: deployed as {diagram.stem} v1" in result.stdout
 
 
 def test_deploy_checks_rule_ids_from_the_installed_wheel(installed: Installed) -> None:
@@ -116,7 +119,7 @@ def test_deploy_checks_rule_ids_from_the_installed_wheel(installed: Installed) -
     shutil.copytree(PROCESSES, installed.work / "processes")
     deployed = installed.run("hotline", "deploy", "processes/", home="deploy")
     assert deployed.returncode == 0, deployed.stderr
-    assert "processes/complaint.bpmn: deployed as complaint v1" in deployed.stdout
+    assert "processes/complaint.bpmn: unchanged, still complaint v1" in deployed.stdout  # init-db deployed it
 
     naming_unknown = installed.work / "unknown-rule" / "complaint.bpmn"
     naming_unknown.parent.mkdir()

@@ -16,14 +16,19 @@ from flask_babel import gettext as _
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 
 from engine.people import (
+    DirectorySignIn,
+    DirectoryUnavailable,
     SignInLocked,
     SignInRefused,
     check_credentials,
+    check_directory_credentials,
+    directory_account,
     end_session,
     open_session,
     record_failed_sign_in,
+    signs_in_with_directory,
 )
-from webforms.database import read_only, unit_of_work
+from webforms.database import hotline, read_only, unit_of_work
 from webforms.i18n import LANGUAGES
 from webforms.people.sessions import SignedInUser, session_limits, signed_in_for, signed_in_user
 from webforms.shown_values import local_time
@@ -79,11 +84,20 @@ def login() -> Any:
     if request.method == "POST":
         username = request.form.get("username", "").strip()
         password, address = request.form.get("password", ""), request.remote_addr or ""
+        directory = hotline().config.directory
+        verified: DirectorySignIn | None = None
         try:
             with read_only() as uow:
-                user = check_credentials(uow.session, uow.clock, username, password, address)
-                signed_in = signed_in_user(user, "")
+                if directory is not None and signs_in_with_directory(uow.session, username):
+                    verified = check_directory_credentials(
+                        uow.session, uow.clock, directory, username, password, address
+                    )
+                else:
+                    user = check_credentials(uow.session, uow.clock, username, password, address)
+                    signed_in = signed_in_user(user, "")
             with unit_of_work() as uow:
+                if verified is not None:  # the directory's account here, made or brought in line
+                    signed_in = signed_in_user(directory_account(uow, verified), "")
                 signed_in.token = open_session(uow, signed_in.id, address, session_limits())
                 uow.commit()
         except SignInRefused:
@@ -93,6 +107,15 @@ def login() -> Any:
                 uow.commit()
             flash(_("Wrong username or password."), "error")
             return render_template("people/login.html", username=username), 401
+        except DirectoryUnavailable:
+            flash(
+                _(
+                    "The staff directory cannot be reached just now, so its accounts cannot sign in. "
+                    "Try again in a few minutes; if it goes on, tell the administrator."
+                ),
+                "error",
+            )
+            return render_template("people/login.html", username=username), 503
         except SignInLocked as locked:
             flash(
                 _(

@@ -18,6 +18,7 @@ from engine.db.models.messages import Notice, NoticeRecipient, Notification
 from engine.db.models.people import (
     AdminAudit,
     Customer,
+    InstallationSecret,
     PersonalDataAccess,
     SignInFailure,
     SignInSession,
@@ -48,6 +49,7 @@ __all__ = [
     "AdminAudit",
     "User",
     "UserRole",
+    "InstallationSecret",
     "PersonalDataAccess",
     "SignInFailure",
     "SignInSession",

@@ -30,6 +30,9 @@ class User(Base):
     # Set when an administrator chose the password (a new account, a reset): the next sign-in leads to
     # the password page and nowhere else until the user has chosen their own.
     must_change_password: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    # Signs in against the LDAP directory (engine.people.directory): no local password, and the display
+    # name, phone, e-mail and groups are the directory's, brought in line at each sign-in.
+    directory_managed: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
 
     roles: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
 
@@ -129,6 +132,18 @@ class SignInSession(Base):
     last_seen_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
     address: Mapped[str] = mapped_column(String(100), default="")
+
+
+class InstallationSecret(Base):
+    """A secret the installation makes once and every process reads: the key that signs session cookies
+    and form tokens when HOTLINE_SECRET_KEY is not set. The first process to start inserts it; the
+    others' inserts of their own candidates do nothing, and all read the one stored."""
+
+    __tablename__ = "installation_secret"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
 
 
 class SignInFailure(Base):
