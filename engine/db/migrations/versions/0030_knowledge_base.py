@@ -1,7 +1,7 @@
 """knowledge base: entries, their versions and the words they are found by
 
 Revision ID: 0030
-Revises: 0021
+Revises: 0022
 Create Date: 2026-12-07 10:30:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0030"
-down_revision = "0021"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 
