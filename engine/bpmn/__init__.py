@@ -6,6 +6,11 @@ The package's public face: other packages import from here, not from its modules
 from __future__ import annotations
 
 from engine.bpmn.compaction import compact, passed_element_ids
+from engine.bpmn.construct_check import Finding, check_constructs, named_element, refused_element_ids
+from engine.bpmn.constructs import CONSTRUCTS, Construct, Support
+from engine.bpmn.constructs import IGNORED_MESSAGES as CONSTRUCT_WARNINGS
+from engine.bpmn.constructs import REFUSAL_MESSAGES as CONSTRUCT_REFUSALS
+from engine.bpmn.constructs import as_markdown as constructs_markdown
 from engine.bpmn.effects import Effect
 from engine.bpmn.form_fields import (
     FIELD_TYPES,
@@ -66,11 +71,24 @@ from engine.bpmn.sandbox import (
     script_functions,
     stored_names,
 )
+from engine.bpmn.schema_errors import SCHEMA_MESSAGES, schema_problem
 from engine.bpmn.serializer import StateSerializer
 from engine.bpmn.timer_events import ClockDurationTimerEventDefinition, ClockTimeDateEventDefinition, due_time
 from engine.bpmn.variable_labels import VariableLabel, read_variable_labels
 
 __all__ = [
+    "CONSTRUCTS",
+    "CONSTRUCT_REFUSALS",
+    "CONSTRUCT_WARNINGS",
+    "Construct",
+    "Finding",
+    "SCHEMA_MESSAGES",
+    "Support",
+    "check_constructs",
+    "constructs_markdown",
+    "named_element",
+    "refused_element_ids",
+    "schema_problem",
     "ANSWER_FIELD",
     "BPMN_NS",
     "CALLBACK",

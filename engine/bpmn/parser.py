@@ -33,6 +33,7 @@ from engine.bpmn.form_fields import FieldDef, FormDefinitionError, field_from_sp
 from engine.bpmn.roles import DiagramRoles, read_roles
 from engine.bpmn.safe_xml import UnsafeXml, parse_xml
 from engine.bpmn.sandbox import RESERVED_NAMES, ScriptRejected, check_source
+from engine.bpmn.schema_errors import plain_names
 from engine.bpmn.timer_events import ClockDurationTimerEventDefinition, ClockTimeDateEventDefinition
 from engine.bpmn.variable_labels import VariableLabel, read_variable_labels
 from engine.errors import HotlineError
@@ -218,12 +219,12 @@ def _element_at_line(root: Any, line: int) -> str:
     return ""
 
 
-def _check_references(root: Any) -> list[Problem]:
+def _check_references(root: Any, process: Any) -> list[Problem]:
     """Spiff reports a flow to a missing element misleadingly; say it plainly."""
     problems = []
     ids = {el.get("id") for el in root.iter() if isinstance(el.tag, str) and el.get("id")}
     bpmn_ids = {el.get("id") for el in root.iter(f"{{{BPMN_NS}}}*") if el.get("id")}
-    for flow in root.iterfind(".//bpmn:sequenceFlow", NS):
+    for flow in process.iterfind(".//bpmn:sequenceFlow", NS):
         for end in ("sourceRef", "targetRef"):
             ref = flow.get(end)
             if not ref:
@@ -236,7 +237,7 @@ def _check_references(root: Any) -> list[Problem]:
                 )
     # SpiffWorkflow finds elements by id anywhere in the file: a form field or value sharing a BPMN
     # element's id makes that element unreadable, with a message that does not say why.
-    for node in root.iter(f"{{{CAMUNDA_NS}}}formField", f"{{{CAMUNDA_NS}}}value"):
+    for node in process.iter(f"{{{CAMUNDA_NS}}}formField", f"{{{CAMUNDA_NS}}}value"):
         if node.get("id") in bpmn_ids:
             kind = "form field" if node.tag.endswith("formField") else "enum value"
             owner = next(
@@ -249,7 +250,7 @@ def _check_references(root: Any) -> list[Problem]:
                     node.sourceline,
                 )
             )
-    for boundary in root.iterfind(".//bpmn:boundaryEvent", NS):
+    for boundary in process.iterfind(".//bpmn:boundaryEvent", NS):
         ref = boundary.get("attachedToRef")
         if ref not in ids:
             problems.append(
@@ -428,7 +429,8 @@ def parse_definition(xml: bytes, file_name: str) -> ParsedDefinition:
     if root.tag != f"{{{BPMN_NS}}}definitions":
         raise DefinitionError(file_name, [Problem("", "the root element is not bpmn:definitions")])
     process = _executable_process(root, file_name)
-    problems = _check_references(root) + _check_expressions(root)
+    # Only the process that runs: a pool that never runs is drawing, whatever it holds.
+    problems = _check_references(root, process) + _check_expressions(process)
     if problems:
         raise DefinitionError(file_name, problems)
 
@@ -443,8 +445,12 @@ def parse_definition(xml: bytes, file_name: str) -> ParsedDefinition:
         element = err.id or (_element_at_line(root, line) if line else "")
         raise DefinitionError(
             file_name,
-            [Problem(element or "", err.message if hasattr(err, "message") else str(err), line)],
+            [Problem(element or "", plain_names(err.message if hasattr(err, "message") else str(err)), line)],
             notes=getattr(err, "notes", ()),
+        ) from err
+    except Exception as err:  # noqa: BLE001 - SpiffWorkflow's parser raises KeyError and others on odd input
+        raise DefinitionError(
+            file_name, [Problem("", f"the engine cannot read this diagram ({type(err).__name__}: {err})")]
         ) from err
 
     user_tasks, task_problems = _user_tasks(process, spec)
