@@ -175,12 +175,11 @@ def _check_bpmn_values(walk: _Walk, node: Any, local: str) -> None:
         if language and language.lower() != "python":
             walk.add("condition:language", node, language)
         elif is_juel(text):
-            walk.add(
-                "condition:juel",
-                node,
-                text,
-                python=python_of(text) or NO_TRANSLATION,
-            )
+            python = python_of(text)
+            if python:
+                walk.add("condition:juel-common", node, text, python=python)
+            else:
+                walk.add("condition:juel", node, text, python=NO_TRANSLATION)
     if local == "timerEventDefinition" and not any(
         node.find(f"{{{BPMN_NS}}}{kind}") is not None for kind in ("timeDate", "timeDuration", "timeCycle")
     ):

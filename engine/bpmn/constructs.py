@@ -37,7 +37,7 @@ class Construct:
     # For the docs table: what it does here, or why it is refused and what to draw instead (English).
     note: str
     # The message of a refusal or a warning (with %(name)s for the element, %(value)s for what it holds);
-    # None for what runs, and for what another check of validation reports under its own code.
+    # None for what runs as written, and for what another check of validation reports under its own code.
     template: str | None = None
     checked_elsewhere: str | None = None
 
@@ -279,9 +279,19 @@ CONSTRUCTS: tuple[Construct, ...] = (
     _runs("bpmn:parallelGateway", "All outgoing flows; joining waits for every incoming one."),
     _runs("bpmn:sequenceFlow", "A flow; leaving an exclusive gateway it has a condition or is the default."),
     _runs("bpmn:conditionExpression", "A Python expression over the case data (satisfied == 'no')."),
+    Construct(
+        "condition:juel-common",
+        Support.RUNS,
+        "JUEL in its common forms (${var}, ${a == b}, ${!x}, ${a && b}, ${x > 5}, #{...}) runs as the "
+        "Python a notice shows.",
+        N_(
+            "The condition %(value)s of flow '%(name)s' is JUEL; it runs as the Python %(python)s. "
+            "Write that in the diagram to make this notice go away."
+        ),
+    ),
     _refused(
         "condition:juel",
-        "JUEL (${...}, #{...}) is Camunda's Java language; write the Python the message shows.",
+        "Other JUEL (method calls, execution, task, ...) needs Java; write the Python the message shows.",
         N_(
             "The condition %(value)s of flow '%(name)s' is JUEL, Camunda's Java expression language; "
             "conditions here are Python over the case data. Write: %(python)s"
@@ -790,8 +800,9 @@ ATTRIBUTE_FAMILIES: dict[str, str] = {
 REFUSAL_MESSAGES: dict[str, str] = {
     c.code: c.template for c in CONSTRUCTS if c.support is Support.REFUSED and c.template
 }
+# The warnings: what is ignored, and what runs in a form of its own that a notice shows (JUEL translated).
 IGNORED_MESSAGES: dict[str, str] = {
-    c.code: c.template for c in CONSTRUCTS if c.support is Support.IGNORED and c.template
+    c.code: c.template for c in CONSTRUCTS if c.support is not Support.REFUSED and c.template
 }
 # Namespaces of the drawing and of modelers' bookkeeping: nothing in them changes how a case runs.
 DRAWING_NAMESPACES = frozenset(

@@ -30,6 +30,7 @@ from SpiffWorkflow.camunda.parser.event_parsers import (
 
 from engine.bpmn.effects import Effect, read_effects
 from engine.bpmn.form_fields import FieldDef, FormDefinitionError, field_from_spiff
+from engine.bpmn.juel import python_of
 from engine.bpmn.roles import DiagramRoles, read_roles
 from engine.bpmn.safe_xml import UnsafeXml, parse_xml
 from engine.bpmn.sandbox import RESERVED_NAMES, ScriptRejected, check_source
@@ -143,6 +144,13 @@ class ParsedDefinition:
 
 def content_hash(xml: bytes) -> str:
     return hashlib.sha256(xml).hexdigest()
+
+
+def condition_source(text: str) -> str:
+    """A condition as the sandbox runs it: JUEL in its common forms (${approved}, ${a && !b}) as Python,
+    anything else as written (Python, or JUEL the check refuses)."""
+    stripped = (text or "").strip()
+    return python_of(stripped) or stripped
 
 
 def normalise_timer_expression(text: str) -> str:
@@ -276,7 +284,8 @@ def _check_expressions(root: Any) -> list[Problem]:
     for script in root.iterfind(".//bpmn:scriptTask/bpmn:script", NS):
         check(script, script.text or "", "exec")
     for condition in root.iterfind(".//bpmn:conditionExpression", NS):
-        check(condition, (condition.text or "").strip(), "eval")
+        condition.text = condition_source(condition.text or "")
+        check(condition, condition.text, "eval")
     for timer in root.iterfind(".//bpmn:timeCycle", NS):
         problems.append(
             Problem(

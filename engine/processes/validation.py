@@ -49,6 +49,7 @@ from engine.bpmn import (
     UnsafeXml,
     check_constructs,
     check_source,
+    condition_source,
     contact_kinds,
     element_properties,
     loaded_names,
@@ -497,7 +498,7 @@ def _check_code(d: _Diagram) -> Iterable[DiagramProblem]:
             yield _problem("code-unknown-name", element, d.key, variable=names[0])
 
     for flow in d.elements("sequenceFlow"):
-        condition = (flow.findtext("bpmn:conditionExpression", "", NS) or "").strip()
+        condition = condition_source(flow.findtext("bpmn:conditionExpression", "", NS) or "")
         if condition:
             try:
                 tree = check_source(condition, "eval")

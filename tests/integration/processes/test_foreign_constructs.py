@@ -18,8 +18,11 @@ from engine.bpmn import (
     constructs_markdown,
     parse_definition,
 )
+from engine.cases.runner import start_case
 from engine.processes import MESSAGES, WARNING_MESSAGES, diagram_warnings
-from tests.helpers import PROJECT_ROOT
+from engine.processes.deployment import deploy
+from engine.runtime import Runtime
+from tests.helpers import OPERATOR, PROJECT_ROOT, events_of
 from tests.integration.processes.test_validation import validate_diagram
 
 CORPUS = PROJECT_ROOT / "tests" / "fixtures" / "constructs"
@@ -39,6 +42,17 @@ EXPECTED: dict[str, tuple[Support, list[tuple[str, str]], str]] = {
     "runs_legacy_activiti": (RUNS, [], ""),
     # A pool that never runs holds a service task and a JUEL condition: drawing only, not refused.
     "runs_idle_pool": (RUNS, [], ""),
+    # JUEL in its common forms runs as Python; a notice beside the diagram shows the translation.
+    "runs_juel_condition": (
+        RUNS,
+        [("construct-condition-juel-common", "Flow_a")],
+        "The condition ${approved} of flow '是' is JUEL; it runs as the Python approved.",
+    ),
+    "runs_juel_hash_condition": (
+        RUNS,
+        [("construct-condition-juel-common", "Flow_a")],
+        "it runs as the Python x == 1 and not urgent",
+    ),
     "refused_plain_task": (REFUSED, [("construct-task", "Step")], "is a plain task (no type): nobody"),
     "refused_manual_task": (REFUSED, [("construct-manualtask", "Step")], "is a manual task"),
     "refused_receive_task": (REFUSED, [("construct-receivetask", "Step")], "waits for a message"),
@@ -160,13 +174,6 @@ EXPECTED: dict[str, tuple[Support, list[tuple[str, str]], str]] = {
     "refused_event_gateway": (REFUSED, [("construct-eventbasedgateway", "Step")], "event-based gateway"),
     "refused_inclusive_gateway": (REFUSED, [("construct-inclusivegateway", "Step")], "inclusive gateway"),
     "refused_zeebe": (REFUSED, [("construct-zeebe", "Step")], "Camunda 8 (Zeebe)"),
-    "refused_juel_condition": (
-        REFUSED,
-        [("construct-condition-juel", "Flow_a")],
-        "The condition ${approved} of flow '是' is JUEL, Camunda's Java expression language; "
-        "conditions here are Python over the case data. Write: approved",
-    ),
-    "refused_juel_hash_condition": (REFUSED, [("construct-condition-juel", "Flow_a")], "Write: x == 1"),
     "refused_juel_complex_condition": (
         REFUSED,
         [("construct-condition-juel", "Flow_a")],
@@ -266,8 +273,10 @@ def test_each_construct_is_classified_and_said_with_its_way_forward(session: Ses
     if support is IGNORED:
         assert problems == []  # a warning never keeps a diagram from being deployed
     if support is RUNS:
+        assert problems == []
         parse_definition(xml, f"{name}.bpmn")
-        return
+        if not expected:
+            return
     assert words in said[0].message
     templates = MESSAGES if support is REFUSED else WARNING_MESSAGES
     assert said[0].message == templates[said[0].code] % dict(said[0].params)
@@ -278,7 +287,7 @@ def test_every_diagram_of_the_corpus_is_expected() -> None:
 
 
 def test_every_refused_or_ignored_construct_has_a_diagram_or_is_listed() -> None:
-    codes = {c.checked_elsewhere or c.code for c in CONSTRUCTS if c.support is not RUNS}
+    codes = {c.checked_elsewhere or c.code for c in CONSTRUCTS if c.support is not RUNS or c.template}
     shown = {code for _support, found, _words in EXPECTED.values() for code, _element in found}
     assert codes - shown == WITHOUT_A_DIAGRAM - shown
     assert codes >= WITHOUT_A_DIAGRAM
@@ -289,7 +298,8 @@ def test_every_construct_has_one_code_and_what_is_not_run_says_why() -> None:
     refused = [c for c in CONSTRUCTS if c.support is REFUSED and not c.checked_elsewhere]
     assert len({c.code for c in refused}) == len(refused)
     assert all(c.template for c in CONSTRUCTS if c.support is not RUNS and not c.checked_elsewhere)
-    assert all(c.template is None for c in CONSTRUCTS if c.support is RUNS)
+    # What runs says nothing, but for JUEL that runs as Python: a notice shows the translation.
+    assert [c.key for c in CONSTRUCTS if c.support is RUNS and c.template] == ["condition:juel-common"]
 
 
 def test_every_shipped_diagram_runs_without_a_construct_warning() -> None:
@@ -300,9 +310,10 @@ def test_every_shipped_diagram_runs_without_a_construct_warning() -> None:
 
 
 def test_every_problem_of_a_file_comes_at_once(session: Session) -> None:
-    """A file with a message end event, a JUEL condition, a process setting that decides who may start
-    it and an asynchronous gateway: the three refusals and the warning are said in one check, each once."""
-    xml = corpus_file("refused_juel_condition").decode()
+    """A file with a message end event, a JUEL condition that needs Java, a process setting that decides
+    who may start it and an asynchronous gateway: the three refusals and the warning are said in one
+    check, each once (the JUEL condition is not said again as Python that does not compile)."""
+    xml = corpus_file("refused_juel_complex_condition").decode()
     xml = xml.replace(
         'isExecutable="true">', 'isExecutable="true" camunda:candidateStarterGroups="operator">'
     )
@@ -316,11 +327,28 @@ def test_every_problem_of_a_file_comes_at_once(session: Session) -> None:
     )
     problems = validate_diagram(session, xml.encode())
     assert sorted((p.code, p.element_id) for p in problems) == [
-        ("construct-candidatestartergroups", "refused_juel_condition"),
+        ("construct-candidatestartergroups", "refused_juel_complex_condition"),
         ("construct-condition-juel", "Flow_a"),
         ("construct-messageeventdefinition", "End_a"),
     ]
     assert [w.code for w in diagram_warnings(xml.encode())] == ["construct-asyncbefore"]
+
+
+def test_a_juel_condition_in_a_common_form_decides_the_way_a_case_takes(
+    sessions: sessionmaker[Session], runtime: Runtime, reference_data: None
+) -> None:
+    """${approved} on the gateway's flow runs as the Python `approved`: an approved case ends at End_a,
+    another at End_b (the default flow)."""
+    with sessions.begin() as session:
+        deploy(session, runtime, corpus_file("runs_juel_condition"), "juel.bpmn", "test")
+    for approved, end in ((True, "End_a"), (False, "End_b")):
+        with sessions.begin() as session:
+            case = start_case(
+                session, runtime, "runs_juel_condition", OPERATOR, initial_data={"approved": approved}
+            )
+            assert case.status == "completed"
+            reached = [e.element_id for e in events_of(session, case.id) if e.kind == "end_reached"]
+            assert reached == [end]
 
 
 def test_a_business_rule_task_without_a_decision_is_refused_not_a_crash() -> None:
