@@ -199,15 +199,41 @@ class HotlineParser(CamundaParser):
     }
 
 
+class SchemaInvalid(ValidationException):
+    """Every complaint the BPMN schema has about a file, as (message, line), not only its last one."""
+
+    def __init__(self, errors: list[tuple[str, int | None]], file_name: str | None) -> None:
+        message, line = errors[-1] if errors else ("the file does not follow the BPMN 2.0 schema", None)
+        super().__init__(message, file_name=file_name, line_number=line)
+        self.errors = errors
+
+
+class _SchemaValidator(BpmnValidator):
+    """SpiffWorkflow's schema check, saying every complaint at once; one file at a time, because the
+    schema keeps the complaints of the file it checked last."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+
+    def validate(self, bpmn: Any, filename: str | None = None) -> None:
+        with self._lock:
+            self.preprocess(bpmn)
+            if self.validator.validate(bpmn):
+                return
+            errors = [(error.message, error.line or None) for error in self.validator.error_log]
+        raise SchemaInvalid(errors, filename)
+
+
 _validator_lock = threading.Lock()
-_validator: BpmnValidator | None = None
+_validator: _SchemaValidator | None = None
 
 
-def _schema_validator() -> BpmnValidator:
+def _schema_validator() -> _SchemaValidator:
     global _validator
     with _validator_lock:
         if _validator is None:
-            _validator = BpmnValidator()
+            _validator = _SchemaValidator()
         return _validator
 
 
@@ -449,6 +475,14 @@ def parse_definition(xml: bytes, file_name: str) -> ParsedDefinition:
         key = process.get("id")
         spec = parser.get_spec(key)
         subprocess_specs = parser.get_subprocess_specs(key)
+    except SchemaInvalid as err:
+        raise DefinitionError(
+            file_name,
+            [
+                Problem(_element_at_line(root, line) if line else "", plain_names(message), line)
+                for message, line in err.errors
+            ],
+        ) from err
     except ValidationException as err:
         line = getattr(err, "line_number", None) or None
         element = err.id or (_element_at_line(root, line) if line else "")

@@ -368,3 +368,18 @@ def test_the_docs_show_the_table_of_constructs(tmp_path: Path) -> None:
     """docs/modelling.md holds the table as the engine has it (scripts/construct_table.py writes it)."""
     docs = (PROJECT_ROOT / "docs" / "modelling.md").read_text(encoding="utf-8")
     assert constructs_markdown() in docs
+
+
+def test_every_complaint_of_the_schema_comes_at_once_in_plain_words(session: Session) -> None:
+    xml = corpus_file("refused_schema_order").replace(
+        b'<bpmn:endEvent id="EndEvent_1" name="\xe7\xbb\x93\xe6\x9d\x9f">',
+        b'<bpmn:endEvent id="EndEvent_1" name="\xe7\xbb\x93\xe6\x9d\x9f" colour="red">',
+    )
+    problems = validate_diagram(session, xml)
+    assert [(p.code, p.element_id) for p in problems] == [
+        ("schema-misplaced", "Step"),
+        ("schema-attribute", "EndEvent_1"),
+    ]
+    assert "has the attribute colour, which the BPMN 2.0 standard does not allow on bpmn:endEvent" in (
+        problems[1].message
+    )
