@@ -109,7 +109,10 @@ CONSTRUCTS: tuple[Construct, ...] = (
     _runs("bpmn:startEvent", "A plain start event: staff (or the system) open the case."),
     _runs("bpmn:endEvent", "A plain end event: the case (or the branch) ends."),
     _runs("bpmn:intermediateThrowEvent", "A plain intermediate event: marks a milestone and passes on."),
-    _runs("bpmn:intermediateCatchEvent", "With a timer: waits until the time."),
+    _runs(
+        "bpmn:intermediateCatchEvent",
+        "With a timer: waits until the time; without a definition it passes on.",
+    ),
     _runs("bpmn:boundaryEvent", "With a timer on a user task: the task's deadline."),
     _runs("bpmn:timerEventDefinition", "timeDuration (PT2H, ${var}) or timeDate (${var}, working_days(2))."),
     _runs("bpmn:timeDate", "A date and time: an ISO value, a field, or a calendar function."),

@@ -22,7 +22,7 @@ from engine.cases.runner import start_case
 from engine.processes import MESSAGES, WARNING_MESSAGES, diagram_warnings
 from engine.processes.deployment import deploy
 from engine.runtime import Runtime
-from tests.helpers import OPERATOR, PROJECT_ROOT, events_of
+from tests.helpers import OPERATOR, PROJECT_ROOT, events_of, timers_of
 from tests.integration.processes.test_validation import validate_diagram
 
 CORPUS = PROJECT_ROOT / "tests" / "fixtures" / "constructs"
@@ -383,3 +383,39 @@ def test_every_complaint_of_the_schema_comes_at_once_in_plain_words(session: Ses
     assert "has the attribute colour, which the BPMN 2.0 standard does not allow on bpmn:endEvent" in (
         problems[1].message
     )
+
+
+# What a case of each diagram that runs looks like once opened (its first form, if any, filled in).
+OPENED: dict[str, tuple[dict[str, Any] | None, dict[str, Any] | None, str]] = {
+    "runs_user_task": ({"result": "已处理"}, None, "completed"),
+    "runs_legacy_activiti": ({"result": "已处理"}, None, "completed"),
+    "runs_text_annotation": ({"result": "已处理"}, None, "completed"),
+    "runs_idle_pool": ({"result": "已处理"}, None, "completed"),
+    "runs_boundary_timer": ({"result": "已处理"}, None, "completed"),
+    "runs_script_task": (None, None, "completed"),
+    "runs_none_throw": (None, None, "completed"),
+    "runs_parallel_gateway": (None, None, "completed"),
+    "runs_embedded_subprocess": (None, None, "completed"),
+    "runs_exclusive_gateway": (None, {"approved": True}, "completed"),
+    "runs_juel_condition": (None, {"approved": True}, "completed"),
+    "runs_juel_hash_condition": (None, {"x": 1, "urgent": False}, "completed"),
+    "runs_timer_catch": (None, None, "running"),
+}
+
+
+def test_every_diagram_that_runs_is_opened_as_a_case() -> None:
+    assert set(OPENED) == {name for name, (support, _f, _w) in EXPECTED.items() if support is RUNS}
+
+
+@pytest.mark.parametrize("name", sorted(OPENED))
+def test_a_case_of_each_diagram_that_runs_goes_its_way(
+    sessions: sessionmaker[Session], runtime: Runtime, reference_data: None, name: str
+) -> None:
+    form, data, status = OPENED[name]
+    with sessions.begin() as session:
+        deploy(session, runtime, corpus_file(name), f"{name}.bpmn", "test")
+    with sessions.begin() as session:
+        case = start_case(session, runtime, name, OPERATOR, first_task_form=form, initial_data=data)
+        assert case.status == status
+        if status == "running":  # the timer waits, with its row for the scheduler
+            assert len(timers_of(session, case.id)) == 1
