@@ -6,7 +6,7 @@ The package's public face: other packages import from here, not from its modules
 from __future__ import annotations
 
 from engine.bpmn.compaction import compact, passed_element_ids
-from engine.bpmn.construct_check import Finding, check_constructs, named_element, refused_element_ids
+from engine.bpmn.construct_check import Finding, check_constructs, named_element
 from engine.bpmn.constructs import CONSTRUCTS, Construct, Support
 from engine.bpmn.constructs import IGNORED_MESSAGES as CONSTRUCT_WARNINGS
 from engine.bpmn.constructs import REFUSAL_MESSAGES as CONSTRUCT_REFUSALS
@@ -88,7 +88,6 @@ __all__ = [
     "check_constructs",
     "constructs_markdown",
     "named_element",
-    "refused_element_ids",
     "schema_problem",
     "ANSWER_FIELD",
     "BPMN_NS",

@@ -1,5 +1,6 @@
 """Walking the process that will run and classifying every element and attribute it holds with the
-table of engine/bpmn/constructs.py: what is refused or ignored becomes a finding naming the element.
+table of engine/bpmn/constructs.py: what is refused or ignored, or runs only as translated, becomes a
+finding naming the element.
 
 Only the executable process is walked (a pool that never runs is drawing only), plus the message flows
 of the collaboration. A refused element's content is not walked again: one line per problem, the
@@ -8,7 +9,6 @@ element named once with the way forward.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,7 +54,8 @@ def _is_inner(local: str) -> bool:
 
 @dataclass(frozen=True)
 class Finding:
-    """A refused or ignored construct met in the diagram, at the step it belongs to."""
+    """A construct met in the diagram that is refused, ignored, or runs with a notice (JUEL said as
+    Python), at the step it belongs to."""
 
     construct: Construct
     element: Any
@@ -112,8 +113,10 @@ def _lookup(*keys: str) -> Construct | None:
 
 def _service_kind(node: Any) -> str:
     """How a service (or send) task says what it calls, as written in the file."""
-    if node.get(f"{{{CAMUNDA_NS}}}type"):
-        return f'camunda:type="{node.get(f"{{{CAMUNDA_NS}}}type")}" camunda:topic="{node.get(f"{{{CAMUNDA_NS}}}topic") or ""}"'
+    kind = node.get(f"{{{CAMUNDA_NS}}}type")
+    if kind:
+        topic = node.get(f"{{{CAMUNDA_NS}}}topic") or ""
+        return f'camunda:type="{kind}" camunda:topic="{topic}"'
     for attribute in ("class", "expression", "delegateExpression"):
         value = node.get(f"{{{CAMUNDA_NS}}}{attribute}")
         if value:
@@ -263,7 +266,3 @@ def check_constructs(root: Any, process: Any) -> list[Finding]:
     for flow in root.iterfind(f"{{{BPMN_NS}}}collaboration/{{{BPMN_NS}}}messageFlow"):
         walk.add("bpmn:messageFlow", flow)
     return walk.findings
-
-
-def refused_element_ids(findings: Iterable[Finding]) -> set[str]:
-    return {f.element.get("id") for f in findings if f.refused and f.element is not None}

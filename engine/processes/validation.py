@@ -59,7 +59,6 @@ from engine.bpmn import (
     parse_xml,
     read_roles,
     read_variable_labels,
-    refused_element_ids,
     schema_problem,
     script_functions,
     stored_names,
@@ -678,7 +677,6 @@ def validate_diagram(
         return [refused.problem]
     findings = check_constructs(d.root, d.process)
     refusals = [_from_finding(f, d.key) for f in findings if f.refused]
-    refused_ids = refused_element_ids(findings)
     problems = [
         *_check_user_tasks(d, known_groups(session)),
         *_check_timers(d, session, clock, zone, sandbox),
@@ -690,25 +688,29 @@ def validate_diagram(
         *_check_roles(d),
         *_check_name_lengths(d),
     ]
-    problems = refusals + [
-        p for p in problems if not (p.element_id in refused_ids and p.code in _SAID_BY_THE_REFUSAL)
-    ]
+    said = _said_by_refusals(refusals)
+    problems = refusals + [p for p in problems if p.code not in said.get(p.element_id, ())]
     problems += _spiff_problems(xml, d, {p.element_id for p in problems}, bool(refusals))
     return problems
 
 
-# What other checks say about an element that is refused as a whole, and that its refusal already says
-# (a task with an assignee has no candidate group; a JUEL condition does not compile as Python).
-_SAID_BY_THE_REFUSAL = frozenset(
-    {
-        "missing-candidate-group",
-        "missing-form",
-        "condition-rejected",
-        "script-rejected",
-        "code-unknown-name",
-        "bpmn-invalid",
-    }
-)
+# What another check says about an element whose refusal already says it: a task given to a person has
+# no candidate group; JUEL or Groovy does not compile as Python.
+_SAID_BY_THE_REFUSAL: dict[str, frozenset[str]] = {
+    "construct-assignee": frozenset({"missing-candidate-group"}),
+    "construct-candidateusers": frozenset({"missing-candidate-group"}),
+    "construct-condition-juel": frozenset({"condition-rejected", "code-unknown-name"}),
+    "construct-condition-language": frozenset({"condition-rejected", "code-unknown-name"}),
+    "construct-scriptformat-other": frozenset({"script-rejected", "code-unknown-name"}),
+    "construct-resource": frozenset({"script-rejected", "code-unknown-name"}),
+}
+
+
+def _said_by_refusals(refusals: list[DiagramProblem]) -> dict[str | None, set[str]]:
+    said: dict[str | None, set[str]] = {}
+    for refusal in refusals:
+        said.setdefault(refusal.element_id, set()).update(_SAID_BY_THE_REFUSAL.get(refusal.code, ()))
+    return said
 
 
 def _from_finding(finding: Finding, key: str | None) -> DiagramProblem:
