@@ -199,12 +199,15 @@ class HotlineParser(CamundaParser):
     }
 
 
-class SchemaInvalid(ValidationException):
-    """Every complaint the BPMN schema has about a file, as (message, line), not only its last one."""
+class SchemaInvalid(HotlineError):
+    """Every complaint the BPMN schema has about a file, as (message, line), not only its last one;
+    parse_definition says them as a DefinitionError."""
+
+    code = "schema-invalid"
 
     def __init__(self, errors: list[tuple[str, int | None]], file_name: str | None) -> None:
         message, line = errors[-1] if errors else ("the file does not follow the BPMN 2.0 schema", None)
-        super().__init__(message, file_name=file_name, line_number=line)
+        super().__init__(f"{file_name or 'file'}: {message}", line=line)
         self.errors = errors
 
 
