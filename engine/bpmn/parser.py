@@ -342,6 +342,10 @@ def _executable_process(root: Any, file_name: str) -> Any:
             file_name,
             [Problem("", f"a file must hold exactly one executable process; found {len(processes)}")],
         )
+    if not (processes[0].get("id") or "").strip():
+        raise DefinitionError(
+            file_name, [Problem("", "the executable process has no id (the procedure's key)")]
+        )
     return processes[0]
 
 

@@ -109,6 +109,10 @@ MESSAGES: dict[str, str] = {
         "A diagram must hold exactly one executable process; this one holds %(count)s. Keep one "
         "process and mark it executable."
     ),
+    "process-without-id": N_(
+        "The executable process has no id. Give it the procedure's key (for example water_quality): "
+        "select the pool or the canvas and enter the process ID."
+    ),
     "bpmn-invalid": N_("SpiffWorkflow cannot run this: %(detail)s. Correct the element as the message says."),
     "missing-candidate-group": N_(
         "User task '%(name)s' does not say who may do it. Set its candidate groups (for example operator)."
@@ -658,6 +662,8 @@ def _read(xml: bytes) -> _Diagram:
     ]
     if len(processes) != 1:
         raise _Refused(_problem("process-count", None, None, count=len(processes)))
+    if not (processes[0].get("id") or "").strip():
+        raise _Refused(_problem("process-without-id", None, None))
     return _Diagram(root, processes[0], processes[0].get("id"))
 
 

@@ -260,7 +260,15 @@ def test_a_broken_diagram_is_refused_with_the_expected_problem(session: Session,
 
 
 def test_the_corpus_covers_every_element_rule() -> None:
-    file_level = {"file-too-large", "xml-doctype", "not-utf8", "not-well-formed", "not-bpmn", "process-count"}
+    file_level = {
+        "file-too-large",
+        "xml-doctype",
+        "not-utf8",
+        "not-well-formed",
+        "not-bpmn",
+        "process-count",
+        "process-without-id",
+    }
     # Constructs the engine refuses and the schema's complaints have a corpus of their own, drawn as
     # Camunda Modeler draws them (tests/integration/processes/test_foreign_constructs.py).
     own_corpus = set(CONSTRUCT_REFUSALS) | set(SCHEMA_MESSAGES)
@@ -407,6 +415,10 @@ def test_not_xml_not_bpmn_and_two_processes(session: Session) -> None:
         "process-count",
         "A diagram must hold exactly one executable process",
     )
+    # A process without an id has no key to be deployed under (SpiffWorkflow's parser failed on it).
+    nameless = COMPLAINT_BPMN.read_bytes().replace(b'<bpmn:process id="complaint"', b"<bpmn:process", 1)
+    assert [p.code for p in validate_diagram(session, nameless)] == ["process-without-id"]
+    assert diagram_key(nameless) is None
 
 
 def test_every_engine_message_template_is_extracted_for_the_catalogs() -> None:
