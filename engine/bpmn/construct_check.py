@@ -137,11 +137,22 @@ def _element_construct(node: Any, local: str, parent_local: str) -> tuple[Constr
         return construct, f'camunda:decisionRef="{node.get(f"{{{CAMUNDA_NS}}}decisionRef") or ""}"'
     if local == "callActivity":
         return construct, f'calledElement="{node.get("calledElement") or ""}"'
+    if local in ("messageEventDefinition", "signalEventDefinition"):
+        return construct, _named_reference(node, local[: -len("EventDefinition")])
     if local.endswith("EventDefinition"):
         return construct, f"{parent_local} {local}"
     if construct.key == "bpmn:other":
         return construct, local
     return construct, ""
+
+
+def _named_reference(node: Any, kind: str) -> str:
+    """The message or signal an event waits for or sends, by its name where the file gives one."""
+    reference = node.get(f"{kind}Ref") or ""
+    root = node.getroottree().getroot()
+    declared = next((d for d in root.iterfind(f"{{{BPMN_NS}}}{kind}") if d.get("id") == reference), None)
+    name = (declared.get("name") if declared is not None else None) or reference
+    return f'bpmn:{kind} "{name}"' if name else f"bpmn:{kind}"
 
 
 def _attribute_construct(owner_local: str, name: str, value: str) -> Construct:

@@ -140,8 +140,8 @@ CONSTRUCTS: tuple[Construct, ...] = (
         "bpmn:signalEventDefinition",
         "No signals yet: the case would wait for ever.",
         N_(
-            "'%(name)s' waits for or sends a signal. Signals are not supported yet, so the case would "
-            "wait for ever. Use a user task where staff record what happened, or a timer."
+            "'%(name)s' waits for or sends a signal (%(value)s). Signals are not supported yet, so the "
+            "case would wait for ever. Use a user task where staff record what happened, or a timer."
         ),
     ),
     _refused(
