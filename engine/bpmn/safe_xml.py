@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 from lxml import etree
 
-from engine.bpmn.legacy_namespace import read_activiti_as_camunda
+from engine.bpmn.legacy_namespace import ACTIVITI_NS, read_activiti_as_camunda
 from engine.errors import HotlineError
 from engine.messages import N_
 
@@ -94,4 +94,4 @@ def parse_xml(xml: bytes, limit: int = MAX_BPMN_BYTES) -> Any:
         ) from err
     if root.getroottree().docinfo.doctype:
         raise UnsafeXml("xml-doctype", "the file declares a DOCTYPE or entities, which a diagram never needs")
-    return read_activiti_as_camunda(root)
+    return read_activiti_as_camunda(root) if ACTIVITI_NS.encode() in xml else root
