@@ -6,6 +6,11 @@ The package's public face: other packages import from here, not from its modules
 from __future__ import annotations
 
 from engine.bpmn.compaction import compact, passed_element_ids
+from engine.bpmn.construct_check import Finding, check_constructs, named_element
+from engine.bpmn.constructs import CONSTRUCTS, Construct, Support
+from engine.bpmn.constructs import IGNORED_MESSAGES as CONSTRUCT_WARNINGS
+from engine.bpmn.constructs import REFUSAL_MESSAGES as CONSTRUCT_REFUSALS
+from engine.bpmn.constructs import as_markdown as constructs_markdown
 from engine.bpmn.effects import Effect
 from engine.bpmn.form_fields import (
     FIELD_TYPES,
@@ -29,6 +34,7 @@ from engine.bpmn.parser import (
     SpecCache,
     UserTaskInfo,
     candidate_groups_for,
+    condition_source,
     contact_kinds,
     content_hash,
     element_properties,
@@ -66,11 +72,23 @@ from engine.bpmn.sandbox import (
     script_functions,
     stored_names,
 )
+from engine.bpmn.schema_errors import SCHEMA_MESSAGES, schema_problem
 from engine.bpmn.serializer import StateSerializer
 from engine.bpmn.timer_events import ClockDurationTimerEventDefinition, ClockTimeDateEventDefinition, due_time
 from engine.bpmn.variable_labels import VariableLabel, read_variable_labels
 
 __all__ = [
+    "CONSTRUCTS",
+    "CONSTRUCT_REFUSALS",
+    "CONSTRUCT_WARNINGS",
+    "Construct",
+    "Finding",
+    "SCHEMA_MESSAGES",
+    "Support",
+    "check_constructs",
+    "constructs_markdown",
+    "named_element",
+    "schema_problem",
     "ANSWER_FIELD",
     "BPMN_NS",
     "CALLBACK",
@@ -112,6 +130,7 @@ __all__ = [
     "VariableLabel",
     "XML_MESSAGES",
     "candidate_groups_for",
+    "condition_source",
     "contact_kinds",
     "check_source",
     "compact",

@@ -30,9 +30,11 @@ from SpiffWorkflow.camunda.parser.event_parsers import (
 
 from engine.bpmn.effects import Effect, read_effects
 from engine.bpmn.form_fields import FieldDef, FormDefinitionError, field_from_spiff
+from engine.bpmn.juel import python_of
 from engine.bpmn.roles import DiagramRoles, read_roles
 from engine.bpmn.safe_xml import UnsafeXml, parse_xml
 from engine.bpmn.sandbox import RESERVED_NAMES, ScriptRejected, check_source
+from engine.bpmn.schema_errors import plain_names
 from engine.bpmn.timer_events import ClockDurationTimerEventDefinition, ClockTimeDateEventDefinition
 from engine.bpmn.variable_labels import VariableLabel, read_variable_labels
 from engine.errors import HotlineError
@@ -144,6 +146,13 @@ def content_hash(xml: bytes) -> str:
     return hashlib.sha256(xml).hexdigest()
 
 
+def condition_source(text: str) -> str:
+    """A condition as the sandbox runs it: JUEL in its common forms (${approved}, ${a && !b}) as Python,
+    anything else as written (Python, or JUEL the check refuses)."""
+    stripped = (text or "").strip()
+    return python_of(stripped) or stripped
+
+
 def normalise_timer_expression(text: str) -> str:
     """Accept timers as Camunda Modeler writes them (PT2H, ${var}) as well as Python expressions."""
     stripped = (text or "").strip()
@@ -190,15 +199,44 @@ class HotlineParser(CamundaParser):
     }
 
 
+class SchemaInvalid(HotlineError):
+    """Every complaint the BPMN schema has about a file, as (message, line), not only its last one;
+    parse_definition says them as a DefinitionError."""
+
+    code = "schema-invalid"
+
+    def __init__(self, errors: list[tuple[str, int | None]], file_name: str | None) -> None:
+        message, line = errors[-1] if errors else ("the file does not follow the BPMN 2.0 schema", None)
+        super().__init__(f"{file_name or 'file'}: {message}", line=line)
+        self.errors = errors
+
+
+class _SchemaValidator(BpmnValidator):
+    """SpiffWorkflow's schema check, saying every complaint at once; one file at a time, because the
+    schema keeps the complaints of the file it checked last."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+
+    def validate(self, bpmn: Any, filename: str | None = None) -> None:
+        with self._lock:
+            self.preprocess(bpmn)
+            if self.validator.validate(bpmn):
+                return
+            errors = [(error.message, error.line or None) for error in self.validator.error_log]
+        raise SchemaInvalid(errors, filename)
+
+
 _validator_lock = threading.Lock()
-_validator: BpmnValidator | None = None
+_validator: _SchemaValidator | None = None
 
 
-def _schema_validator() -> BpmnValidator:
+def _schema_validator() -> _SchemaValidator:
     global _validator
     with _validator_lock:
         if _validator is None:
-            _validator = BpmnValidator()
+            _validator = _SchemaValidator()
         return _validator
 
 
@@ -218,12 +256,12 @@ def _element_at_line(root: Any, line: int) -> str:
     return ""
 
 
-def _check_references(root: Any) -> list[Problem]:
+def _check_references(root: Any, process: Any) -> list[Problem]:
     """Spiff reports a flow to a missing element misleadingly; say it plainly."""
     problems = []
     ids = {el.get("id") for el in root.iter() if isinstance(el.tag, str) and el.get("id")}
     bpmn_ids = {el.get("id") for el in root.iter(f"{{{BPMN_NS}}}*") if el.get("id")}
-    for flow in root.iterfind(".//bpmn:sequenceFlow", NS):
+    for flow in process.iterfind(".//bpmn:sequenceFlow", NS):
         for end in ("sourceRef", "targetRef"):
             ref = flow.get(end)
             if not ref:
@@ -236,7 +274,7 @@ def _check_references(root: Any) -> list[Problem]:
                 )
     # SpiffWorkflow finds elements by id anywhere in the file: a form field or value sharing a BPMN
     # element's id makes that element unreadable, with a message that does not say why.
-    for node in root.iter(f"{{{CAMUNDA_NS}}}formField", f"{{{CAMUNDA_NS}}}value"):
+    for node in process.iter(f"{{{CAMUNDA_NS}}}formField", f"{{{CAMUNDA_NS}}}value"):
         if node.get("id") in bpmn_ids:
             kind = "form field" if node.tag.endswith("formField") else "enum value"
             owner = next(
@@ -249,7 +287,7 @@ def _check_references(root: Any) -> list[Problem]:
                     node.sourceline,
                 )
             )
-    for boundary in root.iterfind(".//bpmn:boundaryEvent", NS):
+    for boundary in process.iterfind(".//bpmn:boundaryEvent", NS):
         ref = boundary.get("attachedToRef")
         if ref not in ids:
             problems.append(
@@ -275,7 +313,8 @@ def _check_expressions(root: Any) -> list[Problem]:
     for script in root.iterfind(".//bpmn:scriptTask/bpmn:script", NS):
         check(script, script.text or "", "exec")
     for condition in root.iterfind(".//bpmn:conditionExpression", NS):
-        check(condition, (condition.text or "").strip(), "eval")
+        condition.text = condition_source(condition.text or "")
+        check(condition, condition.text, "eval")
     for timer in root.iterfind(".//bpmn:timeCycle", NS):
         problems.append(
             Problem(
@@ -302,6 +341,10 @@ def _executable_process(root: Any, file_name: str) -> Any:
         raise DefinitionError(
             file_name,
             [Problem("", f"a file must hold exactly one executable process; found {len(processes)}")],
+        )
+    if not (processes[0].get("id") or "").strip():
+        raise DefinitionError(
+            file_name, [Problem("", "the executable process has no id (the procedure's key)")]
         )
     return processes[0]
 
@@ -428,7 +471,8 @@ def parse_definition(xml: bytes, file_name: str) -> ParsedDefinition:
     if root.tag != f"{{{BPMN_NS}}}definitions":
         raise DefinitionError(file_name, [Problem("", "the root element is not bpmn:definitions")])
     process = _executable_process(root, file_name)
-    problems = _check_references(root) + _check_expressions(root)
+    # Only the process that runs: a pool that never runs is drawing, whatever it holds.
+    problems = _check_references(root, process) + _check_expressions(process)
     if problems:
         raise DefinitionError(file_name, problems)
 
@@ -438,13 +482,25 @@ def parse_definition(xml: bytes, file_name: str) -> ParsedDefinition:
         key = process.get("id")
         spec = parser.get_spec(key)
         subprocess_specs = parser.get_subprocess_specs(key)
+    except SchemaInvalid as err:
+        raise DefinitionError(
+            file_name,
+            [
+                Problem(_element_at_line(root, line) if line else "", plain_names(message), line)
+                for message, line in err.errors
+            ],
+        ) from err
     except ValidationException as err:
         line = getattr(err, "line_number", None) or None
         element = err.id or (_element_at_line(root, line) if line else "")
         raise DefinitionError(
             file_name,
-            [Problem(element or "", err.message if hasattr(err, "message") else str(err), line)],
+            [Problem(element or "", plain_names(err.message if hasattr(err, "message") else str(err)), line)],
             notes=getattr(err, "notes", ()),
+        ) from err
+    except Exception as err:  # noqa: BLE001 - SpiffWorkflow's parser raises KeyError and others on odd input
+        raise DefinitionError(
+            file_name, [Problem("", f"the engine cannot read this diagram ({type(err).__name__}: {err})")]
         ) from err
 
     user_tasks, task_problems = _user_tasks(process, spec)

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from lxml import etree
 
+from engine.bpmn.legacy_namespace import ACTIVITI_NS, read_activiti_as_camunda
 from engine.errors import HotlineError
 from engine.messages import N_
 
@@ -66,7 +67,8 @@ def _parser() -> etree.XMLParser:
 
 
 def parse_xml(xml: bytes, limit: int = MAX_BPMN_BYTES) -> Any:
-    """The root element of a document, or UnsafeXml (too large, DTD, not UTF-8, not well-formed)."""
+    """The root element of a document, or UnsafeXml (too large, DTD, not UTF-8, not well-formed);
+    Activiti's extensions read as Camunda's, as Camunda 7 reads them."""
     if len(xml) > limit:
         raise UnsafeXml(
             "file-too-large",
@@ -92,4 +94,4 @@ def parse_xml(xml: bytes, limit: int = MAX_BPMN_BYTES) -> Any:
         ) from err
     if root.getroottree().docinfo.doctype:
         raise UnsafeXml("xml-doctype", "the file declares a DOCTYPE or entities, which a diagram never needs")
-    return root
+    return read_activiti_as_camunda(root) if ACTIVITI_NS.encode() in xml else root

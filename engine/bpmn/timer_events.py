@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     DurationTimerEventDefinition,
     TimeDateEventDefinition,
@@ -24,13 +25,36 @@ def clock_of(task: SpiffTask) -> Clock:
     return clock
 
 
-def _with_zone(value: object, task: SpiffTask) -> str:
+def _with_zone(value: object, task: SpiffTask, expression: str) -> str:
     """A date-time without a zone means the hotline's local time, not the server's."""
-    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value).strip())
+    try:
+        moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value).strip())
+    except ValueError as err:
+        raise _unusable(task, expression, value, "date and time (such as 2026-11-23T17:30)") from err
     if moment.tzinfo is None:
         zone = getattr(task.workflow.script_engine, "zone", UTC)
         moment = moment.replace(tzinfo=zone)
     return moment.isoformat()
+
+
+def _unusable(task: SpiffTask, expression: str, value: object, expected: str) -> WorkflowTaskException:
+    """A timer whose expression gave no usable time (an empty or mistyped field): said as a failed step of
+    the case, so the person completing the step before it, or the incident page, reads why."""
+    shown = "nothing" if value is None or str(value).strip() == "" else repr(value)
+    return WorkflowTaskException(
+        f"the timer's expression '{expression}' gave {shown}, which is not a {expected}; "
+        "correct the data the timer reads, or the timer",
+        task=task,
+    )
+
+
+def _duration(value: object, task: SpiffTask, expression: str) -> object:
+    if not isinstance(value, str) or not value.strip():
+        raise _unusable(task, expression, value, "duration (such as PT2H)")
+    try:
+        return TimerEventDefinition.parse_iso_duration(value)
+    except Exception as err:  # noqa: BLE001 - SpiffWorkflow raises a bare Exception for a bad duration
+        raise _unusable(task, expression, value, "duration (such as PT2H)") from err
 
 
 class ClockTimeDateEventDefinition(TimeDateEventDefinition):
@@ -38,7 +62,7 @@ class ClockTimeDateEventDefinition(TimeDateEventDefinition):
         event_value = my_task._get_internal_data("event_value")
         if event_value is None:
             event_value = my_task.workflow.script_engine.evaluate(my_task, self.expression)
-            event_value = _with_zone(event_value, my_task)
+            event_value = _with_zone(event_value, my_task, self.expression)
             my_task._set_internal_data(event_value=event_value)
         if TimerEventDefinition.parse_time_or_duration(event_value) <= clock_of(my_task).now():
             my_task._set_internal_data(event_fired=True)
@@ -51,7 +75,7 @@ class ClockDurationTimerEventDefinition(DurationTimerEventDefinition):
         event_value = my_task._get_internal_data("event_value")
         if event_value is None:
             expression = my_task.workflow.script_engine.evaluate(my_task, self.expression)
-            parsed = TimerEventDefinition.parse_iso_duration(expression)
+            parsed = _duration(expression, my_task, self.expression)
             event_value = (now + TimerEventDefinition.get_timedelta_from_start(parsed, now)).isoformat()
             my_task._set_internal_data(event_value=event_value)
         if TimerEventDefinition.get_datetime(event_value) <= now:

@@ -46,7 +46,7 @@ from engine.cases.store import insert_case, load_workflow, save_workflow, take_c
 from engine.cases.task_access import check_member, claimed_conflict, closed_conflict, workable_task
 from engine.cases.timer_groups import FiringGroup
 from engine.db import Event, HumanTask, ProcessInstance, Timer
-from engine.errors import Conflict, FormInvalid, NotFound, ScriptFailed
+from engine.errors import Conflict, FormInvalid, HotlineError, NotFound, ScriptFailed
 from engine.reference import (
     ReferenceData,
     fill_suggested,
@@ -108,9 +108,29 @@ def _advance(session: Session, workflow: BpmnWorkflow, refresh_timers: bool = Fa
         task_spec = getattr(err, "task_spec", None)
         element = getattr(task_spec, "bpmn_id", None) or getattr(task_spec, "name", "?")
         raise ScriptFailed.from_spiff(str(element), err) from err
+    except HotlineError:
+        raise  # the sandbox's and the engine's own refusals say themselves
+    except (TypeError, KeyError, ValueError, AttributeError, IndexError) as err:
+        # SpiffWorkflow's own code on data it did not expect (a multi-instance task without its collection,
+        # in a version deployed before validation refused it): a failed step that says so, not a traceback.
+        raise ScriptFailed(
+            _running_element(workflow), f"the engine could not run this step ({type(err).__name__}: {err})"
+        ) from err
     done = [t for t in workflow.tasks.values() if t.state == TaskState.COMPLETED and t.id not in before]
     done.sort(key=lambda t: t.last_state_change)
     return done
+
+
+def _running_element(workflow: BpmnWorkflow) -> str:
+    """The step the engine was running when it failed, as well as it can be told: the first automatic
+    one ready to run, else one it had begun (a multi-instance task waits while the engine splits it)."""
+    ready = sorted(workflow.get_tasks(state=TaskState.READY), key=lambda t: bool(t.task_spec.manual))
+    begun = workflow.get_tasks(state=TaskState.STARTED | TaskState.WAITING)
+    for task in [*ready, *begun]:
+        element = getattr(task.task_spec, "bpmn_id", None)
+        if element:
+            return str(element)
+    return "?"
 
 
 def _step_kind(spec: TaskSpec) -> str | None:

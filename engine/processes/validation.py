@@ -29,6 +29,8 @@ from sqlalchemy.orm import Session
 from engine.bpmn import (
     BPMN_NS,
     CAMUNDA_NS,
+    CONSTRUCT_REFUSALS,
+    CONSTRUCT_WARNINGS,
     CUSTOMER_CONTACT,
     DEFAULT_MEMORY_LIMIT_MB,
     DEFAULT_POOL_SIZE,
@@ -38,20 +40,26 @@ from engine.bpmn import (
     PERSONAL_KINDS,
     ROLE_MESSAGES,
     SAFE_BUILTINS,
+    SCHEMA_MESSAGES,
     XML_MESSAGES,
     DefinitionError,
+    Finding,
     SandboxEnvironment,
     ScriptRejected,
     UnsafeXml,
+    check_constructs,
     check_source,
+    condition_source,
     contact_kinds,
     element_properties,
     loaded_names,
+    named_element,
     normalise_timer_expression,
     parse_definition,
     parse_xml,
     read_roles,
     read_variable_labels,
+    schema_problem,
     script_functions,
     stored_names,
 )
@@ -100,6 +108,10 @@ MESSAGES: dict[str, str] = {
     "process-count": N_(
         "A diagram must hold exactly one executable process; this one holds %(count)s. Keep one "
         "process and mark it executable."
+    ),
+    "process-without-id": N_(
+        "The executable process has no id. Give it the procedure's key (for example water_quality): "
+        "select the pool or the canvas and enter the process ID."
     ),
     "bpmn-invalid": N_("SpiffWorkflow cannot run this: %(detail)s. Correct the element as the message says."),
     "missing-candidate-group": N_(
@@ -184,6 +196,10 @@ MESSAGES: dict[str, str] = {
         "(docs/procedures.md). Correct the rule id."
     ),
 }
+# Every BPMN element and Camunda extension the engine does not run, refused by name with the way
+# forward (engine/bpmn/constructs.py), and the BPMN schema's complaints in plain words.
+MESSAGES.update(CONSTRUCT_REFUSALS)
+MESSAGES.update(SCHEMA_MESSAGES)
 # What deploys but deserves a look (diagram_warnings): said beside the problems, never refusing.
 WARNING_MESSAGES: dict[str, str] = {
     "undeclared-personal-field": N_(
@@ -195,6 +211,8 @@ WARNING_MESSAGES: dict[str, str] = {
         "'%(name)s' was called '%(old)s' in the deployed version, but its English name is still "
         "'%(english)s': check the English name (extension property name_en)."
     ),
+    # What the engine ignores, named so the process owner knows it is not read.
+    **CONSTRUCT_WARNINGS,
 }
 
 
@@ -204,6 +222,8 @@ class DiagramProblem(Coded):
     (`message` says it in English; the web and the command line say it through the catalogs)."""
 
     TEMPLATES: ClassVar[Mapping[str, str]] = MESSAGES
+    # A JUEL condition without a Python of its own is offered an example, said in the user's language.
+    TRANSLATED_PARAMS: ClassVar[Mapping[str, tuple[str, ...]]] = {"construct-condition-juel": ("python",)}
 
     element_id: str | None
     element_name: str | None
@@ -403,6 +423,9 @@ def _check_timers(
         if definition.find("bpmn:timeCycle", NS) is not None:
             yield _problem("timer-cycle", event, d.key)
             continue
+        if definition.find("bpmn:timeDate", NS) is None and definition.find("bpmn:timeDuration", NS) is None:
+            yield _problem("timer-empty", event, d.key)  # a new timer, as Camunda Modeler leaves it
+            continue
         for kind in ("timeDate", "timeDuration"):
             node = definition.find(f"bpmn:{kind}", NS)
             if node is None:
@@ -478,7 +501,7 @@ def _check_code(d: _Diagram) -> Iterable[DiagramProblem]:
             yield _problem("code-unknown-name", element, d.key, variable=names[0])
 
     for flow in d.elements("sequenceFlow"):
-        condition = (flow.findtext("bpmn:conditionExpression", "", NS) or "").strip()
+        condition = condition_source(flow.findtext("bpmn:conditionExpression", "", NS) or "")
         if condition:
             try:
                 tree = check_source(condition, "eval")
@@ -561,7 +584,7 @@ def _check_rule_ids(d: _Diagram, rules: frozenset[str]) -> Iterable[DiagramProbl
     if not rules:
         return
     groups = {rule[0] for rule in rules}
-    for doc in d.root.iter(f"{{{BPMN_NS}}}documentation"):
+    for doc in d.process.iter(f"{{{BPMN_NS}}}documentation"):
         named = {r for r in rule_ids_in(doc.text or "") if r[0] in groups}
         for rule in sorted(named - rules):
             yield _problem("unknown-rule-id", _owner(doc.getparent()), d.key, rule=rule)
@@ -581,19 +604,29 @@ def _check_roles(d: _Diagram) -> Iterable[DiagramProblem]:
         yield _problem(problem.code, problem.element, d.key, **problem.params)
 
 
-def _spiff_problems(xml: bytes, d: _Diagram, flagged: set[str | None]) -> Iterable[DiagramProblem]:
-    """What the engine's own parser refuses, unless a check above already named that element."""
+def _spiff_problems(
+    xml: bytes, d: _Diagram, flagged: set[str | None], refused: bool
+) -> Iterable[DiagramProblem]:
+    """What the engine's own parser refuses, unless a check above already named that element. With
+    constructs refused, a problem of the whole file is theirs (a call activity's missing process)."""
     try:
         parse_definition(xml, f"{d.key or 'diagram'}.bpmn")
     except DefinitionError as err:
         elements = d.by_id()
         for problem in err.problems:
             element = elements.get(problem.element_id) if problem.element_id else None
-            while element is not None and element.tag.endswith("EventDefinition"):
-                element = _owner(element.getparent())
+            if element is not None:
+                element = named_element(element)  # a condition's flow, an event definition's event
+            if element is None and refused:
+                continue
             if element is not None and (element.get("id") in flagged or element.get("sourceRef") in flagged):
                 continue  # already named, or a flow of a gateway already named
-            found = _problem("bpmn-invalid", element, d.key, detail=problem.reason)
+            schema = schema_problem(problem.reason)
+            if schema is not None:
+                code, params = schema
+                found = _problem(code, element, d.key, line=problem.line or "?", **params)
+            else:
+                found = _problem("bpmn-invalid", element, d.key, detail=problem.reason)
             if element is None and problem.element_id:
                 found = DiagramProblem(problem.element_id, None, found.code, d.key, found.params)
             yield found
@@ -629,6 +662,8 @@ def _read(xml: bytes) -> _Diagram:
     ]
     if len(processes) != 1:
         raise _Refused(_problem("process-count", None, None, count=len(processes)))
+    if not (processes[0].get("id") or "").strip():
+        raise _Refused(_problem("process-without-id", None, None))
     return _Diagram(root, processes[0], processes[0].get("id"))
 
 
@@ -646,6 +681,8 @@ def validate_diagram(
         d = _read(xml)
     except _Refused as refused:
         return [refused.problem]
+    findings = check_constructs(d.root, d.process)
+    refusals = [_from_finding(f, d.key) for f in findings if f.refused]
     problems = [
         *_check_user_tasks(d, known_groups(session)),
         *_check_timers(d, session, clock, zone, sandbox),
@@ -657,8 +694,33 @@ def validate_diagram(
         *_check_roles(d),
         *_check_name_lengths(d),
     ]
-    problems += _spiff_problems(xml, d, {p.element_id for p in problems})
+    said = _said_by_refusals(refusals)
+    problems = refusals + [p for p in problems if p.code not in said.get(p.element_id, ())]
+    problems += _spiff_problems(xml, d, {p.element_id for p in problems}, bool(refusals))
     return problems
+
+
+# What another check says about an element whose refusal already says it: a task given to a person has
+# no candidate group; JUEL or Groovy does not compile as Python.
+_SAID_BY_THE_REFUSAL: dict[str, frozenset[str]] = {
+    "construct-assignee": frozenset({"missing-candidate-group"}),
+    "construct-candidateusers": frozenset({"missing-candidate-group"}),
+    "construct-condition-juel": frozenset({"condition-rejected", "code-unknown-name"}),
+    "construct-condition-language": frozenset({"condition-rejected", "code-unknown-name"}),
+    "construct-scriptformat-other": frozenset({"script-rejected", "code-unknown-name"}),
+    "construct-resource": frozenset({"script-rejected", "code-unknown-name"}),
+}
+
+
+def _said_by_refusals(refusals: list[DiagramProblem]) -> dict[str | None, set[str]]:
+    said: dict[str | None, set[str]] = {}
+    for refusal in refusals:
+        said.setdefault(refusal.element_id, set()).update(_SAID_BY_THE_REFUSAL.get(refusal.code, ()))
+    return said
+
+
+def _from_finding(finding: Finding, key: str | None) -> DiagramProblem:
+    return _problem(finding.construct.code, finding.element, key, **dict(finding.params))
 
 
 def _looks_personal(field: Any) -> bool:
@@ -676,13 +738,20 @@ def _declares_personal(field: Any) -> bool:
 
 
 def diagram_warnings(xml: bytes) -> list[DiagramWarning]:
-    """What deploys but deserves a look: a text field whose id or label suggests a customer's personal
+    """What deploys but deserves a look: a Camunda setting or another tool's extension that is not
+    read (engine/bpmn/constructs.py); a text field whose id or label suggests a customer's personal
     data (name, phone, contact, address, 姓名, 电话, 联系, 地址, …) without the property `personal`."""
     try:
         d = _read(xml)
     except _Refused:
         return []
     warnings: list[DiagramWarning] = []
+    for finding in check_constructs(d.root, d.process):
+        if not finding.refused:
+            found = _from_finding(finding, d.key)
+            warnings.append(
+                DiagramWarning(found.element_id, found.element_name, found.code, d.key, found.params)
+            )
     for task in d.elements("userTask"):
         for field in task.iterfind("bpmn:extensionElements/camunda:formData/camunda:formField", NS):
             if (field.get("type") or "string") != "string" or _declares_personal(field):

@@ -322,7 +322,11 @@ def upload() -> Any:
     except UnsafeXml as err:
         return _unreadable(err)
     return jsonify(
-        xml=xml.decode("utf-8"), file=file_name, problems=[problem_as_dict(p) for p in _problems(xml)]
+        xml=xml.decode("utf-8"),
+        file=file_name,
+        problems=[problem_as_dict(p) for p in _problems(xml)],
+        # What deploys but is not read (a Camunda setting, another tool's extension), listed beside it.
+        warnings=[problem_as_dict(p) for p in _warnings(xml)],
     )
 
 

@@ -1,0 +1,831 @@
+"""What the engine does with each BPMN 2.0 element and each Camunda 7 extension a diagram can hold.
+
+Every construct is in one of three classes: it *runs* (implemented and tested), it is *refused* (the
+message says why and what to draw instead), or it is *ignored with a warning* (only what changes
+nothing about how a case runs). Validation (engine/processes/constructs_check.py) classifies each
+element and attribute it meets with this table, and docs/modelling.md shows the same table, generated
+from it (scripts/construct_table.py) and checked against it by a test.
+
+A construct's key is how the walker names what it meets:
+- `bpmn:<element>`, or `bpmn:<parent>/bpmn:<element>` where the parent decides (an event definition
+  in a start event is another thing than in a boundary event);
+- `camunda:<element>` for an extension element, `bpmn:<owner>/camunda:<element>` where the owner
+  decides (a form on a user task runs, a form on a start event does not);
+- `@camunda:<attribute>` for an extension attribute, `bpmn:<owner>@camunda:<attribute>` likewise;
+- a few keys that name a value rather than a tag (`condition:juel`, `scriptFormat:other`), checked by
+  the walker's own code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from engine.messages import N_
+
+
+class Support(StrEnum):
+    RUNS = "runs"
+    REFUSED = "refused"
+    IGNORED = "ignored with a warning"
+
+
+@dataclass(frozen=True)
+class Construct:
+    key: str
+    support: Support
+    # For the docs table: what it does here, or why it is refused and what to draw instead (English).
+    note: str
+    # The message of a refusal or a warning (with %(name)s for the element, %(value)s for what it holds);
+    # None for what runs as written, and for what another check of validation reports under its own code.
+    template: str | None = None
+    checked_elsewhere: str | None = None
+
+    @property
+    def code(self) -> str:
+        """The problem's or warning's message code: the key in lower case, BPMN's and attributes'
+        namespaces left out (construct-servicetask, construct-assignee, construct-camunda-formdata)."""
+        if self.key in ("bpmn:other", "extension:other"):
+            return "construct-" + self.key.replace(":", "-")
+        text = self.key.replace("@camunda:", "-").replace("bpmn:", "").replace("camunda:", "camunda-")
+        slug = "".join(c if c.isalnum() else "-" for c in text.lower())
+        return "construct-" + "-".join(part for part in slug.split("-") if part)
+
+
+def _runs(key: str, note: str) -> Construct:
+    return Construct(key, Support.RUNS, note)
+
+
+def _refused(key: str, note: str, template: str) -> Construct:
+    return Construct(key, Support.REFUSED, note, template)
+
+
+def _ignored(key: str, note: str, template: str) -> Construct:
+    return Construct(key, Support.IGNORED, note, template)
+
+
+def _refused_elsewhere(key: str, note: str, code: str) -> Construct:
+    """Refused by another check of validation, under `code`; listed here so the table is whole."""
+    return Construct(key, Support.REFUSED, note, checked_elsewhere=code)
+
+
+_NO_MESSAGES = N_(
+    "'%(name)s' waits for or sends a message (%(value)s). Messages between cases and outside systems "
+    "are not supported yet, so the case would wait for ever. Use a user task where staff record what "
+    "arrived, or a timer."
+)
+
+CONSTRUCTS: tuple[Construct, ...] = (
+    # --- the file and the process ---------------------------------------------------------------
+    _runs("bpmn:definitions", "The file: one executable process, drawn."),
+    _runs("bpmn:process", "The procedure; its id is the key. Exactly one per file is executable."),
+    _runs(
+        "bpmn:collaboration", "Pools: only the executable process's pool runs; the others are drawing only."
+    ),
+    _runs("bpmn:participant", "A pool."),
+    _runs("bpmn:laneSet", "Lanes: for reading; candidate groups decide who does a task."),
+    _runs("bpmn:lane", "A lane (for reading)."),
+    _runs("bpmn:childLaneSet", "Lanes inside a lane (for reading)."),
+    _runs("bpmn:flowNodeRef", "Which elements a lane holds (for reading)."),
+    _runs("bpmn:documentation", "English text naming the rule ids the element carries."),
+    _runs("bpmn:extensionElements", "Holds the Camunda extensions below."),
+    _runs("bpmn:incoming", "A flow into an element."),
+    _runs("bpmn:outgoing", "A flow out of an element."),
+    _runs("bpmn:textAnnotation", "A note on the drawing; no behaviour."),
+    _runs("bpmn:text", "The text of a note."),
+    _runs("bpmn:association", "Links a note to an element; no behaviour."),
+    _runs("bpmn:group", "A frame on the drawing; no behaviour."),
+    _runs("bpmn:category", "The name of a group."),
+    _runs("bpmn:categoryValue", "The name of a group."),
+    _ignored(
+        "bpmn:messageFlow",
+        "Drawn only: nothing is sent between pools.",
+        N_(
+            "Message flow '%(name)s' is drawn only: nothing is sent or received between pools. The "
+            "diagram deploys; say in a text annotation what happens instead."
+        ),
+    ),
+    # --- events ---------------------------------------------------------------------------------
+    _runs("bpmn:startEvent", "A plain start event: staff (or the system) open the case."),
+    _runs("bpmn:endEvent", "A plain end event: the case (or the branch) ends."),
+    _runs("bpmn:intermediateThrowEvent", "A plain intermediate event: marks a milestone and passes on."),
+    _runs(
+        "bpmn:intermediateCatchEvent",
+        "With a timer: waits until the time; without a definition it passes on.",
+    ),
+    _runs("bpmn:boundaryEvent", "With a timer on a user task: the task's deadline."),
+    _runs("bpmn:timerEventDefinition", "timeDuration (PT2H, ${var}) or timeDate (${var}, working_days(2))."),
+    _runs("bpmn:timeDate", "A date and time: an ISO value, a field, or a calendar function."),
+    _runs("bpmn:timeDuration", "A duration such as PT2H."),
+    _refused_elsewhere(
+        "bpmn:timeCycle", "Repeating timers are not supported; use timeDate or timeDuration.", "timer-cycle"
+    ),
+    _refused_elsewhere(
+        "timer:empty", "A timer without an expression (as the modeler leaves a new one).", "timer-empty"
+    ),
+    _refused(
+        "bpmn:startEvent/bpmn:timerEventDefinition",
+        "Cases are opened by staff or by the system, not by a timer start event.",
+        N_(
+            "Start event '%(name)s' has a timer: cases are opened by staff or by the system's own "
+            "schedule, not by a timer start event. Make it a plain start event."
+        ),
+    ),
+    _refused(
+        "bpmn:messageEventDefinition",
+        "No message correlation yet: the case would wait for ever.",
+        _NO_MESSAGES,
+    ),
+    _refused(
+        "bpmn:signalEventDefinition",
+        "No signals yet: the case would wait for ever.",
+        N_(
+            "'%(name)s' waits for or sends a signal (%(value)s). Signals are not supported yet, so the "
+            "case would wait for ever. Use a user task where staff record what happened, or a timer."
+        ),
+    ),
+    _refused(
+        "bpmn:conditionalEventDefinition",
+        "Nothing re-evaluates the condition; use an exclusive gateway after the step that sets the data.",
+        N_(
+            "'%(name)s' waits until a condition holds (conditional event), which is not supported: "
+            "nothing would look at the condition again. Put an exclusive gateway after the step that "
+            "sets the data."
+        ),
+    ),
+    _refused(
+        "bpmn:errorEventDefinition",
+        "Errors come from Java code; use an exclusive gateway to another path.",
+        N_(
+            "'%(name)s' throws or catches a BPMN error, which only Java code raises in Camunda. Use an "
+            "exclusive gateway that leads to the other path."
+        ),
+    ),
+    _refused(
+        "bpmn:escalationEventDefinition",
+        "Not supported; notify a head with the notify property instead.",
+        N_(
+            "'%(name)s' is an escalation event, which is not supported. To tell a head or the "
+            "supervisors, give a step the property notify (see docs/modelling.md)."
+        ),
+    ),
+    _refused(
+        "bpmn:compensateEventDefinition",
+        "Compensation is not supported; draw the undoing steps as a path of their own.",
+        N_(
+            "'%(name)s' is a compensation event, which is not supported. Draw the steps that undo the "
+            "work as a path of their own after an exclusive gateway."
+        ),
+    ),
+    _refused(
+        "bpmn:linkEventDefinition",
+        "Draw the sequence flow instead of a link.",
+        N_("'%(name)s' is a link event, which is not supported. Draw the sequence flow instead."),
+    ),
+    _refused(
+        "bpmn:terminateEventDefinition",
+        "Not supported yet; use a plain end event.",
+        N_(
+            "End event '%(name)s' terminates the case, which is not supported yet. Use a plain end "
+            "event and join the other branches before it."
+        ),
+    ),
+    _refused(
+        "bpmn:cancelEventDefinition",
+        "Transactions are not supported.",
+        N_("'%(name)s' is a cancel event, which is not supported (there are no transactions)."),
+    ),
+    # --- tasks ----------------------------------------------------------------------------------
+    _runs("bpmn:userTask", "Work for the people of its candidate groups, with a form."),
+    _runs("bpmn:scriptTask", "A Python script in the sandbox (scriptFormat python)."),
+    _runs("bpmn:script", "The script of a script task."),
+    _refused(
+        "scriptFormat:other",
+        "Only Python runs; Groovy or JavaScript that happens to parse would fail while the case runs.",
+        N_(
+            "Script task '%(name)s' is written in %(value)s; scripts here are Python (scriptFormat "
+            "python). Rewrite the script in Python."
+        ),
+    ),
+    _refused(
+        "bpmn:task",
+        "A plain task asks nobody; make it a user task or a script task.",
+        N_(
+            "'%(name)s' is a plain task (no type): nobody would be asked to do it and the case would "
+            "wait for ever. Make it a user task with candidate groups and a form, or a script task."
+        ),
+    ),
+    _refused(
+        "bpmn:manualTask",
+        "Done outside the system, waited for by nobody; make it a user task where staff confirm it.",
+        N_(
+            "'%(name)s' is a manual task: it is done outside the system and nothing would ever mark it "
+            "done. Make it a user task where the person confirms it (a form with one field)."
+        ),
+    ),
+    _refused(
+        "bpmn:receiveTask",
+        "No message correlation yet: the case would wait for ever.",
+        N_(
+            "'%(name)s' is a receive task: it waits for a message, which nothing here can deliver yet, "
+            "so the case would wait for ever. Use a user task where staff record the reply."
+        ),
+    ),
+    _refused(
+        "bpmn:sendTask",
+        "Nothing sends messages; use a script task with the notify property.",
+        N_(
+            "'%(name)s' is a send task, which needs Java code. To tell people, use a script task with "
+            "the property notify (see docs/modelling.md)."
+        ),
+    ),
+    _refused(
+        "bpmn:serviceTask",
+        "Java delegates, expressions, connectors and external tasks are not supported; use a script task.",
+        N_(
+            "'%(name)s' is a service task (%(value)s), which needs Java code or an external worker. "
+            "Make it a script task (Python) or a user task for the person who does it."
+        ),
+    ),
+    _refused(
+        "bpmn:businessRuleTask",
+        "DMN decision tables are not supported yet; use a script task or the reference data's routing.",
+        N_(
+            "'%(name)s' is a business rule task (decision %(value)s), and DMN decisions are not "
+            "supported yet. Use a script task; for routing a category to a department call "
+            "department_of(category)."
+        ),
+    ),
+    _refused(
+        "bpmn:callActivity",
+        "Calling another procedure is not supported yet; draw the steps here as an embedded sub-process.",
+        N_(
+            "'%(name)s' calls another procedure (%(value)s), which is not supported yet. Draw its "
+            "steps in this diagram, as an embedded sub-process if they belong together."
+        ),
+    ),
+    _refused(
+        "bpmn:multiInstanceLoopCharacteristics",
+        "Not supported yet; let one task's form record each item, or loop back with a gateway.",
+        N_(
+            "'%(name)s' runs once per item (multi-instance), which is not supported yet. Let one "
+            "task's form record the items, or loop back with an exclusive gateway."
+        ),
+    ),
+    _refused(
+        "bpmn:standardLoopCharacteristics",
+        "Not supported; loop back with an exclusive gateway.",
+        N_("'%(name)s' is a loop task, which is not supported. Loop back with an exclusive gateway."),
+    ),
+    # --- gateways and flows ---------------------------------------------------------------------
+    _runs("bpmn:exclusiveGateway", "One outgoing flow by its Python condition, or the default flow."),
+    _runs("bpmn:parallelGateway", "All outgoing flows; joining waits for every incoming one."),
+    _runs("bpmn:sequenceFlow", "A flow; leaving an exclusive gateway it has a condition or is the default."),
+    _runs("bpmn:conditionExpression", "A Python expression over the case data (satisfied == 'no')."),
+    Construct(
+        "condition:juel-common",
+        Support.RUNS,
+        "JUEL in its common forms (${var}, ${a == b}, ${!x}, ${a && b}, ${x > 5}, #{...}) runs as the "
+        "Python a notice shows.",
+        N_(
+            "The condition %(value)s of flow '%(name)s' is JUEL; it runs as the Python %(python)s. "
+            "Write that in the diagram to make this notice go away."
+        ),
+    ),
+    _refused(
+        "condition:juel",
+        "Other JUEL (method calls, execution, task, ...) needs Java; write the Python the message shows.",
+        N_(
+            "The condition %(value)s of flow '%(name)s' is JUEL, Camunda's Java expression language; "
+            "conditions here are Python over the case data. Write: %(python)s"
+        ),
+    ),
+    _refused(
+        "condition:language",
+        "Conditions in Groovy, JavaScript or another script language; write Python.",
+        N_(
+            "The condition of flow '%(name)s' is written in %(value)s; conditions here are Python "
+            "over the case data (for example approved == True). Rewrite it and leave its language empty."
+        ),
+    ),
+    _refused(
+        "flow:from-task",
+        "Only gateways choose or split: put a gateway after the task.",
+        N_(
+            "'%(name)s' has %(value)s outgoing flows or a conditional flow; only gateways choose or "
+            "split. Put an exclusive gateway after it to choose one way, or a parallel gateway to take "
+            "all."
+        ),
+    ),
+    _refused(
+        "bpmn:inclusiveGateway",
+        "Not supported yet; use exclusive and parallel gateways.",
+        N_(
+            "'%(name)s' is an inclusive gateway, which is not supported yet. Use an exclusive gateway "
+            "(one way) or a parallel gateway (every way)."
+        ),
+    ),
+    _refused(
+        "bpmn:eventBasedGateway",
+        "Waits for messages or signals; use a timer on a user task instead.",
+        N_(
+            "'%(name)s' is an event-based gateway, which waits for messages or signals that are not "
+            "supported yet. Put a timer on a user task instead (its deadline)."
+        ),
+    ),
+    _refused(
+        "bpmn:complexGateway",
+        "Not supported; use exclusive and parallel gateways.",
+        N_("'%(name)s' is a complex gateway, which is not supported. Use exclusive and parallel gateways."),
+    ),
+    # --- sub-processes --------------------------------------------------------------------------
+    _runs("bpmn:subProcess", "An embedded sub-process: its steps run inside the case."),
+    _refused(
+        "subProcess:event",
+        "Event sub-processes are not supported; use a timer on a user task.",
+        N_(
+            "'%(name)s' is an event sub-process, which is not supported. Put a timer on the user task "
+            "it should watch, leading to the steps it holds."
+        ),
+    ),
+    _refused(
+        "bpmn:transaction",
+        "Transactions are not supported; use an embedded sub-process.",
+        N_("'%(name)s' is a transaction, which is not supported. Use an embedded sub-process."),
+    ),
+    _refused(
+        "bpmn:adHocSubProcess",
+        "Ad-hoc sub-processes are not supported; draw the steps in order.",
+        N_(
+            "'%(name)s' is an ad-hoc sub-process, which is not supported. Draw its steps in the order "
+            "they are done, with gateways where staff choose."
+        ),
+    ),
+    # --- data -----------------------------------------------------------------------------------
+    _refused(
+        "bpmn:dataStoreReference",
+        "The case data is the store; remove it (a text annotation may say where data comes from).",
+        N_(
+            "Data store '%(name)s' is not supported: a case keeps its data in its form fields and "
+            "script variables. Remove it; a text annotation can say where the data comes from."
+        ),
+    ),
+    _refused(
+        "bpmn:dataObjectReference",
+        "Case data lives in form fields and script variables; remove it.",
+        N_(
+            "Data object '%(name)s' is not supported: a case keeps its data in its form fields and "
+            "script variables. Remove it; a text annotation can name the document."
+        ),
+    ),
+    _refused(
+        "bpmn:dataObject",
+        "Case data lives in form fields and script variables; remove it.",
+        N_(
+            "Data object '%(name)s' is not supported: a case keeps its data in its form fields and "
+            "script variables. Remove it; a text annotation can name the document."
+        ),
+    ),
+    _refused(
+        "bpmn:dataInputAssociation",
+        "Data objects and stores are not supported; remove the association.",
+        N_(
+            "'%(name)s' reads a data object or store, which is not supported. Remove the association; "
+            "a step reads the case data by name."
+        ),
+    ),
+    _refused(
+        "bpmn:dataOutputAssociation",
+        "Data objects and stores are not supported; remove the association.",
+        N_(
+            "'%(name)s' writes a data object or store, which is not supported. Remove the association; "
+            "a step writes the case data through its form or script."
+        ),
+    ),
+    _refused(
+        "bpmn:ioSpecification",
+        "Inputs and outputs are not supported; steps read and write the case data by name.",
+        N_(
+            "'%(name)s' declares inputs and outputs (ioSpecification), which are not supported. Remove "
+            "them; steps read and write the case data by name."
+        ),
+    ),
+    _refused(
+        "bpmn:property",
+        "Element properties of BPMN itself are not supported; use the case data.",
+        N_(
+            "'%(name)s' has a BPMN property, which is not supported. Remove it; use a form field or a "
+            "script variable."
+        ),
+    ),
+    # --- Camunda: who, when, forms ----------------------------------------------------------------
+    _runs("bpmn:userTask@camunda:candidateGroups", "Roles or departments, or ${field} from the case data."),
+    _runs("camunda:properties", "Properties: name_en, help, role, notify, casePrefix and the others below."),
+    _runs("camunda:property", "One property."),
+    _runs("bpmn:userTask/camunda:formData", "The task's form."),
+    _runs("camunda:formField", "A form field: string, long, boolean, date, datetime, enum, signature."),
+    _runs("camunda:validation", "A field's constraints."),
+    _runs("camunda:constraint", "required, readonly, minlength, maxlength, min, max, pattern."),
+    _runs("camunda:value", "A choice of an enum field."),
+    _refused(
+        "camunda:formData",
+        "Only user tasks have forms; the first user task is the intake form.",
+        N_(
+            "'%(name)s' has a form (camunda:formData), but here only user tasks have forms: the "
+            "process's first user task is its intake form. Move the fields to a user task after the "
+            "start event."
+        ),
+    ),
+    _refused(
+        "camunda:formProperty",
+        "Legacy form properties; use form fields.",
+        N_(
+            "'%(name)s' has form properties (camunda:formProperty), an old form format that is not read. "
+            "Use form fields (Forms → Generated task form)."
+        ),
+    ),
+    _refused(
+        "@camunda:formKey",
+        "Forms are generated from form fields; embedded or external forms are not read.",
+        N_(
+            "'%(name)s' names the form %(value)s (camunda:formKey), which is not read: forms are built "
+            "from the form fields. Remove the form key and add form fields to a user task."
+        ),
+    ),
+    _refused(
+        "@camunda:formRef",
+        "Camunda Forms are not read; use form fields.",
+        N_(
+            "'%(name)s' links a Camunda Form (camunda:formRef %(value)s), which is not read. Use form "
+            "fields (Forms → Generated task form)."
+        ),
+    ),
+    _refused(
+        "@camunda:formHandlerClass",
+        "Java form handlers are not supported.",
+        N_("'%(name)s' names a Java form handler (%(value)s), which is not supported. Remove it."),
+    ),
+    _refused(
+        "@camunda:assignee",
+        "Work goes to groups; give the task candidate groups (a person may claim it).",
+        N_(
+            "User task '%(name)s' is assigned to %(value)s (camunda:assignee), which is not supported "
+            "yet: work goes to groups. Give it candidate groups instead; a person of the group claims it."
+        ),
+    ),
+    _refused(
+        "@camunda:candidateUsers",
+        "Work goes to groups; give the task candidate groups.",
+        N_(
+            "User task '%(name)s' names candidate users (%(value)s), which are not supported yet: work "
+            "goes to groups. Use candidate groups (a role or a department)."
+        ),
+    ),
+    _refused(
+        "@camunda:dueDate",
+        "Put a timer on the task: its deadline, on the business calendar.",
+        N_(
+            "User task '%(name)s' has a due date (%(value)s), which is not read. Put a timer boundary "
+            "event on the task instead: that is its deadline (for example working_days(2))."
+        ),
+    ),
+    _refused(
+        "@camunda:followUpDate",
+        "Not supported yet; put a non-interrupting timer on the task.",
+        N_(
+            "User task '%(name)s' has a follow-up date (%(value)s), which is not supported yet. Put a "
+            "non-interrupting timer on the task that notifies someone."
+        ),
+    ),
+    _refused(
+        "@camunda:priority",
+        "Not supported yet; the tasklist sorts by deadline.",
+        N_(
+            "User task '%(name)s' has the priority %(value)s, which is not supported yet: the tasklist "
+            "sorts by deadline. Remove it, or put a timer on the task as its deadline."
+        ),
+    ),
+    _refused(
+        "@camunda:candidateStarterGroups",
+        "Who may open a case is decided by role (docs/access.md); remove it.",
+        N_(
+            "Process '%(name)s' names who may start it (%(value)s), which is not read: who may open a "
+            "case is decided by role (docs/access.md). Remove it."
+        ),
+    ),
+    _refused(
+        "@camunda:candidateStarterUsers",
+        "Who may open a case is decided by role (docs/access.md); remove it.",
+        N_(
+            "Process '%(name)s' names who may start it (%(value)s), which is not read: who may open a "
+            "case is decided by role (docs/access.md). Remove it."
+        ),
+    ),
+    _refused(
+        "camunda:potentialStarter",
+        "Who may open a case is decided by role (docs/access.md); remove it.",
+        N_(
+            "Process '%(name)s' names who may start it (potential starter), which is not read: who may "
+            "open a case is decided by role (docs/access.md). Remove it."
+        ),
+    ),
+    _refused(
+        "isStartableInTasklist:false",
+        "Every procedure can be opened by the roles that open cases; remove it.",
+        N_(
+            "Process '%(name)s' is marked not startable in the tasklist, which is not read: every "
+            "procedure can be opened by the roles that open cases. Remove the setting."
+        ),
+    ),
+    _runs("@camunda:isStartableInTasklist", "true (the default) changes nothing."),
+    _refused(
+        "@camunda:initiator",
+        "Not supported yet; the case history keeps who opened it.",
+        N_(
+            "Start event '%(name)s' stores who started the case in '%(value)s' (camunda:initiator), "
+            "which is not supported yet. Remove it: the case history keeps who opened the case."
+        ),
+    ),
+    # --- Camunda: code and data -------------------------------------------------------------------
+    _refused(
+        "camunda:inputOutput",
+        "Input and output mappings are not supported yet; steps read and write the case data by name.",
+        N_(
+            "'%(name)s' has input/output mappings (camunda:inputOutput), which are not supported yet. "
+            "Remove them: steps read and write the case data by name (a script can copy a value)."
+        ),
+    ),
+    _refused(
+        "camunda:executionListener",
+        "Listeners run Java or scripts at hidden moments; draw a script task instead.",
+        N_(
+            "'%(name)s' has an execution listener (%(value)s), which is not supported. Draw a script "
+            "task before or after the step instead, so the work shows in the diagram."
+        ),
+    ),
+    _refused(
+        "camunda:taskListener",
+        "Listeners run Java or scripts at hidden moments; use notify properties or a script task.",
+        N_(
+            "User task '%(name)s' has a task listener (%(value)s), which is not supported. Use the "
+            "property notify to tell people, or a script task after the task."
+        ),
+    ),
+    _refused(
+        "@camunda:resultVariable",
+        "Assign the variable in the script itself.",
+        N_(
+            "'%(name)s' puts its result in '%(value)s' (camunda:resultVariable), which is not supported "
+            "yet. Assign the variable in the script itself (%(value)s = ...)."
+        ),
+    ),
+    _refused(
+        "@camunda:resource",
+        "Scripts live in the diagram; paste the Python into the script task.",
+        N_(
+            "'%(name)s' takes its script from the resource %(value)s, which is not read. Paste the "
+            "Python into the script task (Script type: Inline script)."
+        ),
+    ),
+    _refused(
+        "camunda:failedJobRetryTimeCycle",
+        "A failed timer becomes an incident a supervisor retries; remove it.",
+        N_(
+            "'%(name)s' has a retry time cycle (%(value)s), which is not read: a step that fails is an "
+            "incident a supervisor retries. Remove it."
+        ),
+    ),
+    _refused(
+        "camunda:connector",
+        "Connectors need Java; use a script task.",
+        N_("'%(name)s' uses a connector, which needs Java. Use a script task or a user task."),
+    ),
+    _refused(
+        "camunda:field",
+        "Field injection into Java classes is not supported.",
+        N_("'%(name)s' injects a field into Java code (camunda:field), which is not supported. Remove it."),
+    ),
+    _refused(
+        "camunda:in",
+        "Call activities are not supported yet.",
+        N_("'%(name)s' passes variables to another process (camunda:in/out), which is not supported yet."),
+    ),
+    _refused(
+        "camunda:out",
+        "Call activities are not supported yet.",
+        N_("'%(name)s' passes variables to another process (camunda:in/out), which is not supported yet."),
+    ),
+    _refused(
+        "camunda:errorEventDefinition",
+        "Errors of external tasks are not supported.",
+        N_("'%(name)s' maps errors of an external task, which is not supported. Remove it."),
+    ),
+    _refused(
+        "zeebe",
+        "A Camunda 8 (Zeebe) diagram; draw it for Camunda 7 (Camunda Platform).",
+        N_(
+            "'%(name)s' carries Camunda 8 (Zeebe) settings (%(attribute)s), which are not read. Create "
+            "the diagram for Camunda Platform 7 in Camunda Modeler and draw it again."
+        ),
+    ),
+    _refused(
+        "@camunda:class",
+        "Java code (also camunda:expression, delegateExpression, type/topic): not supported.",
+        N_("'%(name)s' calls Java code (%(value)s), which is not supported. Use a script task."),
+    ),
+    _refused(
+        "@camunda:expression",
+        "A JUEL expression run as code: not supported.",
+        N_("'%(name)s' calls Java code (%(value)s), which is not supported. Use a script task."),
+    ),
+    _refused(
+        "@camunda:delegateExpression",
+        "A Java delegate: not supported.",
+        N_("'%(name)s' calls Java code (%(value)s), which is not supported. Use a script task."),
+    ),
+    _refused(
+        "@camunda:type",
+        "An external task (with camunda:topic): not supported yet.",
+        N_(
+            "'%(name)s' waits for an external worker (%(value)s), which is not supported yet. Use a "
+            "script task, or a user task for the people who do the work."
+        ),
+    ),
+    _refused(
+        "@camunda:topic",
+        "An external task's topic: not supported yet.",
+        N_(
+            "'%(name)s' waits for an external worker (%(value)s), which is not supported yet. Use a "
+            "script task, or a user task for the people who do the work."
+        ),
+    ),
+    _refused(
+        "@camunda:decisionRef",
+        "A DMN decision (also decisionRefBinding, decisionRefVersion, mapDecisionResult): not supported yet.",
+        N_("'%(name)s' calls a DMN decision (%(value)s), which is not supported yet. Use a script task."),
+    ),
+    _refused(
+        "@camunda:calledElementBinding",
+        "A call activity's version (also calledElementVersion, calledElementVersionTag): not supported yet.",
+        N_("'%(name)s' calls another procedure (%(value)s), which is not supported yet."),
+    ),
+    _refused(
+        "@camunda:collection",
+        "A multi-instance collection (also elementVariable): not supported yet.",
+        N_(
+            "'%(name)s' runs once per item of %(value)s (multi-instance), which is not supported yet. "
+            "Let one task's form record the items, or loop back with an exclusive gateway."
+        ),
+    ),
+    _refused(
+        "@camunda:elementVariable",
+        "A multi-instance element variable: not supported yet.",
+        N_(
+            "'%(name)s' runs once per item of %(value)s (multi-instance), which is not supported yet. "
+            "Let one task's form record the items, or loop back with an exclusive gateway."
+        ),
+    ),
+    _refused(
+        "@camunda:errorCodeVariable",
+        "Error variables of error events (also errorMessageVariable, escalationCodeVariable): not supported.",
+        N_("'%(name)s' keeps an error or escalation in %(value)s, which is not supported. Remove it."),
+    ),
+    _refused(
+        "@camunda:variableName",
+        "A conditional event's variables (also variableEvents): not supported.",
+        N_(
+            "'%(name)s' watches the variable %(value)s (conditional event), which is not supported. "
+            "Put an exclusive gateway after the step that sets it."
+        ),
+    ),
+    # --- ignored, each with a warning ------------------------------------------------------------
+    _ignored(
+        "@camunda:asyncBefore",
+        "Each step is saved when it completes; asynchronous continuations change nothing here.",
+        N_(
+            "'%(name)s' is marked asynchronous (%(attribute)s); each step is saved as it completes "
+            "here, so the setting changes nothing and is not read."
+        ),
+    ),
+    _ignored(
+        "@camunda:asyncAfter",
+        "Each step is saved when it completes; asynchronous continuations change nothing here.",
+        N_(
+            "'%(name)s' is marked asynchronous (%(attribute)s); each step is saved as it completes "
+            "here, so the setting changes nothing and is not read."
+        ),
+    ),
+    _ignored(
+        "@camunda:exclusive",
+        "A job setting of Camunda's executor; not read.",
+        N_("'%(name)s' has Camunda's job setting %(attribute)s = %(value)s, which is not read here."),
+    ),
+    _ignored(
+        "@camunda:jobPriority",
+        "A job setting of Camunda's executor; not read.",
+        N_("'%(name)s' has Camunda's job setting %(attribute)s = %(value)s, which is not read here."),
+    ),
+    _ignored(
+        "@camunda:historyTimeToLive",
+        "Case history is kept as the records policy says; not read.",
+        N_(
+            "Process '%(name)s' sets a history time to live (%(value)s days), which is not read: case "
+            "history is kept as the hotline's records policy says."
+        ),
+    ),
+    _ignored(
+        "@camunda:versionTag",
+        "Versions are numbered at deploy, with a comment; not read.",
+        N_(
+            "Process '%(name)s' has the version tag %(value)s, which is not read: each deploy is "
+            "numbered and keeps its comment."
+        ),
+    ),
+    _ignored(
+        "@camunda:taskPriority",
+        "A setting of external tasks; not read.",
+        N_("'%(name)s' has a task priority for external workers (%(value)s), which is not read here."),
+    ),
+    _ignored(
+        "@camunda:modelerTemplate",
+        "An element template of Camunda Modeler; not read.",
+        N_("'%(name)s' was made from the Camunda Modeler template %(value)s, which is not read here."),
+    ),
+    _ignored(
+        "camunda:other",
+        "Any other Camunda setting is named in a warning; the diagram deploys.",
+        N_(
+            "'%(name)s' has the Camunda setting %(attribute)s, which is not read here. Check it is not needed."
+        ),
+    ),
+    _ignored(
+        "extension:other",
+        "Settings of other tools (another namespace) are named in a warning; the diagram deploys.",
+        N_(
+            "'%(name)s' has the setting %(attribute)s of another tool, which is not read here. Check it "
+            "is not needed."
+        ),
+    ),
+    _refused(
+        "bpmn:other",
+        "Any other BPMN element is refused by name.",
+        N_("'%(name)s' is a BPMN %(value)s, which is not supported. Remove it or draw it another way."),
+    ),
+)
+
+BY_KEY: dict[str, Construct] = {c.key: c for c in CONSTRUCTS}
+# Camunda attributes that come with another one and are classified with it.
+ATTRIBUTE_FAMILIES: dict[str, str] = {
+    "async": "asyncBefore",
+    "decisionRefBinding": "decisionRef",
+    "decisionRefVersion": "decisionRef",
+    "decisionRefVersionTag": "decisionRef",
+    "decisionRefTenantId": "decisionRef",
+    "mapDecisionResult": "decisionRef",
+    "calledElementVersion": "calledElementBinding",
+    "calledElementVersionTag": "calledElementBinding",
+    "calledElementTenantId": "calledElementBinding",
+    "caseRef": "calledElementBinding",
+    "caseBinding": "calledElementBinding",
+    "caseVersion": "calledElementBinding",
+    "caseTenantId": "calledElementBinding",
+    "variableMappingClass": "calledElementBinding",
+    "variableMappingDelegateExpression": "calledElementBinding",
+    "formRefBinding": "formRef",
+    "formRefVersion": "formRef",
+    "errorMessageVariable": "errorCodeVariable",
+    "escalationCodeVariable": "errorCodeVariable",
+    "variableEvents": "variableName",
+    "modelerTemplateVersion": "modelerTemplate",
+    "modelerTemplateIcon": "modelerTemplate",
+}
+# The problem messages (refusals) and the warnings (ignored), by code.
+REFUSAL_MESSAGES: dict[str, str] = {
+    c.code: c.template for c in CONSTRUCTS if c.support is Support.REFUSED and c.template
+}
+# The warnings: what is ignored, and what runs in a form of its own that a notice shows (JUEL translated).
+IGNORED_MESSAGES: dict[str, str] = {
+    c.code: c.template for c in CONSTRUCTS if c.support is not Support.REFUSED and c.template
+}
+# Namespaces of the drawing and of modelers' bookkeeping: nothing in them changes how a case runs.
+DRAWING_NAMESPACES = frozenset(
+    {
+        "http://www.omg.org/spec/BPMN/20100524/DI",
+        "http://www.omg.org/spec/DD/20100524/DI",
+        "http://www.omg.org/spec/DD/20100524/DC",
+        "http://bpmn.io/schema/bpmn/biocolor/1.0",
+        "http://www.omg.org/spec/BPMN/non-normative/color/1.0",
+        "http://camunda.org/schema/modeler/1.0",
+        "http://www.w3.org/2001/XMLSchema-instance",
+        "http://www.w3.org/XML/1998/namespace",
+    }
+)
+ZEEBE_NS = "http://camunda.org/schema/zeebe/1.0"
+
+
+def as_markdown() -> str:
+    """The table of docs/modelling.md: every construct with its class and what it means."""
+    lines = ["| construct | class | what it does here, or what to draw instead |", "|---|---|---|"]
+    for construct in CONSTRUCTS:
+        lines.append(f"| `{construct.key}` | {construct.support.value} | {construct.note} |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,52 @@
+"""`hotline deploy` of diagrams from other modelers (issue 21): every refused file of the construct
+corpus is refused with its problems, one line each and never a traceback; the others deploy, and an
+ignored construct is printed as a warning."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from hotline.cli import main
+from tests.integration.processes.test_foreign_constructs import CORPUS, EXPECTED, REFUSED
+
+# The command opens its own database engine: it sees only what is really committed.
+pytestmark = pytest.mark.real_commits
+
+
+@pytest.fixture
+def cli(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reference_data: None):  # noqa: ANN201
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", database_url)
+    monkeypatch.setenv("HOTLINE_HOME", str(tmp_path))
+
+    def run(*args: str) -> Result:
+        return CliRunner().invoke(main, list(args))
+
+    return run
+
+
+def test_refused_files_are_listed_with_their_problems_and_no_traceback(cli) -> None:  # noqa: ANN001
+    refused = [name for name, (support, _found, _words) in EXPECTED.items() if support is REFUSED]
+    result = cli("deploy", *(str(CORPUS / f"{name}.bpmn") for name in refused))
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    for name in refused:
+        _support, found, words = EXPECTED[name]
+        assert f"{name}.bpmn: refused, {len(found)} problem(s)" in result.output
+        assert words in result.output
+    assert "element 'Step' (line 9): Element" not in result.output  # the schema's words, said plainly
+
+
+def test_other_files_deploy_and_an_ignored_construct_is_a_warning(cli) -> None:  # noqa: ANN001
+    others = [name for name, (support, _found, _words) in EXPECTED.items() if support is not REFUSED]
+    result = cli("deploy", *(str(CORPUS / f"{name}.bpmn") for name in others))
+    assert result.exit_code == 0, result.output
+    for name in others:
+        _support, found, words = EXPECTED[name]
+        assert f"{name}.bpmn: deployed as {name} v1" in result.output
+        if found:  # ignored, or JUEL run as Python: the warning or notice is printed
+            assert f"{name}.bpmn: warning: {found[0][1]}" in result.output
+            assert words in result.output

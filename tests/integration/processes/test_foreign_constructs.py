@@ -1,0 +1,421 @@
+"""Diagrams from other modelers (issue 21): every BPMN element and Camunda 7 extension is classified as
+runs, refused (named, with the way forward) or ignored with a warning, by the table of
+engine/bpmn/constructs.py. The corpus tests/fixtures/constructs/ holds one small diagram per construct
+as Camunda Modeler 5 writes it (with its drawing); each is checked for its class and its message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.bpmn import (
+    CONSTRUCTS,
+    DefinitionError,
+    Support,
+    constructs_markdown,
+    parse_definition,
+)
+from engine.cases.runner import start_case
+from engine.processes import MESSAGES, WARNING_MESSAGES, diagram_warnings
+from engine.processes.deployment import deploy
+from engine.runtime import Runtime
+from tests.helpers import OPERATOR, PROJECT_ROOT, events_of, timers_of
+from tests.integration.processes.test_validation import validate_diagram
+
+CORPUS = PROJECT_ROOT / "tests" / "fixtures" / "constructs"
+RUNS, REFUSED, IGNORED = Support.RUNS, Support.REFUSED, Support.IGNORED
+
+# fixture → (class, [(code, element id)], words of the first message)
+EXPECTED: dict[str, tuple[Support, list[tuple[str, str]], str]] = {
+    "runs_user_task": (RUNS, [], ""),
+    "runs_script_task": (RUNS, [], ""),
+    "runs_timer_catch": (RUNS, [], ""),
+    "runs_boundary_timer": (RUNS, [], ""),
+    "runs_none_throw": (RUNS, [], ""),
+    "runs_exclusive_gateway": (RUNS, [], ""),
+    "runs_parallel_gateway": (RUNS, [], ""),
+    "runs_embedded_subprocess": (RUNS, [], ""),
+    "runs_text_annotation": (RUNS, [], ""),
+    "runs_legacy_activiti": (RUNS, [], ""),
+    # A pool that never runs holds a service task and a JUEL condition: drawing only, not refused.
+    "runs_idle_pool": (RUNS, [], ""),
+    # JUEL in its common forms runs as Python; a notice beside the diagram shows the translation.
+    "runs_juel_condition": (
+        RUNS,
+        [("construct-condition-juel-common", "Flow_a")],
+        "The condition ${approved} of flow '是' is JUEL; it runs as the Python approved.",
+    ),
+    "runs_juel_hash_condition": (
+        RUNS,
+        [("construct-condition-juel-common", "Flow_a")],
+        "it runs as the Python x == 1 and not urgent",
+    ),
+    "refused_plain_task": (REFUSED, [("construct-task", "Step")], "is a plain task (no type): nobody"),
+    "refused_manual_task": (REFUSED, [("construct-manualtask", "Step")], "is a manual task"),
+    "refused_receive_task": (REFUSED, [("construct-receivetask", "Step")], "waits for a message"),
+    "refused_send_task": (REFUSED, [("construct-sendtask", "Step")], "is a send task"),
+    "refused_service_class": (
+        REFUSED,
+        [("construct-servicetask", "Step")],
+        'service task (camunda:class="org.example.Notify"), which needs Java code',
+    ),
+    "refused_service_expression": (
+        REFUSED,
+        [("construct-servicetask", "Step")],
+        'camunda:expression="${mailer.send(execution)}"',
+    ),
+    "refused_service_delegate": (
+        REFUSED,
+        [("construct-servicetask", "Step")],
+        'camunda:delegateExpression="${notifier}"',
+    ),
+    "refused_service_external": (
+        REFUSED,
+        [("construct-servicetask", "Step")],
+        'camunda:type="external" camunda:topic="billing"',
+    ),
+    "refused_service_connector": (REFUSED, [("construct-servicetask", "Step")], "(camunda:connector)"),
+    "refused_business_rule": (REFUSED, [("construct-businessruletask", "Step")], "DMN decisions"),
+    "refused_business_rule_no_decision": (
+        REFUSED,
+        [("construct-businessruletask", "Step")],
+        "is a business rule task",
+    ),
+    "refused_call_activity": (
+        REFUSED,
+        [("construct-callactivity", "Step")],
+        'calls another procedure (calledElement="mainProcess")',
+    ),
+    "refused_user_task_nobody": (
+        REFUSED,
+        [("missing-candidate-group", "Step")],
+        "does not say who may do it",
+    ),
+    "refused_assignee": (REFUSED, [("construct-assignee", "Step")], "is assigned to demo (camunda:assignee)"),
+    "refused_candidate_users": (REFUSED, [("construct-candidateusers", "Step")], "candidate users (demo)"),
+    "refused_due_date": (REFUSED, [("construct-duedate", "Step")], "has a due date (${due})"),
+    "refused_follow_up_date": (REFUSED, [("construct-followupdate", "Step")], "follow-up date"),
+    "refused_priority": (REFUSED, [("construct-priority", "Step")], "has the priority 80"),
+    "refused_form_key": (REFUSED, [("construct-formkey", "Step")], "(camunda:formKey)"),
+    "refused_task_listener": (REFUSED, [("construct-camunda-tasklistener", "Step")], "task listener"),
+    "refused_execution_listener": (
+        REFUSED,
+        [("construct-camunda-executionlistener", "Step")],
+        "execution listener",
+    ),
+    "refused_input_output": (REFUSED, [("construct-camunda-inputoutput", "Step")], "input/output mappings"),
+    "refused_result_variable": (REFUSED, [("construct-resultvariable", "Step")], "Assign the variable"),
+    "refused_script_format": (REFUSED, [("construct-scriptformat-other", "Step")], "is written in groovy"),
+    "refused_external_script": (REFUSED, [("construct-resource", "Step")], "from the resource scripts/x.py"),
+    "refused_retry_cycle": (
+        REFUSED,
+        [("construct-camunda-failedjobretrytimecycle", "Step")],
+        "retry time cycle (R5/PT5M)",
+    ),
+    "refused_multi_instance": (
+        REFUSED,
+        [("construct-multiinstanceloopcharacteristics", "Step")],
+        "runs once per item (multi-instance)",
+    ),
+    "refused_loop": (REFUSED, [("construct-standardloopcharacteristics", "Step")], "is a loop task"),
+    "refused_message_catch": (
+        REFUSED,
+        [("construct-messageeventdefinition", "Step")],
+        "waits for or sends a message",
+    ),
+    "refused_message_throw": (
+        REFUSED,
+        [("construct-messageeventdefinition", "Step")],
+        "waits for or sends a message",
+    ),
+    "refused_signal_catch": (REFUSED, [("construct-signaleventdefinition", "Step")], "a signal"),
+    "refused_conditional_catch": (
+        REFUSED,
+        [("construct-conditionaleventdefinition", "Step")],
+        "(conditional event)",
+    ),
+    "refused_link_event": (REFUSED, [("construct-linkeventdefinition", "Step")], "link event"),
+    "refused_escalation_event": (REFUSED, [("construct-escalationeventdefinition", "Step")], "escalation"),
+    "refused_compensation_event": (
+        REFUSED,
+        [("construct-compensateeventdefinition", "Step")],
+        "compensation",
+    ),
+    "refused_timer_cycle": (REFUSED, [("timer-cycle", "Step")], "repeats (timeCycle)"),
+    "refused_timer_empty": (REFUSED, [("timer-empty", "Step")], "has no expression"),
+    "refused_start_form": (
+        REFUSED,
+        [("construct-camunda-formdata", "StartEvent_1")],
+        "only user tasks have forms",
+    ),
+    "refused_start_form_key": (REFUSED, [("construct-formkey", "StartEvent_1")], "(camunda:formKey)"),
+    "refused_initiator": (REFUSED, [("construct-initiator", "StartEvent_1")], "in 'starter'"),
+    "refused_starter_groups": (
+        REFUSED,
+        [("construct-candidatestartergroups", "refused_starter_groups")],
+        "names who may start it (operator)",
+    ),
+    "refused_not_startable": (
+        REFUSED,
+        [("construct-isstartableintasklist-false", "refused_not_startable")],
+        "not startable in the tasklist",
+    ),
+    "refused_data_store": (
+        REFUSED,
+        [
+            ("construct-dataoutputassociation", "Step"),
+            ("construct-datastorereference", "DataStoreReference_1"),
+        ],
+        "writes a data object or store",
+    ),
+    "refused_event_gateway": (REFUSED, [("construct-eventbasedgateway", "Step")], "event-based gateway"),
+    "refused_inclusive_gateway": (REFUSED, [("construct-inclusivegateway", "Step")], "inclusive gateway"),
+    "refused_zeebe": (REFUSED, [("construct-zeebe", "Step")], "Camunda 8 (Zeebe)"),
+    "refused_juel_complex_condition": (
+        REFUSED,
+        [("construct-condition-juel", "Flow_a")],
+        "Write: a Python expression such as approved == True",
+    ),
+    "refused_groovy_condition": (REFUSED, [("construct-condition-language", "Flow_a")], "written in groovy"),
+    "refused_two_outgoing_flows": (
+        REFUSED,
+        [("construct-flow-from-task", "Step")],
+        "'登记' has 2 outgoing flows or a conditional flow; only gateways choose or split",
+    ),
+    "refused_conditional_flow_from_task": (
+        REFUSED,
+        [("construct-flow-from-task", "Step")],
+        "Put an exclusive",
+    ),
+    "refused_schema_order": (
+        REFUSED,
+        [("schema-misplaced", "Step")],
+        "Line 9: bpmn:incoming is not allowed at this place in '步骤'",
+    ),
+    "ignored_async": (IGNORED, [("construct-asyncbefore", "Step")], "is marked asynchronous"),
+    "ignored_history_ttl": (IGNORED, [("construct-historytimetolive", "ignored_history_ttl")], "(180 days)"),
+    "ignored_version_tag": (IGNORED, [("construct-versiontag", "ignored_version_tag")], "version tag 1.0"),
+    "ignored_message_flow": (IGNORED, [("construct-messageflow", "Flow_message")], "is drawn only"),
+    "ignored_other_tool": (
+        IGNORED,
+        [("construct-extension-other", "Step")],
+        "signavio:signavioMetaData of another tool",
+    ),
+}
+# Constructs of the table that no diagram of the corpus shows on its own: attributes that come with an
+# element refused as a whole (a service task's camunda:class), and the catch-alls.
+WITHOUT_A_DIAGRAM = {
+    "construct-startevent-timereventdefinition",
+    "construct-erroreventdefinition",
+    "construct-terminateeventdefinition",
+    "construct-canceleventdefinition",
+    "construct-complexgateway",
+    "construct-subprocess-event",
+    "construct-transaction",
+    "construct-adhocsubprocess",
+    "construct-dataobjectreference",
+    "construct-dataobject",
+    "construct-datainputassociation",
+    "construct-iospecification",
+    "construct-property",
+    "construct-camunda-formproperty",
+    "construct-formref",
+    "construct-formhandlerclass",
+    "construct-candidatestarterusers",
+    "construct-camunda-potentialstarter",
+    "construct-camunda-connector",
+    "construct-camunda-field",
+    "construct-camunda-in",
+    "construct-camunda-out",
+    "construct-camunda-erroreventdefinition",
+    "construct-class",
+    "construct-expression",
+    "construct-delegateexpression",
+    "construct-type",
+    "construct-topic",
+    "construct-decisionref",
+    "construct-calledelementbinding",
+    "construct-collection",
+    "construct-elementvariable",
+    "construct-errorcodevariable",
+    "construct-variablename",
+    "construct-asyncafter",
+    "construct-exclusive",
+    "construct-jobpriority",
+    "construct-taskpriority",
+    "construct-modelertemplate",
+    "construct-bpmn-other",
+    "construct-camunda-other",
+}
+
+
+@pytest.fixture
+def session(sessions: sessionmaker[Session], reference_data: None) -> Any:
+    with sessions() as session:
+        yield session
+
+
+def corpus_file(name: str) -> bytes:
+    return (CORPUS / f"{name}.bpmn").read_bytes()
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_each_construct_is_classified_and_said_with_its_way_forward(session: Session, name: str) -> None:
+    support, expected, words = EXPECTED[name]
+    xml = corpus_file(name)
+    problems = validate_diagram(session, xml)
+    warnings = diagram_warnings(xml)
+    said = problems if support is REFUSED else warnings if support is IGNORED else problems + warnings
+    assert [(p.code, p.element_id) for p in said] == expected
+    if support is IGNORED:
+        assert problems == []  # a warning never keeps a diagram from being deployed
+    if support is RUNS:
+        assert problems == []
+        parse_definition(xml, f"{name}.bpmn")
+        if not expected:
+            return
+    assert words in said[0].message
+    templates = MESSAGES if support is REFUSED else WARNING_MESSAGES
+    assert said[0].message == templates[said[0].code] % dict(said[0].params)
+
+
+def test_every_diagram_of_the_corpus_is_expected() -> None:
+    assert {path.stem for path in CORPUS.glob("*.bpmn")} == set(EXPECTED)
+
+
+def test_every_refused_or_ignored_construct_has_a_diagram_or_is_listed() -> None:
+    codes = {c.checked_elsewhere or c.code for c in CONSTRUCTS if c.support is not RUNS or c.template}
+    shown = {code for _support, found, _words in EXPECTED.values() for code, _element in found}
+    assert codes - shown == WITHOUT_A_DIAGRAM - shown
+    assert codes >= WITHOUT_A_DIAGRAM
+
+
+def test_every_construct_has_one_code_and_what_is_not_run_says_why() -> None:
+    assert len({c.key for c in CONSTRUCTS}) == len(CONSTRUCTS)
+    refused = [c for c in CONSTRUCTS if c.support is REFUSED and not c.checked_elsewhere]
+    assert len({c.code for c in refused}) == len(refused)
+    assert all(c.template for c in CONSTRUCTS if c.support is not RUNS and not c.checked_elsewhere)
+    # What runs says nothing, but for JUEL that runs as Python: a notice shows the translation.
+    assert [c.key for c in CONSTRUCTS if c.support is RUNS and c.template] == ["condition:juel-common"]
+
+
+def test_every_shipped_diagram_runs_without_a_construct_warning() -> None:
+    from tests.helpers import PROCESSES
+
+    for path in sorted(PROCESSES.glob("*.bpmn")):
+        assert [w for w in diagram_warnings(path.read_bytes()) if w.code.startswith("construct-")] == []
+
+
+def test_every_problem_of_a_file_comes_at_once(session: Session) -> None:
+    """A file with a message end event, a JUEL condition that needs Java, a process setting that decides
+    who may start it and an asynchronous gateway: the three refusals and the warning are said in one
+    check, each once (the JUEL condition is not said again as Python that does not compile)."""
+    xml = corpus_file("refused_juel_complex_condition").decode()
+    xml = xml.replace(
+        'isExecutable="true">', 'isExecutable="true" camunda:candidateStarterGroups="operator">'
+    )
+    xml = xml.replace(
+        '<bpmn:exclusiveGateway id="Step" name="是否批准" default="Flow_b">',
+        '<bpmn:exclusiveGateway id="Step" name="是否批准" default="Flow_b" camunda:asyncBefore="true">',
+    )
+    xml = xml.replace(
+        '<bpmn:endEvent id="End_a" name="结束">',
+        '<bpmn:endEvent id="End_a" name="结束">\n      <bpmn:messageEventDefinition id="Message_end" />',
+    )
+    problems = validate_diagram(session, xml.encode())
+    assert sorted((p.code, p.element_id) for p in problems) == [
+        ("construct-candidatestartergroups", "refused_juel_complex_condition"),
+        ("construct-condition-juel", "Flow_a"),
+        ("construct-messageeventdefinition", "End_a"),
+    ]
+    assert [w.code for w in diagram_warnings(xml.encode())] == ["construct-asyncbefore"]
+
+
+def test_a_juel_condition_in_a_common_form_decides_the_way_a_case_takes(
+    sessions: sessionmaker[Session], runtime: Runtime, reference_data: None
+) -> None:
+    """${approved} on the gateway's flow runs as the Python `approved`: an approved case ends at End_a,
+    another at End_b (the default flow)."""
+    with sessions.begin() as session:
+        deploy(session, runtime, corpus_file("runs_juel_condition"), "juel.bpmn", "test")
+    for approved, end in ((True, "End_a"), (False, "End_b")):
+        with sessions.begin() as session:
+            case = start_case(
+                session, runtime, "runs_juel_condition", OPERATOR, initial_data={"approved": approved}
+            )
+            assert case.status == "completed"
+            reached = [e.element_id for e in events_of(session, case.id) if e.kind == "end_reached"]
+            assert reached == [end]
+
+
+def test_a_business_rule_task_without_a_decision_is_refused_not_a_crash() -> None:
+    """SpiffWorkflow's parser raised KeyError on a business rule task without camunda:decisionRef:
+    the engine's parser says the file cannot be read instead."""
+    with pytest.raises(DefinitionError) as refused:
+        parse_definition(corpus_file("refused_business_rule_no_decision"), "x.bpmn")
+    assert "cannot read this diagram" in str(refused.value)
+
+
+def test_the_activiti_namespace_reads_as_camundas() -> None:
+    parsed = parse_definition(corpus_file("runs_legacy_activiti"), "x.bpmn")
+    assert parsed.user_tasks["Step"].candidate_groups == "operator"
+
+
+def test_the_docs_show_the_table_of_constructs(tmp_path: Path) -> None:
+    """docs/modelling.md holds the table as the engine has it (scripts/construct_table.py writes it)."""
+    docs = (PROJECT_ROOT / "docs" / "modelling.md").read_text(encoding="utf-8")
+    assert constructs_markdown() in docs
+
+
+def test_every_complaint_of_the_schema_comes_at_once_in_plain_words(session: Session) -> None:
+    xml = corpus_file("refused_schema_order").replace(
+        b'<bpmn:endEvent id="EndEvent_1" name="\xe7\xbb\x93\xe6\x9d\x9f">',
+        b'<bpmn:endEvent id="EndEvent_1" name="\xe7\xbb\x93\xe6\x9d\x9f" colour="red">',
+    )
+    problems = validate_diagram(session, xml)
+    assert [(p.code, p.element_id) for p in problems] == [
+        ("schema-misplaced", "Step"),
+        ("schema-attribute", "EndEvent_1"),
+    ]
+    assert "has the attribute colour, which the BPMN 2.0 standard does not allow on bpmn:endEvent" in (
+        problems[1].message
+    )
+
+
+# What a case of each diagram that runs looks like once opened (its first form, if any, filled in).
+OPENED: dict[str, tuple[dict[str, Any] | None, dict[str, Any] | None, str]] = {
+    "runs_user_task": ({"result": "已处理"}, None, "completed"),
+    "runs_legacy_activiti": ({"result": "已处理"}, None, "completed"),
+    "runs_text_annotation": ({"result": "已处理"}, None, "completed"),
+    "runs_idle_pool": ({"result": "已处理"}, None, "completed"),
+    "runs_boundary_timer": ({"result": "已处理"}, None, "completed"),
+    "runs_script_task": (None, None, "completed"),
+    "runs_none_throw": (None, None, "completed"),
+    "runs_parallel_gateway": (None, None, "completed"),
+    "runs_embedded_subprocess": (None, None, "completed"),
+    "runs_exclusive_gateway": (None, {"approved": True}, "completed"),
+    "runs_juel_condition": (None, {"approved": True}, "completed"),
+    "runs_juel_hash_condition": (None, {"x": 1, "urgent": False}, "completed"),
+    "runs_timer_catch": (None, None, "running"),
+}
+
+
+def test_every_diagram_that_runs_is_opened_as_a_case() -> None:
+    assert set(OPENED) == {name for name, (support, _f, _w) in EXPECTED.items() if support is RUNS}
+
+
+@pytest.mark.parametrize("name", sorted(OPENED))
+def test_a_case_of_each_diagram_that_runs_goes_its_way(
+    sessions: sessionmaker[Session], runtime: Runtime, reference_data: None, name: str
+) -> None:
+    form, data, status = OPENED[name]
+    with sessions.begin() as session:
+        deploy(session, runtime, corpus_file(name), f"{name}.bpmn", "test")
+    with sessions.begin() as session:
+        case = start_case(session, runtime, name, OPERATOR, first_task_form=form, initial_data=data)
+        assert case.status == status
+        if status == "running":  # the timer waits, with its row for the scheduler
+            assert len(timers_of(session, case.id)) == 1
