@@ -13,6 +13,7 @@ from engine.bpmn import DEFAULT_MEMORY_LIMIT_MB, DEFAULT_POOL_SIZE, DEFAULT_TIME
 from engine.clock import DEFAULT_TIME_ZONE
 from engine.people import SessionLimits
 from engine.supervision import DEFAULT_SHIFT_CHANGES, ShiftSettings, parse_shift_changes
+from hotline.outbox_settings import OutboxSettings
 from hotline.shipped_files import shipped_processes
 
 
@@ -39,6 +40,8 @@ class Settings:
     script_processes: int = DEFAULT_POOL_SIZE
     # How commits are made durable: "full" or "normal" (engine.db.make_engine); None: the database's usual.
     durability: str | None = None
+    # SMTP, the SMS gateway, sending rates, quiet hours (hotline.outbox_settings, docs/operations.md).
+    outbox: OutboxSettings = field(default_factory=OutboxSettings)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -61,6 +64,7 @@ class Settings:
             script_memory_mb=int(os.environ.get("HOTLINE_SCRIPT_MEMORY_MB", DEFAULT_MEMORY_LIMIT_MB)),
             script_processes=int(os.environ.get("HOTLINE_SCRIPT_PROCESSES", DEFAULT_POOL_SIZE)),
             durability=os.environ.get("HOTLINE_DURABILITY") or None,
+            outbox=OutboxSettings.from_env(),
         )
 
     @property

@@ -14,6 +14,7 @@ from engine.db.models.cases import (
     Timer,
 )
 from engine.db.models.messages import Notice, NoticeRecipient, Notification
+from engine.db.models.outbox import OutboxMessage
 from engine.db.models.people import (
     AdminAudit,
     Customer,
@@ -56,6 +57,7 @@ __all__ = [
     "Notice",
     "NoticeRecipient",
     "Notification",
+    "OutboxMessage",
     "HandoverRecord",
     "Report",
     "CallbackSample",
