@@ -25,6 +25,7 @@ def web_config(settings: Settings) -> WebConfig:
         tls=settings.tls,
         proxies=settings.proxies,
         metrics_token=settings.metrics_token,
+        receipt_token=settings.outbox.receipt_token,
     )
 
 

@@ -21,3 +21,5 @@ class WebConfig:
     proxies: int = 0
     # Who may read /metrics: a request with this bearer token; empty: requests from this machine only.
     metrics_token: str = ""
+    # What an SMS gateway's delivery-receipt callback must carry (bearer or ?token=); empty: refused.
+    receipt_token: str = ""

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
 from webforms.i18n import list_separator
@@ -57,6 +58,36 @@ def _notified_words(changes: dict[str, Any]) -> Markup | None:
     )
 
 
+_CHANNELS = {"sms": _l("SMS"), "email": _l("E-mail")}
+
+
+def _message_words(kind: str, changes: dict[str, Any]) -> Markup | None:
+    """The outbox's events: which message (its number, channel and kind) and what happened to it."""
+    number, channel = _after(changes, "message"), _after(changes, "channel")
+    if not isinstance(number, int) or channel not in _CHANNELS:
+        return None
+    what = _(
+        "%(channel)s no. %(number)s (%(kind)s)",
+        channel=_CHANNELS[channel],
+        number=number,
+        kind=_after(changes, "kind") or "",
+    )
+    error = _after(changes, "error")
+    text = {
+        "message_sent": _("%(message)s handed to the gateway.", message=what),
+        "message_delivered": _("%(message)s delivered.", message=what),
+        "message_retrying": _(
+            "%(message)s not taken, tried again later: %(error)s", message=what, error=error or ""
+        ),
+        "message_failed": _("%(message)s failed: %(error)s", message=what, error=error or ""),
+        "message_resumed": _(
+            "%(message)s sent again with the same key after a sender stopped.", message=what
+        ),
+        "message_retried": _("%(message)s put back in line by a supervisor.", message=what),
+    }.get(kind)
+    return Markup(escape(text)) if text else None
+
+
 def effect_words(event: Any, case_number: str) -> Markup | None:
     """The event told as a sentence, for the events of effects; None for the others (their changes show)."""
     changes = event.changes or {}
@@ -64,4 +95,6 @@ def effect_words(event: Any, case_number: str) -> Markup | None:
         return _notice_words(changes, case_number)
     if event.kind == "notification_sent":
         return _notified_words(changes)
+    if event.kind.startswith("message_"):
+        return _message_words(event.kind, changes)
     return None

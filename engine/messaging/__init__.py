@@ -29,6 +29,7 @@ from engine.messaging.sending import Round, Throttle, send_due_messages
 from engine.messaging.smtp import SmtpGateway, SmtpSettings, compose_email
 from engine.messaging.tencent_sms import TencentSmsGateway, TencentSmsSettings, tc3_signature
 from engine.messaging.texts import OutageFacts
+from engine.messaging.use_cases import Receipt, record_delivery_receipts, retry_failed_message
 
 __all__ = [
     "MAX_ATTEMPTS",
@@ -39,6 +40,7 @@ __all__ = [
     "NewMessage",
     "OutageFacts",
     "Outgoing",
+    "Receipt",
     "Round",
     "SendFailed",
     "SendingProgress",
@@ -58,9 +60,11 @@ __all__ = [
     "queue_messages",
     "queue_notice_messages",
     "queue_urgent_reports",
+    "record_delivery_receipts",
     "record_failure",
     "record_receipt",
     "record_sent",
+    "retry_failed_message",
     "retry_message",
     "send_due_messages",
     "sending_progress",

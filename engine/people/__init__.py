@@ -26,6 +26,7 @@ from engine.people.customer_import import (
 )
 from engine.people.customers import cases_of_phone, find_customers, register_caller
 from engine.people.masking import CUSTOMER_COLUMNS, masked, masked_as, personal_kinds
+from engine.people.message_channel import MESSAGE_CHANNELS, choose_message_channel
 from engine.people.sign_in import (
     ACCOUNT_LIMIT,
     ADDRESS_LIMIT,
@@ -58,6 +59,8 @@ from engine.people.users import (
 from engine.reference import STAFF_ROLES
 
 __all__ = [
+    "MESSAGE_CHANNELS",
+    "choose_message_channel",
     "ImportRefused",
     "ImportResult",
     "export_customers",
