@@ -6,7 +6,8 @@ Setup, not timed: a fresh schema, outage.bpmn deployed, N customers with a phone
 timed: the dispatcher registers a fault outage for the district (one unit of work: the case, the notice,
 its N recipients and N outbox rows); as soon as it commits, `--senders` processes run the outbox's real
 sender (engine.messaging.send_due_messages: claims with SKIP LOCKED and a lease, one commit per message
-marking it sending and recording the one before) until nothing is due, each through an HTTP SMS gateway
+marking it sending and recording the one before; hotline.scheduling.send_messages, the worker's job,
+with its sending threads) until nothing is due, each through an HTTP SMS gateway
 pointed at a server in this process that records every request's idempotency key and when it came.
 
 The run uses its own database (default: the test database's name + `_outbox_bench`, created when
@@ -37,10 +38,10 @@ from bench.databases import fresh_schema, own_database
 from engine.cases import start_case
 from engine.clock import SystemClock
 from engine.db import Customer, make_engine, make_session_factory, upgrade
-from engine.messaging import HttpSmsGateway, HttpSmsSettings, Throttle, send_due_messages
+from engine.messaging import HttpSmsGateway, HttpSmsSettings, Throttle
 from engine.processes import deploy
 from engine.runtime import Actor, Runtime
-from engine.unit_of_work import UnitOfWork
+from hotline.scheduling import SENDING_THREADS, send_messages
 
 POSTGRES_ENV = "HOTLINE_TEST_DATABASE_URL"
 RESULTS = Path(__file__).parent / "results"
@@ -111,7 +112,7 @@ def prepare(url: str, messages: int) -> None:
     database.dispose()
 
 
-def sender(url: str, gateway_url: str, name: str, rate: float, counts: Any) -> None:
+def sender(url: str, gateway_url: str, name: str, rate: float, threads: int | None, counts: Any) -> None:
     factory = make_session_factory(make_engine(url))
     runtime = Runtime(clock=SystemClock())
     gateway = HttpSmsGateway(
@@ -120,9 +121,7 @@ def sender(url: str, gateway_url: str, name: str, rate: float, counts: Any) -> N
     throttles = {"sms": Throttle(rate)} if rate > 0 else {}
     sent, idle_since = 0, time.monotonic()
     while time.monotonic() - idle_since < IDLE_END:
-        done = send_due_messages(
-            lambda: UnitOfWork(factory, runtime), {"sms": gateway}, name, throttles=throttles
-        )
+        done = send_messages(runtime, factory, {"sms": gateway}, throttles, name, threads)
         sent += done.sent
         if done.sent:
             idle_since = time.monotonic()
@@ -131,7 +130,7 @@ def sender(url: str, gateway_url: str, name: str, rate: float, counts: Any) -> N
     counts[name] = sent
 
 
-def run(url: str, messages: int, senders: int, rate: float) -> dict[str, Any]:
+def run(url: str, messages: int, senders: int, rate: float, threads: int | None) -> dict[str, Any]:
     prepare(url, messages)
     gateway = Gateway()
     database = make_engine(url)
@@ -154,7 +153,7 @@ def run(url: str, messages: int, senders: int, rate: float) -> dict[str, Any]:
         start_case(session, runtime, "outage", DISPATCHER, first_task_form=form)
     announced = time.monotonic()
     processes = [
-        context.Process(target=sender, args=(url, gateway.url, f"sender-{n}", rate, counts))
+        context.Process(target=sender, args=(url, gateway.url, f"sender-{n}", rate, threads, counts))
         for n in range(1, senders + 1)
     ]
     for process in processes:
@@ -170,6 +169,7 @@ def run(url: str, messages: int, senders: int, rate: float) -> dict[str, Any]:
         "messages": messages,
         "senders": senders,
         "rate_per_sender": rate,
+        "threads_per_sender": threads if threads is not None else SENDING_THREADS,
         "announce_s": round(announced - started, 2),
         "sent_per_s": round(len(keys) / (last - first), 1) if last > first else 0.0,
         "to_last_s": round(last - announced, 2),
@@ -185,6 +185,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--messages", type=int, default=10_000, help="affected customers, one SMS each")
     parser.add_argument("--senders", type=int, default=2, help="sender processes")
     parser.add_argument("--rate", type=float, default=0.0, help="SMS per second per sender (0: no throttle)")
+    parser.add_argument(
+        "--threads", type=int, default=None, help=f"sending threads per sender (default {SENDING_THREADS})"
+    )
     parser.add_argument("--postgres", metavar="URL", default=os.environ.get(POSTGRES_ENV))
     parser.add_argument("--database", help="database name to use (default: <test database>_outbox_bench)")
     parser.add_argument("--json", type=Path, default=RESULTS / "outbox_bench.json")
@@ -200,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         "(aim: duplicates 0, not_sent 0)",
         flush=True,
     )
-    result = run(url, args.messages, args.senders, args.rate)
+    result = run(url, args.messages, args.senders, args.rate, args.threads)
     print("  ".join(f"{name:>{width}}" for name, width in COLUMNS))
     print("  ".join(f"{result[name]!s:>{width}}" for name, width in COLUMNS))
     load = os.getloadavg()

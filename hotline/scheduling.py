@@ -46,6 +46,8 @@ END_MARGIN = 0.2  # seconds
 IDLE_PAUSE = 0.05  # seconds before a round that follows one which fired nothing though a timer was due
 # On PostgreSQL, threads of one worker that fire side by side once more timers are due than one batch.
 FIRING_THREADS = 2
+# On PostgreSQL, threads of one worker sending the outbox side by side.
+SENDING_THREADS = 4
 
 
 @dataclass(frozen=True)
@@ -209,10 +211,26 @@ def send_messages(
     gateways: Mapping[str, Gateway],
     throttles: Mapping[str, Throttle] | None = None,
     worker: str | None = None,
+    threads: int | None = None,
 ) -> Round:
     """The outbox job: send every due SMS and e-mail (engine.messaging.sending); every worker runs it,
-    and their claims keep them from sending a message twice."""
-    done = send_due_messages(_units(engine, factory), gateways, worker or worker_name(), throttles=throttles)
+    and their claims keep them from sending a message twice. On PostgreSQL, SENDING_THREADS threads of
+    the worker send side by side under names of their own (`threads`: how many), so one message's
+    commit and another's network call overlap; a throttle holds for all of them together."""
+    name = worker or worker_name()
+    count = threads if threads is not None else (SENDING_THREADS if _firing_threads(factory) > 1 else 1)
+    units = _units(engine, factory)
+    if count <= 1:
+        done = send_due_messages(units, gateways, name, throttles=throttles)
+    else:
+        with ThreadPoolExecutor(count, thread_name_prefix="outbox") as pool:
+            rounds = [
+                pool.submit(
+                    send_due_messages, units, gateways, f"{name}+{n}" if n else name, throttles=throttles
+                )
+                for n in range(count)
+            ]
+            done = sum((r.result() for r in rounds), Round())
     if done.sent or done.failed or done.retrying or done.settled:
         log.info(
             "outbox: %d sent, %d to retry, %d failed, %d left by a stopped sender settled",

@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from engine.db import Event, OutboxMessage, rows_matched
+from engine.db import Event, OutboxMessage
+from engine.messaging.gateways import Outgoing
 
 CLAIM_LEASE = timedelta(seconds=60)
 # Longer than any gateway's time-out: a message still `sending` after this was left by a stopped sender.
@@ -140,12 +141,27 @@ def claim_due_messages(
     return ids
 
 
+_OUTGOING_COLUMNS = (
+    OutboxMessage.channel,
+    OutboxMessage.recipient,
+    OutboxMessage.subject,
+    OutboxMessage.text,
+    OutboxMessage.idempotency_key,
+    OutboxMessage.kind,
+    OutboxMessage.html,
+    OutboxMessage.language,
+    OutboxMessage.attachment,
+    OutboxMessage.template_params,
+)
+
+
 def mark_sending(
     session: Session, message_id: int, worker: str, now: datetime, lease: timedelta = SEND_LEASE
-) -> bool:
+) -> Outgoing | None:
     """This sender is about to hand the message to its gateway: committed before the network call, so a
-    sender that stops afterwards leaves a trace. False if the message is no longer this sender's."""
-    result = session.execute(
+    sender that stops afterwards leaves a trace. Returns the message as the gateway sends it; None if it
+    is no longer this sender's. One statement (UPDATE … RETURNING)."""
+    row = session.execute(
         update(OutboxMessage)
         .where(
             OutboxMessage.id == message_id,
@@ -153,9 +169,24 @@ def mark_sending(
             OutboxMessage.lease_owner == worker,
         )
         .values(status="sending", lease_until=now + lease, attempts=OutboxMessage.attempts + 1)
+        .returning(*_OUTGOING_COLUMNS)
         .execution_options(synchronize_session=False)
+    ).first()
+    if row is None:
+        return None
+    channel, recipient, subject, text, key, kind, html, language, attachment, params = row
+    return Outgoing(
+        channel=channel,
+        recipient=recipient,
+        subject=subject,
+        text=text,
+        idempotency_key=key,
+        kind=kind,
+        html=html,
+        language=language,
+        attachment=attachment,
+        template_params=tuple(params or ()),
     )
-    return rows_matched(result) == 1
 
 
 def _held(session: Session, message_id: int, worker: str) -> OutboxMessage | None:
@@ -166,14 +197,46 @@ def _held(session: Session, message_id: int, worker: str) -> OutboxMessage | Non
 
 
 def record_sent(session: Session, message_id: int, worker: str, provider_id: str, now: datetime) -> bool:
-    message = _held(session, message_id, worker)
-    if message is None:
+    """The gateway took it. One UPDATE … RETURNING and, for a case's message, its history event."""
+    row = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.status == "sending",
+            OutboxMessage.lease_owner == worker,
+        )
+        .values(
+            status="sent",
+            sent_at=now,
+            provider_message_id=provider_id or None,
+            lease_owner=None,
+            lease_until=None,
+            last_error=None,
+        )
+        .returning(
+            OutboxMessage.instance_id, OutboxMessage.channel, OutboxMessage.kind, OutboxMessage.attempts
+        )
+        .execution_options(synchronize_session=False)
+    ).first()
+    if row is None:
         return False
-    message.status, message.sent_at = "sent", now
-    message.provider_message_id = provider_id or None
-    message.lease_owner = message.lease_until = None
-    message.last_error = None
-    _add_event(session, _event(message, now, SYSTEM, "message_sent", attempts=message.attempts))
+    instance_id, channel, kind, attempts = row
+    if instance_id is not None:
+        facts = {"message": message_id, "channel": channel, "kind": kind, "attempts": attempts}
+        session.execute(
+            insert(Event),
+            [
+                {
+                    "instance_id": instance_id,
+                    "at": now,
+                    "actor": SYSTEM,
+                    "kind": "message_sent",
+                    "element_id": None,
+                    "element_name": None,
+                    "changes": {name: [None, value] for name, value in facts.items()},
+                }
+            ],
+        )
     return True
 
 

@@ -10,14 +10,14 @@ may run rounds at the same time: claims (engine.messaging.outbox) keep them apar
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from engine.db import OutboxMessage
-from engine.messaging.gateways import Gateway, Outgoing, SendFailed
+from engine.messaging.gateways import Gateway, SendFailed
 from engine.messaging.outbox import (
     CLAIM_LEASE,
     MAX_ATTEMPTS,
@@ -35,7 +35,8 @@ log = logging.getLogger(__name__)
 
 
 class Throttle:
-    """At most `per_second` sends through one channel from this sender (providers limit the rate)."""
+    """At most `per_second` sends through one channel from this sender (providers limit the rate),
+    shared by the sender's threads."""
 
     def __init__(
         self,
@@ -46,15 +47,17 @@ class Throttle:
         self.gap = 1.0 / per_second if per_second > 0 else 0.0
         self._sleep, self._monotonic = sleep, monotonic
         self._next = 0.0
+        self._lock = threading.Lock()
 
     def wait(self) -> None:
         if not self.gap:
             return
-        now = self._monotonic()
-        if self._next > now:
-            self._sleep(self._next - now)
-            now = self._next
-        self._next = now + self.gap
+        with self._lock:  # each caller takes the next free slot, then sleeps until it outside the lock
+            now = self._monotonic()
+            slot = max(self._next, now)
+            self._next = slot + self.gap
+        if slot > now:
+            self._sleep(slot - now)
 
 
 @dataclass
@@ -64,20 +67,13 @@ class Round:
     failed: int = 0
     settled: int = 0
 
-
-def _outgoing(message: OutboxMessage) -> Outgoing:
-    return Outgoing(
-        channel=message.channel,
-        recipient=message.recipient,
-        subject=message.subject,
-        text=message.text,
-        idempotency_key=message.idempotency_key,
-        kind=message.kind,
-        html=message.html,
-        language=message.language,
-        attachment=message.attachment,
-        template_params=tuple(message.template_params or ()),
-    )
+    def __add__(self, other: Round) -> Round:
+        return Round(
+            self.sent + other.sent,
+            self.retrying + other.retrying,
+            self.failed + other.failed,
+            self.settled + other.settled,
+        )
 
 
 def send_due_messages(
@@ -137,9 +133,7 @@ def _send_claimed(
             if outcome is not None:
                 _record(uow, worker, outcome, max_attempts, done)
                 outcome = None
-            message = None
-            if message_id is not None and mark_sending(uow.session, message_id, worker, now):
-                message = uow.session.get(OutboxMessage, message_id, populate_existing=True)
+            message = mark_sending(uow.session, message_id, worker, now) if message_id is not None else None
             uow.commit()
         if message is None:
             continue
@@ -147,7 +141,7 @@ def _send_claimed(
         if throttle is not None:
             throttle.wait()
         try:
-            provider_id = gateways[message.channel].send(_outgoing(message))
+            provider_id = gateways[message.channel].send(message)
             outcome = (message_id, provider_id, None) if message_id is not None else None
         except SendFailed as failure:
             log.warning("message %s not sent: %s", message_id, failure.reason)
