@@ -65,6 +65,7 @@ EVENT_KINDS = {
     "task_reassigned": _l("Task reassigned"),
     "case_migrated": _l("Moved to another version of the procedure"),
     "message_sent": _l("Message sent"),
+    "messages_sent": _l("Messages sent"),
     "message_delivered": _l("Message delivered"),
     "message_retrying": _l("Message to be tried again"),
     "message_failed": _l("Message failed"),

@@ -4,6 +4,7 @@ supervisor's retry, and the gateway's delivery-receipt callback (token, generic 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -154,3 +155,33 @@ def test_each_person_chooses_how_chases_reach_them_c4(
             session.scalars(select(User.message_channel).where(User.username == "supervisor")).one()
             == "email"
         )
+
+
+def test_a_run_of_sends_is_one_entry_of_the_history_and_a_failure_its_own(
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime
+) -> None:
+    number, instance_id = record_case(sessions, runtime)
+    now = runtime.clock.now()
+
+    def event(kind: str, message: int, **more: Any) -> Event:
+        facts = {"message": message, "channel": "sms", "kind": "outage", **more}
+        return Event(
+            instance_id=instance_id,
+            at=now,
+            actor="system",
+            kind=kind,
+            changes={k: [None, v] for k, v in facts.items()},
+        )
+
+    with sessions.begin() as session:
+        session.add_all([event("message_sent", n) for n in range(1, 5)])
+        session.add(event("message_failed", 5, error="HTTP 400: bad number"))
+        session.add(event("message_sent", 6))
+    login(client, "supervisor")
+    page = get(client, f"/cases/{number}")
+    assert len(page.all("kind-message_sent")) == 1 and len(page.all("kind-messages_sent")) == 1
+    assert "4 条消息已交网关发送" in page.all("kind-messages_sent")[0].text_content()
+    assert (
+        "短信 第 5 条(outage)发送失败:HTTP 400: bad number"
+        in page.all("kind-message_failed")[0].text_content()
+    )
