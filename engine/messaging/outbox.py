@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from engine.db import Event, OutboxMessage
+from engine.db import Event, NoticeRecipient, OutboxMessage
 from engine.messaging.gateways import Outgoing
 
 CLAIM_LEASE = timedelta(seconds=60)
@@ -214,13 +214,18 @@ def record_sent(session: Session, message_id: int, worker: str, provider_id: str
             last_error=None,
         )
         .returning(
-            OutboxMessage.instance_id, OutboxMessage.channel, OutboxMessage.kind, OutboxMessage.attempts
+            OutboxMessage.instance_id,
+            OutboxMessage.channel,
+            OutboxMessage.kind,
+            OutboxMessage.attempts,
+            OutboxMessage.notice_recipient_id,
         )
         .execution_options(synchronize_session=False)
     ).first()
     if row is None:
         return False
-    instance_id, channel, kind, attempts = row
+    instance_id, channel, kind, attempts, notice_recipient_id = row
+    _notice_recipient_is(session, notice_recipient_id, "sent")
     if instance_id is not None:
         facts = {"message": message_id, "channel": channel, "kind": kind, "attempts": attempts}
         session.execute(
@@ -238,6 +243,17 @@ def record_sent(session: Session, message_id: int, worker: str, provider_id: str
             ],
         )
     return True
+
+
+def _notice_recipient_is(session: Session, notice_recipient_id: int | None, status: str) -> None:
+    """O1: the notice's list of recipients says how far each customer's message got."""
+    if notice_recipient_id is not None:
+        session.execute(
+            update(NoticeRecipient)
+            .where(NoticeRecipient.id == notice_recipient_id)
+            .values(status=status)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def retry_pause(attempts: int) -> timedelta:
@@ -267,6 +283,7 @@ def record_failure(
         _add_event(session, _event(message, now, SYSTEM, "message_retrying", error=message.last_error))
     else:
         message.status, message.failed_at = "failed", now
+        _notice_recipient_is(session, message.notice_recipient_id, "failed")
         _add_event(session, _event(message, now, SYSTEM, "message_failed", error=message.last_error))
     return message.status
 
@@ -296,6 +313,7 @@ def settle_stalled(
         else:
             message.status, message.failed_at, message.maybe_sent = "failed", now, True
             message.last_error = "the sender stopped while sending; the message may have gone out"
+            _notice_recipient_is(session, message.notice_recipient_id, "failed")
             _add_event(session, _event(message, now, SYSTEM, "message_failed", error=message.last_error))
     return len(stalled)
 
@@ -308,6 +326,7 @@ def retry_message(session: Session, message_id: int, actor: str, now: datetime) 
         return False
     message.status, message.next_attempt_at, message.attempts = "pending", now, 0
     message.failed_at, message.maybe_sent = None, False
+    _notice_recipient_is(session, message.notice_recipient_id, "pending")
     _add_event(session, _event(message, now, actor, "message_retried"))
     return True
 
@@ -322,6 +341,7 @@ def record_receipt(
     ).first()
     if message is None or message.status not in ("sent", "delivered", "failed"):
         return False
+    _notice_recipient_is(session, message.notice_recipient_id, "delivered" if delivered else "failed")
     if delivered:
         message.status, message.delivered_at = "delivered", now
         _add_event(session, _event(message, now, SYSTEM, "message_delivered"))

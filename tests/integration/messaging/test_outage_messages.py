@@ -14,7 +14,17 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.cases.runner import complete_task, start_case
 from engine.clock import SettableClock
-from engine.db import Customer, Event, HumanTask, Notification, OutboxMessage, User, UserRole
+from engine.db import (
+    Customer,
+    Event,
+    HumanTask,
+    Notice,
+    NoticeRecipient,
+    Notification,
+    OutboxMessage,
+    User,
+    UserRole,
+)
 from engine.messaging import HttpSmsGateway, HttpSmsSettings, send_due_messages, sending_progress
 from engine.runtime import Actor, MessagingPolicy, Runtime
 from engine.unit_of_work import UnitOfWork
@@ -146,6 +156,11 @@ def test_sms_go_out_and_each_send_is_in_the_case_history_with_progress_counts_o1
         )
     assert (progress.pending, progress.sent, progress.failed) == (0, 3, 0)
     assert kinds == ["message_sent"] * 3
+    with sessions() as session:
+        statuses = set(
+            session.scalars(select(NoticeRecipient.status).join(Notice).where(Notice.instance_id == case))
+        )
+    assert statuses == {"sent"}  # the notice's list of recipients follows its messages
 
 
 def test_a_new_estimate_at_night_waits_for_the_morning_but_an_outage_does_not(
