@@ -24,6 +24,7 @@ from engine.people.customer_import import (
     read_rows,
     rejected_rows_csv,
 )
+from engine.people.customer_messages import MESSAGE_LANGUAGES, set_customer_message_preferences
 from engine.people.customers import cases_of_phone, find_customers, register_caller
 from engine.people.masking import CUSTOMER_COLUMNS, masked, masked_as, personal_kinds
 from engine.people.message_channel import MESSAGE_CHANNELS, choose_message_channel
@@ -59,6 +60,8 @@ from engine.people.users import (
 from engine.reference import STAFF_ROLES
 
 __all__ = [
+    "MESSAGE_LANGUAGES",
+    "set_customer_message_preferences",
     "MESSAGE_CHANNELS",
     "choose_message_channel",
     "ImportRefused",
