@@ -163,7 +163,7 @@ def test_sms_go_out_and_each_send_is_in_the_case_history_with_progress_counts_o1
     assert statuses == {"sent"}  # the notice's list of recipients follows its messages
 
 
-def test_a_new_estimate_at_night_waits_for_the_morning_but_an_outage_does_not(
+def test_a_new_estimate_at_night_waits_for_the_morning_but_an_outage_does_not_o1_o2(
     outage: sessionmaker[Session], runtime: Runtime, clock: SettableClock
 ) -> None:
     sessions = outage
