@@ -18,7 +18,13 @@ from sqlalchemy.orm import Session
 
 from engine.bpmn import Effect, parse_local_datetime
 from engine.db import Customer, Notice, NoticeRecipient, Notification, User, UserRole
-from engine.messaging import OutageFacts, queue_chases, queue_notice_messages, queue_urgent_reports
+from engine.messaging import (
+    OutageFacts,
+    StaffContact,
+    queue_chases,
+    queue_notice_messages,
+    queue_urgent_reports,
+)
 from engine.runtime import MessagingPolicy
 
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -275,18 +281,22 @@ def _flag_late_announcement(
         )
 
 
-def active_supervisors(session: Session) -> list[tuple[str, str]]:
-    """Every active supervisor with each of their roles, as (username, role), by username: what a chase
-    (C4) chooses its recipients from. Firings in one unit of work read it once between them."""
+def active_supervisors(session: Session) -> list[tuple[StaffContact, str]]:
+    """Every active supervisor with each of their roles, as (contact, role), by username: what a chase
+    (C4) chooses its recipients from, with how each is reached besides the app. Firings in one unit of
+    work read it once between them."""
     rows = session.execute(
-        select(User.username, UserRole.role)
+        select(User.username, User.phone, User.email, User.message_channel, UserRole.role)
         .join(UserRole, UserRole.user_id == User.id)
         .where(
             User.active.is_(True), User.id.in_(select(UserRole.user_id).where(UserRole.role == "supervisor"))
         )
         .order_by(User.username)
     ).all()
-    return [(username, role) for username, role in rows]
+    return [
+        (StaffContact(username, phone, email, channel), role)
+        for username, phone, email, channel, role in rows
+    ]
 
 
 def chase_overdue(
@@ -300,7 +310,7 @@ def chase_overdue(
     now: datetime,
     zone: ZoneInfo,
     task_name_en: str = "",
-    supervisors: Sequence[tuple[str, str]] | None = None,
+    supervisors: Sequence[tuple[StaffContact, str]] | None = None,
     policy: MessagingPolicy | None = None,
 ) -> list[str]:
     """C4 督办: a task's deadline passed (the English message names the task by task_name_en, if given).
@@ -310,8 +320,9 @@ def chase_overdue(
     they prefer (engine.messaging.staff_channel)."""
     if supervisors is None:
         supervisors = active_supervisors(session)
-    of_department = [u for u, role in supervisors if role in groups]
-    recipients = list(dict.fromkeys(of_department or [u for u, _role in supervisors]))
+    of_department = [c for c, role in supervisors if role in groups]
+    chased = list({c.username: c for c in of_department or [c for c, _role in supervisors]}.values())
+    recipients = [c.username for c in chased]
     if recipients:
         local_due = due.astimezone(zone).strftime("%Y-%m-%d %H:%M")
         session.execute(
@@ -332,7 +343,7 @@ def chase_overdue(
         )
         queue_chases(
             session,
-            recipients,
+            chased,
             case_number,
             task_name,
             element_id,

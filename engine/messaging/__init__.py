@@ -3,11 +3,13 @@ the sender that claims and sends them, and the gateways — SMTP e-mail, a gener
 Tencent Cloud SMS. See docs/operations.md for the settings."""
 
 from engine.messaging.decisions import (
+    StaffContact,
     customer_channel,
     queue_chases,
     queue_notice_messages,
     queue_urgent_reports,
     staff_channel,
+    staff_contacts,
 )
 from engine.messaging.gateways import Gateway, Outgoing, SendFailed
 from engine.messaging.http_sms import HttpSmsGateway, HttpSmsSettings
@@ -46,6 +48,7 @@ __all__ = [
     "SendingProgress",
     "SmtpGateway",
     "SmtpSettings",
+    "StaffContact",
     "TencentSmsGateway",
     "TencentSmsSettings",
     "Throttle",
@@ -70,5 +73,6 @@ __all__ = [
     "sending_progress",
     "settle_stalled",
     "staff_channel",
+    "staff_contacts",
     "tc3_signature",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -69,7 +70,27 @@ def queue_notice_messages(
     return queue_messages(session, messages, now)
 
 
-def staff_channel(user: User) -> tuple[str, str] | None:
+class StaffContact(NamedTuple):
+    """How a member of staff is reached besides the app (columns of their account)."""
+
+    username: str
+    phone: str
+    email: str
+    message_channel: str
+
+
+def staff_contacts(session: Session, usernames: Sequence[str]) -> list[StaffContact]:
+    if not usernames:
+        return []
+    rows = session.execute(
+        select(User.username, User.phone, User.email, User.message_channel)
+        .where(User.username.in_(list(usernames)))
+        .order_by(User.username)
+    ).all()
+    return [StaffContact(*row) for row in rows]
+
+
+def staff_channel(user: StaffContact) -> tuple[str, str] | None:
     """How a member of staff wants urgent things besides the app: their own choice, else SMS if they
     have a phone, else e-mail; None: the app only."""
     choice = user.message_channel
@@ -84,18 +105,10 @@ def staff_channel(user: User) -> tuple[str, str] | None:
     return None
 
 
-def _staff(session: Session, usernames: Sequence[str]) -> list[User]:
-    if not usernames:
-        return []
-    return list(
-        session.scalars(select(User).where(User.username.in_(list(usernames))).order_by(User.username))
-    )
-
-
 def _queue_staff(
     session: Session,
     kind: str,
-    users: Sequence[User],
+    users: Sequence[StaffContact],
     words: Composed,
     key: str,
     instance_id: int,
@@ -133,12 +146,12 @@ def queue_urgent_reports(
     """L2: the department heads told in the app get the urgent report by SMS (or e-mail) too."""
     words = compose_urgent_report(case_number, message, policy.translate(DEFAULT_LANGUAGE))
     key = f"liaison:{instance_id}:{element_id}:{now.timestamp():.6f}"
-    return _queue_staff(session, "liaison", _staff(session, usernames), words, key, instance_id, now)
+    return _queue_staff(session, "liaison", staff_contacts(session, usernames), words, key, instance_id, now)
 
 
 def queue_chases(
     session: Session,
-    usernames: Sequence[str],
+    contacts: Sequence[StaffContact],
     case_number: str,
     task_name: str,
     element_id: str,
@@ -152,4 +165,4 @@ def queue_chases(
     local_due = due.astimezone(zone).strftime("%Y-%m-%d %H:%M")
     words = compose_chase(case_number, task_name, local_due, policy.translate(DEFAULT_LANGUAGE))
     key = f"chase:{instance_id}:{element_id}:{due.timestamp():.0f}"
-    return _queue_staff(session, "chase", _staff(session, usernames), words, key, instance_id, now)
+    return _queue_staff(session, "chase", contacts, words, key, instance_id, now)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from engine.errors import HotlineError
+
 
 @dataclass(frozen=True)
 class Outgoing:
@@ -23,9 +25,11 @@ class Outgoing:
     template_params: tuple[str, ...] = field(default_factory=tuple)
 
 
-class SendFailed(Exception):
+class SendFailed(HotlineError):
     """The gateway did not take the message. `transient`: worth trying again later (a 4xx SMTP reply, a
     rate limit, a timeout, a dropped connection); otherwise the message can never go (a 5xx refusal)."""
+
+    code = "send-failed"
 
     def __init__(self, reason: str, transient: bool) -> None:
         super().__init__(reason)
