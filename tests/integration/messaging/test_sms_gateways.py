@@ -4,6 +4,8 @@ whose test server recomputes the TC3-HMAC-SHA256 signature from its own copy of 
 
 from __future__ import annotations
 
+import socket
+import threading
 from typing import Any
 
 import pytest
@@ -158,3 +160,25 @@ def test_a_kind_without_an_approved_template_is_not_sent() -> None:
     ):
         _tencent(server.url).send(_sms(kind="chase"))
     assert server.received == []
+
+
+def test_a_gateway_that_drops_the_connection_or_answers_too_slowly_is_tried_again() -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+
+        def drop_one() -> None:
+            connection, _address = listener.accept()
+            connection.recv(65536)
+            connection.close()
+
+        dropper = threading.Thread(target=drop_one, daemon=True)
+        dropper.start()
+        with pytest.raises(SendFailed) as dropped:
+            HttpSmsGateway(HttpSmsSettings(url=f"http://127.0.0.1:{port}/sms", timeout=5)).send(_sms())
+        dropper.join(5)
+    assert dropped.value.transient and "connection" in dropped.value.reason
+    with running(HttpGateway(lambda r: (200, {}), delay=2)) as slow, pytest.raises(SendFailed) as late:
+        HttpSmsGateway(HttpSmsSettings(url=slow.url, timeout=0.5)).send(_sms())
+    assert late.value.transient
