@@ -19,6 +19,7 @@ from engine.clock import Clock, SystemClock
 from engine.db import make_engine, make_session_factory
 from engine.runtime import Runtime
 from engine.unit_of_work import UnitOfWork
+from hotline.message_languages import message_languages
 from hotline.settings import Settings
 
 
@@ -52,6 +53,7 @@ def build_runtime(settings: Settings, clock: Clock) -> Runtime:
         script_time_limit=settings.script_time_limit,
         script_memory_mb=settings.script_memory_mb,
         script_processes=settings.script_processes,
+        messaging=settings.outbox.policy(message_languages()),
     )
 
 

@@ -1,4 +1,5 @@
-"""APScheduler jobs: firing due timers, in groups of one unit of work each; and the supervision duties
+"""APScheduler jobs: firing due timers, in groups of one unit of work each; sending the outbox's SMS and
+e-mail (where a gateway is configured); and the supervision duties
 that fall due on the calendar — the weekly report and callback sample every Monday morning (M1, M2),
 the monthly report on the 26th (M3), the handover record at each shift change (M7), a daily sweep
 of attached files no case refers to, and every 15 minutes the deletion of ended sign-in sessions.
@@ -14,8 +15,9 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -25,6 +27,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.cases import due_timers
+from engine.messaging import Gateway, Round, Throttle, send_due_messages
 from engine.people import SessionLimits, delete_ended_sessions
 from engine.runtime import Runtime
 from engine.supervision import (
@@ -35,6 +38,7 @@ from engine.supervision import (
     sweep_attachment_files,
 )
 from engine.unit_of_work import UnitOfWork
+from hotline.settings import Settings
 
 log = logging.getLogger(__name__)
 BATCH = 20  # timers a worker claims at a time
@@ -42,6 +46,22 @@ END_MARGIN = 0.2  # seconds
 IDLE_PAUSE = 0.05  # seconds before a round that follows one which fired nothing though a timer was due
 # On PostgreSQL, threads of one worker that fire side by side once more timers are due than one batch.
 FIRING_THREADS = 2
+# On PostgreSQL, threads of one worker sending the outbox side by side.
+SENDING_THREADS = 4
+
+
+@dataclass(frozen=True)
+class OutboxJob:
+    """What the outbox job sends through: a gateway per channel, their rates, seconds between rounds."""
+
+    gateways: Mapping[str, Gateway]
+    throttles: Mapping[str, Throttle] = field(default_factory=dict)
+    interval: float = 2.0
+
+
+def outbox_job(settings: Settings) -> OutboxJob:
+    outbox = settings.outbox
+    return OutboxJob(outbox.gateways(), outbox.throttles(), outbox.interval)
 
 
 def worker_name() -> str:
@@ -185,6 +205,43 @@ def delete_old_sessions(engine: Runtime, factory: sessionmaker[Session], limits:
     return deleted
 
 
+def send_messages(
+    engine: Runtime,
+    factory: sessionmaker[Session],
+    gateways: Mapping[str, Gateway],
+    throttles: Mapping[str, Throttle] | None = None,
+    worker: str | None = None,
+    threads: int | None = None,
+) -> Round:
+    """The outbox job: send every due SMS and e-mail (engine.messaging.sending); every worker runs it,
+    and their claims keep them from sending a message twice. On PostgreSQL, SENDING_THREADS threads of
+    the worker send side by side under names of their own (`threads`: how many), so one message's
+    commit and another's network call overlap; a throttle holds for all of them together."""
+    name = worker or worker_name()
+    count = threads if threads is not None else (SENDING_THREADS if _firing_threads(factory) > 1 else 1)
+    units = _units(engine, factory)
+    if count <= 1:
+        done = send_due_messages(units, gateways, name, throttles=throttles)
+    else:
+        with ThreadPoolExecutor(count, thread_name_prefix="outbox") as pool:
+            rounds = [
+                pool.submit(
+                    send_due_messages, units, gateways, f"{name}+{n}" if n else name, throttles=throttles
+                )
+                for n in range(count)
+            ]
+            done = sum((r.result() for r in rounds), Round())
+    if done.sent or done.failed or done.retrying or done.settled:
+        log.info(
+            "outbox: %d sent, %d to retry, %d failed, %d left by a stopped sender settled",
+            done.sent,
+            done.retrying,
+            done.failed,
+            done.settled,
+        )
+    return done
+
+
 def _logged(job: Callable[..., object], what: str) -> Callable[..., None]:
     def run(*args: object) -> None:
         try:
@@ -226,6 +283,7 @@ def add_jobs(
     shifts: ShiftSettings,
     duties_interval: float = 300.0,
     session_limits: SessionLimits | None = None,
+    outbox: OutboxJob | None = None,
 ) -> None:
     """Everything a scheduler process does: fire timers, make reports and samples, prepare handovers, and
     (where the runtime knows the attachment folder) sweep unreferenced attached files once a day."""
@@ -240,6 +298,14 @@ def add_jobs(
         seconds=duties_interval,
     )
     _add_job(scheduler, prepare_handover, "prepare_handover", (engine, factory, shifts), seconds=60)
+    if outbox is not None and outbox.gateways:
+        _add_job(
+            scheduler,
+            _logged(send_messages, "outbox"),
+            "send_messages",
+            (engine, factory, outbox.gateways, outbox.throttles),
+            seconds=outbox.interval,
+        )
     if engine.attachment_folder is not None:
         # Once a day; several workers sweeping the same folder only find each other's work done.
         _add_job(
@@ -266,9 +332,10 @@ def start_background_scheduler(
     shifts: ShiftSettings,
     interval: float = 5.0,
     session_limits: SessionLimits | None = None,
+    outbox: OutboxJob | None = None,
 ) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone="UTC")
-    add_jobs(scheduler, engine, factory, interval, shifts, session_limits=session_limits)
+    add_jobs(scheduler, engine, factory, interval, shifts, session_limits=session_limits, outbox=outbox)
     scheduler.start()
     return scheduler
 
@@ -279,7 +346,8 @@ def run_blocking_scheduler(
     shifts: ShiftSettings,
     interval: float,
     session_limits: SessionLimits | None = None,
+    outbox: OutboxJob | None = None,
 ) -> None:
     scheduler = BlockingScheduler(timezone="UTC")
-    add_jobs(scheduler, engine, factory, interval, shifts, session_limits=session_limits)
+    add_jobs(scheduler, engine, factory, interval, shifts, session_limits=session_limits, outbox=outbox)
     scheduler.start()

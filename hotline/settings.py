@@ -13,6 +13,7 @@ from engine.clock import DEFAULT_TIME_ZONE
 from engine.people import DirectorySettings, SessionLimits
 from engine.supervision import DEFAULT_SHIFT_CHANGES, ShiftSettings, parse_shift_changes
 from hotline.directory_settings import directory_from_env
+from hotline.outbox_settings import OutboxSettings
 from hotline.shipped_files import shipped_processes
 
 
@@ -42,6 +43,8 @@ class Settings:
     durability: str | None = None
     # Staff may sign in with the utility's LDAP directory (HOTLINE_LDAP_*); None: local accounts only.
     directory: DirectorySettings | None = None
+    # SMTP, the SMS gateway, sending rates, quiet hours (hotline.outbox_settings, docs/operations.md).
+    outbox: OutboxSettings = field(default_factory=OutboxSettings)
 
     @classmethod
     def from_env(cls, *, with_directory: bool = True) -> Settings:
@@ -67,6 +70,7 @@ class Settings:
             script_processes=int(os.environ.get("HOTLINE_SCRIPT_PROCESSES", DEFAULT_POOL_SIZE)),
             durability=os.environ.get("HOTLINE_DURABILITY") or None,
             directory=directory_from_env(os.environ) if with_directory else None,
+            outbox=OutboxSettings.from_env(),
         )
 
     @property

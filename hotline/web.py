@@ -27,6 +27,7 @@ def web_config(settings: Settings, secret_key: str) -> WebConfig:
         proxies=settings.proxies,
         metrics_token=settings.metrics_token,
         directory=settings.directory,
+        receipt_token=settings.outbox.receipt_token,
     )
 
 

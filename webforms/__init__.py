@@ -50,6 +50,7 @@ def create_app(
         HOTLINE_IDLE_MINUTES=config.idle_minutes,
         HOTLINE_SESSION_HOURS=config.session_hours,
         HOTLINE_METRICS_TOKEN=config.metrics_token,
+        HOTLINE_RECEIPT_TOKEN=config.receipt_token,
     )
     if test_config:
         app.config.update(test_config)
@@ -71,6 +72,7 @@ def create_app(
         i18n,
         metrics,
         public,
+        receipts,
         request_checks,
         request_log,
         security,
@@ -124,6 +126,7 @@ def create_app(
         board.bp,
         modeler.bp,
         knowledge.bp,
+        receipts.bp,
     ):
         app.register_blueprint(blueprint)
     return app

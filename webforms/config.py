@@ -25,3 +25,5 @@ class WebConfig:
     metrics_token: str = ""
     # Staff may sign in with the utility's LDAP directory; None: local accounts only.
     directory: DirectorySettings | None = None
+    # What an SMS gateway's delivery-receipt callback must carry (bearer or ?token=); empty: refused.
+    receipt_token: str = ""

@@ -4,14 +4,19 @@ keeps the raw facts (a notice's id, a count, logins); people read sentences."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask import url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
 from webforms.i18n import list_separator
 from webforms.people.names import person
+from webforms.shown_values import local_time
 
 
 def _after(changes: dict[str, Any], key: str) -> Any:
@@ -57,6 +62,71 @@ def _notified_words(changes: dict[str, Any]) -> Markup | None:
     )
 
 
+_CHANNELS = {"sms": _l("SMS"), "email": _l("E-mail")}
+
+
+def _message_words(kind: str, changes: dict[str, Any]) -> Markup | None:
+    """The outbox's events: which message (its number, channel and kind) and what happened to it."""
+    number, channel = _after(changes, "message"), _after(changes, "channel")
+    if not isinstance(number, int) or channel not in _CHANNELS:
+        return None
+    what = _(
+        "%(channel)s no. %(number)s (%(kind)s)",
+        channel=_CHANNELS[channel],
+        number=number,
+        kind=_after(changes, "kind") or "",
+    )
+    error = _after(changes, "error")
+    text = {
+        "message_sent": _("%(message)s handed to the gateway.", message=what),
+        "message_delivered": _("%(message)s delivered.", message=what),
+        "message_retrying": _(
+            "%(message)s not taken, tried again later: %(error)s", message=what, error=error or ""
+        ),
+        "message_failed": _("%(message)s failed: %(error)s", message=what, error=error or ""),
+        "message_resumed": _(
+            "%(message)s sent again with the same key after a sender stopped.", message=what
+        ),
+        "message_retried": _("%(message)s put back in line by a supervisor.", message=what),
+    }.get(kind)
+    return Markup(escape(text)) if text else None
+
+
+@dataclass(frozen=True)
+class SentMessages:
+    """Consecutive message_sent events shown as one entry: an outage sends thousands at a time."""
+
+    at: datetime
+    changes: dict[str, Any]
+    kind: str = "messages_sent"
+    actor: str = "system"
+    element_id: None = None
+    element_name: None = None
+
+
+def fold_sent_messages(history: Sequence[Any]) -> list[Any]:
+    """The history as shown: each run of two or more message_sent events in a row becomes one entry with
+    how many there were and the first and last time; every event stays in the database."""
+    shown: list[Any] = []
+    run: list[Any] = []
+
+    def end_run() -> None:
+        if len(run) == 1:
+            shown.append(run[0])
+        elif run:
+            shown.append(SentMessages(run[0].at, {"count": [None, len(run)], "last_at": [None, run[-1].at]}))
+        run.clear()
+
+    for event in history:
+        if event.kind == "message_sent":
+            run.append(event)
+            continue
+        end_run()
+        shown.append(event)
+    end_run()
+    return shown
+
+
 def effect_words(event: Any, case_number: str) -> Markup | None:
     """The event told as a sentence, for the events of effects; None for the others (their changes show)."""
     changes = event.changes or {}
@@ -64,4 +134,16 @@ def effect_words(event: Any, case_number: str) -> Markup | None:
         return _notice_words(changes, case_number)
     if event.kind == "notification_sent":
         return _notified_words(changes)
+    if event.kind.startswith("message_"):
+        return _message_words(event.kind, changes)
+    if event.kind == "messages_sent":
+        return Markup(
+            escape(
+                _(
+                    "%(count)s messages handed to the gateway, the last at %(time)s.",
+                    count=_after(changes, "count"),
+                    time=local_time(_after(changes, "last_at"), "%H:%M:%S"),
+                )
+            )
+        )
     return None

@@ -64,6 +64,13 @@ EVENT_KINDS = {
     "task_released": _l("Task released"),
     "task_reassigned": _l("Task reassigned"),
     "case_migrated": _l("Moved to another version of the procedure"),
+    "message_sent": _l("Message sent"),
+    "messages_sent": _l("Messages sent"),
+    "message_delivered": _l("Message delivered"),
+    "message_retrying": _l("Message to be tried again"),
+    "message_failed": _l("Message failed"),
+    "message_resumed": _l("Message sent again after a stop"),
+    "message_retried": _l("Message retried"),
 }
 
 # Data the engine or the diagram's scripts set, which no form field labels.

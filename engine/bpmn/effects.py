@@ -23,6 +23,8 @@ class Effect:
     message: str = ""
     message_en: str = ""
     publish_notice: str = ""
+    # L2: the recipients get the message by SMS (or e-mail, as each prefers) as well as in the app.
+    by_sms: bool = False
 
 
 def read_effects(process: etree._Element) -> tuple[dict[str, Effect], list[tuple[str, str, int | None]]]:
@@ -64,6 +66,11 @@ def read_effects(process: etree._Element) -> tuple[dict[str, Effect], list[tuple
                 )
             )
         effects[element_id] = Effect(
-            element_id, recipients, props.get("notifyMessage", ""), props.get("notifyMessage_en", ""), kind
+            element_id,
+            recipients,
+            props.get("notifyMessage", ""),
+            props.get("notifyMessage_en", ""),
+            kind,
+            by_sms=props.get("notifyBySms", "").strip().lower() == "true",
         )
     return effects, problems

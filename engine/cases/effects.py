@@ -18,6 +18,14 @@ from sqlalchemy.orm import Session
 
 from engine.bpmn import Effect, parse_local_datetime
 from engine.db import Customer, Notice, NoticeRecipient, Notification, User, UserRole
+from engine.messaging import (
+    OutageFacts,
+    StaffContact,
+    queue_chases,
+    queue_notice_messages,
+    queue_urgent_reports,
+)
+from engine.runtime import MessagingPolicy
 
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}([。．.!！?？]?)")
@@ -72,9 +80,29 @@ def recipients_of(session: Session, effect: Effect, data: Mapping[str, Any], ope
 
 
 def send_notifications(
-    session: Session, instance_id: int, effect: Effect, data: Mapping[str, Any], now: datetime, opened_by: str
+    session: Session,
+    instance_id: int,
+    effect: Effect,
+    data: Mapping[str, Any],
+    now: datetime,
+    opened_by: str,
+    case_number: str = "",
+    policy: MessagingPolicy | None = None,
 ) -> list[str]:
+    """The in-app notifications; an effect marked `notifyBySms` (L2's urgent report) also puts an SMS (or
+    e-mail, as each prefers) to every recipient in the outbox."""
     recipients = recipients_of(session, effect, data, opened_by)
+    if recipients and effect.by_sms:
+        queue_urgent_reports(
+            session,
+            recipients,
+            case_number,
+            fill_placeholders(effect.message, data),
+            effect.element_id,
+            instance_id,
+            policy or MessagingPolicy(),
+            now,
+        )
     if recipients:
         message, message_en = (
             fill_placeholders(effect.message, data),
@@ -117,6 +145,24 @@ def affected_customers(session: Session, district: str, building: str = "", unit
     return list(session.scalars(query.order_by(Customer.id)))
 
 
+def _first_notice_id(session: Session, instance_id: int) -> int | None:
+    found: int | None = session.scalar(
+        select(Notice.id).where(Notice.instance_id == instance_id).order_by(Notice.id).limit(1)
+    )
+    return found
+
+
+def _customers_of_notice(session: Session, notice_id: int) -> list[Customer]:
+    return list(
+        session.scalars(
+            select(Customer)
+            .join(NoticeRecipient, NoticeRecipient.customer_id == Customer.id)
+            .where(NoticeRecipient.notice_id == notice_id)
+            .order_by(Customer.id)
+        )
+    )
+
+
 def publish_notice(
     session: Session,
     instance_id: int,
@@ -125,9 +171,14 @@ def publish_notice(
     data: Mapping[str, Any],
     now: datetime,
     zone: ZoneInfo,
+    policy: MessagingPolicy | None = None,
 ) -> tuple[Notice, int]:
-    """O1-O3: the public notice, and every affected customer of the register as one of its recipients."""
+    """O1-O3: the public notice, and every affected customer of the register as one of its recipients,
+    each with an SMS (e-mail without a phone) in the outbox. A case's later notices (a new estimate, the
+    restoration) go to the customers its first notice went to."""
+    policy = policy or MessagingPolicy()
     district, building, unit = (str(data.get(k) or "").strip() for k in ("district", "building", "unit"))
+    first = _first_notice_id(session, instance_id)
     notice = Notice(
         instance_id=instance_id,
         case_number=case_number,
@@ -145,35 +196,107 @@ def publish_notice(
     )
     session.add(notice)
     session.flush()
-    customers = affected_customers(session, district, building, unit) if district else []
+    if first is not None:
+        customers = _customers_of_notice(session, first)
+    else:
+        customers = affected_customers(session, district, building, unit) if district else []
     if customers:
-        session.execute(
-            insert(NoticeRecipient),
+        ids = session.scalars(
+            insert(NoticeRecipient).returning(NoticeRecipient.id, sort_by_parameter_order=True),
             [
                 {
                     "notice_id": notice.id,
                     "customer_id": c.id,
-                    "channel": "sms" if c.phone else "email",
+                    "channel": "sms" if c.phone and not c.no_sms else "email",
                     "status": "pending",
                 }
                 for c in customers
             ],
+        ).all()
+        queue_notice_messages(
+            session,
+            "estimate" if kind == "outage" and first is not None else kind,
+            _facts(notice),
+            list(zip(ids, customers, strict=True)),
+            notice.id,
+            instance_id,
+            policy,
+            zone,
+            now,
         )
+    if kind == "outage" and first is None:
+        _flag_late_announcement(session, notice, instance_id, case_number, policy, now, zone)
     return notice, len(customers)
 
 
-def active_supervisors(session: Session) -> list[tuple[str, str]]:
-    """Every active supervisor with each of their roles, as (username, role), by username: what a chase
-    (C4) chooses its recipients from. Firings in one unit of work read it once between them."""
+def _facts(notice: Notice) -> OutageFacts:
+    return OutageFacts(
+        notice.case_number,
+        notice.service,
+        notice.district,
+        notice.building,
+        notice.unit,
+        notice.cause,
+        notice.starts_at,
+        notice.estimated_restore_at,
+        notice.restored_at,
+    )
+
+
+def _flag_late_announcement(
+    session: Session,
+    notice: Notice,
+    instance_id: int,
+    case_number: str,
+    policy: MessagingPolicy,
+    now: datetime,
+    zone: ZoneInfo,
+) -> None:
+    """O1: a planned outage of `policy.long_outage` or more announced less than `announcement_lead`
+    before it starts: the dispatchers are told, so the customers can be called as well."""
+    starts, ends = notice.starts_at, notice.estimated_restore_at
+    if notice.outage_type != "planned" or starts is None or ends is None:
+        return
+    if ends - starts < policy.long_outage or starts - now >= policy.announcement_lead:
+        return
+    hours = f"{policy.announcement_lead.total_seconds() / 3600:g}"
+    local_start = starts.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    recipients = _users_with_roles(session, "dispatcher") or _users_with_roles(session, "supervisor")
+    if recipients:
+        session.execute(
+            insert(Notification),
+            [
+                {
+                    "recipient": r,
+                    "instance_id": instance_id,
+                    "element_id": None,
+                    "kind": "late_notice",
+                    "message": f"工单 {case_number}:计划停止{hours}小时前未能发出通知(开始时间 {local_start}),请电话通知受影响用户。",
+                    "message_en": f"Case {case_number}: the planned outage starting {local_start} was announced less than {hours} h ahead; please phone the affected customers.",
+                    "created_at": now,
+                    "read_at": None,
+                }
+                for r in recipients
+            ],
+        )
+
+
+def active_supervisors(session: Session) -> list[tuple[StaffContact, str]]:
+    """Every active supervisor with each of their roles, as (contact, role), by username: what a chase
+    (C4) chooses its recipients from, with how each is reached besides the app. Firings in one unit of
+    work read it once between them."""
     rows = session.execute(
-        select(User.username, UserRole.role)
+        select(User.username, User.phone, User.email, User.message_channel, UserRole.role)
         .join(UserRole, UserRole.user_id == User.id)
         .where(
             User.active.is_(True), User.id.in_(select(UserRole.user_id).where(UserRole.role == "supervisor"))
         )
         .order_by(User.username)
     ).all()
-    return [(username, role) for username, role in rows]
+    return [
+        (StaffContact(username, phone, email, channel), role)
+        for username, phone, email, channel, role in rows
+    ]
 
 
 def chase_overdue(
@@ -187,16 +310,19 @@ def chase_overdue(
     now: datetime,
     zone: ZoneInfo,
     task_name_en: str = "",
-    supervisors: Sequence[tuple[str, str]] | None = None,
+    supervisors: Sequence[tuple[StaffContact, str]] | None = None,
+    policy: MessagingPolicy | None = None,
 ) -> list[str]:
     """C4 督办: a task's deadline passed (the English message names the task by task_name_en, if given).
     The supervisors of its department (supervisors who also hold one of the task's groups) are told;
     where a department has none, every supervisor is. `supervisors`: `active_supervisors` as the
-    caller read it in this transaction (None: read it here)."""
+    caller read it in this transaction (None: read it here). Each is also chased by SMS or e-mail as
+    they prefer (engine.messaging.staff_channel)."""
     if supervisors is None:
         supervisors = active_supervisors(session)
-    of_department = [u for u, role in supervisors if role in groups]
-    recipients = list(dict.fromkeys(of_department or [u for u, _role in supervisors]))
+    of_department = [c for c, role in supervisors if role in groups]
+    chased = list({c.username: c for c in of_department or [c for c, _role in supervisors]}.values())
+    recipients = [c.username for c in chased]
     if recipients:
         local_due = due.astimezone(zone).strftime("%Y-%m-%d %H:%M")
         session.execute(
@@ -214,5 +340,17 @@ def chase_overdue(
                 }
                 for r in recipients
             ],
+        )
+        queue_chases(
+            session,
+            chased,
+            case_number,
+            task_name,
+            element_id,
+            due,
+            instance_id,
+            policy or MessagingPolicy(),
+            zone,
+            now,
         )
     return recipients

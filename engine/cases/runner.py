@@ -54,7 +54,7 @@ from engine.reference import (
     reference_session,
     with_reference_options,
 )
-from engine.runtime import SYSTEM, Actor, Runtime
+from engine.runtime import SYSTEM, Actor, MessagingPolicy, Runtime
 
 
 @dataclass
@@ -84,6 +84,8 @@ class _Unit:
     group: FiringGroup | None = None
     # The reference data as this unit read it to check a form, for the next form it checks.
     reference: ReferenceData | None = None
+    # How the SMS and e-mail this unit decides are written (the runtime's).
+    messaging: MessagingPolicy = field(default_factory=MessagingPolicy)
 
     @property
     def engine_zone(self) -> ZoneInfo:
@@ -209,6 +211,7 @@ def _chase_if_deadline(session: Session, unit: _Unit, timer_task: SpiffTask) -> 
                 unit.engine_zone,
                 info.name_en,
                 supervisors,
+                unit.messaging,
             )
 
 
@@ -220,7 +223,14 @@ def _carry_out_effects(session: Session, unit: _Unit, element_id: str, data: dic
     name = unit.parsed.element_names.get(element_id, element_id)
     if effect.notify:
         recipients = send_notifications(
-            session, unit.instance.id, effect, data, unit.now, unit.instance.opened_by
+            session,
+            unit.instance.id,
+            effect,
+            data,
+            unit.now,
+            unit.instance.opened_by,
+            unit.instance.case_number,
+            unit.messaging,
         )
         unit.events.append(
             event_row(
@@ -242,6 +252,7 @@ def _carry_out_effects(session: Session, unit: _Unit, element_id: str, data: dic
             data,
             unit.now,
             unit.engine_zone,
+            unit.messaging,
         )
         unit.events.append(
             event_row(
@@ -442,7 +453,16 @@ def start_case(
         opened_at=now,
         updated_at=now,
     )
-    unit = _Unit(instance, workflow, parsed, now, actor, data=dict(initial_data or {}), new_case=True)
+    unit = _Unit(
+        instance,
+        workflow,
+        parsed,
+        now,
+        actor,
+        data=dict(initial_data or {}),
+        new_case=True,
+        messaging=engine.messaging,
+    )
     unit.reference = reference
     unit.events.append(
         event_row(
@@ -488,6 +508,7 @@ def complete_task(
         data=dict(instance.data),
         open_rows=open_rows,
         pending_timers=pending_timer_dues(waiting_timers(workflow)),
+        messaging=engine.messaging,
     )
     # A deadline that passed before the scheduler looked fires first, so its chase is not lost.
     if timers_may_fire(workflow, unit.now):
@@ -572,6 +593,7 @@ def fire_timer(
         open_rows=rows.open_tasks if rows is not None else None,
         timer_rows=rows.timers if rows is not None else None,
         group=group,
+        messaging=engine.messaging,
     )
     _run_engine_steps(session, unit, refresh_timers=True)
     return _save(session, engine, unit)

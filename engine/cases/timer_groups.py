@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.db import HumanTask, ProcessInstance, Timer
+from engine.messaging import StaffContact
 
 
 @dataclass
@@ -32,7 +33,7 @@ class FiringGroup:
     once a first chase has read them (engine.cases.effects.active_supervisors)."""
 
     cases: dict[int, CaseRows]
-    supervisors: list[tuple[str, str]] | None = None
+    supervisors: list[tuple[StaffContact, str]] | None = None
 
     def take(self, instance_id: int) -> CaseRows | None:
         """The case's rows for its first firing in this unit. Once fired, its rows are out of date, so a

@@ -24,6 +24,7 @@ from engine.people.customer_import import (
     read_rows,
     rejected_rows_csv,
 )
+from engine.people.customer_messages import MESSAGE_LANGUAGES, set_customer_message_preferences
 from engine.people.customers import cases_of_phone, find_customers, register_caller
 from engine.people.directory import (
     DirectoryPerson,
@@ -41,6 +42,7 @@ from engine.people.directory_sign_in import (
 )
 from engine.people.installation_secrets import session_signing_key, shared_secret
 from engine.people.masking import CUSTOMER_COLUMNS, masked, masked_as, personal_kinds
+from engine.people.message_channel import MESSAGE_CHANNELS, choose_message_channel
 from engine.people.sign_in import (
     ACCOUNT_LIMIT,
     ADDRESS_LIMIT,
@@ -83,6 +85,10 @@ __all__ = [
     "directory_person",
     "probe_directory",
     "signs_in_with_directory",
+    "MESSAGE_LANGUAGES",
+    "set_customer_message_preferences",
+    "MESSAGE_CHANNELS",
+    "choose_message_channel",
     "ImportRefused",
     "ImportResult",
     "export_customers",

@@ -16,6 +16,8 @@ from engine.bpmn import (
 )
 from engine.clock import DEFAULT_TIME_ZONE, Clock
 from engine.reference import script_lookups
+from engine.runtime.messaging_policy import DEFAULT_LANGUAGE as DEFAULT_LANGUAGE
+from engine.runtime.messaging_policy import MessagingPolicy as MessagingPolicy
 from engine.runtime.workflow_cache import WorkflowCache
 
 
@@ -45,6 +47,8 @@ class Runtime:
     script_processes: int = DEFAULT_POOL_SIZE
     # Where attachments' bytes live (drawn signatures are stored there as a form is completed).
     attachment_folder: Path | None = None
+    # Languages, quiet hours and announcement lead time of the SMS and e-mail the cases send.
+    messaging: MessagingPolicy = field(default_factory=MessagingPolicy)
 
     def __post_init__(self) -> None:
         self.script_engine = SandboxScriptEngine(

@@ -1,6 +1,7 @@
 """The `hotline` command, its subcommands grouped by who runs them.
 
 - operations.py: whoever runs the installation (init-db, serve, worker, demo, timers, attachments);
+- outbox.py: the SMS and e-mail outbox (outbox send-once, failed, retry);
 - process_owners.py: the procedures' owners (deploy, versions, rollback, migrate, definitions, rules);
 - supervisors.py: the supervisors' duties (report, sample);
 - accounts.py, departments.py: the administrator's staff accounts (users add, list, edit, disable,
@@ -19,7 +20,16 @@ from typing import Any
 import click
 
 from engine.errors import HotlineError
-from hotline.cli import accounts, customers, departments, operations, process_owners, supervisors, upkeep
+from hotline.cli import (
+    accounts,
+    customers,
+    departments,
+    operations,
+    outbox,
+    process_owners,
+    supervisors,
+    upkeep,
+)
 from hotline.errors import echo_error
 from hotline.logs import configure_logging
 
@@ -43,7 +53,7 @@ def main() -> None:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
-for _audience in (operations, upkeep, process_owners, supervisors, accounts, departments, customers):
+for _audience in (operations, outbox, upkeep, process_owners, supervisors, accounts, departments, customers):
     for _command in _audience.COMMANDS:
         main.add_command(_command)
 

@@ -9,7 +9,15 @@ from pathlib import Path
 
 import click
 
-from engine.people import ImportRefused, export_customers, import_customers, read_rows, rejected_rows_csv
+from engine.people import (
+    MESSAGE_LANGUAGES,
+    ImportRefused,
+    export_customers,
+    import_customers,
+    read_rows,
+    rejected_rows_csv,
+    set_customer_message_preferences,
+)
 from hotline.cli.accounts import by_option
 from hotline.cli.services import command_services
 
@@ -47,6 +55,25 @@ def import_cmd(file: Path, rejected_file: Path | None, actor: str) -> None:
         target = rejected_file or file.with_name(file.name + ".rejected.csv")
         target.write_text(rejected_rows_csv(result.rejected), encoding="utf-8-sig")
         click.echo(f"rejected rows: {target}")
+
+
+@customers.command(
+    "messages",
+    help="How a customer is told of outages: --no-sms (e-mail instead) or --sms, and the language.",
+)
+@click.argument("account")
+@click.option(
+    "--no-sms/--sms", "no_sms", default=None, help="No SMS to this customer (e-mail if there is an address)."
+)
+@click.option(
+    "--language", type=click.Choice(MESSAGE_LANGUAGES), default=None, help="The messages' language."
+)
+def messages_cmd(account: str, no_sms: bool | None, language: str | None) -> None:
+    with command_services().unit_of_work() as uow:
+        customer = set_customer_message_preferences(uow, account, no_sms, language)
+        shown = f"{customer.account_no}: {'no SMS' if customer.no_sms else 'SMS'}, {customer.language}"
+        uow.commit()
+    click.echo(shown)
 
 
 @customers.command("export", help="Write the register to a CSV file; --masked as a masked role sees it.")

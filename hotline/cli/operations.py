@@ -135,7 +135,7 @@ def _start_sandbox(runtime: Runtime) -> None:
 def serve(host: str, port: int, no_scheduler: bool, production: bool, workers: int | None) -> None:
     if production:
         _serve_with_gunicorn(host, port, workers)
-    from hotline.scheduling import start_background_scheduler
+    from hotline.scheduling import outbox_job, start_background_scheduler
     from hotline.web import web_app
 
     services = command_services()
@@ -144,7 +144,11 @@ def serve(host: str, port: int, no_scheduler: bool, production: bool, workers: i
     _start_sandbox(services.runtime)
     if not no_scheduler and settings.database_url.startswith("sqlite"):
         start_background_scheduler(
-            services.runtime, services.sessions, settings.shifts(), session_limits=settings.session_limits()
+            services.runtime,
+            services.sessions,
+            settings.shifts(),
+            session_limits=settings.session_limits(),
+            outbox=outbox_job(settings),
         )
     click.echo(f"Hotline Flow on http://{host}:{port}")
     app.run(host=host, port=port, threaded=True, use_reloader=False)
@@ -162,7 +166,7 @@ def _serve_with_gunicorn(host: str, port: int, workers: int | None) -> NoReturn:
 @click.command(help="Run the timer scheduler as its own process (for PostgreSQL with several web processes).")
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between looks for due timers.")
 def worker(interval: float) -> None:
-    from hotline.scheduling import run_blocking_scheduler
+    from hotline.scheduling import outbox_job, run_blocking_scheduler
 
     services = command_services()
     _start_sandbox(services.runtime)
@@ -173,6 +177,7 @@ def worker(interval: float) -> None:
         services.settings.shifts(),
         interval,
         session_limits=services.settings.session_limits(),
+        outbox=outbox_job(services.settings),
     )
 
 

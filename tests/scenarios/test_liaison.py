@@ -15,14 +15,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.bpmn.form_fields import FieldError
 from engine.calendar import BusinessCalendar
 from engine.cases.runner import due_timer_ids, start_case
 from engine.clock import SettableClock
-from engine.db.models import Notification, ProcessDefinition, User, UserRole
+from engine.db.models import Notification, OutboxMessage, ProcessDefinition, User, UserRole
 from engine.errors import FormInvalid, NotAllowed, ScriptFailed
 from engine.runtime import SYSTEM, Actor, Runtime
 from tests.helpers import department_handler, row_counts
@@ -483,6 +483,22 @@ def test_department_without_a_head_tells_the_supervisors_l2(case: LiaisonCase) -
     """L2: nobody is skipped: a department with no head on record has its urgent notice go to the supervisors."""
     collect(case, "urgent", department="technical")
     assert [(r, e) for r, e, _m, _en in notifications(case)] == [("sup1", "notify_head")]
+
+
+def test_urgent_matter_reaches_the_department_head_by_sms_too_l2(case: LiaisonCase) -> None:
+    """L2: "at once by phone or SMS": the head told in the app also gets the urgent report by SMS through
+    the outbox (e-mail if that is the head's own choice)."""
+    with case.sessions.begin() as session:
+        session.execute(update(User).where(User.username == "operations_head").values(phone="13700000001"))
+    collect(case, "urgent")
+    with case.sessions() as session:
+        sent = session.execute(
+            select(
+                OutboxMessage.kind, OutboxMessage.channel, OutboxMessage.recipient, OutboxMessage.text
+            ).where(OutboxMessage.instance_id == case.id)
+        ).all()
+    assert [(k, c, r) for k, c, r, _t in sent] == [("liaison", "sms", "13700000001")]
+    assert "整栋楼暖气不热" in sent[0][3] and "LL-20261123-0001" in sent[0][3]
 
 
 def test_written_report_later_than_one_hour_is_recorded_l2(case: LiaisonCase, clock: SettableClock) -> None:

@@ -13,8 +13,14 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user
 
 from engine.errors import FormInvalid
-from engine.people import change_own_password, find_user, open_session
-from webforms.database import unit_of_work
+from engine.people import (
+    MESSAGE_CHANNELS,
+    change_own_password,
+    choose_message_channel,
+    find_user,
+    open_session,
+)
+from webforms.database import read_only, unit_of_work
 from webforms.errors import form_refused, refusals
 from webforms.people.sessions import session_limits, signed_in_user
 
@@ -22,8 +28,24 @@ bp = Blueprint("account", __name__, url_prefix="/account")
 NOT_SAVED = _l("Some values need attention; nothing was saved yet.")
 
 
+CHANNEL_NAMES = {
+    "": _l("SMS if I have a phone number, otherwise e-mail"),
+    "sms": _l("SMS"),
+    "email": _l("E-mail"),
+    "none": _l("Only in the app"),
+}
+
+
 def _page(errors: dict[str, Any] | None = None, status: int = 200) -> Any:
-    return render_template("people/password.html", errors=errors or {}), status
+    with read_only() as uow:
+        user = find_user(uow.session, current_user.username)
+        chosen = user.message_channel if user is not None else ""
+    return render_template(
+        "people/password.html",
+        errors=errors or {},
+        channels=[(c, CHANNEL_NAMES[c]) for c in MESSAGE_CHANNELS],
+        chosen_channel=chosen,
+    ), status
 
 
 def _again(err: FormInvalid) -> Any:
@@ -50,3 +72,15 @@ def password() -> Any:
     g.hotline_signed_in = signed_in
     flash(_("Your password was changed. Other browsers signed in as you must sign in again."), "success")
     return redirect(url_for("tasks.tasklist"))
+
+
+@bp.route("/messages", methods=["POST"])
+@login_required
+@refusals({FormInvalid: form_refused(NOT_SAVED, _again)})
+def messages() -> Any:
+    """C4, L2: how chases and urgent reports reach this person besides the app."""
+    with unit_of_work() as uow:
+        choose_message_channel(uow, current_user.username, request.form.get("message_channel", ""))
+        uow.commit()
+    flash(_("Saved: chases and urgent reports reach you this way as well as in the app."), "success")
+    return redirect(url_for("account.password"))

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from engine.bpmn import ParsedDefinition
 from engine.cases import case_deadlines, case_markers, related_cases, tasks_of_case, timers_of_case
 from engine.db import Event, ProcessInstance
+from engine.messaging import sending_progress
 from webforms.database import runtime
 from webforms.diagram_language import shown_diagram
 from webforms.i18n import current_language
@@ -84,4 +85,6 @@ def case_story(
         "related": related,
         "step_names": step_names(parsed),
         "deadline_states": DEADLINE_STATES,
+        # O1/O2: how far the SMS and e-mail the case decided have gone out.
+        "sending": sending_progress(session, instance.id),
     }

@@ -15,6 +15,7 @@ from webforms.case_access import check_case_readable
 from webforms.cases_blueprint import bp
 from webforms.database import read_only, runtime
 from webforms.diagram_names import process_choices
+from webforms.history_effects import fold_sent_messages
 from webforms.people.access_records import record_unmasked_list, record_unmasked_view
 from webforms.people.masking import show_customer_in_full
 from webforms.reference.labels import request_reference
@@ -72,7 +73,7 @@ def show(case_number: str) -> Any:
             case_fields=fields_by_id(parsed),
             case_labels=parsed.variable_labels,
             open_tasks=open_tasks_of_case(uow.session, instance.id),
-            history=history,
+            history=fold_sent_messages(history),
             element_names=parsed.element_names,
             now=runtime().clock.now(),
             attachments=attachments_of(uow.session, instance.id),

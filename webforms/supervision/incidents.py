@@ -1,4 +1,4 @@
-"""Incidents: timers whose firing failed, and retrying them."""
+"""Incidents: timers whose firing failed and SMS or e-mail that could not be sent, and retrying them."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from engine.cases import case_number_of_timer, timers_by_state
+from engine.messaging import failed_messages, retry_failed_message
 from engine.supervision import retry_incident
 from engine.unit_of_work import UnitOfWork
 from webforms.database import read_only, runtime, unit_of_work
@@ -25,7 +26,11 @@ def incidents() -> Any:
     with read_only() as uow:
         state = timers_by_state(uow.session, now)
         return render_template(
-            "supervision/incidents.html", failed=state["failed"], overdue=state["overdue"], now=now
+            "supervision/incidents.html",
+            failed=state["failed"],
+            overdue=state["overdue"],
+            failed_messages=failed_messages(uow.session),
+            now=now,
         )
 
 
@@ -39,6 +44,19 @@ def retry(timer_id: int) -> Any:
         uow.commit()
     flash(_("The timer will fire again on the scheduler's next round."), "success")
     return redirect(back)
+
+
+@bp.route("/incidents/messages/<int:message_id>/retry", methods=["POST"])
+@roles_required("supervisor", "admin")
+def retry_message(message_id: int) -> Any:
+    """Send a failed SMS or e-mail again: after a refusal was fixed, or deciding that one a stopped
+    sender may have sent did not go out."""
+    with unit_of_work() as uow:
+        if not retry_failed_message(uow, message_id, current_user.username):
+            abort(404)
+        uow.commit()
+    flash(_("The message goes out on the sender's next round."), "success")
+    return redirect(url_for("supervise.incidents", _anchor="failed-messages"))
 
 
 def _back_after_retry(uow: UnitOfWork, timer_id: int) -> str:

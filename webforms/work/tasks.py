@@ -37,6 +37,7 @@ from engine.work import (
 from webforms.database import read_only, runtime, unit_of_work
 from webforms.diagram_names import process_choices, task_label
 from webforms.errors import form_refused, refusals
+from webforms.history_effects import fold_sent_messages
 from webforms.i18n import localized_name
 from webforms.labels import TASK_STATUS, group_label
 from webforms.people.access_records import record_unmasked_view
@@ -159,7 +160,7 @@ def _render_task(
         case=task.instance,
         case_fields=fields_by_id(parsed),
         case_labels=parsed.variable_labels,
-        history=case_history(session, task.instance_id),
+        history=fold_sent_messages(case_history(session, task.instance_id)),
         back_to_field=from_field(),
     ), status
 

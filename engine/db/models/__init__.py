@@ -15,6 +15,7 @@ from engine.db.models.cases import (
 )
 from engine.db.models.knowledge import KnowledgeEntry, KnowledgeTerm, KnowledgeVersion
 from engine.db.models.messages import Notice, NoticeRecipient, Notification
+from engine.db.models.outbox import OutboxMessage
 from engine.db.models.people import (
     AdminAudit,
     Customer,
@@ -62,6 +63,7 @@ __all__ = [
     "KnowledgeTerm",
     "NoticeRecipient",
     "Notification",
+    "OutboxMessage",
     "HandoverRecord",
     "Report",
     "CallbackSample",

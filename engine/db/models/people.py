@@ -33,6 +33,9 @@ class User(Base):
     # Signs in against the LDAP directory (engine.people.directory): no local password, and the display
     # name, phone, e-mail and groups are the directory's, brought in line at each sign-in.
     directory_managed: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    # How chases and urgent reports reach the person besides the app: sms, email, none, or "" (SMS if
+    # they have a phone, otherwise e-mail).
+    message_channel: Mapped[str] = mapped_column(String(10), default="", server_default=text("''"))
 
     roles: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
 
@@ -112,6 +115,10 @@ class Customer(Base):
     other_phones: Mapped[str] = mapped_column(String(100), default="", server_default=text("''"))
     meter_no: Mapped[str] = mapped_column(String(50), default="", server_default=text("''"))
     service: Mapped[str] = mapped_column(String(20), default="", server_default=text("''"))
+    # The customer asked for no SMS: notices go by e-mail if there is an address, otherwise not at all.
+    no_sms: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    # The language messages to the customer are written in (zh_CN unless the record says otherwise).
+    language: Mapped[str] = mapped_column(String(10), default="zh_CN", server_default=text("'zh_CN'"))
 
 
 class SignInSession(Base):

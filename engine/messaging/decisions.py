@@ -1,0 +1,168 @@
+"""Who gets which message, decided in the step's transaction: customers of an outage notice (O1/O2),
+a department head's urgent report (L2), supervisors' chases (C4). Each writes outbox rows only."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.db import Customer, User
+from engine.messaging.outbox import NewMessage, queue_messages
+from engine.messaging.quiet_hours import customer_sms_not_before
+from engine.messaging.texts import Composed, OutageFacts, compose_chase, compose_outage, compose_urgent_report
+from engine.runtime import DEFAULT_LANGUAGE, MessagingPolicy
+
+
+def customer_channel(customer: Customer) -> tuple[str, str] | None:
+    """(channel, address): SMS to a phone unless the customer said no SMS, else e-mail; None: neither."""
+    if customer.phone and not customer.no_sms:
+        return "sms", customer.phone
+    if customer.email:
+        return "email", customer.email
+    return None
+
+
+def queue_notice_messages(
+    session: Session,
+    kind: str,
+    facts: OutageFacts,
+    recipients: Sequence[tuple[int, Customer]],
+    notice_id: int,
+    instance_id: int,
+    policy: MessagingPolicy,
+    zone: ZoneInfo,
+    now: datetime,
+) -> int:
+    """O1/O2: one message per customer (`recipients`: their notice_recipient ids), in their language.
+    `kind`: outage, estimate or restoration."""
+    composed: dict[str, Composed] = {}
+    not_before = customer_sms_not_before(kind, now, zone, policy.quiet_from, policy.quiet_until)
+    messages = []
+    for recipient_id, customer in recipients:
+        way = customer_channel(customer)
+        if way is None:
+            continue
+        language = customer.language or DEFAULT_LANGUAGE
+        if language not in composed:
+            composed[language] = compose_outage(kind, facts, policy.translate(language), zone)
+        words = composed[language]
+        channel, address = way
+        messages.append(
+            NewMessage(
+                channel=channel,
+                recipient=address,
+                kind=kind,
+                text=words.text,
+                subject=words.subject,
+                template_params=words.template_params,
+                language=language,
+                idempotency_key=f"notice:{notice_id}:{customer.id}",
+                instance_id=instance_id,
+                notice_recipient_id=recipient_id,
+                not_before=not_before if channel == "sms" else None,
+            )
+        )
+    return queue_messages(session, messages, now)
+
+
+class StaffContact(NamedTuple):
+    """How a member of staff is reached besides the app (columns of their account)."""
+
+    username: str
+    phone: str
+    email: str
+    message_channel: str
+
+
+def staff_contacts(session: Session, usernames: Sequence[str]) -> list[StaffContact]:
+    if not usernames:
+        return []
+    rows = session.execute(
+        select(User.username, User.phone, User.email, User.message_channel)
+        .where(User.username.in_(list(usernames)))
+        .order_by(User.username)
+    ).all()
+    return [StaffContact(*row) for row in rows]
+
+
+def staff_channel(user: StaffContact) -> tuple[str, str] | None:
+    """How a member of staff wants urgent things besides the app: their own choice, else SMS if they
+    have a phone, else e-mail; None: the app only."""
+    choice = user.message_channel
+    if choice == "none":
+        return None
+    if choice in ("", "sms") and user.phone:
+        return "sms", user.phone
+    if choice in ("", "email") and user.email:
+        return "email", user.email
+    if choice == "email" and user.phone:
+        return "sms", user.phone
+    return None
+
+
+def _queue_staff(
+    session: Session,
+    kind: str,
+    users: Sequence[StaffContact],
+    words: Composed,
+    key: str,
+    instance_id: int,
+    now: datetime,
+) -> int:
+    messages = []
+    for user in users:
+        way = staff_channel(user)
+        if way is not None:
+            messages.append(
+                NewMessage(
+                    channel=way[0],
+                    recipient=way[1],
+                    kind=kind,
+                    text=words.text,
+                    subject=words.subject,
+                    template_params=words.template_params,
+                    idempotency_key=f"{key}:{user.username}",
+                    instance_id=instance_id,
+                )
+            )
+    return queue_messages(session, messages, now)
+
+
+def queue_urgent_reports(
+    session: Session,
+    usernames: Sequence[str],
+    case_number: str,
+    message: str,
+    element_id: str,
+    instance_id: int,
+    policy: MessagingPolicy,
+    now: datetime,
+) -> int:
+    """L2: the department heads told in the app get the urgent report by SMS (or e-mail) too."""
+    words = compose_urgent_report(case_number, message, policy.translate(DEFAULT_LANGUAGE))
+    key = f"liaison:{instance_id}:{element_id}:{now.timestamp():.6f}"
+    return _queue_staff(session, "liaison", staff_contacts(session, usernames), words, key, instance_id, now)
+
+
+def queue_chases(
+    session: Session,
+    contacts: Sequence[StaffContact],
+    case_number: str,
+    task_name: str,
+    element_id: str,
+    due: datetime,
+    instance_id: int,
+    policy: MessagingPolicy,
+    zone: ZoneInfo,
+    now: datetime,
+) -> int:
+    """C4: the supervisors chased in the app get the chase by SMS or e-mail, as each prefers."""
+    local_due = due.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    words = compose_chase(case_number, task_name, local_due, policy.translate(DEFAULT_LANGUAGE))
+    key = f"chase:{instance_id}:{element_id}:{due.timestamp():.0f}"
+    return _queue_staff(session, "chase", contacts, words, key, instance_id, now)

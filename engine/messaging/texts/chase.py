@@ -1,0 +1,14 @@
+"""C4 督办: a task's deadline passed; its department's supervisors are chased."""
+
+from __future__ import annotations
+
+from engine.messages import N_, Translate, say
+from engine.messaging.texts.composed import Composed
+
+_SUBJECT = N_("Overdue: case %(case)s")
+_TEXT = N_("Overdue: task “%(task)s” of case %(case)s was due %(due)s. Please see that it is done.")
+
+
+def compose_chase(case_number: str, task: str, due: str, translate: Translate) -> Composed:
+    params = {"case": case_number, "task": task, "due": due}
+    return Composed(say(_SUBJECT, params, translate), say(_TEXT, params, translate), (case_number, task, due))

@@ -1,0 +1,17 @@
+"""L2: the urgent liaison report, to the department head's phone as well as the app."""
+
+from __future__ import annotations
+
+from engine.messages import N_, Translate, say
+from engine.messaging.texts.composed import Composed
+
+_SUBJECT = N_("Urgent: case %(case)s")
+_TEXT = N_("Urgent, case %(case)s: %(message)s")
+
+
+def compose_urgent_report(case_number: str, message: str, translate: Translate) -> Composed:
+    """`message`: the diagram's notification text, already in the recipient's language."""
+    params = {"case": case_number, "message": message}
+    return Composed(
+        say(_SUBJECT, params, translate), say(_TEXT, params, translate), (case_number, message[:60])
+    )
