@@ -13,9 +13,9 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import Session
 
 from engine.bpmn import fields_by_id, initial_values
-from engine.cases import attachments_of, case_history, parsed_definition
+from engine.cases import attachments_of, case_history, parsed_definition, task_by_id
 from engine.db import HumanTask, User
-from engine.errors import FormInvalid
+from engine.errors import FormInvalid, NotFound
 from engine.work import (
     COUNT_LIMIT,
     SUPERVISING_ROLES,
@@ -114,8 +114,9 @@ def _task_filter() -> tuple[TaskFilter, dict[str, str]]:
 
 
 def _task_for_user(session: Session, task_id: int) -> HumanTask:
-    task = session.get(HumanTask, task_id)
-    if task is None:
+    try:
+        task = task_by_id(session, task_id)  # with its case, and kept for the use case that follows
+    except NotFound:
         abort(404)
     # Supervisors may open any task to see it or reassign it; the engine still checks who completes.
     if not can_do(task) and not current_user.has_role(*SUPERVISING_ROLES):
