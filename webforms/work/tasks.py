@@ -222,9 +222,9 @@ def complete(task_id: int) -> Any:
         task = _task_for_user(uow.session, task_id)
         name = task_label(task)
         instance = complete_task(uow, task_id, current_user.actor, _form_values())
-        message = _("Task “%(name)s” of case %(case)s completed.", name=name, case=instance.case_number)
         uow.commit()
-    flash(message, "success")
+    # Worded after the commit: on SQLite the unit holds the write lock until then.
+    flash(_("Task “%(name)s” of case %(case)s completed.", name=name, case=instance.case_number), "success")
     return redirect(url_for("field.jobs") if from_field() else url_for("tasks.tasklist"))
 
 
