@@ -226,6 +226,8 @@ class Timing:
     began: float
     ended: float
     units: dict[str, list[float]] = field(default_factory=dict)
+    # CPU seconds the round cost (time.process_time of the worker; set by the benchmarks that report it).
+    cpu: float = 0.0
 
 
 @dataclass
@@ -246,6 +248,10 @@ class Round:
 
     def latencies(self, kind: str) -> list[float]:
         return [x for t in self.timings for x in t.units.get(kind, [])]
+
+    @property
+    def cpu(self) -> float:
+        return sum(t.cpu for t in self.timings)
 
 
 def run_in_workers(

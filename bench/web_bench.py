@@ -93,11 +93,13 @@ def engine_worker(barrier: Any, results: Any, url: str, warmup: list[int], round
         for number, task_ids in enumerate(rounds):
             barrier.wait()
             timing = Timing(monotonic(), 0.0, {"complete": []})
+            cpu = time.process_time()
             for task_id in task_ids:
                 t0 = monotonic()
                 persisted.complete(task_id)
                 timing.units["complete"].append(monotonic() - t0)
             timing.ended = monotonic()
+            timing.cpu = time.process_time() - cpu
             results.put((number, timing))
         persisted.close()
     except Exception:
@@ -210,8 +212,30 @@ def token_in(page: str) -> str:
     return found.group(1)
 
 
-def http_round(clients: list[Client], task_ids: list[list[int]]) -> list[Timing]:
-    """Each client completes its tasks from a thread of its own; all start together."""
+def cpu_seconds_of(pid: int) -> float | None:
+    """User + system CPU seconds used so far by the process and its children that are alive (gunicorn's
+    master and workers), from /proc; None where there is no /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return None
+    for process in [pid, *map(int, children)]:
+        try:
+            fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return total
+
+
+def http_round(
+    clients: list[Client], task_ids: list[list[int]], server_pid: int | None = None
+) -> list[Timing]:
+    """Each client completes its tasks from a thread of its own; all start together. With the server's
+    pid, the first timing's `cpu` is what the server's processes spent in the round (the others' 0)."""
+    server_cpu = cpu_seconds_of(server_pid) if server_pid is not None else None
     timings: list[Timing | None] = [None] * len(clients)
     errors: list[str] = []
     start = threading.Barrier(len(clients))
@@ -237,7 +261,11 @@ def http_round(clients: list[Client], task_ids: list[list[int]]) -> list[Timing]
         thread.join()
     if errors:
         raise RuntimeError(f"a client failed:\n{errors[0]}")
-    return [t for t in timings if t is not None]
+    done = [t for t in timings if t is not None]
+    after = cpu_seconds_of(server_pid) if server_pid is not None else None
+    if server_cpu is not None and after is not None and done:
+        done[0].cpu = after - server_cpu
+    return done
 
 
 def free_port() -> int:
@@ -316,9 +344,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def row(side: str, rounds: list[Round], engine: Round | None, parallel: str) -> dict[str, Any]:
+def cpu_ms_per_completion(rounds: list[Round]) -> float:
+    """CPU the side's processes spent per completion over all its rounds (load inflates it far less
+    than it inflates wall time)."""
+    return round(1000 * sum(r.cpu for r in rounds) / sum(r.items for r in rounds), 2)
+
+
+def row(
+    side: str, rounds: list[Round], engine: list[Round] | None, parallel: str, client_cpu: float = 0.0
+) -> dict[str, Any]:
     middle = median_round(rounds)
     latencies = middle.latencies("complete")
+    cpu = cpu_ms_per_completion(rounds)
+    engine_cpu = cpu_ms_per_completion(engine) if engine else None
     return {
         "side": side,
         "parallel": parallel,
@@ -327,8 +365,11 @@ def row(side: str, rounds: list[Round], engine: Round | None, parallel: str) -> 
         "completions_per_s": round(middle.per_second, 1),
         "p50_ms": ms(latencies, 50),
         "p99_ms": ms(latencies, 99),
-        "ratio_vs_engine": round(middle.per_second / engine.per_second, 3) if engine else None,
+        "ratio_vs_engine": round(middle.per_second / median_round(engine).per_second, 3) if engine else None,
         "completions_per_s_of_each_round": spread(rounds),
+        "cpu_ms_per_completion": cpu,
+        "client_cpu_ms_per_completion": round(1000 * client_cpu / sum(r.items for r in rounds), 2),
+        "cpu_ratio_vs_engine": round(engine_cpu / cpu, 3) if engine_cpu and cpu else None,
     }
 
 
@@ -370,23 +411,26 @@ def main(argv: list[str] | None = None) -> int:
                 client.open_form(warmup[0])
             http_round(clients, split(client_warmup, args.clients))
             by_side: dict[str, list[Round]] = {"engine": [], "http": []}
+            clients_cpu: list[float] = []
             for r in range(rounds):
                 by_side["engine"].append(Round("engine", workers.run_round(), n))
-                by_side["http"].append(Round("http", http_round(clients, http_rounds[r]), n))
+                client_cpu = time.process_time()
+                by_side["http"].append(Round("http", http_round(clients, http_rounds[r], server.pid), n))
+                clients_cpu.append(time.process_time() - client_cpu)
         finally:
             stop(server)
             workers.close()
         history = history_per_case(url)
     if history["completed"] != history["cases"]:
         raise RuntimeError(f"not every case completed: {history}")
-    engine = median_round(by_side["engine"])
     rows = [
         row("engine", by_side["engine"], None, f"{args.engine_workers} processes"),
         row(
             "http",
             by_side["http"],
-            engine,
+            by_side["engine"],
             f"gunicorn -w {args.gunicorn_workers}, {args.clients} clients",
+            sum(clients_cpu),
         ),
     ]
     print(
@@ -394,7 +438,18 @@ def main(argv: list[str] | None = None) -> int:
         f"SQLite; goal: http ≥ {GOAL} × engine"
     )
     print_table(
-        ("side", "parallel", "completions", "completions/s", "p50 ms", "p99 ms", "× engine"),
+        (
+            "side",
+            "parallel",
+            "completions",
+            "completions/s",
+            "p50 ms",
+            "p99 ms",
+            "× engine",
+            "CPU ms",
+            "client CPU ms",
+            "× engine (CPU)",
+        ),
         [
             (
                 r["side"],
@@ -404,6 +459,9 @@ def main(argv: list[str] | None = None) -> int:
                 f"{r['p50_ms']:.2f}",
                 f"{r['p99_ms']:.2f}",
                 "—" if r["ratio_vs_engine"] is None else f"{r['ratio_vs_engine']:.3f}",
+                f"{r['cpu_ms_per_completion']:.2f}",
+                f"{r['client_cpu_ms_per_completion']:.2f}" if r["side"] == "http" else "—",
+                "—" if r["cpu_ratio_vs_engine"] is None else f"{r['cpu_ratio_vs_engine']:.3f}",
             )
             for r in rows
         ],

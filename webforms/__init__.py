@@ -44,6 +44,9 @@ def create_app(
         SESSION_COOKIE_SECURE=config.tls,
         # The cookie lasts as long as a session may; the server decides when it really ends.
         PERMANENT_SESSION_LIFETIME=timedelta(hours=config.session_hours),
+        # So the cookie set at sign-in already lasts to the session's absolute end: signing and sending it
+        # again on every request would extend nothing. It is still sent whenever its content changes.
+        SESSION_REFRESH_EACH_REQUEST=False,
         MAX_CONTENT_LENGTH=6 * 1024 * 1024,  # a photo from site (5 MB) and its form
         BABEL_DEFAULT_LOCALE="zh_CN",
         WTF_CSRF_TIME_LIMIT=None,

@@ -37,10 +37,13 @@ HSTS = "max-age=31536000"
 
 
 def init_app(app: Flask, tls: bool) -> None:
+    wanted = {**HEADERS, "Strict-Transport-Security": HSTS} if tls else HEADERS
+
     @app.after_request
     def _security_headers(response: Response) -> Response:
-        for name, value in HEADERS.items():
-            response.headers.setdefault(name, value)
-        if tls:
-            response.headers.setdefault("Strict-Transport-Security", HSTS)
+        # Those a view set itself are kept; the headers are looked through once, not once per name.
+        present = {name.lower() for name, _value in response.headers}
+        for name, value in wanted.items():
+            if name.lower() not in present:
+                response.headers.add(name, value)
         return response

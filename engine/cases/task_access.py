@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.util import identity_key
 
 from engine.db import HumanTask
 from engine.errors import Conflict, NotAllowed, NotFound
@@ -18,6 +19,12 @@ _TASK_WITH_CASE = (
 
 
 def task_by_id(session: Session, task_id: int) -> HumanTask:
+    # A task the unit already holds is not read again (a view's check, the use case and the runner all
+    # ask): reading it again would not refresh it either, as the ORM keeps the loaded object. Whoever
+    # changed it meanwhile is seen after the case's lock (engine.cases.runner._take_task).
+    known = session.identity_map.get(identity_key(HumanTask, task_id))
+    if isinstance(known, HumanTask):
+        return known
     task = session.scalars(_TASK_WITH_CASE, {"task_id": task_id}).one_or_none()
     if task is None:
         raise NotFound(f"task {task_id} does not exist")

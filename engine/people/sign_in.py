@@ -26,11 +26,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from engine.clock import Clock
-from engine.db import SignInFailure, SignInSession, User, rows_matched
+from engine.db import SignInFailure, SignInSession, User, UserRole, rows_matched
 from engine.errors import HotlineError
 from engine.people.users import check_password_against_dummy, find_user, verify_password
 
@@ -73,10 +73,21 @@ class SignInLocked(HotlineError):
 
 
 @dataclass(frozen=True)
+class SessionUser:
+    """The account a valid session signs in, as the session's lookup read it."""
+
+    id: int
+    username: str
+    display_name: str
+    role_names: frozenset[str]
+    must_change_password: bool
+
+
+@dataclass(frozen=True)
 class SessionState:
     """What a token is worth now: the user it signs in, or why it signs in nobody."""
 
-    user: User | None
+    user: SessionUser | None
     # None while the session is valid; else "unknown", "revoked", "idle", "expired" or "disabled".
     ended: str | None
     # Whether "last seen" is old enough to be written again (see SEEN_EVERY).
@@ -163,11 +174,34 @@ def open_session(uow: UnitOfWork, user_id: int, address: str, limits: SessionLim
     return token
 
 
+# Every request asks: the session, its account and the account's roles in one round trip (a row per
+# role), by a statement built once.
+_SESSION_WITH_USER = (
+    select(
+        SignInSession.created_at,
+        SignInSession.last_seen_at,
+        SignInSession.revoked_at,
+        User.id,
+        User.username,
+        User.display_name,
+        User.active,
+        User.must_change_password,
+        UserRole.role,
+    )
+    .select_from(SignInSession)
+    .outerjoin(User, User.id == SignInSession.user_id)
+    .outerjoin(UserRole, UserRole.user_id == User.id)
+    .where(SignInSession.token_hash == bindparam("token_hash"))
+)
+
+
 def session_state(session: Session, clock: Clock, token: str, limits: SessionLimits) -> SessionState:
     """Whom the token signs in now, read only."""
-    row = session.get(SignInSession, token_hash(token))
-    if row is None:
+    # Through the connection: plain rows, without the ORM's execution and loading layer.
+    rows = session.connection().execute(_SESSION_WITH_USER, {"token_hash": token_hash(token)}).all()
+    if not rows:
         return SessionState(None, "unknown")
+    row = rows[0]
     now = clock.now()
     if row.revoked_at is not None:
         return SessionState(None, "revoked")
@@ -175,9 +209,10 @@ def session_state(session: Session, clock: Clock, token: str, limits: SessionLim
         return SessionState(None, "expired")
     if now - row.last_seen_at > limits.idle:
         return SessionState(None, "idle")
-    user = session.get(User, row.user_id)
-    if user is None or not user.active:
+    if row.id is None or not row.active:
         return SessionState(None, "disabled")
+    roles = frozenset(r.role for r in rows if r.role is not None)
+    user = SessionUser(row.id, row.username, row.display_name, roles, row.must_change_password)
     return SessionState(user, None, stale=now - row.last_seen_at >= SEEN_EVERY)
 
 

@@ -80,6 +80,7 @@ def test_the_web_benchmark_completes_forms_through_gunicorn(tmp_path: Path) -> N
     rows = {row["side"]: row for row in report["results"]}
     assert rows["engine"]["completions"] == rows["http"]["completions"] == 4
     assert rows["http"]["ratio_vs_engine"] > 0
+    assert rows["engine"]["cpu_ms_per_completion"] > 0 and rows["http"]["client_cpu_ms_per_completion"] > 0
     # every case opened for it (warm-up included) was completed: through the engine or through HTTP
     assert report["history"]["completed"] == report["history"]["cases"] == 2 * 4 + 2
 

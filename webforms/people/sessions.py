@@ -26,7 +26,7 @@ from flask_babel import gettext as _
 from flask_login import UserMixin, logout_user
 
 from engine.db import User
-from engine.people import PII_ROLES, SessionLimits, SessionState, note_seen, session_state
+from engine.people import PII_ROLES, SessionLimits, SessionState, SessionUser, note_seen, session_state
 from engine.runtime import Actor
 from engine.unit_of_work import WriteLockBusy
 from webforms.database import read_only, runtime, unit_of_work
@@ -63,7 +63,7 @@ class SignedInUser(UserMixin):
         return bool(self.roles & PII_ROLES)
 
 
-def signed_in_user(user: User, token: str) -> SignedInUser:
+def signed_in_user(user: User | SessionUser, token: str) -> SignedInUser:
     return SignedInUser(
         user.id,
         user.username,

@@ -13,9 +13,9 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import Session
 
 from engine.bpmn import fields_by_id, initial_values
-from engine.cases import attachments_of, case_history, parsed_definition
+from engine.cases import attachments_of, case_history, parsed_definition, task_by_id
 from engine.db import HumanTask, User
-from engine.errors import FormInvalid
+from engine.errors import FormInvalid, NotFound
 from engine.work import (
     COUNT_LIMIT,
     SUPERVISING_ROLES,
@@ -115,8 +115,9 @@ def _task_filter() -> tuple[TaskFilter, dict[str, str]]:
 
 
 def _task_for_user(session: Session, task_id: int) -> HumanTask:
-    task = session.get(HumanTask, task_id)
-    if task is None:
+    try:
+        task = task_by_id(session, task_id)  # with its case, and kept for the use case that follows
+    except NotFound:
         abort(404)
     # Supervisors may open any task to see it or reassign it; the engine still checks who completes.
     if not can_do(task) and not current_user.has_role(*SUPERVISING_ROLES):
@@ -222,9 +223,9 @@ def complete(task_id: int) -> Any:
         task = _task_for_user(uow.session, task_id)
         name = task_label(task)
         instance = complete_task(uow, task_id, current_user.actor, _form_values())
-        message = _("Task “%(name)s” of case %(case)s completed.", name=name, case=instance.case_number)
         uow.commit()
-    flash(message, "success")
+    # Worded after the commit: on SQLite the unit holds the write lock until then.
+    flash(_("Task “%(name)s” of case %(case)s completed.", name=name, case=instance.case_number), "success")
     return redirect(url_for("field.jobs") if from_field() else url_for("tasks.tasklist"))
 
 
