@@ -64,6 +64,7 @@ def create_app(
     app.extensions["hotline"] = Hotline(config, runtime, sessions)
 
     from webforms import (
+        api,
         cases_blueprint,
         database,
         errors,
@@ -76,7 +77,7 @@ def create_app(
         security,
         templating,
     )
-    from webforms.people import accounts, audit, auth, password, sessions
+    from webforms.people import accounts, api_clients, audit, auth, password, sessions
     from webforms.people import names as people
     from webforms.processes import modeler, versions
     from webforms.reference import admin
@@ -114,6 +115,7 @@ def create_app(
         handover.bp,
         admin.bp,
         accounts.bp,
+        api_clients.bp,
         audit.bp,
         password.bp,
         field.bp,
@@ -124,4 +126,5 @@ def create_app(
         modeler.bp,
     ):
         app.register_blueprint(blueprint)
+    api.init_app(app, csrf, auth.login_manager)
     return app

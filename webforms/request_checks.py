@@ -62,7 +62,7 @@ def checks_own_input(view: View) -> View:
     return view
 
 
-def _refused_input() -> tuple[str, int] | None:
+def _refused_input() -> Any:
     for key, values in request.args.lists():
         if key == "next":
             continue  # where to go after signing in: read only through auth's check, which drops it
@@ -78,8 +78,12 @@ def _refused_input() -> tuple[str, int] | None:
     return None
 
 
-def _page() -> tuple[str, int]:
+def _page() -> Any:
+    from webforms.api.problems import is_api_request, problem
     from webforms.errors import error_page
+
+    if is_api_request():
+        return problem(400, _("Characters that cannot be used"), _("The address holds a control character."))
 
     return error_page(
         400,

@@ -16,6 +16,16 @@ from engine.people.accounts import (
     set_account_active,
     update_account,
 )
+from engine.people.api_clients import (
+    API_CLIENT_PROBLEMS,
+    API_SCOPES,
+    NewApiClient,
+    add_api_client,
+    api_clients,
+    client_actor,
+    client_for_token,
+    revoke_api_client,
+)
 from engine.people.customer_import import (
     ImportRefused,
     ImportResult,
@@ -58,6 +68,14 @@ from engine.people.users import (
 from engine.reference import STAFF_ROLES
 
 __all__ = [
+    "API_CLIENT_PROBLEMS",
+    "API_SCOPES",
+    "NewApiClient",
+    "add_api_client",
+    "api_clients",
+    "client_actor",
+    "client_for_token",
+    "revoke_api_client",
     "ImportRefused",
     "ImportResult",
     "export_customers",

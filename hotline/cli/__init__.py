@@ -4,7 +4,8 @@
 - process_owners.py: the procedures' owners (deploy, versions, rollback, migrate, definitions, rules);
 - supervisors.py: the supervisors' duties (report, sample);
 - accounts.py, departments.py: the administrator's staff accounts (users add, list, edit, disable,
-  enable, reset-password) and departments (departments list, add, rename, retire, restore).
+  enable, reset-password) and departments (departments list, add, rename, retire, restore);
+- api_clients.py: the REST API's clients (api-clients add, list, revoke).
 
 Every command is thin: it parses its arguments, opens units of work on the services the composition
 root builds (hotline.bootstrap), calls the engine and prints the result.
@@ -19,7 +20,16 @@ from typing import Any
 import click
 
 from engine.errors import HotlineError
-from hotline.cli import accounts, customers, departments, operations, process_owners, supervisors, upkeep
+from hotline.cli import (
+    accounts,
+    api_clients,
+    customers,
+    departments,
+    operations,
+    process_owners,
+    supervisors,
+    upkeep,
+)
 from hotline.errors import echo_error
 from hotline.logs import configure_logging
 
@@ -43,7 +53,16 @@ def main() -> None:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
-for _audience in (operations, upkeep, process_owners, supervisors, accounts, departments, customers):
+for _audience in (
+    operations,
+    upkeep,
+    process_owners,
+    supervisors,
+    accounts,
+    api_clients,
+    departments,
+    customers,
+):
     for _command in _audience.COMMANDS:
         main.add_command(_command)
 

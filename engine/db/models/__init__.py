@@ -16,6 +16,7 @@ from engine.db.models.cases import (
 from engine.db.models.messages import Notice, NoticeRecipient, Notification
 from engine.db.models.people import (
     AdminAudit,
+    ApiClient,
     Customer,
     PersonalDataAccess,
     SignInFailure,
@@ -45,6 +46,7 @@ __all__ = [
     "IntakeKey",
     "Attachment",
     "AdminAudit",
+    "ApiClient",
     "User",
     "UserRole",
     "PersonalDataAccess",
