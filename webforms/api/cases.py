@@ -107,8 +107,9 @@ def search(args: dict[str, Any]) -> Any:
         page = found[:limit]
         items = [shown.case_summary(c) for c in page]
         named = [c.id for c in page if c.customer_name]
+        cursor = case_cursor(page[-1]) if len(found) > limit else None
     record_unmasked_list(named, "api_case_search")
-    return {"items": items, "next_cursor": case_cursor(page[-1]) if len(found) > limit else None}
+    return {"items": items, "next_cursor": cursor}
 
 
 @blp.route("/<number>", methods=["GET"])

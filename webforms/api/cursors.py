@@ -50,7 +50,7 @@ def after_case(cursor: str | None) -> tuple[datetime, int] | None:
         instance_id = int(value["i"])
     except (KeyError, TypeError, ValueError):
         opened_at, instance_id = None, 0
-    if opened_at is None or opened_at.tzinfo is None or not 0 < instance_id < 2**63:
+    if opened_at is None or opened_at.tzinfo is None or not 0 < instance_id < 2**31:
         abort(problem(400, _("Unknown cursor"), _("Send back a cursor exactly as a page gave it.")))
     return opened_at, instance_id
 

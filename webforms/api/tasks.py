@@ -46,6 +46,9 @@ from webforms.request_log import note_case
 from webforms.work.staff_picker import with_staff_options
 
 blp = api_blueprint("tasks", "/tasks", "Tasks: list, read with the form, claim, release, complete")
+# Task ids are 32-bit integer columns (PostgreSQL refuses a larger number in a comparison): the
+# document says so, and a larger id matches no route (404).
+TASK = f"/<int(min=1, max={2**31 - 1}):task_id>"
 IF_MATCH = {
     "in": "header",
     "name": "If-Match",
@@ -107,7 +110,7 @@ def _task(session: Session, task_id: int) -> HumanTask:
     return task
 
 
-@blp.route("/<int:task_id>", methods=["GET"])
+@blp.route(TASK, methods=["GET"])
 @blp.response(200, TaskSchema)
 @needs_scope("tasks:work")
 def read_task(task_id: int) -> Any:
@@ -149,7 +152,7 @@ def _check_if_match(task: HumanTask) -> None:
         )
 
 
-@blp.route("/<int:task_id>/complete", methods=["POST"])
+@blp.route(TASK + "/complete", methods=["POST"])
 @blp.arguments(CompleteTaskSchema)
 @blp.response(200, TaskSummarySchema)
 @blp.doc(parameters=[IF_MATCH])
@@ -167,7 +170,7 @@ def complete(body: dict[str, Any], task_id: int) -> Any:
     return result, 200, {"ETag": tag}
 
 
-@blp.route("/<int:task_id>/claim", methods=["POST"])
+@blp.route(TASK + "/claim", methods=["POST"])
 @blp.response(200, TaskSummarySchema)
 @needs_scope("tasks:work")
 def claim(task_id: int) -> Any:
@@ -179,7 +182,7 @@ def claim(task_id: int) -> Any:
     return result
 
 
-@blp.route("/<int:task_id>/release", methods=["POST"])
+@blp.route(TASK + "/release", methods=["POST"])
 @blp.response(200, TaskSummarySchema)
 @needs_scope("tasks:work")
 def release(task_id: int) -> Any:
