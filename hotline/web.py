@@ -25,6 +25,8 @@ def web_config(settings: Settings) -> WebConfig:
         tls=settings.tls,
         proxies=settings.proxies,
         metrics_token=settings.metrics_token,
+        api_rate_limit=settings.api_rate_limit,
+        api_rate_storage=settings.api_rate_storage,
     )
 
 

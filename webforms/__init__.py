@@ -50,6 +50,8 @@ def create_app(
         HOTLINE_IDLE_MINUTES=config.idle_minutes,
         HOTLINE_SESSION_HOURS=config.session_hours,
         HOTLINE_METRICS_TOKEN=config.metrics_token,
+        HOTLINE_API_RATE_LIMIT=config.api_rate_limit,
+        HOTLINE_API_RATE_STORAGE=config.api_rate_storage,
     )
     if test_config:
         app.config.update(test_config)

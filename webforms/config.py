@@ -21,3 +21,7 @@ class WebConfig:
     proxies: int = 0
     # Who may read /metrics: a request with this bearer token; empty: requests from this machine only.
     metrics_token: str = ""
+    # API calls a client may make (Flask-Limiter's notation), and where they are counted: memory://
+    # counts in each web process; redis://… or memcached://… counts once for all of them.
+    api_rate_limit: str = "600 per minute"
+    api_rate_storage: str = "memory://"

@@ -24,7 +24,7 @@ from webforms.api.schemas import ProblemSchema
 from webforms.api.sessions import TokenOnlySessions
 
 API_VERSION = "1.0.0"
-# Calls a client may make; overridden by the setting HOTLINE_API_RATE_LIMIT.
+# Calls a client may make, unless the setting HOTLINE_API_RATE_LIMIT says otherwise.
 DEFAULT_RATE_LIMIT = "600 per minute"
 
 
@@ -75,16 +75,15 @@ def init_app(app: Flask, csrf: Any, login_manager: Any) -> None:
             "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
         },
     )
-    app.config.setdefault("HOTLINE_API_RATE_LIMIT", DEFAULT_RATE_LIMIT)
     app.session_interface = TokenOnlySessions()
     login_manager.request_loader(principal_for)
     problems.init_app(app)
     api = HotlineApi(app)
-    # Memory storage: each web process counts its own calls (see docs/api.md); a shared store
+    # Memory storage by default: each web process counts its own calls (docs/api.md); a shared store
     # (redis://, memcached://) is one setting away for a strict limit across processes.
     limiter = Limiter(
         key_func=_client_key,
-        storage_uri=app.config.get("HOTLINE_API_RATE_STORAGE", "memory://"),
+        storage_uri=app.config.get("HOTLINE_API_RATE_STORAGE") or "memory://",
         headers_enabled=True,
     )
     limiter.init_app(app)
