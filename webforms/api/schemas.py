@@ -267,6 +267,7 @@ class CaseSearchArgs(PageArgs):
 
 class TaskListArgs(PageArgs):
     tab = fields.String(load_default="todo", validate=validate.OneOf(["todo", "mine", "group", "all"]))
+    group = Text(metadata={"description": "Only this one of the client's groups (its role or a department)"})
     procedure = Text()
     category = Text()
     department = Text()

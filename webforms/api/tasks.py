@@ -91,10 +91,15 @@ def tasklist(args: dict[str, Any]) -> Any:
     tab, tabs = args["tab"], _tabs()
     if tab not in tabs:
         abort(403)
+    groups = current_user.roles
+    if args.get("group"):
+        if args["group"] not in groups:
+            abort(problem(403, _("Not allowed"), _("This API client does not act for that group.")))
+        groups = frozenset({args["group"]})
     offset, limit = task_offset(args.get("cursor")), args["limit"]
     with read_only() as uow:
         found = tasklist_page(
-            uow.session, tab, tabs, current_user.username, current_user.roles, limit, offset, _filter(args)
+            uow.session, tab, tabs, current_user.username, groups, limit, offset, _filter(args)
         )
         items = [shown.task_summary(t) for t in found.tasks]
     return {"items": items, "next_cursor": task_cursor(offset + limit) if found.more else None}

@@ -5,10 +5,12 @@ rate limits, problem details in the client's language."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -201,6 +203,10 @@ def test_case_search_pages_with_cursors_and_refuses_a_forged_one(api_as: Callabl
     assert len(tasks.json["items"]) == 2 and tasks.json["next_cursor"]
     rest = handler.get("/tasks", limit=2, cursor=tasks.json["next_cursor"])
     assert len(rest.json["items"]) == 1
+    # By one of the client's groups: the department's tasks, none of the role's own.
+    assert len(handler.get("/tasks", group="operations").json["items"]) == 3
+    assert handler.get("/tasks", group="department_head").json["items"] == []
+    assert handler.get("/tasks", group="repair").status_code == 403
     assert {t["id"] for t in rest.json["items"]}.isdisjoint({t["id"] for t in tasks.json["items"]})
 
 
@@ -245,6 +251,24 @@ def test_each_client_is_rate_limited_on_its_own(
     limited = one.get("/notices")
     assert limited.status_code == 429 and limited.mimetype == PROBLEM and limited.headers["Retry-After"]
     assert two.get("/notices").status_code == 200
+
+
+def test_every_call_is_logged_with_its_client(
+    api_as: Callable[..., Api], caplog: pytest.LogCaptureFixture
+) -> None:
+    operator = api_as("operator")
+    with caplog.at_level(logging.INFO, logger="hotline.requests"):
+        number = _open(operator)
+        operator.get(f"/cases/{number}")
+    lines = [(r.getMessage(), getattr(r, "user", None), getattr(r, "case", None)) for r in caplog.records]
+    assert any(
+        m.startswith("POST api_cases.open_case /api/v1/cases 201") and u == "api:c0-operator"
+        for m, u, _c in lines
+    )
+    assert any(
+        m.startswith("GET api_cases.read_case") and u == "api:c0-operator" and c == number
+        for m, u, c in lines
+    )
 
 
 def test_problems_speak_the_language_the_client_asks_for(client: FlaskClient) -> None:
