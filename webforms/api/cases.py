@@ -3,7 +3,7 @@ with the case search's filters, read with their data, deadlines and history, mas
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from dataclasses import replace
 from typing import Any
 
 from flask import abort, url_for
@@ -32,6 +32,7 @@ from webforms.database import read_only, runtime, unit_of_work
 from webforms.people.access_records import record_unmasked_list, record_unmasked_view
 from webforms.people.masking import show_customer_in_full
 from webforms.request_log import note_case
+from webforms.supervision.case_filters import search_form_of
 
 blp = api_blueprint("cases", "/cases", "Cases: open, search, read with history and deadlines")
 PERSONAL_FILTERS = ("customer", "phone", "address")
@@ -71,27 +72,16 @@ def open_case(body: dict[str, Any]) -> Any:
 
 
 def _query(args: dict[str, Any]) -> CaseQuery:
+    """The case search page's query, from the API's arguments, after the cursor's case."""
     if not current_user.sees_personal_data and any(args.get(f) for f in PERSONAL_FILTERS):
         abort(problem(403, _("Not allowed"), _("Your role may not search by who the customer is.")))
-    zone = runtime().zone
-    day_from, day_to = args.get("opened_from"), args.get("opened_to")
-    return CaseQuery(
-        case_number=args.get("number", ""),
-        customer=args.get("customer", ""),
-        phone=args.get("phone", ""),
-        address=args.get("address", ""),
-        process_key=args.get("procedure", ""),
-        category=args.get("category", ""),
-        department=args.get("department", ""),
-        status=args.get("status", ""),
-        overdue=bool(args.get("overdue")),
-        opened_from=datetime.combine(day_from, time(0, 0), zone) if day_from else None,
-        opened_before=datetime.combine(day_to + timedelta(days=1), time(0, 0), zone) if day_to else None,
-        sort=args["sort"],
-        now=runtime().clock.now(),
-        visible_to=current_user.actor,
-        after=after_case(args.get("cursor")),
-    )
+    named = {"number": "number", "customer": "customer", "phone": "phone", "address": "address"}
+    named |= {"process": "procedure", "category": "category", "department": "department", "status": "status"}
+    given = {page: str(args.get(api) or "") for page, api in named.items()}
+    given |= {"overdue": "1" if args.get("overdue") else "", "sort": args["sort"]}
+    for page, api in (("from", "opened_from"), ("to", "opened_to")):
+        given[page] = args[api].isoformat() if args.get(api) else ""
+    return replace(search_form_of(given).query, after=after_case(args.get("cursor")))
 
 
 @blp.route("", methods=["GET"])

@@ -4,7 +4,6 @@ case's version as If-Match: a client that read an older state gets 412 and nothi
 
 from __future__ import annotations
 
-from datetime import datetime, time
 from typing import Any
 
 from flask import abort, request
@@ -44,6 +43,7 @@ from webforms.people.masking import show_customer_in_full
 from webforms.reference.labels import form_fields
 from webforms.request_log import note_case
 from webforms.work.staff_picker import with_staff_options
+from webforms.work.tasks import task_filter_of
 
 blp = api_blueprint("tasks", "/tasks", "Tasks: list, read with the form, claim, release, complete")
 # Task ids are 32-bit integer columns (PostgreSQL refuses a larger number in a comparison): the
@@ -63,22 +63,15 @@ def _tabs() -> list[str]:
 
 
 def _filter(args: dict[str, Any]) -> TaskFilter:
-    now = runtime().clock.now()
-    today = now.astimezone(runtime().zone).date()
-    whole_day = (
-        datetime.combine(today, time(0, 0), runtime().zone),
-        datetime.combine(today, time(23, 59, 59), runtime().zone),
-    )
-    return TaskFilter(
-        process_key=args.get("procedure", ""),
-        category=args.get("category", ""),
-        department=args.get("department", ""),
-        overdue=args.get("due") == "overdue",
-        due_between=whole_day if args.get("due") == "today" else None,
-        text=args.get("q", ""),
-        personal=current_user.sees_personal_data,
-        now=now,
-    )
+    """The tasklist page's filters, from the API's arguments."""
+    named = {
+        "process": "procedure",
+        "category": "category",
+        "department": "department",
+        "due": "due",
+        "q": "q",
+    }
+    return task_filter_of({page: str(args.get(api) or "") for page, api in named.items()})[0]
 
 
 @blp.route("", methods=["GET"])
