@@ -149,10 +149,16 @@ def test_two_clients_claiming_one_task_the_second_gets_409(api_as: Callable[...,
     number = _open(api_as("operator"))
     first, second = api_as("department_head", "operations"), api_as("supervisor", "operations")
     task_id = _task(first, number, "department_handling")
-    assert first.post(f"/tasks/{task_id}/claim").status_code == 200
+    assert first.post(f"/tasks/{task_id}/claim").json["assignee"] == "api:c1-department-head"
     late = second.post(f"/tasks/{task_id}/claim")
     assert late.status_code == 409 and late.mimetype == PROBLEM
     assert late.json["title"] and late.json["code"]
+    released = first.post(f"/tasks/{task_id}/release")
+    assert released.status_code == 200 and released.json["assignee"] is None
+    assert second.post(f"/tasks/{task_id}/claim").status_code == 200
+    assert first.post(f"/tasks/{task_id}/claim").status_code == 409
+    assert second.post(f"/tasks/{task_id}/release").status_code == 200
+    assert first.post(f"/tasks/{task_id}/claim").status_code == 200
     done = first.post(f"/tasks/{task_id}/complete", {"values": HANDLING})
     assert done.status_code == 200
     again = second.post(f"/tasks/{task_id}/complete", {"values": HANDLING})

@@ -28,6 +28,11 @@ def test_every_endpoint_answers_as_the_served_document_says(
     api = api_as("operator", "operations")
     assert api.post("/cases", {"procedure": "complaint", "values": intake_form()}).status_code == 201
     auth = {"Authorization": f"Bearer {api.token}"}
+    document = app.test_client().get("/api/v1/openapi.json").json
+    assert document["openapi"].startswith("3.") and document["info"]["version"]
+    assert document["components"]["securitySchemes"]["bearer"] == {"type": "http", "scheme": "bearer"}
+    problem = document["components"]["responses"]["DEFAULT_ERROR"]["content"]
+    assert list(problem) == ["application/problem+json"]
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert {op.label for op in operations} >= {
