@@ -275,8 +275,11 @@ def free_port() -> int:
         return port
 
 
-def start_gunicorn(home: Path, url: str, port: int, workers: int) -> tuple[subprocess.Popen[bytes], str]:
-    """gunicorn serving the app on 127.0.0.1:port, once it answers; the server and its base URL."""
+def start_gunicorn(
+    home: Path, url: str, port: int, workers: int, settings: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
+    """gunicorn serving the app on 127.0.0.1:port, once it answers; the server and its base URL.
+    `settings`: more HOTLINE_* variables for the server."""
     environment = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep),
@@ -284,6 +287,7 @@ def start_gunicorn(home: Path, url: str, port: int, workers: int) -> tuple[subpr
         "HOTLINE_HOME": str(home),
         "HOTLINE_SECRET_KEY": "web-bench",
         "HOTLINE_PROCESSES": str(ROOT / "processes"),
+        **(settings or {}),
     }
     # Compiled once here: gunicorn's workers boot at the same time and each would compile the
     # catalogs into the same file of an empty home (webforms.i18n.compile_catalogs), racing.

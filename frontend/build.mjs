@@ -30,6 +30,9 @@ const styles = [
   ['bpmn-js/dist/assets/bpmn-js.css', 'bpmn-js.css'],
   ['bpmn-js/dist/assets/bpmn-font', 'bpmn-font'],
   ['@bpmn-io/properties-panel/dist/assets/properties-panel.css', 'properties-panel.css'],
+  // The API's browsable page (/api/v1/docs): Swagger UI as its package ships it, already bundled.
+  ['swagger-ui-dist/swagger-ui-bundle.js', 'swagger-ui-bundle.js'],
+  ['swagger-ui-dist/swagger-ui.css', 'swagger-ui.css'],
 ];
 for (const [from, to] of styles) {
   cpSync(join(here, 'node_modules', from), join(out, to), { recursive: true });

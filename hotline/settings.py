@@ -35,6 +35,9 @@ class Settings:
     proxies: int = 0
     # Who may read /metrics: a request with `Authorization: Bearer <token>`; empty: loopback only.
     metrics_token: str = ""
+    # The REST API's rate limit per client, and where calls are counted (docs/api.md).
+    api_rate_limit: str = "600 per minute"
+    api_rate_storage: str = "memory://"
     # Scripts of diagrams that need a sandbox process: its time limit, memory cap and how many run.
     script_time_limit: float = DEFAULT_TIME_LIMIT
     script_memory_mb: int = DEFAULT_MEMORY_LIMIT_MB
@@ -65,6 +68,8 @@ class Settings:
             tls=_flag(os.environ.get("HOTLINE_TLS", "")),
             proxies=int(os.environ.get("HOTLINE_PROXIES", "0")),
             metrics_token=os.environ.get("HOTLINE_METRICS_TOKEN", ""),
+            api_rate_limit=os.environ.get("HOTLINE_API_RATE_LIMIT") or "600 per minute",
+            api_rate_storage=os.environ.get("HOTLINE_API_RATE_STORAGE") or "memory://",
             script_time_limit=float(os.environ.get("HOTLINE_SCRIPT_TIME_LIMIT", DEFAULT_TIME_LIMIT)),
             script_memory_mb=int(os.environ.get("HOTLINE_SCRIPT_MEMORY_MB", DEFAULT_MEMORY_LIMIT_MB)),
             script_processes=int(os.environ.get("HOTLINE_SCRIPT_PROCESSES", DEFAULT_POOL_SIZE)),

@@ -28,6 +28,8 @@ def web_config(settings: Settings, secret_key: str) -> WebConfig:
         metrics_token=settings.metrics_token,
         directory=settings.directory,
         receipt_token=settings.outbox.receipt_token,
+        api_rate_limit=settings.api_rate_limit,
+        api_rate_storage=settings.api_rate_storage,
     )
 
 

@@ -54,6 +54,8 @@ def create_app(
         HOTLINE_SESSION_HOURS=config.session_hours,
         HOTLINE_METRICS_TOKEN=config.metrics_token,
         HOTLINE_RECEIPT_TOKEN=config.receipt_token,
+        HOTLINE_API_RATE_LIMIT=config.api_rate_limit,
+        HOTLINE_API_RATE_STORAGE=config.api_rate_storage,
     )
     if test_config:
         app.config.update(test_config)
@@ -68,6 +70,7 @@ def create_app(
     app.extensions["hotline"] = Hotline(config, runtime, sessions)
 
     from webforms import (
+        api,
         cases_blueprint,
         database,
         errors,
@@ -82,7 +85,7 @@ def create_app(
         templating,
     )
     from webforms import outage_feeds as _outage_feeds  # noqa: F401 - its routes are on public.bp
-    from webforms.people import accounts, audit, auth, password, sessions
+    from webforms.people import accounts, api_clients, audit, auth, password, sessions
     from webforms.people import names as people
     from webforms.processes import modeler, versions
     from webforms.reference import admin
@@ -120,6 +123,7 @@ def create_app(
         handover.bp,
         admin.bp,
         accounts.bp,
+        api_clients.bp,
         audit.bp,
         password.bp,
         field.bp,
@@ -132,4 +136,5 @@ def create_app(
         receipts.bp,
     ):
         app.register_blueprint(blueprint)
+    api.init_app(app, csrf, auth.login_manager)
     return app

@@ -27,3 +27,7 @@ class WebConfig:
     directory: DirectorySettings | None = None
     # What an SMS gateway's delivery-receipt callback must carry (bearer or ?token=); empty: refused.
     receipt_token: str = ""
+    # API calls a client may make (Flask-Limiter's notation), and where they are counted: memory://
+    # counts in each web process; redis://… or memcached://… counts once for all of them.
+    api_rate_limit: str = "600 per minute"
+    api_rate_storage: str = "memory://"

@@ -29,6 +29,20 @@ from engine.db import is_transient
 from engine.errors import FormInvalid, HotlineError, ScriptFailed
 from webforms.error_messages import message_for, status_for, title_for
 
+
+def is_api_request() -> bool:
+    from webforms.api.problems import is_api_request as api_address
+
+    return api_address()
+
+
+def http_problem(err: Any) -> ResponseReturnValue:
+    """An API address answers problem details, not a page (webforms.api.problems)."""
+    from webforms.api.problems import http_problem as problem
+
+    return problem(err)
+
+
 View = Callable[..., ResponseReturnValue]
 # An answer gets the refusal and the view's own arguments (the values of its URL).
 Answer = Callable[..., ResponseReturnValue]
@@ -106,11 +120,15 @@ def init_app(app: Flask) -> None:
         return error_page(status_for(err), title_for(err), message_for(err))
 
     @app.errorhandler(403)
-    def _forbidden(_err: Any) -> tuple[str, int]:
+    def _forbidden(err: Any) -> ResponseReturnValue:
+        if is_api_request():
+            return http_problem(err)
         return error_page(403, _("Not allowed"), _("Your roles do not allow this page or action."))
 
     @app.errorhandler(404)
-    def _missing(_err: Any) -> tuple[str, int]:
+    def _missing(err: Any) -> ResponseReturnValue:
+        if is_api_request():
+            return http_problem(err)
         return error_page(404, _("Not found"), _("There is nothing at this address."))
 
     @app.errorhandler(CSRFError)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from engine.bpmn import FieldDef, FieldError, VariableLabel
 from engine.db import Department
 from engine.messages import say
-from engine.people import ACCOUNT_PROBLEMS
+from engine.people import ACCOUNT_PROBLEMS, API_CLIENT_PROBLEMS
 from engine.reference import REFERENCE_PROBLEMS
 from webforms.database import reading_session
 from webforms.i18n import current_language, list_separator
@@ -121,7 +121,11 @@ TASK_STATUS = {"open": _l("open"), "completed": _l("completed"), "cancelled": _l
 def error_text(error: FieldError) -> str:
     message = ERROR_MESSAGES.get(error.code)
     params = dict(error.params)
-    template = ACCOUNT_PROBLEMS.get(error.code) or REFERENCE_PROBLEMS.get(error.code)
+    template = (
+        ACCOUNT_PROBLEMS.get(error.code)
+        or REFERENCE_PROBLEMS.get(error.code)
+        or API_CLIENT_PROBLEMS.get(error.code)
+    )
     if message is None and template is not None:
         return say(template, params, gettext)
     if current_language() == "en":  # a parameter with an English twin (a field's label) says it in English

@@ -1,8 +1,9 @@
 """What no request may bring in, checked before a view runs: numbers in the address that no database
 column holds, and control characters (NUL above all, which PostgreSQL cannot store or even compare).
 
-- `<int:…>` in a route takes at most a 64-bit number; a larger one is a 404, like any unknown id
-  (SQLite raised OverflowError on `/tasks/99999999999999999999`).
+- `<int:…>` in a route takes at most what an id column holds (a 32-bit INTEGER on PostgreSQL); a
+  larger number is a 404, like any unknown id (SQLite raised OverflowError on
+  `/tasks/99999999999999999999`, PostgreSQL refused `/tasks/3000000000` with "integer out of range").
 - `int_arg` reads a whole-number query parameter (a page, a version) within the same bounds.
 - Query parameters with a control character are refused with a 400 page that says why (`next`, where
   sign-in goes, is checked by webforms.people.auth and falls back to the tasklist); so are forms,
@@ -21,7 +22,7 @@ from flask import Flask, current_app, request
 from flask_babel import gettext as _
 from werkzeug.routing import IntegerConverter
 
-LARGEST_ID = 2**63 - 1
+LARGEST_ID = 2**31 - 1
 FIRST_YEAR, LAST_YEAR = 1900, 2200
 # Tabs and line breaks are text in a form's text area; no other control character is.
 _CONTROL_IN_ARG = re.compile(r"[\x00-\x1f\x7f]")
@@ -62,7 +63,7 @@ def checks_own_input(view: View) -> View:
     return view
 
 
-def _refused_input() -> tuple[str, int] | None:
+def _refused_input() -> Any:
     for key, values in request.args.lists():
         if key == "next":
             continue  # where to go after signing in: read only through auth's check, which drops it
@@ -78,8 +79,12 @@ def _refused_input() -> tuple[str, int] | None:
     return None
 
 
-def _page() -> tuple[str, int]:
+def _page() -> Any:
+    from webforms.api.problems import is_api_request, problem
     from webforms.errors import error_page
+
+    if is_api_request():
+        return problem(400, _("Characters that cannot be used"), _("The address holds a control character."))
 
     return error_page(
         400,

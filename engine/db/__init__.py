@@ -8,6 +8,7 @@ from __future__ import annotations
 from engine.db.like import ESCAPE, containing, starting_with
 from engine.db.models import (
     AdminAudit,
+    ApiClient,
     Attachment,
     CallbackSample,
     CaseCounter,
@@ -54,6 +55,7 @@ from engine.db.transient import is_transient
 
 __all__ = [
     "AdminAudit",
+    "ApiClient",
     "DURABILITY_LEVELS",
     "Attachment",
     "CallbackSample",

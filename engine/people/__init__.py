@@ -16,6 +16,16 @@ from engine.people.accounts import (
     set_account_active,
     update_account,
 )
+from engine.people.api_clients import (
+    API_CLIENT_PROBLEMS,
+    API_SCOPES,
+    NewApiClient,
+    add_api_client,
+    api_clients,
+    client_actor,
+    client_for_token,
+    revoke_api_client,
+)
 from engine.people.customer_import import (
     ImportRefused,
     ImportResult,
@@ -90,6 +100,14 @@ __all__ = [
     "set_customer_message_preferences",
     "MESSAGE_CHANNELS",
     "choose_message_channel",
+    "API_CLIENT_PROBLEMS",
+    "API_SCOPES",
+    "NewApiClient",
+    "add_api_client",
+    "api_clients",
+    "client_actor",
+    "client_for_token",
+    "revoke_api_client",
     "ImportRefused",
     "ImportResult",
     "export_customers",

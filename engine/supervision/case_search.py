@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Exists, SQLColumnExpression, exists, func, select
+from sqlalchemy import ColumnElement, Exists, SQLColumnExpression, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, defer
 
 from engine.cases import readable_cases
@@ -47,6 +47,9 @@ class CaseQuery:
     sort: str = "newest"
     now: datetime | None = None
     visible_to: Actor | None = None
+    # Keyset paging (the API's cursor): only cases after this one (opened_at, id) in the order newest
+    # or oldest; a page read so stays right while new cases are opened.
+    after: tuple[datetime, int] | None = None
 
     def clauses(self) -> list[ColumnElement[bool]]:
         found: list[ColumnElement[bool]] = []
@@ -78,7 +81,22 @@ class CaseQuery:
             found.append(ProcessInstance.opened_at >= self.opened_from)
         if self.opened_before is not None:
             found.append(ProcessInstance.opened_at < self.opened_before)
+        if self.after is not None and self.sort in ("newest", "oldest"):
+            found.append(_after(self.after, newest_first=self.sort == "newest"))
         return found
+
+
+def _after(last: tuple[datetime, int], newest_first: bool) -> ColumnElement[bool]:
+    opened_at, instance_id = last
+    if newest_first:
+        return or_(
+            ProcessInstance.opened_at < opened_at,
+            and_(ProcessInstance.opened_at == opened_at, ProcessInstance.id < instance_id),
+        )
+    return or_(
+        ProcessInstance.opened_at > opened_at,
+        and_(ProcessInstance.opened_at == opened_at, ProcessInstance.id > instance_id),
+    )
 
 
 def _digits_of(phone: SQLColumnExpression[str | None]) -> ColumnElement[str]:

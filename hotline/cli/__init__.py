@@ -5,7 +5,8 @@
 - process_owners.py: the procedures' owners (deploy, versions, rollback, migrate, definitions, rules);
 - supervisors.py: the supervisors' duties (report, sample);
 - accounts.py, departments.py: the administrator's staff accounts (users add, list, edit, disable,
-  enable, reset-password) and departments (departments list, add, rename, retire, restore).
+  enable, reset-password) and departments (departments list, add, rename, retire, restore);
+- api_clients.py: the REST API's clients (api-clients add, list, revoke).
 
 Every command is thin: it parses its arguments, opens units of work on the services the composition
 root builds (hotline.bootstrap), calls the engine and prints the result.
@@ -22,6 +23,7 @@ import click
 from engine.errors import HotlineError
 from hotline.cli import (
     accounts,
+    api_clients,
     customers,
     departments,
     operations,
@@ -53,7 +55,17 @@ def main() -> None:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
-for _audience in (operations, outbox, upkeep, process_owners, supervisors, accounts, departments, customers):
+for _audience in (
+    operations,
+    outbox,
+    upkeep,
+    process_owners,
+    supervisors,
+    accounts,
+    api_clients,
+    departments,
+    customers,
+):
     for _command in _audience.COMMANDS:
         main.add_command(_command)
 

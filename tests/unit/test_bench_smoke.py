@@ -85,6 +85,20 @@ def test_the_web_benchmark_completes_forms_through_gunicorn(tmp_path: Path) -> N
     assert report["history"]["completed"] == report["history"]["cases"] == 2 * 4 + 2
 
 
+def test_the_api_benchmark_completes_tasks_through_the_api_under_gunicorn(tmp_path: Path) -> None:
+    from bench.api_bench import main as api_main
+
+    out = tmp_path / "a.json"
+    argv = ["--completions", "4", "--rounds", "1", "--warmup", "1", "--clients", "1"]
+    argv += ["--gunicorn-workers", "1", "--engine-workers", "1", "--json", str(out)]
+    assert api_main(argv) == 0
+    report = json.loads(out.read_text(encoding="utf-8"))
+    rows = {row["side"]: row for row in report["results"]}
+    assert rows["engine"]["completions"] == rows["api"]["completions"] == 4
+    assert rows["api"]["ratio_vs_engine"] > 0
+    assert report["history"]["completed"] == report["history"]["cases"] == 2 * 4 + 2
+
+
 def test_the_state_benchmark_runs_on_sqlite(tmp_path: Path) -> None:
     from bench.state_bench import main as state_main
 

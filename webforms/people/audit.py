@@ -28,8 +28,15 @@ ACTIONS = {
     "department_restored": _l("Department in use again"),
     "category_added": _l("Category added"),
     "category_changed": _l("Category changed"),
+    "api_client_added": _l("API client added"),
+    "api_client_revoked": _l("API client revoked"),
 }
-KINDS = {"user": _l("Staff account"), "department": _l("Department"), "category": _l("Category")}
+KINDS = {
+    "user": _l("Staff account"),
+    "department": _l("Department"),
+    "category": _l("Category"),
+    "api_client": _l("API client"),
+}
 
 
 @bp.route("")

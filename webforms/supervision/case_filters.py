@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -37,7 +38,13 @@ def allowed_filters() -> tuple[str, ...]:
 
 
 def search_form() -> SearchForm:
-    chosen = {k: request.args.get(k, "").strip()[:100] for k in allowed_filters()}
+    return search_form_of(request.args)
+
+
+def search_form_of(args: Mapping[str, str]) -> SearchForm:
+    """The filters and their query from the case search's parameters (the page's query string, the
+    API's checked arguments under the same names)."""
+    chosen = {k: str(args.get(k, "")).strip()[:100] for k in allowed_filters()}
     chosen = {k: v for k, v in chosen.items() if v}
     if chosen.get("status") not in STATUSES:
         chosen.pop("status", None)

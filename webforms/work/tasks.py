@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any
@@ -93,7 +94,12 @@ def tasklist() -> Any:
 
 def _task_filter() -> tuple[TaskFilter, dict[str, str]]:
     """The tasklist's filters from the query string; `chosen` keeps them for the form and the links."""
-    args = request.args
+    return task_filter_of(request.args)
+
+
+def task_filter_of(args: Mapping[str, str]) -> tuple[TaskFilter, dict[str, str]]:
+    """The tasklist's filters from its parameters (the page's query string, the API's checked
+    arguments under the same names)."""
     chosen = {k: args.get(k, "").strip()[:100] for k in ("process", "category", "department", "due", "q")}
     now = runtime().clock.now()
     today = now.astimezone(runtime().zone).date()

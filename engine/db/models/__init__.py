@@ -18,6 +18,7 @@ from engine.db.models.messages import Notice, NoticeRecipient, Notification
 from engine.db.models.outbox import OutboxMessage
 from engine.db.models.people import (
     AdminAudit,
+    ApiClient,
     Customer,
     InstallationSecret,
     PersonalDataAccess,
@@ -48,6 +49,7 @@ __all__ = [
     "IntakeKey",
     "Attachment",
     "AdminAudit",
+    "ApiClient",
     "User",
     "UserRole",
     "InstallationSecret",

@@ -167,3 +167,34 @@ class SignInFailure(Base):
     at: Mapped[datetime]
     username: Mapped[str] = mapped_column(String(100))
     address: Mapped[str] = mapped_column(String(100))
+
+
+class ApiClient(Base):
+    """A program that calls the REST API (a phone system, the 12345 platform's bridge): it acts with
+    one staff role and its departments, within its scopes, until it expires or is revoked. The token is
+    shown once when the client is made; only its SHA-256 is kept."""
+
+    __tablename__ = "api_client"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(50), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The token's first characters, so an administrator can tell which token a log or a caller names.
+    token_prefix: Mapped[str] = mapped_column(String(12))
+    # Space-separated scopes (cases:create cases:read tasks:work notices:read customers:read).
+    scopes: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(100))
+    # Space-separated department codes the client acts for besides its role.
+    departments: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(100))
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+    @property
+    def scope_set(self) -> frozenset[str]:
+        return frozenset(self.scopes.split())
+
+    @property
+    def department_list(self) -> list[str]:
+        return self.departments.split()

@@ -1,0 +1,279 @@
+"""The API's request and response bodies (marshmallow), from which the OpenAPI document is made."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from webforms.request_checks import FIRST_YEAR, LAST_YEAR
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _no_control_characters(value: str) -> None:
+    if _CONTROL.search(value):
+        raise ma.ValidationError("Control characters (such as NUL) cannot be used.")
+
+
+def Text(**kwargs: Any) -> fields.String:  # noqa: N802 - used like the field classes
+    """A string query parameter or value: at most 100 characters, no control character."""
+    return fields.String(
+        validate=[validate.Length(max=kwargs.pop("max_length", 100)), _no_control_characters], **kwargs
+    )
+
+
+def _within_years(day: date) -> None:
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise ma.ValidationError(f"Give a day between the years {FIRST_YEAR} and {LAST_YEAR}.")
+
+
+def _plain_values(values: dict[str, Any]) -> None:
+    """A form's values are text, numbers, true/false or null, as a form would send them."""
+    refused = {key: "Give text, a number, true/false or null." for key, value in values.items()}
+    refused = {
+        key: message
+        for key, message in refused.items()
+        if values[key] is not None and not isinstance(values[key], str | int | float | bool)
+    }
+    if refused:
+        raise ma.ValidationError(refused)
+
+
+class Schema(ma.Schema):
+    class Meta:
+        ordered = True
+
+
+class ProblemSchema(Schema):
+    """RFC 9457 problem details."""
+
+    type = fields.String(metadata={"description": "about:blank: the status says what kind of problem"})
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String()
+    code = fields.String(metadata={"description": "The engine's code for the problem, stable"})
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.Raw(),
+        metadata={"description": "A refused value's field and what is wrong with it"},
+    )
+
+
+class OptionSchema(Schema):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    name_en = fields.String()
+
+
+class FormFieldSchema(Schema):
+    id = fields.String(required=True)
+    type = fields.String(required=True, metadata={"description": "string, long, boolean, date, enum, …"})
+    label = fields.String(required=True)
+    label_en = fields.String()
+    required = fields.Boolean()
+    readonly = fields.Boolean()
+    default = fields.String()
+    min_length = fields.Integer(allow_none=True)
+    max_length = fields.Integer(allow_none=True)
+    min_value = fields.Integer(allow_none=True)
+    max_value = fields.Integer(allow_none=True)
+    pattern = fields.String(allow_none=True)
+    personal = fields.String(metadata={"description": "The kind of personal data the field holds, if any"})
+    options = fields.List(fields.Nested(OptionSchema))
+
+
+class ProcedureSchema(Schema):
+    key = fields.String(required=True)
+    name = fields.String(required=True)
+    name_en = fields.String()
+    description = fields.String()
+    groups = fields.List(fields.String(), metadata={"description": "Who may open a case of it"})
+
+
+class StartFormSchema(Schema):
+    procedure = fields.String(required=True)
+    name = fields.String(required=True)
+    name_en = fields.String()
+    fields_ = fields.List(fields.Nested(FormFieldSchema), data_key="fields", attribute="fields")
+
+
+class OpenCaseSchema(Schema):
+    procedure = fields.String(
+        required=True, validate=[validate.Length(min=1, max=100), _no_control_characters]
+    )
+    values = fields.Dict(
+        keys=fields.String(validate=validate.Length(max=100)),
+        values=fields.Raw(allow_none=True),
+        load_default=dict,
+        validate=_plain_values,
+        metadata={"description": "The start form's values by field id, as the intake page sends them"},
+    )
+    intake_key = fields.String(
+        validate=validate.Regexp(r"^[A-Za-z0-9_-]{16,64}$"),
+        metadata={
+            "description": "A key of your own for this call: sending the same one again returns the case "
+            "it opened instead of opening a second one"
+        },
+    )
+
+
+class CaseSummarySchema(Schema):
+    number = fields.String(required=True)
+    procedure = fields.String(required=True)
+    status = fields.String(required=True)
+    version = fields.Integer(required=True, metadata={"description": "Changes with every step: the ETag"})
+    category = fields.String(allow_none=True)
+    department = fields.String(allow_none=True)
+    priority = fields.String(allow_none=True)
+    customer_name = fields.String(allow_none=True)
+    customer_phone = fields.String(allow_none=True)
+    address = fields.String(allow_none=True)
+    current_step = fields.String(allow_none=True)
+    opened_at = fields.DateTime(required=True)
+    closed_at = fields.DateTime(allow_none=True)
+
+
+class OpenedCaseSchema(CaseSummarySchema):
+    first = fields.Boolean(
+        required=True, metadata={"description": "False when the intake key had opened this case before"}
+    )
+
+
+class ChangeSchema(Schema):
+    before = fields.Raw(allow_none=True)
+    after = fields.Raw(allow_none=True)
+
+
+class EventSchema(Schema):
+    at = fields.DateTime(required=True)
+    actor = fields.String(required=True)
+    kind = fields.String(required=True)
+    element_id = fields.String(allow_none=True)
+    element_name = fields.String(allow_none=True)
+    changes = fields.Dict(keys=fields.String(), values=fields.Nested(ChangeSchema))
+
+
+class DeadlineSchema(Schema):
+    kind = fields.String(required=True, metadata={"description": "task or timer"})
+    element_id = fields.String(required=True)
+    name = fields.String(required=True)
+    due_at = fields.DateTime(required=True)
+    done_at = fields.DateTime(allow_none=True)
+    status = fields.String(required=True)
+    late_by_seconds = fields.Integer(required=True)
+
+
+class TaskSummarySchema(Schema):
+    id = fields.Integer(required=True)
+    case_number = fields.String(required=True)
+    procedure = fields.String(required=True)
+    element_id = fields.String(required=True)
+    name = fields.String(required=True)
+    candidate_groups = fields.List(fields.String())
+    assignee = fields.String(allow_none=True)
+    status = fields.String(required=True)
+    created_at = fields.DateTime(required=True)
+    due_at = fields.DateTime(allow_none=True)
+
+
+class CaseSchema(CaseSummarySchema):
+    data = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True))
+    open_tasks = fields.List(fields.Nested(TaskSummarySchema))
+    deadlines = fields.List(fields.Nested(DeadlineSchema))
+    history = fields.List(fields.Nested(EventSchema))
+
+
+class CasePageSchema(Schema):
+    items = fields.List(fields.Nested(CaseSummarySchema), required=True)
+    next_cursor = fields.String(
+        allow_none=True, metadata={"description": "Send as `cursor` for the next page"}
+    )
+
+
+class TaskSchema(TaskSummarySchema):
+    case_version = fields.Integer(required=True, metadata={"description": "Send as If-Match to complete"})
+    fields_ = fields.List(fields.Nested(FormFieldSchema), data_key="fields", attribute="fields")
+    values = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True))
+
+
+class TaskPageSchema(Schema):
+    items = fields.List(fields.Nested(TaskSummarySchema), required=True)
+    next_cursor = fields.String(allow_none=True)
+
+
+class CompleteTaskSchema(Schema):
+    values = fields.Dict(
+        keys=fields.String(validate=validate.Length(max=100)),
+        values=fields.Raw(allow_none=True),
+        load_default=dict,
+        validate=_plain_values,
+        metadata={"description": "The task form's values by field id"},
+    )
+
+
+class NoticeSchema(Schema):
+    id = fields.Integer(required=True)
+    case_number = fields.String(required=True)
+    kind = fields.String(required=True, metadata={"description": "outage or restoration"})
+    service = fields.String()
+    outage_type = fields.String()
+    district = fields.String()
+    building = fields.String()
+    unit = fields.String()
+    cause = fields.String()
+    starts_at = fields.DateTime(allow_none=True)
+    estimated_restore_at = fields.DateTime(allow_none=True)
+    restored_at = fields.DateTime(allow_none=True)
+    published_at = fields.DateTime(required=True)
+
+
+class CustomerSchema(Schema):
+    account_no = fields.String(required=True)
+    name = fields.String(required=True)
+    phone = fields.String(required=True)
+    address = fields.String()
+    district = fields.String()
+    building = fields.String()
+    unit = fields.String()
+    room = fields.String()
+    service = fields.String()
+
+
+class PageArgs(Schema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=100))
+    cursor = fields.String(validate=validate.Length(max=200))
+
+
+class CaseSearchArgs(PageArgs):
+    number = Text()
+    customer = Text(metadata={"description": "Roles that see personal data only"})
+    phone = Text(metadata={"description": "Roles that see personal data only"})
+    address = Text(metadata={"description": "Roles that see personal data only"})
+    procedure = Text()
+    category = Text()
+    department = Text()
+    status = fields.String(validate=validate.OneOf(["running", "completed"]))
+    overdue = fields.Boolean()
+    opened_from = fields.Date(validate=_within_years, metadata={"description": "A local day, YYYY-MM-DD"})
+    opened_to = fields.Date(
+        validate=_within_years, metadata={"description": "A local day, YYYY-MM-DD (inclusive)"}
+    )
+    sort = fields.String(load_default="newest", validate=validate.OneOf(["newest", "oldest"]))
+
+
+class TaskListArgs(PageArgs):
+    tab = fields.String(load_default="todo", validate=validate.OneOf(["todo", "mine", "group", "all"]))
+    group = Text(metadata={"description": "Only this one of the client's groups (its role or a department)"})
+    procedure = Text()
+    category = Text()
+    department = Text()
+    due = fields.String(validate=validate.OneOf(["overdue", "today"]))
+    q = Text(metadata={"description": "Case number, or for roles that see personal data the customer"})
+
+
+class CustomerLookupArgs(Schema):
+    q = Text(required=True, metadata={"description": "A name, phone number, account number or address"})

@@ -1,0 +1,105 @@
+"""The REST API's clients, for administrators: the list, a new client (its token shown once, on the
+page that answers the form, never again) and revoking one. Each view parses the form, calls a use case
+of engine.people and renders."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from engine.db import Department
+from engine.errors import FormInvalid
+from engine.people import API_SCOPES, ROLES, add_api_client, api_clients, revoke_api_client
+from webforms.database import read_only, runtime, unit_of_work
+from webforms.errors import form_refused, refusals
+from webforms.people.auth import roles_required
+from webforms.request_checks import checks_own_input
+
+bp = Blueprint("api_clients", __name__, url_prefix="/admin/api-clients")
+NOT_SAVED = _l("Some values need attention; nothing was saved yet.")
+DEFAULT_DAYS = 365
+
+
+def _page(values: dict[str, Any], errors: dict[str, Any], status: int = 200, token: str = "") -> Any:
+    with read_only() as uow:
+        departments = list(
+            uow.session.scalars(
+                select(Department).where(Department.active.is_(True)).order_by(Department.sort_order)
+            )
+        )
+        return render_template(
+            "people/api_clients.html",
+            clients=api_clients(uow.session),
+            now=runtime().clock.now(),
+            scopes=API_SCOPES,
+            roles=ROLES,
+            departments=departments,
+            values=values,
+            errors=errors,
+            token=token,
+        ), status
+
+
+@bp.route("")
+@roles_required("admin")
+def index() -> Any:
+    return _page({"days": DEFAULT_DAYS}, {})
+
+
+def _submitted() -> dict[str, Any]:
+    form = request.form
+    return {
+        "name": form.get("name", ""),
+        "scopes": form.getlist("scopes"),
+        "role": form.get("role", ""),
+        "departments": form.getlist("departments"),
+        "days": form.get("days", ""),
+    }
+
+
+def _again(err: FormInvalid) -> Any:
+    return _page({**_submitted(), **err.values}, err.errors, 400)
+
+
+@bp.route("", methods=["POST"])
+@checks_own_input
+@roles_required("admin")
+@refusals({FormInvalid: form_refused(NOT_SAVED, _again)})
+def add() -> Any:
+    submitted = _submitted()
+    raw_days = request.form.get("days", "").strip()
+    days = int(raw_days) if raw_days.isdigit() and 1 <= int(raw_days) <= 3650 else 0
+    zone = runtime().zone
+    today = runtime().clock.now().astimezone(zone).date()
+    # An unreadable number of days gives an expiry today, which the use case refuses with its message.
+    expires = datetime.combine(today + timedelta(days=days), time(0, 0), zone)
+    with unit_of_work() as uow:
+        made = add_api_client(
+            uow,
+            current_user.username,
+            submitted["name"],
+            scopes=submitted["scopes"],
+            role=submitted["role"],
+            departments=submitted["departments"],
+            expires_at=expires,
+        )
+        token, name = made.token, made.client.name
+        uow.commit()
+    flash(_("API client %(name)s added. Copy its token now: it is not shown again.", name=name), "success")
+    return _page({"days": DEFAULT_DAYS}, {}, token=token)
+
+
+@bp.route("/<name>/revoke", methods=["POST"])
+@roles_required("admin")
+def revoke(name: str) -> Any:
+    with unit_of_work() as uow:
+        revoke_api_client(uow, current_user.username, name)
+        uow.commit()
+    flash(_("API client %(name)s revoked: its token no longer works.", name=name), "success")
+    return redirect(url_for("api_clients.index"))
