@@ -16,16 +16,12 @@ from engine.people.accounts import (
     set_account_active,
     update_account,
 )
-from engine.people.customer_import import (
-    ImportRefused,
-    ImportResult,
-    export_customers,
-    import_customers,
-    read_rows,
-    rejected_rows_csv,
-)
+from engine.people.customer_export import export_customers
+from engine.people.customer_files import IMPORT_LIMIT_MB, ImportRefused, read_rows
+from engine.people.customer_import import ImportResult, import_customers, rejected_of, rejected_rows_csv
 from engine.people.customers import cases_of_phone, find_customers, register_caller
 from engine.people.masking import CUSTOMER_COLUMNS, masked, masked_as, personal_kinds
+from engine.people.register_use_cases import EXPORT_KINDS, export_register, import_register, kept_import
 from engine.people.sign_in import (
     ACCOUNT_LIMIT,
     ADDRESS_LIMIT,
@@ -64,6 +60,12 @@ __all__ = [
     "import_customers",
     "read_rows",
     "rejected_rows_csv",
+    "rejected_of",
+    "IMPORT_LIMIT_MB",
+    "EXPORT_KINDS",
+    "export_register",
+    "import_register",
+    "kept_import",
     "ACCOUNT_PROBLEMS",
     "ROLES",
     "account_stamp",

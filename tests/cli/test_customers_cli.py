@@ -30,7 +30,11 @@ def test_import_reports_rejected_rows_in_a_file_and_a_second_run_changes_nothing
     rejected = list(
         csv.reader((tmp_path / "billing.csv.rejected.csv").read_text(encoding="utf-8-sig").splitlines())
     )
-    assert rejected == [["line", "account", "reason"], ["3", "B2002", "phone missing"]]
+    assert rejected == [
+        ["line", "reason", "account", "name", "phone", "district", "building", "unit", "room"]
+        + ["heated_area", "meter_no", "service"],
+        ["3", "phone missing", "B2002", "林海", "", "金明小区", "7号楼", "1单元", "102", "66", "W-2", "供暖"],
+    ]
 
     second = CliRunner().invoke(
         main, ["customers", "import", str(source), "--rejected", str(tmp_path / "r2.csv")]

@@ -17,6 +17,7 @@ from engine.db.models.messages import Notice, NoticeRecipient, Notification
 from engine.db.models.people import (
     AdminAudit,
     Customer,
+    CustomerImport,
     PersonalDataAccess,
     SignInFailure,
     SignInSession,
@@ -51,6 +52,7 @@ __all__ = [
     "SignInFailure",
     "SignInSession",
     "Customer",
+    "CustomerImport",
     "Department",
     "Category",
     "Notice",

@@ -13,7 +13,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from engine.db.models.base import Base
+from engine.db.models.base import Base, JSONType
 
 
 class User(Base):
@@ -109,6 +109,25 @@ class Customer(Base):
     other_phones: Mapped[str] = mapped_column(String(100), default="", server_default=text("''"))
     meter_no: Mapped[str] = mapped_column(String(50), default="", server_default=text("''"))
     service: Mapped[str] = mapped_column(String(20), default="", server_default=text("''"))
+
+
+class CustomerImport(Base):
+    """One import of the customer register (engine.people.customer_import): who, when, which file, the
+    counts, and the rejected rows ([line, reason code, its parameters, the row's values as given]) so
+    the person who imported can fetch them later. The audit event of the import names the same file."""
+
+    __tablename__ = "customer_import"
+    __table_args__ = (Index("ix_customer_import_at", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(100))
+    source: Mapped[str] = mapped_column(String(100))
+    added: Mapped[int]
+    updated: Mapped[int]
+    unchanged: Mapped[int]
+    rejected_count: Mapped[int]
+    rejected: Mapped[list[Any]] = mapped_column(JSONType)
 
 
 class SignInSession(Base):
