@@ -76,7 +76,7 @@ def create_app(
         security,
         templating,
     )
-    from webforms.people import accounts, audit, auth, password, sessions
+    from webforms.people import accounts, audit, auth, password, register, sessions
     from webforms.people import names as people
     from webforms.processes import modeler, versions
     from webforms.reference import admin
@@ -91,6 +91,7 @@ def create_app(
     # First: the request id and timing start before any other check may answer.
     request_log.init_app(app)
     metrics.init_app(app)
+    request_checks.init_upload_limits(app)
     csrf.init_app(app)
     database.init_app(app)
     i18n.init_app(app)
@@ -115,6 +116,7 @@ def create_app(
         admin.bp,
         accounts.bp,
         audit.bp,
+        register.bp,
         password.bp,
         field.bp,
         attachments.bp,

@@ -19,9 +19,21 @@ from engine.people.accounts import (
 from engine.people.customer_export import export_customers
 from engine.people.customer_files import IMPORT_LIMIT_MB, ImportRefused, read_rows
 from engine.people.customer_import import ImportResult, import_customers, rejected_of, rejected_rows_csv
-from engine.people.customers import cases_of_phone, find_customers, register_caller
+from engine.people.customers import (
+    cases_of_phone,
+    customers_by_account,
+    find_customers,
+    register_caller,
+    register_size,
+)
 from engine.people.masking import CUSTOMER_COLUMNS, masked, masked_as, personal_kinds
-from engine.people.register_use_cases import EXPORT_KINDS, export_register, import_register, kept_import
+from engine.people.register_use_cases import (
+    EXPORT_KINDS,
+    export_register,
+    import_register,
+    kept_import,
+    latest_imports,
+)
 from engine.people.sign_in import (
     ACCOUNT_LIMIT,
     ADDRESS_LIMIT,
@@ -66,6 +78,9 @@ __all__ = [
     "export_register",
     "import_register",
     "kept_import",
+    "latest_imports",
+    "customers_by_account",
+    "register_size",
     "ACCOUNT_PROBLEMS",
     "ROLES",
     "account_stamp",

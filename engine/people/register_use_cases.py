@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from engine.db import CustomerImport
 from engine.people.customer_export import (
     export_customers,
@@ -27,8 +30,12 @@ def import_register(uow: UnitOfWork, actor: str, file_name: str, content: bytes)
     return import_customers(uow.session, uow.clock, actor, rows_of(file_name, content), file_name)
 
 
-def kept_import(uow: UnitOfWork, import_id: int) -> CustomerImport | None:
-    return uow.session.get(CustomerImport, import_id)
+def kept_import(session: Session, import_id: int) -> CustomerImport | None:
+    return session.get(CustomerImport, import_id)
+
+
+def latest_imports(session: Session, limit: int = 10) -> list[CustomerImport]:
+    return list(session.scalars(select(CustomerImport).order_by(CustomerImport.id.desc()).limit(limit)))
 
 
 def export_register(uow: UnitOfWork, username: str, in_full: bool, kind: str) -> bytes:

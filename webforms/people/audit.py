@@ -1,6 +1,6 @@
-"""The administrative changes (staff accounts, departments, categories), for supervisors and
-administrators: who changed what, when, each field before and after; a password only as "reset" or
-"changed"."""
+"""The administrative changes (staff accounts, departments, categories, imports of the customer
+register), for supervisors and administrators: who changed what, when, each field before and after (an
+import: its counts); a password only as "reset" or "changed"."""
 
 from __future__ import annotations
 
@@ -28,8 +28,21 @@ ACTIONS = {
     "department_restored": _l("Department in use again"),
     "category_added": _l("Category added"),
     "category_changed": _l("Category changed"),
+    "import": _l("Customer register imported"),
 }
-KINDS = {"user": _l("Staff account"), "department": _l("Department"), "category": _l("Category")}
+KINDS = {
+    "user": _l("Staff account"),
+    "department": _l("Department"),
+    "category": _l("Category"),
+    "customer_register": _l("Customer register"),
+}
+# What an import's counts are called (an import records counts, not values before and after).
+COUNTS = {
+    "added": _l("Added"),
+    "updated": _l("Updated"),
+    "unchanged": _l("Unchanged"),
+    "rejected": _l("Rejected"),
+}
 
 
 @bp.route("")
@@ -44,6 +57,7 @@ def index() -> Any:
             events=admin_events(uow.session, subject_kind=kind or None, subject=subject or None),
             actions=ACTIONS,
             kinds=KINDS,
+            counts=COUNTS,
             kind=kind,
             subject=subject,
         )
