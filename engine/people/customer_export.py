@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import insert, literal, select
 from sqlalchemy.orm import Session
 
@@ -70,16 +71,21 @@ def register_csv(rows: Iterator[list[str]]) -> bytes:
 
 
 def register_xlsx(rows: Iterator[list[str]]) -> bytes:
-    """One sheet, every value as text (account numbers and phones keep their leading zeros)."""
+    """One sheet, every value as text (account numbers and phones keep their leading zeros); text a
+    spreadsheet would take for a formula stays text."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet("customers")
     for row in rows:
-        cells: list[Any] = []
-        for value in row:
-            cell = WriteOnlyCell(sheet, value=value)
-            cell.data_type = "s"
-            cells.append(cell)
-        sheet.append(cells)
+        sheet.append([_xlsx_cell(sheet, value) for value in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _xlsx_cell(sheet: Any, value: str) -> Any:
+    value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+    if not value.startswith("="):
+        return value  # a str is written as text
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"
+    return cell
