@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.engine import Engine as SqlEngine
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import SettableClock
@@ -209,3 +210,27 @@ def test_the_rejected_rows_are_kept_with_their_values_and_said_in_the_reader_s_l
         == "line,reason,account,name,phone,other_phones,district,building,unit,room,heated_area,meter_no,service"
     )
     assert lines[1] == "5,缺少电话,A1004,钱多,,,翠湖小区,1号楼,1单元,102,90,,供暖"
+
+
+def test_the_import_is_set_based_its_statements_do_not_grow_with_the_rows(
+    sessions: sessionmaker[Session], clock: SettableClock, tmp_path: Path, db_engine: SqlEngine
+) -> None:
+    """Checked rows go to a staging table a batch at a time and one statement writes them; an unchanged
+    row is not written (the second import updates nothing)."""
+    rows = [f"S{n:05d},客户{n},138{n:08d},,小区,1号楼,1单元,{n},,,供暖" for n in range(2500)]
+    path = _file(tmp_path, rows)
+    seen: list[str] = []
+
+    def remember(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
+        seen.append(statement)
+
+    event.listen(db_engine, "before_cursor_execute", remember)
+    try:
+        first = _import(sessions, clock, path)
+        first_statements = len(seen)
+        seen.clear()
+        again = _import(sessions, clock, path)
+    finally:
+        event.remove(db_engine, "before_cursor_execute", remember)
+    assert (first.added, again.unchanged, again.updated) == (2500, 2500, 0)
+    assert first_statements < 30 and len(seen) < 30, seen
