@@ -7,7 +7,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from tests.browser.support import Page, expect, shot, sign_in
+from tests.browser.support import PHONE, Page, expect, shot, sign_in
+from tests.browser.test_phone_lists_browser import check_cards
 
 REGISTER = (
     "户号,姓名,电话,小区,楼号,单元,房号,供暖面积,表号,服务\n"
@@ -46,3 +47,7 @@ def test_an_administrator_imports_the_register_downloads_the_rejected_row_and_fi
     expect(page.locator("#customer-K5003")).to_contain_text("金明小区9号楼2单元603")
     expect(page.locator("#imports tr")).to_have_count(2)  # the header and the import
     shot(page, "register-02-customer-found")
+
+    page.set_viewport_size(PHONE)
+    page.reload()
+    check_cards(page, "#customers", "register")
