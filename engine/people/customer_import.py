@@ -1,7 +1,7 @@
 """Importing the customer register (M5) from the billing system's CSV or XLSX export: every row checked,
 rejected rows reported with their line, reason and values as given, the rest upserted by account
 number. Importing the same file twice changes nothing the second time. Each import is an
-administrative audit event, and its result is kept (engine.people.register_imports) so the rejected
+administrative audit event, and its result is kept (engine.db.CustomerImport) so the rejected
 rows can be fetched later.
 
 The upsert is set-based (engine.people.register_upsert): checked rows go to a staging table in
