@@ -85,7 +85,7 @@ def create_app(
         templating,
     )
     from webforms import outage_feeds as _outage_feeds  # noqa: F401 - its routes are on public.bp
-    from webforms.people import accounts, api_clients, audit, auth, password, sessions
+    from webforms.people import accounts, api_clients, audit, auth, password, register, sessions
     from webforms.people import names as people
     from webforms.processes import modeler, versions
     from webforms.reference import admin
@@ -100,6 +100,7 @@ def create_app(
     # First: the request id and timing start before any other check may answer.
     request_log.init_app(app)
     metrics.init_app(app)
+    request_checks.init_upload_limits(app)
     csrf.init_app(app)
     database.init_app(app)
     i18n.init_app(app)
@@ -125,6 +126,7 @@ def create_app(
         accounts.bp,
         api_clients.bp,
         audit.bp,
+        register.bp,
         password.bp,
         field.bp,
         attachments.bp,

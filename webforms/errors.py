@@ -131,6 +131,17 @@ def init_app(app: Flask) -> None:
             return http_problem(err)
         return error_page(404, _("Not found"), _("There is nothing at this address."))
 
+    @app.errorhandler(413)
+    def _too_large(_err: Any) -> ResponseReturnValue:
+        from webforms.request_checks import too_large_answer
+
+        answer = too_large_answer()
+        if answer is not None:
+            return answer
+        return error_page(
+            413, _("Too large"), _("What was sent is larger than this page accepts; nothing was saved.")
+        )
+
     @app.errorhandler(CSRFError)
     def _csrf(err: CSRFError) -> tuple[str, int]:
         return error_page(400, _("The form expired"), _("Reload the page and send the form again."))

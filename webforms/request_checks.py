@@ -63,7 +63,35 @@ def checks_own_input(view: View) -> View:
     return view
 
 
-def _refused_input() -> Any:
+def takes_large_upload(limit_bytes: int, too_large: Callable[[], Any]) -> Callable[[View], View]:
+    """Marks a view that accepts a request body larger than the app's MAX_CONTENT_LENGTH (a register
+    file), up to `limit_bytes`; `too_large()` answers a larger one with the view's own page."""
+
+    def mark(view: View) -> View:
+        view.upload_limit = limit_bytes  # type: ignore[attr-defined]
+        view.too_large = too_large  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def _marked_view() -> Any:
+    return current_app.view_functions.get(request.endpoint or "")
+
+
+def _upload_limit() -> None:
+    limit = getattr(_marked_view(), "upload_limit", None)
+    if limit is not None:
+        request.max_content_length = limit
+
+
+def too_large_answer() -> Any:
+    """The marked view's own answer to a body over its limit, or None."""
+    answer = getattr(_marked_view(), "too_large", None)
+    return answer() if answer is not None else None
+
+
+def _refused_input() -> tuple[str, int] | None:
     for key, values in request.args.lists():
         if key == "next":
             continue  # where to go after signing in: read only through auth's check, which drops it
@@ -99,6 +127,11 @@ def _page() -> Any:
 def register_converters(app: Flask) -> None:
     """Before any blueprint is registered: its rules are compiled with the converters known then."""
     app.url_map.converters["int"] = BoundedIntegerConverter
+
+
+def init_upload_limits(app: Flask) -> None:
+    """Before anything reads the form (the CSRF check): a marked view's larger body limit."""
+    app.before_request(_upload_limit)
 
 
 def init_app(app: Flask) -> None:

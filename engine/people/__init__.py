@@ -26,16 +26,17 @@ from engine.people.api_clients import (
     client_for_token,
     revoke_api_client,
 )
-from engine.people.customer_import import (
-    ImportRefused,
-    ImportResult,
-    export_customers,
-    import_customers,
-    read_rows,
-    rejected_rows_csv,
-)
+from engine.people.customer_export import export_customers
+from engine.people.customer_files import IMPORT_LIMIT_MB, ImportRefused, read_rows
+from engine.people.customer_import import ImportResult, import_customers, rejected_of, rejected_rows_csv
 from engine.people.customer_messages import MESSAGE_LANGUAGES, set_customer_message_preferences
-from engine.people.customers import cases_of_phone, find_customers, register_caller
+from engine.people.customers import (
+    cases_of_phone,
+    customers_by_account,
+    find_customers,
+    register_caller,
+    register_size,
+)
 from engine.people.directory import (
     DirectoryPerson,
     DirectorySettings,
@@ -53,6 +54,13 @@ from engine.people.directory_sign_in import (
 from engine.people.installation_secrets import session_signing_key, shared_secret
 from engine.people.masking import CUSTOMER_COLUMNS, masked, masked_as, personal_kinds
 from engine.people.message_channel import MESSAGE_CHANNELS, choose_message_channel
+from engine.people.register_use_cases import (
+    EXPORT_KINDS,
+    export_register,
+    import_register,
+    kept_import,
+    latest_imports,
+)
 from engine.people.sign_in import (
     ACCOUNT_LIMIT,
     ADDRESS_LIMIT,
@@ -114,6 +122,15 @@ __all__ = [
     "import_customers",
     "read_rows",
     "rejected_rows_csv",
+    "rejected_of",
+    "IMPORT_LIMIT_MB",
+    "EXPORT_KINDS",
+    "export_register",
+    "import_register",
+    "kept_import",
+    "latest_imports",
+    "customers_by_account",
+    "register_size",
     "ACCOUNT_PROBLEMS",
     "ROLES",
     "account_stamp",

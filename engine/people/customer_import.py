@@ -1,10 +1,11 @@
 """Importing the customer register (M5) from the billing system's CSV or XLSX export: every row checked,
-rejected rows reported with their line and reason, the rest upserted by account number. Importing the
-same file twice changes nothing the second time. Each import is an administrative audit event.
+rejected rows reported with their line, reason and values as given, the rest upserted by account
+number. Importing the same file twice changes nothing the second time. Each import is an
+administrative audit event, and its result is kept (engine.db.CustomerImport) so the rejected
+rows can be fetched later.
 
-Columns are found by their header, English or Chinese (account/户号, name/姓名, phone/电话,
-other_phones/其他电话, district/小区, building/楼号, unit/单元, room/房号, address/地址,
-heated_area/供暖面积, meter_no/表号, service/服务); other columns are ignored.
+The upsert is set-based (engine.people.register_upsert): checked rows go to a staging table in
+batches, then one statement writes what differs.
 """
 
 from __future__ import annotations
@@ -12,35 +13,19 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from openpyxl import load_workbook
-from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
-from engine.db import Customer
-from engine.errors import HotlineError
-from engine.people.masking import masked_as
+from engine.db import CustomerImport
+from engine.messages import N_, Translate, english, say
+from engine.people.customer_files import HEADERS
+from engine.people.register_upsert import StagedRegister
 from engine.reference import record_admin_change
 
-HEADERS = {
-    "account": ("account", "account_no", "户号", "账号"),
-    "name": ("name", "姓名", "户名"),
-    "phone": ("phone", "电话", "手机"),
-    "other_phones": ("other_phones", "phone2", "其他电话"),
-    "district": ("district", "小区"),
-    "building": ("building", "楼号", "楼栋"),
-    "unit": ("unit", "单元"),
-    "room": ("room", "房号", "室"),
-    "address": ("address", "地址"),
-    "heated_area": ("heated_area", "供暖面积", "面积"),
-    "meter_no": ("meter_no", "meter", "表号"),
-    "service": ("service", "服务", "业务"),
-}
 SERVICES = {"heating": "heating", "供暖": "heating", "供热": "heating", "water": "water", "供水": "water"}
 LIMITS = {
     "name": 100,
@@ -54,33 +39,40 @@ LIMITS = {
 _ACCOUNT = re.compile(r"[A-Za-z0-9-]{1,30}")
 _PHONE = re.compile(r"\+?[0-9]{5,20}")
 _CHUNK = 1000
-# What an import compares and writes: the register's columns the file can give.
-COLUMNS = (
-    "name",
-    "phone",
-    "other_phones",
-    "district",
-    "building",
-    "unit",
-    "room",
-    "address",
-    "heated_area",
-    "meter_no",
-    "service",
-)
-
-
-class ImportRefused(HotlineError):
-    """The file as a whole cannot be read (no header with an account column, not CSV or XLSX)."""
-
-    code = "import_refused"
+# Why a row is rejected: English templates (N_, in the catalogs), said in a person's language by say().
+WHY = {
+    "account": N_("account missing or not letters, digits and dashes (at most 30)"),
+    "name": N_("name missing"),
+    "phone_missing": N_("phone missing"),
+    "phone": N_("phone not a number"),
+    "service": N_("service must be heating or water (供暖 / 供水)"),
+    "area": N_("heated area not a number"),
+    "area_range": N_("heated area out of range"),
+    "too_long": N_("%(column)s longer than %(limit)s characters"),
+    "phones": N_("too many phone numbers"),
+    "again": N_("account already given on an earlier line"),
+}
+_SEPARATORS = re.compile(r"[,;/、，]")
+_PHONE_NOISE = re.compile(r"[\s()-]")
 
 
 @dataclass(frozen=True)
 class Rejected:
+    """A row left out: its line in the file, why (a WHY code and its parameters) and its values as
+    given (the register's columns the file has)."""
+
     line: int
     account: str
-    reason: str
+    why: str
+    params: tuple[tuple[str, str], ...] = ()
+    values: Mapping[str, str] = field(default_factory=dict)
+
+    def say(self, translate: Translate = english) -> str:
+        return say(WHY[self.why], dict(self.params), translate)
+
+    @property
+    def reason(self) -> str:
+        return self.say()
 
 
 @dataclass
@@ -89,6 +81,7 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     rejected: list[Rejected] = field(default_factory=list)
+    import_id: int | None = None  # the kept record of the import (engine.db.CustomerImport)
 
     def as_counts(self) -> dict[str, int]:
         return {
@@ -99,91 +92,49 @@ class ImportResult:
         }
 
 
-def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    """(line number, {column: text}) for each row after the header, of a .csv or .xlsx file."""
-    suffix = path.suffix.lower()
-    if suffix == ".xlsx":
-        book = load_workbook(path, read_only=True, data_only=True)
-        try:
-            sheet = book.worksheets[0]
-            rows: Iterable[list[Any]] = (
-                [("" if c is None else c) for c in r] for r in sheet.iter_rows(values_only=True)
-            )
-            yield from _named(rows)
-        finally:
-            book.close()
-    elif suffix in (".csv", ".txt"):
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            yield from _named(csv.reader(handle))
-    else:
-        raise ImportRefused(f"{path.name}: only .csv and .xlsx files can be imported")
+def _phones(text: str) -> list[str]:
+    return [_PHONE_NOISE.sub("", p) for p in _SEPARATORS.split(text) if p.strip()]
 
 
-def _named(rows: Iterable[list[Any]]) -> Iterator[tuple[int, dict[str, str]]]:
-    iterator = iter(rows)
-    header = next(iterator, None)
-    if header is None:
-        raise ImportRefused("the file is empty")
-    names = [str(h).strip().lower() for h in header]
-    where = {
-        key: names.index(alias) for key, aliases in HEADERS.items() for alias in aliases if alias in names
-    }
-    if "account" not in where:
-        raise ImportRefused("the header has no account column (account / 户号)")
-    for number, row in enumerate(iterator, start=2):
-        if not any(str(cell).strip() for cell in row):
-            continue
-        yield number, {key: _text(row[i]) if i < len(row) else "" for key, i in where.items()}
-
-
-def _text(cell: Any) -> str:
-    if isinstance(cell, float) and cell.is_integer():
-        cell = int(cell)  # a spreadsheet's number column: 12.0 is the account "12"
-    return str(cell).strip()
-
-
-def checked_row(row: Mapping[str, str]) -> tuple[str, dict[str, Any]] | str:
-    """(account, the register's values) or the reason the row is rejected."""
+def checked_row(row: Mapping[str, str]) -> tuple[str, dict[str, Any]] | tuple[str, dict[str, str]]:
+    """("ok", the register's values with the account) or (a WHY code, its parameters)."""
     account = row.get("account", "")
     if not _ACCOUNT.fullmatch(account):
-        return "account missing or not letters, digits and dashes (at most 30)"
+        return "account", {}
     name = row.get("name", "")
     if not name:
-        return "name missing"
-    phones = [re.sub(r"[\s()-]", "", p) for p in re.split(r"[,;/、，]", row.get("phone", "")) if p.strip()]
-    phones += [
-        re.sub(r"[\s()-]", "", p) for p in re.split(r"[,;/、，]", row.get("other_phones", "")) if p.strip()
-    ]
+        return "name", {}
+    phones = _phones(row.get("phone", "")) + _phones(row.get("other_phones", ""))
     if not phones:
-        return "phone missing"
+        return "phone_missing", {}
     if any(not _PHONE.fullmatch(p) for p in phones):
-        return "phone not a number"
+        return "phone", {}
     service = SERVICES.get(row.get("service", "").strip().lower())
     if service is None:
-        return "service must be heating or water (供暖 / 供水)"
+        return "service", {}
     area: float | None = None
     if row.get("heated_area"):
         try:
             area = float(row["heated_area"])
         except ValueError:
-            return "heated area not a number"
+            return "area", {}
         if not 0 <= area <= 100000:
-            return "heated area out of range"
+            return "area_range", {}
     values: dict[str, Any] = {
+        "account_no": account,
         "name": name,
         "phone": phones[0],
         "other_phones": ",".join(phones[1:]),
         "heated_area": area,
         "service": service,
     }
-    for key in LIMITS:
-        values.setdefault(key, row.get(key, ""))
     for key, limit in LIMITS.items():
+        values.setdefault(key, row.get(key, ""))
         if len(values[key]) > limit:
-            return f"{key} longer than {limit} characters"
+            return "too_long", {"column": key, "limit": str(limit)}
     if len(values["other_phones"]) > 100:
-        return "too many phone numbers"
-    return account, values
+        return "phones", {}
+    return "ok", values
 
 
 def import_customers(
@@ -192,82 +143,58 @@ def import_customers(
     """Upsert the valid rows by account; the caller's unit of work commits (or, on an error, nothing)."""
     result = ImportResult()
     seen: set[str] = set()
-    batch: dict[str, dict[str, Any]] = {}
+    batch: list[dict[str, Any]] = []
+    staging = StagedRegister(session)
     for line, row in rows:
-        checked = checked_row(row)
-        if isinstance(checked, str):
-            result.rejected.append(Rejected(line, row.get("account", "")[:30], checked))
+        why, values = checked_row(row)
+        if why == "ok" and values["account_no"] in seen:
+            why, values = "again", {}
+        if why != "ok":
+            params = tuple(sorted(values.items()))
+            result.rejected.append(Rejected(line, row.get("account", "")[:30], why, params, dict(row)))
             continue
-        account, values = checked
-        if account in seen:
-            result.rejected.append(Rejected(line, account, "account already given on an earlier line"))
-            continue
-        seen.add(account)
-        batch[account] = values
+        seen.add(values["account_no"])
+        batch.append(values)
         if len(batch) >= _CHUNK:
-            _upsert(session, batch, result)
-            batch = {}
-    _upsert(session, batch, result)
+            staging.stage(batch)
+            batch = []
+    staging.stage(batch)
+    result.added, result.updated, result.unchanged = staging.write()
     record_admin_change(
         session, clock, actor, "import", "customer_register", source[:100], result.as_counts()
     )
+    kept = CustomerImport(
+        at=clock.now(),
+        actor=actor[:100],
+        source=source[:100],
+        added=result.added,
+        updated=result.updated,
+        unchanged=result.unchanged,
+        rejected_count=len(result.rejected),
+        rejected=[[r.line, r.why, dict(r.params), dict(r.values)] for r in result.rejected],
+    )
+    session.add(kept)
+    session.flush()
+    result.import_id = kept.id
     return result
 
 
-def _upsert(session: Session, batch: dict[str, dict[str, Any]], result: ImportResult) -> None:
-    if not batch:
-        return
-    existing = {
-        row.account_no: row
-        for row in session.execute(
-            select(Customer.id, Customer.account_no, *(getattr(Customer, c) for c in COLUMNS)).where(
-                Customer.account_no.in_(list(batch))
-            )
-        )
-    }
-    new, changed = [], []
-    for account, values in batch.items():
-        found = existing.get(account)
-        if found is None:
-            new.append({"account_no": account, "email": "", **values})
-        elif any(getattr(found, c) != values[c] for c in COLUMNS):
-            changed.append({"id": found.id, **values})
-        else:
-            result.unchanged += 1
-    if new:
-        session.execute(insert(Customer), new)
-    if changed:
-        session.execute(update(Customer), changed)
-    result.added += len(new)
-    result.updated += len(changed)
+def rejected_of(kept: CustomerImport) -> list[Rejected]:
+    """The rejected rows of a kept import."""
+    return [
+        Rejected(line, str(values.get("account", ""))[:30], why, tuple(sorted(params.items())), values)
+        for line, why, params, values in kept.rejected
+    ]
 
 
-def rejected_rows_csv(rejected: Iterable[Rejected]) -> str:
-    """The rejected rows as CSV (line, account, reason), for the person who fixes the file."""
+def rejected_rows_csv(rejected: Iterable[Rejected], translate: Translate = english) -> str:
+    """The rejected rows as CSV: line, reason (in the language of `translate`) and the row's values as
+    given (the register's columns the file has), for the person who fixes the file."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["line", "account", "reason"])
-    for row in rejected:
-        writer.writerow([row.line, row.account, row.reason])
+    rows = list(rejected)
+    given = [key for key in HEADERS if any(key in row.values for row in rows)]
+    writer.writerow(["line", "reason", *given])
+    for row in rows:
+        writer.writerow([row.line, row.say(translate), *(row.values.get(key, "") for key in given)])
     return out.getvalue()
-
-
-EXPORT_COLUMNS = ("account", *COLUMNS)
-_MASKED_AS = {"name": "name", "phone": "phone", "address": "address"}
-
-
-def export_customers(session: Session, masked: bool) -> Iterator[list[str]]:
-    """The register as rows (a header first), in account order; `masked`: as a masked role sees it."""
-    yield list(EXPORT_COLUMNS)
-    rows = session.execute(
-        select(Customer.account_no, *(getattr(Customer, c) for c in COLUMNS)).order_by(Customer.account_no)
-    )
-    for row in rows.yield_per(_CHUNK):
-        values = dict(zip(EXPORT_COLUMNS, row, strict=True))
-        if masked:
-            for key, kind in _MASKED_AS.items():
-                values[key] = masked_as(kind, values[key])
-            values["other_phones"] = ",".join(
-                masked_as("phone", p) for p in values["other_phones"].split(",") if p
-            )
-        yield ["" if values[c] is None else str(values[c]) for c in EXPORT_COLUMNS]

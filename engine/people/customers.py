@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -35,6 +35,26 @@ def find_customers(session: Session, query: str, limit: int = 20) -> list[Custom
             .limit(limit)
         )
     )
+
+
+def customers_by_account(session: Session, prefix: str, limit: int = 20) -> list[Customer]:
+    """Customers whose account starts with `prefix`: the search of a role that sees the register masked,
+    which must not find a customer by who they are (name, phone, address)."""
+    text = prefix.strip()[:30]
+    if not text:
+        return []
+    return list(
+        session.scalars(
+            select(Customer)
+            .where(Customer.account_no.like(starting_with(text), escape=ESCAPE))
+            .order_by(Customer.account_no)
+            .limit(limit)
+        )
+    )
+
+
+def register_size(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Customer)) or 0
 
 
 def cases_of_phone(session: Session, phone: str, limit: int = 20) -> list[ProcessInstance]:

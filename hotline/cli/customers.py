@@ -3,7 +3,6 @@ exported (`hotline customers …`)."""
 
 from __future__ import annotations
 
-import csv
 import sys
 from pathlib import Path
 
@@ -12,9 +11,10 @@ import click
 from engine.people import (
     MESSAGE_LANGUAGES,
     ImportRefused,
-    export_customers,
+    export_register,
     import_customers,
     read_rows,
+    register_size,
     rejected_rows_csv,
     set_customer_message_preferences,
 )
@@ -76,19 +76,21 @@ def messages_cmd(account: str, no_sms: bool | None, language: str | None) -> Non
     click.echo(shown)
 
 
-@customers.command("export", help="Write the register to a CSV file; --masked as a masked role sees it.")
+@customers.command(
+    "export",
+    help="Write the register to a CSV file, or XLSX when FILE ends in .xlsx; --masked as a masked role sees "
+    "it. A full export is recorded as a view of every customer (M6) by --by.",
+)
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--masked", is_flag=True, help="Names, phones and addresses masked.")
-def export_cmd(file: Path, masked: bool) -> None:
-    count = -1
-    with (
-        command_services().unit_of_work(read_only=True) as uow,
-        file.open("w", encoding="utf-8-sig", newline="") as out,
-    ):
-        writer = csv.writer(out)
-        for row in export_customers(uow.session, masked):
-            writer.writerow(row)
-            count += 1
+@by_option
+def export_cmd(file: Path, masked: bool, actor: str) -> None:
+    kind = "xlsx" if file.suffix.lower() == ".xlsx" else "csv"
+    with command_services().unit_of_work() as uow:
+        content = export_register(uow, actor, not masked, kind)
+        count = register_size(uow.session)
+        uow.commit()
+    file.write_bytes(content)
     click.echo(f"{count} customer(s) written to {file}")
 
 

@@ -7,6 +7,7 @@ import csv
 from pathlib import Path
 
 from click.testing import CliRunner
+from openpyxl import load_workbook
 
 from hotline.cli import main
 from tests.cli.conftest import Demo
@@ -30,7 +31,11 @@ def test_import_reports_rejected_rows_in_a_file_and_a_second_run_changes_nothing
     rejected = list(
         csv.reader((tmp_path / "billing.csv.rejected.csv").read_text(encoding="utf-8-sig").splitlines())
     )
-    assert rejected == [["line", "account", "reason"], ["3", "B2002", "phone missing"]]
+    assert rejected == [
+        ["line", "reason", "account", "name", "phone", "district", "building", "unit", "room"]
+        + ["heated_area", "meter_no", "service"],
+        ["3", "phone missing", "B2002", "林海", "", "金明小区", "7号楼", "1单元", "102", "66", "W-2", "供暖"],
+    ]
 
     second = CliRunner().invoke(
         main, ["customers", "import", str(source), "--rejected", str(tmp_path / "r2.csv")]
@@ -48,6 +53,10 @@ def test_import_reports_rejected_rows_in_a_file_and_a_second_run_changes_nothing
         for row in csv.reader((tmp_path / "full.csv").read_text(encoding="utf-8-sig").splitlines())
     }
     assert rows["B2003"][1:3] == ["何平", "13700005678"] and rows["B2003"][-1] == "water"
+    as_xlsx = CliRunner().invoke(main, ["customers", "export", str(tmp_path / "full.xlsx"), "--by", "admin"])
+    assert as_xlsx.exit_code == 0, as_xlsx.output
+    sheet = load_workbook(tmp_path / "full.xlsx", read_only=True).worksheets[0]
+    assert ["B2003", "何平", "13700005678"] in [list(r)[:3] for r in sheet.iter_rows(values_only=True)]
 
 
 def test_a_file_of_another_kind_is_refused_and_nothing_imported(demo: Demo, tmp_path: Path) -> None:

@@ -106,3 +106,18 @@ def test_the_state_benchmark_runs_on_sqlite(tmp_path: Path) -> None:
     assert state_main(["--loops", "1", "3", "--json", str(out)]) == 0
     report = json.loads(out.read_text(encoding="utf-8"))
     assert set(report["bytes_after_loops"]) == {"1", "3"} and report["closed_status"] == "completed"
+
+
+def test_the_import_benchmark_runs_on_sqlite(tmp_path: Path) -> None:
+    from bench.import_bench import main as import_main
+
+    out = tmp_path / "i.json"
+    assert import_main(["--rows", "50", "--json", str(out)]) == 0
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert [(r["file"], r["run"], r["added"], r["unchanged"]) for r in report] == [
+        ("csv", "first", 50, 0),
+        ("csv", "again", 0, 50),
+        ("xlsx", "first", 50, 0),
+        ("xlsx", "again", 0, 50),
+    ]
+    assert all(r["cpu_seconds"] >= 0 for r in report)

@@ -48,6 +48,7 @@ def test_no_route_can_delete_anything(app: Flask) -> None:
             "/modeler/validate",
             "/notifications/<int:notification_id>/read",
             "/notifications/read-all",
+            "/register/import",
             "/reports/<int:report_id>/notable",
             "/processes/<key>/migrate",
             "/processes/<key>/versions/<int:version>/rollback",

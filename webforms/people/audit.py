@@ -1,6 +1,6 @@
-"""The administrative changes (staff accounts, departments, categories), for supervisors and
-administrators: who changed what, when, each field before and after; a password only as "reset" or
-"changed"."""
+"""The administrative changes (staff accounts, departments, categories, imports of the customer
+register), for supervisors and administrators: who changed what, when, each field before and after (an
+import: its counts); a password only as "reset" or "changed"."""
 
 from __future__ import annotations
 
@@ -30,12 +30,21 @@ ACTIONS = {
     "category_changed": _l("Category changed"),
     "api_client_added": _l("API client added"),
     "api_client_revoked": _l("API client revoked"),
+    "import": _l("Customer register imported"),
 }
 KINDS = {
     "user": _l("Staff account"),
     "department": _l("Department"),
     "category": _l("Category"),
     "api_client": _l("API client"),
+    "customer_register": _l("Customer register"),
+}
+# What an import's counts are called (an import records counts, not values before and after).
+COUNTS = {
+    "added": _l("Added"),
+    "updated": _l("Updated"),
+    "unchanged": _l("Unchanged"),
+    "rejected": _l("Rejected"),
 }
 
 
@@ -51,6 +60,7 @@ def index() -> Any:
             events=admin_events(uow.session, subject_kind=kind or None, subject=subject or None),
             actions=ACTIONS,
             kinds=KINDS,
+            counts=COUNTS,
             kind=kind,
             subject=subject,
         )

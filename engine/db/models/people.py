@@ -13,7 +13,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from engine.db.models.base import Base
+from engine.db.models.base import Base, JSONType
 
 
 class User(Base):
@@ -119,6 +119,25 @@ class Customer(Base):
     no_sms: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     # The language messages to the customer are written in (zh_CN unless the record says otherwise).
     language: Mapped[str] = mapped_column(String(10), default="zh_CN", server_default=text("'zh_CN'"))
+
+
+class CustomerImport(Base):
+    """One import of the customer register (engine.people.customer_import): who, when, which file, the
+    counts, and the rejected rows ([line, reason code, its parameters, the row's values as given]) so
+    the person who imported can fetch them later. The audit event of the import names the same file."""
+
+    __tablename__ = "customer_import"
+    __table_args__ = (Index("ix_customer_import_at", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(100))
+    source: Mapped[str] = mapped_column(String(100))
+    added: Mapped[int]
+    updated: Mapped[int]
+    unchanged: Mapped[int]
+    rejected_count: Mapped[int]
+    rejected: Mapped[list[Any]] = mapped_column(JSONType)
 
 
 class SignInSession(Base):

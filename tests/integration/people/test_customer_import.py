@@ -8,12 +8,22 @@ from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.engine import Engine as SqlEngine
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import SettableClock
-from engine.db import AdminAudit, Customer
-from engine.people import ImportRefused, export_customers, import_customers, read_rows
+from engine.db import AdminAudit, Customer, CustomerImport
+from engine.people import (
+    IMPORT_LIMIT_MB,
+    ImportRefused,
+    export_customers,
+    import_customers,
+    read_rows,
+    rejected_of,
+    rejected_rows_csv,
+)
+from engine.people.customer_files import rows_of
 
 HEADER = "account,name,phone,other_phones,district,building,unit,room,heated_area,meter_no,service\n"
 ROWS = [
@@ -151,3 +161,76 @@ def test_the_export_is_masked_for_a_masked_role(
     assert full[1][:4] == ["A1001", "王建国", "13800001111", "13900002222"]
     assert masked[1][:4] == ["A1001", "王**", "138****1111", "139****2222"]
     assert "13800001111" not in str(masked) and "建国" not in str(masked)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "code"),
+    [
+        ("r.csv", b"", "import_empty"),
+        ("r.csv", b" \r\n", "import_empty"),
+        ("r.csv", b"name,phone\n\xe5\xbc\xa0,1\n", "import_no_account"),
+        ("r.csv", b"\x00\x01\x02binary junk\xff\xfe", "import_not_text"),
+        ("r.xlsx", b"account,name\n", "import_not_xlsx"),
+        ("r.xlsx", b"PK\x03\x04 not really a zip", "import_damaged"),
+        ("r.ods", b"account\n", "import_wrong_kind"),
+        ("r.csv", b"account\n" + b"x" * (IMPORT_LIMIT_MB * 1024 * 1024), "import_too_large"),
+    ],
+)
+def test_a_file_that_cannot_be_read_is_refused_whole_with_its_reason(
+    name: str, content: bytes, code: str
+) -> None:
+    with pytest.raises(ImportRefused) as refused:
+        rows_of(name, content)
+    assert refused.value.code == code
+    assert refused.value.say() != code, "each refusal has a sentence"
+
+
+def test_a_gb18030_csv_from_a_chinese_spreadsheet_program_is_read() -> None:
+    content = "户号,姓名,电话,服务\nG1,郑敏,13800007777,供暖\n".encode("gb18030")
+    assert list(rows_of("register.csv", content)) == [
+        (2, {"account": "G1", "name": "郑敏", "phone": "13800007777", "service": "供暖"})
+    ]
+
+
+def test_the_rejected_rows_are_kept_with_their_values_and_said_in_the_reader_s_language(
+    sessions: sessionmaker[Session], clock: SettableClock, tmp_path: Path
+) -> None:
+    result = _import(sessions, clock, _file(tmp_path, ROWS))
+    with sessions() as session:
+        kept = session.get(CustomerImport, result.import_id)
+        assert kept is not None
+        assert (kept.actor, kept.source, kept.added, kept.rejected_count) == ("admin", "register.csv", 3, 5)
+        rejected = rejected_of(kept)
+    assert rejected == result.rejected
+    lines = rejected_rows_csv(
+        rejected, lambda text: {"phone missing": "缺少电话"}.get(text, text)
+    ).splitlines()
+    assert (
+        lines[0]
+        == "line,reason,account,name,phone,other_phones,district,building,unit,room,heated_area,meter_no,service"
+    )
+    assert lines[1] == "5,缺少电话,A1004,钱多,,,翠湖小区,1号楼,1单元,102,90,,供暖"
+
+
+def test_the_import_is_set_based_its_statements_do_not_grow_with_the_rows(
+    sessions: sessionmaker[Session], clock: SettableClock, tmp_path: Path, db_engine: SqlEngine
+) -> None:
+    """Checked rows go to a staging table a batch at a time and one statement writes them; an unchanged
+    row is not written (the second import updates nothing)."""
+    rows = [f"S{n:05d},客户{n},138{n:08d},,小区,1号楼,1单元,{n},,,供暖" for n in range(2500)]
+    path = _file(tmp_path, rows)
+    seen: list[str] = []
+
+    def remember(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
+        seen.append(statement)
+
+    event.listen(db_engine, "before_cursor_execute", remember)
+    try:
+        first = _import(sessions, clock, path)
+        first_statements = len(seen)
+        seen.clear()
+        again = _import(sessions, clock, path)
+    finally:
+        event.remove(db_engine, "before_cursor_execute", remember)
+    assert (first.added, again.unchanged, again.updated) == (2500, 2500, 0)
+    assert first_statements < 30 and len(seen) < 30, seen
