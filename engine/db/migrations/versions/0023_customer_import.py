@@ -2,7 +2,7 @@
 after the import
 
 Revision ID: 0023
-Revises: 0021
+Revises: 0025
 Create Date: 2026-12-07 10:30:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0023"
-down_revision = "0021"
+down_revision = "0025"
 branch_labels = None
 depends_on = None
 
