@@ -44,6 +44,9 @@ ERROR_MESSAGES = {
     ),
     "not_signature": _l("The signature could not be read; clear it and sign again."),
     "signature_too_large": _l("The signature image is larger than %(kb)s KB; clear it and sign again."),
+    "attachment_required": _l(
+        "Attach the evidence to this step first (a file under Attachments), then send the form again."
+    ),
 }
 
 EVENT_KINDS = {

@@ -94,6 +94,9 @@ class FieldDef:
     # Property onsiteLimitReason: a promised time later than the case category's on-site limit (R3)
     # needs this other field (the reason) filled in.
     onsite_limit_reason: str = ""
+    # Property attachmentRequiredWhen = other_field=value: when the other field has that value, the step
+    # needs a file attached at it (the evidence of a send-back, C4).
+    attachment_required_when: tuple[str, str] | None = None
 
     def option_name(self, value: Any, language: str = "zh") -> str:
         for option in self.options:
@@ -199,18 +202,10 @@ def field_from_spiff(spiff_field: Any) -> FieldDef:
     label_en = spiff_field.get_property("label_en") or ""
     if len(label) > MAX_NAME_LENGTH or len(label_en) > MAX_NAME_LENGTH:
         raise FormDefinitionError(f"field '{fid}': a label may be at most {MAX_NAME_LENGTH} characters long")
-    required_when = None
-    condition = spiff_field.get_property("requiredWhen")
-    if condition:
-        other, sep, value = condition.partition("=")
-        if not sep or not other.strip():
-            raise FormDefinitionError(
-                f"field '{fid}': requiredWhen must read 'other_field=value', got {condition!r}"
-            )
-        required_when = (other.strip(), value.strip())
     return FieldDef(
         id=fid,
-        required_when=required_when,
+        required_when=_condition(fid, spiff_field, "requiredWhen"),
+        attachment_required_when=_condition(fid, spiff_field, "attachmentRequiredWhen"),
         type=spiff_field.type,
         label=label,
         label_en=label_en,
@@ -225,6 +220,27 @@ def field_from_spiff(spiff_field: Any) -> FieldDef:
         onsite_limit_reason=onsite_limit_reason,
         **kwargs,
     )
+
+
+def _condition(fid: str, spiff_field: Any, name: str) -> tuple[str, str] | None:
+    """A property that reads 'other_field=value', as (other field, value); None when it is not there."""
+    condition = spiff_field.get_property(name)
+    if not condition:
+        return None
+    other, sep, value = condition.partition("=")
+    if not sep or not other.strip():
+        raise FormDefinitionError(f"field '{fid}': {name} must read 'other_field=value', got {condition!r}")
+    return other.strip(), value.strip()
+
+
+def attachment_needed(fields: tuple[FieldDef, ...], values: Mapping[str, Any]) -> list[str]:
+    """The fields whose attachmentRequiredWhen condition the values meet: the step needs a file."""
+    return [
+        f.id
+        for f in fields
+        if f.attachment_required_when
+        and _matches(values.get(f.attachment_required_when[0]), f.attachment_required_when[1])
+    ]
 
 
 def _ceiling(multiline: bool) -> int:

@@ -12,8 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from engine.bpmn import FieldDef, FieldError, attachment_needed
 from engine.cases import add_attachment, parsed_definition, runner, task_by_id, workable_task
 from engine.db import Attachment, HumanTask, ProcessInstance
 from engine.errors import FormInvalid, NotAllowed
@@ -89,10 +91,27 @@ def complete_task(uow: UnitOfWork, task_id: int, actor: Actor, values: Mapping[s
         errors = dispatch_problems(uow.session, info, task.instance.data, values, now, zone)
         if errors:
             raise FormInvalid(errors, values)
+    if info is not None:
+        _check_evidence(uow, task, info.fields, values)
     instance = runner.complete_task(uow.session, uow.runtime, task_id, actor, dict(values))
     if info is not None and dispatches:
         assign_dispatched(uow.session, instance.id, info, values, actor, uow.clock.now())
     return instance
+
+
+def _check_evidence(
+    uow: UnitOfWork, task: HumanTask, fields: tuple[FieldDef, ...], values: Mapping[str, Any]
+) -> None:
+    """A field with attachmentRequiredWhen whose condition the values meet needs a file attached at this
+    step (the evidence of a send-back, C4); the typed values come back with the error."""
+    needing = attachment_needed(fields, values)
+    if not needing:
+        return
+    attached = uow.session.scalar(
+        select(func.count()).select_from(Attachment).where(Attachment.task_id == task.id)
+    )
+    if not attached:
+        raise FormInvalid({field_id: FieldError("attachment_required") for field_id in needing}, values)
 
 
 @dataclass(frozen=True)

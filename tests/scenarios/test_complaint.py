@@ -102,6 +102,8 @@ def resolve(
         "outcome": [before.get("outcome"), "resolved"],
         "result": [before.get("result"), result],
         "extension_reason": [before.get("extension_reason"), None],
+        "sendback_reason": [before.get("sendback_reason"), None],
+        "suggested_department": [before.get("suggested_department"), None],
     }
     changes = {k: v for k, v in changes.items() if v[0] != v[1] or k not in case.data}
     case.complete(
@@ -345,6 +347,8 @@ def request_extension(case: ComplaintCase, handler: Actor) -> None:
                     investigation="需要更换主管道阀门",
                     outcome="extension",
                     result=None,
+                    sendback_reason=None,
+                    suggested_department=None,
                 ),
             ),
             created("approve_extension", "supervisor"),
@@ -511,6 +515,8 @@ def test_reply_deadline_passing_chases_the_department_c4(case: ComplaintCase, cl
                     investigation="夜间补水后恢复",
                     outcome="resolved",
                     result="已答复客户",
+                    sendback_reason=None,
+                    suggested_department=None,
                 ),
             ),
             created("callback", "operator"),
