@@ -67,6 +67,7 @@ EVENT_KINDS = {
     "task_released": _l("Task released"),
     "task_reassigned": _l("Task reassigned"),
     "case_migrated": _l("Moved to another version of the procedure"),
+    "note_added": _l("Note added"),
 }
 
 # Data the engine or the diagram's scripts set, which no form field labels.
@@ -83,6 +84,7 @@ SYSTEM_LABELS = {
     "assignee": _l("Assignee"),
     "handover_reason": _l("Reason for the handover"),
     "attachment": _l("File"),
+    "note": _l("Case note"),
     # The customer and routing of a case the system opened itself (a sampled callback, M1).
     "customer_name": _l("Customer name"),
     "customer_phone": _l("Customer phone"),

@@ -17,15 +17,16 @@ from sqlalchemy.exc import IntegrityError
 
 from engine.bpmn import FieldDef, FieldError, attachment_needed
 from engine.cases import add_attachment, parsed_definition, runner, task_by_id, workable_task
-from engine.db import Attachment, HumanTask, ProcessInstance
-from engine.errors import FormInvalid, NotAllowed
+from engine.db import Attachment, CaseNote, HumanTask, ProcessInstance
+from engine.errors import FormInvalid, NotAllowed, NotFound
 from engine.people import register_caller
 from engine.runtime import Actor
-from engine.work import claims, task_drafts
+from engine.work import claims, notes, task_drafts
 from engine.work.dispatch import assign_dispatched, dispatch_problems
 from engine.work.intake_keys import case_of_intake_key, record_intake_key
 from engine.work.messages import mark_read
 from engine.work.site_visit import claim_next_steps, one_tap_field
+from engine.work.tasklist import case_by_number
 
 if TYPE_CHECKING:
     # A use case is handed its unit of work; it never opens one.
@@ -173,6 +174,15 @@ def attach_file(uow: UnitOfWork, task_id: int, file_name: str, data: bytes, user
     return add_attachment(
         uow.session, folder, task.instance_id, task.id, file_name, data, username, uow.clock.now()
     )
+
+
+def write_note(uow: UnitOfWork, case_number: str, actor: Actor, text: str) -> CaseNote:
+    """A note on a case (engine.work.notes): NotFound for an unknown case, NoteRefused for a text that
+    cannot be kept. Whoever may read the case may write on it; the caller checks that."""
+    instance = case_by_number(uow.session, case_number)
+    if instance is None:
+        raise NotFound(f"no case {case_number}")
+    return notes.add_note(uow.session, instance, actor, text, uow.clock.now())
 
 
 def mark_notifications_read(uow: UnitOfWork, username: str, notification_id: int | None = None) -> int:

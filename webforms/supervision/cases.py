@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from engine.bpmn import fields_by_id
 from engine.cases import attachments_of, case_history, parsed_definition
 from engine.supervision import count_cases_matching, overdue_case_ids, search_cases
-from engine.work import case_by_number, customer_contact_kinds, open_tasks_of_case
+from engine.work import MAX_NOTE_LENGTH, case_by_number, customer_contact_kinds, notes_of, open_tasks_of_case
 from webforms.case_access import check_case_readable
 from webforms.cases_blueprint import bp
 from webforms.database import read_only, runtime
@@ -21,6 +21,7 @@ from webforms.reference.labels import request_reference
 from webforms.request_checks import int_arg
 from webforms.supervision.case_filters import search_form
 from webforms.supervision.case_page import case_story
+from webforms.work.notes import note_draft
 
 PAGE_SIZE = 50
 
@@ -76,6 +77,9 @@ def show(case_number: str) -> Any:
             element_names=parsed.element_names,
             now=runtime().clock.now(),
             attachments=attachments_of(uow.session, instance.id),
+            notes=notes_of(uow.session, instance.id),
+            max_note_length=MAX_NOTE_LENGTH,
+            note_draft=note_draft(instance.case_number),
             **case_story(uow.session, instance, parsed, history),
         )
         instance_id, data, fields = instance.id, instance.data, fields_by_id(parsed)

@@ -18,6 +18,7 @@ from engine.db import HumanTask, User
 from engine.errors import FormInvalid
 from engine.work import (
     COUNT_LIMIT,
+    MAX_NOTE_LENGTH,
     SUPERVISING_ROLES,
     TABS,
     TaskFilter,
@@ -27,6 +28,7 @@ from engine.work import (
     eligible_assignees,
     group_members,
     hand_task_to_group,
+    notes_of,
     reassign_task,
     release_task,
     save_task_draft,
@@ -47,6 +49,7 @@ from webforms.reference.labels import form_fields, request_reference
 from webforms.request_checks import checks_own_input, int_arg
 from webforms.request_log import note_case
 from webforms.work.field import from_field
+from webforms.work.notes import note_draft
 from webforms.work.staff_picker import promise_limit, with_staff_options
 
 bp = Blueprint("tasks", __name__)
@@ -156,6 +159,9 @@ def _render_task(
         handover_errors=handover_errors or {},
         handover_values=handover_values or {},
         attachments=attachments_of(session, task.instance_id),
+        notes=notes_of(session, task.instance_id),
+        max_note_length=MAX_NOTE_LENGTH,
+        note_draft=note_draft(task.instance.case_number),
         case=task.instance,
         case_fields=fields_by_id(parsed),
         case_labels=parsed.variable_labels,
