@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.db.models.base import Base
 from engine.db.models.processes import ProcessDefinition
+from engine.errors import HotlineError
 
 # What case search filters on (engine/supervision/case_search.py). A case's row is wide (it holds the serialized
 # workflow), so each search index carries all of these: the ids of a page and the counts come from the
@@ -249,8 +250,10 @@ class CaseNote(Base):
     mentions: Mapped[dict[str, Any]]
 
 
-class NoteIsFinal(RuntimeError):
+class NoteIsFinal(HotlineError, RuntimeError):
     """Something tried to change or delete a note; notes are only ever added."""
+
+    code = "note-final"
 
 
 @event.listens_for(CaseNote, "before_update")
