@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from engine.bpmn import Effect, parse_local_datetime
 from engine.db import Customer, Notice, NoticeRecipient, Notification, User, UserRole
+from engine.people import is_confidential, without_identity
 
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}([。．.!！?？]?)")
@@ -76,9 +77,10 @@ def send_notifications(
 ) -> list[str]:
     recipients = recipients_of(session, effect, data, opened_by)
     if recipients:
+        said = without_identity(data) if is_confidential(data) else data  # C7: a message never names them
         message, message_en = (
-            fill_placeholders(effect.message, data),
-            fill_placeholders(effect.message_en, data),
+            fill_placeholders(effect.message, said),
+            fill_placeholders(effect.message_en, said),
         )
         session.execute(
             insert(Notification),

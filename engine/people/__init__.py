@@ -16,6 +16,13 @@ from engine.people.accounts import (
     set_account_active,
     update_account,
 )
+from engine.people.confidential import (
+    CONFIDENTIAL_FIELD,
+    ROLES_SEEING_CONFIDENTIAL,
+    identity_hidden,
+    is_confidential,
+    without_identity,
+)
 from engine.people.customer_import import (
     ImportRefused,
     ImportResult,
@@ -58,6 +65,11 @@ from engine.people.users import (
 from engine.reference import STAFF_ROLES
 
 __all__ = [
+    "CONFIDENTIAL_FIELD",
+    "ROLES_SEEING_CONFIDENTIAL",
+    "identity_hidden",
+    "is_confidential",
+    "without_identity",
     "ImportRefused",
     "ImportResult",
     "export_customers",

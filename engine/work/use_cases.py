@@ -19,7 +19,7 @@ from engine.bpmn import FieldDef, FieldError, attachment_needed
 from engine.cases import add_attachment, parsed_definition, runner, task_by_id, workable_task
 from engine.db import Attachment, CaseNote, HumanTask, ProcessInstance
 from engine.errors import FormInvalid, NotAllowed, NotFound
-from engine.people import register_caller
+from engine.people import is_confidential, register_caller
 from engine.runtime import Actor
 from engine.work import claims, notes, task_drafts
 from engine.work.dispatch import assign_dispatched, dispatch_problems
@@ -61,13 +61,14 @@ def record_call(
         if intake_key:
             record_intake_key(uow.session, intake_key, instance.id, now)
         data = instance.data
-        register_caller(  # the account number carries the local day, as the case number does
-            uow.session,
-            data.get("customer_name"),
-            data.get("customer_phone"),
-            data.get("address"),
-            now.astimezone(uow.runtime.zone),
-        )
+        if not is_confidential(data):  # a confidential complainant stays out of the register (C7)
+            register_caller(  # the account number carries the local day, as the case number does
+                uow.session,
+                data.get("customer_name"),
+                data.get("customer_phone"),
+                data.get("address"),
+                now.astimezone(uow.runtime.zone),
+            )
         uow.flush()
     except IntegrityError:
         # The same form was sent again while this one was being recorded, and that one was first:

@@ -68,6 +68,7 @@ INTAKE_CHANGES = new(
     category="temperature",
     department="operations",
     needs_site_visit=False,
+    confidential=False,
     apologised=True,
 )
 

@@ -16,7 +16,7 @@ from webforms.cases_blueprint import bp
 from webforms.database import read_only, runtime
 from webforms.diagram_names import process_choices
 from webforms.people.access_records import record_unmasked_list, record_unmasked_view
-from webforms.people.masking import show_customer_in_full
+from webforms.people.masking import hide_customer_of, show_customer_in_full
 from webforms.reference.labels import request_reference
 from webforms.request_checks import int_arg
 from webforms.supervision.case_filters import search_form
@@ -65,6 +65,7 @@ def show(case_number: str) -> Any:
         check_case_readable(uow.session, instance.id if instance is not None else None)
         assert instance is not None
         parsed = parsed_definition(runtime(), instance.definition)
+        hide_customer_of(instance)
         show_customer_in_full(customer_contact_kinds(uow.session, runtime(), instance, current_user.actor))
         history = case_history(uow.session, instance.id)
         page = render_template(

@@ -43,7 +43,7 @@ from webforms.i18n import localized_name
 from webforms.labels import TASK_STATUS, group_label
 from webforms.people.access_records import record_unmasked_view
 from webforms.people.auth import can_do
-from webforms.people.masking import show_customer_in_full
+from webforms.people.masking import hide_customer_of, show_customer_in_full
 from webforms.people.names import person
 from webforms.reference.labels import form_fields, request_reference
 from webforms.request_checks import checks_own_input, int_arg
@@ -137,6 +137,7 @@ def _render_task(
     handover_values: dict | None = None,
 ) -> Any:
     parsed = parsed_definition(runtime(), task.instance.definition)
+    hide_customer_of(task.instance)
     show_customer_in_full(customer_contact_kinds(session, runtime(), task.instance, current_user.actor))
     info = parsed.user_tasks.get(task.element_id)
     fields = with_staff_options(session, form_fields(info.fields)) if info else ()

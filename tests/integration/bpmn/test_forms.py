@@ -88,6 +88,7 @@ def test_complaint_intake_form_is_read_from_the_diagram(
         "category",
         "department",
         "needs_site_visit",
+        "confidential",
         "apologised",
     ]
     assert fields["customer_phone"].required and fields["customer_phone"].pattern
