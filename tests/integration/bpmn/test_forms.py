@@ -88,8 +88,8 @@ def test_complaint_intake_form_is_read_from_the_diagram(
         "category",
         "department",
         "needs_site_visit",
-        "confidential",
         "apologised",
+        "confidential",
     ]
     assert fields["customer_phone"].required and fields["customer_phone"].pattern
     assert (fields["category"].reference, fields["category"].required) == ("category", True)
