@@ -38,6 +38,7 @@ ERROR_MESSAGES = {
     "max_length": _l("Enter at most %(max)s characters."),
     "pattern": _l("The format is not valid (for a phone: 13812345678 or 0951-5012345)."),
     "before_other": _l("This may not be earlier than “%(other)s”."),
+    "same_as_other": _l("Choose another value than “%(other)s”."),
     "after_onsite_limit": _l(
         "Later than the on-site limit (%(limit)s) for this category: promise an earlier time, or say why "
         "in the reason field."

@@ -97,6 +97,9 @@ class FieldDef:
     # Property attachmentRequiredWhen = other_field=value: when the other field has that value, the step
     # needs a file attached at it (the evidence of a send-back, C4).
     attachment_required_when: tuple[str, str] | None = None
+    # Property differsFrom = other_field: the value may not be the other field's (in the same form or,
+    # when another step asked it, the case's): a re-dispatch goes to another department (C4).
+    differs_from: str = ""
 
     def option_name(self, value: Any, language: str = "zh") -> str:
         for option in self.options:
@@ -206,6 +209,7 @@ def field_from_spiff(spiff_field: Any) -> FieldDef:
         id=fid,
         required_when=_condition(fid, spiff_field, "requiredWhen"),
         attachment_required_when=_condition(fid, spiff_field, "attachmentRequiredWhen"),
+        differs_from=(spiff_field.get_property("differsFrom") or "").strip(),
         type=spiff_field.type,
         label=label,
         label_en=label_en,
@@ -424,7 +428,37 @@ def validate_form(
         _check_order(
             fields, values, current, errors, zone, {**(process_fields or {}), **{f.id: f for f in fields}}
         )
+    if any(f.differs_from for f in fields):
+        _check_different(
+            fields, values, current, errors, {**(process_fields or {}), **{f.id: f for f in fields}}
+        )
     return values, errors
+
+
+def _check_different(
+    fields: tuple[FieldDef, ...],
+    values: Mapping[str, Any],
+    current: Mapping[str, Any],
+    errors: dict[str, FieldError],
+    labels: Mapping[str, FieldDef],
+) -> None:
+    """differsFrom: e.g. a re-dispatch to the department that sent the case back is no re-dispatch."""
+    own = {f.id for f in fields}
+    for f in fields:
+        if not f.differs_from or f.id in errors or values.get(f.id) is None:
+            continue
+        other = values.get(f.differs_from) if f.differs_from in own else current.get(f.differs_from)
+        if other is not None and str(other) == str(values[f.id]):
+            other_field = labels.get(f.differs_from)
+            errors[f.id] = FieldError(
+                "same_as_other",
+                {
+                    "other": other_field.label if other_field else f.differs_from,
+                    "other_en": (other_field.label_en or other_field.label)
+                    if other_field
+                    else f.differs_from,
+                },
+            )
 
 
 def _check_order(

@@ -98,6 +98,17 @@ def test_send_back_approved_redispatches_with_a_new_working_day_deadline_c4(
         NotAllowed,
     )
     case.refused("review_sendback", DISPATCHER, {"sendback_decision": "approve"}, FormInvalid)
+    # a re-dispatch goes to another department than the one that sent the case back
+    same = case.refused(
+        "review_sendback",
+        DISPATCHER,
+        {"sendback_decision": "approve", "redispatch_department": "operations"},
+        FormInvalid,
+    )
+    assert isinstance(same, FormInvalid)
+    assert {k: (e.code, e.params["other"]) for k, e in same.errors.items()} == {
+        "redispatch_department": ("same_as_other", "责任部门")
+    }
 
     clock.set(utc(23, 4))  # Monday 12:00 local: the new deadline is Tuesday's closing time (S2 calendar)
     new_due, new_due_utc = "2026-11-24T17:30:00+08:00", utc(24, 9, 30)

@@ -125,6 +125,14 @@ class Fuzzer:
             if f.readonly or f.type == "signature":
                 continue
             form[f.id] = self.valid_value(f, rng)
+            if f.differs_from:  # another value than the other field's (a re-dispatch, C4)
+                other = form.get(f.differs_from, (current or {}).get(f.differs_from))
+                choices = [
+                    o.id
+                    for o in f.options
+                    if o.id != other and (f.reference != "department" or o.id in STAFFED)
+                ]
+                form[f.id] = rng.choice(choices)
         # A box that another answer makes compulsory (requiredWhen) is ticked.
         for field_id, _error in validate_form(fields, form, current or {}, self.runtime.zone)[1].items():
             if next(f for f in fields if f.id == field_id).type == "boolean":

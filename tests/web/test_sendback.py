@@ -67,6 +67,10 @@ def test_send_back_with_evidence_approved_reaches_the_new_department_and_the_kpi
     task_id, _page = review_page(client, sessions, case_id)
     refused = submit(client, f"/tasks/{task_id}", {"sendback_decision": "approve"})
     assert refused.status != 302 and refused.error("redispatch_department")
+    same = submit(
+        client, f"/tasks/{task_id}", {"sendback_decision": "approve", "redispatch_department": "operations"}
+    )
+    assert same.status != 302 and "责任部门" in (same.error("redispatch_department") or "")
     done = submit(
         client, f"/tasks/{task_id}", {"sendback_decision": "approve", "redispatch_department": "billing"}
     )
