@@ -93,7 +93,7 @@ def create_app(
     from webforms.supervision import cases as _case_pages  # noqa: F401 - its routes are on cases_blueprint.bp
     from webforms.supervision import incidents as supervise
     from webforms.supervision import notice_recipients as _notice_recipients  # noqa: F401 - routes on cases_blueprint.bp
-    from webforms.work import attachments, field, knowledge, notifications, tasks
+    from webforms.work import attachments, field, knowledge, notes, notifications, tasks
     from webforms.work import intake as _intake  # noqa: F401 - its routes are on cases_blueprint.bp
 
     request_checks.register_converters(app)
@@ -130,6 +130,7 @@ def create_app(
         password.bp,
         field.bp,
         attachments.bp,
+        notes.bp,
         reports.bp,
         versions.bp,
         board.bp,

@@ -38,12 +38,16 @@ ERROR_MESSAGES = {
     "max_length": _l("Enter at most %(max)s characters."),
     "pattern": _l("The format is not valid (for a phone: 13812345678 or 0951-5012345)."),
     "before_other": _l("This may not be earlier than “%(other)s”."),
+    "same_as_other": _l("Choose another value than “%(other)s”."),
     "after_onsite_limit": _l(
         "Later than the on-site limit (%(limit)s) for this category: promise an earlier time, or say why "
         "in the reason field."
     ),
     "not_signature": _l("The signature could not be read; clear it and sign again."),
     "signature_too_large": _l("The signature image is larger than %(kb)s KB; clear it and sign again."),
+    "attachment_required": _l(
+        "Attach the evidence to this step first (a file under Attachments), then send the form again."
+    ),
 }
 
 EVENT_KINDS = {
@@ -71,6 +75,7 @@ EVENT_KINDS = {
     "message_failed": _l("Message failed"),
     "message_resumed": _l("Message sent again after a stop"),
     "message_retried": _l("Message retried"),
+    "note_added": _l("Note added"),
 }
 
 # Data the engine or the diagram's scripts set, which no form field labels.
@@ -87,6 +92,7 @@ SYSTEM_LABELS = {
     "assignee": _l("Assignee"),
     "handover_reason": _l("Reason for the handover"),
     "attachment": _l("File"),
+    "note": _l("Case note"),
     # The customer and routing of a case the system opened itself (a sampled callback, M1).
     "customer_name": _l("Customer name"),
     "customer_phone": _l("Customer phone"),

@@ -94,6 +94,12 @@ class FieldDef:
     # Property onsiteLimitReason: a promised time later than the case category's on-site limit (R3)
     # needs this other field (the reason) filled in.
     onsite_limit_reason: str = ""
+    # Property attachmentRequiredWhen = other_field=value: when the other field has that value, the step
+    # needs a file attached at it (the evidence of a send-back, C4).
+    attachment_required_when: tuple[str, str] | None = None
+    # Property differsFrom = other_field: the value may not be the other field's (in the same form or,
+    # when another step asked it, the case's): a re-dispatch goes to another department (C4).
+    differs_from: str = ""
 
     def option_name(self, value: Any, language: str = "zh") -> str:
         for option in self.options:
@@ -199,18 +205,11 @@ def field_from_spiff(spiff_field: Any) -> FieldDef:
     label_en = spiff_field.get_property("label_en") or ""
     if len(label) > MAX_NAME_LENGTH or len(label_en) > MAX_NAME_LENGTH:
         raise FormDefinitionError(f"field '{fid}': a label may be at most {MAX_NAME_LENGTH} characters long")
-    required_when = None
-    condition = spiff_field.get_property("requiredWhen")
-    if condition:
-        other, sep, value = condition.partition("=")
-        if not sep or not other.strip():
-            raise FormDefinitionError(
-                f"field '{fid}': requiredWhen must read 'other_field=value', got {condition!r}"
-            )
-        required_when = (other.strip(), value.strip())
     return FieldDef(
         id=fid,
-        required_when=required_when,
+        required_when=_condition(fid, spiff_field, "requiredWhen"),
+        attachment_required_when=_condition(fid, spiff_field, "attachmentRequiredWhen"),
+        differs_from=(spiff_field.get_property("differsFrom") or "").strip(),
         type=spiff_field.type,
         label=label,
         label_en=label_en,
@@ -225,6 +224,27 @@ def field_from_spiff(spiff_field: Any) -> FieldDef:
         onsite_limit_reason=onsite_limit_reason,
         **kwargs,
     )
+
+
+def _condition(fid: str, spiff_field: Any, name: str) -> tuple[str, str] | None:
+    """A property that reads 'other_field=value', as (other field, value); None when it is not there."""
+    condition = spiff_field.get_property(name)
+    if not condition:
+        return None
+    other, sep, value = condition.partition("=")
+    if not sep or not other.strip():
+        raise FormDefinitionError(f"field '{fid}': {name} must read 'other_field=value', got {condition!r}")
+    return other.strip(), value.strip()
+
+
+def attachment_needed(fields: tuple[FieldDef, ...], values: Mapping[str, Any]) -> list[str]:
+    """The fields whose attachmentRequiredWhen condition the values meet: the step needs a file."""
+    return [
+        f.id
+        for f in fields
+        if f.attachment_required_when
+        and _matches(values.get(f.attachment_required_when[0]), f.attachment_required_when[1])
+    ]
 
 
 def _ceiling(multiline: bool) -> int:
@@ -408,7 +428,37 @@ def validate_form(
         _check_order(
             fields, values, current, errors, zone, {**(process_fields or {}), **{f.id: f for f in fields}}
         )
+    if any(f.differs_from for f in fields):
+        _check_different(
+            fields, values, current, errors, {**(process_fields or {}), **{f.id: f for f in fields}}
+        )
     return values, errors
+
+
+def _check_different(
+    fields: tuple[FieldDef, ...],
+    values: Mapping[str, Any],
+    current: Mapping[str, Any],
+    errors: dict[str, FieldError],
+    labels: Mapping[str, FieldDef],
+) -> None:
+    """differsFrom: e.g. a re-dispatch to the department that sent the case back is no re-dispatch."""
+    own = {f.id for f in fields}
+    for f in fields:
+        if not f.differs_from or f.id in errors or values.get(f.id) is None:
+            continue
+        other = values.get(f.differs_from) if f.differs_from in own else current.get(f.differs_from)
+        if other is not None and str(other) == str(values[f.id]):
+            other_field = labels.get(f.differs_from)
+            errors[f.id] = FieldError(
+                "same_as_other",
+                {
+                    "other": other_field.label if other_field else f.differs_from,
+                    "other_en": (other_field.label_en or other_field.label)
+                    if other_field
+                    else f.differs_from,
+                },
+            )
 
 
 def _check_order(

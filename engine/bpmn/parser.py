@@ -410,14 +410,18 @@ def _user_tasks(process: Any, spec: Any) -> tuple[dict[str, UserTaskInfo], list[
                         node.sourceline,
                     )
                 )
-            if f.required_when and f.required_when[0] not in {g.id for g in fields}:
-                problems.append(
-                    Problem(
-                        element_id,
-                        f"field '{f.id}': requiredWhen names '{f.required_when[0]}', which is not a field of this form",
-                        node.sourceline,
+            for name, condition in (
+                ("requiredWhen", f.required_when),
+                ("attachmentRequiredWhen", f.attachment_required_when),
+            ):
+                if condition and condition[0] not in {g.id for g in fields}:
+                    problems.append(
+                        Problem(
+                            element_id,
+                            f"field '{f.id}': {name} names '{condition[0]}', which is not a field of this form",
+                            node.sourceline,
+                        )
                     )
-                )
         if len({f.id for f in fields}) != len(fields):
             problems.append(Problem(element_id, "two form fields share an id", node.sourceline))
         doc = node.find("bpmn:documentation", NS)

@@ -12,6 +12,8 @@ On a user task, property `role` (comma-separated when a task has several):
   first time the task is created (M2, M3, M4). At most one per process; without one a case is
   replied when it is closed.
 - `site_visit` — completing this task means someone went on site (the M1 sample's population).
+- `sendback_review` — the dispatcher's review of a department's send-back (退单, C4); its form field
+  `sendback_decision` (`approve` / `reject`) is the decision the departments' send-back figures count.
 
 On the process:
 
@@ -42,11 +44,12 @@ ROLE_PROPERTY = "role"
 CALLBACK = "callback"
 REPLIED = "replied"
 SITE_VISIT = "site_visit"
+SENDBACK_REVIEW = "sendback_review"
 COMPLAINT = "complaint"
 OUTAGE = "outage"
 SAMPLED_CALLBACK = "sampled_callback"
 
-ELEMENT_ROLES = (CALLBACK, REPLIED, SITE_VISIT)
+ELEMENT_ROLES = (CALLBACK, REPLIED, SITE_VISIT, SENDBACK_REVIEW)
 UNIQUE_ELEMENT_ROLES = frozenset({CALLBACK, REPLIED})
 PROCESS_ROLES = (COMPLAINT, OUTAGE, SAMPLED_CALLBACK)
 # What a procedure of a role cannot do without: a complaint's handling rate counts its reply (M4), the
@@ -55,6 +58,9 @@ REQUIRED_ELEMENT_ROLES = {COMPLAINT: (REPLIED,), SAMPLED_CALLBACK: (CALLBACK,)}
 # The form field holding the customer's answer at a callback, and the answer that counts as satisfied.
 ANSWER_FIELD = "satisfied"
 SATISFIED = "yes"
+# The form field holding the dispatcher's decision on a send-back, and the decision that re-dispatches.
+SENDBACK_DECISION_FIELD = "sendback_decision"
+SENDBACK_APPROVED = "approve"
 
 # English templates of the problems below; the pages show them in the user's language.
 ROLE_MESSAGES: dict[str, str] = {
@@ -81,6 +87,10 @@ ROLE_MESSAGES: dict[str, str] = {
     "callback-without-answer": N_(
         "Callback '%(name)s' has no form field '%(field)s' (values yes / no) for the "
         "customer's answer, so the satisfaction rate cannot count it. Add the field or remove the role."
+    ),
+    "review-without-decision": N_(
+        "Send-back review '%(name)s' has no form field '%(field)s' (values approve / reject) for the "
+        "decision, so the send-back figures cannot count it. Add the field or remove the role."
     ),
     "intake-flag": N_("Process property intake is '%(value)s'; write true or false."),
     "intake-order": N_("Process property intakeOrder is '%(value)s'; write a whole number (1 comes first)."),
@@ -174,16 +184,19 @@ def _element_roles(process: Any, problems: list[RoleProblem]) -> dict[str, tuple
             else:
                 found.setdefault(role, []).append(node)
     for task in found.get(CALLBACK, []):
-        if not _asks_whether_satisfied(task):
+        if not _asks_for(task, ANSWER_FIELD, SATISFIED):
             problems.append(RoleProblem("callback-without-answer", task, {"field": ANSWER_FIELD}))
+    for task in found.get(SENDBACK_REVIEW, []):
+        if not _asks_for(task, SENDBACK_DECISION_FIELD, SENDBACK_APPROVED):
+            problems.append(RoleProblem("review-without-decision", task, {"field": SENDBACK_DECISION_FIELD}))
     return {role: tuple(node.get("id") for node in nodes) for role, nodes in found.items()}
 
 
-def _asks_whether_satisfied(task: Any) -> bool:
-    """Has the task's form the answer field, with the value that counts as satisfied?"""
+def _asks_for(task: Any, field_id: str, value_id: str) -> bool:
+    """Has the task's form the field, with the value that counts (satisfied, approved)?"""
     for form_field in task.iterfind("bpmn:extensionElements/camunda:formData/camunda:formField", _NS):
-        if form_field.get("id") == ANSWER_FIELD:
-            return any(value.get("id") == SATISFIED for value in form_field.iterfind("camunda:value", _NS))
+        if form_field.get("id") == field_id:
+            return any(value.get("id") == value_id for value in form_field.iterfind("camunda:value", _NS))
     return False
 
 

@@ -25,6 +25,7 @@ from engine.messaging import (
     queue_notice_messages,
     queue_urgent_reports,
 )
+from engine.people import is_confidential, without_identity
 from engine.runtime import MessagingPolicy
 
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -104,9 +105,10 @@ def send_notifications(
             now,
         )
     if recipients:
+        said = without_identity(data) if is_confidential(data) else data  # C7: a message never names them
         message, message_en = (
-            fill_placeholders(effect.message, data),
-            fill_placeholders(effect.message_en, data),
+            fill_placeholders(effect.message, said),
+            fill_placeholders(effect.message_en, said),
         )
         session.execute(
             insert(Notification),

@@ -27,6 +27,7 @@ from engine.bpmn import (
 )
 from engine.cases.search_text import search_text
 from engine.db import HumanTask, HumanTaskGroup, ProcessInstance, Timer
+from engine.people import is_confidential, without_identity
 
 SUMMARY_FIELDS = ("category", "department", "customer_name", "customer_phone", "address", "priority")
 
@@ -273,7 +274,8 @@ def _timer_values(
 def summary_values(
     data: dict[str, Any], workflow: BpmnWorkflow, open_task_names: list[str], now: datetime, case_number: str
 ) -> dict[str, Any]:
-    values: dict[str, Any] = {field: _short(data.get(field)) for field in SUMMARY_FIELDS}
+    shown = without_identity(data) if is_confidential(data) else data  # C7: lists and searches keep a mask
+    values: dict[str, Any] = {field: _short(shown.get(field)) for field in SUMMARY_FIELDS}
     values["search_text"] = search_text(
         (case_number, values["customer_name"], values["customer_phone"], values["address"])
     )

@@ -26,6 +26,13 @@ from engine.people.api_clients import (
     client_for_token,
     revoke_api_client,
 )
+from engine.people.confidential import (
+    CONFIDENTIAL_FIELD,
+    ROLES_SEEING_CONFIDENTIAL,
+    identity_hidden,
+    is_confidential,
+    without_identity,
+)
 from engine.people.customer_export import export_customers
 from engine.people.customer_files import IMPORT_LIMIT_MB, ImportRefused, read_rows
 from engine.people.customer_import import ImportResult, import_customers, rejected_of, rejected_rows_csv
@@ -116,6 +123,11 @@ __all__ = [
     "client_actor",
     "client_for_token",
     "revoke_api_client",
+    "CONFIDENTIAL_FIELD",
+    "ROLES_SEEING_CONFIDENTIAL",
+    "identity_hidden",
+    "is_confidential",
+    "without_identity",
     "ImportRefused",
     "ImportResult",
     "export_customers",

@@ -52,6 +52,7 @@ from engine.supervision.reports.store import (
 )
 from engine.supervision.sampled_outcomes import SampledSummary, period_sampled_summary
 from engine.supervision.sampling import SAMPLE_RATE, latest_due_week, list_samples, verify_draw
+from engine.supervision.sendbacks import SendBackTable, sendback_table
 from engine.supervision.shifts import DEFAULT_SHIFT_CHANGES, parse_shift_changes
 from engine.supervision.use_cases import (
     acknowledge_handover,
@@ -77,6 +78,7 @@ __all__ = [
     "Period",
     "SAMPLE_RATE",
     "SampledSummary",
+    "SendBackTable",
     "SORTS",
     "STATUSES",
     "ShiftSettings",
@@ -112,6 +114,7 @@ __all__ = [
     "retry_incident",
     "run_due_duties",
     "search_cases",
+    "sendback_table",
     "set_notable_cases",
     "sweep_attachment_files",
     "to_csv",

@@ -18,6 +18,7 @@ from engine.work.dispatch import StaffChoice, onsite_limit, staff_choices
 from engine.work.intake import intake_task, startable_processes
 from engine.work.intake_keys import new_intake_key, valid_intake_key
 from engine.work.messages import case_numbers, notifications_for, unread_count
+from engine.work.notes import MAX_NOTE_LENGTH, NoteRefused, notes_of
 from engine.work.site_visit import one_tap_field
 from engine.work.tasklist import (
     COUNT_LIMIT,
@@ -41,10 +42,15 @@ from engine.work.use_cases import (
     record_call,
     release_task,
     save_task_draft,
+    write_note,
 )
 
 __all__ = [
     "COUNT_LIMIT",
+    "MAX_NOTE_LENGTH",
+    "NoteRefused",
+    "notes_of",
+    "write_note",
     "RecordedCall",
     "SUPERVISING_ROLES",
     "SiteArrival",

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from engine.cases import contact_kinds_of_tasks, parsed_definition
 from engine.db import ProcessInstance
+from engine.people import identity_hidden
 from engine.runtime import Actor, Runtime
 from engine.work.intake import intake_task
 
@@ -16,6 +17,8 @@ from engine.work.intake import intake_task
 def customer_contact_kinds(
     session: Session, engine: Runtime, instance: ProcessInstance, actor: Actor
 ) -> frozenset[str]:
+    if identity_hidden(instance.data, instance.opened_by, actor):
+        return frozenset()  # a confidential complainant is reached through the hotline only (C7)
     parsed = parsed_definition(engine, instance.definition)
     kinds = contact_kinds_of_tasks(session, parsed, instance.id, actor)
     if instance.opened_by == actor.username:

@@ -12,18 +12,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from engine.bpmn import FieldDef, FieldError, attachment_needed
 from engine.cases import add_attachment, parsed_definition, runner, task_by_id, workable_task
-from engine.db import Attachment, HumanTask, ProcessInstance
-from engine.errors import FormInvalid, NotAllowed
-from engine.people import register_caller
+from engine.db import Attachment, CaseNote, HumanTask, ProcessInstance
+from engine.errors import FormInvalid, NotAllowed, NotFound
+from engine.people import is_confidential, register_caller
 from engine.runtime import Actor
-from engine.work import claims, task_drafts
+from engine.work import claims, notes, task_drafts
 from engine.work.dispatch import assign_dispatched, dispatch_problems
 from engine.work.intake_keys import case_of_intake_key, record_intake_key
 from engine.work.messages import mark_read
 from engine.work.site_visit import claim_next_steps, one_tap_field
+from engine.work.tasklist import case_by_number
 
 if TYPE_CHECKING:
     # A use case is handed its unit of work; it never opens one.
@@ -58,13 +61,14 @@ def record_call(
         if intake_key:
             record_intake_key(uow.session, intake_key, instance.id, now)
         data = instance.data
-        register_caller(  # the account number carries the local day, as the case number does
-            uow.session,
-            data.get("customer_name"),
-            data.get("customer_phone"),
-            data.get("address"),
-            now.astimezone(uow.runtime.zone),
-        )
+        if not is_confidential(data):  # a confidential complainant stays out of the register (C7)
+            register_caller(  # the account number carries the local day, as the case number does
+                uow.session,
+                data.get("customer_name"),
+                data.get("customer_phone"),
+                data.get("address"),
+                now.astimezone(uow.runtime.zone),
+            )
         uow.flush()
     except IntegrityError:
         # The same form was sent again while this one was being recorded, and that one was first:
@@ -89,10 +93,27 @@ def complete_task(uow: UnitOfWork, task_id: int, actor: Actor, values: Mapping[s
         errors = dispatch_problems(uow.session, info, task.instance.data, values, now, zone)
         if errors:
             raise FormInvalid(errors, values)
+    if info is not None:
+        _check_evidence(uow, task, info.fields, values)
     instance = runner.complete_task(uow.session, uow.runtime, task_id, actor, dict(values))
     if info is not None and dispatches:
         assign_dispatched(uow.session, instance.id, info, values, actor, uow.clock.now())
     return instance
+
+
+def _check_evidence(
+    uow: UnitOfWork, task: HumanTask, fields: tuple[FieldDef, ...], values: Mapping[str, Any]
+) -> None:
+    """A field with attachmentRequiredWhen whose condition the values meet needs a file attached at this
+    step (the evidence of a send-back, C4); the typed values come back with the error."""
+    needing = attachment_needed(fields, values)
+    if not needing:
+        return
+    attached = uow.session.scalar(
+        select(func.count()).select_from(Attachment).where(Attachment.task_id == task.id)
+    )
+    if not attached:
+        raise FormInvalid({field_id: FieldError("attachment_required") for field_id in needing}, values)
 
 
 @dataclass(frozen=True)
@@ -154,6 +175,15 @@ def attach_file(uow: UnitOfWork, task_id: int, file_name: str, data: bytes, user
     return add_attachment(
         uow.session, folder, task.instance_id, task.id, file_name, data, username, uow.clock.now()
     )
+
+
+def write_note(uow: UnitOfWork, case_number: str, actor: Actor, text: str) -> CaseNote:
+    """A note on a case (engine.work.notes): NotFound for an unknown case, NoteRefused for a text that
+    cannot be kept. Whoever may read the case may write on it; the caller checks that."""
+    instance = case_by_number(uow.session, case_number)
+    if instance is None:
+        raise NotFound(f"no case {case_number}")
+    return notes.add_note(uow.session, instance, actor, text, uow.clock.now())
 
 
 def mark_notifications_read(uow: UnitOfWork, username: str, notification_id: int | None = None) -> int:

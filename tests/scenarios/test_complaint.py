@@ -68,6 +68,7 @@ INTAKE_CHANGES = new(
     category="temperature",
     department="operations",
     needs_site_visit=False,
+    confidential=False,
     apologised=True,
 )
 
@@ -102,6 +103,8 @@ def resolve(
         "outcome": [before.get("outcome"), "resolved"],
         "result": [before.get("result"), result],
         "extension_reason": [before.get("extension_reason"), None],
+        "sendback_reason": [before.get("sendback_reason"), None],
+        "suggested_department": [before.get("suggested_department"), None],
     }
     changes = {k: v for k, v in changes.items() if v[0] != v[1] or k not in case.data}
     case.complete(
@@ -345,6 +348,8 @@ def request_extension(case: ComplaintCase, handler: Actor) -> None:
                     investigation="需要更换主管道阀门",
                     outcome="extension",
                     result=None,
+                    sendback_reason=None,
+                    suggested_department=None,
                 ),
             ),
             created("approve_extension", "supervisor"),
@@ -511,6 +516,8 @@ def test_reply_deadline_passing_chases_the_department_c4(case: ComplaintCase, cl
                     investigation="夜间补水后恢复",
                     outcome="resolved",
                     result="已答复客户",
+                    sendback_reason=None,
+                    suggested_department=None,
                 ),
             ),
             created("callback", "operator"),

@@ -256,7 +256,13 @@ def investigate(case: LiaisonCase, decision: str, actor: Actor = OPS) -> None:
         actor,
         {"investigation": finding, "decision": decision},
         events=[
-            completed(actor, "investigate", new(decision=decision, investigation=finding)),
+            completed(
+                actor,
+                "investigate",
+                new(
+                    decision=decision, investigation=finding, sendback_reason=None, suggested_department=None
+                ),
+            ),
             created(nxt, department),
         ],
         open_now=[(nxt, department)],
@@ -660,7 +666,16 @@ def test_a_decision_taken_after_the_two_hours_is_recorded_at_once_l4(
         OPS,
         {"investigation": "换热站二级管网阀门卡死", "decision": "on_site"},
         events=[
-            completed(OPS, "investigate", new(decision="on_site", investigation="换热站二级管网阀门卡死")),
+            completed(
+                OPS,
+                "investigate",
+                new(
+                    decision="on_site",
+                    investigation="换热站二级管网阀门卡死",
+                    sendback_reason=None,
+                    suggested_department=None,
+                ),
+            ),
             timer_fired("on_site_deadline"),
             script("record_on_site_overdue", new(on_site_overdue=True)),
             end("end_on_site_overdue"),
@@ -684,7 +699,16 @@ def test_a_task_that_opens_overdue_shows_its_deadline_l4(case: LiaisonCase, cloc
         OPS,
         {"investigation": "换热站二级管网阀门卡死", "decision": "on_site"},
         events=[
-            completed(OPS, "investigate", new(decision="on_site", investigation="换热站二级管网阀门卡死")),
+            completed(
+                OPS,
+                "investigate",
+                new(
+                    decision="on_site",
+                    investigation="换热站二级管网阀门卡死",
+                    sendback_reason=None,
+                    suggested_department=None,
+                ),
+            ),
             timer_fired("on_site_deadline"),
             script("record_on_site_overdue", new(on_site_overdue=True)),
             end("end_on_site_overdue"),
@@ -1100,3 +1124,134 @@ def test_each_step_is_for_its_own_group_only_l2_l4_l5(case: LiaisonCase, clock: 
     refused = case.refused("callback", LIAISON, {"satisfied": "no", "callback_note": ""}, FormInvalid)
     assert refused.errors == {"callback_note": FieldError("required")}  # a dissatisfied customer's reason
     callback_satisfied(case)
+
+
+# --- send-back and re-dispatch (C4) ---------------------------------------------------------------------
+
+DISPATCHER = Actor("disp1", frozenset({"dispatcher"}))
+SENDBACK_REASON = "该楼为自管站供热,不属生产运行部管辖,应由技术部联系产权单位。"
+
+
+def send_back_from_investigation(case: LiaisonCase) -> None:
+    department = case.data["department"]
+    case.complete(
+        "investigate",
+        OPS,
+        {
+            "investigation": "核实该楼由自管换热站供热",
+            "decision": "not_ours",
+            "sendback_reason": SENDBACK_REASON,
+        },
+        events=[
+            completed(
+                OPS,
+                "investigate",
+                new(
+                    decision="not_ours",
+                    investigation="核实该楼由自管换热站供热",
+                    sendback_reason=SENDBACK_REASON,
+                    suggested_department=None,
+                ),
+            ),
+            created("review_sendback", "dispatcher"),
+        ],
+        open_now=[("review_sendback", "dispatcher")],
+    )
+    assert case.data["department"] == department
+
+
+def investigate_again(case: LiaisonCase, decision: str, actor: Actor) -> None:
+    """L4: the department (the new one, or the same after a rejection) investigates and decides."""
+    department = case.data["department"]
+    nxt = "solve_on_site" if decision == "on_site" else "make_plan"
+    case.complete(
+        "investigate",
+        actor,
+        {"investigation": "复核后安排处理", "decision": decision},
+        events=[
+            completed(
+                actor,
+                "investigate",
+                {
+                    "decision": [None, decision],
+                    "investigation": [case.data["investigation"], "复核后安排处理"],
+                    "sendback_reason": [SENDBACK_REASON, None],
+                },
+            ),
+            created(nxt, department),
+        ],
+        open_now=[(nxt, department)],
+    )
+
+
+def test_a_send_back_approved_hands_the_matter_to_the_new_department_with_new_deadlines_c4_l4(
+    case: LiaisonCase, clock: SettableClock
+) -> None:
+    case.task_names = {**TASK_NAMES, "review_sendback": "审核退单"}
+    collect(case, "general")
+    submit(case)
+    clock.advance(timedelta(minutes=30))
+    send_back_from_investigation(case)
+    case.refused("review_sendback", OPS, {"sendback_decision": "reject", "review_comment": "x"}, NotAllowed)
+
+    clock.advance(timedelta(minutes=30))
+    now = clock.now()
+    on_site_due = local(now + timedelta(hours=2))
+    # sent back and re-dispatched on the same day: the next working day's close stays the investigation's deadline
+    assert case.data["investigate_due"] == BusinessCalendar(SHANGHAI).working_days_after(now, 1).isoformat()
+    case.complete(
+        "review_sendback",
+        DISPATCHER,
+        {"sendback_decision": "approve", "redispatch_department": "technical"},
+        events=[
+            completed(
+                DISPATCHER,
+                "review_sendback",
+                new(redispatch_department="technical", review_comment=None, sendback_decision="approve"),
+            ),
+            script(
+                "redispatch",
+                {
+                    "decision": ["not_ours", None],
+                    "department": ["operations", "technical"],
+                    "handed_over_at": [case.data["handed_over_at"], local(now)],
+                    "on_site_due": [case.data["on_site_due"], on_site_due],
+                },
+            ),
+            created("investigate", "technical"),
+        ],
+        open_now=[("investigate", "technical")],
+    )
+    investigate_again(case, "on_site", department_handler("technical"))
+
+
+def test_a_send_back_rejected_returns_the_matter_to_the_same_department_c4_l4(
+    case: LiaisonCase, clock: SettableClock
+) -> None:
+    case.task_names = {**TASK_NAMES, "review_sendback": "审核退单"}
+    collect(case, "general")
+    submit(case)
+    due_before = case.task("investigate").due_at
+    send_back_from_investigation(case)
+    clock.advance(timedelta(minutes=10))
+    case.complete(
+        "review_sendback",
+        DISPATCHER,
+        {"sendback_decision": "reject", "review_comment": "小区供热由生产运行部负责"},
+        events=[
+            completed(
+                DISPATCHER,
+                "review_sendback",
+                new(
+                    redispatch_department=None,
+                    review_comment="小区供热由生产运行部负责",
+                    sendback_decision="reject",
+                ),
+            ),
+            script("reject_sendback", {"decision": ["not_ours", None]}),
+            created("investigate", "operations"),
+        ],
+        open_now=[("investigate", "operations")],
+    )
+    assert case.task("investigate").due_at == due_before
+    investigate_again(case, "plan", OPS)

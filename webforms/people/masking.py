@@ -11,7 +11,8 @@ from flask import g
 from flask_login import current_user
 
 from engine.bpmn import FieldDef
-from engine.people import masked, personal_kinds
+from engine.db import ProcessInstance
+from engine.people import identity_hidden, masked, personal_kinds
 
 
 def declared_personal(fields: Mapping[str, FieldDef] | None) -> dict[str, str]:
@@ -25,21 +26,40 @@ def show_customer_in_full(kinds: frozenset[str]) -> None:
     g.customer_contact = kinds
 
 
+def hide_customer_of(case: ProcessInstance) -> bool:
+    """This request shows one case: a confidential one (C7) whose customer the signed-in user may not
+    know is masked for them whatever their roles (engine.people.confidential). Returns whether it is."""
+    g.identity_hidden = identity_hidden(case.data, case.opened_by, current_user.actor)
+    return bool(g.identity_hidden)
+
+
+def _identity_hidden() -> bool:
+    return bool(g.get("identity_hidden", False))
+
+
+def sees_personal_data() -> bool:
+    """Whether the signed-in user sees personal data in full on this page (their roles, and not a
+    confidential case they may not know)."""
+    return bool(current_user.sees_personal_data) and not _identity_hidden()
+
+
 def _contact_kinds() -> frozenset[str]:
     return g.get("customer_contact", frozenset())
 
 
 def sees_in_full() -> bool:
     """Whether this page shows some of a customer's personal data in full to the signed-in user."""
-    return bool(current_user.sees_personal_data or _contact_kinds())
+    return not _identity_hidden() and bool(current_user.sees_personal_data or _contact_kinds())
 
 
 def mask(field_id: str, value: Any, fields: Mapping[str, FieldDef] | None = None) -> Any:
     """The value as the signed-in user may see it (C7, M6); `fields`: the case's diagram's form fields,
     which say which fields are personal data."""
+    kinds = declared_personal(fields)
+    if _identity_hidden():
+        return masked(field_id, value, kinds)
     if current_user.sees_personal_data:
         return value
-    kinds = declared_personal(fields)
     if kinds.get(field_id) in _contact_kinds():
         return value
     return masked(field_id, value, kinds)

@@ -8,7 +8,6 @@ from typing import Any
 
 import lxml.etree
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from markupsafe import Markup
 from SpiffWorkflow.bpmn.specs.defaults import StartEvent
 from sqlalchemy.orm import Session
@@ -20,6 +19,7 @@ from engine.messaging import sending_progress
 from webforms.database import runtime
 from webforms.diagram_language import shown_diagram
 from webforms.i18n import current_language
+from webforms.people.masking import sees_personal_data
 
 DEADLINE_STATES = {
     "waiting": _l("waiting"),
@@ -76,13 +76,15 @@ def case_story(
     timers = timers_of_case(session, instance.id)
     markers = case_markers(history, tasks, timers, now, start_event_ids(parsed))
     # The customer's other cases would tie one complainant's cases together: only for who may know them (C7).
-    related = related_cases(session, instance) if current_user.sees_personal_data else []
+    shows_related = sees_personal_data()
+    related = related_cases(session, instance) if shows_related else []
     return {
         "diagram_xml": embeddable_xml(shown_diagram(instance.definition.bpmn_xml)),
         "markers": markers,
         "deadlines": case_deadlines(tasks, timers, now, parsed.element_names),
         "failed_timers": {t.element_id: t.id for t in timers if t.status == "failed"},
         "related": related,
+        "shows_related": shows_related,
         "step_names": step_names(parsed),
         "deadline_states": DEADLINE_STATES,
         # O1/O2: how far the SMS and e-mail the case decided have gone out.

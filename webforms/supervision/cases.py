@@ -10,18 +10,19 @@ from flask_login import current_user, login_required
 from engine.bpmn import fields_by_id
 from engine.cases import attachments_of, case_history, parsed_definition
 from engine.supervision import count_cases_matching, overdue_case_ids, search_cases
-from engine.work import case_by_number, customer_contact_kinds, open_tasks_of_case
+from engine.work import MAX_NOTE_LENGTH, case_by_number, customer_contact_kinds, notes_of, open_tasks_of_case
 from webforms.case_access import check_case_readable
 from webforms.cases_blueprint import bp
 from webforms.database import read_only, runtime
 from webforms.diagram_names import process_choices
 from webforms.history_effects import fold_sent_messages
 from webforms.people.access_records import record_unmasked_list, record_unmasked_view
-from webforms.people.masking import show_customer_in_full
+from webforms.people.masking import hide_customer_of, show_customer_in_full
 from webforms.reference.labels import request_reference
 from webforms.request_checks import int_arg
 from webforms.supervision.case_filters import search_form
 from webforms.supervision.case_page import case_story
+from webforms.work.notes import note_draft
 
 PAGE_SIZE = 50
 
@@ -65,6 +66,7 @@ def show(case_number: str) -> Any:
         check_case_readable(uow.session, instance.id if instance is not None else None)
         assert instance is not None
         parsed = parsed_definition(runtime(), instance.definition)
+        hide_customer_of(instance)
         show_customer_in_full(customer_contact_kinds(uow.session, runtime(), instance, current_user.actor))
         history = case_history(uow.session, instance.id)
         page = render_template(
@@ -77,6 +79,9 @@ def show(case_number: str) -> Any:
             element_names=parsed.element_names,
             now=runtime().clock.now(),
             attachments=attachments_of(uow.session, instance.id),
+            notes=notes_of(uow.session, instance.id),
+            max_note_length=MAX_NOTE_LENGTH,
+            note_draft=note_draft(instance.case_number),
             **case_story(uow.session, instance, parsed, history),
         )
         instance_id, data, fields = instance.id, instance.data, fields_by_id(parsed)

@@ -29,6 +29,7 @@ from engine.supervision import (
     next_due,
     period_sampled_summary,
     report_tables,
+    sendback_table,
     to_csv,
     to_xlsx,
     verify_draw,
@@ -156,6 +157,9 @@ def kpi() -> Any:
     period = Period("custom", first, last)
     table = kpi_table(reading_session(), period, engine.zone, now, reference, group_by, department, category)
     sampled = period_sampled_summary(reading_session(), period, engine.zone, now)
+    sendbacks = sendback_table(reading_session(), period, engine.zone, now, reference)
+    if department:
+        sendbacks.rows = {code: counts for code, counts in sendbacks.rows.items() if code == department}
     rows_of = reference.departments if group_by == "department" else reference.categories
     labels = {code: _name(rows_of, code) for code in table.rows}
     charts = {}
@@ -184,6 +188,8 @@ def kpi() -> Any:
         "supervision/kpi.html",
         table=table,
         sampled=sampled,
+        sendbacks=sendbacks,
+        department_names={d.code: localized_name(d) for d in reference.departments},
         labels=labels,
         charts=charts,
         kpi_names=KPI_NAMES,

@@ -19,6 +19,7 @@ from engine.db import HumanTask, User
 from engine.errors import FormInvalid, NotFound
 from engine.work import (
     COUNT_LIMIT,
+    MAX_NOTE_LENGTH,
     SUPERVISING_ROLES,
     TABS,
     TaskFilter,
@@ -28,6 +29,7 @@ from engine.work import (
     eligible_assignees,
     group_members,
     hand_task_to_group,
+    notes_of,
     reassign_task,
     release_task,
     save_task_draft,
@@ -43,12 +45,13 @@ from webforms.i18n import localized_name
 from webforms.labels import TASK_STATUS, group_label
 from webforms.people.access_records import record_unmasked_view
 from webforms.people.auth import can_do
-from webforms.people.masking import show_customer_in_full
+from webforms.people.masking import hide_customer_of, show_customer_in_full
 from webforms.people.names import person
 from webforms.reference.labels import form_fields, request_reference
 from webforms.request_checks import checks_own_input, int_arg
 from webforms.request_log import note_case
 from webforms.work.field import from_field
+from webforms.work.notes import note_draft
 from webforms.work.staff_picker import promise_limit, with_staff_options
 
 bp = Blueprint("tasks", __name__)
@@ -142,6 +145,7 @@ def _render_task(
     handover_values: dict | None = None,
 ) -> Any:
     parsed = parsed_definition(runtime(), task.instance.definition)
+    hide_customer_of(task.instance)
     show_customer_in_full(customer_contact_kinds(session, runtime(), task.instance, current_user.actor))
     info = parsed.user_tasks.get(task.element_id)
     fields = with_staff_options(session, form_fields(info.fields)) if info else ()
@@ -164,6 +168,9 @@ def _render_task(
         handover_errors=handover_errors or {},
         handover_values=handover_values or {},
         attachments=attachments_of(session, task.instance_id),
+        notes=notes_of(session, task.instance_id),
+        max_note_length=MAX_NOTE_LENGTH,
+        note_draft=note_draft(task.instance.case_number),
         case=task.instance,
         case_fields=fields_by_id(parsed),
         case_labels=parsed.variable_labels,

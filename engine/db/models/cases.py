@@ -12,12 +12,14 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.db.models.base import Base
 from engine.db.models.processes import ProcessDefinition
+from engine.errors import HotlineError
 
 # What case search filters on (engine/supervision/case_search.py). A case's row is wide (it holds the serialized
 # workflow), so each search index carries all of these: the ids of a page and the counts come from the
@@ -230,6 +232,34 @@ class Attachment(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     uploaded_by: Mapped[str] = mapped_column(String(100))
     uploaded_at: Mapped[datetime]
+
+
+class CaseNote(Base):
+    """A note on a case (a comment thread with mentions): append-only. A note is never edited or
+    deleted; the flush refuses either (engine.db.models.cases._refuse_changed_note)."""
+
+    __tablename__ = "case_note"
+    __table_args__ = (Index("ix_case_note_instance", "instance_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
+    author: Mapped[str] = mapped_column(String(100))
+    written_at: Mapped[datetime]
+    text: Mapped[str] = mapped_column(Text)
+    # Whom the note names and who was told: {"users": [...], "groups": [...], "notified": [...]}.
+    mentions: Mapped[dict[str, Any]]
+
+
+class NoteIsFinal(HotlineError, RuntimeError):
+    """Something tried to change or delete a note; notes are only ever added."""
+
+    code = "note-final"
+
+
+@event.listens_for(CaseNote, "before_update")
+@event.listens_for(CaseNote, "before_delete")
+def _refuse_changed_note(_mapper: Any, _connection: Any, note: CaseNote) -> None:
+    raise NoteIsFinal(f"note {note.id} of case {note.instance_id} cannot be changed or deleted")
 
 
 # What the KPI and report queries range over: cases by the day they were received, tasks by their

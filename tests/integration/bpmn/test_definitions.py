@@ -113,6 +113,7 @@ def test_complaint_diagram_is_described() -> None:
         "dispatch_site_order",
         "department_handling",
         "approve_extension",
+        "review_sendback",
         "callback",
         "summarise_and_close",
     }

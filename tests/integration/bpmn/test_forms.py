@@ -89,6 +89,7 @@ def test_complaint_intake_form_is_read_from_the_diagram(
         "department",
         "needs_site_visit",
         "apologised",
+        "confidential",
     ]
     assert fields["customer_phone"].required and fields["customer_phone"].pattern
     assert (fields["category"].reference, fields["category"].required) == ("category", True)

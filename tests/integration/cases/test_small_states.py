@@ -161,8 +161,9 @@ def test_a_state_written_before_compaction_loads_and_continues(
     state = json.loads(_state(sessions, case))
     assert state["format"] == "compact-1"
     # The callback's deadline split is kept as the nearest of its kind (engine.bpmn.compaction): one
-    # task with its data, whatever the number of loops.
-    assert len(json.dumps(stored["state"])) > 1.4 * len(_state(sessions, case))
+    # task with its data, whatever the number of loops. (The diagram has grown since the fixture was
+    # written: the send-back branch's predicted tasks and the new fields are in today's state too.)
+    assert len(json.dumps(stored["state"])) > 1.2 * len(_state(sessions, case))
     assert {"intake", "department_handling", "callback"} <= set(state["passed_element_ids"])
     with sessions() as session:
         timers = list(session.scalars(select(Timer).where(Timer.instance_id == case).order_by(Timer.id)))

@@ -364,6 +364,23 @@ ROLE_CORPUS: dict[str, tuple[Mutation, str, str, str | None, str]] = {
         "回访客户",
         "(values yes / no)",
     ),
+    "a send-back review records its decision (C4)": (
+        _both(  # the gateway reads the renamed field too
+            set_attribute(
+                "//bpmn:userTask[@id='review_sendback']//camunda:formField[@id='sendback_decision']",
+                "id",
+                "verdict",
+            ),
+            set_text(
+                "//bpmn:sequenceFlow[@id='flow_sendback_approved']/bpmn:conditionExpression",
+                "verdict == 'approve'",
+            ),
+        ),
+        "review-without-decision",
+        "review_sendback",
+        "审核退单",
+        "has no form field 'sendback_decision'",
+    ),
     "intake is true or false": (
         set_property("intake", "yes"),
         "intake-flag",

@@ -15,7 +15,7 @@ from engine.db.models import Customer, HumanTask, IntakeKey, ProcessDefinition, 
 from engine.errors import FormInvalid, NotFound
 from engine.runtime import Actor, Runtime
 from engine.unit_of_work import UnitOfWork
-from engine.work import arrive_on_site, claim_task, complete_task, record_call
+from engine.work import arrive_on_site, attach_file, claim_task, complete_task, record_call
 from engine.work.intake_keys import new_intake_key
 from tests.helpers import OPERATOR, intake_form, open_task, row_counts
 
@@ -149,3 +149,33 @@ def test_arrive_on_site_refuses_a_step_that_asks_for_more_than_a_time(
         arrive_on_site(uow, report, WORKER)
     with sessions() as session:
         assert row_counts(session) == before
+
+
+def test_a_send_back_needs_evidence_attached_at_the_step_c4(
+    sessions: sessionmaker[Session], runtime: Runtime, deployed: ProcessDefinition
+) -> None:
+    """C4: "not ours" is refused, with the typed values kept, until a file is attached at the step."""
+    handler = Actor("ops", frozenset({"operations"}))
+    values = {
+        "investigation": "现场核实为欠费停供",
+        "outcome": "not_ours",
+        "sendback_reason": "属收费部门职责",
+    }
+    with UnitOfWork(sessions, runtime) as uow:
+        record_call(uow, "complaint", OPERATOR, intake_form(), new_intake_key())
+        uow.commit()
+    with sessions() as session:
+        task_id = session.scalars(
+            select(HumanTask.id).where(HumanTask.element_id == "department_handling")
+        ).one()
+    with pytest.raises(FormInvalid) as refused, UnitOfWork(sessions, runtime) as uow:
+        complete_task(uow, task_id, handler, values)
+    assert {k: e.code for k, e in refused.value.errors.items()} == {"sendback_reason": "attachment_required"}
+    assert refused.value.values == values
+    with UnitOfWork(sessions, runtime) as uow:
+        attach_file(uow, task_id, "欠费通知.pdf", b"%PDF-1.4 evidence", handler.username)
+        complete_task(uow, task_id, handler, values)
+        uow.commit()
+    with sessions() as session:
+        open_now = session.scalars(select(HumanTask.element_id).where(HumanTask.status == "open")).all()
+    assert open_now == ["review_sendback"]
