@@ -93,7 +93,9 @@ def tasklist() -> Any:
 def _task_filter() -> tuple[TaskFilter, dict[str, str]]:
     """The tasklist's filters from the query string; `chosen` keeps them for the form and the links."""
     args = request.args
-    chosen = {k: args.get(k, "").strip()[:100] for k in ("process", "category", "department", "due", "q")}
+    chosen = {
+        k: args.get(k, "").strip()[:100] for k in ("process", "category", "department", "source", "due", "q")
+    }
     now = runtime().clock.now()
     today = now.astimezone(runtime().zone).date()
     whole_day = (
@@ -104,6 +106,7 @@ def _task_filter() -> tuple[TaskFilter, dict[str, str]]:
         process_key=chosen["process"],
         category=chosen["category"],
         department=chosen["department"],
+        source=chosen["source"],
         overdue=chosen["due"] == "overdue",
         due_between=whole_day if chosen["due"] == "today" else None,
         text=chosen["q"],
