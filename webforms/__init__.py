@@ -64,6 +64,7 @@ def create_app(
     app.extensions["hotline"] = Hotline(config, runtime, sessions)
 
     from webforms import (
+        case_tracking,
         cases_blueprint,
         database,
         errors,
@@ -107,6 +108,7 @@ def create_app(
         tasks.bp,
         cases_blueprint.bp,
         public.bp,
+        case_tracking.bp,
         health.bp,
         metrics.bp,
         notifications.bp,

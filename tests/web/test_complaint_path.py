@@ -68,9 +68,9 @@ def test_a_complaint_from_the_call_to_the_closed_case(client: FlaskClient, clock
     case = get(client, case_url)
     number = case.text("case-number")
     assert number == "TS-20261123-0001" and case_url == f"/cases/{number}"
-    assert case.flashes() == [f"工单 {number} 已登记。请告知来电人此工单号。"], (
-        "the number to tell the caller"
-    )
+    assert case.flashes() == [
+        f"工单 {number} 已登记。请告知来电人此工单号；凭工单号和电话号码后四位可在 http://localhost/track 查询办理进度。"
+    ], "the number to tell the caller"
     assert case.text("case-status") == "处理中"
 
     # C2, C3: handed to the department chosen at intake; its handler finds it in the tasklist.
