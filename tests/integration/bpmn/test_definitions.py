@@ -114,6 +114,7 @@ def test_complaint_diagram_is_described() -> None:
         "department_handling",
         "approve_extension",
         "callback",
+        "reply_on_platform",
         "summarise_and_close",
     }
     handling = parsed.user_tasks["department_handling"]

@@ -87,6 +87,9 @@ def test_complaint_intake_form_is_read_from_the_diagram(
         "description",
         "category",
         "department",
+        "case_source",
+        "upstream_reference",
+        "upstream_deadline",
         "needs_site_visit",
         "apologised",
     ]
