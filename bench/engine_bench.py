@@ -107,6 +107,9 @@ STEPS = (
             "department": "operations",
             "needs_site_visit": "",
             "apologised": "on",
+            "case_source": "hotline",
+            "upstream_reference": "",
+            "upstream_deadline": "",
         },
     ),
     Step(

@@ -42,6 +42,10 @@ def intake_form(**overrides: Any) -> dict[str, Any]:
         "department": "operations",
         "needs_site_visit": False,
         "apologised": True,
+        # Where the call came from (the own hotline): blank platform fields, as the page sends them.
+        "case_source": "hotline",
+        "upstream_reference": "",
+        "upstream_deadline": "",
     }
     form.update(overrides)
     return form

@@ -264,3 +264,50 @@ def build_year_end_month(world: World) -> World:
     w.consultation("M5", at(1, 26, 0, 0, year=2027), category="leak")
     w.when(MONTH_AS_OF)
     return w
+
+
+SOURCES_AS_OF = at(12, 26, 7, 0)
+
+
+def build_sources_month(world: World) -> World:
+    """THE SOURCES MONTH 2026-12: 26 November to 25 December 2026; its first week, Monday 30 November to
+    Sunday 6 December, holds every case below but S0. Figures as at 26 December 07:00 (M3, M10).
+
+    | case | received | source | what happens | replied | closed |
+    |---|---|---|---|---|---|
+    | S0 | Wed 25 Nov 23:59 | 12345 | nothing (the month before) | – | – |
+    | S1 | Mon 30 Nov 09:00 | 12345 | handled 10:00, callback "yes" 11:00, replied on the platform 11:10, closed 11:30 | yes | yes |
+    | S2 | Mon 30 Nov 09:10 | 12345 | nothing | no | no |
+    | S3 | Tue 1 Dec 09:00 | 政民互动 | handled 10:00 | yes | no |
+    | S4 | Wed 2 Dec 09:00 | 数字城管 | nothing | no | no |
+    | S5 | Thu 3 Dec 09:00 | own hotline | handled 10:00 | yes | no |
+    | S6 | Fri 4 Dec 09:00 | walk-in | nothing | no | no |
+
+    By hand, the higher authorities of the month (M10: received / replied / closed): 12345 2 / 1 / 1,
+    政民互动 1 / 1 / 0, 信访局/建设局 0, 消协 0, 数字城管 1 / 0 / 0, media 0; total 4 / 2 / 1.
+    The week by source: own hotline 1 / 1 / 0, walk-in 1 / 0 / 0, 12345 2 / 1 / 1, 政民互动 1 / 1 / 0,
+    数字城管 1 / 0 / 0, the others 0; total 6 / 3 / 1.
+    """
+    w = world
+    w.complaint("S0", at(11, 25, 23, 59), case_source="mayor_12345")
+    w.complaint("S1", at(11, 30, 9, 0), case_source="mayor_12345", upstream_reference="YC-1")
+    w.complaint("S2", at(11, 30, 9, 10), case_source="mayor_12345", upstream_reference="YC-2")
+    w.handle("S1", at(11, 30, 10, 0), "operations")
+    w.callback("S1", at(11, 30, 11, 0), "yes")
+    w.when(at(11, 30, 11, 10))
+    w.complete("S1", "reply_on_platform", OPERATOR, {"platform_reply": "已处理", "platform_answer": "已办结"})
+    w.when(at(11, 30, 11, 30))
+    w.complete(
+        "S1",
+        "summarise_and_close",
+        OPERATOR,
+        {"root_cause": "阀门故障", "improvement": "巡检阀门", "close_reason": "resolved"},
+    )
+    w.complaint("S3", at(12, 1, 9, 0), case_source="sasac_platform")
+    w.handle("S3", at(12, 1, 10, 0), "operations")
+    w.complaint("S4", at(12, 2, 9, 0), case_source="digital_city")
+    w.complaint("S5", at(12, 3, 9, 0))
+    w.handle("S5", at(12, 3, 10, 0), "operations")
+    w.complaint("S6", at(12, 4, 9, 0), case_source="walk_in")
+    w.when(SOURCES_AS_OF)
+    return w

@@ -71,6 +71,7 @@ def create_app(
 
     from webforms import (
         api,
+        case_tracking,
         cases_blueprint,
         database,
         errors,
@@ -117,6 +118,7 @@ def create_app(
         tasks.bp,
         cases_blueprint.bp,
         public.bp,
+        case_tracking.bp,
         health.bp,
         metrics.bp,
         notifications.bp,

@@ -20,8 +20,10 @@ from webforms.people.masking import mask
 from webforms.reference.labels import (
     department_routes,
     enum_name,
+    from_upstream,
     localized_name,
     option_groups,
+    source_label,
 )
 from webforms.shown_values import (
     case_rows,
@@ -60,6 +62,8 @@ def init_app(app: Flask) -> None:
         enum_name=enum_name,
         department_routes=department_routes,
         option_groups=option_groups,
+        source_label=source_label,
+        from_upstream=from_upstream,
         datetime_input=datetime_input,
         time_left=time_left,
         duration_text=duration_text,

@@ -20,7 +20,7 @@ from engine.errors import HotlineError
 
 FIELD_TYPES = ("string", "long", "boolean", "date", "datetime", "enum", "signature")
 # Enums whose values are reference data an administrator keeps, not values written in the diagram.
-REFERENCE_KINDS = ("category", "department")
+REFERENCE_KINDS = ("category", "department", "case_source")
 DEFAULT_ZONE = ZoneInfo(DEFAULT_TIME_ZONE)
 KNOWN_CONSTRAINTS = ("required", "readonly", "minlength", "maxlength", "min", "max", "pattern")
 # A drawn signature arrives as the data URL a canvas makes; a signature pad's PNG is a few tens of KB.
@@ -84,6 +84,9 @@ class FieldDef:
     reference: str = ""
     # A department field left empty takes the department this field's category is routed to.
     suggest_from: str = ""
+    # Property upstreamOf: the field matters only when this other field (a case source) names a
+    # platform the case is replied on (U1); otherwise it is hidden and its value dropped.
+    upstream_of: str = ""
     # A date or time that may not be earlier than this other field's (in the same form or the case).
     not_before: str = ""
     # A customer's personal data, of this kind (PERSONAL_KINDS); "" when the field is not personal.
@@ -171,6 +174,7 @@ def field_from_spiff(spiff_field: Any) -> FieldDef:
     suggest_from = (spiff_field.get_property("suggestFrom") or "").strip()
     if suggest_from and reference != "department":
         raise FormDefinitionError(f"field '{fid}': suggestFrom is for a field with reference=department")
+    upstream_of = (spiff_field.get_property("upstreamOf") or "").strip()
     options: tuple[Option, ...] = ()
     if spiff_field.type == "enum":
         english = _options_en(fid, spiff_field.get_property("options_en") or "")
@@ -218,6 +222,7 @@ def field_from_spiff(spiff_field: Any) -> FieldDef:
         options=options,
         reference=reference,
         suggest_from=suggest_from,
+        upstream_of=upstream_of,
         not_before=not_before,
         personal=personal,
         staff_of=staff_of,

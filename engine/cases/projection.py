@@ -276,6 +276,7 @@ def summary_values(
 ) -> dict[str, Any]:
     shown = without_identity(data) if is_confidential(data) else data  # C7: lists and searches keep a mask
     values: dict[str, Any] = {field: _short(shown.get(field)) for field in SUMMARY_FIELDS}
+    values.update(source_values(data))
     values["search_text"] = search_text(
         (case_number, values["customer_name"], values["customer_phone"], values["address"])
     )
@@ -290,6 +291,35 @@ def summary_values(
 
 def _short(value: Any) -> str | None:
     return None if value is None else str(value)[:300]
+
+
+# The intake fields that say where a case came from (issue 19): a reference enum of case sources, the
+# platform's own number for the case and its deadline.
+SOURCE_FIELD, UPSTREAM_REFERENCE_FIELD, UPSTREAM_DEADLINE_FIELD = (
+    "case_source",
+    "upstream_reference",
+    "upstream_deadline",
+)
+
+
+def source_values(data: dict[str, Any]) -> dict[str, Any]:
+    """The case's source columns from its data; a case whose intake names no source came to the own
+    hotline."""
+    deadline = data.get(UPSTREAM_DEADLINE_FIELD)
+    moment: datetime | None = None
+    if deadline:
+        try:
+            moment = datetime.fromisoformat(str(deadline))
+        except ValueError:
+            moment = None
+        if moment is not None and moment.tzinfo is None:
+            moment = None
+    reference = data.get(UPSTREAM_REFERENCE_FIELD)
+    return {
+        "source": str(data.get(SOURCE_FIELD) or "hotline")[:50],
+        "upstream_reference": str(reference)[:100] if reference else None,
+        "upstream_deadline": moment,
+    }
 
 
 class EventRow(TypedDict):

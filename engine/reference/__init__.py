@@ -1,4 +1,4 @@
-"""Reference data: departments and categories with their routes and deadlines, the candidate groups
+"""Reference data: departments and categories with their routes and deadlines, where cases come from, the candidate groups
 diagrams may name, and the record of administrative changes.
 
 The package's public face: other packages import from here, not from its modules."""
@@ -9,6 +9,7 @@ from engine.reference.admin import REFERENCE_PROBLEMS, department_uses
 from engine.reference.audit import admin_events, changes_between, record_admin_change
 from engine.reference.data import (
     DEFAULT_ONSITE_MINUTES,
+    DEFAULT_SOURCE,
     ReferenceData,
     default_reference_data,
     fill_suggested,
@@ -19,14 +20,22 @@ from engine.reference.data import (
     with_reference_options,
 )
 from engine.reference.groups import EXTRA_GROUPS, STAFF_ROLES, is_role_name, known_groups
-from engine.reference.use_cases import add_department_form, save_category_form, save_department_form
+from engine.reference.use_cases import (
+    add_case_source_form,
+    add_department_form,
+    save_case_source_form,
+    save_category_form,
+    save_department_form,
+)
 
 __all__ = [
     "REFERENCE_PROBLEMS",
     "EXTRA_GROUPS",
     "STAFF_ROLES",
     "DEFAULT_ONSITE_MINUTES",
+    "DEFAULT_SOURCE",
     "ReferenceData",
+    "add_case_source_form",
     "add_department_form",
     "admin_events",
     "changes_between",
@@ -38,6 +47,7 @@ __all__ = [
     "load_reference_data",
     "record_admin_change",
     "reference_session",
+    "save_case_source_form",
     "save_category_form",
     "save_department_form",
     "script_lookups",

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from engine.bpmn import FieldError, control_character_error
 from engine.clock import Clock
-from engine.db import Category, Department, HumanTask, HumanTaskGroup, ProcessInstance
+from engine.db import CaseSource, Category, Department, HumanTask, HumanTaskGroup, ProcessInstance
 from engine.errors import Conflict
 from engine.messages import N_
 from engine.reference.audit import changes_between, record_admin_change
@@ -52,6 +52,7 @@ USES_NAMED = 10
 
 _CATEGORY_FIELDS = ("name", "name_en", "domain", "parent_code", "department_code", "onsite_minutes", "active")
 _DEPARTMENT_FIELDS = ("name", "name_en", "active")
+_SOURCE_FIELDS = ("name", "name_en", "upstream", "active")
 
 
 def _snapshot(row: Any, fields: tuple[str, ...]) -> dict[str, Any]:
@@ -213,4 +214,71 @@ def add_department(
         session.flush()
     except IntegrityError as err:  # added by someone else since the check above
         raise Conflict(f"department {code} was added meanwhile", "taken", code=code) from err
+    return {}
+
+
+def save_case_source(
+    session: Session, clock: Clock, actor: str, code: str, submitted: Mapping[str, Any]
+) -> dict[str, FieldError]:
+    """Rename a case source, say whether its cases are replied upstream (U1), retire it (intake no longer
+    offers it; cases that have it keep it) or bring it back."""
+    refused = _control_characters({"code": code, **submitted})
+    if refused:
+        return refused
+    row = session.get(CaseSource, code)
+    if row is None:
+        return {"code": FieldError("not_option")}
+    name = _text(submitted.get("name"), 100)
+    if not name:
+        return {"name": FieldError("required")}
+    before = _snapshot(row, _SOURCE_FIELDS)
+    row.name, row.name_en = name, _text(submitted.get("name_en"), 100)
+    row.upstream, row.active = _checked(submitted.get("upstream")), _checked(submitted.get("active"))
+    changes = changes_between(before, _snapshot(row, _SOURCE_FIELDS))
+    if changes:
+        if before["active"] and not row.active:
+            action = "case_source_retired"
+        elif row.active and not before["active"]:
+            action = "case_source_restored"
+        else:
+            action = "case_source_changed"
+        record_admin_change(session, clock, actor, action, "case_source", code, changes)
+    session.flush()
+    return {}
+
+
+def add_case_source(
+    session: Session, clock: Clock, actor: str, submitted: Mapping[str, Any]
+) -> dict[str, FieldError]:
+    """A new case source (another platform or authority that forwards cases)."""
+    code = _text(submitted.get("code"), 60)
+    refused = _control_characters({**submitted, "code": code})
+    if refused:
+        return refused
+    errors: dict[str, FieldError] = {}
+    if not _CODE.match(code):
+        errors["code"] = FieldError("code_pattern")
+    elif session.get(CaseSource, code) is not None:
+        errors["code"] = FieldError("taken")
+    name = _text(submitted.get("name"), 100)
+    if not name:
+        errors["name"] = FieldError("required")
+    if errors:
+        return errors
+    sort_order = max(session.scalars(select(CaseSource.sort_order)), default=0) + 1
+    row = CaseSource(
+        code=code,
+        name=name,
+        name_en=_text(submitted.get("name_en"), 100),
+        upstream=_checked(submitted.get("upstream")),
+        sort_order=sort_order,
+        active=True,
+    )
+    session.add(row)
+    added = changes_between({}, _snapshot(row, _SOURCE_FIELDS))
+    record_admin_change(session, clock, actor, "case_source_added", "case_source", code, added)
+    try:
+        session.flush()
+    except IntegrityError as err:  # added by someone else since the check above
+        raise Conflict(f"case source {code} was added meanwhile", "taken", code=code) from err
     return {}

@@ -1,4 +1,4 @@
-"""Reference data: departments and categories (PROCEDURES.md), kept in the database and edited by an
+"""Reference data: departments, categories (PROCEDURES.md) and case sources (issue 19), kept in the database and edited by an
 administrator; forms take their options from here and cases are routed by the category's department.
 
 Scripts in a diagram ask for a category's deadline (`onsite_minutes`) while the engine runs, without a
@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.bpmn import FieldDef, Option
-from engine.db import Category, Department
+from engine.db import CaseSource, Category, Department
 
 # The on-site deadline of a category that sets none (R3: "other faults as the category sets").
 DEFAULT_ONSITE_MINUTES = 24 * 60
@@ -60,22 +60,41 @@ CATEGORIES: tuple[tuple[str, str, str, str, str | None, str, int | None], ...] =
     ("other", "其它", "Other", "general", None, "customer_service", None),
 )
 
+# Where cases come from: code, name, English name, upstream (a platform or authority expecting the
+# result replied there, U1; M10 counts these). The first is the default of a case that names none.
+DEFAULT_SOURCE = "hotline"
+SOURCES: tuple[tuple[str, str, str, bool], ...] = (
+    ("hotline", "96666热线来电", "96666 hotline call", False),
+    ("walk_in", "来访", "Walk-in", False),
+    ("liaison", "联络员", "Liaison", False),
+    ("mayor_12345", "12345市长专线", "12345 mayor's hotline", True),
+    ("sasac_platform", "国资委政民互动", "SASAC citizen platform", True),
+    ("forwarded_letter", "信访局/建设局转办函", "Letter forwarded by a bureau", True),
+    ("consumer_association", "消协", "Consumer association", True),
+    ("digital_city", "数字城管", "Digital city management", True),
+    ("media", "媒体", "Media", True),
+    ("api_client", "API客户端", "API client", False),
+)
+
 
 def seed_reference_data(session: Session) -> int:
-    """Add the departments and categories of PROCEDURES.md that are missing; returns how many were added.
+    """Add the departments, categories and case sources of the defaults that are missing; returns how
+    many were added.
 
     Rows an administrator changed are left as they are.
     """
     defaults = default_reference_data()
     known_departments = set(session.scalars(select(Department.code)))
     known_categories = set(session.scalars(select(Category.code)))
+    known_sources = set(session.scalars(select(CaseSource.code)))
     missing_departments = [d for d in defaults.departments if d.code not in known_departments]
     session.add_all(missing_departments)
     session.flush()
     missing_categories = [c for c in defaults.categories if c.code not in known_categories]
-    session.add_all(missing_categories)
+    missing_sources = [s for s in defaults.sources if s.code not in known_sources]
+    session.add_all([*missing_categories, *missing_sources])
     session.flush()
-    return len(missing_departments) + len(missing_categories)
+    return len(missing_departments) + len(missing_categories) + len(missing_sources)
 
 
 @dataclass(frozen=True)
@@ -84,13 +103,27 @@ class ReferenceData:
 
     departments: tuple[Department, ...]
     categories: tuple[Category, ...]
+    sources: tuple[CaseSource, ...] = ()
 
     def category(self, code: str | None) -> Category | None:
         return next((c for c in self.categories if c.code == code), None)
 
+    def source(self, code: str | None) -> CaseSource | None:
+        return next((s for s in self.sources if s.code == code), None)
+
+    def upstream_sources(self) -> frozenset[str]:
+        """The codes of the sources whose cases are replied upstream (U1), retired ones included."""
+        return frozenset(s.code for s in self.sources if s.upstream)
+
     def options(self, kind: str) -> tuple[Option, ...]:
         if kind == "department":
             return tuple(Option(d.code, d.name, d.name_en) for d in self.departments if d.active)
+        if kind == "case_source":
+            return tuple(
+                Option(s.code, s.name, s.name_en, group="upstream" if s.upstream else "")
+                for s in self.sources
+                if s.active
+            )
         parents = {c.code: c for c in self.categories}
         return tuple(
             Option(c.code, c.name, c.name_en, group=c.domain if c.parent_code is None else c.parent_code)
@@ -105,12 +138,14 @@ class ReferenceData:
 # Built once: every form with a reference field reads them, and a built statement is compiled once.
 _DEPARTMENTS = select(Department).order_by(Department.sort_order, Department.code)
 _CATEGORIES = select(Category).order_by(Category.sort_order, Category.code)
+_SOURCES = select(CaseSource).order_by(CaseSource.sort_order, CaseSource.code)
 
 
 def load_reference_data(session: Session) -> ReferenceData:
     departments = tuple(session.scalars(_DEPARTMENTS))
     categories = tuple(session.scalars(_CATEGORIES))
-    return ReferenceData(departments, categories)
+    sources = tuple(session.scalars(_SOURCES))
+    return ReferenceData(departments, categories, sources)
 
 
 def default_reference_data() -> ReferenceData:
@@ -133,7 +168,11 @@ def default_reference_data() -> ReferenceData:
         )
         for i, (c, n, e, d, p, dep, m) in enumerate(CATEGORIES)
     )
-    return ReferenceData(departments, categories)
+    sources = tuple(
+        CaseSource(code=c, name=n, name_en=e, upstream=u, sort_order=i, active=True)
+        for i, (c, n, e, u) in enumerate(SOURCES)
+    )
+    return ReferenceData(departments, categories, sources)
 
 
 def with_reference_options(fields: tuple[FieldDef, ...], reference: ReferenceData) -> tuple[FieldDef, ...]:
@@ -144,12 +183,20 @@ def with_reference_options(fields: tuple[FieldDef, ...], reference: ReferenceDat
 
 
 def fill_suggested(fields: tuple[FieldDef, ...], values: dict[str, Any], reference: ReferenceData) -> None:
-    """A department left empty becomes the one the chosen category is routed to (C1)."""
+    """A department left empty becomes the one the chosen category is routed to (C1); a case source left
+    empty is the diagram's default, else the own hotline; a platform's reference number and deadline
+    are dropped when the case's source is no platform (U1), so no deadline of another source shortens
+    the case's own."""
+    upstream = reference.upstream_sources()
     for f in fields:
+        if f.reference == "case_source" and f.id in values and values[f.id] is None:
+            values[f.id] = f.default or DEFAULT_SOURCE
         if f.suggest_from and values.get(f.id) is None:
             category = reference.category(values.get(f.suggest_from))
             if category is not None:
                 values[f.id] = category.department_code
+        if f.upstream_of and f.id in values and values.get(f.upstream_of) not in upstream:
+            values[f.id] = None
 
 
 # --- for scripts -------------------------------------------------------------------------------------
@@ -187,6 +234,24 @@ def department_of(category: str) -> str:
     return _category_row(category).department_code
 
 
+def from_upstream_platform(source: str | None) -> bool:
+    """U1: whether a case of this source is replied on the platform it came from after the callback.
+    A case that names no source came to the own hotline."""
+    session = _current.get()
+    code = str(source or DEFAULT_SOURCE)
+    if session is None:  # a workflow run in memory (a benchmark, a diagram check): the default sources
+        default = default_reference_data().source(code)
+        return bool(default is not None and default.upstream)
+    row = session.get(CaseSource, code)
+    if row is None:
+        raise LookupError(f"unknown case source '{code}'")
+    return bool(row.upstream)
+
+
 def script_lookups() -> dict[str, Callable[[str], object]]:
     """What answers the reference lookups a diagram's scripts may call (engine.bpmn.sandbox LOOKUP_NAMES)."""
-    return {"onsite_minutes": onsite_minutes, "department_of": department_of}
+    return {
+        "onsite_minutes": onsite_minutes,
+        "department_of": department_of,
+        "from_upstream_platform": from_upstream_platform,
+    }

@@ -1,5 +1,5 @@
 """Administering reference data, as use cases: a category or a department saved from a form, a new
-department. FormInvalid when the form has errors, so every caller refuses a bad form the same way."""
+department, a case source. FormInvalid when the form has errors, so every caller refuses a bad form the same way."""
 
 from __future__ import annotations
 
@@ -7,7 +7,13 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from engine.errors import FormInvalid
-from engine.reference.admin import add_department, save_category, save_department
+from engine.reference.admin import (
+    add_case_source,
+    add_department,
+    save_case_source,
+    save_category,
+    save_department,
+)
 
 if TYPE_CHECKING:
     # A use case is handed its unit of work; it never opens one.
@@ -31,5 +37,18 @@ def save_department_form(uow: UnitOfWork, actor: str, code: str, submitted: Mapp
 
 def add_department_form(uow: UnitOfWork, actor: str, submitted: Mapping[str, Any]) -> None:
     errors = add_department(uow.session, uow.clock, actor, submitted)
+    if errors:
+        raise FormInvalid(errors, submitted)
+
+
+def save_case_source_form(uow: UnitOfWork, actor: str, code: str, submitted: Mapping[str, Any]) -> None:
+    """Rename a case source, change its upstream flag, retire it or bring it back."""
+    errors = save_case_source(uow.session, uow.clock, actor, code, submitted)
+    if errors:
+        raise FormInvalid(errors, submitted)
+
+
+def add_case_source_form(uow: UnitOfWork, actor: str, submitted: Mapping[str, Any]) -> None:
+    errors = add_case_source(uow.session, uow.clock, actor, submitted)
     if errors:
         raise FormInvalid(errors, submitted)

@@ -1,5 +1,5 @@
 """Finding cases for supervisors: by number, customer, phone, address, procedure, category, department,
-status, lateness and opening date, a page at a time. Reads the case summary columns only.
+source, status, lateness and opening date, a page at a time. Reads the case summary columns only.
 
 Substring search (number, customer, phone, address) uses LIKE. It scans one of the search indexes of
 migration 0010, which carry every searched column, never the wide case rows; bench/search_bench.py
@@ -40,6 +40,7 @@ class CaseQuery:
     process_key: str = ""
     category: str = ""
     department: str = ""
+    source: str = ""
     status: str = ""
     overdue: bool = False
     opened_from: datetime | None = None
@@ -70,6 +71,7 @@ class CaseQuery:
             (ProcessInstance.process_key, self.process_key),
             (ProcessInstance.category, self.category),
             (ProcessInstance.department, self.department),
+            (ProcessInstance.source, self.source),
         ):
             if value:
                 found.append(column == value)

@@ -6,6 +6,7 @@ The package's public face: other packages import from here, not from its modules
 from __future__ import annotations
 
 from engine.work.attachment_access import is_signature
+from engine.work.case_tracking import TrackAnswer, TrackedCase, track_case
 from engine.work.claims import (
     SUPERVISING_ROLES,
     eligible_assignees,
@@ -52,6 +53,9 @@ __all__ = [
     "notes_of",
     "write_note",
     "RecordedCall",
+    "TrackAnswer",
+    "TrackedCase",
+    "track_case",
     "SUPERVISING_ROLES",
     "SiteArrival",
     "StaffChoice",

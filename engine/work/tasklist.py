@@ -43,6 +43,7 @@ class TaskFilter:
     process_key: str = ""
     category: str = ""
     department: str = ""
+    source: str = ""
     overdue: bool = False
     due_between: tuple[datetime, datetime] | None = None  # "due today": within the local day
     text: str = ""
@@ -107,6 +108,8 @@ class TaskFilter:
             found.append(ProcessInstance.category == self.category)
         if self.department:
             found.append(ProcessInstance.department == self.department)
+        if self.source:
+            found.append(ProcessInstance.source == self.source)
         typed = normalized(self.text[:100])
         if typed and self.personal:  # one column with its own index, not an OR over four columns
             found.append(ProcessInstance.search_text.like(containing(typed), escape=ESCAPE))

@@ -70,6 +70,9 @@ INTAKE_CHANGES = new(
     needs_site_visit=False,
     confidential=False,
     apologised=True,
+    case_source="hotline",
+    upstream_reference=None,
+    upstream_deadline=None,
 )
 
 
@@ -86,7 +89,7 @@ def start_without_site_visit(case: ComplaintCase, department: str = "operations"
         events=[
             ("case_started", "op1", None, {"process_version": [None, 1]}),
             completed(OPERATOR, "intake", intake_changes(department=department)),
-            script("set_reply_deadline", new(reopen_count=0, reply_due=reply_due)),
+            script("set_reply_deadline", new(own_reply_due=reply_due, reopen_count=0, reply_due=reply_due)),
             created("department_handling", department),
         ],
         open_now=[("department_handling", department)],
@@ -257,7 +260,7 @@ def test_site_visit_then_unsatisfied_twice_then_satisfied_c2_c5(
                 "dispatch_site_order",
                 new(site_order_note="楼道暖气管漏水,请维修部上门", visit_window="今天10点前"),
             ),
-            script("set_reply_deadline", new(reopen_count=0, reply_due=reply_due)),
+            script("set_reply_deadline", new(own_reply_due=reply_due, reopen_count=0, reply_due=reply_due)),
             created("department_handling", "repair"),
         ],
         open_now=[("department_handling", "repair")],
@@ -302,7 +305,12 @@ def test_site_visit_then_unsatisfied_twice_then_satisfied_c2_c5(
             completed(OPERATOR, "callback", {"callback_note": ["仍然漏水", "地面还有水"]}),
             script(
                 "reopen_for_department",
-                {"outcome": ["resolved", None], "reopen_count": [1, 2], "reply_due": [reply_due, next_due]},
+                {
+                    "outcome": ["resolved", None],
+                    "reopen_count": [1, 2],
+                    "own_reply_due": [reply_due, next_due],
+                    "reply_due": [reply_due, next_due],
+                },
             ),
             created("department_handling", "repair"),
         ],
@@ -389,7 +397,12 @@ def test_extension_approved_moves_the_deadline_c3(case: ComplaintCase, clock: Se
                 ),
             ),
             script(
-                "apply_extension", {"outcome": ["extension", None], "reply_due": [reply_due, extended_due]}
+                "apply_extension",
+                {
+                    "outcome": ["extension", None],
+                    "own_reply_due": [reply_due, extended_due],
+                    "reply_due": [reply_due, extended_due],
+                },
             ),
             created("department_handling", "operations"),
         ],
@@ -578,7 +591,7 @@ def test_dispatch_not_issued_within_three_minutes_is_recorded_c2(
                 "dispatch_site_order",
                 new(site_order_note="请生产运行部上门测温", visit_window=None),
             ),
-            script("set_reply_deadline", new(reopen_count=0, reply_due=reply_due)),
+            script("set_reply_deadline", new(own_reply_due=reply_due, reopen_count=0, reply_due=reply_due)),
             created("department_handling", "operations"),
         ],
         open_now=[("department_handling", "operations")],
@@ -703,7 +716,14 @@ def test_extension_requested_twice_each_decided_by_the_supervisor_c3(
                     extended_until="2026-11-25", extension_approved=True, supervisor_comment="同意延期至25日"
                 ),
             ),
-            script("apply_extension", {"outcome": ["extension", None], "reply_due": [reply_due, first_due]}),
+            script(
+                "apply_extension",
+                {
+                    "outcome": ["extension", None],
+                    "own_reply_due": [reply_due, first_due],
+                    "reply_due": [reply_due, first_due],
+                },
+            ),
             created("department_handling", "operations"),
         ],
         open_now=[("department_handling", "operations")],
@@ -772,7 +792,14 @@ def test_extension_requested_twice_each_decided_by_the_supervisor_c3(
                     "supervisor_comment": ["同意延期至25日", "同意再延期至27日"],
                 },
             ),
-            script("apply_extension", {"outcome": ["extension", None], "reply_due": [first_due, second_due]}),
+            script(
+                "apply_extension",
+                {
+                    "outcome": ["extension", None],
+                    "own_reply_due": [first_due, second_due],
+                    "reply_due": [first_due, second_due],
+                },
+            ),
             created("department_handling", "operations"),
         ],
         open_now=[("department_handling", "operations")],

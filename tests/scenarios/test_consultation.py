@@ -67,6 +67,9 @@ def intake_changes(**overrides: Any) -> dict[str, list[Any]]:
         "promised_reply_at": local(23, 15),
         "reply_channel": "sms",
         "contact": "13900000004",
+        "case_source": "hotline",
+        "upstream_reference": None,
+        "upstream_deadline": None,
     }
     return new(**{**values, **overrides})
 

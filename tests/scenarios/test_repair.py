@@ -155,6 +155,9 @@ def open_order(
                     department=department or ROUTED_TO[category],
                     description="厨房水管接头漏水,地面有积水。",
                     urgent=urgent,
+                    case_source="hotline",
+                    upstream_reference=None,
+                    upstream_deadline=None,
                 ),
             ),
             script("classify_order", new(dispatch_count=0, priority=priority)),
@@ -195,6 +198,7 @@ def dispatch(case: RepairCase, worker: str = "维修一班 王师傅", arrival_i
                     case,
                     dispatch_count=case.data["dispatch_count"] + 1,
                     onsite_due=onsite_due,
+                    own_reply_due=reply_due,
                     reply_due=reply_due,
                 ),
             ),
@@ -342,6 +346,9 @@ def test_leak_repaired_and_customer_satisfied_at_once_r1_r2_r3_r4_r5_r6(
                     department="repair",
                     description="厨房水管接头漏水,地面有积水。",
                     urgent=False,
+                    case_source="hotline",
+                    upstream_reference=None,
+                    upstream_deadline=None,
                 ),
             ),
             script("classify_order", new(dispatch_count=0, priority="urgent")),
@@ -390,6 +397,7 @@ def test_leak_repaired_and_customer_satisfied_at_once_r1_r2_r3_r4_r5_r6(
                 {
                     "dispatch_count": [0, 1],
                     "onsite_due": [None, "2026-11-23T09:32:00+08:00"],
+                    "own_reply_due": [None, reply_due],
                     "reply_due": [None, reply_due],
                 },
             ),
@@ -916,7 +924,12 @@ def test_extension_approved_moves_the_report_deadline_r6(case: RepairCase, clock
                 ),
             ),
             script(
-                "apply_extension", {"outcome": ["extension", None], "reply_due": [reply_due, extended_due]}
+                "apply_extension",
+                {
+                    "outcome": ["extension", None],
+                    "own_reply_due": [reply_due, extended_due],
+                    "reply_due": [reply_due, extended_due],
+                },
             ),
             created("onsite_report", "repair_worker"),
         ],
@@ -1074,7 +1087,12 @@ def test_extension_requested_twice_r6(
                 ),
             ),
             script(
-                "apply_extension", {"outcome": ["extension", None], "reply_due": [reply_due, extended_due]}
+                "apply_extension",
+                {
+                    "outcome": ["extension", None],
+                    "own_reply_due": [reply_due, extended_due],
+                    "reply_due": [reply_due, extended_due],
+                },
             ),
             created("onsite_report", "repair_worker"),
         ],

@@ -68,9 +68,9 @@ def test_a_complaint_from_the_call_to_the_closed_case(client: FlaskClient, clock
     case = get(client, case_url)
     number = case.text("case-number")
     assert number == "TS-20261123-0001" and case_url == f"/cases/{number}"
-    assert case.flashes() == [f"工单 {number} 已登记。请告知来电人此工单号。"], (
-        "the number to tell the caller"
-    )
+    assert case.flashes() == [
+        f"工单 {number} 已登记。请告知来电人此工单号；凭工单号和电话号码后四位可在 http://localhost/track 查询办理进度。"
+    ], "the number to tell the caller"
     assert case.text("case-status") == "处理中"
 
     # C2, C3: handed to the department chosen at intake; its handler finds it in the tasklist.
@@ -129,6 +129,7 @@ def test_a_complaint_from_the_call_to_the_closed_case(client: FlaskClient, clock
     expected_changes = {
         0: {"流程版本": ("—", "1")},
         1: {
+            "工单来源": ("—", "96666热线来电"),
             "投诉人姓名": ("—", "张伟"),
             "联系电话": ("—", "13800001111"),
             "地址": ("—", "金明小区3号楼2单元501"),
@@ -140,7 +141,11 @@ def test_a_complaint_from_the_call_to_the_closed_case(client: FlaskClient, clock
             "保密投诉": ("—", "否"),
             "已向客户致歉": ("—", "是"),
         },
-        2: {"答复截止时间": ("—", "2026-11-23 23:59"), "退回责任部门次数": ("—", "0")},
+        2: {
+            "本单位答复时限": ("—", "2026-11-23 23:59"),
+            "答复截止时间": ("—", "2026-11-23 23:59"),
+            "退回责任部门次数": ("—", "0"),
+        },
         3: {"候选组": ("—", "生产运行部")},
         5: {
             "调查情况": ("—", FIRST_HANDLING["investigation"]),

@@ -41,8 +41,9 @@ from tests.web.support import build_app, fast_password_hashing, get, login, post
 
 CHINESE = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]+")
 ENGLISH_WORD = re.compile(r"[A-Za-z][A-Za-z'’]+")
-# Case numbers (TS-20261207-0001), account numbers (JM-0301-101), element ids (reply_deadline).
-IDS = re.compile(r"\b[A-Z]{2}-[0-9-]+\b|\b\w+_\w+\b")
+# Case numbers (TS-20261207-0001), account numbers (JM-0301-101), element ids (reply_deadline) and web
+# addresses (/track, told to callers) are neither language.
+IDS = re.compile(r"\bhttps?://\S+|\b[A-Z]{2}-[0-9-]+\b|\b\w+_\w+\b")
 # Words a Chinese page may show: file types, keys and names of things that are not translated.
 ALLOWED_IN_CHINESE = {"bpmn", "Ctrl", "JavaScript", "Excel", "Hotline", "Flow", "Camunda", "Modeler", "Atom"}
 # Who deployed the diagrams and made the reports in this database (logins are ids).

@@ -158,6 +158,10 @@ class Fuzzer:
             options = [o.id for o in f.options]
             if f.reference == "department":
                 options = [o for o in options if o in STAFFED]
+            if (
+                f.reference == "case_source"
+            ):  # a platform's case: its reply upstream (U1) comes after every other step
+                options = [o.id for o in f.options if o.group == "upstream"]
             return rng.choice(options)
         if f.pattern and PHONE_PATTERN.search(f.pattern):
             return f"139{rng.randint(0, 99_999_999):08d}"

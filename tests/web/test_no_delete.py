@@ -32,6 +32,8 @@ def test_no_route_can_delete_anything(app: Flask) -> None:
             "/admin/users/<username>/password",
             "/admin/users/new",
             "/admin/reference/department/<code>",
+            "/admin/reference/source",
+            "/admin/reference/source/<code>",
             "/cases/new/<process_key>",
             "/cases/new/<process_key>/switch",
             "/field/<int:task_id>/now",
@@ -59,6 +61,7 @@ def test_no_route_can_delete_anything(app: Flask) -> None:
             "/tasks/<int:task_id>/draft",
             "/tasks/<int:task_id>/reassign",
             "/tasks/<int:task_id>/release",
+            "/track",
         ]
     )
 

@@ -206,7 +206,14 @@ def test_monthly_report_notable_cases_m3(client: FlaskClient, world: World) -> N
     assert [r.xpath("./td")[0].text_content().strip() for r in notable_rows] == [world.cases["M2"]]
 
     workbook = load_workbook(io.BytesIO(client.get(f"/reports/{monthly}.xlsx").get_data()))
-    assert workbook.sheetnames == ["概况", "各流程受理量", "分类统计", "各部门投诉情况", "案例分析"]
+    assert workbook.sheetnames == [
+        "概况",
+        "各流程受理量",
+        "分类统计",
+        "各部门投诉情况",
+        "上级转办工单",
+        "案例分析",
+    ]
     notable = [[c.value for c in row] for row in workbook["案例分析"].iter_rows()]
     assert notable[1][0] == world.cases["M2"] and notable[1][-1] == "冬季水表冻裂,需提前宣传防冻"
     weekly_id = report_id(world.sessions, "weekly", "2027-01-18")

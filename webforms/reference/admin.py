@@ -1,4 +1,5 @@
-"""Administration of reference data: departments and categories with their routes and deadlines."""
+"""Administration of reference data: departments and categories with their routes and deadlines, and
+where cases come from."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from flask_login import current_user
 
 from engine.errors import FormInvalid
 from engine.reference import (
+    add_case_source_form,
     add_department_form,
     load_reference_data,
+    save_case_source_form,
     save_category_form,
     save_department_form,
 )
@@ -103,4 +106,37 @@ def new_department() -> Any:
         ),
         "success",
     )
+    return redirect(url_for("admin.reference"))
+
+
+def _source_again(err: FormInvalid, code: str) -> Any:
+    return _page(err.errors, request.form.to_dict(), f"source:{code}", 400)
+
+
+@bp.route("/reference/source/<code>", methods=["POST"])
+@checks_own_input
+@roles_required("admin")
+@refusals({FormInvalid: form_refused(NOT_SAVED, _source_again)})
+def case_source(code: str) -> Any:
+    with unit_of_work() as uow:
+        save_case_source_form(uow, current_user.username, code, request.form)
+        uow.commit()
+    flash(_("Case source %(code)s saved. New cases use it from now on.", code=code), "success")
+    return redirect(url_for("admin.reference"))
+
+
+def _new_source_again(err: FormInvalid) -> Any:
+    return _page(err.errors, request.form.to_dict(), "source:new", 400)
+
+
+@bp.route("/reference/source", methods=["POST"])
+@checks_own_input
+@roles_required("admin")
+@refusals({FormInvalid: form_refused(NOT_SAVED, _new_source_again)})
+def new_case_source() -> Any:
+    code = request.form.get("code", "").strip()
+    with unit_of_work() as uow:
+        add_case_source_form(uow, current_user.username, request.form)
+        uow.commit()
+    flash(_("Case source %(code)s added.", code=code), "success")
     return redirect(url_for("admin.reference"))

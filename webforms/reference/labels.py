@@ -27,18 +27,30 @@ def form_fields(fields: tuple[FieldDef, ...]) -> tuple[FieldDef, ...]:
     return with_reference_options(fields, request_reference())
 
 
-REFERENCE_KINDS = ("category", "department")
+REFERENCE_KINDS = ("category", "department", "case_source")
 
 
 def reference_name(kind: str, value: Any) -> str:
-    """A category or department code by its name in the reference data, in the user's language; the code
-    itself when the reference data does not know it."""
+    """A category, department or case source code by its name in the reference data, in the user's
+    language; the code itself when the reference data does not know it."""
     reference = request_reference()
-    rows = reference.departments if kind == "department" else reference.categories
+    rows: tuple[Any, ...] = {"department": reference.departments, "case_source": reference.sources}.get(
+        kind, reference.categories
+    )
     for row in rows:
         if row.code == value:
             return localized_name(row)
     return "" if value is None else str(value)
+
+
+def source_label(code: str | None) -> str:
+    """Where a case came from, by the source's name in the user's language."""
+    return reference_name("case_source", code)
+
+
+def from_upstream(code: str | None) -> bool:
+    """Whether cases of this source are replied on a platform upstream (U1)."""
+    return code in request_reference().upstream_sources()
 
 
 def enum_name(field: FieldDef, value: Any) -> str:
@@ -52,7 +64,13 @@ def department_routes() -> dict[str, str]:
     return request_reference().department_routes()
 
 
-DOMAIN_LABELS = {"heating": _l("Heating"), "water": _l("Water"), "general": _l("General")}
+DOMAIN_LABELS = {
+    "heating": _l("Heating"),
+    "water": _l("Water"),
+    "general": _l("General"),
+    # Case sources whose cases are replied upstream (U1).
+    "upstream": _l("Forwarded by a platform or authority"),
+}
 # The option groups of a list of people and crews (webforms/work/staff_picker.py).
 STAFF_PEOPLE, STAFF_CREWS = "staff:people", "staff:crews"
 STAFF_OPTION_GROUPS = {

@@ -16,7 +16,7 @@ from webforms.request_checks import day_of
 TEXT_FILTERS = ("number", "customer", "phone", "address")
 # Searching by who the customer is would reveal them to roles that see them masked (C7, M6).
 PERSONAL_FILTERS = frozenset({"customer", "phone", "address"})
-CHOICE_FILTERS = ("process", "category", "department", "status", "overdue", "from", "to", "sort")
+CHOICE_FILTERS = ("process", "category", "department", "source", "status", "overdue", "from", "to", "sort")
 
 
 @dataclass
@@ -71,6 +71,7 @@ def search_form_of(args: Mapping[str, str]) -> SearchForm:
         process_key=chosen.get("process", ""),
         category=chosen.get("category", ""),
         department=chosen.get("department", ""),
+        source=chosen.get("source", ""),
         status=chosen.get("status", ""),
         overdue="overdue" in chosen,
         opened_from=days["from"],

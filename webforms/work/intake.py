@@ -190,7 +190,12 @@ def _has_caller(parsed: Any, info: Any) -> bool:
 
 def _recorded_message(number: str, parsed: Any, info: Any) -> str:
     if _has_caller(parsed, info):
-        return _("Case %(case)s recorded. Tell the caller this number.", case=number)
+        return _(
+            "Case %(case)s recorded. Tell the caller this number; with the last four digits of their phone "
+            "they can follow the case at %(address)s.",
+            case=number,
+            address=url_for("track.lookup", _external=True),
+        )
     return _("Case %(case)s recorded.", case=number)
 
 

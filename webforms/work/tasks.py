@@ -103,7 +103,9 @@ def _task_filter() -> tuple[TaskFilter, dict[str, str]]:
 def task_filter_of(args: Mapping[str, str]) -> tuple[TaskFilter, dict[str, str]]:
     """The tasklist's filters from its parameters (the page's query string, the API's checked
     arguments under the same names)."""
-    chosen = {k: args.get(k, "").strip()[:100] for k in ("process", "category", "department", "due", "q")}
+    chosen = {
+        k: args.get(k, "").strip()[:100] for k in ("process", "category", "department", "source", "due", "q")
+    }
     now = runtime().clock.now()
     today = now.astimezone(runtime().zone).date()
     whole_day = (
@@ -114,6 +116,7 @@ def task_filter_of(args: Mapping[str, str]) -> tuple[TaskFilter, dict[str, str]]
         process_key=chosen["process"],
         category=chosen["category"],
         department=chosen["department"],
+        source=chosen["source"],
         overdue=chosen["due"] == "overdue",
         due_between=whole_day if chosen["due"] == "today" else None,
         text=chosen["q"],

@@ -62,6 +62,12 @@ def calendar_functions(clock: Clock, zone: ZoneInfo) -> dict[str, ScriptFunction
         """Hours from one ISO time to another (negative when `end` is earlier)."""
         return (_moment(end, zone) - _moment(start, zone)).total_seconds() / 3600
 
+    def earliest(*moments: str | datetime | None) -> str | None:
+        """The earliest of the given times, those left empty aside (a forwarded case works to the
+        earlier of the platform's deadline and its own, U1); None when all are empty."""
+        given = [_moment(m, zone) for m in moments if m not in (None, "")]
+        return min(given).isoformat() if given else None
+
     business = BusinessCalendar(zone)
 
     def _day(day: str | date | None) -> date:
@@ -96,6 +102,7 @@ def calendar_functions(clock: Clock, zone: ZoneInfo) -> dict[str, ScriptFunction
         "add_hours": add_hours,
         "add_minutes": add_minutes,
         "hours_between": hours_between,
+        "earliest": earliest,
         "working_days": working_days,
         "end_of_working_day": end_of_working_day,
         "is_working_day": working_day,
@@ -110,10 +117,11 @@ def _moment(value: str | datetime, zone: ZoneInfo) -> datetime:
     return parse_local_datetime(str(value), zone)
 
 
-# The reference data lookups scripts may call (R3's on-site minutes, a category's department). The
+# The reference data lookups scripts may call (R3's on-site minutes, a category's department, whether
+# a case source is a platform to reply to, U1). The
 # dialect names them; the runtime hands in what answers them (engine.reference), so the sandbox reads
 # no database itself.
-LOOKUP_NAMES = ("onsite_minutes", "department_of")
+LOOKUP_NAMES = ("onsite_minutes", "department_of", "from_upstream_platform")
 
 
 def script_functions(

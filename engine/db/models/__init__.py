@@ -31,7 +31,8 @@ from engine.db.models.people import (
     UserRole,
 )
 from engine.db.models.processes import ProcessAudit, ProcessDefinition, ProcessDraft
-from engine.db.models.reference import Category, Department
+from engine.db.models.public import TrackLookup
+from engine.db.models.reference import CaseSource, Category, Department
 from engine.db.models.supervision import CallbackSample, HandoverRecord, Report, WorkerHeartbeat
 
 __all__ = [
@@ -65,6 +66,8 @@ __all__ = [
     "CustomerImport",
     "Department",
     "Category",
+    "CaseSource",
+    "TrackLookup",
     "Notice",
     "KnowledgeEntry",
     "KnowledgeVersion",

@@ -78,6 +78,10 @@ class ProcessInstance(Base):
     priority: Mapped[str | None] = mapped_column(String(20))
     search_text: Mapped[str | None] = mapped_column(String(700))
     current_step: Mapped[str | None] = mapped_column(String(200))
+    # Where the case came from (a case_source code); a forwarded case's number and deadline upstream.
+    source: Mapped[str] = mapped_column(String(50), default="hotline", server_default=text("'hotline'"))
+    upstream_reference: Mapped[str | None] = mapped_column(String(100))
+    upstream_deadline: Mapped[datetime | None]
     opened_by: Mapped[str] = mapped_column(String(100))
     opened_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -265,5 +269,6 @@ def _refuse_changed_note(_mapper: Any, _connection: Any, note: CaseNote) -> None
 # What the KPI and report queries range over: cases by the day they were received, tasks by their
 # deadline and by (element, completion time), for the callbacks that record satisfaction.
 Index("ix_instance_opened", ProcessInstance.opened_at)
+Index("ix_instance_source_opened", ProcessInstance.source, ProcessInstance.opened_at)
 Index("ix_task_due", HumanTask.due_at)
 Index("ix_task_element_completed", HumanTask.element_id, HumanTask.completed_at)

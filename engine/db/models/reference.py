@@ -37,3 +37,18 @@ class Category(Base):
     onsite_minutes: Mapped[int | None]
     sort_order: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
+
+
+class CaseSource(Base):
+    """Where cases come from (issue 19, M10): the own hotline, a walk-in, a liaison, or a platform or
+    authority that forwarded the case. `upstream`: the case came through a platform that expects the
+    result replied there after the callback (U1), and its deadline counts."""
+
+    __tablename__ = "case_source"
+
+    code: Mapped[str] = mapped_column(String(50), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100), default="")
+    upstream: Mapped[bool] = mapped_column(default=False)
+    sort_order: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)

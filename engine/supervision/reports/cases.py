@@ -63,6 +63,7 @@ class CaseRow:
     replied_at: datetime | None
     closed_at: datetime | None
     current_step: str | None
+    source: str = "hotline"
 
 
 @dataclass
@@ -102,6 +103,7 @@ def received_case_rows(
             replied_at_column(roles),
             ProcessInstance.closed_at,
             ProcessInstance.current_step,
+            ProcessInstance.source,
         )
         .where(
             ProcessInstance.opened_at >= start,
@@ -112,7 +114,7 @@ def received_case_rows(
         .order_by(ProcessInstance.opened_at, ProcessInstance.id)
     )
     found = []
-    for id_, number, key, department, category, opened, replied, closed, step in rows:
+    for id_, number, key, department, category, opened, replied, closed, step, source in rows:
         found.append(
             CaseRow(
                 id_,
@@ -124,6 +126,7 @@ def received_case_rows(
                 replied if replied and replied <= as_of else None,
                 closed if closed and closed <= as_of else None,
                 step,
+                source,
             )
         )
     return found
@@ -278,7 +281,8 @@ def process_names(session: Session, engine: Runtime) -> dict[str, tuple[str, str
 
 
 def reference_names(reference: ReferenceData) -> dict[str, dict[str, Any]]:
-    """Names of departments and categories as reports keep them (so a later rename leaves a report as made)."""
+    """Names of departments, categories and case sources as reports keep them (so a later rename leaves a
+    report as made)."""
     return {
         "departments": {
             d.code: {"name": d.name, "name_en": d.name_en or d.name} for d in reference.departments
@@ -287,4 +291,33 @@ def reference_names(reference: ReferenceData) -> dict[str, dict[str, Any]]:
             c.code: {"name": c.name, "name_en": c.name_en or c.name, "parent": c.parent_code or ""}
             for c in reference.categories
         },
+        "sources": {
+            s.code: {"name": s.name, "name_en": s.name_en or s.name, "upstream": s.upstream}
+            for s in reference.sources
+        },
     }
+
+
+def counts_by_source(
+    cases: list[CaseRow], reference: ReferenceData, upstream_only: bool = False
+) -> list[dict[str, Any]]:
+    """Received, replied and closed cases per case source, in the order of the reference data: every
+    active source (M10: with `upstream_only`, every platform or authority), and any other a case names."""
+    rows: dict[str, dict[str, Any]] = {
+        s.code: _source_zero(s.code)
+        for s in reference.sources
+        if s.active and (s.upstream or not upstream_only)
+    }
+    upstream = reference.upstream_sources()
+    for c in cases:
+        if upstream_only and c.source not in upstream:
+            continue
+        row = rows.setdefault(c.source, _source_zero(c.source))
+        row["received"] += 1
+        row["replied"] += c.replied_at is not None
+        row["closed"] += c.closed_at is not None
+    return list(rows.values())
+
+
+def _source_zero(code: str) -> dict[str, Any]:
+    return {"code": code, "received": 0, "replied": 0, "closed": 0}

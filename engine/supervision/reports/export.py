@@ -37,6 +37,9 @@ LABELS: dict[str, str] = {
     "processes": NC_("report", "Procedures"),
     "categories": NC_("report", "Categories"),
     "complaints_by_department": NC_("report", "Complaints by department"),
+    "higher_authorities": NC_("report", "Cases from higher authorities"),
+    "sources": NC_("report", "Cases by source"),
+    "source": NC_("report", "Source"),
     "notable": NC_("report", "Notable cases"),
     "period": NC_("report", "Period"),
     "as_of": NC_("report", "Figures as at"),
@@ -241,7 +244,13 @@ def report_tables(
                     row["reason_en"] if language == "en" else row["reason"],
                 ]
             )
-        return [*tables, departments, open_cases, _sampled_table(content, names, language, t, zone)]
+        return [
+            *tables,
+            departments,
+            *_source_tables(content, "sources", names, language, t),
+            open_cases,
+            _sampled_table(content, names, language, t, zone),
+        ]
 
     processes = Table("processes", t["processes"], [t["process"], t["received"], t["replied"], t["closed"]])
     for row in content["processes"]:
@@ -327,7 +336,31 @@ def report_tables(
                 case["note"],
             ]
         )
-    return [*tables, processes, categories, complaints, notable_table]
+    return [
+        *tables,
+        processes,
+        categories,
+        complaints,
+        *_source_tables(content, "higher_authorities", names, language, t),
+        notable_table,
+    ]
+
+
+def _source_tables(
+    content: dict[str, Any], key: str, names: dict[str, Any], language: str, t: dict[str, str]
+) -> list[Table]:
+    """Cases by source (weekly) or from each higher authority (monthly, M10), with their total; none for
+    a report made before cases had a source."""
+    if key not in content:
+        return []
+    table = Table(key, t[key], [t["source"], t["received"], t["replied"], t["closed"]])
+    total = [0, 0, 0]
+    for row in content[key]:
+        figures = [row["received"], row["replied"], row["closed"]]
+        table.rows.append([_name(names, "sources", row["code"], language), *figures])
+        total = [a + b for a, b in zip(total, figures, strict=True)]
+    table.rows.append([t["total"], *total])
+    return [table]
 
 
 # What a spreadsheet reads as the start of a formula. Reports carry text customers and staff typed

@@ -5,6 +5,8 @@
   and the four KPIs (M4); a parent category (IC卡水表故障) shows the subtotal of its sub-categories
   (无显无水, 液晶不采样, …) followed by them, and the cases filed under the parent itself;
 - complaints per department (art.22 (八));
+- the cases that came from each higher authority (art.22 (三), M10): 12345, 政民互动, letters forwarded by
+  the 信访局 or 建设局, 消协, 数字城管, media — the case sources an administrator marks as platforms;
 - the notable cases (案例分析, "one or two special events or hot issues"), chosen afterwards by a
   supervisor with a note each and kept with the report (engine.supervision.reports.store.set_notable_cases).
 
@@ -24,7 +26,12 @@ from engine.reference import load_reference_data
 from engine.runtime import Runtime
 from engine.supervision.kpi import Counts, kpi_table
 from engine.supervision.periods import Period
-from engine.supervision.reports.cases import process_names, received_case_rows, reference_names
+from engine.supervision.reports.cases import (
+    counts_by_source,
+    process_names,
+    received_case_rows,
+    reference_names,
+)
 from engine.supervision.reports.weekly import period_content
 
 MAX_CANDIDATES = 200
@@ -103,6 +110,7 @@ def build_monthly_report(
         "categories": categories,
         "no_category": _figures(unknown),
         "complaints_by_department": [{"code": code, **counts} for code, counts in complaints.items()],
+        "higher_authorities": counts_by_source(cases, reference, upstream_only=True),
         "candidates": candidates,
     }
 

@@ -2,7 +2,8 @@
 
 For every department: the cases **received** in the week (Monday 00:00 to Monday 00:00, local time),
 how many of them the department had **replied** to and how many were **closed** by the time the report
-was made (see engine.supervision.kpi for what replied and closed mean in each procedure), and every received case
+was made (see engine.supervision.kpi for what replied and closed mean in each procedure), the same
+split by where the cases came from (case sources), and every received case
 that was not replied to or not closed, with the reason (engine.supervision.reports.cases). The week's four KPIs
 (M4) per department come with it, and what the sampled callbacks of the week found (M1: satisfied, not
 satisfied and sent back to the department, not reached; those still open).
@@ -25,6 +26,7 @@ from engine.supervision.kpi import kpi_table
 from engine.supervision.periods import Period
 from engine.supervision.reports.cases import (
     OpenReason,
+    counts_by_source,
     open_reasons,
     process_names,
     reason_text,
@@ -117,6 +119,8 @@ def build_weekly_report(session: Session, engine: Runtime, period: Period, as_of
             for code, counts in rows.items()
         ],
         "total": {**total, "rates": kpis.total.as_dict()["rates"]},
+        # Where the week's cases came from (issue 19): the own hotline, walk-ins, platforms, ...
+        "sources": counts_by_source(cases, reference),
         "open_cases": listed,
         # M1: what the week's sampled callbacks found, and those still open (engine.supervision.sampled_outcomes)
         "sampled_callbacks": sampled.as_dict(),

@@ -115,6 +115,7 @@ def test_complaint_diagram_is_described() -> None:
         "approve_extension",
         "review_sendback",
         "callback",
+        "reply_on_platform",
         "summarise_and_close",
     }
     handling = parsed.user_tasks["department_handling"]

@@ -130,12 +130,24 @@ def test_the_reply_deadline_still_fires_in_a_later_loop_c4(
     assert kinds[-1] == ("case_closed", None)
 
 
+def _with_source_fields(state: dict[str, Any], open_task: str) -> None:
+    """The open task's case data as today's intake form leaves it: the case source fields (issue 19) came
+    after the fixture was written, and the diagram's scripts after that task read them."""
+    tasks, guid = state["tasks"], open_task
+    while not tasks[guid]["data"] and tasks[guid].get("parent"):  # the data it inherits
+        guid = tasks[guid]["parent"]
+    tasks[guid]["data"].update(
+        {"case_source": "hotline", "upstream_reference": None, "upstream_deadline": None}
+    )
+
+
 def test_a_state_written_before_compaction_loads_and_continues(
     sessions: sessionmaker[Session], runtime: Runtime, deployed: ProcessDefinition
 ) -> None:
     """The fixture is a complaint after two loops, written by the serializer before compaction."""
     stored = json.loads(BEFORE_COMPACTION.read_text(encoding="utf-8"))
     assert "format" not in stored["state"]
+    _with_source_fields(stored["state"], stored["open_task"]["task_guid"])
     with sessions.begin() as session:
         case = start_case(session, runtime, "complaint", OPERATOR, intake_form()).id
     with sessions.begin() as session:
@@ -162,8 +174,9 @@ def test_a_state_written_before_compaction_loads_and_continues(
     assert state["format"] == "compact-1"
     # The callback's deadline split is kept as the nearest of its kind (engine.bpmn.compaction): one
     # task with its data, whatever the number of loops. (The diagram has grown since the fixture was
-    # written: the send-back branch's predicted tasks and the new fields are in today's state too.)
-    assert len(json.dumps(stored["state"])) > 1.2 * len(_state(sessions, case))
+    # written: the send-back branch's and the reply on the platform's (U1) predicted tasks and the new
+    # fields are in today's state too.)
+    assert len(json.dumps(stored["state"])) > 1.15 * len(_state(sessions, case))
     assert {"intake", "department_handling", "callback"} <= set(state["passed_element_ids"])
     with sessions() as session:
         timers = list(session.scalars(select(Timer).where(Timer.instance_id == case).order_by(Timer.id)))

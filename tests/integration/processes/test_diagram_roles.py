@@ -349,6 +349,9 @@ ROLE_CORPUS: dict[str, tuple[Mutation, str, str, str | None, str]] = {
             set_text(
                 "//bpmn:sequenceFlow[@id='flow_satisfied_no']/bpmn:conditionExpression", "happy == 'no'"
             ),
+            set_text(
+                "//bpmn:scriptTask[@id='prepare_platform_reply']/bpmn:script", "platform_reply = str(happy)"
+            ),
         ),
         "callback-without-answer",
         "callback",

@@ -258,7 +258,7 @@ def test_csv_and_xlsx_carry_the_same_figures(world: World) -> None:
     assert [r[0] for r in rows[open_start + 2 : open_start + 4]] == [world.cases["B"], world.cases["C"]]
 
     workbook = load_workbook(io.BytesIO(to_xlsx(tables)))
-    assert workbook.sheetnames == ["概况", "各部门受理情况", "未答复或未办结工单", "抽样回访"]
+    assert workbook.sheetnames == ["概况", "各部门受理情况", "按来源统计", "未答复或未办结工单", "抽样回访"]
     sheet = workbook["各部门受理情况"]
     values = [[cell.value for cell in row] for row in sheet.iter_rows()]
     assert values[-1] == [
