@@ -2,7 +2,7 @@
 the log of public case lookups (/track), which also holds their rate limits
 
 Revision ID: 0026
-Revises: 0021
+Revises: 0027
 Create Date: 2026-12-07 10:10:00.000000
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0026"
-down_revision = "0021"
+down_revision = "0027"
 branch_labels = None
 depends_on = None
 
