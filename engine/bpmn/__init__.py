@@ -39,6 +39,7 @@ from engine.bpmn.parser import (
     content_hash,
     element_properties,
     fields_by_id,
+    first_task_groups,
     normalise_timer_expression,
     parse_definition,
 )
@@ -138,6 +139,7 @@ __all__ = [
     "due_time",
     "element_properties",
     "fields_by_id",
+    "first_task_groups",
     "initial_values",
     "loaded_names",
     "normalise_timer_expression",

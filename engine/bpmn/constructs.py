@@ -423,17 +423,21 @@ CONSTRUCTS: tuple[Construct, ...] = (
     _runs("camunda:properties", "Properties: name_en, help, role, notify, casePrefix and the others below."),
     _runs("camunda:property", "One property."),
     _runs("bpmn:userTask/camunda:formData", "The task's form."),
+    _runs(
+        "bpmn:startEvent/camunda:formData",
+        "The intake form that opens a case: checked like a task's form, its values in the case data. "
+        "Whoever may do the first user task fills it in.",
+    ),
     _runs("camunda:formField", "A form field: string, long, boolean, date, datetime, enum, signature."),
     _runs("camunda:validation", "A field's constraints."),
     _runs("camunda:constraint", "required, readonly, minlength, maxlength, min, max, pattern."),
     _runs("camunda:value", "A choice of an enum field."),
     _refused(
         "camunda:formData",
-        "Only user tasks have forms; the first user task is the intake form.",
+        "Only user tasks and the start event have forms.",
         N_(
-            "'%(name)s' has a form (camunda:formData), but here only user tasks have forms: the "
-            "process's first user task is its intake form. Move the fields to a user task after the "
-            "start event."
+            "'%(name)s' has a form (camunda:formData), but here only user tasks and the process's "
+            "start event have forms. Move the fields to a user task."
         ),
     ),
     _refused(

@@ -27,6 +27,7 @@ from SpiffWorkflow.camunda.parser.event_parsers import (
     CamundaIntermediateCatchEventParser,
     CamundaStartEventParser,
 )
+from SpiffWorkflow.camunda.parser.task_spec import UserTaskParser
 
 from engine.bpmn.effects import Effect, read_effects
 from engine.bpmn.form_fields import FieldDef, FormDefinitionError, field_from_spiff
@@ -119,6 +120,9 @@ class ParsedDefinition:
     description_en: str = ""
     variable_labels: dict[str, VariableLabel] = field(default_factory=dict)
     roles: DiagramRoles = field(default_factory=DiagramRoles)
+    # The start event's form (camunda:formData), when the diagram has one: the intake form that opens a
+    # case, with the groups who may fill it in as its candidate groups.
+    start_form: UserTaskInfo | None = None
 
     def description_text(self, language: str) -> str:
         """The procedure explained to staff (property description / description_en); '' when absent."""
@@ -129,7 +133,8 @@ class ParsedDefinition:
         """Every form field by id: the first task that declares it wins, but a field that any task
         declares personal is personal wherever it is shown."""
         found: dict[str, FieldDef] = {}
-        for info in self.user_tasks.values():
+        forms = [self.start_form] if self.start_form else []
+        for info in [*forms, *self.user_tasks.values()]:
             for f in info.fields:
                 first = found.setdefault(f.id, f)
                 if f.personal and not first.personal:
@@ -179,7 +184,14 @@ class _ClockTimerMixin:
 
 
 class _StartEventParser(_ClockTimerMixin, CamundaStartEventParser):
-    pass
+    # A start event's camunda:formData is the procedure's intake form, read as a user task's form is.
+    get_form = UserTaskParser.get_form
+    get_enum_field = UserTaskParser.get_enum_field
+
+    def create_task(self) -> Any:
+        spec = super().create_task()
+        spec.form = self.get_form()
+        return spec
 
 
 class _CatchEventParser(_ClockTimerMixin, CamundaIntermediateCatchEventParser):
@@ -386,55 +398,125 @@ def _user_tasks(process: Any, spec: Any) -> tuple[dict[str, UserTaskInfo], list[
                     element_id, "a user task needs camunda:candidateGroups (who may do it)", node.sourceline
                 )
             )
-        task_spec = spec.task_specs.get(element_id)
-        fields: list[FieldDef] = []
-        for spiff_field in getattr(getattr(task_spec, "form", None), "fields", []):
-            try:
-                fields.append(field_from_spiff(spiff_field))
-            except FormDefinitionError as err:
-                problems.append(Problem(element_id, str(err), node.sourceline))
-        for f in fields:
-            if f.id in RESERVED_NAMES:
-                problems.append(
-                    Problem(
-                        element_id,
-                        f"form field '{f.id}' has the name of a script function; rename it",
-                        node.sourceline,
-                    )
-                )
-            if f.onsite_limit_reason and f.onsite_limit_reason not in {g.id for g in fields}:
-                problems.append(
-                    Problem(
-                        element_id,
-                        f"field '{f.id}': onsiteLimitReason names '{f.onsite_limit_reason}', which is not a field of this form",
-                        node.sourceline,
-                    )
-                )
-            if f.required_when and f.required_when[0] not in {g.id for g in fields}:
-                problems.append(
-                    Problem(
-                        element_id,
-                        f"field '{f.id}': requiredWhen names '{f.required_when[0]}', which is not a field of this form",
-                        node.sourceline,
-                    )
-                )
-        if len({f.id for f in fields}) != len(fields):
-            problems.append(Problem(element_id, "two form fields share an id", node.sourceline))
-        doc = node.find("bpmn:documentation", NS)
-        props = dict(element_properties(node))
-        tasks[element_id] = UserTaskInfo(
-            element_id=element_id,
-            name=node.get("name") or element_id,
-            name_en=props.get("name_en", ""),
-            candidate_groups=groups,
-            documentation=(doc.text or "").strip() if doc is not None else "",
-            fields=tuple(fields),
-            help=props.get("help", "").strip(),
-            help_en=props.get("help_en", "").strip(),
-            customer_contact=contact_kinds(props.get(CUSTOMER_CONTACT, "")),
-        )
+        tasks[element_id] = _form_info(node, spec.task_specs.get(element_id), groups, problems)
     problems.extend(_unknown_order_fields(tasks))
     return tasks, problems
+
+
+def _form_info(node: Any, task_spec: Any, groups: str, problems: list[Problem]) -> UserTaskInfo:
+    """A user task's (or the start event's) form and what the diagram says of the step."""
+    element_id = node.get("id")
+    fields: list[FieldDef] = []
+    for spiff_field in getattr(getattr(task_spec, "form", None), "fields", []):
+        try:
+            fields.append(field_from_spiff(spiff_field))
+        except FormDefinitionError as err:
+            problems.append(Problem(element_id, str(err), node.sourceline))
+    for f in fields:
+        if f.id in RESERVED_NAMES:
+            problems.append(
+                Problem(
+                    element_id,
+                    f"form field '{f.id}' has the name of a script function; rename it",
+                    node.sourceline,
+                )
+            )
+        if f.onsite_limit_reason and f.onsite_limit_reason not in {g.id for g in fields}:
+            problems.append(
+                Problem(
+                    element_id,
+                    f"field '{f.id}': onsiteLimitReason names '{f.onsite_limit_reason}', which is not a field of this form",
+                    node.sourceline,
+                )
+            )
+        if f.required_when and f.required_when[0] not in {g.id for g in fields}:
+            problems.append(
+                Problem(
+                    element_id,
+                    f"field '{f.id}': requiredWhen names '{f.required_when[0]}', which is not a field of this form",
+                    node.sourceline,
+                )
+            )
+    if len({f.id for f in fields}) != len(fields):
+        problems.append(Problem(element_id, "two form fields share an id", node.sourceline))
+    doc = node.find("bpmn:documentation", NS)
+    props = dict(element_properties(node))
+    return UserTaskInfo(
+        element_id=element_id,
+        name=node.get("name") or element_id,
+        name_en=props.get("name_en", ""),
+        candidate_groups=groups,
+        documentation=(doc.text or "").strip() if doc is not None else "",
+        fields=tuple(fields),
+        help=props.get("help", "").strip(),
+        help_en=props.get("help_en", "").strip(),
+        customer_contact=contact_kinds(props.get(CUSTOMER_CONTACT, "")),
+    )
+
+
+def _start_form(process: Any, spec: Any) -> tuple[UserTaskInfo | None, list[Problem]]:
+    """The process's start event form (the intake form), if it has one, and what is wrong with it."""
+    problems: list[Problem] = []
+    start = None
+    for node in process.iter(f"{{{BPMN_NS}}}startEvent"):
+        if node.find("bpmn:extensionElements/camunda:formData", NS) is None:
+            continue
+        if node.getparent() is not process:
+            problems.append(
+                Problem(
+                    node.get("id", ""),
+                    "only the process's own start event may have a form (the intake form); move the "
+                    "fields to a user task of the sub-process",
+                    node.sourceline,
+                )
+            )
+            continue
+        start = node
+    if start is None:
+        return None, problems
+    element_id = start.get("id", "")
+    groups = first_task_groups(process, element_id)
+    if not groups:
+        problems.append(
+            Problem(
+                element_id,
+                "the start event's form says nobody who may fill it in: put a user task with fixed "
+                "candidate groups after it",
+                start.sourceline,
+            )
+        )
+    info = _form_info(start, spec.task_specs.get(element_id), groups, problems)
+    if any(f.type == "signature" for f in info.fields):
+        problems.append(
+            Problem(
+                element_id,
+                "a start event's form cannot take a signature; ask for it in a user task",
+                start.sourceline,
+            )
+        )
+    return info, problems
+
+
+def first_task_groups(process: Any, start_id: str) -> str:
+    """The candidate groups of the first user task a case reaches from the start event, following the
+    flows; '' when there is none, or its groups come from the case data (which the intake has not yet)."""
+    targets: dict[str, list[str]] = {}
+    for flow in process.iterfind("bpmn:sequenceFlow", NS):
+        targets.setdefault(flow.get("sourceRef") or "", []).append(flow.get("targetRef") or "")
+    nodes = {el.get("id"): el for el in process if isinstance(el.tag, str) and el.get("id")}
+    queue, seen = [start_id], {start_id}
+    while queue:
+        node = nodes.get(queue.pop(0))
+        if node is None:
+            continue
+        if node.tag == f"{{{BPMN_NS}}}userTask":
+            groups = (node.get(f"{{{CAMUNDA_NS}}}candidateGroups") or "").strip()
+            return "" if "${" in groups else groups
+        for target in targets.get(node.get("id"), []):
+            if target not in seen:
+                seen.add(target)
+                queue.append(target)
+    return ""
 
 
 def _unknown_order_fields(tasks: dict[str, UserTaskInfo]) -> list[Problem]:
@@ -504,6 +586,8 @@ def parse_definition(xml: bytes, file_name: str) -> ParsedDefinition:
         ) from err
 
     user_tasks, task_problems = _user_tasks(process, spec)
+    start_form, start_problems = _start_form(process, spec)
+    task_problems += start_problems
     effects, effect_problems = read_effects(process)
     task_problems += [Problem(element, reason, line) for element, reason, line in effect_problems]
     roles, role_problems = read_roles(process)
@@ -534,6 +618,7 @@ def parse_definition(xml: bytes, file_name: str) -> ParsedDefinition:
         description_en=(_process_property(process, "description_en") or "").strip(),
         variable_labels=read_variable_labels(element_properties(process))[0],
         roles=roles,
+        start_form=start_form,
     )
 
 

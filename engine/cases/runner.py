@@ -406,7 +406,9 @@ def start_case(
     """Open a case on the latest version of the process.
 
     With `first_task_form`, the process's first user task (the intake) is completed by the same
-    person in the same unit of work: whoever records the call owns it from the first moment (S3).
+    person in the same unit of work: whoever records the call owns it from the first moment (S3). A
+    process whose start event has a form (camunda:formData) takes it as that form instead: checked the
+    same way, its values are the data the case starts with, and the first user task opens for its groups.
     With `initial_data`, the case starts with these values (a case the system opens from another one,
     such as a sampled callback, M1); they are recorded in the case_started event.
     """
@@ -414,11 +416,20 @@ def start_case(
     parsed = parsed_definition(engine, definition)
     now = engine.clock.now()
     workflow = BpmnWorkflow(parsed.spec, parsed.subprocess_specs, script_engine=engine.script_engine)
-    if initial_data:
-        for task in workflow.get_tasks(state=TaskState.READY):
-            task.data.update(initial_data)
     first_task = None
     reference: ReferenceData | None = None
+    start_values: dict[str, Any] = {}
+    if first_task_form is not None and parsed.start_form is not None:
+        # The start event's form is the intake: checked first, its values the data the case starts with.
+        start_form = parsed.start_form
+        check_member(candidate_groups_for(start_form, {}), actor, f"'{start_form.name}'")
+        start_values, reference = _checked_form(
+            session, start_form.fields, first_task_form, {}, engine.zone, parsed
+        )
+        first_task_form = None
+    if initial_data or start_values:
+        for task in workflow.get_tasks(state=TaskState.READY):
+            task.data.update({**(initial_data or {}), **start_values})
     first_steps = _advance(session, workflow)
     if first_task_form is not None:
         ready = ready_user_tasks(workflow)
@@ -442,7 +453,8 @@ def start_case(
         opened_at=now,
         updated_at=now,
     )
-    unit = _Unit(instance, workflow, parsed, now, actor, data=dict(initial_data or {}), new_case=True)
+    started_with = {**(initial_data or {}), **start_values}
+    unit = _Unit(instance, workflow, parsed, now, actor, data=dict(started_with), new_case=True)
     unit.reference = reference
     unit.events.append(
         event_row(
@@ -454,7 +466,7 @@ def start_case(
             parsed.name,
             {
                 "process_version": [None, definition.version],
-                **{k: [None, v] for k, v in sorted((initial_data or {}).items())},
+                **{k: [None, v] for k, v in sorted(started_with.items())},
             },
         )
     )

@@ -52,6 +52,7 @@ from engine.bpmn import (
     condition_source,
     contact_kinds,
     element_properties,
+    first_task_groups,
     loaded_names,
     named_element,
     normalise_timer_expression,
@@ -132,6 +133,18 @@ MESSAGES: dict[str, str] = {
     "customer-contact-value": N_(
         "Step '%(name)s' has the property customer_contact = '%(value)s'. Name the personal data whoever "
         "does the step needs to visit or call the customer, from: %(known)s (for example phone, address)."
+    ),
+    "start-form-nobody": N_(
+        "Start event '%(name)s' has a form, but nothing says who may fill it in. Put a user task with "
+        "fixed candidate groups after it: its people open the case with the form."
+    ),
+    "start-form-in-subprocess": N_(
+        "Start event '%(name)s' of a sub-process has a form; only the process's own start event has one "
+        "(the intake form). Move the fields to a user task of the sub-process."
+    ),
+    "start-form-signature": N_(
+        "The form of start event '%(name)s' asks for a signature (field %(field)s), which the intake "
+        "cannot take. Ask for it in a user task."
     ),
     "unknown-field-type": N_(
         "Form field '%(field)s' of '%(name)s' has the type '%(type)s'. Choose one of: %(known)s."
@@ -362,6 +375,33 @@ def _check_user_tasks(d: _Diagram, groups: set[str]) -> Iterable[DiagramProblem]
                 yield _problem(
                     "unknown-field-type",
                     task,
+                    d.key,
+                    field=field.get("id") or "",
+                    type=field.get("type"),
+                    known=", ".join(FIELD_TYPES),
+                )
+
+
+def _check_start_forms(d: _Diagram) -> Iterable[DiagramProblem]:
+    """The start event's form is the intake form: the process's own start event only, filled in by the
+    people of the first user task, with fields of known types."""
+    for start in d.elements("startEvent"):
+        form = start.findall("bpmn:extensionElements/camunda:formData/camunda:formField", NS)
+        if start.find("bpmn:extensionElements/camunda:formData", NS) is None:
+            continue
+        if start.getparent() is not d.process:
+            yield _problem("start-form-in-subprocess", start, d.key)
+            continue
+        if not first_task_groups(d.process, start.get("id") or ""):
+            yield _problem("start-form-nobody", start, d.key)
+        for field in form:
+            kind = field.get("type") or "string"
+            if kind == "signature":
+                yield _problem("start-form-signature", start, d.key, field=field.get("id") or "")
+            elif kind not in FIELD_TYPES:
+                yield _problem(
+                    "unknown-field-type",
+                    start,
                     d.key,
                     field=field.get("id") or "",
                     type=field.get("type"),
@@ -685,6 +725,7 @@ def validate_diagram(
     refusals = [_from_finding(f, d.key) for f in findings if f.refused]
     problems = [
         *_check_user_tasks(d, known_groups(session)),
+        *_check_start_forms(d),
         *_check_timers(d, session, clock, zone, sandbox),
         *_check_gateways(d),
         *_check_code(d),

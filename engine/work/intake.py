@@ -1,4 +1,5 @@
-"""The first user task of a process: its form is the intake form that opens a case."""
+"""The intake form that opens a case: the start event's form where the diagram has one (camunda:formData),
+else the form of the process's first user task."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ _intake_by_hash: dict[str, UserTaskInfo | None] = {}
 
 
 def intake_task(engine: Runtime, parsed: ParsedDefinition) -> UserTaskInfo | None:
+    if parsed.start_form is not None:
+        return parsed.start_form
     if parsed.content_hash in _intake_by_hash:
         return _intake_by_hash[parsed.content_hash]
     workflow = BpmnWorkflow(parsed.spec, parsed.subprocess_specs, script_engine=engine.script_engine)

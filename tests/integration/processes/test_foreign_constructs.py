@@ -40,6 +40,8 @@ EXPECTED: dict[str, tuple[Support, list[tuple[str, str]], str]] = {
     "runs_embedded_subprocess": (RUNS, [], ""),
     "runs_text_annotation": (RUNS, [], ""),
     "runs_legacy_activiti": (RUNS, [], ""),
+    # The start event's form is the intake form.
+    "runs_start_form": (RUNS, [], ""),
     # A pool that never runs holds a service task and a JUEL condition: drawing only, not refused.
     "runs_idle_pool": (RUNS, [], ""),
     # JUEL in its common forms runs as Python; a notice beside the diagram shows the translation.
@@ -146,10 +148,10 @@ EXPECTED: dict[str, tuple[Support, list[tuple[str, str]], str]] = {
     ),
     "refused_timer_cycle": (REFUSED, [("timer-cycle", "Step")], "repeats (timeCycle)"),
     "refused_timer_empty": (REFUSED, [("timer-empty", "Step")], "has no expression"),
-    "refused_start_form": (
+    "refused_start_form_in_subprocess": (
         REFUSED,
-        [("construct-camunda-formdata", "StartEvent_1")],
-        "only user tasks have forms",
+        [("start-form-in-subprocess", "Sub_start")],
+        "Start event '子流程开始' of a sub-process has a form",
     ),
     "refused_start_form_key": (REFUSED, [("construct-formkey", "StartEvent_1")], "(camunda:formKey)"),
     "refused_initiator": (REFUSED, [("construct-initiator", "StartEvent_1")], "in 'starter'"),
@@ -221,6 +223,7 @@ WITHOUT_A_DIAGRAM = {
     "construct-datainputassociation",
     "construct-iospecification",
     "construct-property",
+    "construct-camunda-formdata",
     "construct-camunda-formproperty",
     "construct-formref",
     "construct-formhandlerclass",
@@ -400,6 +403,7 @@ OPENED: dict[str, tuple[dict[str, Any] | None, dict[str, Any] | None, str]] = {
     "runs_juel_condition": (None, {"approved": True}, "completed"),
     "runs_juel_hash_condition": (None, {"x": 1, "urgent": False}, "completed"),
     "runs_timer_catch": (None, None, "running"),
+    "runs_start_form": ({"caller": "张三"}, None, "running"),
 }
 
 
@@ -417,5 +421,5 @@ def test_a_case_of_each_diagram_that_runs_goes_its_way(
     with sessions.begin() as session:
         case = start_case(session, runtime, name, OPERATOR, first_task_form=form, initial_data=data)
         assert case.status == status
-        if status == "running":  # the timer waits, with its row for the scheduler
+        if name == "runs_timer_catch":  # the timer waits, with its row for the scheduler
             assert len(timers_of(session, case.id)) == 1

@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from lxml import etree
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.bpmn import CONSTRUCT_REFUSALS, SCHEMA_MESSAGES
@@ -51,6 +52,18 @@ DISPATCH_TIMER = "//bpmn:boundaryEvent[@id='dispatch_deadline']//bpmn:timeDurati
 def dispatch_timer(expression: str, code: str, words: str) -> tuple[Mutation, str, str, str | None, str]:
     """The dispatch deadline's timer set to `expression`, refused with `code` and these words."""
     return set_text(DISPATCH_TIMER, expression), code, "dispatch_deadline", "派单时限3分钟", words
+
+
+def start_form(field_id: str, kind: str, intake_groups: str = "operator") -> Mutation:
+    """A form with one field on the start event (the intake form), the intake task given these groups."""
+
+    def change(root: Any) -> None:
+        extensions = the_element(root, "//bpmn:startEvent[@id='start']/bpmn:extensionElements")
+        form = etree.SubElement(extensions, f"{{{NS['camunda']}}}formData")
+        etree.SubElement(form, f"{{{NS['camunda']}}}formField", id=field_id, label="字段", type=kind)
+        the_element(root, "//bpmn:userTask[@id='intake']").set(CAMUNDA, intake_groups)
+
+    return change
 
 
 # rule → (change to complaint.bpmn, code, element id, element name, words of the message)
@@ -223,6 +236,20 @@ CORPUS: dict[str, tuple[Mutation, str, str, str | None, str]] = {
         None,
         "The name of 'callback' is 1900000 characters long",
     ),
+    "the start event's form has people who may fill it in": (
+        start_form("floors", "long", "${category}"),
+        "start-form-nobody",
+        "start",
+        "受理投诉",
+        "has a form, but nothing says who may fill it in",
+    ),
+    "the start event's form takes no signature": (
+        start_form("signed", "signature"),
+        "start-form-signature",
+        "start",
+        "受理投诉",
+        "asks for a signature (field signed)",
+    ),
     "a field label is at most 200 characters": (
         set_attribute("//camunda:formField[@id='description']", "label", "内容" * 101),
         "name-too-long",
@@ -271,7 +298,8 @@ def test_the_corpus_covers_every_element_rule() -> None:
     }
     # Constructs the engine refuses and the schema's complaints have a corpus of their own, drawn as
     # Camunda Modeler draws them (tests/integration/processes/test_foreign_constructs.py).
-    own_corpus = set(CONSTRUCT_REFUSALS) | set(SCHEMA_MESSAGES)
+    # A form on a sub-process's start event is there too: the shipped diagrams have no sub-process.
+    own_corpus = set(CONSTRUCT_REFUSALS) | set(SCHEMA_MESSAGES) | {"start-form-in-subprocess"}
     assert {entry[1] for entry in CORPUS.values()} == set(MESSAGES) - file_level - own_corpus
 
 

@@ -1,0 +1,98 @@
+"""Common Camunda 7 constructs drawn as Camunda Modeler writes them (issue 21), run end to end from the
+diagrams of tests/fixtures/constructs/. Every step is its own unit of work and the case is reloaded from
+the database before the next one (see driver.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.cases import latest_definition, parsed_definition
+from engine.cases.runner import start_case
+from engine.clock import SettableClock
+from engine.errors import FormInvalid, NotAllowed
+from engine.processes.deployment import deploy
+from engine.runtime import Actor, Runtime
+from engine.work import intake_task
+from tests.helpers import OPERATOR, PROJECT_ROOT, department_handler, row_counts
+from tests.scenarios.driver import CLOSED, CaseDriver, completed, created, end, new, script
+
+CORPUS = PROJECT_ROOT / "tests" / "fixtures" / "constructs"
+
+
+def deploy_corpus(sessions: sessionmaker[Session], runtime: Runtime, name: str) -> None:
+    with sessions.begin() as session:
+        deploy(session, runtime, (CORPUS / f"{name}.bpmn").read_bytes(), f"{name}.bpmn", "test")
+
+
+@pytest.fixture
+def start_form_case(
+    sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, reference_data: None
+) -> CaseDriver:
+    deploy_corpus(sessions, runtime, "runs_start_form")
+    return CaseDriver(sessions, runtime, clock, "runs_start_form", {"Step": "处理"})
+
+
+def test_the_start_event_form_is_the_intake_and_its_values_are_the_case_data(
+    start_form_case: CaseDriver, runtime: Runtime, sessions: sessionmaker[Session]
+) -> None:
+    """The start event's camunda:formData opens the case: its values (checked and typed) are the data the
+    case starts with, a script after the start event reads them, and the first user task opens for its
+    group, unclaimed (the start form is not that task's form)."""
+    case = start_form_case
+    with sessions() as session:
+        parsed = parsed_definition(runtime, latest_definition(session, "runs_start_form"))
+    intake = intake_task(runtime, parsed)
+    assert intake is not None and intake.element_id == "StartEvent_1"
+    assert [f.id for f in intake.fields] == ["caller", "floors"] and intake.candidate_groups == "operator"
+
+    case.data.update(caller="张三", floors=3)
+    case.start(
+        OPERATOR,
+        {"caller": "张三", "floors": "3"},
+        events=[
+            (
+                "case_started",
+                OPERATOR.username,
+                None,
+                {"process_version": [None, 1], **new(caller="张三", floors=3)},
+            ),
+            script("Greet", new(greeting="来电:张三")),
+            created("Step", "operator"),
+        ],
+        open_now=[("Step", "operator")],
+    )
+    assert case.task("Step").assignee is None
+    case.complete(
+        "Step",
+        OPERATOR,
+        {"result": "已回复"},
+        events=[completed(OPERATOR, "Step", new(result="已回复")), end("EndEvent_1"), CLOSED],
+        open_now=[],
+    )
+    with sessions() as session:
+        assert case.instance(session).status == "completed"
+
+
+def _start(sessions: sessionmaker[Session], runtime: Runtime, actor: Actor, form: dict[str, Any]) -> None:
+    with sessions.begin() as session:
+        start_case(session, runtime, "runs_start_form", actor, form)
+
+
+def test_a_start_form_with_bad_values_or_from_another_group_opens_no_case(
+    start_form_case: CaseDriver, runtime: Runtime, sessions: sessionmaker[Session]
+) -> None:
+    """The start form is checked on the server like a task's form: a required field left empty and a
+    number below its minimum are refused field by field; someone outside the first task's groups may
+    not open a case. Nothing is written either way."""
+    with sessions() as session:
+        before = row_counts(session)
+    with pytest.raises(FormInvalid) as refused:
+        _start(sessions, runtime, OPERATOR, {"caller": "", "floors": "0"})
+    assert set(refused.value.errors) == {"caller", "floors"}
+    with pytest.raises(NotAllowed):
+        _start(sessions, runtime, department_handler("operations"), {"caller": "张三"})
+    with sessions() as session:
+        assert row_counts(session) == before

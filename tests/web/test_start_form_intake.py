@@ -1,0 +1,55 @@
+"""A procedure whose start event has a form (camunda:formData, as Camunda Modeler writes it): the intake
+page shows that form, checks it on the server like a task's form, and the case starts with its values;
+the first user task then waits in its group's tasklist (issue 21)."""
+
+from __future__ import annotations
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.db.models import HumanTask, ProcessInstance
+from engine.processes.deployment import deploy
+from engine.runtime import Runtime
+from tests.integration.processes.test_foreign_constructs import CORPUS
+from tests.web.support import get, login, submit
+
+INTAKE = "/cases/new/runs_start_form"
+
+
+@pytest.fixture
+def start_form_deployed(sessions: sessionmaker[Session], runtime: Runtime) -> None:
+    with sessions.begin() as session:
+        xml = (CORPUS / "runs_start_form.bpmn").read_bytes()
+        deploy(session, runtime, xml, "runs_start_form.bpmn", "test")
+
+
+def test_the_intake_page_is_the_start_event_form_and_opens_the_case_with_its_values(
+    client: FlaskClient, sessions: sessionmaker[Session], start_form_deployed: None
+) -> None:
+    login(client, "operator")
+    page = get(client, INTAKE)
+    assert page.status == 200
+    assert page.has("f-caller") and page.has("f-floors") and not page.has("f-result")
+
+    refused = submit(client, INTAKE, {"caller": "", "floors": "0"})
+    assert refused.status == 400
+    assert refused.error("caller") and refused.error("floors")
+    with sessions() as session:
+        assert session.scalars(select(ProcessInstance)).all() == []
+
+    recorded = submit(client, INTAKE, {"caller": "张三", "floors": "3"}, follow=True)
+    assert recorded.status == 200
+    with sessions() as session:
+        (case,) = session.scalars(select(ProcessInstance)).all()
+        assert case.data == {"caller": "张三", "floors": 3, "greeting": "来电:张三"}
+        (task,) = session.scalars(select(HumanTask).where(HumanTask.instance_id == case.id)).all()
+        assert (task.element_id, task.candidate_groups, task.assignee) == ("Step", "operator", None)
+
+
+def test_only_the_first_tasks_group_may_open_the_intake(
+    client: FlaskClient, start_form_deployed: None
+) -> None:
+    login(client, "billing_handler")
+    assert get(client, INTAKE).status == 403
