@@ -28,11 +28,13 @@ from engine.bpmn.form_fields import (
 from engine.bpmn.parser import (
     BPMN_NS,
     CAMUNDA_NS,
+    CANDIDATE_USER,
     CUSTOMER_CONTACT,
     DefinitionError,
     ParsedDefinition,
     SpecCache,
     UserTaskInfo,
+    assignee_for,
     candidate_groups_for,
     condition_source,
     contact_kinds,
@@ -42,6 +44,7 @@ from engine.bpmn.parser import (
     first_task_groups,
     normalise_timer_expression,
     parse_definition,
+    user_candidate,
 )
 from engine.bpmn.roles import (
     ANSWER_FIELD,
@@ -130,7 +133,10 @@ __all__ = [
     "UserTaskInfo",
     "VariableLabel",
     "XML_MESSAGES",
+    "CANDIDATE_USER",
+    "assignee_for",
     "candidate_groups_for",
+    "user_candidate",
     "condition_source",
     "contact_kinds",
     "check_source",

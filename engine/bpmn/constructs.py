@@ -469,21 +469,13 @@ CONSTRUCTS: tuple[Construct, ...] = (
         "Java form handlers are not supported.",
         N_("'%(name)s' names a Java form handler (%(value)s), which is not supported. Remove it."),
     ),
-    _refused(
-        "@camunda:assignee",
-        "Work goes to groups; give the task candidate groups (a person may claim it).",
-        N_(
-            "User task '%(name)s' is assigned to %(value)s (camunda:assignee), which is not supported "
-            "yet: work goes to groups. Give it candidate groups instead; a person of the group claims it."
-        ),
+    _runs(
+        "bpmn:userTask@camunda:assignee",
+        "The person the task is given to: a user name or ${field}; it is theirs, as a claimed task is.",
     ),
-    _refused(
-        "@camunda:candidateUsers",
-        "Work goes to groups; give the task candidate groups.",
-        N_(
-            "User task '%(name)s' names candidate users (%(value)s), which are not supported yet: work "
-            "goes to groups. Use candidate groups (a role or a department)."
-        ),
+    _runs(
+        "bpmn:userTask@camunda:candidateUsers",
+        "People who may do the task besides its candidate groups: user names or ${field}.",
     ),
     _refused(
         "@camunda:dueDate",

@@ -94,6 +94,9 @@ class UserTaskInfo:
     # this step needs in full to visit or call the customer; the rest stays masked, and every view in
     # full is recorded (M6); docs/access.md.
     customer_contact: frozenset[str] = frozenset()
+    # camunda:assignee and camunda:candidateUsers as written: user names, or ${field} from the case data.
+    assignee: str = ""
+    candidate_users: str = ""
 
     def help_text(self, language: str) -> str:
         """The step explained to the person doing it (property help / help_en); '' when the diagram has none."""
@@ -392,13 +395,18 @@ def _user_tasks(process: Any, spec: Any) -> tuple[dict[str, UserTaskInfo], list[
     for node in process.iter(f"{{{BPMN_NS}}}userTask"):
         element_id = node.get("id")
         groups = (node.get(f"{{{CAMUNDA_NS}}}candidateGroups") or "").strip()
-        if not groups:
+        assignee = (node.get(f"{{{CAMUNDA_NS}}}assignee") or "").strip()
+        users = (node.get(f"{{{CAMUNDA_NS}}}candidateUsers") or "").strip()
+        if not (groups or assignee or users):
             problems.append(
                 Problem(
-                    element_id, "a user task needs camunda:candidateGroups (who may do it)", node.sourceline
+                    element_id,
+                    "a user task needs camunda:candidateGroups, candidateUsers or an assignee (who may do it)",
+                    node.sourceline,
                 )
             )
-        tasks[element_id] = _form_info(node, spec.task_specs.get(element_id), groups, problems)
+        info = _form_info(node, spec.task_specs.get(element_id), groups, problems)
+        tasks[element_id] = replace(info, assignee=assignee, candidate_users=users)
     problems.extend(_unknown_order_fields(tasks))
     return tasks, problems
 
@@ -622,15 +630,38 @@ def parse_definition(xml: bytes, file_name: str) -> ParsedDefinition:
     )
 
 
-def candidate_groups_for(info: UserTaskInfo, data: dict[str, Any]) -> list[str]:
-    """Evaluate ${var} in candidateGroups against the case data: 'department' → the case's department."""
+# A person named as a candidate of a task (camunda:candidateUsers) is kept with its groups under this
+# prefix: the tasklist, claims and completion then treat each person as a group of one.
+CANDIDATE_USER = "user:"
+
+
+def user_candidate(username: str) -> str:
+    """The candidate-group entry of one person."""
+    return CANDIDATE_USER + username
+
+
+def _names(text: str, data: dict[str, Any]) -> list[str]:
+    """A comma-separated list with each ${var} replaced by that value of the case data."""
 
     def substitute(match: re.Match[str]) -> str:
         value = data.get(match.group(1))
         return "" if value is None else str(value)
 
-    groups = _GROUP_EXPRESSION.sub(substitute, info.candidate_groups)
-    return [g.strip() for g in groups.split(",") if g.strip()]
+    return [name.strip() for name in _GROUP_EXPRESSION.sub(substitute, text).split(",") if name.strip()]
+
+
+def candidate_groups_for(info: UserTaskInfo, data: dict[str, Any]) -> list[str]:
+    """Evaluate ${var} in candidateGroups against the case data: 'department' → the case's department;
+    the candidate users follow, each as user_candidate(name)."""
+    return _names(info.candidate_groups, data) + [
+        user_candidate(name) for name in _names(info.candidate_users, data)
+    ]
+
+
+def assignee_for(info: UserTaskInfo, data: dict[str, Any]) -> str | None:
+    """The person camunda:assignee gives the task to (a name, or ${var} of the case data), if any."""
+    names = _names(info.assignee, data)
+    return names[0] if names else None
 
 
 class SpecCache:

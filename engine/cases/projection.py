@@ -22,11 +22,13 @@ from engine.bpmn import (
     ClockDurationTimerEventDefinition,
     ClockTimeDateEventDefinition,
     ParsedDefinition,
+    assignee_for,
     candidate_groups_for,
     due_time,
 )
 from engine.cases.search_text import search_text
 from engine.db import HumanTask, HumanTaskGroup, ProcessInstance, Timer
+from engine.errors import ScriptFailed
 
 SUMMARY_FIELDS = ("category", "department", "customer_name", "customer_phone", "address", "priority")
 
@@ -163,6 +165,12 @@ def sync_human_tasks(
             continue
         info = parsed.user_tasks.get(task.task_spec.bpmn_id)
         groups = candidate_groups_for(info, task.data) if info else []
+        assignee = assignee_for(info, task.data) if info else None
+        if info is not None and not groups and assignee is None:
+            raise ScriptFailed(
+                task.task_spec.bpmn_id,
+                f"nobody may do this step: its assignee {info.assignee!r} and candidates are empty in the case data",
+            )
         values: dict[str, Any] = {
             "instance_id": instance.id,
             "task_guid": guid,
@@ -172,6 +180,7 @@ def sync_human_tasks(
             "status": "open",
             "created_at": now,
             "due_at": _due_of_user_task(task, timers),
+            "assignee": assignee,
         }
         task_id = session.execute(_INSERT_TASK, values).scalar_one()
         group_rows.extend({"task_id": task_id, "group_name": g} for g in groups)

@@ -326,7 +326,10 @@ def _save_unit(session: Session, engine: Runtime, unit: _Unit) -> ProcessInstanc
                 "task_created",
                 row.element_id,
                 row.name,
-                {"candidate_groups": [None, row.candidate_groups]},
+                {
+                    "candidate_groups": [None, row.candidate_groups],
+                    **({"assignee": [None, row.assignee]} if row.assignee else {}),
+                },
             )
         )
     open_names = [t.task_spec.bpmn_name or t.task_spec.bpmn_id for t in ready]

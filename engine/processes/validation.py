@@ -69,7 +69,7 @@ from engine.errors import HotlineError
 from engine.messages import N_, Coded, as_params
 from engine.processes.rules import RULE_LIST
 from engine.processes.traceability import read_rules, rule_ids_in
-from engine.reference import known_groups, reference_session, script_lookups
+from engine.reference import known_groups, known_usernames, reference_session, script_lookups
 
 NS = {
     "bpmn": BPMN_NS,
@@ -116,7 +116,8 @@ MESSAGES: dict[str, str] = {
     ),
     "bpmn-invalid": N_("SpiffWorkflow cannot run this: %(detail)s. Correct the element as the message says."),
     "missing-candidate-group": N_(
-        "User task '%(name)s' does not say who may do it. Set its candidate groups (for example operator)."
+        "User task '%(name)s' does not say who may do it. Set its candidate groups (for example "
+        "operator), or name a person (assignee or candidate users)."
     ),
     "unknown-candidate-group": N_(
         "User task '%(name)s' names the candidate group '%(group)s', which is no role or "
@@ -125,6 +126,14 @@ MESSAGES: dict[str, str] = {
     "unknown-group-variable": N_(
         "User task '%(name)s' takes its candidate group from '%(variable)s', which no form "
         "field or script of this diagram sets. Add that field or choose a fixed group."
+    ),
+    "unknown-user": N_(
+        "User task '%(name)s' names the person '%(user)s', who has no active staff account. Check the "
+        "user name (Staff accounts), or take the person from the case data with ${field}."
+    ),
+    "unknown-user-variable": N_(
+        "User task '%(name)s' takes the person who does it from '%(variable)s', which no form field or "
+        "script of this diagram sets. Add that field or name a user."
     ),
     "missing-form": N_(
         "User task '%(name)s' has no form. Add at least one form field, so the person doing it "
@@ -336,14 +345,26 @@ def _owner(node: Any) -> Any:
     return node
 
 
-def _check_user_tasks(d: _Diagram, groups: set[str]) -> Iterable[DiagramProblem]:
+def _check_user_tasks(d: _Diagram, groups: set[str], users: set[str]) -> Iterable[DiagramProblem]:
     fields = d.form_fields()
     variables = set(fields) | d.script_variables() | d.start_variables()
     for task in d.elements("userTask"):
         text = (task.get(f"{{{CAMUNDA_NS}}}candidateGroups") or "").strip()
         names = [g.strip() for g in text.split(",") if g.strip()]
-        if not names:
+        people = [
+            name.strip()
+            for attribute in ("assignee", "candidateUsers")
+            for name in (task.get(f"{{{CAMUNDA_NS}}}{attribute}") or "").split(",")
+            if name.strip()
+        ]
+        if not names and not people:
             yield _problem("missing-candidate-group", task, d.key)
+        for person in people:
+            if person.startswith("${") and person.endswith("}"):
+                if person[2:-1].strip() not in variables:
+                    yield _problem("unknown-user-variable", task, d.key, variable=person[2:-1].strip())
+            elif person not in users:
+                yield _problem("unknown-user", task, d.key, user=person)
         for group in names:
             if group.startswith("${") and group.endswith("}"):
                 variable = group[2:-1].strip()
@@ -724,7 +745,7 @@ def validate_diagram(
     findings = check_constructs(d.root, d.process)
     refusals = [_from_finding(f, d.key) for f in findings if f.refused]
     problems = [
-        *_check_user_tasks(d, known_groups(session)),
+        *_check_user_tasks(d, known_groups(session), known_usernames(session)),
         *_check_start_forms(d),
         *_check_timers(d, session, clock, zone, sandbox),
         *_check_gateways(d),
@@ -744,8 +765,6 @@ def validate_diagram(
 # What another check says about an element whose refusal already says it: a task given to a person has
 # no candidate group; JUEL or Groovy does not compile as Python.
 _SAID_BY_THE_REFUSAL: dict[str, frozenset[str]] = {
-    "construct-assignee": frozenset({"missing-candidate-group"}),
-    "construct-candidateusers": frozenset({"missing-candidate-group"}),
     "construct-condition-juel": frozenset({"condition-rejected", "code-unknown-name"}),
     "construct-condition-language": frozenset({"condition-rejected", "code-unknown-name"}),
     "construct-scriptformat-other": frozenset({"script-rejected", "code-unknown-name"}),

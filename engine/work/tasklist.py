@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased, defer, joinedload, selectinload
 
+from engine.bpmn import user_candidate
 from engine.cases import normalized
 from engine.db import ESCAPE, HumanTask, HumanTaskGroup, ProcessInstance, containing
 
@@ -115,6 +116,13 @@ class TaskFilter:
                 found.append(ProcessInstance.search_text.like(containing(typed), escape=ESCAPE))
             found.append(func.lower(ProcessInstance.case_number).like(containing(typed), escape=ESCAPE))
         return found
+
+
+def _candidate_names(username: str, groups: Iterable[str]) -> list[str]:
+    """The person's groups and the person as a candidate of their own (camunda:candidateUsers)."""
+    names = list(groups)
+    mine = user_candidate(username)
+    return names if mine in names else [*names, mine]
 
 
 def _candidates(tab: str, username: str, groups: Iterable[str]) -> SelectBase | None:
@@ -211,7 +219,9 @@ def open_tasks_for(
 
     The page's ids are chosen on the narrow task rows first; only those tasks are then read with their
     cases (without the workflow state), so sorting never carries the wide case rows."""
-    ids = _page_ids(session, tab, username, list(groups), limit, offset, where, many=False)
+    ids = _page_ids(
+        session, tab, username, _candidate_names(username, groups), limit, offset, where, many=False
+    )
     return _with_cases(session, ids)
 
 
@@ -252,7 +262,7 @@ def tasklist_page(
 ) -> TasklistPage:
     """A tab's page and the counts of every tab, as the tasklist shows them: one statement counts the tabs
     (each up to COUNT_LIMIT), one reads the page's ids, one the page's tasks with their cases."""
-    tabs, groups = list(tabs), list(groups)
+    tabs, groups = list(tabs), _candidate_names(username, groups)
     if where is not None:
         where = where.prepared(session)
     counts = count_open_tasks_by_tab(session, list(dict.fromkeys([*tabs, tab])), username, groups, where)
@@ -304,7 +314,7 @@ def count_open_tasks_by_tab(
 ) -> dict[str, int]:
     """How many open tasks each tab holds, all in one statement; each part stops counting past
     COUNT_LIMIT, so a department with tens of thousands of open tasks is not read through."""
-    tabs, groups = list(tabs), list(groups)
+    tabs, groups = list(tabs), _candidate_names(username, groups)
     parts: dict[str, Any] = {}
     if set(tabs) & set(PERSONAL_TABS):
         parts["mine"] = _up_to_limit(

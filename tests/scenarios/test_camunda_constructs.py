@@ -10,14 +10,23 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.cases import latest_definition, parsed_definition
-from engine.cases.runner import start_case
+from engine.cases.runner import complete_task, start_case
 from engine.clock import SettableClock
-from engine.errors import FormInvalid, NotAllowed
+from engine.errors import Conflict, FormInvalid, NotAllowed, ScriptFailed
 from engine.processes.deployment import deploy
 from engine.runtime import Actor, Runtime
-from engine.work import intake_task
+from engine.work import intake_task, open_tasks_for
+from engine.work.claims import claim_task
 from tests.helpers import OPERATOR, PROJECT_ROOT, department_handler, row_counts
-from tests.scenarios.driver import CLOSED, CaseDriver, completed, created, end, new, script
+from tests.scenarios.driver import (
+    CLOSED,
+    CaseDriver,
+    completed,
+    created,
+    end,
+    new,
+    script,
+)
 
 CORPUS = PROJECT_ROOT / "tests" / "fixtures" / "constructs"
 
@@ -96,3 +105,103 @@ def test_a_start_form_with_bad_values_or_from_another_group_opens_no_case(
         _start(sessions, runtime, department_handler("operations"), {"caller": "张三"})
     with sessions() as session:
         assert row_counts(session) == before
+
+
+REPAIR_HEAD = Actor("repair_head", frozenset({"repair", "department_head"}))
+
+
+@pytest.fixture
+def assignee_case(
+    sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, reference_data: None
+) -> CaseDriver:
+    deploy_corpus(sessions, runtime, "runs_assignee")
+    return CaseDriver(sessions, runtime, clock, "runs_assignee", {"Record": "登记", "Step": "处理"})
+
+
+def test_a_task_given_to_a_person_of_the_case_data_is_theirs_alone(
+    assignee_case: CaseDriver, sessions: sessionmaker[Session]
+) -> None:
+    """camunda:assignee="${handler}": the task opens as the person's own (their "mine" tab), for no
+    group; nobody else may complete or claim it; the person completes it."""
+    case = assignee_case
+    case.start(
+        OPERATOR,
+        {"handler": "repair_head"},
+        events=[
+            ("case_started", OPERATOR.username, None, {"process_version": [None, 1]}),
+            completed(OPERATOR, "Record", new(handler="repair_head")),
+            (
+                "task_created",
+                "system",
+                "Step",
+                {"candidate_groups": [None, ""], "assignee": [None, "repair_head"]},
+            ),
+        ],
+        open_now=[("Step", "")],
+    )
+    step = case.task("Step")
+    assert step.assignee == "repair_head"
+    with sessions() as session:
+        assert [t.id for t in open_tasks_for(session, "mine", "repair_head", REPAIR_HEAD.groups)] == [step.id]
+        assert open_tasks_for(session, "todo", OPERATOR.username, OPERATOR.groups) == []
+    case.refused("Step", OPERATOR, {"result": "代办"}, NotAllowed)
+    with pytest.raises(NotAllowed), sessions.begin() as session:
+        claim_task(session, step.id, OPERATOR, case.clock.now())
+    case.complete(
+        "Step",
+        REPAIR_HEAD,
+        {"result": "已修好"},
+        events=[completed(REPAIR_HEAD, "Step", new(result="已修好")), end("EndEvent_1"), CLOSED],
+        open_now=[],
+    )
+
+
+def test_an_assignee_the_case_data_leaves_empty_fails_the_step_naming_it(
+    assignee_case: CaseDriver, sessions: sessionmaker[Session], runtime: Runtime
+) -> None:
+    """A task nobody may do would wait for ever: the step that would open it fails, naming the task,
+    and nothing is saved."""
+    with sessions() as session:
+        before = row_counts(session)
+    with pytest.raises(ScriptFailed) as failed, sessions.begin() as session:
+        start_case(session, runtime, "runs_assignee", OPERATOR, {"handler": ""})
+    assert failed.value.element_id == "Step" and "${handler}" in failed.value.detail
+    with sessions() as session:
+        assert row_counts(session) == before
+
+
+@pytest.fixture
+def candidate_users_case(
+    sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, reference_data: None
+) -> CaseDriver:
+    deploy_corpus(sessions, runtime, "runs_candidate_users")
+    return CaseDriver(sessions, runtime, clock, "runs_candidate_users", {"Step": "处理"})
+
+
+def test_a_person_named_beside_a_group_sees_claims_and_completes_the_task(
+    candidate_users_case: CaseDriver, sessions: sessionmaker[Session], runtime: Runtime
+) -> None:
+    """camunda:candidateUsers="repair_head" beside candidateGroups="operator": the task is in the group
+    tab of both the operators and that person, whoever claims it first has it (the other gets a
+    conflict), and the person completes it."""
+    case = candidate_users_case
+    with sessions.begin() as session:
+        case.id = start_case(session, runtime, "runs_candidate_users", OPERATOR).id
+    case.runtime.workflows.clear()
+    step = case.task("Step")
+    assert step.candidate_groups == "operator,user:repair_head"
+    with sessions() as session:
+        assert [t.id for t in open_tasks_for(session, "group", "repair_head", REPAIR_HEAD.groups)] == [
+            step.id
+        ]
+        assert [t.id for t in open_tasks_for(session, "group", OPERATOR.username, OPERATOR.groups)] == [
+            step.id
+        ]
+        assert open_tasks_for(session, "group", "sup1", frozenset({"supervisor"})) == []
+    with sessions.begin() as session:
+        claim_task(session, step.id, REPAIR_HEAD, case.clock.now())
+    with pytest.raises(Conflict), sessions.begin() as session:
+        claim_task(session, step.id, OPERATOR, case.clock.now())
+    with sessions.begin() as session:
+        complete_task(session, runtime, step.id, REPAIR_HEAD, {"result": "已处理"})
+        assert case.instance(session).status == "completed"

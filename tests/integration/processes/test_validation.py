@@ -45,6 +45,8 @@ def broken(mutation: Mutation) -> bytes:
 
 
 CAMUNDA = "{http://camunda.org/schema/1.0/bpmn}candidateGroups"
+ASSIGNEE = "{http://camunda.org/schema/1.0/bpmn}assignee"
+CANDIDATE_USERS = "{http://camunda.org/schema/1.0/bpmn}candidateUsers"
 LABEL_PROPERTY = "/bpmn:definitions/bpmn:process/bpmn:extensionElements/camunda:properties/camunda:property"
 DISPATCH_TIMER = "//bpmn:boundaryEvent[@id='dispatch_deadline']//bpmn:timeDuration"
 
@@ -235,6 +237,20 @@ CORPUS: dict[str, tuple[Mutation, str, str, str | None, str]] = {
         "callback",
         None,
         "The name of 'callback' is 1900000 characters long",
+    ),
+    "a person a task is given to has an account": (
+        set_attribute("//bpmn:userTask[@id='callback']", ASSIGNEE, "nobody_here"),
+        "unknown-user",
+        "callback",
+        "回访客户",
+        "names the person 'nobody_here', who has no active staff account",
+    ),
+    "a person a task is given to comes from the case data": (
+        set_attribute("//bpmn:userTask[@id='callback']", CANDIDATE_USERS, "${handlr}"),
+        "unknown-user-variable",
+        "callback",
+        "回访客户",
+        "takes the person who does it from 'handlr'",
     ),
     "the start event's form has people who may fill it in": (
         start_form("floors", "long", "${category}"),
