@@ -501,37 +501,22 @@ CONSTRUCTS: tuple[Construct, ...] = (
             "sorts by deadline. Remove it, or put a timer on the task as its deadline."
         ),
     ),
-    _refused(
+    _runs(
         "@camunda:candidateStarterGroups",
-        "Who may open a case is decided by role (docs/access.md); remove it.",
-        N_(
-            "Process '%(name)s' names who may start it (%(value)s), which is not read: who may open a "
-            "case is decided by role (docs/access.md). Remove it."
-        ),
+        "Who may open a case of the procedure (roles or departments), instead of the intake step's groups.",
     ),
-    _refused(
-        "@camunda:candidateStarterUsers",
-        "Who may open a case is decided by role (docs/access.md); remove it.",
-        N_(
-            "Process '%(name)s' names who may start it (%(value)s), which is not read: who may open a "
-            "case is decided by role (docs/access.md). Remove it."
-        ),
-    ),
+    _runs("@camunda:candidateStarterUsers", "People who may open a case of the procedure, by user name."),
     _refused(
         "camunda:potentialStarter",
-        "Who may open a case is decided by role (docs/access.md); remove it.",
+        "Name who may open a case with candidate starter groups or users instead.",
         N_(
-            "Process '%(name)s' names who may start it (potential starter), which is not read: who may "
-            "open a case is decided by role (docs/access.md). Remove it."
+            "Process '%(name)s' names who may start it (potential starter), which is not read. Name them "
+            "with the process's candidate starter groups or users (Candidate starter in Camunda Modeler)."
         ),
     ),
-    _refused(
+    _runs(
         "isStartableInTasklist:false",
-        "Every procedure can be opened by the roles that open cases; remove it.",
-        N_(
-            "Process '%(name)s' is marked not startable in the tasklist, which is not read: every "
-            "procedure can be opened by the roles that open cases. Remove the setting."
-        ),
+        "Staff may not open its cases (no New case choice, 403 on its intake); the system still opens them.",
     ),
     _runs("@camunda:isStartableInTasklist", "true (the default) changes nothing."),
     _refused(

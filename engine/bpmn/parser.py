@@ -126,6 +126,16 @@ class ParsedDefinition:
     # The start event's form (camunda:formData), when the diagram has one: the intake form that opens a
     # case, with the groups who may fill it in as its candidate groups.
     start_form: UserTaskInfo | None = None
+    # Who may open a case, where the process names them (camunda:candidateStarterGroups, and
+    # candidateStarterUsers as user_candidate entries); empty: the people of the intake form's step.
+    starters: tuple[str, ...] = ()
+    # camunda:isStartableInTasklist="false": only the system opens its cases (never staff's intake).
+    startable: bool = True
+
+    def may_open(self, intake: UserTaskInfo, username: str, roles: Iterable[str]) -> bool:
+        """Whether someone may open a case of the procedure through its intake form."""
+        allowed = self.starters or tuple(g.strip() for g in intake.candidate_groups.split(",") if g.strip())
+        return self.startable and bool(set(allowed) & {*roles, user_candidate(username)})
 
     def description_text(self, language: str) -> str:
         """The procedure explained to staff (property description / description_en); '' when absent."""
@@ -462,6 +472,16 @@ def _form_info(node: Any, task_spec: Any, groups: str, problems: list[Problem]) 
     )
 
 
+def _starters(process: Any) -> tuple[str, ...]:
+    """The process's candidate starter groups, then its candidate starter users as user_candidate."""
+    groups = (process.get(f"{{{CAMUNDA_NS}}}candidateStarterGroups") or "").split(",")
+    users = (process.get(f"{{{CAMUNDA_NS}}}candidateStarterUsers") or "").split(",")
+    return (
+        *(g.strip() for g in groups if g.strip()),
+        *(user_candidate(u.strip()) for u in users if u.strip()),
+    )
+
+
 def _start_form(process: Any, spec: Any) -> tuple[UserTaskInfo | None, list[Problem]]:
     """The process's start event form (the intake form), if it has one, and what is wrong with it."""
     problems: list[Problem] = []
@@ -483,7 +503,7 @@ def _start_form(process: Any, spec: Any) -> tuple[UserTaskInfo | None, list[Prob
     if start is None:
         return None, problems
     element_id = start.get("id", "")
-    groups = first_task_groups(process, element_id)
+    groups = ",".join(_starters(process)) or first_task_groups(process, element_id)
     if not groups:
         problems.append(
             Problem(
@@ -627,6 +647,9 @@ def parse_definition(xml: bytes, file_name: str) -> ParsedDefinition:
         variable_labels=read_variable_labels(element_properties(process))[0],
         roles=roles,
         start_form=start_form,
+        starters=_starters(process),
+        startable=(process.get(f"{{{CAMUNDA_NS}}}isStartableInTasklist") or "true").strip().lower()
+        != "false",
     )
 
 

@@ -46,7 +46,7 @@ from engine.cases.store import insert_case, load_workflow, save_workflow, take_c
 from engine.cases.task_access import check_member, claimed_conflict, closed_conflict, workable_task
 from engine.cases.timer_groups import FiringGroup
 from engine.db import Event, HumanTask, ProcessInstance, Timer
-from engine.errors import Conflict, FormInvalid, HotlineError, NotFound, ScriptFailed
+from engine.errors import Conflict, FormInvalid, HotlineError, NotAllowed, NotFound, ScriptFailed
 from engine.reference import (
     ReferenceData,
     fill_suggested,
@@ -422,6 +422,8 @@ def start_case(
     first_task = None
     reference: ReferenceData | None = None
     start_values: dict[str, Any] = {}
+    if first_task_form is not None and not parsed.startable:
+        raise NotAllowed(f"cases of '{process_key}' are opened by the system only (isStartableInTasklist)")
     if first_task_form is not None and parsed.start_form is not None:
         # The start event's form is the intake: checked first, its values the data the case starts with.
         start_form = parsed.start_form
@@ -440,7 +442,8 @@ def start_case(
             raise NotFound(f"process '{process_key}' has no first task to record the intake in")
         first_task = ready[0]
         info = parsed.user_tasks[first_task.task_spec.bpmn_id]
-        check_member(candidate_groups_for(info, first_task.data), actor, f"'{info.name}'")
+        starters = list(parsed.starters) or candidate_groups_for(info, first_task.data)
+        check_member(starters, actor, f"'{info.name}'")
         _, reference = _checked_form(session, info.fields, first_task_form, {}, engine.zone, parsed)
 
     instance = insert_case(

@@ -135,6 +135,10 @@ MESSAGES: dict[str, str] = {
         "User task '%(name)s' takes the person who does it from '%(variable)s', which no form field or "
         "script of this diagram sets. Add that field or name a user."
     ),
+    "unknown-starter": N_(
+        "Process '%(name)s' lets '%(starter)s' open its cases, which is no role, department or active "
+        "staff account. Check its candidate starter groups and users."
+    ),
     "missing-form": N_(
         "User task '%(name)s' has no form. Add at least one form field, so the person doing it "
         "records what was done."
@@ -401,6 +405,14 @@ def _check_user_tasks(d: _Diagram, groups: set[str], users: set[str]) -> Iterabl
                     type=field.get("type"),
                     known=", ".join(FIELD_TYPES),
                 )
+
+
+def _check_starters(d: _Diagram, groups: set[str], users: set[str]) -> Iterable[DiagramProblem]:
+    """Candidate starter groups and users name groups and accounts that exist."""
+    for attribute, known in (("candidateStarterGroups", groups), ("candidateStarterUsers", users)):
+        for name in (d.process.get(f"{{{CAMUNDA_NS}}}{attribute}") or "").split(","):
+            if name.strip() and name.strip() not in known:
+                yield _problem("unknown-starter", d.process, d.key, starter=name.strip())
 
 
 def _check_start_forms(d: _Diagram) -> Iterable[DiagramProblem]:
@@ -744,8 +756,10 @@ def validate_diagram(
         return [refused.problem]
     findings = check_constructs(d.root, d.process)
     refusals = [_from_finding(f, d.key) for f in findings if f.refused]
+    groups, users = known_groups(session), known_usernames(session)
     problems = [
-        *_check_user_tasks(d, known_groups(session), known_usernames(session)),
+        *_check_user_tasks(d, groups, users),
+        *_check_starters(d, groups, users),
         *_check_start_forms(d),
         *_check_timers(d, session, clock, zone, sandbox),
         *_check_gateways(d),

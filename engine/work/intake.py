@@ -48,9 +48,10 @@ class Startable:
 
 
 def startable_processes(
-    session: Session, engine: Runtime, roles: set[str] | frozenset[str]
+    session: Session, engine: Runtime, roles: set[str] | frozenset[str], username: str = ""
 ) -> list[Startable]:
-    """The procedures whose intake these roles may fill in, on their latest versions, by key."""
+    """The procedures whose intake this person may fill in (ParsedDefinition.may_open), on their latest
+    versions, by key."""
     newest = (
         select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("version"))
         .group_by(ProcessDefinition.key)
@@ -69,8 +70,8 @@ def startable_processes(
         info = intake_task(engine, parsed)
         if info is None:
             continue
-        groups = tuple(g.strip() for g in info.candidate_groups.split(",") if g.strip())
-        if set(groups) & set(roles):
+        groups = parsed.starters or tuple(g.strip() for g in info.candidate_groups.split(",") if g.strip())
+        if parsed.may_open(info, username, roles):
             found.append(
                 Startable(
                     definition.key,

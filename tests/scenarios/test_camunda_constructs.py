@@ -205,3 +205,26 @@ def test_a_person_named_beside_a_group_sees_claims_and_completes_the_task(
     with sessions.begin() as session:
         complete_task(session, runtime, step.id, REPAIR_HEAD, {"result": "已处理"})
         assert case.instance(session).status == "completed"
+
+
+def test_candidate_starters_decide_who_opens_a_case_and_a_procedure_may_be_the_systems_alone(
+    sessions: sessionmaker[Session], runtime: Runtime, reference_data: None
+) -> None:
+    """camunda:candidateStarterGroups="operator" candidateStarterUsers="repair_head": the named person
+    opens a case though the intake step is the operators'; someone else may not. With
+    isStartableInTasklist="false" no intake form opens a case, but the system still does."""
+    deploy_corpus(sessions, runtime, "runs_starter_groups")
+    deploy_corpus(sessions, runtime, "runs_not_startable")
+    with sessions.begin() as session:
+        case = start_case(session, runtime, "runs_starter_groups", REPAIR_HEAD, {"result": "已处理"})
+        assert (case.status, case.opened_by) == ("completed", "repair_head")
+    with sessions() as session:
+        before = row_counts(session)
+    with pytest.raises(NotAllowed), sessions.begin() as session:
+        start_case(session, runtime, "runs_starter_groups", department_handler("billing"), {"result": "x"})
+    with pytest.raises(NotAllowed), sessions.begin() as session:
+        start_case(session, runtime, "runs_not_startable", OPERATOR, {"result": "x"})
+    with sessions() as session:
+        assert row_counts(session) == before
+    with sessions.begin() as session:
+        assert start_case(session, runtime, "runs_not_startable", OPERATOR).status == "running"

@@ -53,3 +53,24 @@ def test_only_the_first_tasks_group_may_open_the_intake(
 ) -> None:
     login(client, "billing_handler")
     assert get(client, INTAKE).status == 403
+
+
+def test_starters_and_not_startable_procedures_decide_the_new_case_choice_and_the_intake(
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime
+) -> None:
+    """A person named as a candidate starter finds the procedure under New case and may open its intake;
+    a procedure only the system opens is offered to nobody and its intake answers 403."""
+    with sessions.begin() as session:
+        for name in ("runs_starter_groups", "runs_not_startable"):
+            # The web tests' accounts are the demo's: the starter named is a repair handler here.
+            xml = (CORPUS / f"{name}.bpmn").read_bytes().replace(b'"repair_head"', b'"repair_handler"')
+            deploy(session, runtime, xml, f"{name}.bpmn", "test")
+    login(client, "repair_handler")
+    assert get(client, "/cases/new/runs_starter_groups").status == 200
+    choice = get(client, "/cases/new", follow_redirects=True)
+    assert "/cases/new/runs_starter_groups" in choice.html
+    login(client, "operator")
+    assert get(client, "/cases/new/runs_not_startable").status == 403
+    assert "/cases/new/runs_not_startable" not in get(client, "/cases/new", follow_redirects=True).html
+    login(client, "billing_handler")
+    assert get(client, "/cases/new/runs_starter_groups").status == 403

@@ -45,6 +45,9 @@ EXPECTED: dict[str, tuple[Support, list[tuple[str, str]], str]] = {
     # A task given to a person of the case data (camunda:assignee), and one for people besides a group.
     "runs_assignee": (RUNS, [], ""),
     "runs_candidate_users": (RUNS, [], ""),
+    # Who may open a case: candidate starter groups and users; a procedure only the system opens.
+    "runs_starter_groups": (RUNS, [], ""),
+    "runs_not_startable": (RUNS, [], ""),
     # A pool that never runs holds a service task and a JUEL condition: drawing only, not refused.
     "runs_idle_pool": (RUNS, [], ""),
     # JUEL in its common forms runs as Python; a notice beside the diagram shows the translation.
@@ -156,16 +159,6 @@ EXPECTED: dict[str, tuple[Support, list[tuple[str, str]], str]] = {
     ),
     "refused_start_form_key": (REFUSED, [("construct-formkey", "StartEvent_1")], "(camunda:formKey)"),
     "refused_initiator": (REFUSED, [("construct-initiator", "StartEvent_1")], "in 'starter'"),
-    "refused_starter_groups": (
-        REFUSED,
-        [("construct-candidatestartergroups", "refused_starter_groups")],
-        "names who may start it (operator)",
-    ),
-    "refused_not_startable": (
-        REFUSED,
-        [("construct-isstartableintasklist-false", "refused_not_startable")],
-        "not startable in the tasklist",
-    ),
     "refused_data_store": (
         REFUSED,
         [
@@ -228,7 +221,6 @@ WITHOUT_A_DIAGRAM = {
     "construct-camunda-formproperty",
     "construct-formref",
     "construct-formhandlerclass",
-    "construct-candidatestarterusers",
     "construct-camunda-potentialstarter",
     "construct-camunda-connector",
     "construct-camunda-field",
@@ -314,12 +306,12 @@ def test_every_shipped_diagram_runs_without_a_construct_warning() -> None:
 
 
 def test_every_problem_of_a_file_comes_at_once(session: Session) -> None:
-    """A file with a message end event, a JUEL condition that needs Java, a process setting that decides
-    who may start it and an asynchronous gateway: the three refusals and the warning are said in one
-    check, each once (the JUEL condition is not said again as Python that does not compile)."""
+    """A file with a message end event, a JUEL condition that needs Java, a process that names a group
+    nobody holds as its starters and an asynchronous gateway: the three refusals and the warning are
+    said in one check, each once (the JUEL condition is not said again as Python that does not compile)."""
     xml = corpus_file("refused_juel_complex_condition").decode()
     xml = xml.replace(
-        'isExecutable="true">', 'isExecutable="true" camunda:candidateStarterGroups="operator">'
+        'isExecutable="true">', 'isExecutable="true" camunda:candidateStarterGroups="starters">'
     )
     xml = xml.replace(
         '<bpmn:exclusiveGateway id="Step" name="是否批准" default="Flow_b">',
@@ -331,9 +323,9 @@ def test_every_problem_of_a_file_comes_at_once(session: Session) -> None:
     )
     problems = validate_diagram(session, xml.encode())
     assert sorted((p.code, p.element_id) for p in problems) == [
-        ("construct-candidatestartergroups", "refused_juel_complex_condition"),
         ("construct-condition-juel", "Flow_a"),
         ("construct-messageeventdefinition", "End_a"),
+        ("unknown-starter", "refused_juel_complex_condition"),
     ]
     assert [w.code for w in diagram_warnings(xml.encode())] == ["construct-asyncbefore"]
 
@@ -407,6 +399,8 @@ OPENED: dict[str, tuple[dict[str, Any] | None, dict[str, Any] | None, str]] = {
     "runs_start_form": ({"caller": "张三"}, None, "running"),
     "runs_assignee": ({"handler": "repair_head"}, None, "running"),
     "runs_candidate_users": ({"result": "已处理"}, None, "completed"),
+    "runs_starter_groups": ({"result": "已处理"}, None, "completed"),
+    "runs_not_startable": (None, None, "running"),
 }
 
 

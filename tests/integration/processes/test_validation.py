@@ -47,6 +47,7 @@ def broken(mutation: Mutation) -> bytes:
 CAMUNDA = "{http://camunda.org/schema/1.0/bpmn}candidateGroups"
 ASSIGNEE = "{http://camunda.org/schema/1.0/bpmn}assignee"
 CANDIDATE_USERS = "{http://camunda.org/schema/1.0/bpmn}candidateUsers"
+STARTER_USERS = "{http://camunda.org/schema/1.0/bpmn}candidateStarterUsers"
 LABEL_PROPERTY = "/bpmn:definitions/bpmn:process/bpmn:extensionElements/camunda:properties/camunda:property"
 DISPATCH_TIMER = "//bpmn:boundaryEvent[@id='dispatch_deadline']//bpmn:timeDuration"
 
@@ -251,6 +252,13 @@ CORPUS: dict[str, tuple[Mutation, str, str, str | None, str]] = {
         "callback",
         "回访客户",
         "takes the person who does it from 'handlr'",
+    ),
+    "a process's starters exist": (
+        set_attribute("//bpmn:process", STARTER_USERS, "nobody_here"),
+        "unknown-starter",
+        "complaint",
+        "投诉处理",
+        "lets 'nobody_here' open its cases",
     ),
     "the start event's form has people who may fill it in": (
         start_form("floors", "long", "${category}"),
