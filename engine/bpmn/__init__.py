@@ -78,10 +78,16 @@ from engine.bpmn.sandbox import (
 )
 from engine.bpmn.schema_errors import SCHEMA_MESSAGES, schema_problem
 from engine.bpmn.serializer import StateSerializer
+from engine.bpmn.task_dates import DEFAULT_PRIORITY, TaskValueError, field_of, task_moment, task_priority
 from engine.bpmn.timer_events import ClockDurationTimerEventDefinition, ClockTimeDateEventDefinition, due_time
 from engine.bpmn.variable_labels import VariableLabel, read_variable_labels
 
 __all__ = [
+    "DEFAULT_PRIORITY",
+    "TaskValueError",
+    "field_of",
+    "task_moment",
+    "task_priority",
     "CONSTRUCTS",
     "CONSTRUCT_REFUSALS",
     "CONSTRUCT_WARNINGS",

@@ -477,29 +477,18 @@ CONSTRUCTS: tuple[Construct, ...] = (
         "bpmn:userTask@camunda:candidateUsers",
         "People who may do the task besides its candidate groups: user names or ${field}.",
     ),
-    _refused(
+    _runs(
         "@camunda:dueDate",
-        "Put a timer on the task: its deadline, on the business calendar.",
-        N_(
-            "User task '%(name)s' has a due date (%(value)s), which is not read. Put a timer boundary "
-            "event on the task instead: that is its deadline (for example working_days(2))."
-        ),
+        "The task's deadline: an ISO date-time, a duration from its creation (P2D = two working days) "
+        "or ${field}; a timer on the task comes first.",
     ),
-    _refused(
+    _runs(
         "@camunda:followUpDate",
-        "Not supported yet; put a non-interrupting timer on the task.",
-        N_(
-            "User task '%(name)s' has a follow-up date (%(value)s), which is not supported yet. Put a "
-            "non-interrupting timer on the task that notifies someone."
-        ),
+        "When to look at the task again, shown in the tasklist: as dueDate.",
     ),
-    _refused(
+    _runs(
         "@camunda:priority",
-        "Not supported yet; the tasklist sorts by deadline.",
-        N_(
-            "User task '%(name)s' has the priority %(value)s, which is not supported yet: the tasklist "
-            "sorts by deadline. Remove it, or put a timer on the task as its deadline."
-        ),
+        "A whole number or ${field} (default 50): higher first in the tasklist within the same deadline.",
     ),
     _runs(
         "@camunda:candidateStarterGroups",

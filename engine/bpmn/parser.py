@@ -97,6 +97,10 @@ class UserTaskInfo:
     # camunda:assignee and camunda:candidateUsers as written: user names, or ${field} from the case data.
     assignee: str = ""
     candidate_users: str = ""
+    # camunda:dueDate, followUpDate and priority as written (engine.bpmn.task_dates reads them).
+    due_date: str = ""
+    follow_up_date: str = ""
+    priority: str = ""
 
     def help_text(self, language: str) -> str:
         """The step explained to the person doing it (property help / help_en); '' when the diagram has none."""
@@ -416,7 +420,14 @@ def _user_tasks(process: Any, spec: Any) -> tuple[dict[str, UserTaskInfo], list[
                 )
             )
         info = _form_info(node, spec.task_specs.get(element_id), groups, problems)
-        tasks[element_id] = replace(info, assignee=assignee, candidate_users=users)
+        tasks[element_id] = replace(
+            info,
+            assignee=assignee,
+            candidate_users=users,
+            due_date=(node.get(f"{{{CAMUNDA_NS}}}dueDate") or "").strip(),
+            follow_up_date=(node.get(f"{{{CAMUNDA_NS}}}followUpDate") or "").strip(),
+            priority=(node.get(f"{{{CAMUNDA_NS}}}priority") or "").strip(),
+        )
     problems.extend(_unknown_order_fields(tasks))
     return tasks, problems
 

@@ -46,12 +46,14 @@ from engine.bpmn import (
     Finding,
     SandboxEnvironment,
     ScriptRejected,
+    TaskValueError,
     UnsafeXml,
     check_constructs,
     check_source,
     condition_source,
     contact_kinds,
     element_properties,
+    field_of,
     first_task_groups,
     loaded_names,
     named_element,
@@ -63,6 +65,8 @@ from engine.bpmn import (
     schema_problem,
     script_functions,
     stored_names,
+    task_moment,
+    task_priority,
 )
 from engine.clock import Clock
 from engine.errors import HotlineError
@@ -138,6 +142,15 @@ MESSAGES: dict[str, str] = {
     "unknown-starter": N_(
         "Process '%(name)s' lets '%(starter)s' open its cases, which is no role, department or active "
         "staff account. Check its candidate starter groups and users."
+    ),
+    "task-value-invalid": N_(
+        "User task '%(name)s' has %(attribute)s %(value)s, which cannot be read. Write an ISO date-time "
+        "(2026-12-10T17:00), a duration from the task's creation (P2D for two working days, PT4H) or "
+        "${field}; a priority is a whole number or ${field}."
+    ),
+    "task-value-variable": N_(
+        "User task '%(name)s' takes its %(attribute)s from '%(variable)s', which no form field or script "
+        "of this diagram sets. Add that field or write the value itself."
     ),
     "missing-form": N_(
         "User task '%(name)s' has no form. Add at least one form field, so the person doing it "
@@ -405,6 +418,29 @@ def _check_user_tasks(d: _Diagram, groups: set[str], users: set[str]) -> Iterabl
                     type=field.get("type"),
                     known=", ".join(FIELD_TYPES),
                 )
+
+
+def _check_task_values(d: _Diagram, zone: ZoneInfo, now: datetime) -> Iterable[DiagramProblem]:
+    """camunda:dueDate, followUpDate and priority read as the case will read them."""
+    variables = set(d.form_fields()) | d.script_variables() | d.start_variables()
+    for task in d.elements("userTask"):
+        for attribute in ("dueDate", "followUpDate", "priority"):
+            written = (task.get(f"{{{CAMUNDA_NS}}}{attribute}") or "").strip()
+            if not written:
+                continue
+            field = field_of(written)
+            params = {"attribute": f"camunda:{attribute}", "value": written}
+            if field is not None:
+                if field not in variables:
+                    yield _problem("task-value-variable", task, d.key, variable=field, **params)
+                continue
+            try:
+                if attribute == "priority":
+                    task_priority(written, {})
+                else:
+                    task_moment(written, {}, now, zone)
+            except TaskValueError:
+                yield _problem("task-value-invalid", task, d.key, **params)
 
 
 def _check_starters(d: _Diagram, groups: set[str], users: set[str]) -> Iterable[DiagramProblem]:
@@ -760,6 +796,7 @@ def validate_diagram(
     problems = [
         *_check_user_tasks(d, groups, users),
         *_check_starters(d, groups, users),
+        *_check_task_values(d, zone, clock.now()),
         *_check_start_forms(d),
         *_check_timers(d, session, clock, zone, sandbox),
         *_check_gateways(d),

@@ -28,9 +28,14 @@ from engine.db import ESCAPE, HumanTask, HumanTaskGroup, ProcessInstance, contai
 
 TABS = ("todo", "mine", "group", "all")
 PERSONAL_TABS = ("todo", "mine", "group")
-# The most urgent first, no deadline last: the order of the open tasks' index (ix_task_open_urgent), which
+# The most urgent first (the higher priority first within one deadline), no deadline last: the order of the open tasks' index (ix_task_open_urgent), which
 # both databases read in that order (SQLite reads the tasks with a deadline first, then those without).
-_URGENT_FIRST = (HumanTask.due_at.asc().nulls_last(), HumanTask.created_at, HumanTask.id)
+_URGENT_FIRST = (
+    HumanTask.due_at.asc().nulls_last(),
+    HumanTask.priority.desc(),
+    HumanTask.created_at,
+    HumanTask.id,
+)
 # A tab counts its tasks up to here and then shows "1000+": no page reads every task of a large department.
 COUNT_LIMIT = 1000
 # A search's matching cases are listed by id in the page's statements up to this many.

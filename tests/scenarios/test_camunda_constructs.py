@@ -4,11 +4,13 @@ the database before the next one (see driver.py)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.calendar import BusinessCalendar
 from engine.cases import latest_definition, parsed_definition
 from engine.cases.runner import complete_task, start_case
 from engine.clock import SettableClock
@@ -228,3 +230,46 @@ def test_candidate_starters_decide_who_opens_a_case_and_a_procedure_may_be_the_s
         assert row_counts(session) == before
     with sessions.begin() as session:
         assert start_case(session, runtime, "runs_not_startable", OPERATOR).status == "running"
+
+
+def test_due_date_follow_up_and_priority_are_the_tasks_deadline_reminder_and_order(
+    sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, reference_data: None
+) -> None:
+    """camunda:dueDate="P2D" is the task's deadline two working days on (the office's closing time),
+    followUpDate="PT4H" four hours after it opened, and priority="80" puts the task before the
+    tasks of the same deadline (none here) that were created earlier."""
+    for name in ("runs_due_date", "runs_follow_up_date", "runs_priority"):
+        deploy_corpus(sessions, runtime, name)
+    opened = clock.now()
+    ids = {}
+    for name in ("runs_due_date", "runs_follow_up_date", "runs_priority"):
+        with sessions.begin() as session:
+            ids[name] = start_case(session, runtime, name, OPERATOR).id
+        clock.advance(timedelta(minutes=1))
+    runtime.workflows.clear()
+    with sessions() as session:
+        tasks = {t.instance.process_key: t for t in open_tasks_for(session, "group", "op1", OPERATOR.groups)}
+        due = tasks["runs_due_date"]
+        assert due.due_at == BusinessCalendar(runtime.zone).working_days_after(opened, 2)
+        assert (due.priority, due.follow_up_at) == (50, None)
+        follow = tasks["runs_follow_up_date"]
+        assert (follow.due_at, follow.follow_up_at) == (None, opened + timedelta(minutes=1, hours=4))
+        assert tasks["runs_priority"].priority == 80
+        order = [t.instance.process_key for t in open_tasks_for(session, "group", "op1", OPERATOR.groups)]
+        assert order == ["runs_due_date", "runs_priority", "runs_follow_up_date"]
+
+
+def test_a_due_date_the_case_data_gives_wrong_fails_the_step_naming_the_task(
+    sessions: sessionmaker[Session], runtime: Runtime, reference_data: None
+) -> None:
+    xml = (CORPUS / "runs_start_form.bpmn").read_bytes()
+    xml = xml.replace(
+        b'camunda:candidateGroups="operator">',
+        b'camunda:candidateGroups="operator" camunda:dueDate="${caller}">',
+    )
+    with sessions.begin() as session:
+        deploy(session, runtime, xml, "runs_start_form.bpmn", "test")
+    with pytest.raises(ScriptFailed) as failed, sessions.begin() as session:
+        start_case(session, runtime, "runs_start_form", OPERATOR, {"caller": "下周"})
+    assert failed.value.element_id == "Step"
+    assert "camunda:dueDate ${caller}: '下周' is no ISO date-time" in failed.value.detail

@@ -9,11 +9,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.cases.runner import start_case
 from engine.db.models import HumanTask, ProcessInstance
 from engine.processes.deployment import deploy
 from engine.runtime import Runtime
+from tests.helpers import OPERATOR
 from tests.integration.processes.test_foreign_constructs import CORPUS
-from tests.web.support import get, login, submit
+from tests.web.support import get, login, normalise, submit
 
 INTAKE = "/cases/new/runs_start_form"
 
@@ -74,3 +76,28 @@ def test_starters_and_not_startable_procedures_decide_the_new_case_choice_and_th
     assert "/cases/new/runs_not_startable" not in get(client, "/cases/new", follow_redirects=True).html
     login(client, "billing_handler")
     assert get(client, "/cases/new/runs_starter_groups").status == 403
+
+
+def test_the_tasklist_shows_a_tasks_priority_and_follow_up_date(
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime
+) -> None:
+    with sessions.begin() as session:
+        for name in ("runs_priority", "runs_follow_up_date"):
+            deploy(session, runtime, (CORPUS / f"{name}.bpmn").read_bytes(), f"{name}.bpmn", "test")
+    for name in ("runs_follow_up_date", "runs_priority"):
+        with sessions.begin() as session:
+            start_case(session, runtime, name, OPERATOR)
+    login(client, "operator")
+    page = get(client, "/tasks?tab=group")
+    rows = page.doc.xpath("//*[@id='tasklist']/tbody/tr")
+    assert [r.xpath(".//a[contains(@class,'task-link')]/@href")[0] for r in rows] == [
+        link for _element, link, _case in page.task_links()
+    ]
+    first, second = rows[0], rows[1]
+    assert [normalise(b.text_content()) for b in first.xpath(".//span[contains(@class,'priority')]")] == [
+        "优先级 80"
+    ]
+    assert second.xpath(".//span[contains(@class,'priority')]") == []
+    assert normalise(second.xpath(".//span[contains(@class,'follow-up')]")[0].text_content()).startswith(
+        "跟进 "
+    )

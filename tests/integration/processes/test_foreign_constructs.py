@@ -48,6 +48,10 @@ EXPECTED: dict[str, tuple[Support, list[tuple[str, str]], str]] = {
     # Who may open a case: candidate starter groups and users; a procedure only the system opens.
     "runs_starter_groups": (RUNS, [], ""),
     "runs_not_startable": (RUNS, [], ""),
+    # A task's deadline, follow-up date and priority.
+    "runs_due_date": (RUNS, [], ""),
+    "runs_follow_up_date": (RUNS, [], ""),
+    "runs_priority": (RUNS, [], ""),
     # A pool that never runs holds a service task and a JUEL condition: drawing only, not refused.
     "runs_idle_pool": (RUNS, [], ""),
     # JUEL in its common forms runs as Python; a notice beside the diagram shows the translation.
@@ -102,9 +106,6 @@ EXPECTED: dict[str, tuple[Support, list[tuple[str, str]], str]] = {
         [("missing-candidate-group", "Step")],
         "does not say who may do it",
     ),
-    "refused_due_date": (REFUSED, [("construct-duedate", "Step")], "has a due date (${due})"),
-    "refused_follow_up_date": (REFUSED, [("construct-followupdate", "Step")], "follow-up date"),
-    "refused_priority": (REFUSED, [("construct-priority", "Step")], "has the priority 80"),
     "refused_form_key": (REFUSED, [("construct-formkey", "Step")], "(camunda:formKey)"),
     "refused_task_listener": (REFUSED, [("construct-camunda-tasklistener", "Step")], "task listener"),
     "refused_execution_listener": (
@@ -401,6 +402,9 @@ OPENED: dict[str, tuple[dict[str, Any] | None, dict[str, Any] | None, str]] = {
     "runs_candidate_users": ({"result": "已处理"}, None, "completed"),
     "runs_starter_groups": ({"result": "已处理"}, None, "completed"),
     "runs_not_startable": (None, None, "running"),
+    "runs_due_date": ({"result": "已处理"}, None, "completed"),
+    "runs_follow_up_date": ({"result": "已处理"}, None, "completed"),
+    "runs_priority": ({"result": "已处理"}, None, "completed"),
 }
 
 

@@ -48,6 +48,8 @@ CAMUNDA = "{http://camunda.org/schema/1.0/bpmn}candidateGroups"
 ASSIGNEE = "{http://camunda.org/schema/1.0/bpmn}assignee"
 CANDIDATE_USERS = "{http://camunda.org/schema/1.0/bpmn}candidateUsers"
 STARTER_USERS = "{http://camunda.org/schema/1.0/bpmn}candidateStarterUsers"
+DUE_DATE = "{http://camunda.org/schema/1.0/bpmn}dueDate"
+PRIORITY = "{http://camunda.org/schema/1.0/bpmn}priority"
 LABEL_PROPERTY = "/bpmn:definitions/bpmn:process/bpmn:extensionElements/camunda:properties/camunda:property"
 DISPATCH_TIMER = "//bpmn:boundaryEvent[@id='dispatch_deadline']//bpmn:timeDuration"
 
@@ -252,6 +254,20 @@ CORPUS: dict[str, tuple[Mutation, str, str, str | None, str]] = {
         "callback",
         "回访客户",
         "takes the person who does it from 'handlr'",
+    ),
+    "a task's due date can be read": (
+        set_attribute("//bpmn:userTask[@id='callback']", DUE_DATE, "next week"),
+        "task-value-invalid",
+        "callback",
+        "回访客户",
+        "has camunda:dueDate next week, which cannot be read",
+    ),
+    "a task's priority comes from the case data": (
+        set_attribute("//bpmn:userTask[@id='callback']", PRIORITY, "${urgency}"),
+        "task-value-variable",
+        "callback",
+        "回访客户",
+        "takes its camunda:priority from 'urgency'",
     ),
     "a process's starters exist": (
         set_attribute("//bpmn:process", STARTER_USERS, "nobody_here"),
