@@ -44,6 +44,7 @@ from engine.bpmn.parser import (
     first_task_groups,
     normalise_timer_expression,
     parse_definition,
+    storing_result,
     user_candidate,
 )
 from engine.bpmn.roles import (
@@ -83,6 +84,7 @@ from engine.bpmn.timer_events import ClockDurationTimerEventDefinition, ClockTim
 from engine.bpmn.variable_labels import VariableLabel, read_variable_labels
 
 __all__ = [
+    "storing_result",
     "DEFAULT_PRIORITY",
     "TaskValueError",
     "field_of",

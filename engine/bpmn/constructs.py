@@ -508,13 +508,9 @@ CONSTRUCTS: tuple[Construct, ...] = (
         "Staff may not open its cases (no New case choice, 403 on its intake); the system still opens them.",
     ),
     _runs("@camunda:isStartableInTasklist", "true (the default) changes nothing."),
-    _refused(
+    _runs(
         "@camunda:initiator",
-        "Not supported yet; the case history keeps who opened it.",
-        N_(
-            "Start event '%(name)s' stores who started the case in '%(value)s' (camunda:initiator), "
-            "which is not supported yet. Remove it: the case history keeps who opened the case."
-        ),
+        "The case data item that keeps who opened the case (the system's name if it did).",
     ),
     # --- Camunda: code and data -------------------------------------------------------------------
     _refused(
@@ -540,6 +536,10 @@ CONSTRUCTS: tuple[Construct, ...] = (
             "User task '%(name)s' has a task listener (%(value)s), which is not supported. Use the "
             "property notify to tell people, or a script task after the task."
         ),
+    ),
+    _runs(
+        "bpmn:scriptTask@camunda:resultVariable",
+        "The value of the script's last line (an expression) is stored in this case data item.",
     ),
     _refused(
         "@camunda:resultVariable",

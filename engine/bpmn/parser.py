@@ -6,6 +6,7 @@ parse, does not validate, or uses something the engine cannot run.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import re
 import threading
@@ -135,6 +136,8 @@ class ParsedDefinition:
     starters: tuple[str, ...] = ()
     # camunda:isStartableInTasklist="false": only the system opens its cases (never staff's intake).
     startable: bool = True
+    # camunda:initiator of the start event: the case data item that keeps who opened the case.
+    initiator: str = ""
 
     def may_open(self, intake: UserTaskInfo, username: str, roles: Iterable[str]) -> bool:
         """Whether someone may open a case of the procedure through its intake form."""
@@ -340,6 +343,20 @@ def _check_expressions(root: Any) -> list[Problem]:
             problems.append(Problem(_element_id(node), f"{err}", node.sourceline))
 
     for script in root.iterfind(".//bpmn:scriptTask/bpmn:script", NS):
+        result = (script.getparent().get(f"{{{CAMUNDA_NS}}}resultVariable") or "").strip()
+        if result:
+            stored = storing_result(script.text or "", result)
+            if stored is None:
+                problems.append(
+                    Problem(
+                        _element_id(script),
+                        f"camunda:resultVariable {result}: the script's last line must be an expression "
+                        "whose value it stores, and the name a Python name",
+                        script.sourceline,
+                    )
+                )
+                continue
+            script.text = stored
         check(script, script.text or "", "exec")
     for condition in root.iterfind(".//bpmn:conditionExpression", NS):
         condition.text = condition_source(condition.text or "")
@@ -360,6 +377,26 @@ def _check_expressions(root: Any) -> list[Problem]:
             timer.text = normalise_timer_expression(timer.text)
             check(timer, timer.text, "eval")
     return problems
+
+
+def storing_result(source: str, variable: str) -> str | None:
+    """The script with its last statement's value stored in `variable` (camunda:resultVariable), as
+    Camunda stores a script's value; None when the last statement is no expression or the name is no
+    Python name. The rest of the script keeps its lines, so a failing line is still reported as written."""
+    if not variable.isidentifier():
+        return None
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return source  # the sandbox's check names the syntax error
+    if not tree.body or not isinstance(tree.body[-1], ast.Expr):
+        return None
+    last = tree.body[-1]
+    lines = source.splitlines(keepends=True)
+    row = lines[last.lineno - 1]
+    offset = len(row.encode("utf-8")[: last.col_offset].decode("utf-8"))
+    lines[last.lineno - 1] = f"{row[:offset]}{variable} = {row[offset:]}"
+    return "".join(lines)
 
 
 def _executable_process(root: Any, file_name: str) -> Any:
@@ -481,6 +518,15 @@ def _form_info(node: Any, task_spec: Any, groups: str, problems: list[Problem]) 
         help_en=props.get("help_en", "").strip(),
         customer_contact=contact_kinds(props.get(CUSTOMER_CONTACT, "")),
     )
+
+
+def _initiator(process: Any) -> str:
+    """camunda:initiator of the process's own start event ('' without one)."""
+    for start in process.iterfind("bpmn:startEvent", NS):
+        name = (start.get(f"{{{CAMUNDA_NS}}}initiator") or "").strip()
+        if name:
+            return name
+    return ""
 
 
 def _starters(process: Any) -> tuple[str, ...]:
@@ -659,6 +705,7 @@ def parse_definition(xml: bytes, file_name: str) -> ParsedDefinition:
         roles=roles,
         start_form=start_form,
         starters=_starters(process),
+        initiator=_initiator(process),
         startable=(process.get(f"{{{CAMUNDA_NS}}}isStartableInTasklist") or "true").strip().lower()
         != "false",
     )

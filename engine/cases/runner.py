@@ -432,6 +432,8 @@ def start_case(
             session, start_form.fields, first_task_form, {}, engine.zone, parsed
         )
         first_task_form = None
+    if parsed.initiator:
+        start_values[parsed.initiator] = actor.username
     if initial_data or start_values:
         for task in workflow.get_tasks(state=TaskState.READY):
             task.data.update({**(initial_data or {}), **start_values})

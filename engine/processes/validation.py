@@ -65,6 +65,7 @@ from engine.bpmn import (
     schema_problem,
     script_functions,
     stored_names,
+    storing_result,
     task_moment,
     task_priority,
 )
@@ -151,6 +152,11 @@ MESSAGES: dict[str, str] = {
     "task-value-variable": N_(
         "User task '%(name)s' takes its %(attribute)s from '%(variable)s', which no form field or script "
         "of this diagram sets. Add that field or write the value itself."
+    ),
+    "result-variable-no-expression": N_(
+        "Script task '%(name)s' stores its result in '%(variable)s' (camunda:resultVariable), but its last "
+        "line is no expression whose value could be stored (or that is no Python name). End the script "
+        "with the expression, or assign the variable in the script and remove the setting."
     ),
     "missing-form": N_(
         "User task '%(name)s' has no form. Add at least one form field, so the person doing it "
@@ -338,6 +344,8 @@ class _Diagram:
         for prop in self.process.iterfind("bpmn:extensionElements/camunda:properties/camunda:property", NS):
             if prop.get("name") == "startVariables":
                 names |= {name.strip() for name in (prop.get("value") or "").split(",") if name.strip()}
+        for start in self.process.iterfind("bpmn:startEvent", NS):  # camunda:initiator: who opened it
+            names |= {(start.get(f"{{{CAMUNDA_NS}}}initiator") or "").strip()} - {""}
         return names
 
     def script_variables(self) -> set[str]:
@@ -350,6 +358,7 @@ class _Diagram:
             names |= {
                 n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
             }
+            names |= {(script.getparent().get(f"{{{CAMUNDA_NS}}}resultVariable") or "").strip()} - {""}
         return names
 
 
@@ -619,8 +628,13 @@ def _check_code(d: _Diagram) -> Iterable[DiagramProblem]:
                 continue
             yield from unknown(flow, tree)
     for task in d.elements("scriptTask"):
+        source = task.findtext("bpmn:script", "", NS) or ""
+        result = (task.get(f"{{{CAMUNDA_NS}}}resultVariable") or "").strip()
+        if result and storing_result(source, result) is None:
+            yield _problem("result-variable-no-expression", task, d.key, variable=result)
+            continue
         try:
-            tree = check_source(task.findtext("bpmn:script", "", NS) or "", "exec")
+            tree = check_source(source, "exec")
         except ScriptRejected as err:
             yield _problem("script-rejected", task, d.key, detail=err)
             continue

@@ -273,3 +273,37 @@ def test_a_due_date_the_case_data_gives_wrong_fails_the_step_naming_the_task(
         start_case(session, runtime, "runs_start_form", OPERATOR, {"caller": "下周"})
     assert failed.value.element_id == "Step"
     assert "camunda:dueDate ${caller}: '下周' is no ISO date-time" in failed.value.detail
+
+
+def test_a_scripts_result_variable_and_the_initiator_are_case_data(
+    sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, reference_data: None
+) -> None:
+    """camunda:resultVariable="answer" keeps the value of the script's last line (total + 2);
+    camunda:initiator="starter" keeps who opened the case, from the case's first moment."""
+    deploy_corpus(sessions, runtime, "runs_result_variable")
+    deploy_corpus(sessions, runtime, "runs_initiator")
+    scripted = CaseDriver(sessions, runtime, clock, "runs_result_variable", {})
+    scripted.open_with(
+        OPERATOR,
+        {},
+        events=[
+            ("case_started", OPERATOR.username, None, {"process_version": [None, 1]}),
+            script("Step", new(total=40, answer=42)),
+            end("EndEvent_1"),
+            CLOSED,
+        ],
+        open_now=[],
+    )
+    initiated = CaseDriver(sessions, runtime, clock, "runs_initiator", {"Step": "处理"})
+    initiated.data.update(starter="op1")
+    initiated.start(
+        OPERATOR,
+        {"result": "已处理"},
+        events=[
+            ("case_started", OPERATOR.username, None, {"process_version": [None, 1], **new(starter="op1")}),
+            completed(OPERATOR, "Step", new(result="已处理")),
+            end("EndEvent_1"),
+            CLOSED,
+        ],
+        open_now=[],
+    )

@@ -52,6 +52,9 @@ EXPECTED: dict[str, tuple[Support, list[tuple[str, str]], str]] = {
     "runs_due_date": (RUNS, [], ""),
     "runs_follow_up_date": (RUNS, [], ""),
     "runs_priority": (RUNS, [], ""),
+    # A script task's last value stored (camunda:resultVariable); who opened the case (camunda:initiator).
+    "runs_result_variable": (RUNS, [], ""),
+    "runs_initiator": (RUNS, [], ""),
     # A pool that never runs holds a service task and a JUEL condition: drawing only, not refused.
     "runs_idle_pool": (RUNS, [], ""),
     # JUEL in its common forms runs as Python; a notice beside the diagram shows the translation.
@@ -114,7 +117,6 @@ EXPECTED: dict[str, tuple[Support, list[tuple[str, str]], str]] = {
         "execution listener",
     ),
     "refused_input_output": (REFUSED, [("construct-camunda-inputoutput", "Step")], "input/output mappings"),
-    "refused_result_variable": (REFUSED, [("construct-resultvariable", "Step")], "Assign the variable"),
     "refused_script_format": (REFUSED, [("construct-scriptformat-other", "Step")], "is written in groovy"),
     "refused_external_script": (REFUSED, [("construct-resource", "Step")], "from the resource scripts/x.py"),
     "refused_retry_cycle": (
@@ -159,7 +161,6 @@ EXPECTED: dict[str, tuple[Support, list[tuple[str, str]], str]] = {
         "Start event '子流程开始' of a sub-process has a form",
     ),
     "refused_start_form_key": (REFUSED, [("construct-formkey", "StartEvent_1")], "(camunda:formKey)"),
-    "refused_initiator": (REFUSED, [("construct-initiator", "StartEvent_1")], "in 'starter'"),
     "refused_data_store": (
         REFUSED,
         [
@@ -219,6 +220,7 @@ WITHOUT_A_DIAGRAM = {
     "construct-iospecification",
     "construct-property",
     "construct-camunda-formdata",
+    "construct-resultvariable",
     "construct-camunda-formproperty",
     "construct-formref",
     "construct-formhandlerclass",
@@ -405,6 +407,8 @@ OPENED: dict[str, tuple[dict[str, Any] | None, dict[str, Any] | None, str]] = {
     "runs_due_date": ({"result": "已处理"}, None, "completed"),
     "runs_follow_up_date": ({"result": "已处理"}, None, "completed"),
     "runs_priority": ({"result": "已处理"}, None, "completed"),
+    "runs_result_variable": (None, None, "completed"),
+    "runs_initiator": ({"result": "已处理"}, None, "completed"),
 }
 
 

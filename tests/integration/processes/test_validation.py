@@ -50,6 +50,7 @@ CANDIDATE_USERS = "{http://camunda.org/schema/1.0/bpmn}candidateUsers"
 STARTER_USERS = "{http://camunda.org/schema/1.0/bpmn}candidateStarterUsers"
 DUE_DATE = "{http://camunda.org/schema/1.0/bpmn}dueDate"
 PRIORITY = "{http://camunda.org/schema/1.0/bpmn}priority"
+RESULT_VARIABLE = "{http://camunda.org/schema/1.0/bpmn}resultVariable"
 LABEL_PROPERTY = "/bpmn:definitions/bpmn:process/bpmn:extensionElements/camunda:properties/camunda:property"
 DISPATCH_TIMER = "//bpmn:boundaryEvent[@id='dispatch_deadline']//bpmn:timeDuration"
 
@@ -268,6 +269,13 @@ CORPUS: dict[str, tuple[Mutation, str, str, str | None, str]] = {
         "callback",
         "回访客户",
         "takes its camunda:priority from 'urgency'",
+    ),
+    "a script's result variable stores an expression's value": (
+        set_attribute("//bpmn:scriptTask[@id='set_reply_deadline']", RESULT_VARIABLE, "deadline"),
+        "result-variable-no-expression",
+        "set_reply_deadline",
+        "设定当日答复时限",
+        "stores its result in 'deadline' (camunda:resultVariable), but its last line is no expression",
     ),
     "a process's starters exist": (
         set_attribute("//bpmn:process", STARTER_USERS, "nobody_here"),
