@@ -25,6 +25,7 @@ from engine.bpmn.form_fields import (
     parse_local_datetime,
     validate_form,
 )
+from engine.bpmn.io_mappings import IoMapping, MappingUnreadable, io_mapping
 from engine.bpmn.parser import (
     BPMN_NS,
     CAMUNDA_NS,
@@ -84,6 +85,9 @@ from engine.bpmn.timer_events import ClockDurationTimerEventDefinition, ClockTim
 from engine.bpmn.variable_labels import VariableLabel, read_variable_labels
 
 __all__ = [
+    "IoMapping",
+    "MappingUnreadable",
+    "io_mapping",
     "storing_result",
     "DEFAULT_PRIORITY",
     "TaskValueError",

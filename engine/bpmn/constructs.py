@@ -431,7 +431,7 @@ CONSTRUCTS: tuple[Construct, ...] = (
     _runs("camunda:formField", "A form field: string, long, boolean, date, datetime, enum, signature."),
     _runs("camunda:validation", "A field's constraints."),
     _runs("camunda:constraint", "required, readonly, minlength, maxlength, min, max, pattern."),
-    _runs("camunda:value", "A choice of an enum field."),
+    _runs("camunda:value", "A choice of an enum field, or an item of a parameter's list."),
     _refused(
         "camunda:formData",
         "Only user tasks and the start event have forms.",
@@ -515,10 +515,35 @@ CONSTRUCTS: tuple[Construct, ...] = (
     # --- Camunda: code and data -------------------------------------------------------------------
     _refused(
         "camunda:inputOutput",
-        "Input and output mappings are not supported yet; steps read and write the case data by name.",
+        "Input and output mappings of other elements; on script and user tasks they run.",
         N_(
-            "'%(name)s' has input/output mappings (camunda:inputOutput), which are not supported yet. "
-            "Remove them: steps read and write the case data by name (a script can copy a value)."
+            "'%(name)s' has input/output mappings (camunda:inputOutput), which run only on script and "
+            "user tasks here. Remove them: steps read and write the case data by name."
+        ),
+    ),
+    _runs(
+        "bpmn:scriptTask/camunda:inputOutput",
+        "Input parameters are put into the case data before the script, output parameters after it "
+        "(there is no local scope).",
+    ),
+    _runs(
+        "bpmn:userTask/camunda:inputOutput",
+        "Input parameters are put into the case data when the task opens, output parameters when it is "
+        "completed (there is no local scope).",
+    ),
+    _runs(
+        "camunda:inputParameter", "A text, ${...} in JUEL's common forms, a camunda:list or a camunda:map."
+    ),
+    _runs("camunda:outputParameter", "As an input parameter, evaluated when the step completes."),
+    _runs("camunda:list", "A list of values of a parameter."),
+    _runs("camunda:map", "A map of a parameter: camunda:entry key=... with a value each."),
+    _runs("camunda:entry", "One entry of a parameter's map."),
+    _refused(
+        "camunda:script",
+        "A script as a parameter's value; compute the value in a script task instead.",
+        N_(
+            "'%(name)s' computes a parameter with a script (camunda:script), which is not supported. "
+            "Compute the value in a script task before the step."
         ),
     ),
     _refused(

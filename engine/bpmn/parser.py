@@ -32,6 +32,7 @@ from SpiffWorkflow.camunda.parser.task_spec import UserTaskParser
 
 from engine.bpmn.effects import Effect, read_effects
 from engine.bpmn.form_fields import FieldDef, FormDefinitionError, field_from_spiff
+from engine.bpmn.io_mappings import IoMapping, MappingUnreadable, io_mapping
 from engine.bpmn.juel import python_of
 from engine.bpmn.roles import DiagramRoles, read_roles
 from engine.bpmn.safe_xml import UnsafeXml, parse_xml
@@ -138,6 +139,8 @@ class ParsedDefinition:
     startable: bool = True
     # camunda:initiator of the start event: the case data item that keeps who opened the case.
     initiator: str = ""
+    # User tasks' camunda:inputOutput by element id (a script task's is written into its script).
+    io_mappings: dict[str, IoMapping] = field(default_factory=dict)
 
     def may_open(self, intake: UserTaskInfo, username: str, roles: Iterable[str]) -> bool:
         """Whether someone may open a case of the procedure through its intake form."""
@@ -357,6 +360,13 @@ def _check_expressions(root: Any) -> list[Problem]:
                 )
                 continue
             script.text = stored
+        try:
+            mapping = io_mapping(script.getparent())
+        except MappingUnreadable as err:
+            problems.append(Problem(_element_id(script), str(err), script.sourceline))
+            continue
+        if mapping is not None:  # no local scope: the inputs before the script, the outputs after it
+            script.text = f"{mapping.input_script()}{script.text or ''}\n{mapping.output_script()}"
         check(script, script.text or "", "exec")
     for condition in root.iterfind(".//bpmn:conditionExpression", NS):
         condition.text = condition_source(condition.text or "")
@@ -604,6 +614,20 @@ def first_task_groups(process: Any, start_id: str) -> str:
     return ""
 
 
+def _user_task_mappings(process: Any) -> tuple[dict[str, IoMapping], list[Problem]]:
+    mappings: dict[str, IoMapping] = {}
+    problems: list[Problem] = []
+    for node in process.iter(f"{{{BPMN_NS}}}userTask"):
+        try:
+            mapping = io_mapping(node)
+        except MappingUnreadable as err:
+            problems.append(Problem(node.get("id", ""), str(err), node.sourceline))
+            continue
+        if mapping is not None:
+            mappings[node.get("id")] = mapping
+    return mappings, problems
+
+
 def _unknown_order_fields(tasks: dict[str, UserTaskInfo]) -> list[Problem]:
     """notBefore may name a field of another step's form (the case keeps it), but it must be some form's."""
     known = {f.id for info in tasks.values() for f in info.fields}
@@ -673,6 +697,8 @@ def parse_definition(xml: bytes, file_name: str) -> ParsedDefinition:
     user_tasks, task_problems = _user_tasks(process, spec)
     start_form, start_problems = _start_form(process, spec)
     task_problems += start_problems
+    io_mappings, io_problems = _user_task_mappings(process)
+    task_problems += io_problems
     effects, effect_problems = read_effects(process)
     task_problems += [Problem(element, reason, line) for element, reason, line in effect_problems]
     roles, role_problems = read_roles(process)
@@ -706,6 +732,7 @@ def parse_definition(xml: bytes, file_name: str) -> ParsedDefinition:
         start_form=start_form,
         starters=_starters(process),
         initiator=_initiator(process),
+        io_mappings=io_mappings,
         startable=(process.get(f"{{{CAMUNDA_NS}}}isStartableInTasklist") or "true").strip().lower()
         != "false",
     )

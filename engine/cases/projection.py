@@ -12,6 +12,7 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import Table, bindparam, insert, select, update
@@ -115,6 +116,16 @@ def _due_of_user_task(task: SpiffTask, timers: list[SpiffTask]) -> datetime | No
     return min(dues) if dues else None
 
 
+def apply_parameters(task: SpiffTask, parameters: tuple[tuple[str, str], ...]) -> None:
+    """Put a step's input or output parameters (camunda:inputOutput) into its data, each evaluated in
+    the sandbox over the data as it is; a value that fails fails the step, naming it."""
+    for name, source in parameters:
+        try:
+            task.data[name] = task.workflow.script_engine.evaluate(task, source)
+        except SpiffWorkflowException as err:
+            raise ScriptFailed.from_spiff(task.task_spec.bpmn_id, err) from err
+
+
 def _task_dates(
     task: SpiffTask, info: UserTaskInfo | None, now: datetime
 ) -> tuple[datetime | None, datetime | None, int]:
@@ -188,6 +199,9 @@ def sync_human_tasks(
                 _update_row(session, _UPDATE_TASK, open_rows[guid], due_at=due)
             continue
         info = parsed.user_tasks.get(task.task_spec.bpmn_id)
+        mapping = parsed.io_mappings.get(task.task_spec.bpmn_id)
+        if mapping is not None:
+            apply_parameters(task, mapping.inputs)
         groups = candidate_groups_for(info, task.data) if info else []
         assignee = assignee_for(info, task.data) if info else None
         if info is not None and not groups and assignee is None:

@@ -32,6 +32,7 @@ from engine.cases.effects import active_supervisors, chase_overdue, publish_noti
 from engine.cases.history import data_diff
 from engine.cases.projection import (
     EventRow,
+    apply_parameters,
     event_row,
     open_task_rows,
     pending_timer_dues,
@@ -329,6 +330,7 @@ def _save_unit(session: Session, engine: Runtime, unit: _Unit) -> ProcessInstanc
                 {
                     "candidate_groups": [None, row.candidate_groups],
                     **({"assignee": [None, row.assignee]} if row.assignee else {}),
+                    **_input_changes(unit, row),
                 },
             )
         )
@@ -340,6 +342,22 @@ def _save_unit(session: Session, engine: Runtime, unit: _Unit) -> ProcessInstanc
     # A Core insert of the table: one executemany whatever columns each row leaves empty.
     session.execute(insert(cast(Table, Event.__table__)), unit.events)
     return unit.instance
+
+
+def _input_changes(unit: _Unit, row: HumanTask) -> dict[str, list[Any]]:
+    """A new task's input parameters (camunda:inputOutput), put into its data as it opened: into the
+    case data too, and into the history as the task's creation."""
+    mapping = unit.parsed.io_mappings.get(row.element_id)
+    if mapping is None:
+        return {}
+    task = unit.workflow.get_task_from_id(UUID(row.task_guid))
+    changes = {}
+    for name, _source in mapping.inputs:
+        before, after = unit.data.get(name), task.data.get(name)
+        if before != after:
+            changes[name] = [before, after]
+            unit.data[name] = after
+    return changes
 
 
 def _store_drawn_images(
@@ -379,6 +397,9 @@ def _complete(
     _store_drawn_images(session, engine, unit, values, task_id)
     before = dict(task.data)
     task.data.update(values)
+    mapping = unit.parsed.io_mappings.get(task.task_spec.bpmn_id)
+    if mapping is not None:
+        apply_parameters(task, mapping.outputs)
     changes = data_diff(before, task.data)
     unit.data.update({k: v[1] for k, v in changes.items()})
     task.run()

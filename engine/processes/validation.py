@@ -44,6 +44,7 @@ from engine.bpmn import (
     XML_MESSAGES,
     DefinitionError,
     Finding,
+    MappingUnreadable,
     SandboxEnvironment,
     ScriptRejected,
     TaskValueError,
@@ -55,6 +56,7 @@ from engine.bpmn import (
     element_properties,
     field_of,
     first_task_groups,
+    io_mapping,
     loaded_names,
     named_element,
     normalise_timer_expression,
@@ -157,6 +159,11 @@ MESSAGES: dict[str, str] = {
         "Script task '%(name)s' stores its result in '%(variable)s' (camunda:resultVariable), but its last "
         "line is no expression whose value could be stored (or that is no Python name). End the script "
         "with the expression, or assign the variable in the script and remove the setting."
+    ),
+    "io-value-unreadable": N_(
+        "'%(name)s' has the parameter %(parameter)s (camunda:inputOutput), whose value cannot run here. "
+        "Write a text, an expression such as ${amount} or ${a > 5}, a list or a map; compute anything "
+        "else in a script task."
     ),
     "missing-form": N_(
         "User task '%(name)s' has no form. Add at least one form field, so the person doing it "
@@ -359,6 +366,10 @@ class _Diagram:
                 n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
             }
             names |= {(script.getparent().get(f"{{{CAMUNDA_NS}}}resultVariable") or "").strip()} - {""}
+        for kind in ("inputParameter", "outputParameter"):  # camunda:inputOutput puts these into the data
+            names |= {(p.get("name") or "").strip() for p in self.process.iter(f"{{{CAMUNDA_NS}}}{kind}")} - {
+                ""
+            }
         return names
 
 
@@ -627,6 +638,11 @@ def _check_code(d: _Diagram) -> Iterable[DiagramProblem]:
                 yield _problem("condition-rejected", flow, d.key, detail=err)
                 continue
             yield from unknown(flow, tree)
+    for step in [*d.elements("scriptTask"), *d.elements("userTask")]:
+        try:
+            io_mapping(step)
+        except MappingUnreadable as err:
+            yield _problem("io-value-unreadable", step, d.key, parameter=err.parameter)
     for task in d.elements("scriptTask"):
         source = task.findtext("bpmn:script", "", NS) or ""
         result = (task.get(f"{{{CAMUNDA_NS}}}resultVariable") or "").strip()

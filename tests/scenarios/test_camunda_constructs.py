@@ -307,3 +307,37 @@ def test_a_scripts_result_variable_and_the_initiator_are_case_data(
         ],
         open_now=[],
     )
+
+
+def test_input_and_output_parameters_carry_values_into_and_out_of_steps(
+    sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, reference_data: None
+) -> None:
+    """camunda:inputOutput: the script task's inputs (a text, a list) are there for its script and its
+    output ${total} stores the script's value; the user task's input map opens with the task (in its
+    history), and its output ${result == '已处理'} is stored as it is completed."""
+    deploy_corpus(sessions, runtime, "runs_input_output")
+    case = CaseDriver(sessions, runtime, clock, "runs_input_output", {"Step": "处理"})
+    labels = {"answer": 42, "unit": "元"}
+    case.data.update(labels=labels)
+    case.open_with(
+        OPERATOR,
+        {},
+        events=[
+            ("case_started", OPERATOR.username, None, {"process_version": [None, 1]}),
+            script("Compute", new(base="40", items=["a", "b"], total=42, answer=42)),
+            (
+                "task_created",
+                "system",
+                "Step",
+                {"candidate_groups": [None, "operator"], "labels": [None, labels]},
+            ),
+        ],
+        open_now=[("Step", "operator")],
+    )
+    case.complete(
+        "Step",
+        OPERATOR,
+        {"result": "已处理"},
+        events=[completed(OPERATOR, "Step", new(result="已处理", done=True)), end("EndEvent_1"), CLOSED],
+        open_now=[],
+    )

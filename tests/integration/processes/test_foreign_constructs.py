@@ -55,6 +55,8 @@ EXPECTED: dict[str, tuple[Support, list[tuple[str, str]], str]] = {
     # A script task's last value stored (camunda:resultVariable); who opened the case (camunda:initiator).
     "runs_result_variable": (RUNS, [], ""),
     "runs_initiator": (RUNS, [], ""),
+    # Input and output parameters (text, ${...}, list, map) of a script task and a user task.
+    "runs_input_output": (RUNS, [], ""),
     # A pool that never runs holds a service task and a JUEL condition: drawing only, not refused.
     "runs_idle_pool": (RUNS, [], ""),
     # JUEL in its common forms runs as Python; a notice beside the diagram shows the translation.
@@ -116,7 +118,6 @@ EXPECTED: dict[str, tuple[Support, list[tuple[str, str]], str]] = {
         [("construct-camunda-executionlistener", "Step")],
         "execution listener",
     ),
-    "refused_input_output": (REFUSED, [("construct-camunda-inputoutput", "Step")], "input/output mappings"),
     "refused_script_format": (REFUSED, [("construct-scriptformat-other", "Step")], "is written in groovy"),
     "refused_external_script": (REFUSED, [("construct-resource", "Step")], "from the resource scripts/x.py"),
     "refused_retry_cycle": (
@@ -221,6 +222,8 @@ WITHOUT_A_DIAGRAM = {
     "construct-property",
     "construct-camunda-formdata",
     "construct-resultvariable",
+    "construct-camunda-inputoutput",
+    "construct-camunda-script",
     "construct-camunda-formproperty",
     "construct-formref",
     "construct-formhandlerclass",
@@ -409,6 +412,7 @@ OPENED: dict[str, tuple[dict[str, Any] | None, dict[str, Any] | None, str]] = {
     "runs_priority": ({"result": "已处理"}, None, "completed"),
     "runs_result_variable": (None, None, "completed"),
     "runs_initiator": ({"result": "已处理"}, None, "completed"),
+    "runs_input_output": ({"result": "已处理"}, None, "completed"),
 }
 
 

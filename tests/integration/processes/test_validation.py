@@ -72,6 +72,17 @@ def start_form(field_id: str, kind: str, intake_groups: str = "operator") -> Mut
     return change
 
 
+def add_parameter(task_id: str, value: str) -> Mutation:
+    """An input parameter `amount` with this value on the user task."""
+
+    def change(root: Any) -> None:
+        extensions = the_element(root, f"//bpmn:userTask[@id='{task_id}']/bpmn:extensionElements")
+        io = etree.SubElement(extensions, f"{{{NS['camunda']}}}inputOutput")
+        etree.SubElement(io, f"{{{NS['camunda']}}}inputParameter", name="amount").text = value
+
+    return change
+
+
 # rule → (change to complaint.bpmn, code, element id, element name, words of the message)
 CORPUS: dict[str, tuple[Mutation, str, str, str | None, str]] = {
     "SpiffWorkflow parses it": (
@@ -276,6 +287,13 @@ CORPUS: dict[str, tuple[Mutation, str, str, str | None, str]] = {
         "set_reply_deadline",
         "设定当日答复时限",
         "stores its result in 'deadline' (camunda:resultVariable), but its last line is no expression",
+    ),
+    "an input or output parameter's value can run": (
+        add_parameter("callback", "${execution.getVariable('x')}"),
+        "io-value-unreadable",
+        "callback",
+        "回访客户",
+        "has the parameter amount (camunda:inputOutput), whose value cannot run here",
     ),
     "a process's starters exist": (
         set_attribute("//bpmn:process", STARTER_USERS, "nobody_here"),
