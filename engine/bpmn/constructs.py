@@ -426,7 +426,7 @@ CONSTRUCTS: tuple[Construct, ...] = (
     _runs(
         "bpmn:startEvent/camunda:formData",
         "The intake form that opens a case: checked like a task's form, its values in the case data. "
-        "Whoever may do the first user task fills it in.",
+        "The candidate starters fill it in, else the people of the first user task.",
     ),
     _runs("camunda:formField", "A form field: string, long, boolean, date, datetime, enum, signature."),
     _runs("camunda:validation", "A field's constraints."),

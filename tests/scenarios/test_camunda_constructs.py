@@ -341,3 +341,20 @@ def test_input_and_output_parameters_carry_values_into_and_out_of_steps(
         events=[completed(OPERATOR, "Step", new(result="已处理", done=True)), end("EndEvent_1"), CLOSED],
         open_now=[],
     )
+
+
+def test_a_start_form_is_filled_in_by_the_candidate_starters_where_the_process_names_them(
+    sessions: sessionmaker[Session], runtime: Runtime, reference_data: None
+) -> None:
+    xml = (CORPUS / "runs_start_form.bpmn").read_bytes()
+    xml = xml.replace(
+        b'isExecutable="true">', b'isExecutable="true" camunda:candidateStarterGroups="dispatcher">'
+    )
+    with sessions.begin() as session:
+        deploy(session, runtime, xml, "runs_start_form.bpmn", "test")
+    dispatcher = Actor("disp1", frozenset({"dispatcher"}))
+    with pytest.raises(NotAllowed), sessions.begin() as session:
+        start_case(session, runtime, "runs_start_form", OPERATOR, {"caller": "张三"})
+    with sessions.begin() as session:
+        case = start_case(session, runtime, "runs_start_form", dispatcher, {"caller": "张三"})
+        assert case.data["greeting"] == "来电:张三"
