@@ -10,7 +10,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from engine.bpmn import FieldDef, FieldError, VariableLabel
+from engine.bpmn import CANDIDATE_USER, FieldDef, FieldError, VariableLabel
 from engine.db import Department
 from engine.messages import say
 from engine.people import ACCOUNT_PROBLEMS, API_CLIENT_PROBLEMS
@@ -165,9 +165,13 @@ def data_label(key: str, fields: dict[str, FieldDef], labels: Labels | None = No
 
 
 def group_label(groups: str | None) -> str:
-    """Candidate groups (comma-separated ids) by their names."""
-    names = GROUP_LABELS if all(g in GROUP_LABELS for g in (groups or "").split(",") if g) else _group_names()
-    return list_separator().join(str(names.get(g, g)) for g in (groups or "").split(",") if g)
+    """Candidate groups (comma-separated ids) by their names; a person named as a candidate by theirs."""
+    ids = [g for g in (groups or "").split(",") if g]
+    names = GROUP_LABELS if all(g in GROUP_LABELS for g in ids) else _group_names()
+    return list_separator().join(
+        person(g[len(CANDIDATE_USER) :]) if g.startswith(CANDIDATE_USER) else str(names.get(g, g))
+        for g in ids
+    )
 
 
 def _group_names() -> dict[str, Any]:

@@ -26,22 +26,28 @@ from engine.bpmn.form_fields import (
     parse_local_datetime,
     validate_form,
 )
+from engine.bpmn.io_mappings import IoMapping, MappingUnreadable, io_mapping
 from engine.bpmn.parser import (
     BPMN_NS,
     CAMUNDA_NS,
+    CANDIDATE_USER,
     CUSTOMER_CONTACT,
     DefinitionError,
     ParsedDefinition,
     SpecCache,
     UserTaskInfo,
+    assignee_for,
     candidate_groups_for,
     condition_source,
     contact_kinds,
     content_hash,
     element_properties,
     fields_by_id,
+    first_task_groups,
     normalise_timer_expression,
     parse_definition,
+    storing_result,
+    user_candidate,
 )
 from engine.bpmn.roles import (
     ANSWER_FIELD,
@@ -78,10 +84,20 @@ from engine.bpmn.sandbox import (
 )
 from engine.bpmn.schema_errors import SCHEMA_MESSAGES, schema_problem
 from engine.bpmn.serializer import StateSerializer
+from engine.bpmn.task_dates import DEFAULT_PRIORITY, TaskValueError, field_of, task_moment, task_priority
 from engine.bpmn.timer_events import ClockDurationTimerEventDefinition, ClockTimeDateEventDefinition, due_time
 from engine.bpmn.variable_labels import VariableLabel, read_variable_labels
 
 __all__ = [
+    "IoMapping",
+    "MappingUnreadable",
+    "io_mapping",
+    "storing_result",
+    "DEFAULT_PRIORITY",
+    "TaskValueError",
+    "field_of",
+    "task_moment",
+    "task_priority",
     "CONSTRUCTS",
     "CONSTRUCT_REFUSALS",
     "CONSTRUCT_WARNINGS",
@@ -137,7 +153,10 @@ __all__ = [
     "VariableLabel",
     "XML_MESSAGES",
     "attachment_needed",
+    "CANDIDATE_USER",
+    "assignee_for",
     "candidate_groups_for",
+    "user_candidate",
     "condition_source",
     "contact_kinds",
     "check_source",
@@ -146,6 +165,7 @@ __all__ = [
     "due_time",
     "element_properties",
     "fields_by_id",
+    "first_task_groups",
     "initial_values",
     "loaded_names",
     "normalise_timer_expression",

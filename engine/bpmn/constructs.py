@@ -423,17 +423,21 @@ CONSTRUCTS: tuple[Construct, ...] = (
     _runs("camunda:properties", "Properties: name_en, help, role, notify, casePrefix and the others below."),
     _runs("camunda:property", "One property."),
     _runs("bpmn:userTask/camunda:formData", "The task's form."),
+    _runs(
+        "bpmn:startEvent/camunda:formData",
+        "The intake form that opens a case: checked like a task's form, its values in the case data. "
+        "The candidate starters fill it in, else the people of the first user task.",
+    ),
     _runs("camunda:formField", "A form field: string, long, boolean, date, datetime, enum, signature."),
     _runs("camunda:validation", "A field's constraints."),
     _runs("camunda:constraint", "required, readonly, minlength, maxlength, min, max, pattern."),
-    _runs("camunda:value", "A choice of an enum field."),
+    _runs("camunda:value", "A choice of an enum field, or an item of a parameter's list."),
     _refused(
         "camunda:formData",
-        "Only user tasks have forms; the first user task is the intake form.",
+        "Only user tasks and the start event have forms.",
         N_(
-            "'%(name)s' has a form (camunda:formData), but here only user tasks have forms: the "
-            "process's first user task is its intake form. Move the fields to a user task after the "
-            "start event."
+            "'%(name)s' has a form (camunda:formData), but here only user tasks and the process's "
+            "start event have forms. Move the fields to a user task."
         ),
     ),
     _refused(
@@ -465,94 +469,81 @@ CONSTRUCTS: tuple[Construct, ...] = (
         "Java form handlers are not supported.",
         N_("'%(name)s' names a Java form handler (%(value)s), which is not supported. Remove it."),
     ),
-    _refused(
-        "@camunda:assignee",
-        "Work goes to groups; give the task candidate groups (a person may claim it).",
-        N_(
-            "User task '%(name)s' is assigned to %(value)s (camunda:assignee), which is not supported "
-            "yet: work goes to groups. Give it candidate groups instead; a person of the group claims it."
-        ),
+    _runs(
+        "bpmn:userTask@camunda:assignee",
+        "The person the task is given to: a user name or ${field}; it is theirs, as a claimed task is.",
     ),
-    _refused(
-        "@camunda:candidateUsers",
-        "Work goes to groups; give the task candidate groups.",
-        N_(
-            "User task '%(name)s' names candidate users (%(value)s), which are not supported yet: work "
-            "goes to groups. Use candidate groups (a role or a department)."
-        ),
+    _runs(
+        "bpmn:userTask@camunda:candidateUsers",
+        "People who may do the task besides its candidate groups: user names or ${field}.",
     ),
-    _refused(
+    _runs(
         "@camunda:dueDate",
-        "Put a timer on the task: its deadline, on the business calendar.",
-        N_(
-            "User task '%(name)s' has a due date (%(value)s), which is not read. Put a timer boundary "
-            "event on the task instead: that is its deadline (for example working_days(2))."
-        ),
+        "The task's deadline: an ISO date-time, a duration from its creation (P2D = two working days) "
+        "or ${field}; a timer on the task comes first.",
     ),
-    _refused(
+    _runs(
         "@camunda:followUpDate",
-        "Not supported yet; put a non-interrupting timer on the task.",
-        N_(
-            "User task '%(name)s' has a follow-up date (%(value)s), which is not supported yet. Put a "
-            "non-interrupting timer on the task that notifies someone."
-        ),
+        "When to look at the task again, shown in the tasklist: as dueDate.",
     ),
-    _refused(
+    _runs(
         "@camunda:priority",
-        "Not supported yet; the tasklist sorts by deadline.",
-        N_(
-            "User task '%(name)s' has the priority %(value)s, which is not supported yet: the tasklist "
-            "sorts by deadline. Remove it, or put a timer on the task as its deadline."
-        ),
+        "A whole number or ${field} (default 50): higher first in the tasklist within the same deadline.",
     ),
-    _refused(
+    _runs(
         "@camunda:candidateStarterGroups",
-        "Who may open a case is decided by role (docs/access.md); remove it.",
-        N_(
-            "Process '%(name)s' names who may start it (%(value)s), which is not read: who may open a "
-            "case is decided by role (docs/access.md). Remove it."
-        ),
+        "Who may open a case of the procedure (roles or departments), instead of the intake step's groups.",
     ),
-    _refused(
-        "@camunda:candidateStarterUsers",
-        "Who may open a case is decided by role (docs/access.md); remove it.",
-        N_(
-            "Process '%(name)s' names who may start it (%(value)s), which is not read: who may open a "
-            "case is decided by role (docs/access.md). Remove it."
-        ),
-    ),
+    _runs("@camunda:candidateStarterUsers", "People who may open a case of the procedure, by user name."),
     _refused(
         "camunda:potentialStarter",
-        "Who may open a case is decided by role (docs/access.md); remove it.",
+        "Name who may open a case with candidate starter groups or users instead.",
         N_(
-            "Process '%(name)s' names who may start it (potential starter), which is not read: who may "
-            "open a case is decided by role (docs/access.md). Remove it."
+            "Process '%(name)s' names who may start it (potential starter), which is not read. Name them "
+            "with the process's candidate starter groups or users (Candidate starter in Camunda Modeler)."
         ),
     ),
-    _refused(
+    _runs(
         "isStartableInTasklist:false",
-        "Every procedure can be opened by the roles that open cases; remove it.",
-        N_(
-            "Process '%(name)s' is marked not startable in the tasklist, which is not read: every "
-            "procedure can be opened by the roles that open cases. Remove the setting."
-        ),
+        "Staff may not open its cases (no New case choice, 403 on its intake); the system still opens them.",
     ),
     _runs("@camunda:isStartableInTasklist", "true (the default) changes nothing."),
-    _refused(
+    _runs(
         "@camunda:initiator",
-        "Not supported yet; the case history keeps who opened it.",
-        N_(
-            "Start event '%(name)s' stores who started the case in '%(value)s' (camunda:initiator), "
-            "which is not supported yet. Remove it: the case history keeps who opened the case."
-        ),
+        "The case data item that keeps who opened the case (the system's name if it did).",
     ),
     # --- Camunda: code and data -------------------------------------------------------------------
     _refused(
         "camunda:inputOutput",
-        "Input and output mappings are not supported yet; steps read and write the case data by name.",
+        "Input and output mappings of other elements; on script and user tasks they run.",
         N_(
-            "'%(name)s' has input/output mappings (camunda:inputOutput), which are not supported yet. "
-            "Remove them: steps read and write the case data by name (a script can copy a value)."
+            "'%(name)s' has input/output mappings (camunda:inputOutput), which run only on script and "
+            "user tasks here. Remove them: steps read and write the case data by name."
+        ),
+    ),
+    _runs(
+        "bpmn:scriptTask/camunda:inputOutput",
+        "Input parameters are put into the case data before the script, output parameters after it "
+        "(there is no local scope).",
+    ),
+    _runs(
+        "bpmn:userTask/camunda:inputOutput",
+        "Input parameters are put into the case data when the task opens, output parameters when it is "
+        "completed (there is no local scope).",
+    ),
+    _runs(
+        "camunda:inputParameter", "A text, ${...} in JUEL's common forms, a camunda:list or a camunda:map."
+    ),
+    _runs("camunda:outputParameter", "As an input parameter, evaluated when the step completes."),
+    _runs("camunda:list", "A list of values of a parameter."),
+    _runs("camunda:map", "A map of a parameter: camunda:entry key=... with a value each."),
+    _runs("camunda:entry", "One entry of a parameter's map."),
+    _refused(
+        "camunda:script",
+        "A script as a parameter's value; compute the value in a script task instead.",
+        N_(
+            "'%(name)s' computes a parameter with a script (camunda:script), which is not supported. "
+            "Compute the value in a script task before the step."
         ),
     ),
     _refused(
@@ -570,6 +561,10 @@ CONSTRUCTS: tuple[Construct, ...] = (
             "User task '%(name)s' has a task listener (%(value)s), which is not supported. Use the "
             "property notify to tell people, or a script task after the task."
         ),
+    ),
+    _runs(
+        "bpmn:scriptTask@camunda:resultVariable",
+        "The value of the script's last line (an expression) is stored in this case data item.",
     ),
     _refused(
         "@camunda:resultVariable",

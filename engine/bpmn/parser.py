@@ -6,6 +6,7 @@ parse, does not validate, or uses something the engine cannot run.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import re
 import threading
@@ -27,9 +28,11 @@ from SpiffWorkflow.camunda.parser.event_parsers import (
     CamundaIntermediateCatchEventParser,
     CamundaStartEventParser,
 )
+from SpiffWorkflow.camunda.parser.task_spec import UserTaskParser
 
 from engine.bpmn.effects import Effect, read_effects
 from engine.bpmn.form_fields import FieldDef, FormDefinitionError, field_from_spiff
+from engine.bpmn.io_mappings import IoMapping, MappingUnreadable, io_mapping
 from engine.bpmn.juel import python_of
 from engine.bpmn.roles import DiagramRoles, read_roles
 from engine.bpmn.safe_xml import UnsafeXml, parse_xml
@@ -93,6 +96,13 @@ class UserTaskInfo:
     # this step needs in full to visit or call the customer; the rest stays masked, and every view in
     # full is recorded (M6); docs/access.md.
     customer_contact: frozenset[str] = frozenset()
+    # camunda:assignee and camunda:candidateUsers as written: user names, or ${field} from the case data.
+    assignee: str = ""
+    candidate_users: str = ""
+    # camunda:dueDate, followUpDate and priority as written (engine.bpmn.task_dates reads them).
+    due_date: str = ""
+    follow_up_date: str = ""
+    priority: str = ""
 
     def help_text(self, language: str) -> str:
         """The step explained to the person doing it (property help / help_en); '' when the diagram has none."""
@@ -119,6 +129,23 @@ class ParsedDefinition:
     description_en: str = ""
     variable_labels: dict[str, VariableLabel] = field(default_factory=dict)
     roles: DiagramRoles = field(default_factory=DiagramRoles)
+    # The start event's form (camunda:formData), when the diagram has one: the intake form that opens a
+    # case, with the groups who may fill it in as its candidate groups.
+    start_form: UserTaskInfo | None = None
+    # Who may open a case, where the process names them (camunda:candidateStarterGroups, and
+    # candidateStarterUsers as user_candidate entries); empty: the people of the intake form's step.
+    starters: tuple[str, ...] = ()
+    # camunda:isStartableInTasklist="false": only the system opens its cases (never staff's intake).
+    startable: bool = True
+    # camunda:initiator of the start event: the case data item that keeps who opened the case.
+    initiator: str = ""
+    # User tasks' camunda:inputOutput by element id (a script task's is written into its script).
+    io_mappings: dict[str, IoMapping] = field(default_factory=dict)
+
+    def may_open(self, intake: UserTaskInfo, username: str, roles: Iterable[str]) -> bool:
+        """Whether someone may open a case of the procedure through its intake form."""
+        allowed = self.starters or tuple(g.strip() for g in intake.candidate_groups.split(",") if g.strip())
+        return self.startable and bool(set(allowed) & {*roles, user_candidate(username)})
 
     def description_text(self, language: str) -> str:
         """The procedure explained to staff (property description / description_en); '' when absent."""
@@ -129,7 +156,8 @@ class ParsedDefinition:
         """Every form field by id: the first task that declares it wins, but a field that any task
         declares personal is personal wherever it is shown."""
         found: dict[str, FieldDef] = {}
-        for info in self.user_tasks.values():
+        forms = [self.start_form] if self.start_form else []
+        for info in [*forms, *self.user_tasks.values()]:
             for f in info.fields:
                 first = found.setdefault(f.id, f)
                 if f.personal and not first.personal:
@@ -179,7 +207,14 @@ class _ClockTimerMixin:
 
 
 class _StartEventParser(_ClockTimerMixin, CamundaStartEventParser):
-    pass
+    # A start event's camunda:formData is the procedure's intake form, read as a user task's form is.
+    get_form = UserTaskParser.get_form
+    get_enum_field = UserTaskParser.get_enum_field
+
+    def create_task(self) -> Any:
+        spec = super().create_task()
+        spec.form = self.get_form()
+        return spec
 
 
 class _CatchEventParser(_ClockTimerMixin, CamundaIntermediateCatchEventParser):
@@ -311,6 +346,27 @@ def _check_expressions(root: Any) -> list[Problem]:
             problems.append(Problem(_element_id(node), f"{err}", node.sourceline))
 
     for script in root.iterfind(".//bpmn:scriptTask/bpmn:script", NS):
+        result = (script.getparent().get(f"{{{CAMUNDA_NS}}}resultVariable") or "").strip()
+        if result:
+            stored = storing_result(script.text or "", result)
+            if stored is None:
+                problems.append(
+                    Problem(
+                        _element_id(script),
+                        f"camunda:resultVariable {result}: the script's last line must be an expression "
+                        "whose value it stores, and the name a Python name",
+                        script.sourceline,
+                    )
+                )
+                continue
+            script.text = stored
+        try:
+            mapping = io_mapping(script.getparent())
+        except MappingUnreadable as err:
+            problems.append(Problem(_element_id(script), str(err), script.sourceline))
+            continue
+        if mapping is not None:  # no local scope: the inputs before the script, the outputs after it
+            script.text = f"{mapping.input_script()}{script.text or ''}\n{mapping.output_script()}"
         check(script, script.text or "", "exec")
     for condition in root.iterfind(".//bpmn:conditionExpression", NS):
         condition.text = condition_source(condition.text or "")
@@ -331,6 +387,26 @@ def _check_expressions(root: Any) -> list[Problem]:
             timer.text = normalise_timer_expression(timer.text)
             check(timer, timer.text, "eval")
     return problems
+
+
+def storing_result(source: str, variable: str) -> str | None:
+    """The script with its last statement's value stored in `variable` (camunda:resultVariable), as
+    Camunda stores a script's value; None when the last statement is no expression or the name is no
+    Python name. The rest of the script keeps its lines, so a failing line is still reported as written."""
+    if not variable.isidentifier():
+        return None
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return source  # the sandbox's check names the syntax error
+    if not tree.body or not isinstance(tree.body[-1], ast.Expr):
+        return None
+    last = tree.body[-1]
+    lines = source.splitlines(keepends=True)
+    row = lines[last.lineno - 1]
+    offset = len(row.encode("utf-8")[: last.col_offset].decode("utf-8"))
+    lines[last.lineno - 1] = f"{row[:offset]}{variable} = {row[offset:]}"
+    return "".join(lines)
 
 
 def _executable_process(root: Any, file_name: str) -> Any:
@@ -380,65 +456,180 @@ def _user_tasks(process: Any, spec: Any) -> tuple[dict[str, UserTaskInfo], list[
     for node in process.iter(f"{{{BPMN_NS}}}userTask"):
         element_id = node.get("id")
         groups = (node.get(f"{{{CAMUNDA_NS}}}candidateGroups") or "").strip()
-        if not groups:
+        assignee = (node.get(f"{{{CAMUNDA_NS}}}assignee") or "").strip()
+        users = (node.get(f"{{{CAMUNDA_NS}}}candidateUsers") or "").strip()
+        if not (groups or assignee or users):
             problems.append(
                 Problem(
-                    element_id, "a user task needs camunda:candidateGroups (who may do it)", node.sourceline
+                    element_id,
+                    "a user task needs camunda:candidateGroups, candidateUsers or an assignee (who may do it)",
+                    node.sourceline,
                 )
             )
-        task_spec = spec.task_specs.get(element_id)
-        fields: list[FieldDef] = []
-        for spiff_field in getattr(getattr(task_spec, "form", None), "fields", []):
-            try:
-                fields.append(field_from_spiff(spiff_field))
-            except FormDefinitionError as err:
-                problems.append(Problem(element_id, str(err), node.sourceline))
-        for f in fields:
-            if f.id in RESERVED_NAMES:
-                problems.append(
-                    Problem(
-                        element_id,
-                        f"form field '{f.id}' has the name of a script function; rename it",
-                        node.sourceline,
-                    )
-                )
-            if f.onsite_limit_reason and f.onsite_limit_reason not in {g.id for g in fields}:
-                problems.append(
-                    Problem(
-                        element_id,
-                        f"field '{f.id}': onsiteLimitReason names '{f.onsite_limit_reason}', which is not a field of this form",
-                        node.sourceline,
-                    )
-                )
-            for name, condition in (
-                ("requiredWhen", f.required_when),
-                ("attachmentRequiredWhen", f.attachment_required_when),
-            ):
-                if condition and condition[0] not in {g.id for g in fields}:
-                    problems.append(
-                        Problem(
-                            element_id,
-                            f"field '{f.id}': {name} names '{condition[0]}', which is not a field of this form",
-                            node.sourceline,
-                        )
-                    )
-        if len({f.id for f in fields}) != len(fields):
-            problems.append(Problem(element_id, "two form fields share an id", node.sourceline))
-        doc = node.find("bpmn:documentation", NS)
-        props = dict(element_properties(node))
-        tasks[element_id] = UserTaskInfo(
-            element_id=element_id,
-            name=node.get("name") or element_id,
-            name_en=props.get("name_en", ""),
-            candidate_groups=groups,
-            documentation=(doc.text or "").strip() if doc is not None else "",
-            fields=tuple(fields),
-            help=props.get("help", "").strip(),
-            help_en=props.get("help_en", "").strip(),
-            customer_contact=contact_kinds(props.get(CUSTOMER_CONTACT, "")),
+        info = _form_info(node, spec.task_specs.get(element_id), groups, problems)
+        tasks[element_id] = replace(
+            info,
+            assignee=assignee,
+            candidate_users=users,
+            due_date=(node.get(f"{{{CAMUNDA_NS}}}dueDate") or "").strip(),
+            follow_up_date=(node.get(f"{{{CAMUNDA_NS}}}followUpDate") or "").strip(),
+            priority=(node.get(f"{{{CAMUNDA_NS}}}priority") or "").strip(),
         )
     problems.extend(_unknown_order_fields(tasks))
     return tasks, problems
+
+
+def _form_info(node: Any, task_spec: Any, groups: str, problems: list[Problem]) -> UserTaskInfo:
+    """A user task's (or the start event's) form and what the diagram says of the step."""
+    element_id = node.get("id")
+    fields: list[FieldDef] = []
+    for spiff_field in getattr(getattr(task_spec, "form", None), "fields", []):
+        try:
+            fields.append(field_from_spiff(spiff_field))
+        except FormDefinitionError as err:
+            problems.append(Problem(element_id, str(err), node.sourceline))
+    for f in fields:
+        if f.id in RESERVED_NAMES:
+            problems.append(
+                Problem(
+                    element_id,
+                    f"form field '{f.id}' has the name of a script function; rename it",
+                    node.sourceline,
+                )
+            )
+        if f.onsite_limit_reason and f.onsite_limit_reason not in {g.id for g in fields}:
+            problems.append(
+                Problem(
+                    element_id,
+                    f"field '{f.id}': onsiteLimitReason names '{f.onsite_limit_reason}', which is not a field of this form",
+                    node.sourceline,
+                )
+            )
+        for name, condition in (
+            ("requiredWhen", f.required_when),
+            ("attachmentRequiredWhen", f.attachment_required_when),
+        ):
+            if condition and condition[0] not in {g.id for g in fields}:
+                problems.append(
+                    Problem(
+                        element_id,
+                        f"field '{f.id}': {name} names '{condition[0]}', which is not a field of this form",
+                        node.sourceline,
+                    )
+                )
+    if len({f.id for f in fields}) != len(fields):
+        problems.append(Problem(element_id, "two form fields share an id", node.sourceline))
+    doc = node.find("bpmn:documentation", NS)
+    props = dict(element_properties(node))
+    return UserTaskInfo(
+        element_id=element_id,
+        name=node.get("name") or element_id,
+        name_en=props.get("name_en", ""),
+        candidate_groups=groups,
+        documentation=(doc.text or "").strip() if doc is not None else "",
+        fields=tuple(fields),
+        help=props.get("help", "").strip(),
+        help_en=props.get("help_en", "").strip(),
+        customer_contact=contact_kinds(props.get(CUSTOMER_CONTACT, "")),
+    )
+
+
+def _initiator(process: Any) -> str:
+    """camunda:initiator of the process's own start event ('' without one)."""
+    for start in process.iterfind("bpmn:startEvent", NS):
+        name = (start.get(f"{{{CAMUNDA_NS}}}initiator") or "").strip()
+        if name:
+            return name
+    return ""
+
+
+def _starters(process: Any) -> tuple[str, ...]:
+    """The process's candidate starter groups, then its candidate starter users as user_candidate."""
+    groups = (process.get(f"{{{CAMUNDA_NS}}}candidateStarterGroups") or "").split(",")
+    users = (process.get(f"{{{CAMUNDA_NS}}}candidateStarterUsers") or "").split(",")
+    return (
+        *(g.strip() for g in groups if g.strip()),
+        *(user_candidate(u.strip()) for u in users if u.strip()),
+    )
+
+
+def _start_form(process: Any, spec: Any) -> tuple[UserTaskInfo | None, list[Problem]]:
+    """The process's start event form (the intake form), if it has one, and what is wrong with it."""
+    problems: list[Problem] = []
+    start = None
+    for node in process.iter(f"{{{BPMN_NS}}}startEvent"):
+        if node.find("bpmn:extensionElements/camunda:formData", NS) is None:
+            continue
+        if node.getparent() is not process:
+            problems.append(
+                Problem(
+                    node.get("id", ""),
+                    "only the process's own start event may have a form (the intake form); move the "
+                    "fields to a user task of the sub-process",
+                    node.sourceline,
+                )
+            )
+            continue
+        start = node
+    if start is None:
+        return None, problems
+    element_id = start.get("id", "")
+    groups = ",".join(_starters(process)) or first_task_groups(process, element_id)
+    if not groups:
+        problems.append(
+            Problem(
+                element_id,
+                "the start event's form says nobody who may fill it in: put a user task with fixed "
+                "candidate groups after it",
+                start.sourceline,
+            )
+        )
+    info = _form_info(start, spec.task_specs.get(element_id), groups, problems)
+    if any(f.type == "signature" for f in info.fields):
+        problems.append(
+            Problem(
+                element_id,
+                "a start event's form cannot take a signature; ask for it in a user task",
+                start.sourceline,
+            )
+        )
+    return info, problems
+
+
+def first_task_groups(process: Any, start_id: str) -> str:
+    """The candidate groups of the first user task a case reaches from the start event, following the
+    flows; '' when there is none, or its groups come from the case data (which the intake has not yet)."""
+    targets: dict[str, list[str]] = {}
+    for flow in process.iterfind("bpmn:sequenceFlow", NS):
+        targets.setdefault(flow.get("sourceRef") or "", []).append(flow.get("targetRef") or "")
+    nodes = {el.get("id"): el for el in process if isinstance(el.tag, str) and el.get("id")}
+    queue, seen = [start_id], {start_id}
+    while queue:
+        node = nodes.get(queue.pop(0))
+        if node is None:
+            continue
+        if node.tag == f"{{{BPMN_NS}}}userTask":
+            groups = (node.get(f"{{{CAMUNDA_NS}}}candidateGroups") or "").strip()
+            return "" if "${" in groups else groups
+        for target in targets.get(node.get("id"), []):
+            if target not in seen:
+                seen.add(target)
+                queue.append(target)
+    return ""
+
+
+def _user_task_mappings(process: Any) -> tuple[dict[str, IoMapping], list[Problem]]:
+    mappings: dict[str, IoMapping] = {}
+    problems: list[Problem] = []
+    for node in process.iter(f"{{{BPMN_NS}}}userTask"):
+        try:
+            mapping = io_mapping(node)
+        except MappingUnreadable as err:
+            problems.append(Problem(node.get("id", ""), str(err), node.sourceline))
+            continue
+        if mapping is not None:
+            mappings[node.get("id")] = mapping
+    return mappings, problems
 
 
 def _unknown_order_fields(tasks: dict[str, UserTaskInfo]) -> list[Problem]:
@@ -508,6 +699,10 @@ def parse_definition(xml: bytes, file_name: str) -> ParsedDefinition:
         ) from err
 
     user_tasks, task_problems = _user_tasks(process, spec)
+    start_form, start_problems = _start_form(process, spec)
+    task_problems += start_problems
+    io_mappings, io_problems = _user_task_mappings(process)
+    task_problems += io_problems
     effects, effect_problems = read_effects(process)
     task_problems += [Problem(element, reason, line) for element, reason, line in effect_problems]
     roles, role_problems = read_roles(process)
@@ -538,18 +733,47 @@ def parse_definition(xml: bytes, file_name: str) -> ParsedDefinition:
         description_en=(_process_property(process, "description_en") or "").strip(),
         variable_labels=read_variable_labels(element_properties(process))[0],
         roles=roles,
+        start_form=start_form,
+        starters=_starters(process),
+        initiator=_initiator(process),
+        io_mappings=io_mappings,
+        startable=(process.get(f"{{{CAMUNDA_NS}}}isStartableInTasklist") or "true").strip().lower()
+        != "false",
     )
 
 
-def candidate_groups_for(info: UserTaskInfo, data: dict[str, Any]) -> list[str]:
-    """Evaluate ${var} in candidateGroups against the case data: 'department' → the case's department."""
+# A person named as a candidate of a task (camunda:candidateUsers) is kept with its groups under this
+# prefix: the tasklist, claims and completion then treat each person as a group of one.
+CANDIDATE_USER = "user:"
+
+
+def user_candidate(username: str) -> str:
+    """The candidate-group entry of one person."""
+    return CANDIDATE_USER + username
+
+
+def _names(text: str, data: dict[str, Any]) -> list[str]:
+    """A comma-separated list with each ${var} replaced by that value of the case data."""
 
     def substitute(match: re.Match[str]) -> str:
         value = data.get(match.group(1))
         return "" if value is None else str(value)
 
-    groups = _GROUP_EXPRESSION.sub(substitute, info.candidate_groups)
-    return [g.strip() for g in groups.split(",") if g.strip()]
+    return [name.strip() for name in _GROUP_EXPRESSION.sub(substitute, text).split(",") if name.strip()]
+
+
+def candidate_groups_for(info: UserTaskInfo, data: dict[str, Any]) -> list[str]:
+    """Evaluate ${var} in candidateGroups against the case data: 'department' → the case's department;
+    the candidate users follow, each as user_candidate(name)."""
+    return _names(info.candidate_groups, data) + [
+        user_candidate(name) for name in _names(info.candidate_users, data)
+    ]
+
+
+def assignee_for(info: UserTaskInfo, data: dict[str, Any]) -> str | None:
+    """The person camunda:assignee gives the task to (a name, or ${var} of the case data), if any."""
+    names = _names(info.assignee, data)
+    return names[0] if names else None
 
 
 class SpecCache:

@@ -12,6 +12,7 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import Table, bindparam, insert, select, update
@@ -19,14 +20,21 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.bpmn import (
+    DEFAULT_PRIORITY,
     ClockDurationTimerEventDefinition,
     ClockTimeDateEventDefinition,
     ParsedDefinition,
+    TaskValueError,
+    UserTaskInfo,
+    assignee_for,
     candidate_groups_for,
     due_time,
+    task_moment,
+    task_priority,
 )
 from engine.cases.search_text import search_text
 from engine.db import HumanTask, HumanTaskGroup, ProcessInstance, Timer
+from engine.errors import ScriptFailed
 from engine.people import is_confidential, without_identity
 
 SUMMARY_FIELDS = ("category", "department", "customer_name", "customer_phone", "address", "priority")
@@ -109,6 +117,35 @@ def _due_of_user_task(task: SpiffTask, timers: list[SpiffTask]) -> datetime | No
     return min(dues) if dues else None
 
 
+def apply_parameters(task: SpiffTask, parameters: tuple[tuple[str, str], ...]) -> None:
+    """Put a step's input or output parameters (camunda:inputOutput) into its data, each evaluated in
+    the sandbox over the data as it is; a value that fails fails the step, naming it."""
+    for name, source in parameters:
+        try:
+            task.data[name] = task.workflow.script_engine.evaluate(task, source)
+        except SpiffWorkflowException as err:
+            raise ScriptFailed.from_spiff(task.task_spec.bpmn_id, err) from err
+
+
+def _task_dates(
+    task: SpiffTask, info: UserTaskInfo | None, now: datetime
+) -> tuple[datetime | None, datetime | None, int]:
+    """The task's camunda:dueDate, followUpDate and priority as the case data gives them at its creation;
+    a value that cannot be read fails the step, naming the task."""
+    if info is None:
+        return None, None, DEFAULT_PRIORITY
+    zone = task.workflow.script_engine.zone
+    attribute, written = "dueDate", info.due_date
+    try:
+        due = task_moment(written, task.data, now, zone)
+        attribute, written = "followUpDate", info.follow_up_date
+        follow_up = task_moment(written, task.data, now, zone)
+        attribute, written = "priority", info.priority
+        return due, follow_up, task_priority(written, task.data)
+    except TaskValueError as err:
+        raise ScriptFailed(task.task_spec.bpmn_id, f"camunda:{attribute} {written}: {err}") from err
+
+
 def open_task_rows(session: Session, instance_id: int) -> dict[str, HumanTask]:
     """The case's open task rows by task guid, as the database has them now (rows already in the
     session are refreshed: read after `lock_case`, they show what others committed before the lock)."""
@@ -163,7 +200,17 @@ def sync_human_tasks(
                 _update_row(session, _UPDATE_TASK, open_rows[guid], due_at=due)
             continue
         info = parsed.user_tasks.get(task.task_spec.bpmn_id)
+        mapping = parsed.io_mappings.get(task.task_spec.bpmn_id)
+        if mapping is not None:
+            apply_parameters(task, mapping.inputs)
         groups = candidate_groups_for(info, task.data) if info else []
+        assignee = assignee_for(info, task.data) if info else None
+        if info is not None and not groups and assignee is None:
+            raise ScriptFailed(
+                task.task_spec.bpmn_id,
+                f"nobody may do this step: its assignee {info.assignee!r} and candidates are empty in the case data",
+            )
+        due, follow_up, priority = _task_dates(task, info, now)
         values: dict[str, Any] = {
             "instance_id": instance.id,
             "task_guid": guid,
@@ -172,7 +219,10 @@ def sync_human_tasks(
             "candidate_groups": ",".join(groups),
             "status": "open",
             "created_at": now,
-            "due_at": _due_of_user_task(task, timers),
+            "due_at": _due_of_user_task(task, timers) or due,
+            "assignee": assignee,
+            "priority": priority,
+            "follow_up_at": follow_up,
         }
         task_id = session.execute(_INSERT_TASK, values).scalar_one()
         group_rows.extend({"task_id": task_id, "group_name": g} for g in groups)

@@ -32,6 +32,7 @@ from engine.cases.effects import active_supervisors, chase_overdue, publish_noti
 from engine.cases.history import data_diff
 from engine.cases.projection import (
     EventRow,
+    apply_parameters,
     event_row,
     open_task_rows,
     pending_timer_dues,
@@ -46,7 +47,7 @@ from engine.cases.store import insert_case, load_workflow, save_workflow, take_c
 from engine.cases.task_access import check_member, claimed_conflict, closed_conflict, workable_task
 from engine.cases.timer_groups import FiringGroup
 from engine.db import Event, HumanTask, ProcessInstance, Timer
-from engine.errors import Conflict, FormInvalid, HotlineError, NotFound, ScriptFailed
+from engine.errors import Conflict, FormInvalid, HotlineError, NotAllowed, NotFound, ScriptFailed
 from engine.reference import (
     ReferenceData,
     fill_suggested,
@@ -337,7 +338,11 @@ def _save_unit(session: Session, engine: Runtime, unit: _Unit) -> ProcessInstanc
                 "task_created",
                 row.element_id,
                 row.name,
-                {"candidate_groups": [None, row.candidate_groups]},
+                {
+                    "candidate_groups": [None, row.candidate_groups],
+                    **({"assignee": [None, row.assignee]} if row.assignee else {}),
+                    **_input_changes(unit, row),
+                },
             )
         )
     open_names = [t.task_spec.bpmn_name or t.task_spec.bpmn_id for t in ready]
@@ -348,6 +353,22 @@ def _save_unit(session: Session, engine: Runtime, unit: _Unit) -> ProcessInstanc
     # A Core insert of the table: one executemany whatever columns each row leaves empty.
     session.execute(insert(cast(Table, Event.__table__)), unit.events)
     return unit.instance
+
+
+def _input_changes(unit: _Unit, row: HumanTask) -> dict[str, list[Any]]:
+    """A new task's input parameters (camunda:inputOutput), put into its data as it opened: into the
+    case data too, and into the history as the task's creation."""
+    mapping = unit.parsed.io_mappings.get(row.element_id)
+    if mapping is None:
+        return {}
+    task = unit.workflow.get_task_from_id(UUID(row.task_guid))
+    changes = {}
+    for name, _source in mapping.inputs:
+        before, after = unit.data.get(name), task.data.get(name)
+        if before != after:
+            changes[name] = [before, after]
+            unit.data[name] = after
+    return changes
 
 
 def _store_drawn_images(
@@ -387,6 +408,9 @@ def _complete(
     _store_drawn_images(session, engine, unit, values, task_id)
     before = dict(task.data)
     task.data.update(values)
+    mapping = unit.parsed.io_mappings.get(task.task_spec.bpmn_id)
+    if mapping is not None:
+        apply_parameters(task, mapping.outputs)
     changes = data_diff(before, task.data)
     unit.data.update({k: v[1] for k, v in changes.items()})
     task.run()
@@ -417,7 +441,9 @@ def start_case(
     """Open a case on the latest version of the process.
 
     With `first_task_form`, the process's first user task (the intake) is completed by the same
-    person in the same unit of work: whoever records the call owns it from the first moment (S3).
+    person in the same unit of work: whoever records the call owns it from the first moment (S3). A
+    process whose start event has a form (camunda:formData) takes it as that form instead: checked the
+    same way, its values are the data the case starts with, and the first user task opens for its groups.
     With `initial_data`, the case starts with these values (a case the system opens from another one,
     such as a sampled callback, M1); they are recorded in the case_started event.
     """
@@ -425,11 +451,24 @@ def start_case(
     parsed = parsed_definition(engine, definition)
     now = engine.clock.now()
     workflow = BpmnWorkflow(parsed.spec, parsed.subprocess_specs, script_engine=engine.script_engine)
-    if initial_data:
-        for task in workflow.get_tasks(state=TaskState.READY):
-            task.data.update(initial_data)
     first_task = None
     reference: ReferenceData | None = None
+    start_values: dict[str, Any] = {}
+    if first_task_form is not None and not parsed.startable:
+        raise NotAllowed(f"cases of '{process_key}' are opened by the system only (isStartableInTasklist)")
+    if first_task_form is not None and parsed.start_form is not None:
+        # The start event's form is the intake: checked first, its values the data the case starts with.
+        start_form = parsed.start_form
+        check_member(candidate_groups_for(start_form, {}), actor, f"'{start_form.name}'")
+        start_values, reference = _checked_form(
+            session, start_form.fields, first_task_form, {}, engine.zone, parsed
+        )
+        first_task_form = None
+    if parsed.initiator:
+        start_values[parsed.initiator] = actor.username
+    if initial_data or start_values:
+        for task in workflow.get_tasks(state=TaskState.READY):
+            task.data.update({**(initial_data or {}), **start_values})
     first_steps = _advance(session, workflow)
     if first_task_form is not None:
         ready = ready_user_tasks(workflow)
@@ -437,7 +476,8 @@ def start_case(
             raise NotFound(f"process '{process_key}' has no first task to record the intake in")
         first_task = ready[0]
         info = parsed.user_tasks[first_task.task_spec.bpmn_id]
-        check_member(candidate_groups_for(info, first_task.data), actor, f"'{info.name}'")
+        starters = list(parsed.starters) or candidate_groups_for(info, first_task.data)
+        check_member(starters, actor, f"'{info.name}'")
         _, reference = _checked_form(session, info.fields, first_task_form, {}, engine.zone, parsed)
 
     instance = insert_case(
@@ -453,13 +493,14 @@ def start_case(
         opened_at=now,
         updated_at=now,
     )
+    started_with = {**(initial_data or {}), **start_values}
     unit = _Unit(
         instance,
         workflow,
         parsed,
         now,
         actor,
-        data=dict(initial_data or {}),
+        data=dict(started_with),
         new_case=True,
         messaging=engine.messaging,
     )
@@ -474,7 +515,7 @@ def start_case(
             parsed.name,
             {
                 "process_version": [None, definition.version],
-                **{k: [None, v] for k, v in sorted((initial_data or {}).items())},
+                **{k: [None, v] for k, v in sorted(started_with.items())},
             },
         )
     )

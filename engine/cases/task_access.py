@@ -7,6 +7,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.util import identity_key
 
+from engine.bpmn import user_candidate
 from engine.db import HumanTask
 from engine.errors import Conflict, NotAllowed, NotFound
 from engine.runtime import Actor
@@ -54,8 +55,8 @@ def claimed_conflict(task: HumanTask) -> Conflict:
 
 
 def check_member(groups: list[str], actor: Actor, what: str) -> None:
-    """NotAllowed unless the actor holds one of the groups."""
-    if not set(groups) & actor.groups:
+    """NotAllowed unless the actor holds one of the groups, or is named among them (candidateUsers)."""
+    if not set(groups) & (actor.groups | {user_candidate(actor.username)}):
         raise NotAllowed(f"{what} is for {', '.join(groups) or 'nobody'}; you are not in that group")
 
 

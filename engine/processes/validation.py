@@ -44,14 +44,19 @@ from engine.bpmn import (
     XML_MESSAGES,
     DefinitionError,
     Finding,
+    MappingUnreadable,
     SandboxEnvironment,
     ScriptRejected,
+    TaskValueError,
     UnsafeXml,
     check_constructs,
     check_source,
     condition_source,
     contact_kinds,
     element_properties,
+    field_of,
+    first_task_groups,
+    io_mapping,
     loaded_names,
     named_element,
     normalise_timer_expression,
@@ -62,13 +67,16 @@ from engine.bpmn import (
     schema_problem,
     script_functions,
     stored_names,
+    storing_result,
+    task_moment,
+    task_priority,
 )
 from engine.clock import Clock
 from engine.errors import HotlineError
 from engine.messages import N_, Coded, as_params
 from engine.processes.rules import RULE_LIST
 from engine.processes.traceability import read_rules, rule_ids_in
-from engine.reference import known_groups, reference_session, script_lookups
+from engine.reference import known_groups, known_usernames, reference_session, script_lookups
 
 NS = {
     "bpmn": BPMN_NS,
@@ -115,7 +123,8 @@ MESSAGES: dict[str, str] = {
     ),
     "bpmn-invalid": N_("SpiffWorkflow cannot run this: %(detail)s. Correct the element as the message says."),
     "missing-candidate-group": N_(
-        "User task '%(name)s' does not say who may do it. Set its candidate groups (for example operator)."
+        "User task '%(name)s' does not say who may do it. Set its candidate groups (for example "
+        "operator), or name a person (assignee or candidate users)."
     ),
     "unknown-candidate-group": N_(
         "User task '%(name)s' names the candidate group '%(group)s', which is no role or "
@@ -125,6 +134,37 @@ MESSAGES: dict[str, str] = {
         "User task '%(name)s' takes its candidate group from '%(variable)s', which no form "
         "field or script of this diagram sets. Add that field or choose a fixed group."
     ),
+    "unknown-user": N_(
+        "User task '%(name)s' names the person '%(user)s', who has no active staff account. Check the "
+        "user name (Staff accounts), or take the person from the case data with ${field}."
+    ),
+    "unknown-user-variable": N_(
+        "User task '%(name)s' takes the person who does it from '%(variable)s', which no form field or "
+        "script of this diagram sets. Add that field or name a user."
+    ),
+    "unknown-starter": N_(
+        "Process '%(name)s' lets '%(starter)s' open its cases, which is no role, department or active "
+        "staff account. Check its candidate starter groups and users."
+    ),
+    "task-value-invalid": N_(
+        "User task '%(name)s' has %(attribute)s %(value)s, which cannot be read. Write an ISO date-time "
+        "(2026-12-10T17:00), a duration from the task's creation (P2D for two working days, PT4H) or "
+        "${field}; a priority is a whole number or ${field}."
+    ),
+    "task-value-variable": N_(
+        "User task '%(name)s' takes its %(attribute)s from '%(variable)s', which no form field or script "
+        "of this diagram sets. Add that field or write the value itself."
+    ),
+    "result-variable-no-expression": N_(
+        "Script task '%(name)s' stores its result in '%(variable)s' (camunda:resultVariable), but its last "
+        "line is no expression whose value could be stored (or that is no Python name). End the script "
+        "with the expression, or assign the variable in the script and remove the setting."
+    ),
+    "io-value-unreadable": N_(
+        "'%(name)s' has the parameter %(parameter)s (camunda:inputOutput), whose value cannot run here. "
+        "Write a text, an expression such as ${amount} or ${a > 5}, a list or a map; compute anything "
+        "else in a script task."
+    ),
     "missing-form": N_(
         "User task '%(name)s' has no form. Add at least one form field, so the person doing it "
         "records what was done."
@@ -132,6 +172,18 @@ MESSAGES: dict[str, str] = {
     "customer-contact-value": N_(
         "Step '%(name)s' has the property customer_contact = '%(value)s'. Name the personal data whoever "
         "does the step needs to visit or call the customer, from: %(known)s (for example phone, address)."
+    ),
+    "start-form-nobody": N_(
+        "Start event '%(name)s' has a form, but nothing says who may fill it in. Put a user task with "
+        "fixed candidate groups after it: its people open the case with the form."
+    ),
+    "start-form-in-subprocess": N_(
+        "Start event '%(name)s' of a sub-process has a form; only the process's own start event has one "
+        "(the intake form). Move the fields to a user task of the sub-process."
+    ),
+    "start-form-signature": N_(
+        "The form of start event '%(name)s' asks for a signature (field %(field)s), which the intake "
+        "cannot take. Ask for it in a user task."
     ),
     "unknown-field-type": N_(
         "Form field '%(field)s' of '%(name)s' has the type '%(type)s'. Choose one of: %(known)s."
@@ -299,6 +351,8 @@ class _Diagram:
         for prop in self.process.iterfind("bpmn:extensionElements/camunda:properties/camunda:property", NS):
             if prop.get("name") == "startVariables":
                 names |= {name.strip() for name in (prop.get("value") or "").split(",") if name.strip()}
+        for start in self.process.iterfind("bpmn:startEvent", NS):  # camunda:initiator: who opened it
+            names |= {(start.get(f"{{{CAMUNDA_NS}}}initiator") or "").strip()} - {""}
         return names
 
     def script_variables(self) -> set[str]:
@@ -310,6 +364,11 @@ class _Diagram:
                 continue  # named as that script's own problem
             names |= {
                 n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+            }
+            names |= {(script.getparent().get(f"{{{CAMUNDA_NS}}}resultVariable") or "").strip()} - {""}
+        for kind in ("inputParameter", "outputParameter"):  # camunda:inputOutput puts these into the data
+            names |= {(p.get("name") or "").strip() for p in self.process.iter(f"{{{CAMUNDA_NS}}}{kind}")} - {
+                ""
             }
         return names
 
@@ -323,14 +382,26 @@ def _owner(node: Any) -> Any:
     return node
 
 
-def _check_user_tasks(d: _Diagram, groups: set[str]) -> Iterable[DiagramProblem]:
+def _check_user_tasks(d: _Diagram, groups: set[str], users: set[str]) -> Iterable[DiagramProblem]:
     fields = d.form_fields()
     variables = set(fields) | d.script_variables() | d.start_variables()
     for task in d.elements("userTask"):
         text = (task.get(f"{{{CAMUNDA_NS}}}candidateGroups") or "").strip()
         names = [g.strip() for g in text.split(",") if g.strip()]
-        if not names:
+        people = [
+            name.strip()
+            for attribute in ("assignee", "candidateUsers")
+            for name in (task.get(f"{{{CAMUNDA_NS}}}{attribute}") or "").split(",")
+            if name.strip()
+        ]
+        if not names and not people:
             yield _problem("missing-candidate-group", task, d.key)
+        for person in people:
+            if person.startswith("${") and person.endswith("}"):
+                if person[2:-1].strip() not in variables:
+                    yield _problem("unknown-user-variable", task, d.key, variable=person[2:-1].strip())
+            elif person not in users:
+                yield _problem("unknown-user", task, d.key, user=person)
         for group in names:
             if group.startswith("${") and group.endswith("}"):
                 variable = group[2:-1].strip()
@@ -362,6 +433,64 @@ def _check_user_tasks(d: _Diagram, groups: set[str]) -> Iterable[DiagramProblem]
                 yield _problem(
                     "unknown-field-type",
                     task,
+                    d.key,
+                    field=field.get("id") or "",
+                    type=field.get("type"),
+                    known=", ".join(FIELD_TYPES),
+                )
+
+
+def _check_task_values(d: _Diagram, zone: ZoneInfo, now: datetime) -> Iterable[DiagramProblem]:
+    """camunda:dueDate, followUpDate and priority read as the case will read them."""
+    variables = set(d.form_fields()) | d.script_variables() | d.start_variables()
+    for task in d.elements("userTask"):
+        for attribute in ("dueDate", "followUpDate", "priority"):
+            written = (task.get(f"{{{CAMUNDA_NS}}}{attribute}") or "").strip()
+            if not written:
+                continue
+            field = field_of(written)
+            params = {"attribute": f"camunda:{attribute}", "value": written}
+            if field is not None:
+                if field not in variables:
+                    yield _problem("task-value-variable", task, d.key, variable=field, **params)
+                continue
+            try:
+                if attribute == "priority":
+                    task_priority(written, {})
+                else:
+                    task_moment(written, {}, now, zone)
+            except TaskValueError:
+                yield _problem("task-value-invalid", task, d.key, **params)
+
+
+def _check_starters(d: _Diagram, groups: set[str], users: set[str]) -> Iterable[DiagramProblem]:
+    """Candidate starter groups and users name groups and accounts that exist."""
+    for attribute, known in (("candidateStarterGroups", groups), ("candidateStarterUsers", users)):
+        for name in (d.process.get(f"{{{CAMUNDA_NS}}}{attribute}") or "").split(","):
+            if name.strip() and name.strip() not in known:
+                yield _problem("unknown-starter", d.process, d.key, starter=name.strip())
+
+
+def _check_start_forms(d: _Diagram) -> Iterable[DiagramProblem]:
+    """The start event's form is the intake form: the process's own start event only, filled in by the
+    people of the first user task, with fields of known types."""
+    for start in d.elements("startEvent"):
+        form = start.findall("bpmn:extensionElements/camunda:formData/camunda:formField", NS)
+        if start.find("bpmn:extensionElements/camunda:formData", NS) is None:
+            continue
+        if start.getparent() is not d.process:
+            yield _problem("start-form-in-subprocess", start, d.key)
+            continue
+        if not first_task_groups(d.process, start.get("id") or ""):
+            yield _problem("start-form-nobody", start, d.key)
+        for field in form:
+            kind = field.get("type") or "string"
+            if kind == "signature":
+                yield _problem("start-form-signature", start, d.key, field=field.get("id") or "")
+            elif kind not in FIELD_TYPES:
+                yield _problem(
+                    "unknown-field-type",
+                    start,
                     d.key,
                     field=field.get("id") or "",
                     type=field.get("type"),
@@ -509,9 +638,19 @@ def _check_code(d: _Diagram) -> Iterable[DiagramProblem]:
                 yield _problem("condition-rejected", flow, d.key, detail=err)
                 continue
             yield from unknown(flow, tree)
-    for task in d.elements("scriptTask"):
+    for step in [*d.elements("scriptTask"), *d.elements("userTask")]:
         try:
-            tree = check_source(task.findtext("bpmn:script", "", NS) or "", "exec")
+            io_mapping(step)
+        except MappingUnreadable as err:
+            yield _problem("io-value-unreadable", step, d.key, parameter=err.parameter)
+    for task in d.elements("scriptTask"):
+        source = task.findtext("bpmn:script", "", NS) or ""
+        result = (task.get(f"{{{CAMUNDA_NS}}}resultVariable") or "").strip()
+        if result and storing_result(source, result) is None:
+            yield _problem("result-variable-no-expression", task, d.key, variable=result)
+            continue
+        try:
+            tree = check_source(source, "exec")
         except ScriptRejected as err:
             yield _problem("script-rejected", task, d.key, detail=err)
             continue
@@ -683,8 +822,12 @@ def validate_diagram(
         return [refused.problem]
     findings = check_constructs(d.root, d.process)
     refusals = [_from_finding(f, d.key) for f in findings if f.refused]
+    groups, users = known_groups(session), known_usernames(session)
     problems = [
-        *_check_user_tasks(d, known_groups(session)),
+        *_check_user_tasks(d, groups, users),
+        *_check_starters(d, groups, users),
+        *_check_task_values(d, zone, clock.now()),
+        *_check_start_forms(d),
         *_check_timers(d, session, clock, zone, sandbox),
         *_check_gateways(d),
         *_check_code(d),
@@ -703,8 +846,6 @@ def validate_diagram(
 # What another check says about an element whose refusal already says it: a task given to a person has
 # no candidate group; JUEL or Groovy does not compile as Python.
 _SAID_BY_THE_REFUSAL: dict[str, frozenset[str]] = {
-    "construct-assignee": frozenset({"missing-candidate-group"}),
-    "construct-candidateusers": frozenset({"missing-candidate-group"}),
     "construct-condition-juel": frozenset({"condition-rejected", "code-unknown-name"}),
     "construct-condition-language": frozenset({"condition-rejected", "code-unknown-name"}),
     "construct-scriptformat-other": frozenset({"script-rejected", "code-unknown-name"}),

@@ -19,7 +19,7 @@ from engine.reference.data import (
     seed_reference_data,
     with_reference_options,
 )
-from engine.reference.groups import EXTRA_GROUPS, STAFF_ROLES, is_role_name, known_groups
+from engine.reference.groups import EXTRA_GROUPS, STAFF_ROLES, is_role_name, known_groups, known_usernames
 from engine.reference.use_cases import (
     add_case_source_form,
     add_department_form,
@@ -44,6 +44,7 @@ __all__ = [
     "fill_suggested",
     "is_role_name",
     "known_groups",
+    "known_usernames",
     "load_reference_data",
     "record_admin_change",
     "reference_session",

@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.db import Department, UserRole
+from engine.db import Department, User, UserRole
 
 # Roles that are not departments; a role doubles as a candidate group.
 STAFF_ROLES = ("operator", "dispatcher", "repair_worker", "liaison", "supervisor", "process_owner", "admin")
@@ -26,3 +26,8 @@ def known_groups(session: Session) -> set[str]:
     groups |= set(session.scalars(select(Department.code).where(Department.active.is_(True))))
     groups |= set(session.scalars(select(UserRole.role).distinct()))
     return groups
+
+
+def known_usernames(session: Session) -> set[str]:
+    """Every active staff account's user name: whom a diagram may give a task to by name."""
+    return set(session.scalars(select(User.username).where(User.active.is_(True))))

@@ -1,4 +1,5 @@
-"""The first user task of a process: its form is the intake form that opens a case."""
+"""The intake form that opens a case: the start event's form where the diagram has one (camunda:formData),
+else the form of the process's first user task."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ _intake_by_hash: dict[str, UserTaskInfo | None] = {}
 
 
 def intake_task(engine: Runtime, parsed: ParsedDefinition) -> UserTaskInfo | None:
+    if parsed.start_form is not None:
+        return parsed.start_form
     if parsed.content_hash in _intake_by_hash:
         return _intake_by_hash[parsed.content_hash]
     workflow = BpmnWorkflow(parsed.spec, parsed.subprocess_specs, script_engine=engine.script_engine)
@@ -45,9 +48,10 @@ class Startable:
 
 
 def startable_processes(
-    session: Session, engine: Runtime, roles: set[str] | frozenset[str]
+    session: Session, engine: Runtime, roles: set[str] | frozenset[str], username: str = ""
 ) -> list[Startable]:
-    """The procedures whose intake these roles may fill in, on their latest versions, by key."""
+    """The procedures whose intake this person may fill in (ParsedDefinition.may_open), on their latest
+    versions, by key."""
     newest = (
         select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("version"))
         .group_by(ProcessDefinition.key)
@@ -66,8 +70,8 @@ def startable_processes(
         info = intake_task(engine, parsed)
         if info is None:
             continue
-        groups = tuple(g.strip() for g in info.candidate_groups.split(",") if g.strip())
-        if set(groups) & set(roles):
+        groups = parsed.starters or tuple(g.strip() for g in info.candidate_groups.split(",") if g.strip())
+        if parsed.may_open(info, username, roles):
             found.append(
                 Startable(
                     definition.key,

@@ -22,14 +22,20 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased, defer, joinedload, selectinload
 
+from engine.bpmn import user_candidate
 from engine.cases import normalized
 from engine.db import ESCAPE, HumanTask, HumanTaskGroup, ProcessInstance, containing
 
 TABS = ("todo", "mine", "group", "all")
 PERSONAL_TABS = ("todo", "mine", "group")
-# The most urgent first, no deadline last: the order of the open tasks' index (ix_task_open_urgent), which
+# The most urgent first (the higher priority first within one deadline), no deadline last: the order of the open tasks' index (ix_task_open_urgent), which
 # both databases read in that order (SQLite reads the tasks with a deadline first, then those without).
-_URGENT_FIRST = (HumanTask.due_at.asc().nulls_last(), HumanTask.created_at, HumanTask.id)
+_URGENT_FIRST = (
+    HumanTask.due_at.asc().nulls_last(),
+    HumanTask.priority.desc(),
+    HumanTask.created_at,
+    HumanTask.id,
+)
 # A tab counts its tasks up to here and then shows "1000+": no page reads every task of a large department.
 COUNT_LIMIT = 1000
 # A search's matching cases are listed by id in the page's statements up to this many.
@@ -118,6 +124,20 @@ class TaskFilter:
                 found.append(ProcessInstance.search_text.like(containing(typed), escape=ESCAPE))
             found.append(func.lower(ProcessInstance.case_number).like(containing(typed), escape=ESCAPE))
         return found
+
+
+# Whether any task names the person as a candidate (camunda:candidateUsers): one probe of the group index.
+_NAMED = select(HumanTaskGroup.task_id).where(HumanTaskGroup.group_name == bindparam("name")).limit(1)
+
+
+def _candidate_names(session: Session, username: str, groups: Iterable[str]) -> list[str]:
+    """The person's groups, and the person as a candidate of their own where some task names them:
+    only then, since a second name makes the count of unclaimed tasks leave out doubles, which costs."""
+    names = list(groups)
+    mine = user_candidate(username)
+    if mine not in names and session.scalar(_NAMED, {"name": mine}) is not None:
+        names.append(mine)
+    return names
 
 
 def _candidates(tab: str, username: str, groups: Iterable[str]) -> SelectBase | None:
@@ -214,7 +234,8 @@ def open_tasks_for(
 
     The page's ids are chosen on the narrow task rows first; only those tasks are then read with their
     cases (without the workflow state), so sorting never carries the wide case rows."""
-    ids = _page_ids(session, tab, username, list(groups), limit, offset, where, many=False)
+    names = _candidate_names(session, username, groups)
+    ids = _page_ids(session, tab, username, names, limit, offset, where, many=False)
     return _with_cases(session, ids)
 
 
@@ -255,10 +276,10 @@ def tasklist_page(
 ) -> TasklistPage:
     """A tab's page and the counts of every tab, as the tasklist shows them: one statement counts the tabs
     (each up to COUNT_LIMIT), one reads the page's ids, one the page's tasks with their cases."""
-    tabs, groups = list(tabs), list(groups)
+    tabs, groups = list(tabs), _candidate_names(session, username, groups)
     if where is not None:
         where = where.prepared(session)
-    counts = count_open_tasks_by_tab(session, list(dict.fromkeys([*tabs, tab])), username, groups, where)
+    counts = _counts_by_tab(session, list(dict.fromkeys([*tabs, tab])), username, groups, where)
     many = counts[tab] > COUNT_LIMIT  # not counted to the end: the page may lie past the count
     ids: list[int] = []
     if many or offset < counts[tab]:
@@ -307,7 +328,13 @@ def count_open_tasks_by_tab(
 ) -> dict[str, int]:
     """How many open tasks each tab holds, all in one statement; each part stops counting past
     COUNT_LIMIT, so a department with tens of thousands of open tasks is not read through."""
-    tabs, groups = list(tabs), list(groups)
+    return _counts_by_tab(session, tabs, username, _candidate_names(session, username, groups), where)
+
+
+def _counts_by_tab(
+    session: Session, tabs: Iterable[str], username: str, groups: list[str], where: TaskFilter | None
+) -> dict[str, int]:
+    tabs = list(tabs)
     parts: dict[str, Any] = {}
     if set(tabs) & set(PERSONAL_TABS):
         parts["mine"] = _up_to_limit(

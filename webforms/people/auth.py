@@ -15,6 +15,7 @@ from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 
+from engine.bpmn import user_candidate
 from engine.people import (
     DirectorySignIn,
     DirectoryUnavailable,
@@ -49,7 +50,9 @@ def can_do(task: Any) -> bool:
     supervisor handed it to them."""
     if task.assignee is not None and task.assignee == current_user.username:
         return True
-    return bool(set(task.candidate_groups.split(",")) & current_user.roles)
+    return bool(
+        set(task.candidate_groups.split(",")) & {*current_user.roles, user_candidate(current_user.username)}
+    )
 
 
 def roles_required(*roles: str) -> Any:

@@ -42,7 +42,7 @@ def _intake(session: Session, process_key: str) -> tuple[Any, Any]:
     info = intake_task(runtime(), parsed)
     if info is None:
         abort(404)
-    if not set(info.candidate_groups.split(",")) & current_user.roles:
+    if not parsed.may_open(info, current_user.username, current_user.roles):
         abort(403)
     return parsed, info
 
@@ -69,7 +69,11 @@ def _render_intake(
     # The kinds of call an operator switches between on the intake page: diagrams with intake = true.
     intake_order = intake_kinds(session)
     kinds = sorted(
-        (k for k in startable_processes(session, runtime(), current_user.roles) if k.key in intake_order),
+        (
+            k
+            for k in startable_processes(session, runtime(), current_user.roles, current_user.username)
+            if k.key in intake_order
+        ),
         key=lambda kind: intake_order.index(kind.key),
     )
     return render_template(
@@ -103,7 +107,7 @@ def _customer_values(customer: Customer) -> dict[str, Any]:
 def choose() -> Any:
     """Which procedure to start: the ones whose intake the user's roles may fill in."""
     with read_only() as uow:
-        startable = startable_processes(uow.session, runtime(), current_user.roles)
+        startable = startable_processes(uow.session, runtime(), current_user.roles, current_user.username)
         if len(startable) == 1:
             return redirect(url_for("cases.new", process_key=startable[0].key))
         return render_template("work/choose.html", startable=startable)

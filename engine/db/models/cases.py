@@ -94,19 +94,7 @@ class HumanTask(Base):
     __tablename__ = "human_task"
     __table_args__ = (
         Index("ix_task_open_due", "status", "due_at"),
-        # The tasklist reads a large tab's open tasks in urgency order from here and stops at the page's end;
-        # assignee and case make the checks of the tab and the filters without reading the task row.
-        Index(
-            "ix_task_open_urgent",
-            "due_at",
-            "created_at",
-            "id",
-            "assignee",
-            "instance_id",
-            sqlite_where=text("status = 'open'"),
-            postgresql_where=text("status = 'open'"),
-        ),
-        # Open tasks someone has claimed: few, and SQLite's statistics of the assignee index (mostly NULL) would
+        # (ix_task_open_urgent is declared after the class.) Open tasks someone has claimed: few, and SQLite's statistics of the assignee index (mostly NULL) would
         # make it read every open task to find one person's.
         Index(
             "ix_task_claimed_open",
@@ -129,6 +117,9 @@ class HumanTask(Base):
     status: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime]
     due_at: Mapped[datetime | None]
+    # camunda:priority (higher first within the same deadline; Camunda's default 50) and followUpDate.
+    priority: Mapped[int] = mapped_column(Integer, default=50, server_default=text("50"))
+    follow_up_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
     completed_by: Mapped[str | None] = mapped_column(String(100))
     # What someone typed and saved without completing; shown again when the form opens.
@@ -138,6 +129,22 @@ class HumanTask(Base):
 
     instance: Mapped[ProcessInstance] = relationship()
     groups: Mapped[list[HumanTaskGroup]] = relationship(cascade="all, delete-orphan")
+
+
+# The tasklist reads a large tab's open tasks in urgency order from here and stops at the page's end (the
+# higher priority first within one deadline); assignee and case make the checks of the tab and the filters
+# without reading the task row. Declared after the class: it names a column in descending order.
+Index(
+    "ix_task_open_urgent",
+    HumanTask.due_at,
+    HumanTask.priority.desc(),
+    HumanTask.created_at,
+    HumanTask.id,
+    HumanTask.assignee,
+    HumanTask.instance_id,
+    sqlite_where=text("status = 'open'"),
+    postgresql_where=text("status = 'open'"),
+)
 
 
 class HumanTaskGroup(Base):

@@ -40,6 +40,23 @@ EXPECTED: dict[str, tuple[Support, list[tuple[str, str]], str]] = {
     "runs_embedded_subprocess": (RUNS, [], ""),
     "runs_text_annotation": (RUNS, [], ""),
     "runs_legacy_activiti": (RUNS, [], ""),
+    # The start event's form is the intake form.
+    "runs_start_form": (RUNS, [], ""),
+    # A task given to a person of the case data (camunda:assignee), and one for people besides a group.
+    "runs_assignee": (RUNS, [], ""),
+    "runs_candidate_users": (RUNS, [], ""),
+    # Who may open a case: candidate starter groups and users; a procedure only the system opens.
+    "runs_starter_groups": (RUNS, [], ""),
+    "runs_not_startable": (RUNS, [], ""),
+    # A task's deadline, follow-up date and priority.
+    "runs_due_date": (RUNS, [], ""),
+    "runs_follow_up_date": (RUNS, [], ""),
+    "runs_priority": (RUNS, [], ""),
+    # A script task's last value stored (camunda:resultVariable); who opened the case (camunda:initiator).
+    "runs_result_variable": (RUNS, [], ""),
+    "runs_initiator": (RUNS, [], ""),
+    # Input and output parameters (text, ${...}, list, map) of a script task and a user task.
+    "runs_input_output": (RUNS, [], ""),
     # A pool that never runs holds a service task and a JUEL condition: drawing only, not refused.
     "runs_idle_pool": (RUNS, [], ""),
     # JUEL in its common forms runs as Python; a notice beside the diagram shows the translation.
@@ -94,11 +111,6 @@ EXPECTED: dict[str, tuple[Support, list[tuple[str, str]], str]] = {
         [("missing-candidate-group", "Step")],
         "does not say who may do it",
     ),
-    "refused_assignee": (REFUSED, [("construct-assignee", "Step")], "is assigned to demo (camunda:assignee)"),
-    "refused_candidate_users": (REFUSED, [("construct-candidateusers", "Step")], "candidate users (demo)"),
-    "refused_due_date": (REFUSED, [("construct-duedate", "Step")], "has a due date (${due})"),
-    "refused_follow_up_date": (REFUSED, [("construct-followupdate", "Step")], "follow-up date"),
-    "refused_priority": (REFUSED, [("construct-priority", "Step")], "has the priority 80"),
     "refused_form_key": (REFUSED, [("construct-formkey", "Step")], "(camunda:formKey)"),
     "refused_task_listener": (REFUSED, [("construct-camunda-tasklistener", "Step")], "task listener"),
     "refused_execution_listener": (
@@ -106,8 +118,6 @@ EXPECTED: dict[str, tuple[Support, list[tuple[str, str]], str]] = {
         [("construct-camunda-executionlistener", "Step")],
         "execution listener",
     ),
-    "refused_input_output": (REFUSED, [("construct-camunda-inputoutput", "Step")], "input/output mappings"),
-    "refused_result_variable": (REFUSED, [("construct-resultvariable", "Step")], "Assign the variable"),
     "refused_script_format": (REFUSED, [("construct-scriptformat-other", "Step")], "is written in groovy"),
     "refused_external_script": (REFUSED, [("construct-resource", "Step")], "from the resource scripts/x.py"),
     "refused_retry_cycle": (
@@ -146,23 +156,12 @@ EXPECTED: dict[str, tuple[Support, list[tuple[str, str]], str]] = {
     ),
     "refused_timer_cycle": (REFUSED, [("timer-cycle", "Step")], "repeats (timeCycle)"),
     "refused_timer_empty": (REFUSED, [("timer-empty", "Step")], "has no expression"),
-    "refused_start_form": (
+    "refused_start_form_in_subprocess": (
         REFUSED,
-        [("construct-camunda-formdata", "StartEvent_1")],
-        "only user tasks have forms",
+        [("start-form-in-subprocess", "Sub_start")],
+        "Start event '子流程开始' of a sub-process has a form",
     ),
     "refused_start_form_key": (REFUSED, [("construct-formkey", "StartEvent_1")], "(camunda:formKey)"),
-    "refused_initiator": (REFUSED, [("construct-initiator", "StartEvent_1")], "in 'starter'"),
-    "refused_starter_groups": (
-        REFUSED,
-        [("construct-candidatestartergroups", "refused_starter_groups")],
-        "names who may start it (operator)",
-    ),
-    "refused_not_startable": (
-        REFUSED,
-        [("construct-isstartableintasklist-false", "refused_not_startable")],
-        "not startable in the tasklist",
-    ),
     "refused_data_store": (
         REFUSED,
         [
@@ -221,10 +220,13 @@ WITHOUT_A_DIAGRAM = {
     "construct-datainputassociation",
     "construct-iospecification",
     "construct-property",
+    "construct-camunda-formdata",
+    "construct-resultvariable",
+    "construct-camunda-inputoutput",
+    "construct-camunda-script",
     "construct-camunda-formproperty",
     "construct-formref",
     "construct-formhandlerclass",
-    "construct-candidatestarterusers",
     "construct-camunda-potentialstarter",
     "construct-camunda-connector",
     "construct-camunda-field",
@@ -310,12 +312,12 @@ def test_every_shipped_diagram_runs_without_a_construct_warning() -> None:
 
 
 def test_every_problem_of_a_file_comes_at_once(session: Session) -> None:
-    """A file with a message end event, a JUEL condition that needs Java, a process setting that decides
-    who may start it and an asynchronous gateway: the three refusals and the warning are said in one
-    check, each once (the JUEL condition is not said again as Python that does not compile)."""
+    """A file with a message end event, a JUEL condition that needs Java, a process that names a group
+    nobody holds as its starters and an asynchronous gateway: the three refusals and the warning are
+    said in one check, each once (the JUEL condition is not said again as Python that does not compile)."""
     xml = corpus_file("refused_juel_complex_condition").decode()
     xml = xml.replace(
-        'isExecutable="true">', 'isExecutable="true" camunda:candidateStarterGroups="operator">'
+        'isExecutable="true">', 'isExecutable="true" camunda:candidateStarterGroups="starters">'
     )
     xml = xml.replace(
         '<bpmn:exclusiveGateway id="Step" name="是否批准" default="Flow_b">',
@@ -327,9 +329,9 @@ def test_every_problem_of_a_file_comes_at_once(session: Session) -> None:
     )
     problems = validate_diagram(session, xml.encode())
     assert sorted((p.code, p.element_id) for p in problems) == [
-        ("construct-candidatestartergroups", "refused_juel_complex_condition"),
         ("construct-condition-juel", "Flow_a"),
         ("construct-messageeventdefinition", "End_a"),
+        ("unknown-starter", "refused_juel_complex_condition"),
     ]
     assert [w.code for w in diagram_warnings(xml.encode())] == ["construct-asyncbefore"]
 
@@ -400,6 +402,17 @@ OPENED: dict[str, tuple[dict[str, Any] | None, dict[str, Any] | None, str]] = {
     "runs_juel_condition": (None, {"approved": True}, "completed"),
     "runs_juel_hash_condition": (None, {"x": 1, "urgent": False}, "completed"),
     "runs_timer_catch": (None, None, "running"),
+    "runs_start_form": ({"caller": "张三"}, None, "running"),
+    "runs_assignee": ({"handler": "repair_head"}, None, "running"),
+    "runs_candidate_users": ({"result": "已处理"}, None, "completed"),
+    "runs_starter_groups": ({"result": "已处理"}, None, "completed"),
+    "runs_not_startable": (None, None, "running"),
+    "runs_due_date": ({"result": "已处理"}, None, "completed"),
+    "runs_follow_up_date": ({"result": "已处理"}, None, "completed"),
+    "runs_priority": ({"result": "已处理"}, None, "completed"),
+    "runs_result_variable": (None, None, "completed"),
+    "runs_initiator": ({"result": "已处理"}, None, "completed"),
+    "runs_input_output": ({"result": "已处理"}, None, "completed"),
 }
 
 
@@ -417,5 +430,5 @@ def test_a_case_of_each_diagram_that_runs_goes_its_way(
     with sessions.begin() as session:
         case = start_case(session, runtime, name, OPERATOR, first_task_form=form, initial_data=data)
         assert case.status == status
-        if status == "running":  # the timer waits, with its row for the scheduler
+        if name == "runs_timer_catch":  # the timer waits, with its row for the scheduler
             assert len(timers_of(session, case.id)) == 1

@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from lxml import etree
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.bpmn import CONSTRUCT_REFUSALS, SCHEMA_MESSAGES
@@ -44,6 +45,12 @@ def broken(mutation: Mutation) -> bytes:
 
 
 CAMUNDA = "{http://camunda.org/schema/1.0/bpmn}candidateGroups"
+ASSIGNEE = "{http://camunda.org/schema/1.0/bpmn}assignee"
+CANDIDATE_USERS = "{http://camunda.org/schema/1.0/bpmn}candidateUsers"
+STARTER_USERS = "{http://camunda.org/schema/1.0/bpmn}candidateStarterUsers"
+DUE_DATE = "{http://camunda.org/schema/1.0/bpmn}dueDate"
+PRIORITY = "{http://camunda.org/schema/1.0/bpmn}priority"
+RESULT_VARIABLE = "{http://camunda.org/schema/1.0/bpmn}resultVariable"
 LABEL_PROPERTY = "/bpmn:definitions/bpmn:process/bpmn:extensionElements/camunda:properties/camunda:property"
 DISPATCH_TIMER = "//bpmn:boundaryEvent[@id='dispatch_deadline']//bpmn:timeDuration"
 
@@ -51,6 +58,29 @@ DISPATCH_TIMER = "//bpmn:boundaryEvent[@id='dispatch_deadline']//bpmn:timeDurati
 def dispatch_timer(expression: str, code: str, words: str) -> tuple[Mutation, str, str, str | None, str]:
     """The dispatch deadline's timer set to `expression`, refused with `code` and these words."""
     return set_text(DISPATCH_TIMER, expression), code, "dispatch_deadline", "派单时限3分钟", words
+
+
+def start_form(field_id: str, kind: str, intake_groups: str = "operator") -> Mutation:
+    """A form with one field on the start event (the intake form), the intake task given these groups."""
+
+    def change(root: Any) -> None:
+        extensions = the_element(root, "//bpmn:startEvent[@id='start']/bpmn:extensionElements")
+        form = etree.SubElement(extensions, f"{{{NS['camunda']}}}formData")
+        etree.SubElement(form, f"{{{NS['camunda']}}}formField", id=field_id, label="字段", type=kind)
+        the_element(root, "//bpmn:userTask[@id='intake']").set(CAMUNDA, intake_groups)
+
+    return change
+
+
+def add_parameter(task_id: str, value: str) -> Mutation:
+    """An input parameter `amount` with this value on the user task."""
+
+    def change(root: Any) -> None:
+        extensions = the_element(root, f"//bpmn:userTask[@id='{task_id}']/bpmn:extensionElements")
+        io = etree.SubElement(extensions, f"{{{NS['camunda']}}}inputOutput")
+        etree.SubElement(io, f"{{{NS['camunda']}}}inputParameter", name="amount").text = value
+
+    return change
 
 
 # rule → (change to complaint.bpmn, code, element id, element name, words of the message)
@@ -223,6 +253,69 @@ CORPUS: dict[str, tuple[Mutation, str, str, str | None, str]] = {
         None,
         "The name of 'callback' is 1900000 characters long",
     ),
+    "a person a task is given to has an account": (
+        set_attribute("//bpmn:userTask[@id='callback']", ASSIGNEE, "nobody_here"),
+        "unknown-user",
+        "callback",
+        "回访客户",
+        "names the person 'nobody_here', who has no active staff account",
+    ),
+    "a person a task is given to comes from the case data": (
+        set_attribute("//bpmn:userTask[@id='callback']", CANDIDATE_USERS, "${handlr}"),
+        "unknown-user-variable",
+        "callback",
+        "回访客户",
+        "takes the person who does it from 'handlr'",
+    ),
+    "a task's due date can be read": (
+        set_attribute("//bpmn:userTask[@id='callback']", DUE_DATE, "next week"),
+        "task-value-invalid",
+        "callback",
+        "回访客户",
+        "has camunda:dueDate next week, which cannot be read",
+    ),
+    "a task's priority comes from the case data": (
+        set_attribute("//bpmn:userTask[@id='callback']", PRIORITY, "${urgency}"),
+        "task-value-variable",
+        "callback",
+        "回访客户",
+        "takes its camunda:priority from 'urgency'",
+    ),
+    "a script's result variable stores an expression's value": (
+        set_attribute("//bpmn:scriptTask[@id='set_reply_deadline']", RESULT_VARIABLE, "deadline"),
+        "result-variable-no-expression",
+        "set_reply_deadline",
+        "设定当日答复时限",
+        "stores its result in 'deadline' (camunda:resultVariable), but its last line is no expression",
+    ),
+    "an input or output parameter's value can run": (
+        add_parameter("callback", "${execution.getVariable('x')}"),
+        "io-value-unreadable",
+        "callback",
+        "回访客户",
+        "has the parameter amount (camunda:inputOutput), whose value cannot run here",
+    ),
+    "a process's starters exist": (
+        set_attribute("//bpmn:process", STARTER_USERS, "nobody_here"),
+        "unknown-starter",
+        "complaint",
+        "投诉处理",
+        "lets 'nobody_here' open its cases",
+    ),
+    "the start event's form has people who may fill it in": (
+        start_form("floors", "long", "${category}"),
+        "start-form-nobody",
+        "start",
+        "受理投诉",
+        "has a form, but nothing says who may fill it in",
+    ),
+    "the start event's form takes no signature": (
+        start_form("signed", "signature"),
+        "start-form-signature",
+        "start",
+        "受理投诉",
+        "asks for a signature (field signed)",
+    ),
     "a field label is at most 200 characters": (
         set_attribute("//camunda:formField[@id='description']", "label", "内容" * 101),
         "name-too-long",
@@ -271,7 +364,8 @@ def test_the_corpus_covers_every_element_rule() -> None:
     }
     # Constructs the engine refuses and the schema's complaints have a corpus of their own, drawn as
     # Camunda Modeler draws them (tests/integration/processes/test_foreign_constructs.py).
-    own_corpus = set(CONSTRUCT_REFUSALS) | set(SCHEMA_MESSAGES)
+    # A form on a sub-process's start event is there too: the shipped diagrams have no sub-process.
+    own_corpus = set(CONSTRUCT_REFUSALS) | set(SCHEMA_MESSAGES) | {"start-form-in-subprocess"}
     assert {entry[1] for entry in CORPUS.values()} == set(MESSAGES) - file_level - own_corpus
 
 
