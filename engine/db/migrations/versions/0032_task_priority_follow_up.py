@@ -2,7 +2,7 @@
 index sorts the higher priority first within the same deadline
 
 Revision ID: 0032
-Revises: 0030
+Revises: 0026
 Create Date: 2026-12-07 11:10:00.000000
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0032"
-down_revision = "0030"
+down_revision = "0026"
 branch_labels = None
 depends_on = None
 
