@@ -71,6 +71,8 @@ EVENT_KINDS = {
     "message_failed": _l("Message failed"),
     "message_resumed": _l("Message sent again after a stop"),
     "message_retried": _l("Message retried"),
+    "deadline_warning": _l("Deadline warning (yellow)"),
+    "deadline_escalated": _l("Chased after the deadline (red)"),
 }
 
 # Data the engine or the diagram's scripts set, which no form field labels.
@@ -82,6 +84,7 @@ SYSTEM_LABELS = {
     "dispatch_overdue": _l("Site order overdue"),
     "overdue_chased": _l("Department chased"),
     "recipients": _l("Recipients"),
+    "level": _l("Level"),
     "notice": _l("Notice"),
     "error": _l("Error"),
     "assignee": _l("Assignee"),

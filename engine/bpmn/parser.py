@@ -28,6 +28,7 @@ from SpiffWorkflow.camunda.parser.event_parsers import (
     CamundaStartEventParser,
 )
 
+from engine.bpmn.deadline_levels import ESCALATE, WARN_AT, DeadlineLevel, LevelError, parse_levels
 from engine.bpmn.effects import Effect, read_effects
 from engine.bpmn.form_fields import FieldDef, FormDefinitionError, field_from_spiff
 from engine.bpmn.juel import python_of
@@ -93,6 +94,8 @@ class UserTaskInfo:
     # this step needs in full to visit or call the customer; the rest stays masked, and every view in
     # full is recorded (M6); docs/access.md.
     customer_contact: frozenset[str] = frozenset()
+    # Properties warnAt / escalate: the graded deadline's levels (engine.bpmn.deadline_levels).
+    deadline_levels: tuple[DeadlineLevel, ...] = ()
 
     def help_text(self, language: str) -> str:
         """The step explained to the person doing it (property help / help_en); '' when the diagram has none."""
@@ -432,9 +435,18 @@ def _user_tasks(process: Any, spec: Any) -> tuple[dict[str, UserTaskInfo], list[
             help=props.get("help", "").strip(),
             help_en=props.get("help_en", "").strip(),
             customer_contact=contact_kinds(props.get(CUSTOMER_CONTACT, "")),
+            deadline_levels=_levels_or_none(props),
         )
     problems.extend(_unknown_order_fields(tasks))
     return tasks, problems
+
+
+def _levels_or_none(props: dict[str, str]) -> tuple[DeadlineLevel, ...]:
+    """The task's graded deadline; a malformed one is refused by validation (engine.processes)."""
+    try:
+        return parse_levels(props.get(WARN_AT, ""), props.get(ESCALATE, ""))
+    except LevelError:
+        return ()
 
 
 def _unknown_order_fields(tasks: dict[str, UserTaskInfo]) -> list[Problem]:

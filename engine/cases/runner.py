@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from engine.bpmn import DrawnImage, FieldDef, ParsedDefinition, candidate_groups_for, due_time, validate_form
 from engine.cases.attachments import add_attachment
 from engine.cases.case_numbers import next_case_number
+from engine.cases.deadline_steps import plan_steps
 from engine.cases.definitions import latest_definition, parsed_definition
 from engine.cases.effects import active_supervisors, chase_overdue, publish_notice, send_notifications
 from engine.cases.history import data_diff
@@ -317,6 +318,7 @@ def _save_unit(session: Session, engine: Runtime, unit: _Unit) -> ProcessInstanc
         ready,
         {} if unit.new_case else unit.open_rows,
     )
+    plan_steps(session, unit.instance.id, unit.parsed, created, unit.engine_zone)
     sync_timers(
         session,
         unit.instance,

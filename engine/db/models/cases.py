@@ -129,6 +129,8 @@ class HumanTask(Base):
     draft: Mapped[dict[str, Any] | None] = mapped_column(deferred=True)
     draft_by: Mapped[str | None] = mapped_column(String(100))
     draft_at: Mapped[datetime | None]
+    # Graded deadlines: set when a warning level fired (yellow on the tasklist and the board).
+    warned_at: Mapped[datetime | None]
 
     instance: Mapped[ProcessInstance] = relationship()
     groups: Mapped[list[HumanTaskGroup]] = relationship(cascade="all, delete-orphan")
