@@ -11,75 +11,29 @@ task row is locked first, so a completion and a firing never both win.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import logging
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from engine.bpmn import DeadlineLevel, ParsedDefinition
-from engine.calendar import BusinessCalendar
 from engine.cases.effects import DEPARTMENT_HEAD
+from engine.cases.pauses import resume_task
 from engine.cases.projection import event_row
 from engine.db import DeadlineStep, Event, HumanTask, Notification, ProcessInstance, User, UserRole
+from engine.errors import Conflict
 from engine.messaging import StaffContact, queue_chases
-from engine.runtime import SYSTEM, MessagingPolicy
+from engine.runtime import SYSTEM, Runtime
 
 if TYPE_CHECKING:
     from engine.unit_of_work import UnitOfWork
 
 LEASE = timedelta(seconds=30)
+log = logging.getLogger(__name__)
 WARNING_EVENT = "deadline_warning"
 ESCALATION_EVENT = "deadline_escalated"
-
-
-def level_due(
-    level: DeadlineLevel, created: datetime, deadline: datetime, calendar: BusinessCalendar
-) -> datetime:
-    """When a level falls due: a warning at its share of the working time from the task's creation to
-    its deadline (of the plain time when no working time lies between, as for a 30-minute deadline at
-    night); an escalation its working hours after the deadline."""
-    if level.kind == "escalation":
-        return calendar.add_working_time(deadline, level.after)
-    working = calendar.working_time_between(created, deadline)
-    if working <= timedelta():
-        return created + (deadline - created) * level.share
-    return calendar.add_working_time(created, working * level.share)
-
-
-def plan_steps(
-    session: Session,
-    instance_id: int,
-    parsed: ParsedDefinition,
-    tasks: Iterable[HumanTask],
-    zone: ZoneInfo,
-) -> None:
-    """A row for each level of each newly opened task that has a deadline and declares levels."""
-    calendar = BusinessCalendar(zone)
-    rows = []
-    for task in tasks:
-        info = parsed.user_tasks.get(task.element_id)
-        if info is None or not info.deadline_levels or task.due_at is None or task.id is None:
-            continue
-        for level in info.deadline_levels:
-            rows.append(
-                {
-                    "instance_id": instance_id,
-                    "task_id": task.id,
-                    "element_id": task.element_id,
-                    "level": level.number,
-                    "kind": level.kind,
-                    "recipients": "+".join(level.recipients),
-                    "channel": level.channel,
-                    "due_at": level_due(level, task.created_at, task.due_at, calendar),
-                    "deadline": task.due_at,
-                    "status": "waiting",
-                }
-            )
-    if rows:
-        session.execute(insert(DeadlineStep), rows)
 
 
 def claim_due_steps(session: Session, now: datetime, limit: int = 50) -> list[int]:
@@ -88,6 +42,7 @@ def claim_due_steps(session: Session, now: datetime, limit: int = 50) -> list[in
         select(DeadlineStep.id)
         .where(
             DeadlineStep.fired_at.is_(None),
+            DeadlineStep.status == "waiting",
             DeadlineStep.due_at <= now,
             or_(DeadlineStep.claimed_until.is_(None), DeadlineStep.claimed_until < now),
         )
@@ -145,11 +100,20 @@ def _users_by_name(session: Session, username: str) -> list[StaffContact]:
     return [StaffContact(*row) for row in session.execute(query)]
 
 
-def fire_step(session: Session, step_id: int, now: datetime, zone: ZoneInfo, policy: MessagingPolicy) -> bool:
-    """Fire one due level; False if it was cancelled (its task closed) or is no longer due."""
+def fire_step(session: Session, step_id: int, runtime: Runtime) -> bool:
+    """Fire one due level (or a paused task's agreed resume); False if it was cancelled (its task
+    closed) or is no longer due."""
+    now, zone, policy = runtime.clock.now(), runtime.zone, runtime.messaging
     step = session.get(DeadlineStep, step_id, with_for_update=True)
-    if step is None or step.fired_at is not None or step.due_at > now:
+    if step is None or step.fired_at is not None or step.status != "waiting" or step.due_at > now:
         return False
+    if step.kind == "resume":
+        paused = session.get(HumanTask, step.task_id)
+        if paused is None or paused.status != "open" or paused.paused_at is None:
+            step.status, step.fired_at, step.claimed_until = "cancelled", now, None
+            return False
+        resume_task(session, runtime, step.task_id, SYSTEM, automatic=True)
+        return True
     task = session.get(HumanTask, step.task_id, with_for_update=True)
     instance = session.get(ProcessInstance, step.instance_id)
     if task is None or instance is None or task.status != "open":
@@ -229,10 +193,13 @@ def fire_due_steps(units: Callable[[], UnitOfWork], batch: int = 50) -> int:
             ids = claim_due_steps(uow.session, uow.clock.now(), batch)
             uow.commit()
         for step_id in ids:
-            with units() as uow:
-                runtime = uow.runtime
-                fired += fire_step(uow.session, step_id, uow.clock.now(), runtime.zone, runtime.messaging)
-                uow.commit()
+            try:
+                with units() as uow:
+                    fired += fire_step(uow.session, step_id, uow.runtime)
+                    uow.commit()
+            except Conflict:
+                # The case changed under an automatic resume: the claim runs out and a later round resumes it.
+                log.info("deadline step %s: its case was busy, tried again later", step_id)
         if len(ids) < batch:
             return fired
 

@@ -131,6 +131,15 @@ class HumanTask(Base):
     draft_at: Mapped[datetime | None]
     # Graded deadlines: set when a warning level fired (yellow on the tasklist and the board).
     warned_at: Mapped[datetime | None]
+    # A paused clock (engine.cases.pauses): since when, by whom, why, until when it resumes by itself.
+    paused_at: Mapped[datetime | None]
+    paused_by: Mapped[str | None] = mapped_column(String(100))
+    pause_reason: Mapped[str | None] = mapped_column(String(30))
+    pause_note: Mapped[str | None] = mapped_column(String(500))
+    paused_until: Mapped[datetime | None]
+    # The deadline before its first pause, and the working time all its pauses moved it by.
+    original_due_at: Mapped[datetime | None]
+    paused_seconds: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
     instance: Mapped[ProcessInstance] = relationship()
     groups: Mapped[list[HumanTaskGroup]] = relationship(cascade="all, delete-orphan")

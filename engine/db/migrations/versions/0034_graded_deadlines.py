@@ -1,4 +1,5 @@
-"""graded deadlines: warning and escalation levels of open tasks, and when a task was warned
+"""graded deadlines and paused clocks: warning and escalation levels of open tasks, when a task was
+warned, and a task's pause (since, by, why, until) with its original deadline and the time paused
 
 Revision ID: 0034
 Revises: 0024
@@ -47,11 +48,30 @@ def upgrade() -> None:
     op.create_index("ix_deadline_step_task", "deadline_step", ["task_id"])
     with op.batch_alter_table("human_task") as batch:
         batch.add_column(sa.Column("warned_at", sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column("paused_at", sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column("paused_by", sa.String(length=100), nullable=True))
+        batch.add_column(sa.Column("pause_reason", sa.String(length=30), nullable=True))
+        batch.add_column(sa.Column("pause_note", sa.String(length=500), nullable=True))
+        batch.add_column(sa.Column("paused_until", sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column("original_due_at", sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(
+            sa.Column("paused_seconds", sa.Integer(), server_default=sa.text("0"), nullable=False)
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("human_task") as batch:
-        batch.drop_column("warned_at")
+        for column in (
+            "paused_seconds",
+            "original_due_at",
+            "paused_until",
+            "pause_note",
+            "pause_reason",
+            "paused_by",
+            "paused_at",
+            "warned_at",
+        ):
+            batch.drop_column(column)
     op.drop_index("ix_deadline_step_task", table_name="deadline_step")
     op.drop_index("ix_deadline_step_due_pending", table_name="deadline_step")
     op.drop_table("deadline_step")
