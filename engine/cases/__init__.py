@@ -25,6 +25,7 @@ from engine.cases.definitions import (
 )
 from engine.cases.due_timers import recently_fired, retry_failed_timer, retry_timer, timers_by_state
 from engine.cases.history import case_history
+from engine.cases.pauses import PAUSE_REASONS, pause_task, resume_task
 from engine.cases.projection import event_row, sync_timers, waiting_timers
 from engine.cases.public_notices import (
     Outage,
@@ -54,6 +55,9 @@ from engine.cases.task_access import (
 )
 
 __all__ = [
+    "PAUSE_REASONS",
+    "pause_task",
+    "resume_task",
     "Outage",
     "contact_steps",
     "contact_kinds_of_tasks",

@@ -72,7 +72,10 @@ def paused_conflict(task: HumanTask) -> Conflict:
     )
 
 
-def _checked_pause(reason: str, note: str, resume_at: datetime | None, now: datetime) -> str:
+def pause_problems(
+    reason: str, note: str, resume_at: datetime | None, now: datetime
+) -> dict[str, FieldError]:
+    """What is wrong with a pause's reason, note and resume time, by field."""
     errors: dict[str, FieldError] = {}
     note = note.strip()
     if reason not in PAUSE_REASONS:
@@ -85,9 +88,7 @@ def _checked_pause(reason: str, note: str, resume_at: datetime | None, now: date
         errors["resume_at"] = FieldError("required")
     if resume_at is not None and resume_at <= now:
         errors["resume_at"] = FieldError("resume_in_past")
-    if errors:
-        raise FormInvalid(errors, {"reason": reason, "note": note})
-    return note
+    return errors
 
 
 def pause_task(
@@ -104,7 +105,10 @@ def pause_task(
     paused already (by someone quicker)."""
     task = task_by_id(session, task_id)
     now = engine.clock.now()
-    note = _checked_pause(reason, note, resume_at, now)
+    errors = pause_problems(reason, note, resume_at, now)
+    if errors:
+        raise FormInvalid(errors, {"reason": reason, "note": note})
+    note = note.strip()
     _may_pause(task, actor)
     if task.paused_at is not None:
         raise paused_conflict(task)

@@ -37,9 +37,11 @@ from engine.work.use_cases import (
     complete_task,
     hand_task_to_group,
     mark_notifications_read,
+    pause_task,
     reassign_task,
     record_call,
     release_task,
+    resume_task,
     save_task_draft,
 )
 
@@ -64,6 +66,8 @@ __all__ = [
     "intake_task",
     "is_signature",
     "mark_notifications_read",
+    "pause_task",
+    "resume_task",
     "new_intake_key",
     "notifications_for",
     "one_tap_field",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -140,6 +140,11 @@ class HumanTask(Base):
     # The deadline before its first pause, and the working time all its pauses moved it by.
     original_due_at: Mapped[datetime | None]
     paused_seconds: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+
+    @property
+    def paused_for(self) -> timedelta:
+        """The working time the task's pauses moved its deadline by."""
+        return timedelta(seconds=self.paused_seconds or 0)
 
     instance: Mapped[ProcessInstance] = relationship()
     groups: Mapped[list[HumanTaskGroup]] = relationship(cascade="all, delete-orphan")
