@@ -16,6 +16,7 @@ from engine.cases.attachments import (
 )
 from engine.cases.case_access import EVERY_CASE_ROLES, may_read_case, readable_cases, reads_every_case
 from engine.cases.contact_access import contact_kinds_of_tasks, contact_steps
+from engine.cases.deadline_steps import ChaseNotice, chase_notice, chases_by_department, fired_chases
 from engine.cases.definitions import (
     get_version,
     latest_definition,
@@ -55,6 +56,10 @@ from engine.cases.task_access import (
 )
 
 __all__ = [
+    "ChaseNotice",
+    "chase_notice",
+    "chases_by_department",
+    "fired_chases",
     "PAUSE_REASONS",
     "pause_task",
     "resume_task",

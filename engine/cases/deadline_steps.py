@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -222,3 +223,44 @@ def chases_by_department(session: Session, since: datetime, until: datetime) -> 
         for group in groups.split(","):
             counted[group] = counted.get(group, 0) + count
     return counted
+
+
+@dataclass(frozen=True)
+class ChaseNotice:
+    """What a printed chase notice (催办通知书) says: the case, the step, its department, the deadlines,
+    the level and when it fired, and who was chased."""
+
+    step: DeadlineStep
+    task: HumanTask
+    last_level: bool
+
+
+def fired_chases(session: Session, instance_id: int) -> list[DeadlineStep]:
+    """The case's escalations that fired, in order: each has a printable chase notice."""
+    return list(
+        session.scalars(
+            select(DeadlineStep)
+            .where(
+                DeadlineStep.instance_id == instance_id,
+                DeadlineStep.kind == "escalation",
+                DeadlineStep.status == "fired",
+            )
+            .order_by(DeadlineStep.fired_at, DeadlineStep.id)
+        )
+    )
+
+
+def chase_notice(session: Session, instance_id: int, step_id: int) -> ChaseNotice | None:
+    """The chase notice of one fired escalation of the case; None if there is no such chase."""
+    step = session.get(DeadlineStep, step_id)
+    if step is None or step.instance_id != instance_id or step.kind != "escalation" or step.status != "fired":
+        return None
+    task = session.get(HumanTask, step.task_id)
+    if task is None:
+        return None
+    highest = session.scalar(
+        select(func.max(DeadlineStep.level)).where(
+            DeadlineStep.task_id == step.task_id, DeadlineStep.kind == "escalation"
+        )
+    )
+    return ChaseNotice(step, task, step.level == highest)

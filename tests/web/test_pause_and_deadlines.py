@@ -4,10 +4,12 @@ warned task on the tasklist and the board, and the history's pause, resume and w
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
+import webforms
 from engine.cases.deadline_steps import fire_due_steps
 from engine.clock import SettableClock
 from engine.runtime import Runtime
@@ -84,3 +86,34 @@ def test_a_warned_task_is_yellow_on_the_tasklist_and_the_board_c4(
     board = get(client, "/board")
     assert board.status == 200 and number in board.html and board.all("yellow")
     assert "时限预警(黄灯)" in get(client, f"/cases/{number}").html
+
+
+def test_the_last_chase_prints_as_a_chase_notice_in_both_languages_c4(
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock
+) -> None:
+    clock.set(at(23, 9))
+    number, case_id = record_case(sessions, runtime, department="operations")
+    clock.set(at(24, 12, 31))  # both warnings, and the chases 2 and 4 working hours after the deadline
+    assert fire_due_steps(lambda: UnitOfWork(sessions, runtime)) == 4
+    runtime.workflows.clear()
+    login(client, "supervisor")
+    case_page = get(client, f"/cases/{number}")
+    links = case_page.doc.xpath("//ul[@id='chases']//a/@href")
+    assert len(links) == 2
+    assert "超时催办(红灯)" in case_page.html
+
+    notice = get(client, links[-1])
+    assert notice.status == 200
+    assert notice.text("chase-notice").startswith(f"{number} · 打印 催办通知书")
+    assert "2026-11-23 23:59" in notice.text("notice-deadline")
+    assert "最后一级" in notice.text("notice-level")
+    assert "生产运行" in notice.text("notice-to") or "operations" not in notice.text("notice-to")
+    assert "@media print" in (Path(webforms.__file__).parent / "static" / "hotline.css").read_text("utf-8")
+
+    token = notice.csrf_token()
+    assert post(client, "/lang/en", {"next": "/tasks"}, token).status == 302
+    english = get(client, links[-1])
+    assert "Chase notice" in english.text("chase-notice") and "last level" in english.text("notice-level")
+    assert get(client, f"/cases/{number}/chase-notice/999999").status == 404
+    switch_user(client, "billing_handler")
+    assert get(client, links[-1]).status in (403, 404)
