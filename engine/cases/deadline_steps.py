@@ -206,7 +206,8 @@ def fire_due_steps(units: Callable[[], UnitOfWork], batch: int = 50) -> int:
 
 
 def chases_by_department(session: Session, since: datetime, until: datetime) -> dict[str, int]:
-    """Chases received per department (the task's groups) between two moments: escalations only."""
+    """Chases received per department (the task's groups) from `since` up to and including `until`:
+    escalations only."""
     rows = session.execute(
         select(HumanTask.candidate_groups, func.count(DeadlineStep.id))
         .join(HumanTask, HumanTask.id == DeadlineStep.task_id)
@@ -214,7 +215,7 @@ def chases_by_department(session: Session, since: datetime, until: datetime) -> 
             DeadlineStep.kind == "escalation",
             DeadlineStep.status == "fired",
             DeadlineStep.fired_at >= since,
-            DeadlineStep.fired_at < until,
+            DeadlineStep.fired_at <= until,
         )
         .group_by(HumanTask.candidate_groups)
     ).all()

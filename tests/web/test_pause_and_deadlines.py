@@ -101,6 +101,8 @@ def test_the_last_chase_prints_as_a_chase_notice_in_both_languages_c4(
     links = case_page.doc.xpath("//ul[@id='chases']//a/@href")
     assert len(links) == 2
     assert "超时催办(红灯)" in case_page.html
+    board = get(client, "/board")
+    assert "30 天内被催办 2 次" in board.text("group-operations")
 
     notice = get(client, links[-1])
     assert notice.status == 200
