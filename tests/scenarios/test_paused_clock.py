@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine.cases.deadline_steps import fire_due_steps
 from engine.cases.pauses import pause_task, resume_task
 from engine.cases.runner import complete_task, due_timer_ids, start_case
+from engine.cases.task_access import task_by_id
 from engine.clock import SettableClock
 from engine.db.models import DeadlineStep, Event, HumanTask, ProcessDefinition, Timer
 from engine.errors import Conflict, FormInvalid
@@ -172,3 +173,29 @@ def test_an_appointment_resumes_the_task_by_itself_at_the_agreed_time_c3(
         assert task.paused_seconds == (7 * 60 + 30 + 5 * 60 + 31) * 60
         kind, actor, changes = _pause_events(session, case_id)[-1]
         assert (kind, actor, changes["resumed_automatically"]) == ("task_resumed", "system", [None, True])
+
+
+def test_a_completion_read_before_a_pause_is_a_conflict_and_so_is_the_reverse_c3(
+    sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, deployed: ProcessDefinition
+) -> None:
+    """Race: whoever commits first wins; the other, who read the task before, gets a Conflict (409)."""
+    case_id = _open_case(sessions, runtime)
+    with sessions() as session:
+        task_id = _task(session, case_id).id
+    clock.set(utc(23, 2))
+    reply = {"investigation": "已处理完毕", "outcome": "resolved", "result": "好"}
+
+    with sessions.begin() as slow:
+        task_by_id(slow, task_id)  # the handler's page was read before the pause
+        _step(sessions, runtime, lambda s: pause_task(s, runtime, task_id, OPS, "materials"))
+        with pytest.raises(Conflict):
+            complete_task(slow, runtime, task_id, OPS, reply)
+    runtime.workflows.clear()
+    _step(sessions, runtime, lambda s: resume_task(s, runtime, task_id, OPS))
+
+    with sessions.begin() as slow:
+        task_by_id(slow, task_id)  # read before the completion
+        _step(sessions, runtime, lambda s: complete_task(s, runtime, task_id, OPS, reply))
+        with pytest.raises(Conflict) as late:
+            pause_task(slow, runtime, task_id, OPS, "materials")
+        assert late.value.reason == "task_closed"
