@@ -6,7 +6,7 @@ steps; on SQLite and, where configured, PostgreSQL."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
@@ -19,9 +19,13 @@ from engine.cases.task_access import task_by_id
 from engine.clock import SettableClock
 from engine.db.models import DeadlineStep, Event, HumanTask, ProcessDefinition, Timer
 from engine.errors import Conflict, FormInvalid
+from engine.reference.data import load_reference_data
 from engine.runtime import Runtime
+from engine.supervision.kpi import kpi_table
+from engine.supervision.periods import week_of
 from engine.unit_of_work import UnitOfWork
 from tests.helpers import OPERATOR, department_handler, intake_form
+from tests.report_fixtures import SHANGHAI
 
 OPS = department_handler("operations")
 ORIGINAL_DUE = datetime(2026, 11, 23, 15, 59, 59, tzinfo=UTC)  # Monday 23:59:59 in Shanghai
@@ -199,3 +203,29 @@ def test_a_completion_read_before_a_pause_is_a_conflict_and_so_is_the_reverse_c3
         with pytest.raises(Conflict) as late:
             pause_task(slow, runtime, task_id, OPS, "materials")
         assert late.value.reason == "task_closed"
+
+
+def test_timeliness_judges_a_paused_task_by_its_moved_deadline_m4(
+    sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, deployed: ProcessDefinition
+) -> None:
+    """M4: not judged while paused (though its original deadline passed), met by its moved deadline."""
+    week = week_of(date(2026, 11, 23))
+
+    def timeliness() -> tuple[int, int]:
+        with sessions() as session:
+            table = kpi_table(session, week, SHANGHAI, clock.now(), load_reference_data(session))
+        rate = table.total.rates["timeliness"]
+        return rate.part, rate.whole
+
+    case_id = _open_case(sessions, runtime)
+    with sessions() as session:
+        task_id = _task(session, case_id).id
+    clock.set(utc(23, 2))
+    _step(sessions, runtime, lambda s: pause_task(s, runtime, task_id, OPS, "not_at_home"))
+    clock.set(utc(24, 1))  # Monday's deadline has passed while paused
+    assert timeliness() == (0, 0)
+    _step(sessions, runtime, lambda s: resume_task(s, runtime, task_id, OPS))
+    clock.set(utc(24, 8))  # Tuesday 16:00, before the moved deadline (17:30)
+    reply = {"investigation": "已处理完毕", "outcome": "resolved", "result": "好"}
+    _step(sessions, runtime, lambda s: complete_task(s, runtime, task_id, OPS, reply))
+    assert timeliness() == (1, 1)
