@@ -18,6 +18,8 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
+from engine.errors import HotlineError
+
 WARN_AT = "warnAt"
 ESCALATE = "escalate"
 CHANNELS = ("app", "message")
@@ -45,7 +47,7 @@ class DeadlineLevel:
         return f"+{int(self.after.total_seconds() // 3600)}h"
 
 
-class LevelError(ValueError):
+class LevelError(HotlineError, ValueError):
     """A malformed warnAt or escalate property, in words naming the property and the expected form."""
 
 

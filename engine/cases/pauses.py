@@ -40,7 +40,7 @@ NOTE_LIMIT = 500
 PARKED_YEARS = 800
 PAUSED_EVENT = "task_paused"
 RESUMED_EVENT = "task_resumed"
-STAFF_WHO_PAUSE_ANY = frozenset({"supervisor", "dispatcher"})
+STAFF_WHO_PAUSE_ANY = frozenset({"supervisor"})
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -56,7 +56,7 @@ def _unparked(parked: datetime) -> datetime:
 
 
 def _may_pause(task: HumanTask, actor: Actor) -> None:
-    """Those who may do the task, and the supervisors and dispatchers who follow it up."""
+    """Those who may do the task, and the supervisors who follow it up."""
     if actor.groups & STAFF_WHO_PAUSE_ANY or task.assignee == actor.username:
         return
     check_member(task.candidate_groups.split(","), actor, f"task '{task.name}'")

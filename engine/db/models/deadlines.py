@@ -28,14 +28,15 @@ class DeadlineStep(Base):
     task_id: Mapped[int] = mapped_column(ForeignKey("human_task.id"))
     element_id: Mapped[str] = mapped_column(String(100))
     level: Mapped[int]
-    kind: Mapped[str] = mapped_column(String(20))  # warning, escalation
+    kind: Mapped[str] = mapped_column(String(20))  # warning, escalation, or resume (a pause's agreed end)
     recipients: Mapped[str] = mapped_column(String(300))
     channel: Mapped[str] = mapped_column(String(20))
     due_at: Mapped[datetime]
     # The task's deadline the level was computed from (an escalation's notice names it).
     deadline: Mapped[datetime]
     fired_at: Mapped[datetime | None]
-    status: Mapped[str] = mapped_column(String(20), default="waiting")  # waiting, fired, cancelled
+    # waiting; fired; cancelled (its task closed first); held (its task paused, engine.cases.pauses)
+    status: Mapped[str] = mapped_column(String(20), default="waiting")
     claimed_until: Mapped[datetime | None]
     # The usernames told when it fired, for the chase notice.
     told: Mapped[str | None] = mapped_column(String(2000))
