@@ -76,3 +76,38 @@ class BusinessCalendar:
             return True
         clock_time = local.timetz().replace(tzinfo=None)
         return is_working_day(local.date()) and self.office_opens <= clock_time < self.office_closes
+
+    def _office_hours(self, day: date) -> tuple[datetime, datetime] | None:
+        if not is_working_day(day):
+            return None
+        return datetime.combine(day, self.office_opens, self.zone), self.closing_time(day)
+
+    def working_time_between(self, start: datetime, end: datetime) -> timedelta:
+        """Office hours on working days between two moments (zero when `end` is not after `start`)."""
+        total = timedelta()
+        day = self.local(start).date()
+        while end > start and day <= self.local(end).date():
+            hours = self._office_hours(day)
+            if hours is not None:
+                opens, closes = max(hours[0], start), min(hours[1], end)
+                if closes > opens:
+                    total += closes - opens
+            day += timedelta(days=1)
+        return total
+
+    def add_working_time(self, moment: datetime, amount: timedelta) -> datetime:
+        """The moment `amount` of office hours on working days after `moment` (graded deadlines count
+        their escalation hours, and a paused task its pause, in working time)."""
+        left, day = amount, self.local(moment).date()
+        if left <= timedelta():
+            return moment
+        for _ in range(3660):  # ten years of days: a bound, not a limit anyone reaches
+            hours = self._office_hours(day)
+            if hours is not None:
+                opens = max(hours[0], moment)
+                if hours[1] > opens:
+                    if opens + left <= hours[1]:
+                        return opens + left
+                    left -= hours[1] - opens
+            day += timedelta(days=1)
+        raise ValueError("working time too long to place on the calendar")

@@ -78,6 +78,12 @@ class Conflict(HotlineError):
             "Case %(case)s was changed by someone else while you worked on it. Reload it and try again."
         ),
         "task_claimed": N_("Task “%(task)s” of case %(case)s was claimed by %(by)s. Nothing was changed."),
+        "task_paused": N_(
+            "Task “%(task)s” of case %(case)s is paused (by %(by)s). Resume it first; nothing was changed."
+        ),
+        "task_not_paused": N_(
+            "Task “%(task)s” of case %(case)s is not paused: someone resumed it meanwhile. Nothing was changed."
+        ),
         "taken": N_("“%(code)s” was added by someone else meanwhile; nothing was changed. Reload the page."),
         "account_changed": N_(
             "Account %(username)s was changed by someone else while you edited it; nothing was changed. "

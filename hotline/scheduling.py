@@ -26,7 +26,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.cases import due_timers
+from engine.cases import deadline_steps, due_timers
 from engine.messaging import Gateway, Round, Throttle, send_due_messages
 from engine.people import SessionLimits, delete_ended_sessions
 from engine.runtime import Runtime
@@ -165,6 +165,11 @@ def fire_timers_on_time(
         sleep(max(wait, 0.0 if fired_now else IDLE_PAUSE))
 
 
+def fire_deadline_steps(engine: Runtime, factory: sessionmaker[Session]) -> int:
+    """Warn and chase at the graded deadlines' levels that fell due (engine.cases.deadline_steps)."""
+    return deadline_steps.fire_due_steps(_units(engine, factory))
+
+
 def run_supervision_duties(
     engine: Runtime, factory: sessionmaker[Session], actor: str = "scheduler"
 ) -> list[str]:
@@ -289,6 +294,14 @@ def add_jobs(
     (where the runtime knows the attachment folder) sweep unreferenced attached files once a day."""
     # Each run lasts until the next one is due, firing every timer as it falls due (fire_timers_on_time).
     _add_job(scheduler, fire_timers_on_time, "fire_due_timers", (engine, factory, interval), seconds=interval)
+    # Graded deadlines' warnings and escalations: due rows claimed by their index, as timers are.
+    _add_job(
+        scheduler,
+        _logged(fire_deadline_steps, "graded deadlines"),
+        "fire_deadline_steps",
+        (engine, factory),
+        seconds=max(interval, 5.0),
+    )
     # Reports and samples: checked every few minutes, so they are made on time.
     _add_job(
         scheduler,

@@ -43,6 +43,7 @@ ERROR_MESSAGES = {
         "Later than the on-site limit (%(limit)s) for this category: promise an earlier time, or say why "
         "in the reason field."
     ),
+    "resume_in_past": _l("Choose a time in the future for the task to resume."),
     "not_signature": _l("The signature could not be read; clear it and sign again."),
     "signature_too_large": _l("The signature image is larger than %(kb)s KB; clear it and sign again."),
     "attachment_required": _l(
@@ -76,6 +77,10 @@ EVENT_KINDS = {
     "message_resumed": _l("Message sent again after a stop"),
     "message_retried": _l("Message retried"),
     "note_added": _l("Note added"),
+    "deadline_warning": _l("Deadline warning (yellow)"),
+    "deadline_escalated": _l("Chased after the deadline (red)"),
+    "task_paused": _l("Clock paused"),
+    "task_resumed": _l("Clock resumed"),
 }
 
 # Data the engine or the diagram's scripts set, which no form field labels.
@@ -87,6 +92,13 @@ SYSTEM_LABELS = {
     "dispatch_overdue": _l("Site order overdue"),
     "overdue_chased": _l("Department chased"),
     "recipients": _l("Recipients"),
+    "level": _l("Level"),
+    "pause_reason": _l("Reason for the pause"),
+    "pause_note": _l("Note"),
+    "paused_until": _l("Resumes by itself at"),
+    "due": _l("Deadline"),
+    "paused_minutes": _l("Working minutes paused"),
+    "resumed_automatically": _l("Resumed at the agreed time"),
     "notice": _l("Notice"),
     "error": _l("Error"),
     "assignee": _l("Assignee"),

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from engine.bpmn import FieldDef, VariableLabel
+from engine.cases import PAUSE_REASONS
 from webforms.database import runtime
 from webforms.diagram_names import process_choices
 from webforms.i18n import current_language, list_separator
@@ -44,6 +45,8 @@ def named(key: str, value: Any, fields: dict[str, FieldDef]) -> Any:
         return group_label(value) or None
     if key in PEOPLE_ITEMS:
         return people_named(value)
+    if key == "pause_reason" and value in PAUSE_REASONS:
+        return _(PAUSE_REASONS[value])
     return value
 
 

@@ -11,6 +11,7 @@ from engine.bpmn.constructs import CONSTRUCTS, Construct, Support
 from engine.bpmn.constructs import IGNORED_MESSAGES as CONSTRUCT_WARNINGS
 from engine.bpmn.constructs import REFUSAL_MESSAGES as CONSTRUCT_REFUSALS
 from engine.bpmn.constructs import as_markdown as constructs_markdown
+from engine.bpmn.deadline_levels import ESCALATE, WARN_AT, DeadlineLevel, LevelError, parse_levels
 from engine.bpmn.effects import Effect
 from engine.bpmn.form_fields import (
     FIELD_TYPES,
@@ -114,6 +115,11 @@ __all__ = [
     "CALLBACK",
     "CAMUNDA_NS",
     "CUSTOMER_CONTACT",
+    "ESCALATE",
+    "WARN_AT",
+    "DeadlineLevel",
+    "LevelError",
+    "parse_levels",
     "COMPLAINT",
     "ClockDurationTimerEventDefinition",
     "ClockTimeDateEventDefinition",

@@ -30,6 +30,7 @@ from SpiffWorkflow.camunda.parser.event_parsers import (
 )
 from SpiffWorkflow.camunda.parser.task_spec import UserTaskParser
 
+from engine.bpmn.deadline_levels import ESCALATE, WARN_AT, DeadlineLevel, LevelError, parse_levels
 from engine.bpmn.effects import Effect, read_effects
 from engine.bpmn.form_fields import FieldDef, FormDefinitionError, field_from_spiff
 from engine.bpmn.io_mappings import IoMapping, MappingUnreadable, io_mapping
@@ -103,6 +104,8 @@ class UserTaskInfo:
     due_date: str = ""
     follow_up_date: str = ""
     priority: str = ""
+    # Properties warnAt / escalate: the graded deadline's levels (engine.bpmn.deadline_levels).
+    deadline_levels: tuple[DeadlineLevel, ...] = ()
 
     def help_text(self, language: str) -> str:
         """The step explained to the person doing it (property help / help_en); '' when the diagram has none."""
@@ -531,7 +534,16 @@ def _form_info(node: Any, task_spec: Any, groups: str, problems: list[Problem]) 
         help=props.get("help", "").strip(),
         help_en=props.get("help_en", "").strip(),
         customer_contact=contact_kinds(props.get(CUSTOMER_CONTACT, "")),
+        deadline_levels=_levels_or_none(props),
     )
+
+
+def _levels_or_none(props: dict[str, str]) -> tuple[DeadlineLevel, ...]:
+    """The task's graded deadline; a malformed one is refused by validation (engine.processes)."""
+    try:
+        return parse_levels(props.get(WARN_AT, ""), props.get(ESCALATE, ""))
+    except LevelError:
+        return ()
 
 
 def _initiator(process: Any) -> str:

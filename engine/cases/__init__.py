@@ -16,6 +16,7 @@ from engine.cases.attachments import (
 )
 from engine.cases.case_access import EVERY_CASE_ROLES, may_read_case, readable_cases, reads_every_case
 from engine.cases.contact_access import contact_kinds_of_tasks, contact_steps
+from engine.cases.deadline_steps import ChaseNotice, chase_notice, chases_by_department, fired_chases
 from engine.cases.definitions import (
     get_version,
     latest_definition,
@@ -25,6 +26,7 @@ from engine.cases.definitions import (
 )
 from engine.cases.due_timers import recently_fired, retry_failed_timer, retry_timer, timers_by_state
 from engine.cases.history import case_history
+from engine.cases.pauses import PAUSE_REASONS, pause_task, resume_task
 from engine.cases.projection import event_row, sync_timers, waiting_timers
 from engine.cases.public_notices import (
     Outage,
@@ -54,6 +56,13 @@ from engine.cases.task_access import (
 )
 
 __all__ = [
+    "ChaseNotice",
+    "chase_notice",
+    "chases_by_department",
+    "fired_chases",
+    "PAUSE_REASONS",
+    "pause_task",
+    "resume_task",
     "Outage",
     "contact_steps",
     "contact_kinds_of_tasks",

@@ -196,7 +196,8 @@ def sync_human_tasks(
         if guid in open_rows:
             # A fired (non-interrupting) deadline leaves no waiting timer, but the task stays overdue.
             due = _due_of_user_task(task, timers)
-            if due is not None and open_rows[guid].due_at != due:
+            # A paused task's timer waits far in the future (engine.cases.pauses); its row keeps the deadline.
+            if due is not None and open_rows[guid].due_at != due and open_rows[guid].paused_at is None:
                 _update_row(session, _UPDATE_TASK, open_rows[guid], due_at=due)
             continue
         info = parsed.user_tasks.get(task.task_spec.bpmn_id)

@@ -7,6 +7,7 @@ nothing here does. If anything fails, the caller's rollback leaves the case as i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
@@ -27,6 +28,7 @@ from sqlalchemy.orm import Session
 from engine.bpmn import DrawnImage, FieldDef, ParsedDefinition, candidate_groups_for, due_time, validate_form
 from engine.cases.attachments import add_attachment
 from engine.cases.case_numbers import next_case_number
+from engine.cases.deadline_plans import plan_steps
 from engine.cases.definitions import latest_definition, parsed_definition
 from engine.cases.effects import active_supervisors, chase_overdue, publish_notice, send_notifications
 from engine.cases.history import data_diff
@@ -318,6 +320,7 @@ def _save_unit(session: Session, engine: Runtime, unit: _Unit) -> ProcessInstanc
         ready,
         {} if unit.new_case else unit.open_rows,
     )
+    plan_steps(session, unit.instance.id, unit.parsed, created, unit.engine_zone)
     sync_timers(
         session,
         unit.instance,
@@ -531,6 +534,14 @@ def complete_task(
     row = workable_task(session, task_id, actor)
     instance = row.instance
     open_rows = _take_task(session, row, actor)
+    if row.paused_at is not None:
+        raise Conflict(
+            f"task '{row.name}' of case {instance.case_number} is paused; resume it first",
+            "task_paused",
+            task=row.name,
+            case=instance.case_number,
+            by=row.paused_by or "",
+        )
     workflow, parsed = load_workflow(engine, instance)
     task = next((t for t in ready_user_tasks(workflow) if str(t.id) == row.task_guid), None)
     if task is None:
@@ -648,3 +659,58 @@ def due_timer_ids(session: Session, now: datetime, limit: int = 100) -> list[int
         .limit(limit)
     )
     return list(session.scalars(query))
+
+
+def move_task_deadline(
+    session: Session,
+    engine: Runtime,
+    row: HumanTask,
+    actor: Actor,
+    moved: Callable[[datetime], datetime],
+    history: Callable[[datetime | None, datetime | None], list[EventRow]],
+) -> tuple[datetime | None, datetime | None]:
+    """Move the deadline timers waiting beside an open user task (a pause, engine.cases.pauses): each
+    due time becomes `moved(due)`, the timer rows follow, and `history(old, new)` (the earliest before
+    and after) gives the unit's history events. The case is locked first: whoever completed the task
+    meanwhile wins and this is a Conflict. Returns the earliest deadline before and after."""
+    instance = row.instance
+    try:
+        take_case(session, instance)
+    except Conflict:
+        session.refresh(row)
+        if row.status != "open":
+            raise closed_conflict(row) from None
+        raise
+    open_rows = open_task_rows(session, row.instance_id)
+    if open_rows.get(row.task_guid) is not row:
+        session.refresh(row)
+        raise closed_conflict(row)
+    workflow, parsed = load_workflow(engine, instance)
+    task = next((t for t in ready_user_tasks(workflow) if str(t.id) == row.task_guid), None)
+    if task is None:
+        raise closed_conflict(row)
+    timers = waiting_timers(workflow)
+    unit = _Unit(
+        instance,
+        workflow,
+        parsed,
+        engine.clock.now(),
+        actor,
+        data=dict(instance.data),
+        open_rows=open_rows,
+        pending_timers=pending_timer_dues(timers),
+        messaging=engine.messaging,
+    )
+    before: list[datetime] = []
+    after: list[datetime] = []
+    for timer in timers:
+        due = due_time(timer)
+        if timer.parent is task.parent and timer is not task and due is not None:
+            new_due = moved(due)
+            timer._set_internal_data(event_value=new_due.isoformat())
+            before.append(due)
+            after.append(new_due)
+    old, new = (min(before) if before else None), (min(after) if after else None)
+    unit.events.extend(history(old, new))
+    _save(session, engine, unit)
+    return old, new

@@ -35,16 +35,19 @@ from engine.bpmn import (
     DEFAULT_MEMORY_LIMIT_MB,
     DEFAULT_POOL_SIZE,
     DEFAULT_TIME_LIMIT,
+    ESCALATE,
     FIELD_TYPES,
     MAX_NAME_LENGTH,
     PERSONAL_KINDS,
     ROLE_MESSAGES,
     SAFE_BUILTINS,
     SCHEMA_MESSAGES,
+    WARN_AT,
     XML_MESSAGES,
     DefinitionError,
     Finding,
     MappingUnreadable,
+    LevelError,
     SandboxEnvironment,
     ScriptRejected,
     TaskValueError,
@@ -61,6 +64,7 @@ from engine.bpmn import (
     named_element,
     normalise_timer_expression,
     parse_definition,
+    parse_levels,
     parse_xml,
     read_roles,
     read_variable_labels,
@@ -184,6 +188,9 @@ MESSAGES: dict[str, str] = {
     "start-form-signature": N_(
         "The form of start event '%(name)s' asks for a signature (field %(field)s), which the intake "
         "cannot take. Ask for it in a user task."
+    "deadline-levels": N_("Step '%(name)s': %(problem)s."),
+    "deadline-levels-without-timer": N_(
+        "Step '%(name)s' declares warnAt or escalate but has no deadline: draw a timer on its border."
     ),
     "unknown-field-type": N_(
         "Form field '%(field)s' of '%(name)s' has the type '%(type)s'. Choose one of: %(known)s."
@@ -382,6 +389,26 @@ def _owner(node: Any) -> Any:
     return node
 
 
+def _check_deadline_levels(d: _Diagram, task: Any, groups: set[str]) -> Iterable[DiagramProblem]:
+    """A graded deadline (warnAt, escalate) is well formed, names known roles and sits on a task with a
+    timer on its border."""
+    props = dict(element_properties(task))
+    if not (props.get(WARN_AT, "").strip() or props.get(ESCALATE, "").strip()):
+        return
+    try:
+        parse_levels(props.get(WARN_AT, ""), props.get(ESCALATE, ""), frozenset(groups))
+    except LevelError as err:
+        yield _problem("deadline-levels", task, d.key, problem=str(err))
+    task_id = task.get("id")
+    timers = [
+        event
+        for event in d.elements("boundaryEvent")
+        if event.get("attachedToRef") == task_id and event.find("bpmn:timerEventDefinition", NS) is not None
+    ]
+    if not timers:
+        yield _problem("deadline-levels-without-timer", task, d.key)
+
+
 def _check_user_tasks(d: _Diagram, groups: set[str], users: set[str]) -> Iterable[DiagramProblem]:
     fields = d.form_fields()
     variables = set(fields) | d.script_variables() | d.start_variables()
@@ -418,6 +445,7 @@ def _check_user_tasks(d: _Diagram, groups: set[str], users: set[str]) -> Iterabl
             yield _problem(
                 "customer-contact-value", task, d.key, value=contact, known=", ".join(PERSONAL_KINDS)
             )
+        yield from _check_deadline_levels(d, task, groups)
         form = task.findall("bpmn:extensionElements/camunda:formData/camunda:formField", NS)
         if not form:
             yield _problem("missing-form", task, d.key)

@@ -1,4 +1,5 @@
-"""The overdue board: open tasks past due or due within the hour, grouped by the department (or group)
+"""The overdue board: open tasks past due, due within the hour or warned by their graded deadline
+(yellow, engine.cases.deadline_steps), grouped by the department (or group)
 that has to act, the worst first. Read from the task projection."""
 
 from __future__ import annotations
@@ -7,7 +8,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from engine.cases import readable_cases
@@ -27,6 +28,11 @@ class BoardItem:
     def overdue(self) -> bool:
         return self.late_by > timedelta(0)
 
+    @property
+    def warned(self) -> bool:
+        """A graded deadline's warning fired and the deadline has not passed yet (yellow)."""
+        return not self.overdue and self.task.warned_at is not None
+
 
 @dataclass
 class BoardGroup:
@@ -42,7 +48,11 @@ class BoardGroup:
 
 
 def _late_or_soon(now: datetime, actor: Actor | None = None) -> list[ColumnElement[bool]]:
-    where = [HumanTask.status == "open", HumanTask.due_at.is_not(None), HumanTask.due_at < now + SOON]
+    where = [
+        HumanTask.status == "open",
+        HumanTask.due_at.is_not(None),
+        or_(HumanTask.due_at < now + SOON, HumanTask.warned_at.is_not(None)),
+    ]
     readable = readable_cases(actor) if actor is not None else None
     if readable is not None:
         # In a subquery of its own: the rule's own look-ups of tasks must not correlate with this task.

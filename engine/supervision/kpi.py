@@ -40,7 +40,9 @@ The four KPIs (M4), each for a period (whole local days) and for every departmen
    period (by the time the callback task was completed).
 2. **Response timeliness rate** (响应及时率) = deadlines met ÷ deadlines judged: every task deadline
    falling in the period that has passed, or whose task is done, by the time of the figures; met when
-   the task was completed at or before its due time. Cancelled tasks are not judged.
+   the task was completed at or before its due time. Cancelled tasks are not judged. A task whose clock
+   was paused (the customer not at home, an agreed appointment, materials awaited) is judged by its
+   deadline moved by the working time it was paused (engine.cases.pauses), and not while it is paused.
 3. **Resolution rate** (问题解决率) = cases received in the period and closed by the time of the
    figures ÷ cases received in the period.
 4. **Complaint handling rate** (投诉处理率) = complaints (C1-C7, process role `complaint`) received in
@@ -248,6 +250,8 @@ def _deadline_counts(
             HumanTask.due_at < end,
             HumanTask.status != "cancelled",
             or_(HumanTask.due_at <= as_of, done),
+            # A task paused now is not judged until it resumes and its deadline has moved.
+            or_(HumanTask.paused_at.is_(None), done),
             hotline_case(roles),
         )
         .group_by(ProcessInstance.process_key, ProcessInstance.department, ProcessInstance.category)

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from engine.bpmn import FieldDef, FieldError, attachment_needed
-from engine.cases import add_attachment, parsed_definition, runner, task_by_id, workable_task
+from engine.bpmn import FieldDef, FieldError, attachment_needed, parse_local_datetime
+from engine.cases import add_attachment, parsed_definition, pauses, runner, task_by_id, workable_task
 from engine.db import Attachment, CaseNote, HumanTask, ProcessInstance
 from engine.errors import FormInvalid, NotAllowed, NotFound
 from engine.people import is_confidential, register_caller
@@ -189,3 +189,24 @@ def write_note(uow: UnitOfWork, case_number: str, actor: Actor, text: str) -> Ca
 def mark_notifications_read(uow: UnitOfWork, username: str, notification_id: int | None = None) -> int:
     """One message read, or all of them when no id is given; returns how many changed."""
     return mark_read(uow.session, username, uow.clock.now(), notification_id)
+
+
+def pause_task(
+    uow: UnitOfWork, task_id: int, actor: Actor, reason: str, note: str = "", resume_at: str = ""
+) -> HumanTask:
+    """Pause a task's clock with a reason from the list (engine.cases.pauses); `resume_at` as the browser
+    sends a local date and time, or empty. FormInvalid for bad input; Conflict if someone was quicker."""
+    moment = None
+    if resume_at.strip():
+        try:
+            moment = parse_local_datetime(resume_at, uow.runtime.zone)
+        except ValueError:
+            errors = pauses.pause_problems(reason, note, None, uow.clock.now())
+            errors["resume_at"] = FieldError("not_datetime")
+            raise FormInvalid(errors, {"reason": reason, "note": note}) from None
+    return pauses.pause_task(uow.session, uow.runtime, task_id, actor, reason, note, moment)
+
+
+def resume_task(uow: UnitOfWork, task_id: int, actor: Actor) -> HumanTask:
+    """Resume a paused task's clock; its deadline moves by the working time it was paused."""
+    return pauses.resume_task(uow.session, uow.runtime, task_id, actor)

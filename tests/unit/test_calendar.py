@@ -3,7 +3,7 @@ heating season's edges, office hours and 24-hour duty, and the deadline function
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -116,3 +116,26 @@ def test_diagram_functions_use_the_injected_clock_s2() -> None:
     assert functions["is_on_duty"]() is True
     with pytest.raises(ValueError):
         functions["working_days"](0)
+
+
+def test_working_time_counts_office_hours_of_working_days_only() -> None:
+    """Graded deadlines and pauses count working time: 08:30–17:30 on working days."""
+    friday_four = local(2026, 11, 27, 16, 0)
+    assert CALENDAR.working_time_between(friday_four, local(2026, 11, 30, 10, 0)) == timedelta(hours=3)
+    assert CALENDAR.working_time_between(local(2026, 11, 28, 9), local(2026, 11, 29, 18)) == timedelta()
+    assert CALENDAR.working_time_between(local(2026, 11, 30, 10), friday_four) == timedelta()
+
+
+@pytest.mark.parametrize(
+    ("start", "hours", "expected"),
+    [
+        (local(2026, 11, 27, 16, 0), 3, local(2026, 11, 30, 10, 0)),  # Friday 16:00 + 3 h: Monday 10:00
+        (local(2026, 11, 24, 20, 0), 2, local(2026, 11, 25, 10, 30)),  # in the evening: from next opening
+        (local(2026, 11, 24, 10, 0), 9, local(2026, 11, 25, 10, 0)),  # a whole working day
+        (local(2026, 9, 30, 17, 0), 1, local(2026, 10, 8, 9, 0)),  # the National Day holiday skipped
+    ],
+)
+def test_adding_working_time_skips_nights_weekends_and_holidays(
+    start: datetime, hours: int, expected: datetime
+) -> None:
+    assert CALENDAR.add_working_time(start, timedelta(hours=hours)) == expected

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import render_template
+from flask import abort, render_template
 from flask_login import current_user, login_required
 
 from engine.bpmn import fields_by_id
-from engine.cases import attachments_of, case_history, parsed_definition
+from engine.cases import attachments_of, case_history, chase_notice, fired_chases, parsed_definition
 from engine.supervision import count_cases_matching, overdue_case_ids, search_cases
 from engine.work import MAX_NOTE_LENGTH, case_by_number, customer_contact_kinds, notes_of, open_tasks_of_case
 from webforms.case_access import check_case_readable
@@ -82,8 +82,23 @@ def show(case_number: str) -> Any:
             notes=notes_of(uow.session, instance.id),
             max_note_length=MAX_NOTE_LENGTH,
             note_draft=note_draft(instance.case_number),
+            chases=fired_chases(uow.session, instance.id),
             **case_story(uow.session, instance, parsed, history),
         )
         instance_id, data, fields = instance.id, instance.data, fields_by_id(parsed)
     record_unmasked_view(instance_id, data, "case", fields)
     return page
+
+
+@bp.route("/<case_number>/chase-notice/<int:step_id>")
+@login_required
+def chase_notice_page(case_number: str, step_id: int) -> Any:
+    """A printable chase notice (催办通知书) of one escalation of the case's graded deadline (C4)."""
+    with read_only() as uow:
+        instance = case_by_number(uow.session, case_number)
+        check_case_readable(uow.session, instance.id if instance is not None else None)
+        assert instance is not None
+        notice = chase_notice(uow.session, instance.id, step_id)
+        if notice is None:
+            abort(404)
+        return render_template("supervision/chase_notice.html", case=instance, notice=notice)

@@ -60,7 +60,8 @@ KPI_DEFINITIONS = {
     "timeliness": _l(
         "Deadlines met ÷ deadlines judged: every task deadline in the period (dispatch in 3 minutes, "
         "on site in time, same-day reply, promised reply time, …) that has passed or whose task is "
-        "done; met when the task was completed by its due time."
+        "done; met when the task was completed by its due time. A paused task counts its deadline moved "
+        "by the working time it was paused, and is not judged while paused."
     ),
     "resolution": _l("Cases received in the period and closed by now ÷ cases received in the period."),
     "complaint_handling": _l(

@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import Session
 
 from engine.bpmn import fields_by_id, initial_values
-from engine.cases import attachments_of, case_history, parsed_definition, task_by_id
+from engine.cases import PAUSE_REASONS, attachments_of, case_history, parsed_definition, task_by_id
 from engine.db import HumanTask, User
 from engine.errors import FormInvalid, NotFound
 from engine.work import (
@@ -30,8 +30,10 @@ from engine.work import (
     group_members,
     hand_task_to_group,
     notes_of,
+    pause_task,
     reassign_task,
     release_task,
+    resume_task,
     save_task_draft,
     suitable_groups,
     suitable_people,
@@ -50,6 +52,7 @@ from webforms.people.names import person
 from webforms.reference.labels import form_fields, request_reference
 from webforms.request_checks import checks_own_input, int_arg
 from webforms.request_log import note_case
+from webforms.shown_values import local_time
 from webforms.work.field import from_field
 from webforms.work.notes import note_draft
 from webforms.work.staff_picker import promise_limit, with_staff_options
@@ -58,6 +61,7 @@ bp = Blueprint("tasks", __name__)
 PAGE_SIZE = 50
 NOT_SAVED = _l("Some values need attention; nothing was saved yet.")
 NOT_HANDED_OVER = _l("The task was not handed over: some values need attention.")
+NOT_PAUSED = _l("The clock was not paused: some values need attention.")
 
 
 @bp.route("/")
@@ -146,6 +150,8 @@ def _render_task(
     status: int = 200,
     handover_errors: dict | None = None,
     handover_values: dict | None = None,
+    pause_errors: dict | None = None,
+    pause_values: dict | None = None,
 ) -> Any:
     parsed = parsed_definition(runtime(), task.instance.definition)
     hide_customer_of(task.instance)
@@ -170,6 +176,9 @@ def _render_task(
         promise_limit=promise_limit(session, fields, task.instance.data),
         handover_errors=handover_errors or {},
         handover_values=handover_values or {},
+        pause_reasons=PAUSE_REASONS,
+        pause_errors=pause_errors or {},
+        pause_values=pause_values or {},
         attachments=attachments_of(session, task.instance_id),
         notes=notes_of(session, task.instance_id),
         max_note_length=MAX_NOTE_LENGTH,
@@ -272,6 +281,55 @@ def release(task_id: int) -> Any:
         uow.commit()
     flash(message, "success")
     return redirect(url_for("tasks.tasklist"))
+
+
+def _pause_again(err: FormInvalid, task_id: int) -> Any:
+    with read_only() as uow:
+        task = uow.session.get(HumanTask, task_id)
+        return _render_task(
+            uow.session, task, status=400, pause_errors=err.errors, pause_values=request.form.to_dict()
+        )
+
+
+@bp.route("/tasks/<int:task_id>/pause", methods=["POST"])
+@checks_own_input
+@login_required
+@refusals({FormInvalid: form_refused(NOT_PAUSED, _pause_again)})
+def pause(task_id: int) -> Any:
+    form = request.form
+    with unit_of_work() as uow:
+        task = _task_for_user(uow.session, task_id)
+        name = task_label(task)
+        pause_task(
+            uow,
+            task_id,
+            current_user.actor,
+            form.get("reason", ""),
+            form.get("note", ""),
+            form.get("resume_at", ""),
+        )
+        uow.commit()
+    flash(_("The clock of “%(name)s” is paused.", name=name), "success")
+    return redirect(url_for("tasks.show", task_id=task_id))
+
+
+@bp.route("/tasks/<int:task_id>/resume", methods=["POST"])
+@login_required
+def resume(task_id: int) -> Any:
+    with unit_of_work() as uow:
+        task = _task_for_user(uow.session, task_id)
+        name = task_label(task)
+        resumed = resume_task(uow, task_id, current_user.actor)
+        due = resumed.due_at
+        uow.commit()
+    if due is not None:
+        flash(
+            _("The clock of “%(name)s” runs again; it is now due %(time)s.", name=name, time=local_time(due)),
+            "success",
+        )
+    else:
+        flash(_("The clock of “%(name)s” runs again.", name=name), "success")
+    return redirect(url_for("tasks.show", task_id=task_id))
 
 
 GROUP_CHOICE = "group:"

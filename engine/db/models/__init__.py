@@ -15,6 +15,7 @@ from engine.db.models.cases import (
     ProcessInstance,
     Timer,
 )
+from engine.db.models.deadlines import DeadlineStep
 from engine.db.models.knowledge import KnowledgeEntry, KnowledgeTerm, KnowledgeVersion
 from engine.db.models.messages import Notice, NoticeRecipient, Notification
 from engine.db.models.outbox import OutboxMessage
@@ -47,6 +48,7 @@ __all__ = [
     "HumanTask",
     "HumanTaskGroup",
     "Timer",
+    "DeadlineStep",
     "WorkerHeartbeat",
     "Event",
     "CaseCounter",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -126,6 +126,22 @@ class HumanTask(Base):
     draft: Mapped[dict[str, Any] | None] = mapped_column(deferred=True)
     draft_by: Mapped[str | None] = mapped_column(String(100))
     draft_at: Mapped[datetime | None]
+    # Graded deadlines: set when a warning level fired (yellow on the tasklist and the board).
+    warned_at: Mapped[datetime | None]
+    # A paused clock (engine.cases.pauses): since when, by whom, why, until when it resumes by itself.
+    paused_at: Mapped[datetime | None]
+    paused_by: Mapped[str | None] = mapped_column(String(100))
+    pause_reason: Mapped[str | None] = mapped_column(String(30))
+    pause_note: Mapped[str | None] = mapped_column(String(500))
+    paused_until: Mapped[datetime | None]
+    # The deadline before its first pause, and the working time all its pauses moved it by.
+    original_due_at: Mapped[datetime | None]
+    paused_seconds: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+
+    @property
+    def paused_for(self) -> timedelta:
+        """The working time the task's pauses moved its deadline by."""
+        return timedelta(seconds=self.paused_seconds or 0)
 
     instance: Mapped[ProcessInstance] = relationship()
     groups: Mapped[list[HumanTaskGroup]] = relationship(cascade="all, delete-orphan")

@@ -83,6 +83,16 @@ def add_parameter(task_id: str, value: str) -> Mutation:
     return change
 
 
+def move_warning_to_approval(root: Any) -> None:
+    """The department step's warnAt property moved to the supervisor's approval, which has no timer."""
+    warning = the_element(
+        root, "//bpmn:userTask[@id='department_handling']//camunda:property[@name='warnAt']"
+    )
+    the_element(
+        root, "//bpmn:userTask[@id='approve_extension']/bpmn:extensionElements/camunda:properties"
+    ).append(warning)
+
+
 # rule → (change to complaint.bpmn, code, element id, element name, words of the message)
 CORPUS: dict[str, tuple[Mutation, str, str, str | None, str]] = {
     "SpiffWorkflow parses it": (
@@ -137,6 +147,35 @@ CORPUS: dict[str, tuple[Mutation, str, str, str | None, str]] = {
         "department_handling",
         "调查处理并答复",
         "customer_contact = 'true'. Name the personal data whoever does the step needs",
+    ),
+    "a graded deadline's warning is a share of the time (C4)": (
+        set_attribute(
+            "//bpmn:userTask[@id='department_handling']//camunda:property[@name='warnAt']",
+            "value",
+            "50%,150%",
+        ),
+        "deadline-levels",
+        "department_handling",
+        "调查处理并答复",
+        "warnAt '150%': write a share of the time between 1% and 99%",
+    ),
+    "a graded deadline chases known roles (C4)": (
+        set_attribute(
+            "//bpmn:userTask[@id='department_handling']//camunda:property[@name='escalate']",
+            "value",
+            "2h:mayor:message",
+        ),
+        "deadline-levels",
+        "department_handling",
+        "调查处理并答复",
+        "escalate '2h:mayor:message': unknown recipient 'mayor'",
+    ),
+    "a graded deadline sits on a task with a deadline (C4)": (
+        move_warning_to_approval,
+        "deadline-levels-without-timer",
+        "approve_extension",
+        "审批延期申请",
+        "declares warnAt or escalate but has no deadline",
     ),
     "a timer names only data the diagram sets": (
         set_text("//bpmn:boundaryEvent[@id='reply_deadline']//bpmn:timeDate", "${reply_du}"),

@@ -321,7 +321,13 @@ def test_the_scheduler_runs_the_duties_beside_the_timers(world: World) -> None:
         ShiftSettings(parse_shift_changes("08:00,20:00"), SHANGHAI),
     )
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {"fire_due_timers", "supervision_duties", "prepare_handover", "sweep_attachments"}
+    assert set(jobs) == {
+        "fire_due_timers",
+        "fire_deadline_steps",
+        "supervision_duties",
+        "prepare_handover",
+        "sweep_attachments",
+    }
     assert jobs["supervision_duties"].trigger.interval.total_seconds() == 300
     assert jobs["supervision_duties"].max_instances == 1
 
