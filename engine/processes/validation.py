@@ -46,8 +46,8 @@ from engine.bpmn import (
     XML_MESSAGES,
     DefinitionError,
     Finding,
-    MappingUnreadable,
     LevelError,
+    MappingUnreadable,
     SandboxEnvironment,
     ScriptRejected,
     TaskValueError,
@@ -188,6 +188,7 @@ MESSAGES: dict[str, str] = {
     "start-form-signature": N_(
         "The form of start event '%(name)s' asks for a signature (field %(field)s), which the intake "
         "cannot take. Ask for it in a user task."
+    ),
     "deadline-levels": N_("Step '%(name)s': %(problem)s."),
     "deadline-levels-without-timer": N_(
         "Step '%(name)s' declares warnAt or escalate but has no deadline: draw a timer on its border."

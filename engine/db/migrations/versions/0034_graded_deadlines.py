@@ -2,7 +2,7 @@
 warned, and a task's pause (since, by, why, until) with its original deadline and the time paused
 
 Revision ID: 0034
-Revises: 0024
+Revises: 0032
 Create Date: 2026-12-07 11:10:00.000000
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0034"
-down_revision = "0024"
+down_revision = "0032"
 branch_labels = None
 depends_on = None
 
