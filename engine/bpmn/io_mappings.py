@@ -9,14 +9,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.bpmn.juel import is_juel, python_of
+from engine.errors import HotlineError
 
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 _IO = f"{{{BPMN_NS}}}extensionElements/{{{CAMUNDA_NS}}}inputOutput"
 
 
-class MappingUnreadable(ValueError):
+class MappingUnreadable(HotlineError, ValueError):
     """A parameter whose value has no Python form (a script, or JUEL beyond the common forms)."""
+
+    code = "mapping-unreadable"
 
     def __init__(self, message: str, parameter: str = "") -> None:
         super().__init__(message)

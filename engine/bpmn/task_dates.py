@@ -13,14 +13,17 @@ from zoneinfo import ZoneInfo
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from engine.calendar import BusinessCalendar
+from engine.errors import HotlineError
 
 DEFAULT_PRIORITY = 50  # Camunda's
 _FIELD = re.compile(r"^\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}$")
 _WHOLE_DAYS = re.compile(r"^P(\d+)D$")
 
 
-class TaskValueError(ValueError):
+class TaskValueError(HotlineError, ValueError):
     """A deadline, follow-up date or priority that cannot be read; says the value and what was expected."""
+
+    code = "task-value"
 
 
 def field_of(expression: str) -> str | None:
