@@ -12,6 +12,14 @@ from engine.bpmn.constructs import IGNORED_MESSAGES as CONSTRUCT_WARNINGS
 from engine.bpmn.constructs import REFUSAL_MESSAGES as CONSTRUCT_REFUSALS
 from engine.bpmn.constructs import as_markdown as constructs_markdown
 from engine.bpmn.effects import Effect
+from engine.bpmn.external_tasks import (
+    ExternalTask,
+    RetryCycle,
+    RetryCycleInvalid,
+    parse_retry_cycle,
+    retry_cycle_of,
+    waiting_external_tasks,
+)
 from engine.bpmn.form_fields import (
     FIELD_TYPES,
     MAX_NAME_LENGTH,
@@ -104,6 +112,12 @@ __all__ = [
     "DiagramRoles",
     "DrawnImage",
     "Effect",
+    "ExternalTask",
+    "RetryCycle",
+    "RetryCycleInvalid",
+    "parse_retry_cycle",
+    "retry_cycle_of",
+    "waiting_external_tasks",
     "FIELD_TYPES",
     "PERSONAL_KINDS",
     "FieldDef",

@@ -20,6 +20,7 @@ from engine.bpmn.constructs import (
     Construct,
     Support,
 )
+from engine.bpmn.external_tasks import RetryCycleInvalid, parse_retry_cycle
 from engine.bpmn.juel import is_juel, python_of
 from engine.bpmn.parser import BPMN_NS, CAMUNDA_NS
 from engine.messages import N_
@@ -131,7 +132,12 @@ def _element_construct(node: Any, local: str, parent_local: str) -> tuple[Constr
     if local == "subProcess" and (node.get("triggeredByEvent") or "").lower() == "true":
         return BY_KEY["subProcess:event"], ""
     construct = _lookup(f"bpmn:{parent_local}/bpmn:{local}", f"bpmn:{local}") or BY_KEY["bpmn:other"]
-    if local in ("serviceTask", "sendTask"):
+    if local == "serviceTask":
+        external = (node.get(f"{{{CAMUNDA_NS}}}type") or "") == "external"
+        if external and (node.get(f"{{{CAMUNDA_NS}}}topic") or "").strip():
+            return construct, ""
+        return BY_KEY["serviceTask:java"], _service_kind(node)
+    if local == "sendTask":
         return construct, _service_kind(node)
     if local == "businessRuleTask":
         return construct, f'camunda:decisionRef="{node.get(f"{{{CAMUNDA_NS}}}decisionRef") or ""}"'
@@ -224,6 +230,8 @@ def _walk(walk: _Walk, node: Any, owner_local: str) -> None:
         if construct.support is not Support.RUNS:
             walk.add(construct.key, node, _extension_value(node, local), attribute=f"camunda:{local}")
             return
+        if local == "failedJobRetryTimeCycle":
+            _check_retry_cycle(walk, node)
         owner = owner_local
     elif namespace == ZEEBE_NS:
         walk.add("zeebe", node, "", attribute=f"zeebe:{local}")
@@ -233,6 +241,13 @@ def _walk(walk: _Walk, node: Any, owner_local: str) -> None:
         return
     for child in node:
         _walk(walk, child, owner)
+
+
+def _check_retry_cycle(walk: _Walk, node: Any) -> None:
+    try:
+        parse_retry_cycle(node.text or "")
+    except RetryCycleInvalid:
+        walk.add("retryCycle:invalid", node, (node.text or "").strip())
 
 
 def _prefixed(node: Any, namespace: str, local: str) -> str:

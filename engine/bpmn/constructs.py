@@ -239,12 +239,17 @@ CONSTRUCTS: tuple[Construct, ...] = (
             "the property notify (see docs/modelling.md)."
         ),
     ),
-    _refused(
+    _runs(
         "bpmn:serviceTask",
-        "Java delegates, expressions, connectors and external tasks are not supported; use a script task.",
+        'An external task (camunda:type="external", camunda:topic): waits until a worker fetches, locks '
+        "and completes it through the API (docs/api.md).",
+    ),
+    _refused(
+        "serviceTask:java",
+        "Java delegates, expressions and connectors need Java; make it an external task or a script task.",
         N_(
-            "'%(name)s' is a service task (%(value)s), which needs Java code or an external worker. "
-            "Make it a script task (Python) or a user task for the person who does it."
+            "'%(name)s' is a service task (%(value)s), which needs Java code. Make it an external task "
+            '(camunda:type="external" with a topic, done by a worker through the API) or a script task.'
         ),
     ),
     _refused(
@@ -587,9 +592,21 @@ CONSTRUCTS: tuple[Construct, ...] = (
             "Python into the script task (Script type: Inline script)."
         ),
     ),
+    _runs(
+        "bpmn:serviceTask/camunda:failedJobRetryTimeCycle",
+        "How often and after what pause a failed external task is offered again (R3/PT5M or PT1M,PT5M).",
+    ),
+    _refused(
+        "retryCycle:invalid",
+        "A retry time cycle that is not R<tries>/<duration> or a list of durations.",
+        N_(
+            "'%(name)s' has the retry time cycle %(value)s, which cannot be read. Write R3/PT5M (three "
+            "tries five minutes apart) or a list of pauses such as PT1M,PT5M,PT10M."
+        ),
+    ),
     _refused(
         "camunda:failedJobRetryTimeCycle",
-        "A failed timer becomes an incident a supervisor retries; remove it.",
+        "Only external tasks are retried by a cycle; a failed timer becomes an incident a supervisor retries.",
         N_(
             "'%(name)s' has a retry time cycle (%(value)s), which is not read: a step that fails is an "
             "incident a supervisor retries. Remove it."
@@ -628,6 +645,8 @@ CONSTRUCTS: tuple[Construct, ...] = (
             "the diagram for Camunda Platform 7 in Camunda Modeler and draw it again."
         ),
     ),
+    _runs("bpmn:serviceTask@camunda:type", 'camunda:type="external": the service task is an external task.'),
+    _runs("bpmn:serviceTask@camunda:topic", "The topic workers fetch the external task by."),
     _refused(
         "@camunda:class",
         "Java code (also camunda:expression, delegateExpression, type/topic): not supported.",
@@ -645,7 +664,7 @@ CONSTRUCTS: tuple[Construct, ...] = (
     ),
     _refused(
         "@camunda:type",
-        "An external task (with camunda:topic): not supported yet.",
+        "An external task on anything but a service task: not supported.",
         N_(
             "'%(name)s' waits for an external worker (%(value)s), which is not supported yet. Use a "
             "script task, or a user task for the people who do the work."
@@ -653,7 +672,7 @@ CONSTRUCTS: tuple[Construct, ...] = (
     ),
     _refused(
         "@camunda:topic",
-        "An external task's topic: not supported yet.",
+        "An external task's topic on anything but a service task: not supported.",
         N_(
             "'%(name)s' waits for an external worker (%(value)s), which is not supported yet. Use a "
             "script task, or a user task for the people who do the work."

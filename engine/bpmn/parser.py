@@ -29,6 +29,7 @@ from SpiffWorkflow.camunda.parser.event_parsers import (
 )
 
 from engine.bpmn.effects import Effect, read_effects
+from engine.bpmn.external_tasks import ExternalTask, ExternalTaskParser, RetryCycleInvalid, parse_retry_cycle
 from engine.bpmn.form_fields import FieldDef, FormDefinitionError, field_from_spiff
 from engine.bpmn.juel import python_of
 from engine.bpmn.roles import DiagramRoles, read_roles
@@ -196,6 +197,7 @@ class HotlineParser(CamundaParser):
         full_tag("startEvent"): (_StartEventParser, StartEvent),
         full_tag("intermediateCatchEvent"): (_CatchEventParser, IntermediateCatchEvent),
         full_tag("boundaryEvent"): (_BoundaryEventParser, BoundaryEvent),
+        full_tag("serviceTask"): (ExternalTaskParser, ExternalTask),
     }
 
 
@@ -323,6 +325,20 @@ def _check_expressions(root: Any) -> list[Problem]:
                 timer.sourceline,
             )
         )
+    for cycle in root.iterfind(
+        ".//bpmn:serviceTask/bpmn:extensionElements/camunda:failedJobRetryTimeCycle", NS
+    ):
+        try:
+            parse_retry_cycle(cycle.text or "")
+        except RetryCycleInvalid:
+            problems.append(
+                Problem(
+                    _element_id(cycle),
+                    f"the retry time cycle '{(cycle.text or '').strip()}' is not R<tries>/<duration> "
+                    "(R3/PT5M) or a list of durations (PT1M,PT5M)",
+                    cycle.sourceline,
+                )
+            )
     for tag in ("timeDate", "timeDuration"):
         for timer in root.iterfind(f".//bpmn:{tag}", NS):
             if not (timer.text or "").strip():

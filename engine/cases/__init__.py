@@ -24,6 +24,17 @@ from engine.cases.definitions import (
     parsed_definition,
 )
 from engine.cases.due_timers import recently_fired, retry_failed_timer, retry_timer, timers_by_state
+from engine.cases.external_tasks import (
+    LockedTask,
+    extend_lock,
+    external_incidents,
+    external_task_by_id,
+    fail_external_task,
+    fetch_and_lock,
+    open_external_tasks,
+    retry_external_incident,
+    unlock_external_task,
+)
 from engine.cases.history import case_history
 from engine.cases.projection import event_row, sync_timers, waiting_timers
 from engine.cases.public_notices import (
@@ -34,7 +45,7 @@ from engine.cases.public_notices import (
     recent_outages,
     restored_case_ids,
 )
-from engine.cases.runner import complete_task, start_case
+from engine.cases.runner import complete_external_task, complete_task, start_case
 from engine.cases.search_text import normalized, search_text
 from engine.cases.store import lock_case, save_workflow, take_case
 from engine.cases.story import (
@@ -54,6 +65,16 @@ from engine.cases.task_access import (
 )
 
 __all__ = [
+    "LockedTask",
+    "complete_external_task",
+    "extend_lock",
+    "external_incidents",
+    "external_task_by_id",
+    "fail_external_task",
+    "fetch_and_lock",
+    "open_external_tasks",
+    "retry_external_incident",
+    "unlock_external_task",
     "Outage",
     "contact_steps",
     "contact_kinds_of_tasks",

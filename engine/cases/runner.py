@@ -29,6 +29,7 @@ from engine.cases.attachments import add_attachment
 from engine.cases.case_numbers import next_case_number
 from engine.cases.definitions import latest_definition, parsed_definition
 from engine.cases.effects import active_supervisors, chase_overdue, publish_notice, send_notifications
+from engine.cases.external_tasks import checked_variables, locked_by, sync_external_tasks
 from engine.cases.history import data_diff
 from engine.cases.projection import (
     EventRow,
@@ -345,6 +346,9 @@ def _save_unit(session: Session, engine: Runtime, unit: _Unit) -> ProcessInstanc
     if values.get("status") == "completed":
         unit.events.append(event_row(unit.instance.id, unit.now, SYSTEM.username, "case_closed"))
     save_workflow(session, engine, unit.instance, unit.workflow, values)
+    unit.events += sync_external_tasks(
+        session, unit.instance, unit.workflow, unit.parsed, unit.now, unit.completed_guid
+    )
     # A Core insert of the table: one executemany whatever columns each row leaves empty.
     session.execute(insert(cast(Table, Event.__table__)), unit.events)
     return unit.instance
@@ -596,6 +600,54 @@ def fire_timer(
         messaging=engine.messaging,
     )
     _run_engine_steps(session, unit, refresh_timers=True)
+    return _save(session, engine, unit)
+
+
+def complete_external_task(
+    session: Session,
+    engine: Runtime,
+    task_id: int,
+    worker_id: str,
+    actor: Actor,
+    variables: dict[str, Any] | None = None,
+) -> ProcessInstance:
+    """The worker holding the lock has done the external task: its variables go into the case, and the
+    case goes on to its next wait, all in this unit of work (a lost lock or a closed task: Conflict)."""
+    values = checked_variables(variables)
+    now = engine.clock.now()
+    row = locked_by(session, task_id, worker_id, now, for_update=True)
+    instance = session.get(ProcessInstance, row.instance_id)
+    if instance is None or instance.status != "running":
+        raise Conflict(f"the case of external task {task_id} is no longer running", "case_closed")
+    take_case(session, instance)
+    workflow, parsed = load_workflow(engine, instance)
+    task = next((t for t in workflow.tasks.values() if str(t.id) == row.task_guid), None)
+    if task is None or task.state != TaskState.STARTED:
+        raise Conflict(
+            f"external task {task_id} of case {instance.case_number} is no longer waiting", "task_gone"
+        )
+    unit = _Unit(instance, workflow, parsed, now, actor, data=dict(instance.data), messaging=engine.messaging)
+    before = dict(task.data)
+    task.data.update(values)
+    changes = data_diff(before, task.data)
+    unit.data.update({k: v[1] for k, v in changes.items()})
+    task.complete()
+    unit.completed_guid = row.task_guid
+    row.status, row.completed_at, row.completed_by = "completed", now, worker_id
+    row.lock_until = None
+    unit.events.append(
+        event_row(
+            instance.id,
+            now,
+            actor.username,
+            "external_task_completed",
+            row.element_id,
+            row.name,
+            {"worker": [None, worker_id], **changes},
+        )
+    )
+    _carry_out_effects(session, unit, row.element_id, task.data)
+    _run_engine_steps(session, unit, refresh_timers=timers_may_fire(workflow, now))
     return _save(session, engine, unit)
 
 

@@ -18,6 +18,7 @@ from engine.bpmn import (
     constructs_markdown,
     parse_definition,
 )
+from engine.cases.external_tasks import open_external_tasks
 from engine.cases.runner import start_case
 from engine.processes import MESSAGES, WARNING_MESSAGES, diagram_warnings
 from engine.processes.deployment import deploy
@@ -59,25 +60,32 @@ EXPECTED: dict[str, tuple[Support, list[tuple[str, str]], str]] = {
     "refused_send_task": (REFUSED, [("construct-sendtask", "Step")], "is a send task"),
     "refused_service_class": (
         REFUSED,
-        [("construct-servicetask", "Step")],
+        [("construct-servicetask-java", "Step")],
         'service task (camunda:class="org.example.Notify"), which needs Java code',
     ),
     "refused_service_expression": (
         REFUSED,
-        [("construct-servicetask", "Step")],
+        [("construct-servicetask-java", "Step")],
         'camunda:expression="${mailer.send(execution)}"',
     ),
     "refused_service_delegate": (
         REFUSED,
-        [("construct-servicetask", "Step")],
+        [("construct-servicetask-java", "Step")],
         'camunda:delegateExpression="${notifier}"',
     ),
-    "refused_service_external": (
+    # An external task with a topic runs (workers fetch it through the API); without a topic it is refused.
+    "runs_service_external": (RUNS, [], ""),
+    "refused_service_external_no_topic": (
         REFUSED,
-        [("construct-servicetask", "Step")],
-        'camunda:type="external" camunda:topic="billing"',
+        [("construct-servicetask-java", "Step")],
+        'camunda:type="external" camunda:topic=""',
     ),
-    "refused_service_connector": (REFUSED, [("construct-servicetask", "Step")], "(camunda:connector)"),
+    "refused_retry_cycle_unreadable": (
+        REFUSED,
+        [("construct-retrycycle-invalid", "Step")],
+        "retry time cycle every five minutes, which cannot be read",
+    ),
+    "refused_service_connector": (REFUSED, [("construct-servicetask-java", "Step")], "(camunda:connector)"),
     "refused_business_rule": (REFUSED, [("construct-businessruletask", "Step")], "DMN decisions"),
     "refused_business_rule_no_decision": (
         REFUSED,
@@ -400,6 +408,7 @@ OPENED: dict[str, tuple[dict[str, Any] | None, dict[str, Any] | None, str]] = {
     "runs_juel_condition": (None, {"approved": True}, "completed"),
     "runs_juel_hash_condition": (None, {"x": 1, "urgent": False}, "completed"),
     "runs_timer_catch": (None, None, "running"),
+    "runs_service_external": (None, None, "running"),
 }
 
 
@@ -417,5 +426,7 @@ def test_a_case_of_each_diagram_that_runs_goes_its_way(
     with sessions.begin() as session:
         case = start_case(session, runtime, name, OPERATOR, first_task_form=form, initial_data=data)
         assert case.status == status
-        if status == "running":  # the timer waits, with its row for the scheduler
+        if name == "runs_service_external":  # waits for a worker, with its row to fetch
+            assert [t.topic for t in open_external_tasks(session, case.id)] == ["billing"]
+        elif status == "running":  # the timer waits, with its row for the scheduler
             assert len(timers_of(session, case.id)) == 1
