@@ -58,6 +58,9 @@ EVENT_KINDS = {
     "notice_published": _l("Public notice published"),
     "incident_raised": _l("Automatic step failed (incident)"),
     "incident_retried": _l("Incident retried"),
+    "external_task_waiting": _l("Waiting for an external worker"),
+    "external_task_completed": _l("Done by an external worker"),
+    "external_task_failed": _l("External worker failed, to be tried again"),
     "task_claimed": _l("Task claimed"),
     "task_claimed_on_completion": _l("Task claimed on completion"),
     "attachment_added": _l("File attached"),
@@ -115,7 +118,12 @@ GROUP_LABELS = {
     "billing": _l("Billing department"),
 }
 
-TASK_STATUS = {"open": _l("open"), "completed": _l("completed"), "cancelled": _l("cancelled")}
+TASK_STATUS = {
+    "open": _l("open"),
+    "completed": _l("completed"),
+    "cancelled": _l("cancelled"),
+    "incident": _l("an incident"),
+}
 
 
 def error_text(error: FieldError) -> str:

@@ -173,6 +173,7 @@ def locked_by(
             f"external task {task_id} is not locked by worker '{worker_id}' (its lock ran out or another "
             "worker holds it); fetch it again",
             "external_task_not_locked",
+            task=task_id,
             worker=worker_id,
         )
     return row

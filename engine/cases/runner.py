@@ -618,13 +618,18 @@ def complete_external_task(
     row = locked_by(session, task_id, worker_id, now, for_update=True)
     instance = session.get(ProcessInstance, row.instance_id)
     if instance is None or instance.status != "running":
-        raise Conflict(f"the case of external task {task_id} is no longer running", "case_closed")
+        raise Conflict(
+            f"the case of external task {task_id} is no longer running", "task_gone", task=row.name, case=""
+        )
     take_case(session, instance)
     workflow, parsed = load_workflow(engine, instance)
     task = next((t for t in workflow.tasks.values() if str(t.id) == row.task_guid), None)
     if task is None or task.state != TaskState.STARTED:
         raise Conflict(
-            f"external task {task_id} of case {instance.case_number} is no longer waiting", "task_gone"
+            f"external task {task_id} of case {instance.case_number} is no longer waiting",
+            "task_gone",
+            task=row.name,
+            case=instance.case_number,
         )
     unit = _Unit(instance, workflow, parsed, now, actor, data=dict(instance.data), messaging=engine.messaging)
     before = dict(task.data)

@@ -130,3 +130,40 @@ def test_failures_follow_the_retry_cycle_until_an_incident_a_supervisor_retries(
         assert "incident_raised" in kinds and "incident_retried" in kinds
         rows = session.scalars(select(ExternalTask)).all()
         assert len(rows) == 1
+
+
+def test_a_deadline_on_the_external_task_cancels_it_and_a_late_completion_is_refused(
+    sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, reference_data: None
+) -> None:
+    """An interrupting timer on the external task closes it at its deadline: the row is cancelled, the
+    worker that still holds the lock is told (409) and the case took the deadline's way."""
+    xml = DIAGRAM.read_text(encoding="utf-8").replace(
+        '    <bpmn:endEvent id="EndEvent_1"',
+        """    <bpmn:boundaryEvent id="Deadline" name="时限" attachedToRef="Step">
+      <bpmn:outgoing>Flow_late</bpmn:outgoing>
+      <bpmn:timerEventDefinition id="TimerEventDefinition_1">
+        <bpmn:timeDuration>PT2H</bpmn:timeDuration>
+      </bpmn:timerEventDefinition>
+    </bpmn:boundaryEvent>
+    <bpmn:endEvent id="End_late" name="超时">
+      <bpmn:incoming>Flow_late</bpmn:incoming>
+    </bpmn:endEvent>
+    <bpmn:sequenceFlow id="Flow_late" sourceRef="Deadline" targetRef="End_late" />
+    <bpmn:endEvent id="EndEvent_1\"""",
+    )
+    with sessions.begin() as session:
+        deploy(session, runtime, xml.encode(), "external.bpmn", "test")
+    with sessions.begin() as session:
+        case_id = runner.start_case(session, runtime, "runs_service_external", OPERATOR).id
+    clock.set(clock.now() + timedelta(hours=1, minutes=59))
+    [task_id] = _fetch(sessions, clock)
+    clock.set(clock.now() + timedelta(minutes=2))
+    with sessions.begin() as session:
+        [timer_id] = runner.due_timer_ids(session, clock.now())
+        case = runner.fire_timer(session, runtime, timer_id)
+        assert case is not None and case.status == "completed"
+    with sessions.begin() as session:
+        assert session.get(ExternalTask, task_id).status == "cancelled"  # type: ignore[union-attr]
+        assert "end_reached" in [e.kind for e in events_of(session, case_id)]
+    with sessions.begin() as session, pytest.raises(Conflict):
+        runner.complete_external_task(session, runtime, task_id, "w1", WORKER, {})
