@@ -94,6 +94,10 @@ class Conflict(HotlineError):
             "External task %(task)s is not locked by worker “%(worker)s”: its lock ran out or another "
             "worker holds it. Nothing was changed; fetch and lock it again."
         ),
+        "message_ambiguous": N_(
+            "%(count)s steps wait for the message “%(name)s” with these keys; nothing was delivered. Name "
+            "the case by its number, or give more correlation keys."
+        ),
         "version_taken": N_(
             "Someone deployed version %(version)s of %(key)s meanwhile, so nothing was deployed. "
             "Reload and deploy again."

@@ -61,6 +61,8 @@ EVENT_KINDS = {
     "external_task_waiting": _l("Waiting for an external worker"),
     "external_task_completed": _l("Done by an external worker"),
     "external_task_failed": _l("External worker failed, to be tried again"),
+    "message_received": _l("Message received"),
+    "signal_received": _l("Signal received"),
     "task_claimed": _l("Task claimed"),
     "task_claimed_on_completion": _l("Task claimed on completion"),
     "attachment_added": _l("File attached"),

@@ -144,12 +144,25 @@ def _element_construct(node: Any, local: str, parent_local: str) -> tuple[Constr
     if local == "callActivity":
         return construct, f'calledElement="{node.get("calledElement") or ""}"'
     if local in ("messageEventDefinition", "signalEventDefinition"):
-        return construct, _named_reference(node, local[: -len("EventDefinition")])
+        kind = local[: -len("EventDefinition")]
+        if construct.support is Support.RUNS and not _reference_name(node, kind):
+            return BY_KEY["event:unnamed"], f"bpmn:{kind}"
+        return construct, _named_reference(node, kind)
+    if local == "receiveTask" and not _reference_name(node, "message"):
+        return BY_KEY["event:unnamed"], "bpmn:message"
     if local.endswith("EventDefinition"):
         return construct, f"{parent_local} {local}"
     if construct.key == "bpmn:other":
         return construct, local
     return construct, ""
+
+
+def _reference_name(node: Any, kind: str) -> str:
+    """The name of the global message or signal the node refers to; '' when it names none."""
+    reference = node.get(f"{kind}Ref") or ""
+    root = node.getroottree().getroot()
+    declared = next((d for d in root.iterfind(f"{{{BPMN_NS}}}{kind}") if d.get("id") == reference), None)
+    return ((declared.get("name") if declared is not None else None) or "").strip()
 
 
 def _named_reference(node: Any, kind: str) -> str:

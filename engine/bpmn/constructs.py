@@ -70,9 +70,9 @@ def _refused_elsewhere(key: str, note: str, code: str) -> Construct:
 
 
 _NO_MESSAGES = N_(
-    "'%(name)s' waits for or sends a message (%(value)s). Messages between cases and outside systems "
-    "are not supported yet, so the case would wait for ever. Use a user task where staff record what "
-    "arrived, or a timer."
+    "'%(name)s' sends a message or starts on one (%(value)s), which is not supported: a case here only "
+    "receives messages (a receive task, or a message catch or boundary event, delivered through the "
+    "API). Use a user task where staff record what was sent, or a script task with the notify property."
 )
 
 CONSTRUCTS: tuple[Construct, ...] = (
@@ -131,17 +131,44 @@ CONSTRUCTS: tuple[Construct, ...] = (
             "schedule, not by a timer start event. Make it a plain start event."
         ),
     ),
+    _runs(
+        "bpmn:intermediateCatchEvent/bpmn:messageEventDefinition",
+        "Waits for the named message, delivered through the API (POST /api/v1/messages) by case number "
+        "or correlation keys; its variables go into the case.",
+    ),
+    _runs(
+        "bpmn:boundaryEvent/bpmn:messageEventDefinition",
+        "A message that arrives while the task is open: interrupting or not, as drawn.",
+    ),
+    _runs(
+        "bpmn:intermediateCatchEvent/bpmn:signalEventDefinition",
+        "Waits for the named signal (POST /api/v1/signals), which reaches every case waiting for it.",
+    ),
+    _runs(
+        "bpmn:boundaryEvent/bpmn:signalEventDefinition",
+        "A signal that arrives while the task is open: interrupting or not, as drawn.",
+    ),
+    _refused(
+        "event:unnamed",
+        "A message or signal catch without a named message or signal: nothing could deliver it.",
+        N_(
+            "'%(name)s' waits for a message or signal that has no name (%(value)s), so nothing could "
+            "deliver it and the case would wait for ever. Choose or create a global message or signal "
+            "with a name in the modeler (Message or Signal, then its name)."
+        ),
+    ),
     _refused(
         "bpmn:messageEventDefinition",
-        "No message correlation yet: the case would wait for ever.",
+        "Sending a message, or a start or end event on one: not supported; messages are received only.",
         _NO_MESSAGES,
     ),
     _refused(
         "bpmn:signalEventDefinition",
-        "No signals yet: the case would wait for ever.",
+        "Sending a signal, or a start or end event on one: not supported; signals are received only.",
         N_(
-            "'%(name)s' waits for or sends a signal (%(value)s). Signals are not supported yet, so the "
-            "case would wait for ever. Use a user task where staff record what happened, or a timer."
+            "'%(name)s' sends a signal or starts on one (%(value)s), which is not supported: a case here "
+            "only receives signals (a signal catch or boundary event, sent through the API). Use a user "
+            "task where staff record what happened."
         ),
     ),
     _refused(
@@ -223,13 +250,9 @@ CONSTRUCTS: tuple[Construct, ...] = (
             "done. Make it a user task where the person confirms it (a form with one field)."
         ),
     ),
-    _refused(
+    _runs(
         "bpmn:receiveTask",
-        "No message correlation yet: the case would wait for ever.",
-        N_(
-            "'%(name)s' is a receive task: it waits for a message, which nothing here can deliver yet, "
-            "so the case would wait for ever. Use a user task where staff record the reply."
-        ),
+        "Waits for its message, delivered through the API by case number or correlation keys.",
     ),
     _refused(
         "bpmn:sendTask",

@@ -17,6 +17,7 @@ from typing import Any
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator, full_tag
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, IntermediateCatchEvent, StartEvent
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     DurationTimerEventDefinition,
     TimeDateEventDefinition,
@@ -179,15 +180,24 @@ class _ClockTimerMixin:
         return definition
 
 
+class _CaseMessageMixin:
+    """A message caught from outside (POST /api/v1/messages) sets its variables in the case data, as a
+    receive task's does, instead of Camunda's single <element>_Response variable."""
+
+    def parse_message_event(self, message_event: Any) -> Any:
+        definition = super().parse_message_event(message_event)  # type: ignore[misc]
+        return MessageEventDefinition(definition.name, definition.correlation_properties)
+
+
 class _StartEventParser(_ClockTimerMixin, CamundaStartEventParser):
     pass
 
 
-class _CatchEventParser(_ClockTimerMixin, CamundaIntermediateCatchEventParser):
+class _CatchEventParser(_CaseMessageMixin, _ClockTimerMixin, CamundaIntermediateCatchEventParser):
     pass
 
 
-class _BoundaryEventParser(_ClockTimerMixin, CamundaBoundaryEventParser):
+class _BoundaryEventParser(_CaseMessageMixin, _ClockTimerMixin, CamundaBoundaryEventParser):
     pass
 
 

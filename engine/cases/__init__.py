@@ -24,6 +24,7 @@ from engine.cases.definitions import (
     parsed_definition,
 )
 from engine.cases.due_timers import recently_fired, retry_failed_timer, retry_timer, timers_by_state
+from engine.cases.event_subscriptions import subscriptions_of
 from engine.cases.external_tasks import (
     LockedTask,
     extend_lock,
@@ -45,7 +46,13 @@ from engine.cases.public_notices import (
     recent_outages,
     restored_case_ids,
 )
-from engine.cases.runner import complete_external_task, complete_task, start_case
+from engine.cases.runner import (
+    broadcast_signal,
+    complete_external_task,
+    complete_task,
+    correlate_message,
+    start_case,
+)
 from engine.cases.search_text import normalized, search_text
 from engine.cases.store import lock_case, save_workflow, take_case
 from engine.cases.story import (
@@ -65,6 +72,9 @@ from engine.cases.task_access import (
 )
 
 __all__ = [
+    "broadcast_signal",
+    "correlate_message",
+    "subscriptions_of",
     "LockedTask",
     "complete_external_task",
     "extend_lock",

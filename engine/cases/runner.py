@@ -13,8 +13,10 @@ from typing import Any, cast
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, EndEvent, ScriptTask
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException
@@ -29,6 +31,12 @@ from engine.cases.attachments import add_attachment
 from engine.cases.case_numbers import next_case_number
 from engine.cases.definitions import latest_definition, parsed_definition
 from engine.cases.effects import active_supervisors, chase_overdue, publish_notice, send_notifications
+from engine.cases.event_subscriptions import (
+    SIGNAL,
+    message_subscription,
+    signal_subscriptions,
+    sync_event_subscriptions,
+)
 from engine.cases.external_tasks import checked_variables, locked_by, sync_external_tasks
 from engine.cases.history import data_diff
 from engine.cases.projection import (
@@ -349,6 +357,7 @@ def _save_unit(session: Session, engine: Runtime, unit: _Unit) -> ProcessInstanc
     unit.events += sync_external_tasks(
         session, unit.instance, unit.workflow, unit.parsed, unit.now, unit.completed_guid
     )
+    sync_event_subscriptions(session, unit.instance, unit.workflow, unit.now)
     # A Core insert of the table: one executemany whatever columns each row leaves empty.
     session.execute(insert(cast(Table, Event.__table__)), unit.events)
     return unit.instance
@@ -654,6 +663,69 @@ def complete_external_task(
     _carry_out_effects(session, unit, row.element_id, task.data)
     _run_engine_steps(session, unit, refresh_timers=timers_may_fire(workflow, now))
     return _save(session, engine, unit)
+
+
+def _deliver(
+    session: Session,
+    engine: Runtime,
+    instance: ProcessInstance,
+    actor: Actor,
+    event: BpmnEvent,
+    kind: str,
+    name: str,
+) -> ProcessInstance:
+    """Let the case's waiting steps catch the message or signal, then run on to the next wait."""
+    take_case(session, instance)
+    workflow, parsed = load_workflow(engine, instance)
+    now = engine.clock.now()
+    unit = _Unit(instance, workflow, parsed, now, actor, data=dict(instance.data), messaging=engine.messaging)
+    before = dict(unit.data)
+    workflow.catch(event)
+    unit.data.update(event.payload or {})
+    _run_engine_steps(session, unit)
+    unit.events.insert(
+        0,
+        event_row(
+            instance.id,
+            now,
+            actor.username,
+            f"{kind}_received",
+            None,
+            name,
+            {k: [before.get(k), v] for k, v in sorted(event.payload.items())} if event.payload else {},
+        ),
+    )
+    return _save(session, engine, unit)
+
+
+def correlate_message(
+    session: Session,
+    engine: Runtime,
+    actor: Actor,
+    message_name: str,
+    case_number: str | None,
+    correlation_keys: dict[str, Any],
+    variables: dict[str, Any],
+) -> ProcessInstance:
+    """Deliver a message to the one step that waits for it in the case named by number or by
+    correlation keys (none: NotFound; more than one: Conflict); its variables go into the case."""
+    values = checked_variables(variables)
+    row = message_subscription(session, message_name, case_number, correlation_keys)
+    instance = session.get(ProcessInstance, row.instance_id)
+    assert instance is not None
+    event = BpmnEvent(MessageEventDefinition(message_name), payload=values)
+    return _deliver(session, engine, instance, actor, event, "message", message_name)
+
+
+def broadcast_signal(session: Session, engine: Runtime, actor: Actor, signal_name: str) -> list[str]:
+    """Deliver a signal to every case with a step waiting for it; returns their case numbers."""
+    numbers = []
+    for instance_id in signal_subscriptions(session, signal_name):
+        instance = session.get(ProcessInstance, instance_id)
+        assert instance is not None
+        event = BpmnEvent(SignalEventDefinition(signal_name))
+        numbers.append(_deliver(session, engine, instance, actor, event, SIGNAL, signal_name).case_number)
+    return numbers
 
 
 def due_timer_ids(session: Session, now: datetime, limit: int = 100) -> list[int]:

@@ -37,6 +37,7 @@ API_SCOPES = (
     "notices:read",
     "customers:read",
     "external:work",
+    "messages:send",
 )
 TOKEN_PREFIX = "hfl_"
 CLIENT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9._-]{1,49}$")

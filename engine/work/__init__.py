@@ -21,6 +21,8 @@ from engine.work.external_work import (
     fail_external,
     fetch_and_lock_tasks,
     retry_external_task_incident,
+    send_message,
+    send_signal,
     unlock_external,
 )
 from engine.work.intake import intake_task, startable_processes
@@ -52,6 +54,8 @@ from engine.work.use_cases import (
 )
 
 __all__ = [
+    "send_message",
+    "send_signal",
     "complete_external",
     "extend_external_lock",
     "fail_external",

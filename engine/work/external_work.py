@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 from engine.cases import (
     LockedTask,
+    broadcast_signal,
     complete_external_task,
+    correlate_message,
     extend_lock,
     external_task_by_id,
     fail_external_task,
@@ -74,6 +76,25 @@ def extend_external_lock(uow: UnitOfWork, task_id: int, worker_id: str, duration
 
 def unlock_external(uow: UnitOfWork, task_id: int, worker_id: str) -> ExternalTask:
     return unlock_external_task(uow.session, task_id, worker_id, uow.clock.now())
+
+
+def send_message(
+    uow: UnitOfWork,
+    actor: Actor,
+    message_name: str,
+    case_number: str | None,
+    correlation_keys: dict[str, Any],
+    variables: dict[str, Any],
+) -> ProcessInstance:
+    """Deliver a message to the one step waiting for it (engine.cases.runner.correlate_message)."""
+    return correlate_message(
+        uow.session, uow.runtime, actor, message_name, case_number, correlation_keys, variables
+    )
+
+
+def send_signal(uow: UnitOfWork, actor: Actor, signal_name: str) -> list[str]:
+    """Deliver a signal to every case waiting for it; their case numbers."""
+    return broadcast_signal(uow.session, uow.runtime, actor, signal_name)
 
 
 def retry_external_task_incident(uow: UnitOfWork, task_id: int, username: str) -> bool:

@@ -368,3 +368,39 @@ class ExternalTaskStateSchema(Schema):
     lock_expiration_time = fields.DateTime(allow_none=True, data_key="lockExpirationTime")
     case_number = fields.String(data_key="caseNumber")
     case_status = fields.String(data_key="caseStatus")
+
+
+# --- messages and signals --------------------------------------------------------------------------
+
+
+class MessageSchema(Schema):
+    message_name = Text(data_key="messageName", required=True, max_length=200)
+    case_number = Text(data_key="caseNumber", metadata={"description": "The case, by its number"})
+    correlation_keys = fields.Dict(
+        data_key="correlationKeys",
+        keys=fields.String(validate=validate.Length(max=100)),
+        values=fields.Raw(allow_none=True),
+        load_default=dict,
+        validate=_plain_values,
+        metadata={"description": "Values the case data must hold (account: A1), with or without caseNumber"},
+    )
+    variables = fields.Dict(
+        keys=fields.String(validate=validate.Length(max=100)),
+        values=fields.Raw(allow_none=True),
+        load_default=dict,
+        validate=_plain_values,
+        metadata={"description": "Case variables to set: text, numbers, true/false or null"},
+    )
+
+
+class MessageResultSchema(Schema):
+    case_number = fields.String(required=True, data_key="caseNumber")
+    case_status = fields.String(required=True, data_key="caseStatus")
+
+
+class SignalSchema(Schema):
+    name = Text(required=True, max_length=200)
+
+
+class SignalResultSchema(Schema):
+    case_numbers = fields.List(fields.String(), required=True, data_key="caseNumbers")

@@ -37,3 +37,25 @@ class ExternalTask(Base):
     failed_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
     completed_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class EventSubscription(Base):
+    """A step of a case that waits for a message or a signal from outside: a receive task, a message or
+    signal catch event, a message or signal boundary event (issue 21). Written with the case's state,
+    removed when the step stops waiting."""
+
+    __tablename__ = "event_subscription"
+    __table_args__ = (
+        Index("ix_event_subscription_name", "kind", "event_name"),
+        UniqueConstraint("instance_id", "task_guid"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
+    task_guid: Mapped[str] = mapped_column(String(36))
+    element_id: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200))
+    # message or signal
+    kind: Mapped[str] = mapped_column(String(10))
+    event_name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]

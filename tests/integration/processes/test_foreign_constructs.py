@@ -18,6 +18,7 @@ from engine.bpmn import (
     constructs_markdown,
     parse_definition,
 )
+from engine.cases.event_subscriptions import subscriptions_of
 from engine.cases.external_tasks import open_external_tasks
 from engine.cases.runner import start_case
 from engine.processes import MESSAGES, WARNING_MESSAGES, diagram_warnings
@@ -56,7 +57,7 @@ EXPECTED: dict[str, tuple[Support, list[tuple[str, str]], str]] = {
     ),
     "refused_plain_task": (REFUSED, [("construct-task", "Step")], "is a plain task (no type): nobody"),
     "refused_manual_task": (REFUSED, [("construct-manualtask", "Step")], "is a manual task"),
-    "refused_receive_task": (REFUSED, [("construct-receivetask", "Step")], "waits for a message"),
+    "runs_receive_task": (RUNS, [], ""),
     "refused_send_task": (REFUSED, [("construct-sendtask", "Step")], "is a send task"),
     "refused_service_class": (
         REFUSED,
@@ -129,17 +130,18 @@ EXPECTED: dict[str, tuple[Support, list[tuple[str, str]], str]] = {
         "runs once per item (multi-instance)",
     ),
     "refused_loop": (REFUSED, [("construct-standardloopcharacteristics", "Step")], "is a loop task"),
-    "refused_message_catch": (
+    "runs_message_catch": (RUNS, [], ""),
+    "runs_signal_catch": (RUNS, [], ""),
+    "refused_message_unnamed": (
         REFUSED,
-        [("construct-messageeventdefinition", "Step")],
-        "waits for or sends a message",
+        [("construct-event-unnamed", "Step")],
+        "waits for a message or signal that has no name (bpmn:message)",
     ),
     "refused_message_throw": (
         REFUSED,
         [("construct-messageeventdefinition", "Step")],
-        "waits for or sends a message",
+        "sends a message or starts on one",
     ),
-    "refused_signal_catch": (REFUSED, [("construct-signaleventdefinition", "Step")], "a signal"),
     "refused_conditional_catch": (
         REFUSED,
         [("construct-conditionaleventdefinition", "Step")],
@@ -216,6 +218,7 @@ EXPECTED: dict[str, tuple[Support, list[tuple[str, str]], str]] = {
 # Constructs of the table that no diagram of the corpus shows on its own: attributes that come with an
 # element refused as a whole (a service task's camunda:class), and the catch-alls.
 WITHOUT_A_DIAGRAM = {
+    "construct-signaleventdefinition",
     "construct-startevent-timereventdefinition",
     "construct-erroreventdefinition",
     "construct-terminateeventdefinition",
@@ -409,6 +412,9 @@ OPENED: dict[str, tuple[dict[str, Any] | None, dict[str, Any] | None, str]] = {
     "runs_juel_hash_condition": (None, {"x": 1, "urgent": False}, "completed"),
     "runs_timer_catch": (None, None, "running"),
     "runs_service_external": (None, None, "running"),
+    "runs_message_catch": (None, None, "running"),
+    "runs_signal_catch": (None, None, "running"),
+    "runs_receive_task": (None, None, "running"),
 }
 
 
@@ -428,5 +434,9 @@ def test_a_case_of_each_diagram_that_runs_goes_its_way(
         assert case.status == status
         if name == "runs_service_external":  # waits for a worker, with its row to fetch
             assert [t.topic for t in open_external_tasks(session, case.id)] == ["billing"]
+        elif name in ("runs_message_catch", "runs_signal_catch", "runs_receive_task"):
+            assert [(w.element_id, w.event_name) for w in subscriptions_of(session, case.id)] == [
+                ("Step", "outage_over" if name == "runs_signal_catch" else "reply")
+            ]
         elif status == "running":  # the timer waits, with its row for the scheduler
             assert len(timers_of(session, case.id)) == 1

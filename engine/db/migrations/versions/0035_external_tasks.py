@@ -1,4 +1,5 @@
-"""external tasks: service tasks that wait for a worker outside the system, fetched and locked by topic
+"""external tasks and event subscriptions: service tasks that wait for a worker outside the system,
+fetched and locked by topic; steps that wait for a message or a signal
 
 Revision ID: 0035
 Revises: 0023
@@ -40,8 +41,24 @@ def upgrade() -> None:
         sa.UniqueConstraint("instance_id", "task_guid"),
     )
     op.create_index("ix_external_task_topic", "external_task", ["status", "topic"])
+    op.create_table(
+        "event_subscription",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("instance_id", sa.Integer(), sa.ForeignKey("process_instance.id"), nullable=False),
+        sa.Column("task_guid", sa.String(length=36), nullable=False),
+        sa.Column("element_id", sa.String(length=100), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("event_name", sa.String(length=200), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("instance_id", "task_guid"),
+    )
+    op.create_index("ix_event_subscription_name", "event_subscription", ["kind", "event_name"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_event_subscription_name", table_name="event_subscription")
+    op.drop_table("event_subscription")
     op.drop_index("ix_external_task_topic", table_name="external_task")
     op.drop_table("external_task")
