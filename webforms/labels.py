@@ -62,6 +62,8 @@ EVENT_KINDS = {
     "external_task_completed": _l("Done by an external worker"),
     "external_task_failed": _l("External worker failed, to be tried again"),
     "message_received": _l("Message received"),
+    "case_called": _l("Case of another procedure opened"),
+    "called_case_ended": _l("Called case ended"),
     "signal_received": _l("Signal received"),
     "task_claimed": _l("Task claimed"),
     "task_claimed_on_completion": _l("Task claimed on completion"),

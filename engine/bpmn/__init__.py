@@ -5,6 +5,7 @@ The package's public face: other packages import from here, not from its modules
 
 from __future__ import annotations
 
+from engine.bpmn.case_calls import CaseCall, VariableMapping, waiting_case_calls
 from engine.bpmn.compaction import compact, passed_element_ids
 from engine.bpmn.construct_check import Finding, check_constructs, named_element
 from engine.bpmn.constructs import CONSTRUCTS, Construct, Support
@@ -87,6 +88,9 @@ from engine.bpmn.variable_labels import VariableLabel, read_variable_labels
 
 __all__ = [
     "CONSTRUCTS",
+    "CaseCall",
+    "VariableMapping",
+    "waiting_case_calls",
     "CONSTRUCT_REFUSALS",
     "CONSTRUCT_WARNINGS",
     "Construct",

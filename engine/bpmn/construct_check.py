@@ -142,7 +142,10 @@ def _element_construct(node: Any, local: str, parent_local: str) -> tuple[Constr
     if local == "businessRuleTask":
         return construct, f'camunda:decisionRef="{node.get(f"{{{CAMUNDA_NS}}}decisionRef") or ""}"'
     if local == "callActivity":
-        return construct, f'calledElement="{node.get("calledElement") or ""}"'
+        called = (node.get("calledElement") or "").strip()
+        if not called or "{" in called:
+            return BY_KEY["callActivity:unknown"], f'calledElement="{called}"'
+        return construct, ""
     if local in ("messageEventDefinition", "signalEventDefinition"):
         kind = local[: -len("EventDefinition")]
         if construct.support is Support.RUNS and not _reference_name(node, kind):
@@ -175,6 +178,13 @@ def _named_reference(node: Any, kind: str) -> str:
 
 
 def _attribute_construct(owner_local: str, name: str, value: str) -> Construct:
+    if owner_local == "callActivity" and name == "calledElementBinding":
+        if value.strip() not in ("latest", "version"):
+            return BY_KEY["@camunda:calledElementBinding"]
+    elif owner_local == "callActivity" and name == "calledElementVersion":
+        return BY_KEY["bpmn:callActivity@camunda:calledElementVersion"]
+    elif ATTRIBUTE_FAMILIES.get(name) == "calledElementBinding":
+        return BY_KEY["@camunda:calledElementBinding"]
     if name == "isStartableInTasklist" and value.strip().lower() == "false":
         return BY_KEY["isStartableInTasklist:false"]
     family = ATTRIBUTE_FAMILIES.get(name, name)
@@ -245,6 +255,8 @@ def _walk(walk: _Walk, node: Any, owner_local: str) -> None:
             return
         if local == "failedJobRetryTimeCycle":
             _check_retry_cycle(walk, node)
+        if local in ("in", "out"):
+            _check_mapping(walk, node)
         owner = owner_local
     elif namespace == ZEEBE_NS:
         walk.add("zeebe", node, "", attribute=f"zeebe:{local}")
@@ -254,6 +266,16 @@ def _walk(walk: _Walk, node: Any, owner_local: str) -> None:
         return
     for child in node:
         _walk(walk, child, owner)
+
+
+def _check_mapping(walk: _Walk, node: Any) -> None:
+    """camunda:in/out as source/target or variables="all"; other forms are named."""
+    for attribute in ("sourceExpression", "businessKey", "local"):
+        if node.get(attribute) is not None:
+            walk.add("mapping:other", node, f"camunda:{_split(node.tag)[1]} {attribute}")
+            return
+    if not node.get("source") and (node.get("variables") or "").strip() != "all":
+        walk.add("mapping:other", node, f"camunda:{_split(node.tag)[1]} without source")
 
 
 def _check_retry_cycle(walk: _Walk, node: Any) -> None:

@@ -284,12 +284,17 @@ CONSTRUCTS: tuple[Construct, ...] = (
             "department_of(category)."
         ),
     ),
-    _refused(
+    _runs(
         "bpmn:callActivity",
-        "Calling another procedure is not supported yet; draw the steps here as an embedded sub-process.",
+        "Opens a case of another deployed procedure (calledElement = its key) and waits until it ends; "
+        "the two cases are linked on both case pages.",
+    ),
+    _refused(
+        "callActivity:unknown",
+        "A call activity without calledElement, or with an expression for it: name the procedure's key.",
         N_(
-            "'%(name)s' calls another procedure (%(value)s), which is not supported yet. Draw its "
-            "steps in this diagram, as an embedded sub-process if they belong together."
+            "Call activity '%(name)s' does not name the procedure it calls (%(value)s). Write the key of "
+            "a deployed procedure in Called element (an expression such as ${key} is not read)."
         ),
     ),
     _refused(
@@ -645,15 +650,35 @@ CONSTRUCTS: tuple[Construct, ...] = (
         "Field injection into Java classes is not supported.",
         N_("'%(name)s' injects a field into Java code (camunda:field), which is not supported. Remove it."),
     ),
+    _runs(
+        "bpmn:callActivity/camunda:in",
+        'Passes the parent\'s variables to the child case when it opens: source/target, or variables="all".',
+    ),
+    _runs(
+        "bpmn:callActivity/camunda:out",
+        'Passes the child\'s variables back when it ends: source/target, or variables="all".',
+    ),
     _refused(
         "camunda:in",
-        "Call activities are not supported yet.",
-        N_("'%(name)s' passes variables to another process (camunda:in/out), which is not supported yet."),
+        "Variables are passed only to a call activity's child case.",
+        N_(
+            "'%(name)s' passes variables to another process (camunda:in/out), which only a call activity does."
+        ),
     ),
     _refused(
         "camunda:out",
-        "Call activities are not supported yet.",
-        N_("'%(name)s' passes variables to another process (camunda:in/out), which is not supported yet."),
+        "Variables are passed back only from a call activity's child case.",
+        N_(
+            "'%(name)s' passes variables to another process (camunda:in/out), which only a call activity does."
+        ),
+    ),
+    _refused(
+        "mapping:other",
+        "camunda:in/out with sourceExpression, businessKey or local: not supported; use source/target.",
+        N_(
+            "Call activity '%(name)s' maps variables with %(value)s, which is not supported. Use source "
+            'and target (a variable name each), or variables="all".'
+        ),
     ),
     _refused(
         "camunda:errorEventDefinition",
@@ -706,10 +731,19 @@ CONSTRUCTS: tuple[Construct, ...] = (
         "A DMN decision (also decisionRefBinding, decisionRefVersion, mapDecisionResult): not supported yet.",
         N_("'%(name)s' calls a DMN decision (%(value)s), which is not supported yet. Use a script task."),
     ),
+    _runs(
+        "bpmn:callActivity@camunda:calledElementBinding",
+        "latest (the default) or version, with calledElementVersion: which version of the procedure opens.",
+    ),
+    _runs("bpmn:callActivity@camunda:calledElementVersion", "The version a binding of version opens."),
     _refused(
         "@camunda:calledElementBinding",
-        "A call activity's version (also calledElementVersion, calledElementVersionTag): not supported yet.",
-        N_("'%(name)s' calls another procedure (%(value)s), which is not supported yet."),
+        "Bindings deployment and versionTag, version tags, tenants, case references and variable "
+        "mapping classes: not supported.",
+        N_(
+            "'%(name)s' chooses the called procedure by %(attribute)s = %(value)s, which is not supported. "
+            "Use the binding latest, or version with a version number."
+        ),
     ),
     _refused(
         "@camunda:collection",

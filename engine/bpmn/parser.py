@@ -17,6 +17,7 @@ from typing import Any
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator, full_tag
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, IntermediateCatchEvent, StartEvent
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     DurationTimerEventDefinition,
@@ -29,6 +30,7 @@ from SpiffWorkflow.camunda.parser.event_parsers import (
     CamundaStartEventParser,
 )
 
+from engine.bpmn.case_calls import CaseCall, CaseCallParser
 from engine.bpmn.effects import Effect, read_effects
 from engine.bpmn.external_tasks import ExternalTask, ExternalTaskParser, RetryCycleInvalid, parse_retry_cycle
 from engine.bpmn.form_fields import FieldDef, FormDefinitionError, field_from_spiff
@@ -139,6 +141,23 @@ class ParsedDefinition:
         return found
 
     @cached_property
+    def outside_waits(self) -> frozenset[str]:
+        """What steps of the diagram wait for the outside: "external" (external tasks), "events"
+        (message or signal catches), "calls" (call activities); a case of a diagram without one never
+        reads or writes those rows."""
+        found = set()
+        for spec in (self.spec, *self.subprocess_specs.values()):
+            for task_spec in spec.task_specs.values():
+                definition = getattr(task_spec, "event_definition", None)
+                if isinstance(task_spec, ExternalTask):
+                    found.add("external")
+                elif isinstance(task_spec, CaseCall):
+                    found.add("calls")
+                elif isinstance(definition, MessageEventDefinition | SignalEventDefinition):
+                    found.add("events")
+        return frozenset(found)
+
+    @cached_property
     def personal_fields(self) -> dict[str, str]:
         """The fields declared personal data (property `personal`), with their kind."""
         return {f.id: f.personal for f in self.fields.values() if f.personal}
@@ -208,6 +227,7 @@ class HotlineParser(CamundaParser):
         full_tag("intermediateCatchEvent"): (_CatchEventParser, IntermediateCatchEvent),
         full_tag("boundaryEvent"): (_BoundaryEventParser, BoundaryEvent),
         full_tag("serviceTask"): (ExternalTaskParser, ExternalTask),
+        full_tag("callActivity"): (CaseCallParser, CaseCall),
     }
 
 

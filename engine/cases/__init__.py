@@ -15,6 +15,7 @@ from engine.cases.attachments import (
     sweep_orphans,
 )
 from engine.cases.case_access import EVERY_CASE_ROLES, may_read_case, readable_cases, reads_every_case
+from engine.cases.case_calls import LinkedCase, linked_cases
 from engine.cases.contact_access import contact_kinds_of_tasks, contact_steps
 from engine.cases.definitions import (
     get_version,
@@ -72,6 +73,8 @@ from engine.cases.task_access import (
 )
 
 __all__ = [
+    "LinkedCase",
+    "linked_cases",
     "broadcast_signal",
     "correlate_message",
     "subscriptions_of",

@@ -26,10 +26,20 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
-from engine.bpmn import DrawnImage, FieldDef, ParsedDefinition, candidate_groups_for, due_time, validate_form
+from engine.bpmn import (
+    CaseCall,
+    DrawnImage,
+    FieldDef,
+    ParsedDefinition,
+    candidate_groups_for,
+    due_time,
+    validate_form,
+    waiting_case_calls,
+)
 from engine.cases.attachments import add_attachment
+from engine.cases.case_calls import linked_call_guids, open_call_of_child
 from engine.cases.case_numbers import next_case_number
-from engine.cases.definitions import latest_definition, parsed_definition
+from engine.cases.definitions import get_version, latest_definition, parsed_definition
 from engine.cases.effects import active_supervisors, chase_overdue, publish_notice, send_notifications
 from engine.cases.event_subscriptions import (
     SIGNAL,
@@ -54,6 +64,7 @@ from engine.cases.projection import (
 from engine.cases.store import insert_case, load_workflow, save_workflow, take_case
 from engine.cases.task_access import check_member, claimed_conflict, closed_conflict, workable_task
 from engine.cases.timer_groups import FiringGroup
+from engine.db import CaseCall as CaseCallLink
 from engine.db import Event, HumanTask, ProcessInstance, Timer
 from engine.errors import Conflict, FormInvalid, HotlineError, NotFound, ScriptFailed
 from engine.reference import (
@@ -312,6 +323,8 @@ def _save(session: Session, engine: Runtime, unit: _Unit) -> ProcessInstance:
 
 
 def _save_unit(session: Session, engine: Runtime, unit: _Unit) -> ProcessInstance:
+    if "calls" in unit.parsed.outside_waits:
+        _open_called_cases(session, engine, unit)
     timers = waiting_timers(unit.workflow)
     ready = ready_user_tasks(unit.workflow)
     created = sync_human_tasks(
@@ -354,13 +367,112 @@ def _save_unit(session: Session, engine: Runtime, unit: _Unit) -> ProcessInstanc
     if values.get("status") == "completed":
         unit.events.append(event_row(unit.instance.id, unit.now, SYSTEM.username, "case_closed"))
     save_workflow(session, engine, unit.instance, unit.workflow, values)
-    unit.events += sync_external_tasks(
-        session, unit.instance, unit.workflow, unit.parsed, unit.now, unit.completed_guid
-    )
-    sync_event_subscriptions(session, unit.instance, unit.workflow, unit.now)
+    if values.get("status") == "completed":
+        link = open_call_of_child(session, unit.instance.id)
+        if link is not None:
+            _resume_caller(session, engine, link, unit)
+    waits = unit.parsed.outside_waits
+    if "external" in waits:
+        unit.events += sync_external_tasks(
+            session, unit.instance, unit.workflow, unit.parsed, unit.now, unit.completed_guid
+        )
+    if "events" in waits:
+        sync_event_subscriptions(session, unit.instance, unit.workflow, unit.now)
     # A Core insert of the table: one executemany whatever columns each row leaves empty.
     session.execute(insert(cast(Table, Event.__table__)), unit.events)
     return unit.instance
+
+
+def _open_called_cases(session: Session, engine: Runtime, unit: _Unit) -> None:
+    """A call activity the case reached opens its child case here, in the same unit of work (camunda:in
+    gives it the mapped variables); a child that ends at once completes the call at once."""
+    linked = set() if unit.new_case else linked_call_guids(session, unit.instance.id)
+    while True:
+        calls = [t for t in waiting_case_calls(unit.workflow.tasks.values()) if str(t.id) not in linked]
+        if not calls:
+            return
+        went_on = False
+        for task in calls:
+            spec: CaseCall = task.task_spec
+            session.flush()  # the parent's row and links exist before the child refers to them
+            child = start_case(
+                session,
+                engine,
+                spec.called_element,
+                unit.actor,
+                initial_data=spec.variables_in.apply(task.data),
+                version=spec.version,
+            )
+            unit.events.append(
+                event_row(
+                    unit.instance.id,
+                    unit.now,
+                    SYSTEM.username,
+                    "case_called",
+                    spec.bpmn_id,
+                    spec.bpmn_name or spec.bpmn_id,
+                    {"child_case": [None, child.case_number]},
+                )
+            )
+            linked.add(str(task.id))
+            ended = child.status == "completed"
+            session.add(
+                CaseCallLink(
+                    parent_instance_id=unit.instance.id,
+                    task_guid=str(task.id),
+                    element_id=spec.bpmn_id,
+                    child_instance_id=child.id,
+                    status="completed" if ended else "open",
+                    created_at=unit.now,
+                    completed_at=unit.now if ended else None,
+                )
+            )
+            if ended:
+                _finish_call(unit, task, dict(child.data), child.case_number)
+                went_on = True
+        if went_on:
+            _run_engine_steps(session, unit)
+
+
+def _finish_call(unit: _Unit, task: SpiffTask, child_data: dict[str, Any], child_number: str) -> None:
+    """The child case ended: camunda:out's variables go into the parent, and the call completes."""
+    spec: CaseCall = task.task_spec
+    before = dict(task.data)
+    task.data.update(spec.variables_out.apply(child_data))
+    changes = data_diff(before, task.data)
+    unit.data.update({k: v[1] for k, v in changes.items()})
+    task.complete()
+    unit.events.append(
+        event_row(
+            unit.instance.id,
+            unit.now,
+            SYSTEM.username,
+            "called_case_ended",
+            spec.bpmn_id,
+            spec.bpmn_name or spec.bpmn_id,
+            {"child_case": [None, child_number], **changes},
+        )
+    )
+
+
+def _resume_caller(session: Session, engine: Runtime, link: CaseCallLink, child: _Unit) -> None:
+    """The child case just ended in this unit of work: its caller goes on in the same one, so no job
+    has to notice it later and nothing is lost between two transactions."""
+    parent = session.get(ProcessInstance, link.parent_instance_id)
+    if parent is None or parent.status != "running":
+        return
+    take_case(session, parent)
+    workflow, parsed = load_workflow(engine, parent)
+    task = next((t for t in workflow.tasks.values() if str(t.id) == link.task_guid), None)
+    link.status, link.completed_at = "completed", child.now
+    if task is None or task.state != TaskState.STARTED:
+        return  # the parent left the step another way (a deadline on the call)
+    unit = _Unit(
+        parent, workflow, parsed, child.now, SYSTEM, data=dict(parent.data), messaging=engine.messaging
+    )
+    _finish_call(unit, task, dict(child.data), child.instance.case_number)
+    _run_engine_steps(session, unit)
+    _save(session, engine, unit)
 
 
 def _store_drawn_images(
@@ -426,6 +538,7 @@ def start_case(
     actor: Actor,
     first_task_form: dict[str, Any] | None = None,
     initial_data: dict[str, Any] | None = None,
+    version: int | None = None,
 ) -> ProcessInstance:
     """Open a case on the latest version of the process.
 
@@ -434,7 +547,11 @@ def start_case(
     With `initial_data`, the case starts with these values (a case the system opens from another one,
     such as a sampled callback, M1); they are recorded in the case_started event.
     """
-    definition = latest_definition(session, process_key)
+    definition = (
+        latest_definition(session, process_key)
+        if version is None
+        else get_version(session, process_key, version)
+    )
     parsed = parsed_definition(engine, definition)
     now = engine.clock.now()
     workflow = BpmnWorkflow(parsed.spec, parsed.subprocess_specs, script_engine=engine.script_engine)

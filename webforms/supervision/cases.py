@@ -11,6 +11,7 @@ from engine.bpmn import fields_by_id
 from engine.cases import (
     attachments_of,
     case_history,
+    linked_cases,
     open_external_tasks,
     parsed_definition,
     subscriptions_of,
@@ -81,6 +82,7 @@ def show(case_number: str) -> Any:
             open_tasks=open_tasks_of_case(uow.session, instance.id),
             external_tasks=open_external_tasks(uow.session, instance.id),
             subscriptions=subscriptions_of(uow.session, instance.id),
+            linked=linked_cases(uow.session, instance.id),
             history=fold_sent_messages(history),
             element_names=parsed.element_names,
             now=runtime().clock.now(),

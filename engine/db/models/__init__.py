@@ -13,7 +13,7 @@ from engine.db.models.cases import (
     ProcessInstance,
     Timer,
 )
-from engine.db.models.external import EventSubscription, ExternalTask
+from engine.db.models.external import CaseCall, EventSubscription, ExternalTask
 from engine.db.models.knowledge import KnowledgeEntry, KnowledgeTerm, KnowledgeVersion
 from engine.db.models.messages import Notice, NoticeRecipient, Notification
 from engine.db.models.outbox import OutboxMessage
@@ -46,6 +46,7 @@ __all__ = [
     "HumanTaskGroup",
     "Timer",
     "ExternalTask",
+    "CaseCall",
     "EventSubscription",
     "WorkerHeartbeat",
     "Event",

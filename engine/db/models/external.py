@@ -59,3 +59,23 @@ class EventSubscription(Base):
     kind: Mapped[str] = mapped_column(String(10))
     event_name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime]
+
+
+class CaseCall(Base):
+    """A call activity's child case, linked to the parent case and the step that waits for it."""
+
+    __tablename__ = "case_call"
+    __table_args__ = (
+        UniqueConstraint("parent_instance_id", "task_guid"),
+        Index("ix_case_call_child", "child_instance_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parent_instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
+    task_guid: Mapped[str] = mapped_column(String(36))
+    element_id: Mapped[str] = mapped_column(String(100))
+    child_instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
+    # open (the child runs), completed (the parent went on)
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    created_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]

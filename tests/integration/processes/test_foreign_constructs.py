@@ -18,6 +18,7 @@ from engine.bpmn import (
     constructs_markdown,
     parse_definition,
 )
+from engine.cases.case_calls import linked_cases
 from engine.cases.event_subscriptions import subscriptions_of
 from engine.cases.external_tasks import open_external_tasks
 from engine.cases.runner import start_case
@@ -93,10 +94,11 @@ EXPECTED: dict[str, tuple[Support, list[tuple[str, str]], str]] = {
         [("construct-businessruletask", "Step")],
         "is a business rule task",
     ),
-    "refused_call_activity": (
+    "runs_call_activity": (RUNS, [], ""),
+    "refused_call_activity_expression": (
         REFUSED,
-        [("construct-callactivity", "Step")],
-        'calls another procedure (calledElement="mainProcess")',
+        [("construct-callactivity-unknown", "Step")],
+        'does not name the procedure it calls (calledElement="${procedure}")',
     ),
     "refused_user_task_nobody": (
         REFUSED,
@@ -241,6 +243,7 @@ WITHOUT_A_DIAGRAM = {
     "construct-camunda-field",
     "construct-camunda-in",
     "construct-camunda-out",
+    "construct-mapping-other",
     "construct-camunda-erroreventdefinition",
     "construct-class",
     "construct-expression",
@@ -415,6 +418,7 @@ OPENED: dict[str, tuple[dict[str, Any] | None, dict[str, Any] | None, str]] = {
     "runs_message_catch": (None, None, "running"),
     "runs_signal_catch": (None, None, "running"),
     "runs_receive_task": (None, None, "running"),
+    "runs_call_activity": (None, None, "running"),
 }
 
 
@@ -428,6 +432,8 @@ def test_a_case_of_each_diagram_that_runs_goes_its_way(
 ) -> None:
     form, data, status = OPENED[name]
     with sessions.begin() as session:
+        if name == "runs_call_activity":  # the procedure it calls
+            deploy(session, runtime, corpus_file("runs_user_task"), "runs_user_task.bpmn", "test")
         deploy(session, runtime, corpus_file(name), f"{name}.bpmn", "test")
     with sessions.begin() as session:
         case = start_case(session, runtime, name, OPERATOR, first_task_form=form, initial_data=data)
@@ -438,5 +444,7 @@ def test_a_case_of_each_diagram_that_runs_goes_its_way(
             assert [(w.element_id, w.event_name) for w in subscriptions_of(session, case.id)] == [
                 ("Step", "outage_over" if name == "runs_signal_catch" else "reply")
             ]
+        elif name == "runs_call_activity":  # the child case waits at its user task
+            assert [c.process_key for c in linked_cases(session, case.id)[1]] == ["runs_user_task"]
         elif status == "running":  # the timer waits, with its row for the scheduler
             assert len(timers_of(session, case.id)) == 1

@@ -1,5 +1,5 @@
 """external tasks and event subscriptions: service tasks that wait for a worker outside the system,
-fetched and locked by topic; steps that wait for a message or a signal
+fetched and locked by topic; steps that wait for a message or a signal; call activities' child cases
 
 Revision ID: 0035
 Revises: 0023
@@ -55,9 +55,25 @@ def upgrade() -> None:
         sa.UniqueConstraint("instance_id", "task_guid"),
     )
     op.create_index("ix_event_subscription_name", "event_subscription", ["kind", "event_name"])
+    op.create_table(
+        "case_call",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("parent_instance_id", sa.Integer(), sa.ForeignKey("process_instance.id"), nullable=False),
+        sa.Column("task_guid", sa.String(length=36), nullable=False),
+        sa.Column("element_id", sa.String(length=100), nullable=False),
+        sa.Column("child_instance_id", sa.Integer(), sa.ForeignKey("process_instance.id"), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("completed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("parent_instance_id", "task_guid"),
+    )
+    op.create_index("ix_case_call_child", "case_call", ["child_instance_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_case_call_child", table_name="case_call")
+    op.drop_table("case_call")
     op.drop_index("ix_event_subscription_name", table_name="event_subscription")
     op.drop_table("event_subscription")
     op.drop_index("ix_external_task_topic", table_name="external_task")
