@@ -93,6 +93,17 @@ class Conflict(HotlineError):
             "Knowledge base entry %(entry)s was changed by someone else while you edited it; nothing was "
             "changed. Reload the page to see their version."
         ),
+        "external_task_closed": N_(
+            "External task %(task)s is %(status)s; there is nothing more to do with it."
+        ),
+        "external_task_not_locked": N_(
+            "External task %(task)s is not locked by worker “%(worker)s”: its lock ran out or another "
+            "worker holds it. Nothing was changed; fetch and lock it again."
+        ),
+        "message_ambiguous": N_(
+            "%(count)s steps wait for the message “%(name)s” with these keys; nothing was delivered. Name "
+            "the case by its number, or give more correlation keys."
+        ),
         "version_taken": N_(
             "Someone deployed version %(version)s of %(key)s meanwhile, so nothing was deployed. "
             "Reload and deploy again."

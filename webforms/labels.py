@@ -63,6 +63,13 @@ EVENT_KINDS = {
     "notice_published": _l("Public notice published"),
     "incident_raised": _l("Automatic step failed (incident)"),
     "incident_retried": _l("Incident retried"),
+    "external_task_waiting": _l("Waiting for an external worker"),
+    "external_task_completed": _l("Done by an external worker"),
+    "external_task_failed": _l("External worker failed, to be tried again"),
+    "message_received": _l("Message received"),
+    "case_called": _l("Case of another procedure opened"),
+    "called_case_ended": _l("Called case ended"),
+    "signal_received": _l("Signal received"),
     "task_claimed": _l("Task claimed"),
     "task_claimed_on_completion": _l("Task claimed on completion"),
     "attachment_added": _l("File attached"),
@@ -133,7 +140,12 @@ GROUP_LABELS = {
     "billing": _l("Billing department"),
 }
 
-TASK_STATUS = {"open": _l("open"), "completed": _l("completed"), "cancelled": _l("cancelled")}
+TASK_STATUS = {
+    "open": _l("open"),
+    "completed": _l("completed"),
+    "cancelled": _l("cancelled"),
+    "incident": _l("an incident"),
+}
 
 
 def error_text(error: FieldError) -> str:

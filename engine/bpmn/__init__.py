@@ -5,6 +5,7 @@ The package's public face: other packages import from here, not from its modules
 
 from __future__ import annotations
 
+from engine.bpmn.case_calls import CaseCall, VariableMapping, waiting_case_calls
 from engine.bpmn.compaction import compact, passed_element_ids
 from engine.bpmn.construct_check import Finding, check_constructs, named_element
 from engine.bpmn.constructs import CONSTRUCTS, Construct, Support
@@ -13,6 +14,14 @@ from engine.bpmn.constructs import REFUSAL_MESSAGES as CONSTRUCT_REFUSALS
 from engine.bpmn.constructs import as_markdown as constructs_markdown
 from engine.bpmn.deadline_levels import ESCALATE, WARN_AT, DeadlineLevel, LevelError, parse_levels
 from engine.bpmn.effects import Effect
+from engine.bpmn.external_tasks import (
+    ExternalTask,
+    RetryCycle,
+    RetryCycleInvalid,
+    parse_retry_cycle,
+    retry_cycle_of,
+    waiting_external_tasks,
+)
 from engine.bpmn.form_fields import (
     FIELD_TYPES,
     MAX_NAME_LENGTH,
@@ -100,6 +109,9 @@ __all__ = [
     "task_moment",
     "task_priority",
     "CONSTRUCTS",
+    "CaseCall",
+    "VariableMapping",
+    "waiting_case_calls",
     "CONSTRUCT_REFUSALS",
     "CONSTRUCT_WARNINGS",
     "Construct",
@@ -130,6 +142,12 @@ __all__ = [
     "DiagramRoles",
     "DrawnImage",
     "Effect",
+    "ExternalTask",
+    "RetryCycle",
+    "RetryCycleInvalid",
+    "parse_retry_cycle",
+    "retry_cycle_of",
+    "waiting_external_tasks",
     "FIELD_TYPES",
     "PERSONAL_KINDS",
     "FieldDef",

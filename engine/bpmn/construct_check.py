@@ -20,6 +20,7 @@ from engine.bpmn.constructs import (
     Construct,
     Support,
 )
+from engine.bpmn.external_tasks import RetryCycleInvalid, parse_retry_cycle
 from engine.bpmn.juel import is_juel, python_of
 from engine.bpmn.parser import BPMN_NS, CAMUNDA_NS
 from engine.messages import N_
@@ -131,19 +132,40 @@ def _element_construct(node: Any, local: str, parent_local: str) -> tuple[Constr
     if local == "subProcess" and (node.get("triggeredByEvent") or "").lower() == "true":
         return BY_KEY["subProcess:event"], ""
     construct = _lookup(f"bpmn:{parent_local}/bpmn:{local}", f"bpmn:{local}") or BY_KEY["bpmn:other"]
-    if local in ("serviceTask", "sendTask"):
+    if local == "serviceTask":
+        external = (node.get(f"{{{CAMUNDA_NS}}}type") or "") == "external"
+        if external and (node.get(f"{{{CAMUNDA_NS}}}topic") or "").strip():
+            return construct, ""
+        return BY_KEY["serviceTask:java"], _service_kind(node)
+    if local == "sendTask":
         return construct, _service_kind(node)
     if local == "businessRuleTask":
         return construct, f'camunda:decisionRef="{node.get(f"{{{CAMUNDA_NS}}}decisionRef") or ""}"'
     if local == "callActivity":
-        return construct, f'calledElement="{node.get("calledElement") or ""}"'
+        called = (node.get("calledElement") or "").strip()
+        if not called or "{" in called:
+            return BY_KEY["callActivity:unknown"], f'calledElement="{called}"'
+        return construct, ""
     if local in ("messageEventDefinition", "signalEventDefinition"):
-        return construct, _named_reference(node, local[: -len("EventDefinition")])
+        kind = local[: -len("EventDefinition")]
+        if construct.support is Support.RUNS and not _reference_name(node, kind):
+            return BY_KEY["event:unnamed"], f"bpmn:{kind}"
+        return construct, _named_reference(node, kind)
+    if local == "receiveTask" and not _reference_name(node, "message"):
+        return BY_KEY["event:unnamed"], "bpmn:message"
     if local.endswith("EventDefinition"):
         return construct, f"{parent_local} {local}"
     if construct.key == "bpmn:other":
         return construct, local
     return construct, ""
+
+
+def _reference_name(node: Any, kind: str) -> str:
+    """The name of the global message or signal the node refers to; '' when it names none."""
+    reference = node.get(f"{kind}Ref") or ""
+    root = node.getroottree().getroot()
+    declared = next((d for d in root.iterfind(f"{{{BPMN_NS}}}{kind}") if d.get("id") == reference), None)
+    return ((declared.get("name") if declared is not None else None) or "").strip()
 
 
 def _named_reference(node: Any, kind: str) -> str:
@@ -156,6 +178,13 @@ def _named_reference(node: Any, kind: str) -> str:
 
 
 def _attribute_construct(owner_local: str, name: str, value: str) -> Construct:
+    if owner_local == "callActivity" and name == "calledElementBinding":
+        if value.strip() not in ("latest", "version"):
+            return BY_KEY["@camunda:calledElementBinding"]
+    elif owner_local == "callActivity" and name == "calledElementVersion":
+        return BY_KEY["bpmn:callActivity@camunda:calledElementVersion"]
+    elif ATTRIBUTE_FAMILIES.get(name) == "calledElementBinding":
+        return BY_KEY["@camunda:calledElementBinding"]
     if name == "isStartableInTasklist" and value.strip().lower() == "false":
         return BY_KEY["isStartableInTasklist:false"]
     family = ATTRIBUTE_FAMILIES.get(name, name)
@@ -224,6 +253,10 @@ def _walk(walk: _Walk, node: Any, owner_local: str) -> None:
         if construct.support is not Support.RUNS:
             walk.add(construct.key, node, _extension_value(node, local), attribute=f"camunda:{local}")
             return
+        if local == "failedJobRetryTimeCycle":
+            _check_retry_cycle(walk, node)
+        if local in ("in", "out"):
+            _check_mapping(walk, node)
         owner = owner_local
     elif namespace == ZEEBE_NS:
         walk.add("zeebe", node, "", attribute=f"zeebe:{local}")
@@ -233,6 +266,23 @@ def _walk(walk: _Walk, node: Any, owner_local: str) -> None:
         return
     for child in node:
         _walk(walk, child, owner)
+
+
+def _check_mapping(walk: _Walk, node: Any) -> None:
+    """camunda:in/out as source/target or variables="all"; other forms are named."""
+    for attribute in ("sourceExpression", "businessKey", "local"):
+        if node.get(attribute) is not None:
+            walk.add("mapping:other", node, f"camunda:{_split(node.tag)[1]} {attribute}")
+            return
+    if not node.get("source") and (node.get("variables") or "").strip() != "all":
+        walk.add("mapping:other", node, f"camunda:{_split(node.tag)[1]} without source")
+
+
+def _check_retry_cycle(walk: _Walk, node: Any) -> None:
+    try:
+        parse_retry_cycle(node.text or "")
+    except RetryCycleInvalid:
+        walk.add("retryCycle:invalid", node, (node.text or "").strip())
 
 
 def _prefixed(node: Any, namespace: str, local: str) -> str:

@@ -70,9 +70,9 @@ def _refused_elsewhere(key: str, note: str, code: str) -> Construct:
 
 
 _NO_MESSAGES = N_(
-    "'%(name)s' waits for or sends a message (%(value)s). Messages between cases and outside systems "
-    "are not supported yet, so the case would wait for ever. Use a user task where staff record what "
-    "arrived, or a timer."
+    "'%(name)s' sends a message or starts on one (%(value)s), which is not supported: a case here only "
+    "receives messages (a receive task, or a message catch or boundary event, delivered through the "
+    "API). Use a user task where staff record what was sent, or a script task with the notify property."
 )
 
 CONSTRUCTS: tuple[Construct, ...] = (
@@ -131,17 +131,44 @@ CONSTRUCTS: tuple[Construct, ...] = (
             "schedule, not by a timer start event. Make it a plain start event."
         ),
     ),
+    _runs(
+        "bpmn:intermediateCatchEvent/bpmn:messageEventDefinition",
+        "Waits for the named message, delivered through the API (POST /api/v1/messages) by case number "
+        "or correlation keys; its variables go into the case.",
+    ),
+    _runs(
+        "bpmn:boundaryEvent/bpmn:messageEventDefinition",
+        "A message that arrives while the task is open: interrupting or not, as drawn.",
+    ),
+    _runs(
+        "bpmn:intermediateCatchEvent/bpmn:signalEventDefinition",
+        "Waits for the named signal (POST /api/v1/signals), which reaches every case waiting for it.",
+    ),
+    _runs(
+        "bpmn:boundaryEvent/bpmn:signalEventDefinition",
+        "A signal that arrives while the task is open: interrupting or not, as drawn.",
+    ),
+    _refused(
+        "event:unnamed",
+        "A message or signal catch without a named message or signal: nothing could deliver it.",
+        N_(
+            "'%(name)s' waits for a message or signal that has no name (%(value)s), so nothing could "
+            "deliver it and the case would wait for ever. Choose or create a global message or signal "
+            "with a name in the modeler (Message or Signal, then its name)."
+        ),
+    ),
     _refused(
         "bpmn:messageEventDefinition",
-        "No message correlation yet: the case would wait for ever.",
+        "Sending a message, or a start or end event on one: not supported; messages are received only.",
         _NO_MESSAGES,
     ),
     _refused(
         "bpmn:signalEventDefinition",
-        "No signals yet: the case would wait for ever.",
+        "Sending a signal, or a start or end event on one: not supported; signals are received only.",
         N_(
-            "'%(name)s' waits for or sends a signal (%(value)s). Signals are not supported yet, so the "
-            "case would wait for ever. Use a user task where staff record what happened, or a timer."
+            "'%(name)s' sends a signal or starts on one (%(value)s), which is not supported: a case here "
+            "only receives signals (a signal catch or boundary event, sent through the API). Use a user "
+            "task where staff record what happened."
         ),
     ),
     _refused(
@@ -223,13 +250,9 @@ CONSTRUCTS: tuple[Construct, ...] = (
             "done. Make it a user task where the person confirms it (a form with one field)."
         ),
     ),
-    _refused(
+    _runs(
         "bpmn:receiveTask",
-        "No message correlation yet: the case would wait for ever.",
-        N_(
-            "'%(name)s' is a receive task: it waits for a message, which nothing here can deliver yet, "
-            "so the case would wait for ever. Use a user task where staff record the reply."
-        ),
+        "Waits for its message, delivered through the API by case number or correlation keys.",
     ),
     _refused(
         "bpmn:sendTask",
@@ -239,12 +262,17 @@ CONSTRUCTS: tuple[Construct, ...] = (
             "the property notify (see docs/modelling.md)."
         ),
     ),
-    _refused(
+    _runs(
         "bpmn:serviceTask",
-        "Java delegates, expressions, connectors and external tasks are not supported; use a script task.",
+        'An external task (camunda:type="external", camunda:topic): waits until a worker fetches, locks '
+        "and completes it through the API (docs/api.md).",
+    ),
+    _refused(
+        "serviceTask:java",
+        "Java delegates, expressions and connectors need Java; make it an external task or a script task.",
         N_(
-            "'%(name)s' is a service task (%(value)s), which needs Java code or an external worker. "
-            "Make it a script task (Python) or a user task for the person who does it."
+            "'%(name)s' is a service task (%(value)s), which needs Java code. Make it an external task "
+            '(camunda:type="external" with a topic, done by a worker through the API) or a script task.'
         ),
     ),
     _refused(
@@ -256,12 +284,17 @@ CONSTRUCTS: tuple[Construct, ...] = (
             "department_of(category)."
         ),
     ),
-    _refused(
+    _runs(
         "bpmn:callActivity",
-        "Calling another procedure is not supported yet; draw the steps here as an embedded sub-process.",
+        "Opens a case of another deployed procedure (calledElement = its key) and waits until it ends; "
+        "the two cases are linked on both case pages.",
+    ),
+    _refused(
+        "callActivity:unknown",
+        "A call activity without calledElement, or with an expression for it: name the procedure's key.",
         N_(
-            "'%(name)s' calls another procedure (%(value)s), which is not supported yet. Draw its "
-            "steps in this diagram, as an embedded sub-process if they belong together."
+            "Call activity '%(name)s' does not name the procedure it calls (%(value)s). Write the key of "
+            "a deployed procedure in Called element (an expression such as ${key} is not read)."
         ),
     ),
     _refused(
@@ -582,9 +615,21 @@ CONSTRUCTS: tuple[Construct, ...] = (
             "Python into the script task (Script type: Inline script)."
         ),
     ),
+    _runs(
+        "bpmn:serviceTask/camunda:failedJobRetryTimeCycle",
+        "How often and after what pause a failed external task is offered again (R3/PT5M or PT1M,PT5M).",
+    ),
+    _refused(
+        "retryCycle:invalid",
+        "A retry time cycle that is not R<tries>/<duration> or a list of durations.",
+        N_(
+            "'%(name)s' has the retry time cycle %(value)s, which cannot be read. Write R3/PT5M (three "
+            "tries five minutes apart) or a list of pauses such as PT1M,PT5M,PT10M."
+        ),
+    ),
     _refused(
         "camunda:failedJobRetryTimeCycle",
-        "A failed timer becomes an incident a supervisor retries; remove it.",
+        "Only external tasks are retried by a cycle; a failed timer becomes an incident a supervisor retries.",
         N_(
             "'%(name)s' has a retry time cycle (%(value)s), which is not read: a step that fails is an "
             "incident a supervisor retries. Remove it."
@@ -600,15 +645,35 @@ CONSTRUCTS: tuple[Construct, ...] = (
         "Field injection into Java classes is not supported.",
         N_("'%(name)s' injects a field into Java code (camunda:field), which is not supported. Remove it."),
     ),
+    _runs(
+        "bpmn:callActivity/camunda:in",
+        'Passes the parent\'s variables to the child case when it opens: source/target, or variables="all".',
+    ),
+    _runs(
+        "bpmn:callActivity/camunda:out",
+        'Passes the child\'s variables back when it ends: source/target, or variables="all".',
+    ),
     _refused(
         "camunda:in",
-        "Call activities are not supported yet.",
-        N_("'%(name)s' passes variables to another process (camunda:in/out), which is not supported yet."),
+        "Variables are passed only to a call activity's child case.",
+        N_(
+            "'%(name)s' passes variables to another process (camunda:in/out), which only a call activity does."
+        ),
     ),
     _refused(
         "camunda:out",
-        "Call activities are not supported yet.",
-        N_("'%(name)s' passes variables to another process (camunda:in/out), which is not supported yet."),
+        "Variables are passed back only from a call activity's child case.",
+        N_(
+            "'%(name)s' passes variables to another process (camunda:in/out), which only a call activity does."
+        ),
+    ),
+    _refused(
+        "mapping:other",
+        "camunda:in/out with sourceExpression, businessKey or local: not supported; use source/target.",
+        N_(
+            "Call activity '%(name)s' maps variables with %(value)s, which is not supported. Use source "
+            'and target (a variable name each), or variables="all".'
+        ),
     ),
     _refused(
         "camunda:errorEventDefinition",
@@ -623,6 +688,8 @@ CONSTRUCTS: tuple[Construct, ...] = (
             "the diagram for Camunda Platform 7 in Camunda Modeler and draw it again."
         ),
     ),
+    _runs("bpmn:serviceTask@camunda:type", 'camunda:type="external": the service task is an external task.'),
+    _runs("bpmn:serviceTask@camunda:topic", "The topic workers fetch the external task by."),
     _refused(
         "@camunda:class",
         "Java code (also camunda:expression, delegateExpression, type/topic): not supported.",
@@ -640,7 +707,7 @@ CONSTRUCTS: tuple[Construct, ...] = (
     ),
     _refused(
         "@camunda:type",
-        "An external task (with camunda:topic): not supported yet.",
+        "An external task on anything but a service task: not supported.",
         N_(
             "'%(name)s' waits for an external worker (%(value)s), which is not supported yet. Use a "
             "script task, or a user task for the people who do the work."
@@ -648,7 +715,7 @@ CONSTRUCTS: tuple[Construct, ...] = (
     ),
     _refused(
         "@camunda:topic",
-        "An external task's topic: not supported yet.",
+        "An external task's topic on anything but a service task: not supported.",
         N_(
             "'%(name)s' waits for an external worker (%(value)s), which is not supported yet. Use a "
             "script task, or a user task for the people who do the work."
@@ -659,10 +726,19 @@ CONSTRUCTS: tuple[Construct, ...] = (
         "A DMN decision (also decisionRefBinding, decisionRefVersion, mapDecisionResult): not supported yet.",
         N_("'%(name)s' calls a DMN decision (%(value)s), which is not supported yet. Use a script task."),
     ),
+    _runs(
+        "bpmn:callActivity@camunda:calledElementBinding",
+        "latest (the default) or version, with calledElementVersion: which version of the procedure opens.",
+    ),
+    _runs("bpmn:callActivity@camunda:calledElementVersion", "The version a binding of version opens."),
     _refused(
         "@camunda:calledElementBinding",
-        "A call activity's version (also calledElementVersion, calledElementVersionTag): not supported yet.",
-        N_("'%(name)s' calls another procedure (%(value)s), which is not supported yet."),
+        "Bindings deployment and versionTag, version tags, tenants, case references and variable "
+        "mapping classes: not supported.",
+        N_(
+            "'%(name)s' chooses the called procedure by %(attribute)s = %(value)s, which is not supported. "
+            "Use the binding latest, or version with a version number."
+        ),
     ),
     _refused(
         "@camunda:collection",

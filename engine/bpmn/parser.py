@@ -18,6 +18,8 @@ from typing import Any
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator, full_tag
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, IntermediateCatchEvent, StartEvent
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     DurationTimerEventDefinition,
     TimeDateEventDefinition,
@@ -30,8 +32,10 @@ from SpiffWorkflow.camunda.parser.event_parsers import (
 )
 from SpiffWorkflow.camunda.parser.task_spec import UserTaskParser
 
+from engine.bpmn.case_calls import CaseCall, CaseCallParser
 from engine.bpmn.deadline_levels import ESCALATE, WARN_AT, DeadlineLevel, LevelError, parse_levels
 from engine.bpmn.effects import Effect, read_effects
+from engine.bpmn.external_tasks import ExternalTask, ExternalTaskParser, RetryCycleInvalid, parse_retry_cycle
 from engine.bpmn.form_fields import FieldDef, FormDefinitionError, field_from_spiff
 from engine.bpmn.io_mappings import IoMapping, MappingUnreadable, io_mapping
 from engine.bpmn.juel import python_of
@@ -168,6 +172,23 @@ class ParsedDefinition:
         return found
 
     @cached_property
+    def outside_waits(self) -> frozenset[str]:
+        """What steps of the diagram wait for the outside: "external" (external tasks), "events"
+        (message or signal catches), "calls" (call activities); a case of a diagram without one never
+        reads or writes those rows."""
+        found = set()
+        for spec in (self.spec, *self.subprocess_specs.values()):
+            for task_spec in spec.task_specs.values():
+                definition = getattr(task_spec, "event_definition", None)
+                if isinstance(task_spec, ExternalTask):
+                    found.add("external")
+                elif isinstance(task_spec, CaseCall):
+                    found.add("calls")
+                elif isinstance(definition, MessageEventDefinition | SignalEventDefinition):
+                    found.add("events")
+        return frozenset(found)
+
+    @cached_property
     def personal_fields(self) -> dict[str, str]:
         """The fields declared personal data (property `personal`), with their kind."""
         return {f.id: f.personal for f in self.fields.values() if f.personal}
@@ -209,6 +230,15 @@ class _ClockTimerMixin:
         return definition
 
 
+class _CaseMessageMixin:
+    """A message caught from outside (POST /api/v1/messages) sets its variables in the case data, as a
+    receive task's does, instead of Camunda's single <element>_Response variable."""
+
+    def parse_message_event(self, message_event: Any) -> Any:
+        definition = super().parse_message_event(message_event)  # type: ignore[misc]
+        return MessageEventDefinition(definition.name, definition.correlation_properties)
+
+
 class _StartEventParser(_ClockTimerMixin, CamundaStartEventParser):
     # A start event's camunda:formData is the procedure's intake form, read as a user task's form is.
     get_form = UserTaskParser.get_form
@@ -220,11 +250,11 @@ class _StartEventParser(_ClockTimerMixin, CamundaStartEventParser):
         return spec
 
 
-class _CatchEventParser(_ClockTimerMixin, CamundaIntermediateCatchEventParser):
+class _CatchEventParser(_CaseMessageMixin, _ClockTimerMixin, CamundaIntermediateCatchEventParser):
     pass
 
 
-class _BoundaryEventParser(_ClockTimerMixin, CamundaBoundaryEventParser):
+class _BoundaryEventParser(_CaseMessageMixin, _ClockTimerMixin, CamundaBoundaryEventParser):
     pass
 
 
@@ -234,6 +264,8 @@ class HotlineParser(CamundaParser):
         full_tag("startEvent"): (_StartEventParser, StartEvent),
         full_tag("intermediateCatchEvent"): (_CatchEventParser, IntermediateCatchEvent),
         full_tag("boundaryEvent"): (_BoundaryEventParser, BoundaryEvent),
+        full_tag("serviceTask"): (ExternalTaskParser, ExternalTask),
+        full_tag("callActivity"): (CaseCallParser, CaseCall),
     }
 
 
@@ -382,6 +414,20 @@ def _check_expressions(root: Any) -> list[Problem]:
                 timer.sourceline,
             )
         )
+    for cycle in root.iterfind(
+        ".//bpmn:serviceTask/bpmn:extensionElements/camunda:failedJobRetryTimeCycle", NS
+    ):
+        try:
+            parse_retry_cycle(cycle.text or "")
+        except RetryCycleInvalid:
+            problems.append(
+                Problem(
+                    _element_id(cycle),
+                    f"the retry time cycle '{(cycle.text or '').strip()}' is not R<tries>/<duration> "
+                    "(R3/PT5M) or a list of durations (PT1M,PT5M)",
+                    cycle.sourceline,
+                )
+            )
     for tag in ("timeDate", "timeDuration"):
         for timer in root.iterfind(f".//bpmn:{tag}", NS):
             if not (timer.text or "").strip():

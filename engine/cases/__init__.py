@@ -15,6 +15,7 @@ from engine.cases.attachments import (
     sweep_orphans,
 )
 from engine.cases.case_access import EVERY_CASE_ROLES, may_read_case, readable_cases, reads_every_case
+from engine.cases.case_calls import LinkedCase, linked_cases
 from engine.cases.contact_access import contact_kinds_of_tasks, contact_steps
 from engine.cases.deadline_steps import ChaseNotice, chase_notice, chases_by_department, fired_chases
 from engine.cases.definitions import (
@@ -25,6 +26,18 @@ from engine.cases.definitions import (
     parsed_definition,
 )
 from engine.cases.due_timers import recently_fired, retry_failed_timer, retry_timer, timers_by_state
+from engine.cases.event_subscriptions import subscriptions_of
+from engine.cases.external_tasks import (
+    LockedTask,
+    extend_lock,
+    external_incidents,
+    external_task_by_id,
+    fail_external_task,
+    fetch_and_lock,
+    open_external_tasks,
+    retry_external_incident,
+    unlock_external_task,
+)
 from engine.cases.history import case_history
 from engine.cases.pauses import PAUSE_REASONS, pause_task, resume_task
 from engine.cases.projection import event_row, sync_timers, waiting_timers
@@ -36,7 +49,13 @@ from engine.cases.public_notices import (
     recent_outages,
     restored_case_ids,
 )
-from engine.cases.runner import complete_task, start_case
+from engine.cases.runner import (
+    broadcast_signal,
+    complete_external_task,
+    complete_task,
+    correlate_message,
+    start_case,
+)
 from engine.cases.search_text import normalized, search_text
 from engine.cases.store import lock_case, save_workflow, take_case
 from engine.cases.story import (
@@ -63,6 +82,21 @@ __all__ = [
     "PAUSE_REASONS",
     "pause_task",
     "resume_task",
+    "LinkedCase",
+    "linked_cases",
+    "broadcast_signal",
+    "correlate_message",
+    "subscriptions_of",
+    "LockedTask",
+    "complete_external_task",
+    "extend_lock",
+    "external_incidents",
+    "external_task_by_id",
+    "fail_external_task",
+    "fetch_and_lock",
+    "open_external_tasks",
+    "retry_external_incident",
+    "unlock_external_task",
     "Outage",
     "contact_steps",
     "contact_kinds_of_tasks",

@@ -14,8 +14,10 @@ from typing import Any, cast
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, EndEvent, ScriptTask
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException
@@ -25,12 +27,29 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
-from engine.bpmn import DrawnImage, FieldDef, ParsedDefinition, candidate_groups_for, due_time, validate_form
+from engine.bpmn import (
+    CaseCall,
+    DrawnImage,
+    FieldDef,
+    ParsedDefinition,
+    candidate_groups_for,
+    due_time,
+    validate_form,
+    waiting_case_calls,
+)
 from engine.cases.attachments import add_attachment
+from engine.cases.case_calls import linked_call_guids, open_call_of_child
 from engine.cases.case_numbers import next_case_number
 from engine.cases.deadline_plans import plan_steps
-from engine.cases.definitions import latest_definition, parsed_definition
+from engine.cases.definitions import get_version, latest_definition, parsed_definition
 from engine.cases.effects import active_supervisors, chase_overdue, publish_notice, send_notifications
+from engine.cases.event_subscriptions import (
+    SIGNAL,
+    message_subscription,
+    signal_subscriptions,
+    sync_event_subscriptions,
+)
+from engine.cases.external_tasks import checked_variables, locked_by, sync_external_tasks
 from engine.cases.history import data_diff
 from engine.cases.projection import (
     EventRow,
@@ -48,6 +67,7 @@ from engine.cases.projection import (
 from engine.cases.store import insert_case, load_workflow, save_workflow, take_case
 from engine.cases.task_access import check_member, claimed_conflict, closed_conflict, workable_task
 from engine.cases.timer_groups import FiringGroup
+from engine.db import CaseCall as CaseCallLink
 from engine.db import Event, HumanTask, ProcessInstance, Timer
 from engine.errors import Conflict, FormInvalid, HotlineError, NotAllowed, NotFound, ScriptFailed
 from engine.reference import (
@@ -306,6 +326,8 @@ def _save(session: Session, engine: Runtime, unit: _Unit) -> ProcessInstance:
 
 
 def _save_unit(session: Session, engine: Runtime, unit: _Unit) -> ProcessInstance:
+    if "calls" in unit.parsed.outside_waits:
+        _open_called_cases(session, engine, unit)
     timers = waiting_timers(unit.workflow)
     ready = ready_user_tasks(unit.workflow)
     created = sync_human_tasks(
@@ -353,6 +375,17 @@ def _save_unit(session: Session, engine: Runtime, unit: _Unit) -> ProcessInstanc
     if values.get("status") == "completed":
         unit.events.append(event_row(unit.instance.id, unit.now, SYSTEM.username, "case_closed"))
     save_workflow(session, engine, unit.instance, unit.workflow, values)
+    if values.get("status") == "completed":
+        link = open_call_of_child(session, unit.instance.id)
+        if link is not None:
+            _resume_caller(session, engine, link, unit)
+    waits = unit.parsed.outside_waits
+    if "external" in waits:
+        unit.events += sync_external_tasks(
+            session, unit.instance, unit.workflow, unit.parsed, unit.now, unit.completed_guid
+        )
+    if "events" in waits:
+        sync_event_subscriptions(session, unit.instance, unit.workflow, unit.now)
     # A Core insert of the table: one executemany whatever columns each row leaves empty.
     session.execute(insert(cast(Table, Event.__table__)), unit.events)
     return unit.instance
@@ -372,6 +405,98 @@ def _input_changes(unit: _Unit, row: HumanTask) -> dict[str, list[Any]]:
             changes[name] = [before, after]
             unit.data[name] = after
     return changes
+
+
+def _open_called_cases(session: Session, engine: Runtime, unit: _Unit) -> None:
+    """A call activity the case reached opens its child case here, in the same unit of work (camunda:in
+    gives it the mapped variables); a child that ends at once completes the call at once."""
+    linked = set() if unit.new_case else linked_call_guids(session, unit.instance.id)
+    while True:
+        calls = [t for t in waiting_case_calls(unit.workflow.tasks.values()) if str(t.id) not in linked]
+        if not calls:
+            return
+        went_on = False
+        for task in calls:
+            spec: CaseCall = task.task_spec
+            session.flush()  # the parent's row and links exist before the child refers to them
+            child = start_case(
+                session,
+                engine,
+                spec.called_element,
+                unit.actor,
+                initial_data=spec.variables_in.apply(task.data),
+                version=spec.version,
+            )
+            unit.events.append(
+                event_row(
+                    unit.instance.id,
+                    unit.now,
+                    SYSTEM.username,
+                    "case_called",
+                    spec.bpmn_id,
+                    spec.bpmn_name or spec.bpmn_id,
+                    {"child_case": [None, child.case_number]},
+                )
+            )
+            linked.add(str(task.id))
+            ended = child.status == "completed"
+            session.add(
+                CaseCallLink(
+                    parent_instance_id=unit.instance.id,
+                    task_guid=str(task.id),
+                    element_id=spec.bpmn_id,
+                    child_instance_id=child.id,
+                    status="completed" if ended else "open",
+                    created_at=unit.now,
+                    completed_at=unit.now if ended else None,
+                )
+            )
+            if ended:
+                _finish_call(unit, task, dict(child.data), child.case_number)
+                went_on = True
+        if went_on:
+            _run_engine_steps(session, unit)
+
+
+def _finish_call(unit: _Unit, task: SpiffTask, child_data: dict[str, Any], child_number: str) -> None:
+    """The child case ended: camunda:out's variables go into the parent, and the call completes."""
+    spec: CaseCall = task.task_spec
+    before = dict(task.data)
+    task.data.update(spec.variables_out.apply(child_data))
+    changes = data_diff(before, task.data)
+    unit.data.update({k: v[1] for k, v in changes.items()})
+    task.complete()
+    unit.events.append(
+        event_row(
+            unit.instance.id,
+            unit.now,
+            SYSTEM.username,
+            "called_case_ended",
+            spec.bpmn_id,
+            spec.bpmn_name or spec.bpmn_id,
+            {"child_case": [None, child_number], **changes},
+        )
+    )
+
+
+def _resume_caller(session: Session, engine: Runtime, link: CaseCallLink, child: _Unit) -> None:
+    """The child case just ended in this unit of work: its caller goes on in the same one, so no job
+    has to notice it later and nothing is lost between two transactions."""
+    parent = session.get(ProcessInstance, link.parent_instance_id)
+    if parent is None or parent.status != "running":
+        return
+    take_case(session, parent)
+    workflow, parsed = load_workflow(engine, parent)
+    task = next((t for t in workflow.tasks.values() if str(t.id) == link.task_guid), None)
+    link.status, link.completed_at = "completed", child.now
+    if task is None or task.state != TaskState.STARTED:
+        return  # the parent left the step another way (a deadline on the call)
+    unit = _Unit(
+        parent, workflow, parsed, child.now, SYSTEM, data=dict(parent.data), messaging=engine.messaging
+    )
+    _finish_call(unit, task, dict(child.data), child.instance.case_number)
+    _run_engine_steps(session, unit)
+    _save(session, engine, unit)
 
 
 def _store_drawn_images(
@@ -440,6 +565,7 @@ def start_case(
     actor: Actor,
     first_task_form: dict[str, Any] | None = None,
     initial_data: dict[str, Any] | None = None,
+    version: int | None = None,
 ) -> ProcessInstance:
     """Open a case on the latest version of the process.
 
@@ -450,7 +576,11 @@ def start_case(
     With `initial_data`, the case starts with these values (a case the system opens from another one,
     such as a sampled callback, M1); they are recorded in the case_started event.
     """
-    definition = latest_definition(session, process_key)
+    definition = (
+        latest_definition(session, process_key)
+        if version is None
+        else get_version(session, process_key, version)
+    )
     parsed = parsed_definition(engine, definition)
     now = engine.clock.now()
     workflow = BpmnWorkflow(parsed.spec, parsed.subprocess_specs, script_engine=engine.script_engine)
@@ -649,6 +779,122 @@ def fire_timer(
     )
     _run_engine_steps(session, unit, refresh_timers=True)
     return _save(session, engine, unit)
+
+
+def complete_external_task(
+    session: Session,
+    engine: Runtime,
+    task_id: int,
+    worker_id: str,
+    actor: Actor,
+    variables: dict[str, Any] | None = None,
+) -> ProcessInstance:
+    """The worker holding the lock has done the external task: its variables go into the case, and the
+    case goes on to its next wait, all in this unit of work (a lost lock or a closed task: Conflict)."""
+    values = checked_variables(variables)
+    now = engine.clock.now()
+    row = locked_by(session, task_id, worker_id, now, for_update=True)
+    instance = session.get(ProcessInstance, row.instance_id)
+    if instance is None or instance.status != "running":
+        raise Conflict(
+            f"the case of external task {task_id} is no longer running", "task_gone", task=row.name, case=""
+        )
+    take_case(session, instance)
+    workflow, parsed = load_workflow(engine, instance)
+    task = next((t for t in workflow.tasks.values() if str(t.id) == row.task_guid), None)
+    if task is None or task.state != TaskState.STARTED:
+        raise Conflict(
+            f"external task {task_id} of case {instance.case_number} is no longer waiting",
+            "task_gone",
+            task=row.name,
+            case=instance.case_number,
+        )
+    unit = _Unit(instance, workflow, parsed, now, actor, data=dict(instance.data), messaging=engine.messaging)
+    before = dict(task.data)
+    task.data.update(values)
+    changes = data_diff(before, task.data)
+    unit.data.update({k: v[1] for k, v in changes.items()})
+    task.complete()
+    unit.completed_guid = row.task_guid
+    row.status, row.completed_at, row.completed_by = "completed", now, worker_id
+    row.lock_until = None
+    unit.events.append(
+        event_row(
+            instance.id,
+            now,
+            actor.username,
+            "external_task_completed",
+            row.element_id,
+            row.name,
+            {"worker": [None, worker_id], **changes},
+        )
+    )
+    _carry_out_effects(session, unit, row.element_id, task.data)
+    _run_engine_steps(session, unit, refresh_timers=timers_may_fire(workflow, now))
+    return _save(session, engine, unit)
+
+
+def _deliver(
+    session: Session,
+    engine: Runtime,
+    instance: ProcessInstance,
+    actor: Actor,
+    event: BpmnEvent,
+    kind: str,
+    name: str,
+) -> ProcessInstance:
+    """Let the case's waiting steps catch the message or signal, then run on to the next wait."""
+    take_case(session, instance)
+    workflow, parsed = load_workflow(engine, instance)
+    now = engine.clock.now()
+    unit = _Unit(instance, workflow, parsed, now, actor, data=dict(instance.data), messaging=engine.messaging)
+    before = dict(unit.data)
+    workflow.catch(event)
+    unit.data.update(event.payload or {})
+    _run_engine_steps(session, unit)
+    unit.events.insert(
+        0,
+        event_row(
+            instance.id,
+            now,
+            actor.username,
+            f"{kind}_received",
+            None,
+            name,
+            {k: [before.get(k), v] for k, v in sorted(event.payload.items())} if event.payload else {},
+        ),
+    )
+    return _save(session, engine, unit)
+
+
+def correlate_message(
+    session: Session,
+    engine: Runtime,
+    actor: Actor,
+    message_name: str,
+    case_number: str | None,
+    correlation_keys: dict[str, Any],
+    variables: dict[str, Any],
+) -> ProcessInstance:
+    """Deliver a message to the one step that waits for it in the case named by number or by
+    correlation keys (none: NotFound; more than one: Conflict); its variables go into the case."""
+    values = checked_variables(variables)
+    row = message_subscription(session, message_name, case_number, correlation_keys)
+    instance = session.get(ProcessInstance, row.instance_id)
+    assert instance is not None
+    event = BpmnEvent(MessageEventDefinition(message_name), payload=values)
+    return _deliver(session, engine, instance, actor, event, "message", message_name)
+
+
+def broadcast_signal(session: Session, engine: Runtime, actor: Actor, signal_name: str) -> list[str]:
+    """Deliver a signal to every case with a step waiting for it; returns their case numbers."""
+    numbers = []
+    for instance_id in signal_subscriptions(session, signal_name):
+        instance = session.get(ProcessInstance, instance_id)
+        assert instance is not None
+        event = BpmnEvent(SignalEventDefinition(signal_name))
+        numbers.append(_deliver(session, engine, instance, actor, event, SIGNAL, signal_name).case_number)
+    return numbers
 
 
 def due_timer_ids(session: Session, now: datetime, limit: int = 100) -> list[int]:

@@ -30,7 +30,15 @@ from engine.runtime import Actor
 if TYPE_CHECKING:
     from engine.unit_of_work import UnitOfWork
 
-API_SCOPES = ("cases:create", "cases:read", "tasks:work", "notices:read", "customers:read")
+API_SCOPES = (
+    "cases:create",
+    "cases:read",
+    "tasks:work",
+    "notices:read",
+    "customers:read",
+    "external:work",
+    "messages:send",
+)
 TOKEN_PREFIX = "hfl_"
 CLIENT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9._-]{1,49}$")
 # What a client is called in the history and the logs: never mistaken for a staff member's user name

@@ -16,6 +16,16 @@ from engine.work.claims import (
 )
 from engine.work.customer_contact import customer_contact_kinds
 from engine.work.dispatch import StaffChoice, onsite_limit, staff_choices
+from engine.work.external_work import (
+    complete_external,
+    extend_external_lock,
+    fail_external,
+    fetch_and_lock_tasks,
+    retry_external_task_incident,
+    send_message,
+    send_signal,
+    unlock_external,
+)
 from engine.work.intake import intake_task, startable_processes
 from engine.work.intake_keys import new_intake_key, valid_intake_key
 from engine.work.messages import case_numbers, notifications_for, unread_count
@@ -49,6 +59,14 @@ from engine.work.use_cases import (
 )
 
 __all__ = [
+    "send_message",
+    "send_signal",
+    "complete_external",
+    "extend_external_lock",
+    "fail_external",
+    "fetch_and_lock_tasks",
+    "retry_external_task_incident",
+    "unlock_external",
     "COUNT_LIMIT",
     "MAX_NOTE_LENGTH",
     "NoteRefused",

@@ -47,7 +47,7 @@ def test_a_refused_construct_is_listed_beside_the_diagram_with_its_way_forward(p
     upload(page, "refused_service_class")
     expect(page.locator("body")).to_have_attribute("data-import-warnings", "0")
     expect(page.locator("#problem-count")).to_have_text("1")
-    problem = page.locator("#problems button.problem[data-code='construct-servicetask']")
+    problem = page.locator("#problems button.problem[data-code='construct-servicetask-java']")
     expect(problem).to_contain_text("服务任务")
     expect(problem).to_contain_text("脚本任务")
     shot(page, "modeler-foreign-refused")

@@ -59,8 +59,9 @@ def _rate_limit() -> str:
 
 
 def init_app(app: Flask, csrf: Any, login_manager: Any) -> None:
-    from webforms.api import cases, procedures, tasks
+    from webforms.api import cases, external_tasks, procedures, tasks
     from webforms.api.blueprints import API_BLUEPRINTS
+    from webforms.api.events import messages_blp, signals_blp
     from webforms.api.lookups import customers_blp, notices_blp
 
     app.config.update(
@@ -88,7 +89,16 @@ def init_app(app: Flask, csrf: Any, login_manager: Any) -> None:
     )
     limiter.init_app(app)
     app.extensions["hotline_api_limiter"] = limiter
-    for blueprint in (procedures.blp, cases.blp, tasks.blp, notices_blp, customers_blp):
+    for blueprint in (
+        procedures.blp,
+        cases.blp,
+        tasks.blp,
+        notices_blp,
+        customers_blp,
+        external_tasks.blp,
+        messages_blp,
+        signals_blp,
+    ):
         assert blueprint in API_BLUEPRINTS
         csrf.exempt(blueprint)
         limiter.limit(_rate_limit)(blueprint)

@@ -277,3 +277,130 @@ class TaskListArgs(PageArgs):
 
 class CustomerLookupArgs(Schema):
     q = Text(required=True, metadata={"description": "A name, phone number, account number or address"})
+
+
+# --- external tasks --------------------------------------------------------------------------------
+
+_WORKER = {"required": True, "metadata": {"description": "The worker's own id; its locks are its own"}}
+
+
+class TopicSchema(Schema):
+    topic_name = Text(required=True, data_key="topicName")
+    lock_duration = fields.Integer(
+        required=True,
+        data_key="lockDuration",
+        validate=validate.Range(min=1000, max=86_400_000),
+        metadata={"description": "How long the lock holds, in milliseconds (1 s to 1 day)"},
+    )
+    variables = fields.List(
+        Text(),
+        validate=validate.Length(max=100),
+        metadata={"description": "Only these case variables (all when absent)"},
+    )
+
+
+class FetchAndLockSchema(Schema):
+    worker_id = Text(data_key="workerId", **_WORKER)
+    max_tasks = fields.Integer(data_key="maxTasks", load_default=1, validate=validate.Range(min=1, max=100))
+    topics = fields.List(fields.Nested(TopicSchema), required=True, validate=validate.Length(min=1, max=20))
+
+
+class LockedTaskSchema(Schema):
+    id = fields.Integer(required=True)
+    topic_name = fields.String(required=True, data_key="topicName")
+    activity_id = fields.String(required=True, data_key="activityId")
+    activity_name = fields.String(required=True, data_key="activityName")
+    case_number = fields.String(required=True, data_key="caseNumber")
+    process_key = fields.String(required=True, data_key="processDefinitionKey")
+    worker_id = fields.String(required=True, data_key="workerId")
+    lock_expiration_time = fields.DateTime(required=True, data_key="lockExpirationTime")
+    retries = fields.Integer(allow_none=True)
+    error_message = fields.String(allow_none=True, data_key="errorMessage")
+    variables = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True))
+
+
+class CompleteExternalSchema(Schema):
+    worker_id = Text(data_key="workerId", **_WORKER)
+    variables = fields.Dict(
+        keys=fields.String(validate=validate.Length(max=100)),
+        values=fields.Raw(allow_none=True),
+        load_default=dict,
+        validate=_plain_values,
+        metadata={"description": "Case variables to set: text, numbers, true/false or null"},
+    )
+
+
+class FailureSchema(Schema):
+    worker_id = Text(data_key="workerId", **_WORKER)
+    error_message = Text(data_key="errorMessage", required=True, max_length=500)
+    error_details = fields.String(
+        data_key="errorDetails", load_default="", validate=validate.Length(max=20_000)
+    )
+    retries = fields.Integer(
+        validate=validate.Range(min=0, max=1000),
+        metadata={"description": "Tries left; absent: the element's failedJobRetryTimeCycle decides"},
+    )
+    retry_timeout = fields.Integer(
+        data_key="retryTimeout",
+        validate=validate.Range(min=0, max=86_400_000 * 7),
+        metadata={"description": "Milliseconds before the next try; absent: the retry cycle's pause"},
+    )
+
+
+class ExtendLockSchema(Schema):
+    worker_id = Text(data_key="workerId", **_WORKER)
+    new_duration = fields.Integer(
+        data_key="newDuration",
+        required=True,
+        validate=validate.Range(min=1000, max=86_400_000),
+        metadata={"description": "The lock's new length from now, in milliseconds"},
+    )
+
+
+class UnlockSchema(Schema):
+    worker_id = Text(data_key="workerId", **_WORKER)
+
+
+class ExternalTaskStateSchema(Schema):
+    id = fields.Integer(required=True)
+    status = fields.String(required=True)
+    retries = fields.Integer(allow_none=True)
+    lock_expiration_time = fields.DateTime(allow_none=True, data_key="lockExpirationTime")
+    case_number = fields.String(data_key="caseNumber")
+    case_status = fields.String(data_key="caseStatus")
+
+
+# --- messages and signals --------------------------------------------------------------------------
+
+
+class MessageSchema(Schema):
+    message_name = Text(data_key="messageName", required=True, max_length=200)
+    case_number = Text(data_key="caseNumber", metadata={"description": "The case, by its number"})
+    correlation_keys = fields.Dict(
+        data_key="correlationKeys",
+        keys=fields.String(validate=validate.Length(max=100)),
+        values=fields.Raw(allow_none=True),
+        load_default=dict,
+        validate=_plain_values,
+        metadata={"description": "Values the case data must hold (account: A1), with or without caseNumber"},
+    )
+    variables = fields.Dict(
+        keys=fields.String(validate=validate.Length(max=100)),
+        values=fields.Raw(allow_none=True),
+        load_default=dict,
+        validate=_plain_values,
+        metadata={"description": "Case variables to set: text, numbers, true/false or null"},
+    )
+
+
+class MessageResultSchema(Schema):
+    case_number = fields.String(required=True, data_key="caseNumber")
+    case_status = fields.String(required=True, data_key="caseStatus")
+
+
+class SignalSchema(Schema):
+    name = Text(required=True, max_length=200)
+
+
+class SignalResultSchema(Schema):
+    case_numbers = fields.List(fields.String(), required=True, data_key="caseNumbers")

@@ -8,7 +8,16 @@ from flask import abort, render_template
 from flask_login import current_user, login_required
 
 from engine.bpmn import fields_by_id
-from engine.cases import attachments_of, case_history, chase_notice, fired_chases, parsed_definition
+from engine.cases import (
+    attachments_of,
+    case_history,
+    chase_notice,
+    fired_chases,
+    linked_cases,
+    open_external_tasks,
+    parsed_definition,
+    subscriptions_of,
+)
 from engine.supervision import count_cases_matching, overdue_case_ids, search_cases
 from engine.work import MAX_NOTE_LENGTH, case_by_number, customer_contact_kinds, notes_of, open_tasks_of_case
 from webforms.case_access import check_case_readable
@@ -75,6 +84,9 @@ def show(case_number: str) -> Any:
             case_fields=fields_by_id(parsed),
             case_labels=parsed.variable_labels,
             open_tasks=open_tasks_of_case(uow.session, instance.id),
+            external_tasks=open_external_tasks(uow.session, instance.id),
+            subscriptions=subscriptions_of(uow.session, instance.id),
+            linked=linked_cases(uow.session, instance.id),
             history=fold_sent_messages(history),
             element_names=parsed.element_names,
             now=runtime().clock.now(),

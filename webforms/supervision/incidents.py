@@ -8,10 +8,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from engine.cases import case_number_of_timer, timers_by_state
+from engine.cases import case_number_of_timer, external_incidents, timers_by_state
 from engine.messaging import failed_messages, retry_failed_message
 from engine.supervision import retry_incident
 from engine.unit_of_work import UnitOfWork
+from engine.work import retry_external_task_incident
 from webforms.database import read_only, runtime, unit_of_work
 from webforms.people.auth import roles_required
 
@@ -30,6 +31,7 @@ def incidents() -> Any:
             failed=state["failed"],
             overdue=state["overdue"],
             failed_messages=failed_messages(uow.session),
+            external=external_incidents(uow.session),
             now=now,
         )
 
@@ -57,6 +59,21 @@ def retry_message(message_id: int) -> Any:
         uow.commit()
     flash(_("The message goes out on the sender's next round."), "success")
     return redirect(url_for("supervise.incidents", _anchor="failed-messages"))
+
+
+@bp.route("/incidents/external/<int:task_id>/retry", methods=["POST"])
+@roles_required("supervisor", "admin")
+def retry_external(task_id: int) -> Any:
+    """Offer an external task whose retries ran out to the workers again (one more try)."""
+    with unit_of_work() as uow:
+        if not retry_external_task_incident(uow, task_id, current_user.username):
+            abort(404)
+        number = next((n for row, n in external_incidents(uow.session) if row.id == task_id), None)
+        uow.commit()
+    flash(_("The external task is offered to the workers again."), "success")
+    if request.form.get("back") == "case" and number:
+        return redirect(url_for("cases.show", case_number=number))
+    return redirect(url_for("supervise.incidents", _anchor="external-tasks"))
 
 
 def _back_after_retry(uow: UnitOfWork, timer_id: int) -> str:

@@ -16,6 +16,7 @@ from engine.db.models.cases import (
     Timer,
 )
 from engine.db.models.deadlines import DeadlineStep
+from engine.db.models.external import CaseCall, EventSubscription, ExternalTask
 from engine.db.models.knowledge import KnowledgeEntry, KnowledgeTerm, KnowledgeVersion
 from engine.db.models.messages import Notice, NoticeRecipient, Notification
 from engine.db.models.outbox import OutboxMessage
@@ -49,6 +50,9 @@ __all__ = [
     "HumanTaskGroup",
     "Timer",
     "DeadlineStep",
+    "ExternalTask",
+    "CaseCall",
+    "EventSubscription",
     "WorkerHeartbeat",
     "Event",
     "CaseCounter",

@@ -200,7 +200,8 @@ class ApiClient(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     # The token's first characters, so an administrator can tell which token a log or a caller names.
     token_prefix: Mapped[str] = mapped_column(String(12))
-    # Space-separated scopes (cases:create cases:read tasks:work notices:read customers:read).
+    # Space-separated scopes (cases:create cases:read tasks:work notices:read customers:read external:work
+    # messages:send).
     scopes: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(100))
     # Space-separated department codes the client acts for besides its role.

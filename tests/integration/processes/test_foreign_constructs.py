@@ -18,6 +18,9 @@ from engine.bpmn import (
     constructs_markdown,
     parse_definition,
 )
+from engine.cases.case_calls import linked_cases
+from engine.cases.event_subscriptions import subscriptions_of
+from engine.cases.external_tasks import open_external_tasks
 from engine.cases.runner import start_case
 from engine.processes import MESSAGES, WARNING_MESSAGES, diagram_warnings
 from engine.processes.deployment import deploy
@@ -72,39 +75,47 @@ EXPECTED: dict[str, tuple[Support, list[tuple[str, str]], str]] = {
     ),
     "refused_plain_task": (REFUSED, [("construct-task", "Step")], "is a plain task (no type): nobody"),
     "refused_manual_task": (REFUSED, [("construct-manualtask", "Step")], "is a manual task"),
-    "refused_receive_task": (REFUSED, [("construct-receivetask", "Step")], "waits for a message"),
+    "runs_receive_task": (RUNS, [], ""),
     "refused_send_task": (REFUSED, [("construct-sendtask", "Step")], "is a send task"),
     "refused_service_class": (
         REFUSED,
-        [("construct-servicetask", "Step")],
+        [("construct-servicetask-java", "Step")],
         'service task (camunda:class="org.example.Notify"), which needs Java code',
     ),
     "refused_service_expression": (
         REFUSED,
-        [("construct-servicetask", "Step")],
+        [("construct-servicetask-java", "Step")],
         'camunda:expression="${mailer.send(execution)}"',
     ),
     "refused_service_delegate": (
         REFUSED,
-        [("construct-servicetask", "Step")],
+        [("construct-servicetask-java", "Step")],
         'camunda:delegateExpression="${notifier}"',
     ),
-    "refused_service_external": (
+    # An external task with a topic runs (workers fetch it through the API); without a topic it is refused.
+    "runs_service_external": (RUNS, [], ""),
+    "refused_service_external_no_topic": (
         REFUSED,
-        [("construct-servicetask", "Step")],
-        'camunda:type="external" camunda:topic="billing"',
+        [("construct-servicetask-java", "Step")],
+        'camunda:type="external" camunda:topic=""',
     ),
-    "refused_service_connector": (REFUSED, [("construct-servicetask", "Step")], "(camunda:connector)"),
+    "refused_retry_cycle_unreadable": (
+        REFUSED,
+        [("construct-retrycycle-invalid", "Step")],
+        "retry time cycle every five minutes, which cannot be read",
+    ),
+    "refused_service_connector": (REFUSED, [("construct-servicetask-java", "Step")], "(camunda:connector)"),
     "refused_business_rule": (REFUSED, [("construct-businessruletask", "Step")], "DMN decisions"),
     "refused_business_rule_no_decision": (
         REFUSED,
         [("construct-businessruletask", "Step")],
         "is a business rule task",
     ),
-    "refused_call_activity": (
+    "runs_call_activity": (RUNS, [], ""),
+    "refused_call_activity_expression": (
         REFUSED,
-        [("construct-callactivity", "Step")],
-        'calls another procedure (calledElement="mainProcess")',
+        [("construct-callactivity-unknown", "Step")],
+        'does not name the procedure it calls (calledElement="${procedure}")',
     ),
     "refused_user_task_nobody": (
         REFUSED,
@@ -131,17 +142,18 @@ EXPECTED: dict[str, tuple[Support, list[tuple[str, str]], str]] = {
         "runs once per item (multi-instance)",
     ),
     "refused_loop": (REFUSED, [("construct-standardloopcharacteristics", "Step")], "is a loop task"),
-    "refused_message_catch": (
+    "runs_message_catch": (RUNS, [], ""),
+    "runs_signal_catch": (RUNS, [], ""),
+    "refused_message_unnamed": (
         REFUSED,
-        [("construct-messageeventdefinition", "Step")],
-        "waits for or sends a message",
+        [("construct-event-unnamed", "Step")],
+        "waits for a message or signal that has no name (bpmn:message)",
     ),
     "refused_message_throw": (
         REFUSED,
         [("construct-messageeventdefinition", "Step")],
-        "waits for or sends a message",
+        "sends a message or starts on one",
     ),
-    "refused_signal_catch": (REFUSED, [("construct-signaleventdefinition", "Step")], "a signal"),
     "refused_conditional_catch": (
         REFUSED,
         [("construct-conditionaleventdefinition", "Step")],
@@ -207,6 +219,7 @@ EXPECTED: dict[str, tuple[Support, list[tuple[str, str]], str]] = {
 # Constructs of the table that no diagram of the corpus shows on its own: attributes that come with an
 # element refused as a whole (a service task's camunda:class), and the catch-alls.
 WITHOUT_A_DIAGRAM = {
+    "construct-signaleventdefinition",
     "construct-startevent-timereventdefinition",
     "construct-erroreventdefinition",
     "construct-terminateeventdefinition",
@@ -232,6 +245,7 @@ WITHOUT_A_DIAGRAM = {
     "construct-camunda-field",
     "construct-camunda-in",
     "construct-camunda-out",
+    "construct-mapping-other",
     "construct-camunda-erroreventdefinition",
     "construct-class",
     "construct-expression",
@@ -413,6 +427,11 @@ OPENED: dict[str, tuple[dict[str, Any] | None, dict[str, Any] | None, str]] = {
     "runs_result_variable": (None, None, "completed"),
     "runs_initiator": ({"result": "已处理"}, None, "completed"),
     "runs_input_output": ({"result": "已处理"}, None, "completed"),
+    "runs_service_external": (None, None, "running"),
+    "runs_message_catch": (None, None, "running"),
+    "runs_signal_catch": (None, None, "running"),
+    "runs_receive_task": (None, None, "running"),
+    "runs_call_activity": (None, None, "running"),
 }
 
 
@@ -426,9 +445,19 @@ def test_a_case_of_each_diagram_that_runs_goes_its_way(
 ) -> None:
     form, data, status = OPENED[name]
     with sessions.begin() as session:
+        if name == "runs_call_activity":  # the procedure it calls
+            deploy(session, runtime, corpus_file("runs_user_task"), "runs_user_task.bpmn", "test")
         deploy(session, runtime, corpus_file(name), f"{name}.bpmn", "test")
     with sessions.begin() as session:
         case = start_case(session, runtime, name, OPERATOR, first_task_form=form, initial_data=data)
         assert case.status == status
-        if name == "runs_timer_catch":  # the timer waits, with its row for the scheduler
+        if name == "runs_service_external":  # waits for a worker, with its row to fetch
+            assert [t.topic for t in open_external_tasks(session, case.id)] == ["billing"]
+        elif name in ("runs_message_catch", "runs_signal_catch", "runs_receive_task"):
+            assert [(w.element_id, w.event_name) for w in subscriptions_of(session, case.id)] == [
+                ("Step", "outage_over" if name == "runs_signal_catch" else "reply")
+            ]
+        elif name == "runs_call_activity":  # the child case waits at its user task
+            assert [c.process_key for c in linked_cases(session, case.id)[1]] == ["runs_user_task"]
+        elif name == "runs_timer_catch":  # the timer waits, with its row for the scheduler
             assert len(timers_of(session, case.id)) == 1

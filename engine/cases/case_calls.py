@@ -1,0 +1,56 @@
+"""Links between a call activity's case and the child case it opened (issue 21): written by the runner
+in the parent's unit of work when the child opens; the child's end completes the call in the child's
+own unit of work (engine.cases.runner), so the parent never waits for a job that could be lost."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
+
+from engine.db import CaseCall, ProcessInstance
+
+
+@dataclass(frozen=True)
+class LinkedCase:
+    """A case linked to the one shown: its parent, or a child one of its steps called."""
+
+    case_number: str
+    process_key: str
+    status: str
+    element_id: str
+    open: bool
+
+
+def linked_call_guids(session: Session, instance_id: int) -> set[str]:
+    query = select(CaseCall.task_guid).where(CaseCall.parent_instance_id == instance_id)
+    return set(session.scalars(query))
+
+
+def open_call_of_child(session: Session, child_id: int) -> CaseCall | None:
+    query = select(CaseCall).where(CaseCall.child_instance_id == child_id, CaseCall.status == "open")
+    return session.scalars(query).first()
+
+
+def linked_cases(session: Session, instance_id: int) -> tuple[list[LinkedCase], list[LinkedCase]]:
+    """(the cases that called this one, the cases this one called), for both case pages."""
+    other = aliased(ProcessInstance)
+
+    def read(mine: Any, theirs: Any) -> list[LinkedCase]:
+        query = (
+            select(CaseCall, other)
+            .join(other, other.id == theirs)
+            .where(mine == instance_id)
+            .order_by(CaseCall.id)
+        )
+        return [
+            LinkedCase(i.case_number, i.process_key, i.status, c.element_id, c.status == "open")
+            for c, i in session.execute(query).all()
+        ]
+
+    return (
+        read(CaseCall.child_instance_id, CaseCall.parent_instance_id),
+        read(CaseCall.parent_instance_id, CaseCall.child_instance_id),
+    )
