@@ -2,7 +2,7 @@
 fetched and locked by topic; steps that wait for a message or a signal; call activities' child cases
 
 Revision ID: 0035
-Revises: 0023
+Revises: 0034
 Create Date: 2026-12-07 11:15:00.000000
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0035"
-down_revision = "0023"
+down_revision = "0034"
 branch_labels = None
 depends_on = None
 
