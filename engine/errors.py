@@ -87,6 +87,8 @@ class Conflict(HotlineError):
             "Knowledge base entry %(entry)s was changed by someone else while you edited it; nothing was "
             "changed. Reload the page to see their version."
         ),
+        "merged_already": N_("Case %(case)s was already merged into case %(into)s; nothing was changed."),
+        "not_open": N_("Case %(case)s is no longer open, so nothing can be merged into or out of it."),
         "version_taken": N_(
             "Someone deployed version %(version)s of %(key)s meanwhile, so nothing was deployed. "
             "Reload and deploy again."

@@ -76,6 +76,11 @@ EVENT_KINDS = {
     "message_resumed": _l("Message sent again after a stop"),
     "message_retried": _l("Message retried"),
     "note_added": _l("Note added"),
+    "case_merged": _l("Merged into another case"),
+    "duplicate_merged": _l("A duplicate merged into this case"),
+    "case_linked": _l("Linked with a related case"),
+    "outage_call": _l("Call about this outage"),
+    "group_alert": _l("Group alert: many calls from one building"),
 }
 
 # Data the engine or the diagram's scripts set, which no form field labels.

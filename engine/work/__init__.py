@@ -15,8 +15,17 @@ from engine.work.claims import (
 )
 from engine.work.customer_contact import customer_contact_kinds
 from engine.work.dispatch import StaffChoice, onsite_limit, staff_choices
+from engine.work.duplicates import LikelyDuplicate, building_of, likely_duplicates, outages_covering
 from engine.work.intake import intake_task, startable_processes
 from engine.work.intake_keys import new_intake_key, valid_intake_key
+from engine.work.merging import (
+    MERGED_STATUS,
+    MERGING_ROLES,
+    CaseLinks,
+    LinkRefused,
+    links_of,
+    outage_call_count,
+)
 from engine.work.messages import case_numbers, notifications_for, unread_count
 from engine.work.notes import MAX_NOTE_LENGTH, NoteRefused, notes_of
 from engine.work.site_visit import one_tap_field
@@ -36,16 +45,34 @@ from engine.work.use_cases import (
     attach_file,
     claim_task,
     complete_task,
+    count_outage_call,
     hand_task_to_group,
+    link_related,
     mark_notifications_read,
+    merge_cases,
     reassign_task,
     record_call,
+    record_duplicate_call,
     release_task,
     save_task_draft,
     write_note,
 )
 
 __all__ = [
+    "CaseLinks",
+    "LikelyDuplicate",
+    "LinkRefused",
+    "MERGED_STATUS",
+    "MERGING_ROLES",
+    "building_of",
+    "count_outage_call",
+    "likely_duplicates",
+    "link_related",
+    "links_of",
+    "merge_cases",
+    "outage_call_count",
+    "outages_covering",
+    "record_duplicate_call",
     "COUNT_LIMIT",
     "MAX_NOTE_LENGTH",
     "NoteRefused",
