@@ -19,7 +19,7 @@ from engine.errors import Conflict
 from engine.runtime import Actor, CallGrouping, Runtime
 from engine.work import merging
 from tests.helpers import intake_form
-from tests.web.support import get, login, post, record_case, rows, submit, switch_user
+from tests.web.support import get, login, post, record_case, rows, submit, switch_user, task_of
 
 SUPERVISOR = Actor("supervisor", frozenset({"supervisor"}))
 
@@ -115,6 +115,15 @@ def test_merging_from_the_intake_page_keeps_every_caller_for_the_callback_and_de
     merged_page = get(client, f"/cases/{duplicate.case_number}")
     assert merged_page.text("case-status") == "已并单" and merged_page.has("merged-into")
     assert merged_page.doc.xpath("//ol[@id='history']/li[contains(@class, 'kind-case_merged')]")
+
+    # The department's step shows every caller too, as it shows its own customer: the phone it must
+    # call in full, the name masked (M6).
+    switch_user(client, "ops_handler")
+    task_page = get(client, f"/tasks/{task_of(sessions, first_id, 'department_handling')}")
+    task_callers = task_page.by_id("callers").text_content()
+    assert duplicate.case_number in task_callers and "13900002222" in task_callers
+    assert "李娜" not in task_callers and "李*" in task_callers
+    switch_user(client, "operator")
 
     # A merged case is not merged again (409), nor is a case merged into itself (400); never a 500.
     token = survivor.csrf_token()
