@@ -16,6 +16,7 @@ from engine.work.claims import (
 from engine.work.customer_contact import customer_contact_kinds
 from engine.work.dispatch import StaffChoice, onsite_limit, staff_choices
 from engine.work.duplicates import LikelyDuplicate, building_of, likely_duplicates, outages_covering
+from engine.work.group_alerts import recent_group_alerts
 from engine.work.intake import intake_task, startable_processes
 from engine.work.intake_keys import new_intake_key, valid_intake_key
 from engine.work.merging import (
@@ -65,6 +66,7 @@ __all__ = [
     "MERGED_STATUS",
     "MERGING_ROLES",
     "building_of",
+    "recent_group_alerts",
     "count_outage_call",
     "likely_duplicates",
     "link_related",

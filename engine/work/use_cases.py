@@ -28,7 +28,7 @@ from engine.db import Attachment, CaseLink, CaseNote, HumanTask, Notice, Process
 from engine.errors import FormInvalid, NotAllowed, NotFound
 from engine.people import is_confidential, register_caller
 from engine.runtime import Actor
-from engine.work import claims, merging, notes, task_drafts
+from engine.work import claims, group_alerts, merging, notes, task_drafts
 from engine.work.dispatch import assign_dispatched, dispatch_problems
 from engine.work.intake_keys import case_of_intake_key, record_intake_key
 from engine.work.messages import mark_read
@@ -85,6 +85,10 @@ def record_call(
         if earlier is None:
             raise
         return RecordedCall(earlier, first=False)
+    # 群体性诉求: this call may be the one that makes its building's calls many.
+    group_alerts.alert_if_many_calls(
+        uow.session, instance, uow.runtime.call_grouping, uow.runtime.messaging, now
+    )
     return RecordedCall(instance)
 
 

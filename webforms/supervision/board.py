@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from engine.cases import timers_by_state
 from engine.supervision import board_group_names, overdue_board
+from engine.work import recent_group_alerts
 from webforms.database import reading_session, reads_only, runtime
 from webforms.people.auth import roles_required
 
@@ -41,4 +42,6 @@ def index() -> Any:
         stuck=incidents["overdue"],
         now=now,
         refresh_seconds=REFRESH_SECONDS,
+        # 群体性诉求 of the last day: many calls from one building.
+        group_alerts=recent_group_alerts(reading_session(), now),
     )

@@ -294,3 +294,23 @@ class CaseLink(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     linked_by: Mapped[str] = mapped_column(String(100))
     linked_at: Mapped[datetime]
+
+
+class GroupAlert(Base):
+    """A group alert (群体性诉求): many calls came from one building within the set window. Raised once
+    per building and window: `window_start` is the start of the window `raised_at` falls in, and the
+    unique constraint keeps two intakes at once from raising it twice."""
+
+    __tablename__ = "group_alert"
+    __table_args__ = (
+        UniqueConstraint("building", "window_start"),
+        Index("ix_group_alert_raised", "raised_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    building: Mapped[str] = mapped_column(String(300))
+    window_start: Mapped[datetime]
+    raised_at: Mapped[datetime]
+    calls: Mapped[int] = mapped_column(Integer)
+    # The call that reached the threshold.
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))

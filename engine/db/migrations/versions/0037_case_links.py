@@ -1,4 +1,4 @@
-"""case links: duplicates merged into a case, and related cases
+"""case links: duplicates merged into a case, related cases; group alerts of many calls from one building
 
 Revision ID: 0037
 Revises: 0027
@@ -41,8 +41,24 @@ def upgrade() -> None:
         postgresql_where=sa.text("kind = 'merged'"),
     )
 
+    op.create_table(
+        "group_alert",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("building", sa.String(length=300), nullable=False),
+        sa.Column("window_start", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("raised_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("calls", sa.Integer(), nullable=False),
+        sa.Column("instance_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["instance_id"], ["process_instance.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("building", "window_start"),
+    )
+    op.create_index("ix_group_alert_raised", "group_alert", ["raised_at"])
+
 
 def downgrade() -> None:
+    op.drop_index("ix_group_alert_raised", table_name="group_alert")
+    op.drop_table("group_alert")
     op.drop_index("ux_case_link_merged_once", table_name="case_link")
     op.drop_index("ix_case_link_other", table_name="case_link")
     op.drop_table("case_link")
