@@ -112,6 +112,8 @@ def test_merging_from_the_intake_page_keeps_every_caller_for_the_callback_and_de
     assert "并入工单" in " ".join(survivor.flashes())
     callers = survivor.by_id("callers")
     assert "13800001111" in callers.text_content() and "13900002222" in callers.text_content()
+    listed = get(client, "/cases").doc.xpath(f"//tr[.//a[text()='{duplicate.case_number}']]//span")
+    assert [span.text for span in listed if "badge" in span.get("class", "")] == ["已并单"]
     merged_page = get(client, f"/cases/{duplicate.case_number}")
     assert merged_page.text("case-status") == "已并单" and merged_page.has("merged-into")
     assert merged_page.doc.xpath("//ol[@id='history']/li[contains(@class, 'kind-case_merged')]")
