@@ -104,6 +104,8 @@ class Conflict(HotlineError):
             "%(count)s steps wait for the message “%(name)s” with these keys; nothing was delivered. Name "
             "the case by its number, or give more correlation keys."
         ),
+        "merged_already": N_("Case %(case)s was already merged into case %(into)s; nothing was changed."),
+        "not_open": N_("Case %(case)s is no longer open, so nothing can be merged into or out of it."),
         "version_taken": N_(
             "Someone deployed version %(version)s of %(key)s meanwhile, so nothing was deployed. "
             "Reload and deploy again."

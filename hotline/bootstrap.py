@@ -54,6 +54,7 @@ def build_runtime(settings: Settings, clock: Clock) -> Runtime:
         script_memory_mb=settings.script_memory_mb,
         script_processes=settings.script_processes,
         messaging=settings.outbox.policy(message_languages()),
+        call_grouping=settings.call_grouping(),
     )
 
 

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from engine.bpmn import DEFAULT_MEMORY_LIMIT_MB, DEFAULT_POOL_SIZE, DEFAULT_TIME_LIMIT
 from engine.clock import DEFAULT_TIME_ZONE
 from engine.people import DirectorySettings, SessionLimits
+from engine.runtime import CallGrouping
 from engine.supervision import DEFAULT_SHIFT_CHANGES, ShiftSettings, parse_shift_changes
 from hotline.directory_settings import directory_from_env
 from hotline.outbox_settings import OutboxSettings
@@ -48,6 +49,10 @@ class Settings:
     directory: DirectorySettings | None = None
     # SMTP, the SMS gateway, sending rates, quiet hours (hotline.outbox_settings, docs/operations.md).
     outbox: OutboxSettings = field(default_factory=OutboxSettings)
+    # Likely duplicates' window, and the group alert's calls per building and window (docs/operations.md).
+    duplicate_window_hours: float = 72
+    group_alert_calls: int = 5
+    group_alert_window_hours: float = 2
 
     @classmethod
     def from_env(cls, *, with_directory: bool = True) -> Settings:
@@ -76,6 +81,9 @@ class Settings:
             durability=os.environ.get("HOTLINE_DURABILITY") or None,
             directory=directory_from_env(os.environ) if with_directory else None,
             outbox=OutboxSettings.from_env(),
+            duplicate_window_hours=float(os.environ.get("HOTLINE_DUPLICATE_WINDOW_HOURS", "72")),
+            group_alert_calls=int(os.environ.get("HOTLINE_GROUP_ALERT_CALLS", "5")),
+            group_alert_window_hours=float(os.environ.get("HOTLINE_GROUP_ALERT_WINDOW_HOURS", "2")),
         )
 
     @property
@@ -91,6 +99,13 @@ class Settings:
         """How long a sign-in session may stay idle, and how long it may last at all."""
         return SessionLimits(
             idle=timedelta(minutes=self.idle_minutes), lifetime=timedelta(hours=self.session_hours)
+        )
+
+    def call_grouping(self) -> CallGrouping:
+        return CallGrouping(
+            duplicate_window=timedelta(hours=self.duplicate_window_hours),
+            alert_calls=self.group_alert_calls,
+            alert_window=timedelta(hours=self.group_alert_window_hours),
         )
 
     def shifts(self) -> ShiftSettings:

@@ -96,6 +96,7 @@ def create_app(
     from webforms.supervision import notice_recipients as _notice_recipients  # noqa: F401 - routes on cases_blueprint.bp
     from webforms.work import attachments, field, knowledge, notes, notifications, tasks
     from webforms.work import intake as _intake  # noqa: F401 - its routes are on cases_blueprint.bp
+    from webforms.work import merging as _merging  # noqa: F401 - its routes are on cases_blueprint.bp
 
     request_checks.register_converters(app)
     # First: the request id and timing start before any other check may answer.

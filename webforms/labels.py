@@ -88,6 +88,11 @@ EVENT_KINDS = {
     "deadline_escalated": _l("Chased after the deadline (red)"),
     "task_paused": _l("Clock paused"),
     "task_resumed": _l("Clock resumed"),
+    "case_merged": _l("Merged into another case"),
+    "duplicate_merged": _l("A duplicate merged into this case"),
+    "case_linked": _l("Linked with a related case"),
+    "outage_call": _l("Call about this outage"),
+    "group_alert": _l("Group alert: many calls from one building"),
 }
 
 # Data the engine or the diagram's scripts set, which no form field labels.

@@ -14,7 +14,14 @@ from sqlalchemy.orm import Session
 from engine.db import Customer, User
 from engine.messaging.outbox import NewMessage, queue_messages
 from engine.messaging.quiet_hours import customer_sms_not_before
-from engine.messaging.texts import Composed, OutageFacts, compose_chase, compose_outage, compose_urgent_report
+from engine.messaging.texts import (
+    Composed,
+    OutageFacts,
+    compose_chase,
+    compose_group_alert,
+    compose_outage,
+    compose_urgent_report,
+)
 from engine.runtime import DEFAULT_LANGUAGE, MessagingPolicy
 
 
@@ -166,3 +173,20 @@ def queue_chases(
     words = compose_chase(case_number, task_name, local_due, policy.translate(DEFAULT_LANGUAGE))
     key = f"chase:{instance_id}:{element_id}:{due.timestamp():.0f}"
     return _queue_staff(session, "chase", contacts, words, key, instance_id, now)
+
+
+def queue_group_alert(
+    session: Session,
+    contacts: Sequence[StaffContact],
+    building: str,
+    calls: int,
+    hours: str,
+    case_number: str,
+    alert_id: int,
+    instance_id: int,
+    policy: MessagingPolicy,
+    now: datetime,
+) -> int:
+    """群体性诉求: the staff told in the app get the group alert by SMS or e-mail too, as each prefers."""
+    words = compose_group_alert(building, calls, hours, case_number, policy.translate(DEFAULT_LANGUAGE))
+    return _queue_staff(session, "group_alert", contacts, words, f"group_alert:{alert_id}", instance_id, now)

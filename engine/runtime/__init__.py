@@ -16,6 +16,7 @@ from engine.bpmn import (
 )
 from engine.clock import DEFAULT_TIME_ZONE, Clock
 from engine.reference import script_lookups
+from engine.runtime.call_grouping import CallGrouping as CallGrouping
 from engine.runtime.messaging_policy import DEFAULT_LANGUAGE as DEFAULT_LANGUAGE
 from engine.runtime.messaging_policy import MessagingPolicy as MessagingPolicy
 from engine.runtime.workflow_cache import WorkflowCache
@@ -49,6 +50,8 @@ class Runtime:
     attachment_folder: Path | None = None
     # Languages, quiet hours and announcement lead time of the SMS and e-mail the cases send.
     messaging: MessagingPolicy = field(default_factory=MessagingPolicy)
+    # Likely duplicates' window and the group alert's threshold.
+    call_grouping: CallGrouping = field(default_factory=CallGrouping)
 
     def __post_init__(self) -> None:
         self.script_engine = SandboxScriptEngine(

@@ -16,6 +16,7 @@ from engine.work.claims import (
 )
 from engine.work.customer_contact import customer_contact_kinds
 from engine.work.dispatch import StaffChoice, onsite_limit, staff_choices
+from engine.work.duplicates import LikelyDuplicate, building_of, likely_duplicates, outages_covering
 from engine.work.external_work import (
     complete_external,
     extend_external_lock,
@@ -26,8 +27,17 @@ from engine.work.external_work import (
     send_signal,
     unlock_external,
 )
+from engine.work.group_alerts import recent_group_alerts
 from engine.work.intake import intake_task, startable_processes
 from engine.work.intake_keys import new_intake_key, valid_intake_key
+from engine.work.merging import (
+    MERGED_STATUS,
+    MERGING_ROLES,
+    CaseLinks,
+    LinkRefused,
+    links_of,
+    outage_call_count,
+)
 from engine.work.messages import case_numbers, notifications_for, unread_count
 from engine.work.notes import MAX_NOTE_LENGTH, NoteRefused, notes_of
 from engine.work.site_visit import one_tap_field
@@ -47,11 +57,15 @@ from engine.work.use_cases import (
     attach_file,
     claim_task,
     complete_task,
+    count_outage_call,
     hand_task_to_group,
+    link_related,
     mark_notifications_read,
+    merge_cases,
     pause_task,
     reassign_task,
     record_call,
+    record_duplicate_call,
     release_task,
     resume_task,
     save_task_draft,
@@ -67,6 +81,21 @@ __all__ = [
     "fetch_and_lock_tasks",
     "retry_external_task_incident",
     "unlock_external",
+    "CaseLinks",
+    "LikelyDuplicate",
+    "LinkRefused",
+    "MERGED_STATUS",
+    "MERGING_ROLES",
+    "building_of",
+    "recent_group_alerts",
+    "count_outage_call",
+    "likely_duplicates",
+    "link_related",
+    "links_of",
+    "merge_cases",
+    "outage_call_count",
+    "outages_covering",
+    "record_duplicate_call",
     "COUNT_LIMIT",
     "MAX_NOTE_LENGTH",
     "NoteRefused",

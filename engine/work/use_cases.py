@@ -16,12 +16,20 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from engine.bpmn import FieldDef, FieldError, attachment_needed, parse_local_datetime
-from engine.cases import add_attachment, parsed_definition, pauses, runner, task_by_id, workable_task
-from engine.db import Attachment, CaseNote, HumanTask, ProcessInstance
+from engine.cases import (
+    add_attachment,
+    parsed_definition,
+    pauses,
+    restored_case_ids,
+    runner,
+    task_by_id,
+    workable_task,
+)
+from engine.db import Attachment, CaseLink, CaseNote, HumanTask, Notice, ProcessInstance
 from engine.errors import FormInvalid, NotAllowed, NotFound
 from engine.people import is_confidential, register_caller
 from engine.runtime import Actor
-from engine.work import claims, notes, task_drafts
+from engine.work import claims, group_alerts, merging, notes, task_drafts
 from engine.work.dispatch import assign_dispatched, dispatch_problems
 from engine.work.intake_keys import case_of_intake_key, record_intake_key
 from engine.work.messages import mark_read
@@ -78,6 +86,10 @@ def record_call(
         if earlier is None:
             raise
         return RecordedCall(earlier, first=False)
+    # 群体性诉求: this call may be the one that makes its building's calls many.
+    group_alerts.alert_if_many_calls(
+        uow.session, instance, uow.runtime.call_grouping, uow.runtime.messaging, now
+    )
     return RecordedCall(instance)
 
 
@@ -210,3 +222,55 @@ def pause_task(
 def resume_task(uow: UnitOfWork, task_id: int, actor: Actor) -> HumanTask:
     """Resume a paused task's clock; its deadline moves by the working time it was paused."""
     return pauses.resume_task(uow.session, uow.runtime, task_id, actor)
+
+
+def _case(uow: UnitOfWork, case_number: str) -> ProcessInstance:
+    instance = case_by_number(uow.session, case_number)
+    if instance is None:
+        raise NotFound(f"no case {case_number}")
+    return instance
+
+
+def merge_cases(
+    uow: UnitOfWork, duplicate_number: str, survivor_number: str, actor: Actor, reason: str
+) -> CaseLink:
+    """Close one case into another (engine.work.merging): NotFound, LinkRefused or Conflict otherwise.
+    The caller checks that the actor may read both cases."""
+    duplicate, survivor = _case(uow, duplicate_number), _case(uow, survivor_number)
+    return merging.merge_case(uow.session, duplicate, survivor, actor, reason, uow.clock.now())
+
+
+def record_duplicate_call(
+    uow: UnitOfWork,
+    process_key: str,
+    actor: Actor,
+    form: Mapping[str, Any],
+    intake_key: str | None,
+    survivor_number: str,
+    reason: str,
+) -> RecordedCall:
+    """A call about a matter an open case already follows: the call is recorded as a case (its caller
+    kept for the callback) and merged into that case at once, in one unit of work."""
+    survivor = _case(uow, survivor_number)
+    recorded = record_call(uow, process_key, actor, form, intake_key)
+    if recorded.first:
+        merging.merge_case(uow.session, recorded.instance, survivor, actor, reason, uow.clock.now())
+    return recorded
+
+
+def link_related(uow: UnitOfWork, first_number: str, second_number: str, actor: Actor, reason: str) -> bool:
+    """Note two cases as related; False when they were already."""
+    first, second = _case(uow, first_number), _case(uow, second_number)
+    return merging.link_cases(uow.session, first, second, actor, reason, uow.clock.now()) is not None
+
+
+def count_outage_call(uow: UnitOfWork, outage_number: str, actor: Actor, address: str, said: str) -> int:
+    """A call about an outage going on now, counted on the outage's case instead of opening a repair;
+    LinkRefused when the case announced no current outage. Returns the outage's count of calls."""
+    outage = _case(uow, outage_number)
+    announced = uow.session.scalar(
+        select(func.count()).select_from(Notice).where(Notice.instance_id == outage.id)
+    )
+    if not announced or restored_case_ids(uow.session, [outage.id]):
+        raise merging.LinkRefused("not an outage", code="link-not-an-outage", params={"case": outage_number})
+    return merging.record_outage_call(uow.session, outage, actor, address, said, uow.clock.now())

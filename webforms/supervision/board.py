@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from engine.cases import chases_by_department, timers_by_state
 from engine.supervision import board_group_names, overdue_board
+from engine.work import recent_group_alerts
 from webforms.database import reading_session, reads_only, runtime
 from webforms.people.auth import roles_required
 
@@ -48,4 +49,6 @@ def index() -> Any:
         refresh_seconds=REFRESH_SECONDS,
         chases={g.groups: sum(received.get(name, 0) for name in g.groups.split(",")) for g in board},
         chase_days=CHASE_DAYS,
+        # 群体性诉求 of the last day: many calls from one building.
+        group_alerts=recent_group_alerts(reading_session(), now),
     )

@@ -16,10 +16,13 @@ from engine.bpmn import ParsedDefinition
 from engine.cases import case_deadlines, case_markers, related_cases, tasks_of_case, timers_of_case
 from engine.db import Event, ProcessInstance
 from engine.messaging import sending_progress
+from engine.people import is_confidential
+from engine.work import likely_duplicates, links_of, outage_call_count
 from webforms.database import runtime
 from webforms.diagram_language import shown_diagram
 from webforms.i18n import current_language
 from webforms.people.masking import sees_personal_data
+from webforms.work.merging import REASONS, may_merge
 
 DEADLINE_STATES = {
     "waiting": _l("waiting"),
@@ -89,4 +92,26 @@ def case_story(
         "deadline_states": DEADLINE_STATES,
         # O1/O2: how far the SMS and e-mail the case decided have gone out.
         "sending": sending_progress(session, instance.id),
+        "links": links_of(session, instance.id),
+        "duplicates": _duplicates(session, instance) if may_merge() else [],
+        "may_merge": may_merge(),
+        "duplicate_reasons": REASONS,
+        # O1: calls about this outage counted on it instead of opening repairs.
+        "outage_calls": outage_call_count(session, instance.id),
     }
+
+
+def _duplicates(session: Session, instance: ProcessInstance) -> list[Any]:
+    """The open cases this one may duplicate (engine.work.duplicates), for merging or linking it."""
+    if instance.status != "running":
+        return []
+    hidden = is_confidential(instance.data)  # never matched by who called (C7)
+    return likely_duplicates(
+        session,
+        "" if hidden else instance.customer_phone or "",
+        "" if hidden else instance.address or "",
+        instance.category or "",
+        runtime().clock.now(),
+        runtime().call_grouping.duplicate_window,
+        exclude_id=instance.id,
+    )

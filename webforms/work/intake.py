@@ -17,7 +17,16 @@ from engine.db import Customer
 from engine.errors import FormInvalid
 from engine.people import cases_of_phone, find_customers
 from engine.processes import intake_kinds
-from engine.work import intake_task, new_intake_key, record_call, startable_processes, valid_intake_key
+from engine.work import (
+    case_by_number,
+    intake_task,
+    new_intake_key,
+    record_call,
+    record_duplicate_call,
+    startable_processes,
+    valid_intake_key,
+)
+from webforms.case_access import check_case_readable
 from webforms.cases_blueprint import bp
 from webforms.database import read_only, runtime, unit_of_work
 from webforms.errors import form_refused, refusals
@@ -26,11 +35,14 @@ from webforms.people.access_records import record_customers_shown
 from webforms.reference.labels import form_fields
 from webforms.request_checks import checks_own_input, int_arg
 from webforms.request_log import note_case
+from webforms.work.merging import may_merge
 
 CALLER_FIELD = "customer_phone"
 # Fields that mean the same on different intakes: what the caller says is a consultation's question.
 SAME_MEANING = {"question": "description", "description": "question"}
 INTAKE_KEY_FIELD = "intake_key"
+# A likely duplicate's button on the intake page: record the call and merge it into that case.
+MERGE_INTO_FIELD = "merge_into"
 NOT_RECORDED = _l("Some values need attention; the case is not recorded yet.")
 
 
@@ -91,6 +103,7 @@ def _render_intake(
         earlier=earlier,
         intake_key=intake_key or new_intake_key(),
         kinds=kinds if any(k.key == process_key for k in kinds) else [],
+        proposes_duplicates=may_merge(),
     ), status
 
 
@@ -170,19 +183,41 @@ def _intake_again(err: FormInvalid, process_key: str) -> Any:
 @refusals({FormInvalid: form_refused(NOT_RECORDED, _intake_again)})
 def create(process_key: str) -> Any:
     key = valid_intake_key(request.form.get(INTAKE_KEY_FIELD))
-    form = {k: v for k, v in request.form.to_dict().items() if k != INTAKE_KEY_FIELD}
+    into = request.form.get(MERGE_INTO_FIELD, "").strip()[:40]
+    form = {k: v for k, v in request.form.to_dict().items() if k not in (INTAKE_KEY_FIELD, MERGE_INTO_FIELD)}
     with unit_of_work() as uow:
         parsed, info = _intake(uow.session, process_key)
-        recorded = record_call(uow, process_key, current_user.actor, form, key)
+        if into:
+            recorded = _record_merged(uow, process_key, form, key, into)
+        else:
+            recorded = record_call(uow, process_key, current_user.actor, form, key)
         number = recorded.instance.case_number
         note_case(number)
         if not recorded.first:
             message = _already_recorded(recorded.instance, number)
+        elif into:
+            message = _(
+                "Case %(case)s recorded and merged into case %(into)s: the caller is kept for its callback. "
+                "Tell the caller case number %(into)s.",
+                case=number,
+                into=into,
+            )
+            uow.commit()
         else:
             message = _recorded_message(number, parsed, info)
             uow.commit()
     flash(message, "success" if recorded.first else "info")
-    return redirect(url_for("cases.show", case_number=number))
+    return redirect(url_for("cases.show", case_number=into if into and recorded.first else number))
+
+
+def _record_merged(uow: Any, process_key: str, form: dict, key: str | None, into: str) -> Any:
+    """The call is about the open case `into`: recorded as a case and merged into it at once."""
+    if not may_merge():
+        abort(403)
+    survivor = case_by_number(uow.session, into)
+    check_case_readable(uow.session, survivor.id if survivor is not None else None)
+    reason = _("The same matter as case %(case)s, reported again by a caller.", case=into)
+    return record_duplicate_call(uow, process_key, current_user.actor, form, key, into, reason)
 
 
 def _has_caller(parsed: Any, info: Any) -> bool:

@@ -29,6 +29,7 @@ from engine.work import (
     eligible_assignees,
     group_members,
     hand_task_to_group,
+    links_of,
     notes_of,
     pause_task,
     reassign_task,
@@ -181,6 +182,8 @@ def _render_task(
         pause_values=pause_values or {},
         attachments=attachments_of(session, task.instance_id),
         notes=notes_of(session, task.instance_id),
+        # The callers of duplicates merged into the case are told the result too (the callback, C5).
+        links=links_of(session, task.instance_id),
         max_note_length=MAX_NOTE_LENGTH,
         note_draft=note_draft(task.instance.case_number),
         case=task.instance,

@@ -295,3 +295,50 @@ Index("ix_instance_opened", ProcessInstance.opened_at)
 Index("ix_instance_source_opened", ProcessInstance.source, ProcessInstance.opened_at)
 Index("ix_task_due", HumanTask.due_at)
 Index("ix_task_element_completed", HumanTask.element_id, HumanTask.completed_at)
+
+
+class CaseLink(Base):
+    """Two cases tied together: `merged` (the case `instance_id` is a duplicate closed into `other_id`,
+    which keeps its caller for the callback) or `related` (both stay open, each shows the other).
+    Append-only like the history; a case is merged at most once (the partial unique index)."""
+
+    __tablename__ = "case_link"
+    __table_args__ = (
+        UniqueConstraint("instance_id", "other_id", "kind"),
+        Index("ix_case_link_other", "other_id", "kind"),
+        Index(
+            "ux_case_link_merged_once",
+            "instance_id",
+            unique=True,
+            sqlite_where=text("kind = 'merged'"),
+            postgresql_where=text("kind = 'merged'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
+    other_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    linked_by: Mapped[str] = mapped_column(String(100))
+    linked_at: Mapped[datetime]
+
+
+class GroupAlert(Base):
+    """A group alert (群体性诉求): many calls came from one building within the set window. Raised once
+    per building and window: `window_start` is the start of the window `raised_at` falls in, and the
+    unique constraint keeps two intakes at once from raising it twice."""
+
+    __tablename__ = "group_alert"
+    __table_args__ = (
+        UniqueConstraint("building", "window_start"),
+        Index("ix_group_alert_raised", "raised_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    building: Mapped[str] = mapped_column(String(300))
+    window_start: Mapped[datetime]
+    raised_at: Mapped[datetime]
+    calls: Mapped[int] = mapped_column(Integer)
+    # The call that reached the threshold.
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
