@@ -1,7 +1,7 @@
 """case links: duplicates merged into a case, related cases; group alerts of many calls from one building
 
 Revision ID: 0037
-Revises: 0027
+Revises: 0035
 Create Date: 2026-12-07 11:10:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0037"
-down_revision = "0027"
+down_revision = "0035"
 branch_labels = None
 depends_on = None
 
