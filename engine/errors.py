@@ -87,6 +87,10 @@ class Conflict(HotlineError):
             "Knowledge base entry %(entry)s was changed by someone else while you edited it; nothing was "
             "changed. Reload the page to see their version."
         ),
+        "template_changed": N_(
+            "Someone saved this message's wording while you edited it; nothing was changed. Reload the "
+            "page to see their version."
+        ),
         "version_taken": N_(
             "Someone deployed version %(version)s of %(key)s meanwhile, so nothing was deployed. "
             "Reload and deploy again."

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from engine.db import Customer, User
 from engine.messaging.outbox import NewMessage, queue_messages
 from engine.messaging.quiet_hours import customer_sms_not_before
+from engine.messaging.templates import wordings
 from engine.messaging.texts import Composed, OutageFacts, compose_chase, compose_outage, compose_urgent_report
 from engine.runtime import DEFAULT_LANGUAGE, MessagingPolicy
 
@@ -42,6 +43,7 @@ def queue_notice_messages(
     `kind`: outage, estimate or restoration."""
     composed: dict[str, Composed] = {}
     not_before = customer_sms_not_before(kind, now, zone, policy.quiet_from, policy.quiet_until)
+    words_in = wordings(session, kind)
     messages = []
     for recipient_id, customer in recipients:
         way = customer_channel(customer)
@@ -49,7 +51,9 @@ def queue_notice_messages(
             continue
         language = customer.language or DEFAULT_LANGUAGE
         if language not in composed:
-            composed[language] = compose_outage(kind, facts, policy.translate(language), zone)
+            composed[language] = compose_outage(
+                kind, facts, policy.translate(language), zone, words_in.get(language)
+            )
         words = composed[language]
         channel, address = way
         messages.append(
@@ -144,7 +148,8 @@ def queue_urgent_reports(
     now: datetime,
 ) -> int:
     """L2: the department heads told in the app get the urgent report by SMS (or e-mail) too."""
-    words = compose_urgent_report(case_number, message, policy.translate(DEFAULT_LANGUAGE))
+    wording = wordings(session, "liaison").get(DEFAULT_LANGUAGE)
+    words = compose_urgent_report(case_number, message, policy.translate(DEFAULT_LANGUAGE), wording)
     key = f"liaison:{instance_id}:{element_id}:{now.timestamp():.6f}"
     return _queue_staff(session, "liaison", staff_contacts(session, usernames), words, key, instance_id, now)
 
@@ -163,6 +168,7 @@ def queue_chases(
 ) -> int:
     """C4: the supervisors chased in the app get the chase by SMS or e-mail, as each prefers."""
     local_due = due.astimezone(zone).strftime("%Y-%m-%d %H:%M")
-    words = compose_chase(case_number, task_name, local_due, policy.translate(DEFAULT_LANGUAGE))
+    wording = wordings(session, "chase").get(DEFAULT_LANGUAGE)
+    words = compose_chase(case_number, task_name, local_due, policy.translate(DEFAULT_LANGUAGE), wording)
     key = f"chase:{instance_id}:{element_id}:{due.timestamp():.0f}"
     return _queue_staff(session, "chase", contacts, words, key, instance_id, now)

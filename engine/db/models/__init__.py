@@ -15,7 +15,7 @@ from engine.db.models.cases import (
 )
 from engine.db.models.knowledge import KnowledgeEntry, KnowledgeTerm, KnowledgeVersion
 from engine.db.models.messages import Notice, NoticeRecipient, Notification
-from engine.db.models.outbox import OutboxMessage
+from engine.db.models.outbox import MessageTemplate, OutboxMessage
 from engine.db.models.people import (
     AdminAudit,
     Customer,
@@ -64,6 +64,7 @@ __all__ = [
     "NoticeRecipient",
     "Notification",
     "OutboxMessage",
+    "MessageTemplate",
     "HandoverRecord",
     "Report",
     "CallbackSample",
