@@ -71,6 +71,8 @@ EVENT_KINDS = {
     "message_failed": _l("Message failed"),
     "message_resumed": _l("Message sent again after a stop"),
     "message_retried": _l("Message retried"),
+    "reply_sent": _l("Reply sent to the customer"),
+    "reply_not_sent": _l("Reply not sent"),
 }
 
 # Data the engine or the diagram's scripts set, which no form field labels.

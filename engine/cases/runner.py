@@ -28,7 +28,13 @@ from engine.bpmn import DrawnImage, FieldDef, ParsedDefinition, candidate_groups
 from engine.cases.attachments import add_attachment
 from engine.cases.case_numbers import next_case_number
 from engine.cases.definitions import latest_definition, parsed_definition
-from engine.cases.effects import active_supervisors, chase_overdue, publish_notice, send_notifications
+from engine.cases.effects import (
+    active_supervisors,
+    chase_overdue,
+    publish_notice,
+    send_notifications,
+    send_reply,
+)
 from engine.cases.history import data_diff
 from engine.cases.projection import (
     EventRow,
@@ -265,6 +271,30 @@ def _carry_out_effects(session: Session, unit: _Unit, element_id: str, data: dic
                 {"notice": [None, notice.id], "recipients": [None, count]},
             )
         )
+    if effect.send_reply is not None:
+        reply = send_reply(
+            session,
+            unit.instance.id,
+            unit.instance.case_number,
+            effect,
+            data,
+            unit.now,
+            unit.engine_zone,
+            unit.messaging,
+        )
+        if reply is not None:
+            kind = "reply_sent" if reply.pop("sent") else "reply_not_sent"
+            unit.events.append(
+                event_row(
+                    unit.instance.id,
+                    unit.now,
+                    SYSTEM.username,
+                    kind,
+                    element_id,
+                    name,
+                    {key: [None, value] for key, value in reply.items()},
+                )
+            )
 
 
 def _run_engine_steps(session: Session, unit: _Unit, refresh_timers: bool = False) -> None:

@@ -3,6 +3,7 @@ a department head's urgent report (L2), supervisors' chases (C4). Each writes ou
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import NamedTuple
@@ -16,6 +17,7 @@ from engine.messaging.outbox import NewMessage, queue_messages
 from engine.messaging.quiet_hours import customer_sms_not_before
 from engine.messaging.templates import wordings
 from engine.messaging.texts import Composed, OutageFacts, compose_chase, compose_outage, compose_urgent_report
+from engine.messaging.texts.kinds import compose_kind
 from engine.runtime import DEFAULT_LANGUAGE, MessagingPolicy
 
 
@@ -172,3 +174,61 @@ def queue_chases(
     words = compose_chase(case_number, task_name, local_due, policy.translate(DEFAULT_LANGUAGE), wording)
     key = f"chase:{instance_id}:{element_id}:{due.timestamp():.0f}"
     return _queue_staff(session, "chase", contacts, words, key, instance_id, now)
+
+
+_PHONE = re.compile(r"^\+?[0-9][0-9 -]{5,19}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def reply_address(channel: str, contact: str) -> str | None:
+    """Q1: where a reply by `channel` goes; None if the contact cannot take it (a phone number for an
+    e-mail) or the channel is not one the outbox sends (a phone call)."""
+    contact = contact.strip()
+    if channel == "sms" and _PHONE.match(contact):
+        return contact.replace(" ", "").replace("-", "")
+    if channel == "email" and _EMAIL.match(contact):
+        return contact
+    return None
+
+
+def queue_consultation_reply(
+    session: Session,
+    channel: str,
+    address: str,
+    answer: str,
+    case_number: str,
+    element_id: str,
+    instance_id: int,
+    policy: MessagingPolicy,
+    zone: ZoneInfo,
+    now: datetime,
+    language: str = DEFAULT_LANGUAGE,
+) -> Composed:
+    """Q1: the consultation's answer to the customer by SMS or e-mail (`reply_address` first); quiet
+    hours hold an SMS back. Returns what the message says, for the case's history."""
+    wording = wordings(session, "consultation_reply").get(language)
+    words = compose_kind(
+        "consultation_reply", {"case": case_number, "answer": answer}, policy.translate(language), wording
+    )
+    not_before = customer_sms_not_before(
+        "consultation_reply", now, zone, policy.quiet_from, policy.quiet_until
+    )
+    queue_messages(
+        session,
+        [
+            NewMessage(
+                channel=channel,
+                recipient=address,
+                kind="consultation_reply",
+                text=words.text,
+                subject=words.subject,
+                template_params=(case_number, answer[:60]),
+                language=language,
+                idempotency_key=f"reply:{instance_id}:{element_id}:{now.timestamp():.6f}",
+                instance_id=instance_id,
+                not_before=not_before if channel == "sms" else None,
+            )
+        ],
+        now,
+    )
+    return words
