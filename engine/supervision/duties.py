@@ -19,6 +19,7 @@ from engine.db import CallbackSample, HandoverRecord, Report
 from engine.supervision.handover import ShiftSettings, prepare_due_handover
 from engine.supervision.periods import period_of_kind, week_of
 from engine.supervision.reports.mailing import queue_report_mail
+from engine.supervision.reports.recipients import recipients_of
 from engine.supervision.reports.store import KINDS, generate_due_reports, generate_report, latest_due_period
 from engine.supervision.sampling import (
     SampleResult,
@@ -46,11 +47,12 @@ def make_report(uow: UnitOfWork, kind: str, actor: str, day: date | None = None)
 
 def make_due_reports(uow: UnitOfWork, actor: str) -> list[Report]:
     """The reports that are due and missing (M2 on Monday 07:00, M3 on the 26th 07:00), each mailed to
-    its recipients (settings) in the same transaction: made once, mailed once."""
+    its recipients (settings and administrator's list) in the same transaction: made once, mailed once."""
     made = generate_due_reports(uow.session, uow.runtime, actor)
-    recipients = uow.runtime.messaging.report_recipients
+    from_settings = uow.runtime.messaging.report_recipients
     for report in made:
-        queue_report_mail(uow.session, uow.runtime, report, recipients.get(report.kind, ()), uow.clock.now())
+        recipients = recipients_of(uow.session, report.kind, from_settings)
+        queue_report_mail(uow.session, uow.runtime, report, recipients, uow.clock.now())
     return made
 
 

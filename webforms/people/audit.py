@@ -28,8 +28,15 @@ ACTIONS = {
     "department_restored": _l("Department in use again"),
     "category_added": _l("Category added"),
     "category_changed": _l("Category changed"),
+    "report_recipient_added": _l("Report recipient added"),
+    "report_recipient_removed": _l("Report recipient removed"),
 }
-KINDS = {"user": _l("Staff account"), "department": _l("Department"), "category": _l("Category")}
+KINDS = {
+    "user": _l("Staff account"),
+    "department": _l("Department"),
+    "category": _l("Category"),
+    "report": _l("Report"),
+}
 
 
 @bp.route("")

@@ -28,7 +28,13 @@ from engine.db.models.people import (
 )
 from engine.db.models.processes import ProcessAudit, ProcessDefinition, ProcessDraft
 from engine.db.models.reference import Category, Department
-from engine.db.models.supervision import CallbackSample, HandoverRecord, Report, WorkerHeartbeat
+from engine.db.models.supervision import (
+    CallbackSample,
+    HandoverRecord,
+    Report,
+    ReportRecipient,
+    WorkerHeartbeat,
+)
 
 __all__ = [
     "UTCDateTime",
@@ -67,5 +73,6 @@ __all__ = [
     "MessageTemplate",
     "HandoverRecord",
     "Report",
+    "ReportRecipient",
     "CallbackSample",
 ]

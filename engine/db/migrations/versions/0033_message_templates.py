@@ -1,4 +1,5 @@
-"""an administrator's wording of each message kind, in versions (message_template)
+"""an administrator's wording of each message kind, in versions (message_template); the addresses the
+weekly and monthly reports are mailed to (report_recipient)
 
 Revision ID: 0033
 Revises: 0024
@@ -31,7 +32,19 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("kind", "language", "version", name="uq_message_template_version"),
     )
+    op.create_table(
+        "report_recipient",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("address", sa.String(length=200), nullable=False),
+        sa.Column("note", sa.String(length=200), nullable=False),
+        sa.Column("added_by", sa.String(length=100), nullable=False),
+        sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("kind", "address", name="uq_report_recipient"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("report_recipient")
     op.drop_table("message_template")
