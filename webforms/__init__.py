@@ -79,7 +79,7 @@ def create_app(
         templating,
     )
     from webforms import outage_feeds as _outage_feeds  # noqa: F401 - its routes are on public.bp
-    from webforms.people import accounts, audit, auth, password, sessions
+    from webforms.people import accounts, audit, auth, customer_messages, password, sessions
     from webforms.people import names as people
     from webforms.processes import modeler, versions
     from webforms.reference import admin
@@ -129,6 +129,7 @@ def create_app(
         modeler.bp,
         knowledge.bp,
         receipts.bp,
+        customer_messages.bp,
     ):
         app.register_blueprint(blueprint)
     return app

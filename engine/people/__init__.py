@@ -24,7 +24,11 @@ from engine.people.customer_import import (
     read_rows,
     rejected_rows_csv,
 )
-from engine.people.customer_messages import MESSAGE_LANGUAGES, set_customer_message_preferences
+from engine.people.customer_messages import (
+    MESSAGE_LANGUAGES,
+    customer_message_preferences,
+    set_customer_message_preferences,
+)
 from engine.people.customers import cases_of_phone, find_customers, register_caller
 from engine.people.directory import (
     DirectoryPerson,
@@ -87,6 +91,7 @@ __all__ = [
     "signs_in_with_directory",
     "MESSAGE_LANGUAGES",
     "set_customer_message_preferences",
+    "customer_message_preferences",
     "MESSAGE_CHANNELS",
     "choose_message_channel",
     "ImportRefused",

@@ -40,7 +40,24 @@ HEADERS = {
     "heated_area": ("heated_area", "供暖面积", "面积"),
     "meter_no": ("meter_no", "meter", "表号"),
     "service": ("service", "服务", "业务"),
+    "no_sms": ("no_sms", "不发短信", "拒收短信"),
+    "language": ("language", "消息语言", "语言"),
 }
+# Optional columns: a file without them leaves each customer's choice as it is.
+_NO_SMS = {
+    "yes": True,
+    "y": True,
+    "true": True,
+    "1": True,
+    "是": True,
+    "no": False,
+    "n": False,
+    "false": False,
+    "0": False,
+    "否": False,
+}
+_LANGUAGES = {"zh_cn": "zh_CN", "zh": "zh_CN", "中文": "zh_CN", "en": "en", "english": "en", "英文": "en"}
+CHOICES = ("no_sms", "language")
 SERVICES = {"heating": "heating", "供暖": "heating", "供热": "heating", "water": "water", "供水": "water"}
 LIMITS = {
     "name": 100,
@@ -89,6 +106,8 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     rejected: list[Rejected] = field(default_factory=list)
+    # account → {no_sms / language: [before, after]}: audited one by one (how a customer is told).
+    choices_changed: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
 
     def as_counts(self) -> dict[str, int]:
         return {
@@ -183,6 +202,16 @@ def checked_row(row: Mapping[str, str]) -> tuple[str, dict[str, Any]] | str:
             return f"{key} longer than {limit} characters"
     if len(values["other_phones"]) > 100:
         return "too many phone numbers"
+    if row.get("no_sms"):
+        no_sms = _NO_SMS.get(row["no_sms"].strip().lower())
+        if no_sms is None:
+            return "no_sms must be yes or no (是 / 否)"
+        values["no_sms"] = no_sms
+    if row.get("language"):
+        language = _LANGUAGES.get(row["language"].strip().lower())
+        if language is None:
+            return "language must be zh_CN or en (中文 / 英文)"
+        values["language"] = language
     return account, values
 
 
@@ -211,6 +240,11 @@ def import_customers(
     record_admin_change(
         session, clock, actor, "import", "customer_register", source[:100], result.as_counts()
     )
+    for account, changes in result.choices_changed.items():
+        if changes:
+            record_admin_change(
+                session, clock, actor, "customer_messages_changed", "customer", account, changes
+            )
     return result
 
 
@@ -220,24 +254,27 @@ def _upsert(session: Session, batch: dict[str, dict[str, Any]], result: ImportRe
     existing = {
         row.account_no: row
         for row in session.execute(
-            select(Customer.id, Customer.account_no, *(getattr(Customer, c) for c in COLUMNS)).where(
-                Customer.account_no.in_(list(batch))
-            )
+            select(
+                Customer.id, Customer.account_no, *(getattr(Customer, c) for c in (*COLUMNS, *CHOICES))
+            ).where(Customer.account_no.in_(list(batch)))
         )
     }
     new, changed = [], []
     for account, values in batch.items():
         found = existing.get(account)
         if found is None:
-            new.append({"account_no": account, "email": "", **values})
-        elif any(getattr(found, c) != values[c] for c in COLUMNS):
+            new.append({"account_no": account, "email": "", "no_sms": False, "language": "zh_CN", **values})
+        elif any(getattr(found, c) != value for c, value in values.items()):
             changed.append({"id": found.id, **values})
+            choices = {c: [getattr(found, c), values[c]] for c in CHOICES if c in values}
+            result.choices_changed.update({account: {c: v for c, v in choices.items() if v[0] != v[1]}})
         else:
             result.unchanged += 1
     if new:
         session.execute(insert(Customer), new)
-    if changed:
-        session.execute(update(Customer), changed)
+    # One bulk UPDATE per set of columns: rows of a file with the optional columns carry more of them.
+    for columns in {tuple(sorted(row)) for row in changed}:
+        session.execute(update(Customer), [row for row in changed if tuple(sorted(row)) == columns])
     result.added += len(new)
     result.updated += len(changed)
 

@@ -30,12 +30,14 @@ ACTIONS = {
     "category_changed": _l("Category changed"),
     "report_recipient_added": _l("Report recipient added"),
     "report_recipient_removed": _l("Report recipient removed"),
+    "customer_messages_changed": _l("How a customer is told changed"),
 }
 KINDS = {
     "user": _l("Staff account"),
     "department": _l("Department"),
     "category": _l("Category"),
     "report": _l("Report"),
+    "customer": _l("Customer"),
 }
 
 

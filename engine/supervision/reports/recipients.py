@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from engine.bpmn.form_fields import FieldError
+from engine.bpmn import FieldError
 from engine.db import ReportRecipient
 from engine.errors import FormInvalid, NotFound
 from engine.reference import record_admin_change

@@ -151,3 +151,38 @@ def test_the_export_is_masked_for_a_masked_role(
     assert full[1][:4] == ["A1001", "王建国", "13800001111", "13900002222"]
     assert masked[1][:4] == ["A1001", "王**", "138****1111", "139****2222"]
     assert "13800001111" not in str(masked) and "建国" not in str(masked)
+
+
+def test_the_no_sms_flag_and_message_language_come_from_their_columns_and_are_audited_o1(
+    sessions: sessionmaker[Session], clock: SettableClock, tmp_path: Path
+) -> None:
+    """O1/O2: a file with 不发短信 / 消息语言 sets how each customer is told; a file without those columns
+    leaves the choices as they are; each change of a choice is an audit event of its own."""
+    header = "户号,姓名,电话,服务,不发短信,消息语言\n"
+    first = tmp_path / "choices.csv"
+    first.write_text(
+        header
+        + "A2001,王五,13800007777,供暖,是,英文\nA2002,赵六,13800008888,供暖,,\nA2003,钱七,13800009999,供暖,也许,\n",
+        encoding="utf-8",
+    )
+    result = _import(sessions, clock, first)
+    assert (result.added, [(r.line, r.reason) for r in result.rejected]) == (
+        2,
+        [(4, "no_sms must be yes or no (是 / 否)")],
+    )
+    plain = _file(tmp_path, ["A2001,王五,13800007777,,,,,,,,供暖"], "plain.csv")
+    assert _import(sessions, clock, plain).unchanged == 1
+    with sessions() as session:
+        choices = {c.account_no: (c.no_sms, c.language) for c in session.scalars(select(Customer))}
+    assert choices == {"A2001": (True, "en"), "A2002": (False, "zh_CN")}
+
+    second = tmp_path / "choices2.csv"
+    second.write_text(header + "A2001,王五,13800007777,供暖,否,中文\n", encoding="utf-8")
+    assert _import(sessions, clock, second).updated == 1
+    with sessions() as session:
+        customer = session.scalars(select(Customer).where(Customer.account_no == "A2001")).one()
+        assert (customer.no_sms, customer.language) == (False, "zh_CN")
+        audit = session.scalars(select(AdminAudit).where(AdminAudit.subject_kind == "customer")).all()
+    assert [(a.action, a.subject, a.changes) for a in audit] == [
+        ("customer_messages_changed", "A2001", {"no_sms": [True, False], "language": ["en", "zh_CN"]})
+    ]
