@@ -106,6 +106,10 @@ class Conflict(HotlineError):
         ),
         "merged_already": N_("Case %(case)s was already merged into case %(into)s; nothing was changed."),
         "not_open": N_("Case %(case)s is no longer open, so nothing can be merged into or out of it."),
+        "template_changed": N_(
+            "Someone saved this message's wording while you edited it; nothing was changed. Reload the "
+            "page to see their version."
+        ),
         "version_taken": N_(
             "Someone deployed version %(version)s of %(key)s meanwhile, so nothing was deployed. "
             "Reload and deploy again."

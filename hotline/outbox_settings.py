@@ -37,6 +37,15 @@ def _pairs(value: str) -> dict[str, str]:
     return found
 
 
+def _addresses(value: str) -> tuple[str, ...]:
+    """`a@x.cn, b@x.cn` (commas or semicolons) → the addresses; one without an @ is refused."""
+    found = tuple(part.strip() for part in value.replace(";", ",").split(",") if part.strip())
+    for address in found:
+        if "@" not in address:
+            raise ValueError(f"a report recipient must be an e-mail address, not {address!r}")
+    return found
+
+
 def _clock_time(value: str) -> time:
     hours, _sep, minutes = value.strip().partition(":")
     return time(int(hours), int(minutes or 0))
@@ -56,6 +65,8 @@ class OutboxSettings:
     quiet_from: time = time(22, 0)
     quiet_until: time = time(7, 0)
     announcement_lead: timedelta = timedelta(hours=24)
+    # M2/M3: the addresses each report is mailed to (HOTLINE_WEEKLY_REPORT_TO, HOTLINE_MONTHLY_REPORT_TO).
+    report_recipients: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> OutboxSettings:
@@ -112,6 +123,10 @@ class OutboxSettings:
             quiet_from=_clock_time(quiet_from),
             quiet_until=_clock_time(quiet_until or "07:00"),
             announcement_lead=timedelta(hours=float(env.get("HOTLINE_ANNOUNCEMENT_LEAD_HOURS", "24"))),
+            report_recipients={
+                kind: _addresses(env.get(f"HOTLINE_{kind.upper()}_REPORT_TO", ""))
+                for kind in ("weekly", "monthly")
+            },
         )
 
     def gateways(self) -> dict[str, Gateway]:
@@ -134,4 +149,5 @@ class OutboxSettings:
             quiet_from=self.quiet_from,
             quiet_until=self.quiet_until,
             announcement_lead=self.announcement_lead,
+            report_recipients=self.report_recipients,
         )

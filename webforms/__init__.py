@@ -86,10 +86,21 @@ def create_app(
         templating,
     )
     from webforms import outage_feeds as _outage_feeds  # noqa: F401 - its routes are on public.bp
-    from webforms.people import accounts, api_clients, audit, auth, password, register, sessions
+    from webforms.people import (
+        accounts,
+        api_clients,
+        audit,
+        auth,
+        customer_messages,
+        password,
+        register,
+        sessions,
+    )
     from webforms.people import names as people
     from webforms.processes import modeler, versions
     from webforms.reference import admin
+    from webforms.reference import message_templates as _message_templates  # noqa: F401 - routes on admin.bp
+    from webforms.reference import report_recipients as _report_recipients  # noqa: F401 - routes on admin.bp
     from webforms.supervision import board, handover, reports
     from webforms.supervision import cases as _case_pages  # noqa: F401 - its routes are on cases_blueprint.bp
     from webforms.supervision import incidents as supervise
@@ -140,6 +151,7 @@ def create_app(
         modeler.bp,
         knowledge.bp,
         receipts.bp,
+        customer_messages.bp,
     ):
         app.register_blueprint(blueprint)
     api.init_app(app, csrf, auth.login_manager)

@@ -127,6 +127,25 @@ def fold_sent_messages(history: Sequence[Any]) -> list[Any]:
     return shown
 
 
+_REPLY_CHANNELS = {"sms": _l("SMS"), "email": _l("e-mail")}
+
+
+def _reply_words(kind: str, changes: dict[str, Any]) -> Markup:
+    """Q1: the reply as the customer gets it, or why it was not sent."""
+    channel = str(_REPLY_CHANNELS.get(str(_after(changes, "channel")), _after(changes, "channel")))
+    if kind == "reply_not_sent":
+        return Markup(
+            escape(
+                _(
+                    "The reply was not sent by %(channel)s: the reply address cannot take it, or the answer "
+                    "is empty. Reply by phone or correct the address.",
+                    channel=channel,
+                )
+            )
+        )
+    return Markup(escape(_("Sent by %(channel)s: “%(text)s”", channel=channel, text=_after(changes, "text"))))
+
+
 def effect_words(event: Any, case_number: str) -> Markup | None:
     """The event told as a sentence, for the events of effects; None for the others (their changes show)."""
     changes = event.changes or {}
@@ -136,6 +155,8 @@ def effect_words(event: Any, case_number: str) -> Markup | None:
         return _notified_words(changes)
     if event.kind.startswith("message_"):
         return _message_words(event.kind, changes)
+    if event.kind in ("reply_sent", "reply_not_sent"):
+        return _reply_words(event.kind, changes)
     if event.kind == "messages_sent":
         return Markup(
             escape(

@@ -34,6 +34,8 @@ ERROR_MESSAGES = {
     ),
     "not_option": _l("Choose one of the listed values."),
     "taken": _l("This code is already used."),
+    "not_email": _l("Enter an e-mail address, e.g. name@example.com."),
+    "already_listed": _l("This address is already on the list."),
     "min_length": _l("Enter at least %(min)s characters."),
     "max_length": _l("Enter at most %(max)s characters."),
     "pattern": _l("The format is not valid (for a phone: 13812345678 or 0951-5012345)."),
@@ -93,6 +95,8 @@ EVENT_KINDS = {
     "case_linked": _l("Linked with a related case"),
     "outage_call": _l("Call about this outage"),
     "group_alert": _l("Group alert: many calls from one building"),
+    "reply_sent": _l("Reply sent to the customer"),
+    "reply_not_sent": _l("Reply not sent"),
 }
 
 # Data the engine or the diagram's scripts set, which no form field labels.

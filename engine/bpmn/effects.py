@@ -25,6 +25,21 @@ class Effect:
     publish_notice: str = ""
     # L2: the recipients get the message by SMS (or e-mail, as each prefers) as well as in the app.
     by_sms: bool = False
+    # Q1: the task's form says how to reply to the customer — the fields holding the channel (sms or
+    # email send the reply; anything else, e.g. phone, sends nothing), the contact and the text.
+    send_reply: tuple[str, str, str] | None = None
+
+
+_REPLY_PARTS = ("channel", "contact", "text")
+
+
+def _send_reply(value: str) -> tuple[str, str, str] | None:
+    """`channel=channel_used, contact=contact, text=answer` → the three field ids; None if malformed."""
+    parts = dict(part.strip().partition("=")[::2] for part in value.split(",") if part.strip())
+    fields = tuple(parts.get(name, "").strip() for name in _REPLY_PARTS)
+    if set(parts) != set(_REPLY_PARTS) or not all(f.isidentifier() for f in fields):
+        return None
+    return fields[0], fields[1], fields[2]
 
 
 def read_effects(process: etree._Element) -> tuple[dict[str, Effect], list[tuple[str, str, int | None]]]:
@@ -40,7 +55,7 @@ def read_effects(process: etree._Element) -> tuple[dict[str, Effect], list[tuple
             for p in node.iterfind("bpmn:extensionElements/camunda:properties/camunda:property", _NS)
             if p.get("name")
         }
-        if not ({"notify", "publishNotice"} & set(props)):
+        if not ({"notify", "publishNotice", "sendReply"} & set(props)):
             continue
         recipients = tuple(r.strip() for r in props.get("notify", "").split(",") if r.strip())
         for recipient in recipients:
@@ -65,6 +80,15 @@ def read_effects(process: etree._Element) -> tuple[dict[str, Effect], list[tuple
                     node.sourceline,
                 )
             )
+        send_reply = _send_reply(props["sendReply"]) if "sendReply" in props else None
+        if "sendReply" in props and send_reply is None:
+            problems.append(
+                (
+                    element_id,
+                    "sendReply must read channel=<field>, contact=<field>, text=<field>",
+                    node.sourceline,
+                )
+            )
         effects[element_id] = Effect(
             element_id,
             recipients,
@@ -72,5 +96,6 @@ def read_effects(process: etree._Element) -> tuple[dict[str, Effect], list[tuple
             props.get("notifyMessage_en", ""),
             kind,
             by_sms=props.get("notifyBySms", "").strip().lower() == "true",
+            send_reply=send_reply,
         )
     return effects, problems

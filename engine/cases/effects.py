@@ -22,8 +22,10 @@ from engine.messaging import (
     OutageFacts,
     StaffContact,
     queue_chases,
+    queue_consultation_reply,
     queue_notice_messages,
     queue_urgent_reports,
+    reply_address,
 )
 from engine.people import is_confidential, without_identity
 from engine.runtime import MessagingPolicy
@@ -356,3 +358,43 @@ def chase_overdue(
             now,
         )
     return recipients
+
+
+def send_reply(
+    session: Session,
+    instance_id: int,
+    case_number: str,
+    effect: Effect,
+    data: Mapping[str, Any],
+    now: datetime,
+    zone: ZoneInfo,
+    policy: MessagingPolicy | None = None,
+) -> dict[str, Any] | None:
+    """Q1: the reply step's answer to the customer by SMS or e-mail, as its form says (`sendReply`).
+    Returns the history event's facts (what was sent, or why nothing was), None for a reply by phone."""
+    if effect.send_reply is None:
+        return None
+    channel_field, contact_field, text_field = effect.send_reply
+    channel = str(data.get(channel_field) or "")
+    if channel not in ("sms", "email"):
+        return None
+    contact, answer = str(data.get(contact_field) or ""), str(data.get(text_field) or "")
+    address = reply_address(channel, contact)
+    if address is None or not answer.strip():
+        return {"channel": channel, "sent": False}
+    customer = session.scalars(select(Customer).where(Customer.phone == address).limit(1)).first()
+    language = (customer.language if customer is not None else "") or "zh_CN"
+    words = queue_consultation_reply(
+        session,
+        channel,
+        address,
+        answer,
+        case_number,
+        effect.element_id,
+        instance_id,
+        policy or MessagingPolicy(),
+        zone,
+        now,
+        language,
+    )
+    return {"channel": channel, "sent": True, "text": words.text}

@@ -42,7 +42,13 @@ from engine.cases.case_calls import linked_call_guids, open_call_of_child
 from engine.cases.case_numbers import next_case_number
 from engine.cases.deadline_plans import plan_steps
 from engine.cases.definitions import get_version, latest_definition, parsed_definition
-from engine.cases.effects import active_supervisors, chase_overdue, publish_notice, send_notifications
+from engine.cases.effects import (
+    active_supervisors,
+    chase_overdue,
+    publish_notice,
+    send_notifications,
+    send_reply,
+)
 from engine.cases.event_subscriptions import (
     SIGNAL,
     message_subscription,
@@ -288,6 +294,30 @@ def _carry_out_effects(session: Session, unit: _Unit, element_id: str, data: dic
                 {"notice": [None, notice.id], "recipients": [None, count]},
             )
         )
+    if effect.send_reply is not None:
+        reply = send_reply(
+            session,
+            unit.instance.id,
+            unit.instance.case_number,
+            effect,
+            data,
+            unit.now,
+            unit.engine_zone,
+            unit.messaging,
+        )
+        if reply is not None:
+            kind = "reply_sent" if reply.pop("sent") else "reply_not_sent"
+            unit.events.append(
+                event_row(
+                    unit.instance.id,
+                    unit.now,
+                    SYSTEM.username,
+                    kind,
+                    element_id,
+                    name,
+                    {key: [None, value] for key, value in reply.items()},
+                )
+            )
 
 
 def _run_engine_steps(session: Session, unit: _Unit, refresh_timers: bool = False) -> None:

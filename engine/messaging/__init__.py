@@ -6,9 +6,11 @@ from engine.messaging.decisions import (
     StaffContact,
     customer_channel,
     queue_chases,
+    queue_consultation_reply,
     queue_group_alert,
     queue_notice_messages,
     queue_urgent_reports,
+    reply_address,
     staff_channel,
     staff_contacts,
 )
@@ -30,11 +32,44 @@ from engine.messaging.progress import FailedMessage, SendingProgress, failed_mes
 from engine.messaging.quiet_hours import customer_sms_not_before, held_until
 from engine.messaging.sending import Round, Throttle, send_due_messages
 from engine.messaging.smtp import SmtpGateway, SmtpSettings, compose_email
+from engine.messaging.templates import (
+    TemplateInvalid,
+    TemplateVersion,
+    preview_params,
+    reset_wording,
+    save_wording,
+    shipped_wording,
+    template_versions,
+    wording_problems,
+    wordings,
+)
 from engine.messaging.tencent_sms import TencentSmsGateway, TencentSmsSettings, tc3_signature
 from engine.messaging.texts import OutageFacts
+from engine.messaging.texts.composed import Wording
+from engine.messaging.texts.kinds import KINDS, LANGUAGES, MessageKind, compose_kind
+from engine.messaging.texts.template_language import PROBLEMS, Problem, SmsLength, render, sms_length
 from engine.messaging.use_cases import Receipt, record_delivery_receipts, retry_failed_message
 
 __all__ = [
+    "KINDS",
+    "LANGUAGES",
+    "MessageKind",
+    "PROBLEMS",
+    "Problem",
+    "SmsLength",
+    "TemplateInvalid",
+    "TemplateVersion",
+    "Wording",
+    "compose_kind",
+    "preview_params",
+    "render",
+    "reset_wording",
+    "save_wording",
+    "shipped_wording",
+    "sms_length",
+    "template_versions",
+    "wording_problems",
+    "wordings",
     "MAX_ATTEMPTS",
     "FailedMessage",
     "Gateway",
@@ -62,6 +97,8 @@ __all__ = [
     "mark_sending",
     "queue_chases",
     "queue_group_alert",
+    "queue_consultation_reply",
+    "reply_address",
     "queue_messages",
     "queue_notice_messages",
     "queue_urgent_reports",

@@ -3,6 +3,7 @@ a department head's urgent report (L2), supervisors' chases (C4). Each writes ou
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import NamedTuple
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 from engine.db import Customer, User
 from engine.messaging.outbox import NewMessage, queue_messages
 from engine.messaging.quiet_hours import customer_sms_not_before
+from engine.messaging.templates import wordings
 from engine.messaging.texts import (
     Composed,
     OutageFacts,
@@ -22,6 +24,7 @@ from engine.messaging.texts import (
     compose_outage,
     compose_urgent_report,
 )
+from engine.messaging.texts.kinds import compose_kind
 from engine.runtime import DEFAULT_LANGUAGE, MessagingPolicy
 
 
@@ -49,6 +52,7 @@ def queue_notice_messages(
     `kind`: outage, estimate or restoration."""
     composed: dict[str, Composed] = {}
     not_before = customer_sms_not_before(kind, now, zone, policy.quiet_from, policy.quiet_until)
+    words_in = wordings(session, kind)
     messages = []
     for recipient_id, customer in recipients:
         way = customer_channel(customer)
@@ -56,7 +60,9 @@ def queue_notice_messages(
             continue
         language = customer.language or DEFAULT_LANGUAGE
         if language not in composed:
-            composed[language] = compose_outage(kind, facts, policy.translate(language), zone)
+            composed[language] = compose_outage(
+                kind, facts, policy.translate(language), zone, words_in.get(language)
+            )
         words = composed[language]
         channel, address = way
         messages.append(
@@ -151,7 +157,8 @@ def queue_urgent_reports(
     now: datetime,
 ) -> int:
     """L2: the department heads told in the app get the urgent report by SMS (or e-mail) too."""
-    words = compose_urgent_report(case_number, message, policy.translate(DEFAULT_LANGUAGE))
+    wording = wordings(session, "liaison").get(DEFAULT_LANGUAGE)
+    words = compose_urgent_report(case_number, message, policy.translate(DEFAULT_LANGUAGE), wording)
     key = f"liaison:{instance_id}:{element_id}:{now.timestamp():.6f}"
     return _queue_staff(session, "liaison", staff_contacts(session, usernames), words, key, instance_id, now)
 
@@ -170,7 +177,8 @@ def queue_chases(
 ) -> int:
     """C4: the supervisors chased in the app get the chase by SMS or e-mail, as each prefers."""
     local_due = due.astimezone(zone).strftime("%Y-%m-%d %H:%M")
-    words = compose_chase(case_number, task_name, local_due, policy.translate(DEFAULT_LANGUAGE))
+    wording = wordings(session, "chase").get(DEFAULT_LANGUAGE)
+    words = compose_chase(case_number, task_name, local_due, policy.translate(DEFAULT_LANGUAGE), wording)
     key = f"chase:{instance_id}:{element_id}:{due.timestamp():.0f}"
     return _queue_staff(session, "chase", contacts, words, key, instance_id, now)
 
@@ -190,3 +198,61 @@ def queue_group_alert(
     """群体性诉求: the staff told in the app get the group alert by SMS or e-mail too, as each prefers."""
     words = compose_group_alert(building, calls, hours, case_number, policy.translate(DEFAULT_LANGUAGE))
     return _queue_staff(session, "group_alert", contacts, words, f"group_alert:{alert_id}", instance_id, now)
+
+
+_PHONE = re.compile(r"^\+?[0-9][0-9 -]{5,19}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def reply_address(channel: str, contact: str) -> str | None:
+    """Q1: where a reply by `channel` goes; None if the contact cannot take it (a phone number for an
+    e-mail) or the channel is not one the outbox sends (a phone call)."""
+    contact = contact.strip()
+    if channel == "sms" and _PHONE.match(contact):
+        return contact.replace(" ", "").replace("-", "")
+    if channel == "email" and _EMAIL.match(contact):
+        return contact
+    return None
+
+
+def queue_consultation_reply(
+    session: Session,
+    channel: str,
+    address: str,
+    answer: str,
+    case_number: str,
+    element_id: str,
+    instance_id: int,
+    policy: MessagingPolicy,
+    zone: ZoneInfo,
+    now: datetime,
+    language: str = DEFAULT_LANGUAGE,
+) -> Composed:
+    """Q1: the consultation's answer to the customer by SMS or e-mail (`reply_address` first); quiet
+    hours hold an SMS back. Returns what the message says, for the case's history."""
+    wording = wordings(session, "consultation_reply").get(language)
+    words = compose_kind(
+        "consultation_reply", {"case": case_number, "answer": answer}, policy.translate(language), wording
+    )
+    not_before = customer_sms_not_before(
+        "consultation_reply", now, zone, policy.quiet_from, policy.quiet_until
+    )
+    queue_messages(
+        session,
+        [
+            NewMessage(
+                channel=channel,
+                recipient=address,
+                kind="consultation_reply",
+                text=words.text,
+                subject=words.subject,
+                template_params=(case_number, answer[:60]),
+                language=language,
+                idempotency_key=f"reply:{instance_id}:{element_id}:{now.timestamp():.6f}",
+                instance_id=instance_id,
+                not_before=not_before if channel == "sms" else None,
+            )
+        ],
+        now,
+    )
+    return words

@@ -36,7 +36,11 @@ from engine.people.confidential import (
 from engine.people.customer_export import export_customers
 from engine.people.customer_files import IMPORT_LIMIT_MB, ImportRefused, read_rows
 from engine.people.customer_import import ImportResult, import_customers, rejected_of, rejected_rows_csv
-from engine.people.customer_messages import MESSAGE_LANGUAGES, set_customer_message_preferences
+from engine.people.customer_messages import (
+    MESSAGE_LANGUAGES,
+    customer_message_preferences,
+    set_customer_message_preferences,
+)
 from engine.people.customers import (
     cases_of_phone,
     customers_by_account,
@@ -113,6 +117,7 @@ __all__ = [
     "signs_in_with_directory",
     "MESSAGE_LANGUAGES",
     "set_customer_message_preferences",
+    "customer_message_preferences",
     "MESSAGE_CHANNELS",
     "choose_message_channel",
     "API_CLIENT_PROBLEMS",

@@ -22,6 +22,8 @@ class MessagingPolicy:
     # O1: a planned outage this long or longer is announced at least `announcement_lead` before its start.
     long_outage: timedelta = timedelta(hours=8)
     announcement_lead: timedelta = timedelta(hours=24)
+    # M2/M3: who gets each report by e-mail when it is made (weekly, monthly → addresses), from settings.
+    report_recipients: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def translate(self, language: str) -> Translate:
         return self.languages.get(language) or self.languages.get(language.split("_")[0]) or english

@@ -40,6 +40,12 @@ from engine.supervision.live_picture import open_cases_of, overdue_tasks
 from engine.supervision.operating_figures import OperatingFigures, operating_figures
 from engine.supervision.periods import Period, local_date, month_period_of
 from engine.supervision.reports.export import report_tables, to_csv, to_xlsx
+from engine.supervision.reports.recipients import (
+    REPORT_KINDS,
+    add_report_recipient,
+    remove_report_recipient,
+    report_recipients,
+)
 from engine.supervision.reports.store import (
     MAX_NOTABLE,
     find_report,
@@ -62,6 +68,10 @@ from engine.supervision.use_cases import (
 )
 
 __all__ = [
+    "REPORT_KINDS",
+    "add_report_recipient",
+    "remove_report_recipient",
+    "report_recipients",
     "period_sampled_summary",
     "OperatingFigures",
     "operating_figures",

@@ -18,6 +18,8 @@ from engine.cases import SWEEP_GRACE, sweep_orphans
 from engine.db import CallbackSample, HandoverRecord, Report
 from engine.supervision.handover import ShiftSettings, prepare_due_handover
 from engine.supervision.periods import period_of_kind, week_of
+from engine.supervision.reports.mailing import queue_report_mail
+from engine.supervision.reports.recipients import recipients_of
 from engine.supervision.reports.store import KINDS, generate_due_reports, generate_report, latest_due_period
 from engine.supervision.sampling import (
     SampleResult,
@@ -44,8 +46,14 @@ def make_report(uow: UnitOfWork, kind: str, actor: str, day: date | None = None)
 
 
 def make_due_reports(uow: UnitOfWork, actor: str) -> list[Report]:
-    """The reports that are due and missing (M2 on Monday 07:00, M3 on the 26th 07:00)."""
-    return generate_due_reports(uow.session, uow.runtime, actor)
+    """The reports that are due and missing (M2 on Monday 07:00, M3 on the 26th 07:00), each mailed to
+    its recipients (settings and administrator's list) in the same transaction: made once, mailed once."""
+    made = generate_due_reports(uow.session, uow.runtime, actor)
+    from_settings = uow.runtime.messaging.report_recipients
+    for report in made:
+        recipients = recipients_of(uow.session, report.kind, from_settings)
+        queue_report_mail(uow.session, uow.runtime, report, recipients, uow.clock.now())
+    return made
 
 
 def draw_sample(uow: UnitOfWork, actor: str, day: date | None = None) -> SampleResult:

@@ -11,12 +11,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.bpmn.form_fields import FieldError
 from engine.cases.runner import due_timer_ids, start_case
 from engine.clock import SettableClock
-from engine.db.models import ProcessDefinition
+from engine.db.models import OutboxMessage, ProcessDefinition
 from engine.errors import FormInvalid, NotAllowed
 from engine.runtime import Actor, Runtime
 from tests.helpers import OPERATOR, SUPERVISOR, department_handler, row_counts
@@ -26,6 +27,30 @@ TASK_NAMES = {"intake": "登记咨询", "reply_customer": "答复客户"}
 SECOND_OPERATOR = Actor("op2", frozenset({"operator"}))
 QUESTION = "今年什么时候开始供暖?按面积收费的标准是多少?"
 ANSWER = "11月15日开始供暖;居民按建筑面积每平方米24元收费。"
+
+
+# The runtime of the tests says messages in English (no catalogs loaded).
+REPLY_TEXT = f"Reply from the hotline to your enquiry (case ZX-20261123-0001): {ANSWER}"
+
+
+def reply_sent(channel: str) -> Any:
+    """Q1: the answer went to the outbox; its text is kept in the case's history."""
+    return (
+        "reply_sent",
+        "system",
+        "reply_customer",
+        {"channel": [None, channel], "text": [None, REPLY_TEXT]},
+    )
+
+
+def sent_replies(case: CaseDriver) -> list[tuple[str, str, str, str]]:
+    with case.sessions() as session:
+        rows = session.execute(
+            select(
+                OutboxMessage.channel, OutboxMessage.recipient, OutboxMessage.kind, OutboxMessage.text
+            ).where(OutboxMessage.instance_id == case.id)
+        ).all()
+    return [tuple(row) for row in rows]
 
 
 def utc(day: int, hour: int, minute: int = 0, second: int = 0) -> datetime:
@@ -160,13 +185,14 @@ def test_promised_reply_is_given_in_time_q1(case: CaseDriver, clock: SettableClo
     case.complete(
         "reply_customer",
         OPERATOR,
-        {"answer": ANSWER, "channel_used": "sms", "replied": "on"},
+        {"answer": ANSWER, "channel_used": "sms", "contact": "13900000004", "replied": "on"},
         events=[
             completed(
                 OPERATOR,
                 "reply_customer",
                 {"answer": [None, ANSWER], "channel_used": [None, "sms"], "replied": [None, True]},
             ),
+            reply_sent("sms"),
             end("end_replied"),
             CLOSED,
         ],
@@ -175,6 +201,32 @@ def test_promised_reply_is_given_in_time_q1(case: CaseDriver, clock: SettableClo
     closed(case)
     assert case.timers() == [("reply_due", utc(23, 7), "cancelled")]
     assert "reply_overdue" not in case.data
+    assert sent_replies(case) == [("sms", "13900000004", "consultation_reply", REPLY_TEXT)]
+
+
+def test_a_reply_the_contact_cannot_take_is_not_sent_and_the_history_says_so_q1(
+    case: CaseDriver, clock: SettableClock
+) -> None:
+    """Q1: "send as e-mail" to a phone number sends nothing; the history tells the operator, who may call."""
+    start_with_promise(case)
+    clock.set(utc(23, 6, 30))
+    case.complete(
+        "reply_customer",
+        OPERATOR,
+        {"answer": ANSWER, "channel_used": "email", "contact": "13900000004", "replied": "on"},
+        events=[
+            completed(
+                OPERATOR,
+                "reply_customer",
+                {"answer": [None, ANSWER], "channel_used": [None, "email"], "replied": [None, True]},
+            ),
+            ("reply_not_sent", "system", "reply_customer", {"channel": [None, "email"]}),
+            end("end_replied"),
+            CLOSED,
+        ],
+        open_now=[],
+    )
+    assert sent_replies(case) == []
 
 
 def test_promised_reply_time_passing_records_the_overdue_reply_q1(
@@ -209,13 +261,14 @@ def test_promised_reply_time_passing_records_the_overdue_reply_q1(
     case.complete(
         "reply_customer",
         SECOND_OPERATOR,
-        {"answer": ANSWER, "channel_used": "email", "replied": True},
+        {"answer": ANSWER, "channel_used": "email", "contact": "wang.fang@example.com", "replied": True},
         events=[
             completed(
                 SECOND_OPERATOR,
                 "reply_customer",
                 {"answer": [None, ANSWER], "channel_used": [None, "email"], "replied": [None, True]},
             ),
+            reply_sent("email"),
             end("end_replied"),
             CLOSED,
         ],
@@ -223,6 +276,7 @@ def test_promised_reply_time_passing_records_the_overdue_reply_q1(
     )
     closed(case)
     assert (case.data["reply_overdue"], case.data["contact"]) == (True, "wang.fang@example.com")
+    assert sent_replies(case) == [("email", "wang.fang@example.com", "consultation_reply", REPLY_TEXT)]
 
 
 # --- refusals ------------------------------------------------------------------------------------------------------------

@@ -41,9 +41,9 @@ from tests.web.support import build_app, fast_password_hashing, get, login, post
 
 CHINESE = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]+")
 ENGLISH_WORD = re.compile(r"[A-Za-z][A-Za-z'’]+")
-# Case numbers (TS-20261207-0001), account numbers (JM-0301-101), element ids (reply_deadline) and web
-# addresses (/track, told to callers) are neither language.
-IDS = re.compile(r"\bhttps?://\S+|\b[A-Z]{2}-[0-9-]+\b|\b\w+_\w+\b")
+# Case numbers (TS-20261207-0001), account numbers (JM-0301-101), element ids (reply_deadline), web
+# addresses (/track, told to callers) and a message template's {variable} are neither language.
+IDS = re.compile(r"\bhttps?://\S+|\b[A-Z]{2}-[0-9-]+\b|\b\w+_\w+\b|\{\w+\}")
 # Words a Chinese page may show: file types, keys and names of things that are not translated.
 ALLOWED_IN_CHINESE = {"bpmn", "Ctrl", "JavaScript", "Excel", "Hotline", "Flow", "Camunda", "Modeler", "Atom"}
 # Who deployed the diagrams and made the reports in this database (logins are ids).
@@ -138,9 +138,13 @@ def walk(client: FlaskClient) -> Iterator[tuple[str, lxml.html.HtmlElement]]:
 
 def shown_text(doc: lxml.html.HtmlElement) -> str:
     """What a reader sees: the text and the attributes a browser shows, without scripts, styles, ids in
-    <code>, and the language switch (it names the other language in that language)."""
+    <code>, the language switch (it names the other language in that language), and what the page marks
+    as written in the other language (`lang`: a message's wording in its own language)."""
     doc = lxml.html.fromstring(lxml.html.tostring(doc))
-    for element in doc.xpath("//script | //style | //code | //kbd | //*[@id='lang-switch']"):
+    other = "//body//*[@lang and @lang != $page]"
+    for element in doc.xpath(
+        f"//script | //style | //code | //kbd | //*[@id='lang-switch'] | {other}", page=doc.get("lang", "")
+    ):
         element.drop_tree()
     attributes = doc.xpath(
         "//@title | //@placeholder | //@aria-label | //@alt | //input[@type='submit']/@value"

@@ -31,6 +31,9 @@ ACTIONS = {
     "api_client_added": _l("API client added"),
     "api_client_revoked": _l("API client revoked"),
     "import": _l("Customer register imported"),
+    "report_recipient_added": _l("Report recipient added"),
+    "report_recipient_removed": _l("Report recipient removed"),
+    "customer_messages_changed": _l("How a customer is told changed"),
 }
 KINDS = {
     "user": _l("Staff account"),
@@ -38,6 +41,8 @@ KINDS = {
     "category": _l("Category"),
     "api_client": _l("API client"),
     "customer_register": _l("Customer register"),
+    "report": _l("Report"),
+    "customer": _l("Customer"),
 }
 # What an import's counts are called (an import records counts, not values before and after).
 COUNTS = {

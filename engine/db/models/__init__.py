@@ -21,7 +21,7 @@ from engine.db.models.deadlines import DeadlineStep
 from engine.db.models.external import CaseCall, EventSubscription, ExternalTask
 from engine.db.models.knowledge import KnowledgeEntry, KnowledgeTerm, KnowledgeVersion
 from engine.db.models.messages import Notice, NoticeRecipient, Notification
-from engine.db.models.outbox import OutboxMessage
+from engine.db.models.outbox import MessageTemplate, OutboxMessage
 from engine.db.models.people import (
     AdminAudit,
     ApiClient,
@@ -37,7 +37,13 @@ from engine.db.models.people import (
 from engine.db.models.processes import ProcessAudit, ProcessDefinition, ProcessDraft
 from engine.db.models.public import TrackLookup
 from engine.db.models.reference import CaseSource, Category, Department
-from engine.db.models.supervision import CallbackSample, HandoverRecord, Report, WorkerHeartbeat
+from engine.db.models.supervision import (
+    CallbackSample,
+    HandoverRecord,
+    Report,
+    ReportRecipient,
+    WorkerHeartbeat,
+)
 
 __all__ = [
     "UTCDateTime",
@@ -85,7 +91,9 @@ __all__ = [
     "NoticeRecipient",
     "Notification",
     "OutboxMessage",
+    "MessageTemplate",
     "HandoverRecord",
     "Report",
+    "ReportRecipient",
     "CallbackSample",
 ]

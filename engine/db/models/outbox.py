@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -52,3 +52,21 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]
     failed_at: Mapped[datetime | None]
+
+
+class MessageTemplate(Base):
+    """One version of an administrator's wording of a message kind in one language; the newest version
+    is in force. `shipped`: this version went back to the text shipped with the system."""
+
+    __tablename__ = "message_template"
+    __table_args__ = (UniqueConstraint("kind", "language", "version", name="uq_message_template_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    language: Mapped[str] = mapped_column(String(10))
+    version: Mapped[int]
+    subject: Mapped[str] = mapped_column(String(300), default="")
+    text: Mapped[str] = mapped_column(Text, default="")
+    shipped: Mapped[bool] = mapped_column(default=False)
+    saved_by: Mapped[str] = mapped_column(String(100))
+    saved_at: Mapped[datetime]

@@ -85,3 +85,18 @@ class WorkerHeartbeat(Base):
 
     worker: Mapped[str] = mapped_column(String(100), primary_key=True)
     seen_at: Mapped[datetime]
+
+
+class ReportRecipient(Base):
+    """An address a report is mailed to when it is made (M2: weekly, M3: monthly), kept by an
+    administrator; the settings' addresses (HOTLINE_*_REPORT_TO) are added to these."""
+
+    __tablename__ = "report_recipient"
+    __table_args__ = (UniqueConstraint("kind", "address", name="uq_report_recipient"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # weekly or monthly
+    address: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str] = mapped_column(String(200), default="")  # whom it reaches (a leader, the 12345 office)
+    added_by: Mapped[str] = mapped_column(String(100))
+    added_at: Mapped[datetime]

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from engine.messages import N_, Translate, say
-from engine.messaging.texts.composed import Composed
+from engine.messages import N_, Translate
+from engine.messaging.texts.composed import Composed, Wording, fill
 
-_SUBJECT = N_("Urgent: case %(case)s")
-_TEXT = N_("Urgent, case %(case)s: %(message)s")
+SUBJECT = N_("Urgent: case %(case)s")
+TEXT = N_("Urgent, case %(case)s: %(message)s")
 
 
-def compose_urgent_report(case_number: str, message: str, translate: Translate) -> Composed:
+def compose_urgent_report(
+    case_number: str, message: str, translate: Translate, wording: Wording | None = None
+) -> Composed:
     """`message`: the diagram's notification text, already in the recipient's language."""
     params = {"case": case_number, "message": message}
-    return Composed(
-        say(_SUBJECT, params, translate), say(_TEXT, params, translate), (case_number, message[:60])
-    )
+    return fill((SUBJECT, TEXT), params, translate, wording, (case_number, message[:60]))

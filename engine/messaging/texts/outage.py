@@ -7,10 +7,10 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from engine.messages import N_, Translate, say
-from engine.messaging.texts.composed import Composed
+from engine.messaging.texts.composed import Composed, Wording, fill
 
 _SERVICES = {"heating": N_("heating"), "water": N_("water")}
-_TEMPLATES = {
+SHIPPED = {
     "outage": (
         N_("Outage notice: %(service)s"),
         N_(
@@ -49,9 +49,11 @@ def _local(moment: datetime | None, zone: ZoneInfo) -> str:
     return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M") if moment is not None else "-"
 
 
-def compose_outage(kind: str, facts: OutageFacts, translate: Translate, zone: ZoneInfo) -> Composed:
+def compose_outage(
+    kind: str, facts: OutageFacts, translate: Translate, zone: ZoneInfo, wording: Wording | None = None
+) -> Composed:
     """`kind`: outage, estimate or restoration."""
-    subject, text = _TEMPLATES[kind]
+    subject, text = SHIPPED[kind]
     service = facts.service
     params = {
         "service": say(_SERVICES[service], {}, translate) if service in _SERVICES else service,
@@ -67,6 +69,4 @@ def compose_outage(kind: str, facts: OutageFacts, translate: Translate, zone: Zo
         "estimate": ("area", "restore", "case"),
         "restoration": ("area", "restored", "case"),
     }[kind]
-    return Composed(
-        say(subject, params, translate), say(text, params, translate), tuple(params[k] for k in order)
-    )
+    return fill((subject, text), params, translate, wording, tuple(params[k] for k in order))

@@ -1,0 +1,71 @@
+"""M2/M3: the addresses each report is mailed to, kept by an administrator (audited) and added to the
+settings' own."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from engine.bpmn import FieldError
+from engine.db import ReportRecipient
+from engine.errors import FormInvalid, NotFound
+from engine.reference import record_admin_change
+
+if TYPE_CHECKING:
+    from engine.unit_of_work import UnitOfWork
+
+REPORT_KINDS = ("weekly", "monthly")
+_ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def report_recipients(session: Session) -> list[ReportRecipient]:
+    return list(
+        session.scalars(select(ReportRecipient).order_by(ReportRecipient.kind, ReportRecipient.address))
+    )
+
+
+def recipients_of(session: Session, kind: str, from_settings: Mapping[str, Sequence[str]]) -> list[str]:
+    """The settings' addresses for `kind`, then the administrator's, each once."""
+    kept = session.scalars(select(ReportRecipient.address).where(ReportRecipient.kind == kind))
+    return list(dict.fromkeys([*from_settings.get(kind, ()), *kept]))
+
+
+def add_report_recipient(uow: UnitOfWork, kind: str, address: str, note: str, actor: str) -> ReportRecipient:
+    """Raises FormInvalid (an unknown kind, not an e-mail address, already listed)."""
+    address, note = address.strip(), note.strip()[:200]
+    values = {"kind": kind, "address": address, "note": note}
+    if kind not in REPORT_KINDS:
+        raise FormInvalid({"kind": FieldError("not_option")}, values)
+    if not _ADDRESS.match(address) or len(address) > 200:
+        raise FormInvalid({"address": FieldError("not_email")}, values)
+    row = ReportRecipient(kind=kind, address=address, note=note, added_by=actor, added_at=uow.clock.now())
+    try:
+        with uow.session.begin_nested():
+            uow.session.add(row)
+    except IntegrityError as err:
+        raise FormInvalid({"address": FieldError("already_listed")}, values) from err
+    record_admin_change(
+        uow.session, uow.clock, actor, "report_recipient_added", "report", kind, {"address": [None, address]}
+    )
+    return row
+
+
+def remove_report_recipient(uow: UnitOfWork, recipient_id: int, actor: str) -> None:
+    row = uow.session.get(ReportRecipient, recipient_id)
+    if row is None:
+        raise NotFound(f"no report recipient {recipient_id}")
+    record_admin_change(
+        uow.session,
+        uow.clock,
+        actor,
+        "report_recipient_removed",
+        "report",
+        row.kind,
+        {"address": [row.address, None]},
+    )
+    uow.session.delete(row)
