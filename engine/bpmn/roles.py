@@ -12,12 +12,21 @@ On a user task, property `role` (comma-separated when a task has several):
   first time the task is created (M2, M3, M4). At most one per process; without one a case is
   replied when it is closed.
 - `site_visit` — completing this task means someone went on site (the M1 sample's population).
+- `department_task` — a step the responsible department does: its claim is the department's
+  acknowledgement (签收), its deadline counts in on-time closing and a chase on that deadline is a chase
+  the department received (the monthly department assessment, 红黑榜).
+- `liaison_feedback` — a step in which the liaison who opened the case reports back (L2, L3): its
+  deadline counts in the liaison's on-time feedback rate (000 §6, M9).
 
 On the process:
 
 - `role` = `complaint` (the complaint handling rate, M4; open complaints at the handover, M7),
-  `outage` (open outages at the handover, M7) or `sampled_callback` (the callback procedure the weekly
-  draw opens, M1: follow-up work on another case, not a hotline case of its own).
+  `outage` (open outages at the handover, M7), `sampled_callback` (the callback procedure the weekly
+  draw opens, M1: follow-up work on another case, not a hotline case of its own), `liaison_report`
+  (its cases are the information forms a liaison submits, the person who opened it being the liaison:
+  the monthly liaison assessment, M9) or `consultation` (its cases make the on-the-spot rate, Q1).
+- `answeredField` = a form field (yes/no): on a `consultation`, the case was answered on the spot when
+  it is true; `entryField` = a form field: the knowledge base entry the answer came from, when set.
 - `intake` = `true`: the procedure is a kind of call the operator switches between on the intake page;
   `intakeOrder` = a whole number: its place there (lowest first; without one, after the numbered ones).
 - `defaultDepartment` = a department code: whose its cases are in the figures when neither the case
@@ -45,10 +54,14 @@ SITE_VISIT = "site_visit"
 COMPLAINT = "complaint"
 OUTAGE = "outage"
 SAMPLED_CALLBACK = "sampled_callback"
+DEPARTMENT_TASK = "department_task"
+LIAISON_FEEDBACK = "liaison_feedback"
+LIAISON_REPORT = "liaison_report"
+CONSULTATION = "consultation"
 
-ELEMENT_ROLES = (CALLBACK, REPLIED, SITE_VISIT)
+ELEMENT_ROLES = (CALLBACK, REPLIED, SITE_VISIT, DEPARTMENT_TASK, LIAISON_FEEDBACK)
 UNIQUE_ELEMENT_ROLES = frozenset({CALLBACK, REPLIED})
-PROCESS_ROLES = (COMPLAINT, OUTAGE, SAMPLED_CALLBACK)
+PROCESS_ROLES = (COMPLAINT, OUTAGE, SAMPLED_CALLBACK, LIAISON_REPORT, CONSULTATION)
 # What a procedure of a role cannot do without: a complaint's handling rate counts its reply (M4), the
 # sampled callback's answers are those of its callback task (M1).
 REQUIRED_ELEMENT_ROLES = {COMPLAINT: (REPLIED,), SAMPLED_CALLBACK: (CALLBACK,)}
@@ -96,6 +109,10 @@ class DiagramRoles:
     intake: bool = False
     intake_order: int | None = None
     default_department: str | None = None
+    # Every timer on the boundary of a user task is that task's deadline: timer id -> task id.
+    deadline_timers: dict[str, str] = field(default_factory=dict)
+    answered_field: str | None = None
+    entry_field: str | None = None
 
     def element_ids(self, role: str) -> tuple[str, ...]:
         return self.elements.get(role, ())
@@ -140,9 +157,31 @@ def read_roles(process: Any) -> tuple[DiagramRoles, list[RoleProblem]]:
                     RoleProblem("role-missing", process, {"process_role": process_role, "role": role})
                 )
     intake, order = _intake(process, problems)
-    department = next((v.strip() for v in _properties(process, "defaultDepartment") if v.strip()), None)
-    roles = DiagramRoles(frozenset(process_roles), elements, intake, order, department)
+    department = _property(process, "defaultDepartment")
+    roles = DiagramRoles(
+        frozenset(process_roles),
+        elements,
+        intake,
+        order,
+        department,
+        _deadline_timers(process),
+        _property(process, "answeredField"),
+        _property(process, "entryField"),
+    )
     return roles, problems
+
+
+def _property(node: Any, name: str) -> str | None:
+    return next((v.strip() for v in _properties(node, name) if v.strip()), None)
+
+
+def _deadline_timers(process: Any) -> dict[str, str]:
+    user_tasks = {node.get("id") for node in process.iter(f"{{{BPMN_NS}}}userTask")}
+    return {
+        node.get("id"): node.get("attachedToRef")
+        for node in process.iter(f"{{{BPMN_NS}}}boundaryEvent")
+        if node.get("attachedToRef") in user_tasks and node.find("bpmn:timerEventDefinition", _NS) is not None
+    }
 
 
 def _process_roles(process: Any, problems: list[RoleProblem]) -> set[str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from engine.db.like import ESCAPE, containing, starting_with
 from engine.db.models import (
     AdminAudit,
+    AssessmentWeight,
     Attachment,
     CallbackSample,
     CaseCounter,
@@ -87,6 +88,7 @@ __all__ = [
     "User",
     "UserRole",
     "WorkerHeartbeat",
+    "AssessmentWeight",
     "after_commit",
     "containing",
     "is_transient",

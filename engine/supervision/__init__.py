@@ -4,6 +4,7 @@ The package's public face: other packages import from here, not from its modules
 
 from __future__ import annotations
 
+from engine.supervision.assessment_weights import DEFAULT_WEIGHTS, current_weights, set_weights
 from engine.supervision.board import board_group_names, overdue_board
 from engine.supervision.case_search import (
     SORTS,
@@ -12,6 +13,13 @@ from engine.supervision.case_search import (
     count_cases_matching,
     overdue_case_ids,
     search_cases,
+)
+from engine.supervision.department_assessment import (
+    FIGURES,
+    LOWER_IS_BETTER,
+    DepartmentAssessment,
+    department_assessment,
+    list_size,
 )
 from engine.supervision.duties import (
     check_recorded_samples,
@@ -39,7 +47,7 @@ from engine.supervision.kpi import KPI_NAMES, kpi_table
 from engine.supervision.live_picture import open_cases_of, overdue_tasks
 from engine.supervision.operating_figures import OperatingFigures, operating_figures
 from engine.supervision.periods import Period, local_date, month_period_of
-from engine.supervision.reports.export import report_tables, to_csv, to_xlsx
+from engine.supervision.reports.export import Table, report_tables, to_csv, to_xlsx
 from engine.supervision.reports.store import (
     MAX_NOTABLE,
     find_report,
@@ -61,6 +69,14 @@ from engine.supervision.use_cases import (
 )
 
 __all__ = [
+    "DEFAULT_WEIGHTS",
+    "FIGURES",
+    "LOWER_IS_BETTER",
+    "DepartmentAssessment",
+    "current_weights",
+    "department_assessment",
+    "list_size",
+    "set_weights",
     "period_sampled_summary",
     "OperatingFigures",
     "operating_figures",
@@ -114,6 +130,7 @@ __all__ = [
     "search_cases",
     "set_notable_cases",
     "sweep_attachment_files",
+    "Table",
     "to_csv",
     "to_xlsx",
     "verify_draw",

@@ -27,7 +27,13 @@ from engine.db.models.people import (
 )
 from engine.db.models.processes import ProcessAudit, ProcessDefinition, ProcessDraft
 from engine.db.models.reference import Category, Department
-from engine.db.models.supervision import CallbackSample, HandoverRecord, Report, WorkerHeartbeat
+from engine.db.models.supervision import (
+    AssessmentWeight,
+    CallbackSample,
+    HandoverRecord,
+    Report,
+    WorkerHeartbeat,
+)
 
 __all__ = [
     "UTCDateTime",
@@ -42,6 +48,7 @@ __all__ = [
     "HumanTaskGroup",
     "Timer",
     "WorkerHeartbeat",
+    "AssessmentWeight",
     "Event",
     "CaseCounter",
     "IntakeKey",
