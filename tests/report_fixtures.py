@@ -264,3 +264,69 @@ def build_year_end_month(world: World) -> World:
     w.consultation("M5", at(1, 26, 0, 0, year=2027), category="leak")
     w.when(MONTH_AS_OF)
     return w
+
+
+LIAISON_1 = Actor("liaison1", frozenset({"liaison"}))
+LIAISON_2 = Actor("liaison2", frozenset({"liaison"}))
+
+
+def liaison_form(urgency: str) -> dict[str, Any]:
+    return {
+        "customer_name": "王芳",
+        "customer_phone": "13900000004",
+        "address": "金明区5号楼1单元301",
+        "collection_method": "visit",
+        "feedback": "整栋楼暖气不热,室温只有12度",
+        "suggestions": "",
+        "complaints": "",
+        "category": "temperature",
+        "department": "",
+        "urgency": urgency,
+    }
+
+
+def build_liaison_week(world: World) -> World:
+    """THE LIAISONS' WEEK: information forms (L1-L5) in the week of 23 November 2026, figures as at
+    Monday 30 November 07:00 (liaison.bpmn must be deployed).
+
+    | form | liaison | received | what happens |
+    |---|---|---|---|
+    | L1 | liaison1 | Mon 23 09:00, urgent | written report 09:40 (due 10:00), operations investigate 10:00, on site 11:00, callback "yes" 12:00: closed |
+    | L2 | liaison1 | Mon 23 10:00, general | handed to the department Tue 24 11:00 (due Tue 10:00: late); left with the department |
+    | L3 | liaison2 | Tue 24 09:00, general | never handed over (due Wed 25 09:00: late) |
+
+    By hand (forms; on-time feedback; resolution; satisfaction): liaison1 2; 1/2; 1/2; 1/1 —
+    liaison2 1; 0/1; 0/1; none (—).
+    """
+    from datetime import timedelta
+
+    w = world
+    ops = department_handler("operations")
+    w.when(at(11, 23, 9, 0))
+    w.start("L1", "liaison", LIAISON_1, liaison_form("urgent"))
+    w.when(at(11, 23, 9, 40))
+    w.complete(
+        "L1",
+        "written_report",
+        LIAISON_1,
+        {"written_report_text": "整栋楼暖气不热,已电话报告部门负责人。", "head_phoned": "on"},
+    )
+    w.when(at(11, 23, 10, 0))
+    w.start("L2", "liaison", LIAISON_1, liaison_form("general"))
+    w.complete("L1", "investigate", ops, {"investigation": "换热站阀门卡死", "decision": "on_site"})
+    w.when(at(11, 23, 11, 0))
+    arrived = (w.clock.now() - timedelta(minutes=30)).astimezone(SHANGHAI).strftime("%Y-%m-%dT%H:%M")
+    w.complete(
+        "L1",
+        "solve_on_site",
+        ops,
+        {"arrived_at": arrived, "on_site_staff": "维修一班", "on_site_result": "已更换阀门,室温恢复"},
+    )
+    w.when(at(11, 23, 12, 0))
+    w.complete("L1", "callback", LIAISON_1, {"satisfied": "yes", "callback_note": "用户满意"})
+    w.when(at(11, 24, 9, 0))
+    w.start("L3", "liaison", LIAISON_2, liaison_form("general"))
+    w.when(at(11, 24, 11, 0))
+    w.complete("L2", "submit_to_department", LIAISON_1, {"form_checked": "on", "submission_note": "请核实"})
+    w.when(WEEK_AS_OF)
+    return w

@@ -1,5 +1,6 @@
 """The monthly department assessment (红黑榜): the ranked table with each figure's definition, the cases
-behind every figure, CSV and XLSX downloads for supervisors, and the weights administrators set."""
+behind every figure, CSV and XLSX downloads for supervisors, and the weights administrators set; the
+monthly liaison assessment (M9) in the same style."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import select
 
+from engine.db import User
 from engine.errors import FormInvalid
 from engine.supervision import (
     FIGURES,
@@ -27,6 +30,7 @@ from engine.supervision import (
     to_csv,
     to_xlsx,
 )
+from engine.supervision.liaison_assessment import LIAISON_FIGURES, LiaisonAssessment, liaison_assessment
 from engine.supervision.periods import month_period_ending_in
 from webforms.database import reading_session, reads_only, runtime, unit_of_work
 from webforms.diagram_names import latest_parsed
@@ -72,6 +76,27 @@ FIGURE_DEFINITIONS = {
     "send_backs": _l(
         "Cases the department sent back as not its own ÷ department steps that arrived in the month. "
         "Nothing is counted until the send-back with review is in the procedures. Lower is better."
+    ),
+}
+LIAISON_LABELS = {
+    "forms": _l("Information forms submitted"),
+    "feedback": _l("On-time feedback"),
+    "resolution": _l("Resolution rate"),
+    "satisfaction": _l("Satisfaction of their customers"),
+}
+LIAISON_DEFINITIONS = {
+    "forms": _l("Customer information forms the liaison opened in the month."),
+    "feedback": _l(
+        "The liaison's reports on their forms (the written report of an urgent matter, the hand-over of a "
+        "general one to the department) whose deadline fell in the month and were done by it ÷ such "
+        "reports done or past their deadline."
+    ),
+    "resolution": _l(
+        "The liaison's forms of the month that are closed by now ÷ the liaison's forms of the month."
+    ),
+    "satisfaction": _l(
+        "Callback answers “satisfied” ÷ callback answers given in the month about the liaison's forms "
+        "(the liaison's own callback and any sampled callback)."
     ),
 }
 WEIGHT_ERRORS = {
@@ -156,6 +181,7 @@ def cases(department: str, figure: str) -> Any:
         definition=FIGURE_DEFINITIONS[figure],
         items=row.figures[figure].items if row is not None else [],
         step_name=step_name,
+        back=url_for("assessment.departments", month=period.label),
     )
 
 
@@ -251,4 +277,102 @@ def weights() -> Any:
             errors=errors,
         ),
         status,
+    )
+
+
+def _liaison_names(assessment: LiaisonAssessment) -> dict[str, str]:
+    logins = [row.liaison for row in assessment.rows]
+    if not logins:
+        return {}
+    found = reading_session().execute(
+        select(User.username, User.display_name).where(User.username.in_(logins))
+    )
+    return {username: name for username, name in found}
+
+
+def _liaisons(period: Period) -> LiaisonAssessment:
+    engine = runtime()
+    return liaison_assessment(reading_session(), period, engine.zone, engine.clock.now())
+
+
+@bp.route("/assessment/liaisons")
+@roles_required(*SUPERVISORS)
+@reads_only
+def liaisons() -> Any:
+    """M9: each liaison's month, each figure with its definition."""
+    period = _month()
+    assessment = _liaisons(period)
+    return render_template(
+        "supervision/assessment_liaisons.html",
+        assessment=assessment,
+        period=period,
+        figures=LIAISON_FIGURES,
+        labels=LIAISON_LABELS,
+        definitions=LIAISON_DEFINITIONS,
+        names=_liaison_names(assessment),
+        previous=period.previous().label,
+        following=month_period_of(period.last.replace(day=26)).label,
+    )
+
+
+@bp.route("/assessment/liaisons/<liaison>/<figure>")
+@roles_required(*SUPERVISORS)
+@reads_only
+def liaison_cases(liaison: str, figure: str) -> Any:
+    if figure not in LIAISON_FIGURES:
+        abort(404)
+    period = _month()
+    assessment = _liaisons(period)
+    row = assessment.row(liaison)
+    return render_template(
+        "supervision/assessment_cases.html",
+        period=period,
+        name=_liaison_names(assessment).get(liaison, liaison),
+        figure=figure,
+        label=LIAISON_LABELS[figure],
+        definition=LIAISON_DEFINITIONS[figure],
+        items=row.figures[figure].items if row is not None else [],
+        step_name=step_name,
+        back=url_for("assessment.liaisons", month=period.label),
+    )
+
+
+def _liaison_tables(assessment: LiaisonAssessment) -> list[Table]:
+    names = _liaison_names(assessment)
+    headers = [_("Liaison"), _("Login")]
+    for name in LIAISON_FIGURES:
+        headers += [str(LIAISON_LABELS[name]), _("Counted"), _("Of")]
+    rows: list[list[Any]] = []
+    rate_columns: set[int] = set()
+    for row in assessment.rows:
+        line: list[Any] = [names.get(row.liaison, row.liaison), row.liaison]
+        for index, name in enumerate(LIAISON_FIGURES):
+            rate = row.figures[name].rate
+            if name != "forms":  # a count: it has no rate
+                rate_columns.add(2 + index * 3)
+            line += ["" if name == "forms" else rate.value, row.figures[name].count, rate.whole]
+        rows.append(line)
+    title = _("Liaison assessment %(month)s", month=assessment.period.label)
+    definitions = Table(
+        "definitions",
+        _("Definitions"),
+        [_("Figure"), _("Definition")],
+        [[str(LIAISON_LABELS[name]), str(LIAISON_DEFINITIONS[name])] for name in LIAISON_FIGURES],
+    )
+    return [Table("liaisons", title, headers, rows, rate_columns), definitions]
+
+
+@bp.route("/assessment/liaisons.<any(csv, xlsx):extension>")
+@roles_required(*SUPERVISORS)
+@reads_only
+def download_liaisons(extension: str) -> Response:
+    period = _month()
+    tables = _liaison_tables(_liaisons(period))
+    name = f"hotline-liaisons-{period.label}.{extension}"
+    if extension == "csv":
+        body, mimetype = to_csv(tables), "text/csv; charset=utf-8"
+    else:
+        body, mimetype = to_xlsx(tables), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(
+        body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'}
     )
