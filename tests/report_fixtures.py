@@ -330,3 +330,41 @@ def build_liaison_week(world: World) -> World:
     w.complete("L2", "submit_to_department", LIAISON_1, {"form_checked": "on", "submission_note": "请核实"})
     w.when(WEEK_AS_OF)
     return w
+
+
+def add_consultations_of_the_week(world: World) -> World:
+    """THE WEEK (build_week) plus two consultations on Wednesday 25: H answered on the spot from
+    knowledge base entry 1, I not answered on the spot (a reply promised for 17:00).
+
+    On-the-spot rate (直办率) of the week, by hand: consultations received E, F, H, I = 4 (G is the next
+    week's), answered on the spot E, F, H = 3 (75.0 %), answered from the knowledge base H = 1 (25.0 %);
+    all of them billing's (their category's department)."""
+    w = world
+    w.when(at(11, 25, 10, 0))
+    question = {
+        "customer_name": "王芳",
+        "customer_phone": "13900000004",
+        "question": "明年供暖费标准是否调整?",
+        "category": "billing",
+    }
+    w.start(
+        "H",
+        "consultation",
+        OPERATOR,
+        {**question, "answered_now": "on", "answer": "标准不变。", "answered_from": "1"},
+    )
+    w.when(at(11, 25, 11, 0))
+    w.start(
+        "I",
+        "consultation",
+        OPERATOR,
+        {
+            **question,
+            "answered_now": "",
+            "promised_reply_at": "2026-11-25T17:00",
+            "reply_channel": "phone",
+            "contact": "13900000004",
+        },
+    )
+    w.when(WEEK_AS_OF)
+    return w

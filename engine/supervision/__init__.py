@@ -45,6 +45,7 @@ from engine.supervision.health import (
 )
 from engine.supervision.kpi import KPI_NAMES, kpi_table
 from engine.supervision.live_picture import open_cases_of, overdue_tasks
+from engine.supervision.on_the_spot import OnTheSpotTable, on_the_spot_table
 from engine.supervision.operating_figures import OperatingFigures, operating_figures
 from engine.supervision.periods import Period, local_date, month_period_of
 from engine.supervision.reports.export import Table, report_tables, to_csv, to_xlsx
@@ -69,6 +70,8 @@ from engine.supervision.use_cases import (
 )
 
 __all__ = [
+    "OnTheSpotTable",
+    "on_the_spot_table",
     "DEFAULT_WEIGHTS",
     "FIGURES",
     "LOWER_IS_BETTER",

@@ -27,6 +27,7 @@ from engine.supervision import (
     local_date,
     month_period_of,
     next_due,
+    on_the_spot_table,
     period_sampled_summary,
     report_tables,
     to_csv,
@@ -156,8 +157,16 @@ def kpi() -> Any:
     period = Period("custom", first, last)
     table = kpi_table(reading_session(), period, engine.zone, now, reference, group_by, department, category)
     sampled = period_sampled_summary(reading_session(), period, engine.zone, now)
+    categories = (
+        ({category} | {c.code for c in reference.categories if c.parent_code == category})
+        if category
+        else None
+    )
+    on_the_spot = on_the_spot_table(
+        reading_session(), period, engine.zone, now, reference, group_by, department, categories
+    )
     rows_of = reference.departments if group_by == "department" else reference.categories
-    labels = {code: _name(rows_of, code) for code in table.rows}
+    labels = {code: _name(rows_of, code) for code in [*table.rows, *on_the_spot.rows]}
     charts = {}
     for name in KPI_NAMES:
         bars = [
@@ -184,6 +193,7 @@ def kpi() -> Any:
         "supervision/kpi.html",
         table=table,
         sampled=sampled,
+        on_the_spot=on_the_spot,
         labels=labels,
         charts=charts,
         kpi_names=KPI_NAMES,
