@@ -81,7 +81,7 @@ def create_app(
     from webforms.people import names as people
     from webforms.processes import modeler, versions
     from webforms.reference import admin
-    from webforms.supervision import assessment, board, handover, reports
+    from webforms.supervision import assessment, board, handover, hot_spots, reports
     from webforms.supervision import cases as _case_pages  # noqa: F401 - its routes are on cases_blueprint.bp
     from webforms.supervision import incidents as supervise
     from webforms.supervision import notice_recipients as _notice_recipients  # noqa: F401 - routes on cases_blueprint.bp
@@ -121,6 +121,7 @@ def create_app(
         attachments.bp,
         reports.bp,
         assessment.bp,
+        hot_spots.bp,
         versions.bp,
         board.bp,
         modeler.bp,

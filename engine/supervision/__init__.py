@@ -43,6 +43,7 @@ from engine.supervision.health import (
     record_worker_heartbeat,
     worker_check,
 )
+from engine.supervision.hot_spots import HotSpots, hot_spots
 from engine.supervision.kpi import KPI_NAMES, kpi_table
 from engine.supervision.live_picture import open_cases_of, overdue_tasks
 from engine.supervision.on_the_spot import OnTheSpotTable, on_the_spot_table
@@ -70,6 +71,8 @@ from engine.supervision.use_cases import (
 )
 
 __all__ = [
+    "HotSpots",
+    "hot_spots",
     "OnTheSpotTable",
     "on_the_spot_table",
     "DEFAULT_WEIGHTS",
