@@ -62,6 +62,7 @@ from engine.supervision.reports.store import (
 )
 from engine.supervision.sampled_outcomes import SampledSummary, period_sampled_summary
 from engine.supervision.sampling import SAMPLE_RATE, latest_due_week, list_samples, verify_draw
+from engine.supervision.satisfaction_survey import draw_quarterly_survey, quarter_of
 from engine.supervision.shifts import DEFAULT_SHIFT_CHANGES, parse_shift_changes
 from engine.supervision.use_cases import (
     acknowledge_handover,
@@ -71,6 +72,8 @@ from engine.supervision.use_cases import (
 )
 
 __all__ = [
+    "draw_quarterly_survey",
+    "quarter_of",
     "HotSpots",
     "hot_spots",
     "OnTheSpotTable",
