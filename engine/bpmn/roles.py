@@ -95,6 +95,10 @@ ROLE_MESSAGES: dict[str, str] = {
         "Callback '%(name)s' has no form field '%(field)s' (values yes / no) for the "
         "customer's answer, so the satisfaction rate cannot count it. Add the field or remove the role."
     ),
+    "consultation-without-answer-field": N_(
+        "A process with the role 'consultation' needs the process property answeredField naming its yes/no "
+        "field that says the question was answered on the spot (see Roles in docs/modelling.md)."
+    ),
     "intake-flag": N_("Process property intake is '%(value)s'; write true or false."),
     "intake-order": N_("Process property intakeOrder is '%(value)s'; write a whole number (1 comes first)."),
 }
@@ -156,6 +160,8 @@ def read_roles(process: Any) -> tuple[DiagramRoles, list[RoleProblem]]:
                 problems.append(
                     RoleProblem("role-missing", process, {"process_role": process_role, "role": role})
                 )
+    if CONSULTATION in process_roles and not _property(process, "answeredField"):
+        problems.append(RoleProblem("consultation-without-answer-field", process, {}))
     intake, order = _intake(process, problems)
     department = _property(process, "defaultDepartment")
     roles = DiagramRoles(
