@@ -220,7 +220,13 @@ def _replied_cases(
             ProcessInstance.category.label("category"),
             replied_at_column(roles).label("replied_at"),
         )
-        .where(hotline_case(roles), ProcessInstance.opened_at < end, ProcessInstance.opened_at <= as_of)
+        .where(
+            hotline_case(roles),
+            ProcessInstance.opened_at < end,
+            ProcessInstance.opened_at <= as_of,
+            # A case replies before (or as) it closes: one closed before the period did not reply in it.
+            or_(ProcessInstance.closed_at.is_(None), ProcessInstance.closed_at >= start),
+        )
         .subquery()
     )
     return list(

@@ -237,3 +237,5 @@ class Attachment(Base):
 Index("ix_instance_opened", ProcessInstance.opened_at)
 Index("ix_task_due", HumanTask.due_at)
 Index("ix_task_element_completed", HumanTask.element_id, HumanTask.completed_at)
+# The department assessment reads a month's chases (fired deadline timers) by kind and time.
+Index("ix_event_kind_at", Event.kind, Event.at)

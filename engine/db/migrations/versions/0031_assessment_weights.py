@@ -1,4 +1,4 @@
-"""the weights of the monthly department assessment (红黑榜)
+"""the weights of the monthly department assessment (红黑榜), and the history by kind and time (its chases)
 
 Revision ID: 0031
 Revises: 0030
@@ -24,7 +24,9 @@ def upgrade() -> None:
         sa.Column("updated_by", sa.String(length=100), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     )
+    op.create_index("ix_event_kind_at", "event", ["kind", "at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_event_kind_at", table_name="event")
     op.drop_table("assessment_weight")
