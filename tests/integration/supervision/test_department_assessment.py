@@ -37,7 +37,7 @@ from collections.abc import Callable
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import SettableClock
@@ -185,3 +185,30 @@ def test_weights_are_validated_stored_and_audited(
         }
         audit = session.scalars(select(AdminAudit).where(AdminAudit.subject_kind == "assessment")).one()
         assert audit.actor == "admin" and audit.changes["satisfaction"] == [30, 20]
+
+
+def _statements(world: World) -> int:
+    seen: list[str] = []
+    with world.sessions() as session:
+        engine = session.connection().engine
+
+        def remember(*_args: object) -> None:
+            seen.append("x")
+
+        event.listen(engine, "before_cursor_execute", remember)
+        try:
+            department_assessment(
+                session, WEEK, SHANGHAI, WEEK_AS_OF, load_reference_data(session), dict(DEFAULT_WEIGHTS)
+            )
+        finally:
+            event.remove(engine, "before_cursor_execute", remember)
+    return len(seen)
+
+
+def test_the_number_of_queries_does_not_grow_with_the_cases(world: World) -> None:
+    """A fixed number of queries whatever the number of cases, steps and answers of the month."""
+    before = _statements(world)
+    for letter, hour in (("R1", 13), ("R2", 14), ("R3", 15)):
+        world.repair_on_site(letter, at(11, 25, hour, 0))
+    world.when(WEEK_AS_OF)
+    assert _statements(world) == before
