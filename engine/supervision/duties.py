@@ -62,8 +62,12 @@ class SampleCheck:
 
 
 def check_recorded_samples(uow: UnitOfWork) -> list[SampleCheck]:
-    """Every recorded draw, re-drawn from its seed and compared with what was recorded."""
-    return [SampleCheck(sample, verify_draw(sample)) for sample in list_samples(uow.session, limit=10_000)]
+    """Every recorded draw (weekly samples and quarterly surveys), re-drawn from its seed and compared with
+    what was recorded."""
+    return [
+        SampleCheck(sample, verify_draw(sample))
+        for sample in list_samples(uow.session, limit=10_000, weekly_only=False)
+    ]
 
 
 def prepare_handover_record(uow: UnitOfWork, shifts: ShiftSettings) -> HandoverRecord:

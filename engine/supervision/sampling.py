@@ -242,7 +242,12 @@ def latest_due_week(now: datetime, zone: ZoneInfo) -> Period:
     return previous if local >= datetime.combine(current.first, SAMPLE_AT, zone) else previous.previous()
 
 
-def list_samples(session: Session, limit: int = 100) -> list[CallbackSample]:
-    return list(
-        session.scalars(select(CallbackSample).order_by(CallbackSample.week_start.desc()).limit(limit))
-    )
+QUARTER_MARK = "-Q"  # a quarterly survey's key ('2026-Q4'); a week's is its Monday's ISO date
+
+
+def list_samples(session: Session, limit: int = 100, weekly_only: bool = True) -> list[CallbackSample]:
+    """The recorded draws, latest first: the weekly samples (M1), or with the quarterly surveys (M9)."""
+    query = select(CallbackSample).order_by(CallbackSample.week_start.desc()).limit(limit)
+    if weekly_only:
+        query = query.where(CallbackSample.week_start.not_like(f"%{QUARTER_MARK}%"))
+    return list(session.scalars(query))

@@ -22,9 +22,9 @@ from engine.db.models import ProcessDefinition
 from engine.reference.data import load_reference_data
 from engine.runtime import Runtime
 from engine.supervision import DEFAULT_WEIGHTS, department_assessment
-from engine.supervision.duties import run_due_duties
+from engine.supervision.duties import check_recorded_samples, run_due_duties
 from engine.supervision.periods import month_period_ending_in
-from engine.supervision.sampling import draw, verify_draw
+from engine.supervision.sampling import draw, list_samples, verify_draw
 from engine.supervision.satisfaction_survey import (
     draw_quarterly_survey,
     latest_due_quarter,
@@ -113,6 +113,11 @@ def test_the_scheduler_draws_the_survey_once_it_is_due_m9(world: World) -> None:
     world.when(at(1, 1, 7, 0, year=2027))
     made = run_due_duties(lambda: UnitOfWork(world.sessions, world.runtime), "scheduler")
     assert "satisfaction survey 2026-Q4: 1 of 5" in made
+    with UnitOfWork(world.sessions, world.runtime) as uow:
+        checks = {check.sample.week_start: check.ok for check in check_recorded_samples(uow)}
+        weekly = [sample.week_start for sample in list_samples(uow.session)]
+    assert checks["2026-Q4"] is True
+    assert "2026-Q4" not in weekly  # the reports page lists the weekly samples (M1)
     assert not any(
         "satisfaction survey" in line
         for line in run_due_duties(lambda: UnitOfWork(world.sessions, world.runtime), "scheduler")
