@@ -506,7 +506,8 @@ class _History:
 
 def create_demo_history(factory: sessionmaker[Session], engine: Runtime) -> list[str]:
     """Cases of last week and of the last 26th-to-25th month played at their past times, then the
-    reports and the callback sample that were due (M1-M3), so the supervisors' pages show figures."""
+    reports, the callback sample and the quarterly satisfaction survey that were due (M1-M3, M9), so the
+    supervisors' pages show figures."""
     from engine.supervision import (
         find_report,
         latest_due_period,

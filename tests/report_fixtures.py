@@ -310,4 +310,107 @@ def build_sources_month(world: World) -> World:
     w.handle("S5", at(12, 3, 10, 0), "operations")
     w.complaint("S6", at(12, 4, 9, 0), case_source="walk_in")
     w.when(SOURCES_AS_OF)
+
+
+LIAISON_1 = Actor("liaison1", frozenset({"liaison"}))
+LIAISON_2 = Actor("liaison2", frozenset({"liaison"}))
+
+
+def liaison_form(urgency: str) -> dict[str, Any]:
+    return {
+        "customer_name": "王芳",
+        "customer_phone": "13900000004",
+        "address": "金明区5号楼1单元301",
+        "collection_method": "visit",
+        "feedback": "整栋楼暖气不热,室温只有12度",
+        "suggestions": "",
+        "complaints": "",
+        "category": "temperature",
+        "department": "",
+        "urgency": urgency,
+    }
+
+
+def build_liaison_week(world: World) -> World:
+    """THE LIAISONS' WEEK: information forms (L1-L5) in the week of 23 November 2026, figures as at
+    Monday 30 November 07:00 (liaison.bpmn must be deployed).
+
+    | form | liaison | received | what happens |
+    |---|---|---|---|
+    | L1 | liaison1 | Mon 23 09:00, urgent | written report 09:40 (due 10:00), operations investigate 10:00, on site 11:00, callback "yes" 12:00: closed |
+    | L2 | liaison1 | Mon 23 10:00, general | handed to the department Tue 24 11:00 (due Tue 10:00: late); left with the department |
+    | L3 | liaison2 | Tue 24 09:00, general | never handed over (due Wed 25 09:00: late) |
+
+    By hand (forms; on-time feedback; resolution; satisfaction): liaison1 2; 1/2; 1/2; 1/1 —
+    liaison2 1; 0/1; 0/1; none (—).
+    """
+    from datetime import timedelta
+
+    w = world
+    ops = department_handler("operations")
+    w.when(at(11, 23, 9, 0))
+    w.start("L1", "liaison", LIAISON_1, liaison_form("urgent"))
+    w.when(at(11, 23, 9, 40))
+    w.complete(
+        "L1",
+        "written_report",
+        LIAISON_1,
+        {"written_report_text": "整栋楼暖气不热,已电话报告部门负责人。", "head_phoned": "on"},
+    )
+    w.when(at(11, 23, 10, 0))
+    w.start("L2", "liaison", LIAISON_1, liaison_form("general"))
+    w.complete("L1", "investigate", ops, {"investigation": "换热站阀门卡死", "decision": "on_site"})
+    w.when(at(11, 23, 11, 0))
+    arrived = (w.clock.now() - timedelta(minutes=30)).astimezone(SHANGHAI).strftime("%Y-%m-%dT%H:%M")
+    w.complete(
+        "L1",
+        "solve_on_site",
+        ops,
+        {"arrived_at": arrived, "on_site_staff": "维修一班", "on_site_result": "已更换阀门,室温恢复"},
+    )
+    w.when(at(11, 23, 12, 0))
+    w.complete("L1", "callback", LIAISON_1, {"satisfied": "yes", "callback_note": "用户满意"})
+    w.when(at(11, 24, 9, 0))
+    w.start("L3", "liaison", LIAISON_2, liaison_form("general"))
+    w.when(at(11, 24, 11, 0))
+    w.complete("L2", "submit_to_department", LIAISON_1, {"form_checked": "on", "submission_note": "请核实"})
+    w.when(WEEK_AS_OF)
+    return w
+
+
+def add_consultations_of_the_week(world: World) -> World:
+    """THE WEEK (build_week) plus two consultations on Wednesday 25: H answered on the spot from
+    knowledge base entry 1, I not answered on the spot (a reply promised for 17:00).
+
+    On-the-spot rate (直办率) of the week, by hand: consultations received E, F, H, I = 4 (G is the next
+    week's), answered on the spot E, F, H = 3 (75.0 %), answered from the knowledge base H = 1 (25.0 %);
+    all of them billing's (their category's department)."""
+    w = world
+    w.when(at(11, 25, 10, 0))
+    question = {
+        "customer_name": "王芳",
+        "customer_phone": "13900000004",
+        "question": "明年供暖费标准是否调整?",
+        "category": "billing",
+    }
+    w.start(
+        "H",
+        "consultation",
+        OPERATOR,
+        {**question, "answered_now": "on", "answer": "标准不变。", "answered_from": "1"},
+    )
+    w.when(at(11, 25, 11, 0))
+    w.start(
+        "I",
+        "consultation",
+        OPERATOR,
+        {
+            **question,
+            "answered_now": "",
+            "promised_reply_at": "2026-11-25T17:00",
+            "reply_channel": "phone",
+            "contact": "13900000004",
+        },
+    )
+    w.when(WEEK_AS_OF)
     return w

@@ -101,7 +101,7 @@ def create_app(
     from webforms.reference import admin
     from webforms.reference import message_templates as _message_templates  # noqa: F401 - routes on admin.bp
     from webforms.reference import report_recipients as _report_recipients  # noqa: F401 - routes on admin.bp
-    from webforms.supervision import board, handover, reports
+    from webforms.supervision import assessment, board, handover, hot_spots, reports
     from webforms.supervision import cases as _case_pages  # noqa: F401 - its routes are on cases_blueprint.bp
     from webforms.supervision import incidents as supervise
     from webforms.supervision import notice_recipients as _notice_recipients  # noqa: F401 - routes on cases_blueprint.bp
@@ -146,6 +146,8 @@ def create_app(
         attachments.bp,
         notes.bp,
         reports.bp,
+        assessment.bp,
+        hot_spots.bp,
         versions.bp,
         board.bp,
         modeler.bp,

@@ -14,12 +14,21 @@ On a user task, property `role` (comma-separated when a task has several):
 - `site_visit` — completing this task means someone went on site (the M1 sample's population).
 - `sendback_review` — the dispatcher's review of a department's send-back (退单, C4); its form field
   `sendback_decision` (`approve` / `reject`) is the decision the departments' send-back figures count.
+- `department_task` — a step the responsible department does: its claim is the department's
+  acknowledgement (签收), its deadline counts in on-time closing and a chase on that deadline is a chase
+  the department received (the monthly department assessment, 红黑榜).
+- `liaison_feedback` — a step in which the liaison who opened the case reports back (L2, L3): its
+  deadline counts in the liaison's on-time feedback rate (000 §6, M9).
 
 On the process:
 
 - `role` = `complaint` (the complaint handling rate, M4; open complaints at the handover, M7),
-  `outage` (open outages at the handover, M7) or `sampled_callback` (the callback procedure the weekly
-  draw opens, M1: follow-up work on another case, not a hotline case of its own).
+  `outage` (open outages at the handover, M7), `sampled_callback` (the callback procedure the weekly
+  draw opens, M1: follow-up work on another case, not a hotline case of its own), `liaison_report`
+  (its cases are the information forms a liaison submits, the person who opened it being the liaison:
+  the monthly liaison assessment, M9) or `consultation` (its cases make the on-the-spot rate, Q1).
+- `answeredField` = a form field (yes/no): on a `consultation`, the case was answered on the spot when
+  it is true; `entryField` = a form field: the knowledge base entry the answer came from, when set.
 - `intake` = `true`: the procedure is a kind of call the operator switches between on the intake page;
   `intakeOrder` = a whole number: its place there (lowest first; without one, after the numbered ones).
 - `defaultDepartment` = a department code: whose its cases are in the figures when neither the case
@@ -48,10 +57,14 @@ SENDBACK_REVIEW = "sendback_review"
 COMPLAINT = "complaint"
 OUTAGE = "outage"
 SAMPLED_CALLBACK = "sampled_callback"
+DEPARTMENT_TASK = "department_task"
+LIAISON_FEEDBACK = "liaison_feedback"
+LIAISON_REPORT = "liaison_report"
+CONSULTATION = "consultation"
 
-ELEMENT_ROLES = (CALLBACK, REPLIED, SITE_VISIT, SENDBACK_REVIEW)
+ELEMENT_ROLES = (CALLBACK, REPLIED, SITE_VISIT, SENDBACK_REVIEW, DEPARTMENT_TASK, LIAISON_FEEDBACK)
 UNIQUE_ELEMENT_ROLES = frozenset({CALLBACK, REPLIED})
-PROCESS_ROLES = (COMPLAINT, OUTAGE, SAMPLED_CALLBACK)
+PROCESS_ROLES = (COMPLAINT, OUTAGE, SAMPLED_CALLBACK, LIAISON_REPORT, CONSULTATION)
 # What a procedure of a role cannot do without: a complaint's handling rate counts its reply (M4), the
 # sampled callback's answers are those of its callback task (M1).
 REQUIRED_ELEMENT_ROLES = {COMPLAINT: (REPLIED,), SAMPLED_CALLBACK: (CALLBACK,)}
@@ -92,6 +105,10 @@ ROLE_MESSAGES: dict[str, str] = {
         "Send-back review '%(name)s' has no form field '%(field)s' (values approve / reject) for the "
         "decision, so the send-back figures cannot count it. Add the field or remove the role."
     ),
+    "consultation-without-answer-field": N_(
+        "A process with the role 'consultation' needs the process property answeredField naming its yes/no "
+        "field that says the question was answered on the spot (see Roles in docs/modelling.md)."
+    ),
     "intake-flag": N_("Process property intake is '%(value)s'; write true or false."),
     "intake-order": N_("Process property intakeOrder is '%(value)s'; write a whole number (1 comes first)."),
 }
@@ -106,6 +123,10 @@ class DiagramRoles:
     intake: bool = False
     intake_order: int | None = None
     default_department: str | None = None
+    # Every timer on the boundary of a user task is that task's deadline: timer id -> task id.
+    deadline_timers: dict[str, str] = field(default_factory=dict)
+    answered_field: str | None = None
+    entry_field: str | None = None
 
     def element_ids(self, role: str) -> tuple[str, ...]:
         return self.elements.get(role, ())
@@ -149,10 +170,34 @@ def read_roles(process: Any) -> tuple[DiagramRoles, list[RoleProblem]]:
                 problems.append(
                     RoleProblem("role-missing", process, {"process_role": process_role, "role": role})
                 )
+    if CONSULTATION in process_roles and not _property(process, "answeredField"):
+        problems.append(RoleProblem("consultation-without-answer-field", process, {}))
     intake, order = _intake(process, problems)
-    department = next((v.strip() for v in _properties(process, "defaultDepartment") if v.strip()), None)
-    roles = DiagramRoles(frozenset(process_roles), elements, intake, order, department)
+    department = _property(process, "defaultDepartment")
+    roles = DiagramRoles(
+        frozenset(process_roles),
+        elements,
+        intake,
+        order,
+        department,
+        _deadline_timers(process),
+        _property(process, "answeredField"),
+        _property(process, "entryField"),
+    )
     return roles, problems
+
+
+def _property(node: Any, name: str) -> str | None:
+    return next((v.strip() for v in _properties(node, name) if v.strip()), None)
+
+
+def _deadline_timers(process: Any) -> dict[str, str]:
+    user_tasks = {node.get("id") for node in process.iter(f"{{{BPMN_NS}}}userTask")}
+    return {
+        node.get("id"): node.get("attachedToRef")
+        for node in process.iter(f"{{{BPMN_NS}}}boundaryEvent")
+        if node.get("attachedToRef") in user_tasks and node.find("bpmn:timerEventDefinition", _NS) is not None
+    }
 
 
 def _process_roles(process: Any, problems: list[RoleProblem]) -> set[str]:

@@ -9,6 +9,7 @@ from engine.db.like import ESCAPE, containing, starting_with
 from engine.db.models import (
     AdminAudit,
     ApiClient,
+    AssessmentWeight,
     Attachment,
     CallbackSample,
     CaseCall,
@@ -117,6 +118,7 @@ __all__ = [
     "User",
     "UserRole",
     "WorkerHeartbeat",
+    "AssessmentWeight",
     "after_commit",
     "containing",
     "is_transient",

@@ -60,6 +60,19 @@ class DeployedRoles:
             (key for key in sorted(self.versions) if process_role in self.latest(key).process_roles), None
         )
 
+    def deadline_timers(self, role: str) -> dict[str, frozenset[str]]:
+        """Process key -> the ids of the timers on the deadlines of the tasks that have `role`."""
+        found = {
+            key: frozenset(
+                timer
+                for roles in versions
+                for timer, task in roles.deadline_timers.items()
+                if task in roles.element_ids(role)
+            )
+            for key, versions in self.versions.items()
+        }
+        return {key: ids for key, ids in sorted(found.items()) if ids}
+
     def default_department(self, key: str) -> str | None:
         return self.latest(key).default_department
 

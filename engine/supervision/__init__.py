@@ -4,6 +4,7 @@ The package's public face: other packages import from here, not from its modules
 
 from __future__ import annotations
 
+from engine.supervision.assessment_weights import DEFAULT_WEIGHTS, current_weights, set_weights
 from engine.supervision.board import board_group_names, overdue_board
 from engine.supervision.case_search import (
     SORTS,
@@ -12,6 +13,13 @@ from engine.supervision.case_search import (
     count_cases_matching,
     overdue_case_ids,
     search_cases,
+)
+from engine.supervision.department_assessment import (
+    FIGURES,
+    LOWER_IS_BETTER,
+    DepartmentAssessment,
+    department_assessment,
+    list_size,
 )
 from engine.supervision.duties import (
     check_recorded_samples,
@@ -35,11 +43,13 @@ from engine.supervision.health import (
     record_worker_heartbeat,
     worker_check,
 )
+from engine.supervision.hot_spots import HotSpots, hot_spots
 from engine.supervision.kpi import KPI_NAMES, kpi_table
 from engine.supervision.live_picture import open_cases_of, overdue_tasks
+from engine.supervision.on_the_spot import OnTheSpotTable, on_the_spot_table
 from engine.supervision.operating_figures import OperatingFigures, operating_figures
 from engine.supervision.periods import Period, local_date, month_period_of
-from engine.supervision.reports.export import report_tables, to_csv, to_xlsx
+from engine.supervision.reports.export import Table, report_tables, to_csv, to_xlsx
 from engine.supervision.reports.recipients import (
     REPORT_KINDS,
     add_report_recipient,
@@ -58,6 +68,7 @@ from engine.supervision.reports.store import (
 )
 from engine.supervision.sampled_outcomes import SampledSummary, period_sampled_summary
 from engine.supervision.sampling import SAMPLE_RATE, latest_due_week, list_samples, verify_draw
+from engine.supervision.satisfaction_survey import draw_quarterly_survey, quarter_of
 from engine.supervision.sendbacks import SendBackTable, sendback_table
 from engine.supervision.shifts import DEFAULT_SHIFT_CHANGES, parse_shift_changes
 from engine.supervision.use_cases import (
@@ -72,6 +83,20 @@ __all__ = [
     "add_report_recipient",
     "remove_report_recipient",
     "report_recipients",
+    "draw_quarterly_survey",
+    "quarter_of",
+    "HotSpots",
+    "hot_spots",
+    "OnTheSpotTable",
+    "on_the_spot_table",
+    "DEFAULT_WEIGHTS",
+    "FIGURES",
+    "LOWER_IS_BETTER",
+    "DepartmentAssessment",
+    "current_weights",
+    "department_assessment",
+    "list_size",
+    "set_weights",
     "period_sampled_summary",
     "OperatingFigures",
     "operating_figures",
@@ -127,6 +152,7 @@ __all__ = [
     "sendback_table",
     "set_notable_cases",
     "sweep_attachment_files",
+    "Table",
     "to_csv",
     "to_xlsx",
     "verify_draw",

@@ -28,6 +28,7 @@ from engine.supervision.sampling import (
     list_samples,
     verify_draw,
 )
+from engine.supervision.satisfaction_survey import draw_quarterly_survey, latest_due_quarter, quarter_of
 
 if TYPE_CHECKING:
     # A use case is handed its unit of work; it never opens one.
@@ -69,8 +70,12 @@ class SampleCheck:
 
 
 def check_recorded_samples(uow: UnitOfWork) -> list[SampleCheck]:
-    """Every recorded draw, re-drawn from its seed and compared with what was recorded."""
-    return [SampleCheck(sample, verify_draw(sample)) for sample in list_samples(uow.session, limit=10_000)]
+    """Every recorded draw (weekly samples and quarterly surveys), re-drawn from its seed and compared with
+    what was recorded."""
+    return [
+        SampleCheck(sample, verify_draw(sample))
+        for sample in list_samples(uow.session, limit=10_000, weekly_only=False)
+    ]
 
 
 def prepare_handover_record(uow: UnitOfWork, shifts: ShiftSettings) -> HandoverRecord:
@@ -89,8 +94,18 @@ def sweep_attachment_files(
     return sweep_orphans(uow.session, folder, uow.clock.now(), older_than, remove=remove)
 
 
+def draw_survey(uow: UnitOfWork, actor: str, day: date | None = None) -> SampleResult:
+    """The quarterly satisfaction survey (M9) of the quarter holding `day` (default: the quarter that
+    ended last), drawn unless it was."""
+    quarter = (
+        quarter_of(day)[0] if day is not None else latest_due_quarter(uow.clock.now(), uow.runtime.zone)[0]
+    )
+    return draw_quarterly_survey(uow.session, uow.runtime, quarter.first, actor)
+
+
 def run_due_duties(units: Callable[[], UnitOfWork], actor: str) -> list[str]:
-    """The reports that are due and last week's callback sample, each in its own unit of work.
+    """The reports that are due, last week's callback sample and last quarter's satisfaction survey, each
+    in its own unit of work.
 
     Safe to run often and from several worker processes at once: there is one report per period and
     one draw per week (unique constraints), so a second run finds them made and does nothing. Returns
@@ -107,5 +122,13 @@ def run_due_duties(units: Callable[[], UnitOfWork], actor: str) -> list[str]:
         made.append(
             f"callback sample {result.sample.week_start}: {result.sample.sample_size} of "
             f"{result.sample.population_size}"
+        )
+    with units() as uow:
+        survey = draw_survey(uow, actor)
+        uow.commit()
+    if survey.created:
+        made.append(
+            f"satisfaction survey {survey.sample.week_start}: {survey.sample.sample_size} of "
+            f"{survey.sample.population_size}"
         )
     return made

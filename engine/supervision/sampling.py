@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import math
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time
 from decimal import Decimal
@@ -124,20 +125,46 @@ def draw_weekly_sample(
     draw when there is one. `seed` is for tests and re-checks; otherwise a fresh random one."""
     if week.kind != "week":
         raise ValueError("callbacks are sampled per week (M1)")
-    existing = find_sample(session, week)
+    return record_draw(
+        session,
+        engine,
+        week.first.isoformat(),
+        week.last.isoformat(),
+        week.label,
+        lambda: on_site_population(session, week, engine.zone),
+        SAMPLE_RATE,
+        actor,
+        seed,
+    )
+
+
+def record_draw(
+    session: Session,
+    engine: Runtime,
+    key: str,
+    last_day: str,
+    label: str,
+    population_of: Callable[[], list[str]],
+    rate: Decimal,
+    actor: str,
+    seed: str | None = None,
+) -> SampleResult:
+    """One recorded draw under `key` (the week's Monday, or a quarter's label): the population, a seed,
+    the chosen cases and a sampled callback case for each; the recorded draw if there is one already."""
+    existing = session.scalar(select(CallbackSample).where(CallbackSample.week_start == key))
     if existing is not None:
         return SampleResult(existing, False, dict(existing.chosen.get("callbacks", {})))
-    population = on_site_population(session, week, engine.zone)
+    population = population_of()
     seed = seed or secrets.token_hex(16)
-    size = sample_size(len(population))
+    size = sample_size(len(population), rate)
     chosen = draw(population, seed, size)
     now = engine.clock.now()
     sample = CallbackSample(
-        week_start=week.first.isoformat(),
-        week_end=week.last.isoformat(),
+        week_start=key,
+        week_end=last_day,
         method=METHOD,
         seed=seed,
-        rate=str(SAMPLE_RATE),
+        rate=str(rate),
         population_size=len(population),
         sample_size=size,
         population={"cases": population},
@@ -149,17 +176,17 @@ def draw_weekly_sample(
         with session.begin_nested():
             session.add(sample)
     except IntegrityError:
-        winner = find_sample(session, week)
+        winner = session.scalar(select(CallbackSample).where(CallbackSample.week_start == key))
         if winner is None:
             raise
         return SampleResult(winner, False, dict(winner.chosen.get("callbacks", {})))
-    callbacks = _open_callbacks(session, engine, chosen, week) if chosen else {}
+    callbacks = _open_callbacks(session, engine, chosen, label) if chosen else {}
     sample.chosen = {"cases": chosen, "callbacks": callbacks}
     session.flush()
     return SampleResult(sample, True, callbacks)
 
 
-def _open_callbacks(session: Session, engine: Runtime, chosen: list[str], week: Period) -> dict[str, str]:
+def _open_callbacks(session: Session, engine: Runtime, chosen: list[str], label: str) -> dict[str, str]:
     roles = deployed_roles(session)
     sample_process = roles.latest_key_with(SAMPLED_CALLBACK)
     if sample_process is None:
@@ -177,14 +204,14 @@ def _open_callbacks(session: Session, engine: Runtime, chosen: list[str], week: 
             engine,
             sample_process,
             SYSTEM,
-            initial_data=callback_data(original, week, reference, roles),
+            initial_data=callback_data(original, label, reference, roles),
         )
         callbacks[number] = callback.case_number
     return callbacks
 
 
 def callback_data(
-    original: ProcessInstance, week: Period, reference: Any, roles: DeployedRoles
+    original: ProcessInstance, label: str, reference: Any, roles: DeployedRoles
 ) -> dict[str, Any]:
     """What a sampled callback case starts with: the link to the original and whom to call."""
     data = original.data or {}
@@ -193,7 +220,7 @@ def callback_data(
     text = summary + (f"\n→ {result}" if result else "")
     return {
         "callback_group": CALLBACK_GROUP,
-        "sample_week": week.label,
+        "sample_week": label,
         "original_case": original.case_number,
         "original_process": original.process_key,
         "original_summary": text[:1000],
@@ -215,7 +242,12 @@ def latest_due_week(now: datetime, zone: ZoneInfo) -> Period:
     return previous if local >= datetime.combine(current.first, SAMPLE_AT, zone) else previous.previous()
 
 
-def list_samples(session: Session, limit: int = 100) -> list[CallbackSample]:
-    return list(
-        session.scalars(select(CallbackSample).order_by(CallbackSample.week_start.desc()).limit(limit))
-    )
+QUARTER_MARK = "-Q"  # a quarterly survey's key ('2026-Q4'); a week's is its Monday's ISO date
+
+
+def list_samples(session: Session, limit: int = 100, weekly_only: bool = True) -> list[CallbackSample]:
+    """The recorded draws, latest first: the weekly samples (M1), or with the quarterly surveys (M9)."""
+    query = select(CallbackSample).order_by(CallbackSample.week_start.desc()).limit(limit)
+    if weekly_only:
+        query = query.where(CallbackSample.week_start.not_like(f"%{QUARTER_MARK}%"))
+    return list(session.scalars(query))

@@ -43,9 +43,10 @@ def test_demo_sets_up_every_procedure_with_open_cases(demo: Demo) -> None:
             "outage",
             "repair",
         ]
-        # past cases, with last week's report, the monthly report that is due and last week's callback sample
+        # past cases, with last week's report, the monthly report that is due, last week's callback sample
+        # and last quarter's satisfaction survey (M9)
         assert session.scalar(select(func.count()).select_from(Report)) == 2
-        assert session.scalar(select(func.count()).select_from(CallbackSample)) == 1
+        assert session.scalar(select(func.count()).select_from(CallbackSample)) == 2
         weekly = session.scalars(select(Report).where(Report.kind == "weekly")).one()
         assert weekly.content["total"]["received"] == 12 and weekly.content["open_cases"]
         assert session.scalar(select(func.count()).select_from(Category)) >= 20

@@ -27,6 +27,7 @@ from engine.supervision import (
     local_date,
     month_period_of,
     next_due,
+    on_the_spot_table,
     period_sampled_summary,
     report_tables,
     sendback_table,
@@ -161,8 +162,16 @@ def kpi() -> Any:
     sendbacks = sendback_table(reading_session(), period, engine.zone, now, reference)
     if department:
         sendbacks.rows = {code: counts for code, counts in sendbacks.rows.items() if code == department}
+    categories = (
+        ({category} | {c.code for c in reference.categories if c.parent_code == category})
+        if category
+        else None
+    )
+    on_the_spot = on_the_spot_table(
+        reading_session(), period, engine.zone, now, reference, group_by, department, categories
+    )
     rows_of = reference.departments if group_by == "department" else reference.categories
-    labels = {code: _name(rows_of, code) for code in table.rows}
+    labels = {code: _name(rows_of, code) for code in [*table.rows, *on_the_spot.rows]}
     charts = {}
     for name in KPI_NAMES:
         bars = [
@@ -191,6 +200,7 @@ def kpi() -> Any:
         sampled=sampled,
         sendbacks=sendbacks,
         department_names={d.code: localized_name(d) for d in reference.departments},
+        on_the_spot=on_the_spot,
         labels=labels,
         charts=charts,
         kpi_names=KPI_NAMES,

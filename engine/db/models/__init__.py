@@ -38,6 +38,7 @@ from engine.db.models.processes import ProcessAudit, ProcessDefinition, ProcessD
 from engine.db.models.public import TrackLookup
 from engine.db.models.reference import CaseSource, Category, Department
 from engine.db.models.supervision import (
+    AssessmentWeight,
     CallbackSample,
     HandoverRecord,
     Report,
@@ -62,6 +63,7 @@ __all__ = [
     "CaseCall",
     "EventSubscription",
     "WorkerHeartbeat",
+    "AssessmentWeight",
     "Event",
     "CaseCounter",
     "IntakeKey",

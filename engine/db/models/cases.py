@@ -342,3 +342,7 @@ class GroupAlert(Base):
     calls: Mapped[int] = mapped_column(Integer)
     # The call that reached the threshold.
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
+
+
+# The department assessment reads a month's chases (fired deadline timers) by kind and time.
+Index("ix_event_kind_at", Event.kind, Event.at)

@@ -1,4 +1,5 @@
-"""What supervisors keep: shift handover records (M7), reports (M2, M3), callback samples (M1)."""
+"""What supervisors keep: shift handover records (M7), reports (M2, M3), callback samples (M1), the
+weights of the monthly department assessment."""
 
 from __future__ import annotations
 
@@ -100,3 +101,15 @@ class ReportRecipient(Base):
     note: Mapped[str] = mapped_column(String(200), default="")  # whom it reaches (a leader, the 12345 office)
     added_by: Mapped[str] = mapped_column(String(100))
     added_at: Mapped[datetime]
+
+
+class AssessmentWeight(Base):
+    """The weight (whole per cent, all of them summing to 100) an administrator gives one figure of the
+    monthly department assessment (红黑榜); changes are recorded in the administrative audit."""
+
+    __tablename__ = "assessment_weight"
+
+    figure: Mapped[str] = mapped_column(String(40), primary_key=True)
+    weight: Mapped[int]
+    updated_by: Mapped[str] = mapped_column(String(100))
+    updated_at: Mapped[datetime]

@@ -336,6 +336,13 @@ ROLE_CORPUS: dict[str, tuple[Mutation, str, str, str | None, str]] = {
         "分析总结并结案",
         "'分析总结并结案' and '回访客户' both declare the role 'callback'",
     ),
+    "a consultation procedure declares its on-the-spot field": (
+        set_property("role", "complaint,consultation"),
+        "consultation-without-answer-field",
+        "complaint",
+        "投诉处理",
+        "needs the process property answeredField",
+    ),
     "a complaint procedure declares its reply": (
         set_attribute(f"{CALLBACK_TASK}{ROLE}", "value", "callback"),
         "role-missing",

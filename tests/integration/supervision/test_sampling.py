@@ -267,8 +267,9 @@ def test_the_callback_form_asks_whether_satisfied_only_of_a_reached_customer(wor
 @pytest.mark.real_commits
 def test_scheduler_duties_make_reports_and_sample_once_even_with_two_workers(world: World) -> None:
     """M1, M2, M3 on time: at Monday 07:00 the scheduler makes last week's report, the monthly report
-    that is due, and last week's sample; two workers running the job at once make each exactly once,
-    and a later round makes nothing."""
+    that is due, and last week's sample (its first round also draws the survey of the last quarter that
+    ended, M9: 2026-Q3, empty); two workers running the job at once make each exactly once, and a later
+    round makes nothing."""
     build_week(world)
     world.when(at(11, 30, 6, 59))
     made_early = run_supervision_duties(world.runtime, world.sessions, "worker-0")
@@ -276,7 +277,9 @@ def test_scheduler_duties_make_reports_and_sample_once_even_with_two_workers(wor
         ["weekly", "report"],
         ["monthly", "report"],
         ["callback", "sample"],
+        ["satisfaction", "survey"],
     ]
+    assert made_early[3] == "satisfaction survey 2026-Q3: 0 of 0"
     assert "2026-11-16" in made_early[0] and "2026-11-16" in made_early[2]  # before 07:00: the week before
     world.when(at(11, 30, 7, 0))
     results: list[list[str]] = []
@@ -301,7 +304,7 @@ def test_scheduler_duties_make_reports_and_sample_once_even_with_two_workers(wor
         reports = sorted(session.execute(select(Report.kind, Report.period_start)).all())
         samples = sorted(session.scalars(select(CallbackSample.week_start)))
     assert reports == [("monthly", "2026-10-26"), ("weekly", "2026-11-16"), ("weekly", "2026-11-23")]
-    assert samples == ["2026-11-16", "2026-11-23"]
+    assert samples == ["2026-11-16", "2026-11-23", "2026-Q3"]
 
 
 def test_the_scheduler_runs_the_duties_beside_the_timers(world: World) -> None:
