@@ -1,7 +1,7 @@
 """the weights of the monthly department assessment (红黑榜), and the history by kind and time (its chases)
 
 Revision ID: 0031
-Revises: 0030
+Revises: 0033
 Create Date: 2026-12-07 11:00:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0031"
-down_revision = "0030"
+down_revision = "0033"
 branch_labels = None
 depends_on = None
 
