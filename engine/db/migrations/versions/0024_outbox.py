@@ -2,7 +2,7 @@
 member of staff wants chases and urgent reports besides the app
 
 Revision ID: 0024
-Revises: 0030
+Revises: 0023
 Create Date: 2026-12-07 10:20:00.000000
 """
 
@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql
 JSON_TYPE = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 revision = "0024"
-down_revision = "0030"
+down_revision = "0023"
 branch_labels = None
 depends_on = None
 

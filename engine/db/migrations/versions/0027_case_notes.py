@@ -1,7 +1,7 @@
 """case notes: an append-only comment thread on every case, with mentions
 
 Revision ID: 0027
-Revises: 0023
+Revises: 0026
 Create Date: 2026-12-07 10:30:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0027"
-down_revision = "0023"
+down_revision = "0026"
 branch_labels = None
 depends_on = None
 

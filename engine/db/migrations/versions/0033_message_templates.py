@@ -2,7 +2,7 @@
 weekly and monthly reports are mailed to (report_recipient)
 
 Revision ID: 0033
-Revises: 0037
+Revises: 0032
 Create Date: 2026-12-07 11:10:00.000000
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0033"
-down_revision = "0037"
+down_revision = "0032"
 branch_labels = None
 depends_on = None
 

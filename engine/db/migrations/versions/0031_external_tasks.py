@@ -1,8 +1,8 @@
 """external tasks and event subscriptions: service tasks that wait for a worker outside the system,
 fetched and locked by topic; steps that wait for a message or a signal; call activities' child cases
 
-Revision ID: 0035
-Revises: 0034
+Revision ID: 0031
+Revises: 0030
 Create Date: 2026-12-07 11:15:00.000000
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0035"
-down_revision = "0034"
+revision = "0031"
+down_revision = "0030"
 branch_labels = None
 depends_on = None
 

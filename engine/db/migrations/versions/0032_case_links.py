@@ -1,7 +1,7 @@
 """case links: duplicates merged into a case, related cases; group alerts of many calls from one building
 
-Revision ID: 0037
-Revises: 0035
+Revision ID: 0032
+Revises: 0031
 Create Date: 2026-12-07 11:10:00
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0037"
-down_revision = "0035"
+revision = "0032"
+down_revision = "0031"
 branch_labels = None
 depends_on = None
 

@@ -1,8 +1,8 @@
 """a task's priority and follow-up date (camunda:priority, camunda:followUpDate); the open tasks' urgency
 index sorts the higher priority first within the same deadline
 
-Revision ID: 0032
-Revises: 0026
+Revision ID: 0029
+Revises: 0028
 Create Date: 2026-12-07 11:10:00.000000
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0032"
-down_revision = "0026"
+revision = "0029"
+down_revision = "0028"
 branch_labels = None
 depends_on = None
 

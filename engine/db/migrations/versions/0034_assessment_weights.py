@@ -1,6 +1,6 @@
 """the weights of the monthly department assessment (红黑榜), and the history by kind and time (its chases)
 
-Revision ID: 0031
+Revision ID: 0034
 Revises: 0033
 Create Date: 2026-12-07 11:00:00.000000
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0031"
+revision = "0034"
 down_revision = "0033"
 branch_labels = None
 depends_on = None

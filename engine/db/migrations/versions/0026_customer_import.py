@@ -1,7 +1,7 @@
 """customer register imports kept with their rejected rows, so the rejected rows file can be fetched
 after the import
 
-Revision ID: 0023
+Revision ID: 0026
 Revises: 0025
 Create Date: 2026-12-07 10:30:00.000000
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0023"
+revision = "0026"
 down_revision = "0025"
 branch_labels = None
 depends_on = None

@@ -1,7 +1,7 @@
 """case sources (reference data) and each case's source, upstream reference and upstream deadline;
 the log of public case lookups (/track), which also holds their rate limits
 
-Revision ID: 0026
+Revision ID: 0028
 Revises: 0027
 Create Date: 2026-12-07 10:10:00.000000
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0026"
+revision = "0028"
 down_revision = "0027"
 branch_labels = None
 depends_on = None

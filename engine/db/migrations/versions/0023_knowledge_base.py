@@ -1,6 +1,6 @@
 """knowledge base: entries, their versions and the words they are found by
 
-Revision ID: 0030
+Revision ID: 0023
 Revises: 0022
 Create Date: 2026-12-07 10:30:00.000000
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0030"
+revision = "0023"
 down_revision = "0022"
 branch_labels = None
 depends_on = None

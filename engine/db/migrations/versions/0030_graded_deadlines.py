@@ -1,8 +1,8 @@
 """graded deadlines and paused clocks: warning and escalation levels of open tasks, when a task was
 warned, and a task's pause (since, by, why, until) with its original deadline and the time paused
 
-Revision ID: 0034
-Revises: 0032
+Revision ID: 0030
+Revises: 0029
 Create Date: 2026-12-07 11:10:00.000000
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0034"
-down_revision = "0032"
+revision = "0030"
+down_revision = "0029"
 branch_labels = None
 depends_on = None
 
