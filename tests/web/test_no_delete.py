@@ -12,35 +12,68 @@ from engine.runtime import Runtime
 from tests.web.support import get, login, record_case, snapshot
 
 
+# An address the reports are mailed to is configuration, not a record of the hotline's work; taking it
+# off the list is an audited administrative change.
+CONFIGURATION_REMOVALS = {"/admin/report-recipients/<int:recipient_id>/remove"}
+
+
 def test_no_route_can_delete_anything(app: Flask) -> None:
     """C7: checked on the route table itself, so a later view cannot add a delete unnoticed."""
     for rule in app.url_map.iter_rules():
         methods = rule.methods or set()
         assert not methods & {"DELETE", "PUT", "PATCH"}, f"{rule.rule} allows {sorted(methods)}"
-        assert not any(
+        assert rule.rule in CONFIGURATION_REMOVALS or not any(
             word in rule.rule.lower() or word in rule.endpoint.lower()
             for word in ("delete", "remove", "destroy", "purge")
         ), rule.rule
     posts = sorted(rule.rule for rule in app.url_map.iter_rules() if "POST" in (rule.methods or set()))
     assert posts == sorted(
         [
+            "/account/messages",
             "/account/password",
+            "/admin/api-clients",
+            "/admin/api-clients/<name>/revoke",
+            "/admin/messages/<kind>/<language>",
             "/admin/reference/category",
             "/admin/reference/department",
+            "/admin/reference/department/<code>",
+            "/admin/reference/source",
+            "/admin/reference/source/<code>",
+            "/admin/report-recipients",
+            "/admin/report-recipients/<int:recipient_id>/remove",
             "/admin/users/<username>",
             "/admin/users/<username>/active",
             "/admin/users/<username>/password",
             "/admin/users/new",
-            "/admin/reference/department/<code>",
-            "/admin/reference/source",
-            "/admin/reference/source/<code>",
+            "/api/v1/cases",
+            "/api/v1/external-tasks/<int(min=1, max=2147483647):task_id>/complete",
+            "/api/v1/external-tasks/<int(min=1, max=2147483647):task_id>/extend-lock",
+            "/api/v1/external-tasks/<int(min=1, max=2147483647):task_id>/failure",
+            "/api/v1/external-tasks/<int(min=1, max=2147483647):task_id>/unlock",
+            "/api/v1/external-tasks/fetch-and-lock",
+            "/api/v1/messages",
+            "/api/v1/signals",
+            "/api/v1/tasks/<int(min=1, max=2147483647):task_id>/claim",
+            "/api/v1/tasks/<int(min=1, max=2147483647):task_id>/complete",
+            "/api/v1/tasks/<int(min=1, max=2147483647):task_id>/release",
+            "/assessment/weights",
+            "/cases/<case_number>/link",
+            "/cases/<case_number>/merge",
+            "/cases/<case_number>/notes",
+            "/cases/<case_number>/outage-calls",
             "/cases/new/<process_key>",
             "/cases/new/<process_key>/switch",
+            "/customers/messages",
             "/field/<int:task_id>/now",
-            "/incidents/<int:timer_id>/retry",
-            "/lang/<code>",
-            "/handover/records/<int:record_id>/hand-over",
             "/handover/records/<int:record_id>/acknowledge",
+            "/handover/records/<int:record_id>/hand-over",
+            "/incidents/<int:timer_id>/retry",
+            "/incidents/external/<int:task_id>/retry",
+            "/incidents/messages/<int:message_id>/retry",
+            "/knowledge/<int:entry_id>/edit",
+            "/knowledge/<int:entry_id>/review",
+            "/knowledge/new",
+            "/lang/<code>",
             "/login",
             "/logout",
             "/modeler/deploy",
@@ -50,17 +83,20 @@ def test_no_route_can_delete_anything(app: Flask) -> None:
             "/modeler/validate",
             "/notifications/<int:notification_id>/read",
             "/notifications/read-all",
-            "/register/import",
-            "/reports/<int:report_id>/notable",
+            "/outbox/receipts/<any(generic, tencent):provider>",
             "/processes/<key>/migrate",
             "/processes/<key>/versions/<int:version>/rollback",
             "/processes/<key>/versions/deploy-draft",
+            "/register/import",
+            "/reports/<int:report_id>/notable",
             "/tasks/<int:task_id>",
             "/tasks/<int:task_id>/attachments",
             "/tasks/<int:task_id>/claim",
             "/tasks/<int:task_id>/draft",
+            "/tasks/<int:task_id>/pause",
             "/tasks/<int:task_id>/reassign",
             "/tasks/<int:task_id>/release",
+            "/tasks/<int:task_id>/resume",
             "/track",
         ]
     )
