@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from engine.db import Event, HumanTask, ProcessInstance, TrackLookup
+from engine.people import is_confidential
 
 if TYPE_CHECKING:
     # A use case is handed its unit of work; it never opens one.
@@ -70,6 +71,13 @@ class TrackAnswer:
 
 def _typed_number(text: str) -> str:
     return (text or "").strip().upper()[:CASE_NUMBER_LENGTH]
+
+
+def _phone_on(instance: ProcessInstance) -> str | None:
+    """The phone the caller gave: a confidential case (C7) keeps it only in its data, its lists a mask."""
+    if is_confidential(instance.data or {}):
+        return str((instance.data or {}).get("customer_phone") or "")
+    return instance.customer_phone
 
 
 def _last_digits(phone: str | None) -> str:
@@ -133,7 +141,7 @@ def track_case(uow: UnitOfWork, client: str, case_number: str, phone_digits: str
             select(ProcessInstance).where(ProcessInstance.case_number == number)
         ).one_or_none()
         typed = "".join(c for c in (phone_digits or "").strip() if c.isdigit())
-        expected = _last_digits(instance.customer_phone) if instance is not None else "----"
+        expected = _last_digits(_phone_on(instance)) if instance is not None else "----"
         matches = hmac.compare_digest(typed.encode(), expected.encode()) and len(typed) == DIGITS
         if instance is not None and matches:
             outcome, answer = "found", TrackAnswer(case=_case_story(session, instance))

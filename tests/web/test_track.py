@@ -123,3 +123,15 @@ def test_the_case_number_told_at_intake_and_the_notices_link_to_track(client: Fl
     assert "http://localhost/track" in message and "后四位" in message
     switch_user(client, "supervisor")
     assert get(client, "/notices").by_id("track-link").xpath(".//a")[0].get("href") == "/track"
+
+
+def test_a_confidential_complainant_follows_their_case_with_the_phone_they_gave_c7(
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime
+) -> None:
+    """C7 keeps the complainant's phone out of every list, not out of their own lookup: the digits they
+    know still open their case, and the page shows nothing of them."""
+    number, _ = record_case(sessions, runtime, customer_phone="13800002222", confidential=True)
+    page = _lookup(client, number, "2222")
+    assert page.status == 200 and page.text("track-number") == number
+    assert "13800002222" not in page.response.get_data(as_text=True)
+    assert _answer(_lookup(client, number, "0000")) == _answer(_lookup(client, "TS-20991231-0001", "2222"))
