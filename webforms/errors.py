@@ -119,6 +119,18 @@ def init_app(app: Flask) -> None:
     def _refused(err: HotlineError) -> tuple[str, int]:
         return error_page(status_for(err), title_for(err), message_for(err))
 
+    @app.errorhandler(400)
+    def _bad_request(err: Any) -> ResponseReturnValue:
+        if is_api_request():
+            return http_problem(err)
+        return error_page(
+            400,
+            _("Not understood"),
+            _(
+                "A value in the address or the form cannot be used (a date that does not exist, say). Go back and correct it."
+            ),
+        )
+
     @app.errorhandler(403)
     def _forbidden(err: Any) -> ResponseReturnValue:
         if is_api_request():

@@ -318,3 +318,14 @@ def test_minutes_written_with_a_superscript_digit_are_a_field_error(
     assert page.status == 400
     with sessions() as session:
         assert session.get(Category, "frozen_pipe") is None
+
+
+def test_a_date_the_report_filters_cannot_use_answers_the_app_s_own_page_in_the_user_s_language(
+    client: FlaskClient,
+) -> None:
+    login(client, "supervisor")
+    for query in ("from=9999-01-01&to=9999-12-31", "from=abc"):
+        page = get(client, f"/kpi?{query}")
+        assert page.status == 400, query
+        assert page.doc.xpath("//header[contains(@class, 'topbar')]"), "the app's own layout"
+        assert "无法理解的请求" in page.doc.text_content() and "Bad Request" not in page.doc.text_content()
