@@ -89,7 +89,7 @@ def svg_bar_chart(chart_id: str, title: str, bars: list[tuple[str, float | None,
     it; a row without a rate shows '—' and no bar. No script needed."""
     # Drawn about as wide as a chart's card, so the 14-unit text reads at about 14 px on a desktop and
     # no smaller than 11 px on a phone (the picture scales down with its card, never up).
-    label_width, bar_width, value_width, row_height, top = 100, 160, 108, 28, 4
+    label_width, bar_width, value_width, row_height, top = 150, 110, 108, 28, 4
     width = label_width + bar_width + value_width
     height = top + row_height * max(1, len(bars)) + 8
     parts = [
