@@ -73,6 +73,7 @@ def create_app(
         api,
         cases_blueprint,
         database,
+        decisions,
         errors,
         health,
         i18n,
@@ -134,6 +135,7 @@ def create_app(
         versions.bp,
         board.bp,
         modeler.bp,
+        decisions.bp,
         knowledge.bp,
         receipts.bp,
     ):

@@ -28,6 +28,7 @@ from SpiffWorkflow.camunda.parser.event_parsers import (
     CamundaStartEventParser,
 )
 
+from engine.bpmn.business_rules import DecisionTask, DecisionTaskParser
 from engine.bpmn.effects import Effect, read_effects
 from engine.bpmn.form_fields import FieldDef, FormDefinitionError, field_from_spiff
 from engine.bpmn.juel import python_of
@@ -196,6 +197,7 @@ class HotlineParser(CamundaParser):
         full_tag("startEvent"): (_StartEventParser, StartEvent),
         full_tag("intermediateCatchEvent"): (_CatchEventParser, IntermediateCatchEvent),
         full_tag("boundaryEvent"): (_BoundaryEventParser, BoundaryEvent),
+        full_tag("businessRuleTask"): (DecisionTaskParser, DecisionTask),
     }
 
 

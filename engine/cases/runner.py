@@ -24,7 +24,16 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
-from engine.bpmn import DrawnImage, FieldDef, ParsedDefinition, candidate_groups_for, due_time, validate_form
+from engine.bpmn import (
+    DecisionTask,
+    DrawnImage,
+    FieldDef,
+    ParsedDefinition,
+    candidate_groups_for,
+    decisions_in_use,
+    due_time,
+    validate_form,
+)
 from engine.cases.attachments import add_attachment
 from engine.cases.case_numbers import next_case_number
 from engine.cases.definitions import latest_definition, parsed_definition
@@ -46,6 +55,7 @@ from engine.cases.store import insert_case, load_workflow, save_workflow, take_c
 from engine.cases.task_access import check_member, claimed_conflict, closed_conflict, workable_task
 from engine.cases.timer_groups import FiringGroup
 from engine.db import Event, HumanTask, ProcessInstance, Timer
+from engine.decisions import decision_evaluator
 from engine.errors import Conflict, FormInvalid, HotlineError, NotFound, ScriptFailed
 from engine.reference import (
     ReferenceData,
@@ -102,7 +112,7 @@ def _advance(session: Session, workflow: BpmnWorkflow, refresh_timers: bool = Fa
     """Run automatic steps (scripts, gateways, due timers); return the tasks they completed, in order."""
     before = _completed_ids(workflow)
     try:
-        with reference_session(session):
+        with reference_session(session), decisions_in_use(decision_evaluator(session)):
             if refresh_timers:
                 workflow.refresh_timers()
             workflow.do_engine_steps()
@@ -136,7 +146,7 @@ def _running_element(workflow: BpmnWorkflow) -> str:
 
 
 def _step_kind(spec: TaskSpec) -> str | None:
-    if isinstance(spec, ScriptTask):
+    if isinstance(spec, ScriptTask | DecisionTask):
         return "script_ran"
     if isinstance(spec, EndEvent):
         return "end_reached"

@@ -13,6 +13,7 @@ from engine.db.models.cases import (
     ProcessInstance,
     Timer,
 )
+from engine.db.models.decisions import DecisionDefinition, DecisionDraft
 from engine.db.models.knowledge import KnowledgeEntry, KnowledgeTerm, KnowledgeVersion
 from engine.db.models.messages import Notice, NoticeRecipient, Notification
 from engine.db.models.outbox import OutboxMessage
@@ -37,6 +38,8 @@ __all__ = [
     "JSONType",
     "Base",
     "ProcessDefinition",
+    "DecisionDefinition",
+    "DecisionDraft",
     "ProcessDraft",
     "ProcessAudit",
     "SEARCHED_COLUMNS",
