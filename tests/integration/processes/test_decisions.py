@@ -319,3 +319,15 @@ def test_a_unique_table_with_two_matching_rows_fails_the_step_and_saves_nothing(
     with sessions.begin() as session, pytest.raises(HotlineError) as failed:
         start_case(session, runtime, "overlap", OPERATOR, initial_data={"category": "leak"})
     assert "matches rules 1, 2" in str(failed.value)
+
+
+def test_a_camunda_modeler_business_rule_task_runs_end_to_end_c2(
+    sessions: sessionmaker[Session], runtime: Runtime, reference_data: None
+) -> None:
+    """The corpus diagram as Camunda Modeler 5 draws it: the intake's category, routed by the table."""
+    xml = (PROCESSES.parent / "tests" / "fixtures" / "constructs" / "runs_business_rule.bpmn").read_bytes()
+    with sessions.begin() as session:
+        deploy(session, runtime, xml, "runs_business_rule.bpmn", "test")
+        case = start_case(session, runtime, "runs_business_rule", OPERATOR, {"category": "burst"})
+        assert case.status == "completed"
+        assert (case.data["routed_department"], case.data["onsite_limit_minutes"]) == ("repair", 30)

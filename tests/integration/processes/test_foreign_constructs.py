@@ -39,6 +39,8 @@ EXPECTED: dict[str, tuple[Support, list[tuple[str, str]], str]] = {
     "runs_embedded_subprocess": (RUNS, [], ""),
     "runs_text_annotation": (RUNS, [], ""),
     "runs_legacy_activiti": (RUNS, [], ""),
+    # A business rule task calling the deployed routing table (tests/integration/processes/test_decisions.py).
+    "runs_business_rule": (RUNS, [], ""),
     # A pool that never runs holds a service task and a JUEL condition: drawing only, not refused.
     "runs_idle_pool": (RUNS, [], ""),
     # JUEL in its common forms runs as Python; a notice beside the diagram shows the translation.
@@ -415,6 +417,7 @@ OPENED: dict[str, tuple[dict[str, Any] | None, dict[str, Any] | None, str]] = {
     "runs_juel_condition": (None, {"approved": True}, "completed"),
     "runs_juel_hash_condition": (None, {"x": 1, "urgent": False}, "completed"),
     "runs_timer_catch": (None, None, "running"),
+    "runs_business_rule": ({"category": "burst"}, None, "completed"),
 }
 
 
