@@ -15,6 +15,7 @@ await build({
     'hotline-modeler': join(here, 'src', 'modeler.js'),
     'hotline-modeler-page': join(here, 'src', 'modeler-page.js'),
     'hotline-signature': join(here, 'src', 'signature.js'),
+    'hotline-decision-editor': join(here, 'src', 'decision-editor.js'),
   },
   bundle: true,
   minify: true,
@@ -30,6 +31,11 @@ const styles = [
   ['bpmn-js/dist/assets/bpmn-js.css', 'bpmn-js.css'],
   ['bpmn-js/dist/assets/bpmn-font', 'bpmn-font'],
   ['@bpmn-io/properties-panel/dist/assets/properties-panel.css', 'properties-panel.css'],
+  // The decision table editor (dmn-js).
+  ['dmn-js/dist/assets/dmn-js-shared.css', 'dmn-js-shared.css'],
+  ['dmn-js/dist/assets/dmn-js-decision-table.css', 'dmn-js-decision-table.css'],
+  ['dmn-js/dist/assets/dmn-js-decision-table-controls.css', 'dmn-js-decision-table-controls.css'],
+  ['dmn-js/dist/assets/dmn-font', 'dmn-font'],
   // The API's browsable page (/api/v1/docs): Swagger UI as its package ships it, already bundled.
   ['swagger-ui-dist/swagger-ui-bundle.js', 'swagger-ui-bundle.js'],
   ['swagger-ui-dist/swagger-ui.css', 'swagger-ui.css'],

@@ -230,12 +230,25 @@ CUSTOMERS = (
 HEADS = {"operations": "operations_head", "repair": "repair_head"}
 
 
+ROUTING_DMN = PROCESSES / "routing.dmn"
+
+
+def deploy_routing(session: Session, now: Any) -> None:
+    """The shipped routing decision (category → department, on-site minutes) that the complaint and
+    repair diagrams' business rule task runs."""
+    from engine.clock import SettableClock
+    from engine.decisions import deploy_decision
+
+    deploy_decision(session, SettableClock(now), ROUTING_DMN.read_bytes(), str(ROUTING_DMN), "test")
+
+
 def seed_reference(session: Session, now: Any) -> None:
     """Departments and categories of PROCEDURES.md, the customer register above, heads and a supervisor."""
     from engine.db.models import Customer, User, UserRole
     from engine.reference.data import seed_reference_data
 
     seed_reference_data(session)
+    deploy_routing(session, now)
     session.add_all(
         Customer(
             account_no=a,

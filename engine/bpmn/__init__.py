@@ -5,6 +5,7 @@ The package's public face: other packages import from here, not from its modules
 
 from __future__ import annotations
 
+from engine.bpmn.business_rules import BINDINGS, DecisionTask, decision_reference, decisions_in_use
 from engine.bpmn.case_calls import CaseCall, VariableMapping, waiting_case_calls
 from engine.bpmn.compaction import compact, passed_element_ids
 from engine.bpmn.construct_check import Finding, check_constructs, named_element
@@ -181,6 +182,10 @@ __all__ = [
     "SpecCache",
     "StateSerializer",
     "UnsafeXml",
+    "BINDINGS",
+    "DecisionTask",
+    "decision_reference",
+    "decisions_in_use",
     "UserTaskInfo",
     "VariableLabel",
     "XML_MESSAGES",

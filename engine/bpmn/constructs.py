@@ -275,14 +275,9 @@ CONSTRUCTS: tuple[Construct, ...] = (
             '(camunda:type="external" with a topic, done by a worker through the API) or a script task.'
         ),
     ),
-    _refused(
+    _runs(
         "bpmn:businessRuleTask",
-        "DMN decision tables are not supported yet; use a script task or the reference data's routing.",
-        N_(
-            "'%(name)s' is a business rule task (decision %(value)s), and DMN decisions are not "
-            "supported yet. Use a script task; for routing a category to a department call "
-            "department_of(category)."
-        ),
+        "Runs a deployed DMN decision table (camunda:decisionRef); its outputs go into the case data by name.",
     ),
     _runs(
         "bpmn:callActivity",
@@ -721,10 +716,26 @@ CONSTRUCTS: tuple[Construct, ...] = (
             "script task, or a user task for the people who do the work."
         ),
     ),
-    _refused(
+    _runs(
         "@camunda:decisionRef",
-        "A DMN decision (also decisionRefBinding, decisionRefVersion, mapDecisionResult): not supported yet.",
-        N_("'%(name)s' calls a DMN decision (%(value)s), which is not supported yet. Use a script task."),
+        'The decision a business rule task runs: the newest version, or the one decisionRefBinding="version" '
+        "with decisionRefVersion fixes (other bindings are refused by name). Checked at deploy.",
+    ),
+    _refused(
+        "@camunda:decisionRefVersionTag",
+        "A decision's version tag (also decisionRefTenantId): not supported; bind to the latest or a version number.",
+        N_(
+            "'%(name)s' picks its decision by %(attribute)s (%(value)s), which is not supported. Bind to "
+            "the latest version or to a version number (decisionRefBinding version)."
+        ),
+    ),
+    _refused(
+        "@camunda:mapDecisionResult",
+        "How a decision's result is mapped: not supported; the outputs always go into the case data by name.",
+        N_(
+            "'%(name)s' maps the decision's result (%(value)s), which is not supported here: the "
+            "decision's outputs go into the case data under their own names. Remove mapDecisionResult."
+        ),
     ),
     _runs(
         "bpmn:callActivity@camunda:calledElementBinding",
@@ -850,9 +861,7 @@ ATTRIBUTE_FAMILIES: dict[str, str] = {
     "async": "asyncBefore",
     "decisionRefBinding": "decisionRef",
     "decisionRefVersion": "decisionRef",
-    "decisionRefVersionTag": "decisionRef",
-    "decisionRefTenantId": "decisionRef",
-    "mapDecisionResult": "decisionRef",
+    "decisionRefTenantId": "decisionRefVersionTag",
     "calledElementVersion": "calledElementBinding",
     "calledElementVersionTag": "calledElementBinding",
     "calledElementTenantId": "calledElementBinding",

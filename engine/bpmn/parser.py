@@ -32,6 +32,7 @@ from SpiffWorkflow.camunda.parser.event_parsers import (
 )
 from SpiffWorkflow.camunda.parser.task_spec import UserTaskParser
 
+from engine.bpmn.business_rules import DecisionTask, DecisionTaskParser
 from engine.bpmn.case_calls import CaseCall, CaseCallParser
 from engine.bpmn.deadline_levels import ESCALATE, WARN_AT, DeadlineLevel, LevelError, parse_levels
 from engine.bpmn.effects import Effect, read_effects
@@ -266,6 +267,7 @@ class HotlineParser(CamundaParser):
         full_tag("boundaryEvent"): (_BoundaryEventParser, BoundaryEvent),
         full_tag("serviceTask"): (ExternalTaskParser, ExternalTask),
         full_tag("callActivity"): (CaseCallParser, CaseCall),
+        full_tag("businessRuleTask"): (DecisionTaskParser, DecisionTask),
     }
 
 

@@ -22,6 +22,7 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 
+from engine.bpmn.business_rules import DecisionTask, DecisionTaskConverter
 from engine.bpmn.compaction import compact, passed_element_ids, set_passed_element_ids
 from engine.bpmn.parser import ParsedDefinition
 
@@ -58,6 +59,7 @@ def _config() -> dict[type, type]:
     """SpiffWorkflow's Camunda converters, with ours for the workflow itself."""
     config: dict[type, type] = deepcopy(CAMUNDA_CONFIG)
     config[BpmnWorkflow] = _StateOnlyWorkflowConverter
+    config[DecisionTask] = DecisionTaskConverter
     return config
 
 

@@ -29,10 +29,12 @@ from sqlalchemy.orm import Session
 
 from engine.bpmn import (
     CaseCall,
+    DecisionTask,
     DrawnImage,
     FieldDef,
     ParsedDefinition,
     candidate_groups_for,
+    decisions_in_use,
     due_time,
     validate_form,
     waiting_case_calls,
@@ -75,6 +77,7 @@ from engine.cases.task_access import check_member, claimed_conflict, closed_conf
 from engine.cases.timer_groups import FiringGroup
 from engine.db import CaseCall as CaseCallLink
 from engine.db import Event, HumanTask, ProcessInstance, Timer
+from engine.decisions import decision_evaluator
 from engine.errors import Conflict, FormInvalid, HotlineError, NotAllowed, NotFound, ScriptFailed
 from engine.reference import (
     ReferenceData,
@@ -131,7 +134,7 @@ def _advance(session: Session, workflow: BpmnWorkflow, refresh_timers: bool = Fa
     """Run automatic steps (scripts, gateways, due timers); return the tasks they completed, in order."""
     before = _completed_ids(workflow)
     try:
-        with reference_session(session):
+        with reference_session(session), decisions_in_use(decision_evaluator(session)):
             if refresh_timers:
                 workflow.refresh_timers()
             workflow.do_engine_steps()
@@ -165,7 +168,7 @@ def _running_element(workflow: BpmnWorkflow) -> str:
 
 
 def _step_kind(spec: TaskSpec) -> str | None:
-    if isinstance(spec, ScriptTask):
+    if isinstance(spec, ScriptTask | DecisionTask):
         return "script_ran"
     if isinstance(spec, EndEvent):
         return "end_reached"

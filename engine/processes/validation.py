@@ -27,6 +27,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from sqlalchemy.orm import Session
 
 from engine.bpmn import (
+    BINDINGS,
     BPMN_NS,
     CAMUNDA_NS,
     CONSTRUCT_REFUSALS,
@@ -56,6 +57,7 @@ from engine.bpmn import (
     check_source,
     condition_source,
     contact_kinds,
+    decision_reference,
     element_properties,
     field_of,
     first_task_groups,
@@ -76,7 +78,8 @@ from engine.bpmn import (
     task_priority,
 )
 from engine.clock import Clock
-from engine.errors import HotlineError
+from engine.decisions import DecisionInvalid, decision_version, table_of
+from engine.errors import HotlineError, NotFound
 from engine.messages import N_, Coded, as_params
 from engine.processes.rules import RULE_LIST
 from engine.processes.traceability import read_rules, rule_ids_in
@@ -117,6 +120,26 @@ DRAWN = (
 
 MESSAGES: dict[str, str] = {
     **XML_MESSAGES,
+    "decision-without-ref": N_(
+        "Business rule task '%(name)s' names no decision. Set its decision reference "
+        "(camunda:decisionRef) to the id of a deployed decision table, for example routing."
+    ),
+    "decision-binding": N_(
+        "Business rule task '%(name)s' binds its decision by '%(binding)s', which is not supported. "
+        "Leave the binding at latest (the newest version runs) or choose version with a version number."
+    ),
+    "decision-version-invalid": N_(
+        "Business rule task '%(name)s' fixes the decision's version to '%(version)s', which is not a "
+        "version number. Write a number such as 2, or bind to the latest version."
+    ),
+    "decision-not-deployed": N_(
+        "Business rule task '%(name)s' calls decision '%(decision)s'%(version)s, which is not deployed. "
+        "Deploy its .dmn file first (hotline deploy, or the decision tables page)."
+    ),
+    "decision-unknown-input": N_(
+        "Business rule task '%(name)s' calls decision '%(decision)s', which reads '%(variable)s'; no "
+        "form field or script of this diagram sets it. Add that field or change the table's input."
+    ),
     "process-count": N_(
         "A diagram must hold exactly one executable process; this one holds %(count)s. Keep one "
         "process and mark it executable."
@@ -642,11 +665,54 @@ def _check_gateways(d: _Diagram) -> Iterable[DiagramProblem]:
                 )
 
 
-def _check_code(d: _Diagram) -> Iterable[DiagramProblem]:
+def _decision_outputs(d: _Diagram, session: Session) -> set[str]:
+    """What the deployed decisions the diagram's business rule tasks call put in the case data."""
+    names: set[str] = set()
+    for task in d.elements("businessRuleTask"):
+        ref, version = decision_reference(task)
+        if not ref:
+            continue
+        try:
+            names |= set(table_of(decision_version(session, ref, version)).outputs)
+        except (NotFound, DecisionInvalid):
+            continue  # said by _check_decisions
+    return names
+
+
+def _check_decisions(d: _Diagram, session: Session) -> Iterable[DiagramProblem]:
+    known = set(d.form_fields()) | d.script_variables() | d.start_variables() | _decision_outputs(d, session)
+    for task in d.elements("businessRuleTask"):
+        ref, version = decision_reference(task)
+        binding = (task.get(f"{{{CAMUNDA_NS}}}decisionRefBinding") or "latest").strip()
+        written_version = (task.get(f"{{{CAMUNDA_NS}}}decisionRefVersion") or "").strip()
+        if not ref:
+            yield _problem("decision-without-ref", task, d.key)
+            continue
+        if binding not in BINDINGS:
+            yield _problem("decision-binding", task, d.key, binding=binding)
+            continue
+        if binding == "version" and version is None:
+            yield _problem("decision-version-invalid", task, d.key, version=written_version)
+            continue
+        try:
+            table = table_of(decision_version(session, ref, version))
+        except (NotFound, DecisionInvalid):
+            shown = f" v{version}" if version is not None else ""
+            yield _problem("decision-not-deployed", task, d.key, decision=ref, version=shown)
+            continue
+        for name in table.inputs:
+            if name not in known:
+                yield _problem("decision-unknown-input", task, d.key, decision=ref, variable=name)
+                break
+
+
+def _check_code(d: _Diagram, decided: frozenset[str] = frozenset()) -> Iterable[DiagramProblem]:
     # What a condition or script may read: a form field, what a script of this diagram or the system
-    # (startVariables) sets, what it sets itself, an offered builtin or a script function.
+    # (startVariables) sets, what a decision of it sets, what it sets itself, an offered builtin or a
+    # script function.
     known = (
-        set(d.form_fields())
+        set(decided)
+        | set(d.form_fields())
         | d.script_variables()
         | d.start_variables()
         | set(SAFE_BUILTINS)
@@ -859,7 +925,8 @@ def validate_diagram(
         *_check_start_forms(d),
         *_check_timers(d, session, clock, zone, sandbox),
         *_check_gateways(d),
-        *_check_code(d),
+        *_check_code(d, frozenset(_decision_outputs(d, session))),
+        *_check_decisions(d, session),
         *_check_layout(d),
         *_check_rule_ids(d, rule_list()),
         *_check_variable_labels(d),
@@ -879,6 +946,8 @@ _SAID_BY_THE_REFUSAL: dict[str, frozenset[str]] = {
     "construct-condition-language": frozenset({"condition-rejected", "code-unknown-name"}),
     "construct-scriptformat-other": frozenset({"script-rejected", "code-unknown-name"}),
     "construct-resource": frozenset({"script-rejected", "code-unknown-name"}),
+    "construct-decisionrefversiontag": frozenset({"decision-not-deployed", "decision-unknown-input"}),
+    "construct-mapdecisionresult": frozenset({"decision-not-deployed", "decision-unknown-input"}),
 }
 
 

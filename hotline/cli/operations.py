@@ -20,13 +20,14 @@ from engine.cases import (
     timers_by_state,
 )
 from engine.db import ProcessInstance, upgrade
+from engine.decisions import DecisionInvalid, latest_decision, parse_decision
 from engine.errors import HotlineError
 from engine.processes import diagram_key
 from engine.reference import seed_reference_data
 from engine.runtime import Runtime
 from engine.supervision import sweep_attachment_files
 from hotline.bootstrap import Services
-from hotline.cli.process_owners import deploy_files
+from hotline.cli.process_owners import deploy_files, shipped_files
 from hotline.cli.services import command_services, safe_url
 from hotline.demo import (
     DEMO_USERS,
@@ -72,7 +73,26 @@ def _deploy_first_versions(services: Services) -> int:
     for key, version in sorted(kept.items()):
         click.echo(f"{key}: already deployed (v{version}), kept")
     first = [path for path in diagrams if keys[path] not in kept]
-    return deploy_files(services, first, "init-db", source="file", over_edits="keep")
+    return deploy_files(
+        services, _undeployed_decisions(services) + first, "init-db", source="file", over_edits="keep"
+    )
+
+
+def _undeployed_decisions(services: Services) -> list[Path]:
+    """The shipped decision tables whose decision has no version yet (a deployed one is its owner's)."""
+    found = []
+    with services.unit_of_work(read_only=True) as uow:
+        for path in sorted(services.settings.processes_dir.glob("*.dmn")):
+            try:
+                key = parse_decision(path.read_bytes(), str(path)).key
+            except (OSError, DecisionInvalid):
+                found.append(path)  # deploying it says why
+                continue
+            if latest_decision(uow.session, key) is None:
+                found.append(path)
+            else:
+                click.echo(f"decision {key}: already deployed, kept")
+    return found
 
 
 def _diagram_key_of(path: Path) -> str | None:
@@ -92,7 +112,7 @@ def demo() -> None:
             uow.session
         )  # first: validation checks the diagrams' groups against the departments
         uow.commit()
-    diagrams = sorted(services.settings.processes_dir.glob("*.bpmn"))
+    diagrams = shipped_files(services.settings.processes_dir)
     if not diagrams:
         click.echo(f"no diagrams in {services.settings.processes_dir} (set HOTLINE_PROCESSES)", err=True)
         sys.exit(1)

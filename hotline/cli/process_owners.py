@@ -11,6 +11,7 @@ import click
 from engine.bpmn import DefinitionError
 from engine.cases import latest_definition, list_definitions
 from engine.db import ProcessDefinition
+from engine.decisions import DecisionInvalid, decision_keys, decision_versions, deploy_decision_table
 from engine.errors import Conflict
 from engine.processes import (
     RULE_LIST,
@@ -63,7 +64,11 @@ def deploy_files(
     `over_edits` says what to do when the newest version was edited in the browser or rolled back:
     ask, keep it, or overwrite it."""
     failures = 0
-    for path in paths:
+    decisions = [p for p in paths if p.suffix.lower() == ".dmn"]
+    # Decisions first: a diagram's business rule task is checked against the deployed decisions.
+    for path in decisions:
+        failures += _deploy_decision_file(services, path, actor, comment, source)
+    for path in [p for p in paths if p not in decisions]:
         try:
             xml = path.read_bytes()
             with services.unit_of_work() as uow:
@@ -101,10 +106,38 @@ def deploy_files(
     return failures
 
 
+def _deploy_decision_file(services: Services, path: Path, actor: str, comment: str, source: str) -> int:
+    """Deploy one DMN file as its decision's next version; 1 when it is refused."""
+    try:
+        xml = path.read_bytes()
+        with services.unit_of_work() as uow:
+            result = deploy_decision_table(uow, xml, actor, comment, source, str(path))
+            uow.commit()
+    except DecisionInvalid as err:
+        click.echo(f"{path}: refused, {len(err.problems)} problem(s)", err=True)
+        for problem in err.problems:
+            click.echo(f"  {problem}", err=True)
+        return 1
+    except OSError as err:
+        click.echo(f"{path}: cannot read: {err.strerror}", err=True)
+        return 1
+    except Conflict as err:
+        click.echo(f"{path}: not deployed: {err}", err=True)
+        return 1
+    state = "deployed as" if result.created else "unchanged, still"
+    click.echo(f"{path}: {state} decision {result.definition.key} v{result.definition.version}")
+    return 0
+
+
+def shipped_files(folder: Path) -> list[Path]:
+    """The decision tables and diagrams of a folder, decisions first."""
+    return sorted(folder.glob("*.dmn")) + sorted(folder.glob("*.bpmn"))
+
+
 @click.command(
     "deploy",
-    help="Validate BPMN files and deploy them as new versions of their processes (unchanged files make "
-    "no new version). Exits 1 and lists the problems when a file is invalid.",
+    help="Validate BPMN diagrams and DMN decision tables and deploy them as new versions (unchanged files "
+    "make no new version; tables before diagrams). Exits 1 and lists the problems when a file is invalid.",
 )
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
@@ -116,7 +149,7 @@ def deploy_files(
 )
 @click.option("--keep-edits", is_flag=True, help="Keep versions edited in the browser without asking.")
 def deploy_cmd(paths: tuple[Path, ...], actor: str, comment: str, overwrite: bool, keep_edits: bool) -> None:
-    files = [p for path in paths for p in (sorted(path.glob("*.bpmn")) if path.is_dir() else [path])]
+    files = [p for path in paths for p in (shipped_files(path) if path.is_dir() else [path])]
     policy = "overwrite" if overwrite else "keep" if keep_edits else "ask"
     if deploy_files(command_services(), files, actor, comment, "cli", policy):
         sys.exit(1)
@@ -272,4 +305,25 @@ def rules_cmd(markdown: bool, check: bool, tests_dir: Path | None) -> None:
         sys.exit(1)
 
 
-COMMANDS = (deploy_cmd, versions_cmd, rollback_cmd, migrate_cmd, definitions_cmd, rules_cmd)
+@click.command(
+    "decisions", help="List the deployed decision tables, or one decision's versions (newest first)."
+)
+@click.argument("key", required=False)
+def decisions_cmd(key: str | None) -> None:
+    services = command_services()
+    with services.unit_of_work(read_only=True) as uow:
+        if key is None:
+            for known in decision_keys(uow.session):
+                click.echo(known)
+            return
+        versions = decision_versions(uow.session, key)
+        if not versions:
+            click.echo(f"no decision '{key}' is deployed", err=True)
+            sys.exit(1)
+        for d in versions:
+            when = d.deployed_at.astimezone(services.runtime.zone).strftime("%Y-%m-%d %H:%M")
+            newest = "  (runs now)" if d is versions[0] else ""
+            click.echo(f"v{d.version:<4} {when}  {d.deployed_by:<12} {d.source:<9} {d.comment}{newest}")
+
+
+COMMANDS = (deploy_cmd, decisions_cmd, versions_cmd, rollback_cmd, migrate_cmd, definitions_cmd, rules_cmd)

@@ -27,7 +27,7 @@ from engine.errors import FormInvalid, NotAllowed
 from engine.people.users import PII_ROLES
 from engine.runtime import Actor, Runtime
 from tests.helpers import OPERATOR, SUPERVISOR, department_handler, events_of, intake_form, timers_of
-from tests.scenarios.driver import CLOSED, CaseDriver, completed, created, end, new, script, timer_fired
+from tests.scenarios.driver import CLOSED, CaseDriver, Ev, completed, created, end, new, script, timer_fired
 
 ComplaintCase = CaseDriver
 
@@ -80,6 +80,14 @@ def intake_changes(**overrides: Any) -> dict[str, list[Any]]:
     return {**INTAKE_CHANGES, **new(**overrides)}
 
 
+def routed(department: str = "operations", minutes: int = 240) -> list[Ev]:
+    """C1, C2, 003 art. 13: the routing table's answer for the category; the operator's department stays."""
+    return [
+        script("route_by_category", new(onsite_limit_minutes=minutes, routed_department=department)),
+        script("apply_route", {}),
+    ]
+
+
 def start_without_site_visit(case: ComplaintCase, department: str = "operations") -> None:
     """C1, S3: the operator records the call and classifies it; C3: the department gets it, due today."""
     reply_due, _ = end_of_day(23)
@@ -89,6 +97,7 @@ def start_without_site_visit(case: ComplaintCase, department: str = "operations"
         events=[
             ("case_started", "op1", None, {"process_version": [None, 1]}),
             completed(OPERATOR, "intake", intake_changes(department=department)),
+            *routed(),
             script("set_reply_deadline", new(own_reply_due=reply_due, reopen_count=0, reply_due=reply_due)),
             created("department_handling", department),
         ],
@@ -241,6 +250,7 @@ def test_site_visit_then_unsatisfied_twice_then_satisfied_c2_c5(
                 "intake",
                 intake_changes(department="repair", category="facility", needs_site_visit=True),
             ),
+            *routed("repair", 120),
             created("dispatch_site_order", "operator"),
         ],
         open_now=[("dispatch_site_order", "operator")],
@@ -557,6 +567,7 @@ def test_dispatch_not_issued_within_three_minutes_is_recorded_c2(
         events=[
             ("case_started", "op1", None, {"process_version": [None, 1]}),
             completed(OPERATOR, "intake", intake_changes(needs_site_visit=True)),
+            *routed(),
             created("dispatch_site_order", "operator"),
         ],
         open_now=[("dispatch_site_order", "operator")],
@@ -662,6 +673,8 @@ def test_a_closed_case_keeps_its_whole_history_c7(
         assert [h[1] for h in history] == [
             "case_started",
             "task_completed",
+            "script_ran",
+            "script_ran",
             "script_ran",
             "task_created",
             "task_claimed_on_completion",

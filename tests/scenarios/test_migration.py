@@ -25,6 +25,7 @@ from hotline.demo import _COMPLAINTS, create_demo_cases, create_demo_customers, 
 from tests.helpers import (
     OPERATOR,
     PROCESSES,
+    deploy_routing,
     edited,
     events_of,
     linear,
@@ -50,6 +51,7 @@ def running_cases(
     monkeypatch.setattr("engine.people.users.hash_password", lambda password: "!")  # nobody signs in here
     with sessions.begin() as session:
         seed_reference_data(session)
+        deploy_routing(session, runtime.clock.now())
         create_demo_users(session, runtime)
         create_demo_customers(session)
         for key in KEYS:

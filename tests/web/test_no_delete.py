@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine.runtime import Runtime
 from tests.web.support import get, login, record_case, snapshot
 
-
 # An address the reports are mailed to is configuration, not a record of the hotline's work; taking it
 # off the list is an audited administrative change.
 CONFIGURATION_REMOVALS = {"/admin/report-recipients/<int:recipient_id>/remove"}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -28,7 +30,7 @@ def test_only_administrators_see_and_change_reference_data(
 
 
 def test_an_administrator_reroutes_a_category_and_the_intake_follows_c1(
-    client: FlaskClient, sessions: sessionmaker[Session]
+    client: FlaskClient, sessions: sessionmaker[Session], deploy_process: Any
 ) -> None:
     """C1: the category's department is the one the intake suggests; R3 minutes are kept with it."""
     login(client, "admin")
@@ -52,8 +54,11 @@ def test_an_administrator_reroutes_a_category_and_the_intake_follows_c1(
     assert page.status == 200 and page.flashes() == ["类别 leak 已保存，新工单即刻生效。"]
     leak = _category(sessions, "leak")
     assert (leak.department_code, leak.onsite_minutes, leak.active) == ("operations", 20, True)  # type: ignore[union-attr]
-    switch_user(client, "operator")
-    routes = get(client, "/cases/new/complaint").by_id("f-department").get("data-routes")
+    # The liaison's form suggests the department from the reference data; complaints and repairs are
+    # routed by the decision table routing (tests/integration/processes/test_decisions.py).
+    deploy_process("liaison")
+    switch_user(client, "liaison")
+    routes = get(client, "/cases/new/liaison").by_id("f-department").get("data-routes")
     assert '"leak": "operations"' in routes
 
 

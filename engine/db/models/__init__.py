@@ -18,6 +18,7 @@ from engine.db.models.cases import (
     Timer,
 )
 from engine.db.models.deadlines import DeadlineStep
+from engine.db.models.decisions import DecisionDefinition, DecisionDraft
 from engine.db.models.external import CaseCall, EventSubscription, ExternalTask
 from engine.db.models.knowledge import KnowledgeEntry, KnowledgeTerm, KnowledgeVersion
 from engine.db.models.messages import Notice, NoticeRecipient, Notification
@@ -51,6 +52,8 @@ __all__ = [
     "JSONType",
     "Base",
     "ProcessDefinition",
+    "DecisionDefinition",
+    "DecisionDraft",
     "ProcessDraft",
     "ProcessAudit",
     "SEARCHED_COLUMNS",

@@ -96,12 +96,12 @@ def test_complaint_intake_form_is_read_from_the_diagram(
     ]
     assert fields["customer_phone"].required and fields["customer_phone"].pattern
     assert (fields["category"].reference, fields["category"].required) == ("category", True)
-    # C1: the department follows the category unless the operator chooses one
+    # C1: the department left empty is the one the routing table gives the category (route_by_category)
     assert (
         fields["department"].reference,
         fields["department"].suggest_from,
         fields["department"].required,
-    ) == ("department", "category", False)
+    ) == ("department", "", False)
     assert fields["description"].min_length == 5 and fields["description"].multiline
     assert fields["needs_site_visit"].default == "false"
 

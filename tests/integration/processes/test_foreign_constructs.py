@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.bpmn import (
     CONSTRUCTS,
-    DefinitionError,
     Support,
     constructs_markdown,
     parse_definition,
@@ -60,6 +59,8 @@ EXPECTED: dict[str, tuple[Support, list[tuple[str, str]], str]] = {
     "runs_initiator": (RUNS, [], ""),
     # Input and output parameters (text, ${...}, list, map) of a script task and a user task.
     "runs_input_output": (RUNS, [], ""),
+    # A business rule task calling the deployed routing table (tests/integration/processes/test_decisions.py).
+    "runs_business_rule": (RUNS, [], ""),
     # A pool that never runs holds a service task and a JUEL condition: drawing only, not refused.
     "runs_idle_pool": (RUNS, [], ""),
     # JUEL in its common forms runs as Python; a notice beside the diagram shows the translation.
@@ -105,11 +106,28 @@ EXPECTED: dict[str, tuple[Support, list[tuple[str, str]], str]] = {
         "retry time cycle every five minutes, which cannot be read",
     ),
     "refused_service_connector": (REFUSED, [("construct-servicetask-java", "Step")], "(camunda:connector)"),
-    "refused_business_rule": (REFUSED, [("construct-businessruletask", "Step")], "DMN decisions"),
-    "refused_business_rule_no_decision": (
+    # Business rule tasks run a deployed DMN decision (tests/integration/processes/test_decisions.py);
+    # these are refused before anything runs, each with its way forward.
+    "refused_business_rule_not_deployed": (
         REFUSED,
-        [("construct-businessruletask", "Step")],
-        "is a business rule task",
+        [("decision-not-deployed", "Step")],
+        "calls decision 'credit_check', which is not deployed. Deploy its .dmn file first",
+    ),
+    "refused_business_rule_no_decision": (REFUSED, [("decision-without-ref", "Step")], "names no decision"),
+    "refused_business_rule_binding": (
+        REFUSED,
+        [("decision-binding", "Step")],
+        "binds its decision by 'deployment', which is not supported",
+    ),
+    "refused_business_rule_version_tag": (
+        REFUSED,
+        [("construct-decisionrefversiontag", "Step")],
+        "picks its decision by camunda:decisionRefVersionTag (v2)",
+    ),
+    "refused_business_rule_map_result": (
+        REFUSED,
+        [("construct-mapdecisionresult", "Step")],
+        "maps the decision's result (singleEntry)",
     ),
     "runs_call_activity": (RUNS, [], ""),
     "refused_call_activity_expression": (
@@ -252,7 +270,6 @@ WITHOUT_A_DIAGRAM = {
     "construct-delegateexpression",
     "construct-type",
     "construct-topic",
-    "construct-decisionref",
     "construct-calledelementbinding",
     "construct-collection",
     "construct-elementvariable",
@@ -367,12 +384,12 @@ def test_a_juel_condition_in_a_common_form_decides_the_way_a_case_takes(
             assert reached == [end]
 
 
-def test_a_business_rule_task_without_a_decision_is_refused_not_a_crash() -> None:
-    """SpiffWorkflow's parser raised KeyError on a business rule task without camunda:decisionRef:
-    the engine's parser says the file cannot be read instead."""
-    with pytest.raises(DefinitionError) as refused:
-        parse_definition(corpus_file("refused_business_rule_no_decision"), "x.bpmn")
-    assert "cannot read this diagram" in str(refused.value)
+def test_a_business_rule_task_without_a_decision_is_refused_not_a_crash(session: Session) -> None:
+    """SpiffWorkflow's parser raised KeyError on a business rule task without camunda:decisionRef: the
+    engine reads it, and validation says what to set."""
+    parse_definition(corpus_file("refused_business_rule_no_decision"), "x.bpmn")
+    problems = validate_diagram(session, corpus_file("refused_business_rule_no_decision"))
+    assert [p.code for p in problems] == ["decision-without-ref"]
 
 
 def test_the_activiti_namespace_reads_as_camundas() -> None:
@@ -432,6 +449,7 @@ OPENED: dict[str, tuple[dict[str, Any] | None, dict[str, Any] | None, str]] = {
     "runs_signal_catch": (None, None, "running"),
     "runs_receive_task": (None, None, "running"),
     "runs_call_activity": (None, None, "running"),
+    "runs_business_rule": ({"category": "burst"}, None, "completed"),
 }
 
 

@@ -1,0 +1,50 @@
+"""DMN decision tables: read and checked at deploy, versioned, evaluated by business rule tasks.
+
+The package's public face: other packages import from here, not from its modules."""
+
+from __future__ import annotations
+
+from engine.decisions.feel import FeelUnsupported
+from engine.decisions.store import (
+    DecisionDeployed,
+    decision_evaluator,
+    decision_keys,
+    decision_problems,
+    decision_version,
+    decision_versions,
+    deploy_decision,
+    latest_decision,
+    latest_decision_draft,
+    table_of,
+)
+from engine.decisions.tables import (
+    HIT_POLICIES,
+    DecisionFailed,
+    DecisionInvalid,
+    DecisionTable,
+    evaluate,
+    parse_decision,
+)
+from engine.decisions.use_cases import deploy_decision_table, save_decision_table_draft
+
+__all__ = [
+    "HIT_POLICIES",
+    "DecisionDeployed",
+    "DecisionFailed",
+    "DecisionInvalid",
+    "DecisionTable",
+    "FeelUnsupported",
+    "decision_evaluator",
+    "decision_keys",
+    "decision_version",
+    "decision_versions",
+    "deploy_decision",
+    "deploy_decision_table",
+    "save_decision_table_draft",
+    "decision_problems",
+    "latest_decision_draft",
+    "evaluate",
+    "latest_decision",
+    "parse_decision",
+    "table_of",
+]

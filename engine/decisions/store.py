@@ -1,0 +1,161 @@
+"""Deployed decisions: each deploy of a changed table is the decision's next version; a business rule
+task runs the newest version (or the one its camunda:decisionRefVersion fixes) at the moment it runs."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from engine.bpmn import content_hash
+from engine.clock import Clock
+from engine.db import DecisionDefinition, DecisionDraft
+from engine.decisions.tables import DecisionInvalid, DecisionTable, evaluate, parse_decision
+from engine.errors import Conflict, NotFound
+
+_parsed: dict[str, DecisionTable] = {}
+_lock = threading.Lock()
+
+
+def table_of(row: DecisionDefinition) -> DecisionTable:
+    """The row's table, parsed once per content."""
+    with _lock:
+        cached = _parsed.get(row.content_hash)
+    if cached is not None:
+        return cached
+    table = parse_decision(row.dmn_xml.encode("utf-8"), row.file_name)
+    with _lock:
+        return _parsed.setdefault(row.content_hash, table)
+
+
+@dataclass(frozen=True)
+class DecisionDeployed:
+    definition: DecisionDefinition
+    created: bool
+
+
+def latest_decision(session: Session, key: str) -> DecisionDefinition | None:
+    return session.scalars(
+        select(DecisionDefinition)
+        .where(DecisionDefinition.key == key)
+        .order_by(DecisionDefinition.version.desc())
+        .limit(1)
+    ).first()
+
+
+def decision_version(session: Session, key: str, version: int | None) -> DecisionDefinition:
+    """The newest version of the decision, or the given one; NotFound naming what is missing."""
+    if version is None:
+        row = latest_decision(session, key)
+    else:
+        row = session.scalars(
+            select(DecisionDefinition).where(
+                DecisionDefinition.key == key, DecisionDefinition.version == version
+            )
+        ).first()
+    if row is None:
+        which = f"version {version} of " if version is not None else ""
+        raise NotFound(f"{which}decision '{key}' is not deployed; deploy its .dmn file first")
+    return row
+
+
+def decision_versions(session: Session, key: str) -> list[DecisionDefinition]:
+    """Every version of the decision, newest first."""
+    return list(
+        session.scalars(
+            select(DecisionDefinition)
+            .where(DecisionDefinition.key == key)
+            .order_by(DecisionDefinition.version.desc())
+        )
+    )
+
+
+def decision_keys(session: Session) -> list[str]:
+    return list(session.scalars(select(DecisionDefinition.key).distinct().order_by(DecisionDefinition.key)))
+
+
+def deploy_decision(
+    session: Session,
+    clock: Clock,
+    xml: bytes,
+    file_name: str,
+    deployed_by: str,
+    comment: str = "",
+    source: str = "file",
+) -> DecisionDeployed:
+    """Check the file (DecisionInvalid) and store it as the decision's next version, unless the newest
+    version holds the same content. Conflict when someone stored the same version meanwhile."""
+    table = parse_decision(xml, file_name)
+    digest = content_hash(xml)
+    latest = latest_decision(session, table.key)
+    if latest is not None and latest.content_hash == digest:
+        return DecisionDeployed(latest, created=False)
+    row = DecisionDefinition(
+        key=table.key,
+        version=(latest.version + 1) if latest else 1,
+        name=table.name,
+        content_hash=digest,
+        file_name=Path(file_name).name,
+        dmn_xml=xml.decode("utf-8"),
+        deployed_at=clock.now(),
+        deployed_by=deployed_by,
+        comment=comment.strip(),
+        source=source,
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError as err:
+        raise Conflict(
+            f"someone deployed decision {table.key} v{row.version} meanwhile; reload and deploy again",
+            "version_taken",
+            key=table.key,
+            version=row.version,
+        ) from err
+    return DecisionDeployed(row, created=True)
+
+
+def decision_evaluator(session: Session) -> Callable[[str, int | None, dict[str, Any]], dict[str, Any]]:
+    """What a business rule task calls while a case runs in this session: the outputs of the decision's
+    newest (or fixed) version for the case's values."""
+
+    def run(key: str, version: int | None, data: dict[str, Any]) -> dict[str, Any]:
+        return evaluate(table_of(decision_version(session, key, version)), data)
+
+    return run
+
+
+def decision_problems(xml: bytes, file_name: str) -> list[str]:
+    """Every problem that keeps the table from being deployed; [] when it may be."""
+    try:
+        parse_decision(xml, file_name)
+    except DecisionInvalid as err:
+        return err.problems
+    return []
+
+
+def save_decision_draft(session: Session, clock: Clock, key: str, xml: bytes, author: str) -> DecisionDraft:
+    """Keep the table as it is, problems and all, under the decision it edits."""
+    draft = DecisionDraft(
+        key=key, dmn_xml=xml.decode("utf-8", errors="replace"), saved_by=author, saved_at=clock.now()
+    )
+    session.add(draft)
+    session.flush()
+    return draft
+
+
+def latest_decision_draft(session: Session, key: str) -> DecisionDraft | None:
+    """The newest draft saved after the newest version was deployed (one saved before is history)."""
+    draft = session.scalars(
+        select(DecisionDraft).where(DecisionDraft.key == key).order_by(DecisionDraft.id.desc()).limit(1)
+    ).first()
+    latest = latest_decision(session, key)
+    if draft is None or (latest is not None and draft.saved_at < latest.deployed_at):
+        return None
+    return draft

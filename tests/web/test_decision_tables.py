@@ -1,0 +1,68 @@
+"""The decision table pages (issue 21): process owners list the decisions with their versions, open one
+in the editor, check it, keep a draft and deploy a new version; bad tables and missing comments are
+refused with a reason, never a 500; other roles do not get in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.decisions import decision_versions, latest_decision_draft
+from tests.helpers import ROUTING_DMN
+from tests.web.support import get, login
+
+ROUTING = ROUTING_DMN.read_text(encoding="utf-8")
+REROUTED = ROUTING.replace(
+    '<outputEntry id="dep_leak"><text>"repair"</text>', '<outputEntry id="dep_leak"><text>"operations"</text>'
+)
+BROKEN = ROUTING.replace('hitPolicy="FIRST"', 'hitPolicy="COLLECT"')
+
+
+def send(client: FlaskClient, action: str, **body: Any) -> Any:
+    token = get(client, "/decisions/routing").csrf_token()
+    return client.post(f"/decisions/routing/{action}", json=body, headers={"X-CSRFToken": token})
+
+
+def test_an_owner_checks_saves_and_deploys_a_table_c2_r3(
+    client: FlaskClient, sessions: sessionmaker[Session]
+) -> None:
+    login(client, "owner")
+    listing = get(client, "/decisions")
+    assert listing.status == 200 and listing.has("decision-routing") and listing.has("edit-routing")
+    editor = get(client, "/decisions/routing")
+    assert editor.status == 200 and editor.has("decision-data")
+
+    checked = send(client, "check", xml=BROKEN)
+    assert checked.status_code == 200
+    assert checked.get_json()["problems"] == ["the hit policy COLLECT is not supported; use UNIQUE or FIRST"]
+
+    saved = send(client, "save", xml=BROKEN)
+    assert saved.status_code == 200 and len(saved.get_json()["problems"]) == 1
+    with sessions() as session:
+        assert latest_decision_draft(session, "routing") is not None
+
+    assert send(client, "deploy", xml=BROKEN, comment="try").status_code == 422
+    assert send(client, "deploy", xml=REROUTED, comment="").status_code == 400
+    deployed = send(client, "deploy", xml=REROUTED, comment="漏水改派生产运行")
+    assert deployed.status_code == 200
+    assert deployed.get_json() == {"deployed": True, "key": "routing", "version": 2}
+    with sessions() as session:
+        assert [v.version for v in decision_versions(session, "routing")] == [2, 1]
+        assert latest_decision_draft(session, "routing") is None  # the draft is history now
+
+
+def test_bad_input_is_refused_without_a_500(client: FlaskClient) -> None:
+    login(client, "owner")
+    assert send(client, "check", xml="").status_code == 400
+    assert send(client, "check", xml="<not-dmn").get_json()["problems"]
+    assert get(client, "/decisions/nothing_like_it").status == 404
+    renamed = ROUTING.replace('<decision id="routing"', '<decision id="other_routing"')
+    assert send(client, "deploy", xml=renamed, comment="x").status_code == 400
+
+
+def test_only_process_owners_edit_tables(client: FlaskClient) -> None:
+    login(client, "operator")
+    assert get(client, "/decisions").status == 403
+    assert get(client, "/decisions/routing").status == 403
