@@ -1,7 +1,7 @@
 """deployed DMN decisions, versioned like diagrams, and drafts saved from the decision table editor
 
-Revision ID: 0036
-Revises: 0023
+Revision ID: 0035
+Revises: 0034
 Create Date: 2026-12-07 11:20:00.000000
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0036"
-down_revision = "0023"
+revision = "0035"
+down_revision = "0034"
 branch_labels = None
 depends_on = None
 
