@@ -86,6 +86,7 @@ from engine.bpmn.sandbox import (
     DEFAULT_MEMORY_LIMIT_MB,
     DEFAULT_POOL_SIZE,
     DEFAULT_TIME_LIMIT,
+    RESERVED_NAMES,
     SAFE_BUILTINS,
     SandboxEnvironment,
     SandboxScriptEngine,
@@ -104,6 +105,7 @@ from engine.bpmn.timer_events import ClockDurationTimerEventDefinition, ClockTim
 from engine.bpmn.variable_labels import VariableLabel, read_variable_labels
 
 __all__ = [
+    "RESERVED_NAMES",
     "IoMapping",
     "MappingUnreadable",
     "io_mapping",

@@ -19,6 +19,8 @@ from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser
 from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState
 
+from engine.errors import HotlineError
+
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 _REPEAT = re.compile(r"^R(\d+)/(P.+)$")
@@ -27,8 +29,10 @@ _DURATION = re.compile(
 )
 
 
-class RetryCycleInvalid(ValueError):
-    pass
+class RetryCycleInvalid(HotlineError, ValueError):
+    """camunda:failedJobRetryTimeCycle that cannot be read (neither R<n>/<duration> nor a list of durations)."""
+
+    code = "retry-cycle-invalid"
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from engine.db import CaseCall, ProcessInstance
+from engine.db import CaseCallRow, ProcessInstance
 
 
 @dataclass(frozen=True)
@@ -25,12 +25,12 @@ class LinkedCase:
 
 
 def linked_call_guids(session: Session, instance_id: int) -> set[str]:
-    query = select(CaseCall.task_guid).where(CaseCall.parent_instance_id == instance_id)
+    query = select(CaseCallRow.task_guid).where(CaseCallRow.parent_instance_id == instance_id)
     return set(session.scalars(query))
 
 
-def open_call_of_child(session: Session, child_id: int) -> CaseCall | None:
-    query = select(CaseCall).where(CaseCall.child_instance_id == child_id, CaseCall.status == "open")
+def open_call_of_child(session: Session, child_id: int) -> CaseCallRow | None:
+    query = select(CaseCallRow).where(CaseCallRow.child_instance_id == child_id, CaseCallRow.status == "open")
     return session.scalars(query).first()
 
 
@@ -40,10 +40,10 @@ def linked_cases(session: Session, instance_id: int) -> tuple[list[LinkedCase], 
 
     def read(mine: Any, theirs: Any) -> list[LinkedCase]:
         query = (
-            select(CaseCall, other)
+            select(CaseCallRow, other)
             .join(other, other.id == theirs)
             .where(mine == instance_id)
-            .order_by(CaseCall.id)
+            .order_by(CaseCallRow.id)
         )
         return [
             LinkedCase(i.case_number, i.process_key, i.status, c.element_id, c.status == "open")
@@ -51,6 +51,6 @@ def linked_cases(session: Session, instance_id: int) -> tuple[list[LinkedCase], 
         ]
 
     return (
-        read(CaseCall.child_instance_id, CaseCall.parent_instance_id),
-        read(CaseCall.parent_instance_id, CaseCall.child_instance_id),
+        read(CaseCallRow.child_instance_id, CaseCallRow.parent_instance_id),
+        read(CaseCallRow.parent_instance_id, CaseCallRow.child_instance_id),
     )

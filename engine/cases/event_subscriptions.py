@@ -29,7 +29,7 @@ MESSAGE, SIGNAL = "message", "signal"
 
 
 @dataclass(frozen=True)
-class Waiting:
+class WaitingEvent:
     guid: str
     element_id: str
     name: str
@@ -37,7 +37,7 @@ class Waiting:
     event_name: str
 
 
-def waiting_for_events(workflow: BpmnWorkflow) -> list[Waiting]:
+def waiting_for_events(workflow: BpmnWorkflow) -> list[WaitingEvent]:
     """The steps of the workflow that wait for a message or a signal."""
     found = []
     for task in workflow.tasks.values():
@@ -52,7 +52,9 @@ def waiting_for_events(workflow: BpmnWorkflow) -> list[Waiting]:
             continue
         spec = task.task_spec
         found.append(
-            Waiting(str(task.id), spec.bpmn_id, (spec.bpmn_name or spec.bpmn_id)[:200], kind, definition.name)
+            WaitingEvent(
+                str(task.id), spec.bpmn_id, (spec.bpmn_name or spec.bpmn_id)[:200], kind, definition.name
+            )
         )
     return found
 

@@ -19,11 +19,10 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from engine.bpmn import RESERVED_NAMES, FieldError, ParsedDefinition, retry_cycle_of, waiting_external_tasks
 from engine.bpmn import ExternalTask as ExternalTaskSpec
-from engine.bpmn import FieldError, ParsedDefinition, retry_cycle_of, waiting_external_tasks
-from engine.bpmn.sandbox import RESERVED_NAMES
 from engine.cases.projection import EventRow, event_row
-from engine.db import Event, ExternalTask, ProcessInstance
+from engine.db import Event, ExternalTaskRow, ProcessInstance
 from engine.errors import Conflict, FormInvalid, NotFound
 
 ERROR_LIMIT = 500
@@ -36,7 +35,7 @@ _VARIABLE_NAME = re.compile(r"^(?!__)[A-Za-z_][A-Za-z0-9_]{0,99}$")
 class LockedTask:
     """A task a worker fetched and locked, with the case data it asked for."""
 
-    task: ExternalTask
+    task: ExternalTaskRow
     case_number: str
     process_key: str
     variables: dict[str, Any]
@@ -56,8 +55,8 @@ def sync_external_tasks(
     rows = {
         r.task_guid: r
         for r in session.scalars(
-            select(ExternalTask).where(
-                ExternalTask.instance_id == instance.id, ExternalTask.status.in_(("open", "incident"))
+            select(ExternalTaskRow).where(
+                ExternalTaskRow.instance_id == instance.id, ExternalTaskRow.status.in_(("open", "incident"))
             )
         )
     }
@@ -71,7 +70,7 @@ def sync_external_tasks(
         spec: ExternalTaskSpec = task.task_spec
         name = spec.bpmn_name or spec.bpmn_id
         session.add(
-            ExternalTask(
+            ExternalTaskRow(
                 instance_id=instance.id,
                 task_guid=guid,
                 element_id=spec.bpmn_id,
@@ -120,12 +119,12 @@ def fetch_and_lock(
     duration) and return them with the case's variables (only those named, where the topic names any)."""
     if not topics:
         return []
-    free = or_(ExternalTask.lock_until.is_(None), ExternalTask.lock_until <= now)
-    due = or_(ExternalTask.next_retry_at.is_(None), ExternalTask.next_retry_at <= now)
+    free = or_(ExternalTaskRow.lock_until.is_(None), ExternalTaskRow.lock_until <= now)
+    due = or_(ExternalTaskRow.next_retry_at.is_(None), ExternalTaskRow.next_retry_at <= now)
     query = (
-        select(ExternalTask)
-        .where(and_(ExternalTask.status == "open", ExternalTask.topic.in_(list(topics)), free, due))
-        .order_by(ExternalTask.created_at, ExternalTask.id)
+        select(ExternalTaskRow)
+        .where(and_(ExternalTaskRow.status == "open", ExternalTaskRow.topic.in_(list(topics)), free, due))
+        .order_by(ExternalTaskRow.created_at, ExternalTaskRow.id)
         .limit(max_tasks)
     )
     if session.get_bind().dialect.name == "postgresql":
@@ -144,8 +143,8 @@ def fetch_and_lock(
     return locked
 
 
-def external_task_by_id(session: Session, task_id: int) -> ExternalTask:
-    row = session.get(ExternalTask, task_id)
+def external_task_by_id(session: Session, task_id: int) -> ExternalTaskRow:
+    row = session.get(ExternalTaskRow, task_id)
     if row is None:
         raise NotFound(f"external task {task_id} does not exist")
     return row
@@ -153,10 +152,10 @@ def external_task_by_id(session: Session, task_id: int) -> ExternalTask:
 
 def locked_by(
     session: Session, task_id: int, worker_id: str, now: datetime, *, for_update: bool = False
-) -> ExternalTask:
+) -> ExternalTaskRow:
     """The task if `worker_id` holds its lock now; a Conflict says why not (done, not locked, another
     worker's, or the lock ran out)."""
-    query = select(ExternalTask).where(ExternalTask.id == task_id)
+    query = select(ExternalTaskRow).where(ExternalTaskRow.id == task_id)
     if for_update and session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
     row = session.scalars(query.execution_options(populate_existing=True)).first()
@@ -189,7 +188,7 @@ def fail_external_task(
     error_details: str = "",
     retries: int | None = None,
     retry_timeout: timedelta | None = None,
-) -> ExternalTask:
+) -> ExternalTaskRow:
     """The worker could not do it. With retries left it is offered again after the pause (the
     worker's, else the element's failedJobRetryTimeCycle); at none it is an incident."""
     row = locked_by(session, task_id, worker_id, now, for_update=True)
@@ -232,14 +231,14 @@ def _spec_of(parsed: ParsedDefinition, element_id: str) -> Any:
 
 def extend_lock(
     session: Session, task_id: int, worker_id: str, duration: timedelta, now: datetime
-) -> ExternalTask:
+) -> ExternalTaskRow:
     """Give the worker that holds the lock more time (counted from now)."""
     row = locked_by(session, task_id, worker_id, now, for_update=True)
     row.lock_until = now + min(duration, MAX_LOCK)
     return row
 
 
-def unlock_external_task(session: Session, task_id: int, worker_id: str, now: datetime) -> ExternalTask:
+def unlock_external_task(session: Session, task_id: int, worker_id: str, now: datetime) -> ExternalTaskRow:
     """The worker gives the task back without failing it: others may fetch it at once."""
     row = locked_by(session, task_id, worker_id, now, for_update=True)
     row.worker_id, row.lock_until = None, None
@@ -250,7 +249,7 @@ def retry_external_incident(
     session: Session, task_id: int, actor: str, now: datetime, retries: int = 1
 ) -> bool:
     """A supervisor puts an external task whose retries ran out back in line for the workers."""
-    row = session.get(ExternalTask, task_id)
+    row = session.get(ExternalTaskRow, task_id)
     if row is None or row.status != "incident":
         return False
     session.add(
@@ -270,22 +269,22 @@ def retry_external_incident(
     return True
 
 
-def external_incidents(session: Session) -> list[tuple[ExternalTask, str]]:
+def external_incidents(session: Session) -> list[tuple[ExternalTaskRow, str]]:
     """External tasks whose retries ran out, with their case number, oldest failure first."""
     query = (
-        select(ExternalTask, ProcessInstance.case_number)
-        .join(ProcessInstance, ProcessInstance.id == ExternalTask.instance_id)
-        .where(ExternalTask.status == "incident")
-        .order_by(ExternalTask.failed_at)
+        select(ExternalTaskRow, ProcessInstance.case_number)
+        .join(ProcessInstance, ProcessInstance.id == ExternalTaskRow.instance_id)
+        .where(ExternalTaskRow.status == "incident")
+        .order_by(ExternalTaskRow.failed_at)
     )
     return [(row, number) for row, number in session.execute(query).all()]
 
 
-def open_external_tasks(session: Session, instance_id: int) -> list[ExternalTask]:
+def open_external_tasks(session: Session, instance_id: int) -> list[ExternalTaskRow]:
     """What a case waits for from workers (open or incident), for its page."""
     query = (
-        select(ExternalTask)
-        .where(ExternalTask.instance_id == instance_id, ExternalTask.status.in_(("open", "incident")))
-        .order_by(ExternalTask.id)
+        select(ExternalTaskRow)
+        .where(ExternalTaskRow.instance_id == instance_id, ExternalTaskRow.status.in_(("open", "incident")))
+        .order_by(ExternalTaskRow.id)
     )
     return list(session.scalars(query))

@@ -75,7 +75,7 @@ from engine.cases.projection import (
 from engine.cases.store import insert_case, load_workflow, save_workflow, take_case
 from engine.cases.task_access import check_member, claimed_conflict, closed_conflict, workable_task
 from engine.cases.timer_groups import FiringGroup
-from engine.db import CaseCall as CaseCallLink
+from engine.db import CaseCallRow as CaseCallLink
 from engine.db import Event, HumanTask, ProcessInstance, Timer
 from engine.decisions import decision_evaluator
 from engine.errors import Conflict, FormInvalid, HotlineError, NotAllowed, NotFound, ScriptFailed

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from engine.errors import HotlineError
+
 Test = Callable[[Any], bool]
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -20,8 +22,10 @@ _NOT = re.compile(r"^not\s*\((.*)\)$", re.S)
 HINT = 'write "text", "a","b", a number, < 5, >= 3, [1..5], true, false, not("a") or - for any value'
 
 
-class FeelUnsupported(ValueError):
+class FeelUnsupported(HotlineError, ValueError):
     """A cell this engine does not read; the message quotes it and says what to write."""
+
+    code = "feel-unsupported"
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,7 @@ from engine.messaging.tencent_sms import TencentSmsGateway, TencentSmsSettings, 
 from engine.messaging.texts import OutageFacts
 from engine.messaging.texts.composed import Wording
 from engine.messaging.texts.kinds import KINDS, LANGUAGES, MessageKind, compose_kind
-from engine.messaging.texts.template_language import PROBLEMS, Problem, SmsLength, render, sms_length
+from engine.messaging.texts.template_language import PROBLEMS, SmsLength, TemplateProblem, render, sms_length
 from engine.messaging.use_cases import Receipt, record_delivery_receipts, retry_failed_message
 
 __all__ = [
@@ -55,7 +55,7 @@ __all__ = [
     "LANGUAGES",
     "MessageKind",
     "PROBLEMS",
-    "Problem",
+    "TemplateProblem",
     "SmsLength",
     "TemplateInvalid",
     "TemplateVersion",

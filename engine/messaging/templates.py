@@ -15,12 +15,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.db import HumanTask, MessageTemplate, Notice, ProcessInstance
-from engine.errors import Conflict, NotFound
+from engine.errors import Conflict, HotlineError, NotFound
 from engine.messages import N_, Translate, say
 from engine.messaging.texts.composed import Wording
 from engine.messaging.texts.kinds import KINDS, LANGUAGES
 from engine.messaging.texts.outage import OutageFacts, compose_outage
-from engine.messaging.texts.template_language import Problem, from_shipped, template_problems
+from engine.messaging.texts.template_language import TemplateProblem, from_shipped, template_problems
 
 if TYPE_CHECKING:
     from engine.unit_of_work import UnitOfWork
@@ -40,10 +40,12 @@ class TemplateVersion:
     saved_at: datetime
 
 
-class TemplateInvalid(ValueError):
+class TemplateInvalid(HotlineError, ValueError):
     """The typed template cannot be kept: `problems` by field (subject, text)."""
 
-    def __init__(self, problems: Mapping[str, list[Problem]]) -> None:
+    code = "template-invalid"
+
+    def __init__(self, problems: Mapping[str, list[TemplateProblem]]) -> None:
         super().__init__("template refused: " + ", ".join(sorted(problems)))
         self.problems = dict(problems)
 
@@ -95,11 +97,11 @@ def shipped_wording(kind: str, translate: Translate) -> Wording:
     return Wording(from_shipped(translate(spec.subject)), from_shipped(translate(spec.text)))
 
 
-def wording_problems(kind: str, subject: str, text: str) -> dict[str, list[Problem]]:
+def wording_problems(kind: str, subject: str, text: str) -> dict[str, list[TemplateProblem]]:
     allowed = KINDS[kind].variables
     problems = {"subject": template_problems(subject, allowed), "text": template_problems(text, allowed)}
     if not text.strip():
-        problems["text"].insert(0, Problem("empty_text"))
+        problems["text"].insert(0, TemplateProblem("empty_text"))
     return {name: found for name, found in problems.items() if found}
 
 

@@ -45,10 +45,11 @@ from engine.supervision.health import (
 )
 from engine.supervision.hot_spots import HotSpots, hot_spots
 from engine.supervision.kpi import KPI_NAMES, kpi_table
+from engine.supervision.liaison_assessment import LIAISON_FIGURES, LiaisonAssessment, liaison_assessment
 from engine.supervision.live_picture import open_cases_of, overdue_tasks
 from engine.supervision.on_the_spot import OnTheSpotTable, on_the_spot_table
 from engine.supervision.operating_figures import OperatingFigures, operating_figures
-from engine.supervision.periods import Period, local_date, month_period_of
+from engine.supervision.periods import Period, local_date, month_period_ending_in, month_period_of
 from engine.supervision.reports.export import Table, report_tables, to_csv, to_xlsx
 from engine.supervision.reports.recipients import (
     REPORT_KINDS,
@@ -79,6 +80,10 @@ from engine.supervision.use_cases import (
 )
 
 __all__ = [
+    "month_period_ending_in",
+    "LIAISON_FIGURES",
+    "LiaisonAssessment",
+    "liaison_assessment",
     "REPORT_KINDS",
     "add_report_recipient",
     "remove_report_recipient",

@@ -21,7 +21,7 @@ from engine.cases import (
     retry_external_incident,
     unlock_external_task,
 )
-from engine.db import ExternalTask, ProcessInstance
+from engine.db import ExternalTaskRow, ProcessInstance
 from engine.runtime import Actor
 
 if TYPE_CHECKING:
@@ -52,7 +52,7 @@ def fail_external(
     error_details: str = "",
     retries: int | None = None,
     retry_timeout: timedelta | None = None,
-) -> ExternalTask:
+) -> ExternalTaskRow:
     row = external_task_by_id(uow.session, task_id)
     instance = uow.session.get(ProcessInstance, row.instance_id)
     assert instance is not None
@@ -70,11 +70,13 @@ def fail_external(
     )
 
 
-def extend_external_lock(uow: UnitOfWork, task_id: int, worker_id: str, duration: timedelta) -> ExternalTask:
+def extend_external_lock(
+    uow: UnitOfWork, task_id: int, worker_id: str, duration: timedelta
+) -> ExternalTaskRow:
     return extend_lock(uow.session, task_id, worker_id, duration, uow.clock.now())
 
 
-def unlock_external(uow: UnitOfWork, task_id: int, worker_id: str) -> ExternalTask:
+def unlock_external(uow: UnitOfWork, task_id: int, worker_id: str) -> ExternalTaskRow:
     return unlock_external_task(uow.session, task_id, worker_id, uow.clock.now())
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from flask_login import current_user
 
 from engine.cases import LockedTask
-from engine.db import ExternalTask, ProcessInstance
+from engine.db import ExternalTaskRow, ProcessInstance
 from engine.work import (
     complete_external,
     extend_external_lock,
@@ -58,7 +58,7 @@ def _locked(found: LockedTask) -> dict[str, Any]:
     }
 
 
-def _state(task: ExternalTask, instance: ProcessInstance | None) -> dict[str, Any]:
+def _state(task: ExternalTaskRow, instance: ProcessInstance | None) -> dict[str, Any]:
     return {
         "id": task.id,
         "status": task.status,
@@ -95,7 +95,7 @@ def complete(body: dict[str, Any], task_id: int) -> Any:
     with unit_of_work() as uow:
         instance = complete_external(uow, task_id, body["worker_id"], current_user.actor, body["variables"])
         note_case(instance.case_number)
-        result = _state(uow.session.get(ExternalTask, task_id), instance)  # type: ignore[arg-type]
+        result = _state(uow.session.get(ExternalTaskRow, task_id), instance)  # type: ignore[arg-type]
         uow.commit()
     return result
 

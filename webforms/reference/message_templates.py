@@ -18,8 +18,8 @@ from engine.messaging import (
     KINDS,
     LANGUAGES,
     PROBLEMS,
-    Problem,
     TemplateInvalid,
+    TemplateProblem,
     Wording,
     preview_params,
     render,
@@ -62,7 +62,7 @@ def _task_name_in(language: str) -> Any:
     return name
 
 
-def _problem_text(problem: Problem) -> str:
+def _problem_text(problem: TemplateProblem) -> str:
     return say(PROBLEMS[problem.code], problem.params, _)
 
 
@@ -84,7 +84,7 @@ def _editor(
     kind: str,
     language: str,
     typed: Wording | None = None,
-    problems: dict[str, list[Problem]] | None = None,
+    problems: dict[str, list[TemplateProblem]] | None = None,
     status: int = 200,
 ) -> Any:
     if kind not in KINDS or language not in LANGUAGES:

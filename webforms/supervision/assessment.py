@@ -17,21 +17,23 @@ from engine.db import User
 from engine.errors import FormInvalid
 from engine.supervision import (
     FIGURES,
+    LIAISON_FIGURES,
     LOWER_IS_BETTER,
     DepartmentAssessment,
+    LiaisonAssessment,
     Period,
     Table,
     current_weights,
     department_assessment,
+    liaison_assessment,
     list_size,
     local_date,
+    month_period_ending_in,
     month_period_of,
     set_weights,
     to_csv,
     to_xlsx,
 )
-from engine.supervision.liaison_assessment import LIAISON_FIGURES, LiaisonAssessment, liaison_assessment
-from engine.supervision.periods import month_period_ending_in
 from webforms.database import reading_session, reads_only, runtime, unit_of_work
 from webforms.diagram_names import latest_parsed
 from webforms.i18n import current_language, localized_name

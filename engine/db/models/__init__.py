@@ -19,7 +19,7 @@ from engine.db.models.cases import (
 )
 from engine.db.models.deadlines import DeadlineStep
 from engine.db.models.decisions import DecisionDefinition, DecisionDraft
-from engine.db.models.external import CaseCall, EventSubscription, ExternalTask
+from engine.db.models.external import CaseCallRow, EventSubscription, ExternalTaskRow
 from engine.db.models.knowledge import KnowledgeEntry, KnowledgeTerm, KnowledgeVersion
 from engine.db.models.messages import Notice, NoticeRecipient, Notification
 from engine.db.models.outbox import MessageTemplate, OutboxMessage
@@ -62,8 +62,8 @@ __all__ = [
     "HumanTaskGroup",
     "Timer",
     "DeadlineStep",
-    "ExternalTask",
-    "CaseCall",
+    "ExternalTaskRow",
+    "CaseCallRow",
     "EventSubscription",
     "WorkerHeartbeat",
     "AssessmentWeight",

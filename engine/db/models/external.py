@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from engine.db.models.base import Base
 
 
-class ExternalTask(Base):
+class ExternalTaskRow(Base):
     __tablename__ = "external_task"
     __table_args__ = (
         Index("ix_external_task_topic", "status", "topic"),
@@ -61,7 +61,7 @@ class EventSubscription(Base):
     created_at: Mapped[datetime]
 
 
-class CaseCall(Base):
+class CaseCallRow(Base):
     """A call activity's child case, linked to the parent case and the step that waits for it."""
 
     __tablename__ = "case_call"

@@ -25,28 +25,28 @@ PROBLEMS = {
 
 
 @dataclass(frozen=True)
-class Problem:
+class TemplateProblem:
     code: str
     params: Mapping[str, Any] = field(default_factory=dict)
 
 
-def template_problems(template: str, allowed: Collection[str]) -> list[Problem]:
+def template_problems(template: str, allowed: Collection[str]) -> list[TemplateProblem]:
     """What is wrong with `template` for a kind offering the variables `allowed`; [] if nothing."""
-    problems: list[Problem] = []
+    problems: list[TemplateProblem] = []
     try:
         parts = list(Formatter().parse(template))
     except ValueError:
-        return [Problem("unbalanced", {"near": _near_lone_brace(template)})]
+        return [TemplateProblem("unbalanced", {"near": _near_lone_brace(template)})]
     for _literal, name, spec, conversion in parts:
         if name is None:
             continue
         if name == "":
-            problems.append(Problem("empty_name"))
+            problems.append(TemplateProblem("empty_name"))
         elif spec or conversion or not name.isidentifier():
             shown = name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
-            problems.append(Problem("not_plain", {"field": "{" + shown + "}"}))
+            problems.append(TemplateProblem("not_plain", {"field": "{" + shown + "}"}))
         elif name not in allowed:
-            problems.append(Problem("unknown", {"name": name, "allowed": ", ".join(sorted(allowed))}))
+            problems.append(TemplateProblem("unknown", {"name": name, "allowed": ", ".join(sorted(allowed))}))
     return problems
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.cases import runner
-from engine.db import Event, ExternalTask
+from engine.db import Event, ExternalTaskRow
 from engine.errors import Conflict
 from engine.processes.deployment import deploy
 from engine.runtime import Actor, Runtime
@@ -71,7 +71,7 @@ def test_two_workers_fetching_at_once_each_complete_different_tasks_every_task_o
     completed = [task_id for ids in done.values() for task_id in ids]
     assert len(completed) == CASES and len(set(completed)) == CASES
     with sessions() as session:
-        rows = session.scalars(select(ExternalTask)).all()
+        rows = session.scalars(select(ExternalTaskRow)).all()
         assert {r.status for r in rows} == {"completed"} and len(rows) == CASES
         assert {r.completed_by for r in rows} <= set(done)
         kinds = session.scalars(select(Event.kind).where(Event.kind == "external_task_completed")).all()

@@ -21,7 +21,7 @@ from engine.cases.external_tasks import (
     retry_external_incident,
 )
 from engine.clock import SettableClock
-from engine.db import ExternalTask, ProcessInstance
+from engine.db import ExternalTaskRow, ProcessInstance
 from engine.errors import Conflict, FormInvalid
 from engine.processes.deployment import deploy
 from engine.runtime import Actor, Runtime
@@ -51,9 +51,9 @@ def _fetch(sessions: sessionmaker[Session], clock: SettableClock, worker: str = 
 
 def _fail(
     sessions: sessionmaker[Session], runtime: Runtime, task_id: int, worker: str = "w1"
-) -> ExternalTask:
+) -> ExternalTaskRow:
     with sessions.begin() as session:
-        row = session.get(ExternalTask, task_id)
+        row = session.get(ExternalTaskRow, task_id)
         assert row is not None
         instance = session.get(ProcessInstance, row.instance_id)
         assert instance is not None
@@ -84,7 +84,7 @@ def test_a_worker_fetches_the_task_with_the_case_data_and_completing_it_ends_the
     with sessions.begin() as session:
         kinds = [e.kind for e in events_of(session, case_id)]
         assert "external_task_waiting" in kinds and "external_task_completed" in kinds
-        assert session.get(ExternalTask, task_id).status == "completed"  # type: ignore[union-attr]
+        assert session.get(ExternalTaskRow, task_id).status == "completed"  # type: ignore[union-attr]
     with sessions.begin() as session, pytest.raises(Conflict):
         runner.complete_external_task(session, runtime, task_id, "w1", WORKER, {})
 
@@ -128,7 +128,7 @@ def test_failures_follow_the_retry_cycle_until_an_incident_a_supervisor_retries(
         kinds = [e.kind for e in events_of(session, case_id)]
         assert kinds.count("external_task_failed") == 1
         assert "incident_raised" in kinds and "incident_retried" in kinds
-        rows = session.scalars(select(ExternalTask)).all()
+        rows = session.scalars(select(ExternalTaskRow)).all()
         assert len(rows) == 1
 
 
@@ -163,7 +163,7 @@ def test_a_deadline_on_the_external_task_cancels_it_and_a_late_completion_is_ref
         case = runner.fire_timer(session, runtime, timer_id)
         assert case is not None and case.status == "completed"
     with sessions.begin() as session:
-        assert session.get(ExternalTask, task_id).status == "cancelled"  # type: ignore[union-attr]
+        assert session.get(ExternalTaskRow, task_id).status == "cancelled"  # type: ignore[union-attr]
         assert "end_reached" in [e.kind for e in events_of(session, case_id)]
     with sessions.begin() as session, pytest.raises(Conflict):
         runner.complete_external_task(session, runtime, task_id, "w1", WORKER, {})
