@@ -72,8 +72,20 @@ def template_versions(session: Session, kind: str, language: str) -> list[Templa
     return [_version(row) for row in rows]
 
 
+# Wordings already read in a unit of work (its session's info), by kind: a group of timer firings that
+# chases five departments reads the chase's wording once.
+_READ = "hotline_wordings"
+
+
 def wordings(session: Session, kind: str) -> dict[str, Wording]:
     """language → the administrator's wording in force for `kind` (none where the shipped text is)."""
+    read: dict[str, dict[str, Wording]] = session.info.setdefault(_READ, {})
+    if kind not in read:
+        read[kind] = _wordings_in_force(session, kind)
+    return read[kind]
+
+
+def _wordings_in_force(session: Session, kind: str) -> dict[str, Wording]:
     newest = (
         select(MessageTemplate.language, func.max(MessageTemplate.version).label("version"))
         .where(MessageTemplate.kind == kind)
@@ -129,6 +141,7 @@ def _add_version(
         uow.session.flush()
     except IntegrityError as err:
         raise Conflict(f"template {kind}/{language} saved meanwhile", "template_changed", kind=kind) from err
+    uow.session.info.get(_READ, {}).pop(kind, None)
     return current + 1
 
 

@@ -69,11 +69,13 @@ def test_five_timers_fire_in_one_unit_that_reads_each_kind_of_row_once_c4(
     assert _fired_per_case(sessions) == {case_id: 1 for case_id in ids}
     assert len([s for s in sent if "FROM user_role" in s or "JOIN user_role" in s]) == 1
     assert len([s for s in sent if s.startswith("SELECT") and "FROM human_task" in s]) == 1
+    assert len([s for s in sent if "FROM message_template" in s]) == 1  # the chase's wording, once
     claim, group = sent[:2], sent[2:]
     # PostgreSQL: SET LOCAL synchronous_commit, UPDATE … RETURNING; SQLite: SELECT, UPDATE
     assert claim[1].startswith("UPDATE timer SET claimed_by"), claim
-    # lock the cases, read their unfired timers and open tasks, the supervisors; 4 writes per firing
-    assert len(group) == 4 + 4 * 5, group
+    # lock the cases, read their unfired timers and open tasks, the supervisors, the chase's wording;
+    # 4 writes per firing
+    assert len(group) == 5 + 4 * 5, group
     with sessions() as session:
         assert session.scalar(select(func.count(Notification.id))) == 5
         assert set(session.scalars(select(Timer.status))) == {"fired"}
