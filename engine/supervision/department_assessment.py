@@ -296,8 +296,10 @@ def department_assessment(
         row_of(key, dept, category).figures["chases"].items.append(chase)
 
     send_backs = department_send_backs(session, start, end, as_of)
-    for code, items in (send_backs or {}).items():
-        rows.setdefault(code, DepartmentRow(code)).figures["send_backs"].items.extend(items)
+    for code, sent in (send_backs or {}).items():
+        rows.setdefault(code, DepartmentRow(code)).figures["send_backs"].items.extend(
+            Item(s.case_number, "send_back", s.sent_at, None, True, s.process_key) for s in sent
+        )
 
     for row in rows.values():
         row.figures["chases"].whole_from = row.figures["closing"].items

@@ -7,11 +7,12 @@ holds its Monday to Wednesday and P (Sunday 22): every department step of the we
 arrived and fell due in it; its chase is that of C's second reply step (found past its deadline when C
 was handled again on Tuesday 10:00; no scheduler runs here, so P's and B's deadlines fire no chase);
 replied in it: A (operations), C and D (repair), E (billing; F replied on Sunday 29, the next month).
-By hand, with the default weights (15, 25, 30, 15, 10; send-backs not counted yet):
+By hand, with the default weights (15, 25, 30, 15, 10, 5; no send-back in any department):
 operations: A on time, P neither acknowledged nor closed → 1/2 and 1/2, satisfaction 1/1, redo 0/1,
-chases 0 of 2 → (750 + 1250 + 3000 + 1500 + 1000) / 95 = 78.9; repair 3/5 acknowledged and closed
-on time, satisfaction 1/3, redo 1/2, chases 1 of 5 → (900 + 1500 + 1000 + 750 + 800) / 95 = 52.1;
-billing 0/1, 0/1, no answers, redo 0/1, no chase → (0 + 0 + 1500 + 1000) / 65 = 38.5.
+chases 0 of 2, send-backs 0 of 2 → (750 + 1250 + 3000 + 1500 + 1000 + 500) / 100 = 80.0; repair 3/5 acknowledged and closed
+on time, satisfaction 1/3, redo 1/2, chases 1 of 5, send-backs 0 of 5 → (900 + 1500 + 1000 + 750 + 800 + 500)
+/ 100 = 54.5;
+billing 0/1, 0/1, no answers, redo 0/1, no chase, send-backs 0 of 1 → (0 + 0 + 1500 + 1000 + 500) / 70 = 42.9.
 """
 
 from __future__ import annotations
@@ -62,15 +63,15 @@ def test_the_ranked_month_with_definitions(client: FlaskClient, world: World) ->
     assert page.status == 200
     found = cells(page)
     assert list(found) == ["operations", "repair", "billing"]
-    assert found["operations"]["score"] == "78.9" and found["operations"]["rank"].startswith("1")
+    assert found["operations"]["score"] == "80.0" and found["operations"]["rank"].startswith("1")
     assert found["operations"]["closing"] == "50.0% 1/2"
-    assert found["repair"]["score"] == "52.1"
+    assert found["repair"]["score"] == "54.5"
     assert found["repair"]["acknowledgement"] == "60.0% 3/5"
     assert found["repair"]["redo"] == "50.0% 1/2"
     assert found["repair"]["chases"] == "1 1/5"
-    assert found["billing"]["score"] == "38.5"
+    assert found["billing"]["score"] == "42.9"
     assert found["billing"]["satisfaction"] == "— 0/0"
-    assert found["billing"]["send_backs"] == "— 0/0"
+    assert found["billing"]["send_backs"] == "0.0% 0/1"
     assert page.doc.xpath("//tr[@data-row='operations']//*[@data-list='red']")
     assert page.doc.xpath("//tr[@data-row='billing']//*[@data-list='black']")
     assert "签收" in page.text("definition-acknowledgement")
@@ -104,7 +105,7 @@ def test_downloads(client: FlaskClient, world: World) -> None:
     assert response.status_code == 200
     lines = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     ranked = [line for line in lines if line and line[0] in ("1", "2", "3")]
-    assert [line[2] for line in ranked] == ["78.9", "52.1", "38.5"]
+    assert [line[2] for line in ranked] == ["80.0", "54.5", "42.9"]
     workbook = load_workbook(io.BytesIO(client.get("/assessment/departments.xlsx?month=2026-11").data))
     assert len(workbook.sheetnames) == 3
 

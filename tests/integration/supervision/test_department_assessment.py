@@ -22,12 +22,14 @@ by hand:
 | repair | D report | Mon 10:20 | Mon 23:59:59 | 12:00 | 12:00 | yes | yes |
 
 - operations: acknowledgement 1/1, closing 1/1, satisfaction 1/1 (A "yes"), redo 0/1 (A replied),
-  chases 1 of 1 (P's); score (15×100 + 25×100 + 30×100 + 15×100 + 10×0) / 95 = 89.47.
+  chases 1 of 1 (P's), send-backs 0 of 1; score (15×100 + 25×100 + 30×100 + 15×100 + 10×0 + 5×100) / 100 = 90.
 - billing: acknowledgement 1/1, closing 0/1, satisfaction —, redo 0/2 (consultations E and F reply by
-  closing), chases 1 of 1; score (15×100 + 25×0 + 15×100 + 10×0) / 65 = 46.15.
+  closing), chases 1 of 1, send-backs 0 of 1; score (15×100 + 25×0 + 15×100 + 10×0 + 5×100) / 70 = 50.
 - repair: acknowledgement 3/5, closing 3/5, satisfaction 1/3 (C "no" twice, D "yes"), redo 1/2 (C sent
-  back, D not), chases 2 of 5; score (15×60 + 25×60 + 30×33.33 + 15×50 + 10×60) / 95 = 50.00.
-- send-backs: nothing to count yet in any department (the weight 5 drops out).
+  back, D not), chases 2 of 5, send-backs 0 of 5; score (15×60 + 25×60 + 30×33.33 + 15×50 + 10×60 + 5×100) / 100
+  = 52.5.
+- send-backs: the complaint diagram can send a case back (its review step), none was: 0 of each
+  department's acknowledged steps.
 - ranked: operations 1 (red list), repair 2, billing 3 (black list: one at each end of three).
 """
 
@@ -108,7 +110,7 @@ def test_department_figures_match_the_hand_computed_week(world: World) -> None:
             "satisfaction": (1, 1),
             "redo": (0, 1),
             "chases": (1, 1),
-            "send_backs": (0, 0),
+            "send_backs": (0, 1),
         },
         "repair": {
             "acknowledgement": (3, 5),
@@ -116,7 +118,7 @@ def test_department_figures_match_the_hand_computed_week(world: World) -> None:
             "satisfaction": (1, 3),
             "redo": (1, 2),
             "chases": (2, 5),
-            "send_backs": (0, 0),
+            "send_backs": (0, 5),
         },
         "billing": {
             "acknowledgement": (1, 1),
@@ -124,11 +126,11 @@ def test_department_figures_match_the_hand_computed_week(world: World) -> None:
             "satisfaction": (0, 0),
             "redo": (0, 2),
             "chases": (1, 1),
-            "send_backs": (0, 0),
+            "send_backs": (0, 1),
         },
     }
     scores = {row.department: (row.rank, round(row.score or 0, 2)) for row in assessment.rows}
-    assert scores == {"operations": (1, 89.47), "repair": (2, 50.0), "billing": (3, 46.15)}
+    assert scores == {"operations": (1, 90.0), "repair": (2, 52.5), "billing": (3, 50.0)}
     assert list_size(assessment.rows) == 1
 
 
