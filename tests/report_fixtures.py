@@ -310,6 +310,7 @@ def build_sources_month(world: World) -> World:
     w.handle("S5", at(12, 3, 10, 0), "operations")
     w.complaint("S6", at(12, 4, 9, 0), case_source="walk_in")
     w.when(SOURCES_AS_OF)
+    return w
 
 
 LIAISON_1 = Actor("liaison1", frozenset({"liaison"}))

@@ -15,6 +15,7 @@ from tests.scenarios.test_complaint import (
     end_of_day,
     intake_changes,
     resolve,
+    routed,
     summarise_and_close,
     utc,
 )
@@ -47,6 +48,7 @@ def test_platform_deadline_earlier_than_our_own_u1(case: CaseDriver, clock: Sett
                     upstream_deadline=PLATFORM_DEADLINE,
                 ),
             ),
+            *routed(),
             script(
                 "set_reply_deadline", new(own_reply_due=own_due, reopen_count=0, reply_due=PLATFORM_DEADLINE)
             ),
@@ -112,6 +114,7 @@ def test_own_deadline_when_the_platform_gives_more_time_u1(case: CaseDriver) -> 
                 "intake",
                 intake_changes(case_source="digital_city", upstream_deadline="2026-11-27T12:00:00+08:00"),
             ),
+            *routed(),
             script("set_reply_deadline", new(own_reply_due=own_due, reopen_count=0, reply_due=own_due)),
             created("department_handling", "operations"),
         ],
@@ -131,6 +134,7 @@ def test_a_hotline_case_keeps_no_platform_deadline_and_closes_without_reply_u1(
         events=[
             ("case_started", "op1", None, {"process_version": [None, 1]}),
             completed(OPERATOR, "intake", intake_changes(case_source="walk_in")),
+            *routed(),
             script("set_reply_deadline", new(own_reply_due=own_due, reopen_count=0, reply_due=own_due)),
             created("department_handling", "operations"),
         ],

@@ -66,6 +66,8 @@ def test_case_history_is_in_order_and_per_case(
             "case_started",
             "task_completed",
             "script_ran",
+            "script_ran",
+            "script_ran",
             "task_created",
             "task_claimed_on_completion",
             "task_completed",
@@ -74,4 +76,4 @@ def test_case_history_is_in_order_and_per_case(
         assert [e.id for e in history] == sorted(e.id for e in history)
         assert history[-2].at == clock.now() and history[0].at == clock.now() - timedelta(minutes=30)
         assert history[-2].changes["investigation"] == [None, "检查了管网"]
-        assert len(case_history(session, other)) == 4
+        assert len(case_history(session, other)) == 6
