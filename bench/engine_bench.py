@@ -58,12 +58,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bench.databases import fresh_schema
+from bench.procedures import decisions_from_files, deploy_procedure
 from bench.unit_floor import floor_rows, print_floor
 from engine.bpmn import ParsedDefinition, SandboxScriptEngine, parse_definition, validate_form
 from engine.cases import complete_task, start_case
 from engine.clock import SettableClock
 from engine.db import DURABILITY_LEVELS, HumanTask, make_engine, make_session_factory, upgrade
-from engine.processes import deploy
 from engine.reference import (
     default_reference_data,
     script_lookups,
@@ -226,22 +226,23 @@ def run_in_memory(parsed: ParsedDefinition, cases: int, label: str = "in-memory"
     run = Run(label)
     gc.collect()
     began = time.perf_counter()
-    for _ in range(cases):
-        workflow = None
-        for step in STEPS:
-            clock.advance(STEP_TIME)
-            t0 = time.perf_counter()
-            if workflow is None:
-                workflow = BpmnWorkflow(parsed.spec, parsed.subprocess_specs, script_engine=script_engine)
+    with decisions_from_files():  # the routing table, read from its file: no database here
+        for _ in range(cases):
+            workflow = None
+            for step in STEPS:
+                clock.advance(STEP_TIME)
+                t0 = time.perf_counter()
+                if workflow is None:
+                    workflow = BpmnWorkflow(parsed.spec, parsed.subprocess_specs, script_engine=script_engine)
+                    workflow.do_engine_steps()
+                task = ready_task(workflow, step)
+                task.data.update(data[step.element_id])
+                task.run()
                 workflow.do_engine_steps()
-            task = ready_task(workflow, step)
-            task.data.update(data[step.element_id])
-            task.run()
-            workflow.do_engine_steps()
-            run.record(step, time.perf_counter() - t0)
-        if workflow is None or not workflow.is_completed():
-            raise RuntimeError("an in-memory case did not complete")
-        run.cases += 1
+                run.record(step, time.perf_counter() - t0)
+            if workflow is None or not workflow.is_completed():
+                raise RuntimeError("an in-memory case did not complete")
+            run.cases += 1
     run.wall_seconds = time.perf_counter() - began
     return run
 
@@ -271,7 +272,7 @@ def prepare(label: str, database: DatabaseEngine, cold_cache: bool = False) -> P
     factory = make_session_factory(database)
     with factory.begin() as session:
         seed_reference_data(session)
-        deploy(session, engine, PROCESS_FILE.read_bytes(), str(PROCESS_FILE), "bench")
+        deploy_procedure(session, engine, PROCESS_FILE)
     return Persisted(label, database, factory, engine, clock)
 
 

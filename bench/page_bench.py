@@ -22,11 +22,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from bench.databases import fresh_schema, own_database
+from bench.procedures import deploy_procedure
 from engine.cases import start_case
 from engine.clock import SettableClock
 from engine.db import make_engine, make_session_factory, upgrade
 from engine.people import create_user, open_session
-from engine.processes import deploy
 from engine.reference import seed_reference_data
 from engine.runtime import Actor, Runtime
 from engine.unit_of_work import UnitOfWork
@@ -57,7 +57,7 @@ def template_case(database: SqlEngine) -> int:
     engine = Runtime(clock=SettableClock(NOW))
     with factory.begin() as session:
         seed_reference_data(session)
-        deploy(session, engine, COMPLAINT.read_bytes(), str(COMPLAINT), "bench")
+        deploy_procedure(session, engine, COMPLAINT)
     with factory.begin() as session:
         return start_case(
             session, engine, "complaint", Actor("operator", frozenset({"operator"})), TEMPLATE_FORM

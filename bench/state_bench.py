@@ -31,10 +31,10 @@ if __package__ in (None, ""):  # run as `python bench/state_bench.py`
 from sqlalchemy import select
 
 from bench.engine_bench import PROCESS_FILE, START, STEP_TIME, STEPS, ZONE, sqlite_database
+from bench.procedures import deploy_procedure
 from engine.cases import complete_task, parsed_definition, start_case
 from engine.clock import SettableClock
 from engine.db import HumanTask, ProcessInstance, make_session_factory, upgrade
-from engine.processes import deploy
 from engine.reference import seed_reference_data
 from engine.runtime import Runtime
 
@@ -63,7 +63,7 @@ def measure(loop_counts: list[int], timing_rounds: int = 20) -> dict[str, Any]:
         factory = make_session_factory(database)
         with factory.begin() as session:
             seed_reference_data(session)
-            deploy(session, engine, PROCESS_FILE.read_bytes(), str(PROCESS_FILE), "bench")
+            deploy_procedure(session, engine, PROCESS_FILE)
         with factory.begin() as session:
             instance_id = start_case(session, engine, "complaint", INTAKE.actor, dict(INTAKE.form)).id
         sizes: dict[int, int] = {}

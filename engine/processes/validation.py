@@ -818,7 +818,8 @@ def _check_rule_ids(d: _Diagram, rules: frozenset[str]) -> Iterable[DiagramProbl
     if not rules:
         return
     groups = {rule[0] for rule in rules}
-    for doc in d.process.iter(f"{{{BPMN_NS}}}documentation"):
+    # The whole file, as the traceability reads it: a pool's documentation names rules too.
+    for doc in d.root.iter(f"{{{BPMN_NS}}}documentation"):
         named = {r for r in rule_ids_in(doc.text or "") if r[0] in groups}
         for rule in sorted(named - rules):
             yield _problem("unknown-rule-id", _owner(doc.getparent()), d.key, rule=rule)
