@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.cases import complete_task, latest_definition
-from engine.db import Customer, HumanTask, ProcessInstance
+from engine.db import Customer, HumanTask, KnowledgeEntry, ProcessInstance
+from engine.knowledge import add_entry, entry_values
 from engine.people import actor_of, create_user, find_user
 from engine.runtime import Runtime
 from engine.unit_of_work import UnitOfWork
@@ -110,6 +111,51 @@ def create_demo_customers(session: Session) -> int:
     )
     session.flush()
     return len(DEMO_CUSTOMERS)
+
+
+# Answers a hotline gives every winter, so the knowledge base and the intake's suggestions can be tried.
+DEMO_ANSWERS = (
+    (
+        "室温不达标如何申请退费",
+        "供热期内室温连续低于18℃，经热线登记并上门测温确认后，可按不达标天数申请退还相应热费。",
+        "temperature",
+        "室温 测温 退费 不热",
+    ),
+    (
+        "暖气不热先检查什么",
+        "请先确认进户阀门全开、暖气片排气阀已排气、过滤器无堵塞；仍不热请登记报修，维修人员将按时限上门。",
+        "temperature",
+        "暖气 不热 排气 阀门",
+    ),
+    (
+        "IC卡水表无显示怎么办",
+        "请更换表内电池后重新插卡；仍无显示或无水，请登记报修，维修人员3小时内到达。",
+        "meter_no_display",
+        "水表 无显示 电池 插卡",
+    ),
+    (
+        "供暖费缴费方式",
+        "可在营业厅、银行代收点或公司公众号缴纳供暖费；缴费后请保留凭证。",
+        "billing",
+        "缴费 交费 供暖费 公众号",
+    ),
+)
+
+
+def create_demo_answers(session: Session, now: datetime) -> int:
+    """The demo's knowledge base entries, owned by the supervisor; none if the base has entries."""
+    if session.scalar(select(func.count(KnowledgeEntry.id))):
+        return 0
+    for title, answer, category, keywords in DEMO_ANSWERS:
+        values, errors = entry_values(
+            session,
+            {"title": title, "answer": answer, "category_code": category, "keywords": keywords},
+            "supervisor",
+        )
+        if errors:
+            raise ValueError(f"demo knowledge entry {title!r}: {sorted(errors)}")
+        add_entry(session, values, "supervisor", now)
+    return len(DEMO_ANSWERS)
 
 
 def create_demo_users(session: Session, engine: Runtime) -> list[DemoUser]:

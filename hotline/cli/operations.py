@@ -31,6 +31,7 @@ from hotline.cli.process_owners import deploy_files, shipped_files
 from hotline.cli.services import command_services, safe_url
 from hotline.demo import (
     DEMO_USERS,
+    create_demo_answers,
     create_demo_cases,
     create_demo_customers,
     create_demo_history,
@@ -121,6 +122,7 @@ def demo() -> None:
     with services.unit_of_work() as uow:
         create_demo_users(uow.session, uow.runtime)
         create_demo_customers(uow.session)
+        create_demo_answers(uow.session, uow.clock.now())
         has_cases = uow.session.scalar(select(func.count(ProcessInstance.id))) > 0
         uow.commit()
     if not has_cases:

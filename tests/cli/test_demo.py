@@ -4,7 +4,7 @@ open case of every procedure, as the README's first command promises."""
 from __future__ import annotations
 
 import subprocess
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -109,4 +109,16 @@ def test_every_demo_caller_is_in_the_register_with_their_cases_m5(demo: Demo) ->
         assert [c.phone for c in find_customers(session, "张伟")] == ["13800001111"]
         assert [c.name for c in find_customers(session, "13800001111")] == ["张伟"]
         assert len(cases_of_phone(session, "13800001111")) >= 8
+    db.dispose()
+
+
+def test_the_demo_knowledge_base_answers_a_winter_question_q1(demo: Demo) -> None:
+    """Q1: a newcomer can try the knowledge base and the intake's suggestions on the demo at once."""
+    from engine.knowledge import search_entries
+
+    db = create_engine(demo.url)
+    with Session(db) as session:
+        found = search_entries(session, "家里暖气不热，室温很低，能退费吗", "temperature", date(2026, 12, 7))
+        assert found and found[0].entry.title == "室温不达标如何申请退费"
+        assert all(f.entry.owner == "supervisor" for f in found)
     db.dispose()
