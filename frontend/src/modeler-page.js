@@ -253,6 +253,9 @@ async function upload(event) {
   if (await load(result.answer.xml)) {
     fileName = file.name;
     setDirty(true);
+    // A check of the diagram shown before (the one run on opening, say) may still be on its way: its
+    // answer is not about this file and must not replace this file's problems.
+    lastCheck += 1;
     showProblems(result.answer.problems, result.answer.warnings);
     say(format(labels.opened, { file: file.name }), result.answer.problems.length ? 'warn' : 'success');
   }
