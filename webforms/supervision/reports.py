@@ -31,8 +31,6 @@ from engine.supervision import (
     period_sampled_summary,
     report_tables,
     sendback_table,
-    to_csv,
-    to_xlsx,
     verify_draw,
 )
 from webforms.database import reading_session, reads_only, runtime, unit_of_work
@@ -40,6 +38,7 @@ from webforms.i18n import catalog_text, current_language, localized_name
 from webforms.people.auth import roles_required
 from webforms.reference.labels import request_reference
 from webforms.request_checks import day_of
+from webforms.supervision.downloads import table_download
 
 bp = Blueprint("reports", __name__)
 
@@ -303,13 +302,7 @@ def _download(report_id: int, extension: str) -> Response:
         translate=catalog_text,
     )
     name = f"hotline-{report.kind}-{report.period_start}_{report.period_end}.{extension}"
-    if extension == "csv":
-        body, mimetype = to_csv(tables), "text/csv; charset=utf-8"
-    else:
-        body, mimetype = to_xlsx(tables), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(
-        body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'}
-    )
+    return table_download(tables, name, extension)
 
 
 @bp.route("/reports/<int:report_id>.csv")
