@@ -25,9 +25,9 @@ work, plan and progress reports, the sampled callback's rework). Only steps with
    department step fired, that is its deadline passed with the step still open. As a rate: chases ÷
    the department steps judged for on-time closing, at most 1.
 6. **Send-back rate** (退单率, lower is better) = cases the department sent back as not its own ÷
-   department steps that arrived in the period. Counted by `engine.supervision.send_backs`, the hook where
-   the send-back-with-review path plugs in; until it does there is nothing to count and the figure shows
-   "—".
+   department steps that arrived in the period. Counted by `engine.supervision.sendbacks`
+   (department_send_backs), the hook where the send-back-with-review path plugs in; until it does there
+   is nothing to count and the figure shows "—".
 
 **Score**: each figure as points out of 100 (a rate × 100; lower-is-better ones (1 − rate) × 100), the
 weighted mean with the administrator's weights (engine.supervision.assessment_weights) over the figures
@@ -58,7 +58,7 @@ from engine.supervision.kpi import (
     sampled_callback_answers,
 )
 from engine.supervision.periods import Period
-from engine.supervision.send_backs import department_send_backs
+from engine.supervision.sendbacks import department_send_backs
 
 FIGURES = ("acknowledgement", "closing", "satisfaction", "redo", "chases", "send_backs")
 LOWER_IS_BETTER = frozenset({"redo", "chases", "send_backs"})
