@@ -47,7 +47,7 @@ from sqlalchemy.orm import Session
 
 from engine.bpmn import DEPARTMENT_TASK, SATISFIED
 from engine.db import Event, HumanTask, ProcessInstance
-from engine.processes import DeployedRoles, deployed_roles
+from engine.processes import DeployedRoles, deployed_roles, of_elements
 from engine.reference import ReferenceData
 from engine.supervision.kpi import (
     Rate,
@@ -143,12 +143,7 @@ def _department_steps(
         .correlate(HumanTask)
         .scalar_subquery()
     )
-    of_role = or_(
-        *(
-            and_(ProcessInstance.process_key == key, HumanTask.element_id.in_(sorted(ids)))
-            for key, ids in steps.items()
-        )
-    )
+    of_role = of_elements(steps, HumanTask.element_id)
     return list(
         session.execute(
             select(
@@ -185,12 +180,7 @@ def _chases(
     timers = roles.deadline_timers(DEPARTMENT_TASK)
     if not timers:
         return []
-    of_role = or_(
-        *(
-            and_(ProcessInstance.process_key == key, Event.element_id.in_(sorted(ids)))
-            for key, ids in timers.items()
-        )
-    )
+    of_role = of_elements(timers, Event.element_id)
     return list(
         session.execute(
             select(

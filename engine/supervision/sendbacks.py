@@ -26,12 +26,12 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.bpmn import SENDBACK_APPROVED, SENDBACK_DECISION_FIELD, SENDBACK_REVIEW
 from engine.db import Event, HumanTask, ProcessInstance
-from engine.processes import DeployedRoles, deployed_roles
+from engine.processes import DeployedRoles, deployed_roles, of_elements
 from engine.reference import ReferenceData
 from engine.supervision.periods import Period
 
@@ -88,12 +88,7 @@ def _review_condition(roles: DeployedRoles) -> Any:
     reviews = roles.element_ids(SENDBACK_REVIEW)
     if not reviews:
         return None
-    return or_(
-        *(
-            and_(ProcessInstance.process_key == key, HumanTask.element_id.in_(sorted(ids)))
-            for key, ids in reviews.items()
-        )
-    )
+    return of_elements(reviews, HumanTask.element_id)
 
 
 def send_backs(
