@@ -27,16 +27,13 @@ client's.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import tempfile
-import threading
 import time
-import traceback
 import urllib.error
 import urllib.request
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as `python bench/api_bench.py`
@@ -47,16 +44,23 @@ from bench.one_task import (
     GROUP,
     PROCESS_KEY,
     Round,
-    Timing,
     history_per_case,
     machine,
-    monotonic,
-    open_cases,
     prepare_database,
-    print_table,
     write_report,
 )
-from bench.web_bench import EngineWorkers, free_port, row, split, start_gunicorn, stop
+from bench.web_bench import (
+    EngineWorkers,
+    free_port,
+    http_round,
+    parse_args,
+    plan_tasks,
+    print_rows,
+    row,
+    run_document,
+    start_gunicorn,
+    stop,
+)
 from engine.clock import SystemClock
 from engine.db import make_engine, make_session_factory
 from engine.people import add_api_client
@@ -110,59 +114,10 @@ class ApiClient:
             raise RuntimeError(f"POST {path}: {status}, expected 200")
 
 
-def api_round(clients: list[ApiClient], task_ids: list[list[int]]) -> list[Timing]:
-    """Each client completes its tasks from a thread of its own; all start together."""
-    timings: list[Timing | None] = [None] * len(clients)
-    errors: list[str] = []
-    start = threading.Barrier(len(clients))
-
-    def work(i: int) -> None:
-        try:
-            start.wait()
-            timing = Timing(monotonic(), 0.0, {"complete": []})
-            for task_id in task_ids[i]:
-                t0 = monotonic()
-                clients[i].complete(task_id)
-                timing.units["complete"].append(monotonic() - t0)
-            timing.ended = monotonic()
-            timings[i] = timing
-        except Exception:
-            errors.append(traceback.format_exc())
-            start.abort()
-
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(clients))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise RuntimeError(f"a client failed:\n{errors[0]}")
-    return [t for t in timings if t is not None]
-
-
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench.api_bench", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--clients", type=int, default=4, help="API client threads (default 4)")
-    parser.add_argument("--gunicorn-workers", type=int, default=2, help="gunicorn workers (default 2)")
-    parser.add_argument("--engine-workers", type=int, default=2, help="engine-level processes (default 2)")
-    parser.add_argument(
-        "--completions", type=int, default=150, help="task completions per round and side (default 150)"
-    )
-    parser.add_argument("--rounds", type=int, default=3, help="rounds per side; the median is reported")
-    parser.add_argument("--warmup", type=int, default=10, help="untimed completions per client and worker")
-    parser.add_argument(
-        "--json", type=Path, default=RESULTS_FILE, help=f"where to write results (default {RESULTS_FILE})"
-    )
-    args = parser.parse_args(argv)
-    if min(args.clients, args.gunicorn_workers, args.engine_workers, args.completions, args.rounds) < 1:
-        parser.error("--clients, the workers, --completions and --rounds must be at least 1")
-    if args.warmup < 1:
-        parser.error("--warmup must be at least 1")
-    return args
-
-
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+    args = parse_args(
+        argv, "python -m bench.api_bench", __doc__, "API client threads", RESULTS_FILE, warmup_why=""
+    )
     n, rounds = args.completions, args.rounds
     began = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="hotline-api-bench-") as tmp:
@@ -170,33 +125,23 @@ def main(argv: list[str] | None = None) -> int:
         url = f"sqlite:///{home / 'api_bench.db'}"
         prepare_database(url)
         tokens = make_tokens(url, args.clients)
-        engine_warmup = args.warmup * args.engine_workers
-        api_warmup = args.warmup * args.clients
-        tasks = open_cases(url, engine_warmup + api_warmup + 2 * n * rounds)
-        engine_tasks, tasks = tasks[:engine_warmup], tasks[engine_warmup:]
-        client_warmup, tasks = tasks[:api_warmup], tasks[api_warmup:]
-        engine_rounds = [split(tasks[r * n : (r + 1) * n], args.engine_workers) for r in range(rounds)]
-        tasks = tasks[n * rounds :]
-        api_rounds = [split(tasks[r * n : (r + 1) * n], args.clients) for r in range(rounds)]
-
-        workers = EngineWorkers(
-            url, args.engine_workers, split(engine_tasks, args.engine_workers), engine_rounds
-        )
+        plan = plan_tasks(url, args)
+        workers = EngineWorkers(url, args.engine_workers, plan.engine_warmup, plan.engine_rounds)
         prepared = time.monotonic()
         # Measured here: the API, not its rate limit.
         unlimited = {"HOTLINE_API_RATE_LIMIT": "1000000 per minute"}
         server, base = start_gunicorn(home, url, free_port(), args.gunicorn_workers, unlimited)
         print(
             f"set up in {prepared - began:.1f} s (schema, {len(tokens)} API clients, "
-            f"{engine_warmup + api_warmup + 2 * n * rounds} cases); gunicorn up in {time.monotonic() - prepared:.1f} s"
+            f"{plan.cases} cases); gunicorn up in {time.monotonic() - prepared:.1f} s"
         )
         try:
             clients = [ApiClient(base, token) for token in tokens]
-            api_round(clients, split(client_warmup, args.clients))
+            http_round(clients, plan.client_warmup)
             by_side: dict[str, list[Round]] = {"engine": [], "api": []}
             for r in range(rounds):
                 by_side["engine"].append(Round("engine", workers.run_round(), n))
-                by_side["api"].append(Round("api", api_round(clients, api_rounds[r]), n))
+                by_side["api"].append(Round("api", http_round(clients, plan.client_rounds[r]), n))
         finally:
             stop(server)
             workers.close()
@@ -215,35 +160,9 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"{PROCESS_KEY}: task completions (a form of 4 fields), {n} a round, median of {rounds} rounds, SQLite"
     )
-    print_table(
-        ("side", "parallel", "completions", "completions/s", "p50 ms", "p99 ms", "× engine"),
-        [
-            (
-                r["side"],
-                r["parallel"],
-                str(r["completions"]),
-                f"{r['completions_per_s']:.1f}",
-                f"{r['p50_ms']:.2f}",
-                f"{r['p99_ms']:.2f}",
-                "—" if r["ratio_vs_engine"] is None else f"{r['ratio_vs_engine']:.3f}",
-            )
-            for r in rows
-        ],
-    )
-    document = {
-        "benchmark": "api_bench",
-        "process": PROCESS_KEY,
-        "database": "sqlite",
-        "clients": args.clients,
-        "gunicorn_workers": args.gunicorn_workers,
-        "engine_workers": args.engine_workers,
-        "completions_per_round": n,
-        "rounds": rounds,
-        "history": history,
-        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": machine("gunicorn", "SQLAlchemy", "flask-smorest", "Flask-Limiter"),
-        "results": rows,
-    }
+    print_rows(rows, cpu=False)
+    packages = machine("gunicorn", "SQLAlchemy", "flask-smorest", "Flask-Limiter")
+    document = run_document("api_bench", args, history, rows, packages)
     write_report(args.json, document)
     print(f"written {args.json} ({time.monotonic() - began:.1f} s in all)")
     return 0

@@ -44,9 +44,11 @@ import traceback
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 if __package__ in (None, ""):  # run as `python bench/web_bench.py`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -230,8 +232,14 @@ def cpu_seconds_of(pid: int) -> float | None:
     return total
 
 
+class Completer(Protocol):
+    """A client that completes a task: a person through the task form, or a program through the API."""
+
+    def complete(self, task_id: int) -> None: ...
+
+
 def http_round(
-    clients: list[Client], task_ids: list[list[int]], server_pid: int | None = None
+    clients: Sequence[Completer], task_ids: list[list[int]], server_pid: int | None = None
 ) -> list[Timing]:
     """Each client completes its tasks from a thread of its own; all start together. With the server's
     pid, the first timing's `cpu` is what the server's processes spent in the round (the others' 0)."""
@@ -325,9 +333,18 @@ def split(items: list[int], parts: int) -> list[list[int]]:
     return [items[i::parts] for i in range(parts)]
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench.web_bench", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--clients", type=int, default=4, help="HTTP client threads (default 4)")
+def parse_args(
+    argv: list[str] | None,
+    prog: str = "python -m bench.web_bench",
+    description: str = __doc__,
+    clients: str = "HTTP client threads",
+    results_file: Path = RESULTS_FILE,
+    warmup_why: str = " (a client opens its first task's form)",
+) -> argparse.Namespace:
+    """The arguments of a benchmark of completions through gunicorn against the engine (this one's and
+    bench/api_bench.py's): `clients` names its client threads, `warmup_why` says why one warm-up is needed."""
+    parser = argparse.ArgumentParser(prog=prog, description=description.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=4, help=f"{clients} (default 4)")
     parser.add_argument("--gunicorn-workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument("--engine-workers", type=int, default=2, help="engine-level processes (default 2)")
     parser.add_argument(
@@ -338,14 +355,47 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--warmup", type=int, default=10, help="untimed completions per client and engine worker first"
     )
     parser.add_argument(
-        "--json", type=Path, default=RESULTS_FILE, help=f"where to write results (default {RESULTS_FILE})"
+        "--json", type=Path, default=results_file, help=f"where to write results (default {results_file})"
     )
     args = parser.parse_args(argv)
     if min(args.clients, args.gunicorn_workers, args.engine_workers, args.completions, args.rounds) < 1:
         parser.error("--clients, the workers, --completions and --rounds must be at least 1")
     if args.warmup < 1:
-        parser.error("--warmup must be at least 1 (a client opens its first task's form)")
+        parser.error(f"--warmup must be at least 1{warmup_why}")
     return args
+
+
+@dataclass
+class Plan:
+    """The open tasks of a run, shared out: each engine worker's and each client's warm-up, then each
+    round's tasks of each engine worker and of each client."""
+
+    cases: int
+    engine_warmup: list[list[int]]
+    client_warmup: list[list[int]]
+    engine_rounds: list[list[list[int]]]
+    client_rounds: list[list[list[int]]]
+
+
+def plan_tasks(url: str, args: argparse.Namespace) -> Plan:
+    """Opens a case for every completion of the run (warm-ups included) and shares their tasks out."""
+    n, rounds = args.completions, args.rounds
+    engine_warmup = args.warmup * args.engine_workers
+    client_warmup = args.warmup * args.clients
+    cases = engine_warmup + client_warmup + 2 * n * rounds
+    tasks = open_cases(url, cases)
+    engine_tasks, tasks = tasks[:engine_warmup], tasks[engine_warmup:]
+    client_tasks, tasks = tasks[:client_warmup], tasks[client_warmup:]
+    engine_rounds = [split(tasks[r * n : (r + 1) * n], args.engine_workers) for r in range(rounds)]
+    tasks = tasks[n * rounds :]
+    client_rounds = [split(tasks[r * n : (r + 1) * n], args.clients) for r in range(rounds)]
+    return Plan(
+        cases,
+        split(engine_tasks, args.engine_workers),
+        split(client_tasks, args.clients),
+        engine_rounds,
+        client_rounds,
+    )
 
 
 def cpu_ms_per_completion(rounds: list[Round]) -> float:
@@ -377,6 +427,66 @@ def row(
     }
 
 
+def print_rows(rows: list[dict[str, Any]], cpu: bool = True) -> None:
+    """The rows of `row` as a table; with `cpu`, the CPU spent per completion too."""
+    heads: tuple[str, ...] = (
+        "side",
+        "parallel",
+        "completions",
+        "completions/s",
+        "p50 ms",
+        "p99 ms",
+        "× engine",
+    )
+    if cpu:
+        heads += ("CPU ms", "client CPU ms", "× engine (CPU)")
+    cells = []
+    for r in rows:
+        cell: tuple[str, ...] = (
+            r["side"],
+            r["parallel"],
+            str(r["completions"]),
+            f"{r['completions_per_s']:.1f}",
+            f"{r['p50_ms']:.2f}",
+            f"{r['p99_ms']:.2f}",
+            "—" if r["ratio_vs_engine"] is None else f"{r['ratio_vs_engine']:.3f}",
+        )
+        if cpu:
+            cell += (
+                f"{r['cpu_ms_per_completion']:.2f}",
+                f"{r['client_cpu_ms_per_completion']:.2f}" if r["side"] != "engine" else "—",
+                "—" if r["cpu_ratio_vs_engine"] is None else f"{r['cpu_ratio_vs_engine']:.3f}",
+            )
+        cells.append(cell)
+    print_table(heads, cells)
+
+
+def run_document(
+    benchmark: str,
+    args: argparse.Namespace,
+    history: dict[str, float],
+    rows: list[dict[str, Any]],
+    machine: dict[str, Any],
+    **extra: Any,
+) -> dict[str, Any]:
+    """What a run writes to its JSON file; `extra`: what only this benchmark reports."""
+    return {
+        "benchmark": benchmark,
+        "process": PROCESS_KEY,
+        "database": "sqlite",
+        "clients": args.clients,
+        "gunicorn_workers": args.gunicorn_workers,
+        "engine_workers": args.engine_workers,
+        "completions_per_round": args.completions,
+        "rounds": args.rounds,
+        **extra,
+        "history": history,
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine,
+        "results": rows,
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     n, rounds = args.completions, args.rounds
@@ -391,35 +501,27 @@ def main(argv: list[str] | None = None) -> int:
             for username in usernames:
                 create_user(session, SystemClock(), username, PASSWORD, username, [GROUP])
         database.dispose()
-        engine_warmup = args.warmup * args.engine_workers
-        http_warmup = args.warmup * args.clients
-        tasks = open_cases(url, engine_warmup + http_warmup + 2 * n * rounds)
-        engine_tasks, tasks = tasks[:engine_warmup], tasks[engine_warmup:]
-        client_warmup, tasks = tasks[:http_warmup], tasks[http_warmup:]
-        engine_rounds = [split(tasks[r * n : (r + 1) * n], args.engine_workers) for r in range(rounds)]
-        tasks = tasks[n * rounds :]
-        http_rounds = [split(tasks[r * n : (r + 1) * n], args.clients) for r in range(rounds)]
-
-        workers = EngineWorkers(
-            url, args.engine_workers, split(engine_tasks, args.engine_workers), engine_rounds
-        )
+        plan = plan_tasks(url, args)
+        workers = EngineWorkers(url, args.engine_workers, plan.engine_warmup, plan.engine_rounds)
         prepared = time.monotonic()
         server, base = start_gunicorn(home, url, free_port(), args.gunicorn_workers)
         print(
             f"set up in {prepared - began:.1f} s (schema, {len(usernames)} accounts, "
-            f"{engine_warmup + http_warmup + 2 * n * rounds} cases); gunicorn up in {time.monotonic() - prepared:.1f} s"
+            f"{plan.cases} cases); gunicorn up in {time.monotonic() - prepared:.1f} s"
         )
         try:
             clients = [Client(base, username) for username in usernames]
-            for client, warmup in zip(clients, split(client_warmup, args.clients), strict=True):
+            for client, warmup in zip(clients, plan.client_warmup, strict=True):
                 client.open_form(warmup[0])
-            http_round(clients, split(client_warmup, args.clients))
+            http_round(clients, plan.client_warmup)
             by_side: dict[str, list[Round]] = {"engine": [], "http": []}
             clients_cpu: list[float] = []
             for r in range(rounds):
                 by_side["engine"].append(Round("engine", workers.run_round(), n))
                 client_cpu = time.process_time()
-                by_side["http"].append(Round("http", http_round(clients, http_rounds[r], server.pid), n))
+                by_side["http"].append(
+                    Round("http", http_round(clients, plan.client_rounds[r], server.pid), n)
+                )
                 clients_cpu.append(time.process_time() - client_cpu)
         finally:
             stop(server)
@@ -441,50 +543,10 @@ def main(argv: list[str] | None = None) -> int:
         f"{PROCESS_KEY}: task completions (a form of 4 fields), {n} a round, median of {rounds} rounds, "
         f"SQLite; goal: http ≥ {GOAL} × engine"
     )
-    print_table(
-        (
-            "side",
-            "parallel",
-            "completions",
-            "completions/s",
-            "p50 ms",
-            "p99 ms",
-            "× engine",
-            "CPU ms",
-            "client CPU ms",
-            "× engine (CPU)",
-        ),
-        [
-            (
-                r["side"],
-                r["parallel"],
-                str(r["completions"]),
-                f"{r['completions_per_s']:.1f}",
-                f"{r['p50_ms']:.2f}",
-                f"{r['p99_ms']:.2f}",
-                "—" if r["ratio_vs_engine"] is None else f"{r['ratio_vs_engine']:.3f}",
-                f"{r['cpu_ms_per_completion']:.2f}",
-                f"{r['client_cpu_ms_per_completion']:.2f}" if r["side"] == "http" else "—",
-                "—" if r["cpu_ratio_vs_engine"] is None else f"{r['cpu_ratio_vs_engine']:.3f}",
-            )
-            for r in rows
-        ],
+    print_rows(rows)
+    document = run_document(
+        "web_bench", args, history, rows, machine("gunicorn", "SQLAlchemy"), goal_ratio=GOAL
     )
-    document = {
-        "benchmark": "web_bench",
-        "process": PROCESS_KEY,
-        "database": "sqlite",
-        "clients": args.clients,
-        "gunicorn_workers": args.gunicorn_workers,
-        "engine_workers": args.engine_workers,
-        "completions_per_round": n,
-        "rounds": rounds,
-        "goal_ratio": GOAL,
-        "history": history,
-        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": machine("gunicorn", "SQLAlchemy"),
-        "results": rows,
-    }
     write_report(args.json, document)
     print(f"written {args.json} ({time.monotonic() - began:.1f} s in all)")
     return 0

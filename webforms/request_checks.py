@@ -18,7 +18,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any, TypeVar
 
-from flask import Flask, current_app, request
+from flask import Flask, abort, current_app, request
 from flask_babel import gettext as _
 from werkzeug.routing import IntegerConverter
 
@@ -55,6 +55,18 @@ def day_of(text: str) -> date | None:
     except ValueError:
         return None
     return day if FIRST_YEAR <= day.year <= LAST_YEAR else None
+
+
+def day_arg(name: str, default: date) -> date:
+    """A day query parameter (YYYY-MM-DD, see day_of); `default` where it is absent or empty, 400 where
+    it is no such day."""
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return default
+    day = day_of(raw)
+    if day is None:
+        abort(400)
+    return day
 
 
 def checks_own_input(view: View) -> View:

@@ -220,7 +220,7 @@ def publish_notice(
         queue_notice_messages(
             session,
             "estimate" if kind == "outage" and first is not None else kind,
-            _facts(notice),
+            OutageFacts.of_notice(notice),
             list(zip(ids, customers, strict=True)),
             notice.id,
             instance_id,
@@ -231,20 +231,6 @@ def publish_notice(
     if kind == "outage" and first is None:
         _flag_late_announcement(session, notice, instance_id, case_number, policy, now, zone)
     return notice, len(customers)
-
-
-def _facts(notice: Notice) -> OutageFacts:
-    return OutageFacts(
-        notice.case_number,
-        notice.service,
-        notice.district,
-        notice.building,
-        notice.unit,
-        notice.cause,
-        notice.starts_at,
-        notice.estimated_restore_at,
-        notice.restored_at,
-    )
 
 
 def _flag_late_announcement(

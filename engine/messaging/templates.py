@@ -177,18 +177,7 @@ def preview_params(
         notice = session.scalars(select(Notice).order_by(Notice.id.desc()).limit(1)).first()
         if notice is None:
             return None
-        facts = OutageFacts(
-            notice.case_number,
-            notice.service,
-            notice.district,
-            notice.building,
-            notice.unit,
-            notice.cause,
-            notice.starts_at,
-            notice.estimated_restore_at,
-            notice.restored_at,
-        )
-        return _outage_params(kind, facts, translate, zone)
+        return _outage_params(kind, OutageFacts.of_notice(notice), translate, zone)
     case = session.scalars(select(ProcessInstance).order_by(ProcessInstance.id.desc()).limit(1)).first()
     if case is None:
         return None

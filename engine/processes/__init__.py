@@ -4,7 +4,7 @@ The package's public face: other packages import from here, not from its modules
 
 from __future__ import annotations
 
-from engine.processes.deployed_roles import DeployedRoles, deployed_roles, intake_kinds
+from engine.processes.deployed_roles import DeployedRoles, deployed_roles, intake_kinds, of_elements
 from engine.processes.deployment import deploy
 from engine.processes.english_names import stale_english_names
 from engine.processes.migration import CasePlan, apply_migration, plan_migration
@@ -67,6 +67,7 @@ __all__ = [
     "list_audit",
     "list_versions",
     "migrate_cases",
+    "of_elements",
     "plan_migration",
     "redeploy",
     "roll_back_to",

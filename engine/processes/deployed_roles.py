@@ -12,18 +12,32 @@ deployed versions; reading it costs one small query of keys, versions and hashes
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from engine.bpmn import DiagramRoles, roles_of_xml
-from engine.db import ProcessDefinition
+from engine.db import ProcessDefinition, ProcessInstance
 
 _lock = threading.Lock()
 _roles_by_hash: dict[str, DiagramRoles] = {}
 _index_by_versions: dict[tuple[tuple[str, int, str], ...], DeployedRoles] = {}
 _KEPT_INDEXES = 8
+
+
+def of_elements(elements: Mapping[str, Iterable[str]], element_id: Any) -> Any:
+    """The SQL condition "a row of one of these elements of its procedure": `elements` as
+    DeployedRoles.element_ids gives them (process key -> element ids), `element_id` the column to
+    match (HumanTask.element_id, Event.element_id), in a query that joins ProcessInstance."""
+    return or_(
+        *(
+            and_(ProcessInstance.process_key == key, element_id.in_(sorted(ids)))
+            for key, ids in elements.items()
+        )
+    )
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,9 @@ recorded in the administrative audit (who, when, each field before and after).""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -148,46 +149,78 @@ def _named(items: list[str]) -> str:
     return shown if len(items) <= USES_NAMED else f"{shown} (+{len(items) - USES_NAMED})"
 
 
-def save_department(
-    session: Session, clock: Clock, actor: str, code: str, submitted: Mapping[str, Any]
+_Row = TypeVar("_Row", Department, CaseSource)
+
+
+@dataclass(frozen=True)
+class _ReferenceTable(Generic[_Row]):
+    """A table of reference rows an administrator adds, renames, retires and brings back: its model,
+    the subject its changes are audited under (the actions are subject_added, _changed, _retired,
+    _restored), the fields the audit follows and the ticked flags a form sets besides "active"."""
+
+    model: type[_Row]
+    subject: str
+    fields: tuple[str, ...]
+    flags: tuple[str, ...] = ()
+
+
+_DEPARTMENTS = _ReferenceTable(Department, "department", _DEPARTMENT_FIELDS)
+_SOURCES = _ReferenceTable(CaseSource, "case_source", _SOURCE_FIELDS, flags=("upstream",))
+
+
+def _save_reference_row(
+    session: Session,
+    clock: Clock,
+    actor: str,
+    table: _ReferenceTable[_Row],
+    code: str,
+    submitted: Mapping[str, Any],
+    retire_refused: Callable[[], dict[str, FieldError]] | None = None,
 ) -> dict[str, FieldError]:
-    """Rename a department, retire it (refused while open tasks or active categories use it, naming
-    them) or bring it back."""
+    """Rename a reference row, set its flags, retire it or bring it back; `retire_refused` says why
+    retiring it is refused (nothing when it is not)."""
     refused = _control_characters({"code": code, **submitted})
     if refused:
         return refused
-    row = session.get(Department, code)
+    row = session.get(table.model, code)
     if row is None:
         return {"code": FieldError("not_option")}
     name = _text(submitted.get("name"), 100)
     if not name:
         return {"name": FieldError("required")}
     active = _checked(submitted.get("active"))
-    if row.active and not active:
-        tasks, categories = department_uses(session, code)
-        if tasks or categories:
-            return {
-                "active": FieldError("in_use", {"tasks": _named(tasks), "categories": _named(categories)})
-            }
-    before = _snapshot(row, _DEPARTMENT_FIELDS)
-    row.name, row.name_en, row.active = name, _text(submitted.get("name_en"), 100), active
-    changes = changes_between(before, _snapshot(row, _DEPARTMENT_FIELDS))
+    if row.active and not active and retire_refused is not None:
+        refused = retire_refused()
+        if refused:
+            return refused
+    before = _snapshot(row, table.fields)
+    row.name, row.name_en = name, _text(submitted.get("name_en"), 100)
+    for flag in table.flags:
+        setattr(row, flag, _checked(submitted.get(flag)))
+    row.active = active
+    changes = changes_between(before, _snapshot(row, table.fields))
     if changes:
         if before["active"] and not active:
-            action = "department_retired"
+            action = f"{table.subject}_retired"
         elif active and not before["active"]:
-            action = "department_restored"
+            action = f"{table.subject}_restored"
         else:
-            action = "department_changed"
-        record_admin_change(session, clock, actor, action, "department", code, changes)
+            action = f"{table.subject}_changed"
+        record_admin_change(session, clock, actor, action, table.subject, code, changes)
     session.flush()
     return {}
 
 
-def add_department(
-    session: Session, clock: Clock, actor: str, submitted: Mapping[str, Any]
+def _add_reference_row(
+    session: Session,
+    clock: Clock,
+    actor: str,
+    table: _ReferenceTable[_Row],
+    submitted: Mapping[str, Any],
+    reserved: Callable[[str], bool] = lambda code: False,
 ) -> dict[str, FieldError]:
-    """A new department: its code is the candidate group of its handlers (diagrams may name it)."""
+    """A new, active reference row at the end of its table; a code that is `reserved` or already
+    used is taken."""
     code = _text(submitted.get("code"), 60)
     refused = _control_characters({**submitted, "code": code})
     if refused:
@@ -195,26 +228,56 @@ def add_department(
     errors: dict[str, FieldError] = {}
     if not _CODE.match(code):
         errors["code"] = FieldError("code_pattern")
-    elif is_role_name(code) or session.get(Department, code) is not None:
+    elif reserved(code) or session.get(table.model, code) is not None:
         errors["code"] = FieldError("taken")
     name = _text(submitted.get("name"), 100)
     if not name:
         errors["name"] = FieldError("required")
     if errors:
         return errors
-    sort_order = max(session.scalars(select(Department.sort_order)), default=0) + 1
-    row = Department(
-        code=code, name=name, name_en=_text(submitted.get("name_en"), 100), sort_order=sort_order
+    sort_order = max(session.scalars(select(table.model.sort_order)), default=0) + 1
+    flags = {flag: _checked(submitted.get(flag)) for flag in table.flags}
+    row = table.model(
+        code=code,
+        name=name,
+        name_en=_text(submitted.get("name_en"), 100),
+        sort_order=sort_order,
+        active=True,
+        **flags,
     )
-    row.active = True
     session.add(row)
-    added = changes_between({}, _snapshot(row, _DEPARTMENT_FIELDS))
-    record_admin_change(session, clock, actor, "department_added", "department", code, added)
+    added = changes_between({}, _snapshot(row, table.fields))
+    record_admin_change(session, clock, actor, f"{table.subject}_added", table.subject, code, added)
     try:
         session.flush()
     except IntegrityError as err:  # added by someone else since the check above
-        raise Conflict(f"department {code} was added meanwhile", "taken", code=code) from err
+        subject = table.subject.replace("_", " ")
+        raise Conflict(f"{subject} {code} was added meanwhile", "taken", code=code) from err
     return {}
+
+
+def save_department(
+    session: Session, clock: Clock, actor: str, code: str, submitted: Mapping[str, Any]
+) -> dict[str, FieldError]:
+    """Rename a department, retire it (refused while open tasks or active categories use it, naming
+    them) or bring it back."""
+
+    def in_use() -> dict[str, FieldError]:
+        tasks, categories = department_uses(session, code)
+        if tasks or categories:
+            return {
+                "active": FieldError("in_use", {"tasks": _named(tasks), "categories": _named(categories)})
+            }
+        return {}
+
+    return _save_reference_row(session, clock, actor, _DEPARTMENTS, code, submitted, in_use)
+
+
+def add_department(
+    session: Session, clock: Clock, actor: str, submitted: Mapping[str, Any]
+) -> dict[str, FieldError]:
+    """A new department: its code is the candidate group of its handlers (diagrams may name it)."""
+    return _add_reference_row(session, clock, actor, _DEPARTMENTS, submitted, reserved=is_role_name)
 
 
 def save_case_source(
@@ -222,63 +285,11 @@ def save_case_source(
 ) -> dict[str, FieldError]:
     """Rename a case source, say whether its cases are replied upstream (U1), retire it (intake no longer
     offers it; cases that have it keep it) or bring it back."""
-    refused = _control_characters({"code": code, **submitted})
-    if refused:
-        return refused
-    row = session.get(CaseSource, code)
-    if row is None:
-        return {"code": FieldError("not_option")}
-    name = _text(submitted.get("name"), 100)
-    if not name:
-        return {"name": FieldError("required")}
-    before = _snapshot(row, _SOURCE_FIELDS)
-    row.name, row.name_en = name, _text(submitted.get("name_en"), 100)
-    row.upstream, row.active = _checked(submitted.get("upstream")), _checked(submitted.get("active"))
-    changes = changes_between(before, _snapshot(row, _SOURCE_FIELDS))
-    if changes:
-        if before["active"] and not row.active:
-            action = "case_source_retired"
-        elif row.active and not before["active"]:
-            action = "case_source_restored"
-        else:
-            action = "case_source_changed"
-        record_admin_change(session, clock, actor, action, "case_source", code, changes)
-    session.flush()
-    return {}
+    return _save_reference_row(session, clock, actor, _SOURCES, code, submitted)
 
 
 def add_case_source(
     session: Session, clock: Clock, actor: str, submitted: Mapping[str, Any]
 ) -> dict[str, FieldError]:
     """A new case source (another platform or authority that forwards cases)."""
-    code = _text(submitted.get("code"), 60)
-    refused = _control_characters({**submitted, "code": code})
-    if refused:
-        return refused
-    errors: dict[str, FieldError] = {}
-    if not _CODE.match(code):
-        errors["code"] = FieldError("code_pattern")
-    elif session.get(CaseSource, code) is not None:
-        errors["code"] = FieldError("taken")
-    name = _text(submitted.get("name"), 100)
-    if not name:
-        errors["name"] = FieldError("required")
-    if errors:
-        return errors
-    sort_order = max(session.scalars(select(CaseSource.sort_order)), default=0) + 1
-    row = CaseSource(
-        code=code,
-        name=name,
-        name_en=_text(submitted.get("name_en"), 100),
-        upstream=_checked(submitted.get("upstream")),
-        sort_order=sort_order,
-        active=True,
-    )
-    session.add(row)
-    added = changes_between({}, _snapshot(row, _SOURCE_FIELDS))
-    record_admin_change(session, clock, actor, "case_source_added", "case_source", code, added)
-    try:
-        session.flush()
-    except IntegrityError as err:  # added by someone else since the check above
-        raise Conflict(f"case source {code} was added meanwhile", "taken", code=code) from err
-    return {}
+    return _add_reference_row(session, clock, actor, _SOURCES, submitted)

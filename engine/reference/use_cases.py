@@ -17,38 +17,34 @@ from engine.reference.admin import (
 
 if TYPE_CHECKING:
     # A use case is handed its unit of work; it never opens one.
+    from engine.bpmn import FieldError
     from engine.unit_of_work import UnitOfWork
+
+
+def _refuse_if(errors: dict[str, FieldError], submitted: Mapping[str, Any]) -> None:
+    if errors:
+        raise FormInvalid(errors, submitted)
 
 
 def save_category_form(
     uow: UnitOfWork, actor: str, code: str, submitted: Mapping[str, Any], new: bool
 ) -> None:
-    errors = save_category(uow.session, uow.clock, actor, code, submitted, new)
-    if errors:
-        raise FormInvalid(errors, submitted)
+    _refuse_if(save_category(uow.session, uow.clock, actor, code, submitted, new), submitted)
 
 
 def save_department_form(uow: UnitOfWork, actor: str, code: str, submitted: Mapping[str, Any]) -> None:
     """Rename, retire or bring back a department (retiring one still in use is refused)."""
-    errors = save_department(uow.session, uow.clock, actor, code, submitted)
-    if errors:
-        raise FormInvalid(errors, submitted)
+    _refuse_if(save_department(uow.session, uow.clock, actor, code, submitted), submitted)
 
 
 def add_department_form(uow: UnitOfWork, actor: str, submitted: Mapping[str, Any]) -> None:
-    errors = add_department(uow.session, uow.clock, actor, submitted)
-    if errors:
-        raise FormInvalid(errors, submitted)
+    _refuse_if(add_department(uow.session, uow.clock, actor, submitted), submitted)
 
 
 def save_case_source_form(uow: UnitOfWork, actor: str, code: str, submitted: Mapping[str, Any]) -> None:
     """Rename a case source, change its upstream flag, retire it or bring it back."""
-    errors = save_case_source(uow.session, uow.clock, actor, code, submitted)
-    if errors:
-        raise FormInvalid(errors, submitted)
+    _refuse_if(save_case_source(uow.session, uow.clock, actor, code, submitted), submitted)
 
 
 def add_case_source_form(uow: UnitOfWork, actor: str, submitted: Mapping[str, Any]) -> None:
-    errors = add_case_source(uow.session, uow.clock, actor, submitted)
-    if errors:
-        raise FormInvalid(errors, submitted)
+    _refuse_if(add_case_source(uow.session, uow.clock, actor, submitted), submitted)

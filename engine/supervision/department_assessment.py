@@ -25,9 +25,9 @@ work, plan and progress reports, the sampled callback's rework). Only steps with
    department step fired, that is its deadline passed with the step still open. As a rate: chases ÷
    the department steps judged for on-time closing, at most 1.
 6. **Send-back rate** (退单率, lower is better) = cases the department sent back as not its own ÷
-   department steps that arrived in the period. Counted by `engine.supervision.send_backs`, the hook where
-   the send-back-with-review path plugs in; until it does there is nothing to count and the figure shows
-   "—".
+   department steps that arrived in the period. Counted by `engine.supervision.sendbacks`
+   (department_send_backs), the hook where the send-back-with-review path plugs in; until it does there
+   is nothing to count and the figure shows "—".
 
 **Score**: each figure as points out of 100 (a rate × 100; lower-is-better ones (1 − rate) × 100), the
 weighted mean with the administrator's weights (engine.supervision.assessment_weights) over the figures
@@ -47,7 +47,7 @@ from sqlalchemy.orm import Session
 
 from engine.bpmn import DEPARTMENT_TASK, SATISFIED
 from engine.db import Event, HumanTask, ProcessInstance
-from engine.processes import DeployedRoles, deployed_roles
+from engine.processes import DeployedRoles, deployed_roles, of_elements
 from engine.reference import ReferenceData
 from engine.supervision.kpi import (
     Rate,
@@ -58,7 +58,7 @@ from engine.supervision.kpi import (
     sampled_callback_answers,
 )
 from engine.supervision.periods import Period
-from engine.supervision.send_backs import department_send_backs
+from engine.supervision.sendbacks import department_send_backs
 
 FIGURES = ("acknowledgement", "closing", "satisfaction", "redo", "chases", "send_backs")
 LOWER_IS_BETTER = frozenset({"redo", "chases", "send_backs"})
@@ -143,12 +143,7 @@ def _department_steps(
         .correlate(HumanTask)
         .scalar_subquery()
     )
-    of_role = or_(
-        *(
-            and_(ProcessInstance.process_key == key, HumanTask.element_id.in_(sorted(ids)))
-            for key, ids in steps.items()
-        )
-    )
+    of_role = of_elements(steps, HumanTask.element_id)
     return list(
         session.execute(
             select(
@@ -185,12 +180,7 @@ def _chases(
     timers = roles.deadline_timers(DEPARTMENT_TASK)
     if not timers:
         return []
-    of_role = or_(
-        *(
-            and_(ProcessInstance.process_key == key, Event.element_id.in_(sorted(ids)))
-            for key, ids in timers.items()
-        )
-    )
+    of_role = of_elements(timers, Event.element_id)
     return list(
         session.execute(
             select(

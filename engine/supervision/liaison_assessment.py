@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from engine.bpmn import LIAISON_FEEDBACK, LIAISON_REPORT, SATISFIED
 from engine.db import HumanTask, ProcessInstance
-from engine.processes import deployed_roles
+from engine.processes import deployed_roles, of_elements
 from engine.supervision.department_assessment import Figure, Item
 from engine.supervision.kpi import procedure_callback_answers, sampled_callback_answers
 from engine.supervision.periods import Period
@@ -101,12 +101,7 @@ def liaison_assessment(
             )
             .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
             .where(
-                or_(
-                    *(
-                        and_(ProcessInstance.process_key == key, HumanTask.element_id.in_(sorted(ids)))
-                        for key, ids in steps.items()
-                    )
-                ),
+                of_elements(steps, HumanTask.element_id),
                 HumanTask.status != "cancelled",
                 HumanTask.due_at >= start,
                 HumanTask.due_at < end,

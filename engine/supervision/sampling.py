@@ -31,14 +31,14 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.bpmn import SAMPLED_CALLBACK, SITE_VISIT
 from engine.cases import start_case
 from engine.db import CallbackSample, HumanTask, ProcessInstance
-from engine.processes import DeployedRoles, deployed_roles
+from engine.processes import DeployedRoles, deployed_roles, of_elements
 from engine.reference import load_reference_data
 from engine.runtime import SYSTEM, Runtime
 from engine.supervision.kpi import department_of_case
@@ -86,12 +86,7 @@ def on_site_population(session: Session, week: Period, zone: ZoneInfo) -> list[s
     site_visits = deployed_roles(session).element_ids(SITE_VISIT)
     if not site_visits:
         return []
-    site = or_(
-        *(
-            and_(ProcessInstance.process_key == key, HumanTask.element_id.in_(sorted(elements)))
-            for key, elements in site_visits.items()
-        )
-    )
+    site = of_elements(site_visits, HumanTask.element_id)
     numbers = session.scalars(
         select(ProcessInstance.case_number)
         .distinct()

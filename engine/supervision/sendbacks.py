@@ -1,4 +1,5 @@
-"""Send-backs by department (退单/改派, C4; the 回退率 of city hotline assessment), for a period.
+"""Send-backs by department (退单/改派, C4; the 回退率 of city hotline assessment), for a period: the
+send-back table, and the send-back figure of the monthly department assessment (department_send_backs).
 
 The diagrams declare the dispatcher's review of a send-back with the task role `sendback_review`
 (engine.bpmn.roles); its form field `sendback_decision` says `approve` (re-dispatched to another
@@ -25,12 +26,12 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.bpmn import SENDBACK_APPROVED, SENDBACK_DECISION_FIELD, SENDBACK_REVIEW
 from engine.db import Event, HumanTask, ProcessInstance
-from engine.processes import DeployedRoles, deployed_roles
+from engine.processes import DeployedRoles, deployed_roles, of_elements
 from engine.reference import ReferenceData
 from engine.supervision.periods import Period
 
@@ -66,6 +67,15 @@ class SendBack:
     sent_at: datetime
     decision: str | None
     time_lost: timedelta | None
+    case_number: str = ""
+    process_key: str = ""
+
+
+@dataclass(frozen=True)
+class DepartmentSendBack:
+    case_number: str
+    process_key: str
+    sent_at: datetime
 
 
 @dataclass
@@ -78,12 +88,7 @@ def _review_condition(roles: DeployedRoles) -> Any:
     reviews = roles.element_ids(SENDBACK_REVIEW)
     if not reviews:
         return None
-    return or_(
-        *(
-            and_(ProcessInstance.process_key == key, HumanTask.element_id.in_(sorted(ids)))
-            for key, ids in reviews.items()
-        )
-    )
+    return of_elements(reviews, HumanTask.element_id)
 
 
 def send_backs(
@@ -101,6 +106,8 @@ def send_backs(
             HumanTask.created_at,
             HumanTask.completed_at,
             HumanTask.element_id,
+            ProcessInstance.case_number,
+            ProcessInstance.process_key,
         )
         .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
         .where(
@@ -159,8 +166,36 @@ def send_backs(
         lost = None
         if decided and sender is not None and review.completed_at is not None:
             lost = review.completed_at - sender.created_at
-        found.append(SendBack(review.instance_id, department, review.created_at, decision, lost))
+        found.append(
+            SendBack(
+                review.instance_id,
+                department,
+                review.created_at,
+                decision,
+                lost,
+                review.case_number,
+                review.process_key,
+            )
+        )
     return found
+
+
+def department_send_backs(
+    session: Session, start: datetime, end: datetime, as_of: datetime
+) -> dict[str, list[DepartmentSendBack]] | None:
+    """The send-backs as the monthly department assessment counts them: per department code, one item
+    per send-back the department made in [start, end) by `as_of`. None while no deployed procedure has
+    a step with the role `sendback_review` (the figure is then "—" and its weight drops out)."""
+    roles = deployed_roles(session)
+    if not roles.element_ids(SENDBACK_REVIEW):
+        return None
+    by_department: dict[str, list[DepartmentSendBack]] = {}
+    for sent in send_backs(session, start, end, as_of, roles):
+        for department in (d for d in sent.department.split(",") if d):
+            by_department.setdefault(department, []).append(
+                DepartmentSendBack(sent.case_number, sent.process_key, sent.sent_at)
+            )
+    return by_department
 
 
 def _decisions_by_time(

@@ -5,10 +5,12 @@ is its own; a lock held by another worker, or run out, answers 409."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask_login import current_user
+from marshmallow import Schema
 
 from engine.cases import LockedTask
 from engine.db import ExternalTaskRow, ProcessInstance
@@ -32,6 +34,11 @@ from webforms.api.schemas import (
 )
 from webforms.database import unit_of_work
 from webforms.request_log import note_case
+
+if TYPE_CHECKING:
+    from engine.unit_of_work import UnitOfWork
+
+View = TypeVar("View", bound=Callable[..., Any])
 
 blp = api_blueprint(
     "external_tasks",
@@ -85,10 +92,31 @@ def fetch(body: dict[str, Any]) -> Any:
     return result
 
 
-@blp.route(TASK + "/complete", methods=["POST"])
-@blp.arguments(CompleteExternalSchema)
-@blp.response(200, ExternalTaskStateSchema)
-@needs_scope("external:work")
+def _on_task(path: str, schema: type[Schema]) -> Callable[[View], View]:
+    """A worker's call on one of its locked tasks: POST TASK + path with a body of `schema` (its
+    worker id), answered with the task's state after it; the scope external:work."""
+
+    def decorate(view: View) -> View:
+        view = needs_scope("external:work")(view)
+        view = blp.response(200, ExternalTaskStateSchema)(view)
+        view = blp.arguments(schema)(view)
+        routed: View = blp.route(TASK + path, methods=["POST"])(view)
+        return routed
+
+    return decorate
+
+
+def _task_state_after(change: Callable[[UnitOfWork], ExternalTaskRow]) -> dict[str, Any]:
+    """Makes the change to the task (the use case refuses a lock that is not the worker's, or ran out)
+    in one transaction; the task's state after it, with its case's."""
+    with unit_of_work() as uow:
+        task = change(uow)
+        result = _state(task, uow.session.get(ProcessInstance, task.instance_id))
+        uow.commit()
+    return result
+
+
+@_on_task("/complete", CompleteExternalSchema)
 def complete(body: dict[str, Any], task_id: int) -> Any:
     """Done: the variables go into the case and the case goes on to its next step in the same
     transaction (a lock that is not this worker's, or ran out: 409)."""
@@ -100,16 +128,13 @@ def complete(body: dict[str, Any], task_id: int) -> Any:
     return result
 
 
-@blp.route(TASK + "/failure", methods=["POST"])
-@blp.arguments(FailureSchema)
-@blp.response(200, ExternalTaskStateSchema)
-@needs_scope("external:work")
+@_on_task("/failure", FailureSchema)
 def failure(body: dict[str, Any], task_id: int) -> Any:
     """Could not do it: offered again after retryTimeout while retries are left (absent: the element's
     camunda:failedJobRetryTimeCycle, else three tries at once); at 0 retries an incident."""
     timeout = body.get("retry_timeout")
-    with unit_of_work() as uow:
-        task = fail_external(
+    return _task_state_after(
+        lambda uow: fail_external(
             uow,
             task_id,
             body["worker_id"],
@@ -118,34 +143,17 @@ def failure(body: dict[str, Any], task_id: int) -> Any:
             body.get("retries"),
             timedelta(milliseconds=timeout) if timeout is not None else None,
         )
-        result = _state(task, uow.session.get(ProcessInstance, task.instance_id))
-        uow.commit()
-    return result
+    )
 
 
-@blp.route(TASK + "/extend-lock", methods=["POST"])
-@blp.arguments(ExtendLockSchema)
-@blp.response(200, ExternalTaskStateSchema)
-@needs_scope("external:work")
+@_on_task("/extend-lock", ExtendLockSchema)
 def extend(body: dict[str, Any], task_id: int) -> Any:
     """More time for the worker that holds the lock, counted from now."""
-    with unit_of_work() as uow:
-        task = extend_external_lock(
-            uow, task_id, body["worker_id"], timedelta(milliseconds=body["new_duration"])
-        )
-        result = _state(task, uow.session.get(ProcessInstance, task.instance_id))
-        uow.commit()
-    return result
+    duration = timedelta(milliseconds=body["new_duration"])
+    return _task_state_after(lambda uow: extend_external_lock(uow, task_id, body["worker_id"], duration))
 
 
-@blp.route(TASK + "/unlock", methods=["POST"])
-@blp.arguments(UnlockSchema)
-@blp.response(200, ExternalTaskStateSchema)
-@needs_scope("external:work")
+@_on_task("/unlock", UnlockSchema)
 def unlock(body: dict[str, Any], task_id: int) -> Any:
     """Give the task back without a failure: any worker may fetch it at once."""
-    with unit_of_work() as uow:
-        task = unlock_external(uow, task_id, body["worker_id"])
-        result = _state(task, uow.session.get(ProcessInstance, task.instance_id))
-        uow.commit()
-    return result
+    return _task_state_after(lambda uow: unlock_external(uow, task_id, body["worker_id"]))

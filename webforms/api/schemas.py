@@ -319,8 +319,17 @@ class LockedTaskSchema(Schema):
     variables = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True))
 
 
-class CompleteExternalSchema(Schema):
+class WorkerCallSchema(Schema):
+    """A worker's call on a task it locked: its worker id, and what the call adds."""
+
     worker_id = Text(data_key="workerId", **_WORKER)
+
+
+class UnlockSchema(WorkerCallSchema):
+    pass
+
+
+class CompleteExternalSchema(WorkerCallSchema):
     variables = fields.Dict(
         keys=fields.String(validate=validate.Length(max=100)),
         values=fields.Raw(allow_none=True),
@@ -330,8 +339,7 @@ class CompleteExternalSchema(Schema):
     )
 
 
-class FailureSchema(Schema):
-    worker_id = Text(data_key="workerId", **_WORKER)
+class FailureSchema(WorkerCallSchema):
     error_message = Text(data_key="errorMessage", required=True, max_length=500)
     error_details = fields.String(
         data_key="errorDetails", load_default="", validate=validate.Length(max=20_000)
@@ -347,18 +355,13 @@ class FailureSchema(Schema):
     )
 
 
-class ExtendLockSchema(Schema):
-    worker_id = Text(data_key="workerId", **_WORKER)
+class ExtendLockSchema(WorkerCallSchema):
     new_duration = fields.Integer(
         data_key="newDuration",
         required=True,
         validate=validate.Range(min=1000, max=86_400_000),
         metadata={"description": "The lock's new length from now, in milliseconds"},
     )
-
-
-class UnlockSchema(Schema):
-    worker_id = Text(data_key="workerId", **_WORKER)
 
 
 class ExternalTaskStateSchema(Schema):

@@ -1,6 +1,7 @@
 // The intake page's knowledge panel: asks /knowledge/suggest for entries and current outages matching
 // what the operator has typed (every text area but the answer) and the chosen category, and offers to
 // copy an entry's answer into the form's answer field, noting which entry it came from.
+// Needs suggest.js (loaded before it by the intake page).
 (function () {
   "use strict";
   var panel = document.getElementById("knowledge-panel");
@@ -8,8 +9,6 @@
   if (!panel || !form) return;
   var list = document.getElementById("knowledge-suggestions");
   var url = panel.getAttribute("data-suggest-url");
-  var timer = null;
-  var lastAsked = null;
 
   function question() {
     var parts = [];
@@ -22,21 +21,6 @@
   function category() {
     var chosen = form.querySelector("select[name=category]");
     return chosen ? chosen.value : "";
-  }
-
-  function item(kind, title, text, href) {
-    var li = document.createElement("li");
-    li.className = "suggestion " + kind;
-    var link = document.createElement("a");
-    link.href = href;
-    link.target = "_blank";
-    link.rel = "noopener";
-    link.textContent = title;
-    var body = document.createElement("p");
-    body.textContent = text;
-    li.appendChild(link);
-    li.appendChild(body);
-    return li;
   }
 
   function useButton(entry, label) {
@@ -59,12 +43,12 @@
   function render(data) {
     list.textContent = "";
     data.outages.forEach(function (outage) {
-      var li = item("outage", data.labels.outage + " · " + outage.title, outage.answer, outage.url);
+      var li = hotlineSuggest.item("outage", data.labels.outage + " · " + outage.title, outage.answer, outage.url);
       li.id = "suggested-outage-" + outage.case_number;
       list.appendChild(li);
     });
     data.entries.forEach(function (entry) {
-      var li = item("entry", entry.title, entry.preview, entry.url);
+      var li = hotlineSuggest.item("entry", entry.title, entry.preview, entry.url);
       li.id = "suggested-entry-" + entry.id;
       var button = useButton(entry, data.labels.use);
       if (button) li.appendChild(button);
@@ -79,27 +63,14 @@
     }
   }
 
-  function ask() {
-    var q = question();
-    var c = category();
-    var key = q + "\u0000" + c;
-    if (key === lastAsked) return;
-    lastAsked = key;
-    var params = new URLSearchParams({ q: q, category: c });
-    fetch(url + "?" + params.toString(), { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (response) { return response.ok ? response.json() : null; })
-      .then(function (data) { if (data && key === lastAsked) render(data); })
-      .catch(function () { /* the panel is a help; the form works without it */ });
-  }
-
+  var suggestions = hotlineSuggest(url, function () {
+    return { q: question(), category: category() };
+  }, render);
   form.addEventListener("input", function (event) {
-    if (event.target.matches("textarea") && event.target.name !== "answer") {
-      clearTimeout(timer);
-      timer = setTimeout(ask, 350);
-    }
+    if (event.target.matches("textarea") && event.target.name !== "answer") suggestions.later();
   });
   form.addEventListener("change", function (event) {
-    if (event.target.matches("select[name=category]")) ask();
+    if (event.target.matches("select[name=category]")) suggestions.ask();
   });
-  ask();
+  suggestions.ask();
 })();

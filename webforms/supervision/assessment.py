@@ -5,6 +5,7 @@ monthly liaison assessment (M9) in the same style."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -31,14 +32,13 @@ from engine.supervision import (
     month_period_ending_in,
     month_period_of,
     set_weights,
-    to_csv,
-    to_xlsx,
 )
 from webforms.database import reading_session, reads_only, runtime, unit_of_work
 from webforms.diagram_names import latest_parsed
 from webforms.i18n import current_language, localized_name
 from webforms.people.auth import roles_required
 from webforms.reference.labels import request_reference
+from webforms.supervision.downloads import table_download
 
 bp = Blueprint("assessment", __name__)
 
@@ -117,6 +117,28 @@ def _month() -> Period:
     return month_period_ending_in(int(match.group(1)), int(match.group(2)))
 
 
+def _month_page(period: Period) -> dict[str, Any]:
+    """What an assessment page says of its month: the period and the labels of the months before and
+    after it (for the month links)."""
+    return {
+        "period": period,
+        "previous": period.previous().label,
+        "following": month_period_of(period.last.replace(day=26)).label,
+    }
+
+
+def _definitions_table(
+    figures: tuple[str, ...], labels: Mapping[str, Any], definitions: Mapping[str, Any]
+) -> Table:
+    """The downloads' sheet of what each figure means."""
+    return Table(
+        "definitions",
+        _("Definitions"),
+        [_("Figure"), _("Definition")],
+        [[str(labels[name]), str(definitions[name])] for name in figures],
+    )
+
+
 def _assessment(period: Period) -> DepartmentAssessment:
     engine = runtime()
     session = reading_session()
@@ -152,15 +174,13 @@ def departments() -> Any:
     return render_template(
         "supervision/assessment.html",
         assessment=assessment,
-        period=period,
         figures=FIGURES,
         lower_is_better=LOWER_IS_BETTER,
         labels=FIGURE_LABELS,
         definitions=FIGURE_DEFINITIONS,
         names=_department_names(),
         list_size=list_size(assessment.rows),
-        previous=period.previous().label,
-        following=month_period_of(period.last.replace(day=26)).label,
+        **_month_page(period),
     )
 
 
@@ -210,25 +230,13 @@ def _tables(assessment: DepartmentAssessment) -> list[Table]:
         [_("Figure"), _("Weight")],
         [[str(FIGURE_LABELS[name]), assessment.weights.get(name, 0)] for name in FIGURES],
     )
-    definitions = Table(
-        "definitions",
-        _("Definitions"),
-        [_("Figure"), _("Definition")],
-        [[str(FIGURE_LABELS[name]), str(FIGURE_DEFINITIONS[name])] for name in FIGURES],
-    )
-    return [ranked, weights, definitions]
+    return [ranked, weights, _definitions_table(FIGURES, FIGURE_LABELS, FIGURE_DEFINITIONS)]
 
 
 def _download(extension: str) -> Response:
     period = _month()
-    tables = _tables(_assessment(period))
-    name = f"hotline-assessment-{period.label}.{extension}"
-    if extension == "csv":
-        body, mimetype = to_csv(tables), "text/csv; charset=utf-8"
-    else:
-        body, mimetype = to_xlsx(tables), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(
-        body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    return table_download(
+        _tables(_assessment(period)), f"hotline-assessment-{period.label}.{extension}", extension
     )
 
 
@@ -307,13 +315,11 @@ def liaisons() -> Any:
     return render_template(
         "supervision/assessment_liaisons.html",
         assessment=assessment,
-        period=period,
         figures=LIAISON_FIGURES,
         labels=LIAISON_LABELS,
         definitions=LIAISON_DEFINITIONS,
         names=_liaison_names(assessment),
-        previous=period.previous().label,
-        following=month_period_of(period.last.replace(day=26)).label,
+        **_month_page(period),
     )
 
 
@@ -355,12 +361,7 @@ def _liaison_tables(assessment: LiaisonAssessment) -> list[Table]:
             line += ["" if name == "forms" else rate.value, row.figures[name].count, rate.whole]
         rows.append(line)
     title = _("Liaison assessment %(month)s", month=assessment.period.label)
-    definitions = Table(
-        "definitions",
-        _("Definitions"),
-        [_("Figure"), _("Definition")],
-        [[str(LIAISON_LABELS[name]), str(LIAISON_DEFINITIONS[name])] for name in LIAISON_FIGURES],
-    )
+    definitions = _definitions_table(LIAISON_FIGURES, LIAISON_LABELS, LIAISON_DEFINITIONS)
     return [Table("liaisons", title, headers, rows, rate_columns), definitions]
 
 
@@ -370,11 +371,4 @@ def _liaison_tables(assessment: LiaisonAssessment) -> list[Table]:
 def download_liaisons(extension: str) -> Response:
     period = _month()
     tables = _liaison_tables(_liaisons(period))
-    name = f"hotline-liaisons-{period.label}.{extension}"
-    if extension == "csv":
-        body, mimetype = to_csv(tables), "text/csv; charset=utf-8"
-    else:
-        body, mimetype = to_xlsx(tables), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(
-        body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'}
-    )
+    return table_download(tables, f"hotline-liaisons-{period.label}.{extension}", extension)

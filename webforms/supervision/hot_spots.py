@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, render_template, request
+from flask import Blueprint, flash, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -17,23 +17,13 @@ from webforms.diagram_names import latest_parsed
 from webforms.i18n import localized_name
 from webforms.people.auth import roles_required
 from webforms.reference.labels import request_reference
-from webforms.request_checks import day_of
+from webforms.request_checks import day_arg
 
 bp = Blueprint("hot_spots", __name__)
 
 VIEWERS = ("supervisor", "dispatcher")
 MAX_DAYS = 400
 MAINTENANCE_PROCESS = "repair"
-
-
-def _day(name: str, default: Any) -> Any:
-    raw = request.args.get(name, "").strip()
-    if not raw:
-        return default
-    day = day_of(raw)
-    if day is None:
-        abort(400)
-    return day
 
 
 def _may_order_maintenance() -> bool:
@@ -51,7 +41,7 @@ def index() -> Any:
     now = engine.clock.now()
     today = local_date(now, engine.zone)
     month = month_period_of(today)
-    first, last = _day("from", month.first), _day("to", min(month.last, today))
+    first, last = day_arg("from", month.first), day_arg("to", min(month.last, today))
     if last < first or (last - first).days > MAX_DAYS:
         flash(
             _("Choose a period of at most %(days)s days whose end is not before its start.", days=MAX_DAYS),

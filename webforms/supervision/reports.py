@@ -4,7 +4,7 @@ samples (M1). Supervisors only."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -31,15 +31,14 @@ from engine.supervision import (
     period_sampled_summary,
     report_tables,
     sendback_table,
-    to_csv,
-    to_xlsx,
     verify_draw,
 )
 from webforms.database import reading_session, reads_only, runtime, unit_of_work
 from webforms.i18n import catalog_text, current_language, localized_name
 from webforms.people.auth import roles_required
 from webforms.reference.labels import request_reference
-from webforms.request_checks import day_of
+from webforms.request_checks import day_arg
+from webforms.supervision.downloads import table_download
 
 bp = Blueprint("reports", __name__)
 
@@ -119,16 +118,6 @@ def svg_bar_chart(chart_id: str, title: str, bars: list[tuple[str, float | None,
     return Markup("".join(parts))
 
 
-def _date_arg(name: str, default: date) -> date:
-    raw = request.args.get(name, "").strip()
-    if not raw:
-        return default
-    day = day_of(raw)
-    if day is None:
-        abort(400)
-    return day
-
-
 @bp.route("/kpi")
 @roles_required(*SUPERVISORS)
 @reads_only
@@ -138,8 +127,8 @@ def kpi() -> Any:
     now = engine.clock.now()
     today = local_date(now, engine.zone)
     month = month_period_of(today)
-    first = _date_arg("from", month.first)
-    last = _date_arg("to", min(month.last, today))
+    first = day_arg("from", month.first)
+    last = day_arg("to", min(month.last, today))
     if last < first or (last - first).days > MAX_DAYS:
         flash(
             _("Choose a period of at most %(days)s days whose end is not before its start.", days=MAX_DAYS),
@@ -303,13 +292,7 @@ def _download(report_id: int, extension: str) -> Response:
         translate=catalog_text,
     )
     name = f"hotline-{report.kind}-{report.period_start}_{report.period_end}.{extension}"
-    if extension == "csv":
-        body, mimetype = to_csv(tables), "text/csv; charset=utf-8"
-    else:
-        body, mimetype = to_xlsx(tables), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(
-        body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'}
-    )
+    return table_download(tables, name, extension)
 
 
 @bp.route("/reports/<int:report_id>.csv")

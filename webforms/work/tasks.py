@@ -236,10 +236,15 @@ def show(task_id: int) -> Any:
     return page
 
 
-def _task_form_again(err: FormInvalid, task_id: int) -> Any:
+def _task_again(task_id: int, **refused: Any) -> Any:
+    """The task page again (400) showing a refused form's values and what was wrong with them."""
     with read_only() as uow:
         task = uow.session.get(HumanTask, task_id)
-        return _render_task(uow.session, task, values=err.values, errors=err.errors, status=400)
+        return _render_task(uow.session, task, status=400, **refused)
+
+
+def _task_form_again(err: FormInvalid, task_id: int) -> Any:
+    return _task_again(task_id, values=err.values, errors=err.errors)
 
 
 @bp.route("/tasks/<int:task_id>", methods=["POST"])
@@ -287,11 +292,7 @@ def release(task_id: int) -> Any:
 
 
 def _pause_again(err: FormInvalid, task_id: int) -> Any:
-    with read_only() as uow:
-        task = uow.session.get(HumanTask, task_id)
-        return _render_task(
-            uow.session, task, status=400, pause_errors=err.errors, pause_values=request.form.to_dict()
-        )
+    return _task_again(task_id, pause_errors=err.errors, pause_values=request.form.to_dict())
 
 
 @bp.route("/tasks/<int:task_id>/pause", methods=["POST"])
@@ -339,11 +340,7 @@ GROUP_CHOICE = "group:"
 
 
 def _handover_again(err: FormInvalid, task_id: int) -> Any:
-    with read_only() as uow:
-        task = uow.session.get(HumanTask, task_id)
-        return _render_task(
-            uow.session, task, status=400, handover_errors=err.errors, handover_values=request.form.to_dict()
-        )
+    return _task_again(task_id, handover_errors=err.errors, handover_values=request.form.to_dict())
 
 
 @bp.route("/tasks/<int:task_id>/reassign", methods=["POST"])

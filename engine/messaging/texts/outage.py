@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from engine.messages import N_, Translate, say
 from engine.messaging.texts.composed import Composed, Wording, fill
+
+if TYPE_CHECKING:
+    from engine.db import Notice
 
 _SERVICES = {"heating": N_("heating"), "water": N_("water")}
 SHIPPED = {
@@ -43,6 +47,21 @@ class OutageFacts:
     starts_at: datetime | None
     estimated_restore_at: datetime | None
     restored_at: datetime | None
+
+    @classmethod
+    def of_notice(cls, notice: Notice) -> OutageFacts:
+        """What an outage notice says."""
+        return cls(
+            notice.case_number,
+            notice.service,
+            notice.district,
+            notice.building,
+            notice.unit,
+            notice.cause,
+            notice.starts_at,
+            notice.estimated_restore_at,
+            notice.restored_at,
+        )
 
 
 def _local(moment: datetime | None, zone: ZoneInfo) -> str:

@@ -23,10 +23,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.cases.runner import complete_task, start_case
 from engine.clock import SettableClock
-from engine.db.models import HumanTask, ProcessDefinition
+from engine.db.models import HumanTask, ProcessDefinition, ProcessInstance
 from engine.reference import load_reference_data
 from engine.runtime import Actor, Runtime
 from engine.supervision import Period, sendback_table
+from engine.supervision.sendbacks import department_send_backs
 from tests.helpers import OPERATOR, department_handler, intake_form
 
 DISPATCHER = Actor("disp1", frozenset({"dispatcher"}))
@@ -96,15 +97,12 @@ def test_send_backs_by_department_match_the_hand_computed_figures_c4(
     cases.step(b, "department_handling", ops, NOT_OURS, at(2, day=24))
 
     clock.set(at(3, day=24))
+    monday = Period("custom", date(2026, 11, 23), date(2026, 11, 23))
     with sessions() as session:
         reference = load_reference_data(session)
-        table = sendback_table(
-            session,
-            Period("custom", date(2026, 11, 23), date(2026, 11, 23)),
-            runtime.zone,
-            clock.now(),
-            reference,
-        )
+        table = sendback_table(session, monday, runtime.zone, clock.now(), reference)
+        by_department = department_send_backs(session, *monday.bounds(runtime.zone), clock.now())
+        numbers = {i: n for i, n in session.execute(select(ProcessInstance.id, ProcessInstance.case_number))}
     figures = {
         code: (n.sent_back, n.approved, n.rejected, n.awaiting, n.time_lost) for code, n in table.rows.items()
     }
@@ -120,6 +118,19 @@ def test_send_backs_by_department_match_the_hand_computed_figures_c4(
         1,
         9.0,
     )
+    # The department assessment's send-back figure: the same send-backs, each with its case.
+    assert by_department is not None
+    assert {
+        code: [(sent.case_number, sent.process_key, sent.sent_at) for sent in items]
+        for code, items in by_department.items()
+    } == {
+        "operations": [
+            (numbers[b], "complaint", at(2)),
+            (numbers[a], "complaint", at(3)),
+            (numbers[b], "complaint", at(6)),
+        ],
+        "billing": [(numbers[c], "complaint", at(8))],
+    }
 
 
 def test_a_review_decided_after_the_time_of_the_figures_is_still_awaiting_c4(
