@@ -25,7 +25,7 @@ from engine.cases.pauses import resume_task
 from engine.cases.projection import event_row
 from engine.db import DeadlineStep, Event, HumanTask, Notification, ProcessInstance, User, UserRole
 from engine.errors import Conflict
-from engine.messaging import StaffContact, queue_chases
+from engine.messaging import STAFF_CONTACT_COLUMNS, StaffContact, queue_chases
 from engine.runtime import SYSTEM, Runtime
 
 if TYPE_CHECKING:
@@ -61,7 +61,7 @@ def claim_due_steps(session: Session, now: datetime, limit: int = 50) -> list[in
 
 
 def _users(session: Session, *roles: str) -> list[StaffContact]:
-    query = select(User.username, User.phone, User.email, User.message_channel).where(User.active.is_(True))
+    query = select(*STAFF_CONTACT_COLUMNS).where(User.active.is_(True))
     for role in roles:
         query = query.where(User.id.in_(select(UserRole.user_id).where(UserRole.role == role)))
     return [StaffContact(*row) for row in session.execute(query.order_by(User.username))]
@@ -95,9 +95,7 @@ def recipients_of_level(session: Session, step: DeadlineStep, task: HumanTask) -
 
 
 def _users_by_name(session: Session, username: str) -> list[StaffContact]:
-    query = select(User.username, User.phone, User.email, User.message_channel).where(
-        User.username == username, User.active.is_(True)
-    )
+    query = select(*STAFF_CONTACT_COLUMNS).where(User.username == username, User.active.is_(True))
     return [StaffContact(*row) for row in session.execute(query)]
 
 

@@ -64,7 +64,7 @@ from engine.people.directory_sign_in import (
 )
 from engine.people.installation_secrets import session_signing_key, shared_secret
 from engine.people.masking import CUSTOMER_COLUMNS, masked, masked_as, personal_kinds
-from engine.people.message_channel import MESSAGE_CHANNELS, choose_message_channel
+from engine.people.message_channel import MESSAGE_CHANNELS, STAFF_LANGUAGES, choose_message_channel
 from engine.people.register_use_cases import (
     EXPORT_KINDS,
     export_register,
@@ -119,6 +119,7 @@ __all__ = [
     "set_customer_message_preferences",
     "customer_message_preferences",
     "MESSAGE_CHANNELS",
+    "STAFF_LANGUAGES",
     "choose_message_channel",
     "API_CLIENT_PROBLEMS",
     "API_SCOPES",
