@@ -49,7 +49,9 @@ ERROR_MESSAGES = {
     "not_signature": _l("The signature could not be read; clear it and sign again."),
     "signature_too_large": _l("The signature image is larger than %(kb)s KB; clear it and sign again."),
     "attachment_required": _l(
-        "Attach the evidence to this step first (a file under Attachments), then send the form again."
+        "Attach the evidence to this step first: choose the file under Attachments and press “Attach” (a "
+        "file chosen there is not sent with this form, so choose it again if you had), then send the form "
+        "again; what you typed is kept."
     ),
 }
 
