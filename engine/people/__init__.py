@@ -19,6 +19,7 @@ from engine.people.accounts import (
 from engine.people.api_clients import (
     API_CLIENT_PROBLEMS,
     API_SCOPES,
+    VALID_DAYS,
     NewApiClient,
     add_api_client,
     api_clients,
@@ -122,6 +123,7 @@ __all__ = [
     "STAFF_LANGUAGES",
     "choose_message_channel",
     "API_CLIENT_PROBLEMS",
+    "VALID_DAYS",
     "API_SCOPES",
     "NewApiClient",
     "add_api_client",
