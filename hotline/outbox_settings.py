@@ -154,4 +154,15 @@ class OutboxSettings:
             announcement_lead=self.announcement_lead,
             report_recipients=self.report_recipients,
             monthly_report_at=self.monthly_report_at,
+            channels=self.channels,
         )
+
+    @property
+    def channels(self) -> frozenset[str]:
+        """The channels with a gateway, as `gateways()` makes them (without making them)."""
+        found = set()
+        if self.smtp is not None:
+            found.add("email")
+        if self.http_sms is not None or self.tencent_sms is not None:
+            found.add("sms")
+        return frozenset(found)
