@@ -36,7 +36,7 @@ ERROR_MESSAGES = {
     "taken": _l("This code is already used."),
     "not_email": _l("Enter an e-mail address, e.g. name@example.com."),
     "already_listed": _l("This address is already on the list."),
-    "min_length": _l("Enter at least %(min)s characters."),
+    "min_length": _l("Enter at least %(min)s characters; a Chinese character counts as two."),
     "max_length": _l("Enter at most %(max)s characters."),
     "pattern": _l("The format is not valid (for a phone: 13812345678 or 0951-5012345)."),
     "before_other": _l("This may not be earlier than “%(other)s”."),

@@ -64,3 +64,21 @@ def test_the_caller_lookup_and_register_search_buttons_look_like_the_others(page
     expect(page.locator("#search")).to_be_visible()
     assert page.evaluate(BUTTON_LOOK, "search") == ["rgb(255, 255, 255)", "6px", "solid", "14px"]
     shot(page, "small-04-register-search")
+
+
+def test_the_description_says_its_minimum_while_too_short_counting_a_chinese_character_as_two(
+    page: Page,
+) -> None:
+    page.set_viewport_size(VIEWPORT)
+    sign_in(page, "operator")
+    page.goto("/cases/new/complaint")
+    hint = page.locator("#min-description")
+    expect(hint).to_be_hidden()
+    page.locator("#f-description").fill("停水")
+    expect(hint).to_be_visible()
+    expect(hint).to_contain_text("一个汉字算两个字符")
+    page.locator("#f-description").fill("暖气不热")
+    expect(hint).to_be_hidden()
+    page.locator("#f-description").fill("leak")
+    expect(hint).to_be_visible()
+    shot(page, "small-05-description-minimum")
