@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from engine.cases.definitions import parsed_definition
 from engine.cases.effects import DEPARTMENT_HEAD
 from engine.cases.pauses import resume_task
 from engine.cases.projection import event_row
@@ -121,6 +122,8 @@ def fire_step(session: Session, step_id: int, runtime: Runtime) -> bool:
     people = recipients_of_level(session, step, task)
     usernames = [p.username for p in people]
     local_due = task.due_at.astimezone(zone).strftime("%Y-%m-%d %H:%M") if task.due_at else ""
+    info = parsed_definition(runtime, instance.definition).user_tasks.get(task.element_id)
+    name_en = (info.name_en if info is not None else "") or task.name
     warning = step.kind == "warning"
     if usernames:
         session.execute(
@@ -137,9 +140,9 @@ def fire_step(session: Session, step_id: int, runtime: Runtime) -> bool:
                         else f"催办:工单 {instance.case_number}「{task.name}」已超过时限({local_due}),请立即办理。"
                     ),
                     "message_en": (
-                        f"Warning: task “{task.name}” of case {instance.case_number} is due {local_due}."
+                        f"Warning: task “{name_en}” of case {instance.case_number} is due {local_due}."
                         if warning
-                        else f"Chase: task “{task.name}” of case {instance.case_number} was due {local_due}."
+                        else f"Chase: task “{name_en}” of case {instance.case_number} was due {local_due}."
                     ),
                     "created_at": now,
                     "read_at": None,
@@ -159,6 +162,7 @@ def fire_step(session: Session, step_id: int, runtime: Runtime) -> bool:
             policy,
             zone,
             now,
+            name_en,
         )
     if warning and task.warned_at is None:
         task.warned_at = now
