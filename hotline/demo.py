@@ -568,7 +568,7 @@ def create_demo_history(factory: sessionmaker[Session], engine: Runtime) -> list
     now = engine.clock.now()
     history = _History(factory, engine)
     week = latest_due_week(now, engine.zone)
-    month = latest_due_period("monthly", now, engine.zone)
+    month = latest_due_period("monthly", now, engine.zone, engine.messaging.monthly_report_at)
     plays = [
         (datetime.combine(week.first + timedelta(days=weekday), time(hour), engine.zone), key, path, False)
         for key, weekday, hour, path in _LAST_WEEK

@@ -67,6 +67,8 @@ class OutboxSettings:
     announcement_lead: timedelta = timedelta(hours=24)
     # M2/M3: the addresses each report is mailed to (HOTLINE_WEEKLY_REPORT_TO, HOTLINE_MONTHLY_REPORT_TO).
     report_recipients: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # M3: the local time on the 25th the monthly 12345 summary is made and mailed (HOTLINE_MONTHLY_REPORT_AT).
+    monthly_report_at: time = time(16, 0)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> OutboxSettings:
@@ -127,6 +129,7 @@ class OutboxSettings:
                 kind: _addresses(env.get(f"HOTLINE_{kind.upper()}_REPORT_TO", ""))
                 for kind in ("weekly", "monthly")
             },
+            monthly_report_at=_clock_time(env.get("HOTLINE_MONTHLY_REPORT_AT", "16:00")),
         )
 
     def gateways(self) -> dict[str, Gateway]:
@@ -150,4 +153,16 @@ class OutboxSettings:
             quiet_until=self.quiet_until,
             announcement_lead=self.announcement_lead,
             report_recipients=self.report_recipients,
+            monthly_report_at=self.monthly_report_at,
+            channels=self.channels,
         )
+
+    @property
+    def channels(self) -> frozenset[str]:
+        """The channels with a gateway, as `gateways()` makes them (without making them)."""
+        found = set()
+        if self.smtp is not None:
+            found.add("email")
+        if self.http_sms is not None or self.tencent_sms is not None:
+            found.add("sms")
+        return frozenset(found)

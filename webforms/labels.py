@@ -36,7 +36,7 @@ ERROR_MESSAGES = {
     "taken": _l("This code is already used."),
     "not_email": _l("Enter an e-mail address, e.g. name@example.com."),
     "already_listed": _l("This address is already on the list."),
-    "min_length": _l("Enter at least %(min)s characters."),
+    "min_length": _l("Enter at least %(min)s characters; a Chinese character counts as two."),
     "max_length": _l("Enter at most %(max)s characters."),
     "pattern": _l("The format is not valid (for a phone: 13812345678 or 0951-5012345)."),
     "before_other": _l("This may not be earlier than “%(other)s”."),
@@ -49,7 +49,9 @@ ERROR_MESSAGES = {
     "not_signature": _l("The signature could not be read; clear it and sign again."),
     "signature_too_large": _l("The signature image is larger than %(kb)s KB; clear it and sign again."),
     "attachment_required": _l(
-        "Attach the evidence to this step first (a file under Attachments), then send the form again."
+        "Attach the evidence to this step first: choose the file under Attachments and press “Attach” (a "
+        "file chosen there is not sent with this form, so choose it again if you had), then send the form "
+        "again; what you typed is kept."
     ),
 }
 

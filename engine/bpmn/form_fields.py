@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -354,7 +355,7 @@ def _convert(f: FieldDef, raw: Any, zone: ZoneInfo) -> tuple[Any, FieldError | N
         if text not in {o.id for o in f.options}:
             return None, FieldError("not_option")
         return text, None
-    if f.min_length is not None and len(text) < f.min_length:
+    if f.min_length is not None and length_toward_minimum(text) < f.min_length:
         return None, FieldError("min_length", {"min": f.min_length})
     longest = f.max_length if f.max_length is not None else _ceiling(f.multiline)
     if len(text) > longest:
@@ -384,6 +385,14 @@ def _matches(actual: Any, expected: str) -> bool:
     if isinstance(actual, bool):
         return str(actual).lower() == expected.lower()
     return actual is not None and str(actual) == expected
+
+
+def length_toward_minimum(text: str) -> int:
+    """How long a text counts toward a field's `minlength`: a Chinese (or other wide East Asian)
+    character counts as two, a letter or digit as one. A Chinese word is one or two characters where
+    English takes five or more, so 暖气不热 (4 characters: "the heating is not warm") meets a minimum of 5
+    and so does 停水了; the browser's hint counts the same way (webforms/static/hotline.js)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
 
 def validate_form(

@@ -20,12 +20,13 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from engine.cases.definitions import parsed_definition
 from engine.cases.effects import DEPARTMENT_HEAD
 from engine.cases.pauses import resume_task
 from engine.cases.projection import event_row
 from engine.db import DeadlineStep, Event, HumanTask, Notification, ProcessInstance, User, UserRole
 from engine.errors import Conflict
-from engine.messaging import StaffContact, queue_chases
+from engine.messaging import STAFF_CONTACT_COLUMNS, StaffContact, queue_chases
 from engine.runtime import SYSTEM, Runtime
 
 if TYPE_CHECKING:
@@ -61,7 +62,7 @@ def claim_due_steps(session: Session, now: datetime, limit: int = 50) -> list[in
 
 
 def _users(session: Session, *roles: str) -> list[StaffContact]:
-    query = select(User.username, User.phone, User.email, User.message_channel).where(User.active.is_(True))
+    query = select(*STAFF_CONTACT_COLUMNS).where(User.active.is_(True))
     for role in roles:
         query = query.where(User.id.in_(select(UserRole.user_id).where(UserRole.role == role)))
     return [StaffContact(*row) for row in session.execute(query.order_by(User.username))]
@@ -95,9 +96,7 @@ def recipients_of_level(session: Session, step: DeadlineStep, task: HumanTask) -
 
 
 def _users_by_name(session: Session, username: str) -> list[StaffContact]:
-    query = select(User.username, User.phone, User.email, User.message_channel).where(
-        User.username == username, User.active.is_(True)
-    )
+    query = select(*STAFF_CONTACT_COLUMNS).where(User.username == username, User.active.is_(True))
     return [StaffContact(*row) for row in session.execute(query)]
 
 
@@ -123,6 +122,8 @@ def fire_step(session: Session, step_id: int, runtime: Runtime) -> bool:
     people = recipients_of_level(session, step, task)
     usernames = [p.username for p in people]
     local_due = task.due_at.astimezone(zone).strftime("%Y-%m-%d %H:%M") if task.due_at else ""
+    info = parsed_definition(runtime, instance.definition).user_tasks.get(task.element_id)
+    name_en = (info.name_en if info is not None else "") or task.name
     warning = step.kind == "warning"
     if usernames:
         session.execute(
@@ -139,9 +140,9 @@ def fire_step(session: Session, step_id: int, runtime: Runtime) -> bool:
                         else f"催办:工单 {instance.case_number}「{task.name}」已超过时限({local_due}),请立即办理。"
                     ),
                     "message_en": (
-                        f"Warning: task “{task.name}” of case {instance.case_number} is due {local_due}."
+                        f"Warning: task “{name_en}” of case {instance.case_number} is due {local_due}."
                         if warning
-                        else f"Chase: task “{task.name}” of case {instance.case_number} was due {local_due}."
+                        else f"Chase: task “{name_en}” of case {instance.case_number} was due {local_due}."
                     ),
                     "created_at": now,
                     "read_at": None,
@@ -161,6 +162,7 @@ def fire_step(session: Session, step_id: int, runtime: Runtime) -> bool:
             policy,
             zone,
             now,
+            name_en,
         )
     if warning and task.warned_at is None:
         task.warned_at = now

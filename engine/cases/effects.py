@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from engine.bpmn import Effect, parse_local_datetime
 from engine.db import Customer, Notice, NoticeRecipient, Notification, User, UserRole
 from engine.messaging import (
+    STAFF_CONTACT_COLUMNS,
     OutageFacts,
     StaffContact,
     queue_chases,
@@ -105,6 +106,7 @@ def send_notifications(
             instance_id,
             policy or MessagingPolicy(),
             now,
+            fill_placeholders(effect.message_en, data),
         )
     if recipients:
         said = without_identity(data) if is_confidential(data) else data  # C7: a message never names them
@@ -276,7 +278,7 @@ def active_supervisors(session: Session) -> list[tuple[StaffContact, str]]:
     (C4) chooses its recipients from, with how each is reached besides the app. Firings in one unit of
     work read it once between them."""
     rows = session.execute(
-        select(User.username, User.phone, User.email, User.message_channel, UserRole.role)
+        select(*STAFF_CONTACT_COLUMNS, UserRole.role)
         .join(UserRole, UserRole.user_id == User.id)
         .where(
             User.active.is_(True), User.id.in_(select(UserRole.user_id).where(UserRole.role == "supervisor"))
@@ -284,8 +286,8 @@ def active_supervisors(session: Session) -> list[tuple[StaffContact, str]]:
         .order_by(User.username)
     ).all()
     return [
-        (StaffContact(username, phone, email, channel), role)
-        for username, phone, email, channel, role in rows
+        (StaffContact(username, phone, email, channel, language), role)
+        for username, phone, email, channel, language, role in rows
     ]
 
 
@@ -342,6 +344,7 @@ def chase_overdue(
             policy or MessagingPolicy(),
             zone,
             now,
+            task_name_en,
         )
     return recipients
 

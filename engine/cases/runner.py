@@ -7,7 +7,7 @@ nothing here does. If anything fails, the caller's rollback leaves the case as i
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
@@ -32,6 +32,7 @@ from engine.bpmn import (
     DecisionTask,
     DrawnImage,
     FieldDef,
+    FieldError,
     ParsedDefinition,
     candidate_groups_for,
     decisions_in_use,
@@ -350,6 +351,27 @@ def _checked_form(
     if errors:
         raise FormInvalid(errors, {**submitted})
     return values, reference
+
+
+def form_problems(
+    session: Session,
+    engine: Runtime,
+    instance: ProcessInstance,
+    element_id: str,
+    submitted: Mapping[str, Any],
+) -> dict[str, FieldError]:
+    """What is wrong with a step's submitted form, field by field, checked as completing it would check
+    it (nothing is changed): for a caller that refuses the form for another reason too, so that every
+    problem is shown at once."""
+    parsed = parsed_definition(engine, instance.definition)
+    info = parsed.user_tasks.get(element_id)
+    if info is None:
+        return {}
+    try:
+        _checked_form(session, info.fields, dict(submitted), dict(instance.data or {}), engine.zone, parsed)
+    except FormInvalid as err:
+        return dict(err.errors)
+    return {}
 
 
 def _save(session: Session, engine: Runtime, unit: _Unit) -> ProcessInstance:

@@ -3,6 +3,7 @@ the sender that claims and sends them, and the gateways — SMTP e-mail, a gener
 Tencent Cloud SMS. See docs/operations.md for the settings."""
 
 from engine.messaging.decisions import (
+    STAFF_CONTACT_COLUMNS,
     StaffContact,
     customer_channel,
     queue_chases,
@@ -45,12 +46,13 @@ from engine.messaging.templates import (
 )
 from engine.messaging.tencent_sms import TencentSmsGateway, TencentSmsSettings, tc3_signature
 from engine.messaging.texts import OutageFacts
-from engine.messaging.texts.composed import Wording
+from engine.messaging.texts.composed import Composed, Wording
 from engine.messaging.texts.kinds import KINDS, LANGUAGES, MessageKind, compose_kind
 from engine.messaging.texts.template_language import PROBLEMS, SmsLength, TemplateProblem, render, sms_length
 from engine.messaging.use_cases import Receipt, record_delivery_receipts, retry_failed_message
 
 __all__ = [
+    "Composed",
     "KINDS",
     "LANGUAGES",
     "MessageKind",
@@ -84,6 +86,7 @@ __all__ = [
     "SendingProgress",
     "SmtpGateway",
     "SmtpSettings",
+    "STAFF_CONTACT_COLUMNS",
     "StaffContact",
     "TencentSmsGateway",
     "TencentSmsSettings",

@@ -4,7 +4,7 @@ a department head's urgent report (L2), supervisors' chases (C4). Each writes ou
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
@@ -24,7 +24,7 @@ from engine.messaging.texts import (
     compose_outage,
     compose_urgent_report,
 )
-from engine.messaging.texts.kinds import compose_kind
+from engine.messaging.texts.kinds import LANGUAGES, compose_kind
 from engine.runtime import DEFAULT_LANGUAGE, MessagingPolicy
 
 
@@ -90,15 +90,18 @@ class StaffContact(NamedTuple):
     phone: str
     email: str
     message_channel: str
+    language: str = DEFAULT_LANGUAGE  # what the messages are written in (zh_CN or en)
+
+
+# The columns of an account a StaffContact is made of, in its order.
+STAFF_CONTACT_COLUMNS = (User.username, User.phone, User.email, User.message_channel, User.language)
 
 
 def staff_contacts(session: Session, usernames: Sequence[str]) -> list[StaffContact]:
     if not usernames:
         return []
     rows = session.execute(
-        select(User.username, User.phone, User.email, User.message_channel)
-        .where(User.username.in_(list(usernames)))
-        .order_by(User.username)
+        select(*STAFF_CONTACT_COLUMNS).where(User.username.in_(list(usernames))).order_by(User.username)
     ).all()
     return [StaffContact(*row) for row in rows]
 
@@ -122,15 +125,22 @@ def _queue_staff(
     session: Session,
     kind: str,
     users: Sequence[StaffContact],
-    words: Composed,
+    compose: Callable[[str], Composed],
     key: str,
     instance_id: int,
     now: datetime,
 ) -> int:
+    """One message per person reached besides the app, each in their own language (`compose`: the
+    message in a language; called once per language)."""
     messages = []
+    composed: dict[str, Composed] = {}
     for user in users:
         way = staff_channel(user)
         if way is not None:
+            language = user.language if user.language in LANGUAGES else DEFAULT_LANGUAGE
+            if language not in composed:
+                composed[language] = compose(language)
+            words = composed[language]
             messages.append(
                 NewMessage(
                     channel=way[0],
@@ -139,6 +149,7 @@ def _queue_staff(
                     text=words.text,
                     subject=words.subject,
                     template_params=words.template_params,
+                    language=language,
                     idempotency_key=f"{key}:{user.username}",
                     instance_id=instance_id,
                 )
@@ -155,12 +166,20 @@ def queue_urgent_reports(
     instance_id: int,
     policy: MessagingPolicy,
     now: datetime,
+    message_en: str = "",
 ) -> int:
-    """L2: the department heads told in the app get the urgent report by SMS (or e-mail) too."""
-    wording = wordings(session, "liaison").get(DEFAULT_LANGUAGE)
-    words = compose_urgent_report(case_number, message, policy.translate(DEFAULT_LANGUAGE), wording)
+    """L2: the department heads told in the app get the urgent report by SMS (or e-mail) too, each in
+    their language (`message_en`: the diagram's English notification text, if it has one)."""
+    words_in = wordings(session, "liaison")
+
+    def compose(language: str) -> Composed:
+        said = message_en if language == "en" and message_en else message
+        return compose_urgent_report(case_number, said, policy.translate(language), words_in.get(language))
+
     key = f"liaison:{instance_id}:{element_id}:{now.timestamp():.6f}"
-    return _queue_staff(session, "liaison", staff_contacts(session, usernames), words, key, instance_id, now)
+    return _queue_staff(
+        session, "liaison", staff_contacts(session, usernames), compose, key, instance_id, now
+    )
 
 
 def queue_chases(
@@ -174,13 +193,19 @@ def queue_chases(
     policy: MessagingPolicy,
     zone: ZoneInfo,
     now: datetime,
+    task_name_en: str = "",
 ) -> int:
-    """C4: the supervisors chased in the app get the chase by SMS or e-mail, as each prefers."""
+    """C4: the supervisors chased in the app get the chase by SMS or e-mail, as each prefers, in their
+    language (`task_name_en`: the task's English name, if it has one)."""
     local_due = due.astimezone(zone).strftime("%Y-%m-%d %H:%M")
-    wording = wordings(session, "chase").get(DEFAULT_LANGUAGE)
-    words = compose_chase(case_number, task_name, local_due, policy.translate(DEFAULT_LANGUAGE), wording)
+    words_in = wordings(session, "chase")
+
+    def compose(language: str) -> Composed:
+        task = task_name_en if language == "en" and task_name_en else task_name
+        return compose_chase(case_number, task, local_due, policy.translate(language), words_in.get(language))
+
     key = f"chase:{instance_id}:{element_id}:{due.timestamp():.0f}"
-    return _queue_staff(session, "chase", contacts, words, key, instance_id, now)
+    return _queue_staff(session, "chase", contacts, compose, key, instance_id, now)
 
 
 def queue_group_alert(
@@ -196,8 +221,12 @@ def queue_group_alert(
     now: datetime,
 ) -> int:
     """群体性诉求: the staff told in the app get the group alert by SMS or e-mail too, as each prefers."""
-    words = compose_group_alert(building, calls, hours, case_number, policy.translate(DEFAULT_LANGUAGE))
-    return _queue_staff(session, "group_alert", contacts, words, f"group_alert:{alert_id}", instance_id, now)
+
+    def compose(language: str) -> Composed:
+        return compose_group_alert(building, calls, hours, case_number, policy.translate(language))
+
+    key = f"group_alert:{alert_id}"
+    return _queue_staff(session, "group_alert", contacts, compose, key, instance_id, now)
 
 
 _PHONE = re.compile(r"^\+?[0-9][0-9 -]{5,19}$")

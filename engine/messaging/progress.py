@@ -18,6 +18,9 @@ class SendingProgress:
     sent: int = 0  # handed to the gateway (delivered included)
     delivered: int = 0  # the gateway's receipt says it reached the phone
     failed: int = 0
+    # The channels (sms, email) of the messages still pending, so a page can say which wait for want
+    # of a gateway.
+    pending_channels: frozenset[str] = frozenset()
 
     @property
     def total(self) -> int:
@@ -25,19 +28,23 @@ class SendingProgress:
 
 
 def sending_progress(session: Session, instance_id: int) -> SendingProgress:
-    counts = dict(
-        session.execute(
-            select(OutboxMessage.status, func.count())
-            .where(OutboxMessage.instance_id == instance_id)
-            .group_by(OutboxMessage.status)
-        ).all()
-    )
+    counts: dict[str, int] = {}
+    pending_channels = set()
+    for status, channel, count in session.execute(
+        select(OutboxMessage.status, OutboxMessage.channel, func.count())
+        .where(OutboxMessage.instance_id == instance_id)
+        .group_by(OutboxMessage.status, OutboxMessage.channel)
+    ).all():
+        counts[status] = counts.get(status, 0) + count
+        if status in ("pending", "sending"):
+            pending_channels.add(channel)
     delivered = counts.get("delivered", 0)
     return SendingProgress(
         pending=counts.get("pending", 0) + counts.get("sending", 0),
         sent=counts.get("sent", 0) + delivered,
         delivered=delivered,
         failed=counts.get("failed", 0),
+        pending_channels=frozenset(pending_channels),
     )
 
 

@@ -198,6 +198,7 @@ def preview_params(
         "task": task_name(task) if task is not None else "",
         "due": due.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
         "period": f"{week_starts:%Y-%m-%d} – {week_ends:%Y-%m-%d}",
+        "covered": f"{week_starts:%Y-%m-%d} 00:00 – {week_ends:%Y-%m-%d} 16:00",
         "summary": say(_SUMMARY, {"opened": opened, "closed": closed}, translate),
     }
 

@@ -19,6 +19,7 @@ from engine.people.accounts import (
 from engine.people.api_clients import (
     API_CLIENT_PROBLEMS,
     API_SCOPES,
+    VALID_DAYS,
     NewApiClient,
     add_api_client,
     api_clients,
@@ -64,7 +65,7 @@ from engine.people.directory_sign_in import (
 )
 from engine.people.installation_secrets import session_signing_key, shared_secret
 from engine.people.masking import CUSTOMER_COLUMNS, masked, masked_as, personal_kinds
-from engine.people.message_channel import MESSAGE_CHANNELS, choose_message_channel
+from engine.people.message_channel import MESSAGE_CHANNELS, STAFF_LANGUAGES, choose_message_channel
 from engine.people.register_use_cases import (
     EXPORT_KINDS,
     export_register,
@@ -119,8 +120,10 @@ __all__ = [
     "set_customer_message_preferences",
     "customer_message_preferences",
     "MESSAGE_CHANNELS",
+    "STAFF_LANGUAGES",
     "choose_message_channel",
     "API_CLIENT_PROBLEMS",
+    "VALID_DAYS",
     "API_SCOPES",
     "NewApiClient",
     "add_api_client",

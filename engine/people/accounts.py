@@ -22,6 +22,7 @@ from engine.bpmn import FieldError, control_character_error
 from engine.db import ESCAPE, Department, User, UserRole, containing
 from engine.errors import Conflict, FormInvalid, NotFound
 from engine.messages import N_
+from engine.people.message_channel import STAFF_LANGUAGES
 from engine.people.passwords import MAX_LENGTH, MIN_LENGTH, password_problem
 from engine.people.users import end_sessions_of, find_user, hash_password, verify_password
 from engine.reference import EXTRA_GROUPS, STAFF_ROLES, changes_between, record_admin_change
@@ -141,6 +142,7 @@ def _profile(user: User) -> dict[str, Any]:
         "display_name": user.display_name,
         "phone": user.phone,
         "email": user.email,
+        "language": user.language,
         "groups": sorted(user.role_names),
         "active": user.active,
     }
@@ -158,6 +160,7 @@ def add_account(
     roles: Sequence[str] = (),
     departments: Sequence[str] = (),
     must_change_password: bool = True,
+    language: str = STAFF_LANGUAGES[0],
 ) -> User:
     """A new staff account. When an administrator chose the password, its owner changes it at the first
     sign-in (`must_change_password`)."""
@@ -167,8 +170,16 @@ def add_account(
         "phone": _clean(phone, 30),
         "email": _clean(email, 200),
     }
-    submitted = {"username": username, **values, "roles": list(roles), "departments": list(departments)}
+    submitted = {
+        "username": username,
+        **values,
+        "language": language,
+        "roles": list(roles),
+        "departments": list(departments),
+    }
     errors = _profile_errors(values)
+    if language not in STAFF_LANGUAGES:
+        errors["language"] = FieldError("not_option")
     if not USERNAME.match(username):
         errors["username"] = FieldError("username_pattern")
     elif find_user(uow.session, username) is not None:
@@ -185,6 +196,7 @@ def add_account(
         active=True,
         created_at=uow.clock.now(),
         must_change_password=must_change_password,
+        language=language,
         roles=[UserRole(role=group) for group in sorted({*roles, *departments})],
         **values,
     )
@@ -211,6 +223,7 @@ def update_account(
     roles: Sequence[str] | None = None,
     departments: Sequence[str] | None = None,
     seen: str | None = None,
+    language: str | None = None,
 ) -> dict[str, list[Any]]:
     """Change what is given (None: left as it is); returns the changes recorded. `seen`: the
     account_stamp the editor's form was filled in on; Conflict when the account changed since."""
@@ -231,7 +244,11 @@ def update_account(
     new_roles = list(roles) if roles is not None else [r for r in held if r in ROLES]
     new_departments = list(departments) if departments is not None else [r for r in held if r not in ROLES]
     submitted: dict[str, Any] = {**values, "roles": new_roles, "departments": new_departments}
+    if language is not None:
+        submitted["language"] = language
     errors = _profile_errors(values)
+    if language is not None and language not in STAFF_LANGUAGES:
+        errors["language"] = FieldError("not_option")
     errors |= _group_errors(uow.session, new_roles, new_departments, held)
     if (
         "admin" in held
@@ -251,6 +268,8 @@ def update_account(
         raise FormInvalid(errors, submitted)
     for key, value in values.items():
         setattr(user, key, value)
+    if language is not None:  # the directory keeps no language: it is the account's own
+        user.language = language
     if groups != held:
         user.roles = [role for role in user.roles if role.role in groups] + [
             UserRole(role=group) for group in sorted(groups - held)

@@ -52,7 +52,10 @@ API_CLIENT_PROBLEMS: dict[str, str] = {
     "not_scope": N_("“%(value)s” is no scope. Choose from: %(known)s."),
     "not_role": N_("“%(value)s” is no role or department. Choose one of: %(known)s."),
     "expiry_past": N_("The expiry must lie in the future."),
+    "validity_days": N_("Enter a whole number of days from %(min)s to %(max)s."),
 }
+# How long a client made on the administrators' page stays valid, in days.
+VALID_DAYS = (1, 3650)
 
 
 def hash_token(token: str) -> str:
@@ -106,18 +109,21 @@ def add_api_client(
     scopes: Sequence[str],
     role: str,
     departments: Sequence[str] = (),
-    expires_at: datetime,
+    expires_at: datetime | None,
 ) -> NewApiClient:
-    """A new client and its token; FormInvalid (nothing written) when a value is refused."""
+    """A new client and its token; FormInvalid (nothing written) when a value is refused. `expires_at`
+    None: the validity given was not a number of days in VALID_DAYS."""
     name = name.strip()[:50]
     scopes = sorted(set(scopes))
     departments = sorted(set(departments))
     submitted = {"name": name, "scopes": scopes, "role": role, "departments": departments}
     errors = _errors(uow.session, name, scopes, role, departments)
     now = uow.clock.now()
-    if expires_at <= now:
+    if expires_at is None:
+        errors["expires_at"] = FieldError("validity_days", {"min": VALID_DAYS[0], "max": VALID_DAYS[1]})
+    elif expires_at <= now:
         errors["expires_at"] = FieldError("expiry_past")
-    if errors:
+    if errors or expires_at is None:
         raise FormInvalid(errors, submitted)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     client = ApiClient(

@@ -51,6 +51,17 @@ WHY = {
     "too_long": N_("%(column)s longer than %(limit)s characters"),
     "phones": N_("too many phone numbers"),
     "again": N_("account already given on an earlier line"),
+    "no_sms": N_("no SMS must be yes or no (是 / 否), or empty to leave it as it is"),
+    "language": N_("language must be zh_CN or en (中文 / English), or empty to leave it as it is"),
+}
+# The customer's message preferences: an empty cell (or no such column) leaves the register's as it is.
+NO_SMS = {
+    **dict.fromkeys(("1", "yes", "y", "true", "x", "是", "不发", "拒收"), True),
+    **dict.fromkeys(("0", "no", "n", "false", "否", "发送"), False),
+}
+LANGUAGES = {
+    **dict.fromkeys(("zh_cn", "zh-cn", "zh", "cn", "chinese", "中文", "汉语", "简体中文"), "zh_CN"),
+    **dict.fromkeys(("en", "english", "英文", "英语"), "en"),
 }
 _SEPARATORS = re.compile(r"[,;/、，]")
 _PHONE_NOISE = re.compile(r"[\s()-]")
@@ -120,6 +131,16 @@ def checked_row(row: Mapping[str, str]) -> tuple[str, dict[str, Any]] | tuple[st
             return "area", {}
         if not 0 <= area <= 100000:
             return "area_range", {}
+    no_sms: bool | None = None
+    if row.get("no_sms"):
+        no_sms = NO_SMS.get(row["no_sms"].strip().lower())
+        if no_sms is None:
+            return "no_sms", {}
+    language: str | None = None
+    if row.get("language"):
+        language = LANGUAGES.get(row["language"].strip().lower())
+        if language is None:
+            return "language", {}
     values: dict[str, Any] = {
         "account_no": account,
         "name": name,
@@ -127,6 +148,8 @@ def checked_row(row: Mapping[str, str]) -> tuple[str, dict[str, Any]] | tuple[st
         "other_phones": ",".join(phones[1:]),
         "heated_area": area,
         "service": service,
+        "no_sms": no_sms,
+        "language": language,
     }
     for key, limit in LIMITS.items():
         values.setdefault(key, row.get(key, ""))

@@ -32,8 +32,11 @@ COLUMNS = (
     "meter_no",
     "service",
 )
+# How the customer wants to be told (no SMS, language): staged empty (NULL) where the file leaves them
+# out, which keeps the register's value (a new customer gets the default).
+PREFERENCES = {"no_sms": False, "language": "zh_CN"}
 _REGISTER = cast(Table, Customer.__table__)
-_STAGED = ("account_no", *COLUMNS)
+_STAGED = ("account_no", *COLUMNS, *PREFERENCES)
 _STAGING = Table(
     "customer_incoming",
     MetaData(),
@@ -77,15 +80,29 @@ class StagedRegister:
             or 0
         )
         upsert = postgresql_insert if self._postgres else sqlite_insert
+        written_columns = (*COLUMNS, *PREFERENCES)
         statement = upsert(_REGISTER).from_select(
-            ["email", *_STAGED],
+            ["email", "account_no", *written_columns],
             # SQLite needs the WHERE to tell ON CONFLICT from a join's ON.
-            select(literal(""), *(_STAGING.c[name] for name in _STAGED)).where(true()),
+            select(
+                literal(""),
+                _STAGING.c.account_no,
+                *(_STAGING.c[name] for name in COLUMNS),
+                # an empty preference keeps the register's (the outer join), or takes the default
+                *(
+                    func.coalesce(_STAGING.c[name], _REGISTER.c[name], literal(default))
+                    for name, default in PREFERENCES.items()
+                ),
+            )
+            .select_from(_STAGING.outerjoin(_REGISTER, _REGISTER.c.account_no == _STAGING.c.account_no))
+            .where(true()),
         )
         statement = statement.on_conflict_do_update(
             index_elements=[_REGISTER.c.account_no],
-            set_={name: statement.excluded[name] for name in COLUMNS},
-            where=or_(*(_REGISTER.c[name].is_distinct_from(statement.excluded[name]) for name in COLUMNS)),
+            set_={name: statement.excluded[name] for name in written_columns},
+            where=or_(
+                *(_REGISTER.c[name].is_distinct_from(statement.excluded[name]) for name in written_columns)
+            ),
         )
         written = len(self._connection.execute(statement.returning(literal(1))).all())
         _STAGING.drop(self._connection)

@@ -24,6 +24,11 @@ class MessagingPolicy:
     announcement_lead: timedelta = timedelta(hours=24)
     # M2/M3: who gets each report by e-mail when it is made (weekly, monthly → addresses), from settings.
     report_recipients: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # The channels (sms, email) this installation has a gateway for; messages of another wait in the
+    # outbox, which the case page says (hotline.outbox_settings fills it from the settings).
+    channels: frozenset[str] = frozenset()
+    # M3 (003 art.18, 22): the monthly 12345 summary is made and mailed on the 25th at this local time.
+    monthly_report_at: time = time(16, 0)
 
     def translate(self, language: str) -> Translate:
         return self.languages.get(language) or self.languages.get(language.split("_")[0]) or english

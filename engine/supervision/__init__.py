@@ -59,6 +59,7 @@ from engine.supervision.reports.recipients import (
 )
 from engine.supervision.reports.store import (
     MAX_NOTABLE,
+    covered_span,
     find_report,
     get_report,
     latest_due_period,
@@ -134,6 +135,7 @@ __all__ = [
     "hand_over_shift",
     "in_flood_season",
     "kpi_table",
+    "covered_span",
     "latest_due_period",
     "latest_due_week",
     "list_reports",

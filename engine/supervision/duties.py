@@ -41,13 +41,16 @@ def make_report(uow: UnitOfWork, kind: str, actor: str, day: date | None = None)
     period = (
         period_of_kind(KINDS[kind], day)
         if day is not None
-        else latest_due_period(kind, uow.clock.now(), uow.runtime.zone)
+        else latest_due_period(
+            kind, uow.clock.now(), uow.runtime.zone, uow.runtime.messaging.monthly_report_at
+        )
     )
     return generate_report(uow.session, uow.runtime, kind, period, actor)
 
 
 def make_due_reports(uow: UnitOfWork, actor: str) -> list[Report]:
-    """The reports that are due and missing (M2 on Monday 07:00, M3 on the 26th 07:00), each mailed to
+    """The reports that are due and missing (M2 on Monday 07:00, M3 on the 25th at the hour the settings
+    give, 16:00 by default), each mailed to
     its recipients (settings and administrator's list) in the same transaction: made once, mailed once."""
     made = generate_due_reports(uow.session, uow.runtime, actor)
     from_settings = uow.runtime.messaging.report_recipients

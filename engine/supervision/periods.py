@@ -5,7 +5,8 @@
 - **Month** (M3, 003 art.22): from the **26th** of one month 00:00 to the 26th of the next month
   00:00, i.e. the 26th of last month to the 25th of this month, both days included. It is named
   after the month it ends in: the period 2026-12-26 … 2027-01-25 is "2027-01". The monthly report is
-  made on the 26th for the period that ended on the 25th.
+  made on the 25th itself (003 art.18: the 12345 platform wants it that day), at the hour the settings
+  give, and covers the period up to that moment.
 - **Custom** (M4 KPIs): any run of whole days the supervisor picks, first and last day included.
 
 A period is a run of calendar days: holidays (the Spring Festival, National Day) and make-up working
@@ -108,7 +109,7 @@ def month_period_ending_in(year: int, month: int) -> Period:
 
 
 def last_month_period(today: date) -> Period:
-    """The latest period that has ended by `today`: on the 26th it is the one ending yesterday (M3)."""
+    """The latest period that has ended by `today`: on the 26th it is the one ending yesterday."""
     return month_period_of(today).previous()
 
 

@@ -100,32 +100,34 @@ def complete_task(uow: UnitOfWork, task_id: int, actor: Actor, values: Mapping[s
     task = task_by_id(uow.session, task_id)
     info = parsed_definition(uow.runtime, task.instance.definition).user_tasks.get(task.element_id)
     dispatches = info is not None and any(f.staff_of or f.onsite_limit_reason for f in info.fields)
+    errors: dict[str, FieldError] = {}
     if info is not None and dispatches:
         now, zone = uow.clock.now(), uow.runtime.zone
-        errors = dispatch_problems(uow.session, info, task.instance.data, values, now, zone)
-        if errors:
-            raise FormInvalid(errors, values)
+        errors |= dispatch_problems(uow.session, info, task.instance.data, values, now, zone)
     if info is not None:
-        _check_evidence(uow, task, info.fields, values)
+        errors |= _missing_evidence(uow, task, info.fields, values)
+    if errors:
+        # with the form's own problems, so that all are shown at once
+        field_errors = runner.form_problems(uow.session, uow.runtime, task.instance, task.element_id, values)
+        raise FormInvalid({**field_errors, **errors}, values)
     instance = runner.complete_task(uow.session, uow.runtime, task_id, actor, dict(values))
     if info is not None and dispatches:
         assign_dispatched(uow.session, instance.id, info, values, actor, uow.clock.now())
     return instance
 
 
-def _check_evidence(
+def _missing_evidence(
     uow: UnitOfWork, task: HumanTask, fields: tuple[FieldDef, ...], values: Mapping[str, Any]
-) -> None:
+) -> dict[str, FieldError]:
     """A field with attachmentRequiredWhen whose condition the values meet needs a file attached at this
-    step (the evidence of a send-back, C4); the typed values come back with the error."""
+    step (the evidence of a send-back, C4): the error of each such field while none is."""
     needing = attachment_needed(fields, values)
     if not needing:
-        return
+        return {}
     attached = uow.session.scalar(
         select(func.count()).select_from(Attachment).where(Attachment.task_id == task.id)
     )
-    if not attached:
-        raise FormInvalid({field_id: FieldError("attachment_required") for field_id in needing}, values)
+    return {} if attached else {field_id: FieldError("attachment_required") for field_id in needing}
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.support import PHONE, VIEWPORT, Page, expect, shot, sign_in
+from tests.browser.support import PHONE, SCREENSHOTS, VIEWPORT, Page, expect, shot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -40,3 +40,45 @@ def test_the_kpi_chart_labels_are_readable_m4(page: Page, viewport: dict[str, in
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
     page.locator("svg.chart").first.scroll_into_view_if_needed()
     shot(page, f"small-02-kpi-charts-{viewport['width']}")
+
+
+BUTTON_LOOK = """(id) => { const s = getComputedStyle(document.getElementById(id));
+  return [s.backgroundColor, s.borderTopLeftRadius, s.borderTopStyle, s.paddingLeft]; }"""
+
+
+def test_the_caller_lookup_and_register_search_buttons_look_like_the_others(page: Page) -> None:
+    """Not the browser's own grey control: a light button with the brand's rounded border, like the rest."""
+    page.set_viewport_size(VIEWPORT)
+    sign_in(page, "operator")
+    page.goto("/cases/new/complaint")
+    expect(page.locator("#find-caller")).to_be_visible()
+    assert page.evaluate(BUTTON_LOOK, "find-caller") == ["rgb(255, 255, 255)", "6px", "solid", "14px"]
+    lookup = page.locator("#lookup").bounding_box()
+    button = page.locator("#find-caller").bounding_box()
+    assert lookup and button and abs(lookup["height"] - button["height"]) < 6, (
+        "the input and its button align"
+    )
+    page.locator("#customer-lookup").screenshot(path=SCREENSHOTS / "small-03-caller-lookup.png")
+    sign_in(page, "supervisor")
+    page.goto("/register")
+    expect(page.locator("#search")).to_be_visible()
+    assert page.evaluate(BUTTON_LOOK, "search") == ["rgb(255, 255, 255)", "6px", "solid", "14px"]
+    shot(page, "small-04-register-search")
+
+
+def test_the_description_says_its_minimum_while_too_short_counting_a_chinese_character_as_two(
+    page: Page,
+) -> None:
+    page.set_viewport_size(VIEWPORT)
+    sign_in(page, "operator")
+    page.goto("/cases/new/complaint")
+    hint = page.locator("#min-description")
+    expect(hint).to_be_hidden()
+    page.locator("#f-description").fill("停水")
+    expect(hint).to_be_visible()
+    expect(hint).to_contain_text("一个汉字算两个字符")
+    page.locator("#f-description").fill("暖气不热")
+    expect(hint).to_be_hidden()
+    page.locator("#f-description").fill("leak")
+    expect(hint).to_be_visible()
+    shot(page, "small-05-description-minimum")

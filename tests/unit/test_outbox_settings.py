@@ -79,3 +79,13 @@ def test_the_worker_sends_the_outbox_only_where_a_gateway_is_configured() -> Non
     job = with_outbox.get_job("send_messages")
     assert job is not None and job.trigger.interval.total_seconds() == 3.0
     assert job.args[2] is gateways and without.get_job("send_messages") is None
+
+
+def test_the_monthly_report_hour_and_the_channels_with_a_gateway_come_from_the_settings() -> None:
+    default = OutboxSettings.from_env({})
+    assert default.monthly_report_at == time(16, 0) and default.channels == frozenset()
+    settings = OutboxSettings.from_env(
+        {"HOTLINE_MONTHLY_REPORT_AT": "09:30", "HOTLINE_SMTP_HOST": "127.0.0.1"}
+    )
+    policy = settings.policy({})
+    assert policy.monthly_report_at == time(9, 30) and policy.channels == frozenset({"email"})

@@ -257,3 +257,48 @@ def test_odd_input_to_the_account_and_department_forms_never_answers_500(
         for url in (f"/admin/users?q={value[:200]}", f"/admin/audit?subject={value[:200]}&kind={value[:50]}"):
             assert get(client, url).status in (200, 400)
     assert _user(sessions, "operator").display_name != "x" * 5000  # type: ignore[union-attr]
+
+
+def test_the_language_of_a_persons_messages_is_set_by_an_administrator_or_by_themselves(
+    client: FlaskClient, sessions: sessionmaker[Session]
+) -> None:
+    """Chases, urgent reports and alerts by SMS or e-mail are written in the account's language: Chinese
+    unless an administrator (/admin/users) or the person (/account) chose English; an unknown one is
+    refused with what was typed kept."""
+    login(client, "admin")
+    assert _add(client).status == 302
+    assert _user(sessions, "wang_li").language == "zh_CN"  # type: ignore[union-attr]
+    page = get(client, "/admin/users/repair_handler")
+    assert page.by_id("language").find("option[@selected]").get("value") == "zh_CN"  # type: ignore[union-attr]
+    form = {
+        "profile": "1",
+        "display_name": "维修经办人",
+        "phone": "13800001234",
+        "email": "",
+        "roles": [],
+        "departments": ["repair"],
+    }
+    refused = submit(client, "/admin/users/repair_handler", {**form, "language": "fr"})
+    assert refused.status == 400 and refused.error("language") is not None
+    assert refused.by_id("phone").get("value") == "13800001234"
+    saved = submit(client, "/admin/users/repair_handler", {**form, "language": "en"})
+    assert saved.status == 302
+    assert _user(sessions, "repair_handler").language == "en"  # type: ignore[union-attr]
+    logout(client)
+    login(client, "supervisor")
+    done = submit(
+        client,
+        "/account/password",
+        {"message_channel": "email", "language": "en"},
+        post_url="/account/messages",
+        follow=True,
+    )
+    assert done.by_id("language").find("option[@selected]").get("value") == "en"  # type: ignore[union-attr]
+    assert _user(sessions, "supervisor").language == "en"  # type: ignore[union-attr]
+    refused = submit(
+        client,
+        "/account/password",
+        {"message_channel": "email", "language": "xx"},
+        post_url="/account/messages",
+    )
+    assert refused.status == 400 and refused.error("language") is not None

@@ -35,6 +35,12 @@ def test_an_administrator_adds_a_client_sees_its_token_once_and_revokes_it(
     refused = post(client, "/admin/api-clients", {**form, "scopes": [], "days": "0"}, again.csrf_token())
     assert refused.status == 400 and refused.has("err-name") and refused.has("err-scopes")
     assert refused.has("err-expires_at")
+    # any out-of-range validity says the allowed range, not "in the future"; what was typed is kept
+    for days in ("0", "5000", "-3", "ninety"):
+        out = post(client, "/admin/api-clients", {**form, "name": "portal", "days": days}, again.csrf_token())
+        assert out.status == 400 and not out.has("err-name")
+        assert "1" in out.text("err-expires_at") and "3650" in out.text("err-expires_at")
+        assert out.by_id("days").get("value") == days  # type: ignore[union-attr]
 
     revoked = post(client, "/admin/api-clients/city-12345/revoke", {}, again.csrf_token(), follow=True)
     assert revoked.status == 200

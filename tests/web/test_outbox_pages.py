@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine.db import Event, OutboxMessage, User
 from engine.db.models import ProcessDefinition
 from engine.messaging import NewMessage, queue_messages
-from engine.runtime import Runtime
+from engine.runtime import MessagingPolicy, Runtime
 from hotline.outbox_settings import OutboxSettings
 from tests.web.support import build_app, fast_password_hashing, get, login, record_case, submit, switch_user
 
@@ -77,6 +77,25 @@ def test_the_case_page_shows_how_far_its_messages_have_gone_o1(
         "1",
     )
     assert "已发送 2" in page.text("sending-progress")
+
+
+def test_the_case_page_says_plainly_when_no_gateway_sends_its_messages_o1(
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime
+) -> None:
+    """As in the demo: without an SMS gateway the pending SMS wait for ever; the page says so, and to a
+    supervisor or administrator where it is configured. With a gateway it says nothing of the kind."""
+    number, _ids = _case_with_messages(sessions, runtime)
+    login(client, "supervisor")
+    page = get(client, f"/cases/{number}")
+    warning = page.text("no-gateway-sms")
+    assert "未配置短信网关" in warning and "HOTLINE_SMS_GATEWAY" in warning
+    assert not page.has("no-gateway-email")
+    runtime.messaging = MessagingPolicy(
+        channels=OutboxSettings.from_env(
+            {"HOTLINE_SMS_GATEWAY": "http", "HOTLINE_SMS_URL": "http://127.0.0.1:9/"}
+        ).channels
+    )
+    assert not get(client, f"/cases/{number}").has("no-gateway-sms")
 
 
 def test_a_supervisor_retries_a_failed_message_from_the_incidents_page(

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine.db import AdminAudit, OutboxMessage
 from engine.runtime import Runtime
 from engine.supervision import run_due_duties
+from engine.supervision.reports.recipients import recipients_of
 from engine.unit_of_work import UnitOfWork
 from tests.web.support import get, login, post, submit
 
@@ -47,3 +48,21 @@ def test_an_administrator_adds_and_removes_an_address_and_the_next_report_goes_t
         audit = session.scalars(select(AdminAudit.action).where(AdminAudit.subject_kind == "report")).all()
     assert [tuple(m) for m in mails] == [("weekly_report", "leader@heat.example")]
     assert sorted(audit) == ["report_recipient_added", "report_recipient_added", "report_recipient_removed"]
+
+
+def test_an_address_is_listed_with_the_language_its_report_is_mailed_in_m3(
+    client: FlaskClient, sessions: sessionmaker[Session]
+) -> None:
+    login(client, "admin")
+    refused = submit(client, URL, {"kind": "monthly", "address": "en@city.example", "language": "fr"})
+    assert refused.status == 400 and refused.error("language") is not None
+    assert refused.field_value("address") == "en@city.example"
+    page = submit(
+        client, URL, {"kind": "monthly", "address": "en@city.example", "language": "en"}, follow=True
+    )
+    assert "en@city.example · English" in page.text("recipients-monthly")
+    with sessions() as session:
+        assert recipients_of(session, "monthly", {"monthly": ("zh@city.example",)}) == [
+            ("zh@city.example", "zh_CN"),
+            ("en@city.example", "en"),
+        ]

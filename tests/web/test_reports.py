@@ -20,7 +20,7 @@ from engine.clock import SettableClock
 from engine.db.models import ProcessDefinition, ProcessInstance, Report
 from engine.runtime import Runtime
 from hotline.scheduling import run_supervision_duties
-from tests.report_fixtures import World, build_week, build_year_end_month, make_world
+from tests.report_fixtures import SHANGHAI, World, build_week, build_year_end_month, make_world
 from tests.web.support import get, login, post, submit, switch_user
 
 
@@ -280,3 +280,21 @@ def test_the_sample_form_shows_the_facts_read_only_and_the_kpis_show_the_outcome
     kpi = get(client, f"/kpi?from={week.first.isoformat()}&to={week.last.isoformat()}")
     counts = {k: kpi.text(f"sampled-{k}") for k in ("satisfied", "not_satisfied", "not_reached", "open")}
     assert counts == {"satisfied": "0", "not_satisfied": "1", "not_reached": "0", "open": "1"}
+
+
+def test_the_monthly_report_made_on_the_25th_says_the_span_it_counts_m3(
+    client: FlaskClient, world: World
+) -> None:
+    """003 art.18: made on 25 January 2027 at 16:00 by the scheduler, the report says it counts the cases
+    received up to then and why; the reports page gives the next one on 25 February at 16:00."""
+    build_year_end_month(world)
+    world.when(datetime(2027, 1, 25, 16, 0, tzinfo=SHANGHAI))
+    run_supervision_duties(world.runtime, world.sessions)
+    monthly = report_id(world.sessions, "monthly", "2026-12-26")
+    login(client, "supervisor")
+    page = get(client, f"/reports/{monthly}")
+    covered = page.text("report-covered")
+    assert "2026-12-26 00:00" in covered and "2027-01-25 16:00" in covered
+    assert "25 日" in covered
+    listing = get(client, "/reports")
+    assert "2027-02-25 16:00" in listing.text("next-due")

@@ -38,6 +38,13 @@ def attach(client: FlaskClient, task_id: int) -> None:
 def send_back(client: FlaskClient, sessions: sessionmaker[Session], case_id: int) -> None:
     task_id = task_of(sessions, case_id, "department_handling")
     login(client, "ops_handler")
+    # the missing file and a missing field are said together, what was typed kept
+    refused = submit(client, f"/tasks/{task_id}", {**NOT_OURS, "investigation": ""})
+    assert refused.status == 400
+    assert "依据文件" in (refused.error("sendback_reason") or "")
+    assert "重新选择" in (refused.error("sendback_reason") or "")  # a chosen file must be chosen again
+    assert refused.error("investigation") is not None
+    assert refused.field_value("sendback_reason") == REASON
     refused = submit(client, f"/tasks/{task_id}", NOT_OURS)
     assert refused.status != 302
     assert "依据文件" in (refused.error("sendback_reason") or "")

@@ -77,7 +77,10 @@ class FormFieldSchema(Schema):
     required = fields.Boolean()
     readonly = fields.Boolean()
     default = fields.String()
-    min_length = fields.Integer(allow_none=True)
+    min_length = fields.Integer(
+        allow_none=True,
+        metadata={"description": "The shortest value taken; a Chinese character counts as two"},
+    )
     max_length = fields.Integer(allow_none=True)
     min_value = fields.Integer(allow_none=True)
     max_value = fields.Integer(allow_none=True)

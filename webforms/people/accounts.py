@@ -17,6 +17,7 @@ from engine.db import Department, User
 from engine.errors import FormInvalid
 from engine.people import (
     ROLES,
+    STAFF_LANGUAGES,
     account_stamp,
     add_account,
     find_user,
@@ -76,6 +77,7 @@ def _submitted() -> dict[str, Any]:
         "display_name": form.get("display_name", ""),
         "phone": form.get("phone", ""),
         "email": form.get("email", ""),
+        "language": form.get("language", STAFF_LANGUAGES[0]),
         "roles": form.getlist("roles"),
         "departments": form.getlist("departments"),
     }
@@ -87,6 +89,7 @@ def _values_of(user: User) -> dict[str, Any]:
         "display_name": user.display_name,
         "phone": user.phone,
         "email": user.email,
+        "language": user.language,
         "roles": sorted(r for r in user.role_names if r in ROLES),
         "departments": sorted(r for r in user.role_names if r not in ROLES),
     }
@@ -102,7 +105,12 @@ def _new_again(err: FormInvalid) -> Any:
 @refusals({FormInvalid: form_refused(NOT_SAVED, _new_again)})
 def new() -> Any:
     if request.method == "GET":
-        return _form_page("people/account_new.html", None, {"roles": [], "departments": []}, {})
+        return _form_page(
+            "people/account_new.html",
+            None,
+            {"roles": [], "departments": [], "language": STAFF_LANGUAGES[0]},
+            {},
+        )
     values = _submitted()
     with unit_of_work() as uow:
         add_account(
@@ -115,6 +123,7 @@ def new() -> Any:
             email=values["email"],
             roles=values["roles"],
             departments=values["departments"],
+            language=values["language"],
         )
         uow.commit()
     flash(
@@ -162,6 +171,7 @@ def edit(username: str) -> Any:
             roles=values["roles"],
             departments=values["departments"],
             seen=request.form.get("seen"),
+            language=values["language"],
         )
         uow.commit()
     if changes:

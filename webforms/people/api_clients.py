@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from engine.db import Department
 from engine.errors import FormInvalid
-from engine.people import API_SCOPES, ROLES, add_api_client, api_clients, revoke_api_client
+from engine.people import API_SCOPES, ROLES, VALID_DAYS, add_api_client, api_clients, revoke_api_client
 from webforms.database import read_only, runtime, unit_of_work
 from webforms.errors import form_refused, refusals
 from webforms.people.auth import roles_required
@@ -43,6 +43,7 @@ def _page(values: dict[str, Any], errors: dict[str, Any], status: int = 200, tok
             values=values,
             errors=errors,
             token=token,
+            valid_days=VALID_DAYS,
         ), status
 
 
@@ -74,11 +75,15 @@ def _again(err: FormInvalid) -> Any:
 def add() -> Any:
     submitted = _submitted()
     raw_days = request.form.get("days", "").strip()
-    days = int(raw_days) if raw_days.isdigit() and 1 <= int(raw_days) <= 3650 else 0
+    low, high = VALID_DAYS
     zone = runtime().zone
     today = runtime().clock.now().astimezone(zone).date()
-    # An unreadable number of days gives an expiry today, which the use case refuses with its message.
-    expires = datetime.combine(today + timedelta(days=days), time(0, 0), zone)
+    # A validity out of range or unreadable is refused by the use case, saying the allowed range.
+    expires = (
+        datetime.combine(today + timedelta(days=int(raw_days)), time(0, 0), zone)
+        if raw_days.isdigit() and low <= int(raw_days) <= high
+        else None
+    )
     with unit_of_work() as uow:
         made = add_api_client(
             uow,

@@ -15,6 +15,7 @@ from flask_login import current_user, login_required, login_user
 from engine.errors import FormInvalid
 from engine.people import (
     MESSAGE_CHANNELS,
+    STAFF_LANGUAGES,
     change_own_password,
     choose_message_channel,
     find_user,
@@ -40,11 +41,13 @@ def _page(errors: dict[str, Any] | None = None, status: int = 200) -> Any:
     with read_only() as uow:
         user = find_user(uow.session, current_user.username)
         chosen = user.message_channel if user is not None else ""
+        language = user.language if user is not None else STAFF_LANGUAGES[0]
     return render_template(
         "people/password.html",
         errors=errors or {},
         channels=[(c, CHANNEL_NAMES[c]) for c in MESSAGE_CHANNELS],
         chosen_channel=chosen,
+        chosen_language=language,
     ), status
 
 
@@ -78,9 +81,14 @@ def password() -> Any:
 @login_required
 @refusals({FormInvalid: form_refused(NOT_SAVED, _again)})
 def messages() -> Any:
-    """C4, L2: how chases and urgent reports reach this person besides the app."""
+    """C4, L2: how chases and urgent reports reach this person besides the app, and in which language."""
     with unit_of_work() as uow:
-        choose_message_channel(uow, current_user.username, request.form.get("message_channel", ""))
+        choose_message_channel(
+            uow,
+            current_user.username,
+            request.form.get("message_channel", ""),
+            request.form.get("language", STAFF_LANGUAGES[0]),
+        )
         uow.commit()
     flash(_("Saved: chases and urgent reports reach you this way as well as in the app."), "success")
     return redirect(url_for("account.password"))

@@ -46,7 +46,14 @@ def _again(err: FormInvalid) -> Any:
 def add_recipient() -> Any:
     kind, address = request.form.get("kind", ""), request.form.get("address", "")
     with unit_of_work() as uow:
-        add_report_recipient(uow, kind, address, request.form.get("note", ""), current_user.username)
+        add_report_recipient(
+            uow,
+            kind,
+            address,
+            request.form.get("note", ""),
+            current_user.username,
+            language=request.form.get("language", "zh_CN"),
+        )
         uow.commit()
     flash(_("%(address)s added; the next report is mailed there too.", address=address.strip()), "success")
     return redirect(url_for("admin.report_recipient_list"))

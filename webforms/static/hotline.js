@@ -23,3 +23,24 @@ document.querySelectorAll("[data-upstream-of]").forEach(function (field) {
   source.addEventListener("change", follow);
   follow();
 });
+
+// A field with a minimum length says so while what is typed is shorter, counting as the server does
+// (engine.bpmn.form_fields.length_toward_minimum): a Chinese (wide) character counts as two.
+function lengthTowardMinimum(text) {
+  var wide = /[\u1100-\u115F\u2E80-\u303E\u3041-\u33FF\u3400-\u4DBF\u4E00-\u9FFF\uA960-\uA97F\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6]/;
+  var count = 0;
+  for (var ch of text) {
+    var code = ch.codePointAt(0);
+    count += wide.test(ch) || (code >= 0x1F300 && code <= 0x1FAFF) || code > 0x1FFFF ? 2 : 1;
+  }
+  return count;
+}
+document.querySelectorAll("[data-min-length]").forEach(function (field) {
+  var hint = document.getElementById("min-" + field.name);
+  var least = parseInt(field.dataset.minLength, 10);
+  if (!hint || !least) { return; }
+  field.addEventListener("input", function () {
+    var text = field.value.trim();
+    hint.hidden = !(text && lengthTowardMinimum(text) < least);
+  });
+});

@@ -81,6 +81,7 @@ def case_story(
     # The customer's other cases would tie one complainant's cases together: only for who may know them (C7).
     shows_related = sees_personal_data()
     related = related_cases(session, instance) if shows_related else []
+    sending = sending_progress(session, instance.id)
     return {
         "diagram_xml": embeddable_xml(shown_diagram(instance.definition.bpmn_xml)),
         "markers": markers,
@@ -91,7 +92,9 @@ def case_story(
         "step_names": step_names(parsed),
         "deadline_states": DEADLINE_STATES,
         # O1/O2: how far the SMS and e-mail the case decided have gone out.
-        "sending": sending_progress(session, instance.id),
+        "sending": sending,
+        # … and which of them wait because no gateway is configured for their channel (as in the demo).
+        "channels_without_gateway": sorted(sending.pending_channels - runtime().messaging.channels),
         "links": links_of(session, instance.id),
         "duplicates": _duplicates(session, instance) if may_merge() else [],
         "may_merge": may_merge(),

@@ -20,6 +20,7 @@ from engine.supervision import (
     SAMPLE_RATE,
     Period,
     choose_notable_cases,
+    covered_span,
     get_report,
     kpi_table,
     list_reports,
@@ -28,6 +29,7 @@ from engine.supervision import (
     month_period_of,
     next_due,
     on_the_spot_table,
+    period_of_report,
     period_sampled_summary,
     report_tables,
     sendback_table,
@@ -221,7 +223,7 @@ def index() -> Any:
         verified={s.id: verify_draw(s) for s in samples},
         sample_rate=SAMPLE_RATE,
         next_weekly=next_due("weekly", now, engine.zone),
-        next_monthly=next_due("monthly", now, engine.zone),
+        next_monthly=next_due("monthly", now, engine.zone, engine.messaging.monthly_report_at),
     )
 
 
@@ -237,6 +239,8 @@ def _report(report_id: int) -> Any:
 @reads_only
 def show(report_id: int) -> Any:
     report = _report(report_id)
+    zone = runtime().zone
+    covered_from, covered_to = covered_span(report, zone)
     tables = report_tables(
         report.kind,
         report.content,
@@ -253,6 +257,9 @@ def show(report_id: int) -> Any:
         notable=(report.notable_cases or {}).get("cases", []),
         max_notable=MAX_NOTABLE,
         names=report.content.get("names", {}),
+        covered_from=covered_from,
+        covered_to=covered_to,
+        cut_short=covered_to < period_of_report(report).bounds(zone)[1],
     )
 
 

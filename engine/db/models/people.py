@@ -36,6 +36,8 @@ class User(Base):
     # How chases and urgent reports reach the person besides the app: sms, email, none, or "" (SMS if
     # they have a phone, otherwise e-mail).
     message_channel: Mapped[str] = mapped_column(String(10), default="", server_default=text("''"))
+    # The language of those messages (zh_CN or en); the pages follow the language switch instead.
+    language: Mapped[str] = mapped_column(String(10), default="zh_CN", server_default=text("'zh_CN'"))
 
     roles: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
 

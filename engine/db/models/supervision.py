@@ -10,6 +10,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -99,6 +100,8 @@ class ReportRecipient(Base):
     kind: Mapped[str] = mapped_column(String(20))  # weekly or monthly
     address: Mapped[str] = mapped_column(String(200))
     note: Mapped[str] = mapped_column(String(200), default="")  # whom it reaches (a leader, the 12345 office)
+    # The language the mail and its XLSX are in (zh_CN or en).
+    language: Mapped[str] = mapped_column(String(10), default="zh_CN", server_default=text("'zh_CN'"))
     added_by: Mapped[str] = mapped_column(String(100))
     added_at: Mapped[datetime]
 

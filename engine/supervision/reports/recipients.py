@@ -15,11 +15,13 @@ from engine.bpmn import FieldError
 from engine.db import ReportRecipient
 from engine.errors import FormInvalid, NotFound
 from engine.reference import record_admin_change
+from engine.runtime import DEFAULT_LANGUAGE
 
 if TYPE_CHECKING:
     from engine.unit_of_work import UnitOfWork
 
 REPORT_KINDS = ("weekly", "monthly")
+MESSAGE_LANGUAGES = ("zh_CN", "en")
 _ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -29,28 +31,47 @@ def report_recipients(session: Session) -> list[ReportRecipient]:
     )
 
 
-def recipients_of(session: Session, kind: str, from_settings: Mapping[str, Sequence[str]]) -> list[str]:
-    """The settings' addresses for `kind`, then the administrator's, each once."""
-    kept = session.scalars(select(ReportRecipient.address).where(ReportRecipient.kind == kind))
-    return list(dict.fromkeys([*from_settings.get(kind, ()), *kept]))
+def recipients_of(
+    session: Session, kind: str, from_settings: Mapping[str, Sequence[str]]
+) -> list[tuple[str, str]]:
+    """(address, language) for `kind`: the settings' addresses (in Chinese), then the administrator's in
+    the language chosen for each, each address once (the administrator's language wins)."""
+    found = dict.fromkeys(from_settings.get(kind, ()), DEFAULT_LANGUAGE)
+    for address, language in session.execute(
+        select(ReportRecipient.address, ReportRecipient.language).where(ReportRecipient.kind == kind)
+    ):
+        found[address] = language or DEFAULT_LANGUAGE
+    return list(found.items())
 
 
-def add_report_recipient(uow: UnitOfWork, kind: str, address: str, note: str, actor: str) -> ReportRecipient:
-    """Raises FormInvalid (an unknown kind, not an e-mail address, already listed)."""
+def add_report_recipient(
+    uow: UnitOfWork, kind: str, address: str, note: str, actor: str, language: str = DEFAULT_LANGUAGE
+) -> ReportRecipient:
+    """Raises FormInvalid (an unknown kind or language, not an e-mail address, already listed)."""
     address, note = address.strip(), note.strip()[:200]
-    values = {"kind": kind, "address": address, "note": note}
+    values = {"kind": kind, "address": address, "note": note, "language": language}
     if kind not in REPORT_KINDS:
         raise FormInvalid({"kind": FieldError("not_option")}, values)
     if not _ADDRESS.match(address) or len(address) > 200:
         raise FormInvalid({"address": FieldError("not_email")}, values)
-    row = ReportRecipient(kind=kind, address=address, note=note, added_by=actor, added_at=uow.clock.now())
+    if language not in MESSAGE_LANGUAGES:
+        raise FormInvalid({"language": FieldError("not_option")}, values)
+    row = ReportRecipient(
+        kind=kind, address=address, note=note, language=language, added_by=actor, added_at=uow.clock.now()
+    )
     try:
         with uow.session.begin_nested():
             uow.session.add(row)
     except IntegrityError as err:
         raise FormInvalid({"address": FieldError("already_listed")}, values) from err
     record_admin_change(
-        uow.session, uow.clock, actor, "report_recipient_added", "report", kind, {"address": [None, address]}
+        uow.session,
+        uow.clock,
+        actor,
+        "report_recipient_added",
+        "report",
+        kind,
+        {"address": [None, address], "language": [None, language]},
     )
     return row
 

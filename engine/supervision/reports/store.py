@@ -27,10 +27,12 @@ from engine.supervision.reports.monthly import build_monthly_report
 from engine.supervision.reports.weekly import build_weekly_report
 
 KINDS = {"weekly": "week", "monthly": "month"}
-# When the reports fall due, local time: Monday morning for last week (M2), the 26th for the period
-# that ended on the 25th (M3).
+# When the reports fall due, local time: Monday morning for last week (M2); for the month (M3, 003
+# art.18 and 22) on the 25th itself, the period's last day, at the hour the settings give
+# (MessagingPolicy.monthly_report_at, default MONTHLY_AT): the 12345 platform wants the summary on the 25th,
+# so it covers the 26th 00:00 to the moment it is made, and says so (`covered_span`).
 WEEKLY_AT = time(7, 0)
-MONTHLY_AT = time(7, 0)
+MONTHLY_AT = time(16, 0)
 MAX_NOTABLE = 5
 
 
@@ -40,21 +42,29 @@ def period_for(kind: str, first: str) -> Period:
     return parse_period(KINDS[kind], first)
 
 
-def latest_due_period(kind: str, now: datetime, zone: ZoneInfo) -> Period:
+def latest_due_period(kind: str, now: datetime, zone: ZoneInfo, monthly_at: time = MONTHLY_AT) -> Period:
     """The latest period whose report is due by `now`: last week once Monday 07:00 has passed (the week
-    before until then); the period ending on the 25th once the 26th 07:00 has passed."""
+    before until then); the period ending on the 25th once the 25th `monthly_at` has passed (the one
+    before until then), whatever day of the week the 25th is."""
     local = now.astimezone(zone)
     if kind == "weekly":
         current = week_of(local.date())
-        due_at = WEEKLY_AT
-    elif kind == "monthly":
+        due = datetime.combine(current.first, WEEKLY_AT, zone)
+        previous = current.previous()
+        return previous if local >= due else previous.previous()
+    if kind == "monthly":
         current = month_period_of(local.date())
-        due_at = MONTHLY_AT
-    else:
-        raise ValueError(f"unknown report kind '{kind}'")
-    due = datetime.combine(current.first, due_at, zone)
-    previous = current.previous()
-    return previous if local >= due else previous.previous()
+        due = datetime.combine(current.last, monthly_at, zone)
+        return current if local >= due else current.previous()
+    raise ValueError(f"unknown report kind '{kind}'")
+
+
+def covered_span(report: Report, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """The span of receipt times the report's figures cover, local: the period's first day 00:00 to the
+    end of its last day, or to when it was made if that was earlier (the monthly summary, made on the
+    25th: cases received later that day are not in it)."""
+    start, end = period_of_report(report).bounds(zone)
+    return start, min(end, report.generated_at.astimezone(zone))
 
 
 def find_report(session: Session, kind: str, period: Period) -> Report | None:
@@ -102,9 +112,8 @@ def generate_due_reports(session: Session, engine: Runtime, actor: str = "schedu
     """The scheduler's job: make the weekly and monthly reports that are due and missing."""
     made = []
     for kind in KINDS:
-        report, created = generate_report(
-            session, engine, kind, latest_due_period(kind, engine.clock.now(), engine.zone), actor
-        )
+        period = latest_due_period(kind, engine.clock.now(), engine.zone, engine.messaging.monthly_report_at)
+        report, created = generate_report(session, engine, kind, period, actor)
         if created:
             made.append(report)
     return made
@@ -206,16 +215,17 @@ def period_of_report(report: Report) -> Period:
     return period_for(report.kind, report.period_start)
 
 
-def next_due(kind: str, now: datetime, zone: ZoneInfo) -> datetime:
-    """When the next report of this kind falls due (for the pages: "next weekly report: Monday 07:00")."""
+def next_due(kind: str, now: datetime, zone: ZoneInfo, monthly_at: time = MONTHLY_AT) -> datetime:
+    """When the next report of this kind falls due (for the pages: "next weekly report: Monday 07:00",
+    "next monthly report: the 25th 16:00")."""
     local = now.astimezone(zone)
     if kind == "weekly":
         monday = week_of(local.date()).first
         due = datetime.combine(monday, WEEKLY_AT, zone)
         return due if local < due else due + timedelta(days=7)
     current = month_period_of(local.date())
-    due = datetime.combine(current.first, MONTHLY_AT, zone)
+    due = datetime.combine(current.last, monthly_at, zone)
     if local < due:
         return due
     following = month_period_of(current.last + timedelta(days=1))
-    return datetime.combine(following.first, MONTHLY_AT, zone)
+    return datetime.combine(following.last, monthly_at, zone)

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from engine.bpmn.form_fields import FieldDef, FieldError, Option, initial_values, validate_form
+from engine.bpmn.form_fields import (
+    FieldDef,
+    FieldError,
+    Option,
+    initial_values,
+    length_toward_minimum,
+    validate_form,
+)
 from engine.bpmn.parser import DefinitionError, parse_definition
 from engine.cases.definitions import parsed_definition
 from engine.db.models import ProcessDefinition
@@ -431,3 +438,15 @@ def test_dates_outside_1900_to_2200_are_refused() -> None:
 def test_whole_numbers_beyond_what_json_and_a_64_bit_column_keep_are_refused(raw: str) -> None:
     """int() of 5,000 digits raised ValueError (a 500); Arabic-Indic digits matched \\d."""
     assert check(FieldDef("count", "long", "Count"), raw) == (None, FieldError("not_integer"))
+
+
+def test_a_chinese_character_counts_as_two_toward_a_minimum_length() -> None:
+    """暖气不热 (4 characters) says what is wrong: it meets a minimum of 5; 停水 and "leak" do not."""
+    assert length_toward_minimum("暖气不热") == 8 and length_toward_minimum("leak") == 4
+    assert length_toward_minimum("ＡＢ") == 4  # full-width letters are wide too
+    field = FieldDef("description", "string", "Description", min_length=5)
+    assert check(field, "暖气不热") == ("暖气不热", None)
+    assert check(field, "停水了") == ("停水了", None)
+    assert check(field, "停水") == (None, FieldError("min_length", {"min": 5}))
+    assert check(field, "leak") == (None, FieldError("min_length", {"min": 5}))
+    assert check(field, "no heat") == ("no heat", None)

@@ -4,17 +4,21 @@ of runs or workers; a refused mail is failed and listed for the incidents page."
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.clock import SettableClock
 from engine.db import OutboxMessage
 from engine.messaging import SmtpGateway, SmtpSettings, failed_messages, send_due_messages
 from engine.runtime import MessagingPolicy, Runtime
-from engine.supervision import run_due_duties
+from engine.supervision import add_report_recipient, run_due_duties
 from engine.unit_of_work import UnitOfWork
+from hotline.message_languages import message_languages
 from hotline.outbox_settings import OutboxSettings
 from tests.integration.messaging.test_smtp import smtp_server
 
@@ -106,3 +110,69 @@ def test_report_recipients_come_from_the_settings() -> None:
     assert settings.policy({}).report_recipients == settings.report_recipients
     with pytest.raises(ValueError, match="e-mail address"):
         OutboxSettings.from_env({"HOTLINE_WEEKLY_REPORT_TO": "leader"})
+
+
+def _shanghai(*args: int) -> datetime:
+    return datetime(*args, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+def test_the_monthly_summary_is_mailed_on_the_25th_in_each_recipients_language_m3(
+    sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock
+) -> None:
+    """003 art.18/22: the 12345 summary goes out on the 25th (16:00 by default), not the 26th; it says
+    the span it covers; an address listed in English gets it and its XLSX in English; made and mailed
+    once per period across the month and year boundary."""
+    runtime.messaging = MessagingPolicy(
+        languages=message_languages(), report_recipients={"monthly": RECIPIENTS["monthly"]}
+    )
+    units = lambda: UnitOfWork(sessions, runtime)  # noqa: E731
+    clock.set(_shanghai(2026, 12, 25, 15, 0))
+    with units() as uow:
+        add_report_recipient(uow, "monthly", "platform.en@city.example", "", "admin", language="en")
+        uow.commit()
+    made = run_due_duties(units, "scheduler")
+    assert "monthly report 2026-10-26…2026-11-25" in made  # the one before, not yet today's
+    with sessions.begin() as session:
+        session.execute(delete(OutboxMessage))
+    clock.set(_shanghai(2026, 12, 25, 16, 0))
+    assert "monthly report 2026-11-26…2026-12-25" in run_due_duties(units, "scheduler")
+    clock.set(_shanghai(2026, 12, 26, 7, 0))
+    assert not [line for line in run_due_duties(units, "scheduler") if line.startswith("monthly")]
+
+    with smtp_server() as (handler, port):
+        gateway = SmtpGateway(SmtpSettings("127.0.0.1", port, sender="hotline@heat.example", timeout=5))
+        assert send_due_messages(units, {"email": gateway}, "worker-1").sent == 2
+    mails = {str(m["To"]): m for m in handler.messages}
+    english = mails["platform.en@city.example"]
+    assert str(english["Subject"]) == "Hotline monthly 12345 summary 2026-11-26 – 2026-12-25"
+    body = english.get_body(("plain",)).get_content()
+    assert "It counts the cases received 2026-11-26 00:00 – 2026-12-25 16:00." in body
+    (attached,) = english.iter_attachments()
+    assert attached.get_filename() == "hotline-monthly-2026-11-26_2026-12-25-en.xlsx"
+    chinese = mails["12345@city.example"]
+    assert "12345" in str(chinese["Subject"]) and "Hotline" not in str(chinese["Subject"])
+    assert "统计 2026-11-26 00:00 – 2026-12-25 16:00 受理的工单" in chinese.get_body(("plain",)).get_content()
+    (attached,) = chinese.iter_attachments()
+    assert attached.get_filename() == "hotline-monthly-2026-11-26_2026-12-25.xlsx"
+
+    clock.set(_shanghai(2027, 1, 25, 16, 30))  # across the year end
+    assert "monthly report 2026-12-26…2027-01-25" in run_due_duties(units, "scheduler")
+
+
+def test_the_monthly_summary_is_made_on_a_sunday_25th_at_the_hour_set_m3(
+    sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock
+) -> None:
+    """2027-04-25 is a Sunday: the rule says the 25th, so the summary is made and mailed that day, at
+    HOTLINE_MONTHLY_REPORT_AT."""
+    policy = OutboxSettings.from_env(
+        {"HOTLINE_MONTHLY_REPORT_AT": "09:30", "HOTLINE_MONTHLY_REPORT_TO": "p@city.example"}
+    )
+    runtime.messaging = policy.policy({})
+    units = lambda: UnitOfWork(sessions, runtime)  # noqa: E731
+    clock.set(_shanghai(2027, 4, 25, 9, 29))
+    assert "monthly report 2027-03-26…2027-04-25" not in run_due_duties(units, "scheduler")
+    clock.set(_shanghai(2027, 4, 25, 9, 30))
+    assert "monthly report 2027-03-26…2027-04-25" in run_due_duties(units, "scheduler")
+    with sessions() as session:
+        mails = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "monthly_report")).all()
+    assert [m.recipient for m in mails if "2027-03-26" in m.subject] == ["p@city.example"]

@@ -234,3 +234,51 @@ def test_the_import_is_set_based_its_statements_do_not_grow_with_the_rows(
         event.remove(db_engine, "before_cursor_execute", remember)
     assert (first.added, again.unchanged, again.updated) == (2500, 2500, 0)
     assert first_statements < 30 and len(seen) < 30, seen
+
+
+def test_the_no_sms_and_language_columns_are_read_in_either_language_and_checked_per_row(
+    sessions: sessionmaker[Session], clock: SettableClock, tmp_path: Path
+) -> None:
+    """The "no SMS" and language columns (English or Chinese headers) set how each customer is told; an
+    empty cell, or a file without the column, leaves what the register has; a bad value rejects the row
+    with its line and reason, like the other columns."""
+    header = "户号,姓名,电话,服务,不发短信,语言\n"
+    rows = [
+        "B1,甲,13800000001,供暖,是,English",
+        "B2,乙,13800000002,供暖,否,中文",
+        "B3,丙,13800000003,供暖,,",
+        "B4,丁,13800000004,供暖,maybe,en",  # line 5: no SMS not yes or no
+        "B5,戊,13800000005,供暖,no,klingon",  # line 6: no such language
+    ]
+    path = tmp_path / "prefs.csv"
+    path.write_text(header + "\n".join(rows) + "\n", encoding="utf-8")
+    first = _import(sessions, clock, path)
+    assert (first.added, first.updated, first.unchanged) == (3, 0, 0)
+    assert [(r.line, r.account, r.why) for r in first.rejected] == [
+        (5, "B4", "no_sms"),
+        (6, "B5", "language"),
+    ]
+    assert first.rejected[1].reason.startswith("language must be zh_CN or en")
+
+    def preferences() -> dict[str, tuple[bool, str]]:
+        with sessions() as session:
+            return {c.account_no: (c.no_sms, c.language) for c in session.scalars(select(Customer))}
+
+    assert preferences() == {"B1": (True, "en"), "B2": (False, "zh_CN"), "B3": (False, "zh_CN")}
+    # the page's own choice for B3, then a file without the columns and one with empty cells keep it
+    with sessions.begin() as session:
+        b3 = session.scalars(select(Customer).where(Customer.account_no == "B3")).one()
+        b3.no_sms, b3.language = True, "en"
+    plain = tmp_path / "plain.csv"
+    plain.write_text("account,name,phone,service\nB3,丙,13800000003,heating\n", encoding="utf-8")
+    again = _import(sessions, clock, plain)
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 1)
+    assert preferences()["B3"] == (True, "en")
+    english = tmp_path / "english.csv"
+    english.write_text(
+        "account,name,phone,service,no_sms,language\nB1,甲,13800000001,heating,no,\nB3,丙,13800000003,heating,,\n",
+        encoding="utf-8",
+    )
+    changed = _import(sessions, clock, english)
+    assert (changed.added, changed.updated, changed.unchanged) == (0, 1, 1)
+    assert preferences() == {"B1": (False, "en"), "B2": (False, "zh_CN"), "B3": (True, "en")}

@@ -172,6 +172,15 @@ def test_a_send_back_needs_evidence_attached_at_the_step_c4(
         complete_task(uow, task_id, handler, values)
     assert {k: e.code for k, e in refused.value.errors.items()} == {"sendback_reason": "attachment_required"}
     assert refused.value.values == values
+    # the missing file and the form's own problems are all said at once, the typed values kept
+    incomplete = {**values, "investigation": ""}
+    with pytest.raises(FormInvalid) as refused, UnitOfWork(sessions, runtime) as uow:
+        complete_task(uow, task_id, handler, incomplete)
+    assert {k: e.code for k, e in refused.value.errors.items()} == {
+        "investigation": "required",
+        "sendback_reason": "attachment_required",
+    }
+    assert refused.value.values == incomplete
     with UnitOfWork(sessions, runtime) as uow:
         attach_file(uow, task_id, "欠费通知.pdf", b"%PDF-1.4 evidence", handler.username)
         complete_task(uow, task_id, handler, values)

@@ -3,7 +3,7 @@ the 25th/26th, Sunday/Monday, across a year end and across the Spring Festival."
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -116,17 +116,35 @@ def shanghai(*args: int) -> datetime:
 
 
 def test_when_reports_and_samples_fall_due() -> None:
-    """M2 and M1 on Monday 07:00 for last week; M3 on the 26th 07:00 for the period ending on the 25th."""
+    """M2 and M1 on Monday 07:00 for last week; M3 on the 25th itself (003 art.18), at 16:00 by default,
+    for the period ending that day."""
     assert latest_due_period("weekly", shanghai(2026, 11, 30, 6, 59), SHANGHAI).first == date(2026, 11, 16)
     assert latest_due_period("weekly", shanghai(2026, 11, 30, 7, 0), SHANGHAI).first == date(2026, 11, 23)
     assert latest_due_week(shanghai(2026, 11, 30, 7, 0), SHANGHAI).first == date(2026, 11, 23)
     assert latest_due_week(shanghai(2026, 11, 30, 6, 0), SHANGHAI).first == date(2026, 11, 16)
-    assert latest_due_period("monthly", shanghai(2026, 12, 26, 6, 59), SHANGHAI).label == "2026-11"
-    assert latest_due_period("monthly", shanghai(2026, 12, 26, 7, 0), SHANGHAI).label == "2026-12"
+    assert latest_due_period("monthly", shanghai(2026, 12, 25, 15, 59), SHANGHAI).label == "2026-11"
+    assert latest_due_period("monthly", shanghai(2026, 12, 25, 16, 0), SHANGHAI).label == "2026-12"
+    assert latest_due_period("monthly", shanghai(2026, 12, 26, 0, 30), SHANGHAI).label == "2026-12"
     assert latest_due_period("monthly", shanghai(2027, 1, 26, 8, 0), SHANGHAI) == Period(
         "month", date(2026, 12, 26), date(2027, 1, 25)
     )
     assert next_due("weekly", shanghai(2026, 11, 30, 6, 0), SHANGHAI) == shanghai(2026, 11, 30, 7, 0)
     assert next_due("weekly", shanghai(2026, 11, 30, 7, 0), SHANGHAI) == shanghai(2026, 12, 7, 7, 0)
-    assert next_due("monthly", shanghai(2026, 12, 26, 7, 0), SHANGHAI) == shanghai(2027, 1, 26, 7, 0)
-    assert next_due("monthly", shanghai(2026, 12, 20, 7, 0), SHANGHAI) == shanghai(2026, 12, 26, 7, 0)
+    assert next_due("monthly", shanghai(2026, 12, 25, 16, 0), SHANGHAI) == shanghai(2027, 1, 25, 16, 0)
+    assert next_due("monthly", shanghai(2026, 12, 20, 7, 0), SHANGHAI) == shanghai(2026, 12, 25, 16, 0)
+    # across the year end: the period ending on 2027-01-25 is due that day
+    assert next_due("monthly", shanghai(2026, 12, 31, 7, 0), SHANGHAI) == shanghai(2027, 1, 25, 16, 0)
+
+
+def test_the_monthly_summary_is_due_on_the_25th_even_a_sunday_at_the_hour_set() -> None:
+    """003 art.18 says the 25th: 2026-10-25 and 2027-04-25 are Sundays and it is still due then, at the
+    hour the settings give (HOTLINE_MONTHLY_REPORT_AT)."""
+    assert date(2026, 10, 25).weekday() == 6
+    assert latest_due_period("monthly", shanghai(2026, 10, 25, 15, 59), SHANGHAI).label == "2026-09"
+    assert latest_due_period("monthly", shanghai(2026, 10, 25, 16, 0), SHANGHAI).label == "2026-10"
+    assert next_due("monthly", shanghai(2026, 10, 24, 9, 0), SHANGHAI) == shanghai(2026, 10, 25, 16, 0)
+    at_nine = time(9, 0)
+    assert date(2027, 4, 25).weekday() == 6
+    assert latest_due_period("monthly", shanghai(2027, 4, 25, 8, 59), SHANGHAI, at_nine).label == "2027-03"
+    assert latest_due_period("monthly", shanghai(2027, 4, 25, 9, 0), SHANGHAI, at_nine).label == "2027-04"
+    assert next_due("monthly", shanghai(2027, 4, 25, 9, 0), SHANGHAI, at_nine) == shanghai(2027, 5, 25, 9, 0)
