@@ -150,12 +150,19 @@ def test_a_late_summary_stops_at_its_cut_off_and_one_made_out_of_turn_joins_the_
     in_exactly_one_summary(world)
 
 
-def test_a_summary_made_before_the_spans_were_kept_is_followed_without_a_gap_m3(world: World) -> None:
-    """A summary made on the 26th at 07:00 by the earlier rule covered its whole days and kept no span:
-    the next one starts on the 26th at 00:00."""
-    world.consultation("A", at(12, 25, 20, 0))
-    world.consultation("B", at(12, 26, 0, 0))
-    assert made_at(world, at(12, 26, 7, 0)) == ["2026-11-26"]
+@pytest.mark.parametrize(
+    ("made", "ended"),
+    [(at(12, 26, 7, 0), at(12, 26, 0, 0)), (at(12, 25, 16, 0), at(12, 25, 16, 0))],
+    ids=["on-the-26th", "on-the-25th"],
+)
+def test_a_summary_made_before_the_spans_were_kept_is_followed_without_a_gap_m3(
+    world: World, made: datetime, ended: datetime
+) -> None:
+    """A summary made by an earlier rule kept no span: it covered its whole days, or up to when it was
+    made on the 25th; the next one starts where it ended (the 26th 00:00, or the 25th 16:00)."""
+    world.consultation("A", at(12, 25, 15, 0))
+    assert made_at(world, made) == ["2026-11-26"]
+    world.consultation("B", at(12, 26, 8, 0))
     with world.sessions.begin() as session:
         december = session.scalar(select(Report).where(Report.period_start == "2026-11-26"))
         assert december is not None
@@ -163,6 +170,6 @@ def test_a_summary_made_before_the_spans_were_kept_is_followed_without_a_gap_m3(
     with world.sessions() as session:
         december = session.scalar(select(Report).where(Report.period_start == "2026-11-26"))
         assert december is not None
-        assert covered_span(december, SHANGHAI) == (at(11, 26, 0, 0), at(12, 26, 0, 0))
+        assert covered_span(december, SHANGHAI) == (at(11, 26, 0, 0), ended)
     assert made_at(world, at(1, 25, 16, 0, year=2027)) == ["2026-12-26"]
-    assert summaries(world)["2027-01"] == (at(12, 26, 0, 0), at(1, 25, 16, 0, year=2027), 1)  # B
+    assert summaries(world)["2027-01"] == (ended, at(1, 25, 16, 0, year=2027), 1)  # B
