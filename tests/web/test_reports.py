@@ -300,3 +300,7 @@ def test_the_monthly_report_made_on_the_25th_says_the_span_it_counts_m3(
     listing = get(client, "/reports")
     assert "2027-02-25 16:00" in listing.text("next-due")
     assert "25 日 16:00" in listing.text("reports-hint")
+    submit(client, "/tasks", {"next": "/tasks"}, post_url="/lang/en")
+    english = get(client, f"/reports/{monthly}").text("report-covered")
+    assert "from 2026-12-25 16:00 to 2027-01-25 16:00" in english
+    assert "the cases received later on the 25th are in the next month’s summary" in english

@@ -7,11 +7,12 @@ and after a summary made before the spans were kept."""
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Callable
 from datetime import date, datetime, time
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import SettableClock
@@ -173,3 +174,32 @@ def test_a_summary_made_before_the_spans_were_kept_is_followed_without_a_gap_m3(
         assert covered_span(december, SHANGHAI) == (at(11, 26, 0, 0), ended)
     assert made_at(world, at(1, 25, 16, 0, year=2027)) == ["2026-12-26"]
     assert summaries(world)["2027-01"] == (ended, at(1, 25, 16, 0, year=2027), 1)  # B
+
+
+@pytest.mark.real_commits
+def test_two_workers_making_the_summary_at_the_cut_off_write_one_with_one_span_m3(world: World) -> None:
+    """Two scheduler processes at 25 December 16:00: one summary is written, from November's cut-off to
+    December's; the other worker gets it and makes nothing (the unique constraint, as for every report)."""
+    assert made_at(world, at(11, 25, 16, 0)) == ["2026-10-26"]
+    world.consultation("A", at(12, 1, 9, 0))
+    world.when(at(12, 25, 16, 0))
+    first = world.sessions()
+    first.begin()
+    mine = [r for r in generate_due_reports(first, world.runtime, "worker-1") if r.kind == "monthly"]
+    assert [r.period_start for r in mine] == ["2026-11-26"]
+    results: list[list[str]] = []
+
+    def other_worker() -> None:
+        with world.sessions.begin() as session:
+            results.append([r.period_start for r in generate_due_reports(session, world.runtime, "worker-2")])
+
+    thread = threading.Thread(target=other_worker)
+    thread.start()
+    thread.join(timeout=0.5)  # it waits for the first transaction (a lock or the unique index)
+    first.commit()
+    first.close()
+    thread.join(timeout=20)
+    assert results == [[]]
+    with world.sessions() as session:
+        assert session.scalar(select(func.count(Report.id)).where(Report.period_start == "2026-11-26")) == 1
+    assert summaries(world)["2026-12"] == (at(11, 25, 16, 0), at(12, 25, 16, 0), 1)
