@@ -6,7 +6,7 @@ from functools import cache
 
 from babel.messages.pofile import read_po
 
-from engine.messages import Translate
+from engine.messages import CONTEXT_SEPARATOR, Translate
 from webforms.i18n import SOURCE
 
 
@@ -18,7 +18,10 @@ def message_languages() -> dict[str, Translate]:
         with po.open("rb") as source:
             catalog = read_po(source)
         table = {
-            message.id: message.string
+            # a template kept apart under a context (a report's row labels, NC_) is keyed as NC_ keys it
+            f"{message.context}{CONTEXT_SEPARATOR}{message.id}"
+            if message.context
+            else message.id: message.string
             for message in catalog
             if isinstance(message.id, str) and isinstance(message.string, str) and message.string
         }

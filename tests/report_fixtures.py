@@ -234,23 +234,24 @@ MONTH_AS_OF = at(1, 26, 7, 0, year=2027)
 
 
 def build_year_end_month(world: World) -> World:
-    """THE MONTH 2027-01: 26 December 2026 to 25 January 2027, across the year end; figures as at
-    26 January 2027 07:00, when the monthly report falls due.
+    """THE MONTH 2027-01: 26 December 2026 to 25 January 2027, across the year end; its 12345 summary
+    counts the cases received from the cut-off of 25 December 16:00 to that of 25 January 16:00 (the
+    default HOTLINE_MONTHLY_REPORT_AT); figures as at 26 January 2027 07:00, the summary made late.
 
-    | case | received | procedure, category | in the period |
+    | case | received | procedure, category | in the summary |
     |---|---|---|---|
-    | M0 | 2026-12-25 23:59 | consultation, billing | no |
+    | M0 | 2026-12-25 15:59 | consultation, billing | no (the month before's) |
     | M1 | 2026-12-26 00:00 | consultation, 无显无水 (IC card meter) | yes |
     | M2 | 2027-01-01 10:00 | complaint, 表冻或烫坏 (IC card meter), repair; left with the department | yes |
     | M3 | 2027-01-10 10:00 | consultation, IC卡水表故障 itself | yes |
-    | M4 | 2027-01-25 23:59 | consultation, 漏水 | yes |
-    | M5 | 2027-01-26 00:00 | consultation, 漏水 | no |
+    | M4 | 2027-01-25 15:59 | consultation, 漏水 | yes |
+    | M5 | 2027-01-25 16:00 | consultation, 漏水 | no (the next month's) |
 
     By hand: received 4, replied 3, closed 3; IC卡水表故障 3 (无显无水 1, 表冻或烫坏 1, not specified 1),
     漏水 1; complaints 1 (repair, not replied); consultations 3 of 3 replied and closed.
     """
     w = world
-    w.consultation("M0", at(12, 25, 23, 59))
+    w.consultation("M0", at(12, 25, 15, 59))
     w.consultation("M1", at(12, 26, 0, 0), category="meter_no_display")
     w.complaint(
         "M2",
@@ -260,8 +261,8 @@ def build_year_end_month(world: World) -> World:
         description="IC卡水表冻裂,家中无水。",
     )
     w.consultation("M3", at(1, 10, 10, 0, year=2027), category="meter_fault")
-    w.consultation("M4", at(1, 25, 23, 59, year=2027), category="leak")
-    w.consultation("M5", at(1, 26, 0, 0, year=2027), category="leak")
+    w.consultation("M4", at(1, 25, 15, 59, year=2027), category="leak")
+    w.consultation("M5", at(1, 25, 16, 0, year=2027), category="leak")
     w.when(MONTH_AS_OF)
     return w
 
@@ -275,7 +276,7 @@ def build_sources_month(world: World) -> World:
 
     | case | received | source | what happens | replied | closed |
     |---|---|---|---|---|---|
-    | S0 | Wed 25 Nov 23:59 | 12345 | nothing (the month before) | – | – |
+    | S0 | Wed 25 Nov 15:59 | 12345 | nothing (the month before: before its 16:00 cut-off) | – | – |
     | S1 | Mon 30 Nov 09:00 | 12345 | handled 10:00, callback "yes" 11:00, replied on the platform 11:10, closed 11:30 | yes | yes |
     | S2 | Mon 30 Nov 09:10 | 12345 | nothing | no | no |
     | S3 | Tue 1 Dec 09:00 | 政民互动 | handled 10:00 | yes | no |
@@ -289,7 +290,7 @@ def build_sources_month(world: World) -> World:
     数字城管 1 / 0 / 0, the others 0; total 6 / 3 / 1.
     """
     w = world
-    w.complaint("S0", at(11, 25, 23, 59), case_source="mayor_12345")
+    w.complaint("S0", at(11, 25, 15, 59), case_source="mayor_12345")
     w.complaint("S1", at(11, 30, 9, 0), case_source="mayor_12345", upstream_reference="YC-1")
     w.complaint("S2", at(11, 30, 9, 10), case_source="mayor_12345", upstream_reference="YC-2")
     w.handle("S1", at(11, 30, 10, 0), "operations")

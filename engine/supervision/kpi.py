@@ -328,10 +328,16 @@ def _answer_counts(
 
 
 def counts_by_group(
-    session: Session, period: Period, zone: ZoneInfo, as_of: datetime, roles: DeployedRoles | None = None
+    session: Session,
+    period: Period,
+    zone: ZoneInfo,
+    as_of: datetime,
+    roles: DeployedRoles | None = None,
+    span: tuple[datetime, datetime] | None = None,
 ) -> dict[GroupKey, Counts]:
-    """Every count of the period, by (process, department as written, category)."""
-    start, end = period.bounds(zone)
+    """Every count of the period, by (process, department as written, category): of its whole days, or
+    of `span` [start, end) where one is given (the monthly 12345 summary: cut-off to cut-off)."""
+    start, end = span or period.bounds(zone)
     roles = roles or deployed_roles(session)
     merged: dict[GroupKey, Counts] = defaultdict(Counts)
     for part in (
@@ -353,15 +359,17 @@ def kpi_table(
     group_by: str = "department",
     department: str | None = None,
     category: str | None = None,
+    span: tuple[datetime, datetime] | None = None,
 ) -> KpiTable:
     """The four KPIs of a period by department or by category, optionally for one department and/or
-    one category (a parent category takes in its sub-categories), with the total."""
+    one category (a parent category takes in its sub-categories), with the total; counted over `span`
+    instead of the period's whole days where one is given (see counts_by_group)."""
     if group_by not in ("department", "category"):
         raise ValueError("group_by is department or category")
     table = KpiTable(period, as_of, group_by)
     roles = deployed_roles(session)
     wanted_categories = _with_children(category, reference) if category else None
-    for key, counts in counts_by_group(session, period, zone, as_of, roles).items():
+    for key, counts in counts_by_group(session, period, zone, as_of, roles, span).items():
         dept = department_of_case(key.process_key, key.department, key.category or None, reference, roles)
         if department and dept != department:
             continue

@@ -6,7 +6,8 @@
   00:00, i.e. the 26th of last month to the 25th of this month, both days included. It is named
   after the month it ends in: the period 2026-12-26 … 2027-01-25 is "2027-01". The monthly report is
   made on the 25th itself (003 art.18: the 12345 platform wants it that day), at the hour the settings
-  give, and covers the period up to that moment.
+  give, and counts the cases received from the previous report's cut-off to its own, not the period's
+  whole days (engine.supervision.reports.store.summary_span); the KPI and assessment pages count whole days.
 - **Custom** (M4 KPIs): any run of whole days the supervisor picks, first and last day included.
 
 A period is a run of calendar days: holidays (the Spring Festival, National Day) and make-up working

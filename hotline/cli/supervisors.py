@@ -9,7 +9,13 @@ from pathlib import Path
 
 import click
 
-from engine.supervision import check_recorded_samples, draw_sample, make_report, period_of_report
+from engine.supervision import (
+    check_recorded_samples,
+    covered_span,
+    draw_sample,
+    make_report,
+    period_of_report,
+)
 from hotline.cli.services import command_services
 
 
@@ -58,6 +64,8 @@ def report_cmd(
         f"{kind} report {period.first}…{period.last} ({period.label}), #{report.id}, {state}: "
         f"received {total['received']}, replied {total['replied']}, closed {total['closed']}"
     )
+    start, end = covered_span(report, zone)
+    click.echo(f"counts the cases received {start:%Y-%m-%d %H:%M} – {end:%Y-%m-%d %H:%M}")
     tables = report_tables(
         kind,
         report.content,

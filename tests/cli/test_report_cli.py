@@ -48,6 +48,8 @@ def test_report_command_makes_a_report_once_and_writes_csv_and_xlsx_m2_m3(
     made = CliRunner().invoke(main, ["report", "monthly", "--for", "2026-01-10"])
     assert made.exit_code == 0, made.output
     assert "monthly report 2025-12-26…2026-01-25 (2026-01)" in made.output and "made now" in made.output
+    # no summary of December 2025: from its cut-off, the 25th at 16:00 (the default hour), to January's
+    assert "counts the cases received 2025-12-25 16:00 – 2026-01-25 16:00" in made.output
     again = CliRunner().invoke(main, ["report", "monthly", "--for", "2026-01-25"])
     assert "already made at" in again.output
     db.dispose()

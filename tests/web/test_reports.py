@@ -286,7 +286,8 @@ def test_the_monthly_report_made_on_the_25th_says_the_span_it_counts_m3(
     client: FlaskClient, world: World
 ) -> None:
     """003 art.18: made on 25 January 2027 at 16:00 by the scheduler, the report says it counts the cases
-    received up to then and why; the reports page gives the next one on 25 February at 16:00."""
+    received from the previous cut-off (25 December 16:00) up to then, and that later ones are in the next
+    summary; the reports page gives the next one on 25 February at 16:00, at the hour set."""
     build_year_end_month(world)
     world.when(datetime(2027, 1, 25, 16, 0, tzinfo=SHANGHAI))
     run_supervision_duties(world.runtime, world.sessions)
@@ -294,7 +295,12 @@ def test_the_monthly_report_made_on_the_25th_says_the_span_it_counts_m3(
     login(client, "supervisor")
     page = get(client, f"/reports/{monthly}")
     covered = page.text("report-covered")
-    assert "2026-12-26 00:00" in covered and "2027-01-25 16:00" in covered
-    assert "25 日" in covered
+    assert "2026-12-25 16:00" in covered and "2027-01-25 16:00" in covered
+    assert "25 日" in covered and "计入下月汇总" in covered
     listing = get(client, "/reports")
     assert "2027-02-25 16:00" in listing.text("next-due")
+    assert "25 日 16:00" in listing.text("reports-hint")
+    submit(client, "/tasks", {"next": "/tasks"}, post_url="/lang/en")
+    english = get(client, f"/reports/{monthly}").text("report-covered")
+    assert "from 2026-12-25 16:00 to 2027-01-25 16:00" in english
+    assert "the cases received later on the 25th are in the next month’s summary" in english

@@ -29,7 +29,6 @@ from engine.supervision import (
     month_period_of,
     next_due,
     on_the_spot_table,
-    period_of_report,
     period_sampled_summary,
     report_tables,
     sendback_table,
@@ -224,6 +223,7 @@ def index() -> Any:
         sample_rate=SAMPLE_RATE,
         next_weekly=next_due("weekly", now, engine.zone),
         next_monthly=next_due("monthly", now, engine.zone, engine.messaging.monthly_report_at),
+        monthly_at=f"{engine.messaging.monthly_report_at:%H:%M}",
     )
 
 
@@ -259,7 +259,6 @@ def show(report_id: int) -> Any:
         names=report.content.get("names", {}),
         covered_from=covered_from,
         covered_to=covered_to,
-        cut_short=covered_to < period_of_report(report).bounds(zone)[1],
     )
 
 

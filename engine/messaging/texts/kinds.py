@@ -90,14 +90,15 @@ KINDS: dict[str, MessageKind] = {
             {
                 "period": N_("the month reported (26th to 25th)"),
                 "covered": N_(
-                    "the receipt times the figures cover: the 26th 00:00 to when it was made, on the 25th"
+                    "the receipt times the figures cover: from the previous summary's cut-off, on the 25th "
+                    "of last month, to this one's, on the 25th"
                 ),
                 "summary": N_("the report's figures in a few lines"),
             },
             N_("Hotline monthly 12345 summary %(period)s"),
             N_(
                 "The hotline's 12345 summary for %(period)s is attached. It counts the cases received "
-                "%(covered)s.\n\n%(summary)s"
+                "%(covered)s; those received later are in the next month's summary.\n\n%(summary)s"
             ),
         ),
     )

@@ -87,10 +87,16 @@ class OpenReason:
 
 
 def received_case_rows(
-    session: Session, period: Period, zone: ZoneInfo, as_of: datetime, reference: ReferenceData
+    session: Session,
+    period: Period,
+    zone: ZoneInfo,
+    as_of: datetime,
+    reference: ReferenceData,
+    span: tuple[datetime, datetime] | None = None,
 ) -> list[CaseRow]:
-    """The hotline cases received in the period, oldest first, with reply and closing as at `as_of`."""
-    start, end = period.bounds(zone)
+    """The hotline cases received in the period (or in `span` [start, end) where one is given), oldest
+    first, with reply and closing as at `as_of`."""
+    start, end = span or period.bounds(zone)
     roles = deployed_roles(session)
     rows = session.execute(
         select(

@@ -43,6 +43,7 @@ LABELS: dict[str, str] = {
     "notable": NC_("report", "Notable cases"),
     "period": NC_("report", "Period"),
     "as_of": NC_("report", "Figures as at"),
+    "covered": NC_("report", "Counts the cases received"),
     "working_days": NC_("report", "Working days"),
     "kind_weekly": NC_("report", "Weekly hotline report"),
     "kind_monthly": NC_("report", "Monthly hotline report"),
@@ -176,6 +177,9 @@ def report_tables(
     ]
     if generated_at is not None:
         summary.rows.append([t["generated_at"], local(generated_at, zone)])
+    if "covered" in content:  # the span kept with the report (store.covered_span): cut-off to cut-off
+        start, end = (local(content["covered"][edge], zone) for edge in ("from", "to"))
+        summary.rows.append([t["covered"], f"{start:%Y-%m-%d %H:%M} – {end:%Y-%m-%d %H:%M}"])
     tables = [summary]
     rate_headers = [t[r] for r in RATES]
     if kind == "weekly":

@@ -1,4 +1,6 @@
-"""The monthly statistics (M3, 003 art.22): the 26th of last month to the 25th of this month, by category.
+"""The monthly statistics (M3, 003 art.22): the 26th of last month to the 25th of this month, by category —
+counted from the previous summary's cut-off (the 25th of last month, at the hour it falls due) to this
+one's, so that a case received on the 25th after the cut-off is in the next month's summary:
 
 - the total of cases received (热线受理总量) and the count per procedure;
 - per category, in the order of the reference data: received, replied, closed, complaints among them
@@ -38,13 +40,15 @@ MAX_CANDIDATES = 200
 
 
 def build_monthly_report(
-    session: Session, engine: Runtime, period: Period, as_of: datetime
+    session: Session, engine: Runtime, period: Period, as_of: datetime, span: tuple[datetime, datetime]
 ) -> dict[str, Any]:
+    """The month's figures over `span` (from the previous summary's cut-off to this one's, see
+    engine.supervision.reports.store.summary_span), as at `as_of`."""
     zone = engine.zone
     reference = load_reference_data(session)
     processes = process_names(session, engine)
-    cases = received_case_rows(session, period, zone, as_of, reference)
-    by_category = kpi_table(session, period, zone, as_of, reference, group_by="category")
+    cases = received_case_rows(session, period, zone, as_of, reference, span)
+    by_category = kpi_table(session, period, zone, as_of, reference, group_by="category", span=span)
     complaint_keys = deployed_roles(session).keys_with(COMPLAINT)
 
     by_process: dict[str, dict[str, int]] = {}

@@ -22,15 +22,17 @@ from engine.errors import NotFound
 from engine.processes import deployed_roles
 from engine.runtime import Runtime
 from engine.supervision.kpi import hotline_case
-from engine.supervision.periods import Period, local_date, month_period_of, parse_period, week_of
+from engine.supervision.periods import Period, month_period_of, parse_period, week_of
 from engine.supervision.reports.monthly import build_monthly_report
 from engine.supervision.reports.weekly import build_weekly_report
 
 KINDS = {"weekly": "week", "monthly": "month"}
 # When the reports fall due, local time: Monday morning for last week (M2); for the month (M3, 003
 # art.18 and 22) on the 25th itself, the period's last day, at the hour the settings give
-# (MessagingPolicy.monthly_report_at, default MONTHLY_AT): the 12345 platform wants the summary on the 25th,
-# so it covers the 26th 00:00 to the moment it is made, and says so (`covered_span`).
+# (MessagingPolicy.monthly_report_at, default MONTHLY_AT): the 12345 platform wants the summary on the 25th.
+# So the summary counts the cases received from one cut-off to the next (`summary_span`), not the period's
+# whole days: a case received on the 25th after the cut-off is in the next summary. Each report keeps the
+# span it counted (content["covered"], `covered_span`), and the next one starts where it ended.
 WEEKLY_AT = time(7, 0)
 MONTHLY_AT = time(16, 0)
 MAX_NOTABLE = 5
@@ -60,11 +62,49 @@ def latest_due_period(kind: str, now: datetime, zone: ZoneInfo, monthly_at: time
 
 
 def covered_span(report: Report, zone: ZoneInfo) -> tuple[datetime, datetime]:
-    """The span of receipt times the report's figures cover, local: the period's first day 00:00 to the
-    end of its last day, or to when it was made if that was earlier (the monthly summary, made on the
-    25th: cases received later that day are not in it)."""
+    """The span [start, end) of receipt times the report's figures cover, local, as kept with it when it
+    was made. A report made before spans were kept covered its period's first day 00:00 to the end of its
+    last day, or to when it was made if that was earlier."""
+    kept = (report.content or {}).get("covered")
+    if kept:
+        return (
+            datetime.fromisoformat(kept["from"]).astimezone(zone),
+            datetime.fromisoformat(kept["to"]).astimezone(zone),
+        )
     start, end = period_of_report(report).bounds(zone)
     return start, min(end, report.generated_at.astimezone(zone))
+
+
+def monthly_cut_off(period: Period, zone: ZoneInfo, monthly_at: time = MONTHLY_AT) -> datetime:
+    """Where the month's 12345 summary stops counting: its last day (the 25th) at the hour it falls due."""
+    return datetime.combine(period.last, monthly_at, zone)
+
+
+def summary_span(
+    session: Session, kind: str, period: Period, now: datetime, zone: ZoneInfo, monthly_at: time = MONTHLY_AT
+) -> tuple[datetime, datetime]:
+    """The span [start, end) of receipt times a report made `now` counts, local.
+
+    A week: its whole days (up to `now` if it has not ended). A month (M3, the 12345 summary): from where
+    the previous month's summary ended — as kept with it, so a changed hour makes neither a gap nor an
+    overlap — or, without one, the previous period's cut-off at today's hour; to this period's cut-off,
+    or to `now` if it is made earlier, or to where the following month's summary starts if that one was
+    made first. So every case is counted in exactly one monthly summary.
+    """
+    if kind == "weekly":
+        start, end = period.bounds(zone)
+        return start, max(start, min(end, now.astimezone(zone)))
+    previous = find_report(session, kind, period.previous())
+    if previous is not None:
+        start = covered_span(previous, zone)[1]
+    else:
+        start = monthly_cut_off(period.previous(), zone, monthly_at)
+    following = find_report(session, kind, month_period_of(period.last + timedelta(days=1)))
+    if following is not None:
+        end = covered_span(following, zone)[0]
+    else:
+        end = min(monthly_cut_off(period, zone, monthly_at), now.astimezone(zone))
+    return start, max(start, end)
 
 
 def find_report(session: Session, kind: str, period: Period) -> Report | None:
@@ -87,8 +127,12 @@ def generate_report(
     if existing is not None:
         return existing, False
     now = engine.clock.now()
-    builder = build_weekly_report if kind == "weekly" else build_monthly_report
-    content = builder(session, engine, period, now)
+    span = summary_span(session, kind, period, now, engine.zone, engine.messaging.monthly_report_at)
+    if kind == "weekly":
+        content = build_weekly_report(session, engine, period, now)
+    else:
+        content = build_monthly_report(session, engine, period, now, span)
+    content["covered"] = {"from": span[0].isoformat(), "to": span[1].isoformat()}
     report = Report(
         kind=kind,
         period_start=period.first.isoformat(),
@@ -144,7 +188,7 @@ def set_notable_cases(
 ) -> list[NotableProblem]:
     """M3: keep the supervisor's notable cases (case number, note) with a monthly report.
 
-    Each must be a hotline case received in the report's period; at most MAX_NOTABLE. What the case
+    Each must be a hotline case received in the span the report counts (`covered_span`); at most MAX_NOTABLE. What the case
     was about is copied in as it stands now, so the report reads the same later. Returns the problems
     (nothing is saved when there is one).
     """
@@ -164,13 +208,12 @@ def set_notable_cases(
             )
         )
     }
-    first = datetime.fromisoformat(report.period_start)
-    last = datetime.fromisoformat(report.period_end)
+    start, end = covered_span(report, zone)
     for number in numbers:
         case = cases.get(number)
         if case is None:
             problems.append(NotableProblem(number, "unknown"))
-        elif not first.date() <= local_date(case.opened_at, zone) <= last.date():
+        elif not start <= case.opened_at.astimezone(zone) < end:
             problems.append(NotableProblem(number, "outside_period"))
     if problems:
         return problems

@@ -146,12 +146,17 @@ def test_the_monthly_summary_is_mailed_on_the_25th_in_each_recipients_language_m
     english = mails["platform.en@city.example"]
     assert str(english["Subject"]) == "Hotline monthly 12345 summary 2026-11-26 – 2026-12-25"
     body = english.get_body(("plain",)).get_content()
-    assert "It counts the cases received 2026-11-26 00:00 – 2026-12-25 16:00." in body
+    assert "It counts the cases received 2026-11-25 16:00 – 2026-12-25 16:00;" in body
     (attached,) = english.iter_attachments()
     assert attached.get_filename() == "hotline-monthly-2026-11-26_2026-12-25-en.xlsx"
     chinese = mails["12345@city.example"]
     assert "12345" in str(chinese["Subject"]) and "Hotline" not in str(chinese["Subject"])
-    assert "统计 2026-11-26 00:00 – 2026-12-25 16:00 受理的工单" in chinese.get_body(("plain",)).get_content()
+    chinese_body = chinese.get_body(("plain",)).get_content()
+    assert "统计 2026-11-25 16:00 – 2026-12-25 16:00 受理的工单；此后受理的工单计入下月汇总。" in chinese_body
+    assert (
+        "统计受理时间: 2026-11-25 16:00 – 2026-12-25 16:00" in chinese_body
+    )  # the summary's rows in Chinese
+    assert "Counts the cases received: 2026-11-25 16:00 – 2026-12-25 16:00" in body
     (attached,) = chinese.iter_attachments()
     assert attached.get_filename() == "hotline-monthly-2026-11-26_2026-12-25.xlsx"
 
