@@ -1,6 +1,6 @@
 """the language staff accounts and report recipients get their messages and mailed reports in
 
-Revision ID: 0040
+Revision ID: 0036
 Revises: 0035
 Create Date: 2026-12-07 14:00:00.000000
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0040"
+revision = "0036"
 down_revision = "0035"
 branch_labels = None
 depends_on = None
