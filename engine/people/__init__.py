@@ -29,6 +29,7 @@ from engine.people.api_clients import (
 from engine.people.confidential import (
     CONFIDENTIAL_FIELD,
     ROLES_SEEING_CONFIDENTIAL,
+    hidden_value,
     identity_hidden,
     is_confidential,
     without_identity,
@@ -130,6 +131,7 @@ __all__ = [
     "revoke_api_client",
     "CONFIDENTIAL_FIELD",
     "ROLES_SEEING_CONFIDENTIAL",
+    "hidden_value",
     "identity_hidden",
     "is_confidential",
     "without_identity",
