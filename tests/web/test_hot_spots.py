@@ -20,6 +20,7 @@ from tests.report_fixtures import World, build_week, make_world
 from tests.web.support import Page, get, login, post, submit
 
 WEEK = "/hotspots?from=2026-11-23&to=2026-11-29"
+UP_TO_TODAY = "/hotspots?from=2026-11-23&to=2026-11-30"
 
 
 @pytest.fixture
@@ -103,6 +104,11 @@ def test_a_dispatcher_opens_a_maintenance_order_for_a_building_in_one_click(
         "2026-11-29",
     )
     token = values.pop("csrf_token")
+    before = get(client, UP_TO_TODAY)
+    calls_up_to_today = before.text("hot-spots-total")
+    facility_calls = before.doc.xpath(
+        "//section[@id='hot-categories']//tr[@data-row='facility']/td[2]/text()"
+    )
     assert client.post("/hotspots/maintenance", data=values).status_code == 400  # no CSRF token: refused
     assert maintenance_cases(sessions) == []
 
@@ -126,6 +132,14 @@ def test_a_dispatcher_opens_a_maintenance_order_for_a_building_in_one_click(
 
     shown = get(client, WEEK)
     assert shown.flashes() == [f"已为 金明区3号楼 开出维修工单 {case.case_number}。"]
+    # the order is no call: it counts nowhere on the page, in a period holding today either
+    assert get(client, UP_TO_TODAY).text("hot-spots-total") == calls_up_to_today
+    assert (
+        get(client, UP_TO_TODAY).doc.xpath(
+            "//section[@id='hot-categories']//tr[@data-row='facility']/td[2]/text()"
+        )
+        == facility_calls
+    )
     (link,) = shown.doc.xpath("//tr[@data-row='金明区|3号楼']//a[@data-order-case]")
     assert link.get("href") == f"/cases/{case.case_number}" and case.case_number in link.text_content()
     assert not shown.doc.xpath("//button[@data-order='金明区|3号楼']")
