@@ -81,6 +81,9 @@ class FieldDef:
     options: tuple[Option, ...] = ()
     # (other field id, value): this field is required when the other field has that value.
     required_when: tuple[str, str] | None = None
+    # Property optionalWhen = other_field=value: a required field may be left empty when the other field
+    # has that value (a repair's caller, on a maintenance order the utility opens itself).
+    optional_when: tuple[str, str] | None = None
     # Options come from this kind of reference data (category, department), not from the diagram.
     reference: str = ""
     # A department field left empty takes the department this field's category is routed to.
@@ -213,6 +216,7 @@ def field_from_spiff(spiff_field: Any) -> FieldDef:
     return FieldDef(
         id=fid,
         required_when=_condition(fid, spiff_field, "requiredWhen"),
+        optional_when=_condition(fid, spiff_field, "optionalWhen"),
         attachment_required_when=_condition(fid, spiff_field, "attachmentRequiredWhen"),
         differs_from=(spiff_field.get_property("differsFrom") or "").strip(),
         type=spiff_field.type,
@@ -395,6 +399,14 @@ def length_toward_minimum(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
 
+def _optional_here(f: FieldDef, submitted: Mapping[str, Any]) -> bool:
+    """optionalWhen: the other field, as submitted, has the value that lets this one be left empty."""
+    if f.optional_when is None:
+        return False
+    other, expected = f.optional_when
+    return str(submitted.get(other) or "").strip() == expected
+
+
 def validate_form(
     fields: tuple[FieldDef, ...],
     submitted: Mapping[str, Any],
@@ -425,7 +437,7 @@ def validate_form(
             values[f.id] = False
             continue
         if _blank(raw):
-            if f.required:
+            if f.required and not _optional_here(f, submitted):
                 errors[f.id] = FieldError("required")
             values[f.id] = None
             continue

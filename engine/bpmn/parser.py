@@ -558,6 +558,7 @@ def _form_info(node: Any, task_spec: Any, groups: str, problems: list[Problem]) 
             )
         for name, condition in (
             ("requiredWhen", f.required_when),
+            ("optionalWhen", f.optional_when),
             ("attachmentRequiredWhen", f.attachment_required_when),
         ):
             if condition and condition[0] not in {g.id for g in fields}:

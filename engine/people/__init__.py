@@ -30,6 +30,7 @@ from engine.people.api_clients import (
 from engine.people.confidential import (
     CONFIDENTIAL_FIELD,
     ROLES_SEEING_CONFIDENTIAL,
+    hidden_value,
     identity_hidden,
     is_confidential,
     without_identity,
@@ -133,6 +134,7 @@ __all__ = [
     "revoke_api_client",
     "CONFIDENTIAL_FIELD",
     "ROLES_SEEING_CONFIDENTIAL",
+    "hidden_value",
     "identity_hidden",
     "is_confidential",
     "without_identity",

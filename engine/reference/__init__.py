@@ -10,6 +10,7 @@ from engine.reference.audit import admin_events, changes_between, record_admin_c
 from engine.reference.data import (
     DEFAULT_ONSITE_MINUTES,
     DEFAULT_SOURCE,
+    HOT_SPOT_SOURCE,
     ReferenceData,
     default_reference_data,
     fill_suggested,
@@ -34,6 +35,7 @@ __all__ = [
     "STAFF_ROLES",
     "DEFAULT_ONSITE_MINUTES",
     "DEFAULT_SOURCE",
+    "HOT_SPOT_SOURCE",
     "ReferenceData",
     "add_case_source_form",
     "add_department_form",

@@ -43,7 +43,7 @@ from engine.supervision.health import (
     record_worker_heartbeat,
     worker_check,
 )
-from engine.supervision.hot_spots import HotSpots, hot_spots
+from engine.supervision.hot_spots import BuildingSpot, HotSpots, hot_spots
 from engine.supervision.kpi import KPI_NAMES, kpi_table
 from engine.supervision.liaison_assessment import LIAISON_FIGURES, LiaisonAssessment, liaison_assessment
 from engine.supervision.live_picture import open_cases_of, overdue_tasks
@@ -93,6 +93,7 @@ __all__ = [
     "quarter_of",
     "HotSpots",
     "hot_spots",
+    "BuildingSpot",
     "OnTheSpotTable",
     "on_the_spot_table",
     "DEFAULT_WEIGHTS",

@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 from engine.bpmn import SAMPLED_CALLBACK, SITE_VISIT
 from engine.cases import start_case
 from engine.db import CallbackSample, HumanTask, ProcessInstance
+from engine.people import CONFIDENTIAL_FIELD, is_confidential
 from engine.processes import DeployedRoles, deployed_roles, of_elements
 from engine.reference import load_reference_data
 from engine.runtime import SYSTEM, Runtime
@@ -208,7 +209,8 @@ def _open_callbacks(session: Session, engine: Runtime, chosen: list[str], label:
 def callback_data(
     original: ProcessInstance, label: str, reference: Any, roles: DeployedRoles
 ) -> dict[str, Any]:
-    """What a sampled callback case starts with: the link to the original and whom to call."""
+    """What a sampled callback case starts with: the link to the original and whom to call; the callback of
+    a confidential complaint is confidential too (C7: its customer stays `***` for the callers)."""
     data = original.data or {}
     summary = next((str(data[f]) for f in SUMMARY_FIELDS if data.get(f)), "")
     result = next((str(data[f]) for f in RESULT_FIELDS if data.get(f)), "")
@@ -226,6 +228,7 @@ def callback_data(
         "department": department_of_case(
             original.process_key, original.department, original.category, reference, roles
         ),
+        **({CONFIDENTIAL_FIELD: True} if is_confidential(data) else {}),
     }
 
 

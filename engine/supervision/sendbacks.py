@@ -9,7 +9,9 @@ department) or `reject` (back to the same department). Everything is read from `
 - **A send-back** is a review task created in the period (by the time of the figures): the moment a
   department said "not ours". It counts for **the department that sent it back**: the candidate group
   of the case's step completed last at or before the review was created (the department step whose
-  completion asked for the review).
+  completion asked for the review). Where that step belongs to a group that is no department (the
+  repair worker's arrival on site, repair.bpmn), it is the department the case was with at that moment
+  (its `department` as the case history last recorded it before the review).
 - **Approved** / **rejected**: the decision recorded when the review was completed (by the time of the
   figures); the history keeps what a step changed, so an unchanged decision at a later review of the
   same case is the one recorded before it. A review still open is **awaiting review**.
@@ -30,7 +32,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.bpmn import SENDBACK_APPROVED, SENDBACK_DECISION_FIELD, SENDBACK_REVIEW
-from engine.db import Event, HumanTask, ProcessInstance
+from engine.db import Department, Event, HumanTask, ProcessInstance
 from engine.processes import DeployedRoles, deployed_roles, of_elements
 from engine.reference import ReferenceData
 from engine.supervision.periods import Period
@@ -145,6 +147,8 @@ def send_backs(
         .order_by(Event.id)
     ).all()
     decisions = _decisions_by_time([(e.instance_id, e.at, e.changes) for e in events])
+    departments = set(session.scalars(select(Department.code)))
+    held_by: dict[int, list[tuple[datetime, str]]] | None = None
     found = []
     for review in reviews:
         sender = next(
@@ -159,6 +163,10 @@ def send_backs(
             None,
         )
         department = sender.candidate_groups if sender is not None else ""
+        if not set(department.split(",")) & departments:
+            if held_by is None:
+                held_by = _departments_by_time(session, instance_ids)
+            department = _value_at(held_by.get(review.instance_id, []), review.created_at) or department
         decided = review.completed_at is not None and review.completed_at <= as_of
         decision = (
             _decision_at(decisions.get(review.instance_id, []), review.completed_at) if decided else None
@@ -196,6 +204,24 @@ def department_send_backs(
                 DepartmentSendBack(sent.case_number, sent.process_key, sent.sent_at)
             )
     return by_department
+
+
+def _departments_by_time(session: Session, instance_ids: list[int]) -> dict[int, list[tuple[datetime, str]]]:
+    """Per case, each department the case history recorded it moving to, in order."""
+    found: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
+    for instance_id, at, changes in session.execute(
+        select(Event.instance_id, Event.at, Event.changes)
+        .where(Event.instance_id.in_(instance_ids))
+        .order_by(Event.id)
+    ):
+        change = (changes or {}).get("department")
+        if isinstance(change, list) and len(change) == 2 and change[1]:
+            found[instance_id].append((at, str(change[1])))
+    return found
+
+
+def _value_at(values: list[tuple[datetime, str]], moment: datetime) -> str | None:
+    return next((value for at, value in reversed(values) if at <= moment), None)
 
 
 def _decisions_by_time(

@@ -30,6 +30,12 @@ from engine.work.external_work import (
 from engine.work.group_alerts import recent_group_alerts
 from engine.work.intake import intake_task, startable_processes
 from engine.work.intake_keys import new_intake_key, valid_intake_key
+from engine.work.maintenance_orders import (
+    MAINTENANCE_PROCESS,
+    MaintenanceOrder,
+    open_maintenance_order,
+    orders_of_day,
+)
 from engine.work.merging import (
     MERGED_STATUS,
     MERGING_ROLES,
@@ -73,6 +79,10 @@ from engine.work.use_cases import (
 )
 
 __all__ = [
+    "MAINTENANCE_PROCESS",
+    "MaintenanceOrder",
+    "open_maintenance_order",
+    "orders_of_day",
     "send_message",
     "send_signal",
     "complete_external",

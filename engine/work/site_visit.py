@@ -16,11 +16,16 @@ from engine.work.claims import claim_task
 
 
 def one_tap_field(runtime: Runtime, task: HumanTask) -> str | None:
-    """The field of a form that asks only for a time (e.g. 'arrived at'), which a tap can fill with now."""
+    """The field of a form that asks only for a time (e.g. 'arrived at'), which a tap can fill with now:
+    its one required field is a time and nothing else is asked unless chosen (the other fields are
+    optional, e.g. the finding that sends an order back, C4, which the full form offers)."""
     info = parsed_definition(runtime, task.instance.definition).user_tasks.get(task.element_id)
-    if info is None or len(info.fields) != 1 or info.fields[0].type != "datetime":
+    if info is None:
         return None
-    return info.fields[0].id
+    required = [f for f in info.fields if f.required]
+    if len(required) != 1 or required[0].type != "datetime":
+        return None
+    return required[0].id
 
 
 def claim_next_steps(session: Session, runtime: Runtime, instance_id: int, actor: Actor) -> list[HumanTask]:

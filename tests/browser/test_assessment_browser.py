@@ -1,6 +1,6 @@
 """The department and liaison assessments and the hot spots on a 360-pixel phone: readable without
-sideways scrolling of the page (wide tables scroll inside themselves), and a dispatcher's tap from a
-building to the repair intake with the building filled in (冬病夏治)."""
+sideways scrolling of the page (wide tables scroll inside themselves), and a dispatcher's one tap from a
+building to its maintenance order (冬病夏治): the order's number with a link, once per building and day."""
 
 from __future__ import annotations
 
@@ -40,6 +40,14 @@ def test_a_dispatcher_taps_a_building_to_order_maintenance(
         phone.click("#nav-hot-spots")
         phone.goto("/hotspots?from=2026-11-23&to=2026-11-29")
         phone.locator("button[data-order='金明区|3号楼']").click()
-        expect(phone.locator("#f-address")).to_have_value("金明区3号楼")
-        expect(phone.locator("#f-description")).to_contain_text("冬病夏治")
-        shot(phone, "hot-spots-maintenance-intake")
+        expect(phone.locator(".flash.success")).to_contain_text("已为 金明区3号楼 开出维修工单 BX-")
+        link = phone.locator("tr[data-row='金明区|3号楼'] a[data-order-case]")
+        expect(link).to_contain_text("维修工单 BX-")
+        expect(phone.locator("button[data-order='金明区|3号楼']")).to_have_count(0)  # no second order
+        expect(phone.locator("button[data-order='金明区|5号楼']")).to_have_count(1)
+        shot(phone, "hot-spots-maintenance-ordered")
+        number = link.get_attribute("data-order-case")
+        link.click()
+        expect(phone.locator("h1")).to_contain_text(str(number))
+        expect(phone.locator("main")).to_contain_text("冬病夏治")
+        expect(phone.locator("main")).to_contain_text("金明区3号楼")

@@ -228,7 +228,17 @@ def arrive(case: RepairCase) -> None:
         WORKER,
         {"arrived_at": arrived_at[:16]},
         events=[
-            completed(WORKER, "arrive_on_site", changes(case, arrived_at=arrived_at)),
+            completed(
+                WORKER,
+                "arrive_on_site",
+                changes(
+                    case,
+                    arrived_at=arrived_at,
+                    site_finding=None,
+                    sendback_reason=None,
+                    suggested_department=None,
+                ),
+            ),
             created("onsite_report", "repair_worker"),
         ],
         open_now=[("onsite_report", "repair_worker")],
@@ -430,7 +440,16 @@ def test_leak_repaired_and_customer_satisfied_at_once_r1_r2_r3_r4_r5_r6(
         WORKER,
         {"arrived_at": "2026-11-23T09:24"},
         events=[
-            completed(WORKER, "arrive_on_site", new(arrived_at="2026-11-23T09:24:00+08:00")),
+            completed(
+                WORKER,
+                "arrive_on_site",
+                new(
+                    arrived_at="2026-11-23T09:24:00+08:00",
+                    site_finding=None,
+                    sendback_reason=None,
+                    suggested_department=None,
+                ),
+            ),
             created("onsite_report", "repair_worker"),
         ],
         open_now=[("onsite_report", "repair_worker")],

@@ -1,6 +1,6 @@
 """The hot-spot page (热点分析, 冬病夏治, issue 20 item 10): THE WEEK with the outages of
 tests/integration/supervision/test_hot_spots.py (figures by hand there), in both languages; a dispatcher's
-one click from a building to the repair intake with the building filled in; who may see it."""
+one click from a building to its maintenance order (one per building and day); who may see it."""
 
 from __future__ import annotations
 
@@ -8,16 +8,19 @@ from collections.abc import Callable
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import SettableClock
-from engine.db.models import ProcessDefinition
+from engine.db.models import ProcessDefinition, ProcessInstance
 from engine.runtime import Runtime
+from tests.helpers import open_tasks
 from tests.integration.supervision.test_hot_spots import add_outages
 from tests.report_fixtures import World, build_week, make_world
-from tests.web.support import get, login, post, submit
+from tests.web.support import Page, get, login, post, submit
 
 WEEK = "/hotspots?from=2026-11-23&to=2026-11-29"
+UP_TO_TODAY = "/hotspots?from=2026-11-23&to=2026-11-30"
 
 
 @pytest.fixture
@@ -68,22 +71,111 @@ def test_supervisors_see_the_buildings_with_area_figures_and_outages(
     assert client.get("/hotspots?from=nonsense").status_code == 400
 
 
+def order_form(page: Page, building: str) -> dict[str, str]:
+    form = page.doc.xpath(f"//button[@data-order='{building}']/ancestor::form")[0]
+    assert form.get("action") == "/hotspots/maintenance" and form.get("method") == "post"
+    return {i.get("name"): i.get("value") for i in form.xpath(".//input")}
+
+
+def maintenance_cases(sessions: sessionmaker[Session]) -> list[ProcessInstance]:
+    with sessions() as session:
+        return [
+            case
+            for case in session.scalars(
+                select(ProcessInstance).where(ProcessInstance.process_key == "repair")
+            )
+            if (case.data or {}).get("case_source") == "hot_spot"
+        ]
+
+
 def test_a_dispatcher_opens_a_maintenance_order_for_a_building_in_one_click(
-    client: FlaskClient, world: World
+    client: FlaskClient, world: World, sessions: sessionmaker[Session]
 ) -> None:
+    """One POST (CSRF) opens a repair case for the building, routed as a maintenance order, with the hot
+    spot's figures in its description; the page then shows its number with a link instead of the button.
+    A second click the same day (a double click, a colleague) opens no second order but names the first."""
     login(client, "dispatcher")
     page = get(client, WEEK)
-    form = page.doc.xpath("//button[@data-order='金明区|3号楼']/ancestor::form")[0]
-    values = {i.get("name"): i.get("value") for i in form.xpath(".//input")}
-    intake = post(
-        client,
-        form.get("action"),
-        {k: v for k, v in values.items() if k != "csrf_token"},
-        values["csrf_token"],
+    values = order_form(page, "金明区|3号楼")
+    assert (values["district"], values["building"], values["from"], values["to"]) == (
+        "金明区",
+        "3号楼",
+        "2026-11-23",
+        "2026-11-29",
     )
-    assert intake.status == 200
-    assert intake.field_value("address") == "金明区3号楼"
-    assert "4" in intake.field_value("description") and "冬病夏治" in intake.field_value("description")
+    token = values.pop("csrf_token")
+    before = get(client, UP_TO_TODAY)
+    calls_up_to_today = before.text("hot-spots-total")
+    facility_calls = before.doc.xpath(
+        "//section[@id='hot-categories']//tr[@data-row='facility']/td[2]/text()"
+    )
+    assert client.post("/hotspots/maintenance", data=values).status_code == 400  # no CSRF token: refused
+    assert maintenance_cases(sessions) == []
+
+    opened = post(client, "/hotspots/maintenance", values, token)
+    assert opened.status == 302 and opened.response.headers["Location"] == WEEK
+    (case,) = maintenance_cases(sessions)
+    data = case.data or {}
+    assert (case.address, case.category, case.department, case.customer_phone) == (
+        "金明区3号楼",
+        "facility",
+        "repair",
+        None,
+    )
+    description = data["description"]
+    assert "冬病夏治" in description and "金明区3号楼" in description
+    assert "共来电 4 次" in description and "投诉 3 次" in description and "125.00" in description
+    with sessions() as session:
+        assert [(t.element_id, t.candidate_groups) for t in open_tasks(session, case.id)] == [
+            ("dispatch", "dispatcher")
+        ]
+
+    shown = get(client, WEEK)
+    assert shown.flashes() == [f"已为 金明区3号楼 开出维修工单 {case.case_number}。"]
+    # the order is no call: it counts nowhere on the page, in a period holding today either
+    assert get(client, UP_TO_TODAY).text("hot-spots-total") == calls_up_to_today
+    assert (
+        get(client, UP_TO_TODAY).doc.xpath(
+            "//section[@id='hot-categories']//tr[@data-row='facility']/td[2]/text()"
+        )
+        == facility_calls
+    )
+    (link,) = shown.doc.xpath("//tr[@data-row='金明区|3号楼']//a[@data-order-case]")
+    assert link.get("href") == f"/cases/{case.case_number}" and case.case_number in link.text_content()
+    assert not shown.doc.xpath("//button[@data-order='金明区|3号楼']")
+    assert shown.doc.xpath("//button[@data-order='金明区|5号楼']")  # the other building still has its button
+
+    # the same form sent again (a double click, a second tab): the first order, no second one
+    again = post(client, "/hotspots/maintenance", values, token)
+    assert again.status == 302
+    assert [c.case_number for c in maintenance_cases(sessions)] == [case.case_number]
+    assert get(client, WEEK).flashes() == [f"金明区3号楼 今天已有维修工单 {case.case_number},未重复开单。"]
+
+    # in English too; a building that is no hot spot of the period opens nothing
+    submit(client, "/tasks", {"next": "/tasks"}, post_url="/lang/en")
+    five = order_form(get(client, WEEK), "金明区|5号楼")
+    five.pop("csrf_token")
+    assert post(client, "/hotspots/maintenance", five, token).status == 302
+    (flash,) = get(client, WEEK).flashes()
+    assert flash.startswith("Maintenance order BX-") and flash.endswith("opened for 金明区5号楼.")
+    nowhere = post(client, "/hotspots/maintenance", {**five, "building": "9号楼"}, token)
+    assert nowhere.status == 302
+    assert get(client, WEEK).flashes() == [
+        "金明区9号楼 is not among the hot spots of this period; no order was opened."
+    ]
+    assert len(maintenance_cases(sessions)) == 2
+
+
+def test_a_supervisor_sees_the_hot_spots_but_opens_no_order(client: FlaskClient, world: World) -> None:
+    login(client, "supervisor")
+    token = get(client, WEEK).csrf_token()
+    refused = post(
+        client,
+        "/hotspots/maintenance",
+        {"district": "金明区", "building": "3号楼", "from": "2026-11-23", "to": "2026-11-29"},
+        token,
+    )
+    assert refused.status == 403
 
 
 @pytest.mark.parametrize("username", ["operator", "ops_handler", "liaison"])

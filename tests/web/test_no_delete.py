@@ -69,6 +69,7 @@ def test_no_route_can_delete_anything(app: Flask) -> None:
             "/field/<int:task_id>/now",
             "/handover/records/<int:record_id>/acknowledge",
             "/handover/records/<int:record_id>/hand-over",
+            "/hotspots/maintenance",
             "/incidents/<int:timer_id>/retry",
             "/incidents/external/<int:task_id>/retry",
             "/incidents/messages/<int:message_id>/retry",

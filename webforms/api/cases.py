@@ -30,7 +30,7 @@ from webforms.api.problems import problem
 from webforms.api.schemas import CasePageSchema, CaseSchema, CaseSearchArgs, OpenCaseSchema, OpenedCaseSchema
 from webforms.database import read_only, runtime, unit_of_work
 from webforms.people.access_records import record_unmasked_list, record_unmasked_view
-from webforms.people.masking import show_customer_in_full
+from webforms.people.masking import hide_customer_of, show_customer_in_full
 from webforms.request_log import note_case
 from webforms.supervision.case_filters import search_form_of
 
@@ -113,6 +113,7 @@ def read_case(number: str) -> Any:
             abort(404)  # a case the client may not read looks like one that does not exist
         note_case(instance.case_number)
         parsed = parsed_definition(runtime(), instance.definition)
+        hide_customer_of(instance)  # a confidential complainant, as on the pages (C7)
         show_customer_in_full(customer_contact_kinds(uow.session, runtime(), instance, current_user.actor))
         fields = fields_by_id(parsed)
         labels = parsed.variable_labels

@@ -39,7 +39,7 @@ from webforms.api.schemas import (
 from webforms.database import read_only, runtime, unit_of_work
 from webforms.people.access_records import record_unmasked_view
 from webforms.people.auth import can_do
-from webforms.people.masking import show_customer_in_full
+from webforms.people.masking import hide_customer_of, show_customer_in_full
 from webforms.reference.labels import form_fields
 from webforms.request_log import note_case
 from webforms.work.staff_picker import with_staff_options
@@ -117,6 +117,7 @@ def read_task(task_id: int) -> Any:
         task = _task(uow.session, task_id)
         instance = task.instance
         parsed = parsed_definition(runtime(), instance.definition)
+        hide_customer_of(instance)  # a confidential complainant, as on the pages (C7)
         show_customer_in_full(customer_contact_kinds(uow.session, runtime(), instance, current_user.actor))
         info = parsed.user_tasks.get(task.element_id)
         fields = with_staff_options(uow.session, form_fields(info.fields)) if info else ()

@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from engine.bpmn import FieldDef
 from engine.db import ProcessInstance
-from engine.people import identity_hidden, masked, personal_kinds
+from engine.people import hidden_value, identity_hidden, masked, personal_kinds
 
 
 def declared_personal(fields: Mapping[str, FieldDef] | None) -> dict[str, str]:
@@ -54,10 +54,11 @@ def sees_in_full() -> bool:
 
 def mask(field_id: str, value: Any, fields: Mapping[str, FieldDef] | None = None) -> Any:
     """The value as the signed-in user may see it (C7, M6); `fields`: the case's diagram's form fields,
-    which say which fields are personal data."""
+    which say which fields are personal data. A confidential case's customer is `***` for whoever may not
+    know them (C7), where other cases show a partial mask."""
     kinds = declared_personal(fields)
-    if _identity_hidden():
-        return masked(field_id, value, kinds)
+    if _identity_hidden():  # a confidential complainant: nothing of who they are, not even a partial mask
+        return hidden_value(value) if field_id in kinds else value
     if current_user.sees_personal_data:
         return value
     if kinds.get(field_id) in _contact_kinds():

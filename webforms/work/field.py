@@ -2,7 +2,8 @@
 to record a time (arrived, done) where the step asks for nothing else.
 
 The address and phone of a job are what the worker needs to get there, so this page shows them in
-full to the job's group, and records each such view (M6).
+full to the job's group, and records each such view (M6); a confidential complainant (C7) is reached
+through the hotline only, so a job of such a case shows `***` instead.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from engine.db import HumanTask
-from engine.people import holds_personal_data, record_case_view
+from engine.people import holds_personal_data, identity_hidden, record_case_view, without_identity
 from engine.work import arrive_on_site, one_tap_field, open_tasks_for
 from webforms.database import read_only, runtime, unit_of_work
 from webforms.diagram_names import task_label
@@ -29,6 +30,16 @@ def map_link(address: str) -> str:
     return f"https://uri.amap.com/search?keyword={quote(address)}"
 
 
+def _hidden(task: HumanTask) -> bool:
+    return identity_hidden(task.instance.data or {}, task.instance.opened_by, current_user.actor)
+
+
+def job_data(task: HumanTask) -> dict[str, Any]:
+    """The case data a job shows: a confidential complainant's name, phone and address as `***` (C7)."""
+    data = task.instance.data or {}
+    return without_identity(data) if _hidden(task) else dict(data)
+
+
 @bp.route("")
 @login_required
 def jobs() -> Any:
@@ -37,8 +48,14 @@ def jobs() -> Any:
     with read_only() as uow:
         tasks = open_tasks_for(uow.session, "todo", current_user.username, current_user.roles, 100)
         jobs = [(task, one_tap_field(runtime(), task)) for task in tasks]
-        page = render_template("work/field.html", jobs=jobs, now=runtime().clock.now(), map_link=map_link)
-        shown = [task.instance_id for task in tasks if holds_personal_data(task.instance.data)]
+        page = render_template(
+            "work/field.html", jobs=jobs, now=runtime().clock.now(), map_link=map_link, job_data=job_data
+        )
+        shown = [
+            task.instance_id
+            for task in tasks
+            if holds_personal_data(task.instance.data) and not _hidden(task)
+        ]
     if shown:
         with unit_of_work() as uow:
             for instance_id in shown:

@@ -315,6 +315,34 @@ def test_required_when_must_name_a_field_of_the_form() -> None:
         parse_definition(linear(user_task("ask", fields=field)), "when.bpmn")
 
 
+def test_a_required_field_may_be_left_empty_when_another_has_a_value_r1() -> None:
+    """R1: a repair's caller is required, except on a maintenance order the utility opens itself from
+    the hot spots (optionalWhen = case_source=hot_spot): no customer called."""
+    name = FieldDef(
+        "customer_name", "string", "报修人姓名", required=True, optional_when=("case_source", "hot_spot")
+    )
+    source = FieldDef(
+        "case_source", "enum", "工单来源", options=(Option("hotline", "热线"), Option("hot_spot", "热点"))
+    )
+    _values, errors = validate_form((name, source), {"case_source": "hotline"})
+    assert errors == {"customer_name": FieldError("required")}
+    _values, errors = validate_form((name, source), {})
+    assert errors == {"customer_name": FieldError("required")}
+    values, errors = validate_form((name, source), {"case_source": "hot_spot"})
+    assert errors == {} and values["customer_name"] is None
+    values, errors = validate_form((name, source), {"case_source": "hot_spot", "customer_name": "王五"})
+    assert errors == {} and values["customer_name"] == "王五"
+
+
+def test_optional_when_must_name_a_field_of_the_form() -> None:
+    field = form_field(
+        "note",
+        extra='<camunda:properties><camunda:property id="optionalWhen" value="nothing=1" /></camunda:properties>',
+    )
+    with pytest.raises(DefinitionError, match="optionalWhen names 'nothing'"):
+        parse_definition(linear(user_task("ask", fields=field)), "when.bpmn")
+
+
 def test_a_time_may_not_be_earlier_than_the_one_it_follows_o2() -> None:
     """O2: a restoration reported before the outage started is refused (notBefore), against the same
     form's value or the case's; the same moment is allowed."""

@@ -81,7 +81,9 @@ def test_weekly_report_splits_the_cases_by_source_m2(world: World) -> None:
         "sasac_platform": (1, 1, 0),
         "digital_city": (1, 0, 0),
     }
-    assert len(content["sources"]) == 10  # every active source, with or without cases
+    assert (
+        len(content["sources"]) == 11
+    )  # every active source (the hot spots' one too), with or without cases
 
 
 @pytest.mark.parametrize(

@@ -123,6 +123,43 @@ def test_personal_data_is_masked_by_role_and_unmasked_reads_are_logged_m6(
     assert ("api:c2-department-head", "api_case_search") not in logged  # masked list
 
 
+def test_a_confidential_complainant_is_three_stars_for_every_client_but_a_supervisor_c7(
+    api_as: Callable[..., Api], sessions: sessionmaker[Session]
+) -> None:
+    """C7 in the API as on the pages: the handling department, the dispatchers and the other operators
+    get `***` for the name, phone and address (not the partial mask of an ordinary case), in the case,
+    its data, its history and its task; the supervisors get them in full, and that read is logged (M6)."""
+    number = _open(api_as("operator"), confidential=True, department="operations")
+    supervisor = api_as("supervisor")
+    full = supervisor.get(f"/cases/{number}").json
+    assert (full["data"]["customer_name"], full["data"]["customer_phone"]) == ("张伟", "13800001111")
+    another_operator = api_as("operator", scopes=("cases:read",))  # not the one who took the call
+    for client in (api_as("department_head", "operations"), api_as("dispatcher"), another_operator):
+        case = client.get(f"/cases/{number}")
+        assert case.status_code == 200
+        body = case.json
+        assert (body["customer_name"], body["customer_phone"], body["address"]) == ("***", "***", "***")
+        assert (body["data"]["customer_name"], body["data"]["customer_phone"], body["data"]["address"]) == (
+            "***",
+            "***",
+            "***",
+        )
+        said = str(body)
+        assert "13800001111" not in said and "张伟" not in said and "138****" not in said
+    handler = api_as("department_head", "operations")
+    task = handler.get(f"/tasks/{_task(handler, number, 'department_handling')}").json
+    assert "13800001111" not in str(task) and "张伟" not in str(task) and "138****" not in str(task)
+    with sessions() as session:
+        logged = {
+            (a.username, a.view)
+            for a in session.scalars(
+                select(PersonalDataAccess).where(PersonalDataAccess.username.like("api:%"))
+            )
+        }
+    assert ("api:c1-supervisor", "api_case") in logged
+    assert {who for who, _ in logged} == {"api:c1-supervisor"}
+
+
 def test_refused_values_answer_422_with_each_field_and_write_nothing(
     api_as: Callable[..., Api], sessions: sessionmaker[Session]
 ) -> None:

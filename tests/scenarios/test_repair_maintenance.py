@@ -1,0 +1,124 @@
+"""repair.bpmn, a maintenance order from the hot spots (冬病夏治, issue 20 item 10; R1, R6): the utility
+opens it itself (source hot_spot), so nobody called: the caller's name and phone may stay empty (and only
+then), it is routed, dispatched and repaired as any repair, and once reported it closes without a
+callback (R5 calls back a customer who called).
+
+Every step is its own unit of work and the case is reloaded from the database before the next one
+(tests/scenarios/driver.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.bpmn.form_fields import FieldError
+from engine.cases.runner import start_case
+from engine.clock import SettableClock
+from engine.db.models import ProcessDefinition
+from engine.errors import FormInvalid
+from engine.runtime import Runtime
+from tests.scenarios.driver import CLOSED, CaseDriver, completed, created, end, new, script
+from tests.scenarios.test_repair import (
+    DISPATCHER,
+    REPORT,
+    REPORTED,
+    TASK_NAMES,
+    WORKER,
+    RepairCase,
+    arrive,
+    changes,
+    dispatch,
+    utc,
+)
+
+DESCRIPTION = "冬病夏治:金明区3号楼为热点楼栋,共来电 4 次,其中投诉 3 次。"
+
+
+@pytest.fixture
+def case(
+    sessions: sessionmaker[Session],
+    runtime: Runtime,
+    clock: SettableClock,
+    reference_data: None,
+    deploy_process: Callable[[str], ProcessDefinition],
+) -> RepairCase:
+    deploy_process("repair")
+    return CaseDriver(sessions, runtime, clock, "repair", TASK_NAMES)
+
+
+def maintenance_form(**overrides: Any) -> dict[str, Any]:
+    return {
+        "customer_name": "",
+        "customer_phone": "",
+        "address": "金明区3号楼",
+        "description": DESCRIPTION,
+        "category": "facility",
+        "department": "",
+        "case_source": "hot_spot",
+        "urgent": "",
+        **overrides,
+    }
+
+
+def test_a_maintenance_order_has_no_caller_and_closes_when_repaired_without_a_callback_r1_r6(
+    case: RepairCase, clock: SettableClock, sessions: sessionmaker[Session], runtime: Runtime
+) -> None:
+    # an ordinary repair still needs its caller
+    with pytest.raises(FormInvalid) as failure, sessions.begin() as session:
+        start_case(session, runtime, "repair", DISPATCHER, maintenance_form(case_source="hotline"))
+    refused = failure.value
+    assert refused.errors == {
+        "customer_name": FieldError("required"),
+        "customer_phone": FieldError("required"),
+    }
+
+    case.start(
+        DISPATCHER,
+        maintenance_form(),
+        events=[
+            ("case_started", DISPATCHER.username, None, {"process_version": [None, 1]}),
+            completed(
+                DISPATCHER,
+                "intake",
+                new(
+                    address="金明区3号楼",
+                    category="facility",
+                    customer_name=None,
+                    customer_phone=None,
+                    department=None,
+                    description=DESCRIPTION,
+                    urgent=False,
+                    case_source="hot_spot",
+                    upstream_reference=None,
+                    upstream_deadline=None,
+                ),
+            ),
+            script("route_by_category", new(onsite_limit_minutes=120, routed_department="repair")),
+            script("classify_order", new(department="repair", dispatch_count=0, priority="normal")),
+            created("dispatch", "dispatcher"),
+        ],
+        open_now=[("dispatch", "dispatcher")],
+    )
+    clock.set(utc(23, 1, 2))
+    dispatch(case)
+    clock.set(utc(23, 2))
+    arrive(case)
+    clock.set(utc(23, 4))
+    case.complete(
+        "onsite_report",
+        WORKER,
+        REPORT,
+        events=[
+            completed(WORKER, "onsite_report", changes(case, **REPORTED)),
+            end("end_maintenance_done"),
+            CLOSED,
+        ],
+        open_now=[],
+    )
+    with case.sessions() as session:
+        instance = case.instance(session)
+        assert (instance.status, instance.closed_at, instance.source) == ("completed", utc(23, 4), "hot_spot")
