@@ -58,9 +58,9 @@ def day_of(text: str) -> date | None:
 
 
 def day_arg(name: str, default: date) -> date:
-    """A day query parameter (YYYY-MM-DD, see day_of); `default` where it is absent or empty, 400 where
-    it is no such day."""
-    raw = request.args.get(name, "").strip()
+    """A day parameter of the query or the posted form (YYYY-MM-DD, see day_of); `default` where it is
+    absent or empty, 400 where it is no such day."""
+    raw = request.values.get(name, "").strip()
     if not raw:
         return default
     day = day_of(raw)
