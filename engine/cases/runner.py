@@ -79,6 +79,7 @@ from engine.db import CaseCallRow as CaseCallLink
 from engine.db import Event, HumanTask, ProcessInstance, Timer
 from engine.decisions import decision_evaluator
 from engine.errors import Conflict, FormInvalid, HotlineError, NotAllowed, NotFound, ScriptFailed
+from engine.messaging import events_of_history, queue_webhooks
 from engine.reference import (
     ReferenceData,
     fill_suggested,
@@ -118,6 +119,8 @@ class _Unit:
     reference: ReferenceData | None = None
     # How the SMS and e-mail this unit decides are written (the runtime's).
     messaging: MessagingPolicy = field(default_factory=MessagingPolicy)
+    # The timers that fired as a task's deadline (webhooks' deadline.passed).
+    deadline_timers: list[str] = field(default_factory=list)
 
     @property
     def engine_zone(self) -> ZoneInfo:
@@ -225,6 +228,7 @@ def _chase_if_deadline(session: Session, unit: _Unit, timer_task: SpiffTask) -> 
     for sibling in timer_task.parent.children:
         info = unit.parsed.user_tasks.get(sibling.task_spec.bpmn_id)
         if info is not None and sibling is not timer_task:
+            unit.deadline_timers.append(timer_task.task_spec.bpmn_id)
             due = due_time(timer_task) or unit.now
             supervisors = None
             if unit.group is not None:
@@ -419,6 +423,15 @@ def _save_unit(session: Session, engine: Runtime, unit: _Unit) -> ProcessInstanc
         )
     if "events" in waits:
         sync_event_subscriptions(session, unit.instance, unit.workflow, unit.now)
+    # Webhooks (issue 19): the deliveries of these events are written with them, in this unit of work.
+    hooked = events_of_history(
+        unit.events,
+        unit.instance.case_number,
+        unit.instance.process_key,
+        unit.deadline_timers,
+        str(values.get("status") or ""),
+    )
+    queue_webhooks(session, hooked, unit.now)
     # A Core insert of the table: one executemany whatever columns each row leaves empty.
     session.execute(insert(cast(Table, Event.__table__)), unit.events)
     return unit.instance

@@ -49,8 +49,40 @@ from engine.messaging.texts.composed import Wording
 from engine.messaging.texts.kinds import KINDS, LANGUAGES, MessageKind, compose_kind
 from engine.messaging.texts.template_language import PROBLEMS, SmsLength, TemplateProblem, render, sms_length
 from engine.messaging.use_cases import Receipt, record_delivery_receipts, retry_failed_message
+from engine.messaging.webhooks import (
+    WEBHOOK_EVENTS,
+    WEBHOOK_PROBLEMS,
+    DeliveryView,
+    NewSubscription,
+    WebhookEvent,
+    WebhookGateway,
+    add_subscription,
+    delete_subscription,
+    deliveries,
+    events_of_history,
+    queue_webhooks,
+    set_paused,
+    sign,
+    subscription,
+    subscriptions,
+)
 
 __all__ = [
+    "WEBHOOK_EVENTS",
+    "WEBHOOK_PROBLEMS",
+    "DeliveryView",
+    "NewSubscription",
+    "WebhookEvent",
+    "WebhookGateway",
+    "add_subscription",
+    "deliveries",
+    "delete_subscription",
+    "events_of_history",
+    "queue_webhooks",
+    "set_paused",
+    "sign",
+    "subscription",
+    "subscriptions",
     "KINDS",
     "LANGUAGES",
     "MessageKind",

@@ -38,6 +38,7 @@ API_SCOPES = (
     "customers:read",
     "external:work",
     "messages:send",
+    "webhooks:manage",
 )
 TOKEN_PREFIX = "hfl_"
 CLIENT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9._-]{1,49}$")
