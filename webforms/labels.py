@@ -13,6 +13,7 @@ from sqlalchemy import select
 from engine.bpmn import CANDIDATE_USER, FieldDef, FieldError, VariableLabel
 from engine.db import Department
 from engine.messages import say
+from engine.messaging import WEBHOOK_PROBLEMS
 from engine.people import ACCOUNT_PROBLEMS, API_CLIENT_PROBLEMS
 from engine.reference import REFERENCE_PROBLEMS
 from webforms.database import reading_session
@@ -164,6 +165,7 @@ def error_text(error: FieldError) -> str:
         ACCOUNT_PROBLEMS.get(error.code)
         or REFERENCE_PROBLEMS.get(error.code)
         or API_CLIENT_PROBLEMS.get(error.code)
+        or WEBHOOK_PROBLEMS.get(error.code)
     )
     if message is None and template is not None:
         return say(template, params, gettext)

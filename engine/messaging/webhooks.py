@@ -142,6 +142,14 @@ def _audit(
     record_admin_change(uow.session, uow.clock, actor, action, "webhook", f"{client.name}#{row.id}", changes)
 
 
+def client_named(session: Session, name: str) -> ApiClient:
+    """The API client of this name; NotFound if none."""
+    client = session.scalars(select(ApiClient).where(ApiClient.name == name)).first()
+    if client is None:
+        raise NotFound(f"no API client {name!r}")
+    return client
+
+
 def subscriptions(session: Session, client_id: int) -> list[WebhookSubscription]:
     """The client's subscriptions that are not deleted, oldest first."""
     return list(
