@@ -38,6 +38,7 @@ from engine.supervision import (
     sweep_attachment_files,
 )
 from engine.unit_of_work import UnitOfWork
+from engine.work import PlatformGateway
 from hotline.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -65,8 +66,9 @@ def outbox_job(settings: Settings) -> OutboxJob:
 
 
 def outside_gateways(units: Callable[[], UnitOfWork]) -> dict[str, Gateway]:
-    """The channels to other programs, which read their addresses from the database: webhooks."""
-    return {"webhook": WebhookGateway(units)}
+    """The channels to other programs, which read their addresses from the database: webhooks and the
+    replies to the platforms that forward cases."""
+    return {"webhook": WebhookGateway(units), "platform": PlatformGateway(units)}
 
 
 def worker_name() -> str:

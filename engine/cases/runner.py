@@ -79,7 +79,7 @@ from engine.db import CaseCallRow as CaseCallLink
 from engine.db import Event, HumanTask, ProcessInstance, Timer
 from engine.decisions import decision_evaluator
 from engine.errors import Conflict, FormInvalid, HotlineError, NotAllowed, NotFound, ScriptFailed
-from engine.messaging import events_of_history, queue_webhooks
+from engine.messaging import events_of_history, queue_platform_reply, queue_webhooks
 from engine.reference import (
     ReferenceData,
     fill_suggested,
@@ -299,6 +299,21 @@ def _carry_out_effects(session: Session, unit: _Unit, element_id: str, data: dic
                 element_id,
                 name,
                 {"notice": [None, notice.id], "recipients": [None, count]},
+            )
+        )
+    if effect.reply_on_platform:
+        key = queue_platform_reply(
+            session, unit.instance.id, unit.instance.case_number, data, effect.reply_on_platform, unit.now
+        )
+        unit.events.append(
+            event_row(
+                unit.instance.id,
+                unit.now,
+                SYSTEM.username,
+                "platform_reply_queued",
+                element_id,
+                name,
+                {"delivery": [None, key], "source": [None, data.get("case_source")]},
             )
         )
     if effect.send_reply is not None:

@@ -28,6 +28,13 @@ from engine.messaging.outbox import (
     retry_message,
     settle_stalled,
 )
+from engine.messaging.platform_replies import (
+    PLATFORM_PROBLEMS,
+    live_endpoint,
+    platform_endpoints,
+    queue_platform_reply,
+    save_platform_endpoint,
+)
 from engine.messaging.progress import FailedMessage, SendingProgress, failed_messages, sending_progress
 from engine.messaging.quiet_hours import customer_sms_not_before, held_until
 from engine.messaging.sending import Round, Throttle, send_due_messages
@@ -69,6 +76,11 @@ from engine.messaging.webhooks import (
 )
 
 __all__ = [
+    "PLATFORM_PROBLEMS",
+    "live_endpoint",
+    "platform_endpoints",
+    "queue_platform_reply",
+    "save_platform_endpoint",
     "WEBHOOK_EVENTS",
     "WEBHOOK_PROBLEMS",
     "DeliveryView",

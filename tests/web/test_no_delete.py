@@ -42,6 +42,7 @@ def test_no_route_can_delete_anything(app: Flask) -> None:
             "/admin/api-clients/<name>/webhooks/<int:subscription_id>/remove",
             "/admin/api-clients/<name>/webhooks/<int:subscription_id>/resume",
             "/admin/messages/<kind>/<language>",
+            "/admin/platform-endpoints/<code>",
             "/admin/reference/category",
             "/admin/reference/department",
             "/admin/reference/department/<code>",
