@@ -446,7 +446,7 @@ def _save_unit(session: Session, engine: Runtime, unit: _Unit) -> ProcessInstanc
         unit.deadline_timers,
         str(values.get("status") or ""),
     )
-    queue_webhooks(session, hooked, unit.now)
+    queue_webhooks(session, hooked, unit.now, engine.webhook_subscriptions)
     # A Core insert of the table: one executemany whatever columns each row leaves empty.
     session.execute(insert(cast(Table, Event.__table__)), unit.events)
     return unit.instance

@@ -39,6 +39,7 @@ from engine.messaging.gateways import Outgoing, SendFailed
 from engine.messaging.http_sms import post
 from engine.messaging.outbox import NewMessage, queue_messages
 from engine.reference import record_admin_change
+from engine.runtime import ReadCache
 
 if TYPE_CHECKING:
     from engine.unit_of_work import UnitOfWork
@@ -139,6 +140,7 @@ def _audit(
     row: WebhookSubscription,
     changes: dict[str, list[Any]],
 ) -> None:
+    uow.runtime.webhook_subscriptions.clear()
     record_admin_change(uow.session, uow.clock, actor, action, "webhook", f"{client.name}#{row.id}", changes)
 
 
@@ -288,21 +290,47 @@ def events_of_history(
     return found
 
 
-def queue_webhooks(session: Session, events: Sequence[WebhookEvent], now: datetime) -> int:
+def _live_subscriptions(session: Session, cache: ReadCache | None) -> list[tuple[int, str, str, datetime]]:
+    """(id, url, events, the client's expiry) of every subscription neither paused nor deleted whose
+    client is not revoked: read once per `cache` lifetime (a unit of work of every step asks)."""
+    cached = cache.get() if cache is not None else None
+    if cached is not None:
+        return list(cached)
+    rows = [
+        (sid, url, events, expires)
+        for sid, url, events, expires in session.execute(
+            select(
+                WebhookSubscription.id,
+                WebhookSubscription.url,
+                WebhookSubscription.events,
+                ApiClient.expires_at,
+            )
+            .join(ApiClient, ApiClient.id == WebhookSubscription.client_id)
+            .where(
+                WebhookSubscription.deleted_at.is_(None),
+                WebhookSubscription.paused_at.is_(None),
+                ApiClient.revoked_at.is_(None),
+            )
+        )
+    ]
+    if cache is not None:
+        cache.put(tuple(rows))
+    return rows
+
+
+def queue_webhooks(
+    session: Session, events: Sequence[WebhookEvent], now: datetime, cache: ReadCache | None = None
+) -> int:
     """A delivery per event and live subscription that wants it (its client neither revoked nor
-    expired), written in the caller's transaction. Returns how many."""
+    expired), written in the caller's transaction. Returns how many. `cache`: the runtime's, so a
+    step reads the subscriptions only when this process has not read them lately."""
     if not events:
         return 0
-    live = session.execute(
-        select(WebhookSubscription.id, WebhookSubscription.url, WebhookSubscription.events)
-        .join(ApiClient, ApiClient.id == WebhookSubscription.client_id)
-        .where(
-            WebhookSubscription.deleted_at.is_(None),
-            WebhookSubscription.paused_at.is_(None),
-            ApiClient.revoked_at.is_(None),
-            ApiClient.expires_at > now,
-        )
-    ).all()
+    live = [
+        (sid, url, wanted)
+        for sid, url, wanted, expires in _live_subscriptions(session, cache)
+        if expires > now
+    ]
     if not live:
         return 0
     messages: list[NewMessage] = []
