@@ -79,7 +79,8 @@ def queue_platform_reply(
     """The reply of the case into the outbox, in the caller's transaction; its idempotency key (the
     delivery id the platform sees, the same in every attempt)."""
     source = str(data.get("case_source") or "")
-    result = data.get("result") or data.get("investigation")
+    # The handling's result: a complaint department's `result`, a repair's `work_done`.
+    result = data.get("result") or data.get("work_done") or data.get("investigation")
     body = reply_body(
         case_number,
         source,

@@ -209,3 +209,41 @@ def test_a_platform_taking_forms_and_a_signature_gets_them_u1(
     [taken] = platform.taken
     assert taken.form()["reference"] == REFERENCE and taken.form()["text"] == "已处理"
     assert taken.headers["X-Hotline-Signature"].startswith("t=")
+
+
+def test_a_forwarded_repair_is_replied_by_api_and_waits_for_the_platform_u1(
+    sessions: sessionmaker[Session],
+    runtime: Runtime,
+    clock: SettableClock,
+    reference_data: None,
+    deploy_process: Callable[[str], ProcessDefinition],
+) -> None:
+    """repair.bpmn draws the same U1 path: the checked reply is sent, the repair closes once taken."""
+    from tests.scenarios.test_repair import DISPATCHER, REPORT, WORKER, repair_form
+
+    deploy_process("repair")
+    platform = Platform()
+    with running(HttpGateway(platform)) as server:
+        _endpoint(sessions, runtime, server.url)
+        with UnitOfWork(sessions, runtime) as uow:
+            form = repair_form(case_source="mayor_12345", upstream_reference=REFERENCE)
+            instance_id = start_case(uow.session, runtime, "repair", DISPATCHER, form).id
+            uow.commit()
+        steps: list[tuple[Actor, dict[str, Any]]] = [
+            (
+                DISPATCHER,
+                {"worker": "维修一班 王师傅", "expected_arrival": "2026-11-23T09:25", "arrival_told": "on"},
+            ),
+            (WORKER, {"arrived_at": clock.now().astimezone(runtime.zone).strftime("%Y-%m-%dT%H:%M")}),
+            (WORKER, dict(REPORT)),
+            (DISPATCHER, {"satisfied": "yes", "callback_note": "客户表示满意"}),
+        ]
+        for actor, values in steps:
+            _complete(sessions, runtime, _open_task(sessions, instance_id), actor, values)
+        task = _open_task(sessions, instance_id)
+        assert task.element_id == "send_platform_reply"
+        _complete(sessions, runtime, task, DISPATCHER, {"platform_reply": "维修结果:已更换接头"})
+        assert _state(sessions, instance_id) == ("running", [])
+        assert _send(sessions, runtime).sent == 1
+    assert platform.taken[0].json()["result"] == REPORT["work_done"]
+    assert _state(sessions, instance_id)[0] == "completed"

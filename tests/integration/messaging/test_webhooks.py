@@ -253,3 +253,37 @@ def test_task_completed_and_deadline_passed_are_delivered(
         _send(sessions, runtime)
     passed = [r.json() for r in receiver.verified if r.json()["event"] == "deadline.passed"]
     assert passed and {p["case_number"] for p in passed} == {number}
+
+
+def test_outage_published_and_case_closed_are_delivered(
+    sessions: sessionmaker[Session],
+    runtime: Runtime,
+    clock: SettableClock,
+    reference_data: None,
+    deploy_process: Callable[[str], ProcessDefinition],
+) -> None:
+    """An outage's notice is published as the case opens; restored, the outage case ends."""
+    from tests.integration.messaging.test_outage_messages import _form, _repair, _start
+
+    deploy_process("outage")
+    with running(HttpGateway(lambda r: (200, {}))) as server:
+        _subscription_id, secret = _subscribe(
+            sessions, runtime, server.url, ["outage.published", "case.closed"]
+        )
+        receiver = Receiver(secret, clock)
+        server.answer = receiver
+        instance_id = _start(sessions, runtime, _form())
+        _send(sessions, runtime)
+        [published] = [r.json() for r in receiver.verified]
+        assert published["event"] == "outage.published" and published["procedure"] == "outage"
+        assert isinstance(published["data"]["notice"], int)
+        _repair(
+            sessions,
+            runtime,
+            instance_id,
+            {"work_status": "restored", "restored_at": "2026-11-23T12:00", "work_done": "已修复"},
+        )
+        _send(sessions, runtime)
+    events = [r.json()["event"] for r in receiver.verified]
+    assert events[0] == "outage.published" and "case.closed" in events
+    assert events.count("outage.published") == 2  # the restoration notice too
