@@ -151,6 +151,14 @@ GROUP_LABELS = {
     "billing": _l("Billing department"),
 }
 
+# A webhook delivery's state: its outbox message's.
+DELIVERY_STATUS = {
+    "pending": _l("waiting"),
+    "sending": _l("being sent"),
+    "sent": _l("delivered"),
+    "failed": _l("failed"),
+}
+
 TASK_STATUS = {
     "open": _l("open"),
     "completed": _l("completed"),

@@ -92,7 +92,7 @@ def test_an_administrator_adds_pauses_and_removes_a_clients_webhook_and_sees_its
     shown = get(client, "/admin/api-clients/phones/webhooks")
     [row] = shown.doc.xpath(f"//table[@id='deliveries-{hook.id}']/tbody/tr")
     assert number in row.text_content() and "case.opened" in row.text_content()
-    assert row.xpath(".//td[@class='delivery-status']")[0].text == "pending"
+    assert row.xpath(".//td[@class='delivery-status']")[0].get("data-status") == "pending"
 
     paused = post(
         client, f"/admin/api-clients/phones/webhooks/{hook.id}/pause", {}, shown.csrf_token(), follow=True

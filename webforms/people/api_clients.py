@@ -28,6 +28,7 @@ from engine.messaging import (
 from engine.people import API_SCOPES, ROLES, add_api_client, api_clients, revoke_api_client
 from webforms.database import read_only, runtime, unit_of_work
 from webforms.errors import form_refused, refusals
+from webforms.labels import DELIVERY_STATUS
 from webforms.people.auth import roles_required
 from webforms.request_checks import checks_own_input
 
@@ -131,6 +132,7 @@ def _webhooks_page(
             api_client=client,
             subscriptions=[(s, deliveries(uow.session, s.id, SHOWN_DELIVERIES)) for s in subscribed],
             events=WEBHOOK_EVENTS,
+            statuses=DELIVERY_STATUS,
             values=values,
             errors=errors,
             secret=secret,
