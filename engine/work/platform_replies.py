@@ -12,7 +12,7 @@ import urllib.request
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from engine.db import ProcessInstance
+from engine.db import ProcessInstance, is_transient
 from engine.errors import HotlineError
 from engine.messaging import Outgoing, SendFailed, sign
 from engine.messaging.http_sms import post
@@ -89,11 +89,16 @@ class PlatformGateway:
 
     def _acknowledged(self, case_number: str, status: int, reply_id: str, excerpt: str) -> None:
         """The case learns the platform took the reply; a case no longer waiting for it (closed by
-        hand meanwhile) keeps the answer in the outbox's record only."""
+        hand meanwhile) keeps the answer in the outbox's record only. A busy database: SendFailed
+        (transient), so the reply goes again with the same key and the platform drops the repeat."""
         variables = {"platform_status": status, "platform_reply_id": reply_id, "platform_answer": excerpt}
         try:
             with self.units() as uow:
                 send_message(uow, SYSTEM, ACKNOWLEDGED, case_number, {}, variables)
                 uow.commit()
-        except HotlineError as err:
+        except Exception as err:
+            if is_transient(err):  # the database was busy: the reply goes again (same key), then the case
+                raise SendFailed(f"the case could not be told yet: {err}", transient=True) from err
+            if not isinstance(err, HotlineError):
+                raise
             log.warning("case %s: the platform took the reply, but %s", case_number, err)
