@@ -27,7 +27,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.cases import deadline_steps, due_timers
-from engine.messaging import Gateway, Round, Throttle, send_due_messages
+from engine.messaging import Gateway, Round, Throttle, WebhookGateway, send_due_messages
 from engine.people import SessionLimits, delete_ended_sessions
 from engine.runtime import Runtime
 from engine.supervision import (
@@ -38,6 +38,7 @@ from engine.supervision import (
     sweep_attachment_files,
 )
 from engine.unit_of_work import UnitOfWork
+from engine.work import PlatformGateway
 from hotline.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,12 @@ class OutboxJob:
 def outbox_job(settings: Settings) -> OutboxJob:
     outbox = settings.outbox
     return OutboxJob(outbox.gateways(), outbox.throttles(), outbox.interval)
+
+
+def outside_gateways(units: Callable[[], UnitOfWork]) -> dict[str, Gateway]:
+    """The channels to other programs, which read their addresses from the database: webhooks and the
+    replies to the platforms that forward cases."""
+    return {"webhook": WebhookGateway(units), "platform": PlatformGateway(units)}
 
 
 def worker_name() -> str:
@@ -223,8 +230,9 @@ def send_messages(
     the worker send side by side under names of their own (`threads`: how many), so one message's
     commit and another's network call overlap; a throttle holds for all of them together."""
     name = worker or worker_name()
-    count = threads if threads is not None else (SENDING_THREADS if _firing_threads(factory) > 1 else 1)
     units = _units(engine, factory)
+    gateways = {**outside_gateways(units), **gateways}
+    count = threads if threads is not None else (SENDING_THREADS if _firing_threads(factory) > 1 else 1)
     if count <= 1:
         done = send_due_messages(units, gateways, name, throttles=throttles)
     else:
@@ -311,7 +319,8 @@ def add_jobs(
         seconds=duties_interval,
     )
     _add_job(scheduler, prepare_handover, "prepare_handover", (engine, factory, shifts), seconds=60)
-    if outbox is not None and outbox.gateways:
+    # Webhooks and platform replies need no setting: every worker with an outbox job sends.
+    if outbox is not None:
         _add_job(
             scheduler,
             _logged(send_messages, "outbox"),

@@ -101,6 +101,7 @@ def create_app(
     from webforms.processes import modeler, versions
     from webforms.reference import admin
     from webforms.reference import message_templates as _message_templates  # noqa: F401 - routes on admin.bp
+    from webforms.reference import platform_endpoints as _platform_endpoints  # noqa: F401 - routes on admin.bp
     from webforms.reference import report_recipients as _report_recipients  # noqa: F401 - routes on admin.bp
     from webforms.supervision import assessment, board, handover, hot_spots, reports
     from webforms.supervision import cases as _case_pages  # noqa: F401 - its routes are on cases_blueprint.bp

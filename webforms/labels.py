@@ -13,6 +13,7 @@ from sqlalchemy import select
 from engine.bpmn import CANDIDATE_USER, FieldDef, FieldError, VariableLabel
 from engine.db import Department
 from engine.messages import say
+from engine.messaging import PLATFORM_PROBLEMS, WEBHOOK_PROBLEMS
 from engine.people import ACCOUNT_PROBLEMS, API_CLIENT_PROBLEMS
 from engine.reference import REFERENCE_PROBLEMS
 from webforms.database import reading_session
@@ -98,6 +99,7 @@ EVENT_KINDS = {
     "outage_call": _l("Call about this outage"),
     "group_alert": _l("Group alert: many calls from one building"),
     "reply_sent": _l("Reply sent to the customer"),
+    "platform_reply_queued": _l("Reply to the platform queued"),
     "reply_not_sent": _l("Reply not sent"),
 }
 
@@ -151,6 +153,14 @@ GROUP_LABELS = {
     "billing": _l("Billing department"),
 }
 
+# A webhook delivery's state: its outbox message's.
+DELIVERY_STATUS = {
+    "pending": _l("waiting"),
+    "sending": _l("being sent"),
+    "sent": _l("delivered"),
+    "failed": _l("failed"),
+}
+
 TASK_STATUS = {
     "open": _l("open"),
     "completed": _l("completed"),
@@ -166,6 +176,8 @@ def error_text(error: FieldError) -> str:
         ACCOUNT_PROBLEMS.get(error.code)
         or REFERENCE_PROBLEMS.get(error.code)
         or API_CLIENT_PROBLEMS.get(error.code)
+        or WEBHOOK_PROBLEMS.get(error.code)
+        or PLATFORM_PROBLEMS.get(error.code)
     )
     if message is None and template is not None:
         return say(template, params, gettext)

@@ -28,6 +28,9 @@ class Effect:
     # Q1: the task's form says how to reply to the customer — the fields holding the channel (sms or
     # email send the reply; anything else, e.g. phone, sends nothing), the contact and the text.
     send_reply: tuple[str, str, str] | None = None
+    # U1: the task's completion sends the text in this field to the platform the case came from, by API
+    # (engine.messaging.platform_replies); the case then waits for the platform's acknowledgement.
+    reply_on_platform: str = ""
 
 
 _REPLY_PARTS = ("channel", "contact", "text")
@@ -55,7 +58,7 @@ def read_effects(process: etree._Element) -> tuple[dict[str, Effect], list[tuple
             for p in node.iterfind("bpmn:extensionElements/camunda:properties/camunda:property", _NS)
             if p.get("name")
         }
-        if not ({"notify", "publishNotice", "sendReply"} & set(props)):
+        if not ({"notify", "publishNotice", "sendReply", "replyOnPlatform"} & set(props)):
             continue
         recipients = tuple(r.strip() for r in props.get("notify", "").split(",") if r.strip())
         for recipient in recipients:
@@ -89,6 +92,11 @@ def read_effects(process: etree._Element) -> tuple[dict[str, Effect], list[tuple
                     node.sourceline,
                 )
             )
+        reply_field = props.get("replyOnPlatform", "").strip()
+        if "replyOnPlatform" in props and not reply_field.isidentifier():
+            problems.append(
+                (element_id, "replyOnPlatform must name the field holding the reply's text", node.sourceline)
+            )
         effects[element_id] = Effect(
             element_id,
             recipients,
@@ -97,5 +105,6 @@ def read_effects(process: etree._Element) -> tuple[dict[str, Effect], list[tuple
             kind,
             by_sms=props.get("notifyBySms", "").strip().lower() == "true",
             send_reply=send_reply,
+            reply_on_platform=reply_field if reply_field.isidentifier() else "",
         )
     return effects, problems

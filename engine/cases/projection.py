@@ -327,7 +327,7 @@ def summary_values(
 ) -> dict[str, Any]:
     shown = without_identity(data) if is_confidential(data) else data  # C7: lists and searches keep a mask
     values: dict[str, Any] = {field: _short(shown.get(field)) for field in SUMMARY_FIELDS}
-    values.update(source_values(data))
+    values.update(source_values(data, PROCEDURE_SOURCES.get(workflow.spec.name, DEFAULT_SOURCE)))
     values["search_text"] = search_text(
         (case_number, values["customer_name"], values["customer_phone"], values["address"])
     )
@@ -353,9 +353,15 @@ SOURCE_FIELD, UPSTREAM_REFERENCE_FIELD, UPSTREAM_DEADLINE_FIELD = (
 )
 
 
-def source_values(data: dict[str, Any]) -> dict[str, Any]:
-    """The case's source columns from its data; a case whose intake names no source came to the own
-    hotline."""
+# A case whose intake names no source came through its procedure's own channel: a liaison's report of a
+# visit through the liaison (issue 19 item 4), any other case to the own hotline.
+DEFAULT_SOURCE = "hotline"
+PROCEDURE_SOURCES = {"liaison": "liaison"}
+
+
+def source_values(data: dict[str, Any], default: str = DEFAULT_SOURCE) -> dict[str, Any]:
+    """The case's source columns from its data; a case whose intake names no source came from
+    `default`."""
     deadline = data.get(UPSTREAM_DEADLINE_FIELD)
     moment: datetime | None = None
     if deadline:
@@ -367,7 +373,7 @@ def source_values(data: dict[str, Any]) -> dict[str, Any]:
             moment = None
     reference = data.get(UPSTREAM_REFERENCE_FIELD)
     return {
-        "source": str(data.get(SOURCE_FIELD) or "hotline")[:50],
+        "source": str(data.get(SOURCE_FIELD) or default)[:50],
         "upstream_reference": str(reference)[:100] if reference else None,
         "upstream_deadline": moment,
     }

@@ -80,6 +80,7 @@ from engine.db import CaseCallRow as CaseCallLink
 from engine.db import Event, HumanTask, ProcessInstance, Timer
 from engine.decisions import decision_evaluator
 from engine.errors import Conflict, FormInvalid, HotlineError, NotAllowed, NotFound, ScriptFailed
+from engine.messaging import events_of_history, queue_platform_reply, queue_webhooks
 from engine.reference import (
     ReferenceData,
     fill_suggested,
@@ -119,6 +120,8 @@ class _Unit:
     reference: ReferenceData | None = None
     # How the SMS and e-mail this unit decides are written (the runtime's).
     messaging: MessagingPolicy = field(default_factory=MessagingPolicy)
+    # The timers that fired as a task's deadline (webhooks' deadline.passed).
+    deadline_timers: list[str] = field(default_factory=list)
 
     @property
     def engine_zone(self) -> ZoneInfo:
@@ -226,6 +229,7 @@ def _chase_if_deadline(session: Session, unit: _Unit, timer_task: SpiffTask) -> 
     for sibling in timer_task.parent.children:
         info = unit.parsed.user_tasks.get(sibling.task_spec.bpmn_id)
         if info is not None and sibling is not timer_task:
+            unit.deadline_timers.append(timer_task.task_spec.bpmn_id)
             due = due_time(timer_task) or unit.now
             supervisors = None
             if unit.group is not None:
@@ -296,6 +300,21 @@ def _carry_out_effects(session: Session, unit: _Unit, element_id: str, data: dic
                 element_id,
                 name,
                 {"notice": [None, notice.id], "recipients": [None, count]},
+            )
+        )
+    if effect.reply_on_platform:
+        key = queue_platform_reply(
+            session, unit.instance.id, unit.instance.case_number, data, effect.reply_on_platform, unit.now
+        )
+        unit.events.append(
+            event_row(
+                unit.instance.id,
+                unit.now,
+                SYSTEM.username,
+                "platform_reply_queued",
+                element_id,
+                name,
+                {"delivery": [None, key], "source": [None, data.get("case_source")]},
             )
         )
     if effect.send_reply is not None:
@@ -441,6 +460,15 @@ def _save_unit(session: Session, engine: Runtime, unit: _Unit) -> ProcessInstanc
         )
     if "events" in waits:
         sync_event_subscriptions(session, unit.instance, unit.workflow, unit.now)
+    # Webhooks (issue 19): the deliveries of these events are written with them, in this unit of work.
+    hooked = events_of_history(
+        unit.events,
+        unit.instance.case_number,
+        unit.instance.process_key,
+        unit.deadline_timers,
+        str(values.get("status") or ""),
+    )
+    queue_webhooks(session, hooked, unit.now, engine.webhook_subscriptions)
     # A Core insert of the table: one executemany whatever columns each row leaves empty.
     session.execute(insert(cast(Table, Event.__table__)), unit.events)
     return unit.instance

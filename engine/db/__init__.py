@@ -43,6 +43,7 @@ from engine.db.models import (
     Notification,
     OutboxMessage,
     PersonalDataAccess,
+    PlatformEndpoint,
     ProcessAudit,
     ProcessDefinition,
     ProcessDraft,
@@ -55,6 +56,8 @@ from engine.db.models import (
     TrackLookup,
     User,
     UserRole,
+    WebhookDelivery,
+    WebhookSubscription,
     WorkerHeartbeat,
 )
 from engine.db.results import rows_matched
@@ -100,6 +103,9 @@ __all__ = [
     "NoticeRecipient",
     "Notification",
     "OutboxMessage",
+    "PlatformEndpoint",
+    "WebhookDelivery",
+    "WebhookSubscription",
     "MessageTemplate",
     "PersonalDataAccess",
     "ProcessAudit",

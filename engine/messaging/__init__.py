@@ -29,6 +29,13 @@ from engine.messaging.outbox import (
     retry_message,
     settle_stalled,
 )
+from engine.messaging.platform_replies import (
+    PLATFORM_PROBLEMS,
+    live_endpoint,
+    platform_endpoints,
+    queue_platform_reply,
+    save_platform_endpoint,
+)
 from engine.messaging.progress import FailedMessage, SendingProgress, failed_messages, sending_progress
 from engine.messaging.quiet_hours import customer_sms_not_before, held_until
 from engine.messaging.sending import Round, Throttle, send_due_messages
@@ -50,9 +57,48 @@ from engine.messaging.texts.composed import Composed, Wording
 from engine.messaging.texts.kinds import KINDS, LANGUAGES, MessageKind, compose_kind
 from engine.messaging.texts.template_language import PROBLEMS, SmsLength, TemplateProblem, render, sms_length
 from engine.messaging.use_cases import Receipt, record_delivery_receipts, retry_failed_message
+from engine.messaging.webhooks import (
+    WEBHOOK_EVENTS,
+    WEBHOOK_PROBLEMS,
+    DeliveryView,
+    NewSubscription,
+    WebhookEvent,
+    WebhookGateway,
+    add_subscription,
+    client_named,
+    delete_subscription,
+    deliveries,
+    events_of_history,
+    queue_webhooks,
+    set_paused,
+    sign,
+    subscription,
+    subscriptions,
+)
 
 __all__ = [
     "Composed",
+    "PLATFORM_PROBLEMS",
+    "live_endpoint",
+    "platform_endpoints",
+    "queue_platform_reply",
+    "save_platform_endpoint",
+    "WEBHOOK_EVENTS",
+    "WEBHOOK_PROBLEMS",
+    "DeliveryView",
+    "NewSubscription",
+    "WebhookEvent",
+    "WebhookGateway",
+    "add_subscription",
+    "client_named",
+    "deliveries",
+    "delete_subscription",
+    "events_of_history",
+    "queue_webhooks",
+    "set_paused",
+    "sign",
+    "subscription",
+    "subscriptions",
     "KINDS",
     "LANGUAGES",
     "MessageKind",

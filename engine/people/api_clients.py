@@ -38,6 +38,7 @@ API_SCOPES = (
     "customers:read",
     "external:work",
     "messages:send",
+    "webhooks:manage",
 )
 TOKEN_PREFIX = "hfl_"
 CLIENT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9._-]{1,49}$")
@@ -164,6 +165,7 @@ def revoke_api_client(uow: UnitOfWork, actor: str, name: str) -> ApiClient:
         raise NotFound(f"no API client {name!r}")
     if client.revoked_at is None:
         client.revoked_at = uow.clock.now()
+        uow.runtime.webhook_subscriptions.clear()  # its webhooks stop at once
         _audit(uow, actor, "api_client_revoked", name, {"revoked_at": [None, client.revoked_at.isoformat()]})
     return client
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.bpmn import FieldDef, Option
-from engine.db import CaseSource, Category, Department
+from engine.db import CaseSource, Category, Department, PlatformEndpoint
 
 # The on-site deadline of a category that sets none (R3: "other faults as the category sets").
 DEFAULT_ONSITE_MINUTES = 24 * 60
@@ -253,10 +253,21 @@ def from_upstream_platform(source: str | None) -> bool:
     return bool(row.upstream)
 
 
+def platform_reply_by_api(source: str | None) -> bool:
+    """U1, issue 19: whether the platform of this source takes the reply by API (an active reply
+    endpoint, engine.messaging.platform_replies); otherwise the operator pastes it there."""
+    session = _current.get()
+    if session is None or not source:  # a workflow run in memory: no endpoint is configured
+        return False
+    row = session.get(PlatformEndpoint, str(source))
+    return bool(row is not None and row.active)
+
+
 def script_lookups() -> dict[str, Callable[[str], object]]:
     """What answers the reference lookups a diagram's scripts may call (engine.bpmn.sandbox LOOKUP_NAMES)."""
     return {
         "onsite_minutes": onsite_minutes,
         "department_of": department_of,
         "from_upstream_platform": from_upstream_platform,
+        "platform_reply_by_api": platform_reply_by_api,
     }

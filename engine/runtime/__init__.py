@@ -19,6 +19,7 @@ from engine.reference import script_lookups
 from engine.runtime.call_grouping import CallGrouping as CallGrouping
 from engine.runtime.messaging_policy import DEFAULT_LANGUAGE as DEFAULT_LANGUAGE
 from engine.runtime.messaging_policy import MessagingPolicy as MessagingPolicy
+from engine.runtime.read_cache import ReadCache as ReadCache
 from engine.runtime.workflow_cache import WorkflowCache
 
 
@@ -52,6 +53,8 @@ class Runtime:
     messaging: MessagingPolicy = field(default_factory=MessagingPolicy)
     # Likely duplicates' window and the group alert's threshold.
     call_grouping: CallGrouping = field(default_factory=CallGrouping)
+    # The live webhook subscriptions, as the last unit of work read them (engine.messaging.webhooks).
+    webhook_subscriptions: ReadCache = field(default_factory=ReadCache)
 
     def __post_init__(self) -> None:
         self.script_engine = SandboxScriptEngine(

@@ -46,6 +46,7 @@ from engine.work.merging import (
 )
 from engine.work.messages import case_numbers, notifications_for, unread_count
 from engine.work.notes import MAX_NOTE_LENGTH, NoteRefused, notes_of
+from engine.work.platform_replies import PlatformGateway
 from engine.work.site_visit import one_tap_field
 from engine.work.tasklist import (
     COUNT_LIMIT,
@@ -83,6 +84,7 @@ __all__ = [
     "MaintenanceOrder",
     "open_maintenance_order",
     "orders_of_day",
+    "PlatformGateway",
     "send_message",
     "send_signal",
     "complete_external",

@@ -485,6 +485,14 @@ def test_urgent_matter_notifies_the_department_head_at_once_l1_l2(
     assert "written_report_overdue" not in case.data and "on_site_overdue" not in case.data
 
 
+def test_a_liaisons_case_comes_from_the_liaison_source(case: LiaisonCase) -> None:
+    """Issue 19 item 4: a case a liaison collected on a visit counts as the liaison's (the shipped source
+    联络员), not as a call to the own hotline."""
+    collect(case, "general")
+    with case.sessions() as session:
+        assert case.instance(session).source == "liaison"
+
+
 def test_department_without_a_head_tells_the_supervisors_l2(case: LiaisonCase) -> None:
     """L2: nobody is skipped: a department with no head on record has its urgent notice go to the supervisors."""
     collect(case, "urgent", department="technical")

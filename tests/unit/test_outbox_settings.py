@@ -69,7 +69,8 @@ def test_an_unknown_sms_gateway_is_refused() -> None:
         OutboxSettings.from_env({"HOTLINE_SMS_GATEWAY": "pigeon"})
 
 
-def test_the_worker_sends_the_outbox_only_where_a_gateway_is_configured() -> None:
+def test_the_worker_sends_the_outbox_even_without_an_sms_or_mail_gateway() -> None:
+    """Webhooks need no setting: the outbox job runs with or without an SMS or mail gateway."""
     runtime = Runtime(clock=SettableClock(START_TIME))
     shifts = ShiftSettings(parse_shift_changes("08:00"), ZoneInfo("UTC"))
     gateways = OutboxSettings.from_env({"HOTLINE_SMTP_HOST": "mail.example"}).gateways()
@@ -78,7 +79,7 @@ def test_the_worker_sends_the_outbox_only_where_a_gateway_is_configured() -> Non
     add_jobs(without, runtime, None, 5.0, shifts, outbox=OutboxJob({}))  # type: ignore[arg-type]
     job = with_outbox.get_job("send_messages")
     assert job is not None and job.trigger.interval.total_seconds() == 3.0
-    assert job.args[2] is gateways and without.get_job("send_messages") is None
+    assert job.args[2] is gateways and without.get_job("send_messages") is not None
 
 
 def test_the_monthly_report_hour_and_the_channels_with_a_gateway_come_from_the_settings() -> None:

@@ -1,5 +1,6 @@
 """The API clients page, for administrators: a client added with its scopes, role and departments, its
-token shown once on the answer and never again, refusals shown by field, revoking; others get 403."""
+token shown once on the answer and never again, refusals shown by field, revoking; a client's webhooks;
+others get 403."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.db import AdminAudit, ApiClient
-from tests.web.support import get, login, post
+from engine.db import AdminAudit, ApiClient, WebhookSubscription
+from engine.runtime import Runtime
+from tests.web.support import get, login, post, record_case, switch_user
 
 
 def test_an_administrator_adds_a_client_sees_its_token_once_and_revokes_it(
@@ -58,3 +60,66 @@ def test_only_administrators_manage_api_clients(client: FlaskClient) -> None:
     assert get(client, "/admin/api-clients").status == 403
     page = get(client, "/tasks")
     assert post(client, "/admin/api-clients", {"name": "x"}, page.csrf_token()).status == 403
+
+
+def test_an_administrator_adds_pauses_and_removes_a_clients_webhook_and_sees_its_deliveries(
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime
+) -> None:
+    """Issue 19 item 3: the secret shown once, a refused address kept as typed with its error, the
+    subscription's last deliveries with their state and answer, pause, resume and remove (soft)."""
+    login(client, "admin")
+    page = get(client, "/admin/api-clients")
+    form = {"name": "phones", "scopes": ["webhooks:manage"], "role": "operator", "days": "30"}
+    assert post(client, "/admin/api-clients", form, page.csrf_token()).status == 200
+    page = get(client, "/admin/api-clients")
+    assert page.has("webhooks-phones")
+    hooks = get(client, "/admin/api-clients/phones/webhooks")
+    assert hooks.status == 200 and hooks.has("no-webhooks") and not hooks.has("new-secret")
+    refused = post(
+        client,
+        "/admin/api-clients/phones/webhooks",
+        {"url": "not an address", "events": ["case.opened"]},
+        hooks.csrf_token(),
+    )
+    assert refused.status == 400 and refused.has("err-url") and "not an address" in refused.html
+    added = post(
+        client,
+        "/admin/api-clients/phones/webhooks",
+        {"url": "https://phones.example/hook", "events": ["case.opened", "case.closed"]},
+        hooks.csrf_token(),
+    )
+    assert added.status == 200 and added.text("secret").startswith("whsec_")
+    with sessions() as session:
+        hook = session.scalars(select(WebhookSubscription)).one()
+    again = get(client, "/admin/api-clients/phones/webhooks")
+    assert again.has(f"webhook-{hook.id}") and hook.secret not in again.html
+
+    number, _case_id = record_case(sessions, runtime)
+    shown = get(client, "/admin/api-clients/phones/webhooks")
+    [row] = shown.doc.xpath(f"//table[@id='deliveries-{hook.id}']/tbody/tr")
+    assert number in row.text_content() and "case.opened" in row.text_content()
+    assert row.xpath(".//td[@class='delivery-status']")[0].get("data-status") == "pending"
+
+    paused = post(
+        client, f"/admin/api-clients/phones/webhooks/{hook.id}/pause", {}, shown.csrf_token(), follow=True
+    )
+    assert paused.status == 200 and paused.has(f"resume-{hook.id}")
+    record_case(sessions, runtime)
+    assert len(paused.doc.xpath(f"//table[@id='deliveries-{hook.id}']/tbody/tr")) == 1
+    resumed = post(
+        client, f"/admin/api-clients/phones/webhooks/{hook.id}/resume", {}, shown.csrf_token(), follow=True
+    )
+    assert resumed.has(f"pause-{hook.id}")
+    removed = post(
+        client, f"/admin/api-clients/phones/webhooks/{hook.id}/remove", {}, shown.csrf_token(), follow=True
+    )
+    assert removed.status == 200 and not removed.has(f"webhook-{hook.id}") and removed.has("no-webhooks")
+    with sessions() as session:
+        actions = list(
+            session.scalars(
+                select(AdminAudit.action).where(AdminAudit.subject_kind == "webhook").order_by(AdminAudit.id)
+            )
+        )
+    assert actions == ["webhook_added", "webhook_paused", "webhook_resumed", "webhook_deleted"]
+    switch_user(client, "supervisor")
+    assert get(client, "/admin/api-clients/phones/webhooks").status == 403

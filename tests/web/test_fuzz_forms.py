@@ -34,8 +34,10 @@ from engine.cases.definitions import latest_definition, parsed_definition
 from engine.cases.runner import due_timer_ids, fire_timer, start_case
 from engine.clock import SettableClock
 from engine.db.models import HumanTask, ProcessInstance
+from engine.messaging import save_platform_endpoint
 from engine.reference import load_reference_data, with_reference_options
 from engine.runtime import SYSTEM, Runtime
+from engine.unit_of_work import UnitOfWork
 from engine.work import intake_task
 from hotline.demo import DEMO_USERS
 from tests.helpers import PROCESSES, open_tasks
@@ -321,6 +323,12 @@ def test_no_input_to_any_form_of_any_procedure_answers_500_or_changes_a_case(
     every_procedure: list[str],
 ) -> None:
     fuzzer = Fuzzer(app, sessions, runtime, clock)
+    # Half the platforms take the reply by API (U1): their cases reach the step that sends it.
+    with UnitOfWork(sessions, runtime) as uow:
+        for code in ("mayor_12345", "sasac_platform", "digital_city"):
+            endpoint = {"url": "https://platform.example/reply", "body_format": "json", "active": True}
+            save_platform_endpoint(uow, "admin", code, endpoint)
+        uow.commit()
     with sessions() as session:
         startable = [
             key

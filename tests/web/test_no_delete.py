@@ -13,7 +13,12 @@ from tests.web.support import get, login, record_case, snapshot
 
 # An address the reports are mailed to is configuration, not a record of the hotline's work; taking it
 # off the list is an audited administrative change.
-CONFIGURATION_REMOVALS = {"/admin/report-recipients/<int:recipient_id>/remove"}
+# So is a webhook subscription (issue 19): removed (soft), its deliveries kept on record.
+CONFIGURATION_REMOVALS = {
+    "/admin/report-recipients/<int:recipient_id>/remove",
+    "/admin/api-clients/<name>/webhooks/<int:subscription_id>/remove",
+    "/api/v1/webhooks/<int(min=1, max=2147483647):subscription_id>/remove",
+}
 
 
 def test_no_route_can_delete_anything(app: Flask) -> None:
@@ -32,7 +37,12 @@ def test_no_route_can_delete_anything(app: Flask) -> None:
             "/account/password",
             "/admin/api-clients",
             "/admin/api-clients/<name>/revoke",
+            "/admin/api-clients/<name>/webhooks",
+            "/admin/api-clients/<name>/webhooks/<int:subscription_id>/pause",
+            "/admin/api-clients/<name>/webhooks/<int:subscription_id>/remove",
+            "/admin/api-clients/<name>/webhooks/<int:subscription_id>/resume",
             "/admin/messages/<kind>/<language>",
+            "/admin/platform-endpoints/<code>",
             "/admin/reference/category",
             "/admin/reference/department",
             "/admin/reference/department/<code>",
@@ -55,6 +65,10 @@ def test_no_route_can_delete_anything(app: Flask) -> None:
             "/api/v1/tasks/<int(min=1, max=2147483647):task_id>/claim",
             "/api/v1/tasks/<int(min=1, max=2147483647):task_id>/complete",
             "/api/v1/tasks/<int(min=1, max=2147483647):task_id>/release",
+            "/api/v1/webhooks",
+            "/api/v1/webhooks/<int(min=1, max=2147483647):subscription_id>/pause",
+            "/api/v1/webhooks/<int(min=1, max=2147483647):subscription_id>/remove",
+            "/api/v1/webhooks/<int(min=1, max=2147483647):subscription_id>/resume",
             "/assessment/weights",
             "/cases/<case_number>/link",
             "/cases/<case_number>/merge",

@@ -59,7 +59,7 @@ def _rate_limit() -> str:
 
 
 def init_app(app: Flask, csrf: Any, login_manager: Any) -> None:
-    from webforms.api import cases, external_tasks, procedures, tasks
+    from webforms.api import cases, external_tasks, procedures, tasks, webhooks
     from webforms.api.blueprints import API_BLUEPRINTS
     from webforms.api.events import messages_blp, signals_blp
     from webforms.api.lookups import customers_blp, notices_blp
@@ -98,6 +98,7 @@ def init_app(app: Flask, csrf: Any, login_manager: Any) -> None:
         external_tasks.blp,
         messages_blp,
         signals_blp,
+        webhooks.blp,
     ):
         assert blueprint in API_BLUEPRINTS
         csrf.exempt(blueprint)

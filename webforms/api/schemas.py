@@ -9,6 +9,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from engine.messaging import WEBHOOK_EVENTS
 from webforms.request_checks import FIRST_YEAR, LAST_YEAR
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -410,3 +411,51 @@ class SignalSchema(Schema):
 
 class SignalResultSchema(Schema):
     case_numbers = fields.List(fields.String(), required=True, data_key="caseNumbers")
+
+
+class NewWebhookSchema(Schema):
+    url = Text(
+        required=True,
+        max_length=500,
+        metadata={"description": "Where deliveries are POSTed: an http:// or https:// address"},
+    )
+    events = fields.List(
+        fields.String(validate=validate.OneOf(WEBHOOK_EVENTS)),
+        required=True,
+        validate=validate.Length(min=1, max=len(WEBHOOK_EVENTS)),
+        metadata={"description": "The events to deliver"},
+    )
+
+
+class WebhookSchema(Schema):
+    id = fields.Integer(required=True)
+    url = fields.String(required=True)
+    events = fields.List(fields.String(), required=True)
+    paused = fields.Boolean(required=True)
+    created_at = fields.DateTime(required=True, data_key="createdAt")
+
+
+class NewWebhookResultSchema(WebhookSchema):
+    secret = fields.String(
+        required=True,
+        metadata={
+            "description": "Signs every delivery (X-Hotline-Signature, docs/api.md); shown only this once"
+        },
+    )
+
+
+class WebhookDeliverySchema(Schema):
+    id = fields.String(required=True, metadata={"description": "The delivery id (X-Hotline-Delivery)"})
+    event = fields.String(required=True)
+    case_number = fields.String(allow_none=True, data_key="caseNumber")
+    created_at = fields.DateTime(required=True, data_key="createdAt")
+    status = fields.String(required=True, metadata={"description": "pending, sending, sent or failed"})
+    attempts = fields.Integer(required=True)
+    attempted_at = fields.DateTime(allow_none=True, data_key="attemptedAt")
+    response_code = fields.Integer(allow_none=True, data_key="responseCode")
+    response_excerpt = fields.String(
+        required=True,
+        data_key="responseExcerpt",
+        metadata={"description": "The answer's first 500 characters"},
+    )
+    error = fields.String(required=True)

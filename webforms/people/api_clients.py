@@ -1,5 +1,6 @@
 """The REST API's clients, for administrators: the list, a new client (its token shown once, on the
-page that answers the form, never again) and revoking one. Each view parses the form, calls a use case
+page that answers the form, never again) and revoking one; a client's webhooks (added with their
+secret shown once, paused, resumed, removed) with their last deliveries. Each view parses the form, calls a use case
 of engine.people and renders."""
 
 from __future__ import annotations
@@ -15,9 +16,19 @@ from sqlalchemy import select
 
 from engine.db import Department
 from engine.errors import FormInvalid
+from engine.messaging import (
+    WEBHOOK_EVENTS,
+    add_subscription,
+    client_named,
+    delete_subscription,
+    deliveries,
+    set_paused,
+    subscriptions,
+)
 from engine.people import API_SCOPES, ROLES, VALID_DAYS, add_api_client, api_clients, revoke_api_client
 from webforms.database import read_only, runtime, unit_of_work
 from webforms.errors import form_refused, refusals
+from webforms.labels import DELIVERY_STATUS
 from webforms.people.auth import roles_required
 from webforms.request_checks import checks_own_input
 
@@ -108,3 +119,90 @@ def revoke(name: str) -> Any:
         uow.commit()
     flash(_("API client %(name)s revoked: its token no longer works.", name=name), "success")
     return redirect(url_for("api_clients.index"))
+
+
+# --- a client's webhooks ------------------------------------------------------------------------------------
+
+SHOWN_DELIVERIES = 10
+
+
+def _webhooks_page(
+    name: str, values: dict[str, Any], errors: dict[str, Any], status: int = 200, secret: str = ""
+) -> Any:
+    with read_only() as uow:
+        client = client_named(uow.session, name)
+        subscribed = subscriptions(uow.session, client.id)
+        return render_template(
+            "people/api_client_webhooks.html",
+            api_client=client,
+            subscriptions=[(s, deliveries(uow.session, s.id, SHOWN_DELIVERIES)) for s in subscribed],
+            events=WEBHOOK_EVENTS,
+            statuses=DELIVERY_STATUS,
+            values=values,
+            errors=errors,
+            secret=secret,
+        ), status
+
+
+@bp.route("/<name>/webhooks")
+@roles_required("admin")
+def webhooks(name: str) -> Any:
+    """The client's webhook subscriptions, each with its last deliveries and their answers."""
+    return _webhooks_page(name, {"events": []}, {})
+
+
+def _webhook_again(err: FormInvalid, name: str) -> Any:
+    submitted = {"url": request.form.get("url", ""), "events": request.form.getlist("events")}
+    return _webhooks_page(name, {**submitted, **err.values}, err.errors, 400)
+
+
+@bp.route("/<name>/webhooks", methods=["POST"])
+@checks_own_input
+@roles_required("admin")
+@refusals({FormInvalid: form_refused(NOT_SAVED, _webhook_again)})
+def add_webhook(name: str) -> Any:
+    with unit_of_work() as uow:
+        client = client_named(uow.session, name)
+        made = add_subscription(
+            uow, current_user.username, client, request.form.get("url", ""), request.form.getlist("events")
+        )
+        secret = made.secret
+        uow.commit()
+    flash(_("Webhook added. Copy its secret now: it is not shown again."), "success")
+    return _webhooks_page(name, {"events": []}, {}, secret=secret)
+
+
+def _set_paused(name: str, subscription_id: int, paused: bool) -> Any:
+    with unit_of_work() as uow:
+        client = client_named(uow.session, name)
+        set_paused(uow, current_user.username, client, subscription_id, paused)
+        uow.commit()
+    if paused:
+        flash(_("Webhook paused: no new deliveries until it is resumed."), "success")
+    else:
+        flash(_("Webhook resumed."), "success")
+    return redirect(url_for("api_clients.webhooks", name=name))
+
+
+@bp.route("/<name>/webhooks/<int:subscription_id>/pause", methods=["POST"])
+@roles_required("admin")
+def pause_webhook(name: str, subscription_id: int) -> Any:
+    return _set_paused(name, subscription_id, True)
+
+
+@bp.route("/<name>/webhooks/<int:subscription_id>/resume", methods=["POST"])
+@roles_required("admin")
+def resume_webhook(name: str, subscription_id: int) -> Any:
+    return _set_paused(name, subscription_id, False)
+
+
+@bp.route("/<name>/webhooks/<int:subscription_id>/remove", methods=["POST"])
+@roles_required("admin")
+def remove_webhook(name: str, subscription_id: int) -> Any:
+    """Soft: the subscription leaves the list and gets nothing more; its deliveries stay on record."""
+    with unit_of_work() as uow:
+        client = client_named(uow.session, name)
+        delete_subscription(uow, current_user.username, client, subscription_id)
+        uow.commit()
+    flash(_("Webhook removed: it gets no more deliveries."), "success")
+    return redirect(url_for("api_clients.webhooks", name=name))

@@ -118,10 +118,10 @@ def _moment(value: str | datetime, zone: ZoneInfo) -> datetime:
 
 
 # The reference data lookups scripts may call (R3's on-site minutes, a category's department, whether
-# a case source is a platform to reply to, U1). The
+# a case source is a platform to reply to and whether its platform takes the reply by API, U1). The
 # dialect names them; the runtime hands in what answers them (engine.reference), so the sandbox reads
 # no database itself.
-LOOKUP_NAMES = ("onsite_minutes", "department_of", "from_upstream_platform")
+LOOKUP_NAMES = ("onsite_minutes", "department_of", "from_upstream_platform", "platform_reply_by_api")
 
 
 def script_functions(

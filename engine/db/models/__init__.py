@@ -46,6 +46,7 @@ from engine.db.models.supervision import (
     ReportRecipient,
     WorkerHeartbeat,
 )
+from engine.db.models.webhooks import PlatformEndpoint, WebhookDelivery, WebhookSubscription
 
 __all__ = [
     "UTCDateTime",
@@ -96,6 +97,9 @@ __all__ = [
     "NoticeRecipient",
     "Notification",
     "OutboxMessage",
+    "PlatformEndpoint",
+    "WebhookDelivery",
+    "WebhookSubscription",
     "MessageTemplate",
     "HandoverRecord",
     "Report",

@@ -203,7 +203,7 @@ class ApiClient(Base):
     # The token's first characters, so an administrator can tell which token a log or a caller names.
     token_prefix: Mapped[str] = mapped_column(String(12))
     # Space-separated scopes (cases:create cases:read tasks:work notices:read customers:read external:work
-    # messages:send).
+    # messages:send webhooks:manage).
     scopes: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(100))
     # Space-separated department codes the client acts for besides its role.

@@ -116,6 +116,7 @@ def test_complaint_diagram_is_described() -> None:
         "review_sendback",
         "callback",
         "reply_on_platform",
+        "send_platform_reply",
         "summarise_and_close",
     }
     handling = parsed.user_tasks["department_handling"]

@@ -48,6 +48,9 @@ def test_every_endpoint_answers_as_the_served_document_says(
         "POST /api/v1/tasks/{task_id}/complete",
         "GET /api/v1/notices",
         "GET /api/v1/customers",
+        "POST /api/v1/webhooks",
+        "POST /api/v1/webhooks/{subscription_id}/pause",
+        "GET /api/v1/webhooks/{subscription_id}/deliveries",
     }
     for operation in operations:
 

@@ -1,0 +1,64 @@
+"""U1, issue 19: an administrator sets the reply endpoint of a forwarding platform's case source (its
+own page, linked from the case sources); a refused address keeps what was typed; the token is never
+shown again and an empty field keeps it; the change is audited without the token; others get 403."""
+
+from __future__ import annotations
+
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.db import AdminAudit, PlatformEndpoint
+from tests.web.support import get, login, post, switch_user
+
+TOKEN = "Bearer very-secret-token"
+
+
+def test_an_administrator_sets_a_platforms_reply_endpoint_u1(
+    client: FlaskClient, sessions: sessionmaker[Session]
+) -> None:
+    login(client, "admin")
+    assert get(client, "/admin/reference").has("platform-endpoints-link")
+    page = get(client, "/admin/platform-endpoints")
+    assert page.status == 200 and page.has("endpoint-mayor_12345") and not page.has("endpoint-hotline")
+    assert page.text("state-mayor_12345") in ("replies by hand", "人工答复")
+    refused = post(
+        client,
+        "/admin/platform-endpoints/mayor_12345",
+        {"url": "12345.example/reply", "auth": TOKEN, "body_format": "json", "active": "1"},
+        page.csrf_token(),
+    )
+    assert refused.status == 400 and refused.has("err-url")
+    assert refused.by_id("url-mayor_12345").get("value") == "12345.example/reply"
+    assert TOKEN not in refused.html
+    saved = post(
+        client,
+        "/admin/platform-endpoints/mayor_12345",
+        {"url": "https://12345.example/reply", "auth": TOKEN, "body_format": "form", "active": "1"},
+        page.csrf_token(),
+        follow=True,
+    )
+    assert saved.status == 200 and TOKEN not in saved.html
+    again = post(
+        client,
+        "/admin/platform-endpoints/mayor_12345",
+        {"url": "https://12345.example/v2/reply", "auth": "", "body_format": "json", "active": "1"},
+        page.csrf_token(),
+        follow=True,
+    )
+    assert again.status == 200 and again.has("clear-auth-mayor_12345")
+    with sessions() as session:
+        row = session.get(PlatformEndpoint, "mayor_12345")
+        assert row is not None
+        assert (row.url, row.auth, row.body_format, row.active) == (
+            "https://12345.example/v2/reply",
+            TOKEN,
+            "json",
+            True,
+        )
+        audits = list(
+            session.scalars(select(AdminAudit).where(AdminAudit.action == "platform_endpoint_saved"))
+        )
+    assert len(audits) == 2 and all(TOKEN not in str(a.changes) for a in audits)
+    switch_user(client, "supervisor")
+    assert get(client, "/admin/platform-endpoints").status == 403
