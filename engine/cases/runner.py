@@ -36,6 +36,8 @@ from engine.bpmn import (
     candidate_groups_for,
     decisions_in_use,
     due_time,
+    move_due,
+    repetition,
     validate_form,
     waiting_case_calls,
 )
@@ -63,6 +65,7 @@ from engine.cases.projection import (
     EventRow,
     apply_parameters,
     event_row,
+    is_repeating_timer,
     open_task_rows,
     pending_timer_dues,
     ready_user_tasks,
@@ -133,6 +136,7 @@ def _completed_ids(workflow: BpmnWorkflow) -> set[UUID]:
 def _advance(session: Session, workflow: BpmnWorkflow, refresh_timers: bool = False) -> list[SpiffTask]:
     """Run automatic steps (scripts, gateways, due timers); return the tasks they completed, in order."""
     before = _completed_ids(workflow)
+    repeated = _repetitions(workflow)
     try:
         with reference_session(session), decisions_in_use(decision_evaluator(session)):
             if refresh_timers:
@@ -152,7 +156,18 @@ def _advance(session: Session, workflow: BpmnWorkflow, refresh_timers: bool = Fa
         ) from err
     done = [t for t in workflow.tasks.values() if t.state == TaskState.COMPLETED and t.id not in before]
     done.sort(key=lambda t: t.last_state_change)
-    return done
+    # A repeating timer that fired keeps waiting for its next time: it is told before the path it ran.
+    fired_again = [t for t, n in _repetitions(workflow).items() if n > repeated.get(t, 0)]
+    return [workflow.tasks[t] for t in fired_again] + done
+
+
+def _repetitions(workflow: BpmnWorkflow) -> dict[UUID, int]:
+    """How many times each waiting repeating timer has fired so far."""
+    return {
+        t.id: repetition(t)
+        for t in workflow.tasks.values()
+        if t.state == TaskState.WAITING and is_repeating_timer(t)
+    }
 
 
 def _running_element(workflow: BpmnWorkflow) -> str:
@@ -222,6 +237,8 @@ def _chase_if_deadline(session: Session, unit: _Unit, timer_task: SpiffTask) -> 
     """A timer on a user task is that task's deadline: when it fires, its supervisors are told (C4)."""
     if not isinstance(timer_task.task_spec, BoundaryEvent) or timer_task.parent is None:
         return
+    if is_repeating_timer(timer_task):
+        return  # a reminder: what it does is drawn on its path, it is no deadline
     for sibling in timer_task.parent.children:
         info = unit.parsed.user_tasks.get(sibling.task_spec.bpmn_id)
         if info is not None and sibling is not timer_task:
@@ -986,7 +1003,7 @@ def move_task_deadline(
         due = due_time(timer)
         if timer.parent is task.parent and timer is not task and due is not None:
             new_due = moved(due)
-            timer._set_internal_data(event_value=new_due.isoformat())
+            move_due(timer, new_due)
             before.append(due)
             after.append(new_due)
     old, new = (min(before) if before else None), (min(after) if after else None)

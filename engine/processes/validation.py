@@ -17,7 +17,7 @@ import ast
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar
@@ -45,6 +45,7 @@ from engine.bpmn import (
     SCHEMA_MESSAGES,
     WARN_AT,
     XML_MESSAGES,
+    CycleInvalid,
     DefinitionError,
     Finding,
     LevelError,
@@ -65,6 +66,7 @@ from engine.bpmn import (
     loaded_names,
     named_element,
     normalise_timer_expression,
+    parse_cycle,
     parse_definition,
     parse_levels,
     parse_xml,
@@ -218,10 +220,6 @@ MESSAGES: dict[str, str] = {
     ),
     "unknown-field-type": N_(
         "Form field '%(field)s' of '%(name)s' has the type '%(type)s'. Choose one of: %(known)s."
-    ),
-    "timer-cycle": N_(
-        "Timer '%(name)s' repeats (timeCycle), which is not supported. Use a date (timeDate) or a "
-        "duration (timeDuration)."
     ),
     "timer-empty": N_(
         "Timer '%(name)s' has no expression. Enter a duration such as PT2H, or a date such as "
@@ -567,8 +565,19 @@ def _sample_value(field: Any, now: datetime) -> Any:
     return ""
 
 
+TIMER_KINDS = ("timeDate", "timeDuration", "timeCycle")
+# Checking a repetition's form needs a "now"; which one does not matter.
+_ANY_MOMENT = datetime(2026, 1, 1, tzinfo=UTC)
+
+
 def _timer_value_problem(kind: str, value: Any) -> str | None:
     """The kind of value expected, if `value` is not one."""
+    if kind == "timeCycle":
+        try:
+            parse_cycle(value, _ANY_MOMENT)
+        except CycleInvalid:
+            return "repetition (such as R3/PT1H, R/PT10M or R3/2026-12-01T08:00:00/PT1H)"
+        return None
     try:
         if kind == "timeDuration":
             TimerEventDefinition.parse_iso_duration(str(value))
@@ -601,13 +610,10 @@ def _check_timers(
     now = clock.now().astimezone(zone)
     for definition in d.process.iter(f"{{{BPMN_NS}}}timerEventDefinition"):
         event = _owner(definition.getparent())
-        if definition.find("bpmn:timeCycle", NS) is not None:
-            yield _problem("timer-cycle", event, d.key)
-            continue
-        if definition.find("bpmn:timeDate", NS) is None and definition.find("bpmn:timeDuration", NS) is None:
+        if all(definition.find(f"bpmn:{kind}", NS) is None for kind in TIMER_KINDS):
             yield _problem("timer-empty", event, d.key)  # a new timer, as Camunda Modeler leaves it
             continue
-        for kind in ("timeDate", "timeDuration"):
+        for kind in TIMER_KINDS:
             node = definition.find(f"bpmn:{kind}", NS)
             if node is None:
                 continue

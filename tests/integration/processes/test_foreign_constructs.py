@@ -36,6 +36,8 @@ EXPECTED: dict[str, tuple[Support, list[tuple[str, str]], str]] = {
     "runs_script_task": (RUNS, [], ""),
     "runs_timer_catch": (RUNS, [], ""),
     "runs_boundary_timer": (RUNS, [], ""),
+    # A reminder: a repeating timer on a non-interrupting boundary event (tests/integration/cases/test_cycle_timers.py).
+    "runs_timer_cycle": (RUNS, [], ""),
     "runs_none_throw": (RUNS, [], ""),
     "runs_exclusive_gateway": (RUNS, [], ""),
     "runs_parallel_gateway": (RUNS, [], ""),
@@ -184,7 +186,7 @@ EXPECTED: dict[str, tuple[Support, list[tuple[str, str]], str]] = {
         [("construct-compensateeventdefinition", "Step")],
         "compensation",
     ),
-    "refused_timer_cycle": (REFUSED, [("timer-cycle", "Step")], "repeats (timeCycle)"),
+    "refused_timer_cycle_zero": (REFUSED, [("timer-wrong-value", "Step")], "which is not a repetition"),
     "refused_timer_empty": (REFUSED, [("timer-empty", "Step")], "has no expression"),
     "refused_start_form_in_subprocess": (
         REFUSED,
@@ -425,6 +427,7 @@ OPENED: dict[str, tuple[dict[str, Any] | None, dict[str, Any] | None, str]] = {
     "runs_text_annotation": ({"result": "已处理"}, None, "completed"),
     "runs_idle_pool": ({"result": "已处理"}, None, "completed"),
     "runs_boundary_timer": ({"result": "已处理"}, None, "completed"),
+    "runs_timer_cycle": ({"result": "已处理"}, None, "completed"),
     "runs_script_task": (None, None, "completed"),
     "runs_none_throw": (None, None, "completed"),
     "runs_parallel_gateway": (None, None, "completed"),
