@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from difflib import get_close_matches
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar
@@ -79,6 +80,7 @@ from engine.bpmn import (
     task_moment,
     task_priority,
 )
+from engine.cases.definitions import deployed_keys, has_version, latest_definition
 from engine.clock import Clock
 from engine.decisions import DecisionInvalid, decision_version, table_of
 from engine.errors import HotlineError, NotFound
@@ -137,6 +139,22 @@ MESSAGES: dict[str, str] = {
     "decision-not-deployed": N_(
         "Business rule task '%(name)s' calls decision '%(decision)s'%(version)s, which is not deployed. "
         "Deploy its .dmn file first (hotline deploy, or the decision tables page)."
+    ),
+    "call-not-deployed": N_(
+        "Call activity '%(name)s' calls procedure '%(procedure)s', which is not deployed. Deploy "
+        "'%(procedure)s' first (or in the same hotline deploy), or correct calledElement."
+    ),
+    "call-not-deployed-near": N_(
+        "Call activity '%(name)s' calls procedure '%(procedure)s', which is not deployed. Did you mean "
+        "'%(near)s'? Correct calledElement, or deploy '%(procedure)s' first."
+    ),
+    "call-version-not-deployed": N_(
+        "Call activity '%(name)s' calls version %(version)s of procedure '%(procedure)s', which has no "
+        "such version (the newest is %(latest)s). Choose a deployed version, or bind the latest."
+    ),
+    "call-version-invalid": N_(
+        "Call activity '%(name)s' binds a fixed version of '%(procedure)s' but calledElementVersion "
+        "'%(version)s' is no version number. Write the number (1, 2, …), or bind the latest."
     ),
     "decision-unknown-input": N_(
         "Business rule task '%(name)s' calls decision '%(decision)s', which reads '%(variable)s'; no "
@@ -685,6 +703,39 @@ def _decision_outputs(d: _Diagram, session: Session) -> set[str]:
     return names
 
 
+def _check_calls(d: _Diagram, session: Session) -> Iterable[DiagramProblem]:
+    """A call activity's procedure must be deployed (in the version it binds) before its caller is, so
+    that no case reaches a call that cannot open its child. The diagram calling itself is deployed with
+    it; an expression for calledElement is refused by the construct check."""
+    for call in d.elements("callActivity"):
+        called = (call.get("calledElement") or "").strip()
+        if not called or called == d.key or "{" in called:
+            continue
+        binding = (call.get(f"{{{CAMUNDA_NS}}}calledElementBinding") or "latest").strip()
+        latest = latest_definition(session, called, required=False)
+        if latest is None:
+            near = get_close_matches(called, deployed_keys(session), n=1, cutoff=0.6)
+            if near:
+                yield _problem("call-not-deployed-near", call, d.key, procedure=called, near=near[0])
+            else:
+                yield _problem("call-not-deployed", call, d.key, procedure=called)
+            continue
+        if binding != "version":
+            continue
+        written = (call.get(f"{{{CAMUNDA_NS}}}calledElementVersion") or "").strip()
+        if not written.isdigit():
+            yield _problem("call-version-invalid", call, d.key, procedure=called, version=written)
+        elif not has_version(session, called, int(written)):
+            yield _problem(
+                "call-version-not-deployed",
+                call,
+                d.key,
+                procedure=called,
+                version=written,
+                latest=latest.version,
+            )
+
+
 def _check_decisions(d: _Diagram, session: Session) -> Iterable[DiagramProblem]:
     known = set(d.form_fields()) | d.script_variables() | d.start_variables() | _decision_outputs(d, session)
     for task in d.elements("businessRuleTask"):
@@ -882,6 +933,35 @@ def diagram_key(xml: bytes) -> str | None:
     return d.key
 
 
+def callees_first(xmls: list[bytes]) -> list[int]:
+    """The order to deploy these diagrams in (their indexes): a procedure a call activity of another
+    calls comes before its caller, so one batch may hold both; otherwise the order given."""
+    keys = [diagram_key(xml) for xml in xmls]
+    calls: list[set[str]] = []
+    for xml in xmls:
+        try:
+            d = _read(xml)
+        except _Refused:
+            calls.append(set())
+            continue
+        calls.append({(c.get("calledElement") or "").strip() for c in d.elements("callActivity")} - {d.key})
+    order: list[int] = []
+    placing: set[int] = set()
+
+    def place(index: int) -> None:
+        if index in order or index in placing:
+            return  # placed, or a cycle of calls: the order given decides
+        placing.add(index)
+        for other, key in enumerate(keys):
+            if key is not None and key in calls[index] and other != index:
+                place(other)
+        order.append(index)
+
+    for index in range(len(xmls)):
+        place(index)
+    return order
+
+
 class _Refused(HotlineError):
     """A file read no further than its first problem (not XML, not BPMN, not one process)."""
 
@@ -934,6 +1014,7 @@ def validate_diagram(
         *_check_gateways(d),
         *_check_code(d, frozenset(_decision_outputs(d, session))),
         *_check_decisions(d, session),
+        *_check_calls(d, session),
         *_check_layout(d),
         *_check_rule_ids(d, rule_list()),
         *_check_variable_labels(d),

@@ -132,6 +132,27 @@ EXPECTED: dict[str, tuple[Support, list[tuple[str, str]], str]] = {
         "maps the decision's result (singleEntry)",
     ),
     "runs_call_activity": (RUNS, [], ""),
+    # The procedure a call activity calls is deployed first, in the version it binds.
+    "refused_call_activity_not_deployed": (
+        REFUSED,
+        [("call-not-deployed", "Step")],
+        "calls procedure 'billing_review', which is not deployed. Deploy 'billing_review' first",
+    ),
+    "refused_call_activity_misspelt": (
+        REFUSED,
+        [("call-not-deployed-near", "Step")],
+        "calls procedure 'runs_usertask', which is not deployed. Did you mean 'runs_user_task'?",
+    ),
+    "refused_call_activity_version": (
+        REFUSED,
+        [("call-version-not-deployed", "Step")],
+        "calls version 3 of procedure 'runs_user_task', which has no such version (the newest is 1)",
+    ),
+    "refused_call_activity_version_text": (
+        REFUSED,
+        [("call-version-invalid", "Step")],
+        "binds a fixed version of 'runs_user_task' but calledElementVersion 'v2' is no version number",
+    ),
     "refused_call_activity_expression": (
         REFUSED,
         [("construct-callactivity-unknown", "Step")],
@@ -288,7 +309,9 @@ WITHOUT_A_DIAGRAM = {
 
 
 @pytest.fixture
-def session(sessions: sessionmaker[Session], reference_data: None) -> Any:
+def session(sessions: sessionmaker[Session], runtime: Runtime, reference_data: None) -> Any:
+    with sessions.begin() as session:  # the procedure the corpus's call activities call
+        deploy(session, runtime, corpus_file("runs_user_task"), "runs_user_task.bpmn", "test")
     with sessions() as session:
         yield session
 
