@@ -80,7 +80,7 @@ from engine.cases.task_access import check_member, claimed_conflict, closed_conf
 from engine.cases.timer_groups import FiringGroup
 from engine.db import CaseCallRow as CaseCallLink
 from engine.db import Event, HumanTask, ProcessInstance, Timer
-from engine.decisions import decision_evaluator
+from engine.decisions import decision_evaluator, route
 from engine.errors import Conflict, FormInvalid, HotlineError, NotAllowed, NotFound, ScriptFailed
 from engine.reference import (
     ReferenceData,
@@ -361,12 +361,18 @@ def _checked_form(
             reference = load_reference_data(session)
         fields = with_reference_options(fields, reference)
         values, errors = validate_form(fields, submitted, current, zone, parsed.fields)
-        fill_suggested(fields, values, reference)
+        fill_suggested(fields, values, reference, lambda category: _routed_department(session, category))
     else:
         values, errors = validate_form(fields, submitted, current, zone, parsed.fields)
     if errors:
         raise FormInvalid(errors, {**submitted})
     return values, reference
+
+
+def _routed_department(session: Session, category: str) -> str | None:
+    """The department the routing table sends the category to (None without a table)."""
+    found = route(session, category)
+    return found.department if found is not None else None
 
 
 def _save(session: Session, engine: Runtime, unit: _Unit) -> ProcessInstance:

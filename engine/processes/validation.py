@@ -82,7 +82,7 @@ from engine.bpmn import (
 )
 from engine.cases.definitions import deployed_keys, has_version, latest_definition
 from engine.clock import Clock
-from engine.decisions import DecisionInvalid, decision_version, table_of
+from engine.decisions import DecisionInvalid, decision_version, route_pair, table_of
 from engine.errors import HotlineError, NotFound
 from engine.messages import N_, Coded, as_params
 from engine.processes.rules import RULE_LIST
@@ -613,7 +613,7 @@ def _check_timers(
 ) -> Iterable[DiagramProblem]:
     # The runtime's sandbox when given (its pool and limits); else one with the default limits. Either
     # way a timer expression that would freeze or fill the process is cut off as a script would be.
-    functions = script_functions(clock, zone, script_lookups())
+    functions = script_functions(clock, zone, script_lookups(route_pair))
     fields = d.form_fields()
     # Values only a running case has: what scripts compute and what the system starts the case with.
     script_set = (d.script_variables() | d.start_variables()) - set(fields)

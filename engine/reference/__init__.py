@@ -11,6 +11,7 @@ from engine.reference.data import (
     DEFAULT_ONSITE_MINUTES,
     DEFAULT_SOURCE,
     ReferenceData,
+    Router,
     default_reference_data,
     fill_suggested,
     load_reference_data,
@@ -29,6 +30,7 @@ from engine.reference.use_cases import (
 )
 
 __all__ = [
+    "Router",
     "REFERENCE_PROBLEMS",
     "EXTRA_GROUPS",
     "STAFF_ROLES",

@@ -30,7 +30,7 @@ def save_category_form(
 
 def save_department_form(uow: UnitOfWork, actor: str, code: str, submitted: Mapping[str, Any]) -> None:
     """Rename, retire or bring back a department (retiring one still in use is refused)."""
-    errors = save_department(uow.session, uow.clock, actor, code, submitted)
+    errors = save_department(uow.session, uow.clock, actor, code, submitted, uow.runtime.router)
     if errors:
         raise FormInvalid(errors, submitted)
 
