@@ -15,7 +15,7 @@ from engine.cases.attachments import (
     sweep_orphans,
 )
 from engine.cases.case_access import EVERY_CASE_ROLES, may_read_case, readable_cases, reads_every_case
-from engine.cases.case_calls import LinkedCase, linked_cases
+from engine.cases.case_calls import LinkedCase, call_incidents, linked_cases
 from engine.cases.contact_access import contact_kinds_of_tasks, contact_steps
 from engine.cases.deadline_steps import ChaseNotice, chase_notice, chases_by_department, fired_chases
 from engine.cases.definitions import (
@@ -54,6 +54,7 @@ from engine.cases.runner import (
     complete_external_task,
     complete_task,
     correlate_message,
+    retry_case_call,
     start_case,
 )
 from engine.cases.search_text import normalized, search_text
@@ -84,6 +85,8 @@ __all__ = [
     "resume_task",
     "LinkedCase",
     "linked_cases",
+    "call_incidents",
+    "retry_case_call",
     "broadcast_signal",
     "correlate_message",
     "subscriptions_of",

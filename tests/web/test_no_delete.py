@@ -70,6 +70,7 @@ def test_no_route_can_delete_anything(app: Flask) -> None:
             "/handover/records/<int:record_id>/acknowledge",
             "/handover/records/<int:record_id>/hand-over",
             "/incidents/<int:timer_id>/retry",
+            "/incidents/calls/<int:link_id>/retry",
             "/incidents/external/<int:task_id>/retry",
             "/incidents/messages/<int:message_id>/retry",
             "/knowledge/<int:entry_id>/edit",

@@ -1,4 +1,5 @@
-"""a repeating timer (timeCycle) has one row per repetition: the key is the case, the task and its number
+"""a repeating timer (timeCycle) has one row per repetition: the key is the case, the task and its number;
+a call activity whose procedure is gone is an incident: its link has no child case yet, and the error
 
 Revision ID: 0038
 Revises: 0035
@@ -22,6 +23,9 @@ _SQLITE_NAMES = {"uq": "uq_%(table_name)s_%(column_0_name)s"}
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("case_call", schema=None) as batch_op:
+        batch_op.alter_column("child_instance_id", existing_type=sa.Integer(), nullable=True)
+        batch_op.add_column(sa.Column("error", sa.Text(), nullable=True))
     if op.get_bind().dialect.name == "postgresql":
         op.drop_constraint(_POSTGRESQL_KEY, "timer", type_="unique")
         op.add_column(
@@ -40,6 +44,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM case_call WHERE child_instance_id IS NULL")
+    with op.batch_alter_table("case_call", schema=None) as batch_op:
+        batch_op.drop_column("error")
+        batch_op.alter_column("child_instance_id", existing_type=sa.Integer(), nullable=False)
     if op.get_bind().dialect.name == "postgresql":
         op.drop_constraint("uq_timer_repetition", "timer", type_="unique")
         op.execute("DELETE FROM timer WHERE repetition > 0")
