@@ -21,6 +21,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 from SpiffWorkflow.task import Task as SpiffTask
 
 from engine.clock import Clock
+from engine.errors import HotlineError
 
 
 def clock_of(task: SpiffTask) -> Clock:
@@ -90,8 +91,10 @@ class ClockDurationTimerEventDefinition(DurationTimerEventDefinition):
 _CYCLE = re.compile(r"^R(\d*)/([^/]+)(?:/([^/]+))?$")
 
 
-class CycleInvalid(ValueError):
+class CycleInvalid(HotlineError, ValueError):
     """A timeCycle value that is no repetition the engine can run (R0/…, Rx/PT1H, empty, …)."""
+
+    code = "timer-cycle-invalid"
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,9 @@ from engine.cases.case_calls import LinkedCase, call_incidents, linked_cases
 from engine.cases.contact_access import contact_kinds_of_tasks, contact_steps
 from engine.cases.deadline_steps import ChaseNotice, chase_notice, chases_by_department, fired_chases
 from engine.cases.definitions import (
+    deployed_keys,
     get_version,
+    has_version,
     latest_definition,
     list_definitions,
     list_process_names,
@@ -120,6 +122,8 @@ __all__ = [
     "event_row",
     "get_version",
     "latest_definition",
+    "deployed_keys",
+    "has_version",
     "list_definitions",
     "list_process_names",
     "lock_case",

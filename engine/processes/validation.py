@@ -80,7 +80,7 @@ from engine.bpmn import (
     task_moment,
     task_priority,
 )
-from engine.cases.definitions import deployed_keys, has_version, latest_definition
+from engine.cases import deployed_keys, has_version, latest_definition
 from engine.clock import Clock
 from engine.decisions import DecisionInvalid, decision_version, route_pair, table_of
 from engine.errors import HotlineError, NotFound
