@@ -454,6 +454,8 @@ def timers_may_fire(workflow: BpmnWorkflow, now: datetime) -> bool:
     for task in workflow.tasks.values():
         if task.state == TaskState.WAITING:
             due = due_time(task) if is_clock_timer(task) else None
+            if due is None and is_repeating_timer(task):
+                continue  # used up: it waits, without a due time, until its task ends
             if due is None or due <= now:
                 return True
     return False
