@@ -591,6 +591,8 @@ _ANY_MOMENT = datetime(2026, 1, 1, tzinfo=UTC)
 def _timer_value_problem(kind: str, value: Any) -> str | None:
     """The kind of value expected, if `value` is not one."""
     if kind == "timeCycle":
+        if value == "":
+            return None  # a text field's sample: what staff type is checked when the timer starts
         try:
             parse_cycle(value, _ANY_MOMENT)
         except CycleInvalid:

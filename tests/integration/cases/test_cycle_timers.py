@@ -33,6 +33,7 @@ from tests.helpers import (
     timers_of,
     user_task,
 )
+from tests.integration.processes.test_validation import validate_diagram
 
 
 def _reminder(cycle: str, interrupting: bool = False, first: str = "reminders = 0") -> bytes:
@@ -243,4 +244,29 @@ def test_two_workers_fire_each_repetition_once(
             (0, "fired"),
             (1, "fired"),
             (2, "fired"),
+        ]
+
+
+def test_a_cycle_read_from_a_text_field_passes_validation_and_a_literal_zero_does_not(
+    sessions: sessionmaker[Session], reference_data: None
+) -> None:
+    field = '<camunda:formField id="every" label="every" type="string"/>'
+    reads_field = diagram(
+        start_event(),
+        user_task("u1", fields=field),
+        user_task("u2"),
+        end_event(),
+        boundary_timer("remind", "u2", "timeCycle", "${every}"),
+        end_event("reminded"),
+        flow("start", "u1"),
+        flow("u1", "u2"),
+        flow("u2", "end"),
+        flow("remind", "reminded"),
+    )
+    with sessions() as session:
+        said = validate_diagram(session, reads_field)
+        assert [p.code for p in said if p.element_id == "remind" and p.code.startswith("timer")] == []
+        zero = validate_diagram(session, _reminder("R0/PT1H"))
+        assert [p.code for p in zero if p.element_id == "remind" and p.code.startswith("timer")] == [
+            "timer-wrong-value"
         ]
