@@ -101,7 +101,18 @@ from engine.bpmn.sandbox import (
 from engine.bpmn.schema_errors import SCHEMA_MESSAGES, schema_problem
 from engine.bpmn.serializer import StateSerializer
 from engine.bpmn.task_dates import DEFAULT_PRIORITY, TaskValueError, field_of, task_moment, task_priority
-from engine.bpmn.timer_events import ClockDurationTimerEventDefinition, ClockTimeDateEventDefinition, due_time
+from engine.bpmn.timer_events import (
+    ClockCycleTimerEventDefinition,
+    ClockDurationTimerEventDefinition,
+    ClockFirstCycleEventDefinition,
+    ClockTimeDateEventDefinition,
+    Cycle,
+    CycleInvalid,
+    due_time,
+    move_due,
+    parse_cycle,
+    repetition,
+)
 from engine.bpmn.variable_labels import VariableLabel, read_variable_labels
 
 __all__ = [
@@ -144,7 +155,14 @@ __all__ = [
     "DEPARTMENT_TASK",
     "LIAISON_FEEDBACK",
     "LIAISON_REPORT",
+    "ClockCycleTimerEventDefinition",
     "ClockDurationTimerEventDefinition",
+    "ClockFirstCycleEventDefinition",
+    "Cycle",
+    "CycleInvalid",
+    "move_due",
+    "parse_cycle",
+    "repetition",
     "ClockTimeDateEventDefinition",
     "DEFAULT_MEMORY_LIMIT_MB",
     "DEFAULT_POOL_SIZE",

@@ -111,14 +111,27 @@ CONSTRUCTS: tuple[Construct, ...] = (
     _runs("bpmn:intermediateThrowEvent", "A plain intermediate event: marks a milestone and passes on."),
     _runs(
         "bpmn:intermediateCatchEvent",
-        "With a timer: waits until the time; without a definition it passes on.",
+        "With a timer: waits until the time (a repeating timer: its first time); without a definition "
+        "it passes on.",
     ),
-    _runs("bpmn:boundaryEvent", "With a timer on a user task: the task's deadline."),
-    _runs("bpmn:timerEventDefinition", "timeDuration (PT2H, ${var}) or timeDate (${var}, working_days(2))."),
+    _runs(
+        "bpmn:boundaryEvent",
+        "With a timer on a user task: the task's deadline; a repeating timer on a non-interrupting "
+        "boundary event is a reminder, its path taken at each repetition.",
+    ),
+    _runs(
+        "bpmn:timerEventDefinition",
+        "timeDuration (PT2H, ${var}), timeDate (${var}, working_days(2)) or timeCycle (R3/PT1H).",
+    ),
     _runs("bpmn:timeDate", "A date and time: an ISO value, a field, or a calendar function."),
     _runs("bpmn:timeDuration", "A duration such as PT2H."),
-    _refused_elsewhere(
-        "bpmn:timeCycle", "Repeating timers are not supported; use timeDate or timeDuration.", "timer-cycle"
+    _runs(
+        "bpmn:timeCycle",
+        "A repetition: R3/PT1H (three times, hourly), R/PT10M (until the task is done) or "
+        "R3/2026-12-01T08:00:00/PT1H, or ${var}. On a non-interrupting boundary event each repetition "
+        "takes the path again, until the count is used up or the task is done; on an interrupting boundary "
+        "event or an intermediate catch event the first time decides. R0, a missing duration or a value "
+        "that is no repetition is refused.",
     ),
     _refused_elsewhere(
         "timer:empty", "A timer without an expression (as the modeler leaves a new one).", "timer-empty"

@@ -12,6 +12,7 @@ import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
@@ -21,6 +22,7 @@ from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, IntermediateCatchEv
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
     DurationTimerEventDefinition,
     TimeDateEventDefinition,
 )
@@ -44,7 +46,14 @@ from engine.bpmn.roles import DiagramRoles, read_roles
 from engine.bpmn.safe_xml import UnsafeXml, parse_xml
 from engine.bpmn.sandbox import RESERVED_NAMES, ScriptRejected, check_source
 from engine.bpmn.schema_errors import plain_names
-from engine.bpmn.timer_events import ClockDurationTimerEventDefinition, ClockTimeDateEventDefinition
+from engine.bpmn.timer_events import (
+    ClockCycleTimerEventDefinition,
+    ClockDurationTimerEventDefinition,
+    ClockFirstCycleEventDefinition,
+    ClockTimeDateEventDefinition,
+    CycleInvalid,
+    parse_cycle,
+)
 from engine.bpmn.variable_labels import VariableLabel, read_variable_labels
 from engine.errors import HotlineError
 
@@ -53,6 +62,8 @@ CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 NS = {"bpmn": BPMN_NS, "camunda": CAMUNDA_NS}
 _ISO_LITERAL = re.compile(r"^(R\d*/.*|P(?=\d|T\d)[0-9YMWDTHS.,]+|\d{4}-\d{2}-\d{2}(T[0-9:.+\-Z]*)?)$")
 _CAMUNDA_EXPRESSION = re.compile(r"^[$#]\{(.*)\}$", re.S)
+# Checking a literal repetition's form needs a "now"; which one does not matter.
+_ANY_MOMENT = datetime(2026, 1, 1, tzinfo=UTC)
 _GROUP_EXPRESSION = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -228,6 +239,13 @@ class _ClockTimerMixin:
             return ClockDurationTimerEventDefinition(
                 definition.name, definition.expression, description=definition.description
             )
+        if isinstance(definition, CycleTimerEventDefinition):
+            # Repeating only where each repetition has something to do: a non-interrupting boundary event
+            # (a reminder while its task is open). Elsewhere the first time decides (docs/modelling.md).
+            node = self.node  # type: ignore[attr-defined]
+            repeats = node.tag == full_tag("boundaryEvent") and node.get("cancelActivity") == "false"
+            cycle_class = ClockCycleTimerEventDefinition if repeats else ClockFirstCycleEventDefinition
+            return cycle_class(definition.name, definition.expression, description=definition.description)
         return definition
 
 
@@ -408,14 +426,6 @@ def _check_expressions(root: Any) -> list[Problem]:
     for condition in root.iterfind(".//bpmn:conditionExpression", NS):
         condition.text = condition_source(condition.text or "")
         check(condition, condition.text, "eval")
-    for timer in root.iterfind(".//bpmn:timeCycle", NS):
-        problems.append(
-            Problem(
-                _element_id(timer),
-                "repeating timers (timeCycle) are not supported; use timeDate or timeDuration",
-                timer.sourceline,
-            )
-        )
     for cycle in root.iterfind(
         ".//bpmn:serviceTask/bpmn:extensionElements/camunda:failedJobRetryTimeCycle", NS
     ):
@@ -430,11 +440,23 @@ def _check_expressions(root: Any) -> list[Problem]:
                     cycle.sourceline,
                 )
             )
-    for tag in ("timeDate", "timeDuration"):
+    for tag in ("timeDate", "timeDuration", "timeCycle"):
         for timer in root.iterfind(f".//bpmn:{tag}", NS):
             if not (timer.text or "").strip():
                 problems.append(Problem(_element_id(timer), f"the timer's {tag} is empty", timer.sourceline))
                 continue
+            if tag == "timeCycle" and not _CAMUNDA_EXPRESSION.match(timer.text.strip()):
+                try:  # a literal repetition is checked now; one read from the case data when it runs
+                    parse_cycle(timer.text, _ANY_MOMENT)
+                except CycleInvalid as err:
+                    problems.append(
+                        Problem(
+                            _element_id(timer),
+                            f"the timer's timeCycle '{timer.text.strip()}' is not {err}",
+                            timer.sourceline,
+                        )
+                    )
+                    continue
             timer.text = normalise_timer_expression(timer.text)
             check(timer, timer.text, "eval")
     return problems

@@ -15,11 +15,13 @@ from engine.cases.attachments import (
     sweep_orphans,
 )
 from engine.cases.case_access import EVERY_CASE_ROLES, may_read_case, readable_cases, reads_every_case
-from engine.cases.case_calls import LinkedCase, linked_cases
+from engine.cases.case_calls import LinkedCase, call_incidents, linked_cases
 from engine.cases.contact_access import contact_kinds_of_tasks, contact_steps
 from engine.cases.deadline_steps import ChaseNotice, chase_notice, chases_by_department, fired_chases
 from engine.cases.definitions import (
+    deployed_keys,
     get_version,
+    has_version,
     latest_definition,
     list_definitions,
     list_process_names,
@@ -54,6 +56,7 @@ from engine.cases.runner import (
     complete_external_task,
     complete_task,
     correlate_message,
+    retry_case_call,
     start_case,
 )
 from engine.cases.search_text import normalized, search_text
@@ -84,6 +87,8 @@ __all__ = [
     "resume_task",
     "LinkedCase",
     "linked_cases",
+    "call_incidents",
+    "retry_case_call",
     "broadcast_signal",
     "correlate_message",
     "subscriptions_of",
@@ -117,6 +122,8 @@ __all__ = [
     "event_row",
     "get_version",
     "latest_definition",
+    "deployed_keys",
+    "has_version",
     "list_definitions",
     "list_process_names",
     "lock_case",

@@ -24,9 +24,27 @@ class LinkedCase:
     open: bool
 
 
-def linked_call_guids(session: Session, instance_id: int) -> set[str]:
-    query = select(CaseCallRow.task_guid).where(CaseCallRow.parent_instance_id == instance_id)
-    return set(session.scalars(query))
+# A call whose procedure was not deployed waits as an incident (FAILED_CALL); a supervisor's retry marks
+# it RETRY for the unit of work that opens its child case.
+FAILED_CALL, RETRY = "failed", "retry"
+
+
+def call_links(session: Session, instance_id: int) -> dict[str, CaseCallRow]:
+    """The case's call links by the task guid of their call activity."""
+    query = select(CaseCallRow).where(CaseCallRow.parent_instance_id == instance_id)
+    return {row.task_guid: row for row in session.scalars(query)}
+
+
+def call_incidents(session: Session) -> list[tuple[CaseCallRow, str]]:
+    """Call activities that could not open their case (their procedure is not deployed), with the
+    calling case's number, oldest first."""
+    query = (
+        select(CaseCallRow, ProcessInstance.case_number)
+        .join(ProcessInstance, ProcessInstance.id == CaseCallRow.parent_instance_id)
+        .where(CaseCallRow.status == FAILED_CALL)
+        .order_by(CaseCallRow.id)
+    )
+    return [(row, number) for row, number in session.execute(query).all()]
 
 
 def open_call_of_child(session: Session, child_id: int) -> CaseCallRow | None:

@@ -45,6 +45,18 @@ def get_version(session: Session, key: str, version: int) -> ProcessDefinition:
     return definition
 
 
+def has_version(session: Session, key: str, version: int) -> bool:
+    found = session.scalar(
+        select(ProcessDefinition.id).where(ProcessDefinition.key == key, ProcessDefinition.version == version)
+    )
+    return found is not None
+
+
+def deployed_keys(session: Session) -> list[str]:
+    """The key of every deployed procedure."""
+    return list(session.scalars(select(ProcessDefinition.key).distinct().order_by(ProcessDefinition.key)))
+
+
 def parsed_definition(engine: Runtime, definition: ProcessDefinition) -> ParsedDefinition:
     parsed = engine.specs.cached(definition.content_hash)
     if parsed is not None:

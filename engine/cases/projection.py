@@ -21,7 +21,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.bpmn import (
     DEFAULT_PRIORITY,
+    ClockCycleTimerEventDefinition,
     ClockDurationTimerEventDefinition,
+    ClockFirstCycleEventDefinition,
     ClockTimeDateEventDefinition,
     ParsedDefinition,
     TaskValueError,
@@ -29,6 +31,7 @@ from engine.bpmn import (
     assignee_for,
     candidate_groups_for,
     due_time,
+    repetition,
     task_moment,
     task_priority,
 )
@@ -53,6 +56,7 @@ _UPDATE_TIMER = update(_timers).where(_timers.c.id == bindparam("where_id"))
 _UPDATE_TIMER_OF_TASK = update(_timers).where(
     _timers.c.instance_id == bindparam("where_instance"),
     _timers.c.task_guid == bindparam("where_guid"),
+    _timers.c.repetition == bindparam("where_repetition"),
     _timers.c.fired_at.is_(None),
 )
 _OPEN_TASK_ROWS = (
@@ -76,8 +80,32 @@ def is_clock_timer(task: SpiffTask) -> bool:
     """A timer event whose due time the engine's clock decides (engine.bpmn.timer_events)."""
     definition = getattr(task.task_spec, "event_definition", None)
     return isinstance(task.task_spec, CatchingEvent) and isinstance(
-        definition, ClockDurationTimerEventDefinition | ClockTimeDateEventDefinition
+        definition,
+        ClockDurationTimerEventDefinition
+        | ClockTimeDateEventDefinition
+        | ClockCycleTimerEventDefinition
+        | ClockFirstCycleEventDefinition,
     )
+
+
+def is_repeating_timer(task: SpiffTask) -> bool:
+    """A timer that fires again and again while it waits (a reminder on a non-interrupting boundary)."""
+    return isinstance(getattr(task.task_spec, "event_definition", None), ClockCycleTimerEventDefinition)
+
+
+def timer_key(guid: str, number: int) -> str:
+    """How a timer row is known while its case is saved: its task, and for a repeating timer's later
+    repetitions their number as well (one row per repetition)."""
+    return guid if number == 0 else f"{guid}#{number}"
+
+
+def _guid_and_number(key: str) -> tuple[str, int]:
+    guid, _, number = key.partition("#")
+    return guid, int(number or 0)
+
+
+def row_key(row: Timer) -> str:
+    return timer_key(row.task_guid, row.repetition)
 
 
 def _is_ready_user_task(task: SpiffTask) -> bool:
@@ -106,13 +134,16 @@ def ready_user_tasks(workflow: BpmnWorkflow) -> list[SpiffTask]:
 def pending_timer_dues(timers: list[SpiffTask]) -> dict[str, datetime]:
     """The due time of each waiting timer by task guid: what the case's unfired timer rows hold, as
     `sync_timers` wrote them when the workflow was saved."""
-    dues = {str(t.id): due_time(t) for t in timers}
-    return {guid: due for guid, due in dues.items() if due is not None}
+    dues = {timer_key(str(t.id), repetition(t)): due_time(t) for t in timers}
+    return {key: due for key, due in dues.items() if due is not None}
 
 
 def _due_of_user_task(task: SpiffTask, timers: list[SpiffTask]) -> datetime | None:
-    """A user task's deadline: the earliest boundary timer waiting beside it."""
-    beside = [due_time(t) for t in timers if t.parent is task.parent and t is not task]
+    """A user task's deadline: the earliest boundary timer waiting beside it (a repeating reminder is
+    no deadline)."""
+    beside = [
+        due_time(t) for t in timers if t.parent is task.parent and t is not task and not is_repeating_timer(t)
+    ]
     dues = [d for d in beside if d is not None]
     return min(dues) if dues else None
 
@@ -261,60 +292,68 @@ def sync_timers(
         rows = {}
         if pending_dues is None:
             rows = {
-                row.task_guid: row
+                row_key(row): row
                 for row in session.scalars(_PENDING_TIMER_ROWS, {"instance_id": instance.id})
             }
     if pending_dues is None:
-        pending_dues = {guid: row.due_at for guid, row in rows.items()}
-    waiting = {str(t.id): t for t in timers}
-    for guid in pending_dues:
-        if guid not in waiting:
+        pending_dues = {key: row.due_at for key, row in rows.items()}
+    waiting = {timer_key(str(t.id), repetition(t)): t for t in timers}
+    for key in pending_dues:
+        if key not in waiting:
+            guid, number = _guid_and_number(key)
             task = workflow.tasks.get(UUID(guid))
-            fired = task is not None and task.state == TaskState.COMPLETED
+            # A repeating timer that moved on to its next repetition fired this one.
+            fired = task is not None and (task.state == TaskState.COMPLETED or repetition(task) > number)
             _update_timer(
-                session, instance, guid, rows, status="fired" if fired else "cancelled", fired_at=now
+                session, instance, key, rows, status="fired" if fired else "cancelled", fired_at=now
             )
     new_rows: list[dict[str, Any]] = []
-    for guid, task in waiting.items():
+    for key, task in waiting.items():
         due = due_time(task)
         if due is None:
             continue
-        if guid in pending_dues:
-            if pending_dues[guid] != due:
-                _update_timer(session, instance, guid, rows, due_at=due)
+        if key in pending_dues:
+            if pending_dues[key] != due:
+                _update_timer(session, instance, key, rows, due_at=due)
         else:
-            new_rows.append(_timer_values(instance, guid, task, due, "waiting", None))
+            new_rows.append(_timer_values(instance, key, task, due, "waiting", None))
     for task in fired_now:
         due = due_time(task)
-        if str(task.id) not in pending_dues and due is not None:
+        if str(task.id) not in pending_dues and due is not None and not is_repeating_timer(task):
             new_rows.append(_timer_values(instance, str(task.id), task, due, "fired", now))
     if new_rows:
         session.execute(_INSERT_TIMERS, new_rows)
 
 
 def _update_timer(
-    session: Session, instance: ProcessInstance, guid: str, rows: dict[str, Timer], **values: Any
+    session: Session, instance: ProcessInstance, key: str, rows: dict[str, Timer], **values: Any
 ) -> None:
     """Write `values` to the timer row of the task: by id when it was read, else by case and task."""
-    row = rows.get(guid)
+    row = rows.get(key)
     if row is not None:
         _update_row(session, _UPDATE_TIMER, row, **values)
     else:
-        session.execute(_UPDATE_TIMER_OF_TASK, {**values, "where_instance": instance.id, "where_guid": guid})
+        guid, number = _guid_and_number(key)
+        session.execute(
+            _UPDATE_TIMER_OF_TASK,
+            {**values, "where_instance": instance.id, "where_guid": guid, "where_repetition": number},
+        )
 
 
 def _timer_values(
     instance: ProcessInstance,
-    guid: str,
+    key: str,
     task: SpiffTask,
     due: datetime,
     status: str,
     fired_at: datetime | None,
 ) -> dict[str, Any]:
     """A timer row's values; every row of one insert names the same columns."""
+    guid, number = _guid_and_number(key)
     return {
         "instance_id": instance.id,
         "task_guid": guid,
+        "repetition": number,
         "element_id": task.task_spec.bpmn_id,
         "due_at": due,
         "status": status,
@@ -421,6 +460,8 @@ def timers_may_fire(workflow: BpmnWorkflow, now: datetime) -> bool:
     for task in workflow.tasks.values():
         if task.state == TaskState.WAITING:
             due = due_time(task) if is_clock_timer(task) else None
+            if due is None and is_repeating_timer(task):
+                continue  # used up: it waits, without a due time, until its task ends
             if due is None or due <= now:
                 return True
     return False

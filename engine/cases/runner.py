@@ -37,11 +37,13 @@ from engine.bpmn import (
     candidate_groups_for,
     decisions_in_use,
     due_time,
+    move_due,
+    repetition,
     validate_form,
     waiting_case_calls,
 )
 from engine.cases.attachments import add_attachment
-from engine.cases.case_calls import linked_call_guids, open_call_of_child
+from engine.cases.case_calls import FAILED_CALL, RETRY, call_links, open_call_of_child
 from engine.cases.case_numbers import next_case_number
 from engine.cases.deadline_plans import plan_steps
 from engine.cases.definitions import get_version, latest_definition, parsed_definition
@@ -64,6 +66,7 @@ from engine.cases.projection import (
     EventRow,
     apply_parameters,
     event_row,
+    is_repeating_timer,
     open_task_rows,
     pending_timer_dues,
     ready_user_tasks,
@@ -78,7 +81,7 @@ from engine.cases.task_access import check_member, claimed_conflict, closed_conf
 from engine.cases.timer_groups import FiringGroup
 from engine.db import CaseCallRow as CaseCallLink
 from engine.db import Event, HumanTask, ProcessInstance, Timer
-from engine.decisions import decision_evaluator
+from engine.decisions import decision_evaluator, route
 from engine.errors import Conflict, FormInvalid, HotlineError, NotAllowed, NotFound, ScriptFailed
 from engine.messaging import events_of_history, queue_platform_reply, queue_webhooks
 from engine.reference import (
@@ -137,6 +140,7 @@ def _completed_ids(workflow: BpmnWorkflow) -> set[UUID]:
 def _advance(session: Session, workflow: BpmnWorkflow, refresh_timers: bool = False) -> list[SpiffTask]:
     """Run automatic steps (scripts, gateways, due timers); return the tasks they completed, in order."""
     before = _completed_ids(workflow)
+    repeated = _repetitions(workflow)
     try:
         with reference_session(session), decisions_in_use(decision_evaluator(session)):
             if refresh_timers:
@@ -156,7 +160,18 @@ def _advance(session: Session, workflow: BpmnWorkflow, refresh_timers: bool = Fa
         ) from err
     done = [t for t in workflow.tasks.values() if t.state == TaskState.COMPLETED and t.id not in before]
     done.sort(key=lambda t: t.last_state_change)
-    return done
+    # A repeating timer that fired keeps waiting for its next time: it is told before the path it ran.
+    fired_again = [t for t, n in _repetitions(workflow).items() if n > repeated.get(t, 0)]
+    return [workflow.tasks[t] for t in fired_again] + done
+
+
+def _repetitions(workflow: BpmnWorkflow) -> dict[UUID, int]:
+    """How many times each waiting repeating timer has fired so far."""
+    return {
+        t.id: repetition(t)
+        for t in workflow.tasks.values()
+        if t.state == TaskState.WAITING and is_repeating_timer(t)
+    }
 
 
 def _running_element(workflow: BpmnWorkflow) -> str:
@@ -226,6 +241,8 @@ def _chase_if_deadline(session: Session, unit: _Unit, timer_task: SpiffTask) -> 
     """A timer on a user task is that task's deadline: when it fires, its supervisors are told (C4)."""
     if not isinstance(timer_task.task_spec, BoundaryEvent) or timer_task.parent is None:
         return
+    if is_repeating_timer(timer_task):
+        return  # a reminder: what it does is drawn on its path, it is no deadline
     for sibling in timer_task.parent.children:
         info = unit.parsed.user_tasks.get(sibling.task_spec.bpmn_id)
         if info is not None and sibling is not timer_task:
@@ -364,7 +381,7 @@ def _checked_form(
             reference = load_reference_data(session)
         fields = with_reference_options(fields, reference)
         values, errors = validate_form(fields, submitted, current, zone, parsed.fields)
-        fill_suggested(fields, values, reference)
+        fill_suggested(fields, values, reference, lambda category: _routed_department(session, category))
     else:
         values, errors = validate_form(fields, submitted, current, zone, parsed.fields)
     if errors:
@@ -391,6 +408,12 @@ def form_problems(
     except FormInvalid as err:
         return dict(err.errors)
     return {}
+
+
+def _routed_department(session: Session, category: str) -> str | None:
+    """The department the routing table sends the category to (None without a table)."""
+    found = route(session, category)
+    return found.department if found is not None else None
 
 
 def _save(session: Session, engine: Runtime, unit: _Unit) -> ProcessInstance:
@@ -493,7 +516,9 @@ def _input_changes(unit: _Unit, row: HumanTask) -> dict[str, list[Any]]:
 def _open_called_cases(session: Session, engine: Runtime, unit: _Unit) -> None:
     """A call activity the case reached opens its child case here, in the same unit of work (camunda:in
     gives it the mapped variables); a child that ends at once completes the call at once."""
-    linked = set() if unit.new_case else linked_call_guids(session, unit.instance.id)
+    links = {} if unit.new_case else call_links(session, unit.instance.id)
+    # A link a supervisor retries (status "retry") is opened again; every other link is done with.
+    linked = {guid for guid, link in links.items() if link.status != RETRY}
     while True:
         calls = [t for t in waiting_case_calls(unit.workflow.tasks.values()) if str(t.id) not in linked]
         if not calls:
@@ -502,14 +527,22 @@ def _open_called_cases(session: Session, engine: Runtime, unit: _Unit) -> None:
         for task in calls:
             spec: CaseCall = task.task_spec
             session.flush()  # the parent's row and links exist before the child refers to them
-            child = start_case(
-                session,
-                engine,
-                spec.called_element,
-                unit.actor,
-                initial_data=spec.variables_in.apply(task.data),
-                version=spec.version,
-            )
+            again = links.get(str(task.id))
+            try:
+                # A savepoint: a child that cannot open leaves nothing of itself behind.
+                with session.begin_nested():
+                    child = start_case(
+                        session,
+                        engine,
+                        spec.called_element,
+                        unit.actor,
+                        initial_data=spec.variables_in.apply(task.data),
+                        version=spec.version,
+                    )
+            except NotFound as err:
+                _call_failed(session, unit, task, again, err)
+                linked.add(str(task.id))
+                continue
             unit.events.append(
                 event_row(
                     unit.instance.id,
@@ -523,22 +556,103 @@ def _open_called_cases(session: Session, engine: Runtime, unit: _Unit) -> None:
             )
             linked.add(str(task.id))
             ended = child.status == "completed"
-            session.add(
-                CaseCallLink(
-                    parent_instance_id=unit.instance.id,
-                    task_guid=str(task.id),
-                    element_id=spec.bpmn_id,
-                    child_instance_id=child.id,
-                    status="completed" if ended else "open",
-                    created_at=unit.now,
-                    completed_at=unit.now if ended else None,
+            if again is not None:  # the incident's link, now with its child
+                again.child_instance_id, again.error = child.id, None
+                again.status, again.completed_at = (
+                    ("completed" if ended else "open"),
+                    (unit.now if ended else None),
                 )
-            )
+            else:
+                session.add(
+                    CaseCallLink(
+                        parent_instance_id=unit.instance.id,
+                        task_guid=str(task.id),
+                        element_id=spec.bpmn_id,
+                        child_instance_id=child.id,
+                        status="completed" if ended else "open",
+                        created_at=unit.now,
+                        completed_at=unit.now if ended else None,
+                    )
+                )
             if ended:
                 _finish_call(unit, task, dict(child.data), child.case_number)
                 went_on = True
         if went_on:
             _run_engine_steps(session, unit)
+
+
+def _call_failed(
+    session: Session, unit: _Unit, task: SpiffTask, link: CaseCallLink | None, err: NotFound
+) -> None:
+    """The call's procedure (or the version it binds) is not deployed, or no longer: the call waits as an
+    incident naming it, which a supervisor retries once it is deployed; the rest of the unit is saved."""
+    spec: CaseCall = task.task_spec
+    version = f" version {spec.version}" if spec.version is not None else ""
+    error = (
+        f"call activity '{spec.bpmn_name or spec.bpmn_id}' cannot open a case of procedure "
+        f"'{spec.called_element}'{version}: {err}. Deploy it, then retry"
+    )
+    if link is None:
+        session.add(
+            CaseCallLink(
+                parent_instance_id=unit.instance.id,
+                task_guid=str(task.id),
+                element_id=spec.bpmn_id,
+                child_instance_id=None,
+                status=FAILED_CALL,
+                error=error,
+                created_at=unit.now,
+            )
+        )
+    else:
+        link.status, link.error = FAILED_CALL, error
+    unit.events.append(
+        event_row(
+            unit.instance.id,
+            unit.now,
+            SYSTEM.username,
+            "incident_raised",
+            spec.bpmn_id,
+            spec.bpmn_name or spec.bpmn_id,
+            {"error": [None, error]},
+        )
+    )
+
+
+def retry_case_call(session: Session, engine: Runtime, link_id: int, actor: Actor) -> ProcessInstance | None:
+    """A supervisor retries a call activity whose procedure was not deployed: it tries to open the child
+    case again in this unit of work (failing again: the incident stays, with the new error). None when
+    the incident is gone (retried meanwhile, or its case no longer waits at the call)."""
+    link = session.get(CaseCallLink, link_id)
+    if link is None or link.status != FAILED_CALL:
+        return None
+    instance = session.get(ProcessInstance, link.parent_instance_id)
+    if instance is None or instance.status != "running":
+        return None
+    take_case(session, instance)
+    session.refresh(link)
+    if link.status != FAILED_CALL:
+        return None
+    workflow, parsed = load_workflow(engine, instance)
+    task = workflow.tasks.get(UUID(link.task_guid))
+    if task is None or task.state != TaskState.STARTED:
+        return None
+    now = engine.clock.now()
+    unit = _Unit(instance, workflow, parsed, now, actor, data=dict(instance.data), messaging=engine.messaging)
+    name = task.task_spec.bpmn_name or link.element_id
+    unit.events.append(
+        event_row(
+            instance.id,
+            now,
+            actor.username,
+            "incident_retried",
+            link.element_id,
+            name,
+            {"error": [link.error, None]},
+        )
+    )
+    link.status = RETRY
+    return _save(session, engine, unit)
 
 
 def _finish_call(unit: _Unit, task: SpiffTask, child_data: dict[str, Any], child_number: str) -> None:
@@ -1036,7 +1150,7 @@ def move_task_deadline(
         due = due_time(timer)
         if timer.parent is task.parent and timer is not task and due is not None:
             new_due = moved(due)
-            timer._set_internal_data(event_value=new_due.isoformat())
+            move_due(timer, new_due)
             before.append(due)
             after.append(new_due)
     old, new = (min(before) if before else None), (min(after) if after else None)

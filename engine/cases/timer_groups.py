@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.cases.projection import row_key
 from engine.db import HumanTask, ProcessInstance, Timer
 from engine.messaging import StaffContact
 
@@ -65,7 +66,7 @@ def lock_group(
     ).all()
     for timer in unfired:
         if timer.instance_id in cases:
-            cases[timer.instance_id].timers[timer.task_guid] = timer
+            cases[timer.instance_id].timers[row_key(timer)] = timer
     if cases:
         for task in session.scalars(
             select(HumanTask).where(HumanTask.instance_id.in_(cases), HumanTask.status == "open")

@@ -5,6 +5,7 @@ The package's public face: other packages import from here, not from its modules
 from __future__ import annotations
 
 from engine.decisions.feel import FeelUnsupported
+from engine.decisions.routing import ROUTING, Route, route, route_pair, routes
 from engine.decisions.store import (
     DecisionDeployed,
     decision_evaluator,
@@ -28,6 +29,11 @@ from engine.decisions.tables import (
 from engine.decisions.use_cases import deploy_decision_table, save_decision_table_draft
 
 __all__ = [
+    "ROUTING",
+    "Route",
+    "route",
+    "route_pair",
+    "routes",
     "HIT_POLICIES",
     "DecisionDeployed",
     "DecisionFailed",

@@ -21,7 +21,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from engine.bpmn import ParsedDefinition, candidate_groups_for, passed_element_ids
+from engine.bpmn import DecisionTask, ParsedDefinition, candidate_groups_for, passed_element_ids
 from engine.cases import (
     event_row,
     parsed_definition,
@@ -31,6 +31,7 @@ from engine.cases import (
     waiting_timers,
 )
 from engine.db import Event, HumanTask, HumanTaskGroup, ProcessAudit, ProcessDefinition, ProcessInstance
+from engine.decisions import DecisionFailed, DecisionInvalid, decision_version, evaluate, table_of
 from engine.errors import Conflict, NotFound
 from engine.messages import N_, Coded, as_params
 from engine.processes.versions import get_version
@@ -326,11 +327,14 @@ def migrate_case(
         return plan
     now = engine.clock.now()
     take_case(session, instance)
+    filled = _fill_from_new_decisions(session, instance, workflow, old, new)
     sync_timers(session, instance, workflow, waiting_timers(workflow), now)
     _refresh_open_tasks(session, instance, workflow, new)
-    save_workflow(
-        session, engine, instance, workflow, {"definition_id": new_definition.id, "updated_at": now}
-    )
+    values: dict[str, Any] = {"definition_id": new_definition.id, "updated_at": now}
+    added = {name: None for name in new.fields.keys() - old.fields.keys() if name not in instance.data}
+    if filled or added:
+        values["data"] = {**instance.data, **added, **{name: change[1] for name, change in filled.items()}}
+    save_workflow(session, engine, instance, workflow, values)
     set_committed_value(instance, "definition", new_definition)
     steps = sorted({t.target_name or t.target_id or "" for t in tokens})
     session.execute(
@@ -343,11 +347,60 @@ def migrate_case(
                 "case_migrated",
                 None,
                 new.name,
-                {"process_version": [old_version, new_definition.version], "steps": [None, steps]},
+                {
+                    "process_version": [old_version, new_definition.version],
+                    "steps": [None, steps],
+                    **filled,
+                },
             )
         ],
     )
     return plan
+
+
+def _task_specs(parsed: ParsedDefinition) -> list[Any]:
+    specs = list(parsed.spec.task_specs.values())
+    for sub in parsed.subprocess_specs.values():
+        specs.extend(sub.task_specs.values())
+    return specs
+
+
+def _fill_from_new_decisions(
+    session: Session,
+    instance: ProcessInstance,
+    workflow: BpmnWorkflow,
+    old: ParsedDefinition,
+    new: ParsedDefinition,
+) -> dict[str, list[Any]]:
+    """A business rule task the new version added, which the old one never ran: what its decision gives
+    for the case goes into the case where the case lacks it, so the new version's later steps that read
+    it (a repair's onsite_limit_minutes, from the routing table) find it. The decision's newest (or fixed)
+    version decides, as when the step runs; a decision that is not deployed or gives no answer fills
+    nothing. Returns the values filled, as history changes. Form fields the new version added are set
+    empty in the case's tokens where missing."""
+    old_ids = {spec.bpmn_id for spec in _task_specs(old)}
+    tokens = workflow.get_tasks(state=ACTIVE)
+    filled: dict[str, list[Any]] = {}
+    for spec in _task_specs(new):
+        if not isinstance(spec, DecisionTask) or spec.bpmn_id in old_ids:
+            continue
+        data = {**instance.data, **{name: change[1] for name, change in filled.items()}}
+        try:
+            outputs = evaluate(
+                table_of(decision_version(session, spec.decision_ref, spec.decision_version)), data
+            )
+        except (NotFound, DecisionInvalid, DecisionFailed):
+            continue
+        for name, value in outputs.items():
+            if value is not None and data.get(name) is None:
+                filled[name] = [None, value]
+    for task in tokens:
+        task.data.update({name: change[1] for name, change in filled.items() if task.data.get(name) is None})
+        # A form field the new version added, which the case was never asked: empty, as an optional field
+        # left blank is, so a later step reading it finds it (a repair's upstream_deadline).
+        for name in new.fields.keys() - old.fields.keys():
+            task.data.setdefault(name, None)
+    return filled
 
 
 def apply_migration(

@@ -17,7 +17,8 @@ import ast
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from difflib import get_close_matches
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar
@@ -45,6 +46,7 @@ from engine.bpmn import (
     SCHEMA_MESSAGES,
     WARN_AT,
     XML_MESSAGES,
+    CycleInvalid,
     DefinitionError,
     Finding,
     LevelError,
@@ -65,6 +67,7 @@ from engine.bpmn import (
     loaded_names,
     named_element,
     normalise_timer_expression,
+    parse_cycle,
     parse_definition,
     parse_levels,
     parse_xml,
@@ -77,8 +80,9 @@ from engine.bpmn import (
     task_moment,
     task_priority,
 )
+from engine.cases import deployed_keys, has_version, latest_definition
 from engine.clock import Clock
-from engine.decisions import DecisionInvalid, decision_version, table_of
+from engine.decisions import DecisionInvalid, decision_version, route_pair, table_of
 from engine.errors import HotlineError, NotFound
 from engine.messages import N_, Coded, as_params
 from engine.processes.rules import RULE_LIST
@@ -135,6 +139,22 @@ MESSAGES: dict[str, str] = {
     "decision-not-deployed": N_(
         "Business rule task '%(name)s' calls decision '%(decision)s'%(version)s, which is not deployed. "
         "Deploy its .dmn file first (hotline deploy, or the decision tables page)."
+    ),
+    "call-not-deployed": N_(
+        "Call activity '%(name)s' calls procedure '%(procedure)s', which is not deployed. Deploy "
+        "'%(procedure)s' first (or in the same hotline deploy), or correct calledElement."
+    ),
+    "call-not-deployed-near": N_(
+        "Call activity '%(name)s' calls procedure '%(procedure)s', which is not deployed. Did you mean "
+        "'%(near)s'? Correct calledElement, or deploy '%(procedure)s' first."
+    ),
+    "call-version-not-deployed": N_(
+        "Call activity '%(name)s' calls version %(version)s of procedure '%(procedure)s', which has no "
+        "such version (the newest is %(latest)s). Choose a deployed version, or bind the latest."
+    ),
+    "call-version-invalid": N_(
+        "Call activity '%(name)s' binds a fixed version of '%(procedure)s' but calledElementVersion "
+        "'%(version)s' is no version number. Write the number (1, 2, …), or bind the latest."
     ),
     "decision-unknown-input": N_(
         "Business rule task '%(name)s' calls decision '%(decision)s', which reads '%(variable)s'; no "
@@ -218,10 +238,6 @@ MESSAGES: dict[str, str] = {
     ),
     "unknown-field-type": N_(
         "Form field '%(field)s' of '%(name)s' has the type '%(type)s'. Choose one of: %(known)s."
-    ),
-    "timer-cycle": N_(
-        "Timer '%(name)s' repeats (timeCycle), which is not supported. Use a date (timeDate) or a "
-        "duration (timeDuration)."
     ),
     "timer-empty": N_(
         "Timer '%(name)s' has no expression. Enter a duration such as PT2H, or a date such as "
@@ -567,8 +583,21 @@ def _sample_value(field: Any, now: datetime) -> Any:
     return ""
 
 
+TIMER_KINDS = ("timeDate", "timeDuration", "timeCycle")
+# Checking a repetition's form needs a "now"; which one does not matter.
+_ANY_MOMENT = datetime(2026, 1, 1, tzinfo=UTC)
+
+
 def _timer_value_problem(kind: str, value: Any) -> str | None:
     """The kind of value expected, if `value` is not one."""
+    if kind == "timeCycle":
+        if value == "":
+            return None  # a text field's sample: what staff type is checked when the timer starts
+        try:
+            parse_cycle(value, _ANY_MOMENT)
+        except CycleInvalid:
+            return "repetition (such as R3/PT1H, R/PT10M or R3/2026-12-01T08:00:00/PT1H)"
+        return None
     try:
         if kind == "timeDuration":
             TimerEventDefinition.parse_iso_duration(str(value))
@@ -586,7 +615,7 @@ def _check_timers(
 ) -> Iterable[DiagramProblem]:
     # The runtime's sandbox when given (its pool and limits); else one with the default limits. Either
     # way a timer expression that would freeze or fill the process is cut off as a script would be.
-    functions = script_functions(clock, zone, script_lookups())
+    functions = script_functions(clock, zone, script_lookups(route_pair))
     fields = d.form_fields()
     # Values only a running case has: what scripts compute and what the system starts the case with.
     script_set = (d.script_variables() | d.start_variables()) - set(fields)
@@ -601,13 +630,10 @@ def _check_timers(
     now = clock.now().astimezone(zone)
     for definition in d.process.iter(f"{{{BPMN_NS}}}timerEventDefinition"):
         event = _owner(definition.getparent())
-        if definition.find("bpmn:timeCycle", NS) is not None:
-            yield _problem("timer-cycle", event, d.key)
-            continue
-        if definition.find("bpmn:timeDate", NS) is None and definition.find("bpmn:timeDuration", NS) is None:
+        if all(definition.find(f"bpmn:{kind}", NS) is None for kind in TIMER_KINDS):
             yield _problem("timer-empty", event, d.key)  # a new timer, as Camunda Modeler leaves it
             continue
-        for kind in ("timeDate", "timeDuration"):
+        for kind in TIMER_KINDS:
             node = definition.find(f"bpmn:{kind}", NS)
             if node is None:
                 continue
@@ -677,6 +703,39 @@ def _decision_outputs(d: _Diagram, session: Session) -> set[str]:
         except (NotFound, DecisionInvalid):
             continue  # said by _check_decisions
     return names
+
+
+def _check_calls(d: _Diagram, session: Session) -> Iterable[DiagramProblem]:
+    """A call activity's procedure must be deployed (in the version it binds) before its caller is, so
+    that no case reaches a call that cannot open its child. The diagram calling itself is deployed with
+    it; an expression for calledElement is refused by the construct check."""
+    for call in d.elements("callActivity"):
+        called = (call.get("calledElement") or "").strip()
+        if not called or called == d.key or "{" in called:
+            continue
+        binding = (call.get(f"{{{CAMUNDA_NS}}}calledElementBinding") or "latest").strip()
+        latest = latest_definition(session, called, required=False)
+        if latest is None:
+            near = get_close_matches(called, deployed_keys(session), n=1, cutoff=0.6)
+            if near:
+                yield _problem("call-not-deployed-near", call, d.key, procedure=called, near=near[0])
+            else:
+                yield _problem("call-not-deployed", call, d.key, procedure=called)
+            continue
+        if binding != "version":
+            continue
+        written = (call.get(f"{{{CAMUNDA_NS}}}calledElementVersion") or "").strip()
+        if not written.isdigit():
+            yield _problem("call-version-invalid", call, d.key, procedure=called, version=written)
+        elif not has_version(session, called, int(written)):
+            yield _problem(
+                "call-version-not-deployed",
+                call,
+                d.key,
+                procedure=called,
+                version=written,
+                latest=latest.version,
+            )
 
 
 def _check_decisions(d: _Diagram, session: Session) -> Iterable[DiagramProblem]:
@@ -876,6 +935,35 @@ def diagram_key(xml: bytes) -> str | None:
     return d.key
 
 
+def callees_first(xmls: list[bytes]) -> list[int]:
+    """The order to deploy these diagrams in (their indexes): a procedure a call activity of another
+    calls comes before its caller, so one batch may hold both; otherwise the order given."""
+    keys = [diagram_key(xml) for xml in xmls]
+    calls: list[set[str]] = []
+    for xml in xmls:
+        try:
+            d = _read(xml)
+        except _Refused:
+            calls.append(set())
+            continue
+        calls.append({(c.get("calledElement") or "").strip() for c in d.elements("callActivity")} - {d.key})
+    order: list[int] = []
+    placing: set[int] = set()
+
+    def place(index: int) -> None:
+        if index in order or index in placing:
+            return  # placed, or a cycle of calls: the order given decides
+        placing.add(index)
+        for other, key in enumerate(keys):
+            if key is not None and key in calls[index] and other != index:
+                place(other)
+        order.append(index)
+
+    for index in range(len(xmls)):
+        place(index)
+    return order
+
+
 class _Refused(HotlineError):
     """A file read no further than its first problem (not XML, not BPMN, not one process)."""
 
@@ -928,6 +1016,7 @@ def validate_diagram(
         *_check_gateways(d),
         *_check_code(d, frozenset(_decision_outputs(d, session))),
         *_check_decisions(d, session),
+        *_check_calls(d, session),
         *_check_layout(d),
         *_check_rule_ids(d, rule_list()),
         *_check_variable_labels(d),

@@ -12,6 +12,7 @@ from engine.reference.data import (
     DEFAULT_SOURCE,
     HOT_SPOT_SOURCE,
     ReferenceData,
+    Router,
     default_reference_data,
     fill_suggested,
     load_reference_data,
@@ -30,6 +31,7 @@ from engine.reference.use_cases import (
 )
 
 __all__ = [
+    "Router",
     "REFERENCE_PROBLEMS",
     "EXTRA_GROUPS",
     "STAFF_ROLES",

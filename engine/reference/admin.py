@@ -18,6 +18,7 @@ from engine.db import CaseSource, Category, Department, HumanTask, HumanTaskGrou
 from engine.errors import Conflict
 from engine.messages import N_
 from engine.reference.audit import changes_between, record_admin_change
+from engine.reference.data import Router
 from engine.reference.groups import is_role_name
 
 _CODE = re.compile(r"^[a-z][a-z0-9_]{1,49}$")
@@ -79,12 +80,19 @@ def save_category(
     name = _text(submitted.get("name"), 100)
     if not name:
         errors["name"] = FieldError("required")
+    # The route itself lives in the routing table (engine.decisions.routing); a form that does not send
+    # the category's own department and minutes keeps those it has.
+    existing = session.get(Category, code) if not new else None
     department = _text(submitted.get("department_code"), 50)
+    if not department and "department_code" not in submitted and existing is not None:
+        department = existing.department_code
     if session.get(Department, department) is None:
         errors["department_code"] = FieldError("not_option")
     minutes_text = _text(submitted.get("onsite_minutes"), 10)
     minutes: int | None = None
-    if minutes_text:
+    if "onsite_minutes" not in submitted and existing is not None:
+        minutes = existing.onsite_minutes
+    elif minutes_text:
         if not re.fullmatch(r"[0-9]+", minutes_text) or not 1 <= int(minutes_text) <= 7 * 24 * 60:
             errors["onsite_minutes"] = FieldError("min_value", {"min": 1})
         else:
@@ -118,9 +126,10 @@ def save_category(
     return {}
 
 
-def department_uses(session: Session, code: str) -> tuple[list[str], list[str]]:
+def department_uses(session: Session, code: str, router: Router | None = None) -> tuple[list[str], list[str]]:
     """What still needs the department: its open tasks (as "case number: task") and the active
-    categories routed to it (as "name (code)")."""
+    categories routed to it (as "name (code)"), by the routing table when `router` is given (the
+    runtime's), else by the categories' own rows."""
     tasks = [
         f"{number}: {name}"
         for number, name in session.execute(
@@ -131,14 +140,17 @@ def department_uses(session: Session, code: str) -> tuple[list[str], list[str]]:
             .order_by(ProcessInstance.case_number, HumanTask.id)
         )
     ]
-    categories = [
-        f"{name} ({category})"
-        for category, name in session.execute(
-            select(Category.code, Category.name)
-            .where(Category.department_code == code, Category.active.is_(True))
-            .order_by(Category.sort_order, Category.code)
-        )
-    ]
+    active = session.execute(
+        select(Category.code, Category.name, Category.department_code)
+        .where(Category.active.is_(True))
+        .order_by(Category.sort_order, Category.code)
+    ).all()
+    categories = []
+    for category, name, own in active:
+        routed = router(session, category) if router is not None else None
+        department = routed[0] if routed is not None and routed[0] is not None else own
+        if department == code:
+            categories.append(f"{name} ({category})")
     return tasks, categories
 
 
@@ -257,13 +269,18 @@ def _add_reference_row(
 
 
 def save_department(
-    session: Session, clock: Clock, actor: str, code: str, submitted: Mapping[str, Any]
+    session: Session,
+    clock: Clock,
+    actor: str,
+    code: str,
+    submitted: Mapping[str, Any],
+    router: Router | None = None,
 ) -> dict[str, FieldError]:
     """Rename a department, retire it (refused while open tasks or active categories use it, naming
     them) or bring it back."""
 
     def in_use() -> dict[str, FieldError]:
-        tasks, categories = department_uses(session, code)
+        tasks, categories = department_uses(session, code, router)
         if tasks or categories:
             return {
                 "active": FieldError("in_use", {"tasks": _named(tasks), "categories": _named(categories)})

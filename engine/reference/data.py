@@ -113,6 +113,9 @@ class ReferenceData:
     def category(self, code: str | None) -> Category | None:
         return next((c for c in self.categories if c.code == code), None)
 
+    def department(self, code: str | None) -> Department | None:
+        return next((d for d in self.departments if d.code == code), None)
+
     def source(self, code: str | None) -> CaseSource | None:
         return next((s for s in self.sources if s.code == code), None)
 
@@ -136,8 +139,8 @@ class ReferenceData:
             if c.active and (c.parent_code is None or parents.get(c.parent_code) is not None)
         )
 
-    def department_routes(self) -> dict[str, str]:
-        return {c.code: c.department_code for c in self.categories if c.active}
+    def active_category_codes(self) -> list[str]:
+        return [c.code for c in self.categories if c.active]
 
 
 # Built once: every form with a reference field reads them, and a built statement is compiled once.
@@ -187,8 +190,14 @@ def with_reference_options(fields: tuple[FieldDef, ...], reference: ReferenceDat
     return tuple(replace(f, options=reference.options(f.reference)) if f.reference else f for f in fields)
 
 
-def fill_suggested(fields: tuple[FieldDef, ...], values: dict[str, Any], reference: ReferenceData) -> None:
-    """A department left empty becomes the one the chosen category is routed to (C1); a case source left
+def fill_suggested(
+    fields: tuple[FieldDef, ...],
+    values: dict[str, Any],
+    reference: ReferenceData,
+    department_for: Callable[[str], str | None],
+) -> None:
+    """A department left empty becomes the one the chosen category is routed to (C1), as
+    `department_for` says (the routing table, engine.decisions.routing); a case source left
     empty is the diagram's default, else the own hotline; a platform's reference number and deadline
     are dropped when the case's source is no platform (U1), so no deadline of another source shortens
     the case's own."""
@@ -199,7 +208,7 @@ def fill_suggested(fields: tuple[FieldDef, ...], values: dict[str, Any], referen
         if f.suggest_from and values.get(f.id) is None:
             category = reference.category(values.get(f.suggest_from))
             if category is not None:
-                values[f.id] = category.department_code
+                values[f.id] = department_for(category.code)
         if f.upstream_of and f.id in values and values.get(f.upstream_of) not in upstream:
             values[f.id] = None
 
@@ -229,14 +238,30 @@ def _category_row(code: str) -> Category:
     return row
 
 
-def onsite_minutes(category: str) -> int:
+# A category's route (department, on-site minutes) as the routing table gives it, for the session a case
+# runs in; None when no table answers. The runtime lends engine.decisions.routing's (this layer does not
+# know decisions); without one, the category's own row answers.
+Router = Callable[[Session, str], "tuple[str | None, int | None] | None"]
+
+
+def _routed(category: str, router: Router | None) -> tuple[str | None, int | None]:
+    row = _category_row(category)
+    session = _current.get()
+    found = router(session, row.code) if router is not None and session is not None else None
+    if found is None:
+        return row.department_code, row.onsite_minutes
+    return found
+
+
+def onsite_minutes(category: str, router: Router | None = None) -> int:
     """R3: how many minutes after dispatch someone must be on site for this category."""
-    minutes = _category_row(category).onsite_minutes
+    minutes = _routed(category, router)[1]
     return DEFAULT_ONSITE_MINUTES if minutes is None else int(minutes)
 
 
-def department_of(category: str) -> str:
-    return _category_row(category).department_code
+def department_of(category: str, router: Router | None = None) -> str:
+    department = _routed(category, router)[0]
+    return department if department is not None else _category_row(category).department_code
 
 
 def from_upstream_platform(source: str | None) -> bool:
@@ -263,11 +288,12 @@ def platform_reply_by_api(source: str | None) -> bool:
     return bool(row is not None and row.active)
 
 
-def script_lookups() -> dict[str, Callable[[str], object]]:
-    """What answers the reference lookups a diagram's scripts may call (engine.bpmn.sandbox LOOKUP_NAMES)."""
+def script_lookups(router: Router | None = None) -> dict[str, Callable[[str], object]]:
+    """What answers the reference lookups a diagram's scripts may call (engine.bpmn.sandbox LOOKUP_NAMES);
+    a category's route from `router` (the routing table) when given."""
     return {
-        "onsite_minutes": onsite_minutes,
-        "department_of": department_of,
+        "onsite_minutes": lambda category: onsite_minutes(category, router),
+        "department_of": lambda category: department_of(category, router),
         "from_upstream_platform": from_upstream_platform,
         "platform_reply_by_api": platform_reply_by_api,
     }

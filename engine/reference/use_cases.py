@@ -34,7 +34,7 @@ def save_category_form(
 
 def save_department_form(uow: UnitOfWork, actor: str, code: str, submitted: Mapping[str, Any]) -> None:
     """Rename, retire or bring back a department (retiring one still in use is refused)."""
-    _refuse_if(save_department(uow.session, uow.clock, actor, code, submitted), submitted)
+    _refuse_if(save_department(uow.session, uow.clock, actor, code, submitted, uow.runtime.router), submitted)
 
 
 def add_department_form(uow: UnitOfWork, actor: str, submitted: Mapping[str, Any]) -> None:

@@ -15,7 +15,8 @@ from engine.bpmn import (
     StateSerializer,
 )
 from engine.clock import DEFAULT_TIME_ZONE, Clock
-from engine.reference import script_lookups
+from engine.decisions import route_pair
+from engine.reference import Router, script_lookups
 from engine.runtime.call_grouping import CallGrouping as CallGrouping
 from engine.runtime.messaging_policy import DEFAULT_LANGUAGE as DEFAULT_LANGUAGE
 from engine.runtime.messaging_policy import MessagingPolicy as MessagingPolicy
@@ -56,11 +57,16 @@ class Runtime:
     # The live webhook subscriptions, as the last unit of work read them (engine.messaging.webhooks).
     webhook_subscriptions: ReadCache = field(default_factory=ReadCache)
 
+    @property
+    def router(self) -> Router:
+        """A category's route by the routing table (engine.decisions.routing), for the reference data."""
+        return route_pair
+
     def __post_init__(self) -> None:
         self.script_engine = SandboxScriptEngine(
             self.clock,
             self.zone,
-            script_lookups(),
+            script_lookups(route_pair),
             self.script_time_limit,
             memory_limit_mb=self.script_memory_mb,
             pool_size=self.script_processes,

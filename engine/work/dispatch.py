@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from engine.bpmn import FieldDef, FieldError, UserTaskInfo, parse_local_datetime
 from engine.cases import event_row
-from engine.db import Category, Event, HumanTask, ProcessInstance, User, UserRole
+from engine.db import Event, HumanTask, ProcessInstance, User, UserRole
+from engine.decisions import route
 from engine.reference import DEFAULT_ONSITE_MINUTES
 from engine.runtime import Actor
 
@@ -99,11 +100,12 @@ def staff_choices(
 
 
 def onsite_limit(session: Session, category: Any, now: datetime) -> datetime | None:
-    """When someone must be on site at the latest if dispatched now (R3): the category's minutes."""
-    row = session.get(Category, str(category)) if category else None
-    if row is None:
+    """When someone must be on site at the latest if dispatched now (R3): the category's minutes, as the
+    routing table gives them (engine.decisions.routing)."""
+    found = route(session, str(category)) if category else None
+    if found is None:
         return None
-    minutes = DEFAULT_ONSITE_MINUTES if row.onsite_minutes is None else row.onsite_minutes
+    minutes = DEFAULT_ONSITE_MINUTES if found.onsite_minutes is None else found.onsite_minutes
     return now + timedelta(minutes=minutes)
 
 

@@ -23,7 +23,7 @@ def departments() -> None:
 def list_cmd() -> None:
     with command_services().unit_of_work(read_only=True) as uow:
         for row in uow.session.scalars(select(Department).order_by(Department.sort_order, Department.code)):
-            tasks, categories = department_uses(uow.session, row.code)
+            tasks, categories = department_uses(uow.session, row.code, uow.runtime.router)
             state = "active" if row.active else "retired"
             click.echo(
                 f"{row.code:<20} {row.name:<10} {row.name_en:<20} {state:<8} "

@@ -21,6 +21,7 @@ from engine.processes import (
     apply_migration,
     as_markdown,
     as_text,
+    callees_first,
     deploy_diagram,
     diagram_key,
     diagram_warnings,
@@ -68,7 +69,7 @@ def deploy_files(
     # Decisions first: a diagram's business rule task is checked against the deployed decisions.
     for path in decisions:
         failures += _deploy_decision_file(services, path, actor, comment, source)
-    for path in [p for p in paths if p not in decisions]:
+    for path in _callees_first([p for p in paths if p not in decisions]):
         try:
             xml = path.read_bytes()
             with services.unit_of_work() as uow:
@@ -104,6 +105,19 @@ def deploy_files(
             failures += 1
             click.echo(f"{path}: not deployed: {err}", err=True)
     return failures
+
+
+def _callees_first(paths: list[Path]) -> list[Path]:
+    """The diagrams in the order to deploy them: a procedure another one calls first (its call activity
+    is checked against what is deployed); a file that cannot be read last, to say so."""
+    readable: list[tuple[Path, bytes]] = []
+    for path in paths:
+        try:
+            readable.append((path, path.read_bytes()))
+        except OSError:
+            continue
+    ordered = [readable[i][0] for i in callees_first([xml for _path, xml in readable])]
+    return ordered + [p for p in paths if p not in ordered]
 
 
 def _deploy_decision_file(services: Services, path: Path, actor: str, comment: str, source: str) -> int:

@@ -5,7 +5,10 @@ to fix; an ignored construct is listed beside the diagram as a warning, a refuse
 from __future__ import annotations
 
 import pytest
+from sqlalchemy.orm import Session, sessionmaker
 
+from engine.processes.deployment import deploy
+from engine.runtime import Runtime
 from tests.browser.support import Page, expect, shot, sign_in
 from tests.integration.processes.test_foreign_constructs import CORPUS, EXPECTED, REFUSED
 
@@ -18,8 +21,10 @@ def upload(page: Page, name: str) -> None:
 
 
 def test_diagrams_that_run_or_are_ignored_open_in_the_modeler_without_a_warning_of_bpmn_js(
-    page: Page,
+    page: Page, sessions: sessionmaker[Session], runtime: Runtime
 ) -> None:
+    with sessions.begin() as session:  # the procedure the corpus's call activity calls, deployed first
+        deploy(session, runtime, (CORPUS / "runs_user_task.bpmn").read_bytes(), "runs_user_task.bpmn", "test")
     sign_in(page, "owner")
     page.goto("/modeler/complaint")
     expect(page.locator("body")).to_have_attribute("data-modeler-ready", "true")

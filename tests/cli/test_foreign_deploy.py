@@ -29,6 +29,8 @@ def cli(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, refe
 
 def test_refused_files_are_listed_with_their_problems_and_no_traceback(cli) -> None:  # noqa: ANN001
     refused = [name for name, (support, _found, _words) in EXPECTED.items() if support is REFUSED]
+    # The procedure the refused call activities misspell, or miss a version of.
+    assert cli("deploy", str(CORPUS / "runs_user_task.bpmn")).exit_code == 0
     result = cli("deploy", *(str(CORPUS / f"{name}.bpmn") for name in refused))
     assert result.exit_code == 1
     assert result.exception is None or isinstance(result.exception, SystemExit)
@@ -50,3 +52,18 @@ def test_other_files_deploy_and_an_ignored_construct_is_a_warning(cli) -> None: 
         if found:  # ignored, or JUEL run as Python: the warning or notice is printed
             assert f"{name}.bpmn: warning: {found[0][1]}" in result.output
             assert words in result.output
+
+
+def test_a_call_activity_deploys_with_its_procedure_in_one_batch_whatever_the_order(cli) -> None:  # noqa: ANN001
+    caller, callee = CORPUS / "runs_call_activity.bpmn", CORPUS / "runs_user_task.bpmn"
+    alone = cli("deploy", str(caller))
+    assert alone.exit_code == 1
+    assert (
+        "calls procedure 'runs_user_task', which is not deployed. Deploy 'runs_user_task' first"
+        in alone.output
+    )
+    result = cli("deploy", str(caller), str(callee))
+    assert result.exit_code == 0, result.output
+    assert result.output.index("runs_user_task.bpmn: deployed as") < result.output.index(
+        "runs_call_activity.bpmn: deployed as runs_call_activity v1"
+    )

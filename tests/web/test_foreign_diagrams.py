@@ -10,6 +10,8 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.cases.definitions import latest_definition
+from engine.processes.deployment import deploy
+from engine.runtime import Runtime
 from tests.integration.processes.test_foreign_constructs import CORPUS, EXPECTED, IGNORED, REFUSED, RUNS
 
 # A notice beside a diagram that runs (JUEL translated) and a warning of what is ignored are both listed
@@ -25,7 +27,11 @@ def owner(client: FlaskClient) -> FlaskClient:
     return client
 
 
-def test_every_refused_diagram_is_read_and_refused_with_its_problems_never_a_500(owner: FlaskClient) -> None:
+def test_every_refused_diagram_is_read_and_refused_with_its_problems_never_a_500(
+    owner: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime
+) -> None:
+    with sessions.begin() as session:  # what the refused call activities misspell or miss a version of
+        deploy(session, runtime, (CORPUS / "runs_user_task.bpmn").read_bytes(), "runs_user_task.bpmn", "test")
     token = token_of(owner)
     for name, (support, expected, _words) in EXPECTED.items():
         if support is not REFUSED:

@@ -8,12 +8,17 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.cases import call_incidents
+from engine.cases.runner import start_case
 from engine.clock import SettableClock
 from engine.db.models import Timer
+from engine.processes.deployment import deploy
 from engine.runtime import Runtime
 from hotline.scheduling import fire_due_timers
-from tests.helpers import deadline_diagram, open_cases
+from tests.helpers import OPERATOR, PROJECT_ROOT, deadline_diagram, open_cases
 from tests.web.support import get, login, submit, switch_user
+
+CORPUS = PROJECT_ROOT / "tests" / "fixtures" / "constructs"
 
 
 def test_a_supervisor_sees_an_incident_and_retries_it(
@@ -36,3 +41,26 @@ def test_a_supervisor_sees_an_incident_and_retries_it(
     assert not done.has(f"incident-{timer_id}")
     with sessions() as session:
         assert session.get(Timer, timer_id).status == "waiting"  # type: ignore[union-attr]
+
+
+def test_a_call_whose_procedure_is_gone_is_listed_and_retried_once_it_is_deployed(
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime
+) -> None:
+    with sessions.begin() as session:  # the engine's deploy: no check of the procedure it calls
+        deploy(session, runtime, (CORPUS / "runs_call_activity.bpmn").read_bytes(), "parent.bpmn", "test")
+        number = start_case(session, runtime, "runs_call_activity", OPERATOR).case_number
+    with sessions() as session:
+        [(link, _number)] = call_incidents(session)
+    login(client, "supervisor")
+    page = get(client, "/incidents")
+    assert page.has(f"call-incident-{link.id}")
+    assert "procedure 'runs_user_task'" in page.text(f"call-incident-{link.id}")
+    assert number in page.text(f"call-incident-{link.id}")
+    again = submit(client, "/incidents", {}, post_url=f"/incidents/calls/{link.id}/retry", follow=True)
+    assert again.flashes() == ["该流程仍未部署：请先部署，再重试。"] and again.has(f"call-incident-{link.id}")
+    with sessions.begin() as session:
+        deploy(session, runtime, (CORPUS / "runs_user_task.bpmn").read_bytes(), "child.bpmn", "test")
+    done = submit(client, "/incidents", {}, post_url=f"/incidents/calls/{link.id}/retry", follow=True)
+    assert done.flashes() == ["被调用的工单已开立。"] and not done.has(f"call-incident-{link.id}")
+    gone = submit(client, "/incidents", {}, post_url=f"/incidents/calls/{link.id}/retry")
+    assert gone.status == 404

@@ -85,6 +85,7 @@ def test_no_route_can_delete_anything(app: Flask) -> None:
             "/handover/records/<int:record_id>/hand-over",
             "/hotspots/maintenance",
             "/incidents/<int:timer_id>/retry",
+            "/incidents/calls/<int:link_id>/retry",
             "/incidents/external/<int:task_id>/retry",
             "/incidents/messages/<int:message_id>/retry",
             "/knowledge/<int:entry_id>/edit",

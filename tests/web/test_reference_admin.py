@@ -7,7 +7,10 @@ from typing import Any
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.clock import SettableClock
 from engine.db.models import Category
+from engine.decisions import deploy_decision
+from tests.integration.processes.test_decisions import rerouted
 from tests.web.support import get, login, post, submit, switch_user
 
 
@@ -29,33 +32,35 @@ def test_only_administrators_see_and_change_reference_data(
     assert _category(sessions, "leak").name == "漏水"  # type: ignore[union-attr]
 
 
-def test_an_administrator_reroutes_a_category_and_the_intake_follows_c1(
-    client: FlaskClient, sessions: sessionmaker[Session], deploy_process: Any
+def test_the_page_shows_routing_from_the_table_and_the_liaison_follows_the_table_c1(
+    client: FlaskClient, sessions: sessionmaker[Session], clock: SettableClock, deploy_process: Any
 ) -> None:
-    """C1: the category's department is the one the intake suggests; R3 minutes are kept with it."""
+    """C1, R3: routing lives in the routing table. The page shows each category's department and
+    minutes as the table's newest version gives them, read-only, with a link to edit the table; saving
+    a category changes its names, not its route; a new table version moves the page and the liaison
+    form's suggested department."""
     login(client, "admin")
     page = get(client, "/admin/reference")
     assert page.has("category-leak") and page.has("department-repair")
+    assert page.by_id("routed-department-leak").text_content().strip() == "维修"
+    assert page.by_id("routed-minutes-leak").text_content().strip() == "30"
+    assert page.by_id("edit-routing").get("href") == "/decisions/routing"
+    assert page.by_id("category-leak").xpath(".//*[@name='department_code' or @name='onsite_minutes']") == []
     page = submit(
         client,
         "/admin/reference",
-        {
-            "code": "leak",
-            "name": "漏水",
-            "name_en": "Leak",
-            "domain": "water",
-            "department_code": "operations",
-            "onsite_minutes": "20",
-            "active": "on",
-        },
+        {"code": "leak", "name": "漏水", "name_en": "Leaking pipe", "domain": "water", "active": "on"},
         post_url="/admin/reference/category",
         follow=True,
     )
     assert page.status == 200 and page.flashes() == ["类别 leak 已保存，新工单即刻生效。"]
     leak = _category(sessions, "leak")
-    assert (leak.department_code, leak.onsite_minutes, leak.active) == ("operations", 20, True)  # type: ignore[union-attr]
-    # The liaison's form suggests the department from the reference data; complaints and repairs are
-    # routed by the decision table routing (tests/integration/processes/test_decisions.py).
+    assert (leak.name_en, leak.department_code, leak.onsite_minutes) == ("Leaking pipe", "repair", 30)  # type: ignore[union-attr]
+    with sessions.begin() as session:
+        deploy_decision(session, clock, rerouted("leak", "operations", 20), "routing.dmn", "admin")
+    page = get(client, "/admin/reference")
+    assert page.by_id("routed-department-leak").text_content().strip() == "生产运行"
+    assert page.by_id("routed-minutes-leak").text_content().strip() == "20"
     deploy_process("liaison")
     switch_user(client, "liaison")
     routes = get(client, "/cases/new/liaison").by_id("f-department").get("data-routes")
@@ -71,19 +76,18 @@ def test_a_bad_value_is_refused_and_what_was_typed_stays(
         "/admin/reference",
         {
             "code": "leak",
-            "name": "漏水(改)",
+            "name": "",
+            "name_en": "Leak (changed)",
             "domain": "water",
-            "department_code": "repair",
-            "onsite_minutes": "soon",
+            "parent_code": "nowhere",
         },
         post_url="/admin/reference/category",
     )
     assert page.status == 400
-    assert page.error("onsite_minutes") is not None
+    assert page.error("name") is not None and page.error("parent_code") is not None
     row = page.by_id("category-leak")
-    assert row.xpath(".//input[@name='name']/@value") == ["漏水(改)"]
-    assert row.xpath(".//input[@name='onsite_minutes']/@value") == ["soon"]
-    assert _category(sessions, "leak").onsite_minutes == 30  # type: ignore[union-attr]
+    assert row.xpath(".//input[@name='name_en']/@value") == ["Leak (changed)"]
+    assert _category(sessions, "leak").name_en == "Leak"  # type: ignore[union-attr]
 
 
 def test_a_new_category_can_be_added_and_retired(
@@ -96,12 +100,14 @@ def test_a_new_category_can_be_added_and_retired(
         "name": "暖气异响",
         "name_en": "Radiator noise",
         "domain": "heating",
-        "department_code": "technical",
-        "onsite_minutes": "480",
         "active": "on",
     }
     assert submit(client, "/admin/reference", data, post_url="/admin/reference/category").status == 302
-    assert _category(sessions, "radiator_noise").department_code == "technical"  # type: ignore[union-attr]
+    # Routed by the routing table's last row, which names no department: kept as customer service.
+    assert _category(sessions, "radiator_noise").department_code == "customer_service"  # type: ignore[union-attr]
+    page = get(client, "/admin/reference")
+    assert page.by_id("routed-department-radiator_noise").text_content().strip() == "-"
+    assert page.by_id("routed-minutes-radiator_noise").text_content().strip() == "1440"
     again = submit(client, "/admin/reference", data, post_url="/admin/reference/category")
     assert again.status == 400 and again.error("code") == "该代码已被使用。"
     switch_user(client, "operator")

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from engine.decisions import ROUTING, latest_decision, route, routes
 from engine.errors import FormInvalid
 from engine.reference import (
     add_case_source_form,
@@ -26,6 +27,8 @@ from webforms.people.auth import roles_required
 from webforms.request_checks import checks_own_input
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+# The department a new category keeps when no routing table answers for it (the shipped table's last row).
+FALLBACK_DEPARTMENT = "customer_service"
 NOT_SAVED = _l("Some values need attention; nothing was saved yet.")
 
 
@@ -33,9 +36,13 @@ def _page(
     errors: dict | None = None, values: dict | None = None, editing: str = "", status: int = 200
 ) -> Any:
     with read_only() as uow:
+        reference = load_reference_data(uow.session)
         return render_template(
             "reference/reference.html",
-            reference=load_reference_data(uow.session),
+            reference=reference,
+            # Where each category goes: the routing table's newest version, shown here, edited there.
+            routing=routes(uow.session, [c.code for c in reference.categories]),
+            routing_deployed=latest_decision(uow.session, ROUTING) is not None,
             # A department's code is its handlers' role: with nobody holding it, its cases get stuck.
             members=group_members(uow.session),
             errors=errors or {},
@@ -62,8 +69,15 @@ def _category_again(err: FormInvalid) -> Any:
 @refusals({FormInvalid: form_refused(NOT_SAVED, _category_again)})
 def category() -> Any:
     code = request.form.get("code", "").strip()
+    new = request.form.get("new") == "1"
     with unit_of_work() as uow:
-        save_category_form(uow, current_user.username, code, request.form, request.form.get("new") == "1")
+        submitted = request.form.to_dict()
+        if new and "department_code" not in submitted:
+            # A new category is routed by the routing table (its last row catches a code added later);
+            # its own department is kept only as the table's answer when it was added.
+            found = route(uow.session, code)
+            submitted["department_code"] = (found.department if found else None) or FALLBACK_DEPARTMENT
+        save_category_form(uow, current_user.username, code, submitted, new)
         uow.commit()
     flash(_("Category %(code)s saved. New cases use it from now on.", code=code), "success")
     return redirect(url_for("admin.reference"))

@@ -8,6 +8,7 @@ from flask import g
 from flask_babel import lazy_gettext as _l
 
 from engine.bpmn import FieldDef
+from engine.decisions import routes
 from engine.reference import ReferenceData, load_reference_data, with_reference_options
 from webforms.database import reading_session
 from webforms.i18n import current_language, localized_name
@@ -61,7 +62,9 @@ def enum_name(field: FieldDef, value: Any) -> str:
 
 
 def department_routes() -> dict[str, str]:
-    return request_reference().department_routes()
+    """Where the routing table sends each active category: what a form's suggested department follows."""
+    found = routes(reading_session(), request_reference().active_category_codes())
+    return {code: r.department for code, r in found.items() if r.department}
 
 
 DOMAIN_LABELS = {

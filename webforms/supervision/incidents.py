@@ -8,7 +8,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from engine.cases import case_number_of_timer, external_incidents, timers_by_state
+from engine.cases import (
+    call_incidents,
+    case_number_of_timer,
+    external_incidents,
+    retry_case_call,
+    timers_by_state,
+)
 from engine.messaging import failed_messages, retry_failed_message
 from engine.supervision import retry_incident
 from engine.unit_of_work import UnitOfWork
@@ -32,6 +38,7 @@ def incidents() -> Any:
             overdue=state["overdue"],
             failed_messages=failed_messages(uow.session),
             external=external_incidents(uow.session),
+            calls=call_incidents(uow.session),
             now=now,
         )
 
@@ -74,6 +81,23 @@ def retry_external(task_id: int) -> Any:
     if request.form.get("back") == "case" and number:
         return redirect(url_for("cases.show", case_number=number))
     return redirect(url_for("supervise.incidents", _anchor="external-tasks"))
+
+
+@bp.route("/incidents/calls/<int:link_id>/retry", methods=["POST"])
+@roles_required("supervisor", "admin")
+def retry_call(link_id: int) -> Any:
+    """Open the case a call activity could not open, once its procedure is deployed (failing again,
+    the incident stays with the new error)."""
+    with unit_of_work() as uow:
+        if retry_case_call(uow.session, uow.runtime, link_id, current_user.actor) is None:
+            abort(404)
+        still = any(row.id == link_id for row, _number in call_incidents(uow.session))
+        uow.commit()
+    if still:
+        flash(_("The procedure is still not deployed: deploy it first, then retry."), "error")
+    else:
+        flash(_("The called case is open."), "success")
+    return redirect(url_for("supervise.incidents", _anchor="failed-calls"))
 
 
 def _back_after_retry(uow: UnitOfWork, timer_id: int) -> str:

@@ -182,12 +182,14 @@ class Timer(Base):
             sqlite_where=text("fired_at IS NULL"),
             postgresql_where=text("fired_at IS NULL"),
         ),
-        UniqueConstraint("instance_id", "task_guid"),
+        # A repeating timer (timeCycle) keeps its task while it repeats: one row per repetition.
+        UniqueConstraint("instance_id", "task_guid", "repetition", name="uq_timer_repetition"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
     task_guid: Mapped[str] = mapped_column(String(36))
+    repetition: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     element_id: Mapped[str] = mapped_column(String(100))
     due_at: Mapped[datetime]
     fired_at: Mapped[datetime | None]

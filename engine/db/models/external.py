@@ -74,8 +74,10 @@ class CaseCallRow(Base):
     parent_instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
     task_guid: Mapped[str] = mapped_column(String(36))
     element_id: Mapped[str] = mapped_column(String(100))
-    child_instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
-    # open (the child runs), completed (the parent went on)
+    # None while the call is an incident: its procedure (or the version it binds) is not deployed.
+    child_instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))
+    # open (the child runs), completed (the parent went on), failed (an incident a supervisor retries)
     status: Mapped[str] = mapped_column(String(20), default="open")
+    error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]

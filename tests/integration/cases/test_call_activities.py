@@ -9,11 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.cases import runner
-from engine.cases.case_calls import linked_cases
+from engine.cases.case_calls import call_incidents, linked_cases
 from engine.db import ProcessInstance
 from engine.processes.deployment import deploy
 from engine.runtime import Runtime
-from tests.helpers import OPERATOR, PROJECT_ROOT, events_of, open_task
+from tests.helpers import OPERATOR, PROJECT_ROOT, SUPERVISOR, events_of, open_task
 
 CORPUS = PROJECT_ROOT / "tests" / "fixtures" / "constructs"
 PARENT = (CORPUS / "runs_call_activity.bpmn").read_text(encoding="utf-8")
@@ -74,3 +74,43 @@ def test_a_fixed_version_is_called_and_a_child_that_ends_at_once_completes_the_c
         assert not child.open  # ended at once, still linked
         child_case = session.scalars(select(ProcessInstance).filter_by(case_number=child.case_number)).one()
         assert child_case.definition.version == 1 and child_case.status == "completed"
+
+
+def test_a_call_whose_procedure_is_gone_is_an_incident_a_retry_resolves(
+    sessions: sessionmaker[Session], runtime: Runtime, reference_data: None
+) -> None:
+    """The procedure a call activity names is not deployed when a case reaches it (deploy checks it, but
+    a database restored without it, or a parent deployed by the engine alone, can still meet it): the
+    case is saved waiting at the call, with an incident naming the call and the procedure; once the
+    procedure is deployed, a supervisor's retry opens the child case."""
+    _deploy(sessions, runtime, PARENT, "parent")  # the engine's deploy, without validation's check
+    with sessions.begin() as session:
+        parent = runner.start_case(
+            session, runtime, "runs_call_activity", OPERATOR, initial_data={"account": "A1"}
+        )
+        assert parent.status == "running"
+        parent_id = parent.id
+    with sessions.begin() as session:
+        [(link, number)] = call_incidents(session)
+        assert number == parent.case_number and link.child_instance_id is None
+        assert "call activity '步骤' cannot open a case of procedure 'runs_user_task'" in (link.error or "")
+        assert "Deploy it, then retry" in (link.error or "")
+        raised = [e for e in events_of(session, parent_id) if e.kind == "incident_raised"]
+        assert [(e.element_id, e.changes["error"][1]) for e in raised] == [("Step", link.error)]
+        link_id = link.id
+        assert linked_cases(session, parent_id)[1] == []
+    # Retried before the procedure is deployed: the incident stays, and nothing else changes.
+    with sessions.begin() as session:
+        assert runner.retry_case_call(session, runtime, link_id, SUPERVISOR) is not None
+    with sessions() as session:
+        assert [row.id for row, _n in call_incidents(session)] == [link_id]
+    _deploy(sessions, runtime, CHILD, "child")
+    with sessions.begin() as session:
+        assert runner.retry_case_call(session, runtime, link_id, SUPERVISOR) is not None
+    with sessions.begin() as session:
+        assert call_incidents(session) == []
+        [child] = linked_cases(session, parent_id)[1]
+        assert child.process_key == "runs_user_task" and child.open
+        kinds = [e.kind for e in events_of(session, parent_id)]
+        assert kinds.count("incident_retried") == 2 and kinds[-1] == "case_called"
+        assert runner.retry_case_call(session, runtime, link_id, SUPERVISOR) is None  # nothing to retry

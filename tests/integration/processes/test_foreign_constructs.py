@@ -36,6 +36,8 @@ EXPECTED: dict[str, tuple[Support, list[tuple[str, str]], str]] = {
     "runs_script_task": (RUNS, [], ""),
     "runs_timer_catch": (RUNS, [], ""),
     "runs_boundary_timer": (RUNS, [], ""),
+    # A reminder: a repeating timer on a non-interrupting boundary event (tests/integration/cases/test_cycle_timers.py).
+    "runs_timer_cycle": (RUNS, [], ""),
     "runs_none_throw": (RUNS, [], ""),
     "runs_exclusive_gateway": (RUNS, [], ""),
     "runs_parallel_gateway": (RUNS, [], ""),
@@ -130,6 +132,27 @@ EXPECTED: dict[str, tuple[Support, list[tuple[str, str]], str]] = {
         "maps the decision's result (singleEntry)",
     ),
     "runs_call_activity": (RUNS, [], ""),
+    # The procedure a call activity calls is deployed first, in the version it binds.
+    "refused_call_activity_not_deployed": (
+        REFUSED,
+        [("call-not-deployed", "Step")],
+        "calls procedure 'billing_review', which is not deployed. Deploy 'billing_review' first",
+    ),
+    "refused_call_activity_misspelt": (
+        REFUSED,
+        [("call-not-deployed-near", "Step")],
+        "calls procedure 'runs_usertask', which is not deployed. Did you mean 'runs_user_task'?",
+    ),
+    "refused_call_activity_version": (
+        REFUSED,
+        [("call-version-not-deployed", "Step")],
+        "calls version 3 of procedure 'runs_user_task', which has no such version (the newest is 1)",
+    ),
+    "refused_call_activity_version_text": (
+        REFUSED,
+        [("call-version-invalid", "Step")],
+        "binds a fixed version of 'runs_user_task' but calledElementVersion 'v2' is no version number",
+    ),
     "refused_call_activity_expression": (
         REFUSED,
         [("construct-callactivity-unknown", "Step")],
@@ -184,7 +207,7 @@ EXPECTED: dict[str, tuple[Support, list[tuple[str, str]], str]] = {
         [("construct-compensateeventdefinition", "Step")],
         "compensation",
     ),
-    "refused_timer_cycle": (REFUSED, [("timer-cycle", "Step")], "repeats (timeCycle)"),
+    "refused_timer_cycle_zero": (REFUSED, [("timer-wrong-value", "Step")], "which is not a repetition"),
     "refused_timer_empty": (REFUSED, [("timer-empty", "Step")], "has no expression"),
     "refused_start_form_in_subprocess": (
         REFUSED,
@@ -286,7 +309,9 @@ WITHOUT_A_DIAGRAM = {
 
 
 @pytest.fixture
-def session(sessions: sessionmaker[Session], reference_data: None) -> Any:
+def session(sessions: sessionmaker[Session], runtime: Runtime, reference_data: None) -> Any:
+    with sessions.begin() as session:  # the procedure the corpus's call activities call
+        deploy(session, runtime, corpus_file("runs_user_task"), "runs_user_task.bpmn", "test")
     with sessions() as session:
         yield session
 
@@ -425,6 +450,7 @@ OPENED: dict[str, tuple[dict[str, Any] | None, dict[str, Any] | None, str]] = {
     "runs_text_annotation": ({"result": "已处理"}, None, "completed"),
     "runs_idle_pool": ({"result": "已处理"}, None, "completed"),
     "runs_boundary_timer": ({"result": "已处理"}, None, "completed"),
+    "runs_timer_cycle": ({"result": "已处理"}, None, "completed"),
     "runs_script_task": (None, None, "completed"),
     "runs_none_throw": (None, None, "completed"),
     "runs_parallel_gateway": (None, None, "completed"),

@@ -60,6 +60,16 @@ def dispatch_timer(expression: str, code: str, words: str) -> tuple[Mutation, st
     return set_text(DISPATCH_TIMER, expression), code, "dispatch_deadline", "派单时限3分钟", words
 
 
+def _as_cycle(expression: str) -> Mutation:
+    """The dispatch deadline's timer made a repeating one, set to `expression`."""
+
+    def change(root: Any) -> None:
+        timer = the_element(root, DISPATCH_TIMER)
+        timer.tag, timer.text = f"{{{NS['bpmn']}}}timeCycle", expression
+
+    return change
+
+
 def start_form(field_id: str, kind: str, intake_groups: str = "operator") -> Mutation:
     """A form with one field on the start event (the intake form), the intake task given these groups."""
 
@@ -192,12 +202,12 @@ CORPUS: dict[str, tuple[Mutation, str, str, str | None, str]] = {
     "a timer gives the kind of value it needs": dispatch_timer(
         "end_of_day()", "timer-wrong-value", "which is not a duration"
     ),
-    "a timer does not repeat": (
-        lambda root: setattr(the_element(root, DISPATCH_TIMER), "tag", f"{{{NS['bpmn']}}}timeCycle"),
-        "timer-cycle",
+    "a repeating timer repeats at least once": (
+        _as_cycle("${'R0/PT3M'}"),
+        "timer-wrong-value",
         "dispatch_deadline",
         "派单时限3分钟",
-        "repeats (timeCycle), which is not supported",
+        "which is not a repetition",
     ),
     "a timer has an expression": dispatch_timer(
         " ", "timer-empty", "has no expression. Enter a duration such as PT2H"
@@ -407,6 +417,8 @@ def test_the_corpus_covers_every_element_rule() -> None:
     own_corpus = set(CONSTRUCT_REFUSALS) | set(SCHEMA_MESSAGES) | {"start-form-in-subprocess"}
     # A business rule task's decision: tests/integration/processes/test_decisions.py and the constructs corpus.
     own_corpus |= {code for code in MESSAGES if code.startswith("decision-")}
+    # A call activity's procedure: the constructs corpus.
+    own_corpus |= {code for code in MESSAGES if code.startswith("call-")}
     assert {entry[1] for entry in CORPUS.values()} == set(MESSAGES) - file_level - own_corpus
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine.cases.runner import start_case
 from engine.clock import DEFAULT_TIME_ZONE, SettableClock
 from engine.db import AdminAudit, Category, Department
+from engine.decisions import deploy_decision
 from engine.errors import FormInvalid
 from engine.processes.deployment import deploy
 from engine.processes.validation import DiagramProblem, validate_diagram
@@ -21,6 +22,7 @@ from engine.runtime import Runtime
 from engine.unit_of_work import UnitOfWork
 from tests.conftest import START_TIME
 from tests.helpers import COMPLAINT_BPMN, OPERATOR, edited, form_field, linear, set_attribute, user_task
+from tests.integration.processes.test_decisions import rerouted
 
 APPROVE = "//bpmn:userTask[@id='approve_extension']"
 CANDIDATE_GROUPS = "{http://camunda.org/schema/1.0/bpmn}candidateGroups"
@@ -161,3 +163,17 @@ def test_categories_still_route_to_departments_and_a_rerouting_is_recorded(
         assert session.get(Category, "leak").department_code == "heat_supply"  # type: ignore[union-attr]
     [(action, changes)] = _actions(sessions, "leak")
     assert action == "category_changed" and changes["department_code"] == ["repair", "heat_supply"]
+
+
+def test_retiring_a_department_the_routing_table_routes_to_is_refused(
+    sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, reference_data: None
+) -> None:
+    """Routing lives in the routing table: a department it sends a category to is in use, whatever the
+    category's own row says."""
+    _add_heat_supply(sessions, runtime)
+    with sessions.begin() as session:
+        deploy_decision(session, clock, rerouted("leak", "heat_supply", 30), "routing.dmn", "admin")
+        assert session.get(Category, "leak").department_code == "repair"  # type: ignore[union-attr]
+    with pytest.raises(FormInvalid) as refused, _unit(sessions, runtime) as uow:
+        save_department_form(uow, ADMIN, "heat_supply", {"name": "供热站"})
+    assert refused.value.errors["active"].params["categories"] == "漏水 (leak)"

@@ -8,12 +8,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.bpmn.parser import DefinitionError, parse_definition
 from engine.cases.runner import start_case
+from engine.clock import SettableClock
 from engine.db.models import Category, ProcessInstance
+from engine.decisions import deploy_decision
 from engine.errors import FormInvalid, ScriptFailed
 from engine.processes.deployment import deploy
 from engine.reference.data import seed_reference_data
 from engine.runtime import Runtime
 from tests.helpers import OPERATOR, form_field, linear, script_task, user_task
+from tests.integration.processes.test_decisions import rerouted
 
 REFERENCE_FIELDS = (
     form_field(
@@ -77,13 +80,23 @@ def test_category_sets_the_onsite_deadline_r3(
     assert _start(sessions, runtime, {"category": "conduct"})["onsite_due"] == "2026-11-24T09:00:00+08:00"
 
 
-def test_an_administrator_changes_a_category_and_new_cases_follow(
-    sessions: sessionmaker[Session], runtime: Runtime, routed: None
+def test_the_routing_table_changes_and_new_cases_follow_not_the_category_row(
+    sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, routed: None
 ) -> None:
+    """Routing lives in the routing table: a new version of it routes the next case, its suggested
+    department and the minutes scripts read; the category's own row (no longer edited) routes nothing."""
     with sessions.begin() as session:
         burst = session.get(Category, "burst")
         assert burst is not None
-        burst.onsite_minutes, burst.department_code = 20, "operations"
+        burst.onsite_minutes, burst.department_code = 5, "billing"
+    data = _start(sessions, runtime, {"category": "burst"})
+    assert (data["onsite_due"], data["department"], data["routed_to"]) == (
+        "2026-11-23T09:30:00+08:00",
+        "repair",
+        "repair",
+    )
+    with sessions.begin() as session:
+        deploy_decision(session, clock, rerouted("burst", "operations", 20), "routing.dmn", "admin")
     data = _start(sessions, runtime, {"category": "burst"})
     assert (data["onsite_due"], data["department"], data["routed_to"]) == (
         "2026-11-23T09:20:00+08:00",
