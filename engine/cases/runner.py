@@ -36,6 +36,8 @@ from engine.bpmn import (
     candidate_groups_for,
     decisions_in_use,
     due_time,
+    is_instance,
+    results_name,
     validate_form,
     waiting_case_calls,
 )
@@ -573,8 +575,15 @@ def _complete(
     if mapping is not None:
         apply_parameters(task, mapping.outputs)
     changes = data_diff(before, task.data)
-    unit.data.update({k: v[1] for k, v in changes.items()})
+    instance_of = task.parent if is_instance(task) else None
+    if instance_of is None:
+        unit.data.update({k: v[1] for k, v in changes.items()})
     task.run()
+    if instance_of is not None:
+        # One instance of a multi-instance step: its values go into the step's results, not over the
+        # case data another instance shares (engine.bpmn.multi_instance).
+        name = results_name(instance_of.task_spec.bpmn_id)
+        unit.data[name] = instance_of.data.get(name, [])
     unit.completed_guid = str(task.id)
     unit.events.append(
         event_row(

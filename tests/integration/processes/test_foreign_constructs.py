@@ -154,10 +154,13 @@ EXPECTED: dict[str, tuple[Support, list[tuple[str, str]], str]] = {
         [("construct-camunda-failedjobretrytimecycle", "Step")],
         "retry time cycle (R5/PT5M)",
     ),
+    # Multi-instance user tasks run (tests/scenarios/test_multi_instance.py); on a script task it is refused.
+    "runs_multi_instance": (RUNS, [], ""),
+    "runs_multi_instance_missing": (RUNS, [], ""),
     "refused_multi_instance": (
         REFUSED,
         [("construct-multiinstanceloopcharacteristics", "Step")],
-        "runs once per item (multi-instance)",
+        "runs here on user tasks only",
     ),
     "refused_loop": (REFUSED, [("construct-standardloopcharacteristics", "Step")], "is a loop task"),
     "runs_message_catch": (RUNS, [], ""),
@@ -450,6 +453,9 @@ OPENED: dict[str, tuple[dict[str, Any] | None, dict[str, Any] | None, str]] = {
     "runs_receive_task": (None, None, "running"),
     "runs_call_activity": (None, None, "running"),
     "runs_business_rule": ({"category": "burst"}, None, "completed"),
+    "runs_multi_instance": (None, None, "running"),
+    # An empty list: no instance, the case goes on (the missing list: test_engine_failures.py).
+    "runs_multi_instance_missing": (None, {"items": []}, "completed"),
 }
 
 
