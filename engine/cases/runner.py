@@ -20,6 +20,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEv
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.specs.base import TaskSpec
 from SpiffWorkflow.task import Task as SpiffTask
@@ -224,7 +225,7 @@ def _chase_if_deadline(session: Session, unit: _Unit, timer_task: SpiffTask) -> 
     """A timer on a user task is that task's deadline: when it fires, its supervisors are told (C4)."""
     if not isinstance(timer_task.task_spec, BoundaryEvent) or timer_task.parent is None:
         return
-    for sibling in timer_task.parent.children:
+    for sibling in _deadline_holders(timer_task):
         info = unit.parsed.user_tasks.get(sibling.task_spec.bpmn_id)
         if info is not None and sibling is not timer_task:
             due = due_time(timer_task) or unit.now
@@ -247,6 +248,18 @@ def _chase_if_deadline(session: Session, unit: _Unit, timer_task: SpiffTask) -> 
                 supervisors,
                 unit.messaging,
             )
+
+
+def _deadline_holders(timer_task: SpiffTask) -> list[SpiffTask]:
+    """The tasks beside a deadline timer; of a multi-instance step, its instances still open (each is
+    chased for its own groups)."""
+    holders: list[SpiffTask] = []
+    for sibling in timer_task.parent.children if timer_task.parent is not None else []:
+        if isinstance(sibling.task_spec, MultiInstanceTask):
+            holders += [c for c in sibling.children if is_instance(c) and c.state == TaskState.READY]
+        else:
+            holders.append(sibling)
+    return holders
 
 
 def _carry_out_effects(session: Session, unit: _Unit, element_id: str, data: dict[str, Any]) -> None:

@@ -8,10 +8,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.cases.runner import start_case
 from engine.clock import SettableClock
+from engine.db.models import HumanTask
 from engine.errors import ScriptFailed
 from engine.runtime import Runtime
 from tests.helpers import OPERATOR, SUPERVISOR, department_handler, row_counts
@@ -94,6 +96,55 @@ def test_one_task_per_item_each_with_its_group_and_its_values_then_a_sequence_un
         events=[completed(SUPERVISOR, "Review", {"approved": [None, True]}), end("EndEvent_1"), CLOSED],
         open_now=[],
     )
+
+
+def test_a_completion_condition_withdraws_the_instances_still_open(
+    sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, reference_data: None
+) -> None:
+    """completionCondition ${nrOfCompletedInstances >= 2} (JUEL, run as Python with Camunda's counters):
+    once two of three departments have answered, the third's task is withdrawn and the case goes on."""
+    deploy_corpus(sessions, runtime, "runs_multi_instance_condition")
+    case = CaseDriver(
+        sessions, runtime, clock, "runs_multi_instance_condition", {"Step": "处理", "Review": "复核"}
+    )
+    case.open_with(
+        OPERATOR,
+        {},
+        events=[
+            ("case_started", OPERATOR.username, None, {"process_version": [None, 1]}),
+            script("Prepare", {"items": [None, ["billing", "technical", "repair"]]}),
+            created("Step", "billing"),
+            created("Step", "technical"),
+            created("Step", "repair"),
+        ],
+        open_now=[("Step", "billing"), ("Step", "technical"), ("Step", "repair")],
+    )
+    first = {"result": "已核", "item": "repair"}
+    case.complete(
+        "Step",
+        department_handler("repair"),
+        {"result": "已核"},
+        groups="repair",
+        results=[first],
+        events=[completed(department_handler("repair"), "Step", {"result": [None, "已核"]})],
+        open_now=[("Step", "billing"), ("Step", "technical")],
+    )
+    second = {"result": "已退费", "item": "billing"}
+    case.complete(
+        "Step",
+        BILLING,
+        {"result": "已退费"},
+        groups="billing",
+        results=[first, second],
+        events=[completed(BILLING, "Step", {"result": [None, "已退费"]}), created("Review", "supervisor")],
+        open_now=[("Review", "supervisor")],
+    )
+    with sessions() as session:
+        statuses = {
+            t.candidate_groups: t.status
+            for t in session.scalars(select(HumanTask).where(HumanTask.element_id == "Step"))
+        }
+    assert statuses == {"repair": "completed", "billing": "completed", "technical": "cancelled"}
 
 
 def test_a_collection_the_case_data_lacks_fails_the_step_naming_it_and_nothing_is_saved(

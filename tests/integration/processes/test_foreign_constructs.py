@@ -157,6 +157,7 @@ EXPECTED: dict[str, tuple[Support, list[tuple[str, str]], str]] = {
     # Multi-instance user tasks run (tests/scenarios/test_multi_instance.py); on a script task it is refused.
     "runs_multi_instance": (RUNS, [], ""),
     "runs_multi_instance_missing": (RUNS, [], ""),
+    "runs_multi_instance_condition": (RUNS, [], ""),
     "refused_multi_instance": (
         REFUSED,
         [("construct-multiinstanceloopcharacteristics", "Step")],
@@ -454,6 +455,7 @@ OPENED: dict[str, tuple[dict[str, Any] | None, dict[str, Any] | None, str]] = {
     "runs_call_activity": (None, None, "running"),
     "runs_business_rule": ({"category": "burst"}, None, "completed"),
     "runs_multi_instance": (None, None, "running"),
+    "runs_multi_instance_condition": (None, None, "running"),
     # An empty list: no instance, the case goes on (the missing list: test_engine_failures.py).
     "runs_multi_instance_missing": (None, {"items": []}, "completed"),
 }
