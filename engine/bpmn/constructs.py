@@ -765,8 +765,8 @@ CONSTRUCTS: tuple[Construct, ...] = (
     ),
     _runs(
         "bpmn:multiInstanceLoopCharacteristics@camunda:collection",
-        "The case data item holding the list (items or ${items}); missing or not a list when the case "
-        "reaches the step: an incident naming the step and the item.",
+        "The case data item holding the list (items or ${items}), which a form field or script of the "
+        "diagram must set; missing or not a list when the case reaches the step: an incident naming it.",
     ),
     _runs(
         "bpmn:multiInstanceLoopCharacteristics@camunda:elementVariable",

@@ -171,6 +171,11 @@ MESSAGES: dict[str, str] = {
         "User task '%(name)s' takes the person who does it from '%(variable)s', which no form field or "
         "script of this diagram sets. Add that field or name a user."
     ),
+    "unknown-collection-variable": N_(
+        "Multi-instance step '%(name)s' runs once per item of '%(variable)s', which no form field or "
+        "script of this diagram sets. Add that field (a multiple choice) or set the list in a script "
+        "before the step."
+    ),
     "unknown-starter": N_(
         "Process '%(name)s' lets '%(starter)s' open its cases, which is no role, department or active "
         "staff account. Check its candidate starter groups and users."
@@ -449,11 +454,21 @@ def _instance_variables(task: Any) -> set[str]:
     return {"loopCounter", *([element] if element else [])}
 
 
+def _collection(task: Any) -> str:
+    """The case data item a multi-instance task's camunda:collection names ('' without one)."""
+    marker = task.find("bpmn:multiInstanceLoopCharacteristics", NS)
+    text = ((marker.get(f"{{{CAMUNDA_NS}}}collection") if marker is not None else None) or "").strip()
+    return condition_source(text) if text else ""
+
+
 def _check_user_tasks(d: _Diagram, groups: set[str], users: set[str]) -> Iterable[DiagramProblem]:
     fields = d.form_fields()
     known = set(fields) | d.script_variables() | d.start_variables()
     for task in d.elements("userTask"):
         variables = set(known) | _instance_variables(task)
+        collection = _collection(task)
+        if collection and collection not in known:
+            yield _problem("unknown-collection-variable", task, d.key, variable=collection)
         text = (task.get(f"{{{CAMUNDA_NS}}}candidateGroups") or "").strip()
         names = [g.strip() for g in text.split(",") if g.strip()]
         people = [

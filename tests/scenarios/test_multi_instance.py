@@ -150,23 +150,38 @@ def test_a_completion_condition_withdraws_the_instances_still_open(
 def test_a_collection_the_case_data_lacks_fails_the_step_naming_it_and_nothing_is_saved(
     sessions: sessionmaker[Session], runtime: Runtime, reference_data: None
 ) -> None:
-    deploy_corpus(sessions, runtime, "runs_multi_instance_missing")
+    deploy_corpus(sessions, runtime, "refused_multi_instance_unknown_list")
     with sessions() as session:
         before = row_counts(session)
     with pytest.raises(ScriptFailed) as failed, sessions.begin() as session:
-        start_case(session, runtime, "runs_multi_instance_missing", OPERATOR)
+        start_case(session, runtime, "refused_multi_instance_unknown_list", OPERATOR)
     assert failed.value.element_id == "Step"
     assert "runs once per item of 'items', which the case data does not hold" in failed.value.detail
     with sessions() as session:
         assert row_counts(session) == before
 
 
+def test_an_empty_list_makes_no_instance_and_the_case_goes_on(
+    sessions: sessionmaker[Session], runtime: Runtime, reference_data: None
+) -> None:
+    deploy_corpus(sessions, runtime, "refused_multi_instance_unknown_list")
+    with sessions.begin() as session:
+        case = start_case(
+            session, runtime, "refused_multi_instance_unknown_list", OPERATOR, initial_data={"items": []}
+        )
+        assert case.status == "completed"
+
+
 def test_a_collection_that_is_not_a_list_fails_the_step_naming_what_it_holds(
     sessions: sessionmaker[Session], runtime: Runtime, reference_data: None
 ) -> None:
-    deploy_corpus(sessions, runtime, "runs_multi_instance_missing")
+    deploy_corpus(sessions, runtime, "refused_multi_instance_unknown_list")
     with pytest.raises(ScriptFailed) as failed, sessions.begin() as session:
         start_case(
-            session, runtime, "runs_multi_instance_missing", OPERATOR, initial_data={"items": "billing"}
+            session,
+            runtime,
+            "refused_multi_instance_unknown_list",
+            OPERATOR,
+            initial_data={"items": "billing"},
         )
     assert "which holds str 'billing', not a list" in failed.value.detail

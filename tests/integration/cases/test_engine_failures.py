@@ -21,7 +21,10 @@ CORPUS = PROJECT_ROOT / "tests" / "fixtures" / "constructs"
 @pytest.mark.parametrize(
     ("name", "said"),
     [
-        ("runs_multi_instance_missing", "runs once per item of 'items', which the case data does not hold"),
+        (
+            "refused_multi_instance_unknown_list",
+            "runs once per item of 'items', which the case data does not hold",
+        ),
         ("refused_conditional_catch", "Error evaluating expression '${done}'"),
     ],
 )

@@ -156,7 +156,13 @@ EXPECTED: dict[str, tuple[Support, list[tuple[str, str]], str]] = {
     ),
     # Multi-instance user tasks run (tests/scenarios/test_multi_instance.py); on a script task it is refused.
     "runs_multi_instance": (RUNS, [], ""),
-    "runs_multi_instance_missing": (RUNS, [], ""),
+    # A list no form field or script sets: refused at deploy (deployed anyway, it fails as a step naming
+    # the list: tests/integration/cases/test_engine_failures.py).
+    "refused_multi_instance_unknown_list": (
+        REFUSED,
+        [("unknown-collection-variable", "Step")],
+        "runs once per item of 'items', which no form field or script of this diagram sets",
+    ),
     "runs_multi_instance_condition": (RUNS, [], ""),
     "refused_multi_instance": (
         REFUSED,
@@ -456,8 +462,6 @@ OPENED: dict[str, tuple[dict[str, Any] | None, dict[str, Any] | None, str]] = {
     "runs_business_rule": ({"category": "burst"}, None, "completed"),
     "runs_multi_instance": (None, None, "running"),
     "runs_multi_instance_condition": (None, None, "running"),
-    # An empty list: no instance, the case goes on (the missing list: test_engine_failures.py).
-    "runs_multi_instance_missing": (None, {"items": []}, "completed"),
 }
 
 
