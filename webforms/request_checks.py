@@ -148,3 +148,9 @@ def init_upload_limits(app: Flask) -> None:
 
 def init_app(app: Flask) -> None:
     app.before_request(_refused_input)
+
+
+def submitted_form() -> dict[str, Any]:
+    """The posted form as field → value; a field sent several times (the boxes of a multiple choice)
+    as the list of its values, any other as its one text."""
+    return {key: values if len(values) > 1 else values[0] for key, values in request.form.lists()}

@@ -38,6 +38,8 @@ from engine.bpmn.form_fields import (
     validate_form,
 )
 from engine.bpmn.io_mappings import IoMapping, MappingUnreadable, io_mapping
+from engine.bpmn.multi_instance import COUNTERS as INSTANCE_COUNTERS
+from engine.bpmn.multi_instance import instance_item, instance_results, is_instance, results_name
 from engine.bpmn.parser import (
     BPMN_NS,
     CAMUNDA_NS,
@@ -116,6 +118,11 @@ from engine.bpmn.timer_events import (
 from engine.bpmn.variable_labels import VariableLabel, read_variable_labels
 
 __all__ = [
+    "INSTANCE_COUNTERS",
+    "instance_item",
+    "instance_results",
+    "is_instance",
+    "results_name",
     "RESERVED_NAMES",
     "IoMapping",
     "MappingUnreadable",

@@ -305,12 +305,24 @@ CONSTRUCTS: tuple[Construct, ...] = (
             "a deployed procedure in Called element (an expression such as ${key} is not read)."
         ),
     ),
+    _runs(
+        "bpmn:userTask/bpmn:multiInstanceLoopCharacteristics",
+        "One task per item of camunda:collection (or loopCardinality tasks), parallel or sequential "
+        "(isSequential); each instance is its own task with its own candidate groups, due date and form; "
+        "what each recorded is kept in the case data as <element id>_results.",
+    ),
+    _runs("bpmn:loopCardinality", "How many instances: a number or an expression over the case data (${n})."),
+    _runs(
+        "bpmn:completionCondition",
+        "Checked after each instance (JUEL translated to Python, with nrOfInstances, "
+        "nrOfCompletedInstances, nrOfActiveInstances); once true, the open instances are withdrawn.",
+    ),
     _refused(
         "bpmn:multiInstanceLoopCharacteristics",
-        "Not supported yet; let one task's form record each item, or loop back with a gateway.",
+        "Multi-instance runs on user tasks only; draw the other step after a multi-instance user task.",
         N_(
-            "'%(name)s' runs once per item (multi-instance), which is not supported yet. Let one "
-            "task's form record the items, or loop back with an exclusive gateway."
+            "'%(name)s' runs once per item (multi-instance), which runs here on user tasks only. Make "
+            "it a multi-instance user task, or let one script handle every item of the list."
         ),
     ),
     _refused(
@@ -764,20 +776,29 @@ CONSTRUCTS: tuple[Construct, ...] = (
             "Use the binding latest, or version with a version number."
         ),
     ),
+    _runs(
+        "bpmn:multiInstanceLoopCharacteristics@camunda:collection",
+        "The case data item holding the list (items or ${items}), which a form field or script of the "
+        "diagram must set; missing or not a list when the case reaches the step: an incident naming it.",
+    ),
+    _runs(
+        "bpmn:multiInstanceLoopCharacteristics@camunda:elementVariable",
+        "The name each instance sees its item under (${assisting_department} in candidate groups, due date).",
+    ),
     _refused(
         "@camunda:collection",
-        "A multi-instance collection (also elementVariable): not supported yet.",
+        "A collection (also elementVariable) belongs on a multi-instance marker.",
         N_(
-            "'%(name)s' runs once per item of %(value)s (multi-instance), which is not supported yet. "
-            "Let one task's form record the items, or loop back with an exclusive gateway."
+            "'%(name)s' names a collection %(value)s outside a multi-instance marker, where it is not "
+            "read. Mark the user task multi-instance and set the collection there."
         ),
     ),
     _refused(
         "@camunda:elementVariable",
-        "A multi-instance element variable: not supported yet.",
+        "An element variable belongs on a multi-instance marker.",
         N_(
-            "'%(name)s' runs once per item of %(value)s (multi-instance), which is not supported yet. "
-            "Let one task's form record the items, or loop back with an exclusive gateway."
+            "'%(name)s' names an element variable %(value)s outside a multi-instance marker, where it is "
+            "not read. Mark the user task multi-instance and set it there."
         ),
     ),
     _refused(

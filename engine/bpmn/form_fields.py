@@ -107,6 +107,9 @@ class FieldDef:
     # Property differsFrom = other_field: the value may not be the other field's (in the same form or,
     # when another step asked it, the case's): a re-dispatch goes to another department (C4).
     differs_from: str = ""
+    # Property multiple=true on an enum: several options may be chosen (assisting departments); the
+    # value is the list of the chosen ids, in the order of the options, [] when none.
+    multiple: bool = False
 
     def option_name(self, value: Any, language: str = "zh") -> str:
         for option in self.options:
@@ -207,6 +210,11 @@ def field_from_spiff(spiff_field: Any) -> FieldDef:
     if onsite_limit_reason and spiff_field.type != "datetime":
         raise FormDefinitionError(f"field '{fid}': onsiteLimitReason is for a datetime field")
     multiline = (spiff_field.get_property("multiline") or "").lower() == "true"
+    multiple = (spiff_field.get_property("multiple") or "").strip().lower() == "true"
+    if multiple and spiff_field.type != "enum":
+        raise FormDefinitionError(f"field '{fid}': multiple is for an enum field")
+    if multiple and suggest_from:
+        raise FormDefinitionError(f"field '{fid}': a field with multiple cannot have suggestFrom")
     if spiff_field.type == "string":
         kwargs["max_length"] = _max_length(fid, kwargs.get("max_length"), multiline)
     label = spiff_field.label or fid
@@ -224,6 +232,7 @@ def field_from_spiff(spiff_field: Any) -> FieldDef:
         label_en=label_en,
         default=spiff_field.default_value or "",
         multiline=multiline,
+        multiple=multiple,
         options=options,
         reference=reference,
         suggest_from=suggest_from,
@@ -369,6 +378,25 @@ def _convert(f: FieldDef, raw: Any, zone: ZoneInfo) -> tuple[Any, FieldError | N
     return text, None
 
 
+def _chosen(f: FieldDef, raw: Any) -> tuple[list[str], FieldError | None]:
+    """A multiple choice as the list of the chosen option ids, in the options' order: from a list (a
+    browser's checkboxes, the API) or one text with the ids separated by commas."""
+    if isinstance(raw, list | tuple):
+        texts = [str(item).strip() for item in raw]
+    elif _blank(raw):
+        texts = []
+    else:
+        texts = [part.strip() for part in str(raw).split(",")]
+    chosen = {text for text in texts if text}
+    known = [o.id for o in f.options]
+    value = [option for option in known if option in chosen]
+    if chosen - set(known):
+        return value, FieldError("not_option")
+    if f.required and not value:
+        return value, FieldError("required")
+    return value, None
+
+
 def _drawn_image(text: str) -> tuple[DrawnImage | None, FieldError | None]:
     """A canvas's PNG data URL, checked: the prefix, strict base64, the PNG signature bytes, the size."""
     if not text.startswith(SIGNATURE_PREFIX):
@@ -428,8 +456,15 @@ def validate_form(
             values[f.id] = current.get(f.id)
             continue
         raw = submitted.get(f.id)
+        if isinstance(raw, list | tuple) and not f.multiple:
+            raw = raw[0] if raw else None  # a field sent twice: its first value, as a form reads it
         if f.type == "signature" and _blank(raw) and current.get(f.id) is not None:
             values[f.id] = current[f.id]  # a signature drawn at an earlier pass of this step stays
+            continue
+        if f.multiple:
+            values[f.id], error = _chosen(f, raw)
+            if error:
+                errors[f.id] = error
             continue
         if f.type == "boolean" and _blank(raw):
             if f.required:
@@ -474,7 +509,9 @@ def _check_different(
         if not f.differs_from or f.id in errors or values.get(f.id) is None:
             continue
         other = values.get(f.differs_from) if f.differs_from in own else current.get(f.differs_from)
-        if other is not None and str(other) == str(values[f.id]):
+        value = values[f.id]
+        same = str(other) in value if isinstance(value, list) else str(other) == str(value)
+        if other is not None and same:
             other_field = labels.get(f.differs_from)
             errors[f.id] = FieldError(
                 "same_as_other",

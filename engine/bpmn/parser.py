@@ -26,6 +26,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     DurationTimerEventDefinition,
     TimeDateEventDefinition,
 )
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.camunda.parser.event_parsers import (
     CamundaBoundaryEventParser,
@@ -33,6 +34,7 @@ from SpiffWorkflow.camunda.parser.event_parsers import (
     CamundaStartEventParser,
 )
 from SpiffWorkflow.camunda.parser.task_spec import UserTaskParser
+from SpiffWorkflow.camunda.specs.user_task import UserTask
 
 from engine.bpmn.business_rules import DecisionTask, DecisionTaskParser
 from engine.bpmn.case_calls import CaseCall, CaseCallParser
@@ -42,6 +44,7 @@ from engine.bpmn.external_tasks import ExternalTask, ExternalTaskParser, RetryCy
 from engine.bpmn.form_fields import FieldDef, FormDefinitionError, field_from_spiff
 from engine.bpmn.io_mappings import IoMapping, MappingUnreadable, io_mapping
 from engine.bpmn.juel import python_of
+from engine.bpmn.multi_instance import MultiInstanceUserTaskParser, form_spec
 from engine.bpmn.roles import DiagramRoles, read_roles
 from engine.bpmn.safe_xml import UnsafeXml, parse_xml
 from engine.bpmn.sandbox import RESERVED_NAMES, ScriptRejected, check_source
@@ -201,6 +204,15 @@ class ParsedDefinition:
         return frozenset(found)
 
     @cached_property
+    def multi_instance_steps(self) -> tuple[str, ...]:
+        """The user tasks that run once per item (engine.bpmn.multi_instance), in the file's order."""
+        return tuple(
+            element_id
+            for element_id in self.user_tasks
+            if isinstance(self.spec.task_specs.get(element_id), MultiInstanceTask)
+        )
+
+    @cached_property
     def personal_fields(self) -> dict[str, str]:
         """The fields declared personal data (property `personal`), with their kind."""
         return {f.id: f.personal for f in self.fields.values() if f.personal}
@@ -281,6 +293,7 @@ class HotlineParser(CamundaParser):
     OVERRIDE_PARSER_CLASSES = {
         **CamundaParser.OVERRIDE_PARSER_CLASSES,
         full_tag("startEvent"): (_StartEventParser, StartEvent),
+        full_tag("userTask"): (MultiInstanceUserTaskParser, UserTask),
         full_tag("intermediateCatchEvent"): (_CatchEventParser, IntermediateCatchEvent),
         full_tag("boundaryEvent"): (_BoundaryEventParser, BoundaryEvent),
         full_tag("serviceTask"): (ExternalTaskParser, ExternalTask),
@@ -426,6 +439,15 @@ def _check_expressions(root: Any) -> list[Problem]:
     for condition in root.iterfind(".//bpmn:conditionExpression", NS):
         condition.text = condition_source(condition.text or "")
         check(condition, condition.text, "eval")
+    for tag in ("loopCardinality", "completionCondition"):
+        for node in root.iterfind(f".//bpmn:multiInstanceLoopCharacteristics/bpmn:{tag}", NS):
+            if not (node.text or "").strip():
+                problems.append(
+                    Problem(_element_id(node), f"the multi-instance {tag} is empty", node.sourceline)
+                )
+                continue
+            node.text = condition_source(node.text)
+            check(node, node.text, "eval")
     for cycle in root.iterfind(
         ".//bpmn:serviceTask/bpmn:extensionElements/camunda:failedJobRetryTimeCycle", NS
     ):
@@ -539,7 +561,7 @@ def _user_tasks(process: Any, spec: Any) -> tuple[dict[str, UserTaskInfo], list[
                     node.sourceline,
                 )
             )
-        info = _form_info(node, spec.task_specs.get(element_id), groups, problems)
+        info = _form_info(node, form_spec(spec.task_specs.get(element_id)), groups, problems)
         tasks[element_id] = replace(
             info,
             assignee=assignee,

@@ -19,11 +19,13 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.task_spec import MultiInstanceTaskConverter
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 
 from engine.bpmn.business_rules import DecisionTask, DecisionTaskConverter
 from engine.bpmn.compaction import compact, passed_element_ids, set_passed_element_ids
+from engine.bpmn.multi_instance import HotlineParallelMultiInstance, HotlineSequentialMultiInstance
 from engine.bpmn.parser import ParsedDefinition
 
 FORMAT = "compact-1"
@@ -60,6 +62,8 @@ def _config() -> dict[type, type]:
     config: dict[type, type] = deepcopy(CAMUNDA_CONFIG)
     config[BpmnWorkflow] = _StateOnlyWorkflowConverter
     config[DecisionTask] = DecisionTaskConverter
+    config[HotlineParallelMultiInstance] = MultiInstanceTaskConverter
+    config[HotlineSequentialMultiInstance] = MultiInstanceTaskConverter
     return config
 
 

@@ -41,6 +41,7 @@ from engine.cases.external_tasks import (
     unlock_external_task,
 )
 from engine.cases.history import case_history
+from engine.cases.instance_parts import InstancePart, instance_parts
 from engine.cases.pauses import PAUSE_REASONS, pause_task, resume_task
 from engine.cases.projection import event_row, sync_timers, waiting_timers
 from engine.cases.public_notices import (
@@ -78,6 +79,8 @@ from engine.cases.task_access import (
 )
 
 __all__ = [
+    "InstancePart",
+    "instance_parts",
     "ChaseNotice",
     "chase_notice",
     "chases_by_department",

@@ -31,6 +31,7 @@ from engine.bpmn import (
     assignee_for,
     candidate_groups_for,
     due_time,
+    is_instance,
     repetition,
     task_moment,
     task_priority,
@@ -141,8 +142,10 @@ def pending_timer_dues(timers: list[SpiffTask]) -> dict[str, datetime]:
 def _due_of_user_task(task: SpiffTask, timers: list[SpiffTask]) -> datetime | None:
     """A user task's deadline: the earliest boundary timer waiting beside it (a repeating reminder is
     no deadline)."""
+    # An instance of a multi-instance step hangs below the step, whose deadline is beside the step.
+    holder = task.parent.parent if is_instance(task) and task.parent is not None else task.parent
     beside = [
-        due_time(t) for t in timers if t.parent is task.parent and t is not task and not is_repeating_timer(t)
+        due_time(t) for t in timers if t.parent is holder and t is not task and not is_repeating_timer(t)
     ]
     dues = [d for d in beside if d is not None]
     return min(dues) if dues else None

@@ -20,6 +20,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEv
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.specs.base import TaskSpec
 from SpiffWorkflow.task import Task as SpiffTask
@@ -37,8 +38,10 @@ from engine.bpmn import (
     candidate_groups_for,
     decisions_in_use,
     due_time,
+    is_instance,
     move_due,
     repetition,
+    results_name,
     validate_form,
     waiting_case_calls,
 )
@@ -243,7 +246,7 @@ def _chase_if_deadline(session: Session, unit: _Unit, timer_task: SpiffTask) -> 
         return
     if is_repeating_timer(timer_task):
         return  # a reminder: what it does is drawn on its path, it is no deadline
-    for sibling in timer_task.parent.children:
+    for sibling in _deadline_holders(timer_task):
         info = unit.parsed.user_tasks.get(sibling.task_spec.bpmn_id)
         if info is not None and sibling is not timer_task:
             unit.deadline_timers.append(timer_task.task_spec.bpmn_id)
@@ -267,6 +270,18 @@ def _chase_if_deadline(session: Session, unit: _Unit, timer_task: SpiffTask) -> 
                 supervisors,
                 unit.messaging,
             )
+
+
+def _deadline_holders(timer_task: SpiffTask) -> list[SpiffTask]:
+    """The tasks beside a deadline timer; of a multi-instance step, its instances still open (each is
+    chased for its own groups)."""
+    holders: list[SpiffTask] = []
+    for sibling in timer_task.parent.children if timer_task.parent is not None else []:
+        if isinstance(sibling.task_spec, MultiInstanceTask):
+            holders += [c for c in sibling.children if is_instance(c) and c.state == TaskState.READY]
+        else:
+            holders.append(sibling)
+    return holders
 
 
 def _carry_out_effects(session: Session, unit: _Unit, element_id: str, data: dict[str, Any]) -> None:
@@ -737,8 +752,15 @@ def _complete(
     if mapping is not None:
         apply_parameters(task, mapping.outputs)
     changes = data_diff(before, task.data)
-    unit.data.update({k: v[1] for k, v in changes.items()})
+    instance_of = task.parent if is_instance(task) else None
+    if instance_of is None:
+        unit.data.update({k: v[1] for k, v in changes.items()})
     task.run()
+    if instance_of is not None:
+        # One instance of a multi-instance step: its values go into the step's results, not over the
+        # case data another instance shares (engine.bpmn.multi_instance).
+        name = results_name(instance_of.task_spec.bpmn_id)
+        unit.data[name] = instance_of.data.get(name, [])
     unit.completed_guid = str(task.id)
     unit.events.append(
         event_row(

@@ -39,6 +39,7 @@ from engine.bpmn import (
     DEFAULT_TIME_LIMIT,
     ESCALATE,
     FIELD_TYPES,
+    INSTANCE_COUNTERS,
     MAX_NAME_LENGTH,
     PERSONAL_KINDS,
     ROLE_MESSAGES,
@@ -73,6 +74,7 @@ from engine.bpmn import (
     parse_xml,
     read_roles,
     read_variable_labels,
+    results_name,
     schema_problem,
     script_functions,
     stored_names,
@@ -188,6 +190,11 @@ MESSAGES: dict[str, str] = {
     "unknown-user-variable": N_(
         "User task '%(name)s' takes the person who does it from '%(variable)s', which no form field or "
         "script of this diagram sets. Add that field or name a user."
+    ),
+    "unknown-collection-variable": N_(
+        "Multi-instance step '%(name)s' runs once per item of '%(variable)s', which no form field or "
+        "script of this diagram sets. Add that field (a multiple choice) or set the list in a script "
+        "before the step."
     ),
     "unknown-starter": N_(
         "Process '%(name)s' lets '%(starter)s' open its cases, which is no role, department or active "
@@ -413,6 +420,10 @@ class _Diagram:
                 n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
             }
             names |= {(script.getparent().get(f"{{{CAMUNDA_NS}}}resultVariable") or "").strip()} - {""}
+        # What the instances of a multi-instance step recorded (engine.bpmn.multi_instance).
+        for task in self.process.iter(f"{{{BPMN_NS}}}userTask"):
+            if task.find("bpmn:multiInstanceLoopCharacteristics", NS) is not None:
+                names.add(results_name(task.get("id") or ""))
         for kind in ("inputParameter", "outputParameter"):  # camunda:inputOutput puts these into the data
             names |= {(p.get("name") or "").strip() for p in self.process.iter(f"{{{CAMUNDA_NS}}}{kind}")} - {
                 ""
@@ -449,10 +460,31 @@ def _check_deadline_levels(d: _Diagram, task: Any, groups: set[str]) -> Iterable
         yield _problem("deadline-levels-without-timer", task, d.key)
 
 
+def _instance_variables(task: Any) -> set[str]:
+    """What each instance of a multi-instance task sees besides the case data: its element variable
+    and loopCounter (engine.bpmn.multi_instance)."""
+    marker = task.find("bpmn:multiInstanceLoopCharacteristics", NS)
+    if marker is None:
+        return set()
+    element = (marker.get(f"{{{CAMUNDA_NS}}}elementVariable") or "").strip()
+    return {"loopCounter", *([element] if element else [])}
+
+
+def _collection(task: Any) -> str:
+    """The case data item a multi-instance task's camunda:collection names ('' without one)."""
+    marker = task.find("bpmn:multiInstanceLoopCharacteristics", NS)
+    text = ((marker.get(f"{{{CAMUNDA_NS}}}collection") if marker is not None else None) or "").strip()
+    return condition_source(text) if text else ""
+
+
 def _check_user_tasks(d: _Diagram, groups: set[str], users: set[str]) -> Iterable[DiagramProblem]:
     fields = d.form_fields()
-    variables = set(fields) | d.script_variables() | d.start_variables()
+    known = set(fields) | d.script_variables() | d.start_variables()
     for task in d.elements("userTask"):
+        variables = set(known) | _instance_variables(task)
+        collection = _collection(task)
+        if collection and collection not in known:
+            yield _problem("unknown-collection-variable", task, d.key, variable=collection)
         text = (task.get(f"{{{CAMUNDA_NS}}}candidateGroups") or "").strip()
         names = [g.strip() for g in text.split(",") if g.strip()]
         people = [
@@ -512,6 +544,7 @@ def _check_task_values(d: _Diagram, zone: ZoneInfo, now: datetime) -> Iterable[D
     """camunda:dueDate, followUpDate and priority read as the case will read them."""
     variables = set(d.form_fields()) | d.script_variables() | d.start_variables()
     for task in d.elements("userTask"):
+        instance_variables = variables | _instance_variables(task)
         for attribute in ("dueDate", "followUpDate", "priority"):
             written = (task.get(f"{{{CAMUNDA_NS}}}{attribute}") or "").strip()
             if not written:
@@ -519,7 +552,7 @@ def _check_task_values(d: _Diagram, zone: ZoneInfo, now: datetime) -> Iterable[D
             field = field_of(written)
             params = {"attribute": f"camunda:{attribute}", "value": written}
             if field is not None:
-                if field not in variables:
+                if field not in instance_variables:
                     yield _problem("task-value-variable", task, d.key, variable=field, **params)
                 continue
             try:
@@ -797,6 +830,26 @@ def _check_code(d: _Diagram, decided: frozenset[str] = frozenset()) -> Iterable[
             io_mapping(step)
         except MappingUnreadable as err:
             yield _problem("io-value-unreadable", step, d.key, parameter=err.parameter)
+    for task in d.elements("userTask"):
+        marker = task.find("bpmn:multiInstanceLoopCharacteristics", NS)
+        for tag in ("loopCardinality", "completionCondition") if marker is not None else ():
+            expression = condition_source(marker.findtext(f"bpmn:{tag}", "", NS) or "")
+            if not expression:
+                continue
+            try:
+                tree = check_source(expression, "eval")
+            except ScriptRejected as err:
+                yield _problem("condition-rejected", task, d.key, detail=err)
+                continue
+            names = sorted(
+                loaded_names(tree)
+                - known
+                - set(INSTANCE_COUNTERS)
+                - _instance_variables(task)
+                - set(d.form_fields())
+            )
+            if names:
+                yield _problem("code-unknown-name", task, d.key, variable=names[0])
     for task in d.elements("scriptTask"):
         source = task.findtext("bpmn:script", "", NS) or ""
         result = (task.get(f"{{{CAMUNDA_NS}}}resultVariable") or "").strip()

@@ -28,7 +28,12 @@ def save_draft(
     now: datetime,
 ) -> HumanTask:
     task = workable_task(session, task_id, actor)
-    draft = {key: str(value) for key, value in submitted.items() if key in field_ids}
+    # A multiple choice is kept as its ids separated by commas, as its field reads them back.
+    draft = {
+        key: ",".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
+        for key, value in submitted.items()
+        if key in field_ids
+    }
     refused = {
         key: error
         for key, value in draft.items()

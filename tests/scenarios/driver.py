@@ -111,13 +111,18 @@ class CaseDriver:
         *,
         events: list[Ev],
         open_now: list[tuple[str, str]],
+        groups: str | None = None,
+        results: list[dict[str, Any]] | None = None,
     ) -> None:
-        row = self.task(element)
+        """`groups` picks one instance of a multi-instance step; `results` is then what the step's
+        instances have recorded so far (<element>_results), which the case data holds instead of the
+        instance's own values."""
+        row = self.task(element, groups)
         with self.sessions.begin() as session:
             complete_task(session, self.runtime, row.id, actor, values)
         if row.assignee is None:  # completing an unclaimed task claims it first, in the same unit
             events = [claimed_on_completion(actor, element), *events]
-        self._after_step(events, open_now)
+        self._after_step(events, open_now, results_of=None if results is None else (element, results))
 
     def fire_due_timers(self, *, events: list[Ev], open_now: list[tuple[str, str]]) -> None:
         """What the scheduler does: every due timer in its own transaction."""
@@ -142,11 +147,19 @@ class CaseDriver:
 
     # checks ----------------------------------------------------------------------------------------
 
-    def _after_step(self, events: list[Ev], open_now: list[tuple[str, str]], units: int = 1) -> None:
+    def _after_step(
+        self,
+        events: list[Ev],
+        open_now: list[tuple[str, str]],
+        units: int = 1,
+        results_of: tuple[str, list[dict[str, Any]]] | None = None,
+    ) -> None:
         self.runtime.workflows.clear()  # the next step must reload the case from the database
         self.version += units
-        for kind, _actor, _element, changes in events:
-            if kind in ("task_completed", "script_ran"):
+        for kind, _actor, element, changes in events:
+            if results_of is not None and kind == "task_completed" and element == results_of[0]:
+                self.data[f"{element}_results"] = results_of[1]
+            elif kind in ("task_completed", "script_ran"):
                 self.data.update({key: after for key, (_before, after) in changes.items()})
         with self.sessions() as session:
             instance = self.instance(session)
@@ -177,9 +190,14 @@ class CaseDriver:
         assert instance is not None
         return instance
 
-    def task(self, element: str) -> HumanTask:
+    def task(self, element: str, groups: str | None = None) -> HumanTask:
+        """The open task of the element; of a multi-instance step, the instance of these groups."""
         with self.sessions() as session:
-            (row,) = [t for t in open_tasks(session, self.id) if t.element_id == element]
+            (row,) = [
+                t
+                for t in open_tasks(session, self.id)
+                if t.element_id == element and groups in (None, t.candidate_groups)
+            ]
             return row
 
     def timers(self) -> list[tuple[str, datetime, str]]:

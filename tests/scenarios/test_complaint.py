@@ -74,6 +74,7 @@ INTAKE_CHANGES = new(
     case_source="hotline",
     upstream_reference=None,
     upstream_deadline=None,
+    assisting_departments=[],
 )
 
 

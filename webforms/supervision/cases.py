@@ -13,6 +13,7 @@ from engine.cases import (
     case_history,
     chase_notice,
     fired_chases,
+    instance_parts,
     linked_cases,
     open_external_tasks,
     parsed_definition,
@@ -95,6 +96,8 @@ def show(case_number: str) -> Any:
             max_note_length=MAX_NOTE_LENGTH,
             note_draft=note_draft(instance.case_number),
             chases=fired_chases(uow.session, instance.id),
+            parts=instance_parts(uow.session, instance, parsed),
+            parts_info=parsed.user_tasks,
             **case_story(uow.session, instance, parsed, history),
         )
         instance_id, data, fields = instance.id, instance.data, fields_by_id(parsed)

@@ -33,7 +33,7 @@ from webforms.errors import form_refused, refusals
 from webforms.i18n import localized_name
 from webforms.people.access_records import record_customers_shown
 from webforms.reference.labels import form_fields
-from webforms.request_checks import checks_own_input, int_arg
+from webforms.request_checks import checks_own_input, int_arg, submitted_form
 from webforms.request_log import note_case
 from webforms.work.merging import may_merge
 
@@ -184,7 +184,7 @@ def _intake_again(err: FormInvalid, process_key: str) -> Any:
 def create(process_key: str) -> Any:
     key = valid_intake_key(request.form.get(INTAKE_KEY_FIELD))
     into = request.form.get(MERGE_INTO_FIELD, "").strip()[:40]
-    form = {k: v for k, v in request.form.to_dict().items() if k not in (INTAKE_KEY_FIELD, MERGE_INTO_FIELD)}
+    form = {k: v for k, v in submitted_form().items() if k not in (INTAKE_KEY_FIELD, MERGE_INTO_FIELD)}
     with unit_of_work() as uow:
         parsed, info = _intake(uow.session, process_key)
         if into:

@@ -14,7 +14,14 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import Session
 
 from engine.bpmn import fields_by_id, initial_values
-from engine.cases import PAUSE_REASONS, attachments_of, case_history, parsed_definition, task_by_id
+from engine.cases import (
+    PAUSE_REASONS,
+    attachments_of,
+    case_history,
+    instance_parts,
+    parsed_definition,
+    task_by_id,
+)
 from engine.db import HumanTask, User
 from engine.errors import FormInvalid, NotFound
 from engine.work import (
@@ -51,7 +58,7 @@ from webforms.people.auth import can_do
 from webforms.people.masking import hide_customer_of, show_customer_in_full
 from webforms.people.names import person
 from webforms.reference.labels import form_fields, request_reference
-from webforms.request_checks import checks_own_input, int_arg
+from webforms.request_checks import checks_own_input, int_arg, submitted_form
 from webforms.request_log import note_case
 from webforms.shown_values import local_time
 from webforms.work.field import from_field
@@ -191,6 +198,8 @@ def _render_task(
         case_labels=parsed.variable_labels,
         history=fold_sent_messages(case_history(session, task.instance_id)),
         back_to_field=from_field(),
+        parts=instance_parts(session, task.instance, parsed),
+        parts_info=parsed.user_tasks,
     ), status
 
 
@@ -264,7 +273,7 @@ def complete(task_id: int) -> Any:
 
 def _form_values() -> dict[str, Any]:
     """What the form sent for the task's fields (without the page's own `back`)."""
-    values = request.form.to_dict()
+    values = submitted_form()
     values.pop("back", None)
     return values
 
@@ -375,7 +384,7 @@ def draft(task_id: int) -> Any:
     """Keep what was typed without completing the task; the form shows it again next time."""
     with unit_of_work() as uow:
         _task_for_user(uow.session, task_id)
-        save_task_draft(uow, task_id, current_user.actor, request.form.to_dict())
+        save_task_draft(uow, task_id, current_user.actor, submitted_form())
         uow.commit()
     flash(_("Draft saved; the task stays open."), "success")
     return redirect(

@@ -111,6 +111,7 @@ def test_complaint_diagram_is_described() -> None:
     assert set(parsed.user_tasks) == {
         "intake",
         "dispatch_site_order",
+        "assist",
         "department_handling",
         "approve_extension",
         "review_sendback",
@@ -124,6 +125,8 @@ def test_complaint_diagram_is_described() -> None:
     assert handling.name_en == "Investigate, handle and reply"
     assert "C3" in handling.documentation
     assert parsed.element_names["reply_deadline"] == "当日答复时限"
+    assert parsed.multi_instance_steps == ("assist",)
+    assert parsed.user_tasks["assist"].candidate_groups == "${assisting_department}"
 
 
 def test_case_prefix_defaults_to_the_key() -> None:

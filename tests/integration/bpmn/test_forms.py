@@ -94,6 +94,7 @@ def test_complaint_intake_form_is_read_from_the_diagram(
         "description",
         "category",
         "department",
+        "assisting_departments",
         "case_source",
         "upstream_reference",
         "upstream_deadline",
@@ -102,6 +103,13 @@ def test_complaint_intake_form_is_read_from_the_diagram(
         "confidential",
     ]
     assert fields["customer_phone"].required and fields["customer_phone"].pattern
+    # 主办/协办: any number of assisting departments, none of them the lead one
+    assisting = fields["assisting_departments"]
+    assert (assisting.reference, assisting.multiple, assisting.differs_from) == (
+        "department",
+        True,
+        "department",
+    )
     assert (fields["category"].reference, fields["category"].required) == ("category", True)
     # C1: the department left empty is the one the routing table gives the category (route_by_category)
     assert (

@@ -28,7 +28,7 @@ def _started_workflow(runtime: Runtime) -> tuple[BpmnWorkflow, object]:
     workflow = BpmnWorkflow(parsed.spec, parsed.subprocess_specs, script_engine=runtime.script_engine)
     workflow.do_engine_steps()
     (intake,) = workflow.get_tasks(state=TaskState.READY, manual=True)
-    intake.data.update(intake_form())
+    intake.data.update(intake_form(assisting_departments=[]))  # as the form's check gives a choice of none
     intake.run()
     # The routing table's answer for the intake's category, without a database (C1, 003 art. 13).
     with decisions_in_use(

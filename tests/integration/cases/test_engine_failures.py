@@ -1,6 +1,6 @@
-"""A version deployed before validation refused its construct (issue 21): a multi-instance task without
-its collection made SpiffWorkflow raise a raw TypeError; the engine says it as a failed step, naming the
-step, and nothing is saved."""
+"""A step the engine cannot run (issue 21): a multi-instance task whose collection the case lacks, a
+version deployed before validation refused its construct; the engine says it as a failed step, naming
+the step (and the variable), and nothing is saved."""
 
 from __future__ import annotations
 
@@ -21,7 +21,10 @@ CORPUS = PROJECT_ROOT / "tests" / "fixtures" / "constructs"
 @pytest.mark.parametrize(
     ("name", "said"),
     [
-        ("refused_multi_instance", "the engine could not run this step (TypeError"),
+        (
+            "refused_multi_instance_unknown_list",
+            "runs once per item of 'items', which the case data does not hold",
+        ),
         ("refused_conditional_catch", "Error evaluating expression '${done}'"),
     ],
 )

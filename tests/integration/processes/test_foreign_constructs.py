@@ -177,10 +177,20 @@ EXPECTED: dict[str, tuple[Support, list[tuple[str, str]], str]] = {
         [("construct-camunda-failedjobretrytimecycle", "Step")],
         "retry time cycle (R5/PT5M)",
     ),
+    # Multi-instance user tasks run (tests/scenarios/test_multi_instance.py); on a script task it is refused.
+    "runs_multi_instance": (RUNS, [], ""),
+    # A list no form field or script sets: refused at deploy (deployed anyway, it fails as a step naming
+    # the list: tests/integration/cases/test_engine_failures.py).
+    "refused_multi_instance_unknown_list": (
+        REFUSED,
+        [("unknown-collection-variable", "Step")],
+        "runs once per item of 'items', which no form field or script of this diagram sets",
+    ),
+    "runs_multi_instance_condition": (RUNS, [], ""),
     "refused_multi_instance": (
         REFUSED,
         [("construct-multiinstanceloopcharacteristics", "Step")],
-        "runs once per item (multi-instance)",
+        "runs here on user tasks only",
     ),
     "refused_loop": (REFUSED, [("construct-standardloopcharacteristics", "Step")], "is a loop task"),
     "runs_message_catch": (RUNS, [], ""),
@@ -476,6 +486,8 @@ OPENED: dict[str, tuple[dict[str, Any] | None, dict[str, Any] | None, str]] = {
     "runs_receive_task": (None, None, "running"),
     "runs_call_activity": (None, None, "running"),
     "runs_business_rule": ({"category": "burst"}, None, "completed"),
+    "runs_multi_instance": (None, None, "running"),
+    "runs_multi_instance_condition": (None, None, "running"),
 }
 
 

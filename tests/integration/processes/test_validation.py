@@ -133,6 +133,17 @@ CORPUS: dict[str, tuple[Mutation, str, str, str | None, str]] = {
         "调查处理并答复",
         "from 'departmnt', which no form field or script",
     ),
+    "a multi-instance step's list is set by the diagram": (
+        set_attribute(
+            "//bpmn:userTask[@id='assist']/bpmn:multiInstanceLoopCharacteristics",
+            "{http://camunda.org/schema/1.0/bpmn}collection",
+            "${assisting_depts}",
+        ),
+        "unknown-collection-variable",
+        "assist",
+        "协办意见",
+        "runs once per item of 'assisting_depts', which no form field or script",
+    ),
     "a user task has a form": (
         remove_element("//bpmn:userTask[@id='dispatch_site_order']/bpmn:extensionElements/camunda:formData"),
         "missing-form",

@@ -1,0 +1,165 @@
+"""complaint.bpmn with lead and assisting departments (主办/协办, issue 20 item 2; C2, C3): the operator
+chooses assisting departments at intake (optional, several); each gets its own task with its own
+deadline (multi-instance over assisting_departments); the lead department sees their answers and
+replies for all. Every step is its own unit of work and the case is reloaded before the next
+(driver.py)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.bpmn.form_fields import FieldError
+from engine.cases import instance_parts, parsed_definition
+from engine.cases.runner import start_case
+from engine.clock import SettableClock
+from engine.db.models import ProcessDefinition
+from engine.errors import FormInvalid
+from engine.runtime import Runtime
+from tests.helpers import OPERATOR, department_handler, intake_form
+from tests.scenarios.driver import CaseDriver, completed, created, script
+from tests.scenarios.test_complaint import TASK_NAMES, end_of_day, intake_changes, resolve, routed
+
+BILLING, TECHNICAL, OPERATIONS = (department_handler(d) for d in ("billing", "technical", "operations"))
+ASSIST = "协办意见"
+
+
+@pytest.fixture
+def case(
+    sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, deployed: ProcessDefinition
+) -> CaseDriver:
+    return CaseDriver(sessions, runtime, clock, "complaint", {**TASK_NAMES, "assist": ASSIST})
+
+
+def start_with_assisting(case: CaseDriver, assisting: list[str]) -> None:
+    """C1, C2: the operator records the call with the lead department and the assisting ones; C3: each
+    assisting department gets its part at once, due within 2 hours."""
+    reply_due, _ = end_of_day(23)
+    case.start(
+        OPERATOR,
+        intake_form(assisting_departments=assisting),
+        events=[
+            ("case_started", "op1", None, {"process_version": [None, 1]}),
+            completed(OPERATOR, "intake", intake_changes(assisting_departments=assisting)),
+            *routed(),
+            script(
+                "set_reply_deadline",
+                {
+                    "own_reply_due": [None, reply_due],
+                    "reopen_count": [None, 0],
+                    "reply_due": [None, reply_due],
+                },
+            ),
+            *(created("assist", d) for d in assisting),
+            *([] if assisting else [created("department_handling", "operations")]),
+        ],
+        open_now=[("assist", d) for d in assisting] or [("department_handling", "operations")],
+    )
+
+
+def parts_of(case: CaseDriver) -> list[tuple[str, str | None, bool | None, str | None]]:
+    with case.sessions() as session:
+        instance = case.instance(session)
+        parsed = parsed_definition(case.runtime, instance.definition)
+        return [
+            (p.groups, p.assignee, p.on_time, p.values.get("assist_opinion"))
+            for p in instance_parts(session, instance, parsed).get("assist", [])
+        ]
+
+
+def test_two_assisting_departments_each_answer_one_late_and_the_lead_replies_for_all_c2_c3(
+    case: CaseDriver,
+) -> None:
+    start_with_assisting(case, ["technical", "billing"])  # in the order of the departments' list
+    created_at = case.clock.now()
+    assert case.task("assist", "billing").due_at == created_at + timedelta(hours=2)
+    assert case.task("assist", "technical").due_at == created_at + timedelta(hours=2)
+    case.clock.advance(timedelta(minutes=40))
+    billing = {"assist_opinion": "该户水费已结清,无欠费停供。", "assisting_department": "billing"}
+    case.complete(
+        "assist",
+        BILLING,
+        {"assist_opinion": billing["assist_opinion"]},
+        groups="billing",
+        results=[billing],
+        events=[completed(BILLING, "assist", {"assist_opinion": [None, billing["assist_opinion"]]})],
+        open_now=[("assist", "technical")],
+    )
+    assert parts_of(case) == [
+        ("technical", None, None, None),
+        ("billing", "billing_handler", True, billing["assist_opinion"]),
+    ]
+    case.clock.advance(timedelta(hours=2))  # the technical department answers after its deadline
+    technical = {"assist_opinion": "管网压力正常,建议检查户内阀门。", "assisting_department": "technical"}
+    case.complete(
+        "assist",
+        TECHNICAL,
+        {"assist_opinion": technical["assist_opinion"]},
+        groups="technical",
+        results=[billing, technical],
+        events=[
+            completed(TECHNICAL, "assist", {"assist_opinion": [None, technical["assist_opinion"]]}),
+            created("department_handling", "operations"),
+        ],
+        open_now=[("department_handling", "operations")],
+    )
+    assert parts_of(case) == [
+        ("technical", "technical_handler", False, technical["assist_opinion"]),
+        ("billing", "billing_handler", True, billing["assist_opinion"]),
+    ]
+    resolve(case, OPERATIONS, "结合收费、技术部门意见现场检查", "已调整户内阀门,室温恢复。")
+
+
+def test_one_assisting_department_answers_before_the_lead_department_gets_the_case_c3(
+    case: CaseDriver,
+) -> None:
+    start_with_assisting(case, ["repair"])
+    repair = {"assist_opinion": "已派人检查楼栋管道。", "assisting_department": "repair"}
+    case.complete(
+        "assist",
+        department_handler("repair"),
+        {"assist_opinion": repair["assist_opinion"]},
+        results=[repair],
+        events=[
+            completed(
+                department_handler("repair"), "assist", {"assist_opinion": [None, repair["assist_opinion"]]}
+            ),
+            created("department_handling", "operations"),
+        ],
+        open_now=[("department_handling", "operations")],
+    )
+    assert parts_of(case) == [("repair", "repair_handler", True, repair["assist_opinion"])]
+
+
+def test_without_assisting_departments_the_case_goes_straight_to_the_lead_department(
+    case: CaseDriver,
+) -> None:
+    start_with_assisting(case, [])
+    assert case.task("department_handling").candidate_groups == "operations"
+    assert parts_of(case) == []
+
+
+def test_an_assisting_department_is_another_than_the_lead_and_a_known_one(case: CaseDriver) -> None:
+    """Checked on the server: the lead department cannot assist itself, and only departments of the
+    reference data can be chosen; what was typed comes back with the errors."""
+    with pytest.raises(FormInvalid) as refused, case.sessions.begin() as session:
+        start_case(
+            session,
+            case.runtime,
+            "complaint",
+            OPERATOR,
+            intake_form(assisting_departments=["operations", "billing"]),
+        )
+    assert refused.value.errors["assisting_departments"].code == "same_as_other"
+    assert refused.value.values["assisting_departments"] == ["operations", "billing"]
+    with pytest.raises(FormInvalid) as unknown, case.sessions.begin() as session:
+        start_case(
+            session,
+            case.runtime,
+            "complaint",
+            OPERATOR,
+            intake_form(assisting_departments=["billing", "nobody"]),
+        )
+    assert unknown.value.errors["assisting_departments"] == FieldError("not_option")
