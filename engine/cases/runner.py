@@ -82,8 +82,8 @@ from engine.errors import Conflict, FormInvalid, HotlineError, NotAllowed, NotFo
 from engine.reference import (
     ReferenceData,
     fill_suggested,
-    load_reference_data,
     reference_session,
+    unit_reference,
     with_reference_options,
 )
 from engine.runtime import SYSTEM, Actor, MessagingPolicy, Runtime
@@ -341,7 +341,7 @@ def _checked_form(
     reference = unit.reference if unit is not None else None
     if any(f.reference for f in fields):
         if reference is None:
-            reference = load_reference_data(session)
+            reference = unit_reference(session)
         fields = with_reference_options(fields, reference)
         values, errors = validate_form(fields, submitted, current, zone, parsed.fields)
         fill_suggested(fields, values, reference)

@@ -13,7 +13,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Boolean, Integer, String, cast, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
 from engine.bpmn import FieldDef, Option
@@ -83,32 +83,67 @@ def seed_reference_data(session: Session) -> int:
 
     Rows an administrator changed are left as they are.
     """
-    defaults = default_reference_data()
+    defaults = _default_rows()
     known_departments = set(session.scalars(select(Department.code)))
     known_categories = set(session.scalars(select(Category.code)))
     known_sources = set(session.scalars(select(CaseSource.code)))
-    missing_departments = [d for d in defaults.departments if d.code not in known_departments]
+    departments, categories, sources = defaults
+    missing_departments = [d for d in departments if d.code not in known_departments]
     session.add_all(missing_departments)
     session.flush()
-    missing_categories = [c for c in defaults.categories if c.code not in known_categories]
-    missing_sources = [s for s in defaults.sources if s.code not in known_sources]
+    missing_categories = [c for c in categories if c.code not in known_categories]
+    missing_sources = [s for s in sources if s.code not in known_sources]
     session.add_all([*missing_categories, *missing_sources])
     session.flush()
     return len(missing_departments) + len(missing_categories) + len(missing_sources)
+
+
+@dataclass(frozen=True, slots=True)
+class DepartmentRow:
+    """A department as read: plain values, kept after the session that read it is gone."""
+
+    code: str
+    name: str
+    name_en: str
+    sort_order: int
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryRow:
+    code: str
+    name: str
+    name_en: str
+    domain: str
+    parent_code: str | None
+    department_code: str
+    onsite_minutes: int | None
+    sort_order: int
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRow:
+    code: str
+    name: str
+    name_en: str
+    upstream: bool
+    sort_order: int
+    active: bool
 
 
 @dataclass(frozen=True)
 class ReferenceData:
     """A snapshot of the reference tables, read once per unit of work or page."""
 
-    departments: tuple[Department, ...]
-    categories: tuple[Category, ...]
-    sources: tuple[CaseSource, ...] = ()
+    departments: tuple[DepartmentRow, ...]
+    categories: tuple[CategoryRow, ...]
+    sources: tuple[SourceRow, ...] = ()
 
-    def category(self, code: str | None) -> Category | None:
+    def category(self, code: str | None) -> CategoryRow | None:
         return next((c for c in self.categories if c.code == code), None)
 
-    def source(self, code: str | None) -> CaseSource | None:
+    def source(self, code: str | None) -> SourceRow | None:
         return next((s for s in self.sources if s.code == code), None)
 
     def upstream_sources(self) -> frozenset[str]:
@@ -135,26 +170,102 @@ class ReferenceData:
         return {c.code: c.department_code for c in self.categories if c.active}
 
 
-# Built once: every form with a reference field reads them, and a built statement is compiled once.
-_DEPARTMENTS = select(Department).order_by(Department.sort_order, Department.code)
-_CATEGORIES = select(Category).order_by(Category.sort_order, Category.code)
-_SOURCES = select(CaseSource).order_by(CaseSource.sort_order, CaseSource.code)
+def _rows_of(kind: str, columns: dict[str, Any]) -> Any:
+    """One table's part of the reference statement: every column of the three tables, in one order,
+    NULL where the table has none (typed, so PostgreSQL can unite the parts)."""
+    types = {"domain": String, "parent_code": String, "department_code": String, "upstream": Boolean}
+    return select(
+        literal(kind).label("kind"),
+        *[
+            columns[name].label(name)
+            if name in columns
+            else cast(null(), types.get(name, Integer)).label(name)
+            for name in _COLUMNS
+        ],
+    )
+
+
+_COLUMNS = (
+    "code",
+    "name",
+    "name_en",
+    "sort_order",
+    "active",
+    "domain",
+    "parent_code",
+    "department_code",
+    "onsite_minutes",
+    "upstream",
+)
+
+
+def _columns(table: Any) -> dict[str, Any]:
+    return {name: getattr(table, name) for name in _COLUMNS if hasattr(table, name)}
+
+
+# Built once, the three tables in one statement (issue 15): every unit of work that checks a form with a
+# reference field reads them, and a built statement is compiled once.
+_REFERENCE = union_all(
+    _rows_of("department", _columns(Department)),
+    _rows_of("category", _columns(Category)),
+    _rows_of("source", _columns(CaseSource)),
+).order_by("kind", "sort_order", "code")
 
 
 def load_reference_data(session: Session) -> ReferenceData:
-    departments = tuple(session.scalars(_DEPARTMENTS))
-    categories = tuple(session.scalars(_CATEGORIES))
-    sources = tuple(session.scalars(_SOURCES))
-    return ReferenceData(departments, categories, sources)
+    """The three reference tables as they are now, with one statement."""
+    departments: list[DepartmentRow] = []
+    categories: list[CategoryRow] = []
+    sources: list[SourceRow] = []
+    for (
+        kind,
+        code,
+        name,
+        name_en,
+        order,
+        active,
+        domain,
+        parent,
+        department,
+        minutes,
+        upstream,
+    ) in session.execute(_REFERENCE):
+        if kind == "category":
+            categories.append(
+                CategoryRow(code, name, name_en, domain, parent, department, minutes, order, bool(active))
+            )
+        elif kind == "department":
+            departments.append(DepartmentRow(code, name, name_en, order, bool(active)))
+        else:
+            sources.append(SourceRow(code, name, name_en, bool(upstream), order, bool(active)))
+    return ReferenceData(tuple(departments), tuple(categories), tuple(sources))
 
 
-def default_reference_data() -> ReferenceData:
-    """The reference data of PROCEDURES.md as seeding writes it, without a database."""
-    departments = tuple(
+# The reference data one unit of work read, for the rest of its transaction: the forms it checks and the
+# lookups its scripts make (a case's steps change no reference data).
+_UNIT_REFERENCE = "hotline_unit_reference"
+
+
+def unit_reference(session: Session) -> ReferenceData:
+    """The reference data as this session's transaction read it first (read now if it has not)."""
+    transaction = session.get_transaction()
+    held = session.info.get(_UNIT_REFERENCE)
+    if held is not None and held[0] is transaction:
+        reference: ReferenceData = held[1]
+        return reference
+    reference = load_reference_data(session)
+    if transaction is not None:
+        session.info[_UNIT_REFERENCE] = (transaction, reference)
+    return reference
+
+
+def _default_rows() -> tuple[list[Department], list[Category], list[CaseSource]]:
+    """The rows seeding writes."""
+    departments = [
         Department(code=c, name=n, name_en=e, sort_order=i, active=True)
         for i, (c, n, e) in enumerate(DEPARTMENTS)
-    )
-    categories = tuple(
+    ]
+    categories = [
         Category(
             code=c,
             name=n,
@@ -167,12 +278,24 @@ def default_reference_data() -> ReferenceData:
             active=True,
         )
         for i, (c, n, e, d, p, dep, m) in enumerate(CATEGORIES)
-    )
-    sources = tuple(
+    ]
+    sources = [
         CaseSource(code=c, name=n, name_en=e, upstream=u, sort_order=i, active=True)
         for i, (c, n, e, u) in enumerate(SOURCES)
+    ]
+    return departments, categories, sources
+
+
+def default_reference_data() -> ReferenceData:
+    """The reference data of PROCEDURES.md as seeding writes it, without a database."""
+    return ReferenceData(
+        tuple(DepartmentRow(c, n, e, i, True) for i, (c, n, e) in enumerate(DEPARTMENTS)),
+        tuple(
+            CategoryRow(c, n, e, d, p, dep, m, i, True)
+            for i, (c, n, e, d, p, dep, m) in enumerate(CATEGORIES)
+        ),
+        tuple(SourceRow(c, n, e, u, i, True) for i, (c, n, e, u) in enumerate(SOURCES)),
     )
-    return ReferenceData(departments, categories, sources)
 
 
 def with_reference_options(fields: tuple[FieldDef, ...], reference: ReferenceData) -> tuple[FieldDef, ...]:
@@ -214,11 +337,11 @@ def reference_session(session: Session) -> Iterator[None]:
         _current.reset(token)
 
 
-def _category_row(code: str) -> Category:
+def _category_row(code: str) -> CategoryRow:
     session = _current.get()
     if session is None:
         raise LookupError("reference data is read only while a case runs")
-    row = session.get(Category, str(code))
+    row = unit_reference(session).category(str(code))
     if row is None:
         raise LookupError(f"unknown category '{code}'")
     return row
@@ -242,7 +365,7 @@ def from_upstream_platform(source: str | None) -> bool:
     if session is None:  # a workflow run in memory (a benchmark, a diagram check): the default sources
         default = default_reference_data().source(code)
         return bool(default is not None and default.upstream)
-    row = session.get(CaseSource, code)
+    row = unit_reference(session).source(code)
     if row is None:
         raise LookupError(f"unknown case source '{code}'")
     return bool(row.upstream)
