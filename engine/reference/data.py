@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Boolean, Integer, String, cast, literal, null, select, union_all
@@ -140,17 +141,40 @@ class ReferenceData:
     categories: tuple[CategoryRow, ...]
     sources: tuple[SourceRow, ...] = ()
 
+    # Worked out once per snapshot (a snapshot serves many units: `load_reference_data`).
+    @cached_property
+    def _categories_by_code(self) -> dict[str, CategoryRow]:
+        return {c.code: c for c in self.categories}
+
+    @cached_property
+    def _sources_by_code(self) -> dict[str, SourceRow]:
+        return {s.code: s for s in self.sources}
+
+    @cached_property
+    def _upstream(self) -> frozenset[str]:
+        return frozenset(s.code for s in self.sources if s.upstream)
+
+    @cached_property
+    def _options(self) -> dict[str, tuple[Option, ...]]:
+        return {}
+
     def category(self, code: str | None) -> CategoryRow | None:
-        return next((c for c in self.categories if c.code == code), None)
+        return self._categories_by_code.get(code) if code is not None else None
 
     def source(self, code: str | None) -> SourceRow | None:
-        return next((s for s in self.sources if s.code == code), None)
+        return self._sources_by_code.get(code) if code is not None else None
 
     def upstream_sources(self) -> frozenset[str]:
         """The codes of the sources whose cases are replied upstream (U1), retired ones included."""
-        return frozenset(s.code for s in self.sources if s.upstream)
+        return self._upstream
 
     def options(self, kind: str) -> tuple[Option, ...]:
+        known = self._options.get(kind)
+        if known is None:
+            known = self._options[kind] = self._options_of(kind)
+        return known
+
+    def _options_of(self, kind: str) -> tuple[Option, ...]:
         if kind == "department":
             return tuple(Option(d.code, d.name, d.name_en) for d in self.departments if d.active)
         if kind == "case_source":
@@ -212,8 +236,24 @@ _REFERENCE = union_all(
 ).order_by("kind", "sort_order", "code")
 
 
+# The last snapshot this process built, with the rows it was built from: a read that finds the same rows
+# (nearly every read: the tables change when an administrator edits them) takes it as it is.
+_last: tuple[tuple[Any, ...], ReferenceData] | None = None
+
+
 def load_reference_data(session: Session) -> ReferenceData:
     """The three reference tables as they are now, with one statement."""
+    global _last
+    rows = tuple(map(tuple, session.execute(_REFERENCE).all()))
+    last = _last
+    if last is not None and last[0] == rows:
+        return last[1]
+    reference = _snapshot(rows)
+    _last = (rows, reference)
+    return reference
+
+
+def _snapshot(rows: tuple[Any, ...]) -> ReferenceData:
     departments: list[DepartmentRow] = []
     categories: list[CategoryRow] = []
     sources: list[SourceRow] = []
@@ -229,7 +269,7 @@ def load_reference_data(session: Session) -> ReferenceData:
         department,
         minutes,
         upstream,
-    ) in session.execute(_REFERENCE):
+    ) in rows:
         if kind == "category":
             categories.append(
                 CategoryRow(code, name, name_en, domain, parent, department, minutes, order, bool(active))
