@@ -424,8 +424,12 @@ def _save_unit(session: Session, engine: Runtime, unit: _Unit) -> ProcessInstanc
     if "events" in waits:
         sync_event_subscriptions(session, unit.instance, unit.workflow, unit.now)
     # A Core insert of the table: one executemany whatever columns each row leaves empty.
-    session.execute(insert(cast(Table, Event.__table__)), unit.events)
+    session.execute(_INSERT_EVENTS, unit.events)
     return unit.instance
+
+
+# Built once: a statement built per unit is looked up in the compiled cache by a key made anew each time.
+_INSERT_EVENTS = insert(cast(Table, Event.__table__))
 
 
 def _input_changes(unit: _Unit, row: HumanTask) -> dict[str, list[Any]]:
