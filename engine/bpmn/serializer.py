@@ -14,13 +14,20 @@ from __future__ import annotations
 
 import json
 from copy import deepcopy
+from functools import partial
 from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.serializer.default.workflow import (
+    BpmnWorkflowConverter,
+    TaskConverter,
+    WorkflowConverter,
+)
+from SpiffWorkflow.bpmn.serializer.helpers.dictionary import DictionaryConverter
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
+from SpiffWorkflow.task import Task
 
 from engine.bpmn.business_rules import DecisionTask, DecisionTaskConverter
 from engine.bpmn.compaction import compact, passed_element_ids, set_passed_element_ids
@@ -29,9 +36,70 @@ from engine.bpmn.parser import ParsedDefinition
 FORMAT = "compact-1"
 
 
+def _task_dicts(tasks: dict[UUID, Task], registry: Any) -> dict[str, Any] | None:
+    """The workflow's tasks as SpiffWorkflow's TaskConverter writes them when the state is saved as JSON
+    (the registry's encoder mode: data and delta values are left to the JSON encoder), built here
+    without going through the registry for each task; the same keys in the same order, the same values.
+    None when a task is not a plain `Task`, or the registry would write one differently: then the
+    registry writes them all."""
+    typename = registry.typenames.get(Task)
+    writer = registry.convert_to_dict.get(typename)
+    # The registry's writer of a task: its TaskConverter's to_dict, with the typename added (DictionaryConverter).
+    if (
+        not getattr(registry, "_encoder_mode", False)
+        or not isinstance(writer, partial)
+        or writer.func != DictionaryConverter._obj_to_dict
+        or type(getattr(writer.args[1], "__self__", None)) is not TaskConverter
+    ):
+        return None
+    found: dict[str, Any] = {}
+    for key, task in tasks.items():
+        if type(task) is not Task:
+            return None
+        parent_id = task._parent
+        parent = tasks.get(parent_id)
+        if parent is None:
+            data, delta = task.data, {}
+        else:
+            before, after = parent.data, task.data
+            data = {}
+            delta = {
+                "updates": {k: after[k] for k in after if k not in before or after[k] != before[k]},
+                "deletions": [k for k in before if k not in after],
+            }
+        internal = task.internal_data
+        found[str(key)] = {
+            "id": str(task.id),
+            "parent": str(parent_id) if parent is not None else None,
+            "children": [str(child) for child in task._children],
+            "last_state_change": task.last_state_change,
+            "state": task._state,
+            "task_spec": task.task_spec.name,
+            "triggered": task.triggered,
+            "internal_data": {} if type(internal) is dict and not internal else registry.convert(internal),
+            "data": data,
+            "delta": delta,
+            "typename": typename,
+        }
+    return found
+
+
 class _StateOnlyWorkflowConverter(BpmnWorkflowConverter):
     def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
-        dct: dict[str, Any] = WorkflowConverter.to_dict(self, workflow)
+        tasks = _task_dicts(workflow.tasks, self.registry)
+        if tasks is None:
+            dct: dict[str, Any] = WorkflowConverter.to_dict(self, workflow)
+        else:
+            # WorkflowConverter.to_dict's keys in its order, the tasks written by _task_dicts.
+            dct = {
+                "data": self.registry.convert(self.registry.clean(workflow.data)),
+                "correlations": workflow.correlations,
+                "last_task": str(workflow.last_task.id) if workflow.last_task is not None else None,
+                "success": workflow.success,
+                "completed": workflow.completed,
+                "tasks": tasks,
+                "root": str(workflow.task_tree.id),
+            }
         dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
         dct["format"] = FORMAT

@@ -4,7 +4,10 @@ back as a workflow that carries on where it stopped."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
+from typing import Any
 
+import pytest
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import Session, sessionmaker
@@ -102,3 +105,39 @@ def test_stored_case_state_holds_no_spec(
             instance.state, parsed_definition(fresh, instance.definition), fresh.script_engine
         )
         assert _ready_manual(restored) == ["department_handling"]
+
+
+def test_the_tasks_are_written_as_spiffworkflows_own_converter_writes_them(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """engine.bpmn.serializer writes the tasks itself (issue 15): the same JSON, byte for byte."""
+    from engine.bpmn import serializer
+
+    workflow, _parsed = _started_workflow(runtime)
+    (task,) = workflow.get_tasks(state=TaskState.READY, manual=True)
+    # Values the JSON encoder converts, a nested change and a key the task no longer has.
+    task.data.update({"seen_at": datetime(2026, 12, 7, 9, 30, tzinfo=UTC), "nested": {"a": [1, {"b": None}]}})
+    del task.data["reply_due"]
+    written: list[bool] = []
+    own = serializer._task_dicts
+
+    def recorded(*args: Any) -> Any:
+        found = own(*args)
+        written.append(found is not None)
+        return found
+
+    monkeypatch.setattr(serializer, "_task_dicts", recorded)
+    states = []
+    for step in range(2):
+        fast = runtime.serializer.dumps(workflow)
+        states.append(json.loads(fast))
+        monkeypatch.setattr(serializer, "_task_dicts", lambda *_args: None)
+        assert runtime.serializer.dumps(workflow) == fast
+        monkeypatch.setattr(serializer, "_task_dicts", recorded)
+        if step == 0:
+            task.data.update({"investigation": "检查了管网", "outcome": "resolved"})
+            task.run()
+            workflow.do_engine_steps()
+    assert written == [True, True]
+    deltas = [t["delta"] for t in states[0]["tasks"].values() if t["delta"]]
+    assert any(d["deletions"] == ["reply_due"] and "seen_at" in d["updates"] for d in deltas), deltas
