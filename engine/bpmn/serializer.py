@@ -26,8 +26,11 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import (
     WorkflowConverter,
 )
 from SpiffWorkflow.bpmn.serializer.helpers.dictionary import DictionaryConverter
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.deep_merge import DeepMerge
+from SpiffWorkflow.util.task import TaskState
 
 from engine.bpmn.business_rules import DecisionTask, DecisionTaskConverter
 from engine.bpmn.compaction import compact, passed_element_ids, set_passed_element_ids
@@ -84,6 +87,59 @@ def _task_dicts(tasks: dict[UUID, Task], registry: Any) -> dict[str, Any] | None
     return found
 
 
+def _restored_tasks(dcts: dict[str, Any], workflow: BpmnWorkflow, registry: Any) -> dict[UUID, Task] | None:
+    """The workflow's tasks as SpiffWorkflow's TaskConverter restores them (the registry's
+    `mapping_from_dict`), without the registry's round per task, and each id parsed once though it
+    stands as the task's key, its id and in its parent's children. None, before anything is restored,
+    when a task is not written as a plain `Task` or the registry would restore one differently."""
+    typename = registry.typenames.get(Task)
+    reader = registry.convert_from_dict.get(typename)
+    # The registry's reader of a task: its TaskConverter's from_dict (DictionaryConverter).
+    if (
+        not isinstance(reader, partial)
+        or reader.func != DictionaryConverter._obj_from_dict
+        or type(getattr(reader.args[0], "__self__", None)) is not TaskConverter
+        or any(type(d) is not dict or d.get("typename") != typename for d in dcts.values())
+    ):
+        return None
+    restore = registry.restore
+    specs = workflow.spec.task_specs
+    tasks = workflow.tasks
+    events = workflow.top_workflow.event_manager
+    parsed: dict[str, UUID] = {}
+
+    def uuid(text: str) -> UUID:
+        found = parsed.get(text)
+        if found is None:
+            found = parsed[text] = UUID(text)
+        return found
+
+    restored: dict[UUID, Task] = {}
+    for key, dct in dcts.items():
+        task_spec = specs.get(dct["task_spec"])
+        task = Task(workflow, task_spec, state=dct["state"], id=uuid(dct["id"]))
+        task._parent = uuid(dct["parent"]) if dct["parent"] is not None else None
+        task._children = [uuid(child) for child in dct["children"]]
+        task.last_state_change = dct["last_state_change"]
+        task.triggered = dct["triggered"]
+        task.internal_data = restore(dct["internal_data"])
+        if isinstance(task_spec, CatchingEvent) and task._state & TaskState.WAITING:
+            events.add_task(task)
+        delta = dct.get("delta")
+        parent = tasks.get(task._parent)
+        if delta and parent is not None:
+            data = DeepMerge.merge({}, parent.data)
+            data.update(restore(delta.get("updates", {})))
+            for name in delta.get("deletions", {}):
+                if name in data:
+                    del data[name]
+        else:
+            data = restore(dct["data"])
+        task.data = data
+        restored[uuid(key)] = task
+    return restored
+
+
 class _StateOnlyWorkflowConverter(BpmnWorkflowConverter):
     def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
         tasks = _task_dicts(workflow.tasks, self.registry)
@@ -114,7 +170,10 @@ class _StateOnlyWorkflowConverter(BpmnWorkflowConverter):
         workflow = self.target_class(
             definition.spec, definition.subprocess_specs, script_engine=script_engine, deserializing=True
         )
-        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        tasks = _restored_tasks(dct["tasks"], workflow, self.registry)
+        workflow.tasks = (
+            tasks if tasks is not None else self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        )
         workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
         self.set_default_attributes(workflow, dct)
         self.subprocesses_from_dict(dct["subprocesses"], workflow)

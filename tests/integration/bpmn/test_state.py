@@ -141,3 +141,38 @@ def test_the_tasks_are_written_as_spiffworkflows_own_converter_writes_them(
     assert written == [True, True]
     deltas = [t["delta"] for t in states[0]["tasks"].values() if t["delta"]]
     assert any(d["deletions"] == ["reply_due"] and "seen_at" in d["updates"] for d in deltas), deltas
+
+
+def test_the_tasks_are_restored_as_spiffworkflows_own_converter_restores_them(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """engine.bpmn.serializer restores the tasks itself (issue 15): the same tasks, data and waiting
+    events as SpiffWorkflow's registry restores."""
+    from engine.bpmn import serializer
+
+    workflow, parsed = _started_workflow(runtime)
+    (task,) = workflow.get_tasks(state=TaskState.READY, manual=True)
+    task.data.update({"seen_at": datetime(2026, 12, 7, 9, 30, tzinfo=UTC), "nested": {"a": [1, {"b": None}]}})
+    del task.data["reply_due"]
+    text = runtime.serializer.dumps(workflow)
+    fast = runtime.serializer.loads(text, parsed, runtime.script_engine)
+    monkeypatch.setattr(serializer, "_restored_tasks", lambda *_args: None)
+    slow = runtime.serializer.loads(text, parsed, runtime.script_engine)
+
+    def seen(restored: BpmnWorkflow) -> list[tuple[Any, ...]]:
+        return [
+            (key, t.id, t._parent, t._children, t.state, t.task_spec.name, t.data, t.internal_data)
+            + (t.last_state_change, t.triggered, t.workflow is restored)
+            for key, t in restored.tasks.items()
+        ]
+
+    assert seen(fast) == seen(slow)
+    # Each id parsed once (the fast way), not once per place it stands (the registry's way).
+    assert all(key is t.id for key, t in fast.tasks.items())
+    assert not any(key is t.id for key, t in slow.tasks.items())
+    assert fast.get_task_from_id(task.id).data["seen_at"] == datetime(2026, 12, 7, 9, 30, tzinfo=UTC)
+    assert "reply_due" not in fast.get_task_from_id(task.id).data
+    waiting = sorted(fast.top_workflow.event_manager.tasks)
+    assert waiting and waiting == sorted(slow.top_workflow.event_manager.tasks)
+    assert fast.task_tree.id == slow.task_tree.id and fast.last_task.id == slow.last_task.id
+    assert runtime.serializer.dumps(fast) == runtime.serializer.dumps(slow) == text
