@@ -100,7 +100,7 @@ def seed_reference_data(session: Session) -> int:
 
 
 @dataclass(frozen=True, slots=True)
-class DepartmentRow:
+class DepartmentRef:
     """A department as read: plain values, kept after the session that read it is gone."""
 
     code: str
@@ -111,7 +111,7 @@ class DepartmentRow:
 
 
 @dataclass(frozen=True, slots=True)
-class CategoryRow:
+class CategoryRef:
     code: str
     name: str
     name_en: str
@@ -124,7 +124,7 @@ class CategoryRow:
 
 
 @dataclass(frozen=True, slots=True)
-class SourceRow:
+class SourceRef:
     code: str
     name: str
     name_en: str
@@ -137,17 +137,17 @@ class SourceRow:
 class ReferenceData:
     """A snapshot of the reference tables, read once per unit of work or page."""
 
-    departments: tuple[DepartmentRow, ...]
-    categories: tuple[CategoryRow, ...]
-    sources: tuple[SourceRow, ...] = ()
+    departments: tuple[DepartmentRef, ...]
+    categories: tuple[CategoryRef, ...]
+    sources: tuple[SourceRef, ...] = ()
 
     # Worked out once per snapshot (a snapshot serves many units: `load_reference_data`).
     @cached_property
-    def _categories_by_code(self) -> dict[str, CategoryRow]:
+    def _categories_by_code(self) -> dict[str, CategoryRef]:
         return {c.code: c for c in self.categories}
 
     @cached_property
-    def _sources_by_code(self) -> dict[str, SourceRow]:
+    def _sources_by_code(self) -> dict[str, SourceRef]:
         return {s.code: s for s in self.sources}
 
     @cached_property
@@ -158,10 +158,10 @@ class ReferenceData:
     def _options(self) -> dict[str, tuple[Option, ...]]:
         return {}
 
-    def category(self, code: str | None) -> CategoryRow | None:
+    def category(self, code: str | None) -> CategoryRef | None:
         return self._categories_by_code.get(code) if code is not None else None
 
-    def source(self, code: str | None) -> SourceRow | None:
+    def source(self, code: str | None) -> SourceRef | None:
         return self._sources_by_code.get(code) if code is not None else None
 
     def upstream_sources(self) -> frozenset[str]:
@@ -254,9 +254,9 @@ def load_reference_data(session: Session) -> ReferenceData:
 
 
 def _snapshot(rows: tuple[Any, ...]) -> ReferenceData:
-    departments: list[DepartmentRow] = []
-    categories: list[CategoryRow] = []
-    sources: list[SourceRow] = []
+    departments: list[DepartmentRef] = []
+    categories: list[CategoryRef] = []
+    sources: list[SourceRef] = []
     for (
         kind,
         code,
@@ -272,12 +272,12 @@ def _snapshot(rows: tuple[Any, ...]) -> ReferenceData:
     ) in rows:
         if kind == "category":
             categories.append(
-                CategoryRow(code, name, name_en, domain, parent, department, minutes, order, bool(active))
+                CategoryRef(code, name, name_en, domain, parent, department, minutes, order, bool(active))
             )
         elif kind == "department":
-            departments.append(DepartmentRow(code, name, name_en, order, bool(active)))
+            departments.append(DepartmentRef(code, name, name_en, order, bool(active)))
         else:
-            sources.append(SourceRow(code, name, name_en, bool(upstream), order, bool(active)))
+            sources.append(SourceRef(code, name, name_en, bool(upstream), order, bool(active)))
     return ReferenceData(tuple(departments), tuple(categories), tuple(sources))
 
 
@@ -329,12 +329,12 @@ def _default_rows() -> tuple[list[Department], list[Category], list[CaseSource]]
 def default_reference_data() -> ReferenceData:
     """The reference data of PROCEDURES.md as seeding writes it, without a database."""
     return ReferenceData(
-        tuple(DepartmentRow(c, n, e, i, True) for i, (c, n, e) in enumerate(DEPARTMENTS)),
+        tuple(DepartmentRef(c, n, e, i, True) for i, (c, n, e) in enumerate(DEPARTMENTS)),
         tuple(
-            CategoryRow(c, n, e, d, p, dep, m, i, True)
+            CategoryRef(c, n, e, d, p, dep, m, i, True)
             for i, (c, n, e, d, p, dep, m) in enumerate(CATEGORIES)
         ),
-        tuple(SourceRow(c, n, e, u, i, True) for i, (c, n, e, u) in enumerate(SOURCES)),
+        tuple(SourceRef(c, n, e, u, i, True) for i, (c, n, e, u) in enumerate(SOURCES)),
     )
 
 
@@ -377,7 +377,7 @@ def reference_session(session: Session) -> Iterator[None]:
         _current.reset(token)
 
 
-def _category_row(code: str) -> CategoryRow:
+def _category_row(code: str) -> CategoryRef:
     session = _current.get()
     if session is None:
         raise LookupError("reference data is read only while a case runs")
