@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Flask
 
+from engine.knowledge import load_dictionary
 from hotline.bootstrap import Services, bootstrap
 from hotline.settings import Settings
 from hotline.signing_key import signing_key
@@ -34,7 +35,14 @@ def web_config(settings: Settings, secret_key: str) -> WebConfig:
 
 
 def web_app(services: Services | None = None, test_config: Mapping[str, Any] | None = None) -> Flask:
-    """The app on `services` (default: bootstrapped from the environment)."""
+    """The app on `services` (default: bootstrapped from the environment).
+
+    Served (no test configuration: each gunicorn worker calls this as it boots), the knowledge search's
+    word dictionary is loaded now, so the first suggestion a caller's words bring does not wait for it.
+    """
     services = services or bootstrap()
     config = web_config(services.settings, signing_key(services))
-    return create_app(config, services.runtime, services.sessions, dict(test_config or {}))
+    app = create_app(config, services.runtime, services.sessions, dict(test_config or {}))
+    if test_config is None:
+        load_dictionary()
+    return app

@@ -33,7 +33,10 @@ unfinished, and merges the data of the end events that reached it — kept, as t
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
+from weakref import WeakKeyDictionary
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.control import _EndJoin
@@ -54,32 +57,71 @@ def set_passed_element_ids(workflow: BpmnWorkflow, element_ids: Iterable[str]) -
     setattr(workflow, _PASSED_ATTRIBUTE, frozenset(element_ids))
 
 
+@dataclass(frozen=True)
+class _SpecShape:
+    """What compaction asks of a process's spec, the same for every case of it."""
+
+    joins_across_branches: bool  # a parallel or inclusive join: not compacted
+    splits: frozenset[str]  # the splits structured joins look for (`split_task`)
+
+
+# By spec object: a parsed definition's spec lives as long as the runtime's spec cache keeps it.
+_SHAPES: WeakKeyDictionary[Any, _SpecShape] = WeakKeyDictionary()
+
+
+def _shape(workflow: BpmnWorkflow) -> _SpecShape:
+    spec = workflow.spec
+    shape = _SHAPES.get(spec)
+    if shape is None:
+        specs = spec.task_specs.values()
+        shape = _SpecShape(
+            any(isinstance(s, UnstructuredJoin) and not isinstance(s, _EndJoin) for s in specs),
+            frozenset(name for s in specs if (name := getattr(s, "split_task", None))),
+        )
+        _SHAPES[spec] = shape
+    return shape
+
+
 def can_compact(workflow: BpmnWorkflow) -> bool:
     if workflow.subprocesses or workflow.subprocess_specs:
         return False
-    return not any(
-        isinstance(spec, UnstructuredJoin) and not isinstance(spec, _EndJoin)
-        for spec in workflow.spec.task_specs.values()
-    )
+    return not _shape(workflow).joins_across_branches
 
 
 def _ancestors(task: Task) -> list[Task]:
     """The task's ancestors, nearest first."""
+    tasks = task.workflow.tasks
     found: list[Task] = []
-    parent = task.parent
-    while parent is not None:
+    parent_id = task._parent
+    while parent_id is not None and parent_id in tasks:
+        parent = tasks[parent_id]
         found.append(parent)
-        parent = parent.parent
+        parent_id = parent._parent
     return found
 
 
 def _meeting_point(workflow: BpmnWorkflow, unfinished: list[Task]) -> Task:
     """The deepest task that is an ancestor-or-self of every unfinished task."""
-    common: list[Task] = [unfinished[0], *_ancestors(unfinished[0])]  # nearest first, root last
+    tasks = workflow.tasks
+    common: list[Task] = [*reversed(_ancestors(unfinished[0])), unfinished[0]]  # root first
+    # For each task met so far: the depth of the common lineage its way up reaches first. A task's
+    # way up ends at the first task met before, so every task is walked through once.
+    meets: dict[Task, int] = {task: depth for depth, task in enumerate(common)}
+    deepest = len(common) - 1
     for task in unfinished[1:]:
-        lineage = {t.id for t in (task, *_ancestors(task))}
-        common = [t for t in common if t.id in lineage]
-    return common[0] if common else workflow.task_tree
+        path: list[Task] = []
+        current: Task | None = task
+        while current is not None and current not in meets:
+            path.append(current)
+            parent_id = current._parent
+            current = tasks[parent_id] if parent_id is not None and parent_id in tasks else None
+        if current is None:
+            return workflow.task_tree
+        depth = meets[current]
+        for passed in path:
+            meets[passed] = depth
+        deepest = min(deepest, depth)
+    return common[deepest]
 
 
 def compact(workflow: BpmnWorkflow) -> int:
@@ -87,19 +129,12 @@ def compact(workflow: BpmnWorkflow) -> int:
     tasks were removed."""
     if not can_compact(workflow):
         return 0
-    parked = [
-        t
-        for t in workflow.tasks.values()
-        if isinstance(t.task_spec, _EndJoin) and t.state == TaskState.WAITING
-    ]
+    waiting, not_finished = TaskState.WAITING, TaskState.NOT_FINISHED_MASK
+    parked = [t for t in workflow.tasks.values() if t.state == waiting and isinstance(t.task_spec, _EndJoin)]
     below_parked: set[UUID] = set()
     for task in parked:
         below_parked |= _subtree_ids(task)
-    unfinished = [
-        t
-        for t in workflow.tasks.values()
-        if t.has_state(TaskState.NOT_FINISHED_MASK) and t.id not in below_parked
-    ]
+    unfinished = [t for t in workflow.tasks.values() if t.state & not_finished and t.id not in below_parked]
     if not unfinished:
         return 0
     point = _meeting_point(workflow, unfinished)
@@ -107,9 +142,7 @@ def compact(workflow: BpmnWorkflow) -> int:
     if len(above) < 2:
         return 0
     keep: set[UUID] = {workflow.task_tree.id, above[0].id}
-    splits = {
-        name for spec in workflow.spec.task_specs.values() if (name := getattr(spec, "split_task", None))
-    }
+    splits = set(_shape(workflow).splits)
     kept_splits: set[UUID] = set()
     for index, task in enumerate(above):
         if task.task_spec.name in splits:

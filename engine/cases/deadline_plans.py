@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from engine.bpmn import DeadlineLevel, ParsedDefinition
@@ -38,12 +39,14 @@ def plan_steps(
     zone: ZoneInfo,
 ) -> None:
     """A row for each level of each newly opened task that has a deadline and declares levels."""
-    calendar = BusinessCalendar(zone)
+    calendar: BusinessCalendar | None = None
     rows = []
     for task in tasks:
         info = parsed.user_tasks.get(task.element_id)
         if info is None or not info.deadline_levels or task.due_at is None or task.id is None:
             continue
+        if calendar is None:
+            calendar = BusinessCalendar(zone)
         for level in info.deadline_levels:
             rows.append(
                 {
@@ -60,4 +63,8 @@ def plan_steps(
                 }
             )
     if rows:
-        session.execute(insert(DeadlineStep), rows)
+        session.execute(_INSERT_STEPS, rows)
+
+
+# Built once, on the table: each unit binds its rows to a statement compiled before.
+_INSERT_STEPS = insert(cast(Table, DeadlineStep.__table__))

@@ -79,7 +79,7 @@ from engine.cases.projection import (
     timers_may_fire,
     waiting_timers,
 )
-from engine.cases.store import insert_case, load_workflow, save_workflow, take_case
+from engine.cases.store import insert_case, load_workflow, save_workflow, take_case, take_case_and_caller
 from engine.cases.task_access import check_member, claimed_conflict, closed_conflict, workable_task
 from engine.cases.timer_groups import FiringGroup
 from engine.db import CaseCallRow as CaseCallLink
@@ -90,8 +90,8 @@ from engine.messaging import events_of_history, queue_platform_reply, queue_webh
 from engine.reference import (
     ReferenceData,
     fill_suggested,
-    load_reference_data,
     reference_session,
+    unit_reference,
     with_reference_options,
 )
 from engine.runtime import SYSTEM, Actor, MessagingPolicy, Runtime
@@ -122,6 +122,9 @@ class _Unit:
     timer_rows: dict[str, Timer] | None = None
     # The group of timer firings this unit belongs to (engine.cases.timer_groups), if any.
     group: FiringGroup | None = None
+    # Whether another case's call activity waits for this case to end, as the case's lock found it (None:
+    # not known, look when the case ends).
+    caller_waits: bool | None = None
     # The reference data as this unit read it to check a form, for the next form it checks.
     reference: ReferenceData | None = None
     # How the SMS and e-mail this unit decides are written (the runtime's).
@@ -393,7 +396,7 @@ def _checked_form(
     reference = unit.reference if unit is not None else None
     if any(f.reference for f in fields):
         if reference is None:
-            reference = load_reference_data(session)
+            reference = unit_reference(session)
         fields = with_reference_options(fields, reference)
         values, errors = validate_form(fields, submitted, current, zone, parsed.fields)
         fill_suggested(fields, values, reference, lambda category: _routed_department(session, category))
@@ -487,7 +490,8 @@ def _save_unit(session: Session, engine: Runtime, unit: _Unit) -> ProcessInstanc
     if values.get("status") == "completed":
         unit.events.append(event_row(unit.instance.id, unit.now, SYSTEM.username, "case_closed"))
     save_workflow(session, engine, unit.instance, unit.workflow, values)
-    if values.get("status") == "completed":
+    if values.get("status") == "completed" and unit.caller_waits is not False and not unit.new_case:
+        # A case opened in this unit has no caller yet: its parent links it once it is open.
         link = open_call_of_child(session, unit.instance.id)
         if link is not None:
             _resume_caller(session, engine, link, unit)
@@ -508,8 +512,12 @@ def _save_unit(session: Session, engine: Runtime, unit: _Unit) -> ProcessInstanc
     )
     queue_webhooks(session, hooked, unit.now, engine.webhook_subscriptions)
     # A Core insert of the table: one executemany whatever columns each row leaves empty.
-    session.execute(insert(cast(Table, Event.__table__)), unit.events)
+    session.execute(_INSERT_EVENTS, unit.events)
     return unit.instance
+
+
+# Built once: a statement built per unit is looked up in the compiled cache by a key made anew each time.
+_INSERT_EVENTS = insert(cast(Table, Event.__table__))
 
 
 def _input_changes(unit: _Unit, row: HumanTask) -> dict[str, list[Any]]:
@@ -882,7 +890,7 @@ def complete_task(
 ) -> ProcessInstance:
     row = workable_task(session, task_id, actor)
     instance = row.instance
-    open_rows = _take_task(session, row, actor)
+    open_rows, caller_waits = _take_task(session, row, actor)
     if row.paused_at is not None:
         raise Conflict(
             f"task '{row.name}' of case {instance.case_number} is paused; resume it first",
@@ -909,6 +917,7 @@ def complete_task(
         data=dict(instance.data),
         open_rows=open_rows,
         pending_timers=pending_timer_dues(waiting_timers(workflow)),
+        caller_waits=caller_waits,
         messaging=engine.messaging,
     )
     # A deadline that passed before the scheduler looked fires first, so its chase is not lost.
@@ -943,15 +952,16 @@ def _claim_on_completion(unit: _Unit, row: HumanTask) -> None:
     )
 
 
-def _take_task(session: Session, row: HumanTask, actor: Actor) -> dict[str, HumanTask]:
+def _take_task(session: Session, row: HumanTask, actor: Actor) -> tuple[dict[str, HumanTask], bool]:
     """Lock the task's case before writing anything (engine.cases.store.take_case) and look at the task
     again as the lock leaves it: whoever completed or claimed it meanwhile has committed by now, and the
     loser is told who was quicker (a Conflict, 409 in the web) instead of failing on a constraint.
 
     Returns the case's open task rows as read after the lock (the row among them, refreshed), which
-    the unit's projection then works from without reading them again."""
+    the unit's projection then works from without reading them again, and whether another case's call
+    waits for this case to end."""
     try:
-        take_case(session, row.instance)
+        caller_waits = take_case_and_caller(session, row.instance)
     except Conflict:
         session.refresh(row)
         if row.status != "open":
@@ -963,7 +973,7 @@ def _take_task(session: Session, row: HumanTask, actor: Actor) -> dict[str, Huma
         raise closed_conflict(row)
     if row.assignee is not None and row.assignee != actor.username:
         raise claimed_conflict(row)
-    return open_rows
+    return open_rows, caller_waits
 
 
 def fire_timer(

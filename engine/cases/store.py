@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any, cast
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, exists, insert, select, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.bpmn import ParsedDefinition
 from engine.cases.definitions import parsed_definition
-from engine.db import ProcessDefinition, ProcessInstance, rows_matched
+from engine.db import CaseCallRow, ProcessDefinition, ProcessInstance, rows_matched
 from engine.errors import Conflict
 from engine.runtime import Runtime
 from engine.runtime.workflow_cache import put_after_commit
@@ -55,6 +55,29 @@ def take_case(session: Session, instance: ProcessInstance) -> None:
     """
     if lock_case(session, instance.id) != instance.version:
         raise changed_conflict(instance)
+
+
+# The same lock, also asking whether another case's call activity waits for this case to end (the
+# case_call link its parent wrote as it opened it): a unit that ends the case then looks for its caller
+# only when there is one, instead of asking with a statement of its own.
+_LOCK_CASE_AND_CALLER = (
+    select(
+        ProcessInstance.version,
+        exists().where(CaseCallRow.child_instance_id == ProcessInstance.id, CaseCallRow.status == "open"),
+    )
+    .where(ProcessInstance.id == bindparam("instance_id"))
+    .with_for_update(key_share=True, of=ProcessInstance)
+)
+
+
+def take_case_and_caller(session: Session, instance: ProcessInstance) -> bool:
+    """`take_case`, answering whether an open call of another case waits for this one to end.
+
+    Only the case's own end closes that call, under this lock; a call is opened with its child case."""
+    row = session.execute(_LOCK_CASE_AND_CALLER, {"instance_id": instance.id}).one_or_none()
+    if row is None or row[0] != instance.version:
+        raise changed_conflict(instance)
+    return bool(row[1])
 
 
 def changed_conflict(instance: ProcessInstance) -> Conflict:

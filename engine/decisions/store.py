@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -40,13 +40,17 @@ class DecisionDeployed:
     created: bool
 
 
+# Built once: every unit whose case runs a decision asks it.
+_LATEST_DECISION = (
+    select(DecisionDefinition)
+    .where(DecisionDefinition.key == bindparam("key"))
+    .order_by(DecisionDefinition.version.desc())
+    .limit(1)
+)
+
+
 def latest_decision(session: Session, key: str) -> DecisionDefinition | None:
-    return session.scalars(
-        select(DecisionDefinition)
-        .where(DecisionDefinition.key == key)
-        .order_by(DecisionDefinition.version.desc())
-        .limit(1)
-    ).first()
+    return session.scalars(_LATEST_DECISION, {"key": key}).first()
 
 
 def decision_version(session: Session, key: str, version: int | None) -> DecisionDefinition:

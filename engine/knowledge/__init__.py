@@ -14,7 +14,7 @@ from engine.knowledge.entries import (
     valid_on,
 )
 from engine.knowledge.search import Found, current_outages_for, search_entries
-from engine.knowledge.terms import terms_of
+from engine.knowledge.terms import load_dictionary, terms_of
 from engine.knowledge.use_cases import add_entry_form, review_entry, revise_entry_form
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "entries_due_for_review",
     "entry_values",
     "entry_versions",
+    "load_dictionary",
     "mark_reviewed",
     "review_due",
     "review_entry",

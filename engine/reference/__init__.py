@@ -19,6 +19,7 @@ from engine.reference.data import (
     reference_session,
     script_lookups,
     seed_reference_data,
+    unit_reference,
     with_reference_options,
 )
 from engine.reference.groups import EXTRA_GROUPS, STAFF_ROLES, is_role_name, known_groups, known_usernames
@@ -57,5 +58,6 @@ __all__ = [
     "save_department_form",
     "script_lookups",
     "seed_reference_data",
+    "unit_reference",
     "with_reference_options",
 ]

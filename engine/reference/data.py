@@ -11,9 +11,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Boolean, Integer, String, cast, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
 from engine.bpmn import FieldDef, Option
@@ -88,42 +89,104 @@ def seed_reference_data(session: Session) -> int:
 
     Rows an administrator changed are left as they are.
     """
-    defaults = default_reference_data()
+    defaults = _default_rows()
     known_departments = set(session.scalars(select(Department.code)))
     known_categories = set(session.scalars(select(Category.code)))
     known_sources = set(session.scalars(select(CaseSource.code)))
-    missing_departments = [d for d in defaults.departments if d.code not in known_departments]
+    departments, categories, sources = defaults
+    missing_departments = [d for d in departments if d.code not in known_departments]
     session.add_all(missing_departments)
     session.flush()
-    missing_categories = [c for c in defaults.categories if c.code not in known_categories]
-    missing_sources = [s for s in defaults.sources if s.code not in known_sources]
+    missing_categories = [c for c in categories if c.code not in known_categories]
+    missing_sources = [s for s in sources if s.code not in known_sources]
     session.add_all([*missing_categories, *missing_sources])
     session.flush()
     return len(missing_departments) + len(missing_categories) + len(missing_sources)
+
+
+@dataclass(frozen=True, slots=True)
+class DepartmentRef:
+    """A department as read: plain values, kept after the session that read it is gone."""
+
+    code: str
+    name: str
+    name_en: str
+    sort_order: int
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryRef:
+    code: str
+    name: str
+    name_en: str
+    domain: str
+    parent_code: str | None
+    department_code: str
+    onsite_minutes: int | None
+    sort_order: int
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRef:
+    code: str
+    name: str
+    name_en: str
+    upstream: bool
+    sort_order: int
+    active: bool
 
 
 @dataclass(frozen=True)
 class ReferenceData:
     """A snapshot of the reference tables, read once per unit of work or page."""
 
-    departments: tuple[Department, ...]
-    categories: tuple[Category, ...]
-    sources: tuple[CaseSource, ...] = ()
+    departments: tuple[DepartmentRef, ...]
+    categories: tuple[CategoryRef, ...]
+    sources: tuple[SourceRef, ...] = ()
 
-    def category(self, code: str | None) -> Category | None:
-        return next((c for c in self.categories if c.code == code), None)
+    # Worked out once per snapshot (a snapshot serves many units: `load_reference_data`).
+    @cached_property
+    def _categories_by_code(self) -> dict[str, CategoryRef]:
+        return {c.code: c for c in self.categories}
 
-    def department(self, code: str | None) -> Department | None:
-        return next((d for d in self.departments if d.code == code), None)
+    @cached_property
+    def _sources_by_code(self) -> dict[str, SourceRef]:
+        return {s.code: s for s in self.sources}
 
-    def source(self, code: str | None) -> CaseSource | None:
-        return next((s for s in self.sources if s.code == code), None)
+    @cached_property
+    def _upstream(self) -> frozenset[str]:
+        return frozenset(s.code for s in self.sources if s.upstream)
+
+    @cached_property
+    def _options(self) -> dict[str, tuple[Option, ...]]:
+        return {}
+
+    @cached_property
+    def _departments_by_code(self) -> dict[str, DepartmentRef]:
+        return {d.code: d for d in self.departments}
+
+    def department(self, code: str | None) -> DepartmentRef | None:
+        return self._departments_by_code.get(code) if code is not None else None
+
+    def category(self, code: str | None) -> CategoryRef | None:
+        return self._categories_by_code.get(code) if code is not None else None
+
+    def source(self, code: str | None) -> SourceRef | None:
+        return self._sources_by_code.get(code) if code is not None else None
 
     def upstream_sources(self) -> frozenset[str]:
         """The codes of the sources whose cases are replied upstream (U1), retired ones included."""
-        return frozenset(s.code for s in self.sources if s.upstream)
+        return self._upstream
 
     def options(self, kind: str) -> tuple[Option, ...]:
+        known = self._options.get(kind)
+        if known is None:
+            known = self._options[kind] = self._options_of(kind)
+        return known
+
+    def _options_of(self, kind: str) -> tuple[Option, ...]:
         if kind == "department":
             return tuple(Option(d.code, d.name, d.name_en) for d in self.departments if d.active)
         if kind == "case_source":
@@ -143,26 +206,118 @@ class ReferenceData:
         return [c.code for c in self.categories if c.active]
 
 
-# Built once: every form with a reference field reads them, and a built statement is compiled once.
-_DEPARTMENTS = select(Department).order_by(Department.sort_order, Department.code)
-_CATEGORIES = select(Category).order_by(Category.sort_order, Category.code)
-_SOURCES = select(CaseSource).order_by(CaseSource.sort_order, CaseSource.code)
+def _rows_of(kind: str, columns: dict[str, Any]) -> Any:
+    """One table's part of the reference statement: every column of the three tables, in one order,
+    NULL where the table has none (typed, so PostgreSQL can unite the parts)."""
+    types = {"domain": String, "parent_code": String, "department_code": String, "upstream": Boolean}
+    return select(
+        literal(kind).label("kind"),
+        *[
+            columns[name].label(name)
+            if name in columns
+            else cast(null(), types.get(name, Integer)).label(name)
+            for name in _COLUMNS
+        ],
+    )
+
+
+_COLUMNS = (
+    "code",
+    "name",
+    "name_en",
+    "sort_order",
+    "active",
+    "domain",
+    "parent_code",
+    "department_code",
+    "onsite_minutes",
+    "upstream",
+)
+
+
+def _columns(table: Any) -> dict[str, Any]:
+    return {name: getattr(table, name) for name in _COLUMNS if hasattr(table, name)}
+
+
+# Built once, the three tables in one statement (issue 15): every unit of work that checks a form with a
+# reference field reads them, and a built statement is compiled once.
+_REFERENCE = union_all(
+    _rows_of("department", _columns(Department)),
+    _rows_of("category", _columns(Category)),
+    _rows_of("source", _columns(CaseSource)),
+).order_by("kind", "sort_order", "code")
+
+
+# The last snapshot this process built, with the rows it was built from: a read that finds the same rows
+# (nearly every read: the tables change when an administrator edits them) takes it as it is.
+_last: tuple[tuple[Any, ...], ReferenceData] | None = None
 
 
 def load_reference_data(session: Session) -> ReferenceData:
-    departments = tuple(session.scalars(_DEPARTMENTS))
-    categories = tuple(session.scalars(_CATEGORIES))
-    sources = tuple(session.scalars(_SOURCES))
-    return ReferenceData(departments, categories, sources)
+    """The three reference tables as they are now, with one statement."""
+    global _last
+    rows = tuple(map(tuple, session.execute(_REFERENCE).all()))
+    last = _last
+    if last is not None and last[0] == rows:
+        return last[1]
+    reference = _snapshot(rows)
+    _last = (rows, reference)
+    return reference
 
 
-def default_reference_data() -> ReferenceData:
-    """The reference data of PROCEDURES.md as seeding writes it, without a database."""
-    departments = tuple(
+def _snapshot(rows: tuple[Any, ...]) -> ReferenceData:
+    departments: list[DepartmentRef] = []
+    categories: list[CategoryRef] = []
+    sources: list[SourceRef] = []
+    for (
+        kind,
+        code,
+        name,
+        name_en,
+        order,
+        active,
+        domain,
+        parent,
+        department,
+        minutes,
+        upstream,
+    ) in rows:
+        if kind == "category":
+            categories.append(
+                CategoryRef(code, name, name_en, domain, parent, department, minutes, order, bool(active))
+            )
+        elif kind == "department":
+            departments.append(DepartmentRef(code, name, name_en, order, bool(active)))
+        else:
+            sources.append(SourceRef(code, name, name_en, bool(upstream), order, bool(active)))
+    return ReferenceData(tuple(departments), tuple(categories), tuple(sources))
+
+
+# The reference data one unit of work read, for the rest of its transaction: the forms it checks and the
+# lookups its scripts make (a case's steps change no reference data).
+_UNIT_REFERENCE = "hotline_unit_reference"
+
+
+def unit_reference(session: Session) -> ReferenceData:
+    """The reference data as this session's transaction read it first (read now if it has not)."""
+    transaction = session.get_transaction()
+    held = session.info.get(_UNIT_REFERENCE)
+    if held is not None and held[0] is transaction:
+        reference: ReferenceData = held[1]
+        return reference
+    reference = load_reference_data(session)
+    if transaction is not None:
+        session.info[_UNIT_REFERENCE] = (transaction, reference)
+    return reference
+
+
+def _default_rows() -> tuple[list[Department], list[Category], list[CaseSource]]:
+    """The rows seeding writes."""
+    departments = [
         Department(code=c, name=n, name_en=e, sort_order=i, active=True)
         for i, (c, n, e) in enumerate(DEPARTMENTS)
-    )
-    categories = tuple(
+    ]
+    categories = [
         Category(
             code=c,
             name=n,
@@ -175,12 +330,24 @@ def default_reference_data() -> ReferenceData:
             active=True,
         )
         for i, (c, n, e, d, p, dep, m) in enumerate(CATEGORIES)
-    )
-    sources = tuple(
+    ]
+    sources = [
         CaseSource(code=c, name=n, name_en=e, upstream=u, sort_order=i, active=True)
         for i, (c, n, e, u) in enumerate(SOURCES)
+    ]
+    return departments, categories, sources
+
+
+def default_reference_data() -> ReferenceData:
+    """The reference data of PROCEDURES.md as seeding writes it, without a database."""
+    return ReferenceData(
+        tuple(DepartmentRef(c, n, e, i, True) for i, (c, n, e) in enumerate(DEPARTMENTS)),
+        tuple(
+            CategoryRef(c, n, e, d, p, dep, m, i, True)
+            for i, (c, n, e, d, p, dep, m) in enumerate(CATEGORIES)
+        ),
+        tuple(SourceRef(c, n, e, u, i, True) for i, (c, n, e, u) in enumerate(SOURCES)),
     )
-    return ReferenceData(departments, categories, sources)
 
 
 def with_reference_options(fields: tuple[FieldDef, ...], reference: ReferenceData) -> tuple[FieldDef, ...]:
@@ -228,11 +395,11 @@ def reference_session(session: Session) -> Iterator[None]:
         _current.reset(token)
 
 
-def _category_row(code: str) -> Category:
+def _category_row(code: str) -> CategoryRef:
     session = _current.get()
     if session is None:
         raise LookupError("reference data is read only while a case runs")
-    row = session.get(Category, str(code))
+    row = unit_reference(session).category(str(code))
     if row is None:
         raise LookupError(f"unknown category '{code}'")
     return row
@@ -272,7 +439,7 @@ def from_upstream_platform(source: str | None) -> bool:
     if session is None:  # a workflow run in memory (a benchmark, a diagram check): the default sources
         default = default_reference_data().source(code)
         return bool(default is not None and default.upstream)
-    row = session.get(CaseSource, code)
+    row = unit_reference(session).source(code)
     if row is None:
         raise LookupError(f"unknown case source '{code}'")
     return bool(row.upstream)

@@ -4,6 +4,9 @@ the web app is built on what it made, and the layers do not reach back into `hot
 from __future__ import annotations
 
 import ast
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -71,6 +74,36 @@ def test_the_web_app_runs_on_the_services_it_is_given(tmp_path: Path) -> None:
         assert (app.config["SECRET_KEY"], app.config["HOTLINE_IDLE_MINUTES"]) == ("test", 7)
     finally:
         services.close()
+
+
+# A web process as gunicorn boots it: the app built without a test configuration.
+SERVED_APP = """
+import sys, jieba
+from hotline.web import web_app
+before = jieba.dt.initialized
+web_app()
+print(before, jieba.dt.initialized)
+"""
+
+
+def test_a_served_web_process_loads_the_knowledge_search_dictionary_as_it_boots(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")}
+    env |= {
+        "HOTLINE_DATABASE_URL": f"sqlite:///{tmp_path / 'test.db'}",
+        "HOTLINE_HOME": str(tmp_path),
+        "HOTLINE_SECRET_KEY": "test",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", SERVED_APP],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    # Not loaded by importing the app, loaded once it is built: the first suggestion does not wait for it.
+    assert done.stdout.split() == ["False", "True"]
 
 
 def test_the_web_app_refuses_a_runtime_without_an_attachment_folder(tmp_path: Path) -> None:

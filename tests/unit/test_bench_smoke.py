@@ -121,3 +121,14 @@ def test_the_import_benchmark_runs_on_sqlite(tmp_path: Path) -> None:
         ("xlsx", "again", 0, 50),
     ]
     assert all(r["cpu_seconds"] >= 0 for r in report)
+
+
+def test_the_call_counts_run_on_sqlite(tmp_path: Path) -> None:
+    from bench.call_counts import main as counts_main
+
+    out = tmp_path / "c.json"
+    assert counts_main(["--cases", "1", "--json", str(out)]) == 0
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert report["complaint_warm"]["calls_per_case"] > 0
+    assert report["complaint_warm"]["statements"]["department_handling"] == 11
+    assert report["one_task"]["statements"] == {"start": 8, "complete": 6}

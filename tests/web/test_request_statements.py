@@ -52,3 +52,30 @@ def test_a_request_that_changes_nothing_in_the_cookie_does_not_send_it_again(cli
     assert answer.status_code == 200
     assert not [c for c in answer.headers.getlist("Set-Cookie") if c.startswith("session=")]
     assert get(client, "/tasks").status == 200, "the cookie of the sign-in still signs in"
+
+
+def test_the_session_cookie_says_what_flasks_own_serializer_says(app: Flask) -> None:
+    from datetime import UTC, datetime
+    from uuid import UUID
+
+    from flask.json.tag import TaggedJSONSerializer
+    from markupsafe import Markup
+
+    ours = app.session_interface.serializer  # type: ignore[attr-defined]
+    assert type(ours) is not TaggedJSONSerializer  # plain values skip the tags
+    session = {
+        "_user_id": "9f2c",
+        "_fresh": True,
+        "csrf_token": "a" * 40,
+        "lang": "en",
+        "count": 3,
+        "share": 0.5,
+        "nothing": None,
+        "_flashes": [("success", "任务已完成。"), ("info", Markup("<b>粗</b>"))],
+        "nested": {"at": datetime(2026, 12, 7, 8, 0, tzinfo=UTC), "raw": b"\x00\x01", "id": UUID(int=7)},
+        "tag_like": {" t": ["not", "a", "tuple"]},
+    }
+    assert ours.dumps(session) == TaggedJSONSerializer().dumps(session)
+    assert ours.loads(ours.dumps(session)) == TaggedJSONSerializer().loads(
+        TaggedJSONSerializer().dumps(session)
+    )

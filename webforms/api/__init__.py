@@ -58,6 +58,10 @@ def _rate_limit() -> str:
     return str(current_app.config.get("HOTLINE_API_RATE_LIMIT") or DEFAULT_RATE_LIMIT)
 
 
+def _not_the_api() -> bool:
+    return not problems.is_api_request()
+
+
 def init_app(app: Flask, csrf: Any, login_manager: Any) -> None:
     from webforms.api import cases, external_tasks, procedures, tasks, webhooks
     from webforms.api.blueprints import API_BLUEPRINTS
@@ -88,6 +92,8 @@ def init_app(app: Flask, csrf: Any, login_manager: Any) -> None:
         headers_enabled=True,
     )
     limiter.init_app(app)
+    # Only the API's blueprints have limits: a page is let through before the limits are looked for.
+    limiter.request_filter(_not_the_api)
     app.extensions["hotline_api_limiter"] = limiter
     for blueprint in (
         procedures.blp,

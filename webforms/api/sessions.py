@@ -7,13 +7,30 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Request, Response, request
+from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 from webforms.api.problems import API_PREFIX
 
+# Values no tag of Flask's applies to (a str subclass such as Markup is not among them).
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
+class _SessionSerializer(TaggedJSONSerializer):
+    """Flask's session serializer, writing the same JSON: a plain value is taken as it is instead of
+    being offered to each of the eight tags in turn (every response that sets the cookie tags each
+    value of the session: the CSRF token, the sign-in, the language, the flash messages)."""
+
+    def tag(self, value: Any) -> Any:
+        if type(value) in _PLAIN:
+            return value
+        return super().tag(value)
+
 
 class TokenOnlySessions(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions for pages; an unsaved one without the cookie for the API."""
+
+    serializer = _SessionSerializer()
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         if not request.path.startswith(API_PREFIX):

@@ -4,7 +4,10 @@ back as a workflow that carries on where it stopped."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
+from typing import Any
 
+import pytest
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import Session, sessionmaker
@@ -102,3 +105,74 @@ def test_stored_case_state_holds_no_spec(
             instance.state, parsed_definition(fresh, instance.definition), fresh.script_engine
         )
         assert _ready_manual(restored) == ["department_handling"]
+
+
+def test_the_tasks_are_written_as_spiffworkflows_own_converter_writes_them(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """engine.bpmn.serializer writes the tasks itself (issue 15): the same JSON, byte for byte."""
+    from engine.bpmn import serializer
+
+    workflow, _parsed = _started_workflow(runtime)
+    (task,) = workflow.get_tasks(state=TaskState.READY, manual=True)
+    # Values the JSON encoder converts, a nested change and a key the task no longer has.
+    task.data.update({"seen_at": datetime(2026, 12, 7, 9, 30, tzinfo=UTC), "nested": {"a": [1, {"b": None}]}})
+    del task.data["reply_due"]
+    written: list[bool] = []
+    own = serializer._task_dicts
+
+    def recorded(*args: Any) -> Any:
+        found = own(*args)
+        written.append(found is not None)
+        return found
+
+    monkeypatch.setattr(serializer, "_task_dicts", recorded)
+    states = []
+    for step in range(2):
+        fast = runtime.serializer.dumps(workflow)
+        states.append(json.loads(fast))
+        monkeypatch.setattr(serializer, "_task_dicts", lambda *_args: None)
+        assert runtime.serializer.dumps(workflow) == fast
+        monkeypatch.setattr(serializer, "_task_dicts", recorded)
+        if step == 0:
+            task.data.update({"investigation": "检查了管网", "outcome": "resolved"})
+            task.run()
+            workflow.do_engine_steps()
+    assert written == [True, True]
+    deltas = [t["delta"] for t in states[0]["tasks"].values() if t["delta"]]
+    assert any(d["deletions"] == ["reply_due"] and "seen_at" in d["updates"] for d in deltas), deltas
+
+
+def test_the_tasks_are_restored_as_spiffworkflows_own_converter_restores_them(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """engine.bpmn.serializer restores the tasks itself (issue 15): the same tasks, data and waiting
+    events as SpiffWorkflow's registry restores."""
+    from engine.bpmn import serializer
+
+    workflow, parsed = _started_workflow(runtime)
+    (task,) = workflow.get_tasks(state=TaskState.READY, manual=True)
+    task.data.update({"seen_at": datetime(2026, 12, 7, 9, 30, tzinfo=UTC), "nested": {"a": [1, {"b": None}]}})
+    del task.data["reply_due"]
+    text = runtime.serializer.dumps(workflow)
+    fast = runtime.serializer.loads(text, parsed, runtime.script_engine)
+    monkeypatch.setattr(serializer, "_restored_tasks", lambda *_args: None)
+    slow = runtime.serializer.loads(text, parsed, runtime.script_engine)
+
+    def seen(restored: BpmnWorkflow) -> list[tuple[Any, ...]]:
+        return [
+            (key, t.id, t._parent, t._children, t.state, t.task_spec.name, t.data, t.internal_data)
+            + (t.last_state_change, t.triggered, t.workflow is restored)
+            for key, t in restored.tasks.items()
+        ]
+
+    assert seen(fast) == seen(slow)
+    # Each id parsed once (the fast way), not once per place it stands (the registry's way).
+    assert all(key is t.id for key, t in fast.tasks.items())
+    assert not any(key is t.id for key, t in slow.tasks.items())
+    assert fast.get_task_from_id(task.id).data["seen_at"] == datetime(2026, 12, 7, 9, 30, tzinfo=UTC)
+    assert "reply_due" not in fast.get_task_from_id(task.id).data
+    waiting = sorted(fast.top_workflow.event_manager.tasks)
+    assert waiting and waiting == sorted(slow.top_workflow.event_manager.tasks)
+    assert fast.task_tree.id == slow.task_tree.id and fast.last_task.id == slow.last_task.id
+    assert runtime.serializer.dumps(fast) == runtime.serializer.dumps(slow) == text

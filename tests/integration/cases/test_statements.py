@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.cases.runner import complete_task, start_case
 from engine.db.models import ProcessDefinition
+from engine.processes.deployment import deploy
 from engine.runtime import Runtime
-from tests.helpers import OPERATOR, department_handler, events_of, intake_form, open_task
+from tests.helpers import OPERATOR, department_handler, events_of, intake_form, linear, open_task, user_task
 
 OPS = department_handler("operations")
 RESOLVED = {"investigation": "检查了管网", "outcome": "resolved", "result": "已修复"}
@@ -58,17 +59,38 @@ def test_completing_a_task_reads_its_row_with_the_case_and_the_open_rows_once(
     # The task by id with its case joined in, then the case's open rows once its lock is held.
     assert len(task_reads) == 2, task_reads
     assert "JOIN process_instance" in task_reads[0]
-    # Of the case itself only the version, under the lock (engine.cases.store.lock_case).
-    assert [s[:40] for s in _selects_of(sent, "process_instance")] == [
-        "SELECT process_instance.version FROM pro"
-    ]
+    # Of the case itself only the version under the lock (engine.cases.store.take_case_and_caller), with
+    # whether a call of another case waits for it to end.
+    [lock] = _selects_of(sent, "process_instance")
+    assert lock.startswith("SELECT process_instance.version, EXISTS (SELECT * FROM case_call "), lock
     # The case's timers are known from its workflow as loaded: their rows are not read.
     assert _selects_of(sent, "timer") == []
-    # read the reference data (the form's suggested-department field lists the departments: departments,
-    # categories and case sources), complete the department's task, open the callback with its group,
+    # The reference data (the form's suggested-department field lists the departments): departments,
+    # categories and case sources in one statement.
+    reference_reads = _selects_of(sent, "department")
+    assert len(reference_reads) == 1 and reference_reads == _selects_of(sent, "category"), reference_reads
+    assert reference_reads == _selects_of(sent, "case_source")
+    # read the reference data, complete the department's task, open the callback with its group,
     # close the reply deadline, open the callback's, save the case, read the steps it waits at for a
     # message (the diagram has one: U1's platform acknowledgement), write the history
-    assert len(sent) == 14, sent
+    assert len(sent) == 12, sent
+
+
+def test_the_completion_that_ends_a_case_nobody_called_does_not_look_for_its_caller(
+    sessions: sessionmaker[Session], runtime: Runtime, db_engine: SqlEngine, reference_data: None
+) -> None:
+    with sessions.begin() as session:
+        deploy(session, runtime, linear(user_task("answer")), "small.bpmn", "test")
+        instance_id = start_case(session, runtime, "small", OPERATOR).id
+    with sessions() as session:
+        task_id = open_task(session, instance_id, "answer").id
+    with statements(db_engine) as sent, sessions.begin() as session:
+        assert complete_task(session, runtime, task_id, OPERATOR, {}).status == "completed"
+    # The lock said no call waits for the case (the call's link is read only when one does:
+    # tests/integration/cases/test_call_activities.py).
+    assert [s for s in sent if s.startswith("SELECT case_call.")] == []
+    # the task with its case, the lock, the open rows, the task closed, the case saved, the history
+    assert len(sent) == 6, sent
 
 
 def test_opening_a_case_reads_no_task_or_timer_rows_and_writes_its_history_at_once(
