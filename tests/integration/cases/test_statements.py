@@ -58,10 +58,12 @@ def test_completing_a_task_reads_its_row_with_the_case_and_the_open_rows_once(
     # The task by id with its case joined in, then the case's open rows once its lock is held.
     assert len(task_reads) == 2, task_reads
     assert "JOIN process_instance" in task_reads[0]
-    # Of the case itself only the version, under the lock (engine.cases.store.lock_case).
-    assert [s[:40] for s in _selects_of(sent, "process_instance")] == [
-        "SELECT process_instance.version FROM pro"
-    ]
+    # Of the case itself only the version, under the lock (engine.cases.store.take_case), with the
+    # webhook subscriptions' stamp: whether they changed is known without a statement of its own.
+    locks = _selects_of(sent, "process_instance")
+    assert [s[:33] for s in locks] == ["SELECT process_instance.version, "]
+    assert "FROM admin_audit" in locks[0]
+    assert not [s for s in sent if "webhook_subscription" in s]
     # The case's timers are known from its workflow as loaded: their rows are not read.
     assert _selects_of(sent, "timer") == []
     # read the reference data (the form's suggested-department field lists the departments: departments,
