@@ -46,6 +46,7 @@ from engine.bpmn import (
     waiting_case_calls,
 )
 from engine.cases.attachments import add_attachment
+from engine.cases.case_access import may_read_case, reads_every_case
 from engine.cases.case_calls import FAILED_CALL, RETRY, call_links, open_call_of_child
 from engine.cases.case_numbers import next_case_number
 from engine.cases.deadline_plans import plan_steps
@@ -510,10 +511,28 @@ def _save_unit(session: Session, engine: Runtime, unit: _Unit) -> ProcessInstanc
         unit.deadline_timers,
         str(values.get("status") or ""),
     )
-    queue_webhooks(session, hooked, unit.now, engine.webhook_subscriptions)
-    # A Core insert of the table: one executemany whatever columns each row leaves empty.
+    # A Core insert of the table: one executemany whatever columns each row leaves empty. Before the
+    # deliveries: whether a client may read the case counts this unit's history too.
     session.execute(_INSERT_EVENTS, unit.events)
+    if hooked:
+        queue_webhooks(session, hooked, unit.now, engine.webhook_subscriptions, _reader(session, unit))
     return unit.instance
+
+
+def _reader(session: Session, unit: _Unit) -> Callable[[Actor], bool]:
+    """Whether an API client (the actor it acts as) may read the unit's case as it is now, through the
+    API (may_read_case): a webhook tells a client only of the cases it could read. What the unit knows
+    answers first (its department, who opened it, who acts in this unit); the database otherwise."""
+    instance = unit.instance
+
+    def may_read(actor: Actor) -> bool:
+        if reads_every_case(actor) or actor.username in (instance.opened_by, unit.actor.username):
+            return True
+        if instance.department and instance.department in actor.groups:
+            return True
+        return may_read_case(session, instance.id, actor)
+
+    return may_read
 
 
 # Built once: a statement built per unit is looked up in the compiled cache by a key made anew each time.

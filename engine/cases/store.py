@@ -13,6 +13,7 @@ from engine.bpmn import ParsedDefinition
 from engine.cases.definitions import parsed_definition
 from engine.db import CaseCallRow, ProcessDefinition, ProcessInstance, rows_matched
 from engine.errors import Conflict
+from engine.messaging import note_stamp, subscriptions_stamp
 from engine.runtime import Runtime
 from engine.runtime.workflow_cache import put_after_commit
 
@@ -53,16 +54,29 @@ def take_case(session: Session, instance: ProcessInstance) -> None:
     Without it, two people completing the same task both inserted the next task's row and the loser
     failed on the unique constraint (a bare 500) before `save_workflow` could check the version.
     """
-    if lock_case(session, instance.id) != instance.version:
+    locked = session.execute(_TAKE_CASE, {"instance_id": instance.id}).first()
+    if locked is None or locked[0] != instance.version:
         raise changed_conflict(instance)
+    # The webhook subscriptions' stamp comes with the lock: a unit learns whether they changed (anywhere)
+    # without a statement of its own (engine.messaging.webhooks).
+    note_stamp(session, int(locked[1] or 0))
 
 
-# The same lock, also asking whether another case's call activity waits for this case to end (the
-# case_call link its parent wrote as it opened it): a unit that ends the case then looks for its caller
-# only when there is one, instead of asking with a statement of its own.
+# `_LOCK_CASE` with the webhook subscriptions' stamp.
+_TAKE_CASE = (
+    select(ProcessInstance.version, subscriptions_stamp())
+    .where(ProcessInstance.id == bindparam("instance_id"))
+    .with_for_update(key_share=True, of=ProcessInstance)
+)
+
+
+# The same lock with the stamp, also asking whether another case's call activity waits for this case to
+# end (the case_call link its parent wrote as it opened it): a unit that ends the case then looks for its
+# caller only when there is one, instead of asking with a statement of its own.
 _LOCK_CASE_AND_CALLER = (
     select(
         ProcessInstance.version,
+        subscriptions_stamp(),
         exists().where(CaseCallRow.child_instance_id == ProcessInstance.id, CaseCallRow.status == "open"),
     )
     .where(ProcessInstance.id == bindparam("instance_id"))
@@ -77,7 +91,8 @@ def take_case_and_caller(session: Session, instance: ProcessInstance) -> bool:
     row = session.execute(_LOCK_CASE_AND_CALLER, {"instance_id": instance.id}).one_or_none()
     if row is None or row[0] != instance.version:
         raise changed_conflict(instance)
-    return bool(row[1])
+    note_stamp(session, int(row[1] or 0))
+    return bool(row[2])
 
 
 def changed_conflict(instance: ProcessInstance) -> Conflict:

@@ -69,11 +69,13 @@ from engine.messaging.webhooks import (
     delete_subscription,
     deliveries,
     events_of_history,
+    note_stamp,
     queue_webhooks,
     set_paused,
     sign,
     subscription,
     subscriptions,
+    subscriptions_stamp,
 )
 
 __all__ = [
@@ -94,7 +96,9 @@ __all__ = [
     "deliveries",
     "delete_subscription",
     "events_of_history",
+    "note_stamp",
     "queue_webhooks",
+    "subscriptions_stamp",
     "set_paused",
     "sign",
     "subscription",

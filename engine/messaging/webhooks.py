@@ -28,18 +28,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ScalarSelect, func, select, update
 from sqlalchemy.orm import Session
 
 from engine.bpmn import FieldError
-from engine.db import ApiClient, OutboxMessage, WebhookDelivery, WebhookSubscription
+from engine.db import AdminAudit, ApiClient, OutboxMessage, WebhookDelivery, WebhookSubscription
 from engine.errors import FormInvalid, NotFound
 from engine.messages import N_
 from engine.messaging.gateways import Outgoing, SendFailed
 from engine.messaging.http_sms import post
 from engine.messaging.outbox import NewMessage, queue_messages
+from engine.people import client_actor_of
 from engine.reference import record_admin_change
-from engine.runtime import ReadCache
+from engine.runtime import Actor, ReadCache
 
 if TYPE_CHECKING:
     from engine.unit_of_work import UnitOfWork
@@ -141,6 +142,7 @@ def _audit(
     changes: dict[str, list[Any]],
 ) -> None:
     uow.runtime.webhook_subscriptions.clear()
+    uow.session.info.pop(_STAMP_KEY, None)  # this transaction's stamp is read again
     record_admin_change(uow.session, uow.clock, actor, action, "webhook", f"{client.name}#{row.id}", changes)
 
 
@@ -290,20 +292,60 @@ def events_of_history(
     return found
 
 
-def _live_subscriptions(session: Session, cache: ReadCache | None) -> list[tuple[int, str, str, datetime]]:
-    """(id, url, events, the client's expiry) of every subscription neither paused nor deleted whose
-    client is not revoked: read once per `cache` lifetime (a unit of work of every step asks)."""
-    cached = cache.get() if cache is not None else None
+# What a unit of work knows of a live subscription: (id, url, events, the client's expiry, whom the
+# client acts as). The client's role and departments never change (a client is made and revoked only).
+_Live = tuple[int, str, str, datetime, Actor]
+_STAMP_KEY = "webhook_stamp"
+_STAMPED_KINDS = ("webhook", "api_client")
+
+
+def subscriptions_stamp() -> ScalarSelect[int]:
+    """SQL: a number that changes with every change of a subscription or of an API client. Each is an
+    administrative change, recorded as one more row of the append-only audit (`_audit` here,
+    engine.people.api_clients): the count of those rows (the index on the subject kind answers it).
+    A unit of work reads it with the lock on its case (engine.cases.store.take_case)."""
+    return (
+        select(func.count())
+        .select_from(AdminAudit)
+        .where(AdminAudit.subject_kind.in_(_STAMPED_KINDS))
+        .scalar_subquery()
+    )
+
+
+def note_stamp(session: Session, stamp: int) -> None:
+    """The stamp as this transaction read it (with the case's lock), for the unit that saves the case."""
+    session.info[_STAMP_KEY] = (session.get_transaction(), stamp)
+
+
+def _stamp(session: Session) -> int:
+    """The stamp this transaction read already, or read now (a case opened in this unit took no lock)."""
+    noted = session.info.get(_STAMP_KEY)
+    transaction = session.get_transaction()
+    if noted is not None and transaction is not None and noted[0] is transaction:
+        return int(noted[1])
+    stamp = int(session.scalar(select(subscriptions_stamp())) or 0)
+    note_stamp(session, stamp)
+    return stamp
+
+
+def _live_subscriptions(session: Session, cache: ReadCache | None) -> list[_Live]:
+    """Every subscription neither paused nor deleted whose client is not revoked: read again only when
+    the stamp changed since this process last read them (in whichever process the change was made)."""
+    stamp = _stamp(session)
+    cached = cache.get(stamp) if cache is not None else None
     if cached is not None:
         return list(cached)
     rows = [
-        (sid, url, events, expires)
-        for sid, url, events, expires in session.execute(
+        (sid, url, events, expires, client_actor_of(name, role, departments))
+        for sid, url, events, expires, name, role, departments in session.execute(
             select(
                 WebhookSubscription.id,
                 WebhookSubscription.url,
                 WebhookSubscription.events,
                 ApiClient.expires_at,
+                ApiClient.name,
+                ApiClient.role,
+                ApiClient.departments,
             )
             .join(ApiClient, ApiClient.id == WebhookSubscription.client_id)
             .where(
@@ -311,33 +353,51 @@ def _live_subscriptions(session: Session, cache: ReadCache | None) -> list[tuple
                 WebhookSubscription.paused_at.is_(None),
                 ApiClient.revoked_at.is_(None),
             )
+            .order_by(WebhookSubscription.id)
         )
     ]
     if cache is not None:
-        cache.put(tuple(rows))
+        cache.put(stamp, tuple(rows))
     return rows
 
 
+# Events anyone may know of: an outage notice is published to the public (O2).
+PUBLIC_EVENTS = frozenset({"outage.published"})
+
+
 def queue_webhooks(
-    session: Session, events: Sequence[WebhookEvent], now: datetime, cache: ReadCache | None = None
+    session: Session,
+    events: Sequence[WebhookEvent],
+    now: datetime,
+    cache: ReadCache | None = None,
+    may_read: Callable[[Actor], bool] | None = None,
 ) -> int:
     """A delivery per event and live subscription that wants it (its client neither revoked nor
     expired), written in the caller's transaction. Returns how many. `cache`: the runtime's, so a
-    step reads the subscriptions only when this process has not read them lately."""
+    step reads the subscriptions only when they changed. `may_read`: whether a client (as the actor
+    it acts as) may read the events' case through the API (engine.cases.may_read_case, docs/access.md):
+    a client gets the events of the cases it may read only, and the public ones (PUBLIC_EVENTS)."""
     if not events:
         return 0
-    live = [
-        (sid, url, wanted)
-        for sid, url, wanted, expires in _live_subscriptions(session, cache)
-        if expires > now
-    ]
+    live = [row for row in _live_subscriptions(session, cache) if row[3] > now]
     if not live:
         return 0
+    readable: dict[str, bool] = {}
+
+    def reads(actor: Actor) -> bool:
+        if may_read is None:
+            return True
+        if actor.username not in readable:
+            readable[actor.username] = may_read(actor)
+        return readable[actor.username]
+
     messages: list[NewMessage] = []
     rows: list[WebhookDelivery] = []
     for event in events:
-        for subscription_id, url, wanted in live:
+        for subscription_id, url, wanted, _expires, actor in live:
             if event.event not in wanted.split():
+                continue
+            if event.event not in PUBLIC_EVENTS and event.case_number is not None and not reads(actor):
                 continue
             delivery_id = uuid.uuid4().hex
             body = {
@@ -359,6 +419,8 @@ def queue_webhooks(
                     created_at=now,
                 )
             )
+    if not rows:
+        return 0
     session.add_all(rows)
     return queue_messages(session, messages, now)
 

@@ -24,6 +24,7 @@ from engine.people.api_clients import (
     add_api_client,
     api_clients,
     client_actor,
+    client_actor_of,
     client_for_token,
     revoke_api_client,
 )
@@ -130,6 +131,7 @@ __all__ = [
     "add_api_client",
     "api_clients",
     "client_actor",
+    "client_actor_of",
     "client_for_token",
     "revoke_api_client",
     "CONFIDENTIAL_FIELD",

@@ -73,7 +73,12 @@ class NewApiClient:
 
 def client_actor(client: ApiClient) -> Actor:
     """Whom the client acts as: its name marked as a program, with its role and departments."""
-    return Actor(ACTOR_PREFIX + client.name, frozenset({client.role, *client.department_list}))
+    return client_actor_of(client.name, client.role, client.departments)
+
+
+def client_actor_of(name: str, role: str, departments: str) -> Actor:
+    """`client_actor` from the client's columns (`departments` space-separated, as stored)."""
+    return Actor(ACTOR_PREFIX + name, frozenset({role, *departments.split()}))
 
 
 def _errors(

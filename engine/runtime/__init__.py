@@ -54,7 +54,7 @@ class Runtime:
     messaging: MessagingPolicy = field(default_factory=MessagingPolicy)
     # Likely duplicates' window and the group alert's threshold.
     call_grouping: CallGrouping = field(default_factory=CallGrouping)
-    # The live webhook subscriptions, as the last unit of work read them (engine.messaging.webhooks).
+    # The live webhook subscriptions with the stamp they were read under (engine.messaging.webhooks).
     webhook_subscriptions: ReadCache = field(default_factory=ReadCache)
 
     @property

@@ -55,6 +55,7 @@ from engine.supervision.kpi import (
     hotline_case,
     procedure_callback_answers,
     replied_at_column,
+    routed_departments,
     sampled_callback_answers,
 )
 from engine.supervision.periods import Period
@@ -239,10 +240,11 @@ def department_assessment(
     """The six figures of every department with something to count in the period, scored and ranked."""
     start, end = period.bounds(zone)
     roles = deployed_roles(session)
+    routed = routed_departments(session, reference)
     rows: dict[str, DepartmentRow] = {}
 
     def row_of(process_key: str, department: str | None, category: str | None) -> DepartmentRow:
-        code = department_of_case(process_key, department, category, reference, roles)
+        code = department_of_case(process_key, department, category, routed, roles)
         return rows.setdefault(code, DepartmentRow(code))
 
     for number, key, dept, category, name, element, created, due, completed, claimed in _department_steps(

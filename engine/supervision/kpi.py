@@ -30,7 +30,8 @@ the roles of engine.bpmn.roles and docs/modelling.md; the figures read them from
   (complaint C5, repair R5, liaison L5: role `callback`), every time one is recorded, and the answer of
   every reached customer at a sampled callback (M1).
 - A case's **department** is its responsible department (`department`); a case without one (a
-  consultation) belongs to the department its category is routed to; a case without either to its
+  consultation) belongs to the department its category is routed to (by the routing table, as cases
+  are routed; the category's own department where no table answers); a case without either to its
   diagram's `defaultDepartment` (outage and new connection: operations, 生产运行, who restore and heat);
   anything else to customer service.
 
@@ -55,7 +56,7 @@ A rate with nothing to divide by is shown as "—", never as 0 % or 100 %.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
@@ -66,6 +67,7 @@ from sqlalchemy.orm import Session
 
 from engine.bpmn import ANSWER_FIELD, CALLBACK, COMPLAINT, REPLIED, SAMPLED_CALLBACK, SATISFIED
 from engine.db import HumanTask, ProcessInstance
+from engine.decisions import routes
 from engine.processes import DeployedRoles, deployed_roles
 from engine.reference import ReferenceData
 from engine.supervision.periods import Period
@@ -78,19 +80,33 @@ NONE = ""  # the group key of cases without a category
 KPI_NAMES = ("satisfaction", "timeliness", "resolution", "complaint_handling")
 
 
+def routed_departments(session: Session, reference: ReferenceData) -> dict[str, str]:
+    """Each category's department as the routing table sends it (engine.decisions.routing, as a case's
+    routing and every other lookup of a route): the category's own column only where no table answers
+    (none deployed, or no rule matches it). One read of the table, whatever the number of cases."""
+    found = routes(session, [c.code for c in reference.categories])
+    departments = {}
+    for row in reference.categories:
+        route = found.get(row.code)
+        departments[row.code] = (
+            route.department if route is not None and route.department else row.department_code
+        )
+    return departments
+
+
 def department_of_case(
     process_key: str,
     department: str | None,
     category: str | None,
-    reference: ReferenceData,
+    routed: Mapping[str, str],
     roles: DeployedRoles,
 ) -> str:
-    """A case's department for the figures (see the module's docstring)."""
+    """A case's department for the figures (see the module's docstring); `routed`: the categories'
+    departments by the routing table (routed_departments)."""
     if department:
         return department
-    routed = reference.category(category)
-    if routed is not None:
-        return routed.department_code
+    if category and routed.get(category):
+        return routed[category]
     return roles.default_department(process_key) or FALLBACK_DEPARTMENT
 
 
@@ -368,9 +384,10 @@ def kpi_table(
         raise ValueError("group_by is department or category")
     table = KpiTable(period, as_of, group_by)
     roles = deployed_roles(session)
+    routed = routed_departments(session, reference)
     wanted_categories = _with_children(category, reference) if category else None
     for key, counts in counts_by_group(session, period, zone, as_of, roles, span).items():
-        dept = department_of_case(key.process_key, key.department, key.category or None, reference, roles)
+        dept = department_of_case(key.process_key, key.department, key.category or None, routed, roles)
         if department and dept != department:
             continue
         if wanted_categories is not None and key.category not in wanted_categories:

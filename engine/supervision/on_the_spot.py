@@ -27,7 +27,7 @@ from engine.bpmn import CONSULTATION
 from engine.db import ProcessInstance
 from engine.processes import deployed_roles
 from engine.reference import ReferenceData
-from engine.supervision.kpi import NONE, Rate, department_of_case
+from engine.supervision.kpi import NONE, Rate, department_of_case, routed_departments
 from engine.supervision.periods import Period
 
 
@@ -71,6 +71,7 @@ def on_the_spot_table(
     one department and/or of some categories (as the KPI table filters)."""
     start, end = period.bounds(zone)
     roles = deployed_roles(session)
+    routed = routed_departments(session, reference)
     table = OnTheSpotTable()
     for key in roles.keys_with(CONSULTATION):
         declared = roles.latest(key)
@@ -88,7 +89,7 @@ def on_the_spot_table(
             values = data or {}
             on_the_spot = values.get(answered) is True
             from_entry = bool(entry and values.get(entry))
-            owner = department_of_case(key, case_department, category, reference, roles)
+            owner = department_of_case(key, case_department, category, routed, roles)
             if (department and owner != department) or (
                 categories is not None and category not in categories
             ):

@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import math
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, time
 from decimal import Decimal
@@ -42,7 +42,7 @@ from engine.people import CONFIDENTIAL_FIELD, is_confidential
 from engine.processes import DeployedRoles, deployed_roles, of_elements
 from engine.reference import load_reference_data
 from engine.runtime import SYSTEM, Runtime
-from engine.supervision.kpi import department_of_case
+from engine.supervision.kpi import department_of_case, routed_departments
 from engine.supervision.periods import Period, week_of
 
 SAMPLE_RATE = Decimal("0.05")
@@ -187,7 +187,7 @@ def _open_callbacks(session: Session, engine: Runtime, chosen: list[str], label:
     sample_process = roles.latest_key_with(SAMPLED_CALLBACK)
     if sample_process is None:
         return {}
-    reference = load_reference_data(session)
+    routed = routed_departments(session, load_reference_data(session))
     originals = {
         c.case_number: c
         for c in session.scalars(select(ProcessInstance).where(ProcessInstance.case_number.in_(chosen)))
@@ -200,14 +200,14 @@ def _open_callbacks(session: Session, engine: Runtime, chosen: list[str], label:
             engine,
             sample_process,
             SYSTEM,
-            initial_data=callback_data(original, label, reference, roles),
+            initial_data=callback_data(original, label, routed, roles),
         )
         callbacks[number] = callback.case_number
     return callbacks
 
 
 def callback_data(
-    original: ProcessInstance, label: str, reference: Any, roles: DeployedRoles
+    original: ProcessInstance, label: str, routed: Mapping[str, str], roles: DeployedRoles
 ) -> dict[str, Any]:
     """What a sampled callback case starts with: the link to the original and whom to call; the callback of
     a confidential complaint is confidential too (C7: its customer stays `***` for the callers)."""
@@ -226,7 +226,7 @@ def callback_data(
         "address": data.get("address"),
         "category": original.category,
         "department": department_of_case(
-            original.process_key, original.department, original.category, reference, roles
+            original.process_key, original.department, original.category, routed, roles
         ),
         **({CONFIDENTIAL_FIELD: True} if is_confidential(data) else {}),
     }

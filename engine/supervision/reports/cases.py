@@ -24,7 +24,7 @@ from engine.db import HumanTask, ProcessDefinition, ProcessInstance
 from engine.processes import deployed_roles
 from engine.reference import ReferenceData
 from engine.runtime import Runtime
-from engine.supervision.kpi import department_of_case, hotline_case, replied_at_column
+from engine.supervision.kpi import department_of_case, hotline_case, replied_at_column, routed_departments
 from engine.supervision.periods import Period
 
 # Data a diagram's script sets when a deadline passed (C2, C4, R2, R3, R6, L2-L4, Q1, S2, O2).
@@ -98,6 +98,7 @@ def received_case_rows(
     first, with reply and closing as at `as_of`."""
     start, end = span or period.bounds(zone)
     roles = deployed_roles(session)
+    routed = routed_departments(session, reference)
     rows = session.execute(
         select(
             ProcessInstance.id,
@@ -126,7 +127,7 @@ def received_case_rows(
                 id_,
                 number,
                 key,
-                department_of_case(key, department, category, reference, roles),
+                department_of_case(key, department, category, routed, roles),
                 category or "",
                 opened,
                 replied if replied and replied <= as_of else None,

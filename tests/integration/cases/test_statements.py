@@ -60,9 +60,12 @@ def test_completing_a_task_reads_its_row_with_the_case_and_the_open_rows_once(
     assert len(task_reads) == 2, task_reads
     assert "JOIN process_instance" in task_reads[0]
     # Of the case itself only the version under the lock (engine.cases.store.take_case_and_caller), with
+    # the webhook subscriptions' stamp (whether they changed is known without a statement of its own) and
     # whether a call of another case waits for it to end.
     [lock] = _selects_of(sent, "process_instance")
-    assert lock.startswith("SELECT process_instance.version, EXISTS (SELECT * FROM case_call "), lock
+    assert lock.startswith("SELECT process_instance.version, "), lock
+    assert "FROM admin_audit" in lock and "FROM case_call" in lock, lock
+    assert not [s for s in sent if "webhook_subscription" in s]
     # The case's timers are known from its workflow as loaded: their rows are not read.
     assert _selects_of(sent, "timer") == []
     # The reference data (the form's suggested-department field lists the departments): departments,
