@@ -1,0 +1,31 @@
+"""The administrator's newer pages on a 360-pixel phone, in both languages: nothing scrolls sideways,
+whatever was typed (a long address or note without a space in it)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.support import Page, expect, shot, sign_in
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 360, "height": 780}
+WIDEST = "document.documentElement.scrollWidth"
+
+
+def test_report_recipients_fit_a_phone_with_a_long_note_m2(page: Page) -> None:
+    page.set_viewport_size(PHONE)
+    sign_in(page, "admin")
+    page.goto("/admin/report-recipients")
+    assert page.evaluate(WIDEST) <= PHONE["width"], "the add form is wider than the phone"
+    page.fill("#f-address", "12345-platform-office-of-the-city@heat.example")
+    page.fill("#f-note", "市长热线办公室" + "x" * 300)  # the field takes what the server keeps: 200
+    assert len(page.input_value("#f-note")) == 200
+    page.click("#add-recipient button[type=submit]")
+    expect(page.locator(".flash.success")).to_be_visible()
+    expect(page.locator("#recipients-weekly")).to_contain_text("市长热线办公室")
+    assert page.evaluate(WIDEST) <= PHONE["width"], "a long note widens the page"
+    shot(page, "phone-report-recipients")
+    page.click("#lang-switch")
+    expect(page.locator("h1")).to_have_text("Report recipients")
+    assert page.evaluate(WIDEST) <= PHONE["width"]
