@@ -29,3 +29,27 @@ def test_report_recipients_fit_a_phone_with_a_long_note_m2(page: Page) -> None:
     page.click("#lang-switch")
     expect(page.locator("h1")).to_have_text("Report recipients")
     assert page.evaluate(WIDEST) <= PHONE["width"]
+
+
+def test_address_fields_are_as_wide_as_the_fields_beside_them_u1(page: Page) -> None:
+    """A platform's reply address and a webhook's address (type=url) are styled like every other field,
+    not a narrow bare box under their labels."""
+    page.set_viewport_size(PHONE)
+    sign_in(page, "admin")
+    page.goto("/admin/platform-endpoints")
+    url = page.locator("#url-mayor_12345").bounding_box()
+    auth = page.locator("#auth-mayor_12345").bounding_box()
+    assert url is not None and auth is not None
+    assert url["width"] == auth["width"] and url["height"] == auth["height"]
+    assert page.evaluate(WIDEST) <= PHONE["width"]
+    page.goto("/admin/api-clients")
+    page.fill("#name", "phones")
+    page.check("input[name=scopes][value='webhooks:manage']")
+    page.select_option("#role", "operator")
+    page.click("#add-api-client")
+    expect(page.locator("#new-token")).to_be_visible()
+    page.goto("/admin/api-clients/phones/webhooks")
+    field = page.locator("#url").bounding_box()
+    form = page.locator("#webhook-form").bounding_box()
+    assert field is not None and form is not None and field["width"] > form["width"] * 0.8
+    shot(page, "phone-webhooks")
