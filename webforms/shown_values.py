@@ -146,6 +146,8 @@ def display_value(
         return named
     if field is None and key in REFERENCE_KINDS and isinstance(value, str):
         return reference_name(key, value)
+    if field is None and key.endswith("_department") and isinstance(value, str):  # routed_department
+        return reference_name("department", value)  # the code itself when no department has it
     if field is None and key == "original_process" and isinstance(value, str):  # a sampled callback's
         return dict(process_choices()).get(value, value)
     if field is not None and field.type == "signature":

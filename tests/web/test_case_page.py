@@ -180,3 +180,20 @@ def test_a_supervisor_retries_a_failed_deadline_from_the_case_page(
     page = get(client, f"/cases/{case.number}")
     assert not page.has("retry-reply_deadline")
     assert markers(page)["failed"] == [] and "reply_deadline" in markers(page)["active"]
+
+
+def test_the_department_the_category_routes_to_is_named_not_coded_in_the_history_c1(
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime
+) -> None:
+    """The routing decision's answer (分类对应部门, routed_department) is a department code: the history
+    names the department in the page's language, as it does the responsible department."""
+    number, _case_id = record_case(sessions, runtime, category="conduct", department="billing")
+    login(client, "supervisor")
+    page = get(client, f"/cases/{number}")
+    [routed] = page.doc.xpath("//tr[td[1][normalize-space()='分类对应部门']]")
+    assert "客服中心" in routed.text_content() and "customer_service" not in routed.text_content()
+    token = page.csrf_token()
+    client.post("/lang/en", data={"csrf_token": token, "next": "/tasks"})
+    english = get(client, f"/cases/{number}")
+    [routed] = english.doc.xpath("//tr[td[1][normalize-space()='Department for the category']]")
+    assert "Customer service" in routed.text_content() and "customer_service" not in routed.text_content()
