@@ -48,8 +48,14 @@ def test_address_fields_are_as_wide_as_the_fields_beside_them_u1(page: Page) -> 
     page.select_option("#role", "operator")
     page.click("#add-api-client")
     expect(page.locator("#new-token")).to_be_visible()
+    assert page.evaluate(WIDEST) <= PHONE["width"], "the new token runs off the phone"
     page.goto("/admin/api-clients/phones/webhooks")
     field = page.locator("#url").bounding_box()
     form = page.locator("#webhook-form").bounding_box()
     assert field is not None and form is not None and field["width"] > form["width"] * 0.8
+    page.fill("#url", "https://phones.example/hotline/webhooks/" + "a" * 100)
+    page.check("#event-case-opened")
+    page.click("#webhook-form button[type=submit]")
+    expect(page.locator("#new-secret")).to_be_visible()
+    assert page.evaluate(WIDEST) <= PHONE["width"], "the secret or the long address runs off the phone"
     shot(page, "phone-webhooks")
