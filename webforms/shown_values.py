@@ -138,14 +138,21 @@ def display_value(
     if isinstance(value, list):
         return list_separator().join(display_value(field, v, label, key) for v in value) or "—"
     if field is not None and field.type == "enum":
-        return enum_name(field, value)
+        name = enum_name(field, value)
+        if name == value and key == "department" and isinstance(value, str):
+            # a deadline warning's or chase's: the step's candidate groups (a role, or several groups)
+            return group_label(value)
+        return name
     if field is not None and field.staff_of and isinstance(value, str):  # a person or crew sent (R2)
         return group_label(value) if value in field.staff_of else person(value)
     named = label.value_name(value, current_language()) if label is not None else None
     if named is not None:
         return named
     if field is None and key in REFERENCE_KINDS and isinstance(value, str):
-        return reference_name(key, value)
+        name = reference_name(key, value)
+        return group_label(value) if name == value and key == "department" else name
+    if field is None and key.endswith("_department") and isinstance(value, str):  # routed_department
+        return reference_name("department", value)  # the code itself when no department has it
     if field is None and key == "original_process" and isinstance(value, str):  # a sampled callback's
         return dict(process_choices()).get(value, value)
     if field is not None and field.type == "signature":

@@ -75,6 +75,10 @@ WEBHOOK_PROBLEMS: dict[str, str] = {
     "webhook_url": N_("Give an http:// or https:// address of at most 500 characters."),
     "no_event": N_("Choose at least one event."),
     "not_event": N_("“%(value)s” is no event. Choose from: %(known)s."),
+    "webhook_same_url": N_(
+        "This client already has a webhook to this address (no. %(id)s); every event would be sent "
+        "twice. Remove that one first to subscribe it to other events."
+    ),
 }
 
 
@@ -109,6 +113,11 @@ def add_subscription(
     errors: dict[str, FieldError] = {}
     if not _url_ok(url):
         errors["url"] = FieldError("webhook_url")
+    else:
+        # A form sent twice (a double click, a reloaded answer) must not double every delivery.
+        same = next((row for row in subscriptions(uow.session, client.id) if row.url == url), None)
+        if same is not None:
+            errors["url"] = FieldError("webhook_same_url", {"id": str(same.id)})
     unknown = [e for e in events if e not in WEBHOOK_EVENTS]
     if not events:
         errors["events"] = FieldError("no_event")
@@ -192,12 +201,17 @@ def set_paused(
     return row
 
 
-def delete_subscription(uow: UnitOfWork, actor: str, client: ApiClient, subscription_id: int) -> None:
+def delete_subscription(uow: UnitOfWork, actor: str, client: ApiClient, subscription_id: int) -> bool:
     """Soft: the subscription leaves the lists and gets no more deliveries (queued ones are dropped when
-    their turn comes); its deliveries stay on record."""
+    their turn comes); its deliveries stay on record. One removed already (the button clicked twice)
+    changes nothing: False."""
+    row = uow.session.get(WebhookSubscription, subscription_id)
+    if row is not None and row.client_id == client.id and row.deleted_at is not None:
+        return False
     row = subscription(uow.session, client.id, subscription_id)
     row.deleted_at = uow.clock.now()
     _audit(uow, actor, "webhook_deleted", client, row, {"deleted_at": [None, _iso(row.deleted_at)]})
+    return True
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -3,7 +3,9 @@ there before the next winter (冬病夏治, 未诉先办).
 
 - A case's **building** is the customer register's (M5) district and building of the register entry
   with the case's phone (`customer.phone`); a case whose phone is not in the register counts in the
-  district and category tables' totals as "not in the register" and in no building.
+  district and category tables' totals as "not in the register" and in no building; so does one whose
+  register entry has no district (a caller registered from a case, with the address as one text), and
+  one whose entry has a district but no building counts in its district only.
 - A building's **heated area** is the sum of its register entries' `heated_area`; **complaints per
   10,000 m²** = its complaints (cases of a procedure with the process role `complaint`) in the period
   ÷ (heated area ÷ 10,000), shown as "—" when the register gives no area.
@@ -130,10 +132,12 @@ def hot_spots(session: Session, period: Period, zone: ZoneInfo, as_of: datetime,
     for key, phone, category in rows:
         categories[category or NONE] += 1
         place = places.get(phone or "")
-        if place is None:
+        if place is None or not place[0]:
             districts[UNREGISTERED] += 1
             continue
         districts[place[0]] += 1
+        if not place[1]:  # no building to send maintenance to
+            continue
         spot = spots.setdefault(place, BuildingSpot(*place))
         spot.cases += 1
         spot.complaints += 1 if key in complaints else 0

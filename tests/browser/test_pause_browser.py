@@ -7,8 +7,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.cases.deadline_steps import fire_due_steps
 from engine.clock import SettableClock
 from engine.runtime import Runtime
+from engine.unit_of_work import UnitOfWork
 from tests.browser.support import Page, expect, shot, sign_in
 from tests.web.support import record_case, task_of
 
@@ -45,3 +47,22 @@ def test_pausing_and_resuming_a_task_in_the_browser_c3(
     expect(page.locator("#deadline-moved")).to_contain_text("2026-11-23 23:59")
     expect(page.locator("#paused-state")).to_have_count(0)
     shot(page, "pause-02-resumed")
+
+
+def test_the_chase_notice_prints_from_its_button_c4(
+    page: Page, server: str, sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock
+) -> None:
+    """The Print button works under the page's security policy (an inline onclick was refused by it,
+    so the button did nothing); the fixture fails the test on any refusal."""
+    clock.set(datetime(2026, 11, 23, 1, 0, tzinfo=UTC))  # Monday 09:00 in Shanghai
+    number, _case_id = record_case(sessions, runtime, department="operations")
+    clock.set(datetime(2026, 11, 24, 4, 31, tzinfo=UTC))  # both chases are due
+    assert fire_due_steps(lambda: UnitOfWork(sessions, runtime)) == 4
+    runtime.workflows.clear()
+    page.add_init_script("window.print = function () { window.printed = (window.printed || 0) + 1; };")
+    sign_in(page, "supervisor")
+    page.goto(f"/cases/{number}")
+    page.locator("#chases a").last.click()
+    expect(page.locator("#chase-notice")).to_contain_text("催办通知书")
+    page.click("#print-notice")
+    assert page.evaluate("window.printed") == 1

@@ -302,3 +302,14 @@ def test_the_language_of_a_persons_messages_is_set_by_an_administrator_or_by_the
         post_url="/account/messages",
     )
     assert refused.status == 400 and refused.error("language") is not None
+
+
+def test_account_alone_opens_ones_own_settings(client: FlaskClient) -> None:
+    """/account (as the guide says: the language is set under /account) is the page of one's own
+    password, message channel and language, not a 404; signed out, it asks to sign in first."""
+    assert client.get("/account").status_code == 302
+    assert "/login" in client.get("/account").headers["Location"]
+    login(client, "worker")
+    answer = client.get("/account", follow_redirects=True)
+    assert answer.status_code == 200 and answer.request.path == "/account/password"
+    assert b'id="language"' in answer.data

@@ -123,3 +123,42 @@ def test_an_administrator_adds_pauses_and_removes_a_clients_webhook_and_sees_its
     assert actions == ["webhook_added", "webhook_paused", "webhook_resumed", "webhook_deleted"]
     switch_user(client, "supervisor")
     assert get(client, "/admin/api-clients/phones/webhooks").status == 403
+
+
+def test_a_webhook_form_sent_twice_adds_one_webhook_and_a_second_remove_changes_nothing(
+    client: FlaskClient, sessions: sessionmaker[Session]
+) -> None:
+    """A double click (or a reloaded answer) on Add must not send every event twice to the same address;
+    the refusal says so and keeps what was typed. A second click on Remove is no 404 page."""
+    login(client, "admin")
+    page = get(client, "/admin/api-clients")
+    form = {"name": "phones", "scopes": ["webhooks:manage"], "role": "operator", "days": "30"}
+    assert post(client, "/admin/api-clients", form, page.csrf_token()).status == 200
+    hooks = get(client, "/admin/api-clients/phones/webhooks")
+    hook_form = {"url": "https://phones.example/hook", "events": ["case.closed"]}
+    first = post(client, "/admin/api-clients/phones/webhooks", hook_form, hooks.csrf_token())
+    assert first.status == 200 and first.text("secret").startswith("whsec_")
+    second = post(client, "/admin/api-clients/phones/webhooks", hook_form, hooks.csrf_token())
+    with sessions() as session:
+        [hook] = session.scalars(select(WebhookSubscription)).all()
+    assert second.status == 400 and not second.has("new-secret")
+    assert str(hook.id) in second.text("err-url")
+    assert second.by_id("url").get("value") == "https://phones.example/hook"  # type: ignore[union-attr]
+    # another client may send to the same address
+    assert post(client, "/admin/api-clients", {**form, "name": "tablets"}, page.csrf_token()).status == 200
+    other = post(client, "/admin/api-clients/tablets/webhooks", hook_form, hooks.csrf_token())
+    assert other.status == 200
+
+    remove = f"/admin/api-clients/phones/webhooks/{hook.id}/remove"
+    removed = post(client, remove, {}, hooks.csrf_token(), follow=True)
+    assert removed.status == 200 and removed.doc.xpath("//*[contains(@class, 'flash success')]")
+    again = post(client, remove, {}, hooks.csrf_token(), follow=True)
+    assert again.status == 200 and again.has("no-webhooks")
+    assert again.doc.xpath("//*[contains(@class, 'flash') and contains(@class, 'info')]")
+    with sessions() as session:
+        deleted = session.scalars(
+            select(AdminAudit.action).where(AdminAudit.action == "webhook_deleted")
+        ).all()
+    assert len(deleted) == 1
+    # once removed, the address may be subscribed again
+    assert post(client, "/admin/api-clients/phones/webhooks", hook_form, hooks.csrf_token()).status == 200

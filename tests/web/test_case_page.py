@@ -5,17 +5,21 @@ elements, every deadline with how late its step was (C4), the timeline, and the 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import timedelta
 
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.cases.deadline_steps import fire_due_steps
 from engine.cases.runner import complete_task
 from engine.clock import SettableClock
-from engine.runtime import Runtime
+from engine.runtime import Actor, Runtime
+from engine.unit_of_work import UnitOfWork
 from tests.helpers import department_handler, open_task
 from tests.web.case_story_support import deploy_broken_chase, late_case_with_incident
 from tests.web.support import Page, get, login, record_case, submit
+from tests.web.test_field import dispatched_repair
 
 
 def markers(page: Page) -> dict[str, list[str]]:
@@ -180,3 +184,52 @@ def test_a_supervisor_retries_a_failed_deadline_from_the_case_page(
     page = get(client, f"/cases/{case.number}")
     assert not page.has("retry-reply_deadline")
     assert markers(page)["failed"] == [] and "reply_deadline" in markers(page)["active"]
+
+
+def test_the_department_the_category_routes_to_is_named_not_coded_in_the_history_c1(
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime
+) -> None:
+    """The routing decision's answer (分类对应部门, routed_department) is a department code: the history
+    names the department in the page's language, as it does the responsible department."""
+    number, _case_id = record_case(sessions, runtime, category="conduct", department="billing")
+    login(client, "supervisor")
+    page = get(client, f"/cases/{number}")
+    [routed] = page.doc.xpath("//tr[td[1][normalize-space()='分类对应部门']]")
+    assert "客服中心" in routed.text_content() and "customer_service" not in routed.text_content()
+    token = page.csrf_token()
+    client.post("/lang/en", data={"csrf_token": token, "next": "/tasks"})
+    english = get(client, f"/cases/{number}")
+    [routed] = english.doc.xpath("//tr[td[1][normalize-space()='Department for the category']]")
+    assert "Customer service" in routed.text_content() and "customer_service" not in routed.text_content()
+
+
+def test_a_chased_step_of_a_role_names_the_role_not_its_code_c4(
+    client: FlaskClient,
+    sessions: sessionmaker[Session],
+    runtime: Runtime,
+    clock: SettableClock,
+    deploy_process: Callable[[str], object],
+) -> None:
+    """A deadline warning or chase records the step's candidate groups as its 责任部门: for the on-site
+    report that is the repair workers' role, named like every group, never the code `repair_worker`."""
+    deploy_process("repair")
+    number, case_id = dispatched_repair(sessions, runtime)
+    with sessions.begin() as session:
+        complete_task(
+            session,
+            runtime,
+            open_task(session, case_id, "arrive_on_site").id,
+            Actor("worker", frozenset({"repair_worker"})),
+            {"arrived_at": "2026-11-23T09:20"},
+        )
+    clock.advance(timedelta(days=3))
+    assert fire_due_steps(lambda: UnitOfWork(sessions, runtime)) >= 1
+    runtime.workflows.clear()
+    login(client, "supervisor")
+    page = get(client, f"/cases/{number}")
+    rows = [
+        " ".join(row.text_content().split())
+        for row in page.doc.xpath("//tr[td[1][normalize-space()='责任部门']]")
+    ]
+    assert rows and all("repair_worker" not in row for row in rows), rows
+    assert "责任部门—维修工" in rows  # the chased step's group, beside the case's department 维修

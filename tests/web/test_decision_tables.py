@@ -66,3 +66,19 @@ def test_only_process_owners_edit_tables(client: FlaskClient) -> None:
     login(client, "operator")
     assert get(client, "/decisions").status == 403
     assert get(client, "/decisions/routing").status == 403
+
+
+def test_a_table_with_a_nul_or_an_unknown_long_key_is_refused_not_stored(
+    client: FlaskClient, sessions: sessionmaker[Session]
+) -> None:
+    """A draft with a NUL in it (PostgreSQL stores no NUL in text) or saved under a key no decision can
+    have (longer than a key column) is refused with a 400, never a 500; nothing is saved."""
+    login(client, "owner")
+    assert send(client, "save", xml=ROUTING.replace("<decision", "\x00<decision", 1)).status_code == 400
+    token = get(client, "/decisions/routing").csrf_token()
+    long_key = "k" * 150
+    answer = client.post(f"/decisions/{long_key}/save", json={"xml": ROUTING}, headers={"X-CSRFToken": token})
+    assert answer.status_code in (400, 404)
+    with sessions() as session:
+        assert latest_decision_draft(session, "routing") is None
+        assert latest_decision_draft(session, long_key) is None

@@ -8,11 +8,11 @@ from collections.abc import Callable
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import SettableClock
-from engine.db.models import ProcessDefinition, ProcessInstance
+from engine.db.models import Customer, ProcessDefinition, ProcessInstance
 from engine.runtime import Runtime
 from tests.helpers import open_tasks
 from tests.integration.supervision.test_hot_spots import add_outages
@@ -182,3 +182,29 @@ def test_a_supervisor_sees_the_hot_spots_but_opens_no_order(client: FlaskClient,
 def test_others_may_not_see_it(client: FlaskClient, world: World, username: str) -> None:
     login(client, username)
     assert client.get(WEEK).status_code == 403
+
+
+def test_callers_registered_without_a_building_make_no_blank_building_row(
+    client: FlaskClient, world: World, sessions: sessionmaker[Session]
+) -> None:
+    """A caller registered from a case has the address as one text and no district or building: their
+    calls count with those not in the register, never as a building without a name whose button would
+    open a maintenance order for nowhere."""
+    with sessions.begin() as session:
+        session.execute(
+            update(Customer).where(Customer.phone == "13900000004").values(district="", building="")
+        )
+    login(client, "dispatcher")
+    page = get(client, WEEK)
+    assert list(rows(page)) == ["金明区|3号楼"]
+    assert not page.doc.xpath("//button[@data-order='|']")
+    districts = {
+        row.get("data-row"): row.xpath("td[2]/text()")[0]
+        for row in page.doc.xpath("//section[@id='hot-districts']//tr")
+    }
+    assert districts == {"金明区": "4", "": "2"}
+    assert "不在客户档案中" in page.text("hot-districts")
+    blank = {"district": "", "building": "", "from": "2026-11-23", "to": "2026-11-29"}
+    assert post(client, "/hotspots/maintenance", blank, page.csrf_token()).status == 302
+    assert maintenance_cases(sessions) == []
+    assert get(client, WEEK).flashes() == ["不在本期热点楼栋中,未开维修工单。"]

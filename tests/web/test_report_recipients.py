@@ -66,3 +66,22 @@ def test_an_address_is_listed_with_the_language_its_report_is_mailed_in_m3(
             ("zh@city.example", "zh_CN"),
             ("en@city.example", "en"),
         ]
+
+
+def test_the_same_address_sent_twice_is_listed_once_without_an_error_m2(
+    client: FlaskClient, sessions: sessionmaker[Session]
+) -> None:
+    """A double click on Add: the second answer is no "nothing was saved" error about an address the
+    first click just listed; the address is listed and audited once. Another language or note for a
+    listed address is still refused, the first kept."""
+    login(client, "admin")
+    form = {"kind": "weekly", "address": "leader@heat.example", "note": "总经理", "language": "en"}
+    for _ in range(2):
+        page = submit(client, URL, form, follow=True)
+        assert page.status == 200 and page.flashes() and "leader@heat.example" in page.flashes()[0]
+    assert page.text("recipients-weekly").count("leader@heat.example") == 1
+    other = submit(client, URL, {**form, "language": "zh_CN"})
+    assert other.status == 400 and other.error("address") is not None
+    with sessions() as session:
+        audit = session.scalars(select(AdminAudit.action).where(AdminAudit.subject_kind == "report")).all()
+    assert audit == ["report_recipient_added"]

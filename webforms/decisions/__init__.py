@@ -77,7 +77,8 @@ def edit(key: str) -> Any:
 def _posted_table() -> bytes:
     body = request.get_json(silent=True)
     xml = body.get("xml") if isinstance(body, dict) else None
-    if not isinstance(xml, str) or not xml.strip() or len(xml) > MAX_DMN_CHARS:
+    # A NUL is in no table dmn-js writes, and PostgreSQL stores none in text: refused, not a 500.
+    if not isinstance(xml, str) or not xml.strip() or len(xml) > MAX_DMN_CHARS or "\x00" in xml:
         abort(400)
     return xml.encode("utf-8")
 
@@ -93,6 +94,8 @@ def check(key: str) -> Any:
 def save(key: str) -> Any:
     xml = _posted_table()
     with unit_of_work() as uow:
+        if not decision_versions(uow.session, key):  # a draft edits a deployed decision (as the editor)
+            abort(404)
         save_decision_table_draft(uow, key, xml, current_user.username)
         uow.commit()
     return jsonify(saved=True, problems=decision_problems(xml, f"{key}.dmn"))

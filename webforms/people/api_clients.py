@@ -202,7 +202,10 @@ def remove_webhook(name: str, subscription_id: int) -> Any:
     """Soft: the subscription leaves the list and gets nothing more; its deliveries stay on record."""
     with unit_of_work() as uow:
         client = client_named(uow.session, name)
-        delete_subscription(uow, current_user.username, client, subscription_id)
+        removed = delete_subscription(uow, current_user.username, client, subscription_id)
         uow.commit()
-    flash(_("Webhook removed: it gets no more deliveries."), "success")
+    if removed:
+        flash(_("Webhook removed: it gets no more deliveries."), "success")
+    else:
+        flash(_("This webhook was removed already; nothing changed."), "info")
     return redirect(url_for("api_clients.webhooks", name=name))

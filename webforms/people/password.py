@@ -55,6 +55,13 @@ def _again(err: FormInvalid) -> Any:
     return _page(err.errors, 400)
 
 
+@bp.route("")
+@login_required
+def index() -> Any:
+    """/account, typed or told ("set your language under /account"): the page of one's own settings."""
+    return redirect(url_for("account.password"))
+
+
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
 @refusals({FormInvalid: form_refused(NOT_SAVED, _again)})

@@ -47,7 +47,8 @@ def recipients_of(
 def add_report_recipient(
     uow: UnitOfWork, kind: str, address: str, note: str, actor: str, language: str = DEFAULT_LANGUAGE
 ) -> ReportRecipient:
-    """Raises FormInvalid (an unknown kind or language, not an e-mail address, already listed)."""
+    """Raises FormInvalid (an unknown kind or language, not an e-mail address, already listed with
+    another language or note); the very same address, language and note again changes nothing."""
     address, note = address.strip(), note.strip()[:200]
     values = {"kind": kind, "address": address, "note": note, "language": language}
     if kind not in REPORT_KINDS:
@@ -56,6 +57,11 @@ def add_report_recipient(
         raise FormInvalid({"address": FieldError("not_email")}, values)
     if language not in MESSAGE_LANGUAGES:
         raise FormInvalid({"language": FieldError("not_option")}, values)
+    same = uow.session.scalars(
+        select(ReportRecipient).where(ReportRecipient.kind == kind, ReportRecipient.address == address)
+    ).first()
+    if same is not None and (same.language, same.note) == (language, note):
+        return same  # the same form sent twice (a double click): listed once, as asked
     row = ReportRecipient(
         kind=kind, address=address, note=note, language=language, added_by=actor, added_at=uow.clock.now()
     )
