@@ -19,7 +19,14 @@ from engine.db.models import ProcessDefinition
 from engine.errors import FormInvalid
 from engine.runtime import Runtime
 from tests.helpers import OPERATOR, department_handler, intake_form
-from tests.scenarios.driver import CaseDriver, completed, created, script
+from tests.scenarios.driver import (
+    CaseDriver,
+    completed,
+    created,
+    end,
+    script,
+    timer_fired,
+)
 from tests.scenarios.test_complaint import TASK_NAMES, end_of_day, intake_changes, resolve, routed
 
 BILLING, TECHNICAL, OPERATIONS = (department_handler(d) for d in ("billing", "technical", "operations"))
@@ -34,8 +41,9 @@ def case(
 
 
 def start_with_assisting(case: CaseDriver, assisting: list[str]) -> None:
-    """C1, C2: the operator records the call with the lead department and the assisting ones; C3: each
-    assisting department gets its part at once, due within 2 hours."""
+    """C1, C2: the operator records the call with the lead department and the assisting ones; C3: the
+    lead department gets the case at once and each assisting department its part beside it, due within
+    2 hours."""
     reply_due, _ = end_of_day(23)
     case.start(
         OPERATOR,
@@ -52,10 +60,11 @@ def start_with_assisting(case: CaseDriver, assisting: list[str]) -> None:
                     "reply_due": [None, reply_due],
                 },
             ),
+            *([] if assisting else [end("end_assist_parts")]),
+            created("department_handling", "operations"),
             *(created("assist", d) for d in assisting),
-            *([] if assisting else [created("department_handling", "operations")]),
         ],
-        open_now=[("assist", d) for d in assisting] or [("department_handling", "operations")],
+        open_now=[("department_handling", "operations"), *(("assist", d) for d in assisting)],
     )
 
 
@@ -69,13 +78,13 @@ def parts_of(case: CaseDriver) -> list[tuple[str, str | None, bool | None, str |
         ]
 
 
-def test_two_assisting_departments_each_answer_one_late_and_the_lead_replies_for_all_c2_c3(
+def test_the_lead_starts_at_once_waits_for_a_part_in_time_and_goes_on_without_an_overdue_one_c3_c4(
     case: CaseDriver,
 ) -> None:
     start_with_assisting(case, ["technical", "billing"])  # in the order of the departments' list
     created_at = case.clock.now()
     assert case.task("assist", "billing").due_at == created_at + timedelta(hours=2)
-    assert case.task("assist", "technical").due_at == created_at + timedelta(hours=2)
+    assert case.task("department_handling").candidate_groups == "operations"
     case.clock.advance(timedelta(minutes=40))
     billing = {"assist_opinion": "该户水费已结清,无欠费停供。", "assisting_department": "billing"}
     case.complete(
@@ -85,36 +94,67 @@ def test_two_assisting_departments_each_answer_one_late_and_the_lead_replies_for
         groups="billing",
         results=[billing],
         events=[completed(BILLING, "assist", {"assist_opinion": [None, billing["assist_opinion"]]})],
-        open_now=[("assist", "technical")],
+        open_now=[("department_handling", "operations"), ("assist", "technical")],
+    )
+    # The lead's reply waits while the technical department's part is open and within its deadline.
+    refused = case.refused(
+        "department_handling",
+        OPERATIONS,
+        {"investigation": "结合收费部门意见现场检查", "outcome": "resolved", "result": "已调整户内阀门。"},
+        FormInvalid,
+    )
+    assert isinstance(refused, FormInvalid)
+    assert refused.errors["outcome"] == FieldError("parts_awaited", {"parts": "technical"})
+    assert refused.values["result"] == "已调整户内阀门。"
+    # C4: the part passes its deadline: it is chased and stays open.
+    case.clock.advance(timedelta(hours=1, minutes=20))
+    case.fire_due_timers(
+        events=[
+            timer_fired("assist_deadline"),
+            script("record_assist_overdue", {"assist_overdue_chased": [None, True]}),
+            end("end_assist_overdue"),
+        ],
+        open_now=[("department_handling", "operations"), ("assist", "technical")],
     )
     assert parts_of(case) == [
         ("technical", None, None, None),
         ("billing", "billing_handler", True, billing["assist_opinion"]),
     ]
-    case.clock.advance(timedelta(hours=2))  # the technical department answers after its deadline
-    technical = {"assist_opinion": "管网压力正常,建议检查户内阀门。", "assisting_department": "technical"}
+    # The lead goes on without it: the overdue part is withdrawn, the answered one stays recorded.
+    reply = {
+        "investigation": "结合收费部门意见现场检查",
+        "outcome": "resolved",
+        "result": "已调整户内阀门,室温恢复。",
+    }
     case.complete(
-        "assist",
-        TECHNICAL,
-        {"assist_opinion": technical["assist_opinion"]},
-        groups="technical",
-        results=[billing, technical],
+        "department_handling",
+        OPERATIONS,
+        reply,
         events=[
-            completed(TECHNICAL, "assist", {"assist_opinion": [None, technical["assist_opinion"]]}),
-            created("department_handling", "operations"),
+            completed(
+                OPERATIONS,
+                "department_handling",
+                {
+                    **{k: [None, v] for k, v in sorted(reply.items())},
+                    "extension_reason": [None, None],
+                    "sendback_reason": [None, None],
+                    "suggested_department": [None, None],
+                },
+            ),
+            end("end_assist_parts"),
+            created("callback", "operator"),
         ],
-        open_now=[("department_handling", "operations")],
+        open_now=[("callback", "operator")],
     )
-    assert parts_of(case) == [
-        ("technical", "technical_handler", False, technical["assist_opinion"]),
-        ("billing", "billing_handler", True, billing["assist_opinion"]),
-    ]
-    resolve(case, OPERATIONS, "结合收费、技术部门意见现场检查", "已调整户内阀门,室温恢复。")
+    with case.sessions() as session:
+        instance = case.instance(session)
+        parsed = parsed_definition(case.runtime, instance.definition)
+        parts = instance_parts(session, instance, parsed)["assist"]
+    assert [(p.groups, p.status) for p in parts] == [("technical", "cancelled"), ("billing", "completed")]
+    assert case.data["assist_results"] == [billing]
 
 
-def test_one_assisting_department_answers_before_the_lead_department_gets_the_case_c3(
-    case: CaseDriver,
-) -> None:
+def test_a_part_answered_in_time_lets_the_lead_reply_c3(case: CaseDriver) -> None:
     start_with_assisting(case, ["repair"])
     repair = {"assist_opinion": "已派人检查楼栋管道。", "assisting_department": "repair"}
     case.complete(
@@ -126,11 +166,12 @@ def test_one_assisting_department_answers_before_the_lead_department_gets_the_ca
             completed(
                 department_handler("repair"), "assist", {"assist_opinion": [None, repair["assist_opinion"]]}
             ),
-            created("department_handling", "operations"),
+            end("end_assist_parts"),
         ],
         open_now=[("department_handling", "operations")],
     )
     assert parts_of(case) == [("repair", "repair_handler", True, repair["assist_opinion"])]
+    resolve(case, OPERATIONS, "结合维修部门意见处理", "楼栋管道已修复。")
 
 
 def test_without_assisting_departments_the_case_goes_straight_to_the_lead_department(
