@@ -17,7 +17,7 @@ from engine.cases.runner import start_case
 from engine.clock import SettableClock
 from engine.db.models import ProcessDefinition
 from engine.errors import FormInvalid
-from engine.runtime import Runtime
+from engine.runtime import Actor, Runtime
 from tests.helpers import OPERATOR, department_handler, intake_form
 from tests.scenarios.driver import (
     CaseDriver,
@@ -37,7 +37,9 @@ ASSIST = "协办意见"
 def case(
     sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, deployed: ProcessDefinition
 ) -> CaseDriver:
-    return CaseDriver(sessions, runtime, clock, "complaint", {**TASK_NAMES, "assist": ASSIST})
+    return CaseDriver(
+        sessions, runtime, clock, "complaint", {**TASK_NAMES, "assist": ASSIST, "review_sendback": "审核退单"}
+    )
 
 
 def start_with_assisting(case: CaseDriver, assisting: list[str]) -> None:
@@ -204,3 +206,141 @@ def test_an_assisting_department_is_another_than_the_lead_and_a_known_one(case: 
             intake_form(assisting_departments=["billing", "nobody"]),
         )
     assert unknown.value.errors["assisting_departments"] == FieldError("not_option")
+
+
+def test_the_dispatcher_adds_an_assisting_department_at_the_site_order_checked_as_at_intake_c2_c3(
+    case: CaseDriver,
+) -> None:
+    """Issue 20: the dispatcher can add assisting departments; at the site order they are checked as at
+    intake (never the lead department, only known ones), what was typed kept."""
+    case.start(
+        OPERATOR,
+        intake_form(needs_site_visit=True),
+        events=[
+            ("case_started", "op1", None, {"process_version": [None, 1]}),
+            completed(OPERATOR, "intake", intake_changes(needs_site_visit=True)),
+            *routed(),
+            created("dispatch_site_order", "operator"),
+        ],
+        open_now=[("dispatch_site_order", "operator")],
+    )
+    order = {"site_order_note": "请运行部上门,技术部协助", "visit_window": "今天"}
+    same = case.refused(
+        "dispatch_site_order", OPERATOR, {**order, "assisting_departments": ["operations"]}, FormInvalid
+    )
+    assert isinstance(same, FormInvalid)
+    assert same.errors["assisting_departments"].code == "same_as_other"
+    assert same.values["assisting_departments"] == ["operations"]
+    unknown = case.refused(
+        "dispatch_site_order", OPERATOR, {**order, "assisting_departments": ["nobody"]}, FormInvalid
+    )
+    assert isinstance(unknown, FormInvalid)
+    assert unknown.errors["assisting_departments"] == FieldError("not_option")
+    reply_due, _ = end_of_day(23)
+    case.complete(
+        "dispatch_site_order",
+        OPERATOR,
+        {**order, "assisting_departments": ["technical"]},
+        events=[
+            completed(
+                OPERATOR,
+                "dispatch_site_order",
+                {
+                    "assisting_departments": [[], ["technical"]],
+                    "site_order_note": [None, order["site_order_note"]],
+                    "visit_window": [None, order["visit_window"]],
+                },
+            ),
+            script(
+                "set_reply_deadline",
+                {
+                    "own_reply_due": [None, reply_due],
+                    "reopen_count": [None, 0],
+                    "reply_due": [None, reply_due],
+                },
+            ),
+            created("department_handling", "operations"),
+            created("assist", "technical"),
+        ],
+        open_now=[("department_handling", "operations"), ("assist", "technical")],
+    )
+    assert parts_of(case) == [("technical", None, None, None)]
+
+
+def test_a_send_back_by_the_lead_redispatches_the_lead_only_and_keeps_the_parts_c3_c4(
+    case: CaseDriver,
+) -> None:
+    start_with_assisting(case, ["repair", "technical"])
+    repair = {"assist_opinion": "楼栋管道正常。", "assisting_department": "repair"}
+    case.complete(
+        "assist",
+        department_handler("repair"),
+        {"assist_opinion": repair["assist_opinion"]},
+        groups="repair",
+        results=[repair],
+        events=[
+            completed(
+                department_handler("repair"), "assist", {"assist_opinion": [None, repair["assist_opinion"]]}
+            ),
+        ],
+        open_now=[("department_handling", "operations"), ("assist", "technical")],
+    )
+    # A send-back is no reply: it does not wait for the technical department's part.
+    sendback = {
+        "investigation": "现场核实为欠费停供",
+        "outcome": "not_ours",
+        "sendback_reason": "欠费停供属收费部门职责。",
+        "suggested_department": "billing",
+    }
+    case.complete(
+        "department_handling",
+        OPERATIONS,
+        sendback,
+        events=[
+            completed(
+                OPERATIONS,
+                "department_handling",
+                {
+                    **{k: [None, v] for k, v in sendback.items()},
+                    "extension_reason": [None, None],
+                    "result": [None, None],
+                },
+            ),
+            created("review_sendback", "dispatcher"),
+        ],
+        open_now=[("assist", "technical"), ("review_sendback", "dispatcher")],
+    )
+    reply_due, _ = end_of_day(23)
+    dispatcher = Actor("disp1", frozenset({"dispatcher"}))
+    case.complete(
+        "review_sendback",
+        dispatcher,
+        {"sendback_decision": "approve", "redispatch_department": "billing", "review_comment": ""},
+        events=[
+            completed(
+                dispatcher,
+                "review_sendback",
+                {
+                    "redispatch_department": [None, "billing"],
+                    "review_comment": [None, None],
+                    "sendback_decision": [None, "approve"],
+                },
+            ),
+            script(
+                "redispatch",
+                {
+                    "department": ["operations", "billing"],
+                    "outcome": ["not_ours", None],
+                    "reply_due": [reply_due, "2026-11-24T17:30:00+08:00"],
+                },
+            ),
+            created("department_handling", "billing"),
+        ],
+        open_now=[("assist", "technical"), ("department_handling", "billing")],
+    )
+    # Only the lead was re-dispatched: the parts are the same, the answered one still recorded.
+    assert parts_of(case) == [
+        ("repair", "repair_handler", True, repair["assist_opinion"]),
+        ("technical", None, None, None),
+    ]
+    assert case.data["assist_results"] == [repair]
