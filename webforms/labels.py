@@ -185,6 +185,8 @@ def error_text(error: FieldError) -> str:
     )
     if message is None and template is not None:
         return say(template, params, gettext)
+    if error.code == "parts_awaited":  # the assisting departments still awaited, by their names
+        params["parts"] = group_label(str(params.get("parts", "")))
     if current_language() == "en":  # a parameter with an English twin (a field's label) says it in English
         params.update({key: params[f"{key}_en"] for key in list(params) if params.get(f"{key}_en")})
     return str(message) % params if message else error.code

@@ -816,7 +816,7 @@ def _settle_awaited_parts(
         if awaited:
             field_id = when[0] if when is not None else next(iter(info.fields)).id
             raise FormInvalid(
-                {field_id: FieldError("parts_awaited", {"parts": "、".join(awaited)})}, {**submitted}
+                {field_id: FieldError("parts_awaited", {"parts": ",".join(awaited)})}, {**submitted}
             )
         for part in open_parts:
             part.cancel()
