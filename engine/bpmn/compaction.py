@@ -25,7 +25,10 @@ migration refuses to remove an element a case went through).
 
 Not compacted, left exactly as SpiffWorkflow keeps them: workflows with subprocesses or call
 activities, and diagrams with parallel or inclusive joins (their joins compare task instances across
-the whole tree, finished branches included), and workflows with no unfinished task (closed cases).
+the whole tree, finished branches included), and workflows with no unfinished task (closed cases). A
+parallel gateway with one incoming flow only splits (a lead department and its assisting parts, 主办/协办):
+it fires as soon as it is reached and is no join. While the branches it opened are all unfinished, the
+meeting point is above them and their past stays until one of them ends.
 The end join every diagram has is one of those joins, but harmless: it fires once nothing else is
 unfinished, and merges the data of the end events that reached it — kept, as the parked branches.
 """
@@ -58,7 +61,7 @@ def can_compact(workflow: BpmnWorkflow) -> bool:
     if workflow.subprocesses or workflow.subprocess_specs:
         return False
     return not any(
-        isinstance(spec, UnstructuredJoin) and not isinstance(spec, _EndJoin)
+        isinstance(spec, UnstructuredJoin) and not isinstance(spec, _EndJoin) and len(spec.inputs) > 1
         for spec in workflow.spec.task_specs.values()
     )
 
