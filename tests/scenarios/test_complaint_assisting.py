@@ -9,15 +9,18 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.bpmn.form_fields import FieldError
 from engine.cases import instance_parts, parsed_definition
+from engine.cases.deadline_steps import chases_by_department, fire_due_steps
 from engine.cases.runner import start_case
 from engine.clock import SettableClock
-from engine.db.models import ProcessDefinition
+from engine.db.models import DeadlineStep, Event, ProcessDefinition
 from engine.errors import FormInvalid
 from engine.runtime import Actor, Runtime
+from engine.unit_of_work import UnitOfWork
 from tests.helpers import OPERATOR, department_handler, intake_form
 from tests.scenarios.driver import (
     CaseDriver,
@@ -344,3 +347,41 @@ def test_a_send_back_by_the_lead_redispatches_the_lead_only_and_keeps_the_parts_
         ("technical", None, None, None),
     ]
     assert case.data["assist_results"] == [repair]
+
+
+def test_an_assisting_part_has_a_graded_deadline_its_department_warned_then_chased_c4(
+    case: CaseDriver,
+) -> None:
+    """C4 as for the lead department: warnings at 50% and 80% of the part's 2 hours, then its head and
+    the supervisors chased after the deadline; the lead department's own levels are its own."""
+    start_with_assisting(case, ["technical"])
+    part = case.task("assist", "technical")
+    with case.sessions() as session:
+        levels = session.scalars(
+            select(DeadlineStep).where(DeadlineStep.task_id == part.id).order_by(DeadlineStep.level)
+        ).all()
+        assert [(s.kind, s.status) for s in levels] == [
+            ("warning", "waiting"),
+            ("warning", "waiting"),
+            ("escalation", "waiting"),
+            ("escalation", "waiting"),
+        ]
+        assert levels[0].due_at == part.created_at + timedelta(hours=1)  # half of the 2 hours
+    case.clock.advance(timedelta(days=1))
+    fire_due_steps(lambda: UnitOfWork(case.sessions, case.runtime))
+    case.runtime.workflows.clear()
+    with case.sessions() as session:
+        chased = session.scalars(
+            select(Event).where(
+                Event.instance_id == case.id,
+                Event.kind.in_(("deadline_warning", "deadline_escalated")),
+                Event.element_id == "assist",
+            )
+        ).all()
+        assert [(e.kind, e.changes["department"][1]) for e in chased] == [
+            ("deadline_warning", "technical"),
+            ("deadline_warning", "technical"),
+            ("deadline_escalated", "technical"),
+            ("deadline_escalated", "technical"),
+        ]
+        assert chases_by_department(session, part.created_at, case.clock.now())["technical"] == 2
