@@ -179,7 +179,7 @@ def test_the_site_order_form_offers_assisting_departments_and_refuses_the_lead_o
     done = post(
         client,
         "/cases/new/complaint",
-        {**intake_form(needs_site_visit=True), "intake_key": key},
+        {**intake_form(needs_site_visit=True), "assisting_departments": ["billing"], "intake_key": key},
         page.csrf_token(),
     )
     assert done.status == 302
@@ -192,8 +192,15 @@ def test_the_site_order_form_offers_assisting_departments_and_refuses_the_lead_o
     form = get(client, f"/tasks/{order}")
     boxes = form.doc.xpath("//fieldset[@id='f-assisting_departments']//input[@type='checkbox']/@value")
     assert {"billing", "technical"} <= set(boxes)
+    ticked = form.doc.xpath("//fieldset[@id='f-assisting_departments']//input[@checked]/@value")
+    assert ticked == ["billing"]  # the intake's choice, to add to or change
     values = {"site_order_note": "请运行部上门", "visit_window": "今天"}
     refused = submit(client, f"/tasks/{order}", {**values, "assisting_departments": ["operations"]})
     assert refused.status == 400 and refused.error("assisting_departments")
-    assert submit(client, f"/tasks/{order}", {**values, "assisting_departments": ["technical"]}).status == 302
-    assert assist_task(sessions, "technical")
+    assert (
+        submit(
+            client, f"/tasks/{order}", {**values, "assisting_departments": ["billing", "technical"]}
+        ).status
+        == 302
+    )
+    assert assist_task(sessions, "technical") and assist_task(sessions, "billing")
