@@ -42,6 +42,10 @@ ERROR_MESSAGES = {
     "pattern": _l("The format is not valid (for a phone: 13812345678 or 0951-5012345)."),
     "before_other": _l("This may not be earlier than “%(other)s”."),
     "same_as_other": _l("Choose another value than “%(other)s”."),
+    "parts_awaited": _l(
+        "The assisting departments' answers are not all in yet (awaited: %(parts)s). Reply once they are, "
+        "or once their deadline has passed."
+    ),
     "after_onsite_limit": _l(
         "Later than the on-site limit (%(limit)s) for this category: promise an earlier time, or say why "
         "in the reason field."
@@ -181,6 +185,8 @@ def error_text(error: FieldError) -> str:
     )
     if message is None and template is not None:
         return say(template, params, gettext)
+    if error.code == "parts_awaited":  # the assisting departments still awaited, by their names
+        params["parts"] = group_label(str(params.get("parts", "")))
     if current_language() == "en":  # a parameter with an English twin (a field's label) says it in English
         params.update({key: params[f"{key}_en"] for key in list(params) if params.get(f"{key}_en")})
     return str(message) % params if message else error.code

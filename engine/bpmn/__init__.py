@@ -41,6 +41,8 @@ from engine.bpmn.io_mappings import IoMapping, MappingUnreadable, io_mapping
 from engine.bpmn.multi_instance import COUNTERS as INSTANCE_COUNTERS
 from engine.bpmn.multi_instance import instance_item, instance_results, is_instance, results_name
 from engine.bpmn.parser import (
+    AWAITS_PARTS,
+    AWAITS_PARTS_WHEN,
     BPMN_NS,
     CAMUNDA_NS,
     CANDIDATE_USER,
@@ -148,6 +150,8 @@ __all__ = [
     "named_element",
     "schema_problem",
     "ANSWER_FIELD",
+    "AWAITS_PARTS",
+    "AWAITS_PARTS_WHEN",
     "BPMN_NS",
     "CALLBACK",
     "CAMUNDA_NS",

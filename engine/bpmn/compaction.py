@@ -25,7 +25,10 @@ migration refuses to remove an element a case went through).
 
 Not compacted, left exactly as SpiffWorkflow keeps them: workflows with subprocesses or call
 activities, and diagrams with parallel or inclusive joins (their joins compare task instances across
-the whole tree, finished branches included), and workflows with no unfinished task (closed cases).
+the whole tree, finished branches included), and workflows with no unfinished task (closed cases). A
+parallel gateway with one incoming flow only splits (a lead department and its assisting parts, 主办/协办):
+it fires as soon as it is reached and is no join. While the branches it opened are all unfinished, the
+meeting point is above them and their past stays until one of them ends.
 The end join every diagram has is one of those joins, but harmless: it fires once nothing else is
 unfinished, and merges the data of the end events that reached it — kept, as the parked branches.
 """
@@ -75,7 +78,12 @@ def _shape(workflow: BpmnWorkflow) -> _SpecShape:
     if shape is None:
         specs = spec.task_specs.values()
         shape = _SpecShape(
-            any(isinstance(s, UnstructuredJoin) and not isinstance(s, _EndJoin) for s in specs),
+            # A parallel gateway with one incoming flow only splits (the complaint's lead and assisting
+            # departments): it joins nothing.
+            any(
+                isinstance(s, UnstructuredJoin) and not isinstance(s, _EndJoin) and len(s.inputs) > 1
+                for s in specs
+            ),
             frozenset(name for s in specs if (name := getattr(s, "split_task", None))),
         )
         _SHAPES[spec] = shape

@@ -125,6 +125,12 @@ class UserTaskInfo:
     priority: str = ""
     # Properties warnAt / escalate: the graded deadline's levels (engine.bpmn.deadline_levels).
     deadline_levels: tuple[DeadlineLevel, ...] = ()
+    # Property awaitsParts = a multi-instance step beside this one (a lead department's assisting parts,
+    # 主办/协办) whose open instances hold up this step's completion while they are within their deadline;
+    # completed when they are past it, those are withdrawn. awaitsPartsWhen = 'field=value': only a
+    # completion with that value waits (the reply, not an extension request); without it every one does.
+    awaits_parts: str = ""
+    awaits_parts_when: tuple[str, str] | None = None
 
     def help_text(self, language: str) -> str:
         """The step explained to the person doing it (property help / help_en); '' when the diagram has none."""
@@ -628,7 +634,19 @@ def _form_info(node: Any, task_spec: Any, groups: str, problems: list[Problem]) 
         help_en=props.get("help_en", "").strip(),
         customer_contact=contact_kinds(props.get(CUSTOMER_CONTACT, "")),
         deadline_levels=_levels_or_none(props),
+        awaits_parts=props.get(AWAITS_PARTS, "").strip(),
+        awaits_parts_when=_when_or_none(props.get(AWAITS_PARTS_WHEN, "")),
     )
+
+
+AWAITS_PARTS, AWAITS_PARTS_WHEN = "awaitsParts", "awaitsPartsWhen"
+
+
+def _when_or_none(text: str) -> tuple[str, str] | None:
+    """An awaitsPartsWhen property 'field=value' as (field, value); malformed ones are refused by
+    validation (engine.processes)."""
+    name, sep, value = text.partition("=")
+    return (name.strip(), value.strip()) if sep and name.strip() else None
 
 
 def _levels_or_none(props: dict[str, str]) -> tuple[DeadlineLevel, ...]:

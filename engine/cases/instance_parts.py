@@ -64,7 +64,14 @@ def instance_parts(
         if not own:
             continue
         # The latest pass: the instances whose values the case keeps and those still open.
-        latest = [r for r in own if r.id in recorded or r.status == "open"] or own
+        # A part withdrawn (the lead replied without it, past its deadline) is shown as withdrawn.
+        kept = [r for r in own if r.id in recorded or r.status == "open"]
+        first = min((r.created_at for r in kept), default=None)
+        latest = [
+            r
+            for r in own
+            if r in kept or (r.status == "cancelled" and first is not None and r.created_at >= first)
+        ] or own
         parts[element_id] = [
             InstancePart(
                 element_id=element_id,

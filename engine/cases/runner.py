@@ -772,6 +772,8 @@ def _complete(
     values, unit.reference = _checked_form(
         session, info.fields if info else (), submitted, task.data, unit.engine_zone, unit.parsed, unit
     )
+    if info is not None and info.awaits_parts:
+        _settle_awaited_parts(session, unit, info, values, submitted)
     _store_drawn_images(session, engine, unit, values, task_id)
     before = dict(task.data)
     task.data.update(values)
@@ -802,6 +804,59 @@ def _complete(
     )
     _carry_out_effects(session, unit, task.task_spec.bpmn_id, task.data)
     _run_engine_steps(session, unit)
+
+
+def _settle_awaited_parts(
+    session: Session, unit: _Unit, info: Any, values: dict[str, Any], submitted: dict[str, Any]
+) -> None:
+    """A step that awaits the parts of a multi-instance step beside it (property awaitsParts: the lead
+    department's reply awaits the assisting departments', 主办/协办, C3): refused while a part is open
+    and within its deadline (FormInvalid on the field of awaitsPartsWhen, what was typed kept); the
+    parts still open past their deadline are withdrawn, the lead goes on without them (C4)."""
+    when = info.awaits_parts_when
+    if when is not None and str(values.get(when[0], "")) != when[1]:
+        return
+    steps = [
+        t
+        for t in unit.workflow.get_tasks(state=TaskState.STARTED)
+        if isinstance(t.task_spec, MultiInstanceTask) and t.task_spec.bpmn_id == info.awaits_parts
+    ]
+    for step in steps:
+        open_parts = [c for c in step.children if is_instance(c) and c.state == TaskState.READY]
+        if not open_parts:
+            continue
+        rows = {
+            r.task_guid: r
+            for r in session.scalars(
+                select(HumanTask).where(
+                    HumanTask.instance_id == unit.instance.id,
+                    HumanTask.element_id == info.awaits_parts,
+                    HumanTask.status == "open",
+                )
+            )
+        }
+        awaited = [
+            rows[str(c.id)].candidate_groups
+            for c in open_parts
+            if str(c.id) in rows and not _past(rows[str(c.id)].due_at, unit.now)
+        ]
+        if awaited:
+            field_id = when[0] if when is not None else next(iter(info.fields)).id
+            raise FormInvalid(
+                {field_id: FieldError("parts_awaited", {"parts": ",".join(awaited)})}, {**submitted}
+            )
+        for part in open_parts:
+            part.cancel()
+        step._set_state(TaskState.READY)
+
+
+def _past(due: datetime | None, now: datetime) -> bool:
+    """Whether a task's deadline has passed (a task without one is never past it)."""
+    if due is None:
+        return False
+    if due.tzinfo is None and now.tzinfo is not None:
+        due = due.replace(tzinfo=now.tzinfo)
+    return due <= now
 
 
 def start_case(

@@ -28,6 +28,8 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from sqlalchemy.orm import Session
 
 from engine.bpmn import (
+    AWAITS_PARTS,
+    AWAITS_PARTS_WHEN,
     BINDINGS,
     BPMN_NS,
     CAMUNDA_NS,
@@ -240,6 +242,14 @@ MESSAGES: dict[str, str] = {
         "cannot take. Ask for it in a user task."
     ),
     "deadline-levels": N_("Step '%(name)s': %(problem)s."),
+    "awaits-parts-step": N_(
+        "Step '%(name)s' awaits the parts of '%(step)s' (property awaitsParts), which is no multi-instance "
+        "user task of this diagram. Name one of: %(known)s."
+    ),
+    "awaits-parts-when": N_(
+        "Step '%(name)s' has the property awaitsPartsWhen = '%(value)s'. Write 'field=value' with a field "
+        "of the step's own form, for example outcome=resolved."
+    ),
     "deadline-levels-without-timer": N_(
         "Step '%(name)s' declares warnAt or escalate but has no deadline: draw a timer on its border."
     ),
@@ -460,6 +470,30 @@ def _check_deadline_levels(d: _Diagram, task: Any, groups: set[str]) -> Iterable
         yield _problem("deadline-levels-without-timer", task, d.key)
 
 
+def _check_awaited_parts(d: _Diagram, task: Any) -> Iterable[DiagramProblem]:
+    """awaitsParts names a multi-instance user task of the diagram, and awaitsPartsWhen reads
+    'field=value' over a field of the step's own form (engine.bpmn.parser)."""
+    props = dict(element_properties(task))
+    awaited = props.get(AWAITS_PARTS, "").strip()
+    when = props.get(AWAITS_PARTS_WHEN)
+    if not awaited and when is None:
+        return
+    steps = {
+        t.get("id")
+        for t in d.elements("userTask")
+        if t.find("bpmn:multiInstanceLoopCharacteristics", NS) is not None
+    }
+    if awaited not in steps:
+        yield _problem("awaits-parts-step", task, d.key, step=awaited, known=", ".join(sorted(steps)) or "—")
+    if when is not None:
+        field_id, sep, _value = when.partition("=")
+        fields = {
+            f.get("id") for f in task.findall("bpmn:extensionElements/camunda:formData/camunda:formField", NS)
+        }
+        if not sep or field_id.strip() not in fields:
+            yield _problem("awaits-parts-when", task, d.key, value=when)
+
+
 def _instance_variables(task: Any) -> set[str]:
     """What each instance of a multi-instance task sees besides the case data: its element variable
     and loopCounter (engine.bpmn.multi_instance)."""
@@ -518,6 +552,7 @@ def _check_user_tasks(d: _Diagram, groups: set[str], users: set[str]) -> Iterabl
                 "customer-contact-value", task, d.key, value=contact, known=", ".join(PERSONAL_KINDS)
             )
         yield from _check_deadline_levels(d, task, groups)
+        yield from _check_awaited_parts(d, task)
         form = task.findall("bpmn:extensionElements/camunda:formData/camunda:formField", NS)
         if not form:
             yield _problem("missing-form", task, d.key)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from engine.clock import SettableClock
 from tests.helpers import OPERATOR, department_handler, intake_form
-from tests.scenarios.driver import CaseDriver, completed, created, new, script
+from tests.scenarios.driver import CaseDriver, completed, created, end, new, script
 from tests.scenarios.test_complaint import (
     TASK_NAMES,
     callback_satisfied,
@@ -52,6 +52,7 @@ def test_platform_deadline_earlier_than_our_own_u1(case: CaseDriver, clock: Sett
             script(
                 "set_reply_deadline", new(own_reply_due=own_due, reopen_count=0, reply_due=PLATFORM_DEADLINE)
             ),
+            end("end_assist_parts"),
             created("department_handling", "operations"),
         ],
         open_now=[("department_handling", "operations")],
@@ -116,6 +117,7 @@ def test_own_deadline_when_the_platform_gives_more_time_u1(case: CaseDriver) -> 
             ),
             *routed(),
             script("set_reply_deadline", new(own_reply_due=own_due, reopen_count=0, reply_due=own_due)),
+            end("end_assist_parts"),
             created("department_handling", "operations"),
         ],
         open_now=[("department_handling", "operations")],
@@ -136,6 +138,7 @@ def test_a_hotline_case_keeps_no_platform_deadline_and_closes_without_reply_u1(
             completed(OPERATOR, "intake", intake_changes(case_source="walk_in")),
             *routed(),
             script("set_reply_deadline", new(own_reply_due=own_due, reopen_count=0, reply_due=own_due)),
+            end("end_assist_parts"),
             created("department_handling", "operations"),
         ],
         open_now=[("department_handling", "operations")],

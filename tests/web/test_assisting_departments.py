@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import SettableClock
 from engine.db.models import HumanTask, ProcessInstance
+from engine.runtime import Runtime
+from hotline.scheduling import fire_due_timers
 from tests.helpers import intake_form
 from tests.web.support import Page, get, login, post, submit, switch_user
 
@@ -108,3 +110,97 @@ def test_each_assisting_department_answers_and_the_lead_and_the_case_page_see_ea
         for r in english.all("part", within=english.by_id("parts-assist"))
     }
     assert "on time" in parts["billing"] and "late" in parts["technical"]
+
+
+def lead_task(sessions: sessionmaker[Session]) -> int:
+    with sessions() as session:
+        return session.scalars(
+            select(HumanTask.id).where(
+                HumanTask.element_id == "department_handling", HumanTask.status == "open"
+            )
+        ).one()
+
+
+def test_the_lead_starts_at_once_waits_for_a_part_in_time_and_replies_without_an_overdue_one_c3_c4(
+    client: FlaskClient, sessions: sessionmaker[Session], clock: SettableClock, runtime: Runtime
+) -> None:
+    login(client, "operator")
+    assert record(client, ["billing", "technical"]).status == 302
+    with sessions() as session:
+        number = session.scalars(select(ProcessInstance.case_number)).one()
+    switch_user(client, "billing_handler")
+    assert (
+        submit(
+            client, f"/tasks/{assist_task(sessions, 'billing')}", {"assist_opinion": BILLING_ANSWER}
+        ).status
+        == 302
+    )
+
+    # The lead department has the case from the start; its form says which part is still awaited.
+    switch_user(client, "ops_handler")
+    lead = lead_task(sessions)
+    page = get(client, f"/tasks/{lead}")
+    assert page.status == 200 and page.has("task-form")
+    awaited = " ".join(page.text("parts-awaited-assist").split())
+    assert "1/2" in awaited and "技术" in awaited and "收费" not in awaited
+    reply = {"investigation": "结合收费部门意见现场检查", "outcome": "resolved", "result": "已调整户内阀门。"}
+    refused = submit(client, f"/tasks/{lead}", reply)
+    assert refused.status == 400 and "技术" in refused.error("outcome")
+    assert refused.by_id("f-result").text_content().strip() == reply["result"]  # what was typed stays
+
+    # C4: past its 2 hours the technical part is chased: late on the board and on the case page.
+    clock.advance(timedelta(hours=2, minutes=5))
+    fire_due_timers(runtime, sessions, "w")
+    switch_user(client, "supervisor")
+    board = get(client, "/board")
+    late = board.doc.xpath(
+        f"//tr[contains(@class, 'board-item')][@data-case='{number}'][@data-element='assist']"
+    )
+    assert len(late) == 1 and "overdue" in late[0].get("class")
+    case_page = get(client, f"/cases/{number}")
+    technical_row = next(r for r in case_page.all("part") if r.get("data-groups") == "technical")
+    assert "overdue" in technical_row.get("class") and "超时" in technical_row.text_content()
+
+    # The lead goes on without it: the overdue part is withdrawn, the billing answer stays.
+    switch_user(client, "ops_handler")
+    assert submit(client, f"/tasks/{lead}", reply).status == 302
+    switch_user(client, "supervisor")
+    case_page = get(client, f"/cases/{number}")
+    shown = {r.get("data-groups"): r.text_content() for r in case_page.all("part")}
+    assert "已撤回" in shown["technical"] and BILLING_ANSWER in shown["billing"]
+
+
+def test_the_site_order_form_offers_assisting_departments_and_refuses_the_lead_one(
+    client: FlaskClient, sessions: sessionmaker[Session]
+) -> None:
+    login(client, "operator")
+    page = get(client, "/cases/new/complaint")
+    key = page.by_id("intake-key").get("value")
+    done = post(
+        client,
+        "/cases/new/complaint",
+        {**intake_form(needs_site_visit=True), "assisting_departments": ["billing"], "intake_key": key},
+        page.csrf_token(),
+    )
+    assert done.status == 302
+    with sessions() as session:
+        order = session.scalars(
+            select(HumanTask.id).where(
+                HumanTask.element_id == "dispatch_site_order", HumanTask.status == "open"
+            )
+        ).one()
+    form = get(client, f"/tasks/{order}")
+    boxes = form.doc.xpath("//fieldset[@id='f-assisting_departments']//input[@type='checkbox']/@value")
+    assert {"billing", "technical"} <= set(boxes)
+    ticked = form.doc.xpath("//fieldset[@id='f-assisting_departments']//input[@checked]/@value")
+    assert ticked == ["billing"]  # the intake's choice, to add to or change
+    values = {"site_order_note": "请运行部上门", "visit_window": "今天"}
+    refused = submit(client, f"/tasks/{order}", {**values, "assisting_departments": ["operations"]})
+    assert refused.status == 400 and refused.error("assisting_departments")
+    assert (
+        submit(
+            client, f"/tasks/{order}", {**values, "assisting_departments": ["billing", "technical"]}
+        ).status
+        == 302
+    )
+    assert assist_task(sessions, "technical") and assist_task(sessions, "billing")

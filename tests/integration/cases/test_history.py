@@ -68,6 +68,7 @@ def test_case_history_is_in_order_and_per_case(
             "script_ran",
             "script_ran",
             "script_ran",
+            "end_reached",  # the assisting branch, without assisting departments, ends at once
             "task_created",
             "task_claimed_on_completion",
             "task_completed",
@@ -76,4 +77,4 @@ def test_case_history_is_in_order_and_per_case(
         assert [e.id for e in history] == sorted(e.id for e in history)
         assert history[-2].at == clock.now() and history[0].at == clock.now() - timedelta(minutes=30)
         assert history[-2].changes["investigation"] == [None, "检查了管网"]
-        assert len(case_history(session, other)) == 6
+        assert len(case_history(session, other)) == 7  # with the end of the empty assisting branch

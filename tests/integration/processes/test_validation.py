@@ -191,6 +191,28 @@ CORPUS: dict[str, tuple[Mutation, str, str, str | None, str]] = {
         "调查处理并答复",
         "escalate '2h:mayor:message': unknown recipient 'mayor'",
     ),
+    "a lead step awaits the parts of a multi-instance step (C3)": (
+        set_attribute(
+            "//bpmn:userTask[@id='department_handling']//camunda:property[@name='awaitsParts']",
+            "value",
+            "callback",
+        ),
+        "awaits-parts-step",
+        "department_handling",
+        "调查处理并答复",
+        "awaits the parts of 'callback' (property awaitsParts), which is no multi-instance user task",
+    ),
+    "a lead step waits only for a value of its own form (C3)": (
+        set_attribute(
+            "//bpmn:userTask[@id='department_handling']//camunda:property[@name='awaitsPartsWhen']",
+            "value",
+            "satisfied=yes",
+        ),
+        "awaits-parts-when",
+        "department_handling",
+        "调查处理并答复",
+        "awaitsPartsWhen = 'satisfied=yes'. Write 'field=value' with a field of the step's own form",
+    ),
     "a graded deadline sits on a task with a deadline (C4)": (
         move_warning_to_approval,
         "deadline-levels-without-timer",
