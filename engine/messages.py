@@ -39,6 +39,12 @@ def as_params(values: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted((name, "" if value is None else str(value)) for name, value in values.items()))
 
 
+def printable(text: str) -> str:
+    """`text` to quote back in a message: a control or other invisible character (a typed tab, a bell, a
+    zero-width space) written as its escape (\\x07), so it neither disappears nor breaks the line."""
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
+
+
 def say(template: str, params: Mapping[str, Any], translate: Translate = english) -> str:
     """`template` in the language of `translate`, filled with `params` (left alone without any)."""
     text = translate(template).rpartition(CONTEXT_SEPARATOR)[2]

@@ -185,6 +185,9 @@ def error_text(error: FieldError) -> str:
     )
     if message is None and template is not None:
         return say(template, params, gettext)
+    if error.code == "and_attachment_required":  # the field's own problem, then the missing file
+        own = FieldError(str(params.pop("own", "")), params)
+        return f"{error_text(own)} {error_text(FieldError('attachment_required'))}"
     if error.code == "parts_awaited":  # the assisting departments still awaited, by their names
         params["parts"] = group_label(str(params.get("parts", "")))
     if current_language() == "en":  # a parameter with an English twin (a field's label) says it in English

@@ -5,12 +5,13 @@ what to write instead) and evaluated in-process, without running any code from t
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, ClassVar
 
 from engine.errors import HotlineError
+from engine.messages import N_, say
 
 Test = Callable[[Any], bool]
 
@@ -19,13 +20,32 @@ _STRING = re.compile(r'^"((?:[^"\\]|\\.)*)"$')
 _COMPARISON = re.compile(r"^(<=|>=|<|>|=|!=)\s*(.+)$")
 _RANGE = re.compile(r"^([\[\](])\s*(.+?)\s*\.\.\s*(.+?)\s*([\])[])$")
 _NOT = re.compile(r"^not\s*\((.*)\)$", re.S)
-HINT = 'write "text", "a","b", a number, < 5, >= 3, [1..5], true, false, not("a") or - for any value'
 
 
 class FeelUnsupported(HotlineError, ValueError):
     """A cell this engine does not read; the message quotes it and says what to write."""
 
     code = "feel-unsupported"
+    TEMPLATES: ClassVar[Mapping[str, str]] = {
+        "feel-value": N_(
+            '\'%(text)s\' is not a value this engine reads; write "text", "a","b", a number, < 5, >= 3, '
+            '[1..5], true, false, not("a") or - for any value'
+        ),
+        "feel-not-number": N_(
+            '\'%(text)s\' compares with something that is not a number; write "text", "a","b", a number, '
+            '< 5, >= 3, [1..5], true, false, not("a") or - for any value'
+        ),
+        "feel-empty-part": N_(
+            '\'%(text)s\' has an empty part; write "text", "a","b", a number, < 5, >= 3, [1..5], '
+            'true, false, not("a") or - for any value'
+        ),
+        "feel-input-name": N_(
+            "the input expression '%(text)s' is not the name of a case value; write a name such as category"
+        ),
+    }
+
+    def __init__(self, code: str, text: str) -> None:
+        super().__init__(say(self.TEMPLATES[code], {"text": text}), code=code, params={"text": text})
 
 
 @dataclass(frozen=True)
@@ -53,7 +73,7 @@ def _literal(text: str) -> Any:
     try:
         number = Decimal(text)
     except InvalidOperation:
-        raise FeelUnsupported(f"'{text}' is not a value this engine reads; {HINT}") from None
+        raise FeelUnsupported("feel-value", text) from None
     return int(number) if number == number.to_integral_value() else float(number)
 
 
@@ -72,7 +92,7 @@ def _compare(operator: str, bound: Any) -> Test:
         return equal if operator == "=" else (lambda value: not equal(value))
     limit = _number(bound)
     if limit is None:
-        raise FeelUnsupported(f"'{operator} {bound!r}' compares with something that is not a number; {HINT}")
+        raise FeelUnsupported("feel-not-number", f"{operator} {bound!r}")
     checks: dict[str, Callable[[Decimal], bool]] = {
         "<": lambda n: n < limit,
         "<=": lambda n: n <= limit,
@@ -141,7 +161,7 @@ def input_test(text: str | None) -> InputTest:
         return InputTest(stripped, lambda value: not inner(value))
     tests = [_single(part) for part in _split_list(stripped)]
     if any(part == "" for part in _split_list(stripped)):
-        raise FeelUnsupported(f"'{stripped}' has an empty part; {HINT}")
+        raise FeelUnsupported("feel-empty-part", stripped)
     return InputTest(stripped, lambda value: any(t(value) for t in tests))
 
 
@@ -155,7 +175,5 @@ def input_name(expression: str | None) -> str:
     """An input column's expression: the name of a value of the case data."""
     name = (expression or "").strip()
     if not _NAME.match(name):
-        raise FeelUnsupported(
-            f"the input expression '{name}' is not the name of a case value; write a name such as category"
-        )
+        raise FeelUnsupported("feel-input-name", name)
     return name

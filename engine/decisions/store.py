@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from engine.bpmn import content_hash
 from engine.clock import Clock
 from engine.db import DecisionDefinition, DecisionDraft
-from engine.decisions.tables import DecisionInvalid, DecisionTable, evaluate, parse_decision
+from engine.decisions.tables import DecisionInvalid, DecisionProblem, DecisionTable, evaluate, parse_decision
 from engine.errors import Conflict, NotFound
 
 _parsed: dict[str, DecisionTable] = {}
@@ -135,7 +135,7 @@ def decision_evaluator(session: Session) -> Callable[[str, int | None, dict[str,
     return run
 
 
-def decision_problems(xml: bytes, file_name: str) -> list[str]:
+def decision_problems(xml: bytes, file_name: str) -> list[DecisionProblem]:
     """Every problem that keeps the table from being deployed; [] when it may be."""
     try:
         parse_decision(xml, file_name)

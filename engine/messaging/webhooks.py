@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from engine.bpmn import FieldError
 from engine.db import AdminAudit, ApiClient, OutboxMessage, WebhookDelivery, WebhookSubscription
 from engine.errors import FormInvalid, NotFound
-from engine.messages import N_
+from engine.messages import N_, printable
 from engine.messaging.gateways import Outgoing, SendFailed
 from engine.messaging.http_sms import post
 from engine.messaging.outbox import NewMessage, queue_messages
@@ -122,7 +122,9 @@ def add_subscription(
     if not events:
         errors["events"] = FieldError("no_event")
     elif unknown:
-        errors["events"] = FieldError("not_event", {"value": unknown[0], "known": ", ".join(WEBHOOK_EVENTS)})
+        errors["events"] = FieldError(
+            "not_event", {"value": printable(unknown[0]), "known": ", ".join(WEBHOOK_EVENTS)}
+        )
     if errors:
         raise FormInvalid(errors, {"url": url, "events": events})
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)

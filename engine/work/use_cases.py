@@ -109,11 +109,24 @@ def complete_task(uow: UnitOfWork, task_id: int, actor: Actor, values: Mapping[s
     if errors:
         # with the form's own problems, so that all are shown at once
         field_errors = runner.form_problems(uow.session, uow.runtime, task.instance, task.element_id, values)
-        raise FormInvalid({**field_errors, **errors}, values)
+        raise FormInvalid(_together(field_errors, errors), values)
     instance = runner.complete_task(uow.session, uow.runtime, task_id, actor, dict(values))
     if info is not None and dispatches:
         assign_dispatched(uow.session, instance.id, info, values, actor, uow.clock.now())
     return instance
+
+
+def _together(
+    form_errors: Mapping[str, FieldError], errors: Mapping[str, FieldError]
+) -> dict[str, FieldError]:
+    """The form's own problems with the step's: a field that lacks both its value (a send-back's reason)
+    and the file it needs says both at once, not one now and the other on the next try."""
+    together = {**form_errors, **errors}
+    for field_id in form_errors.keys() & errors.keys():
+        if errors[field_id].code == "attachment_required":
+            own = form_errors[field_id]
+            together[field_id] = FieldError("and_attachment_required", {**own.params, "own": own.code})
+    return together
 
 
 def _missing_evidence(

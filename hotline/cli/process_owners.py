@@ -38,6 +38,7 @@ from engine.processes import (
 from engine.runtime import Actor
 from hotline.bootstrap import Services
 from hotline.cli.services import command_services
+from hotline.errors import said
 from hotline.shipped_files import checkout_tests
 
 
@@ -130,7 +131,7 @@ def _deploy_decision_file(services: Services, path: Path, actor: str, comment: s
     except DecisionInvalid as err:
         click.echo(f"{path}: refused, {len(err.problems)} problem(s)", err=True)
         for problem in err.problems:
-            click.echo(f"  {problem}", err=True)
+            click.echo(f"  {said(problem)}", err=True)
         return 1
     except OSError as err:
         click.echo(f"{path}: cannot read: {err.strerror}", err=True)

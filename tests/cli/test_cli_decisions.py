@@ -59,3 +59,15 @@ def test_a_table_the_engine_cannot_read_is_refused(cli, tmp_path: Path) -> None:
         "refused, 1 problem(s)" in refused.output
         and "the hit policy COLLECT is not supported" in refused.output
     )
+
+
+def test_a_refused_table_is_explained_in_the_command_lines_language(
+    cli,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,  # noqa: ANN001
+) -> None:
+    bad = tmp_path / "bad.dmn"
+    bad.write_text("<definitions><decision", encoding="utf-8")
+    monkeypatch.setenv("HOTLINE_LANGUAGE", "zh_CN")
+    refused = cli("deploy", str(bad))
+    assert refused.exit_code == 1 and "  XML 格式错误：" in refused.output and "（第 1 行）" in refused.output

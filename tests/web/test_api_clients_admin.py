@@ -162,3 +162,25 @@ def test_a_webhook_form_sent_twice_adds_one_webhook_and_a_second_remove_changes_
     assert len(deleted) == 1
     # once removed, the address may be subscribed again
     assert post(client, "/admin/api-clients/phones/webhooks", hook_form, hooks.csrf_token()).status == 200
+
+
+def test_an_unknown_webhook_event_is_quoted_back_with_its_control_characters_escaped(
+    client: FlaskClient,
+) -> None:
+    """A control character typed in an event name (a bell, a line break) is shown as its escape in the
+    refusal, not echoed raw into the page."""
+    login(client, "admin")
+    page = get(client, "/admin/api-clients")
+    form = {"name": "phones", "scopes": ["webhooks:manage"], "role": "operator", "days": "30"}
+    assert post(client, "/admin/api-clients", form, page.csrf_token()).status == 200
+    hooks = get(client, "/admin/api-clients/phones/webhooks")
+    refused = post(
+        client,
+        "/admin/api-clients/phones/webhooks",
+        {"url": "https://phones.example/hook", "events": ["case.opened\x07\nx"]},
+        hooks.csrf_token(),
+    )
+    assert refused.status == 400 and refused.has("err-events")
+    said = refused.text("err-events")
+    assert "case.opened\\x07\\nx" in said
+    assert "\x07" not in refused.html and "case.opened\nx" not in refused.html

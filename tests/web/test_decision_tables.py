@@ -6,18 +6,23 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.decisions import decision_versions, latest_decision_draft
 from tests.helpers import ROUTING_DMN
-from tests.web.support import get, login
+from tests.web.support import get, login, post
 
 ROUTING = ROUTING_DMN.read_text(encoding="utf-8")
 REROUTED = ROUTING.replace(
     '<outputEntry id="dep_leak"><text>"repair"</text>', '<outputEntry id="dep_leak"><text>"operations"</text>'
 )
 BROKEN = ROUTING.replace('hitPolicy="FIRST"', 'hitPolicy="COLLECT"')
+BAD_CELL = ROUTING.replace(
+    '<inputEntry id="in_facility"><text>"facility"</text>',
+    '<inputEntry id="in_facility"><text>date("2026-01-01")</text>',
+)
 
 
 def send(client: FlaskClient, action: str, **body: Any) -> Any:
@@ -36,7 +41,7 @@ def test_an_owner_checks_saves_and_deploys_a_table_c2_r3(
 
     checked = send(client, "check", xml=BROKEN)
     assert checked.status_code == 200
-    assert checked.get_json()["problems"] == ["the hit policy COLLECT is not supported; use UNIQUE or FIRST"]
+    assert checked.get_json()["problems"] == ["不支持命中策略 COLLECT；请使用 UNIQUE 或 FIRST"]
 
     saved = send(client, "save", xml=BROKEN)
     assert saved.status_code == 200 and len(saved.get_json()["problems"]) == 1
@@ -82,3 +87,40 @@ def test_a_table_with_a_nul_or_an_unknown_long_key_is_refused_not_stored(
     with sessions() as session:
         assert latest_decision_draft(session, "routing") is None
         assert latest_decision_draft(session, long_key) is None
+
+
+PROBLEMS_IN_BOTH_LANGUAGES = [
+    (
+        "<definitions><decision",
+        "XML 格式错误：",
+        "not well-formed XML: ",
+    ),
+    (
+        BROKEN,
+        "不支持命中策略 COLLECT；请使用 UNIQUE 或 FIRST",
+        "the hit policy COLLECT is not supported; use UNIQUE or FIRST",
+    ),
+    (
+        BAD_CELL,
+        '第 2 条规则，输入“类别 / Category”：“date("2026-01-01")”不是本系统可读取的值；',
+        "rule 2, input '类别 / Category': 'date(\"2026-01-01\")' is not a value this engine reads; ",
+    ),
+]
+
+
+@pytest.mark.parametrize(("xml", "chinese", "english"), PROBLEMS_IN_BOTH_LANGUAGES)
+def test_a_tables_problems_are_said_in_the_pages_language(
+    client: FlaskClient, xml: str, chinese: str, english: str
+) -> None:
+    """A decision table's problems (a parser's error text after a translated lead, an unsupported hit
+    policy, a FEEL cell) come in the page's language, from the check and from a refused deploy alike."""
+    login(client, "owner")
+    for language, expected in (("zh_CN", chinese), ("en", english)):
+        switched = post(
+            client, f"/lang/{language}", {"next": "/decisions"}, get(client, "/decisions").csrf_token()
+        )
+        assert switched.status == 302
+        checked = send(client, "check", xml=xml).get_json()["problems"]
+        assert len(checked) == 1 and checked[0].startswith(expected), checked
+        refused = send(client, "deploy", xml=xml, comment="try")
+        assert refused.status_code == 422 and refused.get_json()["problems"] == checked

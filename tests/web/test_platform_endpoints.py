@@ -21,7 +21,7 @@ def test_an_administrator_sets_a_platforms_reply_endpoint_u1(
     assert get(client, "/admin/reference").has("platform-endpoints-link")
     page = get(client, "/admin/platform-endpoints")
     assert page.status == 200 and page.has("endpoint-mayor_12345") and not page.has("endpoint-hotline")
-    assert page.text("state-mayor_12345") in ("replies by hand", "人工答复")
+    assert page.text("state-mayor_12345") == "未设置：人工答复"
     refused = post(
         client,
         "/admin/platform-endpoints/mayor_12345",
@@ -62,3 +62,31 @@ def test_an_administrator_sets_a_platforms_reply_endpoint_u1(
     assert len(audits) == 2 and all(TOKEN not in str(a.changes) for a in audits)
     switch_user(client, "supervisor")
     assert get(client, "/admin/platform-endpoints").status == 403
+
+
+def test_a_source_without_an_endpoint_shows_as_not_set_up_not_active(client: FlaskClient) -> None:
+    """An upstream source with no endpoint saved is not set up: its Active box is not ticked until an
+    endpoint is saved; a saved endpoint shows its own state and box, active or not."""
+    login(client, "admin")
+    page = get(client, "/admin/platform-endpoints")
+    assert page.by_id("state-mayor_12345").get("data-state") == "unset"
+    assert page.by_id("active-mayor_12345").get("checked") is None
+    saved = post(
+        client,
+        "/admin/platform-endpoints/mayor_12345",
+        {"url": "https://12345.example/reply", "auth": TOKEN, "body_format": "json"},
+        page.csrf_token(),
+        follow=True,
+    )
+    assert saved.by_id("state-mayor_12345").get("data-state") == "hand"
+    assert saved.text("state-mayor_12345") == "人工答复"
+    assert saved.by_id("active-mayor_12345").get("checked") is None
+    active = post(
+        client,
+        "/admin/platform-endpoints/mayor_12345",
+        {"url": "https://12345.example/reply", "auth": "", "body_format": "json", "active": "1"},
+        page.csrf_token(),
+        follow=True,
+    )
+    assert active.by_id("state-mayor_12345").get("data-state") == "api"
+    assert active.by_id("active-mayor_12345").get("checked") is not None

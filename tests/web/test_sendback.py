@@ -143,9 +143,15 @@ def test_a_repair_worker_sends_an_order_back_with_evidence_and_it_is_redispatche
         "sendback_reason": REPAIR_REASON,
         "suggested_department": "operations",
     }
+    # neither the reason nor the file: both are said at once, not one now and the other on the next try
+    bare = submit(client, f"/tasks/{task_id}", {**not_ours, "sendback_reason": ""})
+    assert bare.status == 400
+    said = bare.error("sendback_reason") or ""
+    assert said.startswith("此项为必填项") and "依据文件" in said, said
     refused = submit(client, f"/tasks/{task_id}", not_ours)
     assert refused.status == 400
     assert "依据文件" in (refused.error("sendback_reason") or "")
+    assert "必填" not in (refused.error("sendback_reason") or "")
     assert refused.field_value("sendback_reason") == REPAIR_REASON  # what was typed is kept
     attach(client, task_id)
     assert submit(client, f"/tasks/{task_id}", not_ours).status == 302

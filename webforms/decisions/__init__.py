@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from engine.decisions import (
     DecisionInvalid,
+    DecisionProblem,
     decision_keys,
     decision_problems,
     decision_versions,
@@ -74,6 +75,11 @@ def edit(key: str) -> Any:
     return render_template("decisions/editor.html", key=key, versions=versions, draft=draft, data=data)
 
 
+def _said(problems: list[DecisionProblem]) -> list[str]:
+    """The table's problems in the page's language."""
+    return [problem.say(_) for problem in problems]
+
+
 def _posted_table() -> bytes:
     body = request.get_json(silent=True)
     xml = body.get("xml") if isinstance(body, dict) else None
@@ -86,7 +92,7 @@ def _posted_table() -> bytes:
 @bp.route("/<key>/check", methods=["POST"])
 @roles_required("process_owner")
 def check(key: str) -> Any:
-    return jsonify(problems=decision_problems(_posted_table(), f"{key}.dmn"))
+    return jsonify(problems=_said(decision_problems(_posted_table(), f"{key}.dmn")))
 
 
 @bp.route("/<key>/save", methods=["POST"])
@@ -98,12 +104,12 @@ def save(key: str) -> Any:
             abort(404)
         save_decision_table_draft(uow, key, xml, current_user.username)
         uow.commit()
-    return jsonify(saved=True, problems=decision_problems(xml, f"{key}.dmn"))
+    return jsonify(saved=True, problems=_said(decision_problems(xml, f"{key}.dmn")))
 
 
 def _not_deployable(err: DecisionInvalid, **view_args: Any) -> Any:
     return jsonify(
-        error=_("Not deployed: fix the problems listed below the table first."), problems=err.problems
+        error=_("Not deployed: fix the problems listed below the table first."), problems=_said(err.problems)
     ), 422
 
 

@@ -181,6 +181,11 @@ def test_a_send_back_needs_evidence_attached_at_the_step_c4(
         "sendback_reason": "attachment_required",
     }
     assert refused.value.values == incomplete
+    # no reason and no file: the field says both (its own problem, then the file), not one per try
+    with pytest.raises(FormInvalid) as refused, UnitOfWork(sessions, runtime) as uow:
+        complete_task(uow, task_id, handler, {**values, "sendback_reason": ""})
+    both = refused.value.errors["sendback_reason"]
+    assert (both.code, dict(both.params)) == ("and_attachment_required", {"own": "required"})
     with UnitOfWork(sessions, runtime) as uow:
         attach_file(uow, task_id, "欠费通知.pdf", b"%PDF-1.4 evidence", handler.username)
         complete_task(uow, task_id, handler, values)
