@@ -270,6 +270,10 @@ class Fuzzer:
         staffed = [t for t in tasks if self.client_for(t[2]) is not None]
         if not staffed:
             return self.fire_timers()
+        # The parts a step awaits (awaitsParts: the assisting departments' answers, C2/C3) come first: the
+        # lead's "resolved" is refused while a part is open and in time, which is no bad input.
+        awaited = {parsed.user_tasks[t[1]].awaits_parts for t in tasks if t[1] in parsed.user_tasks}
+        staffed = [t for t in staffed if t[1] in awaited] or staffed
         task_id, element_id, groups = rng.choice(staffed)
         client, token = self.client_for(groups)  # type: ignore[misc]
         info = parsed.user_tasks[element_id]
