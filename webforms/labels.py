@@ -187,7 +187,9 @@ def error_text(error: FieldError) -> str:
         return say(template, params, gettext)
     if error.code == "and_attachment_required":  # the field's own problem, then the missing file
         own = FieldError(str(params.pop("own", "")), params)
-        return f"{error_text(own)} {error_text(FieldError('attachment_required'))}"
+        # Chinese sentences follow each other without a space; English ones with one.
+        gap = " " if current_language() == "en" else ""
+        return f"{error_text(own)}{gap}{error_text(FieldError('attachment_required'))}"
     if error.code == "parts_awaited":  # the assisting departments still awaited, by their names
         params["parts"] = group_label(str(params.get("parts", "")))
     if current_language() == "en":  # a parameter with an English twin (a field's label) says it in English

@@ -147,7 +147,7 @@ def test_a_repair_worker_sends_an_order_back_with_evidence_and_it_is_redispatche
     bare = submit(client, f"/tasks/{task_id}", {**not_ours, "sendback_reason": ""})
     assert bare.status == 400
     said = bare.error("sendback_reason") or ""
-    assert said.startswith("此项为必填项") and "依据文件" in said, said
+    assert said.startswith("此项为必填项。") and "依据文件" in said and "。 " not in said, said
     refused = submit(client, f"/tasks/{task_id}", not_ours)
     assert refused.status == 400
     assert "依据文件" in (refused.error("sendback_reason") or "")
