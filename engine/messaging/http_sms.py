@@ -140,3 +140,12 @@ def post(request: urllib.request.Request, timeout: float) -> tuple[int, str]:
         return err.code, err.read().decode("utf-8", "replace")
     except (urllib.error.URLError, TimeoutError, ConnectionError) as err:
         raise SendFailed(f"connection: {type(err).__name__}: {err}", transient=True) from err
+
+
+def require_2xx(status: int, answer: str) -> None:
+    """A SendFailed unless the status is 2xx: 408, 429 and 5xx are transient (tried again), any other
+    refusal is final. `post` makes a broken connection transient already."""
+    if 200 <= status < 300:
+        return
+    reason = f"HTTP {status}: {answer[:_REASON_LIMIT]}"
+    raise SendFailed(reason, transient=status in (408, 429) or status >= 500)

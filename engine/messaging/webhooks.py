@@ -36,7 +36,7 @@ from engine.db import AdminAudit, ApiClient, OutboxMessage, WebhookDelivery, Web
 from engine.errors import FormInvalid, NotFound
 from engine.messages import N_, printable
 from engine.messaging.gateways import Outgoing, SendFailed
-from engine.messaging.http_sms import post
+from engine.messaging.http_sms import post, require_2xx
 from engine.messaging.outbox import NewMessage, queue_messages
 from engine.people import client_actor_of
 from engine.reference import record_admin_change
@@ -485,10 +485,8 @@ class WebhookGateway:
             self._record(delivery_id, None, failure.reason)
             raise
         self._record(delivery_id, status, answer)
-        if 200 <= status < 300:
-            return delivery_id
-        reason = f"HTTP {status}: {answer[:300]}"
-        raise SendFailed(reason, transient=status in (408, 429) or status >= 500)
+        require_2xx(status, answer)
+        return delivery_id
 
     def _record(self, delivery_id: str, status: int | None, answer: str) -> None:
         with self.units() as uow:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from engine.db import ProcessInstance, is_transient
 from engine.errors import HotlineError
 from engine.messaging import Outgoing, SendFailed, sign
-from engine.messaging.http_sms import post
+from engine.messaging.http_sms import post, require_2xx
 from engine.messaging.platform_replies import ACKNOWLEDGED, encoded_body, instance_of_key, live_endpoint
 from engine.runtime import SYSTEM
 from engine.work.external_work import send_message
@@ -80,9 +80,7 @@ class PlatformGateway:
         status, answer = post(
             urllib.request.Request(url, data=body, headers=headers, method="POST"), self.timeout
         )
-        if not 200 <= status < 300:
-            reason = f"HTTP {status}: {answer[:300]}"
-            raise SendFailed(reason, transient=status in (408, 429) or status >= 500)
+        require_2xx(status, answer)
         reply_id = _reply_id(answer)
         self._acknowledged(case_number, status, reply_id, answer[:EXCERPT_LIMIT])
         return reply_id or message.idempotency_key
