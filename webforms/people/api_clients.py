@@ -5,8 +5,10 @@ of engine.people and renders."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, time, timedelta
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -14,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from engine.db import Department
+from engine.db import ApiClient, Department
 from engine.errors import FormInvalid
 from engine.messaging import (
     WEBHOOK_EVENTS,
@@ -31,6 +33,9 @@ from webforms.errors import form_refused, refusals
 from webforms.labels import DELIVERY_STATUS
 from webforms.people.auth import roles_required
 from webforms.request_checks import checks_own_input
+
+if TYPE_CHECKING:
+    from engine.unit_of_work import UnitOfWork
 
 bp = Blueprint("api_clients", __name__, url_prefix="/admin/api-clients")
 NOT_SAVED = _l("Some values need attention; nothing was saved yet.")
@@ -172,11 +177,20 @@ def add_webhook(name: str) -> Any:
     return _webhooks_page(name, {"events": []}, {}, secret=secret)
 
 
-def _set_paused(name: str, subscription_id: int, paused: bool) -> Any:
+_Change = TypeVar("_Change")
+
+
+def _change_webhook(name: str, change: Callable[[UnitOfWork, str, ApiClient], _Change]) -> _Change:
+    """`change` (a use case of engine.messaging taking the unit, the acting user and the client) done by
+    the signed-in administrator to the named client's webhooks, committed; its answer."""
     with unit_of_work() as uow:
-        client = client_named(uow.session, name)
-        set_paused(uow, current_user.username, client, subscription_id, paused)
+        answer = change(uow, current_user.username, client_named(uow.session, name))
         uow.commit()
+    return answer
+
+
+def _set_paused(name: str, subscription_id: int, paused: bool) -> Any:
+    _change_webhook(name, partial(set_paused, subscription_id=subscription_id, paused=paused))
     if paused:
         flash(_("Webhook paused: no new deliveries until it is resumed."), "success")
     else:
@@ -200,11 +214,7 @@ def resume_webhook(name: str, subscription_id: int) -> Any:
 @roles_required("admin")
 def remove_webhook(name: str, subscription_id: int) -> Any:
     """Soft: the subscription leaves the list and gets nothing more; its deliveries stay on record."""
-    with unit_of_work() as uow:
-        client = client_named(uow.session, name)
-        removed = delete_subscription(uow, current_user.username, client, subscription_id)
-        uow.commit()
-    if removed:
+    if _change_webhook(name, partial(delete_subscription, subscription_id=subscription_id)):
         flash(_("Webhook removed: it gets no more deliveries."), "success")
     else:
         flash(_("This webhook was removed already; nothing changed."), "info")
