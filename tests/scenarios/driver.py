@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine.cases.runner import complete_task, due_timer_ids, fire_timer, start_case
 from engine.clock import SettableClock
 from engine.db.models import HumanTask, ProcessInstance
+from engine.errors import FormInvalid, NotAllowed
 from engine.runtime import Actor, Runtime
 from tests.helpers import events_of, instance_snapshot, open_tasks, timers_of
 
@@ -210,3 +211,82 @@ class CaseDriver:
     def snapshot(self) -> dict[str, Any]:
         with self.sessions() as session:
             return instance_snapshot(session, self.id)
+
+
+# --- shared stretches: the dispatcher's review of a send-back (退单/改派, C4) ------------------------------------
+
+
+def refuse_wrong_approvals(
+    case: CaseDriver, sender: Actor, dispatcher: Actor, own: str, other: str
+) -> FormInvalid:
+    """C4: the sender cannot approve its own send-back, an approval names the new department, and a
+    department other than the one that sent it back. Returns the last refusal, for its message."""
+    case.refused(
+        "review_sendback",
+        sender,
+        {"sendback_decision": "approve", "redispatch_department": other},
+        NotAllowed,
+    )
+    case.refused("review_sendback", dispatcher, {"sendback_decision": "approve"}, FormInvalid)
+    same = case.refused(
+        "review_sendback",
+        dispatcher,
+        {"sendback_decision": "approve", "redispatch_department": own},
+        FormInvalid,
+    )
+    assert isinstance(same, FormInvalid)
+    return same
+
+
+def approve_sendback(
+    case: CaseDriver,
+    dispatcher: Actor,
+    department: str,
+    *,
+    redispatched: dict[str, list[Any]],
+    open_now: tuple[str, str],
+) -> None:
+    """C4: the dispatcher approves the send-back and names the department that takes the case;
+    `redispatched` is what the redispatch script changes, `open_now` the step that opens."""
+    case.complete(
+        "review_sendback",
+        dispatcher,
+        {"sendback_decision": "approve", "redispatch_department": department, "review_comment": ""},
+        events=[
+            completed(
+                dispatcher,
+                "review_sendback",
+                new(redispatch_department=department, review_comment=None, sendback_decision="approve"),
+            ),
+            script("redispatch", redispatched),
+            created(*open_now),
+        ],
+        open_now=[open_now],
+    )
+
+
+def reject_sendback(
+    case: CaseDriver,
+    dispatcher: Actor,
+    comment: str,
+    *,
+    restored: dict[str, list[Any]],
+    open_now: tuple[str, str],
+) -> None:
+    """C4: the dispatcher rejects the send-back, saying why; `restored` is what the reject_sendback
+    script changes, `open_now` the step the case goes back to."""
+    case.complete(
+        "review_sendback",
+        dispatcher,
+        {"sendback_decision": "reject", "review_comment": comment},
+        events=[
+            completed(
+                dispatcher,
+                "review_sendback",
+                new(redispatch_department=None, review_comment=comment, sendback_decision="reject"),
+            ),
+            script("reject_sendback", restored),
+            created(*open_now),
+        ],
+        open_now=[open_now],
+    )

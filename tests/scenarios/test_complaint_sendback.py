@@ -19,7 +19,15 @@ from engine.processes.deployment import deploy
 from engine.processes.migration import apply_migration, plan_migration
 from engine.runtime import Actor, Runtime
 from tests.helpers import COMPLAINT_BPMN, OPERATOR, department_handler, intake_form, open_task, open_tasks
-from tests.scenarios.driver import CaseDriver, completed, created, new, script
+from tests.scenarios.driver import (
+    CaseDriver,
+    approve_sendback,
+    completed,
+    created,
+    new,
+    refuse_wrong_approvals,
+    reject_sendback,
+)
 from tests.scenarios.test_complaint import (
     TASK_NAMES,
     callback_satisfied,
@@ -90,49 +98,23 @@ def test_send_back_approved_redispatches_with_a_new_working_day_deadline_c4(
     send_back(case, ops, "operations")
     assert case.timers() == [("reply_deadline", due_utc, "cancelled")]
 
-    # the department cannot approve its own send-back, and an approval names the new department
-    case.refused(
-        "review_sendback",
-        ops,
-        {"sendback_decision": "approve", "redispatch_department": "billing"},
-        NotAllowed,
-    )
-    case.refused("review_sendback", DISPATCHER, {"sendback_decision": "approve"}, FormInvalid)
-    # a re-dispatch goes to another department than the one that sent the case back
-    same = case.refused(
-        "review_sendback",
-        DISPATCHER,
-        {"sendback_decision": "approve", "redispatch_department": "operations"},
-        FormInvalid,
-    )
-    assert isinstance(same, FormInvalid)
+    same = refuse_wrong_approvals(case, ops, DISPATCHER, own="operations", other="billing")
     assert {k: (e.code, e.params["other"]) for k, e in same.errors.items()} == {
         "redispatch_department": ("same_as_other", "责任部门")
     }
 
     clock.set(utc(23, 4))  # Monday 12:00 local: the new deadline is Tuesday's closing time (S2 calendar)
     new_due, new_due_utc = "2026-11-24T17:30:00+08:00", utc(24, 9, 30)
-    case.complete(
-        "review_sendback",
+    approve_sendback(
+        case,
         DISPATCHER,
-        {"sendback_decision": "approve", "redispatch_department": "billing", "review_comment": ""},
-        events=[
-            completed(
-                DISPATCHER,
-                "review_sendback",
-                new(redispatch_department="billing", review_comment=None, sendback_decision="approve"),
-            ),
-            script(
-                "redispatch",
-                {
-                    "department": ["operations", "billing"],
-                    "outcome": ["not_ours", None],
-                    "reply_due": [reply_due, new_due],
-                },
-            ),
-            created("department_handling", "billing"),
-        ],
-        open_now=[("department_handling", "billing")],
+        "billing",
+        redispatched={
+            "department": ["operations", "billing"],
+            "outcome": ["not_ours", None],
+            "reply_due": [reply_due, new_due],
+        },
+        open_now=("department_handling", "billing"),
     )
     assert case.task("department_handling").due_at == new_due_utc
     assert case.timers() == [
@@ -162,24 +144,12 @@ def test_send_back_rejected_returns_to_the_same_department_deadline_unchanged_c4
     # a rejection says why
     case.refused("review_sendback", DISPATCHER, {"sendback_decision": "reject"}, FormInvalid)
     clock.set(utc(23, 4))
-    case.complete(
-        "review_sendback",
+    reject_sendback(
+        case,
         DISPATCHER,
-        {"sendback_decision": "reject", "review_comment": "室温不达标属生产运行职责"},
-        events=[
-            completed(
-                DISPATCHER,
-                "review_sendback",
-                new(
-                    redispatch_department=None,
-                    review_comment="室温不达标属生产运行职责",
-                    sendback_decision="reject",
-                ),
-            ),
-            script("reject_sendback", {"outcome": ["not_ours", None]}),
-            created("department_handling", "operations"),
-        ],
-        open_now=[("department_handling", "operations")],
+        "室温不达标属生产运行职责",
+        restored={"outcome": ["not_ours", None]},
+        open_now=("department_handling", "operations"),
     )
     assert case.data["reply_due"] == reply_due
     assert case.data["department"] == "operations"

@@ -21,7 +21,7 @@ from engine.clock import SettableClock
 from engine.db.models import ProcessDefinition
 from engine.errors import FormInvalid
 from engine.runtime import Runtime
-from tests.scenarios.driver import CLOSED, CaseDriver, completed, created, end, new, script
+from tests.scenarios.driver import CLOSED, CaseDriver, completed, end
 from tests.scenarios.test_repair import (
     DISPATCHER,
     REPORT,
@@ -32,6 +32,8 @@ from tests.scenarios.test_repair import (
     arrive,
     changes,
     dispatch,
+    open_order,
+    repair_form,
     utc,
 )
 
@@ -50,18 +52,17 @@ def case(
     return CaseDriver(sessions, runtime, clock, "repair", TASK_NAMES)
 
 
+# Nobody called: no caller's name or phone.
+HOT_SPOT_ORDER = {
+    "customer_name": "",
+    "customer_phone": "",
+    "address": "金明区3号楼",
+    "description": DESCRIPTION,
+}
+
+
 def maintenance_form(**overrides: Any) -> dict[str, Any]:
-    return {
-        "customer_name": "",
-        "customer_phone": "",
-        "address": "金明区3号楼",
-        "description": DESCRIPTION,
-        "category": "facility",
-        "department": "",
-        "case_source": "hot_spot",
-        "urgent": "",
-        **overrides,
-    }
+    return repair_form(**{"category": "facility", "case_source": "hot_spot", **HOT_SPOT_ORDER, **overrides})
 
 
 def test_a_maintenance_order_has_no_caller_and_closes_when_repaired_without_a_callback_r1_r6(
@@ -76,33 +77,7 @@ def test_a_maintenance_order_has_no_caller_and_closes_when_repaired_without_a_ca
         "customer_phone": FieldError("required"),
     }
 
-    case.start(
-        DISPATCHER,
-        maintenance_form(),
-        events=[
-            ("case_started", DISPATCHER.username, None, {"process_version": [None, 1]}),
-            completed(
-                DISPATCHER,
-                "intake",
-                new(
-                    address="金明区3号楼",
-                    category="facility",
-                    customer_name=None,
-                    customer_phone=None,
-                    department=None,
-                    description=DESCRIPTION,
-                    urgent=False,
-                    case_source="hot_spot",
-                    upstream_reference=None,
-                    upstream_deadline=None,
-                ),
-            ),
-            script("route_by_category", new(onsite_limit_minutes=120, routed_department="repair")),
-            script("classify_order", new(department="repair", dispatch_count=0, priority="normal")),
-            created("dispatch", "dispatcher"),
-        ],
-        open_now=[("dispatch", "dispatcher")],
-    )
+    open_order(case, category="facility", source="hot_spot", order=HOT_SPOT_ORDER)
     clock.set(utc(23, 1, 2))
     dispatch(case)
     clock.set(utc(23, 2))

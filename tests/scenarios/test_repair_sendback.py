@@ -18,11 +18,19 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import SettableClock
 from engine.db.models import ProcessDefinition
-from engine.errors import FormInvalid, NotAllowed
+from engine.errors import FormInvalid
 from engine.reference import load_reference_data
 from engine.runtime import Runtime
 from engine.supervision import Period, sendback_table
-from tests.scenarios.driver import CaseDriver, completed, created, new, script
+from tests.scenarios.driver import (
+    CaseDriver,
+    approve_sendback,
+    completed,
+    created,
+    new,
+    refuse_wrong_approvals,
+    reject_sendback,
+)
 from tests.scenarios.test_repair import (
     DISPATCHER,
     TASK_NAMES,
@@ -117,40 +125,16 @@ def test_send_back_approved_redispatches_to_another_department_with_new_deadline
     # awaiting the review: counted for the department holding the order, not the workers' group
     assert figures(sessions, runtime, clock) == {"repair": (1, 0, 0, 1, timedelta(0))}
 
-    # the worker cannot approve their own send-back; an approval names another department
-    case.refused(
-        "review_sendback",
-        WORKER,
-        {"sendback_decision": "approve", "redispatch_department": "operations"},
-        NotAllowed,
-    )
-    case.refused("review_sendback", DISPATCHER, {"sendback_decision": "approve"}, FormInvalid)
-    same = case.refused(
-        "review_sendback",
-        DISPATCHER,
-        {"sendback_decision": "approve", "redispatch_department": "repair"},
-        FormInvalid,
-    )
-    assert isinstance(same, FormInvalid)
+    same = refuse_wrong_approvals(case, WORKER, DISPATCHER, own="repair", other="operations")
     assert {k: e.code for k, e in same.errors.items()} == {"redispatch_department": "same_as_other"}
 
     clock.set(utc(23, 1, 40))
-    case.complete(
-        "review_sendback",
+    approve_sendback(
+        case,
         DISPATCHER,
-        {"sendback_decision": "approve", "redispatch_department": "operations", "review_comment": ""},
-        events=[
-            completed(
-                DISPATCHER,
-                "review_sendback",
-                new(redispatch_department="operations", review_comment=None, sendback_decision="approve"),
-            ),
-            script(
-                "redispatch", {"department": ["repair", "operations"], "site_finding": ["not_ours", None]}
-            ),
-            created("dispatch", "dispatcher"),
-        ],
-        open_now=[("dispatch", "dispatcher")],
+        "operations",
+        redispatched={"department": ["repair", "operations"], "site_finding": ["not_ours", None]},
+        open_now=("dispatch", "dispatcher"),
     )
     # approved: 09:02 (the order reached the department) to 09:40 (the decision) lost
     assert figures(sessions, runtime, clock) == {"repair": (1, 1, 0, 0, timedelta(minutes=38))}
@@ -184,24 +168,12 @@ def test_send_back_rejected_returns_to_the_worker_report_deadline_unchanged_c4(
     # a rejection says why
     case.refused("review_sendback", DISPATCHER, {"sendback_decision": "reject"}, FormInvalid)
     clock.set(utc(23, 1, 30))
-    case.complete(
-        "review_sendback",
+    reject_sendback(
+        case,
         DISPATCHER,
-        {"sendback_decision": "reject", "review_comment": "户内暖气片不热属维修范围"},
-        events=[
-            completed(
-                DISPATCHER,
-                "review_sendback",
-                new(
-                    redispatch_department=None,
-                    review_comment="户内暖气片不热属维修范围",
-                    sendback_decision="reject",
-                ),
-            ),
-            script("reject_sendback", {"site_finding": ["not_ours", None]}),
-            created("onsite_report", "repair_worker"),
-        ],
-        open_now=[("onsite_report", "repair_worker")],
+        "户内暖气片不热属维修范围",
+        restored={"site_finding": ["not_ours", None]},
+        open_now=("onsite_report", "repair_worker"),
     )
     assert (case.data["reply_due"], case.data["department"], case.data["dispatch_count"]) == (
         reply_due,
