@@ -318,7 +318,9 @@ _STAMPED_KINDS = ("webhook", "api_client")
 def subscriptions_stamp() -> ScalarSelect[int]:
     """SQL: a number that changes with every change of a subscription or of an API client. Each is an
     administrative change, recorded as one more row of the append-only audit (`_audit` here,
-    engine.people.api_clients): the count of those rows (the index on the subject kind answers it).
+    engine.people.api_clients): the count of those rows (the index on the subject kind answers it). Not
+    their largest id: PostgreSQL draws ids before commit, so a change committing after one that drew a
+    later id would leave the largest unchanged (test_webhook_visibility.py).
     A unit of work reads it with the lock on its case (engine.cases.store.take_case)."""
     return (
         select(func.count())

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,6 +23,7 @@ from engine.messaging import (
     delete_subscription,
     send_due_messages,
     set_paused,
+    subscriptions_stamp,
 )
 from engine.people import add_api_client
 from engine.runtime import Runtime
@@ -156,3 +158,30 @@ def test_a_pause_or_removal_made_in_another_process_stops_deliveries_at_the_next
         received = _received(sessions, runtime, got)
     assert received["phone-system"] == [] and received["watch"] == []
     assert received["ops-bridge"]  # the others go on
+
+
+def _stamp(sessions: sessionmaker[Session]) -> int:
+    with sessions() as session:
+        return int(session.scalar(select(subscriptions_stamp())) or 0)
+
+
+@pytest.mark.real_commits
+def test_the_stamp_changes_when_a_change_commits_after_a_later_one(
+    database_url: str, sessions: sessionmaker[Session], runtime: Runtime, reference_data: None
+) -> None:
+    """Two administrators at once: the pause that drew the lower audit id commits last. The stamp must
+    change when it commits all the same, or a process that read the subscriptions in between keeps
+    delivering to the paused one (the largest id, say, would not change: it is the other's)."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("transactions writing side by side need PostgreSQL (SQLite serialises writers)")
+    made = _subscribe(sessions, runtime, "http://127.0.0.1:9/hooks")
+    with UnitOfWork(sessions, runtime) as first:
+        clients = {c.name: c for c in first.session.scalars(select(ApiClient))}
+        set_paused(first, "admin", clients["watch"], made["watch"], True)
+        first.session.flush()  # its audit row takes its id now
+        with UnitOfWork(sessions, runtime) as second:
+            set_paused(second, "admin", clients["phone-system"], made["phone-system"], True)
+            second.commit()
+        between = _stamp(sessions)
+        first.commit()
+    assert _stamp(sessions) != between
