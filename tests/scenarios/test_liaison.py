@@ -26,7 +26,19 @@ from engine.db.models import Notification, OutboxMessage, ProcessDefinition, Use
 from engine.errors import FormInvalid, NotAllowed, ScriptFailed
 from engine.runtime import SYSTEM, Actor, Runtime
 from tests.helpers import department_handler, row_counts
-from tests.scenarios.driver import CLOSED, CaseDriver, Ev, completed, created, end, new, script, timer_fired
+from tests.scenarios.driver import (
+    CLOSED,
+    CaseDriver,
+    Ev,
+    approve_sendback,
+    completed,
+    created,
+    end,
+    new,
+    reject_sendback,
+    script,
+    timer_fired,
+)
 
 LiaisonCase = CaseDriver
 
@@ -1207,28 +1219,17 @@ def test_a_send_back_approved_hands_the_matter_to_the_new_department_with_new_de
     on_site_due = local(now + timedelta(hours=2))
     # sent back and re-dispatched on the same day: the next working day's close stays the investigation's deadline
     assert case.data["investigate_due"] == BusinessCalendar(SHANGHAI).working_days_after(now, 1).isoformat()
-    case.complete(
-        "review_sendback",
+    approve_sendback(
+        case,
         DISPATCHER,
-        {"sendback_decision": "approve", "redispatch_department": "technical"},
-        events=[
-            completed(
-                DISPATCHER,
-                "review_sendback",
-                new(redispatch_department="technical", review_comment=None, sendback_decision="approve"),
-            ),
-            script(
-                "redispatch",
-                {
-                    "decision": ["not_ours", None],
-                    "department": ["operations", "technical"],
-                    "handed_over_at": [case.data["handed_over_at"], local(now)],
-                    "on_site_due": [case.data["on_site_due"], on_site_due],
-                },
-            ),
-            created("investigate", "technical"),
-        ],
-        open_now=[("investigate", "technical")],
+        "technical",
+        redispatched={
+            "decision": ["not_ours", None],
+            "department": ["operations", "technical"],
+            "handed_over_at": [case.data["handed_over_at"], local(now)],
+            "on_site_due": [case.data["on_site_due"], on_site_due],
+        },
+        open_now=("investigate", "technical"),
     )
     investigate_again(case, "on_site", department_handler("technical"))
 
@@ -1242,24 +1243,12 @@ def test_a_send_back_rejected_returns_the_matter_to_the_same_department_c4_l4(
     due_before = case.task("investigate").due_at
     send_back_from_investigation(case)
     clock.advance(timedelta(minutes=10))
-    case.complete(
-        "review_sendback",
+    reject_sendback(
+        case,
         DISPATCHER,
-        {"sendback_decision": "reject", "review_comment": "小区供热由生产运行部负责"},
-        events=[
-            completed(
-                DISPATCHER,
-                "review_sendback",
-                new(
-                    redispatch_department=None,
-                    review_comment="小区供热由生产运行部负责",
-                    sendback_decision="reject",
-                ),
-            ),
-            script("reject_sendback", {"decision": ["not_ours", None]}),
-            created("investigate", "operations"),
-        ],
-        open_now=[("investigate", "operations")],
+        "小区供热由生产运行部负责",
+        restored={"decision": ["not_ours", None]},
+        open_now=("investigate", "operations"),
     )
     assert case.task("investigate").due_at == due_before
     investigate_again(case, "plan", OPS)
