@@ -149,7 +149,7 @@ def test_a_dispatcher_opens_a_maintenance_order_for_a_building_in_one_click(
     again = post(client, "/hotspots/maintenance", values, token)
     assert again.status == 302
     assert [c.case_number for c in maintenance_cases(sessions)] == [case.case_number]
-    assert get(client, WEEK).flashes() == [f"金明区3号楼 今天已有维修工单 {case.case_number},未重复开单。"]
+    assert get(client, WEEK).flashes() == [f"金明区3号楼 今天已有维修工单 {case.case_number}，未重复开单。"]
 
     # in English too; a building that is no hot spot of the period opens nothing
     submit(client, "/tasks", {"next": "/tasks"}, post_url="/lang/en")
@@ -207,4 +207,4 @@ def test_callers_registered_without_a_building_make_no_blank_building_row(
     blank = {"district": "", "building": "", "from": "2026-11-23", "to": "2026-11-29"}
     assert post(client, "/hotspots/maintenance", blank, page.csrf_token()).status == 302
     assert maintenance_cases(sessions) == []
-    assert get(client, WEEK).flashes() == ["不在本期热点楼栋中,未开维修工单。"]
+    assert get(client, WEEK).flashes() == ["不在本期热点楼栋中，未开维修工单。"]
