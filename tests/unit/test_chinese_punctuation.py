@@ -13,9 +13,14 @@ import re
 from pathlib import Path
 
 from babel.messages.pofile import read_po
+from lxml import etree
 
 ROOT = Path(__file__).resolve().parents[2]
 ZH_CN_PO = ROOT / "webforms" / "translations" / "zh_CN" / "LC_MESSAGES" / "messages.po"
+PROCESSES = ROOT / "processes"
+CAMUNDA_PROPERTY = "{http://camunda.org/schema/1.0/bpmn}property"
+# The properties whose values users read (docs/modelling.md); values:<variable> is syntax as much as text.
+SHOWN_PROPERTIES = ("help", "description", "notifyMessage")
 
 ASCII_PUNCTUATION = ",.:;()!?"
 # Han characters and the CJK and full-width punctuation that Chinese text sets beside them.
@@ -135,4 +140,34 @@ def test_chinese_translations_use_chinese_punctuation() -> None:
     assert not problems, (
         f"{len(problems)} Chinese translations use ASCII punctuation (marked ⟦ ⟧); "
         "write ，。：；（）！？ instead:\n" + "\n".join(problems)
+    )
+
+
+def _diagram_texts() -> list[tuple[str, str]]:
+    """What the bundled diagrams show users: the names of steps, paths and choices, form labels, and the
+    help, descriptions, notifications and data labels their properties hold."""
+    found = []
+    for diagram in sorted(PROCESSES.glob("*.bpmn")):
+        for element in etree.parse(diagram).iter():
+            if element.tag == CAMUNDA_PROPERTY:
+                key = element.get("name", "")
+                if key in SHOWN_PROPERTIES or key.startswith("label:"):
+                    found.append((diagram.name, element.get("value", "")))
+            else:
+                found.extend(
+                    (diagram.name, element.get(shown)) for shown in ("name", "label") if element.get(shown)
+                )
+    return found
+
+
+def test_bundled_diagrams_use_chinese_punctuation() -> None:
+    texts = _diagram_texts()
+    assert len(texts) > 300, "the diagrams' texts were not found"
+    problems = [
+        f"{diagram}: {_marked(text, found)}"
+        for diagram, text in texts
+        if (found := ascii_punctuation_in_chinese(text))
+    ]
+    assert not problems, f"{len(problems)} texts of the diagrams use ASCII punctuation:\n" + "\n".join(
+        problems
     )
