@@ -2,6 +2,7 @@
 
     .venv/bin/python scripts/translations.py missing            # JSON {msgid: ""} of untranslated strings
     .venv/bin/python scripts/translations.py add zh.json         # add or correct {msgid: 中文} in zh_CN (and en, empty)
+    .venv/bin/python scripts/translations.py prune               # drop the entries no source says any more, and #~ ones
 
 A msgid with a context (the engine's NC_("report", ...)) is written "report\u0004Summary" in the JSON.
 
@@ -26,6 +27,8 @@ CATALOGS = {
 }
 KEYWORDS = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None}
 CONTEXT = "\x04"  # how a msgid with a context (msgctxt) is written in the JSON: context, this, msgid
+# Passed to _() as variables, so no extractor finds them (tests/unit/test_translations.py names the same).
+RUNTIME_MSGIDS = frozenset({"completed", "cancelled"})
 
 
 def extracted() -> set[str]:
@@ -81,10 +84,35 @@ def add(translations: dict[str, str]) -> None:
             write_po(handle, catalog, width=0)
 
 
+def prune() -> list[str]:
+    """Removes from both catalogs the entries whose msgid no source says any more (an old wording, a page
+    that is gone) and the obsolete (#~) ones `pybabel update` leaves; returns the keys removed."""
+    used = extracted() | RUNTIME_MSGIDS
+    removed: set[str] = set()
+    for path in CATALOGS.values():
+        with path.open("rb") as handle:
+            catalog = read_po(handle)
+        for message in list(catalog):
+            if not message.id:
+                continue  # the header
+            msgid = message.id[0] if isinstance(message.id, tuple) else message.id
+            key = msgid if message.context is None else f"{message.context}{CONTEXT}{msgid}"
+            if key not in used:
+                catalog.delete(msgid, message.context)
+                removed.add(key)
+        removed.update(str(key) for key in catalog.obsolete)
+        catalog.obsolete.clear()
+        with path.open("wb") as handle:
+            write_po(handle, catalog, width=0)
+    return sorted(removed)
+
+
 if __name__ == "__main__":
     if sys.argv[1:] == ["missing"]:
         print(json.dumps(missing(), ensure_ascii=False, indent=1))
     elif len(sys.argv) == 3 and sys.argv[1] == "add":
         add(json.loads(Path(sys.argv[2]).read_text(encoding="utf-8")))
+    elif sys.argv[1:] == ["prune"]:
+        print(json.dumps(prune(), ensure_ascii=False, indent=1))
     else:
         sys.exit(__doc__)

@@ -135,9 +135,9 @@ def fire_step(session: Session, step_id: int, runtime: Runtime) -> bool:
                     "element_id": task.element_id,
                     "kind": "deadline_warning" if warning else "chase",
                     "message": (
-                        f"预警:工单 {instance.case_number}「{task.name}」将于 {local_due} 到期,请抓紧办理。"
+                        f"预警：工单 {instance.case_number}「{task.name}」将于 {local_due} 到期，请抓紧办理。"
                         if warning
-                        else f"催办:工单 {instance.case_number}「{task.name}」已超过时限({local_due}),请立即办理。"
+                        else f"催办：工单 {instance.case_number}「{task.name}」已超过时限（{local_due}），请立即办理。"
                     ),
                     "message_en": (
                         f"Warning: task “{name_en}” of case {instance.case_number} is due {local_due}."

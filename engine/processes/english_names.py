@@ -4,6 +4,7 @@ and deploy; it never keeps a diagram from being deployed."""
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from engine.bpmn import UnsafeXml, element_properties, parse_xml
@@ -27,6 +28,12 @@ def _names(xml: bytes) -> dict[str, tuple[str, str]]:
     return names
 
 
+def _same_words(name: str, other: str) -> bool:
+    """Whether two names differ at most in the width of their punctuation (是否满意? and 是否满意？), which
+    leaves nothing for the English name to follow."""
+    return unicodedata.normalize("NFKC", name) == unicodedata.normalize("NFKC", other)
+
+
 def stale_english_names(xml: bytes, previous: bytes | None, key: str | None = None) -> list[DiagramWarning]:
     """Elements whose name differs from the previous version's while their English name stayed the same."""
     if previous is None:
@@ -35,7 +42,7 @@ def stale_english_names(xml: bytes, previous: bytes | None, key: str | None = No
     warnings = []
     for element_id, (name, english) in _names(xml).items():
         old: Any = before.get(element_id)
-        if old is None or not english or old[0] == name or old[1] != english:
+        if old is None or not english or _same_words(old[0], name) or old[1] != english:
             continue
         params = as_params({"name": name, "old": old[0], "english": english})
         warnings.append(DiagramWarning(element_id, name, "stale-english-name", key, params))

@@ -76,7 +76,7 @@ SOURCES: tuple[tuple[str, str, str, bool], ...] = (
     ("media", "媒体", "Media", True),
     ("api_client", "API客户端", "API client", False),
     # A maintenance order the utility opens itself from the hot spots (冬病夏治), not a customer's call.
-    ("hot_spot", "热点分析(冬病夏治)", "Hot-spot maintenance", False),
+    ("hot_spot", "热点分析（冬病夏治）", "Hot-spot maintenance", False),
 )
 # The source of a maintenance order opened from the hot-spot page: its caller's name and phone may be
 # empty (repair.bpmn, optionalWhen).

@@ -104,7 +104,7 @@ def alert_if_many_calls(
             instance_id=instance.id,
             element_id=None,
             kind=GROUP_ALERT,
-            message=f"群体性诉求:{hours} 小时内 {building} 已有 {calls} 个来电(最新工单 {instance.case_number})。",
+            message=f"群体性诉求：{hours} 小时内 {building} 已有 {calls} 个来电（最新工单 {instance.case_number}）。",
             message_en=(
                 f"Group alert: {calls} calls from {building} within {hours} hours "
                 f"(latest case {instance.case_number})."

@@ -108,7 +108,7 @@ def add_note(session: Session, instance: ProcessInstance, actor: Actor, text: st
                     "instance_id": instance.id,
                     "element_id": None,
                     "kind": "mention",
-                    "message": f"{actor.username} 在工单 {instance.case_number} 的备注中提到了您:{excerpt}",
+                    "message": f"{actor.username} 在工单 {instance.case_number} 的备注中提到了您：{excerpt}",
                     "message_en": f"{actor.username} mentioned you in a note on case {instance.case_number}: {excerpt}",
                     "created_at": now,
                 }

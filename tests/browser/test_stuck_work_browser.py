@@ -61,7 +61,7 @@ def test_the_dispatcher_picks_a_worker_and_the_job_card_shows_the_promise(page: 
     expect(page.locator("#onsite-limit")).to_contain_text("09:30")
     options = page.locator("#f-worker option")
     expect(options.nth(1)).to_contain_text("吴师傅")
-    expect(options.nth(1)).to_contain_text("未完成:0")
+    expect(options.nth(1)).to_contain_text("未完成：0")
     fill_form(
         page,
         {

@@ -27,7 +27,7 @@ def test_the_language_comes_from_hotline_language(monkeypatch: pytest.MonkeyPatc
     lines = error_lines(InvalidDiagram([NOT_DRAWN]))
     assert (
         lines[1]
-        == "  callback (回访客户): “回访客户”没有画在图上(图中没有它的图形或连线)。请在建模器中打开流程图并把它放到图上。"
+        == "  callback (回访客户): “回访客户”没有画在图上（图中没有它的图形或连线）。请在建模器中打开流程图并把它放到图上。"
     )
     reason = Reason("changed-meanwhile", ())
     assert said(reason) != reason.message

@@ -59,7 +59,7 @@ TASK_NAMES = {
 }
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-CUSTOMER = "王芳(金明区5号楼1单元301)"
+CUSTOMER = "王芳（金明区5号楼1单元301）"
 
 
 def utc(day: int, hour: int, minute: int = 0, second: int = 0) -> datetime:
@@ -451,7 +451,7 @@ def test_urgent_matter_notifies_the_department_head_at_once_l1_l2(
         (
             "operations_head",
             "notify_head",
-            f"紧急:{CUSTOMER}反映:整栋楼暖气不热,室温只有12度。请立即组织处理,联络员将在1小时内提交书面报告。",
+            f"紧急：{CUSTOMER}反映：整栋楼暖气不热,室温只有12度。请立即组织处理，联络员将在1小时内提交书面报告。",
             "Urgent: 王芳 (金明区5号楼1单元301) reports: 整栋楼暖气不热,室温只有12度. Please act at once; "
             "the liaison hands in a written report within 1 hour.",
         )
@@ -487,7 +487,7 @@ def test_urgent_matter_notifies_the_department_head_at_once_l1_l2(
         (
             "liaison1",
             "solve_on_site",
-            f"{CUSTOMER}的问题已现场处理:{ON_SITE_RESULT}。请回访用户。",
+            f"{CUSTOMER}的问题已现场处理：{ON_SITE_RESULT}。请回访用户。",
             f"The matter of 王芳 (金明区5号楼1单元301) was solved on site: {ON_SITE_RESULT}. Please call the customer back.",
         )
     ]
@@ -767,7 +767,7 @@ def test_work_plan_progress_is_reported_on_each_milestone_by_its_date_l4(
         (
             "liaison1",
             "make_plan",
-            f"{CUSTOMER}的工作计划:{PLAN}。时间节点:{lines}",
+            f"{CUSTOMER}的工作计划：{PLAN}。时间节点：{lines}",
             f"Work plan for 王芳 (金明区5号楼1单元301): {PLAN}. Milestones: {lines}",
         )
     ]
@@ -830,13 +830,13 @@ def test_work_plan_progress_is_reported_on_each_milestone_by_its_date_l4(
         (
             "liaison1",
             "record_progress",
-            f"{CUSTOMER}处理进展:节点「排查二级管网」:已完成5号楼二级管网排查,发现3处堵塞",
+            f"{CUSTOMER}处理进展：节点「排查二级管网」：已完成5号楼二级管网排查,发现3处堵塞",
         ),
-        ("liaison1", "record_progress", f"{CUSTOMER}处理进展:节点「更换故障阀门」:故障阀门已更换,正在试压"),
+        ("liaison1", "record_progress", f"{CUSTOMER}处理进展：节点「更换故障阀门」：故障阀门已更换,正在试压"),
         (
             "liaison1",
             "record_progress",
-            f"{CUSTOMER}处理进展:节点「恢复供热并入户测温」:已恢复供热,入户测温20度",
+            f"{CUSTOMER}处理进展：节点「恢复供热并入户测温」：已恢复供热,入户测温20度",
         ),
     ]
     assert (case.data["milestones_left"], case.data["current_milestone"], case.data["milestone_due"]) == (
@@ -1025,7 +1025,7 @@ def test_unsatisfied_customer_gets_a_new_plan_each_time_until_satisfied_l5(
     assert notifications(case)[-1] == (
         "operations_head",
         "request_new_plan",
-        f"{CUSTOMER}对处理结果不满意:阀门换了但室温只有16度。请重新研究解决方案。",
+        f"{CUSTOMER}对处理结果不满意：阀门换了但室温只有16度。请重新研究解决方案。",
         "王芳 (金明区5号楼1单元301) is not satisfied with the result: 阀门换了但室温只有16度. Please work out a new plan.",
     )
     clock.set(utc(23, 8))

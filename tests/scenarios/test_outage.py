@@ -591,7 +591,7 @@ def test_estimate_updated_twice_is_republished_and_late_restoration_notifies_sup
         (
             "sup1",
             "record_restoration_late",
-            f"金明区 停止供应已超过预计恢复时间 {local(23, 15)},仍未恢复。原因:热源厂循环泵故障",
+            f"金明区 停止供应已超过预计恢复时间 {local(23, 15)}，仍未恢复。原因：热源厂循环泵故障",
             f"The outage in 金明区 is past its estimated restoration time {local(23, 15)} and not restored yet. "
             "Cause: 热源厂循环泵故障",
         )
@@ -809,7 +809,7 @@ def test_repair_form_refuses_bad_values_and_other_groups_o2(case: CaseDriver) ->
     assert refused.errors == {
         "restored_at": FieldError(
             "before_other",
-            {"other": "停止开始时间(故障:发生时间)", "other_en": "Starts at (fault: started at)"},
+            {"other": "停止开始时间（故障：发生时间）", "other_en": "Starts at (fault: started at)"},
         )
     }
     refused = case.refused(

@@ -9,6 +9,8 @@ and engine/):
     pybabel update -i /tmp/messages.pot -d webforms/translations -D messages
 
 then translate what is new. `pybabel update` marks the RUNTIME_MSGIDS below obsolete (#~): restore them.
+Or, keeping the catalogs as they are written: `scripts/translations.py missing` / `add` for what is new,
+`scripts/translations.py prune` for the entries no source says any more.
 """
 
 from __future__ import annotations
@@ -106,6 +108,26 @@ def test_every_source_string_has_a_chinese_translation() -> None:
         f"{ZH_CN_PO.relative_to(ROOT)} is out of date ({len(problems)}):\n"
         + "\n".join(problems)
         + "\nRe-extract, `pybabel update`, then translate (see this test's docstring)."
+    )
+
+
+@pytest.mark.parametrize(
+    "po", sorted(TRANSLATIONS.glob("*/LC_MESSAGES/messages.po")), ids=lambda p: p.parts[-3]
+)
+def test_every_catalog_entry_is_said_by_the_sources(po: Path) -> None:
+    # An old wording left behind is a translation nobody reads, and hides which strings are in use.
+    catalog = _read(po)
+    used = set(_extracted_msgids()) | set(RUNTIME_MSGIDS)
+    unused = []
+    for message in catalog:
+        if not message.id:
+            continue
+        msgid = message.id[0] if isinstance(message.id, tuple) else message.id
+        if (msgid if message.context is None else f"{message.context}\x04{msgid}") not in used:
+            unused.append(msgid)
+    assert not unused and not catalog.obsolete, (
+        f"{po.relative_to(ROOT)} keeps {len(unused) + len(catalog.obsolete)} entries no source says: "
+        f"{unused + list(catalog.obsolete)}\nRun: .venv/bin/python scripts/translations.py prune"
     )
 
 

@@ -108,7 +108,7 @@ def test_each_role_opens_only_the_cases_it_has_a_part_in_c7_m6(
             assert page.has("history") and page.has("case-diagram"), "the history and the diagram are shown"
         else:
             # The refusal reads as for a number that does not exist (the page's own address aside).
-            assert message(page) == message(unknown) == "没有此工单,或您的角色无权查看。"
+            assert message(page) == message(unknown) == "没有此工单，或您的角色无权查看。"
         assert (number in listed) == expected, (username, name, "search")
         by_number = get(client, f"/cases?number={number}")
         assert (number in (by_number.text("caselist") if by_number.has("caselist") else "")) == expected

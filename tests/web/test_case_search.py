@@ -124,7 +124,7 @@ def test_pages_keep_the_filters(
 
     first = get(client, "/cases?category=leak&sort=oldest")
     assert found(first) == numbers[:2] and first.text("case-count") == "5"
-    assert first.text("page-of") == "第 1 页,共 3 页"
+    assert first.text("page-of") == "第 1 页，共 3 页"
     assert not first.has("prev-page")
     second = get(client, first.by_id("next-page").get("href"))
     assert found(second) == numbers[2:4]

@@ -172,7 +172,7 @@ def test_a_draft_keeps_what_was_typed_without_completing(
     login(client, "ops_handler")
     typed = {"investigation": "现场检查中,阀门疑似", "outcome": "", "result": "半句话"}
     page = submit(client, f"/tasks/{task_id}", typed, post_url=f"/tasks/{task_id}/draft", follow=True)
-    assert page.flashes() == ["草稿已保存,任务仍未办结。"]
+    assert page.flashes() == ["草稿已保存，任务仍未办结。"]
     assert (page.field_value("investigation"), page.field_value("result")) == (
         "现场检查中,阀门疑似",
         "半句话",
@@ -195,7 +195,7 @@ def test_completing_without_claiming_says_it_claims_and_the_history_shows_the_cl
     task_id = task_of(sessions, case_id, "department_handling")
     login(client, "ops_handler")
     page = get(client, f"/tasks/{task_id}")
-    assert page.text("claim-on-complete") == "完成任务即由您认领;历史中会记录这次认领。"
+    assert page.text("claim-on-complete") == "完成任务即由您认领；历史中会记录这次认领。"
     done = submit(
         client,
         f"/tasks/{task_id}",

@@ -131,7 +131,7 @@ def test_a_complaint_from_the_call_to_the_closed_case(client: FlaskClient, clock
     # The data each step changed, as labelled values (a supervisor sees the complainant in full, C7).
     expected_changes = {
         0: {"流程版本": ("—", "1")},
-        2: {"分类对应部门": ("—", "生产运行"), "到场时限(分钟)": ("—", "240")},
+        2: {"分类对应部门": ("—", "生产运行"), "到场时限（分钟）": ("—", "240")},
         1: {
             "工单来源": ("—", "96666热线来电"),
             "投诉人姓名": ("—", "张伟"),

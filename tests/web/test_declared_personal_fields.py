@@ -92,7 +92,7 @@ def test_the_consultation_s_contact_is_masked_for_a_department_q1_m6(
     page = get(client, f"/cases/{number}")
     assert page.status == 200
     assert shown(page, "contact") == "139****5678"
-    assert history_values(page, "答复联系方式(电话或邮箱)") == ["139****5678"]
+    assert history_values(page, "答复联系方式（电话或邮箱）") == ["139****5678"]
     assert CONTACT not in page.html
     assert case_views(sessions, case_id) == []
 
@@ -105,7 +105,7 @@ def test_the_consultation_s_contact_is_shown_in_full_and_recorded_q1_m6(
     login(client, username)
     page = get(client, f"/cases/{number}")
     assert shown(page, "contact") == CONTACT
-    assert history_values(page, "答复联系方式(电话或邮箱)") == [CONTACT]
+    assert history_values(page, "答复联系方式（电话或邮箱）") == [CONTACT]
     assert case_views(sessions, case_id) == [username]
 
 

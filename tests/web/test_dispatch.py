@@ -46,7 +46,7 @@ def test_the_dispatcher_picks_a_worker_and_a_late_promise_needs_a_reason_r2_r3(
     page = get(client, f"/tasks/{task_id}")
     choices = page.by_id("f-worker").xpath(".//option")
     assert [o.get("value") for o in choices] == ["", "worker", "repair_worker"]  # a person, then the crew
-    assert "未完成:0" in choices[1].text and "今日已完成:0" in choices[1].text
+    assert "未完成：0" in choices[1].text and "今日已完成：0" in choices[1].text
     assert "09:30" in page.text("onsite-limit")  # 09:00 now + 30 minutes
 
     typed = {"worker": "张三", "expected_arrival": "2026-11-23T09:20", "arrival_told": "on"}
@@ -92,7 +92,7 @@ def test_the_dispatcher_picks_a_worker_and_a_late_promise_needs_a_reason_r2_r3(
     _second, second_id = burst_pipe(sessions, runtime)
     page = get(client, f"/tasks/{task_of(sessions, second_id, 'dispatch')}")
     (busy,) = page.by_id("f-worker").xpath(".//option[@value='worker']")
-    assert "未完成:1" in busy.text and "金明区5号楼2单元602" in busy.text
+    assert "未完成：1" in busy.text and "金明区5号楼2单元602" in busy.text
 
 
 def test_a_promise_within_the_limit_needs_no_reason_and_a_crew_keeps_the_job_open_to_all(

@@ -73,7 +73,7 @@ def test_the_same_conflict_in_english(app: Flask) -> None:
 
 def test_refusals_with_a_template_are_translated_and_others_keep_their_message(app: Flask) -> None:
     with request_in(app, "zh_CN"):
-        assert message_for(AttachmentRefused("not_allowed")) == "只能上传照片(JPEG、PNG)或 PDF 文件。"
+        assert message_for(AttachmentRefused("not_allowed")) == "只能上传照片（JPEG、PNG）或 PDF 文件。"
         assert message_for(NotFound("no case C-9")) == "no case C-9"
 
 
@@ -86,5 +86,5 @@ def test_engine_messages_are_said_in_the_users_language(app: Flask) -> None:
     with request_in(app, "zh_CN"):
         assert translated(change) == "新增 人工任务"  # the element kind is translated too
         assert problem_as_dict(problem)["message"] == (
-            "“回访客户”没有画在图上(图中没有它的图形或连线)。请在建模器中打开流程图并把它放到图上。"
+            "“回访客户”没有画在图上（图中没有它的图形或连线）。请在建模器中打开流程图并把它放到图上。"
         )

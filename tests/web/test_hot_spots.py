@@ -68,7 +68,35 @@ def test_supervisors_see_the_buildings_with_area_figures_and_outages(
     english = rows(get(client, WEEK))
     assert english["金明区|5号楼"]["outages"] == "Outage now"
     assert get(client, "/hotspots?from=2026-11-30&to=2026-11-01").flashes()
-    assert client.get("/hotspots?from=nonsense").status_code == 400
+
+
+def test_a_value_that_is_no_day_is_kept_and_said_beside_its_field_in_both_languages(
+    client: FlaskClient, world: World
+) -> None:
+    """A bound that is no day shows the page, the value as typed and what is wrong with it; that bound is
+    this month's (from the 26th), the other one stays as asked; other parameters are no filters here."""
+    login(client, "supervisor")
+    page = get(client, "/hotspots?from=nonsense&to=2026-11-29&group=nobody")
+    assert page.status == 200 and not page.flashes()
+    assert page.field_value("from") == "nonsense" and page.by_id("f-from").get("aria-invalid") == "true"
+    assert page.error("from") == "“nonsense”不是日期。请按 YYYY-MM-DD 格式输入日期。"
+    assert page.field_value("to") == "2026-11-29" and page.error("to") is None
+    since_the_26th = get(client, "/hotspots?from=2026-11-26&to=2026-11-29")
+    assert page.text("hot-spots-total") == since_the_26th.text("hot-spots-total")
+    assert rows(page) == rows(since_the_26th) != rows(get(client, WEEK))
+
+    submit(client, "/tasks", {"next": "/tasks"}, post_url="/lang/en")
+    page = get(client, "/hotspots?from=2026-11-23&to=2026-02-30")
+    assert page.status == 200
+    assert page.error("to") == "“2026-02-30” is not a date. Enter a date as YYYY-MM-DD."
+    assert (page.field_value("from"), page.error("from")) == ("2026-11-23", None)
+    far = get(client, f"/hotspots?from=0001-01-01&to={'9' * 100}")
+    assert far.error("from") == "“0001-01-01” is outside the years 1900 to 2200."
+    assert (
+        far.field_value("to") == "9" * 40
+        and far.error("to") == f"“{'9' * 40}” is not a date. Enter a date as YYYY-MM-DD."
+    )
+    assert far.doc.xpath("//input[@aria-invalid='true']/@id") == ["f-from", "f-to"]
 
 
 def order_form(page: Page, building: str) -> dict[str, str]:
@@ -149,7 +177,7 @@ def test_a_dispatcher_opens_a_maintenance_order_for_a_building_in_one_click(
     again = post(client, "/hotspots/maintenance", values, token)
     assert again.status == 302
     assert [c.case_number for c in maintenance_cases(sessions)] == [case.case_number]
-    assert get(client, WEEK).flashes() == [f"金明区3号楼 今天已有维修工单 {case.case_number},未重复开单。"]
+    assert get(client, WEEK).flashes() == [f"金明区3号楼 今天已有维修工单 {case.case_number}，未重复开单。"]
 
     # in English too; a building that is no hot spot of the period opens nothing
     submit(client, "/tasks", {"next": "/tasks"}, post_url="/lang/en")
@@ -207,4 +235,4 @@ def test_callers_registered_without_a_building_make_no_blank_building_row(
     blank = {"district": "", "building": "", "from": "2026-11-23", "to": "2026-11-29"}
     assert post(client, "/hotspots/maintenance", blank, page.csrf_token()).status == 302
     assert maintenance_cases(sessions) == []
-    assert get(client, WEEK).flashes() == ["不在本期热点楼栋中,未开维修工单。"]
+    assert get(client, WEEK).flashes() == ["不在本期热点楼栋中，未开维修工单。"]

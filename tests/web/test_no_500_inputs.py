@@ -127,7 +127,9 @@ def test_nul_in_a_text_field_is_a_field_error_with_the_form_kept(
     before = rows(sessions)
     page = submit(client, "/cases/new/complaint", intake_form(customer_phone=phone, customer_name="张\x00伟"))
     assert page.status == 400
-    assert page.error("customer_name") == "此栏含有无法保存的控制字符(U+0000);请重新输入文字,不要直接粘贴。"
+    assert (
+        page.error("customer_name") == "此栏含有无法保存的控制字符（U+0000）；请重新输入文字，不要直接粘贴。"
+    )
     assert page.field_value("address") == intake_form()["address"]
     assert rows(sessions) == before
 

@@ -165,7 +165,7 @@ def test_each_person_chooses_how_chases_reach_them_c4(
     done = submit(
         client, "/account/password", {"message_channel": "email"}, post_url="/account/messages", follow=True
     )
-    assert done.flashes() == ["已保存:督办和紧急报告将按此方式发送,同时在系统内通知。"]
+    assert done.flashes() == ["已保存：督办和紧急报告将按此方式发送，同时在系统内通知。"]
     assert done.by_id("channel-email").get("checked") is not None
     refused = submit(client, "/account/password", {"message_channel": "pigeon"}, post_url="/account/messages")
     assert refused.status == 400
@@ -201,6 +201,6 @@ def test_a_run_of_sends_is_one_entry_of_the_history_and_a_failure_its_own(
     assert len(page.all("kind-message_sent")) == 1 and len(page.all("kind-messages_sent")) == 1
     assert "4 条消息已交网关发送" in page.all("kind-messages_sent")[0].text_content()
     assert (
-        "短信 第 5 条(outage)发送失败:HTTP 400: bad number"
+        "短信 第 5 条（outage）发送失败：HTTP 400: bad number"
         in page.all("kind-message_failed")[0].text_content()
     )

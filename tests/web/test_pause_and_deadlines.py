@@ -85,7 +85,7 @@ def test_a_warned_task_is_yellow_on_the_tasklist_and_the_board_c4(
     switch_user(client, "supervisor")
     board = get(client, "/board")
     assert board.status == 200 and number in board.html and board.all("yellow")
-    assert "时限预警(黄灯)" in get(client, f"/cases/{number}").html
+    assert "时限预警（黄灯）" in get(client, f"/cases/{number}").html
 
 
 def test_the_last_chase_prints_as_a_chase_notice_in_both_languages_c4(
@@ -100,7 +100,7 @@ def test_the_last_chase_prints_as_a_chase_notice_in_both_languages_c4(
     case_page = get(client, f"/cases/{number}")
     links = case_page.doc.xpath("//ul[@id='chases']//a/@href")
     assert len(links) == 2
-    assert "超时催办(红灯)" in case_page.html
+    assert "超时催办（红灯）" in case_page.html
     board = get(client, "/board")
     assert "30 天内被催办 2 次" in board.text("group-operations")
 

@@ -99,7 +99,7 @@ def test_kpi_page_shows_the_hand_computed_figures_with_charts_and_definitions_m4
         assert page.text(f"definition-{name}")
     bars = page.doc.xpath("//*[@id='chart-satisfaction']//*[@class='chart-bar']/@data-value")
     assert bars == ["1.0000", "0.3333", "0.5000"]  # operations, repair (billing has none), total
-    assert "7天,其中工作日5天" in page.text("kpi-period")
+    assert "7天，其中工作日5天" in page.text("kpi-period")
 
     by_category = get(client, "/kpi?from=2026-11-23&to=2026-11-29&group=category&department=repair")
     assert [r.get("data-row") for r in by_category.doc.xpath("//table[@id='kpi-table']/tbody/tr")] == [
@@ -180,7 +180,9 @@ def test_monthly_report_notable_cases_m3(client: FlaskClient, world: World) -> N
         for r in page.doc.xpath("//*[@id='table-categories']//tbody/tr")
     }
     assert (
-        categories["IC卡水表故障"] == "3" and categories["无显无水"] == "1" and categories["(未细分)"] == "1"
+        categories["IC卡水表故障"] == "3"
+        and categories["无显无水"] == "1"
+        and categories["（未细分）"] == "1"
     )
     assert categories["合计"] == "4"
 

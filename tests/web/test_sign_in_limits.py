@@ -29,7 +29,7 @@ def try_sign_in(client: FlaskClient, username: str, password: str, address: str 
     return Page(client.post("/login", data=body, environ_base=environ))
 
 
-LOCKED = "该用户名或本机登录失败次数过多,请于 {} 之后再试。"
+LOCKED = "该用户名或本机登录失败次数过多，请于 {} 之后再试。"
 
 
 def test_the_sixth_wrong_password_is_locked_out_and_so_is_the_right_one_until_the_lock_ends(

@@ -184,7 +184,7 @@ def test_dry_run_then_apply_moves_the_chosen_cases(
     page = get(client, "/processes/complaint/migrate?dry_run=1&from=1&to=2")
     assert page.status == 200
     assert page.by_id("m-from").xpath(".//option[@selected]/@value") == ["1"]
-    assert "试运行:2 件工单中有 2 件可以从版本 1 迁移到版本 2" in page.text("plan")
+    assert "试运行：2 件工单中有 2 件可以从版本 1 迁移到版本 2" in page.text("plan")
     for number in (first, second):
         row = page.by_id(f"plan-{number}")
         assert row.get("class") == "movable"

@@ -5,6 +5,8 @@ per building and day, so the row shows it once opened."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -20,6 +22,7 @@ from webforms.i18n import localized_name
 from webforms.people.auth import roles_required
 from webforms.reference.labels import request_reference
 from webforms.request_checks import day_arg
+from webforms.supervision.period_filter import AskedPeriod, asked_period
 
 bp = Blueprint("hot_spots", __name__)
 
@@ -34,23 +37,37 @@ def _may_order_maintenance() -> bool:
     return info is not None and bool(set(info.candidate_groups.split(",")) & current_user.roles)
 
 
-def _period(warn: bool) -> tuple[Any, Any]:
-    """The period asked for (from, to), or this month's so far when it makes no sense."""
+def _this_month_so_far() -> tuple[date, date]:
     engine = runtime()
     today = local_date(engine.clock.now(), engine.zone)
     month = month_period_of(today)
-    first, last = day_arg("from", month.first), day_arg("to", min(month.last, today))
-    if last < first or (last - first).days > MAX_DAYS:
-        if warn:
-            flash(
-                _(
-                    "Choose a period of at most %(days)s days whose end is not before its start.",
-                    days=MAX_DAYS,
-                ),
-                "error",
-            )
-        first, last = month.first, min(month.last, today)
-    return first, last
+    return month.first, min(month.last, today)
+
+
+def _senseless(first: date, last: date) -> bool:
+    return last < first or (last - first).days > MAX_DAYS
+
+
+def _asked_period() -> AskedPeriod:
+    """The period asked for; this month's so far for a bound that is no day (said beside its field), and
+    for a period that makes no sense (said in a message)."""
+    default_first, default_last = _this_month_so_far()
+    asked = asked_period(default_first, default_last)
+    if _senseless(asked.first, asked.last):
+        flash(
+            _("Choose a period of at most %(days)s days whose end is not before its start.", days=MAX_DAYS),
+            "error",
+        )
+        return replace(asked, first=default_first, last=default_last)
+    return asked
+
+
+def _posted_period() -> tuple[date, date]:
+    """The period of the page a maintenance order was asked from (its hidden fields, so a day that is no
+    day was not sent by the page: 400); this month's so far where it makes no sense."""
+    default_first, default_last = _this_month_so_far()
+    first, last = day_arg("from", default_first), day_arg("to", default_last)
+    return (default_first, default_last) if _senseless(first, last) else (first, last)
 
 
 def _category_names() -> dict[str, str]:
@@ -65,7 +82,8 @@ def index() -> Any:
     now = engine.clock.now()
     today = local_date(now, engine.zone)
     month = month_period_of(today)
-    first, last = _period(warn=True)
+    asked = _asked_period()
+    first, last = asked.first, asked.last
     period = Period("custom", first, last)
     spots = hot_spots(reading_session(), period, engine.zone, now)
     category_names = _category_names()
@@ -80,6 +98,7 @@ def index() -> Any:
         spots=spots,
         first=first,
         last=last,
+        asked=asked,
         category_names=category_names,
         may_order=may_order,
         orders=orders,
@@ -112,7 +131,7 @@ def _description(spot: BuildingSpot, first: Any, last: Any) -> str:
 @roles_required(*VIEWERS)
 def maintenance_order() -> Any:
     """One click: the building's maintenance order of today, opened now or shown if already open."""
-    first, last = _period(warn=False)
+    first, last = _posted_period()
     district = request.form.get("district", "").strip()[:100]
     building = request.form.get("building", "").strip()[:100]
     back = redirect(url_for("hot_spots.index", **{"from": first.isoformat(), "to": last.isoformat()}))

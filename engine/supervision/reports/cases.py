@@ -213,7 +213,12 @@ def _hours(delta_seconds: float) -> str:
 
 # A waiting step in words: where and since when, then who claimed it, its deadline, how late it is.
 WAITING_PHRASES = {
-    "zh": ("等待「{task}」({groups}),自{since}", ",已由{assignee}认领", ",时限{due}", ",已超时{hours}小时"),
+    "zh": (
+        "等待「{task}」（{groups}），自{since}",
+        "，已由{assignee}认领",
+        "，时限{due}",
+        "，已超时{hours}小时",
+    ),
     "en": (
         "waiting at “{task}” ({groups}) since {since}",
         ", claimed by {assignee}",
@@ -251,7 +256,7 @@ def reason_text(
     if reason.extension_reason:
         until = reason.extended_until
         if zh:
-            parts.append(f"申请延期:{reason.extension_reason}" + (f"(批准至{until})" if until else ""))
+            parts.append(f"申请延期：{reason.extension_reason}" + (f"（批准至{until}）" if until else ""))
         else:
             parts.append(
                 f"extension asked: {reason.extension_reason}" + (f" (granted until {until})" if until else "")
@@ -264,8 +269,8 @@ def reason_text(
         )
     if reason.missed:
         labels = [OVERDUE_FLAGS[flag][0 if zh else 1] for flag in reason.missed]
-        parts.append(("已记录:" if zh else "recorded: ") + ("、" if zh else ", ").join(labels))
-    return (";" if zh else "; ").join(parts)
+        parts.append(("已记录：" if zh else "recorded: ") + ("、" if zh else ", ").join(labels))
+    return ("；" if zh else "; ").join(parts)
 
 
 def process_names(session: Session, engine: Runtime) -> dict[str, tuple[str, str]]:

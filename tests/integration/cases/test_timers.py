@@ -228,4 +228,4 @@ def test_a_passed_deadline_chases_the_supervisors_of_that_department_c4(
         ("ops_supervisor", "chase"),
         ("sup1", "chase"),
     ]
-    assert rows[0][2].startswith("督办:工单 DE-20261123-0001「调查处理」已超过时限(2026-11-23 10:00)")
+    assert rows[0][2].startswith("督办：工单 DE-20261123-0001「调查处理」已超过时限（2026-11-23 10:00）")

@@ -253,13 +253,13 @@ CORPUS: dict[str, tuple[Mutation, str, str, str | None, str]] = {
         "gateway-flow-without-condition",
         "flow_site_visit_no",
         "否",
-        "Flow '否' leaving gateway '是否需要上门?' has no condition",
+        "Flow '否' leaving gateway '是否需要上门？' has no condition",
     ),
     "a gateway's default flow leaves it": (
         set_attribute("//bpmn:exclusiveGateway[@id='gw_site_visit']", "default", "flow_satisfied_yes"),
         "gateway-default-not-outgoing",
         "gw_site_visit",
-        "是否需要上门?",
+        "是否需要上门？",
         "names 'flow_satisfied_yes' as its default flow, but that flow does not leave it",
     ),
     "a condition compiles in the sandbox": (

@@ -86,15 +86,15 @@ def test_weekly_report_per_department_with_reasons_m2(world: World) -> None:
     assert list(open_cases) == [world.cases["B"], world.cases["C"]]
     b, c = open_cases[world.cases["B"]], open_cases[world.cases["C"]]
     assert (b["department"], b["replied"], b["overdue"]) == ("billing", False, True)
-    assert b["reason"] == "等待「调查处理并答复」(收费),自11-23 09:05,时限11-23 23:59,已超时151.0小时"
+    assert b["reason"] == "等待「调查处理并答复」（收费），自11-23 09:05，时限11-23 23:59，已超时151.0小时"
     assert (
         b["reason_en"]
         == "waiting at “Investigate, handle and reply” (Billing) since 11-23 09:05, due 11-23 23:59, overdue by 151.0 h"
     )
     assert (c["department"], c["replied"], c["overdue"]) == ("repair", True, True)
     assert c["reason"] == (
-        "等待「调查处理并答复」(维修),自11-24 11:00,时限11-24 23:59,已超时127.0小时;"
-        "客户不满意退回2次;已记录:答复超时已督办"
+        "等待「调查处理并答复」（维修），自11-24 11:00，时限11-24 23:59，已超时127.0小时；"
+        "客户不满意退回2次；已记录：答复超时已督办"
     )
 
 

@@ -386,6 +386,6 @@ def test_the_weekly_report_shows_what_the_sampled_callbacks_found_m1_m2_r5(world
     sampled = tables[-1]
     assert (sampled.key, sampled.title) == ("sampled_callbacks", "抽样回访")
     assert [row[:4] for row in sampled.rows] == [
-        [callback_number, world.cases["D"], "维修", "不满意:已退回部门重新处理"],
+        [callback_number, world.cases["D"], "维修", "不满意：已退回部门重新处理"],
         [callback_number, world.cases["D"], "维修", "满意"],
     ]

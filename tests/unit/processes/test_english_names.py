@@ -24,4 +24,8 @@ def test_a_step_renamed_in_both_languages_or_not_at_all_is_fine() -> None:
     )
     assert stale_english_names(both, ORIGINAL, "complaint") == []
     assert stale_english_names(ORIGINAL, ORIGINAL, "complaint") == []
+    # Chinese punctuation for ASCII changes no word: 是否需要上门? became 是否需要上门？
+    ascii_punctuation = ORIGINAL.replace('name="是否需要上门？"'.encode(), 'name="是否需要上门?"'.encode())
+    assert ascii_punctuation != ORIGINAL
+    assert stale_english_names(ORIGINAL, ascii_punctuation, "complaint") == []
     assert stale_english_names(ORIGINAL, None, "complaint") == []
