@@ -85,9 +85,12 @@ def test_a_group_whose_held_writes_fail_fires_each_timer_alone_once(
     runtime: Runtime,
     clock: SettableClock,
     monkeypatch: pytest.MonkeyPatch,
+    reference_data: None,
 ) -> None:
     """The group's writes fail once as they are sent (e.g. a lost connection at that moment): no
-    firing is taken for the culprit, none becomes an incident; each timer fires in a unit of its own."""
+    firing is taken for the culprit, none becomes an incident; each timer fires in a unit of its own.
+    With supervisors to chase, the first firing itself sends what is held (before it reads the chase's
+    wording), so the failure comes up inside a firing that did nothing wrong."""
     ids = open_cases(sessions, runtime, 3)
     clock.advance(timedelta(minutes=11))
     send = held_writes_module._send
