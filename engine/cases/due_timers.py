@@ -33,7 +33,7 @@ from engine.cases.case_access import readable_cases
 from engine.cases.projection import event_row
 from engine.cases.runner import fire_timer
 from engine.cases.timer_groups import FiringGroup, lock_group
-from engine.db import Event, ProcessInstance, Timer, is_transient
+from engine.db import Event, HeldWritesFailed, ProcessInstance, Timer, holding_writes, is_transient
 from engine.errors import Conflict
 from engine.runtime import Actor, Runtime
 
@@ -288,10 +288,14 @@ def _fire_group(units: Callable[[], UnitOfWork], timer_ids: list[int], worker: s
     A firing that fails takes the group's unit down with it (nothing of the group is written): that
     timer is then dealt with on its own as `_fire_one` would (an incident, a pause after a database
     error, its claim given back after a conflict) and the others go on in a new group. A failure that is
-    no firing's (the group's reads, its commit) sends each timer through `_fire_one`."""
+    no firing's (the group's reads, its commit) sends each timer through `_fire_one`.
+
+    The firings' writes are held back and sent together, one statement per kind of write, before the
+    commit (engine.db.held_writes): a group sends a handful of statements, not a handful per firing.
+    Sending them can fail for any of the group's firings, so such a failure too is no single firing's."""
     firing: int | None = None
     try:
-        with units() as uow:
+        with units() as uow, holding_writes(uow.session):
             started = uow.clock.now()
             group, fireable, busy = lock_group(uow.session, timer_ids, worker)
             release_claims(uow.session, busy, worker)
@@ -306,7 +310,7 @@ def _fire_group(units: Callable[[], UnitOfWork], timer_ids: list[int], worker: s
             uow.commit()
             return fired, left
     except Exception as err:  # noqa: BLE001 - dealt with per timer below
-        if firing is None:
+        if firing is None or isinstance(err, HeldWritesFailed):
             return sum(_fire_one(units, timer_id, worker) for timer_id in timer_ids), []
         _after_failure(units, firing, worker, err)
         return 0, [timer_id for timer_id in timer_ids if timer_id != firing]

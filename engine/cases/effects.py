@@ -17,7 +17,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from engine.bpmn import Effect, parse_local_datetime
-from engine.db import Customer, Notice, NoticeRecipient, Notification, User, UserRole
+from engine.db import Customer, Notice, NoticeRecipient, Notification, User, UserRole, write
 from engine.messaging import (
     STAFF_CONTACT_COLUMNS,
     OutageFacts,
@@ -31,6 +31,8 @@ from engine.messaging import (
 from engine.people import is_confidential, without_identity
 from engine.runtime import MessagingPolicy
 
+# Built once: held writes (engine.db.held_writes) are batched by their statement.
+_INSERT_NOTIFICATIONS = insert(Notification)
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}([。．.!！?？]?)")
 _SENTENCE_ENDS = ("。", "．", ".", "!", "！", "?", "？")
@@ -317,8 +319,9 @@ def chase_overdue(
     recipients = [c.username for c in chased]
     if recipients:
         local_due = due.astimezone(zone).strftime("%Y-%m-%d %H:%M")
-        session.execute(
-            insert(Notification),
+        write(
+            session,
+            _INSERT_NOTIFICATIONS,
             [
                 {
                     "recipient": r,

@@ -37,7 +37,7 @@ from engine.bpmn import (
     task_priority,
 )
 from engine.cases.search_text import search_text
-from engine.db import HumanTask, HumanTaskGroup, ProcessInstance, Timer
+from engine.db import HumanTask, HumanTaskGroup, ProcessInstance, Timer, write
 from engine.errors import ScriptFailed
 from engine.people import is_confidential, without_identity
 
@@ -72,7 +72,7 @@ _PENDING_TIMER_ROWS = select(Timer).where(
 
 def _update_row(session: Session, statement: Any, row: HumanTask | Timer, **values: Any) -> None:
     """Write `values` to the row, and tell the row's object in the session without another SELECT."""
-    session.execute(statement, {**values, "where_id": row.id})
+    write(session, statement, {**values, "where_id": row.id})
     for name, value in values.items():
         set_committed_value(row, name, value)
 

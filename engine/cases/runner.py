@@ -84,7 +84,7 @@ from engine.cases.store import insert_case, load_workflow, save_workflow, take_c
 from engine.cases.task_access import check_member, claimed_conflict, closed_conflict, workable_task
 from engine.cases.timer_groups import FiringGroup
 from engine.db import CaseCallRow as CaseCallLink
-from engine.db import Event, HumanTask, ProcessInstance, Timer
+from engine.db import Event, HumanTask, ProcessInstance, Timer, write
 from engine.decisions import decision_evaluator, route
 from engine.errors import Conflict, FormInvalid, HotlineError, NotAllowed, NotFound, ScriptFailed
 from engine.messaging import events_of_history, queue_platform_reply, queue_webhooks
@@ -513,7 +513,7 @@ def _save_unit(session: Session, engine: Runtime, unit: _Unit) -> ProcessInstanc
     )
     # A Core insert of the table: one executemany whatever columns each row leaves empty. Before the
     # deliveries: whether a client may read the case counts this unit's history too.
-    session.execute(_INSERT_EVENTS, unit.events)
+    write(session, _INSERT_EVENTS, unit.events)
     if hooked:
         queue_webhooks(session, hooked, unit.now, engine.webhook_subscriptions, _reader(session, unit))
     return unit.instance

@@ -11,7 +11,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.bpmn import ParsedDefinition
 from engine.cases.definitions import parsed_definition
-from engine.db import CaseCallRow, ProcessDefinition, ProcessInstance, rows_matched
+from engine.db import CaseCallRow, ProcessDefinition, ProcessInstance, write
 from engine.errors import Conflict
 from engine.messaging import note_stamp, subscriptions_stamp
 from engine.runtime import Runtime
@@ -155,7 +155,10 @@ def save_workflow(
     """Write the new state with version + 1, only if nobody saved this case since it was read."""
     state = engine.serializer.dumps(workflow)
     expected = instance.version
-    result = session.execute(
+    # Held back with the rest of a group of timer firings (engine.db.held_writes): the version check
+    # is then made for the whole group at once.
+    write(
+        session,
         _SAVE_STATE,
         {
             **values,
@@ -165,9 +168,8 @@ def save_workflow(
             "where_id": instance.id,
             "where_version": expected,
         },
+        mismatch=lambda: changed_conflict(instance),
     )
-    if rows_matched(result) != 1:
-        raise changed_conflict(instance)
     # The row now holds these values; tell the identity map without another SELECT.
     for name, value in {
         **values,

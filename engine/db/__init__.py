@@ -5,6 +5,7 @@ The package's public face: other packages import from here, not from its modules
 
 from __future__ import annotations
 
+from engine.db.held_writes import HeldWritesFailed, holding_writes, send_held_writes, write
 from engine.db.like import ESCAPE, containing, starting_with
 from engine.db.models import (
     AdminAudit,
@@ -135,6 +136,10 @@ __all__ = [
     "make_engine",
     "make_session_factory",
     "rows_matched",
+    "HeldWritesFailed",
+    "holding_writes",
+    "send_held_writes",
+    "write",
     "starting_with",
     "migrations_behind",
     "upgrade",

@@ -15,9 +15,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from engine.db import Event, NoticeRecipient, OutboxMessage
+from engine.db import Event, NoticeRecipient, OutboxMessage, write
 from engine.messaging.gateways import Outgoing
 
+# Built once: held writes (engine.db.held_writes) are batched by their statement.
+_INSERT_MESSAGES = insert(OutboxMessage)
 CLAIM_LEASE = timedelta(seconds=60)
 # Longer than any gateway's time-out: a message still `sending` after this was left by a stopped sender.
 SEND_LEASE = timedelta(seconds=120)
@@ -51,8 +53,9 @@ class NewMessage:
 def queue_messages(session: Session, messages: Sequence[NewMessage], now: datetime) -> int:
     """Write the messages in the caller's transaction: a rolled-back step sends nothing."""
     if messages:
-        session.execute(
-            insert(OutboxMessage),
+        write(
+            session,
+            _INSERT_MESSAGES,
             [
                 {
                     "channel": m.channel,
