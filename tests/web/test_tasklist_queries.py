@@ -143,6 +143,7 @@ def test_a_large_tab_read_in_urgency_order_finds_what_its_candidates_find(
         TaskFilter(text="银湖路1"),
         TaskFilter(text="-001", personal=False),
         TaskFilter(overdue=True, now=start + timedelta(days=1)),
+        TaskFilter(due_between=(start + timedelta(days=1), start + timedelta(days=1, hours=3))),
     ]
     with sessions() as session:
         for tab, where in itertools.product(("todo", "mine", "group", "all"), filters):
@@ -159,3 +160,37 @@ def test_a_large_tab_read_in_urgency_order_finds_what_its_candidates_find(
             assert _page_ids(session, tab, "ops_handler", groups, 3, 2, where, many=True) == few[2:5]
         counts = count_open_tasks_by_tab(session, TABS, "ops_handler", groups)
         assert counts == {"todo": 10, "mine": 1, "group": 9, "all": 12}
+
+
+def test_a_deadline_filter_holding_many_of_a_tabs_tasks_reads_them_in_urgency_order(
+    sessions: sessionmaker[Session],
+    runtime: Runtime,
+    clock: SettableClock,
+    deployed: object,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 15: "overdue" and "due today" leaving more than DUE_RANGE_READ_IN_ORDER of a tab's tasks read
+    the deadline's range of the open tasks' index in urgency order; the page and the counts are those of
+    reading the tab's candidates."""
+    start = clock.now()
+    for n, department in enumerate(["operations", "repair", "operations", "billing", "operations"] * 2):
+        clock.set(start + timedelta(hours=5 * n % 7))
+        record_case(sessions, runtime, department=department)
+    filters = [
+        TaskFilter(overdue=True, now=start + timedelta(days=30)),
+        TaskFilter(due_between=(start, start + timedelta(days=30))),
+    ]
+    tabs = ["todo", "group", "all"]
+    with sessions() as session:
+        for tab, where in itertools.product(tabs, filters):
+            pages = {}
+            for threshold in (0, tasklist.COUNT_LIMIT):
+                monkeypatch.setattr(tasklist, "DUE_RANGE_READ_IN_ORDER", threshold)
+                pages[threshold] = tasklist.tasklist_page(
+                    session, tab, tabs, "ops_handler", ["operations"], 4, 2, where
+                )
+            in_order, from_candidates = pages[0], pages[tasklist.COUNT_LIMIT]
+            assert in_order.counts == from_candidates.counts == {"todo": 6, "group": 6, "all": 10}
+            assert [t.id for t in in_order.tasks] == [t.id for t in from_candidates.tasks], (tab, where)
+            assert len(in_order.tasks) == 4
+            assert in_order.more == from_candidates.more == (tab == "all")
