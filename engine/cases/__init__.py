@@ -28,7 +28,7 @@ from engine.cases.definitions import (
     parsed_definition,
 )
 from engine.cases.due_timers import recently_fired, retry_failed_timer, retry_timer, timers_by_state
-from engine.cases.event_subscriptions import subscriptions_of
+from engine.cases.event_subscriptions import subscriptions_of, sync_event_subscriptions
 from engine.cases.external_tasks import (
     LockedTask,
     extend_lock,
@@ -95,6 +95,7 @@ __all__ = [
     "broadcast_signal",
     "correlate_message",
     "subscriptions_of",
+    "sync_event_subscriptions",
     "LockedTask",
     "complete_external_task",
     "extend_lock",

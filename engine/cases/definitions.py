@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from engine.bpmn import ParsedDefinition
 from engine.db import ProcessDefinition
 from engine.errors import NotFound
+from engine.messaging import note_stamp, subscriptions_stamp
 from engine.runtime import Runtime
 
 # Built once (every case opened asks it): a call binds the key to a statement compiled before.
@@ -20,6 +21,12 @@ _NEWEST_VERSION = (
     .scalar_subquery()
 )
 _LATEST_DEFINITION = select(ProcessDefinition).where(
+    ProcessDefinition.key == bindparam("key"), ProcessDefinition.version == _NEWEST_VERSION
+)
+
+# The same, with the webhook subscriptions' stamp: a unit that opens a case takes no case lock to read
+# it with (engine.cases.store.take_case), so it comes with the definition.
+_LATEST_DEFINITION_AND_STAMP = select(ProcessDefinition, subscriptions_stamp()).where(
     ProcessDefinition.key == bindparam("key"), ProcessDefinition.version == _NEWEST_VERSION
 )
 
@@ -33,6 +40,17 @@ def latest_definition(session: Session, key: str, required: bool = True) -> Proc
     definition = session.scalars(_LATEST_DEFINITION, {"key": key}).first()
     if definition is None and required:
         raise NotFound(f"no process '{key}' is deployed")
+    return definition
+
+
+def latest_definition_noting_stamp(session: Session, key: str) -> ProcessDefinition:
+    """`latest_definition`, noting the webhook subscriptions' stamp for the unit (whether they changed
+    is then known without a statement of its own, engine.messaging.webhooks)."""
+    row = session.execute(_LATEST_DEFINITION_AND_STAMP, {"key": key}).first()
+    if row is None:
+        raise NotFound(f"no process '{key}' is deployed")
+    note_stamp(session, int(row[1] or 0))
+    definition: ProcessDefinition = row[0]
     return definition
 
 

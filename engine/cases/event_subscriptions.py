@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import delete, select
+from sqlalchemy import Table, bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
 from engine.db import EventSubscription, ProcessInstance
@@ -59,33 +59,57 @@ def waiting_for_events(workflow: BpmnWorkflow) -> list[WaitingEvent]:
     return found
 
 
+def waiting_guids(workflow: BpmnWorkflow) -> frozenset[str]:
+    """The tasks of the workflow that wait for a message or a signal: the case's subscription rows as
+    `sync_event_subscriptions` wrote them when this workflow was saved."""
+    return frozenset(w.guid for w in waiting_for_events(workflow))
+
+
+_subscriptions = cast(Table, EventSubscription.__table__)
+# Built once: a unit binds its values to statements compiled before.
+_SUBSCRIBED_GUIDS = select(_subscriptions.c.task_guid).where(
+    _subscriptions.c.instance_id == bindparam("instance_id")
+)
+_DROP_SUBSCRIPTIONS = delete(_subscriptions).where(
+    _subscriptions.c.instance_id == bindparam("instance_id"),
+    _subscriptions.c.task_guid.in_(bindparam("guids", expanding=True)),
+)
+_INSERT_SUBSCRIPTIONS = insert(_subscriptions)
+
+
 def sync_event_subscriptions(
-    session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, now: datetime
+    session: Session,
+    instance: ProcessInstance,
+    workflow: BpmnWorkflow,
+    now: datetime,
+    known: frozenset[str] | None = None,
 ) -> None:
-    """Write a row for each step the case now waits at for a message or signal; drop the others."""
+    """Write a row for each step the case now waits at for a message or signal; drop the others.
+
+    `known`: the task guids of the case's rows, when the unit knows them without reading them (a case
+    opened in this unit has none; a unit that loaded the workflow under the case's lock has those of
+    `waiting_guids` of the workflow as loaded, as every save of the workflow writes them)."""
     waiting = {w.guid: w for w in waiting_for_events(workflow)}
-    rows = {
-        r.task_guid: r
-        for r in session.scalars(
-            select(EventSubscription).where(EventSubscription.instance_id == instance.id)
-        )
-    }
-    gone = [r.id for guid, r in rows.items() if guid not in waiting]
+    if known is None:
+        known = frozenset(session.scalars(_SUBSCRIBED_GUIDS, {"instance_id": instance.id}))
+    gone = sorted(known - waiting.keys())
     if gone:
-        session.execute(delete(EventSubscription).where(EventSubscription.id.in_(gone)))
-    for guid, w in waiting.items():
-        if guid not in rows:
-            session.add(
-                EventSubscription(
-                    instance_id=instance.id,
-                    task_guid=guid,
-                    element_id=w.element_id,
-                    name=w.name,
-                    kind=w.kind,
-                    event_name=w.event_name,
-                    created_at=now,
-                )
-            )
+        session.execute(_DROP_SUBSCRIPTIONS, {"instance_id": instance.id, "guids": gone})
+    added = [
+        {
+            "instance_id": instance.id,
+            "task_guid": guid,
+            "element_id": w.element_id,
+            "name": w.name,
+            "kind": w.kind,
+            "event_name": w.event_name,
+            "created_at": now,
+        }
+        for guid, w in waiting.items()
+        if guid not in known
+    ]
+    if added:
+        session.execute(_INSERT_SUBSCRIPTIONS, added)
 
 
 def _matches(instance: ProcessInstance, case_number: str | None, keys: dict[str, Any]) -> bool:

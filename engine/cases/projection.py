@@ -11,6 +11,8 @@ from typing import Any, TypedDict, cast
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import Task as SpiffTask
@@ -456,12 +458,19 @@ def event_row(
 
 def timers_may_fire(workflow: BpmnWorkflow, now: datetime) -> bool:
     """Whether refreshing the workflow's timers at `now` could change anything: some timer is due (or
-    its due time unknown), or something else waits that a refresh looks at (a cycle timer, a message, a
-    subprocess). Otherwise the refresh and the engine steps after it would find nothing to do."""
+    its due time unknown), or a subprocess waits. Otherwise the refresh and the engine steps after it
+    would find nothing to do.
+
+    A refresh looks only at waiting timer events (SpiffWorkflow's `refresh_timers`: a timer or a
+    multiple event definition); a waiting join or message catch is left as the last save left it, so
+    it does not count (every case waits at its process's end join)."""
     if workflow.subprocesses:
         return True
     for task in workflow.tasks.values():
         if task.state == TaskState.WAITING:
+            definition = getattr(task.task_spec, "event_definition", None)
+            if not isinstance(definition, TimerEventDefinition | MultipleEventDefinition):
+                continue
             due = due_time(task) if is_clock_timer(task) else None
             if due is None and is_repeating_timer(task):
                 continue  # used up: it waits, without a due time, until its task ends

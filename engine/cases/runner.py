@@ -50,7 +50,7 @@ from engine.cases.case_access import may_read_case, reads_every_case
 from engine.cases.case_calls import FAILED_CALL, RETRY, call_links, open_call_of_child
 from engine.cases.case_numbers import next_case_number
 from engine.cases.deadline_plans import plan_steps
-from engine.cases.definitions import get_version, latest_definition, parsed_definition
+from engine.cases.definitions import get_version, latest_definition_noting_stamp, parsed_definition
 from engine.cases.effects import (
     active_supervisors,
     chase_overdue,
@@ -63,6 +63,7 @@ from engine.cases.event_subscriptions import (
     message_subscription,
     signal_subscriptions,
     sync_event_subscriptions,
+    waiting_guids,
 )
 from engine.cases.external_tasks import checked_variables, locked_by, sync_external_tasks
 from engine.cases.history import data_diff
@@ -132,6 +133,9 @@ class _Unit:
     messaging: MessagingPolicy = field(default_factory=MessagingPolicy)
     # The timers that fired as a task's deadline (webhooks' deadline.passed).
     deadline_timers: list[str] = field(default_factory=list)
+    # The tasks the case's message and signal subscription rows are for, as known from the workflow it
+    # loaded under its lock (None: read them when saving).
+    subscriptions: frozenset[str] | None = None
 
     @property
     def engine_zone(self) -> ZoneInfo:
@@ -502,7 +506,8 @@ def _save_unit(session: Session, engine: Runtime, unit: _Unit) -> ProcessInstanc
             session, unit.instance, unit.workflow, unit.parsed, unit.now, unit.completed_guid
         )
     if "events" in waits:
-        sync_event_subscriptions(session, unit.instance, unit.workflow, unit.now)
+        known = frozenset() if unit.new_case else unit.subscriptions
+        sync_event_subscriptions(session, unit.instance, unit.workflow, unit.now, known)
     # Webhooks (issue 19): the deliveries of these events are written with them, in this unit of work.
     hooked = events_of_history(
         unit.events,
@@ -878,7 +883,7 @@ def start_case(
     such as a sampled callback, M1); they are recorded in the case_started event.
     """
     definition = (
-        latest_definition(session, process_key)
+        latest_definition_noting_stamp(session, process_key)
         if version is None
         else get_version(session, process_key, version)
     )
@@ -993,6 +998,7 @@ def complete_task(
         pending_timers=pending_timer_dues(waiting_timers(workflow)),
         caller_waits=caller_waits,
         messaging=engine.messaging,
+        subscriptions=waiting_guids(workflow) if "events" in parsed.outside_waits else None,
     )
     # A deadline that passed before the scheduler looked fires first, so its chase is not lost.
     if timers_may_fire(workflow, unit.now):

@@ -49,6 +49,25 @@ _LATEST_DECISION = (
 )
 
 
+# Only the newest version's content hash: a table parsed before is known by it, so a unit that runs a
+# decision does not read (and load into the session) the whole stored table to find it parsed already.
+_LATEST_DECISION_HASH = (
+    select(DecisionDefinition.content_hash)
+    .where(DecisionDefinition.key == bindparam("key"))
+    .order_by(DecisionDefinition.version.desc())
+    .limit(1)
+)
+
+
+def _parsed_latest(session: Session, key: str) -> DecisionTable | None:
+    """The newest version's table if it was parsed before (None: not deployed, or not parsed yet)."""
+    digest = session.scalar(_LATEST_DECISION_HASH, {"key": key})
+    if digest is None:
+        return None
+    with _lock:
+        return _parsed.get(digest)
+
+
 def latest_decision(session: Session, key: str) -> DecisionDefinition | None:
     return session.scalars(_LATEST_DECISION, {"key": key}).first()
 
@@ -130,7 +149,10 @@ def decision_evaluator(session: Session) -> Callable[[str, int | None, dict[str,
     newest (or fixed) version for the case's values."""
 
     def run(key: str, version: int | None, data: dict[str, Any]) -> dict[str, Any]:
-        return evaluate(table_of(decision_version(session, key, version)), data)
+        table = _parsed_latest(session, key) if version is None else None
+        if table is None:
+            table = table_of(decision_version(session, key, version))
+        return evaluate(table, data)
 
     return run
 

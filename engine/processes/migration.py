@@ -26,6 +26,7 @@ from engine.cases import (
     event_row,
     parsed_definition,
     save_workflow,
+    sync_event_subscriptions,
     sync_timers,
     take_case,
     waiting_timers,
@@ -335,6 +336,10 @@ def migrate_case(
     if filled or added:
         values["data"] = {**instance.data, **added, **{name: change[1] for name, change in filled.items()}}
     save_workflow(session, engine, instance, workflow, values)
+    if "events" in old.outside_waits | new.outside_waits:
+        # The case's subscription rows follow the workflow with every save: a unit that loads it later
+        # takes them as its waiting steps say, without reading them.
+        sync_event_subscriptions(session, instance, workflow, now)
     set_committed_value(instance, "definition", new_definition)
     steps = sorted({t.target_name or t.target_id or "" for t in tokens})
     session.execute(

@@ -6,6 +6,7 @@ case waiting for it. Each step is its own unit of work."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import Engine as SqlEngine
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.cases import runner
@@ -14,6 +15,7 @@ from engine.errors import Conflict, NotFound
 from engine.processes.deployment import deploy
 from engine.runtime import Actor, Runtime
 from tests.helpers import OPERATOR, PROJECT_ROOT, events_of, open_task
+from tests.integration.cases.test_statements import statements
 
 CORPUS = PROJECT_ROOT / "tests" / "fixtures" / "constructs"
 BRIDGE = Actor("api:bridge", frozenset({"operator"}))
@@ -104,3 +106,36 @@ def test_a_message_boundary_event_closes_the_open_task_and_takes_its_way(
         ends = [e.element_id for e in events_of(session, case_id) if e.kind == "end_reached"]
         assert ends == ["End_late"]
         assert subscriptions_of(session, case_id) == []
+
+
+def test_a_completion_that_leaves_a_message_wait_drops_its_subscription_without_reading_it(
+    sessions: sessionmaker[Session], runtime: Runtime, reference_data: None, db_engine: SqlEngine
+) -> None:
+    """The task with a message boundary event completes: the boundary event stops waiting, and its row
+    goes, known from the workflow as loaded (the rows follow the workflow with every save)."""
+    xml = (
+        BOUNDARY.replace("runs_boundary_timer", "message_boundary")
+        .replace(
+            """      <bpmn:timerEventDefinition id="TimerEventDefinition_1">
+        <bpmn:timeDuration xsi:type="bpmn:tFormalExpression">PT2H</bpmn:timeDuration>
+      </bpmn:timerEventDefinition>""",
+            '      <bpmn:messageEventDefinition id="Msg_def" messageRef="Message_cancel" />',
+        )
+        .replace(
+            '  <bpmn:process id="message_boundary"',
+            '  <bpmn:message id="Message_cancel" name="withdrawn" />\n  <bpmn:process id="message_boundary"',
+        )
+    )
+    _deploy(sessions, runtime, "message_boundary", xml.encode())
+    case_id, number = _open(sessions, runtime, "message_boundary")
+    with sessions.begin() as session:
+        task_id = open_task(session, case_id, "Step").id
+        assert [s.event_name for s in subscriptions_of(session, case_id)] == ["withdrawn"]
+    with statements(db_engine) as sent, sessions.begin() as session:
+        runner.complete_task(session, runtime, task_id, OPERATOR, {})
+    assert [s for s in sent if s.startswith("SELECT") and "FROM event_subscription" in s] == []
+    assert [s for s in sent if s.startswith("DELETE FROM event_subscription")] != []
+    with sessions.begin() as session:
+        assert subscriptions_of(session, case_id) == []
+    with sessions.begin() as session, pytest.raises(NotFound):
+        runner.correlate_message(session, runtime, BRIDGE, "withdrawn", number, {}, {})

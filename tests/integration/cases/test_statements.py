@@ -73,10 +73,12 @@ def test_completing_a_task_reads_its_row_with_the_case_and_the_open_rows_once(
     reference_reads = _selects_of(sent, "department")
     assert len(reference_reads) == 1 and reference_reads == _selects_of(sent, "category"), reference_reads
     assert reference_reads == _selects_of(sent, "case_source")
+    # The steps it waits at for a message (the diagram has one: U1's platform acknowledgement) are known
+    # from its workflow as loaded: their rows are not read.
+    assert _selects_of(sent, "event_subscription") == []
     # read the reference data, complete the department's task, open the callback with its group,
-    # close the reply deadline, open the callback's, save the case, read the steps it waits at for a
-    # message (the diagram has one: U1's platform acknowledgement), write the history
-    assert len(sent) == 12, sent
+    # close the reply deadline, open the callback's, save the case, write the history
+    assert len(sent) == 11, sent
 
 
 def test_the_completion_that_ends_a_case_nobody_called_does_not_look_for_its_caller(
@@ -99,6 +101,7 @@ def test_the_completion_that_ends_a_case_nobody_called_does_not_look_for_its_cal
 def test_opening_a_case_reads_no_task_or_timer_rows_and_writes_its_history_at_once(
     sessions: sessionmaker[Session], runtime: Runtime, db_engine: SqlEngine, deployed: ProcessDefinition
 ) -> None:
+    _start(sessions, runtime)  # the routing decision's table is parsed once per process
     with statements(db_engine) as sent:
         instance_id = _start(sessions, runtime)
     assert _selects_of(sent, "human_task") == []
@@ -108,6 +111,15 @@ def test_opening_a_case_reads_no_task_or_timer_rows_and_writes_its_history_at_on
     assert len(_selects_of(sent, "department")) == 1
     assert len(_selects_of(sent, "category")) == 1
     assert len([s for s in sent if s.startswith("INSERT INTO event")]) == 1
+    # A new case has no message subscriptions to read.
+    assert _selects_of(sent, "event_subscription") == []
+    # The webhook subscriptions' stamp comes with the process's newest version, not in a statement of
+    # its own.
+    [definition_read] = _selects_of(sent, "process_definition")
+    assert [s for s in sent if "admin_audit" in s] == [definition_read]
+    # The routing decision's table was parsed before: only its newest version's content hash is read.
+    [decision_read] = _selects_of(sent, "decision_definition")
+    assert decision_read.startswith("SELECT decision_definition.content_hash FROM"), decision_read
     with sessions() as session:
         kinds = [e.kind for e in events_of(session, instance_id)]
     assert kinds[:2] == ["case_started", "task_completed"] and "task_created" in kinds
