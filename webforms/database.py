@@ -13,8 +13,8 @@ What every page reads besides its own data (display names, reference data, the u
 through `reading_session()`: the session of the unit the view has open, or, when none is (an error
 page), a read-only unit opened for the rest of the request. The signed-in user is loaded in a short
 read-only unit of its own, except for a view marked `@reads_sign_in_in_its_unit`: its unit is opened
-before the view runs, the session is read in it, and the view's first `unit_of_work()` takes it over
-(one transaction per request instead of two).
+by the request's last hook, the session is read in it, and the view's first `unit_of_work()` takes it
+over (one transaction per request instead of two; on SQLite the write lock is held from that read on).
 """
 
 from __future__ import annotations
@@ -56,14 +56,19 @@ def reads_sign_in_in_its_unit(view: Callable[..., Any]) -> Callable[..., Any]:
     return view
 
 
+def begins_with_a_change() -> bool:
+    """Whether the request's view is marked `@reads_sign_in_in_its_unit`."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "reads_sign_in_in_its_unit", False))
+
+
 def early_unit() -> UnitOfWork | None:
     """For a marked view: its unit of work, opened now and open until the view's first `unit_of_work()`
     takes it over (or the request ends); None for any other view."""
     if _EARLY_UNIT in g:
         early: UnitOfWork = g.get(_EARLY_UNIT)
         return early
-    view = current_app.view_functions.get(request.endpoint or "")
-    if not getattr(view, "reads_sign_in_in_its_unit", False):
+    if not begins_with_a_change():
         return None
     uow = UnitOfWork(hotline().sessions, runtime()).__enter__()
     _open_units().append(uow)

@@ -141,3 +141,12 @@ def test_a_refused_form_still_keeps_the_session_from_going_idle(
     clock.advance(timedelta(minutes=29))  # 31 minutes after signing in, 29 after the refused form
     assert post(client, f"/tasks/{task_id}", HANDLING, token).status == 302
     assert status_of(sessions, task_id) == "completed"
+
+
+def test_the_session_check_of_a_change_is_the_last_hook_before_the_view(app: Flask) -> None:
+    """On SQLite the view's unit holds the write lock from the session's read on: no other hook (the
+    rate limiter, the input checks) runs inside it, keeping other writers' wait short."""
+    hooks = [hook.__name__ for hook in app.before_request_funcs[None]]
+
+    assert hooks[-1] == "_check_session_in_the_views_unit"
+    assert hooks.index("_check_session_apart") < hooks.index("_refused_input")

@@ -30,7 +30,14 @@ from engine.db import User
 from engine.people import PII_ROLES, SessionLimits, SessionState, SessionUser, note_seen, session_state
 from engine.runtime import Actor
 from engine.unit_of_work import UnitOfWork, WriteLockBusy
-from webforms.database import close_early_unit, early_unit, read_only, runtime, unit_of_work
+from webforms.database import (
+    begins_with_a_change,
+    close_early_unit,
+    early_unit,
+    read_only,
+    runtime,
+    unit_of_work,
+)
 
 # Flask-Login's key for the user id in the cookie session: here, the session token.
 _TOKEN_KEY = "_user_id"
@@ -127,41 +134,58 @@ def _note_seen(token: str) -> None:
 
 
 def init_app(app: Flask) -> None:
+    """The session check, among the first hooks of a request; for a view that begins with a change see
+    `init_check_in_the_views_unit`."""
+
     @app.before_request
-    def _check_session() -> Any:
-        token = session.get(_TOKEN_KEY)
-        if request.endpoint in (None, "static") or not isinstance(token, str) or not token:
-            return None
-        state, signed_in = _look_up(token)
-        if signed_in is not None:
-            if state.stale:
-                _note_seen(token)
-            if signed_in.must_change_password and request.endpoint not in OPEN_BEFORE_PASSWORD_CHANGE:
-                close_early_unit()
-                return redirect(url_for("account.password"))
-            return None
-        close_early_unit()
-        logout_user()
-        if state.ended == "idle":
-            flash(
-                _(
-                    "You were signed out after %(minutes)s minutes without activity. Sign in again to go on.",
-                    minutes=app.config["HOTLINE_IDLE_MINUTES"],
-                ),
-                "info",
-            )
-        elif state.ended == "expired":
-            hours = "{:g}".format(app.config["HOTLINE_SESSION_HOURS"])
-            flash(
-                _(
-                    "Your session ended %(hours)s hours after you signed in. Sign in again to go on.",
-                    hours=hours,
-                ),
-                "info",
-            )
-        else:
-            return None  # signed out elsewhere: the page's own sign-in check answers
-        if request.endpoint == "auth.login":
-            return None
-        target = request.full_path if request.method == "GET" else None
-        return redirect(url_for("auth.login", next=target) if target else url_for("auth.login"))
+    def _check_session_apart() -> Any:
+        return None if begins_with_a_change() else _check_session(app)
+
+
+def init_check_in_the_views_unit(app: Flask) -> None:
+    """The session check of a view that begins with a change, as the last hook before the view: on
+    SQLite its unit holds the write lock from the session's read on, so no other hook runs inside it."""
+
+    @app.before_request
+    def _check_session_in_the_views_unit() -> Any:
+        return _check_session(app) if begins_with_a_change() else None
+
+
+def _check_session(app: Flask) -> Any:
+    """Who the cookie's session signs in, or the answer for a session that ended."""
+    token = session.get(_TOKEN_KEY)
+    if request.endpoint in (None, "static") or not isinstance(token, str) or not token:
+        return None
+    state, signed_in = _look_up(token)
+    if signed_in is not None:
+        if state.stale:
+            _note_seen(token)
+        if signed_in.must_change_password and request.endpoint not in OPEN_BEFORE_PASSWORD_CHANGE:
+            close_early_unit()
+            return redirect(url_for("account.password"))
+        return None
+    close_early_unit()
+    logout_user()
+    if state.ended == "idle":
+        flash(
+            _(
+                "You were signed out after %(minutes)s minutes without activity. Sign in again to go on.",
+                minutes=app.config["HOTLINE_IDLE_MINUTES"],
+            ),
+            "info",
+        )
+    elif state.ended == "expired":
+        hours = "{:g}".format(app.config["HOTLINE_SESSION_HOURS"])
+        flash(
+            _(
+                "Your session ended %(hours)s hours after you signed in. Sign in again to go on.",
+                hours=hours,
+            ),
+            "info",
+        )
+    else:
+        return None  # signed out elsewhere: the page's own sign-in check answers
+    if request.endpoint == "auth.login":
+        return None
+    target = request.full_path if request.method == "GET" else None
+    return redirect(url_for("auth.login", next=target) if target else url_for("auth.login"))
