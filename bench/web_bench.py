@@ -29,6 +29,7 @@ server (as the engine workers do not): part of what HTTP costs here is the clien
 from __future__ import annotations
 
 import argparse
+import http.client
 import http.cookiejar
 import multiprocessing
 import os
@@ -160,6 +161,7 @@ class Client:
 
     def __init__(self, base: str, username: str) -> None:
         self.base = base
+        self.address = urllib.parse.urlsplit(base)
         self.jar = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), NoRedirect())
         page = self.fetch("/login")
@@ -190,21 +192,23 @@ class Client:
 
     def complete(self, task_id: int) -> None:
         """POST the task form with the session's cookie (not updated: the answer's cookie carries only
-        the flash message that the tasklist, not fetched here, would show)."""
-        data = urllib.parse.urlencode({**FORM, "csrf_token": self.token}).encode()
-        request = urllib.request.Request(f"{self.base}/tasks/{task_id}", data, {"Cookie": self.cookie})
-        opener = urllib.request.build_opener(NoRedirect())
+        the flash message that the tasklist, not fetched here, would show). Through http.client, on a
+        connection of its own as gunicorn's sync workers close each one: urllib's opener, built for
+        every request, cost the client threads (on the server's cores) some 0.6–0.8 ms of CPU
+        per completion more."""
+        body = urllib.parse.urlencode({**FORM, "csrf_token": self.token})
+        headers = {"Cookie": self.cookie, "Content-Type": "application/x-www-form-urlencoded"}
+        connection = http.client.HTTPConnection(self.address.hostname, self.address.port, timeout=60)
         try:
-            with opener.open(request, timeout=60) as response:
-                status = response.status
-        except urllib.error.HTTPError as answer:
-            status = answer.code
-            if status == 302 and "/login" in answer.headers.get("Location", ""):
-                raise RuntimeError(f"POST /tasks/{task_id}: sent to sign in again") from None
-            if status != 302:
-                raise RuntimeError(f"POST /tasks/{task_id}: {status}: {answer.read()[:500]!r}") from None
+            connection.request("POST", f"/tasks/{task_id}", body, headers)
+            answer = connection.getresponse()
+            status, location, content = answer.status, answer.getheader("Location") or "", answer.read()
+        finally:
+            connection.close()
+        if status == 302 and "/login" in location:
+            raise RuntimeError(f"POST /tasks/{task_id}: sent to sign in again")
         if status != 302:
-            raise RuntimeError(f"POST /tasks/{task_id}: {status}, expected 302")
+            raise RuntimeError(f"POST /tasks/{task_id}: {status}, expected 302: {content[:500]!r}")
 
 
 def token_in(page: str) -> str:

@@ -160,4 +160,5 @@ def create_app(
     ):
         app.register_blueprint(blueprint)
     api.init_app(app, csrf, auth.login_manager)
+    sessions.init_check_in_the_views_unit(app)  # after every other hook: see there
     return app

@@ -47,6 +47,15 @@ def current_language() -> str:
     return chosen if chosen in LANGUAGES else "zh_CN"
 
 
+# Parsed once: Flask-Babel parses what its locale selector returns on every request, unless it is a
+# Locale already.
+_LOCALES = {code: Locale.parse(code) for code in LANGUAGES}
+
+
+def _current_locale() -> Locale:
+    return _LOCALES[current_language()]
+
+
 def list_separator() -> str:
     """What separates the items of a list in running text: the enumeration comma in Chinese."""
     return ", " if current_language() == "en" else "、"
@@ -72,7 +81,7 @@ def localized_name(row: Any) -> str:
 
 def init_app(app: Flask) -> None:
     target = compile_catalogs(Path(app.instance_path) / "translations")
-    Babel(app, locale_selector=current_language, default_translation_directories=str(target))
+    Babel(app, locale_selector=_current_locale, default_translation_directories=str(target))
 
     @app.context_processor
     def _languages() -> dict:

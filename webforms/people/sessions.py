@@ -3,7 +3,8 @@
 The cookie (Flask's signed session, HttpOnly, SameSite=Lax, Secure over TLS) carries as Flask-Login's
 user id only the random token of a SignInSession row; the CSRF token, the language and pending
 messages live beside it but grant nothing. Each request reads the row in a read-only unit (no SQLite
-write lock): a session signed out, ended by a password change or a disabled account, idle longer than
+write lock), or, for a view that begins with a change (`reads_sign_in_in_its_unit`), in the unit the
+view goes on with: a session signed out, ended by a password change or a disabled account, idle longer than
 `HOTLINE_IDLE_MINUTES` or older than `HOTLINE_SESSION_HOURS` signs nobody in, and an idle or expired one
 asks for the password again and comes back to where the person was. "Last seen" is written at most once
 a minute, in a unit that does not wait for the write lock (skipped while a writer holds it), so reading
@@ -28,8 +29,15 @@ from flask_login import UserMixin, logout_user
 from engine.db import User
 from engine.people import PII_ROLES, SessionLimits, SessionState, SessionUser, note_seen, session_state
 from engine.runtime import Actor
-from engine.unit_of_work import WriteLockBusy
-from webforms.database import read_only, runtime, unit_of_work
+from engine.unit_of_work import UnitOfWork, WriteLockBusy
+from webforms.database import (
+    begins_with_a_change,
+    close_early_unit,
+    early_unit,
+    read_only,
+    runtime,
+    unit_of_work,
+)
 
 # Flask-Login's key for the user id in the cookie session: here, the session token.
 _TOKEN_KEY = "_user_id"
@@ -91,16 +99,32 @@ def signed_in_for(token: str) -> SignedInUser | None:
 
 
 def _look_up(token: str) -> tuple[SessionState, SignedInUser | None]:
-    """The session's state and whom it signs in, read once and kept for the rest of the request."""
-    with read_only() as uow:
-        state = session_state(uow.session, runtime().clock, token, session_limits())
-        signed_in = signed_in_user(state.user, token) if state.user is not None else None
+    """The session's state and whom it signs in, read once and kept for the rest of the request: in
+    the unit opened for the view when it begins with a change, else in a read-only unit of its own."""
+    early = early_unit()
+    if early is not None:
+        state = _state_in(early, token)
+    else:
+        with read_only() as uow:
+            state = _state_in(uow, token)
+    signed_in = signed_in_user(state.user, token) if state.user is not None else None
     g.hotline_signed_in = signed_in
     return state, signed_in
 
 
+def _state_in(uow: UnitOfWork, token: str) -> SessionState:
+    return session_state(uow.session, runtime().clock, token, session_limits())
+
+
 def _note_seen(token: str) -> None:
-    """Keep the session from going idle, unless a writer holds the lock: then the next request does."""
+    """Keep the session from going idle, unless a writer holds the lock: then the next request does.
+    In the unit opened for the view (it holds the write lock on SQLite): written and committed at once,
+    so a view that keeps nothing (a refused form) does not keep the session from its idle end."""
+    early = early_unit()
+    if early is not None:
+        note_seen(early, token)
+        early.commit()
+        return
     try:
         with unit_of_work(wait=False) as uow:
             note_seen(uow, token)
@@ -110,39 +134,58 @@ def _note_seen(token: str) -> None:
 
 
 def init_app(app: Flask) -> None:
+    """The session check, among the first hooks of a request; for a view that begins with a change see
+    `init_check_in_the_views_unit`."""
+
     @app.before_request
-    def _check_session() -> Any:
-        token = session.get(_TOKEN_KEY)
-        if request.endpoint in (None, "static") or not isinstance(token, str) or not token:
-            return None
-        state, signed_in = _look_up(token)
-        if signed_in is not None:
-            if state.stale:
-                _note_seen(token)
-            if signed_in.must_change_password and request.endpoint not in OPEN_BEFORE_PASSWORD_CHANGE:
-                return redirect(url_for("account.password"))
-            return None
-        logout_user()
-        if state.ended == "idle":
-            flash(
-                _(
-                    "You were signed out after %(minutes)s minutes without activity. Sign in again to go on.",
-                    minutes=app.config["HOTLINE_IDLE_MINUTES"],
-                ),
-                "info",
-            )
-        elif state.ended == "expired":
-            hours = "{:g}".format(app.config["HOTLINE_SESSION_HOURS"])
-            flash(
-                _(
-                    "Your session ended %(hours)s hours after you signed in. Sign in again to go on.",
-                    hours=hours,
-                ),
-                "info",
-            )
-        else:
-            return None  # signed out elsewhere: the page's own sign-in check answers
-        if request.endpoint == "auth.login":
-            return None
-        target = request.full_path if request.method == "GET" else None
-        return redirect(url_for("auth.login", next=target) if target else url_for("auth.login"))
+    def _check_session_apart() -> Any:
+        return None if begins_with_a_change() else _check_session(app)
+
+
+def init_check_in_the_views_unit(app: Flask) -> None:
+    """The session check of a view that begins with a change, as the last hook before the view: on
+    SQLite its unit holds the write lock from the session's read on, so no other hook runs inside it."""
+
+    @app.before_request
+    def _check_session_in_the_views_unit() -> Any:
+        return _check_session(app) if begins_with_a_change() else None
+
+
+def _check_session(app: Flask) -> Any:
+    """Who the cookie's session signs in, or the answer for a session that ended."""
+    token = session.get(_TOKEN_KEY)
+    if request.endpoint in (None, "static") or not isinstance(token, str) or not token:
+        return None
+    state, signed_in = _look_up(token)
+    if signed_in is not None:
+        if state.stale:
+            _note_seen(token)
+        if signed_in.must_change_password and request.endpoint not in OPEN_BEFORE_PASSWORD_CHANGE:
+            close_early_unit()
+            return redirect(url_for("account.password"))
+        return None
+    close_early_unit()
+    logout_user()
+    if state.ended == "idle":
+        flash(
+            _(
+                "You were signed out after %(minutes)s minutes without activity. Sign in again to go on.",
+                minutes=app.config["HOTLINE_IDLE_MINUTES"],
+            ),
+            "info",
+        )
+    elif state.ended == "expired":
+        hours = "{:g}".format(app.config["HOTLINE_SESSION_HOURS"])
+        flash(
+            _(
+                "Your session ended %(hours)s hours after you signed in. Sign in again to go on.",
+                hours=hours,
+            ),
+            "info",
+        )
+    else:
+        return None  # signed out elsewhere: the page's own sign-in check answers
+    if request.endpoint == "auth.login":
+        return None
+    target = request.full_path if request.method == "GET" else None
+    return redirect(url_for("auth.login", next=target) if target else url_for("auth.login"))

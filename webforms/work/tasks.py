@@ -47,7 +47,7 @@ from engine.work import (
     suitable_people,
     tasklist_page,
 )
-from webforms.database import read_only, runtime, unit_of_work
+from webforms.database import read_only, reads_sign_in_in_its_unit, runtime, unit_of_work
 from webforms.diagram_names import process_choices, task_label
 from webforms.errors import form_refused, refusals
 from webforms.history_effects import fold_sent_messages
@@ -257,6 +257,7 @@ def _task_form_again(err: FormInvalid, task_id: int) -> Any:
 
 
 @bp.route("/tasks/<int:task_id>", methods=["POST"])
+@reads_sign_in_in_its_unit
 @checks_own_input
 @login_required
 @refusals({FormInvalid: form_refused(NOT_SAVED, _task_form_again)})
@@ -279,6 +280,7 @@ def _form_values() -> dict[str, Any]:
 
 
 @bp.route("/tasks/<int:task_id>/claim", methods=["POST"])
+@reads_sign_in_in_its_unit
 @login_required
 def claim(task_id: int) -> Any:
     with unit_of_work() as uow:
@@ -290,6 +292,7 @@ def claim(task_id: int) -> Any:
 
 
 @bp.route("/tasks/<int:task_id>/release", methods=["POST"])
+@reads_sign_in_in_its_unit
 @login_required
 def release(task_id: int) -> Any:
     with unit_of_work() as uow:
@@ -305,6 +308,7 @@ def _pause_again(err: FormInvalid, task_id: int) -> Any:
 
 
 @bp.route("/tasks/<int:task_id>/pause", methods=["POST"])
+@reads_sign_in_in_its_unit
 @checks_own_input
 @login_required
 @refusals({FormInvalid: form_refused(NOT_PAUSED, _pause_again)})
@@ -327,6 +331,7 @@ def pause(task_id: int) -> Any:
 
 
 @bp.route("/tasks/<int:task_id>/resume", methods=["POST"])
+@reads_sign_in_in_its_unit
 @login_required
 def resume(task_id: int) -> Any:
     with unit_of_work() as uow:
@@ -353,6 +358,7 @@ def _handover_again(err: FormInvalid, task_id: int) -> Any:
 
 
 @bp.route("/tasks/<int:task_id>/reassign", methods=["POST"])
+@reads_sign_in_in_its_unit
 @checks_own_input
 @login_required
 @refusals({FormInvalid: form_refused(NOT_HANDED_OVER, _handover_again)})
@@ -377,6 +383,7 @@ def reassign(task_id: int) -> Any:
 
 
 @bp.route("/tasks/<int:task_id>/draft", methods=["POST"])
+@reads_sign_in_in_its_unit
 @checks_own_input
 @login_required
 @refusals({FormInvalid: form_refused(NOT_SAVED, _task_form_again)})
