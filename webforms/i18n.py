@@ -61,6 +61,11 @@ def list_separator() -> str:
     return ", " if current_language() == "en" else "、"
 
 
+def label_colon() -> str:
+    """What follows a label before its value: Chinese text takes the full-width colon, without a space."""
+    return ": " if current_language() == "en" else "："
+
+
 def catalog_text(template: str) -> str:
     """One template (an engine message's, a report's label) in the user's language, as the catalogs have
     it; the template itself outside a request. The engine's functions take this as their `translate`."""

@@ -14,6 +14,7 @@ from webforms.diagram_names import (
     task_label,
 )
 from webforms.history_effects import effect_words
+from webforms.i18n import label_colon
 from webforms.labels import EVENT_KINDS, actor_label, data_label, error_text, field_label, group_label
 from webforms.people.auth import can_do
 from webforms.people.masking import mask
@@ -67,4 +68,5 @@ def init_app(app: Flask) -> None:
         datetime_input=datetime_input,
         time_left=time_left,
         duration_text=duration_text,
+        label_colon=label_colon,
     )

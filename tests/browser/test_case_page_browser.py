@@ -88,3 +88,31 @@ def test_a_supervisor_finds_the_late_case_and_opens_it(
     shot(page, "case-search")
     page.click(f"#caselist a:text('{case.number}')")
     expect(page.locator("#case-viewer")).to_have_attribute("data-rendered", "true")
+
+
+def test_the_history_reads_on_a_phone(
+    page: Page, sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock
+) -> None:
+    """On a 360-px phone each change of the history keeps its headings on one line and its field names
+    at least four characters wide, instead of one character a line."""
+    case = late_case_with_incident(sessions, runtime, clock)
+    page.set_viewport_size({"width": 360, "height": 780})
+    sign_in(page, "supervisor")
+    page.goto(f"/cases/{case.number}")
+    expect(page.locator("table.diff").first).to_be_visible()
+    headings = page.locator("table.diff th").all()
+    labels = page.locator("table.diff tbody td:first-child").all()
+    assert headings and labels
+    line = headings[0].evaluate("th => parseFloat(getComputedStyle(th).lineHeight) || 20")
+    font = labels[0].evaluate("td => parseFloat(getComputedStyle(td).fontSize)")
+    for heading in headings:
+        box = heading.bounding_box()
+        assert box is not None and box["height"] < 2 * line, f"{heading.inner_text()!r} wraps"
+    for label in labels:
+        text_width = label.evaluate(
+            "td => { const s = getComputedStyle(td);"
+            " return td.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight); }"
+        )
+        assert text_width >= 4 * font - 0.5, f"{label.inner_text()!r} is squeezed"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 380
+    shot(page, "case-history-phone")

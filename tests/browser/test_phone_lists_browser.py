@@ -65,3 +65,21 @@ def test_tasks_cases_and_the_board_are_cards_on_a_phone(
     assert page.locator("#caselist td").first.evaluate("td => getComputedStyle(td).display") == "table-cell"
     expect(page.locator("#caselist thead th").first).to_be_visible()
     assert missing == [], "every file a page asks for exists (the icon too)"
+
+
+def test_the_caller_lookup_is_cards_on_a_phone(
+    page: Page, sessions: sessionmaker[Session], runtime: Runtime
+) -> None:
+    """The callers found at intake are cards on a phone, "Use" within reach, not a table scrolled sideways."""
+    record_case(sessions, runtime)  # the caller is in the register from now on
+    page.set_viewport_size(PHONE)
+    sign_in(page, "operator")
+    page.goto("/cases/new/complaint?lookup=13800001111")
+    check_cards(page, "#found-customers", "caller-lookup")
+    use = page.locator("#found-customers a[id^='choose-']").first.bounding_box()
+    assert use is not None and use["x"] + use["width"] <= PHONE["width"]
+    page.goto("/cases/new/complaint?lookup=13999999999")
+    empty = page.locator("#no-customer")
+    expect(empty).to_be_visible()
+    box = empty.bounding_box()
+    assert box is not None and box["width"] >= 0.6 * PHONE["width"], "the no-match text is squeezed"

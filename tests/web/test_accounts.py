@@ -178,6 +178,8 @@ def test_supervisors_read_every_administrative_change_but_do_not_administer(clie
     rows = page.by_id("audit-events").xpath(".//tbody/tr/@data-action")
     assert rows[:2] == ["user_disabled", "user_added"]
     assert "wang_li" in page.text("audit-events") and STRONG not in page.text("audit-events")
+    added = page.by_id("audit-events").xpath(".//tbody/tr[@data-action='user_added']")[0].text_content()
+    assert "显示名称：" in added and "display_name" not in added  # the form's words, not the column's
     only = get(client, "/admin/audit?subject=liaison&kind=user")
     assert only.by_id("audit-events").xpath(".//tbody/tr/@data-action") == ["user_disabled"]
     logout(client)

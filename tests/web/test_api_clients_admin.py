@@ -184,3 +184,22 @@ def test_an_unknown_webhook_event_is_quoted_back_with_its_control_characters_esc
     said = refused.text("err-events")
     assert "case.opened\\x07\\nx" in said
     assert "\x07" not in refused.html and "case.opened\nx" not in refused.html
+
+
+def test_the_api_clients_page_says_what_each_scope_allows_and_shows_no_empty_table(
+    client: FlaskClient,
+) -> None:
+    login(client, "admin")
+    page = get(client, "/admin/api-clients")
+    assert page.all("empty") and not page.has("api-clients")  # no headings over nothing
+    assert page.text("scope-says-cases-create") == "登记工单"
+    assert page.text("scope-says-webhooks-manage") == "设置自己的事件推送"
+    for scope in (
+        "cases-read",
+        "tasks-work",
+        "notices-read",
+        "customers-read",
+        "external-work",
+        "messages-send",
+    ):
+        assert page.text(f"scope-says-{scope}"), f"{scope} is not explained"

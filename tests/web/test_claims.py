@@ -112,7 +112,10 @@ def test_work_routed_to_a_department_nobody_belongs_to_is_handed_on(
 def test_the_reference_page_flags_a_department_without_members(client: FlaskClient) -> None:
     login(client, "admin")
     page = get(client, "/admin/reference")
-    assert page.by_id("members-customer_service").xpath(".//span[@class='warn']")
+    (warning,) = page.by_id("members-customer_service").xpath(".//span[@class='warn']")
+    # The account form lists departments by name: the warning names the department, not its code.
+    assert "客服中心" in warning.text_content() and "customer_service" not in warning.text_content()
+    assert page.by_id("accounts-for-customer_service").get("href") == "/admin/users"
     assert page.text("members-operations") == "3"
     assert page.has("nobody-for-conduct")
     assert not page.has("nobody-for-temperature")

@@ -40,6 +40,11 @@ from tests.helpers import PROCESSES
 from tests.web.support import build_app, fast_password_hashing, get, login, post
 
 CHINESE = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]+")
+# 截止时间: or CSV(UTF-8 …) or (…)中文 where Chinese wants ：（）.
+HALF_WIDTH_AFTER_CHINESE = re.compile(
+    r"[\u3400-\u9fff][:(]|\)[\u3400-\u9fff]|\w+\([^)]*[\u3400-\u9fff][^)]*\)"
+)
+QUOTED = re.compile(r"“[^”]*”")
 ENGLISH_WORD = re.compile(r"[A-Za-z][A-Za-z'’]+")
 # Case numbers (TS-20261207-0001), account numbers (JM-0301-101), element ids (reply_deadline), web
 # addresses (/track, told to callers) and a message template's {variable} are neither language.
@@ -167,8 +172,12 @@ def diagram_names(doc: lxml.html.HtmlElement) -> list[str]:
     return names
 
 
-def walk_as_everyone(app: Flask, language: str, allowed: Any) -> dict[str, list[tuple[str, str]]]:
-    """{kind of page: [(user, what is out of place)]} over every demo user's walk in that language."""
+def walk_as_everyone(
+    app: Flask, language: str, allowed: Any, check: Any = None
+) -> dict[str, list[tuple[str, str]]]:
+    """{kind of page: [(user, what is out of place)]} over every demo user's walk in that language;
+    `check(doc, language, allowed)` says what is out of place (by default, the other language)."""
+    check = check or out_of_place
     found: dict[str, list[tuple[str, str]]] = {}
     for user in DEMO_USERS:
         if user.username == "repair_head":
@@ -177,7 +186,7 @@ def walk_as_everyone(app: Flask, language: str, allowed: Any) -> dict[str, list[
         login(client, user.username)
         switch_language(client, language)
         for url, doc in walk(client):
-            for item in out_of_place(doc, language, allowed):
+            for item in check(doc, language, allowed):
                 found.setdefault(re.sub(r"[0-9]+", "N", url), []).append((user.username, item))
     return found
 
@@ -193,6 +202,14 @@ def out_of_place(doc: lxml.html.HtmlElement, language: str, allowed: Any) -> lis
         words = ENGLISH_WORD.findall(IDS.sub(" ", text))
         wrong = [w for w in words if not (w in ALLOWED_IN_CHINESE or w.isupper() or w in allowed)]
     return sorted(set(wrong))
+
+
+def western_punctuation(doc: lxml.html.HtmlElement, _language: str, typed: Any) -> list[str]:
+    """Chinese text joined to a half-width colon or bracket (标签: 值, 文件(说明)) that no one typed."""
+    text = QUOTED.sub(" ", shown_text(doc))  # a quoted formula (“种子:工单号”) is written as it is
+    for value in sorted(typed, key=len, reverse=True):
+        text = text.replace(value, " ")
+    return sorted(set(HALF_WIDTH_AFTER_CHINESE.findall(text)))
 
 
 def report(found: dict[str, list[tuple[str, str]]]) -> str:
@@ -214,6 +231,15 @@ def test_chinese_pages_show_no_english_but_ids_codes_and_units(
         keys = set(session.scalars(select(ProcessInstance.process_key)))
     typed = set(ENGLISH_WORD.findall(typed_by_people(sessions)))
     found = walk_as_everyone(demo_app, "zh_CN", logins | keys | typed)
+    assert not found, report(found)
+
+
+def test_chinese_pages_use_full_width_colons_and_brackets(
+    demo_app: Flask, sessions: sessionmaker[Session]
+) -> None:
+    """A label and its value, or a note in brackets, take Chinese punctuation in Chinese (：（）)."""
+    typed = {text for text in typed_by_people(sessions).split("\n") if text.strip()}
+    found = walk_as_everyone(demo_app, "zh_CN", typed, western_punctuation)
     assert not found, report(found)
 
 

@@ -40,6 +40,17 @@ if TYPE_CHECKING:
 bp = Blueprint("api_clients", __name__, url_prefix="/admin/api-clients")
 NOT_SAVED = _l("Some values need attention; nothing was saved yet.")
 DEFAULT_DAYS = 365
+# What each scope lets a program do, in words an administrator reads when ticking it (docs/api.md).
+SCOPE_DESCRIPTIONS = {
+    "cases:create": _l("open cases"),
+    "cases:read": _l("search and read cases"),
+    "tasks:work": _l("claim, release and complete tasks"),
+    "notices:read": _l("read the outage notices"),
+    "customers:read": _l("look up customers in the register"),
+    "external:work": _l("do automatic steps as an external worker"),
+    "messages:send": _l("send messages and signals to running cases"),
+    "webhooks:manage": _l("set up its own webhooks"),
+}
 
 
 def _page(values: dict[str, Any], errors: dict[str, Any], status: int = 200, token: str = "") -> Any:
@@ -54,6 +65,7 @@ def _page(values: dict[str, Any], errors: dict[str, Any], status: int = 200, tok
             clients=api_clients(uow.session),
             now=runtime().clock.now(),
             scopes=API_SCOPES,
+            scope_descriptions=SCOPE_DESCRIPTIONS,
             roles=ROLES,
             departments=departments,
             values=values,

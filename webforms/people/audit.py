@@ -51,6 +51,23 @@ COUNTS = {
     "unchanged": _l("Unchanged"),
     "rejected": _l("Rejected"),
 }
+# The changed fields by the names their forms give them; a field not named here shows its code.
+FIELDS = {
+    "display_name": _l("Display name"),
+    "phone": _l("Phone"),
+    "email": _l("E-mail"),
+    "language": _l("Language of messages and mailed reports"),
+    "groups": _l("Role and departments"),
+    "active": _l("Active"),
+    "name": _l("Name"),
+    "name_en": _l("English name"),
+    "domain": _l("Domain"),
+    "parent_code": _l("Parent"),
+    "upstream": _l("Reply upstream"),
+    "scopes": _l("Scopes"),
+    "role": _l("Acting role"),
+    "expires_at": _l("Expires"),
+}
 
 
 @bp.route("")
@@ -66,6 +83,7 @@ def index() -> Any:
             actions=ACTIONS,
             kinds=KINDS,
             counts=COUNTS,
+            fields=FIELDS,
             kind=kind,
             subject=subject,
         )

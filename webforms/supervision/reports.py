@@ -35,7 +35,7 @@ from engine.supervision import (
     verify_draw,
 )
 from webforms.database import reading_session, reads_only, runtime, unit_of_work
-from webforms.i18n import catalog_text, current_language, localized_name
+from webforms.i18n import catalog_text, current_language, label_colon, localized_name
 from webforms.people.auth import roles_required
 from webforms.reference.labels import request_reference
 from webforms.request_checks import day_arg
@@ -110,7 +110,7 @@ def svg_bar_chart(chart_id: str, title: str, bars: list[tuple[str, float | None,
             filled = round(bar_width * max(0.0, min(1.0, value)), 1)
             parts.append(
                 f'<rect x="{label_width}" y="{y + 5}" width="{filled}" height="18" class="chart-bar" '
-                f'data-value="{value:.4f}"><title>{escape(label)}: {escape(caption)}</title></rect>'
+                f'data-value="{value:.4f}"><title>{escape(label)}{label_colon()}{escape(caption)}</title></rect>'
             )
         parts.append(
             f'<text x="{label_width + bar_width + 8}" y="{y + 18}" class="chart-value">{escape(caption)}</text>'
