@@ -95,8 +95,23 @@ def test_the_cases_behind_a_figure(client: FlaskClient, world: World) -> None:
     closing = get(client, "/assessment/departments/repair/closing?month=2026-11")
     assert "Investigate, handle and reply" in closing.html
     assert get(client, "/assessment/departments/repair/nonsense?month=2026-11").status == 404
-    assert get(client, "/assessment/departments?month=2026-13").status == 400
-    assert get(client, "/assessment/departments?month=x").status == 400
+    assert get(client, "/assessment/departments.csv?month=x").status == 400, "a link the page made"
+
+
+def test_a_month_that_is_none_is_kept_and_said_beside_its_field(client: FlaskClient, world: World) -> None:
+    """The month's page answers a month that is none with this month's table, the value as typed and what
+    is wrong with it, in the page's language."""
+    login(client, "supervisor")
+    page = get(client, "/assessment/departments?month=2026-13")
+    assert page.status == 200 and page.field_value("month") == "2026-13"
+    assert page.error("month") == "“2026-13”不是月份。请按 YYYY-MM 格式输入月份。"
+    assert page.by_id("f-month").get("aria-invalid") == "true"
+    assert page.text("assessment-period") == get(client, "/assessment/departments").text("assessment-period")
+    submit(client, "/tasks", {"next": "/tasks"}, post_url="/lang/en")
+    liaisons = get(client, "/assessment/liaisons?month=1999-05")
+    assert liaisons.status == 200 and liaisons.field_value("month") == "1999-05"
+    assert liaisons.error("month") == "“1999-05” is outside the years 2000 to 2100."
+    assert get(client, MONTH).error("month") is None
 
 
 def test_downloads(client: FlaskClient, world: World) -> None:

@@ -212,9 +212,11 @@ def test_a_version_number_no_column_holds_is_a_bad_request(client: FlaskClient) 
     assert client.get(f"/processes/complaint/versions/diff?from={huge}&to=1").status_code == 400
 
 
-def test_an_impossible_report_date_is_a_bad_request(client: FlaskClient) -> None:
+def test_an_impossible_report_date_is_said_beside_its_field(client: FlaskClient) -> None:
     login(client, "supervisor")
-    assert client.get("/kpi?from=9999-12-31&to=9999-12-31").status_code == 400
+    page = get(client, "/kpi?from=9999-12-31&to=9999-12-31")
+    assert page.status == 200
+    assert page.error("from") == page.error("to") == "“9999-12-31”不在 1900 年至 2200 年之间。"
 
 
 @pytest.mark.parametrize(
@@ -322,12 +324,19 @@ def test_minutes_written_with_a_superscript_digit_are_a_field_error(
         assert session.get(Category, "frozen_pipe") is None
 
 
-def test_a_date_the_report_filters_cannot_use_answers_the_app_s_own_page_in_the_user_s_language(
+def test_a_date_the_report_filters_cannot_use_is_kept_and_said_in_the_user_s_language(
     client: FlaskClient,
 ) -> None:
+    """The KPI page as the hot-spot page: the value kept as typed, what is wrong with it beside its field,
+    the default period counted in its place."""
     login(client, "supervisor")
-    for query in ("from=9999-01-01&to=9999-12-31", "from=abc"):
-        page = get(client, f"/kpi?{query}")
-        assert page.status == 400, query
-        assert page.doc.xpath("//header[contains(@class, 'topbar')]"), "the app's own layout"
-        assert "无法理解的请求" in page.doc.text_content() and "Bad Request" not in page.doc.text_content()
+    page = get(client, "/kpi?from=abc&to=2026-13-45")
+    assert page.status == 200 and page.doc.xpath("//header[contains(@class, 'topbar')]")
+    assert (page.field_value("from"), page.field_value("to")) == ("abc", "2026-13-45")
+    assert page.error("from") == "“abc”不是日期。请按 YYYY-MM-DD 格式输入日期。"
+    assert page.doc.xpath("//input[@aria-invalid='true']/@id") == ["f-from", "f-to"]
+    assert page.has("kpi-table")
+    submit(client, "/tasks", {"next": "/tasks"}, post_url="/lang/en")
+    english = get(client, "/kpi?from=2026-11-01&to=nonsense")
+    assert english.field_value("from") == "2026-11-01" and english.error("from") is None
+    assert english.error("to") == "“nonsense” is not a date. Enter a date as YYYY-MM-DD."

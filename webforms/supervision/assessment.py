@@ -39,6 +39,7 @@ from webforms.i18n import current_language, localized_name
 from webforms.people.auth import roles_required
 from webforms.reference.labels import request_reference
 from webforms.supervision.downloads import table_download
+from webforms.supervision.period_filter import TYPED_LIMIT
 
 bp = Blueprint("assessment", __name__)
 
@@ -107,23 +108,41 @@ WEIGHT_ERRORS = {
 }
 
 
-def _month() -> Period:
+def _asked_month() -> tuple[Period, str]:
+    """The month of the query (YYYY-MM; this month when absent), or this month and what is wrong with
+    the value asked."""
     raw = request.args.get("month", "").strip()
+    this_month = month_period_of(local_date(runtime().clock.now(), runtime().zone))
     if not raw:
-        return month_period_of(local_date(runtime().clock.now(), runtime().zone))
+        return this_month, ""
     match = MONTH.fullmatch(raw)
-    if match is None or not 1 <= int(match.group(2)) <= 12 or not 2000 <= int(match.group(1)) <= 2100:
+    if match is None or not 1 <= int(match.group(2)) <= 12:
+        return this_month, _("“%(value)s” is not a month. Enter a month as YYYY-MM.", value=raw[:TYPED_LIMIT])
+    if not 2000 <= int(match.group(1)) <= 2100:
+        problem = _(
+            "“%(value)s” is outside the years %(first)s to %(last)s.", value=raw, first=2000, last=2100
+        )
+        return this_month, problem
+    return month_period_ending_in(int(match.group(1)), int(match.group(2))), ""
+
+
+def _month() -> Period:
+    """The month of a link the pages made (a download, a figure's cases): 400 for a month that is none."""
+    period, problem = _asked_month()
+    if problem:
         abort(400)
-    return month_period_ending_in(int(match.group(1)), int(match.group(2)))
+    return period
 
 
-def _month_page(period: Period) -> dict[str, Any]:
-    """What an assessment page says of its month: the period and the labels of the months before and
-    after it (for the month links)."""
+def _month_page(period: Period, problem: str = "") -> dict[str, Any]:
+    """What an assessment page says of its month: the period, the labels of the months before and
+    after it (for the month links), and the month asked as typed with what is wrong with it."""
     return {
         "period": period,
         "previous": period.previous().label,
         "following": month_period_of(period.last.replace(day=26)).label,
+        "month_problem": problem,
+        "month_typed": request.args.get("month", "").strip()[:TYPED_LIMIT] if problem else period.label,
     }
 
 
@@ -169,7 +188,7 @@ def _department_names() -> dict[str, str]:
 @reads_only
 def departments() -> Any:
     """The ranked table of a month (26th to 25th), each figure with its definition."""
-    period = _month()
+    period, problem = _asked_month()
     assessment = _assessment(period)
     return render_template(
         "supervision/assessment.html",
@@ -180,7 +199,7 @@ def departments() -> Any:
         definitions=FIGURE_DEFINITIONS,
         names=_department_names(),
         list_size=list_size(assessment.rows),
-        **_month_page(period),
+        **_month_page(period, problem),
     )
 
 
@@ -310,7 +329,7 @@ def _liaisons(period: Period) -> LiaisonAssessment:
 @reads_only
 def liaisons() -> Any:
     """M9: each liaison's month, each figure with its definition."""
-    period = _month()
+    period, problem = _asked_month()
     assessment = _liaisons(period)
     return render_template(
         "supervision/assessment_liaisons.html",
@@ -319,7 +338,7 @@ def liaisons() -> Any:
         labels=LIAISON_LABELS,
         definitions=LIAISON_DEFINITIONS,
         names=_liaison_names(assessment),
-        **_month_page(period),
+        **_month_page(period, problem),
     )
 
 

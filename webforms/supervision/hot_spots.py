@@ -5,7 +5,6 @@ per building and day, so the row shows it once opened."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -22,12 +21,11 @@ from webforms.i18n import localized_name
 from webforms.people.auth import roles_required
 from webforms.reference.labels import request_reference
 from webforms.request_checks import day_arg
-from webforms.supervision.period_filter import AskedPeriod, asked_period
+from webforms.supervision.period_filter import asked_sensible_period, senseless
 
 bp = Blueprint("hot_spots", __name__)
 
 VIEWERS = ("supervisor", "dispatcher")
-MAX_DAYS = 400
 
 
 def _may_order_maintenance() -> bool:
@@ -44,30 +42,12 @@ def _this_month_so_far() -> tuple[date, date]:
     return month.first, min(month.last, today)
 
 
-def _senseless(first: date, last: date) -> bool:
-    return last < first or (last - first).days > MAX_DAYS
-
-
-def _asked_period() -> AskedPeriod:
-    """The period asked for; this month's so far for a bound that is no day (said beside its field), and
-    for a period that makes no sense (said in a message)."""
-    default_first, default_last = _this_month_so_far()
-    asked = asked_period(default_first, default_last)
-    if _senseless(asked.first, asked.last):
-        flash(
-            _("Choose a period of at most %(days)s days whose end is not before its start.", days=MAX_DAYS),
-            "error",
-        )
-        return replace(asked, first=default_first, last=default_last)
-    return asked
-
-
 def _posted_period() -> tuple[date, date]:
     """The period of the page a maintenance order was asked from (its hidden fields, so a day that is no
     day was not sent by the page: 400); this month's so far where it makes no sense."""
     default_first, default_last = _this_month_so_far()
     first, last = day_arg("from", default_first), day_arg("to", default_last)
-    return (default_first, default_last) if _senseless(first, last) else (first, last)
+    return (default_first, default_last) if senseless(first, last) else (first, last)
 
 
 def _category_names() -> dict[str, str]:
@@ -82,7 +62,7 @@ def index() -> Any:
     now = engine.clock.now()
     today = local_date(now, engine.zone)
     month = month_period_of(today)
-    asked = _asked_period()
+    asked = asked_sensible_period(*_this_month_so_far())
     first, last = asked.first, asked.last
     period = Period("custom", first, last)
     spots = hot_spots(reading_session(), period, engine.zone, now)

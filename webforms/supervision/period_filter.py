@@ -3,15 +3,17 @@ that is no day, kept as typed and said what is wrong with it beside its field, a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
-from flask import request
+from flask import flash, request
 from flask_babel import gettext as _
 
 from webforms.request_checks import FIRST_YEAR, LAST_YEAR
 
 BOUNDS = ("from", "to")
+# The longest period a report page counts at once.
+MAX_DAYS = 400
 # What is kept of a typed value for the form: a date needs ten characters, a mistake a few more.
 TYPED_LIMIT = 40
 
@@ -56,3 +58,21 @@ def asked_period(default_first: date, default_last: date) -> AskedPeriod:
             else:
                 days[bound] = day
     return AskedPeriod(days["from"], days["to"], typed, errors)
+
+
+def senseless(first: date, last: date) -> bool:
+    """Whether a period ends before it starts or is longer than a report counts."""
+    return last < first or (last - first).days > MAX_DAYS
+
+
+def asked_sensible_period(default_first: date, default_last: date) -> AskedPeriod:
+    """The period asked for; the default for a bound that is no day (said beside its field), and for a
+    period that makes no sense (said in a message)."""
+    asked = asked_period(default_first, default_last)
+    if senseless(asked.first, asked.last):
+        flash(
+            _("Choose a period of at most %(days)s days whose end is not before its start.", days=MAX_DAYS),
+            "error",
+        )
+        return replace(asked, first=default_first, last=default_last)
+    return asked

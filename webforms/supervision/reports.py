@@ -38,13 +38,12 @@ from webforms.database import reading_session, reads_only, runtime, unit_of_work
 from webforms.i18n import catalog_text, current_language, label_colon, localized_name
 from webforms.people.auth import roles_required
 from webforms.reference.labels import request_reference
-from webforms.request_checks import day_arg
 from webforms.supervision.downloads import table_download
+from webforms.supervision.period_filter import asked_sensible_period
 
 bp = Blueprint("reports", __name__)
 
 SUPERVISORS = ("supervisor",)
-MAX_DAYS = 400
 
 KPI_LABELS = {
     "satisfaction": _l("Satisfaction rate"),
@@ -128,14 +127,8 @@ def kpi() -> Any:
     now = engine.clock.now()
     today = local_date(now, engine.zone)
     month = month_period_of(today)
-    first = day_arg("from", month.first)
-    last = day_arg("to", min(month.last, today))
-    if last < first or (last - first).days > MAX_DAYS:
-        flash(
-            _("Choose a period of at most %(days)s days whose end is not before its start.", days=MAX_DAYS),
-            "error",
-        )
-        first, last = month.first, min(month.last, today)
+    asked = asked_sensible_period(month.first, min(month.last, today))
+    first, last = asked.first, asked.last
     group_by = request.args.get("group", "department")
     if group_by not in ("department", "category"):
         abort(400)
@@ -196,6 +189,7 @@ def kpi() -> Any:
         kpi_names=KPI_NAMES,
         kpi_labels=KPI_LABELS,
         kpi_definitions=KPI_DEFINITIONS,
+        asked=asked,
         first=first,
         last=last,
         group_by=group_by,
