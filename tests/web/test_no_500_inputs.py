@@ -329,3 +329,32 @@ def test_a_date_the_report_filters_cannot_use_answers_the_app_s_own_page_in_the_
         assert page.status == 400, query
         assert page.doc.xpath("//header[contains(@class, 'topbar')]"), "the app's own layout"
         assert "无法理解的请求" in page.doc.text_content() and "Bad Request" not in page.doc.text_content()
+
+
+@pytest.mark.parametrize("url", ["/tasks/2147483648", "/knowledge/2147483648/edit", "/board", "/kpi"])
+def test_a_method_a_page_does_not_take_answers_the_app_s_own_page_in_the_user_s_language(
+    client: FlaskClient, url: str
+) -> None:
+    """A POST to a page that only shows (or to a number no column holds) answered Werkzeug's English
+    "405 Method Not Allowed"."""
+    login(client, "supervisor")
+    answer = post(client, url, {}, get(client, "/tasks").csrf_token())
+    assert answer.status == 405 and "GET" in answer.response.headers["Allow"]
+    assert answer.doc.xpath("//header[contains(@class, 'topbar')]"), "the app's own layout"
+    assert "此处不能这样操作" in answer.doc.text_content()
+    assert "Method Not Allowed" not in answer.doc.text_content()
+
+
+def test_a_page_s_json_call_with_a_body_nested_past_the_recursion_limit_is_a_bad_request(
+    client: FlaskClient,
+) -> None:
+    """request.get_json raised RecursionError (500) on the modeler's and the decision editor's calls."""
+    login(client, "admin")
+    token = get(client, "/tasks").csrf_token()
+    for url in ("/modeler/validate", "/decisions/any/check"):
+        answer = client.post(
+            url,
+            data=b"[" * 5000 + b"]" * 5000,
+            headers={"Content-Type": "application/json", "X-CSRFToken": token},
+        )
+        assert answer.status_code in (400, 404), url

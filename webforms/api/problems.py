@@ -84,10 +84,25 @@ def http_problem(err: HTTPException) -> Response:
     errors = _field_messages(data.get("messages") or data.get("errors"))
     if errors:
         return problem(status, _("Some values need attention"), errors=errors, headers=headers)
+    if status == 400:
+        return problem(
+            400,
+            _("Not understood"),
+            _("The request cannot be read (a body that is not valid JSON, say); nothing was saved."),
+            headers=headers,
+        )
     if status == 403:
         return problem(403, _("Not allowed"), _("Your roles do not allow this page or action."))
     if status == 404:
         return problem(404, _("Not found"), _("There is nothing at this address."))
+    if status == 405:
+        headers.setdefault("Allow", ", ".join(getattr(err, "valid_methods", None) or ()))
+        return problem(
+            405,
+            _("Not possible here"),
+            _("This address does not take this method; the API document lists what it takes."),
+            headers=headers,
+        )
     return problem(
         status, err.name or "Error", str(data.get("message") or err.description or ""), headers=headers
     )
