@@ -217,6 +217,22 @@ def test_a_body_no_view_can_use_is_a_400_in_the_client_s_language_and_writes_not
     assert rows(sessions) == before
 
 
+def test_the_argument_checks_name_each_field_in_the_client_s_language(api_as: Callable[..., Api]) -> None:
+    """marshmallow's own messages ("Missing data for required field.", "Unknown field.") reached a client
+    that asked for Chinese in English."""
+    operator = api_as("operator")
+    body = {"process": "complaint", "values": {}, "intake_key": "!" * 3}
+    chinese = operator.post("/cases", body)
+    assert chinese.status_code == 422
+    assert chinese.json["errors"]["procedure"] == "此项为必填项。"
+    assert chinese.json["errors"]["process"] == "此处没有这个字段。"
+    assert chinese.json["errors"]["intake_key"] == "此值的格式不正确。"
+    english = operator.post("/cases", body, {"Accept-Language": "en"})
+    assert english.json["errors"]["procedure"] == "This value is required."
+    wrong_type = operator.post("/cases", {"procedure": ["complaint"], "values": []})
+    assert wrong_type.json["errors"] == {"procedure": "此值必须是文字。", "values": "此值必须是 JSON 对象。"}
+
+
 def test_a_method_an_address_does_not_take_is_a_405_in_the_client_s_language(
     api_as: Callable[..., Api],
 ) -> None:
