@@ -233,6 +233,14 @@ def test_the_argument_checks_name_each_field_in_the_client_s_language(api_as: Ca
     assert wrong_type.json["errors"] == {"procedure": "此值必须是文字。", "values": "此值必须是 JSON 对象。"}
 
 
+@pytest.mark.parametrize("path", ["/cases/TS-1%00", "/procedures/%00/start-form", "/cases/%0b"])
+def test_a_control_character_in_the_path_is_a_400_problem(api_as: Callable[..., Api], path: str) -> None:
+    """PostgreSQL cannot compare a text with NUL: the case and start-form reads answered 500."""
+    answer = api_as("supervisor").get(path)
+    assert answer.status_code == 400 and answer.mimetype == PROBLEM
+    assert answer.json["title"] == "含有不可使用的字符"
+
+
 def test_a_method_an_address_does_not_take_is_a_405_in_the_client_s_language(
     api_as: Callable[..., Api],
 ) -> None:
