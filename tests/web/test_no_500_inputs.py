@@ -370,3 +370,24 @@ def test_a_page_s_json_call_with_a_body_nested_past_the_recursion_limit_is_a_bad
             headers={"Content-Type": "application/json", "X-CSRFToken": token},
         )
         assert answer.status_code in (400, 404), url
+
+
+@pytest.mark.parametrize(
+    ("who", "action", "form"),
+    [
+        ("ops_handler", "pause", {"reason": "other", "note": "客户\x00不在家", "resume_at": ""}),
+        ("supervisor", "reassign", {"assignee": "ops_handler", "handover_reason": "换\x00人"}),
+    ],
+)
+def test_nul_in_a_pause_note_or_a_handover_reason_is_refused_and_nothing_is_written(
+    client: FlaskClient, sessions: sessionmaker[Session], who: str, action: str, form: dict[str, str]
+) -> None:
+    """The history keeps both in a JSON column: PostgreSQL refused the NUL (500), SQLite stored it."""
+    _number, instance_id = record_case(sessions, client.application.extensions["hotline"].runtime)
+    task_id = task_of(sessions, instance_id, "department_handling")
+    login(client, who)
+    before = snapshot(sessions, instance_id, reads=False)
+    page = post(client, f"/tasks/{task_id}/{action}", form, get(client, f"/tasks/{task_id}").csrf_token())
+    assert page.status == 400, page.html[:500]
+    assert "U+0000" in page.doc.text_content()
+    assert snapshot(sessions, instance_id, reads=False) == before
