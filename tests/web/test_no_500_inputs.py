@@ -391,3 +391,23 @@ def test_nul_in_a_pause_note_or_a_handover_reason_is_refused_and_nothing_is_writ
     assert page.status == 400, page.html[:500]
     assert "U+0000" in page.doc.text_content()
     assert snapshot(sessions, instance_id, reads=False) == before
+
+
+@pytest.mark.parametrize("field", ["category_code", "owner"])
+def test_nul_in_a_knowledge_entry_s_choice_is_a_field_error_with_the_form_kept(
+    client: FlaskClient, sessions: sessionmaker[Session], field: str
+) -> None:
+    """The category and the owner were looked up as typed: PostgreSQL refused the NUL (500)."""
+    login(client, "supervisor")
+    before = rows(sessions)
+    form = {
+        "title": "停暖通知查询",
+        "answer": "请查看公告。",
+        "category_code": "",
+        "owner": "",
+        field: "a\x00b",
+    }
+    page = submit(client, "/knowledge/new", form)
+    assert page.status == 400 and page.error(field) is not None
+    assert page.by_id("title").get("value") == "停暖通知查询"
+    assert rows(sessions) == before
