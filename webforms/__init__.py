@@ -14,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine.runtime import Runtime
 from webforms.config import WebConfig
+from webforms.json_bodies import CheckedJSONProvider
 
 csrf = CSRFProtect()
 
@@ -37,6 +38,7 @@ def create_app(
     if runtime.attachment_folder is None:
         raise ValueError("the web application needs a runtime with an attachment folder")
     app = Flask(__name__, instance_path=str(config.home))
+    app.json = CheckedJSONProvider(app)
     app.config.update(
         SECRET_KEY=config.secret_key,
         SESSION_COOKIE_HTTPONLY=True,

@@ -154,6 +154,17 @@ def init_app(app: Flask) -> None:
             413, _("Too large"), _("What was sent is larger than this page accepts; nothing was saved.")
         )
 
+    @app.errorhandler(405)
+    def _method_not_allowed(err: Any) -> ResponseReturnValue:
+        if is_api_request():
+            return http_problem(err)
+        page, status = error_page(
+            405,
+            _("Not possible here"),
+            _("This address does not take what was sent. Go back and use the page's own buttons."),
+        )
+        return page, status, {"Allow": ", ".join(getattr(err, "valid_methods", None) or ())}
+
     @app.errorhandler(CSRFError)
     def _csrf(err: CSRFError) -> tuple[str, int]:
         return error_page(400, _("The form expired"), _("Reload the page and send the form again."))

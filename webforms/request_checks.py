@@ -5,8 +5,9 @@ column holds, and control characters (NUL above all, which PostgreSQL cannot sto
   larger number is a 404, like any unknown id (SQLite raised OverflowError on
   `/tasks/99999999999999999999`, PostgreSQL refused `/tasks/3000000000` with "integer out of range").
 - `int_arg` reads a whole-number query parameter (a page, a version) within the same bounds.
-- Query parameters with a control character are refused with a 400 page that says why (`next`, where
-  sign-in goes, is checked by webforms.people.auth and falls back to the tasklist); so are forms,
+- Path parts and query parameters with a control character are refused with a 400 page that says
+  why (`next`, where sign-in goes, is checked by webforms.people.auth and falls back to the
+  tasklist); so are forms,
   except those of views marked `@checks_own_input`, whose fields refuse such a value with a field
   error and keep what was typed (task forms, intake, reference data).
 """
@@ -104,6 +105,9 @@ def too_large_answer() -> Any:
 
 
 def _refused_input() -> tuple[str, int] | None:
+    # A path part (a case number, a procedure key: `/cases/%00`) is compared with a text column too.
+    if any(isinstance(v, str) and _CONTROL_IN_ARG.search(v) for v in (request.view_args or {}).values()):
+        return _page()
     for key, values in request.args.lists():
         if key == "next":
             continue  # where to go after signing in: read only through auth's check, which drops it

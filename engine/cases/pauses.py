@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from engine.bpmn import FieldError
+from engine.bpmn import FieldError, control_character_error
 from engine.calendar import BusinessCalendar
 from engine.cases.projection import EventRow, event_row
 from engine.cases.runner import move_task_deadline
@@ -84,6 +84,10 @@ def pause_problems(
         errors["note"] = FieldError("required")
     if len(note) > NOTE_LIMIT:
         errors["note"] = FieldError("max_length", {"max": NOTE_LIMIT})
+    # The history keeps the note in a JSON column, which PostgreSQL refuses with a NUL in it.
+    unkept = control_character_error(note, multiline=True)
+    if unkept is not None:
+        errors["note"] = unkept
     if reason == "appointment" and resume_at is None:
         errors["resume_at"] = FieldError("required")
     if resume_at is not None and resume_at <= now:

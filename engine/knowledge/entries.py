@@ -74,11 +74,15 @@ def entry_values(
     for key in ("title", "answer"):
         if not texts[key][0] and key not in errors:
             errors[key] = FieldError("required")
+    # A choice with a control character is no option, and is not looked up: PostgreSQL cannot compare
+    # a text holding NUL.
     category = _text(submitted.get("category_code"))
-    if category and session.get(Category, category) is None:
+    if category and (control_character_error(category) or session.get(Category, category) is None):
         errors["category_code"] = FieldError("not_option")
     owner = _text(submitted.get("owner")) or author
-    if session.scalar(select(User.id).where(User.username == owner, User.active.is_(True))) is None:
+    if control_character_error(owner) or (
+        session.scalar(select(User.id).where(User.username == owner, User.active.is_(True))) is None
+    ):
         errors["owner"] = FieldError("not_option")
     valid_from = _date(submitted.get("valid_from"), "valid_from", errors)
     valid_until = _date(submitted.get("valid_until"), "valid_until", errors)

@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from engine.bpmn import FieldError
+from engine.bpmn import FieldError, control_character_error
 from engine.cases import check_member, claimed_conflict, closed_conflict, event_row, lock_case, task_by_id
 from engine.db import Event, HumanTask, HumanTaskGroup, User, UserRole, rows_matched
 from engine.errors import FormInvalid, NotAllowed
@@ -150,6 +150,10 @@ def _checked_handover(
     reason = reason.strip()[:REASON_LENGTH]
     if not reason:
         raise FormInvalid({"handover_reason": FieldError("required")}, values)
+    # The history keeps the reason in a JSON column, which PostgreSQL refuses with a NUL in it.
+    unkept = control_character_error(reason, multiline=True)
+    if unkept is not None:
+        raise FormInvalid({"handover_reason": unkept}, values)
     task = _locked_task(session, task_id)
     if task.status != "open":
         raise closed_conflict(task)

@@ -220,11 +220,23 @@ def test_an_impossible_report_date_is_said_beside_its_field(client: FlaskClient)
 
 
 @pytest.mark.parametrize(
-    "url", ["/tasks?q=%00", "/cases?customer=a%00b", "/tasks?tab=%0b", "/cases/new/complaint?lookup=%00"]
+    "url",
+    [
+        "/tasks?q=%00",
+        "/cases?customer=a%00b",
+        "/tasks?tab=%0b",
+        "/cases/new/complaint?lookup=%00",
+        "/cases/TS-1%00",
+        "/cases/new/%00",
+        "/processes/%00/versions",
+        "/admin/users/a%00b",
+        "/decisions/%00",
+    ],
 )
 def test_control_characters_in_the_address_are_refused_with_a_message(client: FlaskClient, url: str) -> None:
-    """PostgreSQL cannot compare a text with NUL: the search raised before."""
-    login(client, "supervisor" if "new" not in url else "operator")
+    """PostgreSQL cannot compare a text with NUL: the search raised before, and so did a case number
+    or a procedure key in the path."""
+    login(client, "admin" if "new" not in url else "operator")
     page = get(client, url)
     assert page.status == 400
     assert "控制字符" in page.html
@@ -340,3 +352,73 @@ def test_a_date_the_report_filters_cannot_use_is_kept_and_said_in_the_user_s_lan
     english = get(client, "/kpi?from=2026-11-01&to=nonsense")
     assert english.field_value("from") == "2026-11-01" and english.error("from") is None
     assert english.error("to") == "“nonsense” is not a date. Enter a date as YYYY-MM-DD."
+
+
+@pytest.mark.parametrize("url", ["/tasks/2147483648", "/knowledge/2147483648/edit", "/board", "/kpi"])
+def test_a_method_a_page_does_not_take_answers_the_app_s_own_page_in_the_user_s_language(
+    client: FlaskClient, url: str
+) -> None:
+    """A POST to a page that only shows (or to a number no column holds) answered Werkzeug's English
+    "405 Method Not Allowed"."""
+    login(client, "supervisor")
+    answer = post(client, url, {}, get(client, "/tasks").csrf_token())
+    assert answer.status == 405 and "GET" in answer.response.headers["Allow"]
+    assert answer.doc.xpath("//header[contains(@class, 'topbar')]"), "the app's own layout"
+    assert "此处不能这样操作" in answer.doc.text_content()
+    assert "Method Not Allowed" not in answer.doc.text_content()
+
+
+def test_a_page_s_json_call_with_a_body_nested_past_the_recursion_limit_is_a_bad_request(
+    client: FlaskClient,
+) -> None:
+    """request.get_json raised RecursionError (500) on the modeler's and the decision editor's calls."""
+    login(client, "admin")
+    token = get(client, "/tasks").csrf_token()
+    for url in ("/modeler/validate", "/decisions/any/check"):
+        answer = client.post(
+            url,
+            data=b"[" * 5000 + b"]" * 5000,
+            headers={"Content-Type": "application/json", "X-CSRFToken": token},
+        )
+        assert answer.status_code in (400, 404), url
+
+
+@pytest.mark.parametrize(
+    ("who", "action", "form"),
+    [
+        ("ops_handler", "pause", {"reason": "other", "note": "客户\x00不在家", "resume_at": ""}),
+        ("supervisor", "reassign", {"assignee": "ops_handler", "handover_reason": "换\x00人"}),
+    ],
+)
+def test_nul_in_a_pause_note_or_a_handover_reason_is_refused_and_nothing_is_written(
+    client: FlaskClient, sessions: sessionmaker[Session], who: str, action: str, form: dict[str, str]
+) -> None:
+    """The history keeps both in a JSON column: PostgreSQL refused the NUL (500), SQLite stored it."""
+    _number, instance_id = record_case(sessions, client.application.extensions["hotline"].runtime)
+    task_id = task_of(sessions, instance_id, "department_handling")
+    login(client, who)
+    before = snapshot(sessions, instance_id, reads=False)
+    page = post(client, f"/tasks/{task_id}/{action}", form, get(client, f"/tasks/{task_id}").csrf_token())
+    assert page.status == 400, page.html[:500]
+    assert "U+0000" in page.doc.text_content()
+    assert snapshot(sessions, instance_id, reads=False) == before
+
+
+@pytest.mark.parametrize("field", ["category_code", "owner"])
+def test_nul_in_a_knowledge_entry_s_choice_is_a_field_error_with_the_form_kept(
+    client: FlaskClient, sessions: sessionmaker[Session], field: str
+) -> None:
+    """The category and the owner were looked up as typed: PostgreSQL refused the NUL (500)."""
+    login(client, "supervisor")
+    before = rows(sessions)
+    form = {
+        "title": "停暖通知查询",
+        "answer": "请查看公告。",
+        "category_code": "",
+        "owner": "",
+        field: "a\x00b",
+    }
+    page = submit(client, "/knowledge/new", form)
+    assert page.status == 400 and page.error(field) is not None
+    assert page.by_id("title").get("value") == "停暖通知查询"
+    assert rows(sessions) == before

@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from engine.db import is_transient
 from engine.errors import FormInvalid, HotlineError
+from webforms.api.field_messages import field_message
 from webforms.error_messages import message_for, status_for, title_for
 from webforms.errors import RETRY_AFTER_SECONDS
 from webforms.labels import error_text
@@ -69,8 +70,21 @@ def _field_messages(messages: Any) -> dict[str, Any]:
         for part in messages.values():
             if isinstance(part, dict):
                 for key, value in part.items():
-                    found[str(key)] = " ".join(map(str, value)) if isinstance(value, list) else value
+                    found[str(key)] = _in_language(value)
     return found
+
+
+def _in_language(value: Any) -> Any:
+    """The checks' messages of one field (a list, or a map for a nested value) in the client's language."""
+    if isinstance(value, str):
+        return field_message(value)
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return " ".join(field_message(item) for item in value)
+    if isinstance(value, list):
+        return [_in_language(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _in_language(item) for key, item in value.items()}
+    return value
 
 
 def http_problem(err: HTTPException) -> Response:
@@ -84,10 +98,25 @@ def http_problem(err: HTTPException) -> Response:
     errors = _field_messages(data.get("messages") or data.get("errors"))
     if errors:
         return problem(status, _("Some values need attention"), errors=errors, headers=headers)
+    if status == 400:
+        return problem(
+            400,
+            _("Not understood"),
+            _("The request cannot be read (a body that is not valid JSON, say); nothing was saved."),
+            headers=headers,
+        )
     if status == 403:
         return problem(403, _("Not allowed"), _("Your roles do not allow this page or action."))
     if status == 404:
         return problem(404, _("Not found"), _("There is nothing at this address."))
+    if status == 405:
+        headers.setdefault("Allow", ", ".join(getattr(err, "valid_methods", None) or ()))
+        return problem(
+            405,
+            _("Not possible here"),
+            _("This address does not take this method; the API document lists what it takes."),
+            headers=headers,
+        )
     return problem(
         status, err.name or "Error", str(data.get("message") or err.description or ""), headers=headers
     )

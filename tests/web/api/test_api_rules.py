@@ -182,6 +182,73 @@ def test_refused_values_answer_422_with_each_field_and_write_nothing(
     assert incomplete.status_code == 422 and "investigation" in incomplete.json["errors"]
 
 
+@pytest.mark.parametrize(
+    ("what", "body"),
+    [
+        ("nested past the recursion limit", b"[" * 5000 + b"]" * 5000),
+        (
+            "a lone surrogate in a value",
+            b'{"procedure": "complaint", "values": {"customer_name": "\\ud800"}}',
+        ),
+        ("a lone surrogate in the procedure", b'{"procedure": "\\udc00", "values": {}}'),
+        ("a lone surrogate in a key", b'{"procedure": "complaint", "values": {"\\ud83d": "x"}}'),
+        ("not JSON", b"{not json"),
+    ],
+)
+def test_a_body_no_view_can_use_is_a_400_in_the_client_s_language_and_writes_nothing(
+    api_as: Callable[..., Api], sessions: sessionmaker[Session], what: str, body: bytes
+) -> None:
+    """Deep nesting raised RecursionError in the decoder, a lone surrogate an encoding error in the
+    database driver: both answered 500."""
+    operator = api_as("operator")
+    before = rows(sessions)
+    for url in ("/api/v1/cases", "/api/v1/external-tasks/fetch-and-lock", "/api/v1/messages"):
+        answer = operator.http.post(
+            url, data=body, headers=operator.headers({"Content-Type": "application/json"})
+        )
+        assert answer.status_code == 400 and answer.mimetype == PROBLEM, (what, url, answer.json)
+        assert answer.json["title"] == "无法理解的请求", (what, url)
+    english = operator.http.post(
+        "/api/v1/cases",
+        data=body,
+        headers=operator.headers({"Content-Type": "application/json", "Accept-Language": "en"}),
+    )
+    assert english.json["title"] == "Not understood"
+    assert rows(sessions) == before
+
+
+def test_the_argument_checks_name_each_field_in_the_client_s_language(api_as: Callable[..., Api]) -> None:
+    """marshmallow's own messages ("Missing data for required field.", "Unknown field.") reached a client
+    that asked for Chinese in English."""
+    operator = api_as("operator")
+    body = {"process": "complaint", "values": {}, "intake_key": "!" * 3}
+    chinese = operator.post("/cases", body)
+    assert chinese.status_code == 422
+    assert chinese.json["errors"]["procedure"] == "此项为必填项。"
+    assert chinese.json["errors"]["process"] == "此处没有这个字段。"
+    assert chinese.json["errors"]["intake_key"] == "此值的格式不正确。"
+    english = operator.post("/cases", body, {"Accept-Language": "en"})
+    assert english.json["errors"]["procedure"] == "This value is required."
+    wrong_type = operator.post("/cases", {"procedure": ["complaint"], "values": []})
+    assert wrong_type.json["errors"] == {"procedure": "此值必须是文字。", "values": "此值必须是 JSON 对象。"}
+
+
+@pytest.mark.parametrize("path", ["/cases/TS-1%00", "/procedures/%00/start-form", "/cases/%0b"])
+def test_a_control_character_in_the_path_is_a_400_problem(api_as: Callable[..., Api], path: str) -> None:
+    """PostgreSQL cannot compare a text with NUL: the case and start-form reads answered 500."""
+    answer = api_as("supervisor").get(path)
+    assert answer.status_code == 400 and answer.mimetype == PROBLEM
+    assert answer.json["title"] == "含有不可使用的字符"
+
+
+def test_a_method_an_address_does_not_take_is_a_405_in_the_client_s_language(
+    api_as: Callable[..., Api],
+) -> None:
+    answer = api_as("operator").http.delete("/api/v1/cases", headers=api_as("operator").headers())
+    assert answer.status_code == 405 and answer.mimetype == PROBLEM
+    assert answer.json["title"] == "此处不能这样操作" and "GET" in answer.headers["Allow"]
+
+
 def test_two_clients_claiming_one_task_the_second_gets_409(api_as: Callable[..., Api]) -> None:
     number = _open(api_as("operator"))
     first, second = api_as("department_head", "operations"), api_as("supervisor", "operations")
