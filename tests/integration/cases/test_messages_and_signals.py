@@ -75,26 +75,27 @@ def test_a_signal_reaches_every_case_waiting_for_it(
 
 
 BOUNDARY = (CORPUS / "runs_boundary_timer.bpmn").read_text(encoding="utf-8")
+# The same user task with an interrupting message boundary event ("withdrawn") in place of the timer.
+MESSAGE_BOUNDARY = (
+    BOUNDARY.replace("runs_boundary_timer", "message_boundary")
+    .replace(
+        """      <bpmn:timerEventDefinition id="TimerEventDefinition_1">
+        <bpmn:timeDuration xsi:type="bpmn:tFormalExpression">PT2H</bpmn:timeDuration>
+      </bpmn:timerEventDefinition>""",
+        '      <bpmn:messageEventDefinition id="Msg_def" messageRef="Message_cancel" />',
+    )
+    .replace(
+        '  <bpmn:process id="message_boundary"',
+        '  <bpmn:message id="Message_cancel" name="withdrawn" />\n  <bpmn:process id="message_boundary"',
+    )
+)
 
 
 def test_a_message_boundary_event_closes_the_open_task_and_takes_its_way(
     sessions: sessionmaker[Session], runtime: Runtime, reference_data: None
 ) -> None:
     """An interrupting message boundary event on a user task: the message closes the task."""
-    xml = (
-        BOUNDARY.replace("runs_boundary_timer", "message_boundary")
-        .replace(
-            """      <bpmn:timerEventDefinition id="TimerEventDefinition_1">
-        <bpmn:timeDuration xsi:type="bpmn:tFormalExpression">PT2H</bpmn:timeDuration>
-      </bpmn:timerEventDefinition>""",
-            '      <bpmn:messageEventDefinition id="Msg_def" messageRef="Message_cancel" />',
-        )
-        .replace(
-            '  <bpmn:process id="message_boundary"',
-            '  <bpmn:message id="Message_cancel" name="withdrawn" />\n  <bpmn:process id="message_boundary"',
-        )
-    )
-    _deploy(sessions, runtime, "message_boundary", xml.encode())
+    _deploy(sessions, runtime, "message_boundary", MESSAGE_BOUNDARY.encode())
     case_id, number = _open(sessions, runtime, "message_boundary")
     with sessions.begin() as session:
         assert open_task(session, case_id, "Step") is not None
@@ -113,20 +114,7 @@ def test_a_completion_that_leaves_a_message_wait_drops_its_subscription_without_
 ) -> None:
     """The task with a message boundary event completes: the boundary event stops waiting, and its row
     goes, known from the workflow as loaded (the rows follow the workflow with every save)."""
-    xml = (
-        BOUNDARY.replace("runs_boundary_timer", "message_boundary")
-        .replace(
-            """      <bpmn:timerEventDefinition id="TimerEventDefinition_1">
-        <bpmn:timeDuration xsi:type="bpmn:tFormalExpression">PT2H</bpmn:timeDuration>
-      </bpmn:timerEventDefinition>""",
-            '      <bpmn:messageEventDefinition id="Msg_def" messageRef="Message_cancel" />',
-        )
-        .replace(
-            '  <bpmn:process id="message_boundary"',
-            '  <bpmn:message id="Message_cancel" name="withdrawn" />\n  <bpmn:process id="message_boundary"',
-        )
-    )
-    _deploy(sessions, runtime, "message_boundary", xml.encode())
+    _deploy(sessions, runtime, "message_boundary", MESSAGE_BOUNDARY.encode())
     case_id, number = _open(sessions, runtime, "message_boundary")
     with sessions.begin() as session:
         task_id = open_task(session, case_id, "Step").id

@@ -15,23 +15,8 @@ from engine.clock import SettableClock
 from engine.db import ProcessInstance
 from engine.processes.deployment import deploy
 from engine.runtime import Runtime
-from tests.helpers import OPERATOR, PROJECT_ROOT, linear, user_task
-
-CORPUS = PROJECT_ROOT / "tests" / "fixtures" / "constructs"
-BOUNDARY = (CORPUS / "runs_boundary_timer.bpmn").read_text(encoding="utf-8")
-MESSAGE_BOUNDARY = (
-    BOUNDARY.replace("runs_boundary_timer", "message_boundary")
-    .replace(
-        """      <bpmn:timerEventDefinition id="TimerEventDefinition_1">
-        <bpmn:timeDuration xsi:type="bpmn:tFormalExpression">PT2H</bpmn:timeDuration>
-      </bpmn:timerEventDefinition>""",
-        '      <bpmn:messageEventDefinition id="Msg_def" messageRef="Message_cancel" />',
-    )
-    .replace(
-        '  <bpmn:process id="message_boundary"',
-        '  <bpmn:message id="Message_cancel" name="withdrawn" />\n  <bpmn:process id="message_boundary"',
-    )
-)
+from tests.helpers import OPERATOR, linear, user_task
+from tests.integration.cases.test_messages_and_signals import BOUNDARY, MESSAGE_BOUNDARY
 
 
 def _may_fire_after(
