@@ -23,6 +23,7 @@ from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.sql import Executable
 
 from engine.db.results import rows_matched
+from engine.errors import HotlineError
 
 _HELD = "held_writes"
 Params = Mapping[str, Any]
@@ -47,7 +48,7 @@ class _Held:
         return batches
 
 
-class HeldWritesFailed(Exception):
+class HeldWritesFailed(HotlineError):
     """Sending the held writes failed (the cause is chained): which write of whose is not known, so
     the work that made them is to be redone write by write."""
 

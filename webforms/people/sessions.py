@@ -120,10 +120,10 @@ def _note_seen(token: str) -> None:
     """Keep the session from going idle, unless a writer holds the lock: then the next request does.
     In the unit opened for the view (it holds the write lock on SQLite): written and committed at once,
     so a view that keeps nothing (a refused form) does not keep the session from its idle end."""
-    early = early_unit()
-    if early is not None:
-        note_seen(early, token)
-        early.commit()
+    unit = early_unit()
+    if unit is not None:
+        note_seen(unit, token)
+        unit.commit()
         return
     try:
         with unit_of_work(wait=False) as uow:
