@@ -73,6 +73,21 @@ def _received(
     return by_client
 
 
+def _handle_in_operations(sessions: sessionmaker[Session], runtime: Runtime, instance_id: int) -> None:
+    """The operations department answers the case's department step (resolved)."""
+    with sessions() as session:
+        task_id = open_task(session, instance_id, "department_handling").id
+    with UnitOfWork(sessions, runtime) as uow:
+        complete_task(
+            uow.session,
+            runtime,
+            task_id,
+            department_handler("operations"),
+            {"investigation": "检查了管网", "outcome": "resolved", "result": "已修复"},
+        )
+        uow.commit()
+
+
 def test_a_client_gets_the_events_of_the_cases_its_role_and_departments_may_read(
     sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock, deployed: ProcessDefinition
 ) -> None:
@@ -88,17 +103,7 @@ def test_a_client_gets_the_events_of_the_cases_its_role_and_departments_may_read
         assert opened["watch"] == everything
         assert opened["ops-bridge"] == everything  # routed to operations: its department reads it
         assert opened["billing-bridge"] == [] and opened["liaison-app"] == []
-        with sessions() as session:
-            task_id = open_task(session, instance_id, "department_handling").id
-        with UnitOfWork(sessions, runtime) as uow:
-            complete_task(
-                uow.session,
-                runtime,
-                task_id,
-                department_handler("operations"),
-                {"investigation": "检查了管网", "outcome": "resolved", "result": "已修复"},
-            )
-            uow.commit()
+        _handle_in_operations(sessions, runtime, instance_id)
         handled = _received(sessions, runtime, got)
     assert ("task.completed", "department_handling") in handled["ops-bridge"]
     assert handled["ops-bridge"] == handled["phone-system"] != []
@@ -144,17 +149,7 @@ def test_a_pause_or_removal_made_in_another_process_stops_deliveries_at_the_next
             set_paused(uow, "admin", clients["phone-system"], made["phone-system"], True)
             delete_subscription(uow, "admin", clients["watch"], made["watch"])
             uow.commit()
-        with sessions() as session:
-            task_id = open_task(session, instance_id, "department_handling").id
-        with UnitOfWork(sessions, runtime) as uow:
-            complete_task(
-                uow.session,
-                runtime,
-                task_id,
-                department_handler("operations"),
-                {"investigation": "检查了管网", "outcome": "resolved", "result": "已修复"},
-            )
-            uow.commit()
+        _handle_in_operations(sessions, runtime, instance_id)
         received = _received(sessions, runtime, got)
     assert received["phone-system"] == [] and received["watch"] == []
     assert received["ops-bridge"]  # the others go on
