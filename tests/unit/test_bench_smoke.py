@@ -21,6 +21,16 @@ def test_the_engine_benchmark_runs_on_sqlite(tmp_path: Path) -> None:
     ]
 
 
+def test_the_engine_benchmark_measures_the_floor_of_a_unit(tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    argv = ["--cases", "1", "--repeat", "1", "--warmup", "1", "--no-postgres", "--script-calls", "0"]
+    assert main([*argv, "--floor", "--json", str(out)]) == 0
+    (row,) = json.loads(out.read_text(encoding="utf-8"))["floor"]
+    assert row["database"] == "sqlite [normal]"
+    assert row["in_memory_unit_us"] > 0 and row["dumps_us"] > 0 and row["write_transaction_us"] > 0
+    assert 0 < row["floor_ratio_cold"] < row["floor_ratio"] < 1
+
+
 def test_the_engine_benchmark_runs_each_durability_it_is_given(tmp_path: Path) -> None:
     out = tmp_path / "r.json"
     argv = ["--cases", "1", "--repeat", "1", "--warmup", "1", "--no-postgres", "--script-calls", "0"]
