@@ -102,3 +102,14 @@ def test_staff_accounts_and_api_clients_are_cards_on_a_phone(page: Page) -> None
     expect(page.locator("#new-token")).to_be_visible()
     check_cards(page, "#api-clients", "api-clients")
     expect(page.locator("#revoke-phones")).to_be_visible()
+
+
+def test_the_shift_handovers_live_picture_is_cards_on_a_phone(
+    page: Page, sessions: sessionmaker[Session], runtime: Runtime
+) -> None:
+    record_case(sessions, runtime, department="operations")
+    page.set_viewport_size(PHONE)
+    sign_in(page, "operator")
+    page.goto("/handover")
+    check_cards(page, "#handover-complaints-table", "handover-complaints")
+    expect(page.locator("#handover-overdue .empty")).to_be_visible()
