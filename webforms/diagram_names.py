@@ -18,9 +18,9 @@ def _parsed(instance: Any) -> Any:
     return parsed_definition(runtime(), instance.definition)
 
 
-def task_label(task: Any) -> str:
-    """A task's name in the UI language (the diagram's name_en in English)."""
-    if current_language() == "en":
+def task_label(task: Any, language: str | None = None) -> str:
+    """A task's name in `language` (by default the UI language): the diagram's name_en in English."""
+    if (language or current_language()) == "en":
         info = _parsed(task.instance).user_tasks.get(task.element_id)
         if info is not None and info.name_en:
             return info.name_en

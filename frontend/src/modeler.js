@@ -11,6 +11,7 @@ import camundaModdle from 'camunda-bpmn-moddle/resources/camunda.json';
 import { markElements } from './markers.js';
 import EnglishLabelsModule from './english-labels.js';
 import translateToChinese from './zh-CN.js';
+import { translatePanelChrome } from './panel-chrome.js';
 
 // In Chinese the tools, menus and properties panel speak Chinese; in English the diagram is drawn with
 // its English names (the modeler's own texts are English already).
@@ -22,6 +23,9 @@ function languageModules(language) {
 }
 
 function create(container, panel, language) {
+  if (language !== 'en') {
+    translatePanelChrome(panel, translateToChinese);
+  }
   return new BpmnModeler({
     container,
     propertiesPanel: { parent: panel },

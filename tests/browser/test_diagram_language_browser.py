@@ -82,3 +82,20 @@ def test_the_modeler_draws_english_names_and_warns_when_one_falls_behind(page: P
     expect(page.locator("#modeler-status")).to_contain_text("Version 2 of complaint deployed")
     expect(page.locator("#opened-from")).to_have_text("opened from version 2")
     expect(page.locator("#problems button.warning[data-element='callback']")).to_have_count(1)
+
+
+def test_the_properties_panels_own_buttons_speak_chinese(page: Page) -> None:
+    """The panel draws a section's toggle, a list's add button and its item count with built-in English
+    texts; in Chinese they are translated like the rest of the panel, also after the panel redraws."""
+    owner_opens_complaint(page)
+    select_shape(page, "intake")
+    panel = page.locator("#properties")
+    expect(panel.locator(".bio-properties-panel-add-entry-label").first).to_have_text("新建")
+    expect(panel.locator("button.bio-properties-panel-arrow").first).to_have_attribute(
+        "title", "展开/收起此部分"
+    )
+    select_shape(page, "department_handling")
+    expect(panel.locator("[title^='List contains']")).to_have_count(0)
+    expect(panel.locator("[title^='共 ']").first).to_have_attribute("title", re.compile(r"^共 \d+ 项$"))
+    english = panel.locator("[title='Toggle section'], [title='Delete item'], [title='Create new list item']")
+    expect(english).to_have_count(0)

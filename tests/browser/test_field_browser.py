@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine.db.models import Attachment, ProcessInstance
 from engine.runtime import Runtime
 from tests.browser.support import PHONE, Page, complete, expect, fill_form, second_browser, shot, sign_in
+from tests.browser.test_small_things_browser import BUTTON_LOOK
 from tests.web.test_field import dispatched_repair
 
 
@@ -69,6 +70,13 @@ def test_the_customer_signs_the_report_on_a_phone_r4(
         expect(phone.locator("#f-customer_signature")).to_have_value(re.compile(r"^data:image/png;base64,"))
         assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
         shot(phone, "field-03-phone-signature")
+        # the pad's clear button looks like the form's other buttons, not the browser's grey control
+        assert phone.evaluate(BUTTON_LOOK, "clear-customer_signature") == [
+            "rgb(255, 255, 255)",
+            "6px",
+            "solid",
+            "14px",
+        ]
         expect(phone.locator("#claim-state")).to_have_text(
             "由您认领。"
         )  # the arrival made the job the worker's

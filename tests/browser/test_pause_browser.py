@@ -12,6 +12,7 @@ from engine.clock import SettableClock
 from engine.runtime import Runtime
 from engine.unit_of_work import UnitOfWork
 from tests.browser.support import Page, expect, shot, sign_in
+from tests.browser.test_small_things_browser import BUTTON_LOOK
 from tests.web.support import record_case, task_of
 
 
@@ -64,5 +65,6 @@ def test_the_chase_notice_prints_from_its_button_c4(
     page.goto(f"/cases/{number}")
     page.locator("#chases a").last.click()
     expect(page.locator("#chase-notice")).to_contain_text("催办通知书")
+    assert page.evaluate(BUTTON_LOOK, "print-notice") == ["rgb(255, 255, 255)", "6px", "solid", "14px"]
     page.click("#print-notice")
     assert page.evaluate("window.printed") == 1

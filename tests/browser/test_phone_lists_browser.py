@@ -83,3 +83,33 @@ def test_the_caller_lookup_is_cards_on_a_phone(
     expect(empty).to_be_visible()
     box = empty.bounding_box()
     assert box is not None and box["width"] >= 0.6 * PHONE["width"], "the no-match text is squeezed"
+
+
+def test_staff_accounts_and_api_clients_are_cards_on_a_phone(page: Page) -> None:
+    """An administrator on a phone reads each account and each API client as a card, not a table of
+    columns one character wide; the add button is a button, not a bare coloured word."""
+    page.set_viewport_size(PHONE)
+    sign_in(page, "admin")
+    page.goto("/admin/users")
+    check_cards(page, "#accounts", "accounts")
+    button = page.locator("#add-account").bounding_box()
+    assert button is not None and button["height"] >= 36, f"the add button is {button}"
+    page.goto("/admin/api-clients")
+    page.fill("#name", "phones")
+    page.check("input[name=scopes][value='webhooks:manage']")
+    page.select_option("#role", "operator")
+    page.click("#add-api-client")
+    expect(page.locator("#new-token")).to_be_visible()
+    check_cards(page, "#api-clients", "api-clients")
+    expect(page.locator("#revoke-phones")).to_be_visible()
+
+
+def test_the_shift_handovers_live_picture_is_cards_on_a_phone(
+    page: Page, sessions: sessionmaker[Session], runtime: Runtime
+) -> None:
+    record_case(sessions, runtime, department="operations")
+    page.set_viewport_size(PHONE)
+    sign_in(page, "operator")
+    page.goto("/handover")
+    check_cards(page, "#handover-complaints-table", "handover-complaints")
+    expect(page.locator("#handover-overdue .empty")).to_be_visible()

@@ -14,6 +14,7 @@ from engine.db.models import ProcessDefinition
 from engine.runtime import Runtime
 from hotline.scheduling import run_supervision_duties
 from tests.browser.support import PHONE, Page, do_task, expect, second_browser, shot, sign_in, sign_out
+from tests.browser.test_phone_lists_browser import check_cards
 from tests.report_fixtures import build_week, make_world
 
 pytestmark = pytest.mark.browser
@@ -75,3 +76,6 @@ def test_weekly_report_sampled_callback_and_kpis_m1_m2_m4(
         expect(phone.locator("#chart-timeliness")).to_be_visible()
         assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
         shot(phone, "reports-05-kpi-phone")
+        phone.goto("/reports")  # each report and each week's sample is a card on the phone
+        check_cards(phone, "#report-list", "reports")
+        check_cards(phone, "#sample-list", "samples")

@@ -4,8 +4,11 @@ foot of the fourth column), and the KPI charts' labels are readable on a desktop
 from __future__ import annotations
 
 import pytest
+from sqlalchemy.orm import Session, sessionmaker
 
-from tests.browser.support import PHONE, SCREENSHOTS, VIEWPORT, Page, expect, shot, sign_in
+from engine.runtime import Runtime
+from tests.browser.support import PHONE, SCREENSHOTS, VIEWPORT, Page, expect, open_task, shot, sign_in
+from tests.web.support import record_case
 
 pytestmark = pytest.mark.browser
 
@@ -82,3 +85,37 @@ def test_the_description_says_its_minimum_while_too_short_counting_a_chinese_cha
     page.locator("#f-description").fill("leak")
     expect(hint).to_be_visible()
     shot(page, "small-05-description-minimum")
+
+
+@pytest.mark.parametrize("viewport", [PHONE, VIEWPORT], ids=["phone", "desktop"])
+def test_the_note_box_is_a_full_width_field_under_its_label(
+    page: Page, sessions: sessionmaker[Session], runtime: Runtime, viewport: dict[str, int]
+) -> None:
+    """The case notes' box sits under its label and is as wide as the notes section, like every other
+    field, instead of a small box beside the label."""
+    number, _case_id = record_case(sessions, runtime)
+    page.set_viewport_size(viewport)
+    sign_in(page, "supervisor")
+    page.goto(f"/cases/{number}")
+    label = page.locator("label[for='note-text']").bounding_box()
+    box = page.locator("#note-text").bounding_box()
+    form = page.locator("#note-form").bounding_box()
+    assert label is not None and box is not None and form is not None
+    assert box["y"] >= label["y"] + label["height"] - 1, "the box is beside its label, not under it"
+    assert box["width"] >= form["width"] * 0.95, f"the box is {box['width']} px of {form['width']}"
+
+
+def test_the_task_page_shows_what_the_case_is_about_first_beside_the_form(
+    page: Page, sessions: sessionmaker[Session], runtime: Runtime
+) -> None:
+    """A handler opening a task reads the complaint (the case data) at the top of the side panel, in the
+    first screen of a 1366x768 desktop, before the attachments, notes and history."""
+    number, _case_id = record_case(sessions, runtime, department="operations")
+    page.set_viewport_size({"width": 1366, "height": 768})
+    sign_in(page, "ops_handler")
+    open_task(page, "department_handling", number)
+    side = page.locator("aside.side")
+    headings = side.locator("h2").all_text_contents()
+    assert headings[0] == "工单信息", headings
+    assert headings.index("工单信息") < headings.index("附件") < headings.index("工单备注"), headings
+    expect(side.locator("dd[data-field='description']")).to_be_in_viewport()

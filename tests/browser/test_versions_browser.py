@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine.processes.versions import deploy_version
 from engine.runtime import Runtime
 from tests.browser.support import Page, expect, shot, sign_in
+from tests.browser.test_phone_lists_browser import check_cards
 from tests.helpers import COMPLAINT_BPMN, edited, set_attribute
 
 pytestmark = pytest.mark.browser
@@ -129,3 +130,17 @@ def test_from_the_list_to_the_versions_and_back_into_the_modeler(owner_page: Pag
     expect(page.locator("#nav-processes")).to_have_class("active")
     page.locator(".crumb a").click()
     expect(page).to_have_url(re.compile(r"/processes$"))
+
+
+def test_the_versions_and_their_audit_log_are_cards_on_a_phone(owner_page: Page) -> None:
+    """On a phone each version (with its rollback form) and each audit entry is a card, every value after
+    its column's name, instead of a table whose later columns hide behind a sideways scroll."""
+    page = owner_page
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto("/processes/complaint/versions")
+    check_cards(page, "#versions-table", "versions")
+    check_cards(page, "#audit-table", "versions-audit")
+    rollback = page.locator("#rollback-1").bounding_box()
+    assert rollback is not None and rollback["x"] + rollback["width"] <= 360, (
+        "the rollback button is off-screen"
+    )

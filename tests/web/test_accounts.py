@@ -57,6 +57,12 @@ def test_an_administrator_adds_a_handler_and_finds_the_account(
     listed = get(client, "/admin/users?q=5678")
     assert listed.has("account-wang_li") and not listed.has("account-operator")
     assert get(client, "/admin/users?group=billing").has("account-billing_handler")
+    unfiltered = get(client, "/admin/users").by_id("group").xpath("./option[1]")[0]
+    assert unfiltered.get("value") == "" and unfiltered.text == "不限", (
+        "the empty choice says it filters nothing"
+    )
+    audit_kinds = get(client, "/admin/audit").by_id("kind").xpath("./option[1]")[0]
+    assert audit_kinds.get("value") == "" and audit_kinds.text == "不限"
 
 
 def test_a_refused_account_keeps_what_was_typed_and_says_why(

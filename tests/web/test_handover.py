@@ -131,3 +131,23 @@ def test_handover_records_are_for_the_hotline_s_own_staff(
     assert _record(sessions, record_id).status == "prepared"
     switch_user(client, "supervisor")
     assert get(client, "/handover/records/999999").status == 404
+
+
+def test_the_live_picture_says_when_a_list_is_empty(
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime
+) -> None:
+    """An empty part of the live picture says so in words instead of showing a table with only its
+    header; a part with something in it is a table as before."""
+    login(client, "operator")
+    page = get(client, "/handover")
+    for part, says in (
+        ("handover-outages", "当前没有未恢复的停水停热。"),
+        ("handover-complaints", "没有在办的投诉。"),
+        ("handover-overdue", "没有超时的任务。"),
+    ):
+        assert page.by_id(part).xpath(".//table") == [], part
+        assert says in page.text(part), (part, page.text(part))
+    number, _id = record_case(sessions, runtime)
+    page = get(client, "/handover")
+    assert number in page.text("handover-complaints-table")
+    assert "没有在办的投诉。" not in page.text("handover-complaints")

@@ -79,6 +79,22 @@ def test_a_preview_fills_the_typed_wording_from_a_real_recent_case_and_counts_th
         assert wordings(session, "chase") == {}  # a preview keeps nothing
 
 
+def test_a_preview_names_the_task_in_the_messages_language_whatever_the_pages(
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime
+) -> None:
+    """The chase notice's preview names the latest task as the message will: in Chinese in the Chinese
+    wording and by the diagram's English name in the English one, in either language of the page."""
+    number, _id = record_case(sessions, runtime)
+    login(client, "admin")
+    for page_language in ("zh_CN", "en"):
+        token = get(client, "/admin/messages").csrf_token()
+        assert post(client, f"/lang/{page_language}", {"next": "/admin/messages"}, token).status == 302
+        chinese = get(client, "/admin/messages/chase/zh_CN").text("preview")
+        english = get(client, "/admin/messages/chase/en").text("preview")
+        assert f"工单 {number}「调查处理并答复」" in chinese, (page_language, chinese)
+        assert f"“Investigate, handle and reply” of case {number}" in english, (page_language, english)
+
+
 def test_an_administrator_saves_versions_and_goes_back_to_the_shipped_text(
     client: FlaskClient, sessions: sessionmaker[Session]
 ) -> None:

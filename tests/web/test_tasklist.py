@@ -86,3 +86,23 @@ def test_lists_show_category_and_department_by_their_names(
     cells = [td.text_content().strip() for td in cases.xpath("./td")]
     assert cells[0] == number
     assert (cells[3], cells[4]) == ("温度不达标", "生产运行")
+
+
+def test_each_tab_says_what_it_lists_and_why_it_is_empty(
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime
+) -> None:
+    """A newcomer's empty tab says what would be there (claimed tasks, unclaimed ones), and a filter that
+    finds nothing says so, instead of every tab claiming that the groups have no open task."""
+    record_case(sessions, runtime, department="operations")
+    login(client, "ops_handler")
+    todo = get(client, "/tasks?tab=todo")
+    assert todo.text("tab-hint") == "您所在组的待办任务，最紧急的排在最前。" and not todo.has("no-tasks")
+    mine = get(client, "/tasks?tab=mine")
+    assert mine.text("tab-hint") == "您已认领的任务，最紧急的排在最前。"
+    assert mine.text("no-tasks") == "您还没有认领任务：认领的任务会列在这里。"
+    assert "尚无人认领" in get(client, "/tasks?tab=group").text("tab-hint")
+    filtered = get(client, "/tasks?tab=todo&q=TS-19990101-0001")
+    assert filtered.text("no-tasks") == "此标签下没有符合筛选条件的任务。" and filtered.has("clear-filters")
+    logout(client)
+    login(client, "tech_handler")
+    assert get(client, "/tasks?tab=group").text("no-tasks") == "您所在的组没有未认领的任务。"

@@ -55,9 +55,10 @@ def _in(language: str) -> Any:
 
 
 def _task_name_in(language: str) -> Any:
+    """A task's name in the message's language, whatever the page's."""
+
     def name(task: Any) -> str:
-        with force_locale(language):
-            return task_label(task)
+        return task_label(task, language)
 
     return name
 

@@ -49,3 +49,11 @@ document.querySelectorAll("[data-min-length]").forEach(function (field) {
 document.querySelectorAll("button.print-page").forEach(function (button) {
   button.addEventListener("click", function () { window.print(); });
 });
+
+// An action that cannot be undone from the same page (revoking an API client, removing a webhook or a
+// report recipient, disabling an account) asks first; the question is on the form, in the page's language.
+document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+  form.addEventListener("submit", function (event) {
+    if (!window.confirm(form.dataset.confirm)) { event.preventDefault(); }
+  });
+});
