@@ -17,6 +17,7 @@ from sqlalchemy import Column
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import BindParameter
 
 from engine.errors import HotlineError
 
@@ -45,8 +46,10 @@ class CompiledForDriver:
     sql: str
     positional: bool
     binds: tuple[_Bind, ...]
-    result_processors: tuple[Processor | None, ...] | None  # None: no column needs converting
+    # The columns that need converting, by position.
+    result_processors: tuple[tuple[int, Processor], ...]
     row_type: Callable[..., tuple[Any, ...]]
+    returns_rows: bool
 
     def parameters(self, row: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
         values = [_value(bind, row) for bind in self.binds]
@@ -57,12 +60,19 @@ class CompiledForDriver:
     def rows(self, fetched: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
         make = self.row_type
         processors = self.result_processors
-        if processors is None:
+        if not processors:
             return [make(*row) for row in fetched]
-        return [
-            make(*(value if p is None else p(value) for p, value in zip(processors, row, strict=True)))
-            for row in fetched
-        ]
+        made = []
+        for row in fetched:
+            values = list(row)
+            for index, process in processors:
+                values[index] = process(values[index])
+            made.append(make(*values))
+        return made
+
+
+def _plain_row(*values: Any) -> tuple[Any, ...]:
+    return values
 
 
 def _value(bind: _Bind, row: Mapping[str, Any]) -> Any:
@@ -79,21 +89,20 @@ def _value(bind: _Bind, row: Mapping[str, Any]) -> Any:
 
 def compile_for_driver(statement: ClauseElement, dialect: Dialect, keys: Sequence[str]) -> CompiledForDriver:
     """`statement` compiled for `dialect`, writing the columns named by `keys` (INSERT/UPDATE)."""
-    compiled = statement.compile(dialect=dialect, column_keys=list(keys))
+    # As for several rows: a single-row INSERT then gets no implicit RETURNING of its primary key (which
+    # SQLAlchemy adds on PostgreSQL for `inserted_primary_key`); a RETURNING asked for stays.
+    compiled = statement.compile(dialect=dialect, column_keys=list(keys), for_executemany=True)
     if not isinstance(compiled, SQLCompiler):
         raise DriverStatementError(f"not a SQL statement: {statement!r}")
-    if compiled.literal_execute_params or compiled.post_compile_params:
-        raise DriverStatementError("parameters rendered at execution (expanding IN) are not supported")
-    defaults = _python_defaults(compiled)
-    if compiled.positional:
-        assert compiled.positiontup is not None
-        names = list(compiled.positiontup)
-    else:
-        names = list(dict.fromkeys(compiled.bind_names.values()))
     by_name = {name: bind for bind, name in compiled.bind_names.items()}
+    sql, names, fixed = _sql_and_parameter_names(compiled, by_name)
+    defaults = _python_defaults(compiled)
     escaped = compiled.escaped_bind_names
     binds = []
     for name in names:
+        if name in fixed:
+            binds.append(_Bind(name=name, key="", processor=None, default=None, value=fixed[name]))
+            continue
         param = by_name[name]
         if param.callable is not None:
             raise DriverStatementError(f"bound callables are not supported ({param.key!r})")
@@ -113,12 +122,40 @@ def compile_for_driver(statement: ClauseElement, dialect: Dialect, keys: Sequenc
     names = [column.key or f"column{n}" for n, column in enumerate(columns)]
     row_type = namedtuple("Row", names, rename=True)  # type: ignore[misc]
     return CompiledForDriver(
-        sql=compiled.string,
+        sql=sql,
         positional=compiled.positional,
         binds=tuple(binds),
-        result_processors=processors if any(p is not None for p in processors) else None,
-        row_type=row_type if columns else tuple,
+        result_processors=tuple((n, p) for n, p in enumerate(processors) if p is not None),
+        row_type=row_type if columns else _plain_row,
+        returns_rows=bool(columns),
     )
+
+
+def _sql_and_parameter_names(
+    compiled: SQLCompiler, by_name: Mapping[str, BindParameter[Any]]
+) -> tuple[str, list[str], dict[str, Any]]:
+    """The SQL, its parameters' names in order, and the values of those fixed in the statement.
+
+    A list built into the statement (`column.in_([...])`) is rendered as one parameter per item at
+    execution; it is fixed, so it is rendered here once. A list the caller passes would change the SQL
+    with every execution: not for this path."""
+    if not (compiled.literal_execute_params or compiled.post_compile_params):
+        if compiled.positional:
+            assert compiled.positiontup is not None
+            return compiled.string, list(compiled.positiontup), {}
+        return compiled.string, list(dict.fromkeys(compiled.bind_names.values())), {}
+    for param in compiled.literal_execute_params | compiled.post_compile_params:
+        if param.required:
+            raise DriverStatementError(f"a list passed at execution ({param.key!r}) is not supported")
+    placeholders = {param.key: None for param in by_name.values() if param.required}
+    state = compiled.construct_expanded_state(placeholders, escape_names=False)
+    names = list(state.positiontup) if compiled.positional and state.positiontup else list(state.parameters)
+    fixed = {}
+    for name, value in state.parameters.items():
+        if name not in by_name:
+            processor = state.processors.get(name)
+            fixed[name] = value if processor is None else processor(value)
+    return state.statement, names, fixed
 
 
 def _python_defaults(compiled: SQLCompiler) -> dict[str, Callable[[], Any]]:

@@ -19,7 +19,7 @@ Nothing the session guarantees is lost:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, exc
@@ -110,7 +110,7 @@ class DriverStatement:
 def _run(connection: Connection, compiled: CompiledForDriver, rows: list[Params]) -> DriverResult:
     dialect = connection.dialect
     many = len(rows) > 1
-    if many and compiled.row_type is not tuple:
+    if many and compiled.returns_rows:
         raise DriverStatementError("rows are returned for one row of parameters only, not for several")
     sql = compiled.sql
     sent: Any = None
@@ -118,10 +118,10 @@ def _run(connection: Connection, compiled: CompiledForDriver, rows: list[Params]
     try:
         sent = [compiled.parameters(row) for row in rows] if many else compiled.parameters(rows[0])
         dispatch = connection.dispatch
-        before: Sequence[Callable[..., Any]] = list(dispatch.before_cursor_execute)
-        # No execution context exists on this path; the listeners here only read the statement.
-        for listener in before:
-            sql, sent = listener(connection, cursor, sql, sent, None, many)
+        if dispatch.before_cursor_execute:
+            # Without an execution context (there is none on this path): our listeners read the SQL.
+            for listener in dispatch.before_cursor_execute:
+                sql, sent = listener(connection, cursor, sql, sent, None, many)
         if many:
             cursor.executemany(sql, sent)
         elif sent:
