@@ -32,6 +32,8 @@ from engine.db.driver_compiled import CompiledForDriver, DriverStatementError, c
 # Where a session keeps what must happen before its next driver statement (engine.db.held_writes).
 BEFORE_DRIVER_STATEMENT = "hotline.before_driver_statement"
 Params = Mapping[str, Any]
+# A row: a named tuple, read by position or by column key (`row.version`); typed loosely for the latter.
+DriverRow = Any
 # Compiled forms kept per statement: one per engine's dialect and set of columns written.
 _MOST_COMPILED = 32
 
@@ -41,19 +43,19 @@ class DriverResult:
 
     __slots__ = ("rowcount", "rows")
 
-    def __init__(self, rows: list[tuple[Any, ...]], rowcount: int) -> None:
+    def __init__(self, rows: list[DriverRow], rowcount: int) -> None:
         self.rows = rows
         self.rowcount = rowcount
 
-    def first(self) -> tuple[Any, ...] | None:
+    def first(self) -> DriverRow | None:
         return self.rows[0] if self.rows else None
 
-    def one_or_none(self) -> tuple[Any, ...] | None:
+    def one_or_none(self) -> DriverRow | None:
         if len(self.rows) > 1:
             raise exc.MultipleResultsFound("more than one row where at most one was expected")
         return self.first()
 
-    def one(self) -> tuple[Any, ...]:
+    def one(self) -> DriverRow:
         row = self.one_or_none()
         if row is None:
             raise exc.NoResultFound("no row where one was expected")
