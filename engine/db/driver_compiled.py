@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Column
@@ -69,6 +70,12 @@ class CompiledForDriver:
                 values[index] = process(values[index])
             made.append(make(*values))
         return made
+
+
+@lru_cache(maxsize=16)
+def plain_sql(sql: str) -> CompiledForDriver:
+    """SQL as written, without parameters or rows."""
+    return CompiledForDriver(sql, True, (), (), _plain_row, returns_rows=False)
 
 
 def _plain_row(*values: Any) -> tuple[Any, ...]:

@@ -27,7 +27,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
-from engine.db.driver_compiled import CompiledForDriver, DriverStatementError, compile_for_driver
+from engine.db.driver_compiled import CompiledForDriver, DriverStatementError, compile_for_driver, plain_sql
 
 # Where a session keeps what must happen before its next driver statement (engine.db.held_writes).
 BEFORE_DRIVER_STATEMENT = "hotline.before_driver_statement"
@@ -107,6 +107,12 @@ class DriverStatement:
                 self._compiled.clear()
             found = self._compiled[(dialect, keys)] = compile_for_driver(self.statement, dialect, keys)  # type: ignore[arg-type]
         return found
+
+
+def send_sql(connection: Connection, sql: str) -> None:
+    """SQL without parameters (transaction control, a PRAGMA) on the driver, as `exec_driver_sql`
+    would send it: seen by the statement listeners, its errors SQLAlchemy's."""
+    _run(connection, plain_sql(sql), [{}])
 
 
 def _run(connection: Connection, compiled: CompiledForDriver, rows: list[Params]) -> DriverResult:

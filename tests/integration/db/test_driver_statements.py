@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from sqlalchemy import (
     String,
     Table,
     bindparam,
+    event,
     exc,
     insert,
     select,
@@ -25,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.db import DriverStatement, holding_writes, write
+from engine.db import NO_WAIT_OPTION, DriverStatement, holding_writes, is_transient, make_engine, write
 from engine.db.models.base import JSONType, UTCDateTime
 from tests.integration.cases.test_statements import statements
 
@@ -150,3 +152,33 @@ def test_statement_listeners_see_each_statement_once(session: Session, db_engine
         _OPEN_NAMES.execute(session)
     assert [s.split(" ")[0] for s in sent] == ["INSERT", "INSERT", "SELECT"]
     assert "driver_statement_thing" in sent[-1]
+
+
+def test_a_begin_on_the_driver_is_seen_and_a_held_lock_is_sqlalchemys_error(tmp_path: Path) -> None:
+    """SQLite's BEGIN IMMEDIATE goes on the driver too (engine.db.session): listeners see it, and a
+    write lock held elsewhere surfaces as SQLAlchemy's OperationalError, a transient error."""
+    database = make_engine(f"sqlite:///{tmp_path / 'locked.db'}", busy_timeout_ms=50)
+    sent: list[str] = []
+    event.listen(database, "before_cursor_execute", lambda _c, _k, statement, *_a: sent.append(statement))
+    try:
+        with database.begin() as holder:
+            holder.exec_driver_sql("CREATE TABLE t (n INTEGER)")
+            with (
+                database.connect() as waiting,
+                pytest.raises(exc.OperationalError, match="locked") as failed,
+            ):
+                waiting.execution_options(**{NO_WAIT_OPTION: True}).begin()
+            assert is_transient(failed.value)
+        with database.begin() as connection:
+            connection.exec_driver_sql("INSERT INTO t VALUES (1)")
+    finally:
+        database.dispose()
+    assert sent == [
+        "BEGIN IMMEDIATE",
+        "CREATE TABLE t (n INTEGER)",
+        "PRAGMA busy_timeout=0",
+        "BEGIN IMMEDIATE",  # refused: another connection holds the lock
+        "PRAGMA busy_timeout=50",
+        "BEGIN IMMEDIATE",
+        "INSERT INTO t VALUES (1)",
+    ]
