@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import Connection, exc
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import Executable
+from sqlalchemy.sql import ClauseElement, Executable
 
 from engine.db.driver_compiled import CompiledForDriver, DriverStatementError, compile_for_driver, plain_sql
 
@@ -35,7 +35,7 @@ Params = Mapping[str, Any]
 # A row: a named tuple, read by position or by column key (`row.version`); typed loosely for the latter.
 DriverRow = Any
 # Compiled forms kept per statement: one per engine's dialect and set of columns written.
-_MOST_COMPILED = 32
+_MOST_COMPILED = 128
 
 
 class DriverResult:
@@ -77,9 +77,12 @@ class DriverStatement:
 
     def __init__(self, statement: Executable) -> None:
         self.statement = statement
+        if not isinstance(statement, ClauseElement):
+            raise DriverStatementError(f"not a SQL statement: {statement!r}")
+        self._clause = statement
         # How `session.execute` tells an ORM statement (which autoflushes) from a Core one.
         self._flushes_first = getattr(statement, "_propagate_attrs", {}).get("compile_state_plugin") == "orm"
-        self._compiled: dict[tuple[Dialect, tuple[str, ...]], CompiledForDriver] = {}
+        self._compiled: dict[tuple[Dialect, frozenset[str]], CompiledForDriver] = {}
 
     def execute(self, session: Session, params: Params | Sequence[Params] | None = None) -> DriverResult:
         """Run in the session's transaction: one row of parameters, or several (executemany)."""
@@ -97,15 +100,15 @@ class DriverStatement:
         rows: list[Params] = [params or {}] if params is None or isinstance(params, Mapping) else list(params)
         if not rows:
             return DriverResult([], 0)
-        compiled = self._compiled_for(connection.dialect, tuple(rows[0]))
+        compiled = self._compiled_for(connection.dialect, frozenset(rows[0]))
         return _run(connection, compiled, rows)
 
-    def _compiled_for(self, dialect: Dialect, keys: tuple[str, ...]) -> CompiledForDriver:
+    def _compiled_for(self, dialect: Dialect, keys: frozenset[str]) -> CompiledForDriver:
         found = self._compiled.get((dialect, keys))
         if found is None:
             if len(self._compiled) >= _MOST_COMPILED:
                 self._compiled.clear()
-            found = self._compiled[(dialect, keys)] = compile_for_driver(self.statement, dialect, keys)  # type: ignore[arg-type]
+            found = self._compiled[(dialect, keys)] = compile_for_driver(self._clause, dialect, sorted(keys))
         return found
 
 

@@ -28,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.db import NO_WAIT_OPTION, DriverStatement, holding_writes, is_transient, make_engine, write
+from engine.db.driver_compiled import DriverStatementError
 from engine.db.models.base import JSONType, UTCDateTime
 from tests.integration.cases.test_statements import statements
 
@@ -182,3 +183,17 @@ def test_a_begin_on_the_driver_is_seen_and_a_held_lock_is_sqlalchemys_error(tmp_
         "BEGIN IMMEDIATE",
         "INSERT INTO t VALUES (1)",
     ]
+
+
+def test_a_list_built_into_the_statement_is_rendered_once_a_passed_one_is_refused(session: Session) -> None:
+    for name in ("a", "b", "c"):
+        _insert(session, name)
+    fixed = DriverStatement(
+        select(_things.c.name).where(_things.c.name.in_(["a", "c"])).order_by(_things.c.name)
+    )
+    assert fixed.execute(session).scalars() == ["a", "c"]
+    passed = DriverStatement(
+        select(_things.c.name).where(_things.c.name.in_(bindparam("names", expanding=True)))
+    )
+    with pytest.raises(DriverStatementError, match="names"):
+        passed.execute(session, {"names": ["a"]})
