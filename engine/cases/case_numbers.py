@@ -10,12 +10,12 @@ from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from engine.db import CaseCounter
+from engine.db import CaseCounter, DriverStatement
 
 _counters = cast(Table, CaseCounter.__table__)
-# A Core statement built once: each case binds its prefix and day to a statement compiled before, and
-# the ORM's bulk-update bookkeeping (there is no counter object in the session to keep in step) is skipped.
-_NEXT_NUMBER = (
+# A Core statement built once and sent straight to the driver (engine.db.driver_statements): the ORM's
+# bulk-update bookkeeping (there is no counter object in the session to keep in step) is skipped.
+_NEXT_NUMBER = DriverStatement(
     update(_counters)
     .where(_counters.c.prefix == bindparam("of_prefix"), _counters.c.day == bindparam("of_day"))
     .values(last=_counters.c.last + 1)
@@ -26,7 +26,7 @@ _NEXT_NUMBER = (
 def next_case_number(session: Session, prefix: str, when: datetime, zone: ZoneInfo) -> str:
     day = when.astimezone(zone).strftime("%Y%m%d")
     for _attempt in range(3):
-        row = session.execute(_NEXT_NUMBER, {"of_prefix": prefix, "of_day": day}).first()
+        row = _NEXT_NUMBER.execute(session, {"of_prefix": prefix, "of_day": day}).first()
         if row is not None:
             return f"{prefix}-{day}-{row[0]:04d}"
         try:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from engine.bpmn import DeadlineLevel, ParsedDefinition
 from engine.calendar import BusinessCalendar
-from engine.db import DeadlineStep, HumanTask
+from engine.db import DeadlineStep, DriverStatement, HumanTask
 
 
 def level_due(
@@ -63,8 +63,8 @@ def plan_steps(
                 }
             )
     if rows:
-        session.execute(_INSERT_STEPS, rows)
+        _INSERT_STEPS.execute(session, rows)
 
 
-# Built once, on the table: each unit binds its rows to a statement compiled before.
-_INSERT_STEPS = insert(cast(Table, DeadlineStep.__table__))
+# Built once, on the table, and sent straight to the driver (engine.db.driver_statements).
+_INSERT_STEPS = DriverStatement(insert(cast(Table, DeadlineStep.__table__)))

@@ -22,7 +22,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import Table, bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
-from engine.db import EventSubscription, ProcessInstance
+from engine.db import DriverStatement, EventSubscription, ProcessInstance
 from engine.errors import Conflict, NotFound
 
 MESSAGE, SIGNAL = "message", "signal"
@@ -66,15 +66,16 @@ def waiting_guids(workflow: BpmnWorkflow) -> frozenset[str]:
 
 
 _subscriptions = cast(Table, EventSubscription.__table__)
-# Built once: a unit binds its values to statements compiled before.
-_SUBSCRIBED_GUIDS = select(_subscriptions.c.task_guid).where(
-    _subscriptions.c.instance_id == bindparam("instance_id")
+# Built once: a unit binds its values to statements compiled before (the hot ones sent straight to the
+# driver, engine.db.driver_statements; the delete binds a list, so it goes through the session).
+_SUBSCRIBED_GUIDS = DriverStatement(
+    select(_subscriptions.c.task_guid).where(_subscriptions.c.instance_id == bindparam("instance_id"))
 )
 _DROP_SUBSCRIPTIONS = delete(_subscriptions).where(
     _subscriptions.c.instance_id == bindparam("instance_id"),
     _subscriptions.c.task_guid.in_(bindparam("guids", expanding=True)),
 )
-_INSERT_SUBSCRIPTIONS = insert(_subscriptions)
+_INSERT_SUBSCRIPTIONS = DriverStatement(insert(_subscriptions))
 
 
 def sync_event_subscriptions(
@@ -91,7 +92,7 @@ def sync_event_subscriptions(
     `waiting_guids` of the workflow as loaded, as every save of the workflow writes them)."""
     waiting = {w.guid: w for w in waiting_for_events(workflow)}
     if known is None:
-        known = frozenset(session.scalars(_SUBSCRIBED_GUIDS, {"instance_id": instance.id}))
+        known = frozenset(_SUBSCRIBED_GUIDS.execute(session, {"instance_id": instance.id}).scalars())
     gone = sorted(known - waiting.keys())
     if gone:
         session.execute(_DROP_SUBSCRIPTIONS, {"instance_id": instance.id, "guids": gone})
@@ -109,7 +110,7 @@ def sync_event_subscriptions(
         if guid not in known
     ]
     if added:
-        session.execute(_INSERT_SUBSCRIPTIONS, added)
+        _INSERT_SUBSCRIPTIONS.execute(session, added)
 
 
 def _matches(instance: ProcessInstance, case_number: str | None, keys: dict[str, Any]) -> bool:

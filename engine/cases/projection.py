@@ -39,28 +39,30 @@ from engine.bpmn import (
     task_priority,
 )
 from engine.cases.search_text import search_text
-from engine.db import HumanTask, HumanTaskGroup, ProcessInstance, Timer, write
+from engine.db import DriverStatement, HumanTask, HumanTaskGroup, ProcessInstance, Timer, write
 from engine.errors import ScriptFailed
 from engine.people import is_confidential, without_identity
 
 SUMMARY_FIELDS = ("category", "department", "customer_name", "customer_phone", "address", "priority")
 
-# The projection's writes as Core statements built once: a unit binds its values and SQLAlchemy reuses
-# the compiled statement (per set of columns written), without the ORM's flush bookkeeping.
+# The projection's writes as Core statements built once and sent straight to the driver
+# (engine.db.driver_statements): compiled once per set of columns written, no ORM flush bookkeeping.
 _tasks = cast(Table, HumanTask.__table__)
 _task_groups = cast(Table, HumanTaskGroup.__table__)
 _timers = cast(Table, Timer.__table__)
-_INSERT_TASK = insert(_tasks).returning(_tasks.c.id)
-_INSERT_TASK_GROUPS = insert(_task_groups)
-_UPDATE_TASK = update(_tasks).where(_tasks.c.id == bindparam("where_id"))
-_INSERT_TIMERS = insert(_timers)
-_UPDATE_TIMER = update(_timers).where(_timers.c.id == bindparam("where_id"))
+_INSERT_TASK = DriverStatement(insert(_tasks).returning(_tasks.c.id))
+_INSERT_TASK_GROUPS = DriverStatement(insert(_task_groups))
+_UPDATE_TASK = DriverStatement(update(_tasks).where(_tasks.c.id == bindparam("where_id")))
+_INSERT_TIMERS = DriverStatement(insert(_timers))
+_UPDATE_TIMER = DriverStatement(update(_timers).where(_timers.c.id == bindparam("where_id")))
 # A timer row addressed by its task, when the unit knows the case's timers from its workflow as loaded.
-_UPDATE_TIMER_OF_TASK = update(_timers).where(
-    _timers.c.instance_id == bindparam("where_instance"),
-    _timers.c.task_guid == bindparam("where_guid"),
-    _timers.c.repetition == bindparam("where_repetition"),
-    _timers.c.fired_at.is_(None),
+_UPDATE_TIMER_OF_TASK = DriverStatement(
+    update(_timers).where(
+        _timers.c.instance_id == bindparam("where_instance"),
+        _timers.c.task_guid == bindparam("where_guid"),
+        _timers.c.repetition == bindparam("where_repetition"),
+        _timers.c.fired_at.is_(None),
+    )
 )
 _OPEN_TASK_ROWS = (
     select(HumanTask)
@@ -72,7 +74,7 @@ _PENDING_TIMER_ROWS = select(Timer).where(
 )
 
 
-def _update_row(session: Session, statement: Any, row: HumanTask | Timer, **values: Any) -> None:
+def _update_row(session: Session, statement: DriverStatement, row: HumanTask | Timer, **values: Any) -> None:
     """Write `values` to the row, and tell the row's object in the session without another SELECT."""
     write(session, statement, {**values, "where_id": row.id})
     for name, value in values.items():
@@ -261,11 +263,11 @@ def sync_human_tasks(
             "priority": priority,
             "follow_up_at": follow_up,
         }
-        task_id = session.execute(_INSERT_TASK, values).scalar_one()
+        task_id = _INSERT_TASK.execute(session, values).scalar_one()
         group_rows.extend({"task_id": task_id, "group_name": g} for g in groups)
         created.append(HumanTask(id=task_id, **values))  # what was written, not added to the session
     if group_rows:
-        session.execute(_INSERT_TASK_GROUPS, group_rows)
+        _INSERT_TASK_GROUPS.execute(session, group_rows)
     return created
 
 
@@ -327,7 +329,7 @@ def sync_timers(
         if str(task.id) not in pending_dues and due is not None and not is_repeating_timer(task):
             new_rows.append(_timer_values(instance, str(task.id), task, due, "fired", now))
     if new_rows:
-        session.execute(_INSERT_TIMERS, new_rows)
+        _INSERT_TIMERS.execute(session, new_rows)
 
 
 def _update_timer(
@@ -339,8 +341,8 @@ def _update_timer(
         _update_row(session, _UPDATE_TIMER, row, **values)
     else:
         guid, number = _guid_and_number(key)
-        session.execute(
-            _UPDATE_TIMER_OF_TASK,
+        _UPDATE_TIMER_OF_TASK.execute(
+            session,
             {**values, "where_instance": instance.id, "where_guid": guid, "where_repetition": number},
         )
 

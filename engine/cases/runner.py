@@ -85,7 +85,7 @@ from engine.cases.store import insert_case, load_workflow, save_workflow, take_c
 from engine.cases.task_access import check_member, claimed_conflict, closed_conflict, workable_task
 from engine.cases.timer_groups import FiringGroup
 from engine.db import CaseCallRow as CaseCallLink
-from engine.db import Event, HumanTask, ProcessInstance, Timer, write
+from engine.db import DriverStatement, Event, HumanTask, ProcessInstance, Timer, write
 from engine.decisions import decision_evaluator, route
 from engine.errors import Conflict, FormInvalid, HotlineError, NotAllowed, NotFound, ScriptFailed
 from engine.messaging import events_of_history, queue_platform_reply, queue_webhooks
@@ -540,8 +540,8 @@ def _reader(session: Session, unit: _Unit) -> Callable[[Actor], bool]:
     return may_read
 
 
-# Built once: a statement built per unit is looked up in the compiled cache by a key made anew each time.
-_INSERT_EVENTS = insert(cast(Table, Event.__table__))
+# Built once and sent straight to the driver (engine.db.driver_statements).
+_INSERT_EVENTS = DriverStatement(insert(cast(Table, Event.__table__)))
 
 
 def _input_changes(unit: _Unit, row: HumanTask) -> dict[str, list[Any]]:

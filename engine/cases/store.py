@@ -11,7 +11,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.bpmn import ParsedDefinition
 from engine.cases.definitions import parsed_definition
-from engine.db import CaseCallRow, ProcessDefinition, ProcessInstance, write
+from engine.db import CaseCallRow, DriverStatement, ProcessDefinition, ProcessInstance, write
 from engine.errors import Conflict
 from engine.messaging import note_stamp, subscriptions_stamp
 from engine.runtime import Runtime
@@ -35,12 +35,12 @@ def lock_case(session: Session, instance_id: int) -> int | None:
     `SELECT … FOR NO KEY UPDATE` (rows of other tables may still refer to the case meanwhile); SQLite
     has taken its write lock at BEGIN IMMEDIATE already.
     """
-    version: int | None = session.scalar(_LOCK_CASE, {"instance_id": instance_id})
+    version: int | None = _LOCK_CASE.execute(session, {"instance_id": instance_id}).scalar()
     return version
 
 
-# Built once: executing it again reuses its compiled form without rebuilding the statement.
-_LOCK_CASE = (
+# Built once and sent straight to the driver (engine.db.driver_statements), as are the statements below.
+_LOCK_CASE = DriverStatement(
     select(ProcessInstance.version)
     .where(ProcessInstance.id == bindparam("instance_id"))
     .with_for_update(key_share=True)
@@ -54,7 +54,7 @@ def take_case(session: Session, instance: ProcessInstance) -> None:
     Without it, two people completing the same task both inserted the next task's row and the loser
     failed on the unique constraint (a bare 500) before `save_workflow` could check the version.
     """
-    locked = session.execute(_TAKE_CASE, {"instance_id": instance.id}).first()
+    locked = _TAKE_CASE.execute(session, {"instance_id": instance.id}).first()
     if locked is None or locked[0] != instance.version:
         raise changed_conflict(instance)
     # The webhook subscriptions' stamp comes with the lock: a unit learns whether they changed (anywhere)
@@ -63,7 +63,7 @@ def take_case(session: Session, instance: ProcessInstance) -> None:
 
 
 # `_LOCK_CASE` with the webhook subscriptions' stamp.
-_TAKE_CASE = (
+_TAKE_CASE = DriverStatement(
     select(ProcessInstance.version, subscriptions_stamp())
     .where(ProcessInstance.id == bindparam("instance_id"))
     .with_for_update(key_share=True, of=ProcessInstance)
@@ -73,7 +73,7 @@ _TAKE_CASE = (
 # The same lock with the stamp, also asking whether another case's call activity waits for this case to
 # end (the case_call link its parent wrote as it opened it): a unit that ends the case then looks for its
 # caller only when there is one, instead of asking with a statement of its own.
-_LOCK_CASE_AND_CALLER = (
+_LOCK_CASE_AND_CALLER = DriverStatement(
     select(
         ProcessInstance.version,
         subscriptions_stamp(),
@@ -88,7 +88,7 @@ def take_case_and_caller(session: Session, instance: ProcessInstance) -> bool:
     """`take_case`, answering whether an open call of another case waits for this one to end.
 
     Only the case's own end closes that call, under this lock; a call is opened with its child case."""
-    row = session.execute(_LOCK_CASE_AND_CALLER, {"instance_id": instance.id}).one_or_none()
+    row = _LOCK_CASE_AND_CALLER.execute(session, {"instance_id": instance.id}).one_or_none()
     if row is None or row[0] != instance.version:
         raise changed_conflict(instance)
     note_stamp(session, int(row[1] or 0))
@@ -105,7 +105,8 @@ def changed_conflict(instance: ProcessInstance) -> Conflict:
 
 
 _instances = cast(Table, ProcessInstance.__table__)
-_INSERT_CASE = insert(_instances).returning(_instances.c.id)
+_instance_class = ProcessInstance.__mapper__.class_manager
+_INSERT_CASE = DriverStatement(insert(_instances).returning(_instances.c.id))
 # Every column of a new case's row: the summary columns start empty, the first save fills them.
 _EMPTY_SUMMARY = {
     name: None
@@ -130,7 +131,11 @@ def insert_case(session: Session, definition: ProcessDefinition, **values: Any) 
     object (its unit-of-work bookkeeping) is not needed.
     """
     row = {**_EMPTY_SUMMARY, **values, "definition_id": definition.id, "process_key": definition.key}
-    instance = ProcessInstance(id=session.execute(_INSERT_CASE, row).scalar_one(), **row)
+    row["id"] = _INSERT_CASE.execute(session, row).scalar_one()
+    # Made as the ORM makes an object it loads (a new instance of the class, the row as its state): the
+    # constructor's attribute events cost more than the insert itself.
+    instance: ProcessInstance = _instance_class.new_instance()
+    instance.__dict__.update(row)
     make_transient_to_detached(instance)  # as if loaded: its attributes are what the row holds
     session.add(instance)
     set_committed_value(instance, "definition", definition)
@@ -140,8 +145,10 @@ def insert_case(session: Session, definition: ProcessDefinition, **values: Any) 
 # Built once as a Core statement: each unit only binds its values, and SQLAlchemy compiles it once per
 # set of columns written (the columns come from the parameters' keys) instead of building an ORM
 # update of the large state and data values per unit.
-_SAVE_STATE = update(_instances).where(
-    _instances.c.id == bindparam("where_id"), _instances.c.version == bindparam("where_version")
+_SAVE_STATE = DriverStatement(
+    update(_instances).where(
+        _instances.c.id == bindparam("where_id"), _instances.c.version == bindparam("where_version")
+    )
 )
 
 

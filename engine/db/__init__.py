@@ -5,6 +5,7 @@ The package's public face: other packages import from here, not from its modules
 
 from __future__ import annotations
 
+from engine.db.driver_statements import DriverResult, DriverStatement
 from engine.db.held_writes import HeldWritesFailed, holding_writes, send_held_writes, write
 from engine.db.like import ESCAPE, containing, starting_with
 from engine.db.models import (
@@ -77,6 +78,8 @@ __all__ = [
     "AdminAudit",
     "ApiClient",
     "DURABILITY_LEVELS",
+    "DriverResult",
+    "DriverStatement",
     "Attachment",
     "CaseLink",
     "CaseNote",

@@ -22,16 +22,19 @@ from sqlalchemy.engine import Result
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.sql import Executable
 
+from engine.db.driver_statements import BEFORE_DRIVER_STATEMENT, DriverResult, DriverStatement
 from engine.db.results import rows_matched
 from engine.errors import HotlineError
 
 _HELD = "held_writes"
 Params = Mapping[str, Any]
+# A hot write goes straight to the driver (engine.db.driver_statements); any other through the session.
+Write = DriverStatement | Executable
 
 
 @dataclass
 class _Batch:
-    statement: Executable
+    statement: Write
     rows: list[Params] = field(default_factory=list)
     # For a write that must match one row each (an optimistic version check): the error to raise when
     # fewer matched. Which row missed is not known from a batch; the caller redoes its work row by row.
@@ -55,7 +58,7 @@ class HeldWritesFailed(HotlineError):
 
 def write(
     session: Session,
-    statement: Executable,
+    statement: Write,
     rows: Params | Sequence[Params],
     mismatch: Callable[[], Exception] | None = None,
 ) -> None:
@@ -68,7 +71,11 @@ def write(
         return
     held: _Held | None = session.info.get(_HELD)
     if held is None:
-        _check(session.execute(statement, rows), _Batch(statement, listed, mismatch))
+        sent = _Batch(statement, listed, mismatch)
+        if isinstance(statement, DriverStatement):
+            _check(statement.execute(session, listed), sent)
+        else:
+            _check(session.execute(statement, rows), sent)
         return
     key = (id(statement), frozenset(listed[0]))
     batch = held.batches.get(key)
@@ -104,11 +111,13 @@ def holding_writes(session: Session) -> Iterator[None]:
     ]
     for name, listener in listeners:
         event.listen(session, name, listener)
+    session.info[BEFORE_DRIVER_STATEMENT] = lambda: send_held_writes(session)
     try:
         yield
         send_held_writes(session)
     finally:
         session.info.pop(_HELD, None)
+        session.info.pop(BEFORE_DRIVER_STATEMENT, None)
         for name, listener in listeners:
             event.remove(session, name, listener)
 
@@ -116,11 +125,18 @@ def holding_writes(session: Session) -> Iterator[None]:
 def _send(session: Session, batch: _Batch) -> None:
     try:
         # On the session's connection: a statement of the session's own would first send the held writes.
-        _check(session.connection().execute(batch.statement, batch.rows), batch)
+        connection = session.connection()
+        if isinstance(batch.statement, DriverStatement):
+            _check(batch.statement.execute_on(connection, batch.rows), batch)
+        else:
+            _check(connection.execute(batch.statement, batch.rows), batch)
     except Exception as err:
         raise HeldWritesFailed(f"held writes failed: {type(err).__name__}: {err}") from err
 
 
-def _check(result: Result[Any], batch: _Batch) -> None:
-    if batch.mismatch is not None and rows_matched(result) != len(batch.rows):
+def _check(result: Result[Any] | DriverResult, batch: _Batch) -> None:
+    if batch.mismatch is None:
+        return
+    matched = result.rowcount if isinstance(result, DriverResult) else rows_matched(result)
+    if matched != len(batch.rows):
         raise batch.mismatch()

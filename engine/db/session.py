@@ -12,6 +12,8 @@ from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from engine.db.driver_statements import send_sql
+
 # A connection execution option a read-only unit of work sets: SQLite then opens a deferred
 # transaction (no write lock) instead of BEGIN IMMEDIATE.
 READ_ONLY_OPTION = "hotline_read_only"
@@ -48,17 +50,18 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int, synchronous: str) ->
     def _on_begin(connection: Connection) -> None:
         # IMMEDIATE takes the write lock at the start, so two writers queue instead of one failing
         # half-way with a stale snapshot. A read-only unit of work reads a snapshot without the lock.
+        # Sent on the driver (engine.db.driver_statements): every unit of work begins so.
         options = connection.get_execution_options()
         if options.get(READ_ONLY_OPTION):
-            connection.exec_driver_sql("BEGIN")
+            send_sql(connection, "BEGIN")
         elif options.get(NO_WAIT_OPTION):
-            connection.exec_driver_sql("PRAGMA busy_timeout=0")
+            send_sql(connection, "PRAGMA busy_timeout=0")
             try:
-                connection.exec_driver_sql("BEGIN IMMEDIATE")
+                send_sql(connection, "BEGIN IMMEDIATE")
             finally:
-                connection.exec_driver_sql(f"PRAGMA busy_timeout={busy_timeout_ms}")
+                send_sql(connection, f"PRAGMA busy_timeout={busy_timeout_ms}")
         else:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            send_sql(connection, "BEGIN IMMEDIATE")
 
 
 def make_engine(

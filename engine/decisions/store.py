@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from engine.bpmn import content_hash
 from engine.clock import Clock
-from engine.db import DecisionDefinition, DecisionDraft
+from engine.db import DecisionDefinition, DecisionDraft, DriverStatement
 from engine.decisions.tables import DecisionInvalid, DecisionProblem, DecisionTable, evaluate, parse_decision
 from engine.errors import Conflict, NotFound
 
@@ -51,7 +51,7 @@ _LATEST_DECISION = (
 
 # Only the newest version's content hash: a table parsed before is known by it, so a unit that runs a
 # decision does not read (and load into the session) the whole stored table to find it parsed already.
-_LATEST_DECISION_HASH = (
+_LATEST_DECISION_HASH = DriverStatement(
     select(DecisionDefinition.content_hash)
     .where(DecisionDefinition.key == bindparam("key"))
     .order_by(DecisionDefinition.version.desc())
@@ -61,7 +61,7 @@ _LATEST_DECISION_HASH = (
 
 def _parsed_latest(session: Session, key: str) -> DecisionTable | None:
     """The newest version's table if it was parsed before (None: not deployed, or not parsed yet)."""
-    digest = session.scalar(_LATEST_DECISION_HASH, {"key": key})
+    digest = _LATEST_DECISION_HASH.execute(session, {"key": key}).scalar()
     if digest is None:
         return None
     with _lock:

@@ -30,7 +30,7 @@ from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from engine.clock import Clock
-from engine.db import SignInFailure, SignInSession, User, UserRole, rows_matched
+from engine.db import DriverStatement, SignInFailure, SignInSession, User, UserRole, rows_matched
 from engine.errors import HotlineError
 from engine.people.users import check_password_against_dummy, find_user, verify_password
 
@@ -176,7 +176,7 @@ def open_session(uow: UnitOfWork, user_id: int, address: str, limits: SessionLim
 
 # Every request asks: the session, its account and the account's roles in one round trip (a row per
 # role), by a statement built once.
-_SESSION_WITH_USER = (
+_SESSION_WITH_USER = DriverStatement(
     select(
         SignInSession.created_at,
         SignInSession.last_seen_at,
@@ -197,8 +197,9 @@ _SESSION_WITH_USER = (
 
 def session_state(session: Session, clock: Clock, token: str, limits: SessionLimits) -> SessionState:
     """Whom the token signs in now, read only."""
-    # Through the connection: plain rows, without the ORM's execution and loading layer.
-    rows = session.connection().execute(_SESSION_WITH_USER, {"token_hash": token_hash(token)}).all()
+    # Straight to the driver on the session's connection (engine.db.driver_statements): plain rows,
+    # without SQLAlchemy's execution and loading layers, and no flush of the session first.
+    rows = _SESSION_WITH_USER.execute_on(session.connection(), {"token_hash": token_hash(token)}).rows
     if not rows:
         return SessionState(None, "unknown")
     row = rows[0]

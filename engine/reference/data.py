@@ -18,7 +18,7 @@ from sqlalchemy import Boolean, Integer, String, cast, literal, null, select, un
 from sqlalchemy.orm import Session
 
 from engine.bpmn import FieldDef, Option
-from engine.db import CaseSource, Category, Department, PlatformEndpoint
+from engine.db import CaseSource, Category, Department, DriverStatement, PlatformEndpoint
 
 # The on-site deadline of a category that sets none (R3: "other faults as the category sets").
 DEFAULT_ONSITE_MINUTES = 24 * 60
@@ -240,12 +240,14 @@ def _columns(table: Any) -> dict[str, Any]:
 
 
 # Built once, the three tables in one statement (issue 15): every unit of work that checks a form with a
-# reference field reads them, and a built statement is compiled once.
-_REFERENCE = union_all(
-    _rows_of("department", _columns(Department)),
-    _rows_of("category", _columns(Category)),
-    _rows_of("source", _columns(CaseSource)),
-).order_by("kind", "sort_order", "code")
+# reference field reads them, and a built statement is compiled once (and sent straight to the driver).
+_REFERENCE = DriverStatement(
+    union_all(
+        _rows_of("department", _columns(Department)),
+        _rows_of("category", _columns(Category)),
+        _rows_of("source", _columns(CaseSource)),
+    ).order_by("kind", "sort_order", "code")
+)
 
 
 # The last snapshot this process built, with the rows it was built from: a read that finds the same rows
@@ -256,7 +258,7 @@ _last: tuple[tuple[Any, ...], ReferenceData] | None = None
 def load_reference_data(session: Session) -> ReferenceData:
     """The three reference tables as they are now, with one statement."""
     global _last
-    rows = tuple(map(tuple, session.execute(_REFERENCE).all()))
+    rows = tuple(map(tuple, _REFERENCE.execute(session).rows))
     last = _last
     if last is not None and last[0] == rows:
         return last[1]
