@@ -105,6 +105,10 @@ class _Walk:
         self.findings.append(Finding(construct, element, params))
 
 
+# Said in the user's language (validation.py translates this parameter of the message).
+NO_IMPLEMENTATION = N_("no implementation")
+
+
 def _lookup(*keys: str) -> Construct | None:
     for key in keys:
         if key in BY_KEY:
@@ -124,7 +128,7 @@ def _service_kind(node: Any) -> str:
             return f'camunda:{attribute}="{value}"'
     if node.find(f"{{{BPMN_NS}}}extensionElements/{{{CAMUNDA_NS}}}connector") is not None:
         return "camunda:connector"
-    return "no implementation"
+    return NO_IMPLEMENTATION
 
 
 def _element_construct(node: Any, local: str, parent_local: str) -> tuple[Construct, str]:

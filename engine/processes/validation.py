@@ -173,6 +173,26 @@ MESSAGES: dict[str, str] = {
         "select the pool or the canvas and enter the process ID."
     ),
     "bpmn-invalid": N_("SpiffWorkflow cannot run this: %(detail)s. Correct the element as the message says."),
+    "flow-end-missing": N_(
+        "Line %(line)s: sequence flow '%(name)s' lacks its %(end)s, so it leads from or to nothing. Draw "
+        "the flow again between two elements."
+    ),
+    "flow-end-unknown": N_(
+        "Line %(line)s: sequence flow '%(name)s' has %(end)s '%(ref)s', but no element of the file has "
+        "that id (deleted, or copied from another diagram). Draw the flow again between two elements."
+    ),
+    "field-id-shared": N_(
+        "Line %(line)s: '%(name)s' has a form field or choice with the id '%(field)s', which is also the "
+        "id of an element of the diagram. Rename one of them."
+    ),
+    "boundary-unattached": N_(
+        "Line %(line)s: boundary event '%(name)s' is attached to '%(ref)s', which is no element of the "
+        "file. Place the event on the border of a task again."
+    ),
+    "id-too-long": N_(
+        "The id of '%(name)s' has %(length)s characters; an id may have at most %(limit)s. Give it a "
+        "shorter id in the modeler (the element's ID field)."
+    ),
     "missing-candidate-group": N_(
         "User task '%(name)s' does not say who may do it. Set its candidate groups (for example "
         "operator), or name a person (assignee or candidate users)."
@@ -339,7 +359,11 @@ class DiagramProblem(Coded):
 
     TEMPLATES: ClassVar[Mapping[str, str]] = MESSAGES
     # A JUEL condition without a Python of its own is offered an example, said in the user's language.
-    TRANSLATED_PARAMS: ClassVar[Mapping[str, tuple[str, ...]]] = {"construct-condition-juel": ("python",)}
+    TRANSLATED_PARAMS: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "construct-condition-juel": ("python",),
+        # A service task without any implementation says so in the user's language (no attribute to quote).
+        "construct-servicetask-java": ("value",),
+    }
 
     element_id: str | None
     element_name: str | None
@@ -933,6 +957,16 @@ def _check_layout(d: _Diagram) -> Iterable[DiagramProblem]:
 _NAME_PROPERTIES = ("name_en", "label_en")
 
 
+# The longest element id or process key the database keeps (its columns for them are 100 long).
+MAX_ID_LENGTH = 100
+
+
+def _check_id_lengths(d: _Diagram) -> Iterable[DiagramProblem]:
+    for element in d.process.iter():
+        if isinstance(element.tag, str) and len(element.get("id") or "") > MAX_ID_LENGTH:
+            yield _problem("id-too-long", element, d.key, length=len(element.get("id")), limit=MAX_ID_LENGTH)
+
+
 def _check_name_lengths(d: _Diagram) -> Iterable[DiagramProblem]:
     """Names and labels are shown on every list and form: a name of a few hundred thousand characters
     made every page megabytes long. The problem names the element by its id (its name is the problem)."""
@@ -1004,13 +1038,19 @@ def _spiff_problems(
             if element is not None and (element.get("id") in flagged or element.get("sourceRef") in flagged):
                 continue  # already named, or a flow of a gateway already named
             schema = schema_problem(problem.reason)
-            if schema is not None:
+            if problem.code is not None:
+                found = _problem(
+                    problem.code, element, d.key, line=problem.line or "?", **dict(problem.params)
+                )
+            elif schema is not None:
                 code, params = schema
                 found = _problem(code, element, d.key, line=problem.line or "?", **params)
             else:
                 found = _problem("bpmn-invalid", element, d.key, detail=problem.reason)
-            if element is None and problem.element_id:
-                found = DiagramProblem(problem.element_id, None, found.code, d.key, found.params)
+            if element is None and problem.element_id:  # the definitions, a flow's missing end: named by id
+                params = dict(found.params)
+                params["name"] = params.get("name") or problem.element_id
+                found = DiagramProblem(problem.element_id, None, found.code, d.key, as_params(params))
             yield found
 
 
@@ -1064,7 +1104,7 @@ def _read(xml: bytes) -> _Diagram:
     try:
         root = parse_xml(xml)
     except UnsafeXml as err:
-        params = {"line": "?", "detail": "", "byte": "?", "size": len(xml), "limit": 0, **err.params}
+        params = {"line": "?", "column": "?", "byte": "?", "size": len(xml), "limit": 0, **err.params}
         raise _Refused(_problem(err.code, None, None, **params)) from err
     if root.tag != f"{{{BPMN_NS}}}definitions":
         raise _Refused(_problem("not-bpmn", None, None))
@@ -1110,6 +1150,7 @@ def validate_diagram(
         *_check_variable_labels(d),
         *_check_roles(d),
         *_check_name_lengths(d),
+        *_check_id_lengths(d),
     ]
     said = _said_by_refusals(refusals)
     problems = refusals + [p for p in problems if p.code not in said.get(p.element_id, ())]
