@@ -19,6 +19,9 @@ from engine.messages import N_
 
 MAX_BPMN_BYTES = 2 * 1024 * 1024
 _DTD_MARKUP = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+_HTML_PAGE = re.compile(
+    rb"(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html[\s>])", re.I | re.S
+)
 _ZIP_MAGIC = b"PK\x03\x04"  # a zipped export (Signavio, ADONIS) chosen instead of the file inside
 
 
@@ -78,6 +81,10 @@ XML_MESSAGES: dict[str, str] = {
         "The file is not well-formed XML: line %(line)s, column %(column)s holds a control "
         "character, which XML does not allow (pasted from another program?). Remove it."
     ),
+    "html-page": N_(
+        "The file is a web page (HTML), not a diagram or decision table: saved from the browser instead "
+        "of exported. Export the diagram as BPMN 2.0 XML (or the table as DMN) and choose that file."
+    ),
     "zip-archive": N_(
         "The file is a ZIP archive, not a diagram or decision table. Unpack it and choose the .bpmn or "
         ".dmn file inside."
@@ -107,6 +114,7 @@ _SYNTAX_CODES: dict[int, tuple[str, str | None, str | None]] = {
     4: ("xml-no-element", None, None),  # ERR_DOCUMENT_EMPTY: text, or nothing but spaces
     5: ("xml-extra-content", None, None),  # ERR_DOCUMENT_END
     9: ("xml-control-character", None, None),  # ERR_INVALID_CHAR
+    23: ("xml-unescaped", None, None),  # ERR_ENTITYREF_SEMICOL_MISSING: R&D
     26: ("xml-unknown-entity", "entity", r"Entity '([^']+)'"),  # ERR_UNDECLARED_ENTITY
     38: ("xml-unescaped", None, None),  # ERR_LT_IN_ATTRIBUTE
     42: ("xml-duplicate-attribute", "attribute", r"Attribute (\S+) redefined"),  # ERR_ATTRIBUTE_REDEFINED
@@ -153,6 +161,8 @@ def parse_xml(xml: bytes, limit: int = MAX_BPMN_BYTES) -> Any:
             size=len(xml),
             limit=limit,
         )
+    if _HTML_PAGE.match(xml):
+        raise UnsafeXml("html-page", "the file is a web page (HTML)")
     if _DTD_MARKUP.search(xml):
         raise UnsafeXml("xml-doctype", "the file declares a DOCTYPE or entities, which a diagram never needs")
     if xml.startswith(_ZIP_MAGIC):

@@ -361,6 +361,7 @@ class DiagramProblem(Coded):
     # A JUEL condition without a Python of its own is offered an example, said in the user's language.
     TRANSLATED_PARAMS: ClassVar[Mapping[str, tuple[str, ...]]] = {
         "construct-condition-juel": ("python",),
+        "construct-condition-feel": ("python",),
         # A service task without any implementation says so in the user's language (no attribute to quote).
         "construct-servicetask-java": ("value",),
     }
@@ -1162,6 +1163,7 @@ def validate_diagram(
 # no candidate group; JUEL or Groovy does not compile as Python.
 _SAID_BY_THE_REFUSAL: dict[str, frozenset[str]] = {
     "construct-condition-juel": frozenset({"condition-rejected", "code-unknown-name"}),
+    "construct-condition-feel": frozenset({"condition-rejected", "code-unknown-name"}),
     "construct-condition-language": frozenset({"condition-rejected", "code-unknown-name"}),
     "construct-scriptformat-other": frozenset({"script-rejected", "code-unknown-name"}),
     "construct-resource": frozenset({"script-rejected", "code-unknown-name"}),
