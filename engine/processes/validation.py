@@ -308,6 +308,15 @@ MESSAGES: dict[str, str] = {
         "The condition of flow '%(name)s' is not allowed: %(detail)s. Write an expression such "
         "as satisfied == False."
     ),
+    "condition-syntax": N_(
+        "The condition of flow '%(name)s' is no Python expression: it cannot be read at line %(line)s, "
+        "column %(column)s. Write an expression such as satisfied == False (== compares; a single = "
+        "does not)."
+    ),
+    "script-syntax": N_(
+        "The script of '%(name)s' is no Python: it cannot be read at line %(line)s, column %(column)s. "
+        "Correct it there; docs/modelling.md says what a script may hold."
+    ),
     "script-rejected": N_(
         "The script of '%(name)s' is not allowed: %(detail)s. See the sandbox rules in docs/modelling.md."
     ),
@@ -858,6 +867,13 @@ def _check_decisions(d: _Diagram, session: Session) -> Iterable[DiagramProblem]:
                 break
 
 
+def _rejected(kind: str, element: Any, key: str | None, err: ScriptRejected) -> DiagramProblem:
+    """A condition or script the sandbox refuses; one Python cannot read is said by line and column."""
+    if err.code == "script-syntax":
+        return _problem(f"{kind}-syntax", element, key, **err.params)
+    return _problem(f"{kind}-rejected", element, key, detail=err)
+
+
 def _check_code(d: _Diagram, decided: frozenset[str] = frozenset()) -> Iterable[DiagramProblem]:
     # What a condition or script may read: a form field, what a script of this diagram or the system
     # (startVariables) sets, what a decision of it sets, what it sets itself, an offered builtin or a
@@ -882,7 +898,7 @@ def _check_code(d: _Diagram, decided: frozenset[str] = frozenset()) -> Iterable[
             try:
                 tree = check_source(condition, "eval")
             except ScriptRejected as err:
-                yield _problem("condition-rejected", flow, d.key, detail=err)
+                yield _rejected("condition", flow, d.key, err)
                 continue
             yield from unknown(flow, tree)
     for step in [*d.elements("scriptTask"), *d.elements("userTask")]:
@@ -899,7 +915,7 @@ def _check_code(d: _Diagram, decided: frozenset[str] = frozenset()) -> Iterable[
             try:
                 tree = check_source(expression, "eval")
             except ScriptRejected as err:
-                yield _problem("condition-rejected", task, d.key, detail=err)
+                yield _rejected("condition", task, d.key, err)
                 continue
             names = sorted(
                 loaded_names(tree)
@@ -919,7 +935,7 @@ def _check_code(d: _Diagram, decided: frozenset[str] = frozenset()) -> Iterable[
         try:
             tree = check_source(source, "exec")
         except ScriptRejected as err:
-            yield _problem("script-rejected", task, d.key, detail=err)
+            yield _rejected("script", task, d.key, err)
             continue
         yield from unknown(task, tree)
 
@@ -1162,11 +1178,13 @@ def validate_diagram(
 # What another check says about an element whose refusal already says it: a task given to a person has
 # no candidate group; JUEL or Groovy does not compile as Python.
 _SAID_BY_THE_REFUSAL: dict[str, frozenset[str]] = {
-    "construct-condition-juel": frozenset({"condition-rejected", "code-unknown-name"}),
-    "construct-condition-feel": frozenset({"condition-rejected", "code-unknown-name"}),
-    "construct-condition-language": frozenset({"condition-rejected", "code-unknown-name"}),
-    "construct-scriptformat-other": frozenset({"script-rejected", "code-unknown-name"}),
-    "construct-resource": frozenset({"script-rejected", "code-unknown-name"}),
+    "construct-condition-juel": frozenset({"condition-rejected", "condition-syntax", "code-unknown-name"}),
+    "construct-condition-feel": frozenset({"condition-rejected", "condition-syntax", "code-unknown-name"}),
+    "construct-condition-language": frozenset(
+        {"condition-rejected", "condition-syntax", "code-unknown-name"}
+    ),
+    "construct-scriptformat-other": frozenset({"script-rejected", "script-syntax", "code-unknown-name"}),
+    "construct-resource": frozenset({"script-rejected", "script-syntax", "code-unknown-name"}),
     "construct-decisionrefversiontag": frozenset({"decision-not-deployed", "decision-unknown-input"}),
     "construct-mapdecisionresult": frozenset({"decision-not-deployed", "decision-unknown-input"}),
 }

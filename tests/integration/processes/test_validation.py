@@ -312,6 +312,20 @@ CORPUS: dict[str, tuple[Mutation, str, str, str | None, str]] = {
         "不满意",
         "uses 'unhappy', which no form field or script of this diagram sets",
     ),
+    "a condition is Python": (
+        set_text("//bpmn:sequenceFlow[@id='flow_satisfied_no']/bpmn:conditionExpression", "satisfied = 'no'"),
+        "condition-syntax",
+        "flow_satisfied_no",
+        "不满意",
+        "is no Python expression: it cannot be read at line 1, column 1",
+    ),
+    "a script is Python": (
+        set_text("//bpmn:scriptTask[@id='record_dispatch_overdue']/bpmn:script", "overdue = 1 +"),
+        "script-syntax",
+        "record_dispatch_overdue",
+        "记录派单超时",
+        "is no Python: it cannot be read at line 1, column 14",
+    ),
     "a script compiles in the sandbox": (
         set_text("//bpmn:scriptTask[@id='record_dispatch_overdue']/bpmn:script", "import os"),
         "script-rejected",
