@@ -13,6 +13,9 @@ _PREFIXES = {
     "http://www.omg.org/spec/DD/20100524/DI": "di",
     "http://www.omg.org/spec/DD/20100524/DC": "dc",
     "http://camunda.org/schema/1.0/bpmn": "camunda",
+    "http://www.omg.org/spec/DMN/20151101/dmn.xsd": "dmn",
+    "http://www.omg.org/spec/DMN/20180521/MODEL/": "dmn",
+    "https://www.omg.org/spec/DMN/20191111/MODEL/": "dmn",
 }
 _QUALIFIED = re.compile(r"\{([^}]*)\}")
 _ELEMENT = r"Element '(?P<tag>[^']+)'"
@@ -104,6 +107,12 @@ SCHEMA_MESSAGES: dict[str, str] = {
 def plain_names(text: str) -> str:
     """Qualified names as a file writes them: {http://…/MODEL}incoming → bpmn:incoming."""
     return _QUALIFIED.sub(lambda m: f"{_PREFIXES.get(m.group(1), m.group(1))}:", text)
+
+
+def schema_element(reason: str) -> str | None:
+    """The element (dmn:decisionTable) a schema complaint names, if it names one."""
+    match = re.search(_ELEMENT, reason)
+    return plain_names(match.group("tag")) if match else None
 
 
 def schema_problem(reason: str) -> tuple[str, dict[str, str]] | None:

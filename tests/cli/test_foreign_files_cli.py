@@ -43,3 +43,17 @@ def test_every_foreign_file_deploys_or_is_refused_with_its_problems_and_no_trace
     # The parser's own English never stands in for a message of ours.
     for parser_words in ("XML_PARSE_HUGE", "Namespace prefix", "not defined", "Element '", "facet"):
         assert parser_words not in result.output
+
+
+def test_the_problems_are_said_in_the_command_lines_language(cli, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    monkeypatch.setenv("HOTLINE_LANGUAGE", "zh_CN")
+    names = ("refused_too_deep", "refused_zeebe_feel", "runs_signavio_export")
+    result = cli("deploy", *(str(FOREIGN / f"{name}.bpmn") for name in names))
+    assert result.exit_code == 1
+    assert "文件不是格式正确的 XML：第 7 行处元素嵌套超过 256 层" in result.output
+    assert "  Flow_a (多): 连线“多”的条件 =x > 1 是 FEEL（Camunda 8 即 Zeebe 的表达式语言）" in result.output
+    assert '  Svc (通知): “通知”是服务任务（zeebe:taskDefinition type="notify"）' in result.output
+    assert (
+        "runs_signavio_export.bpmn: warning: sid-1B2C3D4E-5F6A-7B8C-9D0E-1F2A3B4C5D6E (处理): “处理”带有其他工具的设置"
+        in (result.output)
+    )
