@@ -280,6 +280,25 @@ MESSAGES: dict[str, str] = {
         "Timer '%(name)s' has no expression. Enter a duration such as PT2H, or a date such as "
         "${reply_due} or working_days(2)."
     ),
+    "no-start-event": N_(
+        "Process '%(name)s' has no start event, so no case of it could open. Draw a start event and a "
+        "flow from it to the first step."
+    ),
+    "script-empty": N_(
+        "Script task '%(name)s' has no script. Write the Python it runs, or make it another kind of task."
+    ),
+    "gateway-without-outgoing": N_(
+        "Gateway '%(name)s' has no outgoing flow, so a case reaching it could go nowhere. Draw the flows "
+        "that leave it, or remove it."
+    ),
+    "loop-without-gateway": N_(
+        "'%(name)s' lies on a loop of %(steps)s steps that passes no gateway, so the case could never "
+        "leave it. Put an exclusive gateway on the loop, with a flow that leaves it."
+    ),
+    "timer-syntax": N_(
+        "Timer '%(name)s': the expression '%(expression)s' is no duration and no Python (it cannot be "
+        "read at column %(column)s). Write an expression such as PT2H or working_days(2)."
+    ),
     "timer-rejected": N_(
         "Timer '%(name)s': the expression '%(expression)s' is not allowed: %(detail)s. Write an "
         "expression such as PT2H or working_days(2)."
@@ -747,7 +766,12 @@ def _check_timers(
             try:
                 tree = check_source(expression, "eval")
             except ScriptRejected as err:
-                yield _problem("timer-rejected", event, d.key, expression=original, detail=err)
+                if err.code == "script-syntax":
+                    yield _problem(
+                        "timer-syntax", event, d.key, expression=original, column=err.params["column"]
+                    )
+                else:
+                    yield _problem("timer-rejected", event, d.key, expression=original, detail=err)
                 continue
             read = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
             unknown = sorted(read - set(functions) - set(SAFE_BUILTINS) - set(fields) - script_set)
@@ -770,8 +794,21 @@ def _check_timers(
                 )
 
 
+_GATEWAYS = ("exclusiveGateway", "parallelGateway", "inclusiveGateway", "eventBasedGateway", "complexGateway")
+
+
 def _check_gateways(d: _Diagram) -> Iterable[DiagramProblem]:
     flows = d.elements("sequenceFlow")
+    for kind in ("exclusiveGateway", "parallelGateway"):
+        for gateway in d.elements(kind):
+            if not any(f.get("sourceRef") == gateway.get("id") for f in flows):
+                yield _problem("gateway-without-outgoing", gateway, d.key)
+    yield from _loops_without_gateway(d, flows)
+    if d.process.find("bpmn:startEvent", NS) is None:
+        yield _problem("no-start-event", d.process, d.key)
+    for task in d.elements("scriptTask"):
+        if not (task.findtext("bpmn:script", "", NS) or "").strip():
+            yield _problem("script-empty", task, d.key)
     for gateway in d.elements("exclusiveGateway"):
         outgoing = [f for f in flows if f.get("sourceRef") == gateway.get("id")]
         default = gateway.get("default")
@@ -791,6 +828,48 @@ def _check_gateways(d: _Diagram) -> Iterable[DiagramProblem]:
                     name=gateway_name,
                     flow=flow.get("name") or flow.get("id"),
                 )
+
+
+def _loops_without_gateway(d: _Diagram, flows: list[Any]) -> Iterable[DiagramProblem]:
+    """A loop of sequence flows through no gateway (task to task and back): the engine would walk it
+    for ever when it looks ahead, so the first element of each such loop is named."""
+    ids = [el.get("id") for el in d.process.iter() if isinstance(el.tag, str) and el.get("id")]
+    if len(ids) != len(set(ids)):
+        return  # the flows cannot be followed; the schema names the id used twice
+    by_id = d.by_id()
+    gateways = {el.get("id") for kind in _GATEWAYS for el in d.elements(kind)}
+    following: dict[str, list[str]] = {}
+    for flow in flows:
+        source, target = flow.get("sourceRef"), flow.get("targetRef")
+        if source and target and source not in gateways and target not in gateways:
+            following.setdefault(source, []).append(target)
+    done: set[str] = set()
+    for start in sorted(following):
+        path: list[str] = []
+        on_path: set[str] = set()
+        stack: list[tuple[str, int]] = [(start, 0)]
+        while stack:
+            node, index = stack.pop()
+            if index == 0:
+                if node in done:
+                    continue
+                path.append(node)
+                on_path.add(node)
+            nexts = following.get(node, [])
+            if index < len(nexts):
+                stack.append((node, index + 1))
+                target = nexts[index]
+                if target in on_path:
+                    loop = path[path.index(target) :]
+                    yield _problem("loop-without-gateway", by_id.get(target), d.key, steps=len(loop))
+                    done.update(loop)
+                    return
+                if target not in done:
+                    stack.append((target, 0))
+            else:
+                done.add(node)
+                on_path.discard(node)
+                path.pop()
 
 
 def _decision_outputs(d: _Diagram, session: Session) -> set[str]:
@@ -1184,7 +1263,9 @@ _SAID_BY_THE_REFUSAL: dict[str, frozenset[str]] = {
         {"condition-rejected", "condition-syntax", "code-unknown-name"}
     ),
     "construct-scriptformat-other": frozenset({"script-rejected", "script-syntax", "code-unknown-name"}),
-    "construct-resource": frozenset({"script-rejected", "script-syntax", "code-unknown-name"}),
+    "construct-resource": frozenset(
+        {"script-rejected", "script-syntax", "script-empty", "code-unknown-name"}
+    ),
     "construct-decisionrefversiontag": frozenset({"decision-not-deployed", "decision-unknown-input"}),
     "construct-mapdecisionresult": frozenset({"decision-not-deployed", "decision-unknown-input"}),
 }
