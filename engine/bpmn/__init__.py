@@ -102,7 +102,7 @@ from engine.bpmn.sandbox import (
     script_functions,
     stored_names,
 )
-from engine.bpmn.schema_errors import SCHEMA_MESSAGES, schema_problem
+from engine.bpmn.schema_errors import SCHEMA_MESSAGES, schema_element, schema_problem
 from engine.bpmn.serializer import StateSerializer
 from engine.bpmn.task_dates import DEFAULT_PRIORITY, TaskValueError, field_of, task_moment, task_priority
 from engine.bpmn.timer_events import (
@@ -148,6 +148,7 @@ __all__ = [
     "check_constructs",
     "constructs_markdown",
     "named_element",
+    "schema_element",
     "schema_problem",
     "ANSWER_FIELD",
     "AWAITS_PARTS",

@@ -9,6 +9,7 @@ element named once with the way forward.
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -105,6 +106,10 @@ class _Walk:
         self.findings.append(Finding(construct, element, params))
 
 
+# Said in the user's language (validation.py translates this parameter of the message).
+NO_IMPLEMENTATION = N_("no implementation")
+
+
 def _lookup(*keys: str) -> Construct | None:
     for key in keys:
         if key in BY_KEY:
@@ -124,7 +129,11 @@ def _service_kind(node: Any) -> str:
             return f'camunda:{attribute}="{value}"'
     if node.find(f"{{{BPMN_NS}}}extensionElements/{{{CAMUNDA_NS}}}connector") is not None:
         return "camunda:connector"
-    return "no implementation"
+    job = node.find(f"{{{BPMN_NS}}}extensionElements/{{{ZEEBE_NS}}}taskDefinition")
+    if job is not None:  # a Camunda 8 job worker's task
+        return f'zeebe:taskDefinition type="{job.get("type") or ""}"'
+
+    return NO_IMPLEMENTATION
 
 
 def _element_construct(node: Any, local: str, parent_local: str) -> tuple[Construct, str]:
@@ -206,6 +215,19 @@ def _check_attributes(walk: _Walk, node: Any, local: str) -> None:
             walk.add("extension:other", node, value, attribute=_prefixed(node, namespace, attribute))
 
 
+def _python_of_feel(expression: str) -> str:
+    """The FEEL expression itself where Python reads it the same way (x > 1, a and b), else an example."""
+    try:
+        ast.parse(expression, mode="eval")
+    except SyntaxError:
+        return NO_TRANSLATION
+    return (
+        expression
+        if "=" not in expression.replace("==", "").replace(">=", "").replace("<=", "")
+        else NO_TRANSLATION
+    )
+
+
 def _check_bpmn_values(walk: _Walk, node: Any, local: str) -> None:
     """What a BPMN element's own attributes and text decide: the script language, JUEL conditions."""
     if local == "scriptTask":
@@ -217,6 +239,8 @@ def _check_bpmn_values(walk: _Walk, node: Any, local: str) -> None:
         text = (node.text or "").strip()
         if language and language.lower() != "python":
             walk.add("condition:language", node, language)
+        elif text.startswith("="):  # Camunda 8 writes FEEL so; a comparison often reads as Python too
+            walk.add("condition:feel", node, text, python=_python_of_feel(text[1:].strip()))
         elif is_juel(text):
             python = python_of(text)
             if python:

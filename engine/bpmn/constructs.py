@@ -354,6 +354,14 @@ CONSTRUCTS: tuple[Construct, ...] = (
         ),
     ),
     _refused(
+        "condition:feel",
+        "FEEL (=x > 1), the expression language of Camunda 8; write the Python the message shows.",
+        N_(
+            "The condition %(value)s of flow '%(name)s' is FEEL, the expression language of Camunda 8 "
+            "(Zeebe); conditions here are Python over the case data. Write: %(python)s"
+        ),
+    ),
+    _refused(
         "condition:language",
         "Conditions in Groovy, JavaScript or another script language; write Python.",
         N_(

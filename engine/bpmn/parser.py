@@ -75,6 +75,10 @@ class Problem:
     element_id: str
     reason: str
     line: int | None = None
+    # A problem validation says in the user's language: its code (engine/processes/validation.py) and
+    # parameters; without one, the reason is said as SpiffWorkflow's detail.
+    code: str | None = None
+    params: tuple[tuple[str, str], ...] = ()
 
     def __str__(self) -> str:
         where = f"element '{self.element_id}'" if self.element_id else "file"
@@ -374,11 +378,23 @@ def _check_references(root: Any, process: Any) -> list[Problem]:
         for end in ("sourceRef", "targetRef"):
             ref = flow.get(end)
             if not ref:
-                problems.append(Problem(flow.get("id", ""), f"sequence flow has no {end}", flow.sourceline))
+                problems.append(
+                    Problem(
+                        flow.get("id", ""),
+                        f"sequence flow has no {end}",
+                        flow.sourceline,
+                        "flow-end-missing",
+                        (("end", end),),
+                    )
+                )
             elif ref not in ids:
                 problems.append(
                     Problem(
-                        flow.get("id", ""), f"{end} '{ref}' names no element in this file", flow.sourceline
+                        flow.get("id", ""),
+                        f"{end} '{ref}' names no element in this file",
+                        flow.sourceline,
+                        "flow-end-unknown",
+                        (("end", end), ("ref", ref)),
                     )
                 )
     # SpiffWorkflow finds elements by id anywhere in the file: a form field or value sharing a BPMN
@@ -394,6 +410,8 @@ def _check_references(root: Any, process: Any) -> list[Problem]:
                     owner.get("id"),
                     f"{kind} id '{node.get('id')}' is also the id of a diagram element; rename one of them",
                     node.sourceline,
+                    "field-id-shared",
+                    (("field", node.get("id")),),
                 )
             )
     for boundary in process.iterfind(".//bpmn:boundaryEvent", NS):
@@ -404,6 +422,8 @@ def _check_references(root: Any, process: Any) -> list[Problem]:
                     boundary.get("id", ""),
                     f"attached to '{ref}', which is not in this file",
                     boundary.sourceline,
+                    "boundary-unattached",
+                    (("ref", ref or ""),),
                 )
             )
     return problems

@@ -13,6 +13,9 @@ _PREFIXES = {
     "http://www.omg.org/spec/DD/20100524/DI": "di",
     "http://www.omg.org/spec/DD/20100524/DC": "dc",
     "http://camunda.org/schema/1.0/bpmn": "camunda",
+    "http://www.omg.org/spec/DMN/20151101/dmn.xsd": "dmn",
+    "http://www.omg.org/spec/DMN/20180521/MODEL/": "dmn",
+    "https://www.omg.org/spec/DMN/20191111/MODEL/": "dmn",
 }
 _QUALIFIED = re.compile(r"\{([^}]*)\}")
 _ELEMENT = r"Element '(?P<tag>[^']+)'"
@@ -45,6 +48,16 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(_ELEMENT + r", attribute '(?P<attribute>[^']+)': '(?P<value>[^']*)' is not a valid value"),
     ),
     ("schema-missing-child", re.compile(_ELEMENT + r": Missing child element")),
+    (
+        "schema-bad-choice",
+        re.compile(
+            _ELEMENT
+            + r", attribute '(?P<attribute>[^']+)': \[facet 'enumeration'\] The value '(?P<value>[^']*)'"
+        ),
+    ),
+    ("schema-text", re.compile(_ELEMENT + r": Character content other than whitespace is not allowed")),
+    # Whatever else the schema says of an element: named, without the schema's English.
+    ("schema-other", re.compile(_ELEMENT + r"[,:]")),
 )
 SCHEMA_MESSAGES: dict[str, str] = {
     "schema-misplaced": N_(
@@ -72,6 +85,18 @@ SCHEMA_MESSAGES: dict[str, str] = {
         "Line %(line)s: the attribute %(attribute)s of %(tag)s '%(name)s' has the value "
         "'%(value)s', which the BPMN 2.0 standard does not allow there. Correct it in the modeler."
     ),
+    "schema-bad-choice": N_(
+        "Line %(line)s: the attribute %(attribute)s of %(tag)s '%(name)s' is '%(value)s', which is none "
+        "of the values the BPMN 2.0 standard allows there. Correct it in the modeler, or remove it."
+    ),
+    "schema-text": N_(
+        "Line %(line)s: %(tag)s '%(name)s' holds text where the BPMN 2.0 standard allows only elements. "
+        "Remove the text, or put it in a documentation element."
+    ),
+    "schema-other": N_(
+        "Line %(line)s: %(tag)s '%(name)s' (or one of its attributes) does not follow the BPMN 2.0 standard. Open the "
+        "file in Camunda Modeler and save it again, or draw the element again."
+    ),
     "schema-missing-child": N_(
         "Line %(line)s: %(tag)s '%(name)s' lacks a part the BPMN 2.0 standard requires. Draw the "
         "element again in the modeler."
@@ -82,6 +107,12 @@ SCHEMA_MESSAGES: dict[str, str] = {
 def plain_names(text: str) -> str:
     """Qualified names as a file writes them: {http://…/MODEL}incoming → bpmn:incoming."""
     return _QUALIFIED.sub(lambda m: f"{_PREFIXES.get(m.group(1), m.group(1))}:", text)
+
+
+def schema_element(reason: str) -> str | None:
+    """The element (dmn:decisionTable) a schema complaint names, if it names one."""
+    match = re.search(_ELEMENT, reason)
+    return plain_names(match.group("tag")) if match else None
 
 
 def schema_problem(reason: str) -> tuple[str, dict[str, str]] | None:

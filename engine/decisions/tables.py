@@ -15,7 +15,7 @@ from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.dmn.parser.BpmnDmnParser import SCHEMAS, BpmnDmnParser
 
-from engine.bpmn import UnsafeXml, parse_xml
+from engine.bpmn import XML_MESSAGES, UnsafeXml, parse_xml, schema_element
 from engine.decisions.feel import FeelUnsupported, InputTest, input_name, input_test, output_value
 from engine.errors import HotlineError
 from engine.messages import N_, Coded, Translate, as_params, english, say
@@ -32,13 +32,20 @@ class DecisionProblem(Coded):
     (`detail` without a cause) stays as the parser wrote it, after a translated lead."""
 
     TEMPLATES: ClassVar[Mapping[str, str]] = {
+        **XML_MESSAGES,
         "dmn-too-large": N_("the file is larger than %(limit)s KB"),
         "dmn-doctype": N_("the file declares a DOCTYPE or entities, which a decision table never needs"),
         "dmn-not-utf8": N_("the file is not UTF-8 encoded (byte %(byte)s); save it as UTF-8"),
-        "dmn-not-well-formed": N_("not well-formed XML: %(detail)s (line %(line)s)"),
         "dmn-xml": N_("the file cannot be read as XML: %(detail)s"),
         "dmn-namespace": N_("'%(namespace)s' is not a DMN namespace this engine reads (DMN 1.1 to 1.3)"),
-        "dmn-schema": N_("the file does not follow the DMN schema: %(detail)s"),
+        "dmn-schema-element": N_(
+            "line %(line)s: %(tag)s does not follow the DMN standard there (an attribute or part it does "
+            "not allow, or one it lacks); save the table again from the decision table editor"
+        ),
+        "dmn-schema-line": N_(
+            "line %(line)s does not follow the DMN standard; save the table again from the decision table "
+            "editor"
+        ),
         "dmn-parser": N_("the DMN parser refuses the file: %(detail)s"),
         "dmn-decision-count": N_("a file must hold exactly one decision; found %(count)s"),
         "dmn-not-a-table": N_(
@@ -84,12 +91,14 @@ class DecisionInvalid(HotlineError, ValueError):
 
 def _unreadable(err: UnsafeXml) -> DecisionProblem:
     """Why the XML parser refused the file, in the words for a decision table (not a diagram's)."""
-    if err.code == "not-well-formed":
-        return DecisionProblem.of("dmn-not-well-formed", **err.params)
     if err.code == "not-utf8":
         return DecisionProblem.of("dmn-not-utf8", **err.params)
     if err.code == "xml-doctype":
         return DecisionProblem.of("dmn-doctype")
+    if (
+        err.code in XML_MESSAGES
+    ):  # not well-formed, too deep, zipped: said by its code, not the parser's words
+        return DecisionProblem.of(err.code, **err.params)
     return DecisionProblem.of("dmn-xml", detail=str(err))
 
 
@@ -119,7 +128,15 @@ def _schema_checked(root: Any, file_name: str) -> None:
     try:
         BpmnValidator(os.fspath(schema)).validate(root, file_name)
     except ValidationException as err:
-        raise DecisionInvalid(file_name, [DecisionProblem.of("dmn-schema", detail=str(err))]) from err
+        # The schema's own English is not said: the element and the line are.
+        tag = schema_element(str(err))
+        line = getattr(err, "line_number", "") or "?"
+        problem = (
+            DecisionProblem.of("dmn-schema-element", tag=tag, line=line)
+            if tag
+            else DecisionProblem.of("dmn-schema-line", line=line)
+        )
+        raise DecisionInvalid(file_name, [problem]) from err
 
 
 def parse_decision(xml: bytes, file_name: str) -> DecisionTable:

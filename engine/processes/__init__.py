@@ -18,6 +18,7 @@ from engine.processes.use_cases import (
     save_diagram_draft,
 )
 from engine.processes.validation import (
+    MAX_ID_LENGTH,
     MESSAGES,
     WARNING_MESSAGES,
     DiagramProblem,
@@ -42,6 +43,7 @@ from engine.processes.versions import (
 )
 
 __all__ = [
+    "MAX_ID_LENGTH",
     "CasePlan",
     "DeployedRoles",
     "DiagramProblem",

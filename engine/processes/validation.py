@@ -173,6 +173,26 @@ MESSAGES: dict[str, str] = {
         "select the pool or the canvas and enter the process ID."
     ),
     "bpmn-invalid": N_("SpiffWorkflow cannot run this: %(detail)s. Correct the element as the message says."),
+    "flow-end-missing": N_(
+        "Line %(line)s: sequence flow '%(name)s' lacks its %(end)s, so it leads from or to nothing. Draw "
+        "the flow again between two elements."
+    ),
+    "flow-end-unknown": N_(
+        "Line %(line)s: sequence flow '%(name)s' has %(end)s '%(ref)s', but no element of the file has "
+        "that id (deleted, or copied from another diagram). Draw the flow again between two elements."
+    ),
+    "field-id-shared": N_(
+        "Line %(line)s: '%(name)s' has a form field or choice with the id '%(field)s', which is also the "
+        "id of an element of the diagram. Rename one of them."
+    ),
+    "boundary-unattached": N_(
+        "Line %(line)s: boundary event '%(name)s' is attached to '%(ref)s', which is no element of the "
+        "file. Place the event on the border of a task again."
+    ),
+    "id-too-long": N_(
+        "The id of '%(name)s' has %(length)s characters; an id may have at most %(limit)s. Give it a "
+        "shorter id in the modeler (the element's ID field)."
+    ),
     "missing-candidate-group": N_(
         "User task '%(name)s' does not say who may do it. Set its candidate groups (for example "
         "operator), or name a person (assignee or candidate users)."
@@ -260,6 +280,25 @@ MESSAGES: dict[str, str] = {
         "Timer '%(name)s' has no expression. Enter a duration such as PT2H, or a date such as "
         "${reply_due} or working_days(2)."
     ),
+    "no-start-event": N_(
+        "Process '%(name)s' has no start event, so no case of it could open. Draw a start event and a "
+        "flow from it to the first step."
+    ),
+    "script-empty": N_(
+        "Script task '%(name)s' has no script. Write the Python it runs, or make it another kind of task."
+    ),
+    "gateway-without-outgoing": N_(
+        "Gateway '%(name)s' has no outgoing flow, so a case reaching it could go nowhere. Draw the flows "
+        "that leave it, or remove it."
+    ),
+    "loop-without-gateway": N_(
+        "'%(name)s' lies on a loop of %(steps)s steps that passes no gateway, so the case could never "
+        "leave it. Put an exclusive gateway on the loop, with a flow that leaves it."
+    ),
+    "timer-syntax": N_(
+        "Timer '%(name)s': the expression '%(expression)s' is no duration and no Python (it cannot be "
+        "read at column %(column)s). Write an expression such as PT2H or working_days(2)."
+    ),
     "timer-rejected": N_(
         "Timer '%(name)s': the expression '%(expression)s' is not allowed: %(detail)s. Write an "
         "expression such as PT2H or working_days(2)."
@@ -287,6 +326,15 @@ MESSAGES: dict[str, str] = {
     "condition-rejected": N_(
         "The condition of flow '%(name)s' is not allowed: %(detail)s. Write an expression such "
         "as satisfied == False."
+    ),
+    "condition-syntax": N_(
+        "The condition of flow '%(name)s' is no Python expression: it cannot be read at line %(line)s, "
+        "column %(column)s. Write an expression such as satisfied == False (== compares; a single = "
+        "does not)."
+    ),
+    "script-syntax": N_(
+        "The script of '%(name)s' is no Python: it cannot be read at line %(line)s, column %(column)s. "
+        "Correct it there; docs/modelling.md says what a script may hold."
     ),
     "script-rejected": N_(
         "The script of '%(name)s' is not allowed: %(detail)s. See the sandbox rules in docs/modelling.md."
@@ -339,7 +387,12 @@ class DiagramProblem(Coded):
 
     TEMPLATES: ClassVar[Mapping[str, str]] = MESSAGES
     # A JUEL condition without a Python of its own is offered an example, said in the user's language.
-    TRANSLATED_PARAMS: ClassVar[Mapping[str, tuple[str, ...]]] = {"construct-condition-juel": ("python",)}
+    TRANSLATED_PARAMS: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "construct-condition-juel": ("python",),
+        "construct-condition-feel": ("python",),
+        # A service task without any implementation says so in the user's language (no attribute to quote).
+        "construct-servicetask-java": ("value",),
+    }
 
     element_id: str | None
     element_name: str | None
@@ -713,7 +766,12 @@ def _check_timers(
             try:
                 tree = check_source(expression, "eval")
             except ScriptRejected as err:
-                yield _problem("timer-rejected", event, d.key, expression=original, detail=err)
+                if err.code == "script-syntax":
+                    yield _problem(
+                        "timer-syntax", event, d.key, expression=original, column=err.params["column"]
+                    )
+                else:
+                    yield _problem("timer-rejected", event, d.key, expression=original, detail=err)
                 continue
             read = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
             unknown = sorted(read - set(functions) - set(SAFE_BUILTINS) - set(fields) - script_set)
@@ -736,8 +794,21 @@ def _check_timers(
                 )
 
 
+_GATEWAYS = ("exclusiveGateway", "parallelGateway", "inclusiveGateway", "eventBasedGateway", "complexGateway")
+
+
 def _check_gateways(d: _Diagram) -> Iterable[DiagramProblem]:
     flows = d.elements("sequenceFlow")
+    for kind in ("exclusiveGateway", "parallelGateway"):
+        for gateway in d.elements(kind):
+            if not any(f.get("sourceRef") == gateway.get("id") for f in flows):
+                yield _problem("gateway-without-outgoing", gateway, d.key)
+    yield from _loops_without_gateway(d, flows)
+    if d.process.find("bpmn:startEvent", NS) is None:
+        yield _problem("no-start-event", d.process, d.key)
+    for task in d.elements("scriptTask"):
+        if not (task.findtext("bpmn:script", "", NS) or "").strip():
+            yield _problem("script-empty", task, d.key)
     for gateway in d.elements("exclusiveGateway"):
         outgoing = [f for f in flows if f.get("sourceRef") == gateway.get("id")]
         default = gateway.get("default")
@@ -757,6 +828,48 @@ def _check_gateways(d: _Diagram) -> Iterable[DiagramProblem]:
                     name=gateway_name,
                     flow=flow.get("name") or flow.get("id"),
                 )
+
+
+def _loops_without_gateway(d: _Diagram, flows: list[Any]) -> Iterable[DiagramProblem]:
+    """A loop of sequence flows through no gateway (task to task and back): the engine would walk it
+    for ever when it looks ahead, so the first element of each such loop is named."""
+    ids = [el.get("id") for el in d.process.iter() if isinstance(el.tag, str) and el.get("id")]
+    if len(ids) != len(set(ids)):
+        return  # the flows cannot be followed; the schema names the id used twice
+    by_id = d.by_id()
+    gateways = {el.get("id") for kind in _GATEWAYS for el in d.elements(kind)}
+    following: dict[str, list[str]] = {}
+    for flow in flows:
+        source, target = flow.get("sourceRef"), flow.get("targetRef")
+        if source and target and source not in gateways and target not in gateways:
+            following.setdefault(source, []).append(target)
+    done: set[str] = set()
+    for start in sorted(following):
+        path: list[str] = []
+        on_path: set[str] = set()
+        stack: list[tuple[str, int]] = [(start, 0)]
+        while stack:
+            node, index = stack.pop()
+            if index == 0:
+                if node in done:
+                    continue
+                path.append(node)
+                on_path.add(node)
+            nexts = following.get(node, [])
+            if index < len(nexts):
+                stack.append((node, index + 1))
+                target = nexts[index]
+                if target in on_path:
+                    loop = path[path.index(target) :]
+                    yield _problem("loop-without-gateway", by_id.get(target), d.key, steps=len(loop))
+                    done.update(loop)
+                    return
+                if target not in done:
+                    stack.append((target, 0))
+            else:
+                done.add(node)
+                on_path.discard(node)
+                path.pop()
 
 
 def _decision_outputs(d: _Diagram, session: Session) -> set[str]:
@@ -833,6 +946,13 @@ def _check_decisions(d: _Diagram, session: Session) -> Iterable[DiagramProblem]:
                 break
 
 
+def _rejected(kind: str, element: Any, key: str | None, err: ScriptRejected) -> DiagramProblem:
+    """A condition or script the sandbox refuses; one Python cannot read is said by line and column."""
+    if err.code == "script-syntax":
+        return _problem(f"{kind}-syntax", element, key, **err.params)
+    return _problem(f"{kind}-rejected", element, key, detail=err)
+
+
 def _check_code(d: _Diagram, decided: frozenset[str] = frozenset()) -> Iterable[DiagramProblem]:
     # What a condition or script may read: a form field, what a script of this diagram or the system
     # (startVariables) sets, what a decision of it sets, what it sets itself, an offered builtin or a
@@ -857,7 +977,7 @@ def _check_code(d: _Diagram, decided: frozenset[str] = frozenset()) -> Iterable[
             try:
                 tree = check_source(condition, "eval")
             except ScriptRejected as err:
-                yield _problem("condition-rejected", flow, d.key, detail=err)
+                yield _rejected("condition", flow, d.key, err)
                 continue
             yield from unknown(flow, tree)
     for step in [*d.elements("scriptTask"), *d.elements("userTask")]:
@@ -874,7 +994,7 @@ def _check_code(d: _Diagram, decided: frozenset[str] = frozenset()) -> Iterable[
             try:
                 tree = check_source(expression, "eval")
             except ScriptRejected as err:
-                yield _problem("condition-rejected", task, d.key, detail=err)
+                yield _rejected("condition", task, d.key, err)
                 continue
             names = sorted(
                 loaded_names(tree)
@@ -894,7 +1014,7 @@ def _check_code(d: _Diagram, decided: frozenset[str] = frozenset()) -> Iterable[
         try:
             tree = check_source(source, "exec")
         except ScriptRejected as err:
-            yield _problem("script-rejected", task, d.key, detail=err)
+            yield _rejected("script", task, d.key, err)
             continue
         yield from unknown(task, tree)
 
@@ -931,6 +1051,16 @@ def _check_layout(d: _Diagram) -> Iterable[DiagramProblem]:
 
 # Properties that are names shown on pages (English names, labels).
 _NAME_PROPERTIES = ("name_en", "label_en")
+
+
+# The longest element id or process key the database keeps (its columns for them are 100 long).
+MAX_ID_LENGTH = 100
+
+
+def _check_id_lengths(d: _Diagram) -> Iterable[DiagramProblem]:
+    for element in d.process.iter():
+        if isinstance(element.tag, str) and len(element.get("id") or "") > MAX_ID_LENGTH:
+            yield _problem("id-too-long", element, d.key, length=len(element.get("id")), limit=MAX_ID_LENGTH)
 
 
 def _check_name_lengths(d: _Diagram) -> Iterable[DiagramProblem]:
@@ -1004,13 +1134,19 @@ def _spiff_problems(
             if element is not None and (element.get("id") in flagged or element.get("sourceRef") in flagged):
                 continue  # already named, or a flow of a gateway already named
             schema = schema_problem(problem.reason)
-            if schema is not None:
+            if problem.code is not None:
+                found = _problem(
+                    problem.code, element, d.key, line=problem.line or "?", **dict(problem.params)
+                )
+            elif schema is not None:
                 code, params = schema
                 found = _problem(code, element, d.key, line=problem.line or "?", **params)
             else:
                 found = _problem("bpmn-invalid", element, d.key, detail=problem.reason)
-            if element is None and problem.element_id:
-                found = DiagramProblem(problem.element_id, None, found.code, d.key, found.params)
+            if element is None and problem.element_id:  # the definitions, a flow's missing end: named by id
+                params = dict(found.params)
+                params["name"] = params.get("name") or problem.element_id
+                found = DiagramProblem(problem.element_id, None, found.code, d.key, as_params(params))
             yield found
 
 
@@ -1064,7 +1200,7 @@ def _read(xml: bytes) -> _Diagram:
     try:
         root = parse_xml(xml)
     except UnsafeXml as err:
-        params = {"line": "?", "detail": "", "byte": "?", "size": len(xml), "limit": 0, **err.params}
+        params = {"line": "?", "column": "?", "byte": "?", "size": len(xml), "limit": 0, **err.params}
         raise _Refused(_problem(err.code, None, None, **params)) from err
     if root.tag != f"{{{BPMN_NS}}}definitions":
         raise _Refused(_problem("not-bpmn", None, None))
@@ -1110,6 +1246,7 @@ def validate_diagram(
         *_check_variable_labels(d),
         *_check_roles(d),
         *_check_name_lengths(d),
+        *_check_id_lengths(d),
     ]
     said = _said_by_refusals(refusals)
     problems = refusals + [p for p in problems if p.code not in said.get(p.element_id, ())]
@@ -1120,10 +1257,15 @@ def validate_diagram(
 # What another check says about an element whose refusal already says it: a task given to a person has
 # no candidate group; JUEL or Groovy does not compile as Python.
 _SAID_BY_THE_REFUSAL: dict[str, frozenset[str]] = {
-    "construct-condition-juel": frozenset({"condition-rejected", "code-unknown-name"}),
-    "construct-condition-language": frozenset({"condition-rejected", "code-unknown-name"}),
-    "construct-scriptformat-other": frozenset({"script-rejected", "code-unknown-name"}),
-    "construct-resource": frozenset({"script-rejected", "code-unknown-name"}),
+    "construct-condition-juel": frozenset({"condition-rejected", "condition-syntax", "code-unknown-name"}),
+    "construct-condition-feel": frozenset({"condition-rejected", "condition-syntax", "code-unknown-name"}),
+    "construct-condition-language": frozenset(
+        {"condition-rejected", "condition-syntax", "code-unknown-name"}
+    ),
+    "construct-scriptformat-other": frozenset({"script-rejected", "script-syntax", "code-unknown-name"}),
+    "construct-resource": frozenset(
+        {"script-rejected", "script-syntax", "script-empty", "code-unknown-name"}
+    ),
     "construct-decisionrefversiontag": frozenset({"decision-not-deployed", "decision-unknown-input"}),
     "construct-mapdecisionresult": frozenset({"decision-not-deployed", "decision-unknown-input"}),
 }

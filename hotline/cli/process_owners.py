@@ -16,6 +16,7 @@ from engine.errors import Conflict
 from engine.processes import (
     RULE_LIST,
     CasePlan,
+    DiagramProblem,
     InvalidDiagram,
     VersionDiff,
     apply_migration,
@@ -88,12 +89,12 @@ def deploy_files(
             state = "deployed as" if result.created else "unchanged, still"
             click.echo(f"{path}: {state} {result.definition.key} v{result.definition.version}")
             for warning in [*diagram_warnings(xml), *stale_english_names(xml, previous, key)]:
-                click.echo(f"{path}: warning: {warning}", err=True)
+                click.echo(f"{path}: warning: {_located(warning)}", err=True)
         except InvalidDiagram as err:
             failures += 1
             click.echo(f"{path}: refused, {len(err.problems)} problem(s)", err=True)
             for problem in err.problems:
-                click.echo(f"  {problem}", err=True)
+                click.echo(f"  {_located(problem)}", err=True)
         except DefinitionError as err:
             failures += 1
             click.echo(f"{err.file_name}: refused", err=True)
@@ -106,6 +107,14 @@ def deploy_files(
             failures += 1
             click.echo(f"{path}: not deployed: {err}", err=True)
     return failures
+
+
+def _located(problem: DiagramProblem) -> str:
+    """A problem or warning with its element, in the command line's language (HOTLINE_LANGUAGE)."""
+    where = problem.element_id or ""
+    if where and problem.element_name:
+        where = f"{where} ({problem.element_name})"
+    return f"{where}: {said(problem)}" if where else said(problem)
 
 
 def _callees_first(paths: list[Path]) -> list[Path]:

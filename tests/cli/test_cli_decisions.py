@@ -70,4 +70,4 @@ def test_a_refused_table_is_explained_in_the_command_lines_language(
     bad.write_text("<definitions><decision", encoding="utf-8")
     monkeypatch.setenv("HOTLINE_LANGUAGE", "zh_CN")
     refused = cli("deploy", str(bad))
-    assert refused.exit_code == 1 and "  XML 格式错误：" in refused.output and "（第 1 行）" in refused.output
+    assert refused.exit_code == 1 and "  文件不是格式正确的 XML：文件在第 1 行就结束了" in refused.output

@@ -70,7 +70,7 @@ def test_a_failed_script_keeps_spiffworkflows_line_and_notes() -> None:
 def test_xml_that_is_not_well_formed_says_its_line() -> None:
     with pytest.raises(UnsafeXml) as refused:
         parse_xml(b"<a>\n<b>\n</a>")
-    assert refused.value.code == "not-well-formed"
+    assert refused.value.code == "xml-tag-mismatch"
     assert refused.value.line == 3
 
 

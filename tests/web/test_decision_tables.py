@@ -92,8 +92,8 @@ def test_a_table_with_a_nul_or_an_unknown_long_key_is_refused_not_stored(
 PROBLEMS_IN_BOTH_LANGUAGES = [
     (
         "<definitions><decision",
-        "XML 格式错误：",
-        "not well-formed XML: ",
+        "文件不是格式正确的 XML：文件在第 1 行就结束了",
+        "The file is not well-formed XML: it ends at line 1",
     ),
     (
         BROKEN,

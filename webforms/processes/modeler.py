@@ -15,6 +15,7 @@ from engine.cases import latest_definition
 from engine.db import ProcessDefinition, ProcessDraft
 from engine.errors import Conflict
 from engine.processes import (
+    MAX_ID_LENGTH,
     DiagramProblem,
     InvalidDiagram,
     deploy_diagram,
@@ -62,9 +63,8 @@ def _problems(xml: bytes) -> list[DiagramProblem]:
 
 def _no_process(problems: list[DiagramProblem]) -> str:
     """Why a diagram without a process key cannot be kept or opened: its problems of the whole file."""
-    return " ".join(translated(p) for p in problems if not p.element_id) or _(
-        "The diagram holds no executable process."
-    )
+    said = [p for p in problems if not p.element_id or p.code == "id-too-long"]
+    return " ".join(translated(p) for p in said) or _("The diagram holds no executable process.")
 
 
 def _posted_diagram() -> bytes:
@@ -240,8 +240,10 @@ def save() -> Any:
         return _unreadable(err)
     with unit_of_work() as uow:
         problems = _problems(xml)
-        if diagram_key(xml) is None:
-            # A draft is kept under its process key; without one there is nothing to file it under.
+        key = diagram_key(xml)
+        if key is None or len(key) > MAX_ID_LENGTH:
+            # A draft is kept under its process key; without one (or one too long to keep) there is
+            # nothing to file it under.
             return jsonify(error=_no_process(problems), problems=[problem_as_dict(p) for p in problems]), 400
         draft = save_diagram_draft(uow, xml, current_user.username)
         key = draft.process_key
@@ -342,7 +344,7 @@ def open_file() -> Any:
         flash(_unreadable_message(err), "error")
         return redirect(url_for("versions.index"))
     key = diagram_key(xml)
-    if key is None:
+    if key is None or len(key) > MAX_ID_LENGTH:
         flash(_no_process(_problems(xml)), "error")
         return redirect(url_for("versions.index"))
     versions = list_versions(reading_session(), key)

@@ -130,7 +130,13 @@ def _parse(source: str, mode: str) -> ast.AST:
     try:
         return ast.parse(source, mode=mode)
     except SyntaxError as err:
-        raise ScriptRejected(f"syntax error on line {err.lineno}: {err.msg}") from err
+        if "nested" in (err.msg or ""):  # Python's parser gives up on "too many nested parentheses"
+            raise ScriptRejected(f"nested more deeply than {MAX_NESTING} levels") from err
+        raise ScriptRejected(
+            f"syntax error on line {err.lineno}: {err.msg}",
+            code="script-syntax",  # said by line and column: Python's own words are English
+            params={"line": err.lineno or 1, "column": err.offset or 1},
+        ) from err
     except (RecursionError, MemoryError) as err:
         raise ScriptRejected(f"nested more deeply than {MAX_NESTING} levels") from err
     except ValueError as err:  # NUL bytes in the source

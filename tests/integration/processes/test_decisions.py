@@ -135,7 +135,14 @@ def test_a_table_is_versioned_like_a_diagram(session: Session, clock: SettableCl
         ),
         (table_with(output="department_of(category)"), "rule 1, output 'routed_department'"),
         (b"<definitions/>", "is not a DMN namespace"),
-        (b"not xml", "not well-formed"),
+        (b"not xml", "does not begin with an XML element"),
+        # The schema's own English ("The attribute 'colour' is not allowed") is not said either.
+        (
+            ROUTING.replace(b'hitPolicy="', b'colour="red" hitPolicy="', 1),
+            "line 5: dmn:decisionTable does not follow the DMN standard there",
+        ),
+        # The parser's own words ("Excessive depth in document: 256 use XML_PARSE_HUGE") are never said.
+        (b"<definitions>" + b"<a>" * 300, "its elements are nested more than 256 levels deep"),
     ],
 )
 def test_a_table_the_engine_cannot_read_is_refused_by_name(

@@ -315,6 +315,8 @@ WITHOUT_A_DIAGRAM = {
     "construct-modelertemplate",
     "construct-bpmn-other",
     "construct-camunda-other",
+    # A Camunda 8 diagram's FEEL condition: tests/fixtures/foreign/refused_zeebe_feel.bpmn.
+    "construct-condition-feel",
 }
 
 
