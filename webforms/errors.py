@@ -20,9 +20,11 @@ from functools import wraps
 from typing import Any
 
 from flask import Flask, flash, render_template
+from flask.globals import request_ctx
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
 from sqlalchemy.exc import SQLAlchemyError
 
 from engine.db import is_transient
@@ -78,6 +80,13 @@ def form_refused(message: Any, render_again: Callable[..., ResponseReturnValue])
 
 
 def error_page(status: int, title: str, message: str) -> tuple[str, int]:
+    if request_ctx.url_adapter is None:
+        # The request's Host could not be read (werkzeug's BadHost): no address of the site can be
+        # built, so the page with its menu and links cannot be drawn; the same words, without them.
+        return (
+            f"<!doctype html><title>{escape(title)}</title><h1>{escape(title)}</h1><p>{escape(message)}</p>",
+            status,
+        )
     return render_template("error.html", status=status, title=title, message=message), status
 
 

@@ -14,6 +14,7 @@ from engine.bpmn.constructs import IGNORED_MESSAGES as CONSTRUCT_WARNINGS
 from engine.bpmn.constructs import REFUSAL_MESSAGES as CONSTRUCT_REFUSALS
 from engine.bpmn.constructs import as_markdown as constructs_markdown
 from engine.bpmn.deadline_levels import ESCALATE, WARN_AT, DeadlineLevel, LevelError, parse_levels
+from engine.bpmn.durations import DurationTooLong, iso_duration
 from engine.bpmn.effects import Effect
 from engine.bpmn.external_tasks import (
     ExternalTask,
@@ -120,6 +121,8 @@ from engine.bpmn.timer_events import (
 from engine.bpmn.variable_labels import VariableLabel, read_variable_labels
 
 __all__ = [
+    "DurationTooLong",
+    "iso_duration",
     "INSTANCE_COUNTERS",
     "instance_item",
     "instance_results",

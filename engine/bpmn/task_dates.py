@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
+from engine.bpmn.durations import LONGEST_DAYS, iso_duration
 from engine.calendar import BusinessCalendar
 from engine.errors import HotlineError
 
@@ -50,11 +51,11 @@ def task_moment(expression: str, data: dict[str, Any], created: datetime, zone: 
         return calendar.closing_time(value)
     text = str(value).strip()
     whole_days = _WHOLE_DAYS.match(text)
-    if whole_days and int(whole_days.group(1)) > 0:
+    if whole_days and 0 < int(whole_days.group(1)) <= LONGEST_DAYS:
         return calendar.working_days_after(created, int(whole_days.group(1)))
     if text.startswith("P"):
         try:
-            parsed = TimerEventDefinition.parse_iso_duration(text)
+            parsed = iso_duration(text)
             moment: datetime = created + TimerEventDefinition.get_timedelta_from_start(parsed, created)
             return moment
         except Exception as err:  # noqa: BLE001 - SpiffWorkflow raises a bare Exception for a bad duration

@@ -20,6 +20,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 )
 from SpiffWorkflow.task import Task as SpiffTask
 
+from engine.bpmn.durations import iso_duration
 from engine.clock import Clock
 from engine.errors import HotlineError
 
@@ -57,7 +58,7 @@ def _duration(value: object, task: SpiffTask, expression: str) -> object:
     if not isinstance(value, str) or not value.strip():
         raise _unusable(task, expression, value, "duration (such as PT2H)")
     try:
-        return TimerEventDefinition.parse_iso_duration(value)
+        return iso_duration(value)
     except Exception as err:  # noqa: BLE001 - SpiffWorkflow raises a bare Exception for a bad duration
         raise _unusable(task, expression, value, "duration (such as PT2H)") from err
 
@@ -135,9 +136,7 @@ def parse_cycle(value: object, now: datetime, zone: tzinfo = UTC) -> Cycle:
 
 def _plain_duration(text: str, start: datetime) -> timedelta:
     try:
-        every: timedelta = TimerEventDefinition.get_timedelta_from_start(
-            TimerEventDefinition.parse_iso_duration(text), start
-        )
+        every: timedelta = TimerEventDefinition.get_timedelta_from_start(iso_duration(text), start)
     except Exception as err:  # noqa: BLE001 - SpiffWorkflow raises a bare Exception for a bad duration
         raise CycleInvalid("a duration such as PT1H") from err
     if every <= timedelta(0):

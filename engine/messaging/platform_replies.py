@@ -28,6 +28,7 @@ from engine.db import CaseSource, PlatformEndpoint
 from engine.errors import FormInvalid, NotFound
 from engine.messages import N_
 from engine.messaging.outbox import NewMessage, queue_messages
+from engine.messaging.web_addresses import is_web_address
 from engine.reference import changes_between, record_admin_change
 
 if TYPE_CHECKING:
@@ -142,8 +143,7 @@ def save_platform_endpoint(
     auth = str(submitted.get("auth") or "").strip()
     secret = str(submitted.get("secret") or "").strip()
     errors: dict[str, FieldError] = {}
-    parts = urllib.parse.urlsplit(url)
-    if len(url) > URL_LIMIT or parts.scheme not in ("http", "https") or not parts.hostname:
+    if not is_web_address(url, URL_LIMIT):
         errors["url"] = FieldError("platform_url")
     if body_format not in BODY_FORMATS:
         errors["body_format"] = FieldError("body_format")

@@ -20,7 +20,6 @@ import hmac
 import json
 import re
 import secrets
-import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -38,6 +37,7 @@ from engine.messages import N_, printable
 from engine.messaging.gateways import Outgoing, SendFailed
 from engine.messaging.http_sms import post, require_2xx
 from engine.messaging.outbox import NewMessage, queue_messages
+from engine.messaging.web_addresses import is_web_address
 from engine.people import client_actor_of
 from engine.reference import record_admin_change
 from engine.runtime import Actor, ReadCache
@@ -100,8 +100,7 @@ class NewSubscription:
 
 
 def _url_ok(url: str) -> bool:
-    parts = urllib.parse.urlsplit(url)
-    return len(url) <= URL_LIMIT and parts.scheme in ("http", "https") and bool(parts.hostname)
+    return is_web_address(url, URL_LIMIT)
 
 
 def add_subscription(

@@ -58,6 +58,7 @@ class ImportRefused(HotlineError):
         "import_not_text": N_("the file is not CSV text (UTF-8 or GB18030)"),
         "import_no_account": N_("the header has no account column (account / 户号)"),
         "import_too_large": N_("the file is larger than %(limit)s MB"),
+        "import_bad_csv": N_("line %(line)s cannot be read as CSV (%(error)s)"),
     }
 
     def __init__(self, code: str, **params: Any) -> None:
@@ -82,11 +83,9 @@ def rows_of(name: str, content: bytes) -> Iterator[Row]:
         raise ImportRefused("import_too_large", limit=IMPORT_LIMIT_MB)
     if not content.strip():
         raise ImportRefused("import_empty")
-    cells: Iterable[list[Any]]
-    if suffix == ".xlsx":
-        cells = _spreadsheet_cells(content)
-    else:
-        cells = csv.reader(io.StringIO(_text_of(content), newline=""))
+    cells: Iterable[list[Any]] = (
+        _spreadsheet_cells(content) if suffix == ".xlsx" else _csv_rows(_text_of(content))
+    )
     iterator = iter(cells)
     header = next(iterator, None)
     if header is None:
@@ -118,6 +117,16 @@ def _text_of(content: bytes) -> str:
         except UnicodeDecodeError:
             continue
     raise ImportRefused("import_not_text")
+
+
+def _csv_rows(text: str) -> Iterator[list[str]]:
+    """The CSV's rows; a line the reader refuses (a field over its 128 KB limit, say) refuses the file,
+    also when it is met while the rows are imported."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        yield from reader
+    except csv.Error as err:
+        raise ImportRefused("import_bad_csv", line=reader.line_num, error=str(err)[:200]) from None
 
 
 def _columns(header: list[Any]) -> dict[str, int]:

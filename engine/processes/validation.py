@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from sqlalchemy.orm import Session
 
 from engine.bpmn import (
@@ -67,6 +66,7 @@ from engine.bpmn import (
     field_of,
     first_task_groups,
     io_mapping,
+    iso_duration,
     loaded_names,
     named_element,
     normalise_timer_expression,
@@ -721,7 +721,7 @@ def _timer_value_problem(kind: str, value: Any) -> str | None:
         return None
     try:
         if kind == "timeDuration":
-            TimerEventDefinition.parse_iso_duration(str(value))
+            iso_duration(str(value))
         else:
             moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value).strip())
             if not isinstance(moment, datetime):

@@ -422,3 +422,29 @@ def test_nul_in_a_knowledge_entry_s_choice_is_a_field_error_with_the_form_kept(
     assert page.status == 400 and page.error(field) is not None
     assert page.by_id("title").get("value") == "停暖通知查询"
     assert rows(sessions) == before
+
+
+@pytest.mark.parametrize("host", ["hotline..example", "x" * 64 + ".example"])
+def test_a_host_header_no_address_can_be_built_for_is_a_bad_request_in_words(
+    client: FlaskClient, host: str
+) -> None:
+    """werkzeug refuses such a Host (BadHost, 400); the error page then built its links without an
+    address adapter and failed: a 500."""
+    answer = client.get("/login", headers={"Host": host})
+    assert answer.status_code == 400
+    assert "无法使用" in answer.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("target", ["http://[::1", "//[::1]:99999"])
+def test_a_next_address_urlsplit_cannot_read_does_not_fail_the_sign_in(
+    client: FlaskClient, target: str
+) -> None:
+    """urlsplit raised ValueError on an unclosed "[": signing in answered 500."""
+    page = get(client, "/login")
+    answer = post(
+        client, f"/login?next={target}", {"username": "operator", "password": "hotline123"}, page.csrf_token()
+    )
+    assert answer.status == 302
+    assert answer.response.headers["Location"] == "/tasks"
+    switched = post(client, "/lang/en", {"next": "http://[::1"}, get(client, "/tasks").csrf_token())
+    assert switched.status == 302 and switched.response.headers["Location"] == "/tasks"

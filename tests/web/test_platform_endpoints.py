@@ -90,3 +90,22 @@ def test_a_source_without_an_endpoint_shows_as_not_set_up_not_active(client: Fla
     )
     assert active.by_id("state-mayor_12345").get("data-state") == "api"
     assert active.by_id("active-mayor_12345").get("checked") is not None
+
+
+def test_a_platform_address_with_an_unclosed_bracket_is_a_field_error_with_what_was_typed(
+    client: FlaskClient, sessions: sessionmaker[Session]
+) -> None:
+    """urllib.parse.urlsplit raises ValueError on "http://[::1": the page answered 500."""
+    login(client, "admin")
+    page = get(client, "/admin/platform-endpoints")
+    typed = "http://[::1/reply"
+    refused = post(
+        client,
+        "/admin/platform-endpoints/mayor_12345",
+        {"url": typed, "auth": TOKEN, "body_format": "json", "active": "1"},
+        page.csrf_token(),
+    )
+    assert refused.status == 400 and refused.has("err-url")
+    assert refused.by_id("url-mayor_12345").get("value") == typed
+    with sessions() as session:
+        assert session.scalars(select(PlatformEndpoint)).all() == []

@@ -108,6 +108,9 @@ def test_the_result_page_and_the_rejected_rows_speak_english_too(client: FlaskCl
         ("billing.xlsx", b"PK\x03\x04" + bytes(range(256)) * 40, "无法读取表格"),
         ("billing.xlsx", b"account,name\n", "不是 XLSX 表格"),
         ("billing.pdf", b"%PDF-1.4", "只能导入 .csv 和 .xlsx 文件"),
+        # csv.Error (a field over the reader's 128 KB) was raised while the rows were imported: a 500.
+        ("billing.csv", REGISTER.encode() + b"W3004," + b"x" * 200_000 + b"\n", "第 5 行无法按 CSV 读取"),
+        ("billing.csv", b"account," + b"y" * 200_000 + b"\n", "第 1 行无法按 CSV 读取"),
     ],
 )
 def test_a_file_that_cannot_be_read_keeps_the_page_and_says_why(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from functools import wraps
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -70,11 +69,12 @@ def roles_required(*roles: str) -> Any:
 
 
 def _safe_next(target: str | None) -> str:
+    # A path of this site: it starts with one "/", so it names no scheme and no host (urlsplit is not
+    # asked: it raises on some addresses, an unclosed "[" for one).
     if (
         target
         and target.isprintable()  # no CR/LF (a header break) or other control character
         and "\\" not in target  # browsers read "/\\host" as "//host"
-        and not urlsplit(target).netloc
         and target.startswith("/")
         and not target.startswith("//")
     ):

@@ -591,6 +591,25 @@ def test_billion_laughs_is_refused_quickly_without_expanding(session: Session) -
     assert "declares a DOCTYPE or entities" in problem.message
 
 
+@pytest.mark.parametrize(
+    "mutation",
+    [
+        set_attribute("//bpmn:userTask[@id='callback']", DUE_DATE, "P99999999Y"),
+        set_attribute("//bpmn:userTask[@id='callback']", DUE_DATE, "P99999999D"),
+        set_text(DISPATCH_TIMER, "P99999999Y"),
+        _as_cycle("R3/P99999999Y"),
+    ],
+    ids=["due in years", "due in working days", "timer", "repeating timer"],
+)
+def test_a_duration_longer_than_any_case_is_refused_at_once(session: Session, mutation: Mutation) -> None:
+    """SpiffWorkflow counts years and months into days a month at a time, and the business calendar
+    counts working days one by one: checking these diagrams kept the modeler's request busy for hours."""
+    started = time.monotonic()
+    problems = validate_diagram(session, broken(mutation))
+    assert time.monotonic() - started < 5
+    assert {p.code for p in problems} & {"task-value-invalid", "timer-wrong-value"}, problems
+
+
 def test_an_external_entity_is_refused_and_the_file_is_not_read(session: Session, tmp_path: Path) -> None:
     secret = tmp_path / "secret.txt"
     secret.write_text("TOP-SECRET-CONTENT")

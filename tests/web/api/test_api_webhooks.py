@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -80,3 +81,22 @@ def test_the_webhook_endpoints_are_in_the_openapi_document(app: Flask) -> None:
     assert "get" in paths["/api/v1/webhooks/{subscription_id}/deliveries"]
     assert "secret" in document["components"]["schemas"]["NewWebhookResult"]["properties"]
     assert "responseCode" in document["components"]["schemas"]["WebhookDelivery"]["properties"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://[::1/hook",  # urlsplit raised ValueError: a 500
+        "https://hooks.example:99999/hook",  # reading the port raised too
+        "https://hooks example/hook",  # http.client refuses a space: every delivery would fail
+        "https://hooks.example/回调",  # and text that is not ASCII after the host
+    ],
+)
+def test_an_address_the_sender_cannot_post_to_is_a_422_on_the_url_and_nothing_is_written(
+    api_as: Callable[..., Api], sessions: sessionmaker[Session], url: str
+) -> None:
+    bridge = api_as("operator", scopes=("webhooks:manage",))
+    refused = bridge.post("/webhooks", {"url": url, "events": ["case.opened"]})
+    assert refused.status_code == 422 and set(refused.json["errors"]) == {"url"}, refused.json
+    with sessions() as session:
+        assert session.scalars(select(WebhookSubscription)).all() == []
