@@ -14,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine.runtime import Runtime
 from webforms.config import WebConfig
+from webforms.flask_app import HotlineFlask
 from webforms.json_bodies import CheckedJSONProvider
 
 csrf = CSRFProtect()
@@ -37,7 +38,7 @@ def create_app(
     """The web app on the given runtime and database; hotline.web builds them (hotline.bootstrap)."""
     if runtime.attachment_folder is None:
         raise ValueError("the web application needs a runtime with an attachment folder")
-    app = Flask(__name__, instance_path=str(config.home))
+    app = HotlineFlask(__name__, instance_path=str(config.home))
     app.json = CheckedJSONProvider(app)
     app.config.update(
         SECRET_KEY=config.secret_key,

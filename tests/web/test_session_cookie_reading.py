@@ -83,3 +83,23 @@ def test_pending_messages_of_a_remembered_cookie_stay_as_the_cookie_says() -> No
         session["_flashes"].append(("info", "又一条。"))  # as flask.flash appends
 
     assert opened(ours, app, cookie)["_flashes"] == [("success", "任务已完成。")]
+
+
+def test_the_kept_signer_signs_as_flask_does_with_the_current_key_and_reads_a_fallback_keys_cookie() -> None:
+    """The serializer, its signer and the keys it derives are kept between cookies: what it writes
+    Flask's own interface opens, every time, and a cookie of a key being rotated out still opens."""
+    app = page_app()
+    app.config["SECRET_KEY_FALLBACKS"] = ["the-key-before-the-rotation"]
+    ours, flasks = TokenOnlySessions(), SecureCookieSessionInterface()
+    serializer = ours.get_signing_serializer(app)
+    assert serializer is not None and ours.get_signing_serializer(app) is serializer
+    for n in range(3):
+        assert opened(flasks, app, serializer.dumps({**SIGNED_IN, "n": n})) == {**SIGNED_IN, "n": n}
+    before = page_app()
+    before.secret_key = "the-key-before-the-rotation"
+    assert opened(ours, app, cookie_of(before, SIGNED_IN)) == SIGNED_IN
+    stranger = page_app()
+    stranger.secret_key = "a-key-this-app-never-had"
+    assert opened(ours, app, cookie_of(stranger, SIGNED_IN)) == {}
+    without_the_fallback = page_app()
+    assert opened(flasks, without_the_fallback, serializer.dumps(SIGNED_IN)) == SIGNED_IN

@@ -20,6 +20,7 @@ from flask_smorest.utils import prepare_response
 from webforms.api import problems
 from webforms.api.clients import ApiPrincipal, principal_for
 from webforms.api.problems import PROBLEM_TYPE
+from webforms.api.rate_limiting import init_for_the_api
 from webforms.api.schemas import ProblemSchema
 from webforms.api.sessions import TokenOnlySessions
 
@@ -91,8 +92,8 @@ def init_app(app: Flask, csrf: Any, login_manager: Any) -> None:
         storage_uri=app.config.get("HOTLINE_API_RATE_STORAGE") or "memory://",
         headers_enabled=True,
     )
-    limiter.init_app(app)
-    # Only the API's blueprints have limits: a page is let through before the limits are looked for.
+    # Only the API's blueprints have limits: a page's request does not run the limiter's hooks.
+    init_for_the_api(app, limiter)
     limiter.request_filter(_not_the_api)
     app.extensions["hotline_api_limiter"] = limiter
     for blueprint in (

@@ -12,7 +12,7 @@ from typing import Any
 from flask import Flask, Request, Response, request
 from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature, Signer, TimestampSigner, URLSafeTimedSerializer
 
 from webforms.api.problems import API_PREFIX
 
@@ -33,6 +33,36 @@ class _SessionSerializer(TaggedJSONSerializer):
         return super().tag(value)
 
 
+class _KeyKeptSigner(TimestampSigner):
+    """itsdangerous' signer, deriving the key from each secret once instead of for every signature."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._derived: dict[str | bytes | None, bytes] = {}
+
+    def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
+        derived = self._derived.get(secret_key)
+        if derived is None:
+            derived = self._derived.setdefault(secret_key, super().derive_key(secret_key))
+        return derived
+
+
+class _SignerKeptSerializer(URLSafeTimedSerializer):
+    """itsdangerous' serializer keeping its signer (one per salt) instead of making one per cookie."""
+
+    default_signer = _KeyKeptSigner
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._made: dict[str | bytes | None, Signer] = {}
+
+    def make_signer(self, salt: str | bytes | None = None) -> Signer:
+        made = self._made.get(salt)
+        if made is None:
+            made = self._made.setdefault(salt, super().make_signer(salt))
+        return made
+
+
 class TokenOnlySessions(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions for pages; an unsaved one without the cookie for the API."""
 
@@ -45,13 +75,20 @@ class TokenOnlySessions(SecureCookieSessionInterface):
         self._verified = lru_cache(maxsize=_VERIFIED_KEPT)(self._read_cookie)
 
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
-        """Flask's serializer for the app's keys, made once per keys (Flask makes one per call)."""
+        """Flask's serializer for the app's keys (the current one last), made once per keys (Flask makes
+        one per call), with its signer and derived keys kept."""
         if not app.secret_key:
             return None
         keys = (*(app.config.get("SECRET_KEY_FALLBACKS") or ()), app.secret_key)
         made = self._signers.get(keys)
         if made is None:
-            made = self._signers.setdefault(keys, super().get_signing_serializer(app))  # type: ignore[arg-type]
+            serializer = _SignerKeptSerializer(
+                list(keys),  # type: ignore[arg-type]
+                salt=self.salt,
+                serializer=self.serializer,
+                signer_kwargs={"key_derivation": self.key_derivation, "digest_method": self.digest_method},
+            )
+            made = self._signers.setdefault(keys, serializer)
         return made
 
     def _read_cookie(

@@ -357,10 +357,16 @@ def test_each_client_is_rate_limited_on_its_own(
     http = app.test_client()
     one = Api(http, make_client(sessions, runtime, "one", "operator"))
     two = Api(http, make_client(sessions, runtime, "two", "operator"))
-    assert [one.get("/notices").status_code for _ in range(3)] == [200, 200, 200]
+    answers = [one.get("/notices") for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    assert [a.headers["X-RateLimit-Remaining"] for a in answers] == ["2", "1", "0"]
     limited = one.get("/notices")
     assert limited.status_code == 429 and limited.mimetype == PROBLEM and limited.headers["Retry-After"]
     assert two.get("/notices").status_code == 200
+    # Pages have no limit (the limiter's hooks do not run for them): many sign-in pages, no headers.
+    pages = [http.get("/login") for _ in range(5)]
+    assert [p.status_code for p in pages] == [200] * 5
+    assert not any(k.startswith("X-RateLimit") for p in pages for k, _ in p.headers)
 
 
 def test_every_call_is_logged_with_its_client(
