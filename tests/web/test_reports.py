@@ -302,6 +302,8 @@ def test_the_monthly_report_made_on_the_25th_says_the_span_it_counts_m3(
     assert "25 日" in covered and "计入下月汇总" in covered
     listing = get(client, "/reports")
     assert "2027-02-25 16:00" in listing.text("next-due")
+    # The sentence ends as a sentence; the links to the other report pages stand on a line of their own.
+    assert listing.text("next-due").endswith("。") and listing.has("link-kpi")
     assert "25 日 16:00" in listing.text("reports-hint")
     submit(client, "/tasks", {"next": "/tasks"}, post_url="/lang/en")
     english = get(client, f"/reports/{monthly}").text("report-covered")
