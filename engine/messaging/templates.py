@@ -5,7 +5,7 @@ the shipped text. The composers take the wording in force (`wordings`) in place 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -174,10 +174,10 @@ def preview_params(
     outage notice for outage kinds, else the latest case and its latest task (`task_name`: the task's
     name in the message's language); the reports' figures are last week's. None while there is none."""
     if kind in ("outage", "estimate", "restoration"):
-        notice = session.scalars(select(Notice).order_by(Notice.id.desc()).limit(1)).first()
-        if notice is None:
+        facts = _latest_outage(session, restored=kind == "restoration")
+        if facts is None:
             return None
-        return _outage_params(kind, OutageFacts.of_notice(notice), translate, zone)
+        return _outage_params(kind, facts, translate, zone)
     case = session.scalars(select(ProcessInstance).order_by(ProcessInstance.id.desc()).limit(1)).first()
     if case is None:
         return None
@@ -201,6 +201,25 @@ def preview_params(
         "covered": f"{week_starts:%Y-%m-%d} 00:00 – {week_ends:%Y-%m-%d} 16:00",
         "summary": say(_SUMMARY, {"opened": opened, "closed": closed}, translate),
     }
+
+
+def _latest_outage(session: Session, restored: bool) -> OutageFacts | None:
+    """The latest outage notice's facts; for a restoration, the latest restored one, else the latest
+    notice as if it came back when expected (a preview must not say "restored at -")."""
+    latest = select(Notice).order_by(Notice.id.desc()).limit(1)
+    if restored:
+        notice = session.scalars(latest.where(Notice.restored_at.is_not(None))).first()
+        if notice is not None:
+            return OutageFacts.of_notice(notice)
+    notice = session.scalars(latest).first()
+    if notice is None:
+        return None
+    facts = OutageFacts.of_notice(notice)
+    if restored:
+        return replace(
+            facts, restored_at=facts.estimated_restore_at or facts.starts_at or notice.published_at
+        )
+    return facts
 
 
 def _outage_params(kind: str, facts: OutageFacts, translate: Translate, zone: ZoneInfo) -> dict[str, Any]:

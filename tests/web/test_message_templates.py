@@ -3,10 +3,13 @@ refused wording keeps what was typed; a preview from a real recent case; version
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.db import Notice
 from engine.messaging import wordings
 from engine.runtime import Runtime
 from tests.web.support import get, login, post, record_case, submit
@@ -112,3 +115,24 @@ def test_an_administrator_saves_versions_and_goes_back_to_the_shipped_text(
     assert page.has("version-2") and not page.has("reset-button")
     with sessions() as session:
         assert wordings(session, "chase") == {}
+
+
+def test_a_restoration_preview_says_a_time_before_any_outage_is_restored(
+    client: FlaskClient, sessions: sessionmaker[Session], runtime: Runtime
+) -> None:
+    """O2's restoration notice, previewed while the latest outage still runs: it comes back when expected
+    (22:00 in Beijing), never "restored at -"; once one is restored, its real time."""
+    number, instance_id = record_case(sessions, runtime)
+    published = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
+    notice = {"instance_id": instance_id, "case_number": number, "kind": "outage", "service": "water"}
+    notice |= {"outage_type": "fault", "district": "金明区", "published_at": published}
+    with sessions.begin() as session:
+        session.add(Notice(**notice, estimated_restore_at=datetime(2026, 11, 23, 14, 0, tzinfo=UTC)))
+    login(client, "admin")
+    preview = get(client, "/admin/messages/restoration/zh_CN").text("preview")
+    assert "已于2026-11-23 22:00恢复" in preview and "-恢复" not in preview, preview
+    with sessions.begin() as session:
+        restored = datetime(2026, 11, 23, 12, 30, tzinfo=UTC)
+        session.add(Notice(**{**notice, "kind": "restoration"}, restored_at=restored))
+        session.add(Notice(**notice))  # a later outage, not restored: the restored one is shown
+    assert "已于2026-11-23 20:30恢复" in get(client, "/admin/messages/restoration/zh_CN").text("preview")
