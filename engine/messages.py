@@ -55,11 +55,15 @@ class Coded:
     """Mixed into the engine's message values: a `code`, its `params`, and the code's template.
 
     A subclass names its templates (`TEMPLATES`) and the parameters whose values are themselves
-    templates, said in the same language as the message (`TRANSLATED_PARAMS`, e.g. an element kind).
+    templates, said in the same language as the message (`TRANSLATED_PARAMS`, e.g. an element kind;
+    `FILLED_PARAMS` when such a template has parameters of its own).
     """
 
     TEMPLATES: ClassVar[Mapping[str, str]] = {}
     TRANSLATED_PARAMS: ClassVar[Mapping[str, tuple[str, ...]]] = {}
+    # Parameters whose values are templates with parameters of their own, taken from the message's (a
+    # reason the sandbox gives, with its line and name): said in the same language, then filled.
+    FILLED_PARAMS: ClassVar[Mapping[str, tuple[str, ...]]] = {}
     code: str
     params: tuple[tuple[str, str], ...]
 
@@ -72,6 +76,9 @@ class Coded:
         for name in self.TRANSLATED_PARAMS.get(self.code, ()):
             if params.get(name):
                 params[name] = translate(params[name])
+        for name in self.FILLED_PARAMS.get(self.code, ()):
+            if params.get(name):
+                params[name] = say(params[name], dict(self.params), translate)
         return say(self.template, params, translate)
 
     @property

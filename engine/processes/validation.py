@@ -393,6 +393,13 @@ class DiagramProblem(Coded):
         # A service task without any implementation says so in the user's language (no attribute to quote).
         "construct-servicetask-java": ("value",),
     }
+    # Why the sandbox refuses a condition, script or timer: its reason (REASONS of the sandbox) with the
+    # reason's parameters among the problem's.
+    FILLED_PARAMS: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "condition-rejected": ("detail",),
+        "script-rejected": ("detail",),
+        "timer-rejected": ("detail",),
+    }
 
     element_id: str | None
     element_name: str | None
@@ -771,7 +778,7 @@ def _check_timers(
                         "timer-syntax", event, d.key, expression=original, column=err.params["column"]
                     )
                 else:
-                    yield _problem("timer-rejected", event, d.key, expression=original, detail=err)
+                    yield _problem("timer-rejected", event, d.key, expression=original, **_reason(err))
                 continue
             read = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
             unknown = sorted(read - set(functions) - set(SAFE_BUILTINS) - set(fields) - script_set)
@@ -950,7 +957,16 @@ def _rejected(kind: str, element: Any, key: str | None, err: ScriptRejected) -> 
     """A condition or script the sandbox refuses; one Python cannot read is said by line and column."""
     if err.code == "script-syntax":
         return _problem(f"{kind}-syntax", element, key, **err.params)
-    return _problem(f"{kind}-rejected", element, key, detail=err)
+    return _problem(f"{kind}-rejected", element, key, **_reason(err))
+
+
+def _reason(err: ScriptRejected) -> dict[str, Any]:
+    """The sandbox's reason as a problem's parameters: its template (`detail`, said in the problem's
+    language) and the template's own parameters (line, name, limit)."""
+    template = err.TEMPLATES.get(err.code)
+    if template is None:  # a refusal without a template of its own is said as it is (in English)
+        return {"detail": str(err).replace("%", "%%")}
+    return {**err.params, "detail": template}
 
 
 def _check_code(d: _Diagram, decided: frozenset[str] = frozenset()) -> Iterable[DiagramProblem]:

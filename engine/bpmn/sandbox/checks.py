@@ -14,12 +14,13 @@ import ast
 import builtins
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import CodeType
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from engine.errors import HotlineError
+from engine.messages import N_, say
 
 CompileMode = Literal["exec", "eval"]
 
@@ -94,29 +95,65 @@ _ESCAPE_BUILTINS = frozenset(
 )
 
 
+# Why the sandbox refuses a script, by code: said in the process owner's language where a diagram is
+# checked (engine/processes/validation.py), in English by str() for logs.
+REASONS: dict[str, str] = {
+    "sandbox-too-long": N_("the source is %(length)s characters long; at most %(limit)s are allowed"),
+    "sandbox-too-deep": N_("nested more deeply than %(limit)s levels"),
+    "sandbox-too-deep-at": N_("line %(line)s: nested more deeply than %(limit)s levels"),
+    "sandbox-too-many-parts": N_("more than %(limit)s parts; split the script"),
+    "sandbox-unreadable": N_("the source cannot be read: %(error)s"),
+    "sandbox-import": N_("line %(line)s: imports are not allowed"),
+    "sandbox-function": N_("line %(line)s: defining functions is not allowed"),
+    "sandbox-class": N_("line %(line)s: defining classes is not allowed"),
+    "sandbox-keyword": N_("line %(line)s: %(keyword)s is not allowed"),
+    "sandbox-private-name": N_("line %(line)s: names starting with '_' are not allowed (%(identifier)s)"),
+    "sandbox-not-offered": N_(
+        "line %(line)s: '%(identifier)s' is not offered to scripts (docs/modelling.md lists what a "
+        "script may call)"
+    ),
+    "sandbox-attribute": N_("line %(line)s: attribute '%(attribute)s' is not allowed"),
+    "sandbox-power": N_("a power this large is not allowed"),
+    "sandbox-repeat": N_("repeating a sequence to more than %(limit)s items is not allowed"),
+    "sandbox-shift": N_("a shift this large is not allowed"),
+    "sandbox-augmented": N_(
+        "line %(line)s: use 'x = x %(operator)s y' instead of an augmented assignment here"
+    ),
+    "sandbox-not-code": N_("not a script or an expression"),
+    "sandbox-uncompilable": N_("cannot be compiled: %(error)s"),
+}
+
+
 class ScriptRejected(HotlineError, ValueError):
-    """A script or expression uses something the sandbox does not allow."""
+    """A script or expression uses something the sandbox does not allow. Raised by `because()` with a
+    reason of REASONS and its parameters, it can be said in a person's language; str() is English."""
 
     code = "script-rejected"
+    TEMPLATES: ClassVar[Mapping[str, str]] = REASONS
+
+    @classmethod
+    def because(cls, reason: str, **params: Any) -> ScriptRejected:
+        return cls(say(REASONS[reason], params), code=reason, params=params)
 
 
-_FORBIDDEN_NODES: dict[type[ast.AST], str] = {
-    ast.Import: "imports are not allowed",
-    ast.ImportFrom: "imports are not allowed",
-    ast.FunctionDef: "defining functions is not allowed",
-    ast.AsyncFunctionDef: "defining functions is not allowed",
-    ast.Lambda: "lambda is not allowed",
-    ast.ClassDef: "defining classes is not allowed",
-    ast.Global: "global is not allowed",
-    ast.Nonlocal: "nonlocal is not allowed",
-    ast.With: "with is not allowed",
-    ast.AsyncWith: "with is not allowed",
-    ast.Await: "await is not allowed",
-    ast.Yield: "yield is not allowed",
-    ast.YieldFrom: "yield is not allowed",
-    ast.Try: "try is not allowed",
-    ast.Raise: "raise is not allowed",
-    ast.Delete: "del is not allowed",
+# The statements and expressions a diagram never needs: the reason, and the keyword it names.
+_FORBIDDEN_NODES: dict[type[ast.AST], tuple[str, str]] = {
+    ast.Import: ("sandbox-import", ""),
+    ast.ImportFrom: ("sandbox-import", ""),
+    ast.FunctionDef: ("sandbox-function", ""),
+    ast.AsyncFunctionDef: ("sandbox-function", ""),
+    ast.Lambda: ("sandbox-keyword", "lambda"),
+    ast.ClassDef: ("sandbox-class", ""),
+    ast.Global: ("sandbox-keyword", "global"),
+    ast.Nonlocal: ("sandbox-keyword", "nonlocal"),
+    ast.With: ("sandbox-keyword", "with"),
+    ast.AsyncWith: ("sandbox-keyword", "with"),
+    ast.Await: ("sandbox-keyword", "await"),
+    ast.Yield: ("sandbox-keyword", "yield"),
+    ast.YieldFrom: ("sandbox-keyword", "yield"),
+    ast.Try: ("sandbox-keyword", "try"),
+    ast.Raise: ("sandbox-keyword", "raise"),
+    ast.Delete: ("sandbox-keyword", "del"),
 }
 # str.format can reach attributes through its template ("{0.__class__}"), so it is refused by name.
 _FORBIDDEN_ATTRIBUTES = {"format", "format_map", "mro", "gi_frame", "f_globals", "f_locals"}
@@ -124,39 +161,37 @@ _FORBIDDEN_ATTRIBUTES = {"format", "format_map", "mro", "gi_frame", "f_globals",
 
 def _parse(source: str, mode: str) -> ast.AST:
     if len(source) > MAX_SOURCE_CHARS:
-        raise ScriptRejected(
-            f"the source is {len(source)} characters long; at most {MAX_SOURCE_CHARS} are allowed"
-        )
+        raise ScriptRejected.because("sandbox-too-long", length=len(source), limit=MAX_SOURCE_CHARS)
     try:
         return ast.parse(source, mode=mode)
     except SyntaxError as err:
         if "nested" in (err.msg or ""):  # Python's parser gives up on "too many nested parentheses"
-            raise ScriptRejected(f"nested more deeply than {MAX_NESTING} levels") from err
+            raise ScriptRejected.because("sandbox-too-deep", limit=MAX_NESTING) from err
         raise ScriptRejected(
             f"syntax error on line {err.lineno}: {err.msg}",
             code="script-syntax",  # said by line and column: Python's own words are English
             params={"line": err.lineno or 1, "column": err.offset or 1},
         ) from err
     except (RecursionError, MemoryError) as err:
-        raise ScriptRejected(f"nested more deeply than {MAX_NESTING} levels") from err
+        raise ScriptRejected.because("sandbox-too-deep", limit=MAX_NESTING) from err
     except ValueError as err:  # NUL bytes in the source
-        raise ScriptRejected(f"the source cannot be read: {err}") from err
+        raise ScriptRejected.because("sandbox-unreadable", error=str(err)) from err
 
 
 def _check_shape(tree: ast.AST) -> None:
     """Depth and size of the tree, without recursing (a deep tree must not crash the check)."""
-    stack: list[tuple[ast.AST, int]] = [(tree, 1)]
+    # Each node with the line of its nearest ancestor that has one (an operator or a context has none).
+    stack: list[tuple[ast.AST, int, int]] = [(tree, 1, 1)]
     count = 0
     while stack:
-        node, depth = stack.pop()
+        node, depth, line = stack.pop()
+        line = getattr(node, "lineno", line)
         count += 1
         if depth > MAX_NESTING:
-            raise ScriptRejected(
-                f"line {getattr(node, 'lineno', '?')}: nested more deeply than {MAX_NESTING} levels"
-            )
+            raise ScriptRejected.because("sandbox-too-deep-at", line=line, limit=MAX_NESTING)
         if count > MAX_NODES:
-            raise ScriptRejected(f"more than {MAX_NODES} parts; split the script")
-        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+            raise ScriptRejected.because("sandbox-too-many-parts", limit=MAX_NODES)
+        stack.extend((child, depth + 1, line) for child in ast.iter_child_nodes(node))
 
 
 def stored_names(tree: ast.AST) -> set[str]:
@@ -175,11 +210,13 @@ def check_source(source: str, mode: str) -> ast.AST:
     assigned = stored_names(tree)
     called = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
     for node in ast.walk(tree):
-        reason = _FORBIDDEN_NODES.get(type(node))
-        if reason:
-            raise ScriptRejected(f"line {getattr(node, 'lineno', '?')}: {reason}")
+        forbidden = _FORBIDDEN_NODES.get(type(node))
+        if forbidden:
+            reason, keyword = forbidden
+            line = getattr(node, "lineno", 1)
+            raise ScriptRejected.because(reason, line=line, **({"keyword": keyword} if keyword else {}))
         if isinstance(node, ast.Name) and node.id.startswith("_"):
-            raise ScriptRejected(f"line {node.lineno}: names starting with '_' are not allowed ({node.id})")
+            raise ScriptRejected.because("sandbox-private-name", line=node.lineno, identifier=node.id)
         if (
             isinstance(node, ast.Name)
             and isinstance(node.ctx, ast.Load)
@@ -187,14 +224,11 @@ def check_source(source: str, mode: str) -> ast.AST:
             and node.id not in assigned
             and (node.id in called or node.id in _ESCAPE_BUILTINS)
         ):
-            raise ScriptRejected(
-                f"line {node.lineno}: '{node.id}' is not offered to scripts "
-                "(docs/modelling.md lists what a script may call)"
-            )
+            raise ScriptRejected.because("sandbox-not-offered", line=node.lineno, identifier=node.id)
         if isinstance(node, ast.Attribute) and (
             node.attr.startswith("_") or node.attr in _FORBIDDEN_ATTRIBUTES
         ):
-            raise ScriptRejected(f"line {node.lineno}: attribute '{node.attr}' is not allowed")
+            raise ScriptRejected.because("sandbox-attribute", line=node.lineno, attribute=node.attr)
     return tree
 
 
@@ -206,7 +240,7 @@ MAX_SEQUENCE_LENGTH = 1_000_000
 def _checked_pow(base: Any, exponent: Any) -> Any:
     big = isinstance(base, int) and isinstance(exponent, int) and exponent > 0 and abs(base) > 1
     if big and abs(base).bit_length() * exponent > MAX_POWER_RESULT_BITS:
-        raise ScriptRejected("a power this large is not allowed")
+        raise ScriptRejected.because("sandbox-power")
     return base**exponent
 
 
@@ -214,15 +248,13 @@ def _checked_mul(left: Any, right: Any) -> Any:
     for sequence, count in ((left, right), (right, left)):
         repeats = isinstance(sequence, str | list | tuple | bytes) and isinstance(count, int)
         if repeats and len(sequence) * count > MAX_SEQUENCE_LENGTH:
-            raise ScriptRejected(
-                f"repeating a sequence to more than {MAX_SEQUENCE_LENGTH} items is not allowed"
-            )
+            raise ScriptRejected.because("sandbox-repeat", limit=MAX_SEQUENCE_LENGTH)
     return left * right
 
 
 def _checked_lshift(left: Any, right: Any) -> Any:
     if isinstance(right, int) and right > MAX_POWER_RESULT_BITS:
-        raise ScriptRejected("a shift this large is not allowed")
+        raise ScriptRejected.because("sandbox-shift")
     return left << right
 
 
@@ -231,6 +263,7 @@ _CHECKED_OPERATORS: dict[type[ast.operator], str] = {
     ast.Mult: "__sandbox_mul",
     ast.LShift: "__sandbox_lshift",
 }
+_OPERATOR_SYMBOLS: dict[type[ast.operator], str] = {ast.Pow: "**", ast.Mult: "*", ast.LShift: "<<"}
 # The names the rewritten operators call; every script's globals must hold them.
 OPERATOR_FUNCTIONS: dict[str, Callable[[Any, Any], Any]] = {
     "__sandbox_pow": _checked_pow,
@@ -259,8 +292,8 @@ class _CheckOperators(ast.NodeTransformer):
         if name is None:
             return node
         if not isinstance(node.target, ast.Name):
-            raise ScriptRejected(
-                f"line {node.lineno}: use 'x = x {'*'} y' instead of an augmented assignment here"
+            raise ScriptRejected.because(
+                "sandbox-augmented", line=node.lineno, operator=_OPERATOR_SYMBOLS[type(node.op)]
             )
         current = ast.Name(id=node.target.id, ctx=ast.Load())
         call = ast.Call(func=ast.Name(id=name, ctx=ast.Load()), args=[current, node.value], keywords=[])
@@ -270,13 +303,13 @@ class _CheckOperators(ast.NodeTransformer):
 def compile_tree(tree: ast.AST, mode: CompileMode, filename: str = "<string>") -> CodeType:
     """Compile a checked (and perhaps rewritten) tree; a compiler that runs out of stack is a refusal."""
     if not isinstance(tree, ast.Module | ast.Expression):
-        raise ScriptRejected("not a script or an expression")
+        raise ScriptRejected.because("sandbox-not-code")
     try:
         return compile(ast.fix_missing_locations(tree), filename, mode)
     except (RecursionError, MemoryError) as err:
-        raise ScriptRejected(f"nested more deeply than {MAX_NESTING} levels") from err
+        raise ScriptRejected.because("sandbox-too-deep", limit=MAX_NESTING) from err
     except (SyntaxError, ValueError) as err:
-        raise ScriptRejected(f"cannot be compiled: {err}") from err
+        raise ScriptRejected.because("sandbox-uncompilable", error=str(err)) from err
 
 
 @dataclass(frozen=True)

@@ -475,7 +475,10 @@ def test_a_broken_diagram_is_refused_with_the_expected_problem(session: Session,
         "complaint",
     )
     assert words in problem.message
-    assert problem.message == MESSAGES[code] % dict(problem.params)
+    params = dict(problem.params)
+    for name in DiagramProblem.FILLED_PARAMS.get(code, ()):  # the sandbox's reason, with its own params
+        params[name] = params[name] % dict(problem.params)
+    assert problem.message == MESSAGES[code] % params
 
 
 def test_the_corpus_covers_every_element_rule() -> None:
@@ -712,3 +715,44 @@ def test_a_malformed_label_property_is_refused_with_a_clear_message(
     (problem,) = validate_diagram(session, broken(add_property))
     assert (problem.code, problem.element_id) == ("variable-label", "complaint")
     assert words in problem.message and "docs/modelling.md" in problem.message
+
+
+SANDBOX_SCRIPT = "//bpmn:scriptTask[@id='record_dispatch_overdue']/bpmn:script"
+SANDBOX_CONDITION = "//bpmn:sequenceFlow[@id='flow_site_visit_yes']/bpmn:conditionExpression"
+
+
+@pytest.mark.parametrize(
+    ("mutation", "code", "chinese", "english"),
+    [
+        (set_text(SANDBOX_SCRIPT, "import os"), "script-rejected", "不允许导入模块（第1行）", "imports"),
+        (
+            set_text(DISPATCH_TIMER, "__import__('os')"),
+            "timer-rejected",
+            "不允许使用以下划线开头的名称“__import__”（第1行）",
+            "names starting with '_'",
+        ),
+        (
+            set_text(SANDBOX_CONDITION, "needs_site_visit.__class__"),
+            "condition-rejected",
+            "不允许使用属性“__class__”（第1行）",
+            "attribute '__class__'",
+        ),
+        (
+            set_text(SANDBOX_CONDITION, "not " * 50 + "needs_site_visit"),
+            "condition-rejected",
+            "嵌套超过40层（第1行）",
+            "nested more deeply",
+        ),
+    ],
+)
+def test_the_sandbox_says_why_it_refuses_in_the_process_owners_language(
+    session: Session, mutation: Mutation, code: str, chinese: str, english: str
+) -> None:
+    from hotline.errors import cli_translation
+
+    [problem] = validate_diagram(session, broken(mutation))
+    assert problem.code == code
+    said_in_chinese = problem.say(cli_translation("zh_CN"))
+    assert chinese in said_in_chinese
+    assert english not in said_in_chinese and "line 1" not in said_in_chinese
+    assert f"line 1: {english}" in problem.message and "第1行" not in problem.message
