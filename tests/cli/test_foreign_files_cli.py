@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from hotline.cli import main
+from tests.helpers import COMPLAINT_BPMN, edited, set_text
 from tests.integration.processes.test_foreign_files import EXPECTED, FOREIGN, REFUSED, RUNS
 
 pytestmark = pytest.mark.real_commits
@@ -57,3 +58,21 @@ def test_the_problems_are_said_in_the_command_lines_language(cli, monkeypatch: p
         "runs_signavio_export.bpmn: warning: sid-1B2C3D4E-5F6A-7B8C-9D0E-1F2A3B4C5D6E (处理): “处理”带有其他工具的设置"
         in (result.output)
     )
+
+
+def test_the_sandboxs_reason_is_said_in_the_command_lines_language(
+    cli,  # noqa: ANN001
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    monkeypatch.setenv("HOTLINE_LANGUAGE", "zh_CN")
+    script = "//bpmn:scriptTask[@id='record_dispatch_overdue']/bpmn:script"
+    path = tmp_path / "complaint.bpmn"
+    path.write_bytes(edited(COMPLAINT_BPMN, set_text(script, "overdue = 1\nimport os")))
+    result = cli("deploy", str(path))
+    assert result.exit_code == 1
+    assert (
+        "  record_dispatch_overdue (记录派单超时): “记录派单超时”的脚本不被允许：不允许导入模块（第 2 行）。"
+        in (result.output)
+    )
+    assert "imports are not allowed" not in result.output and "line 2" not in result.output

@@ -413,3 +413,23 @@ def test_validating_a_timer_that_would_freeze_the_server_stops_at_the_runtimes_l
     page = owner.get("/processes/complaint/versions")
     assert page.status_code == 200
     assert time.monotonic() - started < 0.3 + 1.5
+
+
+def test_the_sandboxs_reason_is_said_in_the_users_language(
+    owner: FlaskClient, sessions: sessionmaker[Session]
+) -> None:
+    attribute = COMPLAINT.replace(
+        "<bpmn:script>dispatch_overdue = True</bpmn:script>",
+        "<bpmn:script>dispatch_overdue = True\nlate = dispatch_overdue.__class__</bpmn:script>",
+    )
+    token = token_of(owner)
+    [checked] = send(owner, "validate", token, xml=attribute).json["problems"]
+    assert checked["element_id"] == "record_dispatch_overdue"
+    assert "不允许使用属性“__class__”（第 2 行）" in checked["message"]
+    assert "is not allowed" not in checked["message"]
+    refused = send(owner, "deploy", token, xml=attribute, comment="属性")
+    assert "不允许使用属性“__class__”（第 2 行）" in refused.json["problems"][0]["message"]
+    owner.post("/lang/en", data={"csrf_token": token})
+    [english] = send(owner, "validate", token_of(owner), xml=attribute).json["problems"]
+    assert "line 2: attribute '__class__' is not allowed" in english["message"]
+    assert versions(sessions) == 1

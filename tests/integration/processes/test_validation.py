@@ -724,23 +724,23 @@ SANDBOX_CONDITION = "//bpmn:sequenceFlow[@id='flow_site_visit_yes']/bpmn:conditi
 @pytest.mark.parametrize(
     ("mutation", "code", "chinese", "english"),
     [
-        (set_text(SANDBOX_SCRIPT, "import os"), "script-rejected", "不允许导入模块（第1行）", "imports"),
+        (set_text(SANDBOX_SCRIPT, "import os"), "script-rejected", "不允许导入模块（第 1 行）", "imports"),
         (
             set_text(DISPATCH_TIMER, "__import__('os')"),
             "timer-rejected",
-            "不允许使用以下划线开头的名称“__import__”（第1行）",
+            "不允许使用以下划线开头的名称“__import__”（第 1 行）",
             "names starting with '_'",
         ),
         (
             set_text(SANDBOX_CONDITION, "needs_site_visit.__class__"),
             "condition-rejected",
-            "不允许使用属性“__class__”（第1行）",
+            "不允许使用属性“__class__”（第 1 行）",
             "attribute '__class__'",
         ),
         (
             set_text(SANDBOX_CONDITION, "not " * 50 + "needs_site_visit"),
             "condition-rejected",
-            "嵌套超过40层（第1行）",
+            "嵌套超过 40 层（第 1 行）",
             "nested more deeply",
         ),
     ],
@@ -755,4 +755,4 @@ def test_the_sandbox_says_why_it_refuses_in_the_process_owners_language(
     said_in_chinese = problem.say(cli_translation("zh_CN"))
     assert chinese in said_in_chinese
     assert english not in said_in_chinese and "line 1" not in said_in_chinese
-    assert f"line 1: {english}" in problem.message and "第1行" not in problem.message
+    assert f"line 1: {english}" in problem.message and "第 1 行" not in problem.message
