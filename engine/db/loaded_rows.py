@@ -35,13 +35,16 @@ def session_object(
 ) -> Entity:
     """The session's object for `row` (its first values those of `columns`, the primary key `id`).
 
-    An object the session holds already is returned as it is, or with `refresh` given the row's values
-    (as `populate_existing` would); columns not in the row are loaded when first read."""
+    An object the session holds already is returned, given the row's values for what it lacks, or with
+    `refresh` for every column (as `populate_existing` would); columns not in the row are loaded when
+    first read."""
     values = {column.key: row[i] for i, column in enumerate(columns)}
     known = session.identity_map.get(identity_key(entity, values["id"]))
     if known is not None:
-        if refresh:
-            for name, value in values.items():
+        held = known.__dict__
+        for name, value in values.items():
+            # Without `refresh`, only what the object lacks (expired, never loaded), as the ORM does.
+            if refresh or name not in held:
                 set_committed_value(known, name, value)
         found: Entity = known
         return found

@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine.cases.definitions import latest_definition_noting_stamp
 from engine.cases.projection import open_task_rows
 from engine.cases.runner import complete_task, start_case
+from engine.cases.task_access import task_by_id
 from engine.clock import SettableClock
-from engine.db.models import HumanTask, ProcessDefinition
+from engine.db.models import HumanTask, ProcessDefinition, ProcessInstance
 from engine.processes.deployment import deploy
 from engine.runtime import Runtime
 from tests.helpers import (
@@ -189,3 +190,29 @@ def test_the_open_task_rows_read_after_the_lock_refresh_the_sessions_objects(
         [row] = open_task_rows(session, instance_id).values()
         assert session.get(HumanTask, row.id) is row
         assert (row.element_id, row.status, row.assignee) == ("department_handling", "open", "someone")
+
+
+def test_a_task_read_by_id_comes_with_its_case_and_definition_in_one_statement(
+    sessions: sessionmaker[Session], runtime: Runtime, db_engine: SqlEngine, deployed: ProcessDefinition
+) -> None:
+    instance_id = _start(sessions, runtime)
+    with sessions() as session:
+        task_id = open_task(session, instance_id, "department_handling").id
+    with sessions() as session, statements(db_engine) as sent:
+        task = task_by_id(session, task_id)
+        assert (task.element_id, task.instance.id, task.instance.definition.id) == (
+            "department_handling",
+            instance_id,
+            deployed.id,
+        )
+        assert session.get(ProcessInstance, instance_id) is task.instance
+        assert task_by_id(session, task_id) is task and not session.dirty
+    assert len(sent) == 1, sent
+    with sessions() as session:
+        held = session.get(ProcessInstance, instance_id)
+        assert held is not None
+        session.expire(held, ["status"])
+        with statements(db_engine) as sent:
+            # The case the session holds, what it lacked filled in from the same row.
+            assert task_by_id(session, task_id).instance is held and held.status == "running"
+        assert len(sent) == 1, sent
