@@ -9,7 +9,8 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from engine.bpmn import ParsedDefinition
-from engine.db import ProcessDefinition
+from engine.db import DriverStatement, ProcessDefinition
+from engine.db.loaded_rows import loaded_columns, session_object
 from engine.errors import NotFound
 from engine.messaging import note_stamp, subscriptions_stamp
 from engine.runtime import Runtime
@@ -25,9 +26,14 @@ _LATEST_DEFINITION = select(ProcessDefinition).where(
 )
 
 # The same, with the webhook subscriptions' stamp: a unit that opens a case takes no case lock to read
-# it with (engine.cases.store.take_case), so it comes with the definition.
-_LATEST_DEFINITION_AND_STAMP = select(ProcessDefinition, subscriptions_stamp()).where(
-    ProcessDefinition.key == bindparam("key"), ProcessDefinition.version == _NEWEST_VERSION
+# it with (engine.cases.store.take_case), so it comes with the definition. Every column but the XML
+# (deferred on the entity as well), sent straight to the driver: an ORM load of the entity costs several
+# times the statement itself.
+_ROW_COLUMNS = loaded_columns(ProcessDefinition)
+_LATEST_DEFINITION_AND_STAMP = DriverStatement(
+    select(*_ROW_COLUMNS, subscriptions_stamp().label("subscriptions_stamp")).where(
+        ProcessDefinition.key == bindparam("key"), ProcessDefinition.version == _NEWEST_VERSION
+    )
 )
 
 
@@ -46,12 +52,12 @@ def latest_definition(session: Session, key: str, required: bool = True) -> Proc
 def latest_definition_noting_stamp(session: Session, key: str) -> ProcessDefinition:
     """`latest_definition`, noting the webhook subscriptions' stamp for the unit (whether they changed
     is then known without a statement of its own, engine.messaging.webhooks)."""
-    row = session.execute(_LATEST_DEFINITION_AND_STAMP, {"key": key}).first()
+    row = _LATEST_DEFINITION_AND_STAMP.execute(session, {"key": key}).first()
     if row is None:
         raise NotFound(f"no process '{key}' is deployed")
-    note_stamp(session, int(row[1] or 0))
-    definition: ProcessDefinition = row[0]
-    return definition
+    note_stamp(session, int(row.subscriptions_stamp or 0))
+    # The session's object for it: a case points at it, and its XML is read only if asked for.
+    return session_object(session, ProcessDefinition, _ROW_COLUMNS, row)
 
 
 def get_version(session: Session, key: str, version: int) -> ProcessDefinition:

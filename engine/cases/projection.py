@@ -40,6 +40,7 @@ from engine.bpmn import (
 )
 from engine.cases.search_text import search_text
 from engine.db import DriverStatement, HumanTask, HumanTaskGroup, ProcessInstance, Timer, write
+from engine.db.loaded_rows import loaded_columns, session_object
 from engine.errors import ScriptFailed
 from engine.people import is_confidential, without_identity
 
@@ -64,10 +65,13 @@ _UPDATE_TIMER_OF_TASK = DriverStatement(
         _timers.c.fired_at.is_(None),
     )
 )
-_OPEN_TASK_ROWS = (
-    select(HumanTask)
-    .where(HumanTask.instance_id == bindparam("instance_id"), HumanTask.status == "open")
-    .execution_options(populate_existing=True)
+# Read on the driver, the rows made the session's objects (engine.db.loaded_rows): an ORM load of
+# each costs several times the statement.
+_TASK_COLUMNS = loaded_columns(HumanTask)
+_OPEN_TASK_ROWS = DriverStatement(
+    select(*_TASK_COLUMNS).where(
+        HumanTask.instance_id == bindparam("instance_id"), HumanTask.status == "open"
+    )
 )
 _PENDING_TIMER_ROWS = select(Timer).where(
     Timer.instance_id == bindparam("instance_id"), Timer.fired_at.is_(None)
@@ -187,8 +191,9 @@ def _task_dates(
 def open_task_rows(session: Session, instance_id: int) -> dict[str, HumanTask]:
     """The case's open task rows by task guid, as the database has them now (rows already in the
     session are refreshed: read after `lock_case`, they show what others committed before the lock)."""
-    rows = session.scalars(_OPEN_TASK_ROWS, {"instance_id": instance_id})
-    return {row.task_guid: row for row in rows}
+    rows = _OPEN_TASK_ROWS.execute(session, {"instance_id": instance_id}).rows
+    tasks = (session_object(session, HumanTask, _TASK_COLUMNS, row, refresh=True) for row in rows)
+    return {task.task_guid: task for task in tasks}
 
 
 def sync_human_tasks(

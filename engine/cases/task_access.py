@@ -4,18 +4,29 @@ by someone else. Completing a step (engine.cases.runner) and claiming it (engine
 from __future__ import annotations
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from engine.bpmn import user_candidate
-from engine.db import HumanTask
+from engine.db import DriverStatement, HumanTask, ProcessDefinition, ProcessInstance
+from engine.db.loaded_rows import loaded_columns, session_object
 from engine.errors import Conflict, NotAllowed, NotFound
 from engine.runtime import Actor
 
-# With its case in the same statement: every caller looks at the case next (lock, conflict text).
-# Built once, so a request binds the id to a statement compiled before instead of building one.
-_TASK_WITH_CASE = (
-    select(HumanTask).options(joinedload(HumanTask.instance)).where(HumanTask.id == bindparam("task_id"))
+# With its case (and the case's definition, which the case always loads with it) in the same statement:
+# every caller looks at the case next (lock, conflict text). Read on the driver, the rows made the
+# session's objects (engine.db.loaded_rows): an ORM load of the three costs several times the statement.
+_TASK_COLUMNS = loaded_columns(HumanTask)
+_CASE_COLUMNS = loaded_columns(ProcessInstance)
+_DEFINITION_COLUMNS = loaded_columns(ProcessDefinition)
+_CASE_AT = len(_TASK_COLUMNS)
+_DEFINITION_AT = _CASE_AT + len(_CASE_COLUMNS)
+_TASK_WITH_CASE = DriverStatement(
+    select(*_TASK_COLUMNS, *_CASE_COLUMNS, *_DEFINITION_COLUMNS)
+    .join_from(HumanTask, ProcessInstance, HumanTask.instance_id == ProcessInstance.id)
+    .join(ProcessDefinition, ProcessInstance.definition_id == ProcessDefinition.id)
+    .where(HumanTask.id == bindparam("task_id"))
 )
 
 
@@ -26,9 +37,16 @@ def task_by_id(session: Session, task_id: int) -> HumanTask:
     known = session.identity_map.get(identity_key(HumanTask, task_id))
     if isinstance(known, HumanTask):
         return known
-    task = session.scalars(_TASK_WITH_CASE, {"task_id": task_id}).one_or_none()
-    if task is None:
+    row = _TASK_WITH_CASE.execute(session, {"task_id": task_id}).one_or_none()
+    if row is None:
         raise NotFound(f"task {task_id} does not exist")
+    definition = session_object(session, ProcessDefinition, _DEFINITION_COLUMNS, row[_DEFINITION_AT:])
+    instance = session_object(session, ProcessInstance, _CASE_COLUMNS, row[_CASE_AT:_DEFINITION_AT])
+    task = session_object(session, HumanTask, _TASK_COLUMNS, row[:_CASE_AT])
+    # As the joined load would: a relationship not loaded yet is given the object read with it.
+    if "definition" not in instance.__dict__:
+        set_committed_value(instance, "definition", definition)
+    set_committed_value(task, "instance", instance)
     return task
 
 

@@ -6,19 +6,35 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import cast
 
 from sqlalchemy import Engine as SqlEngine
-from sqlalchemy import event
+from sqlalchemy import Table, event, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.cases.definitions import latest_definition_noting_stamp
+from engine.cases.projection import open_task_rows
 from engine.cases.runner import complete_task, start_case
-from engine.db.models import ProcessDefinition
+from engine.cases.task_access import task_by_id
+from engine.clock import SettableClock
+from engine.db.models import HumanTask, ProcessDefinition, ProcessInstance
 from engine.processes.deployment import deploy
 from engine.runtime import Runtime
-from tests.helpers import OPERATOR, department_handler, events_of, intake_form, linear, open_task, user_task
+from tests.helpers import (
+    COMPLAINT_BPMN,
+    OPERATOR,
+    department_handler,
+    events_of,
+    intake_form,
+    linear,
+    open_task,
+    user_task,
+)
 
 OPS = department_handler("operations")
 RESOLVED = {"investigation": "检查了管网", "outcome": "resolved", "result": "已修复"}
+_tasks = cast(Table, HumanTask.__table__)
 _TRANSACTION = re.compile(r"^(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT)\b")
 
 
@@ -123,3 +139,80 @@ def test_opening_a_case_reads_no_task_or_timer_rows_and_writes_its_history_at_on
     with sessions() as session:
         kinds = [e.kind for e in events_of(session, instance_id)]
     assert kinds[:2] == ["case_started", "task_completed"] and "task_created" in kinds
+
+
+def test_a_definitions_xml_is_read_only_while_its_spec_is_not_parsed_yet(
+    sessions: sessionmaker[Session],
+    clock: SettableClock,
+    tmp_path: Path,
+    db_engine: SqlEngine,
+    deployed: ProcessDefinition,
+) -> None:
+    fresh = Runtime(clock=clock, attachment_folder=tmp_path / "fresh")
+    with statements(db_engine) as first:
+        _start(sessions, fresh)
+    with statements(db_engine) as again:
+        _start(sessions, fresh)
+    assert len([s for s in _selects_of(first, "process_definition") if "bpmn_xml" in s]) == 1
+    assert [s for s in _selects_of(again, "process_definition") if "bpmn_xml" in s] == []
+
+
+def test_the_definition_a_case_opens_on_is_the_sessions_object_for_it(
+    sessions: sessionmaker[Session], deployed: ProcessDefinition
+) -> None:
+    with sessions() as session:
+        definition = latest_definition_noting_stamp(session, "complaint")
+        assert session.get(ProcessDefinition, deployed.id) is definition
+        assert (definition.version, definition.content_hash, definition.deployed_at) == (
+            1,
+            deployed.content_hash,
+            deployed.deployed_at,
+        )
+        assert definition.bpmn_xml == COMPLAINT_BPMN.read_text(encoding="utf-8")
+        assert not session.dirty
+    with sessions() as session:
+        held = session.get(ProcessDefinition, deployed.id)
+        assert latest_definition_noting_stamp(session, "complaint") is held
+
+
+def test_the_open_task_rows_read_after_the_lock_refresh_the_sessions_objects(
+    sessions: sessionmaker[Session], runtime: Runtime, deployed: ProcessDefinition
+) -> None:
+    instance_id = _start(sessions, runtime)
+    with sessions.begin() as session:
+        held = open_task(session, instance_id, "department_handling")
+        # Written behind the object's back, as another unit committed it before the lock.
+        session.execute(update(_tasks).where(_tasks.c.id == held.id).values(assignee="someone"))
+        rows = open_task_rows(session, instance_id)
+        assert rows == {held.task_guid: held}
+        assert held.assignee == "someone" and not session.dirty
+    with sessions() as session:
+        [row] = open_task_rows(session, instance_id).values()
+        assert session.get(HumanTask, row.id) is row
+        assert (row.element_id, row.status, row.assignee) == ("department_handling", "open", "someone")
+
+
+def test_a_task_read_by_id_comes_with_its_case_and_definition_in_one_statement(
+    sessions: sessionmaker[Session], runtime: Runtime, db_engine: SqlEngine, deployed: ProcessDefinition
+) -> None:
+    instance_id = _start(sessions, runtime)
+    with sessions() as session:
+        task_id = open_task(session, instance_id, "department_handling").id
+    with sessions() as session, statements(db_engine) as sent:
+        task = task_by_id(session, task_id)
+        assert (task.element_id, task.instance.id, task.instance.definition.id) == (
+            "department_handling",
+            instance_id,
+            deployed.id,
+        )
+        assert session.get(ProcessInstance, instance_id) is task.instance
+        assert task_by_id(session, task_id) is task and not session.dirty
+    assert len(sent) == 1, sent
+    with sessions() as session:
+        held = session.get(ProcessInstance, instance_id)
+        assert held is not None
+        session.expire(held, ["status"])
+        with statements(db_engine) as sent:
+            # The case the session holds, what it lacked filled in from the same row.
+            assert task_by_id(session, task_id).instance is held and held.status == "running"
+        assert len(sent) == 1, sent

@@ -1,0 +1,55 @@
+"""Entity rows read through a DriverStatement, turned into the session's objects for them.
+
+An ORM load of an entity costs several times the statement itself (~150 µs against ~30 µs). Where a
+unit needs the session's objects all the same (it writes to them, relationships point at them), the
+row is read on the driver and the object made as the ORM makes what it loads: the session's own object
+for that identity when it has one, else a new instance whose state is the row."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from sqlalchemy.orm import InstrumentedAttribute, Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
+
+Entity = TypeVar("Entity")
+
+
+def loaded_columns(entity: type[Any], leaving_out: tuple[str, ...] = ()) -> list[InstrumentedAttribute[Any]]:
+    """The entity's column attributes an ORM load reads (deferred ones and `leaving_out` left out)."""
+    mapper = entity.__mapper__
+    return [
+        getattr(entity, prop.key)
+        for prop in mapper.column_attrs
+        if not prop.deferred and prop.key not in leaving_out
+    ]
+
+
+def session_object(
+    session: Session,
+    entity: type[Entity],
+    columns: list[InstrumentedAttribute[Any]],
+    row: Any,
+    refresh: bool = False,
+) -> Entity:
+    """The session's object for `row` (its first values those of `columns`, the primary key `id`).
+
+    An object the session holds already is returned, given the row's values for what it lacks, or with
+    `refresh` for every column (as `populate_existing` would); columns not in the row are loaded when
+    first read."""
+    values = {column.key: row[i] for i, column in enumerate(columns)}
+    known = session.identity_map.get(identity_key(entity, values["id"]))
+    if known is not None:
+        held = known.__dict__
+        for name, value in values.items():
+            # Without `refresh`, only what the object lacks (expired, never loaded), as the ORM does.
+            if refresh or name not in held:
+                set_committed_value(known, name, value)
+        found: Entity = known
+        return found
+    made: Entity = entity.__mapper__.class_manager.new_instance()  # type: ignore[attr-defined]
+    made.__dict__.update(values)
+    make_transient_to_detached(made)
+    session.add(made)
+    return made
