@@ -1,20 +1,23 @@
 """Fixtures of the command-line tests: `hotline demo` run once per test process on a fresh embedded
-database; each test gets its own copy of the resulting home folder (database included)."""
+database; each test gets its own copy of the resulting home folder (database included); `cli` runs a
+command on the test's database."""
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 import engine.people.users
 from hotline.cli import main
 
 DEMO_DATABASE = "demo.db"
+Cli = Callable[..., Result]
 
 
 @dataclass(frozen=True)
@@ -60,3 +63,16 @@ def demo(prepared_demo: tuple[Path, str], tmp_path: Path, monkeypatch: pytest.Mo
 @pytest.fixture
 def demo_database(demo: Demo) -> str:
     return demo.url
+
+
+@pytest.fixture
+def cli(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
+    """`hotline` with these arguments, on the test's database in a home folder of its own. The command
+    opens its own database engine: it sees only what is really committed (mark the test real_commits)."""
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", database_url)
+    monkeypatch.setenv("HOTLINE_HOME", str(tmp_path))
+
+    def run(*args: str) -> Result:
+        return CliRunner().invoke(main, list(args))
+
+    return run

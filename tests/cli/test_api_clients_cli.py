@@ -3,30 +3,15 @@ field by field, a revoked client's token refused; each change in the administrat
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from click.testing import CliRunner, Result
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import SettableClock
 from engine.db import AdminAudit, ApiClient
 from engine.people import client_for_token
-from hotline.cli import main
 
 pytestmark = pytest.mark.real_commits
-
-
-@pytest.fixture
-def cli(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
-    monkeypatch.setenv("HOTLINE_DATABASE_URL", database_url)
-    monkeypatch.setenv("HOTLINE_HOME", str(tmp_path))
-
-    def run(*args: str) -> Result:
-        return CliRunner().invoke(main, list(args))
-
-    return run
 
 
 def test_a_client_is_added_listed_and_revoked_from_the_command_line(

@@ -6,24 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
-from hotline.cli import main
 from tests.helpers import ROUTING_DMN
 
 # The commands open their own database engine: they see only what is really committed.
-pytestmark = pytest.mark.real_commits
-
-
-@pytest.fixture
-def cli(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reference_data: None):  # noqa: ANN201
-    monkeypatch.setenv("HOTLINE_DATABASE_URL", database_url)
-    monkeypatch.setenv("HOTLINE_HOME", str(tmp_path))
-
-    def run(*args: str) -> Result:
-        return CliRunner().invoke(main, list(args))
-
-    return run
+pytestmark = [pytest.mark.real_commits, pytest.mark.usefixtures("reference_data")]
 
 
 def test_deploy_a_table_then_list_its_versions(cli, tmp_path: Path) -> None:  # noqa: ANN001

@@ -3,29 +3,14 @@ uses it) and restores departments from the command line, each change an audit ev
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from click.testing import CliRunner, Result
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.db import AdminAudit, Department
-from hotline.cli import main
 
 # The commands open their own database engine: they see only what is really committed.
 pytestmark = pytest.mark.real_commits
-
-
-@pytest.fixture
-def cli(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
-    monkeypatch.setenv("HOTLINE_DATABASE_URL", database_url)
-    monkeypatch.setenv("HOTLINE_HOME", str(tmp_path))
-
-    def run(*args: str) -> Result:
-        return CliRunner().invoke(main, list(args))
-
-    return run
 
 
 def test_departments_are_added_renamed_retired_and_restored(cli, sessions: sessionmaker[Session]) -> None:

@@ -4,27 +4,12 @@ ignored construct is printed as a warning."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from click.testing import CliRunner, Result
 
-from hotline.cli import main
 from tests.integration.processes.test_foreign_constructs import CORPUS, EXPECTED, REFUSED
 
 # The command opens its own database engine: it sees only what is really committed.
-pytestmark = pytest.mark.real_commits
-
-
-@pytest.fixture
-def cli(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reference_data: None):  # noqa: ANN201
-    monkeypatch.setenv("HOTLINE_DATABASE_URL", database_url)
-    monkeypatch.setenv("HOTLINE_HOME", str(tmp_path))
-
-    def run(*args: str) -> Result:
-        return CliRunner().invoke(main, list(args))
-
-    return run
+pytestmark = [pytest.mark.real_commits, pytest.mark.usefixtures("reference_data")]
 
 
 def test_refused_files_are_listed_with_their_problems_and_no_traceback(cli) -> None:  # noqa: ANN001

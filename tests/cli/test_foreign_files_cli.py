@@ -7,24 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
-from hotline.cli import main
 from tests.helpers import COMPLAINT_BPMN, edited, set_text
 from tests.integration.processes.test_foreign_files import EXPECTED, FOREIGN, REFUSED, RUNS
 
-pytestmark = pytest.mark.real_commits
-
-
-@pytest.fixture
-def cli(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reference_data: None):  # noqa: ANN201
-    monkeypatch.setenv("HOTLINE_DATABASE_URL", database_url)
-    monkeypatch.setenv("HOTLINE_HOME", str(tmp_path))
-
-    def run(*args: str) -> Result:
-        return CliRunner().invoke(main, list(args))
-
-    return run
+pytestmark = [pytest.mark.real_commits, pytest.mark.usefixtures("reference_data")]
 
 
 def test_every_foreign_file_deploys_or_is_refused_with_its_problems_and_no_traceback(cli) -> None:  # noqa: ANN001
