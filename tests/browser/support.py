@@ -157,6 +157,17 @@ def sign_in(page: Page, username: str) -> None:
     expect(page.locator("#task-count")).to_be_visible()
 
 
+def add_api_client_in_page(page: Page, name: str = "phones") -> None:
+    """On the API clients' page, add a client acting as an operator that may manage webhooks; its
+    token is then shown once."""
+    page.goto("/admin/api-clients")
+    page.fill("#name", name)
+    page.check("input[name=scopes][value='webhooks:manage']")
+    page.select_option("#role", "operator")
+    page.click("#add-api-client")
+    expect(page.locator("#new-token")).to_be_visible()
+
+
 def sign_out(page: Page) -> None:
     page.click("#sign-out")
     expect(page.locator("#sign-in")).to_be_visible()

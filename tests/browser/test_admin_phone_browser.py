@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.support import Page, expect, shot, sign_in
+from tests.browser.support import Page, add_api_client_in_page, expect, shot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -42,12 +42,7 @@ def test_address_fields_are_as_wide_as_the_fields_beside_them_u1(page: Page) -> 
     assert url is not None and auth is not None
     assert url["width"] == auth["width"] and url["height"] == auth["height"]
     assert page.evaluate(WIDEST) <= PHONE["width"]
-    page.goto("/admin/api-clients")
-    page.fill("#name", "phones")
-    page.check("input[name=scopes][value='webhooks:manage']")
-    page.select_option("#role", "operator")
-    page.click("#add-api-client")
-    expect(page.locator("#new-token")).to_be_visible()
+    add_api_client_in_page(page)
     assert page.evaluate(WIDEST) <= PHONE["width"], "the new token runs off the phone"
     page.goto("/admin/api-clients/phones/webhooks")
     field = page.locator("#url").bounding_box()

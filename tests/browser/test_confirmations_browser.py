@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.support import Page, expect, sign_in, sync_api
+from tests.browser.support import Page, add_api_client_in_page, expect, sign_in, sync_api
 
 pytestmark = pytest.mark.browser
 
@@ -25,12 +25,7 @@ def answer_next_question(page: Page, accept: bool, asked: list[str]) -> None:
 
 def test_revoking_an_api_client_asks_first(page: Page) -> None:
     sign_in(page, "admin")
-    page.goto("/admin/api-clients")
-    page.fill("#name", "phones")
-    page.check("input[name=scopes][value='webhooks:manage']")
-    page.select_option("#role", "operator")
-    page.click("#add-api-client")
-    expect(page.locator("#new-token")).to_be_visible()
+    add_api_client_in_page(page)
     asked: list[str] = []
     answer_next_question(page, accept=False, asked=asked)
     page.click("#revoke-phones")

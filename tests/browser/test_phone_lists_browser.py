@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import SettableClock
 from engine.runtime import Runtime
-from tests.browser.support import Page, expect, shot, sign_in, sign_out
+from tests.browser.support import Page, add_api_client_in_page, expect, shot, sign_in, sign_out
 from tests.web.support import record_case
 
 pytestmark = pytest.mark.browser
@@ -94,12 +94,7 @@ def test_staff_accounts_and_api_clients_are_cards_on_a_phone(page: Page) -> None
     check_cards(page, "#accounts", "accounts")
     button = page.locator("#add-account").bounding_box()
     assert button is not None and button["height"] >= 36, f"the add button is {button}"
-    page.goto("/admin/api-clients")
-    page.fill("#name", "phones")
-    page.check("input[name=scopes][value='webhooks:manage']")
-    page.select_option("#role", "operator")
-    page.click("#add-api-client")
-    expect(page.locator("#new-token")).to_be_visible()
+    add_api_client_in_page(page)
     check_cards(page, "#api-clients", "api-clients")
     expect(page.locator("#revoke-phones")).to_be_visible()
 
