@@ -9,8 +9,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from engine.bpmn import ParsedDefinition
-from engine.db import DriverStatement, ProcessDefinition
-from engine.db.loaded_rows import loaded_columns, session_object
+from engine.db import DriverStatement, ProcessDefinition, loaded_columns, session_object
 from engine.errors import NotFound
 from engine.messaging import note_stamp, subscriptions_stamp
 from engine.runtime import Runtime

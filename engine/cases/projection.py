@@ -39,8 +39,16 @@ from engine.bpmn import (
     task_priority,
 )
 from engine.cases.search_text import search_text
-from engine.db import DriverStatement, HumanTask, HumanTaskGroup, ProcessInstance, Timer, write
-from engine.db.loaded_rows import loaded_columns, session_object
+from engine.db import (
+    DriverStatement,
+    HumanTask,
+    HumanTaskGroup,
+    ProcessInstance,
+    Timer,
+    loaded_columns,
+    session_object,
+    write,
+)
 from engine.errors import ScriptFailed
 from engine.people import is_confidential, without_identity
 

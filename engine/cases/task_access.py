@@ -9,8 +9,14 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from engine.bpmn import user_candidate
-from engine.db import DriverStatement, HumanTask, ProcessDefinition, ProcessInstance
-from engine.db.loaded_rows import loaded_columns, session_object
+from engine.db import (
+    DriverStatement,
+    HumanTask,
+    ProcessDefinition,
+    ProcessInstance,
+    loaded_columns,
+    session_object,
+)
 from engine.errors import Conflict, NotAllowed, NotFound
 from engine.runtime import Actor
 

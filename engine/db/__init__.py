@@ -8,6 +8,7 @@ from __future__ import annotations
 from engine.db.driver_statements import DriverResult, DriverStatement
 from engine.db.held_writes import HeldWritesFailed, holding_writes, send_held_writes, write
 from engine.db.like import ESCAPE, containing, starting_with
+from engine.db.loaded_rows import loaded_columns, session_object
 from engine.db.models import (
     AdminAudit,
     ApiClient,
@@ -136,6 +137,8 @@ __all__ = [
     "after_commit",
     "containing",
     "is_transient",
+    "loaded_columns",
+    "session_object",
     "make_engine",
     "make_session_factory",
     "rows_matched",

@@ -212,7 +212,7 @@ def test_files_that_are_no_diagram_are_refused_with_a_clear_message(page: Page) 
             }
         ],
     )
-    expect(status).to_contain_text("bpmn:definitions")
+    expect(status).to_contain_text("文件是网页（HTML），不是流程图或决策表")
     expect(status).to_have_class(re.compile("error"))
     page.set_input_files(
         "#upload-file",
