@@ -72,6 +72,7 @@ from engine.reference import (
 )
 from engine.runtime import Actor, Runtime
 from engine.runtime.workflow_cache import WorkflowCache
+from hotline.boot_heap import freeze_boot_heap
 
 ROOT = Path(__file__).resolve().parent.parent
 PROCESS_FILE = ROOT / "processes" / "complaint.bpmn"
@@ -490,11 +491,13 @@ Measure = Callable[[int], Run]  # runs that many cases on one backend
 def measure_all(measures: dict[str, Measure], cases: int, warmup: int, repeat: int) -> list[Run]:
     """Warm every backend up, then take turns: round after round, each backend runs `cases` cases.
 
+    What the process built until then is frozen, as a web process or a worker does after booting.
     Taking turns spreads a slow patch of a shared machine over all backends instead of one; the
     best round of each backend is kept (see best_of).
     """
     for measure in measures.values():
         measure(warmup)
+    freeze_boot_heap()  # as a served process does once it has booted (hotline.boot_heap)
     rounds: dict[str, list[Run]] = {label: [] for label in measures}
     for _ in range(repeat):
         for label, measure in measures.items():

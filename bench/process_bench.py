@@ -49,6 +49,7 @@ from bench.one_task import (
     spread,
     write_report,
 )
+from hotline.boot_heap import freeze_boot_heap
 
 RESULTS_FILE = Path(__file__).resolve().parent / "results" / "process_bench.json"
 GOAL = 300.0  # completed processes/s on SQLite
@@ -82,6 +83,7 @@ def worker(barrier: Any, results: Any, url: str, processes: int, warmup: int, ro
 
         for backend in BACKENDS:
             run(backend, warmup)
+        freeze_boot_heap()  # as a served process does once it has booted (hotline.boot_heap)
         for number in range(rounds):
             for b, backend in enumerate(BACKENDS):
                 barrier.wait()

@@ -5,13 +5,13 @@ gunicorn -w 4 'hotline.web:web_app()'
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
 
 from engine.knowledge import load_dictionary
+from hotline.boot_heap import freeze_boot_heap
 from hotline.bootstrap import Services, bootstrap
 from hotline.settings import Settings
 from hotline.signing_key import signing_key
@@ -40,15 +40,13 @@ def web_app(services: Services | None = None, test_config: Mapping[str, Any] | N
 
     Served (no test configuration: each gunicorn worker calls this as it boots), the knowledge search's
     word dictionary is loaded now, so the first suggestion a caller's words bring does not wait for it;
-    then what the process has built (some 200,000 objects: the app, the engine, the diagrams, the
-    catalogs) is taken out of the garbage collector's full passes, which would otherwise walk all of it
-    again now and then while a request waits (~0.1–0.2 s of CPU a pass, once in a few hundred task
-    completions). It lives as long as the process; anything made later is collected as before.
+    then what the process has built is taken out of the garbage collector's full passes
+    (hotline.boot_heap).
     """
     services = services or bootstrap()
     config = web_config(services.settings, signing_key(services))
     app = create_app(config, services.runtime, services.sessions, dict(test_config or {}))
     if test_config is None:
         load_dictionary()
-        gc.freeze()
+        freeze_boot_heap()
     return app

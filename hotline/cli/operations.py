@@ -188,10 +188,12 @@ def _serve_with_gunicorn(host: str, port: int, workers: int | None) -> NoReturn:
 @click.command(help="Run the timer scheduler as its own process (for PostgreSQL with several web processes).")
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between looks for due timers.")
 def worker(interval: float) -> None:
+    from hotline.boot_heap import freeze_boot_heap
     from hotline.scheduling import outbox_job, run_blocking_scheduler
 
     services = command_services()
     _start_sandbox(services.runtime)
+    freeze_boot_heap()
     click.echo(f"timer worker on {safe_url(services.settings.database_url)}, every {interval:g} s")
     run_blocking_scheduler(
         services.runtime,
