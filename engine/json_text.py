@@ -20,7 +20,6 @@ Where orjson would write or read a value differently from `json`, the whole docu
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable
 from enum import Enum
 from typing import Any
@@ -42,6 +41,7 @@ _WRITTEN_DIFFERENTLY = (UUID, Enum, orjson.Fragment, str, int, float, dict, list
 # An integer literal of 19 digits or more may be beyond 64 bits, which orjson reads as a float.
 _DIGITS_AS_ZEROS = bytes.maketrans(b"123456789", b"000000000")
 _LONG_DIGIT_RUN = b"0" * 19
+_INFINITY = float("inf")
 
 
 def dumps(value: Any, default: Default | None = None) -> str:
@@ -73,26 +73,23 @@ def loads(text: str | bytes) -> Any:
 def _same_as_json(value: Any, default: Default | None) -> bool:
     """Whether orjson, having written `value`, wrote the JSON values `json` writes: no non-finite float,
     no object orjson writes itself though `json` hands it to `default` or writes it as its base type."""
-    stack = [value]
-    pop, push, extend = stack.pop, stack.append, stack.extend
-    isfinite = math.isfinite
-    while stack:
-        item = pop()
+    pending = [value]
+    for item in pending:  # the list grows by the containers' items as they are met
         kind = type(item)
         if kind is str or kind is int or kind is bool or item is None:
             continue
         if kind is dict:
-            extend(item.values())
+            pending += item.values()
         elif kind is list or kind is tuple:
-            extend(item)
+            pending += item
         elif kind is float:
-            if not isfinite(item):
+            if not -_INFINITY < item < _INFINITY:  # NaN too: it compares false with everything
                 return False
         elif default is None or isinstance(item, _WRITTEN_DIFFERENTLY):
             return False
         else:
             try:
-                push(default(item))
+                pending.append(default(item))
             except TypeError:
                 return False
     return True
