@@ -8,11 +8,14 @@ Stored formats (the state's `format` field; `process_instance.serializer_version
   compaction). Still loaded as it is; its next save compacts it.
 - `compact-1`: the same dict after `engine.bpmn.compaction.compact` cut off the finished past, with
   `passed_element_ids` (the bpmn ids of the tasks cut off).
+
+The text is written by `engine.json_text` (orjson: compact, UTF-8 rather than \\u escapes) and was
+written by `json.dumps` before: both are the same JSON document, which either reader reads to the same
+values, so the text's writer is no part of the format and changing it changed no format id.
 """
 
 from __future__ import annotations
 
-import json
 from copy import deepcopy
 from functools import partial
 from typing import Any
@@ -33,6 +36,7 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.deep_merge import DeepMerge
 from SpiffWorkflow.util.task import TaskState
 
+from engine import json_text
 from engine.bpmn.business_rules import DecisionTask, DecisionTaskConverter
 from engine.bpmn.compaction import compact, passed_element_ids, set_passed_element_ids
 from engine.bpmn.multi_instance import HotlineParallelMultiInstance, HotlineSequentialMultiInstance
@@ -199,6 +203,9 @@ class StateSerializer:
         self._serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config()))
         # SpiffWorkflow's dict version and ours, as process_instance.serializer_version (≤ 20 characters).
         self.version = f"{self._serializer.VERSION}+{FORMAT}"
+        # What SpiffWorkflow's `serialize_json` hands the JSON encoder: registered types (datetimes,
+        # UUIDs, timedeltas...) as the registry's dicts, callables as null, sets as lists.
+        self._encode_other = self._serializer._encoder_cls().default
 
     @property
     def registry(self) -> Any:
@@ -209,10 +216,17 @@ class StateSerializer:
         """The workflow's state, compacted first: `compact` removes the finished past from the
         workflow itself, so the workflow kept in memory is the one the state restores."""
         compact(workflow)
-        text: str = self._serializer.serialize_json(workflow)
-        return text
+        # SpiffWorkflow's `serialize_json`, with its `json.dumps` made by `json_text.dumps`.
+        serializer = self._serializer
+        serializer.registry._encoder_mode = True
+        try:
+            dct = serializer.to_dict(workflow)
+            dct[serializer.VERSION_KEY] = serializer.VERSION
+            return json_text.dumps(dct, self._encode_other)
+        finally:
+            serializer.registry._encoder_mode = False
 
     def loads(self, text: str, definition: ParsedDefinition, script_engine: Any) -> BpmnWorkflow:
-        dct = json.loads(text)
+        dct = json_text.loads(text)
         self._serializer.migrate(dct)
         return self._serializer.registry.restore(dct, definition=definition, script_engine=script_engine)

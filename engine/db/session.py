@@ -12,6 +12,7 @@ from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from engine import json_text
 from engine.db.driver_statements import send_sql
 
 # A connection execution option a read-only unit of work sets: SQLite then opens a deferred
@@ -73,6 +74,9 @@ def make_engine(
     """
     parsed = make_url(url)
     backend = parsed.get_backend_name()
+    # The JSON columns' text (SQLAlchemy's bind and result processors, psycopg's JSON adapters).
+    kwargs.setdefault("json_serializer", json_text.dumps)
+    kwargs.setdefault("json_deserializer", json_text.loads)
     if durability is None:
         durability = _DEFAULT_DURABILITY.get(backend, "full")
     if durability not in DURABILITY_LEVELS:

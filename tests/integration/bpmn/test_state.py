@@ -4,8 +4,9 @@ back as a workflow that carries on where it stopped."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 import pytest
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -177,3 +178,71 @@ def test_the_tasks_are_restored_as_spiffworkflows_own_converter_restores_them(
     assert waiting and waiting == sorted(slow.top_workflow.event_manager.tasks)
     assert fast.task_tree.id == slow.task_tree.id and fast.last_task.id == slow.last_task.id
     assert runtime.serializer.dumps(fast) == runtime.serializer.dumps(slow) == text
+
+
+def _task_values(restored: BpmnWorkflow) -> list[tuple[Any, ...]]:
+    return [
+        (key, t.id, t._parent, t._children, t.state, t.task_spec.name, t.data, t.internal_data)
+        + (t.last_state_change, t.triggered)
+        for key, t in restored.tasks.items()
+    ]
+
+
+def test_a_state_written_by_json_loads_as_the_state_written_now(runtime: Runtime) -> None:
+    """States stored before orjson wrote them (json's text: \\u escapes, spaces after separators) load
+    to the workflow the compact UTF-8 text of today loads to."""
+    workflow, parsed = _started_workflow(runtime)
+    (task,) = workflow.get_tasks(state=TaskState.READY, manual=True)
+    task.data.update(
+        {
+            "investigation": "检查了管网",
+            "seen_at": datetime(2026, 12, 7, 9, 30, tzinfo=UTC),
+            "waited": timedelta(hours=2),
+            "visits": (1, 2),
+            "teams": {"维修"},
+            "nested": {"a": [1, 2.5, {"b": None}]},
+        }
+    )
+    now = runtime.serializer.dumps(workflow)
+    before = runtime.serializer._serializer.serialize_json(workflow)  # json.dumps, as main wrote states
+    assert "检查了管网" in now and ", " not in now
+    assert "\\u68c0\\u67e5" in before and "检查" not in before and '"tasks": {' in before
+    assert json.loads(before) == json.loads(now)
+    from_before = runtime.serializer.loads(before, parsed, runtime.script_engine)
+    from_now = runtime.serializer.loads(now, parsed, runtime.script_engine)
+    assert _task_values(from_before) == _task_values(from_now)
+    assert from_now.get_task_from_id(task.id).data["seen_at"] == datetime(2026, 12, 7, 9, 30, tzinfo=UTC)
+    assert from_now.get_task_from_id(task.id).data["waited"] == timedelta(hours=2)
+    assert runtime.serializer.dumps(from_before) == runtime.serializer.dumps(from_now) == now
+
+
+class _Label(str):
+    pass
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param(float("nan"), id="NaN"),
+        pytest.param(float("-inf"), id="-Infinity"),
+        pytest.param(2**70, id="int beyond 64 bits"),
+        pytest.param(UUID("12345678-1234-5678-1234-567812345678"), id="UUID"),
+        pytest.param(_Label("加急"), id="str subclass"),
+        pytest.param({1: "一", 2.5: "二"}, id="non-str keys"),
+    ],
+)
+def test_a_value_orjson_writes_differently_comes_back_as_json_wrote_it(runtime: Runtime, value: Any) -> None:
+    workflow, parsed = _started_workflow(runtime)
+    (task,) = workflow.get_tasks(state=TaskState.READY, manual=True)
+    task.data["odd"] = value
+    now = runtime.serializer.dumps(workflow)
+    assert now == runtime.serializer._serializer.serialize_json(workflow)  # the whole state by json
+    came_back = runtime.serializer.loads(now, parsed, runtime.script_engine).get_task_from_id(task.id)
+    before = runtime.serializer.loads(
+        runtime.serializer._serializer.serialize_json(workflow), parsed, runtime.script_engine
+    ).get_task_from_id(task.id)
+    odd, odd_before = came_back.data["odd"], before.data["odd"]
+    assert type(odd) is type(odd_before)
+    assert repr(odd) == repr(odd_before)
+    if isinstance(value, float):
+        assert repr(odd) == repr(value)
