@@ -48,6 +48,7 @@ from engine.db import (
     loaded_columns,
     session_object,
     write,
+    written_object,
 )
 from engine.errors import ScriptFailed
 from engine.people import is_confidential, without_identity
@@ -278,7 +279,7 @@ def sync_human_tasks(
         }
         task_id = _INSERT_TASK.execute(session, values).scalar_one()
         group_rows.extend({"task_id": task_id, "group_name": g} for g in groups)
-        created.append(HumanTask(id=task_id, **values))  # what was written, not added to the session
+        created.append(written_object(HumanTask, {**values, "id": task_id}))  # not added to the session
     if group_rows:
         _INSERT_TASK_GROUPS.execute(session, group_rows)
     return created
