@@ -385,6 +385,7 @@ def _timer_values(
 def summary_values(
     data: dict[str, Any], workflow: BpmnWorkflow, open_task_names: list[str], now: datetime, case_number: str
 ) -> dict[str, Any]:
+    """The case row's summary columns; `open_task_names` are the names of the workflow's ready user tasks."""
     shown = without_identity(data) if is_confidential(data) else data  # C7: lists and searches keep a mask
     values: dict[str, Any] = {field: _short(shown.get(field)) for field in SUMMARY_FIELDS}
     values.update(source_values(data, PROCEDURE_SOURCES.get(workflow.spec.name, DEFAULT_SOURCE)))
@@ -394,7 +395,8 @@ def summary_values(
     values["data"] = data
     values["updated_at"] = now
     values["current_step"] = "、".join(open_task_names)[:200] or None
-    if workflow.is_completed():
+    # An open user task is an unfinished one: the walk of the tree for any other is left out then.
+    if not open_task_names and workflow.is_completed():
         values["status"] = "completed"
         values["closed_at"] = now
     return values
