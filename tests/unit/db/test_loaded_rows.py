@@ -41,6 +41,23 @@ def test_a_row_becomes_the_sessions_object_for_its_identity() -> None:
     assert not session.dirty
 
 
+def test_a_made_object_writes_its_changes_and_takes_what_it_lacks_from_a_row() -> None:
+    session = _session()
+    columns = loaded_columns(Thing)
+    made = session_object(session, Thing, columns, (1, "one", "n1"))
+    made.note = "changed"
+    assert list(session.dirty) == [made]
+    session.flush()
+    assert session.execute(select(Thing.note)).scalar_one() == "changed"
+    session.expire(made, ["name"])
+    assert session_object(session, Thing, columns, (1, "from the row", "ignored")) is made
+    assert (made.name, made.note) == ("from the row", "changed")  # only the expired column taken
+    assert not session.dirty
+    session.delete(made)
+    session.flush()
+    assert session.scalars(select(Thing.id)).all() == []
+
+
 def test_a_written_object_holds_the_values_outside_any_session() -> None:
     session = _session()
     written = written_object(Thing, {"id": 2, "name": "two"})
