@@ -149,6 +149,26 @@ def ready_user_tasks(workflow: BpmnWorkflow) -> list[SpiffTask]:
     return _in_tree_order(workflow, TaskState.READY, found)
 
 
+def open_work(workflow: BpmnWorkflow) -> tuple[list[SpiffTask], list[SpiffTask]]:
+    """`waiting_timers` and `ready_user_tasks` of the workflow, found in one look at its tasks."""
+    timers, ready = [], []
+    for task in workflow.tasks.values():
+        if task.state == TaskState.WAITING:
+            if is_clock_timer(task):
+                timers.append(task)
+        elif _is_ready_user_task(task):
+            ready.append(task)
+    return _in_tree_order(workflow, TaskState.WAITING, timers), _in_tree_order(
+        workflow, TaskState.READY, ready
+    )
+
+
+def ready_user_task(workflow: BpmnWorkflow, guid: str) -> SpiffTask | None:
+    """The ready user task with this guid, as `ready_user_tasks` would find it, without looking at the others."""
+    task = workflow.tasks.get(UUID(guid))
+    return task if task is not None and _is_ready_user_task(task) else None
+
+
 def pending_timer_dues(timers: list[SpiffTask]) -> dict[str, datetime]:
     """The due time of each waiting timer by task guid: what the case's unfired timer rows hold, as
     `sync_timers` wrote them when the workflow was saved."""
