@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
@@ -19,11 +20,29 @@ HEATING_SEASON_START = (11, 15)
 HEATING_SEASON_END = (3, 15)
 
 
+# A day's answer depends on the day and on chinese_calendar's tables alone (never on the clock), and the
+# package reads its whole table for each answer: each day is asked once per process. Nothing in the
+# engine edits those tables; whoever changes them at run time (a year's notice published before the
+# package knows it) calls `forget_working_days` after.
+@lru_cache(maxsize=4096)
 def is_working_day(day: date) -> bool:
     try:
         return bool(chinese_calendar.is_workday(day))
     except NotImplementedError:  # a year the official notice has not been published for
         return day.weekday() < 5
+
+
+def forget_working_days() -> None:
+    """Ask chinese_calendar again: its tables were changed while the engine runs."""
+    is_working_day.cache_clear()
+    _office_hours.cache_clear()
+
+
+@lru_cache(maxsize=4096)
+def _office_hours(day: date, opens: time, closes: time, zone: ZoneInfo) -> tuple[datetime, datetime] | None:
+    if not is_working_day(day):
+        return None
+    return datetime.combine(day, opens, zone), datetime.combine(day, closes, zone)
 
 
 def in_heating_season(day: date) -> bool:
@@ -78,9 +97,7 @@ class BusinessCalendar:
         return is_working_day(local.date()) and self.office_opens <= clock_time < self.office_closes
 
     def _office_hours(self, day: date) -> tuple[datetime, datetime] | None:
-        if not is_working_day(day):
-            return None
-        return datetime.combine(day, self.office_opens, self.zone), self.closing_time(day)
+        return _office_hours(day, self.office_opens, self.office_closes, self.zone)
 
     def working_time_between(self, start: datetime, end: datetime) -> timedelta:
         """Office hours on working days between two moments (zero when `end` is not after `start`)."""

@@ -368,7 +368,8 @@ def _convert(f: FieldDef, raw: Any, zone: ZoneInfo) -> tuple[Any, FieldError | N
         if text not in {o.id for o in f.options}:
             return None, FieldError("not_option")
         return text, None
-    if f.min_length is not None and length_toward_minimum(text) < f.min_length:
+    # Every character counts at least one: only a text shorter than the minimum is counted character by character.
+    if f.min_length is not None and len(text) < f.min_length and length_toward_minimum(text) < f.min_length:
         return None, FieldError("min_length", {"min": f.min_length})
     longest = f.max_length if f.max_length is not None else _ceiling(f.multiline)
     if len(text) > longest:

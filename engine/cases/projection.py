@@ -48,6 +48,7 @@ from engine.db import (
     loaded_columns,
     session_object,
     write,
+    written_object,
 )
 from engine.errors import ScriptFailed
 from engine.people import is_confidential, without_identity
@@ -146,6 +147,26 @@ def waiting_timers(workflow: BpmnWorkflow) -> list[SpiffTask]:
 def ready_user_tasks(workflow: BpmnWorkflow) -> list[SpiffTask]:
     found = [t for t in workflow.tasks.values() if _is_ready_user_task(t)]
     return _in_tree_order(workflow, TaskState.READY, found)
+
+
+def open_work(workflow: BpmnWorkflow) -> tuple[list[SpiffTask], list[SpiffTask]]:
+    """`waiting_timers` and `ready_user_tasks` of the workflow, found in one look at its tasks."""
+    timers, ready = [], []
+    for task in workflow.tasks.values():
+        if task.state == TaskState.WAITING:
+            if is_clock_timer(task):
+                timers.append(task)
+        elif _is_ready_user_task(task):
+            ready.append(task)
+    return _in_tree_order(workflow, TaskState.WAITING, timers), _in_tree_order(
+        workflow, TaskState.READY, ready
+    )
+
+
+def ready_user_task(workflow: BpmnWorkflow, guid: str) -> SpiffTask | None:
+    """The ready user task with this guid, as `ready_user_tasks` would find it, without looking at the others."""
+    task = workflow.tasks.get(UUID(guid))
+    return task if task is not None and _is_ready_user_task(task) else None
 
 
 def pending_timer_dues(timers: list[SpiffTask]) -> dict[str, datetime]:
@@ -278,7 +299,7 @@ def sync_human_tasks(
         }
         task_id = _INSERT_TASK.execute(session, values).scalar_one()
         group_rows.extend({"task_id": task_id, "group_name": g} for g in groups)
-        created.append(HumanTask(id=task_id, **values))  # what was written, not added to the session
+        created.append(written_object(HumanTask, {**values, "id": task_id}))  # not added to the session
     if group_rows:
         _INSERT_TASK_GROUPS.execute(session, group_rows)
     return created
@@ -384,6 +405,7 @@ def _timer_values(
 def summary_values(
     data: dict[str, Any], workflow: BpmnWorkflow, open_task_names: list[str], now: datetime, case_number: str
 ) -> dict[str, Any]:
+    """The case row's summary columns; `open_task_names` are the names of the workflow's ready user tasks."""
     shown = without_identity(data) if is_confidential(data) else data  # C7: lists and searches keep a mask
     values: dict[str, Any] = {field: _short(shown.get(field)) for field in SUMMARY_FIELDS}
     values.update(source_values(data, PROCEDURE_SOURCES.get(workflow.spec.name, DEFAULT_SOURCE)))
@@ -393,7 +415,8 @@ def summary_values(
     values["data"] = data
     values["updated_at"] = now
     values["current_step"] = "、".join(open_task_names)[:200] or None
-    if workflow.is_completed():
+    # An open user task is an unfinished one: the walk of the tree for any other is left out then.
+    if not open_task_names and workflow.is_completed():
         values["status"] = "completed"
         values["closed_at"] = now
     return values

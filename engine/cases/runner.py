@@ -73,7 +73,9 @@ from engine.cases.projection import (
     event_row,
     is_repeating_timer,
     open_task_rows,
+    open_work,
     pending_timer_dues,
+    ready_user_task,
     ready_user_tasks,
     summary_values,
     sync_human_tasks,
@@ -448,8 +450,7 @@ def _save(session: Session, engine: Runtime, unit: _Unit) -> ProcessInstance:
 def _save_unit(session: Session, engine: Runtime, unit: _Unit) -> ProcessInstance:
     if "calls" in unit.parsed.outside_waits:
         _open_called_cases(session, engine, unit)
-    timers = waiting_timers(unit.workflow)
-    ready = ready_user_tasks(unit.workflow)
+    timers, ready = open_work(unit.workflow)
     created = sync_human_tasks(
         session,
         unit.instance,
@@ -979,7 +980,7 @@ def complete_task(
             by=row.paused_by or "",
         )
     workflow, parsed = load_workflow(engine, instance)
-    task = next((t for t in ready_user_tasks(workflow) if str(t.id) == row.task_guid), None)
+    task = ready_user_task(workflow, row.task_guid)
     if task is None:
         raise Conflict(
             f"task '{row.name}' of case {instance.case_number} is no longer waiting; reload the case",

@@ -8,7 +8,7 @@ from __future__ import annotations
 from engine.db.driver_statements import DriverResult, DriverStatement
 from engine.db.held_writes import HeldWritesFailed, holding_writes, send_held_writes, write
 from engine.db.like import ESCAPE, containing, starting_with
-from engine.db.loaded_rows import loaded_columns, session_object
+from engine.db.loaded_rows import loaded_columns, session_object, written_object
 from engine.db.models import (
     AdminAudit,
     ApiClient,
@@ -139,6 +139,7 @@ __all__ = [
     "is_transient",
     "loaded_columns",
     "session_object",
+    "written_object",
     "make_engine",
     "make_session_factory",
     "rows_matched",

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Column
@@ -51,9 +52,13 @@ class CompiledForDriver:
     result_processors: tuple[tuple[int, Processor], ...]
     row_type: Callable[..., tuple[Any, ...]]
     returns_rows: bool
+    plan: _ParameterPlan = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "plan", _ParameterPlan.of(self.binds))
 
     def parameters(self, row: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
-        values = [_value(bind, row) for bind in self.binds]
+        values = self.plan.values(row)
         if self.positional:
             return values
         return {bind.name: value for bind, value in zip(self.binds, values, strict=True)}
@@ -82,16 +87,67 @@ def _plain_row(*values: Any) -> tuple[Any, ...]:
     return values
 
 
-def _value(bind: _Bind, row: Mapping[str, Any]) -> Any:
-    value = row.get(bind.key, _MISSING)
-    if value is _MISSING:
-        if bind.default is not None:
-            value = bind.default()
-        elif bind.value is _MISSING:
-            raise DriverStatementError(f"a value is required for the parameter {bind.key!r}")
-        else:
-            value = bind.value
-    return value if bind.processor is None else bind.processor(value)
+@dataclass(frozen=True)
+class _ParameterPlan:
+    """Where each parameter's value comes from, sorted out once per compiled statement: an execution
+    then reads the keys the caller must pass, fills in the others (a column's default, a value built
+    into the statement) and runs only the processors that exist (most types have none)."""
+
+    template: tuple[Any, ...]  # the values built into the statement, `_MISSING` where the caller gives one
+    given: tuple[tuple[int, str], ...]  # the parameters only the caller gives, by position
+    optional: tuple[tuple[int, str, Callable[[], Any] | None], ...]  # the caller may give, else filled in
+    processors: tuple[tuple[int, Processor], ...]
+    # With every parameter given by the caller: one call reads them all.
+    take: Callable[[Mapping[str, Any]], Any] | None
+
+    @classmethod
+    def of(cls, binds: Sequence[_Bind]) -> _ParameterPlan:
+        given = tuple(
+            (n, b.key) for n, b in enumerate(binds) if b.key and b.default is None and b.value is _MISSING
+        )
+        optional = tuple(
+            (n, b.key, b.default)
+            for n, b in enumerate(binds)
+            if b.key and (b.default is not None or b.value is not _MISSING)
+        )
+        take = None
+        if len(given) == len(binds) > 0:
+            keys = [key for _n, key in given]
+            take = itemgetter(*keys) if len(keys) > 1 else _one_item(keys[0])
+        return cls(
+            template=tuple(_MISSING if b.key and b.value is _MISSING else b.value for b in binds),
+            given=given,
+            optional=optional,
+            processors=tuple((n, b.processor) for n, b in enumerate(binds) if b.processor is not None),
+            take=take,
+        )
+
+    def values(self, row: Mapping[str, Any]) -> list[Any]:
+        try:
+            if self.take is not None:
+                values = list(self.take(row))
+            else:
+                values = list(self.template)
+                for index, key in self.given:
+                    values[index] = row[key]
+        except KeyError as missing:
+            raise DriverStatementError(f"a value is required for the parameter {missing.args[0]!r}") from None
+        for index, key, default in self.optional:
+            value = row.get(key, _MISSING)
+            if value is not _MISSING:
+                values[index] = value
+            elif default is not None:
+                values[index] = default()
+        for index, process in self.processors:
+            values[index] = process(values[index])
+        return values
+
+
+def _one_item(key: str) -> Callable[[Mapping[str, Any]], tuple[Any]]:
+    def take(row: Mapping[str, Any]) -> tuple[Any]:
+        return (row[key],)
+
+    return take
 
 
 def compile_for_driver(statement: ClauseElement, dialect: Dialect, keys: Sequence[str]) -> CompiledForDriver:

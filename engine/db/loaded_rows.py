@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy.orm import InstrumentedAttribute, Session, make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm.base import instance_state
 from sqlalchemy.orm.util import identity_key
 
 Entity = TypeVar("Entity")
@@ -39,17 +39,33 @@ def session_object(
     `refresh` for every column (as `populate_existing` would); columns not in the row are loaded when
     first read."""
     values = {column.key: row[i] for i, column in enumerate(columns)}
-    known = session.identity_map.get(identity_key(entity, values["id"]))
+    key = identity_key(entity, values["id"])
+    known = session.identity_map.get(key)
     if known is not None:
         held = known.__dict__
-        for name, value in values.items():
-            # Without `refresh`, only what the object lacks (expired, never loaded), as the ORM does.
-            if refresh or name not in held:
-                set_committed_value(known, name, value)
+        # Without `refresh`, only what the object lacks (expired, never loaded), as the ORM does.
+        given = values if refresh else {name: value for name, value in values.items() if name not in held}
+        if given:
+            # `set_committed_value` of each column, in one step: the values held as loaded.
+            held.update(given)
+            instance_state(known)._commit(held, given)
         found: Entity = known
         return found
     made: Entity = entity.__mapper__.class_manager.new_instance()  # type: ignore[attr-defined]
     made.__dict__.update(values)
-    make_transient_to_detached(made)
-    session.add(made)
+    # Attached as the ORM's loading attaches what a query returns (sqlalchemy.orm.loading): cheaper than
+    # `make_transient_to_detached` and `session.add`, which walk the entity's relationships for cascades.
+    state = instance_state(made)
+    state.key, state.identity_token = key, key[2]
+    state.session_id = session.hash_key
+    session.identity_map._add_unpresent(state, key)
+    state._expire_attributes(state.dict, state.unloaded)
+    return made
+
+
+def written_object(entity: type[Entity], values: dict[str, Any]) -> Entity:
+    """An object of `entity` holding `values` as read, outside any session: what a Core statement just
+    wrote, for the code that reads it next (its constructor's change tracking costs ten times more)."""
+    made: Entity = entity.__mapper__.class_manager.new_instance()  # type: ignore[attr-defined]
+    made.__dict__.update(values)
     return made

@@ -3,13 +3,14 @@ heating season's edges, office hours and 24-hour duty, and the deadline function
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import chinese_calendar
 import pytest
 
 from engine.bpmn.sandbox import calendar_functions
-from engine.calendar import BusinessCalendar, in_heating_season, is_working_day
+from engine.calendar import BusinessCalendar, forget_working_days, in_heating_season, is_working_day
 from engine.clock import SettableClock
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -139,3 +140,34 @@ def test_adding_working_time_skips_nights_weekends_and_holidays(
     start: datetime, hours: int, expected: datetime
 ) -> None:
     assert CALENDAR.add_working_time(start, timedelta(hours=hours)) == expected
+
+
+def test_a_change_to_the_official_tables_is_seen_once_the_calendar_forgets_s2(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Answers are kept per day; a holiday added to chinese_calendar's tables at run time (a notice the
+    package does not know yet) counts once `forget_working_days` is called."""
+    friday = date(2026, 11, 20)
+    assert is_working_day(friday) is True
+    assert CALENDAR.add_working_time(local(2026, 11, 20, 17), timedelta(hours=1)) == local(2026, 11, 23, 9)
+    monkeypatch.setitem(chinese_calendar.holidays, friday, "a holiday announced late")
+    try:
+        forget_working_days()
+        assert is_working_day(friday) is False
+        assert CALENDAR.add_working_time(local(2026, 11, 20, 7), timedelta(hours=1)) == local(
+            2026, 11, 23, 9, 30
+        )
+    finally:
+        monkeypatch.undo()
+        forget_working_days()
+    assert is_working_day(friday) is True
+
+
+def test_calendars_with_other_office_hours_or_zones_keep_their_own_hours() -> None:
+    """The kept office hours of a day belong to the hours and zone they were computed for."""
+    early = BusinessCalendar(SHANGHAI, office_opens=time(7), office_closes=time(15))
+    utc = BusinessCalendar(ZoneInfo("UTC"))
+    start = local(2026, 11, 20, 6)
+    assert CALENDAR.add_working_time(start, timedelta(hours=1)) == local(2026, 11, 20, 9, 30)
+    assert early.add_working_time(start, timedelta(hours=1)) == local(2026, 11, 20, 8)
+    assert utc.add_working_time(start, timedelta(hours=1)) == datetime(2026, 11, 20, 9, 30, tzinfo=UTC)

@@ -105,6 +105,15 @@ def test_executemany_writes_every_row(session: Session) -> None:
     assert _OPEN_NAMES.execute(session).rows == []
 
 
+def test_rows_of_one_executemany_may_each_give_or_leave_a_defaulted_column(session: Session) -> None:
+    """The statement is compiled for the first row's keys; a later row giving a column the first left
+    to its default keeps its value, and one leaving it gets the default."""
+    rows = [{"name": "d0"}, {"name": "d1", "done": True, "version": 7}, {"name": "d2"}]
+    assert _INSERT_MANY.execute(session, rows).rowcount == 3
+    assert _OPEN_NAMES.execute(session).scalars() == ["d0", "d2"]
+    assert _INSERT.execute(session, {"name": "d3", "version": 9}).one().version == 9
+
+
 def test_held_writes_are_sent_before_a_driver_statement_reads(session: Session, db_engine: Engine) -> None:
     thing_id = _insert(session, "a")
     with holding_writes(session), statements(db_engine) as sent:
