@@ -30,6 +30,7 @@ from engine.db.models import Base, HumanTask, ProcessDefinition
 from engine.db.schema import upgrade
 from engine.db.session import make_engine, make_session_factory
 from engine.processes.deployment import deploy
+from engine.reference import forget_snapshots
 from engine.runtime import Actor, Runtime
 from tests import helpers
 
@@ -101,11 +102,13 @@ def sessions(request: pytest.FixtureRequest, db_engine: SqlEngine) -> Iterator[s
     Whatever the test commits is gone afterwards (rolled back, or for `real_commits` tests deleted) and
     module-level caches are cleared, so tests are independent whatever order they run in.
     """
+    forget_snapshots()
     if request.node.get_closest_marker(REAL_COMMITS):
         yield from committing_sessions(db_engine)
     else:
         yield from savepoint_sessions(db_engine)
     sandbox._compile.cache_clear()
+    forget_snapshots()  # the rolled-back database's reference stamps repeat in the next test
 
 
 def savepoint_sessions(db: SqlEngine) -> Iterator[sessionmaker[Session]]:

@@ -14,6 +14,7 @@ from engine.cases.definitions import parsed_definition
 from engine.db import CaseCallRow, DriverStatement, ProcessDefinition, ProcessInstance, write
 from engine.errors import Conflict
 from engine.messaging import note_stamp, subscriptions_stamp
+from engine.reference import note_reference_stamp, reference_stamp
 from engine.runtime import Runtime
 from engine.runtime.workflow_cache import put_after_commit
 
@@ -57,26 +58,29 @@ def take_case(session: Session, instance: ProcessInstance) -> None:
     locked = _TAKE_CASE.execute(session, {"instance_id": instance.id}).first()
     if locked is None or locked[0] != instance.version:
         raise changed_conflict(instance)
-    # The webhook subscriptions' stamp comes with the lock: a unit learns whether they changed (anywhere)
-    # without a statement of its own (engine.messaging.webhooks).
+    # The webhook subscriptions' and the reference data's stamps come with the lock: a unit learns
+    # whether they changed (anywhere) without a statement of its own (engine.messaging.webhooks,
+    # engine.reference.stamp).
     note_stamp(session, int(locked[1] or 0))
+    note_reference_stamp(session, int(locked[2] or 0))
 
 
-# `_LOCK_CASE` with the webhook subscriptions' stamp.
+# `_LOCK_CASE` with the webhook subscriptions' and the reference data's stamps.
 _TAKE_CASE = DriverStatement(
-    select(ProcessInstance.version, subscriptions_stamp())
+    select(ProcessInstance.version, subscriptions_stamp(), reference_stamp())
     .where(ProcessInstance.id == bindparam("instance_id"))
     .with_for_update(key_share=True, of=ProcessInstance)
 )
 
 
-# The same lock with the stamp, also asking whether another case's call activity waits for this case to
+# The same lock with the stamps, also asking whether another case's call activity waits for this case to
 # end (the case_call link its parent wrote as it opened it): a unit that ends the case then looks for its
 # caller only when there is one, instead of asking with a statement of its own.
 _LOCK_CASE_AND_CALLER = DriverStatement(
     select(
         ProcessInstance.version,
         subscriptions_stamp(),
+        reference_stamp(),
         exists().where(CaseCallRow.child_instance_id == ProcessInstance.id, CaseCallRow.status == "open"),
     )
     .where(ProcessInstance.id == bindparam("instance_id"))
@@ -92,7 +96,8 @@ def take_case_and_caller(session: Session, instance: ProcessInstance) -> bool:
     if row is None or row[0] != instance.version:
         raise changed_conflict(instance)
     note_stamp(session, int(row[1] or 0))
-    return bool(row[2])
+    note_reference_stamp(session, int(row[2] or 0))
+    return bool(row[3])
 
 
 def changed_conflict(instance: ProcessInstance) -> Conflict:
