@@ -77,8 +77,8 @@ def test_completing_a_task_reads_its_row_with_the_case_and_the_open_rows_once(
     assert len(task_reads) == 2, task_reads
     assert "JOIN process_instance" in task_reads[0]
     # Of the case itself only the version under the lock (engine.cases.store.take_case_and_caller), with
-    # the webhook subscriptions' and the reference data's stamps (whether they changed is known without
-    # a statement of its own) and whether a call of another case waits for it to end.
+    # the stamps of the webhook subscriptions, the reference data and the decisions (whether they changed
+    # is known without a statement each) and whether a call of another case waits for it to end.
     [lock] = _selects_of(sent, "process_instance")
     assert lock.startswith("SELECT process_instance.version, "), lock
     assert lock.count("FROM admin_audit") == 2 and "FROM case_call" in lock, lock
@@ -148,13 +148,13 @@ def test_opening_a_case_reads_no_task_or_timer_rows_and_writes_its_history_at_on
     assert len([s for s in sent if s.startswith("INSERT INTO event")]) == 1
     # A new case has no message subscriptions to read.
     assert _selects_of(sent, "event_subscription") == []
-    # The webhook subscriptions' and the reference data's stamps come with the process's newest
-    # version, not in statements of their own.
+    # The webhook subscriptions', the reference data's and the decisions' stamps come with the
+    # process's newest version, not in statements of their own.
     [definition_read] = _selects_of(sent, "process_definition")
     assert [s for s in sent if "admin_audit" in s] == [definition_read]
-    # The routing decision's table was parsed before: only its newest version's content hash is read.
-    [decision_read] = _selects_of(sent, "decision_definition")
-    assert decision_read.startswith("SELECT decision_definition.content_hash FROM"), decision_read
+    # The routing decision's table was parsed before, and the decisions' stamp read with the definition
+    # says no version was deployed since: its newest version is not asked for.
+    assert _selects_of(sent, "decision_definition") == [definition_read]
     with sessions() as session:
         kinds = [e.kind for e in events_of(session, instance_id)]
     assert kinds[:2] == ["case_started", "task_completed"] and "task_created" in kinds
