@@ -6,6 +6,10 @@ the same transaction. The count of those rows is the stamp: it changes with ever
 whichever process it was made. Not their largest id: PostgreSQL draws ids before commit, so a change
 committing after one that drew a later id would leave the largest unchanged.
 
+The one migration that wrote rows of these tables (0028, the case sources) made that table in the same
+step: no process running today's code held a snapshot from before. A later migration that writes them must add an audit row of
+kind "reference_data" too, as seeding does.
+
 A unit of work reads it with a statement it sends anyway (the case's lock, engine.cases.store; the
 newest definition as a case opens, engine.cases.definitions) and notes it on its session; the reference
 data is then read only when this process has no snapshot of that stamp (engine.reference.data).
