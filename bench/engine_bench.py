@@ -272,7 +272,7 @@ def prepare(label: str, database: DatabaseEngine, cold_cache: bool = False) -> P
         engine.workflows = WorkflowCache(capacity=0)  # nothing kept: every unit deserializes its case
     factory = make_session_factory(database)
     with factory.begin() as session:
-        seed_reference_data(session)
+        seed_reference_data(session, clock)
         deploy_procedure(session, engine, PROCESS_FILE)
     return Persisted(label, database, factory, engine, clock)
 

@@ -106,7 +106,7 @@ def prepare_database(url: str) -> None:
         upgrade(database)
         factory = make_session_factory(database)
         with factory.begin() as session:
-            seed_reference_data(session)
+            seed_reference_data(session, SystemClock())
             deploy(session, Runtime(clock=SystemClock(), zone=ZONE), DIAGRAM, f"{PROCESS_KEY}.bpmn", "bench")
     finally:
         database.dispose()

@@ -56,7 +56,7 @@ def template_case(database: SqlEngine) -> int:
     factory = make_session_factory(database)
     engine = Runtime(clock=SettableClock(NOW))
     with factory.begin() as session:
-        seed_reference_data(session)
+        seed_reference_data(session, engine.clock)
         deploy_procedure(session, engine, COMPLAINT)
     with factory.begin() as session:
         return start_case(

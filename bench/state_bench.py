@@ -62,7 +62,7 @@ def measure(loop_counts: list[int], timing_rounds: int = 20) -> dict[str, Any]:
         engine = Runtime(clock=clock, zone=ZONE)
         factory = make_session_factory(database)
         with factory.begin() as session:
-            seed_reference_data(session)
+            seed_reference_data(session, clock)
             deploy_procedure(session, engine, PROCESS_FILE)
         with factory.begin() as session:
             instance_id = start_case(session, engine, "complaint", INTAKE.actor, dict(INTAKE.form)).id

@@ -29,7 +29,9 @@ from engine.clock import SettableClock
 from engine.db.models import Base, HumanTask, ProcessDefinition
 from engine.db.schema import upgrade
 from engine.db.session import make_engine, make_session_factory
+from engine.decisions import forget_latest_hashes
 from engine.processes.deployment import deploy
+from engine.reference import forget_snapshots
 from engine.runtime import Actor, Runtime
 from tests import helpers
 
@@ -101,11 +103,16 @@ def sessions(request: pytest.FixtureRequest, db_engine: SqlEngine) -> Iterator[s
     Whatever the test commits is gone afterwards (rolled back, or for `real_commits` tests deleted) and
     module-level caches are cleared, so tests are independent whatever order they run in.
     """
+    forget_snapshots()
+    forget_latest_hashes()
     if request.node.get_closest_marker(REAL_COMMITS):
         yield from committing_sessions(db_engine)
     else:
         yield from savepoint_sessions(db_engine)
     sandbox._compile.cache_clear()
+    # The rolled-back database's stamps repeat in the next test.
+    forget_snapshots()
+    forget_latest_hashes()
 
 
 def savepoint_sessions(db: SqlEngine) -> Iterator[sessionmaker[Session]]:

@@ -244,10 +244,11 @@ def deploy_routing(session: Session, now: Any) -> None:
 
 def seed_reference(session: Session, now: Any) -> None:
     """Departments and categories of PROCEDURES.md, the customer register above, heads and a supervisor."""
+    from engine.clock import SettableClock
     from engine.db.models import Customer, User, UserRole
     from engine.reference.data import seed_reference_data
 
-    seed_reference_data(session)
+    seed_reference_data(session, SettableClock(now))
     deploy_routing(session, now)
     session.add_all(
         Customer(

@@ -9,9 +9,9 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from engine.bpmn import ParsedDefinition
+from engine.cases.stamps import note_stamps, stamp_columns
 from engine.db import DriverStatement, ProcessDefinition, loaded_columns, session_object
 from engine.errors import NotFound
-from engine.messaging import note_stamp, subscriptions_stamp
 from engine.runtime import Runtime
 
 # Built once (every case opened asks it): a call binds the key to a statement compiled before.
@@ -24,13 +24,13 @@ _LATEST_DEFINITION = select(ProcessDefinition).where(
     ProcessDefinition.key == bindparam("key"), ProcessDefinition.version == _NEWEST_VERSION
 )
 
-# The same, with the webhook subscriptions' stamp: a unit that opens a case takes no case lock to read
-# it with (engine.cases.store.take_case), so it comes with the definition. Every column but the XML
+# The same, with the stamps (engine.cases.stamps): a unit that opens a case takes no case lock to read
+# them with (engine.cases.store.take_case), so it comes with the definition. Every column but the XML
 # (deferred on the entity as well), sent straight to the driver: an ORM load of the entity costs several
 # times the statement itself.
 _ROW_COLUMNS = loaded_columns(ProcessDefinition)
 _LATEST_DEFINITION_AND_STAMP = DriverStatement(
-    select(*_ROW_COLUMNS, subscriptions_stamp().label("subscriptions_stamp")).where(
+    select(*_ROW_COLUMNS, *stamp_columns()).where(
         ProcessDefinition.key == bindparam("key"), ProcessDefinition.version == _NEWEST_VERSION
     )
 )
@@ -49,12 +49,12 @@ def latest_definition(session: Session, key: str, required: bool = True) -> Proc
 
 
 def latest_definition_noting_stamp(session: Session, key: str) -> ProcessDefinition:
-    """`latest_definition`, noting the webhook subscriptions' stamp for the unit (whether they changed
-    is then known without a statement of its own, engine.messaging.webhooks)."""
+    """`latest_definition`, noting the stamps for the unit (whether the webhook subscriptions, the
+    reference data or the decisions changed is then known without a statement each, engine.cases.stamps)."""
     row = _LATEST_DEFINITION_AND_STAMP.execute(session, {"key": key}).first()
     if row is None:
         raise NotFound(f"no process '{key}' is deployed")
-    note_stamp(session, int(row.subscriptions_stamp or 0))
+    note_stamps(session, row[len(_ROW_COLUMNS) :])
     # The session's object for it: a case points at it, and its XML is read only if asked for.
     return session_object(session, ProcessDefinition, _ROW_COLUMNS, row)
 

@@ -11,9 +11,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.bpmn import ParsedDefinition
 from engine.cases.definitions import parsed_definition
+from engine.cases.stamps import note_stamps, stamp_columns
 from engine.db import CaseCallRow, DriverStatement, ProcessDefinition, ProcessInstance, write
 from engine.errors import Conflict
-from engine.messaging import note_stamp, subscriptions_stamp
 from engine.runtime import Runtime
 from engine.runtime.workflow_cache import put_after_commit
 
@@ -57,26 +57,26 @@ def take_case(session: Session, instance: ProcessInstance) -> None:
     locked = _TAKE_CASE.execute(session, {"instance_id": instance.id}).first()
     if locked is None or locked[0] != instance.version:
         raise changed_conflict(instance)
-    # The webhook subscriptions' stamp comes with the lock: a unit learns whether they changed (anywhere)
-    # without a statement of its own (engine.messaging.webhooks).
-    note_stamp(session, int(locked[1] or 0))
+    # The stamps come with the lock: a unit learns whether the webhook subscriptions, the reference
+    # data or the decisions changed (anywhere) without a statement of its own (engine.cases.stamps).
+    note_stamps(session, locked[1:4])
 
 
-# `_LOCK_CASE` with the webhook subscriptions' stamp.
+# `_LOCK_CASE` with the stamps.
 _TAKE_CASE = DriverStatement(
-    select(ProcessInstance.version, subscriptions_stamp())
+    select(ProcessInstance.version, *stamp_columns())
     .where(ProcessInstance.id == bindparam("instance_id"))
     .with_for_update(key_share=True, of=ProcessInstance)
 )
 
 
-# The same lock with the stamp, also asking whether another case's call activity waits for this case to
+# The same lock with the stamps, also asking whether another case's call activity waits for this case to
 # end (the case_call link its parent wrote as it opened it): a unit that ends the case then looks for its
 # caller only when there is one, instead of asking with a statement of its own.
 _LOCK_CASE_AND_CALLER = DriverStatement(
     select(
         ProcessInstance.version,
-        subscriptions_stamp(),
+        *stamp_columns(),
         exists().where(CaseCallRow.child_instance_id == ProcessInstance.id, CaseCallRow.status == "open"),
     )
     .where(ProcessInstance.id == bindparam("instance_id"))
@@ -91,8 +91,8 @@ def take_case_and_caller(session: Session, instance: ProcessInstance) -> bool:
     row = _LOCK_CASE_AND_CALLER.execute(session, {"instance_id": instance.id}).one_or_none()
     if row is None or row[0] != instance.version:
         raise changed_conflict(instance)
-    note_stamp(session, int(row[1] or 0))
-    return bool(row[2])
+    note_stamps(session, row[1:4])
+    return bool(row[4])
 
 
 def changed_conflict(instance: ProcessInstance) -> Conflict:

@@ -14,8 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.cases.projection import row_key
+from engine.cases.stamps import note_stamps, stamp_columns
 from engine.db import HumanTask, ProcessInstance, Timer
-from engine.messaging import StaffContact, note_stamp, subscriptions_stamp
+from engine.messaging import StaffContact
 
 
 @dataclass
@@ -53,16 +54,16 @@ def lock_group(
     (so two groups cannot deadlock) and leaves a busy case to a later round. The case rows are locked
     before the timer and task rows are read, as engine.cases.store.take_case does for one case, so the
     reads see what the last writer of each case committed. SQLite took its write lock at BEGIN."""
-    # With the webhook subscriptions' stamp, as take_case reads it (engine.messaging.webhooks).
+    # With the stamps, as take_case reads them (engine.cases.stamps).
     rows = session.execute(
-        select(ProcessInstance, subscriptions_stamp())
+        select(ProcessInstance, *stamp_columns())
         .where(ProcessInstance.id.in_(select(Timer.instance_id).where(Timer.id.in_(timer_ids))))
         .order_by(ProcessInstance.id)
         .with_for_update(of=ProcessInstance, key_share=True, skip_locked=True)
     ).all()
-    instances = [instance for instance, _stamp in rows]
+    instances = [row[0] for row in rows]
     if rows:
-        note_stamp(session, int(rows[0][1] or 0))
+        note_stamps(session, rows[0][1:4])
     cases = {instance.id: CaseRows(instance) for instance in instances if instance.status == "running"}
     locked = {instance.id for instance in instances}
     unfired = session.scalars(

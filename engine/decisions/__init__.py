@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from engine.decisions.feel import FeelUnsupported
 from engine.decisions.routing import ROUTING, Route, route, route_pair, routes
+from engine.decisions.stamp import decisions_stamp, note_decisions_stamp
 from engine.decisions.store import (
     DecisionDeployed,
     decision_evaluator,
@@ -14,6 +15,7 @@ from engine.decisions.store import (
     decision_version,
     decision_versions,
     deploy_decision,
+    forget_latest_hashes,
     latest_decision,
     latest_decision_draft,
     table_of,
@@ -43,6 +45,9 @@ __all__ = [
     "DecisionTable",
     "FeelUnsupported",
     "decision_evaluator",
+    "decisions_stamp",
+    "forget_latest_hashes",
+    "note_decisions_stamp",
     "decision_keys",
     "decision_version",
     "decision_versions",

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from engine.bpmn import content_hash
 from engine.clock import Clock
 from engine.db import DecisionDefinition, DecisionDraft, DriverStatement
+from engine.decisions.stamp import decision_deployed, noted_decisions_stamp
 from engine.decisions.tables import DecisionInvalid, DecisionProblem, DecisionTable, evaluate, parse_decision
 from engine.errors import Conflict, NotFound
 
@@ -59,9 +60,43 @@ _LATEST_DECISION_HASH = DriverStatement(
 )
 
 
+# The newest versions' content hashes by decision key, as this process read them at one stamp of one
+# database (engine.decisions.stamp): a unit that noted the same stamp asks for none of them again.
+_latest_hashes: tuple[tuple[Any, int], dict[str, str | None]] | None = None
+
+
+def _latest_hash(session: Session, key: str) -> str | None:
+    global _latest_hashes
+    stamp = noted_decisions_stamp(session)
+    if stamp is None:
+        read: str | None = _LATEST_DECISION_HASH.execute(session, {"key": key}).scalar()
+        return read
+    at = (session.get_bind().engine.url, stamp)
+    with _lock:
+        held = _latest_hashes
+        if held is None or held[0] != at:
+            held = _latest_hashes = (at, {})
+        if key in held[1]:
+            return held[1][key]
+    # Read after the stamp: at least as new as it (a newer version under an older stamp is asked for
+    # again by the first unit that notes the newer stamp).
+    digest: str | None = _LATEST_DECISION_HASH.execute(session, {"key": key}).scalar()
+    with _lock:
+        held[1][key] = digest
+    return digest
+
+
+def forget_latest_hashes() -> None:
+    """Forget the newest versions this process knows. Only for a database that went back to an earlier
+    state (a test's rolled-back transaction; a restored backup comes with a restart): its stamps repeat."""
+    global _latest_hashes
+    with _lock:
+        _latest_hashes = None
+
+
 def _parsed_latest(session: Session, key: str) -> DecisionTable | None:
     """The newest version's table if it was parsed before (None: not deployed, or not parsed yet)."""
-    digest = _LATEST_DECISION_HASH.execute(session, {"key": key}).scalar()
+    digest = _latest_hash(session, key)
     if digest is None:
         return None
     with _lock:
@@ -131,6 +166,7 @@ def deploy_decision(
         comment=comment.strip(),
         source=source,
     )
+    decision_deployed(session)
     try:
         with session.begin_nested():
             session.add(row)

@@ -15,6 +15,7 @@ from engine.reference.data import (
     Router,
     default_reference_data,
     fill_suggested,
+    forget_snapshots,
     load_reference_data,
     reference_session,
     script_lookups,
@@ -23,6 +24,7 @@ from engine.reference.data import (
     with_reference_options,
 )
 from engine.reference.groups import EXTRA_GROUPS, STAFF_ROLES, is_role_name, known_groups, known_usernames
+from engine.reference.stamp import note_reference_stamp, reference_stamp
 from engine.reference.use_cases import (
     add_case_source_form,
     add_department_form,
@@ -45,13 +47,16 @@ __all__ = [
     "admin_events",
     "changes_between",
     "default_reference_data",
+    "forget_snapshots",
     "department_uses",
     "fill_suggested",
     "is_role_name",
     "known_groups",
     "known_usernames",
     "load_reference_data",
+    "note_reference_stamp",
     "record_admin_change",
+    "reference_stamp",
     "reference_session",
     "save_case_source_form",
     "save_category_form",

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from engine.clock import Clock
 from engine.db import AdminAudit
+from engine.reference.stamp import REFERENCE_SUBJECTS, reference_changed
 
 
 def changes_between(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
@@ -34,6 +35,8 @@ def record_admin_change(
     subject: str,
     changes: Mapping[str, Any],
 ) -> AdminAudit:
+    if subject_kind in REFERENCE_SUBJECTS:
+        reference_changed(session)
     event = AdminAudit(
         at=clock.now(),
         actor=actor[:100],

@@ -18,7 +18,15 @@ from sqlalchemy import Boolean, Integer, String, cast, literal, null, select, un
 from sqlalchemy.orm import Session
 
 from engine.bpmn import FieldDef, Option
+from engine.clock import Clock
 from engine.db import CaseSource, Category, Department, DriverStatement, PlatformEndpoint
+from engine.reference.audit import record_admin_change
+from engine.reference.stamp import (
+    UNIT_REFERENCE_KEY,
+    changed_in,
+    noted_reference_stamp,
+    read_reference_stamp,
+)
 
 # The on-site deadline of a category that sets none (R3: "other faults as the category sets").
 DEFAULT_ONSITE_MINUTES = 24 * 60
@@ -83,11 +91,17 @@ SOURCES: tuple[tuple[str, str, str, bool], ...] = (
 HOT_SPOT_SOURCE = "hot_spot"
 
 
-def seed_reference_data(session: Session) -> int:
+# Who the audit says added the defaults.
+SEEDING_ACTOR = "system"
+
+
+def seed_reference_data(session: Session, clock: Clock, actor: str = SEEDING_ACTOR) -> int:
     """Add the departments, categories and case sources of the defaults that are missing; returns how
     many were added.
 
-    Rows an administrator changed are left as they are.
+    Rows an administrator changed are left as they are. What was added is recorded in the
+    administrative audit, as every change of these tables is: units of work in every process learn from
+    it that the tables changed (engine.reference.stamp).
     """
     defaults = _default_rows()
     known_departments = set(session.scalars(select(Department.code)))
@@ -100,6 +114,14 @@ def seed_reference_data(session: Session) -> int:
     missing_categories = [c for c in categories if c.code not in known_categories]
     missing_sources = [s for s in sources if s.code not in known_sources]
     session.add_all([*missing_categories, *missing_sources])
+    added = {
+        "departments": [row.code for row in missing_departments],
+        "categories": [row.code for row in missing_categories],
+        "case_sources": [row.code for row in missing_sources],
+    }
+    if any(added.values()):
+        changes = {kind: [None, codes] for kind, codes in added.items() if codes}
+        record_admin_change(session, clock, actor, "reference_seeded", "reference_data", "defaults", changes)
     session.flush()
     return len(missing_departments) + len(missing_categories) + len(missing_sources)
 
@@ -295,22 +317,51 @@ def _snapshot(rows: tuple[Any, ...]) -> ReferenceData:
     return ReferenceData(tuple(departments), tuple(categories), tuple(sources))
 
 
-# The reference data one unit of work read, for the rest of its transaction: the forms it checks and the
-# lookups its scripts make (a case's steps change no reference data).
-_UNIT_REFERENCE = "hotline_unit_reference"
+# The snapshot units of work took last, with the database and the stamp it belongs to: a unit that
+# noted the same stamp (nearly every unit: the tables change when an administrator edits them) takes it
+# without reading the tables (engine.reference.stamp).
+_by_stamp: tuple[tuple[Any, int], ReferenceData] | None = None
 
 
 def unit_reference(session: Session) -> ReferenceData:
-    """The reference data as this session's transaction read it first (read now if it has not)."""
+    """The reference data as this session's transaction read it first (read now if it has not): the
+    forms a unit of work checks and the lookups its scripts make (a case's steps change no reference
+    data). The tables are read only when their stamp changed since this process last read them."""
+    global _by_stamp
     transaction = session.get_transaction()
-    held = session.info.get(_UNIT_REFERENCE)
+    held = session.info.get(UNIT_REFERENCE_KEY)
     if held is not None and held[0] is transaction:
         reference: ReferenceData = held[1]
         return reference
-    reference = load_reference_data(session)
+    if changed_in(session, transaction):  # its own changes, not committed: read, never cached
+        return load_reference_data(session)
+    stamp = noted_reference_stamp(session, transaction)
+    if stamp is None:
+        stamp = read_reference_stamp(session)
+    key = (_database_of(session), stamp)
+    cached = _by_stamp
+    if cached is not None and cached[0] == key:
+        reference = cached[1]
+    else:
+        # Read after the stamp: at least as new as it (a newer snapshot under an older stamp is read
+        # again by the first unit that notes the newer one).
+        reference = load_reference_data(session)
+        _by_stamp = (key, reference)
     if transaction is not None:
-        session.info[_UNIT_REFERENCE] = (transaction, reference)
+        session.info[UNIT_REFERENCE_KEY] = (transaction, reference)
     return reference
+
+
+def _database_of(session: Session) -> Any:
+    """Which database the session reads (a process may hold several: tests, benchmarks)."""
+    return session.get_bind().engine.url
+
+
+def forget_snapshots() -> None:
+    """Forget the snapshots this process holds. Only for a database that went back to an earlier state
+    (a test's rolled-back transaction; a restored backup comes with a restart): its stamps repeat."""
+    global _last, _by_stamp
+    _last = _by_stamp = None
 
 
 def _default_rows() -> tuple[list[Department], list[Category], list[CaseSource]]:

@@ -48,7 +48,7 @@ def init_db() -> None:
     services = command_services()
     upgrade(services.database)
     with services.unit_of_work() as uow:
-        added = seed_reference_data(uow.session)
+        added = seed_reference_data(uow.session, uow.clock, "init-db")
         uow.commit()
     click.echo(f"database ready: {safe_url(services.settings.database_url)} ({added} reference rows added)")
     if _deploy_first_versions(services):
@@ -109,9 +109,8 @@ def demo() -> None:
     services = command_services()
     upgrade(services.database)
     with services.unit_of_work() as uow:
-        seed_reference_data(
-            uow.session
-        )  # first: validation checks the diagrams' groups against the departments
+        # First: validation checks the diagrams' groups against the departments.
+        seed_reference_data(uow.session, uow.clock, "demo")
         uow.commit()
     diagrams = shipped_files(services.settings.processes_dir)
     if not diagrams:

@@ -38,5 +38,10 @@ def test_a_client_is_added_listed_and_revoked_from_the_command_line(
     assert "revoked" in cli("api-clients", "list").output
     with sessions() as session:
         assert client_for_token(session, token, clock.now()) is None
-        audit = [(a.actor, a.action) for a in session.scalars(select(AdminAudit).order_by(AdminAudit.id))]
+        audit = [
+            (a.actor, a.action)
+            for a in session.scalars(
+                select(AdminAudit).where(AdminAudit.subject_kind == "api_client").order_by(AdminAudit.id)
+            )
+        ]
     assert audit == [("root", "api_client_added"), ("root", "api_client_revoked")]

@@ -63,7 +63,13 @@ def test_init_db_and_the_first_administrator_make_a_working_empty_system(
         assert check_credentials(session, clock, "root", STRONG, "").username == "root"
         assert session.scalar(select(func.count()).select_from(ProcessInstance)) == 0  # empty: no demo cases
         assert session.scalar(select(func.count()).select_from(User)) == 1
-        [event] = session.scalars(select(AdminAudit))
+        seeded, event = session.scalars(select(AdminAudit).order_by(AdminAudit.id))
+        # The reference data it added is recorded as every change of it is (engine.reference.stamp).
+        assert (seeded.actor, seeded.action, seeded.subject_kind) == (
+            "init-db",
+            "reference_seeded",
+            "reference_data",
+        )
         assert (event.actor, event.action, event.subject) == ("cli", "user_added", "root")
         deployed = {(d.key, d.version) for d in session.scalars(select(ProcessDefinition))}
     assert deployed == {(path.stem, 1) for path in PROCESSES.glob("*.bpmn")}  # every shipped procedure

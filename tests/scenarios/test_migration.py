@@ -50,7 +50,7 @@ def running_cases(
     """The demo's running cases: three complaints at different steps and one case of every other procedure."""
     monkeypatch.setattr("engine.people.users.hash_password", lambda password: "!")  # nobody signs in here
     with sessions.begin() as session:
-        seed_reference_data(session)
+        seed_reference_data(session, runtime.clock)
         deploy_routing(session, runtime.clock.now())
         create_demo_users(session, runtime)
         create_demo_customers(session)

@@ -20,6 +20,7 @@ from engine.cases.task_access import task_by_id
 from engine.clock import SettableClock
 from engine.db.models import HumanTask, ProcessDefinition, ProcessInstance
 from engine.processes.deployment import deploy
+from engine.reference.admin import save_department
 from engine.runtime import Runtime
 from tests.helpers import (
     COMPLAINT_BPMN,
@@ -76,24 +77,43 @@ def test_completing_a_task_reads_its_row_with_the_case_and_the_open_rows_once(
     assert len(task_reads) == 2, task_reads
     assert "JOIN process_instance" in task_reads[0]
     # Of the case itself only the version under the lock (engine.cases.store.take_case_and_caller), with
-    # the webhook subscriptions' stamp (whether they changed is known without a statement of its own) and
-    # whether a call of another case waits for it to end.
+    # the stamps of the webhook subscriptions, the reference data and the decisions (whether they changed
+    # is known without a statement each) and whether a call of another case waits for it to end.
     [lock] = _selects_of(sent, "process_instance")
     assert lock.startswith("SELECT process_instance.version, "), lock
-    assert "FROM admin_audit" in lock and "FROM case_call" in lock, lock
+    assert lock.count("FROM admin_audit") == 2 and "FROM case_call" in lock, lock
     assert not [s for s in sent if "webhook_subscription" in s]
     # The case's timers are known from its workflow as loaded: their rows are not read.
     assert _selects_of(sent, "timer") == []
-    # The reference data (the form's suggested-department field lists the departments): departments,
-    # categories and case sources in one statement.
-    reference_reads = _selects_of(sent, "department")
-    assert len(reference_reads) == 1 and reference_reads == _selects_of(sent, "category"), reference_reads
-    assert reference_reads == _selects_of(sent, "case_source")
+    # The reference data (the form's suggested-department field lists the departments) is this
+    # process's snapshot of the stamp the lock read: opening the case read the tables already.
+    assert _selects_of(sent, "department") == _selects_of(sent, "category") == [], sent
+    assert _selects_of(sent, "case_source") == [], sent
     # The steps it waits at for a message (the diagram has one: U1's platform acknowledgement) are known
     # from its workflow as loaded: their rows are not read.
     assert _selects_of(sent, "event_subscription") == []
-    # read the reference data, complete the department's task, open the callback with its group,
-    # close the reply deadline, open the callback's, save the case, write the history
+    # complete the department's task, open the callback with its group, close the reply deadline,
+    # open the callback's, save the case, write the history
+    assert len(sent) == 10, sent
+
+
+def test_a_unit_after_a_change_of_reference_data_reads_the_tables_once(
+    sessions: sessionmaker[Session], runtime: Runtime, db_engine: SqlEngine, deployed: ProcessDefinition
+) -> None:
+    instance_id = _start(sessions, runtime)
+    with sessions.begin() as session:
+        assert not save_department(
+            session, runtime.clock, "admin", "repair", {"name": "维修中心", "active": "on"}
+        )
+    with sessions() as session:
+        task_id = open_task(session, instance_id, "department_handling").id
+    with statements(db_engine) as sent, sessions.begin() as session:
+        complete_task(session, runtime, task_id, OPS, RESOLVED)
+    # The stamp the lock read changed: departments, categories and case sources in one statement.
+    reference_reads = _selects_of(sent, "department")
+    assert len(reference_reads) == 1 and reference_reads == _selects_of(sent, "category"), reference_reads
+    assert reference_reads == _selects_of(sent, "case_source")
+    assert [s for s in sent if "admin_audit" in s] == _selects_of(sent, "process_instance")
     assert len(sent) == 11, sent
 
 
@@ -122,20 +142,19 @@ def test_opening_a_case_reads_no_task_or_timer_rows_and_writes_its_history_at_on
         instance_id = _start(sessions, runtime)
     assert _selects_of(sent, "human_task") == []
     assert _selects_of(sent, "timer") == []
-    # The intake form is checked before the case exists and again as its task completes: one read
-    # of the reference data serves both.
-    assert len(_selects_of(sent, "department")) == 1
-    assert len(_selects_of(sent, "category")) == 1
+    # The intake form is checked before the case exists and again as its task completes: the reference
+    # data of the stamp read with the definition, read by the first case of this process, serves both.
+    assert _selects_of(sent, "department") == _selects_of(sent, "category") == []
     assert len([s for s in sent if s.startswith("INSERT INTO event")]) == 1
     # A new case has no message subscriptions to read.
     assert _selects_of(sent, "event_subscription") == []
-    # The webhook subscriptions' stamp comes with the process's newest version, not in a statement of
-    # its own.
+    # The webhook subscriptions', the reference data's and the decisions' stamps come with the
+    # process's newest version, not in statements of their own.
     [definition_read] = _selects_of(sent, "process_definition")
     assert [s for s in sent if "admin_audit" in s] == [definition_read]
-    # The routing decision's table was parsed before: only its newest version's content hash is read.
-    [decision_read] = _selects_of(sent, "decision_definition")
-    assert decision_read.startswith("SELECT decision_definition.content_hash FROM"), decision_read
+    # The routing decision's table was parsed before, and the decisions' stamp read with the definition
+    # says no version was deployed since: its newest version is not asked for.
+    assert _selects_of(sent, "decision_definition") == [definition_read]
     with sessions() as session:
         kinds = [e.kind for e in events_of(session, instance_id)]
     assert kinds[:2] == ["case_started", "task_completed"] and "task_created" in kinds

@@ -220,23 +220,48 @@ def test_the_shipped_complaint_and_repair_diagrams_are_refused_without_the_routi
 # --- scenarios: cases routed by the table, saved and reloaded between steps ---------------------------------
 
 
+_REPAIR_FORM = {
+    "customer_name": "刘洋",
+    "customer_phone": "13900000001",
+    "address": "金明区3号楼1单元101",
+    "description": "厨房水管接头漏水,地面有积水。",
+    "department": "",
+    "urgent": "",
+}
+
+
 def _open_repair(
     sessions: sessionmaker[Session], runtime: Runtime, category: str
 ) -> tuple[int, dict[str, Any]]:
-    form = {
-        "customer_name": "刘洋",
-        "customer_phone": "13900000001",
-        "address": "金明区3号楼1单元101",
-        "description": "厨房水管接头漏水,地面有积水。",
-        "category": category,
-        "department": "",
-        "urgent": "",
-    }
+    form = {**_REPAIR_FORM, "category": category}
     with sessions.begin() as session:
         case = start_case(session, runtime, "repair", DISPATCHER, form)
         case_id, data = case.id, dict(case.data)
     runtime.workflows.clear()  # the next step reloads the case from the database
     return case_id, data
+
+
+def test_a_case_opened_in_the_transaction_that_deploys_a_rule_runs_it_and_a_rolled_back_one_never_runs(
+    sessions: sessionmaker[Session],
+    runtime: Runtime,
+    reference_data: None,
+    deploy_process: Any,
+    clock: SettableClock,
+) -> None:
+    """A unit learns from the decisions' stamp whether to ask for a decision's newest version
+    (engine.decisions.stamp); what a transaction deployed itself is not known under a stamp another
+    transaction may reach with another version."""
+    deploy_process("repair")
+    assert _open_repair(sessions, runtime, "leak")[1]["department"] == "repair"
+    with sessions() as session:
+        deploy_decision(session, clock, rerouted("leak", "operations", 90), "routing.dmn", "admin")
+        case = start_case(session, runtime, "repair", DISPATCHER, {**_REPAIR_FORM, "category": "leak"})
+        assert case.data["department"] == "operations"
+        session.rollback()
+    runtime.workflows.clear()
+    with sessions.begin() as session:  # the stamp reaches the number the rolled-back deploy had
+        deploy_decision(session, clock, rerouted("leak", "technical", 60), "routing.dmn", "admin")
+    assert _open_repair(sessions, runtime, "leak")[1]["department"] == "technical"
 
 
 def test_an_administrators_new_rule_routes_the_next_case_and_running_cases_keep_theirs_c2_r2_r3(

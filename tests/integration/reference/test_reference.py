@@ -147,14 +147,14 @@ def test_script_asking_for_an_unknown_category_fails_the_step(
 
 
 def test_seeding_twice_adds_nothing_and_keeps_an_administrators_change(
-    sessions: sessionmaker[Session], reference_data: None
+    sessions: sessionmaker[Session], reference_data: None, clock: SettableClock
 ) -> None:
     with sessions.begin() as session:
         leak = session.get(Category, "leak")
         assert leak is not None
         leak.name = "漏水(户内)"
     with sessions.begin() as session:
-        assert seed_reference_data(session) == 0
+        assert seed_reference_data(session, clock) == 0
         assert session.get(Category, "leak").name == "漏水(户内)"  # type: ignore[union-attr]
 
 
