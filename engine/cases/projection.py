@@ -45,6 +45,7 @@ from engine.db import (
     HumanTaskGroup,
     ProcessInstance,
     Timer,
+    changed_values,
     loaded_columns,
     session_object,
     write,
@@ -87,9 +88,14 @@ _PENDING_TIMER_ROWS = select(Timer).where(
 
 
 def _update_row(session: Session, statement: DriverStatement, row: HumanTask | Timer, **values: Any) -> None:
-    """Write `values` to the row, and tell the row's object in the session without another SELECT."""
-    write(session, statement, {**values, "where_id": row.id})
-    for name, value in values.items():
+    """Write those of `values` the row does not hold yet (a column named in SET rewrites its index
+    entries on SQLite even when it stays the same), and tell the row's object in the session without
+    another SELECT."""
+    changed = changed_values(row, values)
+    if not changed:
+        return
+    write(session, statement, {**changed, "where_id": row.id})
+    for name, value in changed.items():
         set_committed_value(row, name, value)
 
 
