@@ -405,6 +405,20 @@ def summary_values(
     return values
 
 
+# The summary columns the case's search indexes carry (engine.db.models.cases).
+_INDEXED_SUMMARY = (*SUMMARY_FIELDS, "search_text", "source", "upstream_reference", "upstream_deadline")
+
+
+def first_summary(
+    data: dict[str, Any], workflow: BpmnWorkflow, now: datetime, case_number: str
+) -> dict[str, Any]:
+    """The indexed summary columns a new case's row is inserted with: those the data known before the
+    unit runs gives (the intake form). The unit's save then names only those that came out otherwise;
+    a row inserted empty moved its entry in every search index at the save, two leaves written each."""
+    values = summary_values(data, workflow, [], now, case_number)
+    return {name: values[name] for name in _INDEXED_SUMMARY}
+
+
 def _short(value: Any) -> str | None:
     return None if value is None else str(value)[:300]
 

@@ -121,6 +121,30 @@ def test_saving_a_case_sets_only_the_summary_columns_that_changed(
         assert after.version == 2 and after.data["outcome"] == "resolved"
 
 
+def test_a_new_case_is_inserted_with_the_summary_its_intake_gives(
+    sessions: sessionmaker[Session], runtime: Runtime, db_engine: SqlEngine, deployed: ProcessDefinition
+) -> None:
+    """Inserted empty, the row moved its entry in every search index at the unit's save: the intake's
+    customer, address and category go in with the insert, and the save does not name them again."""
+    with statements(db_engine) as sent:
+        instance_id = _start(sessions, runtime)
+    [insert] = [s for s in sent if s.startswith("INSERT INTO process_instance")]
+    [save] = [s for s in sent if s.startswith("UPDATE process_instance SET")]
+    given = {"customer_name", "customer_phone", "address", "category", "search_text", "source"}
+    assert given <= set(re.findall(r"\b(\w+)\b", insert.split(" VALUES ")[0])), insert
+    assert not set(re.findall(r"(\w+)=", save.split(" WHERE ")[0])) & given, save
+    with sessions() as session:
+        case = session.get(ProcessInstance, instance_id)
+        assert case is not None
+        form = intake_form()
+        assert (case.customer_name, case.address, case.category) == (
+            form["customer_name"],
+            form["address"],
+            form["category"],
+        )
+        assert case.search_text and case.case_number.lower() in case.search_text
+
+
 _SUMMARY_COLUMNS = (
     "category",
     "department",
