@@ -8,7 +8,9 @@ shared machine where wall and CPU times spread by ±30 %.
     python -m bench.call_counts --tree ../old    # another checkout's engine, driven the same way
 
 Calls are cProfile's count inside the units only (the task look-ups between them are left out);
-statements are those sent in one unit of each kind, transaction control left out. `--tree` puts the
+statements are those sent in one unit of each kind, transaction control left out; WAL pages are the
+pages each kind of unit writes into SQLite's write-ahead log (bench/wal_pages.py), the mean over the
+units counted; the JSON also names, for the last case, the tables and indexes those pages belong to. `--tree` puts the
 other checkout first on the import path before the engine is imported, so its engine is measured,
 driven by this checkout's engine_bench and one_task.
 """
@@ -51,19 +53,25 @@ def _listening(database: Any) -> list[str]:
 
 def complaint(cases: int, cold: bool) -> dict[str, Any]:
     from bench import engine_bench as eb
+    from bench.wal_pages import WalPages, without_autocheckpoint
 
     with tempfile.TemporaryDirectory() as directory:
         database = eb.sqlite_database(directory)
         backend = eb.prepare("sqlite", database, cold_cache=cold)
         eb.run_persisted(backend, 5)
         sent = _listening(database)
+        without_autocheckpoint(database)
+        wal = WalPages(Path(directory) / "bench.db")
         profile = cProfile.Profile()
         statements: dict[str, int] = {}
-        for _ in range(cases):
+        pages: dict[str, int] = {}
+        owners: dict[str, dict[str, int]] = {}
+        for case in range(cases):
             instance_id = None
             for step in eb.STEPS:
                 backend.clock.advance(eb.STEP_TIME)
                 task_id = None if instance_id is None else eb.open_task_id(backend.factory, instance_id, step)
+                wal.start()
                 before = len(sent)
                 profile.enable()
                 with backend.factory.begin() as session:
@@ -77,13 +85,28 @@ def complaint(cases: int, cold: bool) -> dict[str, Any]:
                         )
                 profile.disable()
                 statements[step.element_id] = len(sent) - before
+                written = wal.frames()
+                pages[step.element_id] = pages.get(step.element_id, 0) + len(written)
+                if case == cases - 1:
+                    owners[step.element_id] = wal.owners(written)
                 instance_id = instance.id
+        wal.close()
         database.dispose()
-    return {"calls_per_case": round(pstats.Stats(profile).total_calls / cases), "statements": statements}
+    return {
+        "calls_per_case": round(pstats.Stats(profile).total_calls / cases),
+        "statements": statements,
+        "wal_pages": _mean(pages, cases),
+        "wal_pages_of_the_last_case": owners,
+    }
+
+
+def _mean(totals: dict[str, int], count: int) -> dict[str, float]:
+    return {name: round(total / count, 1) for name, total in totals.items()}
 
 
 def one_task(processes: int) -> dict[str, Any]:
     from bench import one_task as ot
+    from bench.wal_pages import WalPages, without_autocheckpoint
 
     with tempfile.TemporaryDirectory() as directory:
         url = f"sqlite:///{Path(directory) / 'one_task.db'}"
@@ -92,22 +115,31 @@ def one_task(processes: int) -> dict[str, Any]:
         for _ in range(5):
             persisted.complete(persisted.start())
         sent = _listening(persisted.database)
+        without_autocheckpoint(persisted.database)
+        wal = WalPages(Path(directory) / "one_task.db")
         profile = cProfile.Profile()
         start = complete = 0
+        pages = {"start": 0, "complete": 0}
         for _ in range(processes):
+            wal.start()
             before = len(sent)
             profile.enable()
             task_id = persisted.start()
             profile.disable()
             start, before = len(sent) - before, len(sent)
+            pages["start"] += len(wal.frames())
+            wal.start()
             profile.enable()
             persisted.complete(task_id)
             profile.disable()
             complete = len(sent) - before
+            pages["complete"] += len(wal.frames())
+        wal.close()
         persisted.close()
     return {
         "calls_per_process": round(pstats.Stats(profile).total_calls / processes),
         "statements": {"start": start, "complete": complete},
+        "wal_pages": _mean(pages, processes),
     }
 
 
@@ -126,6 +158,10 @@ def main(argv: list[str] | None = None) -> int:
         row = figures[name]
         calls = row.get("calls_per_case", row.get("calls_per_process"))
         print(f"  {name:<15} {calls:>8,}  {row['statements']}")
+    print("WAL pages written per unit (mean), and per case or process")
+    for name in ("complaint_warm", "complaint_cold", "one_task"):
+        pages = figures[name]["wal_pages"]
+        print(f"  {name:<15} {sum(pages.values()):>8.1f}  {pages}")
     if args.json is not None:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")

@@ -45,6 +45,7 @@ from engine.db import (
     HumanTaskGroup,
     ProcessInstance,
     Timer,
+    changed_values,
     loaded_columns,
     session_object,
     write,
@@ -88,9 +89,14 @@ _PENDING_TIMER_ROWS = select(Timer).where(
 
 
 def _update_row(session: Session, statement: DriverStatement, row: HumanTask | Timer, **values: Any) -> None:
-    """Write `values` to the row, and tell the row's object in the session without another SELECT."""
-    write(session, statement, {**values, "where_id": row.id})
-    for name, value in values.items():
+    """Write those of `values` the row does not hold yet (a column named in SET rewrites its index
+    entries on SQLite even when it stays the same), and tell the row's object in the session without
+    another SELECT."""
+    changed = changed_values(row, values)
+    if not changed:
+        return
+    write(session, statement, {**changed, "where_id": row.id})
+    for name, value in changed.items():
         set_committed_value(row, name, value)
 
 
@@ -420,6 +426,20 @@ def summary_values(
         values["status"] = "completed"
         values["closed_at"] = now
     return values
+
+
+# The summary columns the case's search indexes carry (engine.db.models.cases).
+_INDEXED_SUMMARY = (*SUMMARY_FIELDS, "search_text", "source", "upstream_reference", "upstream_deadline")
+
+
+def first_summary(
+    data: dict[str, Any], workflow: BpmnWorkflow, now: datetime, case_number: str
+) -> dict[str, Any]:
+    """The indexed summary columns a new case's row is inserted with: those the data known before the
+    unit runs gives (the intake form). The unit's save then names only those that came out otherwise;
+    a row inserted empty moved its entry in every search index at the save, two leaves written each."""
+    values = summary_values(data, workflow, [], now, case_number)
+    return {name: values[name] for name in _INDEXED_SUMMARY}
 
 
 def _short(value: Any) -> str | None:

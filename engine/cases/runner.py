@@ -71,6 +71,7 @@ from engine.cases.projection import (
     EventRow,
     apply_parameters,
     event_row,
+    first_summary,
     is_repeating_timer,
     open_task_rows,
     open_work,
@@ -894,6 +895,7 @@ def start_case(
     first_task = None
     reference: ReferenceData | None = None
     start_values: dict[str, Any] = {}
+    intake: dict[str, Any] = {}
     if first_task_form is not None and not parsed.startable:
         raise NotAllowed(f"cases of '{process_key}' are opened by the system only (isStartableInTasklist)")
     if first_task_form is not None and parsed.start_form is not None:
@@ -918,12 +920,15 @@ def start_case(
         info = parsed.user_tasks[first_task.task_spec.bpmn_id]
         starters = list(parsed.starters) or candidate_groups_for(info, first_task.data)
         check_member(starters, actor, f"'{info.name}'")
-        _, reference = _checked_form(session, info.fields, first_task_form, {}, engine.zone, parsed)
+        intake, reference = _checked_form(session, info.fields, first_task_form, {}, engine.zone, parsed)
 
+    started_with = {**(initial_data or {}), **start_values}
+    case_number = next_case_number(session, definition.case_prefix, now, engine.zone)
     instance = insert_case(
         session,
         definition,
-        case_number=next_case_number(session, definition.case_prefix, now, engine.zone),
+        **first_summary({**started_with, **intake}, workflow, now, case_number),
+        case_number=case_number,
         status="running",
         state="",
         serializer_version=engine.serializer.version,
@@ -933,7 +938,6 @@ def start_case(
         opened_at=now,
         updated_at=now,
     )
-    started_with = {**(initial_data or {}), **start_values}
     unit = _Unit(
         instance,
         workflow,

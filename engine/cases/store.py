@@ -12,7 +12,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from engine.bpmn import ParsedDefinition
 from engine.cases.definitions import parsed_definition
 from engine.cases.stamps import note_stamps, stamp_columns
-from engine.db import CaseCallRow, DriverStatement, ProcessDefinition, ProcessInstance, write
+from engine.db import CaseCallRow, DriverStatement, ProcessDefinition, ProcessInstance, changed_values, write
 from engine.errors import Conflict
 from engine.runtime import Runtime
 from engine.runtime.workflow_cache import put_after_commit
@@ -159,30 +159,30 @@ def save_workflow(
     workflow: BpmnWorkflow,
     values: dict[str, Any],
 ) -> None:
-    """Write the new state with version + 1, only if nobody saved this case since it was read."""
+    """Write the new state with version + 1, only if nobody saved this case since it was read.
+
+    Of the other columns only those whose value differs from what the session's object holds are sent:
+    the case's search indexes carry the summary columns, and naming one in SET rewrites its index
+    entries even when it stays the same. The data is always sent (the object may hold the very dict
+    the unit changed in place)."""
     state = engine.serializer.dumps(workflow)
     expected = instance.version
+    written = {
+        **changed_values(instance, {**values, "serializer_version": engine.serializer.version}),
+        "state": state,
+        "version": expected + 1,
+    }
+    if "data" in values:
+        written["data"] = values["data"]
     # Held back with the rest of a group of timer firings (engine.db.held_writes): the version check
     # is then made for the whole group at once.
     write(
         session,
         _SAVE_STATE,
-        {
-            **values,
-            "state": state,
-            "version": expected + 1,
-            "serializer_version": engine.serializer.version,
-            "where_id": instance.id,
-            "where_version": expected,
-        },
+        {**written, "where_id": instance.id, "where_version": expected},
         mismatch=lambda: changed_conflict(instance),
     )
     # The row now holds these values; tell the identity map without another SELECT.
-    for name, value in {
-        **values,
-        "state": state,
-        "version": expected + 1,
-        "serializer_version": engine.serializer.version,
-    }.items():
+    for name, value in written.items():
         set_committed_value(instance, name, value)
     put_after_commit(session, engine.workflows, instance.id, expected + 1, workflow)

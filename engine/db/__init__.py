@@ -5,6 +5,7 @@ The package's public face: other packages import from here, not from its modules
 
 from __future__ import annotations
 
+from engine.db.changed_values import changed_values
 from engine.db.driver_statements import DriverResult, DriverStatement
 from engine.db.held_writes import HeldWritesFailed, holding_writes, send_held_writes, write
 from engine.db.like import ESCAPE, containing, starting_with
@@ -135,6 +136,7 @@ __all__ = [
     "WorkerHeartbeat",
     "AssessmentWeight",
     "after_commit",
+    "changed_values",
     "containing",
     "is_transient",
     "loaded_columns",

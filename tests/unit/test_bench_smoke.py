@@ -145,3 +145,10 @@ def test_the_call_counts_run_on_sqlite(tmp_path: Path) -> None:
     assert report["complaint_warm"]["statements"]["department_handling"] == 10
     # opening reads the webhook subscriptions' stamp with the process's newest version
     assert report["one_task"]["statements"] == {"start": 8, "complete": 6}
+    # every unit commits something: its pages are counted from the write-ahead log's frames
+    pages = report["complaint_warm"]["wal_pages"]
+    assert set(pages) == {"intake", "department_handling", "callback", "summarise_and_close"}
+    assert all(count > 0 for count in pages.values()), pages
+    assert all(count > 0 for count in report["one_task"]["wal_pages"].values())
+    owners = report["complaint_warm"]["wal_pages_of_the_last_case"]["department_handling"]
+    assert "process_instance" in owners and sum(owners.values()) == pages["department_handling"]

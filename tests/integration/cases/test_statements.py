@@ -117,6 +117,70 @@ def test_a_unit_after_a_change_of_reference_data_reads_the_tables_once(
     assert len(sent) == 11, sent
 
 
+def test_saving_a_case_sets_only_the_summary_columns_that_changed(
+    sessions: sessionmaker[Session], runtime: Runtime, db_engine: SqlEngine, deployed: ProcessDefinition
+) -> None:
+    """Naming a column in SET rewrites its entries in every index that carries it (on SQLite, a page of
+    the write-ahead log each): the department's answer changes none of the searched columns."""
+    instance_id = _start(sessions, runtime)
+    with sessions() as session:
+        task_id = open_task(session, instance_id, "department_handling").id
+        before = session.get(ProcessInstance, instance_id)
+        assert before is not None
+        summary = {name: getattr(before, name) for name in _SUMMARY_COLUMNS}
+    with statements(db_engine) as sent, sessions.begin() as session:
+        complete_task(session, runtime, task_id, OPS, RESOLVED)
+    [save] = [s for s in sent if s.startswith("UPDATE process_instance SET")]
+    named = set(re.findall(r"(\w+)=", save.split(" WHERE ")[0]))
+    assert {"state", "data", "version", "current_step"} <= named, save
+    assert not named & set(_SUMMARY_COLUMNS), save
+    with sessions() as session:
+        after = session.get(ProcessInstance, instance_id)
+        assert after is not None
+        assert {name: getattr(after, name) for name in _SUMMARY_COLUMNS} == summary
+        assert after.version == 2 and after.data["outcome"] == "resolved"
+
+
+def test_a_new_case_is_inserted_with_the_summary_its_intake_gives(
+    sessions: sessionmaker[Session], runtime: Runtime, db_engine: SqlEngine, deployed: ProcessDefinition
+) -> None:
+    """Inserted empty, the row moved its entry in every search index at the unit's save: the intake's
+    customer, address and category go in with the insert, and the save does not name them again."""
+    with statements(db_engine) as sent:
+        instance_id = _start(sessions, runtime)
+    [insert] = [s for s in sent if s.startswith("INSERT INTO process_instance")]
+    [save] = [s for s in sent if s.startswith("UPDATE process_instance SET")]
+    given = {"customer_name", "customer_phone", "address", "category", "search_text", "source"}
+    assert given <= set(re.findall(r"\b(\w+)\b", insert.split(" VALUES ")[0])), insert
+    assert not set(re.findall(r"(\w+)=", save.split(" WHERE ")[0])) & given, save
+    with sessions() as session:
+        case = session.get(ProcessInstance, instance_id)
+        assert case is not None
+        form = intake_form()
+        assert (case.customer_name, case.address, case.category) == (
+            form["customer_name"],
+            form["address"],
+            form["category"],
+        )
+        assert case.search_text and case.case_number.lower() in case.search_text
+
+
+_SUMMARY_COLUMNS = (
+    "category",
+    "department",
+    "customer_name",
+    "customer_phone",
+    "address",
+    "priority",
+    "search_text",
+    "status",
+    "source",
+    "upstream_reference",
+    "upstream_deadline",
+    "closed_at",
+)
+
+
 def test_the_completion_that_ends_a_case_nobody_called_does_not_look_for_its_caller(
     sessions: sessionmaker[Session], runtime: Runtime, db_engine: SqlEngine, reference_data: None
 ) -> None:
