@@ -11,7 +11,8 @@ its own open task.
 - **engine**: `--engine-workers` spawned processes (default 2, like gunicorn's workers), each with its
   own connection pool, complete their share of the tasks with `engine.work.complete_task` in a
   `UnitOfWork` of their own, as the API view does (without Flask); the same as bench/web_bench.py.
-- **api**: `gunicorn -w 2 'hotline.web:web_app()'` on a loopback port, on the same database. Each of
+- **api**: gunicorn with two workers on a loopback port, on the same database, on the shipped
+  configuration or with sync workers (`--server`, as bench/web_bench.py). Each of
   `--clients` threads POSTs `/api/v1/tasks/<id>/complete` with its bearer token and the form's values
   as JSON for each of its tasks (answer: 200 with the task). Warm-up completions run before the first
   round; the rate limit is raised so that it never answers 429 here.
@@ -130,7 +131,9 @@ def main(argv: list[str] | None = None) -> int:
         prepared = time.monotonic()
         # Measured here: the API, not its rate limit.
         unlimited = {"HOTLINE_API_RATE_LIMIT": "1000000 per minute"}
-        server, base = start_gunicorn(home, url, free_port(), args.gunicorn_workers, unlimited)
+        server, base = start_gunicorn(
+            home, url, free_port(), args.gunicorn_workers, unlimited, server=args.server
+        )
         print(
             f"set up in {prepared - began:.1f} s (schema, {len(tokens)} API clients, "
             f"{plan.cases} cases); gunicorn up in {time.monotonic() - prepared:.1f} s"
@@ -154,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
             "api",
             by_side["api"],
             by_side["engine"],
-            f"gunicorn -w {args.gunicorn_workers}, {args.clients} clients",
+            f"gunicorn {args.server} -w {args.gunicorn_workers}, {args.clients} clients",
         ),
     ]
     print(

@@ -9,13 +9,17 @@ completion below has its own open task.
 - **engine**: `--engine-workers` spawned processes (default 2, like gunicorn's workers), each with its
   own connection pool, complete their share of the tasks with `engine.work.complete_task` in a
   `UnitOfWork` of their own, as the web view does (without Flask).
-- **http**: `gunicorn -w 2 'hotline.web:web_app()'` on a loopback port, on the same database. Each of
+- **http**: gunicorn on the shipped configuration (`--server shipped`, the default: hotline/gunicorn_conf.py
+  as `hotline serve --production` runs it — gthread workers of 4 threads, JSON request log, metrics
+  shared by the processes — with `--gunicorn-workers` processes) or `gunicorn -w 2` with sync workers
+  (`--server sync`, closing each connection), on a loopback port, on the same database. Each of
   `--clients` threads signs in through the real sign-in form (GET /login for the CSRF token, POST
   the username and password), opens one task page (its form, and the CSRF token of the session), then
-  POSTs the task form `/tasks/<id>` for each of its tasks, as the browser does (answer: 302 to the
-  tasklist, which is not fetched; the flash message it would show is dropped with the cookie it rides
-  in). Each gunicorn worker has its own engine, workflow cache and sandbox pool, started when the
-  worker boots; warm-up completions run before the first round.
+  POSTs the task form `/tasks/<id>` for each of its tasks, as the browser does, on one connection kept
+  open where the server keeps it (answer: 302 to the tasklist, which is not fetched; the flash message
+  it would show is dropped with the cookie it rides in). Each gunicorn worker has its own engine,
+  workflow cache and sandbox pool, started when the worker boots; warm-up completions run before the
+  first round.
 
 The two take turns for --rounds rounds; a round's completions/s is its completions over the time from
 the first to the last; the median round of each is reported and every round is in the JSON. The
@@ -81,6 +85,9 @@ from webforms.i18n import compile_catalogs
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS_FILE = ROOT / "bench" / "results" / "web_bench.json"
 GOAL = 0.6  # http completions/s ≥ GOAL × engine completions/s
+# gunicorn closes a kept connection after 2 s without a request (its `keepalive`): one idle longer
+# than this is not reused, so that no post is sent on a connection the server is closing.
+IDLE_REUSE_SECONDS = 1.0
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -168,6 +175,8 @@ class Client:
         self.fetch("/login", {"username": username, "password": PASSWORD, "csrf_token": token_in(page)}, 302)
         self.cookie = ""
         self.token = ""
+        self.connection = http.client.HTTPConnection(self.address.hostname, self.address.port, timeout=60)
+        self.used = 0.0
 
     def fetch(self, path: str, form: dict[str, str] | None = None, expect: int = 200) -> str:
         data = urllib.parse.urlencode(form).encode() if form is not None else None
@@ -192,23 +201,30 @@ class Client:
 
     def complete(self, task_id: int) -> None:
         """POST the task form with the session's cookie (not updated: the answer's cookie carries only
-        the flash message that the tasklist, not fetched here, would show). Through http.client, on a
-        connection of its own as gunicorn's sync workers close each one: urllib's opener, built for
-        every request, cost the client threads (on the server's cores) some 0.6–0.8 ms of CPU
-        per completion more."""
+        the flash message that the tasklist, not fetched here, would show). Through http.client on one
+        connection, kept open between posts as a browser keeps it where the server does (gthread);
+        http.client opens a new one after an answer that closed it (sync workers close each one).
+        urllib's opener, built for every request, cost the client threads (on the server's cores) some
+        0.6–0.8 ms of CPU per completion more."""
         body = urllib.parse.urlencode({**FORM, "csrf_token": self.token})
         headers = {"Cookie": self.cookie, "Content-Type": "application/x-www-form-urlencoded"}
-        connection = http.client.HTTPConnection(self.address.hostname, self.address.port, timeout=60)
+        if monotonic() - self.used > IDLE_REUSE_SECONDS:
+            self.connection.close()  # the server may be closing it now: http.client opens another
         try:
-            connection.request("POST", f"/tasks/{task_id}", body, headers)
-            answer = connection.getresponse()
+            self.connection.request("POST", f"/tasks/{task_id}", body, headers)
+            answer = self.connection.getresponse()
             status, location, content = answer.status, answer.getheader("Location") or "", answer.read()
-        finally:
-            connection.close()
+        except Exception:
+            self.connection.close()
+            raise
+        self.used = monotonic()
         if status == 302 and "/login" in location:
             raise RuntimeError(f"POST /tasks/{task_id}: sent to sign in again")
         if status != 302:
             raise RuntimeError(f"POST /tasks/{task_id}: {status}, expected 302: {content[:500]!r}")
+
+    def close(self) -> None:
+        self.connection.close()
 
 
 def token_in(page: str) -> str:
@@ -287,11 +303,32 @@ def free_port() -> int:
         return port
 
 
+SERVERS = ("shipped", "sync")
+
+
+def gunicorn_command(server: str, port: int, workers: int) -> list[str]:
+    """`shipped`: the configuration `hotline serve --production` runs (hotline/gunicorn_conf.py: gthread
+    workers, JSON request log, metrics shared by the processes); `sync`: gunicorn's default sync workers,
+    warnings only."""
+    command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers)]
+    if server == "shipped":
+        command += ["--config", "python:hotline.gunicorn_conf"]
+    else:
+        command += ["--log-level", "warning"]
+    return [*command, "hotline.web:web_app()"]
+
+
 def start_gunicorn(
-    home: Path, url: str, port: int, workers: int, settings: dict[str, str] | None = None
+    home: Path,
+    url: str,
+    port: int,
+    workers: int,
+    settings: dict[str, str] | None = None,
+    server: str = "shipped",
 ) -> tuple[subprocess.Popen[bytes], str]:
     """gunicorn serving the app on 127.0.0.1:port, once it answers; the server and its base URL.
-    `settings`: more HOTLINE_* variables for the server."""
+    `settings`: more HOTLINE_* variables for the server. Its log goes to `home`/gunicorn.log (the
+    shipped configuration logs a line per request, as it does in production)."""
     environment = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep),
@@ -301,23 +338,27 @@ def start_gunicorn(
         "HOTLINE_PROCESSES": str(ROOT / "processes"),
         **(settings or {}),
     }
+    environment.pop("PROMETHEUS_MULTIPROC_DIR", None)  # the shipped configuration's, in this home
     # Compiled once here: gunicorn's workers boot at the same time and each would compile the
     # catalogs into the same file of an empty home (webforms.i18n.compile_catalogs), racing.
     compile_catalogs(home / "translations")
-    command = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}"]
-    command += ["--log-level", "warning", "hotline.web:web_app()"]
-    server = subprocess.Popen(command, cwd=ROOT, env=environment)
+    log = home / "gunicorn.log"
+    with log.open("ab") as log_file:
+        process = subprocess.Popen(
+            gunicorn_command(server, port, workers), cwd=ROOT, env=environment, stderr=log_file
+        )
     deadline = time.monotonic() + 60
     while True:
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5) as response:
                 if response.status == 200:
-                    return server, f"http://127.0.0.1:{port}"
+                    return process, f"http://127.0.0.1:{port}"
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass
-        if server.poll() is not None or time.monotonic() > deadline:
-            server.kill()
-            raise RuntimeError("gunicorn did not answer on /login")
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            tail = log.read_text(errors="replace")[-3000:]
+            raise RuntimeError(f"gunicorn did not answer on /login; its log ends:\n{tail}")
         time.sleep(0.2)
 
 
@@ -353,6 +394,12 @@ def parse_args(
     parser.add_argument("--engine-workers", type=int, default=2, help="engine-level processes (default 2)")
     parser.add_argument(
         "--completions", type=int, default=150, help="task completions per round and side (default 150)"
+    )
+    parser.add_argument(
+        "--server",
+        choices=SERVERS,
+        default="shipped",
+        help="gunicorn on the shipped configuration (gthread, default) or with sync workers",
     )
     parser.add_argument("--rounds", type=int, default=3, help="rounds per side; the median is reported")
     parser.add_argument(
@@ -483,6 +530,7 @@ def run_document(
         "engine_workers": args.engine_workers,
         "completions_per_round": args.completions,
         "rounds": args.rounds,
+        "server": args.server,
         **extra,
         "history": history,
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -508,13 +556,14 @@ def main(argv: list[str] | None = None) -> int:
         plan = plan_tasks(url, args)
         workers = EngineWorkers(url, args.engine_workers, plan.engine_warmup, plan.engine_rounds)
         prepared = time.monotonic()
-        server, base = start_gunicorn(home, url, free_port(), args.gunicorn_workers)
+        server, base = start_gunicorn(home, url, free_port(), args.gunicorn_workers, server=args.server)
         print(
             f"set up in {prepared - began:.1f} s (schema, {len(usernames)} accounts, "
             f"{plan.cases} cases); gunicorn up in {time.monotonic() - prepared:.1f} s"
         )
+        clients: list[Client] = []
         try:
-            clients = [Client(base, username) for username in usernames]
+            clients += [Client(base, username) for username in usernames]
             for client, warmup in zip(clients, plan.client_warmup, strict=True):
                 client.open_form(warmup[0])
             http_round(clients, plan.client_warmup)
@@ -528,6 +577,8 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 clients_cpu.append(time.process_time() - client_cpu)
         finally:
+            for client in clients:
+                client.close()
             stop(server)
             workers.close()
         history = history_per_case(url)
@@ -539,13 +590,13 @@ def main(argv: list[str] | None = None) -> int:
             "http",
             by_side["http"],
             by_side["engine"],
-            f"gunicorn -w {args.gunicorn_workers}, {args.clients} clients",
+            f"gunicorn {args.server} -w {args.gunicorn_workers}, {args.clients} clients",
             sum(clients_cpu),
         ),
     ]
     print(
         f"{PROCESS_KEY}: task completions (a form of 4 fields), {n} a round, median of {rounds} rounds, "
-        f"SQLite; goal: http ≥ {GOAL} × engine"
+        f"SQLite; goal: http ≥ {GOAL} × engine; server: {args.server}"
     )
     print_rows(rows)
     document = run_document(

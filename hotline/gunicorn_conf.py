@@ -23,6 +23,10 @@ bind = os.environ.get("HOTLINE_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("HOTLINE_WEB_PROCESSES", min(2 * (os.cpu_count() or 1), 8)))
 worker_class = "gthread"
 threads = int(os.environ.get("HOTLINE_WEB_THREADS", "4"))
+# The heartbeat file a worker touches on every turn of its loop, in memory where the system has /dev/shm:
+# on a disk-backed temporary folder the write can wait behind the disk (gunicorn's documentation,
+# "Blocking OS calls in heartbeat").
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 # A request waits at most the database's lock timeout (10 s) and a script's time limit; far below this.
 timeout = 60
 graceful_timeout = 30

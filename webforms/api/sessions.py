@@ -5,16 +5,19 @@ messages come in Chinese unless English is asked for, like the pages."""
 from __future__ import annotations
 
 import copy
+import json
 import time
 from functools import lru_cache
 from typing import Any
 
 from flask import Flask, Request, Response, request
+from flask.json.provider import DefaultJSONProvider
 from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
-from itsdangerous import BadSignature, Signer, TimestampSigner, URLSafeTimedSerializer
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from webforms.api.problems import API_PREFIX
+from webforms.signing import SignerKeptSerializer
 
 # Values no tag of Flask's applies to (a str subclass such as Markup is not among them).
 _PLAIN = frozenset({str, int, float, bool, type(None)})
@@ -22,45 +25,33 @@ _PLAIN = frozenset({str, int, float, bool, type(None)})
 _VERIFIED_KEPT = 1024
 
 
+# Flask's JSON for the session (DefaultJSONProvider's settings, TaggedJSONSerializer's separators), made
+# once: flask.json.dumps goes through the app's provider and builds an encoder for every cookie.
+_ENCODER = json.JSONEncoder(
+    ensure_ascii=DefaultJSONProvider.ensure_ascii,
+    sort_keys=DefaultJSONProvider.sort_keys,
+    separators=(",", ":"),
+    default=DefaultJSONProvider.default,
+)
+
+
 class _SessionSerializer(TaggedJSONSerializer):
     """Flask's session serializer, writing the same JSON: a plain value is taken as it is instead of
     being offered to each of the eight tags in turn (every response that sets the cookie tags each
-    value of the session: the CSRF token, the sign-in, the language, the flash messages)."""
+    value of the session: the CSRF token, the sign-in, the language, the flash messages), and the JSON
+    is written and read by the standard library directly (a signed cookie is the app's own: the checks
+    webforms.json_bodies makes on what requests bring are not needed)."""
 
     def tag(self, value: Any) -> Any:
         if type(value) in _PLAIN:
             return value
         return super().tag(value)
 
+    def dumps(self, value: Any) -> str:
+        return _ENCODER.encode(self.tag(value))
 
-class _KeyKeptSigner(TimestampSigner):
-    """itsdangerous' signer, deriving the key from each secret once instead of for every signature."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._derived: dict[str | bytes | None, bytes] = {}
-
-    def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
-        derived = self._derived.get(secret_key)
-        if derived is None:
-            derived = self._derived.setdefault(secret_key, super().derive_key(secret_key))
-        return derived
-
-
-class _SignerKeptSerializer(URLSafeTimedSerializer):
-    """itsdangerous' serializer keeping its signer (one per salt) instead of making one per cookie."""
-
-    default_signer = _KeyKeptSigner
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._made: dict[str | bytes | None, Signer] = {}
-
-    def make_signer(self, salt: str | bytes | None = None) -> Signer:
-        made = self._made.get(salt)
-        if made is None:
-            made = self._made.setdefault(salt, super().make_signer(salt))
-        return made
+    def loads(self, value: str | bytes) -> Any:
+        return self._untag_scan(json.loads(value))
 
 
 class TokenOnlySessions(SecureCookieSessionInterface):
@@ -82,7 +73,7 @@ class TokenOnlySessions(SecureCookieSessionInterface):
         keys = (*(app.config.get("SECRET_KEY_FALLBACKS") or ()), app.secret_key)
         made = self._signers.get(keys)
         if made is None:
-            serializer = _SignerKeptSerializer(
+            serializer = SignerKeptSerializer(
                 list(keys),  # type: ignore[arg-type]
                 salt=self.salt,
                 serializer=self.serializer,
@@ -133,7 +124,49 @@ class TokenOnlySessions(SecureCookieSessionInterface):
         return self.session_class(copy.deepcopy(data))
 
     def save_session(self, app: Flask, session: Any, response: Response) -> None:
+        """Flask's save_session: the same cookie and headers, with "Vary: Cookie" added once, without
+        werkzeug's header set where the response varies on nothing yet (the set parses the header and
+        raises and catches a KeyError when there is none: some 40 calls, twice when the cookie is set,
+        on nearly every page)."""
         # Called while the request is still current (Flask's process_response).
         if request.path.startswith(API_PREFIX):
             return
-        super().save_session(app, session, response)
+        if self._write_cookie(app, session, response) or session.accessed:
+            vary_on_cookie(response)
+
+    def _write_cookie(self, app: Flask, session: Any, response: Response) -> bool:
+        """Set the cookie, or delete it when the session was emptied; whether it did either."""
+        if not session:
+            if session.modified:
+                response.delete_cookie(self.get_cookie_name(app), **self._cookie_attributes(app))
+                return True
+            return False
+        if not self.should_set_cookie(app, session):
+            return False
+        serializer = self.get_signing_serializer(app)
+        assert serializer is not None  # a session was opened: the app has a secret key
+        response.set_cookie(
+            self.get_cookie_name(app),
+            serializer.dumps(dict(session)),
+            expires=self.get_expiration_time(app, session),
+            **self._cookie_attributes(app),
+        )
+        return True
+
+    def _cookie_attributes(self, app: Flask) -> dict[str, Any]:
+        return {
+            "domain": self.get_cookie_domain(app),
+            "path": self.get_cookie_path(app),
+            "secure": self.get_cookie_secure(app),
+            "partitioned": self.get_cookie_partitioned(app),
+            "samesite": self.get_cookie_samesite(app),
+            "httponly": self.get_cookie_httponly(app),
+        }
+
+
+def vary_on_cookie(response: Response) -> None:
+    """`response.vary.add("Cookie")`, set directly where the response varies on nothing yet."""
+    if response.headers.getlist("Vary"):
+        response.vary.add("Cookie")
+    else:
+        response.headers["Vary"] = "Cookie"
