@@ -8,16 +8,16 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Flask
+from flask_wtf import CSRFProtect
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine.runtime import Runtime
 from webforms.config import WebConfig
 from webforms.flask_app import HotlineFlask
-from webforms.form_tokens import KeptKeyCSRFProtect
 from webforms.json_bodies import CheckedJSONProvider
 
-csrf = KeptKeyCSRFProtect()
+csrf = CSRFProtect()
 
 
 @dataclass

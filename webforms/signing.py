@@ -1,6 +1,6 @@
 """itsdangerous' signing, with what depends only on the secret made once: the signer of each salt and
 the key derived from each secret. itsdangerous makes a signer for every signature and derives its key
-again (an HMAC of the secret) each time; the session cookie and the form tokens are signed and checked
+again (an HMAC of the secret) each time; the session cookie is signed and checked
 on most requests. The HMAC itself is computed in one call into OpenSSL (`hmac.digest`) instead of
 through the hmac module's Python object (some 35 calls a signature): the same bytes."""
 
