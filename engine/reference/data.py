@@ -114,13 +114,14 @@ def seed_reference_data(session: Session, clock: Clock, actor: str = SEEDING_ACT
     missing_categories = [c for c in categories if c.code not in known_categories]
     missing_sources = [s for s in sources if s.code not in known_sources]
     session.add_all([*missing_categories, *missing_sources])
+    # How many of each were added: their codes are no words for the audit page in either language.
     added = {
-        "departments": [row.code for row in missing_departments],
-        "categories": [row.code for row in missing_categories],
-        "case_sources": [row.code for row in missing_sources],
+        "departments": len(missing_departments),
+        "categories": len(missing_categories),
+        "case_sources": len(missing_sources),
     }
     if any(added.values()):
-        changes = {kind: [None, codes] for kind, codes in added.items() if codes}
+        changes = {kind: [None, count] for kind, count in added.items() if count}
         record_admin_change(session, clock, actor, "reference_seeded", "reference_data", "defaults", changes)
     session.flush()
     return len(missing_departments) + len(missing_categories) + len(missing_sources)

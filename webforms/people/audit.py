@@ -69,6 +69,10 @@ FIELDS = {
     "scopes": _l("Scopes"),
     "role": _l("Acting role"),
     "expires_at": _l("Expires"),
+    # how many of each the default reference data added ("reference_seeded")
+    "departments": _l("Departments"),
+    "categories": _l("Categories"),
+    "case_sources": _l("Case sources"),
 }
 
 

@@ -98,7 +98,7 @@ def test_a_default_seeded_again_is_seen_by_the_next_case(
         assert seed_reference_data(session, clock, "init-db") == 1
         [seeded] = session.scalars(select(AdminAudit).where(AdminAudit.actor == "init-db"))
         assert (seeded.action, seeded.subject_kind) == ("reference_seeded", "reference_data")
-        assert seeded.changes == {"categories": [None, ["quality"]]}
+        assert seeded.changes == {"categories": [None, 1]}
     assert _opens(sessions, runtime, category="quality")
 
 
