@@ -49,7 +49,7 @@ def units(sessions: sessionmaker[Session], runtime: Runtime) -> object:
     return lambda: UnitOfWork(sessions, runtime)
 
 
-def test_each_report_is_mailed_once_with_its_xlsx_m2_m3(
+def test_each_report_is_mailed_once_to_leaders_heads_and_12345_staff_with_its_xlsx_m2_m3_m8(
     sessions: sessionmaker[Session], runtime: Runtime, units: object
 ) -> None:
     """Monday 23 November 09:00: last week's report (16–22 Nov) and the last 12345 month (26 Sep – 25 Oct)
@@ -116,7 +116,7 @@ def _shanghai(*args: int) -> datetime:
     return datetime(*args, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
-def test_the_monthly_summary_is_mailed_on_the_25th_in_each_recipients_language_m3(
+def test_the_monthly_summary_is_mailed_on_the_25th_in_each_recipients_language_m3_m8(
     sessions: sessionmaker[Session], runtime: Runtime, clock: SettableClock
 ) -> None:
     """003 art.18/22: the 12345 summary goes out on the 25th (16:00 by default), not the 26th; it says
