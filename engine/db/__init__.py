@@ -74,6 +74,7 @@ from engine.db.session import (
     make_engine,
     make_session_factory,
 )
+from engine.db.transaction_notes import note_for_transaction, noted_in_transaction
 from engine.db.transient import is_transient
 
 __all__ = [
@@ -140,6 +141,8 @@ __all__ = [
     "containing",
     "is_transient",
     "loaded_columns",
+    "note_for_transaction",
+    "noted_in_transaction",
     "session_object",
     "written_object",
     "make_engine",

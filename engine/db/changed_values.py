@@ -20,20 +20,4 @@ def changed_values(row: object, values: Mapping[str, Any]) -> dict[str, Any]:
     (strings, numbers, dates) may be compared this way: a dict or list the object holds may have been
     changed in place since it was loaded, so such a column is to be written every time by the caller."""
     loaded = row.__dict__
-    missing = _MISSING
-    return {name: value for name, value in values.items() if loaded.get(name, missing) != value}
-
-
-class _Missing:
-    """Unequal to every value, so an attribute not loaded is written."""
-
-    def __eq__(self, other: object) -> bool:
-        return False
-
-    def __ne__(self, other: object) -> bool:
-        return True
-
-    __hash__ = object.__hash__
-
-
-_MISSING = _Missing()
+    return {name: value for name, value in values.items() if name not in loaded or loaded[name] != value}

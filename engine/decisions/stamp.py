@@ -12,7 +12,7 @@ from __future__ import annotations
 from sqlalchemy import ScalarSelect, func, select
 from sqlalchemy.orm import Session
 
-from engine.db import DecisionDefinition
+from engine.db import DecisionDefinition, note_for_transaction, noted_in_transaction
 
 _STAMP_KEY = "hotline_decisions_stamp"
 # The transaction that deployed a decision itself: what it reads is not committed, so it is not cached
@@ -27,18 +27,15 @@ def decisions_stamp() -> ScalarSelect[int]:
 
 def note_decisions_stamp(session: Session, stamp: int) -> None:
     """The stamp as this transaction read it, for the rest of the unit."""
-    session.info[_STAMP_KEY] = (session.get_transaction(), stamp)
+    note_for_transaction(session, _STAMP_KEY, stamp)
 
 
 def noted_decisions_stamp(session: Session) -> int | None:
     """The stamp this transaction noted; None when it noted none or deployed a decision since."""
-    transaction = session.get_transaction()
-    noted = session.info.get(_STAMP_KEY)
-    if noted is None or transaction is None or noted[0] is not transaction:
+    noted = noted_in_transaction(session, _STAMP_KEY)
+    if noted is None or session.info.get(_DEPLOYED_KEY) is session.get_transaction():
         return None
-    if session.info.get(_DEPLOYED_KEY) is transaction:
-        return None
-    return int(noted[1])
+    return int(noted)
 
 
 def decision_deployed(session: Session) -> None:

@@ -31,7 +31,15 @@ from sqlalchemy import ScalarSelect, func, select, update
 from sqlalchemy.orm import Session
 
 from engine.bpmn import FieldError
-from engine.db import AdminAudit, ApiClient, OutboxMessage, WebhookDelivery, WebhookSubscription
+from engine.db import (
+    AdminAudit,
+    ApiClient,
+    OutboxMessage,
+    WebhookDelivery,
+    WebhookSubscription,
+    note_for_transaction,
+    noted_in_transaction,
+)
 from engine.errors import FormInvalid, NotFound
 from engine.messages import N_, printable
 from engine.messaging.gateways import Outgoing, SendFailed
@@ -331,15 +339,14 @@ def subscriptions_stamp() -> ScalarSelect[int]:
 
 def note_stamp(session: Session, stamp: int) -> None:
     """The stamp as this transaction read it (with the case's lock), for the unit that saves the case."""
-    session.info[_STAMP_KEY] = (session.get_transaction(), stamp)
+    note_for_transaction(session, _STAMP_KEY, stamp)
 
 
 def _stamp(session: Session) -> int:
     """The stamp this transaction read already, or read now (a case opened in this unit took no lock)."""
-    noted = session.info.get(_STAMP_KEY)
-    transaction = session.get_transaction()
-    if noted is not None and transaction is not None and noted[0] is transaction:
-        return int(noted[1])
+    noted = noted_in_transaction(session, _STAMP_KEY)
+    if noted is not None:
+        return int(noted)
     stamp = int(session.scalar(select(subscriptions_stamp())) or 0)
     note_stamp(session, stamp)
     return stamp

@@ -19,7 +19,15 @@ from sqlalchemy.orm import Session
 
 from engine.bpmn import FieldDef, Option
 from engine.clock import Clock
-from engine.db import CaseSource, Category, Department, DriverStatement, PlatformEndpoint
+from engine.db import (
+    CaseSource,
+    Category,
+    Department,
+    DriverStatement,
+    PlatformEndpoint,
+    note_for_transaction,
+    noted_in_transaction,
+)
 from engine.reference.audit import record_admin_change
 from engine.reference.stamp import (
     UNIT_REFERENCE_KEY,
@@ -329,14 +337,13 @@ def unit_reference(session: Session) -> ReferenceData:
     forms a unit of work checks and the lookups its scripts make (a case's steps change no reference
     data). The tables are read only when their stamp changed since this process last read them."""
     global _by_stamp
+    held: ReferenceData | None = noted_in_transaction(session, UNIT_REFERENCE_KEY)
+    if held is not None:
+        return held
     transaction = session.get_transaction()
-    held = session.info.get(UNIT_REFERENCE_KEY)
-    if held is not None and held[0] is transaction:
-        reference: ReferenceData = held[1]
-        return reference
     if changed_in(session, transaction):  # its own changes, not committed: read, never cached
         return load_reference_data(session)
-    stamp = noted_reference_stamp(session, transaction)
+    stamp = noted_reference_stamp(session)
     if stamp is None:
         stamp = read_reference_stamp(session)
     key = (_database_of(session), stamp)
@@ -349,7 +356,7 @@ def unit_reference(session: Session) -> ReferenceData:
         reference = load_reference_data(session)
         _by_stamp = (key, reference)
     if transaction is not None:
-        session.info[UNIT_REFERENCE_KEY] = (transaction, reference)
+        note_for_transaction(session, UNIT_REFERENCE_KEY, reference)
     return reference
 
 

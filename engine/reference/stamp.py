@@ -20,7 +20,7 @@ from __future__ import annotations
 from sqlalchemy import ScalarSelect, func, select
 from sqlalchemy.orm import Session, SessionTransaction
 
-from engine.db import AdminAudit
+from engine.db import AdminAudit, note_for_transaction, noted_in_transaction
 
 # The audit's subject kinds of the reference tables' changes; "reference_data": the defaults seeded.
 REFERENCE_SUBJECTS = ("department", "category", "case_source", "reference_data")
@@ -46,15 +46,13 @@ def reference_stamp() -> ScalarSelect[int]:
 
 def note_reference_stamp(session: Session, stamp: int) -> None:
     """The stamp as this transaction read it, for the rest of the unit."""
-    session.info[_STAMP_KEY] = (session.get_transaction(), stamp)
+    note_for_transaction(session, _STAMP_KEY, stamp)
 
 
-def noted_reference_stamp(session: Session, transaction: SessionTransaction | None) -> int | None:
+def noted_reference_stamp(session: Session) -> int | None:
     """The stamp this transaction noted; None when it noted none."""
-    noted = session.info.get(_STAMP_KEY)
-    if noted is not None and transaction is not None and noted[0] is transaction:
-        return int(noted[1])
-    return None
+    noted = noted_in_transaction(session, _STAMP_KEY)
+    return None if noted is None else int(noted)
 
 
 def read_reference_stamp(session: Session) -> int:
